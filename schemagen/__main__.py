@@ -1,0 +1,5 @@
+"""`python -m schemagen` runs the command line."""
+
+from schemagen.cli import main
+
+main()

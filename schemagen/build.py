@@ -1,0 +1,968 @@
+"""Spec → Model: apply mixins, expand short forms, relationships, partitions and archives, name everything.
+
+Problems that keep a part of the Model from being built (an unknown mixin, a type or expression that
+does not parse, a partition window that cannot be expanded) are reported here, at their YAML line;
+everything that can be judged on the finished Model is left to `checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from schemagen import expressions, naming, rules, sqltypes
+from schemagen.diagnostics import Diagnostic
+from schemagen.loader import Path_, RawSpec, did_you_mean
+from schemagen.model import (
+    Archive,
+    CheckConstraint,
+    Column,
+    Default,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Location,
+    Model,
+    PartitionBound,
+    PartitionChild,
+    PartitionKey,
+    PartitionScheme,
+    PrimaryKey,
+    Project,
+    RangeWindow,
+    Table,
+    UniqueConstraint,
+    View,
+)
+from schemagen.spec import (
+    ColumnSpec,
+    EntitySpec,
+    IndexSpec,
+    PartitionSpec,
+    RelationshipSpec,
+    Spec,
+    ViewSpec,
+)
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_WINDOW_PARTITIONS = 5000
+_SERIAL = {
+    "smallserial": "smallint",
+    "serial": "integer",
+    "bigserial": "bigint",
+    "serial2": "smallint",
+    "serial4": "integer",
+    "serial8": "bigint",
+}
+_ORDER_WORDS = {"asc", "desc"}
+
+
+@dataclass
+class _Pending:
+    """An entity on its way to a Table: what the first pass knows, before references resolve."""
+
+    name: str
+    schema: str
+    columns: list[Column]
+    loc: Location | None
+    path: Path_
+    pk_columns: tuple[str, ...] | None = None
+    pk_loc: Location | None = None
+    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
+    checks: list[tuple[str, str, Location | None]] = field(default_factory=list)
+    fks: list[tuple[Any, Location | None]] = field(default_factory=list)  # (FkDraft, loc)
+    indexes: list[tuple[IndexSpec, Path_]] = field(default_factory=list)
+    partition: PartitionScheme | None = None
+    archive: Archive | None = None
+    archive_of: str | None = None
+    comment: str | None = None
+    renamed_from: str | None = None
+
+
+@dataclass(frozen=True)
+class _FkDraft:
+    columns: tuple[str, ...]
+    table: str
+    ref_columns: tuple[str, ...] | None
+    on_delete: str | None
+    on_update: str | None
+    deferrable: bool
+    name: str | None
+
+
+class Builder:
+    """One build of one spec; collects diagnostics as it goes."""
+
+    def __init__(self, spec: Spec, raw: RawSpec) -> None:
+        self.spec = spec
+        self.raw = raw
+        self.diagnostics: list[Diagnostic] = []
+        project = spec.project
+        self.project = Project(
+            name=project.name if project else raw.root.resolve().name,
+            postgres=project.postgres if project else 15,
+            schema=project.schema_ if project else "public",
+            extensions=tuple(sorted(set(project.extensions))) if project else (),
+            allow_destructive=tuple(project.allow_destructive) if project else (),
+        )
+        self.naming_templates = project.naming.model_dump() if project else _default_naming()
+        self.namer = naming.Namer(self.naming_templates)
+        self.enum_names = frozenset(spec.enums)
+        self.taken: dict[str, set[str]] = {}  # schema → relation names in use
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def loc(self, *path: str | int, key: bool = True) -> Location | None:
+        return self.raw.locate(tuple(path), key=key)
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def check_name(self, name: str, what: str, loc: Location | None) -> None:
+        if not IDENTIFIER.match(name):
+            self.report(rules.INVALID_NAME(loc, name=name, what=what))
+        elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
+            self.report(rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode())))
+
+    def expression(self, text: str, what: str, loc: Location | None) -> str | None:
+        try:
+            return expressions.parse_expression(text).text
+        except expressions.ExpressionError as error:
+            self.report(rules.EXPRESSION_SYNTAX(loc, what=what, problem=error.message))
+            return None
+
+    def relation_name(self, schema: str, name: str) -> str:
+        return naming.unique_name(name, self.taken.setdefault(schema, set()))
+
+    # --- the build -------------------------------------------------------------------------------
+
+    def build(self) -> Model:
+        for kind, template in self.naming_templates.items():
+            problem = naming.template_problem(kind, template)
+            if problem:
+                self.report(
+                    rules.NAMING_TEMPLATE(
+                        self.loc("project", "naming", kind),
+                        template=template,
+                        problem=problem,
+                        placeholders=", ".join(f"{{{p}}}" for p in sorted(naming.PLACEHOLDERS[kind])),
+                    )
+                )
+        enums = self.build_enums()
+        pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
+        for index, relationship in enumerate(self.spec.relationships):
+            junction = self.junction(index, relationship, pending)
+            if junction:
+                pending.append(junction)
+        self.reserve_explicit_names(pending)
+        pending += [self.archive_table(p) for p in pending if p.archive]
+        by_name = {p.name: p for p in pending}
+        tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: p.name)]
+        views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
+        return Model(project=self.project, enums=tuple(enums), tables=tuple(tables), views=tuple(views))
+
+    def build_enums(self) -> list[Enum]:
+        enums = []
+        for name, spec in sorted(self.spec.enums.items()):
+            loc = self.loc("enums", name)
+            self.check_name(name, "an enum", loc)
+            seen: set[str] = set()
+            for i, value in enumerate(spec.values):
+                if value in seen:
+                    self.report(
+                        rules.DUPLICATE_COLUMN(
+                            self.loc("enums", name, "values", i) or loc, column=value, what=f"enum `{name}`"
+                        )
+                    )
+                seen.add(value)
+            enums.append(
+                Enum(
+                    name=name,
+                    schema=spec.schema_ or self.project.schema,
+                    values=tuple(spec.values),
+                    comment=spec.comment,
+                    loc=loc,
+                )
+            )
+        return enums
+
+    def column(self, name: str, spec: ColumnSpec, path: Path_) -> Column:
+        loc = self.raw.locate(path, key=True)
+        self.check_name(name, "a column", loc)
+        type_text = spec.type.strip()
+        base = type_text.lower()
+        if base in _SERIAL:
+            self.report(rules.SERIAL_TYPE(loc, type=type_text, base=_SERIAL[base]))
+            canonical = _SERIAL[base]
+        else:
+            try:
+                canonical = sqltypes.canonical_type(type_text, self.enum_names)
+            except sqltypes.UnknownTypeError as error:
+                self.report(
+                    rules.UNKNOWN_TYPE(
+                        self.raw.locate((*path, "type")) or loc, type=type_text, problem=str(error)
+                    )
+                )
+                canonical = type_text.lower()
+        default = None
+        if spec.default is not None:
+            if isinstance(spec.default, dict) and set(spec.default) == {"sql"}:
+                text = spec.default["sql"]
+                if not isinstance(text, str):
+                    text = str(text)
+                parsed = self.expression(
+                    text, f"the default of `{name}`", self.raw.locate((*path, "default")) or loc
+                )
+                default = Default(expression=parsed) if parsed else None
+            else:
+                default = Default(value=spec.default)
+        generated = None
+        if spec.generated is not None:
+            generated = self.expression(
+                spec.generated,
+                f"the generated expression of `{name}`",
+                self.raw.locate((*path, "generated")) or loc,
+            )
+        return Column(
+            name=name,
+            type=canonical,
+            nullable=spec.nullable,
+            default=default,
+            identity=spec.identity,
+            generated=generated,
+            collation=spec.collation,
+            comment=spec.comment,
+            renamed_from=spec.renamed_from,
+            loc=loc,
+        )
+
+    def entity(self, name: str, spec: EntitySpec) -> _Pending:
+        path: Path_ = ("entities", name)
+        loc = self.loc(*path)
+        self.check_name(name, "an entity", loc)
+        schema = spec.schema_ or self.project.schema
+        pending = _Pending(
+            name=name,
+            schema=schema,
+            columns=[],
+            loc=loc,
+            path=path,
+            comment=spec.comment,
+            renamed_from=spec.renamed_from,
+        )
+        columns: dict[str, tuple[ColumnSpec, Path_]] = {
+            col: (col_spec, (*path, "columns", col)) for col, col_spec in spec.columns.items()
+        }
+        mixin_columns: dict[str, tuple[ColumnSpec, Path_]] = {}
+        checks = {key: (expr, (*path, "checks", key)) for key, expr in spec.checks.items()}
+        indexes: list[tuple[IndexSpec, Path_]] = [
+            (ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)
+        ]
+        for i, mixin_name in enumerate(spec.mixins):
+            mixin = self.spec.mixins.get(mixin_name)
+            if mixin is None:
+                self.report(
+                    rules.UNKNOWN_MIXIN(
+                        self.loc(*path, "mixins", i),
+                        name=mixin_name,
+                        known=", ".join(sorted(self.spec.mixins)) or "(none defined)",
+                    )
+                )
+                continue
+            for col, col_spec in mixin.columns.items():
+                if col not in columns:
+                    mixin_columns.setdefault(col, (col_spec, ("mixins", mixin_name, "columns", col)))
+            for key, expr in mixin.checks.items():
+                checks.setdefault(key, (expr, ("mixins", mixin_name, "checks", key)))
+            indexes += [(ix, ("mixins", mixin_name, "indexes", j)) for j, ix in enumerate(mixin.indexes)]
+        all_columns = {**columns, **mixin_columns}
+        pk_flagged: list[str] = []
+        for col, (col_spec, col_path) in all_columns.items():
+            column = self.column(col, col_spec, col_path)
+            pending.columns.append(column)
+            col_loc = column.loc
+            if col_spec.primary_key:
+                pk_flagged.append(col)
+            if col_spec.unique:
+                pending.uniques.append(((col,), None, False, col_loc))
+            if col_spec.check is not None:
+                text = self.expression(
+                    col_spec.check, f"the check of `{col}`", self.raw.locate((*col_path, "check"))
+                )
+                if text:
+                    pending.checks.append((col, text, col_loc))
+            if col_spec.references is not None:
+                ref = col_spec.references
+                pending.fks.append(
+                    (
+                        _FkDraft(
+                            (col,),
+                            ref.table,
+                            (ref.column,) if ref.column else None,
+                            ref.on_delete,
+                            ref.on_update,
+                            ref.deferrable,
+                            None,
+                        ),
+                        self.raw.locate((*col_path, "references"), key=True) or col_loc,
+                    )
+                )
+        if spec.primary_key and pk_flagged:
+            self.report(
+                rules.PRIMARY_KEY_TWICE(
+                    self.loc(*path, "primary_key"),
+                    table=name,
+                    first=f"primary_key: true on {', '.join(pk_flagged)}",
+                    second="primary_key: [...]",
+                )
+            )
+        if spec.primary_key:
+            pending.pk_columns = tuple(spec.primary_key)
+            pending.pk_loc = self.loc(*path, "primary_key")
+        elif pk_flagged:
+            pending.pk_columns = tuple(pk_flagged)
+            pending.pk_loc = all_columns[pk_flagged[0]][1] and self.raw.locate(
+                all_columns[pk_flagged[0]][1], key=True
+            )
+        for i, unique in enumerate(spec.unique):
+            if unique.name:
+                self.check_name(unique.name, "a constraint", self.loc(*path, "unique", i))
+            pending.uniques.append(
+                (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
+            )
+        for key, (expr, check_path) in checks.items():
+            check_loc = self.raw.locate(check_path, key=True)
+            self.check_name(key, "a check", check_loc)
+            text = self.expression(expr, f"check `{key}`", self.raw.locate(check_path))
+            if text:
+                pending.checks.append((key, text, check_loc))
+        for i, fk in enumerate(spec.foreign_keys):
+            if fk.name:
+                self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
+            ref_columns = tuple(fk.references.columns) if fk.references.columns else None
+            pending.fks.append(
+                (
+                    _FkDraft(
+                        tuple(fk.columns),
+                        fk.references.table,
+                        ref_columns,
+                        fk.on_delete,
+                        fk.on_update,
+                        fk.deferrable,
+                        fk.name,
+                    ),
+                    self.loc(*path, "foreign_keys", i),
+                )
+            )
+        pending.indexes = indexes
+        if spec.partition is not None:
+            pending.partition = self.partition(spec.partition, name, pending.columns, (*path, "partition"))
+        if spec.archive is not None:
+            pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
+        return pending
+
+    def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
+        path: Path_ = ("relationships", index)
+        loc = self.loc(*path)
+        by_name = {p.name: p for p in pending}
+        if spec.through in by_name:
+            self.report(
+                rules.RELATIONSHIP(
+                    loc,
+                    problem=f"`through: {spec.through}` is already an entity",
+                    fix="name a new junction table, or model it as an entity",
+                )
+            )
+            return None
+        self.check_name(spec.through, "a table", self.loc(*path, "through"))
+        sides = []
+        for side in spec.many_to_many:
+            target = by_name.get(side)
+            if target is None:
+                self.report(
+                    rules.UNKNOWN_TABLE(
+                        self.loc(*path, "many_to_many"),
+                        what="many_to_many side",
+                        name=side,
+                        suggestion=did_you_mean(side, list(by_name)),
+                    )
+                )
+                return None
+            if not target.pk_columns:
+                self.report(
+                    rules.RELATIONSHIP(
+                        loc, problem=f"`{side}` has no primary key", fix=f"give `{side}` a primary key"
+                    )
+                )
+                return None
+            sides.append(target)
+        prefixes = [_singular(side.name) for side in sides]
+        if prefixes[0] == prefixes[1]:
+            self.report(
+                rules.RELATIONSHIP(
+                    loc,
+                    problem="both sides are the same table",
+                    fix="model a self-referencing many-to-many as an entity",
+                )
+            )
+            return None
+        junction = _Pending(
+            name=spec.through,
+            schema=self.project.schema,
+            columns=[],
+            loc=loc,
+            path=path,
+            comment=spec.comment,
+        )
+        key: list[str] = []
+        for side, prefix in zip(sides, prefixes, strict=True):
+            names = []
+            for pk in side.pk_columns or ():
+                source = next((c for c in side.columns if c.name == pk), None)
+                col_name = f"{prefix}_{pk}"
+                names.append(col_name)
+                junction.columns.append(
+                    Column(name=col_name, type=source.type if source else "bigint", loc=loc)
+                )
+            key += names
+            junction.fks.append(
+                (_FkDraft(tuple(names), side.name, side.pk_columns, spec.on_delete, None, False, None), loc)
+            )
+        junction.pk_columns = tuple(key)
+        junction.pk_loc = loc
+        for col, col_spec in spec.columns.items():
+            junction.columns.append(self.column(col, col_spec, (*path, "columns", col)))
+        # the primary key serves lookups from the first side; the reverse index serves the second
+        second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
+        junction.indexes.append((IndexSpec(columns=second), path))
+        junction.indexes += [(ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)]
+        return junction
+
+    def archive(self, spec: EntitySpec, table: str, columns: list[Column], path: Path_) -> Archive | None:
+        archive = spec.archive
+        assert archive is not None
+        column = next((c for c in columns if c.name == archive.column), None)
+        loc = self.loc(*path)
+        if column is None:
+            self.report(
+                rules.UNKNOWN_COLUMN(
+                    self.loc(*path, "column"),
+                    what="archive",
+                    column=archive.column,
+                    table=table,
+                    suggestion=did_you_mean(archive.column, [c.name for c in columns]),
+                )
+            )
+            return None
+        if sqltypes.type_family(column.type) not in ("timestamp", "date"):
+            self.report(
+                rules.ARCHIVE(
+                    self.loc(*path, "column"),
+                    table=table,
+                    problem=f"`{archive.column}` is {column.type}, not a date or timestamp",
+                    fix="archive by a date or timestamp column",
+                )
+            )
+            return None
+        if not re.fullmatch(
+            r"\s*\d+\s+(?:years?|mons?|months?|weeks?|days?|hours?|minutes?)\s*", archive.after
+        ):
+            self.report(
+                rules.ARCHIVE(
+                    self.loc(*path, "after"),
+                    table=table,
+                    problem=f"`after: {archive.after}` is not an interval",
+                    fix="write e.g. `after: 365 days` or `after: 6 months`",
+                )
+            )
+            return None
+        archive_table = archive.table or self.namer.make("archive_table", table=table)
+        function = archive.function or self.namer.make("archive_function", table=table)
+        self.check_name(archive_table, "a table", loc)
+        self.check_name(function, "a function", loc)
+        return Archive(
+            column=archive.column,
+            after=" ".join(archive.after.split()),
+            archive_table=archive_table,
+            function=function,
+        )
+
+    def archive_table(self, source: _Pending) -> _Pending:
+        """The table an archive moves rows into: the same columns, plain (no defaults, no identity)."""
+        assert source.archive is not None
+        columns = [
+            Column(name=c.name, type=c.type, nullable=c.nullable, collation=c.collation)
+            for c in source.columns
+        ]
+        table = _Pending(
+            name=source.archive.archive_table,
+            schema=source.schema,
+            columns=columns,
+            loc=source.loc,
+            path=source.path,
+            pk_columns=source.pk_columns,
+            pk_loc=source.pk_loc,
+            archive_of=source.name,
+            comment=f"Rows of {source.name} archived by {source.archive.function}().",
+        )
+        table.indexes.append((IndexSpec(columns=[source.archive.column]), (*source.path, "archive")))
+        return table
+
+    # --- partitions ------------------------------------------------------------------------------
+
+    def partition(
+        self, spec: PartitionSpec, table: str, columns: list[Column], path: Path_, prefix: str | None = None
+    ) -> PartitionScheme | None:
+        prefix = prefix or table
+        kind = "range" if spec.range else "list" if spec.list else "hash"
+        body = spec.range or spec.list or spec.hash
+        assert body is not None
+        body_path = (*path, kind)
+        loc = self.raw.locate(body_path, key=True)
+        keys = self.partition_keys(body.key, table, columns, body_path)
+        children: list[PartitionChild] = []
+        window = None
+        modulus = None
+        has_default = False
+        if spec.range is not None:
+            key_type = _key_type(keys, columns)
+            if spec.range.bounds is not None:
+                for name, (low, high) in spec.range.bounds.items():
+                    self.check_name(
+                        name, "a partition", self.raw.locate((*body_path, "bounds", name), key=True)
+                    )
+                    bound = PartitionBound(
+                        range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
+                    )
+                    children.append(PartitionChild(self.child_name(prefix, name), bound))
+            else:
+                assert spec.range.every and spec.range.from_ and spec.range.to
+                start, end = _as_date(spec.range.from_), _as_date(spec.range.to)
+                problem = _window_problem(spec.range.every, spec.range.from_, spec.range.to)
+                if key_type is not None and sqltypes.type_family(key_type) not in ("timestamp", "date"):
+                    self.report(
+                        rules.PARTITION_KEY_TYPE(
+                            self.raw.locate((*body_path, "key"), key=True) or loc,
+                            key=keys[0].column or "key",
+                            type=key_type,
+                            problem="time windows need a date or timestamp key",
+                            fix="partition this key with explicit `bounds:`, or by list or hash",
+                        )
+                    )
+                elif problem:
+                    self.report(rules.RANGE_WINDOW(loc, problem=problem[0], fix=problem[1]))
+                else:
+                    window = RangeWindow(
+                        every=spec.range.every, start=start, end=end, default=spec.range.default
+                    )
+                    for suffix, low, high in window_bounds(window):
+                        bound = PartitionBound(
+                            range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
+                        )
+                        children.append(PartitionChild(self.child_name(prefix, suffix), bound))
+            has_default = spec.range.default
+        elif spec.list is not None:
+            for name, values in spec.list.values.items():
+                self.check_name(name, "a partition", self.raw.locate((*body_path, "values", name), key=True))
+                children.append(
+                    PartitionChild(self.child_name(prefix, name), PartitionBound(values=tuple(values)))
+                )
+            has_default = spec.list.default
+        elif spec.hash is not None:
+            modulus = spec.hash.modulus
+            for remainder in range(max(0, min(modulus, 1024))):
+                bound = PartitionBound(modulus=modulus, remainder=remainder)
+                children.append(PartitionChild(self.child_name(prefix, f"p{remainder}"), bound))
+        if has_default:
+            children.append(
+                PartitionChild(self.child_name(prefix, "default"), PartitionBound(is_default=True))
+            )
+        if spec.then is not None:
+            children = [
+                replace(
+                    child, sub=self.partition(spec.then, table, columns, (*path, "then"), prefix=child.name)
+                )
+                for child in children
+            ]
+        return PartitionScheme(
+            kind=kind,
+            key=tuple(keys),
+            children=tuple(children),
+            window=window,
+            modulus=modulus,
+            has_default=has_default,
+            loc=loc,
+        )
+
+    def partition_keys(
+        self, key: str | list[str], table: str, columns: list[Column], path: Path_
+    ) -> list[PartitionKey]:
+        texts = [key] if isinstance(key, str) else key
+        keys = []
+        names = [c.name for c in columns]
+        for i, text in enumerate(texts):
+            key_path = (*path, "key") if isinstance(key, str) else (*path, "key", i)
+            key_loc = self.raw.locate(key_path)
+            if IDENTIFIER.match(text.strip()):
+                if text.strip() not in names:
+                    self.report(
+                        rules.PARTITION_KEY_COLUMN(
+                            key_loc, key=text, table=table, suggestion=did_you_mean(text, names)
+                        )
+                    )
+                keys.append(PartitionKey(column=text.strip()))
+            else:
+                parsed = self.expression(text, "the partition key", key_loc)
+                if parsed:
+                    keys.append(PartitionKey(expression=parsed))
+        return keys
+
+    def child_name(self, prefix: str, suffix: str) -> str:
+        return self.namer.make("partition", table=prefix, suffix=suffix)
+
+    # --- second pass -----------------------------------------------------------------------------
+
+    def reserve_explicit_names(self, pending: list[_Pending]) -> None:
+        """Tables, partitions and explicitly named indexes take their names before generated ones."""
+        for p in sorted(pending, key=lambda p: p.name):
+            taken = self.taken.setdefault(p.schema, set())
+            taken.add(p.name)
+            if p.archive:
+                taken.add(p.archive.archive_table)
+            for child in _all_children(p.partition):
+                taken.add(child.name)
+            for spec, _ in p.indexes:
+                if spec.name:
+                    taken.add(spec.name)
+            for _, name, _, _ in p.uniques:
+                if name:
+                    taken.add(name)
+        for name, view in self.spec.views.items():
+            self.taken.setdefault(view.schema_ or self.project.schema, set()).add(name)
+
+    def finish(self, p: _Pending, by_name: dict[str, _Pending]) -> Table:
+        primary_key = None
+        if p.pk_columns:
+            primary_key = PrimaryKey(
+                self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
+                p.pk_columns,
+                p.pk_loc,
+            )
+        uniques = []
+        for columns, name, nulls_not_distinct, loc in p.uniques:
+            name = name or self.relation_name(
+                p.schema, self.namer.make("unique", table=p.name, columns=columns)
+            )
+            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
+        table_names: set[str] = set()
+        checks = []
+        for key, text, loc in sorted(p.checks, key=lambda c: c[0]):
+            name = naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
+            checks.append(CheckConstraint(name, text, loc))
+        fks = []
+        for draft, loc in p.fks:
+            target = by_name.get(draft.table)
+            ref_columns = draft.ref_columns
+            if ref_columns is None:
+                ref_columns = (target.pk_columns or ()) if target else ()
+            name = draft.name or naming.unique_name(
+                self.namer.make("foreign_key", table=p.name, columns=draft.columns), table_names
+            )
+            fks.append(
+                ForeignKey(
+                    name=name,
+                    columns=draft.columns,
+                    ref_schema=target.schema if target else p.schema,
+                    ref_table=draft.table,
+                    ref_columns=tuple(ref_columns),
+                    on_delete=draft.on_delete,  # type: ignore[arg-type]
+                    on_update=draft.on_update,
+                    deferrable=draft.deferrable,
+                    loc=loc,  # type: ignore[arg-type]
+                )
+            )
+        indexes = [self.index(spec, path, p) for spec, path in p.indexes]
+        return Table(
+            name=p.name,
+            schema=p.schema,
+            columns=tuple(p.columns),
+            primary_key=primary_key,
+            uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            checks=tuple(checks),
+            foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
+            indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
+            partition=p.partition,
+            archive=p.archive,
+            archive_of=p.archive_of,
+            comment=p.comment,
+            renamed_from=p.renamed_from,
+            loc=p.loc,
+        )
+
+    def index(self, spec: IndexSpec, path: Path_, p: _Pending) -> Index | None:
+        loc = self.raw.locate(path, key=True)
+        where_loc = self.raw.locate((*path, "where"))
+        expression_loc = self.raw.locate((*path, "expression"))
+        elements: list[IndexElement] = []
+        label: list[str] = []
+        if spec.expression is not None:
+            text = self.expression(spec.expression, "the index expression", expression_loc)
+            if text is None:
+                return None
+            elements.append(IndexElement(expression=text))
+            label.append(expressions.expression_label(text))
+        for entry in spec.columns or ():
+            element = _index_element(entry)
+            if element is None:
+                self.report(
+                    rules.INVALID_VALUE(
+                        loc,
+                        where=f"index of `{p.name}`",
+                        problem=f"`{entry}` is not `column [opclass] [ASC|DESC] [NULLS FIRST|LAST]`",
+                        fix="write `expression:` for anything but a column",
+                    )
+                )
+                return None
+            elements.append(element)
+            label.append(element.column or "expr")
+        where = None
+        if spec.where is not None:
+            where = self.expression(spec.where, "the index predicate", where_loc)
+            if where is None:
+                return None
+        if spec.name:
+            self.check_name(spec.name, "an index", loc)
+        name = spec.name or self.relation_name(
+            p.schema, self.namer.make("index", table=p.name, columns=label)
+        )
+        return Index(
+            name=name,
+            table=p.name,
+            elements=tuple(elements),
+            unique=spec.unique,
+            using=spec.using,
+            where=where,
+            include=tuple(spec.include),
+            nulls_not_distinct=spec.nulls_not_distinct,
+            loc=loc,
+            where_loc=where_loc,
+            expression_loc=expression_loc,
+        )
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def view(self, name: str, spec: ViewSpec) -> View:
+        path: Path_ = ("views", name)
+        loc = self.loc(*path)
+        self.check_name(name, "a view", loc)
+        schema = spec.schema_ or self.project.schema
+        query_text = spec.query.strip().rstrip(";").strip()
+        depends: tuple[str, ...] = ()
+        try:
+            query = expressions.parse_query(query_text)
+            depends = tuple(sorted(expressions.relations(query)))
+        except expressions.ExpressionError as error:
+            self.report(
+                rules.EXPRESSION_SYNTAX(
+                    self.raw.locate((*path, "query")) or loc,
+                    what=f"the query of `{name}`",
+                    problem=error.message,
+                )
+            )
+        indexes: tuple[Index, ...] = ()
+        if spec.unique:
+            index_name = self.relation_name(schema, self.namer.make("index", table=name, columns=spec.unique))
+            indexes = (
+                Index(
+                    name=index_name,
+                    table=name,
+                    elements=tuple(IndexElement(column=c) for c in spec.unique),
+                    unique=True,
+                    loc=self.loc(*path, "unique"),
+                ),
+            )
+        refresh_function = None
+        if spec.refresh and spec.materialized:
+            refresh_function = self.namer.make("refresh_function", view=name)
+        return View(
+            name=name,
+            schema=schema,
+            query=query_text,
+            materialized=spec.materialized,
+            depends_on=depends,
+            indexes=indexes,
+            refresh=spec.refresh,
+            refresh_function=refresh_function,
+            comment=spec.comment,
+            renamed_from=spec.renamed_from,
+            loc=loc,
+        )
+
+
+def build(spec: Spec, raw: RawSpec) -> tuple[Model, list[Diagnostic]]:
+    """The Model of `spec`, and the problems that kept parts of it from being built."""
+    builder = Builder(spec, raw)
+    model = builder.build()
+    return model, builder.diagnostics
+
+
+# --- pure helpers ----------------------------------------------------------------------------------
+
+
+def _default_naming() -> dict[str, str]:
+    from schemagen.spec import NamingSpec
+
+    return NamingSpec().model_dump()
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def _index_element(entry: str) -> IndexElement | None:
+    words = entry.split()
+    if not words or not IDENTIFIER.match(words[0]):
+        return None
+    column, rest = words[0], [w.lower() for w in words[1:]]
+    opclass = None
+    descending = False
+    nulls = None
+    i = 0
+    if i < len(rest) and rest[i] not in _ORDER_WORDS and rest[i] != "nulls":
+        if not IDENTIFIER.match(words[1 + i]):
+            return None
+        opclass = words[1 + i]
+        i += 1
+    if i < len(rest) and rest[i] in _ORDER_WORDS:
+        descending = rest[i] == "desc"
+        i += 1
+    if i + 1 < len(rest) and rest[i] == "nulls" and rest[i + 1] in ("first", "last"):
+        nulls = rest[i + 1]
+        i += 2
+    if i != len(rest):
+        return None
+    return IndexElement(column=column, opclass=opclass, descending=descending, nulls=nulls)  # type: ignore[arg-type]
+
+
+def _key_type(keys: list[PartitionKey], columns: list[Column]) -> str | None:
+    if len(keys) != 1 or keys[0].column is None:
+        return None
+    column = next((c for c in columns if c.name == keys[0].column), None)
+    return column.type if column else None
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _window_problem(every: str, start: date | datetime, end: date | datetime) -> tuple[str, str] | None:
+    for value in (start, end):
+        if isinstance(value, datetime) and (value.hour, value.minute, value.second, value.microsecond) != (
+            0,
+            0,
+            0,
+            0,
+        ):
+            return f"{value} is not midnight", "window bounds are dates"
+    start, end = _as_date(start), _as_date(end)
+    if start >= end:
+        return f"`from` {start} is not before `to` {end}", "write `from` earlier than `to`"
+    aligned = {
+        "day": lambda d: True,
+        "week": lambda d: d.weekday() == 0,
+        "month": lambda d: d.day == 1,
+        "quarter": lambda d: d.day == 1 and d.month in (1, 4, 7, 10),
+        "year": lambda d: d.day == 1 and d.month == 1,
+    }[every]
+    for label, value in (("from", start), ("to", end)):
+        if not aligned(value):
+            return (
+                f"`{label}: {value}` does not start a {every}",
+                f"start and end the window on a {every} boundary (weeks start on Monday)",
+            )
+    count = sum(1 for _ in _steps(every, start, end))
+    if count > MAX_WINDOW_PARTITIONS:
+        return (
+            f"{count} partitions of one {every} each is more than {MAX_WINDOW_PARTITIONS}",
+            "use a longer period or a shorter window",
+        )
+    return None
+
+
+def _add_months(value: date, months: int) -> date:
+    month = value.month - 1 + months
+    return date(value.year + month // 12, month % 12 + 1, 1)
+
+
+def _steps(every: str, start: date, end: date):
+    current = start
+    while current < end:
+        if every == "day":
+            following = current + timedelta(days=1)
+        elif every == "week":
+            following = current + timedelta(days=7)
+        elif every == "month":
+            following = _add_months(current, 1)
+        elif every == "quarter":
+            following = _add_months(current, 3)
+        else:
+            following = date(current.year + 1, 1, 1)
+        yield current, min(following, end)
+        current = following
+
+
+def window_bounds(window: RangeWindow) -> list[tuple[str, date, date]]:
+    """(suffix, from, to) of each child of a time window, oldest first."""
+    result = []
+    for low, high in _steps(window.every, window.start, window.end):
+        if window.every == "year":
+            suffix = f"{low.year}"
+        elif window.every == "quarter":
+            suffix = f"{low.year}_q{(low.month - 1) // 3 + 1}"
+        elif window.every == "month":
+            suffix = f"{low.year}_{low.month:02d}"
+        else:
+            suffix = f"{low.year}_{low.month:02d}_{low.day:02d}"
+        result.append((suffix, low, high))
+    return result
+
+
+def _bound_value(value: Any, key_type: str | None) -> Any:
+    """A range bound as the literal PostgreSQL reads the same way in every session.
+
+    A timestamptz bound written without an offset would be read in the session's TimeZone, so the
+    partitions would depend on who ran the DDL; the offset pins it to UTC.
+    """
+    if isinstance(value, str) and value.upper() in ("MINVALUE", "MAXVALUE"):
+        return value.upper()
+    if isinstance(value, date):
+        family = sqltypes.type_family(key_type) if key_type else None
+        moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        if key_type == "timestamp with time zone":
+            if moment.tzinfo is not None:
+                return moment.isoformat(sep=" ")
+            return moment.strftime("%Y-%m-%d %H:%M:%S") + "+00"
+        if family == "timestamp":
+            return moment.strftime("%Y-%m-%d %H:%M:%S")
+        return value.isoformat() if not isinstance(value, datetime) else moment.isoformat(sep=" ")
+    return value
+
+
+def _all_children(scheme: PartitionScheme | None):
+    if scheme is None:
+        return
+    for child in scheme.children:
+        yield child
+        yield from _all_children(child.sub)
+
+
+all_children = _all_children

@@ -1,0 +1,553 @@
+"""Static checks on a built Model: what PostgreSQL would reject later, caught at the YAML line now.
+
+Each check is a small function over the Model yielding Diagnostics; `check` runs them all. The codes
+and messages live in `rules`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from schemagen import expressions, rules, sqltypes
+from schemagen.build import all_children
+from schemagen.diagnostics import Diagnostic
+from schemagen.loader import did_you_mean
+from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View
+from schemagen.naming import MAX_IDENTIFIER_BYTES
+
+Check = Callable[[Model], Iterator[Diagnostic]]
+CHECKS: list[Check] = []
+
+_INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+
+
+def check(model: Model) -> list[Diagnostic]:
+    """Every diagnostic of every check."""
+    return [d for run in CHECKS for d in run(model)]
+
+
+def _check(function: Check) -> Check:
+    CHECKS.append(function)
+    return function
+
+
+def _user_tables(model: Model) -> Iterable[Table]:
+    """Tables the spec declares (archive tables mirror their source and are checked through it)."""
+    return (t for t in model.tables if t.archive_of is None)
+
+
+def _missing_columns(
+    table: Table, columns: Iterable[str], what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    names = table.column_names
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            yield rules.DUPLICATE_COLUMN(loc, column=column, what=what)
+        seen.add(column)
+        if column not in names:
+            yield rules.UNKNOWN_COLUMN(
+                loc, what=what, column=column, table=table.name, suggestion=did_you_mean(column, names)
+            )
+
+
+# --- references ----------------------------------------------------------------------------------
+
+
+def _unique_keys(table: Table) -> list[frozenset[str]]:
+    keys = [frozenset(u.columns) for u in table.uniques]
+    if table.primary_key:
+        keys.append(frozenset(table.primary_key.columns))
+    keys += [
+        frozenset(e.column for e in ix.elements if e.column)
+        for ix in table.indexes
+        if ix.unique and ix.where is None and all(e.column for e in ix.elements)
+    ]
+    return keys
+
+
+@_check
+def foreign_keys(model: Model) -> Iterator[Diagnostic]:
+    tables = model.tables_by_name
+    for table in _user_tables(model):
+        for fk in table.foreign_keys:
+            yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
+            target = tables.get(fk.ref_table)
+            if target is None:
+                yield rules.UNKNOWN_TABLE(
+                    fk.loc,
+                    what="reference to",
+                    name=fk.ref_table,
+                    suggestion=did_you_mean(fk.ref_table, list(tables)),
+                )
+                continue
+            if not fk.ref_columns:
+                yield rules.FK_TARGET_NOT_UNIQUE(
+                    fk.loc, ref=f"{target.name}", table=target.name, pk="none", columns=", ".join(fk.columns)
+                )
+                continue
+            missing = [c for c in fk.ref_columns if target.column(c) is None]
+            for column in missing:
+                yield rules.UNKNOWN_REFERENCED_COLUMN(
+                    fk.loc,
+                    table=target.name,
+                    column=column,
+                    suggestion=did_you_mean(column, target.column_names),
+                )
+            if missing:
+                continue
+            if len(fk.ref_columns) != len(fk.columns):
+                yield rules.FK_ARITY(fk.loc, count=len(fk.columns), ref_count=len(fk.ref_columns))
+                continue
+            for column, ref_column in zip(fk.columns, fk.ref_columns, strict=True):
+                mine, theirs = table.column(column), target.column(ref_column)
+                if mine and theirs and mine.type != theirs.type:
+                    yield rules.FK_TYPE_MISMATCH(
+                        fk.loc,
+                        column=column,
+                        type=mine.type,
+                        ref=f"{target.name}.{ref_column}",
+                        ref_type=theirs.type,
+                    )
+            if frozenset(fk.ref_columns) not in _unique_keys(target):
+                pk = ", ".join(target.primary_key.columns) if target.primary_key else "none"
+                yield rules.FK_TARGET_NOT_UNIQUE(
+                    fk.loc,
+                    ref=f"{target.name}({', '.join(fk.ref_columns)})",
+                    table=target.name,
+                    pk=pk,
+                    columns=", ".join(fk.ref_columns),
+                )
+
+
+# --- keys, constraints, indexes ----------------------------------------------------------------
+
+
+@_check
+def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
+    for table in _user_tables(model):
+        if table.primary_key:
+            pk = table.primary_key
+            yield from _missing_columns(table, pk.columns, "the primary key", pk.loc)
+            for name in pk.columns:
+                column = table.column(name)
+                if column is not None and column.nullable:
+                    yield rules.COLUMN_CONFLICT(
+                        column.loc,
+                        column=name,
+                        problem="is in the primary key but nullable",
+                        fix="drop `nullable: true` (or the `?`): key columns are NOT NULL",
+                    )
+        for unique in table.uniques:
+            yield from _missing_columns(
+                table, unique.columns, f"unique constraint `{unique.name}`", unique.loc
+            )
+        for index in table.indexes:
+            yield from _index_columns(table, index)
+        for constraint in table.checks:
+            refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
+            yield from _missing_columns(table, sorted(refs), f"check `{constraint.name}`", constraint.loc)
+
+
+def _index_columns(table: Table, index: Index) -> Iterator[Diagnostic]:
+    what = f"index `{index.name}`"
+    yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
+    yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
+    column_types = {c.name: c.type for c in table.columns}
+    parts = [(e.expression, "expression", index.expression_loc) for e in index.elements if e.expression]
+    if index.where:
+        parts.append((index.where, "predicate", index.where_loc))
+    for text, part, part_loc in parts:
+        assert text is not None
+        loc = part_loc or index.loc
+        parsed = expressions.parse_expression(text)
+        names = table.column_names
+        for ref in sorted(expressions.column_refs(parsed)):
+            if ref not in names:
+                yield rules.UNKNOWN_COLUMN(
+                    loc,
+                    what=f"{what} ({part})",
+                    column=ref,
+                    table=table.name,
+                    suggestion=did_you_mean(ref, names),
+                )
+        for problem in expressions.immutability_problems(parsed, column_types):
+            yield rules.NOT_IMMUTABLE(loc, what=f"index {part} `{text}`", problem=problem)
+
+
+# --- columns -------------------------------------------------------------------------------------
+
+
+@_check
+def columns(model: Model) -> Iterator[Diagnostic]:
+    enums = model.enums_by_name
+    for table in _user_tables(model):
+        types = {c.name: c.type for c in table.columns}
+        for column in table.columns:
+            yield from _column_sources(column)
+            if column.generated:
+                parsed = expressions.parse_expression(column.generated)
+                for problem in expressions.immutability_problems(parsed, types):
+                    yield rules.NOT_IMMUTABLE(
+                        column.loc, what=f"generated column `{column.name}`", problem=problem
+                    )
+            if column.default is not None and not column.default.is_expression:
+                enum = enums.get(column.type)
+                if enum is not None:
+                    if column.default.value not in enum.values:
+                        yield rules.ENUM_DEFAULT(
+                            column.loc,
+                            value=column.default.value,
+                            enum=enum.name,
+                            values=", ".join(enum.values),
+                        )
+                    continue
+                fix = _default_problem(column.default.value, column.type)
+                if fix:
+                    yield rules.DEFAULT_TYPE(
+                        column.loc, value=_show(column.default.value), type=column.type, fix=fix
+                    )
+
+
+def _column_sources(column: Column) -> Iterator[Diagnostic]:
+    sources = [
+        s
+        for s, on in (
+            ("a default", column.default is not None),
+            ("an identity", column.identity),
+            ("a generated expression", column.generated),
+        )
+        if on
+    ]
+    if len(sources) > 1:
+        yield rules.COLUMN_CONFLICT(
+            column.loc,
+            column=column.name,
+            problem=f"has {' and '.join(sources)}",
+            fix="keep one source of values",
+        )
+    if column.identity and not sqltypes.is_integer(column.type):
+        yield rules.COLUMN_CONFLICT(
+            column.loc,
+            column=column.name,
+            problem=f"identity needs smallint, integer or bigint, not {column.type}",
+            fix="make the column bigint, or drop `identity`",
+        )
+    if column.identity and column.nullable:
+        yield rules.COLUMN_CONFLICT(
+            column.loc,
+            column=column.name,
+            problem="an identity column cannot be nullable",
+            fix="drop `nullable: true`",
+        )
+
+
+def _show(value: Any) -> str:
+    return repr(value) if not isinstance(value, (date, datetime)) else value.isoformat()
+
+
+def _default_problem(value: Any, type_: str) -> str | None:
+    """What to write instead when the literal `value` cannot be a default of `type_`, else None."""
+    family = sqltypes.type_family(type_)
+    if family == "array":
+        return None if isinstance(value, list) else "write a list, e.g. `default: []`"
+    if isinstance(value, list) and family != "json":
+        return f"a list is a default for array or json columns only; {type_} needs a scalar"
+    if isinstance(value, dict) and family != "json":
+        return "a mapping default is a json literal; for an expression write `default: {sql: ...}`"
+    if family == "boolean":
+        return None if isinstance(value, bool) else "write true or false"
+    if family == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "write a whole number"
+        limit = _INT_RANGES.get(type_)
+        if limit and not -limit <= value < limit:
+            return f"the value does not fit {type_}"
+        return None
+    if family == "numeric":
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "write a number"
+    if family == "text":
+        if not isinstance(value, str):
+            return f'write the text in quotes: default: "{value}"'
+        length = sqltypes.varchar_length(type_)
+        if length is not None and len(value) > length:
+            return f"the value is {len(value)} characters long; {type_} holds {length}"
+        return None
+    if family == "uuid":
+        return (
+            None
+            if isinstance(value, str) and _UUID.match(value)
+            else "write a UUID string, or {sql: gen_random_uuid()}"
+        )
+    if family in ("date", "timestamp"):
+        return None if isinstance(value, (date, datetime, str)) else "write a date, or {sql: now()}"
+    return None
+
+
+# --- partitions ----------------------------------------------------------------------------------
+
+
+@_check
+def partitions(model: Model) -> Iterator[Diagnostic]:
+    for table in _user_tables(model):
+        if table.partition is None:
+            continue
+        yield from _scheme(table, table.partition)
+        key_columns: list[str] = []
+        has_expression = False
+        for scheme in _levels(table.partition):
+            key_columns += [c for c in scheme.key_columns if c not in key_columns]
+            has_expression |= any(k.expression for k in scheme.key)
+        constraints = (
+            [("primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
+        )
+        constraints += [(f"unique constraint `{u.name}`", u.columns, u.loc) for u in table.uniques]
+        constraints += [
+            (f"unique index `{i.name}`", tuple(e.column or "" for e in i.elements), i.loc)
+            for i in table.indexes
+            if i.unique
+        ]
+        for label, columns_, loc in constraints:
+            if has_expression:
+                yield rules.EXPRESSION_KEY_WITH_UNIQUE(loc, table=table.name, constraint=label)
+                continue
+            missing = [c for c in key_columns if c not in columns_]
+            if missing:
+                suggestion = f"[{', '.join([*columns_, *missing])}]"
+                yield rules.PARTITION_KEY_NOT_IN_UNIQUE(
+                    loc, constraint=label, table=table.name, missing=", ".join(missing), suggestion=suggestion
+                )
+
+
+def _levels(scheme: PartitionScheme) -> Iterator[PartitionScheme]:
+    yield scheme
+    subs = [c.sub for c in scheme.children if c.sub]
+    if subs:
+        yield from _levels(subs[0])
+
+
+def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
+    types = {c.name: c.type for c in table.columns}
+    for key in scheme.key:
+        if key.expression:
+            for problem in expressions.immutability_problems(
+                expressions.parse_expression(key.expression), types
+            ):
+                yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
+    if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):
+        yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
+    if scheme.kind == "list":
+        owner: dict[Any, str] = {}
+        for child in scheme.children:
+            for value in child.bound.values:
+                if value in owner:
+                    yield rules.LIST_DUPLICATE(
+                        scheme.loc, value=_show(value), name=child.name, other=owner[value]
+                    )
+                owner.setdefault(value, child.name)
+    if scheme.kind == "range" and scheme.window is None:
+        yield from _range_bounds(scheme)
+    for child in scheme.children:
+        if child.sub:
+            yield from _scheme(table, child.sub)
+            break  # every child carries the same second level
+
+
+def _range_bounds(scheme: PartitionScheme) -> Iterator[Diagnostic]:
+    bounded = [c for c in scheme.children if not c.bound.is_default]
+    order = {"MINVALUE": -1, "MAXVALUE": 1}
+    try:
+        ranked = sorted(bounded, key=lambda c: (order.get(str(c.bound.range_from), 0), c.bound.range_from))
+    except TypeError:
+        yield rules.INVALID_VALUE(
+            scheme.loc,
+            where="range bounds",
+            problem="bounds mix values of different types",
+            fix="write every bound as the same kind of value as the key",
+        )
+        return
+    for child in ranked:
+        low, high = child.bound.range_from, child.bound.range_to
+        if low not in order and high not in order and _less_equal(high, low):
+            yield rules.RANGE_WINDOW(
+                scheme.loc,
+                problem=f"partition `{child.name}`: `from` {low} is not before `to` {high}",
+                fix="write [from, to) with from < to",
+            )
+            return
+    for previous, current in itertools.pairwise(ranked):
+        prev_high, low = previous.bound.range_to, current.bound.range_from
+        if prev_high == "MAXVALUE" or (low not in order and prev_high not in order and _less(low, prev_high)):
+            yield rules.RANGE_OVERLAP(
+                scheme.loc,
+                name=current.name,
+                start=low,
+                end=current.bound.range_to,
+                other=previous.name,
+                other_start=previous.bound.range_from,
+                other_end=prev_high,
+            )
+        elif prev_high != low and not scheme.has_default:
+            yield rules.RANGE_GAP(scheme.loc, start=prev_high, end=low)
+
+
+def _less(a: Any, b: Any) -> bool:
+    try:
+        return a < b
+    except TypeError:
+        return False
+
+
+def _less_equal(a: Any, b: Any) -> bool:
+    try:
+        return a <= b
+    except TypeError:
+        return False
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+@_check
+def names(model: Model) -> Iterator[Diagnostic]:
+    relations: dict[tuple[str, str], tuple[str, Location | None]] = {}
+
+    def claim(schema: str, name: str, kind: str, loc: Location | None) -> Iterator[Diagnostic]:
+        if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+            yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
+        other = relations.get((schema, name))
+        if other is not None:
+            yield rules.DUPLICATE_OBJECT(
+                loc, kind=kind, name=name, other_kind=other[0], other=other[1] or "?"
+            )
+        else:
+            relations[(schema, name)] = (kind, loc)
+
+    for enum in model.enums:
+        yield from claim(enum.schema, enum.name, "enum", enum.loc)
+    for table in model.tables:
+        yield from claim(table.schema, table.name, "table", table.loc)
+        for child in all_children(table.partition):
+            yield from claim(
+                table.schema, child.name, "partition", table.partition.loc if table.partition else None
+            )
+    for view in model.views:
+        yield from claim(view.schema, view.name, "view", view.loc)
+    for table in model.tables:
+        constraint_names: dict[str, Location | None] = {}
+        constraints = [(table.primary_key.name, table.primary_key.loc, True)] if table.primary_key else []
+        constraints += [(u.name, u.loc, True) for u in table.uniques]
+        constraints += [(c.name, c.loc, False) for c in table.checks]
+        constraints += [(f.name, f.loc, False) for f in table.foreign_keys]
+        for name, loc, makes_index in constraints:
+            if name in constraint_names:
+                yield rules.DUPLICATE_OBJECT(
+                    loc,
+                    kind="constraint",
+                    name=name,
+                    other_kind="a constraint",
+                    other=constraint_names[name] or "?",
+                )
+            constraint_names[name] = loc
+            if makes_index:
+                yield from claim(table.schema, name, "constraint index", loc)
+            elif len(name.encode()) > MAX_IDENTIFIER_BYTES:
+                yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
+        for index in table.indexes:
+            yield from claim(table.schema, index.name, "index", index.loc)
+    for view in model.views:
+        for index in view.indexes:
+            yield from claim(view.schema, index.name, "index", index.loc)
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+@_check
+def views(model: Model) -> Iterator[Diagnostic]:
+    known = set(model.tables_by_name) | set(model.views_by_name)
+    for view in model.views:
+        for name in view.depends_on:
+            if "." not in name and name not in known:
+                yield rules.VIEW_UNKNOWN_RELATION(view.loc, view=view.name, name=name)
+        if not view.materialized and (view.refresh or view.indexes):
+            yield rules.VIEW_OPTION(
+                view.loc,
+                view=view.name,
+                problem="`unique` and `refresh` need `materialized: true`",
+                fix="add `materialized: true`, or drop them",
+            )
+        if view.materialized and view.refresh == "concurrently":
+            yield from _concurrent_refresh(view)
+    yield from _view_cycles(model)
+
+
+def _concurrent_refresh(view: View) -> Iterator[Diagnostic]:
+    if not view.indexes:
+        yield rules.CONCURRENT_REFRESH(view.loc, view=view.name, problem="has no `unique:` columns")
+        return
+    try:
+        outputs = expressions.output_columns(expressions.parse_query(view.query))
+    except expressions.ExpressionError:
+        return
+    if outputs is None:
+        return
+    for element in view.indexes[0].elements:
+        if element.column not in outputs:
+            yield rules.CONCURRENT_REFRESH(
+                view.loc,
+                view=view.name,
+                problem=f"`unique` names `{element.column}`, which the query does not "
+                f"output (it outputs {', '.join(outputs)})",
+            )
+
+
+def _view_cycles(model: Model) -> Iterator[Diagnostic]:
+    views_ = model.views_by_name
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(name: str, trail: list[str]) -> Iterator[Diagnostic]:
+        state[name] = 1
+        for dep in views_[name].depends_on:
+            if dep not in views_:
+                continue
+            if state.get(dep) == 1:
+                cycle = [*trail[trail.index(dep) :], dep] if dep in trail else [name, dep]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    yield rules.VIEW_CYCLE(views_[cycle[0]].loc, cycle=" → ".join(cycle))
+            elif dep not in state:
+                yield from visit(dep, [*trail, dep])
+        state[name] = 2
+
+    for name in sorted(views_):
+        if name not in state:
+            yield from visit(name, [name])
+
+
+# --- project-wide --------------------------------------------------------------------------------
+
+
+@_check
+def version_features(model: Model) -> Iterator[Diagnostic]:
+    version = model.project.postgres
+    if version >= 15:
+        return
+    for table in model.tables:
+        for unique in table.uniques:
+            if unique.nulls_not_distinct:
+                yield rules.VERSION_FEATURE(
+                    unique.loc, feature="NULLS NOT DISTINCT", needed=15, version=version
+                )
+        for index in table.indexes:
+            if index.nulls_not_distinct:
+                yield rules.VERSION_FEATURE(
+                    index.loc, feature="NULLS NOT DISTINCT", needed=15, version=version
+                )

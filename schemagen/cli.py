@@ -1,0 +1,146 @@
+"""The `schemagen` command line. Exit codes: 0 success, 1 a check found something, 2 bad input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from schemagen import __version__
+from schemagen.diagnostics import SpecError, format_text
+from schemagen.pipeline import RenderError, compile_spec, render_outputs, user_templates
+
+EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+
+spec_dir_argument = click.argument(
+    "spec_dir", required=False, default="spec", type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
+)
+templates_option = click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A folder of templates overriding built-in ones by name (default: SPEC_DIR/templates when present).",
+)
+
+
+class InputError(click.ClickException):
+    """Bad input: printed without a traceback, exit 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemagen")
+def cli() -> None:
+    """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
+
+
+def _compile(spec_dir: Path):
+    try:
+        compiled = compile_spec(spec_dir)
+    except SpecError as error:
+        count = len(error.diagnostics)
+        raise InputError(
+            f"{format_text(error.diagnostics)}\n{count} error{'s' * (count != 1)} in {spec_dir}"
+        ) from None
+    if compiled.warnings:
+        click.echo(format_text(compiled.warnings), err=True)
+    return compiled
+
+
+def _render(compiled, templates: Path | None) -> dict[str, str]:
+    try:
+        return render_outputs(compiled.model, user_templates(compiled.root, templates))
+    except RenderError as error:
+        raise InputError(str(error)) from None
+    except Exception as error:  # a user's template override can fail in any way Jinja can
+        if templates is None and user_templates(compiled.root) is None:
+            raise
+        raise InputError(f"a template failed to render: {type(error).__name__}: {error}") from None
+
+
+@cli.command()
+@spec_dir_argument
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="generated",
+    show_default=True,
+    help="Where to write schema.sql and ERD.md.",
+)
+@templates_option
+def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
+    """Validate SPEC_DIR and write OUT/schema.sql and OUT/ERD.md (nothing when the spec is invalid)."""
+    compiled = _compile(spec_dir)
+    outputs = _render(compiled, templates)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in outputs.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write to {out}: {error.strerror or error}") from None
+    model = compiled.model
+    click.echo(
+        f"wrote {', '.join(str(out / name) for name in outputs)} "
+        f"({len(model.tables)} tables, {len(model.views)} views)"
+    )
+
+
+@cli.command()
+@spec_dir_argument
+@click.option(
+    "--live", is_flag=True, help="Also apply the DDL to a real PostgreSQL inside a rolled-back transaction."
+)
+@click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
+@templates_option
+def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None) -> None:
+    """Run every static check on SPEC_DIR; with --live, let PostgreSQL have the final word."""
+    compiled = _compile(spec_dir)
+    outputs = _render(compiled, templates)
+    model = compiled.model
+    if live or dsn:
+        from schemagen.database import cluster
+        from schemagen.database import live as live_db
+
+        try:
+            live_db.live_check(outputs["schema.sql"], model.project.extensions, dsn)
+        except live_db.LiveApplyError as error:
+            raise InputError(f"PostgreSQL rejected the rendered schema.sql: {error.message}") from None
+        except cluster.DatabaseError as error:
+            raise InputError(error.message) from None
+    partitions = sum(_count_children(t.partition) for t in model.tables)
+    indexes = sum(len(t.indexes) for t in model.tables)
+    checked = "valid, and PostgreSQL accepts its DDL" if (live or dsn) else "valid"
+    click.echo(
+        f"{spec_dir} is {checked}: {len(model.tables)} tables, {partitions} partitions, "
+        f"{indexes} indexes, {len(model.views)} views, {len(model.enums)} enums"
+    )
+
+
+def _count_children(scheme) -> int:
+    if scheme is None:
+        return 0
+    return sum(1 + _count_children(child.sub) for child in scheme.children)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point. Any unexpected error still ends in one line on stderr and exit 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="schemagen", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # last resort: the tests make sure bad input never gets here
+        click.echo(f"schemagen: internal error: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+if __name__ == "__main__":
+    main()

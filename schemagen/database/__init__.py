@@ -1,0 +1,1 @@
+"""Everything that touches a database lives here; nothing outside this subpackage imports psycopg."""

@@ -1,0 +1,132 @@
+"""Apply generated SQL to a real server inside a transaction that is always rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from pglast import ast, parse_sql
+from pglast.enums import TransactionStmtKind
+from pglast.parser import ParseError
+from psycopg.pq import TransactionStatus
+
+from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect, first_line
+
+__all__ = ["LiveApplyError", "apply_rolled_back", "connect", "live_check", "missing_extensions"]
+
+LIVE_DATABASE = "schemagen_live"
+# A rolled-back check against a shared server must not queue behind (and then block) real traffic.
+LOCK_TIMEOUT = "10s"
+MAX_QUOTED_LINE = 200
+# Savepoints stay inside the transaction; every other transaction statement could end it and commit.
+_HARMLESS_TRANSACTION_KINDS = {
+    TransactionStmtKind.TRANS_STMT_SAVEPOINT,
+    TransactionStmtKind.TRANS_STMT_RELEASE,
+    TransactionStmtKind.TRANS_STMT_ROLLBACK_TO,
+}
+
+
+class LiveApplyError(DatabaseError):
+    """The server rejected the script; `line` is the 1-based script line when the server pointed at one."""
+
+    def __init__(self, message: str, line: int | None = None, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.sqlstate = sqlstate
+
+
+def missing_extensions(conn: psycopg.Connection, names: Sequence[str]) -> list[str]:
+    """The names, in order and without repeats, that are not in pg_available_extensions."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return []
+    rows = conn.execute("SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", [wanted]).fetchall()
+    available = {name for (name,) in rows}
+    return [name for name in wanted if name not in available]
+
+
+def apply_rolled_back(dsn: str, sql: str, extensions: Sequence[str] = ()) -> None:
+    """Run the whole script on the server at dsn and roll it back; raise LiveApplyError if it fails."""
+    _apply(dsn, sql, extensions)
+
+
+def live_check(sql: str, extensions: Sequence[str], dsn: str | None) -> None:
+    """Check that sql applies: on the server at dsn, or else on a throwaway cluster started for the check."""
+    if dsn is not None:
+        apply_rolled_back(dsn, sql, extensions)
+        return
+    with ThrowawayCluster() as cluster:
+        target = cluster.create_database(LIVE_DATABASE)
+        _apply(target, sql, extensions, throwaway=True, embedded=cluster.embedded)
+
+
+def _apply(
+    dsn: str, sql: str, extensions: Sequence[str], *, throwaway: bool = False, embedded: bool = False
+) -> None:
+    _refuse_transaction_control(sql)
+    with connect(dsn, autocommit=True) as conn:
+        missing = missing_extensions(conn, extensions)
+        if missing:
+            raise LiveApplyError(_missing_message(missing, throwaway=throwaway, embedded=embedded))
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+                # No parameters: psycopg sends the text verbatim (so '%' needs no escaping) over the
+                # simple query protocol, which is what runs a multi-statement script.
+                conn.cursor().execute(sql, prepare=False)
+                if conn.info.transaction_status != TransactionStatus.INTRANS:
+                    raise LiveApplyError("the script ended the transaction itself, so it may have committed")
+        except psycopg.Error as exc:
+            raise _server_error(exc, sql) from exc
+
+
+def _missing_message(missing: list[str], *, throwaway: bool, embedded: bool) -> str:
+    subject = f"extension {missing[0]} is" if len(missing) == 1 else f"extensions {', '.join(missing)} are"
+    it = "it" if len(missing) == 1 else "them"
+    note = " (an embedded server ships no contrib modules)" if embedded else ""
+    if throwaway:
+        remedy = f"install {it} (Debian: postgresql-contrib) or use --dsn"
+    else:
+        remedy = f"install {it} on that server (Debian: postgresql-contrib)"
+    return f"{subject} not available on this server{note}; {remedy}"
+
+
+def _refuse_transaction_control(sql: str) -> None:
+    try:
+        statements = parse_sql(sql)
+    except ParseError:
+        return  # the server will report the syntax error, with its position
+    for raw in statements:
+        stmt = raw.stmt
+        if isinstance(stmt, ast.TransactionStmt) and stmt.kind not in _HARMLESS_TRANSACTION_KINDS:
+            location = raw.stmt_location or 0
+            line = _line_of(sql, location)
+            keyword = sql[location:].split(None, 1)[0].rstrip(";").upper()
+            raise LiveApplyError(
+                f"line {line}: {keyword} would end the rolled-back transaction and could commit; "
+                "remove transaction control statements from the script",
+                line=line,
+            )
+
+
+def _line_of(sql: str, offset: int) -> int:
+    # PostgreSQL numbers lines by "\n" only, unlike str.splitlines().
+    return sql.count("\n", 0, offset) + 1
+
+
+def _server_error(exc: psycopg.Error, sql: str) -> LiveApplyError:
+    diag = exc.diag
+    message = diag.message_primary or first_line(exc)
+    labelled = [("detail", diag.message_detail), ("hint", diag.message_hint)]
+    extras = [f"{label}: {text}" for label, text in labelled if text]
+    line: int | None = None
+    if diag.statement_position:
+        # A 1-based character (not byte) offset into the whole script as sent.
+        line = _line_of(sql, int(diag.statement_position) - 1)
+        text = sql.split("\n")[line - 1].strip()
+        if len(text) > MAX_QUOTED_LINE:
+            text = text[:MAX_QUOTED_LINE] + "..."
+        message = f"line {line}: {message} (in `{text}`)"
+    if extras:
+        message += " (" + "; ".join(extras) + ")"
+    return LiveApplyError(message, line=line, sqlstate=diag.sqlstate)

@@ -1,0 +1,285 @@
+"""Read a spec folder: every *.yaml / *.yml file, sorted by path, merged into one raw tree.
+
+Every node keeps the file, line and column it came from (`RawSpec.locate`), so any later stage can
+point at the YAML line that caused a problem. Nothing here knows what the keys mean beyond the
+top-level sections and how they merge.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schemagen import rules
+from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.model import Location
+
+Path_ = tuple[str | int, ...]
+
+#: Sections whose entries are merged by name across files.
+NAMED_SECTIONS = ("mixins", "enums", "entities", "views")
+SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
+_SECTION_KIND = {"mixins": "mixin", "enums": "enum", "entities": "entity", "views": "view"}
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_DEPTH = 64
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader with YAML 1.2 booleans: only true/false, so `on`, `no`, `y` stay strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+    )
+
+
+@dataclass
+class RawSpec:
+    """The merged raw tree of a spec folder and where each of its nodes was written."""
+
+    root: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    value_locations: dict[Path_, Location] = field(default_factory=dict)
+    key_locations: dict[Path_, Location] = field(default_factory=dict)
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location | None:
+        """The location of `path`, or of its nearest ancestor that has one."""
+        first, second = (
+            (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
+        )
+        for end in range(len(path), -1, -1):
+            loc = first.get(path[:end]) or second.get(path[:end])
+            if loc is not None:
+                return loc
+        return None
+
+
+def display_path(path: Path) -> str:
+    """A path as users want to read it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def spec_files(root: Path) -> list[Path]:
+    """The spec's YAML files, sorted by path; a `templates/` folder inside the spec is not spec."""
+    found = [p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(p for p in found if "templates" not in p.relative_to(root).parts[:-1])
+
+
+def load(root: Path) -> RawSpec:
+    """Read and merge every spec file under `root`; raises SpecError with every problem found."""
+    raw = RawSpec(root=root)
+    if not root.exists():
+        raise SpecError([rules.NO_SPEC(None, problem=f"{display_path(root)} does not exist")])
+    paths = [root] if root.is_file() else spec_files(root)
+    if not paths:
+        raise SpecError([rules.NO_SPEC(None, problem=f"{display_path(root)} holds no *.yaml or *.yml file")])
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        _load_file(raw, path, diagnostics)
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return raw
+
+
+def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
+    name = display_path(path)
+    raw.files.append(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=f"cannot read the file: {error}"))
+        return
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
+        problem = " ".join(p for p in (error.context, error.problem) if p) or str(error)
+        diagnostics.append(rules.YAML_SYNTAX(loc, problem=problem))
+        return
+    except yaml.YAMLError as error:
+        diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=str(error).splitlines()[0]))
+        return
+    finally:
+        loader.dispose()
+    if node is None:
+        return
+    converter = _Converter(name, loader)
+    if not isinstance(node, yaml.MappingNode):
+        diagnostics.append(
+            rules.INVALID_VALUE(
+                converter.loc(node),
+                where=name,
+                problem="a spec file is a mapping of sections",
+                fix=f"start the file with one of: {', '.join(SECTIONS)}",
+            )
+        )
+        return
+    for key_node, value_node in converter.pairs(node, diagnostics):
+        section = key_node.value
+        key_loc = converter.loc(key_node)
+        if section not in SECTIONS:
+            diagnostics.append(
+                rules.UNKNOWN_KEY(
+                    key_loc,
+                    key=section,
+                    where="the top level of a spec file",
+                    suggestion=did_you_mean(section, SECTIONS),
+                    allowed=", ".join(SECTIONS),
+                )
+            )
+            continue
+        if section == "project":
+            if "project" in raw.data:
+                other = raw.key_locations[("project",)]
+                diagnostics.append(rules.DUPLICATE_NAME(key_loc, kind="section", name="project", other=other))
+                continue
+            raw.key_locations[("project",)] = key_loc
+            raw.data["project"] = converter.convert(value_node, ("project",), raw, diagnostics)
+        elif section == "relationships":
+            items = raw.data.setdefault("relationships", [])
+            raw.key_locations.setdefault(("relationships",), key_loc)
+            if not isinstance(value_node, yaml.SequenceNode):
+                diagnostics.append(
+                    rules.INVALID_VALUE(
+                        converter.loc(value_node),
+                        where="relationships",
+                        problem="expected a list",
+                        fix="write `- many_to_many: [a, b]` items",
+                    )
+                )
+                continue
+            for item in value_node.value:
+                index = len(items)
+                raw.key_locations[("relationships", index)] = converter.loc(item)
+                items.append(converter.convert(item, ("relationships", index), raw, diagnostics))
+        else:
+            entries = raw.data.setdefault(section, {})
+            raw.key_locations.setdefault((section,), key_loc)
+            if value_node.tag == "tag:yaml.org,2002:null":
+                continue
+            if not isinstance(value_node, yaml.MappingNode):
+                diagnostics.append(
+                    rules.INVALID_VALUE(
+                        converter.loc(value_node),
+                        where=section,
+                        problem="expected a mapping of names",
+                        fix=f"write `{section}:` then `  name: ...`",
+                    )
+                )
+                continue
+            for entry_key, entry_value in converter.pairs(value_node, diagnostics):
+                entry = entry_key.value
+                path = (section, entry)
+                if entry in entries:
+                    diagnostics.append(
+                        rules.DUPLICATE_NAME(
+                            converter.loc(entry_key),
+                            kind=_SECTION_KIND[section],
+                            name=entry,
+                            other=raw.key_locations[path],
+                        )
+                    )
+                    continue
+                raw.key_locations[path] = converter.loc(entry_key)
+                entries[entry] = converter.convert(entry_value, path, raw, diagnostics)
+
+
+class _Converter:
+    """Turns composed YAML nodes into plain Python data, recording each node's location."""
+
+    def __init__(self, file: str, loader: Any) -> None:
+        self.file = file
+        self.loader = loader
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def pairs(
+        self, node: yaml.MappingNode, diagnostics: list[Diagnostic]
+    ) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        """Key/value node pairs with `<<` merges applied; a repeated key is reported, not kept."""
+        seen: dict[str, yaml.Node] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, yaml.MappingNode):
+                        merged.extend(source.value)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                diagnostics.append(
+                    rules.INVALID_VALUE(
+                        self.loc(key_node),
+                        where="a key",
+                        problem="keys must be plain names",
+                        fix="write the key as a plain string",
+                    )
+                )
+                continue
+            if key_node.value in seen:
+                first = seen[key_node.value]
+                diagnostics.append(
+                    rules.DUPLICATE_KEY(
+                        self.loc(key_node), key=key_node.value, first_line=first.start_mark.line + 1
+                    )
+                )
+                continue
+            seen[key_node.value] = key_node
+            yield key_node, value_node
+        for key_node, value_node in merged:  # explicit keys win over merged ones
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in seen:
+                seen[key_node.value] = key_node
+                yield key_node, value_node
+
+    def convert(self, node: yaml.Node, path: Path_, raw: RawSpec, diagnostics: list[Diagnostic]) -> Any:
+        if len(path) > _MAX_DEPTH:
+            diagnostics.append(
+                rules.INVALID_VALUE(
+                    self.loc(node),
+                    where=".".join(map(str, path[:3])),
+                    problem="nested too deeply (a recursive alias?)",
+                    fix="flatten the value",
+                )
+            )
+            return None
+        raw.value_locations[path] = self.loc(node)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in self.pairs(node, diagnostics):
+                child = (*path, key_node.value)
+                raw.key_locations[child] = self.loc(key_node)
+                result[key_node.value] = self.convert(value_node, child, raw, diagnostics)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i), raw, diagnostics) for i, item in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node)
+        except yaml.YAMLError as error:
+            diagnostics.append(rules.YAML_SYNTAX(self.loc(node), problem=str(error).splitlines()[-1]))
+            return None
+
+
+def did_you_mean(word: str, choices: Iterator[str] | tuple[str, ...] | list[str]) -> str:
+    """`; did you mean `x`?` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""

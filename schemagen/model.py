@@ -1,0 +1,268 @@
+"""The Model: the normalized schema every later stage works on.
+
+Plain frozen dataclasses with no YAML, Jinja or database in them. Names are resolved (generated
+constraint and index names filled in, mixins applied, short forms expanded, partitions expanded into
+their children), and every collection is sorted, so two Models of the same schema compare equal and
+render to the same bytes. Each object keeps the `Location` of the YAML that declared it, for errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Literal
+
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+LiteralValue = JsonValue | date | datetime
+
+PartitionKind = Literal["range", "list", "hash"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where in the spec something was written (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Default:
+    """A column default: a literal value (escaped when rendered) or a SQL expression."""
+
+    value: LiteralValue = None
+    expression: str | None = None
+
+    @property
+    def is_expression(self) -> bool:
+        return self.expression is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # canonical PostgreSQL spelling, as format_type() prints it
+    nullable: bool = False
+    default: Default | None = None
+    identity: Literal["always", "by_default"] | None = None
+    generated: str | None = None  # stored generated column expression
+    collation: str | None = None
+    comment: str | None = None
+    renamed_from: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueConstraint:
+    name: str
+    columns: tuple[str, ...]
+    nulls_not_distinct: bool = False
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConstraint:
+    name: str
+    expression: str
+    loc: Location | None = field(default=None, compare=False)
+
+
+ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: ReferentialAction | None = None
+    on_update: ReferentialAction | None = None
+    deferrable: bool = False
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexElement:
+    """One key of an index: a column or a parenthesised expression, with its modifiers."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    descending: bool = False
+    nulls: Literal["first", "last"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    table: str
+    elements: tuple[IndexElement, ...]
+    unique: bool = False
+    using: str = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
+    loc: Location | None = field(default=None, compare=False)
+    where_loc: Location | None = field(default=None, compare=False)
+    expression_loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionKey:
+    column: str | None = None
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionBound:
+    """`FOR VALUES …` of one child; exactly one shape is filled, or `is_default`."""
+
+    range_from: LiteralValue = None
+    range_to: LiteralValue = None
+    values: tuple[LiteralValue, ...] = ()
+    modulus: int | None = None
+    remainder: int | None = None
+    is_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionChild:
+    name: str
+    bound: PartitionBound
+    sub: PartitionScheme | None = None  # second level (`then:`), partitioning this child again
+
+
+@dataclass(frozen=True, slots=True)
+class RangeWindow:
+    """The spec's time-window declaration, kept so a migration can tell a moved window from new bounds."""
+
+    every: Literal["day", "week", "month", "quarter", "year"]
+    start: date
+    end: date
+    default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionScheme:
+    kind: PartitionKind
+    key: tuple[PartitionKey, ...]
+    children: tuple[PartitionChild, ...]
+    window: RangeWindow | None = None  # range partitions declared with every/from/to
+    modulus: int | None = None  # hash partitions
+    has_default: bool = False
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return tuple(k.column for k in self.key if k.column is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """Rows older than a cutoff move from `table` to `archive_table` through `function`."""
+
+    column: str
+    after: str  # an interval, e.g. "365 days": the function's default cutoff is now() - after
+    archive_table: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    schema: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    partition: PartitionScheme | None = None
+    archive: Archive | None = None
+    archive_of: str | None = None  # set on the archive table rendered for another table's `archive`
+    comment: str | None = None
+    renamed_from: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    def column(self, name: str) -> Column | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    schema: str
+    values: tuple[str, ...]
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    schema: str
+    query: str
+    materialized: bool = False
+    depends_on: tuple[str, ...] = ()  # tables and views the query reads, sorted
+    indexes: tuple[Index, ...] = ()  # materialized views only (the unique index for CONCURRENTLY)
+    refresh: Literal["concurrently", "blocking"] | None = None
+    refresh_function: str | None = None
+    comment: str | None = None
+    renamed_from: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    name: str
+    postgres: int = 15
+    schema: str = "public"
+    extensions: tuple[str, ...] = ()
+    allow_destructive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    """A whole schema. Tables, enums and views are sorted by name."""
+
+    project: Project
+    enums: tuple[Enum, ...] = ()
+    tables: tuple[Table, ...] = ()
+    views: tuple[View, ...] = ()
+
+    @cached_property
+    def tables_by_name(self) -> Mapping[str, Table]:
+        return {t.name: t for t in self.tables}
+
+    @cached_property
+    def views_by_name(self) -> Mapping[str, View]:
+        return {v.name: v for v in self.views}
+
+    @cached_property
+    def enums_by_name(self) -> Mapping[str, Enum]:
+        return {e.name: e for e in self.enums}
+
+    def table(self, name: str) -> Table | None:
+        return self.tables_by_name.get(name)

@@ -1,0 +1,58 @@
+"""The stages in order: load → parse → build → check, and render with the SQL parse check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagen import build, checks, expressions, loader, render, spec, templating
+from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagnostics
+from schemagen.model import Model
+
+USER_TEMPLATES_DIR = "templates"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A valid spec's Model, with its warnings."""
+
+    model: Model
+    warnings: list[Diagnostic]
+    root: Path
+
+
+def compile_spec(root: Path) -> Compiled:
+    """Load, parse, build and check the spec under `root`; raises SpecError listing every error."""
+    raw = loader.load(root)
+    shape = spec.parse(raw)
+    model, diagnostics = build.build(shape, raw)
+    diagnostics += checks.check(model)
+    diagnostics = sort_diagnostics(diagnostics)
+    if has_errors(diagnostics):
+        raise SpecError(diagnostics)
+    return Compiled(model=model, warnings=diagnostics, root=root)
+
+
+def user_templates(root: Path, explicit: Path | None = None) -> Path | None:
+    """A user's template folder: `--templates`, else `SPEC_DIR/templates/` when it exists."""
+    if explicit is not None:
+        return explicit
+    candidate = root / USER_TEMPLATES_DIR
+    return candidate if candidate.is_dir() else None
+
+
+class RenderError(Exception):
+    """Rendered SQL that PostgreSQL's parser rejects (a broken template override, or a bug)."""
+
+
+def render_outputs(model: Model, templates: Path | None = None) -> dict[str, str]:
+    """{file name: text} of everything `render` writes, after parsing the SQL it produced."""
+    env = templating.make_environment(templates)
+    outputs = render.render_all(model, env)
+    for name, text in outputs.items():
+        if name.endswith(".sql"):
+            problems = expressions.check_sql(text)
+            if problems:
+                first = problems[0]
+                raise RenderError(f"{name}:{first.line}: the rendered SQL does not parse: {first.message}")
+    return outputs

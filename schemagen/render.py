@@ -1,0 +1,190 @@
+"""Model → `schema.sql` and `ERD.md`.
+
+Python decides what is emitted and in which order; the templates decide how it reads. The statement
+order of `schema.sql`:
+
+1. a fixed header (no date, no version: the same spec gives the same bytes),
+2. extensions, then schemas other than public that an object lives in,
+3. enums,
+4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
+   (depth first) and its comments,
+5. indexes, by table order then name,
+6. the foreign keys deferred to break a cycle, as ALTER TABLE,
+7. views and materialized views in dependency order, each with its comment and indexes,
+8. functions: archive functions in table order, then refresh functions in view order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from schemagen.model import Archive, Column, ForeignKey, Index, Model, Table
+from schemagen.ordering import order_tables, order_views
+from schemagen.templating import make_environment
+
+__all__ = ["render_all", "render_erd", "render_schema"]
+
+SCHEMA_TEMPLATE = "postgres/schema.sql.j2"
+ERD_TEMPLATE = "postgres/erd.md.j2"
+
+
+@dataclass(frozen=True, slots=True)
+class TableEntry:
+    """A table as CREATE TABLE renders it: with the foreign keys that stay inline."""
+
+    table: Table
+    foreign_keys: tuple[ForeignKey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    schema: str
+    index: Index
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyEntry:
+    table: Table
+    foreign_key: ForeignKey
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    """What the archive function of `table` needs: the columns it copies and the cutoff's type."""
+
+    table: Table
+    archive: Archive
+    archive_table: Table
+    columns: tuple[str, ...]
+    cutoff_type: str
+    overriding_system_value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErdEntity:
+    name: str  # as shown: bare in the project schema, qualified elsewhere
+    table: Table
+    keys: tuple[tuple[Column, tuple[str, ...]], ...]  # key columns with their PK/FK/UK marks
+
+
+@dataclass(frozen=True, slots=True)
+class ErdRelationship:
+    parent: str
+    child: str
+    optional: bool  # a nullable FK column: zero or one parent
+    label: str
+
+
+def _archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
+    archive_table = model.table(archive.archive_table)
+    if archive_table is None:
+        raise ValueError(f"{table.name}: archive table {archive.archive_table} is not in the model")
+    cutoff = table.column(archive.column)
+    if cutoff is None:
+        raise ValueError(f"{table.name}: archive column {archive.column} does not exist")
+    # Generated columns cannot be inserted into; the archive computes its own.
+    target_columns = {c.name: c for c in archive_table.columns if c.generated is None}
+    columns = tuple(c.name for c in table.columns if c.name in target_columns)
+    overriding = any(target_columns[name].identity == "always" for name in columns)
+    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding)
+
+
+def schema_context(model: Model) -> dict[str, object]:
+    """Everything `schema.sql.j2` renders, already in statement order."""
+    tables, deferred = order_tables(model.tables)
+    views = order_views(model.views)
+
+    used_schemas = {t.schema for t in model.tables}
+    used_schemas.update(e.schema for e in model.enums)
+    used_schemas.update(v.schema for v in model.views)
+    used_schemas.discard("public")
+
+    table_entries = []
+    indexes = []
+    deferred_fks = []
+    archives = []
+    for table in tables:
+        inline = []
+        for fk in sorted(table.foreign_keys, key=lambda f: f.name):
+            if (table.name, fk.name) in deferred:
+                deferred_fks.append(ForeignKeyEntry(table, fk))
+            else:
+                inline.append(fk)
+        table_entries.append(TableEntry(table, tuple(inline)))
+        indexes.extend(IndexEntry(table.schema, ix) for ix in sorted(table.indexes, key=_by_name))
+        if table.archive is not None:
+            archives.append(_archive_entry(model, table, table.archive))
+
+    return {
+        "project": model.project,
+        "extensions": model.project.extensions,
+        "schemas": sorted(used_schemas),
+        "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
+        "tables": table_entries,
+        "indexes": indexes,
+        "deferred_foreign_keys": deferred_fks,
+        "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
+        "archive_functions": archives,
+        "refresh_functions": [v for v in views if v.refresh_function],
+    }
+
+
+def _by_name(index: Index) -> str:
+    return index.name
+
+
+def erd_context(model: Model) -> dict[str, object]:
+    """Everything `erd.md.j2` renders: entities by name, relationships by child then FK name."""
+    home = model.project.schema
+
+    def display(name: str, schema: str) -> str:
+        return name if schema == home else f"{schema}.{name}"
+
+    entities = []
+    relationships = []
+    for table in sorted(model.tables, key=lambda t: (t.name, t.schema)):
+        marks: dict[str, list[str]] = {}
+        if table.primary_key is not None:
+            for name in table.primary_key.columns:
+                marks.setdefault(name, []).append("PK")
+        for fk in table.foreign_keys:
+            for name in fk.columns:
+                if "FK" not in marks.setdefault(name, []):
+                    marks[name].append("FK")
+        for unique in table.uniques:
+            for name in unique.columns:
+                if "UK" not in marks.setdefault(name, []):
+                    marks[name].append("UK")
+        keys = tuple((c, tuple(marks[c.name])) for c in table.columns if c.name in marks)
+        child = display(table.name, table.schema)
+        entities.append(ErdEntity(child, table, keys))
+        for fk in sorted(table.foreign_keys, key=lambda f: f.name):
+            optional = any((col := table.column(name)) is not None and col.nullable for name in fk.columns)
+            relationships.append(
+                ErdRelationship(display(fk.ref_table, fk.ref_schema), child, optional, ", ".join(fk.columns))
+            )
+    views = [
+        (display(v.name, v.schema), v) for v in sorted(model.views, key=lambda v: (v.name, v.schema))
+    ]
+    return {"project": model.project, "entities": entities, "relationships": relationships, "views": views}
+
+
+def render_schema(model: Model, env: Environment | None = None) -> str:
+    """The text of `schema.sql`: the whole schema for an empty database."""
+    env = env or make_environment()
+    return env.get_template(SCHEMA_TEMPLATE).render(schema_context(model))
+
+
+def render_erd(model: Model, env: Environment | None = None) -> str:
+    """The text of `ERD.md`: a Mermaid entity-relationship diagram and the list of views."""
+    env = env or make_environment()
+    return env.get_template(ERD_TEMPLATE).render(erd_context(model))
+
+
+def render_all(model: Model, env: Environment | None = None) -> dict[str, str]:
+    """Every generated file, by file name."""
+    env = env or make_environment()
+    return {"schema.sql": render_schema(model, env), "ERD.md": render_erd(model, env)}
+

@@ -1,0 +1,470 @@
+"""Every diagnostic code schemagen emits: code, message, fix and documentation in one place.
+
+`docs/diagnostics.md` is generated from this module (`python -m schemagen.rules > docs/diagnostics.md`)
+and a test fails when the page is stale, so a code, its message and its documentation cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemagen.diagnostics import Diagnostic, Severity
+from schemagen.model import Location
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A diagnostic code. `message` and `hint` are `str.format` templates filled per finding."""
+
+    code: str
+    name: str
+    message: str
+    hint: str
+    why: str
+    example: str
+    severity: Severity = Severity.ERROR
+
+    def __call__(self, loc: Location | None, **fields: object) -> Diagnostic:
+        return Diagnostic(
+            code=self.code,
+            message=self.message.format(**fields),
+            file=loc.file if loc else None,
+            line=loc.line if loc else None,
+            column=loc.column if loc else None,
+            severity=self.severity,
+            hint=self.hint.format(**fields) if self.hint else None,
+        )
+
+
+ALL: list[Rule] = []
+
+
+def _rule(*args: object, **kwargs: object) -> Rule:
+    rule = Rule(*args, **kwargs)  # type: ignore[arg-type]
+    ALL.append(rule)
+    return rule
+
+
+# --- SG0xx: reading the spec -------------------------------------------------------------------
+
+NO_SPEC = _rule(
+    "SG001",
+    "no-spec-files",
+    "no spec files: {problem}",
+    "point the command at a folder holding *.yaml or *.yml files (default: spec/)",
+    "A spec is a folder of YAML files; an empty or missing folder is almost always a wrong path.",
+    "$ schemagen validate does-not-exist/",
+)
+YAML_SYNTAX = _rule(
+    "SG002",
+    "yaml-syntax",
+    "YAML syntax error: {problem}",
+    "fix the YAML at this line (indentation, a missing `:`, an unclosed quote or bracket)",
+    "The file cannot be read at all, so nothing in it can be checked.",
+    "entities:\n  users:\n    columns: {id: bigint",
+)
+UNKNOWN_KEY = _rule(
+    "SG003",
+    "unknown-key",
+    "unknown key `{key}` in {where}{suggestion}",
+    "allowed keys here: {allowed}",
+    "A misspelt key would otherwise be ignored silently and the schema would quietly lack what "
+    "the author meant (an index, a default, a NOT NULL).",
+    "entities:\n  users:\n    colums:            # did you mean `columns`?\n      id: bigint",
+)
+INVALID_VALUE = _rule(
+    "SG004",
+    "invalid-value",
+    "{where}: {problem}",
+    "{fix}",
+    "The value has the wrong shape or type for its key (a list where a mapping belongs, a string "
+    "where a number belongs, a value outside the allowed set).",
+    "entities:\n  guilds:\n    partition:\n      hash: {key: id, modulus: four}",
+)
+DUPLICATE_NAME = _rule(
+    "SG005",
+    "duplicate-definition",
+    "{kind} `{name}` is defined twice: here and at {other}",
+    "rename one of them, or delete the copy",
+    "Spec files are merged; the same name in two places would make one silently win.",
+    "# users.yaml and accounts.yaml both say:\nentities:\n  users: {columns: {id: bigint}}",
+)
+DUPLICATE_KEY = _rule(
+    "SG006",
+    "duplicate-key",
+    "key `{key}` appears twice in this mapping (first at line {first_line})",
+    "keep one of them",
+    "YAML loaders keep the last of two equal keys without a word; the first is lost.",
+    "columns:\n  id: bigint\n  id: integer",
+)
+UNKNOWN_MIXIN = _rule(
+    "SG007",
+    "unknown-mixin",
+    "mixin `{name}` is not defined",
+    "define it under `mixins:` or use one of: {known}",
+    "The entity would silently lack the mixin's columns.",
+    "entities:\n  users:\n    mixins: [timestamp]   # the mixin is called timestamps",
+)
+
+# --- SG1xx: expressions, types, defaults ---------------------------------------------------------
+
+EXPRESSION_SYNTAX = _rule(
+    "SG101",
+    "expression-syntax",
+    "{what} is not a single SQL expression: {problem}",
+    "write one SQL expression, e.g. `now()` or `price > 0`; statements and `;` are not allowed",
+    "Every expression is parsed with PostgreSQL's own parser before it reaches any SQL we write, "
+    "so a typo fails here at its line and text such as `0); DROP TABLE users; --` can never be "
+    "smuggled into the schema.",
+    'columns:\n  bot: {type: boolean, default: {sql: "false); DROP TABLE users; --"}}',
+)
+NOT_IMMUTABLE = _rule(
+    "SG102",
+    "not-immutable",
+    "{what}: {problem}",
+    "index expressions and predicates, generated columns and partition keys may only call "
+    "IMMUTABLE functions",
+    "PostgreSQL computes these once and stores the result, so it rejects functions whose result "
+    "can change (`CURRENT_DATE`, `now()`, `random()`), depends on the session's TimeZone "
+    "(`date(timestamptz)`) or on a setting (1-argument `to_tsvector`).",
+    "indexes:\n  - columns: [created_at]\n    where: \"created_at >= CURRENT_DATE - INTERVAL '30 days'\"",
+)
+DEFAULT_TYPE = _rule(
+    "SG103",
+    "default-type-mismatch",
+    "default {value} does not fit column type {type}",
+    "{fix}",
+    "A default that cannot be cast to its column's type makes CREATE TABLE or every INSERT fail.",
+    'columns:\n  flags: {type: integer, default: "none"}',
+)
+ENUM_DEFAULT = _rule(
+    "SG104",
+    "enum-default",
+    "default `{value}` is not a value of enum `{enum}`",
+    "use one of: {values}",
+    "PostgreSQL rejects the default when the table is created.",
+    "enums:\n  theme: [dark, light]\nentities:\n  user_settings:\n"
+    "    columns:\n      theme: {type: theme, default: blue}",
+)
+UNKNOWN_TYPE = _rule(
+    "SG105",
+    "unknown-type",
+    "`{type}` is not a PostgreSQL type: {problem}",
+    "write a PostgreSQL type such as bigint, varchar(32), text[], timestamptz, or an enum of the spec",
+    "The type is parsed so that foreign keys, defaults and migrations can compare types exactly.",
+    "columns:\n  name: varchar(",
+)
+SERIAL_TYPE = _rule(
+    "SG106",
+    "serial-type",
+    "`{type}` creates a sequence outside the table's definition",
+    "write `{{type: {base}, identity: always}}` (SQL-standard identity column)",
+    "serial types own an implicitly created sequence with separate permissions, and they let "
+    "inserts bypass the sequence; identity columns are the SQL-standard replacement.",
+    "columns:\n  id: serial",
+)
+COLUMN_CONFLICT = _rule(
+    "SG107",
+    "column-conflict",
+    "column `{column}`: {problem}",
+    "{fix}",
+    "PostgreSQL allows one source of values per column: a default, an identity, or a generated "
+    "expression; identity needs an integer type.",
+    "columns:\n  id: {type: text, identity: always}",
+)
+
+# --- SG2xx: references -----------------------------------------------------------------------
+
+UNKNOWN_TABLE = _rule(
+    "SG201",
+    "unknown-table",
+    "{what} `{name}` is not an entity of the spec{suggestion}",
+    "reference one of the spec's entities",
+    "A foreign key or relationship to a table that does not exist fails when the DDL is applied.",
+    "columns:\n  owner_id: {type: bigint, references: user}   # the entity is users",
+)
+UNKNOWN_REFERENCED_COLUMN = _rule(
+    "SG202",
+    "unknown-referenced-column",
+    "`{table}` has no column `{column}`{suggestion}",
+    "reference a column of `{table}`",
+    "The foreign key cannot be created.",
+    "columns:\n  owner_id: {type: bigint, references: users.uid}",
+)
+FK_TYPE_MISMATCH = _rule(
+    "SG203",
+    "fk-type-mismatch",
+    "`{column}` is {type} but it references `{ref}` which is {ref_type}",
+    "give `{column}` the type {ref_type}",
+    "PostgreSQL accepts some mismatched pairs (integer → bigint) but then joins need casts, the "
+    "index on the key may not be used, and values outside the smaller type fail at run time.",
+    "columns:\n  owner_id: {type: integer, references: users}   # users.id is bigint",
+)
+FK_TARGET_NOT_UNIQUE = _rule(
+    "SG204",
+    "fk-target-not-unique",
+    "`{ref}` is not a primary key or unique constraint of `{table}`",
+    "reference the primary key of `{table}` ({pk}), or declare `unique: [[{columns}]]` on it",
+    "PostgreSQL requires a unique constraint on exactly the referenced columns. On a partitioned "
+    "table that key must also hold the partition key, so a single-column reference to messages(id) "
+    "is impossible when messages is partitioned by created_at.",
+    "columns:\n  message_id: {type: bigint, references: messages}   # messages' key is (id, created_at)",
+)
+FK_ARITY = _rule(
+    "SG205",
+    "fk-column-count",
+    "the foreign key has {count} column(s) but references {ref_count}",
+    "list as many referenced columns as referencing ones, in the same order",
+    "Each referencing column pairs with one referenced column.",
+    "foreign_keys:\n  - {columns: [message_id], references: {table: messages, columns: [id, created_at]}}",
+)
+
+# --- SG3xx: partitioning -----------------------------------------------------------------------
+
+PARTITION_KEY_NOT_IN_UNIQUE = _rule(
+    "SG301",
+    "partition-key-not-in-unique",
+    "{constraint} of partitioned table `{table}` lacks the partition key column(s) {missing}",
+    "add them: {suggestion}",
+    "PostgreSQL enforces uniqueness per partition, so a primary key or unique constraint on a "
+    "partitioned table must contain every partition key column.",
+    "messages:\n  columns: {id: {type: bigint, primary_key: true}, created_at: timestamptz}\n"
+    "  partition: {range: {key: created_at, every: month, from: 2024-01-01, to: 2025-01-01}}",
+)
+EXPRESSION_KEY_WITH_UNIQUE = _rule(
+    "SG302",
+    "expression-partition-key-with-unique",
+    "`{table}` is partitioned by an expression and has a {constraint}",
+    "partition by a plain column, or drop the primary key / unique constraint",
+    "PostgreSQL cannot enforce a unique constraint when the partition key is an expression.",
+    "partition: {range: {key: \"date_trunc('month', created_at)\", bounds: {...}}}",
+)
+HASH_MODULUS = _rule(
+    "SG303",
+    "hash-modulus",
+    "hash modulus must be a whole number ≥ 1, not {value}",
+    "write e.g. `modulus: 4`",
+    "A hash-partitioned table has `modulus` partitions, one per remainder.",
+    "partition:\n  hash: {key: id, modulus: 0}",
+)
+RANGE_OVERLAP = _rule(
+    "SG304",
+    "range-overlap",
+    "range partition `{name}` [{start}, {end}) overlaps `{other}` [{other_start}, {other_end})",
+    "make the bounds adjacent: each `to` is the next `from`",
+    "PostgreSQL rejects a partition whose bounds overlap another's.",
+    "bounds:\n  p2024: [2024-01-01, 2025-01-01]\n  p2024b: [2024-06-01, 2025-06-01]",
+)
+RANGE_GAP = _rule(
+    "SG305",
+    "range-gap",
+    "range partitions leave a gap: nothing holds [{start}, {end})",
+    "extend a neighbour's bound, or set `default: true` to catch rows in gaps on purpose",
+    "Inserting a row that falls into a gap fails with 'no partition of relation found for row'.",
+    "bounds:\n  p2023: [2023-01-01, 2024-01-01]\n  p2025: [2025-01-01, 2026-01-01]",
+)
+LIST_DUPLICATE = _rule(
+    "SG306",
+    "list-value-twice",
+    "list value {value} appears in partition `{name}` and in `{other}`",
+    "list each value in one partition only",
+    "PostgreSQL rejects two list partitions that share a value.",
+    "list:\n  key: region\n  values: {eu: [de, fr], west: [fr, us]}",
+)
+PARTITION_KEY_COLUMN = _rule(
+    "SG307",
+    "partition-key-column",
+    "partition key `{key}` is not a column of `{table}`{suggestion}",
+    "partition by one of the table's columns, or write an expression",
+    "The table cannot be created.",
+    "partition:\n  hash: {key: guild, modulus: 4}",
+)
+RANGE_WINDOW = _rule(
+    "SG308",
+    "range-window",
+    "range window: {problem}",
+    "{fix}",
+    "Window partitions are generated from `every`, `from` and `to`; the window must be non-empty "
+    "and aligned to its period so every child has the same width.",
+    "range: {key: created_at, every: month, from: 2024-01-15, to: 2024-01-01}",
+)
+PARTITION_KEY_TYPE = _rule(
+    "SG309",
+    "partition-key-type",
+    "`{key}` is {type}: {problem}",
+    "{fix}",
+    "Time windows need a date or timestamp key; the bounds are written for that type.",
+    "range: {key: id, every: month, from: 2024-01-01, to: 2025-01-01}   # id is bigint",
+)
+
+# --- SG4xx: names --------------------------------------------------------------------------------
+
+UNKNOWN_COLUMN = _rule(
+    "SG401",
+    "unknown-column",
+    "{what} names `{column}`, which is not a column of `{table}`{suggestion}",
+    "name one of the columns of `{table}`",
+    "Indexes and constraints on missing columns fail when the DDL is applied.",
+    "guilds:\n  indexes:\n    - columns: [member_count]   # guilds has no member_count",
+)
+DUPLICATE_OBJECT = _rule(
+    "SG402",
+    "duplicate-object-name",
+    "{kind} `{name}` has the same name as {other_kind} at {other}",
+    "give one of them another `name:`",
+    "Tables, views, indexes, sequences and types share one namespace per schema, and constraint "
+    "names must be unique per table; PostgreSQL rejects the second object.",
+    "indexes:\n  - {columns: [username], name: users}",
+)
+NAME_TOO_LONG = _rule(
+    "SG403",
+    "name-too-long",
+    "`{name}` is {length} bytes; PostgreSQL names are at most 63",
+    "shorten it (generated names are shortened for you with a stable hash suffix)",
+    "PostgreSQL silently truncates longer names, so two long names can collide and a migration "
+    "looking for the full name finds nothing.",
+    "entities:\n  a_table_name_that_goes_on_and_on_and_on_well_past_sixty_three_bytes: {...}",
+)
+INVALID_NAME = _rule(
+    "SG404",
+    "invalid-name",
+    "`{name}` is not a valid name for {what}",
+    "use letters, digits and underscores, starting with a letter or underscore",
+    "Names with quotes, spaces or other punctuation need quoting everywhere and invite injection; "
+    "schemagen accepts plain identifiers only (upper case letters are kept and quoted).",
+    "columns:\n  'na\"me': text",
+)
+NAMING_TEMPLATE = _rule(
+    "SG405",
+    "naming-template",
+    "naming template `{template}`: {problem}",
+    "use only the placeholders {placeholders}",
+    "Generated names come from these templates; an unknown placeholder cannot be filled.",
+    'naming:\n  index: "{{tbl}}_{{columns}}_idx"',
+)
+DUPLICATE_COLUMN = _rule(
+    "SG406",
+    "duplicate-column",
+    "`{column}` is listed twice in {what}",
+    "list each column once",
+    "PostgreSQL rejects a key or index that names a column twice.",
+    "primary_key: [guild_id, guild_id]",
+)
+PRIMARY_KEY_TWICE = _rule(
+    "SG407",
+    "primary-key-twice",
+    "`{table}` declares its primary key twice ({first} and {second})",
+    "keep either `primary_key: true` on one column or the entity's `primary_key: [...]`",
+    "A table has one primary key.",
+    "columns: {id: {type: bigint, primary_key: true}}\nprimary_key: [id, created_at]",
+)
+
+# --- SG5xx: views --------------------------------------------------------------------------------
+
+CONCURRENT_REFRESH = _rule(
+    "SG501",
+    "concurrent-refresh-needs-unique",
+    "materialized view `{view}` is refreshed concurrently but {problem}",
+    "add `unique: [col, ...]` naming plain output columns of the query",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on plain columns of the view "
+    "(no expression, no WHERE); without it every refresh fails.",
+    "daily_message_stats:\n  materialized: true\n  refresh: concurrently\n  query: SELECT ...",
+)
+VIEW_UNKNOWN_RELATION = _rule(
+    "SG502",
+    "view-unknown-relation",
+    "view `{view}` reads `{name}`, which is neither an entity nor a view of the spec",
+    "define `{name}` in the spec, or schema-qualify it (`pg_catalog.{name}`) if it lives elsewhere",
+    "The view cannot be created, and schemagen orders views by what they read.",
+    "views:\n  stats: {query: SELECT count(*) FROM guild}",
+)
+VIEW_CYCLE = _rule(
+    "SG503",
+    "view-cycle",
+    "views read each other in a cycle: {cycle}",
+    "break the cycle; a view cannot depend on itself",
+    "No order of CREATE VIEW statements can create them.",
+    "views:\n  a: {query: SELECT * FROM b}\n  b: {query: SELECT * FROM a}",
+)
+VIEW_OPTION = _rule(
+    "SG504",
+    "view-option",
+    "view `{view}`: {problem}",
+    "{fix}",
+    "`unique` and `refresh` apply to materialized views only.",
+    "views:\n  v: {query: SELECT 1 AS x, unique: [x]}",
+)
+
+# --- SG6xx: project-wide -----------------------------------------------------------------------
+
+VERSION_FEATURE = _rule(
+    "SG601",
+    "needs-newer-postgres",
+    "{feature} needs PostgreSQL {needed}; project.postgres is {version}",
+    "raise `project.postgres` to {needed}, or do without {feature}",
+    "`project.postgres` is the oldest server the DDL must run on.",
+    "project: {postgres: 14}\nentities:\n  t: {unique: [{columns: [a], nulls_not_distinct: true}]}",
+)
+RELATIONSHIP = _rule(
+    "SG602",
+    "relationship",
+    "many_to_many: {problem}",
+    "{fix}",
+    "The junction table is generated from both sides' primary keys.",
+    "relationships:\n  - many_to_many: [guilds, users]\n    through: guilds",
+)
+ARCHIVE = _rule(
+    "SG603",
+    "archive",
+    "archive of `{table}`: {problem}",
+    "{fix}",
+    "Rows move to the archive by comparing a date or timestamp column with a cutoff.",
+    "archive: {after: 365 days, column: content}",
+)
+
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL}
+
+
+def render_docs() -> str:
+    """The Markdown of docs/diagnostics.md."""
+    out = [
+        "# Diagnostics",
+        "",
+        "Every problem schemagen reports carries one of these codes. This page is generated from",
+        "`schemagen/rules.py` (`python -m schemagen.rules > docs/diagnostics.md`); a test keeps it fresh.",
+        "",
+        "| code | name | what it catches |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.why.split('. ')[0].rstrip('.')}. |"
+        for r in ALL
+    ]
+    for rule in ALL:
+        out += [
+            "",
+            f"## {rule.code} {rule.name}",
+            "",
+            f"**Message:** {rule.message.format_map(_Placeholder())}",
+            "",
+            f"**Why:** {rule.why}",
+            "",
+            f"**Fix:** {rule.hint.format_map(_Placeholder())}",
+            "",
+            "**Example that triggers it:**",
+            "",
+            "```yaml" if not rule.example.startswith("$") else "```console",
+            rule.example,
+            "```",
+        ]
+    return "\n".join(out) + "\n"
+
+
+class _Placeholder(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+if __name__ == "__main__":
+    print(render_docs(), end="")

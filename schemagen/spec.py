@@ -1,0 +1,388 @@
+"""The shape of a spec: pydantic models over the raw tree, with errors mapped back to YAML lines.
+
+Short forms are expanded before validation (a column written as `varchar(32)?`, a reference written
+as `users.id`, a unique constraint written as a list), so each key has one model and one error.
+This module checks shape only; what the values mean is the business of `build` and `checks`.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from schemagen import rules
+from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.loader import Path_, RawSpec, did_you_mean
+
+Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
+Scalar = bool | int | float | str | date | datetime | None
+
+
+def _lower(value: Any) -> Any:
+    return value.lower().replace("_", " ") if isinstance(value, str) else value
+
+
+LowerAction = Annotated[Action, BeforeValidator(_lower)]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ReferenceSpec(_Shape):
+    table: str
+    column: str | None = None
+    on_delete: LowerAction | None = None
+    on_update: LowerAction | None = None
+    deferrable: bool = False
+
+
+def _reference(value: Any) -> Any:
+    """`users` → {table: users}; `users.id` → {table: users, column: id}."""
+    if isinstance(value, str):
+        table, _, column = value.partition(".")
+        return {"table": table, "column": column} if column else {"table": table}
+    return value
+
+
+def _column(value: Any) -> Any:
+    """`varchar(32)` → {type: varchar(32)}; a trailing `?` makes the column nullable."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("?"):
+            return {"type": text[:-1].strip(), "nullable": True}
+        return {"type": text}
+    return value
+
+
+class ColumnSpec(_Shape):
+    type: str
+    nullable: bool = False
+    default: Any = None
+    primary_key: bool = False
+    unique: bool = False
+    check: str | None = None
+    references: Annotated[ReferenceSpec | None, BeforeValidator(_reference)] = None
+    identity: Literal["always", "by_default"] | None = None
+    generated: str | None = None
+    collation: str | None = None
+    comment: str | None = None
+    renamed_from: str | None = None
+
+
+Column = Annotated[ColumnSpec, BeforeValidator(_column)]
+
+
+def _unique(value: Any) -> Any:
+    return {"columns": value} if isinstance(value, list) else value
+
+
+class UniqueSpec(_Shape):
+    columns: list[str] = Field(min_length=1)
+    name: str | None = None
+    nulls_not_distinct: bool = False
+
+
+class ForeignKeyTargetSpec(_Shape):
+    table: str
+    columns: list[str] | None = None
+
+
+class ForeignKeySpec(_Shape):
+    columns: list[str] = Field(min_length=1)
+    references: Annotated[ForeignKeyTargetSpec, BeforeValidator(_reference)]
+    on_delete: LowerAction | None = None
+    on_update: LowerAction | None = None
+    deferrable: bool = False
+    name: str | None = None
+
+
+class IndexSpec(_Shape):
+    columns: list[str] | None = Field(default=None, min_length=1)
+    expression: str | None = None
+    name: str | None = None
+    unique: bool = False
+    using: Literal["btree", "hash", "gin", "gist", "spgist", "brin"] = "btree"
+    where: str | None = None
+    include: list[str] = []
+    nulls_not_distinct: bool = False
+
+    @model_validator(mode="after")
+    def _one_key(self) -> IndexSpec:
+        if (self.columns is None) == (self.expression is None):
+            raise ValueError("an index has exactly one of `columns` or `expression`")
+        return self
+
+
+Bound = Scalar
+
+
+def _period(value: Any) -> Any:
+    """`1 month`, `month` and `months` all mean one month."""
+    if isinstance(value, str):
+        words = value.lower().split()
+        if len(words) == 2 and words[0] == "1":
+            words = words[1:]
+        if len(words) == 1:
+            return words[0].removesuffix("s") if words[0] != "s" else value
+    return value
+
+
+Period = Annotated[Literal["day", "week", "month", "quarter", "year"], BeforeValidator(_period)]
+
+
+class RangeSpec(_Shape):
+    key: str | list[str]
+    every: Period | None = None
+    from_: date | datetime | None = Field(default=None, alias="from")
+    to: date | datetime | None = None
+    default: bool = False
+    bounds: dict[str, tuple[Bound, Bound]] | None = None
+
+    @model_validator(mode="after")
+    def _window_or_bounds(self) -> RangeSpec:
+        window = (self.every, self.from_, self.to)
+        if self.bounds is not None and any(v is not None for v in window):
+            raise ValueError("a range has either `every`/`from`/`to` or `bounds`, not both")
+        if self.bounds is None and any(v is None for v in window):
+            raise ValueError("a range needs `every`, `from` and `to` (or explicit `bounds`)")
+        return self
+
+
+class ListSpec(_Shape):
+    key: str | list[str]
+    values: dict[str, list[Scalar]] = Field(min_length=1)
+    default: bool = False
+
+
+class HashSpec(_Shape):
+    key: str | list[str]
+    modulus: int
+
+
+class PartitionSpec(_Shape):
+    range: RangeSpec | None = None
+    list: ListSpec | None = None
+    hash: HashSpec | None = None
+    then: PartitionSpec | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> PartitionSpec:
+        if sum(x is not None for x in (self.range, self.list, self.hash)) != 1:
+            raise ValueError("a partition has exactly one of `range`, `list` or `hash`")
+        return self
+
+
+class ArchiveSpec(_Shape):
+    after: str
+    column: str
+    table: str | None = None
+    function: str | None = None
+
+
+class EntitySpec(_Shape):
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+    mixins: list[str] = []
+    columns: dict[str, Column] = {}
+    primary_key: list[str] | None = Field(default=None, min_length=1)
+    unique: list[Annotated[UniqueSpec, BeforeValidator(_unique)]] = []
+    checks: dict[str, str] = {}
+    foreign_keys: list[ForeignKeySpec] = []
+    indexes: list[IndexSpec] = []
+    partition: PartitionSpec | None = None
+    archive: ArchiveSpec | None = None
+    renamed_from: str | None = None
+
+
+class MixinSpec(_Shape):
+    columns: dict[str, Column] = {}
+    checks: dict[str, str] = {}
+    indexes: list[IndexSpec] = []
+
+
+def _enum(value: Any) -> Any:
+    return {"values": value} if isinstance(value, list) else value
+
+
+class EnumSpec(_Shape):
+    values: list[str] = Field(min_length=1)
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+
+class RelationshipSpec(_Shape):
+    many_to_many: tuple[str, str]
+    through: str
+    on_delete: LowerAction | None = None
+    columns: dict[str, Column] = {}
+    indexes: list[IndexSpec] = []
+    comment: str | None = None
+
+
+class ViewSpec(_Shape):
+    query: str
+    materialized: bool = False
+    unique: list[str] | None = Field(default=None, min_length=1)
+    refresh: Literal["concurrently", "blocking"] | None = None
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+    renamed_from: str | None = None
+
+
+class NamingSpec(_Shape):
+    primary_key: str = "{table}_pkey"
+    foreign_key: str = "{table}_{columns}_fkey"
+    unique: str = "{table}_{columns}_key"
+    index: str = "{table}_{columns}_idx"
+    check: str = "{table}_{name}_check"
+    partition: str = "{table}_{suffix}"
+    archive_table: str = "{table}_archive"
+    archive_function: str = "archive_{table}"
+    refresh_function: str = "refresh_{view}"
+
+
+class ProjectSpec(_Shape):
+    name: str
+    postgres: int = Field(default=15, ge=12, le=18)
+    schema_: str = Field(default="public", alias="schema")
+    extensions: list[str] = []
+    naming: NamingSpec = NamingSpec()
+    allow_destructive: list[str] = []
+
+
+class Spec(_Shape):
+    """A whole spec folder, merged."""
+
+    project: ProjectSpec | None = None
+    mixins: dict[str, MixinSpec] = {}
+    enums: dict[str, Annotated[EnumSpec, BeforeValidator(_enum)]] = {}
+    entities: dict[str, EntitySpec] = {}
+    relationships: list[RelationshipSpec] = []
+    views: dict[str, ViewSpec] = {}
+
+
+def parse(raw: RawSpec) -> Spec:
+    """Validate the raw tree's shape; raises SpecError with every shape error at its YAML line."""
+    try:
+        return Spec.model_validate(raw.data)
+    except ValidationError as error:
+        raise SpecError(_diagnostics(error, raw)) from None
+
+
+def _diagnostics(error: ValidationError, raw: RawSpec) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for item in error.errors(include_url=False):
+        path = _data_path(raw.data, item["loc"])
+        where = ".".join(str(p) for p in path) or "the spec"
+        if item["type"] == "extra_forbidden":
+            key = str(path[-1])
+            allowed = sorted(allowed_keys(path[:-1]))
+            found.append(
+                rules.UNKNOWN_KEY(
+                    raw.locate(path, key=True),
+                    key=key,
+                    where=".".join(map(str, path[:-1])) or "spec",
+                    suggestion=did_you_mean(key, allowed),
+                    allowed=", ".join(allowed),
+                )
+            )
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            field = str(item["loc"][-1])
+            found.append(
+                rules.INVALID_VALUE(
+                    raw.locate(path), where=where, problem=f"`{field}` is required", fix=f"add `{field}:`"
+                )
+            )
+            continue
+        found.append(
+            rules.INVALID_VALUE(
+                raw.locate(path), where=where, problem=_first_lower(message), fix=_fix_for(item["type"], path)
+            )
+        )
+    return found
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _fix_for(kind: str, path: Path_) -> str:
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "write a value of the type named in the message"
+    if kind == "literal_error":
+        return "write one of the values named in the message"
+    keys = [p for p in path if isinstance(p, str)]
+    return f"see the spec format for `{keys[-1] if keys else 'spec'}` in docs/spec-format.md"
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
+    """The part of a pydantic error location that names real keys of the data (union tags dropped)."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if (isinstance(current, dict) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        ):
+            current = current[part]
+            path.append(part)
+        elif (
+            isinstance(current, dict)
+            and isinstance(part, str)
+            and part not in current
+            and part[:1].islower()
+            and "[" not in part
+            and not part.startswith("function-")
+        ):
+            # a key the error is about but the data lacks (missing, or expanded from a short form)
+            path.append(part)
+            current = None
+        # anything else is a union branch tag or a key of an expanded short form
+    return tuple(path)
+
+
+def allowed_keys(path: Path_) -> set[str]:
+    """The keys the spec format allows in the mapping at `path`."""
+    model: Any = Spec
+    for part in path:
+        model = _step(model, part)
+        if model is None:
+            return set()
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {f.alias or name for name, f in model.model_fields.items()}
+    return set()
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else args[0]
+        else:
+            return annotation
+
+
+def _step(model: Any, part: str | int) -> Any:
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+        return None
+    origin = typing.get_origin(model)
+    if origin is dict:
+        return typing.get_args(model)[1]
+    if origin in (list, tuple):
+        return typing.get_args(model)[0]
+    return None

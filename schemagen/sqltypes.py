@@ -1,0 +1,381 @@
+"""Canonical spelling of PostgreSQL column types, as ``format_type()`` prints them.
+
+The type text is parsed by PostgreSQL's own grammar (pglast), so anything accepted here is
+valid DDL and the canonical form is derived from the grammar's resolved type name rather
+than from a lookalike dialect: in sqlglot 30, ``integer ARRAY`` becomes ``INT``, ``bit
+varying(5)`` becomes ``BIT``, ``float(24)`` becomes ``DOUBLE`` and ``int; drop table x`` is a type.
+sqlglot earns its place where it is strong: reading another database's type names (``datetime``,
+``nvarchar``, ``int64``), so an unknown type gets the PostgreSQL type its author meant as the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+import sqlglot
+import sqlglot.errors
+from pglast import ast, parse_sql
+from pglast.enums import SetOperation
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+from pglast.parser import ParseError
+
+__all__ = [
+    "UnknownTypeError",
+    "canonical_type",
+    "format_type_name",
+    "is_array",
+    "is_integer",
+    "is_text_like",
+    "type_family",
+    "varchar_length",
+]
+
+
+class UnknownTypeError(ValueError):
+    """A type that is not valid PostgreSQL type syntax or has invalid modifiers."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Internal names (as the grammar resolves them, or as users may spell them) -> format_type().
+_RENAMED = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "varbit": "bit varying",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamp",
+    "time": "time",
+    "timetz": "time",
+    "bit": "bit",
+    "bpchar": "character",
+    "numeric": "numeric",
+    "interval": "interval",
+    "serial4": "serial",
+    "serial8": "bigserial",
+    "serial2": "smallserial",
+}
+_WITH_TZ = frozenset({"timestamptz", "timetz"})
+_LENGTH_TYPES = frozenset({"varchar", "bpchar", "bit", "varbit"})
+_PRECISION_TYPES = frozenset({"timestamp", "timestamptz", "time", "timetz"})
+_SERIALS = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+
+# Built-in types that take no modifier; spelled the same by format_type().
+_PLAIN_BUILTINS = frozenset(
+    (
+        "text", "bytea", "json", "jsonb", "uuid", "date", "inet", "cidr", "macaddr", "macaddr8",
+        "money", "xml", "tsvector", "tsquery", "oid", "name", "point", "line", "lseg", "box", "path",
+        "polygon", "circle", "jsonpath", "pg_lsn", "xid", "xid8", "cid", "tid", "int4range",
+        "int8range", "numrange", "tsrange", "tstzrange", "daterange", "int4multirange",
+        "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange",
+        "txid_snapshot", "pg_snapshot", "regclass", "regtype", "regproc", "regprocedure", "regoper",
+        "regoperator", "regnamespace", "regrole", "regconfig", "regdictionary", "regcollation",
+    )
+)
+
+# Types that extensions commonly add: accepted by name, since the spec cannot see the extension's catalog.
+EXTENSION_TYPES = frozenset({
+    "citext", "hstore", "ltree", "lquery", "ltxtquery", "cube", "earth", "seg", "isbn", "isbn13", "issn",
+    "issn13", "ean13", "upc", "ismn", "ismn13", "geometry", "geography", "box2d", "box3d", "raster",
+    "vector", "halfvec", "sparsevec",
+})
+
+# How other databases' type names are read when suggesting the PostgreSQL one, most common first.
+_FOREIGN_DIALECTS = ("mysql", "tsql", "bigquery", "snowflake", "clickhouse", "duckdb", "oracle")
+
+# Interval field masks (PostgreSQL datetime.h) -> format_type() suffix.
+_INTERVAL_FULL_RANGE = 0x7FFF
+_YEAR, _MONTH, _DAY, _HOUR, _MINUTE, _SECOND = (1 << 2, 1 << 1, 1 << 3, 1 << 10, 1 << 11, 1 << 12)
+_INTERVAL_FIELDS = {
+    _YEAR: " year",
+    _MONTH: " month",
+    _DAY: " day",
+    _HOUR: " hour",
+    _MINUTE: " minute",
+    _SECOND: " second",
+    _YEAR | _MONTH: " year to month",
+    _DAY | _HOUR: " day to hour",
+    _DAY | _HOUR | _MINUTE: " day to minute",
+    _DAY | _HOUR | _MINUTE | _SECOND: " day to second",
+    _HOUR | _MINUTE: " hour to minute",
+    _HOUR | _MINUTE | _SECOND: " hour to second",
+    _MINUTE | _SECOND: " minute to second",
+    _INTERVAL_FULL_RANGE: "",
+}
+
+# Text after the type could close our CAST( and smuggle in clauses; none may be present.
+_SELECT_CLAUSES = (
+    "distinctClause", "intoClause", "fromClause", "whereClause", "groupClause", "havingClause",
+    "windowClause", "valuesLists", "sortClause", "limitOffset", "limitCount", "lockingClause",
+    "withClause",
+)
+
+_MAX_VARCHAR = 10485760
+_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
+_QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
+_MODIFIER = re.compile(r"\([^)]*\)")
+
+
+def _quote(name: str) -> str:
+    if _SIMPLE_NAME.match(name) and name not in _QUOTE_KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _int_modifiers(type_label: str, typmods: tuple[ast.Node, ...]) -> list[int]:
+    values = []
+    for mod in typmods:
+        if not (isinstance(mod, ast.A_Const) and isinstance(mod.val, ast.Integer)):
+            raise UnknownTypeError(f"type modifiers of {type_label} must be integer constants")
+        values.append(mod.val.ival)
+    return values
+
+
+def _format_builtin(internal: str, typmods: tuple[ast.Node, ...] | None) -> str:
+    base = _RENAMED.get(internal, internal)
+    mods = _int_modifiers(base, typmods) if typmods else []
+    if internal in _LENGTH_TYPES:
+        if len(mods) > 1:
+            raise UnknownTypeError(f"{base} takes one length modifier")
+        if mods:
+            if not 1 <= mods[0] <= _MAX_VARCHAR:
+                raise UnknownTypeError(f"length for type {base} must be between 1 and {_MAX_VARCHAR}")
+            return f"{base}({mods[0]})"
+        # bpchar without a length is not CHARACTER(1) (the grammar adds that), format_type agrees.
+        return "bpchar" if internal == "bpchar" else base
+    if internal == "numeric":
+        if len(mods) > 2:
+            raise UnknownTypeError("numeric takes at most precision and scale")
+        if not mods:
+            return "numeric"
+        precision, scale = mods[0], mods[1] if len(mods) == 2 else 0
+        if not 1 <= precision <= 1000:
+            raise UnknownTypeError(f"NUMERIC precision {precision} must be between 1 and 1000")
+        if not -1000 <= scale <= 1000:
+            raise UnknownTypeError(f"NUMERIC scale {scale} must be between -1000 and 1000")
+        return f"numeric({precision},{scale})"
+    if internal in _PRECISION_TYPES:
+        suffix = " with time zone" if internal in _WITH_TZ else " without time zone"
+        if len(mods) > 1:
+            raise UnknownTypeError(f"{base} takes one precision modifier")
+        if mods:
+            # PostgreSQL silently reduces >6 with a WARNING; a spec should say what it gets.
+            if not 0 <= mods[0] <= 6:
+                raise UnknownTypeError(f"{base} precision {mods[0]} must be between 0 and 6")
+            return f"{base}({mods[0]}){suffix}"
+        return base + suffix
+    if internal == "interval":
+        if not mods:
+            return "interval"
+        fields = _INTERVAL_FIELDS.get(mods[0])
+        if fields is None or len(mods) > 2:
+            raise UnknownTypeError("invalid interval type modifier")
+        if len(mods) == 2:
+            if not 0 <= mods[1] <= 6:
+                raise UnknownTypeError(f"interval precision {mods[1]} must be between 0 and 6")
+            return f"interval{fields}({mods[1]})"
+        return f"interval{fields}"
+    if mods:
+        raise UnknownTypeError(f"type modifier is not allowed for type {base}")
+    return base
+
+
+def _format_modifier(mod: ast.Node) -> str:
+    if isinstance(mod, ast.A_Const) and mod.val is not None:
+        val = mod.val
+        if isinstance(val, ast.Integer):
+            return str(val.ival)
+        if isinstance(val, ast.Float):
+            return val.fval
+        if isinstance(val, ast.String):
+            return "'" + val.sval.replace("'", "''") + "'"
+    if isinstance(mod, ast.ColumnRef) and all(isinstance(f, ast.String) for f in mod.fields):
+        return ".".join(_quote(f.sval) for f in mod.fields)
+    raise UnknownTypeError("type modifiers must be simple constants or identifiers")
+
+
+def format_type_name(type_name: ast.TypeName, enum_names: frozenset[str] = frozenset()) -> str:
+    """Canonical spelling of a parsed ``TypeName`` node (also used for casts in expressions)."""
+    if type_name.setof:
+        raise UnknownTypeError("SETOF is not a column type")
+    if type_name.pct_type:
+        raise UnknownTypeError("%TYPE is not a column type")
+    names = [n.sval for n in type_name.names]
+    typmods = type_name.typmods
+    if len(names) == 2 and names[0] == "pg_catalog":
+        names = names[1:]
+    if len(names) == 1:
+        name = names[0]
+        if name in _SERIALS:
+            if type_name.arrayBounds:
+                raise UnknownTypeError(f"array of {name} is not implemented")
+            if typmods:
+                raise UnknownTypeError(f"type modifier is not allowed for type {name}")
+            return _RENAMED.get(name, name)
+        if name in _RENAMED or name in _PLAIN_BUILTINS:
+            base = _format_builtin(name, typmods)
+        elif name == "char":
+            # Only reachable quoted: unquoted CHAR is resolved to bpchar by the grammar.
+            if typmods:
+                raise UnknownTypeError('type modifier is not allowed for type "char"')
+            base = '"char"'
+        elif name not in enum_names and name not in EXTENSION_TYPES:
+            raise UnknownTypeError(_unknown_type_message(name, enum_names))
+        else:
+            base = _quote(name)
+            if typmods:
+                base += "(" + ",".join(_format_modifier(m) for m in typmods) + ")"
+    else:
+        base = ".".join(_quote(n) for n in names)
+        if typmods:
+            base += "(" + ",".join(_format_modifier(m) for m in typmods) + ")"
+    # PostgreSQL does not record array dimensions: format_type() always prints a single [].
+    return base + "[]" if type_name.arrayBounds else base
+
+
+def _unknown_type_message(name: str, enum_names: frozenset[str]) -> str:
+    suggestion = foreign_equivalent(name)
+    if suggestion:
+        return f"{name} is not a PostgreSQL type: use {suggestion}"
+    close = difflib.get_close_matches(name, sorted(_PLAIN_BUILTINS | set(_RENAMED) | enum_names), n=1)
+    if close:
+        return f"{name} is neither a PostgreSQL type nor an enum of the spec; did you mean {close[0]}?"
+    return f"{name} is neither a PostgreSQL type nor an enum of the spec"
+
+
+@lru_cache(maxsize=1024)
+def foreign_equivalent(name: str) -> str | None:
+    """The PostgreSQL type another database means by `name` (`datetime` → timestamp), via sqlglot."""
+    for dialect in _FOREIGN_DIALECTS:
+        try:
+            data_type = sqlglot.exp.DataType.build(name, dialect=dialect)
+        except (sqlglot.errors.SqlglotError, ValueError):
+            continue
+        if data_type.this == sqlglot.exp.DataType.Type.USERDEFINED:
+            continue
+        try:
+            return canonical_type(data_type.sql(dialect="postgres"))
+        except UnknownTypeError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=4096)
+def canonical_type(text: str, enum_names: frozenset[str] = frozenset()) -> str:
+    """Return PostgreSQL's canonical lower-case spelling of the type ``text``.
+
+    User-defined types (enums, extension types such as citext) come back as written, folded
+    like the parser folds them. Raises ``UnknownTypeError`` for anything that is not a type.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise UnknownTypeError("empty type")
+    if "\x00" in stripped:
+        raise UnknownTypeError("type contains a NUL character")
+    # CAST(...) keeps the type alone between parentheses: a comment or ';' cannot escape it.
+    try:
+        stmts = parse_sql(f"SELECT CAST(NULL AS {stripped})")
+    except ParseError as exc:
+        raise UnknownTypeError(f"not a valid type: {stripped!r} ({exc.args[0]})") from None
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    targets = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
+    cast = targets[0].val if targets and len(targets) == 1 else None
+    if not (
+        isinstance(cast, ast.TypeCast)
+        and isinstance(cast.arg, ast.A_Const)
+        and targets[0].name is None
+        and stmt.op == SetOperation.SETOP_NONE
+        and all(getattr(stmt, clause) is None for clause in _SELECT_CLAUSES)
+    ):
+        raise UnknownTypeError(f"not a valid type: {stripped!r}")
+    return format_type_name(cast.typeName, enum_names)
+
+
+def _base(canonical: str) -> str:
+    return _MODIFIER.sub("", canonical).strip()
+
+
+_FAMILIES = {
+    "smallint": "integer",
+    "integer": "integer",
+    "bigint": "integer",
+    "serial": "integer",
+    "bigserial": "integer",
+    "smallserial": "integer",
+    "int2": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "int": "integer",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "real": "numeric",
+    "double precision": "numeric",
+    "float4": "numeric",
+    "float8": "numeric",
+    "text": "text",
+    "character varying": "text",
+    "varchar": "text",
+    "character": "text",
+    "char": "text",
+    "bpchar": "text",
+    "citext": "text",
+    "name": "text",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "json": "json",
+    "jsonb": "json",
+    "timestamp": "timestamp",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamp",
+    "timestamptz": "timestamp",
+    "date": "date",
+    "time": "time",
+    "time without time zone": "time",
+    "time with time zone": "time",
+    "timetz": "time",
+    "uuid": "uuid",
+    "bytea": "bytea",
+}
+
+
+def type_family(canonical: str, enum_names: frozenset[str] = frozenset()) -> str:
+    """Coarse family of a canonical type, used to check that defaults fit their column."""
+    if canonical.endswith("[]"):
+        return "array"
+    if canonical in enum_names or canonical.rsplit(".", 1)[-1] in enum_names:
+        return "enum"
+    base = _base(canonical)
+    if base.startswith("interval"):
+        return "interval"
+    return _FAMILIES.get(base, "other")
+
+
+def is_text_like(canonical: str) -> bool:
+    """True for text, character varying, character and citext (not arrays of them)."""
+    return type_family(canonical) == "text"
+
+
+def is_integer(canonical: str) -> bool:
+    """True for smallint, integer, bigint and the serial pseudo-types."""
+    return type_family(canonical) == "integer"
+
+
+def is_array(canonical: str) -> bool:
+    return canonical.endswith("[]")
+
+
+_VARCHAR_LENGTH = re.compile(r"character varying\((\d+)\)\Z")
+
+
+def varchar_length(canonical: str) -> int | None:
+    """The length limit of ``character varying(n)``; None when unlimited or another type."""
+    match = _VARCHAR_LENGTH.match(canonical)
+    return int(match.group(1)) if match else None

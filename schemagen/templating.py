@@ -1,0 +1,339 @@
+"""The Jinja environment that renders SQL and Markdown, and the filters that quote and escape.
+
+All SQL text lives in templates; the filters here are the only place where a Python value becomes
+SQL text: `ident` and `qname` quote names, `literal` escapes values. Templates are compiled once per
+environment, and environments are cached per user templates folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+__all__ = ["builtin_templates_dir", "ident", "literal", "make_environment", "qname"]
+
+# quote_ident() leaves a name bare only when it is lower case letters, digits and underscores (not
+# `$`) and is not a keyword outside the UNRESERVED category.
+_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_QUOTED_KEYWORDS = frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS)
+
+_JSON_TYPES = frozenset({"json", "jsonb"})
+# array_out() quotes an element that is empty, spelled NULL, or holds one of these characters.
+_ARRAY_SPECIAL = re.compile(r'[{}",\\\s]')
+
+
+@lru_cache(maxsize=65536)
+def ident(name: str) -> str:
+    """Quote `name` as a PostgreSQL identifier, following the rules of `quote_ident()`.
+
+    A name stays bare when it is made of lower case letters, digits and underscores, does not start
+    with a digit, and is not a keyword (unreserved keywords are fine); otherwise it is wrapped in
+    double quotes with any `"` doubled. The keyword lists are pglast's, which follow a newer server
+    than 15, so a few words (`json`) are quoted where PostgreSQL 15 would not: harmless.
+
+    >>> ident("users")
+    'users'
+    >>> ident("position")
+    '"position"'
+    >>> ident("Users")
+    '"Users"'
+    >>> ident('a"b')
+    '"a""b"'
+    >>> ident("name")  # an unreserved keyword
+    'name'
+    """
+    if _SIMPLE_NAME.fullmatch(name) and name not in _QUOTED_KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qname(name: str, schema: str | None = None) -> str:
+    """A schema-qualified name, each part quoted with `ident`.
+
+    >>> qname("users", "public")
+    'public.users'
+    >>> qname("User", "app")
+    'app."User"'
+    """
+    if schema is None:
+        return ident(name)
+    return ident(schema) + "." + ident(name)
+
+
+def _quote_string(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("PostgreSQL strings cannot contain NUL characters")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "), ensure_ascii=False, allow_nan=False)
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ValueError(f"{value!r} has no SQL literal; write it as an expression such as 'NaN'::float8")
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _array_element(value: Any) -> str:
+    """One element of an array's text form, as `array_out()` would print it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, list | tuple):
+        return "{" + ",".join(_array_element(v) for v in value) + "}"
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float | Decimal):
+        text = _number(value)
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, Mapping):
+        text = _json_text(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise TypeError(f"cannot put {type(value).__name__} {value!r} in an array literal")
+    if text == "" or text.upper() == "NULL" or _ARRAY_SPECIAL.search(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _base_type(type_: str) -> str:
+    return type_.strip().lower()
+
+
+def literal(value: Any, type: str | None = None) -> str:
+    """Render a Python value as a SQL literal for a column of `type` (PostgreSQL's spelling).
+
+    Like psycopg's `sql.Literal`, this is the one place a value is escaped: strings are single-quoted
+    with `'` doubled (the server runs with `standard_conforming_strings`, so backslashes are plain
+    characters and no `E''` is needed). The literal carries no cast: the column, bound or parameter it
+    lands in gives it a type.
+
+    - None is NULL, a bool is true/false, an int or a finite float is a number (NaN and infinities
+      are rejected: they need a cast, so write them as an expression).
+    - A date is `'YYYY-MM-DD'`, a datetime `'YYYY-MM-DD HH:MM:SS[+HH:MM]'`; a naive datetime (and a
+      date) read into a timestamptz depends on the session TimeZone, so such bounds should carry an
+      offset.
+    - For an array type (ending in `[]`) a list becomes the array's text form, elements quoted as
+      `array_out()` does; nested lists are nested arrays.
+    - For json/jsonb any value but a string is JSON-encoded with sorted keys; a string is taken as
+      JSON text already. A mapping with no type is JSON too.
+
+    >>> literal(None), literal(True), literal(42), literal(1.5)
+    ('NULL', 'true', '42', '1.5')
+    >>> print(literal("it's"))
+    'it''s'
+    >>> print(literal(date(2024, 1, 1)))
+    '2024-01-01'
+    >>> print(literal([], "text[]"), literal(["a", "b c", None, 'q"'], "text[]"))
+    '{}' '{a,"b c",NULL,"q\\""}'
+    >>> print(literal({"b": 1, "a": [True, None]}, "jsonb"))
+    '{"a": [true, null], "b": 1}'
+    >>> print(literal({"it": "don't"}, "jsonb"))
+    '{"it": "don''t"}'
+    """
+    if value is None:
+        return "NULL"
+    base = _base_type(type) if type is not None else None
+    if base is not None and base.endswith("[]"):
+        if isinstance(value, list | tuple):
+            return _quote_string(_array_element(list(value)))
+        if isinstance(value, str):
+            return _quote_string(value)
+        raise TypeError(f"a default for {type} must be a list, not {value!r}")
+    if base in _JSON_TYPES:
+        return _quote_string(value if isinstance(value, str) else _json_text(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return _number(value)
+    if isinstance(value, str):
+        return _quote_string(value)
+    if isinstance(value, datetime):
+        return _quote_string(value.isoformat(sep=" "))
+    if isinstance(value, date):
+        return _quote_string(value.isoformat())
+    if isinstance(value, Mapping) and base is None:
+        return _quote_string(_json_text(value))
+    raise TypeError(f"cannot write {value!r} as a literal of type {type or 'unknown'}")
+
+
+def one_line(text: str) -> str:
+    """Fold line breaks into spaces, so user text stays inside a `--` comment."""
+    return " ".join(text.splitlines())
+
+
+def statement_body(query: str) -> str:
+    """A view query without surrounding whitespace or trailing semicolons.
+
+    When its last line holds `--`, a line break follows, so the `;` the template appends is not
+    swallowed by a comment.
+    """
+    body = query.strip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    if "--" in body.rsplit("\n", 1)[-1]:
+        body += "\n"
+    return body
+
+
+def dollar_quote(body: str) -> str:
+    """Wrap a function body in dollar quotes whose tag the body does not contain.
+
+    >>> dollar_quote(" SELECT 1 ")
+    '$$ SELECT 1 $$'
+    >>> dollar_quote(' SELECT "a$$b" ')
+    '$body$ SELECT "a$$b" $body$'
+    """
+    delimiter, n = "$$", 0
+    while delimiter in body:
+        delimiter = f"$body{n or ''}$"
+        n += 1
+    return delimiter + body + delimiter
+
+
+def is_bare_expression(expression: str) -> bool:
+    """Whether `expression` may follow DEFAULT without parentheses.
+
+    DEFAULT takes a restricted expression (no AT TIME ZONE, IS NULL, AND, …), so anything but a
+    single name, number or function call gets parenthesised by the template.
+    """
+    text = expression.strip()
+    if re.fullmatch(r"[\w.]+", text):
+        return True
+    match = re.match(r"[A-Za-z_][\w.]*\(", text)
+    if not match:
+        return False
+    depth, quote = 0, ""
+    for i in range(match.end() - 1, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+# Mermaid's erDiagram lexer (also older releases that GitHub may run) reads an attribute word as
+# [A-Za-z_][A-Za-z0-9_()\[\]-]*, and a bare PK/FK/UK as a key marker.
+_MERMAID_BAD = re.compile(r"[^A-Za-z0-9_()\[\]-]")
+
+
+def mermaid_type(type_: str) -> str:
+    """A column type spelled so Mermaid reads it as one word.
+
+    >>> mermaid_type("character varying(32)"), mermaid_type("numeric(10,2)"), mermaid_type("text[]")
+    ('character_varying(32)', 'numeric(10-2)', 'text[]')
+    """
+    text = type_.strip().replace(", ", ",").replace(",", "-").replace(" ", "_").replace('"', "")
+    return _mermaid_word(text)
+
+
+def mermaid_name(name: str) -> str:
+    """A column name Mermaid reads as an attribute name (not as a PK/FK/UK marker)."""
+    return _mermaid_word(name)
+
+
+def _mermaid_word(text: str) -> str:
+    text = _MERMAID_BAD.sub("_", text) or "_"
+    if not (text[0].isalpha() or text[0] == "_"):
+        text = "_" + text
+    if text.upper() in {"PK", "FK", "UK"}:
+        text += "_"
+    return text
+
+
+def mermaid_entity(name: str) -> str:
+    """An entity name in double quotes, as Mermaid allows any text but `"`, `%` and `\\` there."""
+    return '"' + re.sub(r'["%\\\r\n\v\b]', "_", name) + '"'
+
+
+def mermaid_label(text: str) -> str:
+    """A relationship label in double quotes."""
+    return '"' + re.sub(r'["\r\n]', "'", text) + '"'
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return one_line(text).replace("|", "\\|")
+
+
+FILTERS = {
+    "ident": ident,
+    "qname": qname,
+    "literal": literal,
+    "one_line": one_line,
+    "statement_body": statement_body,
+    "dollar_quote": dollar_quote,
+    "mermaid_type": mermaid_type,
+    "mermaid_name": mermaid_name,
+    "mermaid_entity": mermaid_entity,
+    "mermaid_label": mermaid_label,
+    "md_cell": md_cell,
+}
+
+TESTS = {"bare_expression": is_bare_expression}
+
+
+def builtin_templates_dir() -> Path | None:
+    """The packaged templates folder, when the package lives on a file system."""
+    root = files("schemagen") / "templates"
+    return root if isinstance(root, Path) else None
+
+
+def _builtin_loader() -> jinja2.BaseLoader:
+    root = builtin_templates_dir()
+    if root is not None:
+        return jinja2.FileSystemLoader(root)
+    return jinja2.PackageLoader("schemagen", "templates")
+
+
+_ENVIRONMENTS: dict[Path | None, jinja2.Environment] = {}
+
+
+def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """The environment for the built-in templates, overridden by same-named files in `user_templates`.
+
+    A user's `postgres/index.sql.j2` replaces the built-in one; it must define the same macros. One
+    environment is built per folder and reused, so templates compile once per process.
+    """
+    key = Path(user_templates).resolve() if user_templates is not None else None
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        loaders: list[jinja2.BaseLoader] = [_builtin_loader()]
+        if key is not None:
+            loaders.insert(0, jinja2.FileSystemLoader(key))
+        env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters.update(FILTERS)
+        env.tests.update(TESTS)
+        _ENVIRONMENTS[key] = env
+    return env

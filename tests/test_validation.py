@@ -1,0 +1,708 @@
+"""One failing spec per diagnostic code: the code and the YAML line it points at."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from schemagen import rules
+from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.pipeline import compile_spec
+
+PROJECT = "project: {name: t, postgres: 15}\n"
+
+
+def diagnose(tmp_path: Path, files: dict[str, str]) -> list[Diagnostic]:
+    """Every diagnostic of a spec made of `files` (an empty list when it is valid)."""
+    root = tmp_path / "spec"
+    root.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text))
+    try:
+        compile_spec(root)
+    except SpecError as error:
+        return error.diagnostics
+    return []
+
+
+def single(text: str) -> dict[str, str]:
+    return {"a.yaml": PROJECT + textwrap.dedent(text)}
+
+
+# (case id, files, expected code, expected file, expected line) — lines count the PROJECT line as 1.
+CASES: list[tuple[str, dict[str, str], str, str, int]] = [
+    ("yaml-syntax", single("entities:\n  users:\n    columns: {id: bigint\n"), "SG002", "a.yaml", 5),
+    ("unknown-key", single("entities:\n  users:\n    colums: {id: bigint}\n"), "SG003", "a.yaml", 4),
+    ("unknown-top-level", single("entitys: {}\n"), "SG003", "a.yaml", 2),
+    (
+        "invalid-value",
+        single("""\
+        entities:
+          t:
+            columns: {id: {type: bigint, primary_key: true}}
+            partition:
+              hash: {key: id, modulus: four}
+        """),
+        "SG004",
+        "a.yaml",
+        6,
+    ),
+    (
+        "invalid-identity",
+        single("entities:\n  t:\n    columns:\n      id: {type: bigint, identity: sometimes}\n"),
+        "SG004",
+        "a.yaml",
+        5,
+    ),
+    (
+        "duplicate-entity",
+        {
+            "a.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint}}\n",
+            "b.yaml": "entities:\n  t: {columns: {id: bigint}}\n",
+        },
+        "SG005",
+        "b.yaml",
+        2,
+    ),
+    ("duplicate-project", {"a.yaml": PROJECT, "b.yaml": PROJECT}, "SG005", "b.yaml", 1),
+    (
+        "duplicate-key",
+        single("entities:\n  t:\n    columns:\n      id: bigint\n      id: integer\n"),
+        "SG006",
+        "a.yaml",
+        6,
+    ),
+    (
+        "unknown-mixin",
+        single("entities:\n  t:\n    mixins: [timestamp]\n    columns: {id: bigint}\n"),
+        "SG007",
+        "a.yaml",
+        4,
+    ),
+    (
+        "expression-syntax",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true}
+              bot: {type: boolean, default: {sql: "false); DROP TABLE users; --"}}
+        """),
+        "SG101",
+        "a.yaml",
+        6,
+    ),
+    (
+        "two-statements",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true, check: "id > 0; DROP TABLE t"}
+        """),
+        "SG101",
+        "a.yaml",
+        5,
+    ),
+    (
+        "view-not-select",
+        single("""\
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}}}
+        views:
+          v: {query: "DELETE FROM t"}
+        """),
+        "SG101",
+        "a.yaml",
+        5,
+    ),
+    (
+        "not-immutable-predicate",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true}
+              created_at: timestamptz
+            indexes:
+              - columns: [created_at]
+                where: "created_at >= CURRENT_DATE - INTERVAL '30 days'"
+        """),
+        "SG102",
+        "a.yaml",
+        9,
+    ),
+    (
+        "not-immutable-date",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true}
+              created_at: timestamptz
+            indexes:
+              - expression: "date(created_at)"
+        """),
+        "SG102",
+        "a.yaml",
+        8,
+    ),
+    (
+        "not-immutable-tsvector",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true}
+              body: text
+            indexes:
+              - {using: gin, expression: "to_tsvector(body)"}
+        """),
+        "SG102",
+        "a.yaml",
+        8,
+    ),
+    (
+        "not-immutable-generated",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, primary_key: true}
+              r: {type: double precision, generated: "random()"}
+        """),
+        "SG102",
+        "a.yaml",
+        6,
+    ),
+    (
+        "default-type",
+        single("entities:\n  t:\n    columns:\n      flags: {type: integer, default: none}\n"),
+        "SG103",
+        "a.yaml",
+        5,
+    ),
+    (
+        "default-too-long",
+        single("entities:\n  t:\n    columns:\n      c: {type: varchar(2), default: abc}\n"),
+        "SG103",
+        "a.yaml",
+        5,
+    ),
+    (
+        "enum-default",
+        single("""\
+        enums:
+          theme: [dark, light]
+        entities:
+          t:
+            columns:
+              theme: {type: theme, default: blue}
+        """),
+        "SG104",
+        "a.yaml",
+        7,
+    ),
+    ("unknown-type", single("entities:\n  t:\n    columns:\n      name: varchar(\n"), "SG105", "a.yaml", 5),
+    ("serial", single("entities:\n  t:\n    columns:\n      id: serial\n"), "SG106", "a.yaml", 5),
+    (
+        "identity-text",
+        single("entities:\n  t:\n    columns:\n      id: {type: text, identity: always}\n"),
+        "SG107",
+        "a.yaml",
+        5,
+    ),
+    (
+        "nullable-pk",
+        single(
+            "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true, nullable: true}\n"
+        ),
+        "SG107",
+        "a.yaml",
+        5,
+    ),
+    (
+        "unknown-table",
+        single("""\
+        entities:
+          guilds:
+            columns:
+              id: {type: bigint, primary_key: true}
+              owner_id: {type: bigint, references: user}
+        """),
+        "SG201",
+        "a.yaml",
+        6,
+    ),
+    (
+        "unknown-referenced-column",
+        single("""\
+        entities:
+          users: {columns: {id: {type: bigint, primary_key: true}}}
+          guilds:
+            columns:
+              id: {type: bigint, primary_key: true}
+              owner_id: {type: bigint, references: users.uid}
+        """),
+        "SG202",
+        "a.yaml",
+        7,
+    ),
+    (
+        "fk-type-mismatch",
+        single("""\
+        entities:
+          users: {columns: {id: {type: bigint, primary_key: true}}}
+          guilds:
+            columns:
+              id: {type: bigint, primary_key: true}
+              owner_id: {type: integer, references: users}
+        """),
+        "SG203",
+        "a.yaml",
+        7,
+    ),
+    (
+        "fk-target-not-unique",
+        single("""\
+        entities:
+          users:
+            columns:
+              id: {type: bigint, primary_key: true}
+              name: text
+          guilds:
+            columns:
+              id: {type: bigint, primary_key: true}
+              owner: {type: text, references: users.name}
+        """),
+        "SG204",
+        "a.yaml",
+        10,
+    ),
+    (
+        "fk-partitioned-target",
+        single("""\
+        entities:
+          messages:
+            columns: {id: bigint, created_at: timestamptz}
+            primary_key: [id, created_at]
+            partition: {range: {key: created_at, every: month, from: 2024-01-01, to: 2024-03-01}}
+          edits:
+            columns:
+              id: {type: bigint, primary_key: true}
+              message_id: {type: bigint, references: messages.id}
+        """),
+        "SG204",
+        "a.yaml",
+        10,
+    ),
+    (
+        "fk-arity",
+        single("""\
+        entities:
+          messages:
+            columns: {id: bigint, created_at: timestamptz}
+            primary_key: [id, created_at]
+          edits:
+            columns: {id: {type: bigint, primary_key: true}, message_id: bigint}
+            foreign_keys:
+              - {columns: [message_id], references: {table: messages, columns: [id, created_at]}}
+        """),
+        "SG205",
+        "a.yaml",
+        9,
+    ),
+    (
+        "pk-without-partition-key",
+        single("""\
+        entities:
+          messages:
+            columns:
+              id: {type: bigint, primary_key: true}
+              created_at: timestamptz
+            partition: {range: {key: created_at, every: month, from: 2024-01-01, to: 2024-03-01}}
+        """),
+        "SG301",
+        "a.yaml",
+        5,
+    ),
+    (
+        "expression-key-with-pk",
+        single("""\
+        entities:
+          t:
+            columns: {id: {type: bigint, primary_key: true}, v: text}
+            partition: {hash: {key: "lower(v)", modulus: 2}}
+        """),
+        "SG302",
+        "a.yaml",
+        4,
+    ),
+    (
+        "hash-modulus",
+        single("""\
+        entities:
+          t:
+            columns: {id: {type: bigint, primary_key: true}}
+            partition:
+              hash: {key: id, modulus: 0}
+        """),
+        "SG303",
+        "a.yaml",
+        6,
+    ),
+    (
+        "range-overlap",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            partition:
+              range:
+                key: id
+                bounds: {a: [0, 100], b: [50, 200]}
+        """),
+        "SG304",
+        "a.yaml",
+        6,
+    ),
+    (
+        "range-gap",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            partition:
+              range:
+                key: id
+                bounds: {a: [0, 100], b: [200, 300]}
+        """),
+        "SG305",
+        "a.yaml",
+        6,
+    ),
+    (
+        "list-duplicate",
+        single("""\
+        entities:
+          t:
+            columns: {region: text}
+            partition:
+              list:
+                key: region
+                values: {eu: [de, fr], west: [fr, us]}
+        """),
+        "SG306",
+        "a.yaml",
+        6,
+    ),
+    (
+        "partition-key-column",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            partition:
+              hash: {key: guild, modulus: 4}
+        """),
+        "SG307",
+        "a.yaml",
+        6,
+    ),
+    (
+        "range-window",
+        single("""\
+        entities:
+          t:
+            columns: {created_at: timestamptz}
+            partition:
+              range: {key: created_at, every: month, from: 2024-01-15, to: 2024-06-01}
+        """),
+        "SG308",
+        "a.yaml",
+        6,
+    ),
+    (
+        "window-key-type",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            partition:
+              range: {key: id, every: month, from: 2024-01-01, to: 2024-06-01}
+        """),
+        "SG309",
+        "a.yaml",
+        6,
+    ),
+    (
+        "unknown-index-column",
+        single("""\
+        entities:
+          guilds:
+            columns: {id: {type: bigint, primary_key: true}}
+            indexes:
+              - columns: [member_count]
+        """),
+        "SG401",
+        "a.yaml",
+        6,
+    ),
+    (
+        "duplicate-object-name",
+        single("""\
+        entities:
+          users:
+            columns: {id: {type: bigint, primary_key: true}, name: text}
+            indexes:
+              - {columns: [name], name: guilds}
+          guilds: {columns: {id: {type: bigint, primary_key: true}}}
+        """),
+        "SG402",
+        "a.yaml",
+        6,
+    ),
+    (
+        "name-too-long",
+        single(
+            "entities:\n  t:\n    columns: {id: bigint}\n    indexes:\n      - {columns: [id], name: "
+            + "x" * 64
+            + "}\n"
+        ),
+        "SG403",
+        "a.yaml",
+        6,
+    ),
+    (
+        "quote-in-column-name",
+        single("entities:\n  t:\n    columns:\n      'na\"me': text\n"),
+        "SG404",
+        "a.yaml",
+        5,
+    ),
+    (
+        "naming-template",
+        {"a.yaml": "project:\n  name: t\n  naming: {index: '{tbl}_{columns}_idx'}\n"},
+        "SG405",
+        "a.yaml",
+        3,
+    ),
+    (
+        "duplicate-column",
+        single("""\
+        entities:
+          t:
+            columns: {a: bigint, b: bigint}
+            primary_key: [a, a]
+        """),
+        "SG406",
+        "a.yaml",
+        5,
+    ),
+    (
+        "primary-key-twice",
+        single("""\
+        entities:
+          t:
+            columns: {a: {type: bigint, primary_key: true}, b: bigint}
+            primary_key: [a, b]
+        """),
+        "SG407",
+        "a.yaml",
+        5,
+    ),
+    (
+        "concurrent-refresh",
+        single("""\
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}}}
+        views:
+          s:
+            materialized: true
+            refresh: concurrently
+            query: SELECT id FROM t
+        """),
+        "SG501",
+        "a.yaml",
+        5,
+    ),
+    (
+        "concurrent-refresh-unknown-output",
+        single("""\
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}}}
+        views:
+          s:
+            materialized: true
+            refresh: concurrently
+            unique: [day]
+            query: SELECT id FROM t
+        """),
+        "SG501",
+        "a.yaml",
+        5,
+    ),
+    (
+        "view-unknown-relation",
+        single("""\
+        views:
+          s: {query: SELECT count(*) FROM guild}
+        """),
+        "SG502",
+        "a.yaml",
+        3,
+    ),
+    (
+        "view-cycle",
+        single("""\
+        views:
+          a: {query: SELECT * FROM b}
+          b: {query: SELECT * FROM a}
+        """),
+        "SG503",
+        "a.yaml",
+        3,
+    ),
+    (
+        "view-option",
+        single("""\
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}}}
+        views:
+          v: {query: SELECT id FROM t, unique: [id]}
+        """),
+        "SG504",
+        "a.yaml",
+        5,
+    ),
+    (
+        "needs-newer-postgres",
+        {
+            "a.yaml": """\
+        project: {name: t, postgres: 14}
+        entities:
+          t:
+            columns: {a: bigint}
+            unique: [{columns: [a], nulls_not_distinct: true}]
+        """
+        },
+        "SG601",
+        "a.yaml",
+        5,
+    ),
+    (
+        "relationship-through-entity",
+        single("""\
+        entities:
+          guilds: {columns: {id: {type: bigint, primary_key: true}}}
+          users: {columns: {id: {type: bigint, primary_key: true}}}
+        relationships:
+          - many_to_many: [guilds, users]
+            through: guilds
+        """),
+        "SG602",
+        "a.yaml",
+        6,
+    ),
+    (
+        "archive-column-type",
+        single("""\
+        entities:
+          t:
+            columns: {id: {type: bigint, primary_key: true}, body: text}
+            archive: {after: 365 days, column: body}
+        """),
+        "SG603",
+        "a.yaml",
+        5,
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "code", "file", "line"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rule_fires_at_its_line(
+    tmp_path: Path, files: dict[str, str], code: str, file: str, line: int
+) -> None:
+    found = diagnose(tmp_path, files)
+    matching = [d for d in found if d.code == code]
+    assert matching, f"expected {code}, got {[(d.code, d.line, d.message) for d in found]}"
+    assert any(d.line == line and d.file and d.file.endswith(file) for d in matching), [
+        (d.code, d.file, d.line, d.message) for d in found
+    ]
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    tested = {c[2] for c in CASES} | {"SG001"}
+    assert {r.code for r in rules.ALL} <= tested
+
+
+def test_no_spec_folder(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as error:
+        compile_spec(tmp_path / "missing")
+    assert error.value.diagnostics[0].code == "SG001"
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    found = diagnose(tmp_path, single("entities:\n  users:\n    colums: {id: bigint}\n"))
+    assert "did you mean `columns`?" in found[0].message
+
+
+def test_duplicate_entity_names_both_places(tmp_path: Path) -> None:
+    found = diagnose(
+        tmp_path,
+        {
+            "a.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint}}\n",
+            "b.yaml": "entities:\n  t: {columns: {id: bigint}}\n",
+        },
+    )
+    assert any("a.yaml:3" in d.message for d in found if d.code == "SG005")
+
+
+def test_errors_are_collected_and_sorted(tmp_path: Path) -> None:
+    found = diagnose(
+        tmp_path,
+        single("""\
+        entities:
+          t:
+            columns:
+              id: serial
+              flags: {type: integer, default: none}
+              name: varchar(
+        """),
+    )
+    assert [d.code for d in found] == ["SG106", "SG103", "SG105"]
+    assert [d.line for d in found] == sorted(d.line or 0 for d in found)
+
+
+def test_yaml_12_booleans_keep_words_as_strings(tmp_path: Path) -> None:
+    """`on`, `no` and `yes` are names and enum values, not booleans."""
+    found = diagnose(
+        tmp_path,
+        single("""\
+        enums:
+          answer: [yes, no, on, off]
+        entities:
+          t:
+            columns:
+              on: {type: answer, default: no}
+        """),
+    )
+    assert found == []
+
+
+def test_valid_spec_has_no_diagnostics(tmp_path: Path) -> None:
+    assert (
+        diagnose(
+            tmp_path,
+            single("""\
+        entities:
+          users:
+            columns:
+              id: {type: bigint, primary_key: true}
+              name: varchar(32)
+        """),
+        )
+        == []
+    )
