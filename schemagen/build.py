@@ -111,6 +111,7 @@ class Builder:
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
+        self.enum_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -207,6 +208,10 @@ class Builder:
                     )
                 )
                 canonical = type_text.lower()
+        base, array = canonical.removesuffix("[]"), canonical.endswith("[]")
+        if self.enum_schemas.get(base, "public") != "public":
+            # an enum outside public is found by its qualified name, whatever the search_path
+            canonical = f"{self.enum_schemas[base]}.{base}" + ("[]" if array else "")
         default = None
         if spec.default is not None:
             if isinstance(spec.default, dict) and set(spec.default) == {"sql"}:

@@ -197,7 +197,7 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                         column.loc, what=f"generated column `{column.name}`", problem=problem
                     )
             if column.default is not None and not column.default.is_expression:
-                enum = enums.get(column.type)
+                enum = enums.get(column.type.rsplit(".", 1)[-1])
                 if enum is not None:
                     if column.default.value not in enum.values:
                         yield rules.ENUM_DEFAULT(
