@@ -210,6 +210,7 @@ def has_subquery(expr: Expression | Query) -> bool:
 
 # --------------------------------------------------------------------------- parsing
 
+
 def _one_line(text: str, limit: int = 80) -> str:
     """``text`` fit for a one-line message: whitespace collapsed, long text cut."""
     flat = " ".join(text.split())
@@ -345,6 +346,7 @@ def parse_query(text: str) -> Query:
 
 
 # --------------------------------------------------------------------------- queries
+
 
 def relations(query: Query) -> set[str]:
     """Names of the tables and views a query reads, excluding its own CTE names.
@@ -518,8 +520,14 @@ NON_IMMUTABLE_FUNCTIONS: Mapping[str, str] = MappingProxyType(
             "a stored value must be reproducible: generate it in a column DEFAULT or in the application",
         ),
         **dict.fromkeys(
-            ("gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4",
-             "uuidv7"),
+            (
+                "gen_random_uuid",
+                "uuid_generate_v1",
+                "uuid_generate_v1mc",
+                "uuid_generate_v4",
+                "uuidv4",
+                "uuidv7",
+            ),
             "use it as the column DEFAULT, not in an index, partition key or generated column",
         ),
         **dict.fromkeys(
@@ -531,8 +539,7 @@ NON_IMMUTABLE_FUNCTIONS: Mapping[str, str] = MappingProxyType(
             "transaction ids change with every transaction: set the value in a DEFAULT or a trigger",
         ),
         **dict.fromkeys(
-            ("current_user", "session_user", "current_role", "user", "current_schema",
-             "current_catalog"),
+            ("current_user", "session_user", "current_role", "user", "current_schema", "current_catalog"),
             _PER_SESSION,
         ),
         "current_setting": "settings change per session: write the value as a constant",
@@ -540,8 +547,7 @@ NON_IMMUTABLE_FUNCTIONS: Mapping[str, str] = MappingProxyType(
         " age() at query time",
         "to_char": "its output depends on session settings (TimeZone, DateStyle, lc_numeric):"
         " index the raw value and format at query time",
-        "to_date": "parsing depends on DateStyle: write an ISO literal cast instead, e.g."
-        " '2024-01-31'::date",
+        "to_date": "parsing depends on DateStyle: write an ISO literal cast instead, e.g. '2024-01-31'::date",
         "to_timestamp": "2-argument to_timestamp depends on the session TimeZone: write an ISO"
         " literal with an explicit offset, e.g. '2024-01-31 00:00+00'::timestamptz",
     }
@@ -619,7 +625,8 @@ def _call_problem(call: FunctionCall, column_types: Mapping[str, str]) -> str | 
         )
     if call.name in _TZ_FUNCTIONS:
         zoned = [
-            col for col in map(_column, call.args)
+            col
+            for col in map(_column, call.args)
             if col is not None and _canonical_column_type(column_types, col) in _TIMESTAMPTZ
         ]
         if not zoned:
@@ -681,6 +688,7 @@ def immutability_problems(expr: Expression, column_types: Mapping[str, str]) -> 
 
 
 # --------------------------------------------------------------------------- scripts
+
 
 class _Lines:
     """Offset -> 1-based line, for offsets visited in increasing order (one pass over the text)."""
@@ -782,9 +790,7 @@ def split_statements(sql: str) -> list[Statement]:
     return [Statement(sql[start:stop], line_of(start)) for start, stop in spans]
 
 
-_ROUTINE = re.compile(
-    r"(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)|DO)\b", re.IGNORECASE
-)
+_ROUTINE = re.compile(r"(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)|DO)\b", re.IGNORECASE)
 # The known false positives of libpg_query's standalone PL/pgSQL compiler (no catalog).
 _PLPGSQL_FALSE_POSITIVES = re.compile(r"VARIADIC parameter must be an array")
 _DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")

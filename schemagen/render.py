@@ -165,9 +165,7 @@ def erd_context(model: Model) -> dict[str, object]:
             relationships.append(
                 ErdRelationship(display(fk.ref_table, fk.ref_schema), child, optional, ", ".join(fk.columns))
             )
-    views = [
-        (display(v.name, v.schema), v) for v in sorted(model.views, key=lambda v: (v.name, v.schema))
-    ]
+    views = [(display(v.name, v.schema), v) for v in sorted(model.views, key=lambda v: (v.name, v.schema))]
     return {"project": model.project, "entities": entities, "relationships": relationships, "views": views}
 
 
@@ -187,4 +185,3 @@ def render_all(model: Model, env: Environment | None = None) -> dict[str, str]:
     """Every generated file, by file name."""
     env = env or make_environment()
     return {"schema.sql": render_schema(model, env), "ERD.md": render_erd(model, env)}
-

@@ -33,10 +33,12 @@ def col(name: str, type_: str = "bigint", **kwargs) -> Column:
     return Column(name=name, type=type_, **kwargs)
 
 
-def fk(name: str, columns: tuple[str, ...], ref_table: str, ref_columns: tuple[str, ...] = ("id",),
-       **kwargs) -> ForeignKey:
-    return ForeignKey(name=name, columns=columns, ref_schema=S, ref_table=ref_table,
-                      ref_columns=ref_columns, **kwargs)
+def fk(
+    name: str, columns: tuple[str, ...], ref_table: str, ref_columns: tuple[str, ...] = ("id",), **kwargs
+) -> ForeignKey:
+    return ForeignKey(
+        name=name, columns=columns, ref_schema=S, ref_table=ref_table, ref_columns=ref_columns, **kwargs
+    )
 
 
 def pk(table: str, *columns: str) -> PrimaryKey:
@@ -70,8 +72,15 @@ def hash_scheme(key: str, modulus: int, prefix: str) -> PartitionScheme:
     return PartitionScheme(kind="hash", key=(PartitionKey(column=key),), children=children, modulus=modulus)
 
 
-def monthly_scheme(name: str, key: str, start: date, end: date, default: bool = True,
-                   then_hash: int | None = None, then_key: str = "id") -> PartitionScheme:
+def monthly_scheme(
+    name: str,
+    key: str,
+    start: date,
+    end: date,
+    default: bool = True,
+    then_hash: int | None = None,
+    then_key: str = "id",
+) -> PartitionScheme:
     children = []
     for lo, hi in months(start, end):
         child = f"{name}_{lo:%Y_%m}"
@@ -80,8 +89,11 @@ def monthly_scheme(name: str, key: str, start: date, end: date, default: bool = 
     if default:
         children.append(PartitionChild(f"{name}_default", PartitionBound(is_default=True)))
     return PartitionScheme(
-        kind="range", key=(PartitionKey(column=key),), children=tuple(children),
-        window=RangeWindow("month", start, end, default), has_default=default,
+        kind="range",
+        key=(PartitionKey(column=key),),
+        children=tuple(children),
+        window=RangeWindow("month", start, end, default),
+        has_default=default,
     )
 
 
@@ -93,8 +105,7 @@ def kitchen_sink() -> Model:
         "users",
         (
             col("id", identity="always"),
-            col("username", "character varying(32)", collation="C",
-                comment="Shown as \"name\"; it's unique."),
+            col("username", "character varying(32)", collation="C", comment='Shown as "name"; it\'s unique.'),
             col("handle", "text", generated="lower(username)"),
             col("bot", "boolean", default=Default(value=False)),
             col("karma", "integer", default=Default(value=-3)),
@@ -103,28 +114,47 @@ def kitchen_sink() -> Model:
             col("born", "date", nullable=True, default=Default(value=date(2000, 1, 1))),
             col("tags", "text[]", default=Default(value=["a", "b c", 'q"', "back\\slash", None, ""])),
             col("empty_tags", "text[]", default=Default(value=[])),
-            col("preferences", "jsonb",
-                default=Default(value={"theme": "dark", "n": [1, 2], "quote": "it's"})),
+            col(
+                "preferences", "jsonb", default=Default(value={"theme": "dark", "n": [1, 2], "quote": "it's"})
+            ),
             col("mood", "mood", default=Default(value="it's complicated")),
             col("created_at", "timestamp with time zone", default=Default(expression="now()")),
-            col("local_created", "timestamp without time zone",
-                default=Default(expression="now() AT TIME ZONE 'utc'")),
+            col(
+                "local_created",
+                "timestamp without time zone",
+                default=Default(expression="now() AT TIME ZONE 'utc'"),
+            ),
             col("position", "integer", nullable=True),
         ),
         uniques=(UniqueConstraint("users_username_key", ("username",), nulls_not_distinct=True),),
         checks=(CheckConstraint("users_karma_check", "karma > -1000"),),
-        comment="A Discord account the bot has seen; it's \"users\".",
+        comment='A Discord account the bot has seen; it\'s "users".',
         indexes=(
-            Index("users_created_at_idx", "users", (IndexElement(column="created_at", descending=True,
-                                                                 nulls="last"),)),
-            Index("users_username_trgm_idx", "users",
-                  (IndexElement(column="username", opclass="gin_trgm_ops"),), using="gin"),
-            Index("users_lower_username_idx", "users", (IndexElement(expression="lower(username)"),),
-                  unique=True),
-            Index("users_bot_idx", "users", (IndexElement(column="id"),), where="bot",
-                  include=("username",)),
-            Index("users_nickname_key", "users", (IndexElement(column="nickname"),), unique=True,
-                  nulls_not_distinct=True),
+            Index(
+                "users_created_at_idx",
+                "users",
+                (IndexElement(column="created_at", descending=True, nulls="last"),),
+            ),
+            Index(
+                "users_username_trgm_idx",
+                "users",
+                (IndexElement(column="username", opclass="gin_trgm_ops"),),
+                using="gin",
+            ),
+            Index(
+                "users_lower_username_idx",
+                "users",
+                (IndexElement(expression="lower(username)"),),
+                unique=True,
+            ),
+            Index("users_bot_idx", "users", (IndexElement(column="id"),), where="bot", include=("username",)),
+            Index(
+                "users_nickname_key",
+                "users",
+                (IndexElement(column="nickname"),),
+                unique=True,
+                nulls_not_distinct=True,
+            ),
             Index("users_created_brin", "users", (IndexElement(column="created_at"),), using="brin"),
         ),
     )
@@ -139,8 +169,12 @@ def kitchen_sink() -> Model:
 
     guilds = table(
         "guilds",
-        (col("id"), col("name", "character varying(100)"), col("owner_id"),
-         col("features", "text[]", default=Default(value=[]))),
+        (
+            col("id"),
+            col("name", "character varying(100)"),
+            col("owner_id"),
+            col("features", "text[]", default=Default(value=[])),
+        ),
         foreign_keys=(fk("guilds_owner_id_fkey", ("owner_id",), "users"),),
         partition=hash_scheme("id", 4, "guilds"),
     )
@@ -150,14 +184,19 @@ def kitchen_sink() -> Model:
         primary_key=pk("guild_members", "guild_id", "user_id"),
         foreign_keys=(
             fk("guild_members_guild_id_fkey", ("guild_id",), "guilds", on_delete="cascade"),
-            fk("guild_members_user_id_fkey", ("user_id",), "users",
-               on_delete="cascade", on_update="restrict"),
+            fk(
+                "guild_members_user_id_fkey", ("user_id",), "users", on_delete="cascade", on_update="restrict"
+            ),
         ),
     )
     channels = table(
         "channels",
-        (col("id"), col("guild_id", nullable=True), col("parent_id", nullable=True),
-         col("region", "text", default=Default(value="eu"))),
+        (
+            col("id"),
+            col("guild_id", nullable=True),
+            col("parent_id", nullable=True),
+            col("region", "text", default=Default(value="eu")),
+        ),
         foreign_keys=(
             fk("channels_guild_id_fkey", ("guild_id",), "guilds", on_delete="set null"),
             fk("channels_parent_id_fkey", ("parent_id",), "channels"),  # self reference: stays inline
@@ -195,8 +234,11 @@ def kitchen_sink() -> Model:
         partition=monthly_scheme("messages", "created_at", date(2024, 1, 1), date(2024, 4, 1)),
         archive=Archive("created_at", "365 days", "messages_archive", "archive_messages"),
         indexes=(
-            Index("messages_channel_id_created_at_idx", "messages",
-                  (IndexElement(column="channel_id"), IndexElement(column="created_at", descending=True))),
+            Index(
+                "messages_channel_id_created_at_idx",
+                "messages",
+                (IndexElement(column="channel_id"), IndexElement(column="created_at", descending=True)),
+            ),
         ),
     )
     archive = table(
@@ -209,8 +251,9 @@ def kitchen_sink() -> Model:
         "events",
         (col("id"), col("created_at", "timestamp with time zone")),
         primary_key=pk("events", "id", "created_at"),
-        partition=monthly_scheme("events", "created_at", date(2024, 1, 1), date(2024, 3, 1), default=False,
-                                 then_hash=2),
+        partition=monthly_scheme(
+            "events", "created_at", date(2024, 1, 1), date(2024, 3, 1), default=False, then_hash=2
+        ),
     )
     regions = table(
         "regional",
@@ -241,10 +284,19 @@ def kitchen_sink() -> Model:
         ),
     )
     views = (
-        View("active_users", S, "SELECT id, username FROM users WHERE NOT bot;\n",
-             depends_on=("users",), comment="Humans only."),
-        View("active_user_names", S, "SELECT username FROM active_users -- humans\n",
-             depends_on=("active_users",)),
+        View(
+            "active_users",
+            S,
+            "SELECT id, username FROM users WHERE NOT bot;\n",
+            depends_on=("users",),
+            comment="Humans only.",
+        ),
+        View(
+            "active_user_names",
+            S,
+            "SELECT username FROM active_users -- humans\n",
+            depends_on=("active_users",),
+        ),
         View(
             "daily_message_stats",
             S,
@@ -252,8 +304,14 @@ def kitchen_sink() -> Model:
             "FROM messages GROUP BY 1, 2",
             materialized=True,
             depends_on=("messages",),
-            indexes=(Index("daily_message_stats_day_channel_id_key", "daily_message_stats",
-                           (IndexElement(column="day"), IndexElement(column="channel_id")), unique=True),),
+            indexes=(
+                Index(
+                    "daily_message_stats_day_channel_id_key",
+                    "daily_message_stats",
+                    (IndexElement(column="day"), IndexElement(column="channel_id")),
+                    unique=True,
+                ),
+            ),
             refresh="concurrently",
             refresh_function="refresh_daily_message_stats",
             comment="Messages per channel and day.",
@@ -262,11 +320,25 @@ def kitchen_sink() -> Model:
     return Model(
         project=Project("discord-bot", extensions=("pg_trgm",)),
         enums=(mood,),
-        tables=tuple(sorted(
-            (users, quoted, guilds, members, channels, authors, books, messages, archive, events, regions,
-             by_name),
-            key=lambda t: t.name,
-        )),
+        tables=tuple(
+            sorted(
+                (
+                    users,
+                    quoted,
+                    guilds,
+                    members,
+                    channels,
+                    authors,
+                    books,
+                    messages,
+                    archive,
+                    events,
+                    regions,
+                    by_name,
+                ),
+                key=lambda t: t.name,
+            )
+        ),
         views=tuple(sorted(views, key=lambda v: v.name)),
     )
 
@@ -277,9 +349,13 @@ def synthetic(n: int) -> Model:
     tables = []
     for i in range(n):
         name = f"entity_{i:05d}"
-        columns = (col("id"), col("parent_id", nullable=True), col("name", "text"),
-                   col("created_at", "timestamp with time zone", default=Default(expression="now()")),
-                   col("payload", "jsonb", default=Default(value={})))
+        columns = (
+            col("id"),
+            col("parent_id", nullable=True),
+            col("name", "text"),
+            col("created_at", "timestamp with time zone", default=Default(expression="now()")),
+            col("payload", "jsonb", default=Default(value={})),
+        )
         partition = None
         key = ("id",)
         if i % 10 == 1:
@@ -295,6 +371,14 @@ def synthetic(n: int) -> Model:
             Index(f"{name}_created_at_idx", name, (IndexElement(column="created_at", descending=True),)),
             Index(f"{name}_lower_name_idx", name, (IndexElement(expression="lower(name)"),)),
         )
-        tables.append(table(name, columns, primary_key=PrimaryKey(f"{name}_pkey", key),
-                            foreign_keys=foreign_keys, partition=partition, indexes=indexes))
+        tables.append(
+            table(
+                name,
+                columns,
+                primary_key=PrimaryKey(f"{name}_pkey", key),
+                foreign_keys=foreign_keys,
+                partition=partition,
+                indexes=indexes,
+            )
+        )
     return Model(project=Project("synthetic"), tables=tuple(tables))

@@ -260,10 +260,28 @@ def test_each_problem_reported_once() -> None:
 
 def test_non_immutable_functions_table() -> None:
     required = {
-        "now", "current_timestamp", "current_date", "current_time", "localtime", "localtimestamp",
-        "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday", "random",
-        "random_normal", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "nextval", "currval",
-        "txid_current", "pg_current_xact_id", "current_setting", "age", "to_char",
+        "now",
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtime",
+        "localtimestamp",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "clock_timestamp",
+        "timeofday",
+        "random",
+        "random_normal",
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v4",
+        "nextval",
+        "currval",
+        "txid_current",
+        "pg_current_xact_id",
+        "current_setting",
+        "age",
+        "to_char",
     }
     assert required <= set(NON_IMMUTABLE_FUNCTIONS)
     assert all(advice and "\n" not in advice for advice in NON_IMMUTABLE_FUNCTIONS.values())
@@ -302,14 +320,20 @@ def test_query_relations_and_columns() -> None:
         ("VALUES (1, 2)", set(), ["column1", "column2"]),
         ("TABLE users", {"users"}, None),
         ("SELECT 1 + 1, now(), CURRENT_DATE, x::int FROM t", {"t"}, ["?column?", "now", "current_date", "x"]),
-        ("SELECT CASE WHEN a THEN 1 END, coalesce(a, b), (SELECT max(id) AS m FROM t2) FROM t",
-         {"t", "t2"}, ["case", "coalesce", "m"]),
+        (
+            "SELECT CASE WHEN a THEN 1 END, coalesce(a, b), (SELECT max(id) AS m FROM t2) FROM t",
+            {"t", "t2"},
+            ["case", "coalesce", "m"],
+        ),
         ("SELECT 1 FROM t FOR UPDATE OF t", {"t"}, ["?column?"]),
         # a CTE shadows a table of the same name only inside its WITH
         ("WITH users AS (SELECT 1 AS id) SELECT id FROM users", set(), ["id"]),
         ("WITH u AS (SELECT 1 AS id) SELECT id FROM (SELECT * FROM users) s, u", {"users"}, ["id"]),
-        ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
-         set(), ["n"]),
+        (
+            "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
+            set(),
+            ["n"],
+        ),
         ("SELECT id FROM public.users", {"public.users"}, ["id"]),
         # a qualified name never refers to a CTE
         ("WITH users AS (SELECT 1 AS id) SELECT u.id FROM public.users u, users", {"public.users"}, ["id"]),
@@ -394,10 +418,7 @@ ATOMIC = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE 
 
 def test_split_statements_on_a_broken_script() -> None:
     # libpg_query's scanner split would drop everything after the unbalanced '('.
-    text = (
-        "SELECT 1;\nSELECT (;\n-- note\nSELECT $$;$$;\n"
-        f"{ATOMIC};\nSELECT 'a;b'"
-    )
+    text = f"SELECT 1;\nSELECT (;\n-- note\nSELECT $$;$$;\n{ATOMIC};\nSELECT 'a;b'"
     assert [(s.text, s.line) for s in split_statements(text)] == [
         ("SELECT 1", 1),
         ("SELECT (", 2),
