@@ -586,7 +586,8 @@ def test_schema_applies(pg_conn: Connection, sink_sql: str) -> None:
     assert (
         scalar(
             pg_conn,
-            "SELECT indnullsnotdistinct FROM pg_index WHERE indexrelid = 'public.users_nickname_key'::regclass",
+            "SELECT indnullsnotdistinct FROM pg_index"
+            " WHERE indexrelid = 'public.users_nickname_key'::regclass",
         )
         is True
     )
