@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from schemagen.database.cluster import (
-    TEMP_PREFIX,
     ConnectionFailed,
     ThrowawayCluster,
     find_server_bin,
@@ -171,21 +170,26 @@ def test_connect_to_missing_database(pg_cluster: ThrowawayCluster) -> None:
     assert 'database "no_such_database" does not exist' in str(caught.value)
 
 
-def own_cluster_dirs(root: Path) -> set[Path]:
-    return set(root.glob(TEMP_PREFIX + "*"))
+def test_live_check_without_dsn_runs_and_removes_its_own_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Record the directories of the clusters live_check starts (other test runs may share /tmp).
+    started: list[Path] = []
+    original_start = ThrowawayCluster.start
 
+    def recording_start(self: ThrowawayCluster) -> ThrowawayCluster:
+        result = original_start(self)
+        started.append(self.directory)
+        return result
 
-def test_live_check_without_dsn_runs_and_removes_its_own_cluster(pg_cluster: ThrowawayCluster) -> None:
-    # The session cluster sits in the same temp root, so anything new there came from live_check.
-    root = pg_cluster.directory.parent
-    before = own_cluster_dirs(root)
+    monkeypatch.setattr(ThrowawayCluster, "start", recording_start)
     live_check("CREATE TABLE checked (id int);\n", [], None)
-    assert own_cluster_dirs(root) == before
+    assert len(started) == 1
+    assert not started[0].exists()
 
     with pytest.raises(LiveApplyError) as caught:
         live_check("CREATE TABLE ok (id int);\nCREATE TABLE broken (id nosuchtype);\n", [], None)
     assert caught.value.line == 2
-    assert own_cluster_dirs(root) == before
+    assert len(started) == 2
+    assert not started[1].exists()
 
 
 def test_live_check_without_dsn_suggests_dsn_for_missing_extension(pg_cluster: ThrowawayCluster) -> None:

@@ -1,0 +1,410 @@
+"""The command line end to end: exit codes, messages, files written (or not), in-process and as `python -m`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner, Result
+
+from schemagen.cli import cli
+
+if TYPE_CHECKING:
+    import psycopg
+
+PROJECT = "project: {name: t, postgres: 15}\n"
+VALID = PROJECT + textwrap.dedent("""\
+    enums:
+      mood: [happy, sad]
+    entities:
+      users:
+        comment: Someone.
+        columns:
+          id: {type: bigint, primary_key: true}
+          name: varchar(32)
+          mood: {type: mood, default: happy}
+        indexes:
+          - columns: [name]
+      events:
+        columns:
+          id: bigint
+          user_id: {type: bigint, references: users}
+          at: timestamptz
+        primary_key: [id, at]
+        partition:
+          range: {key: at, every: month, from: 2024-01-01, to: 2024-04-01, default: true}
+    views:
+      user_names: {query: "SELECT id, name FROM users"}
+    """)
+VALID_SUMMARY = "is valid: 2 tables, 4 partitions, 1 indexes, 1 views, 1 enums"
+# file:line:col: error[SGxxx]: message
+DIAGNOSTIC = re.compile(r"^\S*a\.yaml:(\d+):(\d+): error\[(SG\d{3})\]: ", re.MULTILINE)
+COUNT_LINE = re.compile(r"^\d+ errors? in \S+$", re.MULTILINE)
+SUBPROCESS_TIMEOUT_SECONDS = 120
+
+
+def write_spec(root: Path, text: str, name: str = "a.yaml") -> Path:
+    """A spec folder holding one file."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def invoke(*args: str | Path) -> Result:
+    """Run the command line in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="schemagen")
+
+
+def run_module(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m schemagen` as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "schemagen", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def copy_example(repo_root: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(repo_root / "spec", tmp_path / "spec"))
+
+
+def assert_input_error(result: Result) -> None:
+    """Exit 2 through SystemExit (not an escaped exception), nothing on stdout, no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def public_relations(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' ORDER BY 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+# render
+
+
+def test_render_example_matches_committed_output(repo_root: Path, tmp_path: Path) -> None:
+    spec = copy_example(repo_root, tmp_path)
+    out = tmp_path / "out"
+    result = invoke("render", spec, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert sorted(p.name for p in out.iterdir()) == ["ERD.md", "schema.sql"]
+    for name in ("schema.sql", "ERD.md"):
+        assert (out / name).read_bytes() == (repo_root / "generated" / name).read_bytes(), name
+    assert re.fullmatch(r"wrote \S+schema\.sql, \S+ERD\.md \(\d+ tables, \d+ views\)\n", result.stdout)
+
+
+def test_render_defaults_to_spec_and_generated(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy_example(repo_root, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("render")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("wrote generated/schema.sql, generated/ERD.md (")
+    expected = (repo_root / "generated" / "schema.sql").read_bytes()
+    assert (tmp_path / "generated" / "schema.sql").read_bytes() == expected
+
+
+def test_render_invalid_spec_writes_nothing(tmp_path: Path) -> None:
+    spec = write_spec(
+        tmp_path / "spec",
+        PROJECT + "entities:\n  t:\n    columns:\n      id: serial\n      n: {type: integer, default: none}\n",
+    )
+    out = tmp_path / "out"
+    result = invoke("render", spec, "-o", out)
+    assert_input_error(result)
+    found = DIAGNOSTIC.findall(result.stderr)
+    assert found == [("5", "7", "SG106"), ("6", "7", "SG103")], result.stderr
+    assert COUNT_LINE.findall(result.stderr) == [f"2 errors in {spec}"]
+    assert not out.exists()
+
+
+def test_render_invalid_spec_leaves_existing_output_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "schema.sql").write_text("-- old\n")
+    (out / "ERD.md").write_text("# old\n")
+    spec = write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    colums: {id: bigint}\n")
+    result = invoke("render", spec, "-o", out)
+    assert_input_error(result)
+    assert DIAGNOSTIC.findall(result.stderr) == [("4", "5", "SG003")]
+    assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
+    assert (out / "schema.sql").read_text() == "-- old\n"
+    assert (out / "ERD.md").read_text() == "# old\n"
+    assert sorted(p.name for p in out.iterdir()) == ["ERD.md", "schema.sql"]
+
+
+def test_render_to_unwritable_path(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec", VALID)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = invoke("render", spec, "-o", blocker / "out")
+    assert_input_error(result)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"cannot write to {blocker / 'out'}: ")
+    assert blocker.read_text() == "not a folder\n"
+
+
+# render with template overrides
+
+
+def index_template(repo_root: Path) -> str:
+    return (repo_root / "templates" / "postgres" / "index.sql.j2").read_text()
+
+
+def test_spec_templates_folder_overrides_a_builtin(repo_root: Path, tmp_path: Path) -> None:
+    spec = copy_example(repo_root, tmp_path)
+    custom = index_template(repo_root).replace(
+        "{% macro create_index(index, schema) %}\n",
+        "{% macro create_index(index, schema) %}\n-- custom index {{ index.name }}\n",
+    )
+    assert custom != index_template(repo_root)
+    (spec / "templates" / "postgres").mkdir(parents=True)
+    (spec / "templates" / "postgres" / "index.sql.j2").write_text(custom)
+    out = tmp_path / "out"
+    result = invoke("render", spec, "-o", out)
+    assert result.exit_code == 0, result.output
+    sql = (out / "schema.sql").read_text()
+    committed = (repo_root / "generated" / "schema.sql").read_text()
+    assert "-- custom index users_discriminator_idx\nCREATE INDEX users_discriminator_idx " in sql
+    assert sql.count("-- custom index ") == committed.count("CREATE INDEX ") + committed.count(
+        "CREATE UNIQUE INDEX "
+    )
+    assert [line for line in sql.splitlines() if not line.startswith("-- custom index ")] == (
+        committed.splitlines()
+    )
+
+
+def test_templates_option_overrides_a_builtin(repo_root: Path, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec", VALID)
+    templates = tmp_path / "mine"
+    (templates / "postgres").mkdir(parents=True)
+    builtin = (repo_root / "templates" / "postgres" / "comment.sql.j2").read_text()
+    custom = builtin.replace("IS {{ text | literal }};", "IS {{ ('[custom] ' ~ text) | literal }};")
+    assert custom != builtin
+    (templates / "postgres" / "comment.sql.j2").write_text(custom)
+
+    plain = invoke("render", spec, "-o", tmp_path / "plain")
+    assert plain.exit_code == 0, plain.output
+    assert "IS 'Someone.';" in (tmp_path / "plain" / "schema.sql").read_text()
+    result = invoke("render", spec, "-o", tmp_path / "out", "--templates", templates)
+    assert result.exit_code == 0, result.output
+    sql = (tmp_path / "out" / "schema.sql").read_text()
+    assert "COMMENT ON TABLE public.users IS '[custom] Someone.';" in sql
+    assert "IS 'Someone.';" not in sql
+
+    validated = invoke("validate", spec, "--templates", templates)
+    assert validated.exit_code == 0, validated.output
+
+
+BROKEN_TEMPLATES = {
+    "jinja-syntax": (
+        "{% macro create_index(index, schema) %}\nCREATE INDEX {{ index.name \n{% endmacro %}\n",
+        "TemplateSyntaxError",
+    ),
+    "sql-syntax": (
+        "{% macro create_index(index, schema) %}\nCREATE INDEX garbage garbage;\n{% endmacro %}\n",
+        "does not parse",
+    ),
+    "unknown-attribute": (
+        "{% macro create_index(index, schema) %}\n{{ index.no_such_field }}\n{% endmacro %}\n",
+        "no_such_field",
+    ),
+    "macro-missing": ("-- this template defines no macro\n", "create_index"),
+}
+
+
+@pytest.mark.parametrize("via_option", [False, True], ids=["spec-folder", "option"])
+@pytest.mark.parametrize(
+    ("template", "expected"), list(BROKEN_TEMPLATES.values()), ids=list(BROKEN_TEMPLATES)
+)
+def test_broken_template_is_one_line_exit_2(tmp_path: Path, template: str, expected: str, via_option: bool) -> None:
+    spec = write_spec(tmp_path / "spec", VALID)
+    templates = tmp_path / "mine" if via_option else spec / "templates"
+    (templates / "postgres").mkdir(parents=True)
+    (templates / "postgres" / "index.sql.j2").write_text(template)
+    out = tmp_path / "out"
+    extra = ["--templates", str(templates)] if via_option else []
+    result = invoke("render", spec, "-o", out, *extra)
+    assert_input_error(result)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert expected in result.stderr
+    assert not out.exists()
+
+
+# validate
+
+
+def test_validate_valid_spec(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec", VALID)
+    result = invoke("validate", spec)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{spec} {VALID_SUMMARY}\n"
+    assert result.stderr == ""
+
+
+def test_validate_example_spec(repo_root: Path) -> None:
+    result = invoke("validate", repo_root / "spec")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"\S+spec is valid: \d+ tables, \d+ partitions, \d+ indexes, \d+ views, \d+ enums\n", result.stdout
+    )
+
+
+def test_validate_invalid_spec(tmp_path: Path) -> None:
+    spec = write_spec(
+        tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n      owner: {type: bigint, references: u}\n"
+    )
+    result = invoke("validate", spec)
+    assert_input_error(result)
+    assert DIAGNOSTIC.findall(result.stderr) == [("5", "41", "SG201")], result.stderr
+    assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
+
+
+def test_validate_missing_folder(tmp_path: Path) -> None:
+    result = invoke("validate", tmp_path / "nowhere")
+    assert_input_error(result)
+    assert re.match(r"error\[SG001\]: no spec files: \S*nowhere does not exist\n", result.stderr)
+
+
+def test_validate_yaml_syntax_error(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec", PROJECT + "entities:\n  users:\n    columns: [id: bigint\n  x: 1\n")
+    result = invoke("validate", spec)
+    assert_input_error(result)
+    found = DIAGNOSTIC.findall(result.stderr)
+    assert [(line, code) for line, _, code in found] == [("5", "SG002")], result.stderr
+
+
+# validate --live
+
+
+def test_validate_live_throwaway_cluster(repo_root: Path) -> None:
+    result = invoke("validate", repo_root / "spec", "--live")
+    assert result.exit_code == 0, result.output
+    assert "valid, and PostgreSQL accepts its DDL: " in result.stdout
+
+
+def test_validate_dsn_rolls_back(repo_root: Path, pg_dsn: str, pg_conn: psycopg.Connection) -> None:
+    assert public_relations(pg_conn) == []
+    result = invoke("validate", repo_root / "spec", "--dsn", pg_dsn)
+    assert result.exit_code == 0, result.output
+    assert "PostgreSQL accepts its DDL" in result.stdout
+    assert public_relations(pg_conn) == []
+    types = pg_conn.execute("SELECT count(*) FROM pg_type WHERE typname = 'theme'").fetchone()
+    assert types == (0,)
+    extensions = pg_conn.execute("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'").fetchall()
+    assert extensions == []
+
+
+def test_validate_unreachable_dsn(repo_root: Path) -> None:
+    result = invoke("validate", repo_root / "spec", "--dsn", "host=/nonexistent dbname=x")
+    assert_input_error(result)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "/nonexistent" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        'x: {type: integer, check: "no_such_fn(x) > 0"}',
+        'x: {type: integer, default: {sql: "no_such_fn()"}}',
+    ],
+    ids=["check", "default"],
+)
+def test_live_rejects_what_static_checks_accept(tmp_path: Path, pg_dsn: str, column: str) -> None:
+    spec = write_spec(
+        tmp_path / "spec",
+        PROJECT + f"entities:\n  t:\n    columns:\n      id: {{type: bigint, primary_key: true}}\n      {column}\n",
+    )
+    static = invoke("validate", spec)
+    assert static.exit_code == 0, static.output
+    result = invoke("validate", spec, "--live", "--dsn", pg_dsn)
+    assert_input_error(result)
+    assert result.stderr.startswith("PostgreSQL rejected the rendered schema.sql: line ")
+    assert "function no_such_fn(" in result.stderr
+    assert "does not exist" in result.stderr
+
+
+# arguments
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["frobnicate"], ["validate", "--frobnicate"], ["render", "--live"], ["validate", "a", "b"]],
+    ids=["unknown-command", "unknown-option", "option-of-another-command", "extra-argument"],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = invoke(*args)
+    assert_input_error(result)
+    assert "Usage: schemagen" in result.stderr
+    assert "Error: " in result.stderr
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"schemagen, version {version('schemagen')}\n"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["render", "--help"], ["validate", "--help"]])
+def test_help(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: schemagen")
+    assert "--help" in result.stdout
+
+
+def test_top_level_help_lists_commands() -> None:
+    result = invoke("--help")
+    assert re.search(r"^\s+render\s", result.stdout, re.MULTILINE)
+    assert re.search(r"^\s+validate\s", result.stdout, re.MULTILINE)
+
+
+# python -m schemagen
+
+
+def test_module_renders_example(repo_root: Path, tmp_path: Path) -> None:
+    copy_example(repo_root, tmp_path)
+    proc = run_module(tmp_path, "render", "spec", "-o", "out")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "wrote out/schema.sql, out/ERD.md (" + proc.stdout.split(" (", 1)[1]
+    assert (tmp_path / "out" / "schema.sql").read_bytes() == (repo_root / "generated" / "schema.sql").read_bytes()
+
+
+def test_module_bad_spec_has_no_traceback(tmp_path: Path) -> None:
+    write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n      'na\"me': text\n")
+    proc = run_module(tmp_path, "validate", "spec")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("spec/a.yaml:5:7: error[SG404]: ")
+    assert proc.stderr.endswith("\n1 error in spec\n")
+
+
+def test_module_unreachable_dsn_has_no_traceback(repo_root: Path, tmp_path: Path) -> None:
+    proc = run_module(tmp_path, "validate", repo_root / "spec", "--dsn", "host=/nonexistent dbname=x")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_module_version(tmp_path: Path) -> None:
+    proc = run_module(tmp_path, "--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"schemagen, version {version('schemagen')}\n"
