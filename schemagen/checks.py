@@ -470,11 +470,20 @@ def names(model: Model) -> Iterator[Diagnostic]:
 
 @_check
 def views(model: Model) -> Iterator[Diagnostic]:
-    known = set(model.tables_by_name) | set(model.views_by_name)
+    known = {(t.schema, t.name) for t in model.tables} | {(v.schema, v.name) for v in model.views}
+    spec_schemas = {schema for schema, _ in known}
     for view in model.views:
         for name in view.depends_on:
-            if "." not in name and name not in known:
-                yield rules.VIEW_UNKNOWN_RELATION(view.loc, view=view.name, name=name)
+            schema, _, relation = name.rpartition(".")
+            # a bare name resolves through the default search_path, i.e. to public
+            if (schema or "public") in spec_schemas and ((schema or "public"), relation) not in known:
+                elsewhere = sorted(s for s, n in known if n == relation)
+                yield rules.VIEW_UNKNOWN_RELATION(
+                    view.loc,
+                    view=view.name,
+                    name=name,
+                    hint_name=f"{elsewhere[0]}.{relation}" if elsewhere else f"pg_catalog.{relation}",
+                )
         if not view.materialized and (view.refresh or view.indexes):
             yield rules.VIEW_OPTION(
                 view.loc,

@@ -122,6 +122,75 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
     )
 
 
+generated_option = click.option(
+    "--generated",
+    "generated",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="generated",
+    show_default=True,
+    help="The folder holding schema.sql, snapshot.json and migrations/.",
+)
+
+
+@cli.group()
+def migrate() -> None:
+    """Plan and write migrations between versions of the spec."""
+
+
+@migrate.command("new")
+@click.argument("name")
+@spec_dir_argument
+@generated_option
+@click.option("--allow-destructive", is_flag=True, help="Write the migration even if it drops data.")
+def migrate_new(name: str, spec_dir: Path, generated: Path, allow_destructive: bool) -> None:
+    """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down)."""
+    from schemagen import history
+    from schemagen.plan import PlanError
+
+    compiled = _compile(spec_dir)
+    try:
+        result = history.new_migration(compiled.model, generated, name, allow_destructive)
+    except (history.HistoryError, PlanError) as error:
+        raise InputError(str(error)) from None
+    if result is None:
+        click.echo("no changes: the spec matches the newest migration; nothing written")
+        return
+    if isinstance(result, history.Refused):
+        lines = [f"refused: the change is destructive and not allowed ({len(result.hazards)}):"]
+        lines += [f"  {hazard.code} {hazard.message}\n    fix: {hazard.fix}" for _, hazard in result.hazards]
+        lines.append(
+            "nothing written; allow it in the spec (`project.allow_destructive`) or pass --allow-destructive"
+        )
+        click.echo("\n".join(lines), err=True)
+        raise SystemExit(EXIT_FOUND)
+    files, migration = result
+    hazards = sum(len(op.hazards) for op in migration.up_operations)
+    click.echo(
+        f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards"
+    )
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--down", is_flag=True, help="Print the down migration (TARGET back to SOURCE) instead.")
+def diff(source: str, target: str, down: bool) -> None:
+    """Print the migration from SOURCE to TARGET; each a spec folder or git:REV[:PATH]."""
+    from schemagen import sources
+    from schemagen.migration import build_migration
+    from schemagen.plan import PlanError
+
+    try:
+        with sources.checkout(source) as source_dir, sources.checkout(target) as target_dir:
+            before, after = _compile(source_dir), _compile(target_dir)
+            migration = build_migration(before.model, after.model, f"{source} → {target}")
+    except sources.SourceError as error:
+        raise InputError(str(error)) from None
+    except PlanError as error:
+        raise InputError(str(error)) from None
+    click.echo(migration.down_sql if down else migration.up_sql, nl=False)
+
+
 def _count_children(scheme) -> int:
     if scheme is None:
         return 0

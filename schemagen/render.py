@@ -77,7 +77,7 @@ class ErdRelationship:
     label: str
 
 
-def _archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
+def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
     archive_table = model.table(archive.archive_table)
     if archive_table is None:
         raise ValueError(f"{table.name}: archive table {archive.archive_table} is not in the model")
@@ -115,7 +115,7 @@ def schema_context(model: Model) -> dict[str, object]:
         table_entries.append(TableEntry(table, tuple(inline)))
         indexes.extend(IndexEntry(table.schema, ix) for ix in sorted(table.indexes, key=_by_name))
         if table.archive is not None:
-            archives.append(_archive_entry(model, table, table.archive))
+            archives.append(archive_entry(model, table, table.archive))
 
     return {
         "project": model.project,

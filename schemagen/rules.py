@@ -374,7 +374,7 @@ VIEW_UNKNOWN_RELATION = _rule(
     "SG502",
     "view-unknown-relation",
     "view `{view}` reads `{name}`, which is neither an entity nor a view of the spec",
-    "define `{name}` in the spec, or schema-qualify it (`pg_catalog.{name}`) if it lives elsewhere",
+    "define `{name}` in the spec, or schema-qualify it (`{hint_name}`)",
     "The view cannot be created, and schemagen orders views by what they read.",
     "views:\n  stats: {query: SELECT count(*) FROM guild}",
 )

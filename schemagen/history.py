@@ -1,0 +1,130 @@
+"""The committed migration history under `generated/`: the numbered files, the snapshot of the Model
+as of the newest migration, and the chained checksums that prove nothing was edited since."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagen import checksums, snapshot
+from schemagen.migration import Migration, build_migration
+from schemagen.model import Model
+from schemagen.plan import Hazard, Operation
+from schemagen.plan.hazards import is_allowed
+
+SNAPSHOT_FILE = "snapshot.json"
+MIGRATIONS_DIR = "migrations"
+NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
+
+
+class HistoryError(Exception):
+    """The history cannot be read or extended; the message says why and what to do (exit 2)."""
+
+
+@dataclass(frozen=True)
+class MigrationFiles:
+    number: int
+    name: str
+    up: Path
+    down: Path
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Destructive changes the spec does not allow."""
+
+    hazards: list[tuple[Operation, Hazard]]
+
+
+def migrations(generated: Path) -> list[MigrationFiles]:
+    """The migrations on disk, oldest first."""
+    folder = generated / MIGRATIONS_DIR
+    found: dict[int, dict[str, Path]] = {}
+    names: dict[int, str] = {}
+    for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
+        match = FILE.match(path.name)
+        if match is None:
+            raise HistoryError(f"{path}: not a migration file name (NNNN_name.up.sql / NNNN_name.down.sql)")
+        number = int(match.group(1))
+        if names.setdefault(number, match.group(2)) != match.group(2):
+            raise HistoryError(f"{path}: two migrations are numbered {number:04d}")
+        found.setdefault(number, {})[match.group(3)] = path
+    result = []
+    for number in sorted(found):
+        pair = found[number]
+        if set(pair) != {"up", "down"}:
+            missing = "down" if "up" in pair else "up"
+            raise HistoryError(f"migration {number:04d}_{names[number]} has no .{missing}.sql file")
+        result.append(MigrationFiles(number, names[number], pair["up"], pair["down"]))
+    return result
+
+
+def read_snapshot(generated: Path) -> Model | None:
+    """The Model as of the newest migration, or None before the first one."""
+    path = generated / SNAPSHOT_FILE
+    if not path.exists():
+        if migrations(generated):
+            raise HistoryError(f"{path} is missing but migrations exist: restore it from version control")
+        return None
+    try:
+        return snapshot.load(path.read_text(encoding="utf-8"))
+    except snapshot.SnapshotError as error:
+        raise HistoryError(f"{path}: {error}") from None
+    except OSError as error:
+        raise HistoryError(f"{path}: {error.strerror or error}") from None
+
+
+def checksum_problems(generated: Path) -> list[str]:
+    return [p.message for p in checksums.verify(generated / MIGRATIONS_DIR)]
+
+
+def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
+    """The destructive changes of `migration` that `allowed` does not name, or None."""
+    hazards = [
+        (op, h)
+        for op in migration.up_operations
+        for h in op.hazards
+        if h.destructive and not is_allowed(h, op.target, allowed)
+    ]
+    return Refused(hazards) if hazards else None
+
+
+def new_migration(
+    model: Model, generated: Path, name: str, allow_destructive: bool = False
+) -> tuple[MigrationFiles, Migration] | Refused | None:
+    """Write the next migration (from the snapshot to `model`) and update the snapshot and checksums.
+
+    None when there is nothing to migrate; `Refused` (nothing written) when the change is
+    destructive and not allowed.
+    """
+    if not NAME.match(name):
+        raise HistoryError(f"migration name `{name}`: use lower-case letters, digits and underscores")
+    problems = checksum_problems(generated)
+    if problems:
+        raise HistoryError(
+            "the migration history was changed after it was generated:\n  " + "\n  ".join(problems)
+        )
+    before = read_snapshot(generated)
+    existing = migrations(generated)
+    number = existing[-1].number + 1 if existing else 1
+    if before is not None and snapshot.dump(before) == snapshot.dump(model):
+        return None
+    migration = build_migration(before, model, f"{number:04d}_{name}")
+    if migration.empty:
+        return None
+    if not allow_destructive:
+        refusal = refused(migration, model.project.allow_destructive)
+        if refusal:
+            return refusal
+    folder = generated / MIGRATIONS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    files = MigrationFiles(
+        number, name, folder / f"{number:04d}_{name}.up.sql", folder / f"{number:04d}_{name}.down.sql"
+    )
+    files.up.write_text(migration.up_sql, encoding="utf-8")
+    files.down.write_text(migration.down_sql, encoding="utf-8")
+    (generated / SNAPSHOT_FILE).write_text(snapshot.dump(model), encoding="utf-8")
+    checksums.write(folder)
+    return files, migration

@@ -1,0 +1,113 @@
+"""A planned migration rendered to its up and down SQL files (through templates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from schemagen.model import Model
+from schemagen.plan import Lock, Operation, plan, plan_down
+from schemagen.render import render_schema
+from schemagen.templating import make_environment
+
+NO_TRANSACTION_MARK = "-- schemagen:no-transaction"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Both directions of one migration, planned and rendered."""
+
+    up_operations: tuple[Operation, ...]
+    down_operations: tuple[Operation, ...]
+    up_sql: str
+    down_sql: str
+
+    @property
+    def empty(self) -> bool:
+        return not self.up_operations
+
+
+def is_transactional(sql: str) -> bool:
+    """Whether a migration file may run inside one transaction (its header says so)."""
+    return NO_TRANSACTION_MARK not in sql.split("\n\n", 1)[0]
+
+
+def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
+    lines: list[str] = []
+    for op in operations:
+        for step in op.up:
+            if step.lock is Lock.NONE:
+                continue
+            note = ""
+            if step.lock is Lock.ACCESS_EXCLUSIVE:
+                note = (
+                    " (catalog change only)"
+                    if step.brief
+                    else " (held while it scans or rewrites: see hazards)"
+                )
+            line = f"{step.lock.label} on {step.on or op.target}{note}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def render_operations(
+    operations: list[Operation], title: str, env: Environment, cannot_restore: list[str] | None = None
+) -> str:
+    statements = [
+        [env.get_template(f"postgres/migrate/{step.template}.sql.j2").render(**step.args) for step in op.up]
+        for op in operations
+    ]
+    return env.get_template("postgres/migration.sql.j2").render(
+        title=title,
+        operations=operations,
+        statements=statements,
+        hazards=[(op, h) for op in operations for h in op.hazards],
+        locks=lock_lines(operations),
+        transactional=all(op.transactional for op in operations),
+        cannot_restore=cannot_restore or [],
+    )
+
+
+def build_migration(
+    before: Model | None, after: Model, name: str, env: Environment | None = None
+) -> Migration:
+    """The migration from `before` (None: an empty database) to `after`, both directions rendered.
+
+    The first migration of a spec is exactly `schema.sql`, so replaying the migrations and applying
+    `schema.sql` can only give the same database.
+    """
+    env = env or make_environment()
+    empty = Model(project=after.project)
+    if before is None:
+        up = [
+            Operation(
+                "create_schema",
+                after.project.name,
+                "create the whole schema (as schema.sql)",
+                (_schema_step(render_schema(after, env)),),
+            )
+        ]
+        down = plan_down(empty, after)
+    else:
+        up = plan(before, after)
+        down = plan_down(before, after)
+    lost = [
+        f"{h.message}: the down migration recreates the structure, not the data"
+        for op in up
+        for h in op.hazards
+        if h.destructive
+    ]
+    return Migration(
+        up_operations=tuple(up),
+        down_operations=tuple(down),
+        up_sql=render_operations(up, f"{name} (up)", env),
+        down_sql=render_operations(down, f"{name} (down)", env, cannot_restore=lost),
+    )
+
+
+def _schema_step(text: str):
+    from schemagen.plan import Step
+
+    return Step("schema_sql", {"text": text.rstrip("\n") + "\n"}, Lock.NONE)

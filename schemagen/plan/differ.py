@@ -1,0 +1,1130 @@
+"""Model A, Model B → the operations that take a database at A to B. Reads no files, writes no SQL.
+
+Every rule of a safe migration lives here: indexes built CONCURRENTLY, constraints added NOT VALID
+and validated apart, NOT NULL set through a validated CHECK, renames only through `renamed_from`,
+destructive changes flagged so `migrate new` can refuse them. Partition changes (re-sharding, moving
+range windows) are planned by `partitions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from enum import IntEnum
+
+from schemagen import expressions, naming, sqltypes
+from schemagen.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Model,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+)
+from schemagen.ordering import order_tables, order_views
+from schemagen.plan import hazards
+from schemagen.plan.naming import partition_index_name
+from schemagen.plan.operations import Lock, Operation, Step
+from schemagen.render import archive_entry
+
+
+class Phase(IntEnum):
+    """The order operations run in; within a phase, the planner's order."""
+
+    EXTENSIONS = 10
+    ENUMS = 15
+    ENUM_VALUES = 18
+    DROP_VIEWS = 20
+    DROP_FUNCTIONS = 22
+    RENAMES = 25
+    DROP_FOREIGN_KEYS = 28
+    DROP_CONSTRAINTS = 30
+    DROP_INDEXES = 32
+    CREATE_TABLES = 40
+    COLUMNS = 50
+    PARTITIONS = 60
+    CONSTRAINTS = 70
+    INDEXES = 72
+    FOREIGN_KEYS = 75
+    DROP_COLUMNS = 80
+    DROP_TABLES = 85
+    DROP_ENUMS = 87
+    VIEWS = 90
+    FUNCTIONS = 92
+    COMMENTS = 95
+
+
+class PlanError(Exception):
+    """A change the planner refuses to plan; the message says what to write in the spec instead."""
+
+
+# Functions whose value differs per row: a column added with one as its default rewrites the table.
+VOLATILE_DEFAULTS = frozenset(
+    {
+        "random",
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v4",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "txid_current",
+        "random_normal",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Renames:
+    """Old name → new name, for tables and for (new table, old column) pairs."""
+
+    tables: dict[str, str]
+    columns: dict[tuple[str, str], str]
+
+    @classmethod
+    def from_model(cls, model: Model) -> Renames:
+        return cls(
+            tables={t.renamed_from: t.name for t in model.tables if t.renamed_from},
+            columns={
+                (t.name, c.renamed_from): c.name for t in model.tables for c in t.columns if c.renamed_from
+            },
+        )
+
+    def inverse(self) -> Renames:
+        """The renames that undo these: new names back to old ones."""
+        old_table = {new: old for old, new in self.tables.items()}
+        return Renames(
+            tables=old_table,
+            columns={(old_table.get(table, table), new): old for (table, old), new in self.columns.items()},
+        )
+
+
+def plan(a: Model, b: Model, renames: Renames | None = None) -> list[Operation]:
+    """The operations that take a database at `a` to `b`, in the order they must run."""
+    renames = renames if renames is not None else Renames.from_model(b)
+    planner = _Planner(a, b, renames)
+    operations = list(planner.run())
+    return sorted(operations, key=lambda op: op.order)  # stable: keeps the order within a phase
+
+
+def plan_down(a: Model, b: Model) -> list[Operation]:
+    """The inverse of plan(a, b): from `b` back to `a`."""
+    return plan(b, a, Renames.from_model(b).inverse())
+
+
+def _step(
+    template: str, lock: Lock, on: str = "", *, transactional: bool = True, brief: bool = True, **args: object
+) -> Step:
+    return Step(template=template, args=args, lock=lock, on=on, transactional=transactional, brief=brief)
+
+
+class _Planner:
+    def __init__(self, a: Model, b: Model, renames: Renames) -> None:
+        self.a, self.b, self.renames = a, b, renames
+        self.recreated_views: set[str] = set()
+        self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+
+    def run(self) -> Iterator[Operation]:
+        yield from self.extensions()
+        yield from self.enums()
+        pairs, created, dropped = self.match_tables()
+        for old, new in pairs:
+            yield from self.table_changes(old, new)
+        b_order, _ = order_tables(self.b.tables)
+        for table in b_order:
+            if table.name in created:
+                yield from self.create_table(table)
+        for table in reversed(order_tables(self.a.tables)[0]):
+            if table.name in dropped:
+                yield from self.drop_table(table)
+        yield from self.views()
+        yield from self.functions(pairs, created, dropped)
+
+    # --- project-wide ----------------------------------------------------------------------------
+
+    def extensions(self) -> Iterator[Operation]:
+        for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
+            yield Operation(
+                "create_extension",
+                name,
+                f"create extension {name}",
+                (_step("create_extension", Lock.NONE, name=name),),
+                order=Phase.EXTENSIONS,
+            )
+        schemas_a = (
+            {t.schema for t in self.a.tables}
+            | {e.schema for e in self.a.enums}
+            | {v.schema for v in self.a.views}
+        )
+        schemas_b = (
+            {t.schema for t in self.b.tables}
+            | {e.schema for e in self.b.enums}
+            | {v.schema for v in self.b.views}
+        )
+        for name in sorted(schemas_b - schemas_a - {"public"}):
+            yield Operation(
+                "create_schema",
+                name,
+                f"create schema {name}",
+                (_step("create_schema", Lock.NONE, name=name),),
+                order=Phase.EXTENSIONS,
+            )
+
+    def enums(self) -> Iterator[Operation]:
+        a_enums, b_enums = self.a.enums_by_name, self.b.enums_by_name
+        for name, enum in sorted(b_enums.items()):
+            old = a_enums.get(name)
+            if old is None:
+                yield Operation(
+                    "create_enum",
+                    name,
+                    f"create enum {name}",
+                    (_step("create_enum", Lock.NONE, enum=enum),),
+                    order=Phase.ENUMS,
+                )
+                continue
+            yield from self.enum_values(old, enum)
+        for name, enum in sorted(a_enums.items()):
+            if name not in b_enums:
+                yield Operation(
+                    "drop_enum",
+                    name,
+                    f"drop enum {name}",
+                    (_step("drop_enum", Lock.NONE, enum=enum),),
+                    order=Phase.DROP_ENUMS,
+                )
+
+    def enum_values(self, old: Enum, new: Enum) -> Iterator[Operation]:
+        removed = [v for v in old.values if v not in new.values]
+        kept = [v for v in new.values if v in old.values]
+        if removed or kept != [v for v in old.values if v in new.values]:
+            yield self.rebuild_enum(old, new, removed)
+            return
+        for i, value in enumerate(new.values):
+            if value in old.values:
+                continue
+            before = next((v for v in new.values[i + 1 :] if v in old.values), None)
+            after = None if before else next((v for v in reversed(new.values[:i]) if v in old.values), None)
+            # ADD VALUE runs inside a transaction since PostgreSQL 12, which is the oldest we support
+            yield Operation(
+                "add_enum_value",
+                f"{new.name}.{value}",
+                f"add value {value!r} to enum {new.name}",
+                (_step("add_enum_value", Lock.NONE, enum=new, value=value, before=before, after=after),),
+                order=Phase.ENUM_VALUES,
+            )
+
+    def rebuild_enum(self, old: Enum, new: Enum, removed: list[str]) -> Operation:
+        """Values removed or reordered: a new type, every column converted to it, the old type dropped."""
+        schema = new.schema
+        parked = naming.truncate(f"{new.name}_old")
+        steps = [
+            _step("rename_enum", Lock.NONE, new.name, old=new.name, new=parked, schema=schema),
+            _step("create_enum", Lock.NONE, new.name, enum=new),
+        ]
+        found = [hazards.remove_enum_value(new.name, removed)] if removed else []
+        a_names = {n for pair in self.renames.tables.items() for n in pair} | set(self.a.tables_by_name)
+        for table in self.b.tables:
+            if table.name not in a_names:
+                continue  # created later, already with the new type
+            for column in table.columns:
+                base = column.type.removesuffix("[]").rsplit(".", 1)[-1]
+                if base != new.name:
+                    continue
+                args = {"table": table.name, "schema": table.schema}
+                self.changed_tables.add(table.name)
+                # the old default is of the old type: drop it around the conversion
+                steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, table.name,
+                                   column=replace(column, default=None), **args))
+                steps.append(_step("alter_column_type", Lock.ACCESS_EXCLUSIVE, table.name, brief=False,
+                                   column=column.name, type=column.type, collation=None, using=True, via_text=True,
+                                   **args))
+                if column.default is not None:
+                    steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=column, **args))
+                found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
+        steps.append(_step("drop_enum", Lock.NONE, new.name, enum=new, name=parked))
+        what = f"remove {', '.join(removed)} from" if removed else "reorder the values of"
+        return Operation("rebuild_enum", new.name, f"{what} enum {new.name}: rebuild the type and convert its columns",
+                         tuple(steps), hazards=tuple(found), order=Phase.COLUMNS)
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def match_tables(self) -> tuple[list[tuple[Table, Table]], set[str], set[str]]:
+        a_tables, b_tables = self.a.tables_by_name, self.b.tables_by_name
+        pairs = []
+        matched_a = set()
+        for name, table in sorted(b_tables.items()):
+            old_name = next((o for o, n in self.renames.tables.items() if n == name and o in a_tables), None)
+            if old_name is not None and old_name not in b_tables:
+                pairs.append((a_tables[old_name], table))
+                matched_a.add(old_name)
+            elif name in a_tables:
+                pairs.append((a_tables[name], table))
+                matched_a.add(name)
+        created = {n for n in b_tables if n not in {new.name for _, new in pairs}}
+        dropped = set(a_tables) - matched_a
+        return pairs, created, dropped
+
+    def create_table(self, table: Table) -> Iterator[Operation]:
+        qualified = f"{table.schema}.{table.name}"
+        yield Operation(
+            "create_table",
+            qualified,
+            f"create table {table.name}",
+            (_step("create_table", Lock.NONE, table.name, table=table),),
+            order=Phase.CREATE_TABLES,
+        )
+        for index in table.indexes:
+            # a new table is empty: a plain CREATE INDEX is instant and keeps the plan transactional
+            yield Operation(
+                "create_index",
+                index.name,
+                f"create index {index.name} on new table {table.name}",
+                (
+                    _step(
+                        "create_index",
+                        Lock.SHARE,
+                        table.name,
+                        index=index,
+                        name=index.name,
+                        table=table.name,
+                        schema=table.schema,
+                        concurrently=False,
+                        only=False,
+                    ),
+                ),
+                order=Phase.INDEXES,
+            )
+        for fk in table.foreign_keys:
+            yield Operation(
+                "add_foreign_key",
+                f"{table.name}.{fk.name}",
+                f"add foreign key {fk.name} of new table {table.name}",
+                (
+                    _step(
+                        "add_constraint",
+                        Lock.SHARE_ROW_EXCLUSIVE,
+                        fk.ref_table,
+                        kind="foreign_key",
+                        constraint=fk,
+                        table=table.name,
+                        schema=table.schema,
+                        not_valid=False,
+                    ),
+                ),
+                order=Phase.FOREIGN_KEYS,
+            )
+
+    def drop_table(self, table: Table) -> Iterator[Operation]:
+        for fk in table.foreign_keys:
+            # dropped first so the order of table drops never matters
+            yield Operation(
+                "drop_foreign_key",
+                f"{table.name}.{fk.name}",
+                f"drop foreign key {fk.name}",
+                (
+                    _step(
+                        "drop_constraint",
+                        Lock.ACCESS_EXCLUSIVE,
+                        table.name,
+                        table=table.name,
+                        schema=table.schema,
+                        name=fk.name,
+                    ),
+                ),
+                order=Phase.DROP_FOREIGN_KEYS,
+            )
+        yield Operation(
+            "drop_table",
+            f"{table.schema}.{table.name}",
+            f"drop table {table.name}",
+            (_step("drop_table", Lock.ACCESS_EXCLUSIVE, table.name, name=table.name, schema=table.schema),),
+            hazards=(hazards.drop_table(table.name),),
+            order=Phase.DROP_TABLES,
+        )
+
+    def table_changes(self, old: Table, new: Table) -> Iterator[Operation]:
+        schema = new.schema
+        if old.name != new.name:
+            yield Operation(
+                "rename_table",
+                new.name,
+                f"rename table {old.name} to {new.name}",
+                (
+                    _step(
+                        "rename_table",
+                        Lock.ACCESS_EXCLUSIVE,
+                        old.name,
+                        old=old.name,
+                        new=new.name,
+                        schema=schema,
+                    ),
+                ),
+                order=Phase.RENAMES,
+            )
+        from schemagen.plan import partitions  # partition planning needs the helpers above
+
+        yield from partitions.plan_partitioning(self, old, new)
+        yield from self.columns(old, new)
+        yield from self.constraints(old, new)
+        yield from self.indexes(old, new)
+        yield from self.comments(old, new)
+
+    # --- columns ---------------------------------------------------------------------------------
+
+    def columns(self, old: Table, new: Table) -> Iterator[Operation]:
+        table, schema = new.name, new.schema
+        old_columns = {c.name: c for c in old.columns}
+        matched: set[str] = set()
+        for column in new.columns:
+            old_name = next(
+                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name), None
+            )
+            if old_name and old_name in old_columns and column.name not in old_columns:
+                before = old_columns[old_name]
+                matched.add(old_name)
+                yield Operation(
+                    "rename_column",
+                    f"{table}.{column.name}",
+                    f"rename column {table}.{old_name} to {column.name}",
+                    (
+                        _step(
+                            "rename_column",
+                            Lock.ACCESS_EXCLUSIVE,
+                            table,
+                            table=table,
+                            schema=schema,
+                            old=old_name,
+                            new=column.name,
+                        ),
+                    ),
+                    order=Phase.RENAMES,
+                )
+                self.changed_tables.add(table)
+                yield from self.column_changes(new, replace(before, name=column.name), column)
+            elif column.name in old_columns:
+                matched.add(column.name)
+                yield from self.column_changes(new, old_columns[column.name], column)
+            else:
+                yield from self.add_column(new, column)
+        for column in old.columns:
+            if column.name not in matched:
+                self.changed_tables.add(table)
+                yield Operation(
+                    "drop_column",
+                    f"{table}.{column.name}",
+                    f"drop column {table}.{column.name}",
+                    (
+                        _step(
+                            "drop_column",
+                            Lock.ACCESS_EXCLUSIVE,
+                            table,
+                            table=table,
+                            schema=schema,
+                            column=column.name,
+                        ),
+                    ),
+                    hazards=(hazards.drop_column(table, column.name),),
+                    order=Phase.DROP_COLUMNS,
+                )
+
+    def add_column(self, table: Table, column: Column) -> Iterator[Operation]:
+        found: list = []
+        if (
+            not column.nullable
+            and column.default is None
+            and column.identity is None
+            and column.generated is None
+        ):
+            raise PlanError(
+                f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
+                "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
+                "NOT NULL in a later migration"
+            )
+        volatile = (
+            column.default is not None
+            and column.default.is_expression
+            and any(
+                call.name in VOLATILE_DEFAULTS
+                for call in expressions.function_calls(
+                    expressions.parse_expression(column.default.expression or "")
+                )
+            )
+        )
+        if volatile or column.identity or column.generated:
+            found.append(hazards.rewrite(table.name, f"adding {column.name} computes a value for every row"))
+        self.changed_tables.add(table.name)
+        yield Operation(
+            "add_column",
+            f"{table.name}.{column.name}",
+            f"add column {table.name}.{column.name}",
+            (
+                _step(
+                    "add_column",
+                    Lock.ACCESS_EXCLUSIVE,
+                    table.name,
+                    brief=not found,
+                    table=table.name,
+                    schema=table.schema,
+                    column=column,
+                ),
+            ),
+            hazards=tuple(found),
+            order=Phase.COLUMNS,
+        )
+
+    def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Operation]:
+        name, schema, target = table.name, table.schema, f"{table.name}.{new.name}"
+        if old.type != new.type or old.collation != new.collation:
+            self.changed_tables.add(name)
+            kind = type_change(old.type, new.type) if old.collation == new.collation else "rewrite"
+            found = []
+            if kind == "narrowing":
+                found.append(hazards.narrowing(target, old.type, new.type))
+            if kind != "free":
+                found.append(hazards.rewrite(name, f"{new.name}: {old.type} → {new.type} rewrites the table"))
+            yield Operation(
+                "alter_column_type",
+                target,
+                f"change type of {target} to {new.type}",
+                (
+                    _step(
+                        "alter_column_type",
+                        Lock.ACCESS_EXCLUSIVE,
+                        name,
+                        brief=kind == "free",
+                        table=name,
+                        schema=schema,
+                        column=new.name,
+                        type=new.type,
+                        collation=new.collation if new.collation != old.collation else None,
+                        using=kind != "free",
+                        via_text=False,
+                    ),
+                ),
+                hazards=tuple(found),
+                order=Phase.COLUMNS,
+            )
+        if old.identity != new.identity:
+            steps = []
+            if old.identity:
+                steps.append(
+                    _step(
+                        "drop_identity",
+                        Lock.ACCESS_EXCLUSIVE,
+                        name,
+                        table=name,
+                        schema=schema,
+                        column=new.name,
+                    )
+                )
+            if new.identity:
+                steps.append(
+                    _step(
+                        "add_identity",
+                        Lock.ACCESS_EXCLUSIVE,
+                        name,
+                        table=name,
+                        schema=schema,
+                        column=new.name,
+                        identity=new.identity,
+                    )
+                )
+            yield Operation(
+                "alter_identity", target, f"change identity of {target}", tuple(steps), order=Phase.COLUMNS
+            )
+        if old.generated != new.generated:
+            raise PlanError(
+                f"the generated expression of {target} changes: PostgreSQL cannot alter it in place; "
+                "add a new generated column and drop the old one (`allow_destructive`)"
+            )
+        if old.default != new.default and not new.identity:
+            yield Operation(
+                "set_default",
+                target,
+                f"set default of {target}",
+                (_step("set_default", Lock.ACCESS_EXCLUSIVE, name, table=name, schema=schema, column=new),),
+                order=Phase.COLUMNS,
+            )
+        if old.nullable and not new.nullable and not new.identity:
+            yield self.set_not_null(table, new.name)
+        elif not old.nullable and new.nullable:
+            yield Operation(
+                "drop_not_null",
+                target,
+                f"make {target} nullable",
+                (
+                    _step(
+                        "drop_not_null",
+                        Lock.ACCESS_EXCLUSIVE,
+                        name,
+                        table=name,
+                        schema=schema,
+                        column=new.name,
+                    ),
+                ),
+                order=Phase.COLUMNS,
+            )
+        if old.comment != new.comment:
+            yield self.comment("COLUMN", (schema, name, new.name), new.comment)
+
+    def set_not_null(self, table: Table, column: str) -> Operation:
+        """SET NOT NULL without a long ACCESS EXCLUSIVE scan: a validated CHECK proves it first."""
+        name, schema = table.name, table.schema
+        check = partition_index_name(name, [column], "not_null")
+        args = {"table": name, "schema": schema}
+        if table.partition is not None:
+            # NOT VALID checks are not allowed on partitioned tables: the scan happens under the lock
+            return Operation(
+                "set_not_null",
+                f"{name}.{column}",
+                f"make {name}.{column} NOT NULL",
+                (_step("set_not_null", Lock.ACCESS_EXCLUSIVE, name, brief=False, column=column, **args),),
+                hazards=(
+                    hazards.data_dependent(f"{name}.{column}", "fails if any row holds NULL"),
+                    hazards.long_lock(name, "SET NOT NULL scans the partitioned table under lock"),
+                ),
+                order=Phase.CONSTRAINTS,
+            )
+        steps = (
+            _step("add_not_null_check", Lock.ACCESS_EXCLUSIVE, name, name=check, column=column, **args),
+            _step("validate_constraint", Lock.SHARE_UPDATE_EXCLUSIVE, name, name=check, **args),
+            _step("set_not_null", Lock.ACCESS_EXCLUSIVE, name, column=column, **args),
+            _step("drop_constraint", Lock.ACCESS_EXCLUSIVE, name, name=check, **args),
+        )
+        return Operation(
+            "set_not_null",
+            f"{name}.{column}",
+            f"make {name}.{column} NOT NULL (validated through a CHECK, so SET NOT NULL does not scan)",
+            steps,
+            hazards=(hazards.data_dependent(f"{name}.{column}", "fails if any row holds NULL"),),
+            order=Phase.CONSTRAINTS,
+        )
+
+    # --- constraints -----------------------------------------------------------------------------
+
+    def constraints(self, old: Table, new: Table) -> Iterator[Operation]:
+        name, schema = new.name, new.schema
+        args = {"table": name, "schema": schema}
+        old_set = _constraints(old, self.renames)
+        new_set = _constraints(new, self.renames)
+        renamed: dict[str, str] = {}  # old name → new name, for constraints that only changed name
+        for key, (kind, constraint) in new_set.items():
+            if key in old_set:
+                continue
+            same = next(
+                (
+                    k
+                    for k, (okind, oc) in old_set.items()
+                    if k not in new_set
+                    and k not in renamed
+                    and okind == kind
+                    and _same_definition(oc, constraint)
+                ),
+                None,
+            )
+            if same is not None:
+                renamed[same] = key
+                yield Operation(
+                    "rename_constraint",
+                    f"{name}.{key}",
+                    f"rename constraint {same} to {key}",
+                    (_step("rename_constraint", Lock.ACCESS_EXCLUSIVE, name, old=same, new=key, **args),),
+                    order=Phase.RENAMES,
+                )
+        for key, (kind, constraint) in old_set.items():
+            if key in renamed:
+                continue
+            if key not in new_set or not _same_definition(new_set[key][1], constraint):
+                order = Phase.DROP_FOREIGN_KEYS if kind == "foreign_key" else Phase.DROP_CONSTRAINTS
+                yield Operation(
+                    f"drop_{kind}",
+                    f"{name}.{key}",
+                    f"drop {kind.replace('_', ' ')} {key}",
+                    (_step("drop_constraint", Lock.ACCESS_EXCLUSIVE, name, name=key, **args),),
+                    order=order,
+                )
+        for key, (kind, constraint) in new_set.items():
+            if key in renamed.values() or (key in old_set and _same_definition(old_set[key][1], constraint)):
+                continue
+            yield self.add_constraint(new, kind, constraint)
+
+    def add_constraint(self, table: Table, kind: str, constraint: object) -> Operation:
+        name, schema = table.name, table.schema
+        args = {"table": name, "schema": schema}
+        cname = constraint.name  # type: ignore[attr-defined]
+        target = f"{name}.{cname}"
+        partitioned = table.partition is not None
+        if kind in ("check", "foreign_key") and not partitioned:
+            on = constraint.ref_table if kind == "foreign_key" else name  # type: ignore[attr-defined]
+            lock = Lock.SHARE_ROW_EXCLUSIVE if kind == "foreign_key" else Lock.ACCESS_EXCLUSIVE
+            steps = (
+                _step("add_constraint", lock, on, kind=kind, constraint=constraint, not_valid=True, **args),
+                _step("validate_constraint", Lock.SHARE_UPDATE_EXCLUSIVE, name, name=cname, **args),
+            )
+            return Operation(
+                f"add_{kind}",
+                target,
+                f"add {kind.replace('_', ' ')} {cname} NOT VALID, then validate it without blocking writes",
+                steps,
+                hazards=(hazards.data_dependent(target, "validation fails if existing rows violate it"),),
+                order=Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS,
+            )
+        if kind in ("primary_key", "unique") and not partitioned:
+            index = Index(
+                name=cname,
+                table=name,
+                elements=tuple(_column_elements(constraint.columns)),  # type: ignore[attr-defined]
+                unique=True,
+                nulls_not_distinct=getattr(constraint, "nulls_not_distinct", False),
+            )
+            steps = (
+                _step(
+                    "create_index",
+                    Lock.SHARE_UPDATE_EXCLUSIVE,
+                    name,
+                    transactional=False,
+                    index=index,
+                    name=cname,
+                    concurrently=True,
+                    only=False,
+                    **args,
+                ),
+                _step(
+                    "add_constraint_using_index", Lock.ACCESS_EXCLUSIVE, name, kind=kind, name=cname, **args
+                ),
+            )
+            return Operation(
+                f"add_{kind}",
+                target,
+                f"add {kind.replace('_', ' ')} {cname}: unique index built concurrently, then attached",
+                steps,
+                hazards=(hazards.data_dependent(target, "fails if existing rows hold duplicates"),),
+                order=Phase.CONSTRAINTS,
+            )
+        lock = Lock.SHARE_ROW_EXCLUSIVE if kind == "foreign_key" else Lock.ACCESS_EXCLUSIVE
+        return Operation(
+            f"add_{kind}",
+            target,
+            f"add {kind.replace('_', ' ')} {cname} to partitioned table {name}",
+            (
+                _step(
+                    "add_constraint",
+                    lock,
+                    name,
+                    brief=False,
+                    kind=kind,
+                    constraint=constraint,
+                    not_valid=False,
+                    **args,
+                ),
+            ),
+            hazards=(
+                hazards.data_dependent(target, "fails if existing rows violate it"),
+                hazards.long_lock(name, "PostgreSQL checks every partition while holding the lock"),
+            ),
+            order=Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS,
+        )
+
+    # --- indexes ---------------------------------------------------------------------------------
+
+    def indexes(self, old: Table, new: Table) -> Iterator[Operation]:
+        name, schema = new.name, new.schema
+        old_indexes = {i.name: i for i in old.indexes}
+        new_indexes = {i.name: i for i in new.indexes}
+        renamed: set[str] = set()
+        for index_name, index in new_indexes.items():
+            if index_name in old_indexes:
+                continue
+            same = next(
+                (
+                    o
+                    for o, oi in old_indexes.items()
+                    if o not in new_indexes and o not in renamed and _same_index(oi, index)
+                ),
+                None,
+            )
+            if same is not None:
+                renamed.add(same)
+                yield Operation(
+                    "rename_index",
+                    index_name,
+                    f"rename index {same} to {index_name}",
+                    (
+                        _step(
+                            "rename_index",
+                            Lock.SHARE_UPDATE_EXCLUSIVE,
+                            name,
+                            old=same,
+                            new=index_name,
+                            schema=schema,
+                        ),
+                    ),
+                    order=Phase.RENAMES,
+                )
+        for index_name, index in old_indexes.items():
+            if index_name in renamed:
+                continue
+            if index_name not in new_indexes or not _same_index(new_indexes[index_name], index):
+                yield self.drop_index(new, index)
+        for index_name, index in new_indexes.items():
+            if index_name in old_indexes and _same_index(old_indexes[index_name], index):
+                continue
+            if index_name not in old_indexes and any(
+                _same_index(old_indexes[o], index) for o in renamed if o not in new_indexes
+            ):
+                continue
+            yield self.create_index(new, index)
+
+    def drop_index(self, table: Table, index: Index) -> Operation:
+        partitioned = table.partition is not None
+        return Operation(
+            "drop_index",
+            index.name,
+            f"drop index {index.name}",
+            (
+                _step(
+                    "drop_index",
+                    Lock.ACCESS_EXCLUSIVE if partitioned else Lock.SHARE_UPDATE_EXCLUSIVE,
+                    table.name,
+                    transactional=partitioned,
+                    name=index.name,
+                    schema=table.schema,
+                    concurrently=not partitioned,
+                ),
+            ),
+            order=Phase.DROP_INDEXES,
+        )
+
+    def create_index(self, table: Table, index: Index) -> Operation:
+        schema = table.schema
+        found = (
+            (hazards.data_dependent(index.name, "fails if existing rows hold duplicates"),)
+            if index.unique
+            else ()
+        )
+        if table.partition is None:
+            return Operation(
+                "create_index",
+                index.name,
+                f"create index {index.name} concurrently",
+                (
+                    _step(
+                        "create_index",
+                        Lock.SHARE_UPDATE_EXCLUSIVE,
+                        table.name,
+                        transactional=False,
+                        index=index,
+                        name=index.name,
+                        table=table.name,
+                        schema=schema,
+                        concurrently=True,
+                        only=False,
+                    ),
+                ),
+                hazards=found,
+                order=Phase.INDEXES,
+            )
+        steps = [
+            _step(
+                "create_index",
+                Lock.SHARE,
+                table.name,
+                index=index,
+                name=index.name,
+                table=table.name,
+                schema=schema,
+                concurrently=False,
+                only=True,
+            )
+        ]
+        steps += _partition_index_steps(table.name, index.name, table.partition, index, schema)
+        return Operation(
+            "create_index",
+            index.name,
+            f"create index {index.name} on partitioned {table.name}: ON ONLY the parent, CONCURRENTLY "
+            f"on each partition, then attached",
+            tuple(steps),
+            hazards=found,
+            order=Phase.INDEXES,
+        )
+
+    # --- comments --------------------------------------------------------------------------------
+
+    def comment(self, kind: str, parts: tuple[str, ...], text: str | None) -> Operation:
+        return Operation(
+            "comment",
+            ".".join(parts[1:]),
+            f"comment on {kind.lower()} {'.'.join(parts[1:])}",
+            (_step("comment", Lock.SHARE_UPDATE_EXCLUSIVE, parts[1], kind=kind, parts=parts, text=text),),
+            order=Phase.COMMENTS,
+        )
+
+    def comments(self, old: Table, new: Table) -> Iterator[Operation]:
+        if old.comment != new.comment:
+            yield self.comment("TABLE", (new.schema, new.name), new.comment)
+
+    # --- views and functions ---------------------------------------------------------------------
+
+    def views(self) -> Iterator[Operation]:
+        a_views, b_views = self.a.views_by_name, self.b.views_by_name
+        recreate: set[str] = set()
+        for name, view in b_views.items():
+            old = a_views.get(name)
+            if old is not None and (
+                old != view or any(dep in self.changed_tables for dep in view.depends_on)
+            ):
+                recreate.add(name)
+        changed = True
+        while changed:  # a view over a recreated view is recreated too
+            changed = False
+            for name, view in b_views.items():
+                if name in a_views and name not in recreate and any(d in recreate for d in view.depends_on):
+                    recreate.add(name)
+                    changed = True
+        self.recreated_views = recreate
+        for view in reversed(order_views(self.a.views)):
+            if view.name not in b_views or view.name in recreate:
+                yield Operation(
+                    "drop_view",
+                    view.name,
+                    f"drop view {view.name}",
+                    (_step("drop_view", Lock.ACCESS_EXCLUSIVE, view.name, view=view),),
+                    order=Phase.DROP_VIEWS,
+                )
+        for view in order_views(self.b.views):
+            if view.name not in a_views or view.name in recreate:
+                found = ()
+                if view.materialized:
+                    found = (
+                        hazards.long_lock(view.name, "the materialized view is computed while it is created"),
+                    )
+                yield Operation(
+                    "create_view",
+                    view.name,
+                    f"create {'materialized ' if view.materialized else ''}view {view.name}",
+                    (_step("create_view", Lock.NONE, view.name, brief=not view.materialized, view=view),),
+                    hazards=found,
+                    order=Phase.VIEWS,
+                )
+
+    def functions(
+        self, pairs: list[tuple[Table, Table]], created: set[str], dropped: set[str]
+    ) -> Iterator[Operation]:
+        old_archives = {t.name: t for t in self.a.tables if t.archive}
+        new_archives = {t.name: t for t in self.b.tables if t.archive}
+        renamed_to = {old.name: new.name for old, new in pairs}
+        for name, table in old_archives.items():
+            new = self.b.table(renamed_to.get(name, "")) if name in renamed_to else None
+            if (
+                new is None
+                or new.archive is None
+                or _archive_signature(self.a, table) != _archive_signature(self.b, new)
+                or new.name in self.changed_tables
+            ):
+                entry = archive_entry(self.a, table, table.archive)
+                yield Operation(
+                    "drop_function",
+                    entry.archive.function,
+                    f"drop function {entry.archive.function}",
+                    (
+                        _step(
+                            "drop_function",
+                            Lock.NONE,
+                            entry.archive.function,
+                            name=entry.archive.function,
+                            schema=table.schema,
+                            arguments=entry.cutoff_type,
+                        ),
+                    ),
+                    order=Phase.DROP_FUNCTIONS,
+                )
+        old_by_new = {new.name: old for old, new in pairs}
+        for name, table in new_archives.items():
+            old = old_by_new.get(name)
+            if (
+                old is None
+                or old.archive is None
+                or _archive_signature(self.a, old) != _archive_signature(self.b, table)
+                or name in self.changed_tables
+            ):
+                entry = archive_entry(self.b, table, table.archive)
+                yield Operation(
+                    "create_function",
+                    entry.archive.function,
+                    f"create function {entry.archive.function}",
+                    (_step("create_archive_function", Lock.NONE, entry.archive.function, entry=entry),),
+                    order=Phase.FUNCTIONS,
+                )
+        a_views = self.a.views_by_name
+        for view in self.b.views:
+            old = a_views.get(view.name)
+            if view.refresh_function and (
+                old is None
+                or old.refresh_function != view.refresh_function
+                or old.refresh != view.refresh
+                or view.name in self.recreated_views
+            ):
+                if old is not None and old.refresh_function:
+                    yield Operation(
+                        "drop_function",
+                        old.refresh_function,
+                        f"drop function {old.refresh_function}",
+                        (
+                            _step(
+                                "drop_function",
+                                Lock.NONE,
+                                old.refresh_function,
+                                name=old.refresh_function,
+                                schema=old.schema,
+                                arguments="",
+                            ),
+                        ),
+                        order=Phase.DROP_FUNCTIONS,
+                    )
+                yield Operation(
+                    "create_function",
+                    view.refresh_function,
+                    f"create function {view.refresh_function}",
+                    (_step("create_refresh_function", Lock.NONE, view.refresh_function, view=view),),
+                    order=Phase.FUNCTIONS,
+                )
+        for view in self.a.views:
+            if view.refresh_function and view.name not in self.b.views_by_name:
+                yield Operation(
+                    "drop_function",
+                    view.refresh_function,
+                    f"drop function {view.refresh_function}",
+                    (
+                        _step(
+                            "drop_function",
+                            Lock.NONE,
+                            view.refresh_function,
+                            name=view.refresh_function,
+                            schema=view.schema,
+                            arguments="",
+                        ),
+                    ),
+                    order=Phase.DROP_FUNCTIONS,
+                )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _archive_signature(model: Model, table: Table) -> tuple[object, ...]:
+    entry = archive_entry(model, table, table.archive)
+    return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value)
+
+
+def _column_elements(columns: Iterable[str]) -> Iterator[object]:
+    from schemagen.model import IndexElement
+
+    for column in columns:
+        yield IndexElement(column=column)
+
+
+def _constraints(table: Table, renames: Renames) -> dict[str, tuple[str, object]]:
+    """Constraints by name; a foreign key names its target's new name, so a table rename is no change."""
+    found: dict[str, tuple[str, object]] = {}
+    if table.primary_key:
+        found[table.primary_key.name] = ("primary_key", table.primary_key)
+    for unique in table.uniques:
+        found[unique.name] = ("unique", unique)
+    for check in table.checks:
+        found[check.name] = ("check", check)
+    for fk in table.foreign_keys:
+        found[fk.name] = (
+            "foreign_key",
+            replace(fk, ref_table=renames.tables.get(fk.ref_table, fk.ref_table)),
+        )
+    return found
+
+
+def _same_definition(a: object, b: object) -> bool:
+    """Two constraints that differ at most in name (and source location)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (PrimaryKey, UniqueConstraint, CheckConstraint, ForeignKey)):
+        return replace(a, name="") == replace(b, name="")  # type: ignore[type-var]
+    return a == b
+
+
+def _same_index(a: Index, b: Index) -> bool:
+    return replace(a, name="", table="") == replace(b, name="", table="")
+
+
+def _partition_index_steps(parent: str, parent_index: str, scheme, index: Index, schema: str) -> list[Step]:
+    """CONCURRENTLY on each leaf, ON ONLY on each partitioned child, then ATTACH, depth first."""
+    steps: list[Step] = []
+    for child in scheme.children:
+        child_index = partition_index_name(
+            child.name,
+            [e.column or expressions.expression_label(e.expression or "") for e in index.elements],
+            "idx",
+        )
+        if child.sub is not None:
+            steps.append(
+                _step(
+                    "create_index",
+                    Lock.SHARE,
+                    child.name,
+                    index=index,
+                    name=child_index,
+                    table=child.name,
+                    schema=schema,
+                    concurrently=False,
+                    only=True,
+                )
+            )
+            steps += _partition_index_steps(child.name, child_index, child.sub, index, schema)
+        else:
+            steps.append(
+                _step(
+                    "create_index",
+                    Lock.SHARE_UPDATE_EXCLUSIVE,
+                    child.name,
+                    transactional=False,
+                    index=index,
+                    name=child_index,
+                    table=child.name,
+                    schema=schema,
+                    concurrently=True,
+                    only=False,
+                )
+            )
+        steps.append(
+            _step(
+                "attach_index",
+                Lock.SHARE_UPDATE_EXCLUSIVE,
+                parent,
+                parent=parent_index,
+                child=child_index,
+                schema=schema,
+            )
+        )
+    return steps
+
+
+def type_change(old: str, new: str) -> str:
+    """`free` (no rewrite, no loss), `rewrite` (values convert), or `narrowing` (values may not fit)."""
+    if old == new:
+        return "free"
+    old_len, new_len = sqltypes.varchar_length(old), sqltypes.varchar_length(new)
+    old_text = old.startswith("character varying") or old == "text"
+    if old_text and new in ("text", "character varying"):
+        return "free"
+    both_varchar = old.startswith("character varying") and new.startswith("character varying")
+    if both_varchar and old_len is not None and new_len is not None:
+        return "free" if new_len >= old_len else "narrowing"
+    if old_text and new.startswith("character varying") and new_len is not None:
+        return "narrowing"
+    widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
+    if (old, new) in widen:
+        return "rewrite"
+    if (new, old) in widen:
+        return "narrowing"
+    return "rewrite"

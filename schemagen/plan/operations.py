@@ -1,0 +1,100 @@
+"""The planner's output: typed operations. SQL appears only when templates render their steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Lock(IntEnum):
+    """PostgreSQL's table lock levels, weakest first; a step states the strongest it takes."""
+
+    NONE = 0
+    ACCESS_SHARE = 1
+    ROW_SHARE = 2
+    ROW_EXCLUSIVE = 3
+    SHARE_UPDATE_EXCLUSIVE = 4
+    SHARE = 5
+    SHARE_ROW_EXCLUSIVE = 6
+    EXCLUSIVE = 7
+    ACCESS_EXCLUSIVE = 8
+
+    @property
+    def label(self) -> str:
+        return "no table lock" if self is Lock.NONE else self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SQL statement: the template that renders it, its arguments, and what it locks.
+
+    `brief` marks an ACCESS EXCLUSIVE that lasts only for a catalog change (no scan, no rewrite);
+    anything else holding ACCESS EXCLUSIVE must be flagged by a hazard.
+    """
+
+    template: str
+    args: dict[str, Any]
+    lock: Lock
+    on: str = ""
+    transactional: bool = True
+    brief: bool = True
+
+    def __hash__(self) -> int:
+        return hash((self.template, self.lock, self.on))
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Something a reviewer must know about an operation: a stable code, what happens, the fix."""
+
+    code: str
+    message: str
+    fix: str
+    destructive: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One change of the schema: its statements in order, what they lock, and what to know.
+
+    The inverse of a whole plan is planned, not hand-written: the down migration of A → B is
+    `plan(B, A)` with the renames reversed, so it goes through the same rules as any change.
+    """
+
+    kind: str
+    target: str
+    comment: str
+    up: tuple[Step, ...]
+    hazards: tuple[Hazard, ...] = ()
+    order: int = 50  # phase in the plan (see differ.Phase); ties keep the planner's order
+
+    @property
+    def lock(self) -> Lock:
+        return max((s.lock for s in self.up), default=Lock.NONE)
+
+    @property
+    def transactional(self) -> bool:
+        return all(s.transactional for s in self.up)
+
+
+@dataclass(frozen=True)
+class Plan:
+    operations: tuple[Operation, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.operations
+
+    @property
+    def transactional(self) -> bool:
+        return all(op.transactional for op in self.operations)
+
+    @property
+    def hazards(self) -> list[tuple[Operation, Hazard]]:
+        return [(op, h) for op in self.operations for h in op.hazards]
+
+    @property
+    def destructive(self) -> list[tuple[Operation, Hazard]]:
+        return [(op, h) for op, h in self.hazards if h.destructive]

@@ -1,0 +1,264 @@
+"""Migrations between two spec versions, on real PostgreSQL: up at A gives B's catalog, down gives A's,
+and rows both versions can hold survive both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from catalog import assert_catalog_equal, snapshot, table_rows
+from migrations import apply_sql, create, model_of
+from schemagen.database.cluster import ThrowawayCluster
+from schemagen.migration import build_migration
+from schemagen.model import Model
+from schemagen.pipeline import compile_spec
+from schemagen.plan import Lock, PlanError, plan
+
+PROJECT = "project: {name: shop, postgres: 15}\n"
+
+BASE = (
+    PROJECT
+    + """\
+enums:
+  status: [new, paid]
+entities:
+  customers:
+    comment: A customer.
+    columns:
+      id: {type: bigint, primary_key: true}
+      email: varchar(100)
+      nickname: varchar(20)?
+      note: text?
+  orders:
+    columns:
+      id: {type: bigint, primary_key: true}
+      customer_id: bigint
+      status: {type: status, default: new}
+      total: {type: "numeric(10,2)", default: 0}
+      created_at: {type: timestamptz, default: {sql: now()}}
+  events:
+    columns:
+      id: bigint
+      at: timestamptz
+      kind: text
+    primary_key: [id, at]
+    partition:
+      range: {key: at, every: month, from: 2024-01-01, to: 2024-04-01, default: true}
+views:
+  paid_orders:
+    query: SELECT id, customer_id, total FROM orders WHERE status = 'paid'
+  order_counts:
+    materialized: true
+    refresh: concurrently
+    unique: [customer_id]
+    query: SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id
+"""
+)
+
+CHANGED = (
+    PROJECT
+    + """\
+enums:
+  status: [new, paid, refunded]
+entities:
+  clients:
+    renamed_from: customers
+    comment: A customer who buys things.
+    columns:
+      id: {type: bigint, primary_key: true}
+      email: text
+      nick: {type: varchar(40), nullable: true, renamed_from: nickname}
+      vip: {type: boolean, default: false}
+      country: varchar(2)?
+    indexes:
+      - columns: [email]
+    unique: [[email]]
+  orders:
+    columns:
+      id: {type: bigint, primary_key: true}
+      customer_id: {type: bigint, references: clients}
+      status: {type: status, default: paid}
+      total: {type: "numeric(10,2)", default: 0}
+      created_at: {type: timestamptz, default: {sql: now()}, nullable: false}
+    checks:
+      positive: total >= 0
+  events:
+    columns:
+      id: bigint
+      at: timestamptz
+      kind: text
+    primary_key: [id, at]
+    partition:
+      range: {key: at, every: month, from: 2024-01-01, to: 2024-04-01, default: true}
+    indexes:
+      - columns: [kind, at DESC]
+views:
+  paid_orders:
+    query: SELECT id, customer_id, total, status FROM orders WHERE status IN ('paid', 'refunded')
+  order_counts:
+    materialized: true
+    refresh: concurrently
+    unique: [customer_id]
+    query: SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id
+"""
+)
+
+
+@pytest.fixture
+def fresh_catalog(pg_cluster: ThrowawayCluster, request: pytest.FixtureRequest) -> Iterator:
+    """The catalog of a model's schema.sql applied to a new, empty database."""
+    made: list[str] = []
+
+    def catalog_of(model: Model) -> dict:
+        name = f"fresh_{len(made)}_" + format(abs(hash(request.node.nodeid)), "x")[:12]
+        made.append(name)
+        with psycopg.connect(pg_cluster.create_database(name), autocommit=True) as conn:
+            create(conn, model)
+            return snapshot(conn)
+
+    yield catalog_of
+    for name in made:
+        pg_cluster.drop_database(name)
+
+
+def seed(conn: psycopg.Connection) -> None:
+    conn.execute("""
+        INSERT INTO customers (id, email, nickname) VALUES (1, 'a@x', 'ann'), (2, 'b@x', NULL);
+        INSERT INTO orders (id, customer_id, status, total) VALUES (10, 1, 'paid', 5), (11, 2, 'new', 7);
+        INSERT INTO events (id, at, kind) VALUES (1, '2024-01-05+00', 'a'), (2, '2024-03-09+00', 'b'),
+                                                (3, '2025-01-01+00', 'late');
+        REFRESH MATERIALIZED VIEW order_counts;
+    """)
+
+
+def test_every_kind_of_change_up_and_down(tmp_path: Path, pg_conn: psycopg.Connection, fresh_catalog) -> None:
+    before = model_of(tmp_path, "a", {"spec.yaml": BASE})
+    after = model_of(tmp_path, "b", {"spec.yaml": CHANGED})
+    create(pg_conn, before)
+    seed(pg_conn)
+    orders_before = table_rows(pg_conn, "orders", ["id"])
+    events_before = table_rows(pg_conn, "events", ["id"])
+
+    migration = build_migration(before, after, "0002_change")
+    apply_sql(pg_conn, migration.up_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(after))
+    clients = pg_conn.execute("SELECT id, email, nick, vip FROM clients ORDER BY id").fetchall()
+    assert clients == [(1, "a@x", "ann", False), (2, "b@x", None, False)]
+    assert table_rows(pg_conn, "events", ["id"]) == events_before
+    assert [r[:2] for r in table_rows(pg_conn, "orders", ["id"])] == [r[:2] for r in orders_before]
+
+    apply_sql(pg_conn, migration.down_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(before))
+    assert pg_conn.execute("SELECT id, email, nickname FROM customers ORDER BY id").fetchall() == [
+        (1, "a@x", "ann"),
+        (2, "b@x", None),
+    ]
+    assert table_rows(pg_conn, "events", ["id"]) == events_before
+
+
+def test_the_plan_is_lock_aware(tmp_path: Path) -> None:
+    before = model_of(tmp_path, "a", {"spec.yaml": BASE})
+    after = model_of(tmp_path, "b", {"spec.yaml": CHANGED})
+    ops = {(op.kind, op.target): op for op in plan(before, after)}
+    index = ops[("create_index", "clients_email_idx")]
+    assert not index.transactional and index.up[0].args["concurrently"]
+    partitioned = ops[("create_index", "events_kind_at_idx")]
+    rendered = build_migration(before, after, "x").up_sql
+    assert "CREATE INDEX events_kind_at_idx ON ONLY public.events" in rendered
+    assert "CREATE INDEX CONCURRENTLY events_2024_01_kind_at_idx ON public.events_2024_01" in rendered
+    assert (
+        "ALTER INDEX public.events_kind_at_idx ATTACH PARTITION public.events_2024_01_kind_at_idx" in rendered
+    )
+    assert len([s for s in partitioned.up if s.template == "attach_index"]) == 4
+    fk = ops[("add_foreign_key", "orders.orders_customer_id_fkey")]
+    assert [s.template for s in fk.up] == ["add_constraint", "validate_constraint"]
+    assert fk.up[0].args["not_valid"] and fk.up[1].lock is Lock.SHARE_UPDATE_EXCLUSIVE
+    assert ("rename_table", "clients") in ops and ("rename_column", "clients.nick") in ops
+    assert [(kind, target) for kind, target in ops if kind in ("drop_table", "drop_column")] == [
+        ("drop_column", "clients.note")
+    ]
+    assert [h.code for h in ops[("drop_column", "clients.note")].hazards] == ["SG902"]
+    assert rendered.splitlines()[2].startswith("-- schemagen:no-transaction")
+    assert "-- Locks:" in rendered and "SHARE UPDATE EXCLUSIVE on clients" in rendered
+
+
+def test_set_not_null_goes_through_a_validated_check(tmp_path: Path, pg_conn: psycopg.Connection) -> None:
+    before = model_of(
+        tmp_path,
+        "a",
+        {
+            "spec.yaml": PROJECT + "entities:\n  t:\n    columns:\n"
+            "      id: {type: bigint, primary_key: true}\n      v: text?\n"
+        },
+    )
+    after = model_of(
+        tmp_path,
+        "b",
+        {
+            "spec.yaml": PROJECT + "entities:\n  t:\n    columns:\n"
+            "      id: {type: bigint, primary_key: true}\n      v: text\n"
+        },
+    )
+    (op,) = plan(before, after)
+    assert [s.template for s in op.up] == [
+        "add_not_null_check",
+        "validate_constraint",
+        "set_not_null",
+        "drop_constraint",
+    ]
+    create(pg_conn, before)
+    pg_conn.execute("INSERT INTO t VALUES (1, NULL)")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        apply_sql(pg_conn, build_migration(before, after, "x").up_sql)
+    pg_conn.execute("UPDATE t SET v = 'x'")
+    apply_sql(pg_conn, build_migration(before, after, "x").up_sql)
+    assert pg_conn.execute(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'v'"
+    ).fetchone() == (True,)
+    assert pg_conn.execute(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"
+    ).fetchone() == (0,)
+
+
+def test_new_not_null_column_without_default_is_refused(tmp_path: Path) -> None:
+    before = model_of(tmp_path, "a", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint}}\n"})
+    after = model_of(
+        tmp_path, "b", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint, v: text}}\n"}
+    )
+    with pytest.raises(PlanError, match="NOT NULL without a default"):
+        plan(before, after)
+
+
+def test_drops_are_destructive_and_narrowing_is_flagged(tmp_path: Path) -> None:
+    before = model_of(
+        tmp_path,
+        "a",
+        {
+            "spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint, v: varchar(10)}}\n"
+            "  u: {columns: {id: bigint}}\n"
+        },
+    )
+    after = model_of(
+        tmp_path, "b", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint, v: varchar(5)}}\n"}
+    )
+    codes = sorted(h.code for op in plan(before, after) for h in op.hazards if h.destructive)
+    assert codes == ["SG901", "SG903"]
+
+
+def test_no_changes_plan_nothing_and_first_migration_is_schema_sql(repo_root: Path) -> None:
+    model = compile_spec(repo_root / "spec").model
+    assert plan(model, model) == []
+    first = build_migration(None, model, "0001_initial")
+    assert (repo_root / "generated" / "schema.sql").read_text() in first.up_sql
+
+
+def test_first_migration_down_empties_the_database(repo_root: Path, pg_conn: psycopg.Connection) -> None:
+    model = compile_spec(repo_root / "spec").model
+    first = build_migration(None, model, "0001_initial")
+    apply_sql(pg_conn, first.up_sql)
+    apply_sql(pg_conn, first.down_sql)
+    remaining = snapshot(pg_conn)
+    assert not [name for name, entry in remaining.get("relations", {}).items()], remaining
