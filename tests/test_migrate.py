@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from catalog import assert_catalog_equal, snapshot, table_rows
 from migrations import apply_sql, create, model_of
+
 from schemagen.database.cluster import ThrowawayCluster
 from schemagen.migration import build_migration
 from schemagen.model import Model

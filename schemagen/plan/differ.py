@@ -237,18 +237,44 @@ class _Planner:
                 args = {"table": table.name, "schema": table.schema}
                 self.changed_tables.add(table.name)
                 # the old default is of the old type: drop it around the conversion
-                steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, table.name,
-                                   column=replace(column, default=None), **args))
-                steps.append(_step("alter_column_type", Lock.ACCESS_EXCLUSIVE, table.name, brief=False,
-                                   column=column.name, type=column.type, collation=None, using=True, via_text=True,
-                                   **args))
+                steps.append(
+                    _step(
+                        "set_default",
+                        Lock.ACCESS_EXCLUSIVE,
+                        table.name,
+                        column=replace(column, default=None),
+                        **args,
+                    )
+                )
+                steps.append(
+                    _step(
+                        "alter_column_type",
+                        Lock.ACCESS_EXCLUSIVE,
+                        table.name,
+                        brief=False,
+                        column=column.name,
+                        type=column.type,
+                        collation=None,
+                        using=True,
+                        via_text=True,
+                        **args,
+                    )
+                )
                 if column.default is not None:
-                    steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=column, **args))
+                    steps.append(
+                        _step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=column, **args)
+                    )
                 found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
         steps.append(_step("drop_enum", Lock.NONE, new.name, enum=new, name=parked))
         what = f"remove {', '.join(removed)} from" if removed else "reorder the values of"
-        return Operation("rebuild_enum", new.name, f"{what} enum {new.name}: rebuild the type and convert its columns",
-                         tuple(steps), hazards=tuple(found), order=Phase.COLUMNS)
+        return Operation(
+            "rebuild_enum",
+            new.name,
+            f"{what} enum {new.name}: rebuild the type and convert its columns",
+            tuple(steps),
+            hazards=tuple(found),
+            order=Phase.COLUMNS,
+        )
 
     # --- tables ----------------------------------------------------------------------------------
 
@@ -381,7 +407,8 @@ class _Planner:
         matched: set[str] = set()
         for column in new.columns:
             old_name = next(
-                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name), None
+                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name),
+                None,
             )
             if old_name and old_name in old_columns and column.name not in old_columns:
                 before = old_columns[old_name]
