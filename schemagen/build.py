@@ -48,7 +48,10 @@ from schemagen.spec import (
 )
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
+COLLATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")  # e.g. C, en_US.utf8, und-x-icu
 MAX_WINDOW_PARTITIONS = 5000
+MAX_HASH_PARTITIONS = 1024
 _SERIAL = {
     "smallserial": "smallint",
     "serial": "integer",
@@ -140,7 +143,36 @@ class Builder:
 
     # --- the build -------------------------------------------------------------------------------
 
+    def check_project_names(self) -> None:
+        """Names the spec uses beside its entities: schemas, extensions, collations, view keys."""
+        if self.spec.project is not None:
+            self.check_name(self.project.schema, "a schema", self.loc("project", "schema"))
+            for i, name in enumerate(self.spec.project.extensions):
+                if not EXTENSION_NAME.match(name):
+                    self.report(
+                        rules.INVALID_NAME(
+                            self.loc("project", "extensions", i), name=name, what="an extension"
+                        )
+                    )
+        for section, items in (
+            ("entities", self.spec.entities),
+            ("enums", self.spec.enums),
+            ("views", self.spec.views),
+        ):
+            for name, item in items.items():
+                if item.schema_ is not None:
+                    self.check_name(item.schema_, "a schema", self.loc(section, name, "schema"))
+        for name, view in self.spec.views.items():
+            for i, column in enumerate(view.unique or ()):
+                self.check_name(column, "a column", self.loc("views", name, "unique", i))
+        for name, entity in self.spec.entities.items():
+            for column, spec in entity.columns.items():
+                if spec.collation is not None and not COLLATION_NAME.match(spec.collation):
+                    loc = self.loc("entities", name, "columns", column, "collation")
+                    self.report(rules.INVALID_NAME(loc, name=spec.collation, what="a collation"))
+
     def build(self) -> Model:
+        self.check_project_names()
         for kind, template in self.naming_templates.items():
             problem = naming.template_problem(kind, template)
             if problem:
@@ -578,7 +610,9 @@ class Builder:
             has_default = spec.list.default
         elif spec.hash is not None:
             modulus = spec.hash.modulus
-            for remainder in range(max(0, min(modulus, 1024))):
+            if modulus > MAX_HASH_PARTITIONS:
+                self.report(rules.HASH_MODULUS(loc, value=modulus))
+            for remainder in range(max(0, min(modulus, MAX_HASH_PARTITIONS))):
                 bound = PartitionBound(modulus=modulus, remainder=remainder)
                 children.append(PartitionChild(self.child_name(prefix, f"p{remainder}"), bound))
         if has_default:

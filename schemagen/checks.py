@@ -7,6 +7,7 @@ and messages live in `rules`.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from schemagen.naming import MAX_IDENTIFIER_BYTES
 Check = Callable[[Model], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
 
+MAX_PARTITIONS = 10_000
 _INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
@@ -247,6 +249,25 @@ def _column_sources(column: Column) -> Iterator[Diagnostic]:
         )
 
 
+def _finite(value: Any) -> bool:
+    """False when a float anywhere in `value` is NaN or infinite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    return True
+
+
+def _json_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_json_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_value(v) for k, v in value.items())
+    return value is None or isinstance(value, bool | int | float | str)
+
+
 def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, (date, datetime)) else value.isoformat()
 
@@ -254,6 +275,10 @@ def _show(value: Any) -> str:
 def _default_problem(value: Any, type_: str) -> str | None:
     """What to write instead when the literal `value` cannot be a default of `type_`, else None."""
     family = sqltypes.type_family(type_)
+    if not _finite(value):
+        return "NaN and infinity have no literal here: write e.g. {sql: \"'NaN'::float8\"}"
+    if family == "json" and not _json_value(value):
+        return "a json default holds strings, numbers, booleans, null, lists and mappings: quote dates"
     if family == "array":
         return None if isinstance(value, list) else "write a list, e.g. `default: []`"
     if isinstance(value, list) and family != "json":
@@ -298,6 +323,14 @@ def partitions(model: Model) -> Iterator[Diagnostic]:
         if table.partition is None:
             continue
         yield from _scheme(table, table.partition)
+        total = sum(1 for _ in all_children(table.partition))
+        if total > MAX_PARTITIONS:
+            yield rules.INVALID_VALUE(
+                table.partition.loc,
+                where=f"partitions of `{table.name}`",
+                problem=f"{total} partitions; PostgreSQL plans and locks slowly past {MAX_PARTITIONS}",
+                fix="use a longer period, a smaller modulus, or fewer levels",
+            )
         key_columns: list[str] = []
         has_expression = False
         for scheme in _levels(table.partition):
@@ -339,8 +372,17 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
                 expressions.parse_expression(key.expression), types
             ):
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
-    if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):
+    if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):  # above 1024: see build
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
+    for child in scheme.children:
+        bound = child.bound
+        if not _finite([bound.range_from, bound.range_to, *bound.values]):
+            yield rules.INVALID_VALUE(
+                scheme.loc,
+                where=f"partition `{child.name}`",
+                problem="NaN or infinity as a bound",
+                fix="write a finite number, or MINVALUE / MAXVALUE",
+            )
     if scheme.kind == "list":
         owner: dict[Any, str] = {}
         for child in scheme.children:

@@ -72,6 +72,8 @@ def read_snapshot(generated: Path) -> Model | None:
         return snapshot.load(path.read_text(encoding="utf-8"))
     except snapshot.SnapshotError as error:
         raise HistoryError(f"{path}: {error}") from None
+    except UnicodeDecodeError:
+        raise HistoryError(f"{path} is not UTF-8 text: restore it from version control") from None
     except OSError as error:
         raise HistoryError(f"{path}: {error.strerror or error}") from None
 

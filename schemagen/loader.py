@@ -236,6 +236,13 @@ class _Converter:
                     )
                 )
                 continue
+            if "\x00" in key_node.value:
+                diagnostics.append(
+                    rules.INVALID_NAME(
+                        self.loc(key_node), name=key_node.value.replace("\x00", "\\0"), what="a key"
+                    )
+                )
+                continue
             if key_node.value in seen:
                 first = seen[key_node.value]
                 diagnostics.append(
@@ -272,6 +279,16 @@ class _Converter:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i), raw, diagnostics) for i, item in enumerate(node.value)]
+        if "\x00" in node.value:
+            diagnostics.append(
+                rules.INVALID_VALUE(
+                    self.loc(node),
+                    where=".".join(map(str, path)),
+                    problem="contains a NUL character, which PostgreSQL text cannot hold",
+                    fix="remove the \\0",
+                )
+            )
+            return None
         try:
             return self.loader.construct_object(node)
         except yaml.YAMLError as error:

@@ -242,8 +242,8 @@ EXPRESSION_KEY_WITH_UNIQUE = _rule(
 HASH_MODULUS = _rule(
     "SG303",
     "hash-modulus",
-    "hash modulus must be a whole number ≥ 1, not {value}",
-    "write e.g. `modulus: 4`",
+    "hash modulus must be a whole number from 1 to 1024, not {value}",
+    "write e.g. `modulus: 4` (one partition per remainder)",
     "A hash-partitioned table has `modulus` partitions, one per remainder.",
     "partition:\n  hash: {key: id, modulus: 0}",
 )

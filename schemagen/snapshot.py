@@ -47,7 +47,9 @@ class SnapshotError(Exception):
 
 
 def dump(model: Model) -> str:
-    """The snapshot text of `model`: deterministic, location-free JSON ending in a newline."""
+    """The snapshot text of `model`: deterministic, location-free JSON ending in a newline.
+
+    Raises TypeError for a value the Model's types do not allow (a set, a dict with an int key)."""
     out: list[str] = ['{\n  "format": ', str(FORMAT), ',\n  "model": ']
     _emit(model, "\n  ", out)
     out.append("\n}\n")
@@ -147,7 +149,8 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
         if math.isfinite(value):
             out.append(float.__repr__(value))
         else:
-            _emit_tag(_TAG_FLOAT, "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"), indent, out)
+            text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            _emit_tag(_TAG_FLOAT, text, indent, out)
     elif kind is datetime:
         _emit_tag(_TAG_DATETIME, value.isoformat(), indent, out)
     elif kind is date:
@@ -178,7 +181,7 @@ def _emit_dict(value: dict, indent: str, out: list[str], escape: bool) -> None:
         return
     for key in value:
         if type(key) is not str:
-            raise TypeError(f"a dict in the Model has a {type(key).__name__} key {key!r}; JSON keys are strings")
+            raise TypeError(f"a dict in the Model has the {type(key).__name__} key {key!r}: keys are strings")
     if escape and len(value) == 1 and next(iter(value)).startswith("$"):
         inner = indent + "  "
         out.append("{" + inner + encode_basestring(_TAG_DICT) + ": ")
@@ -232,12 +235,16 @@ class _Invalid(Exception):
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON (write {{{_TAG_FLOAT!r}: ...}})")
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if value is not ... else "..."
+    text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _either(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
 
 
 def _one_line(text: str) -> str:
@@ -246,7 +253,10 @@ def _one_line(text: str) -> str:
 
 def _describe(value: Any) -> str:
     if type(value) is dict:
-        return f"the tag {next(iter(value))!r}" if _kind(value).startswith("$") else "an object"
+        if not _kind(value).startswith("$"):
+            return "an object"
+        ((tag, inner),) = value.items()
+        return f"{{{_short(tag)}: {_describe(inner)}}}"
     if type(value) is list:
         return "a list"
     return _short(value)
@@ -316,7 +326,7 @@ def _shape(hint: Any, namespace: dict[str, Any]) -> tuple[frozenset[str], str]:
         return _build_literal(args)[1:3]
     if origin in (Union, types.UnionType):
         shapes = [_shape(arg, namespace) for arg in args]
-        return frozenset().union(*(kinds for kinds, _ in shapes)), " or ".join(e for _, e in shapes)
+        return frozenset().union(*(kinds for kinds, _ in shapes)), _either([e for _, e in shapes])
     if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
         return frozenset({"list"}), f"a list of {len(args)}"
     if origin in (tuple, list):
@@ -467,7 +477,7 @@ def _build_union(options: list[_Compiled]) -> _Compiled:
     for option in options:
         for kind in option.kinds:
             by_kind.setdefault(kind, []).append(option.decode)
-    expected = " or ".join(option.expected for option in options)
+    expected = _either([option.expected for option in options])
     # A type one option takes as it is and no other option accepts needs no further look.
     exact = frozenset(
         t for option in options for t in option.exact if t in _KINDS and len(by_kind[_KINDS[t]]) == 1

@@ -135,8 +135,11 @@ def _period(value: Any) -> Any:
 Period = Annotated[Literal["day", "week", "month", "quarter", "year"], BeforeValidator(_period)]
 
 
+Key = str | Annotated[list[str], Field(min_length=1)]
+
+
 class RangeSpec(_Shape):
-    key: str | list[str]
+    key: Key
     every: Period | None = None
     from_: date | datetime | None = Field(default=None, alias="from")
     to: date | datetime | None = None
@@ -154,13 +157,13 @@ class RangeSpec(_Shape):
 
 
 class ListSpec(_Shape):
-    key: str | list[str]
-    values: dict[str, list[Scalar]] = Field(min_length=1)
+    key: Key
+    values: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(min_length=1)
     default: bool = False
 
 
 class HashSpec(_Shape):
-    key: str | list[str]
+    key: Key
     modulus: int
 
 

@@ -1,4 +1,4 @@
-"""The command line end to end: exit codes, messages, files written (or not), in-process and as `python -m`."""
+"""The command line end to end: exit codes, messages, files written or not; in-process and `python -m`."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def test_render_defaults_to_spec_and_generated(
 def test_render_invalid_spec_writes_nothing(tmp_path: Path) -> None:
     spec = write_spec(
         tmp_path / "spec",
-        PROJECT + "entities:\n  t:\n    columns:\n      id: serial\n      n: {type: integer, default: none}\n",
+        PROJECT + "entities:\n  t:\n    columns:\n      id: serial\n"
+        "      n: {type: integer, default: none}\n",
     )
     out = tmp_path / "out"
     result = invoke("render", spec, "-o", out)
@@ -234,7 +235,9 @@ BROKEN_TEMPLATES = {
 @pytest.mark.parametrize(
     ("template", "expected"), list(BROKEN_TEMPLATES.values()), ids=list(BROKEN_TEMPLATES)
 )
-def test_broken_template_is_one_line_exit_2(tmp_path: Path, template: str, expected: str, via_option: bool) -> None:
+def test_broken_template_is_one_line_exit_2(
+    tmp_path: Path, template: str, expected: str, via_option: bool
+) -> None:
     spec = write_spec(tmp_path / "spec", VALID)
     templates = tmp_path / "mine" if via_option else spec / "templates"
     (templates / "postgres").mkdir(parents=True)
@@ -269,11 +272,12 @@ def test_validate_example_spec(repo_root: Path) -> None:
 
 def test_validate_invalid_spec(tmp_path: Path) -> None:
     spec = write_spec(
-        tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n      owner: {type: bigint, references: u}\n"
+        tmp_path / "spec",
+        PROJECT + "entities:\n  t:\n    columns:\n      owner: {type: bigint, references: u}\n",
     )
     result = invoke("validate", spec)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("5", "41", "SG201")], result.stderr
+    assert DIAGNOSTIC.findall(result.stderr) == [("5", "29", "SG201")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
 
 
@@ -284,11 +288,13 @@ def test_validate_missing_folder(tmp_path: Path) -> None:
 
 
 def test_validate_yaml_syntax_error(tmp_path: Path) -> None:
-    spec = write_spec(tmp_path / "spec", PROJECT + "entities:\n  users:\n    columns: [id: bigint\n  x: 1\n")
+    spec = write_spec(
+        tmp_path / "spec", PROJECT + "entities:\n  users:\n    columns: {id: bigint}}\n  x: {}\n"
+    )
     result = invoke("validate", spec)
     assert_input_error(result)
-    found = DIAGNOSTIC.findall(result.stderr)
-    assert [(line, code) for line, _, code in found] == [("5", "SG002")], result.stderr
+    assert DIAGNOSTIC.findall(result.stderr) == [("4", "26", "SG002")], result.stderr
+    assert "YAML syntax error" in result.stderr
 
 
 # validate --live
@@ -330,7 +336,8 @@ def test_validate_unreachable_dsn(repo_root: Path) -> None:
 def test_live_rejects_what_static_checks_accept(tmp_path: Path, pg_dsn: str, column: str) -> None:
     spec = write_spec(
         tmp_path / "spec",
-        PROJECT + f"entities:\n  t:\n    columns:\n      id: {{type: bigint, primary_key: true}}\n      {column}\n",
+        PROJECT + "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+        f"      {column}\n",
     )
     static = invoke("validate", spec)
     assert static.exit_code == 0, static.output
@@ -383,8 +390,10 @@ def test_module_renders_example(repo_root: Path, tmp_path: Path) -> None:
     copy_example(repo_root, tmp_path)
     proc = run_module(tmp_path, "render", "spec", "-o", "out")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "wrote out/schema.sql, out/ERD.md (" + proc.stdout.split(" (", 1)[1]
-    assert (tmp_path / "out" / "schema.sql").read_bytes() == (repo_root / "generated" / "schema.sql").read_bytes()
+    assert re.fullmatch(r"wrote out/schema\.sql, out/ERD\.md \(\d+ tables, \d+ views\)\n", proc.stdout)
+    assert proc.stderr == ""
+    for name in ("schema.sql", "ERD.md"):
+        assert (tmp_path / "out" / name).read_bytes() == (repo_root / "generated" / name).read_bytes()
 
 
 def test_module_bad_spec_has_no_traceback(tmp_path: Path) -> None:

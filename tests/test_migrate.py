@@ -262,3 +262,28 @@ def test_first_migration_down_empties_the_database(repo_root: Path, pg_conn: psy
     apply_sql(pg_conn, first.down_sql)
     remaining = snapshot(pg_conn)
     assert not [name for name, entry in remaining.get("relations", {}).items()], remaining
+
+
+def test_a_new_enum_value_the_spec_uses_is_committed_before_use(
+    tmp_path: Path, pg_conn: psycopg.Connection, fresh_catalog
+) -> None:
+    spec = (
+        PROJECT + "enums:\n  mood: [VALUES]\nentities:\n  t:\n    columns:\n"
+        "      id: {type: bigint, primary_key: true}\n      m: {type: mood, default: DEFAULT}\n"
+    )
+    before = model_of(
+        tmp_path, "a", {"spec.yaml": spec.replace("VALUES", "ok, sad").replace("DEFAULT", "ok")}
+    )
+    after = model_of(
+        tmp_path, "b", {"spec.yaml": spec.replace("VALUES", "ok, glad, sad").replace("DEFAULT", "glad")}
+    )
+    migration = build_migration(before, after, "x")
+    assert "-- schemagen:no-transaction" in migration.up_sql
+    assert "ALTER TYPE public.mood ADD VALUE 'glad' BEFORE 'sad';" in migration.up_sql
+    create(pg_conn, before)
+    pg_conn.execute("INSERT INTO t VALUES (1, 'sad')")
+    apply_sql(pg_conn, migration.up_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(after))
+    apply_sql(pg_conn, migration.down_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(before))
+    assert pg_conn.execute("SELECT id, m::text FROM t").fetchall() == [(1, "sad")]

@@ -706,3 +706,21 @@ def test_valid_spec_has_no_diagnostics(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+def test_view_reading_a_table_of_another_schema_needs_its_schema(tmp_path: Path) -> None:
+    found = diagnose(
+        tmp_path,
+        single("""\
+        entities:
+          invoices:
+            schema: billing
+            columns: {id: {type: bigint, primary_key: true}}
+        views:
+          v: {query: SELECT id FROM invoices}
+          w: {query: SELECT id FROM public.invoices}
+          ok: {query: SELECT id FROM billing.invoices}
+        """),
+    )
+    assert sorted((d.code, d.line) for d in found) == [("SG502", 7), ("SG502", 8)]
+    assert "billing.invoices" in (found[0].hint or "")

@@ -208,14 +208,43 @@ class _Planner:
                 continue
             before = next((v for v in new.values[i + 1 :] if v in old.values), None)
             after = None if before else next((v for v in reversed(new.values[:i]) if v in old.values), None)
-            # ADD VALUE runs inside a transaction since PostgreSQL 12, which is the oldest we support
+            # ADD VALUE may run in a transaction (PostgreSQL 12+), but the value is unusable until it
+            # commits: when the new spec uses it, the migration runs statement by statement instead
+            used = self.uses_enum_value(new, value)
             yield Operation(
                 "add_enum_value",
                 f"{new.name}.{value}",
-                f"add value {value!r} to enum {new.name}",
-                (_step("add_enum_value", Lock.NONE, enum=new, value=value, before=before, after=after),),
+                f"add value {value!r} to enum {new.name}"
+                + (" (committed at once: the new spec uses it)" if used else ""),
+                (
+                    _step(
+                        "add_enum_value",
+                        Lock.NONE,
+                        transactional=not used,
+                        enum=new,
+                        value=value,
+                        before=before,
+                        after=after,
+                    ),
+                ),
                 order=Phase.ENUM_VALUES,
             )
+
+    def uses_enum_value(self, enum: Enum, value: str) -> bool:
+        """Whether the new spec writes `value` of `enum` anywhere: a default, a check, a predicate, a view."""
+        quoted = "'" + value.replace("'", "''") + "'"
+        for table in self.b.tables:
+            for column in table.columns:
+                if (
+                    column.type.rsplit(".", 1)[-1] == enum.name
+                    and column.default
+                    and column.default.value == value
+                ):
+                    return True
+            texts = [c.expression for c in table.checks] + [i.where or "" for i in table.indexes]
+            if any(quoted in text for text in texts):
+                return True
+        return any(quoted in view.query for view in self.b.views)
 
     def rebuild_enum(self, old: Enum, new: Enum, removed: list[str]) -> Operation:
         """Values removed or reordered: a new type, every column converted to it, the old type dropped."""

@@ -1,0 +1,608 @@
+"""Property tests of bad input: mutated valid specs never crash, they compile or get diagnostics.
+
+Valid base specs (the example under `spec/` and a small one exercising partitions, relationships, views,
+enums, mixins and index predicates) are mutated — keys dropped or renamed, values of the wrong type,
+hostile text in names and expressions, list items duplicated, sections renamed, files replaced with
+noise — and written back as YAML. Whatever comes out, schemagen either accepts it (and then renders SQL
+that parses) or reports diagnostics; an exception of any other kind is a bug.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemagen.cli import cli
+from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.pipeline import compile_spec, render_outputs
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+Files = dict[str, Any]  # file name -> YAML data, or bytes written verbatim
+Node = tuple[str | int, ...]  # (file name, key or index, ...)
+
+SMALL_SPEC: Files = yaml.safe_load(
+    textwrap.dedent("""\
+    project.yaml:
+      project: {name: fuzz-base, postgres: 15}
+      mixins:
+        stamped:
+          columns:
+            created_at: {type: timestamptz, default: {sql: now()}}
+          indexes:
+            - columns: [created_at]
+      enums:
+        mood: [happy, sad]
+    tables.yaml:
+      entities:
+        accounts:
+          comment: "It's an account"
+          mixins: [stamped]
+          columns:
+            id: {type: bigint, identity: always, primary_key: true}
+            handle: {type: varchar(32), unique: true}
+            mood: {type: mood, default: happy}
+            score: {type: integer, default: 0, check: "score >= 0"}
+            tags: {type: "text[]", default: [a, "b c"]}
+            settings: {type: jsonb, nullable: true, default: {dark: true}}
+            ratio: {type: double precision, default: 0.5}
+            nick: {type: text, nullable: true, collation: C, default: "it's"}
+            lower_handle: {type: text, generated: "lower(handle)"}
+          checks:
+            handle_not_empty: "length(handle) > 0"
+          indexes:
+            - {expression: "lower(handle)", unique: true}
+            - {columns: [score DESC], where: "score > 10", include: [handle]}
+        events:
+          columns:
+            id: bigint
+            account_id: {type: bigint, references: {table: accounts, on_delete: cascade}}
+            happened_at: timestamptz
+            region: text
+          primary_key: [id, happened_at, region]
+          partition:
+            range: {key: happened_at, every: month, from: 2024-01-01, to: 2024-04-01, default: true}
+            then:
+              list:
+                key: region
+                values: {eu: [de, fr], us: [us]}
+                default: true
+          archive: {after: 365 days, column: happened_at}
+        readings:
+          columns:
+            sensor: integer
+            value: numeric(10,2)?
+          partition:
+            range:
+              key: sensor
+              bounds: {low: [0, 100], high: [100, 200]}
+            then:
+              hash: {key: sensor, modulus: 2}
+        shards:
+          columns:
+            id: {type: bigint, primary_key: true}
+          partition:
+            hash: {key: id, modulus: 3}
+      relationships:
+        - many_to_many: [accounts, shards]
+          through: account_shards
+          on_delete: cascade
+          columns:
+            note: text?
+      views:
+        account_scores:
+          query: SELECT id, score FROM accounts WHERE score > 0
+        event_counts:
+          materialized: true
+          query: SELECT account_id, count(*) AS n FROM events GROUP BY account_id
+          unique: [account_id]
+          refresh: concurrently
+    """)
+)
+
+
+def example_spec() -> Files:
+    """The repository's example spec, one raw data tree per file."""
+    root = REPO_ROOT / "spec"
+    return {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(root.glob("*.yaml"))}
+
+
+BASES: dict[str, Files] = {"example": example_spec(), "small": SMALL_SPEC}
+SECTIONS = ("project", "mixins", "enums", "entities", "relationships", "views")
+
+INJECTIONS = (
+    "0); DROP TABLE x; --",
+    "x'); DROP TABLE users; --",
+    "'",
+    '"',
+    "''",
+    '""',
+    ";",
+    "--",
+    "/*",
+    "*/",
+    "$$",
+    "$body$",
+    "$1",
+    "\\",
+    "a b",
+    "SELECT",
+    "select 1",
+    "DROP TABLE users",
+    "COMMIT",
+    "NULL",
+    "DEFAULT",
+    "user",
+    "true",
+    "1e999",
+    "-1",
+    "0",
+    "()",
+    "(",
+    ")",
+    "[]",
+    "{}",
+    "{table}",
+    "{{ x }}",
+    "{% raw %}",
+    "%s",
+    "é",
+    "日本語",
+    "😀",
+    "\t",
+    "\r\n",
+    "\x1b[31m",
+    "\x7f",
+    "\u200b",
+    "\u2028",
+    "\ufeff",
+    "\U0010ffff",
+    "NaN",
+    "Infinity",
+    "2024-02-30",
+    "now()",
+    "CURRENT_DATE",
+    "x" * 64,
+    "é" * 40,
+    "(" * 300,
+    "1+" * 500 + "1",
+    "a" * 5000,
+)
+
+# Any character but surrogates (not encodable) and NUL (test_nul_character_is_diagnosed); controls too.
+characters = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+random_text = st.text(characters, max_size=20)
+nasty_text = st.one_of(
+    st.sampled_from(INJECTIONS),
+    random_text,
+    st.lists(st.one_of(st.sampled_from(INJECTIONS), random_text), min_size=1, max_size=4).map("".join),
+)
+# Values at the edges of what a literal, a bound or a count can hold.
+EDGE_VALUES = (
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    -1,
+    0,
+    2**31,
+    2**63,
+    "",
+    " ",
+    "MINVALUE",
+    "MAXVALUE",
+    [],
+    {},
+)
+scalars = st.one_of(
+    st.sampled_from(EDGE_VALUES),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    nasty_text,
+    st.dates(),
+    st.datetimes(),
+)
+other_values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(st.one_of(nasty_text, st.integers()), scalars, max_size=3),
+)
+
+
+def walk(value: Any, path: Node) -> Iterator[Node]:
+    """Every node below `path`, the node itself first."""
+    yield path
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from walk(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from walk(child, (*path, index))
+
+
+def get(files: Files, path: Node) -> Any:
+    value: Any = files
+    for part in path:
+        value = value[part]
+    return value
+
+
+def nodes(files: Files, accept: Callable[[Node, Any], bool]) -> list[Node]:
+    found: list[Node] = []
+    for name, data in files.items():
+        if isinstance(data, bytes):
+            continue
+        found += [p for p in walk(data, (name,)) if accept(p, get(files, p))]
+    return found
+
+
+def rename_key(mapping: dict[Any, Any], old: Any, new: Any) -> None:
+    """Rename a key in place, keeping its position (a key renamed onto another replaces it)."""
+    items = [(new if key == old else key, value) for key, value in mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+
+
+def in_mapping(files: Files, path: Node) -> bool:
+    return len(path) >= 2 and isinstance(get(files, path[:-1]), dict)
+
+
+def drop(draw: st.DrawFn, files: Files) -> None:
+    """Delete a mapping key or a list item anywhere."""
+    candidates = nodes(files, lambda p, _: len(p) >= 2)
+    if candidates:
+        path = draw(st.sampled_from(candidates))
+        del get(files, path[:-1])[path[-1]]
+
+
+def retype(draw: st.DrawFn, files: Files) -> None:
+    """Replace a value (a whole file's data included) with a value of some other type."""
+    path = draw(st.sampled_from(nodes(files, lambda p, _: True) or [()]))
+    if not path:
+        return
+    replacement = draw(other_values)
+    if len(path) == 1:
+        files[path[0]] = replacement
+    else:
+        get(files, path[:-1])[path[-1]] = replacement
+
+
+def hostile_name(draw: st.DrawFn, files: Files) -> None:
+    """Put hostile text into a mapping key: an entity, column, check, enum or partition name."""
+    candidates = nodes(files, lambda p, _: in_mapping(files, p))
+    if candidates:
+        path = draw(st.sampled_from(candidates))
+        rename_key(get(files, path[:-1]), path[-1], draw(nasty_text))
+
+
+def hostile_string(draw: st.DrawFn, files: Files) -> None:
+    """Replace a string value (an expression, a type, a reference) or splice hostile text into it."""
+    candidates = nodes(files, lambda p, v: len(p) >= 2 and isinstance(v, str))
+    if candidates:
+        path = draw(st.sampled_from(candidates))
+        old: str = get(files, path)
+        text = draw(nasty_text)
+        at = draw(st.integers(min_value=0, max_value=len(old)))
+        new = draw(st.sampled_from([text, old[:at] + text + old[at:]]))
+        get(files, path[:-1])[path[-1]] = new
+
+
+EDGE_NUMBERS = (float("nan"), float("inf"), float("-inf"), -1, 0, 1, 0.5, 2**31, 2**63, 10**30, 1e308)
+EDGE_DATES = (
+    date(1, 1, 1),
+    date(2024, 2, 29),
+    date(9999, 12, 31),
+    datetime(9999, 12, 31, 23, 59, 59),
+    datetime(2024, 1, 1, 12, 30, tzinfo=UTC),
+)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def edge_value(draw: st.DrawFn, files: Files) -> None:
+    """Keep a value's kind but push it to an edge: NaN or a huge count, a far date, an empty list."""
+    kinds: dict[str, tuple[Callable[[Any], bool], st.SearchStrategy[Any]]] = {
+        "number": (is_number, st.sampled_from(EDGE_NUMBERS)),
+        "date": (lambda v: isinstance(v, date), st.sampled_from(EDGE_DATES)),
+        "list": (lambda v: isinstance(v, list), st.sampled_from(([], [None], [""], [float("nan")]))),
+    }
+    accept, values = kinds[draw(st.sampled_from(sorted(kinds)))]
+    candidates = nodes(files, lambda p, v: len(p) >= 2 and accept(v))
+    if candidates:
+        path = draw(st.sampled_from(candidates))
+        get(files, path[:-1])[path[-1]] = copy.deepcopy(draw(values))
+
+
+def duplicate_item(draw: st.DrawFn, files: Files) -> None:
+    """Repeat a list item next to itself (a column in a key, an index, a relationship)."""
+    candidates = nodes(files, lambda p, v: len(p) >= 2 and isinstance(v, list) and len(v) > 0)
+    if candidates:
+        items = get(files, draw(st.sampled_from(candidates)))
+        index = draw(st.integers(min_value=0, max_value=len(items) - 1))
+        items.insert(index, copy.deepcopy(items[index]))
+
+
+def rename_section(draw: st.DrawFn, files: Files) -> None:
+    """Rename a top-level section to another section, a near miss, or noise."""
+    candidates = nodes(files, lambda p, _: len(p) == 2)
+    if candidates:
+        path = draw(st.sampled_from(candidates))
+        new = draw(st.one_of(st.sampled_from((*SECTIONS, "entity", "Entities", "tables", "")), nasty_text))
+        rename_key(files[path[0]], path[1], new)
+
+
+def copy_entry(draw: st.DrawFn, files: Files) -> None:
+    """Copy a named entry (an entity, a view…) into another file: the same name defined twice."""
+    candidates = nodes(files, lambda p, _: len(p) == 3 and p[1] in SECTIONS and isinstance(p[2], str))
+    if candidates:
+        name, section, entry = draw(st.sampled_from(candidates))
+        target = draw(st.sampled_from([*sorted(files), "zz_copy.yaml"]))
+        data = files.setdefault(target, {})
+        if isinstance(data, dict) and isinstance(data.get(section, {}), dict):
+            data.setdefault(section, {})[entry] = copy.deepcopy(files[name][section][entry])
+
+
+def noise_file(draw: st.DrawFn, files: Files) -> None:
+    """Replace a file with random bytes or text, or add one."""
+    target = draw(st.sampled_from([*sorted(files), "zz_noise.yaml"]))
+    text = st.one_of(random_text, nasty_text, st.text(max_size=200)).map(lambda s: s.encode("utf-8"))
+    files[target] = draw(st.one_of(st.binary(max_size=200), text))
+
+
+MUTATIONS = (
+    drop,
+    retype,
+    edge_value,
+    hostile_name,
+    hostile_string,
+    duplicate_item,
+    rename_section,
+    copy_entry,
+    noise_file,
+)
+
+
+@st.composite
+def mutated_specs(draw: st.DrawFn) -> Files:
+    """A base spec with one to three mutations applied."""
+    files = copy.deepcopy(BASES[draw(st.sampled_from(sorted(BASES)))])
+    for _ in range(draw(st.sampled_from((1, 1, 2, 3)))):
+        draw(st.sampled_from(MUTATIONS))(draw, files)
+    return files
+
+
+def write_spec(root: Path, files: Files) -> Path:
+    """Write each file: data as YAML (block style, unicode kept), bytes as they are."""
+    for name, data in files.items():
+        if isinstance(data, bytes):
+            (root / name).write_bytes(data)
+        else:
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+            (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+FUZZ_SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
+
+
+@pytest.mark.parametrize("base", sorted(BASES))
+def test_bases_are_valid(base: str) -> None:
+    """The mutations start from specs that compile and render, so they probe near-valid input."""
+    with tempfile.TemporaryDirectory() as tmp:
+        compiled = compile_spec(write_spec(Path(tmp), BASES[base]))
+        outputs = render_outputs(compiled.model)
+    assert compiled.model.tables
+    assert compiled.model.views
+    assert "CREATE TABLE" in outputs["schema.sql"]
+
+
+def assert_well_formed(diagnostics: list[Diagnostic]) -> None:
+    assert diagnostics, "a SpecError must say what is wrong"
+    for d in diagnostics:
+        assert len(d.code) == 5 and d.code.startswith("SG") and d.code[2:].isdigit(), d
+        assert d.message.strip(), d
+
+
+def assert_compiles_or_reports(root: Path) -> None:
+    """compile_spec returns a Model that renders to SQL that parses, or raises SpecError; nothing else.
+
+    Any other exception propagates and fails the test; so does a RenderError, which means schemagen
+    accepted a spec and then wrote SQL that PostgreSQL's parser rejects.
+    """
+    try:
+        compiled = compile_spec(root)
+    except SpecError as error:
+        assert_well_formed(error.diagnostics)
+        return
+    outputs = render_outputs(compiled.model)
+    assert sorted(outputs) == ["ERD.md", "schema.sql"]
+    assert outputs["schema.sql"].strip()
+
+
+@settings(max_examples=150, **FUZZ_SETTINGS)
+@given(files=mutated_specs())
+def test_compile_returns_or_reports(files: Files) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        assert_compiles_or_reports(write_spec(Path(tmp), files))
+
+
+@st.composite
+def near_valid_specs(draw: st.DrawFn) -> Files:
+    """A base spec with one mutation that keeps each value's kind, so the spec often stays valid and
+    the renderer, not the shape check, meets the edge value."""
+    files = copy.deepcopy(BASES[draw(st.sampled_from(sorted(BASES)))])
+    draw(st.sampled_from((edge_value, hostile_string, duplicate_item)))(draw, files)
+    return files
+
+
+@settings(max_examples=100, **FUZZ_SETTINGS)
+@given(files=near_valid_specs())
+def test_near_valid_specs_render_or_report(files: Files) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        assert_compiles_or_reports(write_spec(Path(tmp), files))
+
+
+@settings(max_examples=50, **FUZZ_SETTINGS)
+@given(files=mutated_specs())
+def test_validate_exits_0_or_2(files: Files) -> None:
+    """`schemagen validate` on a mutated spec exits 0 or 2 with a message, never with an exception."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_spec(Path(tmp), files)
+        result = CliRunner().invoke(cli, ["validate", str(root)], prog_name="schemagen")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 0:
+        assert " is valid: " in result.stdout
+    else:
+        assert result.stderr.strip()
+    assert "Traceback" not in result.output
+
+
+# Hostile text at known places: each is reported with its code at its YAML line.
+
+PROJECT = "project: {name: t, postgres: 15}\n"
+INJECTION = "0); DROP TABLE x; --"
+TABLE = "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+INJECTION_CASES = {
+    "default-sql": (TABLE + f'      n: {{type: integer, default: {{sql: "{INJECTION}"}}}}\n', "SG101", 6),
+    "column-check": (TABLE + f'      n: {{type: integer, check: "{INJECTION}"}}\n', "SG101", 6),
+    "entity-check": (TABLE + f'    checks:\n      c: "{INJECTION}"\n', "SG101", 7),
+    "generated": (TABLE + f'      g: {{type: integer, generated: "{INJECTION}"}}\n', "SG101", 6),
+    "index-where": (
+        TABLE + f'    indexes:\n      - columns: [id]\n        where: "{INJECTION}"\n',
+        "SG101",
+        8,
+    ),
+    "index-expression": (TABLE + f'    indexes:\n      - expression: "{INJECTION}"\n', "SG101", 7),
+    "view-query": (
+        TABLE + f'views:\n  v:\n    query: "SELECT id FROM t WHERE id > ({INJECTION}"\n',
+        "SG101",
+        8,
+    ),
+    "hash-partition-key": (
+        f'entities:\n  t:\n    columns:\n      id: bigint\n    partition:\n      hash: {{key: "{INJECTION}", '
+        "modulus: 2}\n",
+        "SG101",
+        7,
+    ),
+    "range-partition-key": (
+        "entities:\n  t:\n    columns:\n      id: bigint\n    partition:\n      range:\n"
+        f'        key: "{INJECTION}"\n        bounds: {{a: [0, 10]}}\n',
+        "SG101",
+        8,
+    ),
+    "column-type": (TABLE + '      n: "integer; DROP TABLE x; --"\n', "SG105", 6),
+    "quote-in-column-name": (TABLE + "      'na\"me': text\n", "SG404", 6),
+    "space-in-entity-name": ("entities:\n  my table:\n    columns:\n      id: bigint\n", "SG404", 3),
+    "quote-in-index-name": (
+        TABLE + "    indexes:\n      - {columns: [id], name: 'a\"; DROP TABLE x; --'}\n",
+        "SG404",
+        7,
+    ),
+}
+
+
+def diagnostics_of(text: str) -> list[Diagnostic]:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.yaml").write_text(PROJECT + text, encoding="utf-8")
+        with pytest.raises(SpecError) as error:
+            compile_spec(Path(tmp))
+    return error.value.diagnostics
+
+
+@pytest.mark.parametrize(("text", "code", "line"), list(INJECTION_CASES.values()), ids=list(INJECTION_CASES))
+def test_injection_is_reported_at_its_line(text: str, code: str, line: int) -> None:
+    found = diagnostics_of(text)
+    assert [(d.code, d.line) for d in found] == [(code, line)], [(d.code, d.line, d.message) for d in found]
+    assert found[0].file is not None and found[0].file.endswith("a.yaml")
+
+
+# Values at the edges that the fuzzing above has met: each must render to SQL that parses or be reported.
+HASH = "entities:\n  t:\n    columns:\n      id: bigint\n    partition:\n"
+EDGE_CASES = {
+    "float-default-nan": TABLE + "      c: {type: double precision, default: .nan}\n",
+    "numeric-default-inf": TABLE + "      c: {type: numeric, default: .inf}\n",
+    "float-array-default-nan": TABLE + '      c: {type: "float8[]", default: [.nan]}\n',
+    "jsonb-default-nan": TABLE + "      c: {type: jsonb, default: [.nan]}\n",
+    "jsonb-default-date": TABLE + "      c: {type: jsonb, default: {at: 2024-01-01}}\n",
+    "range-bound-nan": HASH + "      range: {key: id, bounds: {a: [.nan, 1]}}\n",
+    "list-value-nan": HASH + "      list: {key: id, values: {a: [.nan]}}\n",
+    "list-partition-without-values": HASH + "      list: {key: id, values: {a: []}}\n",
+    "hash-modulus-beyond-int4": HASH + "      hash: {key: id, modulus: 2147483648}\n",
+    "hash-key-empty": HASH + "      hash: {key: [], modulus: 2}\n",
+    "list-key-empty": HASH + "      list: {key: [], values: {a: [1]}}\n",
+    "range-key-empty": HASH + "      range: {key: [], bounds: {a: [1, 2]}}\n",
+    "collation-empty": TABLE + '      c: {type: text, collation: ""}\n',
+    "project-schema-empty": 'project: {name: t, schema: ""}\n' + TABLE,
+    "extension-empty": 'project: {name: t, extensions: [""]}\n' + TABLE,
+    "view-unique-empty": TABLE
+    + 'views:\n  v: {query: "SELECT id FROM t", materialized: true, unique: [""]}\n',
+}
+
+
+@pytest.mark.parametrize("text", list(EDGE_CASES.values()), ids=list(EDGE_CASES))
+def test_edge_case_renders_or_is_reported(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.yaml").write_text(text, encoding="utf-8")
+        assert_compiles_or_reports(Path(tmp))
+
+
+def test_hash_modulus_gets_one_partition_per_remainder() -> None:
+    """A modulus the spec accepts yields exactly that many partitions (rows hash to every remainder)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.yaml").write_text(HASH + "      hash: {key: id, modulus: 1500}\n", encoding="utf-8")
+        try:
+            compiled = compile_spec(Path(tmp))
+        except SpecError as error:
+            assert_well_formed(error.diagnostics)
+            return
+    sql = render_outputs(compiled.model)["schema.sql"]
+    assert sql.count("FOR VALUES WITH (MODULUS 1500, REMAINDER ") == 1500
+
+
+# A NUL character can be written in YAML ("\0") but not in any PostgreSQL string: it must be diagnosed.
+NUL_CASES = {
+    "project-name": ('project: {name: "a\\0b"}\n' + TABLE, 1),
+    "table-comment": ('entities:\n  t:\n    comment: "x\\0y"\n    columns:\n      id: bigint\n', 3),
+    "column-comment": (TABLE + '      c: {type: text, comment: "c\\0"}\n', 5),
+    "text-default": (TABLE + '      c: {type: text, default: "q\\0r"}\n', 5),
+    "array-default": (TABLE + '      c: {type: "text[]", default: ["\\0"]}\n', 5),
+    "enum-value": ('enums:\n  e: ["a\\0"]\n' + TABLE + "      c: e\n", 2),
+    "list-partition-value": (
+        "entities:\n  t:\n    columns:\n      r: text\n    partition:\n"
+        '      list: {key: r, values: {a: ["\\0"]}}\n',
+        6,
+    ),
+    "view-comment": (TABLE + 'views:\n  v: {query: "SELECT id FROM t", comment: "\\0"}\n', 6),
+}
+
+
+@pytest.mark.parametrize(("text", "line"), list(NUL_CASES.values()), ids=list(NUL_CASES))
+def test_nul_character_is_diagnosed(text: str, line: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.yaml").write_text(text, encoding="utf-8")
+        try:
+            compiled = compile_spec(Path(tmp))
+        except SpecError as error:
+            assert [d.line for d in error.diagnostics] == [line], error.diagnostics
+            return
+    render_outputs(compiled.model)  # shows where the NUL ends up when it is not diagnosed
+    pytest.fail("a NUL character was accepted into the model")
