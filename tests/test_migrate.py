@@ -287,3 +287,19 @@ def test_a_new_enum_value_the_spec_uses_is_committed_before_use(
     apply_sql(pg_conn, migration.down_sql)
     assert_catalog_equal(snapshot(pg_conn), fresh_catalog(before))
     assert pg_conn.execute("SELECT id, m::text FROM t").fetchall() == [(1, "sad")]
+
+
+def test_the_example_history_replays_to_schema_sql(
+    repo_root: Path, pg_conn: psycopg.Connection, fresh_catalog
+) -> None:
+    """generated/migrations, applied in order, give the catalog of generated/schema.sql; nothing is pending."""
+    from schemagen import history, snapshot as model_snapshot
+
+    generated = repo_root / "generated"
+    assert history.checksum_problems(generated) == []
+    model = compile_spec(repo_root / "spec").model
+    assert history.read_snapshot(generated) == model, "run: schemagen migrate new NAME"
+    assert (generated / "snapshot.json").read_text() == model_snapshot.dump(model)
+    for files in history.migrations(generated):
+        apply_sql(pg_conn, files.up.read_text())
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(model))
