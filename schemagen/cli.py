@@ -39,16 +39,38 @@ def cli() -> None:
     """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
 
 
-def _compile(spec_dir: Path):
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="How to print diagnostics: for people, for tools, or as GitHub annotations.",
+)
+
+
+def _emit(diagnostics: list, output_format: str) -> None:
+    """Diagnostics in the chosen format: text on stderr, machine formats on stdout."""
+    from schemagen.formats import FORMATS
+
+    text = FORMATS[output_format](diagnostics)
+    if text:
+        click.echo(text, nl=False, err=output_format == "text")
+
+
+def _compile(spec_dir: Path, output_format: str = "text"):  # -> pipeline.Compiled
     try:
         compiled = compile_spec(spec_dir)
     except SpecError as error:
         count = len(error.diagnostics)
+        if output_format != "text":
+            _emit(error.diagnostics, output_format)
+            raise SystemExit(EXIT_INPUT) from None
         raise InputError(
             f"{format_text(error.diagnostics)}\n{count} error{'s' * (count != 1)} in {spec_dir}"
         ) from None
     if compiled.warnings:
-        click.echo(format_text(compiled.warnings), err=True)
+        _emit(compiled.warnings, output_format)
     return compiled
 
 
@@ -98,9 +120,10 @@ def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
 )
 @click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
 @templates_option
-def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None) -> None:
+@format_option
+def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None, output_format: str) -> None:
     """Run every static check on SPEC_DIR; with --live, let PostgreSQL have the final word."""
-    compiled = _compile(spec_dir)
+    compiled = _compile(spec_dir, output_format)
     outputs = _render(compiled, templates)
     model = compiled.model
     if live or dsn:
@@ -116,6 +139,11 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
     partitions = sum(_count_children(t.partition) for t in model.tables)
     indexes = sum(len(t.indexes) for t in model.tables)
     checked = "valid, and PostgreSQL accepts its DDL" if (live or dsn) else "valid"
+    if output_format == "json":
+        _emit([], output_format)
+        return
+    if output_format == "github":
+        return
     click.echo(
         f"{spec_dir} is {checked}: {len(model.tables)} tables, {partitions} partitions, "
         f"{indexes} indexes, {len(model.views)} views, {len(model.enums)} enums"
@@ -189,6 +217,38 @@ def diff(source: str, target: str, down: bool) -> None:
     except PlanError as error:
         raise InputError(str(error)) from None
     click.echo(migration.down_sql if down else migration.up_sql, nl=False)
+
+
+@cli.command()
+@spec_dir_argument
+@generated_option
+@templates_option
+@format_option
+def check(spec_dir: Path, generated: Path, templates: Path | None, output_format: str) -> None:
+    """The CI gate: exit 1 when generated/ is stale, a change has no migration, a migration was edited,
+    or a pending change is destructive and not allowed."""
+    from schemagen import gate
+
+    compiled = _compile(spec_dir, output_format)
+    try:
+        found = gate.check(compiled, generated, templates)
+    except RenderError as error:
+        raise InputError(str(error)) from None
+    if found:
+        if output_format == "text":
+            from schemagen.formats import text
+
+            click.echo(text.render(found), nl=False)
+            click.echo(f"{len(found)} problem{'s' * (len(found) != 1)} found by schemagen check")
+        else:
+            _emit(found, output_format)
+        raise SystemExit(EXIT_FOUND)
+    if output_format == "json":
+        _emit([], output_format)
+    elif output_format == "text":
+        click.echo(
+            f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, history intact"
+        )
 
 
 def _count_children(scheme) -> int:

@@ -39,6 +39,10 @@ class Diagnostic:
             return self
         return Diagnostic(self.code, self.message, loc.file, loc.line, loc.column, self.severity, self.hint)
 
+    def with_file(self, file: str, line: int | None = None, column: int | None = None) -> Diagnostic:
+        """The same diagnostic about a file as a whole (or a line of it) rather than a spec location."""
+        return Diagnostic(self.code, self.message, file, line, column, self.severity, self.hint)
+
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = str(self.severity)

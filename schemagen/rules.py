@@ -423,6 +423,62 @@ ARCHIVE = _rule(
 )
 
 
+# --- SG7xx: the CI gate (`schemagen check`) -------------------------------------------------------
+
+STALE_OUTPUT = _rule(
+    "SG701",
+    "stale-generated",
+    "{file} is stale: it differs from a fresh render of the spec{detail}",
+    "run `schemagen render` and commit the result",
+    "generated/ is what reviewers read and what deploys apply; it must be exactly what the spec renders.",
+    "$ vim spec/users.yaml      # and forget to run schemagen render",
+)
+UNMIGRATED_CHANGE = _rule(
+    "SG702",
+    "unmigrated-change",
+    "the spec has changes that no migration covers: {summary}",
+    "run `schemagen migrate new NAME` and commit the migration",
+    "generated/snapshot.json is the schema as of the newest migration; a spec that differs from it has "
+    "changes a deploy would never apply.",
+    "$ vim spec/users.yaml && schemagen render      # but no `schemagen migrate new`",
+)
+MIGRATION_CHANGED = _rule(
+    "SG703",
+    "migration-changed",
+    "{problem}",
+    "restore the migration files from version control, or plan the change as a new migration",
+    "An applied migration is history: editing, removing or reordering one makes databases that ran the "
+    "old text differ from databases that run the new one. checksums.sum chains every file's hash.",
+    "$ vim generated/migrations/0001_initial.up.sql",
+)
+DESTRUCTIVE_PENDING = _rule(
+    "SG704",
+    "destructive-change",
+    "a pending change is destructive: {message}",
+    "{fix}",
+    "Dropping a table or column, narrowing a type, removing an enum value or shrinking a partition window "
+    "loses data; the spec must say so explicitly.",
+    "entities:\n  users:\n    columns: {...}   # a column removed",
+)
+HISTORY_DIFFERS = _rule(
+    "SG705",
+    "history-differs",
+    "replaying the migrations does not give schema.sql's database: {difference}",
+    "regenerate the migration that drifted, or re-render schema.sql",
+    "`check --live` proves that a database built by migrations equals one built from schema.sql, so a "
+    "hand-edited schema.sql or a planner bug cannot hide.",
+    "$ schemagen check --live",
+)
+UNPLANNABLE = _rule(
+    "SG706",
+    "unplannable-change",
+    "the pending change cannot be planned: {problem}",
+    "change the spec as the message says, then run `schemagen migrate new NAME`",
+    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows).",
+    "columns:\n  locale: text      # added NOT NULL, no default",
+)
+
+
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL}
 
 

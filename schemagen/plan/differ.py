@@ -512,7 +512,6 @@ class _Planner:
         )
         if volatile or column.identity or column.generated:
             found.append(hazards.rewrite(table.name, f"adding {column.name} computes a value for every row"))
-        self.changed_tables.add(table.name)
         yield Operation(
             "add_column",
             f"{table.name}.{column.name}",

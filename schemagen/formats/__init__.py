@@ -1,0 +1,14 @@
+"""Output formats for diagnostics: one module per format, each a `render(diagnostics) -> str`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from schemagen.diagnostics import Diagnostic
+from schemagen.formats import github, json, text
+
+FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "text": text.render,
+    "json": json.render,
+    "github": github.render,
+}

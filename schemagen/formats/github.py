@@ -1,0 +1,35 @@
+"""Diagnostics as GitHub Actions workflow commands, which GitHub shows as annotations on the diff.
+
+`::error file=F,line=L,col=C,title=schemagen (CODE)::MESSAGE`: lines and columns are 1-based (ours
+already are); `%`, CR and LF are escaped in the message, and `:` and `,` too in property values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemagen.diagnostics import Diagnostic, sort_diagnostics
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for d in sort_diagnostics(diagnostics):
+        properties = []
+        if d.file:
+            properties.append(f"file={_escape_property(d.file)}")
+        if d.line:
+            properties.append(f"line={d.line}")
+        if d.column:
+            properties.append(f"col={d.column}")
+        properties.append(f"title={_escape_property(f'schemagen ({d.code})')}")
+        message = d.message + (f"\nfix: {d.hint}" if d.hint else "")
+        lines.append(f"::{d.severity} {','.join(properties)}::{_escape_data(message)}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,86 @@
+"""`schemagen check`: the CI gate. Reads only the working tree (no git), so it runs in any CI.
+
+It fails when generated/ is stale, when the spec has changes no migration covers, when a migration
+file was edited, added, removed or reordered after it was generated, or when a pending change is
+destructive and the spec does not allow it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+
+from schemagen import history, rules, snapshot
+from schemagen.diagnostics import Diagnostic
+from schemagen.loader import display_path
+from schemagen.migration import build_migration
+from schemagen.pipeline import Compiled, render_outputs, user_templates
+from schemagen.plan import PlanError
+from schemagen.plan.hazards import is_allowed
+
+
+def check(compiled: Compiled, generated: Path, templates: Path | None = None) -> list[Diagnostic]:
+    """Every problem of the tree; empty when it is clean."""
+    found = list(_stale(compiled, generated, templates))
+    found += _history(compiled, generated)
+    return found
+
+
+def _stale(compiled: Compiled, generated: Path, templates: Path | None) -> Iterator[Diagnostic]:
+    outputs = render_outputs(compiled.model, user_templates(compiled.root, templates))
+    for name, fresh in outputs.items():
+        path = generated / name
+        shown = display_path(path)
+        if not path.exists():
+            yield rules.STALE_OUTPUT(None, file=shown, detail=" (it does not exist)").with_file(shown)
+            continue
+        committed = path.read_text(encoding="utf-8", errors="replace")
+        if committed == fresh:
+            continue
+        line = _first_difference(committed, fresh)
+        yield rules.STALE_OUTPUT(None, file=shown, detail=f" from line {line}").with_file(shown, line)
+
+
+def _first_difference(a: str, b: str) -> int:
+    matcher = difflib.SequenceMatcher(None, a.splitlines(), b.splitlines(), autojunk=False)
+    for tag, i1, _, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            return i1 + 1
+    return 1
+
+
+def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
+    folder = generated / history.MIGRATIONS_DIR
+    from schemagen import checksums
+
+    found = [
+        rules.MIGRATION_CHANGED(None, problem=p.message).with_file(
+            display_path(folder / p.file) if p.file else display_path(folder / checksums.SUM_FILE)
+        )
+        for p in checksums.verify(folder)
+    ]
+    try:
+        before = history.read_snapshot(generated)
+    except history.HistoryError as error:
+        return [*found, rules.MIGRATION_CHANGED(None, problem=str(error)).with_file(display_path(generated))]
+    model = compiled.model
+    if before is not None and snapshot.dump(before) == snapshot.dump(model):
+        return found
+    spec = display_path(compiled.root)
+    try:
+        migration = build_migration(before, model, "pending")
+    except PlanError as error:
+        return [*found, rules.UNPLANNABLE(None, problem=str(error)).with_file(spec)]
+    if migration.empty:
+        return found
+    kinds = list(dict.fromkeys(op.comment for op in migration.up_operations))
+    summary = "; ".join(kinds[:3]) + (f"; … and {len(kinds) - 3} more" if len(kinds) > 3 else "")
+    found.append(rules.UNMIGRATED_CHANGE(None, summary=summary).with_file(spec))
+    for op in migration.up_operations:
+        for hazard in op.hazards:
+            if hazard.destructive and not is_allowed(hazard, op.target, model.project.allow_destructive):
+                found.append(
+                    rules.DESTRUCTIVE_PENDING(None, message=hazard.message, fix=hazard.fix).with_file(spec)
+                )
+    return found

@@ -1,0 +1,126 @@
+"""`schemagen check`, the CI gate, on a copy of the example project: one scenario per way to fail."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schemagen.cli import cli
+
+
+@pytest.fixture
+def project(tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(repo_root / "spec", tmp_path / "spec")
+    shutil.copytree(repo_root / "generated", tmp_path / "generated")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def add_locale(project: Path) -> None:
+    users = project / "spec" / "users.yaml"
+    users.write_text(
+        users.read_text().replace(
+            "      avatar: varchar(255)?", "      avatar: varchar(255)?\n      locale: text?", 1
+        )
+    )
+
+
+def codes(output: str) -> list[str]:
+    return [d["code"] for d in json.loads(output)["diagnostics"]]
+
+
+def test_clean_tree_passes(project: Path) -> None:
+    code, out, _ = run("check")
+    assert code == 0 and "in sync" in out
+
+
+def test_spec_changed_and_nothing_rendered(project: Path) -> None:
+    add_locale(project)
+    code, out, _ = run("check")
+    assert code == 1
+    assert "generated/schema.sql:" in out and "run `schemagen render`" in out
+    assert "run `schemagen migrate new NAME`" in out
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1 and codes(out) == ["SG701", "SG702"]  # ERD.md shows key columns only
+
+
+def test_rendered_but_no_migration(project: Path) -> None:
+    add_locale(project)
+    assert run("render")[0] == 0
+    code, out, _ = run("check")
+    assert code == 1 and "[SG702]" in out and "add column users.locale" in out and "migrate new" in out
+    assert run("migrate", "new", "add_locale")[0] == 0
+    assert run("check")[0] == 0
+
+
+def test_hand_edited_schema_sql(project: Path) -> None:
+    schema = project / "generated" / "schema.sql"
+    schema.write_text(
+        schema.read_text().replace("username character varying(32) NOT NULL", "username text NOT NULL")
+    )
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1
+    (diagnostic,) = json.loads(out)["diagnostics"]
+    assert diagnostic["code"] == "SG701" and diagnostic["file"] == "generated/schema.sql"
+    assert diagnostic["line"] == next(
+        i for i, line in enumerate(schema.read_text().splitlines(), 1) if "username text" in line
+    )
+
+
+def test_edited_and_removed_migrations_name_the_file(project: Path) -> None:
+    migrations = project / "generated" / "migrations"
+    down = migrations / "0001_initial.down.sql"
+    down.write_text(down.read_text() + "-- edited\n")
+    code, out, _ = run("check")
+    assert code == 1 and "0001_initial.down.sql" in out and "[SG703]" in out
+    down.unlink()
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1 and "SG703" in codes(out)
+    assert any("0001_initial.down.sql" in d["message"] for d in json.loads(out)["diagnostics"])
+
+
+def test_destructive_pending_change_unless_allowed(project: Path) -> None:
+    users = project / "spec" / "users.yaml"
+    users.write_text(users.read_text().replace("      avatar: varchar(255)?\n", "", 1))
+    run("render")
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1 and codes(out) == ["SG702", "SG704"]
+    project_file = project / "spec" / "project.yaml"
+    project_file.write_text(
+        project_file.read_text().replace(
+            "  name: discord-bot\n", "  name: discord-bot\n  allow_destructive: [drop column users.avatar]\n"
+        )
+    )
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1 and codes(out) == ["SG702"]
+
+
+def test_github_format(project: Path) -> None:
+    add_locale(project)
+    run("render")
+    code, out, _ = run("check", "--format", "github")
+    assert code == 1
+    assert out == (
+        "::error file=spec,title=schemagen (SG702)::the spec has changes that no migration covers: "
+        "add column users.locale%0Afix: run `schemagen migrate new NAME` and commit the migration\n"
+    )
+
+
+def test_bad_input_exits_2_without_traceback(project: Path) -> None:
+    (project / "spec" / "broken.yaml").write_text("entities: [\n")
+    code, out, err = run("check")
+    assert code == 2 and "SG002" in err and "Traceback" not in err + out
+    code, out, _ = run("check", "--format", "json")
+    assert code == 2 and codes(out) == ["SG002"]
+    shutil.rmtree(project / "spec")
+    assert run("check")[0] == 2
