@@ -293,7 +293,8 @@ def test_the_example_history_replays_to_schema_sql(
     repo_root: Path, pg_conn: psycopg.Connection, fresh_catalog
 ) -> None:
     """generated/migrations, applied in order, give the catalog of generated/schema.sql; nothing is pending."""
-    from schemagen import history, snapshot as model_snapshot
+    from schemagen import history
+    from schemagen import snapshot as model_snapshot
 
     generated = repo_root / "generated"
     assert history.checksum_problems(generated) == []
