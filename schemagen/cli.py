@@ -170,7 +170,17 @@ def migrate() -> None:
 @spec_dir_argument
 @generated_option
 @click.option("--allow-destructive", is_flag=True, help="Write the migration even if it drops data.")
-def migrate_new(name: str, spec_dir: Path, generated: Path, allow_destructive: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print the planned operations (kind, target, locks, hazards) after writing.",
+)
+def migrate_new(
+    name: str, spec_dir: Path, generated: Path, allow_destructive: bool, output_format: str
+) -> None:
     """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down)."""
     from schemagen import history
     from schemagen.plan import PlanError
@@ -192,6 +202,11 @@ def migrate_new(name: str, spec_dir: Path, generated: Path, allow_destructive: b
         click.echo("\n".join(lines), err=True)
         raise SystemExit(EXIT_FOUND)
     files, migration = result
+    if output_format == "json":
+        from schemagen.formats import operations
+
+        click.echo(operations.render(migration.up_operations), nl=False)
+        return
     hazards = sum(len(op.hazards) for op in migration.up_operations)
     click.echo(
         f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards"
@@ -202,7 +217,15 @@ def migrate_new(name: str, spec_dir: Path, generated: Path, allow_destructive: b
 @click.argument("source")
 @click.argument("target")
 @click.option("--down", is_flag=True, help="Print the down migration (TARGET back to SOURCE) instead.")
-def diff(source: str, target: str, down: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["sql", "json"]),
+    default="sql",
+    show_default=True,
+    help="sql: the migration file; json: the planned operations (kind, target, locks, hazards).",
+)
+def diff(source: str, target: str, down: bool, output_format: str) -> None:
     """Print the migration from SOURCE to TARGET; each a spec folder or git:REV[:PATH]."""
     from schemagen import sources
     from schemagen.migration import build_migration
@@ -216,6 +239,13 @@ def diff(source: str, target: str, down: bool) -> None:
         raise InputError(str(error)) from None
     except PlanError as error:
         raise InputError(str(error)) from None
+    if output_format == "json":
+        from schemagen.formats import operations
+
+        click.echo(
+            operations.render(migration.down_operations if down else migration.up_operations), nl=False
+        )
+        return
     click.echo(migration.down_sql if down else migration.up_sql, nl=False)
 
 
@@ -249,6 +279,14 @@ def check(spec_dir: Path, generated: Path, templates: Path | None, output_format
         click.echo(
             f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, history intact"
         )
+
+
+@cli.command("json-schema")
+def json_schema() -> None:
+    """Print the JSON Schema of a spec file (for editors: yaml-language-server)."""
+    from schemagen.spec import json_schema as spec_json_schema
+
+    click.echo(spec_json_schema(), nl=False)
 
 
 def _count_children(scheme) -> int:

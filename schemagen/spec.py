@@ -66,7 +66,9 @@ class ColumnSpec(_Shape):
     primary_key: bool = False
     unique: bool = False
     check: str | None = None
-    references: Annotated[ReferenceSpec | None, BeforeValidator(_reference)] = None
+    references: Annotated[
+        ReferenceSpec | None, BeforeValidator(_reference, json_schema_input_type=str | ReferenceSpec | None)
+    ] = None
     identity: Literal["always", "by_default"] | None = None
     generated: str | None = None
     collation: str | None = None
@@ -74,7 +76,7 @@ class ColumnSpec(_Shape):
     renamed_from: str | None = None
 
 
-Column = Annotated[ColumnSpec, BeforeValidator(_column)]
+Column = Annotated[ColumnSpec, BeforeValidator(_column, json_schema_input_type=str | ColumnSpec)]
 
 
 def _unique(value: Any) -> Any:
@@ -94,7 +96,9 @@ class ForeignKeyTargetSpec(_Shape):
 
 class ForeignKeySpec(_Shape):
     columns: list[str] = Field(min_length=1)
-    references: Annotated[ForeignKeyTargetSpec, BeforeValidator(_reference)]
+    references: Annotated[
+        ForeignKeyTargetSpec, BeforeValidator(_reference, json_schema_input_type=str | ForeignKeyTargetSpec)
+    ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
     deferrable: bool = False
@@ -132,7 +136,9 @@ def _period(value: Any) -> Any:
     return value
 
 
-Period = Annotated[Literal["day", "week", "month", "quarter", "year"], BeforeValidator(_period)]
+Period = Annotated[
+    Literal["day", "week", "month", "quarter", "year"], BeforeValidator(_period, json_schema_input_type=str)
+]
 
 
 Key = str | Annotated[list[str], Field(min_length=1)]
@@ -193,7 +199,9 @@ class EntitySpec(_Shape):
     mixins: list[str] = []
     columns: dict[str, Column] = {}
     primary_key: list[str] | None = Field(default=None, min_length=1)
-    unique: list[Annotated[UniqueSpec, BeforeValidator(_unique)]] = []
+    unique: list[
+        Annotated[UniqueSpec, BeforeValidator(_unique, json_schema_input_type=list[str] | UniqueSpec)]
+    ] = []
     checks: dict[str, str] = {}
     foreign_keys: list[ForeignKeySpec] = []
     indexes: list[IndexSpec] = []
@@ -263,10 +271,23 @@ class Spec(_Shape):
 
     project: ProjectSpec | None = None
     mixins: dict[str, MixinSpec] = {}
-    enums: dict[str, Annotated[EnumSpec, BeforeValidator(_enum)]] = {}
+    enums: dict[
+        str, Annotated[EnumSpec, BeforeValidator(_enum, json_schema_input_type=list[str] | EnumSpec)]
+    ] = {}
     entities: dict[str, EntitySpec] = {}
     relationships: list[RelationshipSpec] = []
     views: dict[str, ViewSpec] = {}
+
+
+def json_schema() -> str:
+    """The JSON Schema of a spec file, for editors (yaml-language-server): generated from the models above."""
+    import json
+
+    schema = Spec.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "schemagen spec file"
+    schema["description"] = "One file of a schemagen spec folder; the folder's files are merged."
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def parse(raw: RawSpec) -> Spec:

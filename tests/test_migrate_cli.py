@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -134,3 +135,20 @@ def test_diff_between_folders_and_git_revisions(project: Path) -> None:
     assert "ADD COLUMN locale text;" in out
     code, _, err = run("diff", "git:no-such-rev", "spec_b")
     assert code == 2 and "git:no-such-rev" in err
+
+
+def test_json_format_lists_the_planned_operations(project: Path) -> None:
+    shutil.copytree(project / "spec", project / "spec_b")
+    edit(project / "spec_b" / "users.yaml", "      - columns: [created_at DESC]", "      - columns: [created_at DESC]\n      - columns: [avatar]")
+    code, out, _ = run("diff", "spec", "spec_b", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["version"] == 1 and document["transactional"] is False
+    (op,) = document["operations"]
+    assert op["kind"] == "create_index" and op["target"] == "users_avatar_idx"
+    assert op["lock"] == "SHARE UPDATE EXCLUSIVE" and op["transactional"] is False
+    assert op["locks"] == [{"lock": "SHARE UPDATE EXCLUSIVE", "on": "users", "brief": True}]
+    shutil.rmtree(project / "spec")
+    (project / "spec_b").rename(project / "spec")
+    code, out, _ = run("migrate", "new", "avatar_index", "--format", "json")
+    assert code == 0 and json.loads(out)["operations"][0]["kind"] == "create_index"

@@ -635,7 +635,8 @@ def test_rule_fires_at_its_line(
 
 def test_every_rule_has_a_failing_case() -> None:
     tested = {c[2] for c in CASES} | {"SG001"}
-    assert {r.code for r in rules.ALL} <= tested
+    spec_rules = {r.code for r in rules.ALL if r.code < "SG700"}  # SG7xx: the CI gate, tests/test_check*.py
+    assert spec_rules <= tested
 
 
 def test_no_spec_folder(tmp_path: Path) -> None:
