@@ -254,16 +254,34 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
 @generated_option
 @templates_option
 @format_option
-def check(spec_dir: Path, generated: Path, templates: Path | None, output_format: str) -> None:
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also replay the migrations on an empty database and prove it equals schema.sql applied to another.",
+)
+@click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
+def check(
+    spec_dir: Path, generated: Path, templates: Path | None, output_format: str, live: bool, dsn: str | None
+) -> None:
     """The CI gate: exit 1 when generated/ is stale, a change has no migration, a migration was edited,
-    or a pending change is destructive and not allowed."""
+    or a pending change is destructive and not allowed; with --live, also when replaying the migrations
+    does not give schema.sql's database."""
     from schemagen import gate
 
+    live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
     try:
         found = gate.check(compiled, generated, templates)
     except RenderError as error:
         raise InputError(str(error)) from None
+    # On a stale tree the replay would compare the wrong files; the static findings come first.
+    if live and not found:
+        from schemagen.database.cluster import DatabaseError
+
+        try:
+            found = gate.live_check(generated, dsn)
+        except DatabaseError as error:
+            raise InputError(error.message) from None
     if found:
         if output_format == "text":
             from schemagen.formats import text
@@ -276,8 +294,10 @@ def check(spec_dir: Path, generated: Path, templates: Path | None, output_format
     if output_format == "json":
         _emit([], output_format)
     elif output_format == "text":
+        replayed = ", and the migrations replay to schema.sql" if live else ""
         click.echo(
-            f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, history intact"
+            f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
+            f"history intact{replayed}"
         )
 
 

@@ -84,3 +84,47 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
                     rules.DESTRUCTIVE_PENDING(None, message=hazard.message, fix=hazard.fix).with_file(spec)
                 )
     return found
+
+
+MAX_REPLAY_DIAGNOSTICS = 20
+
+
+def live_check(generated: Path, dsn: str | None) -> list[Diagnostic]:
+    """Replay every up migration on an empty database and compare its catalog with schema.sql applied to
+    another: one SG705 per difference (the first 20, then a count), or one naming a migration that fails.
+
+    On a throwaway cluster, or on the server at `dsn`. Raises `DatabaseError` when no server can be
+    used; meaningful only on a tree the static checks passed.
+    """
+    from schemagen.database import replay  # imports psycopg: only `check --live` pays for it
+
+    folder = generated / history.MIGRATIONS_DIR
+    try:
+        files = history.migrations(generated)
+        before = history.read_snapshot(generated)
+    except history.HistoryError as error:
+        return [rules.MIGRATION_CHANGED(None, problem=str(error)).with_file(display_path(folder))]
+    if not files:
+        return []
+    schema = generated / "schema.sql"
+    try:
+        differences = replay.replay_differences(
+            [f.up.read_text(encoding="utf-8") for f in files],
+            schema.read_text(encoding="utf-8"),
+            before.project.extensions if before is not None else (),
+            dsn,
+            names=[f.up.name for f in files],
+        )
+    except replay.ReplayError as error:
+        where = files[error.index].up if error.index is not None else schema
+        failed = rules.HISTORY_DIFFERS(None, difference=error.message)
+        return [failed.with_file(display_path(where), error.line)]
+    shown = display_path(folder)
+    found = [
+        rules.HISTORY_DIFFERS(None, difference=line).with_file(shown)
+        for line in differences[:MAX_REPLAY_DIAGNOSTICS]
+    ]
+    if len(differences) > MAX_REPLAY_DIAGNOSTICS:
+        more = len(differences) - MAX_REPLAY_DIAGNOSTICS
+        found.append(rules.HISTORY_DIFFERS(None, difference=f"… and {more} more").with_file(shown))
+    return found

@@ -1,0 +1,36 @@
+-- The relations of the requested schemas that no extension owns. Their oids, returned as `oid`, are
+-- the `relations` parameter of the per-relation queries (columns, constraints, indexes, triggers).
+SELECT
+    c.oid,
+    c.oid::regclass::text AS name,
+    c.relkind AS kind,
+    c.relpersistence AS persistence,
+    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+    (SELECT i.inhparent::regclass::text FROM pg_inherits i
+     WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
+    pg_get_expr(c.relpartbound, c.oid) AS partition_bound,
+    ARRAY(SELECT i.inhparent::regclass::text FROM pg_inherits i
+          WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY 1) AS inherits,
+    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS definition,
+    CASE WHEN c.relkind = 'm' THEN c.relispopulated END AS populated,
+    ARRAY(SELECT o FROM unnest(c.reloptions) AS o ORDER BY o) AS options,
+    c.relrowsecurity AS row_security,
+    c.relforcerowsecurity AS force_row_security,
+    c.relreplident AS replica_identity,
+    obj_description(c.oid, 'pg_class') AS comment,
+    format_type(s.seqtypid, NULL) AS sequence_type,
+    s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+    (SELECT d.refobjid::regclass::text || '.' || a.attname
+     FROM pg_depend d
+     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) AS owned_by
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_sequence s ON s.seqrelid = c.oid
+WHERE n.nspname = ANY(%(schemas)s)
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND NOT EXISTS (
+      SELECT FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  )
