@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 
 from schemagen.model import Model
-from schemagen.plan import Lock, Operation, plan, plan_down
+from schemagen.plan import Lock, Operation, Step, plan, plan_down
 from schemagen.render import render_schema
 from schemagen.templating import make_environment
 
@@ -52,11 +52,28 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     return lines
 
 
+#: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.
+LOCK_TIMEOUT = "5s"
+STATEMENT_TIMEOUT = "1min"
+# Statements whose time grows with the table: the statement timeout is lifted around them.
+_LONG_TEMPLATES = frozenset({"validate_constraint", "partition_move_rows"})
+
+
+def runs_long(step: Step) -> bool:
+    """Whether a statement scans or moves every row (rather than only changing the catalog)."""
+    if step.template in _LONG_TEMPLATES or not step.brief:
+        return True
+    return step.template == "create_index" and bool(step.args.get("concurrently"))
+
+
 def render_operations(
     operations: list[Operation], title: str, env: Environment, cannot_restore: list[str] | None = None
 ) -> str:
     statements = [
-        [env.get_template(f"postgres/migrate/{step.template}.sql.j2").render(**step.args) for step in op.up]
+        [
+            (_template(env, step).render(**step.args), runs_long(step))
+            for step in op.up
+        ]
         for op in operations
     ]
     return env.get_template("postgres/migration.sql.j2").render(
@@ -67,6 +84,8 @@ def render_operations(
         locks=lock_lines(operations),
         transactional=all(op.transactional for op in operations),
         cannot_restore=cannot_restore or [],
+        lock_timeout=LOCK_TIMEOUT,
+        statement_timeout=STATEMENT_TIMEOUT,
     )
 
 
@@ -107,7 +126,9 @@ def build_migration(
     )
 
 
-def _schema_step(text: str):
-    from schemagen.plan import Step
+def _template(env: Environment, step: Step) -> Template:
+    return env.get_template(f"postgres/migrate/{step.template}.sql.j2")
 
+
+def _schema_step(text: str) -> Step:
     return Step("schema_sql", {"text": text.rstrip("\n") + "\n"}, Lock.NONE)

@@ -108,7 +108,7 @@ def test_a_no_transaction_migration_replays_statement_by_statement(project: Path
 
 def test_a_migration_that_drifts_from_schema_sql(project: Path) -> None:
     up = add_locale_migration(project)
-    hand_edit(up, "ADD COLUMN locale text;", "ADD COLUMN locale integer;")
+    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;", "ADD COLUMN IF NOT EXISTS locale integer;")
     assert run("check")[0] == 0  # the static checks cannot see it
     code, out, _ = run("check", "--live")
     assert code == 1
@@ -120,7 +120,7 @@ def test_a_migration_that_drifts_from_schema_sql(project: Path) -> None:
 def test_differences_are_capped_at_twenty(project: Path, server: str) -> None:
     up = add_locale_migration(project)
     extra = "".join(f"CREATE TABLE public.extra_{n:02} (id bigint);\n" for n in range(25))
-    hand_edit(up, "ADD COLUMN locale text;\n", f"ADD COLUMN locale text;\n{extra}")
+    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;\n", f"ADD COLUMN IF NOT EXISTS locale text;\n{extra}")
     found = diagnostics("--live", "--dsn", server)
     assert {d["code"] for d in found} == {"SG705"}
     assert {d["file"] for d in found} == {"generated/migrations"}
@@ -131,7 +131,7 @@ def test_differences_are_capped_at_twenty(project: Path, server: str) -> None:
 
 def test_a_migration_that_fails_to_apply_is_named(project: Path) -> None:
     up = add_locale_migration(project)
-    hand_edit(up, "ADD COLUMN locale text;", "ADD COLUMNN locale text;")
+    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;", "ADD COLUMNN IF NOT EXISTS locale text;")
     line = next(n for n, text in enumerate(up.read_text().splitlines(), 1) if "COLUMNN" in text)
     assert run("check")[0] == 0
     (found,) = diagnostics("--live")
@@ -143,7 +143,7 @@ def test_a_migration_that_fails_to_apply_is_named(project: Path) -> None:
 
 def test_a_failing_migration_leaves_no_database_behind(project: Path, server: str) -> None:
     up = add_locale_migration(project)
-    hand_edit(up, "ADD COLUMN locale text;", "ADD COLUMN locale text REFERENCES nowhere;")
+    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;", "ADD COLUMN IF NOT EXISTS locale text REFERENCES nowhere;")
     (found,) = diagnostics("--live", "--dsn", server)
     assert found["file"] == str(LOCALE_UP)
     assert 'relation "nowhere" does not exist' in found["message"]

@@ -167,8 +167,8 @@ def test_the_plan_is_lock_aware(tmp_path: Path) -> None:
     assert not index.transactional and index.up[0].args["concurrently"]
     partitioned = ops[("create_index", "events_kind_at_idx")]
     rendered = build_migration(before, after, "x").up_sql
-    assert "CREATE INDEX events_kind_at_idx ON ONLY public.events" in rendered
-    assert "CREATE INDEX CONCURRENTLY events_2024_01_kind_at_idx ON public.events_2024_01" in rendered
+    assert "CREATE INDEX IF NOT EXISTS events_kind_at_idx ON ONLY public.events" in rendered
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_01_kind_at_idx ON public.events_2024_01" in rendered
     assert (
         "ALTER INDEX public.events_kind_at_idx ATTACH PARTITION public.events_2024_01_kind_at_idx" in rendered
     )
@@ -279,7 +279,7 @@ def test_a_new_enum_value_the_spec_uses_is_committed_before_use(
     )
     migration = build_migration(before, after, "x")
     assert "-- schemagen:no-transaction" in migration.up_sql
-    assert "ALTER TYPE public.mood ADD VALUE 'glad' BEFORE 'sad';" in migration.up_sql
+    assert "ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'glad' BEFORE 'sad';" in migration.up_sql
     create(pg_conn, before)
     pg_conn.execute("INSERT INTO t VALUES (1, 'sad')")
     apply_sql(pg_conn, migration.up_sql)

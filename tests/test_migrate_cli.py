@@ -52,8 +52,8 @@ def test_a_change_writes_the_next_migration_and_updates_snapshot_and_checksums(p
     assert code == 0, err
     up = project / "generated" / "migrations" / "0002_add_locale.up.sql"
     down = project / "generated" / "migrations" / "0002_add_locale.down.sql"
-    assert "ALTER TABLE public.users ADD COLUMN locale text;" in up.read_text()
-    assert "ALTER TABLE public.users DROP COLUMN locale;" in down.read_text()
+    assert "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS locale text;" in up.read_text()
+    assert "ALTER TABLE public.users DROP COLUMN IF EXISTS locale;" in down.read_text()
     assert (project / "generated" / "snapshot.json").read_text() != snapshot_before
     assert "0002_add_locale.up.sql" in (project / "generated" / "migrations" / "checksums.sum").read_text()
     assert run("migrate", "new", "again")[0:2] == (
@@ -122,9 +122,9 @@ def test_diff_between_folders_and_git_revisions(project: Path) -> None:
         "      avatar: varchar(255)?\n      locale: text?",
     )
     code, out, _ = run("diff", "spec", "spec_b")
-    assert code == 0 and "ADD COLUMN locale text;" in out
+    assert code == 0 and "ADD COLUMN IF NOT EXISTS locale text;" in out
     code, out, _ = run("diff", "spec", "spec_b", "--down")
-    assert code == 0 and "DROP COLUMN locale;" in out
+    assert code == 0 and "DROP COLUMN IF EXISTS locale;" in out
 
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "-q"], check=True)
@@ -132,7 +132,7 @@ def test_diff_between_folders_and_git_revisions(project: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "spec"], check=True)
     code, out, err = run("diff", "git:HEAD", "spec_b")
     assert code == 0, err
-    assert "ADD COLUMN locale text;" in out
+    assert "ADD COLUMN IF NOT EXISTS locale text;" in out
     code, _, err = run("diff", "git:no-such-rev", "spec_b")
     assert code == 2 and "git:no-such-rev" in err
 
