@@ -33,6 +33,8 @@ def test_wheel_renders_the_example_without_the_source_tree(repo_root: Path, tmp_
         archive.extractall(installed)
     assert "schemagen/templates/postgres/schema.sql.j2" in names
     assert "schemagen/templates/postgres/erd.md.j2" in names
+    assert "schemagen/templates/postgres/migrate/partition_move_rows.sql.j2" in names
+    assert "schemagen/database/sql/relations.sql" in names
 
     work = tmp_path / "elsewhere"
     shutil.copytree(repo_root / "spec", work / "spec")
