@@ -115,9 +115,15 @@ def plan_down(a: Model, b: Model) -> list[Operation]:
     return plan(b, a, Renames.from_model(b).inverse())
 
 
+# Statements that only help when they commit apart from what came before them: VALIDATE after ADD …
+# NOT VALID would otherwise run while the ADD's lock is still held, which is what the split avoids.
+OWN_TRANSACTION = frozenset({"validate_constraint"})
+
+
 def _step(
     template: str, lock: Lock, on: str = "", *, transactional: bool = True, brief: bool = True, **args: object
 ) -> Step:
+    transactional = transactional and template not in OWN_TRANSACTION
     return Step(template=template, args=args, lock=lock, on=on, transactional=transactional, brief=brief)
 
 
