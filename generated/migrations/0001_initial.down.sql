@@ -86,143 +86,146 @@
 --   ACCESS EXCLUSIVE on users (catalog change only)
 --   ACCESS EXCLUSIVE on messages_archive (catalog change only)
 
+SET lock_timeout = '5s';  -- a busy table makes a statement fail fast instead of queueing every query behind it
+SET statement_timeout = '1min';  -- catalog changes are quick; statements that scan or move rows lift this
+
 -- drop view guild_member_stats
-DROP VIEW public.guild_member_stats;
+DROP VIEW IF EXISTS public.guild_member_stats;
 
 -- drop view daily_message_stats
-DROP MATERIALIZED VIEW public.daily_message_stats;
+DROP MATERIALIZED VIEW IF EXISTS public.daily_message_stats;
 
 -- drop function archive_messages
-DROP FUNCTION public.archive_messages(timestamp with time zone);
+DROP FUNCTION IF EXISTS public.archive_messages(timestamp with time zone);
 
 -- drop function refresh_daily_message_stats
-DROP FUNCTION public.refresh_daily_message_stats();
+DROP FUNCTION IF EXISTS public.refresh_daily_message_stats();
 
 -- drop foreign key user_xp_guild_id_fkey
-ALTER TABLE public.user_xp DROP CONSTRAINT user_xp_guild_id_fkey;
+ALTER TABLE public.user_xp DROP CONSTRAINT IF EXISTS user_xp_guild_id_fkey;
 
 -- drop foreign key user_xp_user_id_fkey
-ALTER TABLE public.user_xp DROP CONSTRAINT user_xp_user_id_fkey;
+ALTER TABLE public.user_xp DROP CONSTRAINT IF EXISTS user_xp_user_id_fkey;
 
 -- drop foreign key user_settings_user_id_fkey
-ALTER TABLE public.user_settings DROP CONSTRAINT user_settings_user_id_fkey;
+ALTER TABLE public.user_settings DROP CONSTRAINT IF EXISTS user_settings_user_id_fkey;
 
 -- drop foreign key user_profiles_user_id_fkey
-ALTER TABLE public.user_profiles DROP CONSTRAINT user_profiles_user_id_fkey;
+ALTER TABLE public.user_profiles DROP CONSTRAINT IF EXISTS user_profiles_user_id_fkey;
 
 -- drop foreign key guild_settings_guild_id_fkey
-ALTER TABLE public.guild_settings DROP CONSTRAINT guild_settings_guild_id_fkey;
+ALTER TABLE public.guild_settings DROP CONSTRAINT IF EXISTS guild_settings_guild_id_fkey;
 
 -- drop foreign key guild_settings_log_channel_fkey
-ALTER TABLE public.guild_settings DROP CONSTRAINT guild_settings_log_channel_fkey;
+ALTER TABLE public.guild_settings DROP CONSTRAINT IF EXISTS guild_settings_log_channel_fkey;
 
 -- drop foreign key guild_settings_mute_role_fkey
-ALTER TABLE public.guild_settings DROP CONSTRAINT guild_settings_mute_role_fkey;
+ALTER TABLE public.guild_settings DROP CONSTRAINT IF EXISTS guild_settings_mute_role_fkey;
 
 -- drop foreign key guild_settings_welcome_channel_fkey
-ALTER TABLE public.guild_settings DROP CONSTRAINT guild_settings_welcome_channel_fkey;
+ALTER TABLE public.guild_settings DROP CONSTRAINT IF EXISTS guild_settings_welcome_channel_fkey;
 
 -- drop foreign key guild_member_roles_guild_id_user_id_fkey
-ALTER TABLE public.guild_member_roles DROP CONSTRAINT guild_member_roles_guild_id_user_id_fkey;
+ALTER TABLE public.guild_member_roles DROP CONSTRAINT IF EXISTS guild_member_roles_guild_id_user_id_fkey;
 
 -- drop foreign key guild_member_roles_role_id_fkey
-ALTER TABLE public.guild_member_roles DROP CONSTRAINT guild_member_roles_role_id_fkey;
+ALTER TABLE public.guild_member_roles DROP CONSTRAINT IF EXISTS guild_member_roles_role_id_fkey;
 
 -- drop foreign key roles_guild_id_fkey
-ALTER TABLE public.roles DROP CONSTRAINT roles_guild_id_fkey;
+ALTER TABLE public.roles DROP CONSTRAINT IF EXISTS roles_guild_id_fkey;
 
 -- drop foreign key message_reactions_message_id_message_created_at_fkey
-ALTER TABLE public.message_reactions DROP CONSTRAINT message_reactions_message_id_message_created_at_fkey;
+ALTER TABLE public.message_reactions DROP CONSTRAINT IF EXISTS message_reactions_message_id_message_created_at_fkey;
 
 -- drop foreign key message_reactions_user_id_fkey
-ALTER TABLE public.message_reactions DROP CONSTRAINT message_reactions_user_id_fkey;
+ALTER TABLE public.message_reactions DROP CONSTRAINT IF EXISTS message_reactions_user_id_fkey;
 
 -- drop foreign key message_edits_edited_by_fkey
-ALTER TABLE public.message_edits DROP CONSTRAINT message_edits_edited_by_fkey;
+ALTER TABLE public.message_edits DROP CONSTRAINT IF EXISTS message_edits_edited_by_fkey;
 
 -- drop foreign key message_edits_message_id_message_created_at_fkey
-ALTER TABLE public.message_edits DROP CONSTRAINT message_edits_message_id_message_created_at_fkey;
+ALTER TABLE public.message_edits DROP CONSTRAINT IF EXISTS message_edits_message_id_message_created_at_fkey;
 
 -- drop foreign key messages_author_id_fkey
-ALTER TABLE public.messages DROP CONSTRAINT messages_author_id_fkey;
+ALTER TABLE public.messages DROP CONSTRAINT IF EXISTS messages_author_id_fkey;
 
 -- drop foreign key messages_channel_id_fkey
-ALTER TABLE public.messages DROP CONSTRAINT messages_channel_id_fkey;
+ALTER TABLE public.messages DROP CONSTRAINT IF EXISTS messages_channel_id_fkey;
 
 -- drop foreign key guild_members_guild_id_fkey
-ALTER TABLE public.guild_members DROP CONSTRAINT guild_members_guild_id_fkey;
+ALTER TABLE public.guild_members DROP CONSTRAINT IF EXISTS guild_members_guild_id_fkey;
 
 -- drop foreign key guild_members_user_id_fkey
-ALTER TABLE public.guild_members DROP CONSTRAINT guild_members_user_id_fkey;
+ALTER TABLE public.guild_members DROP CONSTRAINT IF EXISTS guild_members_user_id_fkey;
 
 -- drop foreign key guild_bans_banned_by_fkey
-ALTER TABLE public.guild_bans DROP CONSTRAINT guild_bans_banned_by_fkey;
+ALTER TABLE public.guild_bans DROP CONSTRAINT IF EXISTS guild_bans_banned_by_fkey;
 
 -- drop foreign key guild_bans_guild_id_fkey
-ALTER TABLE public.guild_bans DROP CONSTRAINT guild_bans_guild_id_fkey;
+ALTER TABLE public.guild_bans DROP CONSTRAINT IF EXISTS guild_bans_guild_id_fkey;
 
 -- drop foreign key guild_bans_user_id_fkey
-ALTER TABLE public.guild_bans DROP CONSTRAINT guild_bans_user_id_fkey;
+ALTER TABLE public.guild_bans DROP CONSTRAINT IF EXISTS guild_bans_user_id_fkey;
 
 -- drop foreign key channel_permissions_channel_id_fkey
-ALTER TABLE public.channel_permissions DROP CONSTRAINT channel_permissions_channel_id_fkey;
+ALTER TABLE public.channel_permissions DROP CONSTRAINT IF EXISTS channel_permissions_channel_id_fkey;
 
 -- drop foreign key channels_guild_id_fkey
-ALTER TABLE public.channels DROP CONSTRAINT channels_guild_id_fkey;
+ALTER TABLE public.channels DROP CONSTRAINT IF EXISTS channels_guild_id_fkey;
 
 -- drop foreign key channels_parent_id_fkey
-ALTER TABLE public.channels DROP CONSTRAINT channels_parent_id_fkey;
+ALTER TABLE public.channels DROP CONSTRAINT IF EXISTS channels_parent_id_fkey;
 
 -- drop foreign key guilds_owner_id_fkey
-ALTER TABLE public.guilds DROP CONSTRAINT guilds_owner_id_fkey;
+ALTER TABLE public.guilds DROP CONSTRAINT IF EXISTS guilds_owner_id_fkey;
 
 -- drop table user_xp
-DROP TABLE public.user_xp;
+DROP TABLE IF EXISTS public.user_xp;
 
 -- drop table user_settings
-DROP TABLE public.user_settings;
+DROP TABLE IF EXISTS public.user_settings;
 
 -- drop table user_profiles
-DROP TABLE public.user_profiles;
+DROP TABLE IF EXISTS public.user_profiles;
 
 -- drop table guild_settings
-DROP TABLE public.guild_settings;
+DROP TABLE IF EXISTS public.guild_settings;
 
 -- drop table guild_member_roles
-DROP TABLE public.guild_member_roles;
+DROP TABLE IF EXISTS public.guild_member_roles;
 
 -- drop table roles
-DROP TABLE public.roles;
+DROP TABLE IF EXISTS public.roles;
 
 -- drop table message_reactions
-DROP TABLE public.message_reactions;
+DROP TABLE IF EXISTS public.message_reactions;
 
 -- drop table message_edits
-DROP TABLE public.message_edits;
+DROP TABLE IF EXISTS public.message_edits;
 
 -- drop table messages
-DROP TABLE public.messages;
+DROP TABLE IF EXISTS public.messages;
 
 -- drop table guild_members
-DROP TABLE public.guild_members;
+DROP TABLE IF EXISTS public.guild_members;
 
 -- drop table guild_bans
-DROP TABLE public.guild_bans;
+DROP TABLE IF EXISTS public.guild_bans;
 
 -- drop table channel_permissions
-DROP TABLE public.channel_permissions;
+DROP TABLE IF EXISTS public.channel_permissions;
 
 -- drop table channels
-DROP TABLE public.channels;
+DROP TABLE IF EXISTS public.channels;
 
 -- drop table guilds
-DROP TABLE public.guilds;
+DROP TABLE IF EXISTS public.guilds;
 
 -- drop table users
-DROP TABLE public.users;
+DROP TABLE IF EXISTS public.users;
 
 -- drop table messages_archive
-DROP TABLE public.messages_archive;
+DROP TABLE IF EXISTS public.messages_archive;
 
 -- drop enum theme
-DROP TYPE public.theme;
+DROP TYPE IF EXISTS public.theme;
