@@ -57,10 +57,14 @@ CREATE TABLE public.guilds (
     CONSTRAINT guilds_pkey PRIMARY KEY (id),
     CONSTRAINT guilds_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users (id)
 ) PARTITION BY HASH (id);
-CREATE TABLE public.guilds_p0 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 4, REMAINDER 0);
-CREATE TABLE public.guilds_p1 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 4, REMAINDER 1);
-CREATE TABLE public.guilds_p2 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 4, REMAINDER 2);
-CREATE TABLE public.guilds_p3 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+CREATE TABLE public.guilds_p0 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 0);
+CREATE TABLE public.guilds_p1 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 1);
+CREATE TABLE public.guilds_p2 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 2);
+CREATE TABLE public.guilds_p3 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 3);
+CREATE TABLE public.guilds_p4 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 4);
+CREATE TABLE public.guilds_p5 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 5);
+CREATE TABLE public.guilds_p6 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 6);
+CREATE TABLE public.guilds_p7 PARTITION OF public.guilds FOR VALUES WITH (MODULUS 8, REMAINDER 7);
 COMMENT ON TABLE public.guilds IS 'A Discord guild (server) the bot is in.';
 
 CREATE TABLE public.channels (
