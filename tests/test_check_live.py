@@ -22,7 +22,8 @@ from schemagen.database.replay import ReplayError, replay_differences
 from schemagen.migration import is_transactional
 
 MIGRATIONS = Path("generated") / "migrations"
-LOCALE_UP = MIGRATIONS / "0002_add_locale.up.sql"
+NEXT = f"{len(list((Path(__file__).parents[1] / MIGRATIONS).glob('*.up.sql'))) + 1:04d}"  # the example's next number
+LOCALE_UP = MIGRATIONS / f"{NEXT}_add_locale.up.sql"
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_a_no_transaction_migration_replays_statement_by_statement(project: Path
     )
     assert run("render")[0] == 0
     assert run("migrate", "new", "index_username")[0] == 0
-    (up,) = (project / MIGRATIONS).glob("0002_*.up.sql")
+    (up,) = (project / MIGRATIONS).glob(f"{NEXT}_*.up.sql")
     assert not is_transactional(up.read_text())
     assert "CREATE INDEX CONCURRENTLY" in up.read_text()
     assert run("check", "--live", "--dsn", server)[0] == 0
@@ -120,7 +121,9 @@ def test_a_migration_that_drifts_from_schema_sql(project: Path) -> None:
 def test_differences_are_capped_at_twenty(project: Path, server: str) -> None:
     up = add_locale_migration(project)
     extra = "".join(f"CREATE TABLE public.extra_{n:02} (id bigint);\n" for n in range(25))
-    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;\n", f"ADD COLUMN IF NOT EXISTS locale text;\n{extra}")
+    hand_edit(
+        up, "ADD COLUMN IF NOT EXISTS locale text;\n", f"ADD COLUMN IF NOT EXISTS locale text;\n{extra}"
+    )
     found = diagnostics("--live", "--dsn", server)
     assert {d["code"] for d in found} == {"SG705"}
     assert {d["file"] for d in found} == {"generated/migrations"}
@@ -137,13 +140,17 @@ def test_a_migration_that_fails_to_apply_is_named(project: Path) -> None:
     (found,) = diagnostics("--live")
     assert found["code"] == "SG705"
     assert (found["file"], found["line"]) == (str(LOCALE_UP), line)
-    assert "0002_add_locale.up.sql does not apply" in found["message"]
+    assert f"{NEXT}_add_locale.up.sql does not apply" in found["message"]
     assert "syntax error at or near" in found["message"]
 
 
 def test_a_failing_migration_leaves_no_database_behind(project: Path, server: str) -> None:
     up = add_locale_migration(project)
-    hand_edit(up, "ADD COLUMN IF NOT EXISTS locale text;", "ADD COLUMN IF NOT EXISTS locale text REFERENCES nowhere;")
+    hand_edit(
+        up,
+        "ADD COLUMN IF NOT EXISTS locale text;",
+        "ADD COLUMN IF NOT EXISTS locale text REFERENCES nowhere;",
+    )
     (found,) = diagnostics("--live", "--dsn", server)
     assert found["file"] == str(LOCALE_UP)
     assert 'relation "nowhere" does not exist' in found["message"]

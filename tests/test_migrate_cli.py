@@ -12,6 +12,9 @@ from click.testing import CliRunner
 
 from schemagen.cli import cli
 
+# the number `migrate new` gives the next migration of the example
+NEXT = f"{len(list((Path(__file__).parents[1] / 'generated' / 'migrations').glob('*.up.sql'))) + 1:04d}"
+
 
 @pytest.fixture
 def project(tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -50,12 +53,12 @@ def test_a_change_writes_the_next_migration_and_updates_snapshot_and_checksums(p
     snapshot_before = (project / "generated" / "snapshot.json").read_text()
     code, _, err = run("migrate", "new", "add_locale")
     assert code == 0, err
-    up = project / "generated" / "migrations" / "0002_add_locale.up.sql"
-    down = project / "generated" / "migrations" / "0002_add_locale.down.sql"
+    up = project / "generated" / "migrations" / f"{NEXT}_add_locale.up.sql"
+    down = project / "generated" / "migrations" / f"{NEXT}_add_locale.down.sql"
     assert "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS locale text;" in up.read_text()
     assert "ALTER TABLE public.users DROP COLUMN IF EXISTS locale;" in down.read_text()
     assert (project / "generated" / "snapshot.json").read_text() != snapshot_before
-    assert "0002_add_locale.up.sql" in (project / "generated" / "migrations" / "checksums.sum").read_text()
+    assert f"{NEXT}_add_locale.up.sql" in (project / "generated" / "migrations" / "checksums.sum").read_text()
     assert run("migrate", "new", "again")[0:2] == (
         0,
         "no changes: the spec matches the newest migration; nothing written\n",
@@ -67,10 +70,10 @@ def test_destructive_change_is_refused_unless_allowed(project: Path) -> None:
     code, _, err = run("migrate", "new", "drop_avatar")
     assert code == 1
     assert "SG902 drops column users.avatar" in err and "nothing written" in err
-    assert not list((project / "generated" / "migrations").glob("0002_*"))
+    assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))
     code, _, err = run("migrate", "new", "drop_avatar", "--allow-destructive")
     assert code == 0, err
-    down = (project / "generated" / "migrations" / "0002_drop_avatar.down.sql").read_text()
+    down = (project / "generated" / "migrations" / f"{NEXT}_drop_avatar.down.sql").read_text()
     assert "Cannot be restored by this migration:" in down and "users.avatar" in down
 
 
@@ -139,7 +142,11 @@ def test_diff_between_folders_and_git_revisions(project: Path) -> None:
 
 def test_json_format_lists_the_planned_operations(project: Path) -> None:
     shutil.copytree(project / "spec", project / "spec_b")
-    edit(project / "spec_b" / "users.yaml", "      - columns: [created_at DESC]", "      - columns: [created_at DESC]\n      - columns: [avatar]")
+    edit(
+        project / "spec_b" / "users.yaml",
+        "      - columns: [created_at DESC]",
+        "      - columns: [created_at DESC]\n      - columns: [avatar]",
+    )
     code, out, _ = run("diff", "spec", "spec_b", "--format", "json")
     assert code == 0
     document = json.loads(out)

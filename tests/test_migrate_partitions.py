@@ -653,10 +653,14 @@ def test_example_spec_guilds_4_to_8(
 ) -> None:
     shutil.copytree(repo_root / "spec", tmp_path / "a")
     shutil.copytree(repo_root / "spec", tmp_path / "b")
-    guilds = tmp_path / "b" / "guilds.yaml"
-    text = guilds.read_text()
-    assert "hash: {key: id, modulus: 4}" in text
-    guilds.write_text(text.replace("hash: {key: id, modulus: 4}", "hash: {key: id, modulus: 8}"))
+    # the example is at modulus 8 now; A is the example as it was before 0002_shard_guilds_8
+    for side, modulus in (("a", 4), ("b", 8)):
+        guilds = tmp_path / side / "guilds.yaml"
+        text = re.sub(
+            r"hash: \{key: id, modulus: \d+\}", f"hash: {{key: id, modulus: {modulus}}}", guilds.read_text()
+        )
+        assert f"modulus: {modulus}}}" in text
+        guilds.write_text(text)
     before, after = compile_spec(tmp_path / "a").model, compile_spec(tmp_path / "b").model
     create(pg_conn, before)
     pg_conn.execute(EXAMPLE_ROWS)
