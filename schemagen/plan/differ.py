@@ -8,9 +8,10 @@ range windows) are planned by `partitions`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from typing import TypeVar
 
 from schemagen import expressions, naming, sqltypes
 from schemagen.model import (
@@ -29,6 +30,8 @@ from schemagen.plan import hazards
 from schemagen.plan.naming import partition_index_name
 from schemagen.plan.operations import Lock, Operation, Step
 from schemagen.render import archive_entry
+
+T = TypeVar("T")
 
 
 class Phase(IntEnum):
@@ -672,30 +675,19 @@ class _Planner:
         args = {"table": name, "schema": schema}
         old_set = _constraints(old, self.renames)
         new_set = _constraints(new, self.renames)
-        renamed: dict[str, str] = {}  # old name → new name, for constraints that only changed name
-        for key, (kind, constraint) in new_set.items():
-            if key in old_set:
-                continue
-            same = next(
+        renamed = matched_renames(old_set, new_set, _same_constraint)
+        for old_name, new_name in renamed.items():
+            yield Operation(
+                "rename_constraint",
+                f"{name}.{new_name}",
+                f"rename constraint {old_name} to {new_name}",
                 (
-                    k
-                    for k, (okind, oc) in old_set.items()
-                    if k not in new_set
-                    and k not in renamed
-                    and okind == kind
-                    and _same_definition(oc, constraint)
+                    _step(
+                        "rename_constraint", Lock.ACCESS_EXCLUSIVE, name, old=old_name, new=new_name, **args
+                    ),
                 ),
-                None,
+                order=Phase.RENAMES,
             )
-            if same is not None:
-                renamed[same] = key
-                yield Operation(
-                    "rename_constraint",
-                    f"{name}.{key}",
-                    f"rename constraint {same} to {key}",
-                    (_step("rename_constraint", Lock.ACCESS_EXCLUSIVE, name, old=same, new=key, **args),),
-                    order=Phase.RENAMES,
-                )
         for key, (kind, constraint) in old_set.items():
             if key in renamed:
                 continue
@@ -796,49 +788,33 @@ class _Planner:
         name, schema = new.name, new.schema
         old_indexes = {i.name: i for i in old.indexes}
         new_indexes = {i.name: i for i in new.indexes}
-        renamed: set[str] = set()
-        for index_name, index in new_indexes.items():
-            if index_name in old_indexes:
-                continue
-            same = next(
+        renamed = matched_renames(old_indexes, new_indexes, _same_index)
+        for old_name, new_name in renamed.items():
+            yield Operation(
+                "rename_index",
+                new_name,
+                f"rename index {old_name} to {new_name}",
                 (
-                    o
-                    for o, oi in old_indexes.items()
-                    if o not in new_indexes and o not in renamed and _same_index(oi, index)
-                ),
-                None,
-            )
-            if same is not None:
-                renamed.add(same)
-                yield Operation(
-                    "rename_index",
-                    index_name,
-                    f"rename index {same} to {index_name}",
-                    (
-                        _step(
-                            "rename_index",
-                            Lock.SHARE_UPDATE_EXCLUSIVE,
-                            name,
-                            old=same,
-                            new=index_name,
-                            schema=schema,
-                        ),
+                    _step(
+                        "rename_index",
+                        Lock.SHARE_UPDATE_EXCLUSIVE,
+                        name,
+                        old=old_name,
+                        new=new_name,
+                        schema=schema,
                     ),
-                    order=Phase.RENAMES,
-                )
+                ),
+                order=Phase.RENAMES,
+            )
         for index_name, index in old_indexes.items():
             if index_name in renamed:
                 continue
             if index_name not in new_indexes or not _same_index(new_indexes[index_name], index):
                 yield self.drop_index(new, index)
         for index_name, index in new_indexes.items():
-            if index_name in old_indexes and _same_index(old_indexes[index_name], index):
-                continue
-            if index_name not in old_indexes and any(
-                _same_index(old_indexes[o], index) for o in renamed if o not in new_indexes
-            ):
-                continue
-            yield self.create_index(new, index)
+            unchanged = index_name in old_indexes and _same_index(old_indexes[index_name], index)
+            if not unchanged and index_name not in renamed.values():
+                yield self.create_index(new, index)
 
     def drop_index(self, table: Table, index: Index) -> Operation:
         partitioned = table.partition is not None
@@ -987,22 +963,7 @@ class _Planner:
                 or new.name in self.changed_tables
             ):
                 entry = archive_entry(self.a, table, table.archive)
-                yield Operation(
-                    "drop_function",
-                    entry.archive.function,
-                    f"drop function {entry.archive.function}",
-                    (
-                        _step(
-                            "drop_function",
-                            Lock.NONE,
-                            entry.archive.function,
-                            name=entry.archive.function,
-                            schema=table.schema,
-                            arguments=entry.cutoff_type,
-                        ),
-                    ),
-                    order=Phase.DROP_FUNCTIONS,
-                )
+                yield _drop_function(entry.archive.function, table.schema, entry.cutoff_type)
         old_by_new = {new.name: old for old, new in pairs}
         for name, table in new_archives.items():
             old = old_by_new.get(name)
@@ -1030,22 +991,7 @@ class _Planner:
                 or view.name in self.recreated_views
             ):
                 if old is not None and old.refresh_function:
-                    yield Operation(
-                        "drop_function",
-                        old.refresh_function,
-                        f"drop function {old.refresh_function}",
-                        (
-                            _step(
-                                "drop_function",
-                                Lock.NONE,
-                                old.refresh_function,
-                                name=old.refresh_function,
-                                schema=old.schema,
-                                arguments="",
-                            ),
-                        ),
-                        order=Phase.DROP_FUNCTIONS,
-                    )
+                    yield _drop_function(old.refresh_function, old.schema, "")
                 yield Operation(
                     "create_function",
                     view.refresh_function,
@@ -1055,25 +1001,40 @@ class _Planner:
                 )
         for view in self.a.views:
             if view.refresh_function and view.name not in self.b.views_by_name:
-                yield Operation(
-                    "drop_function",
-                    view.refresh_function,
-                    f"drop function {view.refresh_function}",
-                    (
-                        _step(
-                            "drop_function",
-                            Lock.NONE,
-                            view.refresh_function,
-                            name=view.refresh_function,
-                            schema=view.schema,
-                            arguments="",
-                        ),
-                    ),
-                    order=Phase.DROP_FUNCTIONS,
-                )
+                yield _drop_function(view.refresh_function, view.schema, "")
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _drop_function(name: str, schema: str, arguments: str) -> Operation:
+    return Operation(
+        "drop_function",
+        name,
+        f"drop function {name}",
+        (_step("drop_function", Lock.NONE, name, name=name, schema=schema, arguments=arguments),),
+        order=Phase.DROP_FUNCTIONS,
+    )
+
+
+def matched_renames(old: dict[str, T], new: dict[str, T], same: Callable[[T, T], bool]) -> dict[str, str]:
+    """Old name → new name for objects that only changed name: gone from `new` under the old name,
+    new under the new one, and otherwise the same."""
+    renamed: dict[str, str] = {}
+    for new_name, item in new.items():
+        if new_name in old:
+            continue
+        match = next(
+            (o for o, oi in old.items() if o not in new and o not in renamed and same(oi, item)),
+            None,
+        )
+        if match is not None:
+            renamed[match] = new_name
+    return renamed
+
+
+def _same_constraint(a: tuple[str, object], b: tuple[str, object]) -> bool:
+    return a[0] == b[0] and _same_definition(a[1], b[1])
 
 
 def _archive_signature(model: Model, table: Table) -> tuple[object, ...]:

@@ -43,7 +43,16 @@ from typing import TYPE_CHECKING
 from schemagen import expressions
 from schemagen.model import ForeignKey, Model, PartitionBound, PartitionChild, PartitionScheme, Table
 from schemagen.plan import hazards
-from schemagen.plan.differ import Phase, PlanError, _constraints, _same_definition, _same_index, _step
+from schemagen.plan.differ import (
+    Phase,
+    PlanError,
+    _constraints,
+    _same_constraint,
+    _same_definition,
+    _same_index,
+    _step,
+    matched_renames,
+)
 from schemagen.plan.naming import NAMEDATALEN, index_name_addition, make_object_name
 from schemagen.plan.operations import Hazard, Lock, Operation, Step
 
@@ -711,43 +720,16 @@ def _surviving_indexes(planner: _Planner, old: Table, new: Table) -> set[str]:
     The differ drops changed or removed ones before the partitions phase and renames the ones that
     only change name, which leaves the partitions' index names as they were.
     """
-    surviving: set[str] = set()
     old_indexes = {i.name: i for i in old.indexes}
     new_indexes = {i.name: i for i in new.indexes}
-    renamed: set[str] = set()
-    for name, index in new_indexes.items():
-        if name in old_indexes:
-            continue
-        same = next(
-            (
-                o
-                for o, oi in old_indexes.items()
-                if o not in new_indexes and o not in renamed and _same_index(oi, index)
-            ),
-            None,
-        )
-        if same is not None:
-            renamed.add(same)
-    surviving |= {
+    renamed = matched_renames(old_indexes, new_indexes, _same_index)
+    surviving = {
         name
         for name, index in old_indexes.items()
         if name in renamed or (name in new_indexes and _same_index(new_indexes[name], index))
     }
     old_set, new_set = _constraints(old, planner.renames), _constraints(new, planner.renames)
-    taken: set[str] = set()
-    for key, (kind, constraint) in new_set.items():
-        if key in old_set:
-            continue
-        same = next(
-            (
-                k
-                for k, (okind, oc) in old_set.items()
-                if k not in new_set and k not in taken and okind == kind and _same_definition(oc, constraint)
-            ),
-            None,
-        )
-        if same is not None:
-            taken.add(same)
+    taken = matched_renames(old_set, new_set, _same_constraint)
     surviving |= {
         key
         for key, (kind, constraint) in old_set.items()
