@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -162,7 +163,7 @@ generated_option = click.option(
 
 @cli.group()
 def migrate() -> None:
-    """Plan and write migrations between versions of the spec."""
+    """Plan, write and run migrations between versions of the spec."""
 
 
 @migrate.command("new")
@@ -211,6 +212,145 @@ def migrate_new(
     click.echo(
         f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards"
     )
+
+
+dsn_required_option = click.option(
+    "--dsn",
+    envvar="SCHEMAGEN_DSN",
+    required=True,
+    help="The database: a libpq conninfo string or postgresql:// URL (default: $SCHEMAGEN_DSN).",
+)
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    default="5s",
+    show_default=True,
+    help="PostgreSQL's lock_timeout for every step (wins over the files' own): a step waiting longer "
+    "for a busy table gives up instead of queueing the application's queries behind it.",
+)
+retries_option = click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="How many times a step that hit the lock timeout is tried again, after a short pause.",
+)
+
+
+def _run_migrations(action):  # action: () -> runner.Outcome
+    """Run `action`, mapping the runner's failures to exit codes: refusals and failing statements 1,
+    bad input and unusable databases 2."""
+    from schemagen import history
+    from schemagen.database import runner
+    from schemagen.database.cluster import DatabaseError
+
+    try:
+        return action()
+    except runner.Refused as refused:
+        click.echo("refused, nothing was run:\n  " + "\n  ".join(refused.problems), err=True)
+        raise SystemExit(EXIT_FOUND) from None
+    except runner.MigrationFailed as failed:
+        name = failed.path.name.split(".", 1)[0]
+        if failed.transactional:
+            after = f"{name} was rolled back: nothing of it is applied"
+        else:
+            after = (
+                f"{name} stopped after step {failed.done}/{failed.total} (recorded in the database): "
+                f"fix the cause and run the command again; it resumes at step {failed.done + 1}"
+            )
+        click.echo(f"{failed}\n{after}", err=True)
+        raise SystemExit(EXIT_INPUT if failed.missing_privilege else EXIT_FOUND) from None
+    except history.HistoryError as error:
+        raise InputError(str(error)) from None
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+
+
+def _runner_settings(lock_timeout: str, retries: int):  # -> runner.Settings
+    from schemagen.database.runner import Settings
+
+    return Settings(lock_timeout=lock_timeout, retries=retries)
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@migrate.command("apply")
+@dsn_required_option
+@generated_option
+@click.option(
+    "--to", type=click.IntRange(min=1), default=None, help="Stop after migration N (default: the newest)."
+)
+@lock_timeout_option
+@retries_option
+def migrate_apply(dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int) -> None:
+    """Apply the pending migrations to the database, oldest first, under an advisory lock; a migration
+    that stopped part-way resumes where it stopped."""
+    from schemagen.database import runner
+
+    settings = _runner_settings(lock_timeout, retries)
+    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress))
+    at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
+    if not outcome.ran:
+        click.echo(f"nothing to apply: {at}")
+        return
+    count = len(outcome.ran)
+    names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
+    click.echo(f"applied {count} migration{'s' * (count != 1)} ({names}): {at}")
+
+
+@migrate.command("status")
+@dsn_required_option
+@generated_option
+def migrate_status(dsn: str, generated: Path) -> None:
+    """List every migration on disk and in the database: applied when, pending, part-way, or changed.
+    Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
+    from schemagen.database import runner
+
+    result = _run_migrations(lambda: runner.status(dsn, generated))
+    rows = [("version", "name", "applied", "checksum")]
+    for line in result.lines:
+        applied = line.state
+        if line.state == "applied" and line.applied_at is not None:
+            applied = line.applied_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        rows.append((f"{line.version:04d}", line.name, applied, line.checksum))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[3]]).rstrip())
+    pending = sum(line.state == "pending" for line in result.lines)
+    current = result.current
+    at = f"the database is at {current.version:04d}_{current.name}" if current else "no migration is applied"
+    click.echo(f"{at}; {pending} pending")
+    if result.problems:
+        click.echo("\n".join(result.problems), err=True)
+        raise SystemExit(EXIT_FOUND)
+
+
+@migrate.command("down")
+@dsn_required_option
+@generated_option
+@click.option(
+    "--to",
+    type=click.IntRange(min=0),
+    required=True,
+    help="The migration to go back to (0: before the first one).",
+)
+@lock_timeout_option
+@retries_option
+def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries: int) -> None:
+    """Run the down files of the applied migrations newer than N, newest first, under an advisory lock."""
+    from schemagen.database import runner
+
+    settings = _runner_settings(lock_timeout, retries)
+    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress))
+    at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
+    if not outcome.ran:
+        click.echo(f"nothing to revert: {at}")
+        return
+    count = len(outcome.ran)
+    names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
+    click.echo(f"reverted {count} migration{'s' * (count != 1)} ({names}): {at}")
 
 
 @cli.command()
@@ -299,6 +439,38 @@ def check(
             f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
             f"history intact{replayed}"
         )
+
+
+@cli.command()
+@click.option("--dsn", required=True, envvar="SCHEMAGEN_DSN", help="The database to read.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="spec",
+    show_default=True,
+    help="The spec folder to write (refused when it already holds spec files).",
+)
+@click.option("--schema", "schemas", multiple=True, help="A schema to read (default: every user schema).")
+def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
+    """Read a live database's catalog into a spec that renders back to the same catalog."""
+    from schemagen.database.cluster import DatabaseError
+    from schemagen.database.inspect import inspect as inspect_database
+    from schemagen.spec_writer import write_spec
+
+    try:
+        result = inspect_database(dsn, schemas or None)
+        paths = write_spec(result.model, out)
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+    except (ValueError, FileExistsError) as error:
+        raise InputError(str(error)) from None
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(
+        f"wrote {', '.join(str(p) for p in paths)}: {len(result.model.tables)} tables, "
+        f"{len(result.model.views)} views, {len(result.warnings)} warnings"
+    )
 
 
 @cli.command("json-schema")

@@ -1,0 +1,777 @@
+"""Run the migration history against a live database: `migrate apply`, `migrate down`, `migrate status`.
+
+What ran is recorded in `schemagen.schema_migrations` (its own schema, so the application's schemas
+stay exactly what schema.sql builds). A whole run holds a session-level advisory lock on a dedicated
+connection, and migrations run on a second one, so two deploys at once apply each migration once. A
+runner waiting for the lock polls `pg_try_advisory_lock` on an autocommit connection: it holds no
+transaction while it waits, which a `CREATE INDEX CONCURRENTLY` of the other runner would wait for.
+
+A transactional file runs in one transaction together with its history row. A `no-transaction` file
+runs step by step (a step is one statement, or one `BEGIN … COMMIT` group run as a unit), and the
+number of steps done is recorded after each (inside the group's own transaction for a group), so a
+re-run after a failure resumes at the failed step. Before each step the runner sets its own
+`lock_timeout`, which wins over the file's `SET lock_timeout` lines (those are skipped), and a step
+that fails for want of a lock is retried a bounded number of times. Before a `CREATE INDEX
+CONCURRENTLY` the runner drops an INVALID index of that name (what a failed build leaves, and what
+`IF NOT EXISTS` would otherwise keep), and each step that moves rows (`INSERT … SELECT`) reports its
+step number, operation, row count and time.
+
+All SQL text of the runner is in `sql/runner_*.sql`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+from pglast import ast, parse_sql
+from pglast.enums import TransactionStmtKind
+from pglast.parser import ParseError
+from psycopg import errors, sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
+
+from schemagen import history
+from schemagen.database.cluster import DatabaseError, connect, first_line
+from schemagen.expressions import ExpressionError, Statement, split_statements
+from schemagen.history import MigrationFiles
+from schemagen.migration import is_transactional
+
+__all__ = [
+    "HISTORY_TABLE",
+    "LOCK_KEY",
+    "MigrationFailed",
+    "Outcome",
+    "Recorded",
+    "Refused",
+    "Settings",
+    "Status",
+    "StatusLine",
+    "apply",
+    "checksum",
+    "down",
+    "status",
+]
+
+HISTORY_TABLE = "schemagen.schema_migrations"
+# The first 63 bits of sha256("schemagen.migrations"): one fixed key, so every schemagen of every
+# version excludes every other; advisory locks are per database, so databases do not contend.
+LOCK_KEY = 3555903258767732158
+APPLICATION_NAME = "schemagen migrate"
+MAX_QUOTED_LINE = 200
+MAX_LABEL = 100
+
+Direction = Literal["up", "down"]
+_DOING = {"up": "applying", "down": "reverting"}
+_DONE = {"up": "applied", "down": "reverted"}
+Report = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a run behaves towards other sessions."""
+
+    lock_timeout: str = "5s"  # for every step; the server validates the value
+    retries: int = 5  # extra attempts of a step that failed to get a lock in time
+    backoff_seconds: float = 0.5  # times the attempt number, between attempts
+    poll_seconds: float = 0.5  # between two tries of the migration lock
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One row of the history table."""
+
+    version: int
+    name: str
+    checksum: str
+    applied_at: datetime | None
+    in_progress: Direction | None
+    steps_done: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.version:04d}_{self.name}"
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """A migration on disk, in the database, or both."""
+
+    version: int
+    name: str
+    applied_at: datetime | None
+    state: str  # "applied", "pending", or "partial (up|down): k/n steps done"
+    checksum: str  # "ok", "MISMATCH", "missing on disk", or "" for a pending migration
+    problem: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    lines: list[StatusLine]
+    problems: list[str]  # changed or missing files, part-way migrations: what makes `status` exit 1
+
+    @property
+    def current(self) -> StatusLine | None:
+        """The newest fully applied migration."""
+        applied = [line for line in self.lines if line.state == "applied"]
+        return applied[-1] if applied else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did: the migrations it ran, in order, and the newest applied migration after it."""
+
+    ran: list[MigrationFiles]
+    version: int  # 0: none applied
+
+
+class Refused(Exception):
+    """The history on disk and in the database disagree: nothing was run (exit 1)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class MigrationFailed(Exception):
+    """A statement of a migration failed; what was done of a no-transaction file is recorded."""
+
+    def __init__(
+        self,
+        path: Path,
+        line: int | None,
+        reason: str,
+        *,
+        sqlstate: str | None = None,
+        transactional: bool = True,
+        done: int = 0,
+        total: int = 0,
+    ) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.sqlstate = sqlstate
+        self.transactional = transactional
+        self.done = done
+        self.total = total
+
+    @property
+    def missing_privilege(self) -> bool:
+        """The role lacks a privilege: bad input rather than a bad migration."""
+        return self.sqlstate == errors.InsufficientPrivilege.sqlstate
+
+
+def checksum(path: Path) -> str:
+    """What the history records of a migration: sha256 of its up file's bytes, hex."""
+    return hashlib.sha256(_read_bytes(path)).hexdigest()
+
+
+# --- the three commands -------------------------------------------------------------------------
+
+
+def status(dsn: str, generated: Path) -> Status:
+    """Every migration on disk and in the database; reads the history without locking or creating it."""
+    disk = history.migrations(generated)
+    chain = history.checksum_problems(generated)
+    with _connection(dsn) as conn:
+        try:
+            recorded = _read_history(conn) if _history_exists(conn) else {}
+        except psycopg.Error as exc:
+            raise _database_error(exc, f"cannot read {HISTORY_TABLE}") from exc
+    lines: list[StatusLine] = []
+    problems = [f"the migration history on disk was changed after it was generated: {p}" for p in chain]
+    on_disk = {m.number: m for m in disk}
+    for version in sorted(on_disk.keys() | recorded.keys()):
+        files_ = on_disk.get(version)
+        row = recorded.get(version)
+        name = files_.name if files_ else row.name if row else ""
+        if row is None:
+            lines.append(StatusLine(version, name, None, "pending", "", False))
+            continue
+        mark, problem = _checksum_mark(files_, row)
+        if problem:
+            problems.append(problem)
+        state = "applied"
+        if row.in_progress is not None:
+            total = _step_count(files_, row.in_progress)
+            of = f"/{total}" if total is not None else ""
+            state = f"partial ({row.in_progress}): {row.steps_done}{of} steps done"
+            finish = "schemagen migrate apply" if row.in_progress == "up" else "schemagen migrate down"
+            problems.append(
+                f"{row.label} is part-way through its {row.in_progress} migration: `{finish}` resumes it"
+            )
+        lines.append(
+            StatusLine(
+                version, name, row.applied_at, state, mark, problem is not None or row.in_progress is not None
+            )
+        )
+    return Status(lines, problems)
+
+
+def apply(
+    dsn: str,
+    generated: Path,
+    to: int | None = None,
+    settings: Settings = Settings(),
+    report: Report = _silent,
+) -> Outcome:
+    """Apply the pending migrations up to `to` (default: all), oldest first.
+
+    Raises Refused (nothing run) when the history on disk and in the database disagree,
+    MigrationFailed when a statement fails, HistoryError for a bad `to` or unreadable files, and
+    DatabaseError when the server cannot be used.
+    """
+    disk = _intact(generated)
+    if to is not None and to not in {m.number for m in disk}:
+        raise history.HistoryError(
+            f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
+        )
+    with _session(dsn, settings, report) as conn:
+        recorded = _verified(conn, disk)
+        if down_part_way := [r for r in recorded.values() if r.in_progress == "down"]:
+            raise Refused(
+                [
+                    f"{r.label} is part-way through its down migration: "
+                    "finish it with `schemagen migrate down` before going up"
+                    for r in down_part_way
+                ]
+            )
+        wanted = [m for m in disk if to is None or m.number <= to]
+        pending = [m for m in wanted if m.number not in recorded or recorded[m.number].in_progress == "up"]
+        newest = max((v for v, r in recorded.items() if r.in_progress is None), default=0)
+        if late := [m for m in pending if m.number < newest]:
+            raise Refused(
+                [
+                    f"{_label(m)} is pending but the newer {recorded[newest].label} is already applied: "
+                    "migrations run in order; renumber it after the newest applied one"
+                    for m in late
+                ]
+            )
+        for files_ in pending:
+            _Runner(conn, settings, report).run(files_, "up", recorded.get(files_.number))
+        return Outcome(pending, max([newest, *(m.number for m in pending)]))
+
+
+def down(
+    dsn: str,
+    generated: Path,
+    to: int,
+    settings: Settings = Settings(),
+    report: Report = _silent,
+) -> Outcome:
+    """Run the down files of the applied migrations newer than `to`, newest first."""
+    disk = _intact(generated)
+    if to != 0 and to not in {m.number for m in disk}:
+        raise history.HistoryError(
+            f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
+        )
+    by_number = {m.number: m for m in disk}
+    with _session(dsn, settings, report) as conn:
+        recorded = _verified(conn, disk)
+        if up_part_way := [r for r in recorded.values() if r.in_progress == "up"]:
+            raise Refused(
+                [
+                    f"{r.label} is part-way through its up migration: fix what stopped it and finish it with "
+                    "`schemagen migrate apply` before going down"
+                    for r in up_part_way
+                ]
+            )
+        undo = [by_number[v] for v in sorted(recorded, reverse=True) if v > to]
+        for files_ in undo:
+            _Runner(conn, settings, report).run(files_, "down", recorded[files_.number])
+        return Outcome(undo, max([0, *(v for v in recorded if v <= to)]))
+
+
+# --- checks before anything runs ----------------------------------------------------------------
+
+
+def _intact(generated: Path) -> list[MigrationFiles]:
+    disk = history.migrations(generated)
+    if problems := history.checksum_problems(generated):
+        raise Refused(
+            [f"the migration history on disk was changed after it was generated: {p}" for p in problems]
+        )
+    return disk
+
+
+def _verified(conn: psycopg.Connection, disk: Sequence[MigrationFiles]) -> dict[int, Recorded]:
+    """The history, refused when a recorded migration is missing on disk or its file changed since."""
+    recorded = _read_history(conn)
+    on_disk = {m.number: m for m in disk}
+    problems = [p for v, row in recorded.items() if (p := _checksum_mark(on_disk.get(v), row)[1])]
+    if problems:
+        raise Refused(problems)
+    return recorded
+
+
+def _checksum_mark(files_: MigrationFiles | None, row: Recorded) -> tuple[str, str | None]:
+    if files_ is None:
+        return "missing on disk", f"{row.label} is recorded in the database but its files are not on disk"
+    if files_.name != row.name:
+        return (
+            "MISMATCH",
+            f"{row.label} is recorded in the database, but on disk {_label(files_)} has its number",
+        )
+    if checksum(files_.up) != row.checksum:
+        return (
+            "MISMATCH",
+            f"{files_.up} was changed after it was applied (its checksum differs from the recorded one)",
+        )
+    return "ok", None
+
+
+def _step_count(files_: MigrationFiles | None, direction: Direction) -> int | None:
+    if files_ is None:
+        return None
+    path = files_.up if direction == "up" else files_.down
+    try:
+        return len(_plan(path, _read_text(path)))
+    except MigrationFailed:
+        return None
+
+
+# --- connections and the lock -------------------------------------------------------------------
+
+
+def _named(dsn: str) -> str:
+    """The dsn with an application_name, so the runner's sessions are recognisable in pg_stat_activity."""
+    try:
+        if "application_name" in conninfo_to_dict(dsn):
+            return dsn
+        return make_conninfo(dsn, application_name=APPLICATION_NAME)
+    except psycopg.Error:
+        return dsn  # `connect` reports the bad dsn
+
+
+@contextmanager
+def _connection(dsn: str) -> Iterator[psycopg.Connection]:
+    conn = connect(_named(dsn), autocommit=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.Connection]:
+    """The connection migrations run on, while a second one holds the migration lock."""
+    with _connection(dsn) as lock, _connection(dsn) as work:
+        try:
+            # A bad --lock-timeout fails here, before waiting for the lock.
+            work.execute(_query("runner_lock_timeout"), {"value": settings.lock_timeout})
+        except psycopg.Error as exc:
+            raise _database_error(exc, f"--lock-timeout {settings.lock_timeout}") from exc
+        _acquire(lock, settings, report)
+        try:
+            _ensure_history(work)
+            yield work
+        finally:
+            # Closing the session releases the lock anyway; this is for a connection that is pooled.
+            if not lock.broken:
+                with suppress(psycopg.Error):
+                    lock.execute(_query("runner_lock_release"), {"key": LOCK_KEY})
+
+
+def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
+    """Take the migration lock, polling: a blocking pg_advisory_lock would sit in an open transaction."""
+    told = False
+    try:
+        while True:
+            row = conn.execute(_query("runner_lock_try"), {"key": LOCK_KEY}).fetchone()
+            if row and row[0]:
+                return
+            if not told:
+                holder = conn.execute(_query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
+                pid = f" (pid {holder[0]})" if holder else ""
+                report(f"waiting for another schemagen migrate{pid} to release the migration lock")
+                told = True
+            time.sleep(settings.poll_seconds)
+    except psycopg.Error as exc:
+        raise _database_error(exc, "cannot take the migration lock") from exc
+
+
+def _history_exists(conn: psycopg.Connection) -> bool:
+    row = conn.execute(_query("runner_history_exists")).fetchone()
+    return bool(row and row[0])
+
+
+def _ensure_history(conn: psycopg.Connection) -> None:
+    # CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the schema exists: only a
+    # missing table is created, so a role that may only write the history needs no more.
+    try:
+        if not _history_exists(conn):
+            with conn.transaction():
+                conn.execute(_query("runner_history_create").encode())
+    except psycopg.Error as exc:
+        raise _database_error(exc, f"cannot create {HISTORY_TABLE}") from exc
+
+
+def _read_history(conn: psycopg.Connection) -> dict[int, Recorded]:
+    try:
+        rows = conn.cursor(row_factory=dict_row).execute(_query("runner_history_read")).fetchall()
+    except psycopg.Error as exc:
+        raise _database_error(exc, f"cannot read {HISTORY_TABLE}") from exc
+    return {row["version"]: Recorded(**row) for row in rows}
+
+
+def _database_error(exc: psycopg.Error, doing: str) -> DatabaseError:
+    return DatabaseError(f"{doing}: {exc.diag.message_primary or first_line(exc)}")
+
+
+@cache
+def _query(name: str) -> str:
+    """The text of the packaged `sql/<name>.sql`, read once."""
+    return (files("schemagen.database") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# --- a file, as steps -----------------------------------------------------------------------------
+
+StatementKind = Literal[
+    "plain", "begin", "commit", "other_transaction", "lock_timeout", "set", "index", "move"
+]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    text: str
+    line: int
+    kind: StatementKind
+    index: tuple[str | None, str, str] | None = None  # (schema, table, index) of CREATE INDEX CONCURRENTLY
+    target: str | None = None  # the table an INSERT … SELECT moves rows into
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One statement, or a BEGIN … COMMIT group (its statements without the BEGIN and COMMIT)."""
+
+    statements: tuple[_Statement, ...]
+    group: bool
+    label: str  # the operation comment above it in the file
+
+    @property
+    def line(self) -> int:
+        return self.statements[0].line if self.statements else 0
+
+    @property
+    def moves(self) -> bool:
+        return any(s.kind == "move" for s in self.statements)
+
+    @property
+    def only_settings(self) -> bool:
+        return all(s.kind in ("set", "lock_timeout") for s in self.statements)
+
+
+def _classify(statement: Statement) -> _Statement:
+    text, line = statement.text, statement.line
+    try:
+        parsed = parse_sql(text)
+    except ParseError:
+        return _Statement(text, line, "plain")
+    node = parsed[0].stmt if len(parsed) == 1 else None
+    if isinstance(node, ast.TransactionStmt):
+        if node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+            return _Statement(text, line, "begin")
+        if node.kind == TransactionStmtKind.TRANS_STMT_COMMIT:
+            return _Statement(text, line, "commit")
+        return _Statement(text, line, "other_transaction")
+    if isinstance(node, ast.VariableSetStmt):
+        return _Statement(text, line, "lock_timeout" if node.name == "lock_timeout" else "set")
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
+        return _Statement(
+            text, line, "index", index=(node.relation.schemaname, node.relation.relname, node.idxname)
+        )
+    if (
+        isinstance(node, ast.InsertStmt)
+        and isinstance(node.selectStmt, ast.SelectStmt)
+        and node.selectStmt.fromClause
+    ):
+        relation = node.relation
+        target = f"{relation.schemaname}.{relation.relname}" if relation.schemaname else relation.relname
+        return _Statement(text, line, "move", target=target)
+    return _Statement(text, line, "plain")
+
+
+def _plan(path: Path, text: str) -> list[_Step]:
+    """The steps of a migration file; a file whose transaction statements do not pair up is refused."""
+    try:
+        statements = [_classify(s) for s in split_statements(text)]
+    except ExpressionError as exc:
+        raise MigrationFailed(path, None, exc.message) from exc
+    labels = _operation_labels(text)
+    transactional = is_transactional(text)
+    steps: list[_Step] = []
+    group: list[_Statement] | None = None
+    opened_at = 0
+    for statement in statements:
+        if statement.kind == "other_transaction" or (transactional and statement.kind in ("begin", "commit")):
+            why = (
+                "a transaction statement in a file that runs in one transaction: its header needs "
+                "`-- schemagen:no-transaction`"
+                if transactional
+                else "only BEGIN … COMMIT groups are supported in a no-transaction file"
+            )
+            raise MigrationFailed(path, statement.line, f"`{statement.text.strip()}`: {why}")
+        if statement.kind == "begin":
+            if group is not None:
+                raise MigrationFailed(
+                    path, statement.line, f"BEGIN inside the group opened at line {opened_at}"
+                )
+            group, opened_at = [], statement.line
+        elif statement.kind == "commit":
+            if group is None:
+                raise MigrationFailed(path, statement.line, "COMMIT without a BEGIN")
+            if group:
+                steps.append(_Step(tuple(group), True, _label_at(labels, opened_at)))
+            group = None
+        elif group is not None:
+            group.append(statement)
+        else:
+            steps.append(_Step((statement,), False, _label_at(labels, statement.line)))
+    if group is not None:
+        raise MigrationFailed(path, opened_at, "BEGIN without a COMMIT")
+    return steps
+
+
+def _operation_labels(text: str) -> list[tuple[int, str]]:
+    """(line, text) of each operation comment: a `-- ` line after a blank line, below the header."""
+    lines = text.split("\n")
+    header = text.split("\n\n", 1)[0].count("\n") + 1
+    found = []
+    for number, line in enumerate(lines, start=1):
+        if number > header and line.startswith("-- ") and not lines[number - 2].strip():
+            # The part before the first ": " names the operation; the rest lists its details.
+            found.append((number, line[3:].split(": ", 1)[0].strip()))
+    return found
+
+
+def _label_at(labels: list[tuple[int, str]], line: int) -> str:
+    above = [text for number, text in labels if number < line]
+    return above[-1] if above else ""
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Runner:
+    conn: psycopg.Connection
+    settings: Settings
+    report: Report
+    _rows: int = field(default=0, init=False)
+
+    def run(self, files_: MigrationFiles, direction: Direction, recorded: Recorded | None) -> None:
+        path = files_.up if direction == "up" else files_.down
+        text = _read_text(path)
+        steps = _plan(path, text)
+        label = _label(files_)
+        params = {"version": files_.number, "name": files_.name, "checksum": checksum(files_.up)}
+        started = time.monotonic()
+        if is_transactional(text):
+            self.report(f"{_DOING[direction]} {label}: {len(steps)} statements in one transaction")
+            self._transactional(path, steps, direction, params)
+        else:
+            done = recorded.steps_done if recorded and recorded.in_progress == direction else None
+            self._stepwise(path, steps, direction, params, done or 0, resume=done is not None)
+        self.report(f"{_DONE[direction]} {label} in {time.monotonic() - started:.1f} s")
+
+    def _transactional(
+        self, path: Path, steps: list[_Step], direction: Direction, params: dict[str, Any]
+    ) -> None:
+        def attempt() -> None:
+            with self.conn.transaction():
+                for number, step in enumerate(steps, start=1):
+                    self._execute(path, step, number, len(steps))
+                self.conn.execute(
+                    _query("runner_history_applied" if direction == "up" else "runner_history_remove"), params
+                )
+
+        self._with_retries(path, steps[0] if steps else None, attempt, f"{path.name} (one transaction)")
+
+    def _stepwise(
+        self,
+        path: Path,
+        steps: list[_Step],
+        direction: Direction,
+        params: dict[str, Any],
+        done: int,
+        resume: bool,
+    ) -> None:
+        total = len(steps)
+        self._record(path, f"runner_history_start_{direction}", params, done, total)
+        if resume:
+            self.report(f"{_DOING[direction]} {_label_of(path)}: resuming at step {done + 1}/{total}")
+            # Session settings are not progress: the resumed step runs under the SETs above it.
+            for step in steps[:done]:
+                if step.only_settings and not step.group:
+                    self._execute(path, step, 0, total)
+        else:
+            self.report(f"{_DOING[direction]} {_label_of(path)}: {total} steps, each committed on its own")
+        for number, step in enumerate(steps[done:], start=done + 1):
+            started = time.monotonic()
+            progress = {"version": params["version"], "done": number}
+
+            def attempt(
+                step: _Step = step, number: int = number, progress: dict[str, int] = progress
+            ) -> None:
+                self._rows = 0
+                if step.group:
+                    with self.conn.transaction():
+                        self._execute(path, step, number, total)
+                        # In the group's transaction: the group and its record commit together.
+                        self.conn.execute(_query("runner_history_progress"), progress)
+                else:
+                    self._execute(path, step, number, total)
+
+            try:
+                self._with_retries(path, step, attempt, f"step {number}/{total} of {path.name}")
+            except MigrationFailed as failed:
+                failed.transactional, failed.done, failed.total = False, number - 1, total
+                raise
+            if not step.group:
+                self._record(path, "runner_history_progress", progress, number - 1, total)
+            if step.moves:
+                targets = ", ".join(dict.fromkeys(s.target for s in step.statements if s.target))
+                what = step.label or _first_line(step.statements[0].text)
+                self.report(
+                    f"step {number}/{total}: {what}: {self._rows} rows moved into {targets}, "
+                    f"{time.monotonic() - started:.1f} s"
+                )
+        self._record(
+            path,
+            "runner_history_finished" if direction == "up" else "runner_history_remove",
+            {"version": params["version"]},
+            total,
+            total,
+        )
+
+    def _record(self, path: Path, query: str, params: dict[str, Any], done: int, total: int) -> None:
+        try:
+            self.conn.execute(_query(query), params)
+        except psycopg.Error as exc:
+            raise self._failure(exc, path, None, None, transactional=False, done=done, total=total) from exc
+
+    def _execute(self, path: Path, step: _Step, number: int, total: int) -> None:
+        for statement in step.statements:
+            if statement.kind == "lock_timeout":
+                continue  # the runner's own lock_timeout applies to every step
+            if statement.kind == "index" and self.conn.info.transaction_status == TransactionStatus.IDLE:
+                self._drop_invalid_index(statement, number, total)
+            try:
+                cursor = self.conn.execute(statement.text.encode(), prepare=False)
+            except psycopg.Error as exc:
+                raise self._failure(exc, path, statement.text, statement.line) from exc
+            if statement.kind == "move" and cursor.rowcount > 0:
+                self._rows += cursor.rowcount
+
+    def _drop_invalid_index(self, statement: _Statement, number: int, total: int) -> None:
+        assert statement.index is not None
+        schema, table, index = statement.index
+        found = self.conn.execute(
+            _query("runner_invalid_index"), {"schema": schema, "table": table, "index": index}
+        ).fetchall()
+        for index_schema, name in found:
+            self.report(
+                f"step {number}/{total}: dropping the invalid index {index_schema}.{name} "
+                "an earlier failed build left behind, to build it again"
+            )
+            drop = sql.SQL(_query("runner_drop_index")).format(index=sql.Identifier(index_schema, name))
+            self.conn.execute(drop)
+
+    def _with_retries(self, path: Path, step: _Step | None, attempt: Callable[[], None], what: str) -> None:
+        """Run `attempt`; when it fails for want of a lock, set the lock_timeout again and retry it."""
+        for tries in range(self.settings.retries + 1):
+            try:
+                self.conn.execute(_query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
+                attempt()
+                return
+            except MigrationFailed as exc:
+                failed = exc
+            except psycopg.Error as exc:
+                # Raised outside a statement: at COMMIT, or by the runner's own queries.
+                failure = self._failure(exc, path, None, step.line if step else None)
+                if not isinstance(failure, MigrationFailed):
+                    raise failure from exc
+                failed = failure
+            if failed.sqlstate != errors.LockNotAvailable.sqlstate or tries == self.settings.retries:
+                raise failed
+            self.report(
+                f"{what}: {failed.reason}; retry {tries + 1}/{self.settings.retries} "
+                f"(lock_timeout {self.settings.lock_timeout})"
+            )
+            time.sleep(self.settings.backoff_seconds * (tries + 1))
+
+    def _failure(
+        self,
+        exc: psycopg.Error,
+        path: Path,
+        text: str | None,
+        first: int | None,
+        *,
+        transactional: bool = True,
+        done: int = 0,
+        total: int = 0,
+    ) -> Exception:
+        if self.conn.broken:
+            return DatabaseError(f"lost the connection to PostgreSQL while running {path}: {first_line(exc)}")
+        diag = exc.diag
+        reason = diag.message_primary or first_line(exc)
+        line = first
+        if text is not None and diag.statement_position:
+            # A 1-based character offset into the statement; PostgreSQL counts lines by "\n" only.
+            within = text.count("\n", 0, int(diag.statement_position) - 1)
+            line = (first or 1) + within
+            quoted = text.split("\n")[within].strip()
+            reason += f" (in `{quoted[:MAX_QUOTED_LINE]}`)"
+        extras = [
+            f"{key}: {value}"
+            for key, value in (("detail", diag.message_detail), ("hint", diag.message_hint))
+            if value
+        ]
+        if extras:
+            reason += " (" + "; ".join(extras) + ")"
+        return MigrationFailed(
+            path, line, reason, sqlstate=diag.sqlstate, transactional=transactional, done=done, total=total
+        )
+
+
+def _label(files_: MigrationFiles) -> str:
+    return f"{files_.number:04d}_{files_.name}"
+
+
+def _label_of(path: Path) -> str:
+    return path.name.split(".", 1)[0]
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= MAX_LABEL else line[:MAX_LABEL] + "..."
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise history.HistoryError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return _read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise history.HistoryError(f"{path} is not UTF-8 text: restore it from version control") from None

@@ -1,0 +1,35 @@
+-- The constraints of the relations whose oids are the `relations` parameter. Columns come in key
+-- order; `cloned` marks a constraint PostgreSQL copied from a partitioned parent (or made for each
+-- partition of a referenced partitioned table).
+SELECT
+    con.conrelid AS relation,
+    con.conname AS name,
+    con.contype AS type,
+    ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, i)
+          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i) AS columns,
+    rn.nspname AS ref_schema,
+    rc.relname AS ref_table,
+    ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, i)
+          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i) AS ref_columns,
+    con.confupdtype AS on_update,
+    con.confdeltype AS on_delete,
+    con.confmatchtype AS match,
+    -- ON DELETE SET NULL (column, ...) is PostgreSQL 15+; read through jsonb so older servers answer too
+    (to_jsonb(con) ->> 'confdelsetcols') IS NOT NULL AS delete_set_columns,
+    con.condeferrable AS deferrable,
+    con.condeferred AS deferred,
+    con.convalidated AS validated,
+    con.connoinherit AS no_inherit,
+    con.conislocal AS local,
+    con.conparentid <> 0 AS cloned,
+    CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END AS expression,
+    CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS raw_expression,
+    pg_get_constraintdef(con.oid) AS definition,
+    COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct,
+    obj_description(con.oid, 'pg_constraint') AS comment
+FROM pg_constraint con
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+WHERE con.conrelid = ANY(%(relations)s::oid[])
+ORDER BY con.conrelid, con.conname

@@ -1,0 +1,43 @@
+-- The indexes of the relations whose oids are the `relations` parameter, except those that back a
+-- primary key, unique or exclusion constraint. `elements` lists every key and INCLUDE column in order:
+-- a column or an expression, a non-default operator class, DESC / NULLS FIRST, a collation of its
+-- own. `attached` marks an index PostgreSQL created on a partition for its parent's index.
+SELECT
+    i.indrelid AS relation,
+    ic.relname AS name,
+    am.amname AS method,
+    i.indisunique AS is_unique,
+    COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct,
+    i.indnkeyatts AS key_count,
+    pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+    pg_get_expr(i.indpred, i.indrelid) AS raw_predicate,
+    pg_get_indexdef(i.indexrelid) AS definition,
+    i.indisvalid AS valid,
+    EXISTS (SELECT FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) AS attached,
+    ARRAY(SELECT o FROM unnest(ic.reloptions) AS o ORDER BY o) AS options,
+    obj_description(i.indexrelid, 'pg_class') AS comment,
+    (
+        SELECT jsonb_agg(jsonb_build_object(
+            'column', a.attname,
+            'expression', CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END,
+            'opclass', CASE WHEN NOT opc.opcdefault THEN opc.opcname END,
+            'opclass_schema', CASE WHEN NOT opc.opcdefault THEN opcn.nspname END,
+            'descending', (i.indoption[k - 1] & 1) <> 0,
+            'nulls_first', (i.indoption[k - 1] & 2) <> 0,
+            'own_collation', i.indcollation[k - 1] <> 0 AND a.attnum IS NOT NULL
+                AND i.indcollation[k - 1] <> a.attcollation
+        ) ORDER BY k)
+        FROM generate_series(1, i.indnatts) AS k
+        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] AND i.indkey[k - 1] <> 0
+        LEFT JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1] AND k <= i.indnkeyatts
+        LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace
+    ) AS elements
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_am am ON am.oid = ic.relam
+WHERE i.indrelid = ANY(%(relations)s::oid[])
+  AND NOT EXISTS (
+      SELECT FROM pg_constraint con
+      WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+  )
+ORDER BY i.indrelid, ic.relname

@@ -1,0 +1,628 @@
+"""Model → spec YAML files: the spec `schemagen inspect` writes for a database.
+
+The files are valid input (`docs/spec-format.md`) that builds back to the same Model: short forms
+where they say the same (`bio: text?`, `primary_key: true`, `references: users`), an explicit `name:`
+on every index, unique constraint and foreign key whose name is not the one the naming templates
+give, time windows as `every/from/to` and other partitions by their bounds, `archive:` and
+`refresh:` for schemagen's own functions. Output is deterministic: same Model, same bytes.
+
+What the spec format cannot say about a Model (a primary key or check whose name the templates do not
+give, a partition that is not named `{parent}_{suffix}`, an index over several expressions…) is
+listed by `limitations`; `write_spec` writes the nearest spec it can.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schemagen import expressions, naming, sqltypes
+from schemagen.build import window_bounds
+from schemagen.model import (
+    Column,
+    Default,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Model,
+    PartitionChild,
+    PartitionScheme,
+    Table,
+    View,
+)
+
+__all__ = ["limitations", "render_spec", "write_spec"]
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
+PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE = "project.yaml", "entities.yaml", "views.yaml"
+OWN_FILES = frozenset({PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE})
+HEADER = "# Written by schemagen inspect from database {name}; edit it as any other spec file.\n"
+
+
+class _Flow(dict):
+    """A mapping written on one line: `{type: bigint, primary_key: true}`."""
+
+
+class _FlowList(list):
+    """A sequence written on one line: `[id, created_at]`."""
+
+
+class _Block(str):
+    """A multi-line string written as a literal block (`|`), e.g. a view's query."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # list items indented under their key
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
+_Dumper.add_representer(
+    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
+_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|"))
+
+
+def render_spec(model: Model) -> dict[str, str]:
+    """{file name: YAML text} of the spec for `model`."""
+    return _Writer(model).files()
+
+
+def write_spec(model: Model, folder: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write the spec for `model` into `folder` (created if missing); return the files written, sorted.
+
+    Raises FileExistsError when `folder` already holds spec files (they would be merged with the
+    written ones); with `overwrite`, the files this function writes (`project.yaml`, `entities.yaml`,
+    `views.yaml`) are replaced, and only other spec files are refused.
+    """
+    texts = render_spec(model)
+    folder.mkdir(parents=True, exist_ok=True)
+    present = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    refused = [name for name in present if not (overwrite and name in OWN_FILES)]
+    if refused:
+        raise FileExistsError(
+            f"{folder} already holds spec files ({', '.join(refused)}): write into an empty folder"
+        )
+    for name in present:  # a file of ours this model does not need (no views any more)
+        if name not in texts:
+            (folder / name).unlink()
+    written = []
+    for name, text in sorted(texts.items()):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def limitations(model: Model) -> list[str]:
+    """What a spec written for `model` cannot say, one line each (empty when it reproduces `model`)."""
+    writer = _Writer(model)
+    writer.files()
+    return writer.problems
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
+    )
+
+
+class _Writer:
+    """One conversion of one Model; collects what it cannot say as it goes."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.home = model.project.schema
+        self.problems: list[str] = []
+        self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
+        self.enums = self.unique_names("enum", list(model.enums))
+        self.views = self.unique_names("view", list(model.views))
+        archives = [t for t in model.tables if t.archive_of is not None]
+        self.by_name = {t.name: t for t in (*archives, *self.tables)}
+
+    def problem(self, message: str) -> None:
+        if message not in self.problems:
+            self.problems.append(message)
+
+    def label(self, schema: str, name: str) -> str:
+        return name if schema == "public" else f"{schema}.{name}"
+
+    def unique_names(self, what: str, items: list[Any]) -> list[Any]:
+        """Items by name; a name taken in another schema already cannot be declared again."""
+        kept: dict[str, Any] = {}
+        for item in sorted(items, key=lambda i: (i.schema != self.home, i.schema, i.name)):
+            if item.name in kept:
+                other = kept[item.name]
+                self.problem(
+                    f"{what} `{self.label(item.schema, item.name)}` has the name of "
+                    f"`{self.label(other.schema, other.name)}`; spec names are unique across schemas: "
+                    "left out"
+                )
+                continue
+            kept[item.name] = item
+            self.check_name(item.name, f"{what} `{self.label(item.schema, item.name)}`")
+        return sorted(kept.values(), key=lambda i: i.name)
+
+    def check_name(self, name: str, what: str) -> None:
+        if not IDENTIFIER.match(name):
+            self.problem(f"{what}: the spec accepts names of letters, digits and `_` only")
+
+    # --- files -----------------------------------------------------------------------------------
+
+    def files(self) -> dict[str, str]:
+        header = HEADER.format(name=self.model.project.name.replace("\n", " "))
+        project: dict[str, Any] = {"project": self.project()}
+        enums = {e.name: self.enum(e) for e in self.enums}
+        if enums:
+            project["enums"] = enums
+        texts = {PROJECT_FILE: header + _dump(project)}
+        entities = {t.name: self.entity(t) for t in self.tables}
+        if entities:
+            texts[ENTITIES_FILE] = header + _dump({"entities": entities})
+        views = {v.name: self.view(v) for v in self.views}
+        if views:
+            texts[VIEWS_FILE] = header + _dump({"views": views})
+        return texts
+
+    def project(self) -> dict[str, Any]:
+        project = self.model.project
+        data: dict[str, Any] = {"name": project.name, "postgres": project.postgres}
+        if project.schema != "public":
+            data["schema"] = project.schema
+        if project.extensions:
+            data["extensions"] = _FlowList(project.extensions)
+        if project.allow_destructive:
+            data["allow_destructive"] = list(project.allow_destructive)
+        return data
+
+    def enum(self, enum: Enum) -> Any:
+        values = _FlowList(enum.values)
+        if enum.comment is None and enum.schema == self.home:
+            return values
+        data: dict[str, Any] = {"values": values}
+        if enum.comment is not None:
+            data["comment"] = enum.comment
+        if enum.schema != self.home:
+            data["schema"] = enum.schema
+        return data
+
+    def type_text(self, type_: str) -> str:
+        """A column type as the spec writes it: an enum by its bare name (build qualifies it again),
+        a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
+        base, array = type_.removesuffix("[]"), type_.endswith("[]")
+        schema, _, name = base.rpartition(".")
+        if schema and any(e.name == name and e.schema == schema for e in self.enums):
+            return name + ("[]" if array else "")
+        return _short_type(type_)
+
+    # --- entities --------------------------------------------------------------------------------
+
+    def entity(self, table: Table) -> dict[str, Any]:
+        name = table.name
+        label = self.label(table.schema, name)
+        data: dict[str, Any] = {}
+        if table.comment is not None:
+            data["comment"] = table.comment
+        if table.schema != self.home:
+            data["schema"] = table.schema
+        inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
+        pk = table.primary_key
+        if pk is not None and pk.name != naming.truncate(f"{name}_pkey"):
+            self.problem(
+                f"primary key `{pk.name}` of `{label}`: the spec cannot name a primary key, so it becomes "
+                f"`{naming.truncate(f'{name}_pkey')}`"
+            )
+        primary_key = None
+        if pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
+            inline[pk.columns[0]]["primary_key"] = True
+        elif pk is not None:
+            primary_key = _FlowList(pk.columns)
+        uniques = []
+        for unique in table.uniques:
+            generated = naming.truncate(f"{name}_{'_'.join(unique.columns)}_key")
+            column = unique.columns[0]
+            if (
+                len(unique.columns) == 1
+                and column in inline
+                and unique.name == generated
+                and not unique.nulls_not_distinct
+                and "unique" not in inline[column]
+            ):
+                inline[column]["unique"] = True
+            elif unique.name == generated and not unique.nulls_not_distinct:
+                uniques.append(_FlowList(unique.columns))
+            else:
+                entry: dict[str, Any] = {"columns": _FlowList(unique.columns)}
+                if unique.name != generated:
+                    entry["name"] = unique.name
+                if unique.nulls_not_distinct:
+                    entry["nulls_not_distinct"] = True
+                uniques.append(_Flow(entry))
+        checks: dict[str, str] = {}
+        for check in table.checks:
+            key = self.check_key(table, check.name)
+            if key in inline and "check" not in inline[key]:
+                inline[key]["check"] = check.expression
+            else:
+                checks[key] = check.expression
+        foreign_keys = []
+        for fk in table.foreign_keys:
+            written = self.foreign_key(table, fk, inline)
+            if written is not None:
+                foreign_keys.append(written)
+        columns = {c.name: self.column(table, c, inline[c.name]) for c in table.columns}
+        if columns:
+            data["columns"] = columns
+        if primary_key is not None:
+            data["primary_key"] = primary_key
+        if uniques:
+            data["unique"] = uniques
+        if checks:
+            data["checks"] = checks
+        if foreign_keys:
+            data["foreign_keys"] = foreign_keys
+        indexes = [entry for ix in table.indexes if (entry := self.index(label, name, ix)) is not None]
+        if indexes:
+            data["indexes"] = indexes
+        if table.partition is not None:
+            partition = self.partition(label, table.partition, name)
+            if partition is not None:
+                data["partition"] = partition
+        if table.archive is not None:
+            archive = table.archive
+            entry = {"after": archive.after, "column": archive.column}
+            if archive.archive_table != naming.truncate(f"{name}_archive"):
+                entry["table"] = archive.archive_table
+            if archive.function != naming.truncate(f"archive_{name}"):
+                entry["function"] = archive.function
+            data["archive"] = _Flow(entry)
+        return data
+
+    def check_key(self, table: Table, name: str) -> str:
+        """The `checks:` key whose generated name is `name`; else the nearest key, and a limitation."""
+        prefix, suffix = f"{table.name}_", "_check"
+        if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
+            key = name[len(prefix) : -len(suffix)]
+            if IDENTIFIER.match(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
+                return key
+        key = re.sub(r"\W", "_", name.removeprefix(prefix).removesuffix(suffix)) or "check"
+        self.problem(
+            f"check `{name}` of `{self.label(table.schema, table.name)}`: the spec names checks "
+            f"`{{table}}_{{key}}_check`, so it becomes `{naming.truncate(f'{prefix}{key}{suffix}')}`"
+        )
+        return key
+
+    def column(self, table: Table, column: Column, inline: dict[str, Any]) -> Any:
+        self.check_name(column.name, f"column `{self.label(table.schema, table.name)}.{column.name}`")
+        type_text = self.type_text(column.type)
+        data: dict[str, Any] = {"type": type_text}
+        if column.nullable:
+            data["nullable"] = True
+        if column.default is not None:
+            data["default"] = _default(column.default)
+        for key in ("primary_key", "unique", "check", "references"):
+            if key in inline:
+                data[key] = inline[key]
+        if column.identity is not None:
+            data["identity"] = column.identity
+        if column.generated is not None:
+            data["generated"] = column.generated
+        if column.collation is not None:
+            data["collation"] = column.collation
+        if column.comment is not None:
+            data["comment"] = column.comment
+        if set(data) <= {"type", "nullable"}:
+            return type_text + ("?" if column.nullable else "")
+        return _Flow(data)
+
+    def foreign_key(self, table: Table, fk: ForeignKey, inline: dict[str, dict[str, Any]]) -> Any:
+        label = self.label(table.schema, table.name)
+        target = self.by_name.get(fk.ref_table)
+        if target is None or target.schema != fk.ref_schema:
+            self.problem(
+                f"foreign key `{fk.name}` of `{label}` references "
+                f"`{self.label(fk.ref_schema, fk.ref_table)}`, which the spec does not declare: left out"
+            )
+            return None
+        to_key = target.primary_key is not None and target.primary_key.columns == fk.ref_columns
+        generated = naming.truncate(f"{table.name}_{'_'.join(fk.columns)}_fkey")
+        actions: dict[str, Any] = {}
+        if fk.on_delete:
+            actions["on_delete"] = fk.on_delete
+        if fk.on_update:
+            actions["on_update"] = fk.on_update
+        if fk.deferrable:
+            actions["deferrable"] = True
+        column = fk.columns[0]
+        if (
+            len(fk.columns) == 1
+            and fk.name == generated
+            and column in inline
+            and "references" not in inline[column]
+        ):
+            if not actions:
+                inline[column]["references"] = (
+                    fk.ref_table if to_key else f"{fk.ref_table}.{fk.ref_columns[0]}"
+                )
+            else:
+                reference: dict[str, Any] = {"table": fk.ref_table}
+                if not to_key:
+                    reference["column"] = fk.ref_columns[0]
+                inline[column]["references"] = _Flow({**reference, **actions})
+            return None
+        target_entry: Any = fk.ref_table
+        if not to_key:
+            target_entry = _Flow({"table": fk.ref_table, "columns": _FlowList(fk.ref_columns)})
+        entry: dict[str, Any] = {"columns": _FlowList(fk.columns), "references": target_entry, **actions}
+        if fk.name != generated:
+            entry["name"] = fk.name
+        return _Flow(entry)
+
+    def index(self, label: str, table: str, index: Index) -> Any:
+        what = f"index `{index.name}` of `{label}`"
+        if index.using not in INDEX_METHODS:
+            self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
+            return None
+        expressions_ = [e for e in index.elements if e.expression is not None]
+        data: dict[str, Any] = {}
+        if expressions_:
+            element = expressions_[0]
+            if len(index.elements) > 1 or element.opclass or element.descending or element.nulls:
+                self.problem(
+                    f"{what} has several keys with an expression among them, or an ordered expression, "
+                    "which the spec cannot say: left out"
+                )
+                return None
+            data["expression"] = element.expression
+            label_parts = [expressions.expression_label(element.expression or "")]
+        else:
+            entries = [_element(e) for e in index.elements]
+            if any(e is None for e in entries):
+                self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
+                return None
+            data["columns"] = _FlowList(entries)
+            label_parts = [e.column or "expr" for e in index.elements]
+        generated = naming.truncate(f"{table}_{'_'.join(label_parts)}_idx")
+        entry: dict[str, Any] = {}
+        if index.name != generated:
+            entry["name"] = index.name
+        entry.update(data)
+        if index.unique:
+            entry["unique"] = True
+        if index.using != "btree":
+            entry["using"] = index.using
+        if index.where is not None:
+            entry["where"] = index.where
+        if index.include:
+            entry["include"] = _FlowList(index.include)
+        if index.nulls_not_distinct:
+            entry["nulls_not_distinct"] = True
+        return _Flow(entry)
+
+    # --- partitions ------------------------------------------------------------------------------
+
+    def partition(self, label: str, scheme: PartitionScheme, prefix: str) -> dict[str, Any] | None:
+        keys = [k.column if k.column is not None else k.expression for k in scheme.key]
+        body: dict[str, Any] = {"key": keys[0] if len(keys) == 1 else _FlowList(keys)}
+        children = [c for c in scheme.children if not c.bound.is_default]
+        defaults = [c for c in scheme.children if c.bound.is_default]
+        for child in defaults:
+            self.child_suffix(label, prefix, child, "default")
+        if scheme.kind == "range" and scheme.window is not None:
+            window = scheme.window
+            body.update({"every": window.every, "from": window.start, "to": window.end})
+            expected = [naming.truncate(f"{prefix}_{suffix}") for suffix, _, _ in window_bounds(window)]
+            if [c.name for c in children] != expected:
+                self.problem(
+                    f"the partitions of `{label}` are not named `{{parent}}_{{period}}` as the spec names "
+                    "the partitions of a time window"
+                )
+        elif scheme.kind == "range":
+            bounds: dict[str, Any] = {}
+            for child in children:
+                low, high = child.bound.range_from, child.bound.range_to
+                if isinstance(low, list | tuple) or isinstance(high, list | tuple):
+                    self.problem(
+                        f"the partitions of `{label}` have bounds over several columns, which the spec "
+                        "cannot say: written unpartitioned"
+                    )
+                    return None
+                bounds[self.child_suffix(label, prefix, child)] = _FlowList([low, high])
+            body["bounds"] = bounds
+        elif scheme.kind == "list":
+            values: dict[str, Any] = {}
+            for child in children:
+                if any(isinstance(v, list | tuple) for v in child.bound.values):
+                    self.problem(
+                        f"the partitions of `{label}` list values of several columns, which the spec cannot "
+                        "say: written unpartitioned"
+                    )
+                    return None
+                values[self.child_suffix(label, prefix, child)] = _FlowList(child.bound.values)
+            body["values"] = values
+        else:
+            modulus = scheme.modulus or len(children)
+            body["modulus"] = modulus
+            remainders = sorted((c.bound.modulus, c.bound.remainder) for c in children)
+            if remainders != [(modulus, r) for r in range(modulus)]:
+                self.problem(
+                    f"the hash partitions of `{label}` are not exactly remainders 0…{modulus - 1} of "
+                    f"modulus {modulus}, which is what the spec makes"
+                )
+            for child in children:
+                self.child_suffix(label, prefix, child, f"p{child.bound.remainder}")
+        if scheme.kind in ("range", "list") and scheme.has_default:
+            body["default"] = True
+        data: dict[str, Any] = {scheme.kind: body}
+        then = self.second_level(label, scheme.children)
+        if then is not None:
+            data["then"] = then
+        return data
+
+    def second_level(self, label: str, children: Iterable[PartitionChild]) -> dict[str, Any] | None:
+        """The `then:` every child shares, from the first child's own partitioning."""
+        children = list(children)
+        subs = [c.sub for c in children]
+        if all(s is None for s in subs):
+            return None
+        first = children[0]
+        if first.sub is None or any(s is None for s in subs):
+            self.problem(
+                f"only some partitions of `{label}` are partitioned again; the spec partitions all or none"
+            )
+            return None
+        shapes = {json.dumps(_shape(c.sub, c.name), default=str) for c in children if c.sub is not None}
+        if len(shapes) > 1:
+            self.problem(
+                f"the partitions of `{label}` are partitioned again in different ways; the spec's `then:` "
+                f"partitions each alike: written as `{first.name}` is"
+            )
+        return self.partition(f"{label}/{first.name}", first.sub, first.name)
+
+    def child_suffix(
+        self, label: str, prefix: str, child: PartitionChild, expected: str | None = None
+    ) -> str:
+        """The suffix that names `child` `{prefix}_{suffix}`; a limitation when there is none."""
+        start = f"{prefix}_"
+        suffix = expected or (child.name[len(start) :] if child.name.startswith(start) else child.name)
+        if naming.truncate(f"{start}{suffix}") != child.name or (
+            expected is None and not IDENTIFIER.match(suffix)
+        ):
+            wanted = naming.truncate(f"{start}{suffix}")
+            self.problem(
+                f"partition `{child.name}` of `{label}`: the spec names partitions `{{parent}}_{{suffix}}`, "
+                f"so it becomes `{wanted}`"
+            )
+        return suffix
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def view(self, view: View) -> dict[str, Any]:
+        label = self.label(view.schema, view.name)
+        data: dict[str, Any] = {}
+        if view.comment is not None:
+            data["comment"] = view.comment
+        if view.schema != self.home:
+            data["schema"] = view.schema
+        if view.materialized:
+            data["materialized"] = True
+        data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
+        unique = self.view_unique(label, view)
+        if unique is not None:
+            data["unique"] = _FlowList(unique)
+        if view.refresh is not None:
+            data["refresh"] = view.refresh
+            if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
+                self.problem(
+                    f"refresh function `{view.refresh_function}` of `{label}`: the spec names it "
+                    f"`refresh_{{view}}`"
+                )
+        return data
+
+    def view_unique(self, label: str, view: View) -> list[str] | None:
+        """The `unique:` columns when the view's one index is what `unique:` renders."""
+        for index in view.indexes:
+            columns = [e.column for e in index.elements]
+            plain = all(e == IndexElement(column=e.column) for e in index.elements) and None not in columns
+            if (
+                view.materialized
+                and len(view.indexes) == 1
+                and plain
+                and index.unique
+                and index.using == "btree"
+                and index.where is None
+                and not index.include
+                and not index.nulls_not_distinct
+                and index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx")  # type: ignore[arg-type]
+            ):
+                return columns  # type: ignore[return-value]
+            self.problem(
+                f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
+                "columns on a materialized view, named by the template: left out"
+            )
+        return None
+
+
+_SHORT_TYPES = (
+    (re.compile(r"character varying(\(\d+\))?"), r"varchar\1"),
+    (re.compile(r"character(\(\d+\))"), r"char\1"),
+    (re.compile(r"timestamp(\(\d\))? with time zone"), r"timestamptz\1"),
+    (re.compile(r"timestamp(\(\d\))? without time zone"), r"timestamp\1"),
+    (re.compile(r"time(\(\d\))? with time zone"), r"timetz\1"),
+    (re.compile(r"time(\(\d\))? without time zone"), r"time\1"),
+)
+
+
+def _short_type(type_: str) -> str:
+    """The short spelling of a built-in type (`varchar(32)` for `character varying(32)`), when the
+    spec reads it back as the same type."""
+    base, array = type_.removesuffix("[]"), type_.endswith("[]")
+    for pattern, replacement in _SHORT_TYPES:
+        if pattern.fullmatch(base):
+            short = pattern.sub(replacement, base) + ("[]" if array else "")
+            try:
+                same = sqltypes.canonical_type(short) == sqltypes.canonical_type(type_)
+            except sqltypes.UnknownTypeError:
+                same = False
+            return short if same else type_
+    return type_
+
+
+def _element(element: IndexElement) -> str | None:
+    """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or None when a name cannot be written so."""
+    if element.column is None or not IDENTIFIER.match(element.column):
+        return None
+    words = [element.column]
+    if element.opclass is not None:
+        if not IDENTIFIER.match(element.opclass):
+            return None
+        words.append(element.opclass)
+    if element.descending:
+        words.append("DESC")
+    if element.nulls is not None:
+        words.append(f"NULLS {element.nulls.upper()}")
+    return " ".join(words)
+
+
+def _default(default: Default) -> Any:
+    if default.is_expression:
+        return _Flow({"sql": default.expression})
+    value = default.value
+    if isinstance(value, dict) and set(value) == {"sql"}:
+        # the spec would read {sql: …} as an expression; JSON text is the same literal
+        return json.dumps(value, sort_keys=True, separators=(", ", ": "), ensure_ascii=False)
+    return _flow(value)
+
+
+def _flow(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _Flow({k: _flow(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return _FlowList(_flow(v) for v in value)
+    return value
+
+
+def _shape(scheme: PartitionScheme, prefix: str) -> Any:
+    """A partitioning with its own children's names made relative to `prefix`, to compare levels."""
+    start = f"{prefix}_"
+    return (
+        scheme.kind,
+        scheme.key,
+        scheme.window,
+        scheme.modulus,
+        tuple(
+            (
+                c.name.removeprefix(start),
+                c.bound,
+                _shape(c.sub, c.name) if c.sub is not None else None,
+            )
+            for c in scheme.children
+        ),
+    )
