@@ -539,6 +539,8 @@ class _Planner:
             hazards=tuple(found),
             order=Phase.COLUMNS,
         )
+        if column.comment is not None:
+            yield self.comment("COLUMN", (table.schema, table.name, column.name), column.comment)
 
     def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Operation]:
         name, schema, target = table.name, table.schema, f"{table.name}.{new.name}"
@@ -605,7 +607,9 @@ class _Planner:
                 f"the generated expression of {target} changes: PostgreSQL cannot alter it in place; "
                 "add a new generated column and drop the old one (`allow_destructive`)"
             )
-        if old.default != new.default and not new.identity:
+        # a literal default is stored cast to the column's type: a new type needs it written again
+        retyped = old.type != new.type and new.default is not None
+        if (old.default != new.default or retyped) and not new.identity:
             yield Operation(
                 "set_default",
                 target,
