@@ -290,13 +290,7 @@ def migrate_apply(dsn: str, generated: Path, to: int | None, lock_timeout: str, 
 
     settings = _runner_settings(lock_timeout, retries)
     outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress))
-    at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
-    if not outcome.ran:
-        click.echo(f"nothing to apply: {at}")
-        return
-    count = len(outcome.ran)
-    names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
-    click.echo(f"applied {count} migration{'s' * (count != 1)} ({names}): {at}")
+    _report_run(outcome, "applied", "nothing to apply")
 
 
 @migrate.command("status")
@@ -344,13 +338,18 @@ def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries:
 
     settings = _runner_settings(lock_timeout, retries)
     outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress))
+    _report_run(outcome, "reverted", "nothing to revert")
+
+
+def _report_run(outcome: object, done: str, nothing: str) -> None:
+    """One line saying which migrations ran and where the database is now."""
     at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
     if not outcome.ran:
-        click.echo(f"nothing to revert: {at}")
+        click.echo(f"{nothing}: {at}")
         return
     count = len(outcome.ran)
     names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
-    click.echo(f"reverted {count} migration{'s' * (count != 1)} ({names}): {at}")
+    click.echo(f"{done} {count} migration{'s' * (count != 1)} ({names}): {at}")
 
 
 @cli.command()
