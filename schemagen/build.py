@@ -74,8 +74,10 @@ class _Pending:
     path: Path_
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
+    pk_name: str | None = None
     uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
-    checks: list[tuple[str, str, Location | None]] = field(default_factory=list)
+    # key, expression, pinned name, where
+    checks: list[tuple[str, str, str | None, Location | None]] = field(default_factory=list)
     fks: list[tuple[Any, Location | None]] = field(default_factory=list)  # (FkDraft, loc)
     indexes: list[tuple[IndexSpec, Path_]] = field(default_factory=list)
     partition: PartitionScheme | None = None
@@ -116,6 +118,7 @@ class Builder:
         self.enum_names = frozenset(spec.enums)
         self.enum_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
+        self.pinned_checked: set[Path_] = set()
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -330,7 +333,7 @@ class Builder:
                     col_spec.check, f"the check of `{col}`", self.raw.locate((*col_path, "check"))
                 )
                 if text:
-                    pending.checks.append((col, text, col_loc))
+                    pending.checks.append((col, text, None, col_loc))
             if col_spec.references is not None:
                 ref = col_spec.references
                 pending.fks.append(
@@ -357,8 +360,11 @@ class Builder:
                 )
             )
         if spec.primary_key:
-            pending.pk_columns = tuple(spec.primary_key)
+            pending.pk_columns = tuple(spec.primary_key.columns)
             pending.pk_loc = self.loc(*path, "primary_key")
+            pending.pk_name = spec.primary_key.name
+            if pending.pk_name:
+                self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
             pending.pk_columns = tuple(pk_flagged)
             pending.pk_loc = all_columns[pk_flagged[0]][1] and self.raw.locate(
@@ -370,12 +376,15 @@ class Builder:
             pending.uniques.append(
                 (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
             )
-        for key, (expr, check_path) in checks.items():
+        for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
-            text = self.expression(expr, f"check `{key}`", self.raw.locate(check_path))
+            if check.name:
+                self.check_name(check.name, "a constraint", self.raw.locate((*check_path, "name")))
+            where = self.raw.locate((*check_path, "expression"))
+            text = self.expression(check.expression, f"check `{key}`", where)
             if text:
-                pending.checks.append((key, text, check_loc))
+                pending.checks.append((key, text, check.name, check_loc))
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -564,6 +573,12 @@ class Builder:
         window = None
         modulus = None
         has_default = False
+        suffixes: list[str] = []
+
+        def child_name(suffix: str) -> str:
+            suffixes.append(suffix)
+            return self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+
         if spec.range is not None:
             key_type = _key_type(keys, columns)
             if spec.range.bounds is not None:
@@ -574,7 +589,7 @@ class Builder:
                     bound = PartitionBound(
                         range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
                     )
-                    children.append(PartitionChild(self.child_name(prefix, name), bound))
+                    children.append(PartitionChild(child_name(name), bound))
             else:
                 assert spec.range.every and spec.range.from_ and spec.range.to
                 start, end = _as_date(spec.range.from_), _as_date(spec.range.to)
@@ -599,14 +614,12 @@ class Builder:
                         bound = PartitionBound(
                             range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
                         )
-                        children.append(PartitionChild(self.child_name(prefix, suffix), bound))
+                        children.append(PartitionChild(child_name(suffix), bound))
             has_default = spec.range.default
         elif spec.list is not None:
             for name, values in spec.list.values.items():
                 self.check_name(name, "a partition", self.raw.locate((*body_path, "values", name), key=True))
-                children.append(
-                    PartitionChild(self.child_name(prefix, name), PartitionBound(values=tuple(values)))
-                )
+                children.append(PartitionChild(child_name(name), PartitionBound(values=tuple(values))))
             has_default = spec.list.default
         elif spec.hash is not None:
             modulus = spec.hash.modulus
@@ -614,11 +627,10 @@ class Builder:
                 self.report(rules.HASH_MODULUS(loc, value=modulus))
             for remainder in range(max(0, min(modulus, MAX_HASH_PARTITIONS))):
                 bound = PartitionBound(modulus=modulus, remainder=remainder)
-                children.append(PartitionChild(self.child_name(prefix, f"p{remainder}"), bound))
+                children.append(PartitionChild(child_name(f"p{remainder}"), bound))
         if has_default:
-            children.append(
-                PartitionChild(self.child_name(prefix, "default"), PartitionBound(is_default=True))
-            )
+            children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
+        self.check_pinned_names(spec.names, suffixes, table, path)
         if spec.then is not None:
             children = [
                 replace(
@@ -659,8 +671,46 @@ class Builder:
                     keys.append(PartitionKey(expression=parsed))
         return keys
 
-    def child_name(self, prefix: str, suffix: str) -> str:
-        return self.namer.make("partition", table=prefix, suffix=suffix)
+    def child_name(self, prefix: str, suffix: str, pinned: dict[str, str], path: Path_) -> str:
+        """The naming template's name for a partition, or the one `names:` pins for its suffix."""
+        template = pinned.get(suffix)
+        if template is None:
+            return self.namer.make("partition", table=prefix, suffix=suffix)
+        if naming.template_problem("partition", template):
+            return self.namer.make("partition", table=prefix, suffix=suffix)  # reported once, below
+        name = template.format(table=prefix, suffix=suffix)
+        self.check_name(name, "a partition", self.raw.locate(path))
+        return name
+
+    def check_pinned_names(
+        self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_
+    ) -> None:
+        """Every key of `names:` is a partition of this level; every value a name or a template."""
+        if path in self.pinned_checked:
+            return  # a `then:` level is built once per parent partition; judge its names once
+        self.pinned_checked.add(path)
+        for key, template in pinned.items():
+            loc = self.raw.locate((*path, "names", key), key=True)
+            if key not in suffixes:
+                self.report(
+                    rules.PARTITION_NAMES(
+                        loc,
+                        key=key,
+                        table=table,
+                        suggestion=did_you_mean(key, suffixes),
+                        known=", ".join(suffixes[:6]) + (", …" if len(suffixes) > 6 else ""),
+                    )
+                )
+            problem = naming.template_problem("partition", template)
+            if problem:
+                self.report(
+                    rules.NAMING_TEMPLATE(
+                        self.raw.locate((*path, "names", key)),
+                        template=template,
+                        problem=problem,
+                        placeholders="{table}, {suffix}",
+                    )
+                )
 
     # --- second pass -----------------------------------------------------------------------------
 
@@ -679,6 +729,8 @@ class Builder:
             for _, name, _, _ in p.uniques:
                 if name:
                     taken.add(name)
+            if p.pk_name:
+                taken.add(p.pk_name)
         for name, view in self.spec.views.items():
             self.taken.setdefault(view.schema_ or self.project.schema, set()).add(name)
 
@@ -686,7 +738,7 @@ class Builder:
         primary_key = None
         if p.pk_columns:
             primary_key = PrimaryKey(
-                self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
+                p.pk_name or self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
                 p.pk_columns,
                 p.pk_loc,
             )
@@ -698,8 +750,8 @@ class Builder:
             uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
         table_names: set[str] = set()
         checks = []
-        for key, text, loc in sorted(p.checks, key=lambda c: c[0]):
-            name = naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
+        for key, text, pinned, loc in sorted(p.checks, key=lambda c: c[0]):
+            name = pinned or naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
             checks.append(CheckConstraint(name, text, loc))
         fks = []
         for draft, loc in p.fks:
@@ -825,7 +877,18 @@ class Builder:
             )
         refresh_function = None
         if spec.refresh and spec.materialized:
-            refresh_function = self.namer.make("refresh_function", view=name)
+            refresh_function = spec.refresh_function or self.namer.make("refresh_function", view=name)
+            if spec.refresh_function:
+                self.check_name(spec.refresh_function, "a function", self.loc(*path, "refresh_function"))
+        elif spec.refresh_function:
+            self.report(
+                rules.VIEW_OPTION(
+                    self.loc(*path, "refresh_function"),
+                    view=name,
+                    problem="`refresh_function` names the function `refresh` creates, and there is none",
+                    fix="add `materialized: true` and `refresh: concurrently` (or `blocking`), or drop it",
+                )
+            )
         return View(
             name=name,
             schema=schema,

@@ -341,6 +341,49 @@ def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries:
     _report_run(outcome, "reverted", "nothing to revert")
 
 
+@migrate.command("baseline")
+@dsn_required_option
+@generated_option
+@click.option(
+    "--to",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Record migrations up to N (default: the newest). The database must have N's schema.",
+)
+def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
+    """Record the migrations up to N as applied, running none, on an existing database that already has
+    that schema (adopting a database schemagen did not create). Refused, with the differences, unless
+    inspect + plan prove the database equals the schema of migration N."""
+    from schemagen import drift
+    from schemagen.database import runner
+    from schemagen.database.cluster import DatabaseError
+    from schemagen.plan import PlanError
+
+    try:
+        model, target = drift.expected_model(generated, to)
+    except drift.history.HistoryError as error:
+        raise InputError(str(error)) from None
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+
+    def prove(conn: object) -> list[str]:
+        try:
+            found = drift.drift(conn, model)
+        except PlanError as error:
+            return [f"(cannot be planned) {error}"]
+        return [f"{op.kind} {op.target}: {op.comment}" for op in found.migration.up_operations]
+
+    outcome = _run_migrations(
+        lambda: runner.baseline(dsn, generated, target.number, prove, _runner_settings("5s", 5), _progress)
+    )
+    count = len(outcome.ran)
+    click.echo(
+        f"recorded {count} migration{'s' * (count != 1)} as applied without running them "
+        f"(the database has the schema of {target.number:04d}_{target.name}): the database is at "
+        f"{outcome.version:04d}"
+    )
+
+
 def _report_run(outcome: object, done: str, nothing: str) -> None:
     """One line saying which migrations ran and where the database is now."""
     at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
@@ -470,6 +513,55 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
         f"wrote {', '.join(str(p) for p in paths)}: {len(result.model.tables)} tables, "
         f"{len(result.model.views)} views, {len(result.warnings)} warnings"
     )
+
+
+@cli.command("drift")
+@spec_dir_argument
+@dsn_required_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: the migration that would bring the database to the spec; json: its operations; "
+    "github: one annotation per operation, at the spec line it concerns.",
+)
+def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
+    """Compare a live database with the spec: plan from what the database has to what the spec says,
+    with the migration planner. Exit 1 when they differ (the plan is printed), 0 when in sync."""
+    from schemagen import drift
+    from schemagen.database.cluster import DatabaseError
+    from schemagen.plan import PlanError
+
+    compiled = _compile(spec_dir, "text" if output_format == "text" else "json")
+    try:
+        found = drift.drift(dsn, compiled.model)
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+    except PlanError as error:
+        click.echo(f"the database differs from {spec_dir} in a way that cannot be planned: {error}", err=True)
+        raise SystemExit(EXIT_FOUND) from None
+    for line in found.warnings:
+        click.echo(f"warning: {line}", err=True)
+    operations = found.migration.up_operations
+    if output_format == "json":
+        from schemagen.formats import operations as operations_format
+
+        click.echo(operations_format.render(operations), nl=False)
+    elif output_format == "github":
+        _emit(drift.diagnostics(found, compiled.model), "github")
+    elif operations:
+        click.echo(found.migration.up_sql, nl=False)
+    if found.in_sync:
+        if output_format == "text":
+            click.echo(f"the database is in sync with {spec_dir}")
+        return
+    count = len(operations)
+    click.echo(
+        f"drift: the database differs from {spec_dir} by {count} operation{'s' * (count != 1)}", err=True
+    )
+    raise SystemExit(EXIT_FOUND)
 
 
 @cli.command("json-schema")

@@ -297,6 +297,17 @@ PARTITION_KEY_TYPE = _rule(
     "range: {key: id, every: month, from: 2024-01-01, to: 2025-01-01}   # id is bigint",
 )
 
+PARTITION_NAMES = _rule(
+    "SG310",
+    "partition-names",
+    "`names:` pins partition `{key}`, which `{table}` does not have at this level{suggestion}",
+    "key `names:` by a partition's suffix: {known}",
+    "`names:` replaces the generated name of the partition with that suffix (`p0` for hash remainder 0, "
+    "`2024_01` for a month of a window, a bound's or list's own key, `default`); a key that matches "
+    "none pins nothing.",
+    "partition:\n  hash: {key: id, modulus: 4}\n  names: {p4: orders_shard_4}",
+)
+
 # --- SG4xx: names --------------------------------------------------------------------------------
 
 UNKNOWN_COLUMN = _rule(
@@ -476,6 +487,15 @@ UNPLANNABLE = _rule(
     "change the spec as the message says, then run `schemagen migrate new NAME`",
     "Some changes have no safe migration (a NOT NULL column without a default on a table with rows).",
     "columns:\n  locale: text      # added NOT NULL, no default",
+)
+DRIFT = _rule(
+    "SG707",
+    "drift",
+    "the database differs from the spec: {change} ({kind} {target})",
+    "migrate the database (`schemagen migrate apply`), or bring the change into the spec",
+    "`schemagen drift` plans from the live database to the spec with the migration planner; each "
+    "operation it needs is a difference someone made by hand, or a migration not applied.",
+    "$ schemagen drift --dsn postgresql://app@db/app --format github",
 )
 
 

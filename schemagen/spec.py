@@ -79,7 +79,8 @@ class ColumnSpec(_Shape):
 Column = Annotated[ColumnSpec, BeforeValidator(_column, json_schema_input_type=str | ColumnSpec)]
 
 
-def _unique(value: Any) -> Any:
+def _columns(value: Any) -> Any:
+    """`[a, b]` → {columns: [a, b]}."""
     return {"columns": value} if isinstance(value, list) else value
 
 
@@ -87,6 +88,28 @@ class UniqueSpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     nulls_not_distinct: bool = False
+
+
+class PrimaryKeySpec(_Shape):
+    columns: list[str] = Field(min_length=1)
+    name: str | None = None
+
+
+def _check(value: Any) -> Any:
+    return {"expression": value} if isinstance(value, str) else value
+
+
+class CheckSpec(_Shape):
+    expression: str
+    name: str | None = None
+
+
+Check = Annotated[CheckSpec, BeforeValidator(_check, json_schema_input_type=str | CheckSpec)]
+
+
+PrimaryKey = Annotated[
+    PrimaryKeySpec, BeforeValidator(_columns, json_schema_input_type=list[str] | PrimaryKeySpec)
+]
 
 
 class ForeignKeyTargetSpec(_Shape):
@@ -178,6 +201,7 @@ class PartitionSpec(_Shape):
     list: ListSpec | None = None
     hash: HashSpec | None = None
     then: PartitionSpec | None = None
+    names: dict[str | int, str] = {}
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PartitionSpec:
@@ -198,11 +222,11 @@ class EntitySpec(_Shape):
     schema_: str | None = Field(default=None, alias="schema")
     mixins: list[str] = []
     columns: dict[str, Column] = {}
-    primary_key: list[str] | None = Field(default=None, min_length=1)
+    primary_key: PrimaryKey | None = None
     unique: list[
-        Annotated[UniqueSpec, BeforeValidator(_unique, json_schema_input_type=list[str] | UniqueSpec)]
+        Annotated[UniqueSpec, BeforeValidator(_columns, json_schema_input_type=list[str] | UniqueSpec)]
     ] = []
-    checks: dict[str, str] = {}
+    checks: dict[str, Check] = {}
     foreign_keys: list[ForeignKeySpec] = []
     indexes: list[IndexSpec] = []
     partition: PartitionSpec | None = None
@@ -212,7 +236,7 @@ class EntitySpec(_Shape):
 
 class MixinSpec(_Shape):
     columns: dict[str, Column] = {}
-    checks: dict[str, str] = {}
+    checks: dict[str, Check] = {}
     indexes: list[IndexSpec] = []
 
 
@@ -240,6 +264,7 @@ class ViewSpec(_Shape):
     materialized: bool = False
     unique: list[str] | None = Field(default=None, min_length=1)
     refresh: Literal["concurrently", "blocking"] | None = None
+    refresh_function: str | None = None
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
     renamed_from: str | None = None

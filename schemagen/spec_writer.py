@@ -214,13 +214,11 @@ class _Writer:
             data["schema"] = table.schema
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
+        primary_key: Any = None
         if pk is not None and pk.name != naming.truncate(f"{name}_pkey"):
-            self.problem(
-                f"primary key `{pk.name}` of `{label}`: the spec cannot name a primary key, so it becomes "
-                f"`{naming.truncate(f'{name}_pkey')}`"
-            )
-        primary_key = None
-        if pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
+            self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
+            primary_key = _Flow({"columns": _FlowList(pk.columns), "name": pk.name})
+        elif pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
             inline[pk.columns[0]]["primary_key"] = True
         elif pk is not None:
             primary_key = _FlowList(pk.columns)
@@ -245,10 +243,14 @@ class _Writer:
                 if unique.nulls_not_distinct:
                     entry["nulls_not_distinct"] = True
                 uniques.append(_Flow(entry))
-        checks: dict[str, str] = {}
+        checks: dict[str, Any] = {}
         for check in table.checks:
             key = self.check_key(table, check.name)
-            if key in inline and "check" not in inline[key]:
+            if key is None:
+                key = self.free_key(check.name, table, checks)
+                self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                checks[key] = _Flow({"expression": check.expression, "name": check.name})
+            elif key in inline and "check" not in inline[key]:
                 inline[key]["check"] = check.expression
             else:
                 checks[key] = check.expression
@@ -285,18 +287,25 @@ class _Writer:
             data["archive"] = _Flow(entry)
         return data
 
-    def check_key(self, table: Table, name: str) -> str:
-        """The `checks:` key whose generated name is `name`; else the nearest key, and a limitation."""
+    def check_key(self, table: Table, name: str) -> str | None:
+        """The `checks:` key whose generated name is `name`, or None when the name must be pinned."""
         prefix, suffix = f"{table.name}_", "_check"
         if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
             key = name[len(prefix) : -len(suffix)]
             if IDENTIFIER.match(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
                 return key
-        key = re.sub(r"\W", "_", name.removeprefix(prefix).removesuffix(suffix)) or "check"
-        self.problem(
-            f"check `{name}` of `{self.label(table.schema, table.name)}`: the spec names checks "
-            f"`{{table}}_{{key}}_check`, so it becomes `{naming.truncate(f'{prefix}{key}{suffix}')}`"
-        )
+        return None
+
+    def free_key(self, name: str, table: Table, taken: dict[str, Any]) -> str:
+        """A `checks:` key for a check whose name is pinned: its name, made a plain identifier."""
+        base = re.sub(r"\W", "_", name.removeprefix(f"{table.name}_").removesuffix("_check")) or "check"
+        if not IDENTIFIER.match(base):
+            base = f"check_{base}"
+        key, counter = base, 1
+        generated = {c.name for c in table.checks}
+        while key in taken or naming.truncate(f"{table.name}_{key}_check") in generated:
+            counter += 1
+            key = f"{base}_{counter}"
         return key
 
     def column(self, table: Table, column: Column, inline: dict[str, Any]) -> Any:
@@ -408,22 +417,21 @@ class _Writer:
 
     # --- partitions ------------------------------------------------------------------------------
 
-    def partition(self, label: str, scheme: PartitionScheme, prefix: str) -> dict[str, Any] | None:
+    def partition(
+        self, label: str, scheme: PartitionScheme, prefix: str, nested: bool = False
+    ) -> dict[str, Any] | None:
         keys = [k.column if k.column is not None else k.expression for k in scheme.key]
         body: dict[str, Any] = {"key": keys[0] if len(keys) == 1 else _FlowList(keys)}
         children = [c for c in scheme.children if not c.bound.is_default]
         defaults = [c for c in scheme.children if c.bound.is_default]
+        names: dict[str, str] = {}
         for child in defaults:
-            self.child_suffix(label, prefix, child, "default")
+            self.child_suffix(label, prefix, child, names, nested, "default")
         if scheme.kind == "range" and scheme.window is not None:
             window = scheme.window
             body.update({"every": window.every, "from": window.start, "to": window.end})
-            expected = [naming.truncate(f"{prefix}_{suffix}") for suffix, _, _ in window_bounds(window)]
-            if [c.name for c in children] != expected:
-                self.problem(
-                    f"the partitions of `{label}` are not named `{{parent}}_{{period}}` as the spec names "
-                    "the partitions of a time window"
-                )
+            for child, (suffix, _, _) in zip(children, window_bounds(window), strict=True):
+                self.child_suffix(label, prefix, child, names, nested, suffix)
         elif scheme.kind == "range":
             bounds: dict[str, Any] = {}
             for child in children:
@@ -434,7 +442,7 @@ class _Writer:
                         "cannot say: written unpartitioned"
                     )
                     return None
-                bounds[self.child_suffix(label, prefix, child)] = _FlowList([low, high])
+                bounds[self.child_suffix(label, prefix, child, names, nested)] = _FlowList([low, high])
             body["bounds"] = bounds
         elif scheme.kind == "list":
             values: dict[str, Any] = {}
@@ -445,7 +453,7 @@ class _Writer:
                         "say: written unpartitioned"
                     )
                     return None
-                values[self.child_suffix(label, prefix, child)] = _FlowList(child.bound.values)
+                values[self.child_suffix(label, prefix, child, names, nested)] = _FlowList(child.bound.values)
             body["values"] = values
         else:
             modulus = scheme.modulus or len(children)
@@ -457,10 +465,12 @@ class _Writer:
                     f"modulus {modulus}, which is what the spec makes"
                 )
             for child in children:
-                self.child_suffix(label, prefix, child, f"p{child.bound.remainder}")
+                self.child_suffix(label, prefix, child, names, nested, f"p{child.bound.remainder}")
         if scheme.kind in ("range", "list") and scheme.has_default:
             body["default"] = True
         data: dict[str, Any] = {scheme.kind: body}
+        if names:
+            data["names"] = names
         then = self.second_level(label, scheme.children)
         if then is not None:
             data["then"] = then
@@ -484,22 +494,29 @@ class _Writer:
                 f"the partitions of `{label}` are partitioned again in different ways; the spec's `then:` "
                 f"partitions each alike: written as `{first.name}` is"
             )
-        return self.partition(f"{label}/{first.name}", first.sub, first.name)
+        return self.partition(f"{label}/{first.name}", first.sub, first.name, nested=True)
 
     def child_suffix(
-        self, label: str, prefix: str, child: PartitionChild, expected: str | None = None
+        self,
+        label: str,
+        prefix: str,
+        child: PartitionChild,
+        names: dict[str, str],
+        nested: bool,
+        expected: str | None = None,
     ) -> str:
-        """The suffix that names `child` `{prefix}_{suffix}`; a limitation when there is none."""
+        """The suffix of `child` at this level; its name goes to `names:` unless the naming template
+        (`{parent}_{suffix}`) makes it. Below the first level a pinned name is written relative to its
+        parent (`{table}…`), since `then:` partitions every parent alike."""
         start = f"{prefix}_"
         suffix = expected or (child.name[len(start) :] if child.name.startswith(start) else child.name)
-        if naming.truncate(f"{start}{suffix}") != child.name or (
-            expected is None and not IDENTIFIER.match(suffix)
-        ):
-            wanted = naming.truncate(f"{start}{suffix}")
-            self.problem(
-                f"partition `{child.name}` of `{label}`: the spec names partitions `{{parent}}_{{suffix}}`, "
-                f"so it becomes `{wanted}`"
-            )
+        if expected is None and not IDENTIFIER.match(suffix):
+            suffix = re.sub(r"\W", "_", suffix)
+            suffix = suffix if IDENTIFIER.match(suffix) else f"p_{suffix}"
+        if naming.truncate(f"{start}{suffix}") != child.name:
+            self.check_name(child.name, f"partition `{child.name}` of `{label}`")
+            relative = nested and child.name.startswith(prefix)
+            names[suffix] = "{table}" + child.name[len(prefix) :] if relative else child.name
         return suffix
 
     # --- views -----------------------------------------------------------------------------------
@@ -520,10 +537,7 @@ class _Writer:
         if view.refresh is not None:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
-                self.problem(
-                    f"refresh function `{view.refresh_function}` of `{label}`: the spec names it "
-                    f"`refresh_{{view}}`"
-                )
+                data["refresh_function"] = view.refresh_function
         return data
 
     def view_unique(self, label: str, view: View) -> list[str] | None:

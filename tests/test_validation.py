@@ -438,6 +438,20 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "partition-names-unknown-suffix",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            partition:
+              hash: {key: id, modulus: 4}
+              names: {p0: t_first, p4: t_fifth}
+        """),
+        "SG310",
+        "a.yaml",
+        7,
+    ),
+    (
         "unknown-index-column",
         single("""\
         entities:

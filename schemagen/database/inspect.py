@@ -750,8 +750,8 @@ class _Reader:
         view = views.get(name) if name else None
         if shape is None or view is None or not view.materialized or view.schema != function["schema"]:
             return None
-        if function["name"] != naming.truncate(f"refresh_{view.name}"):
-            return None  # the spec cannot name a refresh function
+        if view.refresh_function is not None:
+            return None  # a second function refreshing the same view is not the spec's
         mode = "concurrently" if shape.group("concurrently") else "blocking"
         candidate = replace(view, refresh=mode, refresh_function=function["name"])
         rendered = _rendered("postgres/refresh_function.sql.j2", "create_refresh_function", candidate)

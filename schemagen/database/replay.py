@@ -20,8 +20,9 @@ from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect,
 from schemagen.database.live import LiveApplyError, _missing_message, missing_extensions
 from schemagen.expressions import ExpressionError, split_statements
 from schemagen.migration import is_transactional
+from schemagen.model import Model
 
-__all__ = ["SIDES", "ReplayError", "replay_differences"]
+__all__ = ["SIDES", "ReplayError", "replay_differences", "replayed_model"]
 
 # How diff lines name the two databases.
 SIDES = ("migrations", "schema.sql")
@@ -74,6 +75,27 @@ def replay_differences(
         # Whatever schemas either side created are compared, not only the spec's own.
         schemas = sorted(set(catalog.user_schemas(a)) | set(catalog.user_schemas(b)))
         return catalog.diff(catalog.snapshot(a, schemas), catalog.snapshot(b, schemas), sides=SIDES)
+
+
+def replayed_model(
+    migration_sqls: Sequence[str],
+    extensions: Sequence[str] = (),
+    *,
+    names: Sequence[str],
+    schemas: Sequence[str] | None = None,
+) -> Model:
+    """The Model of a throwaway database the migrations were applied to in order (inspected)."""
+    from schemagen.database.inspect import inspect
+
+    with ThrowawayCluster() as cluster:
+        dsn = cluster.create_database(f"{DATABASE_PREFIX}_history")
+        with connect(dsn, autocommit=True) as conn:
+            missing = missing_extensions(conn, extensions)
+            if missing:
+                raise LiveApplyError(_missing_message(missing, throwaway=True, embedded=cluster.embedded))
+            for index, (label, text) in enumerate(zip(names, migration_sqls, strict=True)):
+                _apply(conn, label, text, index)
+            return inspect(conn, schemas).model
 
 
 @contextmanager

@@ -58,6 +58,7 @@ __all__ = [
     "Status",
     "StatusLine",
     "apply",
+    "baseline",
     "checksum",
     "down",
     "status",
@@ -296,6 +297,55 @@ def down(
         for files_ in undo:
             _Runner(conn, settings, report).run(files_, "down", recorded[files_.number])
         return Outcome(undo, max([0, *(v for v in recorded if v <= to)]))
+
+
+def baseline(
+    dsn: str,
+    generated: Path,
+    to: int,
+    prove: Callable[[psycopg.Connection], Sequence[str]],
+    settings: Settings = Settings(),
+    report: Report = _silent,
+) -> Outcome:
+    """Record migrations up to `to` as applied, running none of them, on a database that already has
+    their schema: `prove(conn)` lists what differs, and anything listed refuses the baseline.
+
+    Only a database without history can be baselined: one schemagen migrates already has its record.
+    """
+    disk = _intact(generated)
+    wanted = [m for m in disk if m.number <= to]
+    if not wanted or wanted[-1].number != to:
+        raise history.HistoryError(
+            f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
+        )
+    with _session(dsn, settings, report) as conn:
+        if recorded := _verified(conn, disk):
+            newest = recorded[max(recorded)]
+            raise Refused(
+                [
+                    f"the database already has a migration history (newest {newest.label}): a baseline "
+                    "is for a database schemagen has not migrated; `schemagen migrate apply` runs what "
+                    "is pending"
+                ]
+            )
+        if differences := list(prove(conn)):
+            raise Refused(
+                [
+                    f"the database does not have the schema of {_label(wanted[-1])}, so nothing was "
+                    f"recorded; it differs by {len(differences)} change{'s' * (len(differences) != 1)}:",
+                    *(f"  {line}" for line in differences),
+                ]
+            )
+        try:
+            with conn.transaction():
+                for files_ in wanted:
+                    conn.execute(
+                        _query("runner_history_applied"),
+                        {"version": files_.number, "name": files_.name, "checksum": checksum(files_.up)},
+                    )
+        except psycopg.Error as exc:
+            raise _database_error(exc, f"cannot write {HISTORY_TABLE}") from exc
+        return Outcome(wanted, to)
 
 
 # --- checks before anything runs ----------------------------------------------------------------

@@ -1,0 +1,108 @@
+"""Drift and adoption: what a live database lacks (or has extra) compared with a Model.
+
+Both read the database with `inspect` (spelled as the Model spells equivalent expressions) and plan
+from what is there to the Model with the same planner migrations use. `drift` shows that plan; a
+baseline is allowed only when it is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagen import history, rules
+from schemagen.build import all_children
+from schemagen.diagnostics import Diagnostic
+from schemagen.migration import Migration, build_migration
+from schemagen.model import Location, Model, PartitionChild, Table
+from schemagen.plan import Operation
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The migration from the database to the Model (empty when in sync), and inspect's warnings."""
+
+    migration: Migration
+    warnings: list[str]
+
+    @property
+    def in_sync(self) -> bool:
+        return self.migration.empty
+
+
+def model_schemas(model: Model) -> list[str]:
+    """The schemas a Model puts anything in: what drift and baseline read of a database."""
+    items = (*model.tables, *model.views, *model.enums)
+    return sorted({model.project.schema, *(item.schema for item in items)})
+
+
+def drift(conn_or_dsn: object, model: Model) -> Drift:
+    """Plan from the database's schemas (those `model` uses) to `model`.
+
+    Raises `DatabaseError` when the database cannot be read and `PlanError` when the difference
+    cannot be planned (the message says why).
+    """
+    from schemagen.database.inspect import inspect  # imports psycopg: only live commands pay for it
+
+    found = inspect(conn_or_dsn, model_schemas(model), reference=model)  # type: ignore[arg-type]
+    migration = build_migration(found.model, model, "drift: the database → the spec")
+    return Drift(migration=migration, warnings=found.warnings)
+
+
+def expected_model(generated: Path, to: int | None) -> tuple[Model, history.MigrationFiles]:
+    """The Model the history builds up to migration `to` (default: the newest).
+
+    The newest is the committed snapshot; an older one is read back from a throwaway database the
+    migrations up to it are replayed into.
+    """
+    files = history.migrations(generated)
+    if not files:
+        raise history.HistoryError(f"{generated / history.MIGRATIONS_DIR} holds no migration to baseline")
+    by_number = {f.number: f for f in files}
+    target = files[-1] if to is None else by_number.get(to)
+    if target is None:
+        raise history.HistoryError(
+            f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
+        )
+    newest = history.read_snapshot(generated)
+    assert newest is not None  # migrations exist, so read_snapshot raised if the snapshot is missing
+    if target is files[-1]:
+        return newest, target
+    from schemagen.database.replay import replayed_model
+
+    replayed = [f for f in files if f.number <= target.number]
+    model = replayed_model(
+        [f.up.read_text(encoding="utf-8") for f in replayed],
+        newest.project.extensions,
+        names=[f.up.name for f in replayed],
+        schemas=model_schemas(newest),
+    )
+    return model, target
+
+
+def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
+    """One SG707 per planned operation, at the spec line of the object it changes (for CI annotations)."""
+    return [
+        rules.DRIFT(_where(model, op), change=op.comment, kind=op.kind, target=op.target)
+        for op in found.migration.up_operations
+    ]
+
+
+def _where(model: Model, op: Operation) -> Location | None:
+    """The spec location of what `op` changes: its column, else its table, view or enum."""
+    first, _, rest = op.target.partition(".")
+    if (table := model.table(first)) is not None:
+        column = next((c for c in table.columns if c.name == rest), None)
+        return (column.loc if column is not None else None) or table.loc
+    for item in (*model.views, *model.enums):
+        if item.name == first:
+            return item.loc
+    for table in model.tables:
+        if any(c.name == first for c in _children(table)):
+            return table.partition.loc if table.partition else table.loc
+    return None
+
+
+def _children(table: Table) -> Iterator[PartitionChild]:
+    return all_children(table.partition)
