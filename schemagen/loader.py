@@ -29,6 +29,11 @@ _SECTION_KIND = {"mixins": "mixin", "enums": "enum", "entities": "entity", "view
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+Mark = tuple[str, int, int]
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _MAX_DEPTH = 64
 
 
@@ -53,8 +58,9 @@ class RawSpec:
     root: Path
     data: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    value_locations: dict[Path_, Location] = field(default_factory=dict)
-    key_locations: dict[Path_, Location] = field(default_factory=dict)
+    # (file, line, column): a Location is made only for what a diagnostic names
+    value_locations: dict[Path_, Mark] = field(default_factory=dict)
+    key_locations: dict[Path_, Mark] = field(default_factory=dict)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
@@ -62,9 +68,9 @@ class RawSpec:
             (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
         )
         for end in range(len(path), -1, -1):
-            loc = first.get(path[:end]) or second.get(path[:end])
-            if loc is not None:
-                return loc
+            mark = first.get(path[:end]) or second.get(path[:end])
+            if mark is not None:
+                return Location(*mark)
         return None
 
 
@@ -149,14 +155,14 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
             continue
         if section == "project":
             if "project" in raw.data:
-                other = raw.key_locations[("project",)]
+                other = Location(*raw.key_locations[("project",)])
                 diagnostics.append(rules.DUPLICATE_NAME(key_loc, kind="section", name="project", other=other))
                 continue
-            raw.key_locations[("project",)] = key_loc
+            raw.key_locations[("project",)] = converter.mark(key_node)
             raw.data["project"] = converter.convert(value_node, ("project",), raw, diagnostics)
         elif section == "relationships":
             items = raw.data.setdefault("relationships", [])
-            raw.key_locations.setdefault(("relationships",), key_loc)
+            raw.key_locations.setdefault(("relationships",), converter.mark(key_node))
             if not isinstance(value_node, yaml.SequenceNode):
                 diagnostics.append(
                     rules.INVALID_VALUE(
@@ -169,11 +175,11 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
                 continue
             for item in value_node.value:
                 index = len(items)
-                raw.key_locations[("relationships", index)] = converter.loc(item)
+                raw.key_locations[("relationships", index)] = converter.mark(item)
                 items.append(converter.convert(item, ("relationships", index), raw, diagnostics))
         else:
             entries = raw.data.setdefault(section, {})
-            raw.key_locations.setdefault((section,), key_loc)
+            raw.key_locations.setdefault((section,), converter.mark(key_node))
             if value_node.tag == "tag:yaml.org,2002:null":
                 continue
             if not isinstance(value_node, yaml.MappingNode):
@@ -195,11 +201,11 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
                             converter.loc(entry_key),
                             kind=_SECTION_KIND[section],
                             name=entry,
-                            other=raw.key_locations[path],
+                            other=Location(*raw.key_locations[path]),
                         )
                     )
                     continue
-                raw.key_locations[path] = converter.loc(entry_key)
+                raw.key_locations[path] = converter.mark(entry_key)
                 entries[entry] = converter.convert(entry_value, path, raw, diagnostics)
 
 
@@ -211,7 +217,11 @@ class _Converter:
         self.loader = loader
 
     def loc(self, node: yaml.Node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return Location(*self.mark(node))
+
+    def mark(self, node: yaml.Node) -> Mark:
+        start = node.start_mark
+        return (self.file, start.line + 1, start.column + 1)
 
     def pairs(
         self, node: yaml.MappingNode, diagnostics: list[Diagnostic]
@@ -269,12 +279,12 @@ class _Converter:
                 )
             )
             return None
-        raw.value_locations[path] = self.loc(node)
+        raw.value_locations[path] = self.mark(node)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in self.pairs(node, diagnostics):
                 child = (*path, key_node.value)
-                raw.key_locations[child] = self.loc(key_node)
+                raw.key_locations[child] = self.mark(key_node)
                 result[key_node.value] = self.convert(value_node, child, raw, diagnostics)
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -288,6 +298,14 @@ class _Converter:
                     fix="remove the \\0",
                 )
             )
+            return None
+        # The tags nearly every value has are built here; PyYAML's constructor is the slow path.
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        if tag == _BOOL_TAG and node.value in _BOOLS:
+            return _BOOLS[node.value]
+        if tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
             return None
         try:
             return self.loader.construct_object(node)
