@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, Template
 
 from schemagen.model import Model
-from schemagen.plan import Lock, Operation, Step, plan, plan_down
+from schemagen.plan import Lock, Operation, Step, hazards, plan, plan_down
 from schemagen.render import render_schema
 from schemagen.templating import make_environment
 
@@ -112,18 +112,23 @@ def build_migration(
     else:
         up = plan(before, after)
         down = plan_down(before, after)
+    return Migration(
+        up_operations=tuple(up),
+        down_operations=tuple(down),
+        up_sql=render_operations(up, f"{name} (up)", env),
+        down_sql=render_operations(down, f"{name} (down)", env, cannot_restore=unrestorable(up, down)),
+    )
+
+
+def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
+    """What the down migration does not bring back: the data the up drops, and what held that data."""
     lost = [
         f"{h.message}: the down migration recreates the structure, not the data"
         for op in up
         for h in op.hazards
         if h.destructive
     ]
-    return Migration(
-        up_operations=tuple(up),
-        down_operations=tuple(down),
-        up_sql=render_operations(up, f"{name} (up)", env),
-        down_sql=render_operations(down, f"{name} (down)", env, cannot_restore=lost),
-    )
+    return lost + [h.message for op in down for h in op.hazards if h.code in hazards.NOT_RESTORED]
 
 
 def _template(env: Environment, step: Step) -> Template:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from catalog import assert_catalog_equal, snapshot, table_rows
+from catalog import assert_catalog_equal, diff, snapshot, table_rows
 from migrations import apply_sql, create, model_of
 
 from schemagen.database.cluster import ThrowawayCluster
@@ -304,3 +304,69 @@ def test_the_example_history_replays_to_schema_sql(
     for files in history.migrations(generated):
         apply_sql(pg_conn, files.up.read_text())
     assert_catalog_equal(snapshot(pg_conn), fresh_catalog(model))
+
+
+def test_a_dropped_not_null_column_comes_back_nullable(
+    tmp_path: Path, pg_conn: psycopg.Connection, fresh_catalog
+) -> None:
+    """The down migration re-adds a dropped NOT NULL column without a default: its values are gone, so it
+    comes back nullable and says so (SG906). An up migration adding such a column is still refused."""
+    table = PROJECT + "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+    before = model_of(tmp_path, "a", {"spec.yaml": table + "      v: text\n      w: text?\n"})
+    after = model_of(tmp_path, "b", {"spec.yaml": table})
+    with pytest.raises(PlanError, match="NOT NULL without a default"):
+        plan(after, before)
+    migration = build_migration(before, after, "0002_drop")
+    readded = {op.target: op for op in migration.down_operations if op.kind == "add_column"}
+    assert [h.code for h in readded["t.v"].hazards] == ["SG906"] and readded["t.w"].hazards == ()
+    assert readded["t.v"].up[0].args["column"].nullable
+    assert "ALTER TABLE public.t ADD COLUMN IF NOT EXISTS v text;" in migration.down_sql
+    restore = migration.down_sql.split("-- Cannot be restored by this migration:\n", 1)[1].split("\n\n")[0]
+    assert "--   t.v comes back without its NOT NULL" in restore
+
+    create(pg_conn, before)
+    pg_conn.execute("INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', NULL)")
+    apply_sql(pg_conn, migration.up_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(after))
+    assert table_rows(pg_conn, "t", ["id"]) == [(1,), (2,)]
+    apply_sql(pg_conn, migration.down_sql)
+    assert diff(snapshot(pg_conn), fresh_catalog(before)) == ["column t.v: not_null false ≠ true"]
+    assert table_rows(pg_conn, "t", ["id"], ["id", "v", "w"]) == [(1, None, None), (2, None, None)]
+
+
+def test_a_rebuilt_enum_converts_the_columns_that_exist_when_it_runs(
+    repo_root: Path, pg_conn: psycopg.Connection, fresh_catalog
+) -> None:
+    """The rebuild runs after the renames and before anything is created: it converts the columns kept in
+    both versions, new tables and columns are created with the new type, and the old type is dropped
+    after the columns and tables this migration drops (one of them holds the removed value)."""
+    folder = repo_root / "tests" / "migrations" / "enum_rebuild_columns"
+    before, after = compile_spec(folder / "a").model, compile_spec(folder / "b").model
+    migration = build_migration(before, after, "0002_mood")
+    for operations, kept in ((migration.up_operations, "hue"), (migration.down_operations, "keep")):
+        kinds = [op.kind for op in operations]
+        rebuild = operations[kinds.index("rebuild_enum")]
+        assert [s.args["column"] for s in rebuild.up if s.template == "alter_column_type"] == [kept]
+        assert kinds.index("rename_column") < kinds.index("rebuild_enum") < kinds.index("create_table")
+        assert kinds.index("rebuild_enum") < kinds.index("add_column")
+        parked = [i for i, op in enumerate(operations) if (op.kind, op.target) == ("drop_enum", "mood_old")]
+        assert kinds.index("drop_column") < kinds.index("drop_table") < parked[0]
+
+    create(pg_conn, before)
+    pg_conn.execute("""
+        INSERT INTO items (id, keep) VALUES (1, 'blue'), (2, 'red');
+        INSERT INTO old_things VALUES (1, 'gone');
+    """)
+    apply_sql(pg_conn, migration.up_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(after))
+    assert pg_conn.execute("SELECT id, hue::text, added::text FROM goods ORDER BY id").fetchall() == [
+        (1, "blue", "blue"),
+        (2, "red", "blue"),
+    ]
+    pg_conn.execute("INSERT INTO new_things VALUES (1, 'green')")
+    apply_sql(pg_conn, migration.down_sql)
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(before))
+    assert pg_conn.execute("SELECT id, keep::text, dropped::text FROM items ORDER BY id").fetchall() == [
+        (1, "blue", "gone"),
+        (2, "red", "gone"),
+    ]

@@ -46,6 +46,9 @@ class Phase(IntEnum):
     DROP_FOREIGN_KEYS = 28
     DROP_CONSTRAINTS = 30
     DROP_INDEXES = 32
+    # after the renames and the drops of what spells out old values, before anything new is created
+    # with the type: a rebuilt enum converts exactly the columns that exist and keep it
+    REBUILD_ENUMS = 35
     CREATE_TABLES = 40
     COLUMNS = 50
     PARTITIONS = 60
@@ -105,18 +108,26 @@ class Renames:
         )
 
 
-def plan(a: Model, b: Model, renames: Renames | None = None) -> list[Operation]:
-    """The operations that take a database at `a` to `b`, in the order they must run."""
+def plan(a: Model, b: Model, renames: Renames | None = None, *, down: bool = False) -> list[Operation]:
+    """The operations that take a database at `a` to `b`, in the order they must run.
+
+    `down`: `b` is the version the database was at before `a` (a down migration), so every column it
+    adds is one the up migration dropped with its values: NOT NULL without a default, it comes back
+    nullable (SG906) instead of being refused.
+    """
     renames = renames if renames is not None else Renames.from_model(b)
-    planner = _Planner(a, b, renames)
+    planner = _Planner(a, b, renames, down=down)
     operations = list(planner.run())
     return sorted(operations, key=lambda op: op.order)  # stable: keeps the order within a phase
 
 
 def plan_down(a: Model, b: Model) -> list[Operation]:
     """The inverse of plan(a, b): from `b` back to `a`."""
-    return plan(b, a, Renames.from_model(b).inverse())
+    return plan(b, a, Renames.from_model(b).inverse(), down=True)
 
+
+# Why a check or an index whose definition did not change is dropped and created again.
+REREAD = " (it reads a column converted to a rebuilt enum: created again after the rebuild)"
 
 # Statements that only help when they commit apart from what came before them: VALIDATE after ADD …
 # NOT VALID would otherwise run while the ADD's lock is still held, which is what the split avoids.
@@ -131,15 +142,16 @@ def _step(
 
 
 class _Planner:
-    def __init__(self, a: Model, b: Model, renames: Renames) -> None:
-        self.a, self.b, self.renames = a, b, renames
+    def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool = False) -> None:
+        self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
 
     def run(self) -> Iterator[Operation]:
-        yield from self.extensions()
-        yield from self.enums()
         pairs, created, dropped = self.match_tables()
+        yield from self.extensions()
+        yield from self.enums(pairs)
         for old, new in pairs:
             yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
@@ -182,7 +194,7 @@ class _Planner:
                 order=Phase.EXTENSIONS,
             )
 
-    def enums(self) -> Iterator[Operation]:
+    def enums(self, pairs: list[tuple[Table, Table]]) -> Iterator[Operation]:
         a_enums, b_enums = self.a.enums_by_name, self.b.enums_by_name
         for name, enum in sorted(b_enums.items()):
             old = a_enums.get(name)
@@ -195,7 +207,7 @@ class _Planner:
                     order=Phase.ENUMS,
                 )
                 continue
-            yield from self.enum_values(old, enum)
+            yield from self.enum_values(old, enum, pairs)
         for name, enum in sorted(a_enums.items()):
             if name not in b_enums:
                 yield Operation(
@@ -206,11 +218,11 @@ class _Planner:
                     order=Phase.DROP_ENUMS,
                 )
 
-    def enum_values(self, old: Enum, new: Enum) -> Iterator[Operation]:
+    def enum_values(self, old: Enum, new: Enum, pairs: list[tuple[Table, Table]]) -> Iterator[Operation]:
         removed = [v for v in old.values if v not in new.values]
         kept = [v for v in new.values if v in old.values]
         if removed or kept != [v for v in old.values if v in new.values]:
-            yield self.rebuild_enum(old, new, removed)
+            yield from self.rebuild_enum(new, removed, pairs)
             return
         for i, value in enumerate(new.values):
             if value in old.values:
@@ -255,8 +267,12 @@ class _Planner:
                 return True
         return any(quoted in view.query for view in self.b.views)
 
-    def rebuild_enum(self, old: Enum, new: Enum, removed: list[str]) -> Operation:
-        """Values removed or reordered: a new type, every column converted to it, the old type dropped."""
+    def rebuild_enum(
+        self, new: Enum, removed: list[str], pairs: list[tuple[Table, Table]]
+    ) -> Iterator[Operation]:
+        """Values removed or reordered: the old type parked under another name, the new one created and
+        the columns that keep the type converted to it; the parked type is dropped last, once the
+        columns this migration drops or retypes are gone."""
         schema = new.schema
         parked = naming.truncate(f"{new.name}_old")
         steps = [
@@ -264,55 +280,39 @@ class _Planner:
             _step("create_enum", Lock.NONE, new.name, enum=new),
         ]
         found = [hazards.remove_enum_value(new.name, removed)] if removed else []
-        a_names = {n for pair in self.renames.tables.items() for n in pair} | set(self.a.tables_by_name)
-        for table in self.b.tables:
-            if table.name not in a_names:
-                continue  # created later, already with the new type
-            for column in table.columns:
-                base = column.type.removesuffix("[]").rsplit(".", 1)[-1]
-                if base != new.name:
-                    continue
-                args = {"table": table.name, "schema": table.schema}
-                self.changed_tables.add(table.name)
-                # the old default is of the old type: drop it around the conversion
-                steps.append(
-                    _step(
-                        "set_default",
-                        Lock.ACCESS_EXCLUSIVE,
-                        table.name,
-                        column=replace(column, default=None),
-                        **args,
-                    )
-                )
-                steps.append(
-                    _step(
-                        "alter_column_type",
-                        Lock.ACCESS_EXCLUSIVE,
-                        table.name,
-                        brief=False,
-                        column=column.name,
-                        type=column.type,
-                        collation=None,
-                        using=True,
-                        via_text=True,
-                        **args,
-                    )
-                )
-                if column.default is not None:
-                    steps.append(
-                        _step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=column, **args)
-                    )
-                found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
-        steps.append(_step("drop_enum", Lock.NONE, new.name, enum=new, name=parked))
+        for table, column in self.enum_columns(new, pairs):
+            self.changed_tables.add(table.name)
+            self.converted.setdefault(table.name, set()).add(column.name)
+            steps += _convert_to_enum(table, column)
+            found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
         what = f"remove {', '.join(removed)} from" if removed else "reorder the values of"
-        return Operation(
+        yield Operation(
             "rebuild_enum",
             new.name,
             f"{what} enum {new.name}: rebuild the type and convert its columns",
             tuple(steps),
             hazards=tuple(found),
-            order=Phase.COLUMNS,
+            order=Phase.REBUILD_ENUMS,
         )
+        yield Operation(
+            "drop_enum",
+            parked,
+            f"drop {parked}, the old type of enum {new.name}",
+            (_step("drop_enum", Lock.NONE, new.name, enum=new, name=parked),),
+            order=Phase.DROP_ENUMS,
+        )
+
+    def enum_columns(self, enum: Enum, pairs: list[tuple[Table, Table]]) -> Iterator[tuple[Table, Column]]:
+        """The columns of `enum`'s type in both versions, under their new names: those that exist when the
+        enum is rebuilt (after the renames, before any column is added or dropped) and keep the type.
+
+        A column added later, or in a table created later, is created with the new type; one dropped or
+        retyped later keeps the parked type until then.
+        """
+        for old, new in pairs:
+            for before, column in self.match_columns(old, new):
+                if before is not None and before.type == column.type and _enum_of(column) == enum.name:
+                    yield new, column
 
     # --- tables ----------------------------------------------------------------------------------
 
@@ -439,22 +439,34 @@ class _Planner:
 
     # --- columns ---------------------------------------------------------------------------------
 
-    def columns(self, old: Table, new: Table) -> Iterator[Operation]:
-        table, schema = new.name, new.schema
+    def match_columns(self, old: Table, new: Table) -> list[tuple[Column | None, Column]]:
+        """Each column of `new` with the column of `old` it continues (renamed or not), or None: added."""
         old_columns = {c.name: c for c in old.columns}
-        matched: set[str] = set()
+        found: list[tuple[Column | None, Column]] = []
         for column in new.columns:
             old_name = next(
                 (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name),
                 None,
             )
             if old_name and old_name in old_columns and column.name not in old_columns:
-                before = old_columns[old_name]
-                matched.add(old_name)
+                found.append((old_columns[old_name], column))
+            else:
+                found.append((old_columns.get(column.name), column))
+        return found
+
+    def columns(self, old: Table, new: Table) -> Iterator[Operation]:
+        table, schema = new.name, new.schema
+        matched: set[str] = set()
+        for before, column in self.match_columns(old, new):
+            if before is None:
+                yield from self.add_column(new, column)
+                continue
+            matched.add(before.name)
+            if before.name != column.name:
                 yield Operation(
                     "rename_column",
                     f"{table}.{column.name}",
-                    f"rename column {table}.{old_name} to {column.name}",
+                    f"rename column {table}.{before.name} to {column.name}",
                     (
                         _step(
                             "rename_column",
@@ -462,19 +474,14 @@ class _Planner:
                             table,
                             table=table,
                             schema=schema,
-                            old=old_name,
+                            old=before.name,
                             new=column.name,
                         ),
                     ),
                     order=Phase.RENAMES,
                 )
                 self.changed_tables.add(table)
-                yield from self.column_changes(new, replace(before, name=column.name), column)
-            elif column.name in old_columns:
-                matched.add(column.name)
-                yield from self.column_changes(new, old_columns[column.name], column)
-            else:
-                yield from self.add_column(new, column)
+            yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(table)
@@ -498,17 +505,23 @@ class _Planner:
 
     def add_column(self, table: Table, column: Column) -> Iterator[Operation]:
         found: list = []
+        comment = f"add column {table.name}.{column.name}"
         if (
             not column.nullable
             and column.default is None
             and column.identity is None
             and column.generated is None
         ):
-            raise PlanError(
-                f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
-                "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
-                "NOT NULL in a later migration"
-            )
+            if not self.down:
+                raise PlanError(
+                    f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
+                    "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
+                    "NOT NULL in a later migration"
+                )
+            # the up migration dropped its values: the rows can only get NULL back, which NOT NULL refuses
+            column = replace(column, nullable=True)
+            found.append(hazards.not_null_not_restored(table.name, column.name))
+            comment += " (nullable: its values are gone, so its NOT NULL cannot come back)"
         volatile = (
             column.default is not None
             and column.default.is_expression
@@ -519,18 +532,19 @@ class _Planner:
                 )
             )
         )
-        if volatile or column.identity or column.generated:
+        rewrites = bool(volatile or column.identity or column.generated)
+        if rewrites:
             found.append(hazards.rewrite(table.name, f"adding {column.name} computes a value for every row"))
         yield Operation(
             "add_column",
             f"{table.name}.{column.name}",
-            f"add column {table.name}.{column.name}",
+            comment,
             (
                 _step(
                     "add_column",
                     Lock.ACCESS_EXCLUSIVE,
                     table.name,
-                    brief=not found,
+                    brief=not rewrites,
                     table=table.name,
                     schema=table.schema,
                     column=column,
@@ -552,25 +566,32 @@ class _Planner:
                 found.append(hazards.narrowing(target, old.type, new.type))
             if kind != "free":
                 found.append(hazards.rewrite(name, f"{new.name}: {old.type} → {new.type} rewrites the table"))
+            args = {"table": name, "schema": schema}
+            steps = []
+            if kind != "free" and old.type != new.type and old.default is not None:
+                # PostgreSQL casts the old default without USING, which fails between some types (text
+                # to an enum): dropped first, the new default is set after the conversion
+                no_default = replace(new, default=None)
+                steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, name, column=no_default, **args))
+            steps.append(
+                _step(
+                    "alter_column_type",
+                    Lock.ACCESS_EXCLUSIVE,
+                    name,
+                    brief=kind == "free",
+                    column=new.name,
+                    type=new.type,
+                    collation=new.collation if new.collation != old.collation else None,
+                    using=kind != "free",
+                    via_text=False,
+                    **args,
+                )
+            )
             yield Operation(
                 "alter_column_type",
                 target,
                 f"change type of {target} to {new.type}",
-                (
-                    _step(
-                        "alter_column_type",
-                        Lock.ACCESS_EXCLUSIVE,
-                        name,
-                        brief=kind == "free",
-                        table=name,
-                        schema=schema,
-                        column=new.name,
-                        type=new.type,
-                        collation=new.collation if new.collation != old.collation else None,
-                        using=kind != "free",
-                        via_text=False,
-                    ),
-                ),
+                tuple(steps),
                 hazards=tuple(found),
                 order=Phase.COLUMNS,
             )
@@ -679,7 +700,8 @@ class _Planner:
         args = {"table": name, "schema": schema}
         old_set = _constraints(old, self.renames)
         new_set = _constraints(new, self.renames)
-        renamed = matched_renames(old_set, new_set, _same_constraint)
+        stale = {key for key, (_, constraint) in new_set.items() if self.reads_converted(name, constraint)}
+        renamed = matched_renames(_without(old_set, stale), _without(new_set, stale), _same_constraint)
         for old_name, new_name in renamed.items():
             yield Operation(
                 "rename_constraint",
@@ -695,19 +717,37 @@ class _Planner:
         for key, (kind, constraint) in old_set.items():
             if key in renamed:
                 continue
-            if key not in new_set or not _same_definition(new_set[key][1], constraint):
+            if key not in new_set or not _same_definition(new_set[key][1], constraint) or key in stale:
                 order = Phase.DROP_FOREIGN_KEYS if kind == "foreign_key" else Phase.DROP_CONSTRAINTS
                 yield Operation(
                     f"drop_{kind}",
                     f"{name}.{key}",
-                    f"drop {kind.replace('_', ' ')} {key}",
+                    f"drop {kind.replace('_', ' ')} {key}" + (REREAD if key in stale else ""),
                     (_step("drop_constraint", Lock.ACCESS_EXCLUSIVE, name, name=key, **args),),
                     order=order,
                 )
         for key, (kind, constraint) in new_set.items():
-            if key in renamed.values() or (key in old_set and _same_definition(old_set[key][1], constraint)):
+            unchanged = key in old_set and _same_definition(old_set[key][1], constraint) and key not in stale
+            if key in renamed.values() or unchanged:
                 continue
             yield self.add_constraint(new, kind, constraint)
+
+    def reads_converted(self, table: str, item: object) -> bool:
+        """Whether a check's expression, or an index's predicate or expression, reads a column converted to
+        a rebuilt enum: PostgreSQL would rebuild it with its values still of the old type (`m <> 'x'::old`
+        no longer compares), so it is dropped before the rebuild and created again after."""
+        columns = self.converted.get(table)
+        if not columns:
+            return False
+        if isinstance(item, CheckConstraint):
+            texts = [item.expression]
+        elif isinstance(item, Index):
+            texts = [item.where or ""] + [e.expression or "" for e in item.elements]
+        else:
+            return False
+        return any(
+            columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
+        )
 
     def add_constraint(self, table: Table, kind: str, constraint: object) -> Operation:
         name, schema = table.name, table.schema
@@ -792,7 +832,8 @@ class _Planner:
         name, schema = new.name, new.schema
         old_indexes = {i.name: i for i in old.indexes}
         new_indexes = {i.name: i for i in new.indexes}
-        renamed = matched_renames(old_indexes, new_indexes, _same_index)
+        stale = {index_name for index_name, index in new_indexes.items() if self.reads_converted(name, index)}
+        renamed = matched_renames(_without(old_indexes, stale), _without(new_indexes, stale), _same_index)
         for old_name, new_name in renamed.items():
             yield Operation(
                 "rename_index",
@@ -813,19 +854,24 @@ class _Planner:
         for index_name, index in old_indexes.items():
             if index_name in renamed:
                 continue
-            if index_name not in new_indexes or not _same_index(new_indexes[index_name], index):
-                yield self.drop_index(new, index)
+            changed = index_name not in new_indexes or not _same_index(new_indexes[index_name], index)
+            if changed or index_name in stale:
+                yield self.drop_index(new, index, REREAD if index_name in stale else "")
         for index_name, index in new_indexes.items():
-            unchanged = index_name in old_indexes and _same_index(old_indexes[index_name], index)
+            unchanged = (
+                index_name in old_indexes
+                and _same_index(old_indexes[index_name], index)
+                and index_name not in stale
+            )
             if not unchanged and index_name not in renamed.values():
                 yield self.create_index(new, index)
 
-    def drop_index(self, table: Table, index: Index) -> Operation:
+    def drop_index(self, table: Table, index: Index, why: str = "") -> Operation:
         partitioned = table.partition is not None
         return Operation(
             "drop_index",
             index.name,
-            f"drop index {index.name}",
+            f"drop index {index.name}{why}",
             (
                 _step(
                     "drop_index",
@@ -1019,6 +1065,39 @@ def _drop_function(name: str, schema: str, arguments: str) -> Operation:
         (_step("drop_function", Lock.NONE, name, name=name, schema=schema, arguments=arguments),),
         order=Phase.DROP_FUNCTIONS,
     )
+
+
+def _enum_of(column: Column) -> str:
+    """The type name of a column without schema or array brackets: an enum's name when it holds one."""
+    return column.type.removesuffix("[]").rsplit(".", 1)[-1]
+
+
+def _convert_to_enum(table: Table, column: Column) -> list[Step]:
+    """The steps converting `column` to its rebuilt enum type, through text."""
+    args = {"table": table.name, "schema": table.schema}
+    steps = [
+        # the default is of the old type: dropped around the conversion, then written again
+        _step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=replace(column, default=None), **args),
+        _step(
+            "alter_column_type",
+            Lock.ACCESS_EXCLUSIVE,
+            table.name,
+            brief=False,
+            column=column.name,
+            type=column.type,
+            collation=None,
+            using=True,
+            via_text=True,
+            **args,
+        ),
+    ]
+    if column.default is not None:
+        steps.append(_step("set_default", Lock.ACCESS_EXCLUSIVE, table.name, column=column, **args))
+    return steps
+
+
+def _without(items: dict[str, T], names: set[str]) -> dict[str, T]:
+    return {name: item for name, item in items.items() if name not in names}
 
 
 def matched_renames(old: dict[str, T], new: dict[str, T], same: Callable[[T, T], bool]) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Hazard analyzers: small named constructors with stable codes, each with its fix.
 
-Codes: SG9xx destructive (data is lost), SG92x rewrite or long lock, SG93x data-dependent (may fail
-on existing rows). `migrate new` refuses destructive hazards unless the spec's `allow_destructive`
-(or `--allow-destructive`) allows them.
+Codes: SG90x destructive (data is lost; SG906: a down migration cannot bring back what the lost data
+held), SG92x rewrite or long lock, SG93x data-dependent (may fail on existing rows). `migrate new`
+refuses destructive hazards unless the spec's `allow_destructive` (or `--allow-destructive`) allows them.
 """
 
 from __future__ import annotations
@@ -52,6 +52,20 @@ def remove_enum_value(enum: str, values: list[str]) -> Hazard:
         f"removes {', '.join(values)} from enum {enum}",
         f"keep the values, or allow it: `allow_destructive: [enum {enum}]`",
         destructive=True,
+    )
+
+
+#: Hazards of a down migration that brings a structure back without what held it in place.
+NOT_RESTORED = frozenset({"SG906"})
+
+
+def not_null_not_restored(table: str, column: str) -> Hazard:
+    return Hazard(
+        "SG906",
+        f"{table}.{column} comes back without its NOT NULL: the up migration dropped its values, so every "
+        "row holds NULL",
+        f"fill {table}.{column}, then make it NOT NULL by hand: the spec of this version already says "
+        "so, and no migration will",
     )
 
 

@@ -59,7 +59,7 @@ class Operation:
     """One change of the schema: its statements in order, what they lock, and what to know.
 
     The inverse of a whole plan is planned, not hand-written: the down migration of A → B is
-    `plan(B, A)` with the renames reversed, so it goes through the same rules as any change.
+    `plan(B, A, down=True)` with the renames reversed, so it goes through the same rules as any change.
     """
 
     kind: str
