@@ -135,7 +135,7 @@ class IndexSpec(_Shape):
     unique: bool = False
     using: Literal["btree", "hash", "gin", "gist", "spgist", "brin"] = "btree"
     where: str | None = None
-    include: list[str] = []
+    include: list[str] = Field(default_factory=list)
     nulls_not_distinct: bool = False
 
     @model_validator(mode="after")
@@ -201,7 +201,7 @@ class PartitionSpec(_Shape):
     list: ListSpec | None = None
     hash: HashSpec | None = None
     then: PartitionSpec | None = None
-    names: dict[str | int, str] = {}
+    names: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PartitionSpec:
@@ -220,24 +220,24 @@ class ArchiveSpec(_Shape):
 class EntitySpec(_Shape):
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
-    mixins: list[str] = []
-    columns: dict[str, Column] = {}
+    mixins: list[str] = Field(default_factory=list)
+    columns: dict[str, Column] = Field(default_factory=dict)
     primary_key: PrimaryKey | None = None
     unique: list[
         Annotated[UniqueSpec, BeforeValidator(_columns, json_schema_input_type=list[str] | UniqueSpec)]
-    ] = []
-    checks: dict[str, Check] = {}
-    foreign_keys: list[ForeignKeySpec] = []
-    indexes: list[IndexSpec] = []
+    ] = Field(default_factory=list)
+    checks: dict[str, Check] = Field(default_factory=dict)
+    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+    indexes: list[IndexSpec] = Field(default_factory=list)
     partition: PartitionSpec | None = None
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
 
 
 class MixinSpec(_Shape):
-    columns: dict[str, Column] = {}
-    checks: dict[str, Check] = {}
-    indexes: list[IndexSpec] = []
+    columns: dict[str, Column] = Field(default_factory=dict)
+    checks: dict[str, Check] = Field(default_factory=dict)
+    indexes: list[IndexSpec] = Field(default_factory=list)
 
 
 def _enum(value: Any) -> Any:
@@ -254,8 +254,8 @@ class RelationshipSpec(_Shape):
     many_to_many: tuple[str, str]
     through: str
     on_delete: LowerAction | None = None
-    columns: dict[str, Column] = {}
-    indexes: list[IndexSpec] = []
+    columns: dict[str, Column] = Field(default_factory=dict)
+    indexes: list[IndexSpec] = Field(default_factory=list)
     comment: str | None = None
 
 
@@ -286,22 +286,22 @@ class ProjectSpec(_Shape):
     name: str
     postgres: int = Field(default=15, ge=12, le=18)
     schema_: str = Field(default="public", alias="schema")
-    extensions: list[str] = []
+    extensions: list[str] = Field(default_factory=list)
     naming: NamingSpec = NamingSpec()
-    allow_destructive: list[str] = []
+    allow_destructive: list[str] = Field(default_factory=list)
 
 
 class Spec(_Shape):
     """A whole spec folder, merged."""
 
     project: ProjectSpec | None = None
-    mixins: dict[str, MixinSpec] = {}
+    mixins: dict[str, MixinSpec] = Field(default_factory=dict)
     enums: dict[
         str, Annotated[EnumSpec, BeforeValidator(_enum, json_schema_input_type=list[str] | EnumSpec)]
-    ] = {}
-    entities: dict[str, EntitySpec] = {}
-    relationships: list[RelationshipSpec] = []
-    views: dict[str, ViewSpec] = {}
+    ] = Field(default_factory=dict)
+    entities: dict[str, EntitySpec] = Field(default_factory=dict)
+    relationships: list[RelationshipSpec] = Field(default_factory=list)
+    views: dict[str, ViewSpec] = Field(default_factory=dict)
 
 
 def json_schema() -> str:
