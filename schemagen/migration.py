@@ -34,7 +34,7 @@ def is_transactional(sql: str) -> bool:
 
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
-    lines: list[str] = []
+    lines: dict[str, None] = {}  # ordered and unique
     for op in operations:
         for step in op.up:
             if step.lock is Lock.NONE:
@@ -46,10 +46,8 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
                     if step.brief
                     else " (held while it scans or rewrites: see hazards)"
                 )
-            line = f"{step.lock.label} on {step.on or op.target}{note}"
-            if line not in lines:
-                lines.append(line)
-    return lines
+            lines[f"{step.lock.label} on {step.on or op.target}{note}"] = None
+    return list(lines)
 
 
 #: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.

@@ -332,6 +332,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # a run renders thousands of statements: no stat() of the template file for each
+            auto_reload=False,
         )
         env.filters.update(FILTERS)
         env.tests.update(TESTS)

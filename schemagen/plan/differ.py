@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from functools import cached_property
 from typing import TypeVar
 
 from schemagen import expressions, naming, sqltypes
@@ -147,6 +148,28 @@ class _Planner:
         self.recreated_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+
+    # What partition planning reads of the whole models: computed once per plan, when first needed.
+
+    @cached_property
+    def relation_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The names in the relations' namespace of A and of B."""
+        from schemagen.plan.partitions import relation_names
+
+        return frozenset(relation_names(self.a)), frozenset(relation_names(self.b))
+
+    @cached_property
+    def taken_names(self) -> set[str]:
+        """Every name a relation may have in A or B, and the temporary names picked so far."""
+        a_names, b_names = self.relation_names
+        return set(a_names | b_names)
+
+    @cached_property
+    def kept_foreign_keys(self) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:
+        """Foreign keys of B that exist unchanged in A, by the (schema, table) they reference."""
+        from schemagen.plan.partitions import kept_foreign_keys
+
+        return kept_foreign_keys(self)
 
     def run(self) -> Iterator[Operation]:
         pairs, created, dropped = self.match_tables()
@@ -328,7 +351,8 @@ class _Planner:
             elif name in a_tables:
                 pairs.append((a_tables[name], table))
                 matched_a.add(name)
-        created = {n for n in b_tables if n not in {new.name for _, new in pairs}}
+        paired = {new.name for _, new in pairs}
+        created = {n for n in b_tables if n not in paired}
         dropped = set(a_tables) - matched_a
         return pairs, created, dropped
 

@@ -132,19 +132,19 @@ class _Partitioning:
         self.retired: dict[str, str] = {}  # detached child → its temporary name
         self.kept: list[str] = []  # children that stay, by their name in B
 
-    # computed only for a table whose partitions change: they read the whole model
-    @cached_property
-    def a_names(self) -> set[str]:
-        return _relation_names(self.planner.a)
+    @property
+    def a_names(self) -> frozenset[str]:
+        return self.planner.relation_names[0]
 
-    @cached_property
-    def b_names(self) -> set[str]:
-        return _relation_names(self.planner.b)
+    @property
+    def b_names(self) -> frozenset[str]:
+        return self.planner.relation_names[1]
 
-    @cached_property
+    @property
     def taken(self) -> set[str]:
-        """Every name a relation may have in A or B, and the temporary names picked so far."""
-        return self.a_names | self.b_names
+        """Every name a relation may have in A or B, and the temporary names picked so far (for
+        every table of the plan, so no two pick the same)."""
+        return self.planner.taken_names
 
     @cached_property
     def surviving(self) -> set[str]:
@@ -170,7 +170,7 @@ class _Partitioning:
                 order=Phase.RENAMES,
             )
         changed = self.moves or self.drops or self.creates
-        foreign_keys = _referencing_foreign_keys(self.planner, self.new) if changed else []
+        foreign_keys = self.planner.kept_foreign_keys.get((self.schema, self.new.name), []) if changed else []
         if self.drops:
             yield self.drop_operation(foreign_keys)
         cycle = bool(foreign_keys) and bool(
@@ -656,7 +656,7 @@ def _subtree(child: PartitionChild) -> Iterator[PartitionChild]:
             yield from _subtree(grandchild)
 
 
-def _relation_names(model: Model) -> set[str]:
+def relation_names(model: Model) -> set[str]:
     """Names in the relations' namespace: tables, partitions, indexes, views."""
     names: set[str] = set()
     for table in model.tables:
@@ -690,14 +690,14 @@ def _clone_index_names(table: Table, relation: str, taken: set[str]) -> dict[str
         columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         wanted.append((index.name, "idx", _unique_column_names(columns + list(index.include))))
     names: dict[str, str] = {}
-    used = set(taken)
+    picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
     for key, label, columns in wanted:
         addition = index_name_addition(columns) if columns else None
         candidate, n = make_object_name(relation, addition, label), 0
-        while candidate in used:
+        while candidate in taken or candidate in picked:
             n += 1
             candidate = make_object_name(relation, addition, f"{label}{n}")
-        used.add(candidate)
+        picked.add(candidate)
         names[key] = candidate
     return names
 
@@ -762,20 +762,21 @@ def _renamed_foreign_keys(planner: _Planner, old: Table, new: Table) -> list[tup
     return renamed
 
 
-def _referencing_foreign_keys(planner: _Planner, table: Table) -> list[tuple[Table, ForeignKey]]:
-    """Foreign keys of B that reference `table` and exist unchanged in A (the differ handles the rest)."""
-    found = []
+def kept_foreign_keys(planner: _Planner) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:
+    """Foreign keys of B that exist unchanged in A (the differ handles the rest), by the (schema, table)
+    they reference: what a change of that table's partitions must drop and re-validate."""
+    found: dict[tuple[str, str], list[tuple[Table, ForeignKey]]] = {}
     old_name = {new: old for old, new in planner.renames.tables.items()}
     for other in planner.b.tables:
+        if not other.foreign_keys:
+            continue
         before = planner.a.table(old_name.get(other.name, other.name))
         if before is None:
             continue
         old_keys = [c for kind, c in _constraints(before, planner.renames).values() if kind == "foreign_key"]
         for fk in other.foreign_keys:
-            if fk.ref_table != table.name or fk.ref_schema != table.schema:
-                continue
             if any(_same_definition(old, fk) for old in old_keys):
-                found.append((other, fk))
+                found.setdefault((fk.ref_schema, fk.ref_table), []).append((other, fk))
     return found
 
 
