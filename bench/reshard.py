@@ -8,17 +8,29 @@ that apply is `reshard_s`. The floor, in the same run and on the same rows, is o
 indexes. After the re-shard the row counts must be unchanged, the rows spread over 8 partitions and
 the foreign key validated; otherwise the script fails.
 
+With --writer, a thread on its own autocommit connection inserts accounts (ids above N, one row per
+transaction) and reads a random existing account by primary key after each insert, for as long as
+0002 is applied, under its own lock_timeout; each statement's latency and each error's SQLSTATE are
+recorded. Afterwards every row it committed and the N original rows must be there, and it must have
+seen no error but lock timeouts.
+
     python bench/reshard.py --rows 1000000
+    python bench/reshard.py --rows 1000000 --writer
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import random
 import sys
 import tempfile
 import textwrap
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +86,13 @@ ORDER BY conname
 """
 
 
+WRITER_LOCK_TIMEOUT = "10s"
+WRITER_INSERT = "INSERT INTO accounts (id, name) VALUES (%s, 'written meanwhile')"
+WRITER_READ = "SELECT id FROM accounts WHERE id = %s"
+LONG_WAIT_S = 0.1
+LOCK_TIMEOUT_SQLSTATE = "55P03"  # lock_not_available
+
+
 class ReshardFailed(Exception):
     """The re-shard lost rows, left them in the wrong place, or left the foreign key unvalidated."""
 
@@ -83,6 +102,90 @@ def write_spec(root: Path, modulus: int) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "spec.yaml").write_text(SPEC.format(modulus=modulus), encoding="utf-8")
     return root
+
+
+@dataclass
+class Writer:
+    """The application during the re-shard: insert one account per transaction, then read a random
+    existing one by primary key, until told to stop; every statement timed, every error counted."""
+
+    dsn: str
+    rows: int  # accounts 1..rows exist before the writer starts; it inserts ids above them
+    committed: list[int] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds, every statement, failed ones too
+    long: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, what) over LONG_WAIT_S
+    errors: Counter[str] = field(default_factory=Counter)  # SQLSTATE -> count
+    messages: dict[str, str] = field(default_factory=dict)  # SQLSTATE -> first message
+    problems: list[str] = field(default_factory=list)
+    began: float = 0.0
+    ended: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+    started: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        from schemagen.database.cluster import connect
+
+        try:
+            with connect(self.dsn, autocommit=True) as conn:
+                conn.execute("SELECT set_config('lock_timeout', %s, false)", [WRITER_LOCK_TIMEOUT])
+                conn.execute("SET application_name = 'reshard bench writer'")
+                next_id = self.rows + 1
+                self.began = time.perf_counter()
+                while not self.stop.is_set():
+                    if self.statement(conn, "insert", WRITER_INSERT, next_id):
+                        self.committed.append(next_id)
+                        self.started.set()
+                    next_id += 1
+                    pick = random.randint(1, self.rows + len(self.committed))
+                    pick = pick if pick <= self.rows else self.committed[pick - self.rows - 1]
+                    found = self.statement(conn, "read", WRITER_READ, pick)
+                    if found is not None and found[0] is None:
+                        self.problems.append(f"account {pick}, committed earlier, was not found by a read")
+        except Exception as exc:  # a lost connection, or a bug: the run fails
+            self.problems.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.ended = time.perf_counter()
+            self.started.set()
+
+    def statement(self, conn: psycopg.Connection, what: str, query: str, key: int) -> tuple[Any] | None:
+        """Run one statement; its first row (a tuple holding None when there is none), or None when it
+        failed with an SQLSTATE. Anything else, a broken connection included, is raised."""
+        import psycopg
+
+        start = time.perf_counter()
+        try:
+            cursor = conn.execute(query, [key])
+            result = (cursor.fetchone() if cursor.description else (key,)) or (None,)
+            failed = ""
+        except psycopg.Error as exc:
+            if conn.broken or not exc.sqlstate:
+                raise
+            self.errors[exc.sqlstate] += 1
+            self.messages.setdefault(exc.sqlstate, str(exc).splitlines()[0])
+            result, failed = None, f" ({exc.sqlstate})"
+        end = time.perf_counter()
+        self.latencies.append(end - start)
+        if end - start > LONG_WAIT_S:
+            self.long.append((start, end, f"{what} of {key}{failed}"))
+        return result
+
+    def figures(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+        elapsed = self.ended - self.began
+
+        def percentile(q: float) -> float:
+            return round(1000 * ordered[max(0, math.ceil(q * len(ordered)) - 1)], 3) if ordered else 0.0
+
+        return {
+            "writer_inserts": len(self.committed),
+            "writer_inserts_per_s": round(len(self.committed) / elapsed) if elapsed > 0 else 0,
+            "writer_statements": len(ordered),
+            "writer_p50_ms": percentile(0.50),
+            "writer_p99_ms": percentile(0.99),
+            "writer_max_ms": round(1000 * ordered[-1], 3) if ordered else 0.0,
+            "writer_waits_over_100ms": len(self.long),
+            "writer_errors": dict(sorted(self.errors.items())),
+        }
 
 
 def counts(conn: psycopg.Connection) -> dict[str, int]:
@@ -98,8 +201,9 @@ def settle(conn: psycopg.Connection) -> None:
     conn.execute("CHECKPOINT")
 
 
-def measure(rows: int, verbose: bool = False) -> dict[str, Any]:
-    """Build, load, copy and re-shard on a throwaway cluster; the figures of one run."""
+def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str, Any]:
+    """Build, load, copy and re-shard on a throwaway cluster, with a concurrent writer if asked; the
+    figures of one run."""
     from schemagen import history
     from schemagen.database import runner
     from schemagen.database.cluster import ThrowawayCluster, connect
@@ -136,28 +240,74 @@ def measure(rows: int, verbose: bool = False) -> dict[str, Any]:
             conn.execute("CHECKPOINT")
 
         migrate_new(MODULUS_AFTER, f"shard_accounts_{MODULUS_AFTER}")
+        application = Writer(dsn, rows) if writer else None
+        thread = threading.Thread(target=application.run, daemon=True) if application else None
+        if application and thread:
+            thread.start()
+            application.started.wait()
+            if not application.committed:
+                raise ReshardFailed(f"the writer could not start: {application.problems}")
         start = time.perf_counter()
-        outcome = runner.apply(dsn, generated, report=report)
-        reshard_s = time.perf_counter() - start
+
+        def progress(line: str) -> None:  # the runner's progress, timed from the start of the apply
+            report(f"+{time.perf_counter() - start:7.3f} s  {line}")
+
+        try:
+            outcome = runner.apply(dsn, generated, report=progress)
+            reshard_s = time.perf_counter() - start
+        finally:
+            if application and thread:
+                application.stop.set()
+                thread.join()
         if [m.number for m in outcome.ran] != [2]:
             raise ReshardFailed(f"the runner applied {outcome.ran}, not 0002")
+        if application:
+            for began, ended, what in application.long:
+                report(
+                    f"+{began - start:7.3f} s  writer: {what} waited {1000 * (ended - began):.0f} ms, "
+                    f"until +{ended - start:.3f} s"
+                )
 
         with connect(dsn, autocommit=True) as conn:
-            verify(conn, before)
-    return {
+            verify(conn, before, application.committed if application else [])
+    result = {
         "rows": rows,
         "reshard_s": round(reshard_s, 3),
         "copy_floor_s": round(copy_floor_s, 3),
         "ratio": round(reshard_s / copy_floor_s, 2),
     }
+    if application:
+        if application.problems:
+            raise ReshardFailed(f"the writer failed: {'; '.join(application.problems)}")
+        if others := {k: v for k, v in application.errors.items() if k != LOCK_TIMEOUT_SQLSTATE}:
+            raise ReshardFailed(
+                "the writer got errors other than lock timeouts: "
+                + "; ".join(f"{n} × {k} ({application.messages[k]})" for k, n in sorted(others.items()))
+            )
+        result["rows_per_s"] = round(rows / reshard_s)
+        result.update(application.figures())
+    return result
 
 
-def verify(conn: psycopg.Connection, before: dict[str, int]) -> None:
-    """Raise ReshardFailed unless every row is kept, spread over the new partitions, and the declared
-    foreign key validated; warn when PostgreSQL left its per-partition clones marked not validated."""
+def verify(conn: psycopg.Connection, before: dict[str, int], written: list[int]) -> None:
+    """Raise ReshardFailed unless every row is kept (the `written` accounts, committed meanwhile,
+    too), spread over the new partitions, and the declared foreign key validated; warn when
+    PostgreSQL left its per-partition clones marked not validated."""
     after = counts(conn)
-    if after != before:
-        raise ReshardFailed(f"row counts changed: {before} before, {after} after")
+    expected = {**before, "accounts": before["accounts"] + len(written)}
+    if after != expected:
+        raise ReshardFailed(f"row counts changed: {expected} expected, {after} after")
+    original = conn.execute(
+        "SELECT count(DISTINCT id) FROM accounts WHERE id BETWEEN 1 AND %s", [before["accounts"]]
+    ).fetchone()[0]
+    if original != before["accounts"]:
+        missing = before["accounts"] - original
+        raise ReshardFailed(f"{missing} of the {before['accounts']} original accounts are missing")
+    found = {id_ for (id_,) in conn.execute("SELECT id FROM accounts WHERE id > %s", [before["accounts"]])}
+    if lost := set(written) - found:
+        raise ReshardFailed(f"{len(lost)} accounts the writer committed are missing, e.g. {min(lost)}")
+    if extra := found - set(written):
+        raise ReshardFailed(f"{len(extra)} accounts the writer did not commit are there, e.g. {min(extra)}")
     spread = conn.execute("SELECT count(DISTINCT tableoid) FROM accounts").fetchone()[0]
     children = conn.execute(
         "SELECT count(*) FROM pg_inherits WHERE inhparent = 'accounts'::regclass"
@@ -183,18 +333,38 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in each table (default 1000000)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--verbose", action="store_true", help="print the runner's progress to stderr")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the runner's progress, and the writer's statements over 100 ms, to stderr",
+    )
+    parser.add_argument(
+        "--writer",
+        action="store_true",
+        help="insert and read accounts on another connection while the re-shard is applied",
+    )
     args = parser.parse_args(argv)
     try:
-        result = measure(args.rows, args.verbose)
+        result = measure(args.rows, args.verbose, args.writer)
     except ReshardFailed as failure:
         sys.exit(f"re-shard check failed: {failure}")
     if args.json:
         print(json.dumps(result))
         return
-    print(
+    line = (
         f"rows {result['rows']}: re-shard {result['reshard_s']:.3f} s, "
         f"copy floor {result['copy_floor_s']:.3f} s, ratio {result['ratio']:.2f}"
+    )
+    if not args.writer:
+        print(line)
+        return
+    errors = ", ".join(f"{n} × {state}" for state, n in result["writer_errors"].items()) or "none"
+    print(f"{line}, {result['rows_per_s']} rows/s")
+    print(
+        f"writer: {result['writer_inserts']} inserts committed, {result['writer_inserts_per_s']}/s; "
+        f"{result['writer_statements']} statements: p50 {result['writer_p50_ms']:.1f} ms, "
+        f"p99 {result['writer_p99_ms']:.1f} ms, max {result['writer_max_ms']:.1f} ms, "
+        f"{result['writer_waits_over_100ms']} over 100 ms; errors: {errors}"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from schemagen import expressions, naming, rules, sqltypes
@@ -1022,7 +1023,8 @@ def _steps(every: str, start: date, end: date):
         current = following
 
 
-def window_bounds(window: RangeWindow) -> list[tuple[str, date, date]]:
+@cache  # entities share windows: each is worked out once
+def window_bounds(window: RangeWindow) -> tuple[tuple[str, date, date], ...]:
     """(suffix, from, to) of each child of a time window, oldest first."""
     result = []
     for low, high in _steps(window.every, window.start, window.end):
@@ -1035,9 +1037,10 @@ def window_bounds(window: RangeWindow) -> list[tuple[str, date, date]]:
         else:
             suffix = f"{low.year}_{low.month:02d}_{low.day:02d}"
         result.append((suffix, low, high))
-    return result
+    return tuple(result)
 
 
+@lru_cache(maxsize=None, typed=True)  # bounds repeat across entities; 1, 1.0 and True stay apart
 def _bound_value(value: Any, key_type: str | None) -> Any:
     """A range bound as the literal PostgreSQL reads the same way in every session.
 
