@@ -26,7 +26,7 @@ PACKAGE_MARK = "/schemagen/"
 
 def stage_actions(n: int) -> dict[str, tuple[Callable[[], Any], Callable[[], None]]]:
     """For each stage: the action to profile, and what must run (unprofiled) before it."""
-    from schemagen.migration import build_migration
+    from schemagen.migration import build_up
     from schemagen.pipeline import compile_spec, render_outputs
 
     spec_a, spec_b = specs(n)
@@ -42,7 +42,7 @@ def stage_actions(n: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Non
     return {
         "load": (lambda: compile_spec(spec_a), lambda: None),
         "render": (lambda: render_outputs(state["a"].model), compiled),
-        "diff": (lambda: build_migration(state["a"].model, state["b"].model, "a → b"), both),
+        "diff": (lambda: build_up(state["a"].model, state["b"].model, "a → b"), both),
     }
 
 

@@ -35,6 +35,7 @@ COLUMNS = [
     ("load_validate_s", "load+validate s", "{:.3f}"),
     ("render_s", "render s", "{:.3f}"),
     ("diff_s", "diff s", "{:.3f}"),
+    ("migration_s", "up+down s", "{:.3f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.1f}"),
 ]
 INSPECT_COLUMNS = [("inspect_s", "inspect s", "{:.3f}"), ("pg_dump_s", "pg_dump s", "{:.3f}")]
@@ -77,7 +78,7 @@ def measure(n: int, spec_a: Path, spec_b: Path, inspect: bool) -> dict[str, Any]
     """Every figure for one size; runs in the child process."""
     import yaml
 
-    from schemagen.migration import build_migration
+    from schemagen.migration import build_migration, build_up
     from schemagen.pipeline import compile_spec, render_outputs
 
     files = spec_files(spec_a)
@@ -89,12 +90,16 @@ def measure(n: int, spec_a: Path, spec_b: Path, inspect: bool) -> dict[str, Any]
     before, load_validate_s = timed(lambda: compile_spec(spec_a))
     outputs, render_s = timed(lambda: render_outputs(before.model))
     after = compile_spec(spec_b)
-    _, diff_s = timed(lambda: build_migration(before.model, after.model, f"{spec_a} → {spec_b}"))
+    # `schemagen diff A B`: the up migration, planned and rendered
+    _, diff_s = timed(lambda: build_up(before.model, after.model, f"{spec_a} → {spec_b}"))
+    # `schemagen migrate new`: both directions
+    _, migration_s = timed(lambda: build_migration(before.model, after.model, f"{spec_a} → {spec_b}"))
     result: dict[str, Any] = {
         "n": n,
         "load_validate_s": round(load_validate_s, 4),
         "render_s": round(render_s, 4),
         "diff_s": round(diff_s, 4),
+        "migration_s": round(migration_s, 4),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "yaml_parse_s": round(yaml_parse_s, 4),
     }

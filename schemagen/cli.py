@@ -410,13 +410,18 @@ def _report_run(outcome: object, done: str, nothing: str) -> None:
 def diff(source: str, target: str, down: bool, output_format: str) -> None:
     """Print the migration from SOURCE to TARGET; each a spec folder or git:REV[:PATH]."""
     from schemagen import sources
-    from schemagen.migration import build_migration
+    from schemagen.migration import build_migration, build_up
     from schemagen.plan import PlanError
 
+    title = f"{source} → {target}"
     try:
         with sources.checkout(source) as source_dir, sources.checkout(target) as target_dir:
             before, after = _compile(source_dir), _compile(target_dir)
-            migration = build_migration(before.model, after.model, f"{source} → {target}")
+            if down:  # its header names what the up drops, so both directions are planned
+                migration = build_migration(before.model, after.model, title)
+                operations_, text = list(migration.down_operations), migration.down_sql
+            else:
+                operations_, text = build_up(before.model, after.model, title)
     except sources.SourceError as error:
         raise InputError(str(error)) from None
     except PlanError as error:
@@ -424,11 +429,9 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
     if output_format == "json":
         from schemagen.formats import operations
 
-        click.echo(
-            operations.render(migration.down_operations if down else migration.up_operations), nl=False
-        )
+        click.echo(operations.render(operations_), nl=False)
         return
-    click.echo(migration.down_sql if down else migration.up_sql, nl=False)
+    click.echo(text, nl=False)
 
 
 @cli.command()

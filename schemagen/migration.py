@@ -118,6 +118,15 @@ def build_migration(
     )
 
 
+def build_up(
+    before: Model, after: Model, name: str, env: Environment | None = None
+) -> tuple[list[Operation], str]:
+    """The up direction of `build_migration` alone, planned and rendered: what `diff` prints."""
+    env = env or make_environment()
+    up = plan(before, after)
+    return up, render_operations(up, f"{name} (up)", env)
+
+
 def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
     """What the down migration does not bring back: the data the up drops, and what held that data."""
     lost = [
