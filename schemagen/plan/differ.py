@@ -435,6 +435,8 @@ class _Planner:
         )
 
     def table_changes(self, old: Table, new: Table) -> Iterator[Operation]:
+        if self.unchanged(old, new):
+            return
         schema = new.schema
         if old.name != new.name:
             yield Operation(
@@ -460,6 +462,15 @@ class _Planner:
         yield from self.constraints(old, new)
         yield from self.indexes(old, new)
         yield from self.comments(old, new)
+
+    def unchanged(self, old: Table, new: Table) -> bool:
+        """Nothing of the table changes: equal in both Models, none of its columns is converted to a
+        rebuilt enum, and no table it references was renamed (its name may now mean another table)."""
+        return (
+            old == new
+            and new.name not in self.converted
+            and not any(fk.ref_table in self.renames.tables for fk in new.foreign_keys)
+        )
 
     # --- columns ---------------------------------------------------------------------------------
 
