@@ -167,8 +167,8 @@ class Builder:
                 if item.schema_ is not None:
                     self.check_name(item.schema_, "a schema", self.loc(section, name, "schema"))
         for name, view in self.spec.views.items():
-            for i, column in enumerate(view.unique or ()):
-                self.check_name(column, "a column", self.loc("views", name, "unique", i))
+            for i, column in enumerate(view.unique.columns if view.unique else ()):
+                self.check_name(column, "a column", self.loc("views", name, "unique", "columns", i))
         for name, entity in self.spec.entities.items():
             for column, spec in entity.columns.items():
                 if spec.collation is not None and not COLLATION_NAME.match(spec.collation):
@@ -866,12 +866,17 @@ class Builder:
             )
         indexes: tuple[Index, ...] = ()
         if spec.unique:
-            index_name = self.relation_name(schema, self.namer.make("index", table=name, columns=spec.unique))
+            columns = spec.unique.columns
+            index_name = spec.unique.name or self.relation_name(
+                schema, self.namer.make("index", table=name, columns=columns)
+            )
+            if spec.unique.name:
+                self.check_name(spec.unique.name, "an index", self.loc(*path, "unique", "name"))
             indexes = (
                 Index(
                     name=index_name,
                     table=name,
-                    elements=tuple(IndexElement(column=c) for c in spec.unique),
+                    elements=tuple(IndexElement(column=c) for c in columns),
                     unique=True,
                     loc=self.loc(*path, "unique"),
                 ),

@@ -259,10 +259,20 @@ class RelationshipSpec(_Shape):
     comment: str | None = None
 
 
+class ViewUniqueSpec(_Shape):
+    columns: list[str] = Field(min_length=1)
+    name: str | None = None
+
+
+ViewUnique = Annotated[
+    ViewUniqueSpec, BeforeValidator(_columns, json_schema_input_type=list[str] | ViewUniqueSpec)
+]
+
+
 class ViewSpec(_Shape):
     query: str
     materialized: bool = False
-    unique: list[str] | None = Field(default=None, min_length=1)
+    unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None

@@ -533,15 +533,16 @@ class _Writer:
         data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
         unique = self.view_unique(label, view)
         if unique is not None:
-            data["unique"] = _FlowList(unique)
+            data["unique"] = unique
         if view.refresh is not None:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
                 data["refresh_function"] = view.refresh_function
         return data
 
-    def view_unique(self, label: str, view: View) -> list[str] | None:
-        """The `unique:` columns when the view's one index is what `unique:` renders."""
+    def view_unique(self, label: str, view: View) -> Any:
+        """The `unique:` of a materialized view whose one index is what `unique:` renders: its columns,
+        or `{columns, name}` when the name is not the template's."""
         for index in view.indexes:
             columns = [e.column for e in index.elements]
             plain = all(e == IndexElement(column=e.column) for e in index.elements) and None not in columns
@@ -554,12 +555,14 @@ class _Writer:
                 and index.where is None
                 and not index.include
                 and not index.nulls_not_distinct
-                and index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx")  # type: ignore[arg-type]
             ):
-                return columns  # type: ignore[return-value]
+                if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):  # type: ignore[arg-type]
+                    return _FlowList(columns)
+                self.check_name(index.name, f"index `{index.name}` of `{label}`")
+                return _Flow({"columns": _FlowList(columns), "name": index.name})
             self.problem(
                 f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
-                "columns on a materialized view, named by the template: left out"
+                "columns on a materialized view: left out"
             )
         return None
 

@@ -314,7 +314,7 @@ views:
   totals:
     query: SELECT id, total FROM orders
     materialized: true
-    unique: [id]
+    unique: {columns: [id], name: totals_by_id}
     refresh: concurrently
     refresh_function: totals_refresh
 """
@@ -331,10 +331,12 @@ def test_pinned_names_are_the_catalog_names_and_inspect_writes_them_back(
         relations = {r for (r,) in conn.execute("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p')")}
         constraints = {r for (r,) in conn.execute("SELECT conname FROM pg_constraint")}
         functions = {r for (r,) in conn.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'totals%'")}
+        indexes = {r for (r,) in conn.execute("SELECT relname FROM pg_class WHERE relkind = 'i'")}
     assert {"orders_a", "orders_b", "orders_c", "orders_p3", "ev_jan", "ev_jan_p0", "ev_jan_odd"} <= relations
     assert {"ev_rest", "ev_rest_odd", "events_2024_02_odd"} <= relations
     assert {"pk_orders", "ck_orders_total", "orders_small_check"} <= constraints
     assert functions == {"totals_refresh"}
+    assert "totals_by_id" in indexes
     code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "inspected")
     assert code == 0, err
     assert run("render", "inspected", "-o", "again")[0] == 0
