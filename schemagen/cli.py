@@ -371,7 +371,7 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
             found = drift.drift(conn, model)
         except PlanError as error:
             return [f"(cannot be planned) {error}"]
-        return [f"{op.kind} {op.target}: {op.comment}" for op in found.migration.up_operations]
+        return [f"{op.kind} {op.target}: {op.comment}" for op in found.operations]
 
     outcome = _run_migrations(
         lambda: runner.baseline(dsn, generated, target.number, prove, _runner_settings("5s", 5), _progress)
@@ -547,7 +547,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         raise SystemExit(EXIT_FOUND) from None
     for line in found.warnings:
         click.echo(f"warning: {line}", err=True)
-    operations = found.migration.up_operations
+    operations = found.operations
     if output_format == "json":
         from schemagen.formats import operations as operations_format
 
@@ -555,7 +555,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     elif output_format == "github":
         _emit(drift.diagnostics(found, compiled.model), "github")
     elif operations:
-        click.echo(found.migration.up_sql, nl=False)
+        click.echo(found.sql, nl=False)
     if found.in_sync:
         if output_format == "text":
             click.echo(f"the database is in sync with {spec_dir}")

@@ -14,21 +14,23 @@ from pathlib import Path
 from schemagen import history, rules
 from schemagen.build import all_children
 from schemagen.diagnostics import Diagnostic
-from schemagen.migration import Migration, build_migration
+from schemagen.migration import build_up
 from schemagen.model import Location, Model, PartitionChild, Table
 from schemagen.plan import Operation
 
 
 @dataclass(frozen=True)
 class Drift:
-    """The migration from the database to the Model (empty when in sync), and inspect's warnings."""
+    """The migration from the database to the Model (no operations when in sync), and inspect's
+    warnings."""
 
-    migration: Migration
+    operations: list[Operation]
+    sql: str
     warnings: list[str]
 
     @property
     def in_sync(self) -> bool:
-        return self.migration.empty
+        return not self.operations
 
 
 def model_schemas(model: Model) -> list[str]:
@@ -46,8 +48,8 @@ def drift(conn_or_dsn: object, model: Model) -> Drift:
     from schemagen.database.inspect import inspect  # imports psycopg: only live commands pay for it
 
     found = inspect(conn_or_dsn, model_schemas(model), reference=model)  # type: ignore[arg-type]
-    migration = build_migration(found.model, model, "drift: the database → the spec")
-    return Drift(migration=migration, warnings=found.warnings)
+    operations, sql = build_up(found.model, model, "drift: the database → the spec")
+    return Drift(operations=operations, sql=sql, warnings=found.warnings)
 
 
 def expected_model(generated: Path, to: int | None) -> tuple[Model, history.MigrationFiles]:
@@ -85,7 +87,7 @@ def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
     """One SG707 per planned operation, at the spec line of the object it changes (for CI annotations)."""
     return [
         rules.DRIFT(_where(model, op), change=op.comment, kind=op.kind, target=op.target)
-        for op in found.migration.up_operations
+        for op in found.operations
     ]
 
 

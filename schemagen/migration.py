@@ -65,8 +65,14 @@ def runs_long(step: Step) -> bool:
 
 
 def render_operations(
-    operations: list[Operation], title: str, env: Environment, cannot_restore: list[str] | None = None
+    operations: list[Operation],
+    title: str,
+    env: Environment,
+    cannot_restore: list[str] | None = None,
+    *,
+    recorded: bool = True,
 ) -> str:
+    """The text of a migration file; `recorded=False` for one that is only printed (diff, drift)."""
     statements = [
         [
             (_template(env, step).render(**step.args), runs_long(step))
@@ -84,6 +90,7 @@ def render_operations(
         cannot_restore=cannot_restore or [],
         lock_timeout=LOCK_TIMEOUT,
         statement_timeout=STATEMENT_TIMEOUT,
+        recorded=recorded,
     )
 
 
@@ -121,10 +128,10 @@ def build_migration(
 def build_up(
     before: Model, after: Model, name: str, env: Environment | None = None
 ) -> tuple[list[Operation], str]:
-    """The up direction of `build_migration` alone, planned and rendered: what `diff` prints."""
+    """The up direction of `build_migration` alone, planned and rendered to be printed (`diff`, `drift`)."""
     env = env or make_environment()
     up = plan(before, after)
-    return up, render_operations(up, f"{name} (up)", env)
+    return up, render_operations(up, f"{name} (up)", env, recorded=False)
 
 
 def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
