@@ -344,3 +344,18 @@ def test_pinned_names_are_the_catalog_names_and_inspect_writes_them_back(
     assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
     written = (workdir / "inspected" / "entities.yaml").read_text()
     assert "names: {p1: '{table}_odd'}" in written or "p1: '{table}_odd'" in written
+
+
+def test_every_drift_annotation_points_into_the_spec(repo_root: Path) -> None:
+    """A database missing everything: each operation's annotation names the spec file of its object."""
+    from schemagen.drift import Drift, diagnostics
+    from schemagen.model import Model
+    from schemagen.pipeline import compile_spec
+    from schemagen.plan import plan
+
+    model = compile_spec(repo_root / "spec").model
+    operations = plan(Model(project=model.project), model)
+    found = diagnostics(Drift(operations=operations, sql="", warnings=[]), model)
+    assert len(found) == len(operations) > 16
+    assert all(d.file and Path(d.file).resolve().parent == (repo_root / "spec").resolve() for d in found)
+    assert all(d.code == "SG707" and d.line for d in found)
