@@ -354,14 +354,14 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
-    from schemagen import drift
+    from schemagen import drift, history
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
     from schemagen.plan import PlanError
 
     try:
         model, target = drift.expected_model(generated, to)
-    except drift.history.HistoryError as error:
+    except history.HistoryError as error:
         raise InputError(str(error)) from None
     except DatabaseError as error:
         raise InputError(error.message) from None
