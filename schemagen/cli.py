@@ -374,7 +374,7 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
         return [f"{op.kind} {op.target}: {op.comment}" for op in found.operations]
 
     outcome = _run_migrations(
-        lambda: runner.baseline(dsn, generated, target.number, prove, _runner_settings("5s", 5), _progress)
+        lambda: runner.baseline(dsn, generated, target.number, prove, runner.Settings(), _progress)
     )
     count = len(outcome.ran)
     click.echo(

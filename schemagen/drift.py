@@ -7,7 +7,6 @@ baseline is allowed only when it is empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from schemagen import history, rules
 from schemagen.build import all_children
 from schemagen.diagnostics import Diagnostic
 from schemagen.migration import build_up
-from schemagen.model import Location, Model, PartitionChild, Table
+from schemagen.model import Location, Model
 from schemagen.plan import Operation
 
 
@@ -35,8 +34,7 @@ class Drift:
 
 def model_schemas(model: Model) -> list[str]:
     """The schemas a Model puts anything in: what drift and baseline read of a database."""
-    items = (*model.tables, *model.views, *model.enums)
-    return sorted({model.project.schema, *(item.schema for item in items)})
+    return sorted(model.used_schemas | {model.project.schema})
 
 
 def drift(conn_or_dsn: object, model: Model) -> Drift:
@@ -102,7 +100,7 @@ def _places(model: Model) -> dict[str, Location | None]:
             constraints.append(table.primary_key)
         for item in constraints:
             places.setdefault(item.name, item.loc or table.loc)
-        for child in _children(table):
+        for child in all_children(table.partition):
             places.setdefault(child.name, table.partition.loc if table.partition else table.loc)
         if table.archive is not None:
             places.setdefault(table.archive.function, table.loc)
@@ -130,6 +128,3 @@ def _where(places: dict[str, Location | None], model: Model, op: Operation) -> L
         return places.get(rest) or table.loc
     return places.get(first)
 
-
-def _children(table: Table) -> Iterator[PartitionChild]:
-    return all_children(table.partition)

@@ -253,6 +253,11 @@ class Model:
     views: tuple[View, ...] = ()
 
     @cached_property
+    def used_schemas(self) -> frozenset[str]:
+        """The schemas its tables, enums and views live in."""
+        return frozenset(item.schema for item in (*self.tables, *self.enums, *self.views))
+
+    @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:
         return {t.name: t for t in self.tables}
 

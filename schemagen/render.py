@@ -96,10 +96,7 @@ def schema_context(model: Model) -> dict[str, object]:
     tables, deferred = order_tables(model.tables)
     views = order_views(model.views)
 
-    used_schemas = {t.schema for t in model.tables}
-    used_schemas.update(e.schema for e in model.enums)
-    used_schemas.update(v.schema for v in model.views)
-    used_schemas.discard("public")
+    used_schemas = model.used_schemas - {"public"}
 
     table_entries = []
     indexes = []

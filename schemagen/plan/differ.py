@@ -198,17 +198,7 @@ class _Planner:
                 (_step("create_extension", Lock.NONE, name=name),),
                 order=Phase.EXTENSIONS,
             )
-        schemas_a = (
-            {t.schema for t in self.a.tables}
-            | {e.schema for e in self.a.enums}
-            | {v.schema for v in self.a.views}
-        )
-        schemas_b = (
-            {t.schema for t in self.b.tables}
-            | {e.schema for e in self.b.enums}
-            | {v.schema for v in self.b.views}
-        )
-        for name in sorted(schemas_b - schemas_a - {"public"}):
+        for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield Operation(
                 "create_schema",
                 name,
