@@ -8,12 +8,13 @@ everything that can be judged on the finished Model is left to `checks`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from schemagen import expressions, naming, rules, sqltypes
+from schemagen import expressions, naming, rules, sqltypes, storage
 from schemagen.diagnostics import Diagnostic
 from schemagen.loader import Path_, RawSpec, did_you_mean
 from schemagen.model import (
@@ -34,9 +35,11 @@ from schemagen.model import (
     PrimaryKey,
     Project,
     RangeWindow,
+    StorageParameter,
     Table,
     UniqueConstraint,
     View,
+    all_children,
 )
 from schemagen.spec import (
     ColumnSpec,
@@ -86,6 +89,7 @@ class _Pending:
     archive_of: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    storage: tuple[StorageParameter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -409,6 +413,7 @@ class Builder:
             pending.partition = self.partition(spec.partition, name, pending.columns, (*path, "partition"))
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
+        pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
         return pending
 
     def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
@@ -722,7 +727,7 @@ class Builder:
             taken.add(p.name)
             if p.archive:
                 taken.add(p.archive.archive_table)
-            for child in _all_children(p.partition):
+            for child in all_children(p.partition):
                 taken.add(child.name)
             for spec, _ in p.indexes:
                 if spec.name:
@@ -791,8 +796,54 @@ class Builder:
             archive_of=p.archive_of,
             comment=p.comment,
             renamed_from=p.renamed_from,
+            storage=p.storage,
             loc=p.loc,
         )
+
+    def storage(
+        self, values: Mapping[str, object], path: Path_, columns: list[Column]
+    ) -> tuple[StorageParameter, ...]:
+        """The storage parameters of an entity, each checked against PostgreSQL's own list."""
+        found = []
+        for name, value in sorted(values.items()):
+            types = (c.type for c in columns)
+            if name.startswith("toast.") and not sqltypes.has_toast_table(types, self.enum_names):
+                self.report(
+                    rules.STORAGE_PARAMETER(
+                        self.raw.locate((*path, name), key=True),
+                        name=name,
+                        problem="no column of the table is stored out of line (text, jsonb, bytea, "
+                        "arrays…), so it has no TOAST table and PostgreSQL ignores the parameter",
+                        fix="leave `toast.` parameters out of this table",
+                    )
+                )
+                continue
+            loc = self.raw.locate((*path, name), key=True)
+            if name not in storage.PARAMETERS:
+                self.report(
+                    rules.STORAGE_PARAMETER(
+                        loc,
+                        name=name,
+                        problem="PostgreSQL has no such table storage parameter"
+                        + did_you_mean(name, list(storage.PARAMETERS)),
+                        fix="see `Storage Parameters` under CREATE TABLE in the PostgreSQL manual",
+                    )
+                )
+                continue
+            try:
+                text = storage.spell(name, value)  # type: ignore[arg-type]
+            except storage.StorageValueError as error:
+                self.report(
+                    rules.STORAGE_PARAMETER(
+                        self.raw.locate((*path, name)),
+                        name=name,
+                        problem=str(error),
+                        fix=f"give `{name}` a value it takes",
+                    )
+                )
+                continue
+            found.append(StorageParameter(name, text))
+        return tuple(found)
 
     def index(self, spec: IndexSpec, path: Path_, p: _Pending) -> Index | None:
         loc = self.raw.locate(path, key=True)
@@ -1067,12 +1118,3 @@ def _bound_value(value: Any, key_type: str | None) -> Any:
     return value
 
 
-def _all_children(scheme: PartitionScheme | None):
-    if scheme is None:
-        return
-    for child in scheme.children:
-        yield child
-        yield from _all_children(child.sub)
-
-
-all_children = _all_children

@@ -14,10 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from schemagen import expressions, rules, sqltypes
-from schemagen.build import all_children
 from schemagen.diagnostics import Diagnostic
 from schemagen.loader import did_you_mean
-from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View
+from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
 from schemagen.naming import MAX_IDENTIFIER_BYTES
 
 Check = Callable[[Model], Iterator[Diagnostic]]

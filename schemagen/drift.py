@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemagen import history, rules
-from schemagen.build import all_children
 from schemagen.diagnostics import Diagnostic
 from schemagen.migration import build_up
-from schemagen.model import Location, Model
+from schemagen.model import Location, Model, all_children
 from schemagen.plan import Operation
 
 

@@ -8,6 +8,7 @@ from jinja2 import Environment, Template
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, Step, hazards, plan, plan_down
+from schemagen.plan.locking import LOCK_TEMPLATE
 from schemagen.render import render_schema
 from schemagen.templating import make_environment
 
@@ -37,6 +38,13 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     lines: dict[str, None] = {}  # ordered and unique
     for op in operations:
         for step in op.up:
+            if step.template == LOCK_TEMPLATE:
+                taken = ", then ".join(
+                    f"{lock.mode.label} on {lock.relation}" + (" NOWAIT" if n else "")
+                    for n, lock in enumerate(step.locks)
+                )
+                lines[f"LOCK TABLE first, in this order: {taken}"] = None
+                continue
             if step.lock is Lock.NONE:
                 continue
             note = ""

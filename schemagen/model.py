@@ -8,7 +8,7 @@ render to the same bytes. Each object keeps the `Location` of the YAML that decl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -147,6 +147,15 @@ class PartitionChild:
     sub: PartitionScheme | None = None  # second level (`then:`), partitioning this child again
 
 
+def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
+    """Every partition under `scheme`, depth first: a child, then its own partitions."""
+    if scheme is None:
+        return
+    for child in scheme.children:
+        yield child
+        yield from all_children(child.sub)
+
+
 @dataclass(frozen=True, slots=True)
 class RangeWindow:
     """The spec's time-window declaration, kept so a migration can tell a moved window from new bounds."""
@@ -182,6 +191,15 @@ class Archive:
     function: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class StorageParameter:
+    """A storage parameter (`WITH (fillfactor = 90)`), its value spelled as PostgreSQL keeps it in
+    `reloptions`: `true`/`false`, an integer, or a decimal number."""
+
+    name: str
+    value: str
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     name: str
@@ -197,6 +215,9 @@ class Table:
     archive_of: str | None = None  # set on the archive table rendered for another table's `archive`
     comment: str | None = None
     renamed_from: str | None = None
+    # sorted by name; on a partitioned table they are set on every leaf partition (PostgreSQL
+    # keeps none on the partitioned parent itself)
+    storage: tuple[StorageParameter, ...] = ()
     loc: Location | None = field(default=None, compare=False)
 
     def column(self, name: str) -> Column | None:
@@ -208,6 +229,13 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def storage_holders(self) -> tuple[str, ...]:
+        """The relations its storage parameters are set on: the table, or each of its leaf partitions."""
+        if self.partition is None:
+            return (self.name,)
+        return tuple(child.name for child in all_children(self.partition) if child.sub is None)
 
 
 @dataclass(frozen=True, slots=True)

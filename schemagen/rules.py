@@ -172,6 +172,16 @@ COLUMN_CONFLICT = _rule(
     "expression; identity needs an integer type.",
     "columns:\n  id: {type: text, identity: always}",
 )
+STORAGE_PARAMETER = _rule(
+    "SG108",
+    "storage-parameter",
+    "storage parameter `{name}`: {problem}",
+    "{fix}",
+    "PostgreSQL refuses an unknown table storage parameter, or a value out of its range, when the table "
+    "is created. On a partitioned table the parameters are set on each of its partitions, since "
+    "PostgreSQL keeps none on the partitioned table itself.",
+    "entities:\n  events:\n    storage: {fillfactor: 5}   # fillfactor takes 10 to 100",
+)
 
 # --- SG2xx: references -----------------------------------------------------------------------
 

@@ -12,7 +12,18 @@ import typing
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
 from schemagen import rules
 from schemagen.diagnostics import Diagnostic, SpecError
@@ -232,6 +243,7 @@ class EntitySpec(_Shape):
     partition: PartitionSpec | None = None
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
+    storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
 
 
 class MixinSpec(_Shape):

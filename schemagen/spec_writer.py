@@ -285,6 +285,8 @@ class _Writer:
             if archive.function != naming.truncate(f"archive_{name}"):
                 entry["function"] = archive.function
             data["archive"] = _Flow(entry)
+        if table.storage:
+            data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         return data
 
     def check_key(self, table: Table, name: str) -> str | None:
@@ -643,3 +645,15 @@ def _shape(scheme: PartitionScheme, prefix: str) -> Any:
             for c in scheme.children
         ),
     )
+
+
+def _storage_value(text: str) -> bool | int | float | str:
+    """A storage parameter's value as YAML writes it: a boolean or a number where it is one."""
+    if text in ("true", "false"):
+        return text == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

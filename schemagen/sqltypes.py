@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import sqlglot
@@ -25,6 +26,7 @@ __all__ = [
     "UnknownTypeError",
     "canonical_type",
     "format_type_name",
+    "has_toast_table",
     "is_array",
     "is_integer",
     "is_text_like",
@@ -459,3 +461,69 @@ def varchar_length(canonical: str) -> int | None:
     """The length limit of ``character varying(n)``; None when unlimited or another type."""
     match = _VARCHAR_LENGTH.match(canonical)
     return int(match.group(1)) if match else None
+
+
+# Bytes of the fixed-length built-in types (their typlen), as format_type() spells them.
+_FIXED_SIZES = {
+    "smallint": 2,
+    "integer": 4,
+    "bigint": 8,
+    "real": 4,
+    "double precision": 8,
+    "boolean": 1,
+    "date": 4,
+    "time without time zone": 8,
+    "time with time zone": 12,
+    "timestamp without time zone": 8,
+    "timestamp with time zone": 8,
+    "interval": 16,
+    "uuid": 16,
+    "money": 8,
+    "oid": 4,
+    '"char"': 1,
+    "macaddr": 6,
+    "macaddr8": 8,
+    "point": 16,
+    "pg_lsn": 8,
+}
+_BOUNDED = re.compile(r"(character varying|character|bit varying|bit|numeric)\((\d+)(?:,\s*\d+)?\)\Z")
+# PostgreSQL gives a table a TOAST table when a row may exceed this many bytes (TOAST_TUPLE_THRESHOLD
+# with 8 kB pages), counting the largest value of each bounded type.
+_TOAST_TUPLE_THRESHOLD = 2032
+
+
+def _largest_value(canonical: str, enum_names: frozenset[str]) -> int | None:
+    """The most bytes a value of the type takes, or None when a value may be of any size."""
+    if canonical.endswith("[]"):
+        return None
+    if canonical in enum_names or canonical.rsplit(".", 1)[-1] in enum_names:
+        return 4
+    base = re.sub(r"\(\d+\)", "", canonical)  # time(3) with time zone, interval(6)
+    if base in _FIXED_SIZES:
+        return _FIXED_SIZES[base]
+    if base.startswith("interval"):
+        return 16
+    bounded = _BOUNDED.match(canonical)
+    if bounded is None:
+        return None
+    kind, size = bounded.group(1), int(bounded.group(2))
+    if kind == "numeric":
+        return (size + 3) // 4 * 2 + 8
+    if kind.startswith("bit"):
+        return (size + 7) // 8 + 8
+    return size * 4 + 4  # characters of up to 4 bytes each, in UTF-8
+
+
+def has_toast_table(types: Iterable[str], enum_names: frozenset[str] = frozenset()) -> bool:
+    """Whether PostgreSQL gives a table with columns of these types a TOAST table (`toast.` storage
+    parameters are kept only then): some column of a variable-length type, and a row that may not fit
+    in a quarter of a page."""
+    total, variable = 24, False
+    for canonical in types:
+        largest = _largest_value(canonical, enum_names)
+        if largest is None:
+            return True
+        base = re.sub(r"\(\d+\)", "", canonical)
+        variable = variable or not (base in _FIXED_SIZES or base.startswith("interval"))
+        total += largest
+    return variable and total > _TOAST_TUPLE_THRESHOLD

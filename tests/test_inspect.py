@@ -168,7 +168,29 @@ views:
     refresh: concurrently
 """
 
-SMALL_SPECS = {"range": RANGE_SPEC, "list": LIST_SPEC, "hash": HASH_SPEC}
+# Storage parameters of a plain table, and of a partitioned one (kept by each leaf partition).
+STORAGE_SPEC = """
+project: {name: ledger, postgres: 15}
+entities:
+  branches:
+    columns:
+      id: {type: integer, primary_key: true}
+      balance: integer
+      note: text?
+    storage: {fillfactor: 100, autovacuum_vacuum_scale_factor: 0.02, toast.autovacuum_enabled: false}
+  accounts:
+    columns:
+      id: integer
+      branch_id: {type: integer, references: branches}
+    primary_key: [id]
+    partition:
+      hash: {key: id, modulus: 2}
+      then:
+        hash: {key: id, modulus: 2}
+    storage: {fillfactor: 90, vacuum_index_cleanup: "off"}
+"""
+
+SMALL_SPECS = {"range": RANGE_SPEC, "list": LIST_SPEC, "hash": HASH_SPEC, "storage": STORAGE_SPEC}
 REPO_SPECS = {"example": REPO_ROOT / "spec", "shop": REPO_ROOT / "tests" / "specs" / "shop"}
 
 

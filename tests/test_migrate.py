@@ -174,8 +174,20 @@ def test_the_plan_is_lock_aware(tmp_path: Path) -> None:
     )
     assert len([s for s in partitioned.up if s.template == "attach_index"]) == 4
     fk = ops[("add_foreign_key", "orders.orders_customer_id_fkey")]
-    assert [s.template for s in fk.up] == ["add_constraint", "validate_constraint"]
-    assert fk.up[0].args["not_valid"] and fk.up[1].lock is Lock.SHARE_UPDATE_EXCLUSIVE
+    # the ADD locks both tables: it takes them first, the referenced one before the referencing one, as
+    # an application that writes both does
+    assert [s.template for s in fk.up] == [
+        "begin",
+        "lock_tables",
+        "add_constraint",
+        "commit",
+        "validate_constraint",
+    ]
+    assert [(lock.relation, lock.mode) for lock in fk.up[1].locks] == [
+        ("clients", Lock.SHARE_ROW_EXCLUSIVE),
+        ("orders", Lock.SHARE_ROW_EXCLUSIVE),
+    ]
+    assert fk.up[2].args["not_valid"] and fk.up[4].lock is Lock.SHARE_UPDATE_EXCLUSIVE
     assert ("rename_table", "clients") in ops and ("rename_column", "clients.nick") in ops
     assert [(kind, target) for kind, target in ops if kind in ("drop_table", "drop_column")] == [
         ("drop_column", "clients.note")

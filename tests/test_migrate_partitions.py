@@ -321,21 +321,35 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
     )
     dropped = ops[0]
     assert [h.code for h in dropped.hazards] == ["SG932"]
-    assert {s.args["table"] for s in dropped.up} == {"members", "settings", "events"}
+    dropping = [s for s in dropped.up if s.template == "drop_constraint"]
+    assert {s.args["table"] for s in dropping} == {"members", "settings", "events"}
+    # each drop locks both tables, the referenced one first, in a transaction of its own
+    assert [s.template for s in dropped.up] == ["begin", "lock_tables", "drop_constraint", "commit"] * 3
+    assert {tuple(lock.relation for lock in s.locks) for s in dropped.up if s.template == "lock_tables"} == {
+        ("guilds", "members"),
+        ("guilds", "settings"),
+        ("guilds", "events"),
+    }
     split = ops[1]
     assert [(s.template, s.lock, s.on) for s in split.up] == [
         ("partition_begin", Lock.NONE, ""),
+        ("lock_tables", Lock.ACCESS_EXCLUSIVE, "guilds, users"),
         ("partition_detach", Lock.ACCESS_EXCLUSIVE, "guilds"),
         ("rename_table", Lock.ACCESS_EXCLUSIVE, "guilds_p0"),
         *[("rename_index", Lock.SHARE_UPDATE_EXCLUSIVE, "guilds_p0_old")] * 7,
         ("partition_create", Lock.ACCESS_EXCLUSIVE, "guilds"),
         ("partition_create", Lock.ACCESS_EXCLUSIVE, "guilds"),
         ("partition_move_rows", Lock.ROW_EXCLUSIVE, "guilds"),
-        ("drop_table", Lock.ACCESS_EXCLUSIVE, "guilds_p0_old"),
         ("partition_commit", Lock.NONE, ""),
+        # dropping the old partition drops its foreign key's triggers on users (ACCESS EXCLUSIVE there):
+        # apart from the copy, so users is not held for it
+        ("begin", Lock.NONE, ""),
+        ("lock_tables", Lock.ACCESS_EXCLUSIVE, "users, guilds_p0_old"),
+        ("drop_table", Lock.ACCESS_EXCLUSIVE, "guilds_p0_old"),
+        ("commit", Lock.NONE, ""),
     ]
-    assert [s.transactional for s in split.up] == [False] + [True] * 13 + [False]
-    assert not split.up[1].brief  # the detach's lock lasts until the commit
+    assert [s.transactional for s in split.up] == [False] + [True] * 13 + [False] * 2 + [True] * 2 + [False]
+    assert not split.up[2].brief  # the detach's lock lasts until the commit
     assert [h.code for h in split.hazards] == ["SG922"]
     renamed = {s.args["old"]: s.args["new"] for s in split.up if s.template == "rename_index"}
     assert renamed == {
@@ -372,7 +386,7 @@ def test_window_extended_moves_rows_out_of_the_default(
     migrate_both_ways(pg_conn, fresh, before, after)
     ops = plan(before, after)
     (move,) = [op for op in ops if op.kind == "move_partitions"]
-    assert [s.template for s in move.up][:2] == ["partition_begin", "partition_detach"]
+    assert [s.template for s in move.up][:3] == ["partition_begin", "lock_tables", "partition_detach"]
     assert "partition_attach_default" in [s.template for s in move.up]
     assert not any(h.destructive for op in ops for h in op.hazards)
 
@@ -384,7 +398,13 @@ def test_window_extended_without_default_only_creates(
     after = model_of(tmp_path, "b", {"spec.yaml": windowed("2024-01-01", "2025-01-01", False)})
     ops = plan(before, after)
     # appended after every existing partition: the clones of the reactions key keep their numbers
-    assert [op.kind for op in ops] == ["create_partitions"]
+    # the file runs in one transaction, which takes its locks first: messages, then channels (which its
+    # foreign key references, and which creating a partition locks too)
+    assert [op.kind for op in ops] == ["lock_tables", "create_partitions"]
+    assert [(lock.relation, lock.mode) for lock in ops[0].up[0].locks] == [
+        ("messages", Lock.ACCESS_EXCLUSIVE),
+        ("channels", Lock.SHARE_ROW_EXCLUSIVE),
+    ]
     assert is_transactional(build_migration(before, after, "0002").up_sql)
     create(pg_conn, before)
     pg_conn.execute(WINDOWED_ROWS.replace("WHERE_REACTIONS", "true"))

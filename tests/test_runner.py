@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,7 +340,7 @@ def test_a_step_that_cannot_get_its_lock_is_retried_then_resumed(
     assert (code, out) == (1, "")
     retries = re.findall(
         r"step (\d+)/36 of 0002_shard_guilds_8\.up\.sql: canceling statement due to lock timeout"
-        r".*; retry (\d)/2 \(lock_timeout 50ms\)",
+        r".*; retry (\d)/2 in [\d.]+ s \(lock_timeout 50ms\)",
         err,
     )
     assert [n for _, n in retries] == ["1", "2"]
@@ -351,6 +352,36 @@ def test_a_step_that_cannot_get_its_lock_is_retried_then_resumed(
     assert code == 0, err
     assert f"applying 0002_shard_guilds_8: resuming at step {step}/36" in err
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
+
+
+def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Path, pg_dsn: str) -> None:
+    """A deadlock forced with opposite lock orders: the migration reads users, then guilds; the test's
+    session holds guilds, then asks for users. The migration waits first, so its deadlock check fires
+    first and PostgreSQL cancels it (the test's session waits longer before checking): the runner rolls
+    the step back, says so, and runs it again once the other session is done."""
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    write_migration(
+        project,
+        "reads_two_tables",
+        "SELECT count(*) FROM public.users;\n\nSELECT count(*) FROM public.guilds;\n",
+    )
+    with connect(pg_dsn) as other:
+        other.execute("SET deadlock_timeout = '60s'")
+        other.execute("LOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE")
+        migration = start("migrate", "apply", "--dsn", pg_dsn, "--lock-timeout", "30s")
+        with connect(pg_dsn, autocommit=True) as watcher:
+            while not watcher.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%public.guilds%'"
+            ).fetchall():
+                assert migration.poll() is None, finish(migration)
+                time.sleep(0.02)
+        other.execute("LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE")  # closes the cycle
+        other.commit()
+        code, out, err = finish(migration)
+    assert code == 0, err
+    assert out == "applied 1 migration (0003_reads_two_tables): the database is at 0003\n"
+    assert re.search(r"0003_reads_two_tables.*: deadlock detected.*; retry 1/5 in [\d.]+ s", err, re.DOTALL), err
+    assert versions(pg_dsn) == [1, 2, 3]
 
 
 def write_migration(project: Path, name: str, up: str, header: str = "") -> Path:

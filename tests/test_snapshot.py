@@ -31,6 +31,7 @@ from schemagen.model import (
     PartitionScheme,
     Project,
     RangeWindow,
+    StorageParameter,
     Table,
     View,
 )
@@ -84,6 +85,7 @@ def everything() -> Model:
             col("renamed", "text", nullable=True, renamed_from="old_name", comment="was old_name"),
         ),
         renamed_from="literal_values_old",
+        storage=(StorageParameter("autovacuum_enabled", "false"), StorageParameter("fillfactor", "90")),
         loc=here,
     )
     by_day = PartitionScheme(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from schemagen.sqltypes import (
     UnknownTypeError,
     canonical_type,
+    has_toast_table,
     is_array,
     is_integer,
     is_text_like,
@@ -199,3 +201,31 @@ def test_canonical_form_is_stable() -> None:
     # Feeding the canonical spelling back in gives the same spelling.
     for _, expected in CANONICAL:
         assert canonical_type(expected, USER_TYPES) == expected
+
+
+TOAST_CASES = [
+    ["integer"],
+    ["integer", "text"],
+    ["varchar(32)", "bigint"],
+    ["varchar(600)"],
+    ["varchar(400)", "varchar(200)"],
+    ["numeric"],
+    ["numeric(10,2)"],
+    ["jsonb"],
+    ["integer[]"],
+    ["char(500)"],
+    ["char(510)"],
+    ["timestamptz", "uuid", "boolean", "interval", "date"],
+    ["bit(100)"],
+    ["inet"],
+]
+
+
+def test_has_toast_table_agrees_with_postgresql(pg_conn: psycopg.Connection) -> None:
+    for number, types in enumerate(TOAST_CASES):
+        columns = ", ".join(f"c{i} {t}" for i, t in enumerate(types))
+        pg_conn.execute(f"CREATE TABLE t{number} ({columns})")
+        (toasted,) = pg_conn.execute(
+            "SELECT reltoastrelid <> 0 FROM pg_class WHERE oid = %s::regclass", (f"t{number}",)
+        ).fetchone()
+        assert has_toast_table([canonical_type(t) for t in types]) == toasted, types

@@ -224,6 +224,34 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "storage-unknown-parameter",
+        single("entities:\n  t:\n    columns:\n      id: bigint\n    storage: {fillfactr: 90}\n"),
+        "SG108",
+        "a.yaml",
+        6,
+    ),
+    (
+        "storage-out-of-range",
+        single("entities:\n  t:\n    columns:\n      id: bigint\n    storage:\n      fillfactor: 5\n"),
+        "SG108",
+        "a.yaml",
+        7,
+    ),
+    (
+        "storage-toast-without-toast-table",
+        single("entities:\n  t:\n    columns:\n      id: bigint\n      code: varchar(8)\n    storage:\n      toast.autovacuum_enabled: false\n"),
+        "SG108",
+        "a.yaml",
+        8,
+    ),
+    (
+        "storage-wrong-kind",
+        single("entities:\n  t:\n    columns:\n      id: bigint\n    storage:\n      autovacuum_enabled: 1\n"),
+        "SG108",
+        "a.yaml",
+        7,
+    ),
+    (
         "unknown-table",
         single("""\
         entities:

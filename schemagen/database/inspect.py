@@ -40,7 +40,7 @@ from pglast import ast
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from schemagen import expressions, naming, spec_writer, sqltypes
+from schemagen import expressions, naming, spec_writer, sqltypes, storage
 from schemagen.build import _bound_value, _window_problem, window_bounds
 from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
@@ -62,6 +62,7 @@ from schemagen.model import (
     PrimaryKey,
     Project,
     RangeWindow,
+    StorageParameter,
     Table,
     UniqueConstraint,
     View,
@@ -184,6 +185,7 @@ class _Reader:
         self.constraints: dict[int, list[dict[str, Any]]] = {}
         self.indexes: dict[int, list[dict[str, Any]]] = {}
         self.children: dict[int, list[dict[str, Any]]] = {}
+        self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
         # PostgreSQL's own (unprettified) text of what a reference may spell differently
         self.raw_checks: dict[tuple[str, str, str], str] = {}
         self.raw_defaults: dict[tuple[str, str, str], str] = {}
@@ -360,6 +362,7 @@ class _Reader:
         indexes = [
             self.index(label, schema, name, ix) for ix in self.indexes.get(oid, []) if not ix["attached"]
         ]
+        storage = self.storage(row)
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
         if row["persistence"] != "p":
             self.warn(
@@ -382,10 +385,37 @@ class _Reader:
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             partition=partition,
             comment=row["comment"],
+            storage=storage,
         )
 
+    def storage(self, row: dict[str, Any]) -> tuple[StorageParameter, ...]:
+        """A table's storage parameters: its own, or those every leaf partition of it shares (the spec
+        sets a partitioned table's on each leaf; leaves that differ keep their warning)."""
+        holders = [row] if row["kind"] != "p" else list(self.leaves(row["oid"]))
+        shared = {tuple(holder["options"] or ()) for holder in holders}
+        if len(shared) != 1:
+            return ()
+        parameters = []
+        for option in shared.pop():
+            name, _, value = option.partition("=")
+            if name not in storage.PARAMETERS:
+                return ()
+            try:
+                parameters.append(StorageParameter(name, storage.spell(name, value)))
+            except storage.StorageValueError:
+                return ()
+        self.storage_expressed.update(holder["oid"] for holder in holders)
+        return tuple(sorted(parameters))
+
+    def leaves(self, oid: int) -> Iterator[dict[str, Any]]:
+        for child in self.children.get(oid, []):
+            if child["kind"] == "p":
+                yield from self.leaves(child["oid"])
+            else:
+                yield child
+
     def options(self, what: str, row: dict[str, Any]) -> None:
-        if row["options"]:
+        if row["options"] and row["oid"] not in self.storage_expressed:
             self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
         if row["row_security"]:
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")

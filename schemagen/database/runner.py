@@ -10,8 +10,12 @@ A transactional file runs in one transaction together with its history row. A `n
 runs step by step (a step is one statement, or one `BEGIN … COMMIT` group run as a unit), and the
 number of steps done is recorded after each (inside the group's own transaction for a group), so a
 re-run after a failure resumes at the failed step. Before each step the runner sets its own
-`lock_timeout`, which wins over the file's `SET lock_timeout` lines (those are skipped), and a step
-that fails for want of a lock is retried a bounded number of times. Before a `CREATE INDEX
+`lock_timeout`, which wins over the file's `SET lock_timeout` lines (those are skipped). A step that
+fails for want of a lock (lock_timeout or NOWAIT), as a deadlock victim or on a serialization failure
+is rolled back and retried a bounded number of times, after a backoff with jitter, each retry
+reported. The LOCK TABLE statements a step starts with are taken by the runner: the first waits, the
+others NOWAIT, so the migration never waits while holding a lock; when a NOWAIT one finds its table
+busy, the retry waits for that table first (the application evidently takes it first). Before a `CREATE INDEX
 CONCURRENTLY` the runner drops an INVALID index of that name (what a failed build leaves, and what
 `IF NOT EXISTS` would otherwise keep), and each step that moves rows (`INSERT … SELECT`) reports its
 step number, operation, row count and time.
@@ -22,6 +26,7 @@ All SQL text of the runner is in `sql/runner_*.sql`.
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -90,6 +95,13 @@ class Settings:
     retries: int = 5  # extra attempts of a step that failed to get a lock in time
     backoff_seconds: float = 0.5  # times the attempt number, between attempts
     poll_seconds: float = 0.5  # between two tries of the migration lock
+
+
+# What a retry can cure: a lock not had in time (lock_timeout, NOWAIT), being a deadlock's victim, a
+# serialization failure. Anything else fails the step at once.
+RETRIED = frozenset(
+    {errors.LockNotAvailable.sqlstate, errors.DeadlockDetected.sqlstate, errors.SerializationFailure.sqlstate}
+)
 
 
 @dataclass(frozen=True)
@@ -493,7 +505,7 @@ def _query(name: str) -> str:
 # --- a file, as steps -----------------------------------------------------------------------------
 
 StatementKind = Literal[
-    "plain", "begin", "commit", "other_transaction", "lock_timeout", "set", "index", "move"
+    "plain", "begin", "commit", "other_transaction", "lock_timeout", "set", "index", "move", "lock"
 ]
 
 
@@ -504,6 +516,7 @@ class _Statement:
     kind: StatementKind
     index: tuple[str | None, str, str] | None = None  # (schema, table, index) of CREATE INDEX CONCURRENTLY
     target: str | None = None  # the table an INSERT … SELECT moves rows into
+    locked: tuple[str | None, str, int] | None = None  # (schema, table, mode) of a one-table LOCK TABLE
 
 
 @dataclass(frozen=True)
@@ -542,6 +555,11 @@ def _classify(statement: Statement) -> _Statement:
         return _Statement(text, line, "other_transaction")
     if isinstance(node, ast.VariableSetStmt):
         return _Statement(text, line, "lock_timeout" if node.name == "lock_timeout" else "set")
+    if isinstance(node, ast.LockStmt) and len(node.relations) == 1 and node.relations[0].inh:
+        relation = node.relations[0]
+        return _Statement(
+            text, line, "lock", locked=(relation.schemaname, relation.relname, int(node.mode))
+        )
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
         return _Statement(
             text, line, "index", index=(node.relation.schemaname, node.relation.relname, node.idxname)
@@ -624,6 +642,8 @@ class _Runner:
     settings: Settings
     report: Report
     _rows: int = field(default=0, init=False)
+    # The table a NOWAIT lock found busy in the last attempt: the next attempt waits for it first.
+    _busy: tuple[str | None, str] | None = field(default=None, init=False)
 
     def run(self, files_: MigrationFiles, direction: Direction, recorded: Recorded | None) -> None:
         path = files_.up if direction == "up" else files_.down
@@ -645,8 +665,8 @@ class _Runner:
     ) -> None:
         def attempt() -> None:
             with self.conn.transaction():
-                for number, step in enumerate(steps, start=1):
-                    self._execute(path, step, number, len(steps))
+                statements = tuple(s for step in steps for s in step.statements)
+                self._execute(path, _Step(statements, True, ""), 1, len(steps))
                 self.conn.execute(
                     _query("runner_history_applied" if direction == "up" else "runner_history_remove"), params
                 )
@@ -717,7 +737,15 @@ class _Runner:
             raise self._failure(exc, path, None, None, transactional=False, done=done, total=total) from exc
 
     def _execute(self, path: Path, step: _Step, number: int, total: int) -> None:
-        for statement in step.statements:
+        statements = list(step.statements)
+        while statements:
+            statement = statements.pop(0)
+            if statement.kind == "lock":
+                run = [statement]
+                while statements and statements[0].kind == "lock":
+                    run.append(statements.pop(0))
+                self._take_locks(path, run)
+                continue
             if statement.kind == "lock_timeout":
                 continue  # the runner's own lock_timeout applies to every step
             if statement.kind == "index" and self.conn.info.transaction_status == TransactionStatus.IDLE:
@@ -728,6 +756,25 @@ class _Runner:
                 raise self._failure(exc, path, statement.text, statement.line) from exc
             if statement.kind == "move" and cursor.rowcount > 0:
                 self._rows += cursor.rowcount
+
+    def _take_locks(self, path: Path, run: list[_Statement]) -> None:
+        """Take a run of LOCK TABLE statements: the first waits (lock_timeout), the others NOWAIT, with
+        the table found busy last time first."""
+        ordered = sorted(run, key=lambda s: s.locked is None or s.locked[:2] != self._busy)
+        for position, statement in enumerate(ordered):
+            assert statement.locked is not None
+            schema, table, mode = statement.locked
+            query = _query("runner_lock_table" if position == 0 else "runner_lock_table_nowait")
+            composed = sql.SQL(query).format(
+                table=sql.Identifier(schema, table) if schema else sql.Identifier(table),
+                mode=sql.SQL(_LOCK_MODES[mode]),
+            )
+            try:
+                self.conn.execute(composed)
+            except psycopg.Error as exc:
+                if position > 0 and exc.diag.sqlstate == errors.LockNotAvailable.sqlstate:
+                    self._busy = (schema, table)
+                raise self._failure(exc, path, statement.text, statement.line) from exc
 
     def _drop_invalid_index(self, statement: _Statement, number: int, total: int) -> None:
         assert statement.index is not None
@@ -744,7 +791,9 @@ class _Runner:
             self.conn.execute(drop)
 
     def _with_retries(self, path: Path, step: _Step | None, attempt: Callable[[], None], what: str) -> None:
-        """Run `attempt`; when it fails for want of a lock, set the lock_timeout again and retry it."""
+        """Run `attempt`; when it fails for want of a lock, as a deadlock victim or on a serialization
+        failure (rolled back by then), set the lock_timeout again and retry it after a backoff."""
+        self._busy = None
         for tries in range(self.settings.retries + 1):
             try:
                 self.conn.execute(_query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
@@ -758,13 +807,16 @@ class _Runner:
                 if not isinstance(failure, MigrationFailed):
                     raise failure from exc
                 failed = failure
-            if failed.sqlstate != errors.LockNotAvailable.sqlstate or tries == self.settings.retries:
+            if failed.sqlstate not in RETRIED or tries == self.settings.retries:
                 raise failed
+            # Jitter, so two sessions that failed together do not collide again in step.
+            delay = self.settings.backoff_seconds * (tries + 1 + random.random())
+            then = f"; then waiting first for {self._busy[1]}" if self._busy else ""
             self.report(
-                f"{what}: {failed.reason}; retry {tries + 1}/{self.settings.retries} "
-                f"(lock_timeout {self.settings.lock_timeout})"
+                f"{what}: {failed.reason}; retry {tries + 1}/{self.settings.retries} in {delay:.1f} s "
+                f"(lock_timeout {self.settings.lock_timeout}{then})"
             )
-            time.sleep(self.settings.backoff_seconds * (tries + 1))
+            time.sleep(delay)
 
     def _failure(
         self,
@@ -798,6 +850,19 @@ class _Runner:
         return MigrationFailed(
             path, line, reason, sqlstate=diag.sqlstate, transactional=transactional, done=done, total=total
         )
+
+
+# LOCK TABLE's modes by PostgreSQL's lock level, as pglast reports a LockStmt's mode.
+_LOCK_MODES = {
+    1: "ACCESS SHARE",
+    2: "ROW SHARE",
+    3: "ROW EXCLUSIVE",
+    4: "SHARE UPDATE EXCLUSIVE",
+    5: "SHARE",
+    6: "SHARE ROW EXCLUSIVE",
+    7: "EXCLUSIVE",
+    8: "ACCESS EXCLUSIVE",
+}
 
 
 def _label(files_: MigrationFiles) -> str:

@@ -14,7 +14,7 @@ from enum import IntEnum
 from functools import cached_property
 from typing import TypeVar
 
-from schemagen import expressions, naming, sqltypes
+from schemagen import expressions, naming, sqltypes, storage
 from schemagen.model import (
     CheckConstraint,
     Column,
@@ -28,8 +28,9 @@ from schemagen.model import (
 )
 from schemagen.ordering import order_tables, order_views
 from schemagen.plan import hazards
+from schemagen.plan.locking import with_lock_order
 from schemagen.plan.naming import partition_index_name
-from schemagen.plan.operations import Lock, Operation, Step
+from schemagen.plan.operations import Lock, Operation, Step, TableLock
 from schemagen.render import archive_entry
 
 T = TypeVar("T")
@@ -61,6 +62,7 @@ class Phase(IntEnum):
     DROP_ENUMS = 87
     VIEWS = 90
     FUNCTIONS = 92
+    STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
 
 
@@ -118,8 +120,8 @@ def plan(a: Model, b: Model, renames: Renames | None = None, *, down: bool = Fal
     """
     renames = renames if renames is not None else Renames.from_model(b)
     planner = _Planner(a, b, renames, down=down)
-    operations = list(planner.run())
-    return sorted(operations, key=lambda op: op.order)  # stable: keeps the order within a phase
+    operations = sorted(planner.run(), key=lambda op: op.order)  # stable: keeps the order within a phase
+    return with_lock_order(operations, a, b)
 
 
 def plan_down(a: Model, b: Model) -> list[Operation]:
@@ -136,10 +138,31 @@ OWN_TRANSACTION = frozenset({"validate_constraint"})
 
 
 def _step(
-    template: str, lock: Lock, on: str = "", *, transactional: bool = True, brief: bool = True, **args: object
+    template: str,
+    lock: Lock,
+    on: str = "",
+    *,
+    transactional: bool = True,
+    brief: bool = True,
+    locks: tuple[TableLock, ...] = (),
+    **args: object,
 ) -> Step:
     transactional = transactional and template not in OWN_TRANSACTION
-    return Step(template=template, args=args, lock=lock, on=on, transactional=transactional, brief=brief)
+    return Step(
+        template=template,
+        args=args,
+        lock=lock,
+        on=on,
+        transactional=transactional,
+        brief=brief,
+        locks=locks,
+    )
+
+
+def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tuple[TableLock, ...]:
+    """What adding or dropping foreign key `fk` of `table` locks: both ends, in one mode (PostgreSQL
+    adds or removes triggers on the referenced table too)."""
+    return (TableLock(schema, table, mode), TableLock(fk.ref_schema, fk.ref_table, mode))
 
 
 class _Planner:
@@ -386,6 +409,7 @@ class _Planner:
                         "add_constraint",
                         Lock.SHARE_ROW_EXCLUSIVE,
                         fk.ref_table,
+                        locks=foreign_key_locks(table.schema, table.name, fk, Lock.SHARE_ROW_EXCLUSIVE),
                         kind="foreign_key",
                         constraint=fk,
                         table=table.name,
@@ -407,7 +431,8 @@ class _Planner:
                     _step(
                         "drop_constraint",
                         Lock.ACCESS_EXCLUSIVE,
-                        table.name,
+                        f"{table.name} and {fk.ref_table}",
+                        locks=foreign_key_locks(table.schema, table.name, fk, Lock.ACCESS_EXCLUSIVE),
                         table=table.name,
                         schema=table.schema,
                         name=fk.name,
@@ -451,6 +476,7 @@ class _Planner:
         yield from self.columns(old, new)
         yield from self.constraints(old, new)
         yield from self.indexes(old, new)
+        yield from self.storage(old, new)
         yield from self.comments(old, new)
 
     def unchanged(self, old: Table, new: Table) -> bool:
@@ -748,7 +774,18 @@ class _Planner:
                     f"drop_{kind}",
                     f"{name}.{key}",
                     f"drop {kind.replace('_', ' ')} {key}" + (REREAD if key in stale else ""),
-                    (_step("drop_constraint", Lock.ACCESS_EXCLUSIVE, name, name=key, **args),),
+                    (
+                        _step(
+                            "drop_constraint",
+                            Lock.ACCESS_EXCLUSIVE,
+                            name,
+                            locks=foreign_key_locks(schema, name, constraint, Lock.ACCESS_EXCLUSIVE)
+                            if isinstance(constraint, ForeignKey)
+                            else (),
+                            name=key,
+                            **args,
+                        ),
+                    ),
                     order=order,
                 )
         for key, (kind, constraint) in new_set.items():
@@ -783,8 +820,22 @@ class _Planner:
         if kind in ("check", "foreign_key") and not partitioned:
             on = constraint.ref_table if kind == "foreign_key" else name  # type: ignore[attr-defined]
             lock = Lock.SHARE_ROW_EXCLUSIVE if kind == "foreign_key" else Lock.ACCESS_EXCLUSIVE
+            locks = (
+                foreign_key_locks(schema, name, constraint, lock)
+                if isinstance(constraint, ForeignKey)
+                else ()
+            )
             steps = (
-                _step("add_constraint", lock, on, kind=kind, constraint=constraint, not_valid=True, **args),
+                _step(
+                    "add_constraint",
+                    lock,
+                    on,
+                    locks=locks,
+                    kind=kind,
+                    constraint=constraint,
+                    not_valid=True,
+                    **args,
+                ),
                 _step("validate_constraint", Lock.SHARE_UPDATE_EXCLUSIVE, name, name=cname, **args),
             )
             return Operation(
@@ -838,6 +889,9 @@ class _Planner:
                     lock,
                     name,
                     brief=False,
+                    locks=foreign_key_locks(schema, name, constraint, lock)
+                    if isinstance(constraint, ForeignKey)
+                    else (),
                     kind=kind,
                     constraint=constraint,
                     not_valid=False,
@@ -964,6 +1018,34 @@ class _Planner:
             order=Phase.INDEXES,
         )
 
+    # --- storage parameters ----------------------------------------------------------------------
+
+    def storage(self, old: Table, new: Table) -> Iterator[Operation]:
+        """Changed storage parameters, set on the table or on each of its leaf partitions (a leaf this
+        migration creates already has them; setting them again changes nothing)."""
+        if old.storage == new.storage:
+            return
+        before = {p.name: p for p in old.storage}
+        changed = tuple(p for p in new.storage if before.get(p.name) != p)
+        reset = tuple(sorted(set(before) - {p.name for p in new.storage}))
+        names = [p.name for p in changed] + list(reset)
+        lock = (
+            Lock.ACCESS_EXCLUSIVE
+            if any(storage.PARAMETERS[name].access_exclusive for name in names)
+            else Lock.SHARE_UPDATE_EXCLUSIVE
+        )
+        steps = tuple(
+            _step("set_storage", lock, holder, table=holder, schema=new.schema, set=changed, reset=reset)
+            for holder in new.storage_holders
+        )
+        yield Operation(
+            "set_storage",
+            f"{new.schema}.{new.name}",
+            f"set storage parameters of {new.name}: {', '.join(names)}",
+            steps,
+            order=Phase.STORAGE,
+        )
+
     # --- comments --------------------------------------------------------------------------------
 
     def comment(self, kind: str, parts: tuple[str, ...], text: str | None) -> Operation:
@@ -1004,7 +1086,18 @@ class _Planner:
                     "drop_view",
                     view.name,
                     f"drop view {view.name}",
-                    (_step("drop_view", Lock.ACCESS_EXCLUSIVE, view.name, view=view),),
+                    (
+                        _step(
+                            "drop_view",
+                            Lock.ACCESS_EXCLUSIVE,
+                            view.name,
+                            # LOCK TABLE cannot name a materialized view: its DROP locks it alone
+                            locks=()
+                            if view.materialized
+                            else (TableLock(view.schema, view.name, Lock.ACCESS_EXCLUSIVE),),
+                            view=view,
+                        ),
+                    ),
                     order=Phase.DROP_VIEWS,
                 )
         for view in order_views(self.b.views):

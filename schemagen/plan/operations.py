@@ -25,12 +25,28 @@ class Lock(IntEnum):
         return "no table lock" if self is Lock.NONE else self.name.replace("_", " ")
 
 
+@dataclass(frozen=True, order=True)
+class TableLock:
+    """A table-level lock a statement takes: the relation, schema-qualified, and the mode."""
+
+    schema: str
+    relation: str
+    mode: Lock
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.relation}"
+
+
 @dataclass(frozen=True)
 class Step:
     """One SQL statement: the template that renders it, its arguments, and what it locks.
 
-    `brief` marks an ACCESS EXCLUSIVE that lasts only for a catalog change (no scan, no rewrite);
-    anything else holding ACCESS EXCLUSIVE must be flagged by a hazard.
+    `lock` and `on` state the strongest lock for the header; `locks` lists every table the statement
+    locks, with its mode, where it locks more than the table it names (a foreign key locks both
+    ends, a detach the parent, the partition and the tables the partition references). `brief` marks
+    an ACCESS EXCLUSIVE that lasts only for a catalog change (no scan, no rewrite); anything else
+    holding ACCESS EXCLUSIVE must be flagged by a hazard.
     """
 
     template: str
@@ -39,6 +55,7 @@ class Step:
     on: str = ""
     transactional: bool = True
     brief: bool = True
+    locks: tuple[TableLock, ...] = ()
 
     def __hash__(self) -> int:
         return hash((self.template, self.lock, self.on))

@@ -51,10 +51,11 @@ from schemagen.plan.differ import (
     _same_definition,
     _same_index,
     _step,
+    foreign_key_locks,
     matched_renames,
 )
 from schemagen.plan.naming import NAMEDATALEN, index_name_addition, make_object_name
-from schemagen.plan.operations import Hazard, Lock, Operation, Step
+from schemagen.plan.operations import Hazard, Lock, Operation, Step, TableLock
 
 if TYPE_CHECKING:
     from schemagen.plan.differ import _Planner
@@ -248,7 +249,7 @@ class _Partitioning:
                         b,
                         olds,
                         news,
-                        comment + _MOVE.format(parent=parent),
+                        comment + self.move_text(parent),
                         hazards=[self.held(parent, f"the rows of {_names(olds)} are copied")],
                     )
                 )
@@ -261,8 +262,7 @@ class _Partitioning:
                 b,
                 list(a.children),
                 list(b.children),
-                f"rebuild every partition of {parent} for modulus {n} (was {m})"
-                + _MOVE.format(parent=parent),
+                f"rebuild every partition of {parent} for modulus {n} (was {m})" + self.move_text(parent),
                 hazards=[
                     hazards.rebuild(parent, f"{why}; every row is copied in one transaction"),
                     self.held(parent, "every row of the table is copied"),
@@ -336,7 +336,7 @@ class _Partitioning:
                 b,
                 moved,
                 added,
-                f"repartition {parent}: " + "; ".join(what) + _MOVE.format(parent=parent),
+                f"repartition {parent}: " + "; ".join(what) + self.move_text(parent),
                 default=kept_default if from_default else None,
                 filtered=new_default is None,
                 hazards=found,
@@ -353,12 +353,19 @@ class _Partitioning:
             b,
             [old],
             [new],
-            f"rebuild {new.name} as {_describe(new.sub)}" + _MOVE.format(parent=parent),
+            f"rebuild {new.name} as {_describe(new.sub)}" + self.move_text(parent),
             hazards=[hazards.rebuild(new.name, why), self.held(parent, f"the rows of {old.name} are copied")],
         )
 
     def held(self, parent: str, what: str) -> Hazard:
-        return hazards.long_lock(parent, f"ACCESS EXCLUSIVE from the detach to the commit, while {what}")
+        why = f"ACCESS EXCLUSIVE from the detach to the commit, while {what}"
+        if referenced := self.referenced(Lock.SHARE_ROW_EXCLUSIVE):
+            names = ", ".join(lock.relation for lock in referenced)
+            why += (
+                f"; SHARE ROW EXCLUSIVE on {names} (which its foreign keys reference) as long: "
+                "writes to it wait"
+            )
+        return hazards.long_lock(parent, why)
 
     def appended_only(self) -> bool:
         """Whether B's partitions are A's followed by new ones, in the order PostgreSQL numbers clones."""
@@ -368,14 +375,49 @@ class _Partitioning:
 
     # --- statements ----------------------------------------------------------------------------
 
+    # --- what the statements lock ----------------------------------------------------------------
+
+    def referenced(self, mode: Lock) -> tuple[TableLock, ...]:
+        """The tables the partitions' foreign keys reference: a partition created, detached or dropped
+        gets or loses the triggers of each key, on the referenced table too."""
+        own = (self.old.schema, self.old.name)
+        found = {
+            (fk.ref_schema, fk.ref_table)
+            for fk in self.old.foreign_keys
+            if (fk.ref_schema, fk.ref_table) != own
+        }
+        return tuple(TableLock(schema, table, mode) for schema, table in sorted(found))
+
+    def move_text(self, parent: str) -> str:
+        apart = bool(self.referenced(Lock.ACCESS_EXCLUSIVE))
+        return (_MOVE_DROP_APART if apart else _MOVE).format(parent=parent)
+
+    def table_lock(self, relation: str, mode: Lock) -> TableLock:
+        return TableLock(self.schema, relation, mode)
+
+    def drop_table(self, name: str) -> Step:
+        return _step(
+            "drop_table",
+            Lock.ACCESS_EXCLUSIVE,
+            name,
+            locks=(self.table_lock(name, Lock.ACCESS_EXCLUSIVE), *self.referenced(Lock.ACCESS_EXCLUSIVE)),
+            name=name,
+            schema=self.schema,
+        )
+
     def create(self, parent: str, scheme: PartitionScheme, child: PartitionChild) -> Step:
         return _step(
             "partition_create",
             Lock.ACCESS_EXCLUSIVE,
             parent,
+            locks=(
+                self.table_lock(parent, Lock.ACCESS_EXCLUSIVE),
+                *self.referenced(Lock.SHARE_ROW_EXCLUSIVE),
+            ),
             parent=parent,
             schema=self.schema,
             scheme=replace(scheme, children=(child,)),
+            storage=self.new.storage,
         )
 
     def detach(self, parent: str, child: str, *, concurrently: bool = False, brief: bool = True) -> Step:
@@ -385,6 +427,11 @@ class _Partitioning:
                 Lock.SHARE_UPDATE_EXCLUSIVE,
                 parent,
                 transactional=False,
+                locks=(
+                    self.table_lock(parent, Lock.SHARE_UPDATE_EXCLUSIVE),
+                    self.table_lock(child, Lock.SHARE_UPDATE_EXCLUSIVE),
+                    *self.referenced(Lock.SHARE_ROW_EXCLUSIVE),
+                ),
                 parent=parent,
                 child=child,
                 schema=self.schema,
@@ -395,6 +442,11 @@ class _Partitioning:
             Lock.ACCESS_EXCLUSIVE,
             parent,
             brief=brief,
+            locks=(
+                self.table_lock(parent, Lock.ACCESS_EXCLUSIVE),
+                self.table_lock(child, Lock.ACCESS_EXCLUSIVE),
+                *self.referenced(Lock.SHARE_ROW_EXCLUSIVE),
+            ),
             parent=parent,
             child=child,
             schema=self.schema,
@@ -405,9 +457,7 @@ class _Partitioning:
         steps: list[Step] = []
         for parent, child, concurrently in self.drops:
             steps.append(self.detach(parent, child.name, concurrently=concurrently))
-            steps.append(
-                _step("drop_table", Lock.ACCESS_EXCLUSIVE, child.name, name=child.name, schema=self.schema)
-            )
+            steps.append(self.drop_table(child.name))
         names = [child.name for _, child, _ in self.drops]
         found = [hazards.shrink_window(self.new.name, names)]
         if foreign_keys:
@@ -461,6 +511,11 @@ class _Partitioning:
                 Lock.ACCESS_EXCLUSIVE,
                 move.default.name,
                 brief=False,
+                locks=(
+                    self.table_lock(parent, Lock.SHARE_UPDATE_EXCLUSIVE),
+                    self.table_lock(move.default.name, Lock.ACCESS_EXCLUSIVE),
+                    *self.referenced(Lock.ACCESS_EXCLUSIVE),
+                ),
                 parent=parent,
                 child=move.default.name,
                 schema=schema,
@@ -479,9 +534,17 @@ class _Partitioning:
                 filters=_merged(filters) if move.filtered else None,
                 delete_source=False,
             )
-        for source in sources:
-            yield _step("drop_table", Lock.ACCESS_EXCLUSIVE, source, name=source, schema=schema)
+        # Dropping a table with foreign keys takes ACCESS EXCLUSIVE on the tables they reference (their
+        # triggers go): inside the move that would hold them for the whole copy, so those drops commit
+        # on their own afterwards, each locking first what it drops from.
+        drop_apart = bool(self.referenced(Lock.ACCESS_EXCLUSIVE))
+        if not drop_apart:
+            for source in sources:
+                yield self.drop_table(source)
         yield _step("partition_commit", Lock.NONE, transactional=False)
+        if drop_apart:
+            for source in sources:
+                yield self.drop_table(source)
 
     def retire(self, child: PartitionChild) -> Iterator[Step]:
         """Rename a detached child (and its partitions) whose names B reuses; returns its name after."""
@@ -554,6 +617,7 @@ class _Partitioning:
                 "drop_constraint",
                 Lock.ACCESS_EXCLUSIVE,
                 f"{t.name} and {table}",
+                locks=foreign_key_locks(t.schema, t.name, fk, Lock.ACCESS_EXCLUSIVE),
                 table=t.name,
                 schema=t.schema,
                 name=fk.name,
@@ -581,6 +645,7 @@ class _Partitioning:
                         "add_constraint",
                         Lock.SHARE_ROW_EXCLUSIVE,
                         f"{t.name} and {table}",
+                        locks=foreign_key_locks(t.schema, t.name, fk, Lock.SHARE_ROW_EXCLUSIVE),
                         kind="foreign_key",
                         constraint=fk,
                         not_valid=True,
@@ -609,6 +674,7 @@ class _Partitioning:
                         Lock.SHARE_ROW_EXCLUSIVE,
                         f"{t.name} and {table}",
                         brief=False,
+                        locks=foreign_key_locks(t.schema, t.name, fk, Lock.SHARE_ROW_EXCLUSIVE),
                         kind="foreign_key",
                         constraint=fk,
                         not_valid=False,
@@ -621,6 +687,10 @@ class _Partitioning:
 
 
 _MOVE = " in one transaction: detach, create, copy the rows through {parent}, drop the old"
+_MOVE_DROP_APART = (
+    " in one transaction: detach, create, copy the rows through {parent}; then drop the old, each in a "
+    "transaction of its own (dropping its foreign keys locks the tables they reference)"
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ SELECT
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS query,
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS raw_query,
     c.relispopulated AS populated,
-    ARRAY(SELECT o FROM unnest(c.reloptions) AS o ORDER BY o) AS options,
+    -- a TOAST table's own options are the table's `toast.` ones
+    ARRAY(SELECT o FROM unnest(c.reloptions) AS o
+          UNION ALL
+          SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) AS o WHERE t.oid = c.reltoastrelid
+          ORDER BY 1) AS options,
     c.relrowsecurity AS row_security,
     obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class c

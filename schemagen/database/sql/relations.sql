@@ -13,7 +13,11 @@ SELECT
           WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY 1) AS inherits,
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS definition,
     CASE WHEN c.relkind = 'm' THEN c.relispopulated END AS populated,
-    ARRAY(SELECT o FROM unnest(c.reloptions) AS o ORDER BY o) AS options,
+    -- a TOAST table's own options are the table's `toast.` ones
+    ARRAY(SELECT o FROM unnest(c.reloptions) AS o
+          UNION ALL
+          SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) AS o WHERE t.oid = c.reltoastrelid
+          ORDER BY 1) AS options,
     c.relrowsecurity AS row_security,
     c.relforcerowsecurity AS force_row_security,
     c.relreplident AS replica_identity,

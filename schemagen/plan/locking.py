@@ -1,0 +1,186 @@
+"""Table locks taken up front, in the order applications take them, so a migration cannot deadlock.
+
+A migration that waits for a lock while it holds another can close a cycle with an application that
+takes the same two in the other order: dropping a foreign key locks the referencing table and then the
+referenced one, while a transaction that updated the referenced table goes on to insert into the
+referencing one. PostgreSQL then aborts one of the two, possibly the application's.
+
+So every unit of work that locks more than one relation in a mode that conflicts with an
+application's writes (SHARE or stronger), or that would strengthen a lock it already holds, starts by
+taking all of them with LOCK TABLE, each in the strongest mode the unit needs. A unit is the whole
+file when it runs in one transaction, a BEGIN … COMMIT group, or one statement of a no-transaction
+file, which is then put in a BEGIN … COMMIT of its own.
+
+Only the first LOCK waits (for at most `lock_timeout`); every later one is NOWAIT. The migration thus
+never waits while it holds a lock, so it can never be part of a deadlock: when a later table is busy,
+the unit fails at once with everything released, and is tried again (`migrate apply` retries it with
+backoff, waiting first for the table that was busy). The order decides only how often that happens:
+the strongest mode first (once the migration holds the table every transaction must pass, the others
+are seldom busy), then in the order applications take locks: views before tables (a query locks the
+view first), the referenced table before the referencing one, a parent before its partitions (LOCK
+TABLE on the parent locks them too). Weaker modes (SHARE UPDATE EXCLUSIVE and below) never wait for an
+application's reads and writes nor make them wait, so they are not taken up front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from schemagen.model import Model, PartitionScheme
+from schemagen.ordering import order_tables, order_views
+from schemagen.plan.operations import Lock, Operation, Step, TableLock
+
+__all__ = ["LOCK_TEMPLATE", "locks_of", "with_lock_order"]
+
+LOCK_TEMPLATE = "lock_tables"
+#: The weakest mode that conflicts with an application's writes (ROW EXCLUSIVE).
+CONFLICTS_WITH_WRITES = Lock.SHARE
+_BEGIN, _END = frozenset({"partition_begin", "begin"}), frozenset({"partition_commit", "commit"})
+# Statements that bring a relation into being (or give it a new name) within a unit: it cannot be
+# locked before them, and no application can be using it.
+_MAKES = frozenset({"create_table", "partition_create", "rename_table"})
+
+
+def with_lock_order(operations: Sequence[Operation], before: Model, after: Model) -> list[Operation]:
+    """`operations` (in run order) with LOCK TABLE statements where a unit locks several relations.
+
+    The order is that of the tables of `before`; a table only `after` has (created, or renamed by the
+    migration) comes after them, in its own dependency order, or where the table it was renamed from
+    stood."""
+    order = _Order(before, after)
+    if all(op.transactional for op in operations):
+        locks = order.preamble([step for op in operations for step in op.up])
+        if not locks:
+            return list(operations)
+        names = ", ".join(lock.relation for lock in locks)
+        first = Operation(
+            "lock_tables",
+            locks[0].qualified,
+            f"lock {names} first, in the order applications lock them (only the first waits)",
+            (_lock_step(locks),),
+            order=0,
+        )
+        return [first, *operations]
+    return [replace(op, up=tuple(_units(op.up, order))) for op in operations]
+
+
+def locks_of(step: Step) -> tuple[TableLock, ...]:
+    """Every table lock `step` takes: its own list, or its one lock on the table it names."""
+    if step.locks:
+        return step.locks
+    schema = step.args.get("schema")
+    if step.lock is Lock.NONE or not isinstance(schema, str) or not step.on:
+        return ()
+    return (TableLock(schema, step.on, step.lock),)
+
+
+def _units(steps: Iterable[Step], order: _Order) -> Iterable[Step]:
+    group: list[Step] | None = None
+    for step in steps:
+        if step.template in _BEGIN:
+            group = [step]
+            continue
+        if group is not None:
+            if step.template not in _END:
+                group.append(step)
+                continue
+            locks = order.preamble(group[1:])
+            yield group[0]
+            if locks:
+                yield _lock_step(locks)
+            yield from group[1:]
+            yield step
+            group = None
+            continue
+        locks = order.preamble([step]) if step.transactional else ()
+        if locks:
+            yield Step("begin", {}, Lock.NONE, transactional=False)
+            yield _lock_step(locks)
+            yield step
+            yield Step("commit", {}, Lock.NONE, transactional=False)
+        else:
+            yield step
+    if group is not None:
+        yield from group
+
+
+def _lock_step(locks: tuple[TableLock, ...]) -> Step:
+    return Step(
+        LOCK_TEMPLATE,
+        {"locks": locks},
+        max(lock.mode for lock in locks),
+        ", ".join(lock.relation for lock in locks),
+        locks=locks,
+    )
+
+
+class _Order:
+    """Where each relation of the Model before the migration comes in the application's lock order."""
+
+    def __init__(self, before: Model, after: Model) -> None:
+        self.rank: dict[tuple[str, str], tuple[int, int, int]] = {}
+        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+        known = len(before.tables)
+        for model, first in ((before, 0), (after, known)):
+            views = [v for v in reversed(order_views(model.views)) if not v.materialized]
+            for position, view in enumerate(views):
+                self.rank.setdefault((view.schema, view.name), (0, first + position, 0))
+            tables, _ = order_tables(model.tables)
+            for position, table in enumerate(tables):
+                key = (table.schema, table.name)
+                if key in self.rank:
+                    continue
+                renamed = (table.schema, table.renamed_from or "")
+                at = self.rank[renamed][1] if model is after and renamed in self.rank else first + position
+                self.rank[key] = (1, at, 0)
+                self._children(key, table.partition, at, 1)
+
+    def _children(self, parent: tuple[str, str], scheme: PartitionScheme | None, at: int, depth: int) -> None:
+        for child in scheme.children if scheme else ():
+            key = (parent[0], child.name)
+            self.rank[key] = (1, at, depth)
+            self.parent[key] = parent
+            self._children(key, child.sub, at, depth + 1)
+
+    def preamble(self, steps: Sequence[Step]) -> tuple[TableLock, ...]:
+        """The LOCK TABLE list a unit of `steps` starts with; empty when it needs none."""
+        made: set[tuple[str, str]] = set()
+        strongest: dict[tuple[str, str], Lock] = {}
+        upgrades = False
+        for step in steps:
+            for lock in locks_of(step):
+                key = (lock.schema, lock.relation)
+                if key in made or lock.mode < CONFLICTS_WITH_WRITES:
+                    continue
+                held = strongest.get(key)
+                upgrades = upgrades or (held is not None and held < lock.mode)
+                strongest[key] = max(held or lock.mode, lock.mode)
+            made |= _made(step)
+        kept = {
+            key: mode
+            for key, mode in strongest.items()
+            if not any(strongest.get(up, Lock.NONE) >= mode for up in self._ancestors(key))
+        }
+        if len(kept) < 2 and not upgrades:
+            return ()
+        ordered = sorted(kept, key=lambda key: (-kept[key], self.rank.get(key, (2, 0, 0)), key))
+        return tuple(TableLock(schema, relation, kept[(schema, relation)]) for schema, relation in ordered)
+
+    def _ancestors(self, key: tuple[str, str]) -> Iterable[tuple[str, str]]:
+        while key in self.parent:
+            key = self.parent[key]
+            yield key
+
+
+def _made(step: Step) -> set[tuple[str, str]]:
+    if step.template not in _MAKES:
+        return set()
+    schema = step.args.get("schema")
+    if step.template == "create_table":
+        table = step.args["table"]
+        return {(table.schema, table.name)}
+    if step.template == "partition_create":
+        scheme = step.args["scheme"]
+        return {(str(schema), child.name) for child in scheme.children}
+    return {(str(schema), str(step.args["new"]))}
