@@ -26,7 +26,7 @@ PACKAGE_MARK = "/schemagen/"
 
 def stage_actions(n: int) -> dict[str, tuple[Callable[[], Any], Callable[[], None]]]:
     """For each stage: the action to profile, and what must run (unprofiled) before it."""
-    from schemagen.migration import build_up
+    from schemagen.migrate.migration import build_up
     from schemagen.pipeline import compile_spec, render_outputs
 
     spec_a, spec_b = specs(n)

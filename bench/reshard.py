@@ -204,9 +204,9 @@ def settle(conn: psycopg.Connection) -> None:
 def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str, Any]:
     """Build, load, copy and re-shard on a throwaway cluster, with a concurrent writer if asked; the
     figures of one run."""
-    from schemagen import history
     from schemagen.database import runner
     from schemagen.database.cluster import ThrowawayCluster, connect
+    from schemagen.migrate import history
     from schemagen.pipeline import compile_spec
 
     report = (lambda line: print(line, file=sys.stderr)) if verbose else (lambda _line: None)

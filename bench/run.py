@@ -78,7 +78,7 @@ def measure(n: int, spec_a: Path, spec_b: Path, inspect: bool) -> dict[str, Any]
     """Every figure for one size; runs in the child process."""
     import yaml
 
-    from schemagen.migration import build_migration, build_up
+    from schemagen.migrate.migration import build_migration, build_up
     from schemagen.pipeline import compile_spec, render_outputs
 
     files = spec_files(spec_a)

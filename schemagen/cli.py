@@ -52,7 +52,7 @@ format_option = click.option(
 
 def _emit(diagnostics: list, output_format: str) -> None:
     """Diagnostics in the chosen format: text on stderr, machine formats on stdout."""
-    from schemagen.formats import FORMATS
+    from schemagen.diagnostics.formats import FORMATS
 
     text = FORMATS[output_format](diagnostics)
     if text:
@@ -183,7 +183,7 @@ def migrate_new(
     name: str, spec_dir: Path, generated: Path, allow_destructive: bool, output_format: str
 ) -> None:
     """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down)."""
-    from schemagen import history
+    from schemagen.migrate import history
     from schemagen.plan import PlanError
 
     compiled = _compile(spec_dir)
@@ -204,7 +204,7 @@ def migrate_new(
         raise SystemExit(EXIT_FOUND)
     files, migration = result
     if output_format == "json":
-        from schemagen.formats import operations
+        from schemagen.plan import serialize as operations
 
         click.echo(operations.render(migration.up_operations), nl=False)
         return
@@ -239,9 +239,9 @@ retries_option = click.option(
 def _run_migrations(action):  # action: () -> runner.Outcome
     """Run `action`, mapping the runner's failures to exit codes: refusals and failing statements 1,
     bad input and unusable databases 2."""
-    from schemagen import history
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
+    from schemagen.migrate import history
 
     try:
         return action()
@@ -354,9 +354,10 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
-    from schemagen import drift, history
+    from schemagen import drift
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
+    from schemagen.migrate import history
     from schemagen.plan import PlanError
 
     try:
@@ -409,8 +410,8 @@ def _report_run(outcome: object, done: str, nothing: str) -> None:
 )
 def diff(source: str, target: str, down: bool, output_format: str) -> None:
     """Print the migration from SOURCE to TARGET; each a spec folder or git:REV[:PATH]."""
-    from schemagen import sources
-    from schemagen.migration import build_migration, build_up
+    from schemagen.load import sources
+    from schemagen.migrate.migration import build_migration, build_up
     from schemagen.plan import PlanError
 
     title = f"{source} → {target}"
@@ -427,7 +428,7 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
     except PlanError as error:
         raise InputError(str(error)) from None
     if output_format == "json":
-        from schemagen.formats import operations
+        from schemagen.plan import serialize as operations
 
         click.echo(operations.render(operations_), nl=False)
         return
@@ -469,7 +470,7 @@ def check(
             raise InputError(error.message) from None
     if found:
         if output_format == "text":
-            from schemagen.formats import text
+            from schemagen.diagnostics.formats import text
 
             click.echo(text.render(found), nl=False)
             click.echo(f"{len(found)} problem{'s' * (len(found) != 1)} found by schemagen check")
@@ -499,9 +500,9 @@ def check(
 @click.option("--schema", "schemas", multiple=True, help="A schema to read (default: every user schema).")
 def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
     """Read a live database's catalog into a spec that renders back to the same catalog."""
+    from schemagen.build.writer import write_spec
     from schemagen.database.cluster import DatabaseError
     from schemagen.database.inspect import inspect as inspect_database
-    from schemagen.spec_writer import write_spec
 
     try:
         result = inspect_database(dsn, schemas or None)
@@ -549,7 +550,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         click.echo(f"warning: {line}", err=True)
     operations = found.operations
     if output_format == "json":
-        from schemagen.formats import operations as operations_format
+        from schemagen.plan import serialize as operations_format
 
         click.echo(operations_format.render(operations), nl=False)
     elif output_format == "github":
@@ -570,7 +571,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
 @cli.command("json-schema")
 def json_schema() -> None:
     """Print the JSON Schema of a spec file (for editors: yaml-language-server)."""
-    from schemagen.spec import json_schema as spec_json_schema
+    from schemagen.parse.spec import json_schema as spec_json_schema
 
     click.echo(spec_json_schema(), nl=False)
 

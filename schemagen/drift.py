@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagen import history, rules
-from schemagen.diagnostics import Diagnostic
-from schemagen.migration import build_up
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.migrate import history
+from schemagen.migrate.migration import build_up
 from schemagen.model import Location, Model, all_children
 from schemagen.plan import Operation
 
@@ -126,4 +126,3 @@ def _where(places: dict[str, Location | None], model: Model, op: Operation) -> L
             return column.loc
         return places.get(rest) or table.loc
     return places.get(first)
-

@@ -11,10 +11,10 @@ import difflib
 from collections.abc import Iterator
 from pathlib import Path
 
-from schemagen import history, rules, snapshot
-from schemagen.diagnostics import Diagnostic
-from schemagen.loader import display_path
-from schemagen.migration import build_migration
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.load.loader import display_path
+from schemagen.migrate import history, snapshot
+from schemagen.migrate.migration import build_migration
 from schemagen.pipeline import Compiled, render_outputs, user_templates
 from schemagen.plan import PlanError
 from schemagen.plan.hazards import is_allowed
@@ -52,7 +52,7 @@ def _first_difference(a: str, b: str) -> int:
 
 def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     folder = generated / history.MIGRATIONS_DIR
-    from schemagen import checksums
+    from schemagen.migrate import checksums
 
     found = [
         rules.MIGRATION_CHANGED(None, problem=p.message).with_file(

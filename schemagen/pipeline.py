@@ -8,9 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagen import build, checks, expressions, loader, render, spec, templating
+from schemagen.build import build
+from schemagen.check import checks
 from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagnostics
+from schemagen.load import loader
 from schemagen.model import Model
+from schemagen.parse import spec
+from schemagen.postgres import expressions
+from schemagen.render import render, templating
 
 USER_TEMPLATES_DIR = "templates"
 

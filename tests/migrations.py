@@ -7,11 +7,11 @@ from pathlib import Path
 
 import psycopg
 
-from schemagen.expressions import split_statements
-from schemagen.migration import Migration, build_migration, is_transactional
+from schemagen.migrate.migration import Migration, build_migration, is_transactional
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
-from schemagen.render import render_schema
+from schemagen.postgres.expressions import split_statements
+from schemagen.render.render import render_schema
 
 
 def model_of(tmp_path: Path, name: str, files: dict[str, str]) -> Model:

@@ -320,9 +320,7 @@ views:
 """
 
 
-def test_pinned_names_are_the_catalog_names_and_inspect_writes_them_back(
-    workdir: Path, pg_dsn: str
-) -> None:
+def test_pinned_names_are_the_catalog_names_and_inspect_writes_them_back(workdir: Path, pg_dsn: str) -> None:
     (workdir / "spec").mkdir()
     (workdir / "spec" / "spec.yaml").write_text(PINNED)
     assert run("render", "spec")[0] == 0

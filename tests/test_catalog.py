@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from schemagen.database.cluster import ThrowawayCluster
 
 SCHEMA_SQL = Path(__file__).resolve().parents[1] / "generated" / "schema.sql"
-GUILD_PARTITIONS = int(re.search(r"modulus: (\d+)", (Path(__file__).parents[1] / "spec" / "guilds.yaml").read_text()).group(1))
+GUILD_PARTITIONS = int(
+    re.search(r"modulus: (\d+)", (Path(__file__).parents[1] / "spec" / "guilds.yaml").read_text()).group(1)
+)
 
 
 def run(conn: Connection, script: str) -> None:
@@ -57,7 +59,10 @@ def test_the_same_schema_applied_twice_has_the_same_catalog(pair: tuple[Connecti
     # The example has hash and range partitions, a matview and an identity sequence: all captured.
     relations = first["relations"]
     assert relations["guilds"]["partition_key"] == "HASH (id)"
-    assert relations["guilds_p2"]["partition_bound"] == f"FOR VALUES WITH (modulus {GUILD_PARTITIONS}, remainder 2)"
+    assert (
+        relations["guilds_p2"]["partition_bound"]
+        == f"FOR VALUES WITH (modulus {GUILD_PARTITIONS}, remainder 2)"
+    )
     assert relations["messages_default"]["partition_bound"] == "DEFAULT"
     assert relations["messages_2024_01"]["partition_bound"] == (
         "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00')"

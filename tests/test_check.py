@@ -128,7 +128,11 @@ def test_bad_input_exits_2_without_traceback(project: Path) -> None:
 
 def test_a_change_that_cannot_be_planned(project: Path) -> None:
     users = project / "spec" / "users.yaml"
-    users.write_text(users.read_text().replace("      avatar: varchar(255)?", "      avatar: varchar(255)?\n      locale: text", 1))
+    users.write_text(
+        users.read_text().replace(
+            "      avatar: varchar(255)?", "      avatar: varchar(255)?\n      locale: text", 1
+        )
+    )
     run("render")
     code, out, _ = run("check", "--format", "json")
     assert code == 1 and codes(out) == ["SG706"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemagen.checksums import SUM_FILE, ChecksumProblem, compute, verify, write
+from schemagen.migrate.checksums import SUM_FILE, ChecksumProblem, compute, verify, write
 
 MIGRATIONS = {
     "0001_initial.up.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",

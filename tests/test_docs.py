@@ -7,12 +7,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemagen import rules, spec
+from schemagen.diagnostics import rules
+from schemagen.parse import spec
 
 
 def test_diagnostics_page_is_fresh(repo_root: Path) -> None:
     page = (repo_root / "docs" / "diagnostics.md").read_text()
-    assert page == rules.render_docs(), "run: python -m schemagen.rules > docs/diagnostics.md"
+    assert page == rules.render_docs(), "run: python -m schemagen.diagnostics.rules > docs/diagnostics.md"
 
 
 def test_rule_codes_are_unique_and_stable_in_shape() -> None:

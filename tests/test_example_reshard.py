@@ -9,7 +9,7 @@ import psycopg
 from catalog import assert_catalog_equal, snapshot, table_rows
 from migrations import apply_sql, create
 
-from schemagen import history
+from schemagen.migrate import history
 from schemagen.pipeline import compile_spec
 
 ROWS = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemagen.expressions import (
+from schemagen.postgres.expressions import (
     NON_IMMUTABLE_FUNCTIONS,
     Cast,
     ExpressionError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from schemagen.diagnostics import Diagnostic, Severity
-from schemagen.formats import github, text
-from schemagen.formats import json as json_format
+from schemagen.diagnostics.formats import github, text
+from schemagen.diagnostics.formats import json as json_format
 
 SAMPLE = [
     Diagnostic(

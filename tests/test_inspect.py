@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import pytest
 from catalog import assert_catalog_equal, snapshot
 
+from schemagen.build.writer import limitations, render_spec, write_spec
 from schemagen.database.catalog import user_schemas
 from schemagen.database.inspect import inspect
 from schemagen.database.live import connect
 from schemagen.model import CheckConstraint, Model
 from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.plan import plan
-from schemagen.spec_writer import limitations, render_spec, write_spec
 
 if TYPE_CHECKING:
     from psycopg import Connection

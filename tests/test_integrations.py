@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from schemagen.cli import cli
-from schemagen.spec import json_schema
+from schemagen.parse.spec import json_schema
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from catalog import assert_catalog_equal, diff, snapshot, table_rows
 from migrations import apply_sql, create, model_of
 
 from schemagen.database.cluster import ThrowawayCluster
-from schemagen.migration import build_migration
+from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
 from schemagen.plan import Lock, PlanError, plan
@@ -168,7 +168,10 @@ def test_the_plan_is_lock_aware(tmp_path: Path) -> None:
     partitioned = ops[("create_index", "events_kind_at_idx")]
     rendered = build_migration(before, after, "x").up_sql
     assert "CREATE INDEX IF NOT EXISTS events_kind_at_idx ON ONLY public.events" in rendered
-    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_01_kind_at_idx ON public.events_2024_01" in rendered
+    assert (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_01_kind_at_idx ON public.events_2024_01"
+        in rendered
+    )
     assert (
         "ALTER INDEX public.events_kind_at_idx ATTACH PARTITION public.events_2024_01_kind_at_idx" in rendered
     )
@@ -305,8 +308,8 @@ def test_the_example_history_replays_to_schema_sql(
     repo_root: Path, pg_conn: psycopg.Connection, fresh_catalog
 ) -> None:
     """generated/migrations, applied in order, give the catalog of generated/schema.sql; nothing is pending."""
-    from schemagen import history
-    from schemagen import snapshot as model_snapshot
+    from schemagen.migrate import history
+    from schemagen.migrate import snapshot as model_snapshot
 
     generated = repo_root / "generated"
     assert history.checksum_problems(generated) == []
@@ -382,3 +385,20 @@ def test_a_rebuilt_enum_converts_the_columns_that_exist_when_it_runs(
         (1, "blue", "gone"),
         (2, "red", "gone"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("default", "rewrites"),
+    [("gen_random_uuid()", True), ("uuidv7()", True), ("clock_timestamp()", True), ("now()", False)],
+)
+def test_a_new_column_with_a_volatile_default_is_flagged_as_a_rewrite(
+    tmp_path: Path, default: str, rewrites: bool
+) -> None:
+    """PostgreSQL computes a VOLATILE default for every existing row (a rewrite); a STABLE one, like
+    now() or txid_current(), is stored once in the catalog. One volatility table says which is which."""
+    table = "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+    before = model_of(tmp_path, "a", {"spec.yaml": PROJECT + table})
+    column = f"      v: {{type: {'uuid' if 'uuid' in default else 'timestamptz'}, default: {{sql: '{default}'}}}}\n"
+    after = model_of(tmp_path, "b", {"spec.yaml": PROJECT + table + column})
+    (added,) = plan(before, after)
+    assert [h.code for h in added.hazards] == (["SG921"] if rewrites else [])

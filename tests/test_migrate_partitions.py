@@ -24,9 +24,9 @@ from psycopg import sql
 
 from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
-from schemagen.migration import build_migration, is_transactional
+from schemagen.migrate.migration import build_migration, is_transactional
 from schemagen.model import Model, Table
-from schemagen.ordering import order_tables
+from schemagen.model.ordering import order_tables
 from schemagen.pipeline import compile_spec
 from schemagen.plan import Lock, PlanError, plan
 

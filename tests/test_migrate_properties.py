@@ -35,7 +35,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from schemagen.database.cluster import ThrowawayCluster
-from schemagen.migration import Migration, build_migration
+from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
 

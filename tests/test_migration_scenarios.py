@@ -11,9 +11,9 @@ import pytest
 from catalog import assert_catalog_equal, row_counts, snapshot
 from migrations import apply_sql, create
 
-from schemagen import snapshot as model_snapshot
 from schemagen.database.cluster import ThrowawayCluster
-from schemagen.migration import build_migration
+from schemagen.migrate import snapshot as model_snapshot
+from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
 from schemagen.plan import Renames, plan

@@ -14,7 +14,6 @@ import pglast
 import pytest
 from model_factory import S, col, fk, kitchen_sink, pk, synthetic, table
 
-from schemagen import ordering, templating
 from schemagen.model import (
     Archive,
     Enum,
@@ -26,10 +25,13 @@ from schemagen.model import (
     Project,
     UniqueConstraint,
     View,
+    ordering,
 )
-from schemagen.ordering import order_tables, order_views
-from schemagen.render import render_all, render_erd, render_schema
-from schemagen.templating import ident, literal, make_environment, mermaid_type, qname
+from schemagen.model.ordering import order_tables, order_views
+from schemagen.postgres import identifiers
+from schemagen.render import templating
+from schemagen.render.render import render_all, render_erd, render_schema
+from schemagen.render.templating import ident, literal, make_environment, mermaid_type, qname
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -64,8 +66,9 @@ def scalar(conn: Connection, query: str, *params: object) -> object:
 
 
 def test_filter_doctests() -> None:
-    result = doctest.testmod(templating)
-    assert result.failed == 0 and result.attempted > 10
+    for module in (templating, identifiers):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 3, module.__name__
 
 
 @pytest.mark.parametrize(

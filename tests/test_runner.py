@@ -25,12 +25,12 @@ from click.testing import CliRunner
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schemagen import checksums
 from schemagen.cli import cli
 from schemagen.database.catalog import user_schemas
 from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from schemagen.database.runner import LOCK_KEY
+from schemagen.migrate import checksums
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
 
 MIGRATIONS = Path("generated") / "migrations"
@@ -371,7 +371,8 @@ def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Pa
         migration = start("migrate", "apply", "--dsn", pg_dsn, "--lock-timeout", "30s")
         with connect(pg_dsn, autocommit=True) as watcher:
             while not watcher.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%public.guilds%'"
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                " AND query LIKE 'SELECT count(*) FROM public.guilds%'"
             ).fetchall():
                 assert migration.poll() is None, finish(migration)
                 time.sleep(0.02)
@@ -380,7 +381,9 @@ def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Pa
         code, out, err = finish(migration)
     assert code == 0, err
     assert out == "applied 1 migration (0003_reads_two_tables): the database is at 0003\n"
-    assert re.search(r"0003_reads_two_tables.*: deadlock detected.*; retry 1/5 in [\d.]+ s", err, re.DOTALL), err
+    assert re.search(
+        r"0003_reads_two_tables.*: deadlock detected.*; retry 1/5 in [\d.]+ s", err, re.DOTALL
+    ), err
     assert versions(pg_dsn) == [1, 2, 3]
 
 

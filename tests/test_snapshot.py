@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from model_factory import S, col, kitchen_sink, pk, synthetic, table
 
-from schemagen import model as model_module
+from schemagen.migrate.snapshot import SnapshotError, dump, load
 from schemagen.model import (
     Archive,
     Column,
@@ -35,8 +35,8 @@ from schemagen.model import (
     Table,
     View,
 )
+from schemagen.model import objects as model_module
 from schemagen.pipeline import compile_spec
-from schemagen.snapshot import SnapshotError, dump, load
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPEC = REPO_ROOT / "spec"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemagen.sqltypes import (
+from schemagen.postgres.sqltypes import (
     UnknownTypeError,
     canonical_type,
     has_toast_table,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagen.migration import build_migration, is_transactional
+from schemagen.migrate.migration import build_migration, is_transactional
 from schemagen.pipeline import compile_spec
 
 SCENARIOS = Path(__file__).parent / "migrations"

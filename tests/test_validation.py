@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagen import rules
-from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.pipeline import compile_spec
 
 PROJECT = "project: {name: t, postgres: 15}\n"
@@ -239,14 +238,18 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
     ),
     (
         "storage-toast-without-toast-table",
-        single("entities:\n  t:\n    columns:\n      id: bigint\n      code: varchar(8)\n    storage:\n      toast.autovacuum_enabled: false\n"),
+        single(
+            "entities:\n  t:\n    columns:\n      id: bigint\n      code: varchar(8)\n    storage:\n      toast.autovacuum_enabled: false\n"
+        ),
         "SG108",
         "a.yaml",
         8,
     ),
     (
         "storage-wrong-kind",
-        single("entities:\n  t:\n    columns:\n      id: bigint\n    storage:\n      autovacuum_enabled: 1\n"),
+        single(
+            "entities:\n  t:\n    columns:\n      id: bigint\n    storage:\n      autovacuum_enabled: 1\n"
+        ),
         "SG108",
         "a.yaml",
         7,

@@ -40,8 +40,7 @@ from pglast import ast
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from schemagen import expressions, naming, spec_writer, sqltypes, storage
-from schemagen.build import _bound_value, _window_problem, window_bounds
+from schemagen.build import writer as spec_writer
 from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
 from schemagen.model import (
@@ -66,9 +65,12 @@ from schemagen.model import (
     Table,
     UniqueConstraint,
     View,
+    naming,
 )
-from schemagen.render import archive_entry
-from schemagen.templating import literal, make_environment
+from schemagen.model.archive import archive_entry, archive_table
+from schemagen.model.partitions import bound_value, window_bounds, window_problem
+from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.render.templating import literal, make_environment
 
 __all__ = ["HISTORY_SCHEMA", "InspectResult", "inspect"]
 
@@ -746,8 +748,13 @@ class _Reader:
         archive = Archive(
             column=column, after=after.group("after"), archive_table=target.name, function=function["name"]
         )
-        expected = _archive_table(source, archive)
-        if expected is None or replace(target, archive_of=source.name) != expected:
+        expected = archive_table(
+            source,
+            archive,
+            primary_key=naming.truncate(f"{target.name}_pkey"),
+            index=naming.truncate(f"{target.name}_{archive.column}_idx"),
+        )
+        if source.column(archive.column) is None or replace(target, archive_of=source.name) != expected:
             return None
         source = replace(source, archive=archive)
         target = expected
@@ -1009,35 +1016,6 @@ def _rendered(template: str, macro: str, argument: object) -> tuple[str | None, 
     return body, comment
 
 
-def _archive_table(source: Table, archive: Archive) -> Table | None:
-    """The archive table `build` derives from `source`: same columns, plain, its key and one index."""
-    if source.column(archive.column) is None:
-        return None
-    name = archive.archive_table
-    return Table(
-        name=name,
-        schema=source.schema,
-        columns=tuple(
-            Column(name=c.name, type=c.type, nullable=c.nullable, collation=c.collation)
-            for c in source.columns
-        ),
-        primary_key=(
-            PrimaryKey(naming.truncate(f"{name}_pkey"), source.primary_key.columns)
-            if source.primary_key
-            else None
-        ),
-        indexes=(
-            Index(
-                name=naming.truncate(f"{name}_{archive.column}_idx"),
-                table=name,
-                elements=(IndexElement(column=archive.column),),
-            ),
-        ),
-        archive_of=source.name,
-        comment=f"Rows of {source.name} archived by {archive.function}().",
-    )
-
-
 def _window(prefix: str, children: list[PartitionChild], key_type: str, default: bool) -> RangeWindow | None:
     """The time window whose children (names and bounds) are exactly `children`, if there is one."""
     if not children or sqltypes.type_family(key_type) not in ("date", "timestamp"):
@@ -1051,11 +1029,11 @@ def _window(prefix: str, children: list[PartitionChild], key_type: str, default:
         return None
     actual = [(c.name, c.bound.range_from, c.bound.range_to) for c in children]
     for every in WINDOW_PERIODS:
-        if _window_problem(every, start, end) is not None:
+        if window_problem(every, start, end) is not None:
             continue
         window = RangeWindow(every=every, start=start, end=end, default=default)
         expected = [
-            (naming.truncate(f"{prefix}_{suffix}"), _bound_value(low, key_type), _bound_value(high, key_type))
+            (naming.truncate(f"{prefix}_{suffix}"), bound_value(low, key_type), bound_value(high, key_type))
             for suffix, low, high in window_bounds(window)
         ]
         if actual == expected:

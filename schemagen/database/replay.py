@@ -18,9 +18,9 @@ from psycopg.pq import TransactionStatus
 from schemagen.database import catalog
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect, first_line
 from schemagen.database.live import LiveApplyError, _missing_message, missing_extensions
-from schemagen.expressions import ExpressionError, split_statements
-from schemagen.migration import is_transactional
+from schemagen.migrate.migration import is_transactional
 from schemagen.model import Model
+from schemagen.postgres.expressions import ExpressionError, split_statements
 
 __all__ = ["SIDES", "ReplayError", "replay_differences", "replayed_model"]
 

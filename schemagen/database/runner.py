@@ -46,11 +46,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
-from schemagen import history
 from schemagen.database.cluster import DatabaseError, connect, first_line
-from schemagen.expressions import ExpressionError, Statement, split_statements
-from schemagen.history import MigrationFiles
-from schemagen.migration import is_transactional
+from schemagen.migrate import history
+from schemagen.migrate.history import MigrationFiles
+from schemagen.migrate.migration import is_transactional
+from schemagen.postgres.expressions import ExpressionError, Statement, split_statements
 
 __all__ = [
     "HISTORY_TABLE",
@@ -557,9 +557,7 @@ def _classify(statement: Statement) -> _Statement:
         return _Statement(text, line, "lock_timeout" if node.name == "lock_timeout" else "set")
     if isinstance(node, ast.LockStmt) and len(node.relations) == 1 and node.relations[0].inh:
         relation = node.relations[0]
-        return _Statement(
-            text, line, "lock", locked=(relation.schemaname, relation.relname, int(node.mode))
-        )
+        return _Statement(text, line, "lock", locked=(relation.schemaname, relation.relname, int(node.mode)))
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
         return _Statement(
             text, line, "index", index=(node.relation.schemaname, node.relation.relname, node.idxname)

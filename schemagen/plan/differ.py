@@ -14,7 +14,6 @@ from enum import IntEnum
 from functools import cached_property
 from typing import TypeVar
 
-from schemagen import expressions, naming, sqltypes, storage
 from schemagen.model import (
     CheckConstraint,
     Column,
@@ -25,13 +24,15 @@ from schemagen.model import (
     PrimaryKey,
     Table,
     UniqueConstraint,
+    naming,
 )
-from schemagen.ordering import order_tables, order_views
+from schemagen.model.archive import archive_entry
+from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan import hazards
 from schemagen.plan.locking import with_lock_order
-from schemagen.plan.naming import partition_index_name
 from schemagen.plan.operations import Lock, Operation, Step, TableLock
-from schemagen.render import archive_entry
+from schemagen.postgres import expressions, sqltypes, storage, volatility
+from schemagen.postgres.names import partition_index_name
 
 T = TypeVar("T")
 
@@ -68,22 +69,6 @@ class Phase(IntEnum):
 
 class PlanError(Exception):
     """A change the planner refuses to plan; the message says what to write in the spec instead."""
-
-
-# Functions whose value differs per row: a column added with one as its default rewrites the table.
-VOLATILE_DEFAULTS = frozenset(
-    {
-        "random",
-        "gen_random_uuid",
-        "uuid_generate_v1",
-        "uuid_generate_v4",
-        "clock_timestamp",
-        "timeofday",
-        "nextval",
-        "txid_current",
-        "random_normal",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -577,7 +562,7 @@ class _Planner:
             column.default is not None
             and column.default.is_expression
             and any(
-                call.name in VOLATILE_DEFAULTS
+                volatility.volatility(call.name) == "volatile"
                 for call in expressions.function_calls(
                     expressions.parse_expression(column.default.expression or "")
                 )

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
-from schemagen.ordering import order_tables, order_views
+from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan.operations import Lock, Operation, Step, TableLock
 
 __all__ = ["LOCK_TEMPLATE", "locks_of", "with_lock_order"]

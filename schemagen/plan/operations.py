@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -93,25 +93,3 @@ class Operation:
     @property
     def transactional(self) -> bool:
         return all(s.transactional for s in self.up)
-
-
-@dataclass(frozen=True)
-class Plan:
-    operations: tuple[Operation, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def empty(self) -> bool:
-        return not self.operations
-
-    @property
-    def transactional(self) -> bool:
-        return all(op.transactional for op in self.operations)
-
-    @property
-    def hazards(self) -> list[tuple[Operation, Hazard]]:
-        return [(op, h) for op in self.operations for h in op.hazards]
-
-    @property
-    def destructive(self) -> list[tuple[Operation, Hazard]]:
-        return [(op, h) for op, h in self.hazards if h.destructive]

@@ -40,7 +40,6 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from schemagen import expressions
 from schemagen.model import ForeignKey, Model, PartitionBound, PartitionChild, PartitionScheme, Table
 from schemagen.plan import hazards
 from schemagen.plan.differ import (
@@ -54,8 +53,9 @@ from schemagen.plan.differ import (
     foreign_key_locks,
     matched_renames,
 )
-from schemagen.plan.naming import NAMEDATALEN, index_name_addition, make_object_name
 from schemagen.plan.operations import Hazard, Lock, Operation, Step, TableLock
+from schemagen.postgres import expressions
+from schemagen.postgres.names import NAMEDATALEN, index_name_addition, make_object_name
 
 if TYPE_CHECKING:
     from schemagen.plan.differ import _Planner

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from functools import cache, lru_cache
 from typing import Any
 
-from schemagen import expressions, naming, rules, sqltypes, storage
-from schemagen.diagnostics import Diagnostic
-from schemagen.loader import Path_, RawSpec, did_you_mean
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.diagnostics.suggest import did_you_mean
+from schemagen.load.loader import Path_, RawSpec
 from schemagen.model import (
     Archive,
     CheckConstraint,
@@ -40,8 +38,16 @@ from schemagen.model import (
     UniqueConstraint,
     View,
     all_children,
+    naming,
 )
-from schemagen.spec import (
+from schemagen.model.archive import archive_table
+from schemagen.model.partitions import (
+    as_date,
+    bound_value,
+    window_bounds,
+    window_problem,
+)
+from schemagen.parse.spec import (
     ColumnSpec,
     EntitySpec,
     IndexSpec,
@@ -50,11 +56,11 @@ from schemagen.spec import (
     Spec,
     ViewSpec,
 )
+from schemagen.postgres import expressions, sqltypes, storage
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
 COLLATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")  # e.g. C, en_US.utf8, und-x-icu
-MAX_WINDOW_PARTITIONS = 5000
 MAX_HASH_PARTITIONS = 1024
 _SERIAL = {
     "smallserial": "smallint",
@@ -199,9 +205,10 @@ class Builder:
             if junction:
                 pending.append(junction)
         self.reserve_explicit_names(pending)
-        pending += [self.archive_table(p) for p in pending if p.archive]
         by_name = {p.name: p for p in pending}
         tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: p.name)]
+        tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
+        tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
         return Model(project=self.project, enums=tuple(enums), tables=tuple(tables), views=tuple(views))
 
@@ -542,26 +549,15 @@ class Builder:
             function=function,
         )
 
-    def archive_table(self, source: _Pending) -> _Pending:
-        """The table an archive moves rows into: the same columns, plain (no defaults, no identity)."""
-        assert source.archive is not None
-        columns = [
-            Column(name=c.name, type=c.type, nullable=c.nullable, collation=c.collation)
-            for c in source.columns
-        ]
-        table = _Pending(
-            name=source.archive.archive_table,
-            schema=source.schema,
-            columns=columns,
-            loc=source.loc,
-            path=source.path,
-            pk_columns=source.pk_columns,
-            pk_loc=source.pk_loc,
-            archive_of=source.name,
-            comment=f"Rows of {source.name} archived by {source.archive.function}().",
+    def archive_table(self, source: Table, archive: Archive) -> Table:
+        """The table an archive moves rows into, its key and index named by the project's templates."""
+        name, schema = archive.archive_table, source.schema
+        return archive_table(
+            source,
+            archive,
+            primary_key=self.relation_name(schema, self.namer.make("primary_key", table=name)),
+            index=self.relation_name(schema, self.namer.make("index", table=name, columns=[archive.column])),
         )
-        table.indexes.append((IndexSpec(columns=[source.archive.column]), (*source.path, "archive")))
-        return table
 
     # --- partitions ------------------------------------------------------------------------------
 
@@ -593,13 +589,13 @@ class Builder:
                         name, "a partition", self.raw.locate((*body_path, "bounds", name), key=True)
                     )
                     bound = PartitionBound(
-                        range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
+                        range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
                     )
                     children.append(PartitionChild(child_name(name), bound))
             else:
                 assert spec.range.every and spec.range.from_ and spec.range.to
-                start, end = _as_date(spec.range.from_), _as_date(spec.range.to)
-                problem = _window_problem(spec.range.every, spec.range.from_, spec.range.to)
+                start, end = as_date(spec.range.from_), as_date(spec.range.to)
+                problem = window_problem(spec.range.every, spec.range.from_, spec.range.to)
                 if key_type is not None and sqltypes.type_family(key_type) not in ("timestamp", "date"):
                     self.report(
                         rules.PARTITION_KEY_TYPE(
@@ -618,7 +614,7 @@ class Builder:
                     )
                     for suffix, low, high in window_bounds(window):
                         bound = PartitionBound(
-                            range_from=_bound_value(low, key_type), range_to=_bound_value(high, key_type)
+                            range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
                         )
                         children.append(PartitionChild(child_name(suffix), bound))
             has_default = spec.range.default
@@ -972,7 +968,7 @@ def build(spec: Spec, raw: RawSpec) -> tuple[Model, list[Diagnostic]]:
 
 
 def _default_naming() -> dict[str, str]:
-    from schemagen.spec import NamingSpec
+    from schemagen.parse.spec import NamingSpec
 
     return NamingSpec().model_dump()
 
@@ -1017,104 +1013,3 @@ def _key_type(keys: list[PartitionKey], columns: list[Column]) -> str | None:
         return None
     column = next((c for c in columns if c.name == keys[0].column), None)
     return column.type if column else None
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _window_problem(every: str, start: date | datetime, end: date | datetime) -> tuple[str, str] | None:
-    for value in (start, end):
-        if isinstance(value, datetime) and (value.hour, value.minute, value.second, value.microsecond) != (
-            0,
-            0,
-            0,
-            0,
-        ):
-            return f"{value} is not midnight", "window bounds are dates"
-    start, end = _as_date(start), _as_date(end)
-    if start >= end:
-        return f"`from` {start} is not before `to` {end}", "write `from` earlier than `to`"
-    aligned = {
-        "day": lambda d: True,
-        "week": lambda d: d.weekday() == 0,
-        "month": lambda d: d.day == 1,
-        "quarter": lambda d: d.day == 1 and d.month in (1, 4, 7, 10),
-        "year": lambda d: d.day == 1 and d.month == 1,
-    }[every]
-    for label, value in (("from", start), ("to", end)):
-        if not aligned(value):
-            return (
-                f"`{label}: {value}` does not start a {every}",
-                f"start and end the window on a {every} boundary (weeks start on Monday)",
-            )
-    count = sum(1 for _ in _steps(every, start, end))
-    if count > MAX_WINDOW_PARTITIONS:
-        return (
-            f"{count} partitions of one {every} each is more than {MAX_WINDOW_PARTITIONS}",
-            "use a longer period or a shorter window",
-        )
-    return None
-
-
-def _add_months(value: date, months: int) -> date:
-    month = value.month - 1 + months
-    return date(value.year + month // 12, month % 12 + 1, 1)
-
-
-def _steps(every: str, start: date, end: date):
-    current = start
-    while current < end:
-        if every == "day":
-            following = current + timedelta(days=1)
-        elif every == "week":
-            following = current + timedelta(days=7)
-        elif every == "month":
-            following = _add_months(current, 1)
-        elif every == "quarter":
-            following = _add_months(current, 3)
-        else:
-            following = date(current.year + 1, 1, 1)
-        yield current, min(following, end)
-        current = following
-
-
-@cache  # entities share windows: each is worked out once
-def window_bounds(window: RangeWindow) -> tuple[tuple[str, date, date], ...]:
-    """(suffix, from, to) of each child of a time window, oldest first."""
-    result = []
-    for low, high in _steps(window.every, window.start, window.end):
-        if window.every == "year":
-            suffix = f"{low.year}"
-        elif window.every == "quarter":
-            suffix = f"{low.year}_q{(low.month - 1) // 3 + 1}"
-        elif window.every == "month":
-            suffix = f"{low.year}_{low.month:02d}"
-        else:
-            suffix = f"{low.year}_{low.month:02d}_{low.day:02d}"
-        result.append((suffix, low, high))
-    return tuple(result)
-
-
-@lru_cache(maxsize=None, typed=True)  # bounds repeat across entities; 1, 1.0 and True stay apart
-def _bound_value(value: Any, key_type: str | None) -> Any:
-    """A range bound as the literal PostgreSQL reads the same way in every session.
-
-    A timestamptz bound written without an offset would be read in the session's TimeZone, so the
-    partitions would depend on who ran the DDL; the offset pins it to UTC.
-    """
-    if isinstance(value, str) and value.upper() in ("MINVALUE", "MAXVALUE"):
-        return value.upper()
-    if isinstance(value, date):
-        family = sqltypes.type_family(key_type) if key_type else None
-        moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-        if key_type == "timestamp with time zone":
-            if moment.tzinfo is not None:
-                return moment.isoformat(sep=" ")
-            return moment.strftime("%Y-%m-%d %H:%M:%S") + "+00"
-        if family == "timestamp":
-            return moment.strftime("%Y-%m-%d %H:%M:%S")
-        return value.isoformat() if not isinstance(value, datetime) else moment.isoformat(sep=" ")
-    return value
-
-

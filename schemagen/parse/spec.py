@@ -25,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from schemagen import rules
-from schemagen.diagnostics import Diagnostic, SpecError
-from schemagen.loader import Path_, RawSpec, did_you_mean
+from schemagen.diagnostics import Diagnostic, SpecError, rules
+from schemagen.diagnostics.suggest import did_you_mean
+from schemagen.load.loader import Path_, RawSpec
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None

@@ -19,8 +19,9 @@ import sqlglot
 import sqlglot.errors
 from pglast import ast, parse_sql
 from pglast.enums import SetOperation
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 from pglast.parser import ParseError
+
+from schemagen.postgres.identifiers import ident
 
 __all__ = [
     "UnknownTypeError",
@@ -201,15 +202,7 @@ _SELECT_CLAUSES = (
 )
 
 _MAX_VARCHAR = 10485760
-_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
-_QUOTE_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
 _MODIFIER = re.compile(r"\([^)]*\)")
-
-
-def _quote(name: str) -> str:
-    if _SIMPLE_NAME.match(name) and name not in _QUOTE_KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _int_modifiers(type_label: str, typmods: tuple[ast.Node, ...]) -> list[int]:
@@ -280,7 +273,7 @@ def _format_modifier(mod: ast.Node) -> str:
         if isinstance(val, ast.String):
             return "'" + val.sval.replace("'", "''") + "'"
     if isinstance(mod, ast.ColumnRef) and all(isinstance(f, ast.String) for f in mod.fields):
-        return ".".join(_quote(f.sval) for f in mod.fields)
+        return ".".join(ident(f.sval) for f in mod.fields)
     raise UnknownTypeError("type modifiers must be simple constants or identifiers")
 
 
@@ -312,11 +305,11 @@ def format_type_name(type_name: ast.TypeName, enum_names: frozenset[str] = froze
         elif name not in enum_names and name not in EXTENSION_TYPES:
             raise UnknownTypeError(_unknown_type_message(name, enum_names))
         else:
-            base = _quote(name)
+            base = ident(name)
             if typmods:
                 base += "(" + ",".join(_format_modifier(m) for m in typmods) + ")"
     else:
-        base = ".".join(_quote(n) for n in names)
+        base = ".".join(ident(n) for n in names)
         if typmods:
             base += "(" + ",".join(_format_modifier(m) for m in typmods) + ")"
     # PostgreSQL does not record array dimensions: format_type() always prints a single [].

@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import MappingProxyType
 
 import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind, MinMaxOp, SetOperation, SubLinkType, XmlExprOp
 from pglast.parser import ParseError, scan
 
-from schemagen.sqltypes import UnknownTypeError, format_type_name, is_text_like, type_family
+from schemagen.postgres import volatility
+from schemagen.postgres.sqltypes import UnknownTypeError, format_type_name, is_text_like, type_family
 
 __all__ = [
     "NON_IMMUTABLE_FUNCTIONS",
@@ -492,69 +492,9 @@ def output_columns(query: Query) -> list[str] | None:
 
 # --------------------------------------------------------------------------- immutability
 
-_STORED_ONCE = (
-    "an index/partition/generated expression is computed once and stored: compare against a"
-    " constant, or filter at query time"
-)
-_PER_SESSION = "it depends on the session: record it with a DEFAULT or a trigger instead"
+NON_IMMUTABLE_FUNCTIONS = volatility.NON_IMMUTABLE
 
-NON_IMMUTABLE_FUNCTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        **dict.fromkeys(
-            (
-                "now",
-                "current_timestamp",
-                "current_date",
-                "current_time",
-                "localtime",
-                "localtimestamp",
-                "transaction_timestamp",
-                "statement_timestamp",
-                "clock_timestamp",
-                "timeofday",
-            ),
-            _STORED_ONCE,
-        ),
-        **dict.fromkeys(
-            ("random", "random_normal", "setseed"),
-            "a stored value must be reproducible: generate it in a column DEFAULT or in the application",
-        ),
-        **dict.fromkeys(
-            (
-                "gen_random_uuid",
-                "uuid_generate_v1",
-                "uuid_generate_v1mc",
-                "uuid_generate_v4",
-                "uuidv4",
-                "uuidv7",
-            ),
-            "use it as the column DEFAULT, not in an index, partition key or generated column",
-        ),
-        **dict.fromkeys(
-            ("nextval", "currval", "lastval", "setval"),
-            "sequences belong in a column DEFAULT or an identity column (GENERATED ... AS IDENTITY)",
-        ),
-        **dict.fromkeys(
-            ("txid_current", "pg_current_xact_id"),
-            "transaction ids change with every transaction: set the value in a DEFAULT or a trigger",
-        ),
-        **dict.fromkeys(
-            ("current_user", "session_user", "current_role", "user", "current_schema", "current_catalog"),
-            _PER_SESSION,
-        ),
-        "current_setting": "settings change per session: write the value as a constant",
-        "age": "1-argument age() counts from the current date: store the timestamp and compute"
-        " age() at query time",
-        "to_char": "its output depends on session settings (TimeZone, DateStyle, lc_numeric):"
-        " index the raw value and format at query time",
-        "to_date": "parsing depends on DateStyle: write an ISO literal cast instead, e.g. '2024-01-31'::date",
-        "to_timestamp": "2-argument to_timestamp depends on the session TimeZone: write an ISO"
-        " literal with an explicit offset, e.g. '2024-01-31 00:00+00'::timestamptz",
-    }
-)
-
-# Functions whose other forms are IMMUTABLE: only these argument counts are flagged.
-_ONLY_NARGS = {"age": frozenset({1}), "to_timestamp": frozenset({2})}
+_ONLY_NARGS = volatility.ONLY_NARGS
 _TEXT_SEARCH = frozenset(
     {"to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery"}
 )

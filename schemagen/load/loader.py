@@ -7,7 +7,6 @@ top-level sections and how they merge.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from schemagen import rules
-from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.diagnostics import Diagnostic, SpecError, rules
+from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Location
 
 Path_ = tuple[str | int, ...]
@@ -312,9 +311,3 @@ class _Converter:
         except yaml.YAMLError as error:
             diagnostics.append(rules.YAML_SYNTAX(self.loc(node), problem=str(error).splitlines()[-1]))
             return None
-
-
-def did_you_mean(word: str, choices: Iterator[str] | tuple[str, ...] | list[str]) -> str:
-    """`; did you mean `x`?` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""

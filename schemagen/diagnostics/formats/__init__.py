@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from schemagen.diagnostics import Diagnostic
-from schemagen.formats import github, json, text
+from schemagen.diagnostics.formats import github, json, text
 
 FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "text": text.render,

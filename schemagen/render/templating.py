@@ -13,62 +13,22 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+from schemagen.postgres.identifiers import ident, qname
 
 __all__ = ["builtin_templates_dir", "ident", "literal", "make_environment", "qname"]
 
 # quote_ident() leaves a name bare only when it is lower case letters, digits and underscores (not
 # `$`) and is not a keyword outside the UNRESERVED category.
-_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_QUOTED_KEYWORDS = frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS)
 
 _JSON_TYPES = frozenset({"json", "jsonb"})
 # array_out() quotes an element that is empty, spelled NULL, or holds one of these characters.
 _ARRAY_SPECIAL = re.compile(r'[{}",\\\s]')
-
-
-@lru_cache(maxsize=65536)
-def ident(name: str) -> str:
-    """Quote `name` as a PostgreSQL identifier, following the rules of `quote_ident()`.
-
-    A name stays bare when it is made of lower case letters, digits and underscores, does not start
-    with a digit, and is not a keyword (unreserved keywords are fine); otherwise it is wrapped in
-    double quotes with any `"` doubled. The keyword lists are pglast's, which follow a newer server
-    than 15, so a few words (`json`) are quoted where PostgreSQL 15 would not: harmless.
-
-    >>> ident("users")
-    'users'
-    >>> ident("position")
-    '"position"'
-    >>> ident("Users")
-    '"Users"'
-    >>> ident('a"b')
-    '"a""b"'
-    >>> ident("name")  # an unreserved keyword
-    'name'
-    """
-    if _SIMPLE_NAME.fullmatch(name) and name not in _QUOTED_KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qname(name: str, schema: str | None = None) -> str:
-    """A schema-qualified name, each part quoted with `ident`.
-
-    >>> qname("users", "public")
-    'public.users'
-    >>> qname("User", "app")
-    'app."User"'
-    """
-    if schema is None:
-        return ident(name)
-    return ident(schema) + "." + ident(name)
 
 
 def _quote_string(text: str) -> str:

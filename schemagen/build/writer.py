@@ -21,8 +21,6 @@ from typing import Any
 
 import yaml
 
-from schemagen import expressions, naming, sqltypes
-from schemagen.build import window_bounds
 from schemagen.model import (
     Column,
     Default,
@@ -35,7 +33,10 @@ from schemagen.model import (
     PartitionScheme,
     Table,
     View,
+    naming,
 )
+from schemagen.model.partitions import window_bounds
+from schemagen.postgres import expressions, sqltypes
 
 __all__ = ["limitations", "render_spec", "write_spec"]
 

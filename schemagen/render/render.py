@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from schemagen.model import Archive, Column, ForeignKey, Index, Model, Table
-from schemagen.ordering import order_tables, order_views
-from schemagen.templating import make_environment
+from schemagen.model import Column, ForeignKey, Index, Model, Table
+from schemagen.model.archive import archive_entry
+from schemagen.model.ordering import order_tables, order_views
+from schemagen.render.templating import make_environment
 
 __all__ = ["render_all", "render_erd", "render_schema"]
 
@@ -51,18 +52,6 @@ class ForeignKeyEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class ArchiveEntry:
-    """What the archive function of `table` needs: the columns it copies and the cutoff's type."""
-
-    table: Table
-    archive: Archive
-    archive_table: Table
-    columns: tuple[str, ...]
-    cutoff_type: str
-    overriding_system_value: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ErdEntity:
     name: str  # as shown: bare in the project schema, qualified elsewhere
     table: Table
@@ -75,20 +64,6 @@ class ErdRelationship:
     child: str
     optional: bool  # a nullable FK column: zero or one parent
     label: str
-
-
-def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
-    archive_table = model.table(archive.archive_table)
-    if archive_table is None:
-        raise ValueError(f"{table.name}: archive table {archive.archive_table} is not in the model")
-    cutoff = table.column(archive.column)
-    if cutoff is None:
-        raise ValueError(f"{table.name}: archive column {archive.column} does not exist")
-    # Generated columns cannot be inserted into; the archive computes its own.
-    target_columns = {c.name: c for c in archive_table.columns if c.generated is None}
-    columns = tuple(c.name for c in table.columns if c.name in target_columns)
-    overriding = any(target_columns[name].identity == "always" for name in columns)
-    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding)
 
 
 def schema_context(model: Model) -> dict[str, object]:

@@ -9,8 +9,8 @@ from jinja2 import Environment, Template
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, Step, hazards, plan, plan_down
 from schemagen.plan.locking import LOCK_TEMPLATE
-from schemagen.render import render_schema
-from schemagen.templating import make_environment
+from schemagen.render.render import render_schema
+from schemagen.render.templating import make_environment
 
 NO_TRANSACTION_MARK = "-- schemagen:no-transaction"
 
@@ -82,11 +82,7 @@ def render_operations(
 ) -> str:
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift)."""
     statements = [
-        [
-            (_template(env, step).render(**step.args), runs_long(step))
-            for step in op.up
-        ]
-        for op in operations
+        [(_template(env, step).render(**step.args), runs_long(step)) for step in op.up] for op in operations
     ]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,

@@ -1,7 +1,8 @@
 """Every diagnostic code schemagen emits: code, message, fix and documentation in one place.
 
-`docs/diagnostics.md` is generated from this module (`python -m schemagen.rules > docs/diagnostics.md`)
-and a test fails when the page is stale, so a code, its message and its documentation cannot drift.
+`docs/diagnostics.md` is generated from this module (`python -m schemagen.diagnostics.rules >
+docs/diagnostics.md`) and a test fails when the page is stale, so a code, its message and its
+documentation cannot drift.
 """
 
 from __future__ import annotations
@@ -509,7 +510,115 @@ DRIFT = _rule(
 )
 
 
-BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL}
+# --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
+# SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration
+# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them.
+
+DROP_TABLE = _rule(
+    "SG901",
+    "drop-table",
+    "drops table {table} and every row in it",
+    "keep the entity, or allow it: `allow_destructive: [drop table {table}]`",
+    "An entity removed from the spec drops its table; the rows cannot come back, not even by the down "
+    "migration.",
+    "entities:\n  old_stats: {...}   # removed from the spec",
+)
+DROP_COLUMN = _rule(
+    "SG902",
+    "drop-column",
+    "drops column {table}.{column} and its values",
+    "keep the column, or allow it: `allow_destructive: [drop column {table}.{column}]`",
+    "A column removed from the spec drops its values; the down migration can only add it back empty.",
+    "columns:\n  legacy: text   # removed from the spec",
+)
+NARROWING = _rule(
+    "SG903",
+    "narrowing",
+    "narrows {target} from {old} to {new}: values that do not fit make it fail or are cut",
+    "widen instead, or allow it: `allow_destructive: [narrow {target}]`",
+    "A type that holds less (varchar(100) → varchar(20), bigint → integer) fails on values that do not "
+    "fit, or loses what they held.",
+    "columns:\n  name: varchar(20)   # was varchar(100)",
+)
+SHRINK_WINDOW = _rule(
+    "SG904",
+    "shrink-window",
+    "shrinks the partitions of {table}: drops {partitions} with their rows",
+    "keep the window, archive the rows first, or allow it: `allow_destructive: [shrink {table}]`",
+    "Partitions that leave the spec with nowhere for their rows to go (no DEFAULT partition) are "
+    "dropped with their rows.",
+    "partition:\n  range: {key: at, every: month, from: 2025-01-01, to: 2026-01-01}   # was from 2024-01-01",
+)
+REMOVE_ENUM_VALUE = _rule(
+    "SG905",
+    "remove-enum-value",
+    "removes {values} from enum {enum}",
+    "keep the values, or allow it: `allow_destructive: [enum {enum}]`",
+    "PostgreSQL cannot drop an enum value: the type is rebuilt, and rows holding a removed value make the "
+    "migration fail.",
+    "enums:\n  status: [open, closed]   # was [open, pending, closed]",
+)
+NOT_NULL_NOT_RESTORED = _rule(
+    "SG906",
+    "not-null-not-restored",
+    "{table}.{column} comes back without its NOT NULL: the up migration dropped its values, so every row "
+    "holds NULL",
+    "fill {table}.{column}, then make it NOT NULL by hand: the spec of this version already says so, and "
+    "no migration will",
+    "A down migration re-adds a column its up migration dropped; with no values to restore, a NOT NULL "
+    "column without a default can only come back nullable.",
+    "columns:\n  locale: text   # NOT NULL, no default, dropped by the up migration",
+)
+REWRITE = _rule(
+    "SG921",
+    "rewrite",
+    "rewrites {table} under ACCESS EXCLUSIVE: {why}",
+    "run it in a maintenance window, or add a new column, backfill it in batches and swap",
+    "Some changes make PostgreSQL write every row again (a type change that converts values, a new column "
+    "whose default is volatile, an identity or generated column), holding the table against reads and "
+    "writes for as long.",
+    "columns:\n  amount: numeric(12,2)   # was integer",
+)
+LONG_LOCK = _rule(
+    "SG922",
+    "long-lock",
+    "holds a lock on {table} for longer than a catalog change: {why}",
+    "run it when the table is quiet",
+    "A lock that conflicts with the application's reads or writes, held while rows are scanned or "
+    "copied, makes the application wait for as long.",
+    "partition:\n  hash: {key: id, modulus: 8}   # was 4: each split copies a partition's rows",
+)
+REBUILD = _rule(
+    "SG923",
+    "rebuild",
+    "rebuilds {table}: {why}",
+    "expect the table's size in extra disk and time",
+    "Partitions are rebuilt with every row copied when the new shape cannot be reached by splitting or "
+    "merging the old one.",
+    "partition:\n  hash: {key: id, modulus: 6}   # was 4",
+)
+DATA_DEPENDENT = _rule(
+    "SG931",
+    "data-dependent",
+    "{target}: {why}",
+    "check the existing rows first; the migration stops on the error",
+    "Whether the migration succeeds depends on the rows: a new unique index fails on duplicates, a "
+    "NOT NULL on NULLs, a check or a foreign key on rows that violate it.",
+    "columns:\n  email: {type: text, unique: true}   # was not unique",
+)
+INTEGRITY_GAP = _rule(
+    "SG932",
+    "integrity-gap",
+    "foreign keys referencing {table} ({foreign_keys}) are dropped during the move and re-added NOT VALID, "
+    "then validated: rows written meanwhile are checked at the end",
+    "avoid deleting referenced rows while the migration runs",
+    "PostgreSQL refuses to detach a partition whose rows other tables reference, so a re-shard drops those "
+    "foreign keys for its duration.",
+    "partition:\n  hash: {key: id, modulus: 8}   # guilds, which members references",
+)
+
+#: The codes of hazards that lose data (`migrate new` refuses them unless allowed).
+DESTRUCTIVE = frozenset({"SG901", "SG902", "SG903", "SG904", "SG905"})
 
 
 def render_docs() -> str:
@@ -518,7 +627,8 @@ def render_docs() -> str:
         "# Diagnostics",
         "",
         "Every problem schemagen reports carries one of these codes. This page is generated from",
-        "`schemagen/rules.py` (`python -m schemagen.rules > docs/diagnostics.md`); a test keeps it fresh.",
+        "`schemagen/diagnostics/rules.py` (`python -m schemagen.diagnostics.rules > docs/diagnostics.md`);",
+        "a test keeps it fresh.",
         "",
         "| code | name | what it catches |",
         "|---|---|---|",

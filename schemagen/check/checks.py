@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from schemagen import expressions, rules, sqltypes
-from schemagen.diagnostics import Diagnostic
-from schemagen.loader import did_you_mean
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
-from schemagen.naming import MAX_IDENTIFIER_BYTES
+from schemagen.model.naming import MAX_IDENTIFIER_BYTES
+from schemagen.postgres import expressions, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
 CHECKS: list[Check] = []

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagen import checksums, snapshot
-from schemagen.migration import Migration, build_migration
+from schemagen.migrate import checksums, snapshot
+from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
 from schemagen.plan import Hazard, Operation
 from schemagen.plan.hazards import is_allowed

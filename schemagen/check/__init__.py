@@ -1,0 +1,1 @@
+"""Stage 4, check: the static checks over a built Model."""

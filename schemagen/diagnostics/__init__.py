@@ -1,0 +1,20 @@
+"""Diagnostics: the one value every check, hazard and refusal produces (`diagnostic`), the registry of
+every code (`rules`), and one renderer per output format (`formats`)."""
+
+from schemagen.diagnostics.diagnostic import (
+    Diagnostic,
+    Severity,
+    SpecError,
+    format_text,
+    has_errors,
+    sort_diagnostics,
+)
+
+__all__ = [
+    "Diagnostic",
+    "Severity",
+    "SpecError",
+    "format_text",
+    "has_errors",
+    "sort_diagnostics",
+]

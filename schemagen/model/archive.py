@@ -1,0 +1,61 @@
+"""An archive (`archive:` on an entity): the table its rows move into, and what the function that moves
+them needs. Derived from the Model alone, so building a spec, inspecting a database and planning a
+migration all derive it the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemagen.model.objects import Archive, Column, Index, IndexElement, Model, PrimaryKey, Table
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    """What the archive function of `table` needs: the columns it copies and the cutoff's type."""
+
+    table: Table
+    archive: Archive
+    archive_table: Table
+    columns: tuple[str, ...]
+    cutoff_type: str
+    overriding_system_value: bool
+
+
+def archive_table(source: Table, archive: Archive, *, primary_key: str, index: str) -> Table:
+    """The table `archive` moves the rows of `source` into: the same columns, plain (no defaults,
+    identity, generated expressions or foreign keys), the same primary key columns under the name
+    `primary_key`, and one index, named `index`, on the archive's column."""
+    name = archive.archive_table
+    return Table(
+        name=name,
+        schema=source.schema,
+        columns=tuple(
+            Column(name=c.name, type=c.type, nullable=c.nullable, collation=c.collation)
+            for c in source.columns
+        ),
+        primary_key=(
+            PrimaryKey(primary_key, source.primary_key.columns, source.primary_key.loc)
+            if source.primary_key
+            else None
+        ),
+        indexes=(
+            Index(name=index, table=name, elements=(IndexElement(column=archive.column),), loc=source.loc),
+        ),
+        archive_of=source.name,
+        comment=f"Rows of {source.name} archived by {archive.function}().",
+        loc=source.loc,
+    )
+
+
+def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
+    archive_table = model.table(archive.archive_table)
+    if archive_table is None:
+        raise ValueError(f"{table.name}: archive table {archive.archive_table} is not in the model")
+    cutoff = table.column(archive.column)
+    if cutoff is None:
+        raise ValueError(f"{table.name}: archive column {archive.column} does not exist")
+    # Generated columns cannot be inserted into; the archive computes its own.
+    target_columns = {c.name: c for c in archive_table.columns if c.generated is None}
+    columns = tuple(c.name for c in table.columns if c.name in target_columns)
+    overriding = any(target_columns[name].identity == "always" for name in columns)
+    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding)

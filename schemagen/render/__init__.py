@@ -1,0 +1,1 @@
+"""Stage 5, render: a Model through the Jinja templates into schema.sql and ERD.md."""
