@@ -103,6 +103,7 @@ def test_browser_searches_and_follows_links_from_file_urls(
     assert users.is_hidden()
     assert page.locator("#enums").is_hidden()  # a section with nothing left to show goes
     assert re.fullmatch(r"\d+ of \d+", page.locator("#search-count").inner_text())
+    page.screenshot(path=shots / "index-search.png")
     search.press_sequentially(" author")  # a column of messages: every word must match
     assert messages.is_visible() and page.locator("#table-message_edits").is_hidden()
     search.fill("no such thing")
