@@ -11,6 +11,7 @@ import click
 from schemagen import __version__
 from schemagen.diagnostics import SpecError, format_text
 from schemagen.pipeline import RenderError, compile_spec, render_outputs, user_templates
+from schemagen.site.command import docs
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
 
@@ -580,6 +581,9 @@ def _count_children(scheme) -> int:
     if scheme is None:
         return 0
     return sum(1 + _count_children(child.sub) for child in scheme.children)
+
+
+cli.add_command(docs)
 
 
 def main(argv: list[str] | None = None) -> None:
