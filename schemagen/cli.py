@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import SpecError, format_text
-from schemagen.pipeline import RenderError, compile_spec, render_outputs, user_templates
+from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.diagnostics.formats import FORMATS
+from schemagen.model import PartitionScheme
+from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+T = TypeVar("T")
 
 spec_dir_argument = click.argument(
     "spec_dir", required=False, default="spec", type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
@@ -40,42 +45,54 @@ def cli() -> None:
     """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
 
 
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="How to print diagnostics: for people, for tools, or as GitHub annotations.",
-)
+def format_option(
+    description: str = "How to print diagnostics: for people, for tools, or as GitHub annotations.",
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """`--format text|json|github`: the formats of `diagnostics.formats`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(FORMATS)),
+        default="text",
+        show_default=True,
+        help=description,
+    )
 
 
-def _emit(diagnostics: list, output_format: str) -> None:
-    """Diagnostics in the chosen format: text on stderr, machine formats on stdout."""
-    from schemagen.diagnostics.formats import FORMATS
-
+def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdout: bool = False) -> None:
+    """Diagnostics in the chosen format: text on stderr (on stdout for `check`, whose findings are its
+    output), json and github on stdout."""
     text = FORMATS[output_format](diagnostics)
     if text:
-        click.echo(text, nl=False, err=output_format == "text")
+        click.echo(text, nl=False, err=output_format == "text" and not text_on_stdout)
 
 
-def _compile(spec_dir: Path, output_format: str = "text"):  # -> pipeline.Compiled
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _compile(spec_dir: Path, output_format: str = "text") -> Compiled:
+    """The spec's Model; on errors, every diagnostic printed and exit 2. Warnings are printed here in
+    text and github; a json caller puts `compiled.warnings` in the one document it prints."""
     try:
         compiled = compile_spec(spec_dir)
     except SpecError as error:
-        count = len(error.diagnostics)
-        if output_format != "text":
-            _emit(error.diagnostics, output_format)
-            raise SystemExit(EXIT_INPUT) from None
-        raise InputError(
-            f"{format_text(error.diagnostics)}\n{count} error{'s' * (count != 1)} in {spec_dir}"
-        ) from None
-    if compiled.warnings:
+        _emit(error.diagnostics, output_format)
+        if output_format == "text":
+            click.echo(f"{_plural(len(error.diagnostics), 'error')} in {spec_dir}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    if compiled.warnings and output_format != "json":
         _emit(compiled.warnings, output_format)
     return compiled
 
 
-def _render(compiled, templates: Path | None) -> dict[str, str]:
+def _warnings_aside(compiled: Compiled, output_format: str) -> None:
+    """Warnings of a json command whose stdout is not a diagnostics document: on stderr, as text."""
+    if output_format == "json" and compiled.warnings:
+        _emit(compiled.warnings, "text")
+
+
+def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
     try:
         return render_outputs(compiled.model, user_templates(compiled.root, templates))
     except RenderError as error:
@@ -121,7 +138,7 @@ def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
 )
 @click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
 @templates_option
-@format_option
+@format_option()
 def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None, output_format: str) -> None:
     """Run every static check on SPEC_DIR; with --live, let PostgreSQL have the final word."""
     compiled = _compile(spec_dir, output_format)
@@ -141,7 +158,7 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
     indexes = sum(len(t.indexes) for t in model.tables)
     checked = "valid, and PostgreSQL accepts its DDL" if (live or dsn) else "valid"
     if output_format == "json":
-        _emit([], output_format)
+        _emit(compiled.warnings, output_format)
         return
     if output_format == "github":
         return
@@ -439,7 +456,7 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
 @spec_dir_argument
 @generated_option
 @templates_option
-@format_option
+@format_option()
 @click.option(
     "--live",
     is_flag=True,
@@ -469,16 +486,16 @@ def check(
         except DatabaseError as error:
             raise InputError(error.message) from None
     if found:
+        _emit(
+            [*(compiled.warnings if output_format == "json" else []), *found],
+            output_format,
+            text_on_stdout=True,
+        )
         if output_format == "text":
-            from schemagen.diagnostics.formats import text
-
-            click.echo(text.render(found), nl=False)
-            click.echo(f"{len(found)} problem{'s' * (len(found) != 1)} found by schemagen check")
-        else:
-            _emit(found, output_format)
+            click.echo(f"{_plural(len(found), 'problem')} found by schemagen check")
         raise SystemExit(EXIT_FOUND)
     if output_format == "json":
-        _emit([], output_format)
+        _emit(compiled.warnings, output_format)
     elif output_format == "text":
         replayed = ", and the migrations replay to schema.sql" if live else ""
         click.echo(
@@ -576,7 +593,7 @@ def json_schema() -> None:
     click.echo(spec_json_schema(), nl=False)
 
 
-def _count_children(scheme) -> int:
+def _count_children(scheme: PartitionScheme | None) -> int:
     if scheme is None:
         return 0
     return sum(1 + _count_children(child.sub) for child in scheme.children)

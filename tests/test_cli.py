@@ -279,6 +279,7 @@ def test_validate_invalid_spec(tmp_path: Path) -> None:
     assert_input_error(result)
     assert DIAGNOSTIC.findall(result.stderr) == [("5", "29", "SG201")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
+    assert "\n    hint: reference one of the spec's entities\n" in result.stderr
 
 
 def test_validate_missing_folder(tmp_path: Path) -> None:

@@ -26,15 +26,13 @@ class Rule:
     severity: Severity = Severity.ERROR
 
     def __call__(self, loc: Location | None, **fields: object) -> Diagnostic:
+        """The finding at `loc` (its end too, when known), message and hint filled from `fields`."""
         return Diagnostic(
             code=self.code,
             message=self.message.format(**fields),
-            file=loc.file if loc else None,
-            line=loc.line if loc else None,
-            column=loc.column if loc else None,
             severity=self.severity,
             hint=self.hint.format(**fields) if self.hint else None,
-        )
+        ).at(loc)
 
 
 ALL: list[Rule] = []
