@@ -471,15 +471,6 @@ MIGRATION_CHANGED = _rule(
     "old text differ from databases that run the new one. checksums.sum chains every file's hash.",
     "$ vim generated/migrations/0001_initial.up.sql",
 )
-DESTRUCTIVE_PENDING = _rule(
-    "SG704",
-    "destructive-change",
-    "a pending change is destructive: {message}",
-    "{fix}",
-    "Dropping a table or column, narrowing a type, removing an enum value or shrinking a partition window "
-    "loses data; the spec must say so explicitly.",
-    "entities:\n  users:\n    columns: {...}   # a column removed",
-)
 HISTORY_DIFFERS = _rule(
     "SG705",
     "history-differs",
@@ -510,7 +501,8 @@ DRIFT = _rule(
 
 # --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
 # SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration
-# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them.
+# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them:
+# `check` and `migrate new` report each under its own code, at the spec line of what it changes.
 
 DROP_TABLE = _rule(
     "SG901",
@@ -615,8 +607,14 @@ INTEGRITY_GAP = _rule(
     "partition:\n  hash: {key: id, modulus: 8}   # guilds, which members references",
 )
 
-#: The codes of hazards that lose data (`migrate new` refuses them unless allowed).
+#: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).
 DESTRUCTIVE = frozenset({"SG901", "SG902", "SG903", "SG904", "SG905"})
+
+#: Codes no longer reported, with what reports their findings now; never given to another rule.
+RETIRED = {
+    "SG704": "destructive-change: a destructive pending change is reported under its hazard's own code, "
+    "SG901–SG905, by `check` and by `migrate new`.",
+}
 
 
 def render_docs() -> str:
@@ -652,6 +650,14 @@ def render_docs() -> str:
             rule.example,
             "```",
         ]
+    out += [
+        "",
+        "## Retired codes",
+        "",
+        "Codes schemagen no longer reports; no other problem will take them.",
+        "",
+    ]
+    out += [f"- {code} {note}" for code, note in sorted(RETIRED.items())]
     return "\n".join(out) + "\n"
 
 

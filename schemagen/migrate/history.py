@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemagen.diagnostics import Diagnostic
+from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
 from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
@@ -36,6 +38,15 @@ class Refused:
     """Destructive changes the spec does not allow."""
 
     hazards: list[tuple[Operation, Hazard]]
+
+    def diagnostics(self, model: Model, spec: str) -> list[Diagnostic]:
+        """One diagnostic per hazard, under the hazard's own code (SG901–SG905) with its fix, at the spec
+        line of what the operation changes; at `spec` (the folder) when the spec no longer declares it."""
+        places = SpecPlaces(model)
+        return [
+            Diagnostic(hazard.code, hazard.message, spec, hint=hazard.fix).at(places.of(operation.target))
+            for operation, hazard in self.hazards
+        ]
 
 
 def migrations(generated: Path) -> list[MigrationFiles]:
