@@ -1,4 +1,9 @@
-"""The `schemagen` command line. Exit codes: 0 success, 1 a check found something, 2 bad input."""
+"""The `schemagen` command line. Exit codes: 0 success, 1 a check found something, 2 bad input.
+
+Every diagnostic (a spec error, a hazard, a refusal, a failed migration) is printed through
+`diagnostics.formats`, in the format `--format` names: text (one layout for every command), json, or
+GitHub annotations.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,20 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.formats import FORMATS
+from schemagen.load.loader import display_path
 from schemagen.model import PartitionScheme
 from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
+
+if TYPE_CHECKING:
+    from schemagen.database import runner
+    from schemagen.migrate.history import MigrationFiles
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
 T = TypeVar("T")
@@ -188,13 +198,9 @@ def migrate() -> None:
 @spec_dir_argument
 @generated_option
 @click.option("--allow-destructive", is_flag=True, help="Write the migration even if it drops data.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: print the planned operations (kind, target, locks, hazards) after writing.",
+@format_option(
+    "json: print the planned operations (kind, target, locks, hazards) after writing, or the "
+    "diagnostics of a refusal; github: a refusal as annotations at the spec lines it concerns."
 )
 def migrate_new(
     name: str, spec_dir: Path, generated: Path, allow_destructive: bool, output_format: str
@@ -203,22 +209,31 @@ def migrate_new(
     from schemagen.migrate import history
     from schemagen.plan import PlanError
 
-    compiled = _compile(spec_dir)
+    compiled = _compile(spec_dir, output_format)
+    spec = display_path(compiled.root)
+    warnings = compiled.warnings if output_format == "json" else []
     try:
         result = history.new_migration(compiled.model, generated, name, allow_destructive)
-    except (history.HistoryError, PlanError) as error:
+    except history.HistoryError as error:
         raise InputError(str(error)) from None
+    except PlanError as error:
+        _emit([*warnings, history.unplannable(error, spec)], output_format)
+        raise SystemExit(EXIT_INPUT) from None
+    if isinstance(result, history.Refused):
+        refusals = result.diagnostics(compiled.model, spec)
+        _emit([*warnings, *refusals], output_format)
+        if output_format == "text":
+            them = "it" if len(refusals) == 1 else "them"
+            click.echo(
+                f"refused: {_plural(len(refusals), 'destructive change')} not allowed, nothing written; "
+                f"allow {them} in the spec (`project.allow_destructive`) or pass --allow-destructive",
+                err=True,
+            )
+        raise SystemExit(EXIT_FOUND)
+    _warnings_aside(compiled, output_format)
     if result is None:
         click.echo("no changes: the spec matches the newest migration; nothing written")
         return
-    if isinstance(result, history.Refused):
-        lines = [f"refused: the change is destructive and not allowed ({len(result.hazards)}):"]
-        lines += [f"  {hazard.code} {hazard.message}\n    fix: {hazard.fix}" for _, hazard in result.hazards]
-        lines.append(
-            "nothing written; allow it in the spec (`project.allow_destructive`) or pass --allow-destructive"
-        )
-        click.echo("\n".join(lines), err=True)
-        raise SystemExit(EXIT_FOUND)
     files, migration = result
     if output_format == "json":
         from schemagen.plan import serialize as operations
@@ -253,9 +268,33 @@ retries_option = click.option(
 )
 
 
-def _run_migrations(action):  # action: () -> runner.Outcome
-    """Run `action`, mapping the runner's failures to exit codes: refusals and failing statements 1,
-    bad input and unusable databases 2."""
+def _refusal(refused: runner.Refused) -> list[Diagnostic]:
+    """The runner's refusal (the history on disk and in the database disagree): one SG708 per problem."""
+    return [rules.MIGRATION_REFUSED(None, problem=problem) for problem in refused.problems]
+
+
+def _failure(failed: runner.MigrationFailed) -> Diagnostic:
+    """A failed statement as SG709, at the migration file's line, saying what was kept and what to do."""
+    name = failed.path.name.split(".", 1)[0]
+    if failed.transactional:
+        after = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
+    else:
+        after = (
+            f"{name} stopped after step {failed.done}/{failed.total} (recorded in the database): "
+            f"fix the cause and run the command again; it resumes at step {failed.done + 1}"
+        )
+    return rules.MIGRATION_FAILED(None, reason=failed.reason, after=after).with_file(
+        display_path(failed.path), failed.line
+    )
+
+
+def _run_migrations(
+    action: Callable[[], T],
+    output_format: str,
+    refusal: Callable[[runner.Refused], list[Diagnostic]] = _refusal,
+) -> T:
+    """Run `action`, printing the runner's refusals and failures as diagnostics, mapped to exit codes:
+    refusals and failing statements 1 (a missing privilege 2), bad input and unusable databases 2."""
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
     from schemagen.migrate import history
@@ -263,18 +302,10 @@ def _run_migrations(action):  # action: () -> runner.Outcome
     try:
         return action()
     except runner.Refused as refused:
-        click.echo("refused, nothing was run:\n  " + "\n  ".join(refused.problems), err=True)
+        _emit(refusal(refused), output_format)
         raise SystemExit(EXIT_FOUND) from None
     except runner.MigrationFailed as failed:
-        name = failed.path.name.split(".", 1)[0]
-        if failed.transactional:
-            after = f"{name} was rolled back: nothing of it is applied"
-        else:
-            after = (
-                f"{name} stopped after step {failed.done}/{failed.total} (recorded in the database): "
-                f"fix the cause and run the command again; it resumes at step {failed.done + 1}"
-            )
-        click.echo(f"{failed}\n{after}", err=True)
+        _emit([_failure(failed)], output_format)
         raise SystemExit(EXIT_INPUT if failed.missing_privilege else EXIT_FOUND) from None
     except history.HistoryError as error:
         raise InputError(str(error)) from None
@@ -282,7 +313,13 @@ def _run_migrations(action):  # action: () -> runner.Outcome
         raise InputError(error.message) from None
 
 
-def _runner_settings(lock_timeout: str, retries: int):  # -> runner.Settings
+run_format_option = format_option(
+    "How to print a refusal or a failed migration: for people, for tools (on success, an empty "
+    "diagnostics document; the summary goes to stderr), or as GitHub annotations."
+)
+
+
+def _runner_settings(lock_timeout: str, retries: int) -> runner.Settings:
     from schemagen.database.runner import Settings
 
     return Settings(lock_timeout=lock_timeout, retries=retries)
@@ -300,14 +337,17 @@ def _progress(line: str) -> None:
 )
 @lock_timeout_option
 @retries_option
-def migrate_apply(dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int) -> None:
+@run_format_option
+def migrate_apply(
+    dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int, output_format: str
+) -> None:
     """Apply the pending migrations to the database, oldest first, under an advisory lock; a migration
     that stopped part-way resumes where it stopped."""
     from schemagen.database import runner
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress))
-    _report_run(outcome, "applied", "nothing to apply")
+    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress), output_format)
+    _report_run(outcome, "applied", "nothing to apply", output_format)
 
 
 @migrate.command("status")
@@ -318,7 +358,7 @@ def migrate_status(dsn: str, generated: Path) -> None:
     Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
     from schemagen.database import runner
 
-    result = _run_migrations(lambda: runner.status(dsn, generated))
+    result = _run_migrations(lambda: runner.status(dsn, generated), "text")
     rows = [("version", "name", "applied", "checksum")]
     for line in result.lines:
         applied = line.state
@@ -349,13 +389,16 @@ def migrate_status(dsn: str, generated: Path) -> None:
 )
 @lock_timeout_option
 @retries_option
-def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries: int) -> None:
+@run_format_option
+def migrate_down(
+    dsn: str, generated: Path, to: int, lock_timeout: str, retries: int, output_format: str
+) -> None:
     """Run the down files of the applied migrations newer than N, newest first, under an advisory lock."""
     from schemagen.database import runner
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress))
-    _report_run(outcome, "reverted", "nothing to revert")
+    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress), output_format)
+    _report_run(outcome, "reverted", "nothing to revert", output_format)
 
 
 @migrate.command("baseline")
@@ -367,7 +410,8 @@ def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries:
     default=None,
     help="Record migrations up to N (default: the newest). The database must have N's schema.",
 )
-def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
+@run_format_option
+def migrate_baseline(dsn: str, generated: Path, to: int | None, output_format: str) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
@@ -375,7 +419,6 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
     from schemagen.migrate import history
-    from schemagen.plan import PlanError
 
     try:
         model, target = drift.expected_model(generated, to)
@@ -383,34 +426,43 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
         raise InputError(str(error)) from None
     except DatabaseError as error:
         raise InputError(error.message) from None
+    differences: list[Diagnostic] = []
 
     def prove(conn: object) -> list[str]:
-        try:
-            found = drift.drift(conn, model)
-        except PlanError as error:
-            return [f"(cannot be planned) {error}"]
-        return [f"{op.kind} {op.target}: {op.comment}" for op in found.operations]
+        differences[:] = drift.baseline_differences(conn, model, _label(target))
+        return [d.message for d in differences]
 
     outcome = _run_migrations(
-        lambda: runner.baseline(dsn, generated, target.number, prove, runner.Settings(), _progress)
+        lambda: runner.baseline(dsn, generated, target.number, prove, runner.Settings(), _progress),
+        output_format,
+        refusal=lambda refused: differences or _refusal(refused),
     )
-    count = len(outcome.ran)
-    click.echo(
-        f"recorded {count} migration{'s' * (count != 1)} as applied without running them "
-        f"(the database has the schema of {target.number:04d}_{target.name}): the database is at "
-        f"{outcome.version:04d}"
+    _summary(
+        f"recorded {_plural(len(outcome.ran), 'migration')} as applied without running them "
+        f"(the database has the schema of {_label(target)}): the database is at {outcome.version:04d}",
+        output_format,
     )
 
 
-def _report_run(outcome: object, done: str, nothing: str) -> None:
+def _label(files: MigrationFiles) -> str:
+    return f"{files.number:04d}_{files.name}"
+
+
+def _summary(line: str, output_format: str) -> None:
+    """A run's one-line summary: on stdout, except in json, whose stdout is the (empty) document."""
+    if output_format == "json":
+        _emit([], output_format)
+    click.echo(line, err=output_format == "json")
+
+
+def _report_run(outcome: runner.Outcome, done: str, nothing: str, output_format: str) -> None:
     """One line saying which migrations ran and where the database is now."""
     at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
     if not outcome.ran:
-        click.echo(f"{nothing}: {at}")
+        _summary(f"{nothing}: {at}", output_format)
         return
-    count = len(outcome.ran)
-    names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
-    click.echo(f"{done} {count} migration{'s' * (count != 1)} ({names}): {at}")
+    names = ", ".join(_label(m) for m in outcome.ran)
+    _summary(f"{done} {_plural(len(outcome.ran), 'migration')} ({names}): {at}", output_format)
 
 
 @cli.command()
@@ -539,14 +591,9 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
 @cli.command("drift")
 @spec_dir_argument
 @dsn_required_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: the migration that would bring the database to the spec; json: its operations; "
-    "github: one annotation per operation, at the spec line it concerns.",
+@format_option(
+    "text: the migration that would bring the database to the spec; json: its operations; "
+    "github: one annotation per operation, at the spec line it concerns."
 )
 def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     """Compare a live database with the spec: plan from what the database has to what the spec says,
@@ -555,14 +602,16 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     from schemagen.database.cluster import DatabaseError
     from schemagen.plan import PlanError
 
-    compiled = _compile(spec_dir, "text" if output_format == "text" else "json")
+    compiled = _compile(spec_dir, output_format)
     try:
         found = drift.drift(dsn, compiled.model)
     except DatabaseError as error:
         raise InputError(error.message) from None
     except PlanError as error:
-        click.echo(f"the database differs from {spec_dir} in a way that cannot be planned: {error}", err=True)
+        warnings = compiled.warnings if output_format == "json" else []
+        _emit([*warnings, drift.unplannable(error, display_path(compiled.root))], output_format)
         raise SystemExit(EXIT_FOUND) from None
+    _warnings_aside(compiled, output_format)
     for line in found.warnings:
         click.echo(f"warning: {line}", err=True)
     operations = found.operations

@@ -15,7 +15,7 @@ from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
 from schemagen.model import Model
-from schemagen.plan import Operation
+from schemagen.plan import Operation, PlanError
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,26 @@ def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
         rules.DRIFT(places.of(op.target), change=op.comment, kind=op.kind, target=op.target)
         for op in found.operations
     ]
+
+
+def baseline_differences(conn_or_dsn: object, model: Model, migration: str) -> list[Diagnostic]:
+    """What keeps the database from having `model`, the schema of `migration`: one SG710 per operation
+    planned from the database to it, or one SG706 when the difference cannot be planned; empty when
+    the database has exactly that schema, and a baseline may record it."""
+    try:
+        found = drift(conn_or_dsn, model)
+    except PlanError as error:
+        what = f"the difference between the database and {migration}"
+        return [rules.UNPLANNABLE(None, what=what, problem=str(error))]
+    return [
+        rules.BASELINE_DIFFERS(None, migration=migration, change=op.comment, kind=op.kind, target=op.target)
+        for op in found.operations
+    ]
+
+
+def unplannable(error: PlanError, spec: str) -> Diagnostic:
+    """SG706 about the spec folder `spec`: the planner refuses the difference between the database and
+    the spec."""
+    return rules.UNPLANNABLE(
+        None, what="the difference between the database and the spec", problem=str(error)
+    ).with_file(spec)

@@ -71,7 +71,7 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     try:
         migration = build_migration(before, model, "pending")
     except PlanError as error:
-        return [*found, rules.UNPLANNABLE(None, problem=str(error)).with_file(spec)]
+        return [*found, history.unplannable(error, spec)]
     if migration.empty:
         return found
     kinds = list(dict.fromkeys(op.comment for op in migration.up_operations))

@@ -443,7 +443,7 @@ ARCHIVE = _rule(
 )
 
 
-# --- SG7xx: the CI gate (`schemagen check`) -------------------------------------------------------
+# --- SG7xx: the CI gate (`schemagen check`), migrations and the database ------------------------------
 
 STALE_OUTPUT = _rule(
     "SG701",
@@ -483,9 +483,11 @@ HISTORY_DIFFERS = _rule(
 UNPLANNABLE = _rule(
     "SG706",
     "unplannable-change",
-    "the pending change cannot be planned: {problem}",
-    "change the spec as the message says, then run `schemagen migrate new NAME`",
-    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows).",
+    "{what} cannot be planned: {problem}",
+    "change the spec as the message says, then run the command again",
+    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows, a "
+    "table that becomes partitioned). `check` and `migrate new` report them for the spec's pending change, "
+    "`drift` and `migrate baseline` for the difference between a database and the schema it should have.",
     "columns:\n  locale: text      # added NOT NULL, no default",
 )
 DRIFT = _rule(
@@ -496,6 +498,38 @@ DRIFT = _rule(
     "`schemagen drift` plans from the live database to the spec with the migration planner; each "
     "operation it needs is a difference someone made by hand, or a migration not applied.",
     "$ schemagen drift --dsn postgresql://app@db/app --format github",
+)
+MIGRATION_REFUSED = _rule(
+    "SG708",
+    "migration-refused",
+    "refused, nothing was run: {problem}",
+    "restore the migration files from version control, or run the command the message names; nothing "
+    "was run, so there is nothing to undo",
+    "`migrate apply`, `down` and `baseline` first compare the migrations on disk with the history the "
+    "database records (checksums, order, a migration left part-way) and run nothing when they disagree: "
+    "running SQL the database was not written for could lose data.",
+    "$ vim generated/migrations/0001_initial.up.sql && schemagen migrate apply   # 0001 is already applied",
+)
+MIGRATION_FAILED = _rule(
+    "SG709",
+    "migration-failed",
+    "{reason}",
+    "{after}",
+    "A statement of a migration failed in the database (a duplicate row under a new unique index, a lock "
+    "not granted in time, a missing privilege). A transactional file is rolled back whole; a "
+    "no-transaction file keeps the steps it finished and resumes at the failed one on the next run.",
+    "$ schemagen migrate apply   # users has two rows with the same email; 0003 adds a unique index",
+)
+BASELINE_DIFFERS = _rule(
+    "SG710",
+    "baseline-differs",
+    "the database does not have the schema of {migration}, so nothing was recorded: {change} "
+    "({kind} {target})",
+    "bring the database to that schema, or baseline at the migration whose schema it has (`--to N`)",
+    "`migrate baseline` records migrations as applied without running them, so it first proves the "
+    "database has their schema: it plans from the database to that schema, and each planned operation is "
+    "a difference.",
+    "$ schemagen migrate baseline --dsn postgresql://app@db/app   # someone added a column by hand",
 )
 
 

@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagen.diagnostics import Diagnostic
+from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
 from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
-from schemagen.plan import Hazard, Operation
+from schemagen.plan import Hazard, Operation, PlanError
 from schemagen.plan.hazards import is_allowed
 
 SNAPSHOT_FILE = "snapshot.json"
@@ -104,13 +104,19 @@ def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
     return Refused(hazards) if hazards else None
 
 
+def unplannable(error: PlanError, spec: str) -> Diagnostic:
+    """SG706 about the spec folder `spec`: the planner refuses the pending change (snapshot → spec)."""
+    return rules.UNPLANNABLE(None, what="the pending change", problem=str(error)).with_file(spec)
+
+
 def new_migration(
     model: Model, generated: Path, name: str, allow_destructive: bool = False
 ) -> tuple[MigrationFiles, Migration] | Refused | None:
     """Write the next migration (from the snapshot to `model`) and update the snapshot and checksums.
 
     None when there is nothing to migrate; `Refused` (nothing written) when the change is
-    destructive and not allowed.
+    destructive and not allowed. Raises `PlanError` when the change cannot be planned (`unplannable`
+    reports it) and `HistoryError` when the history cannot be extended.
     """
     if not NAME.match(name):
         raise HistoryError(f"migration name `{name}`: use lower-case letters, digits and underscores")
