@@ -1,19 +1,34 @@
-"""The `schemagen` command line. Exit codes: 0 success, 1 a check found something, 2 bad input."""
+"""The `schemagen` command line. Exit codes: 0 success, 1 a check found something, 2 bad input.
+
+Every diagnostic (a spec error, a hazard, a refusal, a failed migration) is printed through
+`diagnostics.formats`, in the format `--format` names: text (one layout for every command), json, or
+GitHub annotations.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import SpecError, format_text
-from schemagen.pipeline import RenderError, compile_spec, render_outputs, user_templates
+from schemagen.diagnostics import Diagnostic, SpecError, rules
+from schemagen.diagnostics.formats import FORMATS
+from schemagen.load.loader import display_path
+from schemagen.model import PartitionScheme
+from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
 from schemagen.site.command import docs
 
+if TYPE_CHECKING:
+    from schemagen.database import runner
+    from schemagen.migrate.history import MigrationFiles
+
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+T = TypeVar("T")
 
 spec_dir_argument = click.argument(
     "spec_dir", required=False, default="spec", type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
@@ -41,42 +56,54 @@ def cli() -> None:
     """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
 
 
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="How to print diagnostics: for people, for tools, or as GitHub annotations.",
-)
+def format_option(
+    description: str = "How to print diagnostics: for people, for tools, or as GitHub annotations.",
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """`--format text|json|github`: the formats of `diagnostics.formats`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(FORMATS)),
+        default="text",
+        show_default=True,
+        help=description,
+    )
 
 
-def _emit(diagnostics: list, output_format: str) -> None:
-    """Diagnostics in the chosen format: text on stderr, machine formats on stdout."""
-    from schemagen.diagnostics.formats import FORMATS
-
+def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdout: bool = False) -> None:
+    """Diagnostics in the chosen format: text on stderr (on stdout for `check`, whose findings are its
+    output), json and github on stdout."""
     text = FORMATS[output_format](diagnostics)
     if text:
-        click.echo(text, nl=False, err=output_format == "text")
+        click.echo(text, nl=False, err=output_format == "text" and not text_on_stdout)
 
 
-def _compile(spec_dir: Path, output_format: str = "text"):  # -> pipeline.Compiled
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _compile(spec_dir: Path, output_format: str = "text") -> Compiled:
+    """The spec's Model; on errors, every diagnostic printed and exit 2. Warnings are printed here in
+    text and github; a json caller puts `compiled.warnings` in the one document it prints."""
     try:
         compiled = compile_spec(spec_dir)
     except SpecError as error:
-        count = len(error.diagnostics)
-        if output_format != "text":
-            _emit(error.diagnostics, output_format)
-            raise SystemExit(EXIT_INPUT) from None
-        raise InputError(
-            f"{format_text(error.diagnostics)}\n{count} error{'s' * (count != 1)} in {spec_dir}"
-        ) from None
-    if compiled.warnings:
+        _emit(error.diagnostics, output_format)
+        if output_format == "text":
+            click.echo(f"{_plural(len(error.diagnostics), 'error')} in {spec_dir}", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    if compiled.warnings and output_format != "json":
         _emit(compiled.warnings, output_format)
     return compiled
 
 
-def _render(compiled, templates: Path | None) -> dict[str, str]:
+def _warnings_aside(compiled: Compiled, output_format: str) -> None:
+    """Warnings of a json command whose stdout is not a diagnostics document: on stderr, as text."""
+    if output_format == "json" and compiled.warnings:
+        _emit(compiled.warnings, "text")
+
+
+def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
     try:
         return render_outputs(compiled.model, user_templates(compiled.root, templates))
     except RenderError as error:
@@ -122,7 +149,7 @@ def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
 )
 @click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
 @templates_option
-@format_option
+@format_option()
 def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None, output_format: str) -> None:
     """Run every static check on SPEC_DIR; with --live, let PostgreSQL have the final word."""
     compiled = _compile(spec_dir, output_format)
@@ -142,7 +169,7 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
     indexes = sum(len(t.indexes) for t in model.tables)
     checked = "valid, and PostgreSQL accepts its DDL" if (live or dsn) else "valid"
     if output_format == "json":
-        _emit([], output_format)
+        _emit(compiled.warnings, output_format)
         return
     if output_format == "github":
         return
@@ -172,13 +199,9 @@ def migrate() -> None:
 @spec_dir_argument
 @generated_option
 @click.option("--allow-destructive", is_flag=True, help="Write the migration even if it drops data.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: print the planned operations (kind, target, locks, hazards) after writing.",
+@format_option(
+    "json: print the planned operations (kind, target, locks, hazards) after writing, or the "
+    "diagnostics of a refusal; github: a refusal as annotations at the spec lines it concerns."
 )
 def migrate_new(
     name: str, spec_dir: Path, generated: Path, allow_destructive: bool, output_format: str
@@ -187,22 +210,31 @@ def migrate_new(
     from schemagen.migrate import history
     from schemagen.plan import PlanError
 
-    compiled = _compile(spec_dir)
+    compiled = _compile(spec_dir, output_format)
+    spec = display_path(compiled.root)
+    warnings = compiled.warnings if output_format == "json" else []
     try:
         result = history.new_migration(compiled.model, generated, name, allow_destructive)
-    except (history.HistoryError, PlanError) as error:
+    except history.HistoryError as error:
         raise InputError(str(error)) from None
+    except PlanError as error:
+        _emit([*warnings, history.unplannable(error, spec)], output_format)
+        raise SystemExit(EXIT_INPUT) from None
+    if isinstance(result, history.Refused):
+        refusals = result.diagnostics(compiled.model, spec)
+        _emit([*warnings, *refusals], output_format)
+        if output_format == "text":
+            them = "it" if len(refusals) == 1 else "them"
+            click.echo(
+                f"refused: {_plural(len(refusals), 'destructive change')} not allowed, nothing written; "
+                f"allow {them} in the spec (`project.allow_destructive`) or pass --allow-destructive",
+                err=True,
+            )
+        raise SystemExit(EXIT_FOUND)
+    _warnings_aside(compiled, output_format)
     if result is None:
         click.echo("no changes: the spec matches the newest migration; nothing written")
         return
-    if isinstance(result, history.Refused):
-        lines = [f"refused: the change is destructive and not allowed ({len(result.hazards)}):"]
-        lines += [f"  {hazard.code} {hazard.message}\n    fix: {hazard.fix}" for _, hazard in result.hazards]
-        lines.append(
-            "nothing written; allow it in the spec (`project.allow_destructive`) or pass --allow-destructive"
-        )
-        click.echo("\n".join(lines), err=True)
-        raise SystemExit(EXIT_FOUND)
     files, migration = result
     if output_format == "json":
         from schemagen.plan import serialize as operations
@@ -237,9 +269,33 @@ retries_option = click.option(
 )
 
 
-def _run_migrations(action):  # action: () -> runner.Outcome
-    """Run `action`, mapping the runner's failures to exit codes: refusals and failing statements 1,
-    bad input and unusable databases 2."""
+def _refusal(refused: runner.Refused) -> list[Diagnostic]:
+    """The runner's refusal (the history on disk and in the database disagree): one SG708 per problem."""
+    return [rules.MIGRATION_REFUSED(None, problem=problem) for problem in refused.problems]
+
+
+def _failure(failed: runner.MigrationFailed) -> Diagnostic:
+    """A failed statement as SG709, at the migration file's line, saying what was kept and what to do."""
+    name = failed.path.name.split(".", 1)[0]
+    if failed.transactional:
+        after = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
+    else:
+        after = (
+            f"{name} stopped after step {failed.done}/{failed.total} (recorded in the database): "
+            f"fix the cause and run the command again; it resumes at step {failed.done + 1}"
+        )
+    return rules.MIGRATION_FAILED(None, reason=failed.reason, after=after).with_file(
+        display_path(failed.path), failed.line
+    )
+
+
+def _run_migrations(
+    action: Callable[[], T],
+    output_format: str,
+    refusal: Callable[[runner.Refused], list[Diagnostic]] = _refusal,
+) -> T:
+    """Run `action`, printing the runner's refusals and failures as diagnostics, mapped to exit codes:
+    refusals and failing statements 1 (a missing privilege 2), bad input and unusable databases 2."""
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
     from schemagen.migrate import history
@@ -247,18 +303,10 @@ def _run_migrations(action):  # action: () -> runner.Outcome
     try:
         return action()
     except runner.Refused as refused:
-        click.echo("refused, nothing was run:\n  " + "\n  ".join(refused.problems), err=True)
+        _emit(refusal(refused), output_format)
         raise SystemExit(EXIT_FOUND) from None
     except runner.MigrationFailed as failed:
-        name = failed.path.name.split(".", 1)[0]
-        if failed.transactional:
-            after = f"{name} was rolled back: nothing of it is applied"
-        else:
-            after = (
-                f"{name} stopped after step {failed.done}/{failed.total} (recorded in the database): "
-                f"fix the cause and run the command again; it resumes at step {failed.done + 1}"
-            )
-        click.echo(f"{failed}\n{after}", err=True)
+        _emit([_failure(failed)], output_format)
         raise SystemExit(EXIT_INPUT if failed.missing_privilege else EXIT_FOUND) from None
     except history.HistoryError as error:
         raise InputError(str(error)) from None
@@ -266,7 +314,13 @@ def _run_migrations(action):  # action: () -> runner.Outcome
         raise InputError(error.message) from None
 
 
-def _runner_settings(lock_timeout: str, retries: int):  # -> runner.Settings
+run_format_option = format_option(
+    "How to print a refusal or a failed migration: for people, for tools (on success, an empty "
+    "diagnostics document; the summary goes to stderr), or as GitHub annotations."
+)
+
+
+def _runner_settings(lock_timeout: str, retries: int) -> runner.Settings:
     from schemagen.database.runner import Settings
 
     return Settings(lock_timeout=lock_timeout, retries=retries)
@@ -284,14 +338,17 @@ def _progress(line: str) -> None:
 )
 @lock_timeout_option
 @retries_option
-def migrate_apply(dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int) -> None:
+@run_format_option
+def migrate_apply(
+    dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int, output_format: str
+) -> None:
     """Apply the pending migrations to the database, oldest first, under an advisory lock; a migration
     that stopped part-way resumes where it stopped."""
     from schemagen.database import runner
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress))
-    _report_run(outcome, "applied", "nothing to apply")
+    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress), output_format)
+    _report_run(outcome, "applied", "nothing to apply", output_format)
 
 
 @migrate.command("status")
@@ -302,7 +359,7 @@ def migrate_status(dsn: str, generated: Path) -> None:
     Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
     from schemagen.database import runner
 
-    result = _run_migrations(lambda: runner.status(dsn, generated))
+    result = _run_migrations(lambda: runner.status(dsn, generated), "text")
     rows = [("version", "name", "applied", "checksum")]
     for line in result.lines:
         applied = line.state
@@ -333,13 +390,16 @@ def migrate_status(dsn: str, generated: Path) -> None:
 )
 @lock_timeout_option
 @retries_option
-def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries: int) -> None:
+@run_format_option
+def migrate_down(
+    dsn: str, generated: Path, to: int, lock_timeout: str, retries: int, output_format: str
+) -> None:
     """Run the down files of the applied migrations newer than N, newest first, under an advisory lock."""
     from schemagen.database import runner
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress))
-    _report_run(outcome, "reverted", "nothing to revert")
+    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress), output_format)
+    _report_run(outcome, "reverted", "nothing to revert", output_format)
 
 
 @migrate.command("baseline")
@@ -351,7 +411,8 @@ def migrate_down(dsn: str, generated: Path, to: int, lock_timeout: str, retries:
     default=None,
     help="Record migrations up to N (default: the newest). The database must have N's schema.",
 )
-def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
+@run_format_option
+def migrate_baseline(dsn: str, generated: Path, to: int | None, output_format: str) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
@@ -359,7 +420,6 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
     from schemagen.migrate import history
-    from schemagen.plan import PlanError
 
     try:
         model, target = drift.expected_model(generated, to)
@@ -367,34 +427,43 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None) -> None:
         raise InputError(str(error)) from None
     except DatabaseError as error:
         raise InputError(error.message) from None
+    differences: list[Diagnostic] = []
 
     def prove(conn: object) -> list[str]:
-        try:
-            found = drift.drift(conn, model)
-        except PlanError as error:
-            return [f"(cannot be planned) {error}"]
-        return [f"{op.kind} {op.target}: {op.comment}" for op in found.operations]
+        differences[:] = drift.baseline_differences(conn, model, _label(target))
+        return [d.message for d in differences]
 
     outcome = _run_migrations(
-        lambda: runner.baseline(dsn, generated, target.number, prove, runner.Settings(), _progress)
+        lambda: runner.baseline(dsn, generated, target.number, prove, runner.Settings(), _progress),
+        output_format,
+        refusal=lambda refused: differences or _refusal(refused),
     )
-    count = len(outcome.ran)
-    click.echo(
-        f"recorded {count} migration{'s' * (count != 1)} as applied without running them "
-        f"(the database has the schema of {target.number:04d}_{target.name}): the database is at "
-        f"{outcome.version:04d}"
+    _summary(
+        f"recorded {_plural(len(outcome.ran), 'migration')} as applied without running them "
+        f"(the database has the schema of {_label(target)}): the database is at {outcome.version:04d}",
+        output_format,
     )
 
 
-def _report_run(outcome: object, done: str, nothing: str) -> None:
+def _label(files: MigrationFiles) -> str:
+    return f"{files.number:04d}_{files.name}"
+
+
+def _summary(line: str, output_format: str) -> None:
+    """A run's one-line summary: on stdout, except in json, whose stdout is the (empty) document."""
+    if output_format == "json":
+        _emit([], output_format)
+    click.echo(line, err=output_format == "json")
+
+
+def _report_run(outcome: runner.Outcome, done: str, nothing: str, output_format: str) -> None:
     """One line saying which migrations ran and where the database is now."""
     at = f"the database is at {outcome.version:04d}" if outcome.version else "no migration is applied"
     if not outcome.ran:
-        click.echo(f"{nothing}: {at}")
+        _summary(f"{nothing}: {at}", output_format)
         return
-    count = len(outcome.ran)
-    names = ", ".join(f"{m.number:04d}_{m.name}" for m in outcome.ran)
-    click.echo(f"{done} {count} migration{'s' * (count != 1)} ({names}): {at}")
+    names = ", ".join(_label(m) for m in outcome.ran)
+    _summary(f"{done} {_plural(len(outcome.ran), 'migration')} ({names}): {at}", output_format)
 
 
 @cli.command()
@@ -440,7 +509,7 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
 @spec_dir_argument
 @generated_option
 @templates_option
-@format_option
+@format_option()
 @click.option(
     "--live",
     is_flag=True,
@@ -470,16 +539,16 @@ def check(
         except DatabaseError as error:
             raise InputError(error.message) from None
     if found:
+        _emit(
+            [*(compiled.warnings if output_format == "json" else []), *found],
+            output_format,
+            text_on_stdout=True,
+        )
         if output_format == "text":
-            from schemagen.diagnostics.formats import text
-
-            click.echo(text.render(found), nl=False)
-            click.echo(f"{len(found)} problem{'s' * (len(found) != 1)} found by schemagen check")
-        else:
-            _emit(found, output_format)
+            click.echo(f"{_plural(len(found), 'problem')} found by schemagen check")
         raise SystemExit(EXIT_FOUND)
     if output_format == "json":
-        _emit([], output_format)
+        _emit(compiled.warnings, output_format)
     elif output_format == "text":
         replayed = ", and the migrations replay to schema.sql" if live else ""
         click.echo(
@@ -523,14 +592,9 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
 @cli.command("drift")
 @spec_dir_argument
 @dsn_required_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text: the migration that would bring the database to the spec; json: its operations; "
-    "github: one annotation per operation, at the spec line it concerns.",
+@format_option(
+    "text: the migration that would bring the database to the spec; json: its operations; "
+    "github: one annotation per operation, at the spec line it concerns."
 )
 def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     """Compare a live database with the spec: plan from what the database has to what the spec says,
@@ -539,14 +603,16 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     from schemagen.database.cluster import DatabaseError
     from schemagen.plan import PlanError
 
-    compiled = _compile(spec_dir, "text" if output_format == "text" else "json")
+    compiled = _compile(spec_dir, output_format)
     try:
         found = drift.drift(dsn, compiled.model)
     except DatabaseError as error:
         raise InputError(error.message) from None
     except PlanError as error:
-        click.echo(f"the database differs from {spec_dir} in a way that cannot be planned: {error}", err=True)
+        warnings = compiled.warnings if output_format == "json" else []
+        _emit([*warnings, drift.unplannable(error, display_path(compiled.root))], output_format)
         raise SystemExit(EXIT_FOUND) from None
+    _warnings_aside(compiled, output_format)
     for line in found.warnings:
         click.echo(f"warning: {line}", err=True)
     operations = found.operations
@@ -577,7 +643,7 @@ def json_schema() -> None:
     click.echo(spec_json_schema(), nl=False)
 
 
-def _count_children(scheme) -> int:
+def _count_children(scheme: PartitionScheme | None) -> int:
     if scheme is None:
         return 0
     return sum(1 + _count_children(child.sub) for child in scheme.children)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemagen.diagnostics import Diagnostic, rules
+from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
-from schemagen.model import Location, Model, all_children
-from schemagen.plan import Operation
+from schemagen.model import Model
+from schemagen.plan import Operation, PlanError
 
 
 @dataclass(frozen=True)
@@ -82,47 +83,31 @@ def expected_model(generated: Path, to: int | None) -> tuple[Model, history.Migr
 
 def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
     """One SG707 per planned operation, at the spec line of the object it changes (for CI annotations)."""
-    places = _places(model)
+    places = SpecPlaces(model)
     return [
-        rules.DRIFT(_where(places, model, op), change=op.comment, kind=op.kind, target=op.target)
+        rules.DRIFT(places.of(op.target), change=op.comment, kind=op.kind, target=op.target)
         for op in found.operations
     ]
 
 
-def _places(model: Model) -> dict[str, Location | None]:
-    """Where the spec declares each named object: relations, constraints, indexes, functions."""
-    places: dict[str, Location | None] = {}
-    for table in model.tables:
-        places[table.name] = table.loc
-        constraints = [*table.uniques, *table.checks, *table.foreign_keys, *table.indexes]
-        if table.primary_key is not None:
-            constraints.append(table.primary_key)
-        for item in constraints:
-            places.setdefault(item.name, item.loc or table.loc)
-        for child in all_children(table.partition):
-            places.setdefault(child.name, table.partition.loc if table.partition else table.loc)
-        if table.archive is not None:
-            places.setdefault(table.archive.function, table.loc)
-    for view in model.views:
-        places[view.name] = view.loc
-        for index in view.indexes:
-            places.setdefault(index.name, index.loc or view.loc)
-        if view.refresh_function:
-            places.setdefault(view.refresh_function, view.loc)
-    for enum in model.enums:
-        places.setdefault(enum.name, enum.loc)
-    return places
+def baseline_differences(conn_or_dsn: object, model: Model, migration: str) -> list[Diagnostic]:
+    """What keeps the database from having `model`, the schema of `migration`: one SG710 per operation
+    planned from the database to it, or one SG706 when the difference cannot be planned; empty when
+    the database has exactly that schema, and a baseline may record it."""
+    try:
+        found = drift(conn_or_dsn, model)
+    except PlanError as error:
+        what = f"the difference between the database and {migration}"
+        return [rules.UNPLANNABLE(None, what=what, problem=str(error))]
+    return [
+        rules.BASELINE_DIFFERS(None, migration=migration, change=op.comment, kind=op.kind, target=op.target)
+        for op in found.operations
+    ]
 
 
-def _where(places: dict[str, Location | None], model: Model, op: Operation) -> Location | None:
-    """The spec location of what `op` changes: a column of a table, else the named object."""
-    first, _, rest = op.target.partition(".")
-    if first not in places and first in model_schemas(model) and rest:
-        first, _, rest = rest.partition(".")  # a schema-qualified target (`public.users`)
-    table = model.table(first)
-    if table is not None and rest:
-        column = next((c for c in table.columns if c.name == rest), None)
-        if column is not None and column.loc is not None:
-            return column.loc
-        return places.get(rest) or table.loc
-    return places.get(first)
+def unplannable(error: PlanError, spec: str) -> Diagnostic:
+    """SG706 about the spec folder `spec`: the planner refuses the difference between the database and
+    the spec."""
+    return rules.UNPLANNABLE(
+        None, what="the difference between the database and the spec", problem=str(error)
+    ).with_file(spec)

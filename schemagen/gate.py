@@ -2,7 +2,8 @@
 
 It fails when generated/ is stale, when the spec has changes no migration covers, when a migration
 file was edited, added, removed or reordered after it was generated, or when a pending change is
-destructive and the spec does not allow it.
+destructive and the spec does not allow it (each hazard under its own code, SG901–SG905, at the spec
+line of what it changes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from schemagen.migrate import history, snapshot
 from schemagen.migrate.migration import build_migration
 from schemagen.pipeline import Compiled, render_outputs, user_templates
 from schemagen.plan import PlanError
-from schemagen.plan.hazards import is_allowed
 
 
 def check(compiled: Compiled, generated: Path, templates: Path | None = None) -> list[Diagnostic]:
@@ -71,18 +71,15 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     try:
         migration = build_migration(before, model, "pending")
     except PlanError as error:
-        return [*found, rules.UNPLANNABLE(None, problem=str(error)).with_file(spec)]
+        return [*found, history.unplannable(error, spec)]
     if migration.empty:
         return found
     kinds = list(dict.fromkeys(op.comment for op in migration.up_operations))
     summary = "; ".join(kinds[:3]) + (f"; … and {len(kinds) - 3} more" if len(kinds) > 3 else "")
     found.append(rules.UNMIGRATED_CHANGE(None, summary=summary).with_file(spec))
-    for op in migration.up_operations:
-        for hazard in op.hazards:
-            if hazard.destructive and not is_allowed(hazard, op.target, model.project.allow_destructive):
-                found.append(
-                    rules.DESTRUCTIVE_PENDING(None, message=hazard.message, fix=hazard.fix).with_file(spec)
-                )
+    refusal = history.refused(migration, model.project.allow_destructive)
+    if refusal is not None:
+        found += refusal.diagnostics(model, spec)
     return found
 
 

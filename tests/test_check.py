@@ -35,6 +35,10 @@ def add_locale(project: Path) -> None:
     )
 
 
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(text))
+
+
 def codes(output: str) -> list[str]:
     return [d["code"] for d in json.loads(output)["diagnostics"]]
 
@@ -58,7 +62,12 @@ def test_rendered_but_no_migration(project: Path) -> None:
     add_locale(project)
     assert run("render")[0] == 0
     code, out, _ = run("check")
-    assert code == 1 and "[SG702]" in out and "add column users.locale" in out and "migrate new" in out
+    assert code == 1
+    assert out == (
+        "spec: error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+        "    hint: run `schemagen migrate new NAME` and commit the migration\n"
+        "1 problem found by schemagen check\n"
+    )
     assert run("migrate", "new", "add_locale")[0] == 0
     assert run("check")[0] == 0
 
@@ -90,11 +99,43 @@ def test_edited_and_removed_migrations_name_the_file(project: Path) -> None:
 
 
 def test_destructive_pending_change_unless_allowed(project: Path) -> None:
+    """Each destructive hazard under its own code, at the spec line of what it changes: a dropped column
+    at its table, a narrowed column at the column."""
     users = project / "spec" / "users.yaml"
-    users.write_text(users.read_text().replace("      avatar: varchar(255)?\n", "", 1))
+    text = users.read_text().replace("      avatar: varchar(255)?\n", "", 1)
+    users.write_text(text.replace("      username: varchar(32)", "      username: varchar(16)", 1))
+    table_line = line_of(users, "  users:")
+    column_line = line_of(users, "      username: varchar(16)")
     run("render")
     code, out, _ = run("check", "--format", "json")
-    assert code == 1 and codes(out) == ["SG702", "SG704"]
+    assert code == 1 and codes(out) == ["SG702", "SG902", "SG903"]
+    _, dropped, narrowed = json.loads(out)["diagnostics"]
+    assert (dropped["file"], dropped["line"], dropped["column"]) == ("spec/users.yaml", table_line, 3)
+    assert (dropped["end_line"], dropped["end_column"]) == (table_line, 8)  # `users` ends at column 7
+    assert dropped["message"] == "drops column users.avatar and its values"
+    assert dropped["hint"] == "keep the column, or allow it: `allow_destructive: [drop column users.avatar]`"
+    assert (narrowed["line"], narrowed["column"], narrowed["end_column"]) == (column_line, 7, 15)
+    code, out, _ = run("check")
+    assert (
+        code == 1
+        and (
+            f"spec/users.yaml:{table_line}:3: error[SG902]: drops column users.avatar and its values\n"
+            "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        )
+        in out
+    )
+    code, out, _ = run("check", "--format", "github")
+    assert (
+        code == 1
+        and (
+            f"::error file=spec/users.yaml,line={table_line},col=3,endLine={table_line},endColumn=8,"
+            "title=schemagen (SG902)::drops column users.avatar and its values%0Afix: keep the column, or allow "
+            "it: `allow_destructive: [drop column users.avatar]`\n"
+        )
+        in out
+    )
+    users.write_text(text)
+    run("render")
     project_file = project / "spec" / "project.yaml"
     project_file.write_text(
         project_file.read_text().replace(

@@ -279,6 +279,7 @@ def test_validate_invalid_spec(tmp_path: Path) -> None:
     assert_input_error(result)
     assert DIAGNOSTIC.findall(result.stderr) == [("5", "29", "SG201")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
+    assert "\n    hint: reference one of the spec's entities\n" in result.stderr
 
 
 def test_validate_missing_folder(tmp_path: Path) -> None:
@@ -417,3 +418,25 @@ def test_module_version(tmp_path: Path) -> None:
     proc = run_module(tmp_path, "--version")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"schemagen, version {version('schemagen')}\n"
+
+
+def test_drift_that_cannot_be_planned_is_a_diagnostic(
+    tmp_path: Path, pg_dsn: str, pg_conn: psycopg.Connection
+) -> None:
+    """A table the spec partitions but the database does not: no plan, one SG706 in the chosen format."""
+    pg_conn.execute("CREATE TABLE public.events (id bigint, at timestamptz, PRIMARY KEY (id, at))")
+    spec = write_spec(
+        tmp_path / "spec",
+        PROJECT + "entities:\n  events:\n    columns: {id: bigint, at: timestamptz}\n"
+        "    primary_key: [id, at]\n"
+        "    partition:\n      range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01}\n",
+    )
+    result = invoke("drift", spec, "--dsn", pg_dsn)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        f"{spec}: error[SG706]: the difference between the database and the spec cannot be planned: "
+        "table events becomes partitioned"
+    )
+    result = invoke("drift", spec, "--dsn", pg_dsn, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG706)::")

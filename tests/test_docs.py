@@ -20,6 +20,7 @@ def test_rule_codes_are_unique_and_stable_in_shape() -> None:
     codes = [rule.code for rule in rules.ALL]
     assert len(codes) == len(set(codes))
     assert all(re.fullmatch(r"SG\d{3}", code) for code in codes)
+    assert not set(codes) & set(rules.RETIRED), "a retired code is never given to another problem"
 
 
 def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from schemagen.diagnostics import Diagnostic, Severity
+from schemagen.diagnostics import Diagnostic, Severity, SpecError
 from schemagen.diagnostics.formats import github, text
 from schemagen.diagnostics.formats import json as json_format
 
@@ -16,6 +16,8 @@ SAMPLE = [
         12,
         7,
         hint="add them: [id, created_at]",
+        end_line=12,
+        end_column=18,
     ),
     Diagnostic(
         "SG701",
@@ -39,37 +41,60 @@ SAMPLE = [
         "spec",
         hint="run `schemagen migrate new NAME` and commit the migration",
     ),
+    Diagnostic(
+        "SG902",
+        "drops column users.avatar and its values",
+        "spec/users.yaml",
+        3,
+        3,
+        hint="keep the column, or allow it: `allow_destructive: [drop column users.avatar]`",
+        end_line=3,
+        end_column=8,
+    ),
 ]
 
 
 def test_text() -> None:
     assert text.render(SAMPLE) == (
-        "generated/schema.sql:\n"
-        "  40: error[SG701]: generated/schema.sql is stale: it differs from a fresh render of the spec from line 40\n"
-        "      fix: run `schemagen render` and commit the result\n"
-        "\n"
-        "spec:\n"
-        "  error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
-        "      fix: run `schemagen migrate new NAME` and commit the migration\n"
-        "\n"
-        "spec/a,b:c.yaml:\n"
-        "  3:1: warning[SG102]: index predicate `a > 1%`: 50% off,\n"
+        "generated/schema.sql:40: error[SG701]: generated/schema.sql is stale: it differs from a fresh render "
+        "of the spec from line 40\n"
+        "    hint: run `schemagen render` and commit the result\n"
+        "spec: error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+        "    hint: run `schemagen migrate new NAME` and commit the migration\n"
+        "spec/a,b:c.yaml:3:1: warning[SG102]: index predicate `a > 1%`: 50% off,\n"
         "really: CURRENT_DATE is not IMMUTABLE\n"
-        "\n"
-        "spec/messages.yaml:\n"
-        "  12:7: error[SG301]: primary key of partitioned table `messages` lacks the partition key column(s) "
-        "created_at\n"
-        "      fix: add them: [id, created_at]\n"
+        "spec/messages.yaml:12:7: error[SG301]: primary key of partitioned table `messages` lacks the partition "
+        "key column(s) created_at\n"
+        "    hint: add them: [id, created_at]\n"
+        "spec/users.yaml:3:3: error[SG902]: drops column users.avatar and its values\n"
+        "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
     )
     assert text.render([]) == ""
-    assert text.render(SAMPLE, limit=1).endswith("… and 3 more\n")
+    assert text.render(SAMPLE, limit=1) == (
+        "generated/schema.sql:40: error[SG701]: generated/schema.sql is stale: it differs from a fresh render "
+        "of the spec from line 40\n"
+        "    hint: run `schemagen render` and commit the result\n"
+        "… and 4 more\n"
+    )
+
+
+def test_text_without_a_place() -> None:
+    (no_spec,) = [Diagnostic("SG001", "no spec files: nowhere does not exist", hint="point it at a folder")]
+    assert text.render([no_spec]) == (
+        "error[SG001]: no spec files: nowhere does not exist\n    hint: point it at a folder\n"
+    )
+
+
+def test_a_spec_error_reads_as_the_text_layout() -> None:
+    error = SpecError(SAMPLE[:1])
+    assert str(error) == text.render(SAMPLE[:1]).rstrip("\n")
 
 
 def test_json() -> None:
     rendered = json_format.render(SAMPLE)
     document = json.loads(rendered)
     assert document["version"] == 1
-    assert document["summary"] == {"errors": 3, "warnings": 1}
+    assert document["summary"] == {"errors": 4, "warnings": 1}
     assert document["diagnostics"][0] == {
         "code": "SG701",
         "severity": "error",
@@ -77,10 +102,23 @@ def test_json() -> None:
         "file": "generated/schema.sql",
         "line": 40,
         "column": None,
+        "end_line": None,
+        "end_column": None,
         "hint": "run `schemagen render` and commit the result",
     }
-    assert [d["code"] for d in document["diagnostics"]] == ["SG701", "SG702", "SG102", "SG301"]
-    assert rendered.startswith('{\n  "version": 1,\n  "summary": {\n    "errors": 3,')
+    assert document["diagnostics"][3] == {
+        "code": "SG301",
+        "severity": "error",
+        "message": "primary key of partitioned table `messages` lacks the partition key column(s) created_at",
+        "file": "spec/messages.yaml",
+        "line": 12,
+        "column": 7,
+        "end_line": 12,
+        "end_column": 18,
+        "hint": "add them: [id, created_at]",
+    }
+    assert [d["code"] for d in document["diagnostics"]] == ["SG701", "SG702", "SG102", "SG301", "SG902"]
+    assert rendered.startswith('{\n  "version": 1,\n  "summary": {\n    "errors": 4,')
     assert json.loads(json_format.render([])) == {
         "version": 1,
         "summary": {"errors": 0, "warnings": 0},
@@ -96,7 +134,11 @@ def test_github() -> None:
         "users.locale%0Afix: run `schemagen migrate new NAME` and commit the migration\n"
         "::warning file=spec/a%2Cb%3Ac.yaml,line=3,col=1,title=schemagen (SG102)::index predicate `a > 1%25`: "
         "50%25 off,%0Areally: CURRENT_DATE is not IMMUTABLE\n"
-        "::error file=spec/messages.yaml,line=12,col=7,title=schemagen (SG301)::primary key of partitioned table "
-        "`messages` lacks the partition key column(s) created_at%0Afix: add them: [id, created_at]\n"
+        "::error file=spec/messages.yaml,line=12,col=7,endLine=12,endColumn=18,title=schemagen (SG301)::primary "
+        "key of partitioned table `messages` lacks the partition key column(s) created_at%0Afix: add them: "
+        "[id, created_at]\n"
+        "::error file=spec/users.yaml,line=3,col=3,endLine=3,endColumn=8,title=schemagen (SG902)::drops column "
+        "users.avatar and its values%0Afix: keep the column, or allow it: `allow_destructive: [drop column "
+        "users.avatar]`\n"
     )
     assert github.render([]) == ""

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from schemagen.cli import cli
+from schemagen.database.live import connect
+from schemagen.migrate import checksums
 
 # the number `migrate new` gives the next migration of the example
 NEXT = f"{len(list((Path(__file__).parents[1] / 'generated' / 'migrations').glob('*.up.sql'))) + 1:04d}"
@@ -66,10 +68,26 @@ def test_a_change_writes_the_next_migration_and_updates_snapshot_and_checksums(p
 
 
 def test_destructive_change_is_refused_unless_allowed(project: Path) -> None:
+    """One diagnostic per hazard, under its own code, with its fix, at the spec line of the table whose
+    column goes; in every format, and nothing written."""
     edit(project / "spec" / "users.yaml", "      avatar: varchar(255)?\n", "")
-    code, _, err = run("migrate", "new", "drop_avatar")
+    code, out, err = run("migrate", "new", "drop_avatar")
+    assert (code, out) == (1, "")
+    assert err == (
+        "spec/users.yaml:3:3: error[SG902]: drops column users.avatar and its values\n"
+        "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        "refused: 1 destructive change not allowed, nothing written; allow it in the spec "
+        "(`project.allow_destructive`) or pass --allow-destructive\n"
+    )
+    code, out, _ = run("migrate", "new", "drop_avatar", "--format", "json")
+    (refusal,) = json.loads(out)["diagnostics"]
+    assert code == 1 and refusal["code"] == "SG902" and refusal["line"] == 3
+    assert refusal["hint"] == "keep the column, or allow it: `allow_destructive: [drop column users.avatar]`"
+    code, out, _ = run("migrate", "new", "drop_avatar", "--format", "github")
     assert code == 1
-    assert "SG902 drops column users.avatar" in err and "nothing written" in err
+    assert out.startswith(
+        "::error file=spec/users.yaml,line=3,col=3,endLine=3,endColumn=8,title=schemagen (SG902)"
+    )
     assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))
     code, _, err = run("migrate", "new", "drop_avatar", "--allow-destructive")
     assert code == 0, err
@@ -106,8 +124,21 @@ def test_refused_plans_exit_2_with_the_fix(project: Path) -> None:
         "      avatar: varchar(255)?",
         "      avatar: varchar(255)?\n      locale: text",
     )
-    code, _, err = run("migrate", "new", "add_locale")
-    assert code == 2 and "NOT NULL without a default" in err and "Traceback" not in err
+    code, out, err = run("migrate", "new", "add_locale")
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        "spec: error[SG706]: the pending change cannot be planned: new column users.locale is NOT NULL "
+        "without a default"
+    )
+    assert err.endswith("\n    hint: change the spec as the message says, then run the command again\n")
+    code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
+    (unplannable,) = json.loads(out)["diagnostics"]
+    assert code == 2 and (unplannable["code"], unplannable["file"]) == ("SG706", "spec")
+    code, out, _ = run("migrate", "new", "add_locale", "--format", "github")
+    assert code == 2 and out.startswith(
+        "::error file=spec,title=schemagen (SG706)::the pending change cannot"
+    )
+    assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))
 
 
 def test_bad_names_and_bad_snapshots_are_input_errors(project: Path) -> None:
@@ -159,3 +190,85 @@ def test_json_format_lists_the_planned_operations(project: Path) -> None:
     (project / "spec_b").rename(project / "spec")
     code, out, _ = run("migrate", "new", "avatar_index", "--format", "json")
     assert code == 0 and json.loads(out)["operations"][0]["kind"] == "create_index"
+
+
+# The runner's refusals and failures, printed through the same formats (a real PostgreSQL).
+
+MIGRATIONS = Path("generated") / "migrations"
+EMPTY_DOCUMENT = {"version": 1, "summary": {"errors": 0, "warnings": 0}, "diagnostics": []}
+
+
+def newest_migration(project: Path) -> str:
+    return sorted((project / MIGRATIONS).glob("*.up.sql"))[-1].name.removesuffix(".up.sql")
+
+
+def test_apply_in_json_prints_one_document_and_the_summary_aside(project: Path, pg_dsn: str) -> None:
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn, "--to", "1", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == EMPTY_DOCUMENT
+    assert err.endswith("applied 1 migration (0001_initial): the database is at 0001\n")
+
+
+def test_a_refusal_of_the_runner_is_a_diagnostic_in_every_format(project: Path, pg_dsn: str) -> None:
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "1")[0] == 0
+    up = project / MIGRATIONS / "0001_initial.up.sql"
+    up.write_text(up.read_text() + "-- an afterthought\n")
+    checksums.write(up.parent)  # re-signed: only the checksum the database recorded can tell
+    problem = f"{MIGRATIONS}/0001_initial.up.sql was changed after it was applied (its checksum differs from the recorded one)"
+    hint = (
+        "restore the migration files from version control, or run the command the message names; nothing "
+        "was run, so there is nothing to undo"
+    )
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert (code, out) == (1, "")
+    assert err == f"error[SG708]: refused, nothing was run: {problem}\n    hint: {hint}\n"
+    code, out, _ = run("migrate", "down", "--dsn", pg_dsn, "--to", "0", "--format", "json")
+    (refusal,) = json.loads(out)["diagnostics"]
+    assert code == 1 and refusal["code"] == "SG708" and refusal["message"].endswith(problem)
+    code, out, _ = run("migrate", "apply", "--dsn", pg_dsn, "--format", "github")
+    assert code == 1 and out == (
+        f"::error title=schemagen (SG708)::refused, nothing was run: {problem}%0Afix: {hint}\n"
+    )
+
+
+def test_a_failed_migration_is_a_diagnostic_at_its_line(project: Path, pg_dsn: str) -> None:
+    folder = project / MIGRATIONS
+    name = f"{NEXT}_half"
+    (folder / f"{name}.up.sql").write_text(
+        "-- half (up)\n\nCREATE TABLE public.half (id bigint);\n\nSELECT 1 / 0;\n"
+    )
+    (folder / f"{name}.down.sql").write_text("-- half (down)\n\nSELECT 1;\n")
+    checksums.write(folder)
+    hint = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert (code, out) == (1, "")
+    assert err.endswith(f"{MIGRATIONS}/{name}.up.sql:5: error[SG709]: division by zero\n    hint: {hint}\n")
+    code, out, _ = run("migrate", "apply", "--dsn", pg_dsn, "--format", "github")
+    assert code == 1 and out == (
+        f"::error file={MIGRATIONS}/{name}.up.sql,line=5,title=schemagen (SG709)::division by zero%0Afix: {hint}\n"
+    )
+
+
+def test_a_refused_baseline_lists_each_difference(project: Path, pg_dsn: str) -> None:
+    with connect(pg_dsn, autocommit=True) as conn:  # the schema of 0001, not of the newest migration
+        conn.execute((project / MIGRATIONS / "0001_initial.up.sql").read_bytes())
+    newest = newest_migration(project)
+    code, out, _ = run("migrate", "baseline", "--dsn", pg_dsn, "--format", "json")
+    assert code == 1
+    found = json.loads(out)["diagnostics"]
+    assert {d["code"] for d in found} == {"SG710"} and len(found) > 1
+    assert all(
+        d["message"].startswith(
+            f"the database does not have the schema of {newest}, so nothing was recorded: "
+        )
+        for d in found
+    )
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn, "--to", "1", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == EMPTY_DOCUMENT
+    assert "recorded 1 migration as applied without running them" in err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "error[SG708]: refused, nothing was run: the database already has a migration history"
+    )

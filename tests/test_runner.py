@@ -293,10 +293,12 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
     line = line_of(up, "CREATE UNIQUE INDEX CONCURRENTLY")
     first, second = err.splitlines()[-2:]
     assert first.startswith(
-        f'{MIGRATIONS / up.name}:{line}: could not create unique index "users_avatar_idx"'
+        f'{MIGRATIONS / up.name}:{line}: error[SG709]: could not create unique index "users_avatar_idx"'
     )
     assert "Key (avatar)=(x.png) is duplicated." in first
-    done = int(re.fullmatch(r"0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1))
+    done = int(
+        re.fullmatch(r"    hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
+    )
     assert f"it resumes at step {done + 1}" in second
     assert recorded(pg_dsn)[-1][3:] == (False, "up", done)
 
@@ -429,7 +431,8 @@ def test_a_failing_transactional_migration_leaves_nothing_behind(project: Path, 
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     assert err.endswith(
-        f"{MIGRATIONS / up.name}:5: division by zero\n0003_half was rolled back: nothing of it is applied\n"
+        f"{MIGRATIONS / up.name}:5: error[SG709]: division by zero\n"
+        "    hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n"
     )
     assert versions(pg_dsn) == [1, 2]  # the two before it were applied and recorded
     with connect(pg_dsn, autocommit=True) as conn:
@@ -526,8 +529,10 @@ def test_an_applied_migration_edited_since_is_refused(project: Path, pg_dsn: str
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     assert err == (
-        "refused, nothing was run:\n"
-        f"  {INITIAL_UP} was changed after it was applied (its checksum differs from the recorded one)\n"
+        f"error[SG708]: refused, nothing was run: {INITIAL_UP} was changed after it was applied (its checksum"
+        " differs from the recorded one)\n"
+        "    hint: restore the migration files from version control, or run the command the message names;"
+        " nothing was run, so there is nothing to undo\n"
     )
     assert versions(pg_dsn) == [1]
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
@@ -544,7 +549,7 @@ def test_a_broken_checksum_chain_is_refused_before_connecting(project: Path, pg_
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     assert err.startswith(
-        "refused, nothing was run:\n  the migration history on disk was changed after it was"
+        "error[SG708]: refused, nothing was run: the migration history on disk was changed after it was"
     )
     assert "0002_shard_guilds_8.up.sql" in err
     with connect(pg_dsn, autocommit=True) as conn:

@@ -770,3 +770,19 @@ def test_view_reading_a_table_of_another_schema_needs_its_schema(tmp_path: Path)
     )
     assert sorted((d.code, d.line) for d in found) == [("SG502", 7), ("SG502", 8)]
     assert "billing.invoices" in (found[0].hint or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("entities:\n  users:\n    colums: {id: bigint}\n", (4, 5, 4, 11)),  # a key: to its last character
+        ("entities: [users, guilds]\n", (2, 11, 2, 26)),  # a flow list: to its closing bracket
+        ("entities:\n  - users\n  - guilds\n", (3, 3, None, None)),  # a block list: no end of its own
+    ],
+    ids=["key", "flow", "block"],
+)
+def test_a_diagnostic_ends_where_its_yaml_node_ends(
+    tmp_path: Path, text: str, span: tuple[int, int, int | None, int | None]
+) -> None:
+    (found,) = diagnose(tmp_path, single(text))
+    assert (found.line, found.column, found.end_line, found.end_column) == span

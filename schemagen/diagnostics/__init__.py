@@ -1,11 +1,11 @@
-"""Diagnostics: the one value every check, hazard and refusal produces (`diagnostic`), the registry of
-every code (`rules`), and one renderer per output format (`formats`)."""
+"""Diagnostics: the one value every check, hazard, refusal and failed run produces (`diagnostic`), the
+registry of every code (`rules`), where in the spec a database object is declared (`places`), and one
+renderer per output format (`formats`)."""
 
 from schemagen.diagnostics.diagnostic import (
     Diagnostic,
     Severity,
     SpecError,
-    format_text,
     has_errors,
     sort_diagnostics,
 )
@@ -14,7 +14,6 @@ __all__ = [
     "Diagnostic",
     "Severity",
     "SpecError",
-    "format_text",
     "has_errors",
     "sort_diagnostics",
 ]

@@ -1,9 +1,10 @@
-"""Diagnostics: the one value every check produces and every output format prints."""
+"""Diagnostics: the one value every check, hazard, refusal and failed run produces, and every output
+format (`diagnostics.formats`) prints."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 
 from schemagen.model import Location
@@ -18,7 +19,9 @@ class Severity(StrEnum):
 class Diagnostic:
     """One finding: a stable code, a one-line message, where it is, and how to fix it.
 
-    Lines and columns are 1-based; `file` is relative to the spec folder's parent when possible.
+    Lines and columns are 1-based; `file` is relative to the working directory when below it.
+    `end_line` and `end_column` say where the finding ends when the YAML node it is about says so
+    (`end_column` just past its last character); None elsewhere.
     """
 
     code: str
@@ -28,6 +31,8 @@ class Diagnostic:
     column: int | None = None
     severity: Severity = Severity.ERROR
     hint: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -37,11 +42,18 @@ class Diagnostic:
         """The same diagnostic placed at `loc` (kept where it is when `loc` is None)."""
         if loc is None:
             return self
-        return Diagnostic(self.code, self.message, loc.file, loc.line, loc.column, self.severity, self.hint)
+        return replace(
+            self,
+            file=loc.file,
+            line=loc.line,
+            column=loc.column,
+            end_line=loc.end_line,
+            end_column=loc.end_column,
+        )
 
     def with_file(self, file: str, line: int | None = None, column: int | None = None) -> Diagnostic:
         """The same diagnostic about a file as a whole (or a line of it) rather than a spec location."""
-        return Diagnostic(self.code, self.message, file, line, column, self.severity, self.hint)
+        return replace(self, file=file, line=line, column=column, end_line=None, end_column=None)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -54,7 +66,12 @@ class SpecError(Exception):
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = sort_diagnostics(diagnostics)
-        super().__init__(format_text(self.diagnostics))
+        super().__init__(self.diagnostics)
+
+    def __str__(self) -> str:
+        from schemagen.diagnostics.formats import text  # imported here: the formats import this module
+
+        return text.render(self.diagnostics).rstrip("\n")
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -64,18 +81,3 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
-
-
-def format_text(diagnostics: Iterable[Diagnostic], limit: int = 50) -> str:
-    """`file:line:col: error[SG101]: message` lines, then the hint indented; capped at `limit`."""
-    items = sort_diagnostics(diagnostics)
-    lines: list[str] = []
-    for diagnostic in items[:limit]:
-        where = ":".join(str(p) for p in (diagnostic.file, diagnostic.line, diagnostic.column) if p)
-        prefix = f"{where}: " if where else ""
-        lines.append(f"{prefix}{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
-        if diagnostic.hint:
-            lines.append(f"    hint: {diagnostic.hint}")
-    if len(items) > limit:
-        lines.append(f"… and {len(items) - limit} more")
-    return "\n".join(lines)

@@ -26,15 +26,13 @@ class Rule:
     severity: Severity = Severity.ERROR
 
     def __call__(self, loc: Location | None, **fields: object) -> Diagnostic:
+        """The finding at `loc` (its end too, when known), message and hint filled from `fields`."""
         return Diagnostic(
             code=self.code,
             message=self.message.format(**fields),
-            file=loc.file if loc else None,
-            line=loc.line if loc else None,
-            column=loc.column if loc else None,
             severity=self.severity,
             hint=self.hint.format(**fields) if self.hint else None,
-        )
+        ).at(loc)
 
 
 ALL: list[Rule] = []
@@ -445,7 +443,7 @@ ARCHIVE = _rule(
 )
 
 
-# --- SG7xx: the CI gate (`schemagen check`) -------------------------------------------------------
+# --- SG7xx: the CI gate (`schemagen check`), migrations and the database ------------------------------
 
 STALE_OUTPUT = _rule(
     "SG701",
@@ -473,15 +471,6 @@ MIGRATION_CHANGED = _rule(
     "old text differ from databases that run the new one. checksums.sum chains every file's hash.",
     "$ vim generated/migrations/0001_initial.up.sql",
 )
-DESTRUCTIVE_PENDING = _rule(
-    "SG704",
-    "destructive-change",
-    "a pending change is destructive: {message}",
-    "{fix}",
-    "Dropping a table or column, narrowing a type, removing an enum value or shrinking a partition window "
-    "loses data; the spec must say so explicitly.",
-    "entities:\n  users:\n    columns: {...}   # a column removed",
-)
 HISTORY_DIFFERS = _rule(
     "SG705",
     "history-differs",
@@ -494,9 +483,11 @@ HISTORY_DIFFERS = _rule(
 UNPLANNABLE = _rule(
     "SG706",
     "unplannable-change",
-    "the pending change cannot be planned: {problem}",
-    "change the spec as the message says, then run `schemagen migrate new NAME`",
-    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows).",
+    "{what} cannot be planned: {problem}",
+    "change the spec as the message says, then run the command again",
+    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows, a "
+    "table that becomes partitioned). `check` and `migrate new` report them for the spec's pending change, "
+    "`drift` and `migrate baseline` for the difference between a database and the schema it should have.",
     "columns:\n  locale: text      # added NOT NULL, no default",
 )
 DRIFT = _rule(
@@ -508,11 +499,44 @@ DRIFT = _rule(
     "operation it needs is a difference someone made by hand, or a migration not applied.",
     "$ schemagen drift --dsn postgresql://app@db/app --format github",
 )
+MIGRATION_REFUSED = _rule(
+    "SG708",
+    "migration-refused",
+    "refused, nothing was run: {problem}",
+    "restore the migration files from version control, or run the command the message names; nothing "
+    "was run, so there is nothing to undo",
+    "`migrate apply`, `down` and `baseline` first compare the migrations on disk with the history the "
+    "database records (checksums, order, a migration left part-way) and run nothing when they disagree: "
+    "running SQL the database was not written for could lose data.",
+    "$ vim generated/migrations/0001_initial.up.sql && schemagen migrate apply   # 0001 is already applied",
+)
+MIGRATION_FAILED = _rule(
+    "SG709",
+    "migration-failed",
+    "{reason}",
+    "{after}",
+    "A statement of a migration failed in the database (a duplicate row under a new unique index, a lock "
+    "not granted in time, a missing privilege). A transactional file is rolled back whole; a "
+    "no-transaction file keeps the steps it finished and resumes at the failed one on the next run.",
+    "$ schemagen migrate apply   # users has two rows with the same email; 0003 adds a unique index",
+)
+BASELINE_DIFFERS = _rule(
+    "SG710",
+    "baseline-differs",
+    "the database does not have the schema of {migration}, so nothing was recorded: {change} "
+    "({kind} {target})",
+    "bring the database to that schema, or baseline at the migration whose schema it has (`--to N`)",
+    "`migrate baseline` records migrations as applied without running them, so it first proves the "
+    "database has their schema: it plans from the database to that schema, and each planned operation is "
+    "a difference.",
+    "$ schemagen migrate baseline --dsn postgresql://app@db/app   # someone added a column by hand",
+)
 
 
 # --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
 # SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration
-# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them.
+# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them:
+# `check` and `migrate new` report each under its own code, at the spec line of what it changes.
 
 DROP_TABLE = _rule(
     "SG901",
@@ -617,8 +641,14 @@ INTEGRITY_GAP = _rule(
     "partition:\n  hash: {key: id, modulus: 8}   # guilds, which members references",
 )
 
-#: The codes of hazards that lose data (`migrate new` refuses them unless allowed).
+#: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).
 DESTRUCTIVE = frozenset({"SG901", "SG902", "SG903", "SG904", "SG905"})
+
+#: Codes no longer reported, with what reports their findings now; never given to another rule.
+RETIRED = {
+    "SG704": "destructive-change: a destructive pending change is reported under its hazard's own code, "
+    "SG901–SG905, by `check` and by `migrate new`.",
+}
 
 
 def render_docs() -> str:
@@ -654,6 +684,14 @@ def render_docs() -> str:
             rule.example,
             "```",
         ]
+    out += [
+        "",
+        "## Retired codes",
+        "",
+        "Codes schemagen no longer reports; no other problem will take them.",
+        "",
+    ]
+    out += [f"- {code} {note}" for code, note in sorted(RETIRED.items())]
     return "\n".join(out) + "\n"
 
 

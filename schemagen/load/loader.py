@@ -1,8 +1,8 @@
 """Read a spec folder: every *.yaml / *.yml file, sorted by path, merged into one raw tree.
 
-Every node keeps the file, line and column it came from (`RawSpec.locate`), so any later stage can
-point at the YAML line that caused a problem. Nothing here knows what the keys mean beyond the
-top-level sections and how they merge.
+Every node keeps the file, line and column it came from, and where it ends when that is one span of
+text (`RawSpec.locate`), so any later stage can point at the YAML that caused a problem. Nothing here
+knows what the keys mean beyond the top-level sections and how they merge.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ NAMED_SECTIONS = ("mixins", "enums", "entities", "views")
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
 _SECTION_KIND = {"mixins": "mixin", "enums": "enum", "entities": "entity", "views": "view"}
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-Mark = tuple[str, int, int]
+#: (file, line, column, end line, end column), 1-based; the end is None where the node has no span of
+#: its own (a block mapping or list, a `|` or `>` block scalar: YAML ends them where the next token starts).
+Mark = tuple[str, int, int, int | None, int | None]
+_BLOCK_SCALAR_STYLES = ("|", ">")
 _STR_TAG = "tag:yaml.org,2002:str"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -57,7 +60,7 @@ class RawSpec:
     root: Path
     data: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    # (file, line, column): a Location is made only for what a diagnostic names
+    # a Location is made only for what a diagnostic names
     value_locations: dict[Path_, Mark] = field(default_factory=dict)
     key_locations: dict[Path_, Mark] = field(default_factory=dict)
 
@@ -193,19 +196,28 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
                 continue
             for entry_key, entry_value in converter.pairs(value_node, diagnostics):
                 entry = entry_key.value
-                path = (section, entry)
+                entry_path = (section, entry)
                 if entry in entries:
                     diagnostics.append(
                         rules.DUPLICATE_NAME(
                             converter.loc(entry_key),
                             kind=_SECTION_KIND[section],
                             name=entry,
-                            other=Location(*raw.key_locations[path]),
+                            other=Location(*raw.key_locations[entry_path]),
                         )
                     )
                     continue
-                raw.key_locations[path] = converter.mark(entry_key)
-                entries[entry] = converter.convert(entry_value, path, raw, diagnostics)
+                raw.key_locations[entry_path] = converter.mark(entry_key)
+                entries[entry] = converter.convert(entry_value, entry_path, raw, diagnostics)
+
+
+def _has_own_span(node: yaml.Node) -> bool:
+    """Whether the node's end mark ends the node itself: true of plain and quoted scalars and of flow
+    collections (`{…}`, `[…]`), not of block collections and block scalars, which end where the next
+    token starts, often lines further down."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.style not in _BLOCK_SCALAR_STYLES
+    return isinstance(node, yaml.CollectionNode) and bool(node.flow_style)
 
 
 class _Converter:
@@ -220,7 +232,10 @@ class _Converter:
 
     def mark(self, node: yaml.Node) -> Mark:
         start = node.start_mark
-        return (self.file, start.line + 1, start.column + 1)
+        if not _has_own_span(node):
+            return (self.file, start.line + 1, start.column + 1, None, None)
+        end = node.end_mark
+        return (self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def pairs(
         self, node: yaml.MappingNode, diagnostics: list[Diagnostic]

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
 from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
-from schemagen.plan import Hazard, Operation
+from schemagen.plan import Hazard, Operation, PlanError
 from schemagen.plan.hazards import is_allowed
 
 SNAPSHOT_FILE = "snapshot.json"
@@ -36,6 +38,15 @@ class Refused:
     """Destructive changes the spec does not allow."""
 
     hazards: list[tuple[Operation, Hazard]]
+
+    def diagnostics(self, model: Model, spec: str) -> list[Diagnostic]:
+        """One diagnostic per hazard, under the hazard's own code (SG901–SG905) with its fix, at the spec
+        line of what the operation changes; at `spec` (the folder) when the spec no longer declares it."""
+        places = SpecPlaces(model)
+        return [
+            Diagnostic(hazard.code, hazard.message, spec, hint=hazard.fix).at(places.of(operation.target))
+            for operation, hazard in self.hazards
+        ]
 
 
 def migrations(generated: Path) -> list[MigrationFiles]:
@@ -93,13 +104,19 @@ def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
     return Refused(hazards) if hazards else None
 
 
+def unplannable(error: PlanError, spec: str) -> Diagnostic:
+    """SG706 about the spec folder `spec`: the planner refuses the pending change (snapshot → spec)."""
+    return rules.UNPLANNABLE(None, what="the pending change", problem=str(error)).with_file(spec)
+
+
 def new_migration(
     model: Model, generated: Path, name: str, allow_destructive: bool = False
 ) -> tuple[MigrationFiles, Migration] | Refused | None:
     """Write the next migration (from the snapshot to `model`) and update the snapshot and checksums.
 
     None when there is nothing to migrate; `Refused` (nothing written) when the change is
-    destructive and not allowed.
+    destructive and not allowed. Raises `PlanError` when the change cannot be planned (`unplannable`
+    reports it) and `HistoryError` when the history cannot be extended.
     """
     if not NAME.match(name):
         raise HistoryError(f"migration name `{name}`: use lower-case letters, digits and underscores")

@@ -22,11 +22,14 @@ PartitionKind = Literal["range", "list", "hash"]
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """Where in the spec something was written (1-based line and column)."""
+    """Where in the spec something was written: 1-based line and column, and where it ends when the
+    YAML says so (`end_column` is just past its last character, as editors and GitHub count)."""
 
     file: str
     line: int
     column: int
+    end_line: int | None = None
+    end_column: int | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"

@@ -398,9 +398,7 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
     path: list[str | int] = []
     current = data
     for part in loc:
-        if (isinstance(current, dict) and part in current) or (
-            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
-        ):
+        if _holds(current, part):
             current = current[part]
             path.append(part)
         elif (
@@ -416,6 +414,13 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
             current = None
         # anything else is a union branch tag or a key of an expanded short form
     return tuple(path)
+
+
+def _holds(data: Any, part: int | str) -> bool:
+    """Whether `data`, a mapping or a list of the raw tree, has the key or index `part`."""
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def allowed_keys(path: Path_) -> set[str]:

@@ -82,7 +82,8 @@ def docs(spec_dir: Path, out: Path, dsn: str | None, generated: Path | None) -> 
 
 
 def _compiled(spec_dir: Path) -> Model:
-    from schemagen.diagnostics import SpecError, format_text
+    from schemagen.diagnostics import SpecError
+    from schemagen.diagnostics.formats import text
     from schemagen.pipeline import compile_spec
 
     try:
@@ -90,10 +91,10 @@ def _compiled(spec_dir: Path) -> Model:
     except SpecError as error:
         count = len(error.diagnostics)
         raise DocsInputError(
-            f"{format_text(error.diagnostics)}\n{count} error{'s' * (count != 1)} in {spec_dir}"
+            f"{text.render(error.diagnostics)}{count} error{'s' * (count != 1)} in {spec_dir}"
         ) from None
     if compiled.warnings:
-        click.echo(format_text(compiled.warnings), nl=False, err=True)
+        click.echo(text.render(compiled.warnings), nl=False, err=True)
     return compiled.model
 
 

@@ -1,4 +1,5 @@
-"""Output formats for diagnostics: one module per format, each a `render(diagnostics) -> str`."""
+"""Output formats for diagnostics: one module per format, each a `render(diagnostics) -> str`. Every
+command prints its diagnostics through these, and through nothing else."""
 
 from __future__ import annotations
 
@@ -12,3 +13,4 @@ FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "json": json.render,
     "github": github.render,
 }
+NAMES = tuple(FORMATS)

@@ -1,9 +1,11 @@
-"""Diagnostics for tools: one JSON document, stable in shape (see docs/formats.md).
+"""Diagnostics for tools: one JSON document, stable in shape (fields are only ever added).
 
 {"version": 1,
  "summary": {"errors": 1, "warnings": 0},
  "diagnostics": [{"code": "SG701", "severity": "error", "message": "...", "file": "...",
-                  "line": 1, "column": 1, "hint": "..."}]}
+                  "line": 1, "column": 1, "end_line": null, "end_column": null, "hint": "..."}]}
+
+Positions are 1-based; `end_column` is just past the last character; a position not known is null.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from schemagen.diagnostics import Diagnostic, Severity, sort_diagnostics
 
 VERSION = 1
-FIELDS = ("code", "severity", "message", "file", "line", "column", "hint")
+FIELDS = ("code", "severity", "message", "file", "line", "column", "end_line", "end_column", "hint")
 
 
 def render(diagnostics: Sequence[Diagnostic]) -> str:
