@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from pathlib import Path
 
@@ -35,6 +36,13 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
     ("yaml-syntax", single("entities:\n  users:\n    columns: {id: bigint\n"), "SG002", "a.yaml", 5),
     ("unknown-key", single("entities:\n  users:\n    colums: {id: bigint}\n"), "SG003", "a.yaml", 4),
     ("unknown-top-level", single("entitys: {}\n"), "SG003", "a.yaml", 2),
+    (
+        "allow-destructive-typo",
+        {"a.yaml": "project: {name: shop, allow_destructive: [drop colum users.phone]}\n"},
+        "SG604",
+        "a.yaml",
+        1,
+    ),
     (
         "invalid-value",
         single("""\
@@ -786,3 +794,130 @@ def test_a_diagnostic_ends_where_its_yaml_node_ends(
 ) -> None:
     (found,) = diagnose(tmp_path, single(text))
     assert (found.line, found.column, found.end_line, found.end_column) == span
+
+
+# Input a careless user or an attacker writes: each is a located error, never an internal one.
+BAD_INPUT = [
+    (
+        "empty-sql-default",
+        "entities:\n  t:\n    columns:\n      v: {type: text, default: {sql: }}\n",
+        "SG004",
+        5,
+    ),
+    (
+        "month-13",
+        "entities:\n  t:\n    columns:\n      at: timestamptz\n    partition:\n"
+        "      range: {key: at, every: month, from: 2025-13-01, to: 2026-01-01}\n",
+        "SG004",
+        7,
+    ),
+    (
+        "february-30",
+        "entities:\n  t:\n    columns:\n      at: timestamptz\n    partition:\n"
+        "      range: {key: at, every: month, from: 2025-02-30, to: 2026-01-01}\n",
+        "SG004",
+        7,
+    ),
+    (
+        "timestamp-tag-month-13",
+        "entities:\n  t:\n    columns:\n      at: {type: timestamptz, default: !!timestamp 2025-13-01T00:00:00}\n",
+        "SG004",
+        5,
+    ),
+    (
+        "yes-is-not-a-boolean",
+        "entities:\n  t:\n    columns:\n      v: {type: text, nullable: yes}\n",
+        "SG004",
+        5,
+    ),
+    (
+        "quoted-true-is-not-a-boolean",
+        "entities:\n  t:\n    columns:\n      v: {type: text, nullable: 'true'}\n",
+        "SG004",
+        5,
+    ),
+    (
+        "one-is-not-a-boolean",
+        "entities:\n  t:\n    columns:\n      v: {type: text, nullable: 1}\n",
+        "SG004",
+        5,
+    ),
+    (
+        "quoted-modulus",
+        "entities:\n  t:\n    columns:\n      id: bigint\n    partition:\n      hash: {key: id, modulus: '8'}\n",
+        "SG004",
+        7,
+    ),
+    (
+        "integer-of-five-thousand-digits",
+        "entities:\n  t:\n    columns:\n      id:\n        type: bigint\n        default: "
+        + "1" * 5000
+        + "\n",
+        "SG004",
+        7,
+    ),
+    ("type-sqlglot-does-not-know", "entities:\n  t:\n    columns:\n      y: year\n", "SG105", 5),
+    (
+        "operator-chain-of-30000-terms",
+        "entities:\n  t:\n    columns:\n      id: bigint\nviews:\n  v:\n    query: 'SELECT "
+        + " + ".join(["1"] * 30_000)
+        + "'\n",
+        "SG101",
+        8,
+    ),
+    (
+        "billion-laughs",
+        "mixins:\n  m:\n    columns:\n      a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"      a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+        + "entities:\n  t:\n    columns:\n      id: bigint\n",
+        "SG004",
+        None,
+    ),
+    (
+        "recursive-alias",
+        "entities:\n  t: &t\n    columns: {id: bigint}\n    comment: [*t, *t]\n",
+        "SG004",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "code", "line"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_a_located_error(
+    tmp_path: Path, case: str, text: str, code: str, line: int | None
+) -> None:
+    found = diagnose(tmp_path, single(text))
+    assert found, case
+    assert {d.code for d in found} == {code}, found
+    assert all(d.file and d.file.endswith("a.yaml") for d in found)
+    if line is not None:
+        assert [d.line for d in found] == [line], found
+
+
+def test_allow_destructive_may_be_a_bare_all_and_the_project_name_may_be_left_out(tmp_path: Path) -> None:
+    assert (
+        diagnose(
+            tmp_path,
+            {"a.yaml": "project: {allow_destructive: all}\nentities:\n  t:\n    columns: {id: bigint}\n"},
+        )
+        == []
+    )
+    folder = tmp_path / "shop" / "spec"
+    folder.mkdir(parents=True)
+    (folder / "a.yaml").write_text("entities:\n  t:\n    columns: {id: bigint}\n")
+    assert compile_spec(folder).model.project.name == "shop"
+
+
+def test_no_type_name_is_an_internal_error() -> None:
+    """Every type name sqlglot knows in any dialect, and words that are none: a type or an
+    UnknownTypeError, nothing else (sqlglot spells some names it does not know as themselves)."""
+    import sqlglot
+
+    from schemagen.postgres.sqltypes import UnknownTypeError, canonical_type
+
+    names = {t.value.lower() for t in sqlglot.exp.DataType.Type}
+    names |= {"year", "mediumint", "unsigned", "image", "object", "map", "ipv4", "hugeint", "ubigint"}
+    names |= {"datetime64", "nothing", "x" * 2000, "int" * 400, "varchar(10)[][]", "int4range[]"}
+    for name in sorted(names):
+        with contextlib.suppress(UnknownTypeError):
+            assert isinstance(canonical_type(name), str)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from schemagen.diagnostics import Diagnostic, rules
@@ -118,12 +119,13 @@ class Builder:
         self.diagnostics: list[Diagnostic] = []
         project = spec.project
         self.project = Project(
-            name=project.name if project else raw.root.resolve().name,
+            name=(project.name if project else None) or _default_project_name(raw.root),
             postgres=project.postgres if project else 15,
             schema=project.schema_ if project else "public",
             extensions=tuple(sorted(set(project.extensions))) if project else (),
             allow_destructive=tuple(project.allow_destructive) if project else (),
         )
+        self.check_allow_destructive()
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
@@ -156,6 +158,26 @@ class Builder:
         return naming.unique_name(name, self.taken.setdefault(schema, set()))
 
     # --- the build -------------------------------------------------------------------------------
+
+    def check_allow_destructive(self) -> None:
+        """Each entry names a kind of destructive change (the words `migrate new` matches), or is `all`
+        or a bare name."""
+        for i, entry in enumerate(self.project.allow_destructive):
+            words = entry.strip().lower()
+            if (
+                words == "all"
+                or " " not in words
+                or any(words.startswith(f"{k} ") for k in rules.ALLOWED_BY.values())
+            ):
+                continue
+            kind = words.rsplit(" ", 1)[0]
+            self.report(
+                rules.ALLOW_DESTRUCTIVE(
+                    self.loc("project", "allow_destructive", i),
+                    entry=entry,
+                    suggestion=did_you_mean(kind, rules.ALLOWED_BY.values()),
+                )
+            )
 
     def check_project_names(self) -> None:
         """Names the spec uses beside its entities: schemas, extensions, collations, view keys."""
@@ -263,11 +285,20 @@ class Builder:
         if spec.default is not None:
             if isinstance(spec.default, dict) and set(spec.default) == {"sql"}:
                 text = spec.default["sql"]
-                if not isinstance(text, str):
+                where = self.raw.locate((*path, "default", "sql")) or loc
+                if text is None or (isinstance(text, str) and not text.strip()):
+                    self.report(
+                        rules.INVALID_VALUE(
+                            where,
+                            where=f"the default of `{name}`",
+                            problem="`sql:` holds no expression",
+                            fix="write the expression (`default: {sql: now()}`), or leave the default out",
+                        )
+                    )
+                    text = None
+                elif not isinstance(text, str):
                     text = str(text)
-                parsed = self.expression(
-                    text, f"the default of `{name}`", self.raw.locate((*path, "default")) or loc
-                )
+                parsed = self.expression(text, f"the default of `{name}`", where) if text else None
                 default = Default(expression=parsed) if parsed else None
             else:
                 default = Default(value=spec.default)
@@ -965,6 +996,14 @@ def build(spec: Spec, raw: RawSpec) -> tuple[Model, list[Diagnostic]]:
 
 
 # --- pure helpers ----------------------------------------------------------------------------------
+
+
+def _default_project_name(root: Path) -> str:
+    """A project without `name:` is named after the folder that holds its spec folder (the
+    repository), or after the spec folder itself when that is all there is."""
+    folder = root.resolve()
+    folder = folder if folder.is_dir() else folder.parent
+    return folder.parent.name if folder.name == "spec" and folder.parent.name else folder.name
 
 
 def _default_naming() -> dict[str, str]:

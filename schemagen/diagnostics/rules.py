@@ -442,6 +442,16 @@ ARCHIVE = _rule(
     "archive: {after: 365 days, column: content}",
 )
 
+ALLOW_DESTRUCTIVE = _rule(
+    "SG604",
+    "allow-destructive",
+    "`allow_destructive` entry `{entry}` allows nothing{suggestion}",
+    "write `all`, or one of: drop table TABLE, drop column TABLE.COLUMN, narrow TABLE.COLUMN, "
+    "shrink TABLE, enum ENUM",
+    "An entry that names no kind of destructive change matches no change, so the change it was meant "
+    "to allow is still refused, or worse, a typo is mistaken for a permission.",
+    "project:\n  allow_destructive: [drop colum users.phone]",
+)
 
 # --- SG7xx: the CI gate (`schemagen check`), migrations and the database ------------------------------
 
@@ -642,7 +652,15 @@ INTEGRITY_GAP = _rule(
 )
 
 #: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).
-DESTRUCTIVE = frozenset({"SG901", "SG902", "SG903", "SG904", "SG905"})
+#: The words of `allow_destructive` that allow one (`drop column users.phone`).
+ALLOWED_BY = {
+    "SG901": "drop table",
+    "SG902": "drop column",
+    "SG903": "narrow",
+    "SG904": "shrink",
+    "SG905": "enum",
+}
+DESTRUCTIVE = frozenset(ALLOWED_BY)
 
 #: Codes no longer reported, with what reports their findings now; never given to another rule.
 RETIRED = {

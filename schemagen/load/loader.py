@@ -35,8 +35,19 @@ _BLOCK_SCALAR_STYLES = ("|", ">")
 _STR_TAG = "tag:yaml.org,2002:str"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
+_INT_TAG = "tag:yaml.org,2002:int"
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _MAX_DEPTH = 64
+#: A spec file larger than this is refused unread: a spec of 10,000 entities is 7 MB in all.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Aliases (`*name`) repeat what an anchor holds: a file may expand to this many values in all, and to
+#: no more than this many times the values it spells out, so that a few lines of nested aliases (the
+#: "billion laughs") cannot make a command run out of time or memory.
+MAX_VALUES = 2_000_000
+MAX_ALIAS_EXPANSION = 10
+_FREE_VALUES = 100_000  # below this, any use of aliases is fine
+# numeric holds 131,072 digits before the point, but no spec writes more than this in a literal
+_MAX_INTEGER_DIGITS = 1000
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -110,6 +121,16 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
     name = display_path(path)
     raw.files.append(name)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            diagnostics.append(
+                rules.YAML_SYNTAX(
+                    Location(name, 1, 1),
+                    problem=f"the file is {size:,} bytes; a spec file may hold {MAX_FILE_BYTES:,} at most "
+                    "(split it: every *.yaml file of the folder is read)",
+                )
+            )
+            return
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=f"cannot read the file: {error}"))
@@ -226,6 +247,9 @@ class _Converter:
     def __init__(self, file: str, loader: Any) -> None:
         self.file = file
         self.loader = loader
+        self.values = 0  # converted, aliases counted as often as they are used
+        self.distinct: set[int] = set()  # the nodes behind them
+        self.exhausted = False
 
     def loc(self, node: yaml.Node) -> Location:
         return Location(*self.mark(node))
@@ -282,7 +306,29 @@ class _Converter:
                 seen[key_node.value] = key_node
                 yield key_node, value_node
 
+    def expanded_too_far(self, node: yaml.Node, path: Path_, diagnostics: list[Diagnostic]) -> bool:
+        """Whether aliases have made the file expand past its budget (reported once)."""
+        if self.exhausted:
+            return True
+        self.values += 1
+        self.distinct.add(id(node))
+        over_ratio = self.values > _FREE_VALUES and self.values > MAX_ALIAS_EXPANSION * len(self.distinct)
+        if self.values <= MAX_VALUES and not over_ratio:
+            return False
+        self.exhausted = True
+        diagnostics.append(
+            rules.INVALID_VALUE(
+                self.loc(node),
+                where=".".join(map(str, path[:3])),
+                problem=f"the aliases of this file expand it to over {self.values:,} values",
+                fix="write the repeated parts out, or use mixins; an alias may not multiply the file",
+            )
+        )
+        return True
+
     def convert(self, node: yaml.Node, path: Path_, raw: RawSpec, diagnostics: list[Diagnostic]) -> Any:
+        if self.expanded_too_far(node, path, diagnostics):
+            return None
         if len(path) > _MAX_DEPTH:
             diagnostics.append(
                 rules.INVALID_VALUE(
@@ -321,8 +367,30 @@ class _Converter:
             return _BOOLS[node.value]
         if tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
             return None
+        where = ".".join(map(str, path))
+        if tag == _INT_TAG and len(node.value) > _MAX_INTEGER_DIGITS:
+            diagnostics.append(
+                rules.INVALID_VALUE(
+                    self.loc(node),
+                    where=where,
+                    problem=f"an integer of {len(node.value):,} digits",
+                    fix="no PostgreSQL literal needs that many digits: quote it if it is text",
+                )
+            )
+            return None
         try:
             return self.loader.construct_object(node)
         except yaml.YAMLError as error:
             diagnostics.append(rules.YAML_SYNTAX(self.loc(node), problem=str(error).splitlines()[-1]))
+            return None
+        except (ValueError, OverflowError) as error:  # a date such as 2025-13-01 or 2025-02-30
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+            diagnostics.append(
+                rules.INVALID_VALUE(
+                    self.loc(node),
+                    where=where,
+                    problem=f"`{shown}` is not a valid {node.tag.rsplit(':', 1)[-1]}: {error}",
+                    fix="write a real date (YYYY-MM-DD) or time, or quote the value to keep it text",
+                )
+            )
             return None

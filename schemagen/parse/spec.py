@@ -49,7 +49,7 @@ class ReferenceSpec(_Shape):
     column: str | None = None
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: bool = False
+    deferrable: StrictBool = False
 
 
 def _reference(value: Any) -> Any:
@@ -72,10 +72,10 @@ def _column(value: Any) -> Any:
 
 class ColumnSpec(_Shape):
     type: str
-    nullable: bool = False
+    nullable: StrictBool = False
     default: Any = None
-    primary_key: bool = False
-    unique: bool = False
+    primary_key: StrictBool = False
+    unique: StrictBool = False
     check: str | None = None
     references: Annotated[
         ReferenceSpec | None, BeforeValidator(_reference, json_schema_input_type=str | ReferenceSpec | None)
@@ -98,7 +98,7 @@ def _columns(value: Any) -> Any:
 class UniqueSpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
-    nulls_not_distinct: bool = False
+    nulls_not_distinct: StrictBool = False
 
 
 class PrimaryKeySpec(_Shape):
@@ -135,7 +135,7 @@ class ForeignKeySpec(_Shape):
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: bool = False
+    deferrable: StrictBool = False
     name: str | None = None
 
 
@@ -143,11 +143,11 @@ class IndexSpec(_Shape):
     columns: list[str] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
-    unique: bool = False
+    unique: StrictBool = False
     using: Literal["btree", "hash", "gin", "gist", "spgist", "brin"] = "btree"
     where: str | None = None
     include: list[str] = Field(default_factory=list)
-    nulls_not_distinct: bool = False
+    nulls_not_distinct: StrictBool = False
 
     @model_validator(mode="after")
     def _one_key(self) -> IndexSpec:
@@ -183,7 +183,7 @@ class RangeSpec(_Shape):
     every: Period | None = None
     from_: date | datetime | None = Field(default=None, alias="from")
     to: date | datetime | None = None
-    default: bool = False
+    default: StrictBool = False
     bounds: dict[str, tuple[Bound, Bound]] | None = None
 
     @model_validator(mode="after")
@@ -199,12 +199,12 @@ class RangeSpec(_Shape):
 class ListSpec(_Shape):
     key: Key
     values: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(min_length=1)
-    default: bool = False
+    default: StrictBool = False
 
 
 class HashSpec(_Shape):
     key: Key
-    modulus: int
+    modulus: StrictInt
 
 
 class PartitionSpec(_Shape):
@@ -283,7 +283,7 @@ ViewUnique = Annotated[
 
 class ViewSpec(_Shape):
     query: str
-    materialized: bool = False
+    materialized: StrictBool = False
     unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
@@ -304,13 +304,20 @@ class NamingSpec(_Shape):
     refresh_function: str = "refresh_{view}"
 
 
+def _one_or_many(value: Any) -> Any:
+    """`allow_destructive: all` as well as `allow_destructive: [all]`."""
+    return [value] if isinstance(value, str) else value
+
+
 class ProjectSpec(_Shape):
-    name: str
-    postgres: int = Field(default=15, ge=12, le=18)
+    name: str | None = None  # default: the name of the folder holding the spec folder
+    postgres: StrictInt = Field(default=15, ge=12, le=18)
     schema_: str = Field(default="public", alias="schema")
     extensions: list[str] = Field(default_factory=list)
     naming: NamingSpec = NamingSpec()
-    allow_destructive: list[str] = Field(default_factory=list)
+    allow_destructive: Annotated[
+        list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
+    ] = Field(default_factory=list)
 
 
 class Spec(_Shape):

@@ -225,6 +225,28 @@ def _parse_error(exc: ParseError, shift: int, text: str) -> ExpressionError:
     return ExpressionError(exc.args[0], offset)
 
 
+# PostgreSQL's parser builds a tree as deep as a chain of operators is long (`a + b + c …`), and
+# pglast walks it recursively in C: a chain of some 30,000 terms overflows the stack and kills the
+# process. User SQL is bounded well below that, in characters and in tokens, before it is parsed.
+MAX_EXPRESSION_CHARS, MAX_EXPRESSION_TOKENS = 20_000, 5_000
+MAX_QUERY_CHARS, MAX_QUERY_TOKENS = 200_000, 20_000
+
+
+def _check_size(text: str, what: str, max_chars: int, max_tokens: int) -> None:
+    if len(text) > max_chars:
+        raise ExpressionError(
+            f"{what} is {len(text):,} characters long; schemagen takes at most {max_chars:,}"
+        )
+    if len(text) <= max_tokens:
+        return
+    try:
+        count = len(scan(text))
+    except ParseError:
+        return  # unterminated string or comment: the parser reports it with a position
+    if count > max_tokens:
+        raise ExpressionError(f"{what} has {count:,} tokens; schemagen takes at most {max_tokens:,}")
+
+
 def _check_tokens(text: str, allow_comments: bool) -> None:
     """Reject ';' (a second statement) and, where asked, '--' comments that would swallow
     the rest of the rendered line."""
@@ -286,6 +308,7 @@ def parse_expression(text: str) -> Expression:
         raise ExpressionError("empty expression")
     if "\x00" in text:
         raise ExpressionError("expression contains a NUL character", text.index("\x00"))
+    _check_size(text, "the expression", MAX_EXPRESSION_CHARS, MAX_EXPRESSION_TOKENS)
     _check_tokens(text, allow_comments=False)
     try:
         stmts = pglast.parse_sql(_PREFIX + text)
@@ -326,6 +349,7 @@ def parse_query(text: str) -> Query:
         raise ExpressionError("empty query")
     if "\x00" in text:
         raise ExpressionError("query contains a NUL character", text.index("\x00"))
+    _check_size(text, "the query", MAX_QUERY_CHARS, MAX_QUERY_TOKENS)
     _check_tokens(text, allow_comments=True)
     try:
         stmts = pglast.parse_sql(text)

@@ -277,8 +277,13 @@ def _format_modifier(mod: ast.Node) -> str:
     raise UnknownTypeError("type modifiers must be simple constants or identifiers")
 
 
-def format_type_name(type_name: ast.TypeName, enum_names: frozenset[str] = frozenset()) -> str:
-    """Canonical spelling of a parsed ``TypeName`` node (also used for casts in expressions)."""
+def format_type_name(
+    type_name: ast.TypeName, enum_names: frozenset[str] = frozenset(), *, suggest: bool = True
+) -> str:
+    """Canonical spelling of a parsed ``TypeName`` node (also used for casts in expressions).
+
+    `suggest`: name another database's type's PostgreSQL equivalent in the error (off while looking
+    one up: sqlglot may spell a type it does not know as itself)."""
     if type_name.setof:
         raise UnknownTypeError("SETOF is not a column type")
     if type_name.pct_type:
@@ -303,7 +308,9 @@ def format_type_name(type_name: ast.TypeName, enum_names: frozenset[str] = froze
                 raise UnknownTypeError('type modifier is not allowed for type "char"')
             base = '"char"'
         elif name not in enum_names and name not in EXTENSION_TYPES:
-            raise UnknownTypeError(_unknown_type_message(name, enum_names))
+            raise UnknownTypeError(
+                _unknown_type_message(name, enum_names) if suggest else f"{name} is not a PostgreSQL type"
+            )
         else:
             base = ident(name)
             if typmods:
@@ -337,10 +344,14 @@ def foreign_equivalent(name: str) -> str | None:
         if data_type.this == sqlglot.exp.DataType.Type.USERDEFINED:
             continue
         try:
-            return canonical_type(data_type.sql(dialect="postgres"))
+            return _canonical_type(data_type.sql(dialect="postgres"), frozenset(), suggest=False)
         except UnknownTypeError:
             continue
     return None
+
+
+#: Longer than any type spelled by hand; a longer text is refused before it is parsed.
+MAX_TYPE_CHARS = 1000
 
 
 @lru_cache(maxsize=4096)
@@ -350,6 +361,12 @@ def canonical_type(text: str, enum_names: frozenset[str] = frozenset()) -> str:
     User-defined types (enums, extension types such as citext) come back as written, folded
     like the parser folds them. Raises ``UnknownTypeError`` for anything that is not a type.
     """
+    return _canonical_type(text, enum_names, suggest=True)
+
+
+def _canonical_type(text: str, enum_names: frozenset[str], *, suggest: bool) -> str:
+    if len(text) > MAX_TYPE_CHARS:
+        raise UnknownTypeError(f"a type of {len(text):,} characters is not a type schemagen takes")
     stripped = text.strip()
     if not stripped:
         raise UnknownTypeError("empty type")
@@ -371,7 +388,7 @@ def canonical_type(text: str, enum_names: frozenset[str] = frozenset()) -> str:
         and all(getattr(stmt, clause) is None for clause in _SELECT_CLAUSES)
     ):
         raise UnknownTypeError(f"not a valid type: {stripped!r}")
-    return format_type_name(cast.typeName, enum_names)
+    return format_type_name(cast.typeName, enum_names, suggest=suggest)
 
 
 def _base(canonical: str) -> str:
