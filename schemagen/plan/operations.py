@@ -213,7 +213,7 @@ class Operation:
     `plan(B, A, down=True)` with the renames reversed, so it goes through the same rules as any change.
     """
 
-    kind: str
+    kind: Kind
     target: str
     comment: str
     up: tuple[Step, ...]

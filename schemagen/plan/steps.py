@@ -7,7 +7,8 @@ without naming templates: whether it commits on its own, scans every row, opens 
 work, takes a unit's locks up front, or brings a relation into being. A builder states the lock: the
 strongest mode, what it is on (for the header), every table it locks where it locks more than the one
 it names, whether it may run in a transaction, and whether an ACCESS EXCLUSIVE lasts only for a
-catalog change (`brief`).
+catalog change (`brief`). A builder takes the Model's table when the statement is about one, and a
+schema and a relation name when it may be about a partition.
 """
 
 from __future__ import annotations
@@ -462,7 +463,8 @@ def create_enum(enum: Enum) -> Step:
 
 
 def add_enum_value(enum: Enum, value: str, *, before: str | None, after: str | None, commits: bool) -> Step:
-    """`commits`: the value is used by the same migration, which cannot until it commits."""
+    """`commits`: the migration uses the value, which PostgreSQL allows only once it is committed, so it
+    runs outside the migration's transaction."""
     return Step(AddEnumValue(enum, value, before, after), Lock.NONE, transactional=not commits)
 
 
