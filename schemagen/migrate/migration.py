@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from jinja2 import Environment, Template
 
 from schemagen.model import Model
-from schemagen.plan import Lock, Operation, Step, hazards, plan, plan_down
-from schemagen.plan.locking import LOCK_TEMPLATE
+from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
+from schemagen.plan.operations import Kind, Step
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -38,7 +38,7 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     lines: dict[str, None] = {}  # ordered and unique
     for op in operations:
         for step in op.up:
-            if step.template == LOCK_TEMPLATE:
+            if step.statement.takes_locks_first:
                 taken = ", then ".join(
                     f"{lock.mode.label} on {lock.relation}" + (" NOWAIT" if n else "")
                     for n, lock in enumerate(step.locks)
@@ -61,15 +61,6 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
 #: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.
 LOCK_TIMEOUT = "5s"
 STATEMENT_TIMEOUT = "1min"
-# Statements whose time grows with the table: the statement timeout is lifted around them.
-_LONG_TEMPLATES = frozenset({"validate_constraint", "partition_move_rows"})
-
-
-def runs_long(step: Step) -> bool:
-    """Whether a statement scans or moves every row (rather than only changing the catalog)."""
-    if step.template in _LONG_TEMPLATES or not step.brief:
-        return True
-    return step.template == "create_index" and bool(step.args.get("concurrently"))
 
 
 def render_operations(
@@ -81,8 +72,9 @@ def render_operations(
     recorded: bool = True,
 ) -> str:
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift)."""
+    # a statement that scans or moves every row runs with the statement timeout lifted
     statements = [
-        [(_template(env, step).render(**step.args), runs_long(step)) for step in op.up] for op in operations
+        [(_template(env, step).render(**step.args), step.runs_long) for step in op.up] for op in operations
     ]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
@@ -111,10 +103,10 @@ def build_migration(
     if before is None:
         up = [
             Operation(
-                "create_schema",
+                Kind.CREATE_SCHEMA,
                 after.project.name,
                 "create the whole schema (as schema.sql)",
-                (_schema_step(render_schema(after, env)),),
+                (steps.schema_sql(render_schema(after, env)),),
             )
         ]
         down = plan_down(empty, after)
@@ -151,7 +143,3 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
 
 def _template(env: Environment, step: Step) -> Template:
     return env.get_template(f"postgres/migrate/{step.template}.sql.j2")
-
-
-def _schema_step(text: str) -> Step:
-    return Step("schema_sql", {"text": text.rstrip("\n") + "\n"}, Lock.NONE)

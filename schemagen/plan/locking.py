@@ -29,17 +29,13 @@ from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
 from schemagen.model.ordering import order_tables, order_views
-from schemagen.plan.operations import Lock, Operation, Step, TableLock
+from schemagen.plan import steps
+from schemagen.plan.operations import Kind, Lock, Operation, Phase, Step, TableLock
 
-__all__ = ["LOCK_TEMPLATE", "locks_of", "with_lock_order"]
+__all__ = ["locks_of", "with_lock_order"]
 
-LOCK_TEMPLATE = "lock_tables"
 #: The weakest mode that conflicts with an application's writes (ROW EXCLUSIVE).
 CONFLICTS_WITH_WRITES = Lock.SHARE
-_BEGIN, _END = frozenset({"partition_begin", "begin"}), frozenset({"partition_commit", "commit"})
-# Statements that bring a relation into being (or give it a new name) within a unit: it cannot be
-# locked before them, and no application can be using it.
-_MAKES = frozenset({"create_table", "partition_create", "rename_table"})
 
 
 def with_lock_order(operations: Sequence[Operation], before: Model, after: Model) -> list[Operation]:
@@ -55,11 +51,11 @@ def with_lock_order(operations: Sequence[Operation], before: Model, after: Model
             return list(operations)
         names = ", ".join(lock.relation for lock in locks)
         first = Operation(
-            "lock_tables",
+            Kind.LOCK_TABLES,
             locks[0].qualified,
             f"lock {names} first, in the order applications lock them (only the first waits)",
-            (_lock_step(locks),),
-            order=0,
+            (steps.lock_tables(locks),),
+            order=Phase.LOCKS,
         )
         return [first, *operations]
     return [replace(op, up=tuple(_units(op.up, order))) for op in operations]
@@ -75,44 +71,34 @@ def locks_of(step: Step) -> tuple[TableLock, ...]:
     return (TableLock(schema, step.on, step.lock),)
 
 
-def _units(steps: Iterable[Step], order: _Order) -> Iterable[Step]:
+def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
     group: list[Step] | None = None
-    for step in steps:
-        if step.template in _BEGIN:
+    for step in up:
+        if step.statement.opens_unit:
             group = [step]
             continue
         if group is not None:
-            if step.template not in _END:
+            if not step.statement.closes_unit:
                 group.append(step)
                 continue
             locks = order.preamble(group[1:])
             yield group[0]
             if locks:
-                yield _lock_step(locks)
+                yield steps.lock_tables(locks)
             yield from group[1:]
             yield step
             group = None
             continue
         locks = order.preamble([step]) if step.transactional else ()
         if locks:
-            yield Step("begin", {}, Lock.NONE, transactional=False)
-            yield _lock_step(locks)
+            yield steps.begin()
+            yield steps.lock_tables(locks)
             yield step
-            yield Step("commit", {}, Lock.NONE, transactional=False)
+            yield steps.commit()
         else:
             yield step
     if group is not None:
         yield from group
-
-
-def _lock_step(locks: tuple[TableLock, ...]) -> Step:
-    return Step(
-        LOCK_TEMPLATE,
-        {"locks": locks},
-        max(lock.mode for lock in locks),
-        ", ".join(lock.relation for lock in locks),
-        locks=locks,
-    )
 
 
 class _Order:
@@ -156,7 +142,7 @@ class _Order:
                 held = strongest.get(key)
                 upgrades = upgrades or (held is not None and held < lock.mode)
                 strongest[key] = max(held or lock.mode, lock.mode)
-            made |= _made(step)
+            made |= step.statement.made_relations()
         kept = {
             key: mode
             for key, mode in strongest.items()
@@ -171,16 +157,3 @@ class _Order:
         while key in self.parent:
             key = self.parent[key]
             yield key
-
-
-def _made(step: Step) -> set[tuple[str, str]]:
-    if step.template not in _MAKES:
-        return set()
-    schema = step.args.get("schema")
-    if step.template == "create_table":
-        table = step.args["table"]
-        return {(table.schema, table.name)}
-    if step.template == "partition_create":
-        scheme = step.args["scheme"]
-        return {(str(schema), child.name) for child in scheme.children}
-    return {(str(schema), str(step.args["new"]))}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import IntEnum
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from schemagen.plan.changes import Change
 
 
 class Lock(IntEnum):
@@ -39,23 +43,69 @@ class TableLock:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """What one SQL statement says, as the arguments of its template (`steps` defines one subclass,
+    a frozen dataclass, per template in `templates/postgres/migrate/`).
+
+    The class attributes are the facts the rest of the planner reads instead of template names.
+    """
+
+    #: The template under `templates/postgres/migrate/` (without `.sql.j2`) that renders it.
+    template: ClassVar[str]
+    #: It only helps when it commits apart from the statements before it (VALIDATE after ADD … NOT VALID).
+    own_transaction: ClassVar[bool] = False
+    #: It opens (BEGIN) or closes (COMMIT) a unit of work of several statements.
+    opens_unit: ClassVar[bool] = False
+    closes_unit: ClassVar[bool] = False
+    #: It takes a unit's table locks up front (LOCK TABLE).
+    takes_locks_first: ClassVar[bool] = False
+
+    @property
+    def scans_rows(self) -> bool:
+        """Its time grows with the table: it scans or moves every row (the statement timeout is lifted)."""
+        return False
+
+    @property
+    def args(self) -> Mapping[str, Any]:
+        """The template's arguments: the statement's fields by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def made_relations(self) -> frozenset[tuple[str, str]]:
+        """The (schema, relation) it brings into being or gives a new name: a later statement of the
+        same unit cannot lock it up front, and no application can be using it."""
+        return frozenset()
+
+
+@dataclass(frozen=True)
 class Step:
-    """One SQL statement: the template that renders it, its arguments, and what it locks.
+    """One SQL statement: what it says (`statement`, rendered by its template), and what it locks.
 
     `lock` and `on` state the strongest lock for the header; `locks` lists every table the statement
     locks, with its mode, where it locks more than the table it names (a foreign key locks both
     ends, a detach the parent, the partition and the tables the partition references). `brief` marks
     an ACCESS EXCLUSIVE that lasts only for a catalog change (no scan, no rewrite); anything else
-    holding ACCESS EXCLUSIVE must be flagged by a hazard.
+    holding ACCESS EXCLUSIVE must be flagged by a hazard. Steps are built by `steps`.
     """
 
-    template: str
-    args: dict[str, Any]
+    statement: Statement
     lock: Lock
     on: str = ""
     transactional: bool = True
     brief: bool = True
     locks: tuple[TableLock, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return self.statement.template
+
+    @property
+    def args(self) -> Mapping[str, Any]:
+        return self.statement.args
+
+    @property
+    def runs_long(self) -> bool:
+        """Whether it scans or moves every row (rather than only changing the catalog)."""
+        return self.statement.scans_rows or not self.brief
 
     def __hash__(self) -> int:
         return hash((self.template, self.lock, self.on))
@@ -71,20 +121,105 @@ class Hazard:
     destructive: bool = False
 
 
+class Kind(StrEnum):
+    """What an operation does: its `kind` in migration headers, JSON and docs/migrations.md."""
+
+    CREATE_EXTENSION = "create_extension"
+    CREATE_SCHEMA = "create_schema"
+    CREATE_ENUM = "create_enum"
+    ADD_ENUM_VALUE = "add_enum_value"
+    REBUILD_ENUM = "rebuild_enum"
+    DROP_ENUM = "drop_enum"
+    CREATE_TABLE = "create_table"
+    DROP_TABLE = "drop_table"
+    RENAME_TABLE = "rename_table"
+    ADD_COLUMN = "add_column"
+    DROP_COLUMN = "drop_column"
+    RENAME_COLUMN = "rename_column"
+    ALTER_COLUMN_TYPE = "alter_column_type"
+    ALTER_IDENTITY = "alter_identity"
+    SET_DEFAULT = "set_default"
+    SET_NOT_NULL = "set_not_null"
+    DROP_NOT_NULL = "drop_not_null"
+    ADD_PRIMARY_KEY = "add_primary_key"
+    ADD_UNIQUE = "add_unique"
+    ADD_CHECK = "add_check"
+    ADD_FOREIGN_KEY = "add_foreign_key"
+    DROP_PRIMARY_KEY = "drop_primary_key"
+    DROP_UNIQUE = "drop_unique"
+    DROP_CHECK = "drop_check"
+    DROP_FOREIGN_KEY = "drop_foreign_key"
+    RENAME_CONSTRAINT = "rename_constraint"
+    CREATE_INDEX = "create_index"
+    DROP_INDEX = "drop_index"
+    RENAME_INDEX = "rename_index"
+    CREATE_VIEW = "create_view"
+    DROP_VIEW = "drop_view"
+    CREATE_FUNCTION = "create_function"
+    DROP_FUNCTION = "drop_function"
+    COMMENT = "comment"
+    SET_STORAGE = "set_storage"
+    LOCK_TABLES = "lock_tables"
+    # partitioning
+    RENAME_PARTITIONS = "rename_partitions"
+    CREATE_PARTITIONS = "create_partitions"
+    DROP_PARTITIONS = "drop_partitions"
+    SPLIT_PARTITION = "split_partition"
+    MERGE_PARTITIONS = "merge_partitions"
+    REBUILD_PARTITIONS = "rebuild_partitions"
+    MOVE_PARTITIONS = "move_partitions"
+    REBUILD_PARTITION = "rebuild_partition"
+    DROP_REFERENCING_FOREIGN_KEYS = "drop_referencing_foreign_keys"
+    RESTORE_FOREIGN_KEY = "restore_foreign_key"
+
+
+class Phase(IntEnum):
+    """The order operations run in; within a phase, the planner's order."""
+
+    LOCKS = 0  # the LOCK TABLE statements of a migration run in one transaction
+    EXTENSIONS = 10
+    ENUMS = 15
+    ENUM_VALUES = 18
+    DROP_VIEWS = 20
+    DROP_FUNCTIONS = 22
+    RENAMES = 25
+    DROP_FOREIGN_KEYS = 28
+    DROP_CONSTRAINTS = 30
+    DROP_INDEXES = 32
+    # after the renames and the drops of what spells out old values, before anything new is created
+    # with the type: a rebuilt enum converts exactly the columns that exist and keep it
+    REBUILD_ENUMS = 35
+    CREATE_TABLES = 40
+    COLUMNS = 50
+    PARTITIONS = 60
+    CONSTRAINTS = 70
+    INDEXES = 72
+    FOREIGN_KEYS = 75
+    DROP_COLUMNS = 80
+    DROP_TABLES = 85
+    DROP_ENUMS = 87
+    VIEWS = 90
+    FUNCTIONS = 92
+    STORAGE = 94  # after the partitions are created: every leaf of B exists by then
+    COMMENTS = 95
+
+
 @dataclass(frozen=True)
 class Operation:
-    """One change of the schema: its statements in order, what they lock, and what to know.
+    """One change of the schema: its statements in order, what they lock, what to know, and the change
+    of the Models it came from (`source`: none for the LOCK TABLE preamble or a whole schema.sql).
 
     The inverse of a whole plan is planned, not hand-written: the down migration of A → B is
     `plan(B, A, down=True)` with the renames reversed, so it goes through the same rules as any change.
     """
 
-    kind: str
+    kind: Kind
     target: str
     comment: str
     up: tuple[Step, ...]
     hazards: tuple[Hazard, ...] = ()
-    order: int = 50  # phase in the plan (see differ.Phase); ties keep the planner's order
+    order: int = 50  # its Phase; ties keep the planner's order
+    source: Change | None = None
 
     @property
     def lock(self) -> Lock:

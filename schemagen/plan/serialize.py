@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from schemagen.plan import Operation
+from schemagen.plan.operations import Operation
 
 VERSION = 1
 

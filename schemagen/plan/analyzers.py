@@ -1,0 +1,224 @@
+"""Hazards as analyzers: each looks at one kind of change and says what a reviewer must know about
+it, with the rules of `diagnostics.rules` (SG90x data lost, SG92x a rewrite or a long lock, SG93x it
+depends on the rows). A change no analyzer looks at has no hazard.
+"""
+
+from __future__ import annotations
+
+from schemagen.plan import hazards, schemes
+from schemagen.plan.changes import (
+    AddColumn,
+    AddConstraint,
+    AddIndex,
+    AlterColumnType,
+    BoundsChanged,
+    Change,
+    CreateView,
+    DropColumn,
+    DropPartitions,
+    DropReferencingForeignKeys,
+    DropTable,
+    HashMerge,
+    HashRebuild,
+    HashSplit,
+    PartitionMove,
+    RebuildEnum,
+    RestoreForeignKey,
+    SetNotNull,
+    SubpartitionChanged,
+)
+from schemagen.plan.operations import Hazard
+
+
+def hazards_of(change: Change) -> tuple[Hazard, ...]:
+    match change:
+        case DropTable():
+            return dropped_table(change)
+        case DropColumn():
+            return dropped_column(change)
+        case AddColumn():
+            return added_column(change)
+        case AlterColumnType():
+            return retyped_column(change)
+        case SetNotNull():
+            return not_null_set(change)
+        case AddConstraint():
+            return constraint_added(change)
+        case AddIndex():
+            return index_added(change)
+        case RebuildEnum():
+            return enum_rebuilt(change)
+        case CreateView():
+            return view_created(change)
+        case DropPartitions():
+            return partitions_dropped(change)
+        case PartitionMove():
+            return partitions_moved(change)
+        case DropReferencingForeignKeys():
+            return foreign_keys_dropped(change)
+        case RestoreForeignKey():
+            return foreign_key_restored(change)
+        case _:
+            return ()
+
+
+# --- tables and columns --------------------------------------------------------------------------
+
+
+def dropped_table(change: DropTable) -> tuple[Hazard, ...]:
+    return (hazards.drop_table(change.table.name),)
+
+
+def dropped_column(change: DropColumn) -> tuple[Hazard, ...]:
+    return (hazards.drop_column(change.table.name, change.column.name),)
+
+
+def added_column(change: AddColumn) -> tuple[Hazard, ...]:
+    """A down migration cannot bring back a dropped NOT NULL column's values, nor so its NOT NULL; a
+    volatile default, an identity or a generated column computes a value for every row."""
+    table, column = change.table.name, change.column.name
+    found = []
+    if change.not_null_lost:
+        found.append(hazards.not_null_not_restored(table, column))
+    if change.rewrites:
+        found.append(hazards.rewrite(table, f"adding {column} computes a value for every row"))
+    return tuple(found)
+
+
+def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
+    """Narrowing may not fit every value; any conversion rewrites the table."""
+    table, old, new = change.table.name, change.old, change.new
+    found = []
+    if change.conversion == "narrowing":
+        found.append(hazards.narrowing(f"{table}.{new.name}", old.type, new.type))
+    if change.conversion != "free":
+        found.append(hazards.rewrite(table, f"{new.name}: {old.type} → {new.type} rewrites the table"))
+    return tuple(found)
+
+
+def not_null_set(change: SetNotNull) -> tuple[Hazard, ...]:
+    table = change.table.name
+    found = [hazards.data_dependent(f"{table}.{change.column}", "fails if any row holds NULL")]
+    if change.table.partition is not None:
+        found.append(hazards.long_lock(table, "SET NOT NULL scans the partitioned table under lock"))
+    return tuple(found)
+
+
+# --- constraints and indexes ---------------------------------------------------------------------
+
+
+def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
+    """Validating existing rows may fail; a partitioned table is checked under its lock."""
+    if change.on_new_table:
+        return ()
+    table = change.table.name
+    target = f"{table}.{change.constraint.name}"
+    if change.table.partition is not None:
+        return (
+            hazards.data_dependent(target, "fails if existing rows violate it"),
+            hazards.long_lock(table, "PostgreSQL checks every partition while holding the lock"),
+        )
+    if change.kind in ("primary_key", "unique"):
+        return (hazards.data_dependent(target, "fails if existing rows hold duplicates"),)
+    return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
+
+
+def index_added(change: AddIndex) -> tuple[Hazard, ...]:
+    if change.on_new_table or not change.index.unique:
+        return ()
+    return (hazards.data_dependent(change.index.name, "fails if existing rows hold duplicates"),)
+
+
+# --- enums and views -----------------------------------------------------------------------------
+
+
+def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
+    """Rows holding a removed value cannot be converted; every converted column rewrites its table."""
+    found = [hazards.remove_enum_value(change.enum.name, list(change.removed))] if change.removed else []
+    for table, column in change.columns:
+        found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
+    return tuple(found)
+
+
+def view_created(change: CreateView) -> tuple[Hazard, ...]:
+    if not change.view.materialized:
+        return ()
+    return (hazards.long_lock(change.view.name, "the materialized view is computed while it is created"),)
+
+
+# --- partitions ----------------------------------------------------------------------------------
+
+
+def partitions_dropped(change: DropPartitions) -> tuple[Hazard, ...]:
+    """Their rows go with them; PostgreSQL refuses while rows of other tables reference them."""
+    table = change.table.name
+    names = [drop.child for drop in change.drops]
+    found = [hazards.shrink_window(table, names)]
+    if change.referencing:
+        referencing = ", ".join(dict.fromkeys(t.name for t, _ in change.referencing))
+        found.append(
+            hazards.data_dependent(
+                table, f"fails while rows of {referencing} reference rows of {', '.join(names)}"
+            )
+        )
+    return tuple(found)
+
+
+def partitions_moved(change: PartitionMove) -> tuple[Hazard, ...]:
+    """The parent is locked while rows are copied; a rebuild copies more; a shrunk window loses rows."""
+    parent, old, new, why = change.parent, change.old, change.new, change.why
+    if isinstance(why, (HashSplit, HashMerge)):
+        return (_held(change, f"the rows of {schemes.names(old)} are copied"),)
+    if isinstance(why, HashRebuild):
+        reason = (
+            f"modulus {why.before} → {why.after}: neither divides the other, so the old and new "
+            "partitions cannot coexist"
+        )
+        return (
+            hazards.rebuild(parent, f"{reason}; every row is copied in one transaction"),
+            _held(change, "every row of the table is copied"),
+        )
+    if isinstance(why, SubpartitionChanged):
+        child = new[0]
+        reason = f"the partitioning under {child.name} changes to {schemes.describe(child.sub)}"
+        return (hazards.rebuild(child.name, reason), _held(change, f"the rows of {old[0].name} are copied"))
+    return _bounds_changed(change, why)
+
+
+def _bounds_changed(change: PartitionMove, why: BoundsChanged) -> tuple[Hazard, ...]:
+    found = [_held(change, "rows are copied")]
+    if why.rebuilt:
+        found.append(
+            hazards.rebuild(
+                change.parent, f"the partitioning under {', '.join(why.rebuilt)} changes kind or key"
+            )
+        )
+    if why.lost:
+        found.append(hazards.shrink_window(change.table.name, list(why.lost)))
+    return tuple(found)
+
+
+def _held(change: PartitionMove, what: str) -> Hazard:
+    """The detach's ACCESS EXCLUSIVE on the parent lasts until the commit, and so do the SHARE ROW
+    EXCLUSIVE locks on the tables the partitions' foreign keys reference."""
+    why = f"ACCESS EXCLUSIVE from the detach to the commit, while {what}"
+    if change.referenced:
+        names = ", ".join(table for _, table in change.referenced)
+        why += (
+            f"; SHARE ROW EXCLUSIVE on {names} (which its foreign keys reference) as long: writes to it wait"
+        )
+    return hazards.long_lock(change.parent, why)
+
+
+def foreign_keys_dropped(change: DropReferencingForeignKeys) -> tuple[Hazard, ...]:
+    """Rows written while they are gone are checked only when the keys are validated again."""
+    keys = [f"{t.name}.{fk.name}" for t, fk in change.foreign_keys]
+    return (hazards.integrity_gap(change.table.name, keys),)
+
+
+def foreign_key_restored(change: RestoreForeignKey) -> tuple[Hazard, ...]:
+    table = change.table
+    if table.partition is None:
+        return ()
+    why = f"{table.name} is partitioned, where NOT VALID foreign keys are not allowed: every row is checked"
+    return (hazards.long_lock(table.name, why),)

@@ -1,0 +1,525 @@
+"""The differences between two Models, as typed values: what `diff` finds and `recipes` turn into steps.
+
+A change holds the Model objects it concerns, under the names they have when it runs (after the
+renames), and what the comparison decided about them (a rename matched, a column converted, the
+temporary name of a detached partition), so a recipe or a hazard analyzer reads nothing else. No
+change knows SQL, locks or phases: those are the recipes' business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from schemagen.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    PartitionChild,
+    PartitionScheme,
+    PrimaryKey,
+    StorageParameter,
+    Table,
+    UniqueConstraint,
+    View,
+)
+from schemagen.model.archive import ArchiveEntry
+from schemagen.postgres import expressions, sqltypes, volatility
+
+Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
+ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key"]
+#: `free` (no rewrite, no loss), `rewrite` (values convert), or `narrowing` (values may not fit).
+Conversion = Literal["free", "rewrite", "narrowing"]
+
+
+def constraint_kind(constraint: Constraint) -> ConstraintKind:
+    if isinstance(constraint, PrimaryKey):
+        return "primary_key"
+    if isinstance(constraint, UniqueConstraint):
+        return "unique"
+    if isinstance(constraint, CheckConstraint):
+        return "check"
+    return "foreign_key"
+
+
+# --- project-wide --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateExtension:
+    name: str
+
+
+@dataclass(frozen=True)
+class CreateSchema:
+    name: str
+
+
+# --- enums ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateEnum:
+    enum: Enum
+
+
+@dataclass(frozen=True)
+class AddEnumValue:
+    """`value` added to `enum` before or after an existing value; `used`: the new spec writes it (a
+    default, a check, a predicate, a view), so it must be committed before the statements that do."""
+
+    enum: Enum
+    value: str
+    before: str | None
+    after: str | None
+    used: bool
+
+
+@dataclass(frozen=True)
+class RebuildEnum:
+    """Values removed or reordered: the old type parked under `parked`, `enum` created anew, and
+    `columns` (which exist when it runs and keep the type, under their new names) converted to it."""
+
+    enum: Enum
+    parked: str
+    removed: tuple[str, ...]
+    columns: tuple[tuple[Table, Column], ...]
+
+
+@dataclass(frozen=True)
+class DropEnum:
+    """`parked`: the old type of a rebuilt enum, dropped under the name it was parked under."""
+
+    enum: Enum
+    parked: str | None = None
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    table: Table
+
+
+@dataclass(frozen=True)
+class DropTable:
+    table: Table
+
+
+@dataclass(frozen=True)
+class RenameTable:
+    old: Table
+    new: Table
+
+
+# --- columns -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """`not_null_lost`: a down migration re-adds a column the up dropped with its values, NOT NULL
+    without a default in that version: the rows can only get NULL back, so `column` is nullable."""
+
+    table: Table
+    column: Column
+    not_null_lost: bool = False
+
+    @property
+    def rewrites(self) -> bool:
+        """Adding it computes a value for every row: a volatile default, an identity, a generated column."""
+        column = self.column
+        volatile = (
+            column.default is not None
+            and column.default.is_expression
+            and any(
+                volatility.volatility(call.name) == "volatile"
+                for call in expressions.function_calls(
+                    expressions.parse_expression(column.default.expression or "")
+                )
+            )
+        )
+        return bool(volatile or column.identity or column.generated)
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    table: Table
+    column: Column
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    table: Table
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    """A new type or collation (`old` is the column of A under its name in B)."""
+
+    table: Table
+    old: Column
+    new: Column
+
+    @property
+    def conversion(self) -> Conversion:
+        if self.old.collation != self.new.collation:
+            return "rewrite"
+        return type_conversion(self.old.type, self.new.type)
+
+
+@dataclass(frozen=True)
+class AlterIdentity:
+    table: Table
+    old: Column
+    new: Column
+
+
+@dataclass(frozen=True)
+class SetDefault:
+    """`column`'s default written (again) or dropped (None)."""
+
+    table: Table
+    column: Column
+
+
+@dataclass(frozen=True)
+class SetNotNull:
+    table: Table
+    column: str
+
+
+@dataclass(frozen=True)
+class DropNotNull:
+    table: Table
+    column: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """`parts`: (schema, relation) for a table, (schema, relation, column) for a column; None removes it."""
+
+    kind: Literal["TABLE", "COLUMN"]
+    parts: tuple[str, ...]
+    text: str | None
+
+
+# --- constraints and indexes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddConstraint:
+    """`on_new_table`: the table is created by the same migration (empty: nothing to validate)."""
+
+    table: Table
+    constraint: Constraint
+    on_new_table: bool = False
+
+    @property
+    def kind(self) -> ConstraintKind:
+        return constraint_kind(self.constraint)
+
+
+@dataclass(frozen=True)
+class DropConstraint:
+    """`reread`: unchanged, but it reads a column converted to a rebuilt enum, so it is dropped before
+    the rebuild and added again after; `with_table`: a foreign key of a table this migration drops."""
+
+    table: Table
+    constraint: Constraint
+    reread: bool = False
+    with_table: bool = False
+
+    @property
+    def kind(self) -> ConstraintKind:
+        return constraint_kind(self.constraint)
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    """A generated name that changed while the definition did not."""
+
+    table: Table
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AddIndex:
+    table: Table
+    index: Index
+    on_new_table: bool = False
+
+
+@dataclass(frozen=True)
+class DropIndex:
+    """`reread`: as for `DropConstraint`."""
+
+    table: Table
+    index: Index
+    reread: bool = False
+
+
+@dataclass(frozen=True)
+class RenameIndex:
+    table: Table
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class SetStorage:
+    """Storage parameters given a new value (`set`) or returned to PostgreSQL's default (`reset`)."""
+
+    table: Table
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.set] + list(self.reset)
+
+
+# --- views and functions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateView:
+    view: View
+
+
+@dataclass(frozen=True)
+class DropView:
+    view: View
+
+
+@dataclass(frozen=True)
+class CreateArchiveFunction:
+    entry: ArchiveEntry
+
+
+@dataclass(frozen=True)
+class CreateRefreshFunction:
+    view: View
+
+
+@dataclass(frozen=True)
+class DropFunction:
+    name: str
+    schema: str
+    arguments: str
+
+
+# --- partitions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationRename:
+    """A partition renamed, with the indexes PostgreSQL gave it (old name, new name)."""
+
+    old: str
+    new: str
+    indexes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RenamePartitions:
+    """Kept partitions of `table` under new names (`partitions`), and the clones of its renamed foreign
+    keys (old name, new name) on each kept partition (`kept`), which PostgreSQL does not rename."""
+
+    table: Table
+    partitions: tuple[RelationRename, ...]
+    foreign_keys: tuple[tuple[str, str], ...]
+    kept: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PartitionDrop:
+    """A child of `parent` dropped with its rows; `concurrently`: detached without blocking (not while
+    the parent has a DEFAULT partition)."""
+
+    parent: str
+    child: str
+    concurrently: bool
+
+
+@dataclass(frozen=True)
+class DropPartitions:
+    """Children removed whose rows have nowhere to go; `referencing`: the foreign keys of other tables
+    that reference `table` (PostgreSQL refuses to lose rows they reference); `referenced`: the
+    (schema, table) its own foreign keys reference."""
+
+    table: Table
+    drops: tuple[PartitionDrop, ...]
+    referencing: tuple[tuple[Table, ForeignKey], ...]
+    referenced: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PartitionCreate:
+    parent: str
+    scheme: PartitionScheme  # the parent's scheme (B), whose key and kind the child is created under
+    child: PartitionChild
+
+
+@dataclass(frozen=True)
+class CreatePartitions:
+    """New children with no rows to move into them."""
+
+    table: Table
+    creates: tuple[PartitionCreate, ...]
+    referenced: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class HashSplit:
+    """Hash modulus `modulus` → a multiple: one old child into the new ones with the same hash values."""
+
+    modulus: int
+
+
+@dataclass(frozen=True)
+class HashMerge:
+    """Hash modulus → `modulus`, a divisor: old children into the one with the same hash values."""
+
+    modulus: int
+
+
+@dataclass(frozen=True)
+class HashRebuild:
+    """Hash modulus `before` → `after`, neither dividing the other: every child rebuilt at once."""
+
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class BoundsChanged:
+    """Range or list children changed: `into`, B's DEFAULT that takes rows no other child fits;
+    `rebuilt`, children whose own partitioning changes kind or key; `lost`, removed children whose rows
+    fit no child of B (dropped with them)."""
+
+    into: str | None
+    rebuilt: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubpartitionChanged:
+    """One child whose own partitioning (`then:`) changes kind or key: rebuilt with its rows."""
+
+
+MoveReason = HashSplit | HashMerge | HashRebuild | BoundsChanged | SubpartitionChanged
+
+
+@dataclass(frozen=True)
+class PartitionMove:
+    """One transaction on `parent`: the `old` children out, the `new` ones in, the rows re-inserted.
+
+    `columns`: what a moved row carries (`overriding`: OVERRIDING SYSTEM VALUE for an identity
+    column); `referenced`: as in `DropPartitions`; `retired`: detached children (and their partitions)
+    renamed out of the way of B's names, with their indexes; `default`: a kept DEFAULT whose rows that
+    fit `new` move out of it; `filtered`: B has no DEFAULT, so only rows that fit one of `new` are
+    re-inserted.
+    """
+
+    table: Table
+    parent: str
+    scheme: PartitionScheme  # B's scheme of this level: its key filters the rows
+    old: tuple[PartitionChild, ...]
+    new: tuple[PartitionChild, ...]
+    why: MoveReason
+    columns: tuple[str, ...]
+    overriding: bool
+    referenced: tuple[tuple[str, str], ...]
+    retired: tuple[RelationRename, ...] = ()
+    default: PartitionChild | None = None
+    filtered: bool = False
+
+    @property
+    def sources(self) -> list[str]:
+        """The names the `old` children have once detached (and retired)."""
+        retired = {r.old: r.new for r in self.retired}
+        return [retired.get(child.name, child.name) for child in self.old]
+
+
+@dataclass(frozen=True)
+class DropReferencingForeignKeys:
+    """Foreign keys of other tables that reference `table`, dropped while its partitions change."""
+
+    table: Table
+    foreign_keys: tuple[tuple[Table, ForeignKey], ...]
+
+
+@dataclass(frozen=True)
+class RestoreForeignKey:
+    """A foreign key of `table` dropped by `DropReferencingForeignKeys`, added back and validated."""
+
+    table: Table
+    foreign_key: ForeignKey
+    referenced: str
+
+
+Change = (
+    CreateExtension
+    | CreateSchema
+    | CreateEnum
+    | AddEnumValue
+    | RebuildEnum
+    | DropEnum
+    | CreateTable
+    | DropTable
+    | RenameTable
+    | AddColumn
+    | DropColumn
+    | RenameColumn
+    | AlterColumnType
+    | AlterIdentity
+    | SetDefault
+    | SetNotNull
+    | DropNotNull
+    | Comment
+    | AddConstraint
+    | DropConstraint
+    | RenameConstraint
+    | AddIndex
+    | DropIndex
+    | RenameIndex
+    | SetStorage
+    | CreateView
+    | DropView
+    | CreateArchiveFunction
+    | CreateRefreshFunction
+    | DropFunction
+    | RenamePartitions
+    | DropPartitions
+    | CreatePartitions
+    | PartitionMove
+    | DropReferencingForeignKeys
+    | RestoreForeignKey
+)
+
+
+def type_conversion(old: str, new: str) -> Conversion:
+    """What changing a column's type from `old` to `new` does to its values."""
+    if old == new:
+        return "free"
+    old_len, new_len = sqltypes.varchar_length(old), sqltypes.varchar_length(new)
+    old_text = old.startswith("character varying") or old == "text"
+    if old_text and new in ("text", "character varying"):
+        return "free"
+    both_varchar = old.startswith("character varying") and new.startswith("character varying")
+    if both_varchar and old_len is not None and new_len is not None:
+        return "free" if new_len >= old_len else "narrowing"
+    if old_text and new.startswith("character varying") and new_len is not None:
+        return "narrowing"
+    widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
+    if (old, new) in widen:
+        return "rewrite"
+    if (new, old) in widen:
+        return "narrowing"
+    return "rewrite"

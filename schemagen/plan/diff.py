@@ -1,0 +1,449 @@
+"""Model A, Model B → the typed changes between them, in the order the planner considers them.
+
+Pure comparison: which tables, columns, constraints, indexes, enums, views, functions and partitions
+are the same object in both (by name, through `renamed_from`, or — for constraints and indexes — by a
+definition that is unchanged under a new generated name), and what differs. No SQL, no locks: the
+recipes turn each change into statements, the analyzers into hazards. What cannot be planned at all
+is refused here with a `PlanError` that says what to write instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import cached_property
+
+from schemagen.model import Archive, CheckConstraint, Column, Enum, Index, Model, Table, naming
+from schemagen.model.archive import archive_entry
+from schemagen.model.ordering import order_tables, order_views
+from schemagen.plan.changes import (
+    AddColumn,
+    AddConstraint,
+    AddEnumValue,
+    AddIndex,
+    AlterColumnType,
+    AlterIdentity,
+    Change,
+    Comment,
+    Constraint,
+    CreateArchiveFunction,
+    CreateEnum,
+    CreateExtension,
+    CreateRefreshFunction,
+    CreateSchema,
+    CreateTable,
+    CreateView,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropFunction,
+    DropIndex,
+    DropNotNull,
+    DropTable,
+    DropView,
+    RebuildEnum,
+    RenameColumn,
+    RenameConstraint,
+    RenameIndex,
+    RenameTable,
+    SetDefault,
+    SetNotNull,
+    SetStorage,
+)
+from schemagen.plan.errors import PlanError
+from schemagen.plan.matching import matched_renames, named_constraints, same_definition, same_index, without
+from schemagen.plan.partition_diff import PartitionDiff
+from schemagen.plan.renames import Renames
+from schemagen.postgres import expressions
+
+TablePair = tuple[Table, Table]
+
+
+def diff(a: Model, b: Model, renames: Renames, *, down: bool = False) -> list[Change]:
+    """The changes that take a database at `a` to `b`.
+
+    `down`: `b` is the version the database was at before `a` (a down migration), so every column it
+    adds is one the up migration dropped with its values: NOT NULL without a default, it comes back
+    nullable (SG906) instead of being refused.
+    """
+    return list(_Diff(a, b, renames, down=down).changes())
+
+
+class _Diff:
+    """One comparison. What it learns as it goes decides what it finds later: the columns converted to a
+    rebuilt enum make their tables compared part by part, and the tables whose columns change shape make
+    the views and functions over them recreated, so the enums come first and the views last."""
+
+    def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
+        self.a, self.b, self.renames, self.down = a, b, renames, down
+        self.recreated_views: set[str] = set()
+        self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+
+    @cached_property
+    def partitions(self) -> PartitionDiff:
+        return PartitionDiff(self.a, self.b, self.renames)
+
+    def changes(self) -> Iterator[Change]:
+        pairs, created, dropped = self.match_tables()
+        yield from self.extensions()
+        yield from self.enums(pairs)
+        for old, new in pairs:
+            yield from self.table_changes(old, new)
+        b_order, _ = order_tables(self.b.tables)
+        for table in b_order:
+            if table.name in created:
+                yield from self.create_table(table)
+        for table in reversed(order_tables(self.a.tables)[0]):
+            if table.name in dropped:
+                yield from self.drop_table(table)
+        yield from self.views()
+        yield from self.functions(pairs)
+
+    # --- project-wide ----------------------------------------------------------------------------
+
+    def extensions(self) -> Iterator[Change]:
+        for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
+            yield CreateExtension(name)
+        for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
+            yield CreateSchema(name)
+
+    # --- enums -----------------------------------------------------------------------------------
+
+    def enums(self, pairs: list[TablePair]) -> Iterator[Change]:
+        a_enums, b_enums = self.a.enums_by_name, self.b.enums_by_name
+        for name, enum in sorted(b_enums.items()):
+            old = a_enums.get(name)
+            if old is None:
+                yield CreateEnum(enum)
+                continue
+            yield from self.enum_values(old, enum, pairs)
+        for name, enum in sorted(a_enums.items()):
+            if name not in b_enums:
+                yield DropEnum(enum)
+
+    def enum_values(self, old: Enum, new: Enum, pairs: list[TablePair]) -> Iterator[Change]:
+        removed = [v for v in old.values if v not in new.values]
+        kept = [v for v in new.values if v in old.values]
+        if removed or kept != [v for v in old.values if v in new.values]:
+            yield from self.rebuild_enum(new, removed, pairs)
+            return
+        for i, value in enumerate(new.values):
+            if value in old.values:
+                continue
+            before = next((v for v in new.values[i + 1 :] if v in old.values), None)
+            after = None if before else next((v for v in reversed(new.values[:i]) if v in old.values), None)
+            yield AddEnumValue(new, value, before, after, used=self.uses_enum_value(new, value))
+
+    def uses_enum_value(self, enum: Enum, value: str) -> bool:
+        """Whether the new spec writes `value` of `enum` anywhere: a default, a check, a predicate, a view."""
+        quoted = "'" + value.replace("'", "''") + "'"
+        for table in self.b.tables:
+            for column in table.columns:
+                if (
+                    column.type.rsplit(".", 1)[-1] == enum.name
+                    and column.default
+                    and column.default.value == value
+                ):
+                    return True
+            texts = [c.expression for c in table.checks] + [i.where or "" for i in table.indexes]
+            if any(quoted in text for text in texts):
+                return True
+        return any(quoted in view.query for view in self.b.views)
+
+    def rebuild_enum(self, new: Enum, removed: list[str], pairs: list[TablePair]) -> Iterator[Change]:
+        """Values removed or reordered: the old type parked under another name, the new one created and
+        the columns that keep the type converted to it; the parked type is dropped last, once the
+        columns this migration drops or retypes are gone."""
+        parked = naming.truncate(f"{new.name}_old")
+        columns = []
+        for table, column in self.enum_columns(new, pairs):
+            self.changed_tables.add(table.name)
+            self.converted.setdefault(table.name, set()).add(column.name)
+            columns.append((table, column))
+        yield RebuildEnum(new, parked, tuple(removed), tuple(columns))
+        yield DropEnum(new, parked)
+
+    def enum_columns(self, enum: Enum, pairs: list[TablePair]) -> Iterator[tuple[Table, Column]]:
+        """The columns of `enum`'s type in both versions, under their new names: those that exist when the
+        enum is rebuilt (after the renames, before any column is added or dropped) and keep the type.
+
+        A column added later, or in a table created later, is created with the new type; one dropped or
+        retyped later keeps the parked type until then.
+        """
+        for old, new in pairs:
+            for before, column in self.match_columns(old, new):
+                if before is not None and before.type == column.type and _enum_of(column) == enum.name:
+                    yield new, column
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def match_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
+        a_tables, b_tables = self.a.tables_by_name, self.b.tables_by_name
+        pairs = []
+        matched_a = set()
+        for name, table in sorted(b_tables.items()):
+            old_name = next((o for o, n in self.renames.tables.items() if n == name and o in a_tables), None)
+            if old_name is not None and old_name not in b_tables:
+                pairs.append((a_tables[old_name], table))
+                matched_a.add(old_name)
+            elif name in a_tables:
+                pairs.append((a_tables[name], table))
+                matched_a.add(name)
+        paired = {new.name for _, new in pairs}
+        created = {n for n in b_tables if n not in paired}
+        dropped = set(a_tables) - matched_a
+        return pairs, created, dropped
+
+    def create_table(self, table: Table) -> Iterator[Change]:
+        yield CreateTable(table)
+        for index in table.indexes:
+            yield AddIndex(table, index, on_new_table=True)
+        for fk in table.foreign_keys:
+            yield AddConstraint(table, fk, on_new_table=True)
+
+    def drop_table(self, table: Table) -> Iterator[Change]:
+        for fk in table.foreign_keys:
+            yield DropConstraint(
+                table, fk, with_table=True
+            )  # first, so the order of table drops never matters
+        yield DropTable(table)
+
+    def table_changes(self, old: Table, new: Table) -> Iterator[Change]:
+        if self.unchanged(old, new):
+            return
+        if old.name != new.name:
+            yield RenameTable(old, new)
+        yield from self.partitions.table(old, new)
+        yield from self.columns(old, new)
+        yield from self.constraints(old, new)
+        yield from self.indexes(old, new)
+        yield from self.storage(old, new)
+        if old.comment != new.comment:
+            yield Comment("TABLE", (new.schema, new.name), new.comment)
+
+    def unchanged(self, old: Table, new: Table) -> bool:
+        """Nothing of the table changes: equal in both Models, none of its columns is converted to a
+        rebuilt enum, and no table it references was renamed (its name may now mean another table)."""
+        return (
+            old == new
+            and new.name not in self.converted
+            and not any(fk.ref_table in self.renames.tables for fk in new.foreign_keys)
+        )
+
+    # --- columns ---------------------------------------------------------------------------------
+
+    def match_columns(self, old: Table, new: Table) -> list[tuple[Column | None, Column]]:
+        """Each column of `new` with the column of `old` it continues (renamed or not), or None: added."""
+        old_columns = {c.name: c for c in old.columns}
+        found: list[tuple[Column | None, Column]] = []
+        for column in new.columns:
+            old_name = next(
+                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name),
+                None,
+            )
+            if old_name and old_name in old_columns and column.name not in old_columns:
+                found.append((old_columns[old_name], column))
+            else:
+                found.append((old_columns.get(column.name), column))
+        return found
+
+    def columns(self, old: Table, new: Table) -> Iterator[Change]:
+        matched: set[str] = set()
+        for before, column in self.match_columns(old, new):
+            if before is None:
+                yield from self.add_column(new, column)
+                continue
+            matched.add(before.name)
+            if before.name != column.name:
+                yield RenameColumn(new, before.name, column.name)
+                self.changed_tables.add(new.name)
+            yield from self.column_changes(new, replace(before, name=column.name), column)
+        for column in old.columns:
+            if column.name not in matched:
+                self.changed_tables.add(new.name)
+                yield DropColumn(new, column)
+
+    def add_column(self, table: Table, column: Column) -> Iterator[Change]:
+        lost = False
+        if (
+            not column.nullable
+            and column.default is None
+            and column.identity is None
+            and column.generated is None
+        ):
+            if not self.down:
+                raise PlanError(
+                    f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
+                    "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
+                    "NOT NULL in a later migration"
+                )
+            # the up migration dropped its values: the rows can only get NULL back, which NOT NULL refuses
+            column, lost = replace(column, nullable=True), True
+        yield AddColumn(table, column, not_null_lost=lost)
+        if column.comment is not None:
+            yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)
+
+    def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Change]:
+        if old.type != new.type or old.collation != new.collation:
+            self.changed_tables.add(table.name)
+            yield AlterColumnType(table, old, new)
+        if old.identity != new.identity:
+            yield AlterIdentity(table, old, new)
+        if old.generated != new.generated:
+            raise PlanError(
+                f"the generated expression of {table.name}.{new.name} changes: PostgreSQL cannot alter it in "
+                "place; add a new generated column and drop the old one (`allow_destructive`)"
+            )
+        # a literal default is stored cast to the column's type: a new type needs it written again
+        retyped = old.type != new.type and new.default is not None
+        if (old.default != new.default or retyped) and not new.identity:
+            yield SetDefault(table, new)
+        if old.nullable and not new.nullable and not new.identity:
+            yield SetNotNull(table, new.name)
+        elif not old.nullable and new.nullable:
+            yield DropNotNull(table, new.name)
+        if old.comment != new.comment:
+            yield Comment("COLUMN", (table.schema, table.name, new.name), new.comment)
+
+    # --- constraints and indexes -----------------------------------------------------------------
+
+    def constraints(self, old: Table, new: Table) -> Iterator[Change]:
+        old_set = named_constraints(old, self.renames)
+        new_set = named_constraints(new, self.renames)
+        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
+        renamed = matched_renames(without(old_set, stale), without(new_set, stale), same_definition)
+        for old_name, new_name in renamed.items():
+            yield RenameConstraint(new, old_name, new_name)
+        for key, constraint in old_set.items():
+            if key in renamed:
+                continue
+            if key not in new_set or not same_definition(new_set[key], constraint) or key in stale:
+                yield DropConstraint(new, constraint, reread=key in stale)
+        for key, constraint in new_set.items():
+            unchanged = key in old_set and same_definition(old_set[key], constraint) and key not in stale
+            if key in renamed.values() or unchanged:
+                continue
+            yield AddConstraint(new, constraint)
+
+    def reads_converted(self, table: str, item: Constraint | Index) -> bool:
+        """Whether a check's expression, or an index's predicate or expression, reads a column converted to
+        a rebuilt enum: PostgreSQL would rebuild it with its values still of the old type (`m <> 'x'::old`
+        no longer compares), so it is dropped before the rebuild and created again after."""
+        columns = self.converted.get(table)
+        if not columns:
+            return False
+        if isinstance(item, CheckConstraint):
+            texts = [item.expression]
+        elif isinstance(item, Index):
+            texts = [item.where or ""] + [e.expression or "" for e in item.elements]
+        else:
+            return False
+        return any(
+            columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
+        )
+
+    def indexes(self, old: Table, new: Table) -> Iterator[Change]:
+        old_indexes = {i.name: i for i in old.indexes}
+        new_indexes = {i.name: i for i in new.indexes}
+        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
+        renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
+        for old_name, new_name in renamed.items():
+            yield RenameIndex(new, old_name, new_name)
+        for name, index in old_indexes.items():
+            if name in renamed:
+                continue
+            changed = name not in new_indexes or not same_index(new_indexes[name], index)
+            if changed or name in stale:
+                yield DropIndex(new, index, reread=name in stale)
+        for name, index in new_indexes.items():
+            unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
+            if not unchanged and name not in renamed.values():
+                yield AddIndex(new, index)
+
+    def storage(self, old: Table, new: Table) -> Iterator[Change]:
+        if old.storage == new.storage:
+            return
+        before = {p.name: p for p in old.storage}
+        changed = tuple(p for p in new.storage if before.get(p.name) != p)
+        reset = tuple(sorted(set(before) - {p.name for p in new.storage}))
+        yield SetStorage(new, changed, reset)
+
+    # --- views and functions ---------------------------------------------------------------------
+
+    def views(self) -> Iterator[Change]:
+        a_views, b_views = self.a.views_by_name, self.b.views_by_name
+        recreate: set[str] = set()
+        for name, view in b_views.items():
+            old = a_views.get(name)
+            if old is not None and (
+                old != view or any(dep in self.changed_tables for dep in view.depends_on)
+            ):
+                recreate.add(name)
+        changed = True
+        while changed:  # a view over a recreated view is recreated too
+            changed = False
+            for name, view in b_views.items():
+                if name in a_views and name not in recreate and any(d in recreate for d in view.depends_on):
+                    recreate.add(name)
+                    changed = True
+        self.recreated_views = recreate
+        for view in reversed(order_views(self.a.views)):
+            if view.name not in b_views or view.name in recreate:
+                yield DropView(view)
+        for view in order_views(self.b.views):
+            if view.name not in a_views or view.name in recreate:
+                yield CreateView(view)
+
+    def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
+        """Archive functions whose table or archive changes, refresh functions whose view changes."""
+        old_archives = {t.name: (t, t.archive) for t in self.a.tables if t.archive is not None}
+        new_archives = {t.name: (t, t.archive) for t in self.b.tables if t.archive is not None}
+        renamed_to = {old.name: new.name for old, new in pairs}
+        for name, (table, archive) in old_archives.items():
+            after = self.b.table(renamed_to.get(name, "")) if name in renamed_to else None
+            if (
+                after is None
+                or after.archive is None
+                or _archive_signature(self.a, table, archive)
+                != _archive_signature(self.b, after, after.archive)
+                or after.name in self.changed_tables
+            ):
+                entry = archive_entry(self.a, table, archive)
+                yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
+        old_by_new = {new.name: old for old, new in pairs}
+        for name, (table, archive) in new_archives.items():
+            before = old_by_new.get(name)
+            if (
+                before is None
+                or before.archive is None
+                or _archive_signature(self.a, before, before.archive)
+                != _archive_signature(self.b, table, archive)
+                or name in self.changed_tables
+            ):
+                yield CreateArchiveFunction(archive_entry(self.b, table, archive))
+        a_views = self.a.views_by_name
+        for view in self.b.views:
+            old_view = a_views.get(view.name)
+            if view.refresh_function and (
+                old_view is None
+                or old_view.refresh_function != view.refresh_function
+                or old_view.refresh != view.refresh
+                or view.name in self.recreated_views
+            ):
+                if old_view is not None and old_view.refresh_function:
+                    yield DropFunction(old_view.refresh_function, old_view.schema, "")
+                yield CreateRefreshFunction(view)
+        for view in self.a.views:
+            if view.refresh_function and view.name not in self.b.views_by_name:
+                yield DropFunction(view.refresh_function, view.schema, "")
+
+
+def _enum_of(column: Column) -> str:
+    """The type name of a column without schema or array brackets: an enum's name when it holds one."""
+    return column.type.removesuffix("[]").rsplit(".", 1)[-1]
+
+
+def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:
+    entry = archive_entry(model, table, archive)
+    return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value)

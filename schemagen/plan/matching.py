@@ -1,0 +1,78 @@
+"""How the diff pairs the objects of A with those of B: by name, through renames, or by definition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TypeVar
+
+from schemagen.model import Index, Model, Table
+from schemagen.plan.changes import Constraint
+from schemagen.plan.renames import Renames
+from schemagen.plan.schemes import subtree
+
+T = TypeVar("T")
+
+
+def matched_renames(
+    old: Mapping[str, T], new: Mapping[str, T], same: Callable[[T, T], bool]
+) -> dict[str, str]:
+    """Old name → new name for objects that only changed name: gone from `new` under the old name,
+    new under the new one, and otherwise the same."""
+    renamed: dict[str, str] = {}
+    for new_name, item in new.items():
+        if new_name in old:
+            continue
+        match = next(
+            (o for o, oi in old.items() if o not in new and o not in renamed and same(oi, item)),
+            None,
+        )
+        if match is not None:
+            renamed[match] = new_name
+    return renamed
+
+
+def without(items: Mapping[str, T], names: set[str]) -> dict[str, T]:
+    return {name: item for name, item in items.items() if name not in names}
+
+
+def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
+    """Constraints by name; a foreign key names its target's new name, so a table rename is no change."""
+    found: dict[str, Constraint] = {}
+    if table.primary_key:
+        found[table.primary_key.name] = table.primary_key
+    for unique in table.uniques:
+        found[unique.name] = unique
+    for check in table.checks:
+        found[check.name] = check
+    for fk in table.foreign_keys:
+        found[fk.name] = replace(fk, ref_table=renames.tables.get(fk.ref_table, fk.ref_table))
+    return found
+
+
+def same_definition(a: Constraint, b: Constraint) -> bool:
+    """Two constraints that differ at most in name (and source location)."""
+    return type(a) is type(b) and replace(a, name="") == replace(b, name="")
+
+
+def same_index(a: Index, b: Index) -> bool:
+    """Two indexes that differ at most in name (and the name of their table)."""
+    return replace(a, name="", table="") == replace(b, name="", table="")
+
+
+def relation_names(model: Model) -> frozenset[str]:
+    """Names in the relations' namespace: tables, partitions, indexes, views."""
+    names: set[str] = set()
+    for table in model.tables:
+        names.add(table.name)
+        names.update(i.name for i in table.indexes)
+        if table.primary_key is not None:
+            names.add(table.primary_key.name)
+        names.update(u.name for u in table.uniques)
+        if table.partition is not None:
+            for child in table.partition.children:
+                names.update(c.name for c in subtree(child))
+    for view in model.views:
+        names.add(view.name)
+        names.update(i.name for i in view.indexes)
+    return frozenset(names)

@@ -1,0 +1,142 @@
+"""Recipes: each change turned into an operation of typed steps, one module per family of objects.
+
+A recipe decides how a change is made safely (CONCURRENTLY, NOT VALID then VALIDATE, a CHECK before
+SET NOT NULL, a move per partition), in which phase it runs, and what the header says it does. It
+does not decide what to warn about: the hazards come from `analyzers`.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from schemagen.plan.changes import (
+    AddColumn,
+    AddConstraint,
+    AddEnumValue,
+    AddIndex,
+    AlterColumnType,
+    AlterIdentity,
+    Change,
+    Comment,
+    CreateArchiveFunction,
+    CreateEnum,
+    CreateExtension,
+    CreatePartitions,
+    CreateRefreshFunction,
+    CreateSchema,
+    CreateTable,
+    CreateView,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropFunction,
+    DropIndex,
+    DropNotNull,
+    DropPartitions,
+    DropReferencingForeignKeys,
+    DropTable,
+    DropView,
+    PartitionMove,
+    RebuildEnum,
+    RenameColumn,
+    RenameConstraint,
+    RenameIndex,
+    RenamePartitions,
+    RenameTable,
+    RestoreForeignKey,
+    SetDefault,
+    SetNotNull,
+    SetStorage,
+)
+from schemagen.plan.operations import Operation
+from schemagen.plan.recipes import (
+    columns,
+    constraints,
+    enums,
+    functions,
+    indexes,
+    partitions,
+    project,
+    storage,
+    tables,
+    views,
+)
+
+
+def operation(change: Change) -> Operation:
+    """The operation that makes `change`, without its hazards."""
+    match change:
+        case CreateExtension():
+            return project.create_extension(change)
+        case CreateSchema():
+            return project.create_schema(change)
+        case CreateEnum():
+            return enums.create_enum(change)
+        case AddEnumValue():
+            return enums.add_enum_value(change)
+        case RebuildEnum():
+            return enums.rebuild_enum(change)
+        case DropEnum():
+            return enums.drop_enum(change)
+        case CreateTable():
+            return tables.create_table(change)
+        case DropTable():
+            return tables.drop_table(change)
+        case RenameTable():
+            return tables.rename_table(change)
+        case Comment():
+            return tables.comment(change)
+        case AddColumn():
+            return columns.add_column(change)
+        case DropColumn():
+            return columns.drop_column(change)
+        case RenameColumn():
+            return columns.rename_column(change)
+        case AlterColumnType():
+            return columns.alter_column_type(change)
+        case AlterIdentity():
+            return columns.alter_identity(change)
+        case SetDefault():
+            return columns.set_default(change)
+        case SetNotNull():
+            return columns.set_not_null(change)
+        case DropNotNull():
+            return columns.drop_not_null(change)
+        case AddConstraint():
+            return constraints.add_constraint(change)
+        case DropConstraint():
+            return constraints.drop_constraint(change)
+        case RenameConstraint():
+            return constraints.rename_constraint(change)
+        case AddIndex():
+            return indexes.add_index(change)
+        case DropIndex():
+            return indexes.drop_index(change)
+        case RenameIndex():
+            return indexes.rename_index(change)
+        case SetStorage():
+            return storage.set_storage(change)
+        case CreateView():
+            return views.create_view(change)
+        case DropView():
+            return views.drop_view(change)
+        case CreateArchiveFunction():
+            return functions.create_archive_function(change)
+        case CreateRefreshFunction():
+            return functions.create_refresh_function(change)
+        case DropFunction():
+            return functions.drop_function(change)
+        case RenamePartitions():
+            return partitions.rename_partitions(change)
+        case DropPartitions():
+            return partitions.drop_partitions(change)
+        case CreatePartitions():
+            return partitions.create_partitions(change)
+        case PartitionMove():
+            return partitions.move(change)
+        case DropReferencingForeignKeys():
+            return partitions.drop_referencing_foreign_keys(change)
+        case RestoreForeignKey():
+            return partitions.restore_foreign_key(change)
+        case _:
+            assert_never(change)

@@ -1,0 +1,158 @@
+"""Columns: added, renamed, dropped, and changed in place (type, identity, default, NOT NULL)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from schemagen.plan import steps
+from schemagen.plan.changes import (
+    AddColumn,
+    AlterColumnType,
+    AlterIdentity,
+    DropColumn,
+    DropNotNull,
+    RenameColumn,
+    SetDefault,
+    SetNotNull,
+)
+from schemagen.plan.operations import Kind, Operation, Phase, Step
+from schemagen.postgres.names import partition_index_name
+
+
+def add_column(change: AddColumn) -> Operation:
+    table, column = change.table, change.column
+    comment = f"add column {table.name}.{column.name}"
+    if change.not_null_lost:
+        comment += " (nullable: its values are gone, so its NOT NULL cannot come back)"
+    return Operation(
+        Kind.ADD_COLUMN,
+        f"{table.name}.{column.name}",
+        comment,
+        (steps.add_column(table, column, rewrites=change.rewrites),),
+        order=Phase.COLUMNS,
+        source=change,
+    )
+
+
+def rename_column(change: RenameColumn) -> Operation:
+    table = change.table.name
+    return Operation(
+        Kind.RENAME_COLUMN,
+        f"{table}.{change.new}",
+        f"rename column {table}.{change.old} to {change.new}",
+        (steps.rename_column(change.table, change.old, change.new),),
+        order=Phase.RENAMES,
+        source=change,
+    )
+
+
+def drop_column(change: DropColumn) -> Operation:
+    target = f"{change.table.name}.{change.column.name}"
+    return Operation(
+        Kind.DROP_COLUMN,
+        target,
+        f"drop column {target}",
+        (steps.drop_column(change.table, change.column.name),),
+        order=Phase.DROP_COLUMNS,
+        source=change,
+    )
+
+
+def alter_column_type(change: AlterColumnType) -> Operation:
+    table, old, new = change.table, change.old, change.new
+    target = f"{table.name}.{new.name}"
+    converts = change.conversion != "free"
+    up: list[Step] = []
+    if converts and old.type != new.type and old.default is not None:
+        # PostgreSQL casts the old default without USING, which fails between some types (text to an
+        # enum): dropped first, the new default is set after the conversion
+        up.append(steps.set_default(table, replace(new, default=None)))
+    up.append(
+        steps.alter_column_type(
+            table,
+            new.name,
+            new.type,
+            collation=new.collation if new.collation != old.collation else None,
+            conversion="cast" if converts else "none",
+        )
+    )
+    return Operation(
+        Kind.ALTER_COLUMN_TYPE,
+        target,
+        f"change type of {target} to {new.type}",
+        tuple(up),
+        order=Phase.COLUMNS,
+        source=change,
+    )
+
+
+def alter_identity(change: AlterIdentity) -> Operation:
+    table, old, new = change.table, change.old, change.new
+    up: list[Step] = []
+    if old.identity:
+        up.append(steps.drop_identity(table, new.name))
+    if new.identity:
+        up.append(steps.add_identity(table, new.name, new.identity))
+    target = f"{table.name}.{new.name}"
+    return Operation(
+        Kind.ALTER_IDENTITY,
+        target,
+        f"change identity of {target}",
+        tuple(up),
+        order=Phase.COLUMNS,
+        source=change,
+    )
+
+
+def set_default(change: SetDefault) -> Operation:
+    target = f"{change.table.name}.{change.column.name}"
+    return Operation(
+        Kind.SET_DEFAULT,
+        target,
+        f"set default of {target}",
+        (steps.set_default(change.table, change.column),),
+        order=Phase.COLUMNS,
+        source=change,
+    )
+
+
+def set_not_null(change: SetNotNull) -> Operation:
+    """SET NOT NULL without a long ACCESS EXCLUSIVE scan: a validated CHECK proves it first."""
+    table, column = change.table, change.column
+    target = f"{table.name}.{column}"
+    if table.partition is not None:
+        # NOT VALID checks are not allowed on partitioned tables: the scan happens under the lock
+        return Operation(
+            Kind.SET_NOT_NULL,
+            target,
+            f"make {target} NOT NULL",
+            (steps.set_not_null(table, column, scans=True),),
+            order=Phase.CONSTRAINTS,
+            source=change,
+        )
+    check = partition_index_name(table.name, [column], "not_null")
+    return Operation(
+        Kind.SET_NOT_NULL,
+        target,
+        f"make {target} NOT NULL (validated through a CHECK, so SET NOT NULL does not scan)",
+        (
+            steps.add_not_null_check(table, check, column),
+            steps.validate_constraint(table.schema, table.name, check),
+            steps.set_not_null(table, column),
+            steps.drop_constraint(table.schema, table.name, check),
+        ),
+        order=Phase.CONSTRAINTS,
+        source=change,
+    )
+
+
+def drop_not_null(change: DropNotNull) -> Operation:
+    target = f"{change.table.name}.{change.column}"
+    return Operation(
+        Kind.DROP_NOT_NULL,
+        target,
+        f"make {target} nullable",
+        (steps.drop_not_null(change.table, change.column),),
+        order=Phase.COLUMNS,
+        source=change,
+    )

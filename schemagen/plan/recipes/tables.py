@@ -1,0 +1,56 @@
+"""Tables created, renamed (only through `renamed_from`) and dropped; comments on tables and columns."""
+
+from __future__ import annotations
+
+from schemagen.plan import steps
+from schemagen.plan.changes import Comment, CreateTable, DropTable, RenameTable
+from schemagen.plan.operations import Kind, Operation, Phase
+
+
+def create_table(change: CreateTable) -> Operation:
+    """With its partitions and comments; its indexes and foreign keys come as their own changes."""
+    table = change.table
+    return Operation(
+        Kind.CREATE_TABLE,
+        f"{table.schema}.{table.name}",
+        f"create table {table.name}",
+        (steps.create_table(table),),
+        order=Phase.CREATE_TABLES,
+        source=change,
+    )
+
+
+def rename_table(change: RenameTable) -> Operation:
+    old, new = change.old, change.new
+    return Operation(
+        Kind.RENAME_TABLE,
+        new.name,
+        f"rename table {old.name} to {new.name}",
+        (steps.rename_table(new.schema, old.name, new.name),),
+        order=Phase.RENAMES,
+        source=change,
+    )
+
+
+def drop_table(change: DropTable) -> Operation:
+    table = change.table
+    return Operation(
+        Kind.DROP_TABLE,
+        f"{table.schema}.{table.name}",
+        f"drop table {table.name}",
+        (steps.drop_table(table.schema, table.name),),
+        order=Phase.DROP_TABLES,
+        source=change,
+    )
+
+
+def comment(change: Comment) -> Operation:
+    target = ".".join(change.parts[1:])
+    return Operation(
+        Kind.COMMENT,
+        target,
+        f"comment on {change.kind.lower()} {target}",
+        (steps.comment(change.kind, change.parts, change.text),),
+        order=Phase.COMMENTS,
+        source=change,
+    )

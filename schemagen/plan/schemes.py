@@ -1,0 +1,226 @@
+"""What the planner reads of partition schemes: their shape, their bounds compared and turned into row
+filters, and the order PostgreSQL numbers their partitions in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from schemagen.model import LiteralValue, PartitionBound, PartitionChild, PartitionKey, PartitionScheme
+
+RANGE_KEYWORDS = ("MINVALUE", "MAXVALUE")
+
+# --- shape ---------------------------------------------------------------------------------------
+
+
+def structure(scheme: PartitionScheme | None) -> tuple[str, tuple[PartitionKey, ...]] | None:
+    """What cannot change in place: the kind and the key."""
+    return None if scheme is None else (scheme.kind, scheme.key)
+
+
+def describe(scheme: PartitionScheme | None) -> str:
+    if scheme is None:
+        return "no partitioning"
+    keys = ", ".join(k.column or f"({k.expression})" for k in scheme.key)
+    return f"{scheme.kind} ({keys})"
+
+
+def names(children: Sequence[PartitionChild]) -> str:
+    return ", ".join(c.name for c in children)
+
+
+def modulus(scheme: PartitionScheme) -> int:
+    return scheme.modulus or max((c.bound.modulus or 1 for c in scheme.children), default=1)
+
+
+def bound_key(bound: PartitionBound) -> str:
+    return repr(bound)  # bounds may hold lists (multi-column ranges), so not hashable themselves
+
+
+def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
+    """A child, then its own partitions, depth first."""
+    yield child
+    if child.sub is not None:
+        for grandchild in child.sub.children:
+            yield from subtree(grandchild)
+
+
+# --- bounds as row filters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a range: the key prefix compared (as many columns as values) and whether `=` fits."""
+
+    values: tuple[object, ...]
+    inclusive: bool
+
+
+@dataclass(frozen=True)
+class RangeFilter:
+    lower: Side | None
+    upper: Side | None
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    values: tuple[object, ...]
+    null: bool
+
+
+RowFilter = RangeFilter | ListFilter
+
+
+def row_filter(kind: str, bound: PartitionBound) -> RowFilter:
+    """What a row must satisfy to belong to a child with this bound (range or list)."""
+    if kind == "list":
+        return ListFilter(tuple(v for v in bound.values if v is not None), None in bound.values)
+    return RangeFilter(_side(bound.range_from, lower=True), _side(bound.range_to, lower=False))
+
+
+def _side(value: LiteralValue, *, lower: bool) -> Side | None:
+    """A range bound as a comparison: MINVALUE/MAXVALUE end the compared key prefix."""
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    for i, v in enumerate(values):
+        if isinstance(v, str) and v in RANGE_KEYWORDS:
+            if i == 0:
+                return None  # MINVALUE below, MAXVALUE above: no limit on this side
+            # (a, MINVALUE) from: key[:1] >= a; (a, MAXVALUE) from: key[:1] > a; mirrored for `to`
+            return Side(tuple(values[:i]), inclusive=(v == "MINVALUE") == lower)
+    return Side(tuple(values), inclusive=lower)
+
+
+def merged(filters: list[RowFilter]) -> list[RowFilter]:
+    """Adjacent ranges joined (a moved window of months is one range), list values gathered."""
+    out: list[RowFilter] = []
+    for f in filters:
+        last = out[-1] if out else None
+        if (
+            isinstance(f, RangeFilter)
+            and isinstance(last, RangeFilter)
+            and last.upper is not None
+            and f.lower is not None
+            and not last.upper.inclusive
+            and f.lower.inclusive
+            and last.upper.values == f.lower.values
+        ):
+            out[-1] = RangeFilter(last.lower, f.upper)
+        elif isinstance(f, ListFilter) and isinstance(last, ListFilter):
+            out[-1] = ListFilter(last.values + f.values, last.null or f.null)
+        else:
+            out.append(f)
+    return out
+
+
+# --- comparing bounds ----------------------------------------------------------------------------
+
+# A sort key for one bound value: (0, 0) MINVALUE, (2, 0) MAXVALUE, (1, value) anything else.
+Order = tuple[int, object]
+
+
+def _order(value: object) -> Order | None:
+    """A sort key for one bound value; None when it cannot be compared safely."""
+    if value == "MINVALUE":
+        return (0, 0)
+    if value == "MAXVALUE":
+        return (2, 0)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return (1, value)
+    if isinstance(value, datetime):
+        return (1, value.timestamp()) if value.tzinfo else None
+    if isinstance(value, date):
+        return (1, datetime(value.year, value.month, value.day).timestamp())
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        # a bound without an offset is read in the session's time zone: comparable only with its kind
+        return (1, moment.timestamp()) if moment.tzinfo else (1, moment.replace(tzinfo=None).isoformat())
+    return None
+
+
+RangeKey = tuple[Order, ...]
+
+
+def range_key(value: LiteralValue) -> RangeKey | None:
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    keys = [_order(v) for v in values]
+    found = [k for k in keys if k is not None]
+    return None if len(found) < len(keys) else tuple(found)
+
+
+def overlaps(kind: str, a: PartitionBound, b: PartitionBound) -> bool:
+    """Whether rows of bound `a` may belong to bound `b` (True when it cannot be told)."""
+    if kind == "list":
+        return bool({repr(v) for v in a.values} & {repr(v) for v in b.values})
+    a_from, a_to = range_key(a.range_from), range_key(a.range_to)
+    b_from, b_to = range_key(b.range_from), range_key(b.range_to)
+    if a_from is None or a_to is None or b_from is None or b_to is None:
+        return True
+    try:
+        return a_from < b_to and b_from < a_to
+    except TypeError:
+        return True
+
+
+def covered(kind: str, bound: PartitionBound, others: list[PartitionBound]) -> bool:
+    """Whether every row of `bound` belongs to one of `others` (False when it cannot be told)."""
+    if bound.is_default:
+        return False
+    if kind == "list":
+        return {repr(v) for v in bound.values} <= {repr(v) for o in others for v in o.values}
+    low, high = range_key(bound.range_from), range_key(bound.range_to)
+    spans: list[tuple[RangeKey, RangeKey]] = []
+    for other in others:
+        start, end = range_key(other.range_from), range_key(other.range_to)
+        if start is None or end is None:
+            return False
+        spans.append((start, end))
+    if low is None or high is None:
+        return False
+    try:
+        spans.sort()
+        reached = low
+        for start, end in spans:
+            if start > reached:
+                break
+            reached = max(reached, end)
+        return reached >= high
+    except TypeError:
+        return False
+
+
+def clone_order(scheme: PartitionScheme, path: tuple[str, ...] = ()) -> list[tuple[str, ...]] | None:
+    """Partitions depth first in PostgreSQL's partition order (range by lower bound, hash by modulus
+    and remainder, DEFAULT last): the order a foreign key's clones are numbered in. None when unknown."""
+    if scheme.kind == "list":
+        return None
+    rest = [c for c in scheme.children if not c.bound.is_default]
+    if scheme.kind == "hash":
+        rest.sort(key=lambda c: (c.bound.modulus or 0, c.bound.remainder or 0))
+    else:
+        keyed: list[tuple[RangeKey, PartitionChild]] = []
+        for child in rest:
+            key = range_key(child.bound.range_from)
+            if key is None:
+                return None
+            keyed.append((key, child))
+        try:
+            rest = [child for _, child in sorted(keyed, key=lambda pair: pair[0])]
+        except TypeError:
+            return None
+    ordered = rest + [c for c in scheme.children if c.bound.is_default]
+    out: list[tuple[str, ...]] = []
+    for child in ordered:
+        here = (*path, bound_key(child.bound))
+        out.append(here)
+        if child.sub is not None:
+            below = clone_order(child.sub, here)
+            if below is None:
+                return None
+            out += below
+    return out

@@ -1,0 +1,790 @@
+"""Every statement a migration can hold: one typed statement per template of
+`templates/postgres/migrate/`, and one builder per template that decides what it locks.
+
+A statement's fields are its template's arguments (a user's own `templates/` may override any of
+them, so their names do not change). Its class states the facts the rest of the planner needs
+without naming templates: whether it commits on its own, scans every row, opens or closes a unit of
+work, takes a unit's locks up front, or brings a relation into being. A builder states the lock: the
+strongest mode, what it is on (for the header), every table it locks where it locks more than the one
+it names, whether it may run in a transaction, and whether an ACCESS EXCLUSIVE lasts only for a
+catalog change (`brief`). A builder takes the Model's table when the statement is about one, and a
+schema and a relation name when it may be about a partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from schemagen.model import (
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    PartitionChild,
+    PartitionKey,
+    PartitionScheme,
+    StorageParameter,
+    Table,
+    View,
+)
+from schemagen.model.archive import ArchiveEntry
+from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
+from schemagen.plan.operations import Lock, Statement, Step, TableLock
+from schemagen.plan.schemes import RowFilter
+from schemagen.postgres import storage
+
+#: (schema, table): a table a statement locks besides the ones it names.
+Relation = tuple[str, str]
+
+# --- statements ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateExtension(Statement):
+    template = "create_extension"
+    name: str
+
+
+@dataclass(frozen=True)
+class CreateSchema(Statement):
+    template = "create_schema"
+    name: str
+
+
+@dataclass(frozen=True)
+class SchemaSql(Statement):
+    """The first migration of a spec: exactly schema.sql."""
+
+    template = "schema_sql"
+    text: str
+
+
+@dataclass(frozen=True)
+class CreateEnum(Statement):
+    template = "create_enum"
+    enum: Enum
+
+
+@dataclass(frozen=True)
+class AddEnumValue(Statement):
+    template = "add_enum_value"
+    enum: Enum
+    value: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class RenameEnum(Statement):
+    template = "rename_enum"
+    old: str
+    new: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class DropEnum(Statement):
+    """`name`: the type's current name when it is not the enum's (parked while rebuilt)."""
+
+    template = "drop_enum"
+    enum: Enum
+    name: str | None = None
+
+    @property
+    def args(self) -> Mapping[str, Any]:
+        return {"enum": self.enum} if self.name is None else {"enum": self.enum, "name": self.name}
+
+
+@dataclass(frozen=True)
+class CreateTable(Statement):
+    template = "create_table"
+    table: Table
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset({(self.table.schema, self.table.name)})
+
+
+@dataclass(frozen=True)
+class RenameTable(Statement):
+    template = "rename_table"
+    old: str
+    new: str
+    schema: str
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset({(self.schema, self.new)})
+
+
+@dataclass(frozen=True)
+class DropTable(Statement):
+    template = "drop_table"
+    name: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class AddColumn(Statement):
+    template = "add_column"
+    table: str
+    schema: str
+    column: Column
+
+
+@dataclass(frozen=True)
+class DropColumn(Statement):
+    template = "drop_column"
+    table: str
+    schema: str
+    column: str
+
+
+@dataclass(frozen=True)
+class RenameColumn(Statement):
+    template = "rename_column"
+    table: str
+    schema: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AlterColumnType(Statement):
+    """`using`: convert through a cast; `via_text`: through text, as between two enum types."""
+
+    template = "alter_column_type"
+    table: str
+    schema: str
+    column: str
+    type: str
+    collation: str | None
+    using: bool
+    via_text: bool
+
+
+@dataclass(frozen=True)
+class SetDefault(Statement):
+    """`column`'s default set, or dropped when it has none."""
+
+    template = "set_default"
+    table: str
+    schema: str
+    column: Column
+
+
+@dataclass(frozen=True)
+class AddIdentity(Statement):
+    template = "add_identity"
+    table: str
+    schema: str
+    column: str
+    identity: Literal["always", "by_default"]
+
+
+@dataclass(frozen=True)
+class DropIdentity(Statement):
+    template = "drop_identity"
+    table: str
+    schema: str
+    column: str
+
+
+@dataclass(frozen=True)
+class AddNotNullCheck(Statement):
+    template = "add_not_null_check"
+    table: str
+    schema: str
+    name: str
+    column: str
+
+
+@dataclass(frozen=True)
+class SetNotNull(Statement):
+    template = "set_not_null"
+    table: str
+    schema: str
+    column: str
+
+
+@dataclass(frozen=True)
+class DropNotNull(Statement):
+    template = "drop_not_null"
+    table: str
+    schema: str
+    column: str
+
+
+@dataclass(frozen=True)
+class AddConstraint(Statement):
+    template = "add_constraint"
+    table: str
+    schema: str
+    kind: ConstraintKind
+    constraint: Constraint
+    not_valid: bool
+
+
+@dataclass(frozen=True)
+class AddConstraintUsingIndex(Statement):
+    template = "add_constraint_using_index"
+    table: str
+    schema: str
+    kind: ConstraintKind
+    name: str
+
+
+@dataclass(frozen=True)
+class ValidateConstraint(Statement):
+    template = "validate_constraint"
+    # after ADD … NOT VALID it would otherwise run while the ADD's lock is still held, which is what
+    # the split avoids
+    own_transaction = True
+    table: str
+    schema: str
+    name: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class DropConstraint(Statement):
+    template = "drop_constraint"
+    table: str
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameConstraint(Statement):
+    template = "rename_constraint"
+    table: str
+    schema: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class CreateIndex(Statement):
+    """`name` and `table` may differ from the index's own when it is built on one partition."""
+
+    template = "create_index"
+    index: Index
+    name: str
+    table: str
+    schema: str
+    concurrently: bool
+    only: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return self.concurrently
+
+
+@dataclass(frozen=True)
+class AttachIndex(Statement):
+    template = "attach_index"
+    parent: str
+    child: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class DropIndex(Statement):
+    template = "drop_index"
+    name: str
+    schema: str
+    concurrently: bool
+
+
+@dataclass(frozen=True)
+class RenameIndex(Statement):
+    template = "rename_index"
+    old: str
+    new: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class SetStorage(Statement):
+    template = "set_storage"
+    table: str
+    schema: str
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comment(Statement):
+    template = "comment"
+    kind: Literal["TABLE", "COLUMN"]
+    parts: tuple[str, ...]
+    text: str | None
+
+
+@dataclass(frozen=True)
+class CreateView(Statement):
+    template = "create_view"
+    view: View
+
+
+@dataclass(frozen=True)
+class DropView(Statement):
+    template = "drop_view"
+    view: View
+
+
+@dataclass(frozen=True)
+class CreateArchiveFunction(Statement):
+    template = "create_archive_function"
+    entry: ArchiveEntry
+
+
+@dataclass(frozen=True)
+class CreateRefreshFunction(Statement):
+    template = "create_refresh_function"
+    view: View
+
+
+@dataclass(frozen=True)
+class DropFunction(Statement):
+    template = "drop_function"
+    name: str
+    schema: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class PartitionBegin(Statement):
+    """Opens the transaction of one partition move."""
+
+    template = "partition_begin"
+    opens_unit = True
+
+
+@dataclass(frozen=True)
+class PartitionCommit(Statement):
+    template = "partition_commit"
+    closes_unit = True
+
+
+@dataclass(frozen=True)
+class PartitionDetach(Statement):
+    template = "partition_detach"
+    parent: str
+    child: str
+    schema: str
+    concurrently: bool
+
+
+@dataclass(frozen=True)
+class PartitionCreate(Statement):
+    """`scheme`: the parent's scheme holding just the new child."""
+
+    template = "partition_create"
+    parent: str
+    schema: str
+    scheme: PartitionScheme
+    storage: tuple[StorageParameter, ...]
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset((self.schema, child.name) for child in self.scheme.children)
+
+
+@dataclass(frozen=True)
+class PartitionMoveRows(Statement):
+    """Rows of `source` re-inserted through `parent`; `filters` (None: every row) keep only the rows
+    that fit a new partition; `delete_source` takes them out of `source` in the same statement."""
+
+    template = "partition_move_rows"
+    parent: str
+    source: str
+    schema: str
+    columns: list[str]
+    overriding: bool
+    key: tuple[PartitionKey, ...]
+    filters: list[RowFilter] | None
+    delete_source: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class PartitionAttachDefault(Statement):
+    template = "partition_attach_default"
+    parent: str
+    child: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class Begin(Statement):
+    """Opens the transaction of one statement that locks several tables."""
+
+    template = "begin"
+    opens_unit = True
+
+
+@dataclass(frozen=True)
+class Commit(Statement):
+    template = "commit"
+    closes_unit = True
+
+
+@dataclass(frozen=True)
+class LockTables(Statement):
+    template = "lock_tables"
+    takes_locks_first = True
+    locks: tuple[TableLock, ...]
+
+
+# --- builders: project-wide, enums ---------------------------------------------------------------
+
+
+def create_extension(name: str) -> Step:
+    return Step(CreateExtension(name), Lock.NONE)
+
+
+def create_schema(name: str) -> Step:
+    return Step(CreateSchema(name), Lock.NONE)
+
+
+def schema_sql(text: str) -> Step:
+    """`text`: schema.sql, ending in exactly one newline."""
+    return Step(SchemaSql(text.rstrip("\n") + "\n"), Lock.NONE)
+
+
+def create_enum(enum: Enum) -> Step:
+    return Step(CreateEnum(enum), Lock.NONE, enum.name)
+
+
+def add_enum_value(enum: Enum, value: str, *, before: str | None, after: str | None, commits: bool) -> Step:
+    """`commits`: the migration uses the value, which PostgreSQL allows only once it is committed, so it
+    runs outside the migration's transaction."""
+    return Step(AddEnumValue(enum, value, before, after), Lock.NONE, transactional=not commits)
+
+
+def rename_enum(enum: Enum, new: str) -> Step:
+    return Step(RenameEnum(enum.name, new, enum.schema), Lock.NONE, enum.name)
+
+
+def drop_enum(enum: Enum, *, parked: str | None = None) -> Step:
+    return Step(DropEnum(enum, parked), Lock.NONE, enum.name)
+
+
+# --- tables and columns --------------------------------------------------------------------------
+
+
+def create_table(table: Table) -> Step:
+    return Step(CreateTable(table), Lock.NONE, table.name)
+
+
+def rename_table(schema: str, old: str, new: str) -> Step:
+    return Step(RenameTable(old, new, schema), Lock.ACCESS_EXCLUSIVE, old)
+
+
+def drop_table(schema: str, name: str, *, referenced: Sequence[Relation] = ()) -> Step:
+    """`referenced`: the tables its foreign keys reference, whose triggers go with it."""
+    locks = (
+        (TableLock(schema, name, Lock.ACCESS_EXCLUSIVE), *_locks(referenced, Lock.ACCESS_EXCLUSIVE))
+        if referenced
+        else ()
+    )
+    return Step(DropTable(name, schema), Lock.ACCESS_EXCLUSIVE, name, locks=locks)
+
+
+def add_column(table: Table, column: Column, *, rewrites: bool) -> Step:
+    """`rewrites`: every row gets a computed value, under the lock."""
+    statement = AddColumn(table.name, table.schema, column)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=not rewrites)
+
+
+def drop_column(table: Table, column: str) -> Step:
+    return Step(DropColumn(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def rename_column(table: Table, old: str, new: str) -> Step:
+    return Step(RenameColumn(table.name, table.schema, old, new), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def alter_column_type(
+    table: Table,
+    column: str,
+    type: str,
+    *,
+    collation: str | None = None,
+    conversion: Literal["none", "cast", "via_text"],
+) -> Step:
+    """`conversion`: none (a catalog change), or the values converted by a cast (through text between
+    two enum types), which rewrites the table under its lock."""
+    statement = AlterColumnType(
+        table.name,
+        table.schema,
+        column,
+        type,
+        collation,
+        using=conversion != "none",
+        via_text=conversion == "via_text",
+    )
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=conversion == "none")
+
+
+def set_default(table: Table, column: Column) -> Step:
+    return Step(SetDefault(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def add_identity(table: Table, column: str, identity: Literal["always", "by_default"]) -> Step:
+    statement = AddIdentity(table.name, table.schema, column, identity)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def drop_identity(table: Table, column: str) -> Step:
+    return Step(DropIdentity(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def add_not_null_check(table: Table, name: str, column: str) -> Step:
+    statement = AddNotNullCheck(table.name, table.schema, name, column)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_not_null(table: Table, column: str, *, scans: bool = False) -> Step:
+    """`scans`: no valid check proves it, so PostgreSQL scans the table under the lock."""
+    statement = SetNotNull(table.name, table.schema, column)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=not scans)
+
+
+def drop_not_null(table: Table, column: str) -> Step:
+    return Step(DropNotNull(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_storage(
+    schema: str, relation: str, set: tuple[StorageParameter, ...], reset: tuple[str, ...]
+) -> Step:
+    """SHARE UPDATE EXCLUSIVE, unless one of the parameters needs ACCESS EXCLUSIVE."""
+    names = [p.name for p in set] + list(reset)
+    lock = (
+        Lock.ACCESS_EXCLUSIVE
+        if any(storage.PARAMETERS[name].access_exclusive for name in names)
+        else Lock.SHARE_UPDATE_EXCLUSIVE
+    )
+    return Step(SetStorage(relation, schema, set, reset), lock, relation)
+
+
+def comment(kind: Literal["TABLE", "COLUMN"], parts: tuple[str, ...], text: str | None) -> Step:
+    return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, parts[1])
+
+
+# --- constraints and indexes ---------------------------------------------------------------------
+
+
+def add_constraint(
+    schema: str,
+    table: str,
+    constraint: Constraint,
+    *,
+    not_valid: bool,
+    scans: bool = False,
+    on: str | None = None,
+) -> Step:
+    """A foreign key takes SHARE ROW EXCLUSIVE on both ends (PostgreSQL adds triggers on the referenced
+    table too), any other constraint ACCESS EXCLUSIVE; `scans`: every row is checked under the lock
+    (no NOT VALID); `on`: what the header says it locks, when not `table`."""
+    statement = AddConstraint(table, schema, constraint_kind(constraint), constraint, not_valid)
+    if isinstance(constraint, ForeignKey):
+        lock = Lock.SHARE_ROW_EXCLUSIVE
+        locks = foreign_key_locks(schema, table, constraint, lock)
+    else:
+        lock, locks = Lock.ACCESS_EXCLUSIVE, ()
+    return Step(statement, lock, on or table, brief=not scans, locks=locks)
+
+
+def validate_constraint(schema: str, table: str, name: str) -> Step:
+    statement = ValidateConstraint(table, schema, name)
+    return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, table, transactional=not statement.own_transaction)
+
+
+def drop_constraint(
+    schema: str, table: str, name: str, *, foreign_key: ForeignKey | None = None, on: str | None = None
+) -> Step:
+    """Dropping `foreign_key` locks both ends (its triggers on the referenced table go too)."""
+    locks = (
+        () if foreign_key is None else foreign_key_locks(schema, table, foreign_key, Lock.ACCESS_EXCLUSIVE)
+    )
+    return Step(DropConstraint(table, schema, name), Lock.ACCESS_EXCLUSIVE, on or table, locks=locks)
+
+
+def rename_constraint(schema: str, table: str, old: str, new: str) -> Step:
+    return Step(RenameConstraint(table, schema, old, new), Lock.ACCESS_EXCLUSIVE, table)
+
+
+def add_constraint_using_index(table: Table, kind: ConstraintKind, name: str) -> Step:
+    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def create_index(
+    index: Index, *, name: str, table: str, schema: str, concurrently: bool = False, only: bool = False
+) -> Step:
+    """CONCURRENTLY: SHARE UPDATE EXCLUSIVE, outside a transaction; otherwise SHARE (on an empty table,
+    or ON ONLY a partitioned parent, where it is a catalog change)."""
+    statement = CreateIndex(index, name, table, schema, concurrently, only)
+    if concurrently:
+        return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, table, transactional=False)
+    return Step(statement, Lock.SHARE, table)
+
+
+def attach_index(schema: str, table: str, parent: str, child: str) -> Step:
+    """Index `child` (of a partition) attached to index `parent` of `table`."""
+    return Step(AttachIndex(parent, child, schema), Lock.SHARE_UPDATE_EXCLUSIVE, table)
+
+
+def drop_index(schema: str, table: str, name: str, *, partitioned: bool) -> Step:
+    """CONCURRENTLY, outside a transaction; a partitioned index cannot be: ACCESS EXCLUSIVE, briefly."""
+    if partitioned:
+        return Step(DropIndex(name, schema, concurrently=False), Lock.ACCESS_EXCLUSIVE, table)
+    statement = DropIndex(name, schema, concurrently=True)
+    return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, table, transactional=False)
+
+
+def rename_index(schema: str, table: str, old: str, new: str) -> Step:
+    return Step(RenameIndex(old, new, schema), Lock.SHARE_UPDATE_EXCLUSIVE, table)
+
+
+def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tuple[TableLock, ...]:
+    """What adding or dropping foreign key `fk` of `table` locks: both ends, in one mode (PostgreSQL
+    adds or removes triggers on the referenced table too)."""
+    return (TableLock(schema, table, mode), TableLock(fk.ref_schema, fk.ref_table, mode))
+
+
+# --- views and functions -------------------------------------------------------------------------
+
+
+def create_view(view: View) -> Step:
+    """A materialized view is computed while it is created."""
+    return Step(CreateView(view), Lock.NONE, view.name, brief=not view.materialized)
+
+
+def drop_view(view: View) -> Step:
+    # LOCK TABLE cannot name a materialized view: its DROP locks it alone
+    own = TableLock(view.schema, view.name, Lock.ACCESS_EXCLUSIVE)
+    return Step(DropView(view), Lock.ACCESS_EXCLUSIVE, view.name, locks=() if view.materialized else (own,))
+
+
+def create_archive_function(entry: ArchiveEntry) -> Step:
+    return Step(CreateArchiveFunction(entry), Lock.NONE, entry.archive.function)
+
+
+def create_refresh_function(view: View) -> Step:
+    return Step(CreateRefreshFunction(view), Lock.NONE, view.refresh_function or "")
+
+
+def drop_function(schema: str, name: str, arguments: str) -> Step:
+    return Step(DropFunction(name, schema, arguments), Lock.NONE, name)
+
+
+# --- partitions ----------------------------------------------------------------------------------
+# `referenced`: the tables the partitions' foreign keys reference. A partition created, detached or
+# dropped gets or loses the triggers of each key, on the referenced table too.
+
+
+def partition_begin() -> Step:
+    return Step(PartitionBegin(), Lock.NONE, transactional=False)
+
+
+def partition_commit() -> Step:
+    return Step(PartitionCommit(), Lock.NONE, transactional=False)
+
+
+def partition_detach(
+    schema: str,
+    parent: str,
+    child: str,
+    *,
+    referenced: Sequence[Relation],
+    concurrently: bool = False,
+    brief: bool = True,
+) -> Step:
+    """ACCESS EXCLUSIVE on the parent and the child (`brief`: committed at once, not held for a move);
+    CONCURRENTLY: SHARE UPDATE EXCLUSIVE, outside a transaction."""
+    statement = PartitionDetach(parent, child, schema, concurrently)
+    mode = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
+    locks = (
+        TableLock(schema, parent, mode),
+        TableLock(schema, child, mode),
+        *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE),
+    )
+    if concurrently:
+        return Step(statement, mode, parent, transactional=False, locks=locks)
+    return Step(statement, mode, parent, brief=brief, locks=locks)
+
+
+def partition_create(
+    schema: str,
+    parent: str,
+    scheme: PartitionScheme,
+    child: PartitionChild,
+    storage: tuple[StorageParameter, ...],
+    *,
+    referenced: Sequence[Relation],
+) -> Step:
+    """`child` of `parent` (partitioned by `scheme`), with its own partitions."""
+    statement = PartitionCreate(parent, schema, replace(scheme, children=(child,)), storage)
+    locks = (TableLock(schema, parent, Lock.ACCESS_EXCLUSIVE), *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE))
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, parent, locks=locks)
+
+
+def partition_move_rows(
+    schema: str,
+    parent: str,
+    source: str,
+    *,
+    columns: tuple[str, ...],
+    overriding: bool,
+    key: tuple[PartitionKey, ...],
+    filters: list[RowFilter] | None,
+    delete_source: bool,
+) -> Step:
+    statement = PartitionMoveRows(
+        parent, source, schema, list(columns), overriding, key, filters, delete_source
+    )
+    return Step(statement, Lock.ROW_EXCLUSIVE, parent)
+
+
+def partition_attach_default(schema: str, parent: str, child: str, *, referenced: Sequence[Relation]) -> Step:
+    """PostgreSQL scans the DEFAULT partition for rows another partition should hold, under its lock."""
+    locks = (
+        TableLock(schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE),
+        TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
+        *_locks(referenced, Lock.ACCESS_EXCLUSIVE),
+    )
+    statement = PartitionAttachDefault(parent, child, schema)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=False, locks=locks)
+
+
+# --- units of work (`locking`) -------------------------------------------------------------------
+
+
+def begin() -> Step:
+    return Step(Begin(), Lock.NONE, transactional=False)
+
+
+def commit() -> Step:
+    return Step(Commit(), Lock.NONE, transactional=False)
+
+
+def lock_tables(locks: tuple[TableLock, ...]) -> Step:
+    """LOCK TABLE each of `locks`, in order: only the first waits."""
+    return Step(
+        LockTables(locks),
+        max(lock.mode for lock in locks),
+        ", ".join(lock.relation for lock in locks),
+        locks=locks,
+    )
+
+
+def _locks(relations: Sequence[Relation], mode: Lock) -> tuple[TableLock, ...]:
+    return tuple(TableLock(schema, table, mode) for schema, table in relations)
