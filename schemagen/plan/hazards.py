@@ -77,11 +77,5 @@ def is_allowed(hazard: Hazard, target: str, allowed: tuple[str, ...]) -> bool:
 
 
 def _keys(hazard: Hazard, target: str) -> list[str]:
-    kind = {
-        "SG901": "drop table",
-        "SG902": "drop column",
-        "SG903": "narrow",
-        "SG904": "shrink",
-        "SG905": "enum",
-    }.get(hazard.code, "")
+    kind = rules.ALLOWED_BY.get(hazard.code, "")
     return [f"{kind} {target}".lower(), target.lower()]
