@@ -45,30 +45,27 @@ _TYPMOD = re.compile(r"\(\d+(?:,\d+)?\)")
 
 @dataclass(frozen=True)
 class _Wrapped:
-    """A packaged parse statement with fragments in place: the parsed statement, the text parsed, and
-    where each fragment starts in it."""
+    """A packaged parse statement with fragments in place: the statement parsed, and its text (whose
+    locations pglast's nodes give)."""
 
     statement: ast.Node
     text: str
-    offsets: dict[str, int]
 
 
 def _wrapped(name: str, **fragments: str) -> _Wrapped:
     """Parse the packaged `sql/<name>.sql` with each `{placeholder}` replaced by its fragment; raises
     UnreadableText when the result is not one statement."""
-    text, offsets = "", {}
-    for literal_text, field, _, _ in Formatter().parse(query(name)):
-        text += literal_text
-        if field is not None:
-            offsets[field] = len(text)
-            text += fragments[field]
+    text = "".join(
+        literal_text + (fragments[field] if field is not None else "")
+        for literal_text, field, _, _ in Formatter().parse(query(name))
+    )
     try:
         parsed = pglast.parse_sql(text)
     except ParseError as exc:
         raise UnreadableText(f"{', '.join(fragments.values())}: {exc}") from None
     if len(parsed) != 1 or parsed[0].stmt is None:
         raise UnreadableText(", ".join(fragments.values()))
-    return _Wrapped(parsed[0].stmt, text, offsets)
+    return _Wrapped(parsed[0].stmt, text)
 
 
 def unwrapped(text: str) -> str:
