@@ -7,11 +7,15 @@ import pwd
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 
 from schemagen.database.cluster import (
     ConnectionFailed,
+    DatabaseError,
     ThrowawayCluster,
+    create_database,
+    drop_database,
     find_server_bin,
 )
 from schemagen.database.live import LiveApplyError, apply_rolled_back, connect, live_check
@@ -224,3 +228,20 @@ def test_find_server_bin_prefers_path_then_newest(tmp_path: Path, monkeypatch: p
     on_path = fake_bin(tmp_path / "custom")
     monkeypatch.setenv("PATH", str(on_path))
     assert find_server_bin(root) == on_path
+
+
+def test_a_throwaway_database_is_created_once_and_dropped_even_when_in_use(
+    pg_cluster: ThrowawayCluster, pg_dsn: str
+) -> None:
+    name = "Throwaway db"  # quoted where it needs to be
+    with connect(pg_dsn, autocommit=True) as admin:
+        create_database(admin, name)
+        with pytest.raises(DatabaseError) as caught:
+            create_database(admin, name)
+        assert caught.value.message == f'cannot create database {name}: database "{name}" already exists'
+        with connect(pg_cluster.dsn(name), autocommit=True) as inside:
+            drop_database(admin, name)  # with a session still in it
+            with pytest.raises(psycopg.OperationalError):
+                inside.execute("SELECT 1")
+        assert admin.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name]).fetchone() == (0,)
+        drop_database(admin, name)  # already gone: nothing to do

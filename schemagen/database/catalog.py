@@ -6,8 +6,8 @@ dicts; `diff` lists the differences as readable lines. `check --live` and the mi
 
 Names are regclass/regtype text with search_path fixed to `public`: unqualified for public objects,
 schema-qualified for the others. Column order is ignored (columns are a mapping), but every name counts,
-including those PostgreSQL picks for partition indexes and constraint clones. The queries live in
-`sql/<kind>.sql` beside this module.
+including those PostgreSQL picks for partition indexes and constraint clones. The queries are the
+packaged `sql/<kind>.sql` files.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
-from importlib.resources import files
 from typing import Any, TypedDict, cast
 
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
+
+from schemagen.database.queries import composed, query
 
 __all__ = [
     "Catalog",
@@ -100,12 +100,6 @@ class Catalog(TypedDict):
     functions: dict[str, Entry]
 
 
-@cache
-def _query(kind: str) -> str:
-    """The text of the packaged query `sql/<kind>.sql`, read once."""
-    return (files("schemagen.database") / "sql" / f"{kind}.sql").read_text(encoding="utf-8")
-
-
 def snapshot(conn: psycopg.Connection, schemas: Sequence[str] = ("public",)) -> Catalog:
     """The catalog of the given schemas (extension-owned objects left out), sorted and JSON-serialisable."""
     wanted = sorted(set(schemas))
@@ -114,8 +108,8 @@ def snapshot(conn: psycopg.Connection, schemas: Sequence[str] = ("public",)) -> 
     with _stable_output(conn):
         cur = conn.cursor(row_factory=dict_row)
 
-        def rows(kind: str, **params: Any) -> list[dict[str, Any]]:
-            return cur.execute(_query(kind), {"schemas": wanted, **params}).fetchall()
+        def rows(name: str, **params: Any) -> list[dict[str, Any]]:
+            return cur.execute(query(name), {"schemas": wanted, **params}).fetchall()
 
         found = rows("relations")
         relations = {row["name"]: _relation(row) for row in found}
@@ -140,7 +134,7 @@ def snapshot(conn: psycopg.Connection, schemas: Sequence[str] = ("public",)) -> 
 
 def user_schemas(conn: psycopg.Connection) -> list[str]:
     """Every schema of the database but the system ones, sorted: what a whole-database snapshot reads."""
-    return [name for (name,) in conn.execute(_query("user_schemas")).fetchall()]
+    return [name for (name,) in conn.execute(query("user_schemas")).fetchall()]
 
 
 def diff(
@@ -151,11 +145,13 @@ def diff(
     Lines say "only in A" / "only in B"; with `sides`, they name the two sides instead, and a changed
     value is followed by its side's name in parentheses.
     """
+    first: Mapping[str, Any] = a
+    second: Mapping[str, Any] = b
     lines: list[str] = []
-    for section in sorted(a.keys() | b.keys()):
+    for section in sorted(first.keys() | second.keys()):
         label = SECTION_LABELS.get(section, section)
         children = RELATION_CHILDREN if section == "relations" else {}
-        _diff_entries(lines, label, "", a.get(section, {}), b.get(section, {}), children, sides)
+        _diff_entries(lines, label, "", first.get(section, {}), second.get(section, {}), children, sides)
     return sorted(lines)
 
 
@@ -164,8 +160,8 @@ def row_counts(conn: psycopg.Connection, tables: Iterable[str]) -> dict[str, int
     names = sorted(set(tables))
     if not names:
         return {}
-    counts = sql.SQL(", ").join(sql.SQL("(SELECT count(*) FROM {})").format(_table(name)) for name in names)
-    row = conn.execute(sql.SQL("SELECT {}").format(counts)).fetchone()
+    counts = sql.SQL(", ").join(composed("row_count", table=_table(name)) for name in names)
+    row = conn.execute(composed("row_counts", counts=counts)).fetchone()
     assert row is not None
     return dict(zip(names, row, strict=True))
 
@@ -182,25 +178,25 @@ def table_rows(
     compare rows across databases whose column order differs.
     """
     keys = [order_by] if isinstance(order_by, str) else list(order_by)
-    selected = sql.SQL("*") if columns is None else sql.SQL(", ").join(map(sql.Identifier, columns))
-    statement = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-        selected, _table(table), sql.SQL(", ").join(map(sql.Identifier, keys))
-    )
-    return conn.execute(statement).fetchall()
+    order = sql.SQL(", ").join(map(sql.Identifier, keys))
+    if columns is None:
+        return conn.execute(composed("table_rows_all_columns", table=_table(table), order=order)).fetchall()
+    selected = sql.SQL(", ").join(map(sql.Identifier, columns))
+    return conn.execute(composed("table_rows", columns=selected, table=_table(table), order=order)).fetchall()
 
 
 @contextmanager
 def _stable_output(conn: psycopg.Connection) -> Iterator[None]:
     """Fix the settings that shape catalog text for the block, then restore the session's own values."""
     names = list(OUTPUT_SETTINGS)
-    saved = dict(conn.execute(_query("settings_save"), {"names": names}).fetchall())
-    conn.execute(_query("settings_set"), {"names": names, "values": list(OUTPUT_SETTINGS.values())})
+    saved: dict[str, str] = dict(conn.execute(query("settings_save"), {"names": names}).fetchall())
+    conn.execute(query("settings_set"), {"names": names, "values": list(OUTPUT_SETTINGS.values())})
     try:
         yield
     finally:
         # A failed transaction rolls the settings back by itself (and accepts no more queries).
         if conn.info.transaction_status != TransactionStatus.INERROR:
-            conn.execute(_query("settings_set"), {"names": names, "values": [saved[name] for name in names]})
+            conn.execute(query("settings_set"), {"names": names, "values": [saved[name] for name in names]})
 
 
 def _relation(row: dict[str, Any]) -> Entry:

@@ -7,6 +7,7 @@ Without server binaries it falls back to the embedded server of the optional `pg
 from __future__ import annotations
 
 import atexit
+import importlib
 import importlib.util
 import os
 import pwd
@@ -24,6 +25,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from schemagen.database.queries import composed, query
+
 __all__ = [
     "DEBIAN_SERVER_ROOT",
     "TEMP_PREFIX",
@@ -32,7 +35,10 @@ __all__ = [
     "ServerUnavailable",
     "ThrowawayCluster",
     "connect",
+    "create_database",
+    "drop_database",
     "find_server_bin",
+    "first_line",
 ]
 
 SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
@@ -99,6 +105,22 @@ def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:
     except psycopg.Error as exc:
         cause = first_line(exc).removeprefix("connection failed: ")
         raise ConnectionFailed(f"cannot connect to PostgreSQL: {cause}") from exc
+
+
+def create_database(conn: psycopg.Connection, name: str) -> None:
+    """Create the empty database `name` (from template0) on conn's server; conn must be in autocommit."""
+    try:
+        conn.execute(composed("database_create", database=sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot create database {name}: {first_line(exc)}") from exc
+
+
+def drop_database(conn: psycopg.Connection, name: str) -> None:
+    """Drop the database `name` if it exists, disconnecting its sessions; conn must be in autocommit."""
+    try:
+        conn.execute(composed("database_drop", database=sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot drop database {name}: {first_line(exc)}") from exc
 
 
 def _version_key(path: Path) -> tuple[int, ...] | None:
@@ -251,26 +273,21 @@ class ThrowawayCluster:
         """The server version as a number, e.g. 150018."""
         if self._version is None:
             with connect(self.dsn(), autocommit=True) as conn:
-                row = conn.execute("SHOW server_version_num").fetchone()
+                row = conn.execute(query("cluster_server_version")).fetchone()
             assert row is not None
             self._version = int(row[0])
         return self._version
 
     def create_database(self, name: str) -> str:
         """Create an empty database (from template0) and return its dsn."""
-        self._admin(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+        with connect(self.dsn(), autocommit=True) as conn:
+            create_database(conn, name)
         return self.dsn(name)
 
     def drop_database(self, name: str) -> None:
         """Drop a database if it exists, disconnecting its sessions."""
-        self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-    def _admin(self, statement: sql.Composable) -> None:
         with connect(self.dsn(), autocommit=True) as conn:
-            try:
-                conn.execute(statement)
-            except psycopg.Error as exc:
-                raise DatabaseError(first_line(exc)) from exc
+            drop_database(conn, name)
 
     def _require_conninfo(self) -> dict[str, Any]:
         if not self._conninfo:
@@ -310,8 +327,7 @@ class ThrowawayCluster:
         self._conninfo = {"host": str(directory), "port": port, "user": SUPERUSER}
 
     def _start_embedded(self) -> None:
-        import pgserver  # the optional `schemagen[embedded]` extra
-
+        pgserver = importlib.import_module("pgserver")  # the optional `schemagen[embedded]` extra
         try:
             self._embedded = pgserver.get_server(self.directory / "data", cleanup_mode="stop")
         except Exception as exc:

@@ -11,8 +11,16 @@ from pglast.parser import ParseError
 from psycopg.pq import TransactionStatus
 
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect, first_line
+from schemagen.database.queries import query
 
-__all__ = ["LiveApplyError", "apply_rolled_back", "connect", "live_check", "missing_extensions"]
+__all__ = [
+    "LiveApplyError",
+    "apply_rolled_back",
+    "connect",
+    "live_check",
+    "missing_extensions",
+    "require_extensions",
+]
 
 LIVE_DATABASE = "schemagen_live"
 # A rolled-back check against a shared server must not queue behind (and then block) real traffic.
@@ -40,9 +48,19 @@ def missing_extensions(conn: psycopg.Connection, names: Sequence[str]) -> list[s
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return []
-    rows = conn.execute("SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", [wanted]).fetchall()
+    rows = conn.execute(query("live_available_extensions"), {"names": wanted}).fetchall()
     available = {name for (name,) in rows}
     return [name for name in wanted if name not in available]
+
+
+def require_extensions(
+    conn: psycopg.Connection, names: Sequence[str], *, throwaway: bool, embedded: bool
+) -> None:
+    """Raise LiveApplyError naming those of `names` the server cannot install, and how to get them:
+    on a throwaway cluster (`throwaway`, an `embedded` one ships no contrib modules) or a given one."""
+    missing = missing_extensions(conn, names)
+    if missing:
+        raise LiveApplyError(_missing_message(missing, throwaway=throwaway, embedded=embedded))
 
 
 def apply_rolled_back(dsn: str, sql: str, extensions: Sequence[str] = ()) -> None:
@@ -65,12 +83,10 @@ def _apply(
 ) -> None:
     _refuse_transaction_control(sql)
     with connect(dsn, autocommit=True) as conn:
-        missing = missing_extensions(conn, extensions)
-        if missing:
-            raise LiveApplyError(_missing_message(missing, throwaway=throwaway, embedded=embedded))
+        require_extensions(conn, extensions, throwaway=throwaway, embedded=embedded)
         try:
             with conn.transaction(force_rollback=True):
-                conn.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+                conn.execute(query("live_lock_timeout"), {"value": LOCK_TIMEOUT})
                 # No parameters: psycopg sends the text verbatim (so '%' needs no escaping) over the
                 # simple query protocol, which is what runs a multi-statement script.
                 conn.cursor().execute(sql, prepare=False)

@@ -11,13 +11,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import psycopg
-from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 
 from schemagen.database import catalog
-from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect, first_line
-from schemagen.database.live import LiveApplyError, _missing_message, missing_extensions
+from schemagen.database.cluster import (
+    DatabaseError,
+    ThrowawayCluster,
+    connect,
+    create_database,
+    drop_database,
+    first_line,
+)
+from schemagen.database.live import require_extensions
 from schemagen.migrate.migration import is_transactional
 from schemagen.model import Model
 from schemagen.postgres.expressions import ExpressionError, split_statements
@@ -66,9 +72,7 @@ def replay_differences(
         connect(dsn_a, autocommit=True) as a,
         connect(dsn_b, autocommit=True) as b,
     ):
-        missing = missing_extensions(a, extensions)
-        if missing:
-            raise LiveApplyError(_missing_message(missing, throwaway=dsn is None, embedded=embedded))
+        require_extensions(a, extensions, throwaway=dsn is None, embedded=embedded)
         for index, (label, text) in enumerate(zip(labels, migration_sqls, strict=True)):
             _apply(a, label, text, index)
         _apply(b, SCHEMA_LABEL, schema_sql, None)
@@ -85,14 +89,12 @@ def replayed_model(
     schemas: Sequence[str] | None = None,
 ) -> Model:
     """The Model of a throwaway database the migrations were applied to in order (inspected)."""
-    from schemagen.database.inspect import inspect
+    from schemagen.database.inspect import inspect  # templates and the spec writer: only baseline needs them
 
     with ThrowawayCluster() as cluster:
         dsn = cluster.create_database(f"{DATABASE_PREFIX}_history")
         with connect(dsn, autocommit=True) as conn:
-            missing = missing_extensions(conn, extensions)
-            if missing:
-                raise LiveApplyError(_missing_message(missing, throwaway=True, embedded=cluster.embedded))
+            require_extensions(conn, extensions, throwaway=True, embedded=cluster.embedded)
             for index, (label, text) in enumerate(zip(names, migration_sqls, strict=True)):
                 _apply(conn, label, text, index)
             return inspect(conn, schemas).model
@@ -116,19 +118,12 @@ def _two_databases(dsn: str | None) -> Iterator[tuple[str, str, bool]]:
     with connect(dsn, autocommit=True) as admin:
         try:
             for name in wanted:
-                _admin(admin, "CREATE DATABASE {} TEMPLATE template0", name)
+                create_database(admin, name)
                 created.append(name)
             yield make_conninfo(dsn, dbname=wanted[0]), make_conninfo(dsn, dbname=wanted[1]), False
         finally:
             for name in created:
-                _admin(admin, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
-
-
-def _admin(conn: psycopg.Connection, statement: str, name: str) -> None:
-    try:
-        conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        raise DatabaseError(f"`{statement.format(name)}` failed: {first_line(exc)}") from exc
+                drop_database(admin, name)
 
 
 def _apply(conn: psycopg.Connection, label: str, text: str, index: int | None) -> None:

@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +45,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from schemagen.database.cluster import DatabaseError, connect, first_line
+from schemagen.database.queries import composed, query
 from schemagen.migrate import history
 from schemagen.migrate.history import MigrationFiles
 from schemagen.migrate.migration import is_transactional
@@ -79,6 +78,7 @@ MAX_LABEL = 100
 
 Direction = Literal["up", "down"]
 _DOING = {"up": "applying", "down": "reverting"}
+_HISTORY_START = {"up": "runner_history_start_up", "down": "runner_history_start_down"}
 _DONE = {"up": "applied", "down": "reverted"}
 Report = Callable[[str], None]
 
@@ -352,7 +352,7 @@ def baseline(
             with conn.transaction():
                 for files_ in wanted:
                     conn.execute(
-                        _query("runner_history_applied"),
+                        query("runner_history_applied"),
                         {"version": files_.number, "name": files_.name, "checksum": checksum(files_.up)},
                     )
         except psycopg.Error as exc:
@@ -436,7 +436,7 @@ def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.C
     with _connection(dsn) as lock, _connection(dsn) as work:
         try:
             # A bad --lock-timeout fails here, before waiting for the lock.
-            work.execute(_query("runner_lock_timeout"), {"value": settings.lock_timeout})
+            work.execute(query("runner_lock_timeout"), {"value": settings.lock_timeout})
         except psycopg.Error as exc:
             raise _database_error(exc, f"--lock-timeout {settings.lock_timeout}") from exc
         _acquire(lock, settings, report)
@@ -447,7 +447,7 @@ def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.C
             # Closing the session releases the lock anyway; this is for a connection that is pooled.
             if not lock.broken:
                 with suppress(psycopg.Error):
-                    lock.execute(_query("runner_lock_release"), {"key": LOCK_KEY})
+                    lock.execute(query("runner_lock_release"), {"key": LOCK_KEY})
 
 
 def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
@@ -455,11 +455,11 @@ def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> No
     told = False
     try:
         while True:
-            row = conn.execute(_query("runner_lock_try"), {"key": LOCK_KEY}).fetchone()
+            row = conn.execute(query("runner_lock_try"), {"key": LOCK_KEY}).fetchone()
             if row and row[0]:
                 return
             if not told:
-                holder = conn.execute(_query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
+                holder = conn.execute(query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
                 pid = f" (pid {holder[0]})" if holder else ""
                 report(f"waiting for another schemagen migrate{pid} to release the migration lock")
                 told = True
@@ -469,7 +469,7 @@ def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> No
 
 
 def _history_exists(conn: psycopg.Connection) -> bool:
-    row = conn.execute(_query("runner_history_exists")).fetchone()
+    row = conn.execute(query("runner_history_exists")).fetchone()
     return bool(row and row[0])
 
 
@@ -479,14 +479,14 @@ def _ensure_history(conn: psycopg.Connection) -> None:
     try:
         if not _history_exists(conn):
             with conn.transaction():
-                conn.execute(_query("runner_history_create").encode())
+                conn.execute(query("runner_history_create").encode())
     except psycopg.Error as exc:
         raise _database_error(exc, f"cannot create {HISTORY_TABLE}") from exc
 
 
 def _read_history(conn: psycopg.Connection) -> dict[int, Recorded]:
     try:
-        rows = conn.cursor(row_factory=dict_row).execute(_query("runner_history_read")).fetchall()
+        rows = conn.cursor(row_factory=dict_row).execute(query("runner_history_read")).fetchall()
     except psycopg.Error as exc:
         raise _database_error(exc, f"cannot read {HISTORY_TABLE}") from exc
     return {row["version"]: Recorded(**row) for row in rows}
@@ -494,12 +494,6 @@ def _read_history(conn: psycopg.Connection) -> dict[int, Recorded]:
 
 def _database_error(exc: psycopg.Error, doing: str) -> DatabaseError:
     return DatabaseError(f"{doing}: {exc.diag.message_primary or first_line(exc)}")
-
-
-@cache
-def _query(name: str) -> str:
-    """The text of the packaged `sql/<name>.sql`, read once."""
-    return (files("schemagen.database") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 # --- a file, as steps -----------------------------------------------------------------------------
@@ -555,17 +549,19 @@ def _classify(statement: Statement) -> _Statement:
         return _Statement(text, line, "other_transaction")
     if isinstance(node, ast.VariableSetStmt):
         return _Statement(text, line, "lock_timeout" if node.name == "lock_timeout" else "set")
-    if isinstance(node, ast.LockStmt) and len(node.relations) == 1 and node.relations[0].inh:
-        relation = node.relations[0]
-        return _Statement(text, line, "lock", locked=(relation.schemaname, relation.relname, int(node.mode)))
+    if isinstance(node, ast.LockStmt) and node.relations and len(node.relations) == 1:
+        locked = node.relations[0]
+        if isinstance(locked, ast.RangeVar) and locked.inh and locked.relname and node.mode is not None:
+            return _Statement(text, line, "lock", locked=(locked.schemaname, locked.relname, int(node.mode)))
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
-        return _Statement(
-            text, line, "index", index=(node.relation.schemaname, node.relation.relname, node.idxname)
-        )
+        table = node.relation
+        if table is not None and table.relname:
+            return _Statement(text, line, "index", index=(table.schemaname, table.relname, node.idxname))
     if (
         isinstance(node, ast.InsertStmt)
         and isinstance(node.selectStmt, ast.SelectStmt)
         and node.selectStmt.fromClause
+        and node.relation is not None
     ):
         relation = node.relation
         target = f"{relation.schemaname}.{relation.relname}" if relation.schemaname else relation.relname
@@ -666,7 +662,7 @@ class _Runner:
                 statements = tuple(s for step in steps for s in step.statements)
                 self._execute(path, _Step(statements, True, ""), 1, len(steps))
                 self.conn.execute(
-                    _query("runner_history_applied" if direction == "up" else "runner_history_remove"), params
+                    query("runner_history_applied" if direction == "up" else "runner_history_remove"), params
                 )
 
         self._with_retries(path, steps[0] if steps else None, attempt, f"{path.name} (one transaction)")
@@ -681,7 +677,7 @@ class _Runner:
         resume: bool,
     ) -> None:
         total = len(steps)
-        self._record(path, f"runner_history_start_{direction}", params, done, total)
+        self._record(path, _HISTORY_START[direction], params, done, total)
         if resume:
             self.report(f"{_DOING[direction]} {_label_of(path)}: resuming at step {done + 1}/{total}")
             # Session settings are not progress: the resumed step runs under the SETs above it.
@@ -702,7 +698,7 @@ class _Runner:
                     with self.conn.transaction():
                         self._execute(path, step, number, total)
                         # In the group's transaction: the group and its record commit together.
-                        self.conn.execute(_query("runner_history_progress"), progress)
+                        self.conn.execute(query("runner_history_progress"), progress)
                 else:
                     self._execute(path, step, number, total)
 
@@ -728,9 +724,9 @@ class _Runner:
             total,
         )
 
-    def _record(self, path: Path, query: str, params: dict[str, Any], done: int, total: int) -> None:
+    def _record(self, path: Path, statement: str, params: dict[str, Any], done: int, total: int) -> None:
         try:
-            self.conn.execute(_query(query), params)
+            self.conn.execute(query(statement), params)
         except psycopg.Error as exc:
             raise self._failure(exc, path, None, None, transactional=False, done=done, total=total) from exc
 
@@ -762,13 +758,14 @@ class _Runner:
         for position, statement in enumerate(ordered):
             assert statement.locked is not None
             schema, table, mode = statement.locked
-            query = _query("runner_lock_table" if position == 0 else "runner_lock_table_nowait")
-            composed = sql.SQL(query).format(
+            statement_name = "runner_lock_table" if position == 0 else "runner_lock_table_nowait"
+            lock = composed(
+                statement_name,
                 table=sql.Identifier(schema, table) if schema else sql.Identifier(table),
                 mode=sql.SQL(_LOCK_MODES[mode]),
             )
             try:
-                self.conn.execute(composed)
+                self.conn.execute(lock)
             except psycopg.Error as exc:
                 if position > 0 and exc.diag.sqlstate == errors.LockNotAvailable.sqlstate:
                     self._busy = (schema, table)
@@ -778,15 +775,14 @@ class _Runner:
         assert statement.index is not None
         schema, table, index = statement.index
         found = self.conn.execute(
-            _query("runner_invalid_index"), {"schema": schema, "table": table, "index": index}
+            query("runner_invalid_index"), {"schema": schema, "table": table, "index": index}
         ).fetchall()
         for index_schema, name in found:
             self.report(
                 f"step {number}/{total}: dropping the invalid index {index_schema}.{name} "
                 "an earlier failed build left behind, to build it again"
             )
-            drop = sql.SQL(_query("runner_drop_index")).format(index=sql.Identifier(index_schema, name))
-            self.conn.execute(drop)
+            self.conn.execute(composed("runner_drop_index", index=sql.Identifier(index_schema, name)))
 
     def _with_retries(self, path: Path, step: _Step | None, attempt: Callable[[], None], what: str) -> None:
         """Run `attempt`; when it fails for want of a lock, as a deadlock victim or on a serialization
@@ -794,7 +790,7 @@ class _Runner:
         self._busy = None
         for tries in range(self.settings.retries + 1):
             try:
-                self.conn.execute(_query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
+                self.conn.execute(query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
                 attempt()
                 return
             except MigrationFailed as exc:

@@ -1,0 +1,613 @@
+"""The catalog read into a Model: the rows of the packaged `sql/inspect_*.sql` queries, one per object
+kind, become tables, columns, constraints, indexes, partitions of every kind and level, views,
+materialized views, enums and extensions.
+
+What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own,
+sequences no identity column owns, domains…) becomes a warning line, never a silent omission.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Literal
+
+import psycopg
+
+from schemagen.database.cluster import DatabaseError
+from schemagen.database.inspect import catalog_text
+from schemagen.database.inspect.catalog_text import UnreadableText
+from schemagen.database.inspect.own_functions import OwnFunctions
+from schemagen.database.inspect.respell import StoredText
+from schemagen.database.inspect.templates import Templates
+from schemagen.database.inspect.windows import range_window
+from schemagen.database.queries import query
+from schemagen.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Model,
+    PartitionChild,
+    PartitionScheme,
+    PrimaryKey,
+    Project,
+    StorageParameter,
+    Table,
+    UniqueConstraint,
+    View,
+)
+from schemagen.postgres import expressions, sqltypes, storage
+
+__all__ = ["HISTORY_SCHEMA", "CatalogReader"]
+
+#: The schema of `migrate apply`'s history table: schemagen's own, left out unless asked for.
+HISTORY_SCHEMA = "schemagen"
+MIN_POSTGRES, MAX_POSTGRES = 12, 18
+# Where a collation or operator class is found without a schema, as the templates write them.
+SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
+
+# What `CREATE TABLE … PARTITION OF` copies from the parent's columns.
+_PARTITION_COPIES = ("type", "not_null", "raw_expression", "generated", "collation")
+_ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | None] = {
+    "a": None,
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
+_IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
+_ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
+
+Row = dict[str, Any]
+
+
+def _label(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def _grouped(rows: Iterable[Row], key: str) -> dict[Any, list[Row]]:
+    found: dict[Any, list[Row]] = defaultdict(list)
+    for row in rows:
+        found[row[key]].append(row)
+    return found
+
+
+class CatalogReader:
+    """One read of one catalog; collects warnings as it goes, and PostgreSQL's own text of what a
+    reference may spell differently (`stored`)."""
+
+    def __init__(self, cur: psycopg.Cursor[Row], schemas: Sequence[str] | None, templates: Templates) -> None:
+        self.cur = cur
+        self.requested = sorted(set(schemas)) if schemas is not None else None
+        self.templates = templates
+        self.warnings: list[str] = []
+        self.stored = StoredText()
+        self.enum_names: frozenset[str] = frozenset()
+        self.relations: dict[int, Row] = {}
+        self.columns: dict[int, list[Row]] = {}
+        self.constraints: dict[int, list[Row]] = {}
+        self.indexes: dict[int, list[Row]] = {}
+        self.children: dict[int, list[Row]] = {}
+        self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
+
+    def rows(self, name: str, **params: Any) -> list[Row]:
+        return self.cur.execute(query(name), params or None).fetchall()
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    # --- the whole catalog -------------------------------------------------------------------------
+
+    def read(self) -> Model:
+        (database,) = self.rows("inspect_database")
+        found = {r["name"]: r["comment"] for r in self.rows("inspect_schemas")}
+        schemas = self.requested
+        if schemas is None:
+            schemas = [name for name in found if name != HISTORY_SCHEMA]
+        extensions = self.extensions()
+        enums = self.enums(schemas)
+        self.enum_names = frozenset(e.name for e in enums)
+        relations = self.rows("inspect_relations", schemas=schemas)
+        self.relations = {r["oid"]: r for r in relations}
+        oids = list(self.relations)
+        self.columns = _grouped(self.rows("inspect_columns", relations=oids), "relation")
+        self.constraints = _grouped(self.rows("inspect_constraints", relations=oids), "relation")
+        self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
+        self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
+        tables: list[Table] = []
+        views: list[View] = []
+        for row in relations:
+            label = _label(row["schema"], row["name"])
+            if row["kind"] in ("r", "p") and not row["is_partition"]:
+                tables.append(self.table(row))
+            elif row["kind"] in ("r", "p"):
+                if row["parent"] not in self.relations:
+                    self.warn(f"partition `{label}` of a table outside the inspected schemas is left out")
+            elif row["kind"] in ("v", "m"):
+                views.append(self.view(row))
+            else:
+                self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
+        tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
+        self.other_objects(schemas)
+        self.schema_warnings(schemas, found, tables, views, enums)
+        home = _home_schema(tables, views, enums)
+        project = Project(
+            name=database["name"],
+            postgres=min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES),
+            schema=home,
+            extensions=tuple(sorted(extensions)),
+        )
+        return Model(
+            project=project,
+            enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
+            tables=tuple(sorted(tables, key=lambda t: (t.name, t.schema))),
+            views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
+        )
+
+    def schema_warnings(
+        self,
+        schemas: list[str],
+        comments: dict[str, str | None],
+        tables: list[Table],
+        views: list[View],
+        enums: list[Enum],
+    ) -> None:
+        """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
+        has public, with its comment)."""
+        objects: list[Table | View | Enum] = [*tables, *views, *enums]
+        used = {item.schema for item in objects}
+        for name in schemas:
+            if comments.get(name) is not None and name != "public":
+                self.warn(f"the comment on schema `{name}` is not expressible: left out")
+            if name in comments and name not in used and name != "public":
+                self.warn(f"schema `{name}` holds nothing the spec declares, so the spec does not create it")
+
+    def extensions(self) -> list[str]:
+        names = []
+        for row in self.rows("inspect_extensions"):
+            names.append(row["name"])
+            if row["schema"] != "public":
+                self.warn(
+                    f"extension `{row['name']}` lives in schema `{row['schema']}`; the spec creates "
+                    "extensions in the default schema"
+                )
+        return names
+
+    def enums(self, schemas: list[str]) -> list[Enum]:
+        return [
+            Enum(name=row["name"], schema=row["schema"], values=tuple(row["labels"]), comment=row["comment"])
+            for row in self.rows("inspect_enums", schemas=schemas)
+        ]
+
+    def other_objects(self, schemas: list[str]) -> None:
+        """Warnings for what the Model cannot hold: triggers, policies, rules, sequences, other types."""
+        for row in self.rows("inspect_triggers", schemas=schemas):
+            self.warn(
+                f"trigger `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
+                f"in the spec: left out ({row['definition']})"
+            )
+        for row in self.rows("inspect_policies", schemas=schemas):
+            self.warn(
+                f"policy `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
+                "in the spec: left out"
+            )
+        for row in self.rows("inspect_rules", schemas=schemas):
+            self.warn(
+                f"rule `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
+                "in the spec: left out"
+            )
+        for row in self.rows("inspect_sequences", schemas=schemas):
+            label = _label(row["schema"], row["name"])
+            owner = f"`{row['owner_table']}.{row['owner_column']}`" if row["owner_table"] else None
+            if row["identity"]:
+                if not row["default_options"]:
+                    self.warn(
+                        f"identity sequence `{label}` of {owner} has options (start, increment, limits, "
+                        "cache or cycle) the spec cannot set: they are left at PostgreSQL's defaults"
+                    )
+            elif owner:
+                self.warn(
+                    f"sequence `{label}` (the serial behind {owner}) is not expressible in the spec: left "
+                    "out; declare the column with `identity:` instead"
+                )
+            else:
+                self.warn(f"sequence `{label}` is not expressible in the spec: left out")
+        for row in self.rows("inspect_types", schemas=schemas):
+            self.warn(
+                f"{row['kind']} `{_label(row['schema'], row['name'])}` is not expressible in the spec: "
+                "left out"
+            )
+
+    # --- tables ------------------------------------------------------------------------------------
+
+    def table(self, row: Row) -> Table:
+        oid, schema, name = row["oid"], row["schema"], row["name"]
+        label = _label(schema, name)
+        columns = tuple(self.column(label, schema, name, c) for c in self.columns.get(oid, []))
+        primary_key = None
+        uniques: list[UniqueConstraint] = []
+        checks: list[CheckConstraint] = []
+        foreign_keys: list[ForeignKey] = []
+        for con in self.constraints.get(oid, []):
+            kind, cname = con["type"], con["name"]
+            if con["cloned"] or kind == "n":
+                continue
+            if con["comment"] is not None:
+                self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
+            if kind in ("p", "u") and con["deferrable"]:
+                self.warn(f"constraint `{cname}` of `{label}` is DEFERRABLE, which the spec cannot say")
+            if kind == "p":
+                primary_key = PrimaryKey(cname, tuple(con["columns"]))
+            elif kind == "u":
+                uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
+            elif kind == "c":
+                if not con["local"]:
+                    continue  # inherited from a parent by INHERITS (warned about below)
+                self.constraint_state(label, con)
+                self.stored.checks[(schema, name, cname)] = con["raw_expression"]
+                checks.append(CheckConstraint(cname, con["expression"]))
+            elif kind == "f":
+                foreign_keys.append(self.foreign_key(label, con))
+            else:
+                what = (
+                    "exclusion constraint"
+                    if kind == "x"
+                    else "constraint trigger"
+                    if kind == "t"
+                    else "constraint"
+                )
+                self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
+        indexes = [
+            self.index(label, schema, name, ix) for ix in self.indexes.get(oid, []) if not ix["attached"]
+        ]
+        storage_parameters = self.storage(row)
+        partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
+        if row["persistence"] != "p":
+            self.warn(
+                f"table `{label}` is UNLOGGED, which the spec cannot say: it is written as a logged table"
+            )
+        if row["inherits"]:
+            self.warn(
+                f"table `{label}` inherits from {', '.join(row['inherits'])}; the spec cannot say so: "
+                "written as a standalone table with its own columns"
+            )
+        self.options(f"table `{label}`", row)
+        return Table(
+            name=name,
+            schema=schema,
+            columns=columns,
+            primary_key=primary_key,
+            uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            checks=tuple(sorted(checks, key=lambda c: c.name)),
+            foreign_keys=tuple(sorted(foreign_keys, key=lambda f: f.name)),
+            indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+            partition=partition,
+            comment=row["comment"],
+            storage=storage_parameters,
+        )
+
+    def storage(self, row: Row) -> tuple[StorageParameter, ...]:
+        """A table's storage parameters: its own, or those every leaf partition of it shares (the spec
+        sets a partitioned table's on each leaf; leaves that differ keep their warning)."""
+        holders = [row] if row["kind"] != "p" else list(self.leaves(row["oid"]))
+        shared = {tuple(holder["options"] or ()) for holder in holders}
+        if len(shared) != 1:
+            return ()
+        parameters = []
+        for option in shared.pop():
+            name, _, value = option.partition("=")
+            if name not in storage.PARAMETERS:
+                return ()
+            try:
+                parameters.append(StorageParameter(name, storage.spell(name, value)))
+            except storage.StorageValueError:
+                return ()
+        self.storage_expressed.update(holder["oid"] for holder in holders)
+        return tuple(sorted(parameters))
+
+    def leaves(self, oid: int) -> Iterator[Row]:
+        for child in self.children.get(oid, []):
+            if child["kind"] == "p":
+                yield from self.leaves(child["oid"])
+            else:
+                yield child
+
+    def options(self, what: str, row: Row) -> None:
+        if row["options"] and row["oid"] not in self.storage_expressed:
+            self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
+        if row["row_security"]:
+            self.warn(f"{what} has row-level security enabled, which the spec cannot say")
+
+    def constraint_state(self, label: str, con: Row) -> None:
+        if not con["validated"]:
+            self.warn(
+                f"constraint `{con['name']}` of `{label}` is NOT VALID; the spec's DDL creates it validated"
+            )
+        if con["no_inherit"] and con["type"] == "c":
+            self.warn(f"constraint `{con['name']}` of `{label}` is NO INHERIT, which the spec cannot say")
+
+    def column(self, label: str, schema: str, table: str, row: Row) -> Column:
+        name = row["name"]
+        type_ = self.type_name(row["type"], f"column `{label}.{name}`")
+        generated = None
+        default = None
+        if row["generated"] == "s":
+            generated = row["expression"]
+        elif row["generated"]:
+            self.warn(f"column `{label}.{name}` is a virtual generated column; the spec makes it STORED")
+            generated = row["expression"]
+        elif row["expression"] is not None:
+            default = catalog_text.column_default(row["expression"], type_, self.enum_names)
+        if row["expression"] is not None:
+            self.stored.defaults[(schema, table, name)] = row["raw_expression"]
+        collation = row["collation"]
+        if collation is not None and row["collation_schema"] not in SEARCHED_SCHEMAS:
+            self.warn(
+                f"column `{label}.{name}` uses collation `{row['collation_schema']}.{collation}`; the "
+                "spec names collations without a schema"
+            )
+        return Column(
+            name=name,
+            type=type_,
+            nullable=not row["not_null"],
+            default=default,
+            identity=_IDENTITY.get(row["identity"]),
+            generated=generated,
+            collation=collation,
+            comment=row["comment"],
+        )
+
+    def type_name(self, text: str, where: str) -> str:
+        try:
+            return sqltypes.canonical_type(text, self.enum_names)
+        except sqltypes.UnknownTypeError:
+            self.warn(f"{where} has type `{text}`, which the spec cannot declare")
+            return text
+
+    def foreign_key(self, label: str, con: Row) -> ForeignKey:
+        name = con["name"]
+        if con["match"] != "s":
+            self.warn(f"foreign key `{name}` of `{label}` is MATCH FULL, which the spec cannot say")
+        if con["delete_set_columns"]:
+            self.warn(
+                f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
+                "cannot say"
+            )
+        if con["deferrable"] and not con["deferred"]:
+            self.warn(
+                f"foreign key `{name}` of `{label}` is DEFERRABLE INITIALLY IMMEDIATE; the spec's "
+                "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
+            )
+        self.constraint_state(label, con)
+        if con["ref_schema"] not in {r["schema"] for r in self.relations.values()}:
+            self.warn(
+                f"foreign key `{name}` of `{label}` references `{con['ref_schema']}.{con['ref_table']}`, "
+                "outside the inspected schemas"
+            )
+        return ForeignKey(
+            name=name,
+            columns=tuple(con["columns"]),
+            ref_schema=con["ref_schema"],
+            ref_table=con["ref_table"],
+            ref_columns=tuple(con["ref_columns"]),
+            on_delete=_ACTIONS.get(con["on_delete"]),
+            on_update=_ACTIONS.get(con["on_update"]),
+            deferrable=bool(con["deferrable"] and con["deferred"]),
+        )
+
+    def index(self, label: str, schema: str, table: str, row: Row) -> Index:
+        name = row["name"]
+        what = f"index `{name}` of `{label}`"
+        elements: list[IndexElement] = []
+        include: list[str] = []
+        for position, element in enumerate(row["elements"]):
+            if position >= row["key_count"]:
+                include.append(element["column"])
+                continue
+            if element["own_collation"]:
+                self.warn(f"{what} has a column with its own collation, which the spec cannot say")
+            opclass = element["opclass"]
+            if opclass is not None and element["opclass_schema"] not in SEARCHED_SCHEMAS:
+                self.warn(
+                    f"{what} uses operator class `{element['opclass_schema']}.{opclass}`; the spec names "
+                    "it without a schema"
+                )
+            descending = element["descending"]
+            nulls = _nulls(descending, element["nulls_first"])
+            if element["column"] is not None:
+                elements.append(
+                    IndexElement(
+                        column=element["column"], opclass=opclass, descending=descending, nulls=nulls
+                    )
+                )
+            else:
+                text = catalog_text.unwrapped(element["expression"])
+                elements.append(
+                    IndexElement(expression=text, opclass=opclass, descending=descending, nulls=nulls)
+                )
+        if not row["valid"]:
+            self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
+        if row["options"]:
+            self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
+        if row["comment"] is not None:
+            self.warn(f"the comment on {what} is not expressible: left out")
+        self.stored.indexes[(schema, name)] = row["definition"]
+        return Index(
+            name=name,
+            table=table,
+            elements=tuple(elements),
+            unique=row["is_unique"],
+            using=row["method"],
+            where=row["predicate"],
+            include=tuple(include),
+            nulls_not_distinct=row["nulls_not_distinct"],
+        )
+
+    def partition_extras(self, row: Row) -> None:
+        """Warnings for what a partition has of its own: the spec shapes every partition like its parent."""
+        label = _label(row["schema"], row["name"])
+        inherited = {c["name"]: c for c in self.columns.get(row["parent"], [])}
+        for column in self.columns.get(row["oid"], []):
+            parent = inherited.get(column["name"])
+            if parent is not None and any(column[k] != parent[k] for k in _PARTITION_COPIES):
+                self.warn(
+                    f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
+                    "NOT NULL, default or collation), which the spec cannot say"
+                )
+        for con in self.constraints.get(row["oid"], []):
+            own = con["type"] != "n" and not con["cloned"] and (con["type"] != "c" or con["local"])
+            if own:
+                self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
+        for ix in self.indexes.get(row["oid"], []):
+            if not ix["attached"]:
+                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+        if row["comment"] is not None:
+            self.warn(f"the comment on partition `{label}` is not expressible: left out")
+        self.options(f"partition `{label}`", row)
+
+    # --- partitions --------------------------------------------------------------------------------
+
+    def scheme(self, row: Row, prefix: str, columns: tuple[Column, ...]) -> PartitionScheme:
+        label = _label(row["schema"], row["name"])
+        self.stored.partition_keys[(row["schema"], row["name"])] = row["partition_key"]
+        try:
+            key = catalog_text.partition_key(row["partition_key"])
+        except UnreadableText:
+            raise DatabaseError(
+                f"inspect: cannot read the partition key of {label}: {row['partition_key']}"
+            ) from None
+        if key.names_opclass_or_collation:
+            self.warn(
+                f"the partition key of `{label}` names an operator class or collation, which the "
+                "spec cannot say"
+            )
+        types = {c.name: c.type for c in columns}
+        key_types = [types.get(k.column) if k.column else None for k in key.keys]
+        children: list[PartitionChild] = []
+        for child in self.children.get(row["oid"], []):
+            child_label = _label(child["schema"], child["name"])
+            try:
+                bound = catalog_text.partition_bound(child["bound"], key_types)
+            except UnreadableText:
+                raise DatabaseError(
+                    f"inspect: cannot read the bound of partition {child_label}: {child['bound']}"
+                ) from None
+            sub = self.scheme(child, child["name"], columns) if child["kind"] == "p" else None
+            children.append(PartitionChild(child["name"], bound, sub))
+            if child["schema"] != row["schema"]:
+                self.warn(
+                    f"partition `{child_label}` lives in another schema than `{label}`; the spec creates "
+                    "partitions in their parent's schema"
+                )
+            self.partition_extras(child)
+        defaults = [c for c in children if c.bound.is_default]
+        rest = [c for c in children if not c.bound.is_default]
+        window = None
+        modulus = None
+        if key.kind == "hash":
+            moduli = {c.bound.modulus for c in rest if c.bound.modulus is not None}
+            if len(moduli) == 1:
+                modulus = moduli.pop()
+            elif len(moduli) > 1:
+                self.warn(
+                    f"the hash partitions of `{label}` mix moduli {sorted(moduli)}, which the spec cannot say"
+                )
+            rest.sort(key=lambda c: (c.bound.modulus or 0, c.bound.remainder or 0))
+        elif key.kind == "range" and len(key.keys) == 1 and key_types[0] is not None:
+            ordered = sorted(rest, key=lambda c: str(c.bound.range_from))
+            window = range_window(prefix, ordered, key_types[0], bool(defaults))
+            if window is not None:
+                rest = ordered
+        return PartitionScheme(
+            kind=key.kind,
+            key=key.keys,
+            children=tuple(rest + defaults),
+            window=window,
+            modulus=modulus,
+            has_default=bool(defaults),
+        )
+
+    # --- views -------------------------------------------------------------------------------------
+
+    def view(self, row: Row) -> View:
+        schema, name = row["schema"], row["name"]
+        label = _label(schema, name)
+        materialized = row["kind"] == "m"
+        view_query = row["query"].strip().removesuffix(";").rstrip()
+        self.stored.queries[(schema, name)] = row["raw_query"]
+        indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(row["oid"], [])]
+        if materialized and not row["populated"]:
+            self.warn(
+                f"materialized view `{label}` is not populated (WITH NO DATA); the spec's DDL populates it"
+            )
+        if row["options"]:
+            self.warn(f"view `{label}` has options ({', '.join(row['options'])}) the spec cannot set")
+        for column in self.columns.get(row["oid"], []):
+            if column["comment"] is not None:
+                self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
+        return View(
+            name=name,
+            schema=schema,
+            query=view_query,
+            materialized=materialized,
+            depends_on=_depends_on(view_query),
+            indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+            comment=row["comment"],
+        )
+
+    # --- schemagen's own functions -----------------------------------------------------------------
+
+    def own_functions(
+        self, tables: list[Table], views: list[View], functions: list[Row]
+    ) -> tuple[list[Table], list[View]]:
+        """Archive and refresh functions recognised as schemagen's (see `own_functions`); every other
+        function is a warning."""
+        recognised = OwnFunctions(self.templates, self.same_interval).recognise(functions, tables, views)
+        for function in recognised.others:
+            label = _label(function["schema"], function["name"])
+            kind = _ROUTINE_KINDS.get(function["kind"], "function")
+            self.warn(
+                f"{kind} `{label}({function['identity_arguments']})` is not expressible in the spec: left "
+                "out (only schemagen's own archive and refresh functions are)"
+            )
+        return recognised.tables, recognised.views
+
+    def same_interval(self, a: str, b: str) -> bool:
+        """Whether PostgreSQL reads the two texts as the same interval; False when one is not one."""
+        try:
+            with self.cur.connection.transaction():  # a savepoint: the text may not be an interval
+                same = self.cur.execute(query("inspect_interval"), {"a": a, "b": b}).fetchone()
+        except psycopg.Error:
+            return False
+        return bool(same and same["same"])
+
+
+# --- pure helpers ------------------------------------------------------------------------------------
+
+
+def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> str:
+    """`public` when it holds anything (or nothing does), else the schema holding the most objects."""
+    counts: dict[str, int] = defaultdict(int)
+    objects: list[Table | View | Enum] = [*tables, *views, *enums]
+    for item in objects:
+        counts[item.schema] += 1
+    if not counts or counts.get("public"):
+        return "public"
+    return min(counts, key=lambda s: (-counts[s], s))
+
+
+def _depends_on(view_query: str) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(expressions.relations(expressions.parse_query(view_query))))
+    except expressions.ExpressionError:
+        return ()
+
+
+def _nulls(descending: bool, nulls_first: bool) -> Literal["first", "last"] | None:
+    """NULLS FIRST / LAST as the spec writes it: only where it is not the default of the order."""
+    if nulls_first != descending:
+        return "first" if nulls_first else "last"
+    return None

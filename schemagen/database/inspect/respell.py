@@ -1,0 +1,226 @@
+"""Expressions and view queries spelled as a reference spec spells them, where PostgreSQL reads both
+spellings the same way.
+
+PostgreSQL keeps no source text, only parsed forms, so inspect reads `status = 'pending'` back as
+`status = 'pending'::order_status`. Given the spec a drift check compares with, every expression
+(check, default, generated column, index, partition key) and view query the spec spells differently is
+put to PostgreSQL on a temporary copy of its table in `pg_temp` (a probe), inside the inspection's
+rolled-back transaction; when PostgreSQL stores the spec's spelling exactly as it stores the
+database's, the spec's spelling is kept. Drift is then what PostgreSQL would build differently, never a
+matter of parentheses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from itertools import count
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from schemagen.database.inspect.catalog_text import same_index_definition
+from schemagen.database.inspect.templates import Templates
+from schemagen.database.queries import composed, query
+from schemagen.model import CheckConstraint, Column, Index, Model, PartitionScheme, Table, View
+from schemagen.render.templating import literal
+
+__all__ = ["Respeller", "StoredText"]
+
+PROBE_PREFIX = "schemagen_probe"
+PROBE_INDEX = "schemagen_probe_index"
+PROBE_COLUMN = "schemagen_probe"  # the column inspect_probe_generated.sql adds
+
+
+@dataclass
+class StoredText:
+    """PostgreSQL's own (unprettified) text of what a reference may spell differently, as the catalog
+    reader found it: what a probe's text is compared with."""
+
+    checks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (schema, table, check)
+    defaults: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (schema, table, column)
+    indexes: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, index)
+    queries: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, view)
+    partition_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, relation)
+
+
+class Respeller:
+    """Spell what the reference spells differently its way, where PostgreSQL stores both the same."""
+
+    def __init__(self, conn: psycopg.Connection, stored: StoredText, templates: Templates) -> None:
+        self.conn = conn
+        self.stored = stored
+        self.templates = templates
+        self.probes: dict[tuple[str, str], str | None] = {}
+        self.numbers = count(1)
+
+    def apply(self, model: Model, reference: Model) -> Model:
+        ref_tables = {(t.schema, t.name): t for t in reference.tables}
+        ref_views = {(v.schema, v.name): v for v in reference.views}
+        tables = tuple(self.table(t, ref_tables.get((t.schema, t.name))) for t in model.tables)
+        views = tuple(self.view(v, ref_views.get((v.schema, v.name))) for v in model.views)
+        return replace(model, tables=tables, views=views)
+
+    # --- probes ----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """A savepoint that is always rolled back; a statement PostgreSQL refuses means "not the same"."""
+        try:
+            with self.conn.transaction(force_rollback=True):
+                yield
+        except psycopg.Error:
+            pass
+
+    def probe_name(self) -> str:
+        return f"{PROBE_PREFIX}_{next(self.numbers)}"
+
+    def probe_table(self, table: Table) -> str | None:
+        """The name of a temporary copy of `table`'s columns (made once); None when PostgreSQL refuses."""
+        key = (table.schema, table.name)
+        if key not in self.probes:
+            name = self.probe_name()
+            statement = composed(
+                "inspect_probe_table",
+                probe=sql.Identifier(name),
+                source=sql.Identifier(table.schema, table.name),
+            )
+            try:
+                with self.conn.transaction():  # a savepoint, kept
+                    self.conn.execute(statement)
+                self.probes[key] = name
+            except psycopg.Error:
+                self.probes[key] = None
+        return self.probes[key]
+
+    def stored_text(self, statement: sql.SQL | sql.Composed, read: str, **params: Any) -> str | None:
+        """What the query `read` answers after `statement` ran in a rolled-back savepoint; None when
+        PostgreSQL refuses the statement."""
+        answer: str | None = None
+        with self.attempt():
+            self.conn.execute(statement)
+            row = self.conn.execute(query(read), params).fetchone()
+            answer = row[0] if row else None
+        return answer
+
+    # --- tables ----------------------------------------------------------------------------------------
+
+    def table(self, table: Table, ref: Table | None) -> Table:
+        if ref is None:
+            return table
+        columns = tuple(
+            self.column(table, column, ref_column) if (ref_column := ref.column(column.name)) else column
+            for column in table.columns
+        )
+        ref_checks = {c.name: c for c in ref.checks}
+        checks = tuple(self.check(table, check, ref_checks.get(check.name)) for check in table.checks)
+        ref_indexes = {i.name: i for i in ref.indexes}
+        indexes = tuple(self.index(table, index, ref_indexes.get(index.name)) for index in table.indexes)
+        partition = table.partition
+        if partition is not None and ref.partition is not None:
+            partition = self.scheme(table, partition, ref.partition, table.name)
+        return replace(table, columns=columns, checks=checks, indexes=indexes, partition=partition)
+
+    def check(self, table: Table, check: CheckConstraint, ref: CheckConstraint | None) -> CheckConstraint:
+        probe = self.probe_table(table) if ref is not None and ref.expression != check.expression else None
+        if ref is None or probe is None:
+            return check
+        statement = composed(
+            "inspect_probe_check", probe=sql.Identifier("pg_temp", probe), expression=sql.SQL(ref.expression)
+        )
+        ours = self.stored_text(statement, "inspect_probe_check_read", probe=f"pg_temp.{probe}")
+        same = ours is not None and ours == self.stored.checks.get((table.schema, table.name, check.name))
+        return replace(check, expression=ref.expression) if same else check
+
+    def scheme(
+        self, table: Table, scheme: PartitionScheme, ref: PartitionScheme, relation: str
+    ) -> PartitionScheme:
+        """`scheme` with the reference's partition key expressions where PostgreSQL reads them alike,
+        on every level."""
+        if scheme.kind != ref.kind:
+            return scheme
+        key = scheme.key
+        if key != ref.key and len(key) == len(ref.key) and self.same_partition_key(table, ref, relation):
+            key = ref.key
+        ref_sub = ref.children[0].sub if ref.children else None
+        children = tuple(
+            replace(c, sub=self.scheme(table, c.sub, ref_sub, c.name)) if c.sub and ref_sub else c
+            for c in scheme.children
+        )
+        return replace(scheme, key=key, children=children)
+
+    def same_partition_key(self, table: Table, ref: PartitionScheme, relation: str) -> bool:
+        name = self.probe_name()
+        clause = self.templates.render("postgres/partition.sql.j2", "partition_by", replace(ref, children=()))
+        statement = composed(
+            "inspect_probe_partitioned",
+            probe=sql.Identifier(name),
+            source=sql.Identifier(table.schema, table.name),
+            partition_by=sql.SQL(clause),
+        )
+        ours = self.stored_text(statement, "inspect_probe_partitioned_read", probe=f"pg_temp.{name}")
+        return ours is not None and ours == self.stored.partition_keys.get((table.schema, relation))
+
+    def column(self, table: Table, column: Column, ref: Column) -> Column:
+        raw = self.stored.defaults.get((table.schema, table.name, column.name))
+        if column.default is not None and ref.default is not None and ref.default != column.default:
+            probe = self.probe_table(table)
+            default = ref.default
+            text = default.expression if default.is_expression else literal(default.value, column.type)
+            if probe is not None and text is not None:
+                statement = composed(
+                    "inspect_probe_default",
+                    probe=sql.Identifier("pg_temp", probe),
+                    column=sql.Identifier(column.name),
+                    expression=sql.SQL(text),
+                )
+                ours = self.stored_text(
+                    statement, "inspect_probe_default_read", probe=f"pg_temp.{probe}", column=column.name
+                )
+                if ours is not None and ours == raw:
+                    column = replace(column, default=default)
+        if column.generated is not None and ref.generated is not None and ref.generated != column.generated:
+            probe = self.probe_table(table)
+            if probe is not None:
+                statement = composed(
+                    "inspect_probe_generated",
+                    probe=sql.Identifier("pg_temp", probe),
+                    type=sql.SQL(column.type),
+                    expression=sql.SQL(ref.generated),
+                )
+                ours = self.stored_text(
+                    statement, "inspect_probe_default_read", probe=f"pg_temp.{probe}", column=PROBE_COLUMN
+                )
+                if ours is not None and ours == raw:
+                    column = replace(column, generated=ref.generated)
+        return column
+
+    def index(self, table: Table, index: Index, ref: Index | None) -> Index:
+        if ref is None or ref == replace(index, table=ref.table):
+            return index
+        probe = self.probe_table(table)
+        if probe is None:
+            return index
+        candidate = replace(ref, name=PROBE_INDEX, table=probe)
+        statement = self.templates.render("postgres/index.sql.j2", "create_index", candidate, "pg_temp")
+        ours = self.stored_text(
+            sql.SQL(statement), "inspect_probe_index_read", index=f"pg_temp.{PROBE_INDEX}"
+        )
+        actual = self.stored.indexes.get((table.schema, index.name), "")
+        if ours is not None and same_index_definition(ours, actual):
+            return replace(ref, name=index.name, table=index.table)
+        return index
+
+    # --- views -----------------------------------------------------------------------------------------
+
+    def view(self, view: View, ref: View | None) -> View:
+        if ref is None or ref.query == view.query:
+            return view
+        name = self.probe_name()
+        statement = composed("inspect_probe_view", probe=sql.Identifier(name), query=sql.SQL(ref.query))
+        ours = self.stored_text(statement, "inspect_probe_view_read", probe=f"pg_temp.{name}")
+        if ours is not None and ours == self.stored.queries.get((view.schema, view.name)):
+            return replace(view, query=ref.query, depends_on=ref.depends_on)
+        return view
