@@ -228,6 +228,12 @@ class ArchiveSpec(_Shape):
     function: str | None = None
 
 
+class DistributeSpec(_Shape):
+    by: str
+    colocate_with: str | None = None
+    shard_count: int | None = Field(default=None, ge=1, le=64000)
+
+
 class EntitySpec(_Shape):
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
@@ -244,6 +250,7 @@ class EntitySpec(_Shape):
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
+    distribute: Literal["reference"] | DistributeSpec | None = None
 
 
 class MixinSpec(_Shape):
@@ -304,6 +311,10 @@ class NamingSpec(_Shape):
     refresh_function: str = "refresh_{view}"
 
 
+class CitusSpec(_Shape):
+    shard_count: int = Field(default=32, ge=1, le=64000)
+
+
 class ProjectSpec(_Shape):
     name: str
     postgres: int = Field(default=15, ge=12, le=18)
@@ -311,6 +322,7 @@ class ProjectSpec(_Shape):
     extensions: list[str] = Field(default_factory=list)
     naming: NamingSpec = NamingSpec()
     allow_destructive: list[str] = Field(default_factory=list)
+    citus: CitusSpec | None = None
 
 
 class Spec(_Shape):

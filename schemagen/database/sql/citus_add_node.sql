@@ -1,0 +1,1 @@
+SELECT citus_add_node(%(host)s, %(port)s)
