@@ -40,6 +40,7 @@ PLACEHOLDER_SAMPLES = {
     "result": "bigint",
     "source": "s.t",
     "table": "s.t",
+    "template": "citus_template",
     "type": "integer",
 }
 PARAMETER = re.compile(r"%\((\w+)\)s|%s")

@@ -21,6 +21,7 @@ from schemagen.model import (
     Archive,
     Column,
     Default,
+    Distribution,
     Index,
     IndexElement,
     Location,
@@ -131,6 +132,7 @@ def everything() -> Model:
         primary_key=pk("by_day", "id", "day", "kind"),
         partition=by_day,
         archive=Archive("day", "30 days", "by_day_archive", "archive_by_day"),
+        distribution=Distribution("hash", "id", "literal_values", 8, loc=here),
     )
     located = replace(
         base.tables[0],
@@ -157,7 +159,12 @@ def everything() -> Model:
     )
     return Model(
         project=Project(
-            "everything", postgres=16, schema="app", extensions=("citext",), allow_destructive=("x",)
+            "everything",
+            postgres=16,
+            schema="app",
+            extensions=("citext",),
+            allow_destructive=("x",),
+            shard_count=8,
         ),
         enums=base.enums,
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),

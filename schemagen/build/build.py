@@ -17,10 +17,12 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
 from schemagen.model import (
+    CITUS_SHARD_COUNT,
     Archive,
     CheckConstraint,
     Column,
     Default,
+    Distribution,
     Enum,
     ForeignKey,
     Index,
@@ -50,6 +52,7 @@ from schemagen.model.partitions import (
 )
 from schemagen.parse.spec import (
     ColumnSpec,
+    DistributeSpec,
     EntitySpec,
     IndexSpec,
     PartitionSpec,
@@ -97,6 +100,8 @@ class _Pending:
     comment: str | None = None
     renamed_from: str | None = None
     storage: tuple[StorageParameter, ...] = ()
+    distribute: tuple[DistributeSpec | str, Path_] | None = None
+    distribution: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class Builder:
             schema=project.schema_ if project else "public",
             extensions=tuple(sorted(set(project.extensions))) if project else (),
             allow_destructive=tuple(project.allow_destructive) if project else (),
+            shard_count=project.citus.shard_count if project and project.citus else None,
         )
         self.check_allow_destructive()
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
@@ -228,6 +234,8 @@ class Builder:
                 pending.append(junction)
         self.reserve_explicit_names(pending)
         by_name = {p.name: p for p in pending}
+        for p in pending:
+            p.distribution = self.distribution(p, by_name, ())
         tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: p.name)]
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
@@ -452,6 +460,8 @@ class Builder:
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        if spec.distribute is not None:
+            pending.distribute = (spec.distribute, (*path, "distribute"))
         return pending
 
     def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
@@ -824,8 +834,79 @@ class Builder:
             comment=p.comment,
             renamed_from=p.renamed_from,
             storage=p.storage,
+            distribution=p.distribution,
             loc=p.loc,
         )
+
+    def distribution(
+        self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]
+    ) -> Distribution | None:
+        """The distribution of `p` on a Citus cluster, its colocation group resolved to the group's root and
+        its shard count to the root's (else the project's default, else Citus's 32)."""
+        if p.distribute is None:
+            return None
+        spec, path = p.distribute
+        loc = self.raw.locate(path, key=True)
+        if isinstance(spec, str):
+            return Distribution("reference", loc=loc)
+        column = next((c for c in p.columns if c.name == spec.by), None)
+        if column is None:
+            self.report(
+                rules.UNKNOWN_COLUMN(
+                    self.raw.locate((*path, "by")),
+                    what="the distribution",
+                    column=spec.by,
+                    table=p.name,
+                    suggestion=did_you_mean(spec.by, [c.name for c in p.columns]),
+                )
+            )
+            return None
+        default = self.project.shard_count or CITUS_SHARD_COUNT
+        if spec.colocate_with is None:
+            return Distribution("hash", spec.by, None, spec.shard_count or default, loc)
+        where = self.raw.locate((*path, "colocate_with"))
+        root = by_name.get(spec.colocate_with)
+        if root is None:
+            self.report(
+                rules.UNKNOWN_TABLE(
+                    where,
+                    what="`colocate_with`",
+                    name=spec.colocate_with,
+                    suggestion=did_you_mean(spec.colocate_with, list(by_name)),
+                )
+            )
+            return None
+        if root.name in (*seen, p.name):
+            problem, fix = (
+                "the colocations form a cycle",
+                "colocate every table of a group with the same root",
+            )
+            self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
+            return None
+        group = self.distribution(root, by_name, (*seen, p.name))
+        problem = fix = ""
+        if root.distribute is None or isinstance(root.distribute[0], str):
+            kind = "not distributed" if root.distribute is None else "a reference table"
+            problem = f"`{root.name}` is {kind}: only hash-distributed tables are colocated"
+            fix = f"distribute `{root.name}` by a column, or drop `colocate_with`"
+        if group is None or problem:
+            if problem:
+                self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
+            return None
+        root_column = next(c for c in root.columns if c.name == group.column)
+        if root_column.type != column.type:
+            problem = (
+                f"their distribution columns differ in type: `{p.name}.{column.name}` is {column.type}, "
+                f"`{root.name}.{root_column.name}` is {root_column.type}"
+            )
+            fix = f"make `{column.name}` a {root_column.type}"
+        elif spec.shard_count is not None and spec.shard_count != group.shard_count:
+            problem = f"`{root.name}` has {group.shard_count} shards, `{p.name}` asks for {spec.shard_count}"
+            fix = "leave `shard_count` to the group's root"
+        if problem:
+            self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
+            return None
+        return Distribution("hash", spec.by, group.colocate_with or root.name, group.shard_count, loc)
 
     def storage(
         self, values: Mapping[str, object], path: Path_, columns: list[Column]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from schemagen.check import distributed
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
@@ -35,6 +36,9 @@ def check(model: Model) -> list[Diagnostic]:
 def _check(function: Check) -> Check:
     CHECKS.append(function)
     return function
+
+
+_check(distributed.check)
 
 
 def _user_tables(model: Model) -> Iterable[Table]:

@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -187,7 +188,11 @@ def _server_complaint(log: str) -> str | None:
 class ThrowawayCluster:
     """A private PostgreSQL cluster in a temp dir; a context manager, or call start() and stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Mapping[str, str] | None = None) -> None:
+        """`settings`: server settings beyond the throwaway defaults, as postgresql.conf spells them
+        (values quoted where the file needs it, e.g. `{"shared_preload_libraries": "'citus'"}`);
+        `{directory}` in a value stands for the cluster's directory, which holds its socket."""
+        self._settings = dict(settings or {})
         self._directory: Path | None = None
         self._bin: Path | None = None
         self._account: pwd.struct_passwd | None = None
@@ -316,6 +321,7 @@ class ThrowawayCluster:
             "unix_socket_directories": _quote_setting(str(directory)),
             "port": str(port),
             **SERVER_SETTINGS,
+            **{key: value.replace("{directory}", str(directory)) for key, value in self._settings.items()},
         }
         with (data / "postgresql.conf").open("a") as conf:
             conf.write("\n# schemagen throwaway cluster\n")

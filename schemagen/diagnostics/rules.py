@@ -543,6 +543,87 @@ BASELINE_DIFFERS = _rule(
 )
 
 
+# --- SG8xx: distributed tables (Citus) ------------------------------------------------------------
+
+COLOCATION = _rule(
+    "SG801",
+    "colocation",
+    "`{table}` cannot be colocated with `{other}`: {problem}",
+    "{fix}",
+    "Citus keeps the shards of colocated tables on the same nodes so that joins and foreign keys between "
+    "them stay local. It can only colocate hash-distributed tables whose distribution columns have the "
+    "same type and that have the same number of shards; `create_distributed_table` refuses anything "
+    'else ("cannot colocate tables").',
+    "entities:\n  channels:\n    distribute: {by: guild_id, colocate_with: users}   # a reference table",
+)
+DISTRIBUTED_UNIQUE = _rule(
+    "SG802",
+    "distributed-unique",
+    "{what} of `{table}` does not include its distribution column `{column}`",
+    "add `{column}` to it, or make `{table}` a reference table (`distribute: reference`)",
+    "Citus keeps each shard of a hash-distributed table on its own, so it can enforce uniqueness only "
+    "within a shard: a primary key, unique constraint or unique index must contain the distribution "
+    'column, which keeps equal keys in one shard ("cannot create constraint", "creating unique indexes '
+    'on non-partition columns is currently unsupported").',
+    "entities:\n  channels:\n    columns: {id: bigint, guild_id: bigint}\n    primary_key: [id]\n"
+    "    distribute: {by: guild_id}",
+)
+DISTRIBUTED_FOREIGN_KEY = _rule(
+    "SG803",
+    "distributed-foreign-key",
+    "foreign key `{name}` of `{table}`: {problem}",
+    "{fix}",
+    "Citus checks foreign keys inside one node: between colocated hash-distributed tables on their "
+    "distribution columns, or from a distributed table to a reference table (copied to every node). "
+    "It refuses a key from a reference table to a distributed one, a key between tables that are not "
+    "colocated, and a key whose ON DELETE or ON UPDATE action would change a distribution column; a key "
+    "from a plain table to a distributed one is accepted but not enforced on deletes.",
+    "entities:\n  members:\n    columns:\n      guild_id: {type: bigint, references: guilds}\n"
+    "    distribute: reference   # guilds is distributed",
+)
+DISTRIBUTION_COLUMN = _rule(
+    "SG804",
+    "distribution-column",
+    "`{table}` is distributed by `{column}`: {problem}",
+    "{fix}",
+    "Every row's shard is chosen by hashing its distribution column: the column needs a hash function "
+    '(a default hash operator class), cannot be a generated column, and cannot hold NULL ("cannot perform '
+    'an INSERT with NULL in the partition column").',
+    "entities:\n  events:\n    columns: {tenant_id: bigint?}\n    distribute: {by: tenant_id}",
+)
+DISTRIBUTED_PARTITIONING = _rule(
+    "SG805",
+    "distributed-partitioning",
+    "`{table}`: {problem}",
+    "{fix}",
+    "Citus distributes a partitioned table with its partitions, hash-distributed only and on one level of "
+    'partitioning ("partitioned reference tables are not supported", "distributing multi-level '
+    'partitioned tables is not supported").',
+    "entities:\n  events:\n    partition:\n"
+    "      range: {key: at, every: month, from: 2025-01-01, to: 2026-01-01}\n"
+    "    distribute: reference",
+)
+CITUS_EXTENSION = _rule(
+    "SG806",
+    "citus-extension",
+    "`{table}` is distributed, but the project does not name the `citus` extension",
+    "add it: `project: {{extensions: [citus]}}`",
+    "Distributed and reference tables exist only on a Citus cluster; naming the extension makes "
+    "schema.sql say so and lets `validate --live` and `check --live` use a Citus cluster.",
+    "project: {name: app}\nentities:\n  users:\n    distribute: reference",
+)
+DISTRIBUTED_IDENTITY = _rule(
+    "SG807",
+    "distributed-identity",
+    "`{table}.{column}` is an identity column of a {kind} table: {problem}",
+    "{fix}",
+    "Citus accepts identity columns when a table is distributed, but then refuses to change them, and "
+    'refuses alter_distributed_table and undistribute_table on the table ("cannot complete operation on a '
+    'table with identity column"); integer and smallint sequences cannot be used from worker nodes.',
+    "entities:\n  guilds:\n    columns: {id: {type: integer, identity: always}}\n    distribute: {by: id}",
+    severity=Severity.WARNING,
+)
+
 # --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
 # SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration
 # depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them:

@@ -2,10 +2,13 @@
 from it alone: generated names (`naming`) and dependency order (`ordering`)."""
 
 from schemagen.model.objects import (
+    CITUS_SHARD_COUNT,
     Archive,
     CheckConstraint,
     Column,
     Default,
+    Distribution,
+    DistributionKind,
     Enum,
     ForeignKey,
     Index,
@@ -31,10 +34,13 @@ from schemagen.model.objects import (
 )
 
 __all__ = [
+    "CITUS_SHARD_COUNT",
     "Archive",
     "CheckConstraint",
     "Column",
     "Default",
+    "Distribution",
+    "DistributionKind",
     "Enum",
     "ForeignKey",
     "Index",

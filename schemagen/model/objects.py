@@ -203,6 +203,25 @@ class StorageParameter:
     value: str
 
 
+DistributionKind = Literal["hash", "reference"]
+
+#: Citus's default number of shards of a hash-distributed table (`citus.shard_count`).
+CITUS_SHARD_COUNT = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """How Citus places a table on a cluster: hash-distributed by `column` into `shard_count` shards,
+    colocated with the other tables of its group (`colocate_with` names the group's root table, None
+    when the table is a root), or a reference table, copied whole to every node."""
+
+    kind: DistributionKind
+    column: str | None = None
+    colocate_with: str | None = None
+    shard_count: int | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     name: str
@@ -221,6 +240,7 @@ class Table:
     # sorted by name; on a partitioned table they are set on every leaf partition (PostgreSQL
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
+    distribution: Distribution | None = None  # on a Citus cluster
     loc: Location | None = field(default=None, compare=False)
 
     def column(self, name: str) -> Column | None:
@@ -272,6 +292,7 @@ class Project:
     schema: str = "public"
     extensions: tuple[str, ...] = ()
     allow_destructive: tuple[str, ...] = ()
+    shard_count: int | None = None  # `citus: {shard_count}`: the default of the hash-distributed tables
 
 
 @dataclass(frozen=True)
@@ -287,6 +308,11 @@ class Model:
     def used_schemas(self) -> frozenset[str]:
         """The schemas its tables, enums and views live in."""
         return frozenset(item.schema for item in (*self.tables, *self.enums, *self.views))
+
+    @cached_property
+    def distributed(self) -> bool:
+        """Whether any table is distributed by Citus (the schema needs a Citus cluster)."""
+        return any(t.distribution is not None for t in self.tables)
 
     @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:

@@ -228,6 +228,12 @@ class ArchiveSpec(_Shape):
     function: str | None = None
 
 
+class DistributeSpec(_Shape):
+    by: str
+    colocate_with: str | None = None
+    shard_count: StrictInt | None = Field(default=None, ge=1, le=64000)
+
+
 class EntitySpec(_Shape):
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
@@ -244,6 +250,7 @@ class EntitySpec(_Shape):
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
+    distribute: Literal["reference"] | DistributeSpec | None = None
 
 
 class MixinSpec(_Shape):
@@ -309,6 +316,10 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+class CitusSpec(_Shape):
+    shard_count: StrictInt = Field(default=32, ge=1, le=64000)
+
+
 class ProjectSpec(_Shape):
     name: str | None = None  # default: the name of the folder holding the spec folder
     postgres: StrictInt = Field(default=15, ge=12, le=18)
@@ -318,6 +329,7 @@ class ProjectSpec(_Shape):
     allow_destructive: Annotated[
         list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
     ] = Field(default_factory=list)
+    citus: CitusSpec | None = None
 
 
 class Spec(_Shape):

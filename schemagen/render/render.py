@@ -80,7 +80,9 @@ def schema_context(model: Model) -> dict[str, object]:
     for table in tables:
         inline = []
         for fk in sorted(table.foreign_keys, key=lambda f: f.name):
-            if (table.name, fk.name) in deferred:
+            # On Citus every key waits for the tables to be distributed: a key to a reference table
+            # would otherwise turn the referencing table into a Citus local table.
+            if model.distributed or (table.name, fk.name) in deferred:
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
                 inline.append(fk)
@@ -96,11 +98,32 @@ def schema_context(model: Model) -> dict[str, object]:
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "tables": table_entries,
         "indexes": indexes,
+        "distributions": distribution_order(model),
         "deferred_foreign_keys": deferred_fks,
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],
     }
+
+
+def distribution_order(model: Model) -> list[Table]:
+    """The distributed tables in the order Citus accepts them: reference tables, then each colocation
+    group's root before the tables colocated with it; by name within each."""
+    distributed = [t for t in model.tables if t.distribution is not None]
+    references = [t for t in distributed if t.distribution and t.distribution.kind == "reference"]
+    roots = [
+        t
+        for t in distributed
+        if t.distribution and t.distribution.kind == "hash" and not t.distribution.colocate_with
+    ]
+    members = [t for t in distributed if t.distribution and t.distribution.colocate_with]
+    return (
+        sorted(references, key=_table_key) + sorted(roots, key=_table_key) + sorted(members, key=_table_key)
+    )
+
+
+def _table_key(table: Table) -> tuple[str, str]:
+    return (table.schema, table.name)
 
 
 def _by_name(index: Index) -> str:

@@ -1,0 +1,43 @@
+"""A real Citus cluster for the tests of distributed schemas: a coordinator and two workers started
+once per session (needs `citus.so`: `scripts/install-citus` builds it, and `scripts/test` runs that),
+and a database of its own on every node for each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from schemagen.database.citus_cluster import CitusCluster
+from schemagen.database.cluster import DatabaseError
+from schemagen.database.live import connect
+from tests.conftest import database_name
+
+
+@pytest.fixture(scope="session")
+def citus_cluster() -> Iterator[CitusCluster]:
+    """Failing to start is an error, never a skip: these tests run wherever the suite runs."""
+    cluster = CitusCluster()
+    try:
+        cluster.start()
+    except DatabaseError as exc:
+        pytest.fail(f"the Citus test cluster did not start: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def citus_dsn(citus_cluster: CitusCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The coordinator's dsn of a database of the test's own, dropped after it."""
+    name = database_name(request.node.nodeid)
+    dsn = citus_cluster.create_database(name)
+    yield dsn
+    citus_cluster.drop_database(name)
+
+
+@pytest.fixture
+def citus_conn(citus_dsn: str) -> Iterator[psycopg.Connection]:
+    conn = connect(citus_dsn, autocommit=True)
+    yield conn
+    conn.close()
