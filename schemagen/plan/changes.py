@@ -78,6 +78,16 @@ class AddEnumValue:
 
 
 @dataclass(frozen=True)
+class CheckRemovedValues:
+    """Before an enum loses `removed`: no row of `columns` may still hold one (checked first of all, so
+    the tables and columns are named as they are before the migration)."""
+
+    enum: Enum
+    removed: tuple[str, ...]
+    columns: tuple[tuple[Table, Column], ...]
+
+
+@dataclass(frozen=True)
 class RebuildEnum:
     """Values removed or reordered: the old type parked under `parked`, `enum` created anew, and
     `columns` (which exist when it runs and keep the type, under their new names) converted to it."""
@@ -469,6 +479,7 @@ Change = (
     | CreateSchema
     | CreateEnum
     | AddEnumValue
+    | CheckRemovedValues
     | RebuildEnum
     | DropEnum
     | CreateTable

@@ -24,6 +24,7 @@ from schemagen.plan.changes import (
     AlterColumnType,
     AlterIdentity,
     Change,
+    CheckRemovedValues,
     Comment,
     Constraint,
     CreateArchiveFunction,
@@ -156,17 +157,23 @@ class _Diff:
         the columns that keep the type converted to it; the parked type is dropped last, once the
         columns this migration drops or retypes are gone."""
         parked = naming.truncate(f"{new.name}_old")
-        columns = []
-        for table, column in self.enum_columns(new, pairs):
+        columns, as_they_are = [], []
+        for before, (table, column) in self.enum_columns(new, pairs):
             self.changed_tables.add(table.name)
             self.converted.setdefault(table.name, set()).add(column.name)
             columns.append((table, column))
+            as_they_are.append(before)
+        if removed and columns:
+            yield CheckRemovedValues(new, tuple(removed), tuple(as_they_are))
         yield RebuildEnum(new, parked, tuple(removed), tuple(columns))
         yield DropEnum(new, parked)
 
-    def enum_columns(self, enum: Enum, pairs: list[TablePair]) -> Iterator[tuple[Table, Column]]:
-        """The columns of `enum`'s type in both versions, under their new names: those that exist when the
-        enum is rebuilt (after the renames, before any column is added or dropped) and keep the type.
+    def enum_columns(
+        self, enum: Enum, pairs: list[TablePair]
+    ) -> Iterator[tuple[tuple[Table, Column], tuple[Table, Column]]]:
+        """The columns of `enum`'s type in both versions: those that exist when the enum is rebuilt
+        (after the renames, before any column is added or dropped) and keep the type, each under its
+        name before the migration and under its new name.
 
         A column added later, or in a table created later, is created with the new type; one dropped or
         retyped later keeps the parked type until then.
@@ -174,7 +181,7 @@ class _Diff:
         for old, new in pairs:
             for before, column in self.match_columns(old, new):
                 if before is not None and before.type == column.type and _enum_of(column) == enum.name:
-                    yield new, column
+                    yield (old, before), (new, column)
 
     # --- tables ----------------------------------------------------------------------------------
 
@@ -214,7 +221,8 @@ class _Diff:
             return
         if old.name != new.name:
             yield RenameTable(old, new)
-        yield from self.partitions.table(old, new)
+        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
+        yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
         yield from self.constraints(old, new)
         yield from self.indexes(old, new)

@@ -58,7 +58,14 @@ def with_lock_order(operations: Sequence[Operation], before: Model, after: Model
             order=Phase.LOCKS,
         )
         return [first, *operations]
-    return [replace(op, up=tuple(_units(op.up, order))) for op in operations]
+    return [replace(op, up=tuple(_units(_atomic(op), order))) for op in operations]
+
+
+def _atomic(op: Operation) -> tuple[Step, ...]:
+    """An atomic operation's statements, as one unit of work in a file run statement by statement."""
+    if not op.atomic or not op.transactional:
+        return op.up
+    return (steps.begin(), *op.up, steps.commit())
 
 
 def locks_of(step: Step) -> tuple[TableLock, ...]:

@@ -128,6 +128,7 @@ class Kind(StrEnum):
     CREATE_SCHEMA = "create_schema"
     CREATE_ENUM = "create_enum"
     ADD_ENUM_VALUE = "add_enum_value"
+    CHECK_ENUM_VALUES = "check_enum_values"
     REBUILD_ENUM = "rebuild_enum"
     DROP_ENUM = "drop_enum"
     CREATE_TABLE = "create_table"
@@ -177,6 +178,7 @@ class Phase(IntEnum):
     """The order operations run in; within a phase, the planner's order."""
 
     LOCKS = 0  # the LOCK TABLE statements of a migration run in one transaction
+    CHECKS = 5  # what the rows must allow, checked before anything changes
     EXTENSIONS = 10
     ENUMS = 15
     ENUM_VALUES = 18
@@ -220,6 +222,9 @@ class Operation:
     hazards: tuple[Hazard, ...] = ()
     order: int = 50  # its Phase; ties keep the planner's order
     source: Change | None = None
+    # its statements stand or fall together: in a file run statement by statement they are one
+    # BEGIN … COMMIT (in a file run in one transaction, they are anyway)
+    atomic: bool = False
 
     @property
     def lock(self) -> Lock:

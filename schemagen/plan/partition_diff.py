@@ -129,8 +129,11 @@ class PartitionDiff:
         self.taken.add(candidate)
         return candidate
 
-    def table(self, old: Table, new: Table) -> Iterator[Change]:
-        """The changes that turn `old`'s partitions into `new`'s (none when they are the same)."""
+    def table(self, old: Table, new: Table, rebuilt: frozenset[str] = frozenset()) -> Iterator[Change]:
+        """The changes that turn `old`'s partitions into `new`'s (none when they are the same).
+
+        `rebuilt`: indexes of the table the plan drops before the partitions change and creates again
+        after (they read a column converted to a rebuilt enum), so the moves find none of theirs."""
         if old.partition is None and new.partition is None:
             return
         if old.partition is None or new.partition is None:
@@ -146,7 +149,7 @@ class PartitionDiff:
                 f"it is not planned; add a new entity partitioned the new way, copy the rows into it, then "
                 f"drop this one"
             )
-        yield from _TablePartitions(self, old, new, old.partition, new.partition).changes()
+        yield from _TablePartitions(self, old, new, old.partition, new.partition, rebuilt).changes()
 
 
 class _TablePartitions:
@@ -154,9 +157,16 @@ class _TablePartitions:
     the tables of the plan share)."""
 
     def __init__(
-        self, shared: PartitionDiff, old: Table, new: Table, a: PartitionScheme, b: PartitionScheme
+        self,
+        shared: PartitionDiff,
+        old: Table,
+        new: Table,
+        a: PartitionScheme,
+        b: PartitionScheme,
+        rebuilt: frozenset[str] = frozenset(),
     ) -> None:
         self.shared, self.old, self.new, self.a, self.b = shared, old, new, a, b
+        self.rebuilt = rebuilt
         self.renames: list[RelationRename] = []  # children kept under a new name, with their indexes
         self.drops: list[PartitionDrop] = []
         self.creates: list[PartitionCreate] = []  # new children, no rows to move
@@ -169,7 +179,7 @@ class _TablePartitions:
 
     @cached_property
     def surviving(self) -> set[str]:
-        return _surviving_indexes(self.shared.renames, self.old, self.new)
+        return _surviving_indexes(self.shared.renames, self.old, self.new) - self.rebuilt
 
     @cached_property
     def copied(self) -> tuple[tuple[str, ...], bool]:

@@ -468,6 +468,29 @@ def add_enum_value(enum: Enum, value: str, *, before: str | None, after: str | N
     return Step(AddEnumValue(enum, value, before, after), Lock.NONE, transactional=not commits)
 
 
+@dataclass(frozen=True)
+class EnumGuard(Statement):
+    """Fails, changing nothing, while a row of `columns` holds a value in `removed`."""
+
+    template = "enum_guard"
+    enum: Enum
+    removed: tuple[str, ...]
+    columns: tuple[tuple[str, str, str], ...]  # (schema, table, column)
+    tag: str  # the DO body's dollar-quote tag, which no removed value contains
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+def enum_guard(enum: Enum, removed: Sequence[str], columns: Sequence[tuple[Table, Column]]) -> Step:
+    """Reads each column (ACCESS SHARE) for rows still holding a removed value."""
+    tag = next(f"guard{n}" for n in range(len(removed) + 1) if not any(f"$guard{n}$" in v for v in removed))
+    statement = EnumGuard(enum, tuple(removed), tuple((t.schema, t.name, c.name) for t, c in columns), tag)
+    locks = tuple(TableLock(t.schema, t.name, Lock.ACCESS_SHARE) for t, _ in columns)
+    return Step(statement, Lock.ACCESS_SHARE, ", ".join(t.name for t, _ in columns), locks=locks)
+
+
 def rename_enum(enum: Enum, new: str) -> Step:
     return Step(RenameEnum(enum.name, new, enum.schema), Lock.NONE, enum.name)
 

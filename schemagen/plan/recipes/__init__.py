@@ -17,6 +17,7 @@ from schemagen.plan.changes import (
     AlterColumnType,
     AlterIdentity,
     Change,
+    CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
     CreateEnum,
@@ -74,6 +75,8 @@ def operation(change: Change) -> Operation:
             return enums.create_enum(change)
         case AddEnumValue():
             return enums.add_enum_value(change)
+        case CheckRemovedValues():
+            return enums.check_removed_values(change)
         case RebuildEnum():
             return enums.rebuild_enum(change)
         case DropEnum():

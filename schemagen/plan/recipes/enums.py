@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from schemagen.model import Column, Table
 from schemagen.plan import steps
-from schemagen.plan.changes import AddEnumValue, CreateEnum, DropEnum, RebuildEnum
+from schemagen.plan.changes import AddEnumValue, CheckRemovedValues, CreateEnum, DropEnum, RebuildEnum
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 
 
@@ -37,8 +37,24 @@ def add_enum_value(change: AddEnumValue) -> Operation:
     )
 
 
+def check_removed_values(change: CheckRemovedValues) -> Operation:
+    """First of all: a row still holding a value the enum loses stops the migration before it changes
+    anything."""
+    enum, removed = change.enum, change.removed
+    return Operation(
+        Kind.CHECK_ENUM_VALUES,
+        enum.name,
+        f"check that no row holds {', '.join(removed)} of enum {enum.name} before anything changes",
+        (steps.enum_guard(enum, removed, change.columns),),
+        order=Phase.CHECKS,
+        source=change,
+    )
+
+
 def rebuild_enum(change: RebuildEnum) -> Operation:
-    """The old type renamed out of the way, the new one created, each column converted through text."""
+    """The old type renamed out of the way, the new one created, each column converted through text: in
+    one transaction, so a row holding a removed value (the check before everything may be outrun by
+    a write) leaves the type and its columns as they were."""
     enum = change.enum
     up = [steps.rename_enum(enum, change.parked), steps.create_enum(enum)]
     for table, column in change.columns:
@@ -51,6 +67,7 @@ def rebuild_enum(change: RebuildEnum) -> Operation:
         tuple(up),
         order=Phase.REBUILD_ENUMS,
         source=change,
+        atomic=True,
     )
 
 
