@@ -550,7 +550,7 @@ def check(
     if output_format == "json":
         _emit(compiled.warnings, output_format)
     elif output_format == "text":
-        replayed = ", and the migrations replay to schema.sql" if live else ""
+        replayed = ", and the migrations replay to schema.sql, down to empty and up again" if live else ""
         click.echo(
             f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
             f"history intact{replayed}"

@@ -88,7 +88,9 @@ MAX_REPLAY_DIAGNOSTICS = 20
 
 def live_check(generated: Path, dsn: str | None) -> list[Diagnostic]:
     """Replay every up migration on an empty database and compare its catalog with schema.sql applied to
-    another: one SG705 per difference (the first 20, then a count), or one naming a migration that fails.
+    another; then, with a few rows in every table, every down migration back to the empty database,
+    each compared with the catalog of the version it returns to, and every up again: one SG705 per
+    difference (the first 20, then a count), or one naming the migration file and line that fails.
 
     On a throwaway cluster, or on the server at `dsn`. Raises `DatabaseError` when no server can be
     used; meaningful only on a tree the static checks passed.
@@ -111,9 +113,12 @@ def live_check(generated: Path, dsn: str | None) -> list[Diagnostic]:
             before.project.extensions if before is not None else (),
             dsn,
             names=[f.up.name for f in files],
+            down_sqls=[f.down.read_text(encoding="utf-8") for f in files],
+            down_names=[f.down.name for f in files],
         )
     except replay.ReplayError as error:
-        where = files[error.index].up if error.index is not None else schema
+        migration = files[error.index] if error.index is not None else None
+        where = (migration.down if error.down else migration.up) if migration is not None else schema
         failed = rules.HISTORY_DIFFERS(None, difference=error.message)
         return [failed.with_file(display_path(where), error.line)]
     shown = display_path(folder)

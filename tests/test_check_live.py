@@ -191,8 +191,9 @@ def test_replay_differences_labels_and_sides(server: str) -> None:
     ]
     with pytest.raises(ReplayError) as raised:
         replay_differences(["CREATE TABLE t ();", "CREATE TABLE t ();"], schema, dsn=server)
-    assert raised.value.index == 1 and raised.value.line is None
-    assert raised.value.message == 'migration 2 does not apply: relation "t" already exists'
+    # run statement by statement, as the runner runs it: the failing statement's line is known
+    assert raised.value.index == 1 and raised.value.line == 1
+    assert raised.value.message == 'migration 2 does not apply: line 1: relation "t" already exists'
 
 
 def test_diff_names_the_sides_only_when_asked() -> None:
@@ -203,3 +204,51 @@ def test_diff_names_the_sides_only_when_asked() -> None:
         "table t: comment y (left) ≠ x (right)",
         "view u: only in right",
     ]
+
+
+LOCALE_DOWN = MIGRATIONS / f"{NEXT}_add_locale.down.sql"
+
+
+def test_a_down_migration_that_fails_is_named_at_its_line(project: Path) -> None:
+    add_locale_migration(project)
+    down = project / LOCALE_DOWN
+    hand_edit(down, "DROP COLUMN IF EXISTS locale;", "DROP COLUMN locale_typo;")
+    line = next(n for n, text in enumerate(down.read_text().splitlines(), 1) if "locale_typo" in text)
+    (found,) = diagnostics("--live")
+    assert found["code"] == "SG705"
+    assert (found["file"], found["line"]) == (str(LOCALE_DOWN), line)
+    assert f"{NEXT}_add_locale.down.sql does not apply" in found["message"]
+    assert 'column "locale_typo" of relation "users" does not exist' in found["message"]
+
+
+def test_a_down_migration_that_does_not_restore_its_version_is_a_difference(project: Path) -> None:
+    add_locale_migration(project)
+    hand_edit(project / LOCALE_DOWN, "DROP COLUMN IF EXISTS locale;", "ALTER COLUMN locale SET DEFAULT 'en';")
+    found = diagnostics("--live")
+    assert {d["code"] for d in found} == {"SG705"}
+    messages = [d["message"] for d in found]
+    assert any(
+        f"after {NEXT}_add_locale.down.sql: column users.locale: only in replayed" in m for m in messages
+    ), messages
+
+
+def test_the_walk_back_seeds_every_table_of_the_example(project: Path, pg_dsn: str) -> None:
+    """`check --live` writes rows into every table before it runs the downs: on the example's schema the
+    seeder puts rows in every table (all it can where checks and keys allow), so every down of its
+    history meets rows (and passes)."""
+    from schemagen.database.seed import ROWS_PER_TABLE, seed
+
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute((project / "generated" / "schema.sql").read_bytes())
+        inserted = seed(conn)
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            ).fetchall()
+        ]
+        counts = {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
+    assert all(1 <= count <= ROWS_PER_TABLE for count in counts.values()), counts
+    assert inserted == sum(counts.values()) >= (ROWS_PER_TABLE - 1) * len(tables)
+    assert run("check", "--live", "--dsn", pg_dsn)[0] == 0

@@ -41,6 +41,7 @@ PLACEHOLDER_SAMPLES = {
     "source": "s.t",
     "table": "s.t",
     "template": "citus_template",
+    "values": "1, 'a'",
     "type": "integer",
 }
 PARAMETER = re.compile(r"%\((\w+)\)s|%s")
