@@ -62,8 +62,11 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     ]
     try:
         before = history.read_snapshot(generated)
+        missing = history.missing_history(generated)
     except history.HistoryError as error:
         return [*found, rules.MIGRATION_CHANGED(None, problem=str(error)).with_file(display_path(generated))]
+    if missing is not None:
+        found.append(rules.MIGRATION_CHANGED(None, problem=missing).with_file(display_path(folder)))
     model = compiled.model
     if before is not None and snapshot.dump(before) == snapshot.dump(model):
         return found

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from schemagen.cli import cli
+from schemagen.migrate import checksums
 
 
 @pytest.fixture
@@ -178,3 +179,28 @@ def test_a_change_that_cannot_be_planned(project: Path) -> None:
     code, out, _ = run("check", "--format", "json")
     assert code == 1 and codes(out) == ["SG706"]
     assert "NOT NULL without a default" in json.loads(out)["diagnostics"][0]["message"]
+
+
+def test_a_deleted_history_is_caught(project: Path) -> None:
+    shutil.rmtree(project / "generated" / "migrations")
+    code, out, _ = run("check")
+    assert code == 1
+    assert (
+        "generated/migrations: error[SG703]: generated/migrations holds no migration, but "
+        "generated/snapshot.json describes the schema after 0002_shard_guilds_8" in out
+    )
+    code, out, _ = run("check", "--live")
+    assert code == 1 and "SG703" in out  # the replay never runs on a history that is not there
+
+
+def test_a_history_without_its_newest_migration_is_caught(project: Path) -> None:
+    folder = project / "generated" / "migrations"
+    for path in folder.glob("0002_*"):
+        path.unlink()
+    checksums.write(folder)  # re-signed: the chain alone cannot tell
+    code, out, _ = run("check")
+    assert code == 1
+    assert (
+        "the newest migration is 0001_initial, but generated/snapshot.json describes the schema after "
+        "0002_shard_guilds_8" in out
+    )

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from model_factory import S, col, kitchen_sink, pk, synthetic, table
 
-from schemagen.migrate.snapshot import SnapshotError, dump, load
+from schemagen.migrate.snapshot import SnapshotError, dump, load, load_with_migration
 from schemagen.model import (
     Archive,
     Column,
@@ -226,7 +226,7 @@ def test_example_spec_round_trips(spec_model: Model) -> None:
     assert loaded == spec_model
     assert dump(loaded) == text
     assert text.endswith("}\n")
-    assert json.loads(text)["format"] == 1
+    assert json.loads(text)["format"] == 2
 
 
 def test_example_spec_round_trip_is_fast(spec_model: Model) -> None:
@@ -570,3 +570,14 @@ def test_deeply_nested_values_load_or_raise_snapshot_error(depth: int) -> None:
         assert isinstance(result, Model)
         if depth == 100:
             assert load(dump(result)) == result
+
+
+def test_the_snapshot_names_its_migration_and_format_1_still_loads() -> None:
+    model = Model(Project("p"), tables=(table("t", (col("id"),)),))
+    text = dump(model, "0003_add_locale")
+    assert json.loads(text)["migration"] == "0003_add_locale"
+    assert load_with_migration(text) == (model, "0003_add_locale")
+    older = text.replace('"format": 2', '"format": 1').replace('  "migration": "0003_add_locale",\n', "")
+    assert load_with_migration(older) == (model, None)
+    with pytest.raises(SnapshotError, match="format 1, which has no"):
+        load(text.replace('"format": 2', '"format": 1'))

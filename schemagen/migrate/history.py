@@ -74,13 +74,19 @@ def migrations(generated: Path) -> list[MigrationFiles]:
 
 def read_snapshot(generated: Path) -> Model | None:
     """The Model as of the newest migration, or None before the first one."""
+    return read_snapshot_of(generated)[0]
+
+
+def read_snapshot_of(generated: Path) -> tuple[Model | None, str | None]:
+    """The Model as of the newest migration and that migration's label (`0002_name`; None when the
+    snapshot does not record it), or (None, None) before the first migration."""
     path = generated / SNAPSHOT_FILE
     if not path.exists():
         if migrations(generated):
             raise HistoryError(f"{path} is missing but migrations exist: restore it from version control")
-        return None
+        return None, None
     try:
-        return snapshot.load(path.read_text(encoding="utf-8"))
+        return snapshot.load_with_migration(path.read_text(encoding="utf-8"))
     except snapshot.SnapshotError as error:
         raise HistoryError(f"{path}: {error}") from None
     except UnicodeDecodeError:
@@ -91,6 +97,28 @@ def read_snapshot(generated: Path) -> Model | None:
 
 def checksum_problems(generated: Path) -> list[str]:
     return [p.message for p in checksums.verify(generated / MIGRATIONS_DIR)]
+
+
+def missing_history(generated: Path) -> str | None:
+    """What is missing when the snapshot describes a schema the migration files no longer build: none
+    of them left, or not the newest one it names."""
+    _, newest = read_snapshot_of(generated)
+    files = migrations(generated)
+    if not (generated / SNAPSHOT_FILE).exists():
+        return None
+    if not files:
+        after = f"the schema after {newest}" if newest else "a schema that migrations built"
+        return (
+            f"{generated / MIGRATIONS_DIR} holds no migration, but {generated / SNAPSHOT_FILE} describes "
+            f"{after}: restore the migration files from version control"
+        )
+    last = f"{files[-1].number:04d}_{files[-1].name}"
+    if newest is not None and last != newest:
+        return (
+            f"the newest migration is {last}, but {generated / SNAPSHOT_FILE} describes the schema after "
+            f"{newest}: restore the missing migration files from version control"
+        )
+    return None
 
 
 def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
@@ -144,6 +172,6 @@ def new_migration(
     )
     files.up.write_text(migration.up_sql, encoding="utf-8")
     files.down.write_text(migration.down_sql, encoding="utf-8")
-    (generated / SNAPSHOT_FILE).write_text(snapshot.dump(model), encoding="utf-8")
+    (generated / SNAPSHOT_FILE).write_text(snapshot.dump(model, f"{number:04d}_{name}"), encoding="utf-8")
     checksums.write(folder)
     return files, migration

@@ -4,7 +4,9 @@
 derived properties are left out, so the same schema always gives the same bytes, whichever files and
 lines declared it. `load(dump(m)) == m`, with the locations back as None.
 
-The text is a JSON object `{"format": 1, "model": {...}}` with sorted keys and a 2-space indent. A
+The text is a JSON object `{"format": 2, "migration": "0002_name", "model": {...}}` with sorted keys
+and a 2-space indent; `migration` names the newest migration, the one the Model is the schema of, so
+a history that lost its newest files is told from a complete one (format 1, without it, still loads). A
 dataclass is an object of its fields; a field is left out when it holds its own default and that
 default is None, false or empty, which keeps the file short and reviewable in a diff. Other defaults
 (`postgres: 15`, `using: "btree"`) are written out, so changing one in the code cannot change what an
@@ -37,7 +39,8 @@ from typing import Any, ForwardRef, Literal, Union, get_args, get_origin, get_ty
 
 from schemagen.model import Model
 
-FORMAT = 1
+FORMAT = 2
+_READABLE = frozenset({1, 2})
 
 _TAG_DATE, _TAG_DATETIME, _TAG_FLOAT, _TAG_DICT = "$date", "$datetime", "$float", "$dict"
 
@@ -46,11 +49,15 @@ class SnapshotError(Exception):
     """The text is not a snapshot this version can read (the CLI reports it as bad input)."""
 
 
-def dump(model: Model) -> str:
-    """The snapshot text of `model`: deterministic, location-free JSON ending in a newline.
+def dump(model: Model, migration: str | None = None) -> str:
+    """The snapshot text of `model` (the schema as of the migration named `migration`): deterministic,
+    location-free JSON ending in a newline.
 
     Raises TypeError for a value the Model's types do not allow (a set, a dict with an int key)."""
-    out: list[str] = ['{\n  "format": ', str(FORMAT), ',\n  "model": ']
+    out: list[str] = ['{\n  "format": ', str(FORMAT)]
+    if migration is not None:
+        out += [',\n  "migration": ', encode_basestring(migration)]
+    out.append(',\n  "model": ')
     _emit(model, "\n  ", out)
     out.append("\n}\n")
     return "".join(out)
@@ -58,6 +65,11 @@ def dump(model: Model) -> str:
 
 def load(text: str) -> Model:
     """The Model of a snapshot text; raises SnapshotError, and nothing else, for any bad input."""
+    return load_with_migration(text)[0]
+
+
+def load_with_migration(text: str) -> tuple[Model, str | None]:
+    """The Model of a snapshot text and the migration it is the schema of (None when not recorded)."""
     # Hundreds of thousands of new objects, none in a cycle, set off collection after collection,
     # which alone nearly doubles the time on a large Model.
     collecting = gc.isenabled()
@@ -69,7 +81,7 @@ def load(text: str) -> Model:
             gc.enable()
 
 
-def _load(text: str) -> Model:
+def _load(text: str) -> tuple[Model, str | None]:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, TypeError, RecursionError) as error:
@@ -79,17 +91,23 @@ def _load(text: str) -> Model:
     if "format" not in data:
         raise SnapshotError('the snapshot has no "format": it was not written by schemagen')
     version = data["format"]
-    if type(version) is not int or version != FORMAT:
+    if type(version) is not int or version not in _READABLE:
         raise SnapshotError(
-            f"the snapshot has format {_describe(version)}; this version of schemagen reads format {FORMAT}"
+            f"the snapshot has format {_describe(version)}; this version of schemagen reads formats "
+            f"{', '.join(map(str, sorted(_READABLE)))}"
         )
-    unknown = sorted(set(data) - {"format", "model"})
+    migration = data.get("migration")
+    if version < 2 and "migration" in data:
+        raise SnapshotError('the snapshot has format 1, which has no "migration"')
+    if migration is not None and type(migration) is not str:
+        raise SnapshotError(f'the snapshot\'s "migration" is {_describe(migration)}, not a string')
+    unknown = sorted(set(data) - {"format", "migration", "model"})
     if unknown:
         raise SnapshotError(f"the snapshot has an unknown top-level key {unknown[0]!r}")
     if "model" not in data:
         raise SnapshotError('the snapshot has no "model"')
     try:
-        return _model_decoder()(data["model"])
+        return _model_decoder()(data["model"]), migration
     except _Invalid as error:
         raise SnapshotError(f"the snapshot is malformed at {error.where()}: {error.message}") from None
     except RecursionError:
