@@ -24,6 +24,8 @@ from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outpu
 from schemagen.site.command import docs
 
 if TYPE_CHECKING:
+    import psycopg
+
     from schemagen.database import runner
     from schemagen.migrate.history import MigrationFiles
 
@@ -429,7 +431,7 @@ def migrate_baseline(dsn: str, generated: Path, to: int | None, output_format: s
         raise InputError(error.message) from None
     differences: list[Diagnostic] = []
 
-    def prove(conn: object) -> list[str]:
+    def prove(conn: psycopg.Connection) -> list[str]:
         differences[:] = drift.baseline_differences(conn, model, _label(target))
         return [d.message for d in differences]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
@@ -16,6 +17,9 @@ from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
 from schemagen.model import Model
 from schemagen.plan import Operation, PlanError
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ def model_schemas(model: Model) -> list[str]:
     return sorted(model.used_schemas | {model.project.schema})
 
 
-def drift(conn_or_dsn: object, model: Model) -> Drift:
+def drift(conn_or_dsn: psycopg.Connection | str, model: Model) -> Drift:
     """Plan from the database's schemas (those `model` uses) to `model`.
 
     Raises `DatabaseError` when the database cannot be read and `PlanError` when the difference
@@ -45,7 +49,7 @@ def drift(conn_or_dsn: object, model: Model) -> Drift:
     """
     from schemagen.database.inspect import inspect  # imports psycopg: only live commands pay for it
 
-    found = inspect(conn_or_dsn, model_schemas(model), reference=model)  # type: ignore[arg-type]
+    found = inspect(conn_or_dsn, model_schemas(model), reference=model)
     operations, sql = build_up(found.model, model, "drift: the database → the spec")
     return Drift(operations=operations, sql=sql, warnings=found.warnings)
 
@@ -90,7 +94,9 @@ def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
     ]
 
 
-def baseline_differences(conn_or_dsn: object, model: Model, migration: str) -> list[Diagnostic]:
+def baseline_differences(
+    conn_or_dsn: psycopg.Connection | str, model: Model, migration: str
+) -> list[Diagnostic]:
     """What keeps the database from having `model`, the schema of `migration`: one SG710 per operation
     planned from the database to it, or one SG706 when the difference cannot be planned; empty when
     the database has exactly that schema, and a baseline may record it."""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
@@ -32,10 +32,12 @@ from schemagen.model import (
     PartitionBound,
     PartitionChild,
     PartitionKey,
+    PartitionKind,
     PartitionScheme,
     PrimaryKey,
     Project,
     RangeWindow,
+    ReferentialAction,
     StorageParameter,
     Table,
     UniqueConstraint,
@@ -92,7 +94,7 @@ class _Pending:
     uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
     # key, expression, pinned name, where
     checks: list[tuple[str, str, str | None, Location | None]] = field(default_factory=list)
-    fks: list[tuple[Any, Location | None]] = field(default_factory=list)  # (FkDraft, loc)
+    fks: list[tuple[_FkDraft, Location | None]] = field(default_factory=list)
     indexes: list[tuple[IndexSpec, Path_]] = field(default_factory=list)
     partition: PartitionScheme | None = None
     archive: Archive | None = None
@@ -109,8 +111,8 @@ class _FkDraft:
     columns: tuple[str, ...]
     table: str
     ref_columns: tuple[str, ...] | None
-    on_delete: str | None
-    on_update: str | None
+    on_delete: ReferentialAction | None
+    on_update: ReferentialAction | None
     deferrable: bool
     name: str | None
 
@@ -418,9 +420,7 @@ class Builder:
                 self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
             pending.pk_columns = tuple(pk_flagged)
-            pending.pk_loc = all_columns[pk_flagged[0]][1] and self.raw.locate(
-                all_columns[pk_flagged[0]][1], key=True
-            )
+            pending.pk_loc = self.raw.locate(all_columns[pk_flagged[0]][1], key=True)
         for i, unique in enumerate(spec.unique):
             if unique.name:
                 self.check_name(unique.name, "a constraint", self.loc(*path, "unique", i))
@@ -518,10 +518,10 @@ class Builder:
             comment=spec.comment,
         )
         key: list[str] = []
-        for side, prefix in zip(sides, prefixes, strict=True):
+        for entity, prefix in zip(sides, prefixes, strict=True):
             names = []
-            for pk in side.pk_columns or ():
-                source = next((c for c in side.columns if c.name == pk), None)
+            for pk in entity.pk_columns or ():
+                source = next((c for c in entity.columns if c.name == pk), None)
                 col_name = f"{prefix}_{pk}"
                 names.append(col_name)
                 junction.columns.append(
@@ -529,7 +529,10 @@ class Builder:
                 )
             key += names
             junction.fks.append(
-                (_FkDraft(tuple(names), side.name, side.pk_columns, spec.on_delete, None, False, None), loc)
+                (
+                    _FkDraft(tuple(names), entity.name, entity.pk_columns, spec.on_delete, None, False, None),
+                    loc,
+                )
             )
         junction.pk_columns = tuple(key)
         junction.pk_loc = loc
@@ -606,7 +609,7 @@ class Builder:
         self, spec: PartitionSpec, table: str, columns: list[Column], path: Path_, prefix: str | None = None
     ) -> PartitionScheme | None:
         prefix = prefix or table
-        kind = "range" if spec.range else "list" if spec.list else "hash"
+        kind: PartitionKind = "range" if spec.range else "list" if spec.list else "hash"
         body = spec.range or spec.list or spec.hash
         assert body is not None
         body_path = (*path, kind)
@@ -812,10 +815,10 @@ class Builder:
                     ref_schema=target.schema if target else p.schema,
                     ref_table=draft.table,
                     ref_columns=tuple(ref_columns),
-                    on_delete=draft.on_delete,  # type: ignore[arg-type]
+                    on_delete=draft.on_delete,
                     on_update=draft.on_update,
                     deferrable=draft.deferrable,
-                    loc=loc,  # type: ignore[arg-type]
+                    loc=loc,
                 )
             )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
@@ -909,7 +912,7 @@ class Builder:
         return Distribution("hash", spec.by, group.colocate_with or root.name, group.shard_count, loc)
 
     def storage(
-        self, values: Mapping[str, object], path: Path_, columns: list[Column]
+        self, values: Mapping[str, bool | int | float | str], path: Path_, columns: list[Column]
     ) -> tuple[StorageParameter, ...]:
         """The storage parameters of an entity, each checked against PostgreSQL's own list."""
         found = []
@@ -939,7 +942,7 @@ class Builder:
                 )
                 continue
             try:
-                text = storage.spell(name, value)  # type: ignore[arg-type]
+                text = storage.spell(name, value)
             except storage.StorageValueError as error:
                 self.report(
                     rules.STORAGE_PARAMETER(
@@ -1110,7 +1113,7 @@ def _index_element(entry: str) -> IndexElement | None:
     column, rest = words[0], [w.lower() for w in words[1:]]
     opclass = None
     descending = False
-    nulls = None
+    nulls: Literal["first", "last"] | None = None
     i = 0
     if i < len(rest) and rest[i] not in _ORDER_WORDS and rest[i] != "nulls":
         if not IDENTIFIER.match(words[1 + i]):
@@ -1121,11 +1124,11 @@ def _index_element(entry: str) -> IndexElement | None:
         descending = rest[i] == "desc"
         i += 1
     if i + 1 < len(rest) and rest[i] == "nulls" and rest[i + 1] in ("first", "last"):
-        nulls = rest[i + 1]
+        nulls = "first" if rest[i + 1] == "first" else "last"
         i += 2
     if i != len(rest):
         return None
-    return IndexElement(column=column, opclass=opclass, descending=descending, nulls=nulls)  # type: ignore[arg-type]
+    return IndexElement(column=column, opclass=opclass, descending=descending, nulls=nulls)
 
 
 def _key_type(keys: list[PartitionKey], columns: list[Column]) -> str | None:

@@ -223,7 +223,7 @@ class _Writer:
             inline[pk.columns[0]]["primary_key"] = True
         elif pk is not None:
             primary_key = _FlowList(pk.columns)
-        uniques = []
+        uniques: list[_FlowList | _Flow] = []
         for unique in table.uniques:
             generated = naming.truncate(f"{name}_{'_'.join(unique.columns)}_key")
             column = unique.columns[0]
@@ -547,8 +547,9 @@ class _Writer:
         """The `unique:` of a materialized view whose one index is what `unique:` renders: its columns,
         or `{columns, name}` when the name is not the template's."""
         for index in view.indexes:
-            columns = [e.column for e in index.elements]
-            plain = all(e == IndexElement(column=e.column) for e in index.elements) and None not in columns
+            columns = [e.column for e in index.elements if e.column is not None]
+            bare = all(e == IndexElement(column=e.column) for e in index.elements)
+            plain = bare and len(columns) == len(index.elements)
             if (
                 view.materialized
                 and len(view.indexes) == 1
@@ -559,7 +560,7 @@ class _Writer:
                 and not index.include
                 and not index.nulls_not_distinct
             ):
-                if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):  # type: ignore[arg-type]
+                if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):
                     return _FlowList(columns)
                 self.check_name(index.name, f"index `{index.name}` of `{label}`")
                 return _Flow({"columns": _FlowList(columns), "name": index.name})

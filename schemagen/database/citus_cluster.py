@@ -111,6 +111,6 @@ class CitusCluster:
         return {"host": str(node.directory), "port": node.port}
 
     @staticmethod
-    def _admin(node: ThrowawayCluster, statement: sql.Composable) -> None:
+    def _admin(node: ThrowawayCluster, statement: sql.Composed) -> None:
         with connect(node.dsn(), autocommit=True) as conn:
             conn.execute(statement)

@@ -38,8 +38,16 @@ class Rule:
 ALL: list[Rule] = []
 
 
-def _rule(*args: object, **kwargs: object) -> Rule:
-    rule = Rule(*args, **kwargs)  # type: ignore[arg-type]
+def _rule(
+    code: str,
+    name: str,
+    message: str,
+    hint: str,
+    why: str,
+    example: str,
+    severity: Severity = Severity.ERROR,
+) -> Rule:
+    rule = Rule(code, name, message, hint, why, example, severity)
     ALL.append(rule)
     return rule
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,7 +26,11 @@ NAMED_SECTIONS = ("mixins", "enums", "entities", "views")
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
 _SECTION_KIND = {"mixins": "mixin", "enums": "enum", "entities": "entity", "views": "view"}
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    # A base class must be a class to the type checker; the C loader has the same interface.
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 #: (file, line, column, end line, end column), 1-based; the end is None where the node has no span of
 #: its own (a block mapping or list, a `|` or `>` block scalar: YAML ends them where the next token starts).
@@ -50,7 +54,7 @@ _FREE_VALUES = 100_000  # below this, any use of aliases is fine
 _MAX_INTEGER_DIGITS = 1000
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """PyYAML's safe loader with YAML 1.2 booleans: only true/false, so `on`, `no`, `y` stay strings."""
 
 

@@ -335,7 +335,7 @@ def _shape(hint: Any, namespace: dict[str, Any]) -> tuple[frozenset[str], str]:
     `_compile` can stand in for a recursive type before it is built."""
     if isinstance(hint, (str, ForwardRef)):
         return _shape(_resolve(hint, namespace), namespace)
-    if dataclasses.is_dataclass(hint):
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return frozenset({"object"}), f"an object ({hint.__name__})"
     if hint in _SCALARS:
         return _SCALARS[hint][1:3]

@@ -307,7 +307,8 @@ class Model:
     @cached_property
     def used_schemas(self) -> frozenset[str]:
         """The schemas its tables, enums and views live in."""
-        return frozenset(item.schema for item in (*self.tables, *self.enums, *self.views))
+        items: tuple[Table | Enum | View, ...] = (*self.tables, *self.enums, *self.views)
+        return frozenset(item.schema for item in items)
 
     @cached_property
     def distributed(self) -> bool:

@@ -18,6 +18,7 @@ from pglast.enums import A_Expr_Kind, MinMaxOp, SetOperation, SubLinkType, XmlEx
 from pglast.parser import ParseError, scan
 
 from schemagen.postgres import volatility
+from schemagen.postgres.nodes import name_parts, required, string_value
 from schemagen.postgres.sqltypes import UnknownTypeError, format_type_name, is_text_like, type_family
 
 __all__ = [
@@ -103,14 +104,15 @@ class SqlProblem:
 _CHILD_ATTRS: dict[type, tuple[str, ...]] = {}
 
 
-def _child_attrs(cls: type) -> tuple[str, ...]:
+def _child_attrs(cls: type[ast.Node]) -> tuple[str, ...]:
     attrs = _CHILD_ATTRS.get(cls)
     if attrs is None:
+        # pglast's stubs leave out `__slots__`, which every node class has at run time: a mapping of
+        # slot name to its `SlotTypeInfo`.
+        slots: dict[str, ast.SlotTypeInfo] = cls.__slots__  # type: ignore[attr-defined]
         # Pointer-typed slots hold nodes or node lists; scalars and strings never do.
         attrs = tuple(
-            name
-            for name, info in cls.__slots__.items()
-            if info.c_type.endswith("*") and info.c_type != "char*"
+            name for name, info in slots.items() if info.c_type.endswith("*") and info.c_type != "char*"
         )
         _CHILD_ATTRS[cls] = attrs
     return attrs
@@ -134,7 +136,7 @@ def _walk(root: ast.Node | tuple) -> Iterator[ast.Node]:
 
 
 def _svf_name(node: ast.SQLValueFunction) -> str:
-    name = node.op.name.removeprefix("SVFOP_").lower()
+    name = required(node.op).name.removeprefix("SVFOP_").lower()
     return name.removesuffix("_n")
 
 
@@ -158,23 +160,24 @@ def _facts(expr: Expression | Query) -> _Facts:
     for node in _walk(expr.node):
         if isinstance(node, ast.FuncCall):
             args = node.args or ()
-            calls.append(FunctionCall(node.funcname[-1].sval.lower(), len(args), args))
+            calls.append(FunctionCall(name_parts(node.funcname)[-1].lower(), len(args), args))
         elif isinstance(node, ast.SQLValueFunction):
             calls.append(FunctionCall(_svf_name(node), 0, (), keyword=True))
         elif isinstance(node, ast.ColumnRef):
-            last = node.fields[-1]
+            last = _last_field(node)
             if isinstance(last, ast.String):
-                columns.add(last.sval)
+                columns.add(string_value(last))
         elif isinstance(node, ast.TypeCast):
-            found_casts.append(Cast(_cast_type_name(node.typeName), node.arg))
+            found_casts.append(Cast(_cast_type_name(required(node.typeName)), required(node.arg)))
         elif isinstance(node, ast.A_Expr):
+            # The right operand of an AEXPR_OP is one expression, never a list.
             if (
                 node.kind == A_Expr_Kind.AEXPR_OP
                 and node.lexpr is not None
-                and node.rexpr is not None
-                and node.name[-1].sval in ("+", "-")
+                and isinstance(node.rexpr, ast.Node)
+                and name_parts(node.name)[-1] in ("+", "-")
             ):
-                additions.append((node.name[-1].sval, node.lexpr, node.rexpr))
+                additions.append((name_parts(node.name)[-1], node.lexpr, node.rexpr))
         elif isinstance(node, ast.SubLink):
             subquery = True
     return _Facts(tuple(calls), frozenset(columns), tuple(found_casts), subquery, tuple(additions))
@@ -185,7 +188,12 @@ def _cast_type_name(type_name: ast.TypeName) -> str:
         return format_type_name(type_name)
     except UnknownTypeError:
         # Still report the cast; the database will reject the modifier itself.
-        return ".".join(n.sval for n in type_name.names if n.sval != "pg_catalog").lower()
+        return ".".join(part for part in name_parts(type_name.names) if part != "pg_catalog").lower()
+
+
+def _last_field(ref: ast.ColumnRef) -> ast.Node:
+    """The last field of a column reference: the column's name (a String) or `*` (an A_Star)."""
+    return required(ref.fields)[-1]
 
 
 def function_calls(expr: Expression | Query) -> list[FunctionCall]:
@@ -334,7 +342,7 @@ def parse_expression(text: str) -> Expression:
     if target.name is not None:
         raise ExpressionError(f"not a single SQL expression (alias {target.name!r}): {shown}")
     value = target.val
-    if isinstance(value, ast.ColumnRef) and isinstance(value.fields[-1], ast.A_Star):
+    if isinstance(value, ast.ColumnRef) and isinstance(_last_field(value), ast.A_Star):
         raise ExpressionError(f"not a single SQL expression ('*'): {shown}")
     if "with" in text.lower():
         _reject_modifying_ctes(value, text, len(_PREFIX))
@@ -392,10 +400,10 @@ def relations(query: Query) -> set[str]:
                 parts = (item.catalogname, item.schemaname, item.relname)
                 found.add(".".join(p for p in parts if p is not None))
             elif item.relname not in scope:
-                found.add(item.relname)
+                found.add(required(item.relname))
             continue
         if isinstance(item, ast.SelectStmt) and item.withClause is not None:
-            scope = scope | {cte.ctename for cte in item.withClause.ctes}
+            scope = scope | {cte.ctename for cte in required(item.withClause.ctes)}
         for name in _child_attrs(type(item)):
             # FOR UPDATE OF names aliases, not relations.
             if name == "lockingClause":
@@ -435,31 +443,31 @@ _FIXED_COLNAMES = {
 def _figure_colname(node: ast.Node) -> tuple[str | None, int]:
     """PostgreSQL's FigureColnameInternal: (name, strength), strength 0 meaning no name."""
     if isinstance(node, ast.ColumnRef):
-        last = node.fields[-1]
+        last = _last_field(node)
         return (last.sval, 2) if isinstance(last, ast.String) else (None, 0)
     if isinstance(node, ast.A_Indirection):
-        names = [i.sval for i in node.indirection if isinstance(i, ast.String)]
-        return (names[-1], 2) if names else _figure_colname(node.arg)
+        names = [i.sval for i in required(node.indirection) if isinstance(i, ast.String)]
+        return (names[-1], 2) if names else _figure_colname(required(node.arg))
     if isinstance(node, ast.FuncCall):
-        return node.funcname[-1].sval, 2
+        return name_parts(node.funcname)[-1], 2
     if isinstance(node, ast.A_Expr):
         return ("nullif", 2) if node.kind == A_Expr_Kind.AEXPR_NULLIF else (None, 0)
     if isinstance(node, ast.TypeCast):
-        name, strength = _figure_colname(node.arg)
+        name, strength = _figure_colname(required(node.arg))
         if strength <= 1:
-            return node.typeName.names[-1].sval, 1
+            return name_parts(required(node.typeName).names)[-1], 1
         return name, strength
     if isinstance(node, ast.CollateClause):
-        return _figure_colname(node.arg)
+        return _figure_colname(required(node.arg))
     if isinstance(node, ast.SubLink):
         if node.subLinkType == SubLinkType.EXISTS_SUBLINK:
             return "exists", 2
         if node.subLinkType == SubLinkType.ARRAY_SUBLINK:
             return "array", 2
         if node.subLinkType == SubLinkType.EXPR_SUBLINK and isinstance(node.subselect, ast.SelectStmt):
-            names = _select_output_columns(node.subselect)
-            if names:
-                return names[0], 2
+            outputs = _select_output_columns(node.subselect)
+            if outputs:
+                return outputs[0], 2
         return None, 0
     if isinstance(node, ast.CaseExpr):
         name, strength = _figure_colname(node.defresult) if node.defresult is not None else (None, 0)
@@ -469,10 +477,10 @@ def _figure_colname(node: ast.Node) -> tuple[str | None, int]:
     if isinstance(node, ast.SQLValueFunction):
         return _svf_name(node), 2
     if isinstance(node, ast.XmlExpr):
-        name = _XML_NAMES.get(node.op)
+        name = _XML_NAMES.get(required(node.op))
         return (name, 2) if name else (None, 0)
     if isinstance(node, ast.JsonFuncExpr):
-        return node.op.name.removesuffix("_OP").lower(), 2
+        return required(node.op).name.removesuffix("_OP").lower(), 2
     fixed = _FIXED_COLNAMES.get(type(node))
     return (fixed, 2) if fixed else (None, 0)
 
@@ -480,7 +488,7 @@ def _figure_colname(node: ast.Node) -> tuple[str | None, int]:
 def _select_output_columns(stmt: ast.SelectStmt) -> list[str] | None:
     while stmt.op != SetOperation.SETOP_NONE:
         # A set operation takes its column names from its leftmost SELECT.
-        stmt = stmt.larg
+        stmt = required(stmt.larg)
     if stmt.valuesLists:
         return [f"column{i}" for i in range(1, len(stmt.valuesLists[0]) + 1)]
     names: list[str] = []
@@ -489,9 +497,9 @@ def _select_output_columns(stmt: ast.SelectStmt) -> list[str] | None:
             names.append(target.name)
             continue
         value = target.val
-        if isinstance(value, ast.ColumnRef) and isinstance(value.fields[-1], ast.A_Star):
+        if isinstance(value, ast.ColumnRef) and isinstance(_last_field(value), ast.A_Star):
             return None
-        if isinstance(value, ast.A_Indirection) and isinstance(value.indirection[-1], ast.A_Star):
+        if isinstance(value, ast.A_Indirection) and isinstance(required(value.indirection)[-1], ast.A_Star):
             return None
         name, strength = _figure_colname(value)
         names.append(name if strength and name else "?column?")
@@ -535,14 +543,13 @@ def _canonical_column_type(column_types: Mapping[str, str], name: str) -> str | 
 
 
 def _column(node: ast.Node) -> str | None:
-    if isinstance(node, ast.ColumnRef) and isinstance(node.fields[-1], ast.String):
-        return node.fields[-1].sval
-    return None
+    last = _last_field(node) if isinstance(node, ast.ColumnRef) else None
+    return last.sval if isinstance(last, ast.String) else None
 
 
 def _is_interval(node: ast.Node, column_types: Mapping[str, str]) -> bool:
     if isinstance(node, ast.TypeCast):
-        return _cast_type_name(node.typeName).startswith("interval")
+        return _cast_type_name(required(node.typeName)).startswith("interval")
     col = _column(node)
     return col is not None and (_canonical_column_type(column_types, col) or "").startswith("interval")
 
@@ -701,7 +708,9 @@ def _token_spans(sql: str) -> list[tuple[int, int]]:
     silently drops the rest of the script.
     """
     spans: list[tuple[int, int]] = []
-    start = end = None
+    # `end` is read only while `start` is set, and both are set together.
+    start: int | None = None
+    end = 0
     depth = 0
     previous = ""
     for token in scan(sql):
@@ -776,17 +785,17 @@ def _routine_problems(sql: str, start: int, stop: int, line: int, line_of: _Line
         return [SqlProblem(line, exc.args[0])]
     if isinstance(stmt, ast.DoStmt):
         language_opt = _option(stmt.args, "language")
-        language = language_opt.arg.sval.lower() if language_opt is not None else "plpgsql"
+        language = string_value(language_opt.arg).lower() if language_opt is not None else "plpgsql"
         label, body_opt = "DO block", _option(stmt.args, "as")
     elif isinstance(stmt, ast.CreateFunctionStmt):
-        name = ".".join(n.sval for n in stmt.funcname)
+        name = ".".join(name_parts(stmt.funcname))
         label = f"{'procedure' if stmt.is_procedure else 'function'} {name}"
         if stmt.sql_body is not None:
             return []  # BEGIN ATOMIC / RETURN bodies were parsed with the statement
         language_opt = _option(stmt.options, "language")
         if language_opt is None:
             return [SqlProblem(line, f"{label}: no language specified")]
-        language = language_opt.arg.sval.lower()
+        language = string_value(language_opt.arg).lower()
         body_opt = _option(stmt.options, "as")
     else:
         return []
@@ -800,8 +809,8 @@ def _routine_problems(sql: str, start: int, stop: int, line: int, line_of: _Line
             # libpg_query takes the schema as the block label of a qualified function.
             if (
                 isinstance(stmt, ast.CreateFunctionStmt)
-                and len(stmt.funcname) > 1
-                and message.startswith(f'"{stmt.funcname[-1].sval}.')
+                and len(name_parts(stmt.funcname)) > 1
+                and message.startswith(f'"{name_parts(stmt.funcname)[-1]}.')
                 and message.endswith("is not a known variable")
             ):
                 return []

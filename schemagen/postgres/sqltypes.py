@@ -22,6 +22,7 @@ from pglast.enums import SetOperation
 from pglast.parser import ParseError
 
 from schemagen.postgres.identifiers import ident
+from schemagen.postgres.nodes import name_parts, required
 
 __all__ = [
     "UnknownTypeError",
@@ -210,7 +211,7 @@ def _int_modifiers(type_label: str, typmods: tuple[ast.Node, ...]) -> list[int]:
     for mod in typmods:
         if not (isinstance(mod, ast.A_Const) and isinstance(mod.val, ast.Integer)):
             raise UnknownTypeError(f"type modifiers of {type_label} must be integer constants")
-        values.append(mod.val.ival)
+        values.append(required(mod.val.ival))
     return values
 
 
@@ -269,11 +270,11 @@ def _format_modifier(mod: ast.Node) -> str:
         if isinstance(val, ast.Integer):
             return str(val.ival)
         if isinstance(val, ast.Float):
-            return val.fval
+            return required(val.fval)
         if isinstance(val, ast.String):
-            return "'" + val.sval.replace("'", "''") + "'"
-    if isinstance(mod, ast.ColumnRef) and all(isinstance(f, ast.String) for f in mod.fields):
-        return ".".join(ident(f.sval) for f in mod.fields)
+            return "'" + required(val.sval).replace("'", "''") + "'"
+    if isinstance(mod, ast.ColumnRef) and all(isinstance(f, ast.String) for f in required(mod.fields)):
+        return ".".join(ident(part) for part in name_parts(mod.fields))
     raise UnknownTypeError("type modifiers must be simple constants or identifiers")
 
 
@@ -288,7 +289,7 @@ def format_type_name(
         raise UnknownTypeError("SETOF is not a column type")
     if type_name.pct_type:
         raise UnknownTypeError("%TYPE is not a column type")
-    names = [n.sval for n in type_name.names]
+    names = name_parts(type_name.names)
     typmods = type_name.typmods
     if len(names) == 2 and names[0] == "pg_catalog":
         names = names[1:]
@@ -381,14 +382,17 @@ def _canonical_type(text: str, enum_names: frozenset[str], *, suggest: bool) -> 
     targets = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
     cast = targets[0].val if targets and len(targets) == 1 else None
     if not (
-        isinstance(cast, ast.TypeCast)
+        # a cast implies the first two, spelled out for the type checker
+        isinstance(stmt, ast.SelectStmt)
+        and targets
+        and isinstance(cast, ast.TypeCast)
         and isinstance(cast.arg, ast.A_Const)
         and targets[0].name is None
         and stmt.op == SetOperation.SETOP_NONE
         and all(getattr(stmt, clause) is None for clause in _SELECT_CLAUSES)
     ):
         raise UnknownTypeError(f"not a valid type: {stripped!r}")
-    return format_type_name(cast.typeName, enum_names, suggest=suggest)
+    return format_type_name(required(cast.typeName), enum_names, suggest=suggest)
 
 
 def _base(canonical: str) -> str:

@@ -74,7 +74,7 @@ def schema_context(model: Model) -> dict[str, object]:
     used_schemas = model.used_schemas - {"public"}
 
     table_entries = []
-    indexes = []
+    indexes: list[IndexEntry] = []
     deferred_fks = []
     archives = []
     for table in tables:

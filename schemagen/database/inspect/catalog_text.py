@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from string import Formatter
-from typing import Literal
+from typing import Literal, overload
 
 import pglast
 from pglast import ast
@@ -20,7 +20,7 @@ from pglast.parser import ParseError, Token, scan
 
 from schemagen.database.inspect.values import UnreadableText, literal_value, number
 from schemagen.database.queries import query
-from schemagen.model import Default, LiteralValue, PartitionBound, PartitionKey
+from schemagen.model import Default, JsonValue, LiteralValue, PartitionBound, PartitionKey
 from schemagen.postgres import expressions, sqltypes
 
 __all__ = [
@@ -205,9 +205,14 @@ def partition_bound(text: str, key_types: list[str | None]) -> PartitionBound:
     high = [_bound_value(v, t) for v, t in zip(upper, key_types, strict=True)]
     if len(key_types) == 1:
         return PartitionBound(range_from=low[0], range_to=high[0])
-    return PartitionBound(range_from=low, range_to=high)  # type: ignore[arg-type]
+    return PartitionBound(range_from=low, range_to=high)
 
 
+# Only a list bound reads a date as a `date`: a range bound's values stay JSON values.
+@overload
+def _bound_value(node: ast.Node, key_type: str | None) -> JsonValue: ...
+@overload
+def _bound_value(node: ast.Node, key_type: str | None, *, listed: bool) -> LiteralValue: ...
 def _bound_value(node: ast.Node, key_type: str | None, *, listed: bool = False) -> LiteralValue:
     """One constant of a partition bound, typed as `build` types the spec's values for this key."""
     if isinstance(node, ast.ColumnRef) and node.fields and len(node.fields) == 1:
