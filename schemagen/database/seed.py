@@ -50,11 +50,11 @@ def seed(conn: psycopg.Connection, rows_per_table: int = ROWS_PER_TABLE) -> int:
     """Insert up to `rows_per_table` rows into every table of the user schemas; the rows inserted."""
     cursor = conn.cursor(row_factory=dict_row)
     tables: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in cursor.execute(query("seed_columns")).fetchall():
-        tables[row["relation"]].append(row)
+    for column in cursor.execute(query("seed_columns")).fetchall():
+        tables[column["relation"]].append(column)
     keys: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in cursor.execute(query("seed_foreign_keys")).fetchall():
-        keys[row["relation"]].append(row)
+    for key in cursor.execute(query("seed_foreign_keys")).fetchall():
+        keys[key["relation"]].append(key)
     inserted = dict.fromkeys(tables, 0)
     tried = dict.fromkeys(tables, 0)
     limit = rows_per_table * ATTEMPTS_PER_ROW
