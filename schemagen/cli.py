@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import Diagnostic, SpecError, rules
+from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
 from schemagen.diagnostics.formats import FORMATS
 from schemagen.load.loader import display_path
 from schemagen.model import PartitionScheme
@@ -518,12 +518,26 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
     help="Also replay the migrations on an empty database and prove it equals schema.sql applied to another.",
 )
 @click.option("--dsn", default=None, help="The server for --live (default: a throwaway local cluster).")
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="List the hazards of the migrations added since this git revision, failing on destructive ones "
+    "the spec does not allow (default: the merge base with the main branch, in a git work tree).",
+)
 def check(
-    spec_dir: Path, generated: Path, templates: Path | None, output_format: str, live: bool, dsn: str | None
+    spec_dir: Path,
+    generated: Path,
+    templates: Path | None,
+    output_format: str,
+    live: bool,
+    dsn: str | None,
+    base: str | None,
 ) -> None:
     """The CI gate: exit 1 when generated/ is stale, a change has no migration, a migration was edited,
-    or a pending change is destructive and not allowed; with --live, also when replaying the migrations
-    does not give schema.sql's database."""
+    or a pending change is destructive and not allowed; it lists the hazards of the migrations a pull
+    request adds (since --base); with --live, also when replaying the migrations does not give
+    schema.sql's database."""
     from schemagen import gate
 
     live = live or dsn is not None
@@ -532,6 +546,8 @@ def check(
         found = gate.check(compiled, generated, templates)
     except RenderError as error:
         raise InputError(str(error)) from None
+    if not found:
+        found = _added_since(compiled, generated, base)
     # On a stale tree the replay would compare the wrong files; the static findings come first.
     if live and not found:
         from schemagen.database.cluster import DatabaseError
@@ -540,15 +556,20 @@ def check(
             found = gate.live_check(generated, dsn)
         except DatabaseError as error:
             raise InputError(error.message) from None
-    if found:
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    if errors or (found and output_format != "text"):
         _emit(
             [*(compiled.warnings if output_format == "json" else []), *found],
             output_format,
             text_on_stdout=True,
         )
         if output_format == "text":
-            click.echo(f"{_plural(len(found), 'problem')} found by schemagen check")
-        raise SystemExit(EXIT_FOUND)
+            click.echo(f"{_plural(len(errors), 'problem')} found by schemagen check")
+        if errors:
+            raise SystemExit(EXIT_FOUND)
+        return
+    if found:  # hazards of the added migrations, for the reviewer
+        _emit(found, output_format, text_on_stdout=True)
     if output_format == "json":
         _emit(compiled.warnings, output_format)
     elif output_format == "text":
@@ -649,6 +670,31 @@ def _count_children(scheme: PartitionScheme | None) -> int:
     if scheme is None:
         return 0
     return sum(1 + _count_children(child.sub) for child in scheme.children)
+
+
+def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[Diagnostic]:
+    """The review of the migrations a pull request adds: those not in `base`'s history."""
+    from schemagen import gate
+    from schemagen.load import sources
+    from schemagen.migrate import history, snapshot
+
+    rev = base or sources.default_base()
+    path = sources.work_tree_path(generated) if rev else None
+    if rev is None or path is None:
+        if base is not None:
+            raise InputError(f"--base {base}: {generated} is not in a git work tree")
+        return []
+    try:
+        with sources.checkout(f"git:{rev}:{path}") as old:
+            before = history.read_snapshot(old) if old.exists() else None
+            labels = {f"{m.number:04d}_{m.name}" for m in history.migrations(old)} if old.exists() else set()
+    except sources.SourceError as error:
+        if base is not None:
+            raise InputError(str(error)) from None
+        return []  # no generated folder at the base yet: nothing to compare with
+    except (history.HistoryError, snapshot.SnapshotError) as error:
+        raise InputError(f"the history at {rev}: {error}") from None
+    return gate.added_migrations(compiled, generated, before, labels)
 
 
 cli.add_command(docs)

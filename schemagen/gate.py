@@ -1,9 +1,11 @@
-"""`schemagen check`: the CI gate. Reads only the working tree (no git), so it runs in any CI.
+"""`schemagen check`: the CI gate. Reads the working tree, so it runs in any CI; the review of a pull
+request's added migrations also reads the base revision's history, which the CLI takes from git.
 
 It fails when generated/ is stale, when the spec has changes no migration covers, when a migration
-file was edited, added, removed or reordered after it was generated, or when a pending change is
-destructive and the spec does not allow it (each hazard under its own code, SG901–SG905, at the spec
-line of what it changes).
+file was edited, added, removed or reordered after it was generated, when the history lost files,
+or when a pending change is destructive and the spec does not allow it (each hazard under its own
+code, SG901–SG905, at the spec line of what it changes). With a base revision it lists the hazards of
+the migrations added since, and fails on the destructive ones the spec does not allow.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import difflib
 from collections.abc import Iterator
 from pathlib import Path
 
-from schemagen.diagnostics import Diagnostic, rules
+from schemagen.diagnostics import Diagnostic, Severity, rules
+from schemagen.diagnostics.places import SpecPlaces
 from schemagen.load.loader import display_path
 from schemagen.migrate import history, snapshot
 from schemagen.migrate.migration import build_migration
+from schemagen.model import Model
 from schemagen.pipeline import Compiled, render_outputs, user_templates
 from schemagen.plan import PlanError
+from schemagen.plan.hazards import is_allowed
 
 
 def check(compiled: Compiled, generated: Path, templates: Path | None = None) -> list[Diagnostic]:
@@ -83,6 +88,38 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     refusal = history.refused(migration, model.project.allow_destructive)
     if refusal is not None:
         found += refusal.diagnostics(model, spec)
+    return found
+
+
+def added_migrations(
+    compiled: Compiled, generated: Path, base: Model | None, base_migrations: set[str]
+) -> list[Diagnostic]:
+    """The hazards of the migrations added since a base revision (whose newest migration's schema is
+    `base`, and whose migration labels are `base_migrations`), each under its own code at the spec
+    line of what it changes: an error when it loses data the spec does not allow losing (a migration
+    written with `--allow-destructive`), a warning otherwise. Reviewers read them in the pull request."""
+    files = history.migrations(generated)
+    added = [f for f in files if f"{f.number:04d}_{f.name}" not in base_migrations]
+    after = history.read_snapshot(generated)
+    if not added or after is None:
+        return []
+    model = compiled.model
+    migration = build_migration(base, after, "pending")
+    places = SpecPlaces(model)
+    allowed = model.project.allow_destructive
+    where = display_path(added[-1].up)
+    found = []
+    for operation in migration.up_operations:
+        for hazard in operation.hazards:
+            refused = hazard.destructive and not is_allowed(hazard, operation.target, allowed)
+            diagnostic = Diagnostic(
+                hazard.code,
+                f"{hazard.message} (added since the base: {', '.join(f.up.name for f in added)})",
+                where,
+                severity=Severity.ERROR if refused else Severity.WARNING,
+                hint=hazard.fix,
+            )
+            found.append(diagnostic.at(places.of(operation.target)))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,58 @@ def test_a_history_without_its_newest_migration_is_caught(project: Path) -> None
         "the newest migration is 0001_initial, but generated/snapshot.json describes the schema after "
         "0002_shard_guilds_8" in out
     )
+
+
+def git(*args: str) -> None:
+    subprocess.run(["git", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def repository(project: Path) -> Path:
+    """The example project as a git repository: main holds it as it is, the work happens on a branch."""
+    git("init", "-q", "-b", "main")
+    git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "root")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "the example")
+    git("checkout", "-q", "-b", "drop-region")
+    return project
+
+
+def test_a_pull_requests_destructive_migration_fails_unless_the_spec_allows_it(repository: Path) -> None:
+    guilds = repository / "spec" / "guilds.yaml"
+    guilds.write_text(
+        guilds.read_text()
+        .replace("      region: varchar(50)?\n", "", 1)
+        .replace("      - columns: [region, created_at]\n", "", 1)
+    )
+    assert run("render")[0] == 0
+    code, _, err = run("migrate", "new", "drop_region", "--allow-destructive")
+    assert code == 0, err
+    assert run("check", "--base", "main")[0] == 1  # nothing in the spec allows it
+
+    code, out, _ = run("check")  # the base is main's merge base by default
+    assert code == 1
+    # at the line of the table the column was dropped from
+    assert (
+        f"spec/guilds.yaml:{line_of(guilds, '  guilds:')}:3: error[SG902]: drops column guilds.region and its "
+        "values (added since the base: 0003_drop_region.up.sql)" in out
+    )
+    assert "1 problem found by schemagen check" in out
+
+    project = repository / "spec" / "project.yaml"
+    project.write_text(
+        project.read_text().replace(
+            "project:\n", "project:\n  allow_destructive: [drop column guilds.region]\n", 1
+        )
+    )
+    assert run("render")[0] == 0
+    code, out, _ = run("check")
+    assert code == 0, out
+    assert "warning[SG902]: drops column guilds.region" in out  # listed for the reviewer, allowed
+
+
+def test_without_git_there_is_no_base(project: Path) -> None:
+    code, out, _ = run("check")
+    assert code == 0 and "in sync" in out
+    code, _, err = run("check", "--base", "main")
+    assert code == 2 and "not in a git work tree" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -40,3 +41,38 @@ def checkout(source: str) -> Iterator[Path]:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(folder, filter="data")
         yield Path(folder) / path
+
+
+MAIN_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+
+
+def _git(*args: str) -> str | None:
+    """A git command's output, or None when git or the repository is not there or it fails."""
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, check=False, text=True)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def default_base() -> str | None:
+    """The merge base of HEAD with the main branch: what a pull request adds is what lies after it.
+    None outside a git work tree, or when no main branch is known."""
+    if _git("rev-parse", "--is-inside-work-tree") != "true":
+        return None
+    for branch in MAIN_BRANCHES:
+        if _git("rev-parse", "--verify", "--quiet", branch) is not None:
+            return _git("merge-base", "HEAD", branch)
+    return None
+
+
+def work_tree_path(path: Path) -> str | None:
+    """`path` as a git pathspec (relative to the current directory) when it lies in the work tree the
+    current directory is in, else None."""
+    top = _git("rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    resolved = path.resolve()
+    if not resolved.is_relative_to(Path(top).resolve()):
+        return None
+    return Path(os.path.relpath(resolved, Path.cwd().resolve())).as_posix()
