@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from schemagen.migrate.history import MigrationFiles
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+GENERATED = "generated"
 T = TypeVar("T")
 
 spec_dir_argument = click.argument(
@@ -116,20 +117,13 @@ def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
         raise InputError(f"a template failed to render: {type(error).__name__}: {error}") from None
 
 
-@cli.command()
-@spec_dir_argument
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="generated",
-    show_default=True,
-    help="Where to write schema.sql and ERD.md.",
-)
-@templates_option
-def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
-    """Validate SPEC_DIR and write OUT/schema.sql and OUT/ERD.md (nothing when the spec is invalid)."""
-    compiled = _compile(spec_dir)
+def beside(spec_dir: Path) -> Path:
+    """`generated`, next to the spec folder (or next to a single spec file)."""
+    return spec_dir.parent / GENERATED
+
+
+def _write_outputs(compiled: Compiled, out: Path, templates: Path | None) -> dict[str, str]:
+    """Render schema.sql and ERD.md into `out`; what was written, by file name."""
     outputs = _render(compiled, templates)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -137,6 +131,24 @@ def render(spec_dir: Path, out: Path, templates: Path | None) -> None:
             (out / name).write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot write to {out}: {error.strerror or error}") from None
+    return outputs
+
+
+@cli.command()
+@spec_dir_argument
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to write schema.sql and ERD.md (default: `generated` beside SPEC_DIR).",
+)
+@templates_option
+def render(spec_dir: Path, out: Path | None, templates: Path | None) -> None:
+    """Validate SPEC_DIR and write OUT/schema.sql and OUT/ERD.md (nothing when the spec is invalid)."""
+    compiled = _compile(spec_dir)
+    out = out if out is not None else beside(spec_dir)
+    outputs = _write_outputs(compiled, out, templates)
     model = compiled.model
     click.echo(
         f"wrote {', '.join(str(out / name) for name in outputs)} "
@@ -185,9 +197,9 @@ generated_option = click.option(
     "--generated",
     "generated",
     type=click.Path(path_type=Path, file_okay=False),
-    default="generated",
-    show_default=True,
-    help="The folder holding schema.sql, snapshot.json and migrations/.",
+    default=None,
+    help="The folder holding schema.sql, snapshot.json and migrations/ (default: `generated` beside "
+    "SPEC_DIR, or in the current folder for commands without one).",
 )
 
 
@@ -206,13 +218,15 @@ def migrate() -> None:
     "diagnostics of a refusal; github: a refusal as annotations at the spec lines it concerns."
 )
 def migrate_new(
-    name: str, spec_dir: Path, generated: Path, allow_destructive: bool, output_format: str
+    name: str, spec_dir: Path, generated: Path | None, allow_destructive: bool, output_format: str
 ) -> None:
-    """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down)."""
+    """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down), then
+    render schema.sql and ERD.md again, so generated/ is whole for `check` at once."""
     from schemagen.migrate import history
     from schemagen.plan import PlanError
 
     compiled = _compile(spec_dir, output_format)
+    generated = generated if generated is not None else beside(spec_dir)
     spec = display_path(compiled.root)
     warnings = compiled.warnings if output_format == "json" else []
     try:
@@ -220,8 +234,9 @@ def migrate_new(
     except history.HistoryError as error:
         raise InputError(str(error)) from None
     except PlanError as error:
-        _emit([*warnings, history.unplannable(error, spec)], output_format)
-        raise SystemExit(EXIT_INPUT) from None
+        # like a destructive change: the spec asks for something no migration should do as is
+        _emit([*warnings, history.unplannable(error, spec, compiled.model)], output_format)
+        raise SystemExit(EXIT_FOUND) from None
     if isinstance(result, history.Refused):
         refusals = result.diagnostics(compiled.model, spec)
         _emit([*warnings, *refusals], output_format)
@@ -238,6 +253,7 @@ def migrate_new(
         click.echo("no changes: the spec matches the newest migration; nothing written")
         return
     files, migration = result
+    _write_outputs(compiled, generated, None)
     if output_format == "json":
         from schemagen.plan import serialize as operations
 
@@ -245,7 +261,8 @@ def migrate_new(
         return
     hazards = sum(len(op.hazards) for op in migration.up_operations)
     click.echo(
-        f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards"
+        f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards;"
+        f" {generated / 'schema.sql'} and {generated / 'ERD.md'} rendered again"
     )
 
 
@@ -342,11 +359,13 @@ def _progress(line: str) -> None:
 @retries_option
 @run_format_option
 def migrate_apply(
-    dsn: str, generated: Path, to: int | None, lock_timeout: str, retries: int, output_format: str
+    dsn: str, generated: Path | None, to: int | None, lock_timeout: str, retries: int, output_format: str
 ) -> None:
     """Apply the pending migrations to the database, oldest first, under an advisory lock; a migration
     that stopped part-way resumes where it stopped."""
     from schemagen.database import runner
+
+    generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
     outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress), output_format)
@@ -356,10 +375,12 @@ def migrate_apply(
 @migrate.command("status")
 @dsn_required_option
 @generated_option
-def migrate_status(dsn: str, generated: Path) -> None:
+def migrate_status(dsn: str, generated: Path | None) -> None:
     """List every migration on disk and in the database: applied when, pending, part-way, or changed.
     Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
     from schemagen.database import runner
+
+    generated = generated if generated is not None else Path(GENERATED)
 
     result = _run_migrations(lambda: runner.status(dsn, generated), "text")
     rows = [("version", "name", "applied", "checksum")]
@@ -373,9 +394,10 @@ def migrate_status(dsn: str, generated: Path) -> None:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         click.echo("  ".join([*cells, row[3]]).rstrip())
     pending = sum(line.state == "pending" for line in result.lines)
+    part_way = sum(line.state.startswith("partial") for line in result.lines)
     current = result.current
     at = f"the database is at {current.version:04d}_{current.name}" if current else "no migration is applied"
-    click.echo(f"{at}; {pending} pending")
+    click.echo(f"{at}; {pending} pending" + (f", {part_way} part-way" if part_way else ""))
     if result.problems:
         click.echo("\n".join(result.problems), err=True)
         raise SystemExit(EXIT_FOUND)
@@ -394,10 +416,12 @@ def migrate_status(dsn: str, generated: Path) -> None:
 @retries_option
 @run_format_option
 def migrate_down(
-    dsn: str, generated: Path, to: int, lock_timeout: str, retries: int, output_format: str
+    dsn: str, generated: Path | None, to: int, lock_timeout: str, retries: int, output_format: str
 ) -> None:
     """Run the down files of the applied migrations newer than N, newest first, under an advisory lock."""
     from schemagen.database import runner
+
+    generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
     outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress), output_format)
@@ -414,13 +438,15 @@ def migrate_down(
     help="Record migrations up to N (default: the newest). The database must have N's schema.",
 )
 @run_format_option
-def migrate_baseline(dsn: str, generated: Path, to: int | None, output_format: str) -> None:
+def migrate_baseline(dsn: str, generated: Path | None, to: int | None, output_format: str) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
     from schemagen import drift
     from schemagen.database import runner
     from schemagen.database.cluster import DatabaseError
+
+    generated = generated if generated is not None else Path(GENERATED)
     from schemagen.migrate import history
 
     try:
@@ -527,7 +553,7 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
 )
 def check(
     spec_dir: Path,
-    generated: Path,
+    generated: Path | None,
     templates: Path | None,
     output_format: str,
     live: bool,
@@ -542,6 +568,7 @@ def check(
 
     live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
+    generated = generated if generated is not None else beside(spec_dir)
     try:
         found = gate.check(compiled, generated, templates)
     except RenderError as error:

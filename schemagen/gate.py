@@ -79,12 +79,14 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     try:
         migration = build_migration(before, model, "pending")
     except PlanError as error:
-        return [*found, history.unplannable(error, spec)]
+        return [*found, history.unplannable(error, spec, model)]
     if migration.empty:
         return found
     kinds = list(dict.fromkeys(op.comment for op in migration.up_operations))
     summary = "; ".join(kinds[:3]) + (f"; … and {len(kinds) - 3} more" if len(kinds) > 3 else "")
-    found.append(rules.UNMIGRATED_CHANGE(None, summary=summary).with_file(spec))
+    # at the spec line of the first thing that changed (the spec folder when it is gone from the spec)
+    first = SpecPlaces(model).of(migration.up_operations[0].target)
+    found.append(rules.UNMIGRATED_CHANGE(None, summary=summary).with_file(spec).at(first))
     refusal = history.refused(migration, model.project.allow_destructive)
     if refusal is not None:
         found += refusal.diagnostics(model, spec)

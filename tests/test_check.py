@@ -65,8 +65,10 @@ def test_rendered_but_no_migration(project: Path) -> None:
     assert run("render")[0] == 0
     code, out, _ = run("check")
     assert code == 1
-    assert out == (
-        "spec: error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+    line = line_of(project / "spec" / "users.yaml", "      locale:")
+    assert out == (  # at the spec line of what changed
+        f"spec/users.yaml:{line}:7: error[SG702]: the spec has changes that no migration covers: add column "
+        "users.locale\n"
         "    hint: run `schemagen migrate new NAME` and commit the migration\n"
         "1 problem found by schemagen check\n"
     )
@@ -110,8 +112,9 @@ def test_destructive_pending_change_unless_allowed(project: Path) -> None:
     column_line = line_of(users, "      username: varchar(16)")
     run("render")
     code, out, _ = run("check", "--format", "json")
-    assert code == 1 and codes(out) == ["SG702", "SG902", "SG903"]
-    _, dropped, narrowed = json.loads(out)["diagnostics"]
+    assert code == 1 and sorted(codes(out)) == ["SG702", "SG902", "SG903"]
+    by_code = {d["code"]: d for d in json.loads(out)["diagnostics"]}
+    dropped, narrowed = by_code["SG902"], by_code["SG903"]
     assert (dropped["file"], dropped["line"], dropped["column"]) == ("spec/users.yaml", table_line, 3)
     assert (dropped["end_line"], dropped["end_column"]) == (table_line, 8)  # `users` ends at column 7
     assert dropped["message"] == "drops column users.avatar and its values"
@@ -153,9 +156,11 @@ def test_github_format(project: Path) -> None:
     run("render")
     code, out, _ = run("check", "--format", "github")
     assert code == 1
+    line = line_of(project / "spec" / "users.yaml", "      locale:")
     assert out == (
-        "::error file=spec,title=schemagen (SG702)::the spec has changes that no migration covers: "
-        "add column users.locale%0Afix: run `schemagen migrate new NAME` and commit the migration\n"
+        f"::error file=spec/users.yaml,line={line},col=7,endLine={line},endColumn=13,title=schemagen (SG702)::"
+        "the spec has changes that no migration covers: add column users.locale%0Afix: run `schemagen "
+        "migrate new NAME` and commit the migration\n"
     )
 
 

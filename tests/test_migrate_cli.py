@@ -118,25 +118,35 @@ def test_an_edited_migration_stops_the_next_one(project: Path) -> None:
     assert code == 2 and "0001_initial.up.sql was edited" in err
 
 
-def test_refused_plans_exit_2_with_the_fix(project: Path) -> None:
+def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> None:
     edit(
         project / "spec" / "users.yaml",
         "      avatar: varchar(255)?",
         "      avatar: varchar(255)?\n      locale: text",
     )
     code, out, err = run("migrate", "new", "add_locale")
-    assert (code, out) == (2, "")
+    assert (code, out) == (1, "")  # as a destructive change is refused: the spec asks for it
+    line = next(
+        n
+        for n, text in enumerate((project / "spec" / "users.yaml").read_text().splitlines(), 1)
+        if text.startswith("      locale:")
+    )
     assert err.startswith(
-        "spec: error[SG706]: the pending change cannot be planned: new column users.locale is NOT NULL "
-        "without a default"
+        f"spec/users.yaml:{line}:7: error[SG706]: the pending change cannot be planned: new column users.locale "
+        "is NOT NULL without a default"
     )
     assert err.endswith("\n    hint: change the spec as the message says, then run the command again\n")
     code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
     (unplannable,) = json.loads(out)["diagnostics"]
-    assert code == 2 and (unplannable["code"], unplannable["file"]) == ("SG706", "spec")
+    assert code == 1 and (unplannable["code"], unplannable["file"], unplannable["line"]) == (
+        "SG706",
+        "spec/users.yaml",
+        line,
+    )
     code, out, _ = run("migrate", "new", "add_locale", "--format", "github")
-    assert code == 2 and out.startswith(
-        "::error file=spec,title=schemagen (SG706)::the pending change cannot"
+    assert code == 1 and out.startswith(
+        f"::error file=spec/users.yaml,line={line},col=7,endLine={line},endColumn=13,title=schemagen (SG706)::"
+        "the pending change cannot"
     )
     assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))
 
@@ -271,4 +281,53 @@ def test_a_refused_baseline_lists_each_difference(project: Path, pg_dsn: str) ->
     assert (code, out) == (1, "")
     assert err.startswith(
         "error[SG708]: refused, nothing was run: the database already has a migration history"
+    )
+
+
+def test_migrate_new_renders_again_so_check_passes_at_once(project: Path) -> None:
+    edit(
+        project / "spec" / "users.yaml",
+        "      avatar: varchar(255)?",
+        "      avatar: varchar(255)?\n      locale: text?",
+    )
+    code, out, err = run("migrate", "new", "add_locale")  # no `render` before it
+    assert code == 0, err
+    assert "generated/schema.sql and generated/ERD.md rendered again" in out
+    assert "locale text" in (project / "generated" / "schema.sql").read_text()
+    assert run("check")[0] == 0
+
+
+def test_generated_is_found_beside_the_spec_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.parent)
+    spec = f"{project.name}/spec"
+    edit(
+        project / "spec" / "users.yaml",
+        "      avatar: varchar(255)?",
+        "      avatar: varchar(255)?\n      locale: text?",
+    )
+    code, _, err = run("migrate", "new", "add_locale", spec)
+    assert code == 0, err
+    assert (project / "generated" / "migrations" / "0003_add_locale.up.sql").exists()
+    assert not (project.parent / "generated").exists()
+    assert run("check", spec)[0] == 0
+    assert run("render", spec)[0] == 0 and not (project.parent / "generated").exists()
+
+
+def test_status_counts_a_part_way_down_and_says_how_to_finish_it(project: Path, pg_dsn: str) -> None:
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn) as holder:  # the application, sitting on guilds
+        holder.execute("LOCK TABLE guilds IN ACCESS SHARE MODE")
+        code, _, _ = run(
+            "migrate", "down", "--dsn", pg_dsn, "--to", "1", "--lock-timeout", "50ms", "--retries", "0"
+        )
+        holder.rollback()
+    assert code == 1
+    code, out, err = run("migrate", "status", "--dsn", pg_dsn)
+    assert code == 1
+    assert out.splitlines()[-1] == "the database is at 0001_initial; 0 pending, 1 part-way"
+    assert "part-way through its down migration: `schemagen migrate down --to 1` resumes it" in err
+    code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, err
+    assert run("migrate", "status", "--dsn", pg_dsn)[1].splitlines()[-1] == (
+        "the database is at 0001_initial; 1 pending"
     )

@@ -225,7 +225,12 @@ def status(dsn: str, generated: Path) -> Status:
             total = _step_count(files_, row.in_progress)
             of = f"/{total}" if total is not None else ""
             state = f"partial ({row.in_progress}): {row.steps_done}{of} steps done"
-            finish = "schemagen migrate apply" if row.in_progress == "up" else "schemagen migrate down"
+            # a down resumes with the version it was taking the database back to: the one before it
+            finish = (
+                "schemagen migrate apply"
+                if row.in_progress == "up"
+                else f"schemagen migrate down --to {max(version - 1, 0)}"
+            )
             problems.append(
                 f"{row.label} is part-way through its {row.in_progress} migration: `{finish}` resumes it"
             )
@@ -260,8 +265,8 @@ def apply(
         if down_part_way := [r for r in recorded.values() if r.in_progress == "down"]:
             raise Refused(
                 [
-                    f"{r.label} is part-way through its down migration: "
-                    "finish it with `schemagen migrate down` before going up"
+                    f"{r.label} is part-way through its down migration: finish it with "
+                    f"`schemagen migrate down --to {max(r.version - 1, 0)}` before going up"
                     for r in down_part_way
                 ]
             )

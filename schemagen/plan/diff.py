@@ -284,7 +284,8 @@ class _Diff:
                 raise PlanError(
                     f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
                     "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
-                    "NOT NULL in a later migration"
+                    "NOT NULL in a later migration",
+                    f"{table.name}.{column.name}",
                 )
             # the up migration dropped its values: the rows can only get NULL back, which NOT NULL refuses
             column, lost = replace(column, nullable=True), True
@@ -301,7 +302,8 @@ class _Diff:
         if old.generated != new.generated:
             raise PlanError(
                 f"the generated expression of {table.name}.{new.name} changes: PostgreSQL cannot alter it in "
-                "place; add a new generated column and drop the old one (`allow_destructive`)"
+                "place; add a new generated column and drop the old one (`allow_destructive`)",
+                f"{table.name}.{new.name}",
             )
         # a literal default is stored cast to the column's type: a new type needs it written again
         retyped = old.type != new.type and new.default is not None

@@ -140,14 +140,16 @@ class PartitionDiff:
             change = "becomes partitioned" if old.partition is None else "stops being partitioned"
             raise PlanError(
                 f"table {new.name} {change}: PostgreSQL cannot change that in place and it is not planned; "
-                f"add a new entity with the wanted partitioning, copy the rows into it, then drop this one"
+                f"add a new entity with the wanted partitioning, copy the rows into it, then drop this one",
+                new.name,
             )
         if schemes.structure(old.partition) != schemes.structure(new.partition):
             raise PlanError(
                 f"the partitioning of {new.name} changes from {schemes.describe(old.partition)} to "
                 f"{schemes.describe(new.partition)}: PostgreSQL cannot change a partition key in place and "
                 f"it is not planned; add a new entity partitioned the new way, copy the rows into it, then "
-                f"drop this one"
+                f"drop this one",
+                new.name,
             )
         yield from _TablePartitions(self, old, new, old.partition, new.partition, rebuilt).changes()
 
