@@ -19,7 +19,7 @@ from schemagen import __version__
 from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
 from schemagen.diagnostics.formats import FORMATS
 from schemagen.load.loader import display_path
-from schemagen.model import PartitionScheme
+from schemagen.model import Model, PartitionScheme
 from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
 from schemagen.site.command import docs
 
@@ -264,6 +264,52 @@ def migrate_new(
         f"wrote {files.up} and {files.down}: {len(migration.up_operations)} operations, {hazards} hazards;"
         f" {generated / 'schema.sql'} and {generated / 'ERD.md'} rendered again"
     )
+
+
+@migrate.command("custom")
+@click.argument("name")
+@spec_dir_argument
+@generated_option
+def migrate_custom(name: str, spec_dir: Path, generated: Path | None) -> None:
+    """Write the next migration as two files for SQL written by hand (a backfill between two schema
+    changes, say); edit them, then run `schemagen migrate sign`."""
+    from schemagen.migrate import history
+    from schemagen.render.templating import make_environment
+
+    generated = generated if generated is not None else beside(spec_dir)
+    template = make_environment().get_template("postgres/custom_migration.sql.j2")
+    try:
+        files = history.new_custom_migration(
+            generated, name, lambda label, direction: template.render(label=label, direction=direction)
+        )
+    except history.HistoryError as error:
+        raise InputError(str(error)) from None
+    click.echo(f"wrote {files.up} and {files.down}: write the SQL, then run `schemagen migrate sign`")
+
+
+@migrate.command("sign")
+@spec_dir_argument
+@generated_option
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="Refuse to sign migrations this git revision already has (default: the merge base with the "
+    "main branch, in a git work tree).",
+)
+def migrate_sign(spec_dir: Path, generated: Path | None, base: str | None) -> None:
+    """Record the hand-written migrations again in checksums.sum after editing them. Only migrations
+    written by `migrate custom` and not yet on the base revision may change."""
+    from schemagen.migrate import history
+
+    generated = generated if generated is not None else beside(spec_dir)
+    labels = _base_history(generated, base)[1]
+    try:
+        signed = history.sign(generated, labels)
+    except history.HistoryError as error:
+        click.echo(f"refused: {error}", err=True)
+        raise SystemExit(EXIT_FOUND) from None
+    click.echo(f"signed {', '.join(signed)}" if signed else "nothing to sign: no migration was edited")
 
 
 dsn_required_option = click.option(
@@ -699,9 +745,9 @@ def _count_children(scheme: PartitionScheme | None) -> int:
     return sum(1 + _count_children(child.sub) for child in scheme.children)
 
 
-def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[Diagnostic]:
-    """The review of the migrations a pull request adds: those not in `base`'s history."""
-    from schemagen import gate
+def _base_history(generated: Path, base: str | None) -> tuple[Model | None, set[str] | None]:
+    """The schema and the migration labels of `generated` at the base revision (`base`, else the merge
+    base with the main branch); (None, None) when there is no base to read."""
     from schemagen.load import sources
     from schemagen.migrate import history, snapshot
 
@@ -710,17 +756,27 @@ def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[
     if rev is None or path is None:
         if base is not None:
             raise InputError(f"--base {base}: {generated} is not in a git work tree")
-        return []
+        return None, None
     try:
         with sources.checkout(f"git:{rev}:{path}") as old:
-            before = history.read_snapshot(old) if old.exists() else None
-            labels = {f"{m.number:04d}_{m.name}" for m in history.migrations(old)} if old.exists() else set()
+            if not old.exists():
+                return None, set()
+            return history.read_snapshot(old), {f"{m.number:04d}_{m.name}" for m in history.migrations(old)}
     except sources.SourceError as error:
         if base is not None:
             raise InputError(str(error)) from None
-        return []  # no generated folder at the base yet: nothing to compare with
+        return None, set()  # no generated folder at the base yet: everything is new
     except (history.HistoryError, snapshot.SnapshotError) as error:
         raise InputError(f"the history at {rev}: {error}") from None
+
+
+def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[Diagnostic]:
+    """The review of the migrations a pull request adds: those not in `base`'s history."""
+    from schemagen import gate
+
+    before, labels = _base_history(generated, base)
+    if labels is None:
+        return []
     return gate.added_migrations(compiled, generated, before, labels)
 
 

@@ -96,8 +96,9 @@ def test_an_edited_file_is_named(folder: Path) -> None:
     assert problems == [
         ChecksumProblem(
             "0002_add_index.up.sql",
-            "0002_add_index.up.sql was edited after it was generated: regenerate it with "
-            "`schemagen migrate new`, or restore it",
+            "0002_add_index.up.sql was edited after it was written: restore it from version control (a "
+            "migration written by hand with `schemagen migrate custom`, and not yet merged, is signed "
+            "again with `schemagen migrate sign`)",
             "edited",
         )
     ]

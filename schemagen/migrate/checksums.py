@@ -283,8 +283,9 @@ class _Walk:
             if source is None:
                 self.report(
                     name,
-                    "was edited after it was generated: regenerate it with `schemagen migrate new`, "
-                    "or restore it",
+                    "was edited after it was written: restore it from version control (a migration "
+                    "written by hand with `schemagen migrate custom`, and not yet merged, is signed again "
+                    "with `schemagen migrate sign`)",
                     "edited",
                 )
             else:

@@ -30,8 +30,10 @@ class Migration:
 
 
 def is_transactional(sql: str) -> bool:
-    """Whether a migration file may run inside one transaction (its header says so)."""
-    return NO_TRANSACTION_MARK not in sql.split("\n\n", 1)[0]
+    """Whether a migration file may run inside one transaction: unless a line of its header (the lines
+    before the first blank one) starts with the no-transaction mark."""
+    header = sql.split("\n\n", 1)[0]
+    return not any(line.startswith(NO_TRANSACTION_MARK) for line in header.splitlines())
 
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
