@@ -308,6 +308,14 @@ class DropView:
 
 
 @dataclass(frozen=True)
+class ReplaceView:
+    """A plain view whose query changes but keeps its output columns, each under its name and type
+    (`expressions.replaces_in_place`): replaced where it stands, with what depends on it."""
+
+    view: View
+
+
+@dataclass(frozen=True)
 class CreateArchiveFunction:
     entry: ArchiveEntry
 
@@ -503,6 +511,7 @@ Change = (
     | SetStorage
     | CreateView
     | DropView
+    | ReplaceView
     | CreateArchiveFunction
     | CreateRefreshFunction
     | DropFunction

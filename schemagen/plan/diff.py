@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 
-from schemagen.model import Archive, CheckConstraint, Column, Enum, Index, Model, Table, naming
+from schemagen.model import Archive, CheckConstraint, Column, Enum, Index, Model, Table, View, naming
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan.changes import (
@@ -47,6 +47,7 @@ from schemagen.plan.changes import (
     RenameConstraint,
     RenameIndex,
     RenameTable,
+    ReplaceView,
     SetDefault,
     SetNotNull,
     SetStorage,
@@ -382,13 +383,22 @@ class _Diff:
     # --- views and functions ---------------------------------------------------------------------
 
     def views(self) -> Iterator[Change]:
+        """Views whose query or whose tables' columns change: replaced in place when a plain view keeps
+        its columns and reads tables whose columns stand still, else dropped (dependents first) and
+        created again (with every view over them)."""
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
+        replace: set[str] = set()
         for name, view in b_views.items():
             old = a_views.get(name)
-            if old is not None and (
-                old != view or any(dep in self.changed_tables for dep in view.depends_on)
-            ):
+            if old is None:
+                continue
+            tables_changed = any(dep in self.changed_tables for dep in view.depends_on)
+            if old == view and not tables_changed:
+                continue
+            if not tables_changed and _replaceable(old, view):
+                replace.add(name)
+            else:
                 recreate.add(name)
         changed = True
         while changed:  # a view over a recreated view is recreated too
@@ -396,13 +406,16 @@ class _Diff:
             for name, view in b_views.items():
                 if name in a_views and name not in recreate and any(d in recreate for d in view.depends_on):
                     recreate.add(name)
+                    replace.discard(name)
                     changed = True
         self.recreated_views = recreate
         for view in reversed(order_views(self.a.views)):
             if view.name not in b_views or view.name in recreate:
                 yield DropView(view)
         for view in order_views(self.b.views):
-            if view.name not in a_views or view.name in recreate:
+            if view.name in replace:
+                yield ReplaceView(view)
+            elif view.name not in a_views or view.name in recreate:
                 yield CreateView(view)
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
@@ -457,3 +470,18 @@ def _enum_of(column: Column) -> str:
 def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:
     entry = archive_entry(model, table, archive)
     return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value)
+
+
+def _replaceable(old: View, new: View) -> bool:
+    """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
+    its output columns (and nothing else of it changed but the query and the comment)."""
+    if old.materialized or new.materialized:
+        return False
+    if replace(old, query=new.query, depends_on=new.depends_on, comment=new.comment) != new:
+        return False
+    try:
+        return expressions.replaces_in_place(
+            expressions.parse_query(old.query), expressions.parse_query(new.query)
+        )
+    except expressions.ExpressionError:
+        return False

@@ -156,6 +156,7 @@ class Kind(StrEnum):
     RENAME_INDEX = "rename_index"
     CREATE_VIEW = "create_view"
     DROP_VIEW = "drop_view"
+    REPLACE_VIEW = "replace_view"
     CREATE_FUNCTION = "create_function"
     DROP_FUNCTION = "drop_function"
     COMMENT = "comment"

@@ -337,6 +337,12 @@ class DropView(Statement):
 
 
 @dataclass(frozen=True)
+class ReplaceView(Statement):
+    template = "replace_view"
+    view: View
+
+
+@dataclass(frozen=True)
 class CreateArchiveFunction(Statement):
     template = "create_archive_function"
     entry: ArchiveEntry
@@ -695,6 +701,12 @@ def drop_view(view: View) -> Step:
     # LOCK TABLE cannot name a materialized view: its DROP locks it alone
     own = TableLock(view.schema, view.name, Lock.ACCESS_EXCLUSIVE)
     return Step(DropView(view), Lock.ACCESS_EXCLUSIVE, view.name, locks=() if view.materialized else (own,))
+
+
+def replace_view(view: View) -> Step:
+    """CREATE OR REPLACE VIEW locks the view (ACCESS EXCLUSIVE) for a catalog change."""
+    own = TableLock(view.schema, view.name, Lock.ACCESS_EXCLUSIVE)
+    return Step(ReplaceView(view), Lock.ACCESS_EXCLUSIVE, view.name, locks=(own,))
 
 
 def create_archive_function(entry: ArchiveEntry) -> Step:

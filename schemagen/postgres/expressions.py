@@ -16,6 +16,7 @@ import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind, MinMaxOp, SetOperation, SubLinkType, XmlExprOp
 from pglast.parser import ParseError, scan
+from pglast.stream import RawStream
 
 from schemagen.postgres import volatility
 from schemagen.postgres.nodes import name_parts, required, string_value
@@ -41,6 +42,7 @@ __all__ = [
     "parse_expression",
     "parse_query",
     "relations",
+    "replaces_in_place",
     "split_statements",
 ]
 
@@ -515,6 +517,33 @@ def expression_label(text: str) -> str:
     except ExpressionError:
         return "expr"
     return name if strength and name else "expr"
+
+
+def replaces_in_place(old: Query, new: Query) -> bool:
+    """Whether `CREATE OR REPLACE VIEW` can take a view from `old` to `new`: PostgreSQL keeps the view
+    (and what depends on it) only if each old output column stays, in place, under its name and type.
+    Proven statically, so conservatively: the same WITH, DISTINCT and FROM, and the old output columns
+    first in the new, each the very same expression; WHERE, GROUP BY, HAVING and ORDER BY may change,
+    and columns may be added at the end."""
+    a, b = old.node, new.node
+    if a.op != SetOperation.SETOP_NONE or b.op != SetOperation.SETOP_NONE:
+        return False
+    for part in ("withClause", "distinctClause", "fromClause"):
+        if _deparsed(getattr(a, part)) != _deparsed(getattr(b, part)):
+            return False
+    olds, news = _deparsed(a.targetList), _deparsed(b.targetList)
+    names_a, names_b = _select_output_columns(a), _select_output_columns(b)
+    if names_a is None or names_b is None or len(olds) > len(news):
+        return False
+    return olds == news[: len(olds)] and names_a == names_b[: len(names_a)]
+
+
+def _deparsed(part: object) -> list[str]:
+    """A clause as PostgreSQL's deparser writes it, one text per item (an empty list for none)."""
+    if part is None:
+        return []
+    items = part if isinstance(part, tuple) else (part,)
+    return [RawStream()(item) for item in items]
 
 
 def output_columns(query: Query) -> list[str] | None:

@@ -44,6 +44,7 @@ from schemagen.plan.changes import (
     RenameIndex,
     RenamePartitions,
     RenameTable,
+    ReplaceView,
     RestoreForeignKey,
     SetDefault,
     SetNotNull,
@@ -121,6 +122,8 @@ def operation(change: Change) -> Operation:
             return storage.set_storage(change)
         case CreateView():
             return views.create_view(change)
+        case ReplaceView():
+            return views.replace_view(change)
         case DropView():
             return views.drop_view(change)
         case CreateArchiveFunction():

@@ -1,9 +1,10 @@
-"""Views and materialized views, dropped and created again in dependency order when they change."""
+"""Views and materialized views: dropped and created again in dependency order when they change, or a
+plain view's query replaced in place when its columns stay."""
 
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateView, DropView
+from schemagen.plan.changes import CreateView, DropView, ReplaceView
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -27,5 +28,17 @@ def drop_view(change: DropView) -> Operation:
         f"drop view {view.name}",
         (steps.drop_view(view),),
         order=Phase.DROP_VIEWS,
+        source=change,
+    )
+
+
+def replace_view(change: ReplaceView) -> Operation:
+    view = change.view
+    return Operation(
+        Kind.REPLACE_VIEW,
+        view.name,
+        f"replace the query of view {view.name} in place (its columns stay, so what depends on it stays)",
+        (steps.replace_view(view),),
+        order=Phase.VIEWS,
         source=change,
     )
