@@ -404,3 +404,32 @@ def test_a_new_column_with_a_volatile_default_is_flagged_as_a_rewrite(
     after = model_of(tmp_path, "b", {"spec.yaml": PROJECT + table + column})
     (added,) = plan(before, after)
     assert [h.code for h in added.hazards] == (["SG921"] if rewrites else [])
+
+
+def test_two_spellings_of_one_expression_plan_nothing(tmp_path: Path) -> None:
+    """A spec written by inspect spells expressions as PostgreSQL prints them (`total > 0::numeric`);
+    written by hand the next time (`total > 0`), nothing is rebuilt."""
+    printed = (
+        PROJECT
+        + """\
+entities:
+  t:
+    columns:
+      id: {type: bigint, primary_key: true}
+      total: {type: "numeric(10,2)", check: "total > 0::numeric"}
+      email: text
+      meta: {type: jsonb, default: {sql: "'{}'::jsonb"}}
+    indexes:
+      - {expression: "lower(email)", where: "(total > 100::numeric)"}
+"""
+    )
+    by_hand = printed.replace("total > 0::numeric", "(total>0)").replace("'{}'::jsonb", "'{}'")
+    by_hand = by_hand.replace("(total > 100::numeric)", "total > 100")
+    before, after = (
+        model_of(tmp_path, "a", {"spec.yaml": printed}),
+        model_of(tmp_path, "b", {"spec.yaml": by_hand}),
+    )
+    assert before != after
+    assert plan(before, after) == [] and plan(after, before) == []
+    changed = model_of(tmp_path, "c", {"spec.yaml": by_hand.replace("total > 100", "total > 200")})
+    assert [op.kind for op in plan(after, changed)] == ["drop_index", "create_index"]

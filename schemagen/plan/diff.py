@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 
-from schemagen.model import Archive, CheckConstraint, Column, Enum, Index, Model, Table, View, naming
+from schemagen.model import Archive, CheckConstraint, Column, Default, Enum, Index, Model, Table, View, naming
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan.changes import (
@@ -53,7 +53,14 @@ from schemagen.plan.changes import (
     SetStorage,
 )
 from schemagen.plan.errors import PlanError
-from schemagen.plan.matching import matched_renames, named_constraints, same_definition, same_index, without
+from schemagen.plan.matching import (
+    matched_renames,
+    named_constraints,
+    same_definition,
+    same_expression,
+    same_index,
+    without,
+)
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames
 from schemagen.postgres import expressions
@@ -300,7 +307,7 @@ class _Diff:
             yield AlterColumnType(table, old, new)
         if old.identity != new.identity:
             yield AlterIdentity(table, old, new)
-        if old.generated != new.generated:
+        if not same_expression(old.generated, new.generated):
             raise PlanError(
                 f"the generated expression of {table.name}.{new.name} changes: PostgreSQL cannot alter it in "
                 "place; add a new generated column and drop the old one (`allow_destructive`)",
@@ -308,7 +315,7 @@ class _Diff:
             )
         # a literal default is stored cast to the column's type: a new type needs it written again
         retyped = old.type != new.type and new.default is not None
-        if (old.default != new.default or retyped) and not new.identity:
+        if (not _same_default(old.default, new.default) or retyped) and not new.identity:
             yield SetDefault(table, new)
         if old.nullable and not new.nullable and not new.identity:
             yield SetNotNull(table, new.name)
@@ -485,3 +492,10 @@ def _replaceable(old: View, new: View) -> bool:
         )
     except expressions.ExpressionError:
         return False
+
+
+def _same_default(a: Default | None, b: Default | None) -> bool:
+    """Two defaults that are one: equal, or one expression spelled two ways."""
+    if a is None or b is None or not (a.is_expression and b.is_expression):
+        return a == b
+    return same_expression(a.expression, b.expression)

@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model import Index, Model, Table
+from schemagen.model import CheckConstraint, Index, Model, Table
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
 from schemagen.plan.schemes import subtree
+from schemagen.postgres import expressions
 
 T = TypeVar("T")
 
@@ -51,13 +52,37 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
 
 
 def same_definition(a: Constraint, b: Constraint) -> bool:
-    """Two constraints that differ at most in name (and source location)."""
-    return type(a) is type(b) and replace(a, name="") == replace(b, name="")
+    """Two constraints that differ at most in name (and source location), and in how a check's
+    expression is spelled."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
+        return same_expression(a.expression, b.expression)
+    return replace(a, name="") == replace(b, name="")
 
 
 def same_index(a: Index, b: Index) -> bool:
-    """Two indexes that differ at most in name (and the name of their table)."""
-    return replace(a, name="", table="") == replace(b, name="", table="")
+    """Two indexes that differ at most in name (and the name of their table), and in how their
+    expressions and predicate are spelled."""
+    return _spelled_alike(replace(a, name="", table="")) == _spelled_alike(replace(b, name="", table=""))
+
+
+def same_expression(a: str | None, b: str | None) -> bool:
+    """Two spellings of one SQL expression (or both none): `total > 0` and `(total > 0::numeric)`."""
+    if a is None or b is None:
+        return a is b
+    return a == b or expressions.normalized(a) == expressions.normalized(b)
+
+
+def _spelled_alike(index: Index) -> Index:
+    return replace(
+        index,
+        where=expressions.normalized(index.where) if index.where else None,
+        elements=tuple(
+            replace(e, expression=expressions.normalized(e.expression)) if e.expression else e
+            for e in index.elements
+        ),
+    )
 
 
 def relation_names(model: Model) -> frozenset[str]:

@@ -17,6 +17,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, MinMaxOp, SetOperation, SubLinkType, XmlExprOp
 from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
+from pglast.visitors import Visitor
 
 from schemagen.postgres import volatility
 from schemagen.postgres.nodes import name_parts, required, string_value
@@ -38,6 +39,7 @@ __all__ = [
     "function_calls",
     "has_subquery",
     "immutability_problems",
+    "normalized",
     "output_columns",
     "parse_expression",
     "parse_query",
@@ -536,6 +538,31 @@ def replaces_in_place(old: Query, new: Query) -> bool:
     if names_a is None or names_b is None or len(olds) > len(news):
         return False
     return olds == news[: len(olds)] and names_a == names_b[: len(names_a)]
+
+
+class _LiteralCasts(Visitor):
+    """Takes the casts off literals: `0::numeric` → `0`."""
+
+    def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> ast.Node | None:
+        return node.arg if isinstance(node.arg, ast.A_Const) else None
+
+
+@lru_cache(maxsize=65536)
+def normalized(text: str) -> str:
+    """An expression as PostgreSQL's deparser writes it, with the casts of its literals left out, so that
+    two spellings of one expression compare equal (`total > 0`, `(total > 0::numeric)`: the second is
+    how PostgreSQL prints the first). The text itself when it is not one expression."""
+    try:
+        _check_size(text, "the expression", MAX_EXPRESSION_CHARS, MAX_EXPRESSION_TOKENS)
+        stmts = pglast.parse_sql(_PREFIX + text)  # a tree of its own: the visitor changes it
+    except (ParseError, ExpressionError):
+        return text
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    targets = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
+    if not targets or len(targets) != 1:
+        return text
+    _LiteralCasts()(required(stmt))
+    return str(RawStream()(required(targets[0].val)))
 
 
 def _deparsed(part: object) -> list[str]:
