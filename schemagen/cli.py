@@ -117,6 +117,21 @@ def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
         raise InputError(f"a template failed to render: {type(error).__name__}: {error}") from None
 
 
+def _rejected_at_spec_line(
+    model: Model, statement: str | None, message: str, line: int | None
+) -> Diagnostic | None:
+    """SG008 at the spec line of the object whose statement the server rejected, when it is known."""
+    from schemagen.diagnostics.places import SpecPlaces
+    from schemagen.postgres.expressions import statement_subject
+
+    subject = statement_subject(statement) if statement else None
+    place = SpecPlaces(model).of(subject) if subject else None
+    if subject is None or place is None:
+        return None
+    problem = message.split(": ", 1)[1] if message.startswith("line ") else message
+    return rules.REJECTED_BY_POSTGRESQL(place, subject=subject, problem=problem, line=line or "?")
+
+
 def beside(spec_dir: Path) -> Path:
     """`generated`, next to the spec folder (or next to a single spec file)."""
     return spec_dir.parent / GENERATED
@@ -176,7 +191,11 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
         try:
             live_db.live_check(outputs["schema.sql"], model.project.extensions, dsn)
         except live_db.LiveApplyError as error:
-            raise InputError(f"PostgreSQL rejected the rendered schema.sql: {error.message}") from None
+            rejected = _rejected_at_spec_line(model, error.statement, error.message, error.line)
+            if rejected is None:
+                raise InputError(f"PostgreSQL rejected the rendered schema.sql: {error.message}") from None
+            _emit([rejected], output_format)
+            raise SystemExit(EXIT_INPUT) from None
         except cluster.DatabaseError as error:
             raise InputError(error.message) from None
     partitions = sum(_count_children(t.partition) for t in model.tables)

@@ -12,6 +12,7 @@ from psycopg.pq import TransactionStatus
 
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster, connect, first_line
 from schemagen.database.queries import query
+from schemagen.postgres.expressions import ExpressionError, Statement, split_statements
 
 __all__ = [
     "LiveApplyError",
@@ -37,10 +38,13 @@ _HARMLESS_TRANSACTION_KINDS = {
 class LiveApplyError(DatabaseError):
     """The server rejected the script; `line` is the 1-based script line when the server pointed at one."""
 
-    def __init__(self, message: str, line: int | None = None, sqlstate: str | None = None) -> None:
+    def __init__(
+        self, message: str, line: int | None = None, sqlstate: str | None = None, statement: str | None = None
+    ) -> None:
         super().__init__(message)
         self.line = line
         self.sqlstate = sqlstate
+        self.statement = statement  # the statement the server rejected, when known
 
 
 def missing_extensions(conn: psycopg.Connection, names: Sequence[str]) -> list[str]:
@@ -87,9 +91,12 @@ def _apply(
         try:
             with conn.transaction(force_rollback=True):
                 conn.execute(query("live_lock_timeout"), {"value": LOCK_TIMEOUT})
-                # No parameters: psycopg sends the text verbatim (so '%' needs no escaping) over the
-                # simple query protocol, which is what runs a multi-statement script.
-                conn.cursor().execute(sql, prepare=False)
+                # statement by statement: the one the server rejects is known, and so is its line
+                for statement in _statements(sql):
+                    try:
+                        conn.cursor().execute(statement.text.encode(), prepare=False)
+                    except psycopg.Error as exc:
+                        raise _server_error(exc, sql, statement) from exc
                 if conn.info.transaction_status != TransactionStatus.INTRANS:
                     raise LiveApplyError("the script ended the transaction itself, so it may have committed")
         except psycopg.Error as exc:
@@ -130,19 +137,33 @@ def _line_of(sql: str, offset: int) -> int:
     return sql.count("\n", 0, offset) + 1
 
 
-def _server_error(exc: psycopg.Error, sql: str) -> LiveApplyError:
+def _statements(sql: str) -> list[Statement]:
+    """The script's statements with their lines; the whole script as one when it cannot be split (the
+    server then reports the syntax error, with its position)."""
+    try:
+        return split_statements(sql)
+    except ExpressionError:
+        return [Statement(sql, 1)]
+
+
+def _server_error(exc: psycopg.Error, sql: str, statement: Statement | None = None) -> LiveApplyError:
+    """The server's error about the script `sql`, or about one `statement` of it."""
     diag = exc.diag
     message = diag.message_primary or first_line(exc)
     labelled = [("detail", diag.message_detail), ("hint", diag.message_hint)]
-    extras = [f"{label}: {text}" for label, text in labelled if text]
-    line: int | None = None
+    extras = [f"{label}: {detail}" for label, detail in labelled if detail]
+    sent, first = (statement.text, statement.line) if statement else (sql, 1)
+    line: int | None = statement.line if statement else None
     if diag.statement_position:
-        # A 1-based character (not byte) offset into the whole script as sent.
-        line = _line_of(sql, int(diag.statement_position) - 1)
-        text = sql.split("\n")[line - 1].strip()
-        if len(text) > MAX_QUOTED_LINE:
-            text = text[:MAX_QUOTED_LINE] + "..."
-        message = f"line {line}: {message} (in `{text}`)"
+        # A 1-based character (not byte) offset into the text sent.
+        line = first + _line_of(sent, int(diag.statement_position) - 1) - 1
+    if line is not None:
+        quoted = sql.split("\n")[line - 1].strip()
+        if len(quoted) > MAX_QUOTED_LINE:
+            quoted = quoted[:MAX_QUOTED_LINE] + "..."
+        message = f"line {line}: {message} (in `{quoted}`)"
     if extras:
         message += " (" + "; ".join(extras) + ")"
-    return LiveApplyError(message, line=line, sqlstate=diag.sqlstate)
+    return LiveApplyError(
+        message, line=line, sqlstate=diag.sqlstate, statement=statement.text if statement else None
+    )

@@ -112,6 +112,16 @@ UNKNOWN_MIXIN = _rule(
     "The entity would silently lack the mixin's columns.",
     "entities:\n  users:\n    mixins: [timestamp]   # the mixin is called timestamps",
 )
+REJECTED_BY_POSTGRESQL = _rule(
+    "SG008",
+    "rejected-by-postgresql",
+    "PostgreSQL rejects the DDL of `{subject}`: {problem}",
+    "change what the spec says of `{subject}`; schema.sql line {line} is the statement",
+    "`validate --live` applies the rendered schema.sql to a real server, which has the final word on what "
+    "the static checks cannot know (an operator class, a function's argument types); the error is placed "
+    "at the spec line of the object whose statement failed.",
+    "$ schemagen validate --live",
+)
 
 # --- SG1xx: expressions, types, defaults ---------------------------------------------------------
 

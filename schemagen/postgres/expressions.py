@@ -46,6 +46,7 @@ __all__ = [
     "relations",
     "replaces_in_place",
     "split_statements",
+    "statement_subject",
 ]
 
 _PREFIX = "SELECT "
@@ -571,6 +572,37 @@ def _deparsed(part: object) -> list[str]:
         return []
     items = part if isinstance(part, tuple) else (part,)
     return [RawStream()(item) for item in items]
+
+
+def statement_subject(text: str) -> str | None:
+    """The name of what a DDL statement creates or changes: a table, index, constraint, view, type or
+    function (the constraint's name for ALTER TABLE … ADD CONSTRAINT); None for anything else."""
+    try:
+        stmts = pglast.parse_sql(text)
+    except ParseError:
+        return None
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    match stmt:
+        case ast.CreateStmt() | ast.AlterTableStmt():
+            for command in getattr(stmt, "cmds", None) or ():
+                constraint = command.def_ if isinstance(command, ast.AlterTableCmd) else None
+                if isinstance(constraint, ast.Constraint) and constraint.conname:
+                    return constraint.conname
+            return required(stmt.relation).relname
+        case ast.IndexStmt():
+            return stmt.idxname
+        case ast.ViewStmt():
+            return required(stmt.view).relname
+        case ast.CreateTableAsStmt():
+            return required(required(stmt.into).rel).relname
+        case ast.CreateEnumStmt() | ast.CompositeTypeStmt():
+            names = name_parts(stmt.typeName) if isinstance(stmt, ast.CreateEnumStmt) else None
+            return names[-1] if names else None
+        case ast.CreateFunctionStmt():
+            return name_parts(stmt.funcname)[-1]
+        case ast.CommentStmt():
+            return None
+    return None
 
 
 def output_columns(query: Query) -> list[str] | None:
