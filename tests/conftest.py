@@ -1,23 +1,30 @@
-"""Shared fixtures: one real PostgreSQL cluster per session and a fresh database per test."""
+"""Shared fixtures: one real PostgreSQL cluster per session and databases of each test's own.
+
+`pg_dsn` / `pg_conn` give a test an empty database. `pg_database(script)` gives it a database that
+already holds `script` (a schema.sql, or a migration file run as the runner would): a clone of a
+template database that applied the script once this session, so a schema many tests need (the
+example's, the shop's) is built once, not once per test. Every database is the test's own and is
+dropped after it; a template accepts no connections, so nothing can change it between clones.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
+from migrations import apply_sql
+from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster
 from schemagen.database.live import connect
 
-if TYPE_CHECKING:
-    import psycopg
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_IDENTIFIER_BYTES = 63
+TEMPLATE_PREFIX = "template_"
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +44,58 @@ def pg_cluster() -> Iterator[ThrowawayCluster]:
     cluster.stop()
 
 
-def database_name(node_id: str) -> str:
+def database_name(node_id: str, prefix: str = "t") -> str:
     """A valid, unique database name for a test: readable tail of its node id plus a hash of all of it."""
     digest = hashlib.sha1(node_id.encode()).hexdigest()[:8]
     slug = re.sub(r"[^a-z0-9]+", "_", node_id.lower()).strip("_")
-    room = MAX_IDENTIFIER_BYTES - len("t__") - len(digest)
+    room = MAX_IDENTIFIER_BYTES - len(f"{prefix}__") - len(digest)
     # The tail holds the test name, which says more than the directory prefix.
-    return f"t_{slug[-room:].lstrip('_')}_{digest}"
+    return f"{prefix}_{slug[-room:].lstrip('_')}_{digest}"
+
+
+class Templates:
+    """Template databases, one per script, each built the first time a test asks for it."""
+
+    def __init__(self, cluster: ThrowawayCluster) -> None:
+        self.cluster = cluster
+        self.built: set[str] = set()
+
+    def holding(self, script: str) -> str:
+        """The name of the template database that holds `script`, applied as `migrations.apply_sql` does."""
+        name = TEMPLATE_PREFIX + hashlib.sha256(script.encode()).hexdigest()[:32]
+        if name in self.built:
+            return name
+        dsn = self.cluster.create_database(name)
+        try:
+            with connect(dsn, autocommit=True) as conn:
+                apply_sql(conn, script)
+            self.admin(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false"), name)
+        except BaseException:
+            self.cluster.drop_database(name)
+            raise
+        self.built.add(name)
+        return name
+
+    def clone(self, template: str, name: str) -> str:
+        """Create database `name` as a copy of `template`; return its dsn."""
+        self.admin(sql.SQL("CREATE DATABASE {} TEMPLATE {}"), name, template)
+        return self.cluster.dsn(name)
+
+    def drop_all(self) -> None:
+        for name in sorted(self.built):
+            self.cluster.drop_database(name)
+        self.built.clear()
+
+    def admin(self, statement: sql.SQL, *names: str) -> None:
+        with connect(self.cluster.dsn(), autocommit=True) as conn:
+            conn.execute(statement.format(*(sql.Identifier(name) for name in names)))
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_cluster: ThrowawayCluster) -> Iterator[Templates]:
+    templates = Templates(pg_cluster)
+    yield templates
+    templates.drop_all()
 
 
 @pytest.fixture
@@ -61,3 +113,30 @@ def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
     conn = connect(pg_dsn, autocommit=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def pg_database(
+    pg_cluster: ThrowawayCluster, pg_templates: Templates, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., psycopg.Connection]]:
+    """A factory of more databases of the test's own, each dropped after it.
+
+    `pg_database()` is an autocommit connection to a new empty database; `pg_database(script)` to a
+    new database that already holds `script` (a clone of the script's template).
+    """
+    made: list[tuple[str, psycopg.Connection]] = []
+
+    def make(script: str | None = None) -> psycopg.Connection:
+        name = database_name(request.node.nodeid, prefix=f"d{len(made)}")
+        if script is None:
+            dsn = pg_cluster.create_database(name)
+        else:
+            dsn = pg_templates.clone(pg_templates.holding(script), name)
+        conn = connect(dsn, autocommit=True)
+        made.append((name, conn))
+        return conn
+
+    yield make
+    for name, conn in made:
+        conn.close()
+        pg_cluster.drop_database(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,12 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 from catalog import assert_catalog_equal, assert_same_catalog, diff, row_counts, snapshot, table_rows
 
-from schemagen.database.live import connect
-
 if TYPE_CHECKING:
     from psycopg import Connection
-
-    from schemagen.database.cluster import ThrowawayCluster
 
 SCHEMA_SQL = Path(__file__).resolve().parents[1] / "generated" / "schema.sql"
 GUILD_PARTITIONS = int(
@@ -31,27 +27,22 @@ def run(conn: Connection, script: str) -> None:
 
 
 @pytest.fixture
-def other_conn(pg_cluster: ThrowawayCluster, pg_conn: Connection) -> Iterator[Connection]:
-    """An autocommit connection to a second fresh database, beside pg_conn's."""
-    (own,) = pg_conn.execute("SELECT current_database()").fetchone()
-    name = "b" + own[1:]  # own names start with "t"; same length, still unique
-    conn = connect(pg_cluster.create_database(name), autocommit=True)
-    yield conn
-    conn.close()
-    pg_cluster.drop_database(name)
+def example(pg_database: Callable[..., Connection]) -> Connection:
+    """A database of the test's own holding the example schema (a clone of its template)."""
+    return pg_database(SCHEMA_SQL.read_text())
 
 
 @pytest.fixture
-def pair(pg_conn: Connection, other_conn: Connection) -> tuple[Connection, Connection]:
-    """Two databases with the example schema applied to each."""
-    script = SCHEMA_SQL.read_text()
-    run(pg_conn, script)
-    run(other_conn, script)
-    return pg_conn, other_conn
+def pair(pg_database: Callable[..., Connection], example: Connection) -> tuple[Connection, Connection]:
+    """Two databases of the test's own holding the example schema."""
+    return example, pg_database(SCHEMA_SQL.read_text())
 
 
-def test_the_same_schema_applied_twice_has_the_same_catalog(pair: tuple[Connection, Connection]) -> None:
-    a, b = pair
+def test_the_same_schema_applied_twice_has_the_same_catalog(example: Connection, pg_conn: Connection) -> None:
+    # A clone of the template that applied the schema, and the schema applied again here: the two
+    # databases share no object ids, so the snapshot is proven not to depend on them.
+    a, b = example, pg_conn
+    run(b, SCHEMA_SQL.read_text())
     first, second = snapshot(a), snapshot(b)
     assert diff(first, second) == []
     assert first == second
@@ -78,23 +69,19 @@ def test_the_same_schema_applied_twice_has_the_same_catalog(pair: tuple[Connecti
     }
 
 
-def test_snapshot_is_sorted_and_json_serialisable(pair: tuple[Connection, Connection]) -> None:
-    catalog = snapshot(pair[0])
+def test_snapshot_is_sorted_and_json_serialisable(example: Connection) -> None:
+    catalog = snapshot(example)
     text = json.dumps(catalog, sort_keys=True)
     assert json.loads(text) == catalog
     assert json.dumps(catalog) == text  # already sorted all the way down
 
 
-def test_extension_objects_are_left_out(pair: tuple[Connection, Connection]) -> None:
-    catalog = snapshot(pair[0])
-    (extension_functions,) = (
-        pair[0]
-        .execute(
-            "SELECT count(*) FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'e'"
-            " AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_trgm')"
-        )
-        .fetchone()
-    )
+def test_extension_objects_are_left_out(example: Connection) -> None:
+    catalog = snapshot(example)
+    (extension_functions,) = example.execute(
+        "SELECT count(*) FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'e'"
+        " AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_trgm')"
+    ).fetchone()
     assert extension_functions > 0
     assert list(catalog["extensions"]) == ["pg_trgm"]
     assert not any("trgm" in name or "similarity" in name for name in catalog["functions"])
@@ -376,8 +363,8 @@ def test_other_schemas_only_when_asked(pair: tuple[Connection, Connection]) -> N
         snapshot(a, ("pg_catalog",))
 
 
-def test_row_helpers(pair: tuple[Connection, Connection]) -> None:
-    a, _ = pair
+def test_row_helpers(example: Connection) -> None:
+    a = example
     run(a, """
         INSERT INTO users (id, username) VALUES (2, 'bea'), (1, 'al');
         INSERT INTO guilds (id, name, owner_id) VALUES (10, 'g10', 1), (11, 'g11', 2), (12, 'g12', 2);

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,11 @@ def apply(conn: Connection, spec: str) -> Model:
     """Run the whole rendered schema.sql of `spec` on `conn`; return its Model."""
     conn.execute(outputs_of(spec)["schema.sql"])
     return model_of(spec)
+
+
+def database_of(pg_database: Callable[..., Connection], spec: str) -> Connection:
+    """A database of the test's own holding the rendered schema.sql of `spec` (a clone of its template)."""
+    return pg_database(outputs_of(spec)["schema.sql"])
 
 
 def rows(conn: Connection, query: str | sql.Composable, *params: object) -> list[tuple]:
@@ -320,9 +326,8 @@ def test_output_does_not_depend_on_time_zone_locale_or_hash_seed(
 
 
 @pytest.mark.parametrize("spec", sorted(SPEC_DIRS))
-def test_schema_applies_and_matches_the_model(pg_conn: Connection, spec: str) -> None:
-    model = apply(pg_conn, spec)
-    assert_catalog_matches(pg_conn, model)
+def test_schema_applies_and_matches_the_model(pg_database: Callable[..., Connection], spec: str) -> None:
+    assert_catalog_matches(database_of(pg_database, spec), model_of(spec))
 
 
 def test_the_shop_spec_covers_what_the_example_does_not() -> None:
@@ -420,10 +425,10 @@ def seed_example(conn: Connection) -> None:
 
 
 @pytest.fixture
-def example_db(pg_conn: Connection) -> Connection:
-    apply(pg_conn, "example")
-    seed_example(pg_conn)
-    return pg_conn
+def example_db(pg_database: Callable[..., Connection]) -> Connection:
+    conn = database_of(pg_database, "example")
+    seed_example(conn)
+    return conn
 
 
 def test_messages_land_in_their_month_or_the_default(example_db: Connection) -> None:
@@ -516,22 +521,20 @@ def test_checks_reject_bad_rows(example_db: Connection) -> None:
 
 
 @pytest.fixture
-def shop_db(pg_conn: Connection) -> Connection:
-    apply(pg_conn, "shop")
-    with pg_conn.transaction():
-        pg_conn.execute(
-            "INSERT INTO customers (id, display_name, email) VALUES (1, 'Ann', 'ann@example.com')"
-        )
-        pg_conn.execute(
+def shop_db(pg_database: Callable[..., Connection]) -> Connection:
+    conn = database_of(pg_database, "shop")
+    with conn.transaction():
+        conn.execute("INSERT INTO customers (id, display_name, email) VALUES (1, 'Ann', 'ann@example.com')")
+        conn.execute(
             "INSERT INTO addresses (id, customer_id, line1, city, country)"
             " VALUES (1, 1, '1 Main St', 'Oslo', 'NO')"
         )
-    pg_conn.execute("UPDATE customers SET default_address_id = 1 WHERE id = 1")
-    pg_conn.execute(
+    conn.execute("UPDATE customers SET default_address_id = 1 WHERE id = 1")
+    conn.execute(
         'INSERT INTO products (id, "SKU", name, price_cents, tax_rate)'
         " VALUES (1, 'A-1', 'kettle', 1000, 0.2), (2, 'B-2', 'mug', 999, 0.075)"
     )
-    return pg_conn
+    return conn
 
 
 def test_events_route_through_two_levels(shop_db: Connection) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import random
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,12 @@ def sink() -> Model:
 @pytest.fixture(scope="module")
 def sink_sql(sink: Model) -> str:
     return render_schema(sink)
+
+
+@pytest.fixture
+def sink_db(pg_database: Callable[..., Connection], sink_sql: str) -> Connection:
+    """A database of the test's own holding the kitchen sink's schema.sql (a clone of its template)."""
+    return pg_database(sink_sql)
 
 
 def statements(text: str) -> list[str]:
@@ -554,11 +561,9 @@ def test_erd(sink: Model) -> None:
 # --- a real PostgreSQL ---------------------------------------------------------------------------
 
 
-def test_schema_applies(pg_conn: Connection, sink_sql: str) -> None:
-    pg_conn.execute(sink_sql)
-
+def test_schema_applies(sink_db: Connection) -> None:
     def count(query: str) -> int:
-        return scalar(pg_conn, query)
+        return scalar(sink_db, query)
 
     relations = "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
     # partitions: guilds 4, messages 3 + default, regional 3, by_name 2, events 2 months × 2 hashes + 2
@@ -572,34 +577,34 @@ def test_schema_applies(pg_conn: Connection, sink_sql: str) -> None:
     assert count(f"{relations} AND c.relkind = 'm'") == 1
     assert count(f"{relations} AND c.relkind = 'v'") == 2
     assert (
-        scalar(pg_conn, "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'guilds_p3'")
+        scalar(sink_db, "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'guilds_p3'")
         == "FOR VALUES WITH (modulus 4, remainder 3)"
     )
     assert (
-        scalar(pg_conn, "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'regional_eu'")
+        scalar(sink_db, "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'regional_eu'")
         == "FOR VALUES IN ('de', 'fr', 'it''s')"
     )
-    assert scalar(pg_conn, "SELECT pg_get_partkeydef('public.by_name'::regclass)") == "RANGE (lower(name))"
-    assert scalar(pg_conn, "SELECT pg_get_partkeydef('public.events_2024_01'::regclass)") == "HASH (id)"
+    assert scalar(sink_db, "SELECT pg_get_partkeydef('public.by_name'::regclass)") == "RANGE (lower(name))"
+    assert scalar(sink_db, "SELECT pg_get_partkeydef('public.events_2024_01'::regclass)") == "HASH (id)"
     # the deferred foreign key exists and is deferrable
-    assert pg_conn.execute(
+    assert sink_db.execute(
         "SELECT condeferrable, condeferred FROM pg_constraint "
         "WHERE conname = 'authors_favourite_book_id_fkey'"
     ).fetchone() == (True, True)
     assert (
         scalar(
-            pg_conn,
+            sink_db,
             "SELECT indnullsnotdistinct FROM pg_index"
             " WHERE indexrelid = 'public.users_nickname_key'::regclass",
         )
         is True
     )
-    assert scalar(pg_conn, "SELECT obj_description('public.users'::regclass, 'pg_class')") == (
+    assert scalar(sink_db, "SELECT obj_description('public.users'::regclass, 'pg_class')") == (
         'A Discord account the bot has seen; it\'s "users".'
     )
     # defaults land as the values they were written as
-    pg_conn.execute("INSERT INTO public.users (username) VALUES ('ann')")
-    row = pg_conn.execute(
+    sink_db.execute("INSERT INTO public.users (username) VALUES ('ann')")
+    row = sink_db.execute(
         "SELECT tags, empty_tags, preferences, mood::text, born, handle FROM public.users"
     ).fetchone()
     assert row == (
@@ -624,27 +629,26 @@ def test_range_bounds_do_not_depend_on_the_session_time_zone(pg_conn: Connection
     )
 
 
-def test_archive_function_moves_rows(pg_conn: Connection, sink_sql: str) -> None:
-    pg_conn.execute(sink_sql)
-    pg_conn.execute("SET TimeZone = 'UTC'")
-    pg_conn.execute("INSERT INTO public.users (username) VALUES ('ann')")
-    user_id = scalar(pg_conn, "SELECT id FROM public.users")
-    pg_conn.execute("INSERT INTO public.channels (id) VALUES (1)")
+def test_archive_function_moves_rows(sink_db: Connection) -> None:
+    sink_db.execute("SET TimeZone = 'UTC'")
+    sink_db.execute("INSERT INTO public.users (username) VALUES ('ann')")
+    user_id = scalar(sink_db, "SELECT id FROM public.users")
+    sink_db.execute("INSERT INTO public.channels (id) VALUES (1)")
     start = datetime(2024, 1, 15, tzinfo=UTC)
     for i in range(6):  # two per month, January to March
-        pg_conn.execute(
+        sink_db.execute(
             "INSERT INTO public.messages (id, channel_id, author_id, content, created_at) "
             "VALUES (%s, 1, %s, %s, %s)",
             (i, user_id, f"m{i}", start + timedelta(days=15 * i)),
         )
-    moved = scalar(pg_conn, "SELECT public.archive_messages('2024-02-20 00:00:00+00')")
+    moved = scalar(sink_db, "SELECT public.archive_messages('2024-02-20 00:00:00+00')")
     assert moved == 3
-    assert scalar(pg_conn, "SELECT count(*) FROM public.messages") == 3
-    assert scalar(pg_conn, "SELECT count(*) FROM public.messages_archive") == 3
-    assert scalar(pg_conn, "SELECT min(content) FROM public.messages_archive") == "m0"
+    assert scalar(sink_db, "SELECT count(*) FROM public.messages") == 3
+    assert scalar(sink_db, "SELECT count(*) FROM public.messages_archive") == 3
+    assert scalar(sink_db, "SELECT min(content) FROM public.messages_archive") == "m0"
     # the default cutoff is a year before now: everything here is older
-    assert scalar(pg_conn, "SELECT public.archive_messages()") == 3
-    assert scalar(pg_conn, "SELECT count(*) FROM public.messages_archive") == 6
+    assert scalar(sink_db, "SELECT public.archive_messages()") == 3
+    assert scalar(sink_db, "SELECT count(*) FROM public.messages_archive") == 6
 
 
 def test_archive_function_when_the_table_has_a_column_named_like_the_parameter(pg_conn: Connection) -> None:
@@ -665,17 +669,16 @@ def test_archive_function_when_the_table_has_a_column_named_like_the_parameter(p
     assert pg_conn.execute("SELECT id, doubled FROM jobs_archive ORDER BY id").fetchall() == [(1, 2), (2, 4)]
 
 
-def test_refresh_function_runs(pg_conn: Connection, sink_sql: str) -> None:
-    pg_conn.execute(sink_sql)
-    pg_conn.execute("INSERT INTO public.users (username) VALUES ('ann')")
-    pg_conn.execute("INSERT INTO public.channels (id) VALUES (1)")
-    pg_conn.execute(
+def test_refresh_function_runs(sink_db: Connection) -> None:
+    sink_db.execute("INSERT INTO public.users (username) VALUES ('ann')")
+    sink_db.execute("INSERT INTO public.channels (id) VALUES (1)")
+    sink_db.execute(
         "INSERT INTO public.messages (id, channel_id, author_id, created_at) "
         "SELECT g, 1, (SELECT id FROM public.users), '2024-01-05 10:00:00+00' FROM generate_series(1, 3) g"
     )
-    assert scalar(pg_conn, "SELECT count(*) FROM public.daily_message_stats") == 0
-    pg_conn.execute("SELECT public.refresh_daily_message_stats()")
-    assert scalar(pg_conn, "SELECT sum(n) FROM public.daily_message_stats") == 3
+    assert scalar(sink_db, "SELECT count(*) FROM public.daily_message_stats") == 0
+    sink_db.execute("SELECT public.refresh_daily_message_stats()")
+    assert scalar(sink_db, "SELECT sum(n) FROM public.daily_message_stats") == 3
 
 
 def test_quoted_and_schema_qualified_model_applies(pg_conn: Connection) -> None:
