@@ -2,9 +2,11 @@
 (`rows.sql`), and the migration text the planner writes from A to B (`expected.up.sql`,
 `expected.down.sql`).
 
-The planner must write exactly the pinned SQL (a change to it fails here, with a diff); up gives B's
-catalog with every row kept, down gives A's catalog back, and the next plan after up is empty
-(convergence).
+Each scenario proves, on a real database at A holding the rows:
+- the planner writes exactly the pinned SQL (a change to it fails here, with a diff);
+- up gives the catalog that rendering B into an empty database gives, with every row kept;
+- convergence: the database after up, inspected, is at B (planning from it to B finds nothing);
+- down gives A's catalog and rows back, and the database inspected after it is at A.
 
 After a deliberate planner change, re-pin the SQL with `.venv/bin/python tests/pin_scenarios.py`
 (optionally naming the scenarios) and review the diff of the `expected.*.sql` files.
@@ -13,11 +15,11 @@ After a deliberate planner change, re-pin the SQL with `.venv/bin/python tests/p
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
-from catalog import assert_catalog_equal, row_counts, snapshot
+from catalog import Catalog, assert_catalog_equal, row_counts, snapshot
 from migrations import (
     DIRECTIONS,
     SCENARIOS,
@@ -30,33 +32,32 @@ from migrations import (
     scenario_models,
 )
 
-from schemagen.database.cluster import ThrowawayCluster
-from schemagen.migrate import snapshot as model_snapshot
+from schemagen.database.inspect import inspect
+from schemagen.migrate.migration import build_up
 from schemagen.model import Model
-from schemagen.plan import Renames, plan
+from schemagen.plan import Renames
 
 CASES = scenario_cases()
 REPIN = ".venv/bin/python tests/pin_scenarios.py"
 
 
-@pytest.fixture
-def fresh_catalog(pg_cluster: ThrowawayCluster, request: pytest.FixtureRequest) -> Iterator:
-    made: list[str] = []
-
-    def catalog_of(model: Model) -> dict:
-        name = f"fresh_{len(made)}_{abs(hash(request.node.nodeid)):x}"[:60]
-        made.append(name)
-        with psycopg.connect(pg_cluster.create_database(name), autocommit=True) as conn:
-            create(conn, model)
-            return snapshot(conn)
-
-    yield catalog_of
-    for name in made:
-        pg_cluster.drop_database(name)
+def fresh_catalog(pg_database: Callable[..., psycopg.Connection], model: Model) -> Catalog:
+    """The catalog of `model`'s schema.sql applied to a new, empty database."""
+    conn = pg_database()
+    create(conn, model)
+    return snapshot(conn)
 
 
 def base_tables(model: Model) -> list[str]:
     return sorted(t.name for t in model.tables)
+
+
+def assert_database_is_at(conn: psycopg.Connection, model: Model, after: str) -> None:
+    """Convergence: inspect the database and plan from what is there to `model`; the plan must be empty."""
+    found = inspect(conn, reference=model).model
+    operations, text = build_up(found, model, f"the database after {after} → its spec")
+    if operations:
+        pytest.fail(f"after {after}, the database is not at its spec; planning again gives:\n{text}")
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)
@@ -80,11 +81,14 @@ def test_planned_sql_is_pinned(case: str, direction: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_scenario(case: str, pg_conn: psycopg.Connection, fresh_catalog) -> None:
+def test_scenario(
+    case: str, pg_conn: psycopg.Connection, pg_database: Callable[..., psycopg.Connection]
+) -> None:
     folder = SCENARIOS / case
     before, after = scenario_models(case)
     renames = Renames.from_model(after).tables
     create(pg_conn, before)
+    at_a = snapshot(pg_conn)  # A's schema.sql in an empty database: what the down must give back
     with pg_conn.transaction():
         pg_conn.execute((folder / "rows.sql").read_bytes(), prepare=False)
     counts = row_counts(pg_conn, base_tables(before))
@@ -92,16 +96,16 @@ def test_scenario(case: str, pg_conn: psycopg.Connection, fresh_catalog) -> None
 
     migration = scenario_migration(case)
     apply_sql(pg_conn, migration.up_sql)
-    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(after))
+    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(pg_database, after))
     after_names = set(base_tables(after))
     kept = {renames.get(t, t): n for t, n in counts.items() if renames.get(t, t) in after_names}
     assert row_counts(pg_conn, sorted(kept)) == kept
-    # convergence: the migrated database is at B, so planning B against it again finds nothing
-    assert plan(model_snapshot.load(model_snapshot.dump(after)), after) == []
+    assert_database_is_at(pg_conn, after, "up")
 
     apply_sql(pg_conn, migration.down_sql)
-    assert_catalog_equal(snapshot(pg_conn), fresh_catalog(before))
+    assert_catalog_equal(snapshot(pg_conn), at_a)
     assert row_counts(pg_conn, base_tables(before)) == {t: counts[t] for t in base_tables(before)}
+    assert_database_is_at(pg_conn, before, "down")
 
 
 def test_every_rule_has_a_scenario() -> None:
