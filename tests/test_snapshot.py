@@ -343,9 +343,7 @@ def test_a_field_missing_from_an_old_snapshot_gets_its_default() -> None:
 def test_a_large_model_round_trips() -> None:
     big = synthetic(10_000)
     text = dump(big)
-    loaded = load(text)
-    assert loaded == big
-    assert dump(loaded) == text
+    assert load(text) == big
 
 
 def test_dump_refuses_values_outside_the_model_types() -> None:
