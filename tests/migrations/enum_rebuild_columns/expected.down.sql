@@ -51,6 +51,7 @@ ALTER TABLE public.items RENAME CONSTRAINT goods_pkey TO items_pkey;
 DROP INDEX CONCURRENTLY IF EXISTS public.goods_hue_idx;
 
 -- reorder the values of enum mood: rebuild the type and convert its columns
+BEGIN;
 ALTER TYPE public.mood RENAME TO mood_old;
 CREATE TYPE public.mood AS ENUM (
     'red',
@@ -63,6 +64,7 @@ SET statement_timeout = 0;  -- the next statement scans or moves every row: it t
 ALTER TABLE public.items ALTER COLUMN keep TYPE mood USING keep::text::mood;
 SET statement_timeout = '1min';
 ALTER TABLE public.items ALTER COLUMN keep SET DEFAULT 'red';
+COMMIT;
 
 -- create table old_things
 CREATE TABLE public.old_things (

@@ -3,6 +3,7 @@
 -- schemagen:no-transaction (CONCURRENTLY statements, or moves with their own BEGIN/COMMIT: run it statement by statement on an autocommit connection)
 --
 -- What it does:
+--   check that no row holds gone of enum mood before anything changes
 --   drop view item_moods
 --   rename table items to goods
 --   rename column goods.keep to hue
@@ -22,6 +23,7 @@
 --   SG902 drops column goods.dropped and its values (fix: keep the column, or allow it: `allow_destructive: [drop column goods.dropped]`)
 --   SG901 drops table old_things and every row in it (fix: keep the entity, or allow it: `allow_destructive: [drop table old_things]`)
 -- Locks:
+--   ACCESS SHARE on items
 --   ACCESS EXCLUSIVE on item_moods (catalog change only)
 --   ACCESS EXCLUSIVE on items (catalog change only)
 --   ACCESS EXCLUSIVE on goods (catalog change only)
@@ -31,6 +33,17 @@
 
 SET lock_timeout = '5s';  -- a busy table makes a statement fail fast instead of queueing every query behind it
 SET statement_timeout = '1min';  -- catalog changes are quick; statements that scan or move rows lift this
+
+-- check that no row holds gone of enum mood before anything changes
+SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
+DO $guard0$
+BEGIN
+    IF EXISTS (SELECT FROM public.items WHERE keep::text IN ('gone')) THEN
+        RAISE EXCEPTION 'rows of % still hold a value removed from enum % (%): change them first', 'public.items', 'mood', 'gone';
+    END IF;
+END
+$guard0$;
+SET statement_timeout = '1min';
 
 -- drop view item_moods
 DROP VIEW IF EXISTS public.item_moods;
@@ -48,6 +61,7 @@ ALTER TABLE public.goods RENAME CONSTRAINT items_pkey TO goods_pkey;
 DROP INDEX CONCURRENTLY IF EXISTS public.items_keep_idx;
 
 -- remove gone from enum mood: rebuild the type and convert its columns
+BEGIN;
 ALTER TYPE public.mood RENAME TO mood_old;
 CREATE TYPE public.mood AS ENUM (
     'blue',
@@ -59,6 +73,7 @@ SET statement_timeout = 0;  -- the next statement scans or moves every row: it t
 ALTER TABLE public.goods ALTER COLUMN hue TYPE mood USING hue::text::mood;
 SET statement_timeout = '1min';
 ALTER TABLE public.goods ALTER COLUMN hue SET DEFAULT 'red';
+COMMIT;
 
 -- create table new_things
 CREATE TABLE public.new_things (

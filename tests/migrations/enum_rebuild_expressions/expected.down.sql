@@ -35,6 +35,7 @@ ALTER TABLE public.paints DROP CONSTRAINT IF EXISTS paints_not_blue_check;
 DROP INDEX CONCURRENTLY IF EXISTS public.paints_n_idx;
 
 -- reorder the values of enum mood: rebuild the type and convert its columns
+BEGIN;
 ALTER TYPE public.mood RENAME TO mood_old;
 CREATE TYPE public.mood AS ENUM (
     'red',
@@ -47,6 +48,7 @@ SET statement_timeout = 0;  -- the next statement scans or moves every row: it t
 ALTER TABLE public.paints ALTER COLUMN mood TYPE mood USING mood::text::mood;
 SET statement_timeout = '1min';
 ALTER TABLE public.paints ALTER COLUMN mood SET DEFAULT 'red';
+COMMIT;
 
 -- change type of paints.wanted to text
 ALTER TABLE public.paints ALTER COLUMN wanted DROP DEFAULT;

@@ -3,6 +3,7 @@
 -- schemagen:no-transaction (CONCURRENTLY statements, or moves with their own BEGIN/COMMIT: run it statement by statement on an autocommit connection)
 --
 -- What it does:
+--   check that no row holds gone of enum mood before anything changes
 --   drop check paints_not_blue_check (it reads a column converted to a rebuilt enum: created again after the rebuild)
 --   drop index paints_n_idx (it reads a column converted to a rebuilt enum: created again after the rebuild)
 --   remove gone from enum mood: rebuild the type and convert its columns
@@ -20,12 +21,24 @@
 --   SG921 rewrites paints under ACCESS EXCLUSIVE: legacy: mood → text rewrites the table (fix: run it in a maintenance window, or add a new column, backfill it in batches and swap)
 --   SG931 paints.paints_not_blue_check: validation fails if existing rows violate it (fix: check the existing rows first; the migration stops on the error)
 -- Locks:
+--   ACCESS SHARE on paints
 --   ACCESS EXCLUSIVE on paints (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on paints
 --   ACCESS EXCLUSIVE on paints (held while it scans or rewrites: see hazards)
 
 SET lock_timeout = '5s';  -- a busy table makes a statement fail fast instead of queueing every query behind it
 SET statement_timeout = '1min';  -- catalog changes are quick; statements that scan or move rows lift this
+
+-- check that no row holds gone of enum mood before anything changes
+SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
+DO $guard0$
+BEGIN
+    IF EXISTS (SELECT FROM public.paints WHERE mood::text IN ('gone')) THEN
+        RAISE EXCEPTION 'rows of % still hold a value removed from enum % (%): change them first', 'public.paints', 'mood', 'gone';
+    END IF;
+END
+$guard0$;
+SET statement_timeout = '1min';
 
 -- drop check paints_not_blue_check (it reads a column converted to a rebuilt enum: created again after the rebuild)
 ALTER TABLE public.paints DROP CONSTRAINT IF EXISTS paints_not_blue_check;
@@ -34,6 +47,7 @@ ALTER TABLE public.paints DROP CONSTRAINT IF EXISTS paints_not_blue_check;
 DROP INDEX CONCURRENTLY IF EXISTS public.paints_n_idx;
 
 -- remove gone from enum mood: rebuild the type and convert its columns
+BEGIN;
 ALTER TYPE public.mood RENAME TO mood_old;
 CREATE TYPE public.mood AS ENUM (
     'green',
@@ -45,6 +59,7 @@ SET statement_timeout = 0;  -- the next statement scans or moves every row: it t
 ALTER TABLE public.paints ALTER COLUMN mood TYPE mood USING mood::text::mood;
 SET statement_timeout = '1min';
 ALTER TABLE public.paints ALTER COLUMN mood SET DEFAULT 'red';
+COMMIT;
 
 -- change type of paints.wanted to mood
 ALTER TABLE public.paints ALTER COLUMN wanted DROP DEFAULT;

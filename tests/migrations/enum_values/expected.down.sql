@@ -3,6 +3,7 @@
 --
 -- What it does:
 --   lock shipped, parcels first, in the order applications lock them (only the first waits)
+--   check that no row holds packed, delivered of enum status before anything changes
 --   drop view shipped
 --   remove packed, delivered from enum status: rebuild the type and convert its columns
 --   drop status_old, the old type of enum status
@@ -12,6 +13,7 @@
 --   SG921 rewrites parcels under ACCESS EXCLUSIVE: status is converted to the rebuilt enum (fix: run it in a maintenance window, or add a new column, backfill it in batches and swap)
 -- Locks:
 --   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on shipped, then ACCESS EXCLUSIVE on parcels NOWAIT
+--   ACCESS SHARE on parcels
 --   ACCESS EXCLUSIVE on shipped (catalog change only)
 --   ACCESS EXCLUSIVE on parcels (catalog change only)
 --   ACCESS EXCLUSIVE on parcels (held while it scans or rewrites: see hazards)
@@ -24,6 +26,17 @@ SET statement_timeout = '1min';  -- catalog changes are quick; statements that s
 -- lock shipped, parcels first, in the order applications lock them (only the first waits)
 LOCK TABLE public.shipped IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.parcels IN ACCESS EXCLUSIVE MODE NOWAIT;
+
+-- check that no row holds packed, delivered of enum status before anything changes
+SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
+DO $guard0$
+BEGIN
+    IF EXISTS (SELECT FROM public.parcels WHERE status::text IN ('packed', 'delivered')) THEN
+        RAISE EXCEPTION 'rows of % still hold a value removed from enum % (%): change them first', 'public.parcels', 'status', 'packed, delivered';
+    END IF;
+END
+$guard0$;
+SET statement_timeout = '1min';
 
 -- drop view shipped
 DROP VIEW IF EXISTS public.shipped;
