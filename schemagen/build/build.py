@@ -132,6 +132,7 @@ class Builder:
             extensions=tuple(sorted(set(project.extensions))) if project else (),
             allow_destructive=tuple(project.allow_destructive) if project else (),
             shard_count=project.citus.shard_count if project and project.citus else None,
+            distribute_concurrently=bool(project and project.citus and project.citus.distribute_concurrently),
         )
         self.check_allow_destructive()
         self.naming_templates = project.naming.model_dump() if project else _default_naming()

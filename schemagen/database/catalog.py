@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import psycopg
 from psycopg import sql
@@ -85,6 +85,7 @@ SECTION_LABELS = {
     "relations": "relation",
     "types": "type",
     "functions": "function",
+    "distribution": "distribution of",
 }
 
 Entry = dict[str, Any]
@@ -98,6 +99,8 @@ class Catalog(TypedDict):
     relations: dict[str, Entry]
     types: dict[str, Entry]
     functions: dict[str, Entry]
+    # on a Citus coordinator holding distributed or reference tables: where each is kept
+    distribution: NotRequired[dict[str, Entry]]
 
 
 def snapshot(conn: psycopg.Connection, schemas: Sequence[str] = ("public",)) -> Catalog:
@@ -129,6 +132,10 @@ def snapshot(conn: psycopg.Connection, schemas: Sequence[str] = ("public",)) -> 
             "types": {row.pop("name"): _type(row) for row in rows("types")},
             "functions": {row.pop("name"): _function(row) for row in rows("functions")},
         }
+        citus = cur.execute(query("citus_installed")).fetchone()
+        installed = citus is not None and citus["installed"]
+        if installed and (distribution := {row.pop("name"): row for row in rows("distribution")}):
+            catalog["distribution"] = distribution
     return cast(Catalog, _sorted(catalog))
 
 

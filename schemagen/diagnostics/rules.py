@@ -750,6 +750,29 @@ INTEGRITY_GAP = _rule(
     "partition:\n  hash: {key: id, modulus: 8}   # guilds, which members references",
 )
 
+REDISTRIBUTED_FOREIGN_KEY = _rule(
+    "SG933",
+    "redistributed-foreign-key",
+    "foreign key {foreign_key} is dropped while {table} is redistributed, and added again NOT VALID, then "
+    "validated: rows written meanwhile are checked at the end",
+    "avoid deleting referenced rows while the migration runs",
+    "Citus refuses to distribute or undistribute a table that has foreign keys to or from other tables, "
+    "and alter_distributed_table drops the keys between the tables it separates; so the keys of a table "
+    "whose rows change place are dropped for the duration of the move.",
+    "distribute: {by: guild_id}   # was a plain table, and messages references it",
+)
+PER_NODE_DEFAULT = _rule(
+    "SG934",
+    "per-node-default",
+    "{table}.{column}: the default `{default}` is computed by each node of the cluster for the rows it "
+    "holds, so existing rows get one value per node, not one value",
+    "add the column without the default (or with a constant), then fill it with one UPDATE from the "
+    "coordinator",
+    "On a distributed table, ADD COLUMN … DEFAULT runs on every shard, in each worker's own transaction: "
+    "a volatile default such as now() or random() differs from one node to the next.",
+    "columns:\n  seen_at: {type: timestamptz, default: {sql: now()}}   # on a distributed table",
+)
+
 #: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).
 #: The words of `allow_destructive` that allow one (`drop column users.phone`).
 ALLOWED_BY = {

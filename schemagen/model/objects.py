@@ -293,6 +293,8 @@ class Project:
     extensions: tuple[str, ...] = ()
     allow_destructive: tuple[str, ...] = ()
     shard_count: int | None = None  # `citus: {shard_count}`: the default of the hash-distributed tables
+    # `citus: {distribute_concurrently}`: migrations copy a table's rows into its shards while writes flow
+    distribute_concurrently: bool = False
 
 
 @dataclass(frozen=True)

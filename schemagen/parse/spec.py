@@ -318,6 +318,7 @@ def _one_or_many(value: Any) -> Any:
 
 class CitusSpec(_Shape):
     shard_count: StrictInt = Field(default=32, ge=1, le=64000)
+    distribute_concurrently: StrictBool = False
 
 
 class ProjectSpec(_Shape):

@@ -11,10 +11,13 @@ from schemagen.plan.changes import (
     AddConstraint,
     AddIndex,
     AlterColumnType,
+    AlterDistribution,
     BoundsChanged,
     Change,
     CreateView,
+    Distribute,
     DropColumn,
+    DropConstraint,
     DropPartitions,
     DropReferencingForeignKeys,
     DropTable,
@@ -26,6 +29,7 @@ from schemagen.plan.changes import (
     RestoreForeignKey,
     SetNotNull,
     SubpartitionChanged,
+    Undistribute,
 )
 from schemagen.plan.operations import Hazard
 
@@ -58,6 +62,14 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return foreign_keys_dropped(change)
         case RestoreForeignKey():
             return foreign_key_restored(change)
+        case DropConstraint():
+            return constraint_dropped(change)
+        case Distribute():
+            return distributed(change)
+        case Undistribute():
+            return undistributed(change)
+        case AlterDistribution():
+            return redistributed(change)
         case _:
             return ()
 
@@ -82,6 +94,9 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
         found.append(hazards.not_null_not_restored(table, column))
     if change.rewrites:
         found.append(hazards.rewrite(table, f"adding {column} computes a value for every row"))
+    default = change.node_dependent_default
+    if change.table.distribution is not None and default is not None:
+        found.append(hazards.per_node_default(table, column, default))
     return tuple(found)
 
 
@@ -222,3 +237,36 @@ def foreign_key_restored(change: RestoreForeignKey) -> tuple[Hazard, ...]:
         return ()
     why = f"{table.name} is partitioned, where NOT VALID foreign keys are not allowed: every row is checked"
     return (hazards.long_lock(table.name, why),)
+
+
+# --- distribution (Citus) ------------------------------------------------------------------------
+
+
+def constraint_dropped(change: DropConstraint) -> tuple[Hazard, ...]:
+    if not change.redistributed:
+        return ()
+    return (hazards.redistributed_foreign_key(change.table.name, change.constraint.name),)
+
+
+def distributed(change: Distribute) -> tuple[Hazard, ...]:
+    if not change.existing or change.concurrently:
+        return ()
+    why = "Citus copies its rows into the shards under EXCLUSIVE: writes wait, reads do not"
+    return (hazards.long_lock(change.table.name, why),)
+
+
+def undistributed(change: Undistribute) -> tuple[Hazard, ...]:
+    why = (
+        "Citus copies its rows back from the shards under EXCLUSIVE (writes wait), then holds ACCESS "
+        "EXCLUSIVE while the copy replaces the table"
+    )
+    return (hazards.long_lock(change.table.name, why),)
+
+
+def redistributed(change: AlterDistribution) -> tuple[Hazard, ...]:
+    tables = ", ".join(t.name for t in (change.table, *change.group))
+    why = (
+        f"alter_distributed_table copies the rows of {tables} into new shards under EXCLUSIVE (writes "
+        "wait), then holds ACCESS EXCLUSIVE while the new tables replace the old ones"
+    )
+    return (hazards.long_lock(change.table.name, why),)

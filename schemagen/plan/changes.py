@@ -14,6 +14,7 @@ from typing import Literal
 from schemagen.model import (
     CheckConstraint,
     Column,
+    Distribution,
     Enum,
     ForeignKey,
     Index,
@@ -153,6 +154,18 @@ class AddColumn:
         )
         return bool(volatile or column.identity or column.generated)
 
+    @property
+    def node_dependent_default(self) -> str | None:
+        """Its default, when it calls a function that is not IMMUTABLE (`now()`): on a distributed table
+        each node computes it for the rows it holds."""
+        default = self.column.default
+        if default is None or default.expression is None:
+            return None
+        calls = expressions.function_calls(expressions.parse_expression(default.expression))
+        return (
+            default.expression if any(volatility.volatility(c.name) != "immutable" for c in calls) else None
+        )
+
 
 @dataclass(frozen=True)
 class DropColumn:
@@ -237,12 +250,15 @@ class AddConstraint:
 @dataclass(frozen=True)
 class DropConstraint:
     """`reread`: unchanged, but it reads a column converted to a rebuilt enum, so it is dropped before
-    the rebuild and added again after; `with_table`: a foreign key of a table this migration drops."""
+    the rebuild and added again after; `with_table`: a foreign key of a table this migration drops;
+    `redistributed`: an unchanged foreign key of a table Citus redistributes (which it refuses, or
+    drops the key, while the key is there), dropped before and added again after."""
 
     table: Table
     constraint: Constraint
     reread: bool = False
     with_table: bool = False
+    redistributed: bool = False
 
     @property
     def kind(self) -> ConstraintKind:
@@ -358,7 +374,7 @@ class RenamePartitions:
 @dataclass(frozen=True)
 class PartitionDrop:
     """A child of `parent` dropped with its rows; `concurrently`: detached without blocking (not while
-    the parent has a DEFAULT partition)."""
+    the parent has a DEFAULT partition, nor on a distributed table)."""
 
     parent: str
     child: str
@@ -482,6 +498,46 @@ class RestoreForeignKey:
     referenced: str
 
 
+# --- distribution (Citus) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Distribute:
+    """`table` made a reference or hash-distributed table as `table.distribution` says; `existing`: it
+    holds rows (it is not created by this migration), which Citus copies into the shards;
+    `concurrently`: while writes keep flowing (`create_distributed_table_concurrently`), else while they
+    wait."""
+
+    table: Table
+    existing: bool
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class Undistribute:
+    """`table` (under its new name) made a plain table again, its rows copied back from the shards;
+    `was`: its distribution until then."""
+
+    table: Table
+    was: Distribution
+
+
+@dataclass(frozen=True)
+class AlterDistribution:
+    """A hash-distributed table redistributed in place (`alter_distributed_table`): a new distribution
+    `column`, a new colocation group (`colocate_with`: a root table, or "none" for a group of its own),
+    a new `shard_count`; `cascade`: the shard count changes for its whole colocation group, `group`
+    (the other tables of the group, which move with it); `was`: its distribution until then."""
+
+    table: Table
+    was: Distribution
+    column: str | None = None
+    colocate_with: str | None = None
+    shard_count: int | None = None
+    cascade: bool = False
+    group: tuple[Table, ...] = ()
+
+
 Change = (
     CreateExtension
     | CreateSchema
@@ -521,6 +577,9 @@ Change = (
     | PartitionMove
     | DropReferencingForeignKeys
     | RestoreForeignKey
+    | Distribute
+    | Undistribute
+    | AlterDistribution
 )
 
 

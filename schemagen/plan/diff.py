@@ -13,7 +13,19 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 
-from schemagen.model import Archive, CheckConstraint, Column, Default, Enum, Index, Model, Table, View, naming
+from schemagen.model import (
+    Archive,
+    CheckConstraint,
+    Column,
+    Default,
+    Enum,
+    ForeignKey,
+    Index,
+    Model,
+    Table,
+    View,
+    naming,
+)
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan.changes import (
@@ -52,6 +64,7 @@ from schemagen.plan.changes import (
     SetNotNull,
     SetStorage,
 )
+from schemagen.plan.distribution_diff import DistributionDiff
 from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import (
     matched_renames,
@@ -90,6 +103,10 @@ class _Diff:
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
 
     @cached_property
+    def distributions(self) -> DistributionDiff:
+        return DistributionDiff(self.a, self.b, self.match_tables()[0])
+
+    @cached_property
     def partitions(self) -> PartitionDiff:
         return PartitionDiff(self.a, self.b, self.renames)
 
@@ -106,6 +123,7 @@ class _Diff:
         for table in reversed(order_tables(self.a.tables)[0]):
             if table.name in dropped:
                 yield from self.drop_table(table)
+        yield from self.distributions.changes()
         yield from self.views()
         yield from self.functions(pairs)
 
@@ -245,6 +263,14 @@ class _Diff:
             old == new
             and new.name not in self.converted
             and not any(fk.ref_table in self.renames.tables for fk in new.foreign_keys)
+            and not self.redistributed_keys(new)
+        )
+
+    def redistributed_keys(self, table: Table) -> bool:
+        """Whether a foreign key of `table` touches a table whose rows change place on the cluster."""
+        relocated = self.distributions.relocated
+        return bool(relocated) and (
+            table.name in relocated or any(fk.ref_table in relocated for fk in table.foreign_keys)
         )
 
     # --- columns ---------------------------------------------------------------------------------
@@ -333,16 +359,25 @@ class _Diff:
         renamed = matched_renames(without(old_set, stale), without(new_set, stale), same_definition)
         for old_name, new_name in renamed.items():
             yield RenameConstraint(new, old_name, new_name)
+        moved = {key for key, constraint in new_set.items() if self.redistributed(new, constraint)} - stale
         for key, constraint in old_set.items():
             if key in renamed:
                 continue
-            if key not in new_set or not same_definition(new_set[key], constraint) or key in stale:
-                yield DropConstraint(new, constraint, reread=key in stale)
+            if key not in new_set or not same_definition(new_set[key], constraint) or key in stale | moved:
+                redistributed = key in moved and same_definition(new_set[key], constraint)
+                yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
         for key, constraint in new_set.items():
-            unchanged = key in old_set and same_definition(old_set[key], constraint) and key not in stale
-            if key in renamed.values() or unchanged:
+            unchanged = key in old_set and same_definition(old_set[key], constraint)
+            if key in renamed.values() or (unchanged and key not in stale | moved):
                 continue
             yield AddConstraint(new, constraint)
+
+    def redistributed(self, table: Table, constraint: Constraint) -> bool:
+        """A foreign key between `table` and a table whose rows change place on the cluster."""
+        relocated = self.distributions.relocated
+        return isinstance(constraint, ForeignKey) and (
+            table.name in relocated or constraint.ref_table in relocated
+        )
 
     def reads_converted(self, table: str, item: Constraint | Index) -> bool:
         """Whether a check's expression, or an index's predicate or expression, reads a column converted to

@@ -70,6 +70,14 @@ def integrity_gap(table: str, foreign_keys: list[str]) -> Hazard:
     return _hazard(rules.INTEGRITY_GAP, table=table, foreign_keys=", ".join(foreign_keys))
 
 
+def redistributed_foreign_key(table: str, foreign_key: str) -> Hazard:
+    return _hazard(rules.REDISTRIBUTED_FOREIGN_KEY, table=table, foreign_key=foreign_key)
+
+
+def per_node_default(table: str, column: str, default: str) -> Hazard:
+    return _hazard(rules.PER_NODE_DEFAULT, table=table, column=column, default=default)
+
+
 def is_allowed(hazard: Hazard, target: str, allowed: tuple[str, ...]) -> bool:
     """Whether `allow_destructive` names this change (or says `all`)."""
     wanted = {a.strip().lower() for a in allowed}

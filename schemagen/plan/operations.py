@@ -173,6 +173,10 @@ class Kind(StrEnum):
     REBUILD_PARTITION = "rebuild_partition"
     DROP_REFERENCING_FOREIGN_KEYS = "drop_referencing_foreign_keys"
     RESTORE_FOREIGN_KEY = "restore_foreign_key"
+    # distribution (Citus)
+    DISTRIBUTE_TABLE = "distribute_table"
+    UNDISTRIBUTE_TABLE = "undistribute_table"
+    ALTER_DISTRIBUTION = "alter_distribution"
 
 
 class Phase(IntEnum):
@@ -195,6 +199,9 @@ class Phase(IntEnum):
     CREATE_TABLES = 40
     COLUMNS = 50
     PARTITIONS = 60
+    # after the columns (a new distribution column) and the drops of what a distributed table cannot
+    # have, before the constraints and keys it can have only once distributed
+    DISTRIBUTION = 65
     CONSTRAINTS = 70
     INDEXES = 72
     FOREIGN_KEYS = 75

@@ -312,8 +312,10 @@ class _TablePartitions:
             ):
                 moved.append(child)
             else:
-                # DETACH … CONCURRENTLY is not allowed while the parent has a DEFAULT partition
-                self.drops.append(PartitionDrop(parent, child.name, old_default is None))
+                # DETACH … CONCURRENTLY is not allowed while the parent has a DEFAULT partition,
+                # nor by Citus on a distributed table
+                concurrently = old_default is None and self.old.distribution is None
+                self.drops.append(PartitionDrop(parent, child.name, concurrently))
         lost = (
             []
             if new_default is not None

@@ -428,6 +428,67 @@ class PartitionAttachDefault(Statement):
 
 
 @dataclass(frozen=True)
+class DistributeTable(Statement):
+    """`table` made the Citus table its distribution says; `existing`: its rows are copied into the
+    shards; `concurrently`: while writes keep flowing."""
+
+    template = "distribute_table"
+    table: Table
+    existing: bool
+    concurrently: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return self.existing
+
+
+@dataclass(frozen=True)
+class TruncateLocalData(Statement):
+    """The rows a blocking distribution copied into the shards, removed from the coordinator's disk
+    (no query sees them any more)."""
+
+    template = "truncate_local_data"
+    table: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class DropReplacedShards(Statement):
+    """The shards a concurrent distribution replaced, which Citus drops later on its own, dropped now:
+    until then the coordinator's catalog lists them beside the table."""
+
+    template = "drop_replaced_shards"
+
+
+@dataclass(frozen=True)
+class UndistributeTable(Statement):
+    template = "undistribute_table"
+    table: str
+    schema: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class AlterDistributedTable(Statement):
+    """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group."""
+
+    template = "alter_distributed_table"
+    table: str
+    schema: str
+    column: str | None
+    shard_count: int | None
+    colocate_with: str | None
+    cascade: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class Begin(Statement):
     """Opens the transaction of one statement that locks several tables."""
 
@@ -798,6 +859,54 @@ def partition_attach_default(schema: str, parent: str, child: str, *, referenced
     )
     statement = PartitionAttachDefault(parent, child, schema)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=False, locks=locks)
+
+
+# --- distribution (Citus) -------------------------------------------------------------------------
+# Each runs outside a transaction block: one that copies rows must not hold its locks until the end of
+# the migration, the concurrent one cannot run in a block at all, and Citus refuses DDL in a block after
+# statements that used several connections per node.
+
+
+def distribute_table(table: Table, *, existing: bool, concurrently: bool = False) -> Step:
+    """EXCLUSIVE on the table (and its partitions) while its rows are copied into the shards: writes
+    wait, reads do not; concurrently, SHARE UPDATE EXCLUSIVE, which lets writes flow."""
+    mode = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.EXCLUSIVE
+    return Step(DistributeTable(table, existing, concurrently), mode, table.name, transactional=False)
+
+
+def truncate_local_data(table: Table) -> Step:
+    return Step(
+        TruncateLocalData(table.name, table.schema), Lock.ACCESS_EXCLUSIVE, table.name, transactional=False
+    )
+
+
+def drop_replaced_shards(table: Table) -> Step:
+    """Only shards no query uses any more: no table of the application is locked."""
+    return Step(DropReplacedShards(), Lock.NONE, f"the replaced shards of {table.name}", transactional=False)
+
+
+def undistribute_table(table: Table) -> Step:
+    """EXCLUSIVE while the rows are copied back into a new table, ACCESS EXCLUSIVE while it replaces the
+    old one (which drops the shards)."""
+    statement = UndistributeTable(table.name, table.schema)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, transactional=False, brief=False)
+
+
+def alter_distributed_table(
+    table: Table,
+    *,
+    column: str | None,
+    shard_count: int | None,
+    colocate_with: str | None,
+    cascade: bool,
+    group: Sequence[Table] = (),
+) -> Step:
+    """Like undistribute_table, for the table and (`cascade`) every table of its colocation group: the
+    rows copied into new shards under EXCLUSIVE, then ACCESS EXCLUSIVE while the new tables replace the
+    old ones."""
+    statement = AlterDistributedTable(table.name, table.schema, column, shard_count, colocate_with, cascade)
+    locks = _locks([(t.schema, t.name) for t in (table, *group)], Lock.ACCESS_EXCLUSIVE) if group else ()
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, transactional=False, brief=False, locks=locks)
 
 
 # --- units of work (`locking`) -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from schemagen.plan.changes import (
     AddEnumValue,
     AddIndex,
     AlterColumnType,
+    AlterDistribution,
     AlterIdentity,
     Change,
     CheckRemovedValues,
@@ -27,6 +28,7 @@ from schemagen.plan.changes import (
     CreateSchema,
     CreateTable,
     CreateView,
+    Distribute,
     DropColumn,
     DropConstraint,
     DropEnum,
@@ -49,11 +51,13 @@ from schemagen.plan.changes import (
     SetDefault,
     SetNotNull,
     SetStorage,
+    Undistribute,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
     columns,
     constraints,
+    distribution,
     enums,
     functions,
     indexes,
@@ -144,5 +148,11 @@ def operation(change: Change) -> Operation:
             return partitions.drop_referencing_foreign_keys(change)
         case RestoreForeignKey():
             return partitions.restore_foreign_key(change)
+        case Distribute():
+            return distribution.distribute(change)
+        case Undistribute():
+            return distribution.undistribute(change)
+        case AlterDistribution():
+            return distribution.alter_distribution(change)
         case _:
             assert_never(change)
