@@ -8,8 +8,14 @@ transaction while it waits, which a `CREATE INDEX CONCURRENTLY` of the other run
 
 A transactional file runs in one transaction together with its history row. A `no-transaction` file
 runs step by step (a step is one statement, or one `BEGIN … COMMIT` group run as a unit), and the
-number of steps done is recorded after each (inside the group's own transaction for a group), so a
-re-run after a failure resumes at the failed step. Before each step the runner sets its own
+number of steps done is recorded in the step's own transaction, so the step and its record commit
+together and a re-run after a failure, or after the runner was killed at any instant, resumes at the
+first step not done. A statement PostgreSQL cannot run in a transaction block (`… CONCURRENTLY`,
+`CALL`, and the `SELECT`s of Citus's functions) commits before its record; each is one a re-run
+finds done or completes: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (after an invalid leftover is
+dropped), `DROP INDEX CONCURRENTLY IF EXISTS`, a `DETACH … CONCURRENTLY` the runner skips when the
+partition is detached and finalizes when it was interrupted, and Citus calls guarded by their own
+catalog. Before each step the runner sets its own
 `lock_timeout`, which wins over the file's `SET lock_timeout` lines (those are skipped). A step that
 fails for want of a lock (lock_timeout or NOWAIT), as a deadlock victim or on a serialization failure
 is rolled back and retried a bounded number of times, after a backoff with jitter, each retry
@@ -516,6 +522,9 @@ class _Statement:
     index: tuple[str | None, str, str] | None = None  # (schema, table, index) of CREATE INDEX CONCURRENTLY
     target: str | None = None  # the table an INSERT … SELECT moves rows into
     locked: tuple[str | None, str, int] | None = None  # (schema, table, mode) of a one-table LOCK TABLE
+    in_block: bool = True  # PostgreSQL runs it inside a transaction block (not `… CONCURRENTLY`, CALL…)
+    # (parent, child) of an ALTER TABLE … DETACH … CONCURRENTLY, each its name's parts
+    detach: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -537,6 +546,11 @@ class _Step:
     @property
     def only_settings(self) -> bool:
         return all(s.kind in ("set", "lock_timeout") for s in self.statements)
+
+    @property
+    def with_record(self) -> bool:
+        """Whether the step runs in one transaction with the record of its progress."""
+        return self.group or (not self.only_settings and all(s.in_block for s in self.statements))
 
 
 def _classify(statement: Statement) -> _Statement:
@@ -561,7 +575,12 @@ def _classify(statement: Statement) -> _Statement:
     if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
         table = node.relation
         if table is not None and table.relname:
-            return _Statement(text, line, "index", index=(table.schemaname, table.relname, node.idxname))
+            index = (table.schemaname, table.relname, node.idxname)
+            return _Statement(text, line, "index", index=index, in_block=False)
+    if (detach := _concurrent_detach(node)) is not None:
+        return _Statement(text, line, "plain", in_block=False, detach=detach)
+    if not _runs_in_block(node):
+        return _Statement(text, line, "plain", in_block=False)
     if (
         isinstance(node, ast.InsertStmt)
         and isinstance(node.selectStmt, ast.SelectStmt)
@@ -572,6 +591,48 @@ def _classify(statement: Statement) -> _Statement:
         target = f"{relation.schemaname}.{relation.relname}" if relation.schemaname else relation.relname
         return _Statement(text, line, "move", target=target)
     return _Statement(text, line, "plain")
+
+
+def _runs_in_block(node: ast.Node | None) -> bool:
+    """Whether PostgreSQL lets the statement run inside a transaction block. A top-level SELECT in a
+    migration calls a function, such as Citus's, that may refuse a block or commit on its own."""
+    if isinstance(node, ast.IndexStmt | ast.DropStmt):
+        return not node.concurrent
+    if isinstance(node, ast.ReindexStmt):
+        return not any(p.defname == "concurrently" for p in node.params or ())
+    if isinstance(node, ast.AlterTableStmt):
+        return not any(
+            isinstance(c, ast.AlterTableCmd) and isinstance(c.def_, ast.PartitionCmd) and c.def_.concurrent
+            for c in node.cmds or ()
+        )
+    return not isinstance(
+        node,
+        ast.VacuumStmt
+        | ast.CallStmt
+        | ast.SelectStmt
+        | ast.CreatedbStmt
+        | ast.DropdbStmt
+        | ast.AlterSystemStmt,
+    )
+
+
+def _concurrent_detach(node: ast.Node | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(parent, child) of `ALTER TABLE parent DETACH PARTITION child CONCURRENTLY`."""
+    if not isinstance(node, ast.AlterTableStmt) or node.relation is None or not node.cmds:
+        return None
+    if len(node.cmds) != 1:
+        return None
+    command = node.cmds[0]
+    if not (isinstance(command, ast.AlterTableCmd) and isinstance(command.def_, ast.PartitionCmd)):
+        return None
+    partition = command.def_
+    if not partition.concurrent or partition.name is None:
+        return None
+    return _name_parts(node.relation), _name_parts(partition.name)
+
+
+def _name_parts(relation: ast.RangeVar) -> tuple[str, ...]:
+    return tuple(part for part in (relation.schemaname, relation.relname) if part)
 
 
 def _plan(path: Path, text: str) -> list[_Step]:
@@ -699,10 +760,10 @@ class _Runner:
                 step: _Step = step, number: int = number, progress: dict[str, int] = progress
             ) -> None:
                 self._rows = 0
-                if step.group:
+                if step.with_record:
                     with self.conn.transaction():
                         self._execute(path, step, number, total)
-                        # In the group's transaction: the group and its record commit together.
+                        # In the step's transaction: the step and its record commit together.
                         self.conn.execute(query("runner_history_progress"), progress)
                 else:
                     self._execute(path, step, number, total)
@@ -712,7 +773,7 @@ class _Runner:
             except MigrationFailed as failed:
                 failed.transactional, failed.done, failed.total = False, number - 1, total
                 raise
-            if not step.group:
+            if not step.with_record:
                 self._record(path, "runner_history_progress", progress, number - 1, total)
             if step.moves:
                 targets = ", ".join(dict.fromkeys(s.target for s in step.statements if s.target))
@@ -749,6 +810,8 @@ class _Runner:
                 continue  # the runner's own lock_timeout applies to every step
             if statement.kind == "index" and self.conn.info.transaction_status == TransactionStatus.IDLE:
                 self._drop_invalid_index(statement, number, total)
+            if statement.detach is not None and self._detached(statement.detach, number, total):
+                continue
             try:
                 cursor = self.conn.execute(statement.text.encode(), prepare=False)
             except psycopg.Error as exc:
@@ -775,6 +838,25 @@ class _Runner:
                 if position > 0 and exc.diag.sqlstate == errors.LockNotAvailable.sqlstate:
                     self._busy = (schema, table)
                 raise self._failure(exc, path, statement.text, statement.line) from exc
+
+    def _detached(self, detach: tuple[tuple[str, ...], tuple[str, ...]], number: int, total: int) -> bool:
+        """Whether a concurrent detach is done already: the partition detached by an earlier run whose
+        record did not commit, or (finished now) a detach that was interrupted between its two
+        transactions."""
+        parent, child = (sql.Identifier(*parts) for parts in detach)
+        names = {"parent": parent.as_string(self.conn), "child": child.as_string(self.conn)}
+        state = self.conn.execute(query("runner_partition_state"), names).fetchone()
+        if state is None:
+            self.report(f"step {number}/{total}: {names['child']} is already detached from {names['parent']}")
+            return True
+        if state[0]:
+            self.report(
+                f"step {number}/{total}: finishing the interrupted detach of {names['child']} "
+                f"from {names['parent']}"
+            )
+            self.conn.execute(composed("runner_detach_finalize", parent=parent, child=child))
+            return True
+        return False
 
     def _drop_invalid_index(self, statement: _Statement, number: int, total: int) -> None:
         assert statement.index is not None
