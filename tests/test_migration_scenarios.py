@@ -49,7 +49,14 @@ def fresh_catalog(pg_database: Callable[..., psycopg.Connection], model: Model) 
 
 
 def base_tables(model: Model) -> list[str]:
-    return sorted(t.name for t in model.tables)
+    return sorted(f"{t.schema}.{t.name}" for t in model.tables)
+
+
+def continued(table: str, renames: dict[str, str], after: Model) -> str | None:
+    """`schema.name` of what a table of A is in B (renamed, moved to another schema), or None: dropped."""
+    name = table.split(".", 1)[1]
+    new = after.tables_by_name.get(renames.get(name, name))
+    return f"{new.schema}.{new.name}" if new is not None else None
 
 
 def assert_database_is_at(conn: psycopg.Connection, model: Model, after: str) -> None:
@@ -97,8 +104,7 @@ def test_scenario(
     migration = scenario_migration(case)
     apply_sql(pg_conn, migration.up_sql)
     assert_catalog_equal(snapshot(pg_conn), fresh_catalog(pg_database, after))
-    after_names = set(base_tables(after))
-    kept = {renames.get(t, t): n for t, n in counts.items() if renames.get(t, t) in after_names}
+    kept = {new: n for t, n in counts.items() if (new := continued(t, renames, after)) is not None}
     assert row_counts(pg_conn, sorted(kept)) == kept
     assert_database_is_at(pg_conn, after, "up")
 

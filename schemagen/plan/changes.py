@@ -126,6 +126,15 @@ class RenameTable:
     new: Table
 
 
+@dataclass(frozen=True)
+class MoveTable:
+    """`old` moved to the schema of `new` (`ALTER TABLE … SET SCHEMA`), after any rename: its
+    partitions with it; its indexes, constraints and owned sequences follow on their own."""
+
+    old: Table
+    new: Table
+
+
 # --- columns -------------------------------------------------------------------------------------
 
 
@@ -541,6 +550,7 @@ class AlterDistribution:
 Change = (
     CreateExtension
     | CreateSchema
+    | MoveTable
     | CreateEnum
     | AddEnumValue
     | CheckRemovedValues

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model import CheckConstraint, Index, Model, Table
+from schemagen.model import CheckConstraint, ForeignKey, Index, Model, Table
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
 from schemagen.plan.schemes import subtree
@@ -52,12 +52,16 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
 
 
 def same_definition(a: Constraint, b: Constraint) -> bool:
-    """Two constraints that differ at most in name (and source location), and in how a check's
-    expression is spelled."""
+    """Two constraints that differ at most in name (and source location), in how a check's
+    expression is spelled, and in the schema of a foreign key's target."""
     if type(a) is not type(b):
         return False
     if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
         return same_expression(a.expression, b.expression)
+    if isinstance(a, ForeignKey) and isinstance(b, ForeignKey):
+        # The target is its table's name, unique in a Model: a table moved to another schema keeps the
+        # keys to it (PostgreSQL refers to it by OID).
+        return replace(a, name="", ref_schema="") == replace(b, name="", ref_schema="")
     return replace(a, name="") == replace(b, name="")
 
 

@@ -134,6 +134,7 @@ class Kind(StrEnum):
     CREATE_TABLE = "create_table"
     DROP_TABLE = "drop_table"
     RENAME_TABLE = "rename_table"
+    MOVE_TABLE = "move_table"
     ADD_COLUMN = "add_column"
     DROP_COLUMN = "drop_column"
     RENAME_COLUMN = "rename_column"

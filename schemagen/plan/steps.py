@@ -107,6 +107,17 @@ class CreateTable(Statement):
 
 
 @dataclass(frozen=True)
+class SetSchema(Statement):
+    template = "set_schema"
+    name: str
+    schema: str
+    new_schema: str
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset({(self.new_schema, self.name)})
+
+
+@dataclass(frozen=True)
 class RenameTable(Statement):
     template = "rename_table"
     old: str
@@ -575,6 +586,11 @@ def create_table(table: Table) -> Step:
 
 def rename_table(schema: str, old: str, new: str) -> Step:
     return Step(RenameTable(old, new, schema), Lock.ACCESS_EXCLUSIVE, old)
+
+
+def set_schema(schema: str, name: str, new_schema: str) -> Step:
+    """A table or partition moved to another schema: ACCESS EXCLUSIVE, catalog only."""
+    return Step(SetSchema(name, schema, new_schema), Lock.ACCESS_EXCLUSIVE, name)
 
 
 def drop_table(schema: str, name: str, *, referenced: Sequence[Relation] = ()) -> Step:

@@ -39,6 +39,7 @@ from schemagen.plan.changes import (
     DropReferencingForeignKeys,
     DropTable,
     DropView,
+    MoveTable,
     PartitionMove,
     RebuildEnum,
     RenameColumn,
@@ -92,6 +93,8 @@ def operation(change: Change) -> Operation:
             return tables.drop_table(change)
         case RenameTable():
             return tables.rename_table(change)
+        case MoveTable():
+            return tables.move_table(change)
         case Comment():
             return tables.comment(change)
         case AddColumn():

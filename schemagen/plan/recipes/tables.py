@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from schemagen.model import all_children
 from schemagen.plan import steps
-from schemagen.plan.changes import Comment, CreateTable, DropTable, RenameTable
+from schemagen.plan.changes import Comment, CreateTable, DropTable, MoveTable, RenameTable
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -26,7 +27,21 @@ def rename_table(change: RenameTable) -> Operation:
         Kind.RENAME_TABLE,
         new.name,
         f"rename table {old.name} to {new.name}",
-        (steps.rename_table(new.schema, old.name, new.name),),
+        # in its old schema: a move to another one comes after
+        (steps.rename_table(old.schema, old.name, new.name),),
+        order=Phase.RENAMES,
+        source=change,
+    )
+
+
+def move_table(change: MoveTable) -> Operation:
+    old, new = change.old, change.new
+    moved = [new.name, *(child.name for child in all_children(old.partition))]
+    return Operation(
+        Kind.MOVE_TABLE,
+        f"{new.schema}.{new.name}",
+        f"move table {new.name} from schema {old.schema} to {new.schema}",
+        tuple(steps.set_schema(old.schema, name, new.schema) for name in moved),
         order=Phase.RENAMES,
         source=change,
     )
