@@ -8,15 +8,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from migrations import create
+from migrations import SCENARIOS, apply_sql, create
 
+from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
 
 
 def model_of(tmp_path: Path, spec: str) -> Model:
     folder = tmp_path / "spec"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "spec.yaml").write_text("project: {name: shapes, postgres: 15}\n" + textwrap.dedent(spec))
     return compile_spec(folder).model
 
@@ -47,3 +48,17 @@ def test_a_foreign_key_to_a_unique_index_waits_for_the_index(
     pg_conn.execute("INSERT INTO invoices VALUES (1, 'acme')")
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         pg_conn.execute("INSERT INTO invoices VALUES (2, 'nobody')")
+
+
+def test_a_column_made_identity_numbers_new_rows_after_the_existing_ones(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    """A nullable column with a default becomes an identity: NOT NULL first, the default dropped, and
+    the sequence set past the largest value, so the next row does not collide."""
+    a = model_of(tmp_path / "a", (SCENARIOS / "identity_added/a/spec.yaml").read_text().split("\n", 1)[1])
+    b = model_of(tmp_path / "b", (SCENARIOS / "identity_added/b/spec.yaml").read_text().split("\n", 1)[1])
+    create(pg_conn, a)
+    pg_conn.execute((SCENARIOS / "identity_added/rows.sql").read_bytes())
+    apply_sql(pg_conn, build_migration(a, b, "0002_identity").up_sql)
+    row = pg_conn.execute("INSERT INTO tickets (id, title) VALUES (501, 'new') RETURNING number").fetchone()
+    assert row == (1501,)

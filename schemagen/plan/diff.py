@@ -340,6 +340,12 @@ class _Diff:
             self.changed_tables.add(table.name)
             yield AlterColumnType(table, old, new)
         if old.identity != new.identity:
+            if new.identity and not old.identity:
+                # PostgreSQL adds identity only to a NOT NULL column without a default
+                if old.default is not None:
+                    yield SetDefault(table, replace(new, default=None, identity=None))
+                if old.nullable:
+                    yield SetNotNull(table, new.name)
             yield AlterIdentity(table, old, new)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
@@ -351,7 +357,7 @@ class _Diff:
         retyped = old.type != new.type and new.default is not None
         if (not _same_default(old.default, new.default) or retyped) and not new.identity:
             yield SetDefault(table, new)
-        if old.nullable and not new.nullable and not new.identity:
+        if old.nullable and not new.nullable and (not new.identity or old.identity):
             yield SetNotNull(table, new.name)
         elif not old.nullable and new.nullable:
             yield DropNotNull(table, new.name)

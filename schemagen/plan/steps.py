@@ -194,6 +194,18 @@ class AddIdentity(Statement):
 
 
 @dataclass(frozen=True)
+class ContinueIdentity(Statement):
+    template = "continue_identity"
+    table: str
+    schema: str
+    column: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class DropIdentity(Statement):
     template = "drop_identity"
     table: str
@@ -646,6 +658,11 @@ def set_default(table: Table, column: Column) -> Step:
 def add_identity(table: Table, column: str, identity: Literal["always", "by_default"]) -> Step:
     statement = AddIdentity(table.name, table.schema, column, identity)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def continue_identity(table: Table, column: str) -> Step:
+    """Reads the column's largest value (an index scan when it is indexed, else every row)."""
+    return Step(ContinueIdentity(table.name, table.schema, column), Lock.ACCESS_SHARE, table.name)
 
 
 def drop_identity(table: Table, column: str) -> Step:
