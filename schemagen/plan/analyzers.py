@@ -18,6 +18,7 @@ from schemagen.plan.changes import (
     Distribute,
     DropColumn,
     DropConstraint,
+    DropExtension,
     DropPartitions,
     DropReferencingForeignKeys,
     DropTable,
@@ -38,6 +39,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
     match change:
         case DropTable():
             return dropped_table(change)
+        case DropExtension():
+            return (hazards.drop_extension(change.name),)
         case DropColumn():
             return dropped_column(change)
         case AddColumn():

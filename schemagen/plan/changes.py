@@ -55,6 +55,11 @@ class CreateExtension:
 
 
 @dataclass(frozen=True)
+class DropExtension:
+    name: str
+
+
+@dataclass(frozen=True)
 class CreateSchema:
     name: str
 
@@ -551,6 +556,7 @@ class AlterDistribution:
 Change = (
     CreateExtension
     | CreateSchema
+    | DropExtension
     | MoveTable
     | CreateEnum
     | AddEnumValue

@@ -49,6 +49,7 @@ from schemagen.plan.changes import (
     DropColumn,
     DropConstraint,
     DropEnum,
+    DropExtension,
     DropFunction,
     DropIndex,
     DropNotNull,
@@ -133,6 +134,8 @@ class _Diff:
     def extensions(self) -> Iterator[Change]:
         for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
             yield CreateExtension(name)
+        for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
+            yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)
 

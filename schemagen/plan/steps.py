@@ -48,6 +48,12 @@ class CreateExtension(Statement):
 
 
 @dataclass(frozen=True)
+class DropExtension(Statement):
+    template = "drop_extension"
+    name: str
+
+
+@dataclass(frozen=True)
 class CreateSchema(Statement):
     template = "create_schema"
     name: str
@@ -537,6 +543,10 @@ class LockTables(Statement):
 
 def create_extension(name: str) -> Step:
     return Step(CreateExtension(name), Lock.NONE)
+
+
+def drop_extension(name: str) -> Step:
+    return Step(DropExtension(name), Lock.NONE)
 
 
 def create_schema(name: str) -> Step:
