@@ -62,3 +62,27 @@ def test_a_column_made_identity_numbers_new_rows_after_the_existing_ones(
     apply_sql(pg_conn, build_migration(a, b, "0002_identity").up_sql)
     row = pg_conn.execute("INSERT INTO tickets (id, title) VALUES (501, 'new') RETURNING number").fetchone()
     assert row == (1501,)
+
+
+def test_partitions_may_be_keyed_by_a_period_that_starts_with_a_digit(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    """`2026_01:` names `events_2026_01`, as window partitions are named (and inspect writes them)."""
+    model = model_of(
+        tmp_path,
+        """\
+        entities:
+          events:
+            columns: {id: bigint, at: date}
+            primary_key: [id, at]
+            partition:
+              range:
+                key: at
+                bounds:
+                  2026_01: [2026-01-01, 2026-02-01]
+                  2026_02: [2026-02-01, 2026-03-01]
+        """,
+    )
+    create(pg_conn, model)
+    pg_conn.execute("INSERT INTO events VALUES (1, '2026-02-03')")
+    assert pg_conn.execute("SELECT count(*) FROM events_2026_02").fetchone() == (1,)
