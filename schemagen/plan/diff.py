@@ -77,7 +77,7 @@ from schemagen.plan.matching import (
     without,
 )
 from schemagen.plan.partition_diff import PartitionDiff
-from schemagen.plan.renames import Renames
+from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.postgres import expressions
 
 TablePair = tuple[Table, Table]
@@ -261,8 +261,9 @@ class _Diff:
         rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
-        yield from self.constraints(old, new)
-        yield from self.indexes(old, new)
+        renamed = with_new_column_names(old, new.name, self.renames)
+        yield from self.constraints(renamed, new)
+        yield from self.indexes(renamed, new)
         yield from self.storage(old, new)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
