@@ -102,6 +102,10 @@ class _Diff:
         self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        # of those, the ones whose only change is a column's type: the columns, by table (a view that
+        # does not read them is left alone)
+        self.retyped: dict[str, set[str]] = {}
+        self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
 
     @cached_property
@@ -190,6 +194,7 @@ class _Diff:
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
             self.changed_tables.add(table.name)
+            self.retyped.setdefault(table.name, set()).add(column.name)
             self.converted.setdefault(table.name, set()).add(column.name)
             columns.append((table, column))
             as_they_are.append(before)
@@ -312,10 +317,12 @@ class _Diff:
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name)
                 self.changed_tables.add(new.name)
+                self.reshaped.add(new.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(new.name)
+                self.reshaped.add(new.name)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column) -> Iterator[Change]:
@@ -342,6 +349,7 @@ class _Diff:
     def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Change]:
         if old.type != new.type or old.collation != new.collation:
             self.changed_tables.add(table.name)
+            self.retyped.setdefault(table.name, set()).add(new.name)
             yield AlterColumnType(table, old, new)
         if old.identity != new.identity:
             if new.identity and not old.identity:
@@ -453,7 +461,7 @@ class _Diff:
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(dep in self.changed_tables for dep in view.depends_on)
+            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on)
             if old == view and not tables_changed:
                 continue
             if not tables_changed and _replaceable(old, view):
@@ -477,6 +485,17 @@ class _Diff:
                 yield ReplaceView(view)
             elif view.name not in a_views or view.name in recreate:
                 yield CreateView(view)
+
+    def reads_changed(self, view: View, table: str) -> bool:
+        """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
+        renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
+        column a view reads, and lets the others change under it)."""
+        if table not in self.changed_tables:
+            return False
+        if table in self.reshaped or table not in self.retyped:
+            return True
+        read = expressions.columns_read(expressions.parse_query(view.query))
+        return read is None or bool(read & self.retyped[table])
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
         """Archive functions whose table or archive changes, refresh functions whose view changes."""
