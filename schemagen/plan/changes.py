@@ -147,11 +147,13 @@ class MoveTable:
 @dataclass(frozen=True)
 class AddColumn:
     """`not_null_lost`: a down migration re-adds a column the up dropped with its values, NOT NULL
-    without a default in that version: the rows can only get NULL back, so `column` is nullable."""
+    without a default in that version: the rows can only get NULL back, so `column` is nullable.
+    `needs_empty`: NOT NULL without a default, which PostgreSQL adds only to a table without rows."""
 
     table: Table
     column: Column
     not_null_lost: bool = False
+    needs_empty: bool = False
 
     @property
     def rewrites(self) -> bool:

@@ -326,23 +326,21 @@ class _Diff:
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column) -> Iterator[Change]:
-        lost = False
+        lost = needs_empty = False
         if (
             not column.nullable
             and column.default is None
             and column.identity is None
             and column.generated is None
         ):
-            if not self.down:
-                raise PlanError(
-                    f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
-                    "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
-                    "NOT NULL in a later migration",
-                    f"{table.name}.{column.name}",
-                )
-            # the up migration dropped its values: the rows can only get NULL back, which NOT NULL refuses
-            column, lost = replace(column, nullable=True), True
-        yield AddColumn(table, column, not_null_lost=lost)
+            if self.down:
+                # the up migration dropped its values: the rows can only get NULL back, which NOT NULL
+                # refuses
+                column, lost = replace(column, nullable=True), True
+            else:
+                # PostgreSQL itself refuses it on a table with rows, at once (SG931)
+                needs_empty = True
+        yield AddColumn(table, column, not_null_lost=lost, needs_empty=needs_empty)
         if column.comment is not None:
             yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)
 
