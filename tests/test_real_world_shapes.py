@@ -120,3 +120,18 @@ def test_a_renamed_column_keeps_its_keys_and_indexes_renamed_with_it(tmp_path: P
         "ALTER TABLE public.posts RENAME CONSTRAINT posts_user_id_fkey TO posts_author_id_fkey;",
         "ALTER INDEX public.posts_user_id_title_idx RENAME TO posts_author_id_title_idx;",
     ]
+
+
+def test_the_builtin_collations_are_found_whatever_their_case(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    model = model_of(
+        tmp_path,
+        """\
+        entities:
+          words:
+            columns: {id: {type: bigint, primary_key: true}, a: {type: text, collation: posix}, b: {type: text, collation: c}}
+        """,
+    )
+    assert [c.collation for c in model.tables[0].columns] == [None, "POSIX", "C"]
+    create(pg_conn, model)

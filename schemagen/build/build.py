@@ -69,6 +69,9 @@ IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SUFFIX = re.compile(r"^[A-Za-z0-9_]+$")
 EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
 COLLATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")  # e.g. C, en_US.utf8, und-x-icu
+# The built-in collations whose names are upper case: `collation: posix` means them, not a collation
+# named in lower case that no server has.
+BUILTIN_COLLATIONS = {"c": "C", "posix": "POSIX"}
 MAX_HASH_PARTITIONS = 1024
 _SERIAL = {
     "smallserial": "smallint",
@@ -334,7 +337,9 @@ class Builder:
             default=default,
             identity=spec.identity,
             generated=generated,
-            collation=spec.collation,
+            collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            if spec.collation
+            else None,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
             loc=loc,
