@@ -12,6 +12,7 @@ import pytest
 from schemagen.database.citus_cluster import CitusCluster
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.live import connect
+from schemagen.postgres.expressions import split_statements
 from tests.conftest import database_name
 
 
@@ -41,3 +42,11 @@ def citus_conn(citus_dsn: str) -> Iterator[psycopg.Connection]:
     conn = connect(citus_dsn, autocommit=True)
     yield conn
     conn.close()
+
+
+def run_script(conn: psycopg.Connection, script: str) -> None:
+    """Statement by statement in one transaction, as `psql -1 -f` sends a script: Citus propagates DDL
+    to the workers by its statement's text."""
+    with conn.transaction():
+        for statement in split_statements(script):
+            conn.execute(statement.text.encode(), prepare=False)
