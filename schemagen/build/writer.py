@@ -184,8 +184,13 @@ class _Writer:
             data["extensions"] = _FlowList(project.extensions)
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
+        citus: dict[str, Any] = {}
         if project.shard_count is not None:
-            data["citus"] = _Flow({"shard_count": project.shard_count})
+            citus["shard_count"] = project.shard_count
+        if project.distribute_concurrently:
+            citus["distribute_concurrently"] = True
+        if citus:
+            data["citus"] = _Flow(citus)
         return data
 
     def enum(self, enum: Enum) -> Any:

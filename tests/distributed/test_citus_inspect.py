@@ -1,43 +1,39 @@
 """`inspect` of a Citus coordinator reads back `distribute:`, on a real cluster.
 
-The round trip: a spec with a reference table, two colocation groups of different shard counts (one
+Two round trips. From a spec: a reference table, two colocation groups of different shard counts (one
 holding a table partitioned by month), a plain table and one that Citus turns into a Citus local
 table for its key to the reference table, rendered and applied; the database inspected; the Model's
 distributions are the spec's, the written spec renders the same `create_*_table` calls, and applied to
-a second database it gives the same Citus metadata. Then what `distribute:` cannot say: a warning per
-table, never a failure.
+a second database it gives the same Citus metadata. From a database distributed by hand:
+`schemagen inspect` writes the `distribute:` a spec would, warns about the Citus local table it
+writes plain, and the spec rebuilds the same database. Then what `distribute:` cannot say: a warning
+per table, never a failure; and the spec writer's `distribute:`.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import psycopg
-import pytest
 from click.testing import CliRunner
-from psycopg.rows import dict_row
 
 from schemagen.build.writer import limitations, render_spec, write_spec
 from schemagen.cli import cli
-from schemagen.database.citus_cluster import CitusCluster
 from schemagen.database.inspect import inspect
-from schemagen.database.live import connect
-from schemagen.database.queries import query
 from schemagen.model import Distribution, Model
 from schemagen.pipeline import compile_spec
 from schemagen.render.render import render_schema
-from tests.conftest import database_name
+from tests.catalog import assert_catalog_equal, snapshot
 from tests.distributed.conftest import run_script
 
 # Names are chosen so that picking a group's root by name alone would pick wrong: `channels` and
 # `events` sort before the tables they reference (`guilds`, `tenants`).
 SPEC = """
-project: {name: chat, postgres: 15, extensions: [citus], citus: {shard_count: 8}}
+project:
+  {name: chat, postgres: 15, extensions: [citus], citus: {shard_count: 8, distribute_concurrently: true}}
 entities:
   plans:
     columns:
@@ -107,31 +103,6 @@ def distributions(model: Model) -> dict[str, Distribution | None]:
     return {table.name: table.distribution for table in model.tables}
 
 
-def citus_metadata(conn: psycopg.Connection) -> dict[str, Any]:
-    """Each table's row of Citus's metadata without the colocation ids a cluster numbers as it goes,
-    and the colocation groups as sets of table names."""
-    cur = conn.cursor(row_factory=dict_row)
-    tables = {}
-    groups: dict[int, set[str]] = {}
-    for row in cur.execute(query("inspect_distribution"), {"schemas": ["public"]}).fetchall():
-        tables[row["name"]] = {k: v for k, v in row.items() if k != "colocation_id"}
-        if row["colocation_id"]:
-            groups.setdefault(row["colocation_id"], set()).add(row["name"])
-    return {"tables": tables, "groups": sorted(sorted(group) for group in groups.values())}
-
-
-@pytest.fixture
-def second_citus_conn(
-    citus_cluster: CitusCluster, request: pytest.FixtureRequest
-) -> Iterator[psycopg.Connection]:
-    """A second database of the test's own on the cluster, beside `citus_conn`'s."""
-    name = "b" + database_name(request.node.nodeid)[1:]  # own names start with "t"; still unique
-    conn = connect(citus_cluster.create_database(name), autocommit=True)
-    yield conn
-    conn.close()
-    citus_cluster.drop_database(name)
-
-
 def test_inspect_reads_back_the_distributions_the_spec_made(
     tmp_path: Path, citus_dsn: str, citus_conn: psycopg.Connection, second_citus_conn: psycopg.Connection
 ) -> None:
@@ -177,13 +148,15 @@ def test_inspect_reads_back_the_distributions_the_spec_made(
     assert distribution_calls(again) == distribution_calls(schema_sql)
     assert len(distribution_calls(again)) == 6
 
-    # Applied to a fresh database, the inspected spec gives the same Citus metadata, Citus local
-    # table included.
+    # Applied to a fresh database, the inspected spec gives the same catalog, where each table is
+    # kept included, and the Citus local table too.
     run_script(second_citus_conn, again)
-    ours = citus_metadata(citus_conn)
-    assert ours == citus_metadata(second_citus_conn)
-    assert ours["tables"]["plan_changes"]["kind"] == "citus_local"
-    assert ours["groups"] == [["channels", "guilds", "members"], ["events", "tenants"], ["plans"]]
+    ours = snapshot(citus_conn)
+    assert_catalog_equal(ours, snapshot(second_citus_conn))
+    kept = ours.get("distribution", {})
+    assert kept["plan_changes"]["kind"] == "citus local"
+    assert kept["channels"]["colocated_with"] == ["guilds", "members"]
+    assert kept["events"]["shard_count"] == 4
 
 
 HAND_MADE = """
@@ -242,7 +215,7 @@ def test_the_spec_writer_writes_distribute(tmp_path: Path) -> None:
     model = compile_spec(spec_folder(tmp_path, "original", SPEC)).model
     assert limitations(model) == []
     text = render_spec(model)
-    assert "citus: {shard_count: 8}" in text["project.yaml"]
+    assert "citus: {shard_count: 8, distribute_concurrently: true}" in text["project.yaml"]
     entities = text["entities.yaml"]
     for expected in (
         "distribute: reference",
@@ -255,7 +228,7 @@ def test_the_spec_writer_writes_distribute(tmp_path: Path) -> None:
     write_spec(model, tmp_path / "written")
     written = compile_spec(tmp_path / "written").model
     assert distributions(written) == distributions(model)
-    assert written.project.shard_count == 8
+    assert written.project == model.project
     assert render_schema(written) == render_schema(model)
 
 
@@ -271,3 +244,100 @@ def test_a_group_whose_root_the_spec_does_not_declare_is_written_as_a_root(tmp_p
         "colocation group: written as the root of a group of its own"
     ]
     assert "distribute: {by: tenant_id, shard_count: 4}" in render_spec(orphan)["entities.yaml"]
+
+
+# A database distributed by hand, as the Citus docs do it: tables (and their keys) first, with
+# `enable_local_reference_table_foreign_keys` off so the keys to reference tables turn nothing into a
+# Citus local table, then create_*_table. `workspaces` is the root its members name (they reference it,
+# or reference a table that does): a root picked by name would be `events`. `tasks` names `projects`,
+# which Citus resolves to the same group. `metrics` is a group of its own with 4 shards, and
+# `audit_log` a Citus local table, which the spec cannot say.
+BY_HAND = """
+SET citus.enable_local_reference_table_foreign_keys = off;
+CREATE TABLE plans (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE countries (code text PRIMARY KEY);
+CREATE TABLE workspaces (
+    id bigint PRIMARY KEY,
+    plan_id bigint NOT NULL REFERENCES plans,
+    country text REFERENCES countries,
+    name text NOT NULL
+);
+CREATE TABLE projects (
+    workspace_id bigint NOT NULL REFERENCES workspaces ON DELETE CASCADE,
+    id bigint NOT NULL,
+    title text,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE tasks (
+    workspace_id bigint NOT NULL,
+    project_id bigint NOT NULL,
+    id bigint NOT NULL,
+    done boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (workspace_id, id),
+    FOREIGN KEY (workspace_id, project_id) REFERENCES projects (workspace_id, id)
+);
+CREATE TABLE events (
+    workspace_id bigint NOT NULL REFERENCES workspaces,
+    id bigint NOT NULL,
+    at timestamptz NOT NULL,
+    PRIMARY KEY (workspace_id, id, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE events_2025_01 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+CREATE TABLE events_2025_02 PARTITION OF events FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');
+CREATE TABLE metrics (host text, at timestamptz, value double precision, PRIMARY KEY (host, at));
+CREATE TABLE audit_log (id bigint PRIMARY KEY, message text);
+SELECT create_reference_table('plans');
+SELECT create_reference_table('countries');
+SELECT create_distributed_table('workspaces', 'id');
+SELECT create_distributed_table('projects', 'workspace_id', colocate_with => 'workspaces');
+SELECT create_distributed_table('tasks', 'workspace_id', colocate_with => 'projects');
+SELECT create_distributed_table('events', 'workspace_id', colocate_with => 'workspaces');
+SELECT create_distributed_table('metrics', 'host', shard_count => 4);
+SELECT citus_add_local_table_to_metadata('audit_log');
+"""
+DISTRIBUTE = re.compile(r"^  (\w+):\n(?:    .*\n|      .*\n)*?    distribute: (.*)$", re.MULTILINE)
+
+
+def written_distributions(entities_yaml: str) -> dict[str, str]:
+    """Each entity's `distribute:` line in a written spec, by entity."""
+    return {match.group(1): match.group(2) for match in DISTRIBUTE.finditer(entities_yaml)}
+
+
+def test_a_database_distributed_by_hand_inspects_to_a_spec_that_rebuilds_it(
+    tmp_path: Path, citus_dsn: str, citus_conn: psycopg.Connection, second_citus_conn: psycopg.Connection
+) -> None:
+    run_script(citus_conn, BY_HAND)
+    result = CliRunner().invoke(cli, ["inspect", "--dsn", citus_dsn, "-o", str(tmp_path / "spec")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: table `audit_log` is a Citus local table (citus_add_local_table_to_metadata), which "
+        "the spec cannot say: written as a plain table"
+    ]
+    entities = (tmp_path / "spec" / "entities.yaml").read_text()
+    assert "extensions: [citus]" in (tmp_path / "spec" / "project.yaml").read_text()
+    assert written_distributions(entities) == {
+        "countries": "reference",
+        "events": "{by: workspace_id, colocate_with: workspaces}",
+        "metrics": "{by: host, shard_count: 4}",
+        "plans": "reference",
+        "projects": "{by: workspace_id, colocate_with: workspaces}",
+        "tasks": "{by: workspace_id, colocate_with: workspaces}",
+        "workspaces": "{by: id, shard_count: 32}",  # Citus's default, written out
+    }
+    assert "  audit_log:\n" in entities
+
+    compiled = compile_spec(tmp_path / "spec")
+    assert compiled.warnings == []
+    run_script(second_citus_conn, render_schema(compiled.model))
+    # The same catalog, where each table is kept included, but for the table the warning named: plain
+    ours, theirs = snapshot(citus_conn), snapshot(second_citus_conn)
+    kept = ours.get("distribution", {})
+    assert kept.pop("audit_log")["kind"] == "citus local"
+    assert kept["tasks"] == {
+        "kind": "hash",
+        "distribution_column": "workspace_id",
+        "shard_count": 32,
+        "colocated_with": ["events", "projects", "workspaces"],
+    }
+    assert kept["metrics"]["shard_count"] == 4
+    assert_catalog_equal(ours, theirs)
