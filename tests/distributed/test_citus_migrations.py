@@ -478,3 +478,45 @@ def test_inserts_keep_flowing_while_tables_are_distributed_concurrently(
     assert [row[0] for row in live] == written
     assert old == (100000,)
     assert kind == ("h",)
+
+
+def test_the_usual_changes_run_on_distributed_tables_as_written(
+    project: Project, citus_dsn: str, fresh_dsn: str
+) -> None:
+    """A column with a default, a column renamed, an index built concurrently, a check and a unique
+    constraint added NOT VALID or through an index, a NOT NULL, on tables of a colocation group with
+    rows: Citus runs each statement of the migration as written, both ways."""
+    project.version("initial", DISTRIBUTED, shard_count=4)
+    changed = (
+        DISTRIBUTED.replace(
+            "      nick: text?\n",
+            '      nick: {type: text, nullable: true, check: "length(nick) < 40"}\n'
+            "      role: {type: text, default: member}\n",
+        )
+        .replace(
+            "    primary_key: [guild_id, user_id]\n    distribute: {by: guild_id, colocate_with: guilds}\n",
+            "    primary_key: [guild_id, user_id]\n    indexes:\n      - columns: [guild_id, nick]\n"
+            "    distribute: {by: guild_id, colocate_with: guilds}\n",
+        )
+        .replace(
+            "      name: text\n    primary_key: [guild_id, id]",
+            "      title: {type: text, renamed_from: name}\n"
+            "    primary_key: [guild_id, id]\n    unique: [[guild_id, title]]",
+        )
+    )
+    assert changed.count("role:") == 1 and "title:" in changed and "[guild_id, nick]" in changed
+    up = project.version("usual", changed, shard_count=4)
+    assert "CREATE INDEX CONCURRENTLY" in up and "NOT VALID" in up and "RENAME COLUMN name TO title" in up
+    apply(citus_dsn, "--to", "1")
+    execute(citus_dsn, ROWS)
+    before = state(citus_dsn)
+
+    apply(citus_dsn)
+    after = state(citus_dsn)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
+    with connect(citus_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM members WHERE role = 'member'").fetchone() == (3000,)
+        assert conn.execute("SELECT count(DISTINCT title) FROM channels").fetchone() == (3000,)
+
+    down(citus_dsn, 1)
+    assert state(citus_dsn) == before
