@@ -338,6 +338,57 @@ def test_a_distributed_partitioned_table_gains_a_month(
     assert state(citus_dsn) == before
 
 
+def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_from_it(
+    project: Project, citus_dsn: str, fresh_dsn: str
+) -> None:
+    """alter_distributed_table converts a partitioned table partition by partition: it cannot detach
+    one whose rows a key references, nor add the table's own keys to partitions that have them."""
+    events = """\
+      events:
+        columns:
+          guild_id: {type: bigint, references: guilds}
+          id: bigint
+          at: timestamptz
+        primary_key: [guild_id, id, at]
+        partition:
+          range: {key: at, every: month, from: 2025-01-01, to: 2025-04-01}
+        distribute: {by: guild_id, colocate_with: guilds}
+      event_notes:
+        columns: {guild_id: bigint, event_id: bigint, event_at: timestamptz, note: text}
+        primary_key: [guild_id, event_id, event_at]
+        foreign_keys:
+          - columns: [guild_id, event_id, event_at]
+            references: {table: events, columns: [guild_id, id, at]}
+            on_delete: cascade
+        distribute: {by: guild_id, colocate_with: guilds}
+    """
+    spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(events), "  ")
+    project.version("initial", spec, shard_count=4)
+    up = project.version("more_shards", spec, shard_count=8)
+    assert up.index("DROP CONSTRAINT IF EXISTS event_notes_guild_id_event_id_event_at_fkey") < up.index(
+        "alter_distributed_table('public.guilds', shard_count => 8, cascade_to_colocated => true)"
+    )
+    assert "DROP CONSTRAINT IF EXISTS events_guild_id_fkey" in up
+    assert "channels_guild_id_fkey" not in up  # the keys of unpartitioned tables stay
+    apply(citus_dsn, "--to", "1")
+    execute(
+        citus_dsn,
+        ROWS + "INSERT INTO events SELECT 1 + i % 300, i, timestamptz '2025-01-01' + i * interval '1 hour'"
+        " FROM generate_series(1, 2000) i;"
+        + "INSERT INTO event_notes SELECT guild_id, id, at, 'note' FROM events WHERE id % 3 = 0;",
+    )
+    before = state(citus_dsn)
+
+    apply(citus_dsn)
+    after = state(citus_dsn)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
+    assert {d[2] for name, d in distribution(after[0]).items() if name != "plans"} == {8}
+    assert after[1] == before[1]
+
+    down(citus_dsn, 1)
+    assert state(citus_dsn) == before
+
+
 def test_colocation_and_distribution_column_change_in_place(
     project: Project, citus_dsn: str, fresh_dsn: str
 ) -> None:
