@@ -241,9 +241,10 @@ class DropNotNull:
 
 @dataclass(frozen=True)
 class Comment:
-    """`parts`: (schema, relation) for a table, (schema, relation, column) for a column; None removes it."""
+    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
+    removes it."""
 
-    kind: Literal["TABLE", "COLUMN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
     parts: tuple[str, ...]
     text: str | None
 

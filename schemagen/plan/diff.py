@@ -101,6 +101,7 @@ class _Diff:
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
         self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
+        self.replaced_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
         # does not read them is left alone)
@@ -132,6 +133,7 @@ class _Diff:
         yield from self.distributions.changes()
         yield from self.views()
         yield from self.functions(pairs)
+        yield from self.rebuilt_comments(pairs)
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -451,7 +453,8 @@ class _Diff:
     def views(self) -> Iterator[Change]:
         """Views whose query or whose tables' columns change: replaced in place when a plain view keeps
         its columns and reads tables whose columns stand still, else dropped (dependents first) and
-        created again (with every view over them)."""
+        created again (with every view over them). So are the materialized views over a partitioned
+        table that Citus rebuilds, which it would leave empty."""
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
@@ -459,7 +462,9 @@ class _Diff:
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on)
+            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on) or (
+                view.materialized and self.reads(view, self.distributions.rebuilt_partitioned)
+            )
             if old == view and not tables_changed:
                 continue
             if not tables_changed and _replaceable(old, view):
@@ -475,6 +480,7 @@ class _Diff:
                     replace.discard(name)
                     changed = True
         self.recreated_views = recreate
+        self.replaced_views = replace
         for view in reversed(order_views(self.a.views)):
             if view.name not in b_views or view.name in recreate:
                 yield DropView(view)
@@ -494,6 +500,49 @@ class _Diff:
             return True
         read = expressions.columns_read(expressions.parse_query(view.query))
         return read is None or bool(read & self.retyped[table])
+
+    def reads(self, view: View, tables: frozenset[str]) -> bool:
+        """Whether `view` reads one of `tables`, itself or through other views."""
+        seen: set[str] = set()
+        pending = list(view.depends_on)
+        while pending:
+            name = pending.pop()
+            if name in tables:
+                return True
+            if name not in seen and (other := self.b.views_by_name.get(name)) is not None:
+                seen.add(name)
+                pending.extend(other.depends_on)
+        return False
+
+    def rebuilt_comments(self, pairs: list[TablePair]) -> Iterator[Change]:
+        """The comments of the tables Citus builds anew (`DistributionDiff.rebuilt`), of their columns
+        and of the views over them it creates again, which it leaves without them: set again, unless
+        the plan sets them anyway (a new comment, a column added, a view created or replaced)."""
+        rebuilt = self.distributions.rebuilt
+        if not rebuilt:
+            return
+        for old, new in pairs:
+            if new.name not in rebuilt:
+                continue
+            if new.comment is not None and old.comment == new.comment:
+                yield Comment("TABLE", (new.schema, new.name), new.comment)
+            for was, column in self.match_columns(old, new):
+                if column.comment is not None and was is not None and was.comment == column.comment:
+                    yield Comment("COLUMN", (new.schema, new.name, column.name), column.comment)
+        a_views = self.a.views_by_name
+        for view in order_views(self.b.views):
+            old_view = a_views.get(view.name)
+            if (
+                view.comment is not None
+                and old_view is not None
+                and old_view.comment == view.comment
+                and view.name not in self.recreated_views | self.replaced_views
+                and self.reads(view, rebuilt)
+            ):
+                if view.materialized:
+                    yield Comment("MATERIALIZED VIEW", (view.schema, view.name), view.comment)
+                else:
+                    yield Comment("VIEW", (view.schema, view.name), view.comment)
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
         """Archive functions whose table or archive changes, refresh functions whose view changes."""

@@ -283,9 +283,27 @@ class DistributionDiff:
                 and (not isinstance(change, Distribute) or change.existing)
             ) or (isinstance(change, AlterDistribution) and (change.column or change.colocate_with)):
                 found.add(change.table.name)
-            if isinstance(change, AlterDistribution) and change.cascade:
-                found.update(t.name for t in (change.table, *change.group) if t.partition is not None)
+        return frozenset(found | self.rebuilt_partitioned)
+
+    @cached_property
+    def rebuilt(self) -> frozenset[str]:
+        """The tables (B names) that `alter_distributed_table` (the tables of a group whose shard count
+        changes included) or `undistribute_table` builds anew. Citus 13.2 creates them, and the views
+        over them, again without their comments, and the materialized views over a partitioned one
+        empty."""
+        found: set[str] = set()
+        for change in self.changes():
+            if isinstance(change, AlterDistribution):
+                found.update(t.name for t in (change.table, *change.group))
+            elif isinstance(change, Undistribute):
+                found.add(change.table.name)
         return frozenset(found)
+
+    @cached_property
+    def rebuilt_partitioned(self) -> frozenset[str]:
+        """The partitioned tables of `rebuilt`, which Citus converts partition by partition."""
+        tables = self.b.tables_by_name
+        return frozenset(name for name in self.rebuilt if tables[name].partition is not None)
 
 
 def _key(table: Table) -> tuple[str, str]:

@@ -348,7 +348,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -707,7 +707,9 @@ def set_storage(
     return Step(SetStorage(relation, schema, set, reset), lock, relation)
 
 
-def comment(kind: Literal["TABLE", "COLUMN"], parts: tuple[str, ...], text: str | None) -> Step:
+def comment(
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"], parts: tuple[str, ...], text: str | None
+) -> Step:
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, parts[1])
 
 

@@ -175,12 +175,15 @@ def run_citus_calls_again(dsn: str, migration: str) -> None:
 
 
 def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
-    """The catalog (with where Citus keeps each table) and a digest of every table's rows."""
+    """The catalog (with where Citus keeps each table) and a digest of the rows of every table and
+    materialized view."""
     with connect(dsn, autocommit=True) as conn:
         catalog = snapshot(conn)
         digests = {}
         for name, relation in catalog["relations"].items():
-            if relation["kind"] in ("table", "partitioned table") and not relation.get("partition_of"):
+            if relation["kind"] in ("table", "partitioned table", "materialized view") and not relation.get(
+                "partition_of"
+            ):
                 row = conn.execute(
                     f"SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {name} t"
                 ).fetchone()
@@ -264,7 +267,8 @@ def test_a_hash_distributed_table_becomes_a_reference_table_and_back(
 ) -> None:
     countries = """\
       countries:
-        columns: {code: {type: text, primary_key: true}, name: text}
+        comment: A country guilds say they are in.
+        columns: {code: {type: text, primary_key: true}, name: {type: text, comment: In English.}}
         distribute: %s
     """
     spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(countries % "{by: code}"), "  ")
@@ -338,13 +342,16 @@ def test_a_distributed_partitioned_table_gains_a_month(
     assert state(citus_dsn) == before
 
 
-def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_from_it(
+def test_a_shard_count_change_moves_a_partitioned_table_with_its_keys_views_and_comments(
     project: Project, citus_dsn: str, fresh_dsn: str
 ) -> None:
     """alter_distributed_table converts a partitioned table partition by partition: it cannot detach
-    one whose rows a key references, nor add the table's own keys to partitions that have them."""
+    one whose rows a key references, nor add the table's own keys to partitions that have them, and it
+    creates the materialized views over it again empty; it loses the comments of every table it
+    rebuilds and of the views over them."""
     events = """\
       events:
+        comment: Something that happened in a guild.
         columns:
           guild_id: {type: bigint, references: guilds}
           id: bigint
@@ -354,7 +361,11 @@ def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_fro
           range: {key: at, every: month, from: 2025-01-01, to: 2025-04-01}
         distribute: {by: guild_id, colocate_with: guilds}
       event_notes:
-        columns: {guild_id: bigint, event_id: bigint, event_at: timestamptz, note: text}
+        columns:
+          guild_id: bigint
+          event_id: bigint
+          event_at: timestamptz
+          note: {type: text, comment: What a moderator wrote about the event.}
         primary_key: [guild_id, event_id, event_at]
         foreign_keys:
           - columns: [guild_id, event_id, event_at]
@@ -362,7 +373,17 @@ def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_fro
             on_delete: cascade
         distribute: {by: guild_id, colocate_with: guilds}
     """
-    spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(events), "  ")
+    views = """\
+    views:
+      events_per_guild:
+        comment: How many events each guild had.
+        materialized: true
+        query: SELECT guild_id, count(*) AS events FROM events GROUP BY guild_id
+      guild_names:
+        comment: The name of every guild.
+        query: SELECT id, name FROM guilds
+    """
+    spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(events), "  ") + textwrap.dedent(views)
     project.version("initial", spec, shard_count=4)
     up = project.version("more_shards", spec, shard_count=8)
     assert up.index("DROP CONSTRAINT IF EXISTS event_notes_guild_id_event_id_event_at_fkey") < up.index(
@@ -375,7 +396,8 @@ def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_fro
         citus_dsn,
         ROWS + "INSERT INTO events SELECT 1 + i % 300, i, timestamptz '2025-01-01' + i * interval '1 hour'"
         " FROM generate_series(1, 2000) i;"
-        + "INSERT INTO event_notes SELECT guild_id, id, at, 'note' FROM events WHERE id % 3 = 0;",
+        + "INSERT INTO event_notes SELECT guild_id, id, at, 'note' FROM events WHERE id % 3 = 0;"
+        + "REFRESH MATERIALIZED VIEW events_per_guild;",
     )
     before = state(citus_dsn)
 
@@ -383,7 +405,7 @@ def test_a_shard_count_change_moves_a_partitioned_table_with_the_keys_to_and_fro
     after = state(citus_dsn)
     assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
     assert {d[2] for name, d in distribution(after[0]).items() if name != "plans"} == {8}
-    assert after[1] == before[1]
+    assert after[1] == before[1] and after[1]["events_per_guild"].startswith("300 rows")
 
     down(citus_dsn, 1)
     assert state(citus_dsn) == before
