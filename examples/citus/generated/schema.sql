@@ -62,6 +62,7 @@ CREATE TABLE public.channels (
 COMMENT ON TABLE public.channels IS 'A guild channel, category or thread.';
 
 CREATE TABLE public.channel_permissions (
+    guild_id bigint,
     channel_id bigint NOT NULL,
     target_id bigint NOT NULL,
     target_type smallint NOT NULL,
@@ -103,6 +104,7 @@ CREATE TABLE public.guild_members (
 COMMENT ON TABLE public.guild_members IS 'A user''s membership in a guild.';
 
 CREATE TABLE public.messages (
+    guild_id bigint,
     id bigint NOT NULL,
     channel_id bigint NOT NULL,
     author_id bigint NOT NULL,
@@ -141,6 +143,7 @@ COMMENT ON TABLE public.messages IS 'A message posted in a channel.';
 
 CREATE TABLE public.message_edits (
     id bigint NOT NULL,
+    guild_id bigint,
     message_id bigint NOT NULL,
     message_created_at timestamp with time zone NOT NULL,
     old_content text,
@@ -155,6 +158,7 @@ COMMENT ON TABLE public.message_edits IS 'One edit of a message, with the conten
 
 CREATE TABLE public.message_reactions (
     id bigint NOT NULL,
+    guild_id bigint,
     message_id bigint NOT NULL,
     message_created_at timestamp with time zone NOT NULL,
     user_id bigint NOT NULL,
