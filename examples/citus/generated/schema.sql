@@ -54,15 +54,14 @@ CREATE TABLE public.channels (
     parent_id bigint,
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT channels_pkey PRIMARY KEY (id),
+    CONSTRAINT channels_pkey PRIMARY KEY (guild_id, id),
     CONSTRAINT channels_type_check CHECK (type >= 0 AND type <= 16),
-    CONSTRAINT channels_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE,
-    CONSTRAINT channels_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.channels (id) ON DELETE SET NULL
+    CONSTRAINT channels_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
 );
 COMMENT ON TABLE public.channels IS 'A guild channel, category or thread.';
 
 CREATE TABLE public.channel_permissions (
-    guild_id bigint,
+    guild_id bigint NOT NULL,
     channel_id bigint NOT NULL,
     target_id bigint NOT NULL,
     target_type smallint NOT NULL,
@@ -70,9 +69,9 @@ CREATE TABLE public.channel_permissions (
     deny bigint DEFAULT 0,
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT channel_permissions_pkey PRIMARY KEY (channel_id, target_id, target_type),
+    CONSTRAINT channel_permissions_pkey PRIMARY KEY (guild_id, channel_id, target_id, target_type),
     CONSTRAINT channel_permissions_target_type_check CHECK (target_type IN (0, 1)),
-    CONSTRAINT channel_permissions_channel_id_fkey FOREIGN KEY (channel_id) REFERENCES public.channels (id) ON DELETE CASCADE
+    CONSTRAINT channel_permissions_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE
 );
 COMMENT ON TABLE public.channel_permissions IS 'A permission overwrite (allow/deny bit sets) for a role or member on a channel.';
 COMMENT ON COLUMN public.channel_permissions.target_id IS 'Role id or user id, depending on target_type; not FK-checked.';
@@ -103,8 +102,27 @@ CREATE TABLE public.guild_members (
 );
 COMMENT ON TABLE public.guild_members IS 'A user''s membership in a guild.';
 
+CREATE TABLE public.guild_settings (
+    guild_id bigint NOT NULL,
+    prefix character varying(5) DEFAULT '!',
+    welcome_channel bigint,
+    welcome_message text,
+    leave_message text,
+    log_channel bigint,
+    mute_role bigint,
+    mod_roles bigint[] DEFAULT '{}',
+    auto_roles bigint[] DEFAULT '{}',
+    disabled_commands text[] DEFAULT '{}',
+    auto_mod jsonb DEFAULT '{}',
+    created_at timestamp with time zone DEFAULT now(),
+    updated_at timestamp with time zone DEFAULT now(),
+    CONSTRAINT guild_settings_pkey PRIMARY KEY (guild_id),
+    CONSTRAINT guild_settings_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
+);
+COMMENT ON TABLE public.guild_settings IS 'Per-guild bot configuration, one row per guild.';
+
 CREATE TABLE public.messages (
-    guild_id bigint,
+    guild_id bigint NOT NULL,
     id bigint NOT NULL,
     channel_id bigint NOT NULL,
     author_id bigint NOT NULL,
@@ -120,11 +138,11 @@ CREATE TABLE public.messages (
     reactions jsonb DEFAULT '[]',
     pinned boolean DEFAULT false,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT messages_pkey PRIMARY KEY (id, created_at),
+    CONSTRAINT messages_pkey PRIMARY KEY (guild_id, id, created_at),
     CONSTRAINT messages_attachments_is_array_check CHECK (jsonb_typeof(attachments) = 'array'),
     CONSTRAINT messages_reactions_is_array_check CHECK (jsonb_typeof(reactions) = 'array'),
     CONSTRAINT messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users (id) ON DELETE CASCADE,
-    CONSTRAINT messages_channel_id_fkey FOREIGN KEY (channel_id) REFERENCES public.channels (id) ON DELETE CASCADE
+    CONSTRAINT messages_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE
 ) PARTITION BY RANGE (created_at);
 CREATE TABLE public.messages_2026_01 PARTITION OF public.messages FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00');
 CREATE TABLE public.messages_2026_02 PARTITION OF public.messages FOR VALUES FROM ('2026-02-01 00:00:00+00') TO ('2026-03-01 00:00:00+00');
@@ -143,22 +161,22 @@ COMMENT ON TABLE public.messages IS 'A message posted in a channel.';
 
 CREATE TABLE public.message_edits (
     id bigint NOT NULL,
-    guild_id bigint,
+    guild_id bigint NOT NULL,
     message_id bigint NOT NULL,
     message_created_at timestamp with time zone NOT NULL,
     old_content text,
     new_content text,
     edited_by bigint NOT NULL,
     edited_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT message_edits_pkey PRIMARY KEY (id),
+    CONSTRAINT message_edits_pkey PRIMARY KEY (guild_id, id),
     CONSTRAINT message_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES public.users (id),
-    CONSTRAINT message_edits_message_id_message_created_at_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES public.messages (id, created_at) ON DELETE CASCADE
+    CONSTRAINT message_edits_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE
 );
 COMMENT ON TABLE public.message_edits IS 'One edit of a message, with the content before and after.';
 
 CREATE TABLE public.message_reactions (
     id bigint NOT NULL,
-    guild_id bigint,
+    guild_id bigint NOT NULL,
     message_id bigint NOT NULL,
     message_created_at timestamp with time zone NOT NULL,
     user_id bigint NOT NULL,
@@ -166,9 +184,9 @@ CREATE TABLE public.message_reactions (
     emoji_id bigint,
     animated boolean DEFAULT false,
     created_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT message_reactions_pkey PRIMARY KEY (id),
-    CONSTRAINT message_reactions_message_id_message_created_at_user_i_df002ffc UNIQUE NULLS NOT DISTINCT (message_id, message_created_at, user_id, emoji_name, emoji_id),
-    CONSTRAINT message_reactions_message_id_message_created_at_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES public.messages (id, created_at) ON DELETE CASCADE,
+    CONSTRAINT message_reactions_pkey PRIMARY KEY (guild_id, id),
+    CONSTRAINT message_reactions_guild_id_message_id_message_created__2ab3fb3b UNIQUE NULLS NOT DISTINCT (guild_id, message_id, message_created_at, user_id, emoji_name, emoji_id),
+    CONSTRAINT message_reactions_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE,
     CONSTRAINT message_reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
 );
 COMMENT ON TABLE public.message_reactions IS 'One user''s reaction with one emoji on a message.';
@@ -184,7 +202,7 @@ CREATE TABLE public.roles (
     mentionable boolean DEFAULT false,
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT roles_pkey PRIMARY KEY (id),
+    CONSTRAINT roles_pkey PRIMARY KEY (guild_id, id),
     CONSTRAINT roles_guild_id_position_key UNIQUE (guild_id, "position"),
     CONSTRAINT roles_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
 );
@@ -195,32 +213,10 @@ CREATE TABLE public.guild_member_roles (
     user_id bigint NOT NULL,
     role_id bigint NOT NULL,
     CONSTRAINT guild_member_roles_pkey PRIMARY KEY (guild_id, user_id, role_id),
-    CONSTRAINT guild_member_roles_guild_id_user_id_fkey FOREIGN KEY (guild_id, user_id) REFERENCES public.guild_members (guild_id, user_id) ON DELETE CASCADE,
-    CONSTRAINT guild_member_roles_role_id_fkey FOREIGN KEY (role_id) REFERENCES public.roles (id) ON DELETE CASCADE
+    CONSTRAINT guild_member_roles_guild_id_role_id_fkey FOREIGN KEY (guild_id, role_id) REFERENCES public.roles (guild_id, id) ON DELETE CASCADE,
+    CONSTRAINT guild_member_roles_guild_id_user_id_fkey FOREIGN KEY (guild_id, user_id) REFERENCES public.guild_members (guild_id, user_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE public.guild_member_roles IS 'A role held by a guild member (replaces the seed''s guild_members.roles bigint[]).';
-
-CREATE TABLE public.guild_settings (
-    guild_id bigint NOT NULL,
-    prefix character varying(5) DEFAULT '!',
-    welcome_channel bigint,
-    welcome_message text,
-    leave_message text,
-    log_channel bigint,
-    mute_role bigint,
-    mod_roles bigint[] DEFAULT '{}',
-    auto_roles bigint[] DEFAULT '{}',
-    disabled_commands text[] DEFAULT '{}',
-    auto_mod jsonb DEFAULT '{}',
-    created_at timestamp with time zone DEFAULT now(),
-    updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT guild_settings_pkey PRIMARY KEY (guild_id),
-    CONSTRAINT guild_settings_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE,
-    CONSTRAINT guild_settings_log_channel_fkey FOREIGN KEY (log_channel) REFERENCES public.channels (id) ON DELETE SET NULL,
-    CONSTRAINT guild_settings_mute_role_fkey FOREIGN KEY (mute_role) REFERENCES public.roles (id) ON DELETE SET NULL,
-    CONSTRAINT guild_settings_welcome_channel_fkey FOREIGN KEY (welcome_channel) REFERENCES public.channels (id) ON DELETE SET NULL
-);
-COMMENT ON TABLE public.guild_settings IS 'Per-guild bot configuration, one row per guild.';
 
 CREATE TABLE public.user_profiles (
     user_id bigint NOT NULL,
@@ -271,7 +267,6 @@ CREATE INDEX guilds_id_name_member_count_idx ON public.guilds (id, name, member_
 CREATE INDEX guilds_name_owner_id_idx ON public.guilds (name, owner_id);
 CREATE INDEX guilds_owner_id_created_at_idx ON public.guilds (owner_id, created_at DESC);
 CREATE INDEX guilds_region_created_at_idx ON public.guilds (region, created_at);
-CREATE INDEX channels_guild_id_idx ON public.channels (guild_id);
 CREATE INDEX guild_bans_expires_at_idx ON public.guild_bans (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX guild_members_joined_at_idx ON public.guild_members (joined_at);
 CREATE INDEX guild_members_user_id_idx ON public.guild_members (user_id);
