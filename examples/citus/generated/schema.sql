@@ -35,8 +35,7 @@ CREATE TABLE public.guilds (
     unavailable boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT guilds_pkey PRIMARY KEY (id),
-    CONSTRAINT guilds_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users (id)
+    CONSTRAINT guilds_pkey PRIMARY KEY (id)
 );
 COMMENT ON TABLE public.guilds IS 'A Discord guild (server) the bot is in.';
 
@@ -55,8 +54,7 @@ CREATE TABLE public.channels (
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
     CONSTRAINT channels_pkey PRIMARY KEY (guild_id, id),
-    CONSTRAINT channels_type_check CHECK (type >= 0 AND type <= 16),
-    CONSTRAINT channels_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
+    CONSTRAINT channels_type_check CHECK (type >= 0 AND type <= 16)
 );
 COMMENT ON TABLE public.channels IS 'A guild channel, category or thread.';
 
@@ -70,8 +68,7 @@ CREATE TABLE public.channel_permissions (
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
     CONSTRAINT channel_permissions_pkey PRIMARY KEY (guild_id, channel_id, target_id, target_type),
-    CONSTRAINT channel_permissions_target_type_check CHECK (target_type IN (0, 1)),
-    CONSTRAINT channel_permissions_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE
+    CONSTRAINT channel_permissions_target_type_check CHECK (target_type IN (0, 1))
 );
 COMMENT ON TABLE public.channel_permissions IS 'A permission overwrite (allow/deny bit sets) for a role or member on a channel.';
 COMMENT ON COLUMN public.channel_permissions.target_id IS 'Role id or user id, depending on target_type; not FK-checked.';
@@ -84,10 +81,7 @@ CREATE TABLE public.guild_bans (
     banned_by bigint NOT NULL,
     banned_at timestamp with time zone DEFAULT now(),
     expires_at timestamp with time zone,
-    CONSTRAINT guild_bans_pkey PRIMARY KEY (guild_id, user_id),
-    CONSTRAINT guild_bans_banned_by_fkey FOREIGN KEY (banned_by) REFERENCES public.users (id),
-    CONSTRAINT guild_bans_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE,
-    CONSTRAINT guild_bans_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT guild_bans_pkey PRIMARY KEY (guild_id, user_id)
 );
 COMMENT ON TABLE public.guild_bans IS 'A ban of a user from a guild, with who issued it and when it expires.';
 
@@ -96,9 +90,7 @@ CREATE TABLE public.guild_members (
     user_id bigint NOT NULL,
     nickname character varying(32),
     joined_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT guild_members_pkey PRIMARY KEY (guild_id, user_id),
-    CONSTRAINT guild_members_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE,
-    CONSTRAINT guild_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT guild_members_pkey PRIMARY KEY (guild_id, user_id)
 );
 COMMENT ON TABLE public.guild_members IS 'A user''s membership in a guild.';
 
@@ -116,8 +108,7 @@ CREATE TABLE public.guild_settings (
     auto_mod jsonb DEFAULT '{}',
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT guild_settings_pkey PRIMARY KEY (guild_id),
-    CONSTRAINT guild_settings_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
+    CONSTRAINT guild_settings_pkey PRIMARY KEY (guild_id)
 );
 COMMENT ON TABLE public.guild_settings IS 'Per-guild bot configuration, one row per guild.';
 
@@ -140,9 +131,7 @@ CREATE TABLE public.messages (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT messages_pkey PRIMARY KEY (guild_id, id, created_at),
     CONSTRAINT messages_attachments_is_array_check CHECK (jsonb_typeof(attachments) = 'array'),
-    CONSTRAINT messages_reactions_is_array_check CHECK (jsonb_typeof(reactions) = 'array'),
-    CONSTRAINT messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users (id) ON DELETE CASCADE,
-    CONSTRAINT messages_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE
+    CONSTRAINT messages_reactions_is_array_check CHECK (jsonb_typeof(reactions) = 'array')
 ) PARTITION BY RANGE (created_at);
 CREATE TABLE public.messages_2026_01 PARTITION OF public.messages FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00');
 CREATE TABLE public.messages_2026_02 PARTITION OF public.messages FOR VALUES FROM ('2026-02-01 00:00:00+00') TO ('2026-03-01 00:00:00+00');
@@ -168,9 +157,7 @@ CREATE TABLE public.message_edits (
     new_content text,
     edited_by bigint NOT NULL,
     edited_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT message_edits_pkey PRIMARY KEY (guild_id, id),
-    CONSTRAINT message_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES public.users (id),
-    CONSTRAINT message_edits_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE
+    CONSTRAINT message_edits_pkey PRIMARY KEY (guild_id, id)
 );
 COMMENT ON TABLE public.message_edits IS 'One edit of a message, with the content before and after.';
 
@@ -185,9 +172,7 @@ CREATE TABLE public.message_reactions (
     animated boolean DEFAULT false,
     created_at timestamp with time zone DEFAULT now(),
     CONSTRAINT message_reactions_pkey PRIMARY KEY (guild_id, id),
-    CONSTRAINT message_reactions_guild_id_message_id_message_created__2ab3fb3b UNIQUE NULLS NOT DISTINCT (guild_id, message_id, message_created_at, user_id, emoji_name, emoji_id),
-    CONSTRAINT message_reactions_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE,
-    CONSTRAINT message_reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT message_reactions_guild_id_message_id_message_created__2ab3fb3b UNIQUE NULLS NOT DISTINCT (guild_id, message_id, message_created_at, user_id, emoji_name, emoji_id)
 );
 COMMENT ON TABLE public.message_reactions IS 'One user''s reaction with one emoji on a message.';
 
@@ -203,8 +188,7 @@ CREATE TABLE public.roles (
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
     CONSTRAINT roles_pkey PRIMARY KEY (guild_id, id),
-    CONSTRAINT roles_guild_id_position_key UNIQUE (guild_id, "position"),
-    CONSTRAINT roles_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE
+    CONSTRAINT roles_guild_id_position_key UNIQUE (guild_id, "position")
 );
 COMMENT ON TABLE public.roles IS 'A role defined in a guild.';
 
@@ -212,9 +196,7 @@ CREATE TABLE public.guild_member_roles (
     guild_id bigint NOT NULL,
     user_id bigint NOT NULL,
     role_id bigint NOT NULL,
-    CONSTRAINT guild_member_roles_pkey PRIMARY KEY (guild_id, user_id, role_id),
-    CONSTRAINT guild_member_roles_guild_id_role_id_fkey FOREIGN KEY (guild_id, role_id) REFERENCES public.roles (guild_id, id) ON DELETE CASCADE,
-    CONSTRAINT guild_member_roles_guild_id_user_id_fkey FOREIGN KEY (guild_id, user_id) REFERENCES public.guild_members (guild_id, user_id) ON DELETE CASCADE
+    CONSTRAINT guild_member_roles_pkey PRIMARY KEY (guild_id, user_id, role_id)
 );
 COMMENT ON TABLE public.guild_member_roles IS 'A role held by a guild member (replaces the seed''s guild_members.roles bigint[]).';
 
@@ -228,8 +210,7 @@ CREATE TABLE public.user_profiles (
     preferences jsonb DEFAULT '{}',
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT user_profiles_pkey PRIMARY KEY (user_id),
-    CONSTRAINT user_profiles_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT user_profiles_pkey PRIMARY KEY (user_id)
 );
 COMMENT ON TABLE public.user_profiles IS 'Optional profile data for a user, one row per user.';
 
@@ -241,8 +222,7 @@ CREATE TABLE public.user_settings (
     privacy jsonb DEFAULT '{"show_activity": true, "show_status": true}',
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
-    CONSTRAINT user_settings_pkey PRIMARY KEY (user_id),
-    CONSTRAINT user_settings_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT user_settings_pkey PRIMARY KEY (user_id)
 );
 COMMENT ON TABLE public.user_settings IS 'A user''s bot settings (theme, language, notification and privacy flags), one row per user.';
 
@@ -252,11 +232,26 @@ CREATE TABLE public.user_xp (
     xp integer DEFAULT 0,
     level integer DEFAULT 1,
     last_message timestamp with time zone DEFAULT now(),
-    CONSTRAINT user_xp_pkey PRIMARY KEY (user_id, guild_id),
-    CONSTRAINT user_xp_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE,
-    CONSTRAINT user_xp_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE
+    CONSTRAINT user_xp_pkey PRIMARY KEY (user_id, guild_id)
 );
 COMMENT ON TABLE public.user_xp IS 'A user''s experience points and level in one guild.';
+
+SET citus.multi_shard_modify_mode TO 'sequential';
+SELECT create_reference_table('public.user_profiles');
+SELECT create_reference_table('public.user_settings');
+SELECT create_reference_table('public.users');
+SELECT create_distributed_table('public.guilds', 'id', shard_count => 4, colocate_with => 'none');
+SELECT create_distributed_table('public.channel_permissions', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.channels', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.guild_bans', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.guild_member_roles', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.guild_members', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.guild_settings', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.message_edits', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.message_reactions', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.messages', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.roles', 'guild_id', colocate_with => 'public.guilds');
+SELECT create_distributed_table('public.user_xp', 'guild_id', colocate_with => 'public.guilds');
 
 CREATE INDEX users_created_at_idx ON public.users (created_at DESC);
 CREATE INDEX users_discriminator_idx ON public.users (discriminator);
@@ -282,6 +277,29 @@ CREATE INDEX message_edits_message_id_message_created_at_idx ON public.message_e
 CREATE INDEX guild_member_roles_role_id_idx ON public.guild_member_roles (role_id);
 CREATE INDEX user_xp_guild_id_xp_idx ON public.user_xp (guild_id, xp DESC);
 CREATE INDEX user_xp_user_id_xp_idx ON public.user_xp (user_id, xp DESC);
+
+ALTER TABLE public.guilds ADD CONSTRAINT guilds_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users (id);
+ALTER TABLE public.channels ADD CONSTRAINT channels_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.channel_permissions ADD CONSTRAINT channel_permissions_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE;
+ALTER TABLE public.guild_bans ADD CONSTRAINT guild_bans_banned_by_fkey FOREIGN KEY (banned_by) REFERENCES public.users (id);
+ALTER TABLE public.guild_bans ADD CONSTRAINT guild_bans_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.guild_bans ADD CONSTRAINT guild_bans_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.guild_members ADD CONSTRAINT guild_members_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.guild_members ADD CONSTRAINT guild_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.guild_settings ADD CONSTRAINT guild_settings_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.messages ADD CONSTRAINT messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.messages ADD CONSTRAINT messages_guild_id_channel_id_fkey FOREIGN KEY (guild_id, channel_id) REFERENCES public.channels (guild_id, id) ON DELETE CASCADE;
+ALTER TABLE public.message_edits ADD CONSTRAINT message_edits_edited_by_fkey FOREIGN KEY (edited_by) REFERENCES public.users (id);
+ALTER TABLE public.message_edits ADD CONSTRAINT message_edits_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE;
+ALTER TABLE public.message_reactions ADD CONSTRAINT message_reactions_guild_id_message_id_message_created_at_fkey FOREIGN KEY (guild_id, message_id, message_created_at) REFERENCES public.messages (guild_id, id, created_at) ON DELETE CASCADE;
+ALTER TABLE public.message_reactions ADD CONSTRAINT message_reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.roles ADD CONSTRAINT roles_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.guild_member_roles ADD CONSTRAINT guild_member_roles_guild_id_role_id_fkey FOREIGN KEY (guild_id, role_id) REFERENCES public.roles (guild_id, id) ON DELETE CASCADE;
+ALTER TABLE public.guild_member_roles ADD CONSTRAINT guild_member_roles_guild_id_user_id_fkey FOREIGN KEY (guild_id, user_id) REFERENCES public.guild_members (guild_id, user_id) ON DELETE CASCADE;
+ALTER TABLE public.user_profiles ADD CONSTRAINT user_profiles_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.user_settings ADD CONSTRAINT user_settings_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
+ALTER TABLE public.user_xp ADD CONSTRAINT user_xp_guild_id_fkey FOREIGN KEY (guild_id) REFERENCES public.guilds (id) ON DELETE CASCADE;
+ALTER TABLE public.user_xp ADD CONSTRAINT user_xp_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE;
 
 CREATE MATERIALIZED VIEW public.daily_message_stats AS
 SELECT
