@@ -240,7 +240,7 @@ SET citus.multi_shard_modify_mode TO 'sequential';
 SELECT create_reference_table('public.user_profiles');
 SELECT create_reference_table('public.user_settings');
 SELECT create_reference_table('public.users');
-SELECT create_distributed_table('public.guilds', 'id', shard_count => 4, colocate_with => 'none');
+SELECT create_distributed_table('public.guilds', 'id', shard_count => 8, colocate_with => 'none');
 SELECT create_distributed_table('public.channel_permissions', 'guild_id', colocate_with => 'public.guilds');
 SELECT create_distributed_table('public.channels', 'guild_id', colocate_with => 'public.guilds');
 SELECT create_distributed_table('public.guild_bans', 'guild_id', colocate_with => 'public.guilds');
