@@ -277,7 +277,8 @@ def undistributed(change: Undistribute) -> tuple[Hazard, ...]:
 def redistributed(change: AlterDistribution) -> tuple[Hazard, ...]:
     tables = ", ".join(t.name for t in (change.table, *change.group))
     why = (
-        f"alter_distributed_table copies the rows of {tables} into new shards under EXCLUSIVE (writes "
-        "wait), then holds ACCESS EXCLUSIVE while the new tables replace the old ones"
+        f"alter_distributed_table moves {tables} one after the other in one transaction: each copy "
+        "blocks writes, and each table moved (and each that references one) stays under ACCESS "
+        "EXCLUSIVE until the end, so reads wait too"
     )
     return (hazards.long_lock(change.table.name, why),)
