@@ -7,6 +7,7 @@ GitHub annotations.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC
@@ -18,6 +19,7 @@ import click
 from schemagen import __version__
 from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
 from schemagen.diagnostics.formats import FORMATS
+from schemagen.diagnostics.formats import text as text_format
 from schemagen.load.loader import display_path
 from schemagen.model import Model, PartitionScheme
 from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
@@ -53,12 +55,6 @@ class InputError(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="schemagen")
-def cli() -> None:
-    """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
-
-
 def format_option(
     description: str = "How to print diagnostics: for people, for tools, or as GitHub annotations.",
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
@@ -73,12 +69,76 @@ def format_option(
     )
 
 
+COLOR_META, SHOW_ALL_META = "schemagen.color", "schemagen.show_all"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, object], None]:
+    """A callback keeping an option's value in the context's meta, shared by the group and its
+    commands (`schemagen --color never check` and `schemagen check --color never` alike)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: object) -> None:
+        if value is not None and value is not False:
+            ctx.meta[key] = value
+
+    return callback
+
+
+def display_options() -> list[click.Parameter]:
+    """`--color` and `--show-all`: how text diagnostics look; every command that prints diagnostics
+    takes them, and so does the group."""
+    return [
+        click.Option(
+            ["--color"],
+            type=click.Choice(["auto", "always", "never"]),
+            default=None,
+            expose_value=False,
+            callback=_remember(COLOR_META),
+            help="Colour text diagnostics: auto (when the stream is a terminal and NO_COLOR is not set), "
+            "always, or never.",
+        ),
+        click.Option(
+            ["--show-all"],
+            is_flag=True,
+            expose_value=False,
+            callback=_remember(SHOW_ALL_META),
+            help=f"Print every diagnostic (text shows the first {text_format.LIMIT}, then how many more).",
+        ),
+    ]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemagen")
+def cli() -> None:
+    """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
+
+
+def _use_color(err: bool) -> bool:
+    """Whether text on stderr (or stdout) is coloured: --color, else a terminal without NO_COLOR."""
+    ctx = click.get_current_context(silent=True)
+    mode = ctx.meta.get(COLOR_META, "auto") if ctx is not None else "auto"
+    if mode != "auto":
+        return bool(mode == "always")
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    stream = sys.stderr if err else sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdout: bool = False) -> None:
     """Diagnostics in the chosen format: text on stderr (on stdout for `check`, whose findings are its
     output), json and github on stdout."""
-    text = FORMATS[output_format](diagnostics)
-    if text:
-        click.echo(text, nl=False, err=output_format == "text" and not text_on_stdout)
+    if output_format != "text":
+        rendered = FORMATS[output_format](diagnostics)
+        if rendered:
+            click.echo(rendered, nl=False)
+        return
+    err = not text_on_stdout
+    color = _use_color(err)
+    ctx = click.get_current_context(silent=True)
+    show_all = bool(ctx is not None and ctx.meta.get(SHOW_ALL_META))
+    rendered = text_format.render(diagnostics, None if show_all else text_format.LIMIT, color=color)
+    if rendered:
+        click.echo(rendered, nl=False, err=err, color=color)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -799,6 +859,16 @@ def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[
     return gate.added_migrations(compiled, generated, before, labels)
 
 
+def _with_display_options(group: click.Group) -> None:
+    group.params.extend(display_options())
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _with_display_options(command)
+        else:
+            command.params.extend(display_options())
+
+
+_with_display_options(cli)
 cli.add_command(docs)
 
 

@@ -113,7 +113,7 @@ def test_a_migration_that_drifts_from_schema_sql(project: Path) -> None:
     assert run("check")[0] == 0  # the static checks cannot see it
     code, out, _ = run("check", "--live")
     assert code == 1
-    assert "generated/migrations: error[SG705]: " in out
+    assert "error[SG705]: " in out and "\n --> generated/migrations\n" in out
     assert "column users.locale: type integer (migrations) ≠ text (schema.sql)" in out
     assert out.endswith("1 problem found by schemagen check\n")
 

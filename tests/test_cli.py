@@ -44,10 +44,16 @@ VALID = PROJECT + textwrap.dedent("""\
       user_names: {query: "SELECT id, name FROM users"}
     """)
 VALID_SUMMARY = "is valid: 2 tables, 4 partitions, 1 indexes, 1 views, 1 enums"
-# file:line:col: error[SGxxx]: message
-DIAGNOSTIC = re.compile(r"^\S*a\.yaml:(\d+):(\d+): error\[(SG\d{3})\]: ", re.MULTILINE)
+# error[SGxxx]: message
+#  --> file:line:col
+_DIAGNOSTIC = re.compile(r"^error\[(SG\d{3})\]: .*\n\s+--> \S*a\.yaml:(\d+):(\d+)$", re.MULTILINE)
 COUNT_LINE = re.compile(r"^\d+ errors? in \S+$", re.MULTILINE)
 SUBPROCESS_TIMEOUT_SECONDS = 120
+
+
+def diagnostics_at(text: str) -> list[tuple[str, str, str]]:
+    """(line, column, code) of each error diagnostic in `text`."""
+    return [(line, column, code) for code, line, column in _DIAGNOSTIC.findall(text)]
 
 
 def write_spec(root: Path, text: str, name: str = "a.yaml") -> Path:
@@ -130,7 +136,7 @@ def test_render_invalid_spec_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("render", spec, "-o", out)
     assert_input_error(result)
-    found = DIAGNOSTIC.findall(result.stderr)
+    found = diagnostics_at(result.stderr)
     assert found == [("5", "7", "SG106"), ("6", "7", "SG103")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"2 errors in {spec}"]
     assert not out.exists()
@@ -144,7 +150,7 @@ def test_render_invalid_spec_leaves_existing_output_alone(tmp_path: Path) -> Non
     spec = write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    colums: {id: bigint}\n")
     result = invoke("render", spec, "-o", out)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("4", "5", "SG003")]
+    assert diagnostics_at(result.stderr) == [("4", "5", "SG003")]
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
     assert (out / "schema.sql").read_text() == "-- old\n"
     assert (out / "ERD.md").read_text() == "# old\n"
@@ -277,9 +283,13 @@ def test_validate_invalid_spec(tmp_path: Path) -> None:
     )
     result = invoke("validate", spec)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("5", "29", "SG201")], result.stderr
+    assert diagnostics_at(result.stderr) == [("5", "29", "SG201")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
-    assert "\n    hint: reference one of the spec's entities\n" in result.stderr
+    assert "\n  = hint: reference one of the spec's entities\n" in result.stderr
+    # the line quoted, the reference underlined
+    assert "5 |       owner: {type: bigint, references: u}\n  |                             ^^^^^^^^^^\n" in (
+        result.stderr
+    )
 
 
 def test_validate_missing_folder(tmp_path: Path) -> None:
@@ -294,8 +304,83 @@ def test_validate_yaml_syntax_error(tmp_path: Path) -> None:
     )
     result = invoke("validate", spec)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("4", "26", "SG002")], result.stderr
+    assert diagnostics_at(result.stderr) == [("4", "26", "SG002")], result.stderr
     assert "YAML syntax error" in result.stderr
+
+
+def many_errors(tmp_path: Path, count: int) -> Path:
+    columns = "".join(f"      c{i}: serial\n" for i in range(count))
+    return write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n" + columns)
+
+
+def test_many_diagnostics_are_capped_unless_all_are_asked_for(tmp_path: Path) -> None:
+    spec = many_errors(tmp_path, 25)
+    result = invoke("validate", spec)
+    assert_input_error(result)
+    assert len(diagnostics_at(result.stderr)) == 20
+    assert result.stderr.endswith(f"\n\n… and 5 more (--show-all prints every one)\n25 errors in {spec}\n")
+    for args in (["validate", spec, "--show-all"], ["--show-all", "validate", spec]):
+        result = invoke(*args)
+        assert len(diagnostics_at(result.stderr)) == 25, args
+        assert "more" not in result.stderr
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_colour_when_asked_for(tmp_path: Path) -> None:
+    spec = many_errors(tmp_path, 1)
+    plain = invoke("validate", spec)
+    assert not ANSI.search(plain.stderr)  # not a terminal
+    for args in (["validate", spec, "--color", "always"], ["--color", "always", "validate", spec]):
+        coloured = invoke(*args)
+        assert coloured.stderr.startswith("\x1b[1;31merror[SG106]\x1b[0m"), args
+        assert ANSI.sub("", coloured.stderr) == plain.stderr
+    assert invoke("validate", spec, "--color", "never").stderr == plain.stderr
+
+
+def run_on_a_terminal(cwd: Path, env: dict[str, str], *args: str) -> str:
+    """stderr of `python -m schemagen ARGS` when it is a terminal (a pseudo-terminal)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "schemagen", *args],
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the other end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert proc.returncode == 2
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    many_errors(tmp_path, 1)
+    assert ANSI.search(run_on_a_terminal(tmp_path, {"NO_COLOR": ""}, "validate", "spec"))
+    assert not ANSI.search(run_on_a_terminal(tmp_path, {"NO_COLOR": "1"}, "validate", "spec"))
+    assert ANSI.search(
+        run_on_a_terminal(tmp_path, {"NO_COLOR": "1"}, "validate", "spec", "--color", "always")
+    )
 
 
 # validate --live
@@ -346,7 +431,8 @@ def test_live_rejects_what_static_checks_accept(tmp_path: Path, pg_dsn: str, col
     assert_input_error(result)
     # at the spec line of the table whose CREATE TABLE the server refused, not at schema.sql's
     shown = result.stdout + result.stderr
-    assert f"{spec}/a.yaml:3:3: error[SG008]: PostgreSQL rejects the DDL of `t`: " in shown, shown
+    assert "error[SG008]: PostgreSQL rejects the DDL of `t`: " in shown, shown
+    assert f" --> {spec}/a.yaml:3:3\n" in shown, shown
     assert "function no_such_fn(" in shown
     assert "does not exist" in shown
     assert "schema.sql line " in shown
@@ -406,8 +492,9 @@ def test_module_bad_spec_has_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
-    assert proc.stderr.startswith("spec/a.yaml:5:7: error[SG404]: ")
-    assert proc.stderr.endswith("\n1 error in spec\n")
+    assert proc.stderr.startswith("error[SG404]: ")
+    assert "\n --> spec/a.yaml:5:7\n" in proc.stderr
+    assert proc.stderr.endswith("\n\n1 error in spec\n")
 
 
 def test_module_unreachable_dsn_has_no_traceback(repo_root: Path, tmp_path: Path) -> None:
@@ -437,9 +524,10 @@ def test_drift_that_cannot_be_planned_is_a_diagnostic(
     result = invoke("drift", spec, "--dsn", pg_dsn)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(
-        f"{spec}: error[SG706]: the difference between the database and the spec cannot be planned: "
+        "error[SG706]: the difference between the database and the spec cannot be planned: "
         "table events becomes partitioned"
     )
+    assert f"\n --> {spec}\n" in result.stderr
     result = invoke("drift", spec, "--dsn", pg_dsn, "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG706)::")

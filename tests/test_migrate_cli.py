@@ -73,9 +73,14 @@ def test_destructive_change_is_refused_unless_allowed(project: Path) -> None:
     edit(project / "spec" / "users.yaml", "      avatar: varchar(255)?\n", "")
     code, out, err = run("migrate", "new", "drop_avatar")
     assert (code, out) == (1, "")
-    assert err == (
-        "spec/users.yaml:3:3: error[SG902]: drops column users.avatar and its values\n"
-        "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+    assert err == (  # the hazard in the layout of every diagnostic, its spec line quoted
+        "error[SG902]: drops column users.avatar and its values\n"
+        " --> spec/users.yaml:3:3\n"
+        "  |\n"
+        "3 |   users:\n"
+        "  |   ^^^^^\n"
+        "  = hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        "\n"
         "refused: 1 destructive change not allowed, nothing written; allow it in the spec "
         "(`project.allow_destructive`) or pass --allow-destructive\n"
     )
@@ -132,10 +137,10 @@ def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> No
         if text.startswith("      locale:")
     )
     assert err.startswith(
-        f"spec/users.yaml:{line}:7: error[SG706]: the pending change cannot be planned: new column users.locale "
-        "is NOT NULL without a default"
+        "error[SG706]: the pending change cannot be planned: new column users.locale is NOT NULL without a default"
     )
-    assert err.endswith("\n    hint: change the spec as the message says, then run the command again\n")
+    assert f"\n  --> spec/users.yaml:{line}:7\n" in err
+    assert err.endswith("\n   = hint: change the spec as the message says, then run the command again\n\n")
     code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
     (unplannable,) = json.loads(out)["diagnostics"]
     assert code == 1 and (unplannable["code"], unplannable["file"], unplannable["line"]) == (
@@ -231,7 +236,7 @@ def test_a_refusal_of_the_runner_is_a_diagnostic_in_every_format(project: Path, 
     )
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
-    assert err == f"error[SG708]: refused, nothing was run: {problem}\n    hint: {hint}\n"
+    assert err == f"error[SG708]: refused, nothing was run: {problem}\n  = hint: {hint}\n\n"
     code, out, _ = run("migrate", "down", "--dsn", pg_dsn, "--to", "0", "--format", "json")
     (refusal,) = json.loads(out)["diagnostics"]
     assert code == 1 and refusal["code"] == "SG708" and refusal["message"].endswith(problem)
@@ -252,7 +257,10 @@ def test_a_failed_migration_is_a_diagnostic_at_its_line(project: Path, pg_dsn: s
     hint = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
-    assert err.endswith(f"{MIGRATIONS}/{name}.up.sql:5: error[SG709]: division by zero\n    hint: {hint}\n")
+    assert err.endswith(  # the failing statement quoted from the migration file
+        f"error[SG709]: division by zero\n --> {MIGRATIONS}/{name}.up.sql:5\n  |\n"
+        f"5 | SELECT 1 / 0;\n  | ^^^^^^^^^^^^^\n  = hint: {hint}\n\n"
+    )
     code, out, _ = run("migrate", "apply", "--dsn", pg_dsn, "--format", "github")
     assert code == 1 and out == (
         f"::error file={MIGRATIONS}/{name}.up.sql,line=5,title=schemagen (SG709)::division by zero%0Afix: {hint}\n"

@@ -291,13 +291,13 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     line = line_of(up, "CREATE UNIQUE INDEX CONCURRENTLY")
-    first, second = err.splitlines()[-2:]
-    assert first.startswith(
-        f'{MIGRATIONS / up.name}:{line}: error[SG709]: could not create unique index "users_avatar_idx"'
-    )
+    first, where, _, quoted, _, second, _ = err.splitlines()[-7:]
+    assert first.startswith('error[SG709]: could not create unique index "users_avatar_idx"')
     assert "Key (avatar)=(x.png) is duplicated." in first
+    assert where == f"  --> {MIGRATIONS / up.name}:{line}"
+    assert quoted.startswith(f"{line} | CREATE UNIQUE INDEX CONCURRENTLY")
     done = int(
-        re.fullmatch(r"    hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
+        re.fullmatch(r"   = hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
     )
     assert f"it resumes at step {done + 1}" in second
     assert recorded(pg_dsn)[-1][3:] == (False, "up", done)
@@ -431,8 +431,8 @@ def test_a_failing_transactional_migration_leaves_nothing_behind(project: Path, 
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     assert err.endswith(
-        f"{MIGRATIONS / up.name}:5: error[SG709]: division by zero\n"
-        "    hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n"
+        f"error[SG709]: division by zero\n --> {MIGRATIONS / up.name}:5\n  |\n5 | SELECT 1 / 0;\n  | ^^^^^^^^^^^^^\n"
+        "  = hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n\n"
     )
     assert versions(pg_dsn) == [1, 2]  # the two before it were applied and recorded
     with connect(pg_dsn, autocommit=True) as conn:
@@ -531,8 +531,8 @@ def test_an_applied_migration_edited_since_is_refused(project: Path, pg_dsn: str
     assert err == (
         f"error[SG708]: refused, nothing was run: {INITIAL_UP} was changed after it was applied (its checksum"
         " differs from the recorded one)\n"
-        "    hint: restore the migration files from version control, or run the command the message names;"
-        " nothing was run, so there is nothing to undo\n"
+        "  = hint: restore the migration files from version control, or run the command the message names;"
+        " nothing was run, so there is nothing to undo\n\n"
     )
     assert versions(pg_dsn) == [1]
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
