@@ -3,6 +3,10 @@
 Every diagnostic (a spec error, a hazard, a refusal, a failed migration) is printed through
 `diagnostics.formats`, in the format `--format` names: text (one layout for every command), json, or
 GitHub annotations.
+
+Only click and the standard library are imported here at start-up: every stage (and through them
+pglast, pydantic, jinja2, sqlglot, psycopg) is imported inside the command that needs it, so `--help`,
+completion and a bad flag answer at once (`bench/startup.py` measures it).
 """
 
 from __future__ import annotations
@@ -17,21 +21,22 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
-from schemagen.diagnostics.formats import FORMATS
-from schemagen.diagnostics.formats import text as text_format
-from schemagen.load.loader import display_path
-from schemagen.model import Model, PartitionScheme
-from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
 from schemagen.site.command import docs
 
 if TYPE_CHECKING:
     import psycopg
 
     from schemagen.database import runner
+    from schemagen.diagnostics import Diagnostic
     from schemagen.migrate.history import MigrationFiles
+    from schemagen.model import Model, PartitionScheme
+    from schemagen.pipeline import Compiled
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+#: The names of `diagnostics.formats.FORMATS` (a test keeps them equal), known without importing them.
+FORMAT_NAMES = ("text", "json", "github")
+#: How many diagnostics text shows before "… and N more", unless --show-all.
+SHOWN_DIAGNOSTICS = 20
 GENERATED = "generated"
 T = TypeVar("T")
 
@@ -62,7 +67,7 @@ def format_option(
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(FORMATS)),
+        type=click.Choice(FORMAT_NAMES),
         default="text",
         show_default=True,
         help=description,
@@ -101,7 +106,7 @@ def display_options() -> list[click.Parameter]:
             is_flag=True,
             expose_value=False,
             callback=_remember(SHOW_ALL_META),
-            help=f"Print every diagnostic (text shows the first {text_format.LIMIT}, then how many more).",
+            help=f"Print every diagnostic (text shows the first {SHOWN_DIAGNOSTICS}, then how many more).",
         ),
     ]
 
@@ -127,6 +132,9 @@ def _use_color(err: bool) -> bool:
 def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdout: bool = False) -> None:
     """Diagnostics in the chosen format: text on stderr (on stdout for `check`, whose findings are its
     output), json and github on stdout."""
+    from schemagen.diagnostics.formats import FORMATS
+    from schemagen.diagnostics.formats import text as text_format
+
     if output_format != "text":
         rendered = FORMATS[output_format](diagnostics)
         if rendered:
@@ -136,7 +144,7 @@ def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdo
     color = _use_color(err)
     ctx = click.get_current_context(silent=True)
     show_all = bool(ctx is not None and ctx.meta.get(SHOW_ALL_META))
-    rendered = text_format.render(diagnostics, None if show_all else text_format.LIMIT, color=color)
+    rendered = text_format.render(diagnostics, None if show_all else SHOWN_DIAGNOSTICS, color=color)
     if rendered:
         click.echo(rendered, nl=False, err=err, color=color)
 
@@ -148,6 +156,9 @@ def _plural(count: int, noun: str) -> str:
 def _compile(spec_dir: Path, output_format: str = "text") -> Compiled:
     """The spec's Model; on errors, every diagnostic printed and exit 2. Warnings are printed here in
     text and github; a json caller puts `compiled.warnings` in the one document it prints."""
+    from schemagen.diagnostics import SpecError
+    from schemagen.pipeline import compile_spec
+
     try:
         compiled = compile_spec(spec_dir)
     except SpecError as error:
@@ -167,6 +178,8 @@ def _warnings_aside(compiled: Compiled, output_format: str) -> None:
 
 
 def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
+    from schemagen.pipeline import RenderError, render_outputs, user_templates
+
     try:
         return render_outputs(compiled.model, user_templates(compiled.root, templates))
     except RenderError as error:
@@ -181,6 +194,7 @@ def _rejected_at_spec_line(
     model: Model, statement: str | None, message: str, line: int | None
 ) -> Diagnostic | None:
     """SG008 at the spec line of the object whose statement the server rejected, when it is known."""
+    from schemagen.diagnostics import rules
     from schemagen.diagnostics.places import SpecPlaces
     from schemagen.postgres.expressions import statement_subject
 
@@ -301,6 +315,7 @@ def migrate_new(
 ) -> None:
     """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down), then
     render schema.sql and ERD.md again, so generated/ is whole for `check` at once."""
+    from schemagen.load.loader import display_path
     from schemagen.migrate import history
     from schemagen.plan import PlanError
 
@@ -415,11 +430,16 @@ retries_option = click.option(
 
 def _refusal(refused: runner.Refused) -> list[Diagnostic]:
     """The runner's refusal (the history on disk and in the database disagree): one SG708 per problem."""
+    from schemagen.diagnostics import rules
+
     return [rules.MIGRATION_REFUSED(None, problem=problem) for problem in refused.problems]
 
 
 def _failure(failed: runner.MigrationFailed) -> Diagnostic:
     """A failed statement as SG709, at the migration file's line, saying what was kept and what to do."""
+    from schemagen.diagnostics import rules
+    from schemagen.load.loader import display_path
+
     name = failed.path.name.split(".", 1)[0]
     if failed.transactional:
         after = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
@@ -690,6 +710,8 @@ def check(
     request adds (since --base); with --live, also when replaying the migrations does not give
     schema.sql's database."""
     from schemagen import gate
+    from schemagen.diagnostics import Severity
+    from schemagen.pipeline import RenderError
 
     live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
@@ -776,6 +798,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     with the migration planner. Exit 1 when they differ (the plan is printed), 0 when in sync."""
     from schemagen import drift
     from schemagen.database.cluster import DatabaseError
+    from schemagen.load.loader import display_path
     from schemagen.plan import PlanError
 
     compiled = _compile(spec_dir, output_format)

@@ -531,3 +531,44 @@ def test_drift_that_cannot_be_planned_is_a_diagnostic(
     result = invoke("drift", spec, "--dsn", pg_dsn, "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG706)::")
+
+
+# start-up
+
+
+HEAVY = ("pglast", "sqlglot", "jinja2", "pydantic", "psycopg", "yaml", "rich", "pygments", "grandalf")
+
+
+def test_help_imports_no_stage_and_no_heavy_library(tmp_path: Path) -> None:
+    """`--help`, a bad flag and completion answer from click alone: the stages (and pglast, pydantic,
+    jinja2, sqlglot, psycopg…) are imported inside the commands that need them."""
+    probe = (
+        "import sys\n"
+        "from schemagen.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('schemagen.')))\n"
+    )
+    for args in (["--help"], ["migrate", "--help"], ["validate", "--frobnicate"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            check=False,
+        )
+        heavy, ours = proc.stdout.splitlines()[-2:]
+        assert heavy == "[]", (args, heavy)
+        assert ours == "['schemagen.cli', 'schemagen.site', 'schemagen.site.command']", (args, ours)
+
+
+def test_the_format_names_are_the_formats() -> None:
+    from schemagen.cli import FORMAT_NAMES, SHOWN_DIAGNOSTICS
+    from schemagen.diagnostics.formats import FORMATS, text
+
+    assert tuple(FORMATS) == FORMAT_NAMES
+    assert SHOWN_DIAGNOSTICS == text.LIMIT
