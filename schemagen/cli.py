@@ -834,11 +834,49 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
 
 
 @cli.command("json-schema")
-def json_schema() -> None:
+@click.option(
+    "--path",
+    "print_path",
+    is_flag=True,
+    help="Print where the package's copy of the schema is, for `# yaml-language-server: $schema=PATH`.",
+)
+def json_schema(print_path: bool) -> None:
     """Print the JSON Schema of a spec file (for editors: yaml-language-server)."""
+    if print_path:
+        from schemagen.scaffold import packaged_schema
+
+        click.echo(str(packaged_schema()))
+        return
     from schemagen.parse.spec import json_schema as spec_json_schema
 
     click.echo(spec_json_schema(), nl=False)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Start a project in DIRECTORY (default: here): spec/ with the project's settings and an example
+    entity, generated/ rendered from it, a pre-commit config and a GitHub Actions workflow running
+    `schemagen check`. Each spec file's first line points yaml-language-server at the JSON Schema the
+    package ships. Nothing that exists is overwritten."""
+    from schemagen import scaffold
+    from schemagen.diagnostics import SpecError
+
+    try:
+        made = scaffold.init(directory)
+    except scaffold.ScaffoldError as error:
+        raise InputError(f"init: {error}") from None
+    except SpecError as error:  # a bug: the scaffold is valid, and a test says so
+        raise InputError(f"init: the example spec does not validate:\n{error}") from None
+    for path in made.written:
+        click.echo(f"wrote {path}")
+    spec = directory / scaffold.SPEC_DIR
+    click.echo(
+        f"\nnext: edit {spec} (the example entities are a start), run `schemagen render {spec}`, then "
+        f"`schemagen migrate new initial {spec}`; `schemagen check {spec}` (the pre-commit hook and the CI "
+        "workflow) passes once the first migration is written. Editors with yaml-language-server "
+        f"validate the spec against {made.schema}."
+    )
 
 
 def _count_children(scheme: PartitionScheme | None) -> int:
