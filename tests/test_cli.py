@@ -572,3 +572,48 @@ def test_the_format_names_are_the_formats() -> None:
 
     assert tuple(FORMATS) == FORMAT_NAMES
     assert SHOWN_DIAGNOSTICS == text.LIMIT
+
+
+# shell completion
+
+
+def complete(words: str, env_extra: dict[str, str] | None = None) -> list[str]:
+    """What bash would offer for the last word of `words` (click's completion protocol)."""
+    parts = words.split(" ")
+    env = {"_SCHEMAGEN_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    result = CliRunner().invoke(cli, [], prog_name="schemagen", env={**env, **(env_extra or {})})
+    assert result.exit_code == 0, result.output
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+def test_shell_completion_of_commands_options_and_choices() -> None:
+    source = CliRunner().invoke(cli, [], prog_name="schemagen", env={"_SCHEMAGEN_COMPLETE": "bash_source"})
+    assert source.exit_code == 0
+    assert "complete -o nosort -F _schemagen_completion schemagen" in source.stdout
+    assert complete("schemagen mi") == ["migrate"]
+    assert complete("schemagen migrate a") == ["apply"]
+    assert complete("schemagen check --format ") == ["text", "json", "github"]
+    assert complete("schemagen validate --co") == ["--color"]
+    assert complete("schemagen init") == ["init"]
+
+
+def test_shell_completion_answers_from_a_real_process_without_the_stages(tmp_path: Path) -> None:
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "schemagen"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "_SCHEMAGEN_COMPLETE": "bash_complete",
+            "COMP_WORDS": "schemagen dr",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "plain,drift\n")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
+    assert not imported & {"pglast", "pydantic", "jinja2", "schemagen.pipeline"}
