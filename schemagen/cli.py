@@ -520,7 +520,15 @@ def migrate_apply(
 @migrate.command("status")
 @dsn_required_option
 @generated_option
-def migrate_status(dsn: str, generated: Path | None) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table and a summary line; json: one document (`migrations`, `current`, `problems`).",
+)
+def migrate_status(dsn: str, generated: Path | None, output_format: str) -> None:
     """List every migration on disk and in the database: applied when, pending, part-way, or changed.
     Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
     from schemagen.database import runner
@@ -528,6 +536,11 @@ def migrate_status(dsn: str, generated: Path | None) -> None:
     generated = generated if generated is not None else Path(GENERATED)
 
     result = _run_migrations(lambda: runner.status(dsn, generated), "text")
+    if output_format == "json":
+        click.echo(_status_document(result), nl=False)
+        if result.problems:
+            raise SystemExit(EXIT_FOUND)
+        return
     rows = [("version", "name", "applied", "checksum")]
     for line in result.lines:
         applied = line.state
@@ -546,6 +559,49 @@ def migrate_status(dsn: str, generated: Path | None) -> None:
     if result.problems:
         click.echo("\n".join(result.problems), err=True)
         raise SystemExit(EXIT_FOUND)
+
+
+#: The shape of `migrate status --format json`; fields are only ever added.
+STATUS_VERSION = 1
+
+
+def _status_document(result: runner.Status) -> str:
+    """`migrate status` for tools: every migration with its state, the current one, and the problems
+    that make the command exit 1."""
+    import json
+
+    def state(line: runner.StatusLine) -> str:
+        return "part-way" if line.in_progress is not None else line.state
+
+    migrations = [
+        {
+            "version": line.version,
+            "name": line.name,
+            "state": state(line),  # applied, pending or part-way
+            "applied_at": line.applied_at.astimezone(UTC).isoformat() if line.applied_at else None,
+            "checksum": {"ok": "ok", "MISMATCH": "mismatch", "missing on disk": "missing"}.get(
+                line.checksum
+            ),  # ok, mismatch (edited after it ran), missing (on disk), or null when pending
+            "direction": line.in_progress,  # of a part-way migration: up or down
+            "steps_done": line.steps_done,
+            "steps_total": line.steps_total,
+            "problem": line.problem,
+        }
+        for line in result.lines
+    ]
+    current = result.current
+    document = {
+        "version": STATUS_VERSION,
+        "current": {"version": current.version, "name": current.name} if current else None,
+        "summary": {
+            "applied": sum(m["state"] == "applied" for m in migrations),
+            "pending": sum(m["state"] == "pending" for m in migrations),
+            "part_way": sum(m["state"] == "part-way" for m in migrations),
+        },
+        "migrations": migrations,
+        "problems": result.problems,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 @migrate.command("down")

@@ -292,6 +292,66 @@ def test_a_refused_baseline_lists_each_difference(project: Path, pg_dsn: str) ->
     )
 
 
+def test_status_as_json(project: Path, pg_dsn: str) -> None:
+    def status() -> tuple[int, dict]:
+        code, out, err = run("migrate", "status", "--dsn", pg_dsn, "--format", "json")
+        assert err == ""
+        return code, json.loads(out)
+
+    code, document = status()
+    assert code == 0
+    assert document == {
+        "version": 1,
+        "current": None,
+        "summary": {"applied": 0, "pending": 2, "part_way": 0},
+        "migrations": [
+            {
+                "version": 1,
+                "name": "initial",
+                "state": "pending",
+                "applied_at": None,
+                "checksum": None,
+                "direction": None,
+                "steps_done": None,
+                "steps_total": None,
+                "problem": False,
+            },
+            {
+                "version": 2,
+                "name": "shard_guilds_8",
+                "state": "pending",
+                "applied_at": None,
+                "checksum": None,
+                "direction": None,
+                "steps_done": None,
+                "steps_total": None,
+                "problem": False,
+            },
+        ],
+        "problems": [],
+    }
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn) as holder:  # the application, sitting on guilds: the down stops part-way
+        holder.execute("LOCK TABLE guilds IN ACCESS SHARE MODE")
+        code, _, _ = run(
+            "migrate", "down", "--dsn", pg_dsn, "--to", "1", "--lock-timeout", "50ms", "--retries", "0"
+        )
+        holder.rollback()
+    assert code == 1
+    code, document = status()
+    assert code == 1
+    assert document["current"] == {"version": 1, "name": "initial"}
+    assert document["summary"] == {"applied": 1, "pending": 0, "part_way": 1}
+    first, second = document["migrations"]
+    assert first["state"] == "applied" and first["checksum"] == "ok" and not first["problem"]
+    assert first["applied_at"].endswith("+00:00")
+    assert second["state"] == "part-way" and second["direction"] == "down" and second["problem"]
+    assert 0 <= second["steps_done"] < second["steps_total"]
+    assert document["problems"] == [
+        "0002_shard_guilds_8 is part-way through its down migration: `schemagen migrate down --to 1` resumes it"
+    ]
+
+
 def test_migrate_new_renders_again_so_check_passes_at_once(project: Path) -> None:
     edit(
         project / "spec" / "users.yaml",

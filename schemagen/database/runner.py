@@ -136,6 +136,9 @@ class StatusLine:
     state: str  # "applied", "pending", or "partial (up|down): k/n steps done"
     checksum: str  # "ok", "MISMATCH", "missing on disk", or "" for a pending migration
     problem: bool
+    in_progress: Direction | None = None  # a part-way migration's direction
+    steps_done: int | None = None  # of a part-way migration
+    steps_total: int | None = None  # of a part-way migration's file, when it is on disk and readable
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,7 @@ def status(dsn: str, generated: Path) -> Status:
         mark, problem = _checksum_mark(files_, row)
         if problem:
             problems.append(problem)
-        state = "applied"
+        state, total = "applied", None
         if row.in_progress is not None:
             total = _step_count(files_, row.in_progress)
             of = f"/{total}" if total is not None else ""
@@ -242,7 +245,15 @@ def status(dsn: str, generated: Path) -> Status:
             )
         lines.append(
             StatusLine(
-                version, name, row.applied_at, state, mark, problem is not None or row.in_progress is not None
+                version,
+                name,
+                row.applied_at,
+                state,
+                mark,
+                problem is not None or row.in_progress is not None,
+                row.in_progress,
+                row.steps_done if row.in_progress is not None else None,
+                total,
             )
         )
     return Status(lines, problems)
