@@ -356,6 +356,44 @@ def test_a_step_that_cannot_get_its_lock_is_retried_then_resumed(
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
 
 
+def test_a_lock_timeout_names_the_session_holding_the_lock(project: Path, pg_dsn: str) -> None:
+    """Who held the table, read from pg_blocking_pids while the step waited: its pid, application_name,
+    state and query, in each retry's line and in the failure; and for a NOWAIT lock, which never
+    waits, from the locks granted on its table."""
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    write_migration(
+        project,
+        "locks_two_tables",
+        "LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE;\nLOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;\n"
+        "SELECT count(*) FROM public.guilds;\n",
+    )
+    with connect(f"{pg_dsn} application_name=the_application") as holder:
+        holder.execute("UPDATE guilds SET name = name WHERE false")  # ROW EXCLUSIVE on guilds, then idle
+        pid = holder.info.backend_pid
+        code, out, err = run("migrate", "apply", "--dsn", pg_dsn, "--lock-timeout", "200ms", "--retries", "1")
+        holder.rollback()
+    assert (code, out) == (1, "")
+    held = (
+        rf"held by pid {pid} \(the_application, idle in transaction for [\d.]+ s: "
+        r"`UPDATE guilds SET name = name WHERE false`\)"
+    )
+    # the first attempt takes users, then guilds NOWAIT: busy, and the holder is read from pg_locks
+    assert re.search(
+        r"0003_locks_two_tables\.up\.sql \(one transaction\): could not obtain lock on relation "
+        rf"\"public\.guilds\"; public\.guilds is locked \(RowExclusiveLock\) by {held.removeprefix('held by ')}; "
+        r"retry 1/1 in",
+        err,
+    ), err
+    # the retry waits for guilds first, until lock_timeout: the holder is what pg_blocking_pids named
+    failure = err.split("error[SG709]: ", 1)[1].split("\n", 1)[0]
+    assert re.fullmatch(
+        rf"canceling statement due to lock timeout; waited for AccessExclusiveLock on guilds, {held}",
+        failure,
+    ), failure
+    code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+
+
 def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Path, pg_dsn: str) -> None:
     """A deadlock forced with opposite lock orders: the migration reads users, then guilds; the test's
     session holds guilds, then asks for users. The migration waits first, so its deadlock check fires
