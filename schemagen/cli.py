@@ -25,6 +25,7 @@ from schemagen.site.command import docs
 
 if TYPE_CHECKING:
     import psycopg
+    from rich.progress import TaskID
 
     from schemagen.database import runner
     from schemagen.diagnostics import Diagnostic
@@ -494,6 +495,61 @@ def _progress(line: str) -> None:
     click.echo(line, err=True)
 
 
+class TerminalProgress:
+    """A run's progress on a terminal (rich): a bar over the steps of a step-by-step migration (a
+    pulsing one for a migration in one transaction), the step running now and the time so far; the
+    runner's lines (rows moved, retries) printed above it. Off a terminal the lines alone are printed,
+    exactly as before."""
+
+    def __init__(self, color: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, no_color=not color, highlight=False, soft_wrap=True)
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[steps]}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=self.console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+        self.total: int | None = None
+
+    def report(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False)
+
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        self.bar.start()
+        self.total = total
+        steps = f"{done}/{total}" if total is not None else "one transaction"
+        self.task = self.bar.add_task(label, total=total, completed=done, current="", steps=steps)
+
+    def step(self, number: int, what: str) -> None:
+        if self.task is not None:
+            short = what if len(what) <= 60 else what[:59] + "…"
+            steps = f"{number - 1}/{self.total}"
+            self.bar.update(self.task, completed=number - 1, current=f"step {number}: {short}", steps=steps)
+
+    def end(self) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+            self.task = None
+        self.bar.stop()
+
+
+def _reporting(output_format: str) -> tuple[Callable[[str], None], runner.Progress | None]:
+    """Where a run's lines go, and its progress bar: on a terminal (text only), through rich;
+    otherwise the plain lines on stderr."""
+    if output_format != "text" or not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        return _progress, None
+    terminal = TerminalProgress(color=_use_color(err=True))
+    return terminal.report, terminal
+
+
 @migrate.command("apply")
 @dsn_required_option
 @generated_option
@@ -513,7 +569,10 @@ def migrate_apply(
     generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress), output_format)
+    report, progress = _reporting(output_format)
+    outcome = _run_migrations(
+        lambda: runner.apply(dsn, generated, to, settings, report, progress), output_format
+    )
     _report_run(outcome, "applied", "nothing to apply", output_format)
 
 
@@ -625,7 +684,10 @@ def migrate_down(
     generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress), output_format)
+    report, progress = _reporting(output_format)
+    outcome = _run_migrations(
+        lambda: runner.down(dsn, generated, to, settings, report, progress), output_format
+    )
     _report_run(outcome, "reverted", "nothing to revert", output_format)
 
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from schemagen.cli import cli
+from tests.terminal import run_on_a_terminal
 
 if TYPE_CHECKING:
     import psycopg
@@ -339,48 +340,17 @@ def test_colour_when_asked_for(tmp_path: Path) -> None:
     assert invoke("validate", spec, "--color", "never").stderr == plain.stderr
 
 
-def run_on_a_terminal(cwd: Path, env: dict[str, str], *args: str) -> str:
-    """stderr of `python -m schemagen ARGS` when it is a terminal (a pseudo-terminal)."""
-    import os
-    import pty
-
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "schemagen", *args],
-            cwd=cwd,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=follower,
-            timeout=SUBPROCESS_TIMEOUT_SECONDS,
-            check=False,
-        )
-        os.close(follower)
-        follower = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other end is closed and drained
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
-    assert proc.returncode == 2
-    return b"".join(chunks).decode()
-
-
 def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
     many_errors(tmp_path, 1)
-    assert ANSI.search(run_on_a_terminal(tmp_path, {"NO_COLOR": ""}, "validate", "spec"))
-    assert not ANSI.search(run_on_a_terminal(tmp_path, {"NO_COLOR": "1"}, "validate", "spec"))
-    assert ANSI.search(
-        run_on_a_terminal(tmp_path, {"NO_COLOR": "1"}, "validate", "spec", "--color", "always")
-    )
+
+    def stderr(env: dict[str, str], *args: str) -> str:
+        code, _, err = run_on_a_terminal(tmp_path, env, "validate", "spec", *args)
+        assert code == 2
+        return err
+
+    assert ANSI.search(stderr({"NO_COLOR": ""}))
+    assert not ANSI.search(stderr({"NO_COLOR": "1"}))
+    assert ANSI.search(stderr({"NO_COLOR": "1"}, "--color", "always"))
 
 
 # validate --live

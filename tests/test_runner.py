@@ -32,6 +32,7 @@ from schemagen.database.live import connect
 from schemagen.database.runner import LOCK_KEY
 from schemagen.migrate import checksums
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.terminal import run_on_a_terminal
 
 MIGRATIONS = Path("generated") / "migrations"
 INITIAL_UP = MIGRATIONS / "0001_initial.up.sql"
@@ -392,6 +393,28 @@ def test_a_lock_timeout_names_the_session_holding_the_lock(project: Path, pg_dsn
     ), failure
     code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, err
+
+
+def test_progress_bars_on_a_terminal_plain_lines_elsewhere(project: Path, pg_dsn: str) -> None:
+    """On a terminal, a bar over the re-shard's steps (rich) with the runner's lines above it; through a
+    pipe the same lines alone, as every other test here reads them."""
+    code, out, err = run_on_a_terminal(project, {"NO_COLOR": "1"}, "migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+    assert out == "applied 2 migrations (0001_initial, 0002_shard_guilds_8): the database is at 0002\n"
+    assert "━" in err  # the bar
+    assert re.search(r"applying 0002_shard_guilds_8 .*\d+/36 .*step \d+: ", err), err
+    lines = [line.strip() for line in re.split(r"[\r\n]+", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err))]
+    for expected in (
+        "applying 0002_shard_guilds_8: 36 steps, each committed on its own",
+        "applied 0002_shard_guilds_8 in",
+    ):
+        assert any(line.startswith(expected) for line in lines), (expected, lines)
+    assert any(re.fullmatch(r"step \d+/36: .*: \d+ rows moved into .*, [\d.]+ s", line) for line in lines)
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")  # not a terminal
+    assert code == 0, err
+    assert "━" not in err and "\x1b" not in err
+    assert err.startswith("reverting 0002_shard_guilds_8: ")
 
 
 def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Path, pg_dsn: str) -> None:

@@ -41,7 +41,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import psycopg
 from pglast import ast, parse_sql
@@ -64,6 +64,7 @@ __all__ = [
     "LOCK_KEY",
     "MigrationFailed",
     "Outcome",
+    "Progress",
     "Recorded",
     "Refused",
     "Settings",
@@ -93,6 +94,30 @@ Report = Callable[[str], None]
 
 def _silent(_: str) -> None:
     pass
+
+
+class Progress(Protocol):
+    """Where a run shows how far it is, besides its report lines (a progress bar on a terminal)."""
+
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        """A migration starts: `total` steps, `done` of them done already (None: one transaction)."""
+
+    def step(self, number: int, what: str) -> None:
+        """Step `number` starts; `what` is its operation."""
+
+    def end(self) -> None:
+        """The migration is over (done, or failed)."""
+
+
+class _NoProgress:
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        pass
+
+    def step(self, number: int, what: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -279,6 +304,7 @@ def apply(
     to: int | None = None,
     settings: Settings = Settings(),
     report: Report = _silent,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Apply the pending migrations up to `to` (default: all), oldest first.
 
@@ -313,7 +339,9 @@ def apply(
                 ]
             )
         for files_ in pending:
-            _Runner(conn, settings, report, observer).run(files_, "up", recorded.get(files_.number))
+            _Runner(conn, settings, report, observer, progress or _NoProgress()).run(
+                files_, "up", recorded.get(files_.number)
+            )
         return Outcome(pending, max([newest, *(m.number for m in pending)]))
 
 
@@ -323,6 +351,7 @@ def down(
     to: int,
     settings: Settings = Settings(),
     report: Report = _silent,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Run the down files of the applied migrations newer than `to`, newest first."""
     disk = _intact(generated)
@@ -343,7 +372,9 @@ def down(
             )
         undo = [by_number[v] for v in sorted(recorded, reverse=True) if v > to]
         for files_ in undo:
-            _Runner(conn, settings, report, observer).run(files_, "down", recorded[files_.number])
+            _Runner(conn, settings, report, observer, progress or _NoProgress()).run(
+                files_, "down", recorded[files_.number]
+            )
         return Outcome(undo, max([0, *(v for v in recorded if v <= to)]))
 
 
@@ -831,6 +862,7 @@ class _Runner:
     report: Report
     # The connection holding the migration lock: it watches whom a waiting step waits for.
     observer: psycopg.Connection | None = None
+    progress: Progress = field(default_factory=_NoProgress)
     _rows: int = field(default=0, init=False)
     # The sessions holding the table a NOWAIT lock found busy, read as it failed.
     _holders: list[Blocker] = field(default_factory=list, init=False)
@@ -844,12 +876,17 @@ class _Runner:
         label = _label(files_)
         params = {"version": files_.number, "name": files_.name, "checksum": checksum(files_.up)}
         started = time.monotonic()
-        if is_transactional(text):
-            self.report(f"{_DOING[direction]} {label}: {len(steps)} statements in one transaction")
-            self._transactional(path, steps, direction, params)
-        else:
-            done = recorded.steps_done if recorded and recorded.in_progress == direction else None
-            self._stepwise(path, steps, direction, params, done or 0, resume=done is not None)
+        try:
+            if is_transactional(text):
+                self.report(f"{_DOING[direction]} {label}: {len(steps)} statements in one transaction")
+                self.progress.begin(f"{_DOING[direction]} {label}", None, 0)
+                self._transactional(path, steps, direction, params)
+            else:
+                done = recorded.steps_done if recorded and recorded.in_progress == direction else None
+                self.progress.begin(f"{_DOING[direction]} {label}", len(steps), done or 0)
+                self._stepwise(path, steps, direction, params, done or 0, resume=done is not None)
+        finally:
+            self.progress.end()
         self.report(f"{_DONE[direction]} {label} in {time.monotonic() - started:.1f} s")
 
     def _transactional(
@@ -887,6 +924,7 @@ class _Runner:
         for number, step in enumerate(steps[done:], start=done + 1):
             started = time.monotonic()
             progress = {"version": params["version"], "done": number}
+            self.progress.step(number, step.label or _first_line(step.statements[0].text))
 
             def attempt(
                 step: _Step = step, number: int = number, progress: dict[str, int] = progress
