@@ -631,6 +631,22 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "view-unknown-column",
+        single("""\
+        entities:
+          tasks: {columns: {id: {type: bigint, primary_key: true}, assignee_id: bigint}}
+        views:
+          open_tasks:
+            query: |
+              SELECT t.id,
+                     t.assignee
+              FROM tasks t
+        """),
+        "SG505",
+        "a.yaml",
+        8,
+    ),
+    (
         "needs-newer-postgres",
         {
             "a.yaml": """\

@@ -1015,6 +1015,9 @@ class Builder:
         self.check_name(name, "a view", loc)
         schema = spec.schema_ or self.project.schema
         query_text = spec.query.strip().rstrip(";").strip()
+        query_at = self.raw.text_at((*path, "query"), spec.query)
+        if query_at is not None:
+            query_at = query_at.skipped(spec.query[: len(spec.query) - len(spec.query.lstrip())])
         depends: tuple[str, ...] = ()
         try:
             query = expressions.parse_query(query_text)
@@ -1070,6 +1073,7 @@ class Builder:
             comment=spec.comment,
             renamed_from=spec.renamed_from,
             loc=loc,
+            query_at=query_at,
         )
 
 
