@@ -62,7 +62,7 @@ from schemagen.parse.spec import (
     Spec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.postgres import expressions, extensions, sqltypes, storage
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
@@ -192,13 +192,14 @@ class Builder:
         """Names the spec uses beside its entities: schemas, extensions, collations, view keys."""
         if self.spec.project is not None:
             self.check_name(self.project.schema, "a schema", self.loc("project", "schema"))
+            known = extensions.known_extensions()
             for i, name in enumerate(self.spec.project.extensions):
+                loc = self.loc("project", "extensions", i)
                 if not EXTENSION_NAME.match(name):
-                    self.report(
-                        rules.INVALID_NAME(
-                            self.loc("project", "extensions", i), name=name, what="an extension"
-                        )
-                    )
+                    self.report(rules.INVALID_NAME(loc, name=name, what="an extension"))
+                elif name not in known:
+                    suggestion = did_you_mean(name, sorted(known))
+                    self.report(rules.UNKNOWN_EXTENSION(loc, name=name, suggestion=suggestion))
         for section, items in (
             ("entities", self.spec.entities),
             ("enums", self.spec.enums),

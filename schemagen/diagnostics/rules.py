@@ -476,6 +476,20 @@ ARCHIVE = _rule(
     "archive: {after: 365 days, column: content}",
 )
 
+UNKNOWN_EXTENSION = _rule(
+    "SG605",
+    "unknown-extension",
+    "extension `{name}` is neither one PostgreSQL ships nor a well-known one{suggestion}",
+    "check the name (`SELECT name FROM pg_available_extensions` lists what a server can install); an "
+    "extension of your own is fine, and `validate --live` proves the server has it",
+    "`CREATE EXTENSION` fails on a server that does not have the extension, so a misspelt name "
+    "(`pg_trgrm`) would fail only at deploy. The names of PostgreSQL 15's contrib modules, procedural "
+    "languages and their transforms, and of well-known extensions of others (PostGIS, TimescaleDB, "
+    "Citus, pg_partman, pg_cron, pgvector's `vector`…), are known; any other name is a warning, not an "
+    "error, since a server may have extensions of its own.",
+    "project:\n  extensions: [pg_trgrm]   # pg_trgm",
+    Severity.WARNING,
+)
 ALLOW_DESTRUCTIVE = _rule(
     "SG604",
     "allow-destructive",
