@@ -2,12 +2,14 @@
 
 Both read the database with `inspect` (spelled as the Model spells equivalent expressions) and plan
 from what is there to the Model with the same planner migrations use. `drift` shows that plan; a
-baseline is allowed only when it is empty.
+baseline is allowed only when it is empty. On a Citus coordinator that includes where each table is
+kept: a plan that distributes, undistributes or redistributes a table says first how the table
+differs (`placement_differences`), since "redistribute sessions" alone does not say how it is now.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +17,9 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
-from schemagen.model import Model
+from schemagen.model import Distribution, Model
 from schemagen.plan import Operation, PlanError
+from schemagen.plan.changes import AlterDistribution, Distribute, Undistribute
 
 if TYPE_CHECKING:
     import psycopg
@@ -24,12 +27,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Drift:
-    """The migration from the database to the Model (no operations when in sync), and inspect's
-    warnings."""
+    """The migration from the database to the Model (no operations when in sync), inspect's warnings,
+    and (`placement_differences`) how the tables Citus keeps differ."""
 
     operations: list[Operation]
     sql: str
     warnings: list[str]
+    differences: list[str] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:
@@ -50,8 +54,78 @@ def drift(conn_or_dsn: psycopg.Connection | str, model: Model) -> Drift:
     from schemagen.database.inspect import inspect  # imports psycopg: only live commands pay for it
 
     found = inspect(conn_or_dsn, model_schemas(model), reference=model)
-    operations, sql = build_up(found.model, model, "drift: the database → the spec")
-    return Drift(operations=operations, sql=sql, warnings=found.warnings)
+    differences: list[str] = []
+
+    def said(operations: list[Operation]) -> list[str]:
+        differences.extend(placement_differences(operations, found.model, model))
+        return differences
+
+    operations, sql = build_up(found.model, model, "drift: the database → the spec", differences=said)
+    return Drift(operations=operations, sql=sql, warnings=found.warnings, differences=differences)
+
+
+def placement_differences(operations: list[Operation], database: Model, spec: Model) -> list[str]:
+    """One line per table the plan distributes, undistributes or redistributes: how Citus keeps it in
+    the database and how the spec says to, naming only what differs (the kind of table, the
+    distribution column, the colocation group, the shard count)."""
+    lines: dict[str, list[str]] = {}  # table → what differs, in the plan's order
+    for op in operations:
+        change = op.source
+        if isinstance(change, Distribute) and not change.existing:
+            continue  # a table the database lacks: the plan creates it
+        if not isinstance(change, (Distribute, Undistribute, AlterDistribution)):
+            continue
+        table = change.table
+        before = change.was if not isinstance(change, Distribute) else _distribution(database, table.name)
+        parts = lines.setdefault(table.name, [])
+        if not isinstance(change, AlterDistribution):
+            what = f"{_kind(before)} in the database, {_kind(table.distribution)} in the spec"
+            parts[:] = [what]  # a table made plain, then distributed again: one line, both ends
+            continue
+        now = table.distribution
+        assert now is not None
+        if change.column is not None:
+            parts.append(f"distributed by {change.was.column} in the database, by {now.column} in the spec")
+        if change.colocate_with is not None:
+            parts.append(
+                f"{_group(database, table.name)} in the database, {_group(spec, table.name)} in the spec"
+            )
+        if change.shard_count is not None and change.shard_count != change.was.shard_count:
+            group = f" (with {', '.join(t.name for t in change.group)})" if change.group else ""
+            parts.append(
+                f"{change.was.shard_count} shards in the database, {change.shard_count} in the spec{group}"
+            )
+    return [f"{name}: {'; '.join(parts)}" for name, parts in lines.items() if parts]
+
+
+def _distribution(model: Model, name: str) -> Distribution | None:
+    table = model.tables_by_name.get(name)
+    return table.distribution if table is not None else None
+
+
+def _kind(distribution: Distribution | None) -> str:
+    if distribution is None:
+        return "a plain table"
+    if distribution.kind == "reference":
+        return "a reference table"
+    return f"hash-distributed by {distribution.column} in {distribution.shard_count} shards"
+
+
+def _group(model: Model, name: str) -> str:
+    """`name`'s colocation group in `model`, by its other tables."""
+    own = _distribution(model, name)
+    if own is None or own.kind != "hash":
+        return _kind(own)
+    root = own.colocate_with or name
+    others = sorted(
+        t.name
+        for t in model.tables
+        if t.name != name
+        and t.distribution is not None
+        and t.distribution.kind == "hash"
+        and (t.distribution.colocate_with or t.name) == root
+    )
+    return f"colocated with {', '.join(others)}" if others else "in a colocation group of its own"
 
 
 def expected_model(generated: Path, to: int | None) -> tuple[Model, history.MigrationFiles]:

@@ -4,8 +4,8 @@ request's added migrations also reads the base revision's history, which the CLI
 It fails when generated/ is stale, when the spec has changes no migration covers, when a migration
 file was edited, added, removed or reordered after it was generated, when the history lost files,
 or when a pending change is destructive and the spec does not allow it (each hazard under its own
-code, SG901–SG905, at the spec line of what it changes). With a base revision it lists the hazards of
-the migrations added since, and fails on the destructive ones the spec does not allow.
+code, SG901–SG905 and SG907, at the spec line of what it changes). With a base revision it lists the
+hazards of the migrations added since, and fails on the destructive ones the spec does not allow.
 """
 
 from __future__ import annotations

@@ -186,13 +186,15 @@ def test_a_change_that_cannot_be_planned(project: Path) -> None:
     users = project / "spec" / "users.yaml"
     users.write_text(
         users.read_text().replace(
-            "      avatar: varchar(255)?", "      avatar: varchar(255)?\n      locale: text", 1
+            "    comment: A Discord account the bot has seen.\n",
+            "    comment: A Discord account the bot has seen.\n    partition: {hash: {key: id, modulus: 4}}\n",
+            1,
         )
     )
     run("render")
     code, out, _ = run("check", "--format", "json")
     assert code == 1 and codes(out) == ["SG706"]
-    assert "NOT NULL without a default" in json.loads(out)["diagnostics"][0]["message"]
+    assert "table users becomes partitioned" in json.loads(out)["diagnostics"][0]["message"]
 
 
 def test_a_deleted_history_is_caught(project: Path) -> None:

@@ -287,10 +287,13 @@ def assert_catalog_matches(conn: Connection, model: Model) -> None:
 
 
 @pytest.mark.parametrize("name", ["schema.sql", "ERD.md"])
-def test_committed_output_is_current(repo_root: Path, name: str) -> None:
-    rendered = render_outputs(compile_spec(repo_root / "spec").model)[name]
-    committed = (repo_root / "generated" / name).read_bytes()
-    assert rendered.encode("utf-8") == committed, f"generated/{name} is stale: run `schemagen render spec/`"
+@pytest.mark.parametrize("example", ["", "examples/citus/"])
+def test_committed_output_is_current(repo_root: Path, example: str, name: str) -> None:
+    rendered = render_outputs(compile_spec(repo_root / example / "spec").model)[name]
+    committed = (repo_root / example / "generated" / name).read_bytes()
+    assert rendered.encode("utf-8") == committed, (
+        f"{example}generated/{name} is stale: run `schemagen render {example}spec/`"
+    )
 
 
 @pytest.mark.parametrize("spec", sorted(SPEC_DIRS))

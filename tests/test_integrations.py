@@ -56,8 +56,10 @@ def as_editor_sees_it(value: Any) -> Any:
 
 def test_json_schema_accepts_the_example_specs_and_rejects_mistakes(repo_root: Path) -> None:
     validator = jsonschema.Draft202012Validator(json.loads(json_schema()))
-    files = sorted((repo_root / "spec").glob("*.yaml")) + sorted(
-        (repo_root / "tests" / "specs").rglob("*.yaml")
+    files = (
+        sorted((repo_root / "spec").glob("*.yaml"))
+        + sorted((repo_root / "examples" / "citus" / "spec").glob("*.yaml"))
+        + sorted((repo_root / "tests" / "specs").rglob("*.yaml"))
     )
     assert len(files) > 6
     for path in files:

@@ -15,7 +15,7 @@ from schemagen.database.cluster import ThrowawayCluster
 from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
-from schemagen.plan import Lock, PlanError, plan
+from schemagen.plan import Lock, plan
 
 PROJECT = "project: {name: shop, postgres: 15}\n"
 
@@ -238,13 +238,23 @@ def test_set_not_null_goes_through_a_validated_check(tmp_path: Path, pg_conn: ps
     ).fetchone() == (0,)
 
 
-def test_new_not_null_column_without_default_is_refused(tmp_path: Path) -> None:
+def test_new_not_null_column_without_default_needs_an_empty_table(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    """Planned, flagged SG931: PostgreSQL adds it to a table without rows, and fails at once otherwise."""
     before = model_of(tmp_path, "a", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint}}\n"})
     after = model_of(
         tmp_path, "b", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint, v: text}}\n"}
     )
-    with pytest.raises(PlanError, match="NOT NULL without a default"):
-        plan(before, after)
+    migration = build_migration(before, after, "0002_v")
+    (added,) = [op for op in migration.up_operations if op.kind == "add_column"]
+    assert [h.code for h in added.hazards] == ["SG931"]
+    create(pg_conn, before)
+    apply_sql(pg_conn, migration.up_sql)  # empty: it applies
+    apply_sql(pg_conn, migration.down_sql)
+    pg_conn.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        apply_sql(pg_conn, migration.up_sql)
 
 
 def test_drops_are_destructive_and_narrowing_is_flagged(tmp_path: Path) -> None:
@@ -327,12 +337,14 @@ def test_a_dropped_not_null_column_comes_back_nullable(
     tmp_path: Path, pg_conn: psycopg.Connection, fresh_catalog
 ) -> None:
     """The down migration re-adds a dropped NOT NULL column without a default: its values are gone, so it
-    comes back nullable and says so (SG906). An up migration adding such a column is still refused."""
+    comes back nullable and says so (SG906). An up migration adding such a column is flagged SG931."""
     table = PROJECT + "entities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
     before = model_of(tmp_path, "a", {"spec.yaml": table + "      v: text\n      w: text?\n"})
     after = model_of(tmp_path, "b", {"spec.yaml": table})
-    with pytest.raises(PlanError, match="NOT NULL without a default"):
-        plan(after, before)
+    readding = build_migration(after, before, "0003_readd")
+    assert [h.code for op in readding.up_operations for h in op.hazards if op.kind == "add_column"] == [
+        "SG931"
+    ]
     migration = build_migration(before, after, "0002_drop")
     readded = {op.target: op for op in migration.down_operations if op.kind == "add_column"}
     assert [h.code for h in readded["t.v"].hazards] == ["SG906"] and readded["t.w"].hazards == ()

@@ -126,21 +126,21 @@ def test_an_edited_migration_stops_the_next_one(project: Path) -> None:
 def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> None:
     edit(
         project / "spec" / "users.yaml",
-        "      avatar: varchar(255)?",
-        "      avatar: varchar(255)?\n      locale: text",
+        "    comment: A Discord account the bot has seen.",
+        "    comment: A Discord account the bot has seen.\n    partition: {hash: {key: id, modulus: 4}}",
     )
     code, out, err = run("migrate", "new", "add_locale")
     assert (code, out) == (1, "")  # as a destructive change is refused: the spec asks for it
     line = next(
         n
         for n, text in enumerate((project / "spec" / "users.yaml").read_text().splitlines(), 1)
-        if text.startswith("      locale:")
+        if text.startswith("  users:")
     )
     assert err.startswith(
-        "error[SG706]: the pending change cannot be planned: new column users.locale is NOT NULL without a default"
+        "error[SG706]: the pending change cannot be planned: table users becomes partitioned"
     )
-    assert f"\n  --> spec/users.yaml:{line}:7\n" in err
-    assert err.endswith("\n   = hint: change the spec as the message says, then run the command again\n\n")
+    assert f"\n --> spec/users.yaml:{line}:3\n" in err
+    assert err.endswith("\n  = hint: change the spec as the message says, then run the command again\n\n")
     code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
     (unplannable,) = json.loads(out)["diagnostics"]
     assert code == 1 and (unplannable["code"], unplannable["file"], unplannable["line"]) == (
@@ -150,7 +150,7 @@ def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> No
     )
     code, out, _ = run("migrate", "new", "add_locale", "--format", "github")
     assert code == 1 and out.startswith(
-        f"::error file=spec/users.yaml,line={line},col=7,endLine={line},endColumn=13,title=schemagen (SG706)::"
+        f"::error file=spec/users.yaml,line={line},col=3,endLine={line},endColumn=8,title=schemagen (SG706)::"
         "the pending change cannot"
     )
     assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))

@@ -65,8 +65,13 @@ from schemagen.parse.spec import (
 from schemagen.postgres import expressions, extensions, sqltypes, storage
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# what follows `{table}_` in a partition's name: `2026_01` as the window partitions have it
+SUFFIX = re.compile(r"^[A-Za-z0-9_]+$")
 EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
 COLLATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")  # e.g. C, en_US.utf8, und-x-icu
+# The built-in collations whose names are upper case: `collation: posix` means them, not a collation
+# named in lower case that no server has.
+BUILTIN_COLLATIONS = {"c": "C", "posix": "POSIX"}
 MAX_HASH_PARTITIONS = 1024
 _SERIAL = {
     "smallserial": "smallint",
@@ -155,6 +160,11 @@ class Builder:
             self.report(rules.INVALID_NAME(loc, name=name, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
             self.report(rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode())))
+
+    def check_suffix(self, suffix: str, loc: Location | None) -> None:
+        """A partition's key under `bounds:` or `values:`, which names it `{table}_{key}`."""
+        if not SUFFIX.match(suffix):
+            self.report(rules.INVALID_NAME(loc, name=suffix, what="a partition (it follows `{table}_`)"))
 
     def expression(self, text: str, what: str, loc: Location | None) -> str | None:
         try:
@@ -328,7 +338,9 @@ class Builder:
             default=default,
             identity=spec.identity,
             generated=generated,
-            collation=spec.collation,
+            collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            if spec.collation
+            else None,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
             loc=loc,
@@ -631,9 +643,7 @@ class Builder:
             key_type = _key_type(keys, columns)
             if spec.range.bounds is not None:
                 for name, (low, high) in spec.range.bounds.items():
-                    self.check_name(
-                        name, "a partition", self.raw.locate((*body_path, "bounds", name), key=True)
-                    )
+                    self.check_suffix(name, self.raw.locate((*body_path, "bounds", name), key=True))
                     bound = PartitionBound(
                         range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
                     )
@@ -666,7 +676,7 @@ class Builder:
             has_default = spec.range.default
         elif spec.list is not None:
             for name, values in spec.list.values.items():
-                self.check_name(name, "a partition", self.raw.locate((*body_path, "values", name), key=True))
+                self.check_suffix(name, self.raw.locate((*body_path, "values", name), key=True))
                 children.append(PartitionChild(child_name(name), PartitionBound(values=tuple(values))))
             has_default = spec.list.default
         elif spec.hash is not None:

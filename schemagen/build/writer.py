@@ -4,7 +4,8 @@ The files are valid input (`docs/spec-format.md`) that builds back to the same M
 where they say the same (`bio: text?`, `primary_key: true`, `references: users`), an explicit `name:`
 on every index, unique constraint and foreign key whose name is not the one the naming templates
 give, time windows as `every/from/to` and other partitions by their bounds, `archive:` and
-`refresh:` for schemagen's own functions. Output is deterministic: same Model, same bytes.
+`refresh:` for schemagen's own functions, `distribute:` with the shard count on each colocation
+group's root. Output is deterministic: same Model, same bytes.
 
 What the spec format cannot say about a Model (a primary key or check whose name the templates do not
 give, a partition that is not named `{parent}_{suffix}`, an index over several expressions…) is
@@ -22,8 +23,10 @@ from typing import Any
 import yaml
 
 from schemagen.model import (
+    CITUS_SHARD_COUNT,
     Column,
     Default,
+    Distribution,
     Enum,
     ForeignKey,
     Index,
@@ -181,6 +184,13 @@ class _Writer:
             data["extensions"] = _FlowList(project.extensions)
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
+        citus: dict[str, Any] = {}
+        if project.shard_count is not None:
+            citus["shard_count"] = project.shard_count
+        if project.distribute_concurrently:
+            citus["distribute_concurrently"] = True
+        if citus:
+            data["citus"] = _Flow(citus)
         return data
 
     def enum(self, enum: Enum) -> Any:
@@ -288,7 +298,28 @@ class _Writer:
             data["archive"] = _Flow(entry)
         if table.storage:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
+        if table.distribution is not None:
+            data["distribute"] = self.distribute(label, table.distribution)
         return data
+
+    def distribute(self, label: str, distribution: Distribution) -> Any:
+        """`reference`, or `{by, colocate_with}` for a member of a colocation group and `{by,
+        shard_count}` for its root: the shard count is written out, not left to a project default,
+        so the spec means the same shards wherever its project settings came from."""
+        if distribution.kind == "reference":
+            return "reference"
+        name = distribution.colocate_with
+        if name is not None:
+            root = self.by_name.get(name)
+            group = root.distribution if root is not None else None
+            if group is not None and group.kind == "hash" and group.colocate_with is None:
+                return _Flow({"by": distribution.column, "colocate_with": name})
+            self.problem(
+                f"table `{label}` is colocated with `{name}`, which the spec does not declare as the "
+                "root of a colocation group: written as the root of a group of its own"
+            )
+        shard_count = distribution.shard_count or self.model.project.shard_count or CITUS_SHARD_COUNT
+        return _Flow({"by": distribution.column, "shard_count": shard_count})
 
     def check_key(self, table: Table, name: str) -> str | None:
         """The `checks:` key whose generated name is `name`, or None when the name must be pinned."""

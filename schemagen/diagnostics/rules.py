@@ -495,7 +495,7 @@ ALLOW_DESTRUCTIVE = _rule(
     "allow-destructive",
     "`allow_destructive` entry `{entry}` allows nothing{suggestion}",
     "write `all`, or one of: drop table TABLE, drop column TABLE.COLUMN, narrow TABLE.COLUMN, "
-    "shrink TABLE, enum ENUM",
+    "shrink TABLE, enum ENUM, drop extension NAME",
     "An entry that names no kind of destructive change matches no change, so the change it was meant "
     "to allow is still refused, or worse, a typo is mistaken for a permission.",
     "project:\n  allow_destructive: [drop colum users.phone]",
@@ -674,8 +674,9 @@ DISTRIBUTED_IDENTITY = _rule(
 
 # --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
 # SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration
-# depends on the rows. Destructive ones (SG901–SG905) are refused unless `allow_destructive` names them:
-# `check` and `migrate new` report each under its own code, at the spec line of what it changes.
+# depends on the rows. Destructive ones (SG901–SG905, SG907) are refused unless `allow_destructive`
+# names them: `check` and `migrate new` report each under its own code, at the spec line of what it
+# changes.
 
 DROP_TABLE = _rule(
     "SG901",
@@ -731,6 +732,16 @@ NOT_NULL_NOT_RESTORED = _rule(
     "A down migration re-adds a column its up migration dropped; with no values to restore, a NOT NULL "
     "column without a default can only come back nullable.",
     "columns:\n  locale: text   # NOT NULL, no default, dropped by the up migration",
+)
+DROP_EXTENSION = _rule(
+    "SG907",
+    "drop-extension",
+    "drops extension {extension} with everything it owns",
+    "keep it in `project.extensions`, or allow it: `allow_destructive: [drop extension {extension}]`",
+    "An extension removed from the spec is dropped with its functions, types and operators, and with the "
+    "tables it keeps its own data in (pg_cron's jobs, pg_partman's configuration); DROP EXTENSION fails "
+    "while a table, index or view of the schema still uses it.",
+    "project:\n  extensions: [pg_trgm]   # was [pg_trgm, pg_cron]",
 )
 REWRITE = _rule(
     "SG921",
@@ -811,6 +822,7 @@ ALLOWED_BY = {
     "SG903": "narrow",
     "SG904": "shrink",
     "SG905": "enum",
+    "SG907": "drop extension",
 }
 DESTRUCTIVE = frozenset(ALLOWED_BY)
 

@@ -41,8 +41,9 @@ class Refused:
     hazards: list[tuple[Operation, Hazard]]
 
     def diagnostics(self, model: Model, spec: str) -> list[Diagnostic]:
-        """One diagnostic per hazard, under the hazard's own code (SG901–SG905) with its fix, at the spec
-        line of what the operation changes; at `spec` (the folder) when the spec no longer declares it."""
+        """One diagnostic per hazard, under the hazard's own code (SG901–SG905 and SG907) with its fix, at
+        the spec line of what the operation changes; at `spec` (the folder) when the spec no longer
+        declares it."""
         places = SpecPlaces(model)
         return [
             Diagnostic(hazard.code, hazard.message, spec, hint=hazard.fix).at(places.of(operation.target))

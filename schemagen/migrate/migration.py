@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jinja2 import Environment, Template
@@ -72,8 +73,10 @@ def render_operations(
     cannot_restore: list[str] | None = None,
     *,
     recorded: bool = True,
+    differences: list[str] | None = None,
 ) -> str:
-    """The text of a migration file; `recorded=False` for one that is only printed (diff, drift)."""
+    """The text of a migration file; `recorded=False` for one that is only printed (diff, drift), with
+    `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
     statements = [
         [(_template(env, step).render(**step.args), step.runs_long) for step in op.up] for op in operations
@@ -89,6 +92,7 @@ def render_operations(
         lock_timeout=LOCK_TIMEOUT,
         statement_timeout=STATEMENT_TIMEOUT,
         recorded=recorded,
+        differences=differences or [],
     )
 
 
@@ -124,12 +128,18 @@ def build_migration(
 
 
 def build_up(
-    before: Model, after: Model, name: str, env: Environment | None = None
+    before: Model,
+    after: Model,
+    name: str,
+    env: Environment | None = None,
+    differences: Callable[[list[Operation]], list[str]] | None = None,
 ) -> tuple[list[Operation], str]:
-    """The up direction of `build_migration` alone, planned and rendered to be printed (`diff`, `drift`)."""
+    """The up direction of `build_migration` alone, planned and rendered to be printed (`diff`, `drift`);
+    `differences` says what differs, from the operations, in the header."""
     env = env or make_environment()
     up = plan(before, after)
-    return up, render_operations(up, f"{name} (up)", env, recorded=False)
+    said = differences(up) if differences is not None else None
+    return up, render_operations(up, f"{name} (up)", env, recorded=False, differences=said)
 
 
 def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:

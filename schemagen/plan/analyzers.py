@@ -18,6 +18,7 @@ from schemagen.plan.changes import (
     Distribute,
     DropColumn,
     DropConstraint,
+    DropExtension,
     DropPartitions,
     DropReferencingForeignKeys,
     DropTable,
@@ -38,6 +39,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
     match change:
         case DropTable():
             return dropped_table(change)
+        case DropExtension():
+            return (hazards.drop_extension(change.name),)
         case DropColumn():
             return dropped_column(change)
         case AddColumn():
@@ -92,6 +95,14 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
     found = []
     if change.not_null_lost:
         found.append(hazards.not_null_not_restored(table, column))
+    if change.needs_empty:
+        found.append(
+            hazards.data_dependent(
+                f"{table}.{column}",
+                "NOT NULL without a default: it fails at once if the table holds rows (give it a default, or "
+                "add it nullable, fill it, then make it NOT NULL)",
+            )
+        )
     if change.rewrites:
         found.append(hazards.rewrite(table, f"adding {column} computes a value for every row"))
     default = change.node_dependent_default

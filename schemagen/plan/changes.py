@@ -8,6 +8,7 @@ change knows SQL, locks or phases: those are the recipes' business.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +51,11 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
 
 @dataclass(frozen=True)
 class CreateExtension:
+    name: str
+
+
+@dataclass(frozen=True)
+class DropExtension:
     name: str
 
 
@@ -141,11 +147,13 @@ class MoveTable:
 @dataclass(frozen=True)
 class AddColumn:
     """`not_null_lost`: a down migration re-adds a column the up dropped with its values, NOT NULL
-    without a default in that version: the rows can only get NULL back, so `column` is nullable."""
+    without a default in that version: the rows can only get NULL back, so `column` is nullable.
+    `needs_empty`: NOT NULL without a default, which PostgreSQL adds only to a table without rows."""
 
     table: Table
     column: Column
     not_null_lost: bool = False
+    needs_empty: bool = False
 
     @property
     def rewrites(self) -> bool:
@@ -233,9 +241,10 @@ class DropNotNull:
 
 @dataclass(frozen=True)
 class Comment:
-    """`parts`: (schema, relation) for a table, (schema, relation, column) for a column; None removes it."""
+    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
+    removes it."""
 
-    kind: Literal["TABLE", "COLUMN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -550,6 +559,7 @@ class AlterDistribution:
 Change = (
     CreateExtension
     | CreateSchema
+    | DropExtension
     | MoveTable
     | CreateEnum
     | AddEnumValue
@@ -606,9 +616,38 @@ def type_conversion(old: str, new: str) -> Conversion:
         return "free" if new_len >= old_len else "narrowing"
     if old_text and new.startswith("character varying") and new_len is not None:
         return "narrowing"
+    if (modified := _typmod_conversion(old, new)) is not None:
+        return modified
     widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
     if (old, new) in widen:
         return "rewrite"
     if (new, old) in widen:
         return "narrowing"
     return "rewrite"
+
+
+# A type with a modifier as format_type() spells it: `numeric(7,2)`, `timestamp(3) with time zone`.
+_TYPMOD = re.compile(r"^(numeric|timestamp|time|interval|bit varying)(?:\((\d+)(?:,(\d+))?\))?(.*)$")
+
+
+def _typmod_conversion(old: str, new: str) -> Conversion | None:
+    """A change of the modifier only, as PostgreSQL's support functions judge it (numeric_support,
+    timestamp_support, varbit_support…): a wider one is a catalog change, a narrower one rewrites
+    (numeric and bit varying may also fail on a value that no longer fits). None: not such a change."""
+    a, b = _TYPMOD.match(old), _TYPMOD.match(new)
+    if a is None or b is None or a[1] != b[1] or a[4] != b[4]:
+        return None
+    if a[1] == "numeric":
+        if b[2] is None:
+            return "free"  # unconstrained numeric holds every value as it is
+        if a[2] is None:
+            return "narrowing"
+        old_scale, new_scale = int(a[3] or 0), int(b[3] or 0)
+        old_digits, new_digits = int(a[2]) - old_scale, int(b[2]) - new_scale
+        if new_digits < old_digits:
+            return "narrowing"
+        return "free" if new_scale == old_scale else "rewrite"
+    old_mod, new_mod = a[2], b[2]
+    if new_mod is None or (old_mod is not None and int(new_mod) >= int(old_mod)):
+        return "free"
+    return "narrowing" if a[1] == "bit varying" else "rewrite"

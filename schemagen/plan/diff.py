@@ -49,6 +49,7 @@ from schemagen.plan.changes import (
     DropColumn,
     DropConstraint,
     DropEnum,
+    DropExtension,
     DropFunction,
     DropIndex,
     DropNotNull,
@@ -76,7 +77,7 @@ from schemagen.plan.matching import (
     without,
 )
 from schemagen.plan.partition_diff import PartitionDiff
-from schemagen.plan.renames import Renames
+from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.postgres import expressions
 
 TablePair = tuple[Table, Table]
@@ -100,7 +101,12 @@ class _Diff:
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
         self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
+        self.replaced_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        # of those, the ones whose only change is a column's type: the columns, by table (a view that
+        # does not read them is left alone)
+        self.retyped: dict[str, set[str]] = {}
+        self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
 
     @cached_property
@@ -127,12 +133,15 @@ class _Diff:
         yield from self.distributions.changes()
         yield from self.views()
         yield from self.functions(pairs)
+        yield from self.rebuilt_comments(pairs)
 
     # --- project-wide ----------------------------------------------------------------------------
 
     def extensions(self) -> Iterator[Change]:
         for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
             yield CreateExtension(name)
+        for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
+            yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)
 
@@ -187,6 +196,7 @@ class _Diff:
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
             self.changed_tables.add(table.name)
+            self.retyped.setdefault(table.name, set()).add(column.name)
             self.converted.setdefault(table.name, set()).add(column.name)
             columns.append((table, column))
             as_they_are.append(before)
@@ -258,8 +268,9 @@ class _Diff:
         rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
-        yield from self.constraints(old, new)
-        yield from self.indexes(old, new)
+        renamed = with_new_column_names(old, new.name, self.renames)
+        yield from self.constraints(renamed, new)
+        yield from self.indexes(renamed, new)
         yield from self.storage(old, new)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
@@ -308,38 +319,45 @@ class _Diff:
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name)
                 self.changed_tables.add(new.name)
+                self.reshaped.add(new.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(new.name)
+                self.reshaped.add(new.name)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column) -> Iterator[Change]:
-        lost = False
+        lost = needs_empty = False
         if (
             not column.nullable
             and column.default is None
             and column.identity is None
             and column.generated is None
         ):
-            if not self.down:
-                raise PlanError(
-                    f"new column {table.name}.{column.name} is NOT NULL without a default: existing rows "
-                    "would violate it. Add it with a default, or as `nullable: true`, fill it, then make it "
-                    "NOT NULL in a later migration",
-                    f"{table.name}.{column.name}",
-                )
-            # the up migration dropped its values: the rows can only get NULL back, which NOT NULL refuses
-            column, lost = replace(column, nullable=True), True
-        yield AddColumn(table, column, not_null_lost=lost)
+            if self.down:
+                # the up migration dropped its values: the rows can only get NULL back, which NOT NULL
+                # refuses
+                column, lost = replace(column, nullable=True), True
+            else:
+                # PostgreSQL itself refuses it on a table with rows, at once (SG931)
+                needs_empty = True
+        yield AddColumn(table, column, not_null_lost=lost, needs_empty=needs_empty)
         if column.comment is not None:
             yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)
 
     def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Change]:
         if old.type != new.type or old.collation != new.collation:
             self.changed_tables.add(table.name)
+            self.retyped.setdefault(table.name, set()).add(new.name)
             yield AlterColumnType(table, old, new)
         if old.identity != new.identity:
+            if new.identity and not old.identity:
+                # PostgreSQL adds identity only to a NOT NULL column without a default
+                if old.default is not None:
+                    yield SetDefault(table, replace(new, default=None, identity=None))
+                if old.nullable:
+                    yield SetNotNull(table, new.name)
             yield AlterIdentity(table, old, new)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
@@ -351,7 +369,7 @@ class _Diff:
         retyped = old.type != new.type and new.default is not None
         if (not _same_default(old.default, new.default) or retyped) and not new.identity:
             yield SetDefault(table, new)
-        if old.nullable and not new.nullable and not new.identity:
+        if old.nullable and not new.nullable and (not new.identity or old.identity):
             yield SetNotNull(table, new.name)
         elif not old.nullable and new.nullable:
             yield DropNotNull(table, new.name)
@@ -435,7 +453,8 @@ class _Diff:
     def views(self) -> Iterator[Change]:
         """Views whose query or whose tables' columns change: replaced in place when a plain view keeps
         its columns and reads tables whose columns stand still, else dropped (dependents first) and
-        created again (with every view over them)."""
+        created again (with every view over them). So are the materialized views over a partitioned
+        table that Citus rebuilds, which it would leave empty."""
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
@@ -443,7 +462,9 @@ class _Diff:
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(dep in self.changed_tables for dep in view.depends_on)
+            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on) or (
+                view.materialized and self.reads(view, self.distributions.rebuilt_partitioned)
+            )
             if old == view and not tables_changed:
                 continue
             if not tables_changed and _replaceable(old, view):
@@ -459,6 +480,7 @@ class _Diff:
                     replace.discard(name)
                     changed = True
         self.recreated_views = recreate
+        self.replaced_views = replace
         for view in reversed(order_views(self.a.views)):
             if view.name not in b_views or view.name in recreate:
                 yield DropView(view)
@@ -467,6 +489,60 @@ class _Diff:
                 yield ReplaceView(view)
             elif view.name not in a_views or view.name in recreate:
                 yield CreateView(view)
+
+    def reads_changed(self, view: View, table: str) -> bool:
+        """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
+        renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
+        column a view reads, and lets the others change under it)."""
+        if table not in self.changed_tables:
+            return False
+        if table in self.reshaped or table not in self.retyped:
+            return True
+        read = expressions.columns_read(expressions.parse_query(view.query))
+        return read is None or bool(read & self.retyped[table])
+
+    def reads(self, view: View, tables: frozenset[str]) -> bool:
+        """Whether `view` reads one of `tables`, itself or through other views."""
+        seen: set[str] = set()
+        pending = list(view.depends_on)
+        while pending:
+            name = pending.pop()
+            if name in tables:
+                return True
+            if name not in seen and (other := self.b.views_by_name.get(name)) is not None:
+                seen.add(name)
+                pending.extend(other.depends_on)
+        return False
+
+    def rebuilt_comments(self, pairs: list[TablePair]) -> Iterator[Change]:
+        """The comments of the tables Citus builds anew (`DistributionDiff.rebuilt`), of their columns
+        and of the views over them it creates again, which it leaves without them: set again, unless
+        the plan sets them anyway (a new comment, a column added, a view created or replaced)."""
+        rebuilt = self.distributions.rebuilt
+        if not rebuilt:
+            return
+        for old, new in pairs:
+            if new.name not in rebuilt:
+                continue
+            if new.comment is not None and old.comment == new.comment:
+                yield Comment("TABLE", (new.schema, new.name), new.comment)
+            for was, column in self.match_columns(old, new):
+                if column.comment is not None and was is not None and was.comment == column.comment:
+                    yield Comment("COLUMN", (new.schema, new.name, column.name), column.comment)
+        a_views = self.a.views_by_name
+        for view in order_views(self.b.views):
+            old_view = a_views.get(view.name)
+            if (
+                view.comment is not None
+                and old_view is not None
+                and old_view.comment == view.comment
+                and view.name not in self.recreated_views | self.replaced_views
+                and self.reads(view, rebuilt)
+            ):
+                if view.materialized:
+                    yield Comment("MATERIALIZED VIEW", (view.schema, view.name), view.comment)
+                else:
+                    yield Comment("VIEW", (view.schema, view.name), view.comment)
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
         """Archive functions whose table or archive changes, refresh functions whose view changes."""

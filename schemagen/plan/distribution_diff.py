@@ -21,7 +21,10 @@ which so take the root's final shard count.
 Foreign keys that touch a table whose rows change place (anything but a shard count) are dropped
 before and added again after (`relocated`): Citus refuses to distribute or undistribute a table with
 keys to or from other tables, and `alter_distributed_table` drops the keys between tables it
-separates.
+separates. A new shard count keeps the keys of its group, except those of a partitioned table:
+`alter_distributed_table` converts its partitions one by one, detaching each (refused while a key
+references rows in it), and then adds the table's own keys to each partition, which already has them
+("constraint … already exists"), on Citus 13.2.
 """
 
 from __future__ import annotations
@@ -270,8 +273,9 @@ class DistributionDiff:
 
     @cached_property
     def relocated(self) -> frozenset[str]:
-        """The tables (B names) whose rows change place other than by a new shard count: the foreign
-        keys that touch them are dropped before and added again after."""
+        """The tables (B names) whose rows change place other than by a new shard count, and the
+        partitioned tables of a group whose shard count changes: the foreign keys that touch them are
+        dropped before and added again after."""
         found = set()
         for change in self.changes():
             if (
@@ -279,7 +283,27 @@ class DistributionDiff:
                 and (not isinstance(change, Distribute) or change.existing)
             ) or (isinstance(change, AlterDistribution) and (change.column or change.colocate_with)):
                 found.add(change.table.name)
+        return frozenset(found | self.rebuilt_partitioned)
+
+    @cached_property
+    def rebuilt(self) -> frozenset[str]:
+        """The tables (B names) that `alter_distributed_table` (the tables of a group whose shard count
+        changes included) or `undistribute_table` builds anew. Citus 13.2 creates them, and the views
+        over them, again without their comments, and the materialized views over a partitioned one
+        empty."""
+        found: set[str] = set()
+        for change in self.changes():
+            if isinstance(change, AlterDistribution):
+                found.update(t.name for t in (change.table, *change.group))
+            elif isinstance(change, Undistribute):
+                found.add(change.table.name)
         return frozenset(found)
+
+    @cached_property
+    def rebuilt_partitioned(self) -> frozenset[str]:
+        """The partitioned tables of `rebuilt`, which Citus converts partition by partition."""
+        tables = self.b.tables_by_name
+        return frozenset(name for name in self.rebuilt if tables[name].partition is not None)
 
 
 def _key(table: Table) -> tuple[str, str]:

@@ -46,6 +46,10 @@ def remove_enum_value(enum: str, values: list[str]) -> Hazard:
 NOT_RESTORED = frozenset({rules.NOT_NULL_NOT_RESTORED.code})
 
 
+def drop_extension(name: str) -> Hazard:
+    return _hazard(rules.DROP_EXTENSION, extension=name)
+
+
 def not_null_not_restored(table: str, column: str) -> Hazard:
     return _hazard(rules.NOT_NULL_NOT_RESTORED, table=table, column=column)
 

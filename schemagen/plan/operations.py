@@ -126,6 +126,7 @@ class Kind(StrEnum):
 
     CREATE_EXTENSION = "create_extension"
     CREATE_SCHEMA = "create_schema"
+    DROP_EXTENSION = "drop_extension"
     CREATE_ENUM = "create_enum"
     ADD_ENUM_VALUE = "add_enum_value"
     CHECK_ENUM_VALUES = "check_enum_values"
@@ -209,6 +210,7 @@ class Phase(IntEnum):
     DROP_COLUMNS = 80
     DROP_TABLES = 85
     DROP_ENUMS = 87
+    DROP_EXTENSIONS = 88  # once nothing of the schema uses them
     VIEWS = 90
     FUNCTIONS = 92
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then

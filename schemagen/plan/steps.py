@@ -48,6 +48,12 @@ class CreateExtension(Statement):
 
 
 @dataclass(frozen=True)
+class DropExtension(Statement):
+    template = "drop_extension"
+    name: str
+
+
+@dataclass(frozen=True)
 class CreateSchema(Statement):
     template = "create_schema"
     name: str
@@ -194,6 +200,18 @@ class AddIdentity(Statement):
 
 
 @dataclass(frozen=True)
+class ContinueIdentity(Statement):
+    template = "continue_identity"
+    table: str
+    schema: str
+    column: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class DropIdentity(Statement):
     template = "drop_identity"
     table: str
@@ -330,7 +348,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -527,6 +545,10 @@ def create_extension(name: str) -> Step:
     return Step(CreateExtension(name), Lock.NONE)
 
 
+def drop_extension(name: str) -> Step:
+    return Step(DropExtension(name), Lock.NONE)
+
+
 def create_schema(name: str) -> Step:
     return Step(CreateSchema(name), Lock.NONE)
 
@@ -648,6 +670,11 @@ def add_identity(table: Table, column: str, identity: Literal["always", "by_defa
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 
+def continue_identity(table: Table, column: str) -> Step:
+    """Reads the column's largest value (an index scan when it is indexed, else every row)."""
+    return Step(ContinueIdentity(table.name, table.schema, column), Lock.ACCESS_SHARE, table.name)
+
+
 def drop_identity(table: Table, column: str) -> Step:
     return Step(DropIdentity(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
 
@@ -680,7 +707,9 @@ def set_storage(
     return Step(SetStorage(relation, schema, set, reset), lock, relation)
 
 
-def comment(kind: Literal["TABLE", "COLUMN"], parts: tuple[str, ...], text: str | None) -> Step:
+def comment(
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"], parts: tuple[str, ...], text: str | None
+) -> Step:
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, parts[1])
 
 

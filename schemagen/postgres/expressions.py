@@ -212,6 +212,32 @@ def column_refs(expr: Expression | Query) -> set[str]:
     return set(_facts(expr).columns)
 
 
+def columns_read(query: Query) -> frozenset[str] | None:
+    """The column names a query reads (last name part), or None when it reads whole rows (`*`,
+    `t.*`, or a table or alias used as a value), so that every column of its tables counts."""
+    names: set[str] = set()
+    relations_and_aliases: set[str] = set()
+    single: set[str] = set()
+    for node in _walk(query.node):
+        if isinstance(node, ast.ColumnRef):
+            last = _last_field(node)
+            if isinstance(last, ast.A_Star):
+                return None
+            if isinstance(last, ast.String):
+                names.add(string_value(last))
+                if len(node.fields or ()) == 1:
+                    single.add(string_value(last))
+        elif isinstance(node, ast.RangeVar):
+            relations_and_aliases.add(node.relname or "")
+            if node.alias is not None:
+                relations_and_aliases.add(node.alias.aliasname or "")
+        elif isinstance(node, ast.RangeSubselect) and node.alias is not None:
+            relations_and_aliases.add(node.alias.aliasname or "")
+    if single & relations_and_aliases:
+        return None
+    return frozenset(names)
+
+
 def casts(expr: Expression | Query) -> list[Cast]:
     """Every ``x::type`` / ``CAST(x AS type)``, the type in canonical spelling."""
     return list(_facts(expr).casts)

@@ -9,7 +9,7 @@ order of `schema.sql`:
 4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
    (depth first) and its comments,
 5. indexes, by table order then name,
-6. the foreign keys deferred to break a cycle, as ALTER TABLE,
+6. the foreign keys deferred to break a cycle, or to a unique index rather than a key, as ALTER TABLE,
 7. views and materialized views in dependency order, each with its comment and indexes,
 8. functions: archive functions in table order, then refresh functions in view order.
 """
@@ -66,6 +66,18 @@ class ErdRelationship:
     label: str
 
 
+def _keyed_by_index(model: Model, fk: ForeignKey) -> bool:
+    """Whether the key's target columns are unique only through a unique index, not a primary key or
+    unique constraint: the key must wait for the index, which schema.sql creates after the tables."""
+    target = model.tables_by_name.get(fk.ref_table)
+    if target is None:
+        return False
+    wanted = set(fk.ref_columns)
+    keys = [target.primary_key.columns] if target.primary_key else []
+    keys += [unique.columns for unique in target.uniques]
+    return not any(set(columns) == wanted for columns in keys)
+
+
 def schema_context(model: Model) -> dict[str, object]:
     """Everything `schema.sql.j2` renders, already in statement order."""
     tables, deferred = order_tables(model.tables)
@@ -82,7 +94,7 @@ def schema_context(model: Model) -> dict[str, object]:
         for fk in sorted(table.foreign_keys, key=lambda f: f.name):
             # On Citus every key waits for the tables to be distributed: a key to a reference table
             # would otherwise turn the referencing table into a Citus local table.
-            if model.distributed or (table.name, fk.name) in deferred:
+            if model.distributed or (table.name, fk.name) in deferred or _keyed_by_index(model, fk):
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
                 inline.append(fk)

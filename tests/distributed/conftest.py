@@ -12,6 +12,7 @@ import pytest
 from schemagen.database.citus_cluster import CitusCluster
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.live import connect
+from schemagen.postgres.expressions import split_statements
 from tests.conftest import database_name
 
 
@@ -41,3 +42,27 @@ def citus_conn(citus_dsn: str) -> Iterator[psycopg.Connection]:
     conn = connect(citus_dsn, autocommit=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def second_citus_dsn(citus_cluster: CitusCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The coordinator's dsn of a second database of the test's own, beside `citus_dsn`'s."""
+    name = "b" + database_name(request.node.nodeid)[1:]  # own names start with "t"; still unique
+    dsn = citus_cluster.create_database(name)
+    yield dsn
+    citus_cluster.drop_database(name)
+
+
+@pytest.fixture
+def second_citus_conn(second_citus_dsn: str) -> Iterator[psycopg.Connection]:
+    conn = connect(second_citus_dsn, autocommit=True)
+    yield conn
+    conn.close()
+
+
+def run_script(conn: psycopg.Connection, script: str) -> None:
+    """Statement by statement in one transaction, as `psql -1 -f` sends a script: Citus propagates DDL
+    to the workers by its statement's text."""
+    with conn.transaction():
+        for statement in split_statements(script):
+            conn.execute(statement.text.encode(), prepare=False)

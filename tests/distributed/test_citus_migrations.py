@@ -175,12 +175,15 @@ def run_citus_calls_again(dsn: str, migration: str) -> None:
 
 
 def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
-    """The catalog (with where Citus keeps each table) and a digest of every table's rows."""
+    """The catalog (with where Citus keeps each table) and a digest of the rows of every table and
+    materialized view."""
     with connect(dsn, autocommit=True) as conn:
         catalog = snapshot(conn)
         digests = {}
         for name, relation in catalog["relations"].items():
-            if relation["kind"] in ("table", "partitioned table") and not relation.get("partition_of"):
+            if relation["kind"] in ("table", "partitioned table", "materialized view") and not relation.get(
+                "partition_of"
+            ):
                 row = conn.execute(
                     f"SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {name} t"
                 ).fetchone()
@@ -264,7 +267,8 @@ def test_a_hash_distributed_table_becomes_a_reference_table_and_back(
 ) -> None:
     countries = """\
       countries:
-        columns: {code: {type: text, primary_key: true}, name: text}
+        comment: A country guilds say they are in.
+        columns: {code: {type: text, primary_key: true}, name: {type: text, comment: In English.}}
         distribute: %s
     """
     spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(countries % "{by: code}"), "  ")
@@ -333,6 +337,75 @@ def test_a_distributed_partitioned_table_gains_a_month(
         conn.execute("INSERT INTO events VALUES (7, 1, '2025-04-15', 'april')")
         conn.execute("DELETE FROM events WHERE at >= '2025-04-01'")
     assert after[1] == before[1]
+
+    down(citus_dsn, 1)
+    assert state(citus_dsn) == before
+
+
+def test_a_shard_count_change_moves_a_partitioned_table_with_its_keys_views_and_comments(
+    project: Project, citus_dsn: str, fresh_dsn: str
+) -> None:
+    """alter_distributed_table converts a partitioned table partition by partition: it cannot detach
+    one whose rows a key references, nor add the table's own keys to partitions that have them, and it
+    creates the materialized views over it again empty; it loses the comments of every table it
+    rebuilds and of the views over them."""
+    events = """\
+      events:
+        comment: Something that happened in a guild.
+        columns:
+          guild_id: {type: bigint, references: guilds}
+          id: bigint
+          at: timestamptz
+        primary_key: [guild_id, id, at]
+        partition:
+          range: {key: at, every: month, from: 2025-01-01, to: 2025-04-01}
+        distribute: {by: guild_id, colocate_with: guilds}
+      event_notes:
+        columns:
+          guild_id: bigint
+          event_id: bigint
+          event_at: timestamptz
+          note: {type: text, comment: What a moderator wrote about the event.}
+        primary_key: [guild_id, event_id, event_at]
+        foreign_keys:
+          - columns: [guild_id, event_id, event_at]
+            references: {table: events, columns: [guild_id, id, at]}
+            on_delete: cascade
+        distribute: {by: guild_id, colocate_with: guilds}
+    """
+    views = """\
+    views:
+      events_per_guild:
+        comment: How many events each guild had.
+        materialized: true
+        query: SELECT guild_id, count(*) AS events FROM events GROUP BY guild_id
+      guild_names:
+        comment: The name of every guild.
+        query: SELECT id, name FROM guilds
+    """
+    spec = DISTRIBUTED + textwrap.indent(textwrap.dedent(events), "  ") + textwrap.dedent(views)
+    project.version("initial", spec, shard_count=4)
+    up = project.version("more_shards", spec, shard_count=8)
+    assert up.index("DROP CONSTRAINT IF EXISTS event_notes_guild_id_event_id_event_at_fkey") < up.index(
+        "alter_distributed_table('public.guilds', shard_count => 8, cascade_to_colocated => true)"
+    )
+    assert "DROP CONSTRAINT IF EXISTS events_guild_id_fkey" in up
+    assert "channels_guild_id_fkey" not in up  # the keys of unpartitioned tables stay
+    apply(citus_dsn, "--to", "1")
+    execute(
+        citus_dsn,
+        ROWS + "INSERT INTO events SELECT 1 + i % 300, i, timestamptz '2025-01-01' + i * interval '1 hour'"
+        " FROM generate_series(1, 2000) i;"
+        + "INSERT INTO event_notes SELECT guild_id, id, at, 'note' FROM events WHERE id % 3 = 0;"
+        + "REFRESH MATERIALIZED VIEW events_per_guild;",
+    )
+    before = state(citus_dsn)
+
+    apply(citus_dsn)
+    after = state(citus_dsn)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
+    assert {d[2] for name, d in distribution(after[0]).items() if name != "plans"} == {8}
+    assert after[1] == before[1] and after[1]["events_per_guild"].startswith("300 rows")
 
     down(citus_dsn, 1)
     assert state(citus_dsn) == before
@@ -478,3 +551,45 @@ def test_inserts_keep_flowing_while_tables_are_distributed_concurrently(
     assert [row[0] for row in live] == written
     assert old == (100000,)
     assert kind == ("h",)
+
+
+def test_the_usual_changes_run_on_distributed_tables_as_written(
+    project: Project, citus_dsn: str, fresh_dsn: str
+) -> None:
+    """A column with a default, a column renamed, an index built concurrently, a check and a unique
+    constraint added NOT VALID or through an index, a NOT NULL, on tables of a colocation group with
+    rows: Citus runs each statement of the migration as written, both ways."""
+    project.version("initial", DISTRIBUTED, shard_count=4)
+    changed = (
+        DISTRIBUTED.replace(
+            "      nick: text?\n",
+            '      nick: {type: text, nullable: true, check: "length(nick) < 40"}\n'
+            "      role: {type: text, default: member}\n",
+        )
+        .replace(
+            "    primary_key: [guild_id, user_id]\n    distribute: {by: guild_id, colocate_with: guilds}\n",
+            "    primary_key: [guild_id, user_id]\n    indexes:\n      - columns: [guild_id, nick]\n"
+            "    distribute: {by: guild_id, colocate_with: guilds}\n",
+        )
+        .replace(
+            "      name: text\n    primary_key: [guild_id, id]",
+            "      title: {type: text, renamed_from: name}\n"
+            "    primary_key: [guild_id, id]\n    unique: [[guild_id, title]]",
+        )
+    )
+    assert changed.count("role:") == 1 and "title:" in changed and "[guild_id, nick]" in changed
+    up = project.version("usual", changed, shard_count=4)
+    assert "CREATE INDEX CONCURRENTLY" in up and "NOT VALID" in up and "RENAME COLUMN name TO title" in up
+    apply(citus_dsn, "--to", "1")
+    execute(citus_dsn, ROWS)
+    before = state(citus_dsn)
+
+    apply(citus_dsn)
+    after = state(citus_dsn)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
+    with connect(citus_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM members WHERE role = 'member'").fetchone() == (3000,)
+        assert conn.execute("SELECT count(DISTINCT title) FROM channels").fetchone() == (3000,)
+
+    down(citus_dsn, 1)
+    assert state(citus_dsn) == before

@@ -17,8 +17,8 @@ from schemagen.diagnostics import Diagnostic, Severity, SpecError
 from schemagen.load.loader import load
 from schemagen.parse.spec import parse
 from schemagen.pipeline import compile_spec
-from schemagen.postgres.expressions import split_statements
 from schemagen.render.render import render_schema
+from tests.distributed.conftest import run_script
 
 PROJECT = "project: {name: shop, postgres: 15, extensions: [citus]}\n"
 
@@ -374,13 +374,6 @@ def unchecked_schema(folder: Path) -> str:
     return render_schema(model)
 
 
-def run(conn: psycopg.Connection, script: str) -> None:
-    """Statement by statement, as psql sends a script: Citus propagates DDL by its statement's text."""
-    with conn.transaction():
-        for statement in split_statements(script):
-            conn.execute(statement.text.encode(), prepare=False)
-
-
 def assert_refused_at_its_line(folder: Path, case: Case) -> None:
     found = [d for d in diagnostics(folder) if d.severity is Severity.ERROR]
     assert [(d.code, d.line) for d in found] == [(case.code, case.line)], found
@@ -395,15 +388,15 @@ def test_the_check_and_the_cluster_refuse_the_same_spec(
     conn = pg_conn if case.code == "SG806" else citus_conn
     schema = unchecked_schema(folder)
     if case.id == "plain-to-distributed":
-        run(conn, schema + case.proof)
+        run_script(conn, schema + case.proof)
         assert conn.execute(
             "SELECT count(*) FROM notes WHERE guild_id NOT IN (SELECT id FROM guilds)"
         ).fetchone() == (1,)
         return
     if case.proof:
-        run(conn, schema)
+        run_script(conn, schema)
     with pytest.raises(psycopg.Error, match=re.escape(case.rejected)):
-        run(conn, case.proof or schema)
+        run_script(conn, case.proof or schema)
 
 
 @pytest.mark.parametrize("case", COLOCATION_CASES, ids=[c.id for c in COLOCATION_CASES])
@@ -414,9 +407,9 @@ def test_colocation_is_refused_as_citus_refuses_it(
     assert_refused_at_its_line(folder, case)
     raw = load(folder)
     model, _ = build(parse(raw), raw)
-    run(citus_conn, render_schema(model).replace("CREATE EXTENSION IF NOT EXISTS citus;", ""))
+    run_script(citus_conn, render_schema(model).replace("CREATE EXTENSION IF NOT EXISTS citus;", ""))
     with pytest.raises(psycopg.Error, match=re.escape(case.rejected)):
-        run(citus_conn, case.proof)
+        run_script(citus_conn, case.proof)
 
 
 def test_an_identity_column_is_a_warning_and_citus_then_refuses_to_reshard(
@@ -438,6 +431,6 @@ def test_an_identity_column_is_a_warning_and_citus_then_refuses_to_reshard(
     folder = write(tmp_path, case)
     found = diagnostics(folder)
     assert [(d.code, d.line, d.severity) for d in found] == [("SG807", 5, Severity.WARNING)]
-    run(citus_conn, render_schema(compile_spec(folder).model))
+    run_script(citus_conn, render_schema(compile_spec(folder).model))
     with pytest.raises(psycopg.Error, match=re.escape(case.rejected)):
-        run(citus_conn, "SELECT alter_distributed_table('guilds', shard_count => 4)")
+        run_script(citus_conn, "SELECT alter_distributed_table('guilds', shard_count => 4)")

@@ -5,9 +5,10 @@ spec that renders back to the same catalog, and the planner can compare a databa
 Everything runs in one transaction that is rolled back, with the settings that shape catalog text
 fixed (`search_path` public, TimeZone UTC: a timestamptz bound reads `…+00`). Its parts:
 
-- `reader`: the catalog's rows (the packaged `sql/inspect_*.sql` queries) into a Model, with a
-  warning for everything the Model cannot hold — never a silent omission; so does what the spec
-  format cannot say about a Model (`build.writer.limitations`);
+- `reader`: the catalog's rows (the packaged `sql/inspect_*.sql` queries) into a Model, on a Citus
+  coordinator with how each table is distributed, with a warning for everything the Model cannot
+  hold — never a silent omission; so does what the spec format cannot say about a Model
+  (`build.writer.limitations`);
 - `catalog_text`: the SQL text the catalog prints (defaults, partition keys and bounds, index
   definitions, function signatures), read with PostgreSQL's own parser; `values` the values in it;
 - `own_functions`: schemagen's archive and refresh functions, recognised by what the templates

@@ -1,6 +1,6 @@
 """The catalog read into a Model: the rows of the packaged `sql/inspect_*.sql` queries, one per object
 kind, become tables, columns, constraints, indexes, partitions of every kind and level, views,
-materialized views, enums and extensions.
+materialized views, enums and extensions; on a Citus coordinator, how each table is distributed.
 
 What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own,
 sequences no identity column owns, domains…) becomes a warning line, never a silent omission.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import psycopg
@@ -25,6 +26,7 @@ from schemagen.database.queries import query
 from schemagen.model import (
     CheckConstraint,
     Column,
+    Distribution,
     Enum,
     ForeignKey,
     Index,
@@ -60,6 +62,16 @@ _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | 
 }
 _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
+# The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
+MIN_CITUS = 12
+# How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
+_UNEXPRESSIBLE_DISTRIBUTIONS = {
+    "citus_local": "is a Citus local table (citus_add_local_table_to_metadata)",
+    "single_shard": "is a single-shard distributed table (create_distributed_table without a column)",
+    "schema": "is sharded with its distributed schema (citus_schema_distribute)",
+    "append": "is append-distributed by `{column}`",
+    "range": "is range-distributed by `{column}`",
+}
 
 Row = dict[str, Any]
 
@@ -92,6 +104,7 @@ class CatalogReader:
         self.indexes: dict[int, list[Row]] = {}
         self.children: dict[int, list[Row]] = {}
         self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
+        self.citus_version: str | None = None  # of the installed `citus` extension
 
     def rows(self, name: str, **params: Any) -> list[Row]:
         return self.cur.execute(query(name), params or None).fetchall()
@@ -131,6 +144,7 @@ class CatalogReader:
             else:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
+        tables = self.distributions(tables, schemas)
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, tables, views, enums)
         home = _home_schema(tables, views, enums)
@@ -169,7 +183,10 @@ class CatalogReader:
         names = []
         for row in self.rows("inspect_extensions"):
             names.append(row["name"])
-            if row["schema"] != "public":
+            if row["name"] == "citus":
+                self.citus_version = row["version"]
+            # where `CREATE EXTENSION name` puts it: the schema its control file pins, else public
+            if row["schema"] != (row["fixed_schema"] or "public"):
                 self.warn(
                     f"extension `{row['name']}` lives in schema `{row['schema']}`; the spec creates "
                     "extensions in the default schema"
@@ -558,6 +575,55 @@ class CatalogReader:
             comment=row["comment"],
         )
 
+    # --- Citus -------------------------------------------------------------------------------------
+
+    def distributions(self, tables: list[Table], schemas: list[str]) -> list[Table]:
+        """`tables` with how Citus places them, when the database has Citus: reference tables, and
+        hash-distributed ones colocated with the root `_colocation_root` picks in their group. What
+        `distribute:` cannot say is a warning, and the table stays plain."""
+        if self.citus_version is None:
+            return tables
+        if _major_version(self.citus_version) < MIN_CITUS:
+            self.warn(
+                f"Citus {self.citus_version} is older than {MIN_CITUS}: how its tables are distributed "
+                "is not read, and the spec writes them as plain tables"
+            )
+            return tables
+        by_key = {(t.schema, t.name): t for t in tables}
+        found: dict[tuple[str, str], Distribution] = {}
+        groups: dict[int, list[Row]] = defaultdict(list)
+        for row in self.rows("inspect_distribution", schemas=schemas):
+            key = (row["schema"], row["name"])
+            if key not in by_key:
+                continue  # a table the reader leaves out, with its own warning
+            label = _label(*key)
+            kind = row["kind"]
+            if kind == "reference":
+                found[key] = Distribution("reference")
+            elif kind == "hash":
+                groups[row["colocation_id"]].append(row)
+                if row["replication_factor"] != 1:
+                    self.warn(
+                        f"table `{label}` keeps {row['replication_factor']} copies of each shard; the "
+                        "spec's create_distributed_table makes as many as the cluster's "
+                        "`citus.shard_replication_factor` says (1 by default)"
+                    )
+            elif kind == "citus_local" and row["autoconverted"]:
+                # Citus added it to its metadata for a foreign key to a reference table; the spec's
+                # key does that again, so nothing is lost
+                continue
+            else:
+                what = _UNEXPRESSIBLE_DISTRIBUTIONS[kind].format(column=row["column"])
+                self.warn(f"table `{label}` {what}, which the spec cannot say: written as a plain table")
+        for members in groups.values():
+            root = _colocation_root([by_key[(r["schema"], r["name"])] for r in members])
+            for row in members:
+                is_root = (row["schema"], row["name"]) == (root.schema, root.name)
+                found[(row["schema"], row["name"])] = Distribution(
+                    "hash", row["column"], None if is_root else root.name, row["shard_count"]
+                )
+        return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
+
     # --- schemagen's own functions -----------------------------------------------------------------
 
     def own_functions(
@@ -597,6 +663,30 @@ def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> s
     if not counts or counts.get("public"):
         return "public"
     return min(counts, key=lambda s: (-counts[s], s))
+
+
+def _colocation_root(members: list[Table]) -> Table:
+    """The table a colocation group's other members are written `colocate_with`: the member they
+    reference most by foreign keys. A member that references another is no root while one that
+    references none exists; ties go by (schema, name), so one catalog always gives one spec."""
+    keys = {(t.schema, t.name) for t in members}
+    referenced_by: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    referencing: set[tuple[str, str]] = set()
+    for table in members:
+        own = (table.schema, table.name)
+        for fk in table.foreign_keys:
+            target = (fk.ref_schema, fk.ref_table)
+            if target in keys and target != own:
+                referenced_by[target].add(own)
+                referencing.add(own)
+    candidates = [t for t in members if (t.schema, t.name) not in referencing] or members
+    return min(candidates, key=lambda t: (-len(referenced_by[(t.schema, t.name)]), t.schema, t.name))
+
+
+def _major_version(version: str) -> int:
+    """12 for an extension version `12.1-1`; 0 when it does not start with a number."""
+    digits = version.split(".", 1)[0]
+    return int(digits) if digits.isdigit() else 0
 
 
 def _depends_on(view_query: str) -> tuple[str, ...]:

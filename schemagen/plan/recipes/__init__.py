@@ -32,6 +32,7 @@ from schemagen.plan.changes import (
     DropColumn,
     DropConstraint,
     DropEnum,
+    DropExtension,
     DropFunction,
     DropIndex,
     DropNotNull,
@@ -75,6 +76,8 @@ def operation(change: Change) -> Operation:
     match change:
         case CreateExtension():
             return project.create_extension(change)
+        case DropExtension():
+            return project.drop_extension(change)
         case CreateSchema():
             return project.create_schema(change)
         case CreateEnum():

@@ -93,13 +93,17 @@ def alter_identity(change: AlterIdentity) -> Operation:
         up.append(steps.drop_identity(table, new.name))
     if new.identity:
         up.append(steps.add_identity(table, new.name, new.identity))
+        if not old.identity:
+            # the sequence starts above the values the rows already hold
+            up.append(steps.continue_identity(table, new.name))
     target = f"{table.name}.{new.name}"
     return Operation(
         Kind.ALTER_IDENTITY,
         target,
         f"change identity of {target}",
         tuple(up),
-        order=Phase.COLUMNS,
+        # after the column is made NOT NULL, which identity needs (in the phase of the constraints)
+        order=Phase.CONSTRAINTS if new.identity and old.nullable else Phase.COLUMNS,
         source=change,
     )
 

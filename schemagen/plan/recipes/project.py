@@ -1,9 +1,9 @@
-"""Extensions and schemas the new version uses."""
+"""Extensions and schemas the new version uses, and extensions it no longer names."""
 
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateExtension, CreateSchema
+from schemagen.plan.changes import CreateExtension, CreateSchema, DropExtension
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -27,5 +27,17 @@ def create_schema(change: CreateSchema) -> Operation:
         f"create schema {name}",
         (steps.create_schema(name),),
         order=Phase.EXTENSIONS,
+        source=change,
+    )
+
+
+def drop_extension(change: DropExtension) -> Operation:
+    name = change.name
+    return Operation(
+        Kind.DROP_EXTENSION,
+        name,
+        f"drop extension {name}",
+        (steps.drop_extension(name),),
+        order=Phase.DROP_EXTENSIONS,
         source=change,
     )

@@ -1,0 +1,10 @@
+-- 0003_backfill_guild_id (down): written by hand
+-- A custom migration: schemagen runs it as it is and plans nothing into it; the schema is the same
+-- before and after it, as generated/snapshot.json says. checksums.sum records it: after editing it,
+-- run `schemagen migrate sign` (allowed while the migration is new, not once it is on the main branch).
+-- It runs in one transaction, with a lock_timeout from `migrate apply`; add the line
+-- `-- schemagen:no-transaction` here to run it statement by statement instead (a backfill in batches
+-- with COMMIT between them, say).
+--
+-- Write what undoes the up file below, or leave it empty when there is nothing to undo.
+-- Nothing to undo: the guild_id values stay until the down of 0002 drops the column.
