@@ -3,10 +3,15 @@
 Every diagnostic (a spec error, a hazard, a refusal, a failed migration) is printed through
 `diagnostics.formats`, in the format `--format` names: text (one layout for every command), json, or
 GitHub annotations.
+
+Only click and the standard library are imported here at start-up: every stage (and through them
+pglast, pydantic, jinja2, sqlglot, psycopg) is imported inside the command that needs it, so `--help`,
+completion and a bad flag answer at once (`bench/startup.py` measures it).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC
@@ -16,20 +21,23 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from schemagen import __version__
-from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
-from schemagen.diagnostics.formats import FORMATS
-from schemagen.load.loader import display_path
-from schemagen.model import Model, PartitionScheme
-from schemagen.pipeline import Compiled, RenderError, compile_spec, render_outputs, user_templates
 from schemagen.site.command import docs
 
 if TYPE_CHECKING:
     import psycopg
+    from rich.progress import TaskID
 
     from schemagen.database import runner
+    from schemagen.diagnostics import Diagnostic
     from schemagen.migrate.history import MigrationFiles
+    from schemagen.model import Model, PartitionScheme
+    from schemagen.pipeline import Compiled
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
+#: The names of `diagnostics.formats.FORMATS` (a test keeps them equal), known without importing them.
+FORMAT_NAMES = ("text", "json", "github")
+#: How many diagnostics text shows before "… and N more", unless --show-all.
+SHOWN_DIAGNOSTICS = 20
 GENERATED = "generated"
 T = TypeVar("T")
 
@@ -53,12 +61,6 @@ class InputError(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="schemagen")
-def cli() -> None:
-    """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
-
-
 def format_option(
     description: str = "How to print diagnostics: for people, for tools, or as GitHub annotations.",
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
@@ -66,19 +68,86 @@ def format_option(
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(FORMATS)),
+        type=click.Choice(FORMAT_NAMES),
         default="text",
         show_default=True,
         help=description,
     )
 
 
+COLOR_META, SHOW_ALL_META = "schemagen.color", "schemagen.show_all"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, object], None]:
+    """A callback keeping an option's value in the context's meta, shared by the group and its
+    commands (`schemagen --color never check` and `schemagen check --color never` alike)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: object) -> None:
+        if value is not None and value is not False:
+            ctx.meta[key] = value
+
+    return callback
+
+
+def display_options() -> list[click.Parameter]:
+    """`--color` and `--show-all`: how text diagnostics look; every command that prints diagnostics
+    takes them, and so does the group."""
+    return [
+        click.Option(
+            ["--color"],
+            type=click.Choice(["auto", "always", "never"]),
+            default=None,
+            expose_value=False,
+            callback=_remember(COLOR_META),
+            help="Colour text diagnostics: auto (when the stream is a terminal and NO_COLOR is not set), "
+            "always, or never.",
+        ),
+        click.Option(
+            ["--show-all"],
+            is_flag=True,
+            expose_value=False,
+            callback=_remember(SHOW_ALL_META),
+            help=f"Print every diagnostic (text shows the first {SHOWN_DIAGNOSTICS}, then how many more).",
+        ),
+    ]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemagen")
+def cli() -> None:
+    """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
+
+
+def _use_color(err: bool) -> bool:
+    """Whether text on stderr (or stdout) is coloured: --color, else a terminal without NO_COLOR."""
+    ctx = click.get_current_context(silent=True)
+    mode = ctx.meta.get(COLOR_META, "auto") if ctx is not None else "auto"
+    if mode != "auto":
+        return bool(mode == "always")
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    stream = sys.stderr if err else sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdout: bool = False) -> None:
     """Diagnostics in the chosen format: text on stderr (on stdout for `check`, whose findings are its
     output), json and github on stdout."""
-    text = FORMATS[output_format](diagnostics)
-    if text:
-        click.echo(text, nl=False, err=output_format == "text" and not text_on_stdout)
+    from schemagen.diagnostics.formats import FORMATS
+    from schemagen.diagnostics.formats import text as text_format
+
+    if output_format != "text":
+        rendered = FORMATS[output_format](diagnostics)
+        if rendered:
+            click.echo(rendered, nl=False)
+        return
+    err = not text_on_stdout
+    color = _use_color(err)
+    ctx = click.get_current_context(silent=True)
+    show_all = bool(ctx is not None and ctx.meta.get(SHOW_ALL_META))
+    rendered = text_format.render(diagnostics, None if show_all else SHOWN_DIAGNOSTICS, color=color)
+    if rendered:
+        click.echo(rendered, nl=False, err=err, color=color)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -88,6 +157,9 @@ def _plural(count: int, noun: str) -> str:
 def _compile(spec_dir: Path, output_format: str = "text") -> Compiled:
     """The spec's Model; on errors, every diagnostic printed and exit 2. Warnings are printed here in
     text and github; a json caller puts `compiled.warnings` in the one document it prints."""
+    from schemagen.diagnostics import SpecError
+    from schemagen.pipeline import compile_spec
+
     try:
         compiled = compile_spec(spec_dir)
     except SpecError as error:
@@ -107,6 +179,8 @@ def _warnings_aside(compiled: Compiled, output_format: str) -> None:
 
 
 def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
+    from schemagen.pipeline import RenderError, render_outputs, user_templates
+
     try:
         return render_outputs(compiled.model, user_templates(compiled.root, templates))
     except RenderError as error:
@@ -121,6 +195,7 @@ def _rejected_at_spec_line(
     model: Model, statement: str | None, message: str, line: int | None
 ) -> Diagnostic | None:
     """SG008 at the spec line of the object whose statement the server rejected, when it is known."""
+    from schemagen.diagnostics import rules
     from schemagen.diagnostics.places import SpecPlaces
     from schemagen.postgres.expressions import statement_subject
 
@@ -241,6 +316,7 @@ def migrate_new(
 ) -> None:
     """Diff SPEC_DIR against generated/snapshot.json and write the next migration (up and down), then
     render schema.sql and ERD.md again, so generated/ is whole for `check` at once."""
+    from schemagen.load.loader import display_path
     from schemagen.migrate import history
     from schemagen.plan import PlanError
 
@@ -355,11 +431,16 @@ retries_option = click.option(
 
 def _refusal(refused: runner.Refused) -> list[Diagnostic]:
     """The runner's refusal (the history on disk and in the database disagree): one SG708 per problem."""
+    from schemagen.diagnostics import rules
+
     return [rules.MIGRATION_REFUSED(None, problem=problem) for problem in refused.problems]
 
 
 def _failure(failed: runner.MigrationFailed) -> Diagnostic:
     """A failed statement as SG709, at the migration file's line, saying what was kept and what to do."""
+    from schemagen.diagnostics import rules
+    from schemagen.load.loader import display_path
+
     name = failed.path.name.split(".", 1)[0]
     if failed.transactional:
         after = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
@@ -414,6 +495,61 @@ def _progress(line: str) -> None:
     click.echo(line, err=True)
 
 
+class TerminalProgress:
+    """A run's progress on a terminal (rich): a bar over the steps of a step-by-step migration (a
+    pulsing one for a migration in one transaction), the step running now and the time so far; the
+    runner's lines (rows moved, retries) printed above it. Off a terminal the lines alone are printed,
+    exactly as before."""
+
+    def __init__(self, color: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, no_color=not color, highlight=False, soft_wrap=True)
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[steps]}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=self.console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+        self.total: int | None = None
+
+    def report(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False)
+
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        self.bar.start()
+        self.total = total
+        steps = f"{done}/{total}" if total is not None else "one transaction"
+        self.task = self.bar.add_task(label, total=total, completed=done, current="", steps=steps)
+
+    def step(self, number: int, what: str) -> None:
+        if self.task is not None:
+            short = what if len(what) <= 60 else what[:59] + "…"
+            steps = f"{number - 1}/{self.total}"
+            self.bar.update(self.task, completed=number - 1, current=f"step {number}: {short}", steps=steps)
+
+    def end(self) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+            self.task = None
+        self.bar.stop()
+
+
+def _reporting(output_format: str) -> tuple[Callable[[str], None], runner.Progress | None]:
+    """Where a run's lines go, and its progress bar: on a terminal (text only), through rich;
+    otherwise the plain lines on stderr."""
+    if output_format != "text" or not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        return _progress, None
+    terminal = TerminalProgress(color=_use_color(err=True))
+    return terminal.report, terminal
+
+
 @migrate.command("apply")
 @dsn_required_option
 @generated_option
@@ -433,14 +569,25 @@ def migrate_apply(
     generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.apply(dsn, generated, to, settings, _progress), output_format)
+    report, progress = _reporting(output_format)
+    outcome = _run_migrations(
+        lambda: runner.apply(dsn, generated, to, settings, report, progress), output_format
+    )
     _report_run(outcome, "applied", "nothing to apply", output_format)
 
 
 @migrate.command("status")
 @dsn_required_option
 @generated_option
-def migrate_status(dsn: str, generated: Path | None) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table and a summary line; json: one document (`migrations`, `current`, `problems`).",
+)
+def migrate_status(dsn: str, generated: Path | None, output_format: str) -> None:
     """List every migration on disk and in the database: applied when, pending, part-way, or changed.
     Exit 1 when a migration is part-way, changed after it ran, or missing on disk."""
     from schemagen.database import runner
@@ -448,6 +595,11 @@ def migrate_status(dsn: str, generated: Path | None) -> None:
     generated = generated if generated is not None else Path(GENERATED)
 
     result = _run_migrations(lambda: runner.status(dsn, generated), "text")
+    if output_format == "json":
+        click.echo(_status_document(result), nl=False)
+        if result.problems:
+            raise SystemExit(EXIT_FOUND)
+        return
     rows = [("version", "name", "applied", "checksum")]
     for line in result.lines:
         applied = line.state
@@ -466,6 +618,49 @@ def migrate_status(dsn: str, generated: Path | None) -> None:
     if result.problems:
         click.echo("\n".join(result.problems), err=True)
         raise SystemExit(EXIT_FOUND)
+
+
+#: The shape of `migrate status --format json`; fields are only ever added.
+STATUS_VERSION = 1
+
+
+def _status_document(result: runner.Status) -> str:
+    """`migrate status` for tools: every migration with its state, the current one, and the problems
+    that make the command exit 1."""
+    import json
+
+    def state(line: runner.StatusLine) -> str:
+        return "part-way" if line.in_progress is not None else line.state
+
+    migrations = [
+        {
+            "version": line.version,
+            "name": line.name,
+            "state": state(line),  # applied, pending or part-way
+            "applied_at": line.applied_at.astimezone(UTC).isoformat() if line.applied_at else None,
+            "checksum": {"ok": "ok", "MISMATCH": "mismatch", "missing on disk": "missing"}.get(
+                line.checksum
+            ),  # ok, mismatch (edited after it ran), missing (on disk), or null when pending
+            "direction": line.in_progress,  # of a part-way migration: up or down
+            "steps_done": line.steps_done,
+            "steps_total": line.steps_total,
+            "problem": line.problem,
+        }
+        for line in result.lines
+    ]
+    current = result.current
+    document = {
+        "version": STATUS_VERSION,
+        "current": {"version": current.version, "name": current.name} if current else None,
+        "summary": {
+            "applied": sum(m["state"] == "applied" for m in migrations),
+            "pending": sum(m["state"] == "pending" for m in migrations),
+            "part_way": sum(m["state"] == "part-way" for m in migrations),
+        },
+        "migrations": migrations,
+        "problems": result.problems,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 @migrate.command("down")
@@ -489,7 +684,10 @@ def migrate_down(
     generated = generated if generated is not None else Path(GENERATED)
 
     settings = _runner_settings(lock_timeout, retries)
-    outcome = _run_migrations(lambda: runner.down(dsn, generated, to, settings, _progress), output_format)
+    report, progress = _reporting(output_format)
+    outcome = _run_migrations(
+        lambda: runner.down(dsn, generated, to, settings, report, progress), output_format
+    )
     _report_run(outcome, "reverted", "nothing to revert", output_format)
 
 
@@ -630,6 +828,8 @@ def check(
     request adds (since --base); with --live, also when replaying the migrations does not give
     schema.sql's database."""
     from schemagen import gate
+    from schemagen.diagnostics import Severity
+    from schemagen.pipeline import RenderError
 
     live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
@@ -716,6 +916,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
     with the migration planner. Exit 1 when they differ (the plan is printed), 0 when in sync."""
     from schemagen import drift
     from schemagen.database.cluster import DatabaseError
+    from schemagen.load.loader import display_path
     from schemagen.plan import PlanError
 
     compiled = _compile(spec_dir, output_format)
@@ -751,11 +952,49 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
 
 
 @cli.command("json-schema")
-def json_schema() -> None:
+@click.option(
+    "--path",
+    "print_path",
+    is_flag=True,
+    help="Print where the package's copy of the schema is, for `# yaml-language-server: $schema=PATH`.",
+)
+def json_schema(print_path: bool) -> None:
     """Print the JSON Schema of a spec file (for editors: yaml-language-server)."""
+    if print_path:
+        from schemagen.scaffold import packaged_schema
+
+        click.echo(str(packaged_schema()))
+        return
     from schemagen.parse.spec import json_schema as spec_json_schema
 
     click.echo(spec_json_schema(), nl=False)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Start a project in DIRECTORY (default: here): spec/ with the project's settings and an example
+    entity, generated/ rendered from it, a pre-commit config and a GitHub Actions workflow running
+    `schemagen check`. Each spec file's first line points yaml-language-server at the JSON Schema the
+    package ships. Nothing that exists is overwritten."""
+    from schemagen import scaffold
+    from schemagen.diagnostics import SpecError
+
+    try:
+        made = scaffold.init(directory)
+    except scaffold.ScaffoldError as error:
+        raise InputError(f"init: {error}") from None
+    except SpecError as error:  # a bug: the scaffold is valid, and a test says so
+        raise InputError(f"init: the example spec does not validate:\n{error}") from None
+    for path in made.written:
+        click.echo(f"wrote {path}")
+    spec = directory / scaffold.SPEC_DIR
+    click.echo(
+        f"\nnext: edit {spec} (the example entities are a start), run `schemagen render {spec}`, then "
+        f"`schemagen migrate new initial {spec}`; `schemagen check {spec}` (the pre-commit hook and the CI "
+        "workflow) passes once the first migration is written. Editors with yaml-language-server "
+        f"validate the spec against {made.schema}."
+    )
 
 
 def _count_children(scheme: PartitionScheme | None) -> int:
@@ -799,6 +1038,16 @@ def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[
     return gate.added_migrations(compiled, generated, before, labels)
 
 
+def _with_display_options(group: click.Group) -> None:
+    group.params.extend(display_options())
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _with_display_options(command)
+        else:
+            command.params.extend(display_options())
+
+
+_with_display_options(cli)
 cli.add_command(docs)
 
 

@@ -66,10 +66,14 @@ def test_rendered_but_no_migration(project: Path) -> None:
     code, out, _ = run("check")
     assert code == 1
     line = line_of(project / "spec" / "users.yaml", "      locale:")
-    assert out == (  # at the spec line of what changed
-        f"spec/users.yaml:{line}:7: error[SG702]: the spec has changes that no migration covers: add column "
-        "users.locale\n"
-        "    hint: run `schemagen migrate new NAME` and commit the migration\n"
+    assert out == (  # at the spec line of what changed, quoted
+        "error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+        f"  --> spec/users.yaml:{line}:7\n"
+        "   |\n"
+        f"{line} |       locale: text?\n"
+        "   |       ^^^^^^\n"
+        "   = hint: run `schemagen migrate new NAME` and commit the migration\n"
+        "\n"
         "1 problem found by schemagen check\n"
     )
     assert run("migrate", "new", "add_locale")[0] == 0
@@ -124,8 +128,12 @@ def test_destructive_pending_change_unless_allowed(project: Path) -> None:
     assert (
         code == 1
         and (
-            f"spec/users.yaml:{table_line}:3: error[SG902]: drops column users.avatar and its values\n"
-            "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+            "error[SG902]: drops column users.avatar and its values\n"
+            f" --> spec/users.yaml:{table_line}:3\n"
+            "  |\n"
+            f"{table_line} |   users:\n"
+            "  |   ^^^^^\n"
+            "  = hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
         )
         in out
     )
@@ -194,9 +202,10 @@ def test_a_deleted_history_is_caught(project: Path) -> None:
     code, out, _ = run("check")
     assert code == 1
     assert (
-        "generated/migrations: error[SG703]: generated/migrations holds no migration, but "
+        "error[SG703]: generated/migrations holds no migration, but "
         "generated/snapshot.json describes the schema after 0002_shard_guilds_8" in out
     )
+    assert "\n --> generated/migrations\n" in out
     code, out, _ = run("check", "--live")
     assert code == 1 and "SG703" in out  # the replay never runs on a history that is not there
 
@@ -245,8 +254,8 @@ def test_a_pull_requests_destructive_migration_fails_unless_the_spec_allows_it(r
     assert code == 1
     # at the line of the table the column was dropped from
     assert (
-        f"spec/guilds.yaml:{line_of(guilds, '  guilds:')}:3: error[SG902]: drops column guilds.region and its "
-        "values (added since the base: 0003_drop_region.up.sql)" in out
+        "error[SG902]: drops column guilds.region and its values (added since the base: "
+        f"0003_drop_region.up.sql)\n --> spec/guilds.yaml:{line_of(guilds, '  guilds:')}:3\n" in out
     )
     assert "1 problem found by schemagen check" in out
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from schemagen.cli import cli
+from tests.terminal import run_on_a_terminal
 
 if TYPE_CHECKING:
     import psycopg
@@ -44,10 +45,16 @@ VALID = PROJECT + textwrap.dedent("""\
       user_names: {query: "SELECT id, name FROM users"}
     """)
 VALID_SUMMARY = "is valid: 2 tables, 4 partitions, 1 indexes, 1 views, 1 enums"
-# file:line:col: error[SGxxx]: message
-DIAGNOSTIC = re.compile(r"^\S*a\.yaml:(\d+):(\d+): error\[(SG\d{3})\]: ", re.MULTILINE)
+# error[SGxxx]: message
+#  --> file:line:col
+_DIAGNOSTIC = re.compile(r"^error\[(SG\d{3})\]: .*\n\s+--> \S*a\.yaml:(\d+):(\d+)$", re.MULTILINE)
 COUNT_LINE = re.compile(r"^\d+ errors? in \S+$", re.MULTILINE)
 SUBPROCESS_TIMEOUT_SECONDS = 120
+
+
+def diagnostics_at(text: str) -> list[tuple[str, str, str]]:
+    """(line, column, code) of each error diagnostic in `text`."""
+    return [(line, column, code) for code, line, column in _DIAGNOSTIC.findall(text)]
 
 
 def write_spec(root: Path, text: str, name: str = "a.yaml") -> Path:
@@ -130,7 +137,7 @@ def test_render_invalid_spec_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("render", spec, "-o", out)
     assert_input_error(result)
-    found = DIAGNOSTIC.findall(result.stderr)
+    found = diagnostics_at(result.stderr)
     assert found == [("5", "7", "SG106"), ("6", "7", "SG103")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"2 errors in {spec}"]
     assert not out.exists()
@@ -144,7 +151,7 @@ def test_render_invalid_spec_leaves_existing_output_alone(tmp_path: Path) -> Non
     spec = write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    colums: {id: bigint}\n")
     result = invoke("render", spec, "-o", out)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("4", "5", "SG003")]
+    assert diagnostics_at(result.stderr) == [("4", "5", "SG003")]
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
     assert (out / "schema.sql").read_text() == "-- old\n"
     assert (out / "ERD.md").read_text() == "# old\n"
@@ -277,9 +284,13 @@ def test_validate_invalid_spec(tmp_path: Path) -> None:
     )
     result = invoke("validate", spec)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("5", "29", "SG201")], result.stderr
+    assert diagnostics_at(result.stderr) == [("5", "29", "SG201")], result.stderr
     assert COUNT_LINE.findall(result.stderr) == [f"1 error in {spec}"]
-    assert "\n    hint: reference one of the spec's entities\n" in result.stderr
+    assert "\n  = hint: reference one of the spec's entities\n" in result.stderr
+    # the line quoted, the reference underlined
+    assert "5 |       owner: {type: bigint, references: u}\n  |                             ^^^^^^^^^^\n" in (
+        result.stderr
+    )
 
 
 def test_validate_missing_folder(tmp_path: Path) -> None:
@@ -294,8 +305,52 @@ def test_validate_yaml_syntax_error(tmp_path: Path) -> None:
     )
     result = invoke("validate", spec)
     assert_input_error(result)
-    assert DIAGNOSTIC.findall(result.stderr) == [("4", "26", "SG002")], result.stderr
+    assert diagnostics_at(result.stderr) == [("4", "26", "SG002")], result.stderr
     assert "YAML syntax error" in result.stderr
+
+
+def many_errors(tmp_path: Path, count: int) -> Path:
+    columns = "".join(f"      c{i}: serial\n" for i in range(count))
+    return write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n" + columns)
+
+
+def test_many_diagnostics_are_capped_unless_all_are_asked_for(tmp_path: Path) -> None:
+    spec = many_errors(tmp_path, 25)
+    result = invoke("validate", spec)
+    assert_input_error(result)
+    assert len(diagnostics_at(result.stderr)) == 20
+    assert result.stderr.endswith(f"\n\n… and 5 more (--show-all prints every one)\n25 errors in {spec}\n")
+    for args in (["validate", spec, "--show-all"], ["--show-all", "validate", spec]):
+        result = invoke(*args)
+        assert len(diagnostics_at(result.stderr)) == 25, args
+        assert "more" not in result.stderr
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_colour_when_asked_for(tmp_path: Path) -> None:
+    spec = many_errors(tmp_path, 1)
+    plain = invoke("validate", spec)
+    assert not ANSI.search(plain.stderr)  # not a terminal
+    for args in (["validate", spec, "--color", "always"], ["--color", "always", "validate", spec]):
+        coloured = invoke(*args)
+        assert coloured.stderr.startswith("\x1b[1;31merror[SG106]\x1b[0m"), args
+        assert ANSI.sub("", coloured.stderr) == plain.stderr
+    assert invoke("validate", spec, "--color", "never").stderr == plain.stderr
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    many_errors(tmp_path, 1)
+
+    def stderr(env: dict[str, str], *args: str) -> str:
+        code, _, err = run_on_a_terminal(tmp_path, env, "validate", "spec", *args)
+        assert code == 2
+        return err
+
+    assert ANSI.search(stderr({"NO_COLOR": ""}))
+    assert not ANSI.search(stderr({"NO_COLOR": "1"}))
+    assert ANSI.search(stderr({"NO_COLOR": "1"}, "--color", "always"))
 
 
 # validate --live
@@ -346,7 +401,8 @@ def test_live_rejects_what_static_checks_accept(tmp_path: Path, pg_dsn: str, col
     assert_input_error(result)
     # at the spec line of the table whose CREATE TABLE the server refused, not at schema.sql's
     shown = result.stdout + result.stderr
-    assert f"{spec}/a.yaml:3:3: error[SG008]: PostgreSQL rejects the DDL of `t`: " in shown, shown
+    assert "error[SG008]: PostgreSQL rejects the DDL of `t`: " in shown, shown
+    assert f" --> {spec}/a.yaml:3:3\n" in shown, shown
     assert "function no_such_fn(" in shown
     assert "does not exist" in shown
     assert "schema.sql line " in shown
@@ -406,8 +462,9 @@ def test_module_bad_spec_has_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
-    assert proc.stderr.startswith("spec/a.yaml:5:7: error[SG404]: ")
-    assert proc.stderr.endswith("\n1 error in spec\n")
+    assert proc.stderr.startswith("error[SG404]: ")
+    assert "\n --> spec/a.yaml:5:7\n" in proc.stderr
+    assert proc.stderr.endswith("\n\n1 error in spec\n")
 
 
 def test_module_unreachable_dsn_has_no_traceback(repo_root: Path, tmp_path: Path) -> None:
@@ -437,9 +494,96 @@ def test_drift_that_cannot_be_planned_is_a_diagnostic(
     result = invoke("drift", spec, "--dsn", pg_dsn)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(
-        f"{spec}: error[SG706]: the difference between the database and the spec cannot be planned: "
+        "error[SG706]: the difference between the database and the spec cannot be planned: "
         "table events becomes partitioned"
     )
+    assert f"\n --> {spec}\n" in result.stderr
     result = invoke("drift", spec, "--dsn", pg_dsn, "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG706)::")
+
+
+# start-up
+
+
+HEAVY = ("pglast", "sqlglot", "jinja2", "pydantic", "psycopg", "yaml", "rich", "pygments", "grandalf")
+
+
+def test_help_imports_no_stage_and_no_heavy_library(tmp_path: Path) -> None:
+    """`--help`, a bad flag and completion answer from click alone: the stages (and pglast, pydantic,
+    jinja2, sqlglot, psycopg…) are imported inside the commands that need them."""
+    probe = (
+        "import sys\n"
+        "from schemagen.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('schemagen.')))\n"
+    )
+    for args in (["--help"], ["migrate", "--help"], ["validate", "--frobnicate"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            check=False,
+        )
+        heavy, ours = proc.stdout.splitlines()[-2:]
+        assert heavy == "[]", (args, heavy)
+        assert ours == "['schemagen.cli', 'schemagen.site', 'schemagen.site.command']", (args, ours)
+
+
+def test_the_format_names_are_the_formats() -> None:
+    from schemagen.cli import FORMAT_NAMES, SHOWN_DIAGNOSTICS
+    from schemagen.diagnostics.formats import FORMATS, text
+
+    assert tuple(FORMATS) == FORMAT_NAMES
+    assert SHOWN_DIAGNOSTICS == text.LIMIT
+
+
+# shell completion
+
+
+def complete(words: str, env_extra: dict[str, str] | None = None) -> list[str]:
+    """What bash would offer for the last word of `words` (click's completion protocol)."""
+    parts = words.split(" ")
+    env = {"_SCHEMAGEN_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    result = CliRunner().invoke(cli, [], prog_name="schemagen", env={**env, **(env_extra or {})})
+    assert result.exit_code == 0, result.output
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+def test_shell_completion_of_commands_options_and_choices() -> None:
+    source = CliRunner().invoke(cli, [], prog_name="schemagen", env={"_SCHEMAGEN_COMPLETE": "bash_source"})
+    assert source.exit_code == 0
+    assert "complete -o nosort -F _schemagen_completion schemagen" in source.stdout
+    assert complete("schemagen mi") == ["migrate"]
+    assert complete("schemagen migrate a") == ["apply"]
+    assert complete("schemagen check --format ") == ["text", "json", "github"]
+    assert complete("schemagen validate --co") == ["--color"]
+    assert complete("schemagen init") == ["init"]
+
+
+def test_shell_completion_answers_from_a_real_process_without_the_stages(tmp_path: Path) -> None:
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "schemagen"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "_SCHEMAGEN_COMPLETE": "bash_complete",
+            "COMP_WORDS": "schemagen dr",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "plain,drift\n")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
+    assert not imported & {"pglast", "pydantic", "jinja2", "schemagen.pipeline"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from schemagen.diagnostics import Diagnostic, Severity, SpecError
 from schemagen.diagnostics.formats import github, text
@@ -55,33 +56,120 @@ SAMPLE = [
 
 
 def test_text() -> None:
-    assert text.render(SAMPLE) == (
-        "generated/schema.sql:40: error[SG701]: generated/schema.sql is stale: it differs from a fresh render "
-        "of the spec from line 40\n"
-        "    hint: run `schemagen render` and commit the result\n"
-        "spec: error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
-        "    hint: run `schemagen migrate new NAME` and commit the migration\n"
-        "spec/a,b:c.yaml:3:1: warning[SG102]: index predicate `a > 1%`: 50% off,\n"
+    assert text.render(SAMPLE, source=None) == (
+        "error[SG701]: generated/schema.sql is stale: it differs from a fresh render of the spec from line 40\n"
+        " --> generated/schema.sql:40\n"
+        "  = hint: run `schemagen render` and commit the result\n"
+        "\n"
+        "error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+        " --> spec\n"
+        "  = hint: run `schemagen migrate new NAME` and commit the migration\n"
+        "\n"
+        "warning[SG102]: index predicate `a > 1%`: 50% off,\n"
         "really: CURRENT_DATE is not IMMUTABLE\n"
-        "spec/messages.yaml:12:7: error[SG301]: primary key of partitioned table `messages` lacks the partition "
-        "key column(s) created_at\n"
-        "    hint: add them: [id, created_at]\n"
-        "spec/users.yaml:3:3: error[SG902]: drops column users.avatar and its values\n"
-        "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        " --> spec/a,b:c.yaml:3:1\n"
+        "\n"
+        "error[SG301]: primary key of partitioned table `messages` lacks the partition key column(s) created_at\n"
+        " --> spec/messages.yaml:12:7\n"
+        "  = hint: add them: [id, created_at]\n"
+        "\n"
+        "error[SG902]: drops column users.avatar and its values\n"
+        " --> spec/users.yaml:3:3\n"
+        "  = hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        "\n"
     )
     assert text.render([]) == ""
-    assert text.render(SAMPLE, limit=1) == (
-        "generated/schema.sql:40: error[SG701]: generated/schema.sql is stale: it differs from a fresh render "
-        "of the spec from line 40\n"
-        "    hint: run `schemagen render` and commit the result\n"
-        "… and 4 more\n"
+    assert text.render(SAMPLE, limit=1, source=None) == (
+        "error[SG701]: generated/schema.sql is stale: it differs from a fresh render of the spec from line 40\n"
+        " --> generated/schema.sql:40\n"
+        "  = hint: run `schemagen render` and commit the result\n"
+        "\n"
+        "… and 4 more (--show-all prints every one)\n"
     )
+    assert text.render(SAMPLE, limit=None, source=None) == text.render(SAMPLE, limit=5, source=None)
+
+
+FILES = {
+    "spec/messages.yaml": [
+        "entities:",
+        *[f"  # line {n}" for n in range(2, 11)],
+        "  messages:",
+        "    primary_key: [id]   # the partition key is created_at",
+    ],
+    "spec/users.yaml": ["entities:", "  # users", "  users:", "    columns: {id: bigint}"],
+    "spec/a,b:c.yaml": ["entities:", "  t:", "\tindexes: [{where: CURRENT_DATE < d}]"],
+    "generated/schema.sql": [*(["-- header"] * 39), "CREATE TABLE users ("],
+}
+
+
+def test_text_quotes_the_line_with_the_span_underlined() -> None:
+    assert text.render(SAMPLE, source=FILES.get) == (
+        "error[SG701]: generated/schema.sql is stale: it differs from a fresh render of the spec from line 40\n"
+        "  --> generated/schema.sql:40\n"
+        "   |\n"
+        "40 | CREATE TABLE users (\n"
+        "   | ^^^^^^^^^^^^^^^^^^^^\n"  # no column: the whole line
+        "   = hint: run `schemagen render` and commit the result\n"
+        "\n"
+        "error[SG702]: the spec has changes that no migration covers: add column users.locale\n"
+        " --> spec\n"  # a folder: no line to quote
+        "  = hint: run `schemagen migrate new NAME` and commit the migration\n"
+        "\n"
+        "warning[SG102]: index predicate `a > 1%`: 50% off,\n"
+        "really: CURRENT_DATE is not IMMUTABLE\n"
+        " --> spec/a,b:c.yaml:3:1\n"
+        "  |\n"
+        "3 |  indexes: [{where: CURRENT_DATE < d}]\n"  # a tab shown as one space, so columns line up
+        "  | ^\n"
+        "\n"
+        "error[SG301]: primary key of partitioned table `messages` lacks the partition key column(s) created_at\n"
+        "  --> spec/messages.yaml:12:7\n"
+        "   |\n"
+        "12 |     primary_key: [id]   # the partition key is created_at\n"
+        "   |       ^^^^^^^^^^^\n"  # to its end column
+        "   = hint: add them: [id, created_at]\n"
+        "\n"
+        "error[SG902]: drops column users.avatar and its values\n"
+        " --> spec/users.yaml:3:3\n"
+        "  |\n"
+        "3 |   users:\n"
+        "  |   ^^^^^\n"
+        "  = hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        "\n"
+    )
+
+
+def test_text_underlines_the_word_when_the_end_is_not_known() -> None:
+    lines = ["entities:", "  users:", "    columns:", "      id: serial"]
+    at = Diagnostic("SG106", "`serial` creates a sequence", "a.yaml", 4, 11)
+    assert text.render([at], source=lambda _: lines).splitlines()[4] == "  |           ^^^^^^"
+    multi = Diagnostic("SG004", "bad", "a.yaml", 3, 5, end_line=4, end_column=17)
+    assert text.render([multi], source=lambda _: lines).splitlines()[4] == "  |     ^^^^^^^^"
+    beyond = Diagnostic("SG004", "bad", "a.yaml", 9, 1)  # the file changed since: no quote
+    assert text.render([beyond], source=lambda _: lines) == "error[SG004]: bad\n --> a.yaml:9:1\n\n"
+
+
+def test_text_cuts_a_long_line_around_the_span() -> None:
+    line = "q: " + "x" * 300 + " t.assignee " + "y" * 300
+    column = line.index("t.assignee") + 1
+    at = Diagnostic("SG505", "no such column", "a.yaml", 1, column, end_line=1, end_column=column + 10)
+    quoted, carets = text.render([at], source=lambda _: [line]).splitlines()[3:5]
+    assert quoted.startswith("1 | …x") and quoted.endswith("y…")
+    assert quoted[carets.index("^") :].startswith("t.assignee ")
+    assert carets.count("^") == 10
+
+
+def test_text_in_colour() -> None:
+    coloured = text.render(SAMPLE[4:], color=True, source=FILES.get)
+    assert coloured.startswith("\x1b[1;31merror[SG902]\x1b[0m\x1b[1m: drops column")
+    assert "\x1b[1;31m^^^^^\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == text.render(SAMPLE[4:], source=FILES.get)
 
 
 def test_text_without_a_place() -> None:
     (no_spec,) = [Diagnostic("SG001", "no spec files: nowhere does not exist", hint="point it at a folder")]
     assert text.render([no_spec]) == (
-        "error[SG001]: no spec files: nowhere does not exist\n    hint: point it at a folder\n"
+        "error[SG001]: no spec files: nowhere does not exist\n  = hint: point it at a folder\n\n"
     )
 
 

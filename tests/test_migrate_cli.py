@@ -73,9 +73,14 @@ def test_destructive_change_is_refused_unless_allowed(project: Path) -> None:
     edit(project / "spec" / "users.yaml", "      avatar: varchar(255)?\n", "")
     code, out, err = run("migrate", "new", "drop_avatar")
     assert (code, out) == (1, "")
-    assert err == (
-        "spec/users.yaml:3:3: error[SG902]: drops column users.avatar and its values\n"
-        "    hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+    assert err == (  # the hazard in the layout of every diagnostic, its spec line quoted
+        "error[SG902]: drops column users.avatar and its values\n"
+        " --> spec/users.yaml:3:3\n"
+        "  |\n"
+        "3 |   users:\n"
+        "  |   ^^^^^\n"
+        "  = hint: keep the column, or allow it: `allow_destructive: [drop column users.avatar]`\n"
+        "\n"
         "refused: 1 destructive change not allowed, nothing written; allow it in the spec "
         "(`project.allow_destructive`) or pass --allow-destructive\n"
     )
@@ -132,10 +137,10 @@ def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> No
         if text.startswith("  users:")
     )
     assert err.startswith(
-        f"spec/users.yaml:{line}:3: error[SG706]: the pending change cannot be planned: table users becomes "
-        "partitioned"
+        "error[SG706]: the pending change cannot be planned: table users becomes partitioned"
     )
-    assert err.endswith("\n    hint: change the spec as the message says, then run the command again\n")
+    assert f"\n --> spec/users.yaml:{line}:3\n" in err
+    assert err.endswith("\n  = hint: change the spec as the message says, then run the command again\n\n")
     code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
     (unplannable,) = json.loads(out)["diagnostics"]
     assert code == 1 and (unplannable["code"], unplannable["file"], unplannable["line"]) == (
@@ -231,7 +236,7 @@ def test_a_refusal_of_the_runner_is_a_diagnostic_in_every_format(project: Path, 
     )
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
-    assert err == f"error[SG708]: refused, nothing was run: {problem}\n    hint: {hint}\n"
+    assert err == f"error[SG708]: refused, nothing was run: {problem}\n  = hint: {hint}\n\n"
     code, out, _ = run("migrate", "down", "--dsn", pg_dsn, "--to", "0", "--format", "json")
     (refusal,) = json.loads(out)["diagnostics"]
     assert code == 1 and refusal["code"] == "SG708" and refusal["message"].endswith(problem)
@@ -252,7 +257,10 @@ def test_a_failed_migration_is_a_diagnostic_at_its_line(project: Path, pg_dsn: s
     hint = f"{name} was rolled back, nothing of it is applied: fix the cause and run the command again"
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
-    assert err.endswith(f"{MIGRATIONS}/{name}.up.sql:5: error[SG709]: division by zero\n    hint: {hint}\n")
+    assert err.endswith(  # the failing statement quoted from the migration file
+        f"error[SG709]: division by zero\n --> {MIGRATIONS}/{name}.up.sql:5\n  |\n"
+        f"5 | SELECT 1 / 0;\n  | ^^^^^^^^^^^^^\n  = hint: {hint}\n\n"
+    )
     code, out, _ = run("migrate", "apply", "--dsn", pg_dsn, "--format", "github")
     assert code == 1 and out == (
         f"::error file={MIGRATIONS}/{name}.up.sql,line=5,title=schemagen (SG709)::division by zero%0Afix: {hint}\n"
@@ -282,6 +290,66 @@ def test_a_refused_baseline_lists_each_difference(project: Path, pg_dsn: str) ->
     assert err.startswith(
         "error[SG708]: refused, nothing was run: the database already has a migration history"
     )
+
+
+def test_status_as_json(project: Path, pg_dsn: str) -> None:
+    def status() -> tuple[int, dict]:
+        code, out, err = run("migrate", "status", "--dsn", pg_dsn, "--format", "json")
+        assert err == ""
+        return code, json.loads(out)
+
+    code, document = status()
+    assert code == 0
+    assert document == {
+        "version": 1,
+        "current": None,
+        "summary": {"applied": 0, "pending": 2, "part_way": 0},
+        "migrations": [
+            {
+                "version": 1,
+                "name": "initial",
+                "state": "pending",
+                "applied_at": None,
+                "checksum": None,
+                "direction": None,
+                "steps_done": None,
+                "steps_total": None,
+                "problem": False,
+            },
+            {
+                "version": 2,
+                "name": "shard_guilds_8",
+                "state": "pending",
+                "applied_at": None,
+                "checksum": None,
+                "direction": None,
+                "steps_done": None,
+                "steps_total": None,
+                "problem": False,
+            },
+        ],
+        "problems": [],
+    }
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn) as holder:  # the application, sitting on guilds: the down stops part-way
+        holder.execute("LOCK TABLE guilds IN ACCESS SHARE MODE")
+        code, _, _ = run(
+            "migrate", "down", "--dsn", pg_dsn, "--to", "1", "--lock-timeout", "50ms", "--retries", "0"
+        )
+        holder.rollback()
+    assert code == 1
+    code, document = status()
+    assert code == 1
+    assert document["current"] == {"version": 1, "name": "initial"}
+    assert document["summary"] == {"applied": 1, "pending": 0, "part_way": 1}
+    first, second = document["migrations"]
+    assert first["state"] == "applied" and first["checksum"] == "ok" and not first["problem"]
+    assert first["applied_at"].endswith("+00:00")
+    assert second["state"] == "part-way" and second["direction"] == "down" and second["problem"]
+    assert 0 <= second["steps_done"] < second["steps_total"]
+    assert document["problems"] == [
+        "0002_shard_guilds_8 is part-way through its down migration: `schemagen migrate down --to 1` resumes it"
+    ]
 
 
 def test_migrate_new_renders_again_so_check_passes_at_once(project: Path) -> None:

@@ -35,6 +35,10 @@ def test_wheel_renders_the_example_without_the_source_tree(repo_root: Path, tmp_
     assert "schemagen/templates/postgres/erd.md.j2" in names
     assert "schemagen/templates/postgres/migrate/partition_move_rows.sql.j2" in names
     assert "schemagen/database/sql/relations.sql" in names
+    assert "schemagen/data/spec.schema.json" in names  # what `init` points editors at
+    assert "schemagen/data/init/entities.yaml" in names
+    assert "schemagen/data/extensions.txt" in names  # SG605
+    assert "schemagen/data/init/github-workflow.yml" in names
 
     work = tmp_path / "elsewhere"
     shutil.copytree(repo_root / "spec", work / "spec")

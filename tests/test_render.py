@@ -531,6 +531,45 @@ def test_user_template_overrides_a_builtin(tmp_path: Path, sink: Model, sink_sql
     assert render_schema(sink) == sink_sql
 
 
+def test_compiled_templates_are_kept_between_runs_and_compiled_again_when_edited(
+    tmp_path: Path, sink: Model, sink_sql: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemagen.render import templating
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("SCHEMAGEN_NO_CACHE", raising=False)
+    monkeypatch.setattr(templating, "_ENVIRONMENTS", {})  # a fresh process, as far as Jinja knows
+    assert render_schema(sink, make_environment()) == sink_sql
+    (folder,) = (cache / "schemagen").iterdir()
+    assert folder.name.startswith("templates-") and len(list(folder.iterdir())) > 3
+
+    ours = tmp_path / "templates"
+    (ours / "postgres").mkdir(parents=True)
+    index = ours / "postgres" / "index.sql.j2"
+    builtin = (templating.builtin_templates_dir() or Path("templates")) / "postgres" / "index.sql.j2"
+    index.write_text(builtin.read_text())
+    monkeypatch.setattr(templating, "_ENVIRONMENTS", {})
+    assert render_schema(sink, make_environment(ours)) == sink_sql
+    index.write_text(builtin.read_text().replace("INDEX {{ index.name", "INDEX /* ours */ {{ index.name"))
+    monkeypatch.setattr(templating, "_ENVIRONMENTS", {})  # the same name and file, another source
+    assert "CREATE INDEX /* ours */ users_created_at_idx" in render_schema(sink, make_environment(ours))
+
+    for folder in (cache / "schemagen").iterdir():  # a cache that cannot be written is no cache
+        for item in folder.iterdir():
+            item.unlink()
+        folder.chmod(0o500)
+    monkeypatch.setattr(templating, "_ENVIRONMENTS", {})
+    try:
+        assert render_schema(sink, make_environment()) == sink_sql
+    finally:
+        for folder in (cache / "schemagen").iterdir():
+            folder.chmod(0o700)
+    monkeypatch.setenv("SCHEMAGEN_NO_CACHE", "1")
+    monkeypatch.setattr(templating, "_ENVIRONMENTS", {})
+    assert make_environment().bytecode_cache is None
+
+
 # --- ERD -----------------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from schemagen.database.live import connect
 from schemagen.database.runner import LOCK_KEY
 from schemagen.migrate import checksums
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.terminal import run_on_a_terminal
 
 MIGRATIONS = Path("generated") / "migrations"
 INITIAL_UP = MIGRATIONS / "0001_initial.up.sql"
@@ -291,13 +292,13 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     line = line_of(up, "CREATE UNIQUE INDEX CONCURRENTLY")
-    first, second = err.splitlines()[-2:]
-    assert first.startswith(
-        f'{MIGRATIONS / up.name}:{line}: error[SG709]: could not create unique index "users_avatar_idx"'
-    )
+    first, where, _, quoted, _, second, _ = err.splitlines()[-7:]
+    assert first.startswith('error[SG709]: could not create unique index "users_avatar_idx"')
     assert "Key (avatar)=(x.png) is duplicated." in first
+    assert where == f"  --> {MIGRATIONS / up.name}:{line}"
+    assert quoted.startswith(f"{line} | CREATE UNIQUE INDEX CONCURRENTLY")
     done = int(
-        re.fullmatch(r"    hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
+        re.fullmatch(r"   = hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
     )
     assert f"it resumes at step {done + 1}" in second
     assert recorded(pg_dsn)[-1][3:] == (False, "up", done)
@@ -354,6 +355,66 @@ def test_a_step_that_cannot_get_its_lock_is_retried_then_resumed(
     assert code == 0, err
     assert f"applying 0002_shard_guilds_8: resuming at step {step}/36" in err
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
+
+
+def test_a_lock_timeout_names_the_session_holding_the_lock(project: Path, pg_dsn: str) -> None:
+    """Who held the table, read from pg_blocking_pids while the step waited: its pid, application_name,
+    state and query, in each retry's line and in the failure; and for a NOWAIT lock, which never
+    waits, from the locks granted on its table."""
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    write_migration(
+        project,
+        "locks_two_tables",
+        "LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE;\nLOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;\n"
+        "SELECT count(*) FROM public.guilds;\n",
+    )
+    with connect(f"{pg_dsn} application_name=the_application") as holder:
+        holder.execute("UPDATE guilds SET name = name WHERE false")  # ROW EXCLUSIVE on guilds, then idle
+        pid = holder.info.backend_pid
+        code, out, err = run("migrate", "apply", "--dsn", pg_dsn, "--lock-timeout", "200ms", "--retries", "1")
+        holder.rollback()
+    assert (code, out) == (1, "")
+    held = (
+        rf"held by pid {pid} \(the_application, idle in transaction for [\d.]+ s: "
+        r"`UPDATE guilds SET name = name WHERE false`\)"
+    )
+    # the first attempt takes users, then guilds NOWAIT: busy, and the holder is read from pg_locks
+    assert re.search(
+        r"0003_locks_two_tables\.up\.sql \(one transaction\): could not obtain lock on relation "
+        rf"\"public\.guilds\"; public\.guilds is locked \(RowExclusiveLock\) by {held.removeprefix('held by ')}; "
+        r"retry 1/1 in",
+        err,
+    ), err
+    # the retry waits for guilds first, until lock_timeout: the holder is what pg_blocking_pids named
+    failure = err.split("error[SG709]: ", 1)[1].split("\n", 1)[0]
+    assert re.fullmatch(
+        rf"canceling statement due to lock timeout; waited for AccessExclusiveLock on guilds, {held}",
+        failure,
+    ), failure
+    code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+
+
+def test_progress_bars_on_a_terminal_plain_lines_elsewhere(project: Path, pg_dsn: str) -> None:
+    """On a terminal, a bar over the re-shard's steps (rich) with the runner's lines above it; through a
+    pipe the same lines alone, as every other test here reads them."""
+    code, out, err = run_on_a_terminal(project, {"NO_COLOR": "1"}, "migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+    assert out == "applied 2 migrations (0001_initial, 0002_shard_guilds_8): the database is at 0002\n"
+    assert "━" in err  # the bar
+    assert re.search(r"applying 0002_shard_guilds_8 .*\d+/36 .*step \d+: ", err), err
+    lines = [line.strip() for line in re.split(r"[\r\n]+", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err))]
+    for expected in (
+        "applying 0002_shard_guilds_8: 36 steps, each committed on its own",
+        "applied 0002_shard_guilds_8 in",
+    ):
+        assert any(line.startswith(expected) for line in lines), (expected, lines)
+    assert any(re.fullmatch(r"step \d+/36: .*: \d+ rows moved into .*, [\d.]+ s", line) for line in lines)
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")  # not a terminal
+    assert code == 0, err
+    assert "━" not in err and "\x1b" not in err
+    assert err.startswith("reverting 0002_shard_guilds_8: ")
 
 
 def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Path, pg_dsn: str) -> None:
@@ -431,8 +492,8 @@ def test_a_failing_transactional_migration_leaves_nothing_behind(project: Path, 
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert (code, out) == (1, "")
     assert err.endswith(
-        f"{MIGRATIONS / up.name}:5: error[SG709]: division by zero\n"
-        "    hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n"
+        f"error[SG709]: division by zero\n --> {MIGRATIONS / up.name}:5\n  |\n5 | SELECT 1 / 0;\n  | ^^^^^^^^^^^^^\n"
+        "  = hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n\n"
     )
     assert versions(pg_dsn) == [1, 2]  # the two before it were applied and recorded
     with connect(pg_dsn, autocommit=True) as conn:
@@ -531,8 +592,8 @@ def test_an_applied_migration_edited_since_is_refused(project: Path, pg_dsn: str
     assert err == (
         f"error[SG708]: refused, nothing was run: {INITIAL_UP} was changed after it was applied (its checksum"
         " differs from the recorded one)\n"
-        "    hint: restore the migration files from version control, or run the command the message names;"
-        " nothing was run, so there is nothing to undo\n"
+        "  = hint: restore the migration files from version control, or run the command the message names;"
+        " nothing was run, so there is nothing to undo\n\n"
     )
     assert versions(pg_dsn) == [1]
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)

@@ -33,6 +33,7 @@ from schemagen.model import (
     RangeWindow,
     StorageParameter,
     Table,
+    TextAt,
     View,
 )
 from schemagen.model import objects as model_module
@@ -179,7 +180,7 @@ def model_classes() -> list[type]:
         if isinstance(value, type)
         and dataclasses.is_dataclass(value)
         and value.__module__ == model_module.__name__
-        and value is not Location  # never stored
+        and value not in (Location, TextAt)  # never stored: where the spec says things
     ]
 
 

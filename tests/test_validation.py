@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagen.diagnostics import Diagnostic, SpecError, rules
+from schemagen.diagnostics import Diagnostic, Severity, SpecError, rules
 from schemagen.pipeline import compile_spec
 
 PROJECT = "project: {name: t, postgres: 15}\n"
@@ -631,6 +631,22 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "view-unknown-column",
+        single("""\
+        entities:
+          tasks: {columns: {id: {type: bigint, primary_key: true}, assignee_id: bigint}}
+        views:
+          open_tasks:
+            query: |
+              SELECT t.id,
+                     t.assignee
+              FROM tasks t
+        """),
+        "SG505",
+        "a.yaml",
+        8,
+    ),
+    (
         "needs-newer-postgres",
         {
             "a.yaml": """\
@@ -686,9 +702,40 @@ def test_rule_fires_at_its_line(
     ]
 
 
+def test_an_extension_nobody_ships_is_a_warning_with_a_suggestion(tmp_path: Path) -> None:
+    root = tmp_path / "spec"
+    root.mkdir()
+    (root / "a.yaml").write_text(
+        "project:\n  name: t\n  extensions:\n    - pg_trgm\n    - postgis\n    - uuid-ossp\n"
+        "    - timescaledb\n    - vector\n    - pg_trgrm\n    - our_own_thing\n"
+    )
+    found = compile_spec(root).warnings  # warnings: the spec is valid
+    assert [(d.code, d.line, d.column, d.message) for d in found] == [
+        (
+            "SG605",
+            9,
+            7,
+            "extension `pg_trgrm` is neither one PostgreSQL ships nor a well-known one; did you mean `pg_trgm`?",
+        ),
+        ("SG605", 10, 7, "extension `our_own_thing` is neither one PostgreSQL ships nor a well-known one"),
+    ]
+    assert all(d.severity is Severity.WARNING for d in found)
+
+
+def test_the_known_extensions_hold_every_one_postgresql_15_ships() -> None:
+    from schemagen.postgres.extensions import known_extensions
+
+    controls = Path("/usr/share/postgresql/15/extension")
+    shipped = {p.name.removesuffix(".control") for p in controls.glob("*.control")}
+    assert len(shipped) > 40, "PostgreSQL 15's contrib is installed where the tests run (scripts/test)"
+    assert shipped <= known_extensions()
+    assert {"postgis", "timescaledb", "citus", "pg_partman", "pg_cron", "vector"} <= known_extensions()
+
+
 def test_every_rule_has_a_failing_case() -> None:
-    # SG008 needs a server: tests/test_cli.py proves it with validate --live.
-    tested = {c[2] for c in CASES} | {"SG001", "SG008"}
+    # SG008 needs a server: tests/test_cli.py proves it with validate --live. SG605 is a warning,
+    # tested above.
+    tested = {c[2] for c in CASES} | {"SG001", "SG008", "SG605"}
     spec_rules = {r.code for r in rules.ALL if r.code < "SG700"}  # SG7xx: the CI gate, tests/test_check*.py
     assert spec_rules <= tested
 

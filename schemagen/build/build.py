@@ -62,7 +62,7 @@ from schemagen.parse.spec import (
     Spec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.postgres import expressions, extensions, sqltypes, storage
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # what follows `{table}_` in a partition's name: `2026_01` as the window partitions have it
@@ -202,13 +202,14 @@ class Builder:
         """Names the spec uses beside its entities: schemas, extensions, collations, view keys."""
         if self.spec.project is not None:
             self.check_name(self.project.schema, "a schema", self.loc("project", "schema"))
+            known = extensions.known_extensions()
             for i, name in enumerate(self.spec.project.extensions):
+                loc = self.loc("project", "extensions", i)
                 if not EXTENSION_NAME.match(name):
-                    self.report(
-                        rules.INVALID_NAME(
-                            self.loc("project", "extensions", i), name=name, what="an extension"
-                        )
-                    )
+                    self.report(rules.INVALID_NAME(loc, name=name, what="an extension"))
+                elif name not in known:
+                    suggestion = did_you_mean(name, sorted(known))
+                    self.report(rules.UNKNOWN_EXTENSION(loc, name=name, suggestion=suggestion))
         for section, items in (
             ("entities", self.spec.entities),
             ("enums", self.spec.enums),
@@ -1025,6 +1026,9 @@ class Builder:
         self.check_name(name, "a view", loc)
         schema = spec.schema_ or self.project.schema
         query_text = spec.query.strip().rstrip(";").strip()
+        query_at = self.raw.text_at((*path, "query"), spec.query)
+        if query_at is not None:
+            query_at = query_at.skipped(spec.query[: len(spec.query) - len(spec.query.lstrip())])
         depends: tuple[str, ...] = ()
         try:
             query = expressions.parse_query(query_text)
@@ -1080,6 +1084,7 @@ class Builder:
             comment=spec.comment,
             renamed_from=spec.renamed_from,
             loc=loc,
+            query_at=query_at,
         )
 
 

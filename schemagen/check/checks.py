@@ -10,6 +10,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
-from schemagen.postgres import expressions, sqltypes
+from schemagen.postgres import expressions, scopes, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
@@ -516,19 +517,9 @@ def names(model: Model) -> Iterator[Diagnostic]:
 @_check
 def views(model: Model) -> Iterator[Diagnostic]:
     known = {(t.schema, t.name) for t in model.tables} | {(v.schema, v.name) for v in model.views}
-    spec_schemas = {schema for schema, _ in known}
+    lookup = _view_catalog(model)
     for view in model.views:
-        for name in view.depends_on:
-            schema, _, relation = name.rpartition(".")
-            # a bare name resolves through the default search_path, i.e. to public
-            if (schema or "public") in spec_schemas and ((schema or "public"), relation) not in known:
-                elsewhere = sorted(s for s, n in known if n == relation)
-                yield rules.VIEW_UNKNOWN_RELATION(
-                    view.loc,
-                    view=view.name,
-                    name=name,
-                    hint_name=f"{elsewhere[0]}.{relation}" if elsewhere else f"pg_catalog.{relation}",
-                )
+        yield from _view_names(view, known, lookup)
         if not view.materialized and (view.refresh or view.indexes):
             yield rules.VIEW_OPTION(
                 view.loc,
@@ -539,6 +530,88 @@ def views(model: Model) -> Iterator[Diagnostic]:
         if view.materialized and view.refresh == "concurrently":
             yield from _concurrent_refresh(view)
     yield from _view_cycles(model)
+
+
+def _view_catalog(model: Model) -> scopes.Lookup:
+    """The spec's tables and views as a view's query sees them. A bare name resolves through the default
+    search_path, i.e. to `public`; a schema the spec does not use may hold anything."""
+    tables = {(t.schema, t.name): t for t in model.tables}
+    views_ = {(v.schema, v.name): v for v in model.views}
+    schemas = {schema for schema, _ in tables} | {schema for schema, _ in views_}
+    outputs: dict[tuple[str, str], tuple[str, ...] | None] = {}
+
+    def lookup(schema: str | None, name: str) -> scopes.Relation | None:
+        key = (schema or "public", name)
+        if key[0] not in schemas:
+            return None
+        table = tables.get(key)
+        if table is not None:
+            return scopes.Relation(table.column_names, table=True)
+        view = views_.get(key)
+        if view is None:
+            return scopes.MISSING
+        if key not in outputs:
+            outputs[key] = None  # while it is read: a cycle (SG503) reads as unknown columns
+            with suppress(expressions.ExpressionError):
+                outputs[key] = scopes.query_columns(expressions.parse_query(view.query), lookup)
+        return scopes.Relation(outputs[key])
+
+    return lookup
+
+
+def _view_names(view: View, known: set[tuple[str, str]], lookup: scopes.Lookup) -> Iterator[Diagnostic]:
+    """SG502 and SG505: the relations and columns the query reads that the spec does not have, each at
+    its place in the query."""
+    try:
+        query = expressions.parse_query(view.query)
+    except expressions.ExpressionError:
+        return  # reported by the build (SG101)
+    reported: set[str] = set()
+    for found in scopes.unresolved(query, lookup):
+        at = view.query_at.location(view.query, found.offset, found.length) if view.query_at else None
+        loc = at or view.loc
+        candidates = found.candidates
+        if found.kind == "relation":
+            if found.text in reported:
+                continue
+            reported.add(found.text)
+            elsewhere = sorted(s for s, n in known if n == found.name)
+            same_schema = sorted(n for s, n in known if s == (found.within or "public"))
+            yield rules.VIEW_UNKNOWN_RELATION(
+                loc,
+                view=view.name,
+                name=found.text,
+                suggestion="" if elsewhere else did_you_mean(found.name, same_schema),
+                hint_name=f"{elsewhere[0]}.{found.name}" if elsewhere else f"pg_catalog.{found.name}",
+            )
+        elif found.kind == "alias":
+            yield rules.VIEW_UNKNOWN_COLUMN(
+                loc,
+                view=view.name,
+                name=found.text,
+                problem=f"no FROM item is named `{found.name}`",
+                suggestion=did_you_mean(found.name, candidates),
+                fix=f"qualify it with a name of its FROM clause: {', '.join(candidates)}"
+                if candidates
+                else "read it from a table or view of the spec, in the query's FROM clause",
+            )
+        else:
+            qualified = "." in found.text
+            if qualified:
+                problem = f"`{found.within}` has no column `{found.name}`"
+            elif found.within:
+                problem = f"no table or view of its FROM clause ({found.within}) has a column `{found.name}`"
+            else:
+                problem = f"the query reads `{found.name}` from no FROM clause"
+            shown = ", ".join(candidates[:12]) + (", …" if len(candidates) > 12 else "")
+            yield rules.VIEW_UNKNOWN_COLUMN(
+                loc,
+                view=view.name,
+                name=found.text,
+                problem=problem,
+                suggestion=did_you_mean(found.name, candidates),
+                fix=f"read a column it has: {shown}" if candidates else "read a column the spec declares",
+            )
 
 
 def _concurrent_refresh(view: View) -> Iterator[Diagnostic]:

@@ -33,13 +33,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import psycopg
 from pglast import ast, parse_sql
@@ -62,6 +64,7 @@ __all__ = [
     "LOCK_KEY",
     "MigrationFailed",
     "Outcome",
+    "Progress",
     "Recorded",
     "Refused",
     "Settings",
@@ -91,6 +94,30 @@ Report = Callable[[str], None]
 
 def _silent(_: str) -> None:
     pass
+
+
+class Progress(Protocol):
+    """Where a run shows how far it is, besides its report lines (a progress bar on a terminal)."""
+
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        """A migration starts: `total` steps, `done` of them done already (None: one transaction)."""
+
+    def step(self, number: int, what: str) -> None:
+        """Step `number` starts; `what` is its operation."""
+
+    def end(self) -> None:
+        """The migration is over (done, or failed)."""
+
+
+class _NoProgress:
+    def begin(self, label: str, total: int | None, done: int) -> None:
+        pass
+
+    def step(self, number: int, what: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -136,6 +163,9 @@ class StatusLine:
     state: str  # "applied", "pending", or "partial (up|down): k/n steps done"
     checksum: str  # "ok", "MISMATCH", "missing on disk", or "" for a pending migration
     problem: bool
+    in_progress: Direction | None = None  # a part-way migration's direction
+    steps_done: int | None = None  # of a part-way migration
+    steps_total: int | None = None  # of a part-way migration's file, when it is on disk and readable
 
 
 @dataclass(frozen=True)
@@ -190,6 +220,18 @@ class MigrationFailed(Exception):
         self.done = done
         self.total = total
 
+    def because(self, cause: str) -> MigrationFailed:
+        """The same failure, its reason saying why (who held the lock it waited for)."""
+        return MigrationFailed(
+            self.path,
+            self.line,
+            f"{self.reason}; {cause}",
+            sqlstate=self.sqlstate,
+            transactional=self.transactional,
+            done=self.done,
+            total=self.total,
+        )
+
     @property
     def missing_privilege(self) -> bool:
         """The role lacks a privilege: bad input rather than a bad migration."""
@@ -226,7 +268,7 @@ def status(dsn: str, generated: Path) -> Status:
         mark, problem = _checksum_mark(files_, row)
         if problem:
             problems.append(problem)
-        state = "applied"
+        state, total = "applied", None
         if row.in_progress is not None:
             total = _step_count(files_, row.in_progress)
             of = f"/{total}" if total is not None else ""
@@ -242,7 +284,15 @@ def status(dsn: str, generated: Path) -> Status:
             )
         lines.append(
             StatusLine(
-                version, name, row.applied_at, state, mark, problem is not None or row.in_progress is not None
+                version,
+                name,
+                row.applied_at,
+                state,
+                mark,
+                problem is not None or row.in_progress is not None,
+                row.in_progress,
+                row.steps_done if row.in_progress is not None else None,
+                total,
             )
         )
     return Status(lines, problems)
@@ -254,6 +304,7 @@ def apply(
     to: int | None = None,
     settings: Settings = Settings(),
     report: Report = _silent,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Apply the pending migrations up to `to` (default: all), oldest first.
 
@@ -266,7 +317,7 @@ def apply(
         raise history.HistoryError(
             f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
         )
-    with _session(dsn, settings, report) as conn:
+    with _session(dsn, settings, report) as (conn, observer):
         recorded = _verified(conn, disk)
         if down_part_way := [r for r in recorded.values() if r.in_progress == "down"]:
             raise Refused(
@@ -288,7 +339,9 @@ def apply(
                 ]
             )
         for files_ in pending:
-            _Runner(conn, settings, report).run(files_, "up", recorded.get(files_.number))
+            _Runner(conn, settings, report, observer, progress or _NoProgress()).run(
+                files_, "up", recorded.get(files_.number)
+            )
         return Outcome(pending, max([newest, *(m.number for m in pending)]))
 
 
@@ -298,6 +351,7 @@ def down(
     to: int,
     settings: Settings = Settings(),
     report: Report = _silent,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Run the down files of the applied migrations newer than `to`, newest first."""
     disk = _intact(generated)
@@ -306,7 +360,7 @@ def down(
             f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
         )
     by_number = {m.number: m for m in disk}
-    with _session(dsn, settings, report) as conn:
+    with _session(dsn, settings, report) as (conn, observer):
         recorded = _verified(conn, disk)
         if up_part_way := [r for r in recorded.values() if r.in_progress == "up"]:
             raise Refused(
@@ -318,7 +372,9 @@ def down(
             )
         undo = [by_number[v] for v in sorted(recorded, reverse=True) if v > to]
         for files_ in undo:
-            _Runner(conn, settings, report).run(files_, "down", recorded[files_.number])
+            _Runner(conn, settings, report, observer, progress or _NoProgress()).run(
+                files_, "down", recorded[files_.number]
+            )
         return Outcome(undo, max([0, *(v for v in recorded if v <= to)]))
 
 
@@ -341,7 +397,7 @@ def baseline(
         raise history.HistoryError(
             f"--to {to}: there is no migration {to:04d} in {generated / history.MIGRATIONS_DIR}"
         )
-    with _session(dsn, settings, report) as conn:
+    with _session(dsn, settings, report) as (conn, _):
         if recorded := _verified(conn, disk):
             newest = recorded[max(recorded)]
             raise Refused(
@@ -442,8 +498,11 @@ def _connection(dsn: str) -> Iterator[psycopg.Connection]:
 
 
 @contextmanager
-def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.Connection]:
-    """The connection migrations run on, while a second one holds the migration lock."""
+def _session(
+    dsn: str, settings: Settings, report: Report
+) -> Iterator[tuple[psycopg.Connection, psycopg.Connection]]:
+    """The connection migrations run on, and a second one holding the migration lock (idle otherwise:
+    it watches whom the first waits for while a step runs)."""
     with _connection(dsn) as lock, _connection(dsn) as work:
         try:
             # A bad --lock-timeout fails here, before waiting for the lock.
@@ -453,7 +512,7 @@ def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.C
         _acquire(lock, settings, report)
         try:
             _ensure_history(work)
-            yield work
+            yield work, lock
         finally:
             # Closing the session releases the lock anyway; this is for a connection that is pooled.
             if not lock.broken:
@@ -470,8 +529,9 @@ def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> No
             if row and row[0]:
                 return
             if not told:
-                holder = conn.execute(query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
-                pid = f" (pid {holder[0]})" if holder else ""
+                cursor = conn.cursor(row_factory=dict_row)
+                holder = cursor.execute(query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
+                pid = f" (pid {holder['pid']}{_not_a_runner(holder)})" if holder else ""
                 report(f"waiting for another schemagen migrate{pid} to release the migration lock")
                 told = True
             time.sleep(settings.poll_seconds)
@@ -693,6 +753,105 @@ def _label_at(labels: list[tuple[int, str]], line: int) -> str:
     return above[-1] if above else ""
 
 
+# --- who holds a lock ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A session holding a lock the runner needed: as pg_stat_activity shows it."""
+
+    pid: int
+    application_name: str | None
+    state: str | None
+    query: str | None
+    transaction_seconds: float | None = None
+    mode: str | None = None  # the lock the runner waited for (or, for a NOWAIT, the one this session holds)
+    relation: str | None = None
+    locktype: str | None = None
+
+    def describe(self) -> str:
+        """`pid 4242 (psql, idle in transaction for 3.2 s: `UPDATE guilds …`)`."""
+        parts = [self.application_name or "no application_name"]
+        doing = self.state or "unknown state"
+        if self.transaction_seconds is not None:
+            doing += f" for {self.transaction_seconds:.1f} s"
+        text = " ".join((self.query or "").split())
+        if text:
+            doing += f": `{text[:MAX_QUOTED_QUERY]}{'…' * (len(text) > MAX_QUOTED_QUERY)}`"
+        return f"pid {self.pid} ({', '.join([*parts, doing])})"
+
+
+MAX_QUOTED_QUERY = 120
+
+
+def blocked_by(blockers: Sequence[Blocker], *, waited: bool = True) -> str:
+    """What a lock timeout's message adds: the lock waited for and who held it (`waited`, from
+    pg_blocking_pids), or who holds the table a NOWAIT lock found busy."""
+    first = blockers[0]
+    shown = " and ".join(b.describe() for b in blockers[:3])
+    shown += f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
+    if not waited:
+        modes = ", ".join(dict.fromkeys(b.mode for b in blockers if b.mode))
+        return f"{first.relation} is locked ({modes}) by {shown}"
+    wanted = f" for {first.mode} on {first.relation}" if first.mode and first.relation else ""
+    return f"waited{wanted}, held by {shown}"
+
+
+def _not_a_runner(holder: dict[str, Any]) -> str:
+    """The holder of the migration lock named by its application_name when it is not another runner
+    (someone holding the key by hand): `, psql`."""
+    name = holder.get("application_name")
+    return f", {name}" if name and name != APPLICATION_NAME else ""
+
+
+def _poll_seconds(lock_timeout: str) -> float:
+    """How often to look for the sessions a step waits for: often enough to see them before
+    `lock_timeout` (PostgreSQL's units; a bare number is milliseconds) gives up, 0.1 s at most."""
+    units = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", lock_timeout)
+    if match is None or (match.group(2) or "ms") not in units:
+        return 0.1
+    seconds = float(match.group(1)) * units[match.group(2) or "ms"]
+    if seconds <= 0:  # no timeout: a wait is only ever ended by the other session
+        return 0.1
+    return max(0.005, min(0.1, seconds / 4))
+
+
+class _Watch:
+    """While a step runs, polls on `observer` (the connection holding the migration lock, idle
+    otherwise) the sessions the working backend `pid` waits for; keeps the last answer that named one.
+    Polling begins after one interval, so a step that takes no lock wait costs no query."""
+
+    def __init__(self, observer: psycopg.Connection | None, pid: int, interval: float) -> None:
+        self.observer, self.pid, self.interval = observer, pid, interval
+        self.seen: list[Blocker] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Watch:
+        if self.observer is not None:
+            self._thread = threading.Thread(target=self._poll, name="schemagen-lock-watch", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _poll(self) -> None:
+        assert self.observer is not None
+        statement = query("runner_blocking_sessions")
+        while not self._stop.wait(self.interval):
+            try:
+                cursor = self.observer.cursor(row_factory=dict_row)
+                rows = cursor.execute(statement, {"pid": self.pid}).fetchall()
+            except psycopg.Error:
+                return  # the observer is gone: the message will just not name the holder
+            if rows:
+                self.seen = [Blocker(**row) for row in rows]
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -701,7 +860,12 @@ class _Runner:
     conn: psycopg.Connection
     settings: Settings
     report: Report
+    # The connection holding the migration lock: it watches whom a waiting step waits for.
+    observer: psycopg.Connection | None = None
+    progress: Progress = field(default_factory=_NoProgress)
     _rows: int = field(default=0, init=False)
+    # The sessions holding the table a NOWAIT lock found busy, read as it failed.
+    _holders: list[Blocker] = field(default_factory=list, init=False)
     # The table a NOWAIT lock found busy in the last attempt: the next attempt waits for it first.
     _busy: tuple[str | None, str] | None = field(default=None, init=False)
 
@@ -712,12 +876,17 @@ class _Runner:
         label = _label(files_)
         params = {"version": files_.number, "name": files_.name, "checksum": checksum(files_.up)}
         started = time.monotonic()
-        if is_transactional(text):
-            self.report(f"{_DOING[direction]} {label}: {len(steps)} statements in one transaction")
-            self._transactional(path, steps, direction, params)
-        else:
-            done = recorded.steps_done if recorded and recorded.in_progress == direction else None
-            self._stepwise(path, steps, direction, params, done or 0, resume=done is not None)
+        try:
+            if is_transactional(text):
+                self.report(f"{_DOING[direction]} {label}: {len(steps)} statements in one transaction")
+                self.progress.begin(f"{_DOING[direction]} {label}", None, 0)
+                self._transactional(path, steps, direction, params)
+            else:
+                done = recorded.steps_done if recorded and recorded.in_progress == direction else None
+                self.progress.begin(f"{_DOING[direction]} {label}", len(steps), done or 0)
+                self._stepwise(path, steps, direction, params, done or 0, resume=done is not None)
+        finally:
+            self.progress.end()
         self.report(f"{_DONE[direction]} {label} in {time.monotonic() - started:.1f} s")
 
     def _transactional(
@@ -755,6 +924,7 @@ class _Runner:
         for number, step in enumerate(steps[done:], start=done + 1):
             started = time.monotonic()
             progress = {"version": params["version"], "done": number}
+            self.progress.step(number, step.label or _first_line(step.statements[0].text))
 
             def attempt(
                 step: _Step = step, number: int = number, progress: dict[str, int] = progress
@@ -837,7 +1007,23 @@ class _Runner:
             except psycopg.Error as exc:
                 if position > 0 and exc.diag.sqlstate == errors.LockNotAvailable.sqlstate:
                     self._busy = (schema, table)
+                    self._holders = self._holding(schema, table)
                 raise self._failure(exc, path, statement.text, statement.line) from exc
+
+    def _holding(self, schema: str | None, table: str) -> list[Blocker]:
+        """The other sessions holding a lock on the table (read on the observer: the working
+        connection's transaction has just failed)."""
+        if self.observer is None:
+            return []
+        relation = (sql.Identifier(schema, table) if schema else sql.Identifier(table)).as_string(self.conn)
+        ours = [self.conn.info.backend_pid, self.observer.info.backend_pid]
+        shown = f"{schema}.{table}" if schema else table
+        try:
+            cursor = self.observer.cursor(row_factory=dict_row)
+            rows = cursor.execute(query("runner_relation_holders"), {"relation": relation, "ours": ours})
+            return [Blocker(**row, relation=shown) for row in rows.fetchall()]
+        except psycopg.Error:
+            return []
 
     def _detached(self, detach: tuple[tuple[str, ...], tuple[str, ...]], number: int, total: int) -> bool:
         """Whether a concurrent detach is done already: the partition detached by an earlier run whose
@@ -875,10 +1061,14 @@ class _Runner:
         """Run `attempt`; when it fails for want of a lock, as a deadlock victim or on a serialization
         failure (rolled back by then), set the lock_timeout again and retry it after a backoff."""
         self._busy = None
+        interval = _poll_seconds(self.settings.lock_timeout)
         for tries in range(self.settings.retries + 1):
+            self._holders = []
+            watch = _Watch(self.observer, self.conn.info.backend_pid, interval)
             try:
-                self.conn.execute(query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
-                attempt()
+                with watch:
+                    self.conn.execute(query("runner_lock_timeout"), {"value": self.settings.lock_timeout})
+                    attempt()
                 return
             except MigrationFailed as exc:
                 failed = exc
@@ -888,6 +1078,9 @@ class _Runner:
                 if not isinstance(failure, MigrationFailed):
                     raise failure from exc
                 failed = failure
+            if failed.sqlstate == errors.LockNotAvailable.sqlstate and (watch.seen or self._holders):
+                cause = blocked_by(watch.seen) if watch.seen else blocked_by(self._holders, waited=False)
+                failed = failed.because(cause)
             if failed.sqlstate not in RETRIED or tries == self.settings.retries:
                 raise failed
             # Jitter, so two sessions that failed together do not collide again in step.

@@ -411,10 +411,26 @@ CONCURRENT_REFRESH = _rule(
 VIEW_UNKNOWN_RELATION = _rule(
     "SG502",
     "view-unknown-relation",
-    "view `{view}` reads `{name}`, which is neither an entity nor a view of the spec",
+    "view `{view}` reads `{name}`, which is neither an entity nor a view of the spec{suggestion}",
     "define `{name}` in the spec, or schema-qualify it (`{hint_name}`)",
-    "The view cannot be created, and schemagen orders views by what they read.",
-    "views:\n  stats: {query: SELECT count(*) FROM guild}",
+    "The view cannot be created, and schemagen orders views by what they read. The error is at the name "
+    "in the query, with the closest entity or view named when one is close.",
+    "views:\n  stats: {query: SELECT count(*) FROM guild}   # the entity is guilds",
+)
+VIEW_UNKNOWN_COLUMN = _rule(
+    "SG505",
+    "view-unknown-column",
+    "view `{view}` reads `{name}`, but {problem}{suggestion}",
+    "{fix}",
+    "PostgreSQL rejects the view when it is created (`column t.assignee does not exist`), and a migration "
+    "that creates it fails there. The query's names are resolved as PostgreSQL resolves them, against the "
+    "spec's tables and views: its FROM items (aliases, schema-qualified names, CTEs, subqueries, joins), "
+    "`t.column` in the item named `t`, a bare column in any item that has it, an output column's name in "
+    "GROUP BY and ORDER BY, correlated subqueries through the query around them. What cannot be known is "
+    "accepted: a table outside the spec's schemas, a function in FROM without a column list, `*` over "
+    "either. The error is at the reference in the query.",
+    "entities:\n  tasks: {columns: {id: bigint, assignee_id: bigint}}\nviews:\n"
+    "  open_tasks: {query: SELECT t.id, t.assignee FROM tasks t}   # the column is assignee_id",
 )
 VIEW_CYCLE = _rule(
     "SG503",
@@ -460,6 +476,20 @@ ARCHIVE = _rule(
     "archive: {after: 365 days, column: content}",
 )
 
+UNKNOWN_EXTENSION = _rule(
+    "SG605",
+    "unknown-extension",
+    "extension `{name}` is neither one PostgreSQL ships nor a well-known one{suggestion}",
+    "check the name (`SELECT name FROM pg_available_extensions` lists what a server can install); an "
+    "extension of your own is fine, and `validate --live` proves the server has it",
+    "`CREATE EXTENSION` fails on a server that does not have the extension, so a misspelt name "
+    "(`pg_trgrm`) would fail only at deploy. The names of PostgreSQL 15's contrib modules, procedural "
+    "languages and their transforms, and of well-known extensions of others (PostGIS, TimescaleDB, "
+    "Citus, pg_partman, pg_cron, pgvector's `vector`…), are known; any other name is a warning, not an "
+    "error, since a server may have extensions of its own.",
+    "project:\n  extensions: [pg_trgrm]   # pg_trgm",
+    Severity.WARNING,
+)
 ALLOW_DESTRUCTIVE = _rule(
     "SG604",
     "allow-destructive",

@@ -17,7 +17,7 @@ import yaml
 
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
-from schemagen.model import Location
+from schemagen.model import Location, TextAt
 
 Path_ = tuple[str | int, ...]
 
@@ -78,6 +78,9 @@ class RawSpec:
     # a Location is made only for what a diagnostic names
     value_locations: dict[Path_, Mark] = field(default_factory=dict)
     key_locations: dict[Path_, Mark] = field(default_factory=dict)
+    # a literal block scalar (`|`): the file line of its first line of text, and the column its lines
+    # start at, so a position inside its text maps to the file (a view's query)
+    blocks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
@@ -88,6 +91,25 @@ class RawSpec:
             mark = first.get(path[:end]) or second.get(path[:end])
             if mark is not None:
                 return Location(*mark)
+        return None
+
+    def text_at(self, path: Path_, value: str) -> TextAt | None:
+        """Where the string `value` at `path` is written, character by character: for a literal block
+        (`|`) or a one-line plain or quoted scalar without escapes; None for any other style (a folded
+        block, a multi-line or escaped scalar), whose text does not map to the file one to one."""
+        mark = self.value_locations.get(path)
+        if mark is None:
+            return None
+        file, line, column, end_line, end_column = mark
+        block = self.blocks.get(path)
+        if block is not None:
+            return TextAt(file, block[0], block[1], block[1])
+        if end_line != line or end_column is None or "\n" in value:
+            return None
+        if end_column - column == len(value):
+            return TextAt(file, line, column)
+        if end_column - column == len(value) + 2:  # quoted, and no escape made it shorter
+            return TextAt(file, line, column + 1)
         return None
 
 
@@ -155,7 +177,7 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
         loader.dispose()
     if node is None:
         return
-    converter = _Converter(name, loader)
+    converter = _Converter(name, loader, text)
     if not isinstance(node, yaml.MappingNode):
         diagnostics.append(
             rules.INVALID_VALUE(
@@ -248,9 +270,11 @@ def _has_own_span(node: yaml.Node) -> bool:
 class _Converter:
     """Turns composed YAML nodes into plain Python data, recording each node's location."""
 
-    def __init__(self, file: str, loader: Any) -> None:
+    def __init__(self, file: str, loader: Any, text: str = "") -> None:
         self.file = file
         self.loader = loader
+        self.text = text
+        self._lines: list[str] | None = None
         self.values = 0  # converted, aliases counted as often as they are used
         self.distinct: set[int] = set()  # the nodes behind them
         self.exhausted = False
@@ -264,6 +288,17 @@ class _Converter:
             return (self.file, start.line + 1, start.column + 1, None, None)
         end = node.end_mark
         return (self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def block_start(self, node: yaml.ScalarNode) -> tuple[int, int] | None:
+        """(line, column), 1-based, where the text of a literal block scalar starts: the line after its
+        `|` header, at the indentation of its first line that is not blank."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        first = node.start_mark.line + 1  # 0-based: the line after the header
+        for line in self._lines[first : node.end_mark.line + 1]:
+            if line.strip():
+                return first + 1, len(line) - len(line.lstrip(" ")) + 1
+        return None
 
     def pairs(
         self, node: yaml.MappingNode, diagnostics: list[Diagnostic]
@@ -344,6 +379,10 @@ class _Converter:
             )
             return None
         raw.value_locations[path] = self.mark(node)
+        if isinstance(node, yaml.ScalarNode) and node.style == "|" and node.tag == _STR_TAG:
+            block = self.block_start(node)
+            if block is not None:
+                raw.blocks[path] = block
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in self.pairs(node, diagnostics):

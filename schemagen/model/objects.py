@@ -36,6 +36,39 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class TextAt:
+    """Where a string of the spec is written, so a position inside it (an unknown column in a view's
+    query) can be shown at its own line: its first character is at `line`:`column`, and each line
+    after the first starts at `next_column` (a literal block); None when it is one line."""
+
+    file: str
+    line: int
+    column: int
+    next_column: int | None = None
+
+    def location(self, text: str, offset: int, length: int) -> Location | None:
+        """The location of `text[offset:offset + length]`; None when it is not on the first line of a
+        text that is not a block."""
+        before = text[:offset]
+        newlines = before.count("\n")
+        if newlines == 0:
+            column = self.column + offset
+        elif self.next_column is None:
+            return None
+        else:
+            column = self.next_column + len(before) - before.rindex("\n") - 1
+        line = self.line + newlines
+        return Location(self.file, line, column, line, column + length)
+
+    def skipped(self, prefix: str) -> TextAt:
+        """The same text with `prefix` (its first characters, e.g. blank lines) taken off."""
+        at = self.location(prefix, len(prefix), 0)
+        if at is None:
+            return self
+        return TextAt(self.file, at.line, at.column, self.next_column)
+
+
+@dataclass(frozen=True, slots=True)
 class Default:
     """A column default: a literal value (escaped when rendered) or a SQL expression."""
 
@@ -283,6 +316,8 @@ class View:
     comment: str | None = None
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    # where the query's text is written (its position inside the spec file), when it maps one to one
+    query_at: TextAt | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ __all__ = [
     "immutability_problems",
     "normalized",
     "output_columns",
+    "output_name",
     "parse_expression",
     "parse_query",
     "relations",
@@ -514,6 +515,15 @@ def _figure_colname(node: ast.Node) -> tuple[str | None, int]:
         return required(node.op).name.removesuffix("_OP").lower(), 2
     fixed = _FIXED_COLNAMES.get(type(node))
     return (fixed, 2) if fixed else (None, 0)
+
+
+def output_name(node: ast.Node | None) -> str:
+    """The name PostgreSQL gives the output column of a SELECT list's expression (`?column?` when it
+    has none)."""
+    if node is None:
+        return "?column?"
+    name, strength = _figure_colname(node)
+    return name if strength and name else "?column?"
 
 
 def _select_output_columns(stmt: ast.SelectStmt) -> list[str] | None:

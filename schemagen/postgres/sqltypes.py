@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import sqlglot
-import sqlglot.errors
 from pglast import ast, parse_sql
 from pglast.enums import SetOperation
 from pglast.parser import ParseError
@@ -336,7 +334,11 @@ def _unknown_type_message(name: str, enum_names: frozenset[str]) -> str:
 
 @lru_cache(maxsize=1024)
 def foreign_equivalent(name: str) -> str | None:
-    """The PostgreSQL type another database means by `name` (`datetime` → timestamp), via sqlglot."""
+    """The PostgreSQL type another database means by `name` (`datetime` → timestamp), via sqlglot
+    (imported here: only a type PostgreSQL does not know needs it, and it is a tenth of a second)."""
+    import sqlglot
+    import sqlglot.errors
+
     for dialect in _FOREIGN_DIALECTS:
         try:
             data_type = sqlglot.exp.DataType.build(name, dialect=dialect)

@@ -7,18 +7,23 @@ environment, and environments are cached per user templates folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import jinja2
+import jinja2.bccache
 
+from schemagen import __version__
 from schemagen.postgres.identifiers import ident, qname
 
 __all__ = ["builtin_templates_dir", "ident", "literal", "make_environment", "qname"]
@@ -273,6 +278,48 @@ def _builtin_loader() -> jinja2.BaseLoader:
 _ENVIRONMENTS: dict[Path | None, jinja2.Environment] = {}
 
 
+#: The options that change what a template compiles to (part of the cache's folder name).
+class _CompileOptions(TypedDict):
+    autoescape: bool
+    keep_trailing_newline: bool
+    trim_blocks: bool
+    lstrip_blocks: bool
+
+
+_COMPILE_OPTIONS: _CompileOptions = {
+    "autoescape": False,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates kept between runs (compiling them was most of a small spec's render):
+    keyed by template name and file, and checked against a hash of the template's source, so an edited
+    template compiles again. A cache that cannot be written is no cache, never an error."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """`$XDG_CACHE_HOME/schemagen/templates-KEY` (default `~/.cache`); none when `SCHEMAGEN_NO_CACHE`
+    is set or the folder cannot be made. KEY hashes schemagen's and Jinja's versions and the compile
+    options: another version may compile the same source to other code."""
+    if os.environ.get("SCHEMAGEN_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha256(repr((__version__, jinja2.__version__, sorted(_COMPILE_OPTIONS.items()))).encode())
+    directory = Path(base) / "schemagen" / f"templates-{key.hexdigest()[:16]}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(directory))
+
+
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     """The environment for the built-in templates, overridden by same-named files in `user_templates`.
 
@@ -288,12 +335,10 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
             # a run renders thousands of statements: no stat() of the template file for each
             auto_reload=False,
+            bytecode_cache=_bytecode_cache(),
+            **_COMPILE_OPTIONS,
         )
         env.filters.update(FILTERS)
         env.tests.update(TESTS)
