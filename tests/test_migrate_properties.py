@@ -987,3 +987,24 @@ def test_a_second_identical_index_on_a_renamed_table_is_created(pg_cluster: Thro
             indexes: [{columns: [c]}, {columns: [c]}]
         """,
     )
+
+
+def test_moved_rows_keep_a_renamed_column_down(pg_cluster: ThrowawayCluster) -> None:
+    """Down renames v back to c, then splits the partitions: the rows were copied as (id, c, v), since
+    the columns a move copies were matched through `renamed_from`, which the model of A lacks."""
+    roundtrip(
+        pg_cluster,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}, c: text}
+            partition: {hash: {key: id, modulus: 4}}
+        """,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}, v: {type: text, renamed_from: c}}
+            partition: {hash: {key: id, modulus: 2}}
+        """,
+        "INSERT INTO h VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    )

@@ -458,22 +458,23 @@ def _renamed_foreign_keys(renames: Renames, old: Table, new: Table) -> list[tupl
     return renamed
 
 
+def _renamed_columns(renames: Renames, old: Table, new: Table) -> dict[str, str]:
+    """The columns of `old` that `new` renames, old name → new name, matched as the diff matches them."""
+    before = set(old.column_names)
+    return {
+        source: name
+        for (table, source), name in renames.columns.items()
+        if table == new.name and source in before and name not in before
+    }
+
+
 def _copied_columns(renames: Renames, old: Table, new: Table) -> tuple[tuple[str, ...], bool]:
     """The columns a moved row carries when partitions move (after columns are added and renamed,
     before any is dropped), and whether an identity column needs OVERRIDING SYSTEM VALUE."""
     old_names = set(old.column_names)
-    matched: set[str] = set()
-    for column in new.columns:
-        source = column.renamed_from
-        if (
-            source
-            and (new.name, source) in renames.columns
-            and source in old_names
-            and column.name not in old_names
-        ):
-            matched.add(source)
-        elif column.name in old_names:
-            matched.add(column.name)
+    # through the plan's renames, not `renamed_from`: the model a down migration goes back to has none
+    sources = {name: source for source, name in _renamed_columns(renames, old, new).items()}
+    matched = {sources.get(c.name, c.name) for c in new.columns} & old_names
     columns = [c for c in new.columns if c.generated is None]
     columns += [c for c in old.columns if c.name not in matched and c.generated is None]
     return tuple(c.name for c in columns), any(c.identity == "always" for c in columns)
