@@ -1008,3 +1008,34 @@ def test_moved_rows_keep_a_renamed_column_down(pg_cluster: ThrowawayCluster) -> 
         """,
         "INSERT INTO h VALUES (1, 'a'), (2, 'b'), (3, 'c')",
     )
+
+
+def test_a_renamed_partition_key_column_is_renamed(pg_cluster: ThrowawayCluster) -> None:
+    """The planner refused a partition key column's rename as a change of the key, which PostgreSQL
+    cannot make in place; but RENAME COLUMN keeps the key (it is kept by column number). Here with the
+    window extended, so rows move through the parent after the rename."""
+    roundtrip(
+        pg_cluster,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}}
+            partition: {hash: {key: id, modulus: 2}}
+          r:
+            columns: {id: bigint, at: timestamptz}
+            primary_key: [id, at]
+            partition: {range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01, default: true}}
+        """,
+        """\
+        entities:
+          h:
+            columns: {n: {type: bigint, primary_key: true, renamed_from: id}}
+            partition: {hash: {key: n, modulus: 2}}
+          r:
+            columns: {id: bigint, ts: {type: timestamptz, renamed_from: at}}
+            primary_key: [id, ts]
+            partition: {range: {key: ts, every: month, from: 2024-01-01, to: 2024-04-01, default: true}}
+        """,
+        "INSERT INTO h VALUES (1), (2), (3);"
+        "INSERT INTO r VALUES (1, '2024-01-05+00'), (2, '2024-03-05+00'), (3, '2024-05-01+00');",
+    )

@@ -143,7 +143,9 @@ class PartitionDiff:
                 f"add a new entity with the wanted partitioning, copy the rows into it, then drop this one",
                 new.name,
             )
-        if schemes.structure(old.partition) != schemes.structure(new.partition):
+        # compared with its key columns renamed: RENAME COLUMN runs before the partitions change
+        before = schemes.with_renamed_columns(old.partition, _renamed_columns(self.renames, old, new))
+        if schemes.structure(before) != schemes.structure(new.partition):
             raise PlanError(
                 f"the partitioning of {new.name} changes from {schemes.describe(old.partition)} to "
                 f"{schemes.describe(new.partition)}: PostgreSQL cannot change a partition key in place and "
@@ -151,7 +153,7 @@ class PartitionDiff:
                 f"drop this one",
                 new.name,
             )
-        yield from _TablePartitions(self, old, new, old.partition, new.partition, rebuilt).changes()
+        yield from _TablePartitions(self, old, new, before, new.partition, rebuilt).changes()
 
 
 class _TablePartitions:

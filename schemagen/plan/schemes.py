@@ -4,7 +4,7 @@ filters, and the order PostgreSQL numbers their partitions in."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from schemagen.model import LiteralValue, PartitionBound, PartitionChild, PartitionKey, PartitionScheme
@@ -17,6 +17,19 @@ RANGE_KEYWORDS = ("MINVALUE", "MAXVALUE")
 def structure(scheme: PartitionScheme | None) -> tuple[str, tuple[PartitionKey, ...]] | None:
     """What cannot change in place: the kind and the key."""
     return None if scheme is None else (scheme.kind, scheme.key)
+
+
+def with_renamed_columns(scheme: PartitionScheme, columns: dict[str, str]) -> PartitionScheme:
+    """The scheme with its key columns (at every level) under their new names, `columns` old → new: a
+    renamed key column is the same key, since PostgreSQL keeps it by column number."""
+    if not columns:
+        return scheme
+    key = tuple(replace(k, column=columns.get(k.column, k.column)) if k.column else k for k in scheme.key)
+    children = tuple(
+        replace(c, sub=with_renamed_columns(c.sub, columns)) if c.sub is not None else c
+        for c in scheme.children
+    )
+    return replace(scheme, key=key, children=children)
 
 
 def describe(scheme: PartitionScheme | None) -> str:
