@@ -1039,3 +1039,28 @@ def test_a_renamed_partition_key_column_is_renamed(pg_cluster: ThrowawayCluster)
         "INSERT INTO h VALUES (1), (2), (3);"
         "INSERT INTO r VALUES (1, '2024-01-05+00'), (2, '2024-03-05+00'), (3, '2024-05-01+00');",
     )
+
+
+def test_partitions_of_a_table_referencing_a_renamed_one_change(pg_cluster: ThrowawayCluster) -> None:
+    """Dropping (or moving) a partition of r locks the tables r's foreign keys reference first: p, by
+    its name in A, which the rename to q has already changed."""
+    roundtrip(
+        pg_cluster,
+        """\
+        entities:
+          p: {columns: {id: {type: bigint, primary_key: true}}}
+          r:
+            columns: {id: bigint, at: timestamptz, p_id: {type: bigint, references: p}}
+            primary_key: [id, at]
+            partition: {range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01}}
+        """,
+        """\
+        entities:
+          q: {renamed_from: p, columns: {id: {type: bigint, primary_key: true}}}
+          r:
+            columns: {id: bigint, at: timestamptz, p_id: {type: bigint, references: q}}
+            primary_key: [id, at]
+            partition: {range: {key: at, every: month, from: 2024-02-01, to: 2024-04-01}}
+        """,
+        "INSERT INTO p VALUES (1); INSERT INTO r VALUES (1, '2024-02-05+00', 1);",
+    )

@@ -176,10 +176,12 @@ class _TablePartitions:
         self.creates: list[PartitionCreate] = []  # new children, no rows to move
         self.moves: list[PartitionMove] = []  # their `retired` is filled in when they are emitted
         self.kept: list[str] = []  # children that stay, by their name in B
-        own = (old.schema, old.name)
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
-        # gets or loses the triggers of each key, on the referenced table too
-        self.referenced = tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in old.foreign_keys} - {own}))
+        # gets or loses the triggers of each key, on the referenced table too. By their names in B: the
+        # partitions change after the renames
+        renamed = shared.renames.tables
+        referenced = {(fk.ref_schema, renamed.get(fk.ref_table, fk.ref_table)) for fk in old.foreign_keys}
+        self.referenced = tuple(sorted(referenced - {(new.schema, new.name)}))
 
     @cached_property
     def surviving(self) -> set[str]:
