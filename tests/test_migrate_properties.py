@@ -1064,3 +1064,25 @@ def test_partitions_of_a_table_referencing_a_renamed_one_change(pg_cluster: Thro
         """,
         "INSERT INTO p VALUES (1); INSERT INTO r VALUES (1, '2024-02-05+00', 1);",
     )
+
+
+def test_two_indexes_of_one_column_added_to_a_partitioned_table(pg_cluster: ThrowawayCluster) -> None:
+    """The second index's partition indexes were named as the first's (h_p0_c_idx, not h_p0_c_idx1):
+    CREATE INDEX … IF NOT EXISTS skipped them and ATTACH failed, the first index's being attached."""
+    roundtrip(
+        pg_cluster,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}, c: bigint}
+            partition: {hash: {key: id, modulus: 2}}
+        """,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}, c: bigint}
+            partition: {hash: {key: id, modulus: 2}}
+            indexes: [{columns: [c]}, {columns: [c]}]
+        """,
+        "INSERT INTO h VALUES (1, 1), (2, 2), (3, 3)",
+    )

@@ -73,8 +73,7 @@ from schemagen.plan.matching import (
     same_index,
 )
 from schemagen.plan.renames import Renames
-from schemagen.postgres import expressions
-from schemagen.postgres.names import NAMEDATALEN, index_name_addition, make_object_name
+from schemagen.postgres.names import make_object_name
 
 ForeignKeys = tuple[tuple[Table, ForeignKey], ...]
 
@@ -363,8 +362,8 @@ class _TablePartitions:
     ) -> RelationRename:
         """A partition of A renamed, with the indexes PostgreSQL gave it renamed to the names it gives
         `new` (only those in `surviving`, when given: the others are dropped before the move)."""
-        before = _clone_index_names(self.old, old, self.shared.a_names)
-        after = _clone_index_names(self.old, new, after_taken)
+        before = schemes.clone_index_names(self.old, old, self.shared.a_names)
+        after = schemes.clone_index_names(self.old, new, after_taken)
         indexes = []
         for key, name in before.items():
             if surviving is not None and key not in surviving:
@@ -375,46 +374,6 @@ class _TablePartitions:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _clone_index_names(table: Table, relation: str, taken: set[str] | frozenset[str]) -> dict[str, str]:
-    """The names PostgreSQL gives the indexes of partition `relation` of `table`, by parent index.
-
-    A partition's indexes are clones of its parent's, created in the parent's index order (primary
-    key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them, by
-    name); each is named by ChooseIndexName from the partition's name and the index's column names,
-    with a number appended to the label while the name is taken.
-    """
-    wanted: list[tuple[str, str, list[str]]] = []
-    if table.primary_key is not None:
-        wanted.append((table.primary_key.name, "pkey", []))
-    wanted += [(u.name, "key", list(u.columns)) for u in table.uniques]
-    for index in sorted(table.indexes, key=lambda i: i.name):
-        columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
-        wanted.append((index.name, "idx", _unique_column_names(columns + list(index.include))))
-    names: dict[str, str] = {}
-    picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
-    for key, label, columns in wanted:
-        addition = index_name_addition(columns) if columns else None
-        candidate, n = make_object_name(relation, addition, label), 0
-        while candidate in taken or candidate in picked:
-            n += 1
-            candidate = make_object_name(relation, addition, f"{label}{n}")
-        picked.add(candidate)
-        names[key] = candidate
-    return names
-
-
-def _unique_column_names(columns: list[str]) -> list[str]:
-    """ChooseIndexColumnNames: a name already used by an earlier column gets a number appended."""
-    out: list[str] = []
-    for name in columns:
-        candidate, n = name, 0
-        while candidate in out:
-            n += 1
-            candidate = name.encode()[: NAMEDATALEN - 1 - len(str(n))].decode(errors="ignore") + str(n)
-        out.append(candidate)
-    return out
 
 
 def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
