@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 import yaml
 from catalog import Catalog, assert_catalog_equal, snapshot
 from hypothesis import HealthCheck, Phase, given, note, settings
@@ -38,6 +39,7 @@ from schemagen.database.cluster import ThrowawayCluster
 from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
+from schemagen.plan import PlanError
 
 ROWS = 3
 ENUM = "mood"
@@ -1086,3 +1088,32 @@ def test_two_indexes_of_one_column_added_to_a_partitioned_table(pg_cluster: Thro
         """,
         "INSERT INTO h VALUES (1, 1), (2, 2), (3, 3)",
     )
+
+
+def test_retyping_a_partition_key_column_is_refused() -> None:
+    """PostgreSQL cannot change the type of a column of a partition key: the planner wrote ALTER COLUMN
+    … TYPE, which failed when the migration ran. It is refused, as other changes of the key are."""
+    before = compile_yaml(
+        PROJECT
+        + textwrap.dedent(
+            """\
+            entities:
+              h:
+                columns: {id: {type: integer, primary_key: true}}
+                partition: {hash: {key: id, modulus: 2}}
+            """
+        )
+    )
+    after = compile_yaml(
+        PROJECT
+        + textwrap.dedent(
+            """\
+            entities:
+              h:
+                columns: {id: {type: bigint, primary_key: true}}
+                partition: {hash: {key: id, modulus: 2}}
+            """
+        )
+    )
+    with pytest.raises(PlanError, match=r"h\.id .*partition key"):
+        build_migration(before, after, "0002_change")

@@ -303,6 +303,13 @@ class _Diff:
 
     def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Change]:
         if old.type != new.type or old.collation != new.collation:
+            if new.name in _partition_key_columns(table):
+                raise PlanError(
+                    f"the type of {table.name}.{new.name} changes, and it is in the partition key of "
+                    f"{table.name}: PostgreSQL cannot change it in place and it is not planned; add a new "
+                    f"entity with the column of the new type, copy the rows into it, then drop this one",
+                    f"{table.name}.{new.name}",
+                )
             self.changed_tables.add(table.name)
             yield AlterColumnType(table, old, new)
         if old.identity != new.identity:
@@ -467,6 +474,21 @@ class _Diff:
         for view in self.a.views:
             if view.refresh_function and view.name not in self.b.views_by_name:
                 yield DropFunction(view.refresh_function, view.schema, "")
+
+
+def _partition_key_columns(table: Table) -> set[str]:
+    """The columns the partition keys of every level of the table name or read."""
+    found: set[str] = set()
+    levels = [table.partition] if table.partition is not None else []
+    while levels:
+        scheme = levels.pop()
+        for key in scheme.key:
+            if key.column is not None:
+                found.add(key.column)
+            elif key.expression is not None:
+                found |= expressions.column_refs(expressions.parse_expression(key.expression))
+        levels += [child.sub for child in scheme.children if child.sub is not None]
+    return found
 
 
 def _enum_of(column: Column) -> str:
