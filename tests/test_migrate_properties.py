@@ -36,6 +36,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from schemagen.database.cluster import ThrowawayCluster
+from schemagen.migrate.history import refused
 from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
@@ -1117,3 +1118,32 @@ def test_retyping_a_partition_key_column_is_refused() -> None:
     )
     with pytest.raises(PlanError, match=r"h\.id .*partition key"):
         build_migration(before, after, "0002_change")
+
+
+def test_a_dropped_table_is_allowed_by_its_name() -> None:
+    """The hazard's fix (and the README) say `allow_destructive: [drop table t]`, but `migrate new`
+    matched a dropped table only by its schema-qualified name (`drop table public.t`), and refused."""
+    before = compile_yaml(
+        PROJECT
+        + textwrap.dedent(
+            """\
+            entities:
+              t: {columns: {id: {type: bigint, primary_key: true}}}
+              u: {columns: {id: {type: bigint, primary_key: true}}}
+            """
+        )
+    )
+    after = compile_yaml(
+        textwrap.dedent(
+            """\
+            project: {name: prop, postgres: 15, allow_destructive: [drop table t]}
+            entities:
+              u: {columns: {id: {type: bigint, primary_key: true}}}
+            """
+        )
+    )
+    migration = build_migration(before, after, "0002_change")
+    assert [h.fix for op in migration.up_operations for h in op.hazards] == [
+        "keep the entity, or allow it: `allow_destructive: [drop table t]`"
+    ]
+    assert refused(migration, after.project.allow_destructive) is None
