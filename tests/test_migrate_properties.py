@@ -1147,3 +1147,22 @@ def test_a_dropped_table_is_allowed_by_its_name() -> None:
         "keep the entity, or allow it: `allow_destructive: [drop table t]`"
     ]
     assert refused(migration, after.project.allow_destructive) is None
+
+
+def test_enum_values_appended_keep_their_order(pg_cluster: ThrowawayCluster) -> None:
+    """Each value appended was added AFTER the last value of A, so gray landed before blue. (Down of
+    removing both values.)"""
+    roundtrip(
+        pg_cluster,
+        """\
+        enums: {mood: [red, green]}
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}, m: mood}}
+        """,
+        """\
+        enums: {mood: [red, green, blue, gray]}
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}, m: mood}}
+        """,
+        "INSERT INTO t VALUES (1, 'red'), (2, 'green')",
+    )

@@ -140,8 +140,10 @@ class _Diff:
         for i, value in enumerate(new.values):
             if value in old.values:
                 continue
+            # the values are added in their order: before the next value of A, else after the value just
+            # before it (of A, or added by this migration already)
             before = next((v for v in new.values[i + 1 :] if v in old.values), None)
-            after = None if before else next((v for v in reversed(new.values[:i]) if v in old.values), None)
+            after = None if before or i == 0 else new.values[i - 1]
             yield AddEnumValue(new, value, before, after, used=self.uses_enum_value(new, value))
 
     def uses_enum_value(self, enum: Enum, value: str) -> bool:
