@@ -1166,3 +1166,28 @@ def test_enum_values_appended_keep_their_order(pg_cluster: ThrowawayCluster) -> 
         """,
         "INSERT INTO t VALUES (1, 'red'), (2, 'green')",
     )
+
+
+def test_renaming_a_table_that_references_a_partitioned_one(pg_cluster: ThrowawayCluster) -> None:
+    """A foreign key to a partitioned table has a clone per partition of it (t_h_id_fkey1, …), named
+    after the referencing table: renaming t to u renamed the key, and left the clones' names."""
+    roundtrip(
+        pg_cluster,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}}
+            partition: {hash: {key: id, modulus: 2}}
+          t: {columns: {id: {type: bigint, primary_key: true}, h_id: {type: bigint, references: h}}}
+        """,
+        """\
+        entities:
+          h:
+            columns: {id: {type: bigint, primary_key: true}}
+            partition: {hash: {key: id, modulus: 2}}
+          u:
+            renamed_from: t
+            columns: {id: {type: bigint, primary_key: true}, h_id: {type: bigint, references: h}}
+        """,
+        "INSERT INTO h VALUES (1), (2); INSERT INTO t VALUES (1, 1), (2, 2);",
+    )

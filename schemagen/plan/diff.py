@@ -56,6 +56,7 @@ from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import (
     matched_renames,
     named_constraints,
+    recloned,
     same_definition,
     same_expression,
     same_index,
@@ -339,16 +340,19 @@ class _Diff:
         old_set = named_constraints(old, self.renames)
         new_set = named_constraints(new, self.renames)
         stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
-        renamed = matched_renames(without(old_set, stale), without(new_set, stale), same_definition)
+        # dropped and added again even when unchanged: those whose expression reads a converted column,
+        # and the foreign keys whose clones are named after the table
+        again = stale | {key for key, c in new_set.items() if recloned(self.b, old, new, c)}
+        renamed = matched_renames(without(old_set, again), without(new_set, again), same_definition)
         for old_name, new_name in renamed.items():
             yield RenameConstraint(new, old_name, new_name)
         for key, constraint in old_set.items():
             if key in renamed:
                 continue
-            if key not in new_set or not same_definition(new_set[key], constraint) or key in stale:
+            if key not in new_set or not same_definition(new_set[key], constraint) or key in again:
                 yield DropConstraint(new, constraint, reread=key in stale)
         for key, constraint in new_set.items():
-            unchanged = key in old_set and same_definition(old_set[key], constraint) and key not in stale
+            unchanged = key in old_set and same_definition(old_set[key], constraint) and key not in again
             if key in renamed.values() or unchanged:
                 continue
             yield AddConstraint(new, constraint)

@@ -68,6 +68,7 @@ from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import (
     matched_renames,
     named_constraints,
+    recloned,
     relation_names,
     same_definition,
     same_index,
@@ -101,8 +102,9 @@ class PartitionDiff:
 
     @cached_property
     def kept_foreign_keys(self) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:
-        """Foreign keys of B that exist unchanged in A (the diff handles the rest), by the (schema, table)
-        they reference: what a change of that table's partitions must drop and re-validate."""
+        """Foreign keys of B that exist unchanged in A (the diff handles the rest, and adds again those of
+        a renamed table), by the (schema, table) they reference: what a change of that table's partitions
+        must drop and re-validate."""
         found: dict[tuple[str, str], list[tuple[Table, ForeignKey]]] = {}
         old_name = {new: old for old, new in self.renames.tables.items()}
         for other in self.b.tables:
@@ -115,6 +117,8 @@ class PartitionDiff:
                 c for c in named_constraints(before, self.renames).values() if isinstance(c, ForeignKey)
             ]
             for fk in other.foreign_keys:
+                if recloned(self.b, before, other, fk):
+                    continue
                 if any(same_definition(old, fk) for old in old_keys):
                     found.setdefault((fk.ref_schema, fk.ref_table), []).append((other, fk))
         return found
@@ -191,7 +195,7 @@ class _TablePartitions:
         return _copied_columns(self.shared.renames, self.old, self.new)
 
     def changes(self) -> Iterator[Change]:
-        renamed_keys = _renamed_foreign_keys(self.shared.renames, self.old, self.new)
+        renamed_keys = _renamed_foreign_keys(self.shared.b, self.shared.renames, self.old, self.new)
         if self.a == self.b:
             if not renamed_keys:
                 return
@@ -401,12 +405,13 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
     return surviving
 
 
-def _renamed_foreign_keys(renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
-    """(old name, new name) of the foreign keys the diff renames: same definition, new name."""
+def _renamed_foreign_keys(model: Model, renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
+    """(old name, new name) of the foreign keys the diff renames: same definition, new name (`model`:
+    the version `new` is of)."""
     old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
     renamed: list[tuple[str, str]] = []
     for key, constraint in new_set.items():
-        if key in old_set:
+        if key in old_set or recloned(model, old, new, constraint):
             continue
         same = next(
             (
