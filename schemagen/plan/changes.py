@@ -390,6 +390,16 @@ class RenamePartitions:
 
 
 @dataclass(frozen=True)
+class NamePartitionIndexes:
+    """The indexes of `table`'s partitions renamed, where they differ, to the names a fresh database
+    gives them: PostgreSQL names a partition's index after the column names its parent index had when
+    that was created, which RENAME COLUMN does not change, so after a column rename both the kept
+    partitions and those created later keep the old column names in their indexes' names."""
+
+    table: Table
+
+
+@dataclass(frozen=True)
 class PartitionDrop:
     """A child of `parent` dropped with its rows; `concurrently`: detached without blocking (not while
     the parent has a DEFAULT partition, nor on a distributed table)."""
@@ -592,6 +602,7 @@ Change = (
     | CreateRefreshFunction
     | DropFunction
     | RenamePartitions
+    | NamePartitionIndexes
     | DropPartitions
     | CreatePartitions
     | PartitionMove

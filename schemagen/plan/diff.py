@@ -56,6 +56,7 @@ from schemagen.plan.changes import (
     DropTable,
     DropView,
     MoveTable,
+    NamePartitionIndexes,
     RebuildEnum,
     RenameColumn,
     RenameConstraint,
@@ -71,6 +72,7 @@ from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import (
     matched_renames,
     named_constraints,
+    recloned,
     same_definition,
     same_expression,
     same_index,
@@ -168,8 +170,10 @@ class _Diff:
         for i, value in enumerate(new.values):
             if value in old.values:
                 continue
+            # the values are added in their order: before the next value of A, else after the value just
+            # before it (of A, or added by this migration already)
             before = next((v for v in new.values[i + 1 :] if v in old.values), None)
-            after = None if before else next((v for v in reversed(new.values[:i]) if v in old.values), None)
+            after = None if before or i == 0 else new.values[i - 1]
             yield AddEnumValue(new, value, before, after, used=self.uses_enum_value(new, value))
 
     def uses_enum_value(self, enum: Enum, value: str) -> bool:
@@ -271,6 +275,8 @@ class _Diff:
         renamed = with_new_column_names(old, new.name, self.renames)
         yield from self.constraints(renamed, new)
         yield from self.indexes(renamed, new)
+        if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
+            yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
@@ -348,6 +354,13 @@ class _Diff:
 
     def column_changes(self, table: Table, old: Column, new: Column) -> Iterator[Change]:
         if old.type != new.type or old.collation != new.collation:
+            if new.name in _partition_key_columns(table):
+                raise PlanError(
+                    f"the type of {table.name}.{new.name} changes, and it is in the partition key of "
+                    f"{table.name}: PostgreSQL cannot change it in place and it is not planned; add a new "
+                    f"entity with the column of the new type, copy the rows into it, then drop this one",
+                    f"{table.name}.{new.name}",
+                )
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
             yield AlterColumnType(table, old, new)
@@ -382,19 +395,22 @@ class _Diff:
         old_set = named_constraints(old, self.renames)
         new_set = named_constraints(new, self.renames)
         stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
-        renamed = matched_renames(without(old_set, stale), without(new_set, stale), same_definition)
+        # dropped and added again even when unchanged: those whose expression reads a converted column,
+        # and the foreign keys whose clones are named after the table
+        again = stale | {key for key, c in new_set.items() if recloned(self.b, old, new, c)}
+        renamed = matched_renames(without(old_set, again), without(new_set, again), same_definition)
         for old_name, new_name in renamed.items():
             yield RenameConstraint(new, old_name, new_name)
-        moved = {key for key, constraint in new_set.items() if self.redistributed(new, constraint)} - stale
+        moved = {key for key, constraint in new_set.items() if self.redistributed(new, constraint)} - again
         for key, constraint in old_set.items():
             if key in renamed:
                 continue
-            if key not in new_set or not same_definition(new_set[key], constraint) or key in stale | moved:
+            if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
                 yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
-            if key in renamed.values() or (unchanged and key not in stale | moved):
+            if key in renamed.values() or (unchanged and key not in again | moved):
                 continue
             yield AddConstraint(new, constraint)
 
@@ -586,6 +602,21 @@ class _Diff:
         for view in self.a.views:
             if view.refresh_function and view.name not in self.b.views_by_name:
                 yield DropFunction(view.refresh_function, view.schema, "")
+
+
+def _partition_key_columns(table: Table) -> set[str]:
+    """The columns the partition keys of every level of the table name or read."""
+    found: set[str] = set()
+    levels = [table.partition] if table.partition is not None else []
+    while levels:
+        scheme = levels.pop()
+        for key in scheme.key:
+            if key.column is not None:
+                found.add(key.column)
+            elif key.expression is not None:
+                found |= expressions.column_refs(expressions.parse_expression(key.expression))
+        levels += [child.sub for child in scheme.children if child.sub is not None]
+    return found
 
 
 def _enum_of(column: Column) -> str:

@@ -90,4 +90,8 @@ def is_allowed(hazard: Hazard, target: str, allowed: tuple[str, ...]) -> bool:
 
 def _keys(hazard: Hazard, target: str) -> list[str]:
     kind = rules.ALLOWED_BY.get(hazard.code, "")
-    return [f"{kind} {target}".lower(), target.lower()]
+    targets = [target]
+    if hazard.code == rules.DROP_TABLE.code:
+        # a dropped table's target is schema-qualified; its fix names it as the spec does, bare
+        targets.append(target.split(".", 1)[-1])
+    return [f"{kind} {t}".lower() for t in targets] + [t.lower() for t in targets]

@@ -51,6 +51,17 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
     return found
 
 
+def recloned(model: Model, old: Table, new: Table, constraint: Constraint) -> bool:
+    """Whether `constraint` of `new` is a foreign key of a renamed table to a partitioned one (of
+    `model`, the version `new` is of). PostgreSQL gives such a key a clone per partition of the table it
+    references, named after the referencing table (`t_h_id_fkey1`, …), which neither RENAME TABLE nor
+    RENAME CONSTRAINT changes: the key is dropped and added again instead, under its table's new name."""
+    if not isinstance(constraint, ForeignKey) or old.name == new.name:
+        return False
+    referenced = model.table(constraint.ref_table)
+    return referenced is not None and referenced.partition is not None
+
+
 def same_definition(a: Constraint, b: Constraint) -> bool:
     """Two constraints that differ at most in name (and source location), in how a check's
     expression is spelled, and in the schema of a foreign key's target."""

@@ -166,6 +166,7 @@ class Kind(StrEnum):
     LOCK_TABLES = "lock_tables"
     # partitioning
     RENAME_PARTITIONS = "rename_partitions"
+    NAME_PARTITION_INDEXES = "name_partition_indexes"
     CREATE_PARTITIONS = "create_partitions"
     DROP_PARTITIONS = "drop_partitions"
     SPLIT_PARTITION = "split_partition"
@@ -206,6 +207,7 @@ class Phase(IntEnum):
     DISTRIBUTION = 65
     CONSTRAINTS = 70
     INDEXES = 72
+    PARTITION_INDEX_NAMES = 73  # once every partition and index of B exists
     FOREIGN_KEYS = 75
     DROP_COLUMNS = 80
     DROP_TABLES = 85

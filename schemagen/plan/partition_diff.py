@@ -68,13 +68,13 @@ from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import (
     matched_renames,
     named_constraints,
+    recloned,
     relation_names,
     same_definition,
     same_index,
 )
-from schemagen.plan.renames import Renames
-from schemagen.postgres import expressions
-from schemagen.postgres.names import NAMEDATALEN, index_name_addition, make_object_name
+from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.postgres.names import make_object_name
 
 ForeignKeys = tuple[tuple[Table, ForeignKey], ...]
 
@@ -102,8 +102,9 @@ class PartitionDiff:
 
     @cached_property
     def kept_foreign_keys(self) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:
-        """Foreign keys of B that exist unchanged in A (the diff handles the rest), by the (schema, table)
-        they reference: what a change of that table's partitions must drop and re-validate."""
+        """Foreign keys of B that exist unchanged in A (the diff handles the rest, and adds again those of
+        a renamed table), by the (schema, table) they reference: what a change of that table's partitions
+        must drop and re-validate."""
         found: dict[tuple[str, str], list[tuple[Table, ForeignKey]]] = {}
         old_name = {new: old for old, new in self.renames.tables.items()}
         for other in self.b.tables:
@@ -112,10 +113,13 @@ class PartitionDiff:
             before = self.a.table(old_name.get(other.name, other.name))
             if before is None:
                 continue
+            before = with_new_column_names(before, other.name, self.renames)
             old_keys = [
                 c for c in named_constraints(before, self.renames).values() if isinstance(c, ForeignKey)
             ]
             for fk in other.foreign_keys:
+                if recloned(self.b, before, other, fk):
+                    continue
                 if any(same_definition(old, fk) for old in old_keys):
                     found.setdefault((fk.ref_schema, fk.ref_table), []).append((other, fk))
         return found
@@ -143,7 +147,9 @@ class PartitionDiff:
                 f"add a new entity with the wanted partitioning, copy the rows into it, then drop this one",
                 new.name,
             )
-        if schemes.structure(old.partition) != schemes.structure(new.partition):
+        # compared with its key columns renamed: RENAME COLUMN runs before the partitions change
+        before = schemes.with_renamed_columns(old.partition, _renamed_columns(self.renames, old, new))
+        if schemes.structure(before) != schemes.structure(new.partition):
             raise PlanError(
                 f"the partitioning of {new.name} changes from {schemes.describe(old.partition)} to "
                 f"{schemes.describe(new.partition)}: PostgreSQL cannot change a partition key in place and "
@@ -151,7 +157,7 @@ class PartitionDiff:
                 f"drop this one",
                 new.name,
             )
-        yield from _TablePartitions(self, old, new, old.partition, new.partition, rebuilt).changes()
+        yield from _TablePartitions(self, old, new, before, new.partition, rebuilt).changes()
 
 
 class _TablePartitions:
@@ -174,10 +180,12 @@ class _TablePartitions:
         self.creates: list[PartitionCreate] = []  # new children, no rows to move
         self.moves: list[PartitionMove] = []  # their `retired` is filled in when they are emitted
         self.kept: list[str] = []  # children that stay, by their name in B
-        own = (old.schema, old.name)
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
-        # gets or loses the triggers of each key, on the referenced table too
-        self.referenced = tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in old.foreign_keys} - {own}))
+        # gets or loses the triggers of each key, on the referenced table too. By their names in B: the
+        # partitions change after the renames
+        renamed = shared.renames.tables
+        referenced = {(fk.ref_schema, renamed.get(fk.ref_table, fk.ref_table)) for fk in old.foreign_keys}
+        self.referenced = tuple(sorted(referenced - {(new.schema, new.name)}))
 
     @cached_property
     def surviving(self) -> set[str]:
@@ -188,7 +196,7 @@ class _TablePartitions:
         return _copied_columns(self.shared.renames, self.old, self.new)
 
     def changes(self) -> Iterator[Change]:
-        renamed_keys = _renamed_foreign_keys(self.shared.renames, self.old, self.new)
+        renamed_keys = _renamed_foreign_keys(self.shared.b, self.shared.renames, self.old, self.new)
         if self.a == self.b:
             if not renamed_keys:
                 return
@@ -361,8 +369,8 @@ class _TablePartitions:
     ) -> RelationRename:
         """A partition of A renamed, with the indexes PostgreSQL gave it renamed to the names it gives
         `new` (only those in `surviving`, when given: the others are dropped before the move)."""
-        before = _clone_index_names(self.old, old, self.shared.a_names)
-        after = _clone_index_names(self.old, new, after_taken)
+        before = schemes.clone_index_names(self.old, old, self.shared.a_names)
+        after = schemes.clone_index_names(self.old, new, after_taken)
         indexes = []
         for key, name in before.items():
             if surviving is not None and key not in surviving:
@@ -373,46 +381,6 @@ class _TablePartitions:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _clone_index_names(table: Table, relation: str, taken: set[str] | frozenset[str]) -> dict[str, str]:
-    """The names PostgreSQL gives the indexes of partition `relation` of `table`, by parent index.
-
-    A partition's indexes are clones of its parent's, created in the parent's index order (primary
-    key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them, by
-    name); each is named by ChooseIndexName from the partition's name and the index's column names,
-    with a number appended to the label while the name is taken.
-    """
-    wanted: list[tuple[str, str, list[str]]] = []
-    if table.primary_key is not None:
-        wanted.append((table.primary_key.name, "pkey", []))
-    wanted += [(u.name, "key", list(u.columns)) for u in table.uniques]
-    for index in sorted(table.indexes, key=lambda i: i.name):
-        columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
-        wanted.append((index.name, "idx", _unique_column_names(columns + list(index.include))))
-    names: dict[str, str] = {}
-    picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
-    for key, label, columns in wanted:
-        addition = index_name_addition(columns) if columns else None
-        candidate, n = make_object_name(relation, addition, label), 0
-        while candidate in taken or candidate in picked:
-            n += 1
-            candidate = make_object_name(relation, addition, f"{label}{n}")
-        picked.add(candidate)
-        names[key] = candidate
-    return names
-
-
-def _unique_column_names(columns: list[str]) -> list[str]:
-    """ChooseIndexColumnNames: a name already used by an earlier column gets a number appended."""
-    out: list[str] = []
-    for name in columns:
-        candidate, n = name, 0
-        while candidate in out:
-            n += 1
-            candidate = name.encode()[: NAMEDATALEN - 1 - len(str(n))].decode(errors="ignore") + str(n)
-        out.append(candidate)
-    return out
 
 
 def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
@@ -440,12 +408,13 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
     return surviving
 
 
-def _renamed_foreign_keys(renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
-    """(old name, new name) of the foreign keys the diff renames: same definition, new name."""
+def _renamed_foreign_keys(model: Model, renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
+    """(old name, new name) of the foreign keys the diff renames: same definition, new name (`model`:
+    the version `new` is of)."""
     old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
     renamed: list[tuple[str, str]] = []
     for key, constraint in new_set.items():
-        if key in old_set:
+        if key in old_set or recloned(model, old, new, constraint):
             continue
         same = next(
             (
@@ -460,22 +429,23 @@ def _renamed_foreign_keys(renames: Renames, old: Table, new: Table) -> list[tupl
     return renamed
 
 
+def _renamed_columns(renames: Renames, old: Table, new: Table) -> dict[str, str]:
+    """The columns of `old` that `new` renames, old name → new name, matched as the diff matches them."""
+    before = set(old.column_names)
+    return {
+        source: name
+        for (table, source), name in renames.columns.items()
+        if table == new.name and source in before and name not in before
+    }
+
+
 def _copied_columns(renames: Renames, old: Table, new: Table) -> tuple[tuple[str, ...], bool]:
     """The columns a moved row carries when partitions move (after columns are added and renamed,
     before any is dropped), and whether an identity column needs OVERRIDING SYSTEM VALUE."""
     old_names = set(old.column_names)
-    matched: set[str] = set()
-    for column in new.columns:
-        source = column.renamed_from
-        if (
-            source
-            and (new.name, source) in renames.columns
-            and source in old_names
-            and column.name not in old_names
-        ):
-            matched.add(source)
-        elif column.name in old_names:
-            matched.add(column.name)
+    # through the plan's renames, not `renamed_from`: the model a down migration goes back to has none
+    sources = {name: source for source, name in _renamed_columns(renames, old, new).items()}
+    matched = {sources.get(c.name, c.name) for c in new.columns} & old_names
     columns = [c for c in new.columns if c.generated is None]
     columns += [c for c in old.columns if c.name not in matched and c.generated is None]
     return tuple(c.name for c in columns), any(c.identity == "always" for c in columns)

@@ -1,13 +1,23 @@
-"""What the planner reads of partition schemes: their shape, their bounds compared and turned into row
-filters, and the order PostgreSQL numbers their partitions in."""
+"""What the planner reads of partition schemes: their shape, the names PostgreSQL gives their
+partitions' indexes, their bounds compared and turned into row filters, and the order PostgreSQL
+numbers their partitions in."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from schemagen.model import LiteralValue, PartitionBound, PartitionChild, PartitionKey, PartitionScheme
+from schemagen.model import (
+    LiteralValue,
+    PartitionBound,
+    PartitionChild,
+    PartitionKey,
+    PartitionScheme,
+    Table,
+)
+from schemagen.postgres import expressions
+from schemagen.postgres.names import NAMEDATALEN, index_name_addition, make_object_name
 
 RANGE_KEYWORDS = ("MINVALUE", "MAXVALUE")
 
@@ -17,6 +27,19 @@ RANGE_KEYWORDS = ("MINVALUE", "MAXVALUE")
 def structure(scheme: PartitionScheme | None) -> tuple[str, tuple[PartitionKey, ...]] | None:
     """What cannot change in place: the kind and the key."""
     return None if scheme is None else (scheme.kind, scheme.key)
+
+
+def with_renamed_columns(scheme: PartitionScheme, columns: dict[str, str]) -> PartitionScheme:
+    """The scheme with its key columns (at every level) under their new names, `columns` old → new: a
+    renamed key column is the same key, since PostgreSQL keeps it by column number."""
+    if not columns:
+        return scheme
+    key = tuple(replace(k, column=columns.get(k.column, k.column)) if k.column else k for k in scheme.key)
+    children = tuple(
+        replace(c, sub=with_renamed_columns(c.sub, columns)) if c.sub is not None else c
+        for c in scheme.children
+    )
+    return replace(scheme, key=key, children=children)
 
 
 def describe(scheme: PartitionScheme | None) -> str:
@@ -44,6 +67,49 @@ def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
     if child.sub is not None:
         for grandchild in child.sub.children:
             yield from subtree(grandchild)
+
+
+# --- the names PostgreSQL gives partitions' indexes -----------------------------------------------
+
+
+def clone_index_names(table: Table, relation: str, taken: set[str] | frozenset[str]) -> dict[str, str]:
+    """The names PostgreSQL gives the indexes of partition `relation` of `table`, by parent index.
+
+    A partition's indexes are clones of its parent's, created in the parent's index order (primary
+    key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them, by
+    name); each is named by ChooseIndexName from the partition's name and the index's column names,
+    with a number appended to the label while the name is taken.
+    """
+    wanted: list[tuple[str, str, list[str]]] = []
+    if table.primary_key is not None:
+        wanted.append((table.primary_key.name, "pkey", []))
+    wanted += [(u.name, "key", list(u.columns)) for u in table.uniques]
+    for index in sorted(table.indexes, key=lambda i: i.name):
+        columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
+        wanted.append((index.name, "idx", unique_column_names(columns + list(index.include))))
+    names: dict[str, str] = {}
+    picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
+    for key, label, columns in wanted:
+        addition = index_name_addition(columns) if columns else None
+        candidate, n = make_object_name(relation, addition, label), 0
+        while candidate in taken or candidate in picked:
+            n += 1
+            candidate = make_object_name(relation, addition, f"{label}{n}")
+        picked.add(candidate)
+        names[key] = candidate
+    return names
+
+
+def unique_column_names(columns: list[str]) -> list[str]:
+    """ChooseIndexColumnNames: a name already used by an earlier column gets a number appended."""
+    out: list[str] = []
+    for name in columns:
+        candidate, n = name, 0
+        while candidate in out:
+            n += 1
+            candidate = name.encode()[: NAMEDATALEN - 1 - len(str(n))].decode(errors="ignore") + str(n)
+        out.append(candidate)
+    return out
 
 
 # --- bounds as row filters -----------------------------------------------------------------------

@@ -785,6 +785,21 @@ def drop_index(schema: str, table: str, name: str, *, partitioned: bool) -> Step
     return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, table, transactional=False)
 
 
+@dataclass(frozen=True)
+class NamePartitionIndexes(Statement):
+    """Each partition's index attached to a parent index renamed to the name wanted, where it differs
+    (found in the catalog: its present name depends on the history of the parent's columns)."""
+
+    template = "name_partition_indexes"
+    schema: str
+    indexes: tuple[tuple[str, str, str], ...]  # (partition, parent index, wanted name)
+
+
+def name_partition_indexes(schema: str, table: str, indexes: Sequence[tuple[str, str, str]]) -> Step:
+    """ALTER INDEX … RENAME takes SHARE UPDATE EXCLUSIVE on each index and a catalog change only."""
+    return Step(NamePartitionIndexes(schema, tuple(indexes)), Lock.SHARE_UPDATE_EXCLUSIVE, table)
+
+
 def rename_index(schema: str, table: str, old: str, new: str) -> Step:
     return Step(RenameIndex(old, new, schema), Lock.SHARE_UPDATE_EXCLUSIVE, table)
 

@@ -41,6 +41,7 @@ from schemagen.plan.changes import (
     DropTable,
     DropView,
     MoveTable,
+    NamePartitionIndexes,
     PartitionMove,
     RebuildEnum,
     RenameColumn,
@@ -142,6 +143,8 @@ def operation(change: Change) -> Operation:
             return functions.create_refresh_function(change)
         case DropFunction():
             return functions.drop_function(change)
+        case NamePartitionIndexes():
+            return partitions.name_partition_indexes(change)
         case RenamePartitions():
             return partitions.rename_partitions(change)
         case DropPartitions():

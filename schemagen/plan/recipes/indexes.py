@@ -7,13 +7,11 @@ a table the same migration creates, plainly (it is empty, and the migration stay
 
 from __future__ import annotations
 
-from schemagen.model import Index, PartitionScheme
-from schemagen.plan import steps
+from schemagen.model import Index, PartitionScheme, Table
+from schemagen.plan import schemes, steps
 from schemagen.plan.changes import AddIndex, DropIndex, RenameIndex
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 from schemagen.plan.recipes.constraints import REREAD
-from schemagen.postgres import expressions
-from schemagen.postgres.names import partition_index_name
 
 
 def add_index(change: AddIndex) -> Operation:
@@ -38,7 +36,7 @@ def add_index(change: AddIndex) -> Operation:
             source=change,
         )
     up = [steps.create_index(index, name=index.name, table=table.name, schema=schema, only=True)]
-    up += _partition_index_steps(table.name, index.name, table.partition, index, schema)
+    up += _partition_index_steps(table, table.name, index.name, table.partition, index)
     return Operation(
         Kind.CREATE_INDEX,
         index.name,
@@ -51,16 +49,18 @@ def add_index(change: AddIndex) -> Operation:
 
 
 def _partition_index_steps(
-    parent: str, parent_index: str, scheme: PartitionScheme, index: Index, schema: str
+    table: Table, parent: str, parent_index: str, scheme: PartitionScheme, index: Index
 ) -> list[Step]:
-    """CONCURRENTLY on each leaf, ON ONLY on each partitioned child, then ATTACH, depth first."""
+    """CONCURRENTLY on each leaf, ON ONLY on each partitioned child, then ATTACH, depth first. Each
+    partition's index is named as PostgreSQL names it in a fresh database: after the table's other
+    indexes, so a second index on the same columns gets a number."""
     up: list[Step] = []
-    columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
+    schema = table.schema
     for child in scheme.children:
-        child_index = partition_index_name(child.name, columns, "idx")
+        child_index = schemes.clone_index_names(table, child.name, frozenset())[index.name]
         if child.sub is not None:
             up.append(steps.create_index(index, name=child_index, table=child.name, schema=schema, only=True))
-            up += _partition_index_steps(child.name, child_index, child.sub, index, schema)
+            up += _partition_index_steps(table, child.name, child_index, child.sub, index)
         else:
             up.append(
                 steps.create_index(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemagen.model import ForeignKey, Table
+from schemagen.model import ForeignKey, PartitionScheme, Table
 from schemagen.plan import schemes, steps
 from schemagen.plan.changes import (
     BoundsChanged,
@@ -25,6 +25,7 @@ from schemagen.plan.changes import (
     HashMerge,
     HashRebuild,
     HashSplit,
+    NamePartitionIndexes,
     PartitionMove,
     RelationRename,
     RenamePartitions,
@@ -38,6 +39,32 @@ _MOVE_DROP_APART = (
     " in one transaction: detach, create, copy the rows through {parent}; then drop the old, each in a "
     "transaction of its own (dropping its foreign keys locks the tables they reference)"
 )
+
+
+def name_partition_indexes(change: NamePartitionIndexes) -> Operation:
+    table = change.table
+    assert table.partition is not None
+    indexes = list(_wanted_index_names(table, table.name, table.partition))
+    return Operation(
+        Kind.NAME_PARTITION_INDEXES,
+        table.name,
+        f"rename the indexes of the partitions of {table.name} that still name a renamed column",
+        (steps.name_partition_indexes(table.schema, table.name, indexes),),
+        order=Phase.PARTITION_INDEX_NAMES,
+        source=change,
+    )
+
+
+def _wanted_index_names(
+    table: Table, parent: str, scheme: PartitionScheme, parent_names: dict[str, str] | None = None
+) -> Iterator[tuple[str, str, str]]:
+    """(partition, parent index, wanted name) for every partition of `parent`, depth first."""
+    for child in scheme.children:
+        names = schemes.clone_index_names(table, child.name, frozenset())
+        for key, name in names.items():
+            yield child.name, (parent_names or {}).get(key, key), name
+        if child.sub is not None:
+            yield from _wanted_index_names(table, child.name, child.sub, names)
 
 
 def rename_partitions(change: RenamePartitions) -> Operation:
