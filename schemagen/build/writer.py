@@ -27,6 +27,7 @@ from schemagen.model import (
     Column,
     Default,
     Distribution,
+    Domain,
     Enum,
     ForeignKey,
     Index,
@@ -34,10 +35,12 @@ from schemagen.model import (
     Model,
     PartitionChild,
     PartitionScheme,
+    SequenceGenerator,
     Table,
     View,
     naming,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -127,9 +130,33 @@ class _Writer:
         self.problems: list[str] = []
         self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
         self.enums = self.unique_names("enum", list(model.enums))
+        self.domains = self.unique_names("domain", list(model.domains))
         self.views = self.unique_names("view", list(model.views))
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.name: t for t in (*archives, *self.tables)}
+        sequences = self.unique_names("sequence", list(model.sequences))
+        # the sequences `serial: true` says, by (table, column); the others go under `sequences:`
+        self.serials = {s.owned_by: s for s in sequences if s.owned_by and self.is_serial(s)}
+        self.sequences = [s for s in sequences if not (s.owned_by and self.serials.get(s.owned_by) is s)]
+        self.sequence_names = {s.name for s in sequences}
+
+    def is_serial(self, sequence: SequenceGenerator) -> bool:
+        """Whether `serial: true` on its owner says all of `sequence`: named as serial names it, of its
+        column's type, with PostgreSQL's options, and its column's default."""
+        assert sequence.owned_by is not None
+        table = self.by_name.get(sequence.owned_by[0])
+        column = table.column(sequence.owned_by[1]) if table is not None else None
+        return (
+            table is not None
+            and column is not None
+            and table.archive_of is None
+            and table.schema == sequence.schema
+            and sequence.name == sequence_rules.serial_name(table.name, column.name)
+            and column.type == sequence.type
+            and sequence
+            == SequenceGenerator(sequence.name, sequence.schema, sequence.type, owned_by=sequence.owned_by)
+            and column.default == sequence_rules.sequence_default(sequence.schema, sequence.name)
+        )
 
     def problem(self, message: str) -> None:
         if message not in self.problems:
@@ -166,6 +193,12 @@ class _Writer:
         enums = {e.name: self.enum(e) for e in self.enums}
         if enums:
             project["enums"] = enums
+        domains = {d.name: self.domain(d) for d in self.domains}
+        if domains:
+            project["domains"] = domains
+        sequences = {s.name: self.sequence(s) for s in self.sequences}
+        if sequences:
+            project["sequences"] = sequences
         texts = {PROJECT_FILE: header + _dump(project)}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
@@ -204,12 +237,63 @@ class _Writer:
             data["schema"] = enum.schema
         return data
 
+    def domain(self, domain: Domain) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type_text(domain.type)}
+        if domain.not_null:
+            data["not_null"] = True
+        if domain.default is not None:
+            data["default"] = _default(domain.default)
+        if len(domain.checks) == 1 and domain.checks[0].name == f"{domain.name}_check":
+            data["check"] = domain.checks[0].expression
+        elif domain.checks:
+            for check in domain.checks:
+                self.check_name(check.name, f"check `{check.name}` of domain `{domain.name}`")
+            data["checks"] = {c.name: c.expression for c in domain.checks}
+        if domain.collation is not None:
+            data["collation"] = domain.collation
+        if domain.comment is not None:
+            data["comment"] = domain.comment
+        if domain.schema != self.home:
+            data["schema"] = domain.schema
+        return data
+
+    def sequence(self, sequence: SequenceGenerator) -> Any:
+        data: dict[str, Any] = {}
+        if sequence.type != "bigint":
+            data["type"] = sequence.type
+        for key, value, default in (
+            ("start", sequence.start, None),
+            ("increment", sequence.increment, 1),
+            ("min", sequence.min_value, None),
+            ("max", sequence.max_value, None),
+            ("cache", sequence.cache, 1),
+            ("cycle", sequence.cycle, False),
+        ):
+            if value != default:
+                data[key] = value
+        home = self.home
+        if sequence.owned_by is not None:
+            table = self.by_name.get(sequence.owned_by[0])
+            if table is None or table.archive_of is not None:
+                self.problem(
+                    f"sequence `{self.label(sequence.schema, sequence.name)}` is owned by "
+                    f"`{'.'.join(sequence.owned_by)}`, which the spec does not declare: written unowned"
+                )
+            else:
+                data["owned_by"] = ".".join(sequence.owned_by)
+                home = table.schema  # a sequence's schema follows its owner's
+        if sequence.comment is not None:
+            data["comment"] = sequence.comment
+        if sequence.schema != home:
+            data["schema"] = sequence.schema
+        return _Flow(data)
+
     def type_text(self, type_: str) -> str:
-        """A column type as the spec writes it: an enum by its bare name (build qualifies it again),
-        a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
+        """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
+        it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if schema and any(e.name == name and e.schema == schema for e in self.enums):
+        if schema and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains)):
             return name + ("[]" if array else "")
         return _short_type(type_)
 
@@ -348,7 +432,12 @@ class _Writer:
         data: dict[str, Any] = {"type": type_text}
         if column.nullable:
             data["nullable"] = True
-        if column.default is not None:
+        serial = self.serials.get((table.name, column.name))
+        if serial is not None and serial.schema == table.schema:
+            data["serial"] = True
+        elif column.default is not None and column.default.sequence in self.sequence_names:
+            data["default"] = _Flow({"sequence": column.default.sequence})
+        elif column.default is not None:
             data["default"] = _default(column.default)
         for key in ("primary_key", "unique", "check", "references"):
             if key in inline:

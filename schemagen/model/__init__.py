@@ -1,5 +1,6 @@
 """The Model: the normalized schema every later stage works on (`objects`), and what is derived
-from it alone: generated names (`naming`) and dependency order (`ordering`)."""
+from it alone: generated names (`naming`), dependency order (`ordering`) and what PostgreSQL makes of
+a sequence's options (`sequences`)."""
 
 from schemagen.model.objects import (
     CITUS_SHARD_COUNT,
@@ -9,6 +10,8 @@ from schemagen.model.objects import (
     Default,
     Distribution,
     DistributionKind,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
     Index,
@@ -26,6 +29,8 @@ from schemagen.model.objects import (
     Project,
     RangeWindow,
     ReferentialAction,
+    SequenceGenerator,
+    SequenceType,
     StorageParameter,
     Table,
     UniqueConstraint,
@@ -41,6 +46,8 @@ __all__ = [
     "Default",
     "Distribution",
     "DistributionKind",
+    "Domain",
+    "DomainCheck",
     "Enum",
     "ForeignKey",
     "Index",
@@ -58,6 +65,8 @@ __all__ = [
     "Project",
     "RangeWindow",
     "ReferentialAction",
+    "SequenceGenerator",
+    "SequenceType",
     "StorageParameter",
     "Table",
     "UniqueConstraint",

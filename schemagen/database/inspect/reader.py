@@ -2,8 +2,10 @@
 kind, become tables, columns, constraints, indexes, partitions of every kind and level, views,
 materialized views, enums and extensions; on a Citus coordinator, how each table is distributed.
 
-What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own,
-sequences no identity column owns, domains…) becomes a warning line, never a silent omission.
+Sequences are read as they are: standalone, or owned by the serial column they number (which the
+spec writes `serial: true`); domains with their base type, default, NOT NULL, checks and collation.
+What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own, other
+user-defined types…) becomes a warning line, never a silent omission.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from schemagen.database.queries import query
 from schemagen.model import (
     CheckConstraint,
     Column,
+    Default,
     Distribution,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
     Index,
@@ -36,11 +41,13 @@ from schemagen.model import (
     PartitionScheme,
     PrimaryKey,
     Project,
+    SequenceGenerator,
     StorageParameter,
     Table,
     UniqueConstraint,
     View,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.postgres import expressions, sqltypes, storage
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -98,6 +105,9 @@ class CatalogReader:
         self.warnings: list[str] = []
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
+        self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
+        self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
+        self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
@@ -123,6 +133,9 @@ class CatalogReader:
         extensions = self.extensions()
         enums = self.enums(schemas)
         self.enum_names = frozenset(e.name for e in enums)
+        domains = self.domains(schemas)
+        sequences = self.sequences(schemas)
+        self.sequence_keys = {(s.schema, s.name) for s in sequences}
         relations = self.rows("inspect_relations", schemas=schemas)
         self.relations = {r["oid"]: r for r in relations}
         oids = list(self.relations)
@@ -145,8 +158,9 @@ class CatalogReader:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
         tables = self.distributions(tables, schemas)
+        sequences = self.owners(sequences, tables)
         self.other_objects(schemas)
-        self.schema_warnings(schemas, found, tables, views, enums)
+        self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
         project = Project(
             name=database["name"],
@@ -159,19 +173,18 @@ class CatalogReader:
             enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
             tables=tuple(sorted(tables, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
+            domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
+            sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
         )
 
     def schema_warnings(
         self,
         schemas: list[str],
         comments: dict[str, str | None],
-        tables: list[Table],
-        views: list[View],
-        enums: list[Enum],
+        objects: list[Table | View | Enum | Domain | SequenceGenerator],
     ) -> None:
         """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
         has public, with its comment)."""
-        objects: list[Table | View | Enum] = [*tables, *views, *enums]
         used = {item.schema for item in objects}
         for name in schemas:
             if comments.get(name) is not None and name != "public":
@@ -199,8 +212,107 @@ class CatalogReader:
             for row in self.rows("inspect_enums", schemas=schemas)
         ]
 
+    def domains(self, schemas: list[str]) -> list[Domain]:
+        """The domains, each on its base type (an enum, another domain or a built-in type)."""
+        rows = self.rows("inspect_domains", schemas=schemas)
+        self.type_names = self.enum_names | frozenset(row["name"] for row in rows)
+        found = []
+        for row in rows:
+            label = _label(row["schema"], row["name"])
+            base = self.type_name(row["type"], f"domain `{label}`")
+            self.base_types[
+                row["name"] if row["schema"] == "public" else f"{row['schema']}.{row['name']}"
+            ] = base
+            default = None
+            if row["default"] is not None:
+                default = catalog_text.column_default(row["default"], self.base_type(base), self.enum_names)
+                self.stored.domain_defaults[(row["schema"], row["name"])] = row["raw_default"]
+            checks = []
+            for check in row["checks"]:
+                if not check["validated"]:
+                    self.warn(
+                        f"check `{check['name']}` of domain `{label}` is NOT VALID; the spec's DDL creates "
+                        "it validated"
+                    )
+                checks.append(DomainCheck(check["name"], check["expression"]))
+                self.stored.domain_checks[(row["schema"], row["name"], check["name"])] = check[
+                    "raw_expression"
+                ]
+            collation = row["collation"]
+            if collation is not None and row["collation_schema"] not in SEARCHED_SCHEMAS:
+                self.warn(
+                    f"domain `{label}` uses collation `{row['collation_schema']}.{collation}`; the spec "
+                    "names collations without a schema"
+                )
+            found.append(
+                Domain(
+                    name=row["name"],
+                    schema=row["schema"],
+                    type=base,
+                    not_null=row["not_null"],
+                    default=default,
+                    checks=tuple(checks),
+                    collation=collation,
+                    comment=row["comment"],
+                )
+            )
+        return found
+
+    def base_type(self, type_: str) -> str:
+        """The type a value of `type_` is stored as: under its domains, if it is one."""
+        seen: set[str] = set()
+        while type_ in self.base_types and type_ not in seen:
+            seen.add(type_)
+            type_ = self.base_types[type_]
+        return type_
+
+    def sequences(self, schemas: list[str]) -> list[SequenceGenerator]:
+        """The sequences, standalone or owned by a column (identity sequences stay with their identity
+        column: a warning when the spec cannot give them their options)."""
+        found = []
+        for row in self.rows("inspect_sequences", schemas=schemas):
+            label = _label(row["schema"], row["name"])
+            if row["identity"]:
+                if not row["default_options"]:
+                    self.warn(
+                        f"identity sequence `{label}` of `{row['owner_table']}.{row['owner_column']}` has "
+                        "options (start, increment, limits, cache or cycle) the spec cannot set: they are "
+                        "left at PostgreSQL's defaults"
+                    )
+                continue
+            sequence = SequenceGenerator(
+                name=row["name"],
+                schema=row["schema"],
+                type=row["type"],
+                start=row["start"],
+                increment=row["increment"],
+                min_value=row["min_value"],
+                max_value=row["max_value"],
+                cache=row["cache"],
+                cycle=row["cycle"],
+                owned_by=(row["owner_table"], row["owner_column"]) if row["owner_table"] else None,
+                comment=row["comment"],
+            )
+            found.append(sequence_rules.canonical(sequence))
+        return found
+
+    def owners(self, sequences: list[SequenceGenerator], tables: list[Table]) -> list[SequenceGenerator]:
+        """`sequences`, each owned by a column of the tables read, or made standalone with a warning."""
+        columns = {(t.schema, t.name): set(t.column_names) for t in tables}
+        kept = []
+        for sequence in sequences:
+            owner = sequence.owned_by
+            if owner is not None and owner[1] not in columns.get((sequence.schema, owner[0]), ()):
+                self.warn(
+                    f"sequence `{_label(sequence.schema, sequence.name)}` is owned by "
+                    f"`{'.'.join(owner)}`, which the spec does not declare: written unowned"
+                )
+                sequence = replace(sequence, owned_by=None)
+            kept.append(sequence)
+        return kept
+
     def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: triggers, policies, rules, sequences, other types."""
+        """Warnings for what the Model cannot hold: triggers, policies, rules, other types."""
         for row in self.rows("inspect_triggers", schemas=schemas):
             self.warn(
                 f"trigger `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
@@ -216,22 +328,6 @@ class CatalogReader:
                 f"rule `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
                 "in the spec: left out"
             )
-        for row in self.rows("inspect_sequences", schemas=schemas):
-            label = _label(row["schema"], row["name"])
-            owner = f"`{row['owner_table']}.{row['owner_column']}`" if row["owner_table"] else None
-            if row["identity"]:
-                if not row["default_options"]:
-                    self.warn(
-                        f"identity sequence `{label}` of {owner} has options (start, increment, limits, "
-                        "cache or cycle) the spec cannot set: they are left at PostgreSQL's defaults"
-                    )
-            elif owner:
-                self.warn(
-                    f"sequence `{label}` (the serial behind {owner}) is not expressible in the spec: left "
-                    "out; declare the column with `identity:` instead"
-                )
-            else:
-                self.warn(f"sequence `{label}` is not expressible in the spec: left out")
         for row in self.rows("inspect_types", schemas=schemas):
             self.warn(
                 f"{row['kind']} `{_label(row['schema'], row['name'])}` is not expressible in the spec: "
@@ -357,7 +453,7 @@ class CatalogReader:
             self.warn(f"column `{label}.{name}` is a virtual generated column; the spec makes it STORED")
             generated = row["expression"]
         elif row["expression"] is not None:
-            default = catalog_text.column_default(row["expression"], type_, self.enum_names)
+            default = self.column_default(row, type_)
         if row["expression"] is not None:
             self.stored.defaults[(schema, table, name)] = row["raw_expression"]
         collation = row["collation"]
@@ -377,9 +473,17 @@ class CatalogReader:
             comment=row["comment"],
         )
 
+    def column_default(self, row: Row, type_: str) -> Default:
+        """A column's default: `nextval` of a sequence read (`serial: true` or `default: {sequence}`
+        in the spec), a literal, or an expression."""
+        sequence = (row["default_sequence_schema"], row["default_sequence"])
+        if sequence in self.sequence_keys and catalog_text.is_nextval(row["expression"]):
+            return sequence_rules.sequence_default(*sequence)
+        return catalog_text.column_default(row["expression"], self.base_type(type_), self.enum_names)
+
     def type_name(self, text: str, where: str) -> str:
         try:
-            return sqltypes.canonical_type(text, self.enum_names)
+            return sqltypes.canonical_type(text, self.type_names)
         except sqltypes.UnknownTypeError:
             self.warn(f"{where} has type `{text}`, which the spec cannot declare")
             return text
