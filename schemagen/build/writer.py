@@ -9,7 +9,9 @@ group's root. Output is deterministic: same Model, same bytes.
 
 What the spec format cannot say about a Model (a primary key or check whose name the templates do not
 give, a partition that is not named `{parent}_{suffix}`, an index over several expressions…) is
-listed by `limitations`; `write_spec` writes the nearest spec it can.
+listed by `limitations`; `write_spec` writes the nearest spec it can. Both come from one `Documents`
+(the files' data, and what they leave out), which `inspect` builds once; each file is dumped once, by
+libyaml's C emitter where PyYAML has it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -44,7 +47,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
-__all__ = ["limitations", "render_spec", "write_spec"]
+__all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
@@ -65,31 +68,63 @@ class _Block(str):
     """A multi-line string written as a literal block (`|`), e.g. a view's query."""
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # list items indented under their key
+if TYPE_CHECKING:
+    # A base class must be a class to the type checker; the C dumper has the same interface.
+    _BaseDumper = yaml.SafeDumper
+else:
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):
+    """The safe dumper (libyaml's C emitter when PyYAML has it), with one-line mappings and lists and
+    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it."""
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
 _Dumper.add_representer(
     _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
 )
-_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|"))
+_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The data of each spec file for a Model (`data`: file name → its mapping), and what the files
+    cannot say (`problems`, one line each)."""
+
+    header: str
+    data: dict[str, dict[str, Any]]
+    problems: list[str]
+
+    def texts(self) -> dict[str, str]:
+        """{file name: YAML text}, each file dumped once."""
+        return {name: self.header + _dump(data) for name, data in self.data.items()}
+
+
+def documents(model: Model) -> Documents:
+    """The spec files of `model` as data, with what they leave out."""
+    writer = _Writer(model)
+    data = writer.documents()
+    header = HEADER.format(name=model.project.name.replace("\n", " "))
+    return Documents(header, data, writer.problems)
 
 
 def render_spec(model: Model) -> dict[str, str]:
     """{file name: YAML text} of the spec for `model`."""
-    return _Writer(model).files()
+    return documents(model).texts()
 
 
-def write_spec(model: Model, folder: Path, *, overwrite: bool = False) -> list[Path]:
+def write_spec(
+    model: Model, folder: Path, *, overwrite: bool = False, written: Documents | None = None
+) -> list[Path]:
     """Write the spec for `model` into `folder` (created if missing); return the files written, sorted.
+    `written`: the files' data for `model` when it is at hand (`documents(model)`, which inspect made).
 
     Raises FileExistsError when `folder` already holds spec files (they would be merged with the
     written ones); with `overwrite`, the files this function writes (`project.yaml`, `entities.yaml`,
     `views.yaml`) are replaced, and only other spec files are refused.
     """
-    texts = render_spec(model)
+    found = written if written is not None else documents(model)
     folder.mkdir(parents=True, exist_ok=True)
     present = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     refused = [name for name in present if not (overwrite and name in OWN_FILES)]
@@ -98,21 +133,19 @@ def write_spec(model: Model, folder: Path, *, overwrite: bool = False) -> list[P
             f"{folder} already holds spec files ({', '.join(refused)}): write into an empty folder"
         )
     for name in present:  # a file of ours this model does not need (no views any more)
-        if name not in texts:
+        if name not in found.data:
             (folder / name).unlink()
-    written = []
-    for name, text in sorted(texts.items()):
+    paths = []
+    for name, text in sorted(found.texts().items()):
         path = folder / name
         path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+        paths.append(path)
+    return paths
 
 
 def limitations(model: Model) -> list[str]:
     """What a spec written for `model` cannot say, one line each (empty when it reproduces `model`)."""
-    writer = _Writer(model)
-    writer.files()
-    return writer.problems
+    return documents(model).problems
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -187,8 +220,7 @@ class _Writer:
 
     # --- files -----------------------------------------------------------------------------------
 
-    def files(self) -> dict[str, str]:
-        header = HEADER.format(name=self.model.project.name.replace("\n", " "))
+    def documents(self) -> dict[str, dict[str, Any]]:
         project: dict[str, Any] = {"project": self.project()}
         enums = {e.name: self.enum(e) for e in self.enums}
         if enums:
@@ -199,14 +231,14 @@ class _Writer:
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
-        texts = {PROJECT_FILE: header + _dump(project)}
+        found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
-            texts[ENTITIES_FILE] = header + _dump({"entities": entities})
+            found[ENTITIES_FILE] = {"entities": entities}
         views = {v.name: self.view(v) for v in self.views}
         if views:
-            texts[VIEWS_FILE] = header + _dump({"views": views})
-        return texts
+            found[VIEWS_FILE] = {"views": views}
+        return found
 
     def project(self) -> dict[str, Any]:
         project = self.model.project

@@ -58,8 +58,6 @@ MIN_POSTGRES, MAX_POSTGRES = 12, 18
 # Where a collation or operator class is found without a schema, as the templates write them.
 SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
 
-# What `CREATE TABLE … PARTITION OF` copies from the parent's columns.
-_PARTITION_COPIES = ("type", "not_null", "raw_expression", "generated", "collation")
 _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | None] = {
     "a": None,
     "r": "restrict",
@@ -346,7 +344,7 @@ class CatalogReader:
         foreign_keys: list[ForeignKey] = []
         for con in self.constraints.get(oid, []):
             kind, cname = con["type"], con["name"]
-            if con["cloned"] or kind == "n":
+            if kind == "n":
                 continue
             if con["comment"] is not None:
                 self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
@@ -357,8 +355,6 @@ class CatalogReader:
             elif kind == "u":
                 uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
             elif kind == "c":
-                if not con["local"]:
-                    continue  # inherited from a parent by INHERITS (warned about below)
                 self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
                 checks.append(CheckConstraint(cname, con["expression"]))
@@ -373,9 +369,7 @@ class CatalogReader:
                     else "constraint"
                 )
                 self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
-        indexes = [
-            self.index(label, schema, name, ix) for ix in self.indexes.get(oid, []) if not ix["attached"]
-        ]
+        indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(oid, [])]
         storage_parameters = self.storage(row)
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
         if row["persistence"] != "p":
@@ -503,11 +497,7 @@ class CatalogReader:
                 "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
             )
         self.constraint_state(label, con)
-        if con["ref_schema"] not in {r["schema"] for r in self.relations.values()}:
-            self.warn(
-                f"foreign key `{name}` of `{label}` references `{con['ref_schema']}.{con['ref_table']}`, "
-                "outside the inspected schemas"
-            )
+        # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
             name=name,
             columns=tuple(con["columns"]),
@@ -568,23 +558,20 @@ class CatalogReader:
         )
 
     def partition_extras(self, row: Row) -> None:
-        """Warnings for what a partition has of its own: the spec shapes every partition like its parent."""
+        """Warnings for what a partition has of its own: the spec shapes every partition like its parent.
+        The catalog queries return of a partition only its columns that differ from its parent's, its own
+        constraints and the indexes not attached to one of its parent's."""
         label = _label(row["schema"], row["name"])
-        inherited = {c["name"]: c for c in self.columns.get(row["parent"], [])}
         for column in self.columns.get(row["oid"], []):
-            parent = inherited.get(column["name"])
-            if parent is not None and any(column[k] != parent[k] for k in _PARTITION_COPIES):
-                self.warn(
-                    f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
-                    "NOT NULL, default or collation), which the spec cannot say"
-                )
+            self.warn(
+                f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
+                "NOT NULL, default or collation), which the spec cannot say"
+            )
         for con in self.constraints.get(row["oid"], []):
-            own = con["type"] != "n" and not con["cloned"] and (con["type"] != "c" or con["local"])
-            if own:
+            if con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
         for ix in self.indexes.get(row["oid"], []):
-            if not ix["attached"]:
-                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+            self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
         if row["comment"] is not None:
             self.warn(f"the comment on partition `{label}` is not expressible: left out")
         self.options(f"partition `{label}`", row)
