@@ -23,6 +23,7 @@ from schemagen.model import (
     Distribution,
     Domain,
     DomainCheck,
+    IdentityOptions,
     Index,
     IndexElement,
     Location,
@@ -92,6 +93,14 @@ def everything() -> Model:
             ),
             col("count", "app.posint", nullable=True),
             col("renamed", "text", nullable=True, renamed_from="old_name", comment="was old_name"),
+            col(
+                "counted",
+                "bigint",
+                identity="by_default",
+                identity_options=IdentityOptions(
+                    start=5, increment=-5, min_value=-1000, max_value=1000, cache=3, cycle=True
+                ),
+            ),
         ),
         renamed_from="literal_values_old",
         storage=(StorageParameter("autovacuum_enabled", "false"), StorageParameter("fillfactor", "90")),

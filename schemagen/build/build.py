@@ -27,6 +27,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     Location,
@@ -511,6 +512,33 @@ class Builder:
             return sequence_rules.sequence_default(self.sequence_schemas[name], name)
         return Default(value=value)
 
+    def identity(
+        self, spec: ColumnSpec, type_: str, path: Path_
+    ) -> tuple[Literal["always", "by_default"] | None, IdentityOptions | None]:
+        """`identity: always` or `by_default`, or `{kind, start, increment, …}` with the options of its
+        sequence (those PostgreSQL would choose itself left out)."""
+        written = spec.identity
+        if written is None or isinstance(written, str):
+            return written, None
+        if written.increment == 0:
+            self.report(
+                rules.SEQUENCE(
+                    self.raw.locate((*path, "identity", "increment")),
+                    what="the identity's sequence",
+                    problem="`increment: 0` never moves",
+                    fix="write a positive increment (ascending) or a negative one (descending)",
+                )
+            )
+        options = IdentityOptions(
+            start=written.start,
+            increment=written.increment or 1,
+            min_value=written.min_value,
+            max_value=written.max_value,
+            cache=written.cache,
+            cycle=written.cycle,
+        )
+        return written.kind, sequence_rules.canonical_identity(type_, options)
+
     def column(self, name: str, spec: ColumnSpec, path: Path_) -> Column:
         loc = self.raw.locate(path, key=True)
         self.check_name(name, "a column", loc)
@@ -566,12 +594,14 @@ class Builder:
                 f"the generated expression of `{name}`",
                 self.raw.locate((*path, "generated")) or loc,
             )
+        identity, identity_options = self.identity(spec, canonical, path)
         return Column(
             name=name,
             type=canonical,
             nullable=spec.nullable,
             default=default,
-            identity=spec.identity,
+            identity=identity,
+            identity_options=identity_options,
             generated=generated,
             collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
             if spec.collation

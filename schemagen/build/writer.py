@@ -474,7 +474,21 @@ class _Writer:
         for key in ("primary_key", "unique", "check", "references"):
             if key in inline:
                 data[key] = inline[key]
-        if column.identity is not None:
+        if column.identity is not None and column.identity_options is not None:
+            options = column.identity_options
+            identity: dict[str, Any] = {"kind": column.identity}
+            for key, value, default in (
+                ("start", options.start, None),
+                ("increment", options.increment, 1),
+                ("min", options.min_value, None),
+                ("max", options.max_value, None),
+                ("cache", options.cache, 1),
+                ("cycle", options.cycle, False),
+            ):
+                if value != default:
+                    identity[key] = value
+            data["identity"] = _Flow(identity)
+        elif column.identity is not None:
             data["identity"] = column.identity
         if column.generated is not None:
             data["generated"] = column.generated

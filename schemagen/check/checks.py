@@ -23,6 +23,7 @@ from schemagen.model import (
     Location,
     Model,
     PartitionScheme,
+    SequenceGenerator,
     Table,
     View,
     all_children,
@@ -241,24 +242,35 @@ def _literal_default(model: Model, value: Any, type_: str, loc: Location | None)
 # --- sequences and domains -----------------------------------------------------------------------
 
 
+def _sequence_bounds(sequence: SequenceGenerator, what: str, loc: Location | None) -> Iterator[Diagnostic]:
+    start, low, high = sequence_rules.resolved(sequence)
+    smallest, largest = sequence_rules.TYPE_LIMITS[sequence.type]
+    problem = fix = None
+    if not smallest <= low <= largest or not smallest <= high <= largest:
+        problem = f"its bounds [{low}, {high}] do not fit {sequence.type} [{smallest}, {largest}]"
+        fix = "keep `min` and `max` within the type, or make it bigint"
+    elif low >= high:
+        problem, fix = f"`min` {low} is not below `max` {high}", "make `min` smaller than `max`"
+    elif not low <= start <= high:
+        problem = f"`start` {start} is outside [{low}, {high}]"
+        fix = "start between `min` and `max`"
+    if problem and fix:
+        yield rules.SEQUENCE(loc, what=what, problem=problem, fix=fix)
+
+
 @_check
 def sequences(model: Model) -> Iterator[Diagnostic]:
     tables = model.tables_by_name
+    for user_table in _user_tables(model):
+        for owner in user_table.columns:
+            if owner.identity_options is not None and sequence_rules.sequence_type(owner.type):
+                identity = sequence_rules.identity_sequence(owner.type, owner.identity_options)
+                yield from _sequence_bounds(
+                    identity, f"the identity of `{user_table.name}.{owner.name}`", owner.loc
+                )
     for sequence in model.sequences:
         what = f"sequence `{sequence.name}`"
-        start, low, high = sequence_rules.resolved(sequence)
-        smallest, largest = sequence_rules.TYPE_LIMITS[sequence.type]
-        problem = fix = None
-        if not smallest <= low <= largest or not smallest <= high <= largest:
-            problem = f"its bounds [{low}, {high}] do not fit {sequence.type} [{smallest}, {largest}]"
-            fix = "keep `min` and `max` within the type, or make it bigint"
-        elif low >= high:
-            problem, fix = f"`min` {low} is not below `max` {high}", "make `min` smaller than `max`"
-        elif not low <= start <= high:
-            problem = f"`start` {start} is outside [{low}, {high}]"
-            fix = "start between `min` and `max`"
-        if problem and fix:
-            yield rules.SEQUENCE(sequence.loc, what=what, problem=problem, fix=fix)
+        yield from _sequence_bounds(sequence, what, sequence.loc)
         if sequence.owned_by is None:
             continue
         table_name, column = sequence.owned_by

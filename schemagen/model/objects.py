@@ -52,12 +52,27 @@ class Default:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityOptions:
+    """The options of an identity column's sequence, as `SequenceGenerator` holds them: None or their
+    default where PostgreSQL chooses them itself (the type is the column's)."""
+
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str  # canonical PostgreSQL spelling, as format_type() prints it
     nullable: bool = False
     default: Default | None = None
     identity: Literal["always", "by_default"] | None = None
+    # the options of the identity's sequence that are not PostgreSQL's own (None: all are)
+    identity_options: IdentityOptions | None = None
     generated: str | None = None  # stored generated column expression
     collation: str | None = None
     comment: str | None = None

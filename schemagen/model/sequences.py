@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from schemagen.model.naming import truncate
-from schemagen.model.objects import Default, SequenceGenerator, SequenceType
+from schemagen.model.objects import Default, IdentityOptions, SequenceGenerator, SequenceType
 from schemagen.postgres.identifiers import qname
 
 __all__ = [
     "TYPE_LIMITS",
     "canonical",
+    "canonical_identity",
     "default_bounds",
+    "identity_sequence",
     "resolved",
     "sequence_default",
     "sequence_type",
@@ -70,6 +72,38 @@ def canonical(sequence: SequenceGenerator) -> SequenceGenerator:
         min_value=None if low == default_low else low,
         max_value=None if high == default_high else high,
     )
+
+
+def identity_sequence(type_: str, options: IdentityOptions | None) -> SequenceGenerator:
+    """The sequence an identity column of `type_` has, as a nameless `SequenceGenerator`."""
+    kind = sequence_type(type_) or "bigint"
+    if options is None:
+        return SequenceGenerator("", "", kind)
+    return SequenceGenerator(
+        "",
+        "",
+        kind,
+        start=options.start,
+        increment=options.increment,
+        min_value=options.min_value,
+        max_value=options.max_value,
+        cache=options.cache,
+        cycle=options.cycle,
+    )
+
+
+def canonical_identity(type_: str, options: IdentityOptions | None) -> IdentityOptions | None:
+    """`options` of an identity column of `type_` with PostgreSQL's own left out; None when all are."""
+    sequence = canonical(identity_sequence(type_, options))
+    found = IdentityOptions(
+        start=sequence.start,
+        increment=sequence.increment,
+        min_value=sequence.min_value,
+        max_value=sequence.max_value,
+        cache=sequence.cache,
+        cycle=sequence.cycle,
+    )
+    return None if found == IdentityOptions() else found
 
 
 def sequence_default(schema: str, name: str) -> Default:

@@ -70,6 +70,16 @@ def _column(value: Any) -> Any:
     return value
 
 
+class IdentitySpec(_Shape):
+    kind: Literal["always", "by_default"]
+    start: StrictInt | None = None
+    increment: StrictInt = 1
+    min_value: StrictInt | None = Field(default=None, alias="min")
+    max_value: StrictInt | None = Field(default=None, alias="max")
+    cache: StrictInt = Field(default=1, ge=1)
+    cycle: StrictBool = False
+
+
 class ColumnSpec(_Shape):
     type: str
     nullable: StrictBool = False
@@ -80,7 +90,7 @@ class ColumnSpec(_Shape):
     references: Annotated[
         ReferenceSpec | None, BeforeValidator(_reference, json_schema_input_type=str | ReferenceSpec | None)
     ] = None
-    identity: Literal["always", "by_default"] | None = None
+    identity: Literal["always", "by_default"] | IdentitySpec | None = None
     serial: StrictBool = False
     generated: str | None = None
     collation: str | None = None

@@ -582,7 +582,8 @@ class _Diff:
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
             yield AlterColumnType(table, old, new)
-        if old.identity != new.identity:
+        options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
+        if old.identity != new.identity or options_changed:
             if new.identity and not old.identity:
                 # PostgreSQL adds identity only to a NOT NULL column without a default
                 if old.default is not None:

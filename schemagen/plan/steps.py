@@ -23,6 +23,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     PartitionChild,
     PartitionKey,
@@ -299,6 +300,20 @@ class AddIdentity(Statement):
     schema: str
     column: str
     identity: Literal["always", "by_default"]
+    options: IdentityOptions | None = None
+
+
+@dataclass(frozen=True)
+class SetIdentity(Statement):
+    """`identity` (None: unchanged) and every option of the identity's sequence (`options`, resolved:
+    no None in it; None: unchanged)."""
+
+    template = "set_identity"
+    table: str
+    schema: str
+    column: str
+    identity: Literal["always", "by_default"] | None
+    options: IdentityOptions | None
 
 
 @dataclass(frozen=True)
@@ -775,8 +790,30 @@ def set_default(table: Table, column: Column) -> Step:
     return Step(SetDefault(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
 
 
-def add_identity(table: Table, column: str, identity: Literal["always", "by_default"]) -> Step:
-    statement = AddIdentity(table.name, table.schema, column, identity)
+def add_identity(
+    table: Table,
+    column: str,
+    identity: Literal["always", "by_default"],
+    options: IdentityOptions | None = None,
+) -> Step:
+    statement = AddIdentity(table.name, table.schema, column, identity, options)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_identity(
+    table: Table,
+    column: Column,
+    identity: Literal["always", "by_default"] | None,
+    options: bool,
+) -> Step:
+    """ALWAYS or BY DEFAULT, and (`options`) every option of the sequence as the column says, resolved:
+    ACCESS EXCLUSIVE, catalog only; the sequence keeps its value."""
+    resolved = None
+    if options:
+        sequence = sequence_rules.identity_sequence(column.type, column.identity_options)
+        start, low, high = sequence_rules.resolved(sequence)
+        resolved = IdentityOptions(start, sequence.increment, low, high, sequence.cache, sequence.cycle)
+    statement = SetIdentity(table.name, table.schema, column.name, identity, resolved)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 

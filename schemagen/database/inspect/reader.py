@@ -34,6 +34,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     Model,
@@ -106,6 +107,8 @@ class CatalogReader:
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
         self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
         self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
+        # (schema, table, column) → the options of its identity's sequence that are not PostgreSQL's
+        self.identity_options: dict[tuple[str, str, str], IdentityOptions | None] = {}
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
@@ -265,18 +268,21 @@ class CatalogReader:
         return type_
 
     def sequences(self, schemas: list[str]) -> list[SequenceGenerator]:
-        """The sequences, standalone or owned by a column (identity sequences stay with their identity
-        column: a warning when the spec cannot give them their options)."""
+        """The sequences, standalone or owned by a column; an identity column's stays with it, its
+        options kept for the column (`identity_options`)."""
         found = []
         for row in self.rows("inspect_sequences", schemas=schemas):
-            label = _label(row["schema"], row["name"])
             if row["identity"]:
-                if not row["default_options"]:
-                    self.warn(
-                        f"identity sequence `{label}` of `{row['owner_table']}.{row['owner_column']}` has "
-                        "options (start, increment, limits, cache or cycle) the spec cannot set: they are "
-                        "left at PostgreSQL's defaults"
-                    )
+                options = IdentityOptions(
+                    start=row["start"],
+                    increment=row["increment"],
+                    min_value=row["min_value"],
+                    max_value=row["max_value"],
+                    cache=row["cache"],
+                    cycle=row["cycle"],
+                )
+                key = (row["owner_schema"], row["owner_table"], row["owner_column"])
+                self.identity_options[key] = sequence_rules.canonical_identity(row["type"], options)
                 continue
             sequence = SequenceGenerator(
                 name=row["name"],
@@ -462,6 +468,7 @@ class CatalogReader:
             nullable=not row["not_null"],
             default=default,
             identity=_IDENTITY.get(row["identity"]),
+            identity_options=self.identity_options.get((schema, table, name)) if row["identity"] else None,
             generated=generated,
             collation=collation,
             comment=row["comment"],

@@ -1,6 +1,5 @@
 -- The sequences of the requested schemas that no extension owns, with their options and the column
--- that owns each: `identity` when it is the sequence of an identity column (then `default_options`
--- says whether it still has the options PostgreSQL gives such a sequence), else owned by a column
+-- that owns each: `identity` when it is the sequence of an identity column, else owned by a column
 -- through OWNED BY (a serial's, dropped with its column) or standalone (`owner_table` null).
 SELECT
     n.nspname AS schema,
@@ -16,11 +15,6 @@ SELECT
     own.table_name AS owner_table,
     own.column_name AS owner_column,
     own.deptype = 'i' AS identity,
-    s.seqstart = CASE WHEN s.seqincrement > 0 THEN s.seqmin ELSE s.seqmax END
-        AND s.seqincrement = 1 AND s.seqmin = 1 AND s.seqcache = 1 AND NOT s.seqcycle
-        AND s.seqmax = CASE format_type(s.seqtypid, NULL)
-            WHEN 'smallint' THEN 32767 WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END
-        AS default_options,
     obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace

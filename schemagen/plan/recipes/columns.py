@@ -108,6 +108,22 @@ def alter_identity(change: AlterIdentity) -> Operation:
                 descending=numbered_by.increment < 0,
             )
         )
+    if old.identity and new.identity:
+        # the identity stays, and so does its sequence with its value
+        kind = new.identity if new.identity != old.identity else None
+        options = old.identity_options != new.identity_options
+        up.append(steps.set_identity(table, new, kind, options))
+        target = f"{table.name}.{column}"
+        what = [f"make {target} GENERATED {kind.replace('_', ' ').upper()}"] if kind else []
+        what += [f"give the identity of {target} new sequence options (its value stays)"] if options else []
+        return Operation(
+            Kind.ALTER_IDENTITY,
+            target,
+            "; ".join(what),
+            tuple(up),
+            order=Phase.COLUMNS,
+            source=change,
+        )
     if old.identity:
         up.append(steps.drop_identity(table, column))
     if numbered_by is not None and parked is not None:
@@ -117,7 +133,7 @@ def alter_identity(change: AlterIdentity) -> Operation:
             # the serial's sequence out of the identity's way (its name), unlinked from the column
             up.append(steps.sequence_owned_by(previous, None))
             up.append(steps.rename_sequence(previous.schema, previous.name, parked))
-        up.append(steps.add_identity(table, column, new.identity))
+        up.append(steps.add_identity(table, column, new.identity, new.identity_options))
         if not old.identity:
             # the sequence starts above the values the rows already hold, and past where the
             # serial's sequence stood
