@@ -6,6 +6,7 @@ serial column that becomes an identity keeps numbering where its sequence stood.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -283,3 +284,55 @@ def test_a_serial_that_becomes_an_identity_keeps_numbering(workdir: Path, pg_dsn
     assert code == 0, err
     assert fingerprint(pg_dsn) == rows
     assert next_id(pg_dsn) == last + 2
+
+
+# --- what the planner refuses, with the way out ------------------------------------------------
+
+REFUSED = [
+    (
+        "domain-base-type",
+        "domains:\n  code: {type: varchar(8)}\n",
+        "domains:\n  code: {type: text}\n",
+        "the base type of domain `code` changes from character varying(8) to text",
+    ),
+    (
+        "domain-collation",
+        "domains:\n  code: {type: text}\n",
+        "domains:\n  code: {type: text, collation: C}\n",
+        "the collation of domain `code` changes",
+    ),
+    (
+        "domain-check-in-array",
+        "domains:\n  code: {type: text}\nentities:\n  t:\n    columns: {id: bigint, codes: 'code[]'}\n",
+        "domains:\n  code: {type: text, check: length(VALUE) < 9}\nentities:\n  t:\n"
+        "    columns: {id: bigint, codes: 'code[]'}\n",
+        "t.codes is an array of it",
+    ),
+    (
+        "enum-under-a-domain",
+        "enums:\n  mood: [calm, busy]\ndomains:\n  day_mood: {type: mood}\n",
+        "enums:\n  mood: [busy, calm]\ndomains:\n  day_mood: {type: mood}\n",
+        "domain `day_mood` is based on it",
+    ),
+    (
+        "sequence-schema",
+        "sequences:\n  numbers: {}\n",
+        "sequences:\n  numbers: {schema: other}\n",
+        "sequence `numbers` moves from schema `public` to `other`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "message"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_what_postgresql_cannot_alter_is_refused_with_a_message(
+    tmp_path: Path, a: str, b: str, message: str
+) -> None:
+    from migrations import model_of
+
+    from schemagen.plan import PlanError, plan
+
+    project = "project: {name: shop, postgres: 15}\n"
+    before = model_of(tmp_path, "a", {"spec.yaml": project + a})
+    after = model_of(tmp_path, "b", {"spec.yaml": project + b})
+    with pytest.raises(PlanError, match=re.escape(message)):
+        plan(before, after)

@@ -224,6 +224,14 @@ class _Diff:
         """Values removed or reordered: the old type parked under another name, the new one created and
         the columns that keep the type converted to it; the parked type is dropped last, once the
         columns this migration drops or retypes are gone."""
+        based = sorted(d.name for d in self.a.domains if _type_name(d.type) == new.name)
+        if based:
+            raise PlanError(
+                f"enum `{new.name}` loses or reorders values, which rebuilds it, and domain "
+                f"{', '.join(f'`{name}`' for name in based)} is based on it: PostgreSQL cannot move a "
+                "domain to the new type; base the domain on another type first, or add values instead",
+                new.name,
+            )
         parked = naming.truncate(f"{new.name}_old")
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
