@@ -891,7 +891,7 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
 
     try:
         result = inspect_database(dsn, schemas or None)
-        paths = write_spec(result.model, out)
+        paths = write_spec(result.model, out, written=result.spec)
     except DatabaseError as error:
         raise InputError(error.message) from None
     except (ValueError, FileExistsError) as error:

@@ -408,6 +408,17 @@ def test_live_rejects_what_static_checks_accept(tmp_path: Path, pg_dsn: str, col
     assert "schema.sql line " in shown
 
 
+def test_live_places_a_domain_the_server_refuses(tmp_path: Path, pg_dsn: str) -> None:
+    domain = 'domains:\n  posint: {type: integer, check: "VALUE > no_such_fn()"}\n'
+    spec = write_spec(tmp_path / "spec", PROJECT + domain)
+    assert invoke("validate", spec).exit_code == 0
+    result = invoke("validate", spec, "--live", "--dsn", pg_dsn)
+    assert_input_error(result)
+    shown = result.stdout + result.stderr
+    assert "error[SG008]: PostgreSQL rejects the DDL of `posint`: " in shown, shown
+    assert f"--> {spec}/a.yaml:3:3\n" in shown, shown
+
+
 # arguments
 
 

@@ -21,6 +21,9 @@ from schemagen.model import (
     Column,
     Default,
     Distribution,
+    Domain,
+    DomainCheck,
+    IdentityOptions,
     Index,
     IndexElement,
     Location,
@@ -31,6 +34,7 @@ from schemagen.model import (
     PartitionScheme,
     Project,
     RangeWindow,
+    SequenceGenerator,
     StorageParameter,
     Table,
     TextAt,
@@ -83,7 +87,21 @@ def everything() -> Model:
             col("blank", "text", default=Default(value="")),
             col("zero", "integer", default=Default(value=0)),
             col("no", "boolean", default=Default(value=False)),
+            col(
+                "numbered",
+                "integer",
+                default=Default(expression="nextval('app.numbers'::regclass)", sequence="numbers"),
+            ),
+            col("count", "app.posint", nullable=True),
             col("renamed", "text", nullable=True, renamed_from="old_name", comment="was old_name"),
+            col(
+                "counted",
+                "bigint",
+                identity="by_default",
+                identity_options=IdentityOptions(
+                    start=5, increment=-5, min_value=-1000, max_value=1000, cache=3, cycle=True
+                ),
+            ),
         ),
         renamed_from="literal_values_old",
         storage=(StorageParameter("autovacuum_enabled", "false"), StorageParameter("fillfactor", "90")),
@@ -157,6 +175,35 @@ def everything() -> Model:
         renamed_from="old_recent",
         loc=here,
     )
+    sequences = (
+        SequenceGenerator(
+            "numbers",
+            "app",
+            "integer",
+            start=10,
+            increment=-2,
+            min_value=-100,
+            max_value=100,
+            cache=5,
+            cycle=True,
+            owned_by=("literal_values", "numbered"),
+            comment="counts down",
+            loc=here,
+        ),
+    )
+    domains = (
+        Domain(
+            "posint",
+            "app",
+            "integer",
+            not_null=True,
+            default=Default(value=1),
+            checks=(DomainCheck("posint_check", "VALUE > 0", loc=here),),
+            collation="C",
+            comment="a positive integer",
+            loc=here,
+        ),
+    )
     return Model(
         project=Project(
             "everything",
@@ -170,6 +217,8 @@ def everything() -> Model:
         enums=base.enums,
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),
         views=tuple(sorted((*base.views, view), key=lambda v: v.name)),
+        domains=domains,
+        sequences=sequences,
     )
 
 
@@ -282,7 +331,7 @@ def test_literal_values_keep_their_types(rich: Model) -> None:
 def test_tags_and_escapes_in_the_text(rich: Model) -> None:
     data = json.loads(dump(rich))
     table_data = next(t for t in data["model"]["tables"] if t["name"] == "literal_values")
-    defaults = {c["name"]: c["default"]["value"] for c in table_data["columns"] if "default" in c}
+    defaults = {c["name"]: c["default"].get("value") for c in table_data["columns"] if "default" in c}
     assert defaults["day"] == {"$date": "2024-02-29"}
     assert defaults["offset"] == {"$datetime": "2024-06-01T09:30:00+05:30"}
     assert defaults["tagged"] == {"$dict": {"$date": "2024-01-01"}}

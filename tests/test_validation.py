@@ -215,6 +215,94 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
     ("unknown-type", single("entities:\n  t:\n    columns:\n      name: varchar(\n"), "SG105", "a.yaml", 5),
     ("serial", single("entities:\n  t:\n    columns:\n      id: serial\n"), "SG106", "a.yaml", 5),
     (
+        "sequence-start-below-min",
+        single("""\
+        sequences:
+          order_numbers: {type: integer, start: 0}
+        """),
+        "SG109",
+        "a.yaml",
+        3,
+    ),
+    (
+        "sequence-type",
+        single("""\
+        sequences:
+          order_numbers: {type: numeric}
+        """),
+        "SG109",
+        "a.yaml",
+        3,
+    ),
+    (
+        "sequence-unknown-owner",
+        single("""\
+        sequences:
+          order_numbers: {owned_by: order.number}
+        entities:
+          orders:
+            columns: {number: bigint}
+        """),
+        "SG109",
+        "a.yaml",
+        3,
+    ),
+    (
+        "default-unknown-sequence",
+        single("""\
+        entities:
+          orders:
+            columns:
+              number: {type: bigint, default: {sequence: order_numbers}}
+        """),
+        "SG109",
+        "a.yaml",
+        5,
+    ),
+    (
+        "domain-check-reads-a-column",
+        single("""\
+        domains:
+          positive: {type: integer, check: amount > 0}
+        """),
+        "SG110",
+        "a.yaml",
+        3,
+    ),
+    (
+        "domain-base-cycle",
+        single("""\
+        domains:
+          a: {type: b}
+          b: {type: a}
+        """),
+        "SG110",
+        "a.yaml",
+        3,
+    ),
+    (
+        "domain-default",
+        single("""\
+        domains:
+          positive: {type: integer, default: many}
+        """),
+        "SG103",
+        "a.yaml",
+        3,
+    ),
+    (
+        "serial-on-text",
+        single("""\
+        entities:
+          t:
+            columns:
+              code: {type: text, serial: true}
+        """),
+        "SG107",
+        "a.yaml",
+        5,
+    ),
+    (
         "identity-text",
         single("entities:\n  t:\n    columns:\n      id: {type: text, identity: always}\n"),
         "SG107",

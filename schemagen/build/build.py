@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
@@ -23,8 +23,11 @@ from schemagen.model import (
     Column,
     Default,
     Distribution,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     Location,
@@ -38,6 +41,7 @@ from schemagen.model import (
     Project,
     RangeWindow,
     ReferentialAction,
+    SequenceGenerator,
     StorageParameter,
     Table,
     UniqueConstraint,
@@ -45,6 +49,7 @@ from schemagen.model import (
     all_children,
     naming,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import archive_table
 from schemagen.model.partitions import (
     as_date,
@@ -55,10 +60,13 @@ from schemagen.model.partitions import (
 from schemagen.parse.spec import (
     ColumnSpec,
     DistributeSpec,
+    DomainSpec,
     EntitySpec,
+    EnumSpec,
     IndexSpec,
     PartitionSpec,
     RelationshipSpec,
+    SequenceSpec,
     Spec,
     ViewSpec,
 )
@@ -109,6 +117,7 @@ class _Pending:
     storage: tuple[StorageParameter, ...] = ()
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
+    serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,14 @@ class Builder:
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
-        self.enum_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
+        # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
+        self.type_names = self.enum_names | frozenset(spec.domains)
+        self.type_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
+        self.type_schemas.update(
+            {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
+        )
+        self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
+        self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
         self.pinned_checked: set[Path_] = set()
 
@@ -210,11 +226,17 @@ class Builder:
                 elif name not in known:
                     suggestion = did_you_mean(name, sorted(known))
                     self.report(rules.UNKNOWN_EXTENSION(loc, name=name, suggestion=suggestion))
-        for section, items in (
+        sections: tuple[
+            tuple[str, Mapping[str, EntitySpec | EnumSpec | ViewSpec | DomainSpec | SequenceSpec]], ...
+        ]
+        sections = (
             ("entities", self.spec.entities),
             ("enums", self.spec.enums),
             ("views", self.spec.views),
-        ):
+            ("domains", self.spec.domains),
+            ("sequences", self.spec.sequences),
+        )
+        for section, items in sections:
             for name, item in items.items():
                 if item.schema_ is not None:
                     self.check_name(item.schema_, "a schema", self.loc(section, name, "schema"))
@@ -241,12 +263,17 @@ class Builder:
                     )
                 )
         enums = self.build_enums()
+        domains = self.build_domains()
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
             if junction:
                 pending.append(junction)
         self.reserve_explicit_names(pending)
+        sequences = self.build_sequences()
+        for p in sorted(pending, key=lambda p: p.name):
+            self.serial_columns(p)
+        sequences += self.serial_sequences
         by_name = {p.name: p for p in pending}
         for p in pending:
             p.distribution = self.distribution(p, by_name, ())
@@ -254,7 +281,14 @@ class Builder:
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
-        return Model(project=self.project, enums=tuple(enums), tables=tuple(tables), views=tuple(views))
+        return Model(
+            project=self.project,
+            enums=tuple(enums),
+            tables=tuple(tables),
+            views=tuple(views),
+            domains=tuple(domains),
+            sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
+        )
 
     def build_enums(self) -> list[Enum]:
         enums = []
@@ -281,6 +315,231 @@ class Builder:
             )
         return enums
 
+    def build_domains(self) -> list[Domain]:
+        domains = []
+        for name, spec in sorted(self.spec.domains.items()):
+            path: Path_ = ("domains", name)
+            loc = self.loc(*path)
+            self.check_name(name, "a domain", loc)
+            type_text = spec.type.strip()
+            try:
+                base = sqltypes.canonical_type(type_text, self.type_names)
+            except sqltypes.UnknownTypeError as error:
+                self.report(
+                    rules.UNKNOWN_TYPE(
+                        self.loc(*path, "type", key=False) or loc, type=type_text, problem=str(error)
+                    )
+                )
+                base = type_text.lower()
+            base = self.qualified_type(base)
+            default = self.default(spec.default, (*path, "default"), f"the default of domain `{name}`", loc)
+            checks: list[DomainCheck] = []
+            written = dict(spec.checks)
+            if spec.check is not None:
+                key = f"{name}_check"
+                if key in written:
+                    self.report(
+                        rules.DOMAIN(
+                            self.loc(*path, "check"),
+                            domain=name,
+                            problem=f"`check:` names its constraint `{key}`, which `checks:` names too",
+                            fix="write every check under `checks:`",
+                        )
+                    )
+                written[key] = spec.check
+            for key, text in sorted(written.items()):
+                check_path = (*path, "check") if key not in spec.checks else (*path, "checks", key)
+                check_loc = self.raw.locate(check_path, key=True) or loc
+                self.check_name(key, "a constraint", check_loc)
+                parsed = self.expression(
+                    text, f"check `{key}` of domain `{name}`", self.raw.locate(check_path) or check_loc
+                )
+                if parsed:
+                    checks.append(DomainCheck(key, parsed, check_loc))
+            collation = None
+            if spec.collation is not None:
+                if not COLLATION_NAME.match(spec.collation):
+                    self.report(
+                        rules.INVALID_NAME(
+                            self.loc(*path, "collation"), name=spec.collation, what="a collation"
+                        )
+                    )
+                collation = BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            domains.append(
+                Domain(
+                    name=name,
+                    schema=spec.schema_ or self.project.schema,
+                    type=base,
+                    not_null=spec.not_null,
+                    default=default,
+                    checks=tuple(checks),
+                    collation=collation,
+                    comment=spec.comment,
+                    loc=loc,
+                )
+            )
+        return domains
+
+    def sequence_schema(self, spec: SequenceSpec) -> str:
+        """A sequence's own `schema:`, else its owning table's (PostgreSQL keeps them together), else
+        the project's."""
+        if spec.schema_:
+            return spec.schema_
+        table = spec.owned_by.partition(".")[0] if spec.owned_by else None
+        entity = self.spec.entities.get(table) if table else None
+        return (entity.schema_ if entity else None) or self.project.schema
+
+    def build_sequences(self) -> list[SequenceGenerator]:
+        """The sequences of `sequences:`; the serial columns' own come from `serial_columns`."""
+        found = []
+        for name, spec in sorted(self.spec.sequences.items()):
+            path: Path_ = ("sequences", name)
+            loc = self.loc(*path)
+            self.check_name(name, "a sequence", loc)
+            type_text = spec.type.strip()
+            try:
+                canonical = sqltypes.canonical_type(type_text)
+            except sqltypes.UnknownTypeError:
+                canonical = type_text.lower()
+            kind = sequence_rules.sequence_type(canonical)
+            if kind is None:
+                self.report(
+                    rules.SEQUENCE(
+                        self.loc(*path, "type", key=False) or loc,
+                        what=f"sequence `{name}`",
+                        problem=f"a sequence is smallint, integer or bigint, not `{type_text}`",
+                        fix="write `type: bigint` (the default), `integer` or `smallint`",
+                    )
+                )
+            owned_by = None
+            if spec.owned_by is not None:
+                table, _, column = spec.owned_by.partition(".")
+                if not (table and column and IDENTIFIER.match(table) and IDENTIFIER.match(column)):
+                    self.report(
+                        rules.SEQUENCE(
+                            self.loc(*path, "owned_by", key=False) or loc,
+                            what=f"sequence `{name}`",
+                            problem=f"`owned_by: {spec.owned_by}` is not `table.column`",
+                            fix="name the column whose drop drops the sequence: `owned_by: orders.number`",
+                        )
+                    )
+                else:
+                    owned_by = (table, column)
+            if spec.increment == 0:
+                self.report(
+                    rules.SEQUENCE(
+                        self.loc(*path, "increment", key=False) or loc,
+                        what=f"sequence `{name}`",
+                        problem="`increment: 0` never moves",
+                        fix="write a positive increment (ascending) or a negative one (descending)",
+                    )
+                )
+            sequence = SequenceGenerator(
+                name=name,
+                schema=self.sequence_schemas[name],
+                type=kind or "bigint",
+                start=spec.start,
+                increment=spec.increment or 1,
+                min_value=spec.min_value,
+                max_value=spec.max_value,
+                cache=spec.cache,
+                cycle=spec.cycle,
+                owned_by=owned_by,
+                comment=spec.comment,
+                loc=loc,
+            )
+            found.append(sequence_rules.canonical(sequence))
+        return found
+
+    def serial_columns(self, p: _Pending) -> None:
+        """Each `serial: true` column of `p` numbered by a sequence of its own, owned by it and named by
+        `naming.sequence` (after the names written out are taken)."""
+        for position in p.serials:
+            column = p.columns[position]
+            name = self.relation_name(p.schema, self.namer.make("sequence", table=p.name, column=column.name))
+            self.serial_sequences.append(
+                SequenceGenerator(
+                    name=name,
+                    schema=p.schema,
+                    type=sequence_rules.sequence_type(column.type) or "bigint",
+                    owned_by=(p.name, column.name),
+                    loc=column.loc,
+                )
+            )
+            p.columns[position] = replace(column, default=sequence_rules.sequence_default(p.schema, name))
+
+    def qualified_type(self, canonical: str) -> str:
+        """An enum's or domain's name qualified by its schema when that is not public (it is found by
+        its qualified name whatever the search_path)."""
+        base, array = canonical.removesuffix("[]"), canonical.endswith("[]")
+        if self.type_schemas.get(base, "public") != "public":
+            return f"{self.type_schemas[base]}.{base}" + ("[]" if array else "")
+        return canonical
+
+    def default(self, value: Any, path: Path_, what: str, loc: Location | None) -> Default | None:
+        """A default as written: a literal, `{sql: expression}` or `{sequence: name}`."""
+        if value is None:
+            return None
+        if isinstance(value, dict) and set(value) == {"sql"}:
+            text = value["sql"]
+            where = self.raw.locate((*path, "sql")) or loc
+            if text is None or (isinstance(text, str) and not text.strip()):
+                self.report(
+                    rules.INVALID_VALUE(
+                        where,
+                        where=what,
+                        problem="`sql:` holds no expression",
+                        fix="write the expression (`default: {sql: now()}`), or leave the default out",
+                    )
+                )
+                return None
+            parsed = self.expression(text if isinstance(text, str) else str(text), what, where)
+            return Default(expression=parsed) if parsed else None
+        if isinstance(value, dict) and set(value) == {"sequence"}:
+            name = value["sequence"]
+            where = self.raw.locate((*path, "sequence")) or loc
+            if not isinstance(name, str) or name not in self.sequence_schemas:
+                self.report(
+                    rules.SEQUENCE(
+                        where,
+                        what=what,
+                        problem=f"`{name}` is not a sequence of the spec"
+                        + did_you_mean(str(name), list(self.sequence_schemas)),
+                        fix="declare it under `sequences:`, or write `serial: true` for a sequence of the "
+                        "column's own",
+                    )
+                )
+                return None
+            return sequence_rules.sequence_default(self.sequence_schemas[name], name)
+        return Default(value=value)
+
+    def identity(
+        self, spec: ColumnSpec, type_: str, path: Path_
+    ) -> tuple[Literal["always", "by_default"] | None, IdentityOptions | None]:
+        """`identity: always` or `by_default`, or `{kind, start, increment, …}` with the options of its
+        sequence (those PostgreSQL would choose itself left out)."""
+        written = spec.identity
+        if written is None or isinstance(written, str):
+            return written, None
+        if written.increment == 0:
+            self.report(
+                rules.SEQUENCE(
+                    self.raw.locate((*path, "identity", "increment")),
+                    what="the identity's sequence",
+                    problem="`increment: 0` never moves",
+                    fix="write a positive increment (ascending) or a negative one (descending)",
+                )
+            )
+        options = IdentityOptions(
+            start=written.start,
+            increment=written.increment or 1,
+            min_value=written.min_value,
+            max_value=written.max_value,
+            cache=written.cache,
+            cycle=written.cycle,
+        )
+        return written.kind, sequence_rules.canonical_identity(type_, options)
+
     def column(self, name: str, spec: ColumnSpec, path: Path_) -> Column:
         loc = self.raw.locate(path, key=True)
         self.check_name(name, "a column", loc)
@@ -291,7 +550,7 @@ class Builder:
             canonical = _SERIAL[base]
         else:
             try:
-                canonical = sqltypes.canonical_type(type_text, self.enum_names)
+                canonical = sqltypes.canonical_type(type_text, self.type_names)
             except sqltypes.UnknownTypeError as error:
                 self.report(
                     rules.UNKNOWN_TYPE(
@@ -299,31 +558,36 @@ class Builder:
                     )
                 )
                 canonical = type_text.lower()
-        base, array = canonical.removesuffix("[]"), canonical.endswith("[]")
-        if self.enum_schemas.get(base, "public") != "public":
-            # an enum outside public is found by its qualified name, whatever the search_path
-            canonical = f"{self.enum_schemas[base]}.{base}" + ("[]" if array else "")
-        default = None
-        if spec.default is not None:
-            if isinstance(spec.default, dict) and set(spec.default) == {"sql"}:
-                text = spec.default["sql"]
-                where = self.raw.locate((*path, "default", "sql")) or loc
-                if text is None or (isinstance(text, str) and not text.strip()):
-                    self.report(
-                        rules.INVALID_VALUE(
-                            where,
-                            where=f"the default of `{name}`",
-                            problem="`sql:` holds no expression",
-                            fix="write the expression (`default: {sql: now()}`), or leave the default out",
-                        )
+        canonical = self.qualified_type(canonical)
+        default = self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
+        if spec.serial:
+            other = (
+                "a default"
+                if spec.default is not None
+                else "an identity"
+                if spec.identity
+                else "a generated expression"
+                if spec.generated
+                else None
+            )
+            if other is not None:
+                self.report(
+                    rules.COLUMN_CONFLICT(
+                        loc,
+                        column=name,
+                        problem=f"has `serial: true` and {other}",
+                        fix="keep one source of values",
                     )
-                    text = None
-                elif not isinstance(text, str):
-                    text = str(text)
-                parsed = self.expression(text, f"the default of `{name}`", where) if text else None
-                default = Default(expression=parsed) if parsed else None
-            else:
-                default = Default(value=spec.default)
+                )
+            elif not sqltypes.is_integer(canonical) or canonical.endswith("[]"):
+                self.report(
+                    rules.COLUMN_CONFLICT(
+                        loc,
+                        column=name,
+                        problem=f"`serial: true` needs smallint, integer or bigint, not {canonical}",
+                        fix="make the column bigint, or drop `serial`",
+                    )
+                )
         generated = None
         if spec.generated is not None:
             generated = self.expression(
@@ -331,12 +595,14 @@ class Builder:
                 f"the generated expression of `{name}`",
                 self.raw.locate((*path, "generated")) or loc,
             )
+        identity, identity_options = self.identity(spec, canonical, path)
         return Column(
             name=name,
             type=canonical,
             nullable=spec.nullable,
             default=default,
-            identity=spec.identity,
+            identity=identity,
+            identity_options=identity_options,
             generated=generated,
             collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
             if spec.collation
@@ -389,6 +655,8 @@ class Builder:
         pk_flagged: list[str] = []
         for col, (col_spec, col_path) in all_columns.items():
             column = self.column(col, col_spec, col_path)
+            if _numbered_by_serial(col_spec, column):
+                pending.serials.append(len(pending.columns))
             pending.columns.append(column)
             col_loc = column.loc
             if col_spec.primary_key:
@@ -551,7 +819,10 @@ class Builder:
         junction.pk_columns = tuple(key)
         junction.pk_loc = loc
         for col, col_spec in spec.columns.items():
-            junction.columns.append(self.column(col, col_spec, (*path, "columns", col)))
+            column = self.column(col, col_spec, (*path, "columns", col))
+            if _numbered_by_serial(col_spec, column):
+                junction.serials.append(len(junction.columns))
+            junction.columns.append(column)
         # the primary key serves lookups from the first side; the reverse index serves the second
         second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
         junction.indexes.append((IndexSpec(columns=second), path))
@@ -791,6 +1062,8 @@ class Builder:
                 taken.add(p.pk_name)
         for name, view in self.spec.views.items():
             self.taken.setdefault(view.schema_ or self.project.schema, set()).add(name)
+        for name, schema in self.sequence_schemas.items():
+            self.taken.setdefault(schema, set()).add(name)
 
     def finish(self, p: _Pending, by_name: dict[str, _Pending]) -> Table:
         primary_key = None
@@ -1145,6 +1418,18 @@ def _index_element(entry: str) -> IndexElement | None:
     if i != len(rest):
         return None
     return IndexElement(column=column, opclass=opclass, descending=descending, nulls=nulls)
+
+
+def _numbered_by_serial(spec: ColumnSpec, column: Column) -> bool:
+    """`serial: true` with nothing in its way (what is, `column` reported)."""
+    return (
+        spec.serial
+        and spec.default is None
+        and not spec.identity
+        and not spec.generated
+        and sqltypes.is_integer(column.type)
+        and not column.type.endswith("[]")
+    )
 
 
 def _key_type(keys: list[PartitionKey], columns: list[Column]) -> str | None:

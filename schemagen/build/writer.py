@@ -9,7 +9,9 @@ group's root. Output is deterministic: same Model, same bytes.
 
 What the spec format cannot say about a Model (a primary key or check whose name the templates do not
 give, a partition that is not named `{parent}_{suffix}`, an index over several expressions…) is
-listed by `limitations`; `write_spec` writes the nearest spec it can.
+listed by `limitations`; `write_spec` writes the nearest spec it can. Both come from one `Documents`
+(the files' data, and what they leave out), which `inspect` builds once; each file is dumped once, by
+libyaml's C emitter where PyYAML has it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -27,6 +30,7 @@ from schemagen.model import (
     Column,
     Default,
     Distribution,
+    Domain,
     Enum,
     ForeignKey,
     Index,
@@ -34,14 +38,16 @@ from schemagen.model import (
     Model,
     PartitionChild,
     PartitionScheme,
+    SequenceGenerator,
     Table,
     View,
     naming,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
-__all__ = ["limitations", "render_spec", "write_spec"]
+__all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
@@ -62,31 +68,63 @@ class _Block(str):
     """A multi-line string written as a literal block (`|`), e.g. a view's query."""
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # list items indented under their key
+if TYPE_CHECKING:
+    # A base class must be a class to the type checker; the C dumper has the same interface.
+    _BaseDumper = yaml.SafeDumper
+else:
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):
+    """The safe dumper (libyaml's C emitter when PyYAML has it), with one-line mappings and lists and
+    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it."""
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
 _Dumper.add_representer(
     _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
 )
-_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|"))
+_Dumper.add_representer(_Block, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The data of each spec file for a Model (`data`: file name → its mapping), and what the files
+    cannot say (`problems`, one line each)."""
+
+    header: str
+    data: dict[str, dict[str, Any]]
+    problems: list[str]
+
+    def texts(self) -> dict[str, str]:
+        """{file name: YAML text}, each file dumped once."""
+        return {name: self.header + _dump(data) for name, data in self.data.items()}
+
+
+def documents(model: Model) -> Documents:
+    """The spec files of `model` as data, with what they leave out."""
+    writer = _Writer(model)
+    data = writer.documents()
+    header = HEADER.format(name=model.project.name.replace("\n", " "))
+    return Documents(header, data, writer.problems)
 
 
 def render_spec(model: Model) -> dict[str, str]:
     """{file name: YAML text} of the spec for `model`."""
-    return _Writer(model).files()
+    return documents(model).texts()
 
 
-def write_spec(model: Model, folder: Path, *, overwrite: bool = False) -> list[Path]:
+def write_spec(
+    model: Model, folder: Path, *, overwrite: bool = False, written: Documents | None = None
+) -> list[Path]:
     """Write the spec for `model` into `folder` (created if missing); return the files written, sorted.
+    `written`: the files' data for `model` when it is at hand (`documents(model)`, which inspect made).
 
     Raises FileExistsError when `folder` already holds spec files (they would be merged with the
     written ones); with `overwrite`, the files this function writes (`project.yaml`, `entities.yaml`,
     `views.yaml`) are replaced, and only other spec files are refused.
     """
-    texts = render_spec(model)
+    found = written if written is not None else documents(model)
     folder.mkdir(parents=True, exist_ok=True)
     present = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     refused = [name for name in present if not (overwrite and name in OWN_FILES)]
@@ -95,21 +133,19 @@ def write_spec(model: Model, folder: Path, *, overwrite: bool = False) -> list[P
             f"{folder} already holds spec files ({', '.join(refused)}): write into an empty folder"
         )
     for name in present:  # a file of ours this model does not need (no views any more)
-        if name not in texts:
+        if name not in found.data:
             (folder / name).unlink()
-    written = []
-    for name, text in sorted(texts.items()):
+    paths = []
+    for name, text in sorted(found.texts().items()):
         path = folder / name
         path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+        paths.append(path)
+    return paths
 
 
 def limitations(model: Model) -> list[str]:
     """What a spec written for `model` cannot say, one line each (empty when it reproduces `model`)."""
-    writer = _Writer(model)
-    writer.files()
-    return writer.problems
+    return documents(model).problems
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -127,9 +163,33 @@ class _Writer:
         self.problems: list[str] = []
         self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
         self.enums = self.unique_names("enum", list(model.enums))
+        self.domains = self.unique_names("domain", list(model.domains))
         self.views = self.unique_names("view", list(model.views))
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.name: t for t in (*archives, *self.tables)}
+        sequences = self.unique_names("sequence", list(model.sequences))
+        # the sequences `serial: true` says, by (table, column); the others go under `sequences:`
+        self.serials = {s.owned_by: s for s in sequences if s.owned_by and self.is_serial(s)}
+        self.sequences = [s for s in sequences if not (s.owned_by and self.serials.get(s.owned_by) is s)]
+        self.sequence_names = {s.name for s in sequences}
+
+    def is_serial(self, sequence: SequenceGenerator) -> bool:
+        """Whether `serial: true` on its owner says all of `sequence`: named as serial names it, of its
+        column's type, with PostgreSQL's options, and its column's default."""
+        assert sequence.owned_by is not None
+        table = self.by_name.get(sequence.owned_by[0])
+        column = table.column(sequence.owned_by[1]) if table is not None else None
+        return (
+            table is not None
+            and column is not None
+            and table.archive_of is None
+            and table.schema == sequence.schema
+            and sequence.name == sequence_rules.serial_name(table.name, column.name)
+            and column.type == sequence.type
+            and sequence
+            == SequenceGenerator(sequence.name, sequence.schema, sequence.type, owned_by=sequence.owned_by)
+            and column.default == sequence_rules.sequence_default(sequence.schema, sequence.name)
+        )
 
     def problem(self, message: str) -> None:
         if message not in self.problems:
@@ -160,20 +220,25 @@ class _Writer:
 
     # --- files -----------------------------------------------------------------------------------
 
-    def files(self) -> dict[str, str]:
-        header = HEADER.format(name=self.model.project.name.replace("\n", " "))
+    def documents(self) -> dict[str, dict[str, Any]]:
         project: dict[str, Any] = {"project": self.project()}
         enums = {e.name: self.enum(e) for e in self.enums}
         if enums:
             project["enums"] = enums
-        texts = {PROJECT_FILE: header + _dump(project)}
+        domains = {d.name: self.domain(d) for d in self.domains}
+        if domains:
+            project["domains"] = domains
+        sequences = {s.name: self.sequence(s) for s in self.sequences}
+        if sequences:
+            project["sequences"] = sequences
+        found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
-            texts[ENTITIES_FILE] = header + _dump({"entities": entities})
+            found[ENTITIES_FILE] = {"entities": entities}
         views = {v.name: self.view(v) for v in self.views}
         if views:
-            texts[VIEWS_FILE] = header + _dump({"views": views})
-        return texts
+            found[VIEWS_FILE] = {"views": views}
+        return found
 
     def project(self) -> dict[str, Any]:
         project = self.model.project
@@ -204,12 +269,63 @@ class _Writer:
             data["schema"] = enum.schema
         return data
 
+    def domain(self, domain: Domain) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type_text(domain.type)}
+        if domain.not_null:
+            data["not_null"] = True
+        if domain.default is not None:
+            data["default"] = _default(domain.default)
+        if len(domain.checks) == 1 and domain.checks[0].name == f"{domain.name}_check":
+            data["check"] = domain.checks[0].expression
+        elif domain.checks:
+            for check in domain.checks:
+                self.check_name(check.name, f"check `{check.name}` of domain `{domain.name}`")
+            data["checks"] = {c.name: c.expression for c in domain.checks}
+        if domain.collation is not None:
+            data["collation"] = domain.collation
+        if domain.comment is not None:
+            data["comment"] = domain.comment
+        if domain.schema != self.home:
+            data["schema"] = domain.schema
+        return data
+
+    def sequence(self, sequence: SequenceGenerator) -> Any:
+        data: dict[str, Any] = {}
+        if sequence.type != "bigint":
+            data["type"] = sequence.type
+        for key, value, default in (
+            ("start", sequence.start, None),
+            ("increment", sequence.increment, 1),
+            ("min", sequence.min_value, None),
+            ("max", sequence.max_value, None),
+            ("cache", sequence.cache, 1),
+            ("cycle", sequence.cycle, False),
+        ):
+            if value != default:
+                data[key] = value
+        home = self.home
+        if sequence.owned_by is not None:
+            table = self.by_name.get(sequence.owned_by[0])
+            if table is None or table.archive_of is not None:
+                self.problem(
+                    f"sequence `{self.label(sequence.schema, sequence.name)}` is owned by "
+                    f"`{'.'.join(sequence.owned_by)}`, which the spec does not declare: written unowned"
+                )
+            else:
+                data["owned_by"] = ".".join(sequence.owned_by)
+                home = table.schema  # a sequence's schema follows its owner's
+        if sequence.comment is not None:
+            data["comment"] = sequence.comment
+        if sequence.schema != home:
+            data["schema"] = sequence.schema
+        return _Flow(data)
+
     def type_text(self, type_: str) -> str:
-        """A column type as the spec writes it: an enum by its bare name (build qualifies it again),
-        a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
+        """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
+        it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if schema and any(e.name == name and e.schema == schema for e in self.enums):
+        if schema and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains)):
             return name + ("[]" if array else "")
         return _short_type(type_)
 
@@ -348,12 +464,31 @@ class _Writer:
         data: dict[str, Any] = {"type": type_text}
         if column.nullable:
             data["nullable"] = True
-        if column.default is not None:
+        serial = self.serials.get((table.name, column.name))
+        if serial is not None and serial.schema == table.schema:
+            data["serial"] = True
+        elif column.default is not None and column.default.sequence in self.sequence_names:
+            data["default"] = _Flow({"sequence": column.default.sequence})
+        elif column.default is not None:
             data["default"] = _default(column.default)
         for key in ("primary_key", "unique", "check", "references"):
             if key in inline:
                 data[key] = inline[key]
-        if column.identity is not None:
+        if column.identity is not None and column.identity_options is not None:
+            options = column.identity_options
+            identity: dict[str, Any] = {"kind": column.identity}
+            for key, value, default in (
+                ("start", options.start, None),
+                ("increment", options.increment, 1),
+                ("min", options.min_value, None),
+                ("max", options.max_value, None),
+                ("cache", options.cache, 1),
+                ("cycle", options.cycle, False),
+            ):
+                if value != default:
+                    identity[key] = value
+            data["identity"] = _Flow(identity)
+        elif column.identity is not None:
             data["identity"] = column.identity
         if column.generated is not None:
             data["generated"] = column.generated

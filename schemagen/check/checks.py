@@ -17,7 +17,19 @@ from typing import Any
 from schemagen.check import distributed
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
-from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
+from schemagen.model import (
+    Column,
+    Domain,
+    Index,
+    Location,
+    Model,
+    PartitionScheme,
+    SequenceGenerator,
+    Table,
+    View,
+    all_children,
+)
+from schemagen.model import sequences as sequence_rules
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
 from schemagen.postgres import expressions, scopes, sqltypes
 
@@ -191,7 +203,6 @@ def _index_columns(table: Table, index: Index) -> Iterator[Diagnostic]:
 
 @_check
 def columns(model: Model) -> Iterator[Diagnostic]:
-    enums = model.enums_by_name
     for table in _user_tables(model):
         types = {c.name: c.type for c in table.columns}
         for column in table.columns:
@@ -203,21 +214,128 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                         column.loc, what=f"generated column `{column.name}`", problem=problem
                     )
             if column.default is not None and not column.default.is_expression:
-                enum = enums.get(column.type.rsplit(".", 1)[-1])
-                if enum is not None:
-                    if column.default.value not in enum.values:
-                        yield rules.ENUM_DEFAULT(
-                            column.loc,
-                            value=column.default.value,
-                            enum=enum.name,
-                            values=", ".join(enum.values),
-                        )
-                    continue
-                fix = _default_problem(column.default.value, column.type)
-                if fix:
-                    yield rules.DEFAULT_TYPE(
-                        column.loc, value=_show(column.default.value), type=column.type, fix=fix
-                    )
+                yield from _literal_default(model, column.default.value, column.type, column.loc)
+
+
+def _base_type(model: Model, type_: str) -> str:
+    """The type under a domain (under a domain of a domain…): what a literal of `type_` must fit."""
+    seen: set[str] = set()
+    while (domain := model.domains_by_name.get(type_.rsplit(".", 1)[-1])) is not None and type_ not in seen:
+        seen.add(type_)
+        type_ = domain.type
+    return type_
+
+
+def _literal_default(model: Model, value: Any, type_: str, loc: Location | None) -> Iterator[Diagnostic]:
+    """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
+    domain)."""
+    base = _base_type(model, type_)
+    enum = model.enums_by_name.get(base.rsplit(".", 1)[-1])
+    if enum is not None:
+        if value not in enum.values:
+            yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
+        return
+    fix = _default_problem(value, base)
+    if fix:
+        yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+
+
+# --- sequences and domains -----------------------------------------------------------------------
+
+
+def _sequence_bounds(sequence: SequenceGenerator, what: str, loc: Location | None) -> Iterator[Diagnostic]:
+    start, low, high = sequence_rules.resolved(sequence)
+    smallest, largest = sequence_rules.TYPE_LIMITS[sequence.type]
+    problem = fix = None
+    if not smallest <= low <= largest or not smallest <= high <= largest:
+        problem = f"its bounds [{low}, {high}] do not fit {sequence.type} [{smallest}, {largest}]"
+        fix = "keep `min` and `max` within the type, or make it bigint"
+    elif low >= high:
+        problem, fix = f"`min` {low} is not below `max` {high}", "make `min` smaller than `max`"
+    elif not low <= start <= high:
+        problem = f"`start` {start} is outside [{low}, {high}]"
+        fix = "start between `min` and `max`"
+    if problem and fix:
+        yield rules.SEQUENCE(loc, what=what, problem=problem, fix=fix)
+
+
+@_check
+def sequences(model: Model) -> Iterator[Diagnostic]:
+    tables = model.tables_by_name
+    for user_table in _user_tables(model):
+        for owner in user_table.columns:
+            if owner.identity_options is not None and sequence_rules.sequence_type(owner.type):
+                identity = sequence_rules.identity_sequence(owner.type, owner.identity_options)
+                yield from _sequence_bounds(
+                    identity, f"the identity of `{user_table.name}.{owner.name}`", owner.loc
+                )
+    for sequence in model.sequences:
+        what = f"sequence `{sequence.name}`"
+        yield from _sequence_bounds(sequence, what, sequence.loc)
+        if sequence.owned_by is None:
+            continue
+        table_name, column = sequence.owned_by
+        table = tables.get(table_name)
+        if table is None or table.archive_of is not None:
+            yield rules.SEQUENCE(
+                sequence.loc,
+                what=what,
+                problem=f"`owned_by` names `{table_name}`, which is not an entity of the spec"
+                + did_you_mean(table_name, [t.name for t in _user_tables(model)]),
+                fix="name a column of an entity: `owned_by: table.column`",
+            )
+        elif table.column(column) is None:
+            yield rules.SEQUENCE(
+                sequence.loc,
+                what=what,
+                problem=f"`owned_by` names `{column}`, which is not a column of `{table_name}`"
+                + did_you_mean(column, table.column_names),
+                fix=f"name a column of `{table_name}`",
+            )
+        elif table.schema != sequence.schema:
+            yield rules.SEQUENCE(
+                sequence.loc,
+                what=what,
+                problem=f"it lives in schema `{sequence.schema}` and is owned by `{table_name}` of "
+                f"`{table.schema}`; PostgreSQL keeps a sequence in its owner's schema",
+                fix=f"leave `schema:` out (it follows its owner) or make it `{table.schema}`",
+            )
+
+
+@_check
+def domains(model: Model) -> Iterator[Diagnostic]:
+    by_name = model.domains_by_name
+    for domain in model.domains:
+        chain = [domain.name]
+        base = domain.type.removesuffix("[]").rsplit(".", 1)[-1]
+        while base in by_name and base not in chain:
+            chain.append(base)
+            base = by_name[base].type.removesuffix("[]").rsplit(".", 1)[-1]
+        if base in chain:
+            yield rules.DOMAIN(
+                domain.loc,
+                domain=domain.name,
+                problem=f"its base types form a cycle: {' → '.join([*chain, base])}",
+                fix="base one of them on a PostgreSQL type",
+            )
+            continue
+        if domain.default is not None and not domain.default.is_expression:
+            yield from _literal_default(model, domain.default.value, domain.type, domain.loc)
+        yield from _domain_checks(domain)
+
+
+def _domain_checks(domain: Domain) -> Iterator[Diagnostic]:
+    for check in domain.checks:
+        refs = expressions.column_refs(expressions.parse_expression(check.expression))
+        others = sorted(ref for ref in refs if ref.lower() != "value")
+        if others:
+            yield rules.DOMAIN(
+                check.loc or domain.loc,
+                domain=domain.name,
+                problem=f"check `{check.name}` reads {', '.join(f'`{o}`' for o in others)}; a domain's "
+                "check reads only `VALUE`, the value being checked",
+                fix="write the check over VALUE, e.g. `VALUE > 0`",
+            )
 
 
 def _column_sources(column: Column) -> Iterator[Diagnostic]:
@@ -476,6 +594,10 @@ def names(model: Model) -> Iterator[Diagnostic]:
 
     for enum in model.enums:
         yield from claim(enum.schema, enum.name, "enum", enum.loc)
+    for domain in model.domains:
+        yield from claim(domain.schema, domain.name, "domain", domain.loc)
+    for sequence in model.sequences:
+        yield from claim(sequence.schema, sequence.name, "sequence", sequence.loc)
     for table in model.tables:
         yield from claim(table.schema, table.name, "table", table.loc)
         for child in all_children(table.partition):

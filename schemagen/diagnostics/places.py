@@ -17,7 +17,7 @@ from schemagen.model import (
 
 class SpecPlaces:
     """The spec locations of a Model's named objects: relations, columns, constraints, indexes,
-    partitions, functions and enums."""
+    partitions, functions, enums, sequences and domains (and their checks)."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -37,6 +37,8 @@ class SpecPlaces:
             if column is not None and column.loc is not None:
                 return column.loc
             return self.places.get(rest) or table.loc
+        if rest and f"{first}.{rest}" in self.places:  # a domain's check
+            return self.places[f"{first}.{rest}"]
         return self.places.get(first)
 
 
@@ -67,4 +69,10 @@ def _places(model: Model) -> dict[str, Location | None]:
             places.setdefault(view.refresh_function, view.loc)
     for enum in model.enums:
         places.setdefault(enum.name, enum.loc)
+    for sequence in model.sequences:
+        places.setdefault(sequence.name, sequence.loc)
+    for domain in model.domains:
+        places.setdefault(domain.name, domain.loc)
+        for check in domain.checks:
+            places.setdefault(f"{domain.name}.{check.name}", check.loc or domain.loc)
     return places

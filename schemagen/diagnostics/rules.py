@@ -175,9 +175,11 @@ SERIAL_TYPE = _rule(
     "SG106",
     "serial-type",
     "`{type}` creates a sequence outside the table's definition",
-    "write `{{type: {base}, identity: always}}` (SQL-standard identity column)",
+    "write `{{type: {base}, identity: always}}` (SQL-standard identity column), or `{{type: {base}, "
+    "serial: true}}` to keep a serial",
     "serial types own an implicitly created sequence with separate permissions, and they let "
-    "inserts bypass the sequence; identity columns are the SQL-standard replacement.",
+    "inserts bypass the sequence; identity columns are the SQL-standard replacement. A database that "
+    "has serial columns says so with `serial: true`, which names the sequence the spec declares.",
     "columns:\n  id: serial",
 )
 COLUMN_CONFLICT = _rule(
@@ -198,6 +200,26 @@ STORAGE_PARAMETER = _rule(
     "is created. On a partitioned table the parameters are set on each of its partitions, since "
     "PostgreSQL keeps none on the partitioned table itself.",
     "entities:\n  events:\n    storage: {fillfactor: 5}   # fillfactor takes 10 to 100",
+)
+SEQUENCE = _rule(
+    "SG109",
+    "sequence",
+    "{what}: {problem}",
+    "{fix}",
+    "A sequence is smallint, integer or bigint, moves by a non-zero increment between its MINVALUE and "
+    "MAXVALUE, starts between them, and is owned by a column of a table in its own schema; a column "
+    "numbered by `default: {sequence: name}` names a sequence the spec declares. PostgreSQL refuses "
+    "anything else when the sequence, or the table that uses it, is created.",
+    "sequences:\n  order_numbers: {type: integer, start: 0}   # below MINVALUE 1",
+)
+DOMAIN = _rule(
+    "SG110",
+    "domain",
+    "domain `{domain}`: {problem}",
+    "{fix}",
+    "A domain is a base type with a default, NOT NULL and named checks over `VALUE`; a default that does "
+    "not fit the base type, or a check that reads anything but `VALUE`, makes CREATE DOMAIN fail.",
+    "domains:\n  positive: {type: integer, check: amount > 0}   # a domain's check reads VALUE",
 )
 
 # --- SG2xx: references -----------------------------------------------------------------------

@@ -22,9 +22,16 @@ from schemagen.model import Location, TextAt
 Path_ = tuple[str | int, ...]
 
 #: Sections whose entries are merged by name across files.
-NAMED_SECTIONS = ("mixins", "enums", "entities", "views")
+NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views")
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
-_SECTION_KIND = {"mixins": "mixin", "enums": "enum", "entities": "entity", "views": "view"}
+_SECTION_KIND = {
+    "mixins": "mixin",
+    "enums": "enum",
+    "domains": "domain",
+    "sequences": "sequence",
+    "entities": "entity",
+    "views": "view",
+}
 
 if TYPE_CHECKING:
     # A base class must be a class to the type checker; the C loader has the same interface.

@@ -1,5 +1,6 @@
 """The Model: the normalized schema every later stage works on (`objects`), and what is derived
-from it alone: generated names (`naming`) and dependency order (`ordering`)."""
+from it alone: generated names (`naming`), dependency order (`ordering`) and what PostgreSQL makes of
+a sequence's options (`sequences`)."""
 
 from schemagen.model.objects import (
     CITUS_SHARD_COUNT,
@@ -9,8 +10,11 @@ from schemagen.model.objects import (
     Default,
     Distribution,
     DistributionKind,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     JsonValue,
@@ -26,6 +30,8 @@ from schemagen.model.objects import (
     Project,
     RangeWindow,
     ReferentialAction,
+    SequenceGenerator,
+    SequenceType,
     StorageParameter,
     Table,
     TextAt,
@@ -42,8 +48,11 @@ __all__ = [
     "Default",
     "Distribution",
     "DistributionKind",
+    "Domain",
+    "DomainCheck",
     "Enum",
     "ForeignKey",
+    "IdentityOptions",
     "Index",
     "IndexElement",
     "JsonValue",
@@ -59,6 +68,8 @@ __all__ = [
     "Project",
     "RangeWindow",
     "ReferentialAction",
+    "SequenceGenerator",
+    "SequenceType",
     "StorageParameter",
     "Table",
     "TextAt",

@@ -20,6 +20,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "archive_table": frozenset({"table"}),
     "archive_function": frozenset({"table"}),
     "refresh_function": frozenset({"view"}),
+    "sequence": frozenset({"table", "column"}),
 }
 
 

@@ -70,14 +70,31 @@ class TextAt:
 
 @dataclass(frozen=True, slots=True)
 class Default:
-    """A column default: a literal value (escaped when rendered) or a SQL expression."""
+    """A column default: a literal value (escaped when rendered) or a SQL expression. A default that
+    numbers rows from a sequence of the Model is the expression `nextval('schema.name'::regclass)`
+    (`sequence_default` spells it) with `sequence` naming it, so the spec can say `serial: true` or
+    `default: {sequence: name}`."""
 
     value: LiteralValue = None
     expression: str | None = None
+    sequence: str | None = None
 
     @property
     def is_expression(self) -> bool:
         return self.expression is not None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityOptions:
+    """The options of an identity column's sequence, as `SequenceGenerator` holds them: None or their
+    default where PostgreSQL chooses them itself (the type is the column's)."""
+
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,8 @@ class Column:
     nullable: bool = False
     default: Default | None = None
     identity: Literal["always", "by_default"] | None = None
+    # the options of the identity's sequence that are not PostgreSQL's own (None: all are)
+    identity_options: IdentityOptions | None = None
     generated: str | None = None  # stored generated column expression
     collation: str | None = None
     comment: str | None = None
@@ -303,6 +322,58 @@ class Enum:
     loc: Location | None = field(default=None, compare=False)
 
 
+SequenceType = Literal["smallint", "integer", "bigint"]
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceGenerator:
+    """A sequence (`CREATE SEQUENCE`): its own, or the one a serial column numbers its rows from,
+    `owned_by` that column (`(table, column)`, the table in the sequence's schema), dropped with it.
+
+    Options PostgreSQL would choose itself are None (`start`, `min_value`, `max_value`) or their
+    default, so a spec that spells a default out and one that leaves it out give equal Models
+    (`model.sequences.canonical` makes them so)."""
+
+    name: str
+    schema: str
+    type: SequenceType = "bigint"
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainCheck:
+    """A CHECK constraint of a domain, over `VALUE`; its name is the spec's key."""
+
+    name: str
+    expression: str
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A domain (`CREATE DOMAIN`): a base type with a default, NOT NULL, checks and a collation,
+    usable as a column type. `type` is the base type in its canonical spelling (another domain or an
+    enum of the Model may be one)."""
+
+    name: str
+    schema: str
+    type: str
+    not_null: bool = False
+    default: Default | None = None
+    checks: tuple[DomainCheck, ...] = ()  # sorted by name
+    collation: str | None = None
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     name: str
@@ -334,17 +405,25 @@ class Project:
 
 @dataclass(frozen=True)
 class Model:
-    """A whole schema. Tables, enums and views are sorted by name."""
+    """A whole schema. Tables, enums, domains, sequences and views are sorted by name."""
 
     project: Project
     enums: tuple[Enum, ...] = ()
     tables: tuple[Table, ...] = ()
     views: tuple[View, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    sequences: tuple[SequenceGenerator, ...] = ()
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:
-        """The schemas its tables, enums and views live in."""
-        items: tuple[Table | Enum | View, ...] = (*self.tables, *self.enums, *self.views)
+        """The schemas its tables, enums, domains, sequences and views live in."""
+        items: tuple[Table | Enum | View | Domain | SequenceGenerator, ...] = (
+            *self.tables,
+            *self.enums,
+            *self.views,
+            *self.domains,
+            *self.sequences,
+        )
         return frozenset(item.schema for item in items)
 
     @cached_property
@@ -363,6 +442,14 @@ class Model:
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:
         return {e.name: e for e in self.enums}
+
+    @cached_property
+    def domains_by_name(self) -> Mapping[str, Domain]:
+        return {d.name: d for d in self.domains}
+
+    @cached_property
+    def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:
+        return {s.name: s for s in self.sequences}
 
     def table(self, name: str) -> Table | None:
         return self.tables_by_name.get(name)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
-from schemagen.model import Table, View
+from schemagen.model import Domain, Table, View
 
-__all__ = ["order_tables", "order_views"]
+__all__ = ["order_domains", "order_tables", "order_views"]
 
 TableKey = tuple[str, str]  # (name, schema): sorts by name first, which is the tie-break
 
@@ -177,4 +177,25 @@ def order_views(views: Iterable[View]) -> list[View]:
     if len(order) < len(by_key):
         stuck = sorted(name for (name, _), count in waiting_on.items() if count > 0)
         raise ValueError(f"views depend on each other in a cycle: {', '.join(stuck)}")
+    return order
+
+
+def order_domains(domains: Iterable[Domain]) -> list[Domain]:
+    """Domains after the domains they are based on, ties broken by name (a cycle, which the checks
+    report, is broken at its smallest name)."""
+    by_name = {d.name: d for d in domains}
+    order: list[Domain] = []
+    placed: set[str] = set()
+
+    def place(domain: Domain, trail: frozenset[str]) -> None:
+        if domain.name in placed or domain.name in trail:
+            return
+        base = by_name.get(domain.type.removesuffix("[]").rsplit(".", 1)[-1])
+        if base is not None:
+            place(base, trail | {domain.name})
+        placed.add(domain.name)
+        order.append(domain)
+
+    for name in sorted(by_name):
+        place(by_name[name], frozenset())
     return order

@@ -70,6 +70,16 @@ def _column(value: Any) -> Any:
     return value
 
 
+class IdentitySpec(_Shape):
+    kind: Literal["always", "by_default"]
+    start: StrictInt | None = None
+    increment: StrictInt = 1
+    min_value: StrictInt | None = Field(default=None, alias="min")
+    max_value: StrictInt | None = Field(default=None, alias="max")
+    cache: StrictInt = Field(default=1, ge=1)
+    cycle: StrictBool = False
+
+
 class ColumnSpec(_Shape):
     type: str
     nullable: StrictBool = False
@@ -80,7 +90,8 @@ class ColumnSpec(_Shape):
     references: Annotated[
         ReferenceSpec | None, BeforeValidator(_reference, json_schema_input_type=str | ReferenceSpec | None)
     ] = None
-    identity: Literal["always", "by_default"] | None = None
+    identity: Literal["always", "by_default"] | IdentitySpec | None = None
+    serial: StrictBool = False
     generated: str | None = None
     collation: str | None = None
     comment: str | None = None
@@ -269,6 +280,38 @@ class EnumSpec(_Shape):
     schema_: str | None = Field(default=None, alias="schema")
 
 
+def _empty(value: Any) -> Any:
+    """`name:` with nothing after it is `name: {}`: every option at its default."""
+    return {} if value is None else value
+
+
+class SequenceSpec(_Shape):
+    type: str = "bigint"
+    start: StrictInt | None = None
+    increment: StrictInt = 1
+    min_value: StrictInt | None = Field(default=None, alias="min")
+    max_value: StrictInt | None = Field(default=None, alias="max")
+    cache: StrictInt = Field(default=1, ge=1)
+    cycle: StrictBool = False
+    owned_by: str | None = None
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+
+Sequence = Annotated[SequenceSpec, BeforeValidator(_empty, json_schema_input_type=SequenceSpec | None)]
+
+
+class DomainSpec(_Shape):
+    type: str
+    not_null: StrictBool = False
+    default: Any = None
+    check: str | None = None
+    checks: dict[str, str] = Field(default_factory=dict)
+    collation: str | None = None
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+
 class RelationshipSpec(_Shape):
     many_to_many: tuple[str, str]
     through: str
@@ -309,6 +352,7 @@ class NamingSpec(_Shape):
     archive_table: str = "{table}_archive"
     archive_function: str = "archive_{table}"
     refresh_function: str = "refresh_{view}"
+    sequence: str = "{table}_{column}_seq"
 
 
 def _one_or_many(value: Any) -> Any:
@@ -341,6 +385,8 @@ class Spec(_Shape):
     enums: dict[
         str, Annotated[EnumSpec, BeforeValidator(_enum, json_schema_input_type=list[str] | EnumSpec)]
     ] = Field(default_factory=dict)
+    domains: dict[str, DomainSpec] = Field(default_factory=dict)
+    sequences: dict[str, Sequence] = Field(default_factory=dict)
     entities: dict[str, EntitySpec] = Field(default_factory=dict)
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)

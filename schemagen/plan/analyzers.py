@@ -5,13 +5,16 @@ depends on the rows). A change no analyzer looks at has no hazard.
 
 from __future__ import annotations
 
+from schemagen.model import Table
 from schemagen.plan import hazards, schemes
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
+    AddDomainCheck,
     AddIndex,
     AlterColumnType,
     AlterDistribution,
+    AlterSequence,
     BoundsChanged,
     Change,
     CreateView,
@@ -28,6 +31,7 @@ from schemagen.plan.changes import (
     PartitionMove,
     RebuildEnum,
     RestoreForeignKey,
+    SetDomainNotNull,
     SetNotNull,
     SubpartitionChanged,
     Undistribute,
@@ -53,6 +57,12 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return constraint_added(change)
         case AddIndex():
             return index_added(change)
+        case AlterSequence():
+            return sequence_altered(change)
+        case AddDomainCheck():
+            return domain_check_added(change)
+        case SetDomainNotNull():
+            return domain_not_null_set(change)
         case RebuildEnum():
             return enum_rebuilt(change)
         case CreateView():
@@ -153,6 +163,42 @@ def index_added(change: AddIndex) -> tuple[Hazard, ...]:
     if change.on_new_table or not change.index.unique:
         return ()
     return (hazards.data_dependent(change.index.name, "fails if existing rows hold duplicates"),)
+
+
+# --- sequences and domains -----------------------------------------------------------------------
+
+
+def sequence_altered(change: AlterSequence) -> tuple[Hazard, ...]:
+    """New bounds (or a narrower type) may leave the sequence's value outside them."""
+    old, new = change.old, change.new
+    if (old.type, old.min_value, old.max_value) == (new.type, new.min_value, new.max_value):
+        return ()
+    return (hazards.data_dependent(f"sequence {new.name}", "fails if its value lies outside the new bounds"),)
+
+
+def domain_check_added(change: AddDomainCheck) -> tuple[Hazard, ...]:
+    """Validating reads every column of the domain's type, each table under SHARE: writes wait."""
+    if not change.tables:
+        return ()
+    target = f"{change.domain.name}.{change.check.name}"
+    return (
+        hazards.data_dependent(target, "validation fails if a value of a column of the domain violates it"),
+        *_domain_scan(change.domain.name, change.tables),
+    )
+
+
+def domain_not_null_set(change: SetDomainNotNull) -> tuple[Hazard, ...]:
+    if not change.not_null or not change.tables:
+        return ()
+    return (
+        hazards.data_dependent(change.domain.name, "fails if a column of the domain holds NULL"),
+        *_domain_scan(change.domain.name, change.tables),
+    )
+
+
+def _domain_scan(domain: str, tables: tuple[Table, ...]) -> tuple[Hazard, ...]:
+    why = f"PostgreSQL reads every column of domain {domain} under SHARE: writes wait"
+    return tuple(hazards.long_lock(table.name, why) for table in tables)
 
 
 # --- enums and views -----------------------------------------------------------------------------

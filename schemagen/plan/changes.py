@@ -16,12 +16,15 @@ from schemagen.model import (
     CheckConstraint,
     Column,
     Distribution,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
     Index,
     PartitionChild,
     PartitionScheme,
     PrimaryKey,
+    SequenceGenerator,
     StorageParameter,
     Table,
     UniqueConstraint,
@@ -111,6 +114,87 @@ class DropEnum:
 
     enum: Enum
     parked: str | None = None
+
+
+# --- sequences -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateSequence:
+    sequence: SequenceGenerator
+
+
+@dataclass(frozen=True)
+class DropSequence:
+    sequence: SequenceGenerator
+
+
+@dataclass(frozen=True)
+class AlterSequence:
+    """New options (type, start, increment, bounds, cache, cycle); the sequence's value stays."""
+
+    old: SequenceGenerator
+    new: SequenceGenerator
+
+
+@dataclass(frozen=True)
+class RenameSequence:
+    """`old` renamed to the name of `new`: a serial whose table or column was renamed keeps its
+    numbering."""
+
+    old: SequenceGenerator
+    new: SequenceGenerator
+
+
+@dataclass(frozen=True)
+class SetSequenceOwner:
+    """OWNED BY `owner` (the column, under its name in B), or NONE: released before the migration drops
+    a column or table that owned it, so it survives them."""
+
+    sequence: SequenceGenerator
+    owner: tuple[str, str] | None
+
+
+# --- domains -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateDomain:
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class DropDomain:
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class SetDomainDefault:
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class SetDomainNotNull:
+    """`tables`: those with a column of the domain's type, which SET NOT NULL reads."""
+
+    domain: Domain
+    not_null: bool
+    tables: tuple[Table, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddDomainCheck:
+    """Added NOT VALID, then validated: `tables` are read (see `SetDomainNotNull`)."""
+
+    domain: Domain
+    check: DomainCheck
+    tables: tuple[Table, ...] = ()
+
+
+@dataclass(frozen=True)
+class DropDomainCheck:
+    domain: Domain
+    check: DomainCheck
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -214,17 +298,28 @@ class AlterColumnType:
 
 @dataclass(frozen=True)
 class AlterIdentity:
+    """`old`'s identity becomes `new`'s. A serial becoming an identity keeps its numbering: the identity
+    goes on from `previous`, the sequence that numbered the column (parked under `parked` first, and
+    dropped after, when B drops it). An identity becoming a serial likewise: `numbered_by`, the sequence
+    of its new default, goes on from the identity (created under `parked` first, when B adds it: the
+    identity's sequence still has its name)."""
+
     table: Table
     old: Column
     new: Column
+    previous: SequenceGenerator | None = None
+    numbered_by: SequenceGenerator | None = None
+    parked: str | None = None
 
 
 @dataclass(frozen=True)
 class SetDefault:
-    """`column`'s default written (again) or dropped (None)."""
+    """`column`'s default written (again) or dropped (None). `continues`: the sequence of a new
+    `nextval` default of a column that holds rows, set past the values they hold."""
 
     table: Table
     column: Column
+    continues: SequenceGenerator | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +339,7 @@ class Comment:
     """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
     removes it."""
 
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -571,6 +666,17 @@ Change = (
     | CreateSchema
     | DropExtension
     | MoveTable
+    | CreateSequence
+    | DropSequence
+    | AlterSequence
+    | RenameSequence
+    | SetSequenceOwner
+    | CreateDomain
+    | DropDomain
+    | SetDomainDefault
+    | SetDomainNotNull
+    | AddDomainCheck
+    | DropDomainCheck
     | CreateEnum
     | AddEnumValue
     | CheckRemovedValues

@@ -10,7 +10,7 @@ is refused here with a `PlanError` that says what to write instead.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from schemagen.model import (
@@ -18,41 +18,50 @@ from schemagen.model import (
     CheckConstraint,
     Column,
     Default,
+    Domain,
     Enum,
     ForeignKey,
     Index,
     Model,
+    SequenceGenerator,
     Table,
     View,
     naming,
 )
 from schemagen.model.archive import archive_entry
-from schemagen.model.ordering import order_tables, order_views
+from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
+    AddDomainCheck,
     AddEnumValue,
     AddIndex,
     AlterColumnType,
     AlterIdentity,
+    AlterSequence,
     Change,
     CheckRemovedValues,
     Comment,
     Constraint,
     CreateArchiveFunction,
+    CreateDomain,
     CreateEnum,
     CreateExtension,
     CreateRefreshFunction,
     CreateSchema,
+    CreateSequence,
     CreateTable,
     CreateView,
     DropColumn,
     DropConstraint,
+    DropDomain,
+    DropDomainCheck,
     DropEnum,
     DropExtension,
     DropFunction,
     DropIndex,
     DropNotNull,
+    DropSequence,
     DropTable,
     DropView,
     MoveTable,
@@ -61,10 +70,14 @@ from schemagen.plan.changes import (
     RenameColumn,
     RenameConstraint,
     RenameIndex,
+    RenameSequence,
     RenameTable,
     ReplaceView,
     SetDefault,
+    SetDomainDefault,
+    SetDomainNotNull,
     SetNotNull,
+    SetSequenceOwner,
     SetStorage,
 )
 from schemagen.plan.distribution_diff import DistributionDiff
@@ -83,6 +96,25 @@ from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.postgres import expressions
 
 TablePair = tuple[Table, Table]
+ColumnKey = tuple[str, str]  # (table, column), as B names them
+
+
+@dataclass(frozen=True)
+class _Sequences:
+    """The sequences of A and B matched: by name, or (`renamed`, A's name → B's) by the column that owns
+    them when that column's table or name changed; those only B has (`created`) and only A has
+    (`dropped`), less the ones a column turned from serial to identity, or back, parks (`parked`: the
+    sequence's name → the name it has meanwhile)."""
+
+    pairs: list[tuple[SequenceGenerator, SequenceGenerator]]
+    renamed: dict[str, str]
+    created: list[SequenceGenerator]
+    dropped: list[SequenceGenerator]
+    # a column that becomes an identity goes on from the sequence that numbered it (A's); one that
+    # stops being one, from the identity into the sequence of its new default (B's)
+    previous: dict[ColumnKey, SequenceGenerator]
+    numbered_by: dict[ColumnKey, SequenceGenerator]
+    parked: dict[str, str]
 
 
 def diff(a: Model, b: Model, renames: Renames, *, down: bool = False) -> list[Change]:
@@ -123,6 +155,8 @@ class _Diff:
         pairs, created, dropped = self.match_tables()
         yield from self.extensions()
         yield from self.enums(pairs)
+        yield from self.sequence_changes()
+        yield from self.domains(pairs)
         for old, new in pairs:
             yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
@@ -196,6 +230,14 @@ class _Diff:
         """Values removed or reordered: the old type parked under another name, the new one created and
         the columns that keep the type converted to it; the parked type is dropped last, once the
         columns this migration drops or retypes are gone."""
+        based = sorted(d.name for d in self.a.domains if _type_name(d.type) == new.name)
+        if based:
+            raise PlanError(
+                f"enum `{new.name}` loses or reorders values, which rebuilds it, and domain "
+                f"{', '.join(f'`{name}`' for name in based)} is based on it: PostgreSQL cannot move a "
+                "domain to the new type; base the domain on another type first, or add values instead",
+                new.name,
+            )
         parked = naming.truncate(f"{new.name}_old")
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
@@ -223,6 +265,193 @@ class _Diff:
             for before, column in self.match_columns(old, new):
                 if before is not None and before.type == column.type and _enum_of(column) == enum.name:
                     yield (old, before), (new, column)
+
+    # --- sequences -------------------------------------------------------------------------------
+
+    @cached_property
+    def old_names(self) -> dict[ColumnKey, ColumnKey]:
+        """Each column of B that A has too (`(table, column)`), with the names it has in A."""
+        found = {}
+        for old, new in self.match_tables()[0]:
+            for before, column in self.match_columns(old, new):
+                if before is not None:
+                    found[(new.name, column.name)] = (old.name, before.name)
+        return found
+
+    def old_owner(self, owner: ColumnKey) -> ColumnKey:
+        """A column of B (`(table, column)`) under the names it has in A."""
+        return self.old_names.get(owner, owner)
+
+    @cached_property
+    def sequences(self) -> _Sequences:
+        a, b = self.a.sequences_by_name, self.b.sequences_by_name
+        created = [s for name, s in b.items() if name not in a]
+        dropped = {name: s for name, s in a.items() if name not in b}
+        renamed: dict[str, str] = {}
+        for new in created:
+            if new.owned_by is None:
+                continue
+            owner = self.old_owner(new.owned_by)
+            old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == new.schema), None)
+            if old is not None and replace(old, name=new.name, owned_by=new.owned_by) == new:
+                renamed[old.name] = new.name
+                del dropped[old.name]
+        created = [s for s in created if s.name not in renamed.values()]
+        pairs = [(s, b[renamed.get(name, name)]) for name, s in a.items() if renamed.get(name, name) in b]
+        previous: dict[ColumnKey, SequenceGenerator] = {}
+        numbered_by: dict[ColumnKey, SequenceGenerator] = {}
+        parked: dict[str, str] = {}
+        for old_table, new_table in self.match_tables()[0]:
+            for before, column in self.match_columns(old_table, new_table):
+                if before is None or bool(before.identity) == bool(column.identity):
+                    continue
+                key = (new_table.name, column.name)
+                was = before.default.sequence if before.default is not None else None
+                will = column.default.sequence if column.default is not None else None
+                if column.identity and was is not None and was in a:
+                    sequence = a[was]
+                    previous[key] = sequence
+                    if sequence.name in dropped:
+                        del dropped[sequence.name]
+                        parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
+                elif before.identity and will is not None and will in b:
+                    sequence = b[will]
+                    numbered_by[key] = sequence
+                    if sequence in created:
+                        created.remove(sequence)
+                        parked[sequence.name] = naming.truncate(f"{sequence.name}_new")
+        return _Sequences(pairs, renamed, created, list(dropped.values()), previous, numbered_by, parked)
+
+    def sequence_changes(self) -> Iterator[Change]:
+        """Sequences created (before the columns that read them), renamed, altered, owned by their
+        column once it exists, released before a drop would take them along, and dropped last."""
+        found = self.sequences
+        for sequence in found.created:
+            yield CreateSequence(sequence)
+        for old, new in found.pairs:
+            if old.name != new.name:
+                yield RenameSequence(old, new)
+            if old.schema != new.schema and not self.moves_with_owner(old, new):
+                raise PlanError(
+                    f"sequence `{new.name}` moves from schema `{old.schema}` to `{new.schema}`: only a "
+                    "sequence owned by a table moves with it; create a new sequence instead",
+                    new.name,
+                )
+            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None)
+            if options != replace(new, owned_by=None, comment=None):
+                yield AlterSequence(old, new)
+            owner = self.old_owner(new.owned_by) if new.owned_by is not None else None
+            if old.owned_by is not None and owner != old.owned_by:
+                yield SetSequenceOwner(new, None)
+            if new.owned_by is not None and owner != old.owned_by:
+                yield SetSequenceOwner(new, new.owned_by)
+            if old.comment != new.comment:
+                yield Comment("SEQUENCE", (new.schema, new.name), new.comment)
+        for sequence in self.b.sequences:
+            created = sequence in found.created or sequence.name in found.parked
+            if created and sequence.owned_by is not None:
+                yield SetSequenceOwner(sequence, sequence.owned_by)
+        for sequence in found.dropped:
+            yield DropSequence(sequence)
+
+    def moves_with_owner(self, old: SequenceGenerator, new: SequenceGenerator) -> bool:
+        """Whether `old` is owned by a table that moves to the schema `new` is in (it follows)."""
+        if old.owned_by is None or new.owned_by is None:
+            return False
+        before = self.a.table(old.owned_by[0])
+        after = self.b.table(new.owned_by[0])
+        return (
+            before is not None
+            and after is not None
+            and (before.schema, after.schema)
+            == (
+                old.schema,
+                new.schema,
+            )
+        )
+
+    # --- domains ---------------------------------------------------------------------------------
+
+    def domains(self, pairs: list[TablePair]) -> Iterator[Change]:
+        a_domains = self.a.domains_by_name
+        for domain in order_domains(self.b.domains):
+            old = a_domains.get(domain.name)
+            if old is None:
+                yield CreateDomain(domain)
+                continue
+            for what, before, after in (
+                ("base type", old.type, domain.type),
+                ("collation", old.collation, domain.collation),
+                ("schema", old.schema, domain.schema),
+            ):
+                if before != after:
+                    raise PlanError(
+                        f"the {what} of domain `{domain.name}` changes from {before or 'none'} to "
+                        f"{after or 'none'}: PostgreSQL cannot alter it in place; create a domain under "
+                        "another name, move the columns to it, then drop this one",
+                        domain.name,
+                    )
+            if not _same_default(old.default, domain.default):
+                yield SetDomainDefault(domain)
+            if old.not_null != domain.not_null:
+                tables = self.domain_tables(domain, pairs) if domain.not_null else ()
+                if domain.not_null:
+                    self.refuse_in_arrays(domain, "NOT NULL")
+                yield SetDomainNotNull(domain, domain.not_null, tables)
+            old_checks = {c.name: c for c in old.checks}
+            new_checks = {c.name: c for c in domain.checks}
+            kept = {
+                name
+                for name, check in new_checks.items()
+                if name in old_checks and same_expression(old_checks[name].expression, check.expression)
+            }
+            for name, check in old_checks.items():
+                if name not in kept:
+                    yield DropDomainCheck(domain, check)
+            for name, check in new_checks.items():
+                if name not in kept:
+                    self.refuse_in_arrays(domain, f"check `{name}`")
+                    yield AddDomainCheck(domain, check, self.domain_tables(domain, pairs))
+            if old.comment != domain.comment:
+                yield Comment("DOMAIN", (domain.schema, domain.name), domain.comment)
+        for domain in reversed(order_domains(self.a.domains)):
+            if domain.name not in self.b.domains_by_name:
+                yield DropDomain(domain)
+
+    def based_on(self, domain: Domain) -> set[str]:
+        """`domain` and the domains of B based on it, directly or not."""
+        names = {domain.name}
+        grew = True
+        while grew:
+            based = {d.name for d in self.b.domains if _type_name(d.type) in names}
+            grew = not based <= names
+            names |= based
+        return names
+
+    def domain_tables(self, domain: Domain, pairs: list[TablePair]) -> tuple[Table, ...]:
+        """The tables of both versions with a column of `domain`'s type (or of a domain based on it),
+        which adding NOT NULL or a check reads."""
+        names = self.based_on(domain)
+        return tuple(new for _, new in pairs if any(_type_name(c.type) in names for c in new.columns))
+
+    def refuse_in_arrays(self, domain: Domain, what: str) -> None:
+        """PostgreSQL cannot check the values of a domain held in arrays: it refuses a new NOT NULL or
+        check while a column is an array of it ("cannot alter type … because column … uses it")."""
+        names = self.based_on(domain)
+        arrays = [
+            f"{t.name}.{c.name}"
+            for t in self.b.tables
+            for c in t.columns
+            if c.type.endswith("[]") and _type_name(c.type) in names
+        ]
+        if arrays:
+            raise PlanError(
+                f"{what} of domain `{domain.name}` cannot be added: {', '.join(arrays)} "
+                f"{'is an array' if len(arrays) == 1 else 'are arrays'} of it, and PostgreSQL cannot check "
+                "the values of a domain inside arrays; add the check to a new domain and move the columns "
+                "to it, or make the array column another type first",
+                domain.name,
+            )
 
     # --- tables ----------------------------------------------------------------------------------
 
@@ -280,6 +509,18 @@ class _Diff:
         yield from self.storage(old, new)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
+
+    def continued(self, table: Table, old: Column, new: Column) -> SequenceGenerator | None:
+        """The sequence of `new`'s default when the column did not read it before, and it must go on
+        past the numbers the rows hold (not for an identity turned serial: that one goes on from the
+        identity)."""
+        sequence = new.default.sequence if new.default is not None else None
+        if sequence is None or (table.name, new.name) in self.sequences.numbered_by:
+            return None
+        before = old.default.sequence if old.default is not None else None
+        if before is not None and self.sequences.renamed.get(before, before) == sequence:
+            return None
+        return self.b.sequences_by_name.get(sequence)
 
     def unchanged(self, old: Table, new: Table) -> bool:
         """Nothing of the table changes: equal in both Models, none of its columns is converted to a
@@ -364,14 +605,19 @@ class _Diff:
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
             yield AlterColumnType(table, old, new)
-        if old.identity != new.identity:
+        options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
+        if old.identity != new.identity or options_changed:
             if new.identity and not old.identity:
                 # PostgreSQL adds identity only to a NOT NULL column without a default
                 if old.default is not None:
                     yield SetDefault(table, replace(new, default=None, identity=None))
                 if old.nullable:
                     yield SetNotNull(table, new.name)
-            yield AlterIdentity(table, old, new)
+            found, key = self.sequences, (table.name, new.name)
+            previous, numbered_by = found.previous.get(key), found.numbered_by.get(key)
+            sequence = previous or numbered_by
+            parked = found.parked.get(sequence.name) if sequence is not None else None
+            yield AlterIdentity(table, old, new, previous, numbered_by, parked)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
                 f"the generated expression of {table.name}.{new.name} changes: PostgreSQL cannot alter it in "
@@ -380,8 +626,9 @@ class _Diff:
             )
         # a literal default is stored cast to the column's type: a new type needs it written again
         retyped = old.type != new.type and new.default is not None
-        if (not _same_default(old.default, new.default) or retyped) and not new.identity:
-            yield SetDefault(table, new)
+        renamed = self.sequences.renamed
+        if (not _same_default(old.default, new.default, renamed) or retyped) and not new.identity:
+            yield SetDefault(table, new, continues=self.continued(table, old, new))
         if old.nullable and not new.nullable and (not new.identity or old.identity):
             yield SetNotNull(table, new.name)
         elif not old.nullable and new.nullable:
@@ -644,8 +891,16 @@ def _replaceable(old: View, new: View) -> bool:
         return False
 
 
-def _same_default(a: Default | None, b: Default | None) -> bool:
-    """Two defaults that are one: equal, or one expression spelled two ways."""
+def _same_default(a: Default | None, b: Default | None, renamed: dict[str, str] | None = None) -> bool:
+    """Two defaults that are one: equal, one expression spelled two ways, or `nextval` of one sequence
+    (renamed by the migration, or moved with its table: the default follows it)."""
+    if a is not None and b is not None and a.sequence is not None and b.sequence is not None:
+        return (renamed or {}).get(a.sequence, a.sequence) == b.sequence
     if a is None or b is None or not (a.is_expression and b.is_expression):
         return a == b
     return same_expression(a.expression, b.expression)
+
+
+def _type_name(type_: str) -> str:
+    """A column type without its schema and array brackets: a domain's or enum's name when it is one."""
+    return type_.removesuffix("[]").rsplit(".", 1)[-1]

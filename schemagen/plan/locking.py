@@ -72,6 +72,8 @@ def locks_of(step: Step) -> tuple[TableLock, ...]:
     """Every table lock `step` takes: its own list, or its one lock on the table it names."""
     if step.locks:
         return step.locks
+    if step.statement.on_sequence:
+        return ()
     schema = step.args.get("schema")
     if step.lock is Lock.NONE or not isinstance(schema, str) or not step.on:
         return ()

@@ -59,6 +59,8 @@ class Statement:
     closes_unit: ClassVar[bool] = False
     #: It takes a unit's table locks up front (LOCK TABLE).
     takes_locks_first: ClassVar[bool] = False
+    #: Its lock is on a sequence, which LOCK TABLE cannot take: it never joins a unit's LOCK TABLE list.
+    on_sequence: ClassVar[bool] = False
 
     @property
     def scans_rows(self) -> bool:
@@ -132,6 +134,15 @@ class Kind(StrEnum):
     CHECK_ENUM_VALUES = "check_enum_values"
     REBUILD_ENUM = "rebuild_enum"
     DROP_ENUM = "drop_enum"
+    CREATE_DOMAIN = "create_domain"
+    ALTER_DOMAIN = "alter_domain"
+    ADD_DOMAIN_CHECK = "add_domain_check"
+    DROP_DOMAIN_CHECK = "drop_domain_check"
+    DROP_DOMAIN = "drop_domain"
+    CREATE_SEQUENCE = "create_sequence"
+    ALTER_SEQUENCE = "alter_sequence"
+    RENAME_SEQUENCE = "rename_sequence"
+    DROP_SEQUENCE = "drop_sequence"
     CREATE_TABLE = "create_table"
     DROP_TABLE = "drop_table"
     RENAME_TABLE = "rename_table"
@@ -189,6 +200,8 @@ class Phase(IntEnum):
     CHECKS = 5  # what the rows must allow, checked before anything changes
     EXTENSIONS = 10
     ENUMS = 15
+    SEQUENCES = 16  # before the domains and columns whose defaults read them
+    DOMAINS = 17  # after the enums and sequences they may use, before the columns of their type
     ENUM_VALUES = 18
     DROP_VIEWS = 20
     DROP_FUNCTIONS = 22
@@ -201,6 +214,7 @@ class Phase(IntEnum):
     REBUILD_ENUMS = 35
     CREATE_TABLES = 40
     COLUMNS = 50
+    OWN_SEQUENCES = 55  # OWNED BY: once the owning column exists
     PARTITIONS = 60
     # after the columns (a new distribution column) and the drops of what a distributed table cannot
     # have, before the constraints and keys it can have only once distributed
@@ -211,8 +225,10 @@ class Phase(IntEnum):
     FOREIGN_KEYS = 75
     DROP_COLUMNS = 80
     DROP_TABLES = 85
+    DROP_DOMAINS = 86  # once no column has their type; before the enums they are based on
     DROP_ENUMS = 87
     DROP_EXTENSIONS = 88  # once nothing of the schema uses them
+    DROP_SEQUENCES = 89  # once no default reads them (an owned one went with its column or table)
     VIEWS = 90
     FUNCTIONS = 92
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then

@@ -19,16 +19,21 @@ from typing import Any, Literal
 
 from schemagen.model import (
     Column,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     PartitionChild,
     PartitionKey,
     PartitionScheme,
+    SequenceGenerator,
     StorageParameter,
     Table,
     View,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import ArchiveEntry
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
@@ -101,6 +106,104 @@ class DropEnum(Statement):
     @property
     def args(self) -> Mapping[str, Any]:
         return {"enum": self.enum} if self.name is None else {"enum": self.enum, "name": self.name}
+
+
+@dataclass(frozen=True)
+class CreateSequence(Statement):
+    template = "create_sequence"
+    on_sequence = True
+    sequence: SequenceGenerator
+
+
+@dataclass(frozen=True)
+class DropSequence(Statement):
+    template = "drop_sequence"
+    on_sequence = True
+    name: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class AlterSequence(Statement):
+    """Every option of `sequence`, with those PostgreSQL resolves (`start`, `min_value`, `max_value`)."""
+
+    template = "alter_sequence"
+    on_sequence = True
+    sequence: SequenceGenerator
+    start: int
+    min_value: int
+    max_value: int
+
+
+@dataclass(frozen=True)
+class SequenceOwnedBy(Statement):
+    template = "sequence_owned_by"
+    on_sequence = True
+    sequence: SequenceGenerator
+    owner: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class RenameSequence(Statement):
+    template = "rename_sequence"
+    on_sequence = True
+    old: str
+    new: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class CreateDomain(Statement):
+    template = "create_domain"
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class DropDomain(Statement):
+    template = "drop_domain"
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class AlterDomainDefault(Statement):
+    template = "alter_domain_default"
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class AlterDomainNotNull(Statement):
+    template = "alter_domain_not_null"
+    domain: Domain
+    not_null: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return self.not_null
+
+
+@dataclass(frozen=True)
+class AddDomainCheck(Statement):
+    template = "add_domain_check"
+    domain: Domain
+    check: DomainCheck
+
+
+@dataclass(frozen=True)
+class ValidateDomainCheck(Statement):
+    template = "validate_domain_check"
+    domain: Domain
+    name: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class DropDomainCheck(Statement):
+    template = "drop_domain_check"
+    domain: Domain
+    name: str
 
 
 @dataclass(frozen=True)
@@ -197,14 +300,36 @@ class AddIdentity(Statement):
     schema: str
     column: str
     identity: Literal["always", "by_default"]
+    options: IdentityOptions | None = None
+
+
+@dataclass(frozen=True)
+class SetIdentity(Statement):
+    """`identity` (None: unchanged) and every option of the identity's sequence (`options`, resolved:
+    no None in it; None: unchanged)."""
+
+    template = "set_identity"
+    table: str
+    schema: str
+    column: str
+    identity: Literal["always", "by_default"] | None
+    options: IdentityOptions | None
 
 
 @dataclass(frozen=True)
 class ContinueIdentity(Statement):
+    """`sequence` (else the identity's of `column`) set past the column's largest value, and past the
+    next value of `previous` (a sequence) or of the column's identity (`previous_identity`)."""
+
     template = "continue_identity"
     table: str
     schema: str
     column: str
+    sequence: str | None = None
+    previous: str | None = None
+    previous_identity: bool = False
+    sequence_schema: str | None = None  # of `sequence` and `previous`, when not the table's
+    descending: bool = False  # `sequence` counts down: it goes on below the smallest value
 
     @property
     def scans_rows(self) -> bool:
@@ -348,7 +473,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -665,14 +790,58 @@ def set_default(table: Table, column: Column) -> Step:
     return Step(SetDefault(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
 
 
-def add_identity(table: Table, column: str, identity: Literal["always", "by_default"]) -> Step:
-    statement = AddIdentity(table.name, table.schema, column, identity)
+def add_identity(
+    table: Table,
+    column: str,
+    identity: Literal["always", "by_default"],
+    options: IdentityOptions | None = None,
+) -> Step:
+    statement = AddIdentity(table.name, table.schema, column, identity, options)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 
-def continue_identity(table: Table, column: str) -> Step:
-    """Reads the column's largest value (an index scan when it is indexed, else every row)."""
-    return Step(ContinueIdentity(table.name, table.schema, column), Lock.ACCESS_SHARE, table.name)
+def set_identity(
+    table: Table,
+    column: Column,
+    identity: Literal["always", "by_default"] | None,
+    options: bool,
+) -> Step:
+    """ALWAYS or BY DEFAULT, and (`options`) every option of the sequence as the column says, resolved:
+    ACCESS EXCLUSIVE, catalog only; the sequence keeps its value."""
+    resolved = None
+    if options:
+        sequence = sequence_rules.identity_sequence(column.type, column.identity_options)
+        start, low, high = sequence_rules.resolved(sequence)
+        resolved = IdentityOptions(start, sequence.increment, low, high, sequence.cache, sequence.cycle)
+    statement = SetIdentity(table.name, table.schema, column.name, identity, resolved)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def continue_identity(
+    table: Table,
+    column: str,
+    *,
+    sequence: str | None = None,
+    previous: str | None = None,
+    previous_identity: bool = False,
+    sequence_schema: str | None = None,
+    descending: bool = False,
+) -> Step:
+    """Reads the column's largest value (an index scan when it is indexed, else every row); `sequence`
+    (else the column's identity) goes on past it, and past where `previous` (a sequence of the table's
+    schema) or the column's identity (`previous_identity`) stood. setval takes the sequence's ROW
+    EXCLUSIVE, as nextval does."""
+    statement = ContinueIdentity(
+        table.name,
+        table.schema,
+        column,
+        sequence,
+        previous,
+        previous_identity,
+        sequence_schema if sequence_schema != table.schema else None,
+        descending,
+    )
+    return Step(statement, Lock.ACCESS_SHARE, table.name)
 
 
 def drop_identity(table: Table, column: str) -> Step:
@@ -708,9 +877,88 @@ def set_storage(
 
 
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"], parts: tuple[str, ...], text: str | None
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"],
+    parts: tuple[str, ...],
+    text: str | None,
 ) -> Step:
-    return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, parts[1])
+    if kind == "DOMAIN":
+        return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
+    return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
+
+
+# --- sequences -----------------------------------------------------------------------------------
+# A sequence's lock is on the sequence (`on` says so): nextval takes ROW EXCLUSIVE on it, so a statement
+# that takes more makes inserts that number rows from it wait, for a catalog change. LOCK TABLE cannot
+# take a sequence, so these never join a unit's LOCK TABLE list (`on_sequence`).
+
+
+def create_sequence(sequence: SequenceGenerator) -> Step:
+    return Step(CreateSequence(sequence), Lock.NONE, f"sequence {sequence.name}")
+
+
+def drop_sequence(schema: str, name: str) -> Step:
+    return Step(DropSequence(name, schema), Lock.ACCESS_EXCLUSIVE, f"sequence {name}")
+
+
+def alter_sequence(sequence: SequenceGenerator) -> Step:
+    """ALTER SEQUENCE takes SHARE ROW EXCLUSIVE on the sequence: nextval waits for the catalog change."""
+    start, low, high = sequence_rules.resolved(sequence)
+    statement = AlterSequence(sequence, start, low, high)
+    return Step(statement, Lock.SHARE_ROW_EXCLUSIVE, f"sequence {sequence.name}")
+
+
+def sequence_owned_by(sequence: SequenceGenerator, owner: tuple[str, str] | None) -> Step:
+    """Like alter_sequence; the owning table is read under ACCESS SHARE."""
+    statement = SequenceOwnedBy(sequence, owner)
+    return Step(statement, Lock.SHARE_ROW_EXCLUSIVE, f"sequence {sequence.name}")
+
+
+def rename_sequence(schema: str, old: str, new: str) -> Step:
+    return Step(RenameSequence(old, new, schema), Lock.ACCESS_EXCLUSIVE, f"sequence {old}")
+
+
+# --- domains -------------------------------------------------------------------------------------
+# A domain's own changes lock no table; adding NOT NULL or validating a check reads every column of the
+# domain's type (`tables`: theirs), each table under SHARE: writes wait while it is read.
+
+
+def create_domain(domain: Domain) -> Step:
+    return Step(CreateDomain(domain), Lock.NONE, f"domain {domain.name}")
+
+
+def drop_domain(domain: Domain) -> Step:
+    return Step(DropDomain(domain), Lock.NONE, f"domain {domain.name}")
+
+
+def alter_domain_default(domain: Domain) -> Step:
+    return Step(AlterDomainDefault(domain), Lock.NONE, f"domain {domain.name}")
+
+
+def alter_domain_not_null(domain: Domain, not_null: bool, tables: Sequence[Relation] = ()) -> Step:
+    if not not_null or not tables:
+        return Step(AlterDomainNotNull(domain, not_null), Lock.NONE, f"domain {domain.name}")
+    return _domain_scan(AlterDomainNotNull(domain, not_null), tables)
+
+
+def add_domain_check(domain: Domain, check: DomainCheck) -> Step:
+    return Step(AddDomainCheck(domain, check), Lock.NONE, f"domain {domain.name}")
+
+
+def validate_domain_check(domain: Domain, name: str, tables: Sequence[Relation]) -> Step:
+    if not tables:
+        return Step(ValidateDomainCheck(domain, name), Lock.NONE, f"domain {domain.name}")
+    return _domain_scan(ValidateDomainCheck(domain, name), tables)
+
+
+def drop_domain_check(domain: Domain, name: str) -> Step:
+    return Step(DropDomainCheck(domain, name), Lock.NONE, f"domain {domain.name}")
+
+
+def _domain_scan(statement: Statement, tables: Sequence[Relation]) -> Step:
+    """A statement that reads every column of a domain's type, each of `tables` under SHARE."""
+    on = ", ".join(name for _, name in tables)
+    return Step(statement, Lock.SHARE, on, locks=_locks(tables, Lock.SHARE))
 
 
 # --- constraints and indexes ---------------------------------------------------------------------

@@ -611,8 +611,9 @@ def _deparsed(part: object) -> list[str]:
 
 
 def statement_subject(text: str) -> str | None:
-    """The name of what a DDL statement creates or changes: a table, index, constraint, view, type or
-    function (the constraint's name for ALTER TABLE … ADD CONSTRAINT); None for anything else."""
+    """The name of what a DDL statement creates or changes: a table, index, constraint, view, type,
+    domain, sequence or function (the constraint's name for ALTER TABLE … ADD CONSTRAINT); None for
+    anything else."""
     try:
         stmts = pglast.parse_sql(text)
     except ParseError:
@@ -634,6 +635,10 @@ def statement_subject(text: str) -> str | None:
         case ast.CreateEnumStmt() | ast.CompositeTypeStmt():
             names = name_parts(stmt.typeName) if isinstance(stmt, ast.CreateEnumStmt) else None
             return names[-1] if names else None
+        case ast.CreateDomainStmt():
+            return name_parts(stmt.domainname)[-1]
+        case ast.CreateSeqStmt() | ast.AlterSeqStmt():
+            return required(stmt.sequence).relname
         case ast.CreateFunctionStmt():
             return name_parts(stmt.funcname)[-1]
         case ast.CommentStmt():

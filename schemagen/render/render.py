@@ -5,9 +5,9 @@ order of `schema.sql`:
 
 1. a fixed header (no date, no version: the same spec gives the same bytes),
 2. extensions, then schemas other than public that an object lives in,
-3. enums,
+3. enums, then domains (each after the domain it is based on), then sequences,
 4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
-   (depth first) and its comments,
+   (depth first) and its comments, then the sequences they own (`OWNED BY`),
 5. indexes, by table order then name,
 6. the foreign keys deferred to break a cycle, or to a unique index rather than a key, as ALTER TABLE,
 7. views and materialized views in dependency order, each with its comment and indexes,
@@ -22,7 +22,7 @@ from jinja2 import Environment
 
 from schemagen.model import Column, ForeignKey, Index, Model, Table
 from schemagen.model.archive import archive_entry
-from schemagen.model.ordering import order_tables, order_views
+from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.render.templating import make_environment
 
 __all__ = ["render_all", "render_erd", "render_schema"]
@@ -108,6 +108,11 @@ def schema_context(model: Model) -> dict[str, object]:
         "extensions": model.project.extensions,
         "schemas": sorted(used_schemas),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
+        "domains": order_domains(model.domains),
+        "sequences": sorted(model.sequences, key=lambda s: (s.name, s.schema)),
+        "owned_sequences": sorted(
+            (s for s in model.sequences if s.owned_by is not None), key=lambda s: (s.name, s.schema)
+        ),
         "tables": table_entries,
         "indexes": indexes,
         "distributions": distribution_order(model),

@@ -20,7 +20,7 @@ fixed (`search_path` public, TimeZone UTC: a timestamptz bound reads `…+00`). 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -40,10 +40,12 @@ __all__ = ["HISTORY_SCHEMA", "InspectResult", "inspect"]
 
 @dataclass(frozen=True)
 class InspectResult:
-    """The Model of the database, and what it (or a spec written from it) leaves out."""
+    """The Model of the database, and what it (or a spec written from it) leaves out, each once;
+    `spec`: the spec files' data for the Model, which `write_spec` dumps without building it again."""
 
     model: Model
     warnings: list[str]
+    spec: spec_writer.Documents | None = field(default=None, compare=False, repr=False)
 
 
 def inspect(
@@ -83,5 +85,6 @@ def _inspect(
                 model = Respeller(conn, reader.stored, templates).apply(model, reference)
     except psycopg.Error as exc:
         raise DatabaseError(f"inspect failed: {first_line(exc)}") from exc
-    warnings = list(dict.fromkeys(reader.warnings + spec_writer.limitations(model)))
-    return InspectResult(model=model, warnings=warnings)
+    spec = spec_writer.documents(model)
+    warnings = list(dict.fromkeys(reader.warnings + spec.problems))
+    return InspectResult(model=model, warnings=warnings, spec=spec)

@@ -29,6 +29,7 @@ __all__ = [
     "UnreadableText",
     "column_default",
     "function_signature",
+    "is_nextval",
     "partition_bound",
     "partition_key",
     "same_index_definition",
@@ -127,6 +128,28 @@ def column_default(text: str, column_type: str, enum_names: frozenset[str]) -> D
         except UnreadableText:
             pass
     return Default(expression=text)
+
+
+def is_nextval(text: str) -> bool:
+    """Whether a default is exactly `nextval('name'::regclass)`: a serial's, or one numbering its
+    column from a sequence."""
+    try:
+        node = expressions.parse_expression(text).node
+    except expressions.ExpressionError:
+        return False
+    if not isinstance(node, ast.FuncCall) or node.args is None or len(node.args) != 1:
+        return False
+    name = [part.sval for part in node.funcname or () if isinstance(part, ast.String)]
+    if name not in (["nextval"], ["pg_catalog", "nextval"]) or node.agg_star or node.agg_distinct:
+        return False
+    arg = node.args[0]
+    return (
+        isinstance(arg, ast.TypeCast)
+        and isinstance(arg.arg, ast.A_Const)
+        and isinstance(arg.arg.val, ast.String)
+        and arg.typeName is not None
+        and [p.sval for p in arg.typeName.names or () if isinstance(p, ast.String)][-1:] == ["regclass"]
+    )
 
 
 def _cast_type(text: str) -> str | None:

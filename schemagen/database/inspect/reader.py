@@ -2,8 +2,10 @@
 kind, become tables, columns, constraints, indexes, partitions of every kind and level, views,
 materialized views, enums and extensions; on a Citus coordinator, how each table is distributed.
 
-What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own,
-sequences no identity column owns, domains…) becomes a warning line, never a silent omission.
+Sequences are read as they are: standalone, or owned by the serial column they number (which the
+spec writes `serial: true`); domains with their base type, default, NOT NULL, checks and collation.
+What the Model cannot hold (triggers, policies, rules, functions other than schemagen's own, other
+user-defined types…) becomes a warning line, never a silent omission.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ from schemagen.database.queries import query
 from schemagen.model import (
     CheckConstraint,
     Column,
+    Default,
     Distribution,
+    Domain,
+    DomainCheck,
     Enum,
     ForeignKey,
+    IdentityOptions,
     Index,
     IndexElement,
     Model,
@@ -36,11 +42,13 @@ from schemagen.model import (
     PartitionScheme,
     PrimaryKey,
     Project,
+    SequenceGenerator,
     StorageParameter,
     Table,
     UniqueConstraint,
     View,
 )
+from schemagen.model import sequences as sequence_rules
 from schemagen.postgres import expressions, sqltypes, storage
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -51,8 +59,6 @@ MIN_POSTGRES, MAX_POSTGRES = 12, 18
 # Where a collation or operator class is found without a schema, as the templates write them.
 SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
 
-# What `CREATE TABLE … PARTITION OF` copies from the parent's columns.
-_PARTITION_COPIES = ("type", "not_null", "raw_expression", "generated", "collation")
 _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | None] = {
     "a": None,
     "r": "restrict",
@@ -98,6 +104,11 @@ class CatalogReader:
         self.warnings: list[str] = []
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
+        self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
+        self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
+        self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
+        # (schema, table, column) → the options of its identity's sequence that are not PostgreSQL's
+        self.identity_options: dict[tuple[str, str, str], IdentityOptions | None] = {}
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
@@ -123,6 +134,9 @@ class CatalogReader:
         extensions = self.extensions()
         enums = self.enums(schemas)
         self.enum_names = frozenset(e.name for e in enums)
+        domains = self.domains(schemas)
+        sequences = self.sequences(schemas)
+        self.sequence_keys = {(s.schema, s.name) for s in sequences}
         relations = self.rows("inspect_relations", schemas=schemas)
         self.relations = {r["oid"]: r for r in relations}
         oids = list(self.relations)
@@ -145,8 +159,9 @@ class CatalogReader:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
         tables = self.distributions(tables, schemas)
+        sequences = self.owners(sequences, tables)
         self.other_objects(schemas)
-        self.schema_warnings(schemas, found, tables, views, enums)
+        self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
         project = Project(
             name=database["name"],
@@ -159,19 +174,18 @@ class CatalogReader:
             enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
             tables=tuple(sorted(tables, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
+            domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
+            sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
         )
 
     def schema_warnings(
         self,
         schemas: list[str],
         comments: dict[str, str | None],
-        tables: list[Table],
-        views: list[View],
-        enums: list[Enum],
+        objects: list[Table | View | Enum | Domain | SequenceGenerator],
     ) -> None:
         """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
         has public, with its comment)."""
-        objects: list[Table | View | Enum] = [*tables, *views, *enums]
         used = {item.schema for item in objects}
         for name in schemas:
             if comments.get(name) is not None and name != "public":
@@ -199,8 +213,110 @@ class CatalogReader:
             for row in self.rows("inspect_enums", schemas=schemas)
         ]
 
+    def domains(self, schemas: list[str]) -> list[Domain]:
+        """The domains, each on its base type (an enum, another domain or a built-in type)."""
+        rows = self.rows("inspect_domains", schemas=schemas)
+        self.type_names = self.enum_names | frozenset(row["name"] for row in rows)
+        found = []
+        for row in rows:
+            label = _label(row["schema"], row["name"])
+            base = self.type_name(row["type"], f"domain `{label}`")
+            self.base_types[
+                row["name"] if row["schema"] == "public" else f"{row['schema']}.{row['name']}"
+            ] = base
+            default = None
+            if row["default"] is not None:
+                default = catalog_text.column_default(row["default"], self.base_type(base), self.enum_names)
+                self.stored.domain_defaults[(row["schema"], row["name"])] = row["raw_default"]
+            checks = []
+            for check in row["checks"]:
+                if not check["validated"]:
+                    self.warn(
+                        f"check `{check['name']}` of domain `{label}` is NOT VALID; the spec's DDL creates "
+                        "it validated"
+                    )
+                checks.append(DomainCheck(check["name"], check["expression"]))
+                self.stored.domain_checks[(row["schema"], row["name"], check["name"])] = check[
+                    "raw_expression"
+                ]
+            collation = row["collation"]
+            if collation is not None and row["collation_schema"] not in SEARCHED_SCHEMAS:
+                self.warn(
+                    f"domain `{label}` uses collation `{row['collation_schema']}.{collation}`; the spec "
+                    "names collations without a schema"
+                )
+            found.append(
+                Domain(
+                    name=row["name"],
+                    schema=row["schema"],
+                    type=base,
+                    not_null=row["not_null"],
+                    default=default,
+                    checks=tuple(checks),
+                    collation=collation,
+                    comment=row["comment"],
+                )
+            )
+        return found
+
+    def base_type(self, type_: str) -> str:
+        """The type a value of `type_` is stored as: under its domains, if it is one."""
+        seen: set[str] = set()
+        while type_ in self.base_types and type_ not in seen:
+            seen.add(type_)
+            type_ = self.base_types[type_]
+        return type_
+
+    def sequences(self, schemas: list[str]) -> list[SequenceGenerator]:
+        """The sequences, standalone or owned by a column; an identity column's stays with it, its
+        options kept for the column (`identity_options`)."""
+        found = []
+        for row in self.rows("inspect_sequences", schemas=schemas):
+            if row["identity"]:
+                options = IdentityOptions(
+                    start=row["start"],
+                    increment=row["increment"],
+                    min_value=row["min_value"],
+                    max_value=row["max_value"],
+                    cache=row["cache"],
+                    cycle=row["cycle"],
+                )
+                key = (row["owner_schema"], row["owner_table"], row["owner_column"])
+                self.identity_options[key] = sequence_rules.canonical_identity(row["type"], options)
+                continue
+            sequence = SequenceGenerator(
+                name=row["name"],
+                schema=row["schema"],
+                type=row["type"],
+                start=row["start"],
+                increment=row["increment"],
+                min_value=row["min_value"],
+                max_value=row["max_value"],
+                cache=row["cache"],
+                cycle=row["cycle"],
+                owned_by=(row["owner_table"], row["owner_column"]) if row["owner_table"] else None,
+                comment=row["comment"],
+            )
+            found.append(sequence_rules.canonical(sequence))
+        return found
+
+    def owners(self, sequences: list[SequenceGenerator], tables: list[Table]) -> list[SequenceGenerator]:
+        """`sequences`, each owned by a column of the tables read, or made standalone with a warning."""
+        columns = {(t.schema, t.name): set(t.column_names) for t in tables}
+        kept = []
+        for sequence in sequences:
+            owner = sequence.owned_by
+            if owner is not None and owner[1] not in columns.get((sequence.schema, owner[0]), ()):
+                self.warn(
+                    f"sequence `{_label(sequence.schema, sequence.name)}` is owned by "
+                    f"`{'.'.join(owner)}`, which the spec does not declare: written unowned"
+                )
+                sequence = replace(sequence, owned_by=None)
+            kept.append(sequence)
+        return kept
+
     def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: triggers, policies, rules, sequences, other types."""
+        """Warnings for what the Model cannot hold: triggers, policies, rules, other types."""
         for row in self.rows("inspect_triggers", schemas=schemas):
             self.warn(
                 f"trigger `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
@@ -216,22 +332,6 @@ class CatalogReader:
                 f"rule `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
                 "in the spec: left out"
             )
-        for row in self.rows("inspect_sequences", schemas=schemas):
-            label = _label(row["schema"], row["name"])
-            owner = f"`{row['owner_table']}.{row['owner_column']}`" if row["owner_table"] else None
-            if row["identity"]:
-                if not row["default_options"]:
-                    self.warn(
-                        f"identity sequence `{label}` of {owner} has options (start, increment, limits, "
-                        "cache or cycle) the spec cannot set: they are left at PostgreSQL's defaults"
-                    )
-            elif owner:
-                self.warn(
-                    f"sequence `{label}` (the serial behind {owner}) is not expressible in the spec: left "
-                    "out; declare the column with `identity:` instead"
-                )
-            else:
-                self.warn(f"sequence `{label}` is not expressible in the spec: left out")
         for row in self.rows("inspect_types", schemas=schemas):
             self.warn(
                 f"{row['kind']} `{_label(row['schema'], row['name'])}` is not expressible in the spec: "
@@ -250,7 +350,7 @@ class CatalogReader:
         foreign_keys: list[ForeignKey] = []
         for con in self.constraints.get(oid, []):
             kind, cname = con["type"], con["name"]
-            if con["cloned"] or kind == "n":
+            if kind == "n":
                 continue
             if con["comment"] is not None:
                 self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
@@ -261,8 +361,6 @@ class CatalogReader:
             elif kind == "u":
                 uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
             elif kind == "c":
-                if not con["local"]:
-                    continue  # inherited from a parent by INHERITS (warned about below)
                 self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
                 checks.append(CheckConstraint(cname, con["expression"]))
@@ -277,9 +375,7 @@ class CatalogReader:
                     else "constraint"
                 )
                 self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
-        indexes = [
-            self.index(label, schema, name, ix) for ix in self.indexes.get(oid, []) if not ix["attached"]
-        ]
+        indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(oid, [])]
         storage_parameters = self.storage(row)
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
         if row["persistence"] != "p":
@@ -357,7 +453,7 @@ class CatalogReader:
             self.warn(f"column `{label}.{name}` is a virtual generated column; the spec makes it STORED")
             generated = row["expression"]
         elif row["expression"] is not None:
-            default = catalog_text.column_default(row["expression"], type_, self.enum_names)
+            default = self.column_default(row, type_)
         if row["expression"] is not None:
             self.stored.defaults[(schema, table, name)] = row["raw_expression"]
         collation = row["collation"]
@@ -372,14 +468,23 @@ class CatalogReader:
             nullable=not row["not_null"],
             default=default,
             identity=_IDENTITY.get(row["identity"]),
+            identity_options=self.identity_options.get((schema, table, name)) if row["identity"] else None,
             generated=generated,
             collation=collation,
             comment=row["comment"],
         )
 
+    def column_default(self, row: Row, type_: str) -> Default:
+        """A column's default: `nextval` of a sequence read (`serial: true` or `default: {sequence}`
+        in the spec), a literal, or an expression."""
+        sequence = (row["default_sequence_schema"], row["default_sequence"])
+        if sequence in self.sequence_keys and catalog_text.is_nextval(row["expression"]):
+            return sequence_rules.sequence_default(*sequence)
+        return catalog_text.column_default(row["expression"], self.base_type(type_), self.enum_names)
+
     def type_name(self, text: str, where: str) -> str:
         try:
-            return sqltypes.canonical_type(text, self.enum_names)
+            return sqltypes.canonical_type(text, self.type_names)
         except sqltypes.UnknownTypeError:
             self.warn(f"{where} has type `{text}`, which the spec cannot declare")
             return text
@@ -399,11 +504,7 @@ class CatalogReader:
                 "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
             )
         self.constraint_state(label, con)
-        if con["ref_schema"] not in {r["schema"] for r in self.relations.values()}:
-            self.warn(
-                f"foreign key `{name}` of `{label}` references `{con['ref_schema']}.{con['ref_table']}`, "
-                "outside the inspected schemas"
-            )
+        # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
             name=name,
             columns=tuple(con["columns"]),
@@ -464,23 +565,20 @@ class CatalogReader:
         )
 
     def partition_extras(self, row: Row) -> None:
-        """Warnings for what a partition has of its own: the spec shapes every partition like its parent."""
+        """Warnings for what a partition has of its own: the spec shapes every partition like its parent.
+        The catalog queries return of a partition only its columns that differ from its parent's, its own
+        constraints and the indexes not attached to one of its parent's."""
         label = _label(row["schema"], row["name"])
-        inherited = {c["name"]: c for c in self.columns.get(row["parent"], [])}
         for column in self.columns.get(row["oid"], []):
-            parent = inherited.get(column["name"])
-            if parent is not None and any(column[k] != parent[k] for k in _PARTITION_COPIES):
-                self.warn(
-                    f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
-                    "NOT NULL, default or collation), which the spec cannot say"
-                )
+            self.warn(
+                f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
+                "NOT NULL, default or collation), which the spec cannot say"
+            )
         for con in self.constraints.get(row["oid"], []):
-            own = con["type"] != "n" and not con["cloned"] and (con["type"] != "c" or con["local"])
-            if own:
+            if con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
         for ix in self.indexes.get(row["oid"], []):
-            if not ix["attached"]:
-                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+            self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
         if row["comment"] is not None:
             self.warn(f"the comment on partition `{label}` is not expressible: left out")
         self.options(f"partition `{label}`", row)

@@ -24,7 +24,7 @@ from psycopg import sql
 from schemagen.database.inspect.catalog_text import same_index_definition
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
-from schemagen.model import CheckConstraint, Column, Index, Model, PartitionScheme, Table, View
+from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
 from schemagen.render.templating import literal
 
 __all__ = ["Respeller", "StoredText"]
@@ -44,6 +44,8 @@ class StoredText:
     indexes: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, index)
     queries: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, view)
     partition_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, relation)
+    domain_checks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (schema, domain, check)
+    domain_defaults: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, domain)
 
 
 class Respeller:
@@ -61,7 +63,9 @@ class Respeller:
         ref_views = {(v.schema, v.name): v for v in reference.views}
         tables = tuple(self.table(t, ref_tables.get((t.schema, t.name))) for t in model.tables)
         views = tuple(self.view(v, ref_views.get((v.schema, v.name))) for v in model.views)
-        return replace(model, tables=tables, views=views)
+        ref_domains = {(d.schema, d.name): d for d in reference.domains}
+        domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
+        return replace(model, tables=tables, views=views, domains=domains)
 
     # --- probes ----------------------------------------------------------------------------------------
 
@@ -212,6 +216,48 @@ class Respeller:
         if ours is not None and same_index_definition(ours, actual):
             return replace(ref, name=index.name, table=index.table)
         return index
+
+    # --- domains ---------------------------------------------------------------------------------------
+
+    def domain(self, domain: Domain, ref: Domain | None) -> Domain:
+        """Checks and the default spelled as the reference spells them, on a probe domain of the same
+        base type."""
+        if ref is None or ref.type != domain.type:
+            return domain
+        ref_checks = {c.name: c for c in ref.checks}
+        checks = []
+        for check in domain.checks:
+            other = ref_checks.get(check.name)
+            if other is not None and other.expression != check.expression:
+                statement = composed(
+                    "inspect_probe_domain_check",
+                    probe=sql.Identifier("pg_temp", name := self.probe_name()),
+                    type=sql.SQL(domain.type),
+                    expression=sql.SQL(other.expression),
+                )
+                ours = self.stored_text(statement, "inspect_probe_domain_check_read", probe=f"pg_temp.{name}")
+                if ours is not None and ours == self.stored.domain_checks.get(
+                    (domain.schema, domain.name, check.name)
+                ):
+                    check = replace(check, expression=other.expression)
+            checks.append(check)
+        default = domain.default
+        if default is not None and ref.default is not None and ref.default != default:
+            text = (
+                ref.default.expression
+                if ref.default.is_expression
+                else literal(ref.default.value, domain.type)
+            )
+            statement = composed(
+                "inspect_probe_domain_default",
+                probe=sql.Identifier("pg_temp", name := self.probe_name()),
+                type=sql.SQL(domain.type),
+                expression=sql.SQL(f"({text})"),
+            )
+            ours = self.stored_text(statement, "inspect_probe_domain_default_read", probe=f"pg_temp.{name}")
+            if ours is not None and ours == self.stored.domain_defaults.get((domain.schema, domain.name)):
+                default = ref.default
+        return replace(domain, checks=tuple(checks), default=default)
 
     # --- views -----------------------------------------------------------------------------------------
 

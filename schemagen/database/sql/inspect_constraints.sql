@@ -1,6 +1,7 @@
--- The constraints of the relations whose oids are the `relations` parameter. Columns come in key
--- order; `cloned` marks a constraint PostgreSQL copied from a partitioned parent (or made for each
--- partition of a referenced partitioned table).
+-- The constraints of the relations whose oids are the `relations` parameter that are their own: not
+-- those PostgreSQL copied from a partitioned parent (or made for each partition of a referenced
+-- partitioned table), nor checks a table inherits and does not declare itself. Columns come in key
+-- order.
 SELECT
     con.conrelid AS relation,
     con.conname AS name,
@@ -20,8 +21,6 @@ SELECT
     con.condeferred AS deferred,
     con.convalidated AS validated,
     con.connoinherit AS no_inherit,
-    con.conislocal AS local,
-    con.conparentid <> 0 AS cloned,
     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END AS expression,
     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS raw_expression,
     pg_get_constraintdef(con.oid) AS definition,
@@ -32,4 +31,6 @@ LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
 WHERE con.conrelid = ANY(%(relations)s::oid[])
+  AND con.conparentid = 0
+  AND (con.contype <> 'c' OR con.conislocal)
 ORDER BY con.conrelid, con.conname

@@ -1,7 +1,7 @@
 -- The indexes of the relations whose oids are the `relations` parameter, except those that back a
--- primary key, unique or exclusion constraint. `elements` lists every key and INCLUDE column in order:
--- a column or an expression, a non-default operator class, DESC / NULLS FIRST, a collation of its
--- own. `attached` marks an index PostgreSQL created on a partition for its parent's index.
+-- primary key, unique or exclusion constraint and those PostgreSQL created on a partition for its
+-- parent's index (attached to it). `elements` lists every key and INCLUDE column in order: a column or
+-- an expression, a non-default operator class, DESC / NULLS FIRST, a collation of its own.
 SELECT
     i.indrelid AS relation,
     ic.relname AS name,
@@ -13,7 +13,6 @@ SELECT
     pg_get_expr(i.indpred, i.indrelid) AS raw_predicate,
     pg_get_indexdef(i.indexrelid) AS definition,
     i.indisvalid AS valid,
-    EXISTS (SELECT FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) AS attached,
     ARRAY(SELECT o FROM unnest(ic.reloptions) AS o ORDER BY o) AS options,
     obj_description(i.indexrelid, 'pg_class') AS comment,
     (
@@ -40,4 +39,5 @@ WHERE i.indrelid = ANY(%(relations)s::oid[])
       SELECT FROM pg_constraint con
       WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
   )
+  AND NOT EXISTS (SELECT FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
 ORDER BY i.indrelid, ic.relname

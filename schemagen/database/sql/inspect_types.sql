@@ -1,10 +1,9 @@
--- User-defined types other than enums (domains, standalone composites, ranges, base types) of the
+-- User-defined types other than enums and domains (standalone composites, ranges, base types) of the
 -- requested schemas that no extension owns: the spec cannot declare them.
 SELECT
     n.nspname AS schema,
     t.typname AS name,
     CASE t.typtype
-        WHEN 'd' THEN 'domain'
         WHEN 'c' THEN 'composite type'
         WHEN 'r' THEN 'range type'
         WHEN 'b' THEN 'base type'
@@ -14,7 +13,7 @@ FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE n.nspname = ANY(%(schemas)s)
-  AND t.typtype IN ('d', 'c', 'r', 'b')
+  AND t.typtype IN ('c', 'r', 'b')
   AND (t.typtype <> 'c' OR c.relkind = 'c')
   AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
   AND NOT EXISTS (

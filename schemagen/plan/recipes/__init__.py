@@ -12,25 +12,31 @@ from typing import assert_never
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
+    AddDomainCheck,
     AddEnumValue,
     AddIndex,
     AlterColumnType,
     AlterDistribution,
     AlterIdentity,
+    AlterSequence,
     Change,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
+    CreateDomain,
     CreateEnum,
     CreateExtension,
     CreatePartitions,
     CreateRefreshFunction,
     CreateSchema,
+    CreateSequence,
     CreateTable,
     CreateView,
     Distribute,
     DropColumn,
     DropConstraint,
+    DropDomain,
+    DropDomainCheck,
     DropEnum,
     DropExtension,
     DropFunction,
@@ -38,6 +44,7 @@ from schemagen.plan.changes import (
     DropNotNull,
     DropPartitions,
     DropReferencingForeignKeys,
+    DropSequence,
     DropTable,
     DropView,
     MoveTable,
@@ -48,11 +55,15 @@ from schemagen.plan.changes import (
     RenameConstraint,
     RenameIndex,
     RenamePartitions,
+    RenameSequence,
     RenameTable,
     ReplaceView,
     RestoreForeignKey,
     SetDefault,
+    SetDomainDefault,
+    SetDomainNotNull,
     SetNotNull,
+    SetSequenceOwner,
     SetStorage,
     Undistribute,
 )
@@ -61,11 +72,13 @@ from schemagen.plan.recipes import (
     columns,
     constraints,
     distribution,
+    domains,
     enums,
     functions,
     indexes,
     partitions,
     project,
+    sequences,
     storage,
     tables,
     views,
@@ -81,6 +94,28 @@ def operation(change: Change) -> Operation:
             return project.drop_extension(change)
         case CreateSchema():
             return project.create_schema(change)
+        case CreateSequence():
+            return sequences.create_sequence(change)
+        case AlterSequence():
+            return sequences.alter_sequence(change)
+        case SetSequenceOwner():
+            return sequences.set_sequence_owner(change)
+        case RenameSequence():
+            return sequences.rename_sequence(change)
+        case DropSequence():
+            return sequences.drop_sequence(change)
+        case CreateDomain():
+            return domains.create_domain(change)
+        case SetDomainDefault():
+            return domains.set_domain_default(change)
+        case SetDomainNotNull():
+            return domains.set_domain_not_null(change)
+        case AddDomainCheck():
+            return domains.add_domain_check(change)
+        case DropDomainCheck():
+            return domains.drop_domain_check(change)
+        case DropDomain():
+            return domains.drop_domain(change)
         case CreateEnum():
             return enums.create_enum(change)
         case AddEnumValue():

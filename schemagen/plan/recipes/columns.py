@@ -89,18 +89,65 @@ def alter_column_type(change: AlterColumnType) -> Operation:
 def alter_identity(change: AlterIdentity) -> Operation:
     table, old, new = change.table, change.old, change.new
     up: list[Step] = []
+    column = new.name
+    previous, numbered_by, parked = change.previous, change.numbered_by, change.parked
+    comment = f"change identity of {table.name}.{column}"
+    if numbered_by is not None:
+        # identity → a sequence: the sequence goes on from the identity's, then the identity goes
+        comment += f", numbered by sequence {numbered_by.name} from where the identity stood"
+        name = parked or numbered_by.name
+        if parked is not None:
+            up.append(steps.create_sequence(replace(numbered_by, name=parked, owned_by=None)))
+        up.append(
+            steps.continue_identity(
+                table,
+                column,
+                sequence=name,
+                previous_identity=True,
+                sequence_schema=numbered_by.schema,
+                descending=numbered_by.increment < 0,
+            )
+        )
+    if old.identity and new.identity:
+        # the identity stays, and so does its sequence with its value
+        kind = new.identity if new.identity != old.identity else None
+        options = old.identity_options != new.identity_options
+        up.append(steps.set_identity(table, new, kind, options))
+        target = f"{table.name}.{column}"
+        what = [f"make {target} GENERATED {kind.replace('_', ' ').upper()}"] if kind else []
+        what += [f"give the identity of {target} new sequence options (its value stays)"] if options else []
+        return Operation(
+            Kind.ALTER_IDENTITY,
+            target,
+            "; ".join(what),
+            tuple(up),
+            order=Phase.COLUMNS,
+            source=change,
+        )
     if old.identity:
-        up.append(steps.drop_identity(table, new.name))
+        up.append(steps.drop_identity(table, column))
+    if numbered_by is not None and parked is not None:
+        up.append(steps.rename_sequence(numbered_by.schema, parked, numbered_by.name))
     if new.identity:
-        up.append(steps.add_identity(table, new.name, new.identity))
+        if previous is not None and parked is not None:
+            # the serial's sequence out of the identity's way (its name), unlinked from the column
+            up.append(steps.sequence_owned_by(previous, None))
+            up.append(steps.rename_sequence(previous.schema, previous.name, parked))
+        up.append(steps.add_identity(table, column, new.identity, new.identity_options))
         if not old.identity:
-            # the sequence starts above the values the rows already hold
-            up.append(steps.continue_identity(table, new.name))
-    target = f"{table.name}.{new.name}"
+            # the sequence starts above the values the rows already hold, and past where the
+            # serial's sequence stood
+            before = (parked or previous.name) if previous is not None else None
+            up.append(steps.continue_identity(table, column, previous=before))
+            if previous is not None:
+                comment += f", numbered on from sequence {previous.name}"
+        if previous is not None and parked is not None:
+            up.append(steps.drop_sequence(previous.schema, parked))
+    target = f"{table.name}.{column}"
     return Operation(
         Kind.ALTER_IDENTITY,
         target,
-        f"change identity of {target}",
+        comment,
         tuple(up),
         # after the column is made NOT NULL, which identity needs (in the phase of the constraints)
         order=Phase.CONSTRAINTS if new.identity and old.nullable else Phase.COLUMNS,
@@ -109,12 +156,29 @@ def alter_identity(change: AlterIdentity) -> Operation:
 
 
 def set_default(change: SetDefault) -> Operation:
-    target = f"{change.table.name}.{change.column.name}"
+    table, column = change.table, change.column
+    target = f"{table.name}.{column.name}"
+    up = [steps.set_default(table, column)]
+    comment = f"set default of {target}"
+    sequence = change.continues
+    if sequence is not None:
+        # the rows hold numbers already: the sequence goes on past them (and past where it stands)
+        up.append(
+            steps.continue_identity(
+                table,
+                column.name,
+                sequence=sequence.name,
+                previous=sequence.name,
+                sequence_schema=sequence.schema,
+                descending=sequence.increment < 0,
+            )
+        )
+        comment += f" (sequence {sequence.name} set past the values the rows hold)"
     return Operation(
         Kind.SET_DEFAULT,
         target,
-        f"set default of {target}",
-        (steps.set_default(change.table, change.column),),
+        comment,
+        tuple(up),
         order=Phase.COLUMNS,
         source=change,
     )

@@ -1,0 +1,206 @@
+"""Time `schemagen inspect` of a generated database against `pg_dump --schema-only` of the same one.
+
+The database is the N-entity synthetic spec of `generate.py` (version A), rendered and applied to a
+throwaway cluster. Each command then runs `--repeat` times after one untimed warm-up run of each,
+and the median of each figure is printed:
+
+- wall: the command's elapsed time;
+- client CPU: user + system time of the command's own process (`python -m schemagen inspect`, which
+  starts, reads the catalog and writes the spec files; `pg_dump`, a C program);
+- server CPU: user + system time the PostgreSQL server spent meanwhile (its postmaster and every
+  process under it, those that exited included), which is where the catalog queries run.
+
+`--stages` also times the stages of inspect inside this process: reading the catalog into a Model
+(`inspect`, warnings included) and writing the spec files (`write_spec`). `--dsn` measures an
+existing database instead (its server's CPU only with `--data-dir`, the cluster's data directory),
+e.g. two versions of schemagen on one database: the command is `python -m schemagen`, so PYTHONPATH
+chooses the version.
+
+    python bench/inspect_vs_pg_dump.py 1000 --repeat 3 --stages
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATABASE = "bench_inspect"
+# pg_dump takes a lock on every table and partition in one transaction; 64 per connection is too few
+# for ten thousand partitions. Autovacuum off: nothing but the timed command runs on the server.
+CLUSTER_SETTINGS = {"max_locks_per_transaction": "1024", "autovacuum": "off"}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+LABELS = {
+    "pg_dump": "pg_dump --schema-only",
+    "inspect": "schemagen inspect -o DIR",
+    "inspect()": "in process: inspect()",
+    "write_spec()": "in process: write_spec()",
+}
+
+
+def server_cpu(data_dir: Path | None) -> float:
+    """CPU seconds the server has used so far: the postmaster's own, that of its children that
+    exited (reaped: counted in its cutime/cstime), and that of its children still running; 0 when its
+    data directory is not known."""
+    if data_dir is None:
+        return 0.0
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    total = _proc_times(postmaster, children_too=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(postmaster):
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:  # ppid
+                total += _proc_times(int(entry.name), children_too=False)
+    return total
+
+
+def _proc_times(pid: int, *, children_too: bool) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # fields[0] is field 3 (state): utime, stime, cutime, cstime are fields 14–17
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + stime + ((cutime + cstime) if children_too else 0)) / CLOCK_TICKS
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_command(command: list[str], data_dir: Path | None) -> dict[str, float]:
+    """Wall, client CPU and server CPU of one run of `command` (a subprocess)."""
+    server_before, client_before = server_cpu(data_dir), children_cpu()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    time.sleep(0.2)  # let the server reap the backend, so its CPU lands in the postmaster's cutime
+    return {
+        "wall_s": wall,
+        "client_cpu_s": children_cpu() - client_before,
+        "server_cpu_s": server_cpu(data_dir) - server_before,
+    }
+
+
+def run_stage(action: Callable[[], Any], data_dir: Path | None) -> tuple[Any, dict[str, float]]:
+    """Wall, this process's CPU and the server's CPU of `action()`."""
+    server_before, client_before = server_cpu(data_dir), time.process_time()
+    start = time.perf_counter()
+    result = action()
+    wall = time.perf_counter() - start
+    client = time.process_time() - client_before
+    time.sleep(0.2)
+    server = server_cpu(data_dir) - server_before
+    return result, {"wall_s": wall, "client_cpu_s": client, "server_cpu_s": server}
+
+
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
+
+
+def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[str, Any]:
+    """The figures of pg_dump and of `schemagen inspect` (with `stages`, of its stages too) on `dsn`."""
+    from schemagen.build.writer import write_spec
+    from schemagen.database import cluster as pg
+    from schemagen.database.inspect import inspect
+
+    results: dict[str, Any] = {}
+    with pg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')").fetchone()
+    results["relations"] = row[0] if row else 0
+    bin_dir = pg.find_server_bin()
+    pg_dump = [str(bin_dir / "pg_dump") if bin_dir else "pg_dump", "--schema-only", "--no-sync"]
+    pg_dump += ["-f", os.devnull, "-d", dsn]
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "spec"
+        command = [sys.executable, "-m", "schemagen", "inspect", "--dsn", dsn, "-o", str(out)]
+        runs: dict[str, list[dict[str, float]]] = {"pg_dump": [], "inspect": []}
+        for timed in (False, *([True] * repeat)):  # one warm-up run of each first
+            for name, argv in (("pg_dump", pg_dump), ("inspect", command)):
+                shutil.rmtree(out, ignore_errors=True)
+                figures = run_command(argv, data_dir)
+                if timed:
+                    runs[name].append(figures)
+        if stages:
+            runs.update({"inspect()": [], "write_spec()": []})
+            for _ in range(repeat):
+                shutil.rmtree(out, ignore_errors=True)
+                found, read = run_stage(lambda: inspect(dsn), data_dir)
+                _, written = run_stage(lambda found=found: write_spec(found.model, out), data_dir)
+                runs["inspect()"].append(read)
+                runs["write_spec()"].append(written)
+    results.update({name: median(figures) for name, figures in runs.items()})
+    return results
+
+
+def build_and_measure(n: int, repeat: int, stages: bool) -> dict[str, Any]:
+    """The N-entity spec's schema.sql applied to a throwaway cluster, then measured."""
+    from unittest import mock
+
+    from run import specs  # bench/run.py: the generated specs, cached
+
+    from schemagen.database import cluster as pg
+    from schemagen.pipeline import compile_spec
+    from schemagen.render.render import render_schema
+
+    spec_a, _ = specs(n)
+    schema_sql = render_schema(compile_spec(spec_a).model)
+    with mock.patch.dict(pg.SERVER_SETTINGS, CLUSTER_SETTINGS), pg.ThrowawayCluster() as server:
+        dsn = server.create_database(DATABASE)
+        with pg.connect(dsn, autocommit=True) as conn, conn.transaction():
+            conn.execute(schema_sql.encode(), prepare=False)
+        with pg.connect(dsn, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+            conn.execute("CHECKPOINT")
+        return measure(dsn, server.directory / "data", repeat, stages)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("n", type=int, nargs="?", default=1000, help="number of entities (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each command (default 3)")
+    parser.add_argument("--stages", action="store_true", help="also time inspect's stages in this process")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--dsn", help="measure this database instead of building one")
+    parser.add_argument("--data-dir", type=Path, help="with --dsn: its cluster's data directory (server CPU)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(BENCH_DIR))
+
+    import schemagen
+
+    results: dict[str, Any] = {"n": args.n, "repeat": args.repeat, "schemagen": schemagen.__file__}
+    if args.dsn:
+        results.update(measure(args.dsn, args.data_dir, args.repeat, args.stages))
+    else:
+        results.update(build_and_measure(args.n, args.repeat, args.stages))
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"schemagen from {Path(results['schemagen']).parent}")
+    print(f"{results['relations']} tables and partitions; median of {args.repeat} runs")
+    print(f"{'':28}{'wall s':>10}{'client CPU s':>14}{'server CPU s':>14}")
+    for key, label in LABELS.items():
+        if key in results:
+            r = results[key]
+            print(f"{label:28}{r['wall_s']:>10.3f}{r['client_cpu_s']:>14.3f}{r['server_cpu_s']:>14.3f}")
+
+
+if __name__ == "__main__":
+    main()
