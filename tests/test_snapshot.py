@@ -123,7 +123,17 @@ def everything() -> Model:
                 ),
             ),
         ),
-        window=RangeWindow("year", date(2024, 1, 1), date(2026, 1, 1), default=False),
+        window=RangeWindow(
+            "year",
+            date(2024, 1, 1),
+            date(2026, 1, 1),
+            default=False,
+            premake=1,
+            retain="2 years",
+            expire="drop",
+            child_name="t_{suffix}",
+            open_end=True,
+        ),
     )
     by_day_table = table(
         "by_day",
@@ -164,6 +174,7 @@ def everything() -> Model:
             extensions=("citext",),
             allow_destructive=("x",),
             shard_count=8,
+            distribute_concurrently=True,
         ),
         enums=base.enums,
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),

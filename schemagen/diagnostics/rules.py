@@ -337,6 +337,18 @@ PARTITION_NAMES = _rule(
 
 # --- SG4xx: names --------------------------------------------------------------------------------
 
+WINDOW_POLICY = _rule(
+    "SG311",
+    "window-policy",
+    "time window kept over time: {problem}",
+    "{fix}",
+    "`premake`, `retain` and `expire` make `schemagen partitions maintain` and the `schemagen_maintain()` "
+    "function create a window's future periods and expire its old ones; they need a first-level window "
+    "of plain partitions, a retention in days, weeks, months or years, and an archive table to archive "
+    "into.",
+    "partition:\n  range: {key: created_at, every: month, from: 2025-01-01, premake: 3, retain: 13 months, "
+    "expire: archive}   # no `archive:` on the entity",
+)
 UNKNOWN_COLUMN = _rule(
     "SG401",
     "unknown-column",
