@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -704,14 +704,27 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
     )
 
 
+today_option = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to take as today, YYYY-MM-DD (default: today's date in UTC).",
+)
+
+
+def _today(value: datetime | None) -> date:
+    return value.date() if value is not None else datetime.now(UTC).date()
+
+
 @cli.command("drift")
 @spec_dir_argument
 @dsn_required_option
+@today_option
 @format_option(
     "text: the migration that would bring the database to the spec; json: its operations; "
     "github: one annotation per operation, at the spec line it concerns."
 )
-def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
+def drift_command(spec_dir: Path, dsn: str, today: datetime | None, output_format: str) -> None:
     """Compare a live database with the spec: plan from what the database has to what the spec says,
     with the migration planner. Exit 1 when they differ (the plan is printed), 0 when in sync."""
     from schemagen import drift
@@ -720,7 +733,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
 
     compiled = _compile(spec_dir, output_format)
     try:
-        found = drift.drift(dsn, compiled.model)
+        found = drift.drift(dsn, compiled.model, _today(today))
     except DatabaseError as error:
         raise InputError(error.message) from None
     except PlanError as error:
@@ -739,6 +752,9 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         _emit(drift.diagnostics(found, compiled.model), "github")
     elif operations:
         click.echo(found.sql, nl=False)
+    if output_format == "text":
+        for behind in found.behind:
+            click.echo(f"{behind.table}: {behind.problem}", err=True)
     if found.in_sync:
         if output_format == "text":
             click.echo(f"the database is in sync with {spec_dir}")
@@ -748,6 +764,81 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         f"drift: the database differs from {spec_dir} by {count} operation{'s' * (count != 1)}", err=True
     )
     raise SystemExit(EXIT_FOUND)
+
+
+@cli.group()
+def partitions() -> None:
+    """Windows kept over time (`premake`, `retain`, `expire`): create and expire their periods."""
+
+
+@partitions.command("maintain")
+@spec_dir_argument
+@dsn_required_option
+@today_option
+@click.option(
+    "--dry-run", is_flag=True, help="Print what is due and the SQL that would do it; change nothing."
+)
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Rows moved per transaction (out of a DEFAULT partition, into an archive).",
+)
+@lock_timeout_option
+@retries_option
+@format_option("How to print a failure: for people, for tools, or as GitHub annotations.")
+def partitions_maintain(
+    spec_dir: Path,
+    dsn: str,
+    today: datetime | None,
+    dry_run: bool,
+    batch_rows: int,
+    lock_timeout: str,
+    retries: int,
+    output_format: str,
+) -> None:
+    """Create the periods the windows of SPEC_DIR kept with `premake` need by today, and expire those
+    older than `retain`, in the database: each new period made a table of its own and attached, rows in
+    batches, every step under the lock timeout and retried. Exit 1 when a kept table is missing from
+    the database or a step fails."""
+    from schemagen.database import maintenance
+    from schemagen.database.cluster import DatabaseError
+
+    compiled = _compile(spec_dir, output_format)
+    day = _today(today)
+    settings = _runner_settings(lock_timeout, retries)
+    try:
+        found = maintenance.maintain(
+            dsn, compiled.model, day, dry_run=dry_run, batch=batch_rows, settings=settings, report=_progress
+        )
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+    except maintenance.MaintenanceFailed as failed:
+        _emit(
+            [rules.MAINTENANCE_FAILED(None, operation=failed.operation, reason=failed.reason)], output_format
+        )
+        raise SystemExit(EXIT_FOUND) from None
+    for name in found.missing:
+        click.echo(
+            f"warning: {name} is not a partitioned table of the database: apply the migrations first",
+            err=True,
+        )
+    if dry_run:
+        click.echo(found.sql, nl=False)
+    counts = maintenance.summary(found)
+    if not found.due:
+        click.echo(f"nothing due on {day}")
+    else:
+        did = "due" if dry_run else "done"
+        archived = f", {found.archived} rows archived" if found.archived else ""
+        moved = f", {found.from_default} rows moved out of DEFAULT" if found.from_default else ""
+        click.echo(
+            f"{did} on {day}: {_plural(counts['created'], 'period')} created, {counts['expired']} expired"
+            f"{archived}{moved}"
+        )
+    if found.missing:
+        raise SystemExit(EXIT_FOUND)
 
 
 @cli.command("json-schema")

@@ -67,6 +67,7 @@ __all__ = [
     "Settings",
     "Status",
     "StatusLine",
+    "acquire",
     "apply",
     "baseline",
     "checksum",
@@ -450,7 +451,7 @@ def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.C
             work.execute(query("runner_lock_timeout"), {"value": settings.lock_timeout})
         except psycopg.Error as exc:
             raise _database_error(exc, f"--lock-timeout {settings.lock_timeout}") from exc
-        _acquire(lock, settings, report)
+        acquire(lock, settings, report)
         try:
             _ensure_history(work)
             yield work
@@ -461,22 +462,30 @@ def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.C
                     lock.execute(query("runner_lock_release"), {"key": LOCK_KEY})
 
 
-def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
-    """Take the migration lock, polling: a blocking pg_advisory_lock would sit in an open transaction."""
+def acquire(
+    conn: psycopg.Connection,
+    settings: Settings,
+    report: Report,
+    key: int = LOCK_KEY,
+    holder: str = "another schemagen migrate",
+    lock: str = "the migration lock",
+) -> None:
+    """Take the advisory lock `key` for the session, polling: a blocking pg_advisory_lock would sit in
+    an open transaction."""
     told = False
     try:
         while True:
-            row = conn.execute(query("runner_lock_try"), {"key": LOCK_KEY}).fetchone()
+            row = conn.execute(query("runner_lock_try"), {"key": key}).fetchone()
             if row and row[0]:
                 return
             if not told:
-                holder = conn.execute(query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
-                pid = f" (pid {holder[0]})" if holder else ""
-                report(f"waiting for another schemagen migrate{pid} to release the migration lock")
+                found = conn.execute(query("runner_lock_holder"), {"key": key}).fetchone()
+                pid = f" (pid {found[0]})" if found else ""
+                report(f"waiting for {holder}{pid} to release {lock}")
                 told = True
             time.sleep(settings.poll_seconds)
     except psycopg.Error as exc:
-        raise _database_error(exc, "cannot take the migration lock") from exc
+        raise _database_error(exc, f"cannot take {lock}") from exc
 
 
 def _history_exists(conn: psycopg.Connection) -> bool:

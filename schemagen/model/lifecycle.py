@@ -15,22 +15,29 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from schemagen.model import naming
+from schemagen.model.archive import archive_entry
 from schemagen.model.objects import (
+    Expire,
+    ForeignKey,
     Model,
     PartitionBound,
     PartitionChild,
-    PartitionScheme,
+    Period,
     RangeWindow,
+    StorageParameter,
     Table,
 )
-from schemagen.model.partitions import add_periods, bound_value, period_start, window_bounds
+from schemagen.model.partitions import add_periods, bound_value, period_start, period_suffix, window_bounds
 
 #: The function schema.sql holds when a window is kept over time, in the project's schema.
 MAINTAIN_FUNCTION = "schemagen_maintain"
+#: The first 63 bits of sha256("schemagen.maintain"): the advisory lock one maintenance holds at a time,
+#: `schemagen partitions maintain` for its session and `schemagen_maintain()` for its transaction.
+MAINTAIN_LOCK_KEY = 3103264614289932057
 
 _RETAIN = re.compile(r"\s*(\d+)\s*(day|week|month|year)s?\s*", re.IGNORECASE)
 #: The longest `premake` (periods made ahead) a window may ask for.
@@ -92,6 +99,34 @@ def policy_range(window: RangeWindow, today: date) -> tuple[date, date]:
     return start, max(start, end)
 
 
+def due_range(window: RangeWindow, today: date, oldest: date | None) -> tuple[date, date]:
+    """[start, end) of the periods maintenance makes sure exist on `today`, given the oldest period the
+    table holds: from that one (never earlier: an expired period is not made again; from today's, or
+    the retention's cutoff, when it holds none) to `premake` periods after today's. It reads neither
+    `from:` nor `to:`, which the migrations own, so the database function needs neither."""
+    every = window.every
+    limit = cutoff(window, today)
+    floor = period_start(every, limit) if limit is not None else None
+    start = oldest if oldest is not None else (floor or period_start(every, today))
+    if floor is not None:
+        start = max(start, floor)
+    if window.premake is None:
+        return start, start
+    return start, max(start, add_periods(every, period_start(every, today), window.premake + 1))
+
+
+def expiring_comment(schema: str, table: str, expire: str) -> str:
+    """The comment an expiring period carries from before it is detached: a table that has it and is no
+    partition was detached by maintenance (`detach`: left so; `archive`, `drop`: a run stopped before
+    archiving and dropping it, which the next run finishes). Drift and inspect leave such tables out."""
+    left = {"detach": "detached", "drop": "to be dropped", "archive": "to be archived and dropped"}[expire]
+    return f"{EXPIRED_MARK}{schema}.{table}, {left}"
+
+
+#: How the comment of a period maintenance detached begins.
+EXPIRED_MARK = "schemagen: expired period of "
+
+
 def expired(window: RangeWindow, end: date, today: date) -> bool:
     """Whether the period ending on `end` has left the window by `today`."""
     limit = cutoff(window, today)
@@ -104,23 +139,33 @@ def period_name(window: RangeWindow, suffix: str) -> str:
     return naming.truncate(template.replace("{suffix}", suffix))
 
 
-def scheme_at(scheme: PartitionScheme, key_type: str | None, today: date) -> PartitionScheme:
-    """`scheme` with the partitions its window holds on `today` (itself when the window is not kept)."""
-    window = scheme.window
-    if window is None or not window.kept:
-        return scheme
-    start, end = policy_range(window, today)
+def key_type(table: Table) -> str | None:
+    """The type of the column a table's window partitions by."""
+    scheme = table.partition
+    key = scheme.key[0].column if scheme is not None and scheme.key else None
+    column = table.column(key) if key else None
+    return column.type if column else None
+
+
+def periods(table: Table, start: date, end: date) -> tuple[tuple[PartitionChild, date, date], ...]:
+    """The partitions of `table`'s window from `start` to `end`, each with its first day and the day
+    after its last: a period of the spec's window keeps its name (pinned by `names:` or not), the
+    others are named by the window's `child_name`."""
+    scheme = table.partition
+    window = scheme.window if scheme is not None else None
+    if scheme is None or window is None or start >= end:
+        return ()
+    kind = key_type(table)
     named = {c.bound.range_from: c for c in scheme.children if not c.bound.is_default}
-    children = []
-    for suffix, low, high in window_bounds(replace(window, start=start, end=end)) if start < end else ():
-        low_value = bound_value(low, key_type)
+    found = []
+    for suffix, low, high in window_bounds(replace(window, start=start, end=end)):
+        low_value = bound_value(low, kind)
         child = named.get(low_value) or PartitionChild(
             period_name(window, suffix),
-            PartitionBound(range_from=low_value, range_to=bound_value(high, key_type)),
+            PartitionBound(range_from=low_value, range_to=bound_value(high, kind)),
         )
-        children.append(child)
-    children += [c for c in scheme.children if c.bound.is_default]
-    return replace(scheme, children=tuple(children))
+        found.append((child, low, high))
+    return tuple(found)
 
 
 def kept_windows(model: Model) -> tuple[Table, ...]:
@@ -131,13 +176,13 @@ def kept_windows(model: Model) -> tuple[Table, ...]:
 
 
 def table_at(table: Table, today: date) -> Table:
-    """`table` with the partitions its window holds on `today`."""
+    """`table` with the partitions its window holds on `today` (itself when the window is not kept)."""
     scheme = table.partition
     if scheme is None or scheme.window is None or not scheme.window.kept:
         return table
-    key = scheme.key[0].column if scheme.key else None
-    column = table.column(key) if key else None
-    return replace(table, partition=scheme_at(scheme, column.type if column else None, today))
+    held = periods(table, *policy_range(scheme.window, today))
+    children = (*(child for child, _, _ in held), *(c for c in scheme.children if c.bound.is_default))
+    return replace(table, partition=replace(scheme, children=children))
 
 
 def model_at(model: Model, today: date) -> Model:
@@ -145,3 +190,102 @@ def model_at(model: Model, today: date) -> Model:
     if not kept_windows(model):
         return model
     return replace(model, tables=tuple(table_at(t, today) for t in model.tables))
+
+
+# --- the maintenance function ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeptTable:
+    """What `schemagen_maintain()` needs of one kept window's table: its window, the key and its type,
+    the columns a moved row carries (`columns`; generated ones are computed again), the names of the
+    spec's periods that the naming template would not give (`pinned`, by first day), the archive the
+    rows of expired periods move into, and the foreign keys the table's partitions have
+    (`referenced`, the tables they reference) and that other tables have to it (`referencing`,
+    dropped and added again while rows move out of the DEFAULT partition)."""
+
+    schema: str
+    name: str
+    every: Period
+    premake: int | None
+    retain: str | None
+    expire: Expire | None
+    child_name: str
+    key: str
+    key_type: str
+    columns: tuple[str, ...]
+    pinned: tuple[tuple[date, str], ...]
+    archive: str | None
+    archive_columns: tuple[str, ...]
+    archive_overriding: bool
+    storage: tuple[StorageParameter, ...]
+    referenced: tuple[tuple[str, str], ...]
+    referencing: tuple[tuple[str, str, ForeignKey], ...]
+
+    @property
+    def expiring_comment(self) -> str:
+        return expiring_comment(self.schema, self.name, self.expire or "detach")
+
+    @property
+    def short_names(self) -> bool:
+        """Whether the name of every period, and of its bound's check, fits 63 bytes uncut."""
+        longest = self.child_name.replace("{suffix}", "2024_01_15") + "_period_bound"
+        return len(longest.encode()) <= naming.MAX_IDENTIFIER_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class MaintainFunction:
+    """`<schema>.schemagen_maintain(today date)`, which keeps `tables` inside the database."""
+
+    schema: str
+    name: str
+    tables: tuple[KeptTable, ...]
+
+
+def maintain_function(model: Model) -> MaintainFunction | None:
+    """The maintenance function schema.sql holds, when a window is kept over time."""
+    kept = [_kept_table(model, table) for table in kept_windows(model)]
+    if not kept:
+        return None
+    return MaintainFunction(model.project.schema, MAINTAIN_FUNCTION, tuple(kept))
+
+
+def _kept_table(model: Model, table: Table) -> KeptTable:
+    scheme = table.partition
+    assert scheme is not None and scheme.window is not None and scheme.key[0].column is not None
+    window, key = scheme.window, scheme.key[0].column
+    kind = key_type(table) or "date"
+    pinned = tuple(
+        (start, child.name)
+        for child, start, _ in periods(table, window.start, window.end)
+        if child.name != period_name(window, period_suffix(window.every, start))
+    )
+    archive = (
+        archive_entry(model, table, table.archive) if table.archive and window.expire == "archive" else None
+    )
+    own = (table.schema, table.name)
+    return KeptTable(
+        schema=table.schema,
+        name=table.name,
+        every=window.every,
+        premake=window.premake,
+        retain=window.retain,
+        expire=window.expire,
+        child_name=window.child_name or "{suffix}",
+        key=key,
+        key_type=kind,
+        columns=tuple(c.name for c in table.columns if c.generated is None),
+        pinned=pinned,
+        archive=archive.archive_table.name if archive else None,
+        archive_columns=archive.columns if archive else (),
+        archive_overriding=archive.overriding_system_value if archive else False,
+        storage=table.storage,
+        referenced=tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys} - {own})),
+        referencing=tuple(
+            (other.schema, other.name, fk)
+            for other in model.tables
+            if (other.schema, other.name) != own
+            for fk in other.foreign_keys
+            if (fk.ref_schema, fk.ref_table) == own
+        ),
+    )

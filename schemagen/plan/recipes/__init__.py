@@ -23,7 +23,9 @@ from schemagen.plan.changes import (
     CreateArchiveFunction,
     CreateEnum,
     CreateExtension,
+    CreateMaintainFunction,
     CreatePartitions,
+    CreatePeriod,
     CreateRefreshFunction,
     CreateSchema,
     CreateTable,
@@ -39,6 +41,7 @@ from schemagen.plan.changes import (
     DropReferencingForeignKeys,
     DropTable,
     DropView,
+    ExpirePeriod,
     MoveTable,
     PartitionMove,
     RebuildEnum,
@@ -63,6 +66,7 @@ from schemagen.plan.recipes import (
     functions,
     indexes,
     partitions,
+    periods,
     project,
     storage,
     tables,
@@ -137,6 +141,8 @@ def operation(change: Change) -> Operation:
             return functions.create_archive_function(change)
         case CreateRefreshFunction():
             return functions.create_refresh_function(change)
+        case CreateMaintainFunction():
+            return functions.create_maintain_function(change)
         case DropFunction():
             return functions.drop_function(change)
         case RenamePartitions():
@@ -151,6 +157,10 @@ def operation(change: Change) -> Operation:
             return partitions.drop_referencing_foreign_keys(change)
         case RestoreForeignKey():
             return partitions.restore_foreign_key(change)
+        case CreatePeriod():
+            return periods.create_period(change)
+        case ExpirePeriod():
+            return periods.expire_period(change)
         case Distribute():
             return distribution.distribute(change)
         case Undistribute():
