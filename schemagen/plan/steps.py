@@ -997,19 +997,24 @@ def period_attach(
     referenced: Sequence[Relation],
     referencing: Sequence[Relation] = (),
 ) -> Step:
-    """SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes through; ACCESS EXCLUSIVE on
-    the new table (no one's yet) and, when the parent has a DEFAULT partition, on it while PostgreSQL
-    scans it for rows of the new period; SHARE ROW EXCLUSIVE on the tables the foreign keys join."""
+    """Without a DEFAULT partition, SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes
+    through. With one, PostgreSQL scans it for rows of the new period under ACCESS EXCLUSIVE, and an
+    insert that routed a row to it before the attach would fail its new constraint after: the parent
+    is held (ACCESS EXCLUSIVE, which locks its partitions too) until the commit, so writes wait
+    instead. ACCESS EXCLUSIVE on the new table (no one's yet); SHARE ROW EXCLUSIVE on the tables the
+    foreign keys join."""
     schema = table.schema
+    parent = Lock.ACCESS_EXCLUSIVE if default else Lock.SHARE_UPDATE_EXCLUSIVE
     locks = (
-        TableLock(schema, table.name, Lock.SHARE_UPDATE_EXCLUSIVE),
+        TableLock(schema, table.name, parent),
         TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
         *((TableLock(schema, default, Lock.ACCESS_EXCLUSIVE),) if default else ()),
         *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE),
         *_locks(referencing, Lock.SHARE_ROW_EXCLUSIVE),
     )
     statement = PeriodAttach(table.name, child, schema, low, high)
-    return Step(statement, Lock.ACCESS_EXCLUSIVE, default or child, brief=default is None, locks=locks)
+    on = table.name if default else child
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, on, brief=default is None, locks=locks)
 
 
 def partition_detach_finalize(schema: str, parent: str, child: str) -> Step:

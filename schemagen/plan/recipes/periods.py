@@ -2,11 +2,13 @@
 
 A period is created as a table of its own, shaped like the parent (`LIKE`) and holding its bound as a
 CHECK constraint. Rows of the period that sit in the DEFAULT partition move into it in batches, each
-its own transaction; then one transaction moves the last ones (written meanwhile) and attaches it:
-ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes through,
-uses the CHECK instead of scanning the new table, and scans the DEFAULT partition, under its ACCESS
-EXCLUSIVE, for rows of the period, of which none are left. The CHECK is dropped in the same
-transaction.
+its own transaction; then one transaction moves the last ones (written meanwhile) and attaches it.
+ATTACH PARTITION uses the CHECK instead of scanning the new table, and drops it after. Without a
+DEFAULT partition it takes SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes through.
+With one, PostgreSQL scans the DEFAULT partition for rows of the period (none are left) under ACCESS
+EXCLUSIVE, and an insert that routed its row to the DEFAULT partition before the attach committed
+would fail the partition's new constraint after it: so that transaction holds the parent, which
+makes writers wait for the scan instead (measured in tests/test_maintenance.py).
 
 A period expires as `expire:` says. Its rows leave first when they go (`archive`: into the archive
 table; `drop`, when other tables reference the table: deleted), in batches, so every row is in the
