@@ -106,7 +106,12 @@ def kept_as_held(model: Model, held: Model, today: date) -> tuple[Model, list[Be
             [*(child for child, _, _ in expected), *extra], key=lambda c: _sort_key(c.bound.range_from)
         )
         defaults = [c for c in scheme.children if c.bound.is_default]
-        tables.append(replace(table, partition=replace(scheme, children=(*children, *defaults))))
+        first = min([start, *(_day(c.bound.range_from) for c in extra)])
+        last = max([end, *(_day(c.bound.range_to) for c in extra)])
+        held_window = replace(window, start=first, end=last)
+        tables.append(
+            replace(table, partition=replace(scheme, children=(*children, *defaults), window=held_window))
+        )
         if window.premake is not None:
             ahead = [(child, low) for child, low, _ in expected if low >= period_start(window.every, today)]
             missing = [(child, low) for child, low in ahead if child.bound.range_from not in found]
@@ -125,6 +130,11 @@ def _outside(value: object, start: object, end: object) -> bool:
 
 def _sort_key(value: object) -> str:
     return str(value)
+
+
+def _day(value: object) -> date:
+    """The day a period's bound starts on (the bounds of a window are midnights)."""
+    return date.fromisoformat(str(value)[:10])
 
 
 def expected_model(generated: Path, to: int | None) -> tuple[Model, history.MigrationFiles]:

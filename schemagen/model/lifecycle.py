@@ -180,9 +180,11 @@ def table_at(table: Table, today: date) -> Table:
     scheme = table.partition
     if scheme is None or scheme.window is None or not scheme.window.kept:
         return table
-    held = periods(table, *policy_range(scheme.window, today))
+    start, end = policy_range(scheme.window, today)
+    held = periods(table, start, end)
     children = (*(child for child, _, _ in held), *(c for c in scheme.children if c.bound.is_default))
-    return replace(table, partition=replace(scheme, children=children))
+    window = replace(scheme.window, start=start, end=end)
+    return replace(table, partition=replace(scheme, children=children, window=window))
 
 
 def model_at(model: Model, today: date) -> Model:

@@ -538,6 +538,7 @@ class CreatePeriod:
     batch: int | None
     referenced: tuple[tuple[str, str], ...]
     referencing: tuple[tuple[str, str], ...]
+    returning: bool = False  # a period an expiry took away, brought back by a migration (its mark cleared)
 
     @property
     def check(self) -> str:

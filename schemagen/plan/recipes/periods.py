@@ -72,6 +72,8 @@ def _create_steps(change: CreatePeriod) -> Iterator[Step]:
         referencing=change.referencing,
     )
     yield steps.drop_constraint(schema, child.name, change.check)
+    if change.returning:
+        yield steps.comment("TABLE", (schema, child.name), None)  # detached by an expiry, marked so
     yield steps.partition_commit()
 
 
