@@ -421,3 +421,41 @@ def test_drift_counts_maintained_periods_in_sync_and_reports_missing_ones(
     text = (out / "entities.yaml").read_text()
     assert "premake: 3" in text and "retain: 13 months" in text and "expire: archive" in text
     assert "from: 2024-01-01" in text and "to: 2025-06-01" in text
+
+
+def test_inspect_reads_pg_partmans_policy(
+    tmp_path: Path, pg_database: Callable[..., psycopg.Connection]
+) -> None:
+    """A table pg_partman maintains (its children named `orders_p2024_01`, its settings in
+    partman.part_config, as pg_partman 4 keeps them) is written as a window kept over time."""
+    conn = pg_database()
+    conn.execute(
+        """
+        CREATE TABLE orders (id bigint, placed_at timestamptz NOT NULL, PRIMARY KEY (id, placed_at))
+            PARTITION BY RANGE (placed_at);
+        CREATE TABLE orders_p2024_01 PARTITION OF orders
+            FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00');
+        CREATE TABLE orders_p2024_02 PARTITION OF orders
+            FOR VALUES FROM ('2024-02-01 00:00:00+00') TO ('2024-03-01 00:00:00+00');
+        CREATE SCHEMA partman;
+        CREATE TABLE partman.part_config (
+            parent_table text PRIMARY KEY, partition_interval text, premake int, retention text,
+            retention_keep_table boolean
+        );
+        INSERT INTO partman.part_config VALUES ('public.orders', '1 mon', 4, '6 months', false);
+        """
+    )
+    out = tmp_path / "inspected"
+    result = CliRunner().invoke(
+        cli, ["inspect", "--dsn", conn.info.dsn, "-o", str(out), "--schema", "public"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "maintained by pg_partman" in result.output
+    model = compile_spec(out).model
+    orders = model.table("orders")
+    assert orders is not None and orders.partition is not None and orders.partition.window is not None
+    window = orders.partition.window
+    assert (window.premake, window.retain, window.expire) == (4, "6 months", "drop")
+    # its partitions keep their names (`names:`); the periods schemagen makes get the naming template's
+    assert [c.name for c in orders.partition.children] == ["orders_p2024_01", "orders_p2024_02"]
+    assert window.child_name == "orders_{suffix}"

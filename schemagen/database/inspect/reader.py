@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
@@ -22,8 +23,8 @@ from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.templates import Templates
-from schemagen.database.inspect.windows import range_window
-from schemagen.database.queries import query
+from schemagen.database.inspect.windows import child_name_pattern, range_window
+from schemagen.database.queries import composed, query
 from schemagen.model import (
     CheckConstraint,
     Column,
@@ -139,6 +140,7 @@ class CatalogReader:
             else:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
+        tables = self.partman_policies(tables)
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, tables, views, enums)
         home = _home_schema(tables, views, enums)
@@ -631,6 +633,49 @@ class CatalogReader:
         if not RenderedFunction.of(sql).holds(function, self.same_interval):
             return None
         return candidate
+
+    def partman_policies(self, tables: list[Table]) -> list[Table]:
+        """The windows pg_partman maintains, given its policy: `premake`, its retention as `retain`, and
+        `expire: detach` when it keeps expired tables (`retention_keep_table`), else `drop`."""
+        found = self.rows("inspect_partman_config")
+        if not found:
+            return tables
+        config = sql.Identifier(found[0]["schema"], "part_config")
+        try:
+            with self.cur.connection.transaction():  # a savepoint: another version may lack a column
+                rows = self.cur.execute(composed("inspect_partman", table=config)).fetchall()
+        except psycopg.Error as exc:
+            self.warn(f"pg_partman's part_config could not be read ({exc.diag.message_primary}): left out")
+            return tables
+        settings = {row["parent_table"]: row for row in rows}
+        kept = []
+        for table in tables:
+            row = settings.get(f"{table.schema}.{table.name}")
+            scheme = table.partition
+            if row is None or scheme is None or scheme.window is None:
+                kept.append(table)
+                continue
+            retain = lifecycle.canonical_retain(row["retention"]) if row["retention"] else None
+            if row["retention"] and retain is None:
+                self.warn(
+                    f"pg_partman keeps the partitions of `{table.schema}.{table.name}` for "
+                    f"{row['retention']}, which `retain:` cannot say (days, weeks, months or years): left out"
+                )
+            window = replace(
+                scheme.window,
+                premake=row["premake"],
+                retain=retain,
+                expire=("detach" if row["retention_keep_table"] else "drop") if retain else None,
+                child_name=child_name_pattern(list(scheme.children), scheme.window)
+                or f"{table.name}_{{suffix}}",
+            )
+            kept.append(replace(table, partition=replace(scheme, window=window)))
+            self.warn(
+                f"`{table.schema}.{table.name}` is maintained by pg_partman: its premake and retention are "
+                "written as the window's `premake` and `retain`; maintain it with schemagen or with "
+                "pg_partman, not both"
+            )
+        return kept
 
     def same_interval(self, a: str, b: str) -> bool:
         """Whether PostgreSQL reads the two texts as the same interval; False when one is not one."""
