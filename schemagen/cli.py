@@ -222,6 +222,20 @@ generated_option = click.option(
 )
 
 
+today_option = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    envvar="SCHEMAGEN_TODAY",
+    help="The day the windows kept over time are judged on, YYYY-MM-DD (default: $SCHEMAGEN_TODAY, else "
+    "today's date in UTC).",
+)
+
+
+def _today(value: datetime | None) -> date:
+    return value.date() if value is not None else datetime.now(UTC).date()
+
+
 @cli.group()
 def migrate() -> None:
     """Plan, write and run migrations between versions of the spec."""
@@ -502,8 +516,11 @@ def migrate_down(
     default=None,
     help="Record migrations up to N (default: the newest). The database must have N's schema.",
 )
+@today_option
 @run_format_option
-def migrate_baseline(dsn: str, generated: Path | None, to: int | None, output_format: str) -> None:
+def migrate_baseline(
+    dsn: str, generated: Path | None, to: int | None, today: datetime | None, output_format: str
+) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
@@ -523,7 +540,7 @@ def migrate_baseline(dsn: str, generated: Path | None, to: int | None, output_fo
     differences: list[Diagnostic] = []
 
     def prove(conn: psycopg.Connection) -> list[str]:
-        differences[:] = drift.baseline_differences(conn, model, _label(target))
+        differences[:] = drift.baseline_differences(conn, model, _label(target), _today(today))
         return [d.message for d in differences]
 
     outcome = _run_migrations(
@@ -702,18 +719,6 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
         f"wrote {', '.join(str(p) for p in paths)}: {len(result.model.tables)} tables, "
         f"{len(result.model.views)} views, {len(result.warnings)} warnings"
     )
-
-
-today_option = click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="The day to take as today, YYYY-MM-DD (default: today's date in UTC).",
-)
-
-
-def _today(value: datetime | None) -> date:
-    return value.date() if value is not None else datetime.now(UTC).date()
 
 
 @cli.command("drift")

@@ -185,13 +185,13 @@ def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
 
 
 def baseline_differences(
-    conn_or_dsn: psycopg.Connection | str, model: Model, migration: str
+    conn_or_dsn: psycopg.Connection | str, model: Model, migration: str, today: date | None = None
 ) -> list[Diagnostic]:
     """What keeps the database from having `model`, the schema of `migration`: one SG710 per operation
     planned from the database to it, or one SG706 when the difference cannot be planned; empty when
     the database has exactly that schema, and a baseline may record it."""
     try:
-        found = drift(conn_or_dsn, model)
+        found = drift(conn_or_dsn, model, today)
     except PlanError as error:
         what = f"the difference between the database and {migration}"
         return [rules.UNPLANNABLE(None, what=what, problem=str(error))]

@@ -459,3 +459,128 @@ def test_inspect_reads_pg_partmans_policy(
     # its partitions keep their names (`names:`); the periods schemagen makes get the naming template's
     assert [c.name for c in orders.partition.children] == ["orders_p2024_01", "orders_p2024_02"]
     assert window.child_name == "orders_{suffix}"
+
+
+def test_the_example_is_kept_by_the_command_and_the_function(
+    repo_root: Path, pg_database: Callable[..., psycopg.Connection]
+) -> None:
+    """The example's messages (premake 3, retain 13 months, expire archive), built by its migrations,
+    with edits and reactions referencing them: the command and the function, on two copies, at the
+    day the tests take as today and at a later one, leave the same catalog and rows, and drift is in
+    sync after."""
+    from schemagen.database.seed import seed
+    from tests.conftest import REPO_ROOT
+
+    model = compile_spec(repo_root / "spec").model
+    command, function = pg_database(), pg_database()
+    for conn in (command, function):
+        for path in sorted((REPO_ROOT / "generated" / "migrations").glob("*.up.sql")):
+            from migrations import apply_sql
+
+            apply_sql(conn, path.read_text())
+        seed(conn)
+        channel, author = conn.execute(
+            "SELECT (SELECT min(id) FROM channels), (SELECT min(id) FROM users)"
+        ).fetchone() or (0, 0)
+        conn.execute(
+            "INSERT INTO messages (id, channel_id, author_id, content, created_at) "
+            "SELECT 1000 + g, %s, %s, 'message ' || g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 day' "
+            "FROM generate_series(0, 1200) AS g",
+            (channel, author),
+        )
+        conn.execute(
+            "INSERT INTO message_edits (message_id, message_created_at, edited_by) "
+            "SELECT id, created_at, author_id FROM messages WHERE id % 7 = 0",
+        )
+    before = command.execute(  # the seed wrote a few rows into the archive too
+        "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM messages_archive)"
+    ).fetchone()
+    runner = CliRunner()
+    for day in (date(2026, 6, 1), date(2027, 3, 1)):
+        result = runner.invoke(
+            cli,
+            [
+                "partitions",
+                "maintain",
+                str(repo_root / "spec"),
+                "--dsn",
+                command.info.dsn,
+                "--today",
+                str(day),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        function.execute("SELECT * FROM schemagen_maintain(%s)", (day,)).fetchall()
+        assert_same_catalog(command, function)
+        expected = lifecycle.table_at(model.table("messages"), day)  # type: ignore[arg-type]
+        assert expected.partition is not None
+        assert held(command, "messages") == sorted(c.name for c in expected.partition.children)
+        drift = runner.invoke(
+            cli, ["drift", str(repo_root / "spec"), "--dsn", command.info.dsn, "--today", str(day)]
+        )
+        assert drift.exit_code == 0, drift.output
+        for conn in (command, function):
+            kept = conn.execute("SELECT count(*) FROM messages").fetchone()
+            archived = conn.execute("SELECT count(*) FROM messages_archive").fetchone()
+            assert kept is not None and archived is not None and before is not None
+            assert kept[0] + archived[0] == before[0]
+    assert held(command, "messages")[0] == "messages_2026_02"  # 2027-03-01 less 13 months, by month
+
+
+@pytest.mark.parametrize(
+    ("every", "key_type", "retain", "expire", "days"),
+    [
+        ("day", "date", "10 days", "drop", ["2024-01-01", "2024-01-09", "2024-02-03"]),
+        ("week", "timestamp", "3 weeks", "detach", ["2024-01-01", "2024-02-14", "2024-03-20"]),
+        ("quarter", "timestamptz", "1 year", "archive", ["2024-01-01", "2024-11-30", "2025-09-01"]),
+        ("year", "date", "2 years", "drop", ["2024-01-01", "2026-07-01", "2028-01-01"]),
+    ],
+)
+def test_every_period_and_key_type_the_command_and_the_function_agree(
+    every: str,
+    key_type: str,
+    retain: str,
+    expire: str,
+    days: list[str],
+    tmp_path: Path,
+    pg_database: Callable[..., psycopg.Connection],
+) -> None:
+    text = f"""\
+    entities:
+      readings:
+        columns:
+          id: bigint
+          at: {key_type}
+          value: {{type: integer, nullable: true}}
+          doubled: {{type: integer, nullable: true, generated: value * 2}}
+        primary_key: [id, at]
+        partition:
+          range: {{key: at, every: {every}, from: 2024-01-01, default: true, premake: 2, retain: {retain},
+                  expire: {expire}}}
+        archive: {{after: 1 year, column: at}}
+        storage: {{fillfactor: 90}}
+    """
+    model = spec_model(tmp_path, text)
+    command, function = pg_database(), pg_database()
+    for conn in (command, function):
+        conn.execute(render_schema(model).encode(), prepare=False)
+    for n, day in enumerate(days):
+        for conn in (command, function):
+            conn.execute(
+                "INSERT INTO readings (id, at, value) SELECT %s * 1000 + g, %s::date - g, g FROM generate_series(0, 400) g",
+                (n, day),
+            )
+        maintenance.maintain(command.info.dsn, model, date.fromisoformat(day), batch=50)
+        function.execute("SELECT * FROM schemagen_maintain(%s)", (day,)).fetchall()
+        assert_same_catalog(command, function)
+        rows = [
+            conn.execute(
+                "SELECT md5(string_agg(id || '|' || at || '|' || tableoid::regclass, ',' ORDER BY id)) FROM readings"
+            ).fetchone()
+            for conn in (command, function)
+        ]
+        assert rows[0] == rows[1]
+        expected = lifecycle.table_at(model.table("readings"), date.fromisoformat(day))  # type: ignore[arg-type]
+        assert expected.partition is not None
+        periods = sorted(c.name for c in expected.partition.children)
+        assert held(command, "readings") == periods

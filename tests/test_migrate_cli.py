@@ -307,7 +307,7 @@ def test_generated_is_found_beside_the_spec_folder(project: Path, monkeypatch: p
     )
     code, _, err = run("migrate", "new", "add_locale", spec)
     assert code == 0, err
-    assert (project / "generated" / "migrations" / "0003_add_locale.up.sql").exists()
+    assert (project / "generated" / "migrations" / "0004_add_locale.up.sql").exists()
     assert not (project.parent / "generated").exists()
     assert run("check", spec)[0] == 0
     assert run("render", spec)[0] == 0 and not (project.parent / "generated").exists()
@@ -324,10 +324,11 @@ def test_status_counts_a_part_way_down_and_says_how_to_finish_it(project: Path, 
     assert code == 1
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
     assert code == 1
-    assert out.splitlines()[-1] == "the database is at 0001_initial; 0 pending, 1 part-way"
+    # 0003 was reverted before 0002 stopped part-way
+    assert out.splitlines()[-1] == "the database is at 0001_initial; 1 pending, 1 part-way"
     assert "part-way through its down migration: `schemagen migrate down --to 1` resumes it" in err
     code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, err
     assert run("migrate", "status", "--dsn", pg_dsn)[1].splitlines()[-1] == (
-        "the database is at 0001_initial; 1 pending"
+        "the database is at 0001_initial; 2 pending"
     )
