@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -25,10 +24,10 @@ import psycopg
 from jinja2 import Environment
 from psycopg import sql
 
-from schemagen.database.cluster import DatabaseError, connect, first_line
+from schemagen.database.cluster import DatabaseError, first_line
 from schemagen.database.inspect.catalog_text import UnreadableText, partition_bound
 from schemagen.database.queries import composed, query
-from schemagen.database.runner import RETRIED, Settings, acquire
+from schemagen.database.runner import RETRIED, Settings, acquire, connection
 from schemagen.migrate.migration import render_operations, render_step
 from schemagen.model import Model, Table, lifecycle
 from schemagen.model.partitions import bound_value
@@ -64,14 +63,13 @@ class MaintenanceFailed(Exception):
 @dataclass
 class Maintenance:
     """What a run found due on `today`, the operations that do it (and their SQL), the kept tables the
-    database lacks, and, once run, the rows each operation moved (by its comment)."""
+    database lacks, and, once run, the rows it archived and moved out of DEFAULT partitions."""
 
     today: date
     due: list[maintenance.Due]
     operations: list[Operation]
     sql: str
     missing: list[str]
-    moved: dict[str, int] = field(default_factory=dict)
     archived: int = 0
     from_default: int = 0
     batches: int = 0  # transactions that moved a batch of rows
@@ -91,7 +89,7 @@ def maintain(
     unless `dry_run`. Raises DatabaseError when the database cannot be used, MaintenanceFailed when a
     statement fails (after its retries)."""
     settings = settings or Settings()
-    with _connection(dsn) as lock, _connection(dsn) as work:
+    with connection(dsn, APPLICATION_NAME) as lock, connection(dsn, APPLICATION_NAME) as work:
         try:
             work.execute(query("runner_lock_timeout"), {"value": settings.lock_timeout})
         except psycopg.Error as exc:
@@ -198,26 +196,6 @@ def _day(value: object, key_type: str | None) -> date | None:
 # --- running ------------------------------------------------------------------------------------
 
 
-def _named(dsn: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    try:
-        if "application_name" in conninfo_to_dict(dsn):
-            return dsn
-        return make_conninfo(dsn, application_name=APPLICATION_NAME)
-    except psycopg.Error:
-        return dsn
-
-
-@contextmanager
-def _connection(dsn: str) -> Iterator[psycopg.Connection]:
-    conn = connect(_named(dsn), autocommit=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
 @dataclass
 class _Executor:
     conn: psycopg.Connection
@@ -231,7 +209,6 @@ class _Executor:
             started, moved = time.monotonic(), 0
             for unit in _units(op.up):
                 moved += self._unit(op, unit)
-            self.found.moved[op.comment] = moved
             archive = getattr(op.source, "archive", None)
             if archive is not None:
                 self.found.archived += moved

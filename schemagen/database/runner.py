@@ -71,6 +71,7 @@ __all__ = [
     "apply",
     "baseline",
     "checksum",
+    "connection",
     "down",
     "status",
 ]
@@ -209,7 +210,7 @@ def status(dsn: str, generated: Path) -> Status:
     """Every migration on disk and in the database; reads the history without locking or creating it."""
     disk = history.migrations(generated)
     chain = history.checksum_problems(generated)
-    with _connection(dsn) as conn:
+    with connection(dsn) as conn:
         try:
             recorded = _read_history(conn) if _history_exists(conn) else {}
         except psycopg.Error as exc:
@@ -423,19 +424,20 @@ def _step_count(files_: MigrationFiles | None, direction: Direction) -> int | No
 # --- connections and the lock -------------------------------------------------------------------
 
 
-def _named(dsn: str) -> str:
+def _named(dsn: str, name: str) -> str:
     """The dsn with an application_name, so the runner's sessions are recognisable in pg_stat_activity."""
     try:
         if "application_name" in conninfo_to_dict(dsn):
             return dsn
-        return make_conninfo(dsn, application_name=APPLICATION_NAME)
+        return make_conninfo(dsn, application_name=name)
     except psycopg.Error:
         return dsn  # `connect` reports the bad dsn
 
 
 @contextmanager
-def _connection(dsn: str) -> Iterator[psycopg.Connection]:
-    conn = connect(_named(dsn), autocommit=True)
+def connection(dsn: str, name: str = APPLICATION_NAME) -> Iterator[psycopg.Connection]:
+    """An autocommit connection named `name` (its application_name, unless the dsn says one)."""
+    conn = connect(_named(dsn, name), autocommit=True)
     try:
         yield conn
     finally:
@@ -445,7 +447,7 @@ def _connection(dsn: str) -> Iterator[psycopg.Connection]:
 @contextmanager
 def _session(dsn: str, settings: Settings, report: Report) -> Iterator[psycopg.Connection]:
     """The connection migrations run on, while a second one holds the migration lock."""
-    with _connection(dsn) as lock, _connection(dsn) as work:
+    with connection(dsn) as lock, connection(dsn) as work:
         try:
             # A bad --lock-timeout fails here, before waiting for the lock.
             work.execute(query("runner_lock_timeout"), {"value": settings.lock_timeout})
