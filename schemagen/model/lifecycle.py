@@ -265,7 +265,6 @@ def _kept_table(model: Model, table: Table) -> KeptTable:
     archive = (
         archive_entry(model, table, table.archive) if table.archive and window.expire == "archive" else None
     )
-    own = (table.schema, table.name)
     return KeptTable(
         schema=table.schema,
         name=table.name,
@@ -282,12 +281,24 @@ def _kept_table(model: Model, table: Table) -> KeptTable:
         archive_columns=archive.columns if archive else (),
         archive_overriding=archive.overriding_system_value if archive else False,
         storage=table.storage,
-        referenced=tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys} - {own})),
-        referencing=tuple(
-            (other.schema, other.name, fk)
-            for other in model.tables
-            if (other.schema, other.name) != own
-            for fk in other.foreign_keys
-            if (fk.ref_schema, fk.ref_table) == own
-        ),
+        referenced=referenced(table),
+        referencing=tuple((other.schema, other.name, fk) for other, fk in referencing(model, table)),
     )
+
+
+def referenced(table: Table) -> tuple[tuple[str, str], ...]:
+    """The (schema, table) its foreign keys reference, other than itself: a partition made, detached or
+    dropped gets or loses the triggers of each key on them too."""
+    own = (table.schema, table.name)
+    return tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys} - {own}))
+
+
+def referencing(model: Model, table: Table) -> list[tuple[Table, ForeignKey]]:
+    """The foreign keys of other tables that reference `table`, with their tables."""
+    return [
+        (other, fk)
+        for other in model.tables
+        if (other.schema, other.name) != (table.schema, table.name)
+        for fk in other.foreign_keys
+        if (fk.ref_schema, fk.ref_table) == (table.schema, table.name)
+    ]

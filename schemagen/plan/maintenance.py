@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from schemagen.model import ForeignKey, Model, Table, lifecycle
+from schemagen.model import Model, Table, lifecycle
 from schemagen.model.archive import archive_entry
 from schemagen.plan import recipes
 from schemagen.plan.changes import (
@@ -93,8 +93,8 @@ def due(
                     held.default,
                     child.name in held.in_default,
                     batch,
-                    _referenced(table),
-                    tuple((t.schema, t.name) for t, _ in referencing(model, table)),
+                    lifecycle.referenced(table),
+                    tuple((t.schema, t.name) for t, _ in lifecycle.referencing(model, table)),
                 )
             )
         for period in sorted(periods, key=lambda p: p.start or date.min):
@@ -121,25 +121,9 @@ def _expire(
         concurrently=held.default is None,
         batch=batch,
         archive=archive,
-        referenced=_referenced(table),
-        referencing=tuple((t.schema, t.name) for t, _ in referencing(model, table)),
+        referenced=lifecycle.referenced(table),
+        referencing=tuple((t.schema, t.name) for t, _ in lifecycle.referencing(model, table)),
     )
-
-
-def referencing(model: Model, table: Table) -> list[tuple[Table, ForeignKey]]:
-    """The foreign keys of other tables that reference `table`, with their tables."""
-    return [
-        (other, fk)
-        for other in model.tables
-        if other.name != table.name or other.schema != table.schema
-        for fk in other.foreign_keys
-        if (fk.ref_schema, fk.ref_table) == (table.schema, table.name)
-    ]
-
-
-def _referenced(table: Table) -> tuple[tuple[str, str], ...]:
-    own = (table.schema, table.name)
-    return tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys} - {own}))
 
 
 def plan(model: Model, changes: Sequence[Due]) -> list[Operation]:
@@ -156,7 +140,7 @@ def plan(model: Model, changes: Sequence[Due]) -> list[Operation]:
         table = table_changes[0].table
         keys = [
             (t, fk)
-            for t, fk in referencing(model, table)
+            for t, fk in lifecycle.referencing(model, table)
             if any(isinstance(c, CreatePeriod) and c.from_default for c in table_changes)
         ]
         creates = [c for c in table_changes if isinstance(c, CreatePeriod)]

@@ -182,10 +182,9 @@ class _TablePartitions:
         self.kept: list[str] = []  # children that stay, by their name in B
         self.expiring: list[PartitionChild] = []  # periods leaving a window with `expire:` at its start
         self.returning: list[PartitionChild] = []  # periods coming back before such a window's start
-        own = (old.schema, old.name)
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
         # gets or loses the triggers of each key, on the referenced table too
-        self.referenced = tuple(sorted({(fk.ref_schema, fk.ref_table) for fk in old.foreign_keys} - {own}))
+        self.referenced = lifecycle.referenced(old)
 
     @cached_property
     def surviving(self) -> set[str]:
