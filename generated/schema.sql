@@ -389,3 +389,173 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION public.refresh_daily_message_stats() IS 'Refreshes public.daily_message_stats concurrently, without blocking readers.';
+
+CREATE FUNCTION public.schemagen_maintain(today date DEFAULT CURRENT_DATE)
+RETURNS SETOF text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    parent regclass;
+    default_name text;
+    cutoff date;
+    first_day date;
+    last_day date;
+    held_name text[];
+    held_lo date[];
+    held_hi date[];
+    held_pending boolean[];
+    due_lo date[];
+    due_name text[];
+    leftover text[];
+    expiring int;
+    from_default boolean;
+    found_rows boolean;
+    p record;
+    moved bigint;
+    archived bigint;
+BEGIN
+    -- one maintenance at a time, `schemagen partitions maintain` included
+    PERFORM pg_advisory_xact_lock(3103264614289932057);
+
+    -- public.messages: every month, named messages_{suffix}, premake 3, retain 13 months, expire archive
+    parent := 'public.messages'::regclass;
+    SELECT c.relname INTO default_name
+    FROM pg_inherits AS i
+    JOIN pg_class AS c ON c.oid = i.inhrelid
+    WHERE i.inhparent = parent AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
+    SELECT coalesce(array_agg(h.name ORDER BY h.lo), '{}'), coalesce(array_agg(h.lo ORDER BY h.lo), '{}'),
+           coalesce(array_agg(h.hi ORDER BY h.lo), '{}'), coalesce(array_agg(h.pending ORDER BY h.lo), '{}')
+    INTO held_name, held_lo, held_hi, held_pending
+    FROM (SELECT b.name, b.pending, (b.bound[1]::timestamptz AT TIME ZONE 'UTC')::date AS lo, (b.bound[2]::timestamptz AT TIME ZONE 'UTC')::date AS hi
+    FROM (
+        SELECT c.relname AS name, i.inhdetachpending AS pending,
+               regexp_match(pg_get_expr(c.relpartbound, c.oid), '^FOR VALUES FROM \(''([^'']*)''\) TO \(''([^'']*)''\)$') AS bound
+        FROM pg_inherits AS i
+        JOIN pg_class AS c ON c.oid = i.inhrelid
+        WHERE i.inhparent = parent
+    ) AS b
+    WHERE b.bound IS NOT NULL
+      AND (b.bound[1]::timestamptz AT TIME ZONE 'UTC') = date_trunc('day', (b.bound[1]::timestamptz AT TIME ZONE 'UTC'))
+      AND (b.bound[2]::timestamptz AT TIME ZONE 'UTC') = date_trunc('day', (b.bound[2]::timestamptz AT TIME ZONE 'UTC'))) AS h;
+    -- due (model.lifecycle.due_range): the missing periods from the oldest held (or today's, or the
+    -- retention's cutoff's) to `premake` after today's; the periods that end by today minus `retain`;
+    -- the tables a stopped run detached and left
+    cutoff := (today - '13 months'::interval)::date;
+    first_day := greatest(held_lo[1], date_trunc('month', cutoff::timestamp)::date);  -- greatest() skips a NULL
+    last_day := greatest(first_day, (date_trunc('month', today::timestamp) + 4 * '1 month'::interval)::date);
+    SELECT coalesce(array_agg(d::date ORDER BY d), '{}'), coalesce(array_agg(replace('messages_{suffix}', '{suffix}', to_char(d, 'YYYY_MM')) ORDER BY d), '{}')
+    INTO due_lo, due_name
+    FROM generate_series(first_day::timestamp, last_day::timestamp - '1 month'::interval, '1 month'::interval) AS d
+    WHERE NOT EXISTS (SELECT FROM unnest(held_lo, held_hi) AS h(lo, hi) WHERE h.lo = d::date AND h.hi = (d + '1 month'::interval)::date);
+    SELECT count(*) INTO expiring FROM unnest(held_hi) AS h(hi) WHERE h.hi <= cutoff;
+    SELECT coalesce(array_agg(c.relname ORDER BY c.relname), '{}') INTO leftover
+    FROM pg_class AS c
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
+      AND obj_description(c.oid, 'pg_class') = 'schemagen: expired period of public.messages, to be archived and dropped';
+    from_default := false;
+    IF default_name IS NOT NULL THEN
+        FOR p IN SELECT lo FROM unnest(due_lo) AS d(lo)
+        LOOP
+            EXECUTE format('SELECT EXISTS (SELECT FROM %I.%I WHERE %I >= %L AND %I < %L)',
+                'public', default_name, 'created_at', to_char(p.lo, 'YYYY-MM-DD') || ' 00:00:00+00',
+                'created_at', to_char((p.lo + '1 month'::interval)::date, 'YYYY-MM-DD') || ' 00:00:00+00')
+            INTO found_rows;
+            from_default := from_default OR found_rows;
+        END LOOP;
+    END IF;
+    IF cardinality(due_lo) + expiring + cardinality(leftover) > 0 THEN
+        -- the locks of the work up front, in the order applications take them
+        IF expiring + cardinality(leftover) > 0 THEN
+            LOCK TABLE public.channels IN ACCESS EXCLUSIVE MODE;  -- a dropped period's foreign keys go
+        ELSE
+            LOCK TABLE public.channels IN SHARE ROW EXCLUSIVE MODE;
+        END IF;
+        IF expiring + cardinality(leftover) > 0 THEN
+            LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE;  -- a dropped period's foreign keys go
+        ELSE
+            LOCK TABLE public.users IN SHARE ROW EXCLUSIVE MODE;
+        END IF;
+        IF expiring > 0 OR (default_name IS NOT NULL AND cardinality(due_lo) > 0) THEN
+            LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE;
+        ELSE
+            LOCK TABLE public.messages IN SHARE UPDATE EXCLUSIVE MODE;
+        END IF;
+        IF from_default THEN
+            LOCK TABLE public.message_edits IN ACCESS EXCLUSIVE MODE;  -- its foreign key is dropped and added again
+        ELSE
+            LOCK TABLE public.message_edits IN SHARE ROW EXCLUSIVE MODE;
+        END IF;
+        IF from_default THEN
+            LOCK TABLE public.message_reactions IN ACCESS EXCLUSIVE MODE;  -- its foreign key is dropped and added again
+        ELSE
+            LOCK TABLE public.message_reactions IN SHARE ROW EXCLUSIVE MODE;
+        END IF;
+    END IF;
+    IF from_default THEN
+        -- rows move out of the DEFAULT partition: the foreign keys to the table would run their ON DELETE actions
+        ALTER TABLE public.message_edits DROP CONSTRAINT IF EXISTS message_edits_message_id_message_created_at_fkey;
+        ALTER TABLE public.message_reactions DROP CONSTRAINT IF EXISTS message_reactions_message_id_message_created_at_fkey;
+    END IF;
+
+    -- tables a stopped run detached and left, finished
+    FOR p IN SELECT name FROM unnest(leftover) AS l(name)
+    LOOP
+        moved := 0;
+        EXECUTE format('WITH moved AS (DELETE FROM %I.%I RETURNING id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) INSERT INTO %I.%I (id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) SELECT id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at FROM moved',
+            'public', p.name, 'public', 'messages_archive');
+        GET DIAGNOSTICS archived = ROW_COUNT;
+        moved := moved + archived;
+        EXECUTE format('DROP TABLE %I.%I', 'public', p.name);
+
+        RETURN NEXT format('expired %I.%I, left detached by a stopped run: %s rows archived', 'public', p.name, moved);
+    END LOOP;
+
+    -- each new period: a table of its own, shaped like the parent, its bound a CHECK; the rows of the
+    -- DEFAULT partition that belong to it moved in; attached (the CHECK spares the scan), the CHECK dropped
+    FOR p IN SELECT d.lo, (d.lo + '1 month'::interval)::date AS hi, d.name FROM unnest(due_lo, due_name) AS d(lo, name) ORDER BY d.lo
+    LOOP
+        EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES INCLUDING GENERATED INCLUDING STORAGE, CONSTRAINT %I CHECK (%I IS NOT NULL AND %I >= %L AND %I < %L))',
+            'public', p.name, 'public', 'messages', p.name || '_period_bound',
+            'created_at', 'created_at', to_char(p.lo, 'YYYY-MM-DD') || ' 00:00:00+00', 'created_at', to_char(p.hi, 'YYYY-MM-DD') || ' 00:00:00+00');
+        moved := 0;
+        IF default_name IS NOT NULL THEN
+            EXECUTE format('WITH moved AS (DELETE FROM %I.%I WHERE %I >= %L AND %I < %L RETURNING id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) INSERT INTO %I.%I (id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) SELECT id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at FROM moved',
+                'public', default_name, 'created_at', to_char(p.lo, 'YYYY-MM-DD') || ' 00:00:00+00', 'created_at', to_char(p.hi, 'YYYY-MM-DD') || ' 00:00:00+00',
+                'public', p.name);
+            GET DIAGNOSTICS moved = ROW_COUNT;
+        END IF;
+        EXECUTE format('ALTER TABLE %I.%I ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
+            'public', 'messages', 'public', p.name, to_char(p.lo, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(p.hi, 'YYYY-MM-DD') || ' 00:00:00+00');
+        EXECUTE format('ALTER TABLE %I.%I DROP CONSTRAINT IF EXISTS %I', 'public', p.name, p.name || '_period_bound');
+        RETURN NEXT format('created %I.%I: %s rows moved out of the DEFAULT partition', 'public', p.name, moved);
+    END LOOP;
+    IF from_default THEN
+        ALTER TABLE public.message_edits ADD CONSTRAINT message_edits_message_id_message_created_at_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES public.messages (id, created_at) ON DELETE CASCADE;
+        ALTER TABLE public.message_reactions ADD CONSTRAINT message_reactions_message_id_message_created_at_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES public.messages (id, created_at) ON DELETE CASCADE;
+    END IF;
+
+    -- each expired period: its rows moved into the archive, then detached and dropped
+    FOR p IN SELECT h.name, h.pending FROM unnest(held_name, held_lo, held_hi, held_pending) AS h(name, lo, hi, pending) WHERE h.hi <= cutoff ORDER BY h.lo
+    LOOP
+        moved := 0;
+        IF p.pending THEN
+            EXECUTE format('ALTER TABLE %I.%I DETACH PARTITION %I.%I FINALIZE', 'public', 'messages', 'public', p.name);
+        ELSE
+            EXECUTE format('WITH moved AS (DELETE FROM %I.%I RETURNING id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) INSERT INTO %I.%I (id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) SELECT id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at FROM moved',
+                'public', p.name, 'public', 'messages_archive');
+            GET DIAGNOSTICS moved = ROW_COUNT;
+            EXECUTE format('COMMENT ON TABLE %I.%I IS %L', 'public', p.name, 'schemagen: expired period of public.messages, to be archived and dropped');
+            EXECUTE format('ALTER TABLE %I.%I DETACH PARTITION %I.%I', 'public', 'messages', 'public', p.name);
+        END IF;
+        EXECUTE format('WITH moved AS (DELETE FROM %I.%I RETURNING id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) INSERT INTO %I.%I (id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at) SELECT id, channel_id, author_id, content, type, edited_timestamp, tts, mention_everyone, mentions, mention_roles, attachments, embeds, reactions, pinned, created_at FROM moved',
+            'public', p.name, 'public', 'messages_archive');
+        GET DIAGNOSTICS archived = ROW_COUNT;
+        moved := moved + archived;
+        EXECUTE format('DROP TABLE %I.%I', 'public', p.name);
+
+        RETURN NEXT format('expired %I.%I (archive): %s rows archived', 'public', p.name, moved);
+    END LOOP;
+    RETURN;
+END;
+$$;
+COMMENT ON FUNCTION public.schemagen_maintain(date) IS 'Creates the periods the windows kept over time need by today and expires those past their retention (messages), in one transaction, as schemagen partitions maintain does; returns what it did.';

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -295,6 +295,20 @@ generated_option = click.option(
     help="The folder holding schema.sql, snapshot.json and migrations/ (default: `generated` beside "
     "SPEC_DIR, or in the current folder for commands without one).",
 )
+
+
+today_option = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    envvar="SCHEMAGEN_TODAY",
+    help="The day the windows kept over time are judged on, YYYY-MM-DD (default: $SCHEMAGEN_TODAY, else "
+    "today's date in UTC).",
+)
+
+
+def _today(value: datetime | None) -> date:
+    return value.date() if value is not None else datetime.now(UTC).date()
 
 
 @cli.group()
@@ -700,8 +714,11 @@ def migrate_down(
     default=None,
     help="Record migrations up to N (default: the newest). The database must have N's schema.",
 )
+@today_option
 @run_format_option
-def migrate_baseline(dsn: str, generated: Path | None, to: int | None, output_format: str) -> None:
+def migrate_baseline(
+    dsn: str, generated: Path | None, to: int | None, today: datetime | None, output_format: str
+) -> None:
     """Record the migrations up to N as applied, running none, on an existing database that already has
     that schema (adopting a database schemagen did not create). Refused, with the differences, unless
     inspect + plan prove the database equals the schema of migration N."""
@@ -721,7 +738,7 @@ def migrate_baseline(dsn: str, generated: Path | None, to: int | None, output_fo
     differences: list[Diagnostic] = []
 
     def prove(conn: psycopg.Connection) -> list[str]:
-        differences[:] = drift.baseline_differences(conn, model, _label(target))
+        differences[:] = drift.baseline_differences(conn, model, _label(target), _today(today))
         return [d.message for d in differences]
 
     outcome = _run_migrations(
@@ -907,11 +924,12 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
 @cli.command("drift")
 @spec_dir_argument
 @dsn_required_option
+@today_option
 @format_option(
     "text: the migration that would bring the database to the spec; json: its operations; "
     "github: one annotation per operation, at the spec line it concerns."
 )
-def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
+def drift_command(spec_dir: Path, dsn: str, today: datetime | None, output_format: str) -> None:
     """Compare a live database with the spec: plan from what the database has to what the spec says,
     with the migration planner. Exit 1 when they differ (the plan is printed), 0 when in sync."""
     from schemagen import drift
@@ -921,7 +939,7 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
 
     compiled = _compile(spec_dir, output_format)
     try:
-        found = drift.drift(dsn, compiled.model)
+        found = drift.drift(dsn, compiled.model, _today(today))
     except DatabaseError as error:
         raise InputError(error.message) from None
     except PlanError as error:
@@ -940,6 +958,9 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         _emit(drift.diagnostics(found, compiled.model), "github")
     elif operations:
         click.echo(found.sql, nl=False)
+    if output_format == "text":
+        for behind in found.behind:
+            click.echo(f"{behind.table}: {behind.problem}", err=True)
     if found.in_sync:
         if output_format == "text":
             click.echo(f"the database is in sync with {spec_dir}")
@@ -949,6 +970,82 @@ def drift_command(spec_dir: Path, dsn: str, output_format: str) -> None:
         f"drift: the database differs from {spec_dir} by {count} operation{'s' * (count != 1)}", err=True
     )
     raise SystemExit(EXIT_FOUND)
+
+
+@cli.group()
+def partitions() -> None:
+    """Windows kept over time (`premake`, `retain`, `expire`): create and expire their periods."""
+
+
+@partitions.command("maintain")
+@spec_dir_argument
+@dsn_required_option
+@today_option
+@click.option(
+    "--dry-run", is_flag=True, help="Print what is due and the SQL that would do it; change nothing."
+)
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Rows moved per transaction (out of a DEFAULT partition, into an archive).",
+)
+@lock_timeout_option
+@retries_option
+@format_option("How to print a failure: for people, for tools, or as GitHub annotations.")
+def partitions_maintain(
+    spec_dir: Path,
+    dsn: str,
+    today: datetime | None,
+    dry_run: bool,
+    batch_rows: int,
+    lock_timeout: str,
+    retries: int,
+    output_format: str,
+) -> None:
+    """Create the periods the windows of SPEC_DIR kept with `premake` need by today, and expire those
+    older than `retain`, in the database: each new period made a table of its own and attached, rows in
+    batches, every step under the lock timeout and retried. Exit 1 when a kept table is missing from
+    the database or a step fails."""
+    from schemagen.database import maintenance
+    from schemagen.database.cluster import DatabaseError
+    from schemagen.diagnostics import rules
+
+    compiled = _compile(spec_dir, output_format)
+    day = _today(today)
+    settings = _runner_settings(lock_timeout, retries)
+    try:
+        found = maintenance.maintain(
+            dsn, compiled.model, day, dry_run=dry_run, batch=batch_rows, settings=settings, report=_progress
+        )
+    except DatabaseError as error:
+        raise InputError(error.message) from None
+    except maintenance.MaintenanceFailed as failed:
+        _emit(
+            [rules.MAINTENANCE_FAILED(None, operation=failed.operation, reason=failed.reason)], output_format
+        )
+        raise SystemExit(EXIT_FOUND) from None
+    for name in found.missing:
+        click.echo(
+            f"warning: {name} is not a partitioned table of the database: apply the migrations first",
+            err=True,
+        )
+    if dry_run:
+        click.echo(found.sql, nl=False)
+    counts = maintenance.summary(found)
+    if not found.due:
+        click.echo(f"nothing due on {day}")
+    else:
+        did = "due" if dry_run else "done"
+        archived = f", {found.archived} rows archived" if found.archived else ""
+        moved = f", {found.from_default} rows moved out of DEFAULT" if found.from_default else ""
+        click.echo(
+            f"{did} on {day}: {_plural(counts['created'], 'period')} created, {counts['expired']} expired"
+            f"{archived}{moved}"
+        )
+    if found.missing:
+        raise SystemExit(EXIT_FOUND)
 
 
 @cli.command("json-schema")

@@ -9,7 +9,8 @@ differs (`placement_differences`), since "redistribute sessions" alone does not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,8 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
-from schemagen.model import Distribution, Model
+from schemagen.model import Distribution, Model, lifecycle
+from schemagen.model.partitions import add_periods, bound_value, period_start
 from schemagen.plan import Operation, PlanError
 from schemagen.plan.changes import AlterDistribution, Distribute, Undistribute
 
@@ -26,14 +28,33 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Behind:
+    """A kept window whose future periods maintenance should have made by now."""
+
+    table: str
+    missing: tuple[str, ...]
+    since: date  # the first day maintenance would have made the first missing period
+
+    @property
+    def problem(self) -> str:
+        them = "it" if len(self.missing) == 1 else "them"
+        return (
+            f"{', '.join(self.missing)} missing (`premake` makes {them} ahead of time): maintenance has not "
+            f"run since {self.since}"
+        )
+
+
+@dataclass(frozen=True)
 class Drift:
     """The migration from the database to the Model (no operations when in sync), inspect's warnings,
-    and (`placement_differences`) how the tables Citus keeps differ."""
+    and (`placement_differences`) how the tables Citus keeps differ, and the kept windows maintenance
+    has fallen behind on."""
 
     operations: list[Operation]
     sql: str
     warnings: list[str]
     differences: list[str] = field(default_factory=list)
+    behind: list[Behind] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:
@@ -45,23 +66,29 @@ def model_schemas(model: Model) -> list[str]:
     return sorted(model.used_schemas | {model.project.schema})
 
 
-def drift(conn_or_dsn: psycopg.Connection | str, model: Model) -> Drift:
-    """Plan from the database's schemas (those `model` uses) to `model`.
+def drift(conn_or_dsn: psycopg.Connection | str, model: Model, today: date | None = None) -> Drift:
+    """Plan from the database's schemas (those `model` uses) to `model` as it stands on `today`
+    (default: today in UTC): a window kept over time holds the periods its policy holds that day, and
+    the periods maintenance made ahead or has not expired yet count as in sync (`kept_as_held`).
 
     Raises `DatabaseError` when the database cannot be read and `PlanError` when the difference
     cannot be planned (the message says why).
     """
     from schemagen.database.inspect import inspect  # imports psycopg: only live commands pay for it
 
+    day = today or datetime.now(UTC).date()
     found = inspect(conn_or_dsn, model_schemas(model), reference=model)
+    target, behind = kept_as_held(model, found.model, day)
     differences: list[str] = []
 
     def said(operations: list[Operation]) -> list[str]:
         differences.extend(placement_differences(operations, found.model, model))
         return differences
 
-    operations, sql = build_up(found.model, model, "drift: the database → the spec", differences=said)
-    return Drift(operations=operations, sql=sql, warnings=found.warnings, differences=differences)
+    operations, sql = build_up(found.model, target, "drift: the database → the spec", differences=said)
+    return Drift(
+        operations=operations, sql=sql, warnings=found.warnings, differences=differences, behind=behind
+    )
 
 
 def placement_differences(operations: list[Operation], database: Model, spec: Model) -> list[str]:
@@ -128,6 +155,65 @@ def _group(model: Model, name: str) -> str:
     return f"colocated with {', '.join(others)}" if others else "in a colocation group of its own"
 
 
+def kept_as_held(model: Model, held: Model, today: date) -> tuple[Model, list[Behind]]:
+    """`model` on `today`, with each kept window holding what the database (`held`) holds of it where
+    the policy allows: the periods the policy holds that day, plus those the database holds before
+    them (not expired yet) or after them (made ahead); and the windows whose future periods are
+    missing, which maintenance should have made."""
+    tables = []
+    behind = []
+    for table in model.tables:
+        live = held.table(table.name)
+        scheme = table.partition
+        window = scheme.window if scheme is not None else None
+        if scheme is None or window is None or not window.kept or live is None or live.partition is None:
+            tables.append(lifecycle.table_at(table, today))
+            continue
+        start, end = lifecycle.policy_range(window, today)
+        expected = lifecycle.periods(table, start, end)
+        kind = lifecycle.key_type(table)
+        found = {c.bound.range_from: c for c in live.partition.children if not c.bound.is_default}
+        low_values = {bound_value(low, kind) for _, low, _ in expected}
+        extra = [
+            c
+            for value, c in found.items()
+            if value not in low_values and _outside(value, bound_value(start, kind), bound_value(end, kind))
+        ]
+        children = sorted(
+            [*(child for child, _, _ in expected), *extra], key=lambda c: _sort_key(c.bound.range_from)
+        )
+        defaults = [c for c in scheme.children if c.bound.is_default]
+        first = min([start, *(_day(c.bound.range_from) for c in extra)])
+        last = max([end, *(_day(c.bound.range_to) for c in extra)])
+        held_window = replace(window, start=first, end=last)
+        tables.append(
+            replace(table, partition=replace(scheme, children=(*children, *defaults), window=held_window))
+        )
+        if window.premake is not None:
+            ahead = [(child, low) for child, low, _ in expected if low >= period_start(window.every, today)]
+            missing = [(child, low) for child, low in ahead if child.bound.range_from not in found]
+            if missing:
+                first = missing[0][1]
+                since = add_periods(window.every, first, -window.premake)
+                behind.append(Behind(table.name, tuple(child.name for child, _ in missing), since))
+    return replace(model, tables=tuple(tables)), behind
+
+
+def _outside(value: object, start: object, end: object) -> bool:
+    """Whether a bound lies before `start` or at or after `end` (bounds of one key type compare as text
+    when they are dates or timestamps written the same way)."""
+    return _sort_key(value) < _sort_key(start) or _sort_key(value) >= _sort_key(end)
+
+
+def _sort_key(value: object) -> str:
+    return str(value)
+
+
+def _day(value: object) -> date:
+    """The day a period's bound starts on (the bounds of a window are midnights)."""
+    return date.fromisoformat(str(value)[:10])
+
+
 def expected_model(generated: Path, to: int | None) -> tuple[Model, history.MigrationFiles]:
     """The Model the history builds up to migration `to` (default: the newest).
 
@@ -160,22 +246,29 @@ def expected_model(generated: Path, to: int | None) -> tuple[Model, history.Migr
 
 
 def diagnostics(found: Drift, model: Model) -> list[Diagnostic]:
-    """One SG707 per planned operation, at the spec line of the object it changes (for CI annotations)."""
+    """One SG707 per planned operation, at the spec line of the object it changes (for CI annotations),
+    and one SG712 per kept window maintenance has fallen behind on."""
     places = SpecPlaces(model)
     return [
-        rules.DRIFT(places.of(op.target), change=op.comment, kind=op.kind, target=op.target)
-        for op in found.operations
+        *(
+            rules.MAINTENANCE_BEHIND(places.of(b.table), table=b.table, problem=b.problem)
+            for b in found.behind
+        ),
+        *(
+            rules.DRIFT(places.of(op.target), change=op.comment, kind=op.kind, target=op.target)
+            for op in found.operations
+        ),
     ]
 
 
 def baseline_differences(
-    conn_or_dsn: psycopg.Connection | str, model: Model, migration: str
+    conn_or_dsn: psycopg.Connection | str, model: Model, migration: str, today: date | None = None
 ) -> list[Diagnostic]:
     """What keeps the database from having `model`, the schema of `migration`: one SG710 per operation
     planned from the database to it, or one SG706 when the difference cannot be planned; empty when
     the database has exactly that schema, and a baseline may record it."""
     try:
-        found = drift(conn_or_dsn, model)
+        found = drift(conn_or_dsn, model, today)
     except PlanError as error:
         what = f"the difference between the database and {migration}"
         return [rules.UNPLANNABLE(None, what=what, problem=str(error))]

@@ -10,6 +10,7 @@ dropped after it; a template accepts no connections, so nothing can change it be
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ from schemagen.database.cluster import DatabaseError, ThrowawayCluster
 from schemagen.database.live import connect
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The day `drift`, `migrate baseline` and `partitions maintain` judge kept windows on, for every
+# command a test runs (in-process or as a subprocess): never the wall clock. Inside the example's
+# window (2024-01 to 2027-01), past the retention of its first periods.
+os.environ["SCHEMAGEN_TODAY"] = "2026-06-01"
 MAX_IDENTIFIER_BYTES = 63
 TEMPLATE_PREFIX = "template_"
 

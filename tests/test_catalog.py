@@ -66,6 +66,7 @@ def test_the_same_schema_applied_twice_has_the_same_catalog(example: Connection,
     assert set(first["functions"]) == {
         "archive_messages(timestamp with time zone)",
         "refresh_daily_message_stats()",
+        "schemagen_maintain(date)",
     }
 
 

@@ -203,7 +203,7 @@ def test_a_deleted_history_is_caught(project: Path) -> None:
     assert code == 1
     assert (
         "error[SG703]: generated/migrations holds no migration, but "
-        "generated/snapshot.json describes the schema after 0002_shard_guilds_8" in out
+        "generated/snapshot.json describes the schema after 0003_keep_messages_window" in out
     )
     assert "\n --> generated/migrations\n" in out
     code, out, _ = run("check", "--live")
@@ -212,14 +212,14 @@ def test_a_deleted_history_is_caught(project: Path) -> None:
 
 def test_a_history_without_its_newest_migration_is_caught(project: Path) -> None:
     folder = project / "generated" / "migrations"
-    for path in folder.glob("0002_*"):
+    for path in folder.glob("0003_*"):
         path.unlink()
     checksums.write(folder)  # re-signed: the chain alone cannot tell
     code, out, _ = run("check")
     assert code == 1
     assert (
-        "the newest migration is 0001_initial, but generated/snapshot.json describes the schema after "
-        "0002_shard_guilds_8" in out
+        "the newest migration is 0002_shard_guilds_8, but generated/snapshot.json describes the schema "
+        "after 0003_keep_messages_window" in out
     )
 
 
@@ -255,7 +255,7 @@ def test_a_pull_requests_destructive_migration_fails_unless_the_spec_allows_it(r
     # at the line of the table the column was dropped from
     assert (
         "error[SG902]: drops column guilds.region and its values (added since the base: "
-        f"0003_drop_region.up.sql)\n --> spec/guilds.yaml:{line_of(guilds, '  guilds:')}:3\n" in out
+        f"0004_drop_region.up.sql)\n --> spec/guilds.yaml:{line_of(guilds, '  guilds:')}:3\n" in out
     )
     assert "1 problem found by schemagen check" in out
 

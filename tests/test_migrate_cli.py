@@ -303,7 +303,7 @@ def test_status_as_json(project: Path, pg_dsn: str) -> None:
     assert document == {
         "version": 1,
         "current": None,
-        "summary": {"applied": 0, "pending": 2, "part_way": 0},
+        "summary": {"applied": 0, "pending": 3, "part_way": 0},
         "migrations": [
             {
                 "version": 1,
@@ -327,6 +327,17 @@ def test_status_as_json(project: Path, pg_dsn: str) -> None:
                 "steps_total": None,
                 "problem": False,
             },
+            {
+                "version": 3,
+                "name": "keep_messages_window",
+                "state": "pending",
+                "applied_at": None,
+                "checksum": None,
+                "direction": None,
+                "steps_done": None,
+                "steps_total": None,
+                "problem": False,
+            },
         ],
         "problems": [],
     }
@@ -341,12 +352,13 @@ def test_status_as_json(project: Path, pg_dsn: str) -> None:
     code, document = status()
     assert code == 1
     assert document["current"] == {"version": 1, "name": "initial"}
-    assert document["summary"] == {"applied": 1, "pending": 0, "part_way": 1}
-    first, second = document["migrations"]
+    assert document["summary"] == {"applied": 1, "pending": 1, "part_way": 1}
+    first, second, third = document["migrations"]
     assert first["state"] == "applied" and first["checksum"] == "ok" and not first["problem"]
     assert first["applied_at"].endswith("+00:00")
     assert second["state"] == "part-way" and second["direction"] == "down" and second["problem"]
     assert 0 <= second["steps_done"] < second["steps_total"]
+    assert third["state"] == "pending" and not third["problem"]  # its down ran whole before
     assert document["problems"] == [
         "0002_shard_guilds_8 is part-way through its down migration: `schemagen migrate down --to 1` resumes it"
     ]
@@ -375,7 +387,7 @@ def test_generated_is_found_beside_the_spec_folder(project: Path, monkeypatch: p
     )
     code, _, err = run("migrate", "new", "add_locale", spec)
     assert code == 0, err
-    assert (project / "generated" / "migrations" / "0003_add_locale.up.sql").exists()
+    assert (project / "generated" / "migrations" / "0004_add_locale.up.sql").exists()
     assert not (project.parent / "generated").exists()
     assert run("check", spec)[0] == 0
     assert run("render", spec)[0] == 0 and not (project.parent / "generated").exists()
@@ -392,10 +404,11 @@ def test_status_counts_a_part_way_down_and_says_how_to_finish_it(project: Path, 
     assert code == 1
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
     assert code == 1
-    assert out.splitlines()[-1] == "the database is at 0001_initial; 0 pending, 1 part-way"
+    # 0003 was reverted before 0002 stopped part-way
+    assert out.splitlines()[-1] == "the database is at 0001_initial; 1 pending, 1 part-way"
     assert "part-way through its down migration: `schemagen migrate down --to 1` resumes it" in err
     code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, err
     assert run("migrate", "status", "--dsn", pg_dsn)[1].splitlines()[-1] == (
-        "the database is at 0001_initial; 1 pending"
+        "the database is at 0001_initial; 2 pending"
     )

@@ -1,7 +1,8 @@
 """`schemagen migrate apply / status / down` against the session's real PostgreSQL.
 
 Each scenario runs on a copy of the example project (0001_initial with guilds in 4 hash partitions,
-0002_shard_guilds_8 splitting them into 8) and a database of its own. A migrated database is right
+0002_shard_guilds_8 splitting them into 8, 0003_keep_messages_window adding the maintenance function)
+and a database of its own. A migrated database is right
 when its catalog equals that of a fresh database built from schema.sql (or from the migration the
 scenario went back to).
 """
@@ -37,6 +38,11 @@ from tests.terminal import run_on_a_terminal
 MIGRATIONS = Path("generated") / "migrations"
 INITIAL_UP = MIGRATIONS / "0001_initial.up.sql"
 RESHARD_UP = MIGRATIONS / "0002_shard_guilds_8.up.sql"
+KEEP_UP = MIGRATIONS / "0003_keep_messages_window.up.sql"
+APPLIED_ALL = (
+    "applied 3 migrations (0001_initial, 0002_shard_guilds_8, 0003_keep_messages_window): "
+    "the database is at 0003\n"
+)
 # A hang of a subprocess fails the test instead of stalling the suite; nothing is timed.
 HANG_GUARD_SECONDS = 600
 
@@ -136,13 +142,14 @@ def test_apply_on_an_empty_database_equals_schema_sql_and_again_is_a_no_op(
 ) -> None:
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, err
-    assert out == "applied 2 migrations (0001_initial, 0002_shard_guilds_8): the database is at 0002\n"
+    assert out == APPLIED_ALL
     assert "applying 0001_initial: 114 statements in one transaction" in err
     assert "applying 0002_shard_guilds_8: 36 steps, each committed on its own" in err
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
     assert recorded(pg_dsn) == [
         (1, "initial", sha256(INITIAL_UP), True, None, None),
         (2, "shard_guilds_8", sha256(RESHARD_UP), True, None, None),
+        (3, "keep_messages_window", sha256(KEEP_UP), True, None, None),
     ]
     with connect(pg_dsn, autocommit=True) as conn:
         # The history has a schema of its own; the application's is exactly schema.sql's.
@@ -150,7 +157,7 @@ def test_apply_on_an_empty_database_equals_schema_sql_and_again_is_a_no_op(
         before = conn.execute("SELECT version, applied_at FROM schemagen.schema_migrations").fetchall()
 
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
-    assert (code, out, err) == (0, "nothing to apply: the database is at 0002\n", "")
+    assert (code, out, err) == (0, "nothing to apply: the database is at 0003\n", "")
     with connect(pg_dsn, autocommit=True) as conn:
         assert (
             conn.execute("SELECT version, applied_at FROM schemagen.schema_migrations").fetchall() == before
@@ -161,10 +168,11 @@ def test_status_lists_every_version(project: Path, pg_dsn: str) -> None:
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
     assert (code, err) == (0, "")
     assert out == (
-        "version  name            applied  checksum\n"
-        "0001     initial         pending\n"
-        "0002     shard_guilds_8  pending\n"
-        "no migration is applied; 2 pending\n"
+        "version  name                  applied  checksum\n"
+        "0001     initial               pending\n"
+        "0002     shard_guilds_8        pending\n"
+        "0003     keep_messages_window  pending\n"
+        "no migration is applied; 3 pending\n"
     )
     with connect(pg_dsn, autocommit=True) as conn:
         assert user_schemas(conn) == ["public"]  # status reads; it creates nothing
@@ -176,9 +184,10 @@ def test_status_lists_every_version(project: Path, pg_dsn: str) -> None:
     code, out, _ = run("migrate", "status", "--dsn", pg_dsn)
     assert code == 0
     lines = out.splitlines()
-    assert re.fullmatch(r"0001     initial         \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  ok", lines[1])
-    assert lines[2] == "0002     shard_guilds_8  pending"
-    assert lines[3] == "the database is at 0001_initial; 1 pending"
+    assert re.fullmatch(r"0001     initial               \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  ok", lines[1])
+    assert lines[2] == "0002     shard_guilds_8        pending"
+    assert lines[3] == "0003     keep_messages_window  pending"
+    assert lines[4] == "the database is at 0001_initial; 2 pending"
 
 
 def test_down_returns_to_each_versions_catalog_and_keeps_the_rows(
@@ -196,7 +205,9 @@ def test_down_returns_to_each_versions_catalog_and_keeps_the_rows(
 
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, err
-    assert out == "reverted 1 migration (0002_shard_guilds_8): the database is at 0001\n"
+    assert out == (
+        "reverted 2 migrations (0003_keep_messages_window, 0002_shard_guilds_8): the database is at 0001\n"
+    )
     assert len(re.findall(r"step \d+/36: merge .*: \d+ rows moved into public\.guilds", err)) == 4
     assert_catalog_equal(catalog(pg_dsn), reference((project / INITIAL_UP).read_text()))
     assert versions(pg_dsn) == [1]
@@ -223,12 +234,12 @@ def test_two_concurrent_applies_apply_each_migration_once(
     first, second = start("migrate", "apply", "--dsn", pg_dsn), start("migrate", "apply", "--dsn", pg_dsn)
     results = [finish(first), finish(second)]
     assert [code for code, _, _ in results] == [0, 0], results
-    # One run holds the lock for all of its work, so one applies both and the other finds nothing.
+    # One run holds the lock for all of its work, so one applies them all and the other finds nothing.
     assert sorted(out for _, out, _ in results) == [
-        "applied 2 migrations (0001_initial, 0002_shard_guilds_8): the database is at 0002\n",
-        "nothing to apply: the database is at 0002\n",
+        APPLIED_ALL,
+        "nothing to apply: the database is at 0003\n",
     ]
-    assert versions(pg_dsn) == [1, 2]
+    assert versions(pg_dsn) == [1, 2, 3]
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
 
 
@@ -237,16 +248,16 @@ def test_two_concurrent_applies_of_a_concurrent_index_both_finish_once(
 ) -> None:
     up = new_migration(project, "index_flags", "columns: [flags]")
     assert "CREATE INDEX CONCURRENTLY" in up.read_text()
-    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
 
     first, second = start("migrate", "apply", "--dsn", pg_dsn), start("migrate", "apply", "--dsn", pg_dsn)
     results = [finish(first), finish(second)]
     assert [code for code, _, _ in results] == [0, 0], results
     assert sorted(out for _, out, _ in results) == [
-        "applied 1 migration (0003_index_flags): the database is at 0003\n",
-        "nothing to apply: the database is at 0003\n",
+        "applied 1 migration (0004_index_flags): the database is at 0004\n",
+        "nothing to apply: the database is at 0004\n",
     ]
-    assert versions(pg_dsn) == [1, 2, 3]
+    assert versions(pg_dsn) == [1, 2, 3, 4]
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
 
 
@@ -256,7 +267,7 @@ def test_a_runner_waiting_for_the_lock_holds_no_transaction(
     """The deadlock of runners that wait inside a transaction: the other runner's CREATE INDEX
     CONCURRENTLY waits for every older transaction, so it would wait for the waiting runner forever."""
     new_migration(project, "index_flags", "columns: [flags]")
-    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
     pg_conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])  # as another runner would hold it
     waiting = start("migrate", "apply", "--dsn", pg_dsn)
     try:
@@ -275,7 +286,7 @@ def test_a_runner_waiting_for_the_lock_holds_no_transaction(
         pg_conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     code, out, err = finish(waiting)
     assert code == 0, err
-    assert out == "applied 1 migration (0003_index_flags): the database is at 0003\n"
+    assert out == "applied 1 migration (0004_index_flags): the database is at 0004\n"
     assert "waiting for another" not in err  # said once
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
 
@@ -285,7 +296,7 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
 ) -> None:
     up = new_migration(project, "unique_avatar", "{columns: [avatar], unique: true}")
     assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_avatar_idx" in up.read_text()
-    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
     with connect(pg_dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO users (id, username, avatar) VALUES (1, 'a', 'x.png'), (2, 'b', 'x.png')")
 
@@ -298,20 +309,20 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
     assert where == f"  --> {MIGRATIONS / up.name}:{line}"
     assert quoted.startswith(f"{line} | CREATE UNIQUE INDEX CONCURRENTLY")
     done = int(
-        re.fullmatch(r"   = hint: 0003_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
+        re.fullmatch(r"   = hint: 0004_unique_avatar stopped after step (\d+)/(\d+) .*", second).group(1)
     )
     assert f"it resumes at step {done + 1}" in second
     assert recorded(pg_dsn)[-1][3:] == (False, "up", done)
 
     code, out, err = run("migrate", "status", "--dsn", pg_dsn)
     assert code == 1
-    assert re.search(r"^0003     unique_avatar   partial \(up\): \d+/\d+ steps done  ok$", out, re.M)
+    assert re.search(r"^0004     unique_avatar         partial \(up\): \d+/\d+ steps done  ok$", out, re.M)
     assert (
-        "0003_unique_avatar is part-way through its up migration: `schemagen migrate apply` resumes it" in err
+        "0004_unique_avatar is part-way through its up migration: `schemagen migrate apply` resumes it" in err
     )
     # Going down from a half-applied migration is refused: it would run a down file over a state it
     # was not written for.
-    code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "2")
+    code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "3")
     assert code == 1 and "refused, nothing was run" in err
     with connect(pg_dsn, autocommit=True) as conn:
         # What a failed concurrent build leaves; IF NOT EXISTS alone would keep it, invalid, for good.
@@ -322,10 +333,10 @@ def test_a_failed_no_transaction_migration_resumes_after_the_fix(
 
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, err
-    assert out == "applied 1 migration (0003_unique_avatar): the database is at 0003\n"
+    assert out == "applied 1 migration (0004_unique_avatar): the database is at 0004\n"
     assert f"resuming at step {done + 1}/" in err
     assert "dropping the invalid index public.users_avatar_idx" in err
-    assert recorded(pg_dsn)[-1] == (3, "unique_avatar", sha256(up), True, None, None)
+    assert recorded(pg_dsn)[-1] == (4, "unique_avatar", sha256(up), True, None, None)
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT bool_and(indisvalid) FROM pg_index").fetchone() == (True,)
@@ -380,7 +391,7 @@ def test_a_lock_timeout_names_the_session_holding_the_lock(project: Path, pg_dsn
     )
     # the first attempt takes users, then guilds NOWAIT: busy, and the holder is read from pg_locks
     assert re.search(
-        r"0003_locks_two_tables\.up\.sql \(one transaction\): could not obtain lock on relation "
+        r"0004_locks_two_tables\.up\.sql \(one transaction\): could not obtain lock on relation "
         rf"\"public\.guilds\"; public\.guilds is locked \(RowExclusiveLock\) by {held.removeprefix('held by ')}; "
         r"retry 1/1 in",
         err,
@@ -400,7 +411,10 @@ def test_progress_bars_on_a_terminal_plain_lines_elsewhere(project: Path, pg_dsn
     pipe the same lines alone, as every other test here reads them."""
     code, out, err = run_on_a_terminal(project, {"NO_COLOR": "1"}, "migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, err
-    assert out == "applied 2 migrations (0001_initial, 0002_shard_guilds_8): the database is at 0002\n"
+    assert out == (
+        "applied 3 migrations (0001_initial, 0002_shard_guilds_8, 0003_keep_messages_window): "
+        "the database is at 0003\n"
+    )
     assert "━" in err  # the bar
     assert re.search(r"applying 0002_shard_guilds_8 .*\d+/36 .*step \d+: ", err), err
     lines = [line.strip() for line in re.split(r"[\r\n]+", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err))]
@@ -414,7 +428,8 @@ def test_progress_bars_on_a_terminal_plain_lines_elsewhere(project: Path, pg_dsn
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")  # not a terminal
     assert code == 0, err
     assert "━" not in err and "\x1b" not in err
-    assert err.startswith("reverting 0002_shard_guilds_8: ")
+    assert err.startswith("reverting 0003_keep_messages_window: ")
+    assert "\nreverting 0002_shard_guilds_8: " in err
 
 
 def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Path, pg_dsn: str) -> None:
@@ -422,7 +437,7 @@ def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Pa
     session holds guilds, then asks for users. The migration waits first, so its deadlock check fires
     first and PostgreSQL cancels it (the test's session waits longer before checking): the runner rolls
     the step back, says so, and runs it again once the other session is done."""
-    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
     write_migration(
         project,
         "reads_two_tables",
@@ -443,15 +458,15 @@ def test_a_step_chosen_as_a_deadlock_victim_is_retried_and_completes(project: Pa
         other.commit()
         code, out, err = finish(migration)
     assert code == 0, err
-    assert out == "applied 1 migration (0003_reads_two_tables): the database is at 0003\n"
+    assert out == "applied 1 migration (0004_reads_two_tables): the database is at 0004\n"
     assert re.search(
-        r"0003_reads_two_tables.*: deadlock detected.*; retry 1/5 in [\d.]+ s", err, re.DOTALL
+        r"0004_reads_two_tables.*: deadlock detected.*; retry 1/5 in [\d.]+ s", err, re.DOTALL
     ), err
-    assert versions(pg_dsn) == [1, 2, 3]
+    assert versions(pg_dsn) == [1, 2, 3, 4]
 
 
 def write_migration(project: Path, name: str, up: str, header: str = "") -> Path:
-    """A hand-written migration after the example's two, signed into the checksum chain."""
+    """A hand-written migration after the example's three, signed into the checksum chain."""
     folder = project / MIGRATIONS
     number = len(list(folder.glob("*.up.sql"))) + 1
     path = folder / f"{number:04d}_{name}.up.sql"
@@ -483,8 +498,8 @@ def test_the_runners_lock_timeout_wins_over_the_files_own(project: Path, pg_dsn:
     )
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn, "--lock-timeout", "50ms")
     assert code == 0, err
-    assert out.startswith("applied 4 migrations")
-    assert "applying 0004_step_by_step: 3 steps, each committed on its own" in err
+    assert out.startswith("applied 5 migrations")
+    assert "applying 0005_step_by_step: 3 steps, each committed on its own" in err
 
 
 def test_a_failing_transactional_migration_leaves_nothing_behind(project: Path, pg_dsn: str) -> None:
@@ -493,9 +508,9 @@ def test_a_failing_transactional_migration_leaves_nothing_behind(project: Path, 
     assert (code, out) == (1, "")
     assert err.endswith(
         f"error[SG709]: division by zero\n --> {MIGRATIONS / up.name}:5\n  |\n5 | SELECT 1 / 0;\n  | ^^^^^^^^^^^^^\n"
-        "  = hint: 0003_half was rolled back, nothing of it is applied: fix the cause and run the command again\n\n"
+        "  = hint: 0004_half was rolled back, nothing of it is applied: fix the cause and run the command again\n\n"
     )
-    assert versions(pg_dsn) == [1, 2]  # the two before it were applied and recorded
+    assert versions(pg_dsn) == [1, 2, 3]  # the three before it were applied and recorded
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT to_regclass('public.half')").fetchone() == (None,)
 
@@ -561,7 +576,7 @@ def test_the_reshard_under_a_concurrent_writer_loses_nothing(
     thread.start()
     try:
         writer.started.wait()
-        code, out, err = finish(start("migrate", "apply", "--dsn", pg_dsn))
+        code, out, err = finish(start("migrate", "apply", "--dsn", pg_dsn, "--to", "2"))
     finally:
         writer.stop.set()
         thread.join()
@@ -578,6 +593,7 @@ def test_the_reshard_under_a_concurrent_writer_loses_nothing(
     with connect(pg_dsn, autocommit=True) as conn:
         ids = {id_ for (id_,) in conn.execute("SELECT id FROM guilds").fetchall()}
     assert ids == set(range(1, 5001)) | set(writer.committed)
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
 
 

@@ -72,7 +72,7 @@ def digest(dsn: str) -> dict[str, str]:
 
 def steps_done(dsn: str) -> int:
     with connect(dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT steps_done FROM schemagen.schema_migrations WHERE version = 3").fetchone()
+        row = conn.execute("SELECT steps_done FROM schemagen.schema_migrations WHERE version = 4").fetchone()
     return row[0] or 0 if row else 0
 
 
@@ -109,7 +109,7 @@ def kill_when_waiting(process: subprocess.Popen[str], dsn: str, wait_event: str)
 
 @pytest.fixture
 def migrated(project: Path, pg_dsn: str) -> Iterator[Path]:  # noqa: F811
-    """The example at 0002 with rows, and a 0003 that renames a column, adds one and indexes built
+    """The example at 0003 with rows, and a 0004 that renames a column, adds one and indexes built
     concurrently (a no-transaction file of several steps)."""
     change_spec(
         project,
@@ -132,10 +132,10 @@ def migrated(project: Path, pg_dsn: str) -> Iterator[Path]:  # noqa: F811
     assert run("render")[0] == 0
     code, _, err = run("migrate", "new", "profile_picture")
     assert code == 0, err
-    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "2")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
     with connect(pg_dsn, autocommit=True) as conn:
         conn.execute(ROWS)
-    (up,) = (project / "generated/migrations").glob("0003_*.up.sql")
+    (up,) = (project / "generated/migrations").glob("0004_*.up.sql")
     assert "-- schemagen:no-transaction" in up.read_text()
     yield project
 
@@ -146,11 +146,11 @@ def test_killed_at_every_step_up_and_down_a_resume_completes_and_keeps_every_row
     reference: Callable[[str], Catalog],  # noqa: F811
 ) -> None:
     rows = digest(pg_dsn)
-    at_2 = catalog(pg_dsn)
-    at_3 = reference((migrated / "generated/schema.sql").read_text())
+    at_3 = catalog(pg_dsn)
+    at_4 = reference((migrated / "generated/schema.sql").read_text())
     for direction, args, expected in (
-        ("up", ("migrate", "apply", "--dsn", pg_dsn), at_3),
-        ("down", ("migrate", "down", "--dsn", pg_dsn, "--to", "2"), at_2),
+        ("up", ("migrate", "apply", "--dsn", pg_dsn), at_4),
+        ("down", ("migrate", "down", "--dsn", pg_dsn, "--to", "3"), at_3),
     ):
         # inside a step: its statement waits for a table the test holds
         with connect(pg_dsn) as holder:
@@ -165,7 +165,7 @@ def test_killed_at_every_step_up_and_down_a_resume_completes_and_keeps_every_row
             step = max(step + 1, steps_done(pg_dsn) + 1)
             assert step < 100, "the runner never finished"
             with connect(pg_dsn, autocommit=True) as holder:
-                holder.execute(HOLD_RECORD.format(step=step, version=3, blocker=BLOCKER).encode())
+                holder.execute(HOLD_RECORD.format(step=step, version=4, blocker=BLOCKER).encode())
                 holder.execute("SELECT pg_advisory_lock(%s)", (BLOCKER,))
                 if kill_when_waiting(start(*args), pg_dsn, "advisory"):
                     kills += 1

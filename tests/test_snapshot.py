@@ -142,7 +142,17 @@ def everything() -> Model:
                 ),
             ),
         ),
-        window=RangeWindow("year", date(2024, 1, 1), date(2026, 1, 1), default=False),
+        window=RangeWindow(
+            "year",
+            date(2024, 1, 1),
+            date(2026, 1, 1),
+            default=False,
+            premake=1,
+            retain="2 years",
+            expire="drop",
+            child_name="t_{suffix}",
+            open_end=True,
+        ),
     )
     by_day_table = table(
         "by_day",

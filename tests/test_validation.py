@@ -579,6 +579,66 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         7,
     ),
     (
+        "window-expire-archive-without-archive",
+        single("""\
+        entities:
+          t:
+            columns: {at: timestamptz}
+            partition:
+              range:
+                key: at
+                every: month
+                from: 2024-01-01
+                premake: 3
+                retain: 13 months
+                expire: archive
+        """),
+        "SG311",
+        "a.yaml",
+        12,
+    ),
+    (
+        "window-retain-not-an-interval",
+        single("""\
+        entities:
+          t:
+            columns: {at: date}
+            partition:
+              range: {key: at, every: week, from: 2024-01-01, premake: 2, retain: a while}
+        """),
+        "SG311",
+        "a.yaml",
+        6,
+    ),
+    (
+        "window-kept-with-then",
+        single("""\
+        entities:
+          t:
+            columns: {at: date, id: bigint}
+            partition:
+              range: {key: at, every: month, from: 2024-01-01, premake: 2}
+              then:
+                hash: {key: id, modulus: 2}
+        """),
+        "SG311",
+        "a.yaml",
+        7,
+    ),
+    (
+        "window-without-to-or-premake",
+        single("""\
+        entities:
+          t:
+            columns: {at: date}
+            partition:
+              range: {key: at, every: month, from: 2024-01-01, retain: 1 year}
+        """),
+        "SG004",
+        "a.yaml",
+        6,
+    ),
+    (
         "unknown-index-column",
         single("""\
         entities:

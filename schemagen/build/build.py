@@ -47,6 +47,7 @@ from schemagen.model import (
     UniqueConstraint,
     View,
     all_children,
+    lifecycle,
     naming,
 )
 from schemagen.model import sequences as sequence_rules
@@ -65,6 +66,7 @@ from schemagen.parse.spec import (
     EnumSpec,
     IndexSpec,
     PartitionSpec,
+    RangeSpec,
     RelationshipSpec,
     SequenceSpec,
     Spec,
@@ -744,7 +746,48 @@ class Builder:
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
         if spec.distribute is not None:
             pending.distribute = (spec.distribute, (*path, "distribute"))
+        if pending.partition is not None:
+            self.check_kept_window(spec, pending, (*path, "partition"))
         return pending
+
+    def check_kept_window(self, spec: EntitySpec, pending: _Pending, path: Path_) -> None:
+        """What a window kept over time needs of its table: `archive:` for `expire: archive`, and no
+        second level or distribution, which maintenance does not make."""
+        scheme = pending.partition
+        window = scheme.window if scheme is not None else None
+        if scheme is None or window is None or (not window.kept and window.expire is None):
+            return
+        body = (*path, "range")
+        if window.expire == "archive" and spec.archive is None:
+            self.report(
+                rules.WINDOW_POLICY(
+                    self.raw.locate((*body, "expire")),
+                    problem="`expire: archive` moves expired rows into the archive table, and the entity "
+                    "has no `archive:`",
+                    fix="add `archive: {after: …, column: …}` to the entity, or expire with `detach` or "
+                    "`drop`",
+                )
+            )
+        if not window.kept:
+            return
+        if any(child.sub is not None for child in scheme.children):
+            self.report(
+                rules.WINDOW_POLICY(
+                    self.raw.locate((*path, "then"), key=True),
+                    problem="maintenance makes plain partitions: a window kept with `premake` or `retain` "
+                    "cannot be partitioned again with `then:`",
+                    fix="drop `then:`, or keep the window with a fixed `to:` and migrations",
+                )
+            )
+        if spec.distribute is not None:
+            self.report(
+                rules.WINDOW_POLICY(
+                    self.raw.locate(body, key=True),
+                    problem="a distributed table's partitions are made by Citus "
+                    "(`create_time_partitions`), not by schemagen's maintenance",
+                    fix="drop `premake` and `retain`, and keep the window with a fixed `to:`",
+                )
+            )
 
     def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
         path: Path_ = ("relationships", index)
@@ -920,9 +963,13 @@ class Builder:
                     )
                     children.append(PartitionChild(child_name(name), bound))
             else:
-                assert spec.range.every and spec.range.from_ and spec.range.to
-                start, end = as_date(spec.range.from_), as_date(spec.range.to)
-                problem = window_problem(spec.range.every, spec.range.from_, spec.range.to)
+                assert spec.range.every and spec.range.from_
+                start = as_date(spec.range.from_)
+                until = spec.range.to
+                if until is None:  # `premake` set: where the periods made on the day of `from` end
+                    until = lifecycle.open_end(spec.range.every, start, spec.range.premake or 0)
+                end = as_date(until)
+                problem = window_problem(spec.range.every, spec.range.from_, until)
                 if key_type is not None and sqltypes.type_family(key_type) not in ("timestamp", "date"):
                     self.report(
                         rules.PARTITION_KEY_TYPE(
@@ -937,7 +984,11 @@ class Builder:
                     self.report(rules.RANGE_WINDOW(loc, problem=problem[0], fix=problem[1]))
                 else:
                     window = RangeWindow(
-                        every=spec.range.every, start=start, end=end, default=spec.range.default
+                        every=spec.range.every,
+                        start=start,
+                        end=end,
+                        default=spec.range.default,
+                        **self.window_policy(spec.range, prefix, body_path, top=prefix == table),
                     )
                     for suffix, low, high in window_bounds(window):
                         bound = PartitionBound(
@@ -976,6 +1027,40 @@ class Builder:
             has_default=has_default,
             loc=loc,
         )
+
+    def window_policy(self, spec: RangeSpec, prefix: str, path: Path_, *, top: bool) -> dict[str, Any]:
+        """The fields of a RangeWindow that keep it over time (`premake`, `retain`, `expire`), checked."""
+        if spec.premake is None and spec.retain is None and spec.expire is None:
+            return {}
+        if not top:
+            self.report(
+                rules.WINDOW_POLICY(
+                    self.raw.locate(path, key=True),
+                    problem="`premake`, `retain` and `expire` keep a first-level window only",
+                    fix="keep the window at the first level, and partition its periods again with `then:`",
+                )
+            )
+            return {}
+        retain = None
+        if spec.retain is not None:
+            retain = lifecycle.canonical_retain(spec.retain)
+            if retain is None:
+                self.report(
+                    rules.WINDOW_POLICY(
+                        self.raw.locate((*path, "retain")),
+                        problem=f"`retain: {spec.retain}` is not a number of days, weeks, months or years",
+                        fix="write e.g. `retain: 13 months` or `retain: 90 days`",
+                    )
+                )
+        kept = spec.premake is not None or retain is not None
+        template = self.namer.templates.get("partition", "{table}_{suffix}")
+        return {
+            "premake": spec.premake,
+            "retain": retain,
+            "expire": spec.expire or ("detach" if retain is not None else None),
+            "child_name": template.replace("{table}", prefix) if kept else None,
+            "open_end": spec.to is None,
+        }
 
     def partition_keys(
         self, key: str | list[str], table: str, columns: list[Column], path: Path_

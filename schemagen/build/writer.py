@@ -598,7 +598,12 @@ class _Writer:
             self.child_suffix(label, prefix, child, names, nested, "default")
         if scheme.kind == "range" and scheme.window is not None:
             window = scheme.window
-            body.update({"every": window.every, "from": window.start, "to": window.end})
+            body.update({"every": window.every, "from": window.start})
+            if not window.open_end:
+                body["to"] = window.end
+            for key in ("premake", "retain", "expire"):
+                if getattr(window, key) is not None:
+                    body[key] = getattr(window, key)
             for child, (suffix, _, _) in zip(children, window_bounds(window), strict=True):
                 self.child_suffix(label, prefix, child, names, nested, suffix)
         elif scheme.kind == "range":

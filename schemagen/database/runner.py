@@ -70,9 +70,11 @@ __all__ = [
     "Settings",
     "Status",
     "StatusLine",
+    "acquire",
     "apply",
     "baseline",
     "checksum",
+    "connection",
     "down",
     "status",
 ]
@@ -250,7 +252,7 @@ def status(dsn: str, generated: Path) -> Status:
     """Every migration on disk and in the database; reads the history without locking or creating it."""
     disk = history.migrations(generated)
     chain = history.checksum_problems(generated)
-    with _connection(dsn) as conn:
+    with connection(dsn) as conn:
         try:
             recorded = _read_history(conn) if _history_exists(conn) else {}
         except psycopg.Error as exc:
@@ -478,19 +480,20 @@ def _step_count(files_: MigrationFiles | None, direction: Direction) -> int | No
 # --- connections and the lock -------------------------------------------------------------------
 
 
-def _named(dsn: str) -> str:
+def _named(dsn: str, name: str) -> str:
     """The dsn with an application_name, so the runner's sessions are recognisable in pg_stat_activity."""
     try:
         if "application_name" in conninfo_to_dict(dsn):
             return dsn
-        return make_conninfo(dsn, application_name=APPLICATION_NAME)
+        return make_conninfo(dsn, application_name=name)
     except psycopg.Error:
         return dsn  # `connect` reports the bad dsn
 
 
 @contextmanager
-def _connection(dsn: str) -> Iterator[psycopg.Connection]:
-    conn = connect(_named(dsn), autocommit=True)
+def connection(dsn: str, name: str = APPLICATION_NAME) -> Iterator[psycopg.Connection]:
+    """An autocommit connection named `name` (its application_name, unless the dsn says one)."""
+    conn = connect(_named(dsn, name), autocommit=True)
     try:
         yield conn
     finally:
@@ -503,13 +506,13 @@ def _session(
 ) -> Iterator[tuple[psycopg.Connection, psycopg.Connection]]:
     """The connection migrations run on, and a second one holding the migration lock (idle otherwise:
     it watches whom the first waits for while a step runs)."""
-    with _connection(dsn) as lock, _connection(dsn) as work:
+    with connection(dsn) as lock, connection(dsn) as work:
         try:
             # A bad --lock-timeout fails here, before waiting for the lock.
             work.execute(query("runner_lock_timeout"), {"value": settings.lock_timeout})
         except psycopg.Error as exc:
             raise _database_error(exc, f"--lock-timeout {settings.lock_timeout}") from exc
-        _acquire(lock, settings, report)
+        acquire(lock, settings, report)
         try:
             _ensure_history(work)
             yield work, lock
@@ -520,23 +523,31 @@ def _session(
                     lock.execute(query("runner_lock_release"), {"key": LOCK_KEY})
 
 
-def _acquire(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
-    """Take the migration lock, polling: a blocking pg_advisory_lock would sit in an open transaction."""
+def acquire(
+    conn: psycopg.Connection,
+    settings: Settings,
+    report: Report,
+    key: int = LOCK_KEY,
+    holder: str = "another schemagen migrate",
+    lock: str = "the migration lock",
+) -> None:
+    """Take the advisory lock `key` for the session, polling: a blocking pg_advisory_lock would sit in
+    an open transaction."""
     told = False
     try:
         while True:
-            row = conn.execute(query("runner_lock_try"), {"key": LOCK_KEY}).fetchone()
+            row = conn.execute(query("runner_lock_try"), {"key": key}).fetchone()
             if row and row[0]:
                 return
             if not told:
                 cursor = conn.cursor(row_factory=dict_row)
-                holder = cursor.execute(query("runner_lock_holder"), {"key": LOCK_KEY}).fetchone()
-                pid = f" (pid {holder['pid']}{_not_a_runner(holder)})" if holder else ""
-                report(f"waiting for another schemagen migrate{pid} to release the migration lock")
+                found = cursor.execute(query("runner_lock_holder"), {"key": key}).fetchone()
+                pid = f" (pid {found['pid']}{_not_a_runner(found)})" if found else ""
+                report(f"waiting for {holder}{pid} to release {lock}")
                 told = True
             time.sleep(settings.poll_seconds)
     except psycopg.Error as exc:
-        raise _database_error(exc, "cannot take the migration lock") from exc
+        raise _database_error(exc, f"cannot take {lock}") from exc
 
 
 def _history_exists(conn: psycopg.Connection) -> bool:

@@ -13,6 +13,7 @@ from schemagen.model import (
     UniqueConstraint,
     all_children,
 )
+from schemagen.model.lifecycle import MAINTAIN_FUNCTION
 
 
 class SpecPlaces:
@@ -61,6 +62,9 @@ def _places(model: Model) -> dict[str, Location | None]:
             places.setdefault(child.name, partition_loc)
         if table.archive is not None:
             places.setdefault(table.archive.function, table.loc)
+        window = table.partition.window if table.partition else None
+        if window is not None and window.kept:  # the maintenance function: at the first kept window
+            places.setdefault(MAINTAIN_FUNCTION, partition_loc)
     for view in model.views:
         places[view.name] = view.loc
         for index in view.indexes:

@@ -359,6 +359,18 @@ PARTITION_NAMES = _rule(
 
 # --- SG4xx: names --------------------------------------------------------------------------------
 
+WINDOW_POLICY = _rule(
+    "SG311",
+    "window-policy",
+    "time window kept over time: {problem}",
+    "{fix}",
+    "`premake`, `retain` and `expire` make `schemagen partitions maintain` and the `schemagen_maintain()` "
+    "function create a window's future periods and expire its old ones; they need a first-level window "
+    "of plain partitions, a retention in days, weeks, months or years, and an archive table to archive "
+    "into.",
+    "partition:\n  range: {key: created_at, every: month, from: 2025-01-01, premake: 3, retain: 13 months, "
+    "expire: archive}   # no `archive:` on the entity",
+)
 UNKNOWN_COLUMN = _rule(
     "SG401",
     "unknown-column",
@@ -610,6 +622,28 @@ BASELINE_DIFFERS = _rule(
     "database has their schema: it plans from the database to that schema, and each planned operation is "
     "a difference.",
     "$ schemagen migrate baseline --dsn postgresql://app@db/app   # someone added a column by hand",
+)
+MAINTENANCE_FAILED = _rule(
+    "SG711",
+    "maintenance-failed",
+    "{operation}: {reason}",
+    "what ran before it is done and stays done: fix the cause and run `schemagen partitions maintain` "
+    "again, which goes on from what the database holds",
+    "`schemagen partitions maintain` creates and expires the periods of the windows kept over time one "
+    "step at a time; a step that fails (a lock not granted after its retries, rows that other tables "
+    "still reference when a period is detached) stops the run.",
+    "$ schemagen partitions maintain --dsn postgresql://app@db/app   # expire: detach, and message_edits "
+    "references the period's rows",
+)
+MAINTENANCE_BEHIND = _rule(
+    "SG712",
+    "maintenance-behind",
+    "{table}: {problem}",
+    "run `schemagen partitions maintain`, and schedule it (or `schemagen_maintain()` with pg_cron)",
+    "A window kept with `premake` needs its future periods made ahead of time; when they are missing, new "
+    "rows go into the DEFAULT partition, or are refused without one. `drift` counts the periods "
+    "maintenance made or expired as in sync, and reports the ones it should have made by now.",
+    "$ schemagen drift --dsn postgresql://app@db/app   # the cron job stopped in March",
 )
 
 

@@ -78,9 +78,7 @@ def render_operations(
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift), with
     `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
-    statements = [
-        [(_template(env, step).render(**step.args), step.runs_long) for step in op.up] for op in operations
-    ]
+    statements = [[(render_step(env, step), step.runs_long) for step in op.up] for op in operations]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
         operations=operations,
@@ -151,6 +149,11 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
         if h.destructive
     ]
     return lost + [h.message for op in down for h in op.hazards if h.code in hazards.NOT_RESTORED]
+
+
+def render_step(env: Environment, step: Step) -> str:
+    """The SQL of one step, as a migration file holds it."""
+    return _template(env, step).render(**step.args)
 
 
 def _template(env: Environment, step: Step) -> Template:

@@ -211,14 +211,34 @@ def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
         yield from all_children(child.sub)
 
 
+Period = Literal["day", "week", "month", "quarter", "year"]
+Expire = Literal["detach", "drop", "archive"]
+
+
 @dataclass(frozen=True, slots=True)
 class RangeWindow:
-    """The spec's time-window declaration, kept so a migration can tell a moved window from new bounds."""
+    """The spec's time-window declaration, kept so a migration can tell a moved window from new bounds.
 
-    every: Literal["day", "week", "month", "quarter", "year"]
+    A window kept over time (`model.lifecycle`) also says how: `premake` periods after today's are
+    created ahead, periods older than `retain` (an interval, `13 months`) leave the table as `expire`
+    says, and `child_name` names the periods maintenance creates (`{suffix}` for the period's suffix).
+    `open_end`: the spec has no `to:`, and `end` is where the periods made on the day of `start` end.
+    """
+
+    every: Period
     start: date
     end: date
     default: bool
+    premake: int | None = None
+    retain: str | None = None
+    expire: Expire | None = None
+    child_name: str | None = None
+    open_end: bool = False
+
+    @property
+    def kept(self) -> bool:
+        """Whether periods are made or expired over time (the window has `premake` or `retain`)."""
+        return self.premake is not None or self.retain is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,19 +60,36 @@ def _add_months(value: date, months: int) -> date:
     return date(value.year + month // 12, month % 12 + 1, 1)
 
 
+def add_periods(every: str, start: date, count: int) -> date:
+    """The start of the period `count` periods after the one starting on `start` (a period boundary)."""
+    if every == "day":
+        return start + timedelta(days=count)
+    if every == "week":
+        return start + timedelta(days=7 * count)
+    if every == "month":
+        return _add_months(start, count)
+    if every == "quarter":
+        return _add_months(start, 3 * count)
+    return date(start.year + count, 1, 1)
+
+
+def period_start(every: str, day: date) -> date:
+    """The first day of the period holding `day` (weeks start on Monday)."""
+    if every == "day":
+        return day
+    if every == "week":
+        return day - timedelta(days=day.weekday())
+    if every == "month":
+        return day.replace(day=1)
+    if every == "quarter":
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
 def _steps(every: str, start: date, end: date) -> Iterator[tuple[date, date]]:
     current = start
     while current < end:
-        if every == "day":
-            following = current + timedelta(days=1)
-        elif every == "week":
-            following = current + timedelta(days=7)
-        elif every == "month":
-            following = _add_months(current, 1)
-        elif every == "quarter":
-            following = _add_months(current, 3)
-        else:
-            following = date(current.year + 1, 1, 1)
+        following = add_periods(every, current, 1)
         yield current, min(following, end)
         current = following
 
@@ -80,18 +97,23 @@ def _steps(every: str, start: date, end: date) -> Iterator[tuple[date, date]]:
 @cache  # entities share windows: each is worked out once
 def window_bounds(window: RangeWindow) -> tuple[tuple[str, date, date], ...]:
     """(suffix, from, to) of each child of a time window, oldest first."""
-    result = []
-    for low, high in _steps(window.every, window.start, window.end):
-        if window.every == "year":
-            suffix = f"{low.year}"
-        elif window.every == "quarter":
-            suffix = f"{low.year}_q{(low.month - 1) // 3 + 1}"
-        elif window.every == "month":
-            suffix = f"{low.year}_{low.month:02d}"
-        else:
-            suffix = f"{low.year}_{low.month:02d}_{low.day:02d}"
-        result.append((suffix, low, high))
-    return tuple(result)
+    return tuple((period_suffix(window.every, low), low, high) for low, high in _steps(*_span(window)))
+
+
+def _span(window: RangeWindow) -> tuple[str, date, date]:
+    return window.every, window.start, window.end
+
+
+def period_suffix(every: str, low: date) -> str:
+    """The suffix of the partition of the period starting on `low`: `2024_01`, `2024_q1`, `2024`,
+    `2024_01_15`."""
+    if every == "year":
+        return f"{low.year}"
+    if every == "quarter":
+        return f"{low.year}_q{(low.month - 1) // 3 + 1}"
+    if every == "month":
+        return f"{low.year}_{low.month:02d}"
+    return f"{low.year}_{low.month:02d}_{low.day:02d}"
 
 
 @lru_cache(maxsize=None, typed=True)  # bounds repeat across entities; 1, 1.0 and True stay apart

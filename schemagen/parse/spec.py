@@ -189,6 +189,9 @@ Period = Annotated[
 Key = str | Annotated[list[str], Field(min_length=1)]
 
 
+Expire = Literal["detach", "drop", "archive"]
+
+
 class RangeSpec(_Shape):
     key: Key
     every: Period | None = None
@@ -196,14 +199,24 @@ class RangeSpec(_Shape):
     to: date | datetime | None = None
     default: StrictBool = False
     bounds: dict[str, tuple[Bound, Bound]] | None = None
+    # a time window kept over time (`schemagen partitions maintain`, `schemagen_maintain()`)
+    premake: StrictInt | None = Field(default=None, ge=0, le=1000)
+    retain: str | None = None
+    expire: Expire | None = None
 
     @model_validator(mode="after")
     def _window_or_bounds(self) -> RangeSpec:
         window = (self.every, self.from_, self.to)
-        if self.bounds is not None and any(v is not None for v in window):
-            raise ValueError("a range has either `every`/`from`/`to` or `bounds`, not both")
-        if self.bounds is None and any(v is None for v in window):
+        policy = (self.premake, self.retain, self.expire)
+        if self.bounds is not None and any(v is not None for v in (*window, *policy)):
+            raise ValueError(
+                "a range has either `every`/`from`/`to` (with `premake`, `retain`, `expire`) or `bounds`, "
+                "not both"
+            )
+        if self.bounds is None and (self.every is None or self.from_ is None):
             raise ValueError("a range needs `every`, `from` and `to` (or explicit `bounds`)")
+        if self.bounds is None and self.to is None and self.premake is None:
+            raise ValueError("a range needs `to`, or `premake` to end where maintenance has made periods")
         return self
 
 

@@ -25,6 +25,7 @@ from schemagen.plan.changes import (
     DropPartitions,
     DropReferencingForeignKeys,
     DropTable,
+    ExpirePeriod,
     HashMerge,
     HashRebuild,
     HashSplit,
@@ -69,6 +70,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return view_created(change)
         case DropPartitions():
             return partitions_dropped(change)
+        case ExpirePeriod():
+            return period_expired(change)
         case PartitionMove():
             return partitions_moved(change)
         case DropReferencingForeignKeys():
@@ -234,6 +237,20 @@ def partitions_dropped(change: DropPartitions) -> tuple[Hazard, ...]:
             )
         )
     return tuple(found)
+
+
+def period_expired(change: ExpirePeriod) -> tuple[Hazard, ...]:
+    """`expire: drop` loses the period's rows; `detach` fails while other tables' rows reference them
+    (`archive` and `drop` delete them first, which runs the ON DELETE actions)."""
+    table, child = change.table.name, change.child
+    if change.how == "drop":
+        return (hazards.shrink_window(table, [child]),)
+    if change.how == "detach" and change.referencing:
+        referencing = ", ".join(name for _, name in change.referencing)
+        return (
+            hazards.data_dependent(table, f"fails while rows of {referencing} reference rows of {child}"),
+        )
+    return ()
 
 
 def partitions_moved(change: PartitionMove) -> tuple[Hazard, ...]:

@@ -19,6 +19,7 @@ from schemagen.model import (
     Domain,
     DomainCheck,
     Enum,
+    Expire,
     ForeignKey,
     Index,
     PartitionChild,
@@ -29,8 +30,10 @@ from schemagen.model import (
     Table,
     UniqueConstraint,
     View,
+    naming,
 )
 from schemagen.model.archive import ArchiveEntry
+from schemagen.model.lifecycle import MaintainFunction
 from schemagen.postgres import expressions, sqltypes, volatility
 
 Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
@@ -455,6 +458,13 @@ class CreateRefreshFunction:
 
 
 @dataclass(frozen=True)
+class CreateMaintainFunction:
+    """`schemagen_maintain()`, which keeps the windows kept over time inside the database."""
+
+    entry: MaintainFunction
+
+
+@dataclass(frozen=True)
 class DropFunction:
     name: str
     schema: str
@@ -621,6 +631,58 @@ class RestoreForeignKey:
     referenced: str
 
 
+# --- periods of windows kept over time ------------------------------------------------------------
+
+#: Where an expiring period stands: still a partition, detached by a DETACH … CONCURRENTLY that stopped
+#: half-way, or a table of its own left by a run that stopped before dropping it.
+PeriodState = Literal["attached", "detaching", "detached"]
+
+
+@dataclass(frozen=True)
+class CreatePeriod:
+    """A period of a window kept over time made a table of its own, given the rows of the parent's
+    DEFAULT partition (`default`) that belong to it when `from_default`, then attached. `batch`: how many
+    rows move per transaction (None: all in one statement); `referenced`: the (schema, table) its own
+    foreign keys reference; `referencing`: the (schema, table) of other tables' foreign keys to it."""
+
+    table: Table
+    child: PartitionChild
+    default: str | None
+    from_default: bool
+    batch: int | None
+    referenced: tuple[tuple[str, str], ...]
+    referencing: tuple[tuple[str, str], ...]
+    returning: bool = False  # a period an expiry took away, brought back by a migration (its mark cleared)
+
+    @property
+    def check(self) -> str:
+        """The constraint holding the period's bound until the table is attached."""
+        return naming.truncate(f"{self.child.name}_period_bound")
+
+
+@dataclass(frozen=True)
+class ExpirePeriod:
+    """A period that left a window kept over time, gone the way `how` says: detached (`concurrently`:
+    DETACH … CONCURRENTLY, impossible while the parent has a DEFAULT partition), dropped, or emptied
+    into the archive (`archive`) and dropped. Rows are deleted or archived before the detach, in batches
+    of `batch` (None: one statement), when they go and other tables' foreign keys reference the table
+    (`referencing`), so their ON DELETE actions run; `lost`: its rows go for good (`drop`)."""
+
+    table: Table
+    child: str
+    how: Expire
+    state: PeriodState
+    concurrently: bool
+    batch: int | None
+    archive: ArchiveEntry | None
+    referenced: tuple[tuple[str, str], ...]
+    referencing: tuple[tuple[str, str], ...]
+
+    @property
+    def lost(self) -> bool:
+        return self.how == "drop"
+
+
 # --- distribution (Citus) -------------------------------------------------------------------------
 
 
@@ -706,6 +768,7 @@ Change = (
     | ReplaceView
     | CreateArchiveFunction
     | CreateRefreshFunction
+    | CreateMaintainFunction
     | DropFunction
     | RenamePartitions
     | NamePartitionIndexes
@@ -714,6 +777,8 @@ Change = (
     | PartitionMove
     | DropReferencingForeignKeys
     | RestoreForeignKey
+    | CreatePeriod
+    | ExpirePeriod
     | Distribute
     | Undistribute
     | AlterDistribution

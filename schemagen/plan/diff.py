@@ -26,6 +26,7 @@ from schemagen.model import (
     SequenceGenerator,
     Table,
     View,
+    lifecycle,
     naming,
 )
 from schemagen.model.archive import archive_entry
@@ -47,6 +48,7 @@ from schemagen.plan.changes import (
     CreateDomain,
     CreateEnum,
     CreateExtension,
+    CreateMaintainFunction,
     CreateRefreshFunction,
     CreateSchema,
     CreateSequence,
@@ -834,6 +836,12 @@ class _Diff:
                 or name in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
+        old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)
+        if old_maintain != new_maintain:
+            if old_maintain is not None:
+                yield DropFunction(old_maintain.name, old_maintain.schema, "date")
+            if new_maintain is not None:
+                yield CreateMaintainFunction(new_maintain)
         a_views = self.a.views_by_name
         for view in self.b.views:
             old_view = a_views.get(view.name)

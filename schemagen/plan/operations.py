@@ -68,6 +68,12 @@ class Statement:
         return False
 
     @property
+    def repeats(self) -> bool:
+        """It moves one batch of rows: it is run again, each time in a transaction of its own, until it
+        moves none (`schemagen partitions maintain`)."""
+        return False
+
+    @property
     def args(self) -> Mapping[str, Any]:
         """The template's arguments: the statement's fields by name."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -185,6 +191,9 @@ class Kind(StrEnum):
     REBUILD_PARTITIONS = "rebuild_partitions"
     MOVE_PARTITIONS = "move_partitions"
     REBUILD_PARTITION = "rebuild_partition"
+    # windows kept over time (`schemagen partitions maintain`, and migrations that move `from:`)
+    CREATE_PERIOD = "create_period"
+    EXPIRE_PERIOD = "expire_period"
     DROP_REFERENCING_FOREIGN_KEYS = "drop_referencing_foreign_keys"
     RESTORE_FOREIGN_KEY = "restore_foreign_key"
     # distribution (Citus)

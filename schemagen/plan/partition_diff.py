@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from functools import cached_property
 
 from schemagen.model import (
@@ -44,14 +45,19 @@ from schemagen.model import (
     PrimaryKey,
     Table,
     UniqueConstraint,
+    lifecycle,
 )
+from schemagen.model.archive import archive_entry
+from schemagen.model.partitions import bound_value
 from schemagen.plan import schemes
 from schemagen.plan.changes import (
     BoundsChanged,
     Change,
     CreatePartitions,
+    CreatePeriod,
     DropPartitions,
     DropReferencingForeignKeys,
+    ExpirePeriod,
     HashMerge,
     HashRebuild,
     HashSplit,
@@ -180,6 +186,8 @@ class _TablePartitions:
         self.creates: list[PartitionCreate] = []  # new children, no rows to move
         self.moves: list[PartitionMove] = []  # their `retired` is filled in when they are emitted
         self.kept: list[str] = []  # children that stay, by their name in B
+        self.expiring: list[PartitionChild] = []  # periods leaving a window with `expire:` at its start
+        self.returning: list[PartitionChild] = []  # periods coming back before such a window's start
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
         # gets or loses the triggers of each key, on the referenced table too. By their names in B: the
         # partitions change after the renames
@@ -205,24 +213,69 @@ class _TablePartitions:
             self.level(self.new.name, self.a, self.b)
         if self.renames or (renamed_keys and self.kept):
             yield RenamePartitions(self.new, tuple(self.renames), tuple(renamed_keys), tuple(self.kept))
-        changed = self.moves or self.drops or self.creates
+        changed = self.moves or self.drops or self.creates or self.expiring or self.returning
         foreign_keys = (
             tuple(self.shared.kept_foreign_keys.get((self.new.schema, self.new.name), [])) if changed else ()
         )
         if self.drops:
             yield DropPartitions(self.new, tuple(self.drops), foreign_keys, self.referenced)
+        # with the foreign keys to the table in place: deleting a period's rows runs their ON DELETE actions
+        yield from self.expire(foreign_keys)
         cycle = bool(foreign_keys) and bool(
-            self.moves or self.drops or (self.creates and not self.appended_only())
+            self.moves
+            or self.drops
+            or self.expiring
+            or self.returning
+            or (self.creates and not self.appended_only())
         )
         if cycle:
             yield DropReferencingForeignKeys(self.new, foreign_keys)
         if self.creates:
             yield CreatePartitions(self.new, tuple(self.creates), self.referenced)
+        yield from self.bring_back(foreign_keys)
         for move in self.moves:
             yield replace(move, retired=tuple(self.retire(move.old)))
         if cycle:
             for table, fk in foreign_keys:
                 yield RestoreForeignKey(table, fk, self.new.name)
+
+    def expire(self, foreign_keys: ForeignKeys) -> Iterator[Change]:
+        """The periods leaving the start of a window with `expire:`, as maintenance expires them."""
+        window = self.b.window
+        if not self.expiring or window is None or window.expire is None:
+            return
+        old_default = any(c.bound.is_default for c in self.a.children)
+        archive = None
+        if window.expire == "archive" and self.new.archive is not None:
+            archive = archive_entry(self.shared.b, self.new, self.new.archive)
+        for child in self.expiring:
+            yield ExpirePeriod(
+                self.new,
+                child.name,
+                window.expire,
+                "attached",
+                concurrently=not old_default and self.old.distribution is None,
+                batch=None,
+                archive=archive,
+                referenced=self.referenced,
+                referencing=tuple(dict.fromkeys((t.schema, t.name) for t, _ in foreign_keys)),
+            )
+
+    def bring_back(self, foreign_keys: ForeignKeys) -> Iterator[Change]:
+        """The periods a window with `expire:` gets back before its start: made (or, left detached, taken
+        back) and attached, given the rows of the DEFAULT partition that belong to them."""
+        default = next((c.name for c in self.b.children if c.bound.is_default), None)
+        for child in self.returning:
+            yield CreatePeriod(
+                self.new,
+                child,
+                default,
+                default is not None,
+                None,
+                self.referenced,
+                tuple(dict.fromkeys((t.schema, t.name) for t, _ in foreign_keys)),
+                returning=True,
+            )
 
     # --- comparing the trees -------------------------------------------------------------------
 
@@ -305,6 +358,12 @@ class _TablePartitions:
                 rebuilt.append(child.name)
         new_keys = {schemes.bound_key(c.bound) for c in b.children}
         removed += [c for key, c in old.items() if key not in new_keys]
+        if parent == self.new.name:
+            expiring, returning = self.kept_window_edges(a, b, removed, added)
+            removed = [c for c in removed if c not in expiring]
+            added = [c for c in added if c not in returning]
+            self.expiring += expiring
+            self.returning += returning
         if not removed and not added:
             return
         old_default = next((c for c in a.children if c.bound.is_default), None)
@@ -346,6 +405,34 @@ class _TablePartitions:
             default=kept_default if from_default else None,
             filtered=new_default is None,
         )
+
+    def kept_window_edges(
+        self,
+        a: PartitionScheme,
+        b: PartitionScheme,
+        removed: list[PartitionChild],
+        added: list[PartitionChild],
+    ) -> tuple[list[PartitionChild], list[PartitionChild]]:
+        """The periods a window with `expire:` loses at its start (its `from:` moved forward), which
+        expire as it says instead of moving into the DEFAULT partition; and the periods a window with
+        `expire:` gets back before its start (`from:` moved back), which come back as periods do."""
+        if a.window is None or b.window is None:
+            return [], []
+        if b.window.premake is not None and b.window.end < a.window.end:
+            raise PlanError(
+                f"the window of {self.new.name} ends on {b.window.end}, before {a.window.end}: a window kept "
+                f"with `premake` only grows at its end (periods ahead may hold rows already); write `to: "
+                f"{a.window.end}`",
+                self.new.name,
+            )
+        kind = lifecycle.key_type(self.new)
+
+        def before(child: PartitionChild, start: date) -> bool:
+            return not child.bound.is_default and str(child.bound.range_to) <= str(bound_value(start, kind))
+
+        expiring = [c for c in removed if b.window.expire and before(c, b.window.start)]
+        returning = [c for c in added if a.window.expire and before(c, a.window.start)]
+        return expiring, returning
 
     def appended_only(self) -> bool:
         """Whether B's partitions are A's followed by new ones, in the order PostgreSQL numbers clones."""

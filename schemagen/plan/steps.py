@@ -25,6 +25,7 @@ from schemagen.model import (
     ForeignKey,
     IdentityOptions,
     Index,
+    LiteralValue,
     PartitionChild,
     PartitionKey,
     PartitionScheme,
@@ -32,9 +33,11 @@ from schemagen.model import (
     StorageParameter,
     Table,
     View,
+    lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import ArchiveEntry
+from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
@@ -503,6 +506,13 @@ class CreateArchiveFunction(Statement):
 
 
 @dataclass(frozen=True)
+class CreateMaintainFunction(Statement):
+    template = "create_maintain_function"
+    entry: MaintainFunction
+    lock_key: int
+
+
+@dataclass(frozen=True)
 class CreateRefreshFunction(Statement):
     template = "create_refresh_function"
     view: View
@@ -576,6 +586,71 @@ class PartitionMoveRows(Statement):
 @dataclass(frozen=True)
 class PartitionAttachDefault(Statement):
     template = "partition_attach_default"
+    parent: str
+    child: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class PeriodCreate(Statement):
+    """A new period of a window kept over time, made as a table of its own shaped like `parent`, with
+    `check` holding the period's bound so that ATTACH PARTITION need not scan it."""
+
+    template = "period_create"
+    parent: str
+    child: str
+    schema: str
+    key: str
+    low: LiteralValue
+    high: LiteralValue
+    check: str
+    storage: tuple[StorageParameter, ...]
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset({(self.schema, self.child)})
+
+
+@dataclass(frozen=True)
+class PeriodMoveRows(Statement):
+    """Rows of `source` moved into `target` (None: deleted only) by one statement, DELETE … RETURNING
+    feeding the INSERT: those whose `key` is in [low, high) (no `low`: every row), at most `batch` of
+    them (None: all)."""
+
+    template = "period_move_rows"
+    source: str
+    target: str | None
+    schema: str
+    columns: list[str]
+    overriding: bool
+    key: str | None
+    low: LiteralValue
+    high: LiteralValue
+    batch: int | None
+
+    @property
+    def scans_rows(self) -> bool:
+        return self.batch is None
+
+    @property
+    def repeats(self) -> bool:
+        return self.batch is not None
+
+
+@dataclass(frozen=True)
+class PeriodAttach(Statement):
+    template = "period_attach"
+    parent: str
+    child: str
+    schema: str
+    low: LiteralValue
+    high: LiteralValue
+
+
+@dataclass(frozen=True)
+class PartitionDetachFinalize(Statement):
+    """Completes a DETACH … CONCURRENTLY that was interrupted between its two transactions."""
+
+    template = "partition_detach_finalize"
     parent: str
     child: str
     schema: str
@@ -1082,6 +1157,10 @@ def create_archive_function(entry: ArchiveEntry) -> Step:
     return Step(CreateArchiveFunction(entry), Lock.NONE, entry.archive.function)
 
 
+def create_maintain_function(entry: MaintainFunction) -> Step:
+    return Step(CreateMaintainFunction(entry, lifecycle.MAINTAIN_LOCK_KEY), Lock.NONE, entry.name)
+
+
 def create_refresh_function(view: View) -> Step:
     return Step(CreateRefreshFunction(view), Lock.NONE, view.refresh_function or "")
 
@@ -1167,6 +1246,73 @@ def partition_attach_default(schema: str, parent: str, child: str, *, referenced
     )
     statement = PartitionAttachDefault(parent, child, schema)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=False, locks=locks)
+
+
+# --- periods of windows kept over time --------------------------------------------------------------
+# `schemagen partitions maintain` makes a period a table of its own first and attaches it after, so
+# the parent is never held (ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on it); rows move in batches.
+
+
+def period_create(
+    table: Table, child: str, key: str, low: LiteralValue, high: LiteralValue, check: str
+) -> Step:
+    """LIKE reads the parent's definition (ACCESS SHARE); the new table is no one's yet."""
+    statement = PeriodCreate(table.name, child, table.schema, key, low, high, check, table.storage)
+    return Step(statement, Lock.ACCESS_SHARE, table.name)
+
+
+def period_move_rows(
+    schema: str,
+    source: str,
+    target: str | None,
+    *,
+    columns: Sequence[str] = (),
+    overriding: bool = False,
+    key: str | None = None,
+    low: LiteralValue = None,
+    high: LiteralValue = None,
+    batch: int | None = None,
+) -> Step:
+    """ROW EXCLUSIVE on both tables, as the application's own writes."""
+    statement = PeriodMoveRows(source, target, schema, list(columns), overriding, key, low, high, batch)
+    locks = tuple(TableLock(schema, t, Lock.ROW_EXCLUSIVE) for t in (source, target) if t is not None)
+    return Step(statement, Lock.ROW_EXCLUSIVE, source, locks=locks)
+
+
+def period_attach(
+    table: Table,
+    child: str,
+    low: LiteralValue,
+    high: LiteralValue,
+    *,
+    default: str | None,
+    referenced: Sequence[Relation],
+    referencing: Sequence[Relation] = (),
+) -> Step:
+    """Without a DEFAULT partition, SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes
+    through. With one, PostgreSQL scans it for rows of the new period under ACCESS EXCLUSIVE, and an
+    insert that routed a row to it before the attach would fail its new constraint after: the parent
+    is held (ACCESS EXCLUSIVE, which locks its partitions too) until the commit, so writes wait
+    instead. ACCESS EXCLUSIVE on the new table (no one's yet); SHARE ROW EXCLUSIVE on the tables the
+    foreign keys join."""
+    schema = table.schema
+    parent = Lock.ACCESS_EXCLUSIVE if default else Lock.SHARE_UPDATE_EXCLUSIVE
+    locks = (
+        TableLock(schema, table.name, parent),
+        TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
+        *((TableLock(schema, default, Lock.ACCESS_EXCLUSIVE),) if default else ()),
+        *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE),
+        *_locks(referencing, Lock.SHARE_ROW_EXCLUSIVE),
+    )
+    statement = PeriodAttach(table.name, child, schema, low, high)
+    on = table.name if default else child
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, on, brief=default is None, locks=locks)
+
+
+def partition_detach_finalize(schema: str, parent: str, child: str) -> Step:
+    statement = PartitionDetachFinalize(parent, child, schema)
+    locks = (TableLock(schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE),)
+    return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, parent, transactional=False, locks=locks)
 
 
 # --- distribution (Citus) -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from schemagen.model import Column, ForeignKey, Index, Model, Table
+from schemagen.model import Column, ForeignKey, Index, Model, Table, lifecycle
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.render.templating import make_environment
@@ -120,6 +120,8 @@ def schema_context(model: Model) -> dict[str, object]:
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],
+        "maintain_function": lifecycle.maintain_function(model),
+        "maintain_lock_key": lifecycle.MAINTAIN_LOCK_KEY,
     }
 
 

@@ -10,21 +10,23 @@ user-defined types…) becomes a warning line, never a silent omission.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
 from schemagen.database.inspect.catalog_text import UnreadableText
-from schemagen.database.inspect.own_functions import OwnFunctions
+from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.templates import Templates
-from schemagen.database.inspect.windows import range_window
-from schemagen.database.queries import query
+from schemagen.database.inspect.windows import child_name_pattern, range_window
+from schemagen.database.queries import composed, query
 from schemagen.model import (
     CheckConstraint,
     Column,
@@ -47,9 +49,11 @@ from schemagen.model import (
     Table,
     UniqueConstraint,
     View,
+    lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.postgres.identifiers import qname
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
@@ -148,7 +152,11 @@ class CatalogReader:
         views: list[View] = []
         for row in relations:
             label = _label(row["schema"], row["name"])
-            if row["kind"] in ("r", "p") and not row["is_partition"]:
+            if row["kind"] == "r" and (row["comment"] or "").startswith(lifecycle.EXPIRED_MARK):
+                self.warn(
+                    f"table `{label}` is an expired period maintenance detached ({row['comment']}): left out"
+                )
+            elif row["kind"] in ("r", "p") and not row["is_partition"]:
                 tables.append(self.table(row))
             elif row["kind"] in ("r", "p"):
                 if row["parent"] not in self.relations:
@@ -160,6 +168,7 @@ class CatalogReader:
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
+        tables = self.partman_policies(tables)
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
@@ -730,14 +739,106 @@ class CatalogReader:
         """Archive and refresh functions recognised as schemagen's (see `own_functions`); every other
         function is a warning."""
         recognised = OwnFunctions(self.templates, self.same_interval).recognise(functions, tables, views)
+        tables, others = recognised.tables, []
         for function in recognised.others:
+            kept = self.maintain_function(tables, function)
+            if kept is None:
+                others.append(function)
+            else:
+                tables = kept
+        for function in others:
             label = _label(function["schema"], function["name"])
             kind = _ROUTINE_KINDS.get(function["kind"], "function")
             self.warn(
                 f"{kind} `{label}({function['identity_arguments']})` is not expressible in the spec: left "
-                "out (only schemagen's own archive and refresh functions are)"
+                "out (only schemagen's own archive, refresh and maintenance functions are)"
             )
-        return recognised.tables, recognised.views
+        return tables, recognised.views
+
+    def maintain_function(self, tables: list[Table], function: Mapping[str, Any]) -> list[Table] | None:
+        """`tables` with the policies of their windows (`premake`, `retain`, `expire`), when `function`
+        is exactly the `schemagen_maintain()` they render: the policies are read from the line that
+        opens each table's part of its body, and the function rendered again from them must be the
+        one PostgreSQL keeps. None when it is not."""
+        if function["name"] != lifecycle.MAINTAIN_FUNCTION or function["kind"] != "f":
+            return None
+        by_name = {qname(t.name, t.schema): t for t in tables}
+        kept: dict[str, Table] = {}
+        for line in _POLICY_LINE.finditer(function["body"] or ""):
+            table = by_name.get(line["table"])
+            scheme = table.partition if table is not None else None
+            if table is None or scheme is None or scheme.window is None:
+                return None
+            window = replace(
+                scheme.window,
+                premake=int(line["premake"]) if line["premake"] else None,
+                retain=line["retain"],
+                expire=line["expire"],  # type: ignore[arg-type]
+                child_name=line["named"],
+            )
+            kept[line["table"]] = replace(table, partition=replace(scheme, window=window))
+        if not kept:
+            return None
+        candidate = [kept.get(name, table) for name, table in by_name.items()]
+        model = Model(
+            Project(name="inspected", schema=function["schema"]),
+            tables=tuple(sorted(candidate, key=lambda t: (t.name, t.schema))),
+        )
+        entry = lifecycle.maintain_function(model)
+        if entry is None:
+            return None
+        sql = self.templates.render(
+            "postgres/maintain_function.sql.j2",
+            "create_maintain_function",
+            entry,
+            lifecycle.MAINTAIN_LOCK_KEY,
+        )
+        if not RenderedFunction.of(sql).holds(function, self.same_interval):
+            return None
+        return candidate
+
+    def partman_policies(self, tables: list[Table]) -> list[Table]:
+        """The windows pg_partman maintains, given its policy: `premake`, its retention as `retain`, and
+        `expire: detach` when it keeps expired tables (`retention_keep_table`), else `drop`."""
+        found = self.rows("inspect_partman_config")
+        if not found:
+            return tables
+        config = sql.Identifier(found[0]["schema"], "part_config")
+        try:
+            with self.cur.connection.transaction():  # a savepoint: another version may lack a column
+                rows = self.cur.execute(composed("inspect_partman", table=config)).fetchall()
+        except psycopg.Error as exc:
+            self.warn(f"pg_partman's part_config could not be read ({exc.diag.message_primary}): left out")
+            return tables
+        settings = {row["parent_table"]: row for row in rows}
+        kept = []
+        for table in tables:
+            row = settings.get(f"{table.schema}.{table.name}")
+            scheme = table.partition
+            if row is None or scheme is None or scheme.window is None:
+                kept.append(table)
+                continue
+            retain = lifecycle.canonical_retain(row["retention"]) if row["retention"] else None
+            if row["retention"] and retain is None:
+                self.warn(
+                    f"pg_partman keeps the partitions of `{table.schema}.{table.name}` for "
+                    f"{row['retention']}, which `retain:` cannot say (days, weeks, months or years): left out"
+                )
+            window = replace(
+                scheme.window,
+                premake=row["premake"],
+                retain=retain,
+                expire=("detach" if row["retention_keep_table"] else "drop") if retain else None,
+                child_name=child_name_pattern(list(scheme.children), scheme.window)
+                or f"{table.name}_{{suffix}}",
+            )
+            kept.append(replace(table, partition=replace(scheme, window=window)))
+            self.warn(
+                f"`{table.schema}.{table.name}` is maintained by pg_partman: its premake and retention are "
+                "written as the window's `premake` and `retain`; maintain it with schemagen or with "
+                "pg_partman, not both"
+            )
+        return kept
 
     def same_interval(self, a: str, b: str) -> bool:
         """Whether PostgreSQL reads the two texts as the same interval; False when one is not one."""
@@ -750,6 +851,14 @@ class CatalogReader:
 
 
 # --- pure helpers ------------------------------------------------------------------------------------
+
+
+#: The line opening a table's part of `schemagen_maintain()` (templates/postgres/maintain_function.sql.j2).
+_POLICY_LINE = re.compile(
+    r"^    -- (?P<table>\S+): every (?P<every>\w+), named (?P<named>\S+?)"
+    r"(?:, premake (?P<premake>\d+))?(?:, retain (?P<retain>[^,\n]+))?(?:, expire (?P<expire>\w+))?$",
+    re.MULTILINE,
+)
 
 
 def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> str:

@@ -13,7 +13,7 @@ from schemagen.model import PartitionChild, RangeWindow, naming
 from schemagen.model.partitions import bound_value, window_bounds, window_problem
 from schemagen.postgres import sqltypes
 
-__all__ = ["range_window"]
+__all__ = ["child_name_pattern", "range_window"]
 
 Period = Literal["day", "week", "month", "quarter", "year"]
 # Tried in this order: the first window that gives exactly the partitions found is the one written.
@@ -44,4 +44,21 @@ def range_window(
         ]
         if actual == expected:
             return window
+        # named another way, but alike (pg_partman's `orders_p2024_01`): `names:` pins them
+        same_bounds = [a[1:] for a in actual] == [e[1:] for e in expected]
+        if same_bounds and child_name_pattern(children, window) is not None:
+            return window
     return None
+
+
+def child_name_pattern(children: list[PartitionChild], window: RangeWindow) -> str | None:
+    """`P{suffix}S` when every child of `window` is named P, its period's suffix, S."""
+    bounds = window_bounds(window)
+    named = [c for c in children if not c.bound.is_default]
+    if len(named) != len(bounds):
+        return None
+    patterns = {
+        c.name.replace(suffix, "{suffix}", 1) for c, (suffix, _, _) in zip(named, bounds, strict=True)
+    }
+    pattern = next(iter(patterns)) if len(patterns) == 1 else None
+    return pattern if pattern is not None and "{suffix}" in pattern else None

@@ -1,5 +1,6 @@
 -- The relations of the requested schemas that no extension owns. Their oids, returned as `oid`, are
 -- the `relations` parameter of the per-relation queries (columns, constraints, indexes, triggers).
+-- The expired periods maintenance detached and left (their comment says so) are no part of the schema.
 SELECT
     c.oid,
     c.oid::regclass::text AS name,
@@ -38,3 +39,5 @@ WHERE n.nspname = ANY(%(schemas)s)
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
   )
+  AND NOT (c.relkind = 'r' AND NOT c.relispartition
+           AND coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'schemagen: expired period of %%')

@@ -26,7 +26,9 @@ from schemagen.plan.changes import (
     CreateDomain,
     CreateEnum,
     CreateExtension,
+    CreateMaintainFunction,
     CreatePartitions,
+    CreatePeriod,
     CreateRefreshFunction,
     CreateSchema,
     CreateSequence,
@@ -47,6 +49,7 @@ from schemagen.plan.changes import (
     DropSequence,
     DropTable,
     DropView,
+    ExpirePeriod,
     MoveTable,
     NamePartitionIndexes,
     PartitionMove,
@@ -77,6 +80,7 @@ from schemagen.plan.recipes import (
     functions,
     indexes,
     partitions,
+    periods,
     project,
     sequences,
     storage,
@@ -176,6 +180,8 @@ def operation(change: Change) -> Operation:
             return functions.create_archive_function(change)
         case CreateRefreshFunction():
             return functions.create_refresh_function(change)
+        case CreateMaintainFunction():
+            return functions.create_maintain_function(change)
         case DropFunction():
             return functions.drop_function(change)
         case NamePartitionIndexes():
@@ -192,6 +198,10 @@ def operation(change: Change) -> Operation:
             return partitions.drop_referencing_foreign_keys(change)
         case RestoreForeignKey():
             return partitions.restore_foreign_key(change)
+        case CreatePeriod():
+            return periods.create_period(change)
+        case ExpirePeriod():
+            return periods.expire_period(change)
         case Distribute():
             return distribution.distribute(change)
         case Undistribute():

@@ -1,9 +1,15 @@
-"""The functions the spec implies: an archive's, a materialized view's refresh function."""
+"""The functions the spec implies: an archive's, a materialized view's refresh function, and the
+maintenance function of the windows kept over time."""
 
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateArchiveFunction, CreateRefreshFunction, DropFunction
+from schemagen.plan.changes import (
+    CreateArchiveFunction,
+    CreateMaintainFunction,
+    CreateRefreshFunction,
+    DropFunction,
+)
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -26,6 +32,19 @@ def create_refresh_function(change: CreateRefreshFunction) -> Operation:
         name,
         f"create function {name}",
         (steps.create_refresh_function(change.view),),
+        order=Phase.FUNCTIONS,
+        source=change,
+    )
+
+
+def create_maintain_function(change: CreateMaintainFunction) -> Operation:
+    entry = change.entry
+    tables = ", ".join(t.name for t in entry.tables)
+    return Operation(
+        Kind.CREATE_FUNCTION,
+        entry.name,
+        f"create function {entry.name} (keeps the windows of {tables})",
+        (steps.create_maintain_function(entry),),
         order=Phase.FUNCTIONS,
         source=change,
     )
