@@ -164,6 +164,7 @@ def everything() -> Model:
             extensions=("citext",),
             allow_destructive=("x",),
             shard_count=8,
+            distribute_concurrently=True,
         ),
         enums=base.enums,
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),
