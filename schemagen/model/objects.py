@@ -59,6 +59,11 @@ class Column:
     comment: str | None = None
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    # where the spec says each part (None when the column has no such key, or was not written in YAML)
+    type_loc: Location | None = field(default=None, compare=False)
+    default_loc: Location | None = field(default=None, compare=False)
+    generated_loc: Location | None = field(default=None, compare=False)
+    collation_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,7 @@ class CheckConstraint:
     name: str
     expression: str
     loc: Location | None = field(default=None, compare=False)
+    expression_loc: Location | None = field(default=None, compare=False)
 
 
 ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
@@ -123,6 +129,10 @@ class Index:
     loc: Location | None = field(default=None, compare=False)
     where_loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
+    using_loc: Location | None = field(default=None, compare=False)
+    include_loc: Location | None = field(default=None, compare=False)
+    # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
+    element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +188,7 @@ class PartitionScheme:
     modulus: int | None = None  # hash partitions
     has_default: bool = False
     loc: Location | None = field(default=None, compare=False)
+    key_loc: Location | None = field(default=None, compare=False)
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -242,6 +253,7 @@ class Table:
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
     loc: Location | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -268,6 +280,7 @@ class Enum:
     values: tuple[str, ...]
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +296,7 @@ class View:
     comment: str | None = None
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +309,11 @@ class Project:
     shard_count: int | None = None  # `citus: {shard_count}`: the default of the hash-distributed tables
     # `citus: {distribute_concurrently}`: migrations copy a table's rows into its shards while writes flow
     distribute_concurrently: bool = False
+    # extensions written `{name: …, custom: true}`: of the user's own, their objects unknown to schemagen
+    custom_extensions: frozenset[str] = field(default=frozenset(), compare=False)
+    # where the spec names each extension, and the project's schema
+    extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    schema_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames
-from schemagen.postgres import expressions
+from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
 
@@ -131,7 +131,8 @@ class _Diff:
     # --- project-wide ----------------------------------------------------------------------------
 
     def extensions(self) -> Iterator[Change]:
-        for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
+        new = set(self.b.project.extensions) - set(self.a.project.extensions)
+        for name in builtins.creation_order(new, self.b.project.postgres):
             yield CreateExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "THIRD_PARTY_EXTENSIONS",
     "AccessMethod",
     "Catalog",
     "Extension",
@@ -32,6 +33,9 @@ __all__ = [
     "TypeInfo",
     "available_versions",
     "catalog",
+    "creation_order",
+    "known_extension",
+    "nearest_version",
     "type_key",
 ]
 
@@ -156,6 +160,45 @@ class _Elsewhere:
     types: Mapping[str, str]
     opclasses: Mapping[tuple[str, str], str]  # (access method, name) → extension
     operators: Mapping[str, str]
+
+
+#: Extensions that do not come with PostgreSQL but are widely installed: accepted by name, their
+#: objects unknown to the catalog (what a spec calls from them is not checked).
+THIRD_PARTY_EXTENSIONS = frozenset(
+    """address_standardizer address_standardizer_data_us age anon citus citus_columnar columnar h3
+    h3_postgis hll hypopg ip4r jsquery mongo_fdw mysql_fdw oracle_fdw orafce periods pg_bigm pg_cron
+    pg_duckdb pg_graphql pg_hashids pg_hint_plan pg_ivm pg_jsonschema pg_net pg_partman pg_qualstats
+    pg_repack pg_search pg_squeeze pg_stat_kcache pg_uuidv7 pg_wait_sampling pgaudit pglogical pgmq
+    pgroonga pgrouting pgsodium pgtap pgjwt plperl plperlu plpython3u plv8 pltcl pltclu pljava postgis
+    postgis_raster postgis_sfcgal postgis_tiger_geocoder postgis_topology postgresql_anonymizer
+    prefix rum semver sqlite_fdw tdigest tds_fdw temporal_tables timescaledb topn unit vector
+    vectorscale wal2json""".split()
+)
+
+
+def creation_order(names: Iterable[str], version: int) -> tuple[str, ...]:
+    """`names` sorted, each after the extensions it requires (CREATE EXTENSION without CASCADE fails
+    when one is missing): `[jsonb_plperl, plperl]` becomes `(plperl, jsonb_plperl)`."""
+    extensions = _raw(nearest_version(version))["extensions"]
+    pending = sorted(set(names))
+    done: list[str] = []
+
+    def place(name: str, trail: tuple[str, ...]) -> None:
+        if name in done or name in trail:
+            return
+        for required in extensions.get(name, {}).get("requires", ()):
+            if required in pending:
+                place(required, (*trail, name))
+        done.append(name)
+
+    for name in pending:
+        place(name, ())
+    return tuple(done)
+
+
+def known_extension(name: str, version: int) -> bool:
+    """Whether `name` is an extension of PostgreSQL `version` (its catalog's) or a well-known other."""
+    return name in THIRD_PARTY_EXTENSIONS or name in _raw(nearest_version(version))["extensions"]
 
 
 _DIR = files("schemagen.postgres.builtins")
