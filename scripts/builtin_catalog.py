@@ -190,9 +190,7 @@ def collect(cluster: ThrowawayCluster) -> dict[str, Any]:
         dsn = cluster.create_database(database)
         try:
             with connect(dsn, autocommit=True) as conn:
-                installed = conn.execute(
-                    "SELECT 1 FROM pg_extension WHERE extname = %s", (name,)
-                ).fetchone()
+                installed = conn.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (name,)).fetchone()
                 if installed:
                     # plpgsql: in every database already, its objects read with the core's
                     entry["objects"] = {}

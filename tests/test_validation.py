@@ -631,6 +631,171 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "unknown-function",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint, name: text}
+            checks:
+              short: "length(name, 10) < 100"
+        """),
+        "SG109",
+        "a.yaml",
+        6,
+    ),
+    (
+        "unknown-operator",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint, payload: jsonb}
+            checks:
+              big: "payload > 5"
+        """),
+        "SG110",
+        "a.yaml",
+        6,
+    ),
+    (
+        "not-boolean",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint, amount: integer}
+            checks:
+              positive: "amount + 1"
+        """),
+        "SG111",
+        "a.yaml",
+        6,
+    ),
+    (
+        "not-allowed-in-expression",
+        single("""\
+        entities:
+          t:
+            columns: {id: bigint}
+            checks:
+              has_rows: "count(*) > 0"
+        """),
+        "SG112",
+        "a.yaml",
+        6,
+    ),
+    (
+        "invalid-literal",
+        single("""\
+        entities:
+          t:
+            columns: {address: inet}
+            checks:
+              private: "address << '10.0.0.0/33'"
+        """),
+        "SG113",
+        "a.yaml",
+        6,
+    ),
+    (
+        "collation",
+        single("""\
+        entities:
+          t:
+            columns:
+              id: {type: bigint, collation: C}
+        """),
+        "SG114",
+        "a.yaml",
+        5,
+    ),
+    (
+        "type-or-cast",
+        single("""\
+        entities:
+          t:
+            columns: {id: integer}
+            checks:
+              valid: "id::inet IS NOT NULL"
+        """),
+        "SG115",
+        "a.yaml",
+        6,
+    ),
+    (
+        "expression-type-mismatch",
+        single("""\
+        entities:
+          t:
+            columns:
+              seen: {type: integer, default: {sql: now()}}
+        """),
+        "SG116",
+        "a.yaml",
+        5,
+    ),
+    (
+        "reserved-schema",
+        {"a.yaml": "project: {name: t, schema: pg_app}\nentities:\n  t: {columns: {id: bigint}}\n"},
+        "SG408",
+        "a.yaml",
+        1,
+    ),
+    (
+        "too-many-columns",
+        single(
+            "entities:\n  wide:\n    columns: {" + ", ".join(f"c{i}: integer" for i in range(1601)) + "}\n"
+        ),
+        "SG409",
+        "a.yaml",
+        3,
+    ),
+    (
+        "index-access-method",
+        single("""\
+        entities:
+          t:
+            columns: {guild_id: bigint, user_id: bigint}
+            indexes:
+              - columns: [guild_id, user_id]
+                using: hash
+        """),
+        "SG410",
+        "a.yaml",
+        7,
+    ),
+    (
+        "operator-class",
+        single("""\
+        entities:
+          t:
+            columns: {username: varchar(32)}
+            indexes:
+              - using: gin
+                columns: [username]
+        """),
+        "SG411",
+        "a.yaml",
+        7,
+    ),
+    (
+        "unknown-extension",
+        {"a.yaml": "project:\n  name: t\n  extensions: [pg_trgram]\n"},
+        "SG605",
+        "a.yaml",
+        3,
+    ),
+    (
+        "missing-extension",
+        single("""\
+        entities:
+          t:
+            columns:
+              email: citext
+        """),
+        "SG606",
+        "a.yaml",
+        5,
+    ),
+    (
         "needs-newer-postgres",
         {
             "a.yaml": """\

@@ -148,7 +148,7 @@ class Builder:
                     )
                 )
                 is not None
-            },  # fmt: skip
+            },
             schema_loc=raw.locate(("project", "schema")),
             allow_destructive=tuple(project.allow_destructive) if project else (),
             shard_count=project.citus.shard_count if project and project.citus else None,

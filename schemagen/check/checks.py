@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from schemagen.check import distributed
+from schemagen.check import catalog, distributed
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
@@ -39,6 +39,7 @@ def _check(function: Check) -> Check:
 
 
 _check(distributed.check)
+_check(catalog.check)
 
 
 def _user_tables(model: Model) -> Iterable[Table]:
@@ -212,10 +213,16 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                             values=", ".join(enum.values),
                         )
                     continue
-                fix = _default_problem(column.default.value, column.type)
-                if fix:
+                default_fix = _default_problem(column.default.value, column.type)
+                if not default_fix:
+                    refused = catalog.default_problem(column.default.value, column.type, model)
+                    default_fix = f"{refused}: write a value of {column.type}" if refused else None
+                if default_fix:
                     yield rules.DEFAULT_TYPE(
-                        column.loc, value=_show(column.default.value), type=column.type, fix=fix
+                        column.default_loc or column.loc,
+                        value=_show(column.default.value),
+                        type=column.type,
+                        fix=default_fix,
                     )
 
 

@@ -165,14 +165,77 @@ class _Elsewhere:
 #: Extensions that do not come with PostgreSQL but are widely installed: accepted by name, their
 #: objects unknown to the catalog (what a spec calls from them is not checked).
 THIRD_PARTY_EXTENSIONS = frozenset(
-    """address_standardizer address_standardizer_data_us age anon citus citus_columnar columnar h3
-    h3_postgis hll hypopg ip4r jsquery mongo_fdw mysql_fdw oracle_fdw orafce periods pg_bigm pg_cron
-    pg_duckdb pg_graphql pg_hashids pg_hint_plan pg_ivm pg_jsonschema pg_net pg_partman pg_qualstats
-    pg_repack pg_search pg_squeeze pg_stat_kcache pg_uuidv7 pg_wait_sampling pgaudit pglogical pgmq
-    pgroonga pgrouting pgsodium pgtap pgjwt plperl plperlu plpython3u plv8 pltcl pltclu pljava postgis
-    postgis_raster postgis_sfcgal postgis_tiger_geocoder postgis_topology postgresql_anonymizer
-    prefix rum semver sqlite_fdw tdigest tds_fdw temporal_tables timescaledb topn unit vector
-    vectorscale wal2json""".split()
+    [
+        "address_standardizer",
+        "address_standardizer_data_us",
+        "age",
+        "anon",
+        "citus",
+        "citus_columnar",
+        "columnar",
+        "h3",
+        "h3_postgis",
+        "hll",
+        "hypopg",
+        "ip4r",
+        "jsquery",
+        "mongo_fdw",
+        "mysql_fdw",
+        "oracle_fdw",
+        "orafce",
+        "periods",
+        "pg_bigm",
+        "pg_cron",
+        "pg_duckdb",
+        "pg_graphql",
+        "pg_hashids",
+        "pg_hint_plan",
+        "pg_ivm",
+        "pg_jsonschema",
+        "pg_net",
+        "pg_partman",
+        "pg_qualstats",
+        "pg_repack",
+        "pg_search",
+        "pg_squeeze",
+        "pg_stat_kcache",
+        "pg_uuidv7",
+        "pg_wait_sampling",
+        "pgaudit",
+        "pglogical",
+        "pgmq",
+        "pgroonga",
+        "pgrouting",
+        "pgsodium",
+        "pgtap",
+        "pgjwt",
+        "plperl",
+        "plperlu",
+        "plpython3u",
+        "plv8",
+        "pltcl",
+        "pltclu",
+        "pljava",
+        "postgis",
+        "postgis_raster",
+        "postgis_sfcgal",
+        "postgis_tiger_geocoder",
+        "postgis_topology",
+        "postgresql_anonymizer",
+        "prefix",
+        "rum",
+        "semver",
+        "sqlite_fdw",
+        "tdigest",
+        "tds_fdw",
+        "temporal_tables",
+        "timescaledb",
+        "topn",
+        "unit",
+        "vector",
+        "vectorscale",
+        "wal2json",
+    ]
 )
 
 
