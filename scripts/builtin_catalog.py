@@ -114,6 +114,11 @@ WHERE n.nspname = 'pg_catalog' AND c.collencoding IN (-1, pg_char_to_encoding('U
 ORDER BY 1
 """
 
+TEXT_SEARCH_CONFIGS = """
+SELECT c.cfgname FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+WHERE n.nspname = 'pg_catalog' ORDER BY 1
+"""
+
 EXTENSIONS = """
 SELECT v.name, v.version, coalesce(v.requires::text[], '{}')
 FROM pg_available_extension_versions v JOIN pg_available_extensions a ON a.name = v.name
@@ -182,6 +187,7 @@ def collect(cluster: ThrowawayCluster) -> dict[str, Any]:
             for name, order, unique, multi, include, exclude in conn.execute(ACCESS_METHODS)
         }
         collations = {name: provider for name, provider in conn.execute(COLLATIONS)}
+        text_search_configs = [name for (name,) in conn.execute(TEXT_SEARCH_CONFIGS)]
         available = conn.execute(EXTENSIONS).fetchall()
     extensions: dict[str, Any] = {}
     for index, (name, version, requires) in enumerate(available):
@@ -216,6 +222,7 @@ def collect(cluster: ThrowawayCluster) -> dict[str, Any]:
         **plain(merged),
         "access_methods": access_methods,
         "collations": collations,
+        "text_search_configs": text_search_configs,
         "extensions": extensions,
     }
 

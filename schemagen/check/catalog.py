@@ -16,7 +16,7 @@ from typing import Any
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
-from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table
+from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, all_children, naming
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, parse_expression
@@ -31,11 +31,35 @@ def check(model: Model) -> Iterator[Diagnostic]:
     project = model.project
     catalog = builtins.catalog(project.postgres, project.extensions)
     enums = {e.name: e.values for e in model.enums}
+    relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     for table in model.tables:
         if table.archive_of is None:
-            yield from _table(table, catalog, enums)
+            yield from _table(table, catalog, enums, relations)
+
+
+def _relations(model: Model) -> frozenset[str] | None:
+    """The names of the relations the schema creates, which a regclass literal may name; None when
+    one of them cannot be told."""
+    names: set[str] = set()
+    for table in model.tables:
+        names.add(table.name)
+        names.update(child.name for child in all_children(table.partition))
+        names.update(index.name for index in table.indexes)
+        names.update(u.name for u in table.uniques)
+        if table.primary_key is not None:
+            names.add(table.primary_key.name)
+        for column in table.columns:
+            if column.identity:
+                sequence = naming.sequence_name(table.name, column.name)
+                if sequence is None:
+                    return None
+                names.add(sequence)
+    for view in model.views:
+        names.add(view.name)
+        names.update(index.name for index in view.indexes)
+    return frozenset(names)
 
 
 # --- project ---------------------------------------------------------------------------------------
@@ -92,7 +116,9 @@ def _schemas(model: Model) -> Iterator[Diagnostic]:
 # --- tables ----------------------------------------------------------------------------------------
 
 
-def _table(table: Table, catalog: Catalog, enums: Mapping[str, Sequence[str]]) -> Iterator[Diagnostic]:
+def _table(
+    table: Table, catalog: Catalog, enums: Mapping[str, Sequence[str]], relations: frozenset[str] | None
+) -> Iterator[Diagnostic]:
     if len(table.columns) > MAX_COLUMNS:
         yield rules.TOO_MANY_COLUMNS(table.loc, table=table.name, count=len(table.columns))
     seen: dict[str, Column] = {}
@@ -107,7 +133,7 @@ def _table(table: Table, catalog: Catalog, enums: Mapping[str, Sequence[str]]) -
     enum_names = frozenset(enums)
 
     def scope(context: str) -> resolve.Scope:
-        return resolve.Scope(catalog, types, enums, context, generated)
+        return resolve.Scope(catalog, types, enums, context, generated, relations)
 
     for column in seen.values():
         yield from _column(column, catalog, enums, scope)

@@ -115,6 +115,9 @@ class Scope:
     enums: Mapping[str, Sequence[str]]
     context: str
     generated: frozenset[str] = frozenset()  # generated columns: a generation expression cannot read them
+    # the relations the schema creates (tables, partitions, views, indexes, identity sequences), which a
+    # regclass literal such as nextval('orders_id_seq') may name; None: not checked
+    relations: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +174,36 @@ class _Walker:
     def literal_problem(self, typed: Typed, target: str, canonical: str | None = None) -> None:
         if typed.literal is None or target in _POLYMORPHIC or target == UNKNOWN:
             return
+        if target in ("regconfig", "regclass"):
+            problem = self.name_literal_problem(typed.literal, target)
+            if problem:
+                self.report("literal", problem)
+            return
         problem = input_problem(
             typed.literal, canonical or target, self.scope.enums, self.catalog.requested, assignment=False
         )
         if problem:
             self.report("literal", problem)
+
+    def name_literal_problem(self, text: str, target: str) -> str | None:
+        """A text search configuration or a relation named by a literal that does not exist."""
+        parts = _object_name(text)
+        if parts is None:
+            return None
+        schema, name = parts
+        if target == "regconfig":
+            if schema in (None, "pg_catalog") and name not in self.catalog.text_search_configs:
+                return f'text search configuration "{name}" does not exist'
+            return None
+        relations = self.scope.relations
+        if relations is None or name.startswith("pg_") or schema not in (None, "public"):
+            return None
+        if name not in relations:
+            return (
+                f'relation "{name}" does not exist: the spec creates no table, view, index or sequence'
+                " of that name"
+            )
+        return None
 
     def must_be_boolean(self, typed: Typed, what: str) -> None:
         if typed.type == UNKNOWN:
@@ -464,6 +492,12 @@ class _Walker:
                     )
                 return _NOTHING
             candidates = self.best(accepting, typed_args)
+            if len(candidates) > 1:
+                # a literal is read as the type every remaining form takes at its place
+                for position, typed in enumerate(typed_args):
+                    params = {_params(f, count)[position] for f in candidates}
+                    if len(params) == 1:
+                        self.literal_problem(typed, params.pop())
             if len(candidates) == 1:
                 form = candidates[0]
                 bound = _bound_element(form, typed_args, count)
@@ -605,6 +639,16 @@ class _Walker:
             result = results.pop()
             return Typed(None if result in _POLYMORPHIC else result)
         return _NOTHING
+
+
+def _object_name(text: str) -> tuple[str | None, str] | None:
+    """(schema, name) of an object named in a literal (`'public.orders'`), folded to lower case as
+    PostgreSQL folds an unquoted name; None for a quoted or unusual name."""
+    stripped = text.strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?", stripped):
+        return None
+    schema, _, name = stripped.lower().rpartition(".")
+    return (schema or None), name
 
 
 def _concrete(declared: str, other: str | None) -> str:

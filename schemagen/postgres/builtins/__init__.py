@@ -131,6 +131,7 @@ class Catalog:
     access_methods: Mapping[str, AccessMethod]
     opclasses: Mapping[str, Mapping[str, OpClass]]  # access method → name → class
     collations: Mapping[str, str]  # name → provider (c libc, i icu, d default)
+    text_search_configs: frozenset[str]
     extensions: Mapping[str, Extension]  # every extension the server offered
     # The objects of every extension, named or not: to say which extension an unknown name needs.
     elsewhere: _Elsewhere = field(repr=False, compare=False)
@@ -403,6 +404,7 @@ def _catalog(requested: int, extensions: frozenset[str]) -> Catalog:
         access_methods=MappingProxyType(access_methods),
         opclasses=MappingProxyType({k: MappingProxyType(v) for k, v in opclasses.items()}),
         collations=MappingProxyType(dict(raw["collations"])),
+        text_search_configs=frozenset(raw.get("text_search_configs", ())),
         extensions=MappingProxyType(known),
         elsewhere=_elsewhere(version),
     )
