@@ -16,7 +16,17 @@ from typing import Any
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
-from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, all_children, naming
+from schemagen.model import (
+    Column,
+    ForeignKey,
+    Index,
+    Location,
+    Model,
+    PartitionScheme,
+    Table,
+    all_children,
+    naming,
+)
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, parse_expression
@@ -34,9 +44,47 @@ def check(model: Model) -> Iterator[Diagnostic]:
     relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
+    partitioned = {t.name: t for t in model.tables if t.partition is not None}
     for table in model.tables:
         if table.archive_of is None:
             yield from _table(table, catalog, enums, relations)
+            yield from _foreign_key_names(table, partitioned)
+
+
+def _foreign_key_names(table: Table, partitioned: Mapping[str, Table]) -> Iterator[Diagnostic]:
+    """A foreign key to a partitioned table gets one more constraint on the referencing table per
+    partition, which PostgreSQL names `{table}_{columns}_fkey`, `…1`, `…2` (the first names free at
+    that moment): a foreign key created after it under one of those names fails ("already exists")."""
+    existing = {c.name for c in table.checks} | {u.name for u in table.uniques}
+    if table.primary_key is not None:
+        existing.add(table.primary_key.name)
+    internal: dict[str, ForeignKey] = {}  # a name PostgreSQL gives → the foreign key it is for
+    for fk in sorted(table.foreign_keys, key=lambda f: f.name):  # the order schema.sql adds them in
+        owner = internal.get(fk.name)
+        if owner is not None:
+            yield rules.DUPLICATE_OBJECT(
+                fk.loc,
+                kind="foreign key",
+                name=fk.name,
+                other_kind=f"a constraint PostgreSQL adds for foreign key `{owner.name}` (one per partition "
+                f"of `{owner.ref_table}`)",
+                other=str(owner.loc or "?"),
+            )
+        existing.add(fk.name)
+        target = partitioned.get(fk.ref_table)
+        if target is None or fk.ref_schema != target.schema:
+            continue
+        base = f"{table.name}_{'_'.join(fk.columns)}_fkey"
+        if len(base.encode()) > naming.MAX_IDENTIFIER_BYTES - 6:
+            continue  # PostgreSQL shortens such a name its own way
+        count, suffix = sum(1 for _ in all_children(target.partition)), 0
+        while count:
+            name = f"{base}{suffix or ''}"
+            if name not in existing:
+                existing.add(name)
+                internal[name] = fk
+                count -= 1
+            suffix += 1
 
 
 def _relations(model: Model) -> frozenset[str] | None:
@@ -210,6 +258,8 @@ def default_problem(value: Any, column_type: str, model: Model) -> str | None:
         return (
             f"{_shown(value)} is a constant of type {source}, which a column of {column_type} does not take"
         )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return literals.number_problem(value, column_type)
     return None
 
 
@@ -621,4 +671,6 @@ def _bound_problem(
     source = _constant_type(value)
     if resolve.can_assign(catalog, source, type_key(key_type), frozenset(enums)) is False:
         return f"{_shown(value)} (a {source}) cannot be cast to the key's type {key_type}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return literals.number_problem(value, key_type)
     return None

@@ -18,14 +18,15 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import Column, Index, Location, Model, PartitionScheme, Table, View, all_children
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
-from schemagen.postgres import expressions, sqltypes
+from schemagen.postgres import expressions, literals, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
 
 MAX_PARTITIONS = 10_000
 _INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}\Z")
+_WRITE = {"boolean": "true or false", "integer": "a whole number", "numeric": "a number"}
 
 
 def check(model: Model) -> list[Diagnostic]:
@@ -295,6 +296,10 @@ def _default_problem(value: Any, type_: str) -> str | None:
         return f"a list is a default for array or json columns only; {type_} needs a scalar"
     if isinstance(value, dict) and family != "json":
         return "a mapping default is a json literal; for an expression write `default: {sql: ...}`"
+    if isinstance(value, str) and family in ("boolean", "integer", "numeric"):
+        # a quoted literal its type's input function takes: '1e3', 'NaN', 'Infinity', 'yes'
+        problem = literals.input_problem(value, type_)
+        return f"{problem}: write {_WRITE[family]}" if problem else None
     if family == "boolean":
         return None if isinstance(value, bool) else "write true or false"
     if family == "integer":

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["ArrayLiteralError", "input_problem", "parse_array", "value_problem"]
+__all__ = ["ArrayLiteralError", "input_problem", "number_problem", "parse_array", "value_problem"]
 
 Enums = Mapping[str, Sequence[str]]
 
@@ -717,6 +717,23 @@ def input_problem(
         return _range(text, base, enums, version)
     if base in _MULTIRANGES:
         return _multirange(text, base, enums, version)
+    return None
+
+
+def number_problem(value: int | float, canonical: str) -> str | None:
+    """Why the number `value`, written as a constant, does not fit `canonical` when stored into it
+    (an integer out of range, a numeric(p,s) overflow, a float beyond real)."""
+    base, _ = _base_and_mods(canonical.strip())
+    if base in _INT_BITS:
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{value} is not a {base}"
+        rounded = round(value)
+        bits = _INT_BITS[base]
+        if not -(2 ** (bits - 1)) <= rounded < 2 ** (bits - 1):
+            return f"{base} out of range: {value!r}"
+        return None
+    if base in ("numeric", "decimal", "real", "double precision") and math.isfinite(value):
+        return input_problem(repr(value) if isinstance(value, float) else str(value), canonical)
     return None
 
 
