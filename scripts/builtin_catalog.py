@@ -160,22 +160,28 @@ def plain(value: Any) -> Any:
     return value
 
 
+def read_core(conn: psycopg.Connection) -> dict[str, Any]:
+    """The core catalog of a new database: pg_catalog's objects, and plpgsql's (created in every
+    database: template0 holds it)."""
+    parts = read(conn)
+    merged = parts.pop(None)
+    for name, part in parts.items():
+        if name != "plpgsql":
+            raise SystemExit(f"unexpected extension {name} in a new database")
+        for key in ("functions", "operators", "casts"):
+            for fname, forms in part[key].items():
+                merged[key][fname].extend(forms)
+        merged["types"].update(part["types"])
+    return plain(merged)
+
+
 def collect(cluster: ThrowawayCluster) -> dict[str, Any]:
     dsn = cluster.create_database("catalog_core")
     with connect(dsn, autocommit=True) as conn:
         row = conn.execute(VERSION).fetchone()
         assert row is not None
         version_num, version_text = row
-        core = read(conn)
-        # plpgsql is created in every database (template1 and template0 hold it): part of the core.
-        merged = core.pop(None)
-        for name, part in core.items():
-            if name != "plpgsql":
-                raise SystemExit(f"unexpected extension {name} in a new database")
-            for key in ("functions", "operators", "casts"):
-                for fname, forms in part[key].items():
-                    merged[key][fname].extend(forms)
-            merged["types"].update(part["types"])
+        merged = read_core(conn)
         access_methods = {
             name: {
                 "can_order": order,
@@ -219,7 +225,7 @@ def collect(cluster: ThrowawayCluster) -> dict[str, Any]:
         "postgres": version_num // 10000,
         "server": version_text.split(" on ")[0],
         "generated_by": "scripts/builtin_catalog.py",
-        **plain(merged),
+        **merged,
         "access_methods": access_methods,
         "collations": collations,
         "text_search_configs": text_search_configs,

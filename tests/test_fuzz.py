@@ -1091,7 +1091,9 @@ def test_what_validate_accepts_postgresql_accepts(pg_dsn: str) -> None:
     @settings(max_examples=300, **FUZZ_SETTINGS)
     @given(drawn=server_specs())
     def run(drawn: Files) -> None:
-        spec_text = yaml.dump(drawn["spec.yaml"], Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+        spec_text = yaml.dump(
+            drawn["spec.yaml"], Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False
+        )
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "spec.yaml").write_text(spec_text, encoding="utf-8")
             errors, sql, extensions = judged(Path(tmp))

@@ -620,6 +620,7 @@ class _Walker:
                 for o in forms
                 if self.coerce(rtype, o.right) is not False
                 and (left is None or o.left is None or self.coerce(ltype or "", o.left) is not False)
+                and _consistent(o, ltype, rtype)
             ]
         if not chosen:
             if self.catalog.complete or all(o.extension is None for o in forms):
@@ -649,6 +650,21 @@ def _object_name(text: str) -> tuple[str | None, str] | None:
         return None
     schema, _, name = stripped.lower().rpartition(".")
     return (schema or None), name
+
+
+_SAME_POLYMORPHIC = frozenset(
+    {"anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange"}
+)
+
+
+def _consistent(op: Operator, left: str | None, right: str) -> bool:
+    """Whether the operand types bind an operator's polymorphic parameters to one type, as `anyarray @>
+    anyarray` needs (integer[] @> text[] has no form); the `anycompatible` ones may differ."""
+    if op.left is None or op.left != op.right or op.left not in _SAME_POLYMORPHIC:
+        return True
+    if left in (None, UNKNOWN) or right == UNKNOWN:
+        return True
+    return left == right
 
 
 def _concrete(declared: str, other: str | None) -> str:
