@@ -27,7 +27,7 @@ from schemagen.database.live import apply_rolled_back, connect
 from schemagen.diagnostics import Diagnostic, Severity
 from schemagen.load import loader
 from schemagen.parse import spec as spec_shape
-from schemagen.pipeline import render_outputs
+from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.expressions import parse_expression
 
@@ -357,14 +357,6 @@ CASES: dict[str, Case] = {
         7,
         table("n: integer\n", "    partition:\n      list: {key: n, values: {a: [1]}}\n"),
     ),
-    "sequence that does not exist": Case(
-        table("n: {type: bigint, default: {sql: \"nextval('nope')\"}}\n"),
-        "SG113",
-        5,
-        table(
-            "id: {type: bigint, identity: always}\nn: {type: bigint, default: {sql: \"nextval('t_id_seq')\"}}\n"
-        ),
-    ),
     "text search configuration that does not exist": Case(
         indexes("{using: gin, expression: \"to_tsvector('englsh', body)\"}", columns="body: text\n"),
         "SG113",
@@ -461,6 +453,24 @@ def test_the_counterpart_is_accepted_by_both(case: Case, server: str) -> None:
     assert not errors, [(d.code, d.line, d.message) for d in errors]
     assert sql is not None
     assert refusal(server, sql, extensions) is None
+
+
+def test_a_sequence_outside_the_spec_is_a_warning(server: str) -> None:
+    """An adopted database keeps its serial columns' sequences outside the spec, so nextval() of a
+    sequence the spec does not create is a warning (SG117), which the server proves on an empty
+    database; nextval() of an identity column's sequence is not."""
+    text = spec_text(table("n: {type: bigint, default: {sql: \"nextval('nope')\"}}\n"))
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.yaml").write_text(text, encoding="utf-8")
+        compiled = compile_spec(Path(tmp))
+    assert [(d.code, d.line, d.severity) for d in compiled.warnings] == [("SG117", 5, Severity.WARNING)]
+    sql = render_outputs(compiled.model)["schema.sql"]
+    assert refusal(server, sql, ()) is not None
+    good = table(
+        "id: {type: bigint, identity: always}\nn: {type: bigint, default: {sql: \"nextval('t_id_seq')\"}}\n"
+    )
+    errors, sql, _ = judge(good)
+    assert not errors and sql is not None and refusal(server, sql, ()) is None
 
 
 def test_index_name_with_a_newline_is_refused(tmp_path: Path) -> None:

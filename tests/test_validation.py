@@ -15,16 +15,15 @@ PROJECT = "project: {name: t, postgres: 15}\n"
 
 
 def diagnose(tmp_path: Path, files: dict[str, str]) -> list[Diagnostic]:
-    """Every diagnostic of a spec made of `files` (an empty list when it is valid)."""
+    """Every diagnostic of a spec made of `files` (its warnings only when it is valid)."""
     root = tmp_path / "spec"
     root.mkdir(exist_ok=True)
     for name, text in files.items():
         (root / name).write_text(textwrap.dedent(text))
     try:
-        compile_spec(root)
+        return compile_spec(root).warnings
     except SpecError as error:
         return error.diagnostics
-    return []
 
 
 def single(text: str) -> dict[str, str]:
@@ -792,6 +791,18 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
               email: citext
         """),
         "SG606",
+        "a.yaml",
+        5,
+    ),
+    (
+        "relation-outside-the-spec",
+        single("""\
+        entities:
+          t:
+            columns:
+              number: {type: bigint, default: {sql: "nextval('ticket_numbers')"}}
+        """),
+        "SG117",
         "a.yaml",
         5,
     ),

@@ -274,6 +274,15 @@ class Builder:
             self.check_name(name, "an enum", loc)
             seen: set[str] = set()
             for i, value in enumerate(spec.values):
+                if len(value.encode()) > naming.MAX_IDENTIFIER_BYTES:
+                    # PostgreSQL keeps a label in a name: "invalid enum label"
+                    self.report(
+                        rules.NAME_TOO_LONG(
+                            self.loc("enums", name, "values", i, key=False) or loc,
+                            name=value,
+                            length=len(value.encode()),
+                        )
+                    )
                 if value in seen:
                     self.report(
                         rules.DUPLICATE_COLUMN(
@@ -1105,6 +1114,7 @@ class Builder:
             renamed_from=spec.renamed_from,
             loc=loc,
             schema_loc=self.loc(*path, "schema", key=False) if spec.schema_ else None,
+            query_loc=self.loc(*path, "query", key=False),
         )
 
 

@@ -303,6 +303,7 @@ _RULES = {
     "literal": rules.INVALID_LITERAL,
     "type": rules.TYPE_OR_CAST,
     "cast": rules.TYPE_OR_CAST,
+    "relation": rules.RELATION_OUTSIDE_THE_SPEC,
 }
 _NOT_ALLOWED_FIX = {
     "default": "a default is one value for a new row: compute what depends on other columns in a generated "

@@ -203,6 +203,12 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                     yield rules.NOT_IMMUTABLE(
                         column.loc, what=f"generated column `{column.name}`", problem=problem
                     )
+                yield from _missing_columns(
+                    table,
+                    sorted(expressions.column_refs(parsed)),
+                    f"the generated expression of `{column.name}`",
+                    column.generated_loc or column.loc,
+                )
             if column.default is not None and not column.default.is_expression:
                 enum = enums.get(column.type.rsplit(".", 1)[-1])
                 if enum is not None:
@@ -383,10 +389,11 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
     types = {c.name: c.type for c in table.columns}
     for key in scheme.key:
         if key.expression:
-            for problem in expressions.immutability_problems(
-                expressions.parse_expression(key.expression), types
-            ):
+            parsed = expressions.parse_expression(key.expression)
+            for problem in expressions.immutability_problems(parsed, types):
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
+            refs = sorted(expressions.column_refs(parsed))
+            yield from _missing_columns(table, refs, "the partition key", scheme.key_loc or scheme.loc)
     if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):  # above 1024: see build
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
@@ -541,6 +548,7 @@ def views(model: Model) -> Iterator[Diagnostic]:
                     name=name,
                     hint_name=f"{elsewhere[0]}.{relation}" if elsewhere else f"pg_catalog.{relation}",
                 )
+        yield from _view_columns(model, view)
         if not view.materialized and (view.refresh or view.indexes):
             yield rules.VIEW_OPTION(
                 view.loc,
@@ -551,6 +559,38 @@ def views(model: Model) -> Iterator[Diagnostic]:
         if view.materialized and view.refresh == "concurrently":
             yield from _concurrent_refresh(view)
     yield from _view_cycles(model)
+
+
+def _view_columns(model: Model, view: View) -> Iterator[Diagnostic]:
+    """The columns a view's query reads that none of its tables and views has."""
+    tables = {(t.schema, t.name): t for t in model.tables}
+    views_ = {(v.schema, v.name): v for v in model.views}
+
+    def columns_of(schema: str | None, name: str) -> list[str] | None:
+        key = (schema or "public", name)
+        if key in tables:
+            return list(tables[key].column_names)
+        if key in views_ and views_[key] is not view:
+            try:
+                return expressions.output_columns(expressions.parse_query(views_[key].query))
+            except expressions.ExpressionError:
+                return None
+        return None
+
+    try:
+        query = expressions.parse_query(view.query)
+    except expressions.ExpressionError:
+        return
+    for unresolved in expressions.unresolved_columns(query, columns_of):
+        relations = list(unresolved.relations)
+        known = sorted({c for r in relations for c in (columns_of(None, r) or ())})
+        yield rules.UNKNOWN_COLUMN(
+            view.query_loc or view.loc,
+            what=f"the query of view `{view.name}`",
+            column=unresolved.column,
+            table="` or `".join(relations) or "its FROM",
+            suggestion=did_you_mean(unresolved.column.rsplit(".", 1)[-1], known),
+        )
 
 
 def _concurrent_refresh(view: View) -> Iterator[Diagnostic]:

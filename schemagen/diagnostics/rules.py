@@ -283,6 +283,20 @@ EXPRESSION_TYPE = _rule(
     "columns:\n  seen: {type: integer, default: {sql: now()}}",
 )
 
+RELATION_OUTSIDE_THE_SPEC = _rule(
+    "SG117",
+    "relation-outside-the-spec",
+    "{what}: {problem}",
+    "create it in the spec (an identity column's sequence is `{{table}}_{{column}}_seq`), or make sure it "
+    "exists before schema.sql runs",
+    "A regclass literal — the argument of `nextval('orders_id_seq')` — names a relation that must exist when "
+    "the DDL runs. A database adopted with `inspect` keeps its serial columns' sequences outside the spec, "
+    "so this is a warning: schema.sql applied to an empty database fails unless the relation is created "
+    "first.",
+    "columns:\n  number: {type: bigint, default: {sql: \"nextval('ticket_numbers')\"}}",
+    severity=Severity.WARNING,
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

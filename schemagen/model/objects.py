@@ -297,6 +297,7 @@ class View:
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
+    query_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ so nothing that is not exactly one expression, or one SELECT, reaches the DDL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -48,6 +48,7 @@ __all__ = [
     "replaces_in_place",
     "split_statements",
     "statement_subject",
+    "unresolved_columns",
 ]
 
 _PREFIX = "SELECT "
@@ -619,6 +620,69 @@ def statement_subject(text: str) -> str | None:
 def output_columns(query: Query) -> list[str] | None:
     """The query's output column names as PostgreSQL names them; None when a ``*`` is used."""
     return _select_output_columns(query.node)
+
+
+#: Columns every table has, which a query may read though no spec declares them.
+SYSTEM_COLUMNS = frozenset({"tableoid", "ctid", "xmin", "xmax", "cmin", "cmax"})
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedColumn:
+    column: str  # as written: `name`, or `alias.name`
+    relations: tuple[str, ...]  # the relations it was looked for in
+
+
+def unresolved_columns(
+    query: Query, columns_of: Callable[[str | None, str], Sequence[str] | None]
+) -> list[UnresolvedColumn]:
+    """The column references of a plain query that no relation of its FROM has.
+
+    `columns_of(schema, name)` gives a relation's columns (None when they are not known). Only a single
+    SELECT is judged whose FROM holds tables and views joined without an alias on the join, and that
+    has no subquery, CTE or set operation, nor a relation of unknown columns: anything else could make
+    a name mean what this cannot see, so it is accepted as it is.
+    """
+    stmt = query.node
+    if stmt.op != SetOperation.SETOP_NONE or stmt.withClause is not None or stmt.valuesLists:
+        return []
+    scope: dict[str, Sequence[str]] = {}
+    stack: list[object] = list(stmt.fromClause or ())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.JoinExpr) and item.alias is None:
+            stack += [item.larg, item.rarg]
+        elif isinstance(item, ast.RangeVar) and (item.alias is None or not item.alias.colnames):
+            columns = columns_of(item.schemaname, required(item.relname))
+            key = item.alias.aliasname if item.alias is not None else item.relname
+            if columns is None or key is None or key in scope:
+                return []
+            scope[key] = columns
+        else:
+            return []
+    for node in _walk(stmt):
+        if isinstance(node, ast.SubLink | ast.RangeSubselect | ast.RangeFunction | ast.CommonTableExpr):
+            return []
+    outputs = {t.name for t in stmt.targetList or () if t.name} | set(_select_output_columns(stmt) or ())
+    every = {c for columns in scope.values() for c in columns} | SYSTEM_COLUMNS
+    found: list[UnresolvedColumn] = []
+    for node in _walk(stmt):
+        if not isinstance(node, ast.ColumnRef):
+            continue
+        fields = node.fields or ()
+        names = [f.sval for f in fields if isinstance(f, ast.String) and f.sval is not None]
+        if len(fields) == 1 and len(names) == 1:
+            name = names[0]
+            if name not in every and name not in outputs and name not in scope:
+                found.append(UnresolvedColumn(name, tuple(scope)))
+        elif len(fields) == 2 and names and isinstance(fields[0], ast.String):
+            relation = names[0]
+            if relation not in scope:
+                found.append(
+                    UnresolvedColumn(f"{relation}.{names[1] if len(names) == 2 else '*'}", tuple(scope))
+                )
+            elif len(names) == 2 and names[1] not in scope[relation] and names[1] not in SYSTEM_COLUMNS:
+                found.append(UnresolvedColumn(f"{relation}.{names[1]}", (relation,)))
+    return list(dict.fromkeys(found))
 
 
 # --------------------------------------------------------------------------- immutability

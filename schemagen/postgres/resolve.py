@@ -43,7 +43,16 @@ __all__ = [
 
 UNKNOWN = "unknown"
 ProblemKind = Literal[
-    "function", "operator", "type", "cast", "literal", "not-allowed", "not-boolean", "extension", "collation"
+    "function",
+    "operator",
+    "type",
+    "cast",
+    "literal",
+    "not-allowed",
+    "not-boolean",
+    "extension",
+    "collation",
+    "relation",
 ]
 
 #: Where an expression stands, with PostgreSQL's words for it (plural, singular).
@@ -177,7 +186,7 @@ class _Walker:
         if target in ("regconfig", "regclass"):
             problem = self.name_literal_problem(typed.literal, target)
             if problem:
-                self.report("literal", problem)
+                self.report("literal" if target == "regconfig" else "relation", problem)
             return
         problem = input_problem(
             typed.literal, canonical or target, self.scope.enums, self.catalog.requested, assignment=False
