@@ -297,6 +297,8 @@ def _default_problem(value: Any, type_: str) -> str | None:
     if family == "json" and not _json_value(value):
         return "a json default holds strings, numbers, booleans, null, lists and mappings: quote dates"
     if family == "array":
+        if isinstance(value, str) and literals.input_problem(value, type_) is None:
+            return None  # the array's text form, '{1,2}'
         return None if isinstance(value, list) else "write a list, e.g. `default: []`"
     if isinstance(value, list) and family != "json":
         return f"a list is a default for array or json columns only; {type_} needs a scalar"
