@@ -29,7 +29,7 @@ from schemagen.model import (
 )
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
-from schemagen.postgres.expressions import ExpressionError, parse_expression
+from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression
 
 #: PostgreSQL's limit of columns per table (MaxHeapAttributeNumber).
 MAX_COLUMNS = 1600
@@ -180,8 +180,16 @@ def _table(
     generated = frozenset(c.name for c in table.columns if c.generated)
     enum_names = frozenset(enums)
 
+    scopes: dict[str, resolve.Scope] = {}
+    enums_key = tuple(sorted((k, tuple(v)) for k, v in enums.items()))
+
     def scope(context: str) -> resolve.Scope:
-        return resolve.Scope(catalog, types, enums, context, generated, relations)
+        found = scopes.get(context)
+        if found is None:
+            found = scopes[context] = resolve.Scope(
+                catalog, types, enums, context, generated, relations, enums_key
+            )
+        return found
 
     for column in seen.values():
         yield from _column(column, catalog, enums, scope)
@@ -312,16 +320,42 @@ _NOT_ALLOWED_FIX = {
 }
 
 
+def _analysis(text: str, scope: resolve.Scope) -> resolve.Analysis | None:
+    """The analysis of `text` in `scope`; the same expression over columns of the same types, in the
+    same context, is analyzed once (a thousand tables may share one index predicate)."""
+    try:
+        parsed = parse_expression(text)
+    except ExpressionError:
+        return None
+    refs = sorted(column_refs(parsed))
+    key = (
+        text,
+        scope.context,
+        id(scope.catalog),
+        tuple((name, scope.columns.get(name), name in scope.generated) for name in refs),
+        scope.enums_key,
+        scope.relations if "'" in text else None,
+    )
+    found = _ANALYSES.get(key)
+    if found is None:
+        found = resolve.analyze(parsed.node, scope)
+        if len(_ANALYSES) > 50_000:
+            _ANALYSES.clear()
+        _ANALYSES[key] = found
+    return found
+
+
+_ANALYSES: dict[tuple[object, ...], resolve.Analysis] = {}
+
+
 def _analyze(
     text: str, scope: resolve.Scope, what: str, loc: Location | None
 ) -> Generator[Diagnostic, None, resolve.Analysis | None]:
     """Yield the problems of the expression `text`, then return its analysis (None: it does not parse,
     which the build reported)."""
-    try:
-        parsed = parse_expression(text)
-    except ExpressionError:
+    analysis = _analysis(text, scope)
+    if analysis is None:
         return None
-    analysis = resolve.analyze(parsed.node, scope)
     catalog = scope.catalog
     for problem in analysis.problems:
         if problem.kind == "extension":
@@ -561,6 +595,18 @@ def default_opclass(
 ) -> OpClass | bool:
     """PostgreSQL's GetDefaultOpClass: the default operator class of `method` for `type_name`; False
     when there is none, True when it cannot be told (an unknown type)."""
+    key = (id(catalog), method, type_name, enums if type_name.removesuffix("[]") in enums else None)
+    found = _DEFAULT_OPCLASSES.get(key)
+    if found is None:
+        found = _DEFAULT_OPCLASSES[key] = _default_opclass(catalog, method, type_name, enums)
+    return found
+
+
+# per catalog (catalogs are cached, never freed), method, type
+_DEFAULT_OPCLASSES: dict[tuple[object, ...], OpClass | bool] = {}
+
+
+def _default_opclass(catalog: Catalog, method: str, type_name: str, enums: frozenset[str]) -> OpClass | bool:
     info = resolve.type_info(catalog, type_name, enums)
     if info is None:
         return True
@@ -636,8 +682,8 @@ def _levels(scheme: PartitionScheme) -> Iterator[PartitionScheme]:
 def _bounds(
     scheme: PartitionScheme, key_types: list[str | None], enums: Mapping[str, Sequence[str]], catalog: Catalog
 ) -> Iterator[Diagnostic]:
-    if scheme.kind == "hash" or not key_types:
-        return
+    if scheme.kind == "hash" or not key_types or scheme.window is not None:
+        return  # a time window's bounds are written by schemagen, for a date or timestamp key
     reported: set[str] = set()
     for child in scheme.children:
         bound = child.bound

@@ -127,6 +127,8 @@ class Scope:
     # the relations the schema creates (tables, partitions, views, indexes, identity sequences), which a
     # regclass literal such as nextval('orders_id_seq') may name; None: not checked
     relations: frozenset[str] | None = None
+    # what tells one spec's enums from another's, for callers that cache analyses
+    enums_key: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,26 +620,17 @@ class _Walker:
         ltype = left.type if left is not None else None
         rtype = right.type
         assert rtype is not None
-        chosen: list[Operator] = []
-        if left is not None and (ltype == UNKNOWN) != (rtype == UNKNOWN):
-            # an unknown literal is first taken to be of the other operand's type
-            other = rtype if ltype == UNKNOWN else ltype
-            chosen = [o for o in forms if o.left == other and o.right == other]
-        if not chosen:
-            chosen = [
-                o
-                for o in forms
-                if self.coerce(rtype, o.right) is not False
-                and (left is None or o.left is None or self.coerce(ltype or "", o.left) is not False)
-                and _consistent(o, ltype, rtype)
-            ]
+        key = (id(self.catalog), self.enum_names, name, left is None, ltype, rtype)
+        chosen = _OPERATOR_CHOICES.get(key)
+        if chosen is None:
+            chosen = self.choose(forms, left is None, ltype, rtype)
+            if len(_OPERATOR_CHOICES) > 10_000:
+                _OPERATOR_CHOICES.clear()
+            _OPERATOR_CHOICES[key] = chosen
         if not chosen:
             if self.catalog.complete or all(o.extension is None for o in forms):
                 self.report("operator", f"operator does not exist: {_operands(name, left, right)}")
             return _NOTHING
-        if len(chosen) > 1:
-            exact = [o for o in chosen if o.right == rtype and (left is None or o.left == ltype)]
-            chosen = exact if len(exact) == 1 else chosen
         if len(chosen) == 1:
             op = chosen[0]
             if left is not None and op.left is not None:
@@ -649,6 +642,30 @@ class _Walker:
             result = results.pop()
             return Typed(None if result in _POLYMORPHIC else result)
         return _NOTHING
+
+    def choose(self, forms: list[Operator], prefix: bool, ltype: str | None, rtype: str) -> list[Operator]:
+        """The forms of an operator its operand types may call, the exact one alone when there is one."""
+        chosen: list[Operator] = []
+        if not prefix and (ltype == UNKNOWN) != (rtype == UNKNOWN):
+            # an unknown literal is first taken to be of the other operand's type
+            other = rtype if ltype == UNKNOWN else ltype
+            chosen = [o for o in forms if o.left == other and o.right == other]
+        if not chosen:
+            chosen = [
+                o
+                for o in forms
+                if self.coerce(rtype, o.right) is not False
+                and (prefix or o.left is None or self.coerce(ltype or "", o.left) is not False)
+                and _consistent(o, ltype, rtype)
+            ]
+        if len(chosen) > 1:
+            exact = [o for o in chosen if o.right == rtype and (prefix or o.left == ltype)]
+            chosen = exact if len(exact) == 1 else chosen
+        return chosen
+
+
+# Which forms of an operator its operand types call, per catalog (catalogs are cached, never freed).
+_OPERATOR_CHOICES: dict[tuple[object, ...], list[Operator]] = {}
 
 
 def _object_name(text: str) -> tuple[str | None, str] | None:

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
@@ -437,6 +437,7 @@ _KEYS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def type_key(canonical: str) -> str:
     """The catalog's name of a column type as the Model spells it: modifiers dropped
     (`character varying(32)` → `character varying`, `interval day to second` → `interval`), the
