@@ -401,6 +401,46 @@ CASES: dict[str, Case] = {
         "      - {columns: [mid, mat], references: {table: m, columns: [id, at]}}\n"
         "      - {columns: [mid, mat], references: {table: m, columns: [id, at]}, name: e_mid_mat_other}\n",
     ),
+    "function a view calls that does not exist": Case(
+        table("id: bigint\n") + "views:\n  v: {query: 'SELECT coun(*) AS n FROM t'}\n",
+        "SG109",
+        7,
+        table("id: bigint\n") + "views:\n  v: {query: 'SELECT count(*) AS n FROM t'}\n",
+    ),
+    "column a view reads that does not exist": Case(
+        table("id: bigint\n") + "views:\n  v: {query: 'SELECT idd FROM t'}\n",
+        "SG401",
+        7,
+        table("id: bigint\n") + "views:\n  v: {query: 'SELECT id FROM t'}\n",
+    ),
+    "bare name a view reads from another schema": Case(
+        "project: {name: t, schema: app}\n"
+        + table("id: bigint\n")
+        + "views:\n  v: {query: 'SELECT id FROM t'}\n",
+        "SG502",
+        7,
+        "project: {name: t, schema: app}\n"
+        + table("id: bigint\n")
+        + "views:\n  v: {query: 'SELECT id FROM app.t'}\n",
+    ),
+    "column a generated expression reads that does not exist": Case(
+        table("n: integer\nm: {type: integer, generated: nn + 1}\n"),
+        "SG401",
+        6,
+        table("n: integer\nm: {type: integer, generated: n + 1}\n"),
+    ),
+    "enum label longer than 63 bytes": Case(
+        "enums:\n  e: [" + "x" * 64 + "]\n" + table("id: bigint\n"),
+        "SG403",
+        3,
+        "enums:\n  e: [" + "x" * 63 + "]\n" + table("id: bigint\n"),
+    ),
+    "integer range bound out of range": Case(
+        table("n: integer\n", "    partition:\n      range: {key: n, bounds: {a: [0, 2147483648]}}\n"),
+        "SG113",
+        7,
+        table("n: integer\n", "    partition:\n      range: {key: n, bounds: {a: [0, 2147483647]}}\n"),
+    ),
 }
 # The bad spec of an index name with a newline renders SQL PostgreSQL takes (the name is quoted);
 # schemagen refuses it because a name must be a plain identifier (SG404), so it is tested alone below.

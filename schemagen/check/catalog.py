@@ -29,7 +29,7 @@ from schemagen.model import (
 )
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
-from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression
+from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
 
 #: PostgreSQL's limit of columns per table (MaxHeapAttributeNumber).
 MAX_COLUMNS = 1600
@@ -44,11 +44,36 @@ def check(model: Model) -> Iterator[Diagnostic]:
     relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
+    yield from _view_calls(model, catalog)
     partitioned = {t.name: t for t in model.tables if t.partition is not None}
     for table in model.tables:
         if table.archive_of is None:
             yield from _table(table, catalog, enums, relations)
             yield from _foreign_key_names(table, partitioned)
+
+
+def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Functions a view's query calls that do not exist, or not with as many arguments."""
+    own = frozenset(
+        [t.archive.function for t in model.tables if t.archive is not None]
+        + [v.refresh_function for v in model.views if v.refresh_function]
+    )
+    for view in model.views:
+        try:
+            query = parse_query(view.query)
+        except ExpressionError:
+            continue
+        what = f"the query of view `{view.name}`"
+        for problem in resolve.call_problems(query.node, catalog, own):
+            loc = view.query_loc or view.loc
+            if problem.kind == "extension":
+                yield rules.MISSING_EXTENSION(
+                    loc, what=what, problem=problem.message, extension=problem.extension
+                )
+            else:
+                yield rules.UNKNOWN_FUNCTION(
+                    loc, what=what, problem=problem.message, version=catalog.requested
+                )
 
 
 def _foreign_key_names(table: Table, partitioned: Mapping[str, Table]) -> Iterator[Diagnostic]:

@@ -542,8 +542,9 @@ def views(model: Model) -> Iterator[Diagnostic]:
         for name in view.depends_on:
             schema, _, relation = name.rpartition(".")
             # a bare name resolves through the default search_path, i.e. to public
-            if (schema or "public") in spec_schemas and ((schema or "public"), relation) not in known:
-                elsewhere = sorted(s for s, n in known if n == relation)
+            elsewhere = sorted(s for s, n in known if n == relation)
+            missing = ((schema or "public"), relation) not in known
+            if missing and ((schema or "public") in spec_schemas or (not schema and elsewhere)):
                 yield rules.VIEW_UNKNOWN_RELATION(
                     view.loc,
                     view=view.name,

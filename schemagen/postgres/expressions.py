@@ -662,7 +662,7 @@ def unresolved_columns(
     for node in _walk(stmt):
         if isinstance(node, ast.SubLink | ast.RangeSubselect | ast.RangeFunction | ast.CommonTableExpr):
             return []
-    outputs = {t.name for t in stmt.targetList or () if t.name} | set(_select_output_columns(stmt) or ())
+    outputs = {t.name for t in stmt.targetList or () if t.name}  # GROUP BY and ORDER BY may name them
     every = {c for columns in scope.values() for c in columns} | SYSTEM_COLUMNS
     found: list[UnresolvedColumn] = []
     for node in _walk(stmt):

@@ -668,6 +668,38 @@ class _Walker:
 _OPERATOR_CHOICES: dict[tuple[object, ...], list[Operator]] = {}
 
 
+def call_problems(node: ast.Node, catalog: Catalog, own: frozenset[str] = frozenset()) -> list[Problem]:
+    """The calls under `node` (a view's query) of functions that do not exist, or not with as many
+    arguments: names and argument counts only, as a query's column types are not known here. `own`:
+    the functions the schema itself creates."""
+    problems: list[Problem] = []
+    walker = _Walker(Scope(catalog, {}, {}, "check"))
+    stack: list[ast.Node] = [node]
+    while stack:
+        item = stack.pop()
+        stack.extend(child_nodes(item))
+        if not isinstance(item, ast.FuncCall):
+            continue
+        parts = name_parts(item.funcname)
+        name = parts[-1].lower() if len(parts) == 1 else parts[-1]
+        if (len(parts) > 1 and parts[0] != "pg_catalog") or name in own:
+            continue
+        forms = catalog.functions.get(name, ())
+        if not forms:
+            walker.unknown_function(name, f"{name}()")
+            continue
+        args = item.args or ()
+        if any(isinstance(a, ast.NamedArgExpr) for a in args) or item.func_variadic or not catalog.complete:
+            continue
+        count = len(args) + (len(item.agg_order or ()) if item.agg_within_group else 0)
+        if not any(f.takes(count) or (item.agg_star and f.takes(0)) for f in forms):
+            walker.report("function", _arity_message(name, count, forms))
+    for problem in walker.problems:
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
 def _object_name(text: str) -> tuple[str | None, str] | None:
     """(schema, name) of an object named in a literal (`'public.orders'`), folded to lower case as
     PostgreSQL folds an unquoted name; None for a quoted or unusual name."""
