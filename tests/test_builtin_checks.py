@@ -441,6 +441,18 @@ CASES: dict[str, Case] = {
         7,
         table("n: integer\n", "    partition:\n      range: {key: n, bounds: {a: [0, 2147483647]}}\n"),
     ),
+    "DEFAULT as a check": Case(
+        table("n: {type: integer, check: DEFAULT}\n"),
+        "SG112",
+        5,
+        table("n: {type: integer, check: n IS NOT NULL}\n"),
+    ),
+    "index of a bare literal": Case(
+        indexes("{expression: \"''\"}", columns="n: text\n"),
+        "SG411",
+        7,
+        indexes("{expression: \"('' || n)\"}", columns="n: text\n"),
+    ),
 }
 # The bad spec of an index name with a newline renders SQL PostgreSQL takes (the name is quoted);
 # schemagen refuses it because a name must be a plain identifier (SG404), so it is tested alone below.

@@ -1094,7 +1094,7 @@ def test_what_validate_accepts_postgresql_accepts(pg_dsn: str) -> None:
     figures: Counter[str] = Counter()
     stricter: Counter[str] = Counter()
 
-    @settings(max_examples=300, **FUZZ_SETTINGS)
+    @settings(max_examples=250, **FUZZ_SETTINGS)
     @given(drawn=server_specs())
     def run(drawn: Files) -> None:
         spec_text = yaml.dump(
@@ -1139,3 +1139,27 @@ def test_what_validate_accepts_postgresql_accepts(pg_dsn: str) -> None:
     run()
     print(f"\n{dict(figures)}; refused only by stricter rules: {dict(stricter)}")
     assert figures["accepted"] >= 50 and figures["refused"] >= 100, figures
+
+
+def test_mutated_example_specs_that_validate_accepts_apply(pg_dsn: str) -> None:
+    """The near-valid mutations above (hostile text spliced into names, expressions, view queries; values
+    pushed to their edges) of the example and the small spec: those validate accepts apply too."""
+    figures: Counter[str] = Counter()
+
+    @settings(max_examples=60, **FUZZ_SETTINGS)
+    @given(files=near_valid_specs())
+    def run(files: Files) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            errors, sql, extensions, warned = judged(write_spec(Path(tmp), files))
+        figures["cases"] += 1
+        if errors or sql is None:
+            return
+        figures["accepted"] += 1
+        refused_by_server = server_error(pg_dsn, sql, extensions)
+        assert refused_by_server is None or warned & ANNOUNCED, (
+            f"validate accepted, PostgreSQL refused: {refused_by_server}\n{files}"
+        )
+
+    run()
+    print(f"\n{dict(figures)}")
+    assert figures["accepted"] >= 10, figures

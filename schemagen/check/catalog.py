@@ -470,6 +470,14 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
             at = column_elements.index(element) if element in column_elements else position
             loc = element_locs[at] if at < len(element_locs) and element_locs[at] else index.loc
             label = f"{what} (`{element.column}`)"
+        if element_type == resolve.UNKNOWN and element.opclass is None:
+            yield rules.OPERATOR_CLASS(
+                loc,
+                what=label,
+                problem=f"data type unknown has no default operator class for access method {index.using}",
+                fix="a bare literal has no type: cast it, e.g. ('x')::text, or index a column",
+            )
+            continue
         if element_type in (None, resolve.UNKNOWN):
             if element.opclass is not None:
                 yield from _opclass(catalog, index.using, element.opclass, None, enum_names, label, loc)
@@ -689,6 +697,13 @@ def _partitioning(
                     key.expression, scope("partition key"), "the partition key", loc
                 )
                 result = analysis.type if analysis is not None else None
+                if result == resolve.UNKNOWN:
+                    yield rules.OPERATOR_CLASS(
+                        loc,
+                        what="the partition key",
+                        problem=f"data type unknown has no default operator class for access method {method}",
+                        fix="a bare literal has no type: partition by a column or an expression over one",
+                    )
                 if result not in (None, resolve.UNKNOWN):
                     assert result is not None
                     yield from _opclass(catalog, method, None, result, enum_names, "the partition key", loc)

@@ -299,6 +299,13 @@ class _Walker:
             return Typed("boolean")
         return _NOTHING
 
+    def visit_SetToDefault(self, node: ast.SetToDefault, depth: int) -> Typed:
+        self.report(
+            "not-allowed",
+            "DEFAULT is not allowed in this context: it means a column's default in INSERT and UPDATE only",
+        )
+        return _NOTHING
+
     def visit_GroupingFunc(self, node: ast.GroupingFunc, depth: int) -> Typed:
         self.not_allowed("grouping operations")
         return _NOTHING
