@@ -21,11 +21,13 @@ import psycopg
 import pytest
 
 from schemagen.build import build
+from schemagen.build.writer import render_spec, write_spec
 from schemagen.check import checks
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster
 from schemagen.database.live import apply_rolled_back, connect
 from schemagen.diagnostics import Diagnostic, Severity
 from schemagen.load import loader
+from schemagen.model import Column, Model, Project, Table
 from schemagen.parse import spec as spec_shape
 from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.postgres import builtins, literals, resolve
@@ -817,3 +819,22 @@ def test_the_packaged_catalog_is_the_test_servers(server: str) -> None:
     raw = builtins._raw(int(row[0]) // 10000)
     for key in ("types", "functions", "operators", "opclasses", "casts"):
         assert core[key] == raw[key], key
+
+
+def test_inspect_writes_an_unknown_extension_as_custom(tmp_path: Path) -> None:
+    """An inspected database's extension schemagen does not know is written `custom: true`, so the spec
+    it writes validates; a known one is written by name."""
+    model = Model(
+        project=Project(
+            "adopted", extensions=("acme_audit", "pg_trgm"), custom_extensions=frozenset({"acme_audit"})
+        ),
+        tables=(Table("t", "public", (Column("id", "bigint"),)),),
+    )
+    text = render_spec(model)["project.yaml"]
+    assert "extensions: [{name: acme_audit, custom: true}, pg_trgm]" in text
+    write_spec(model, tmp_path / "spec")
+    compiled = compile_spec(tmp_path / "spec")
+    assert compiled.model.project.extensions == ("acme_audit", "pg_trgm")
+    assert compiled.model.project.custom_extensions == {"acme_audit"}
+    assert builtins.known_extension("pg_trgm", 15) and builtins.known_extension("postgis", 15)
+    assert not builtins.known_extension("acme_audit", 15)
