@@ -565,6 +565,8 @@ def _flatten(value: Nested) -> list[Element]:
 
 
 def _array(text: str, element: str, enums: Enums, version: int) -> str | None:
+    if element == "box":
+        return None  # box arrays separate their elements with ';'
     try:
         value = parse_array(text)
     except ArrayLiteralError as error:
@@ -759,6 +761,8 @@ def value_problem(value: Any, canonical: str, enums: Enums | None = None, versio
     type_ = canonical.strip()
     if type_.endswith("[]"):
         element = type_[:-2].rstrip()
+        if element == "box":
+            return None  # box arrays separate their elements with ';'
         if isinstance(value, str):
             return input_problem(value, type_, enums, version)
         if not isinstance(value, list):

@@ -103,7 +103,7 @@ _BOOL_TESTS = {
 }
 # Deeper than this, an expression is accepted as it is (the parser itself allows far deeper ones).
 MAX_DEPTH = 200
-_LIBC_LOCALE = re.compile(r"[a-z]{2,3}_[A-Z]{2}(?:\.[A-Za-z0-9-]+)?(?:@[a-z]+)?\Z")
+_LIBC_LOCALE = re.compile(r"(?:C|POSIX|[a-z]{2,3}_[A-Z]{2})(?:\.[A-Za-z0-9-]+)?(?:@[a-z]+)?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -928,8 +928,8 @@ def collation_problem(
     if schema not in (None, "pg_catalog"):
         return None
     if name not in catalog.collations and name != "default":
-        if _LIBC_LOCALE.match(name):
-            return None  # an operating system locale: whether the server has it is not known here
+        if _LIBC_LOCALE.match(name) or catalog.version < catalog.requested:
+            return None  # an operating system locale, or a newer server's: not known here
         close = difflib.get_close_matches(name, list(catalog.collations), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return f'collation "{name}" does not exist{hint}'
