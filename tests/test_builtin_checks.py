@@ -455,6 +455,18 @@ CASES: dict[str, Case] = {
         7,
         indexes("{expression: \"('' || n)\"}", columns="n: text\n"),
     ),
+    "type of a schema the spec does not create": Case(
+        table("n: tex.t\n"),
+        "SG105",
+        5,
+        "enums:\n  t: {values: [a], schema: tex}\n" + table("n: tex.t\n"),
+    ),
+    "constant partition key": Case(
+        table("n: integer\n", "    partition:\n      hash: {key: 1 + 1, modulus: 2}\n"),
+        "SG004",
+        7,
+        table("n: integer\n", "    partition:\n      hash: {key: n + 1, modulus: 2}\n"),
+    ),
 }
 # The bad spec of an index name with a newline renders SQL PostgreSQL takes (the name is quoted);
 # schemagen refuses it because a name must be a plain identifier (SG404), so it is tested alone below.

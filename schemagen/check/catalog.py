@@ -46,9 +46,13 @@ def check(model: Model) -> Iterator[Diagnostic]:
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
     partitioned = {t.name: t for t in model.tables if t.partition is not None}
+    # (schema, name) of the types a column may name qualified: the spec's enums, and in public the types
+    # of the extensions it names (CREATE EXTENSION puts them there)
+    qualified = {(e.schema, e.name) for e in model.enums}
+    qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     for table in model.tables:
         if table.archive_of is None:
-            yield from _table(table, catalog, enums, relations)
+            yield from _table(table, catalog, enums, relations, frozenset(qualified))
             yield from _foreign_key_names(table, partitioned)
 
 
@@ -190,7 +194,11 @@ def _schemas(model: Model) -> Iterator[Diagnostic]:
 
 
 def _table(
-    table: Table, catalog: Catalog, enums: Mapping[str, Sequence[str]], relations: frozenset[str] | None
+    table: Table,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
+    relations: frozenset[str] | None,
+    qualified_types: frozenset[tuple[str, str]] = frozenset(),
 ) -> Iterator[Diagnostic]:
     if len(table.columns) > MAX_COLUMNS:
         yield rules.TOO_MANY_COLUMNS(table.loc, table=table.name, count=len(table.columns))
@@ -217,7 +225,7 @@ def _table(
         return found
 
     for column in seen.values():
-        yield from _column(column, catalog, enums, scope)
+        yield from _column(column, catalog, enums, scope, qualified_types)
     for constraint in table.checks:
         loc = constraint.expression_loc or constraint.loc
         what = f"check `{constraint.name}`"
@@ -240,13 +248,29 @@ def _table(
 
 
 def _column(
-    column: Column, catalog: Catalog, enums: Mapping[str, Sequence[str]], scope: Any
+    column: Column,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
+    scope: Any,
+    qualified_types: frozenset[tuple[str, str]] = frozenset(),
 ) -> Iterator[Diagnostic]:
     enum_names = frozenset(enums)
     key = type_key(column.type)
     type_loc = column.type_loc or column.loc
     info = resolve.type_info(catalog, key, enum_names)
-    if info is None:
+    schema, _, bare = key.removesuffix("[]").rpartition(".")
+    if (
+        schema
+        and schema != "pg_catalog"
+        and (schema, bare) not in qualified_types
+        and (schema != "public" or catalog.complete)
+    ):
+        yield rules.UNKNOWN_TYPE(
+            type_loc,
+            type=column.type,
+            problem=f"schema `{schema}` holds no type `{bare}` the spec or an extension it names creates",
+        )
+    elif info is None:
         base = key.removesuffix("[]")
         extension = catalog.elsewhere.types.get(base) or resolve.third_party_type_extension(base)
         if extension is not None and extension not in catalog.extensions_named:

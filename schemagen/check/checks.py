@@ -396,6 +396,13 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
             refs = sorted(expressions.column_refs(parsed))
             yield from _missing_columns(table, refs, "the partition key", scheme.key_loc or scheme.loc)
+            if not refs:
+                yield rules.INVALID_VALUE(
+                    scheme.key_loc or scheme.loc,
+                    where="the partition key",
+                    problem=f"`{key.expression}` reads no column: PostgreSQL cannot partition by a constant",
+                    fix="partition by a column, or by an expression over one",
+                )
     if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):  # above 1024: see build
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
