@@ -150,31 +150,31 @@ CASES: dict[str, Case] = {
     ),
     "collation on bigint": Case(
         table("id: {type: bigint, collation: C}\n"),
-        "SG114",
+        "SG116",
         5,
         table("id: bigint\nname: {type: text, collation: C}\n"),
     ),
     "collation on date": Case(
         table("day: {type: date, collation: C}\n"),
-        "SG114",
+        "SG116",
         5,
         table("day: date\n"),
     ),
     "collation on timestamptz": Case(
         table("at: {type: timestamptz, collation: POSIX}\n"),
-        "SG114",
+        "SG116",
         5,
         table("at: {type: text, collation: POSIX}\n"),
     ),
     "collation the server lacks": Case(
         table("name: {type: text, collation: Cx}\n"),
-        "SG114",
+        "SG116",
         5,
         table("name: {type: text, collation: und-x-icu}\n"),
     ),
     "collation in an expression on integer": Case(
         table("n: {type: integer, check: 'n COLLATE \"C\" > 0'}\n"),
-        "SG114",
+        "SG116",
         5,
         table("n: {type: text, check: 'n COLLATE \"C\" > ''a'''}\n"),
     ),
@@ -192,91 +192,91 @@ CASES: dict[str, Case] = {
     ),
     "CHECK that is arithmetic": Case(
         table("n: {type: integer, check: n + 1}\n"),
-        "SG111",
+        "SG113",
         5,
         table("n: {type: integer, check: n + 1 > 0}\n"),
     ),
     "CHECK that is a string": Case(
         table("n: integer\n", "    checks:\n      odd: \"'abc'\"\n"),
-        "SG111",
+        "SG113",
         7,
         table("n: integer\n", "    checks:\n      odd: \"'yes'\"\n"),
     ),
     "CHECK that is a text column": Case(
         table("name: text\n", "    checks:\n      named: name\n"),
-        "SG111",
+        "SG113",
         7,
         table("name: text\n", "    checks:\n      named: name <> ''\n"),
     ),
     "index WHERE that is not boolean": Case(
         indexes("{columns: [n], where: n * 2}", columns="n: integer\n"),
-        "SG111",
+        "SG113",
         7,
         indexes("{columns: [n], where: n * 2 > 0}", columns="n: integer\n"),
     ),
     "aggregate in a check": Case(
         table("n: {type: integer, check: count(*) > 0}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: integer, check: abs(n) > 0}\n"),
     ),
     "aggregate in an index expression": Case(
         indexes("{expression: sum(n)}", columns="n: integer\n"),
-        "SG112",
+        "SG114",
         7,
         indexes("{expression: abs(n)}", columns="n: integer\n"),
     ),
     "window function in a default": Case(
         table("n: {type: bigint, default: {sql: 'row_number() OVER ()'}}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: bigint, default: {sql: '1 + 1'}}\n"),
     ),
     "subquery in a check": Case(
         table("n: {type: integer, check: n > (SELECT 1)}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: integer, check: n > 1}\n"),
     ),
     "subquery in an index expression": Case(
         indexes("{expression: '(SELECT 1)'}", columns="n: integer\n"),
-        "SG112",
+        "SG114",
         7,
         indexes("{expression: '(n + 1)'}", columns="n: integer\n"),
     ),
     "parameter in a default": Case(
         table("n: {type: integer, default: {sql: $1}}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: integer, default: {sql: '1'}}\n"),
     ),
     "column in a default": Case(
         table("n: integer\nm: {type: integer, default: {sql: n + 1}}\n"),
-        "SG112",
+        "SG114",
         6,
         table("n: integer\nm: {type: integer, generated: n + 1}\n"),
     ),
     "set-returning function in a check": Case(
         table("n: {type: integer, check: 'generate_series(1, 2) > n'}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: integer, check: 'greatest(1, 2) > n'}\n"),
     ),
     "function that does not exist": Case(
         table("name: {type: text, check: lenght(name) > 0}\n"),
-        "SG109",
+        "SG111",
         5,
         table("name: {type: text, check: length(name) > 0}\n"),
     ),
     "function with an argument of the wrong type": Case(
         table("n: {type: integer, check: length(n) > 0}\n"),
-        "SG109",
+        "SG111",
         5,
         table("n: {type: integer, check: length(n::text) > 0}\n"),
     ),
     "function with too many arguments": Case(
         table("name: {type: text, check: 'length(name, 10) > 0'}\n"),
-        "SG109",
+        "SG111",
         5,
         table("name: {type: text, check: 'left(name, 10) <> '''''}\n"),
     ),
@@ -289,19 +289,19 @@ CASES: dict[str, Case] = {
     ),
     "operator with operands of the wrong types": Case(
         table("doc: {type: jsonb, check: doc > 5}\n"),
-        "SG110",
+        "SG112",
         5,
         table("doc: {type: jsonb, check: \"(doc ->> 'n')::int > 5\"}\n"),
     ),
     "cast that does not exist": Case(
         table("n: {type: integer, check: n::inet IS NOT NULL}\n"),
-        "SG115",
+        "SG117",
         5,
         table("n: {type: integer, check: n::text::numeric > 0}\n"),
     ),
     "default expression of another type": Case(
         table("n: {type: integer, default: {sql: now()}}\n"),
-        "SG116",
+        "SG118",
         5,
         table("n: {type: timestamptz, default: {sql: now()}}\n"),
     ),
@@ -343,25 +343,25 @@ CASES: dict[str, Case] = {
     ),
     "literal in a check that does not parse": Case(
         table("address: {type: inet, check: \"address << '10.0.0.0/33'\"}\n"),
-        "SG113",
+        "SG115",
         5,
         table("address: {type: inet, check: \"address << '10.0.0.0/8'\"}\n"),
     ),
     "enum value that does not exist": Case(
         "enums:\n  mood: [happy, sad]\n" + table("m: {type: mood, check: \"m <> 'angry'\"}\n"),
-        "SG113",
+        "SG115",
         7,
         "enums:\n  mood: [happy, sad]\n" + table("m: {type: mood, check: \"m <> 'sad'\"}\n"),
     ),
     "partition bound of the wrong type": Case(
         table("n: integer\n", "    partition:\n      list: {key: n, values: {a: [x]}}\n"),
-        "SG113",
+        "SG115",
         7,
         table("n: integer\n", "    partition:\n      list: {key: n, values: {a: [1]}}\n"),
     ),
     "text search configuration that does not exist": Case(
         indexes("{using: gin, expression: \"to_tsvector('englsh', body)\"}", columns="body: text\n"),
-        "SG113",
+        "SG115",
         7,
         indexes("{using: gin, expression: \"to_tsvector('english', body)\"}", columns="body: text\n"),
     ),
@@ -405,7 +405,7 @@ CASES: dict[str, Case] = {
     ),
     "function a view calls that does not exist": Case(
         table("id: bigint\n") + "views:\n  v: {query: 'SELECT coun(*) AS n FROM t'}\n",
-        "SG109",
+        "SG111",
         7,
         table("id: bigint\n") + "views:\n  v: {query: 'SELECT count(*) AS n FROM t'}\n",
     ),
@@ -439,13 +439,13 @@ CASES: dict[str, Case] = {
     ),
     "integer range bound out of range": Case(
         table("n: integer\n", "    partition:\n      range: {key: n, bounds: {a: [0, 2147483648]}}\n"),
-        "SG113",
+        "SG115",
         7,
         table("n: integer\n", "    partition:\n      range: {key: n, bounds: {a: [0, 2147483647]}}\n"),
     ),
     "DEFAULT as a check": Case(
         table("n: {type: integer, check: DEFAULT}\n"),
-        "SG112",
+        "SG114",
         5,
         table("n: {type: integer, check: n IS NOT NULL}\n"),
     ),
@@ -523,13 +523,13 @@ def test_the_counterpart_is_accepted_by_both(case: Case, server: str) -> None:
 
 def test_a_sequence_outside_the_spec_is_a_warning(server: str) -> None:
     """An adopted database keeps its serial columns' sequences outside the spec, so nextval() of a
-    sequence the spec does not create is a warning (SG117), which the server proves on an empty
+    sequence the spec does not create is a warning (SG119), which the server proves on an empty
     database; nextval() of an identity column's sequence is not."""
     text = spec_text(table("n: {type: bigint, default: {sql: \"nextval('nope')\"}}\n"))
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "a.yaml").write_text(text, encoding="utf-8")
         compiled = compile_spec(Path(tmp))
-    assert [(d.code, d.line, d.severity) for d in compiled.warnings] == [("SG117", 5, Severity.WARNING)]
+    assert [(d.code, d.line, d.severity) for d in compiled.warnings] == [("SG119", 5, Severity.WARNING)]
     sql = render_outputs(compiled.model)["schema.sql"]
     assert refusal(server, sql, ()) is not None
     good = table(
@@ -564,7 +564,7 @@ def test_a_newer_postgres_than_the_catalog_accepts_what_it_lacks() -> None:
     )
     assert not errors
     errors, _, _ = judge(table("id: {type: uuid, default: {sql: uuidv7()}}\n"))
-    assert [d.code for d in errors] == ["SG109"]
+    assert [d.code for d in errors] == ["SG111"]
 
 
 def test_the_nearest_catalog_stands_in_for_a_version_without_one() -> None:

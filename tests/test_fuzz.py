@@ -1060,7 +1060,7 @@ def server_specs(draw: st.DrawFn) -> Files:
 
 # A warning that announces the server's refusal: the spec is accepted, and told it will fail on an
 # empty database (a relation outside the spec, as an adopted database's serial sequences are).
-ANNOUNCED = {"SG117"}
+ANNOUNCED = {"SG119"}
 
 
 def judged(root: Path) -> tuple[list[Diagnostic] | None, str | None, tuple[str, ...], set[str]]:

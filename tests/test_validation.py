@@ -638,7 +638,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               short: "length(name, 10) < 100"
         """),
-        "SG109",
+        "SG111",
         "a.yaml",
         6,
     ),
@@ -651,7 +651,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               big: "payload > 5"
         """),
-        "SG110",
+        "SG112",
         "a.yaml",
         6,
     ),
@@ -664,7 +664,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               positive: "amount + 1"
         """),
-        "SG111",
+        "SG113",
         "a.yaml",
         6,
     ),
@@ -677,7 +677,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               has_rows: "count(*) > 0"
         """),
-        "SG112",
+        "SG114",
         "a.yaml",
         6,
     ),
@@ -690,7 +690,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               private: "address << '10.0.0.0/33'"
         """),
-        "SG113",
+        "SG115",
         "a.yaml",
         6,
     ),
@@ -702,7 +702,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             columns:
               id: {type: bigint, collation: C}
         """),
-        "SG114",
+        "SG116",
         "a.yaml",
         5,
     ),
@@ -715,7 +715,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             checks:
               valid: "id::inet IS NOT NULL"
         """),
-        "SG115",
+        "SG117",
         "a.yaml",
         6,
     ),
@@ -727,7 +727,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             columns:
               seen: {type: integer, default: {sql: now()}}
         """),
-        "SG116",
+        "SG118",
         "a.yaml",
         5,
     ),
@@ -802,7 +802,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
             columns:
               number: {type: bigint, default: {sql: "nextval('ticket_numbers')"}}
         """),
-        "SG117",
+        "SG119",
         "a.yaml",
         5,
     ),

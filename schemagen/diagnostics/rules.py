@@ -201,7 +201,7 @@ STORAGE_PARAMETER = _rule(
 )
 
 UNKNOWN_FUNCTION = _rule(
-    "SG109",
+    "SG111",
     "unknown-function",
     "{what}: {problem}",
     "call a function PostgreSQL {version} has, with arguments of the types it takes (psql's `\\df name` "
@@ -213,7 +213,7 @@ UNKNOWN_FUNCTION = _rule(
     'columns:\n  name: text\nchecks:\n  short: "length(name, 10) < 100"   # length() takes one argument',
 )
 UNKNOWN_OPERATOR = _rule(
-    "SG110",
+    "SG112",
     "unknown-operator",
     "{what}: {problem}",
     "compare values of types the operator takes: cast one side (`(payload ->> 'n')::int > 5`), or use "
@@ -223,7 +223,7 @@ UNKNOWN_OPERATOR = _rule(
     'columns:\n  payload: jsonb\nchecks:\n  big: "payload > 5"',
 )
 NOT_BOOLEAN = _rule(
-    "SG111",
+    "SG113",
     "not-boolean",
     "{what}: {problem}",
     "write a condition: a comparison (`amount > 0`), IS [NOT] NULL, or a boolean column",
@@ -232,7 +232,7 @@ NOT_BOOLEAN = _rule(
     'columns:\n  amount: integer\nchecks:\n  positive: "amount + 1"',
 )
 NOT_ALLOWED_IN_EXPRESSION = _rule(
-    "SG112",
+    "SG114",
     "not-allowed-in-expression",
     "{what}: {problem}",
     "{fix}",
@@ -243,7 +243,7 @@ NOT_ALLOWED_IN_EXPRESSION = _rule(
     'checks:\n  has_rows: "count(*) > 0"',
 )
 INVALID_LITERAL = _rule(
-    "SG113",
+    "SG115",
     "invalid-literal",
     "{what}: {problem}",
     "write the value as its type spells it (e.g. `'10.0.0.1'::inet`, `'12:30'::time`, `'{{1,2}}'::int[]`)",
@@ -253,7 +253,7 @@ INVALID_LITERAL = _rule(
     "columns:\n  address: inet\nchecks:\n  private: \"address << '10.0.0.0/33'\"",
 )
 COLLATION = _rule(
-    "SG114",
+    "SG116",
     "collation",
     "{what}: {problem}",
     "{fix}",
@@ -264,7 +264,7 @@ COLLATION = _rule(
     "columns:\n  id: {type: bigint, collation: C}",
 )
 TYPE_OR_CAST = _rule(
-    "SG115",
+    "SG117",
     "type-or-cast",
     "{what}: {problem}",
     "cast to a type PostgreSQL has, from a type it converts (through text if need be: `x::text::inet`)",
@@ -273,7 +273,7 @@ TYPE_OR_CAST = _rule(
     'checks:\n  valid: "id::inet IS NOT NULL"',
 )
 EXPRESSION_TYPE = _rule(
-    "SG116",
+    "SG118",
     "expression-type-mismatch",
     "{what} is of type {type}, which a column of {column_type} does not take without a cast",
     "cast the expression (`({expression})::{column_type}`), or change the column's type",
@@ -284,7 +284,7 @@ EXPRESSION_TYPE = _rule(
 )
 
 RELATION_OUTSIDE_THE_SPEC = _rule(
-    "SG117",
+    "SG119",
     "relation-outside-the-spec",
     "{what}: {problem}",
     "create it in the spec (an identity column's sequence is `{{table}}_{{column}}_seq`), or make sure it "
