@@ -153,7 +153,8 @@ def test_sequences_and_domains_are_adopted_and_migrate_with_their_rows(
     assert "visits: small_posint?" in entities
     assert "identity: {kind: by_default, start: 1000, increment: 2}" in entities
 
-    assert run("render", "spec")[0] == 0
+    code, _, err = run("render", "spec")
+    assert code == 0, err
     assert_catalog_equal(applied(fresh("s"), workdir / "generated" / "schema.sql"), before)
     code, _, err = run("migrate", "new", "initial", "spec")
     assert code == 0, err
@@ -198,7 +199,8 @@ def test_sequences_and_domains_are_adopted_and_migrate_with_their_rows(
     )
     edit(spec / "entities.yaml", "scores: posint[]?", "scores: posint[]?\n      stars: rating?")
     edit(spec / "entities.yaml", "  invoices:\n", "  bills:\n    renamed_from: invoices\n")
-    assert run("render", "spec")[0] == 0
+    code, _, err = run("render", "spec")
+    assert code == 0, err
     code, _, err = run("migrate", "new", "change", "spec")
     assert code == 0, err
     up = next((workdir / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
@@ -253,7 +255,8 @@ def test_a_serial_that_becomes_an_identity_keeps_numbering(workdir: Path, pg_dsn
         (largest,) = conn.execute("SELECT max(id) FROM accounts").fetchone()
     assert (last, largest) == (300, 290)
     assert run("inspect", "--dsn", pg_dsn, "-o", "spec")[0] == 0
-    assert run("render", "spec")[0] == 0
+    code, _, err = run("render", "spec")
+    assert code == 0, err
     assert run("migrate", "new", "initial", "spec")[0] == 0
     assert run("migrate", "baseline", "--dsn", pg_dsn)[0] == 0
     rows = fingerprint(pg_dsn)
@@ -263,7 +266,8 @@ def test_a_serial_that_becomes_an_identity_keeps_numbering(workdir: Path, pg_dsn
         "id: {type: integer, serial: true, primary_key: true}",
         "id: {type: integer, identity: by_default, primary_key: true}",
     )
-    assert run("render", "spec")[0] == 0
+    code, _, err = run("render", "spec")
+    assert code == 0, err
     code, _, err = run("migrate", "new", "identity", "spec")
     assert code == 0, err
     code, _, err = run("migrate", "apply", "--dsn", pg_dsn)

@@ -10,8 +10,10 @@ that parses) or reports diagnostics; an exception of any other kind is a bug.
 from __future__ import annotations
 
 import copy
+import re
 import tempfile
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,8 +25,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemagen.build import build
+from schemagen.check import checks
 from schemagen.cli import cli
-from schemagen.diagnostics import Diagnostic, SpecError
+from schemagen.database.cluster import DatabaseError
+from schemagen.database.live import apply_rolled_back
+from schemagen.diagnostics import Diagnostic, Severity, SpecError
+from schemagen.load import loader
+from schemagen.parse import spec as spec_shape
 from schemagen.pipeline import compile_spec, render_outputs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -606,3 +614,553 @@ def test_nul_character_is_diagnosed(text: str, line: int) -> None:
             return
     render_outputs(compiled.model)  # shows where the NUL ends up when it is not diagnosed
     pytest.fail("a NUL character was accepted into the model")
+
+
+# --- What validate accepts, PostgreSQL accepts ----------------------------------------------------------
+#
+# Specs drawn from a vocabulary of the ways a spec goes wrong only on the server (an extension that does
+# not exist, an access method that cannot do what the index asks, an operator class, a collation, a
+# system schema, a condition that is not boolean, an aggregate or a subquery in DDL, a function or an
+# operator with arguments of the wrong type, a literal its type refuses, too many or duplicate columns,
+# a name with a newline…), each slot most often filled right. Every spec is validated, and its
+# schema.sql applied to a real server in a transaction rolled back (as `validate --live` does): a spec
+# validate accepts must apply, and a spec it refuses but the server takes may only be refused by rules
+# that are stricter than the server on purpose.
+
+# Placeholders of the expression templates: `{int}` is replaced by a column of that kind.
+KINDS = {
+    "bigint": "int",
+    "integer": "int",
+    "smallint": "int",
+    "numeric(5,2)": "num",
+    "double precision": "float",
+    "text": "text",
+    "varchar(10)": "text",
+    "citext": "citext",
+    "boolean": "bool",
+    "date": "date",
+    "timestamptz": "ts",
+    "time": "time",
+    "interval": "interval",
+    "inet": "inet",
+    "cidr": "cidr",
+    "macaddr": "mac",
+    "box": "box",
+    "point": "point",
+    "circle": "circle",
+    "uuid": "uuid",
+    "jsonb": "jsonb",
+    "json": "json",
+    "integer[]": "arr",
+    "text[]": "tags",
+    "int4range": "range",
+    "bytea": "bytea",
+    "bit(3)": "bits",
+    "mood": "mood",
+    "tsvector": "tsv",
+    "money": "money",
+}
+# Each vocabulary is (right, wrong): what PostgreSQL takes, and what it refuses.
+TYPE_DEFAULTS: dict[str, tuple[list[Any], list[Any]]] = {
+    "bigint": ([0, -5, 9223372036854775807], [9223372036854775808, "12a", 1.5]),
+    "integer": ([0, 42], [2147483648, True]),
+    "smallint": ([1, 32767], [32768]),
+    "numeric(5,2)": ([1.5, 999.99, 0, "NaN"], ["abc", "1e3"]),
+    "double precision": ([0.5, 1e308, "Infinity"], ["abc"]),
+    "text": (["abc", "it's", ""], [5]),
+    "varchar(10)": (["abc"], ["0123456789x"]),
+    "citext": (["Abc"], []),
+    "boolean": ([True, False], ["yes"]),
+    "date": ([date(2024, 1, 1), "2024-01-01", "today"], ["2024-02-30", "garbage"]),
+    "timestamptz": (["2024-01-01 10:00:00+00", datetime(2024, 1, 1, 12)], ["2024-13-01", "soon"]),
+    "time": (["12:00", "23:59:59.5", "allballs"], ["25:00", "noon"]),
+    "interval": (["1 day", "P1D", "2 hours 30 minutes"], ["1 fortnight", 5]),
+    "inet": (["10.0.0.1", "::1", "192.168.0.0/16"], ["10.0.0.256", "abc", 5]),
+    "cidr": (["10.0.0.0/8", "2001:db8::/32"], ["10.0.0.1/8"]),
+    "macaddr": (["08:00:2b:01:02:03", "0800.2b01.0203"], ["08:00:2b"]),
+    "box": (["(1,2),(3,4)"], ["(1,2)"]),
+    "point": (["(1,2)", "1.5,-2"], ["(1,2,3)"]),
+    "circle": (["<(1,2),3>"], ["<(1,2),-3>"]),
+    "uuid": (["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"], ["xyz"]),
+    "jsonb": ([{}, [1], '{"a": 1}', {"a": [1, None]}], ["abc"]),
+    "json": ([{}, "null"], ["[1,"]),
+    "integer[]": ([[], [1, 2], [[1, 2], [3, 4]], "{1,2}"], [[1, "x"], [[1, 2], [3]], "1,2"]),
+    "text[]": ([["a", "b c"], []], ["{a,b", [{"a": 1}]]),
+    "int4range": (["[1,10)", "empty", "(,5]"], ["[10,1)", "[a,1)"]),
+    "bytea": (["\\x00ff", "abc"], ["\\xzz"]),
+    "bit(3)": (["101"], ["102", "x5"]),
+    "mood": (["happy"], ["angry"]),
+    "tsvector": (["a b"], []),
+    "money": ([5], ["abc"]),
+}
+# Right expression defaults per column kind; wrong ones for any column.
+DEFAULT_EXPRESSIONS = {
+    "ts": ["now()", "'2024-01-01 00:00+00'::timestamptz"],
+    "date": ["current_date"],
+    "uuid": ["gen_random_uuid()"],
+    "interval": ["'1 day'::interval"],
+    "jsonb": ["'{}'::jsonb", "jsonb_build_object('a', 1)"],
+    "int": ["(1 + 2)"],
+    "text": ["'x' || 'y'", "md5('a')"],
+    "tsv": ["to_tsvector('english', 'a')"],
+}
+WRONG_DEFAULT_EXPRESSIONS = [
+    "count(*)",
+    "(SELECT 1)",
+    "$1",
+    "id + 1",
+    "lenght('a')",
+    "'abc'::int",
+    "nextval('nope')",
+    "to_tsvector('englsh', 'a')",
+    "ARRAY[]",
+    "uuid_generate_v4()",
+    "now()",
+]
+CONDITIONS = (
+    [
+        "{int} > 0",
+        "{int} BETWEEN 1 AND 10",
+        "length({text}) > 0",
+        "{text} LIKE 'a%'",
+        "{bool}",
+        "'yes'",
+        "{jsonb} ? 'a'",
+        "jsonb_typeof({jsonb}) = 'array'",
+        "{json} ->> 'a' = 'b'",
+        "{inet} << '10.0.0.0/8'",
+        "{mood} IN ('happy', 'sad')",
+        "{ts} > '2024-01-01'",
+        "{date} > '2024-01-01'",
+        "{text} COLLATE \"C\" > 'a'",
+        "to_tsvector('english', {text}) @@ to_tsquery('english', 'a')",
+        "{arr} @> ARRAY[1]",
+        "{tags} && ARRAY['a']",
+        "array_length({tags}, 1) < 5",
+        "{num} > 1.5",
+        "{uuid} <> '00000000-0000-0000-0000-000000000000'",
+        "{range} @> 5",
+        "{time} < '12:00'",
+        "{interval} > '1 day'",
+        "{point} <@ box '(0,0),(10,10)'",
+        "{tsv} @@ 'a'",
+        "{bits} = '101'",
+        "{mac} <> '08:00:2b:01:02:03'",
+    ],
+    [
+        "{int} + 1",
+        "'abc'",
+        "{text}",
+        "length({int}) > 0",
+        "lenght({text}) > 0",
+        "count(*) > 0",
+        "{int} > (SELECT 1)",
+        "{int} > $1",
+        "{int} LIKE 'a%'",
+        "{jsonb} > 5",
+        "{json} = '{{}}'",
+        "{inet} << '10.0.0.0/33'",
+        "{mood} = 'angry'",
+        "{ts} > '2024-02-30'",
+        '{int} COLLATE "C" > 0',
+        "{text} COLLATE \"Cx\" > 'a'",
+        "row_number() OVER () > 0",
+        "generate_series(1, 2) > 0",
+        "{int}::inet IS NULL",
+        "'x'::foo IS NULL",
+        "to_tsvector('englsh', {text}) IS NOT NULL",
+        "NOT {int}",
+        "{int} BETWEEN 1 AND 'x'",
+        "coalesce({int}, 'x') > 0",
+        "{arr} @> ARRAY['x']",
+        "ARRAY[] IS NOT NULL",
+        "upper({int}) = 'A'",
+        "{uuid} = 'xyz'",
+        "{bool} AND {int}",
+        "{date} > 5",
+        "{num} > 'abc'",
+        "{time} < '25:00'",
+        "{bits} = '102'",
+        "similarity({text}, 'x') > 0.3",
+        "{citext} = 'a'",
+    ],
+)
+INDEX_EXPRESSIONS = (
+    ["lower({text})", "({int} + 1)", "({jsonb} ->> 'a')", "abs({int})", "({ts} AT TIME ZONE 'UTC')"],
+    ["sum({int})", "(SELECT 1)", "upper({int})", "date({ts})", "generate_series(1, {int})", "now()"],
+)
+# Index methods per column kind whose default operator class takes it.
+METHODS_BY_KIND = {
+    "int": ["btree", "hash", "brin"],
+    "num": ["btree", "hash", "brin"],
+    "float": ["btree", "hash"],
+    "text": ["btree", "hash", "spgist", "brin"],
+    "bool": ["btree"],
+    "date": ["btree", "hash", "brin"],
+    "ts": ["btree", "brin"],
+    "time": ["btree"],
+    "interval": ["btree"],
+    "inet": ["btree", "spgist"],
+    "cidr": ["btree"],
+    "mac": ["btree", "hash"],
+    "box": ["gist", "spgist"],
+    "point": ["gist", "spgist"],
+    "circle": ["gist"],
+    "uuid": ["btree", "hash"],
+    "jsonb": ["btree", "gin"],
+    "arr": ["btree", "gin"],
+    "tags": ["btree", "gin"],
+    "range": ["btree", "gist", "spgist"],
+    "bytea": ["btree"],
+    "bits": ["btree"],
+    "mood": ["btree", "hash"],
+    "tsv": ["btree", "gin", "gist"],
+    "money": ["btree"],
+}
+METHODS = ("btree", "hash", "gin", "gist", "spgist", "brin")
+COLLATIONS = (["C", "POSIX", "C.utf8", "ucs_basic", "und-x-icu", "de-x-icu", "default"], ["Cx", "de-x-icux"])
+OPCLASSES = (
+    "gin_trgm_ops",
+    "gist_trgm_ops",
+    "text_pattern_ops",
+    "varchar_pattern_ops",
+    "int8_ops",
+    "int4_ops",
+    "jsonb_path_ops",
+    "array_ops",
+    "inet_ops",
+    "foo_ops",
+)
+EXTENSIONS = (
+    ["pg_trgm", "citext", "btree_gist", "btree_gin", "cube", "hstore", "uuid-ossp", "pgcrypto"],
+    ["pg_trgmx", "earthdistance"],
+)
+SCHEMAS = (["public", "public", "app"], ["pg_app", "information_schema", "pg_catalog"])
+INDEX_NAMES = ([None], ["ix_a", "ix\n", "ix b", "i" * 64])
+# Rules stricter than the server on purpose: a spec they refuse may still apply.
+STRICTER_THAN_THE_SERVER = {
+    "SG102": "immutability in a CHECK is the spec's rule, and the server checks it in indexes only",
+    "SG103": "a default too long for varchar(n) or bit(n) fails at the first insert, not CREATE TABLE",
+    "SG203": "mismatched foreign key types work, slowly",
+    "SG402": "a name taken twice is refused before PostgreSQL renames one",
+    "SG403": "PostgreSQL cuts a long name silently",
+    "SG404": "a name that needs quotes is refused by schemagen's naming rule",
+    "SG408": "information_schema takes tables as a superuser, but is the system's",
+}
+
+
+class Slots:
+    """Draws for one spec: each slot is filled wrong with the spec's own probability (a third of the
+    specs have none wrong; validate must accept every one of those)."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+        self.rate = draw(st.sampled_from((0, 0, 10, 25)))
+        self.wrong = 0
+
+    def pick(self, vocabulary: tuple[list[Any], list[Any]]) -> Any:
+        """A right value, or now and then a wrong one; None when there is no right one to give."""
+        right, wrong = vocabulary
+        if wrong and self.faulty():
+            return copy.deepcopy(self.draw(st.sampled_from(wrong)))
+        return copy.deepcopy(self.draw(st.sampled_from(right))) if right else None
+
+    def chance(self, one_in: int) -> bool:
+        return self.draw(st.integers(1, one_in)) == 1
+
+    def faulty(self) -> bool:
+        """Whether a slot with no vocabulary of its own (an index's shape) is drawn wrong."""
+        if self.draw(st.integers(0, 99)) < self.rate:
+            self.wrong += 1
+            return True
+        return False
+
+
+def fill(draw: st.DrawFn, template: str, columns: dict[str, str]) -> str | None:
+    """`template` with each `{kind}` replaced by a column of that kind; None when the table has none."""
+    by_kind: dict[str, list[str]] = {}
+    for name, type_ in columns.items():
+        by_kind.setdefault(KINDS.get(type_, "other"), []).append(name)
+    out = template
+    for kind in sorted(set(re.findall(r"(?<!\{)\{(\w+)\}(?!\})", template))):
+        if kind not in by_kind:
+            return None
+        out = out.replace("{" + kind + "}", draw(st.sampled_from(sorted(by_kind[kind]))))
+    return out.replace("{{", "{").replace("}}", "}")
+
+
+def usable(templates: list[str], columns: dict[str, str]) -> list[str]:
+    kinds = {KINDS.get(t, "other") for t in columns.values()}
+    return [t for t in templates if set(re.findall(r"(?<!\{)\{(\w+)\}(?!\})", t)) <= kinds]
+
+
+def expression(slots: Slots, vocabulary: tuple[list[str], list[str]], columns: dict[str, str]) -> str | None:
+    right, wrong = usable(vocabulary[0], columns), usable(vocabulary[1], columns)
+    if not right and not wrong:
+        return None
+    if not right:
+        if not slots.faulty():
+            return None
+        return fill(slots.draw, slots.draw(st.sampled_from(wrong)), columns)
+    return fill(slots.draw, slots.pick((right, wrong)), columns)
+
+
+def index_of(slots: Slots, names: dict[str, str], extensions: list[str]) -> dict[str, Any] | None:
+    draw = slots.draw
+    index: dict[str, Any] = {}
+    if slots.chance(4):
+        text = expression(slots, INDEX_EXPRESSIONS, names)
+        if text is None:
+            return None
+        index["expression"] = text
+        method = "btree"
+    elif slots.faulty():
+        method = draw(st.sampled_from(METHODS))
+        elements = []
+        for name in draw(st.lists(st.sampled_from(sorted(names)), min_size=1, max_size=2, unique=True)):
+            if slots.chance(3):
+                name += " " + draw(st.sampled_from(OPCLASSES))
+            if slots.chance(5):
+                name += " DESC"
+            elements.append(name)
+        index["columns"] = elements
+        if slots.chance(4):
+            index["include"] = [draw(st.sampled_from(sorted(names)))]
+        if slots.chance(4):
+            index["unique"] = True
+    else:
+        column = draw(st.sampled_from(sorted(n for n, t in names.items() if KINDS[t] in METHODS_BY_KIND)))
+        kind = KINDS[names[column]]
+        method = draw(st.sampled_from(METHODS_BY_KIND[kind]))
+        if kind == "text" and "pg_trgm" in extensions and slots.chance(2):
+            method = draw(st.sampled_from(("gin", "gist")))
+            column += f" {method}_trgm_ops"
+        elif method == "btree" and slots.chance(4):
+            column += " DESC"
+        index["columns"] = [column]
+        if method == "btree":
+            others = [
+                n
+                for n, t in names.items()
+                if KINDS[t] in METHODS_BY_KIND and "btree" in METHODS_BY_KIND[KINDS[t]]
+            ]
+            if slots.chance(3):
+                second = draw(st.sampled_from(sorted(others)))
+                if second != index["columns"][0].split()[0]:
+                    index["columns"].append(second)
+            if slots.chance(4):
+                index["include"] = [draw(st.sampled_from(sorted(names)))]
+    if method != "btree":
+        index["using"] = method
+    if slots.chance(4):
+        where = expression(slots, CONDITIONS, names)
+        if where:
+            index["where"] = where
+    name = slots.pick(INDEX_NAMES)
+    if name is not None:
+        index["name"] = name
+    return index
+
+
+PARTITIONS = {
+    # key kind: right bounds of a list, of a range
+    "int": ([1, 2], [0, 10]),
+    "text": (["a", "b"], ["a", "m"]),
+    "date": ([date(2024, 1, 1)], [date(2024, 1, 1), date(2025, 1, 1)]),
+    "mood": (["happy"], None),
+    "uuid": (None, None),
+}
+WRONG_BOUNDS = ([1, 2], ["a", "b"], ["happy"], ["10.0.0.1"], [date(2024, 1, 1)], [0, "x"])
+
+
+@st.composite
+def server_specs(draw: st.DrawFn) -> Files:
+    """One table `t` (and now and then a second, a relationship, partitions) from the vocabulary above."""
+    slots = Slots(draw)
+    project: dict[str, Any] = {"name": "fuzz", "postgres": 15}
+    extensions: list[str] = []
+    for _ in range(draw(st.integers(0, 2))):
+        name = slots.pick(EXTENSIONS)
+        if name not in extensions:
+            extensions.append(name)
+    schema = slots.pick(SCHEMAS)
+    if schema != "public":
+        project["schema"] = schema
+    types = draw(st.lists(st.sampled_from(sorted(TYPE_DEFAULTS)), min_size=1, max_size=5, unique=True))
+    if "citext" in types and not slots.faulty() and "citext" not in extensions:
+        extensions.append("citext")
+    if extensions:
+        project["extensions"] = extensions
+    columns: dict[str, Any] = {"id": {"type": "bigint"}}
+    if slots.chance(10):
+        columns["id"]["identity"] = "always"
+    names = {"id": "bigint"}
+    for i, type_ in enumerate(types):
+        kind = KINDS[type_]
+        name = f"c{i}_{kind}"
+        names[name] = type_
+        column: dict[str, Any] = {"type": type_, "nullable": True}
+        choice = draw(st.integers(0, 5))
+        if choice == 0:
+            column["default"] = slots.pick(TYPE_DEFAULTS[type_])
+        elif choice == 1:
+            text = slots.pick((DEFAULT_EXPRESSIONS.get(kind, []), WRONG_DEFAULT_EXPRESSIONS))
+            if text is not None:
+                column["default"] = {"sql": text}
+        if slots.chance(6) and (kind in ("text", "tags", "citext") or slots.faulty()):
+            column["collation"] = slots.pick(COLLATIONS)
+        if slots.chance(5):
+            check = expression(slots, CONDITIONS, names)
+            if check:
+                column["check"] = check
+        columns[name] = column
+    if slots.chance(40) and slots.faulty():
+        columns.update({f"w{i}": "integer?" for i in range(1601)})
+    entity: dict[str, Any] = {"columns": columns}
+    checks = {f"k{i}": expression(slots, CONDITIONS, names) for i in range(draw(st.integers(0, 2)))}
+    if any(checks.values()):
+        entity["checks"] = {key: text for key, text in checks.items() if text}
+    indexes = [index_of(slots, names, extensions) for _ in range(draw(st.integers(0, 3)))]
+    if any(indexes):
+        entity["indexes"] = [index for index in indexes if index]
+    key = None
+    if slots.chance(4):
+        kind_of = {n: KINDS[t] for n, t in names.items()}
+        keys = [n for n, k in kind_of.items() if k in PARTITIONS]
+        how = draw(st.sampled_from(("hash", "list", "range")))
+        wrong = slots.faulty()
+        key = draw(st.sampled_from(sorted(names) if wrong else keys))
+        values, bounds = PARTITIONS.get(kind_of[key], (None, None))
+        if wrong:
+            values = bounds = draw(st.sampled_from(WRONG_BOUNDS))
+        if how == "list" and values is not None:
+            entity["partition"] = {"list": {"key": key, "values": {"a": values}, "default": True}}
+        elif how == "range" and bounds is not None:
+            entity["partition"] = {"range": {"key": key, "bounds": {"a": bounds}, "default": True}}
+        else:
+            entity["partition"] = {"hash": {"key": key, "modulus": 2}}
+    if key is None or key == "id":
+        entity["primary_key"] = ["id"]
+    elif draw(st.booleans()):
+        entity["primary_key"] = ["id", key]
+        columns[key]["nullable"] = False
+    if slots.chance(6):
+        btree = sorted(n for n, t in names.items() if "btree" in METHODS_BY_KIND.get(KINDS[t], ()))
+        column = draw(st.sampled_from(sorted(names) if slots.faulty() else btree))
+        if key is None or slots.faulty():
+            entity["unique"] = [[column] if key is None or column == key else [column, key]]
+    entities: dict[str, Any] = {"t": entity}
+    data: dict[str, Any] = {"project": project, "enums": {"mood": ["happy", "sad"]}, "entities": entities}
+    if slots.chance(6) and entity.get("primary_key") == ["id"]:
+        entities["u"] = {"columns": {"id": {"type": "bigint", "primary_key": True}}}
+        extra = slots.pick(([{"note": "text?"}, {}], [{"t_id": "bigint?"}]))
+        data["relationships"] = [{"many_to_many": ["t", "u"], "through": "tu", "columns": extra}]
+    return {"spec.yaml": data, "wrong": slots.wrong}
+
+
+# Warnings that announce the server's refusal: the spec is accepted, and told it will fail on an
+# empty database (a relation outside the spec, as an adopted database's serial sequences are), or on
+# a server without an extension schemagen does not know (one of the server's own, or a misspelling).
+ANNOUNCED = {"SG119", "SG605"}
+
+
+def judged(root: Path) -> tuple[list[Diagnostic] | None, str | None, tuple[str, ...], set[str]]:
+    """(the errors validate reports, None when the spec's shape is wrong; schema.sql, rendered even for
+    a spec with errors when its Model can be; the extensions it names; the codes of its warnings)."""
+    try:
+        raw = loader.load(root)
+        shape = spec_shape.parse(raw)
+    except SpecError:
+        return None, None, (), set()
+    model, diagnostics = build.build(shape, raw)
+    diagnostics += checks.check(model)
+    errors = [d for d in diagnostics if d.severity == Severity.ERROR]
+    warned = {d.code for d in diagnostics if d.severity != Severity.ERROR}
+    try:
+        sql: str | None = render_outputs(model)["schema.sql"]
+    except Exception:
+        sql = None
+    return errors, sql, model.project.extensions, warned
+
+
+def server_error(dsn: str, sql: str, extensions: tuple[str, ...]) -> str | None:
+    try:
+        apply_rolled_back(dsn, sql, extensions)
+    except DatabaseError as error:
+        return error.message
+    return None
+
+
+def test_what_validate_accepts_postgresql_accepts(pg_dsn: str) -> None:
+    figures: Counter[str] = Counter()
+    stricter: Counter[str] = Counter()
+
+    @settings(max_examples=250, **FUZZ_SETTINGS)
+    @given(drawn=server_specs())
+    def run(drawn: Files) -> None:
+        spec_text = yaml.dump(
+            drawn["spec.yaml"], Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "spec.yaml").write_text(spec_text, encoding="utf-8")
+            errors, sql, extensions, warned = judged(Path(tmp))
+        figures["cases"] += 1
+        if errors is None:
+            figures["shape errors"] += 1
+            return
+        if drawn["wrong"] == 0:
+            figures["drawn right"] += 1
+            assert not errors, (
+                "validate refused a spec drawn right: "
+                + "; ".join(f"{d.code} {d.message}" for d in errors)
+                + f"\n{spec_text}"
+            )
+        figures["accepted" if not errors else "refused"] += 1
+        if sql is None:
+            assert errors, "an accepted spec renders"
+            return
+        refused_by_server = server_error(pg_dsn, sql, extensions)
+        if not errors and refused_by_server is not None and warned & ANNOUNCED:
+            figures["accepted with a warning of the refusal"] += 1
+        elif not errors:
+            figures["applied"] += refused_by_server is None
+            assert refused_by_server is None, (
+                f"validate accepted, PostgreSQL refused: {refused_by_server}\n{spec_text}"
+            )
+        elif refused_by_server is None:
+            figures["refused, yet applied"] += 1
+            codes = {d.code for d in errors}
+            stricter.update(codes)
+            assert codes <= set(STRICTER_THAN_THE_SERVER), (
+                f"refused by {sorted(codes - set(STRICTER_THAN_THE_SERVER))} but PostgreSQL applies it: "
+                + "; ".join(f"{d.code} {d.message}" for d in errors)
+                + f"\n{spec_text}"
+            )
+
+    run()
+    print(f"\n{dict(figures)}; refused only by stricter rules: {dict(stricter)}")
+    assert figures["accepted"] >= 50 and figures["refused"] >= 80, figures
+
+
+def test_mutated_example_specs_that_validate_accepts_apply(pg_dsn: str) -> None:
+    """The near-valid mutations above (hostile text spliced into names, expressions, view queries; values
+    pushed to their edges) of the example and the small spec: those validate accepts apply too."""
+    figures: Counter[str] = Counter()
+
+    @settings(max_examples=60, **FUZZ_SETTINGS)
+    @given(files=near_valid_specs())
+    def run(files: Files) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            errors, sql, extensions, warned = judged(write_spec(Path(tmp), files))
+        figures["cases"] += 1
+        if errors or sql is None:
+            return
+        figures["accepted"] += 1
+        refused_by_server = server_error(pg_dsn, sql, extensions)
+        assert refused_by_server is None or warned & ANNOUNCED, (
+            f"validate accepted, PostgreSQL refused: {refused_by_server}\n{files}"
+        )
+
+    run()
+    print(f"\n{dict(figures)}")
+    assert figures["accepted"] >= 10, figures

@@ -37,7 +37,7 @@ def test_wheel_renders_the_example_without_the_source_tree(repo_root: Path, tmp_
     assert "schemagen/database/sql/relations.sql" in names
     assert "schemagen/data/spec.schema.json" in names  # what `init` points editors at
     assert "schemagen/data/init/entities.yaml" in names
-    assert "schemagen/data/extensions.txt" in names  # SG605
+    assert "schemagen/postgres/builtins/pg15.json" in names  # the catalog of built-ins (SG111–SG119, SG605)
     assert "schemagen/data/init/github-workflow.yml" in names
 
     work = tmp_path / "elsewhere"

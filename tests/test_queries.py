@@ -25,7 +25,7 @@ PYTHON_FILES = sorted(PACKAGE.rglob("*.py"))
 PLACEHOLDER_SAMPLES = {
     "arguments": "older_than date DEFAULT now()",
     "bound": "FOR VALUES FROM (1) TO (2)",
-    "child": "s.c",
+    "child": "s.t_p0",
     "column": "c",
     "columns": "a, b",
     "counts": "(SELECT count(*) FROM t)",
@@ -35,7 +35,7 @@ PLACEHOLDER_SAMPLES = {
     "key": "RANGE (a)",
     "mode": "SHARE ROW EXCLUSIVE",
     "order": "a",
-    "parent": "s.p",
+    "parent": "s.t",
     "partition_by": "PARTITION BY RANGE (a)",
     "probe": "pg_temp.p",
     "query": "SELECT 1",

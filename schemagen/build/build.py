@@ -72,13 +72,14 @@ from schemagen.parse.spec import (
     Spec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, extensions, sqltypes, storage
+from schemagen.postgres import expressions, sqltypes, storage
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+EXTENSION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")  # e.g. uuid-ossp
+COLLATION_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]*\Z")  # e.g. C, en_US.utf8, und-x-icu
 # what follows `{table}_` in a partition's name: `2026_01` as the window partitions have it
-SUFFIX = re.compile(r"^[A-Za-z0-9_]+$")
-EXTENSION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # e.g. uuid-ossp
-COLLATION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")  # e.g. C, en_US.utf8, und-x-icu
+SUFFIX = re.compile(r"[A-Za-z0-9_]+\Z")
 # The built-in collations whose names are upper case: `collation: posix` means them, not a collation
 # named in lower case that no server has.
 BUILTIN_COLLATIONS = {"c": "C", "posix": "POSIX"}
@@ -107,8 +108,8 @@ class _Pending:
     pk_loc: Location | None = None
     pk_name: str | None = None
     uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
-    # key, expression, pinned name, where
-    checks: list[tuple[str, str, str | None, Location | None]] = field(default_factory=list)
+    # key, expression, pinned name, where, where the expression is
+    checks: list[tuple[str, str, str | None, Location | None, Location | None]] = field(default_factory=list)
     fks: list[tuple[_FkDraft, Location | None]] = field(default_factory=list)
     indexes: list[tuple[IndexSpec, Path_]] = field(default_factory=list)
     partition: PartitionScheme | None = None
@@ -141,11 +142,30 @@ class Builder:
         self.raw = raw
         self.diagnostics: list[Diagnostic] = []
         project = spec.project
+        extensions = (
+            [(e, e) if isinstance(e, str) else (e.name, e) for e in project.extensions] if project else []
+        )
         self.project = Project(
             name=(project.name if project else None) or _default_project_name(raw.root),
             postgres=project.postgres if project else 15,
             schema=project.schema_ if project else "public",
-            extensions=tuple(sorted(set(project.extensions))) if project else (),
+            extensions=tuple(sorted({name for name, _ in extensions})),
+            custom_extensions=frozenset(
+                name for name, e in extensions if not isinstance(e, str) and e.custom
+            ),
+            extension_locs={
+                name: loc
+                for i, (name, e) in reversed(list(enumerate(extensions)))
+                if (
+                    loc := raw.locate(
+                        ("project", "extensions", i)
+                        if isinstance(e, str)
+                        else ("project", "extensions", i, "name")
+                    )
+                )
+                is not None
+            },
+            schema_loc=raw.locate(("project", "schema")),
             allow_destructive=tuple(project.allow_destructive) if project else (),
             shard_count=project.citus.shard_count if project and project.citus else None,
             distribute_concurrently=bool(project and project.citus and project.citus.distribute_concurrently),
@@ -175,7 +195,8 @@ class Builder:
 
     def check_name(self, name: str, what: str, loc: Location | None) -> None:
         if not IDENTIFIER.match(name):
-            self.report(rules.INVALID_NAME(loc, name=name, what=what))
+            shown = name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
+            self.report(rules.INVALID_NAME(loc, name=shown, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
             self.report(rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode())))
 
@@ -220,14 +241,11 @@ class Builder:
         """Names the spec uses beside its entities: schemas, extensions, collations, view keys."""
         if self.spec.project is not None:
             self.check_name(self.project.schema, "a schema", self.loc("project", "schema"))
-            known = extensions.known_extensions()
-            for i, name in enumerate(self.spec.project.extensions):
+            for i, extension in enumerate(self.spec.project.extensions):
+                name = extension if isinstance(extension, str) else extension.name
                 loc = self.loc("project", "extensions", i)
                 if not EXTENSION_NAME.match(name):
                     self.report(rules.INVALID_NAME(loc, name=name, what="an extension"))
-                elif name not in known:
-                    suggestion = did_you_mean(name, sorted(known))
-                    self.report(rules.UNKNOWN_EXTENSION(loc, name=name, suggestion=suggestion))
         sections: tuple[
             tuple[str, Mapping[str, EntitySpec | EnumSpec | ViewSpec | DomainSpec | SequenceSpec]], ...
         ]
@@ -299,6 +317,15 @@ class Builder:
             self.check_name(name, "an enum", loc)
             seen: set[str] = set()
             for i, value in enumerate(spec.values):
+                if len(value.encode()) > naming.MAX_IDENTIFIER_BYTES:
+                    # PostgreSQL keeps a label in a name: "invalid enum label"
+                    self.report(
+                        rules.NAME_TOO_LONG(
+                            self.loc("enums", name, "values", i, key=False) or loc,
+                            name=value,
+                            length=len(value.encode()),
+                        )
+                    )
                 if value in seen:
                     self.report(
                         rules.DUPLICATE_COLUMN(
@@ -313,6 +340,7 @@ class Builder:
                     values=tuple(spec.values),
                     comment=spec.comment,
                     loc=loc,
+                    schema_loc=self.loc("enums", name, "schema", key=False) if spec.schema_ else None,
                 )
             )
         return enums
@@ -612,7 +640,12 @@ class Builder:
             comment=spec.comment,
             renamed_from=spec.renamed_from,
             loc=loc,
-        )
+            type_loc=self.raw.locate((*path, "type")),
+            default_loc=self.raw.locate((*path, "default", "sql") if default and default.is_expression
+                                        else (*path, "default")) if default else None,
+            generated_loc=self.raw.locate((*path, "generated")) if generated else None,
+            collation_loc=self.raw.locate((*path, "collation")) if spec.collation is not None else None,
+        )  # fmt: skip
 
     def entity(self, name: str, spec: EntitySpec) -> _Pending:
         path: Path_ = ("entities", name)
@@ -666,11 +699,10 @@ class Builder:
             if col_spec.unique:
                 pending.uniques.append(((col,), None, False, col_loc))
             if col_spec.check is not None:
-                text = self.expression(
-                    col_spec.check, f"the check of `{col}`", self.raw.locate((*col_path, "check"))
-                )
+                check_loc = self.raw.locate((*col_path, "check"))
+                text = self.expression(col_spec.check, f"the check of `{col}`", check_loc)
                 if text:
-                    pending.checks.append((col, text, None, col_loc))
+                    pending.checks.append((col, text, None, col_loc, check_loc))
             if col_spec.references is not None:
                 ref = col_spec.references
                 pending.fks.append(
@@ -719,7 +751,7 @@ class Builder:
             where = self.raw.locate((*check_path, "expression"))
             text = self.expression(check.expression, f"check `{key}`", where)
             if text:
-                pending.checks.append((key, text, check.name, check_loc))
+                pending.checks.append((key, text, check.name, check_loc, where))
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -1026,6 +1058,7 @@ class Builder:
             modulus=modulus,
             has_default=has_default,
             loc=loc,
+            key_loc=self.raw.locate((*body_path, "key")),
         )
 
     def window_policy(self, spec: RangeSpec, prefix: str, path: Path_, *, top: bool) -> dict[str, Any]:
@@ -1166,9 +1199,9 @@ class Builder:
             uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
         table_names: set[str] = set()
         checks = []
-        for key, text, pinned, loc in sorted(p.checks, key=lambda c: c[0]):
+        for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
             name = pinned or naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
-            checks.append(CheckConstraint(name, text, loc))
+            checks.append(CheckConstraint(name, text, loc, expression_loc))
         fks = []
         for draft, loc in p.fks:
             target = by_name.get(draft.table)
@@ -1209,6 +1242,7 @@ class Builder:
             storage=p.storage,
             distribution=p.distribution,
             loc=p.loc,
+            schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
 
     def distribution(
@@ -1338,7 +1372,9 @@ class Builder:
                 return None
             elements.append(IndexElement(expression=text))
             label.append(expressions.expression_label(text))
-        for entry in spec.columns or ():
+        element_locs: list[Location | None] = []
+        for i, entry in enumerate(spec.columns or ()):
+            element_locs.append(self.raw.locate((*path, "columns", i)))
             element = _index_element(entry)
             if element is None:
                 self.report(
@@ -1374,6 +1410,9 @@ class Builder:
             loc=loc,
             where_loc=where_loc,
             expression_loc=expression_loc,
+            using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
+            include_loc=self.raw.locate((*path, "include")) if spec.include else None,
+            element_locs=tuple(element_locs),
         )
 
     # --- views -----------------------------------------------------------------------------------
@@ -1443,6 +1482,8 @@ class Builder:
             renamed_from=spec.renamed_from,
             loc=loc,
             query_at=query_at,
+            schema_loc=self.loc(*path, "schema", key=False) if spec.schema_ else None,
+            query_loc=self.loc(*path, "query", key=False),
         )
 
 

@@ -49,7 +49,7 @@ from schemagen.postgres import expressions, sqltypes
 
 __all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
 PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE = "project.yaml", "entities.yaml", "views.yaml"
 OWN_FILES = frozenset({PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE})
@@ -246,7 +246,10 @@ class _Writer:
         if project.schema != "public":
             data["schema"] = project.schema
         if project.extensions:
-            data["extensions"] = _FlowList(project.extensions)
+            data["extensions"] = _FlowList(
+                {"name": name, "custom": True} if name in project.custom_extensions else name
+                for name in project.extensions
+            )
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
         citus: dict[str, Any] = {}

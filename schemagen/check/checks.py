@@ -14,7 +14,7 @@ from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
-from schemagen.check import distributed
+from schemagen.check import catalog, distributed
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import (
@@ -31,14 +31,15 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
-from schemagen.postgres import expressions, scopes, sqltypes
+from schemagen.postgres import expressions, literals, scopes, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
 
 MAX_PARTITIONS = 10_000
 _INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}\Z")
+_WRITE = {"boolean": "true or false", "integer": "a whole number", "numeric": "a number"}
 
 
 def check(model: Model) -> list[Diagnostic]:
@@ -52,6 +53,7 @@ def _check(function: Check) -> Check:
 
 
 _check(distributed.check)
+_check(catalog.check)
 
 
 def _user_tables(model: Model) -> Iterable[Table]:
@@ -213,8 +215,16 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                     yield rules.NOT_IMMUTABLE(
                         column.loc, what=f"generated column `{column.name}`", problem=problem
                     )
+                yield from _missing_columns(
+                    table,
+                    sorted(expressions.column_refs(parsed)),
+                    f"the generated expression of `{column.name}`",
+                    column.generated_loc or column.loc,
+                )
             if column.default is not None and not column.default.is_expression:
-                yield from _literal_default(model, column.default.value, column.type, column.loc)
+                yield from _literal_default(
+                    model, column.default.value, column.type, column.default_loc or column.loc
+                )
 
 
 def _base_type(model: Model, type_: str) -> str:
@@ -236,6 +246,9 @@ def _literal_default(model: Model, value: Any, type_: str, loc: Location | None)
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
         return
     fix = _default_problem(value, base)
+    if not fix:
+        refused = catalog.default_problem(value, base, model)
+        fix = f"{refused}: write a value of {type_}" if refused else None
     if fix:
         yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
 
@@ -402,11 +415,17 @@ def _default_problem(value: Any, type_: str) -> str | None:
     if family == "json" and not _json_value(value):
         return "a json default holds strings, numbers, booleans, null, lists and mappings: quote dates"
     if family == "array":
+        if isinstance(value, str) and literals.input_problem(value, type_) is None:
+            return None  # the array's text form, '{1,2}'
         return None if isinstance(value, list) else "write a list, e.g. `default: []`"
     if isinstance(value, list) and family != "json":
         return f"a list is a default for array or json columns only; {type_} needs a scalar"
     if isinstance(value, dict) and family != "json":
         return "a mapping default is a json literal; for an expression write `default: {sql: ...}`"
+    if isinstance(value, str) and family in ("boolean", "integer", "numeric"):
+        # a quoted literal its type's input function takes: '1e3', 'NaN', 'Infinity', 'yes'
+        problem = literals.input_problem(value, type_)
+        return f"{problem}: write {_WRITE[family]}" if problem else None
     if family == "boolean":
         return None if isinstance(value, bool) else "write true or false"
     if family == "integer":
@@ -490,10 +509,18 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
     types = {c.name: c.type for c in table.columns}
     for key in scheme.key:
         if key.expression:
-            for problem in expressions.immutability_problems(
-                expressions.parse_expression(key.expression), types
-            ):
+            parsed = expressions.parse_expression(key.expression)
+            for problem in expressions.immutability_problems(parsed, types):
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
+            refs = sorted(expressions.column_refs(parsed))
+            yield from _missing_columns(table, refs, "the partition key", scheme.key_loc or scheme.loc)
+            if not refs:
+                yield rules.INVALID_VALUE(
+                    scheme.key_loc or scheme.loc,
+                    where="the partition key",
+                    problem=f"`{key.expression}` reads no column: PostgreSQL cannot partition by a constant",
+                    fix="partition by a column, or by an expression over one",
+                )
     if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):  # above 1024: see build
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
@@ -662,10 +689,14 @@ def _view_catalog(model: Model) -> scopes.Lookup:
     schemas = {schema for schema, _ in tables} | {schema for schema, _ in views_}
     outputs: dict[tuple[str, str], tuple[str, ...] | None] = {}
 
+    # a bare name resolves to `public` only: the spec's relation of that name in another schema is
+    # not found there
+    bare_elsewhere = {name for _, name in tables} | {name for _, name in views_}
+
     def lookup(schema: str | None, name: str) -> scopes.Relation | None:
         key = (schema or "public", name)
         if key[0] not in schemas:
-            return None
+            return scopes.MISSING if schema is None and name in bare_elsewhere else None
         table = tables.get(key)
         if table is not None:
             return scopes.Relation(table.column_names, table=True)

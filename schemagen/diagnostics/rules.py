@@ -222,6 +222,103 @@ DOMAIN = _rule(
     "domains:\n  positive: {type: integer, check: amount > 0}   # a domain's check reads VALUE",
 )
 
+UNKNOWN_FUNCTION = _rule(
+    "SG111",
+    "unknown-function",
+    "{what}: {problem}",
+    "call a function PostgreSQL {version} has, with arguments of the types it takes (psql's `\\df name` "
+    "lists its forms); cast an argument when its type differs",
+    "Every call in a default, check, generated column, index or partition key is resolved against the "
+    "catalog of PostgreSQL's built-in functions of `project.postgres` (and of the extensions the project "
+    "names), by name, number of arguments and, where they are plain to see (a column, a literal, a cast), "
+    "their types: CREATE TABLE or CREATE INDEX would fail with `function … does not exist`.",
+    'columns:\n  name: text\nchecks:\n  short: "length(name, 10) < 100"   # length() takes one argument',
+)
+UNKNOWN_OPERATOR = _rule(
+    "SG112",
+    "unknown-operator",
+    "{what}: {problem}",
+    "compare values of types the operator takes: cast one side (`(payload ->> 'n')::int > 5`), or use "
+    "another operator",
+    "An operator is resolved by its name and its operands' types; PostgreSQL has no `jsonb > integer` or "
+    "`integer || integer`, and refuses the DDL with `operator does not exist`.",
+    'columns:\n  payload: jsonb\nchecks:\n  big: "payload > 5"',
+)
+NOT_BOOLEAN = _rule(
+    "SG113",
+    "not-boolean",
+    "{what}: {problem}",
+    "write a condition: a comparison (`amount > 0`), IS [NOT] NULL, or a boolean column",
+    "A CHECK constraint, an index predicate and the operands of AND, OR, NOT and CASE WHEN are conditions; "
+    "PostgreSQL refuses any other type (`argument of CHECK must be type boolean, not type integer`).",
+    'columns:\n  amount: integer\nchecks:\n  positive: "amount + 1"',
+)
+NOT_ALLOWED_IN_EXPRESSION = _rule(
+    "SG114",
+    "not-allowed-in-expression",
+    "{what}: {problem}",
+    "{fix}",
+    "DDL expressions are computed for one row, with no query around them: PostgreSQL refuses aggregates, "
+    "window functions, set-returning functions and subqueries in checks, defaults, generated columns, "
+    "index expressions and predicates and partition keys, parameters ($1) anywhere, and column references "
+    "in a DEFAULT.",
+    'checks:\n  has_rows: "count(*) > 0"',
+)
+INVALID_LITERAL = _rule(
+    "SG115",
+    "invalid-literal",
+    "{what}: {problem}",
+    "write the value as its type spells it (e.g. `'10.0.0.1'::inet`, `'12:30'::time`, `'{{1,2}}'::int[]`)",
+    "A quoted literal in DDL is read by its type's input function when the statement runs (a cast, a "
+    "comparison with a column, a partition bound), so one that does not parse makes CREATE TABLE or CREATE "
+    "INDEX fail.",
+    "columns:\n  address: inet\nchecks:\n  private: \"address << '10.0.0.0/33'\"",
+)
+COLLATION = _rule(
+    "SG116",
+    "collation",
+    "{what}: {problem}",
+    "{fix}",
+    "A collation applies to text types only (text, varchar, char, citext and arrays of them), and must "
+    "exist on the server: PostgreSQL's own (C, POSIX, ucs_basic, default), the ICU collations "
+    "(`und-x-icu`, `de-x-icu`…), or an operating system locale such as `en_US.utf8` (which only "
+    "`validate --live` can confirm).",
+    "columns:\n  id: {type: bigint, collation: C}",
+)
+TYPE_OR_CAST = _rule(
+    "SG117",
+    "type-or-cast",
+    "{what}: {problem}",
+    "cast to a type PostgreSQL has, from a type it converts (through text if need be: `x::text::inet`)",
+    "A cast names a type, which must exist, and PostgreSQL converts only between some pairs of types "
+    "(`cannot cast type integer to inet`).",
+    'checks:\n  valid: "id::inet IS NOT NULL"',
+)
+EXPRESSION_TYPE = _rule(
+    "SG118",
+    "expression-type-mismatch",
+    "{what} is of type {type}, which a column of {column_type} does not take without a cast",
+    "cast the expression (`({expression})::{column_type}`), or change the column's type",
+    "A default or generated expression is stored into its column, so its type must convert to the "
+    "column's type implicitly or by assignment; otherwise CREATE TABLE fails (`column … is of type integer "
+    "but default expression is of type timestamp with time zone`).",
+    "columns:\n  seen: {type: integer, default: {sql: now()}}",
+)
+
+RELATION_OUTSIDE_THE_SPEC = _rule(
+    "SG119",
+    "relation-outside-the-spec",
+    "{what}: {problem}",
+    "create it in the spec (an identity column's sequence is `{{table}}_{{column}}_seq`), or make sure it "
+    "exists before schema.sql runs",
+    "A regclass literal — the argument of `nextval('orders_id_seq')` — names a relation that must exist when "
+    "the DDL runs. A database adopted with `inspect` keeps its serial columns' sequences outside the spec, "
+    "so this is a warning: schema.sql applied to an empty database fails unless the relation is created "
+    "first.",
+    "columns:\n  number: {type: bigint, default: {sql: \"nextval('ticket_numbers')\"}}",
+    severity=Severity.WARNING,
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(
@@ -431,6 +528,49 @@ PRIMARY_KEY_TWICE = _rule(
     "columns: {id: {type: bigint, primary_key: true}}\nprimary_key: [id, created_at]",
 )
 
+RESERVED_SCHEMA = _rule(
+    "SG408",
+    "reserved-schema",
+    "`{schema}` cannot hold the spec's objects: {problem}",
+    "choose another schema name",
+    "PostgreSQL reserves schema names starting with `pg_` (`unacceptable schema name`), and pg_catalog, "
+    "pg_toast and information_schema are its own: tables there cannot be created, or mix with the "
+    "system's.",
+    "project:\n  schema: pg_app",
+)
+TOO_MANY_COLUMNS = _rule(
+    "SG409",
+    "too-many-columns",
+    "`{table}` has {count} columns; a PostgreSQL table has at most 1600",
+    "split the table, or move rarely used columns into a jsonb column",
+    "PostgreSQL refuses a table of more than 1600 columns (`tables can have at most 1600 columns`), "
+    "mixins' columns included.",
+    "entities:\n  wide:\n    columns: {c1: int, c2: int, …, c1601: int}",
+)
+INDEX_ACCESS_METHOD = _rule(
+    "SG410",
+    "index-access-method",
+    "index `{index}`: {problem}",
+    "{fix}",
+    "Each index access method supports some features only (`pg_indexam_has_property`): btree does "
+    "everything; hash takes one column and no INCLUDE; gin and brin take no INCLUDE; gist and spgist no "
+    "UNIQUE, spgist one column; only btree knows ASC/DESC and NULLS FIRST/LAST. PostgreSQL refuses the "
+    "others when the index is created.",
+    "indexes:\n  - {columns: [guild_id, user_id], using: hash}",
+)
+OPERATOR_CLASS = _rule(
+    "SG411",
+    "operator-class",
+    "{what}: {problem}",
+    "{fix}",
+    "An index (and a primary key, unique constraint or partition key, which build one or need one) "
+    "compares a column through an operator class of its access method: the one named after the column, "
+    "which must exist and accept the column's type, or the type's default one for that method, which "
+    "some types lack (no btree for json or point, no gin for varchar, no gist for bigint without "
+    "btree_gist).",
+    "indexes:\n  - {using: gin, columns: [username]}   # varchar: write `username gin_trgm_ops` (pg_trgm)",
+)
+
 # --- SG5xx: views --------------------------------------------------------------------------------
 
 CONCURRENT_REFRESH = _rule(
@@ -510,20 +650,6 @@ ARCHIVE = _rule(
     "archive: {after: 365 days, column: content}",
 )
 
-UNKNOWN_EXTENSION = _rule(
-    "SG605",
-    "unknown-extension",
-    "extension `{name}` is neither one PostgreSQL ships nor a well-known one{suggestion}",
-    "check the name (`SELECT name FROM pg_available_extensions` lists what a server can install); an "
-    "extension of your own is fine, and `validate --live` proves the server has it",
-    "`CREATE EXTENSION` fails on a server that does not have the extension, so a misspelt name "
-    "(`pg_trgrm`) would fail only at deploy. The names of PostgreSQL 15's contrib modules, procedural "
-    "languages and their transforms, and of well-known extensions of others (PostGIS, TimescaleDB, "
-    "Citus, pg_partman, pg_cron, pgvector's `vector`…), are known; any other name is a warning, not an "
-    "error, since a server may have extensions of its own.",
-    "project:\n  extensions: [pg_trgrm]   # pg_trgm",
-    Severity.WARNING,
-)
 ALLOW_DESTRUCTIVE = _rule(
     "SG604",
     "allow-destructive",
@@ -533,6 +659,32 @@ ALLOW_DESTRUCTIVE = _rule(
     "An entry that names no kind of destructive change matches no change, so the change it was meant "
     "to allow is still refused, or worse, a typo is mistaken for a permission.",
     "project:\n  allow_destructive: [drop colum users.phone]",
+)
+
+UNKNOWN_EXTENSION = _rule(
+    "SG605",
+    "unknown-extension",
+    "extension `{name}` {problem}{suggestion}",
+    "check the name (`SELECT name FROM pg_available_extensions` lists what a server can install); for an "
+    "extension of your own, write `{{name: {name}, custom: true}}`",
+    "`CREATE EXTENSION` fails for a name the server does not offer, so a misspelt name (`pg_trgrm`) would "
+    "fail only at deploy. schemagen knows the extensions that come with each PostgreSQL version it "
+    "supports (contrib modules, procedural languages and their transforms) and the best-known others "
+    "(postgis, vector, timescaledb, citus, pg_partman, pg_cron…). Any other name is a warning, not an "
+    "error, since a server may have extensions of its own: declare such an extension `custom`, and what "
+    "the spec calls from it is accepted unchecked; `validate --live` proves the server has it.",
+    "project:\n  extensions: [pg_trgrm]   # pg_trgm",
+    Severity.WARNING,
+)
+MISSING_EXTENSION = _rule(
+    "SG606",
+    "missing-extension",
+    "{what}: {problem}",
+    "add it: `project: {{extensions: [{extension}]}}`",
+    "A type, function, operator or operator class that comes with an extension exists only once the "
+    'extension is created (`type "citext" does not exist`); and `CREATE EXTENSION` without CASCADE '
+    "needs the extensions it requires created first.",
+    "columns:\n  email: citext   # project.extensions lacks citext",
 )
 
 # --- SG7xx: the CI gate (`schemagen check`), migrations and the database ------------------------------

@@ -52,6 +52,13 @@ def truncate(name: str) -> str:
     return f"{keep}_{digest}"
 
 
+def sequence_name(table: str, column: str) -> str | None:
+    """The name PostgreSQL gives the sequence of an identity column, `{table}_{column}_seq`; None when
+    that is longer than 63 bytes (PostgreSQL then shortens it its own way)."""
+    name = f"{table}_{column}_seq"
+    return name if len(name.encode()) <= MAX_IDENTIFIER_BYTES else None
+
+
 class Namer:
     """Fills the naming templates of one project."""
 

@@ -111,6 +111,11 @@ class Column:
     comment: str | None = None
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    # where the spec says each part (None when the column has no such key, or was not written in YAML)
+    type_loc: Location | None = field(default=None, compare=False)
+    default_loc: Location | None = field(default=None, compare=False)
+    generated_loc: Location | None = field(default=None, compare=False)
+    collation_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,7 @@ class CheckConstraint:
     name: str
     expression: str
     loc: Location | None = field(default=None, compare=False)
+    expression_loc: Location | None = field(default=None, compare=False)
 
 
 ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
@@ -175,6 +181,10 @@ class Index:
     loc: Location | None = field(default=None, compare=False)
     where_loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
+    using_loc: Location | None = field(default=None, compare=False)
+    include_loc: Location | None = field(default=None, compare=False)
+    # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
+    element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +260,7 @@ class PartitionScheme:
     modulus: int | None = None  # hash partitions
     has_default: bool = False
     loc: Location | None = field(default=None, compare=False)
+    key_loc: Location | None = field(default=None, compare=False)
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -314,6 +325,7 @@ class Table:
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
     loc: Location | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -340,6 +352,7 @@ class Enum:
     values: tuple[str, ...]
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)
 
 
 SequenceType = Literal["smallint", "integer", "bigint"]
@@ -409,6 +422,8 @@ class View:
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
     query_at: TextAt | None = field(default=None, compare=False)
+    schema_loc: Location | None = field(default=None, compare=False)
+    query_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +436,11 @@ class Project:
     shard_count: int | None = None  # `citus: {shard_count}`: the default of the hash-distributed tables
     # `citus: {distribute_concurrently}`: migrations copy a table's rows into its shards while writes flow
     distribute_concurrently: bool = False
+    # extensions written `{name: …, custom: true}`: of the user's own, their objects unknown to schemagen
+    custom_extensions: frozenset[str] = field(default=frozenset(), compare=False)
+    # where the spec names each extension, and the project's schema
+    extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    schema_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -378,11 +378,19 @@ class CitusSpec(_Shape):
     distribute_concurrently: StrictBool = False
 
 
+class ExtensionSpec(_Shape):
+    """An extension written as a mapping: `{name: acme_audit, custom: true}` names one of the user's own,
+    whose objects schemagen does not know (it accepts what the spec calls from it)."""
+
+    name: str
+    custom: StrictBool = False
+
+
 class ProjectSpec(_Shape):
     name: str | None = None  # default: the name of the folder holding the spec folder
     postgres: StrictInt = Field(default=15, ge=12, le=18)
     schema_: str = Field(default="public", alias="schema")
-    extensions: list[str] = Field(default_factory=list)
+    extensions: list[str | ExtensionSpec] = Field(default_factory=list)
     naming: NamingSpec = NamingSpec()
     allow_destructive: Annotated[
         list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])

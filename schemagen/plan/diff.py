@@ -95,7 +95,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
-from schemagen.postgres import expressions
+from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
 ColumnKey = tuple[str, str]  # (table, column), as B names them
@@ -176,7 +176,8 @@ class _Diff:
     # --- project-wide ----------------------------------------------------------------------------
 
     def extensions(self) -> Iterator[Change]:
-        for name in sorted(set(self.b.project.extensions) - set(self.a.project.extensions)):
+        new = set(self.b.project.extensions) - set(self.a.project.extensions)
+        for name in builtins.creation_order(new, self.b.project.postgres):
             yield CreateExtension(name)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)

@@ -34,6 +34,7 @@ __all__ = [
     "Statement",
     "casts",
     "check_sql",
+    "child_nodes",
     "column_refs",
     "expression_label",
     "function_calls",
@@ -122,6 +123,16 @@ def _child_attrs(cls: type[ast.Node]) -> tuple[str, ...]:
         )
         _CHILD_ATTRS[cls] = attrs
     return attrs
+
+
+def child_nodes(node: ast.Node) -> Iterator[ast.Node]:
+    """The nodes directly below `node`, left to right (the items of a list field one by one)."""
+    for name in _child_attrs(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            yield from (item for item in value if isinstance(item, ast.Node))
+        elif isinstance(value, ast.Node):
+            yield value
 
 
 def _walk(root: ast.Node | tuple) -> Iterator[ast.Node]:

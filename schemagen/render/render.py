@@ -23,6 +23,7 @@ from jinja2 import Environment
 from schemagen.model import Column, ForeignKey, Index, Model, Table, lifecycle
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.postgres import builtins
 from schemagen.render.templating import make_environment
 
 __all__ = ["render_all", "render_erd", "render_schema"]
@@ -105,7 +106,7 @@ def schema_context(model: Model) -> dict[str, object]:
 
     return {
         "project": model.project,
-        "extensions": model.project.extensions,
+        "extensions": builtins.creation_order(model.project.extensions, model.project.postgres),
         "schemas": sorted(used_schemas),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "domains": order_domains(model.domains),

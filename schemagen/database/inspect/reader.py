@@ -52,7 +52,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.postgres import builtins, expressions, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -172,11 +172,14 @@ class CatalogReader:
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
+        postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
             name=database["name"],
-            postgres=min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES),
+            postgres=postgres,
             schema=home,
             extensions=tuple(sorted(extensions)),
+            # an extension schemagen does not know is the database's own: written `custom: true`
+            custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
         )
         return Model(
             project=project,
