@@ -10,6 +10,7 @@ that parses) or reports diagnostics; an exception of any other kind is a bug.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import tempfile
 import textwrap
@@ -403,6 +404,8 @@ def write_spec(root: Path, files: Files) -> Path:
     return root
 
 
+# The suite's runs are a few hundred cases; `bench/fuzz.py` multiplies them (thousands) by this variable.
+SCALE = max(1, int(os.environ.get("SCHEMAGEN_FUZZ_SCALE", "1")))
 FUZZ_SETTINGS = {
     "deadline": None,
     "derandomize": True,
@@ -445,7 +448,7 @@ def assert_compiles_or_reports(root: Path) -> None:
     assert outputs["schema.sql"].strip()
 
 
-@settings(max_examples=150, **FUZZ_SETTINGS)
+@settings(max_examples=150 * SCALE, **FUZZ_SETTINGS)
 @given(files=mutated_specs())
 def test_compile_returns_or_reports(files: Files) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -461,14 +464,14 @@ def near_valid_specs(draw: st.DrawFn) -> Files:
     return files
 
 
-@settings(max_examples=100, **FUZZ_SETTINGS)
+@settings(max_examples=100 * SCALE, **FUZZ_SETTINGS)
 @given(files=near_valid_specs())
 def test_near_valid_specs_render_or_report(files: Files) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         assert_compiles_or_reports(write_spec(Path(tmp), files))
 
 
-@settings(max_examples=50, **FUZZ_SETTINGS)
+@settings(max_examples=50 * SCALE, **FUZZ_SETTINGS)
 @given(files=mutated_specs())
 def test_validate_exits_0_or_2(files: Files) -> None:
     """`schemagen validate` on a mutated spec exits 0 or 2 with a message, never with an exception."""
@@ -1095,7 +1098,7 @@ def test_what_validate_accepts_postgresql_accepts(pg_dsn: str) -> None:
     figures: Counter[str] = Counter()
     stricter: Counter[str] = Counter()
 
-    @settings(max_examples=250, **FUZZ_SETTINGS)
+    @settings(max_examples=250 * SCALE, **FUZZ_SETTINGS)
     @given(drawn=server_specs())
     def run(drawn: Files) -> None:
         spec_text = yaml.dump(
@@ -1147,7 +1150,7 @@ def test_mutated_example_specs_that_validate_accepts_apply(pg_dsn: str) -> None:
     pushed to their edges) of the example and the small spec: those validate accepts apply too."""
     figures: Counter[str] = Counter()
 
-    @settings(max_examples=60, **FUZZ_SETTINGS)
+    @settings(max_examples=60 * SCALE, **FUZZ_SETTINGS)
     @given(files=near_valid_specs())
     def run(files: Files) -> None:
         with tempfile.TemporaryDirectory() as tmp:

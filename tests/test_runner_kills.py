@@ -178,3 +178,88 @@ def test_killed_at_every_step_up_and_down_a_resume_completes_and_keeps_every_row
         assert digest(pg_dsn) == rows, f"rows changed by {direction}"
         code, out, _ = run("migrate", "status", "--dsn", pg_dsn)
         assert code == 0, out
+
+
+EVENTS_A = """\
+project: {name: events, postgres: 15}
+entities:
+  events:
+    columns:
+      id: {type: bigint}
+      at: {type: timestamptz}
+      payload: text?
+    primary_key: [id, at]
+    partition: {range: {key: at, every: month, from: 2024-01-01, to: 2024-05-01}}
+"""
+EVENT_ROWS = """
+INSERT INTO events (id, at, payload)
+SELECT i, timestamptz '2024-01-01 00:00+00' + (i % 120) * interval '1 day', 'event ' || i
+FROM generate_series(1, 2000) i;
+"""
+
+
+def test_a_concurrent_detach_interrupted_between_its_transactions_is_finished_on_resume(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    reference: Callable[[str], Catalog],  # noqa: F811
+) -> None:
+    """DETACH PARTITION … CONCURRENTLY commits its first transaction, then waits for every older
+    snapshot: the runner killed there leaves the partition pending detach, which no plain DETACH can
+    finish. A resumed `migrate apply` finds it pending and completes it with FINALIZE, then drops it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec/events.yaml").write_text(EVENTS_A)
+    assert run("render")[0] == 0
+    assert run("migrate", "new", "initial")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    at_1 = catalog(pg_dsn)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(EVENT_ROWS)
+        kept = conn.execute(
+            "SELECT count(*), md5(string_agg(id::text || payload, ',' ORDER BY id)) FROM events "
+            "WHERE at >= '2024-02-01'"
+        ).fetchone()
+    (tmp_path / "spec/events.yaml").write_text(
+        EVENTS_A.replace("from: 2024-01-01", "from: 2024-02-01").replace(
+            "postgres: 15}", "postgres: 15, allow_destructive: [shrink events]}"
+        )
+    )
+    assert run("render")[0] == 0
+    code, _, err = run("migrate", "new", "expire_january")
+    assert code == 0, err
+    (up,) = (tmp_path / "generated/migrations").glob("0002_*.up.sql")
+    assert "DETACH PARTITION public.events_2024_01 CONCURRENTLY" in up.read_text()
+
+    # an older snapshot the detach's second transaction waits for
+    with connect(pg_dsn) as reader:
+        reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT count(*) FROM events").fetchone()
+        assert kill_when_waiting(start("migrate", "apply", "--dsn", pg_dsn), pg_dsn, "virtualxid")
+        reader.rollback()
+    with connect(pg_dsn, autocommit=True) as conn:
+        pending = conn.execute(
+            "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = 'public.events_2024_01'::regclass"
+        ).fetchone()
+    assert pending == (True,), "the kill did not leave the detach half-done"
+
+    code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+    assert "finishing the interrupted detach of" in err, err
+    assert_catalog_equal(catalog(pg_dsn), reference((tmp_path / "generated/schema.sql").read_text()))
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*), md5(string_agg(id::text || payload, ',' ORDER BY id)) FROM events"
+            ).fetchone()
+            == kept
+        )
+        assert conn.execute("SELECT to_regclass('public.events_2024_01')").fetchone() == (None,)
+
+    # and back: the down recreates the period, empty (its rows were dropped with it, as allowed)
+    code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, err
+    assert_catalog_equal(catalog(pg_dsn), at_1)
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM events_2024_01").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (kept[0],)
