@@ -11,7 +11,11 @@ from schemagen.model.objects import Archive, Column, Index, IndexElement, Model,
 
 @dataclass(frozen=True, slots=True)
 class ArchiveEntry:
-    """What the archive function of `table` needs: the columns it copies and the cutoff's type."""
+    """What the archive function of `table` needs: the columns it copies and the cutoff's type.
+
+    `citus`: the project has the `citus` extension, and the function is PL/pgSQL: Citus cannot plan a
+    parameter of a SQL function on a table it manages ("could not create distributed plan").
+    """
 
     table: Table
     archive: Archive
@@ -19,6 +23,7 @@ class ArchiveEntry:
     columns: tuple[str, ...]
     cutoff_type: str
     overriding_system_value: bool
+    citus: bool = False
 
 
 def archive_table(source: Table, archive: Archive, *, primary_key: str, index: str) -> Table:
@@ -58,4 +63,5 @@ def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
     target_columns = {c.name: c for c in archive_table.columns if c.generated is None}
     columns = tuple(c.name for c in table.columns if c.name in target_columns)
     overriding = any(target_columns[name].identity == "always" for name in columns)
-    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding)
+    citus = "citus" in model.project.extensions
+    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding, citus)

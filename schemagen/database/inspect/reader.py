@@ -631,7 +631,8 @@ class CatalogReader:
     ) -> tuple[list[Table], list[View]]:
         """Archive and refresh functions recognised as schemagen's (see `own_functions`); every other
         function is a warning."""
-        recognised = OwnFunctions(self.templates, self.same_interval).recognise(functions, tables, views)
+        own = OwnFunctions(self.templates, self.same_interval, citus=self.citus_version is not None)
+        recognised = own.recognise(functions, tables, views)
         for function in recognised.others:
             label = _label(function["schema"], function["name"])
             kind = _ROUTINE_KINDS.get(function["kind"], "function")
