@@ -256,6 +256,15 @@ class Distribution:
 
 
 @dataclass(frozen=True, slots=True)
+class DistributedSchema:
+    """A schema Citus shards as a whole (`citus_schema_distribute`): each of its tables becomes a table
+    of one shard, and all of them share one colocation group, so one node holds the whole schema."""
+
+    name: str
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     schema: str
@@ -330,6 +339,8 @@ class Project:
     shard_count: int | None = None  # `citus: {shard_count}`: the default of the hash-distributed tables
     # `citus: {distribute_concurrently}`: migrations copy a table's rows into its shards while writes flow
     distribute_concurrently: bool = False
+    # `citus: {distributed_schemas}`: schema-based sharding, sorted by name
+    distributed_schemas: tuple[DistributedSchema, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -349,8 +360,13 @@ class Model:
 
     @cached_property
     def distributed(self) -> bool:
-        """Whether any table is distributed by Citus (the schema needs a Citus cluster)."""
-        return any(t.distribution is not None for t in self.tables)
+        """Whether any table or schema is distributed by Citus (the schema needs a Citus cluster)."""
+        return bool(self.project.distributed_schemas) or any(t.distribution is not None for t in self.tables)
+
+    @cached_property
+    def distributed_schema_names(self) -> frozenset[str]:
+        """The schemas Citus shards as a whole (`citus: {distributed_schemas}`)."""
+        return frozenset(s.name for s in self.project.distributed_schemas)
 
     @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:

@@ -97,11 +97,19 @@ class Project:
         self.versions: list[str] = []
 
     def version(
-        self, name: str, spec: str, *, shard_count: int | None = None, concurrently: bool = False
+        self,
+        name: str,
+        spec: str,
+        *,
+        shard_count: int | None = None,
+        concurrently: bool = False,
+        distributed_schemas: tuple[str, ...] = (),
     ) -> str:
         """Write `spec` as the spec, render it and write its migration; the migration's text."""
-        settings = ([f"shard_count: {shard_count}"] if shard_count else []) + (
-            ["distribute_concurrently: true"] if concurrently else []
+        settings = (
+            ([f"shard_count: {shard_count}"] if shard_count else [])
+            + (["distribute_concurrently: true"] if concurrently else [])
+            + ([f"distributed_schemas: [{', '.join(distributed_schemas)}]"] if distributed_schemas else [])
         )
         citus = f", citus: {{{', '.join(settings)}}}" if settings else ""
         (self.spec / "spec.yaml").write_text(PROJECT % citus + textwrap.dedent(spec))
@@ -160,25 +168,26 @@ CITUS_CALLS = (
     "SELECT alter_distributed_table",
     "SELECT undistribute_table",
     "SELECT truncate_",
+    "SELECT citus_schema_",
 )
 
 
-def run_citus_calls_again(dsn: str, migration: str) -> None:
+def run_citus_calls_again(dsn: str, migration: str, schemas: tuple[str, ...] = ("public",)) -> None:
     """Each call of Citus's functions in a migration, run again where it already ran: what a resume
     does after the runner was killed between the call's commit and its progress record. Each must
     find its work done and leave everything as it is."""
     calls = [s.text for s in split_statements(migration) if s.text.lstrip().startswith(CITUS_CALLS)]
     assert calls
-    before = state(dsn)
+    before = state(dsn, schemas)
     execute(dsn, ";\n".join(calls) + ";")
-    assert state(dsn) == before
+    assert state(dsn, schemas) == before
 
 
-def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
+def state(dsn: str, schemas: tuple[str, ...] = ("public",)) -> tuple[Catalog, dict[str, str]]:
     """The catalog (with where Citus keeps each table) and a digest of the rows of every table and
     materialized view."""
     with connect(dsn, autocommit=True) as conn:
-        catalog = snapshot(conn)
+        catalog = snapshot(conn, schemas)
         digests = {}
         for name, relation in catalog["relations"].items():
             if relation["kind"] in ("table", "partitioned table", "materialized view") and not relation.get(
@@ -192,10 +201,10 @@ def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
     return catalog, digests
 
 
-def fresh_catalog(dsn: str, schema_sql: str) -> Catalog:
+def fresh_catalog(dsn: str, schema_sql: str, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     execute(dsn, schema_sql)
     with connect(dsn, autocommit=True) as conn:
-        return snapshot(conn)
+        return snapshot(conn, schemas)
 
 
 def distribution(catalog: Catalog) -> dict[str, tuple[object, ...]]:

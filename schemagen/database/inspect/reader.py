@@ -26,6 +26,7 @@ from schemagen.database.queries import query
 from schemagen.model import (
     CheckConstraint,
     Column,
+    DistributedSchema,
     Distribution,
     Enum,
     ForeignKey,
@@ -68,7 +69,6 @@ MIN_CITUS = 12
 _UNEXPRESSIBLE_DISTRIBUTIONS = {
     "citus_local": "is a Citus local table (citus_add_local_table_to_metadata)",
     "single_shard": "is a single-shard distributed table (create_distributed_table without a column)",
-    "schema": "is sharded with its distributed schema (citus_schema_distribute)",
     "append": "is append-distributed by `{column}`",
     "range": "is range-distributed by `{column}`",
 }
@@ -145,6 +145,7 @@ class CatalogReader:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
         tables = self.distributions(tables, schemas)
+        distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, tables, views, enums)
         home = _home_schema(tables, views, enums)
@@ -153,6 +154,7 @@ class CatalogReader:
             postgres=min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES),
             schema=home,
             extensions=tuple(sorted(extensions)),
+            distributed_schemas=distributed_schemas,
         )
         return Model(
             project=project,
@@ -608,6 +610,8 @@ class CatalogReader:
                         "spec's create_distributed_table makes as many as the cluster's "
                         "`citus.shard_replication_factor` says (1 by default)"
                     )
+            elif kind == "schema":
+                continue  # the spec says it of the schema: `citus: {distributed_schemas}`
             elif kind == "citus_local" and row["autoconverted"]:
                 # Citus added it to its metadata for a foreign key to a reference table; the spec's
                 # key does that again, so nothing is lost
@@ -623,6 +627,14 @@ class CatalogReader:
                     "hash", row["column"], None if is_root else root.name, row["shard_count"]
                 )
         return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
+
+    def distributed_schemas(self, schemas: list[str]) -> tuple[DistributedSchema, ...]:
+        """The schemas Citus shards as a whole (schema-based sharding), when the database has Citus 12
+        or later (`distributions` warns about an older one)."""
+        if self.citus_version is None or _major_version(self.citus_version) < MIN_CITUS:
+            return ()
+        rows = self.rows("inspect_distributed_schemas", schemas=schemas)
+        return tuple(DistributedSchema(row["name"]) for row in rows)
 
     # --- schemagen's own functions -----------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from schemagen.plan.changes import (
     CreateTable,
     CreateView,
     Distribute,
+    DistributeSchema,
     DropColumn,
     DropConstraint,
     DropEnum,
@@ -55,6 +56,7 @@ from schemagen.plan.changes import (
     SetNotNull,
     SetStorage,
     Undistribute,
+    UndistributeSchema,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
@@ -163,5 +165,9 @@ def operation(change: Change) -> Operation:
             return distribution.undistribute(change)
         case AlterDistribution():
             return distribution.alter_distribution(change)
+        case DistributeSchema():
+            return distribution.distribute_schema(change)
+        case UndistributeSchema():
+            return distribution.undistribute_schema(change)
         case _:
             assert_never(change)
