@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagen.model.objects import Archive, Column, Index, IndexElement, Model, PrimaryKey, Table
+from schemagen.model.objects import (
+    Archive,
+    Column,
+    Distribution,
+    Index,
+    IndexElement,
+    Model,
+    PrimaryKey,
+    Table,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +38,9 @@ class ArchiveEntry:
 def archive_table(source: Table, archive: Archive, *, primary_key: str, index: str) -> Table:
     """The table `archive` moves the rows of `source` into: the same columns, plain (no defaults,
     identity, generated expressions or foreign keys), the same primary key columns under the name
-    `primary_key`, and one index, named `index`, on the archive's column."""
+    `primary_key`, and one index, named `index`, on the archive's column. On Citus it is placed as the
+    source is: a reference table for a reference table, and colocated with a hash-distributed one (in
+    its colocation group, by the same column), so the rows move shard by shard and stay spread."""
     name = archive.archive_table
     return Table(
         name=name,
@@ -49,6 +60,16 @@ def archive_table(source: Table, archive: Archive, *, primary_key: str, index: s
         archive_of=source.name,
         comment=f"Rows of {source.name} archived by {archive.function}().",
         loc=source.loc,
+        distribution=_archive_distribution(source),
+    )
+
+
+def _archive_distribution(source: Table) -> Distribution | None:
+    placed = source.distribution
+    if placed is None or placed.kind == "reference":
+        return placed
+    return Distribution(
+        "hash", placed.column, placed.colocate_with or source.name, placed.shard_count, placed.loc
     )
 
 

@@ -12,11 +12,23 @@ import psycopg
 import pytest
 
 from schemagen.database.inspect import inspect
+from schemagen.drift import drift
+from schemagen.model import Distribution
 from schemagen.model.archive import archive_entry
 from schemagen.pipeline import compile_spec
 from schemagen.postgres.expressions import split_statements
 from schemagen.render.render import render_schema
+from tests.catalog import assert_catalog_equal
 from tests.distributed.conftest import run_script
+from tests.distributed.test_citus_migrations import (
+    Project,
+    apply,
+    down,
+    fresh_catalog,
+    fresh_dsn,  # noqa: F401 (a fixture)
+    project,  # noqa: F401 (a fixture)
+    state,
+)
 
 SPEC = """\
 project: {name: events, postgres: 15, extensions: [citus], citus: {shard_count: 4}}
@@ -74,6 +86,15 @@ def test_a_distributed_table_archives_its_rows(tmp_path: Path, citus_conn: psyco
     run_script(citus_conn, ROWS)
     before = citus_conn.execute(ALL_ROWS).fetchone()
     assert before is not None and before[0] == 2500
+    # the archive table is colocated with its source: the rows stay spread over the workers
+    assert citus_conn.execute(
+        "SELECT table_name::text, citus_table_type, distribution_column, shard_count, colocation_id"
+        " = (SELECT colocation_id FROM citus_tables WHERE table_name = 'tenants'::regclass)"
+        " FROM citus_tables WHERE table_name IN ('events'::regclass, 'events_archive'::regclass) ORDER BY 1"
+    ).fetchall() == [
+        ("events", "distributed", "tenant_id", 4, True),
+        ("events_archive", "distributed", "tenant_id", 4, True),
+    ]
 
     # the cutoff as a parameter, more than five times (PL/pgSQL then may plan it generically)
     moved = 0
@@ -98,6 +119,8 @@ def test_a_distributed_table_archives_its_rows(tmp_path: Path, citus_conn: psyco
     events = found.table("events")
     assert events is not None and events.archive == model.table("events").archive  # type: ignore[union-attr]
     assert archive_entry(found, events, events.archive).citus  # type: ignore[arg-type]
+    assert found.table("events_archive").distribution == Distribution("hash", "tenant_id", "tenants", 4)  # type: ignore[union-attr]
+    assert drift(citus_conn, model).operations == []
 
 
 def test_without_citus_the_archive_function_stays_sql(tmp_path: Path) -> None:
@@ -126,3 +149,40 @@ def test_citus_cannot_plan_the_sql_function(tmp_path: Path, citus_conn: psycopg.
     run_script(citus_conn, "DROP FUNCTION archive_events;\n" + function)
     with pytest.raises(psycopg.Error, match="could not create distributed plan"):
         citus_conn.execute("SELECT archive_events('2025-01-10')")
+
+
+def test_an_archive_added_to_a_distributed_table_by_a_migration(
+    project: Project,  # noqa: F811
+    citus_dsn: str,
+    fresh_dsn: str,  # noqa: F811
+) -> None:
+    entities = SPEC.split("\n", 1)[1]
+    without = entities.replace("    archive: {after: 30 days, column: at}\n", "")
+    project.version("initial", without, shard_count=4)
+    up = project.version("archive", entities, shard_count=4)
+    assert (
+        "create_distributed_table('public.events_archive', 'tenant_id', colocate_with => 'public.tenants')"
+        in up
+    )
+    assert "LANGUAGE plpgsql" in up
+    apply(citus_dsn, "--to", "1")
+    with psycopg.connect(citus_dsn, autocommit=True) as conn:
+        run_script(conn, ROWS)
+    before = state(citus_dsn)
+
+    apply(citus_dsn)
+    after = state(citus_dsn)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
+    assert after[0]["distribution"]["events_archive"]["colocated_with"] == ["events", "tenants"]
+    assert {k: v for k, v in after[1].items() if k != "events_archive"} == before[1]
+    with psycopg.connect(citus_dsn, autocommit=True) as conn:
+        every_row = conn.execute(ALL_ROWS).fetchone()
+        assert conn.execute("SELECT archive_events('2025-02-01')").fetchone() == (743,)
+        assert counts(conn) == (2500 - 743, 743)
+        assert conn.execute(ALL_ROWS).fetchone() == every_row
+        # back where they were, so the down migration (which drops the archive) loses nothing
+        conn.execute("INSERT INTO events OVERRIDING SYSTEM VALUE SELECT * FROM events_archive")
+        conn.execute("TRUNCATE events_archive")
+
+    down(citus_dsn, 1)
+    assert state(citus_dsn) == before

@@ -692,7 +692,9 @@ def _colocation_root(members: list[Table]) -> Table:
             if target in keys and target != own:
                 referenced_by[target].add(own)
                 referencing.add(own)
-    candidates = [t for t in members if (t.schema, t.name) not in referencing] or members
+    # an archive table follows its source: never the root the spec would have to name
+    rooted = [t for t in members if t.archive_of is None] or members
+    candidates = [t for t in rooted if (t.schema, t.name) not in referencing] or rooted
     return min(candidates, key=lambda t: (-len(referenced_by[(t.schema, t.name)]), t.schema, t.name))
 
 
