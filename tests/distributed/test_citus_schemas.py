@@ -167,6 +167,41 @@ def test_a_schema_with_rows_is_distributed_and_back(
     run_citus_calls_again(citus_dsn, down_sql, SCHEMAS)
 
 
+def test_hash_distributed_tables_join_their_schema_when_it_is_distributed(
+    project: Project,  # noqa: F811
+    citus_dsn: str,
+    fresh_dsn: str,  # noqa: F811
+) -> None:
+    """Citus refuses to distribute a schema holding distributed tables: they are made plain first."""
+    hashed = ENTITIES.replace(
+        "      placed_at: timestamptz\n", "      placed_at: timestamptz\n    distribute: {by: id}\n"
+    ).replace(
+        "    primary_key: [order_id, id]\n",
+        "    primary_key: [order_id, id]\n    distribute: {by: order_id, colocate_with: orders}\n",
+    )
+    project.version("initial", hashed, shard_count=4)
+    up = project.version("sharded", ENTITIES, distributed_schemas=("tenant_a",))
+    assert up.index("undistribute_table('tenant_a.orders')") < up.index("citus_schema_distribute('tenant_a')")
+    apply(citus_dsn, "--to", "1")
+    with psycopg.connect(citus_dsn, autocommit=True) as conn:
+        run_script(conn, ROWS)
+    before = state(citus_dsn, SCHEMAS)
+    assert before[0]["distribution"]["tenant_a.orders"]["kind"] == "hash"
+
+    apply(citus_dsn)
+    after = state(citus_dsn, SCHEMAS)
+    assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql, SCHEMAS))
+    assert {n: d["kind"] for n, d in after[0]["distribution"].items() if n in TENANT_TABLES} == dict.fromkeys(
+        TENANT_TABLES, "schema"
+    )
+    assert after[1] == before[1]
+
+    down(citus_dsn, 1)
+    back = state(citus_dsn, SCHEMAS)
+    assert_catalog_equal(back[0], before[0])
+    assert back == before
+
+
 def test_drift_reports_a_schema_the_spec_distributes(tmp_path: Path, citus_conn: psycopg.Connection) -> None:
     plain = compile_spec(spec_folder(tmp_path, PROJECT % "")).model
     run_script(citus_conn, render_schema(plain))
@@ -328,7 +363,7 @@ def test_the_check_and_the_cluster_refuse_the_same_schema(
     ).fetchone() == (1,)
 
 
-def test_an_empty_distributed_schema_is_refused(tmp_path: Path) -> None:
+def test_an_empty_distributed_schema_is_refused(tmp_path: Path, citus_conn: psycopg.Connection) -> None:
     case = Case(
         "empty",
         """\
@@ -338,10 +373,38 @@ def test_an_empty_distributed_schema_is_refused(tmp_path: Path) -> None:
         """,
         "SG808",
         1,
-        "",
+        'schema "tenant_a" does not exist',
         project=PROJECT % SHARDED,
     )
-    assert_refused_at_its_line(write(tmp_path, case), case)
+    folder = write(tmp_path, case)
+    assert_refused_at_its_line(folder, case)
+    schema = unchecked_schema(folder)
+    assert "CREATE SCHEMA" not in schema
+    with pytest.raises(psycopg.Error, match=re.escape(case.rejected)):
+        run_script(citus_conn, schema)
+
+
+def test_a_distributed_schema_without_the_citus_extension_is_refused(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    case = Case(
+        "no-citus",
+        """\
+        entities:
+          orders:
+            schema: tenant_a
+            columns: {id: {type: bigint, primary_key: true}}
+        """,
+        "SG808",
+        1,
+        # the same spec on a server without Citus
+        "function citus_schema_distribute(unknown) does not exist",
+        project="project: {name: shop, postgres: 15, citus: {distributed_schemas: [tenant_a]}}\n",
+    )
+    folder = write(tmp_path, case)
+    assert_refused_at_its_line(folder, case)
+    with pytest.raises(psycopg.Error, match=re.escape(case.rejected)):
+        run_script(pg_conn, unchecked_schema(folder))
 
 
 def test_catalog_of_schema_sql_on_a_second_database(
