@@ -21,7 +21,13 @@ from schemagen.migrate.migration import build_up
 from schemagen.model import Distribution, Model, lifecycle
 from schemagen.model.partitions import add_periods, bound_value, period_start
 from schemagen.plan import Operation, PlanError
-from schemagen.plan.changes import AlterDistribution, Distribute, Undistribute
+from schemagen.plan.changes import (
+    AlterDistribution,
+    Distribute,
+    DistributeSchema,
+    Undistribute,
+    UndistributeSchema,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -98,6 +104,16 @@ def placement_differences(operations: list[Operation], database: Model, spec: Mo
     lines: dict[str, list[str]] = {}  # table → what differs, in the plan's order
     for op in operations:
         change = op.source
+        if isinstance(change, DistributeSchema) and change.name not in database.used_schemas:
+            continue  # a schema the database lacks: the plan creates it
+        if isinstance(change, DistributeSchema | UndistributeSchema):
+            spec_says, database_says = (
+                ("distributed", "a plain schema")
+                if isinstance(change, DistributeSchema)
+                else ("a plain schema", "distributed")
+            )
+            lines[f"schema {change.name}"] = [f"{database_says} in the database, {spec_says} in the spec"]
+            continue
         if isinstance(change, Distribute) and not change.existing:
             continue  # a table the database lacks: the plan creates it
         if not isinstance(change, (Distribute, Undistribute, AlterDistribution)):

@@ -22,6 +22,7 @@ from schemagen.model import (
     CheckConstraint,
     Column,
     Default,
+    DistributedSchema,
     Distribution,
     Domain,
     DomainCheck,
@@ -171,6 +172,7 @@ class Builder:
             distribute_concurrently=bool(project and project.citus and project.citus.distribute_concurrently),
         )
         self.check_allow_destructive()
+        self.project = replace(self.project, distributed_schemas=self.distributed_schemas())
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
@@ -184,6 +186,17 @@ class Builder:
         self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
         self.pinned_checked: set[Path_] = set()
+
+    def distributed_schemas(self) -> tuple[DistributedSchema, ...]:
+        """`citus: {distributed_schemas}`, sorted by name; a name given twice counts once."""
+        project = self.spec.project
+        names = project.citus.distributed_schemas if project and project.citus else []
+        found: dict[str, DistributedSchema] = {}
+        for i, name in enumerate(names):
+            loc = self.loc("project", "citus", "distributed_schemas", i, key=False)
+            self.check_name(name, "a schema", loc)
+            found.setdefault(name, DistributedSchema(name, loc))
+        return tuple(found[name] for name in sorted(found))
 
     # --- helpers ---------------------------------------------------------------------------------
 

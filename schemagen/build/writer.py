@@ -257,6 +257,8 @@ class _Writer:
             citus["shard_count"] = project.shard_count
         if project.distribute_concurrently:
             citus["distribute_concurrently"] = True
+        if project.distributed_schemas:
+            citus["distributed_schemas"] = _FlowList([s.name for s in project.distributed_schemas])
         if citus:
             data["citus"] = _Flow(citus)
         return data

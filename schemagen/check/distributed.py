@@ -42,14 +42,35 @@ _DELETE_WRITES = frozenset({"set null", "set default"})
 _UPDATE_WRITES = frozenset({"cascade", "set null", "set default"})
 
 
+# schemas Citus refuses to distribute (`EnsureTenantSchemaNameAllowed`)
+UNDISTRIBUTABLE_SCHEMAS = frozenset({"public", "information_schema", "pg_catalog", "pg_toast"})
+
+
 def check(model: Model) -> Iterator[Diagnostic]:
     if not model.distributed:
         return
+    yield from _distributed_schemas(model)
     tables = model.tables_by_name
+    sharded = model.distributed_schema_names
     for table in model.tables:
+        if table.schema in sharded and table.distribution is not None:
+            yield rules.DISTRIBUTED_SCHEMA(
+                table.distribution.loc,
+                subject=f"`{table.name}`",
+                problem=f"its schema `{table.schema}` is distributed, which shards it with the schema, so "
+                "it cannot also have `distribute:`",
+                fix=f"drop its `distribute:`, or move it out of `{table.schema}`",
+            )
+            continue
+        for fk in table.foreign_keys:
+            target = tables.get(fk.ref_table)
+            if target is not None and sharded & {table.schema, target.schema}:
+                yield from _schema_foreign_key(table, fk, target, sharded)
         if table.distribution is None:
             for fk in table.foreign_keys:
-                yield from _foreign_key(table, fk, tables.get(fk.ref_table))
+                target = tables.get(fk.ref_table)
+                if not (target is not None and sharded & {table.schema, target.schema}):
+                    yield from _foreign_key(table, fk, target)
             continue
         if "citus" not in model.project.extensions:
             yield rules.CITUS_EXTENSION(table.distribution.loc, table=table.name)
@@ -58,7 +79,63 @@ def check(model: Model) -> Iterator[Diagnostic]:
         yield from _uniques(table)
         yield from _identities(table)
         for fk in table.foreign_keys:
-            yield from _foreign_key(table, fk, tables.get(fk.ref_table))
+            target = tables.get(fk.ref_table)
+            if not (target is not None and sharded & {table.schema, target.schema}):
+                yield from _foreign_key(table, fk, target)
+
+
+def _distributed_schemas(model: Model) -> Iterator[Diagnostic]:
+    """What Citus refuses of a schema to distribute, at its name under `distributed_schemas`."""
+    for schema in model.project.distributed_schemas:
+        subject = f"schema `{schema.name}`"
+        if "citus" not in model.project.extensions:
+            yield rules.DISTRIBUTED_SCHEMA(
+                schema.loc,
+                subject=subject,
+                problem="it is distributed, but the project does not name the `citus` extension",
+                fix="add it: `project: {extensions: [citus]}`",
+            )
+        if schema.name in UNDISTRIBUTABLE_SCHEMAS:
+            yield rules.DISTRIBUTED_SCHEMA(
+                schema.loc,
+                subject=subject,
+                problem="Citus cannot distribute it",
+                fix="give the entities a schema of their own (`schema:`) and distribute that one",
+            )
+        elif schema.name not in model.used_schemas:
+            yield rules.DISTRIBUTED_SCHEMA(
+                schema.loc,
+                subject=subject,
+                problem="no entity, enum or view lives in it, so schema.sql does not create it",
+                fix="remove it from `distributed_schemas`, or give entities `schema: " + schema.name + "`",
+            )
+
+
+def _schema_foreign_key(
+    table: Table, fk: ForeignKey, target: Table, sharded: frozenset[str]
+) -> Iterator[Diagnostic]:
+    """A key that crosses the border of a distributed schema: out of it only to a reference table,
+    into it from no other schema."""
+    if table.schema == target.schema:
+        return
+    subject = f"foreign key `{fk.name}` of `{table.name}`"
+    if target.schema in sharded:
+        yield rules.DISTRIBUTED_SCHEMA(
+            fk.loc,
+            subject=subject,
+            problem=f"`{target.name}` is in the distributed schema `{target.schema}`, and no table of "
+            "another schema can reference its tables",
+            fix=f"move `{table.name}` into `{target.schema}`, or drop the key",
+        )
+    elif target.distribution is None or target.distribution.kind != "reference":
+        kind = "a plain table" if target.distribution is None else "hash-distributed"
+        yield rules.DISTRIBUTED_SCHEMA(
+            fk.loc,
+            subject=subject,
+            problem=f"a table of the distributed schema `{table.schema}` can only reference tables of its "
+            f"own schema and reference tables, and `{target.name}` is {kind}",
+            fix=f"make `{target.name}` a reference table (`distribute: reference`), or drop the key",
+        )
 
 
 def _partitioning(table: Table) -> Iterator[Diagnostic]:

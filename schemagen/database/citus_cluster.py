@@ -10,6 +10,7 @@ in the server's library directory (`scripts/install-citus` builds it).
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import Self
 
@@ -21,6 +22,7 @@ from schemagen.database.queries import composed, query
 
 TEMPLATE = "citus_template"
 WORKERS = 2
+DROP_ATTEMPTS = 10
 CITUS_SETTINGS = {
     "shared_preload_libraries": "'citus'",
     # create_distributed_table_concurrently and shard moves replicate logically
@@ -102,9 +104,18 @@ class CitusCluster:
         return self.coordinator.dsn(name)
 
     def drop_database(self, name: str) -> None:
+        """On every node. `WITH (FORCE)` can still find a session it cannot end at once (seen after
+        `citus_schema_distribute` failed in a transaction): such a drop is tried again for a few seconds."""
         statement = composed("database_drop", database=sql.Identifier(name))
         for node in self.nodes:
-            self._admin(node, statement)
+            for attempt in range(DROP_ATTEMPTS):
+                try:
+                    self._admin(node, statement)
+                    break
+                except psycopg.errors.ObjectInUse:
+                    if attempt == DROP_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.5)
 
     @staticmethod
     def _address(node: ThrowawayCluster) -> dict[str, object]:

@@ -879,6 +879,22 @@ DISTRIBUTED_IDENTITY = _rule(
     "entities:\n  guilds:\n    columns: {id: {type: integer, identity: always}}\n    distribute: {by: id}",
     severity=Severity.WARNING,
 )
+DISTRIBUTED_SCHEMA = _rule(
+    "SG808",
+    "distributed-schema",
+    "{subject}: {problem}",
+    "{fix}",
+    "Schema-based sharding (`citus: {distributed_schemas: [...]}`, `citus_schema_distribute`) keeps "
+    "every table of a schema in one shard, all of them on one node. Citus refuses to distribute `public` "
+    '("public schema cannot be distributed") and a schema holding reference or hash-distributed tables '
+    '("distributed schema cannot have distributed tables"); a table of a distributed schema may reference '
+    'only tables of its own schema and reference tables ("foreign keys from distributed schemas can only '
+    'point to the same distributed schema or reference tables in regular schemas"), and no table of '
+    'another schema may reference it ("cannot create foreign keys to tables in a distributed schema from '
+    'another schema").',
+    "project:\n  extensions: [citus]\n  citus: {distributed_schemas: [tenant_a]}\nentities:\n"
+    "  orders:\n    schema: tenant_a\n    distribute: {by: id}   # the schema already shards it",
+)
 
 # --- SG9xx: migration hazards (in migration headers, `migrate new`, `check`) ------------------------
 # SG90x data is lost (or not restored by a down); SG92x a rewrite or a long lock; SG93x the migration

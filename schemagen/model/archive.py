@@ -6,12 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagen.model.objects import Archive, Column, Index, IndexElement, Model, PrimaryKey, Table
+from schemagen.model.objects import (
+    Archive,
+    Column,
+    Distribution,
+    Index,
+    IndexElement,
+    Model,
+    PrimaryKey,
+    Table,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ArchiveEntry:
-    """What the archive function of `table` needs: the columns it copies and the cutoff's type."""
+    """What the archive function of `table` needs: the columns it copies and the cutoff's type.
+
+    `citus`: the project has the `citus` extension, and the function is PL/pgSQL: Citus cannot plan a
+    parameter of a SQL function on a table it manages ("could not create distributed plan").
+    """
 
     table: Table
     archive: Archive
@@ -19,12 +32,15 @@ class ArchiveEntry:
     columns: tuple[str, ...]
     cutoff_type: str
     overriding_system_value: bool
+    citus: bool = False
 
 
 def archive_table(source: Table, archive: Archive, *, primary_key: str, index: str) -> Table:
     """The table `archive` moves the rows of `source` into: the same columns, plain (no defaults,
     identity, generated expressions or foreign keys), the same primary key columns under the name
-    `primary_key`, and one index, named `index`, on the archive's column."""
+    `primary_key`, and one index, named `index`, on the archive's column. On Citus it is placed as the
+    source is: a reference table for a reference table, and colocated with a hash-distributed one (in
+    its colocation group, by the same column), so the rows move shard by shard and stay spread."""
     name = archive.archive_table
     return Table(
         name=name,
@@ -44,6 +60,16 @@ def archive_table(source: Table, archive: Archive, *, primary_key: str, index: s
         archive_of=source.name,
         comment=f"Rows of {source.name} archived by {archive.function}().",
         loc=source.loc,
+        distribution=_archive_distribution(source),
+    )
+
+
+def _archive_distribution(source: Table) -> Distribution | None:
+    placed = source.distribution
+    if placed is None or placed.kind == "reference":
+        return placed
+    return Distribution(
+        "hash", placed.column, placed.colocate_with or source.name, placed.shard_count, placed.loc
     )
 
 
@@ -58,4 +84,5 @@ def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
     target_columns = {c.name: c for c in archive_table.columns if c.generated is None}
     columns = tuple(c.name for c in table.columns if c.name in target_columns)
     overriding = any(target_columns[name].identity == "always" for name in columns)
-    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding)
+    citus = "citus" in model.project.extensions
+    return ArchiveEntry(table, archive, archive_table, columns, cutoff.type, overriding, citus)

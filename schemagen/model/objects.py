@@ -306,6 +306,15 @@ class Distribution:
 
 
 @dataclass(frozen=True, slots=True)
+class DistributedSchema:
+    """A schema Citus shards as a whole (`citus_schema_distribute`): each of its tables becomes a table
+    of one shard, and all of them share one colocation group, so one node holds the whole schema."""
+
+    name: str
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     schema: str
@@ -441,6 +450,8 @@ class Project:
     # where the spec names each extension, and the project's schema
     extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
     schema_loc: Location | None = field(default=None, compare=False)
+    # `citus: {distributed_schemas}`: schema-based sharding, sorted by name
+    distributed_schemas: tuple[DistributedSchema, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -468,8 +479,13 @@ class Model:
 
     @cached_property
     def distributed(self) -> bool:
-        """Whether any table is distributed by Citus (the schema needs a Citus cluster)."""
-        return any(t.distribution is not None for t in self.tables)
+        """Whether any table or schema is distributed by Citus (the schema needs a Citus cluster)."""
+        return bool(self.project.distributed_schemas) or any(t.distribution is not None for t in self.tables)
+
+    @cached_property
+    def distributed_schema_names(self) -> frozenset[str]:
+        """The schemas Citus shards as a whole (`citus: {distributed_schemas}`)."""
+        return frozenset(s.name for s in self.project.distributed_schemas)
 
     @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:

@@ -376,6 +376,8 @@ def _one_or_many(value: Any) -> Any:
 class CitusSpec(_Shape):
     shard_count: StrictInt = Field(default=32, ge=1, le=64000)
     distribute_concurrently: StrictBool = False
+    # schema-based sharding (`citus_schema_distribute`): every table of each schema in one shard
+    distributed_schemas: list[str] = Field(default_factory=list)
 
 
 class ExtensionSpec(_Shape):

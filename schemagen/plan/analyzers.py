@@ -19,6 +19,7 @@ from schemagen.plan.changes import (
     Change,
     CreateView,
     Distribute,
+    DistributeSchema,
     DropColumn,
     DropConstraint,
     DropExtension,
@@ -36,6 +37,7 @@ from schemagen.plan.changes import (
     SetNotNull,
     SubpartitionChanged,
     Undistribute,
+    UndistributeSchema,
 )
 from schemagen.plan.operations import Hazard
 
@@ -86,6 +88,10 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return undistributed(change)
         case AlterDistribution():
             return redistributed(change)
+        case DistributeSchema():
+            return schema_distributed(change)
+        case UndistributeSchema():
+            return schema_undistributed(change)
         case _:
             return ()
 
@@ -335,6 +341,22 @@ def undistributed(change: Undistribute) -> tuple[Hazard, ...]:
         "EXCLUSIVE while the copy replaces the table"
     )
     return (hazards.long_lock(change.table.name, why),)
+
+
+def schema_distributed(change: DistributeSchema) -> tuple[Hazard, ...]:
+    why = (
+        "citus_schema_distribute copies the rows of each table of the schema into its shard under "
+        "EXCLUSIVE, one table after the other in one statement: writes wait, reads do not"
+    )
+    return tuple(hazards.long_lock(t.name, why) for t in change.existing)
+
+
+def schema_undistributed(change: UndistributeSchema) -> tuple[Hazard, ...]:
+    why = (
+        "citus_schema_undistribute copies the rows of each table of the schema back from its shard "
+        "(EXCLUSIVE: writes wait), then holds ACCESS EXCLUSIVE while the copy replaces the table, to the end"
+    )
+    return tuple(hazards.long_lock(t.name, why) for t in change.tables)
 
 
 def redistributed(change: AlterDistribution) -> tuple[Hazard, ...]:

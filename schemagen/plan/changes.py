@@ -708,6 +708,26 @@ class Undistribute:
 
 
 @dataclass(frozen=True)
+class DistributeSchema:
+    """The schema `name` sharded as a whole (`citus_schema_distribute`): each of its `tables` (as in B)
+    becomes a table of one shard in the schema's colocation group; `existing`: the tables that hold
+    rows (not created by this migration), copied into their shards."""
+
+    name: str
+    tables: tuple[Table, ...]
+    existing: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
+class UndistributeSchema:
+    """The schema `name` made a plain schema again (`citus_schema_undistribute`): its `tables` (as in B)
+    become plain tables, their rows copied back from their shards."""
+
+    name: str
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
 class AlterDistribution:
     """A hash-distributed table redistributed in place (`alter_distributed_table`): a new distribution
     `column`, a new colocation group (`colocate_with`: a root table, or "none" for a group of its own),
@@ -782,6 +802,8 @@ Change = (
     | Distribute
     | Undistribute
     | AlterDistribution
+    | DistributeSchema
+    | UndistributeSchema
 )
 
 

@@ -882,7 +882,7 @@ def _enum_of(column: Column) -> str:
 
 def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:
     entry = archive_entry(model, table, archive)
-    return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value)
+    return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value, entry.citus)
 
 
 def _replaceable(old: View, new: View) -> bool:

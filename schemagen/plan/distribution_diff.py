@@ -33,7 +33,14 @@ from collections.abc import Iterator
 from functools import cached_property
 
 from schemagen.model import Distribution, Model, Table
-from schemagen.plan.changes import AlterDistribution, Change, Distribute, Undistribute
+from schemagen.plan.changes import (
+    AlterDistribution,
+    Change,
+    Distribute,
+    DistributeSchema,
+    Undistribute,
+    UndistributeSchema,
+)
 from schemagen.plan.errors import PlanError
 from schemagen.plan.matching import same_definition
 
@@ -145,11 +152,33 @@ class DistributionDiff:
     # --- the changes -----------------------------------------------------------------------------
 
     def changes(self) -> Iterator[Change]:
+        yield from self.undistributed_schemas()
         yield from self.undistributed()
         yield from self.distributed(members=False)
         yield from self.altered()
         yield from self.shard_counts()
         yield from self.distributed(members=True)
+        yield from self.distributed_schemas()
+
+    # --- schema-based sharding ---------------------------------------------------------------------
+
+    def undistributed_schemas(self) -> Iterator[Change]:
+        """Schemas A shards as a whole and B does not, first: their tables become plain tables, which
+        B may then distribute by `distribute:`. (A schema B no longer uses goes with its tables.)"""
+        b_schemas = self.b.distributed_schema_names
+        for name in sorted(self.a.distributed_schema_names - b_schemas):
+            tables = tuple(
+                t for t in sorted(self.b.tables, key=_key) if t.schema == name and t.name in self.old
+            )
+            if tables or name in self.b.used_schemas:
+                yield UndistributeSchema(name, tables)
+
+    def distributed_schemas(self) -> Iterator[Change]:
+        """Schemas B shards as a whole and A does not, last: tables of them that A distributed were made
+        plain first (`undistributed`), as Citus requires."""
+        for name in sorted(self.b.distributed_schema_names - self.a.distributed_schema_names):
+            tables = tuple(t for t in sorted(self.b.tables, key=_key) if t.schema == name)
+            yield DistributeSchema(name, tables, tuple(t for t in tables if t.name in self.old))
 
     def undistributed(self) -> Iterator[Change]:
         """Tables made plain, or of another kind: members of a group before their root."""
@@ -297,6 +326,11 @@ class DistributionDiff:
                 found.update(t.name for t in (change.table, *change.group))
             elif isinstance(change, Undistribute):
                 found.add(change.table.name)
+            elif isinstance(change, UndistributeSchema):
+                found.update(t.name for t in change.tables)
+            elif isinstance(change, DistributeSchema):
+                # a table Citus made a Citus local table (for a key to a reference table) is built anew
+                found.update(t.name for t in change.existing)
         return frozenset(found)
 
     @cached_property

@@ -200,6 +200,8 @@ class Kind(StrEnum):
     DISTRIBUTE_TABLE = "distribute_table"
     UNDISTRIBUTE_TABLE = "undistribute_table"
     ALTER_DISTRIBUTION = "alter_distribution"
+    DISTRIBUTE_SCHEMA = "distribute_schema"
+    UNDISTRIBUTE_SCHEMA = "undistribute_schema"
 
 
 class Phase(IntEnum):

@@ -701,6 +701,29 @@ class UndistributeTable(Statement):
 
 
 @dataclass(frozen=True)
+class DistributeSchema(Statement):
+    """`citus_schema_distribute`; `existing`: some of its tables hold rows, copied into their shards."""
+
+    template = "distribute_schema"
+    schema: str
+    existing: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return self.existing
+
+
+@dataclass(frozen=True)
+class UndistributeSchema(Statement):
+    template = "undistribute_schema"
+    schema: str
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class AlterDistributedTable(Statement):
     """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group."""
 
@@ -1361,6 +1384,35 @@ def alter_distributed_table(
     statement = AlterDistributedTable(table.name, table.schema, column, shard_count, colocate_with, cascade)
     locks = _locks([(t.schema, t.name) for t in (table, *group)], Lock.ACCESS_EXCLUSIVE) if group else ()
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, transactional=False, brief=False, locks=locks)
+
+
+def distribute_schema(name: str, tables: Sequence[Table], *, existing: bool) -> Step:
+    """Citus locks the schema itself (no table can be created in it meanwhile), then makes each table a
+    table of one shard as create_distributed_table does: EXCLUSIVE on each while its rows are copied,
+    writes wait, reads do not."""
+    locks = _locks([(t.schema, t.name) for t in tables], Lock.EXCLUSIVE)
+    return Step(
+        DistributeSchema(name, existing),
+        Lock.EXCLUSIVE,
+        f"every table of schema {name}",
+        transactional=False,
+        brief=False,
+        locks=locks,
+    )
+
+
+def undistribute_schema(name: str, tables: Sequence[Table]) -> Step:
+    """Like undistribute_table for each table of the schema, one after the other in one statement:
+    EXCLUSIVE while a table's rows are copied back, then ACCESS EXCLUSIVE until the end."""
+    locks = _locks([(t.schema, t.name) for t in tables], Lock.ACCESS_EXCLUSIVE)
+    return Step(
+        UndistributeSchema(name),
+        Lock.ACCESS_EXCLUSIVE,
+        f"every table of schema {name}",
+        transactional=False,
+        brief=False,
+        locks=locks,
+    )
 
 
 # --- units of work (`locking`) -------------------------------------------------------------------

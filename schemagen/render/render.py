@@ -117,6 +117,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "tables": table_entries,
         "indexes": indexes,
         "distributions": distribution_order(model),
+        "distributed_schemas": [s.name for s in model.project.distributed_schemas],
         "deferred_foreign_keys": deferred_fks,
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,

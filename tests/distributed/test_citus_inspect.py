@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from schemagen.build.writer import limitations, render_spec, write_spec
 from schemagen.cli import cli
 from schemagen.database.inspect import inspect
-from schemagen.model import Distribution, Model
+from schemagen.model import DistributedSchema, Distribution, Model
 from schemagen.pipeline import compile_spec
 from schemagen.render.render import render_schema
 from tests.catalog import assert_catalog_equal, snapshot
@@ -188,11 +188,12 @@ def test_what_distribute_cannot_say_is_a_warning_and_the_table_stays_plain(
     for expected in (
         "table `local_notes` is a Citus local table",
         "table `settings` is a single-shard distributed table",
-        "table `tenant_one.documents` is sharded with its distributed schema",
         "table `imports` is append-distributed by `loaded_on`",
     ):
         assert expected in text, f"no warning says {expected}:\n{text}"
-    assert len(result.warnings) == 4, text
+    assert len(result.warnings) == 3, text
+    # the distributed schema is the project's to say, and its table stays the plain table it is declared as
+    assert result.model.project.distributed_schemas == (DistributedSchema("tenant_one"),)
     assert distributions(result.model) == {
         # No foreign key between them: the root is the first by name. The renamed column reads renamed.
         "a_items": Distribution("hash", "tenant_id", None, 6),
@@ -205,10 +206,8 @@ def test_what_distribute_cannot_say_is_a_warning_and_the_table_stays_plain(
     }
     # Only the requested schemas are read.
     alone = inspect(citus_conn, schemas=["tenant_one"])
-    assert [w for w in alone.warnings if "distributed schema" in w] == [
-        "table `tenant_one.documents` is sharded with its distributed schema (citus_schema_distribute), "
-        "which the spec cannot say: written as a plain table"
-    ]
+    assert alone.model.project.distributed_schemas == (DistributedSchema("tenant_one"),)
+    assert inspect(citus_conn, schemas=["public"]).model.project.distributed_schemas == ()
 
 
 def test_the_spec_writer_writes_distribute(tmp_path: Path) -> None:

@@ -97,11 +97,19 @@ class Project:
         self.versions: list[str] = []
 
     def version(
-        self, name: str, spec: str, *, shard_count: int | None = None, concurrently: bool = False
+        self,
+        name: str,
+        spec: str,
+        *,
+        shard_count: int | None = None,
+        concurrently: bool = False,
+        distributed_schemas: tuple[str, ...] = (),
     ) -> str:
         """Write `spec` as the spec, render it and write its migration; the migration's text."""
-        settings = ([f"shard_count: {shard_count}"] if shard_count else []) + (
-            ["distribute_concurrently: true"] if concurrently else []
+        settings = (
+            ([f"shard_count: {shard_count}"] if shard_count else [])
+            + (["distribute_concurrently: true"] if concurrently else [])
+            + ([f"distributed_schemas: [{', '.join(distributed_schemas)}]"] if distributed_schemas else [])
         )
         citus = f", citus: {{{', '.join(settings)}}}" if settings else ""
         (self.spec / "spec.yaml").write_text(PROJECT % citus + textwrap.dedent(spec))
@@ -160,25 +168,26 @@ CITUS_CALLS = (
     "SELECT alter_distributed_table",
     "SELECT undistribute_table",
     "SELECT truncate_",
+    "SELECT citus_schema_",
 )
 
 
-def run_citus_calls_again(dsn: str, migration: str) -> None:
+def run_citus_calls_again(dsn: str, migration: str, schemas: tuple[str, ...] = ("public",)) -> None:
     """Each call of Citus's functions in a migration, run again where it already ran: what a resume
     does after the runner was killed between the call's commit and its progress record. Each must
     find its work done and leave everything as it is."""
     calls = [s.text for s in split_statements(migration) if s.text.lstrip().startswith(CITUS_CALLS)]
     assert calls
-    before = state(dsn)
+    before = state(dsn, schemas)
     execute(dsn, ";\n".join(calls) + ";")
-    assert state(dsn) == before
+    assert state(dsn, schemas) == before
 
 
-def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
+def state(dsn: str, schemas: tuple[str, ...] = ("public",)) -> tuple[Catalog, dict[str, str]]:
     """The catalog (with where Citus keeps each table) and a digest of the rows of every table and
     materialized view."""
     with connect(dsn, autocommit=True) as conn:
-        catalog = snapshot(conn)
+        catalog = snapshot(conn, schemas)
         digests = {}
         for name, relation in catalog["relations"].items():
             if relation["kind"] in ("table", "partitioned table", "materialized view") and not relation.get(
@@ -192,10 +201,10 @@ def state(dsn: str) -> tuple[Catalog, dict[str, str]]:
     return catalog, digests
 
 
-def fresh_catalog(dsn: str, schema_sql: str) -> Catalog:
+def fresh_catalog(dsn: str, schema_sql: str, schemas: tuple[str, ...] = ("public",)) -> Catalog:
     execute(dsn, schema_sql)
     with connect(dsn, autocommit=True) as conn:
-        return snapshot(conn)
+        return snapshot(conn, schemas)
 
 
 def distribution(catalog: Catalog) -> dict[str, tuple[object, ...]]:
@@ -239,26 +248,54 @@ def test_plain_tables_with_rows_become_distributed_and_back(
     run_citus_calls_again(citus_dsn, project.down_sql("distributed"))
 
 
+def shard_counts(dsn: str) -> dict[str, tuple[int, int]]:
+    """Per hash-distributed table, as the `citus_tables` view reports it: its shard count, and how
+    many shards `pg_dist_shard` lists for it."""
+    with connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT t.table_name::text, t.shard_count,"
+            " (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = t.table_name)::int"
+            " FROM citus_tables t JOIN pg_dist_partition p ON p.logicalrelid = t.table_name"
+            " WHERE t.citus_table_type = 'distributed' AND p.partmethod = 'h' ORDER BY 1"
+        ).fetchall()
+    return {name: (count, shards) for name, count, shards in rows}
+
+
+@pytest.mark.parametrize("counts", [(4, 8), (32, 64)], ids=["4-to-8", "32-to-64"])
 def test_a_shard_count_change_moves_a_colocation_group_with_its_keys_and_rows(
-    project: Project, citus_dsn: str, fresh_dsn: str
+    counts: tuple[int, int], project: Project, citus_dsn: str, fresh_dsn: str
 ) -> None:
-    project.version("initial", DISTRIBUTED, shard_count=4)
-    up = project.version("more_shards", DISTRIBUTED, shard_count=8)
-    assert "alter_distributed_table('public.guilds', shard_count => 8, cascade_to_colocated => true)" in up
+    old, new = counts
+    project.version("initial", DISTRIBUTED, shard_count=old)
+    up = project.version("more_shards", DISTRIBUTED, shard_count=new)
+    assert (
+        f"alter_distributed_table('public.guilds', shard_count => {new}, cascade_to_colocated => true)" in up
+    )
     assert "DROP CONSTRAINT" not in up  # the group moves together: its keys stay
     apply(citus_dsn, "--to", "1")
     execute(citus_dsn, ROWS)
     before = state(citus_dsn)
+    group = ("channels", "guilds", "members")
+    assert shard_counts(citus_dsn) == dict.fromkeys(group, (old, old))
+    keys = {
+        name: set(relation["constraints"])
+        for name, relation in before[0]["relations"].items()
+        if name in group
+    }
+    assert keys["channels"] >= {"channels_guild_id_fkey"} and keys["members"] >= {"members_guild_id_fkey"}
 
     apply(citus_dsn)
     after = state(citus_dsn)
     assert_catalog_equal(after[0], fresh_catalog(fresh_dsn, project.schema_sql))
-    assert {d[2] for name, d in distribution(after[0]).items() if name != "plans"} == {8}
+    assert {d[2] for name, d in distribution(after[0]).items() if name != "plans"} == {new}
+    assert shard_counts(citus_dsn) == dict.fromkeys(group, (new, new))
+    assert {n: set(r["constraints"]) for n, r in after[0]["relations"].items() if n in group} == keys
     assert after[1] == before[1]
     run_citus_calls_again(citus_dsn, up)
 
     down(citus_dsn, 1)
     assert state(citus_dsn) == before
+    assert shard_counts(citus_dsn) == dict.fromkeys(group, (old, old))
     run_citus_calls_again(citus_dsn, project.down_sql("more_shards"))
 
 

@@ -156,9 +156,11 @@ class Recognised:
 class OwnFunctions:
     """Recognises schemagen's archive and refresh functions by what `templates` render for them."""
 
-    def __init__(self, templates: Templates, same_interval: SameInterval) -> None:
+    def __init__(self, templates: Templates, same_interval: SameInterval, *, citus: bool = False) -> None:
+        """`citus`: the database has the `citus` extension, whose archive functions are PL/pgSQL."""
         self.templates = templates
         self.same_interval = same_interval
+        self.citus = citus
         self.archive_shapes = [self._archive_shape(overriding) for overriding in (False, True)]
         self.refresh_shapes = [(mode, self._refresh_shape(mode)) for mode in REFRESH_MODES]
 
@@ -194,7 +196,9 @@ class OwnFunctions:
         archive = Archive(
             column=hole("column"), after=hole("after"), archive_table=target.name, function=hole("function")
         )
-        entry = ArchiveEntry(source, archive, target, (hole("columns"),), hole("cutoff_type"), overriding)
+        entry = ArchiveEntry(
+            source, archive, target, (hole("columns"),), hole("cutoff_type"), overriding, self.citus
+        )
         rendered = RenderedFunction.of(self.templates.render(*ARCHIVE_TEMPLATE, entry))
         return Shape.of(
             (rendered.body or "", rendered.comment or ""),
@@ -245,9 +249,8 @@ class OwnFunctions:
         if replace(target, archive_of=source.name) != expected:
             return None
         source = replace(source, archive=archive)
-        entry = archive_entry(
-            Model(project=Project(name="inspect"), tables=(source, expected)), source, archive
-        )
+        project = Project(name="inspect", extensions=("citus",) if self.citus else ())
+        entry = archive_entry(Model(project=project, tables=(source, expected)), source, archive)
         rendered = RenderedFunction.of(self.templates.render(*ARCHIVE_TEMPLATE, entry))
         return (source, expected) if rendered.holds(function, self.same_interval) else None
 

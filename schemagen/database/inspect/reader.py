@@ -31,6 +31,7 @@ from schemagen.model import (
     CheckConstraint,
     Column,
     Default,
+    DistributedSchema,
     Distribution,
     Domain,
     DomainCheck,
@@ -78,7 +79,6 @@ MIN_CITUS = 12
 _UNEXPRESSIBLE_DISTRIBUTIONS = {
     "citus_local": "is a Citus local table (citus_add_local_table_to_metadata)",
     "single_shard": "is a single-shard distributed table (create_distributed_table without a column)",
-    "schema": "is sharded with its distributed schema (citus_schema_distribute)",
     "append": "is append-distributed by `{column}`",
     "range": "is range-distributed by `{column}`",
 }
@@ -169,6 +169,7 @@ class CatalogReader:
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
+        distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas)
         self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
@@ -180,6 +181,7 @@ class CatalogReader:
             extensions=tuple(sorted(extensions)),
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
+            distributed_schemas=distributed_schemas,
         )
         return Model(
             project=project,
@@ -718,6 +720,8 @@ class CatalogReader:
                         "spec's create_distributed_table makes as many as the cluster's "
                         "`citus.shard_replication_factor` says (1 by default)"
                     )
+            elif kind == "schema":
+                continue  # the spec says it of the schema: `citus: {distributed_schemas}`
             elif kind == "citus_local" and row["autoconverted"]:
                 # Citus added it to its metadata for a foreign key to a reference table; the spec's
                 # key does that again, so nothing is lost
@@ -734,6 +738,14 @@ class CatalogReader:
                 )
         return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
 
+    def distributed_schemas(self, schemas: list[str]) -> tuple[DistributedSchema, ...]:
+        """The schemas Citus shards as a whole (schema-based sharding), when the database has Citus 12
+        or later (`distributions` warns about an older one)."""
+        if self.citus_version is None or _major_version(self.citus_version) < MIN_CITUS:
+            return ()
+        rows = self.rows("inspect_distributed_schemas", schemas=schemas)
+        return tuple(DistributedSchema(row["name"]) for row in rows)
+
     # --- schemagen's own functions -----------------------------------------------------------------
 
     def own_functions(
@@ -741,7 +753,8 @@ class CatalogReader:
     ) -> tuple[list[Table], list[View]]:
         """Archive and refresh functions recognised as schemagen's (see `own_functions`); every other
         function is a warning."""
-        recognised = OwnFunctions(self.templates, self.same_interval).recognise(functions, tables, views)
+        own = OwnFunctions(self.templates, self.same_interval, citus=self.citus_version is not None)
+        recognised = own.recognise(functions, tables, views)
         tables, others = recognised.tables, []
         for function in recognised.others:
             kept = self.maintain_function(tables, function)
@@ -889,7 +902,9 @@ def _colocation_root(members: list[Table]) -> Table:
             if target in keys and target != own:
                 referenced_by[target].add(own)
                 referencing.add(own)
-    candidates = [t for t in members if (t.schema, t.name) not in referencing] or members
+    # an archive table follows its source: never the root the spec would have to name
+    rooted = [t for t in members if t.archive_of is None] or members
+    candidates = [t for t in rooted if (t.schema, t.name) not in referencing] or rooted
     return min(candidates, key=lambda t: (-len(referenced_by[(t.schema, t.name)]), t.schema, t.name))
 
 

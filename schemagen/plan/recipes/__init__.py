@@ -35,6 +35,7 @@ from schemagen.plan.changes import (
     CreateTable,
     CreateView,
     Distribute,
+    DistributeSchema,
     DropColumn,
     DropConstraint,
     DropDomain,
@@ -69,6 +70,7 @@ from schemagen.plan.changes import (
     SetSequenceOwner,
     SetStorage,
     Undistribute,
+    UndistributeSchema,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
@@ -208,5 +210,9 @@ def operation(change: Change) -> Operation:
             return distribution.undistribute(change)
         case AlterDistribution():
             return distribution.alter_distribution(change)
+        case DistributeSchema():
+            return distribution.distribute_schema(change)
+        case UndistributeSchema():
+            return distribution.undistribute_schema(change)
         case _:
             assert_never(change)

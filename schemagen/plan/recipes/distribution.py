@@ -10,7 +10,13 @@ flowing (`create_distributed_table_concurrently`), the shard it replaced dropped
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import AlterDistribution, Distribute, Undistribute
+from schemagen.plan.changes import (
+    AlterDistribution,
+    Distribute,
+    DistributeSchema,
+    Undistribute,
+    UndistributeSchema,
+)
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -45,6 +51,34 @@ def undistribute(change: Undistribute) -> Operation:
         f"{table.schema}.{table.name}",
         f"make {table.name} a plain table: rows copied back from the shards",
         (steps.undistribute_table(table),),
+        order=Phase.DISTRIBUTION,
+        source=change,
+    )
+
+
+def distribute_schema(change: DistributeSchema) -> Operation:
+    how = ""
+    if change.existing:
+        names = ", ".join(t.name for t in change.existing)
+        how = f": rows of {names} copied into their shards while writes wait"
+    up = [steps.distribute_schema(change.name, change.tables, existing=bool(change.existing))]
+    up += [steps.truncate_local_data(t) for t in change.existing]
+    return Operation(
+        Kind.DISTRIBUTE_SCHEMA,
+        change.name,
+        f"shard schema {change.name} as a whole: each table a single shard, on one node{how}",
+        tuple(up),
+        order=Phase.DISTRIBUTION,
+        source=change,
+    )
+
+
+def undistribute_schema(change: UndistributeSchema) -> Operation:
+    return Operation(
+        Kind.UNDISTRIBUTE_SCHEMA,
+        change.name,
+        f"make schema {change.name} a plain schema: the rows of its tables copied back from their shards",
+        (steps.undistribute_schema(change.name, change.tables),),
         order=Phase.DISTRIBUTION,
         source=change,
     )
