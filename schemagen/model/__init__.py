@@ -4,6 +4,7 @@ a sequence's options (`sequences`)."""
 
 from schemagen.model.objects import (
     CITUS_SHARD_COUNT,
+    TRIGGER_EVENTS,
     Archive,
     CheckConstraint,
     Column,
@@ -15,6 +16,7 @@ from schemagen.model.objects import (
     Enum,
     Expire,
     ForeignKey,
+    Function,
     IdentityOptions,
     Index,
     IndexElement,
@@ -37,13 +39,17 @@ from schemagen.model.objects import (
     StorageParameter,
     Table,
     TextAt,
+    Trigger,
+    TriggerTiming,
     UniqueConstraint,
     View,
+    Volatility,
     all_children,
 )
 
 __all__ = [
     "CITUS_SHARD_COUNT",
+    "TRIGGER_EVENTS",
     "Archive",
     "CheckConstraint",
     "Column",
@@ -55,6 +61,7 @@ __all__ = [
     "Enum",
     "Expire",
     "ForeignKey",
+    "Function",
     "IdentityOptions",
     "Index",
     "IndexElement",
@@ -77,7 +84,10 @@ __all__ = [
     "StorageParameter",
     "Table",
     "TextAt",
+    "Trigger",
+    "TriggerTiming",
     "UniqueConstraint",
     "View",
+    "Volatility",
     "all_children",
 ]
