@@ -26,8 +26,8 @@ class SignatureError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """`arguments` as `pg_get_function_arguments` prints them; `identity`: the input types alone,
-    which name the function in DROP FUNCTION and COMMENT ON FUNCTION."""
+    """`arguments` as `pg_get_function_arguments` prints them; `identity`: the input arguments without
+    defaults (`pg_get_function_identity_arguments`), which name the function in DROP and COMMENT."""
 
     arguments: str
     identity: str
@@ -63,7 +63,8 @@ def _type(text: str, type_names: frozenset[str]) -> str:
 
 
 def argument(text: str, type_names: frozenset[str]) -> tuple[str, str | None]:
-    """One argument as PostgreSQL prints it, and its type when it is an input (None for OUT)."""
+    """One argument as PostgreSQL prints it, and as `pg_get_function_identity_arguments` does (without
+    its default; None for an OUT one)."""
     default = None
     match = _DEFAULT.search(text)
     if match:
@@ -80,9 +81,10 @@ def argument(text: str, type_names: frozenset[str]) -> tuple[str, str | None]:
             raise
         name, type_ = words[0], _type(words[1], type_names)
     shown = " ".join(p for p in (mode if mode != "IN" else "", name, type_) if p)
+    identity = None if mode == "OUT" else shown
     if default is not None:
         shown += f" DEFAULT {default}"
-    return shown, None if mode == "OUT" else (f"VARIADIC {type_}" if mode == "VARIADIC" else type_)
+    return shown, identity
 
 
 def signature(arguments: list[str], type_names: frozenset[str]) -> Signature:

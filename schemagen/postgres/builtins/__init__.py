@@ -418,12 +418,20 @@ def catalog(version: int, extensions: Iterable[str] = ()) -> Catalog:
     return _catalog(version, frozenset(extensions))
 
 
+def _identity_type(argument: str) -> str:
+    """The type of one argument as `pg_get_function_identity_arguments` prints it (`VARIADIC a text[]`)."""
+    words = argument.removeprefix("VARIADIC ").removeprefix("INOUT ").split(None, 1)
+    if len(words) == 2 and not _TYPE_START.match(argument):
+        return words[1]
+    return argument
+
+
 def with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
     """`catalog` with a spec's own functions: each (name, input types as `pg_get_function_identity_
     arguments` prints them, result, volatility), so a check or a default may call one."""
     merged = dict(catalog.functions)
     for name, identity, result, volatility in functions:
-        args = tuple(type_key(a.removeprefix("VARIADIC ")) for a in split_top_level(identity))
+        args = tuple(type_key(_identity_type(a)) for a in split_top_level(identity))
         retset = result.startswith(("SETOF ", "TABLE("))
         form = Function(
             name=name,
@@ -442,6 +450,8 @@ def with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, st
 # --- type names ------------------------------------------------------------------------------------
 
 _MODIFIERS = re.compile(r"\([^)]*\)")
+# an argument that starts with a type of two words rather than with a name
+_TYPE_START = re.compile(r"(double precision|character varying|bit varying|time |timestamp )")
 _KEYS = {
     "bpchar": "character",
     "int": "integer",
