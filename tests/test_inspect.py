@@ -302,6 +302,7 @@ ALTER TABLE notes ADD CONSTRAINT body_not_empty CHECK (body <> '');
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.touched_at := now(); RETURN NEW; END$$;
 CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
 CREATE FUNCTION add_one(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1 + 1';
+CREATE FUNCTION add_two(integer) RETURNS integer LANGUAGE sql BEGIN ATOMIC SELECT $1 + 2; END;
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_notes ON notes USING (true);
 CREATE SEQUENCE ticket_numbers;
@@ -321,18 +322,27 @@ def test_what_the_spec_cannot_say_is_a_warning(tmp_path: Path, pg_conn: Connecti
     result = inspect(pg_dsn, schemas=["public"])
     text = "\n".join(result.warnings)
     for name in (
-        "trigger `notes_touch` on `notes`",
-        "function `touch()`",
-        "function `add_one(integer)`",
+        "function `add_two(integer)`",  # a SQL-standard body (BEGIN ATOMIC)
         "policy `own_notes`",
         "row-level security",
         "composite type `pair`",
     ):
         assert name in text, f"no warning names {name}:\n{text}"
-    # Names of its own making are pinned in the spec, not warned about; sequences (a serial's too) and
-    # domains are read.
-    for name in ("body_not_empty", "shard_a", "shard_b", "ticket_numbers", "legacy_id_seq", "positive"):
+    # Names of its own making are pinned in the spec, not warned about; sequences (a serial's too),
+    # domains, functions with a quoted body and the triggers that call them are read.
+    for name in (
+        "body_not_empty",
+        "shard_a",
+        "shard_b",
+        "ticket_numbers",
+        "legacy_id_seq",
+        "positive",
+        "touch",
+        "add_one",
+    ):
         assert name not in text
+    assert [f.name for f in result.model.functions] == ["add_one", "touch"]
+    assert [(t.table, t.name) for t in result.model.triggers] == [("notes", "notes_touch")]
     assert [s.name for s in result.model.sequences] == ["legacy_id_seq", "ticket_numbers"]
     assert [d.name for d in result.model.domains] == ["positive"]
     # Only the requested schema is read; the tables are still there, with what the Model can hold.
@@ -370,7 +380,7 @@ CREATE TABLE logs (at timestamptz, msg text) PARTITION BY RANGE (at);
 CREATE TABLE logs_jan PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
 CREATE TABLE logs_rest PARTITION OF logs DEFAULT;
 CREATE INDEX logs_jan_msg ON logs_jan (msg);
-CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE noop() LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
 CREATE SCHEMA empty_one;
 CREATE TABLE defaults (
     i integer DEFAULT -1, big bigint DEFAULT 3000000000, n numeric DEFAULT 1.50, r real DEFAULT 0.25,

@@ -259,6 +259,63 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "function-sql-body-does-not-parse",
+        single("""\
+        functions:
+          film_count:
+            returns: bigint
+            language: sql
+            body: SELEC count(*) FROM film
+        """),
+        "SG120",
+        "a.yaml",
+        6,
+    ),
+    (
+        "trigger-unknown-function",
+        single("""\
+        functions:
+          last_updated: {returns: trigger, language: plpgsql, body: "BEGIN RETURN NEW; END"}
+        entities:
+          film:
+            columns: {id: bigint}
+            triggers:
+              touched: {function: last_update, timing: before, events: [update], for_each: row}
+        """),
+        "SG121",
+        "a.yaml",
+        8,
+    ),
+    (
+        "trigger-function-must-return-trigger",
+        single("""\
+        functions:
+          positive: {arguments: [x integer], returns: boolean, language: sql, body: SELECT x > 0}
+        entities:
+          film:
+            columns: {id: bigint}
+            triggers:
+              touched: {function: positive, timing: after, events: insert}
+        """),
+        "SG121",
+        "a.yaml",
+        8,
+    ),
+    (
+        "volatile-user-function-in-an-index",
+        single("""\
+        functions:
+          bucket: {arguments: [x bigint], returns: bigint, language: sql, body: SELECT x / 10}
+        entities:
+          film:
+            columns: {id: bigint}
+            indexes: [{expression: bucket(id)}]
+        """),
+        "SG102",
+        "a.yaml",
+        7,
+    ),
+    (
         "domain-check-reads-a-column",
         single("""\
         domains:

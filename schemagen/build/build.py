@@ -18,6 +18,7 @@ from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
 from schemagen.model import (
     CITUS_SHARD_COUNT,
+    TRIGGER_EVENTS,
     Archive,
     CheckConstraint,
     Column,
@@ -28,6 +29,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    Function,
     IdentityOptions,
     Index,
     IndexElement,
@@ -45,6 +47,7 @@ from schemagen.model import (
     SequenceGenerator,
     StorageParameter,
     Table,
+    Trigger,
     UniqueConstraint,
     View,
     all_children,
@@ -65,15 +68,17 @@ from schemagen.parse.spec import (
     DomainSpec,
     EntitySpec,
     EnumSpec,
+    FunctionSpec,
     IndexSpec,
     PartitionSpec,
     RangeSpec,
     RelationshipSpec,
     SequenceSpec,
     Spec,
+    TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, sqltypes, storage
+from schemagen.postgres import expressions, routines, sqltypes, storage
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -314,6 +319,12 @@ class Builder:
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
+        functions = [self.function(name, spec) for name, spec in sorted(self.spec.functions.items())]
+        triggers = []
+        for table in tables:
+            entity = self.spec.entities.get(table.name) if table.archive_of is None else None
+            for name, trigger_spec in sorted(entity.triggers.items() if entity else ()):
+                triggers.append(self.trigger(table, name, trigger_spec, functions))
         return Model(
             project=self.project,
             enums=tuple(enums),
@@ -321,6 +332,8 @@ class Builder:
             views=tuple(views),
             domains=tuple(domains),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
+            functions=tuple(functions),
+            triggers=tuple(triggers),
         )
 
     def build_enums(self) -> list[Enum]:
@@ -1429,6 +1442,152 @@ class Builder:
         )
 
     # --- views -----------------------------------------------------------------------------------
+
+    def function(self, name: str, spec: FunctionSpec) -> Function:
+        path: Path_ = ("functions", name)
+        loc = self.loc(*path)
+        self.check_name(name, "a function", loc)
+        names = self.type_names | frozenset(self.spec.entities)
+        arguments = routines.Signature("", "")
+        try:
+            arguments = routines.signature(spec.arguments, names)
+        except routines.SignatureError as error:
+            self.report(
+                rules.FUNCTION(
+                    self.loc(*path, "arguments") or loc,
+                    function=name,
+                    problem=f"an argument's type: {error}",
+                    fix="write each argument as `name type`, with a type PostgreSQL or the spec has",
+                )
+            )
+        returns = None
+        if spec.returns is not None:
+            try:
+                returns = routines.result(spec.returns, names)
+            except routines.SignatureError as error:
+                self.report(
+                    rules.FUNCTION(
+                        self.loc(*path, "returns") or loc,
+                        function=name,
+                        problem=f"its result: {error}",
+                        fix="return a type PostgreSQL or the spec has, `SETOF type`, `TABLE(…)` or `trigger`",
+                    )
+                )
+                returns = spec.returns.strip()
+        if spec.procedure and (spec.volatility != "volatile" or spec.strict):
+            self.report(
+                rules.FUNCTION(
+                    self.loc(*path, "volatility" if spec.volatility != "volatile" else "strict") or loc,
+                    function=name,
+                    problem="a procedure has no volatility and is never strict",
+                    fix="drop `volatility:` and `strict:`, or make it a function with `returns:`",
+                )
+            )
+        body = routines.canonical_body(spec.body)
+        body_loc = self.loc(*path, "body", key=False) or loc
+        problem = routines.body_problem(spec.language, body)
+        if problem:
+            self.report(
+                rules.FUNCTION(
+                    body_loc, function=name, problem=problem, fix="write the body in the function's language"
+                )
+            )
+        return Function(
+            name=name,
+            schema=spec.schema_ or self.project.schema,
+            arguments=arguments.arguments,
+            identity=arguments.identity,
+            returns=returns,
+            language=spec.language,
+            body=body,
+            volatility=spec.volatility,
+            security=spec.security,
+            strict=spec.strict,
+            comment=spec.comment,
+            loc=loc,
+            body_loc=body_loc,
+        )
+
+    def trigger(self, table: Table, name: str, spec: TriggerSpec, functions: list[Function]) -> Trigger:
+        path: Path_ = ("entities", table.name, "triggers", name)
+        loc = self.loc(*path)
+        self.check_name(name, "a trigger", loc)
+
+        def problem(key: str, text: str, fix: str) -> None:
+            self.report(
+                rules.TRIGGER(
+                    self.loc(*path, key) or loc, trigger=name, table=table.name, problem=text, fix=fix
+                )
+            )
+
+        by_name = {f.name: f for f in functions}
+        function = by_name.get(spec.function)
+        if function is None:
+            known = [f.name for f in functions]
+            problem(
+                "function",
+                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}",
+                "declare it under `functions:`",
+            )
+        elif function.returns != "trigger" or function.identity:
+            problem(
+                "function",
+                f"`{spec.function}` must take no arguments and return `trigger`",
+                f"write `returns: trigger` in function `{spec.function}`",
+            )
+        events: set[str] = set()
+        update_columns: list[str] = []
+        for i, event in enumerate(spec.events):
+            words = event.lower().split(None, 2)
+            if words[:2] == ["update", "of"] and len(words) == 3:
+                events.add("update")
+                for column in (c.strip() for c in words[2].split(",")):
+                    if table.column(column) is None:
+                        self.report(
+                            rules.TRIGGER(
+                                self.loc(*path, "events", i, key=False) or loc,
+                                trigger=name,
+                                table=table.name,
+                                problem=f"`update of` names `{column}`, which is not a column of the table",
+                                fix="name columns of the table",
+                            )
+                        )
+                    elif column not in update_columns:
+                        update_columns.append(column)
+            elif len(words) == 1 and words[0] in TRIGGER_EVENTS:
+                events.add(words[0])
+            else:
+                self.report(
+                    rules.TRIGGER(
+                        self.loc(*path, "events", i, key=False) or loc,
+                        trigger=name,
+                        table=table.name,
+                        problem=f"`{event}` is not an event",
+                        fix="write insert, update, `update of column, …`, delete or truncate",
+                    )
+                )
+        if spec.for_each == "row" and "truncate" in events:
+            problem("events", "a row-level trigger cannot be on truncate", "use `for_each: statement`")
+        if spec.timing == "instead of":
+            problem("timing", "`instead of` triggers are on views, not tables", "use before or after")
+        when = None
+        if spec.when is not None:
+            when = self.expression(spec.when, f"the `when` of trigger `{name}`", self.loc(*path, "when"))
+            if spec.for_each == "statement":
+                problem("when", "a statement-level trigger cannot have `when`", "use `for_each: row`")
+        return Trigger(
+            name=name,
+            table=table.name,
+            schema=table.schema,
+            function=spec.function,
+            function_schema=function.schema if function else self.project.schema,
+            timing=spec.timing,
+            events=tuple(e for e in TRIGGER_EVENTS if e in events),
+            update_columns=tuple(update_columns),
+            for_each=spec.for_each,
+            when=when,
+            loc=loc,
+        )
 
     def view(self, name: str, spec: ViewSpec) -> View:
         path: Path_ = ("views", name)

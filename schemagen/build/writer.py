@@ -33,6 +33,7 @@ from schemagen.model import (
     Domain,
     Enum,
     ForeignKey,
+    Function,
     Index,
     IndexElement,
     Model,
@@ -40,6 +41,7 @@ from schemagen.model import (
     PartitionScheme,
     SequenceGenerator,
     Table,
+    Trigger,
     View,
     naming,
 )
@@ -231,6 +233,9 @@ class _Writer:
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
+        functions = {f.name: self.function(f) for f in self.model.functions}
+        if functions:
+            project["functions"] = functions
         found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
@@ -421,7 +426,49 @@ class _Writer:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         if table.distribution is not None:
             data["distribute"] = self.distribute(label, table.distribution)
+        triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
+        if triggers:
+            data["triggers"] = triggers
         return data
+
+    def function(self, function: Function) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if function.arguments:
+            data["arguments"] = function.arguments
+        if function.procedure:
+            data["procedure"] = True
+        else:
+            data["returns"] = function.returns
+        data["language"] = function.language
+        if function.volatility != "volatile":
+            data["volatility"] = function.volatility
+        if function.strict:
+            data["strict"] = True
+        if function.security != "invoker":
+            data["security"] = function.security
+        if function.comment is not None:
+            data["comment"] = function.comment
+        if function.schema != self.home:
+            data["schema"] = function.schema
+        data["body"] = function.body + "\n" if "\n" in function.body else function.body
+        return data
+
+    def trigger(self, trigger: Trigger) -> Any:
+        events: list[str] = [
+            f"update of {', '.join(trigger.update_columns)}"
+            if e == "update" and trigger.update_columns
+            else e
+            for e in trigger.events
+        ]
+        data: dict[str, Any] = {
+            "function": trigger.function,
+            "timing": trigger.timing,
+            "events": _FlowList(events),
+            "for_each": trigger.for_each,
+        }
+        if trigger.when is not None:
+            data["when"] = trigger.when
+        return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:
         """`reference`, or `{by, colocate_with}` for a member of a colocation group and `{by,

@@ -40,7 +40,10 @@ SYSTEM_SCHEMAS = frozenset({"pg_catalog", "pg_toast", "information_schema"})
 def check(model: Model) -> Iterator[Diagnostic]:
     """Every finding of the catalog checks."""
     project = model.project
-    catalog = builtins.catalog(project.postgres, project.extensions)
+    catalog = builtins.with_functions(
+        builtins.catalog(project.postgres, project.extensions),
+        [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
+    )
     enums = {e.name: e.values for e in model.enums}
     relations = _relations(model)
     yield from _extensions(model, catalog)

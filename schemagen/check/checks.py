@@ -168,13 +168,18 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
                 table, unique.columns, f"unique constraint `{unique.name}`", unique.loc
             )
         for index in table.indexes:
-            yield from _index_columns(table, index)
+            yield from _index_columns(table, index, _declared(model))
         for constraint in table.checks:
             refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
             yield from _missing_columns(table, sorted(refs), f"check `{constraint.name}`", constraint.loc)
 
 
-def _index_columns(table: Table, index: Index) -> Iterator[Diagnostic]:
+def _declared(model: Model) -> dict[str, str]:
+    """The volatility of each of the spec's own functions, by name."""
+    return {f.name: f.volatility for f in model.functions}
+
+
+def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iterator[Diagnostic]:
     what = f"index `{index.name}`"
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
@@ -196,7 +201,7 @@ def _index_columns(table: Table, index: Index) -> Iterator[Diagnostic]:
                     table=table.name,
                     suggestion=did_you_mean(ref, names),
                 )
-        for problem in expressions.immutability_problems(parsed, column_types):
+        for problem in expressions.immutability_problems(parsed, column_types, declared):
             yield rules.NOT_IMMUTABLE(loc, what=f"index {part} `{text}`", problem=problem)
 
 
@@ -211,7 +216,7 @@ def columns(model: Model) -> Iterator[Diagnostic]:
             yield from _column_sources(column)
             if column.generated:
                 parsed = expressions.parse_expression(column.generated)
-                for problem in expressions.immutability_problems(parsed, types):
+                for problem in expressions.immutability_problems(parsed, types, _declared(model)):
                     yield rules.NOT_IMMUTABLE(
                         column.loc, what=f"generated column `{column.name}`", problem=problem
                     )

@@ -319,6 +319,29 @@ RELATION_OUTSIDE_THE_SPEC = _rule(
     severity=Severity.WARNING,
 )
 
+FUNCTION = _rule(
+    "SG120",
+    "function",
+    "function `{function}`: {problem}",
+    "{fix}",
+    "A function's arguments and result are types PostgreSQL knows (or the spec's enums, domains and "
+    "tables), and a body in `language: sql` must parse as SQL statements (a PL/pgSQL body as PL/pgSQL): "
+    "CREATE FUNCTION would fail otherwise.",
+    "functions:\n  film_count:\n    returns: bigint\n    language: sql\n    body: SELEC count(*) FROM film",
+)
+
+TRIGGER = _rule(
+    "SG121",
+    "trigger",
+    "trigger `{trigger}` on `{table}`: {problem}",
+    "{fix}",
+    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger`, "
+    "for events among insert, update (optionally `update of` columns of the table), delete and truncate; "
+    "a row-level trigger cannot be on truncate, and only an `instead of` trigger is on a view. CREATE "
+    "TRIGGER fails otherwise.",
+    "triggers:\n  film_last_updated: {function: film_count, timing: before, events: [update], for_each: row}",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

@@ -22,7 +22,7 @@ from schemagen.model import Location, TextAt
 Path_ = tuple[str | int, ...]
 
 #: Sections whose entries are merged by name across files.
-NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views")
+NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views", "functions")
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
 _SECTION_KIND = {
     "mixins": "mixin",
@@ -31,6 +31,7 @@ _SECTION_KIND = {
     "sequences": "sequence",
     "entities": "entity",
     "views": "view",
+    "functions": "function",
 }
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ a sequence's options (`sequences`)."""
 
 from schemagen.model.objects import (
     CITUS_SHARD_COUNT,
+    TRIGGER_EVENTS,
     Archive,
     CheckConstraint,
     Column,
@@ -16,6 +17,7 @@ from schemagen.model.objects import (
     Enum,
     Expire,
     ForeignKey,
+    Function,
     IdentityOptions,
     Index,
     IndexElement,
@@ -38,13 +40,17 @@ from schemagen.model.objects import (
     StorageParameter,
     Table,
     TextAt,
+    Trigger,
+    TriggerTiming,
     UniqueConstraint,
     View,
+    Volatility,
     all_children,
 )
 
 __all__ = [
     "CITUS_SHARD_COUNT",
+    "TRIGGER_EVENTS",
     "Archive",
     "CheckConstraint",
     "Column",
@@ -57,6 +63,7 @@ __all__ = [
     "Enum",
     "Expire",
     "ForeignKey",
+    "Function",
     "IdentityOptions",
     "Index",
     "IndexElement",
@@ -79,7 +86,10 @@ __all__ = [
     "StorageParameter",
     "Table",
     "TextAt",
+    "Trigger",
+    "TriggerTiming",
     "UniqueConstraint",
     "View",
+    "Volatility",
     "all_children",
 ]

@@ -435,6 +435,57 @@ class View:
     query_loc: Location | None = field(default=None, compare=False)
 
 
+Volatility = Literal["immutable", "stable", "volatile"]
+TriggerTiming = Literal["before", "after", "instead of"]
+#: The order PostgreSQL prints a trigger's events in (`pg_get_triggerdef`).
+TRIGGER_EVENTS = ("insert", "delete", "update", "truncate")
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A user's function or procedure (`returns` None). `arguments` is the signature as PostgreSQL's
+    `pg_get_function_arguments` prints it (`p_id integer, p_name text DEFAULT 'x'::text`), with each
+    type in its canonical spelling; `identity` (the types alone) is what names it in DROP and COMMENT.
+    `returns` is spelled as `pg_get_function_result` prints it; `body` is the text between the dollar
+    quotes, without leading or trailing blank space."""
+
+    name: str
+    schema: str
+    arguments: str
+    identity: str
+    returns: str | None
+    language: str
+    body: str
+    volatility: Volatility = "volatile"
+    security: Literal["invoker", "definer"] = "invoker"
+    strict: bool = False
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+    body_loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def procedure(self) -> bool:
+        return self.returns is None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`.
+    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`."""
+
+    name: str
+    table: str
+    schema: str  # the table's
+    function: str
+    function_schema: str
+    timing: TriggerTiming
+    events: tuple[str, ...]
+    update_columns: tuple[str, ...] = ()
+    for_each: Literal["row", "statement"] = "statement"
+    when: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     name: str
@@ -464,6 +515,8 @@ class Model:
     views: tuple[View, ...] = ()
     domains: tuple[Domain, ...] = ()
     sequences: tuple[SequenceGenerator, ...] = ()
+    functions: tuple[Function, ...] = ()  # sorted by name
+    triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:
@@ -475,7 +528,7 @@ class Model:
             *self.domains,
             *self.sequences,
         )
-        return frozenset(item.schema for item in items)
+        return frozenset(item.schema for item in items) | {f.schema for f in self.functions}
 
     @cached_property
     def distributed(self) -> bool:
@@ -506,6 +559,10 @@ class Model:
     @cached_property
     def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:
         return {s.name: s for s in self.sequences}
+
+    @cached_property
+    def functions_by_name(self) -> Mapping[str, Function]:
+        return {f.name: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
         return self.tables_by_name.get(name)

@@ -275,6 +275,7 @@ class EntitySpec(_Shape):
     renamed_from: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     distribute: Literal["reference"] | DistributeSpec | None = None
+    triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
 
 
 class MixinSpec(_Shape):
@@ -323,6 +324,53 @@ class DomainSpec(_Shape):
     collation: str | None = None
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+
+
+def _arguments(value: Any) -> Any:
+    """`"a integer, b text"` (as PostgreSQL writes a signature) → [`a integer`, `b text`]."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return value
+
+
+class FunctionSpec(_Shape):
+    """A function (`returns:` given) or a procedure (`procedure: true`, no `returns:`)."""
+
+    arguments: Annotated[list[str], BeforeValidator(_arguments, json_schema_input_type=str | list[str])] = (
+        Field(default_factory=list)
+    )
+    returns: str | None = None
+    procedure: StrictBool = False
+    language: Literal["sql", "plpgsql"]
+    body: str
+    volatility: Literal["immutable", "stable", "volatile"] = "volatile"
+    security: Literal["invoker", "definer"] = "invoker"
+    strict: StrictBool = False
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+    @model_validator(mode="after")
+    def _function_or_procedure(self) -> FunctionSpec:
+        if self.procedure and self.returns is not None:
+            raise ValueError("a procedure returns nothing: drop `returns:` or `procedure: true`")
+        if not self.procedure and self.returns is None:
+            raise ValueError("a function needs `returns:` (write `procedure: true` for a procedure)")
+        return self
+
+
+def _events(value: Any) -> Any:
+    """`events: update` as well as `events: [update]`."""
+    return [value] if isinstance(value, str) else value
+
+
+class TriggerSpec(_Shape):
+    function: str
+    timing: Annotated[Literal["before", "after", "instead of"], BeforeValidator(_lower)]
+    events: Annotated[list[str], BeforeValidator(_events, json_schema_input_type=str | list[str])] = Field(
+        min_length=1
+    )
+    for_each: Literal["row", "statement"] = "statement"
+    when: str | None = None
 
 
 class RelationshipSpec(_Shape):
@@ -413,6 +461,7 @@ class Spec(_Shape):
     entities: dict[str, EntitySpec] = Field(default_factory=dict)
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = Field(default_factory=dict)
 
 
 def json_schema() -> str:

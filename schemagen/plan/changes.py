@@ -21,6 +21,7 @@ from schemagen.model import (
     Enum,
     Expire,
     ForeignKey,
+    Function,
     Index,
     PartitionChild,
     PartitionScheme,
@@ -28,6 +29,7 @@ from schemagen.model import (
     SequenceGenerator,
     StorageParameter,
     Table,
+    Trigger,
     UniqueConstraint,
     View,
     naming,
@@ -471,6 +473,47 @@ class DropFunction:
     arguments: str
 
 
+# --- user functions and triggers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateRoutine:
+    """A function or procedure of the spec; `replace`: CREATE OR REPLACE over the one of the same
+    signature and result (`old`), which keeps what depends on it."""
+
+    function: Function
+    replace: bool = False
+    old: Function | None = None
+
+
+@dataclass(frozen=True)
+class DropRoutine:
+    """`dependents`: what the spec has calling it, for the header (triggers are dropped before it);
+    `recreated`: it is created again with another signature or result, right after."""
+
+    function: Function
+    dependents: tuple[str, ...] = ()
+    recreated: bool = False
+
+
+@dataclass(frozen=True)
+class CreateTrigger:
+    trigger: Trigger
+
+
+@dataclass(frozen=True)
+class DropTrigger:
+    trigger: Trigger
+
+
+@dataclass(frozen=True)
+class ReplaceTrigger:
+    """Dropped and created again in one transaction: no write slips through without it."""
+
+    old: Trigger
+    new: Trigger
+
+
 # --- partitions ----------------------------------------------------------------------------------
 
 
@@ -744,7 +787,12 @@ class AlterDistribution:
 
 
 Change = (
-    CreateExtension
+    CreateRoutine
+    | DropRoutine
+    | CreateTrigger
+    | DropTrigger
+    | ReplaceTrigger
+    | CreateExtension
     | CreateSchema
     | DropExtension
     | MoveTable

@@ -50,9 +50,11 @@ from schemagen.plan.changes import (
     CreateExtension,
     CreateMaintainFunction,
     CreateRefreshFunction,
+    CreateRoutine,
     CreateSchema,
     CreateSequence,
     CreateTable,
+    CreateTrigger,
     CreateView,
     DropColumn,
     DropConstraint,
@@ -63,8 +65,10 @@ from schemagen.plan.changes import (
     DropFunction,
     DropIndex,
     DropNotNull,
+    DropRoutine,
     DropSequence,
     DropTable,
+    DropTrigger,
     DropView,
     MoveTable,
     NamePartitionIndexes,
@@ -74,6 +78,7 @@ from schemagen.plan.changes import (
     RenameIndex,
     RenameSequence,
     RenameTable,
+    ReplaceTrigger,
     ReplaceView,
     SetDefault,
     SetDomainDefault,
@@ -171,6 +176,7 @@ class _Diff:
         yield from self.distributions.changes()
         yield from self.views()
         yield from self.functions(pairs)
+        yield from self.routines()
         yield from self.rebuilt_comments(pairs)
 
     # --- project-wide ----------------------------------------------------------------------------
@@ -858,6 +864,51 @@ class _Diff:
         for view in self.a.views:
             if view.refresh_function and view.name not in self.b.views_by_name:
                 yield DropFunction(view.refresh_function, view.schema, "")
+
+    # --- the spec's functions and triggers ---------------------------------------------------------
+
+    def routines(self) -> Iterator[Change]:
+        """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
+        calls them) or dropped and created again; triggers created, dropped, or replaced in one
+        transaction when they or their function change."""
+        a_functions, b_functions = self.a.functions_by_name, self.b.functions_by_name
+        recreated: set[str] = set()
+        for name, function in sorted(b_functions.items()):
+            old = a_functions.get(name)
+            if old is None:
+                yield CreateRoutine(function)
+            elif old != function:
+                if (old.schema, old.arguments, old.returns) == (
+                    function.schema,
+                    function.arguments,
+                    function.returns,
+                ):
+                    yield CreateRoutine(function, replace=True, old=old)
+                else:
+                    recreated.add(name)
+        renamed = {old.name: new.name for old, new in self.match_tables()[0]}
+        a_triggers = {(renamed.get(t.table, t.table), t.name): t for t in self.a.triggers}
+        b_triggers = {(t.table, t.name): t for t in self.b.triggers}
+        for key, trigger in sorted(a_triggers.items()):
+            new = b_triggers.get(key)
+            if new is None or trigger.function in recreated:
+                yield DropTrigger(trigger)  # before the table's rename, by its old name
+        for name in sorted(recreated):
+            old, function = a_functions[name], b_functions[name]
+            callers = sorted(f"trigger {t.name} on {t.table}" for t in self.a.triggers if t.function == name)
+            yield DropRoutine(old, tuple(callers), recreated=True)
+            yield CreateRoutine(function)
+        for name, function in sorted(a_functions.items()):
+            if name not in b_functions:
+                yield DropRoutine(function)
+        for key, trigger in sorted(b_triggers.items()):
+            old_trigger = a_triggers.get(key)
+            if old_trigger is None or trigger.function in recreated:
+                yield CreateTrigger(trigger)
+            elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
+                yield ReplaceTrigger(
+                    replace(old_trigger, table=trigger.table, schema=trigger.schema), trigger
+                )
 
 
 def _partition_key_columns(table: Table) -> set[str]:

@@ -178,6 +178,10 @@ class Kind(StrEnum):
     REPLACE_VIEW = "replace_view"
     CREATE_FUNCTION = "create_function"
     DROP_FUNCTION = "drop_function"
+    REPLACE_FUNCTION = "replace_function"
+    CREATE_TRIGGER = "create_trigger"
+    DROP_TRIGGER = "drop_trigger"
+    REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
     LOCK_TABLES = "lock_tables"
@@ -214,7 +218,11 @@ class Phase(IntEnum):
     SEQUENCES = 16  # before the domains and columns whose defaults read them
     DOMAINS = 17  # after the enums and sequences they may use, before the columns of their type
     ENUM_VALUES = 18
+    # the spec's functions: after the types they take, before the checks, defaults and triggers that
+    # call them (a SQL body reads only what exists before the migration's new tables)
+    USER_FUNCTIONS = 19
     DROP_VIEWS = 20
+    DROP_TRIGGERS = 21  # before their function or table changes
     DROP_FUNCTIONS = 22
     RENAMES = 25
     DROP_FOREIGN_KEYS = 28
@@ -236,12 +244,14 @@ class Phase(IntEnum):
     FOREIGN_KEYS = 75
     DROP_COLUMNS = 80
     DROP_TABLES = 85
-    DROP_DOMAINS = 86  # once no column has their type; before the enums they are based on
-    DROP_ENUMS = 87
-    DROP_EXTENSIONS = 88  # once nothing of the schema uses them
-    DROP_SEQUENCES = 89  # once no default reads them (an owned one went with its column or table)
-    VIEWS = 90
+    DROP_USER_FUNCTIONS = 86  # once no table, check or trigger calls them; before the types they take
+    DROP_DOMAINS = 87  # once no column has their type; before the enums they are based on
+    DROP_ENUMS = 88
+    DROP_EXTENSIONS = 89  # once nothing of the schema uses them
+    DROP_SEQUENCES = 90  # once no default reads them (an owned one went with its column or table)
+    VIEWS = 91
     FUNCTIONS = 92
+    TRIGGERS = 93  # once their functions and tables exist
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
 

@@ -23,6 +23,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    Function,
     IdentityOptions,
     Index,
     LiteralValue,
@@ -32,6 +33,7 @@ from schemagen.model import (
     SequenceGenerator,
     StorageParameter,
     Table,
+    Trigger,
     View,
     lifecycle,
 )
@@ -524,6 +526,32 @@ class DropFunction(Statement):
     name: str
     schema: str
     arguments: str
+
+
+@dataclass(frozen=True)
+class CreateRoutine(Statement):
+    template = "create_routine"
+    function: Function
+    replace: bool
+    clear_comment: bool
+
+
+@dataclass(frozen=True)
+class DropRoutine(Statement):
+    template = "drop_routine"
+    function: Function
+
+
+@dataclass(frozen=True)
+class CreateTrigger(Statement):
+    template = "create_trigger"
+    trigger: Trigger
+
+
+@dataclass(frozen=True)
+class DropTrigger(Statement):
+    template = "drop_trigger"
+    trigger: Trigger
 
 
 @dataclass(frozen=True)
@@ -1190,6 +1218,37 @@ def create_refresh_function(view: View) -> Step:
 
 def drop_function(schema: str, name: str, arguments: str) -> Step:
     return Step(DropFunction(name, schema, arguments), Lock.NONE, name)
+
+
+def create_routine(function: Function, *, replace: bool = False, clear_comment: bool = False) -> Step:
+    return Step(CreateRoutine(function, replace, clear_comment), Lock.NONE, function.name)
+
+
+def drop_routine(function: Function) -> Step:
+    return Step(DropRoutine(function), Lock.NONE, function.name)
+
+
+# --- triggers ------------------------------------------------------------------------------------
+# CREATE TRIGGER takes SHARE ROW EXCLUSIVE on its table (reads go on, writes wait); DROP TRIGGER takes
+# ACCESS EXCLUSIVE, for a catalog change only.
+
+
+def create_trigger(trigger: Trigger) -> Step:
+    return Step(
+        CreateTrigger(trigger),
+        Lock.SHARE_ROW_EXCLUSIVE,
+        trigger.table,
+        locks=_locks([(trigger.schema, trigger.table)], Lock.SHARE_ROW_EXCLUSIVE),
+    )
+
+
+def drop_trigger(trigger: Trigger) -> Step:
+    return Step(
+        DropTrigger(trigger),
+        Lock.ACCESS_EXCLUSIVE,
+        trigger.table,
+        locks=_locks([(trigger.schema, trigger.table)], Lock.ACCESS_EXCLUSIVE),
+    )
 
 
 # --- partitions ----------------------------------------------------------------------------------

@@ -780,15 +780,30 @@ def _arithmetic_problems(facts: _Facts, column_types: Mapping[str, str]) -> Iter
                 )
 
 
-def immutability_problems(expr: Expression, column_types: Mapping[str, str]) -> list[str]:
+def immutability_problems(
+    expr: Expression, column_types: Mapping[str, str], declared: Mapping[str, str] | None = None
+) -> list[str]:
     """Why ``expr`` cannot be used where PostgreSQL demands IMMUTABLE (index expressions and
     predicates, generated columns, partition keys); empty when it can.
 
-    ``column_types`` maps column name to canonical type (see ``sqltypes.canonical_type``).
+    ``column_types`` maps column name to canonical type (see ``sqltypes.canonical_type``);
+    ``declared``: the volatility the spec declares for each of its own functions, which is what counts
+    for a call of one (an IMMUTABLE one passes).
     """
     problems: list[str] = []
     facts = _facts(expr)
-    candidates = [_call_problem(call, column_types) for call in facts.calls]
+    declared = declared or {}
+    candidates = [
+        (
+            None
+            if declared[call.name] == "immutable"
+            else f"`{call.label}` is declared {declared[call.name].upper()}: declare it "
+            "`volatility: immutable` if its result depends on its arguments alone"
+        )
+        if call.name in declared
+        else _call_problem(call, column_types)
+        for call in facts.calls
+    ]
     candidates += [_cast_problem(cast, column_types) for cast in facts.casts]
     if column_types:
         candidates += _arithmetic_problems(facts, column_types)

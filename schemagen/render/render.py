@@ -5,13 +5,16 @@ order of `schema.sql`:
 
 1. a fixed header (no date, no version: the same spec gives the same bytes),
 2. extensions, then schemas other than public that an object lives in,
-3. enums, then domains (each after the domain it is based on), then sequences,
+3. enums, then domains (each after the domain it is based on), then sequences, then the user's
+   functions and procedures by name (with `check_function_bodies` off when one is in SQL: a check,
+   default or index may call it before the tables its body reads exist),
 4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
    (depth first) and its comments, then the sequences they own (`OWNED BY`),
 5. indexes, by table order then name,
 6. the foreign keys deferred to break a cycle, or to a unique index rather than a key, as ALTER TABLE,
 7. views and materialized views in dependency order, each with its comment and indexes,
-8. functions: archive functions in table order, then refresh functions in view order.
+8. functions: archive functions in table order, then refresh functions in view order,
+9. triggers, by table then name.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ def schema_context(model: Model) -> dict[str, object]:
         "refresh_functions": [v for v in views if v.refresh_function],
         "maintain_function": lifecycle.maintain_function(model),
         "maintain_lock_key": lifecycle.MAINTAIN_LOCK_KEY,
+        "functions": list(model.functions),
+        "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
+        "triggers": list(model.triggers),
     }
 
 

@@ -28,6 +28,7 @@ from schemagen.database.inspect.templates import Templates
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
 from schemagen.model import (
+    TRIGGER_EVENTS,
     CheckConstraint,
     Column,
     Default,
@@ -37,6 +38,7 @@ from schemagen.model import (
     DomainCheck,
     Enum,
     ForeignKey,
+    Function,
     IdentityOptions,
     Index,
     IndexElement,
@@ -48,12 +50,14 @@ from schemagen.model import (
     SequenceGenerator,
     StorageParameter,
     Table,
+    Trigger,
     UniqueConstraint,
     View,
+    Volatility,
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.postgres import builtins, expressions, sqltypes, storage
+from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -73,6 +77,15 @@ _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | 
 }
 _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
+_VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
+# A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
+# tables, deferral or arguments.
+_TRIGGER_DEF = re.compile(
+    r"CREATE TRIGGER \S+ (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON \S+ "
+    r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
+    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)\(\)\Z",
+    re.DOTALL,
+)
 # The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
 MIN_CITUS = 12
 # How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
@@ -111,6 +124,7 @@ class CatalogReader:
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
         self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
         self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
+        self.user_functions: list[Function] = []  # the user's own, as the spec holds them
         # (schema, table, column) → the options of its identity's sequence that are not PostgreSQL's
         self.identity_options: dict[tuple[str, str, str], IdentityOptions | None] = {}
         self.relations: dict[int, Row] = {}
@@ -166,6 +180,7 @@ class CatalogReader:
             else:
                 self.warn(f"foreign table `{label}` is not expressible in the spec: left out")
         tables, views = self.own_functions(tables, views, self.rows("inspect_functions", schemas=schemas))
+        triggers = self.triggers(schemas, tables)
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
@@ -190,7 +205,82 @@ class CatalogReader:
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
+            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
+            triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
         )
+
+    # --- the user's functions and triggers ---------------------------------------------------------
+
+    def user_function(self, row: Mapping[str, Any]) -> Function | None:
+        """A function or procedure in SQL or PL/pgSQL with its body as text, as the spec holds it; None
+        (and a warning) for anything else, or for a second one of the same name."""
+        label = _label(row["schema"], row["name"])
+        kind = _ROUTINE_KINDS.get(row["kind"], "function")
+        if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
+            self.warn(
+                f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
+                "(only functions and procedures in sql or plpgsql with a body in quotes are)"
+            )
+            return None
+        if any(f.name == row["name"] for f in self.user_functions):
+            self.warn(
+                f"{kind} `{label}({row['identity_arguments']})` overloads a function of the same name, "
+                "which the spec cannot hold: left out"
+            )
+            return None
+        return Function(
+            name=row["name"],
+            schema=row["schema"],
+            arguments=row["arguments"],
+            identity=row["identity_arguments"],
+            returns=None if row["kind"] == "p" else row["result"],
+            language=row["language"],
+            body=routines.canonical_body(row["body"] or ""),
+            volatility=_VOLATILITY[row["volatility"]],
+            security="definer" if row["security_definer"] else "invoker",
+            strict=bool(row["strict"]) and row["kind"] == "f",
+            comment=row["comment"],
+        )
+
+    def triggers(self, schemas: list[str], tables: list[Table]) -> list[Trigger]:
+        """The triggers on tables the spec holds that call one of its functions, read from
+        `pg_get_triggerdef`; every other one is a warning."""
+        found = []
+        known = {(t.schema, t.name) for t in tables}
+        functions = {(f.schema, f.name): f for f in self.user_functions}
+        for row in self.rows("inspect_triggers", schemas=schemas):
+            label = _label(row["schema"], row["table"])
+            match = _TRIGGER_DEF.match(row["definition"])
+            function = None
+            if match:
+                function = functions.get((match["function_schema"] or row["schema"], match["function"]))
+            if match is None or function is None or (row["schema"], row["table"]) not in known:
+                self.warn(
+                    f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
+                    f"({row['definition']})"
+                )
+                continue
+            events, columns = [], []
+            for event in match["events"].split(" OR "):
+                word, _, of = event.partition(" OF ")
+                events.append(word.lower())
+                columns += [c.strip().strip('"') for c in of.split(",") if c.strip()]
+            when = match["when"]
+            found.append(
+                Trigger(
+                    name=row["name"],
+                    table=row["table"],
+                    schema=row["schema"],
+                    function=function.name,
+                    function_schema=function.schema,
+                    timing=match["timing"].lower(),  # type: ignore[arg-type]
+                    events=tuple(e for e in TRIGGER_EVENTS if e in events),
+                    update_columns=tuple(columns),
+                    for_each=match["for_each"].lower(),  # type: ignore[arg-type]
+                    when=when[1:-1] if when and when.startswith("(") and when.endswith(")") else when,
+                )
+            )
+        return found
 
     def schema_warnings(
         self,
@@ -330,12 +420,7 @@ class CatalogReader:
         return kept
 
     def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: triggers, policies, rules, other types."""
-        for row in self.rows("inspect_triggers", schemas=schemas):
-            self.warn(
-                f"trigger `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
-                f"in the spec: left out ({row['definition']})"
-            )
+        """Warnings for what the Model cannot hold: policies, rules, other types."""
         for row in self.rows("inspect_policies", schemas=schemas):
             self.warn(
                 f"policy `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
@@ -763,12 +848,9 @@ class CatalogReader:
             else:
                 tables = kept
         for function in others:
-            label = _label(function["schema"], function["name"])
-            kind = _ROUTINE_KINDS.get(function["kind"], "function")
-            self.warn(
-                f"{kind} `{label}({function['identity_arguments']})` is not expressible in the spec: left "
-                "out (only schemagen's own archive, refresh and maintenance functions are)"
-            )
+            user = self.user_function(function)
+            if user is not None:
+                self.user_functions.append(user)
         return tables, recognised.views
 
     def maintain_function(self, tables: list[Table], function: Mapping[str, Any]) -> list[Table] | None:

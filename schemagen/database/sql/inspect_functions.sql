@@ -1,6 +1,7 @@
 -- The functions, procedures and aggregates of the requested schemas that no extension owns, with
 -- what telling schemagen's own archive and refresh functions apart needs: language, arguments,
--- result, body and comment.
+-- result, body and comment; and for the user's own, volatility, strictness, security and whether the
+-- body is SQL-standard (BEGIN ATOMIC, which the spec does not hold).
 SELECT
     n.nspname AS schema,
     p.proname AS name,
@@ -10,6 +11,10 @@ SELECT
     pg_get_function_result(p.oid) AS result,
     l.lanname AS language,
     p.prosrc AS body,
+    p.provolatile AS volatility,
+    p.proisstrict AS strict,
+    p.prosecdef AS security_definer,
+    p.prosqlbody IS NOT NULL AS standard_body,
     obj_description(p.oid, 'pg_proc') AS comment
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace

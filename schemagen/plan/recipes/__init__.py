@@ -30,9 +30,11 @@ from schemagen.plan.changes import (
     CreatePartitions,
     CreatePeriod,
     CreateRefreshFunction,
+    CreateRoutine,
     CreateSchema,
     CreateSequence,
     CreateTable,
+    CreateTrigger,
     CreateView,
     Distribute,
     DistributeSchema,
@@ -47,8 +49,10 @@ from schemagen.plan.changes import (
     DropNotNull,
     DropPartitions,
     DropReferencingForeignKeys,
+    DropRoutine,
     DropSequence,
     DropTable,
+    DropTrigger,
     DropView,
     ExpirePeriod,
     MoveTable,
@@ -61,6 +65,7 @@ from schemagen.plan.changes import (
     RenamePartitions,
     RenameSequence,
     RenameTable,
+    ReplaceTrigger,
     ReplaceView,
     RestoreForeignKey,
     SetDefault,
@@ -84,6 +89,7 @@ from schemagen.plan.recipes import (
     partitions,
     periods,
     project,
+    routines,
     sequences,
     storage,
     tables,
@@ -186,6 +192,16 @@ def operation(change: Change) -> Operation:
             return functions.create_maintain_function(change)
         case DropFunction():
             return functions.drop_function(change)
+        case CreateRoutine():
+            return routines.create_routine(change)
+        case DropRoutine():
+            return routines.drop_routine(change)
+        case CreateTrigger():
+            return routines.create_trigger(change)
+        case DropTrigger():
+            return routines.drop_trigger(change)
+        case ReplaceTrigger():
+            return routines.replace_trigger(change)
         case NamePartitionIndexes():
             return partitions.name_partition_indexes(change)
         case RenamePartitions():

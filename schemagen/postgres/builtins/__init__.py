@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
+
+from schemagen.postgres.routines import split_top_level
 
 __all__ = [
     "THIRD_PARTY_EXTENSIONS",
@@ -37,6 +39,7 @@ __all__ = [
     "known_extension",
     "nearest_version",
     "type_key",
+    "with_functions",
 ]
 
 
@@ -415,9 +418,40 @@ def catalog(version: int, extensions: Iterable[str] = ()) -> Catalog:
     return _catalog(version, frozenset(extensions))
 
 
+def _identity_type(argument: str) -> str:
+    """The type of one argument as `pg_get_function_identity_arguments` prints it (`VARIADIC a text[]`)."""
+    words = argument.removeprefix("VARIADIC ").removeprefix("INOUT ").split(None, 1)
+    if len(words) == 2 and not _TYPE_START.match(argument):
+        return words[1]
+    return argument
+
+
+def with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
+    """`catalog` with a spec's own functions: each (name, input types as `pg_get_function_identity_
+    arguments` prints them, result, volatility), so a check or a default may call one."""
+    merged = dict(catalog.functions)
+    for name, identity, result, volatility in functions:
+        args = tuple(type_key(_identity_type(a)) for a in split_top_level(identity))
+        retset = result.startswith(("SETOF ", "TABLE("))
+        form = Function(
+            name=name,
+            result=type_key(result.removeprefix("SETOF ")) if not result.startswith("TABLE(") else "record",
+            args=args,
+            kind="f",
+            retset=retset,
+            volatility=volatility[0],
+            defaults=0,
+            variadic=None,
+        )
+        merged[name] = (*merged.get(name, ()), form)
+    return replace(catalog, functions=MappingProxyType(merged))
+
+
 # --- type names ------------------------------------------------------------------------------------
 
 _MODIFIERS = re.compile(r"\([^)]*\)")
+# an argument that starts with a type of two words rather than with a name
+_TYPE_START = re.compile(r"(double precision|character varying|bit varying|time |timestamp )")
 _KEYS = {
     "bpchar": "character",
     "int": "integer",

@@ -1,0 +1,83 @@
+"""The spec's own functions, procedures and triggers: created, replaced in place (CREATE OR REPLACE,
+when the signature and result stay), dropped; a changed trigger is dropped and created again in one
+transaction."""
+
+from __future__ import annotations
+
+from schemagen.plan import steps
+from schemagen.plan.changes import CreateRoutine, CreateTrigger, DropRoutine, DropTrigger, ReplaceTrigger
+from schemagen.plan.operations import Kind, Operation, Phase
+
+
+def _what(change: CreateRoutine | DropRoutine) -> str:
+    return "procedure" if change.function.procedure else "function"
+
+
+def create_routine(change: CreateRoutine) -> Operation:
+    function = change.function
+    verb = "replace" if change.replace else "create"
+    return Operation(
+        Kind.REPLACE_FUNCTION if change.replace else Kind.CREATE_FUNCTION,
+        function.name,
+        f"{verb} {_what(change)} {function.name}({function.identity})",
+        (
+            steps.create_routine(
+                function,
+                replace=change.replace,
+                clear_comment=bool(change.old and change.old.comment and function.comment is None),
+            ),
+        ),
+        order=Phase.USER_FUNCTIONS,
+        source=change,
+    )
+
+
+def drop_routine(change: DropRoutine) -> Operation:
+    function = change.function
+    called = f" (called by {', '.join(change.dependents)})" if change.dependents else ""
+    return Operation(
+        Kind.DROP_FUNCTION,
+        function.name,
+        f"drop {_what(change)} {function.name}({function.identity}){called}",
+        (steps.drop_routine(function),),
+        # one created again under the same name goes first: a new result cannot replace the old one
+        order=Phase.USER_FUNCTIONS if change.recreated else Phase.DROP_USER_FUNCTIONS,
+        source=change,
+    )
+
+
+def create_trigger(change: CreateTrigger) -> Operation:
+    trigger = change.trigger
+    return Operation(
+        Kind.CREATE_TRIGGER,
+        f"{trigger.table}.{trigger.name}",
+        f"create trigger {trigger.name} on {trigger.table}",
+        (steps.create_trigger(trigger),),
+        order=Phase.TRIGGERS,
+        source=change,
+    )
+
+
+def drop_trigger(change: DropTrigger) -> Operation:
+    trigger = change.trigger
+    return Operation(
+        Kind.DROP_TRIGGER,
+        f"{trigger.table}.{trigger.name}",
+        f"drop trigger {trigger.name} on {trigger.table}",
+        (steps.drop_trigger(trigger),),
+        order=Phase.DROP_TRIGGERS,
+        source=change,
+    )
+
+
+def replace_trigger(change: ReplaceTrigger) -> Operation:
+    new = change.new
+    return Operation(
+        Kind.REPLACE_TRIGGER,
+        f"{new.table}.{new.name}",
+        f"replace trigger {new.name} on {new.table} (dropped and created in one transaction)",
+        (steps.drop_trigger(change.old), steps.create_trigger(new)),
+        order=Phase.TRIGGERS,
+        source=change,
+        atomic=True,
+    )
