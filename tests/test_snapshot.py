@@ -24,6 +24,7 @@ from schemagen.model import (
     Distribution,
     Domain,
     DomainCheck,
+    Function,
     IdentityOptions,
     Index,
     IndexElement,
@@ -39,6 +40,7 @@ from schemagen.model import (
     StorageParameter,
     Table,
     TextAt,
+    Trigger,
     View,
 )
 from schemagen.model import objects as model_module
@@ -231,6 +233,38 @@ def everything() -> Model:
         views=tuple(sorted((*base.views, view), key=lambda v: v.name)),
         domains=domains,
         sequences=sequences,
+        functions=(
+            Function(
+                "touch",
+                "app",
+                "",
+                "",
+                "trigger",
+                "plpgsql",
+                "BEGIN NEW.at := now(); RETURN NEW; END",
+                volatility="stable",
+                security="definer",
+                strict=True,
+                comment="stamps a row",
+                loc=here,
+                body_loc=here,
+            ),
+        ),
+        triggers=(
+            Trigger(
+                "literal_values_touch",
+                "literal_values",
+                "app",
+                "touch",
+                "app",
+                "before",
+                ("insert", "update"),
+                update_columns=("day",),
+                for_each="row",
+                when="NEW.day IS NOT NULL",
+                loc=here,
+            ),
+        ),
     )
 
 
