@@ -544,7 +544,8 @@ NOT_FOR_THE_EXAMPLE = ("psycopg", "sqlglot", "rich", "pygments", "grandalf")
 
 def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Path) -> None:
     """validate, render, check and diff of the example project (PostgreSQL types only, no database)
-    import neither psycopg nor sqlglot, nor what only progress bars and `docs` use."""
+    import neither psycopg nor sqlglot, nor what only progress bars and `docs` use; only diff imports
+    the planner."""
     root = Path(__file__).resolve().parent.parent
     probe = (
         "import sys\n"
@@ -554,6 +555,7 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
         "except SystemExit:\n"
         "    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(NOT_FOR_THE_EXAMPLE)!r}))\n"
+        "print('schemagen.plan' in sys.modules)\n"
     )
     spec = root / "spec"
     commands = (
@@ -571,7 +573,10 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
             timeout=SUBPROCESS_TIMEOUT_SECONDS,
             check=False,
         )
-        assert proc.stdout.splitlines()[-1] == "[]", (args, proc.stdout, proc.stderr)
+        heavy, planner = proc.stdout.splitlines()[-2:]
+        assert heavy == "[]", (args, proc.stdout, proc.stderr)
+        # a tree whose snapshot is the spec's has nothing to plan
+        assert planner == str(args[0] == "diff"), (args, proc.stdout, proc.stderr)
 
 
 def test_the_format_names_are_the_formats() -> None:
