@@ -192,6 +192,11 @@ class _TablePartitions:
         return _surviving_indexes(self.shared.renames, self.old, self.new) - self.rebuilt
 
     @cached_property
+    def clone_labels(self) -> tuple[schemes.CloneLabel, ...]:
+        """What names the indexes of each partition of the table (in A): the same for every one."""
+        return schemes.clone_index_labels(self.old)
+
+    @cached_property
     def copied(self) -> tuple[tuple[str, ...], bool]:
         return _copied_columns(self.shared.renames, self.old, self.new)
 
@@ -369,8 +374,8 @@ class _TablePartitions:
     ) -> RelationRename:
         """A partition of A renamed, with the indexes PostgreSQL gave it renamed to the names it gives
         `new` (only those in `surviving`, when given: the others are dropped before the move)."""
-        before = schemes.clone_index_names(self.old, old, self.shared.a_names)
-        after = schemes.clone_index_names(self.old, new, after_taken)
+        before = schemes.clone_index_names(self.old, old, self.shared.a_names, self.clone_labels)
+        after = schemes.clone_index_names(self.old, new, after_taken, self.clone_labels)
         indexes = []
         for key, name in before.items():
             if surviving is not None and key not in surviving:
