@@ -72,7 +72,7 @@ def locks_of(step: Step) -> tuple[TableLock, ...]:
     """Every table lock `step` takes: its own list, or its one lock on the table it names."""
     if step.locks:
         return step.locks
-    schema = step.args.get("schema")
+    schema = getattr(step.statement, "schema", None)  # a field of the statement, as `args` has it
     if step.lock is Lock.NONE or not isinstance(schema, str) or not step.on:
         return ()
     return (TableLock(schema, step.on, step.lock),)
