@@ -114,13 +114,17 @@ class PartitionDiff:
             if before is None:
                 continue
             before = with_new_column_names(before, other.name, self.renames)
+            # as `named_constraints` has them: naming the new name of a renamed target
+            renamed = self.renames.tables
             old_keys = [
-                c for c in named_constraints(before, self.renames).values() if isinstance(c, ForeignKey)
+                replace(old, ref_table=renamed[old.ref_table]) if old.ref_table in renamed else old
+                for old in before.foreign_keys
             ]
             for fk in other.foreign_keys:
                 if recloned(self.b, before, other, fk):
                     continue
-                if any(same_definition(old, fk) for old in old_keys):
+                # most keys are equal outright (their location is not compared): no copies to compare
+                if fk in old_keys or any(same_definition(old, fk) for old in old_keys):
                     found.setdefault((fk.ref_schema, fk.ref_table), []).append((other, fk))
         return found
 
