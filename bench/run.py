@@ -6,6 +6,11 @@ Each size runs in its own Python process, so its peak RSS is its own. The specs 
 
     python bench/run.py --sizes 100,1000,10000
     python bench/run.py --sizes 1000 --json --inspect
+    python bench/run.py --cli --sizes 100,300,1000,3000 --plot bench/cli.png
+
+`--cli` times whole commands instead of stages: each command is a fresh process (`schemagen render`,
+`validate`, `diff A B`, ...), its CPU time (user + system) the best of `--runs` runs, beside the
+"compose floor", a process that only composes the same YAML files with PyYAML's C loader.
 """
 
 from __future__ import annotations
@@ -15,14 +20,17 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
 CACHE_DIR = BENCH_DIR / ".cache"
 DEFAULT_SIZES = "100,1000,10000"
 INSPECT_DATABASE = "bench_inspect"
@@ -149,6 +157,152 @@ def table_row(columns: list[tuple[str, str, str]], values: dict[str, Any] | None
     return "  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
 
 
+# --cli: whole commands as fresh processes ------------------------------------------------------------
+
+CLI_RUNS = 5
+#: A process that composes (parses to nodes, builds no Python objects) every YAML file it is given:
+#: the floor of any command that reads those specs.
+COMPOSE = (
+    "import sys, yaml\n"
+    "for path in sys.argv[1:]:\n"
+    "    with open(path, 'rb') as f:\n"
+    "        yaml.compose(f, Loader=yaml.CSafeLoader)\n"
+)
+#: Children run without PYTHONDONTWRITEBYTECODE: the warm-up run writes the .pyc files (and fills
+#: the template cache), as an installed package has them.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def schemagen_argv() -> list[str]:
+    """The installed `schemagen` script next to this interpreter, else `python -m schemagen`."""
+    script = Path(sys.executable).parent / "schemagen"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "schemagen"]
+
+
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one run of `argv`; CPU is user + system of the child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=CHILD_ENV, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed (exit {done.returncode}):\n{done.stderr.decode()[-2000:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
+def best_of(commands: dict[str, list[str]], runs: int, cwd: Path = ROOT) -> dict[str, dict[str, float]]:
+    """The best CPU and wall time of each command over `runs` rounds, after one untimed warm-up round.
+    Each round runs every command once, so a busy spell of the machine slows all of them alike."""
+    for argv in commands.values():
+        run_once(argv, cwd)
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            timings[name].append(run_once(argv, cwd))
+    return {
+        name: {"cpu_s": min(c for c, _ in found), "wall_s": min(w for _, w in found)}
+        for name, found in timings.items()
+    }
+
+
+def cli_commands(spec_a: Path, spec_b: Path, out: Path) -> dict[str, list[str]]:
+    """Every command timed at one size, by name; the floors first."""
+    tool = schemagen_argv()
+    compose = [sys.executable, "-c", COMPOSE]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "compose floor A": [*compose, *map(str, spec_files(spec_a))],
+        "compose floor A+B": [*compose, *map(str, spec_files(spec_a) + spec_files(spec_b))],
+        "schemagen --help": [*tool, "--help"],
+        "schemagen validate A": [*tool, "validate", str(spec_a)],
+        "schemagen render A": [*tool, "render", str(spec_a), "-o", str(out)],
+        "schemagen diff A B": [*tool, "diff", str(spec_a), str(spec_b)],
+    }
+
+
+#: The floor each command is compared with.
+FLOOR_OF = {"schemagen diff A B": "compose floor A+B"}
+#: Commands that do not depend on N, timed once: in the checkout, so `check` is of the example
+#: project (spec/ and generated/), on an unchanged tree.
+EXAMPLE_COMMANDS = {"schemagen --version": ["--version"], "schemagen check (example)": ["check"]}
+
+
+def measure_cli(sizes: list[int], runs: int) -> dict[str, Any]:
+    """{"sizes": {N: {command: {cpu_s, wall_s}}}, "example": {command: {cpu_s, wall_s}}}."""
+    results: dict[str, Any] = {"runs": runs, "sizes": {}, "example": {}}
+    tool = schemagen_argv()
+    results["example"] = best_of({name: [*tool, *args] for name, args in EXAMPLE_COMMANDS.items()}, runs)
+    with tempfile.TemporaryDirectory(prefix="schemagen-bench-") as scratch:
+        for n in sizes:
+            spec_a, spec_b = specs(n)
+            out = Path(scratch) / str(n)
+            results["sizes"][n] = best_of(cli_commands(spec_a, spec_b, out), runs)
+            shutil.rmtree(out, ignore_errors=True)
+    return results
+
+
+def floor_name(command: str) -> str | None:
+    """The floor a command's × floor column divides by: A+B for `diff`, A for the other commands."""
+    if not command.startswith("schemagen "):
+        return None
+    return FLOOR_OF.get(command, "compose floor A")
+
+
+def cli_table(results: dict[str, Any]) -> str:
+    """Rows of commands, per size its best CPU seconds and its multiple of its floor."""
+    sizes = list(results["sizes"])
+    head = f"{'command (CPU s, best of ' + str(results['runs']) + ')':<30}"
+    head += "".join(f"{'N=' + str(n):>10}{'× floor':>9}" for n in sizes)
+    lines = [head]
+    names = list(next(iter(results["sizes"].values()))) if sizes else []
+    for name in names:
+        line = f"{name:<30}"
+        for n in sizes:
+            row = results["sizes"][n]
+            floor = floor_name(name)
+            ratio = f"{row[name]['cpu_s'] / row[floor]['cpu_s']:.2f}" if floor else ""
+            line += f"{row[name]['cpu_s']:>10.3f}{ratio:>9}"
+        lines.append(line)
+    for name, row in results["example"].items():
+        lines.append(f"{name:<30}{row['cpu_s']:>10.3f}   (wall {row['wall_s']:.3f} s)")
+    return "\n".join(lines)
+
+
+def cli_plot(results: dict[str, Any], path: Path) -> None:
+    """CPU seconds against N, log-log, each command beside its floor (dashed, same colour)."""
+    import matplotlib  # the `bench` extra
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(results["sizes"])
+    fig, axes = plt.subplots(figsize=(8, 5.5))
+
+    def line(name: str, style: str, label: str | None = None, **options: Any) -> None:
+        times = [results["sizes"][n][name]["cpu_s"] for n in sizes]
+        axes.plot(sizes, times, style, label=label or name, **options)
+
+    line("schemagen validate A", "o-", color="tab:blue")
+    line("schemagen render A", "s-", color="tab:orange")
+    line("schemagen diff A B", "^-", color="tab:green")
+    line("compose floor A", "--", "compose floor A (of validate, render)", color="tab:blue", alpha=0.7)
+    line("compose floor A+B", "--", "compose floor A+B (of diff)", color="tab:green", alpha=0.7)
+    line("schemagen --help", ":", color="black", alpha=0.6)
+    line("python -c pass", "-.", color="black", alpha=0.6)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xticks(sizes, [str(n) for n in sizes])
+    axes.set_xlabel("N entities (bench/generate.py)")
+    axes.set_ylabel(f"CPU seconds of the whole process (best of {results['runs']})")
+    axes.set_title("schemagen commands against the YAML compose floor")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -160,6 +314,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also time inspect vs pg_dump --schema-only on a throwaway cluster (slow: builds the database)",
     )
+    parser.add_argument(
+        "--cli", action="store_true", help="time whole commands as processes, against the compose floor"
+    )
+    parser.add_argument("--runs", type=int, default=CLI_RUNS, help=f"with --cli: runs each ({CLI_RUNS})")
+    parser.add_argument("--plot", type=Path, help="with --cli: write a PNG of time against N here")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spec-a", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spec-b", type=Path, help=argparse.SUPPRESS)
@@ -168,6 +327,12 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure(args.child, args.spec_a, args.spec_b, args.inspect)))
         return
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    if args.cli:
+        results = measure_cli(sizes, args.runs)
+        print(json.dumps(results) if args.json else cli_table(results), flush=True)
+        if args.plot:
+            cli_plot(results, args.plot)
+        return
     columns = COLUMNS + (INSPECT_COLUMNS if args.inspect else [])
     if not args.json:
         print(table_row(columns, None), flush=True)

@@ -18,11 +18,8 @@ from schemagen.diagnostics import Diagnostic, Severity, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.load.loader import display_path
 from schemagen.migrate import history, snapshot
-from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.pipeline import Compiled, render_outputs, user_templates
-from schemagen.plan import PlanError
-from schemagen.plan.hazards import is_allowed
 
 
 def check(compiled: Compiled, generated: Path, templates: Path | None = None) -> list[Diagnostic]:
@@ -75,6 +72,10 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
     model = compiled.model
     if before is not None and snapshot.dump(before) == snapshot.dump(model):
         return found
+    # the planner is imported only now: a tree whose snapshot is the spec's has nothing to plan
+    from schemagen.migrate.migration import build_migration
+    from schemagen.plan import PlanError
+
     spec = display_path(compiled.root)
     try:
         migration = build_migration(before, model, "pending")
@@ -105,6 +106,9 @@ def added_migrations(
     after = history.read_snapshot(generated)
     if not added or after is None:
         return []
+    from schemagen.migrate.migration import build_migration
+    from schemagen.plan.hazards import is_allowed
+
     model = compiled.model
     migration = build_migration(base, after, "pending")
     places = SpecPlaces(model)

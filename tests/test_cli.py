@@ -555,6 +555,49 @@ def test_help_imports_no_stage_and_no_heavy_library(tmp_path: Path) -> None:
         assert ours == "['schemagen.cli', 'schemagen.site', 'schemagen.site.command']", (args, ours)
 
 
+#: Libraries a command imports only when the spec or a flag needs them: psycopg for a database
+#: (--live, migrate apply, inspect), sqlglot to name a type that is not PostgreSQL's, rich for progress
+#: bars, grandalf and pygments for `docs`.
+NOT_FOR_THE_EXAMPLE = ("psycopg", "sqlglot", "rich", "pygments", "grandalf")
+
+
+def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Path) -> None:
+    """validate, render, check and diff of the example project (PostgreSQL types only, no database)
+    import neither psycopg nor sqlglot, nor what only progress bars and `docs` use; only diff imports
+    the planner."""
+    root = Path(__file__).resolve().parent.parent
+    probe = (
+        "import sys\n"
+        "from schemagen.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(NOT_FOR_THE_EXAMPLE)!r}))\n"
+        "print('schemagen.plan' in sys.modules)\n"
+    )
+    spec = root / "spec"
+    commands = (
+        ["validate", str(spec)],
+        ["render", str(spec), "-o", str(tmp_path / "out")],
+        ["check", str(spec), "--generated", str(root / "generated")],
+        ["diff", str(spec), str(spec)],
+    )
+    for args in commands:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            check=False,
+        )
+        heavy, planner = proc.stdout.splitlines()[-2:]
+        assert heavy == "[]", (args, proc.stdout, proc.stderr)
+        # a tree whose snapshot is the spec's has nothing to plan
+        assert planner == str(args[0] == "diff"), (args, proc.stdout, proc.stderr)
+
+
 def test_the_format_names_are_the_formats() -> None:
     from schemagen.cli import FORMAT_NAMES, SHOWN_DIAGNOSTICS
     from schemagen.diagnostics.formats import FORMATS, text

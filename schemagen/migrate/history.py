@@ -7,14 +7,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
-from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
-from schemagen.plan import Hazard, Operation, PlanError
-from schemagen.plan.hazards import is_allowed
+
+if TYPE_CHECKING:  # the planner is imported only when there is something to plan
+    from schemagen.migrate.migration import Migration
+    from schemagen.plan import Hazard, Operation, PlanError
 
 SNAPSHOT_FILE = "snapshot.json"
 MIGRATIONS_DIR = "migrations"
@@ -125,6 +127,8 @@ def missing_history(generated: Path) -> str | None:
 
 def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
     """The destructive changes of `migration` that `allowed` does not name, or None."""
+    from schemagen.plan.hazards import is_allowed
+
     hazards = [
         (op, h)
         for op in migration.up_operations
@@ -164,6 +168,8 @@ def new_migration(
     number = existing[-1].number + 1 if existing else 1
     if before is not None and snapshot.dump(before) == snapshot.dump(model):
         return None
+    from schemagen.migrate.migration import build_migration
+
     migration = build_migration(before, model, f"{number:04d}_{name}")
     if migration.empty:
         return None

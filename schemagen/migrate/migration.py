@@ -78,7 +78,10 @@ def render_operations(
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift), with
     `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
-    statements = [[(render_step(env, step), step.runs_long) for step in op.up] for op in operations]
+    templates: dict[str, Template] = {}  # by step template: thousands of steps, a few dozen templates
+    statements = [
+        [(render_step(env, step, templates), step.runs_long) for step in op.up] for op in operations
+    ]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
         operations=operations,
@@ -151,10 +154,14 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
     return lost + [h.message for op in down for h in op.hazards if h.code in hazards.NOT_RESTORED]
 
 
-def render_step(env: Environment, step: Step) -> str:
-    """The SQL of one step, as a migration file holds it."""
-    return _template(env, step).render(**step.args)
+def render_step(env: Environment, step: Step, loaded: dict[str, Template] | None = None) -> str:
+    """The SQL of one step, as a migration file holds it (`loaded`: the templates found so far)."""
+    return _template(env, step, {} if loaded is None else loaded).render(**step.args)
 
 
-def _template(env: Environment, step: Step) -> Template:
-    return env.get_template(f"postgres/migrate/{step.template}.sql.j2")
+def _template(env: Environment, step: Step, loaded: dict[str, Template]) -> Template:
+    """The template of `step`, from `loaded` when it holds it (and kept there)."""
+    template = loaded.get(step.template)
+    if template is None:
+        template = loaded[step.template] = env.get_template(f"postgres/migrate/{step.template}.sql.j2")
+    return template

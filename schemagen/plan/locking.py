@@ -74,7 +74,7 @@ def locks_of(step: Step) -> tuple[TableLock, ...]:
         return step.locks
     if step.statement.on_sequence:
         return ()
-    schema = step.args.get("schema")
+    schema = getattr(step.statement, "schema", None)  # a field of the statement, as `args` has it
     if step.lock is Lock.NONE or not isinstance(schema, str) or not step.on:
         return ()
     return (TableLock(schema, step.on, step.lock),)

@@ -76,12 +76,23 @@ class Statement:
     @property
     def args(self) -> Mapping[str, Any]:
         """The template's arguments: the statement's fields by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     def made_relations(self) -> frozenset[tuple[str, str]]:
         """The (schema, relation) it brings into being or gives a new name: a later statement of the
         same unit cannot lock it up front, and no application can be using it."""
         return frozenset()
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once per class (a migration renders thousands of steps)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 @dataclass(frozen=True)

@@ -120,13 +120,17 @@ class PartitionDiff:
             if before is None:
                 continue
             before = with_new_column_names(before, other.name, self.renames)
+            # as `named_constraints` has them: naming the new name of a renamed target
+            renamed = self.renames.tables
             old_keys = [
-                c for c in named_constraints(before, self.renames).values() if isinstance(c, ForeignKey)
+                replace(old, ref_table=renamed[old.ref_table]) if old.ref_table in renamed else old
+                for old in before.foreign_keys
             ]
             for fk in other.foreign_keys:
                 if recloned(self.b, before, other, fk):
                     continue
-                if any(same_definition(old, fk) for old in old_keys):
+                # most keys are equal outright (their location is not compared): no copies to compare
+                if fk in old_keys or any(same_definition(old, fk) for old in old_keys):
                     found.setdefault((fk.ref_schema, fk.ref_table), []).append((other, fk))
         return found
 
@@ -198,6 +202,11 @@ class _TablePartitions:
     @cached_property
     def surviving(self) -> set[str]:
         return _surviving_indexes(self.shared.renames, self.old, self.new) - self.rebuilt
+
+    @cached_property
+    def clone_labels(self) -> tuple[schemes.CloneLabel, ...]:
+        """What names the indexes of each partition of the table (in A): the same for every one."""
+        return schemes.clone_index_labels(self.old)
 
     @cached_property
     def copied(self) -> tuple[tuple[str, ...], bool]:
@@ -456,8 +465,8 @@ class _TablePartitions:
     ) -> RelationRename:
         """A partition of A renamed, with the indexes PostgreSQL gave it renamed to the names it gives
         `new` (only those in `surviving`, when given: the others are dropped before the move)."""
-        before = schemes.clone_index_names(self.old, old, self.shared.a_names)
-        after = schemes.clone_index_names(self.old, new, after_taken)
+        before = schemes.clone_index_names(self.old, old, self.shared.a_names, self.clone_labels)
+        after = schemes.clone_index_names(self.old, new, after_taken, self.clone_labels)
         indexes = []
         for key, name in before.items():
             if surviving is not None and key not in surviving:

@@ -72,14 +72,15 @@ def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
 # --- the names PostgreSQL gives partitions' indexes -----------------------------------------------
 
 
-def clone_index_names(table: Table, relation: str, taken: set[str] | frozenset[str]) -> dict[str, str]:
-    """The names PostgreSQL gives the indexes of partition `relation` of `table`, by parent index.
+#: What names one index of a partition: its parent index, label (`pkey`, `key`, `idx`) and the columns
+#: part of the name (None for a primary key).
+CloneLabel = tuple[str, str, str | None]
 
-    A partition's indexes are clones of its parent's, created in the parent's index order (primary
-    key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them, by
-    name); each is named by ChooseIndexName from the partition's name and the index's column names,
-    with a number appended to the label while the name is taken.
-    """
+
+def clone_index_labels(table: Table) -> tuple[CloneLabel, ...]:
+    """What names the indexes of every partition of `table`, in the order PostgreSQL clones them:
+    primary key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them,
+    by name. The same for each partition, so a caller naming many may compute it once."""
     wanted: list[tuple[str, str, list[str]]] = []
     if table.primary_key is not None:
         wanted.append((table.primary_key.name, "pkey", []))
@@ -87,10 +88,27 @@ def clone_index_names(table: Table, relation: str, taken: set[str] | frozenset[s
     for index in sorted(table.indexes, key=lambda i: i.name):
         columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         wanted.append((index.name, "idx", unique_column_names(columns + list(index.include))))
+    return tuple(
+        (key, label, index_name_addition(columns) if columns else None) for key, label, columns in wanted
+    )
+
+
+def clone_index_names(
+    table: Table,
+    relation: str,
+    taken: set[str] | frozenset[str],
+    labels: tuple[CloneLabel, ...] | None = None,
+) -> dict[str, str]:
+    """The names PostgreSQL gives the indexes of partition `relation` of `table`, by parent index
+    (`labels`: `clone_index_labels(table)`, when the caller has it).
+
+    A partition's indexes are clones of its parent's (`clone_index_labels`); each is named by
+    ChooseIndexName from the partition's name and the index's column names, with a number appended to
+    the label while the name is taken.
+    """
     names: dict[str, str] = {}
     picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
-    for key, label, columns in wanted:
-        addition = index_name_addition(columns) if columns else None
+    for key, label, addition in clone_index_labels(table) if labels is None else labels:
         candidate, n = make_object_name(relation, addition, label), 0
         while candidate in taken or candidate in picked:
             n += 1
