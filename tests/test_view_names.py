@@ -214,6 +214,13 @@ INVALID = [
         43,
     ),
     (
+        "SELECT id FROM invoices",
+        "view `v` reads `invoices`, which is neither an entity nor a view of the spec in schema `public`; "
+        "the spec has `billing.invoices`",
+        1,
+        16,
+    ),
+    (
         "SELECT j.total FROM users JOIN orders USING (id) AS j",
         "view `v` reads `j.total`, but `j` has no column `total`",
         1,

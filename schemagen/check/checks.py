@@ -739,7 +739,11 @@ def _view_names(view: View, known: set[tuple[str, str]], lookup: scopes.Lookup) 
                 loc,
                 view=view.name,
                 name=found.text,
-                suggestion="" if elsewhere else did_you_mean(found.name, same_schema),
+                suggestion=(
+                    f" in schema `{found.within or 'public'}`; the spec has `{elsewhere[0]}.{found.name}`"
+                    if elsewhere
+                    else did_you_mean(found.name, same_schema)
+                ),
                 hint_name=f"{elsewhere[0]}.{found.name}" if elsewhere else f"pg_catalog.{found.name}",
             )
         elif found.kind == "alias":
