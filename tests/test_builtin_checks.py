@@ -860,3 +860,14 @@ def test_inspect_writes_an_unknown_extension_as_custom(tmp_path: Path) -> None:
     assert compiled.model.project.custom_extensions == {"acme_audit"}
     assert builtins.known_extension("pg_trgm", 15) and builtins.known_extension("postgis", 15)
     assert not builtins.known_extension("acme_audit", 15)
+
+
+def test_a_catalog_with_the_specs_functions_lives_as_long_as_the_process() -> None:
+    """The checks cache their findings by a catalog's id: a catalog freed after one spec handed its id
+    to the next spec's, which then found what the first one's catalog allowed (uuidv7() on 15)."""
+    base = builtins.catalog(15)
+    assert builtins.with_functions(base, []) is base
+    own = [("touch", "", "trigger", "volatile")]
+    first = builtins.with_functions(base, own)
+    assert first is not base and "touch" in first.functions
+    assert builtins.with_functions(base, list(own)) is first

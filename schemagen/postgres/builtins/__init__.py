@@ -428,7 +428,24 @@ def _identity_type(argument: str) -> str:
 
 def with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
     """`catalog` with a spec's own functions: each (name, input types as `pg_get_function_identity_
-    arguments` prints them, result, volatility), so a check or a default may call one."""
+    arguments` prints them, result, volatility), so a check or a default may call one.
+
+    Kept for the process, like the catalogs themselves: the checks cache what they find by a catalog's
+    id, which a freed catalog would hand on to another."""
+    own = tuple(functions)
+    if not own:
+        return catalog
+    key = (id(catalog), own)
+    found = _WITH_FUNCTIONS.get(key)
+    if found is None:
+        found = _WITH_FUNCTIONS[key] = _with_functions(catalog, own)
+    return found
+
+
+_WITH_FUNCTIONS: dict[tuple[int, tuple[tuple[str, str, str, str], ...]], Catalog] = {}
+
+
+def _with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
     merged = dict(catalog.functions)
     for name, identity, result, volatility in functions:
         args = tuple(type_key(_identity_type(a)) for a in split_top_level(identity))
