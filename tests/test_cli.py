@@ -257,6 +257,10 @@ def test_broken_template_is_one_line_exit_2(
     assert result.stderr.count("\n") == 1, result.stderr
     assert expected in result.stderr
     assert not out.exists()
+    # validate renders what a user's templates make, as render does
+    result = invoke("validate", spec, *extra)
+    assert_input_error(result)
+    assert expected in result.stderr
 
 
 # validate
@@ -575,6 +579,7 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
         "    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(NOT_FOR_THE_EXAMPLE)!r}))\n"
         "print('schemagen.plan' in sys.modules)\n"
+        "print('jinja2' in sys.modules)\n"
     )
     spec = root / "spec"
     commands = (
@@ -592,8 +597,10 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
             timeout=SUBPROCESS_TIMEOUT_SECONDS,
             check=False,
         )
-        heavy, planner = proc.stdout.splitlines()[-2:]
+        heavy, planner, templating = proc.stdout.splitlines()[-3:]
         assert heavy == "[]", (args, proc.stdout, proc.stderr)
+        # validate without templates of the user's renders nothing: the built-in ones are tested
+        assert templating == str(args[0] != "validate"), (args, proc.stdout, proc.stderr)
         # a tree whose snapshot is the spec's has nothing to plan
         assert planner == str(args[0] == "diff"), (args, proc.stdout, proc.stderr)
 

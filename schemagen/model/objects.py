@@ -557,6 +557,28 @@ class Model:
         return {d.name: d for d in self.domains}
 
     @cached_property
+    def _domain_bases(self) -> Mapping[str, str]:
+        """Each domain's type under every domain it is made of, by its name and qualified name (a cycle,
+        which the domain check reports, is left where it closes)."""
+        direct = {d.name: d.type for d in self.domains}
+        direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
+        bases: dict[str, str] = {}
+        for name, type_ in direct.items():
+            seen = {name}
+            while (bare := type_.removesuffix("[]")) in direct and bare not in seen:
+                seen.add(bare)
+                type_ = direct[bare] + ("[]" if type_.endswith("[]") else "")
+            bases[name] = type_
+        return bases
+
+    def base_type(self, type_: str) -> str:
+        """`type_` with a domain of the spec replaced by the type under it (`posint[]` → `integer[]`)."""
+        bare = type_.removesuffix("[]")
+        if bare not in self._domain_bases:
+            return type_
+        return self._domain_bases[bare] + ("[]" if type_.endswith("[]") else "")
+
+    @cached_property
     def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:
         return {s.name: s for s in self.sequences}
 

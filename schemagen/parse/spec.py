@@ -41,7 +41,7 @@ LowerAction = Annotated[Action, BeforeValidator(_lower)]
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class ReferenceSpec(_Shape):
