@@ -136,6 +136,8 @@ def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
     found = []
     if change.conversion == "narrowing":
         found.append(hazards.narrowing(f"{table}.{new.name}", old.type, new.type))
+    if change.through_text:
+        found.append(hazards.conversion_may_fail(f"{table}.{new.name}", old.type, new.type))
     if change.conversion != "free":
         found.append(hazards.rewrite(table, f"{new.name}: {old.type} → {new.type} rewrites the table"))
     return tuple(found)

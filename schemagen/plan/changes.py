@@ -288,11 +288,15 @@ class RenameColumn:
 
 @dataclass(frozen=True)
 class AlterColumnType:
-    """A new type or collation (`old` is the column of A under its name in B)."""
+    """A new type or collation (`old` is the column of A under its name in B). `using`: the spec's
+    expression that computes the new value; `through_text`: without it, the values are converted
+    through their text form, which fails on one the new type cannot read."""
 
     table: Table
     old: Column
     new: Column
+    using: str | None = None
+    through_text: bool = False
 
     @property
     def conversion(self) -> Conversion:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from schemagen.diagnostics import rules
 from schemagen.model import (
     Archive,
     CheckConstraint,
@@ -31,6 +32,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.plan import casts
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -613,7 +615,7 @@ class _Diff:
                 )
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
-            yield AlterColumnType(table, old, new)
+            yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
             if new.identity and not old.identity:
@@ -644,6 +646,27 @@ class _Diff:
             yield DropNotNull(table, new.name)
         if old.comment != new.comment:
             yield Comment("COLUMN", (table.schema, table.name, new.name), new.comment)
+
+    def retype(self, table: Table, old: Column, new: Column) -> AlterColumnType:
+        """The spec's `using:` converts the values (the down migration's is on the column of the newer
+        version); without it a type PostgreSQL cannot cast to is refused (SG952)."""
+        change = AlterColumnType(table, old, new)
+        if change.conversion == "free":
+            return change
+        using = old.using_down if self.down else new.using
+        if using is not None:
+            return replace(change, using=using)
+        how = casts.castability(old.type, new.type, self.b.project.postgres)
+        if how == "none":
+            key = "`using: {up: ..., down: ...}` (down: back to the older type)" if self.down else "`using:`"
+            raise PlanError(
+                f"the type of {table.name}.{new.name} changes from {old.type} to {new.type}, and PostgreSQL "
+                f"has no cast between them (ALTER COLUMN … TYPE would fail); say how to compute the new "
+                f"value from the old with {key} on the column",
+                f"{table.name}.{new.name}",
+                rules.NO_CAST,
+            )
+        return replace(change, through_text=how == "text")
 
     # --- constraints and indexes -----------------------------------------------------------------
 

@@ -276,7 +276,8 @@ class RenameColumn(Statement):
 
 @dataclass(frozen=True)
 class AlterColumnType(Statement):
-    """`using`: convert through a cast; `via_text`: through text, as between two enum types."""
+    """`using`: convert through a cast; `via_text`: through text, as between two enum types;
+    `expression`: the spec's own conversion (the column's `using:`)."""
 
     template = "alter_column_type"
     table: str
@@ -286,6 +287,7 @@ class AlterColumnType(Statement):
     collation: str | None
     using: bool
     via_text: bool
+    expression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -897,9 +899,10 @@ def alter_column_type(
     *,
     collation: str | None = None,
     conversion: Literal["none", "cast", "via_text"],
+    using: str | None = None,
 ) -> Step:
     """`conversion`: none (a catalog change), or the values converted by a cast (through text between
-    two enum types), which rewrites the table under its lock."""
+    two enum types) or by the expression `using`, which rewrites the table under its lock."""
     statement = AlterColumnType(
         table.name,
         table.schema,
@@ -908,6 +911,7 @@ def alter_column_type(
         collation,
         using=conversion != "none",
         via_text=conversion == "via_text",
+        expression=using,
     )
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=conversion == "none")
 
