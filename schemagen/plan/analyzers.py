@@ -118,8 +118,9 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
         found.append(
             hazards.data_dependent(
                 f"{table}.{column}",
-                "NOT NULL without a default: it fails at once if the table holds rows (give it a default, or "
-                "add it nullable, fill it, then make it NOT NULL)",
+                "NOT NULL without a default: the migration first checks that the table holds no rows, and "
+                "stops there, having changed nothing, if it does (give it a default, or add it nullable, "
+                "fill it, then make it NOT NULL)",
             )
         )
     if change.rewrites:

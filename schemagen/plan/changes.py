@@ -274,6 +274,17 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
+class CheckEmpty:
+    """Before `column` (NOT NULL, no default) is added to `table`: the table must hold no rows (checked
+    first of all, so `schema` and `name` are the table's before the migration)."""
+
+    table: Table
+    column: Column
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True)
 class DropColumn:
     table: Table
     column: Column
@@ -820,6 +831,7 @@ Change = (
     | DropTable
     | RenameTable
     | AddColumn
+    | CheckEmpty
     | DropColumn
     | RenameColumn
     | AlterColumnType

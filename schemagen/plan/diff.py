@@ -43,6 +43,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     Constraint,
@@ -571,7 +572,7 @@ class _Diff:
         matched: set[str] = set()
         for before, column in self.match_columns(old, new):
             if before is None:
-                yield from self.add_column(new, column)
+                yield from self.add_column(new, column, old)
                 continue
             matched.add(before.name)
             if before.name != column.name:
@@ -585,7 +586,8 @@ class _Diff:
                 self.reshaped.add(new.name)
                 yield DropColumn(new, column)
 
-    def add_column(self, table: Table, column: Column) -> Iterator[Change]:
+    def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
+        """`before`: the table as it is before the migration."""
         lost = needs_empty = False
         if (
             not column.nullable
@@ -598,8 +600,9 @@ class _Diff:
                 # refuses
                 column, lost = replace(column, nullable=True), True
             else:
-                # PostgreSQL itself refuses it on a table with rows, at once (SG931)
+                # PostgreSQL itself refuses it on a table with rows: checked first of all (SG931)
                 needs_empty = True
+                yield CheckEmpty(table, column, before.schema, before.name)
         yield AddColumn(table, column, not_null_lost=lost, needs_empty=needs_empty)
         if column.comment is not None:
             yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)

@@ -836,6 +836,23 @@ class EnumGuard(Statement):
         return True
 
 
+@dataclass(frozen=True)
+class EmptyGuard(Statement):
+    """Fails, changing nothing, while `table` holds a row: `column` (NOT NULL, no default) cannot be
+    added to it then."""
+
+    template = "empty_guard"
+    table: str
+    schema: str
+    column: str
+
+
+def empty_guard(schema: str, table: str, column: str) -> Step:
+    """Reads one row at most (ACCESS SHARE)."""
+    statement = EmptyGuard(table, schema, column)
+    return Step(statement, Lock.ACCESS_SHARE, table, locks=(TableLock(schema, table, Lock.ACCESS_SHARE),))
+
+
 def enum_guard(enum: Enum, removed: Sequence[str], columns: Sequence[tuple[Table, Column]]) -> Step:
     """Reads each column (ACCESS SHARE) for rows still holding a removed value."""
     tag = next(f"guard{n}" for n in range(len(removed) + 1) if not any(f"$guard{n}$" in v for v in removed))

@@ -20,6 +20,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
@@ -85,6 +86,7 @@ from schemagen.plan.recipes import (
     domains,
     enums,
     functions,
+    guards,
     indexes,
     partitions,
     periods,
@@ -132,6 +134,8 @@ def operation(change: Change) -> Operation:
             return enums.create_enum(change)
         case AddEnumValue():
             return enums.add_enum_value(change)
+        case CheckEmpty():
+            return guards.check_empty(change)
         case CheckRemovedValues():
             return enums.check_removed_values(change)
         case RebuildEnum():
