@@ -254,7 +254,7 @@ def test_new_not_null_column_without_default_needs_an_empty_table(
     apply_sql(pg_conn, migration.up_sql)  # empty: it applies
     apply_sql(pg_conn, migration.down_sql)
     pg_conn.execute("INSERT INTO t VALUES (1)")
-    with pytest.raises(psycopg.errors.RaiseException, match="table public.t holds rows"):
+    with pytest.raises(psycopg.errors.RaiseException, match=r"table public\.t holds rows"):
         apply_sql(pg_conn, migration.up_sql)
 
 
