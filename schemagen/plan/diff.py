@@ -756,12 +756,17 @@ class _Diff:
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
+        # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
+        # drop what a view reads), and is created again after
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views))
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on) or (
-                view.materialized and self.reads(view, self.distributions.rebuilt_partitioned)
+            tables_changed = (
+                any(self.reads_changed(view, dep) for dep in view.depends_on)
+                or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
+                or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
             if old == view and not tables_changed:
                 continue
