@@ -132,11 +132,16 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
 
 
 def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
-    """Narrowing may not fit every value; any conversion rewrites the table."""
+    """Narrowing may not fit every value; any conversion rewrites the table; a new collation alone
+    rebuilds the indexes on the column."""
     table, old, new = change.table.name, change.old, change.new
     found = []
     if change.conversion == "narrowing":
         found.append(hazards.narrowing(f"{table}.{new.name}", old.type, new.type))
+    if change.rebuilds_indexes:
+        rebuilt = ", ".join(change.rebuilds_indexes)
+        why = f"{new.name}: a new collation rebuilds {rebuilt} under ACCESS EXCLUSIVE"
+        found.append(hazards.long_lock(table, why))
     if change.through_text:
         found.append(hazards.conversion_may_fail(f"{table}.{new.name}", old.type, new.type))
     if change.conversion != "free":

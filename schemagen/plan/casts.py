@@ -47,3 +47,14 @@ def _pathway(found: builtins.Catalog, source: str, target: str) -> Castability:
     if a.category == _STRING:
         return "text"
     return "none"
+
+
+def binary_coercible(old: str, new: str, version: int = 15) -> bool:
+    """Whether PostgreSQL relabels the values without converting them (a WITHOUT FUNCTION cast it
+    applies on assignment, `cidr` → `inet`), so the table keeps its file: not when the new type has a
+    modifier, which a value must fit."""
+    target = builtins.type_key(new)
+    if target != new:
+        return False
+    how = builtins.catalog(version).cast(builtins.type_key(old), target)
+    return how is not None and how[0] in "ia" and how[1:] == "b"

@@ -36,6 +36,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
 Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
@@ -311,9 +312,27 @@ class AlterColumnType:
 
     @property
     def conversion(self) -> Conversion:
-        if self.old.collation != self.new.collation:
-            return "rewrite"
+        """A new collation alone converts no value (PostgreSQL keeps the table's file, and rebuilds
+        the indexes on the column: `rebuilds_indexes`)."""
         return type_conversion(self.old.type, self.new.type)
+
+    @property
+    def rebuilds_indexes(self) -> tuple[str, ...]:
+        """The indexes PostgreSQL rebuilds under the lock when only the collation changes (with the
+        type, the rewrite rebuilds them anyway)."""
+        if self.old.collation == self.new.collation or self.conversion != "free":
+            return ()
+        column, table = self.new.name, self.table
+        found = [
+            index.name
+            for index in table.indexes
+            if column in index.include
+            or any(e.column == column or e.expression is not None for e in index.elements)
+        ]
+        if table.primary_key is not None and column in table.primary_key.columns:
+            found.append(table.primary_key.name)
+        found += [key.name for key in table.uniques if column in key.columns]
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -886,6 +905,8 @@ def type_conversion(old: str, new: str) -> Conversion:
         return "narrowing"
     if (modified := _typmod_conversion(old, new)) is not None:
         return modified
+    if casts.binary_coercible(old, new):
+        return "free"
     widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
     if (old, new) in widen:
         return "rewrite"

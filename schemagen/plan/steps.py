@@ -917,9 +917,11 @@ def alter_column_type(
     collation: str | None = None,
     conversion: Literal["none", "cast", "via_text"],
     using: str | None = None,
+    rebuilds_indexes: bool = False,
 ) -> Step:
     """`conversion`: none (a catalog change), or the values converted by a cast (through text between
-    two enum types) or by the expression `using`, which rewrites the table under its lock."""
+    two enum types) or by the expression `using`, which rewrites the table under its lock.
+    `rebuilds_indexes`: a new collation alone, which rebuilds the indexes on the column under it."""
     statement = AlterColumnType(
         table.name,
         table.schema,
@@ -930,7 +932,8 @@ def alter_column_type(
         via_text=conversion == "via_text",
         expression=using,
     )
-    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=conversion == "none")
+    brief = conversion == "none" and not rebuilds_indexes
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=brief)
 
 
 def set_default(table: Table, column: Column) -> Step:

@@ -75,6 +75,7 @@ def alter_column_type(change: AlterColumnType) -> Operation:
             collation=new.collation if new.collation != old.collation else None,
             conversion="cast" if converts else "none",
             using=change.using if converts else None,
+            rebuilds_indexes=bool(change.rebuilds_indexes),
         )
     )
     return Operation(
