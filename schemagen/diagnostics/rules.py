@@ -752,10 +752,11 @@ UNPLANNABLE = _rule(
     "unplannable-change",
     "{what} cannot be planned: {problem}",
     "change the spec as the message says, then run the command again",
-    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows, a "
-    "table that becomes partitioned). `check` and `migrate new` report them for the spec's pending change, "
-    "`drift` and `migrate baseline` for the difference between a database and the schema it should have.",
-    "columns:\n  locale: text      # added NOT NULL, no default",
+    "Some changes have no safe migration (a domain's new NOT NULL or check while arrays of it are "
+    "stored, the type of a partition key column). `check` and `migrate new` report them for the spec's "
+    "pending change, `drift` and `migrate baseline` for the difference between a database and the schema "
+    "it should have.",
+    "columns:\n  at: date      # was timestamptz, and the partition key is `at`",
 )
 DRIFT = _rule(
     "SG707",

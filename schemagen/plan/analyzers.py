@@ -32,6 +32,7 @@ from schemagen.plan.changes import (
     HashSplit,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RestoreForeignKey,
     SetDomainNotNull,
     SetNotNull,
@@ -54,6 +55,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return added_column(change)
         case AlterColumnType():
             return retyped_column(change)
+        case RebuildTable():
+            return table_rebuilt(change)
         case SetNotNull():
             return not_null_set(change)
         case AddConstraint():
@@ -147,6 +150,20 @@ def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
     if change.conversion != "free":
         found.append(hazards.rewrite(table, f"{new.name}: {old.type} → {new.type} rewrites the table"))
     return tuple(found)
+
+
+def table_rebuilt(change: RebuildTable) -> tuple[Hazard, ...]:
+    """Every row is copied while the migration holds the table: ACCESS EXCLUSIVE from the move aside
+    (and the migration's locks taken up front) to the commit."""
+    table = change.new.name
+    return (
+        hazards.rebuild(table, f"{change.why}; every row is copied into the new table"),
+        hazards.long_lock(
+            table,
+            "ACCESS EXCLUSIVE from the start of the migration to its commit, while every row is copied "
+            "and the indexes are built: reads and writes wait",
+        ),
+    )
 
 
 def not_null_set(change: SetNotNull) -> tuple[Hazard, ...]:

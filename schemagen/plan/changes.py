@@ -275,6 +275,18 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
+class RebuildTable:
+    """`old` becomes `new`, which PostgreSQL cannot reach by altering it (`why`): the old table is
+    parked in a schema of its own, `new` created, the rows copied (`columns`: each column of `new`
+    with the column of `old` it is copied from), and the old table dropped."""
+
+    old: Table
+    new: Table
+    why: str
+    columns: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class CheckEmpty:
     """Before `column` (NOT NULL, no default) is added to `table`: the table must hold no rows (checked
     first of all, so `schema` and `name` are the table's before the migration)."""
@@ -851,6 +863,7 @@ Change = (
     | RenameTable
     | AddColumn
     | CheckEmpty
+    | RebuildTable
     | DropColumn
     | RenameColumn
     | AlterColumnType

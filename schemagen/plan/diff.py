@@ -32,7 +32,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts
+from schemagen.plan import casts, rebuilds
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -76,6 +76,7 @@ from schemagen.plan.changes import (
     MoveTable,
     NamePartitionIndexes,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -152,6 +153,7 @@ class _Diff:
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+        self.rebuilt_tables: set[str] = set()  # rebuilt with their rows (RebuildTable)
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -168,7 +170,11 @@ class _Diff:
         yield from self.sequence_changes()
         yield from self.domains(pairs)
         for old, new in pairs:
-            yield from self.table_changes(old, new)
+            why = rebuilds.rebuild_reason(old, new, self.renames)
+            if why is not None:
+                yield from self.rebuild_table(old, new, why)
+            else:
+                yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
         for table in b_order:
             if table.name in created:
@@ -522,6 +528,46 @@ class _Diff:
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 
+    def rebuild_table(self, old: Table, new: Table, why: str) -> Iterator[Change]:
+        """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
+        and foreign keys created as on a new table, the keys that reference it dropped before and
+        added again after, and the views over it and its triggers created again."""
+        self.changed_tables.add(new.name)
+        self.reshaped.add(new.name)
+        self.rebuilt_tables.add(new.name)
+        if old.name != new.name:
+            yield RenameTable(old, new)
+            old = replace(old, name=new.name)
+        if old.schema != new.schema:
+            yield MoveTable(old, new)
+            old = replace(old, schema=new.schema)
+        a_of = {n.name: o for o, n in self.match_tables()[0]}
+        incoming = tuple(
+            (table, fk)
+            for table in self.b.tables
+            if table.name != new.name and table.name in a_of and table.name not in self.rebuilt_tables
+            for fk in table.foreign_keys
+            if fk.ref_table == new.name and fk in a_of[table.name].foreign_keys
+        )
+        for table, fk in incoming:
+            # dropped first, so the old table can go (the migration is one transaction)
+            yield DropConstraint(table, fk)
+        columns = tuple(
+            (column.name, was.name)
+            for was, column in self.match_columns(old, new)
+            if was is not None and column.generated is None
+        )
+        yield RebuildTable(old, new, why, columns)
+        for index in new.indexes:
+            yield AddIndex(new, index, on_new_table=True)
+        for fk in new.foreign_keys:
+            yield AddConstraint(new, fk, on_new_table=True)
+        for table, fk in incoming:
+            # added again at once: the rows it checks are the rows it checked before
+            yield AddConstraint(table, fk, on_new_table=True)
+        if new.comment is not None:
+            yield Comment("TABLE", (new.schema, new.name), new.comment)
+
     def continued(self, table: Table, old: Column, new: Column) -> SequenceGenerator | None:
         """The sequence of `new`'s default when the column did not read it before, and it must go on
         past the numbers the rows hold (not for an identity turned serial: that one goes on from the
@@ -758,7 +804,7 @@ class _Diff:
         replace: set[str] = set()
         # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
         # drop what a view reads), and is created again after
-        gone = self.match_tables()[2] | (set(a_views) - set(b_views))
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
@@ -922,7 +968,7 @@ class _Diff:
         b_triggers = {(t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or trigger.function in recreated:
+            if new is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated):
             old, function = a_functions[name], b_functions[name]
@@ -934,7 +980,7 @@ class _Diff:
                 yield DropRoutine(function)
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or trigger.function in recreated:
+            if old_trigger is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
                 yield ReplaceTrigger(

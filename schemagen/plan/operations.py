@@ -150,6 +150,7 @@ class Kind(StrEnum):
     ADD_ENUM_VALUE = "add_enum_value"
     CHECK_ENUM_VALUES = "check_enum_values"
     CHECK_EMPTY = "check_empty"
+    REBUILD_TABLE = "rebuild_table"
     REBUILD_ENUM = "rebuild_enum"
     DROP_ENUM = "drop_enum"
     CREATE_DOMAIN = "create_domain"

@@ -837,6 +837,57 @@ class EnumGuard(Statement):
 
 
 @dataclass(frozen=True)
+class RebuildCopyRows(Statement):
+    """Every row of `source` (in `source_schema`) inserted into `table`: `columns` of `table` from
+    `sources` of `source`."""
+
+    template = "rebuild_copy_rows"
+    table: str
+    schema: str
+    source: str
+    source_schema: str
+    columns: list[str]
+    sources: list[str]
+    overriding: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class DropSchema(Statement):
+    """An empty schema the migration used for a while."""
+
+    template = "drop_schema"
+    name: str
+
+
+def rebuild_copy_rows(
+    table: Table, source_schema: str, source: str, columns: Sequence[tuple[str, str]], overriding: bool
+) -> Step:
+    """Reads every row of the parked table (SHARE: no writer may change it meanwhile) into the new one."""
+    statement = RebuildCopyRows(
+        table.name,
+        table.schema,
+        source,
+        source_schema,
+        [new for new, _ in columns],
+        [old for _, old in columns],
+        overriding,
+    )
+    locks = (
+        TableLock(source_schema, source, Lock.SHARE),
+        TableLock(table.schema, table.name, Lock.ROW_EXCLUSIVE),
+    )
+    return Step(statement, Lock.SHARE, source, locks=locks)
+
+
+def drop_schema(name: str) -> Step:
+    return Step(DropSchema(name), Lock.NONE, name)
+
+
+@dataclass(frozen=True)
 class EmptyGuard(Statement):
     """Fails, changing nothing, while `table` holds a row: `column` (NOT NULL, no default) cannot be
     added to it then."""

@@ -60,6 +60,7 @@ from schemagen.plan.changes import (
     NamePartitionIndexes,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -91,6 +92,7 @@ from schemagen.plan.recipes import (
     partitions,
     periods,
     project,
+    rebuild,
     routines,
     sequences,
     storage,
@@ -134,6 +136,8 @@ def operation(change: Change) -> Operation:
             return enums.create_enum(change)
         case AddEnumValue():
             return enums.add_enum_value(change)
+        case RebuildTable():
+            return rebuild.rebuild_table(change)
         case CheckEmpty():
             return guards.check_empty(change)
         case CheckRemovedValues():
