@@ -120,3 +120,40 @@ def test_a_table_is_rebuilt_with_its_rows_up_and_down(
     create(back, a)
     assert_catalog_equal(snapshot(conn), snapshot(back))
     assert rows(conn) == before
+
+
+SERIAL = """\
+project: {{name: rebuild, postgres: 15}}
+entities:
+  tickets:
+    columns:
+      id: {{type: bigint, serial: true, primary_key: true}}
+      title: text
+{partition}
+"""
+
+
+def test_a_serial_keeps_its_sequence_through_the_rebuild(
+    tmp_path: Path, pg_database: Callable[..., psycopg.Connection]
+) -> None:
+    a = model_of(tmp_path, "a", {"spec.yaml": SERIAL.format(partition="")})
+    b = model_of(
+        tmp_path, "b", {"spec.yaml": SERIAL.format(partition="    partition: {hash: {key: id, modulus: 2}}")}
+    )
+    migration = build_migration(a, b, "0002_rebuild")
+    conn = pg_database()
+    create(conn, a)
+    conn.execute("INSERT INTO tickets (title) SELECT 't' || i FROM generate_series(1, 50) AS i")
+    before = conn.execute("SELECT * FROM tickets ORDER BY id").fetchall()
+    apply_sql(conn, migration.up_sql)
+    fresh = pg_database()
+    create(fresh, b)
+    assert_catalog_equal(snapshot(conn), snapshot(fresh))
+    assert conn.execute("SELECT * FROM tickets ORDER BY id").fetchall() == before
+    assert conn.execute("INSERT INTO tickets (title) VALUES ('next') RETURNING id").fetchone() == (51,)
+    conn.execute("DELETE FROM tickets WHERE id = 51")
+    apply_sql(conn, migration.down_sql)
+    back = pg_database()
+    create(back, a)
+    assert_catalog_equal(snapshot(conn), snapshot(back))
+    assert conn.execute("SELECT * FROM tickets ORDER BY id").fetchall() == before

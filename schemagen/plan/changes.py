@@ -278,12 +278,15 @@ class AddColumn:
 class RebuildTable:
     """`old` becomes `new`, which PostgreSQL cannot reach by altering it (`why`): the old table is
     parked in a schema of its own, `new` created, the rows copied (`columns`: each column of `new`
-    with the column of `old` it is copied from), and the old table dropped."""
+    with the column of `old` it is copied from), and the old table dropped. `owned`: the sequences
+    of B owned by a column of the table (a serial's), kept out of the move: unlinked first, linked to
+    the new table's column after."""
 
     old: Table
     new: Table
     why: str
     columns: tuple[tuple[str, str], ...]
+    owned: tuple[SequenceGenerator, ...] = ()
 
 
 @dataclass(frozen=True)

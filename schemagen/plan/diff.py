@@ -557,7 +557,14 @@ class _Diff:
             for was, column in self.match_columns(old, new)
             if was is not None and column.generated is None
         )
-        yield RebuildTable(old, new, why, columns)
+        owned = tuple(
+            sequence
+            for sequence in self.b.sequences
+            if sequence.owned_by is not None
+            and sequence.owned_by[0] == new.name
+            and sequence.name in self.a.sequences_by_name
+        )
+        yield RebuildTable(old, new, why, columns, owned)
         for index in new.indexes:
             yield AddIndex(new, index, on_new_table=True)
         for fk in new.foreign_keys:

@@ -26,6 +26,8 @@ def rebuild_table(change: RebuildTable) -> Operation:
     old, new = change.old, change.new
     parked = parking_schema(change)
     up: list[Step] = [steps.create_schema(parked)]
+    # a serial's sequence would move (and go) with the old table: unlinked first
+    up += [steps.sequence_owned_by(sequence, None) for sequence in change.owned]
     for name in (old.name, *(child.name for child in all_children(old.partition))):
         up.append(steps.set_schema(old.schema, name, parked))
     up.append(steps.create_table(new))
@@ -35,6 +37,7 @@ def rebuild_table(change: RebuildTable) -> Operation:
     for column in new.columns:
         if column.identity and column.name in copied:
             up.append(steps.continue_identity(new, column.name))
+    up += [steps.sequence_owned_by(sequence, sequence.owned_by) for sequence in change.owned]
     up.append(steps.drop_table(parked, old.name))
     up.append(steps.drop_schema(parked))
     return Operation(
