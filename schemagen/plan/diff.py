@@ -171,6 +171,12 @@ class _Diff:
         yield from self.domains(pairs)
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
+            if why is not None and (old.distribution is not None or new.distribution is not None):
+                raise PlanError(
+                    f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
+                    "the rebuild does not plan: make it a plain table in one migration, then change it",
+                    new.name,
+                )
             if why is not None:
                 yield from self.rebuild_table(old, new, why)
             else:
