@@ -151,3 +151,15 @@ def test_a_conversion_through_text_is_flagged_and_fails_on_junk(
         "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'events'::regclass "
         "AND attname = 'quantity'"
     ).fetchone() == ("text",)
+
+
+def test_a_bad_using_is_an_error_at_its_line(tmp_path: Path) -> None:
+    from schemagen.diagnostics.diagnostic import SpecError
+
+    with pytest.raises(SpecError) as raised:
+        spec(tmp_path, "a", "{type: timestamptz, using: 'to_timestamp(seen_at'}", "text")
+    text = str(raised.value)
+    assert "SG" in text and "the `using` of `seen_at`" in text and "spec.yaml:6:" in text
+    with pytest.raises(SpecError) as raised:
+        spec(tmp_path, "b", "{type: timestamptz, using: {up: to_timestamp(seen_at), back: x}}", "text")
+    assert "unknown key `back`" in str(raised.value)
