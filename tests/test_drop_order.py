@@ -117,3 +117,45 @@ def test_a_kept_view_over_a_dropped_view_is_created_again(
     )
     b = spec(tmp_path, "b", False, {"kept": "SELECT region FROM sales"})
     roundtrip(pg_database, a, b, "SELECT region FROM kept")
+
+
+FUNCTIONS = """\
+project: {name: drops, postgres: 15, allow_destructive: [all]}
+functions:
+  n_old:
+    returns: bigint
+    language: sql
+    volatility: stable
+    body: SELECT count(*) FROM archive.old_sales
+  ok_region:
+    arguments: [r text]
+    returns: boolean
+    language: sql
+    volatility: immutable
+    body: SELECT r <> ''
+entities:
+  sales:
+    columns:
+      id: {type: bigint, primary_key: true}
+      region: {type: text, check: ok_region(region)}
+OLD
+views:
+  stats:
+    query: SELECT n_old() AS n
+  regions:
+    materialized: true
+    query: SELECT region FROM archive.old_sales
+  on_regions:
+    query: SELECT region FROM regions
+"""
+
+
+def test_functions_views_and_tables_drop_and_come_back_in_order(
+    tmp_path: Path, pg_database: Callable[..., psycopg.Connection]
+) -> None:
+    """A function reading a dropped table, a view calling it, a materialized view over the table and a
+    view over that, a check calling a dropped function: up drops each before what it uses, down creates
+    each after."""
+    a = model_of(tmp_path, "a", {"spec.yaml": FUNCTIONS.replace("OLD\n", OLD)})
+    b = model_of(tmp_path, "b", {"spec.yaml": TABLES.format(old="", views="").replace("views:\n\n", "")})
+    roundtrip(pg_database, a, b)
