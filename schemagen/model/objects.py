@@ -110,6 +110,10 @@ class Column:
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    # migration hints, not part of the schema: how a migration that changes the type converts the
+    # values (`using`), and how its down migration converts them back (`using_down`)
+    using: str | None = field(default=None, compare=False)
+    using_down: str | None = field(default=None, compare=False)
     loc: Location | None = field(default=None, compare=False)
     # where the spec says each part (None when the column has no such key, or was not written in YAML)
     type_loc: Location | None = field(default=None, compare=False)
