@@ -733,8 +733,8 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
-        "quote-in-column-name",
-        single("entities:\n  t:\n    columns:\n      'na\"me': text\n"),
+        "empty-column-name",
+        single("entities:\n  t:\n    columns:\n      '': text\n"),
         "SG404",
         "a.yaml",
         5,

@@ -78,7 +78,7 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, routines, sqltypes, storage
+from schemagen.postgres import expressions, identifiers, routines, sqltypes, storage
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -212,7 +212,7 @@ class Builder:
         self.diagnostics.append(diagnostic)
 
     def check_name(self, name: str, what: str, loc: Location | None) -> None:
-        if not IDENTIFIER.match(name):
+        if not identifiers.is_valid_name(name):
             shown = name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
             self.report(rules.INVALID_NAME(loc, name=shown, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
@@ -220,7 +220,7 @@ class Builder:
 
     def check_suffix(self, suffix: str, loc: Location | None) -> None:
         """A partition's key under `bounds:` or `values:`, which names it `{table}_{key}`."""
-        if not SUFFIX.match(suffix):
+        if not identifiers.is_valid_name(suffix):
             self.report(rules.INVALID_NAME(loc, name=suffix, what="a partition (it follows `{table}_`)"))
 
     def expression(self, text: str, what: str, loc: Location | None) -> str | None:
@@ -470,7 +470,7 @@ class Builder:
             owned_by = None
             if spec.owned_by is not None:
                 table, _, column = spec.owned_by.partition(".")
-                if not (table and column and IDENTIFIER.match(table) and IDENTIFIER.match(column)):
+                if not (identifiers.is_valid_name(table) and identifiers.is_valid_name(column)):
                     self.report(
                         rules.SEQUENCE(
                             self.loc(*path, "owned_by", key=False) or loc,
@@ -1130,7 +1130,7 @@ class Builder:
         for i, text in enumerate(texts):
             key_path = (*path, "key") if isinstance(key, str) else (*path, "key", i)
             key_loc = self.raw.locate(key_path)
-            if IDENTIFIER.match(text.strip()):
+            if text.strip() in names or IDENTIFIER.match(text.strip()):
                 if text.strip() not in names:
                     self.report(
                         rules.PARTITION_KEY_COLUMN(
@@ -1401,7 +1401,7 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
-            element = _index_element(entry)
+            element = _index_element(entry, [c.name for c in p.columns])
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(
@@ -1693,11 +1693,21 @@ def _singular(name: str) -> str:
     return name
 
 
-def _index_element(entry: str) -> IndexElement | None:
-    words = entry.split()
-    if not words or not IDENTIFIER.match(words[0]):
-        return None
-    column, rest = words[0], [w.lower() for w in words[1:]]
+def _index_element(entry: str, columns: list[str]) -> IndexElement | None:
+    """`column [opclass] [ASC|DESC] [NULLS FIRST|LAST]`; a column whose name is not a plain identifier
+    is written as it is (the whole entry) or double-quoted as in SQL (`"Full Name" DESC`)."""
+    if entry in columns:
+        return IndexElement(column=entry)
+    quoted = identifiers.split_quoted(entry)
+    if quoted is not None:
+        column, tail = quoted
+        words = [column, *tail.split()]
+    else:
+        words = entry.split()
+        if not words or not IDENTIFIER.match(words[0]):
+            return None
+        column = words[0]
+    rest = [w.lower() for w in words[1:]]
     opclass = None
     descending = False
     nulls: Literal["first", "last"] | None = None

@@ -159,10 +159,7 @@ def _relations(model: Model) -> frozenset[str] | None:
             names.add(table.primary_key.name)
         for column in table.columns:
             if column.identity:
-                sequence = naming.sequence_name(table.name, column.name)
-                if sequence is None:
-                    return None
-                names.add(sequence)
+                names.add(naming.sequence_name(table.name, column.name))
     names.update(sequence.name for sequence in model.sequences)  # a serial column's among them
     for view in model.views:
         names.add(view.name)
