@@ -22,7 +22,7 @@ from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.postgres.identifiers import ident, is_valid_name, split_quoted
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
 
-SCHEMAS = ("public", "Reporting")
+SCHEMAS = ("public", "Reporting", "Empty One", "monthly", "later")
 
 # 21 three-byte characters: 63 bytes
 LONG = "名" * 21
@@ -47,6 +47,10 @@ CREATE TABLE "{LONG}" (
 );
 CREATE SCHEMA "Reporting";
 CREATE TABLE "Reporting"."Daily Totals" ("Day" date PRIMARY KEY, "Total" numeric NOT NULL);
+COMMENT ON SCHEMA "Reporting" IS 'Totals, kept for a year';
+CREATE SCHEMA "Empty One";
+CREATE SCHEMA monthly;
+COMMENT ON SCHEMA monthly IS 'Monthly reports: it''s empty so far';
 """
 
 ROWS = """
@@ -132,6 +136,7 @@ def test_quoted_names_are_adopted_and_migrate_with_their_rows(
     project = (workdir / "spec" / "project.yaml").read_text()
     assert 'Mood: [calm, very busy, it\'s "fine"]' in project
     assert "bıgınt:" in project
+    assert "schemas:\n  - Empty One\n  - {name: Reporting, comment: 'Totals, kept for a year'}\n" in project
     assert "name: 'uq:fullName'" in entities
     assert "{name: Foobar by mood, columns: [Mood DESC, Id]}" in entities
     assert "- {columns: [e-mail]}" in entities  # Foobar_e-mail_idx, the name PostgreSQL chose, is generated
@@ -141,6 +146,10 @@ def test_quoted_names_are_adopted_and_migrate_with_their_rows(
     edit(spec / "entities.yaml", "  Foobar:\n", "  Foo Bar:\n    renamed_from: Foobar\n")
     edit(spec / "entities.yaml", "references: Foobar,", "references: Foo Bar,")
     edit(spec / "entities.yaml", "      e-mail: text?\n", "      e-mail: text?\n      Nick Name: text?\n")
+    # declared schemas: one dropped, one created, a comment changed and one removed
+    edit(spec / "project.yaml", "  - Empty One\n", "  - later\n")
+    edit(spec / "project.yaml", "comment: 'Totals, kept for a year'}", "comment: Totals}")
+    edit(spec / "project.yaml", "{name: monthly, comment: 'Monthly reports: it''s empty so far'}", "monthly")
     code, _, err = run("render", "spec")
     assert code == 0, err
     code, _, err = run("migrate", "new", "change", "spec")
@@ -148,6 +157,8 @@ def test_quoted_names_are_adopted_and_migrate_with_their_rows(
     up = (workdir / "generated" / "migrations" / "0002_change.up.sql").read_text()
     assert 'ALTER TABLE public."Foobar" RENAME TO "Foo Bar";' in up
     assert '"Nick Name" text' in up
+    assert 'DROP SCHEMA IF EXISTS "Empty One";' in up and "CREATE SCHEMA IF NOT EXISTS later;" in up
+    assert "COMMENT ON SCHEMA \"Reporting\" IS 'Totals';" in up and "COMMENT ON SCHEMA monthly IS NULL;" in up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))

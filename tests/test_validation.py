@@ -740,6 +740,13 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         5,
     ),
     (
+        "schema-twice",
+        {"a.yaml": "project:\n  name: t\n  schemas:\n    - reporting\n    - {name: reporting, comment: x}\n"},
+        "SG413",
+        "a.yaml",
+        5,
+    ),
+    (
         "naming-template",
         {"a.yaml": "project:\n  name: t\n  naming: {index: '{tbl}_{columns}_idx'}\n"},
         "SG405",

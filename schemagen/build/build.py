@@ -44,6 +44,7 @@ from schemagen.model import (
     Project,
     RangeWindow,
     ReferentialAction,
+    Schema,
     SequenceGenerator,
     StorageParameter,
     Table,
@@ -178,6 +179,7 @@ class Builder:
         )
         self.check_allow_destructive()
         self.project = replace(self.project, distributed_schemas=self.distributed_schemas())
+        self.project = replace(self.project, schemas=self.declared_schemas())
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
@@ -201,6 +203,25 @@ class Builder:
             loc = self.loc("project", "citus", "distributed_schemas", i, key=False)
             self.check_name(name, "a schema", loc)
             found.setdefault(name, DistributedSchema(name, loc))
+        return tuple(found[name] for name in sorted(found))
+
+    def declared_schemas(self) -> tuple[Schema, ...]:
+        """`project.schemas`, sorted by name: each a name or `{name, comment}`; a name given twice is
+        an error (SG413) at its second place; a system schema is refused by the checks (SG408)."""
+        project = self.spec.project
+        found: dict[str, Schema] = {}
+        for i, entry in enumerate(project.schemas if project else []):
+            if isinstance(entry, str):
+                name, comment = entry, None
+                loc = self.loc("project", "schemas", i, key=False)
+            else:
+                name, comment = entry.name, entry.comment
+                loc = self.loc("project", "schemas", i, "name", key=False)
+            self.check_name(name, "a schema", loc)
+            if name in found:
+                self.report(rules.SCHEMA_TWICE(loc, schema=name))
+            else:
+                found[name] = Schema(name, comment, loc)
         return tuple(found[name] for name in sorted(found))
 
     # --- helpers ---------------------------------------------------------------------------------

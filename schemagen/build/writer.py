@@ -257,6 +257,11 @@ class _Writer:
             )
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
+        if project.schemas:
+            data["schemas"] = [
+                s.name if s.comment is None else _Flow({"name": s.name, "comment": s.comment})
+                for s in project.schemas
+            ]
         citus: dict[str, Any] = {}
         if project.shard_count is not None:
             citus["shard_count"] = project.shard_count

@@ -205,6 +205,7 @@ def _schemas(model: Model) -> Iterator[Diagnostic]:
     items += [(t.schema, t.schema_loc) for t in model.tables if t.archive_of is None]
     items += [(e.schema, e.schema_loc) for e in model.enums]
     items += [(v.schema, v.schema_loc) for v in model.views]
+    items += [(s.name, s.loc) for s in model.project.schemas]
     for schema, loc in items:
         if schema in seen:
             continue

@@ -593,6 +593,14 @@ OPERATOR_CLASS = _rule(
     "btree_gist).",
     "indexes:\n  - {using: gin, columns: [username]}   # varchar: write `username gin_trgm_ops` (pg_trgm)",
 )
+SCHEMA_TWICE = _rule(
+    "SG413",
+    "schema-twice",
+    "schema `{schema}` is listed twice in `project.schemas`",
+    "list each schema once",
+    "A declared schema is created once, with one comment; a second entry could only contradict the first.",
+    "project:\n  schemas: [reporting, {name: reporting, comment: Monthly reports}]",
+)
 
 # --- SG5xx: views --------------------------------------------------------------------------------
 

@@ -487,6 +487,15 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class Schema:
+    """A schema `project.schemas` declares: created even when nothing lives in it, with its comment."""
+
+    name: str
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str
     postgres: int = 15
@@ -503,6 +512,8 @@ class Project:
     schema_loc: Location | None = field(default=None, compare=False)
     # `citus: {distributed_schemas}`: schema-based sharding, sorted by name
     distributed_schemas: tuple[DistributedSchema, ...] = ()
+    # `schemas`: declared schemas, sorted by name
+    schemas: tuple[Schema, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -528,7 +539,13 @@ class Model:
             *self.domains,
             *self.sequences,
         )
-        return frozenset(item.schema for item in items) | {f.schema for f in self.functions}
+        declared = {s.name for s in self.project.schemas}
+        return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
+
+    @cached_property
+    def schema_comments(self) -> Mapping[str, str]:
+        """The comments of the declared schemas that have one, by schema."""
+        return {s.name: s.comment for s in self.project.schemas if s.comment is not None}
 
     @cached_property
     def distributed(self) -> bool:

@@ -100,6 +100,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.plan.schema_diff import schema_changes
 from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
@@ -189,6 +190,7 @@ class _Diff:
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)
+        yield from schema_changes(self.a, self.b)
 
     # --- enums -----------------------------------------------------------------------------------
 

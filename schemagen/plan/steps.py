@@ -70,6 +70,12 @@ class CreateSchema(Statement):
 
 
 @dataclass(frozen=True)
+class DropSchema(Statement):
+    template = "drop_schema"
+    name: str
+
+
+@dataclass(frozen=True)
 class SchemaSql(Statement):
     """The first migration of a spec: exactly schema.sql."""
 
@@ -478,7 +484,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -804,6 +810,10 @@ def create_schema(name: str) -> Step:
     return Step(CreateSchema(name), Lock.NONE)
 
 
+def drop_schema(name: str) -> Step:
+    return Step(DropSchema(name), Lock.NONE)
+
+
 def schema_sql(text: str) -> Step:
     """`text`: schema.sql, ending in exactly one newline."""
     return Step(SchemaSql(text.rstrip("\n") + "\n"), Lock.NONE)
@@ -1003,12 +1013,14 @@ def set_storage(
 
 
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"],
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
     if kind == "DOMAIN":
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    if kind == "SCHEMA":
+        return Step(Comment(kind, parts, text), Lock.NONE, f"schema {parts[0]}")
     on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
 

@@ -24,6 +24,7 @@ from schemagen.database.inspect import catalog_text
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
+from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
@@ -186,7 +187,15 @@ class CatalogReader:
         tables = self.partman_policies(tables)
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas)
-        self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
+        objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
+            *tables,
+            *views,
+            *enums,
+            *domains,
+            *sequences,
+            *self.user_functions,
+        ]
+        declared = declared_schemas(schemas, found, {item.schema for item in objects})
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -197,6 +206,7 @@ class CatalogReader:
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
             distributed_schemas=distributed_schemas,
+            schemas=declared,
         )
         return Model(
             project=project,
@@ -281,21 +291,6 @@ class CatalogReader:
                 )
             )
         return found
-
-    def schema_warnings(
-        self,
-        schemas: list[str],
-        comments: dict[str, str | None],
-        objects: list[Table | View | Enum | Domain | SequenceGenerator],
-    ) -> None:
-        """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
-        has public, with its comment)."""
-        used = {item.schema for item in objects}
-        for name in schemas:
-            if comments.get(name) is not None and name != "public":
-                self.warn(f"the comment on schema `{name}` is not expressible: left out")
-            if name in comments and name not in used and name != "public":
-                self.warn(f"schema `{name}` holds nothing the spec declares, so the spec does not create it")
 
     def extensions(self) -> list[str]:
         names = []

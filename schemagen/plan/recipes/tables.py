@@ -70,7 +70,7 @@ def drop_table(change: DropTable) -> Operation:
 
 
 def comment(change: Comment) -> Operation:
-    target = ".".join(change.parts[1:])
+    target = ".".join(change.parts[1:]) or change.parts[0]
     return Operation(
         Kind.COMMENT,
         target,
