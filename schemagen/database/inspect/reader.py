@@ -59,7 +59,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
-from schemagen.postgres.identifiers import qname
+from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
@@ -81,12 +81,22 @@ _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
 # tables, deferral or arguments.
+# A name as quote_ident() prints it: bare, or in double quotes with `"` doubled.
+_NAME = r'(?:"(?:[^"]|"")+"|[^\s."()]+)'
 _TRIGGER_DEF = re.compile(
-    r"CREATE TRIGGER \S+ (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON \S+ "
+    rf"CREATE TRIGGER {_NAME} (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON {_NAME}(?:\.{_NAME})? "
     r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
-    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)\(\)\Z",
+    rf"EXECUTE FUNCTION (?:(?P<function_schema>{_NAME})\.)?(?P<function>{_NAME})\(\)\Z",
     re.DOTALL,
 )
+
+
+def _unquoted(name: str) -> str:
+    """A name as quote_ident() prints it, as it is."""
+    quoted = split_quoted(name)
+    return quoted[0] if quoted is not None and not quoted[1] else name
+
+
 # The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
 MIN_CITUS = 12
 # How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
@@ -263,7 +273,8 @@ class CatalogReader:
             match = _TRIGGER_DEF.match(row["definition"])
             function = None
             if match:
-                function = functions.get((match["function_schema"] or row["schema"], match["function"]))
+                schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
+                function = functions.get((schema, _unquoted(match["function"])))
             if match is None or function is None or (row["schema"], row["table"]) not in known:
                 self.warn(
                     f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
@@ -274,7 +285,7 @@ class CatalogReader:
             for event in match["events"].split(" OR "):
                 word, _, of = event.partition(" OF ")
                 events.append(word.lower())
-                columns += [c.strip().strip('"') for c in of.split(",") if c.strip()]
+                columns += [_unquoted(c.strip()) for c in of.split(",") if c.strip()]
             when = match["when"]
             found.append(
                 Trigger(
