@@ -313,3 +313,48 @@ def test_an_unquoted_type_folds_and_the_error_says_to_quote_it(tmp_path: Path) -
     )
     assert [(d.code, d.line) for d in diagnostics] == [("SG105", 7)]
     assert 'write "Mood" in quotes' in diagnostics[0].message
+
+
+def test_names_with_newlines_and_semicolons_migrate_as_names(workdir: Path, pg_dsn: str) -> None:
+    """A name is never SQL: the migration quotes it in statements and keeps it on one line in the
+    header's comments, and the runner applies it as one statement."""
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(
+        PROJECT + "entities:\n  t:\n    columns: {id: {type: bigint, primary_key: true}}\n"
+    )
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    (spec / "a.yaml").write_text(
+        PROJECT + "entities:\n  t:\n    columns: {id: {type: bigint, primary_key: true}}\n"
+        '  "x\\nDROP TABLE t; --":\n    columns: {id: {type: bigint, primary_key: true}, "b;\\nc": text?}\n'
+        '    indexes:\n      - {columns: [id], name: "ix\\nSELECT 1/0;"}\n'
+    )
+    code, _, err = run("migrate", "new", "hostile", "spec")
+    assert code == 0, err
+    up = (workdir / "generated" / "migrations" / "0002_hostile.up.sql").read_text()
+    header = up.split("\n\n", 1)[0]
+    assert all(line.startswith("--") for line in header.splitlines())
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        names = {
+            n
+            for (n,) in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            )
+        }
+    assert {"t", "x\nDROP TABLE t; --", "ix\nSELECT 1/0;"} <= names
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+
+
+def test_a_sequence_owned_by_a_table_whose_name_holds_a_dot(tmp_path: Path) -> None:
+    text = (
+        "sequences:\n  numbers: {owned_by: a.b.n}\n"
+        "entities:\n  a.b:\n    columns: {id: {type: bigint, primary_key: true}, n: bigint?}\n"
+    )
+    root = tmp_path / "spec"
+    root.mkdir()
+    (root / "a.yaml").write_text(PROJECT + text)
+    model = compile_spec(root).model
+    assert [s.owned_by for s in model.sequences] == [("a.b", "n")]

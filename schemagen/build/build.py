@@ -462,9 +462,18 @@ class Builder:
         the project's."""
         if spec.schema_:
             return spec.schema_
-        table = spec.owned_by.partition(".")[0] if spec.owned_by else None
+        table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
         entity = self.spec.entities.get(table) if table else None
         return (entity.schema_ if entity else None) or self.project.schema
+
+    def owner_parts(self, owned_by: str) -> tuple[str, str]:
+        """`table.column` of `owned_by:`, split at the dot after which an entity's name ends (names
+        may hold dots themselves), else at the first one."""
+        for i, char in enumerate(owned_by):
+            if char == "." and owned_by[:i] in self.spec.entities:
+                return owned_by[:i], owned_by[i + 1 :]
+        table, _, column = owned_by.partition(".")
+        return table, column
 
     def build_sequences(self) -> list[SequenceGenerator]:
         """The sequences of `sequences:`; the serial columns' own come from `serial_columns`."""
@@ -490,7 +499,7 @@ class Builder:
                 )
             owned_by = None
             if spec.owned_by is not None:
-                table, _, column = spec.owned_by.partition(".")
+                table, column = self.owner_parts(spec.owned_by)
                 if not (identifiers.is_valid_name(table) and identifiers.is_valid_name(column)):
                     self.report(
                         rules.SEQUENCE(
