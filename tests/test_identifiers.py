@@ -56,6 +56,7 @@ CREATE TABLE "Tickets" ("No." bigint NOT NULL DEFAULT nextval('"Ticket Numbers"'
     PARTITION BY RANGE ("At");
 CREATE TABLE "Tickets 2024" PARTITION OF "Tickets" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE "Tickets_rest" PARTITION OF "Tickets" DEFAULT;
+CREATE TABLE "Reporting"."Tickets 2023" PARTITION OF "Tickets" FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
 CREATE SEQUENCE "Reporting"."Line.No" AS integer OWNED BY "Reporting"."Daily Totals"."Total";
 CREATE FUNCTION "Touch It"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -152,6 +153,7 @@ def test_quoted_names_are_adopted_and_migrate_with_their_rows(
     assert "schemas:\n  - Empty One\n  - {name: Reporting, comment: 'Totals, kept for a year'}\n" in project
     assert "name: 'uq:fullName'" in entities
     assert "{name: Foobar by mood, columns: [Mood DESC, Id]}" in entities
+    assert "'2023': Reporting.Tickets 2023" in entities  # a partition in another schema than its table
     assert "- {columns: [e-mail]}" in entities  # Foobar_e-mail_idx, the name PostgreSQL chose, is generated
 
     # a rename of the quoted table and a column added to it, up and down with the rows kept
@@ -358,3 +360,26 @@ def test_a_sequence_owned_by_a_table_whose_name_holds_a_dot(tmp_path: Path) -> N
     (root / "a.yaml").write_text(PROJECT + text)
     model = compile_spec(root).model
     assert [s.owned_by for s in model.sequences] == [("a.b", "n")]
+
+
+def test_a_partition_in_another_schema_is_created_there_and_not_yet_migrated(workdir: Path) -> None:
+    spec = workdir / "spec"
+    spec.mkdir()
+    table = (
+        "entities:\n  events:\n    columns: {at: date}\n    partition:\n      range:\n        key: at\n"
+        "        bounds:\n          '2023': ['2023-01-01', '2024-01-01']\n          '2024': ['2024-01-01', '2025-01-01']\n"
+        "      names: {'2023': old stuff.events_2023}\n"
+    )
+    (spec / "a.yaml").write_text("project: {name: t, postgres: 15, schemas: [old stuff]}\n" + table)
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    sql = (workdir / "generated" / "schema.sql").read_text()
+    assert 'CREATE TABLE "old stuff".events_2023 PARTITION OF public.events' in sql
+    assert "CREATE TABLE public.events_2024 PARTITION OF public.events" in sql
+    (spec / "a.yaml").write_text(
+        "project: {name: t, postgres: 15, schemas: [old stuff]}\n"
+        + table.replace("      names:", "          '2025': ['2025-01-01', '2026-01-01']\n      names:")
+    )
+    code, out, err = run("migrate", "new", "more", "spec")
+    assert code != 0
+    assert "old stuff.events_2023 lives in another schema than its table" in out + err

@@ -1037,9 +1037,17 @@ class Builder:
         has_default = False
         suffixes: list[str] = []
 
+        own_schemas: dict[str, str] = {}  # child → the schema `names:` pins for it
+
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
-            return self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            name = self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            if suffix in spec.names:
+                schema, rest = self.pinned_schema(name)
+                if schema is not None:
+                    own_schemas[rest] = schema
+                    return rest
+            return name
 
         if spec.range is not None:
             key_type = _key_type(keys, columns)
@@ -1099,6 +1107,7 @@ class Builder:
         if has_default:
             children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
         self.check_pinned_names(spec.names, suffixes, table, path)
+        children = [replace(c, schema=own_schemas[c.name]) if c.name in own_schemas else c for c in children]
         if spec.then is not None:
             children = [
                 replace(
@@ -1184,6 +1193,18 @@ class Builder:
         name = template.format(table=prefix, suffix=suffix)
         self.check_name(name, "a partition", self.raw.locate(path))
         return name
+
+    def pinned_schema(self, name: str) -> tuple[str | None, str]:
+        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
+        a declared one, an entity's): that schema and the child's name; else (None, name)."""
+        project = self.spec.project
+        known = {self.project.schema, "public"}
+        known |= {e if isinstance(e, str) else e.name for e in (project.schemas if project else [])}
+        known |= {e.schema_ for e in self.spec.entities.values() if e.schema_}
+        for i, char in enumerate(name):
+            if char == "." and name[:i] in known and name[i + 1 :]:
+                return name[:i], name[i + 1 :]
+        return None, name
 
     def check_pinned_names(
         self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_

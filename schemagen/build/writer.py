@@ -744,10 +744,15 @@ class _Writer:
         if expected is None and not identifiers.is_valid_name(suffix):
             suffix = re.sub(r"\W", "_", suffix)
             suffix = suffix if IDENTIFIER.match(suffix) else f"p_{suffix}"
-        if naming.truncate(f"{start}{suffix}") != child.name:
+        if naming.truncate(f"{start}{suffix}") != child.name or child.schema is not None:
             self.check_name(child.name, f"partition `{child.name}` of `{label}`")
-            relative = nested and child.name.startswith(prefix)
-            names[suffix] = "{table}" + child.name[len(prefix) :] if relative else child.name
+            relative = nested and child.name.startswith(prefix) and child.schema is None
+            # a pinned name is a template: braces of the name itself are doubled
+            escaped = child.name.replace("{", "{{").replace("}", "}}")
+            if relative:
+                names[suffix] = "{table}" + escaped[len(prefix.replace("{", "{{").replace("}", "}}")) :]
+            else:
+                names[suffix] = f"{child.schema}.{escaped}" if child.schema is not None else escaped
         return suffix
 
     # --- views -----------------------------------------------------------------------------------

@@ -210,6 +210,8 @@ class PartitionChild:
     name: str
     bound: PartitionBound
     sub: PartitionScheme | None = None  # second level (`then:`), partitioning this child again
+    # a schema of its own (`names:` pins `schema.name`); None: its parent's
+    schema: str | None = None
 
 
 def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
@@ -540,6 +542,7 @@ class Model:
             *self.sequences,
         )
         declared = {s.name for s in self.project.schemas}
+        declared |= {c.schema for t in self.tables for c in all_children(t.partition) if c.schema is not None}
         return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
 
     @cached_property

@@ -716,12 +716,8 @@ class CatalogReader:
                     f"inspect: cannot read the bound of partition {child_label}: {child['bound']}"
                 ) from None
             sub = self.scheme(child, child["name"], columns) if child["kind"] == "p" else None
-            children.append(PartitionChild(child["name"], bound, sub))
-            if child["schema"] != row["schema"]:
-                self.warn(
-                    f"partition `{child_label}` lives in another schema than `{label}`; the spec creates "
-                    "partitions in their parent's schema"
-                )
+            own_schema = child["schema"] if child["schema"] != row["schema"] else None
+            children.append(PartitionChild(child["name"], bound, sub, schema=own_schema))
             self.partition_extras(child)
         defaults = [c for c in children if c.bound.is_default]
         rest = [c for c in children if not c.bound.is_default]
