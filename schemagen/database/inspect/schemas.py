@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from schemagen.model import Schema
+from schemagen.model import Model, Schema
 
-__all__ = ["declared_schemas"]
+__all__ = ["declared_schemas", "schemas_as_declared"]
 
 
 def declared_schemas(
@@ -28,3 +29,12 @@ def declared_schemas(
         if comments[name] is not None or name not in holding:
             found.append(Schema(name, comments[name]))
     return tuple(found)
+
+
+def schemas_as_declared(model: Model, reference: Model) -> Model:
+    """`model` (a database's) keeping of its declared schemas those `reference` (a spec) declares too
+    and those with a comment: an empty schema the spec does not declare is not the spec's business,
+    as a table outside it is not (a migration down leaves the schemas it created, empty)."""
+    wanted = {s.name for s in reference.project.schemas}
+    kept = tuple(s for s in model.project.schemas if s.name in wanted or s.comment is not None)
+    return replace(model, project=replace(model.project, schemas=kept))
