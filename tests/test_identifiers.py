@@ -383,3 +383,22 @@ def test_a_partition_in_another_schema_is_created_there_and_not_yet_migrated(wor
     code, out, err = run("migrate", "new", "more", "spec")
     assert code != 0
     assert "old stuff.events_2023 lives in another schema than its table" in out + err
+
+
+def test_the_diagram_and_the_docs_site_show_quoted_names(workdir: Path) -> None:
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(
+        PROJECT + "entities:\n  'uq:fullName':\n    schema: My Schema\n"
+        "    columns: {Id: {type: bigint, primary_key: true}, '<b>\"x\"</b>': text?}\n"
+        "  Other Table:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+        "      'owner \"id\"': {type: bigint, references: 'uq:fullName'}\n"
+    )
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    erd = (workdir / "generated" / "ERD.md").read_text()
+    assert '"My Schema.uq:fullName" ||--o{ "Other Table"' in erd
+    code, _, err = run("docs", "spec", "-o", "site")
+    assert code == 0, err
+    pages = "".join(p.read_text() for p in (workdir / "site").rglob("*.html"))
+    assert "&lt;b&gt;&#34;x&#34;&lt;/b&gt;" in pages and "<b>" not in pages
