@@ -402,3 +402,32 @@ def test_the_diagram_and_the_docs_site_show_quoted_names(workdir: Path) -> None:
     assert code == 0, err
     pages = "".join(p.read_text() for p in (workdir / "site").rglob("*.html"))
     assert "&lt;b&gt;&#34;x&#34;&lt;/b&gt;" in pages and "<b>" not in pages
+
+
+def test_renaming_an_identity_column_or_its_table_renames_its_sequence(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(
+        PROJECT
+        + "entities:\n  Foo:\n    columns:\n      Id: {type: bigint, primary_key: true, identity: always}\n"
+    )
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    before = catalog(pg_dsn)
+    (spec / "a.yaml").write_text(
+        PROJECT + "entities:\n  Foo Bar:\n    renamed_from: Foo\n    columns:\n"
+        "      Key: {type: bigint, primary_key: true, identity: always, renamed_from: Id}\n"
+    )
+    code, out, err = run("migrate", "new", "renames", "spec")
+    assert code == 0, out + err
+    up = (workdir / "generated" / "migrations" / "0002_renames.up.sql").read_text()
+    assert 'ALTER SEQUENCE public."Foo_Id_seq" RENAME TO "Foo Bar_Id_seq";' in up
+    assert 'ALTER SEQUENCE public."Foo Bar_Id_seq" RENAME TO "Foo Bar_Key_seq";' in up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("r"), workdir / "generated" / "schema.sql"))
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)

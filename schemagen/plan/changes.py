@@ -291,6 +291,8 @@ class RenameColumn:
     table: Table
     old: str
     new: str
+    # an identity column before and after: its sequence is renamed with it
+    identity_kept: bool = False
 
 
 @dataclass(frozen=True)

@@ -575,7 +575,7 @@ class _Diff:
                 continue
             matched.add(before.name)
             if before.name != column.name:
-                yield RenameColumn(new, before.name, column.name)
+                yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
                 self.changed_tables.add(new.name)
                 self.reshaped.add(new.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)
