@@ -480,7 +480,7 @@ def test_module_renders_example(repo_root: Path, tmp_path: Path) -> None:
 
 
 def test_module_bad_spec_has_no_traceback(tmp_path: Path) -> None:
-    write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n      'na\"me': text\n")
+    write_spec(tmp_path / "spec", PROJECT + "entities:\n  t:\n    columns:\n      '': text\n")
     proc = run_module(tmp_path, "validate", "spec")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

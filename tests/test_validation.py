@@ -733,9 +733,16 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
-        "quote-in-column-name",
-        single("entities:\n  t:\n    columns:\n      'na\"me': text\n"),
+        "empty-column-name",
+        single("entities:\n  t:\n    columns:\n      '': text\n"),
         "SG404",
+        "a.yaml",
+        5,
+    ),
+    (
+        "schema-twice",
+        {"a.yaml": "project:\n  name: t\n  schemas:\n    - reporting\n    - {name: reporting, comment: x}\n"},
+        "SG413",
         "a.yaml",
         5,
     ),

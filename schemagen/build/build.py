@@ -44,6 +44,7 @@ from schemagen.model import (
     Project,
     RangeWindow,
     ReferentialAction,
+    Schema,
     SequenceGenerator,
     StorageParameter,
     Table,
@@ -78,7 +79,7 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, routines, sqltypes, storage
+from schemagen.postgres import expressions, identifiers, routines, sqltypes, storage
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -178,6 +179,7 @@ class Builder:
         )
         self.check_allow_destructive()
         self.project = replace(self.project, distributed_schemas=self.distributed_schemas())
+        self.project = replace(self.project, schemas=self.declared_schemas())
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
@@ -203,6 +205,25 @@ class Builder:
             found.setdefault(name, DistributedSchema(name, loc))
         return tuple(found[name] for name in sorted(found))
 
+    def declared_schemas(self) -> tuple[Schema, ...]:
+        """`project.schemas`, sorted by name: each a name or `{name, comment}`; a name given twice is
+        an error (SG413) at its second place; a system schema is refused by the checks (SG408)."""
+        project = self.spec.project
+        found: dict[str, Schema] = {}
+        for i, entry in enumerate(project.schemas if project else []):
+            if isinstance(entry, str):
+                name, comment = entry, None
+                loc = self.loc("project", "schemas", i, key=False)
+            else:
+                name, comment = entry.name, entry.comment
+                loc = self.loc("project", "schemas", i, "name", key=False)
+            self.check_name(name, "a schema", loc)
+            if name in found:
+                self.report(rules.SCHEMA_TWICE(loc, schema=name))
+            else:
+                found[name] = Schema(name, comment, loc)
+        return tuple(found[name] for name in sorted(found))
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def loc(self, *path: str | int, key: bool = True) -> Location | None:
@@ -212,7 +233,7 @@ class Builder:
         self.diagnostics.append(diagnostic)
 
     def check_name(self, name: str, what: str, loc: Location | None) -> None:
-        if not IDENTIFIER.match(name):
+        if not identifiers.is_valid_name(name):
             shown = name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
             self.report(rules.INVALID_NAME(loc, name=shown, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
@@ -220,7 +241,7 @@ class Builder:
 
     def check_suffix(self, suffix: str, loc: Location | None) -> None:
         """A partition's key under `bounds:` or `values:`, which names it `{table}_{key}`."""
-        if not SUFFIX.match(suffix):
+        if not identifiers.is_valid_name(suffix):
             self.report(rules.INVALID_NAME(loc, name=suffix, what="a partition (it follows `{table}_`)"))
 
     def expression(self, text: str, what: str, loc: Location | None) -> str | None:
@@ -441,9 +462,18 @@ class Builder:
         the project's."""
         if spec.schema_:
             return spec.schema_
-        table = spec.owned_by.partition(".")[0] if spec.owned_by else None
+        table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
         entity = self.spec.entities.get(table) if table else None
         return (entity.schema_ if entity else None) or self.project.schema
+
+    def owner_parts(self, owned_by: str) -> tuple[str, str]:
+        """`table.column` of `owned_by:`, split at the dot after which an entity's name ends (names
+        may hold dots themselves), else at the first one."""
+        for i, char in enumerate(owned_by):
+            if char == "." and owned_by[:i] in self.spec.entities:
+                return owned_by[:i], owned_by[i + 1 :]
+        table, _, column = owned_by.partition(".")
+        return table, column
 
     def build_sequences(self) -> list[SequenceGenerator]:
         """The sequences of `sequences:`; the serial columns' own come from `serial_columns`."""
@@ -469,8 +499,8 @@ class Builder:
                 )
             owned_by = None
             if spec.owned_by is not None:
-                table, _, column = spec.owned_by.partition(".")
-                if not (table and column and IDENTIFIER.match(table) and IDENTIFIER.match(column)):
+                table, column = self.owner_parts(spec.owned_by)
+                if not (identifiers.is_valid_name(table) and identifiers.is_valid_name(column)):
                     self.report(
                         rules.SEQUENCE(
                             self.loc(*path, "owned_by", key=False) or loc,
@@ -1020,9 +1050,17 @@ class Builder:
         has_default = False
         suffixes: list[str] = []
 
+        own_schemas: dict[str, str] = {}  # child → the schema `names:` pins for it
+
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
-            return self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            name = self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            if suffix in spec.names:
+                schema, rest = self.pinned_schema(name)
+                if schema is not None:
+                    own_schemas[rest] = schema
+                    return rest
+            return name
 
         if spec.range is not None:
             key_type = _key_type(keys, columns)
@@ -1082,6 +1120,7 @@ class Builder:
         if has_default:
             children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
         self.check_pinned_names(spec.names, suffixes, table, path)
+        children = [replace(c, schema=own_schemas[c.name]) if c.name in own_schemas else c for c in children]
         if spec.then is not None:
             children = [
                 replace(
@@ -1143,7 +1182,7 @@ class Builder:
         for i, text in enumerate(texts):
             key_path = (*path, "key") if isinstance(key, str) else (*path, "key", i)
             key_loc = self.raw.locate(key_path)
-            if IDENTIFIER.match(text.strip()):
+            if text.strip() in names or IDENTIFIER.match(text.strip()):
                 if text.strip() not in names:
                     self.report(
                         rules.PARTITION_KEY_COLUMN(
@@ -1167,6 +1206,18 @@ class Builder:
         name = template.format(table=prefix, suffix=suffix)
         self.check_name(name, "a partition", self.raw.locate(path))
         return name
+
+    def pinned_schema(self, name: str) -> tuple[str | None, str]:
+        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
+        a declared one, an entity's): that schema and the child's name; else (None, name)."""
+        project = self.spec.project
+        known = {self.project.schema, "public"}
+        known |= {e if isinstance(e, str) else e.name for e in (project.schemas if project else [])}
+        known |= {e.schema_ for e in self.spec.entities.values() if e.schema_}
+        for i, char in enumerate(name):
+            if char == "." and name[:i] in known and name[i + 1 :]:
+                return name[:i], name[i + 1 :]
+        return None, name
 
     def check_pinned_names(
         self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_
@@ -1414,7 +1465,7 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
-            element = _index_element(entry)
+            element = _index_element(entry, [c.name for c in p.columns])
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(
@@ -1706,11 +1757,21 @@ def _singular(name: str) -> str:
     return name
 
 
-def _index_element(entry: str) -> IndexElement | None:
-    words = entry.split()
-    if not words or not IDENTIFIER.match(words[0]):
-        return None
-    column, rest = words[0], [w.lower() for w in words[1:]]
+def _index_element(entry: str, columns: list[str]) -> IndexElement | None:
+    """`column [opclass] [ASC|DESC] [NULLS FIRST|LAST]`; a column whose name is not a plain identifier
+    is written as it is (the whole entry) or double-quoted as in SQL (`"Full Name" DESC`)."""
+    if entry in columns:
+        return IndexElement(column=entry)
+    quoted = identifiers.split_quoted(entry)
+    if quoted is not None:
+        column, tail = quoted
+        words = [column, *tail.split()]
+    else:
+        words = entry.split()
+        if not words or not IDENTIFIER.match(words[0]):
+            return None
+        column = words[0]
+    rest = [w.lower() for w in words[1:]]
     opclass = None
     descending = False
     nulls: Literal["first", "last"] | None = None

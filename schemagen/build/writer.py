@@ -47,7 +47,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.partitions import window_bounds
-from schemagen.postgres import expressions, sqltypes
+from schemagen.postgres import expressions, identifiers, sqltypes
 
 __all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
@@ -217,8 +217,8 @@ class _Writer:
         return sorted(kept.values(), key=lambda i: i.name)
 
     def check_name(self, name: str, what: str) -> None:
-        if not IDENTIFIER.match(name):
-            self.problem(f"{what}: the spec accepts names of letters, digits and `_` only")
+        if not identifiers.is_valid_name(name):
+            self.problem(f"{what}: not a name the spec can hold")
 
     # --- files -----------------------------------------------------------------------------------
 
@@ -257,6 +257,11 @@ class _Writer:
             )
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
+        if project.schemas:
+            data["schemas"] = [
+                s.name if s.comment is None else _Flow({"name": s.name, "comment": s.comment})
+                for s in project.schemas
+            ]
         citus: dict[str, Any] = {}
         if project.shard_count is not None:
             citus["shard_count"] = project.shard_count
@@ -494,7 +499,7 @@ class _Writer:
         prefix, suffix = f"{table.name}_", "_check"
         if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
             key = name[len(prefix) : -len(suffix)]
-            if IDENTIFIER.match(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
+            if identifiers.is_valid_name(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
                 return key
         return None
 
@@ -736,13 +741,18 @@ class _Writer:
         parent (`{table}…`), since `then:` partitions every parent alike."""
         start = f"{prefix}_"
         suffix = expected or (child.name[len(start) :] if child.name.startswith(start) else child.name)
-        if expected is None and not IDENTIFIER.match(suffix):
+        if expected is None and not identifiers.is_valid_name(suffix):
             suffix = re.sub(r"\W", "_", suffix)
             suffix = suffix if IDENTIFIER.match(suffix) else f"p_{suffix}"
-        if naming.truncate(f"{start}{suffix}") != child.name:
+        if naming.truncate(f"{start}{suffix}") != child.name or child.schema is not None:
             self.check_name(child.name, f"partition `{child.name}` of `{label}`")
-            relative = nested and child.name.startswith(prefix)
-            names[suffix] = "{table}" + child.name[len(prefix) :] if relative else child.name
+            relative = nested and child.name.startswith(prefix) and child.schema is None
+            # a pinned name is a template: braces of the name itself are doubled
+            escaped = child.name.replace("{", "{{").replace("}", "}}")
+            if relative:
+                names[suffix] = "{table}" + escaped[len(prefix.replace("{", "{{").replace("}", "}}")) :]
+            else:
+                names[suffix] = f"{child.schema}.{escaped}" if child.schema is not None else escaped
         return suffix
 
     # --- views -----------------------------------------------------------------------------------
@@ -821,9 +831,14 @@ def _short_type(type_: str) -> str:
 
 def _element(element: IndexElement) -> str | None:
     """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or None when a name cannot be written so."""
-    if element.column is None or not IDENTIFIER.match(element.column):
+    if element.column is None:
         return None
-    words = [element.column]
+    plain = element.opclass is None and not element.descending and element.nulls is None
+    if plain:
+        return element.column  # the spec takes a column's name as it is
+    words = [
+        element.column if IDENTIFIER.match(element.column) else '"' + element.column.replace('"', '""') + '"'
+    ]
     if element.opclass is not None:
         if not IDENTIFIER.match(element.opclass):
             return None

@@ -136,10 +136,7 @@ def _relations(model: Model) -> frozenset[str] | None:
             names.add(table.primary_key.name)
         for column in table.columns:
             if column.identity:
-                sequence = naming.sequence_name(table.name, column.name)
-                if sequence is None:
-                    return None
-                names.add(sequence)
+                names.add(naming.sequence_name(table.name, column.name))
     names.update(sequence.name for sequence in model.sequences)  # a serial column's among them
     for view in model.views:
         names.add(view.name)
@@ -185,6 +182,7 @@ def _schemas(model: Model) -> Iterator[Diagnostic]:
     items += [(t.schema, t.schema_loc) for t in model.tables if t.archive_of is None]
     items += [(e.schema, e.schema_loc) for e in model.enums]
     items += [(v.schema, v.schema_loc) for v in model.views]
+    items += [(s.name, s.loc) for s in model.project.schemas]
     for schema, loc in items:
         if schema in seen:
             continue

@@ -521,10 +521,10 @@ INVALID_NAME = _rule(
     "SG404",
     "invalid-name",
     "`{name}` is not a valid name for {what}",
-    "use letters, digits and underscores, starting with a letter or underscore",
-    "Names with quotes, spaces or other punctuation need quoting everywhere and invite injection; "
-    "schemagen accepts plain identifiers only (upper case letters are kept and quoted).",
-    "columns:\n  'na\"me': text",
+    "give a name of at least one character, without a NUL character",
+    "Any name PostgreSQL accepts as a quoted identifier is a name (`Foobar`, `uq:fullName`, `bıgınt`), "
+    "quoted wherever schemagen writes it; an empty name or one holding a NUL character is none.",
+    "columns:\n  '': text",
 )
 NAMING_TEMPLATE = _rule(
     "SG405",
@@ -592,6 +592,14 @@ OPERATOR_CLASS = _rule(
     "some types lack (no btree for json or point, no gin for varchar, no gist for bigint without "
     "btree_gist).",
     "indexes:\n  - {using: gin, columns: [username]}   # varchar: write `username gin_trgm_ops` (pg_trgm)",
+)
+SCHEMA_TWICE = _rule(
+    "SG413",
+    "schema-twice",
+    "schema `{schema}` is listed twice in `project.schemas`",
+    "list each schema once",
+    "A declared schema is created once, with one comment; a second entry could only contradict the first.",
+    "project:\n  schemas: [reporting, {name: reporting, comment: Monthly reports}]",
 )
 
 # --- SG5xx: views --------------------------------------------------------------------------------

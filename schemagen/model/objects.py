@@ -214,6 +214,8 @@ class PartitionChild:
     name: str
     bound: PartitionBound
     sub: PartitionScheme | None = None  # second level (`then:`), partitioning this child again
+    # a schema of its own (`names:` pins `schema.name`); None: its parent's
+    schema: str | None = None
 
 
 def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
@@ -491,6 +493,15 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class Schema:
+    """A schema `project.schemas` declares: created even when nothing lives in it, with its comment."""
+
+    name: str
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str
     postgres: int = 15
@@ -507,6 +518,8 @@ class Project:
     schema_loc: Location | None = field(default=None, compare=False)
     # `citus: {distributed_schemas}`: schema-based sharding, sorted by name
     distributed_schemas: tuple[DistributedSchema, ...] = ()
+    # `schemas`: declared schemas, sorted by name
+    schemas: tuple[Schema, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -532,7 +545,14 @@ class Model:
             *self.domains,
             *self.sequences,
         )
-        return frozenset(item.schema for item in items) | {f.schema for f in self.functions}
+        declared = {s.name for s in self.project.schemas}
+        declared |= {c.schema for t in self.tables for c in all_children(t.partition) if c.schema is not None}
+        return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
+
+    @cached_property
+    def schema_comments(self) -> Mapping[str, str]:
+        """The comments of the declared schemas that have one, by schema."""
+        return {s.name: s.comment for s in self.project.schemas if s.comment is not None}
 
     @cached_property
     def distributed(self) -> bool:

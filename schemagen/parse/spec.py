@@ -451,6 +451,13 @@ class ExtensionSpec(_Shape):
     custom: StrictBool = False
 
 
+class SchemaSpec(_Shape):
+    """A schema written as a mapping: `{name: reporting, comment: …}`."""
+
+    name: str
+    comment: str | None = None
+
+
 class ProjectSpec(_Shape):
     name: str | None = None  # default: the name of the folder holding the spec folder
     postgres: StrictInt = Field(default=15, ge=12, le=18)
@@ -461,6 +468,8 @@ class ProjectSpec(_Shape):
         list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
     ] = Field(default_factory=list)
     citus: CitusSpec | None = None
+    # schemas created even when nothing lives in them
+    schemas: list[str | SchemaSpec] = Field(default_factory=list)
 
 
 class Spec(_Shape):

@@ -73,6 +73,13 @@ class CreateSchema:
     name: str
 
 
+@dataclass(frozen=True)
+class DropSchema:
+    """A schema the old version declared (`project.schemas`) and the new one neither declares nor uses."""
+
+    name: str
+
+
 # --- enums ---------------------------------------------------------------------------------------
 
 
@@ -311,6 +318,8 @@ class RenameColumn:
     table: Table
     old: str
     new: str
+    # an identity column before and after: its sequence is renamed with it
+    identity_kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -390,10 +399,10 @@ class DropNotNull:
 
 @dataclass(frozen=True)
 class Comment:
-    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
-    removes it."""
+    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column,
+    (schema,) for a schema; None removes it."""
 
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -843,6 +852,7 @@ Change = (
     | ReplaceTrigger
     | CreateExtension
     | CreateSchema
+    | DropSchema
     | DropExtension
     | MoveTable
     | CreateSequence

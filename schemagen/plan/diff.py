@@ -104,6 +104,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.plan.schema_diff import schema_changes
 from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
@@ -204,6 +205,7 @@ class _Diff:
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)
+        yield from schema_changes(self.a, self.b)
 
     # --- enums -----------------------------------------------------------------------------------
 
@@ -635,7 +637,7 @@ class _Diff:
                 continue
             matched.add(before.name)
             if before.name != column.name:
-                yield RenameColumn(new, before.name, column.name)
+                yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
                 self.changed_tables.add(new.name)
                 self.reshaped.add(new.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)

@@ -145,6 +145,7 @@ class Kind(StrEnum):
 
     CREATE_EXTENSION = "create_extension"
     CREATE_SCHEMA = "create_schema"
+    DROP_SCHEMA = "drop_schema"
     DROP_EXTENSION = "drop_extension"
     CREATE_ENUM = "create_enum"
     ADD_ENUM_VALUE = "add_enum_value"
@@ -267,6 +268,7 @@ class Phase(IntEnum):
     TRIGGERS = 93  # once their functions and tables exist
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
+    DROP_SCHEMAS = 96  # once everything in them is gone
 
 
 @dataclass(frozen=True)

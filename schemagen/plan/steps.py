@@ -70,6 +70,12 @@ class CreateSchema(Statement):
 
 
 @dataclass(frozen=True)
+class DropSchema(Statement):
+    template = "drop_schema"
+    name: str
+
+
+@dataclass(frozen=True)
 class SchemaSql(Statement):
     """The first migration of a spec: exactly schema.sql."""
 
@@ -480,7 +486,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -806,6 +812,12 @@ def create_schema(name: str) -> Step:
     return Step(CreateSchema(name), Lock.NONE)
 
 
+def drop_schema(name: str) -> Step:
+    """RESTRICT: fails while anything is left in the schema (a declared one removed, or the one a
+    rebuild parked its old table in)."""
+    return Step(DropSchema(name), Lock.NONE, name)
+
+
 def schema_sql(text: str) -> Step:
     """`text`: schema.sql, ending in exactly one newline."""
     return Step(SchemaSql(text.rstrip("\n") + "\n"), Lock.NONE)
@@ -855,14 +867,6 @@ class RebuildCopyRows(Statement):
         return True
 
 
-@dataclass(frozen=True)
-class DropSchema(Statement):
-    """An empty schema the migration used for a while."""
-
-    template = "drop_schema"
-    name: str
-
-
 def rebuild_copy_rows(
     table: Table, source_schema: str, source: str, columns: Sequence[tuple[str, str]], overriding: bool
 ) -> Step:
@@ -881,10 +885,6 @@ def rebuild_copy_rows(
         TableLock(table.schema, table.name, Lock.ROW_EXCLUSIVE),
     )
     return Step(statement, Lock.SHARE, source, locks=locks)
-
-
-def drop_schema(name: str) -> Step:
-    return Step(DropSchema(name), Lock.NONE, name)
 
 
 @dataclass(frozen=True)
@@ -1078,12 +1078,14 @@ def set_storage(
 
 
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"],
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
     if kind == "DOMAIN":
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    if kind == "SCHEMA":
+        return Step(Comment(kind, parts, text), Lock.NONE, f"schema {parts[0]}")
     on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
 

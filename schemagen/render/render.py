@@ -111,6 +111,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "project": model.project,
         "extensions": builtins.creation_order(model.project.extensions, model.project.postgres),
         "schemas": sorted(used_schemas),
+        "schema_comments": sorted(model.schema_comments.items()),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "domains": order_domains(model.domains),
         "sequences": sorted(model.sequences, key=lambda s: (s.name, s.schema)),

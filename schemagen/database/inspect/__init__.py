@@ -31,6 +31,7 @@ from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
 from schemagen.database.inspect.reader import HISTORY_SCHEMA, CatalogReader
 from schemagen.database.inspect.respell import Respeller
+from schemagen.database.inspect.schemas import schemas_as_declared
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import query
 from schemagen.model import Model
@@ -83,6 +84,7 @@ def _inspect(
             model = reader.read()
             if reference is not None:
                 model = Respeller(conn, reader.stored, templates).apply(model, reference)
+                model = schemas_as_declared(model, reference)
     except psycopg.Error as exc:
         raise DatabaseError(f"inspect failed: {first_line(exc)}") from exc
     spec = spec_writer.documents(model)

@@ -24,6 +24,7 @@ from schemagen.database.inspect import catalog_text
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
+from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
@@ -58,7 +59,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
-from schemagen.postgres.identifiers import qname
+from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
@@ -80,12 +81,22 @@ _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
 # tables, deferral or arguments.
+# A name as quote_ident() prints it: bare, or in double quotes with `"` doubled.
+_NAME = r'(?:"(?:[^"]|"")+"|[^\s."()]+)'
 _TRIGGER_DEF = re.compile(
-    r"CREATE TRIGGER \S+ (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON \S+ "
+    rf"CREATE TRIGGER {_NAME} (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON {_NAME}(?:\.{_NAME})? "
     r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
-    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)\(\)\Z",
+    rf"EXECUTE FUNCTION (?:(?P<function_schema>{_NAME})\.)?(?P<function>{_NAME})\(\)\Z",
     re.DOTALL,
 )
+
+
+def _unquoted(name: str) -> str:
+    """A name as quote_ident() prints it, as it is."""
+    quoted = split_quoted(name)
+    return quoted[0] if quoted is not None and not quoted[1] else name
+
+
 # The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
 MIN_CITUS = 12
 # How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
@@ -186,7 +197,15 @@ class CatalogReader:
         tables = self.partman_policies(tables)
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas)
-        self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
+        objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
+            *tables,
+            *views,
+            *enums,
+            *domains,
+            *sequences,
+            *self.user_functions,
+        ]
+        declared = declared_schemas(schemas, found, {item.schema for item in objects})
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -197,6 +216,7 @@ class CatalogReader:
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
             distributed_schemas=distributed_schemas,
+            schemas=declared,
         )
         return Model(
             project=project,
@@ -253,7 +273,8 @@ class CatalogReader:
             match = _TRIGGER_DEF.match(row["definition"])
             function = None
             if match:
-                function = functions.get((match["function_schema"] or row["schema"], match["function"]))
+                schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
+                function = functions.get((schema, _unquoted(match["function"])))
             if match is None or function is None or (row["schema"], row["table"]) not in known:
                 self.warn(
                     f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
@@ -264,7 +285,7 @@ class CatalogReader:
             for event in match["events"].split(" OR "):
                 word, _, of = event.partition(" OF ")
                 events.append(word.lower())
-                columns += [c.strip().strip('"') for c in of.split(",") if c.strip()]
+                columns += [_unquoted(c.strip()) for c in of.split(",") if c.strip()]
             when = match["when"]
             found.append(
                 Trigger(
@@ -281,21 +302,6 @@ class CatalogReader:
                 )
             )
         return found
-
-    def schema_warnings(
-        self,
-        schemas: list[str],
-        comments: dict[str, str | None],
-        objects: list[Table | View | Enum | Domain | SequenceGenerator],
-    ) -> None:
-        """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
-        has public, with its comment)."""
-        used = {item.schema for item in objects}
-        for name in schemas:
-            if comments.get(name) is not None and name != "public":
-                self.warn(f"the comment on schema `{name}` is not expressible: left out")
-            if name in comments and name not in used and name != "public":
-                self.warn(f"schema `{name}` holds nothing the spec declares, so the spec does not create it")
 
     def extensions(self) -> list[str]:
         names = []
@@ -710,12 +716,8 @@ class CatalogReader:
                     f"inspect: cannot read the bound of partition {child_label}: {child['bound']}"
                 ) from None
             sub = self.scheme(child, child["name"], columns) if child["kind"] == "p" else None
-            children.append(PartitionChild(child["name"], bound, sub))
-            if child["schema"] != row["schema"]:
-                self.warn(
-                    f"partition `{child_label}` lives in another schema than `{label}`; the spec creates "
-                    "partitions in their parent's schema"
-                )
+            own_schema = child["schema"] if child["schema"] != row["schema"] else None
+            children.append(PartitionChild(child["name"], bound, sub, schema=own_schema))
             self.partition_extras(child)
         defaults = [c for c in children if c.bound.is_default]
         rest = [c for c in children if not c.bound.is_default]

@@ -51,6 +51,7 @@ from schemagen.plan.changes import (
     DropPartitions,
     DropReferencingForeignKeys,
     DropRoutine,
+    DropSchema,
     DropSequence,
     DropTable,
     DropTrigger,
@@ -110,6 +111,8 @@ def operation(change: Change) -> Operation:
             return project.drop_extension(change)
         case CreateSchema():
             return project.create_schema(change)
+        case DropSchema():
+            return project.drop_schema(change)
         case CreateSequence():
             return sequences.create_sequence(change)
         case AlterSequence():

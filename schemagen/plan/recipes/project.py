@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateExtension, CreateSchema, DropExtension
+from schemagen.plan.changes import CreateExtension, CreateSchema, DropExtension, DropSchema
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -39,5 +39,17 @@ def drop_extension(change: DropExtension) -> Operation:
         f"drop extension {name}",
         (steps.drop_extension(name),),
         order=Phase.DROP_EXTENSIONS,
+        source=change,
+    )
+
+
+def drop_schema(change: DropSchema) -> Operation:
+    name = change.name
+    return Operation(
+        Kind.DROP_SCHEMA,
+        name,
+        f"drop schema {name}",
+        (steps.drop_schema(name),),
+        order=Phase.DROP_SCHEMAS,
         source=change,
     )
