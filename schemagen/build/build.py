@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from schemagen.build import access as access_rules
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -55,6 +56,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import TableAccess
 from schemagen.model.archive import archive_table
 from schemagen.model.partitions import (
     as_date,
@@ -127,6 +129,7 @@ class _Pending:
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
+    access: TableAccess = field(default_factory=TableAccess)
 
 
 @dataclass(frozen=True)
@@ -802,6 +805,7 @@ class Builder:
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
             pending.distribute = (spec.distribute, (*path, "distribute"))
         if pending.partition is not None:
@@ -1251,7 +1255,7 @@ class Builder:
                 )
             )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
-        return Table(
+        table = Table(
             name=p.name,
             schema=p.schema,
             columns=tuple(p.columns),
@@ -1267,9 +1271,11 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
+            access=p.access,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+        return access_rules.check_replica_index(self, table, p.path)
 
     def distribution(
         self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from schemagen.build.access import access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -429,6 +430,7 @@ class _Writer:
         triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
         if triggers:
             data["triggers"] = triggers
+        data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
     def function(self, function: Function) -> dict[str, Any]:

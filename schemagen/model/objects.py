@@ -14,6 +14,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
+from schemagen.model.access import TableAccess
+
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
 
@@ -333,6 +335,8 @@ class Table:
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
+    # owner, grants, row-level security, replica identity
+    access: TableAccess = field(default_factory=TableAccess)
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 

@@ -28,6 +28,7 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
+from schemagen.parse.access import Grant, PolicySpec, ReplicaIdentitySpec, RowSecuritySpec
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -276,6 +277,11 @@ class EntitySpec(_Shape):
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     distribute: Literal["reference"] | DistributeSpec | None = None
     triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    row_level_security: StrictBool | RowSecuritySpec | None = None
+    policies: dict[str, PolicySpec] = Field(default_factory=dict)
+    replica_identity: ReplicaIdentitySpec | None = None
 
 
 class MixinSpec(_Shape):

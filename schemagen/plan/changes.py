@@ -34,6 +34,7 @@ from schemagen.model import (
     View,
     naming,
 )
+from schemagen.model.access import TableAccess
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.postgres import expressions, sqltypes, volatility
@@ -428,6 +429,18 @@ class SetStorage:
         return [p.name for p in self.set] + list(self.reset)
 
 
+@dataclass(frozen=True)
+class ChangeAccess:
+    """A table's owner, grants, row-level security, policies or replica identity go from `old` to `new`
+    (`old` is a new table's defaults). `drop_policies`: the operation that drops the policies that go
+    or change, before columns and functions they read can go."""
+
+    table: Table
+    old: TableAccess
+    new: TableAccess
+    drop_policies: bool = False
+
+
 # --- views and functions -------------------------------------------------------------------------
 
 
@@ -787,7 +800,8 @@ class AlterDistribution:
 
 
 Change = (
-    CreateRoutine
+    ChangeAccess
+    | CreateRoutine
     | DropRoutine
     | CreateTrigger
     | DropTrigger

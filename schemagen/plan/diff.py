@@ -29,6 +29,8 @@ from schemagen.model import (
     lifecycle,
     naming,
 )
+from schemagen.model import access as access_rules
+from schemagen.model.access import TableAccess
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan.changes import (
@@ -41,6 +43,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
     CheckRemovedValues,
     Comment,
     Constraint,
@@ -122,6 +125,14 @@ class _Sequences:
     previous: dict[ColumnKey, SequenceGenerator]
     numbered_by: dict[ColumnKey, SequenceGenerator]
     parked: dict[str, str]
+
+
+def access_changes(table: Table, old: TableAccess, new: TableAccess) -> Iterator[Change]:
+    """The policies that go or change dropped early, and the rest of a table's access set last."""
+    if access_rules.dropped_policies(old, new):
+        yield ChangeAccess(table, old, new, drop_policies=True)
+    if access_rules.has_changes(old, new):
+        yield ChangeAccess(table, old, new)
 
 
 def diff(a: Model, b: Model, renames: Renames, *, down: bool = False) -> list[Change]:
@@ -483,6 +494,7 @@ class _Diff:
 
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
+        yield from access_changes(table, TableAccess(), table.access)
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
@@ -516,6 +528,7 @@ class _Diff:
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
+        yield from access_changes(new, old.access, new.access)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 

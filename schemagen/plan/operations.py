@@ -195,6 +195,8 @@ class Kind(StrEnum):
     REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
+    CHANGE_ACCESS = "change_access"
+    DROP_POLICIES = "drop_policies"
     LOCK_TABLES = "lock_tables"
     # partitioning
     RENAME_PARTITIONS = "rename_partitions"
@@ -236,6 +238,7 @@ class Phase(IntEnum):
     DROP_TRIGGERS = 21  # before their function or table changes
     DROP_FUNCTIONS = 22
     RENAMES = 25
+    DROP_POLICIES = 27  # before the columns and functions they read go
     DROP_FOREIGN_KEYS = 28
     DROP_CONSTRAINTS = 30
     DROP_INDEXES = 32
@@ -265,6 +268,7 @@ class Phase(IntEnum):
     TRIGGERS = 93  # once their functions and tables exist
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
+    ACCESS = 96  # owners, grants, row-level security, policies, replica identity: once all exists
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
+from schemagen.database.inspect.access import read_access
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -184,8 +185,10 @@ class CatalogReader:
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
+        by_name = {(r["schema"], r["name"]): oid for oid, r in self.relations.items()}
+        tables = read_access(tables, by_name, self.rows, self.warn)
         distributed_schemas = self.distributed_schemas(schemas)
-        self.other_objects(schemas)
+        self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
@@ -419,9 +422,12 @@ class CatalogReader:
             kept.append(sequence)
         return kept
 
-    def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: policies, rules, other types."""
+    def other_objects(self, schemas: list[str], tables: set[tuple[str, str]]) -> None:
+        """Warnings for what the Model cannot hold: policies (but those of the tables read), rules, other
+        types."""
         for row in self.rows("inspect_policies", schemas=schemas):
+            if (row["schema"], row["table"]) in tables:
+                continue
             self.warn(
                 f"policy `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
                 "in the spec: left out"
@@ -530,7 +536,7 @@ class CatalogReader:
     def options(self, what: str, row: Row) -> None:
         if row["options"] and row["oid"] not in self.storage_expressed:
             self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
-        if row["row_security"]:
+        if row["row_security"] and not what.startswith("table "):  # a table's is read (inspect.access)
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")
 
     def constraint_state(self, label: str, con: Row) -> None:

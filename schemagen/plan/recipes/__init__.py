@@ -20,6 +20,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
@@ -79,6 +80,7 @@ from schemagen.plan.changes import (
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
+    access,
     columns,
     constraints,
     distribution,
@@ -178,6 +180,8 @@ def operation(change: Change) -> Operation:
             return indexes.rename_index(change)
         case SetStorage():
             return storage.set_storage(change)
+        case ChangeAccess():
+            return access.change_access(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():

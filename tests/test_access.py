@@ -1,0 +1,259 @@
+"""Owners, grants, row-level security, policies and replica identity: spec checks (SG130–SG132), and a
+database adopted through the command line — inspect writes them into the spec, schema.sql builds the
+same catalog, baseline and drift agree, a change made by hand shows as drift; then a migration changes
+each of them with the rows kept, and its down gives the catalog back.
+
+Roles are cluster-wide and the suite's databases share one cluster: each test names its roles after
+its own database, and creates them only when absent."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from catalog import assert_catalog_equal, snapshot
+from click.testing import CliRunner
+from psycopg.conninfo import conninfo_to_dict
+
+from schemagen.cli import cli
+from schemagen.database.cluster import ThrowawayCluster
+from schemagen.database.live import connect
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_spec(root: Path, text: str) -> Path:
+    spec = root / "spec"
+    spec.mkdir(exist_ok=True)
+    (spec / "entities.yaml").write_text(text)
+    return spec
+
+
+# --- spec checks -----------------------------------------------------------------------------------
+
+BAD = """
+entities:
+  docs:
+    columns:
+      id: {type: bigint, primary_key: true}
+      body: text?
+    grants:
+      app_reader: [select, usage]
+      Bad-Role: [select]
+    policies:
+      p1: {for: insert, using: "body <> ''"}
+      p2: {for: select, using: "body <> "}
+      p3: {using: "true"}
+    replica_identity: {index: docs_body_idx}
+"""
+
+
+def test_spec_errors_are_at_their_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, BAD)
+    code, out, err = run("validate", "spec")
+    text = out + err
+    assert code != 0
+    assert "SG130" in text and "no privilege `usage`" in text and "Bad-Role" in text
+    assert "SG131" in text and "insert` policy takes no `using`" in text
+    assert "row-level security on" in text  # policies on a table without RLS
+    assert "SG132" in text and "no index `docs_body_idx`" in text
+    assert "entities.yaml:8" in text  # the `usage` line
+
+
+# --- adopted and migrated --------------------------------------------------------------------------
+
+
+def roles_for(dsn: str) -> dict[str, str]:
+    tag = hashlib.sha1(conninfo_to_dict(dsn)["dbname"].encode()).hexdigest()[:10]
+    return {k: f"{k}_{tag}" for k in ("reader", "writer", "owner")}
+
+
+def create_roles(dsn: str, roles: dict[str, str]) -> None:
+    with connect(dsn, autocommit=True) as conn:
+        for role in roles.values():
+            conn.execute(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+                f"CREATE ROLE {role}; END IF; END $$"
+            )
+
+
+def hand_made(r: dict[str, str]) -> str:
+    return f"""
+CREATE TABLE docs (
+    id bigint PRIMARY KEY,
+    author text NOT NULL,
+    code text NOT NULL UNIQUE,
+    body text
+);
+CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+ALTER TABLE docs OWNER TO {r["owner"]};
+GRANT SELECT ON docs TO {r["reader"]};
+GRANT SELECT, INSERT, UPDATE ON docs TO {r["writer"]} WITH GRANT OPTION;
+GRANT SELECT ON notes TO PUBLIC;
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON docs FOR SELECT TO {r["reader"]} USING (author = current_user);
+CREATE POLICY writes ON docs AS RESTRICTIVE FOR INSERT TO {r["writer"]} WITH CHECK (author = current_user);
+ALTER TABLE docs REPLICA IDENTITY USING INDEX docs_code_key;
+ALTER TABLE notes REPLICA IDENTITY FULL;
+INSERT INTO docs SELECT g, 'a' || (g % 7), 'c' || g, 'body ' || g FROM generate_series(1, 300) g;
+INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g;
+"""
+
+
+ACCESS_QUERY = """
+SELECT c.relname, pg_get_userbyid(c.relowner) = current_user, c.relacl::text[], c.relrowsecurity,
+       c.relforcerowsecurity, c.relreplident,
+       (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = c.oid AND i.indisreplident),
+       ARRAY(SELECT row(p.polname, p.polcmd, p.polpermissive, p.polroles::regrole[]::text,
+                        pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))::text
+             FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY p.polname)
+FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' ORDER BY 1
+"""
+
+
+def access(dsn: str) -> list[tuple[Any, ...]]:
+    """Owners (whether the connected role), ACLs (in a canonical order), RLS flags, replica identity
+    and policies of the public tables."""
+    with connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(ACCESS_QUERY).fetchall()
+        me = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]
+    return [(*row[:2], sorted(a.replace(me, "ME") for a in row[2] or []), *row[3:]) for row in rows]
+
+
+def fingerprint(dsn: str) -> dict[str, tuple[int, str]]:
+    found = {}
+    with connect(dsn, autocommit=True) as conn:
+        for table in ("docs", "notes"):
+            rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            found[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return found
+
+
+@pytest.fixture
+def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
+    base = conninfo_to_dict(pg_dsn)["dbname"]
+    made: list[str] = []
+
+    def make(letter: str) -> str:
+        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
+        made.append(name)
+        return pg_cluster.create_database(name)
+
+    yield make
+    for name in made:
+        pg_cluster.drop_database(name)
+
+
+def applied(dsn: str, schema_sql: Path) -> list[tuple[Any, ...]]:
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute(schema_sql.read_bytes())
+    return access(dsn)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
+    path.write_text(text.replace(old, new))
+
+
+def test_access_is_adopted_and_migrates_with_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(hand_made(r))
+    before, rows = access(pg_dsn), fingerprint(pg_dsn)
+    with connect(pg_dsn, autocommit=True) as conn:
+        before_catalog = snapshot(conn, ("public",))
+
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "polic" not in err and "row-level" not in err and "grant" not in err, err
+    entities = (tmp_path / "spec" / "entities.yaml").read_text()
+    assert f"owner: {r['owner']}" in entities
+    assert f"{r['writer']}: {{privileges: [insert, select, update], grant_option: true}}" in entities
+    assert "public: [select]" in entities
+    assert "row_level_security: {enabled: true, forced: true}" in entities
+    assert "replica_identity: {index: docs_code_key}" in entities and "replica_identity: full" in entities
+    assert "own_rows: {for: select, to: [" in entities
+
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    assert applied(fresh("s"), tmp_path / "generated" / "schema.sql") == before
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    # drift: a grant revoked, a policy dropped and RLS no longer forced, by hand
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"REVOKE SELECT ON docs FROM {r['reader']}")
+        conn.execute("DROP POLICY writes ON docs")
+        conn.execute("ALTER TABLE docs NO FORCE ROW LEVEL SECURITY")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1, out + err
+    assert "access to docs" in out, out
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT ON docs TO {r['reader']}")
+        conn.execute(
+            f"CREATE POLICY writes ON docs AS RESTRICTIVE FOR INSERT TO {r['writer']} "
+            "WITH CHECK (author = current_user)"
+        )
+        conn.execute("ALTER TABLE docs FORCE ROW LEVEL SECURITY")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    # a change of each kind
+    spec = tmp_path / "spec" / "entities.yaml"
+    text = spec.read_text()
+    text = text.replace(f"    owner: {r['owner']}\n", "")  # back to the migrating role
+    text = text.replace(
+        f"{r['writer']}: {{privileges: [insert, select, update], grant_option: true}}",
+        f"{r['writer']}: [select, insert, delete]",  # update revoked, grant option dropped, delete given
+    )
+    text = text.replace("public: [select]", f"public: [select]\n      {r['reader']}: [select, references]")
+    text = text.replace("row_level_security: {enabled: true, forced: true}", "row_level_security: true")
+    text = text.replace("replica_identity: {index: docs_code_key}", "replica_identity: full")
+    text = text.replace("replica_identity: full\n  notes", "replica_identity: full\n  notes", 1)
+    assert "own_rows: {for: select, to: [" in text
+    text = text.replace("own_rows: {for: select, to: [", "own_rows: {for: all, to: [")
+    spec.write_text(text)
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = next((tmp_path / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
+    assert "DROP POLICY IF EXISTS own_rows ON public.docs;" in up, up
+    assert "ALTER TABLE public.docs OWNER TO CURRENT_USER;" in up
+    assert f"REVOKE UPDATE ON TABLE public.docs FROM {r['writer']};" in up
+    assert f"REVOKE GRANT OPTION FOR INSERT, SELECT ON TABLE public.docs FROM {r['writer']};" in up
+    assert "ALTER TABLE public.docs REPLICA IDENTITY FULL;" in up
+    assert "NO FORCE ROW LEVEL SECURITY" in up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    after = access(pg_dsn)
+    assert after == applied(fresh("a"), tmp_path / "generated" / "schema.sql")
+    assert after != before
+    assert fingerprint(pg_dsn) == rows
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert access(pg_dsn) == before
+    assert fingerprint(pg_dsn) == rows
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert_catalog_equal(snapshot(conn, ("public",)), before_catalog)
