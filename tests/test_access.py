@@ -257,3 +257,47 @@ def test_access_is_adopted_and_migrates_with_its_rows(
     assert fingerprint(pg_dsn) == rows
     with connect(pg_dsn, autocommit=True) as conn:
         assert_catalog_equal(snapshot(conn, ("public",)), before_catalog)
+
+
+def test_access_the_spec_cannot_say_is_a_warning(pg_dsn: str) -> None:
+    from schemagen.database.inspect import inspect
+
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            f"""
+            CREATE TABLE plain (id bigint PRIMARY KEY);
+            CREATE TABLE odd (id bigint PRIMARY KEY);
+            CREATE VIEW plain_ids AS SELECT id FROM plain;
+            GRANT SELECT ON plain_ids TO {r["reader"]};
+            CREATE SEQUENCE tickets;
+            GRANT USAGE ON SEQUENCE tickets TO {r["writer"]};
+            CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+            REVOKE EXECUTE ON FUNCTION one() FROM PUBLIC;
+            CREATE SCHEMA extra;
+            GRANT USAGE ON SCHEMA extra TO {r["reader"]};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r["reader"]};
+            REVOKE DELETE ON odd FROM CURRENT_USER;
+            GRANT SELECT ON odd TO {r["reader"]};
+            GRANT INSERT ON odd TO {r["reader"]} WITH GRANT OPTION;
+            """
+        )
+    plain = inspect(pg_dsn, schemas=["public"])
+    text = "\n".join(plain.warnings)
+    for expected in (
+        "privileges granted on view `plain_ids`",
+        "privileges granted on sequence `tickets`",
+        "privileges granted on function `one()`",
+        "default privileges public for",
+        "has revoked its own delete",
+        "with grant option and some without",
+    ):
+        assert expected in text, f"no warning says {expected}:\n{text}"
+    assert "plain`" not in text.replace("plain_ids", "")  # a table with default privileges: nothing to say
+    odd = plain.model.table("odd")
+    assert odd is not None and [(g.role, g.privileges) for g in odd.access.grants] == [
+        (r["reader"], ("insert", "select"))
+    ]
+    extra = inspect(pg_dsn, schemas=["extra"])
+    assert "privileges granted on schema `extra`" in "\n".join(extra.warnings)

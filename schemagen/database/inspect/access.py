@@ -114,3 +114,21 @@ def _access(label: str, row: Row, policy_rows: list[Row], warn: Callable[[str], 
         replica_identity=identity,  # type: ignore[arg-type]
         replica_index=row["replica_index"] if identity == "index" else None,
     )
+
+
+def other_acl_warnings(
+    schemas: list[str], rows: Callable[..., list[Row]], warn: Callable[[str], None]
+) -> None:
+    """Warnings for the privileges and owners of what is not a table (views, sequences, functions,
+    schemas) and for default privileges, which the spec cannot say yet."""
+    for row in rows("inspect_other_acls", schemas=schemas):
+        name = row["name"].removeprefix("public.")
+        if row["kind"] == "default privileges":
+            warn(f"default privileges {name} are not expressible in the spec: left out")
+            continue
+        if row["has_acl"]:
+            warn(
+                f"the privileges granted on {row['kind']} `{name}` are not expressible in the spec: left out"
+            )
+        if row["owner"] is not None:
+            warn(f"{row['kind']} `{name}` is owned by `{row['owner']}`, which the spec cannot say: left out")

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
-from schemagen.database.inspect.access import read_access
+from schemagen.database.inspect.access import other_acl_warnings, read_access
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -189,6 +189,7 @@ class CatalogReader:
         tables = read_access(tables, by_name, self.rows, self.warn)
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
+        other_acl_warnings(schemas, self.rows, self.warn)
         self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
