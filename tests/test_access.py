@@ -301,3 +301,40 @@ def test_access_the_spec_cannot_say_is_a_warning(pg_dsn: str) -> None:
     ]
     extra = inspect(pg_dsn, schemas=["extra"])
     assert "privileges granted on schema `extra`" in "\n".join(extra.warnings)
+
+
+def test_a_policy_spelled_otherwise_is_no_drift(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    spec = f"""
+entities:
+  docs:
+    columns:
+      id: {{type: bigint, primary_key: true}}
+      author: text
+      level: integer
+    grants:
+      {r["reader"]}: [select]
+    row_level_security: true
+    policies:
+      own_rows: {{to: [{r["reader"]}], using: author = current_user and level between 1 and 3}}
+      new_rows: {{for: insert, with_check: "level > 0"}}
+"""
+    write_spec(tmp_path, spec)
+    code, out, err = run("render", "spec")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("ALTER POLICY new_rows ON docs WITH CHECK (level > 1)")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1 and "new_rows" in out, out + err

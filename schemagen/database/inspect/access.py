@@ -24,8 +24,10 @@ def read_access(
     oids: dict[tuple[str, str], int],
     rows: Callable[..., list[Row]],
     warn: Callable[[str], None],
+    stored: dict[tuple[str, str, str], tuple[str | None, str | None]],
 ) -> list[Table]:
-    """`tables` with their access settings read from the catalog (`oids`: each table's oid)."""
+    """`tables` with their access settings read from the catalog (`oids`: each table's oid); `stored`
+    receives each policy's expressions as PostgreSQL keeps them (for `respell`)."""
     wanted = [oids[(t.schema, t.name)] for t in tables if (t.schema, t.name) in oids]
     settings = {row["relation"]: row for row in rows("inspect_access", relations=wanted)}
     policies: dict[int, list[Row]] = {}
@@ -40,6 +42,8 @@ def read_access(
         row = settings[oid]
         label = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
         access = _access(label, row, policies.get(oid, []), warn)
+        for p in policies.get(oid, []):
+            stored[(table.schema, table.name, p["name"])] = (p["raw_using"], p["raw_with_check"])
         found.append(replace(table, access=access))
     return found
 

@@ -186,7 +186,7 @@ class CatalogReader:
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
         by_name = {(r["schema"], r["name"]): oid for oid, r in self.relations.items()}
-        tables = read_access(tables, by_name, self.rows, self.warn)
+        tables = read_access(tables, by_name, self.rows, self.warn, self.stored.policies)
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         other_acl_warnings(schemas, self.rows, self.warn)
