@@ -60,6 +60,16 @@ def table_access(builder: _Builder, table: str, spec: EntitySpec, path: Path_) -
                         fix="grant " + ", ".join(TABLE_PRIVILEGES) + " or all",
                     )
                 )
+        if grant.grant_option and role == PUBLIC:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*where, "grant_option", key=False),
+                    what=f"the grant to public on `{table}`",
+                    problem="PostgreSQL grants an option to grant on only to roles, never to PUBLIC",
+                    fix="drop `grant_option`, or grant to a role",
+                )
+            )
+            continue
         if privileges:
             grants.append(
                 Grant(role, tuple(p for p in TABLE_PRIVILEGES if p in privileges), grant.grant_option)
