@@ -338,3 +338,52 @@ entities:
         conn.execute("ALTER POLICY new_rows ON docs WITH CHECK (level > 1)")
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 1 and "new_rows" in out, out + err
+
+
+def test_declared_roles_are_created_when_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    reader, writer = r["reader"] + "_d", r["writer"] + "_d"
+    spec = f"""
+roles:
+  {reader}:
+  {writer}: {{login: true, in: [{reader}]}}
+entities:
+  docs:
+    columns: {{id: {{type: bigint, primary_key: true}}}}
+    grants:
+      {reader}: [select]
+      {writer}: [insert]
+      stranger_{r["owner"]}: [select]
+"""
+    write_spec(tmp_path, spec)
+    code, out, err = run("render", "spec")
+    assert code == 0, out + err
+    assert "SG133" in out + err and f"stranger_{r['owner']}" in out + err  # a warning, not an error
+    write_spec(tmp_path, spec.replace(f"      stranger_{r['owner']}: [select]\n", ""))
+    code, out, err = run("render", "spec")
+    assert code == 0 and "SG133" not in out + err, out + err
+    schema = (tmp_path / "generated" / "schema.sql").read_bytes()
+    assert b"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + reader.encode() in schema
+    for letter in ("x", "y"):  # the second finds the roles there already
+        with connect(fresh(letter), autocommit=True) as conn:
+            conn.execute(schema)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(schema)
+        login, member = conn.execute(
+            "SELECT rolcanlogin, pg_has_role(%s, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
+            (writer, reader, writer),
+        ).fetchone()  # type: ignore[misc]
+    assert login and member
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {writer} NOLOGIN")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1 and f"alter role {writer}" in out, out + err

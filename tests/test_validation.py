@@ -329,6 +329,22 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         7,
     ),
     (
+        "grant-to-an-undeclared-role",
+        single("""\
+        roles:
+          app_reader:
+        entities:
+          film:
+            columns: {id: bigint}
+            grants:
+              app_reader: [select]
+              app_writer: [insert]
+        """),
+        "SG133",
+        "a.yaml",
+        9,
+    ),
+    (
         "replica-identity-of-a-missing-index",
         single("""\
         entities:

@@ -4,15 +4,17 @@ policies and replica identity, each checked where the spec says it (SG130–SG13
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_
 from schemagen.model import Location, Table
-from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant, Policy, TableAccess
+from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant, Policy, Role, TableAccess
 
 if TYPE_CHECKING:
+    from schemagen.parse.access import RoleSpec
     from schemagen.parse.spec import EntitySpec
 
 #: A role's name as the spec writes it: PostgreSQL's unquoted identifier (roles are cluster-wide, and
@@ -289,3 +291,44 @@ def access_entries(access: TableAccess, flow: type[dict], flow_list: type[list])
     elif access.replica_identity != "default":
         data["replica_identity"] = access.replica_identity
     return data
+
+
+def roles(builder: _Builder, specs: Mapping[str, RoleSpec], tables: list[Table]) -> tuple[Role, ...]:
+    """The spec's `roles:`, and a warning (SG133) for each role a table names that it does not
+    declare: that role must exist in the cluster already."""
+    found = []
+    for name, spec in sorted(specs.items()):
+        if not _role(builder, name, "a role of `roles:`", ("roles", name)):
+            continue
+        parents = []
+        for i, parent in enumerate(spec.in_):
+            if ROLE_NAME.match(parent) and parent != name:
+                parents.append(parent)
+            else:
+                builder.report(
+                    rules.GRANT(
+                        builder.loc("roles", name, "in", i, key=False),
+                        what=f"role `{name}`",
+                        problem=f"`{parent}` is not a role it can be a member of",
+                        fix="name another role (lower case letters, digits and `_`)",
+                    )
+                )
+        found.append(Role(name, spec.login, spec.inherit, tuple(sorted(set(parents)))))
+    declared = {r.name for r in found}
+    for table in tables:
+        for role in sorted(table.access.roles() - declared):
+            where = builder.loc("entities", table.name, "grants", role) or table.loc
+            builder.report(rules.UNDECLARED_ROLE(where, role=role, table=table.name))
+    return tuple(found)
+
+
+def role_entry(role: Role, flow: type[dict], flow_list: type[list]) -> object:
+    """A role as `roles:` writes it: only what differs from the defaults."""
+    data: dict[str, object] = {}
+    if role.login:
+        data["login"] = True
+    if not role.inherit:
+        data["inherit"] = False
+    if role.member_of:
+        data["in"] = flow_list(role.member_of)
+    return flow(data)

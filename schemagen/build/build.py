@@ -337,6 +337,7 @@ class Builder:
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(functions),
             triggers=tuple(triggers),
+            roles=access_rules.roles(self, self.spec.roles, tables),
         )
 
     def build_enums(self) -> list[Enum]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from schemagen.build.access import access_entries
+from schemagen.build.access import access_entries, role_entry
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -237,6 +237,9 @@ class _Writer:
         functions = {f.name: self.function(f) for f in self.model.functions}
         if functions:
             project["functions"] = functions
+        roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
+        if roles:
+            project["roles"] = roles
         found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:

@@ -365,6 +365,18 @@ POLICY = _rule(
     "policies:\n  own_rows: {for: insert, using: owner = current_user}   # insert takes with_check",
 )
 
+UNDECLARED_ROLE = _rule(
+    "SG133",
+    "undeclared-role",
+    "role `{role}`, named by `{table}`, is not declared under `roles:`",
+    "declare it under `roles:` (created when absent), or make sure the cluster has it",
+    "Roles belong to the cluster, not to a database: a GRANT, OWNER TO or policy naming a role that "
+    "does not exist fails. A role the spec declares is created when absent; one it only names must "
+    "exist already (`validate --live` does not check it yet).",
+    "entities:\n  docs:\n    grants: {app_reader: [select]}   # and no `roles: {app_reader: …}`",
+    severity=Severity.WARNING,
+)
+
 REPLICA_IDENTITY = _rule(
     "SG132",
     "replica-identity",

@@ -56,6 +56,17 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """A role the spec relies on (`roles:`): created when the cluster lacks it, never dropped (roles
+    are the cluster's, shared by every database). `member_of` sorted."""
+
+    name: str
+    login: bool = False
+    inherit: bool = True
+    member_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TableAccess:
     """The access settings of a table; the default instance is a table the spec says nothing about.
 
@@ -73,6 +84,13 @@ class TableAccess:
     @property
     def is_default(self) -> bool:
         return self == TableAccess()
+
+    def roles(self) -> set[str]:
+        """The roles it names (owner, grantees, policies' roles), PUBLIC and role words left out."""
+        names = {g.role for g in self.grants} | {r for p in self.policies for r in p.roles}
+        if self.owner is not None:
+            names.add(self.owner)
+        return names - {PUBLIC, "current_user", "current_role", "session_user"}
 
     def grant_pairs(self) -> set[tuple[str, str, bool]]:
         """(role, privilege, with grant option) of every privilege granted."""

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
-from schemagen.model.access import TableAccess
+from schemagen.model.access import Role, TableAccess
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
@@ -521,6 +521,7 @@ class Model:
     sequences: tuple[SequenceGenerator, ...] = ()
     functions: tuple[Function, ...] = ()  # sorted by name
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
+    roles: tuple[Role, ...] = ()  # sorted by name
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:

@@ -60,6 +60,21 @@ class PolicySpec(_Shape):
     with_check: str | None = None
 
 
+def _empty(value: Any) -> Any:
+    return {} if value is None else value
+
+
+class RoleSpec(_Shape):
+    login: StrictBool = False
+    inherit: StrictBool = True
+    in_: Annotated[list[str], BeforeValidator(_roles, json_schema_input_type=str | list[str])] = Field(
+        default_factory=list, alias="in"
+    )
+
+
+Role = Annotated[RoleSpec, BeforeValidator(_empty, json_schema_input_type=RoleSpec | None)]
+
+
 class ReplicaIndexSpec(_Shape):
     index: str
 

@@ -28,7 +28,7 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
-from schemagen.parse.access import Grant, PolicySpec, ReplicaIdentitySpec, RowSecuritySpec
+from schemagen.parse.access import Grant, PolicySpec, ReplicaIdentitySpec, Role, RowSecuritySpec
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -468,6 +468,7 @@ class Spec(_Shape):
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
 
 
 def json_schema() -> str:

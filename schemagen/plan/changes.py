@@ -34,7 +34,7 @@ from schemagen.model import (
     View,
     naming,
 )
-from schemagen.model.access import TableAccess
+from schemagen.model.access import Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.postgres import expressions, sqltypes, volatility
@@ -430,6 +430,15 @@ class SetStorage:
 
 
 @dataclass(frozen=True)
+class ChangeRole:
+    """A role of the spec created when absent (`old` None) or altered; a role the spec no longer
+    declares is left to the cluster."""
+
+    old: Role | None
+    new: Role
+
+
+@dataclass(frozen=True)
 class ChangeAccess:
     """A table's owner, grants, row-level security, policies or replica identity go from `old` to `new`
     (`old` is a new table's defaults). `drop_policies`: the operation that drops the policies that go
@@ -801,6 +810,7 @@ class AlterDistribution:
 
 Change = (
     ChangeAccess
+    | ChangeRole
     | CreateRoutine
     | DropRoutine
     | CreateTrigger

@@ -44,6 +44,7 @@ from schemagen.plan.changes import (
     AlterSequence,
     Change,
     ChangeAccess,
+    ChangeRole,
     CheckRemovedValues,
     Comment,
     Constraint,
@@ -127,6 +128,14 @@ class _Sequences:
     parked: dict[str, str]
 
 
+def role_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Roles B declares that A does not, or declares otherwise."""
+    before = {r.name: r for r in a.roles}
+    for role in b.roles:
+        if before.get(role.name) != role:
+            yield ChangeRole(before.get(role.name), role)
+
+
 def access_changes(table: Table, old: TableAccess, new: TableAccess) -> Iterator[Change]:
     """The policies that go or change dropped early, and the rest of a table's access set last."""
     if access_rules.dropped_policies(old, new):
@@ -172,6 +181,7 @@ class _Diff:
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
         yield from self.extensions()
+        yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
         yield from self.sequence_changes()
         yield from self.domains(pairs)

@@ -196,6 +196,7 @@ class Kind(StrEnum):
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
     CHANGE_ACCESS = "change_access"
+    CHANGE_ROLE = "change_role"
     DROP_POLICIES = "drop_policies"
     LOCK_TABLES = "lock_tables"
     # partitioning
@@ -227,6 +228,7 @@ class Phase(IntEnum):
     LOCKS = 0  # the LOCK TABLE statements of a migration run in one transaction
     CHECKS = 5  # what the rows must allow, checked before anything changes
     EXTENSIONS = 10
+    ROLES = 12  # before anything is owned by or granted to them
     ENUMS = 15
     SEQUENCES = 16  # before the domains and columns whose defaults read them
     DOMAINS = 17  # after the enums and sequences they may use, before the columns of their type

@@ -38,7 +38,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.access import Grant, Policy
+from schemagen.model.access import Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
@@ -1596,3 +1596,46 @@ def set_replica_identity(table: Table, identity: str, index: str | None) -> Step
     """ALTER TABLE … REPLICA IDENTITY: ACCESS EXCLUSIVE, for the catalog change only."""
     statement = SetReplicaIdentity(table.name, table.schema, identity, index)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+@dataclass(frozen=True)
+class CreateRole(Statement):
+    template = "create_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class AlterRole(Statement):
+    template = "alter_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class GrantMembership(Statement):
+    template = "grant_membership"
+    role: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class RevokeMembership(Statement):
+    template = "revoke_membership"
+    role: str
+    parent: str
+
+
+def create_role(role: Role) -> Step:
+    """A role of the cluster, created when absent: no lock on any table."""
+    return Step(CreateRole(role), Lock.NONE, role.name)
+
+
+def alter_role(role: Role) -> Step:
+    return Step(AlterRole(role), Lock.NONE, role.name)
+
+
+def grant_membership(role: str, parent: str) -> Step:
+    return Step(GrantMembership(role, parent), Lock.NONE, role)
+
+
+def revoke_membership(role: str, parent: str) -> Step:
+    return Step(RevokeMembership(role, parent), Lock.NONE, role)

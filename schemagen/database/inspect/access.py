@@ -11,7 +11,7 @@ from typing import Any
 
 from schemagen.build.access import ROLE_NAME
 from schemagen.model import Table
-from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Policy, TableAccess, grants_from_pairs
+from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Policy, Role, TableAccess, grants_from_pairs
 
 Row = dict[str, Any]
 _IDENTITY = {"d": "default", "f": "full", "n": "nothing", "i": "index"}
@@ -136,3 +136,16 @@ def other_acl_warnings(
             )
         if row["owner"] is not None:
             warn(f"{row['kind']} `{name}` is owned by `{row['owner']}`, which the spec cannot say: left out")
+
+
+def read_roles(
+    names: set[str], rows: Callable[..., list[Row]], warn: Callable[[str], None]
+) -> tuple[Role, ...]:
+    """The roles of `names` the spec can declare: not superusers, not PostgreSQL's own."""
+    found = []
+    for row in rows("inspect_roles", names=sorted(names)):
+        parents = tuple(p for p in row["member_of"] if ROLE_NAME.match(p))
+        if len(parents) != len(row["member_of"]):
+            warn(f"role `{row['name']}` is a member of a role whose name the spec cannot write: left out")
+        found.append(Role(row["name"], row["login"], row["inherit"], parents))
+    return tuple(found)

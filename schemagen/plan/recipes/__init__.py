@@ -21,6 +21,7 @@ from schemagen.plan.changes import (
     AlterSequence,
     Change,
     ChangeAccess,
+    ChangeRole,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
@@ -182,6 +183,8 @@ def operation(change: Change) -> Operation:
             return storage.set_storage(change)
         case ChangeAccess():
             return access.change_access(change)
+        case ChangeRole():
+            return access.change_role(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():

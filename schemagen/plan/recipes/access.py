@@ -7,7 +7,7 @@ from __future__ import annotations
 from schemagen.model import Table
 from schemagen.model.access import TableAccess, dropped_policies, grants_from_pairs
 from schemagen.plan import steps
-from schemagen.plan.changes import ChangeAccess
+from schemagen.plan.changes import ChangeAccess, ChangeRole
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 
 __all__ = ["change_access"]
@@ -75,3 +75,26 @@ def _grants(table: Table, old: TableAccess, new: TableAccess) -> list[Step]:
     for g in grants_from_pairs(give):
         found.append(steps.grant(table, g))
     return found
+
+
+def change_role(change: ChangeRole) -> Operation:
+    """A role created when the cluster lacks it (else altered to the spec's attributes), and its
+    memberships granted and revoked; no lock on any table."""
+    old, new = change.old, change.new
+    up: list[Step] = []
+    if old is None:
+        up.append(steps.create_role(new))
+        up.append(steps.alter_role(new))  # the cluster may have had it, otherwise
+    elif (old.login, old.inherit) != (new.login, new.inherit):
+        up.append(steps.alter_role(new))
+    before = set(old.member_of) if old is not None else set()
+    up += [steps.grant_membership(new.name, p) for p in new.member_of if p not in before]
+    up += [steps.revoke_membership(new.name, p) for p in sorted(before - set(new.member_of))]
+    return Operation(
+        Kind.CHANGE_ROLE,
+        new.name,
+        f"{'create' if old is None else 'alter'} role {new.name}",
+        tuple(up),
+        order=Phase.ROLES,
+        source=change,
+    )
