@@ -387,3 +387,63 @@ entities:
         conn.execute(f"ALTER ROLE {writer} NOLOGIN")
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 1 and f"alter role {writer}" in out, out + err
+
+
+def test_default_privileges_are_set_inspected_and_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            f"""
+            CREATE TABLE docs (id bigint PRIMARY KEY);
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r["reader"]};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {r["writer"]}
+                WITH GRANT OPTION;
+            ALTER DEFAULT PRIVILEGES FOR ROLE {r["owner"]} IN SCHEMA public GRANT EXECUTE ON FUNCTIONS
+                TO {r["reader"]};
+            """
+        )
+    defaults = "SELECT pg_get_userbyid(defaclrole), defaclobjtype, defaclacl::text[] FROM pg_default_acl ORDER BY 1, 2"
+    with connect(pg_dsn, autocommit=True) as conn:
+        before = conn.execute(defaults).fetchall()
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "default privileges" not in err, err
+    project = (tmp_path / "spec" / "project.yaml").read_text()
+    assert f"for_role: {r['owner']}" in project and "objects: sequences" in project
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    other = fresh("p")
+    with connect(other, autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert conn.execute(defaults).fetchall() == before
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    # tables: the reader's default goes to the writer; the writer's option on sequences goes
+    path = tmp_path / "spec" / "project.yaml"
+    text = path.read_text()
+    assert text.count(f"{r['reader']}: [select]") == 1
+    text = text.replace(f"{r['reader']}: [select]", f"{r['writer']}: [select, insert]")
+    text = text.replace(", grant_option: true", "")
+    path.write_text(text)
+    code, out, err = run("render", "spec")
+    assert code == 0, out + err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = next((tmp_path / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
+    assert "REVOKE GRANT OPTION FOR SELECT, USAGE ON SEQUENCES" in up, up
+    assert f"IN SCHEMA public REVOKE SELECT ON TABLES FROM {r['reader']};" in up, up
+    assert f"IN SCHEMA public GRANT INSERT, SELECT ON TABLES TO {r['writer']};" in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute(defaults).fetchall() == before

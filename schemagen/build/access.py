@@ -11,10 +11,19 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_
 from schemagen.model import Location, Table
-from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant, Policy, Role, TableAccess
+from schemagen.model.access import (
+    PRIVILEGES,
+    PUBLIC,
+    TABLE_PRIVILEGES,
+    DefaultPrivileges,
+    Grant,
+    Policy,
+    Role,
+    TableAccess,
+)
 
 if TYPE_CHECKING:
-    from schemagen.parse.access import RoleSpec
+    from schemagen.parse.access import DefaultPrivilegesSpec, RoleSpec
     from schemagen.parse.spec import EntitySpec
 
 #: A role's name as the spec writes it: PostgreSQL's unquoted identifier (roles are cluster-wide, and
@@ -332,3 +341,75 @@ def role_entry(role: Role, flow: type[dict], flow_list: type[list]) -> object:
     if role.member_of:
         data["in"] = flow_list(role.member_of)
     return flow(data)
+
+
+def default_privileges(
+    builder: _Builder, specs: list[DefaultPrivilegesSpec], home: str
+) -> tuple[DefaultPrivileges, ...]:
+    """`project: default_privileges:`, each in its schema (the project's by default)."""
+    found: dict[tuple[str, str, str], DefaultPrivileges] = {}
+    for i, spec in enumerate(specs):
+        path: Path_ = ("project", "default_privileges", i)
+        order = PRIVILEGES[spec.objects]
+        for_role = spec.for_role
+        if for_role is not None and not _role(
+            builder, for_role, "default privileges", (*path, "for_role"), key=False
+        ):
+            continue
+        grants = []
+        for role, grant in sorted(spec.grants.items()):
+            where = (*path, "grants", role)
+            if role.lower() == PUBLIC:
+                role = PUBLIC
+            elif not _role(builder, role, "a default privilege", where):
+                continue
+            wanted = set(order) if "all" in grant.privileges else set(grant.privileges)
+            wrong = sorted(wanted - set(order))
+            if wrong:
+                builder.report(
+                    rules.GRANT(
+                        builder.loc(*where, key=True),
+                        what=f"default privileges on {spec.objects}",
+                        problem=f"{spec.objects} take no {', '.join(wrong)}",
+                        fix=f"grant {', '.join(order)} or all",
+                    )
+                )
+                continue
+            grants.append(Grant(role, tuple(p for p in order if p in wanted), grant.grant_option))
+        entry = DefaultPrivileges(spec.schema_ or home, spec.objects, tuple(grants), for_role)
+        if entry.key in found:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path),
+                    what=f"default privileges on {spec.objects} in {entry.schema}",
+                    problem="given twice",
+                    fix="merge the two entries",
+                )
+            )
+            continue
+        if grants:
+            found[entry.key] = entry
+    return tuple(found[k] for k in sorted(found))
+
+
+def default_privileges_entries(
+    entries: tuple[DefaultPrivileges, ...], home: str, flow: type[dict], flow_list: type[list]
+) -> list[object]:
+    """`project: default_privileges:` as `inspect` writes it."""
+    found: list[object] = []
+    for entry in entries:
+        data: dict[str, object] = {"objects": entry.on}
+        if entry.schema != home:
+            data["schema"] = entry.schema
+        if entry.for_role is not None:
+            data["for_role"] = entry.for_role
+        grants: dict[str, object] = {}
+        for g in entry.grants:
+            privileges = flow_list(g.privileges)
+            if g.role not in grants:
+                grants[g.role] = (
+                    flow({"privileges": privileges, "grant_option": True}) if g.grant_option else privileges
+                )
+        data["grants"] = grants
+        found.append(data)
+    return found

@@ -338,6 +338,9 @@ class Builder:
             functions=tuple(functions),
             triggers=tuple(triggers),
             roles=access_rules.roles(self, self.spec.roles, tables),
+            default_privileges=access_rules.default_privileges(
+                self, self.spec.project.default_privileges if self.spec.project else [], self.project.schema
+            ),
         )
 
     def build_enums(self) -> list[Enum]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from schemagen.build.access import access_entries, role_entry
+from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -237,6 +237,10 @@ class _Writer:
         functions = {f.name: self.function(f) for f in self.model.functions}
         if functions:
             project["functions"] = functions
+        if self.model.default_privileges:
+            project["project"]["default_privileges"] = default_privileges_entries(
+                self.model.default_privileges, self.model.project.schema, _Flow, _FlowList
+            )
         roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
         if roles:
             project["roles"] = roles

@@ -17,6 +17,13 @@ TABLE_PRIVILEGES: tuple[str, ...] = (
     "references",
     "trigger",
 )
+#: The privileges each kind of object takes, in PostgreSQL's order.
+PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "tables": TABLE_PRIVILEGES,
+    "sequences": ("select", "update", "usage"),
+    "functions": ("execute",),
+    "types": ("usage",),
+}
 #: `aclitem` letters of the table privileges.
 ACL_LETTERS: dict[str, str] = {
     "a": "insert",
@@ -67,6 +74,25 @@ class Role:
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE `for_role`] IN SCHEMA `schema` GRANT … ON `on`: what objects
+    created later in the schema (by `for_role`, else by the migrating role) grant. Sorted by
+    (schema, on, for_role)."""
+
+    schema: str
+    on: str
+    grants: tuple[Grant, ...]
+    for_role: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.schema, self.on, self.for_role or "")
+
+    def grant_pairs(self) -> set[tuple[str, str, bool]]:
+        return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
+
+
+@dataclass(frozen=True, slots=True)
 class TableAccess:
     """The access settings of a table; the default instance is a table the spec says nothing about.
 
@@ -97,13 +123,16 @@ class TableAccess:
         return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
 
 
-def grants_from_pairs(pairs: set[tuple[str, str, bool]]) -> tuple[Grant, ...]:
-    """The grants that give exactly `pairs`, one per role and grant option, sorted."""
+def grants_from_pairs(
+    pairs: set[tuple[str, str, bool]], order: tuple[str, ...] = TABLE_PRIVILEGES
+) -> tuple[Grant, ...]:
+    """The grants that give exactly `pairs`, one per role and grant option, sorted (privileges in
+    `order`)."""
     by_key: dict[tuple[str, bool], set[str]] = {}
     for role, privilege, option in pairs:
         by_key.setdefault((role, option), set()).add(privilege)
     return tuple(
-        Grant(role, tuple(p for p in TABLE_PRIVILEGES if p in privileges), option)
+        Grant(role, tuple(p for p in order if p in privileges), option)
         for (role, option), privileges in sorted(by_key.items())
     )
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
-from schemagen.model.access import Role, TableAccess
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
@@ -522,6 +522,7 @@ class Model:
     functions: tuple[Function, ...] = ()  # sorted by name
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
     roles: tuple[Role, ...] = ()  # sorted by name
+    default_privileges: tuple[DefaultPrivileges, ...] = ()  # sorted by key
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:

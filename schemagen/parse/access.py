@@ -75,6 +75,14 @@ class RoleSpec(_Shape):
 Role = Annotated[RoleSpec, BeforeValidator(_empty, json_schema_input_type=RoleSpec | None)]
 
 
+class DefaultPrivilegesSpec(_Shape):
+    # not `on`: YAML 1.1 reads a bare `on` as true
+    objects: Annotated[Literal["tables", "sequences", "functions", "types"], BeforeValidator(_lower)]
+    schema_: str | None = Field(default=None, alias="schema")
+    for_role: str | None = None
+    grants: dict[str, Grant] = Field(min_length=1)
+
+
 class ReplicaIndexSpec(_Shape):
     index: str
 

@@ -28,7 +28,14 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
-from schemagen.parse.access import Grant, PolicySpec, ReplicaIdentitySpec, Role, RowSecuritySpec
+from schemagen.parse.access import (
+    DefaultPrivilegesSpec,
+    Grant,
+    PolicySpec,
+    ReplicaIdentitySpec,
+    Role,
+    RowSecuritySpec,
+)
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -452,6 +459,7 @@ class ProjectSpec(_Shape):
         list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
     ] = Field(default_factory=list)
     citus: CitusSpec | None = None
+    default_privileges: list[DefaultPrivilegesSpec] = Field(default_factory=list)
 
 
 class Spec(_Shape):

@@ -34,7 +34,7 @@ from schemagen.model import (
     View,
     naming,
 )
-from schemagen.model.access import Role, TableAccess
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.postgres import expressions, sqltypes, volatility
@@ -439,6 +439,15 @@ class ChangeRole:
 
 
 @dataclass(frozen=True)
+class ChangeDefaultPrivileges:
+    """Default privileges of one (schema, kind of object, role) going from `old` to `new` (either
+    empty: none)."""
+
+    old: DefaultPrivileges
+    new: DefaultPrivileges
+
+
+@dataclass(frozen=True)
 class ChangeAccess:
     """A table's owner, grants, row-level security, policies or replica identity go from `old` to `new`
     (`old` is a new table's defaults). `drop_policies`: the operation that drops the policies that go
@@ -810,6 +819,7 @@ class AlterDistribution:
 
 Change = (
     ChangeAccess
+    | ChangeDefaultPrivileges
     | ChangeRole
     | CreateRoutine
     | DropRoutine

@@ -44,6 +44,7 @@ from schemagen.plan.changes import (
     AlterSequence,
     Change,
     ChangeAccess,
+    ChangeDefaultPrivileges,
     ChangeRole,
     CheckRemovedValues,
     Comment,
@@ -136,6 +137,20 @@ def role_changes(a: Model, b: Model) -> Iterator[Change]:
             yield ChangeRole(before.get(role.name), role)
 
 
+def default_privilege_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Default privileges granted or revoked, per (schema, kind of object, role)."""
+    before = {d.key: d for d in a.default_privileges}
+    after = {d.key: d for d in b.default_privileges}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        some = old if old is not None else new
+        assert some is not None
+        empty = replace(some, grants=())
+        yield ChangeDefaultPrivileges(old if old is not None else empty, new if new is not None else empty)
+
+
 def access_changes(table: Table, old: TableAccess, new: TableAccess) -> Iterator[Change]:
     """The policies that go or change dropped early, and the rest of a table's access set last."""
     if access_rules.dropped_policies(old, new):
@@ -199,6 +214,7 @@ class _Diff:
         yield from self.functions(pairs)
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
+        yield from default_privilege_changes(self.a, self.b)
 
     # --- project-wide ----------------------------------------------------------------------------
 

@@ -197,6 +197,7 @@ class Kind(StrEnum):
     SET_STORAGE = "set_storage"
     CHANGE_ACCESS = "change_access"
     CHANGE_ROLE = "change_role"
+    DEFAULT_PRIVILEGES = "default_privileges"
     DROP_POLICIES = "drop_policies"
     LOCK_TABLES = "lock_tables"
     # partitioning

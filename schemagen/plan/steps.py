@@ -38,7 +38,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.access import Grant, Policy, Role
+from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
@@ -1639,3 +1639,19 @@ def grant_membership(role: str, parent: str) -> Step:
 
 def revoke_membership(role: str, parent: str) -> Step:
     return Step(RevokeMembership(role, parent), Lock.NONE, role)
+
+
+@dataclass(frozen=True)
+class DefaultPrivilegesStatement(Statement):
+    template = "default_privileges"
+    entry: DefaultPrivileges
+    grant: Grant
+    revoke: bool = False
+    option_only: bool = False
+
+
+def default_privileges(
+    entry: DefaultPrivileges, grant: Grant, *, revoke: bool = False, option_only: bool = False
+) -> Step:
+    """ALTER DEFAULT PRIVILEGES changes pg_default_acl only: no lock on any table."""
+    return Step(DefaultPrivilegesStatement(entry, grant, revoke, option_only), Lock.NONE, entry.schema)

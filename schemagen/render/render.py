@@ -131,6 +131,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
         "triggers": list(model.triggers),
         "roles": list(model.roles),
+        "default_privileges": list(model.default_privileges),
         "access_tables": [entry.table for entry in table_entries if not entry.table.access.is_default],
     }
 

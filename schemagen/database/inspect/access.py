@@ -11,7 +11,16 @@ from typing import Any
 
 from schemagen.build.access import ROLE_NAME
 from schemagen.model import Table
-from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Policy, Role, TableAccess, grants_from_pairs
+from schemagen.model.access import (
+    PRIVILEGES,
+    PUBLIC,
+    TABLE_PRIVILEGES,
+    DefaultPrivileges,
+    Policy,
+    Role,
+    TableAccess,
+    grants_from_pairs,
+)
 
 Row = dict[str, Any]
 _IDENTITY = {"d": "default", "f": "full", "n": "nothing", "i": "index"}
@@ -149,3 +158,38 @@ def read_roles(
             warn(f"role `{row['name']}` is a member of a role whose name the spec cannot write: left out")
         found.append(Role(row["name"], row["login"], row["inherit"], parents))
     return tuple(found)
+
+
+def read_default_privileges(
+    schemas: list[str], rows: Callable[..., list[Row]], warn: Callable[[str], None]
+) -> tuple[DefaultPrivileges, ...]:
+    """The default privileges set IN SCHEMA in `schemas` (for another role than the inspecting one:
+    `for_role`)."""
+    found = []
+    for row in rows("inspect_default_privileges", schemas=schemas):
+        order = PRIVILEGES.get(row["on"])
+        label = f"default privileges for {row['role']} on {row['on']} in {row['schema']}"
+        if order is None or not (row["mine"] or _usable(row["role"])):
+            warn(f"{label} are not expressible in the spec: left out")
+            continue
+        pairs = set()
+        for entry in row["acl"]:
+            role = PUBLIC if entry["grantee"] is None else entry["grantee"]
+            if role != PUBLIC and not _usable(role):
+                warn(f"{label}: the grant to `{role}`, a role name the spec cannot write, is left out")
+                continue
+            pairs.add((role, entry["privilege"], entry["grantable"]))
+        pairs = {(r, p, o) for r, p, o in pairs if o or (r, p, True) not in pairs}
+        for role in sorted({r for r, _, o in pairs if o} & {r for r, _, o in pairs if not o}):
+            warn(f"{label}: `{role}` holds some with grant option and some without: written without")
+            pairs = {(r, p, o and r != role) for r, p, o in pairs}
+        if pairs:
+            found.append(
+                DefaultPrivileges(
+                    row["schema"],
+                    row["on"],
+                    grants_from_pairs(pairs, order),
+                    None if row["mine"] else row["role"],
+                )
+            )
+    return tuple(sorted(found, key=lambda d: d.key))

@@ -21,7 +21,12 @@ from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
-from schemagen.database.inspect.access import other_acl_warnings, read_access, read_roles
+from schemagen.database.inspect.access import (
+    other_acl_warnings,
+    read_access,
+    read_default_privileges,
+    read_roles,
+)
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -211,6 +216,7 @@ class CatalogReader:
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
+            default_privileges=read_default_privileges(schemas, self.rows, self.warn),
             roles=read_roles(set().union(*(t.access.roles() for t in tables)), self.rows, self.warn),
         )
 

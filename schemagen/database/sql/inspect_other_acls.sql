@@ -41,7 +41,7 @@ FROM (
                          WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END,
            true, NULL
     FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
-    WHERE d.defaclnamespace = 0 OR n.nspname = ANY(%(schemas)s)
+    WHERE d.defaclnamespace = 0  -- those IN SCHEMA are read (inspect_default_privileges.sql)
 ) found
 WHERE has_acl OR owner IS NOT NULL
 ORDER BY 1, 2

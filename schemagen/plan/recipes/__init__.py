@@ -21,6 +21,7 @@ from schemagen.plan.changes import (
     AlterSequence,
     Change,
     ChangeAccess,
+    ChangeDefaultPrivileges,
     ChangeRole,
     CheckRemovedValues,
     Comment,
@@ -185,6 +186,8 @@ def operation(change: Change) -> Operation:
             return access.change_access(change)
         case ChangeRole():
             return access.change_role(change)
+        case ChangeDefaultPrivileges():
+            return access.change_default_privileges(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():

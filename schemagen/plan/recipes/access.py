@@ -5,9 +5,9 @@ new policies and replica identity are set last, once everything they name exists
 from __future__ import annotations
 
 from schemagen.model import Table
-from schemagen.model.access import TableAccess, dropped_policies, grants_from_pairs
+from schemagen.model.access import PRIVILEGES, TableAccess, dropped_policies, grants_from_pairs
 from schemagen.plan import steps
-from schemagen.plan.changes import ChangeAccess, ChangeRole
+from schemagen.plan.changes import ChangeAccess, ChangeDefaultPrivileges, ChangeRole
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 
 __all__ = ["change_access"]
@@ -96,5 +96,33 @@ def change_role(change: ChangeRole) -> Operation:
         f"{'create' if old is None else 'alter'} role {new.name}",
         tuple(up),
         order=Phase.ROLES,
+        source=change,
+    )
+
+
+def change_default_privileges(change: ChangeDefaultPrivileges) -> Operation:
+    """ALTER DEFAULT PRIVILEGES: REVOKE what goes, then GRANT what comes; no lock on any table."""
+    old, new = change.old, change.new
+    order = PRIVILEGES[new.on]
+    before, after = old.grant_pairs(), new.grant_pairs()
+    held_after = {(r, p) for r, p, _ in after}
+    revoke = {(r, p, False) for r, p, _ in before if (r, p) not in held_after}
+    option_only = {
+        (r, p, False) for r, p, o in before if o and (r, p) in held_after and (r, p, True) not in after
+    }
+    up: list[Step] = []
+    up += [steps.default_privileges(new, g, revoke=True) for g in grants_from_pairs(revoke, order)]
+    up += [
+        steps.default_privileges(new, g, revoke=True, option_only=True)
+        for g in grants_from_pairs(option_only, order)
+    ]
+    up += [steps.default_privileges(new, g) for g in grants_from_pairs(after - before, order)]
+    who = f" for {new.for_role}" if new.for_role else ""
+    return Operation(
+        Kind.DEFAULT_PRIVILEGES,
+        f"{new.schema}.{new.on}",
+        f"default privileges{who} on {new.on} in {new.schema}",
+        tuple(up),
+        order=Phase.ACCESS,
         source=change,
     )
