@@ -447,3 +447,27 @@ def test_default_privileges_are_set_inspected_and_migrated(
     assert code == 0, out + err
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute(defaults).fetchall() == before
+
+
+def test_a_rebuilt_replica_identity_index_is_named_again(tmp_path: Path) -> None:
+    from schemagen.pipeline import compile_spec
+    from schemagen.plan import plan
+
+    def model(columns: str) -> Any:
+        root = tmp_path / columns.replace(", ", "_")
+        root.mkdir()
+        (root / "a.yaml").write_text(
+            "entities:\n  docs:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+            "      code: text\n"
+            f"    indexes: [{{name: docs_code_idx, columns: [{columns}], unique: true}}]\n"
+            "    replica_identity: {index: docs_code_idx}\n"
+        )
+        compiled = compile_spec(root)
+        assert compiled.model is not None, compiled.diagnostics
+        return compiled.model
+
+    a, b = model("code"), model("code, id")
+    kinds = [(op.kind.value, op.comment) for op in plan(a, b)]
+    assert [k for k, _ in kinds][-1] == "change_access", kinds
+    assert "replica identity docs_code_idx" in kinds[-1][1]
+    assert plan(b, b) == []

@@ -129,6 +129,10 @@ class _Sequences:
     parked: dict[str, str]
 
 
+def _key_name(change: AddIndex | AddConstraint) -> str:
+    return change.index.name if isinstance(change, AddIndex) else change.constraint.name
+
+
 def role_changes(a: Model, b: Model) -> Iterator[Change]:
     """Roles B declares that A does not, or declares otherwise."""
     before = {r.name: r for r in a.roles}
@@ -549,12 +553,17 @@ class _Diff:
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
         renamed = with_new_column_names(old, new.name, self.renames)
-        yield from self.constraints(renamed, new)
-        yield from self.indexes(renamed, new)
+        keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
+        yield from keys
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
-        yield from access_changes(new, old.access, new.access)
+        before = old.access
+        if new.access.replica_index is not None and any(
+            isinstance(c, AddIndex | AddConstraint) and _key_name(c) == new.access.replica_index for c in keys
+        ):  # the index of its replica identity is built again: the identity is set again
+            before = replace(before, replica_identity="default", replica_index=None)
+        yield from access_changes(new, before, new.access)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 
