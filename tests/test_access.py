@@ -471,3 +471,25 @@ def test_a_rebuilt_replica_identity_index_is_named_again(tmp_path: Path) -> None
     assert [k for k, _ in kinds][-1] == "change_access", kinds
     assert "replica identity docs_code_idx" in kinds[-1][1]
     assert plan(b, b) == []
+
+
+def test_validate_live_fails_on_a_role_the_cluster_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = roles_for(pg_dsn)["reader"] + "_missing"
+    write_spec(
+        tmp_path, f"entities:\n  docs:\n    columns: {{id: bigint}}\n    grants: {{{missing}: [select]}}\n"
+    )
+    code, out, err = run("validate", "spec", "--dsn", pg_dsn)
+    assert code != 0 and "SG133" in out + err
+    assert f'role "{missing}" does not exist' in out + err
+    write_spec(
+        tmp_path,
+        f"roles:\n  {missing}:\nentities:\n  docs:\n    columns: {{id: bigint}}\n"
+        f"    grants: {{{missing}: [select]}}\n",
+    )
+    code, out, err = run("validate", "spec", "--dsn", pg_dsn)  # declared: created, then rolled back
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (missing,)).fetchone() is None

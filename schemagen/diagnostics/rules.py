@@ -372,7 +372,7 @@ UNDECLARED_ROLE = _rule(
     "declare it under `roles:` (created when absent), or make sure the cluster has it",
     "Roles belong to the cluster, not to a database: a GRANT, OWNER TO or policy naming a role that "
     "does not exist fails. A role the spec declares is created when absent; one it only names must "
-    "exist already (`validate --live` does not check it yet).",
+    "exist already: `validate --live` fails when the server lacks it.",
     "entities:\n  docs:\n    grants: {app_reader: [select]}   # and no `roles: {app_reader: …}`",
     severity=Severity.WARNING,
 )
