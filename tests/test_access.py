@@ -493,3 +493,37 @@ def test_validate_live_fails_on_a_role_the_cluster_lacks(
     assert code == 0, out + err
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT FROM pg_roles WHERE rolname = %s", (missing,)).fetchone() is None
+
+
+def test_a_partitioned_table_keeps_its_access(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_spec(
+        tmp_path,
+        """
+entities:
+  events:
+    columns:
+      id: bigint
+      at: date
+    primary_key: [id, at]
+    partition:
+      range: {key: at, bounds: {2024: ['2024-01-01', '2025-01-01'], 2025: ['2025-01-01', '2026-01-01']}}
+    grants: {public: [select]}
+    row_level_security: {enabled: true, forced: true}
+    policies:
+      recent: {using: "at > '2020-01-01'"}
+    replica_identity: full
+""",
+    )
+    code, out, err = run("render", "spec")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
