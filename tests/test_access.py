@@ -51,6 +51,7 @@ entities:
       p1: {for: insert, using: "body <> ''"}
       p2: {for: select, using: "body <> "}
       p3: {using: "true"}
+      p4: {using: "bdy <> ''"}
     replica_identity: {index: docs_body_idx}
 """
 
@@ -65,6 +66,7 @@ def test_spec_errors_are_at_their_line(tmp_path: Path, monkeypatch: pytest.Monke
     assert "SG131" in text and "insert` policy takes no `using`" in text
     assert "row-level security on" in text  # policies on a table without RLS
     assert "SG132" in text and "no index `docs_body_idx`" in text
+    assert "reads `bdy`, not a column of the table; did you mean `body`?" in text
     assert "entities.yaml:8" in text  # the `usage` line
 
 

@@ -21,6 +21,7 @@ from schemagen.model.access import (
     Role,
     TableAccess,
 )
+from schemagen.postgres import expressions
 
 if TYPE_CHECKING:
     from schemagen.parse.access import DefaultPrivilegesSpec, RoleSpec
@@ -218,7 +219,8 @@ def _policy(builder: _Builder, table: str, name: str, spec: object, path: Path_)
 
 def check_replica_index(builder: _Builder, table: Table, path: Path_) -> Table:
     """`table` with its replica identity index checked: a unique, non-partial index of plain NOT NULL
-    columns (one of `indexes:`, or a unique constraint's index)."""
+    columns (one of `indexes:`, or a unique constraint's index); and its policies' columns."""
+    _policy_columns(builder, table, path)
     access = table.access
     if access.replica_identity != "index" or access.replica_index is None:
         return table
@@ -413,3 +415,29 @@ def default_privileges_entries(
         data["grants"] = grants
         found.append(data)
     return found
+
+
+def _policy_columns(builder: _Builder, table: Table, path: Path_) -> None:
+    """A policy without a subquery reads only columns of its table: CREATE POLICY fails otherwise (and a
+    column dropped while a policy reads it cannot be dropped)."""
+    names = set(table.column_names)
+    for policy in table.access.policies:
+        for which, text in (("using", policy.using), ("with_check", policy.with_check)):
+            if text is None or "select" in text.lower():
+                continue
+            try:
+                refs = expressions.column_refs(expressions.parse_expression(text))
+            except expressions.ExpressionError:
+                continue
+            unknown = sorted(r for r in refs if r not in names)
+            if unknown:
+                builder.report(
+                    rules.POLICY(
+                        builder.loc(*path, "policies", policy.name, which, key=False),
+                        policy=policy.name,
+                        table=table.name,
+                        problem=f"`{which}` reads {', '.join(f'`{u}`' for u in unknown)}, not a column "
+                        "of the table" + did_you_mean(unknown[0], sorted(names)),
+                        fix="name a column of the table",
+                    )
+                )
