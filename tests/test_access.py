@@ -298,9 +298,11 @@ def test_access_the_spec_cannot_say_is_a_warning(pg_dsn: str) -> None:
         assert expected in text, f"no warning says {expected}:\n{text}"
     assert "plain`" not in text.replace("plain_ids", "")  # a table with default privileges: nothing to say
     odd = plain.model.table("odd")
-    assert odd is not None and [(g.role, g.privileges) for g in odd.access.grants] == [
-        (r["reader"], ("insert", "select"))
-    ]
+    assert (
+        odd is not None
+        and odd.access is not None
+        and [(g.role, g.privileges) for g in odd.access.grants] == [(r["reader"], ("insert", "select"))]
+    )
     extra = inspect(pg_dsn, schemas=["extra"])
     assert "privileges granted on schema `extra`" in "\n".join(extra.warnings)
 

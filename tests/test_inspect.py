@@ -349,7 +349,11 @@ def test_what_the_spec_cannot_say_is_a_warning(tmp_path: Path, pg_conn: Connecti
     assert [t.name for t in result.model.tables] == ["legacy", "notes", "shards"]
     notes = result.model.table("notes")
     assert notes is not None and [c.expression for c in notes.checks] == ["body <> ''::text"]
-    assert notes.access.row_security and [p.name for p in notes.access.policies] == ["own_notes"]
+    assert (
+        notes.access is not None
+        and notes.access.row_security
+        and [p.name for p in notes.access.policies] == ["own_notes"]
+    )
     assert limitations(result.model) == [w for w in result.warnings if w in limitations(result.model)]
     write_spec(result.model, tmp_path / "spec")
     written = compile_spec(tmp_path / "spec").model

@@ -20,6 +20,7 @@ from schemagen.model.access import (
     Policy,
     Role,
     TableAccess,
+    access_of,
 )
 from schemagen.postgres import expressions
 
@@ -222,7 +223,7 @@ def check_replica_index(builder: _Builder, table: Table, path: Path_) -> Table:
     columns (one of `indexes:`, or a unique constraint's index); and its policies' columns."""
     _policy_columns(builder, table, path)
     access = table.access
-    if access.replica_identity != "index" or access.replica_index is None:
+    if access is None or access.replica_identity != "index" or access.replica_index is None:
         return table
     name = access.replica_index
     columns: tuple[str, ...] | None = None
@@ -327,7 +328,7 @@ def roles(builder: _Builder, specs: Mapping[str, RoleSpec], tables: list[Table])
         found.append(Role(name, spec.login, spec.inherit, tuple(sorted(set(parents)))))
     declared = {r.name for r in found}
     for table in tables:
-        for role in sorted(table.access.roles() - declared):
+        for role in sorted(access_of(table).roles() - declared):
             where = builder.loc("entities", table.name, "grants", role) or table.loc
             builder.report(rules.UNDECLARED_ROLE(where, role=role, table=table.name))
     return tuple(found)
@@ -421,7 +422,7 @@ def _policy_columns(builder: _Builder, table: Table, path: Path_) -> None:
     """A policy without a subquery reads only columns of its table: CREATE POLICY fails otherwise (and a
     column dropped while a policy reads it cannot be dropped)."""
     names = set(table.column_names)
-    for policy in table.access.policies:
+    for policy in access_of(table).policies:
         for which, text in (("using", policy.using), ("with_check", policy.with_check)):
             if text is None or "select" in text.lower():
                 continue

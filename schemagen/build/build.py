@@ -1275,7 +1275,7 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
-            access=p.access,
+            access=p.access if not p.access.is_default else None,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )

@@ -437,7 +437,8 @@ class _Writer:
         triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
         if triggers:
             data["triggers"] = triggers
-        data.update(access_entries(table.access, _Flow, _FlowList))
+        if table.access is not None:
+            data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
     def function(self, function: Function) -> dict[str, Any]:

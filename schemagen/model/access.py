@@ -5,7 +5,10 @@ policies, and its replica identity (`owner:`, `grants:`, `row_level_security:`, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from schemagen.model.objects import Table
 
 #: The privileges a table takes, in PostgreSQL's order (that of `aclitem`'s letters).
 TABLE_PRIVILEGES: tuple[str, ...] = (
@@ -152,3 +155,8 @@ def has_changes(old: TableAccess, new: TableAccess) -> bool:
         or (old.row_security, old.force_row_security) != (new.row_security, new.force_row_security)
         or (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index)
     )
+
+
+def access_of(table: Table) -> TableAccess:
+    """A table's access settings, PostgreSQL's defaults when the spec says nothing."""
+    return table.access if table.access is not None else TableAccess()

@@ -336,7 +336,7 @@ class Table:
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
     # owner, grants, row-level security, replica identity
-    access: TableAccess = field(default_factory=TableAccess)
+    access: TableAccess | None = None  # None: the spec says nothing (model.access.access_of)
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 

@@ -30,7 +30,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import access as access_rules
-from schemagen.model.access import TableAccess
+from schemagen.model.access import TableAccess, access_of
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan.changes import (
@@ -524,7 +524,7 @@ class _Diff:
 
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
-        yield from access_changes(table, TableAccess(), table.access)
+        yield from access_changes(table, TableAccess(), access_of(table))
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
@@ -558,12 +558,12 @@ class _Diff:
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
-        before = old.access
-        if new.access.replica_index is not None and any(
-            isinstance(c, AddIndex | AddConstraint) and _key_name(c) == new.access.replica_index for c in keys
+        before, after = access_of(old), access_of(new)
+        if after.replica_index is not None and any(
+            isinstance(c, AddIndex | AddConstraint) and _key_name(c) == after.replica_index for c in keys
         ):  # the index of its replica identity is built again: the identity is set again
             before = replace(before, replica_identity="default", replica_index=None)
-        yield from access_changes(new, before, new.access)
+        yield from access_changes(new, before, after)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 

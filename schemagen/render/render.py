@@ -132,7 +132,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "triggers": list(model.triggers),
         "roles": list(model.roles),
         "default_privileges": list(model.default_privileges),
-        "access_tables": [entry.table for entry in table_entries if not entry.table.access.is_default],
+        "access_tables": [entry.table for entry in table_entries if entry.table.access is not None],
     }
 
 

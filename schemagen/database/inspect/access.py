@@ -53,7 +53,7 @@ def read_access(
         access = _access(label, row, policies.get(oid, []), warn)
         for p in policies.get(oid, []):
             stored[(table.schema, table.name, p["name"])] = (p["raw_using"], p["raw_with_check"])
-        found.append(replace(table, access=access))
+        found.append(replace(table, access=access if not access.is_default else None))
     return found
 
 
@@ -123,7 +123,7 @@ def _access(label: str, row: Row, policy_rows: list[Row], warn: Callable[[str], 
         grants=grants_from_pairs(pairs),
         row_security=row["row_security"],
         force_row_security=row["force_row_security"],
-        policies=tuple(policies),
+        policies=tuple(sorted(policies, key=lambda p: p.name)),
         replica_identity=identity,  # type: ignore[arg-type]
         replica_index=row["replica_index"] if identity == "index" else None,
     )
@@ -153,11 +153,11 @@ def read_roles(
     """The roles of `names` the spec can declare: not superusers, not PostgreSQL's own."""
     found = []
     for row in rows("inspect_roles", names=sorted(names)):
-        parents = tuple(p for p in row["member_of"] if ROLE_NAME.match(p))
+        parents = tuple(sorted(p for p in row["member_of"] if ROLE_NAME.match(p)))
         if len(parents) != len(row["member_of"]):
             warn(f"role `{row['name']}` is a member of a role whose name the spec cannot write: left out")
         found.append(Role(row["name"], row["login"], row["inherit"], parents))
-    return tuple(found)
+    return tuple(sorted(found, key=lambda r: r.name))
 
 
 def read_default_privileges(

@@ -63,6 +63,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import access_of
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
@@ -217,7 +218,7 @@ class CatalogReader:
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
-            roles=read_roles(set().union(*(t.access.roles() for t in tables)), self.rows, self.warn),
+            roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------

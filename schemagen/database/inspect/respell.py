@@ -129,7 +129,7 @@ class Respeller:
         if partition is not None and ref.partition is not None:
             partition = self.scheme(table, partition, ref.partition, table.name)
         access = table.access
-        if access.policies and ref.access.policies:
+        if access is not None and ref.access is not None and access.policies and ref.access.policies:
             ref_policies = {p.name: p for p in ref.access.policies}
             policies = tuple(self.policy(table, p, ref_policies.get(p.name)) for p in access.policies)
             access = replace(access, policies=policies)
