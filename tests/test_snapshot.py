@@ -43,7 +43,9 @@ from schemagen.model import (
     Trigger,
     View,
 )
+from schemagen.model import access as access_module
 from schemagen.model import objects as model_module
+from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role, TableAccess
 from schemagen.pipeline import compile_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -217,6 +219,21 @@ def everything() -> Model:
             loc=here,
         ),
     )
+    access = TableAccess(
+        owner="app_owner",
+        grants=(
+            Grant("app_reader", ("select",)),
+            Grant("app_writer", ("insert", "update"), grant_option=True),
+        ),
+        row_security=True,
+        force_row_security=True,
+        policies=(
+            Policy("own", "update", permissive=False, roles=("app_writer",), using="true", with_check="true"),
+        ),
+        replica_identity="index",
+        replica_index="literal_values_pkey",
+    )
+    values = replace(values, access=access)
     return Model(
         project=Project(
             "everything",
@@ -227,6 +244,12 @@ def everything() -> Model:
             shard_count=8,
             distribute_concurrently=True,
             distributed_schemas=(DistributedSchema("tenant_a", loc=here),),
+        ),
+        roles=(Role("app_writer", login=True, inherit=False, member_of=("app_reader",)),),
+        default_privileges=(
+            DefaultPrivileges(
+                "app", "sequences", (Grant("app_writer", ("usage",), True),), for_role="app_owner"
+            ),
         ),
         enums=base.enums,
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),
@@ -271,10 +294,11 @@ def everything() -> Model:
 def model_classes() -> list[type]:
     return [
         value
-        for value in vars(model_module).values()
+        for module in (model_module, access_module)
+        for value in vars(module).values()
         if isinstance(value, type)
         and dataclasses.is_dataclass(value)
-        and value.__module__ == model_module.__name__
+        and value.__module__ == module.__name__
         and value not in (Location, TextAt)  # never stored: where the spec says things
     ]
 

@@ -302,6 +302,61 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         8,
     ),
     (
+        "grant-of-a-privilege-tables-lack",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            grants:
+              app_reader: [select, usage]
+        """),
+        "SG130",
+        "a.yaml",
+        6,
+    ),
+    (
+        "insert-policy-with-using",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            row_level_security: true
+            policies:
+              own: {for: insert, using: id > 0}
+        """),
+        "SG131",
+        "a.yaml",
+        7,
+    ),
+    (
+        "grant-to-an-undeclared-role",
+        single("""\
+        roles:
+          app_reader:
+        entities:
+          film:
+            columns: {id: bigint}
+            grants:
+              app_reader: [select]
+              app_writer: [insert]
+        """),
+        "SG133",
+        "a.yaml",
+        9,
+    ),
+    (
+        "replica-identity-of-a-missing-index",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            replica_identity: {index: film_code_key}
+        """),
+        "SG132",
+        "a.yaml",
+        5,
+    ),
+    (
         "volatile-user-function-in-an-index",
         single("""\
         functions:

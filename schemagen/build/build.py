@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from schemagen.build import access as access_rules
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -56,6 +57,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import TableAccess
 from schemagen.model.archive import archive_table
 from schemagen.model.partitions import (
     as_date,
@@ -128,6 +130,7 @@ class _Pending:
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
+    access: TableAccess = field(default_factory=TableAccess)
 
 
 @dataclass(frozen=True)
@@ -355,6 +358,10 @@ class Builder:
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(functions),
             triggers=tuple(triggers),
+            roles=access_rules.roles(self, self.spec.roles, tables),
+            default_privileges=access_rules.default_privileges(
+                self, self.spec.project.default_privileges if self.spec.project else [], self.project.schema
+            ),
         )
 
     def build_enums(self) -> list[Enum]:
@@ -845,6 +852,7 @@ class Builder:
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
             pending.distribute = (spec.distribute, (*path, "distribute"))
         if pending.partition is not None:
@@ -1315,7 +1323,7 @@ class Builder:
                 )
             )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
-        return Table(
+        table = Table(
             name=p.name,
             schema=p.schema,
             columns=tuple(p.columns),
@@ -1331,9 +1339,11 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
+            access=p.access if not p.access.is_default else None,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+        return access_rules.check_replica_index(self, table, p.path)
 
     def distribution(
         self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -236,6 +237,13 @@ class _Writer:
         functions = {f.name: self.function(f) for f in self.model.functions}
         if functions:
             project["functions"] = functions
+        if self.model.default_privileges:
+            project["project"]["default_privileges"] = default_privileges_entries(
+                self.model.default_privileges, self.model.project.schema, _Flow, _FlowList
+            )
+        roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
+        if roles:
+            project["roles"] = roles
         found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
@@ -434,6 +442,8 @@ class _Writer:
         triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
         if triggers:
             data["triggers"] = triggers
+        if table.access is not None:
+            data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
     def function(self, function: Function) -> dict[str, Any]:

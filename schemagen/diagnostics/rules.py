@@ -342,6 +342,51 @@ TRIGGER = _rule(
     "triggers:\n  film_last_updated: {function: film_count, timing: before, events: [update], for_each: row}",
 )
 
+GRANT = _rule(
+    "SG130",
+    "grant",
+    "{what}: {problem}",
+    "{fix}",
+    "A table takes the privileges select, insert, update, delete, truncate, references and trigger (or "
+    "`all`), granted to a role by name or to `public`; an owner is a role's name. GRANT and ALTER TABLE "
+    "… OWNER TO fail on anything else.",
+    "grants:\n  app_reader: [select, usage]   # usage is for sequences and schemas",
+)
+
+POLICY = _rule(
+    "SG131",
+    "policy",
+    "policy `{policy}` on `{table}`: {problem}",
+    "{fix}",
+    "A row-level security policy filters rows with `using` (rows it may see or change) and `with_check` "
+    "(rows it may write): a select or delete policy takes no `with_check`, an insert policy no `using`. "
+    "Policies act only when the table has `row_level_security` on, so a policy on a table without it "
+    "filters nothing.",
+    "policies:\n  own_rows: {for: insert, using: owner = current_user}   # insert takes with_check",
+)
+
+UNDECLARED_ROLE = _rule(
+    "SG133",
+    "undeclared-role",
+    "role `{role}`, named by `{table}`, is not declared under `roles:`",
+    "declare it under `roles:` (created when absent), or make sure the cluster has it",
+    "Roles belong to the cluster, not to a database: a GRANT, OWNER TO or policy naming a role that "
+    "does not exist fails. A role the spec declares is created when absent; one it only names must "
+    "exist already: `validate --live` fails when the server lacks it.",
+    "entities:\n  docs:\n    grants: {app_reader: [select]}   # and no `roles: {app_reader: …}`",
+    severity=Severity.WARNING,
+)
+
+REPLICA_IDENTITY = _rule(
+    "SG132",
+    "replica-identity",
+    "replica identity of `{table}`: {problem}",
+    "{fix}",
+    "`replica_identity: {index: name}` names a unique, non-partial index of the table on NOT NULL "
+    "columns with no expression: ALTER TABLE … REPLICA IDENTITY USING INDEX refuses any other.",
+    "replica_identity: {index: orders_created_at_idx}   # not unique",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

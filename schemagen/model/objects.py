@@ -14,6 +14,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
+
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
 
@@ -339,6 +341,8 @@ class Table:
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
+    # owner, grants, row-level security, replica identity
+    access: TableAccess | None = None  # None: the spec says nothing (model.access.access_of)
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 
@@ -534,6 +538,8 @@ class Model:
     sequences: tuple[SequenceGenerator, ...] = ()
     functions: tuple[Function, ...] = ()  # sorted by name
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
+    roles: tuple[Role, ...] = ()  # sorted by name
+    default_privileges: tuple[DefaultPrivileges, ...] = ()  # sorted by key
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:

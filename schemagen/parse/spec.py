@@ -28,6 +28,14 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
+from schemagen.parse.access import (
+    DefaultPrivilegesSpec,
+    Grant,
+    PolicySpec,
+    ReplicaIdentitySpec,
+    Role,
+    RowSecuritySpec,
+)
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -291,6 +299,11 @@ class EntitySpec(_Shape):
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     distribute: Literal["reference"] | DistributeSpec | None = None
     triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    row_level_security: StrictBool | RowSecuritySpec | None = None
+    policies: dict[str, PolicySpec] = Field(default_factory=dict)
+    replica_identity: ReplicaIdentitySpec | None = None
 
 
 class MixinSpec(_Shape):
@@ -470,6 +483,7 @@ class ProjectSpec(_Shape):
     citus: CitusSpec | None = None
     # schemas created even when nothing lives in them
     schemas: list[str | SchemaSpec] = Field(default_factory=list)
+    default_privileges: list[DefaultPrivilegesSpec] = Field(default_factory=list)
 
 
 class Spec(_Shape):
@@ -486,6 +500,7 @@ class Spec(_Shape):
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
 
 
 def json_schema() -> str:

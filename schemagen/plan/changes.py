@@ -34,6 +34,7 @@ from schemagen.model import (
     View,
     naming,
 )
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan import casts
@@ -486,6 +487,36 @@ class SetStorage:
         return [p.name for p in self.set] + list(self.reset)
 
 
+@dataclass(frozen=True)
+class ChangeRole:
+    """A role of the spec created when absent (`old` None) or altered; a role the spec no longer
+    declares is left to the cluster."""
+
+    old: Role | None
+    new: Role
+
+
+@dataclass(frozen=True)
+class ChangeDefaultPrivileges:
+    """Default privileges of one (schema, kind of object, role) going from `old` to `new` (either
+    empty: none)."""
+
+    old: DefaultPrivileges
+    new: DefaultPrivileges
+
+
+@dataclass(frozen=True)
+class ChangeAccess:
+    """A table's owner, grants, row-level security, policies or replica identity go from `old` to `new`
+    (`old` is a new table's defaults). `drop_policies`: the operation that drops the policies that go
+    or change, before columns and functions they read can go."""
+
+    table: Table
+    old: TableAccess
+    new: TableAccess
+    drop_policies: bool = False
+
+
 # --- views and functions -------------------------------------------------------------------------
 
 
@@ -845,7 +876,10 @@ class AlterDistribution:
 
 
 Change = (
-    CreateRoutine
+    ChangeAccess
+    | ChangeDefaultPrivileges
+    | ChangeRole
+    | CreateRoutine
     | DropRoutine
     | CreateTrigger
     | DropTrigger

@@ -30,6 +30,8 @@ from schemagen.model import (
     lifecycle,
     naming,
 )
+from schemagen.model import access as access_rules
+from schemagen.model.access import TableAccess, access_of
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan import casts, rebuilds
@@ -43,6 +45,9 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
+    ChangeDefaultPrivileges,
+    ChangeRole,
     CheckEmpty,
     CheckRemovedValues,
     Comment,
@@ -129,6 +134,40 @@ class _Sequences:
     parked: dict[str, str]
 
 
+def _key_name(change: AddIndex | AddConstraint) -> str:
+    return change.index.name if isinstance(change, AddIndex) else change.constraint.name
+
+
+def role_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Roles B declares that A does not, or declares otherwise."""
+    before = {r.name: r for r in a.roles}
+    for role in b.roles:
+        if before.get(role.name) != role:
+            yield ChangeRole(before.get(role.name), role)
+
+
+def default_privilege_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Default privileges granted or revoked, per (schema, kind of object, role)."""
+    before = {d.key: d for d in a.default_privileges}
+    after = {d.key: d for d in b.default_privileges}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        some = old if old is not None else new
+        assert some is not None
+        empty = replace(some, grants=())
+        yield ChangeDefaultPrivileges(old if old is not None else empty, new if new is not None else empty)
+
+
+def access_changes(table: Table, old: TableAccess, new: TableAccess) -> Iterator[Change]:
+    """The policies that go or change dropped early, and the rest of a table's access set last."""
+    if access_rules.dropped_policies(old, new):
+        yield ChangeAccess(table, old, new, drop_policies=True)
+    if access_rules.has_changes(old, new):
+        yield ChangeAccess(table, old, new)
+
+
 def diff(a: Model, b: Model, renames: Renames, *, down: bool = False) -> list[Change]:
     """The changes that take a database at `a` to `b`.
 
@@ -167,6 +206,7 @@ class _Diff:
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
         yield from self.extensions()
+        yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
         yield from self.sequence_changes()
         yield from self.domains(pairs)
@@ -194,6 +234,7 @@ class _Diff:
         yield from self.functions(pairs)
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
+        yield from default_privilege_changes(self.a, self.b)
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -500,6 +541,7 @@ class _Diff:
 
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
+        yield from access_changes(table, TableAccess(), access_of(table))
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
@@ -528,11 +570,17 @@ class _Diff:
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
         renamed = with_new_column_names(old, new.name, self.renames)
-        yield from self.constraints(renamed, new)
-        yield from self.indexes(renamed, new)
+        keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
+        yield from keys
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
+        before, after = access_of(old), access_of(new)
+        if after.replica_index is not None and any(
+            isinstance(c, AddIndex | AddConstraint) and _key_name(c) == after.replica_index for c in keys
+        ):  # the index of its replica identity is built again: the identity is set again
+            before = replace(before, replica_identity="default", replica_index=None)
+        yield from access_changes(new, before, after)
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 

@@ -198,6 +198,10 @@ class Kind(StrEnum):
     REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
+    CHANGE_ACCESS = "change_access"
+    CHANGE_ROLE = "change_role"
+    DEFAULT_PRIVILEGES = "default_privileges"
+    DROP_POLICIES = "drop_policies"
     LOCK_TABLES = "lock_tables"
     # partitioning
     RENAME_PARTITIONS = "rename_partitions"
@@ -228,6 +232,7 @@ class Phase(IntEnum):
     LOCKS = 0  # the LOCK TABLE statements of a migration run in one transaction
     CHECKS = 5  # what the rows must allow, checked before anything changes
     EXTENSIONS = 10
+    ROLES = 12  # before anything is owned by or granted to them
     ENUMS = 15
     SEQUENCES = 16  # before the domains and columns whose defaults read them
     DOMAINS = 17  # after the enums and sequences they may use, before the columns of their type
@@ -239,6 +244,7 @@ class Phase(IntEnum):
     DROP_TRIGGERS = 21  # before their function or table changes
     DROP_FUNCTIONS = 22
     RENAMES = 25
+    DROP_POLICIES = 27  # before the columns and functions they read go
     DROP_FOREIGN_KEYS = 28
     DROP_CONSTRAINTS = 30
     DROP_INDEXES = 32
@@ -268,7 +274,8 @@ class Phase(IntEnum):
     TRIGGERS = 93  # once their functions and tables exist
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
-    DROP_SCHEMAS = 96  # once everything in them is gone
+    ACCESS = 96  # owners, grants, row-level security, policies, replica identity: once all exists
+    DROP_SCHEMAS = 97  # once everything in them is gone
 
 
 @dataclass(frozen=True)

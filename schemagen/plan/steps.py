@@ -38,6 +38,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
@@ -1574,3 +1575,160 @@ def lock_tables(locks: tuple[TableLock, ...]) -> Step:
 
 def _locks(relations: Sequence[Relation], mode: Lock) -> tuple[TableLock, ...]:
     return tuple(TableLock(schema, table, mode) for schema, table in relations)
+
+
+# --- access: owners, grants, row-level security, policies, replica identity ------------------------
+
+
+@dataclass(frozen=True)
+class SetOwner(Statement):
+    template = "set_owner"
+    table: str
+    schema: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class GrantPrivileges(Statement):
+    template = "grant"
+    table: str
+    schema: str
+    grant: Grant
+
+
+@dataclass(frozen=True)
+class RevokePrivileges(Statement):
+    template = "revoke"
+    table: str
+    schema: str
+    grant: Grant
+    option_only: bool = False
+
+
+@dataclass(frozen=True)
+class SetRowSecurity(Statement):
+    template = "set_row_security"
+    table: str
+    schema: str
+    enabled: bool
+    forced: bool
+
+
+@dataclass(frozen=True)
+class CreatePolicy(Statement):
+    template = "create_policy"
+    table: str
+    schema: str
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class DropPolicy(Statement):
+    template = "drop_policy"
+    table: str
+    schema: str
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class SetReplicaIdentity(Statement):
+    template = "replica_identity"
+    table: str
+    schema: str
+    identity: str
+    index: str | None
+
+
+def set_owner(table: Table, owner: str) -> Step:
+    """ALTER TABLE … OWNER TO: ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(SetOwner(table.name, table.schema, owner), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def grant(table: Table, grant: Grant) -> Step:
+    """GRANT takes no lock on the table: it rewrites the table's ACL in pg_class only."""
+    return Step(GrantPrivileges(table.name, table.schema, grant), Lock.NONE, table.name)
+
+
+def revoke(table: Table, grant: Grant, *, option_only: bool = False) -> Step:
+    """REVOKE, like GRANT, takes no lock on the table."""
+    return Step(RevokePrivileges(table.name, table.schema, grant, option_only), Lock.NONE, table.name)
+
+
+def set_row_security(table: Table, enabled: bool, forced: bool) -> Step:
+    """ALTER TABLE … ENABLE/FORCE ROW LEVEL SECURITY: ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(SetRowSecurity(table.name, table.schema, enabled, forced), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def create_policy(table: Table, policy: Policy) -> Step:
+    """CREATE POLICY locks its table ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(CreatePolicy(table.name, table.schema, policy), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def drop_policy(table: Table, policy: Policy) -> Step:
+    """DROP POLICY locks its table ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(DropPolicy(table.name, table.schema, policy), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_replica_identity(table: Table, identity: str, index: str | None) -> Step:
+    """ALTER TABLE … REPLICA IDENTITY: ACCESS EXCLUSIVE, for the catalog change only."""
+    statement = SetReplicaIdentity(table.name, table.schema, identity, index)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+@dataclass(frozen=True)
+class CreateRole(Statement):
+    template = "create_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class AlterRole(Statement):
+    template = "alter_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class GrantMembership(Statement):
+    template = "grant_membership"
+    role: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class RevokeMembership(Statement):
+    template = "revoke_membership"
+    role: str
+    parent: str
+
+
+def create_role(role: Role) -> Step:
+    """A role of the cluster, created when absent: no lock on any table."""
+    return Step(CreateRole(role), Lock.NONE, role.name)
+
+
+def alter_role(role: Role) -> Step:
+    return Step(AlterRole(role), Lock.NONE, role.name)
+
+
+def grant_membership(role: str, parent: str) -> Step:
+    return Step(GrantMembership(role, parent), Lock.NONE, role)
+
+
+def revoke_membership(role: str, parent: str) -> Step:
+    return Step(RevokeMembership(role, parent), Lock.NONE, role)
+
+
+@dataclass(frozen=True)
+class DefaultPrivilegesStatement(Statement):
+    template = "default_privileges"
+    entry: DefaultPrivileges
+    grant: Grant
+    revoke: bool = False
+    option_only: bool = False
+
+
+def default_privileges(
+    entry: DefaultPrivileges, grant: Grant, *, revoke: bool = False, option_only: bool = False
+) -> Step:
+    """ALTER DEFAULT PRIVILEGES changes pg_default_acl only: no lock on any table."""
+    return Step(DefaultPrivilegesStatement(entry, grant, revoke, option_only), Lock.NONE, entry.schema)

@@ -131,6 +131,9 @@ def schema_context(model: Model) -> dict[str, object]:
         "functions": list(model.functions),
         "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
         "triggers": list(model.triggers),
+        "roles": list(model.roles),
+        "default_privileges": list(model.default_privileges),
+        "access_tables": [entry.table for entry in table_entries if entry.table.access is not None],
     }
 
 

@@ -21,6 +21,12 @@ from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
+from schemagen.database.inspect.access import (
+    other_acl_warnings,
+    read_access,
+    read_default_privileges,
+    read_roles,
+)
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -58,6 +64,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import access_of
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
 
@@ -195,8 +202,11 @@ class CatalogReader:
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
+        by_name = {(r["schema"], r["name"]): oid for oid, r in self.relations.items()}
+        tables = read_access(tables, by_name, self.rows, self.warn, self.stored.policies)
         distributed_schemas = self.distributed_schemas(schemas)
-        self.other_objects(schemas)
+        self.other_objects(schemas, {(t.schema, t.name) for t in tables})
+        other_acl_warnings(schemas, self.rows, self.warn)
         objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
             *tables,
             *views,
@@ -227,6 +237,8 @@ class CatalogReader:
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
+            default_privileges=read_default_privileges(schemas, self.rows, self.warn),
+            roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------
@@ -425,9 +437,12 @@ class CatalogReader:
             kept.append(sequence)
         return kept
 
-    def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: policies, rules, other types."""
+    def other_objects(self, schemas: list[str], tables: set[tuple[str, str]]) -> None:
+        """Warnings for what the Model cannot hold: policies (but those of the tables read), rules, other
+        types."""
         for row in self.rows("inspect_policies", schemas=schemas):
+            if (row["schema"], row["table"]) in tables:
+                continue
             self.warn(
                 f"policy `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
                 "in the spec: left out"
@@ -536,7 +551,7 @@ class CatalogReader:
     def options(self, what: str, row: Row) -> None:
         if row["options"] and row["oid"] not in self.storage_expressed:
             self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
-        if row["row_security"]:
+        if row["row_security"] and not what.startswith("table "):  # a table's is read (inspect.access)
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")
 
     def constraint_state(self, label: str, con: Row) -> None:

@@ -20,6 +20,9 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
+    ChangeDefaultPrivileges,
+    ChangeRole,
     CheckEmpty,
     CheckRemovedValues,
     Comment,
@@ -82,6 +85,7 @@ from schemagen.plan.changes import (
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
+    access,
     columns,
     constraints,
     distribution,
@@ -189,6 +193,12 @@ def operation(change: Change) -> Operation:
             return indexes.rename_index(change)
         case SetStorage():
             return storage.set_storage(change)
+        case ChangeAccess():
+            return access.change_access(change)
+        case ChangeRole():
+            return access.change_role(change)
+        case ChangeDefaultPrivileges():
+            return access.change_default_privileges(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():
