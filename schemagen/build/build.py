@@ -69,6 +69,7 @@ from schemagen.parse.spec import (
     EntitySpec,
     EnumSpec,
     FunctionSpec,
+    IndexKeySpec,
     IndexSpec,
     PartitionSpec,
     RangeSpec,
@@ -926,7 +927,7 @@ class Builder:
             junction.columns.append(column)
         # the primary key serves lookups from the first side; the reverse index serves the second
         second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
-        junction.indexes.append((IndexSpec(columns=second), path))
+        junction.indexes.append((IndexSpec(columns=list[str | IndexKeySpec](second)), path))
         junction.indexes += [(ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)]
         return junction
 
@@ -1401,6 +1402,13 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
+            if isinstance(entry, IndexKeySpec):
+                keyed = self.index_key(entry, (*path, "columns", i), p)
+                if keyed is None:
+                    return None
+                elements.append(keyed)
+                label.append(keyed.column or expressions.expression_label(keyed.expression or ""))
+                continue
             element = _index_element(entry)
             if element is None:
                 self.report(
@@ -1439,6 +1447,50 @@ class Builder:
             using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
+        )
+
+    def index_key(self, spec: IndexKeySpec, path: Path_, p: _Pending) -> IndexElement | None:
+        """A key of `columns:` written as a mapping: `{expression: lower(po), opclass: text_pattern_ops,
+        order: desc, nulls: last, collation: C}`."""
+        loc = self.raw.locate(path)
+        expression = None
+        if spec.expression is not None:
+            expression = self.expression(
+                spec.expression, "the index key", self.raw.locate((*path, "expression")) or loc
+            )
+            if expression is None:
+                return None
+        elif spec.column is not None and not IDENTIFIER.match(spec.column):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "column")) or loc, name=spec.column, what="a column"
+                )
+            )
+            return None
+        if spec.opclass is not None and not IDENTIFIER.match(spec.opclass):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "opclass")) or loc, name=spec.opclass, what="an operator class"
+                )
+            )
+            return None
+        collation = None
+        if spec.collation is not None:
+            if not COLLATION_NAME.match(spec.collation):
+                self.report(
+                    rules.INVALID_NAME(
+                        self.raw.locate((*path, "collation")) or loc, name=spec.collation, what="a collation"
+                    )
+                )
+                return None
+            collation = BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+        return IndexElement(
+            column=spec.column,
+            expression=expression,
+            opclass=spec.opclass,
+            descending=spec.order == "desc",
+            nulls=spec.nulls,
+            collation=collation,
         )
 
     # --- views -----------------------------------------------------------------------------------

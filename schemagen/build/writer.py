@@ -600,25 +600,21 @@ class _Writer:
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
             return None
-        expressions_ = [e for e in index.elements if e.expression is not None]
         data: dict[str, Any] = {}
-        if expressions_:
-            element = expressions_[0]
-            if len(index.elements) > 1 or element.opclass or element.descending or element.nulls:
-                self.problem(
-                    f"{what} has several keys with an expression among them, or an ordered expression, "
-                    "which the spec cannot say: left out"
-                )
-                return None
-            data["expression"] = element.expression
-            label_parts = [expressions.expression_label(element.expression or "")]
+        first = index.elements[0]
+        if (
+            len(index.elements) == 1
+            and first.expression is not None
+            and first == IndexElement(expression=first.expression)
+        ):
+            data["expression"] = first.expression
         else:
             entries = [_element(e) for e in index.elements]
             if any(e is None for e in entries):
                 self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
                 return None
             data["columns"] = _FlowList(entries)
-            label_parts = [e.column or "expr" for e in index.elements]
+        label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         generated = naming.truncate(f"{table}_{'_'.join(label_parts)}_idx")
         entry: dict[str, Any] = {}
         if index.name != generated:
@@ -819,14 +815,31 @@ def _short_type(type_: str) -> str:
     return type_
 
 
-def _element(element: IndexElement) -> str | None:
-    """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or None when a name cannot be written so."""
-    if element.column is None or not IDENTIFIER.match(element.column):
+def _element(element: IndexElement) -> Any:
+    """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or `{expression: …, opclass: …, order: desc, nulls: …,
+    collation: …}` for an expression or a key with its own collation; None when a name cannot be
+    written so."""
+    if element.column is not None and not IDENTIFIER.match(element.column):
         return None
-    words = [element.column]
+    if element.opclass is not None and not IDENTIFIER.match(element.opclass):
+        return None
+    if element.expression is not None or element.collation is not None:
+        entry: dict[str, Any] = {}
+        if element.expression is not None:
+            entry["expression"] = element.expression
+        else:
+            entry["column"] = element.column
+        if element.opclass is not None:
+            entry["opclass"] = element.opclass
+        if element.descending:
+            entry["order"] = "desc"
+        if element.nulls is not None:
+            entry["nulls"] = element.nulls
+        if element.collation is not None:
+            entry["collation"] = element.collation
+        return _Flow(entry)
+    words = [element.column or ""]
     if element.opclass is not None:
-        if not IDENTIFIER.match(element.opclass):
-            return None
         words.append(element.opclass)
     if element.descending:
         words.append("DESC")

@@ -179,12 +179,23 @@ def _declared(model: Model) -> dict[str, str]:
     return {f.name: f.volatility for f in model.functions}
 
 
+def _element_loc(index: Index, position: int) -> Location | None:
+    """Where a key written under `columns:` is (the `expression:` key comes first, before them)."""
+    offset = len(index.elements) - len(index.element_locs)
+    at = position - offset
+    return index.element_locs[at] if 0 <= at < len(index.element_locs) else None
+
+
 def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iterator[Diagnostic]:
     what = f"index `{index.name}`"
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
     column_types = {c.name: c.type for c in table.columns}
-    parts = [(e.expression, "expression", index.expression_loc) for e in index.elements if e.expression]
+    parts = [
+        (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
+        for i, e in enumerate(index.elements)
+        if e.expression
+    ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
     for text, part, part_loc in parts:

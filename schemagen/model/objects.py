@@ -166,6 +166,7 @@ class IndexElement:
     opclass: str | None = None
     descending: bool = False
     nulls: Literal["first", "last"] | None = None
+    collation: str | None = None  # a collation of the key's own (`COLLATE "C"`)
 
 
 @dataclass(frozen=True, slots=True)

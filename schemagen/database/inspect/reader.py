@@ -57,7 +57,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
+from schemagen.postgres import builtins, expressions, index_keys, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -620,11 +620,21 @@ class CatalogReader:
         what = f"index `{name}` of `{label}`"
         elements: list[IndexElement] = []
         include: list[str] = []
+        collations = index_keys.own_collations(row["definition"])
         for position, element in enumerate(row["elements"]):
             if position >= row["key_count"]:
                 include.append(element["column"])
                 continue
-            if element["own_collation"]:
+            collation = None
+            own = collations[position] if position < len(collations) else None
+            if own is not None:
+                collation = own[1]
+                if own[0] is not None and own[0] not in SEARCHED_SCHEMAS:
+                    self.warn(
+                        f"{what} uses collation `{own[0]}.{collation}`; the spec names collations "
+                        "without a schema"
+                    )
+            elif element["own_collation"]:
                 self.warn(f"{what} has a column with its own collation, which the spec cannot say")
             opclass = element["opclass"]
             if opclass is not None and element["opclass_schema"] not in SEARCHED_SCHEMAS:
@@ -637,13 +647,23 @@ class CatalogReader:
             if element["column"] is not None:
                 elements.append(
                     IndexElement(
-                        column=element["column"], opclass=opclass, descending=descending, nulls=nulls
+                        column=element["column"],
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
                     )
                 )
             else:
                 text = catalog_text.unwrapped(element["expression"])
                 elements.append(
-                    IndexElement(expression=text, opclass=opclass, descending=descending, nulls=nulls)
+                    IndexElement(
+                        expression=text,
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
+                    )
                 )
         if not row["valid"]:
             self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
