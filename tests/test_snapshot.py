@@ -171,7 +171,11 @@ def everything() -> Model:
             Index(
                 "located_idx",
                 base.tables[0].name,
-                (IndexElement(expression="lower(name)", opclass="text_pattern_ops", nulls="first"),),
+                (
+                    IndexElement(
+                        expression="lower(name)", opclass="text_pattern_ops", nulls="first", collation="C"
+                    ),
+                ),
                 loc=here,
                 where_loc=here,
                 expression_loc=here,
