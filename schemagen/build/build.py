@@ -39,6 +39,7 @@ from schemagen.model import (
     PartitionChild,
     PartitionKey,
     PartitionKind,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
@@ -1252,6 +1253,7 @@ class Builder:
                 )
             )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
+        partition_objects = self.partition_objects(p, by_name)
         return Table(
             name=p.name,
             schema=p.schema,
@@ -1268,9 +1270,79 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
+            partition_objects=partition_objects,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+
+    def partition_objects(self, p: _Pending, by_name: dict[str, _Pending]) -> tuple[PartitionObjects, ...]:
+        """The indexes and foreign keys single leaf partitions have of their own, keyed by the
+        partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
+        partition."""
+        entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+        objects = entity.partition.objects if entity and entity.partition else {}
+        if not objects or p.partition is None:
+            return ()
+        leaves = [c.name for c in all_children(p.partition) if c.sub is None]
+        found: list[PartitionObjects] = []
+        for key, spec in objects.items():
+            path: Path_ = (*p.path, "partition", "objects", key)
+            name = key if key in leaves else f"{p.name}_{key}"
+            if name not in leaves:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate(path, key=True),
+                        table=p.name,
+                        problem=f"`{key}` is not one of its leaf partitions{did_you_mean(name, leaves)}",
+                        fix="name a leaf partition the spec declares, or what follows the table's name in it",
+                    )
+                )
+                continue
+            part = replace(p, name=name, indexes=[])
+            indexes = [self.index(ix, (*path, "indexes", i), part) for i, ix in enumerate(spec.indexes)]
+            fks = []
+            names: set[str] = set()
+            for i, fk in enumerate(spec.foreign_keys):
+                loc = self.loc(*path, "foreign_keys", i)
+                if fk.name:
+                    self.check_name(fk.name, "a constraint", loc)
+                target = by_name.get(fk.references.table)
+                if target is None:
+                    self.report(
+                        rules.UNKNOWN_TABLE(
+                            loc,
+                            what="the foreign key's target",
+                            name=fk.references.table,
+                            suggestion=did_you_mean(fk.references.table, list(by_name)),
+                        )
+                    )
+                    continue
+                ref_columns = tuple(fk.references.columns or target.pk_columns or ())
+                fk_name = fk.name or naming.unique_name(
+                    self.namer.make("foreign_key", table=name, columns=tuple(fk.columns)), names
+                )
+                fks.append(
+                    ForeignKey(
+                        name=fk_name,
+                        columns=tuple(fk.columns),
+                        ref_schema=target.schema,
+                        ref_table=target.name,
+                        ref_columns=ref_columns,
+                        on_delete=fk.on_delete,
+                        on_update=fk.on_update,
+                        deferrable=fk.deferrable,
+                        loc=loc,
+                    )
+                )
+            found.append(
+                PartitionObjects(
+                    partition=name,
+                    indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
+                    loc=self.raw.locate(path, key=True),
+                )
+            )
+        return tuple(sorted(found, key=lambda o: o.partition))
 
     def distribution(
         self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]

@@ -46,6 +46,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.partition_objects import partition_tables
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -414,6 +415,9 @@ class _Writer:
             partition = self.partition(label, table.partition, name)
             if partition is not None:
                 data["partition"] = partition
+                objects = self.partition_objects(table)
+                if objects:
+                    partition["objects"] = objects
         if table.archive is not None:
             archive = table.archive
             entry = {"after": archive.after, "column": archive.column}
@@ -594,6 +598,24 @@ class _Writer:
         if fk.name != generated:
             entry["name"] = fk.name
         return _Flow(entry)
+
+    def partition_objects(self, table: Table) -> dict[str, Any]:
+        """`objects:` of a partitioned table: each partition's own indexes and foreign keys, keyed by
+        what follows `{table}_` in the partition's name (else by its name)."""
+        found: dict[str, Any] = {}
+        for own in partition_tables(table):
+            label = self.label(own.schema, own.name)
+            entry: dict[str, Any] = {}
+            indexes = [e for ix in own.indexes if (e := self.index(label, own.name, ix)) is not None]
+            if indexes:
+                entry["indexes"] = indexes
+            keys = [e for fk in own.foreign_keys if (e := self.foreign_key(own, fk, {})) is not None]
+            if keys:
+                entry["foreign_keys"] = keys
+            if entry:
+                prefix = f"{table.name}_"
+                found[own.name.removeprefix(prefix) if own.name.startswith(prefix) else own.name] = entry
+        return found
 
     def index(self, label: str, table: str, index: Index) -> Any:
         what = f"index `{index.name}` of `{label}`"

@@ -189,6 +189,17 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class PartitionObjects:
+    """Indexes and foreign keys that one leaf partition has of its own (its parent lacks them). Each
+    index's `table` is the partition's name."""
+
+    partition: str
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class PartitionKey:
     column: str | None = None
     expression: str | None = None
@@ -334,6 +345,8 @@ class Table:
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
+    # what single partitions have of their own, by partition name (`partition: {objects: …}`)
+    partition_objects: tuple[PartitionObjects, ...] = ()
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 

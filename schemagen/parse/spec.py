@@ -248,12 +248,21 @@ class HashSpec(_Shape):
     modulus: StrictInt
 
 
+class PartitionObjectsSpec(_Shape):
+    """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}`."""
+
+    indexes: list[IndexSpec] = Field(default_factory=list)
+    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+
+
 class PartitionSpec(_Shape):
     range: RangeSpec | None = None
     list: ListSpec | None = None
     hash: HashSpec | None = None
     then: PartitionSpec | None = None
     names: dict[str, str] = Field(default_factory=dict)
+    # keyed by a leaf partition's name or what follows `{table}_` in it
+    objects: dict[str, PartitionObjectsSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PartitionSpec:

@@ -31,6 +31,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.plan import partition_objects
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -487,6 +488,7 @@ class _Diff:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(table)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -513,6 +515,7 @@ class _Diff:
         renamed = with_new_column_names(old, new.name, self.renames)
         yield from self.constraints(renamed, new)
         yield from self.indexes(renamed, new)
+        yield from partition_objects.changes(old, new)
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)

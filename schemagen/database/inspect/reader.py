@@ -44,6 +44,7 @@ from schemagen.model import (
     IndexElement,
     Model,
     PartitionChild,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
@@ -119,6 +120,7 @@ class CatalogReader:
         self.requested = sorted(set(schemas)) if schemas is not None else None
         self.templates = templates
         self.warnings: list[str] = []
+        self.own_objects: list[PartitionObjects] = []  # of the partitions of the table being read
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
@@ -476,7 +478,9 @@ class CatalogReader:
                 self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(oid, [])]
         storage_parameters = self.storage(row)
+        self.own_objects = []
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
+        partition_objects = tuple(sorted(self.own_objects, key=lambda o: o.partition))
         if row["persistence"] != "p":
             self.warn(
                 f"table `{label}` is UNLOGGED, which the spec cannot say: it is written as a logged table"
@@ -499,6 +503,7 @@ class CatalogReader:
             partition=partition,
             comment=row["comment"],
             storage=storage_parameters,
+            partition_objects=partition_objects,
         )
 
     def storage(self, row: Row) -> tuple[StorageParameter, ...]:
@@ -693,11 +698,27 @@ class CatalogReader:
                 f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
                 "NOT NULL, default or collation), which the spec cannot say"
             )
+        leaf = row["kind"] != "p"
+        keys: list[ForeignKey] = []
         for con in self.constraints.get(row["oid"], []):
-            if con["type"] != "n":
+            if leaf and con["type"] == "f" and con["comment"] is None:
+                keys.append(self.foreign_key(label, con))
+            elif con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
+        indexes: list[Index] = []
         for ix in self.indexes.get(row["oid"], []):
-            self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+            if leaf:
+                indexes.append(self.index(label, row["schema"], row["name"], ix))
+            else:
+                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+        if keys or indexes:
+            self.own_objects.append(
+                PartitionObjects(
+                    partition=row["name"],
+                    indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(keys, key=lambda f: f.name)),
+                )
+            )
         if row["comment"] is not None:
             self.warn(f"the comment on partition `{label}` is not expressible: left out")
         self.options(f"partition `{label}`", row)

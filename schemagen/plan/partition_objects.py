@@ -1,0 +1,67 @@
+"""The changes to what single partitions have of their own (`partition: {objects: …}`).
+
+A partition the migration creates gets its objects plainly, after it (it is empty); on a partition that
+stays, a new index is built CONCURRENTLY and a new foreign key added NOT VALID then validated, a changed
+one replaced, a removed one dropped. A partition the migration drops (a window that moves, a re-shard)
+takes its objects with it: nothing is planned for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemagen.model import Table, all_children
+from schemagen.model.partition_objects import partition_tables
+from schemagen.plan.changes import AddConstraint, AddIndex, Change, DropConstraint, DropIndex
+from schemagen.plan.matching import same_index
+
+
+def on_new_table(table: Table) -> Iterator[Change]:
+    """The objects of the partitions of a table the migration creates."""
+    for own in partition_tables(table):
+        yield from _created(own)
+
+
+def changes(old: Table, new: Table) -> Iterator[Change]:
+    """From `old`'s partitions' own objects to `new`'s, partition by partition (by name)."""
+    if old.partition_objects == new.partition_objects and old.partition == new.partition:
+        return
+    old_leaves = {c.name for c in all_children(old.partition) if c.sub is None}
+    before = {t.name: t for t in partition_tables(old)}
+    after = {t.name: t for t in partition_tables(new)}
+    for name, own in sorted(after.items()):
+        if name not in old_leaves:
+            yield from _created(own)  # a partition this migration creates
+            continue
+        was = before.get(name)
+        old_indexes = {i.name: i for i in (was.indexes if was else ())}
+        new_indexes = {i.name: i for i in own.indexes}
+        old_keys = {f.name: f for f in (was.foreign_keys if was else ())}
+        new_keys = {f.name: f for f in own.foreign_keys}
+        for key_name, fk in sorted(old_keys.items()):
+            if new_keys.get(key_name) != fk:
+                yield DropConstraint(own, fk)
+        for index_name, index in sorted(old_indexes.items()):
+            if index_name not in new_indexes or not same_index(new_indexes[index_name], index):
+                yield DropIndex(own, index)
+        for index_name, index in sorted(new_indexes.items()):
+            if index_name not in old_indexes or not same_index(old_indexes[index_name], index):
+                yield AddIndex(own, index)
+        for key_name, fk in sorted(new_keys.items()):
+            if old_keys.get(key_name) != fk:
+                yield AddConstraint(own, fk)
+    new_leaves = {c.name for c in all_children(new.partition) if c.sub is None}
+    for name, was in sorted(before.items()):
+        if name in after or name not in new_leaves:
+            continue  # dropped with its partition, or handled above
+        for fk in was.foreign_keys:
+            yield DropConstraint(was, fk)
+        for index in was.indexes:
+            yield DropIndex(was, index)
+
+
+def _created(own: Table) -> Iterator[Change]:
+    for index in own.indexes:
+        yield AddIndex(own, index, on_new_table=True)
+    for fk in own.foreign_keys:
+        yield AddConstraint(own, fk, on_new_table=True)
