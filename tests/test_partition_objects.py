@@ -217,3 +217,57 @@ def test_objects_of_a_partition_the_spec_does_not_declare_are_an_error(workdir: 
     code, out, err = run("check", "spec")
     assert code != 0
     assert "SG312" in out + err and "a.yaml:8" in out + err, out + err
+
+
+def test_a_reshard_builds_the_objects_again_on_a_partition_rebuilt_under_its_name(
+    workdir: Path, pg_dsn: str
+) -> None:
+    (workdir / "spec").mkdir()
+    spec = workdir / "spec" / "a.yaml"
+    spec.write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  customers:\n"
+        "    columns: {id: bigint, name: text}\n"
+        "    primary_key: [id]\n"
+        "  orders:\n"
+        "    columns: {id: bigint, customer_id: bigint, note: text}\n"
+        "    primary_key: [id]\n"
+        "    partition:\n"
+        "      hash: {key: id, modulus: 2}\n"
+        "      objects:\n"
+        "        p0:\n"
+        "          indexes: [{columns: [customer_id]}]\n"
+        "          foreign_keys: [{columns: [customer_id], references: customers}]\n"
+    )
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 20) g")
+        conn.execute("INSERT INTO orders SELECT g, 1 + g % 20, 'n' || g FROM generate_series(1, 300) g")
+    before = catalog(pg_dsn)
+    with connect(pg_dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT * FROM orders ORDER BY id").fetchall()
+
+    edit(spec, "modulus: 2", "modulus: 4")
+    code, _, err = run("migrate", "new", "reshard", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT * FROM orders ORDER BY id").fetchall() == rows
+        (indexes,) = conn.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders_p0' AND indexname = 'orders_p0_customer_id_idx'"
+        ).fetchone()
+        (keys,) = conn.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_p0_customer_id_fkey' AND convalidated"
+        ).fetchone()
+    assert (indexes, keys) == (1, 1)
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT * FROM orders ORDER BY id").fetchall() == rows

@@ -2,15 +2,16 @@
 
 A partition the migration creates gets its objects plainly, after it (it is empty); on a partition that
 stays, a new index is built CONCURRENTLY and a new foreign key added NOT VALID then validated, a changed
-one replaced, a removed one dropped. A partition the migration drops (a window that moves, a re-shard)
-takes its objects with it: nothing is planned for them.
+one replaced, a removed one dropped. A partition the migration drops (a window that moves) takes its
+objects with it: nothing is planned for them. A partition rebuilt under its own name with other bounds
+(a re-shard moves its rows into a new table) gets them built again, as on a partition that stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemagen.model import Table, all_children
+from schemagen.model import PartitionBound, Table, all_children
 from schemagen.model.partition_objects import partition_tables
 from schemagen.plan.changes import AddConstraint, AddIndex, Change, DropConstraint, DropIndex
 from schemagen.plan.matching import same_index
@@ -26,14 +27,17 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
     """From `old`'s partitions' own objects to `new`'s, partition by partition (by name)."""
     if old.partition_objects == new.partition_objects and old.partition == new.partition:
         return
-    old_leaves = {c.name for c in all_children(old.partition) if c.sub is None}
+    old_leaves = _leaves(old)
+    new_leaves = _leaves(new)
     before = {t.name: t for t in partition_tables(old)}
     after = {t.name: t for t in partition_tables(new)}
     for name, own in sorted(after.items()):
         if name not in old_leaves:
             yield from _created(own)  # a partition this migration creates
             continue
-        was = before.get(name)
+        # a partition rebuilt under its name with other bounds (a re-shard) has lost its objects:
+        # they are built again on it, with its rows, as if new to it
+        was = before.get(name) if old_leaves[name] == new_leaves[name] else None
         old_indexes = {i.name: i for i in (was.indexes if was else ())}
         new_indexes = {i.name: i for i in own.indexes}
         old_keys = {f.name: f for f in (was.foreign_keys if was else ())}
@@ -50,14 +54,17 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
         for key_name, fk in sorted(new_keys.items()):
             if old_keys.get(key_name) != fk:
                 yield AddConstraint(own, fk)
-    new_leaves = {c.name for c in all_children(new.partition) if c.sub is None}
     for name, was in sorted(before.items()):
-        if name in after or name not in new_leaves:
-            continue  # dropped with its partition, or handled above
+        if name in after or name not in new_leaves or old_leaves[name] != new_leaves[name]:
+            continue  # dropped with its partition (or its rebuild), or handled above
         for fk in was.foreign_keys:
             yield DropConstraint(was, fk)
         for index in was.indexes:
             yield DropIndex(was, index)
+
+
+def _leaves(table: Table) -> dict[str, PartitionBound]:
+    return {c.name: c.bound for c in all_children(table.partition) if c.sub is None}
 
 
 def _created(own: Table) -> Iterator[Change]:
