@@ -6,6 +6,7 @@ change to them migrates up and down with the rows kept."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -271,3 +272,28 @@ def test_a_reshard_builds_the_objects_again_on_a_partition_rebuilt_under_its_nam
     assert_catalog_equal(catalog(pg_dsn), before)
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT * FROM orders ORDER BY id").fetchall() == rows
+
+
+def test_a_partition_object_is_checked_as_a_table_s_own_is(workdir: Path) -> None:
+    (workdir / "spec").mkdir()
+    (workdir / "spec" / "a.yaml").write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  customers:\n"
+        "    columns: {id: bigint, name: text}\n"
+        "  payment:\n"
+        "    columns: {id: bigint, customer_id: bigint, paid_at: timestamptz}\n"
+        "    partition:\n"
+        "      range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n"
+        "      objects:\n"
+        "        2022_01:\n"
+        "          indexes:\n"
+        "            - columns: [customer_idd]\n"
+        "            - columns: [id, {expression: date(paid_at)}]\n"
+        "          foreign_keys: [{columns: [customer_id], references: {table: customers, columns: [name]}}]\n"
+    )
+    code, out, err = run("check", "spec")
+    assert code != 0
+    found = out + err
+    for code_, line in (("SG401", 12), ("SG102", 13), ("SG203", 14), ("SG204", 14)):
+        assert re.search(rf"{code_}\].*\n\s+--> spec/a.yaml:{line}:", found), (code_, found)

@@ -28,6 +28,7 @@ from schemagen.model import (
     all_children,
     naming,
 )
+from schemagen.model.partition_objects import partition_tables
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
@@ -263,6 +264,9 @@ def _table(
         yield from _expression(constraint.expression, scope("check"), what, loc)
     for index in table.indexes:
         yield from _index(index, table, catalog, scope)
+    for own in partition_tables(table):
+        for index in own.indexes:
+            yield from _index(index, own, catalog, scope)
     keys = (
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
