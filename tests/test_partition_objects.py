@@ -297,3 +297,45 @@ def test_a_partition_object_is_checked_as_a_table_s_own_is(workdir: Path) -> Non
     found = out + err
     for code_, line in (("SG401", 12), ("SG102", 13), ("SG203", 14), ("SG204", 14)):
         assert re.search(rf"{code_}\].*\n\s+--> spec/a.yaml:{line}:", found), (code_, found)
+
+
+def test_a_renamed_table_renames_its_partitions_own_objects(workdir: Path, pg_dsn: str) -> None:
+    (workdir / "spec").mkdir()
+    spec = workdir / "spec" / "a.yaml"
+    spec.write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  customers:\n"
+        "    columns: {id: bigint, name: text}\n"
+        "    primary_key: [id]\n"
+        "  payments:\n"
+        "    columns: {id: bigint, customer_id: bigint, paid_at: date}\n"
+        "    primary_key: [id, paid_at]\n"
+        "    partition:\n"
+        "      range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n"
+        "      objects:\n"
+        "        2022_01:\n"
+        "          indexes: [{columns: [customer_id]}, {columns: [id], name: kept_name}]\n"
+        "          foreign_keys: [{columns: [customer_id], references: customers}]\n"
+    )
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 20) g")
+        conn.execute(
+            "INSERT INTO payments SELECT g, 1 + g % 20, date '2022-01-01' + g % 59 FROM generate_series(1, 300) g"
+        )
+    before = catalog(pg_dsn)
+    edit(spec, "  payments:\n", "  bills:\n    renamed_from: payments\n")
+    code, _, err = run("migrate", "new", "rename", "spec")
+    assert code == 0, err
+    up = (workdir / "generated" / "migrations" / "0002_rename.up.sql").read_text()
+    assert "RENAME CONSTRAINT payments_2022_01_customer_id_fkey TO bills_2022_01_customer_id_fkey" in up
+    assert "payments_2022_01_customer_id_idx RENAME TO bills_2022_01_customer_id_idx" in up
+    assert "DROP" not in up and "kept_name" not in up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)

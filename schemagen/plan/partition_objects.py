@@ -10,11 +10,20 @@ objects with it: nothing is planned for them. A partition rebuilt under its own 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from schemagen.model import PartitionBound, Table, all_children
 from schemagen.model.partition_objects import partition_tables
-from schemagen.plan.changes import AddConstraint, AddIndex, Change, DropConstraint, DropIndex
-from schemagen.plan.matching import same_index
+from schemagen.plan.changes import (
+    AddConstraint,
+    AddIndex,
+    Change,
+    DropConstraint,
+    DropIndex,
+    RenameConstraint,
+    RenameIndex,
+)
+from schemagen.plan.matching import matched_renames, same_definition, same_index
 
 
 def on_new_table(table: Table) -> Iterator[Change]:
@@ -27,9 +36,14 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
     """From `old`'s partitions' own objects to `new`'s, partition by partition (by name)."""
     if old.partition_objects == new.partition_objects and old.partition == new.partition:
         return
-    old_leaves = _leaves(old)
+    old_leaves = {_renamed(name, old, new): bound for name, bound in _leaves(old).items()}
     new_leaves = _leaves(new)
-    before = {t.name: t for t in partition_tables(old)}
+    # by the partition's name once the table's renames and moves have run (before any drop does)
+    before = {
+        name: replace(t, name=name, schema=new.schema)
+        for t in partition_tables(old)
+        if (name := _renamed(t.name, old, new))
+    }
     after = {t.name: t for t in partition_tables(new)}
     for name, own in sorted(after.items()):
         if name not in old_leaves:
@@ -38,22 +52,7 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
         # a partition rebuilt under its name with other bounds (a re-shard) has lost its objects:
         # they are built again on it, with its rows, as if new to it
         was = before.get(name) if old_leaves[name] == new_leaves[name] else None
-        old_indexes = {i.name: i for i in (was.indexes if was else ())}
-        new_indexes = {i.name: i for i in own.indexes}
-        old_keys = {f.name: f for f in (was.foreign_keys if was else ())}
-        new_keys = {f.name: f for f in own.foreign_keys}
-        for key_name, fk in sorted(old_keys.items()):
-            if new_keys.get(key_name) != fk:
-                yield DropConstraint(own, fk)
-        for index_name, index in sorted(old_indexes.items()):
-            if index_name not in new_indexes or not same_index(new_indexes[index_name], index):
-                yield DropIndex(own, index)
-        for index_name, index in sorted(new_indexes.items()):
-            if index_name not in old_indexes or not same_index(old_indexes[index_name], index):
-                yield AddIndex(own, index)
-        for key_name, fk in sorted(new_keys.items()):
-            if old_keys.get(key_name) != fk:
-                yield AddConstraint(own, fk)
+        yield from _compared(was or replace(own, indexes=(), foreign_keys=()), own)
     for name, was in sorted(before.items()):
         if name in after or name not in new_leaves or old_leaves[name] != new_leaves[name]:
             continue  # dropped with its partition (or its rebuild), or handled above
@@ -61,6 +60,46 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
             yield DropConstraint(was, fk)
         for index in was.indexes:
             yield DropIndex(was, index)
+
+
+def _compared(was: Table, own: Table) -> Iterator[Change]:
+    """One partition that stays: an object whose name alone changed (its table's rename) is renamed,
+    a changed one dropped and added again, a new one added, a removed one dropped."""
+    old_indexes = {i.name: i for i in was.indexes}
+    new_indexes = {i.name: i for i in own.indexes}
+    old_keys = {f.name: f for f in was.foreign_keys}
+    new_keys = {f.name: f for f in own.foreign_keys}
+    renamed_indexes = matched_renames(old_indexes, new_indexes, same_index)
+    renamed_keys = matched_renames(old_keys, new_keys, same_definition)
+    for old_name, new_name in sorted(renamed_keys.items()):
+        yield RenameConstraint(own, old_name, new_name)
+    for old_name, new_name in sorted(renamed_indexes.items()):
+        yield RenameIndex(own, old_name, new_name)
+    for name, fk in sorted(old_keys.items()):
+        if name not in renamed_keys and not (name in new_keys and same_definition(new_keys[name], fk)):
+            yield DropConstraint(own, fk)
+    for name, index in sorted(old_indexes.items()):
+        if name not in renamed_indexes and not (name in new_indexes and same_index(new_indexes[name], index)):
+            yield DropIndex(own, index)
+    for name, index in sorted(new_indexes.items()):
+        if name in renamed_indexes.values():
+            continue
+        if name not in old_indexes or not same_index(old_indexes[name], index):
+            yield AddIndex(own, index)
+    for name, fk in sorted(new_keys.items()):
+        if name in renamed_keys.values():
+            continue
+        if name not in old_keys or not same_definition(old_keys[name], fk):
+            yield AddConstraint(own, fk)
+
+
+def _renamed(name: str, old: Table, new: Table) -> str:
+    """A partition's name once its table's rename has run, which renames the partitions named after
+    the table (`rename_partitions`)."""
+    prefix = f"{old.name}_"
+    if old.name == new.name or not name.startswith(prefix):
+        return name
+    return f"{new.name}_{name.removeprefix(prefix)}"
 
 
 def _leaves(table: Table) -> dict[str, PartitionBound]:
