@@ -339,3 +339,22 @@ def test_a_renamed_table_renames_its_partitions_own_objects(workdir: Path, pg_ds
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), before)
+
+
+def test_objects_below_the_first_level_are_an_error_at_their_line(workdir: Path) -> None:
+    (workdir / "spec").mkdir()
+    (workdir / "spec" / "a.yaml").write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  payment:\n"
+        "    columns: {id: bigint, paid_at: date, kind: text}\n"
+        "    partition:\n"
+        "      range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n"
+        "      then:\n"
+        "        list: {key: kind, values: {a: [a], b: [b]}}\n"
+        "        objects:\n"
+        "          2022_01_a: {indexes: [{columns: [id]}]}\n"
+    )
+    code, out, err = run("check", "spec")
+    assert code != 0
+    assert "SG312" in out + err and "a.yaml:9" in out + err, out + err

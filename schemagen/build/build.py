@@ -1201,6 +1201,9 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
+            entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+            for own in (entity.partition.objects if entity and entity.partition else {}).values():
+                taken.update(ix.name for ix in own.indexes if ix.name)
             for _, name, _, _ in p.uniques:
                 if name:
                     taken.add(name)
@@ -1281,6 +1284,19 @@ class Builder:
         partition."""
         entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
         objects = entity.partition.objects if entity and entity.partition else {}
+        level, path_ = entity.partition.then if entity and entity.partition else None, (*p.path, "partition")
+        while level is not None:
+            path_ = (*path_, "then")
+            if level.objects:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate((*path_, "objects"), key=True),
+                        table=p.name,
+                        problem="`objects` below the first level",
+                        fix="write `objects:` at the first level, keyed by the leaf partition's name",
+                    )
+                )
+            level = level.then
         if not objects or p.partition is None:
             return ()
         leaves = [c.name for c in all_children(p.partition) if c.sub is None]
