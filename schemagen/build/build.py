@@ -1572,6 +1572,9 @@ class Builder:
                 )
                 return None
             collation = BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            column = next((c for c in p.columns if c.name == spec.column), None)
+            if column is not None and column.collation == collation:
+                collation = None  # the column's own: PostgreSQL keeps no COLLATE of the key's
         return IndexElement(
             column=spec.column,
             expression=expression,
