@@ -54,6 +54,7 @@ from schemagen.model import (
     all_children,
     lifecycle,
     naming,
+    partition_objects,
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import archive_table
@@ -1256,8 +1257,7 @@ class Builder:
                 )
             )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
-        partition_objects = self.partition_objects(p, by_name)
-        return Table(
+        table = Table(
             name=p.name,
             schema=p.schema,
             columns=tuple(p.columns),
@@ -1273,12 +1273,16 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
-            partition_objects=partition_objects,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+        if p.partition is None:
+            return table
+        return replace(table, partition_objects=self.partition_objects(p, by_name, table))
 
-    def partition_objects(self, p: _Pending, by_name: dict[str, _Pending]) -> tuple[PartitionObjects, ...]:
+    def partition_objects(
+        self, p: _Pending, by_name: dict[str, _Pending], parent: Table
+    ) -> tuple[PartitionObjects, ...]:
         """The indexes and foreign keys single leaf partitions have of their own, keyed by the
         partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
         partition."""
@@ -1315,6 +1319,8 @@ class Builder:
                 )
                 continue
             part = replace(p, name=name, indexes=[])
+            # the clones of the parent's indexes are there first: an own index is not named as one
+            self.taken.setdefault(p.schema, set()).update(partition_objects.clone_names(parent, name))
             indexes = [self.index(ix, (*path, "indexes", i), part) for i, ix in enumerate(spec.indexes)]
             fks = []
             names: set[str] = set()

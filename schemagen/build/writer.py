@@ -46,7 +46,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.partition_objects import partition_tables
+from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -606,7 +606,8 @@ class _Writer:
         for own in partition_tables(table):
             label = self.label(own.schema, own.name)
             entry: dict[str, Any] = {}
-            indexes = [e for ix in own.indexes if (e := self.index(label, own.name, ix)) is not None]
+            clones = clone_names(table, own.name)
+            indexes = [e for ix in own.indexes if (e := self.index(label, own.name, ix, clones)) is not None]
             if indexes:
                 entry["indexes"] = indexes
             keys = [e for fk in own.foreign_keys if (e := self.foreign_key(own, fk, {})) is not None]
@@ -617,7 +618,8 @@ class _Writer:
                 found[own.name.removeprefix(prefix) if own.name.startswith(prefix) else own.name] = entry
         return found
 
-    def index(self, label: str, table: str, index: Index) -> Any:
+    def index(self, label: str, table: str, index: Index, taken: set[str] | None = None) -> Any:
+        """`taken`: names the build gives other indexes of the table first (a partition's clones)."""
         what = f"index `{index.name}` of `{label}`"
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
@@ -638,6 +640,8 @@ class _Writer:
             data["columns"] = _FlowList(entries)
         label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         generated = naming.truncate(f"{table}_{'_'.join(label_parts)}_idx")
+        if taken:
+            generated = naming.unique_name(generated, set(taken))
         entry: dict[str, Any] = {}
         if index.name != generated:
             entry["name"] = index.name

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemagen.model.objects import PartitionObjects, Table, all_children
+from schemagen.postgres import expressions
+from schemagen.postgres.names import index_name_addition, make_object_name
 
 
 def as_table(parent: Table, objects: PartitionObjects) -> Table:
@@ -29,3 +31,18 @@ def partition_tables(parent: Table) -> Iterator[Table]:
     for objects in parent.partition_objects:
         if objects.partition in leaves:
             yield as_table(parent, objects)
+
+
+def clone_names(parent: Table, partition: str) -> set[str]:
+    """The names PostgreSQL gives the clones of `parent`'s primary key, unique constraints and indexes
+    on `partition` (in a fresh build, before the partition's own indexes exist): a partition's own
+    index is not named as one of them."""
+    names = set()
+    if parent.primary_key is not None:
+        names.add(make_object_name(partition, None, "pkey"))
+    for unique in parent.uniques:
+        names.add(make_object_name(partition, index_name_addition(list(unique.columns)), "key"))
+    for index in parent.indexes:
+        columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
+        names.add(make_object_name(partition, index_name_addition(columns + list(index.include)), "idx"))
+    return names
