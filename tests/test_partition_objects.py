@@ -358,3 +358,30 @@ def test_objects_below_the_first_level_are_an_error_at_their_line(workdir: Path)
     code, out, err = run("check", "spec")
     assert code != 0
     assert "SG312" in out + err and "a.yaml:9" in out + err, out + err
+
+
+def test_an_own_index_is_not_named_as_a_clone_of_its_parent_s(workdir: Path, pg_dsn: str) -> None:
+    (workdir / "spec").mkdir()
+    (workdir / "spec" / "a.yaml").write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  payments:\n"
+        "    columns: {id: bigint, customer_id: bigint, paid_at: date}\n"
+        "    primary_key: [id, paid_at]\n"
+        "    indexes: [{columns: [customer_id]}]\n"
+        "    partition:\n"
+        "      range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n"
+        "      objects:\n"
+        "        2022_01: {indexes: [{columns: [customer_id], where: id > 0}]}\n"
+    )
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    schema_sql = (workdir / "generated" / "schema.sql").read_text()
+    assert "CREATE INDEX payments_2022_01_customer_id_idx1 ON public.payments_2022_01" in schema_sql
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(schema_sql.encode())
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "again")
+    assert code == 0, err
+    assert "- {columns: [customer_id], where: id > 0}" in (workdir / "again" / "entities.yaml").read_text()
