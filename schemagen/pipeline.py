@@ -14,8 +14,6 @@ from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagno
 from schemagen.load import loader
 from schemagen.model import Model
 from schemagen.parse import spec
-from schemagen.postgres import expressions
-from schemagen.render import render, templating
 
 USER_TEMPLATES_DIR = "templates"
 
@@ -69,6 +67,10 @@ class RenderError(Exception):
 
 def render_outputs(model: Model, templates: Path | None = None) -> dict[str, str]:
     """{file name: text} of everything `render` writes, after parsing the SQL it produced."""
+    # Imported here: `validate` without templates of the user's or --live renders nothing.
+    from schemagen.postgres import expressions
+    from schemagen.render import render, templating
+
     env = templating.make_environment(templates)
     with without_gc():
         outputs = render.render_all(model, env)

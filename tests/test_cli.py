@@ -257,6 +257,10 @@ def test_broken_template_is_one_line_exit_2(
     assert result.stderr.count("\n") == 1, result.stderr
     assert expected in result.stderr
     assert not out.exists()
+    # validate renders what a user's templates make, as render does
+    result = invoke("validate", spec, *extra)
+    assert_input_error(result)
+    assert expected in result.stderr
 
 
 # validate
@@ -502,24 +506,24 @@ def test_module_version(tmp_path: Path) -> None:
 def test_drift_that_cannot_be_planned_is_a_diagnostic(
     tmp_path: Path, pg_dsn: str, pg_conn: psycopg.Connection
 ) -> None:
-    """A table the spec partitions but the database does not: no plan, one SG706 in the chosen format."""
-    pg_conn.execute("CREATE TABLE public.events (id bigint, at timestamptz, PRIMARY KEY (id, at))")
+    """A column the spec types as the database cannot convert to: no plan, one SG952 in the chosen
+    format."""
+    pg_conn.execute("CREATE TABLE public.events (id bigint, at bigint, PRIMARY KEY (id, at))")
     spec = write_spec(
         tmp_path / "spec",
         PROJECT + "entities:\n  events:\n    columns: {id: bigint, at: timestamptz}\n"
-        "    primary_key: [id, at]\n"
-        "    partition:\n      range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01}\n",
+        "    primary_key: [id, at]\n",
     )
     result = invoke("drift", spec, "--dsn", pg_dsn)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(
-        "error[SG706]: the difference between the database and the spec cannot be planned: "
-        "table events becomes partitioned"
+        "error[SG952]: the difference between the database and the spec cannot be planned: "
+        "the type of events.at changes from bigint to timestamp with time zone"
     )
     assert f"\n --> {spec}\n" in result.stderr
     result = invoke("drift", spec, "--dsn", pg_dsn, "--format", "github")
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG706)::")
+    assert result.stdout.startswith(f"::error file={str(spec).replace(':', '%3A')},title=schemagen (SG952)::")
 
 
 # start-up
@@ -575,6 +579,7 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
         "    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(NOT_FOR_THE_EXAMPLE)!r}))\n"
         "print('schemagen.plan' in sys.modules)\n"
+        "print('jinja2' in sys.modules)\n"
     )
     spec = root / "spec"
     commands = (
@@ -592,8 +597,10 @@ def test_commands_on_the_example_import_no_library_they_do_not_use(tmp_path: Pat
             timeout=SUBPROCESS_TIMEOUT_SECONDS,
             check=False,
         )
-        heavy, planner = proc.stdout.splitlines()[-2:]
+        heavy, planner, templating = proc.stdout.splitlines()[-3:]
         assert heavy == "[]", (args, proc.stdout, proc.stderr)
+        # validate without templates of the user's renders nothing: the built-in ones are tested
+        assert templating == str(args[0] != "validate"), (args, proc.stdout, proc.stderr)
         # a tree whose snapshot is the spec's has nothing to plan
         assert planner == str(args[0] == "diff"), (args, proc.stdout, proc.stderr)
 

@@ -28,7 +28,7 @@ from schemagen.migrate.migration import build_migration, is_transactional
 from schemagen.model import Model, Table
 from schemagen.model.ordering import order_tables
 from schemagen.pipeline import compile_spec
-from schemagen.plan import Lock, PlanError, plan
+from schemagen.plan import Lock, plan
 
 Rows = dict[str, list[tuple[Any, ...]]]
 Fresh = Callable[[Model], psycopg.Connection]
@@ -616,7 +616,7 @@ def test_renamed_partitioned_table_renames_partitions_and_their_indexes(
         ),
     ],
 )
-def test_changing_the_partition_key_is_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_changing_the_partition_key_is_a_rebuild(tmp_path: Path, old: str, new: str, message: str) -> None:
     spec = """\
 project: {name: k, postgres: 15}
 entities:
@@ -630,20 +630,21 @@ entities:
 """
     before = model_of(tmp_path, "a", {"spec.yaml": spec.replace("PARTITION", old)})
     after = model_of(tmp_path, "b", {"spec.yaml": spec.replace("PARTITION", new)})
-    with pytest.raises(PlanError, match=re.escape(message)):
-        plan(before, after)
+    (rebuild,) = [op for op in plan(before, after) if op.kind == "rebuild_table"]
+    assert message in rebuild.comment
+    assert {h.code for h in rebuild.hazards} == {"SG923", "SG922"}
 
 
-def test_becoming_partitioned_is_refused(tmp_path: Path) -> None:
+def test_becoming_partitioned_is_a_rebuild(tmp_path: Path) -> None:
     spec = "project: {name: k, postgres: 15}\nentities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
     before = model_of(tmp_path, "a", {"spec.yaml": spec})
     after = model_of(
         tmp_path, "b", {"spec.yaml": spec + "    partition:\n      hash: {key: id, modulus: 2}\n"}
     )
-    with pytest.raises(PlanError, match="becomes partitioned"):
-        plan(before, after)
-    with pytest.raises(PlanError, match="stops being partitioned"):
-        plan(after, before)
+    (up,) = [op for op in plan(before, after) if op.kind == "rebuild_table"]
+    assert "it becomes partitioned" in up.comment
+    (down,) = [op for op in plan(after, before) if op.kind == "rebuild_table"]
+    assert "it stops being partitioned" in down.comment
 
 
 # --- the example spec ----------------------------------------------------------------------------

@@ -654,6 +654,17 @@ class Builder:
                 f"the generated expression of `{name}`",
                 self.raw.locate((*path, "generated")) or loc,
             )
+        using = using_down = None
+        if spec.using is not None:
+            using = self.expression(
+                spec.using.up, f"the `using` of `{name}`", self.raw.locate((*path, "using")) or loc
+            )
+            if spec.using.down is not None:
+                using_down = self.expression(
+                    spec.using.down,
+                    f"the down `using` of `{name}`",
+                    self.raw.locate((*path, "using", "down")) or loc,
+                )
         identity, identity_options = self.identity(spec, canonical, path)
         return Column(
             name=name,
@@ -668,6 +679,8 @@ class Builder:
             else None,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
+            using=using,
+            using_down=using_down,
             loc=loc,
             type_loc=self.raw.locate((*path, "type")),
             default_loc=self.raw.locate((*path, "default", "sql") if default and default.is_expression

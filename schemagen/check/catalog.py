@@ -55,36 +55,13 @@ def check(model: Model) -> Iterator[Diagnostic]:
     # of the extensions it names (CREATE EXTENSION puts them there)
     qualified = {(e.schema, e.name) for e in model.enums}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
-    bases = _domain_bases(model)
     for table in model.tables:
         if table.archive_of is None:
-            if bases:  # a column of a domain is checked as one of its base type
-                columns = tuple(replace(c, type=_base_type(c.type, bases)) for c in table.columns)
+            if model.domains:  # a column of a domain is checked as one of its base type
+                columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
             yield from _table(table, catalog, enums, relations, frozenset(qualified))
             yield from _foreign_key_names(table, partitioned)
-
-
-def _domain_bases(model: Model) -> dict[str, str]:
-    """Each domain's base type under every other domain, by the domain's name and its qualified name
-    (a cycle, which the domain check reports, is left as it is)."""
-    direct = {d.name: d.type for d in model.domains} | {f"{d.schema}.{d.name}": d.type for d in model.domains}
-    bases: dict[str, str] = {}
-    for name, type_ in direct.items():
-        seen = {name}
-        while type_.removesuffix("[]") in direct and type_.removesuffix("[]") not in seen:
-            seen.add(type_.removesuffix("[]"))
-            suffix = "[]" if type_.endswith("[]") else ""
-            type_ = direct[type_.removesuffix("[]")] + suffix
-        bases[name] = type_
-    return bases
-
-
-def _base_type(type_: str, bases: Mapping[str, str]) -> str:
-    bare = type_.removesuffix("[]")
-    if bare not in bases:
-        return type_
-    return bases[bare] + ("[]" if type_.endswith("[]") else "")
 
 
 def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:

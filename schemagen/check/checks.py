@@ -251,19 +251,10 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                 )
 
 
-def _base_type(model: Model, type_: str) -> str:
-    """The type under a domain (under a domain of a domain…): what a literal of `type_` must fit."""
-    seen: set[str] = set()
-    while (domain := model.domains_by_name.get(type_.rsplit(".", 1)[-1])) is not None and type_ not in seen:
-        seen.add(type_)
-        type_ = domain.type
-    return type_
-
-
 def _literal_default(model: Model, value: Any, type_: str, loc: Location | None) -> Iterator[Diagnostic]:
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
     domain)."""
-    base = _base_type(model, type_)
+    base = model.base_type(type_)
     enum = model.enums_by_name.get(base.rsplit(".", 1)[-1])
     if enum is not None:
         if value not in enum.values:

@@ -763,10 +763,11 @@ UNPLANNABLE = _rule(
     "unplannable-change",
     "{what} cannot be planned: {problem}",
     "change the spec as the message says, then run the command again",
-    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows, a "
-    "table that becomes partitioned). `check` and `migrate new` report them for the spec's pending change, "
-    "`drift` and `migrate baseline` for the difference between a database and the schema it should have.",
-    "columns:\n  locale: text      # added NOT NULL, no default",
+    "Some changes have no safe migration (a domain's new NOT NULL or check while arrays of it are "
+    "stored, the type of a partition key column). `check` and `migrate new` report them for the spec's "
+    "pending change, `drift` and `migrate baseline` for the difference between a database and the schema "
+    "it should have.",
+    "columns:\n  at: date      # was timestamptz, and the partition key is `at`",
 )
 DRIFT = _rule(
     "SG707",
@@ -1070,6 +1071,28 @@ PER_NODE_DEFAULT = _rule(
     "On a distributed table, ADD COLUMN … DEFAULT runs on every shard, in each worker's own transaction: "
     "a volatile default such as now() or random() differs from one node to the next.",
     "columns:\n  seen_at: {type: timestamptz, default: {sql: now()}}   # on a distributed table",
+)
+
+NO_CAST = _rule(
+    "SG952",
+    "no-cast",
+    "{what} cannot be planned: {problem}",
+    "give the conversion in the spec: `using: <expression of the old value>` on the column (and "
+    "`using: {{up: ..., down: ...}}` for the down migration)",
+    "PostgreSQL converts a column's values to a new type only through a cast (pg_cast), or through the "
+    "text form to or from a string type; between other types (bigint → timestamp, date → integer) "
+    "`ALTER COLUMN … TYPE` fails. The column's `using:` says how to compute the new value; it is a "
+    "migration hint, used only by a migration that changes the column's type.",
+    "columns:\n  seen_at: timestamptz   # was bigint (epoch seconds): add `using: to_timestamp(seen_at)`",
+)
+CONVERSION_MAY_FAIL = _rule(
+    "SG953",
+    "conversion-may-fail",
+    "{target}: {old} → {new} reads each value's text as {new}, which fails on a value that is not one",
+    "check the existing values first, or give the conversion: `using: <expression>` on the column",
+    "From a string type PostgreSQL converts through the new type's input function: `'12'` becomes 12, "
+    "but one `'n/a'` makes the whole migration fail.",
+    "columns:\n  quantity: integer   # was text",
 )
 
 #: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).

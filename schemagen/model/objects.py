@@ -110,6 +110,10 @@ class Column:
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    # migration hints, not part of the schema: how a migration that changes the type converts the
+    # values (`using`), and how its down migration converts them back (`using_down`)
+    using: str | None = field(default=None, compare=False)
+    using_down: str | None = field(default=None, compare=False)
     loc: Location | None = field(default=None, compare=False)
     # where the spec says each part (None when the column has no such key, or was not written in YAML)
     type_loc: Location | None = field(default=None, compare=False)
@@ -569,6 +573,28 @@ class Model:
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:
         return {d.name: d for d in self.domains}
+
+    @cached_property
+    def _domain_bases(self) -> Mapping[str, str]:
+        """Each domain's type under every domain it is made of, by its name and qualified name (a cycle,
+        which the domain check reports, is left where it closes)."""
+        direct = {d.name: d.type for d in self.domains}
+        direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
+        bases: dict[str, str] = {}
+        for name, type_ in direct.items():
+            seen = {name}
+            while (bare := type_.removesuffix("[]")) in direct and bare not in seen:
+                seen.add(bare)
+                type_ = direct[bare] + ("[]" if type_.endswith("[]") else "")
+            bases[name] = type_
+        return bases
+
+    def base_type(self, type_: str) -> str:
+        """`type_` with a domain of the spec replaced by the type under it (`posint[]` → `integer[]`)."""
+        bare = type_.removesuffix("[]")
+        if bare not in self._domain_bases:
+            return type_
+        return self._domain_bases[bare] + ("[]" if type_.endswith("[]") else "")
 
     @cached_property
     def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:

@@ -41,7 +41,7 @@ LowerAction = Annotated[Action, BeforeValidator(_lower)]
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class ReferenceSpec(_Shape):
@@ -80,6 +80,18 @@ class IdentitySpec(_Shape):
     cycle: StrictBool = False
 
 
+def _using(value: Any) -> Any:
+    """`using: expr` → {up: expr}."""
+    return {"up": value} if isinstance(value, str) else value
+
+
+class UsingSpec(_Shape):
+    """How a migration that changes the column's type converts its values (a migration hint only)."""
+
+    up: str
+    down: str | None = None
+
+
 class ColumnSpec(_Shape):
     type: str
     nullable: StrictBool = False
@@ -96,6 +108,9 @@ class ColumnSpec(_Shape):
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    using: Annotated[
+        UsingSpec | None, BeforeValidator(_using, json_schema_input_type=str | UsingSpec | None)
+    ] = None
 
 
 Column = Annotated[ColumnSpec, BeforeValidator(_column, json_schema_input_type=str | ColumnSpec)]

@@ -32,6 +32,7 @@ from schemagen.plan.changes import (
     HashSplit,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RestoreForeignKey,
     SetDomainNotNull,
     SetNotNull,
@@ -54,6 +55,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return added_column(change)
         case AlterColumnType():
             return retyped_column(change)
+        case RebuildTable():
+            return table_rebuilt(change)
         case SetNotNull():
             return not_null_set(change)
         case AddConstraint():
@@ -118,8 +121,9 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
         found.append(
             hazards.data_dependent(
                 f"{table}.{column}",
-                "NOT NULL without a default: it fails at once if the table holds rows (give it a default, or "
-                "add it nullable, fill it, then make it NOT NULL)",
+                "NOT NULL without a default: the migration first checks that the table holds no rows, and "
+                "stops there, having changed nothing, if it does (give it a default, or add it nullable, "
+                "fill it, then make it NOT NULL)",
             )
         )
     if change.rewrites:
@@ -131,14 +135,35 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
 
 
 def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
-    """Narrowing may not fit every value; any conversion rewrites the table."""
+    """Narrowing may not fit every value; any conversion rewrites the table; a new collation alone
+    rebuilds the indexes on the column."""
     table, old, new = change.table.name, change.old, change.new
     found = []
     if change.conversion == "narrowing":
         found.append(hazards.narrowing(f"{table}.{new.name}", old.type, new.type))
+    if change.rebuilds_indexes:
+        rebuilt = ", ".join(change.rebuilds_indexes)
+        why = f"{new.name}: a new collation rebuilds {rebuilt} under ACCESS EXCLUSIVE"
+        found.append(hazards.long_lock(table, why))
+    if change.through_text:
+        found.append(hazards.conversion_may_fail(f"{table}.{new.name}", old.type, new.type))
     if change.conversion != "free":
         found.append(hazards.rewrite(table, f"{new.name}: {old.type} → {new.type} rewrites the table"))
     return tuple(found)
+
+
+def table_rebuilt(change: RebuildTable) -> tuple[Hazard, ...]:
+    """Every row is copied while the migration holds the table: ACCESS EXCLUSIVE from the move aside
+    (and the migration's locks taken up front) to the commit."""
+    table = change.new.name
+    return (
+        hazards.rebuild(table, f"{change.why}; every row is copied into the new table"),
+        hazards.long_lock(
+            table,
+            "ACCESS EXCLUSIVE from the start of the migration to its commit, while every row is copied "
+            "and the indexes are built: reads and writes wait",
+        ),
+    )
 
 
 def not_null_set(change: SetNotNull) -> tuple[Hazard, ...]:

@@ -36,6 +36,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
 Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
@@ -274,6 +275,32 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
+class RebuildTable:
+    """`old` becomes `new`, which PostgreSQL cannot reach by altering it (`why`): the old table is
+    parked in a schema of its own, `new` created, the rows copied (`columns`: each column of `new`
+    with the column of `old` it is copied from), and the old table dropped. `owned`: the sequences
+    of B owned by a column of the table (a serial's), kept out of the move: unlinked first, linked to
+    the new table's column after."""
+
+    old: Table
+    new: Table
+    why: str
+    columns: tuple[tuple[str, str], ...]
+    owned: tuple[SequenceGenerator, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckEmpty:
+    """Before `column` (NOT NULL, no default) is added to `table`: the table must hold no rows (checked
+    first of all, so `schema` and `name` are the table's before the migration)."""
+
+    table: Table
+    column: Column
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True)
 class DropColumn:
     table: Table
     column: Column
@@ -288,17 +315,39 @@ class RenameColumn:
 
 @dataclass(frozen=True)
 class AlterColumnType:
-    """A new type or collation (`old` is the column of A under its name in B)."""
+    """A new type or collation (`old` is the column of A under its name in B). `using`: the spec's
+    expression that computes the new value; `through_text`: without it, the values are converted
+    through their text form, which fails on one the new type cannot read."""
 
     table: Table
     old: Column
     new: Column
+    using: str | None = None
+    through_text: bool = False
 
     @property
     def conversion(self) -> Conversion:
-        if self.old.collation != self.new.collation:
-            return "rewrite"
+        """A new collation alone converts no value (PostgreSQL keeps the table's file, and rebuilds
+        the indexes on the column: `rebuilds_indexes`)."""
         return type_conversion(self.old.type, self.new.type)
+
+    @property
+    def rebuilds_indexes(self) -> tuple[str, ...]:
+        """The indexes PostgreSQL rebuilds under the lock when only the collation changes (with the
+        type, the rewrite rebuilds them anyway)."""
+        if self.old.collation == self.new.collation or self.conversion != "free":
+            return ()
+        column, table = self.new.name, self.table
+        found = [
+            index.name
+            for index in table.indexes
+            if column in index.include
+            or any(e.column == column or e.expression is not None for e in index.elements)
+        ]
+        if table.primary_key is not None and column in table.primary_key.columns:
+            found.append(table.primary_key.name)
+        found += [key.name for key in table.uniques if column in key.columns]
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -816,6 +865,8 @@ Change = (
     | DropTable
     | RenameTable
     | AddColumn
+    | CheckEmpty
+    | RebuildTable
     | DropColumn
     | RenameColumn
     | AlterColumnType
@@ -870,6 +921,8 @@ def type_conversion(old: str, new: str) -> Conversion:
         return "narrowing"
     if (modified := _typmod_conversion(old, new)) is not None:
         return modified
+    if casts.binary_coercible(old, new):
+        return "free"
     widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
     if (old, new) in widen:
         return "rewrite"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from schemagen.diagnostics import rules
 from schemagen.model import (
     Archive,
     CheckConstraint,
@@ -31,7 +32,7 @@ from schemagen.model import (
 )
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import partition_objects
+from schemagen.plan import casts, partition_objects, rebuilds
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -42,6 +43,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     Constraint,
@@ -74,6 +76,7 @@ from schemagen.plan.changes import (
     MoveTable,
     NamePartitionIndexes,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -150,6 +153,7 @@ class _Diff:
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+        self.rebuilt_tables: set[str] = set()  # rebuilt with their rows (RebuildTable)
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -166,7 +170,17 @@ class _Diff:
         yield from self.sequence_changes()
         yield from self.domains(pairs)
         for old, new in pairs:
-            yield from self.table_changes(old, new)
+            why = rebuilds.rebuild_reason(old, new, self.renames)
+            if why is not None and (old.distribution is not None or new.distribution is not None):
+                raise PlanError(
+                    f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
+                    "the rebuild does not plan: make it a plain table in one migration, then change it",
+                    new.name,
+                )
+            if why is not None:
+                yield from self.rebuild_table(old, new, why)
+            else:
+                yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
         for table in b_order:
             if table.name in created:
@@ -522,6 +536,54 @@ class _Diff:
         if old.comment != new.comment:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 
+    def rebuild_table(self, old: Table, new: Table, why: str) -> Iterator[Change]:
+        """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
+        and foreign keys created as on a new table, the keys that reference it dropped before and
+        added again after, and the views over it and its triggers created again."""
+        self.changed_tables.add(new.name)
+        self.reshaped.add(new.name)
+        self.rebuilt_tables.add(new.name)
+        if old.name != new.name:
+            yield RenameTable(old, new)
+            old = replace(old, name=new.name)
+        if old.schema != new.schema:
+            yield MoveTable(old, new)
+            old = replace(old, schema=new.schema)
+        a_of = {n.name: o for o, n in self.match_tables()[0]}
+        incoming = tuple(
+            (table, fk)
+            for table in self.b.tables
+            if table.name != new.name and table.name in a_of and table.name not in self.rebuilt_tables
+            for fk in table.foreign_keys
+            if fk.ref_table == new.name and fk in a_of[table.name].foreign_keys
+        )
+        for table, fk in incoming:
+            # dropped first, so the old table can go (the migration is one transaction)
+            yield DropConstraint(table, fk)
+        columns = tuple(
+            (column.name, was.name)
+            for was, column in self.match_columns(old, new)
+            if was is not None and column.generated is None
+        )
+        owned = tuple(
+            sequence
+            for sequence in self.b.sequences
+            if sequence.owned_by is not None
+            and sequence.owned_by[0] == new.name
+            and sequence.name in self.a.sequences_by_name
+        )
+        yield RebuildTable(old, new, why, columns, owned)
+        for index in new.indexes:
+            yield AddIndex(new, index, on_new_table=True)
+        for fk in new.foreign_keys:
+            yield AddConstraint(new, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(new)
+        for table, fk in incoming:
+            # added again at once: the rows it checks are the rows it checked before
+            yield AddConstraint(table, fk, on_new_table=True)
+        if new.comment is not None:
+            yield Comment("TABLE", (new.schema, new.name), new.comment)
+
     def continued(self, table: Table, old: Column, new: Column) -> SequenceGenerator | None:
         """The sequence of `new`'s default when the column did not read it before, and it must go on
         past the numbers the rows hold (not for an identity turned serial: that one goes on from the
@@ -572,7 +634,7 @@ class _Diff:
         matched: set[str] = set()
         for before, column in self.match_columns(old, new):
             if before is None:
-                yield from self.add_column(new, column)
+                yield from self.add_column(new, column, old)
                 continue
             matched.add(before.name)
             if before.name != column.name:
@@ -586,7 +648,8 @@ class _Diff:
                 self.reshaped.add(new.name)
                 yield DropColumn(new, column)
 
-    def add_column(self, table: Table, column: Column) -> Iterator[Change]:
+    def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
+        """`before`: the table as it is before the migration."""
         lost = needs_empty = False
         if (
             not column.nullable
@@ -599,8 +662,9 @@ class _Diff:
                 # refuses
                 column, lost = replace(column, nullable=True), True
             else:
-                # PostgreSQL itself refuses it on a table with rows, at once (SG931)
+                # PostgreSQL itself refuses it on a table with rows: checked first of all (SG931)
                 needs_empty = True
+                yield CheckEmpty(table, column, before.schema, before.name)
         yield AddColumn(table, column, not_null_lost=lost, needs_empty=needs_empty)
         if column.comment is not None:
             yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)
@@ -616,7 +680,7 @@ class _Diff:
                 )
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
-            yield AlterColumnType(table, old, new)
+            yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
             if new.identity and not old.identity:
@@ -647,6 +711,27 @@ class _Diff:
             yield DropNotNull(table, new.name)
         if old.comment != new.comment:
             yield Comment("COLUMN", (table.schema, table.name, new.name), new.comment)
+
+    def retype(self, table: Table, old: Column, new: Column) -> AlterColumnType:
+        """The spec's `using:` converts the values (the down migration's is on the column of the newer
+        version); without it a type PostgreSQL cannot cast to is refused (SG952)."""
+        change = AlterColumnType(table, old, new)
+        if change.conversion == "free":
+            return change
+        using = old.using_down if self.down else new.using
+        if using is not None:
+            return replace(change, using=using)
+        how = casts.castability(old.type, new.type, self.b.project.postgres)
+        if how == "none":
+            key = "`using: {up: ..., down: ...}` (down: back to the older type)" if self.down else "`using:`"
+            raise PlanError(
+                f"the type of {table.name}.{new.name} changes from {old.type} to {new.type}, and PostgreSQL "
+                f"has no cast between them (ALTER COLUMN … TYPE would fail); say how to compute the new "
+                f"value from the old with {key} on the column",
+                f"{table.name}.{new.name}",
+                rules.NO_CAST,
+            )
+        return replace(change, through_text=how == "text")
 
     # --- constraints and indexes -----------------------------------------------------------------
 
@@ -733,12 +818,17 @@ class _Diff:
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
+        # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
+        # drop what a view reads), and is created again after
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on) or (
-                view.materialized and self.reads(view, self.distributions.rebuilt_partitioned)
+            tables_changed = (
+                any(self.reads_changed(view, dep) for dep in view.depends_on)
+                or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
+                or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
             if old == view and not tables_changed:
                 continue
@@ -894,7 +984,7 @@ class _Diff:
         b_triggers = {(t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or trigger.function in recreated:
+            if new is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated):
             old, function = a_functions[name], b_functions[name]
@@ -906,7 +996,7 @@ class _Diff:
                 yield DropRoutine(function)
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or trigger.function in recreated:
+            if old_trigger is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
                 yield ReplaceTrigger(

@@ -149,6 +149,8 @@ class Kind(StrEnum):
     CREATE_ENUM = "create_enum"
     ADD_ENUM_VALUE = "add_enum_value"
     CHECK_ENUM_VALUES = "check_enum_values"
+    CHECK_EMPTY = "check_empty"
+    REBUILD_TABLE = "rebuild_table"
     REBUILD_ENUM = "rebuild_enum"
     DROP_ENUM = "drop_enum"
     CREATE_DOMAIN = "create_domain"

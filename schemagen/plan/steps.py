@@ -276,7 +276,8 @@ class RenameColumn(Statement):
 
 @dataclass(frozen=True)
 class AlterColumnType(Statement):
-    """`using`: convert through a cast; `via_text`: through text, as between two enum types."""
+    """`using`: convert through a cast; `via_text`: through text, as between two enum types;
+    `expression`: the spec's own conversion (the column's `using:`)."""
 
     template = "alter_column_type"
     table: str
@@ -286,6 +287,7 @@ class AlterColumnType(Statement):
     collation: str | None
     using: bool
     via_text: bool
+    expression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -834,6 +836,74 @@ class EnumGuard(Statement):
         return True
 
 
+@dataclass(frozen=True)
+class RebuildCopyRows(Statement):
+    """Every row of `source` (in `source_schema`) inserted into `table`: `columns` of `table` from
+    `sources` of `source`."""
+
+    template = "rebuild_copy_rows"
+    table: str
+    schema: str
+    source: str
+    source_schema: str
+    columns: list[str]
+    sources: list[str]
+    overriding: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class DropSchema(Statement):
+    """An empty schema the migration used for a while."""
+
+    template = "drop_schema"
+    name: str
+
+
+def rebuild_copy_rows(
+    table: Table, source_schema: str, source: str, columns: Sequence[tuple[str, str]], overriding: bool
+) -> Step:
+    """Reads every row of the parked table (SHARE: no writer may change it meanwhile) into the new one."""
+    statement = RebuildCopyRows(
+        table.name,
+        table.schema,
+        source,
+        source_schema,
+        [new for new, _ in columns],
+        [old for _, old in columns],
+        overriding,
+    )
+    locks = (
+        TableLock(source_schema, source, Lock.SHARE),
+        TableLock(table.schema, table.name, Lock.ROW_EXCLUSIVE),
+    )
+    return Step(statement, Lock.SHARE, source, locks=locks)
+
+
+def drop_schema(name: str) -> Step:
+    return Step(DropSchema(name), Lock.NONE, name)
+
+
+@dataclass(frozen=True)
+class EmptyGuard(Statement):
+    """Fails, changing nothing, while `table` holds a row: `column` (NOT NULL, no default) cannot be
+    added to it then."""
+
+    template = "empty_guard"
+    table: str
+    schema: str
+    column: str
+
+
+def empty_guard(schema: str, table: str, column: str) -> Step:
+    """Reads one row at most (ACCESS SHARE)."""
+    statement = EmptyGuard(table, schema, column)
+    return Step(statement, Lock.ACCESS_SHARE, table, locks=(TableLock(schema, table, Lock.ACCESS_SHARE),))
+
+
 def enum_guard(enum: Enum, removed: Sequence[str], columns: Sequence[tuple[Table, Column]]) -> Step:
     """Reads each column (ACCESS SHARE) for rows still holding a removed value."""
     tag = next(f"guard{n}" for n in range(len(removed) + 1) if not any(f"$guard{n}$" in v for v in removed))
@@ -897,9 +967,12 @@ def alter_column_type(
     *,
     collation: str | None = None,
     conversion: Literal["none", "cast", "via_text"],
+    using: str | None = None,
+    rebuilds_indexes: bool = False,
 ) -> Step:
     """`conversion`: none (a catalog change), or the values converted by a cast (through text between
-    two enum types), which rewrites the table under its lock."""
+    two enum types) or by the expression `using`, which rewrites the table under its lock.
+    `rebuilds_indexes`: a new collation alone, which rebuilds the indexes on the column under it."""
     statement = AlterColumnType(
         table.name,
         table.schema,
@@ -908,8 +981,10 @@ def alter_column_type(
         collation,
         using=conversion != "none",
         via_text=conversion == "via_text",
+        expression=using,
     )
-    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=conversion == "none")
+    brief = conversion == "none" and not rebuilds_indexes
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=brief)
 
 
 def set_default(table: Table, column: Column) -> Step:

@@ -921,7 +921,12 @@ def split_statements(sql: str) -> list[Statement]:
 _ROUTINE = re.compile(r"(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)|DO)\b", re.IGNORECASE)
 # The known false positives of libpg_query's standalone PL/pgSQL compiler (no catalog).
 _PLPGSQL_FALSE_POSITIVES = re.compile(r"VARIADIC parameter must be an array")
-_DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
+
+
+@lru_cache(maxsize=1)
+def _dollar_quote() -> re.Pattern[str]:
+    """A dollar quote's delimiter; compiled on first use (its character ranges take a while)."""
+    return re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
 
 
 def _option(options: tuple[ast.DefElem, ...] | None, name: str) -> ast.DefElem | None:
@@ -983,7 +988,7 @@ def _routine_problems(sql: str, start: int, stop: int, line: int, line_of: _Line
             location = exc.args[1] if len(exc.args) > 1 else None
             if location is not None and body_opt.arg_location is not None:
                 literal = start + body_opt.arg_location
-                quote = _DOLLAR_QUOTE.match(sql, literal)
+                quote = _dollar_quote().match(sql, literal)
                 content = literal + (len(quote.group()) if quote else 1)
                 error_line = line_of(content) + body.count("\n", 0, location)
                 if error_line != line:

@@ -20,6 +20,7 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
@@ -59,6 +60,7 @@ from schemagen.plan.changes import (
     NamePartitionIndexes,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -85,10 +87,12 @@ from schemagen.plan.recipes import (
     domains,
     enums,
     functions,
+    guards,
     indexes,
     partitions,
     periods,
     project,
+    rebuild,
     routines,
     sequences,
     storage,
@@ -132,6 +136,10 @@ def operation(change: Change) -> Operation:
             return enums.create_enum(change)
         case AddEnumValue():
             return enums.add_enum_value(change)
+        case RebuildTable():
+            return rebuild.rebuild_table(change)
+        case CheckEmpty():
+            return guards.check_empty(change)
         case CheckRemovedValues():
             return enums.check_removed_values(change)
         case RebuildEnum():

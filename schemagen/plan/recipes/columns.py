@@ -74,6 +74,8 @@ def alter_column_type(change: AlterColumnType) -> Operation:
             new.type,
             collation=new.collation if new.collation != old.collation else None,
             conversion="cast" if converts else "none",
+            using=change.using if converts else None,
+            rebuilds_indexes=bool(change.rebuilds_indexes),
         )
     )
     return Operation(
