@@ -385,3 +385,56 @@ def test_an_own_index_is_not_named_as_a_clone_of_its_parent_s(workdir: Path, pg_
     code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "again")
     assert code == 0, err
     assert "- {columns: [customer_id], where: id > 0}" in (workdir / "again" / "entities.yaml").read_text()
+
+
+def test_a_rebuilt_table_gets_its_partitions_objects_again(workdir: Path, pg_dsn: str) -> None:
+    """A partitioning that changes rebuilds the table with its rows; the partitions' own objects are
+    created on the new partitions in the same transaction, which locks only what existed before."""
+    (workdir / "spec").mkdir()
+    spec = workdir / "spec" / "a.yaml"
+    spec.write_text(
+        "project: {name: shop}\n"
+        "entities:\n"
+        "  customers:\n"
+        "    columns: {id: bigint, name: text}\n"
+        "    primary_key: [id]\n"
+        "  orders:\n"
+        "    columns: {id: bigint, customer_id: bigint, at: date}\n"
+        "    primary_key: [id, at]\n"
+        "    partition:\n"
+        "      range: {key: at, every: month, from: 2022-01-01, to: 2022-03-01}\n"
+        "      objects:\n"
+        "        2022_01:\n"
+        "          indexes: [{columns: [customer_id]}]\n"
+        "          foreign_keys: [{columns: [customer_id], references: customers}]\n"
+    )
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    assert run("migrate", "apply", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO customers SELECT g, 'c' FROM generate_series(1, 5) g")
+        conn.execute(
+            "INSERT INTO orders SELECT g, 1 + g % 5, date '2022-01-01' + g % 50 FROM generate_series(1, 100) g"
+        )
+        rows = conn.execute("SELECT * FROM orders ORDER BY id").fetchall()
+    before = catalog(pg_dsn)
+    edit(spec, "primary_key: [id, at]", "primary_key: [id, at, customer_id]")
+    edit(
+        spec,
+        "range: {key: at, every: month, from: 2022-01-01, to: 2022-03-01}",
+        "hash: {key: customer_id, modulus: 2}",
+    )
+    edit(spec, "        2022_01:\n", "        p0:\n")
+    code, _, err = run("migrate", "new", "rekey", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT * FROM orders ORDER BY id").fetchall() == rows
+        (keys,) = conn.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_p0_customer_id_fkey' AND convalidated"
+        ).fetchone()
+    assert keys == 1
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
