@@ -24,6 +24,7 @@ from schemagen.model import (
     Distribution,
     Domain,
     DomainCheck,
+    ForeignKey,
     Function,
     IdentityOptions,
     Index,
@@ -33,6 +34,7 @@ from schemagen.model import (
     PartitionBound,
     PartitionChild,
     PartitionKey,
+    PartitionObjects,
     PartitionScheme,
     Project,
     RangeWindow,
@@ -166,6 +168,14 @@ def everything() -> Model:
         partition=by_day,
         archive=Archive("day", "30 days", "by_day_archive", "archive_by_day"),
         distribution=Distribution("hash", "id", "literal_values", 8, loc=here),
+        partition_objects=(
+            PartitionObjects(
+                "by_day_2024_ab",
+                indexes=(Index("by_day_2024_ab_kind_idx", "by_day_2024_ab", (IndexElement(column="kind"),)),),
+                foreign_keys=(ForeignKey("by_day_2024_ab_id_fkey", ("id",), "public", "t", ("id",)),),
+                loc=here,
+            ),
+        ),
     )
     located = replace(
         base.tables[0],
@@ -173,7 +183,11 @@ def everything() -> Model:
             Index(
                 "located_idx",
                 base.tables[0].name,
-                (IndexElement(expression="lower(name)", opclass="text_pattern_ops", nulls="first"),),
+                (
+                    IndexElement(
+                        expression="lower(name)", opclass="text_pattern_ops", nulls="first", collation="C"
+                    ),
+                ),
                 loc=here,
                 where_loc=here,
                 expression_loc=here,

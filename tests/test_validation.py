@@ -709,6 +709,21 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         12,
     ),
     (
+        "partition-objects-of-no-partition",
+        single("""\
+        entities:
+          t:
+            columns: {at: date, n: integer}
+            partition:
+              range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01}
+              objects:
+                p2023_01: {indexes: [{columns: [n]}]}
+        """),
+        "SG312",
+        "a.yaml",
+        8,
+    ),
+    (
         "window-retain-not-an-interval",
         single("""\
         entities:

@@ -40,6 +40,7 @@ from schemagen.model import (
     PartitionChild,
     PartitionKey,
     PartitionKind,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
@@ -55,6 +56,7 @@ from schemagen.model import (
     all_children,
     lifecycle,
     naming,
+    partition_objects,
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import TableAccess
@@ -72,6 +74,7 @@ from schemagen.parse.spec import (
     EntitySpec,
     EnumSpec,
     FunctionSpec,
+    IndexKeySpec,
     IndexSpec,
     PartitionSpec,
     RangeSpec,
@@ -977,7 +980,7 @@ class Builder:
             junction.columns.append(column)
         # the primary key serves lookups from the first side; the reverse index serves the second
         second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
-        junction.indexes.append((IndexSpec(columns=second), path))
+        junction.indexes.append((IndexSpec(columns=list[str | IndexKeySpec](second)), path))
         junction.indexes += [(ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)]
         return junction
 
@@ -1271,6 +1274,9 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
+            entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+            for own in (entity.partition.objects if entity and entity.partition else {}).values():
+                taken.update(ix.name for ix in own.indexes if ix.name)
             for _, name, _, _ in p.uniques:
                 if name:
                     taken.add(name)
@@ -1343,7 +1349,95 @@ class Builder:
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+        if p.partition is not None:
+            table = replace(table, partition_objects=self.partition_objects(p, by_name, table))
         return access_rules.check_replica_index(self, table, p.path)
+
+    def partition_objects(
+        self, p: _Pending, by_name: dict[str, _Pending], parent: Table
+    ) -> tuple[PartitionObjects, ...]:
+        """The indexes and foreign keys single leaf partitions have of their own, keyed by the
+        partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
+        partition."""
+        entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+        objects = entity.partition.objects if entity and entity.partition else {}
+        level, path_ = entity.partition.then if entity and entity.partition else None, (*p.path, "partition")
+        while level is not None:
+            path_ = (*path_, "then")
+            if level.objects:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate((*path_, "objects"), key=True),
+                        table=p.name,
+                        problem="`objects` below the first level",
+                        fix="write `objects:` at the first level, keyed by the leaf partition's name",
+                    )
+                )
+            level = level.then
+        if not objects or p.partition is None:
+            return ()
+        leaves = [c.name for c in all_children(p.partition) if c.sub is None]
+        found: list[PartitionObjects] = []
+        for key, spec in objects.items():
+            path: Path_ = (*p.path, "partition", "objects", key)
+            name = key if key in leaves else f"{p.name}_{key}"
+            if name not in leaves:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate(path, key=True),
+                        table=p.name,
+                        problem=f"`{key}` is not one of its leaf partitions{did_you_mean(name, leaves)}",
+                        fix="name a leaf partition the spec declares, or what follows the table's name in it",
+                    )
+                )
+                continue
+            part = replace(p, name=name, indexes=[])
+            # the clones of the parent's indexes are there first: an own index is not named as one
+            self.taken.setdefault(p.schema, set()).update(partition_objects.clone_names(parent, name))
+            indexes = [self.index(ix, (*path, "indexes", i), part) for i, ix in enumerate(spec.indexes)]
+            fks = []
+            names: set[str] = set()
+            for i, fk in enumerate(spec.foreign_keys):
+                loc = self.loc(*path, "foreign_keys", i)
+                if fk.name:
+                    self.check_name(fk.name, "a constraint", loc)
+                target = by_name.get(fk.references.table)
+                if target is None:
+                    self.report(
+                        rules.UNKNOWN_TABLE(
+                            loc,
+                            what="the foreign key's target",
+                            name=fk.references.table,
+                            suggestion=did_you_mean(fk.references.table, list(by_name)),
+                        )
+                    )
+                    continue
+                ref_columns = tuple(fk.references.columns or target.pk_columns or ())
+                fk_name = fk.name or naming.unique_name(
+                    self.namer.make("foreign_key", table=name, columns=tuple(fk.columns)), names
+                )
+                fks.append(
+                    ForeignKey(
+                        name=fk_name,
+                        columns=tuple(fk.columns),
+                        ref_schema=target.schema,
+                        ref_table=target.name,
+                        ref_columns=ref_columns,
+                        on_delete=fk.on_delete,
+                        on_update=fk.on_update,
+                        deferrable=fk.deferrable,
+                        loc=loc,
+                    )
+                )
+            found.append(
+                PartitionObjects(
+                    partition=name,
+                    indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
+                    loc=self.raw.locate(path, key=True),
+                )
+            )
+        return tuple(sorted(found, key=lambda o: o.partition))
 
     def distribution(
         self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]
@@ -1475,6 +1569,13 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
+            if isinstance(entry, IndexKeySpec):
+                keyed = self.index_key(entry, (*path, "columns", i), p)
+                if keyed is None:
+                    return None
+                elements.append(keyed)
+                label.append(keyed.column or expressions.expression_label(keyed.expression or ""))
+                continue
             element = _index_element(entry, [c.name for c in p.columns])
             if element is None:
                 self.report(
@@ -1513,6 +1614,53 @@ class Builder:
             using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
+        )
+
+    def index_key(self, spec: IndexKeySpec, path: Path_, p: _Pending) -> IndexElement | None:
+        """A key of `columns:` written as a mapping: `{expression: lower(po), opclass: text_pattern_ops,
+        order: desc, nulls: last, collation: C}`."""
+        loc = self.raw.locate(path)
+        expression = None
+        if spec.expression is not None:
+            expression = self.expression(
+                spec.expression, "the index key", self.raw.locate((*path, "expression")) or loc
+            )
+            if expression is None:
+                return None
+        elif spec.column is not None and not IDENTIFIER.match(spec.column):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "column")) or loc, name=spec.column, what="a column"
+                )
+            )
+            return None
+        if spec.opclass is not None and not IDENTIFIER.match(spec.opclass):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "opclass")) or loc, name=spec.opclass, what="an operator class"
+                )
+            )
+            return None
+        collation = None
+        if spec.collation is not None:
+            if not COLLATION_NAME.match(spec.collation):
+                self.report(
+                    rules.INVALID_NAME(
+                        self.raw.locate((*path, "collation")) or loc, name=spec.collation, what="a collation"
+                    )
+                )
+                return None
+            collation = BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            column = next((c for c in p.columns if c.name == spec.column), None)
+            if column is not None and column.collation == collation:
+                collation = None  # the column's own: PostgreSQL keeps no COLLATE of the key's
+        return IndexElement(
+            column=spec.column,
+            expression=expression,
+            opclass=spec.opclass,
+            descending=spec.order == "desc",
+            nulls=spec.nulls,
+            collation=collation,
         )
 
     # --- views -----------------------------------------------------------------------------------

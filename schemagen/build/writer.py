@@ -47,6 +47,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, identifiers, sqltypes
 
@@ -427,6 +428,9 @@ class _Writer:
             partition = self.partition(label, table.partition, name)
             if partition is not None:
                 data["partition"] = partition
+                objects = self.partition_objects(table)
+                if objects:
+                    partition["objects"] = objects
         if table.archive is not None:
             archive = table.archive
             entry = {"after": archive.after, "column": archive.column}
@@ -610,31 +614,49 @@ class _Writer:
             entry["name"] = fk.name
         return _Flow(entry)
 
-    def index(self, label: str, table: str, index: Index) -> Any:
+    def partition_objects(self, table: Table) -> dict[str, Any]:
+        """`objects:` of a partitioned table: each partition's own indexes and foreign keys, keyed by
+        what follows `{table}_` in the partition's name (else by its name)."""
+        found: dict[str, Any] = {}
+        for own in partition_tables(table):
+            label = self.label(own.schema, own.name)
+            entry: dict[str, Any] = {}
+            clones = clone_names(table, own.name)
+            indexes = [e for ix in own.indexes if (e := self.index(label, own.name, ix, clones)) is not None]
+            if indexes:
+                entry["indexes"] = indexes
+            keys = [e for fk in own.foreign_keys if (e := self.foreign_key(own, fk, {})) is not None]
+            if keys:
+                entry["foreign_keys"] = keys
+            if entry:
+                prefix = f"{table.name}_"
+                found[own.name.removeprefix(prefix) if own.name.startswith(prefix) else own.name] = entry
+        return found
+
+    def index(self, label: str, table: str, index: Index, taken: set[str] | None = None) -> Any:
+        """`taken`: names the build gives other indexes of the table first (a partition's clones)."""
         what = f"index `{index.name}` of `{label}`"
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
             return None
-        expressions_ = [e for e in index.elements if e.expression is not None]
         data: dict[str, Any] = {}
-        if expressions_:
-            element = expressions_[0]
-            if len(index.elements) > 1 or element.opclass or element.descending or element.nulls:
-                self.problem(
-                    f"{what} has several keys with an expression among them, or an ordered expression, "
-                    "which the spec cannot say: left out"
-                )
-                return None
-            data["expression"] = element.expression
-            label_parts = [expressions.expression_label(element.expression or "")]
+        first = index.elements[0]
+        if (
+            len(index.elements) == 1
+            and first.expression is not None
+            and first == IndexElement(expression=first.expression)
+        ):
+            data["expression"] = first.expression
         else:
             entries = [_element(e) for e in index.elements]
             if any(e is None for e in entries):
                 self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
                 return None
             data["columns"] = _FlowList(entries)
-            label_parts = [e.column or "expr" for e in index.elements]
+        label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         generated = naming.truncate(f"{table}_{'_'.join(label_parts)}_idx")
+        if taken:
+            generated = naming.unique_name(generated, set(taken))
         entry: dict[str, Any] = {}
         if index.name != generated:
             entry["name"] = index.name
@@ -839,8 +861,27 @@ def _short_type(type_: str) -> str:
     return type_
 
 
-def _element(element: IndexElement) -> str | None:
-    """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or None when a name cannot be written so."""
+def _element(element: IndexElement) -> Any:
+    """`col [opclass] [DESC] [NULLS FIRST|LAST]` (the column quoted when its name needs it), or
+    `{expression: …, opclass: …, order: desc, nulls: …, collation: …}` for an expression or a key with its
+    own collation; None when an operator class cannot be written so."""
+    if element.opclass is not None and not IDENTIFIER.match(element.opclass):
+        return None
+    if element.expression is not None or element.collation is not None:
+        entry: dict[str, Any] = {}
+        if element.expression is not None:
+            entry["expression"] = element.expression
+        else:
+            entry["column"] = element.column
+        if element.opclass is not None:
+            entry["opclass"] = element.opclass
+        if element.descending:
+            entry["order"] = "desc"
+        if element.nulls is not None:
+            entry["nulls"] = element.nulls
+        if element.collation is not None:
+            entry["collation"] = element.collation
+        return _Flow(entry)
     if element.column is None:
         return None
     plain = element.opclass is None and not element.descending and element.nulls is None
@@ -850,8 +891,6 @@ def _element(element: IndexElement) -> str | None:
         element.column if IDENTIFIER.match(element.column) else '"' + element.column.replace('"', '""') + '"'
     ]
     if element.opclass is not None:
-        if not IDENTIFIER.match(element.opclass):
-            return None
         words.append(element.opclass)
     if element.descending:
         words.append("DESC")

@@ -28,6 +28,7 @@ from schemagen.model import (
     all_children,
     naming,
 )
+from schemagen.model.partition_objects import partition_tables
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
@@ -238,6 +239,9 @@ def _table(
         yield from _expression(constraint.expression, scope("check"), what, loc)
     for index in table.indexes:
         yield from _index(index, table, catalog, scope)
+    for own in partition_tables(table):
+        for index in own.indexes:
+            yield from _index(index, own, catalog, scope)
     keys = (
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
@@ -484,11 +488,13 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
                     break
     enum_names = frozenset(scope("index expression").enums)
     element_locs = list(index.element_locs)
-    column_elements = [e for e in index.elements if e.column is not None]
+    offset = len(index.elements) - len(element_locs)  # an `expression:` key comes before `columns:`
     for position, element in enumerate(index.elements):
         element_type: str | None = None
+        at = position - offset
+        own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
         if element.expression is not None:
-            loc = index.expression_loc or index.loc
+            loc = own_loc or index.expression_loc or index.loc
             analysis = yield from _analyze(
                 element.expression, scope("index expression"), f"{what} (expression)", loc
             )
@@ -497,8 +503,7 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
         else:
             column = table.column(element.column or "")
             element_type = type_key(column.type) if column is not None else None
-            at = column_elements.index(element) if element in column_elements else position
-            loc = element_locs[at] if at < len(element_locs) and element_locs[at] else index.loc
+            loc = own_loc or index.loc
             label = f"{what} (`{element.column}`)"
         if element_type == resolve.UNKNOWN and element.opclass is None:
             yield rules.OPERATOR_CLASS(

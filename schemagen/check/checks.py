@@ -31,6 +31,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
+from schemagen.model.partition_objects import partition_tables
 from schemagen.postgres import expressions, literals, scopes, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
@@ -91,10 +92,17 @@ def _unique_keys(table: Table) -> list[frozenset[str]]:
     return keys
 
 
+def _with_partition_objects(model: Model) -> Iterator[Table]:
+    """The spec's tables, then each partition with objects of its own, as a table holding just those."""
+    for table in _user_tables(model):
+        yield table
+        yield from partition_tables(table)
+
+
 @_check
 def foreign_keys(model: Model) -> Iterator[Diagnostic]:
     tables = model.tables_by_name
-    for table in _user_tables(model):
+    for table in _with_partition_objects(model):
         for fk in table.foreign_keys:
             yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
             target = tables.get(fk.ref_table)
@@ -150,7 +158,7 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
 
 @_check
 def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
-    for table in _user_tables(model):
+    for table in _with_partition_objects(model):
         if table.primary_key:
             pk = table.primary_key
             yield from _missing_columns(table, pk.columns, "the primary key", pk.loc)
@@ -179,12 +187,23 @@ def _declared(model: Model) -> dict[str, str]:
     return {f.name: f.volatility for f in model.functions}
 
 
+def _element_loc(index: Index, position: int) -> Location | None:
+    """Where a key written under `columns:` is (the `expression:` key comes first, before them)."""
+    offset = len(index.elements) - len(index.element_locs)
+    at = position - offset
+    return index.element_locs[at] if 0 <= at < len(index.element_locs) else None
+
+
 def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iterator[Diagnostic]:
     what = f"index `{index.name}`"
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
     column_types = {c.name: c.type for c in table.columns}
-    parts = [(e.expression, "expression", index.expression_loc) for e in index.elements if e.expression]
+    parts = [
+        (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
+        for i, e in enumerate(index.elements)
+        if e.expression
+    ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
     for text, part, part_loc in parts:

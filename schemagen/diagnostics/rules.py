@@ -536,6 +536,17 @@ WINDOW_POLICY = _rule(
     "partition:\n  range: {key: created_at, every: month, from: 2025-01-01, premake: 3, retain: 13 months, "
     "expire: archive}   # no `archive:` on the entity",
 )
+PARTITION_OBJECTS = _rule(
+    "SG312",
+    "partition-objects",
+    "`objects` of `{table}`'s partitions: {problem}",
+    "{fix}",
+    "`partition: {objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}}` gives one leaf partition "
+    "indexes and foreign keys its parent lacks; the key names a leaf partition the spec declares, by its "
+    "name or by what follows `{table}_` in it.",
+    "partition:\n  range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n  objects:\n"
+    "    p2023_01: {indexes: [{columns: [customer_id]}]}   # no such partition",
+)
 UNKNOWN_COLUMN = _rule(
     "SG401",
     "unknown-column",

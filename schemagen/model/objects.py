@@ -172,6 +172,7 @@ class IndexElement:
     opclass: str | None = None
     descending: bool = False
     nulls: Literal["first", "last"] | None = None
+    collation: str | None = None  # a collation of the key's own (`COLLATE "C"`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,17 @@ class Index:
     include_loc: Location | None = field(default=None, compare=False)
     # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
     element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionObjects:
+    """Indexes and foreign keys that one leaf partition has of its own (its parent lacks them). Each
+    index's `table` is the partition's name."""
+
+    partition: str
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +355,8 @@ class Table:
     distribution: Distribution | None = None  # on a Citus cluster
     # owner, grants, row-level security, replica identity
     access: TableAccess | None = None  # None: the spec says nothing (model.access.access_of)
+    # what single partitions have of their own, by partition name (`partition: {objects: …}`)
+    partition_objects: tuple[PartitionObjects, ...] = ()
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
 

@@ -173,8 +173,25 @@ class ForeignKeySpec(_Shape):
     name: str | None = None
 
 
+class IndexKeySpec(_Shape):
+    """One key of an index written as a mapping: a column or an expression, with its modifiers."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    order: Literal["asc", "desc"] = "asc"
+    nulls: Literal["first", "last"] | None = None
+    collation: str | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> IndexKeySpec:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("an index key has exactly one of `column` or `expression`")
+        return self
+
+
 class IndexSpec(_Shape):
-    columns: list[str] | None = Field(default=None, min_length=1)
+    columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
     unique: StrictBool = False
@@ -254,12 +271,21 @@ class HashSpec(_Shape):
     modulus: StrictInt
 
 
+class PartitionObjectsSpec(_Shape):
+    """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}`."""
+
+    indexes: list[IndexSpec] = Field(default_factory=list)
+    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+
+
 class PartitionSpec(_Shape):
     range: RangeSpec | None = None
     list: ListSpec | None = None
     hash: HashSpec | None = None
     then: PartitionSpec | None = None
     names: dict[str, str] = Field(default_factory=dict)
+    # keyed by a leaf partition's name or what follows `{table}_` in it
+    objects: dict[str, PartitionObjectsSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PartitionSpec:

@@ -34,7 +34,7 @@ from schemagen.model import access as access_rules
 from schemagen.model.access import TableAccess, access_of
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, rebuilds
+from schemagen.plan import casts, partition_objects, rebuilds
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -546,6 +546,7 @@ class _Diff:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(table)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -572,6 +573,7 @@ class _Diff:
         renamed = with_new_column_names(old, new.name, self.renames)
         keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
         yield from keys
+        yield from partition_objects.changes(old, new)
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
@@ -625,6 +627,7 @@ class _Diff:
             yield AddIndex(new, index, on_new_table=True)
         for fk in new.foreign_keys:
             yield AddConstraint(new, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(new)
         for table, fk in incoming:
             # added again at once: the rows it checks are the rows it checked before
             yield AddConstraint(table, fk, on_new_table=True)

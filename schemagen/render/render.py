@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from schemagen.model import Column, ForeignKey, Index, Model, Table, lifecycle
+from schemagen.model import Column, ForeignKey, Index, Model, Table, lifecycle, partition_objects
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.postgres import builtins
@@ -106,6 +106,12 @@ def schema_context(model: Model) -> dict[str, object]:
         indexes.extend(IndexEntry(table.schema, ix) for ix in sorted(table.indexes, key=_by_name))
         if table.archive is not None:
             archives.append(archive_entry(model, table, table.archive))
+
+    # after every table's own indexes: a partition's own index is not taken for a clone of its parent's
+    for table in tables:
+        for own in partition_objects.partition_tables(table):
+            indexes.extend(IndexEntry(table.schema, ix) for ix in own.indexes)
+            deferred_fks.extend(ForeignKeyEntry(own, fk) for fk in own.foreign_keys)
 
     return {
         "project": model.project,

@@ -51,6 +51,7 @@ from schemagen.model import (
     IndexElement,
     Model,
     PartitionChild,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
@@ -65,7 +66,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
-from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
+from schemagen.postgres import builtins, expressions, index_keys, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -137,6 +138,7 @@ class CatalogReader:
         self.requested = sorted(set(schemas)) if schemas is not None else None
         self.templates = templates
         self.warnings: list[str] = []
+        self.own_objects: list[PartitionObjects] = []  # of the partitions of the table being read
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
@@ -497,7 +499,9 @@ class CatalogReader:
                 self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(oid, [])]
         storage_parameters = self.storage(row)
+        self.own_objects = []
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
+        partition_objects = tuple(sorted(self.own_objects, key=lambda o: o.partition))
         if row["persistence"] != "p":
             self.warn(
                 f"table `{label}` is UNLOGGED, which the spec cannot say: it is written as a logged table"
@@ -520,6 +524,7 @@ class CatalogReader:
             partition=partition,
             comment=row["comment"],
             storage=storage_parameters,
+            partition_objects=partition_objects,
         )
 
     def storage(self, row: Row) -> tuple[StorageParameter, ...]:
@@ -641,11 +646,21 @@ class CatalogReader:
         what = f"index `{name}` of `{label}`"
         elements: list[IndexElement] = []
         include: list[str] = []
+        collations = index_keys.own_collations(row["definition"])
         for position, element in enumerate(row["elements"]):
             if position >= row["key_count"]:
                 include.append(element["column"])
                 continue
-            if element["own_collation"]:
+            collation = None
+            own = collations[position] if position < len(collations) else None
+            if own is not None:
+                collation = own[1]
+                if own[0] is not None and own[0] not in SEARCHED_SCHEMAS:
+                    self.warn(
+                        f"{what} uses collation `{own[0]}.{collation}`; the spec names collations "
+                        "without a schema"
+                    )
+            elif element["own_collation"]:
                 self.warn(f"{what} has a column with its own collation, which the spec cannot say")
             opclass = element["opclass"]
             if opclass is not None and element["opclass_schema"] not in SEARCHED_SCHEMAS:
@@ -658,13 +673,23 @@ class CatalogReader:
             if element["column"] is not None:
                 elements.append(
                     IndexElement(
-                        column=element["column"], opclass=opclass, descending=descending, nulls=nulls
+                        column=element["column"],
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
                     )
                 )
             else:
                 text = catalog_text.unwrapped(element["expression"])
                 elements.append(
-                    IndexElement(expression=text, opclass=opclass, descending=descending, nulls=nulls)
+                    IndexElement(
+                        expression=text,
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
+                    )
                 )
         if not row["valid"]:
             self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
@@ -694,11 +719,27 @@ class CatalogReader:
                 f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
                 "NOT NULL, default or collation), which the spec cannot say"
             )
+        leaf = row["kind"] != "p"
+        keys: list[ForeignKey] = []
         for con in self.constraints.get(row["oid"], []):
-            if con["type"] != "n":
+            if leaf and con["type"] == "f" and con["comment"] is None:
+                keys.append(self.foreign_key(label, con))
+            elif con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
+        indexes: list[Index] = []
         for ix in self.indexes.get(row["oid"], []):
-            self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+            if leaf:
+                indexes.append(self.index(label, row["schema"], row["name"], ix))
+            else:
+                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+        if keys or indexes:
+            self.own_objects.append(
+                PartitionObjects(
+                    partition=row["name"],
+                    indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(keys, key=lambda f: f.name)),
+                )
+            )
         if row["comment"] is not None:
             self.warn(f"the comment on partition `{label}` is not expressible: left out")
         self.options(f"partition `{label}`", row)
