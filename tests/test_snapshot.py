@@ -38,6 +38,7 @@ from schemagen.model import (
     PartitionScheme,
     Project,
     RangeWindow,
+    Schema,
     SequenceGenerator,
     StorageParameter,
     Table,
@@ -142,7 +143,11 @@ def everything() -> Model:
                     kind="hash",
                     key=(PartitionKey(column="id"),),
                     children=tuple(
-                        PartitionChild(f"by_day_2025_p{r}", PartitionBound(modulus=2, remainder=r))
+                        PartitionChild(
+                            f"by_day_2025_p{r}",
+                            PartitionBound(modulus=2, remainder=r),
+                            schema="archive" if r else None,
+                        )
                         for r in (0, 1)
                     ),
                     modulus=2,
@@ -258,6 +263,7 @@ def everything() -> Model:
             shard_count=8,
             distribute_concurrently=True,
             distributed_schemas=(DistributedSchema("tenant_a", loc=here),),
+            schemas=(Schema("archive", comment="Old rows.", loc=here),),
         ),
         roles=(Role("app_writer", login=True, inherit=False, member_of=("app_reader",)),),
         default_privileges=(
