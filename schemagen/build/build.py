@@ -78,7 +78,7 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, routines, sqltypes, storage
+from schemagen.postgres import builtins, expressions, routines, sqltypes, storage, trigger_functions
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -1508,6 +1508,13 @@ class Builder:
             body_loc=body_loc,
         )
 
+    def builtin_trigger_function(self, name: str) -> builtins.Function | None:
+        """The function PostgreSQL or a listed extension ships under `name` that a trigger may call (one
+        taking no arguments, preferably returning `trigger`), or None."""
+        forms = builtins.catalog(self.project.postgres, self.project.extensions).functions.get(name, ())
+        bare = [f for f in forms if not f.args and f.kind == "f"]
+        return next((f for f in bare if f.result == "trigger"), bare[0] if bare else None)
+
     def trigger(self, table: Table, name: str, spec: TriggerSpec, functions: list[Function]) -> Trigger:
         path: Path_ = ("entities", table.name, "triggers", name)
         loc = self.loc(*path)
@@ -1522,14 +1529,21 @@ class Builder:
 
         by_name = {f.name: f for f in functions}
         function = by_name.get(spec.function)
-        if function is None:
+        builtin = None if function else self.builtin_trigger_function(spec.function)
+        if function is None and builtin is None:
             known = [f.name for f in functions]
             problem(
                 "function",
                 f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}",
                 "declare it under `functions:`",
             )
-        elif function.returns != "trigger" or function.identity:
+        elif builtin is not None and builtin.result != "trigger":
+            problem(
+                "function",
+                f"`{spec.function}` is PostgreSQL's, and does not return `trigger`",
+                "call a trigger function: one of `functions:`, or one such as tsvector_update_trigger",
+            )
+        elif function is not None and (function.returns != "trigger" or function.identity):
             problem(
                 "function",
                 f"`{spec.function}` must take no arguments and return `trigger`",
@@ -1575,12 +1589,37 @@ class Builder:
             when = self.expression(spec.when, f"the `when` of trigger `{name}`", self.loc(*path, "when"))
             if spec.for_each == "statement":
                 problem("when", "a statement-level trigger cannot have `when`", "use `for_each: row`")
+        arguments = tuple(spec.arguments)
+        if builtin is not None and builtin.result == "trigger":
+
+            def column_type(column: str) -> str | None:
+                found = table.column(column)
+                return found.type if found else None
+
+            for found in trigger_functions.check_builtin_trigger(
+                spec.function,
+                arguments,
+                timing=spec.timing,
+                for_each=spec.for_each,
+                events=frozenset(events),
+                column_type=column_type,
+            ):
+                self.report(
+                    rules.TRIGGER_FUNCTION_USE(
+                        self.loc(*path, found.key) or loc,
+                        trigger=name,
+                        table=table.name,
+                        problem=found.text,
+                        fix=found.fix,
+                    )
+                )
         return Trigger(
             name=name,
             table=table.name,
             schema=table.schema,
             function=spec.function,
-            function_schema=function.schema if function else self.project.schema,
+            function_schema=function.schema if function else None if builtin else self.project.schema,
+            arguments=arguments,
             timing=spec.timing,
             events=tuple(e for e in TRIGGER_EVENTS if e in events),
             update_columns=tuple(update_columns),

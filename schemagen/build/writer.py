@@ -468,6 +468,8 @@ class _Writer:
         }
         if trigger.when is not None:
             data["when"] = trigger.when
+        if trigger.arguments:
+            data["arguments"] = _FlowList(trigger.arguments)
         return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:

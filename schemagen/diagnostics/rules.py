@@ -335,11 +335,26 @@ TRIGGER = _rule(
     "trigger",
     "trigger `{trigger}` on `{table}`: {problem}",
     "{fix}",
-    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger`, "
+    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger` "
+    "(or one PostgreSQL or a listed extension ships, such as tsvector_update_trigger or moddatetime), "
     "for events among insert, update (optionally `update of` columns of the table), delete and truncate; "
     "a row-level trigger cannot be on truncate, and only an `instead of` trigger is on a view. CREATE "
     "TRIGGER fails otherwise.",
     "triggers:\n  film_last_updated: {function: film_count, timing: before, events: [update], for_each: row}",
+)
+
+TRIGGER_FUNCTION_USE = _rule(
+    "SG140",
+    "trigger-function-use",
+    "trigger `{trigger}` on `{table}`: {problem}",
+    "{fix}",
+    "The trigger functions PostgreSQL and its extensions ship have rules of their own: "
+    "tsvector_update_trigger takes a tsvector column, a schema-qualified text search configuration and "
+    "text columns; tsvector_update_trigger_column a tsvector column, a regconfig column and text columns; "
+    "moddatetime one timestamp column; each one works only in a row-level BEFORE trigger on its events. "
+    "CREATE TRIGGER accepts the trigger, and then every write to the table fails.",
+    "triggers:\n  fulltext:\n    function: tsvector_update_trigger\n    timing: before\n"
+    "    events: [insert, update]\n    for_each: row\n    arguments: [fulltext, english, title]",
 )
 
 # --- SG2xx: references -----------------------------------------------------------------------

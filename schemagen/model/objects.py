@@ -470,19 +470,22 @@ class Function:
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`.
-    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`."""
+    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`,
+    or a built-in one (PostgreSQL's or an extension's: `function_schema` None, found on the search path).
+    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`;
+    `arguments` are the strings the function reads in TG_ARGV."""
 
     name: str
     table: str
     schema: str  # the table's
     function: str
-    function_schema: str
+    function_schema: str | None
     timing: TriggerTiming
     events: tuple[str, ...]
     update_columns: tuple[str, ...] = ()
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    arguments: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
 
 

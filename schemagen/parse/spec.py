@@ -363,6 +363,13 @@ def _events(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _trigger_arguments(value: Any) -> Any:
+    """A trigger's arguments are strings: `[title, 3]` as `['title', '3']` (not booleans or null)."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
 class TriggerSpec(_Shape):
     function: str
     timing: Annotated[Literal["before", "after", "instead of"], BeforeValidator(_lower)]
@@ -371,6 +378,10 @@ class TriggerSpec(_Shape):
     )
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    # what the function reads in TG_ARGV: each one a string literal of `EXECUTE FUNCTION f('…', …)`
+    arguments: Annotated[
+        list[str], BeforeValidator(_trigger_arguments, json_schema_input_type=list[str | int | float])
+    ] = Field(default_factory=list)
 
 
 class RelationshipSpec(_Shape):

@@ -79,13 +79,15 @@ _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
-# tables, deferral or arguments.
+# tables or deferral; its arguments are string literals.
 _TRIGGER_DEF = re.compile(
     r"CREATE TRIGGER \S+ (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON \S+ "
     r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
-    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)\(\)\Z",
+    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)"
+    r"\((?P<arguments>(?:'(?:[^']|'')*'(?:, )?)*)\)\Z",
     re.DOTALL,
 )
+_TRIGGER_ARGUMENT = re.compile(r"'((?:[^']|'')*)'")
 # The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
 MIN_CITUS = 12
 # How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
@@ -251,10 +253,19 @@ class CatalogReader:
         for row in self.rows("inspect_triggers", schemas=schemas):
             label = _label(row["schema"], row["table"])
             match = _TRIGGER_DEF.match(row["definition"])
-            function = None
+            function: Function | None = None
+            shipped = False  # a trigger function of PostgreSQL's, or of an extension in public
             if match:
                 function = functions.get((match["function_schema"] or row["schema"], match["function"]))
-            if match is None or function is None or (row["schema"], row["table"]) not in known:
+                shipped = function is None and (
+                    row["function_schema"] == "pg_catalog"
+                    or (row["function_extension"] is not None and row["function_schema"] == "public")
+                )
+            if (
+                match is None
+                or (function is None and not shipped)
+                or (row["schema"], row["table"]) not in known
+            ):
                 self.warn(
                     f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
                     f"({row['definition']})"
@@ -271,8 +282,11 @@ class CatalogReader:
                     name=row["name"],
                     table=row["table"],
                     schema=row["schema"],
-                    function=function.name,
-                    function_schema=function.schema,
+                    function=function.name if function else row["function_name"],
+                    function_schema=function.schema if function else None,
+                    arguments=tuple(
+                        a.replace("''", "'") for a in _TRIGGER_ARGUMENT.findall(match["arguments"])
+                    ),
                     timing=match["timing"].lower(),  # type: ignore[arg-type]
                     events=tuple(e for e in TRIGGER_EVENTS if e in events),
                     update_columns=tuple(columns),
