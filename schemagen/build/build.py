@@ -55,6 +55,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
 from schemagen.model.partitions import (
     as_date,
@@ -63,6 +64,7 @@ from schemagen.model.partitions import (
     window_problem,
 )
 from schemagen.parse.spec import (
+    AggregateSpec,
     ColumnSpec,
     DistributeSpec,
     DomainSpec,
@@ -319,7 +321,13 @@ class Builder:
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
-        functions = [self.function(name, spec) for name, spec in sorted(self.spec.functions.items())]
+        items = sorted(self.spec.functions.items())
+        functions = [self.function(name, spec) for name, spec in items if spec.aggregate is None]
+        # an aggregate names the functions it folds with: built after them
+        functions += [
+            self.function(name, spec, functions) for name, spec in items if spec.aggregate is not None
+        ]
+        functions.sort(key=lambda f: f.name)
         triggers = []
         for table in tables:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
@@ -1443,7 +1451,7 @@ class Builder:
 
     # --- views -----------------------------------------------------------------------------------
 
-    def function(self, name: str, spec: FunctionSpec) -> Function:
+    def function(self, name: str, spec: FunctionSpec, functions: list[Function] | None = None) -> Function:
         path: Path_ = ("functions", name)
         loc = self.loc(*path)
         self.check_name(name, "a function", loc)
@@ -1483,6 +1491,9 @@ class Builder:
                     fix="drop `volatility:` and `strict:`, or make it a function with `returns:`",
                 )
             )
+        if spec.aggregate is not None:
+            return self.aggregate(name, spec, spec.aggregate, arguments, functions or [])
+        assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
         problem = routines.body_problem(spec.language, body)
@@ -1506,6 +1517,85 @@ class Builder:
             comment=spec.comment,
             loc=loc,
             body_loc=body_loc,
+        )
+
+    def aggregate(
+        self,
+        name: str,
+        spec: FunctionSpec,
+        aggregate: AggregateSpec,
+        arguments: routines.Signature,
+        functions: list[Function],
+    ) -> Function:
+        """An aggregate: its state type, and the functions it folds with — the spec's own, or ones
+        PostgreSQL or a listed extension ships — each taking as many arguments as it is given."""
+        path: Path_ = ("functions", name, "aggregate")
+        loc = self.loc("functions", name)
+        names = self.type_names | frozenset(self.spec.entities)
+
+        def problem(key: str, text: str, fix: str) -> None:
+            self.report(rules.AGGREGATE(self.loc(*path, key) or loc, aggregate=name, problem=text, fix=fix))
+
+        state_type = aggregate.state_type.strip()
+        try:
+            state_type = sqltypes.canonical_type(state_type, names)
+        except sqltypes.UnknownTypeError as error:
+            problem("state_type", f"its state type: {error}", "name a type PostgreSQL or the spec has")
+        count = len(routines.split_top_level(arguments.identity)) if arguments.identity else 0
+        by_name = {f.name: f for f in functions}
+        known = builtins.catalog(self.project.postgres, self.project.extensions).functions
+
+        def resolve(key: str, function: str | None, takes: int) -> tuple[str | None, str | None]:
+            """(schema, result) of the function `key` names; schema None for a built-in one."""
+            if function is None:
+                return None, None
+            own = by_name.get(function)
+            if own is not None and own.aggregate is None and own.returns is not None:
+                taken = len(routines.split_top_level(own.identity)) if own.identity else 0
+                if taken != takes:
+                    problem(key, f"`{function}` takes {taken} arguments, not {takes}", f"give it {takes}")
+                return own.schema, own.returns
+            forms = [f for f in known.get(function, ()) if f.kind == "f" and f.takes(takes)]
+            if forms:
+                return None, forms[0].result
+            hint = did_you_mean(function, [f.name for f in functions if f.aggregate is None])
+            problem(
+                key,
+                f"`{function}` is not a function of the spec or PostgreSQL taking {takes} arguments{hint}",
+                "declare it under `functions:`",
+            )
+            return None, None
+
+        state_schema, _ = resolve("state_function", aggregate.state_function, count + 1)
+        final_schema, final_result = resolve("final_function", aggregate.final_function, 1)
+        combine_schema, _ = resolve("combine_function", aggregate.combine_function, 2)
+        if spec.volatility != "volatile" or spec.strict or spec.security != "invoker":
+            problem(
+                "state_function",
+                "an aggregate has no volatility, strictness or security of its own",
+                "drop `volatility:`, `strict:` and `security:`: its functions have them",
+            )
+        return Function(
+            name=name,
+            schema=spec.schema_ or self.project.schema,
+            arguments=arguments.arguments,
+            identity=arguments.identity,
+            returns=final_result if aggregate.final_function is not None and final_result else state_type,
+            language="",
+            body="",
+            comment=spec.comment,
+            aggregate=AggregateDef(
+                state_function=aggregate.state_function,
+                state_function_schema=state_schema,
+                state_type=state_type,
+                final_function=aggregate.final_function,
+                final_function_schema=final_schema,
+                initial_value=aggregate.initial_value,
+                combine_function=aggregate.combine_function,
+                combine_function_schema=combine_schema,
+                parallel=aggregate.parallel,
+            ),
+            loc=loc,
         )
 
     def builtin_trigger_function(self, name: str) -> builtins.Function | None:

@@ -435,6 +435,8 @@ class _Writer:
         data: dict[str, Any] = {}
         if function.arguments:
             data["arguments"] = function.arguments
+        if function.aggregate is not None:
+            return self.aggregate(function, data)
         if function.procedure:
             data["procedure"] = True
         else:
@@ -451,6 +453,28 @@ class _Writer:
         if function.schema != self.home:
             data["schema"] = function.schema
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
+        return data
+
+    def aggregate(self, function: Function, data: dict[str, Any]) -> dict[str, Any]:
+        aggregate = function.aggregate
+        assert aggregate is not None
+        folding: dict[str, Any] = {
+            "state_function": aggregate.state_function,
+            "state_type": aggregate.state_type,
+        }
+        if aggregate.final_function is not None:
+            folding["final_function"] = aggregate.final_function
+        if aggregate.initial_value is not None:
+            folding["initial_value"] = aggregate.initial_value
+        if aggregate.combine_function is not None:
+            folding["combine_function"] = aggregate.combine_function
+        if aggregate.parallel != "unsafe":
+            folding["parallel"] = aggregate.parallel
+        data["aggregate"] = _Flow(folding)
+        if function.comment is not None:
+            data["comment"] = function.comment
+        if function.schema != self.home:
+            data["schema"] = function.schema
         return data
 
     def trigger(self, trigger: Trigger) -> Any:

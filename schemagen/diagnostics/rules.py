@@ -357,6 +357,19 @@ TRIGGER_FUNCTION_USE = _rule(
     "    events: [insert, update]\n    for_each: row\n    arguments: [fulltext, english, title]",
 )
 
+AGGREGATE = _rule(
+    "SG141",
+    "aggregate",
+    "aggregate `{aggregate}`: {problem}",
+    "{fix}",
+    "An aggregate folds its rows with a state function that takes the state and the aggregate's "
+    "arguments, from a state type PostgreSQL or the spec has; a final function takes the state, a "
+    "combine function two states. Each is a function of the spec or one PostgreSQL (or a listed "
+    "extension) ships. CREATE AGGREGATE fails otherwise.",
+    "functions:\n  group_concat:\n    arguments: [text]\n    aggregate: {state_function: concat_step, "
+    "state_type: text}",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

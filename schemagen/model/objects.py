@@ -14,6 +14,8 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
+from schemagen.model.aggregates import AggregateDef
+
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
 
@@ -460,6 +462,8 @@ class Function:
     security: Literal["invoker", "definer"] = "invoker"
     strict: bool = False
     comment: str | None = None
+    # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
+    aggregate: AggregateDef | None = None
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 

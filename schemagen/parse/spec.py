@@ -333,6 +333,22 @@ def _arguments(value: Any) -> Any:
     return value
 
 
+def _initial_value(value: Any) -> Any:
+    """`initial_value: 0` as well as `initial_value: "0"`: PostgreSQL keeps it as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class AggregateSpec(_Shape):
+    state_function: str
+    state_type: str
+    final_function: str | None = None
+    initial_value: Annotated[
+        str | None, BeforeValidator(_initial_value, json_schema_input_type=str | int | float | None)
+    ] = None
+    combine_function: str | None = None
+    parallel: Literal["safe", "restricted", "unsafe"] = "unsafe"
+
+
 class FunctionSpec(_Shape):
     """A function (`returns:` given) or a procedure (`procedure: true`, no `returns:`)."""
 
@@ -341,8 +357,10 @@ class FunctionSpec(_Shape):
     )
     returns: str | None = None
     procedure: StrictBool = False
-    language: Literal["sql", "plpgsql"]
-    body: str
+    language: Literal["sql", "plpgsql"] | None = None
+    body: str | None = None
+    # an aggregate (CREATE AGGREGATE) instead of a function: no `language`, `body` or `returns`
+    aggregate: AggregateSpec | None = None
     volatility: Literal["immutable", "stable", "volatile"] = "volatile"
     security: Literal["invoker", "definer"] = "invoker"
     strict: StrictBool = False
@@ -351,6 +369,15 @@ class FunctionSpec(_Shape):
 
     @model_validator(mode="after")
     def _function_or_procedure(self) -> FunctionSpec:
+        if self.aggregate is not None:
+            given = [k for k in ("language", "body", "returns") if getattr(self, k) is not None]
+            if self.procedure or given:
+                shown = ", ".join(f"`{k}:`" for k in (["procedure"] if self.procedure else []) + given)
+                raise ValueError(f"an aggregate has no {shown}: its state and final functions say it all")
+            return self
+        if self.language is None or self.body is None:
+            missing = " and ".join(f"`{k}:`" for k in ("language", "body") if getattr(self, k) is None)
+            raise ValueError(f"a function needs {missing} (or `aggregate:` for an aggregate)")
         if self.procedure and self.returns is not None:
             raise ValueError("a procedure returns nothing: drop `returns:` or `procedure: true`")
         if not self.procedure and self.returns is None:

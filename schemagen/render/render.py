@@ -127,7 +127,8 @@ def schema_context(model: Model) -> dict[str, object]:
         "refresh_functions": [v for v in views if v.refresh_function],
         "maintain_function": lifecycle.maintain_function(model),
         "maintain_lock_key": lifecycle.MAINTAIN_LOCK_KEY,
-        "functions": list(model.functions),
+        # an aggregate after the functions it folds with
+        "functions": sorted(model.functions, key=lambda f: f.aggregate is not None),
         "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
         "triggers": list(model.triggers),
     }

@@ -57,6 +57,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
@@ -78,6 +79,7 @@ _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | 
 _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
+_PARALLEL: dict[str, Parallel] = {"s": "safe", "r": "restricted", "u": "unsafe"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
 # tables or deferral; its arguments are string literals.
 _TRIGGER_DEF = re.compile(
@@ -218,6 +220,8 @@ class CatalogReader:
         (and a warning) for anything else, or for a second one of the same name."""
         label = _label(row["schema"], row["name"])
         kind = _ROUTINE_KINDS.get(row["kind"], "function")
+        if row["kind"] == "a" and row["plain_aggregate"]:
+            return self.aggregate(row)
         if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
@@ -242,6 +246,42 @@ class CatalogReader:
             security="definer" if row["security_definer"] else "invoker",
             strict=bool(row["strict"]) and row["kind"] == "f",
             comment=row["comment"],
+        )
+
+    def aggregate(self, row: Mapping[str, Any]) -> Function | None:
+        """A plain aggregate, its functions named by their name alone when PostgreSQL's own."""
+        label = _label(row["schema"], row["name"])
+        if any(f.name == row["name"] for f in self.user_functions):
+            self.warn(
+                f"aggregate `{label}({row['identity_arguments']})` overloads a function of the same name, "
+                "which the spec cannot hold: left out"
+            )
+            return None
+
+        def schema_of(key: str) -> str | None:
+            schema: str | None = row[f"{key}_schema"]
+            return None if schema == "pg_catalog" else schema
+
+        return Function(
+            name=row["name"],
+            schema=row["schema"],
+            arguments=row["arguments"],
+            identity=row["identity_arguments"],
+            returns=row["result"],
+            language="",
+            body="",
+            comment=row["comment"],
+            aggregate=AggregateDef(
+                state_function=row["state_function"],
+                state_function_schema=schema_of("state_function"),
+                state_type=self.type_name(row["state_type"], f"aggregate `{label}`"),
+                final_function=row["final_function"],
+                final_function_schema=schema_of("final_function") if row["final_function"] else None,
+                initial_value=row["initial_value"],
+                combine_function=row["combine_function"],
+                combine_function_schema=schema_of("combine_function") if row["combine_function"] else None,
+                parallel=_PARALLEL[row["parallel"]],
+            ),
         )
 
     def triggers(self, schemas: list[str], tables: list[Table]) -> list[Trigger]:

@@ -10,6 +10,8 @@ from schemagen.plan.operations import Kind, Operation, Phase
 
 
 def _what(change: CreateRoutine | DropRoutine) -> str:
+    if change.function.aggregate is not None:
+        return "aggregate"
     return "procedure" if change.function.procedure else "function"
 
 
