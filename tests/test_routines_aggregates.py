@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from catalog import Catalog, assert_catalog_equal, snapshot
 from click.testing import CliRunner
@@ -19,7 +20,7 @@ from schemagen.cli import cli
 from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from schemagen.diagnostics import Severity, SpecError
-from schemagen.pipeline import compile_spec
+from schemagen.pipeline import compile_spec, render_outputs
 
 HAND_MADE = """
 CREATE FUNCTION _group_concat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -244,3 +245,48 @@ def test_an_aggregate_s_mistakes_are_sg141(tmp_path: Path, aggregate: str, needl
     found = diagnose(tmp_path, aggregate)
     assert found and found[0][0] == "SG141" and needle in found[0][2], found
     assert found[0][1] == 10, found
+
+
+ROW_TYPED = """\
+project: {name: t, postgres: 15}
+functions:
+  _pick:
+    arguments: [actor, actor]
+    returns: actor
+    language: sql
+    body: SELECT CASE WHEN $1 IS NULL OR $2.actor_id < $1.actor_id THEN $2 ELSE $1 END
+  first_actor:
+    arguments: [actor]
+    aggregate: {state_function: _pick, state_type: actor}
+  busy_actors:
+    arguments: [n integer]
+    returns: SETOF actor
+    language: sql
+    body: SELECT * FROM actor WHERE actor_id > n
+entities:
+  actor:
+    columns:
+      actor_id: {type: integer, primary_key: true}
+      name: text
+views:
+  busy:
+    query: SELECT b.name, (SELECT (first_actor(a)).name FROM actor a) AS first FROM busy_actors(1) b
+"""
+
+
+def test_functions_on_a_table_s_row_type_come_after_the_table(
+    tmp_path: Path, pg_conn: psycopg.Connection
+) -> None:
+    root = tmp_path / "spec"
+    root.mkdir()
+    (root / "a.yaml").write_text(ROW_TYPED)
+    schema_sql = render_outputs(compile_spec(root).model)["schema.sql"]
+    table = schema_sql.index("CREATE TABLE public.actor")
+    assert table < schema_sql.index("CREATE FUNCTION public.busy_actors")
+    assert schema_sql.index("CREATE FUNCTION public._pick") < schema_sql.index(
+        "CREATE AGGREGATE public.first_actor"
+    )
+    pg_conn.execute(schema_sql.encode())
+    pg_conn.execute("INSERT INTO actor VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    rows = pg_conn.execute("SELECT * FROM busy ORDER BY 1").fetchall()
+    assert rows == [("b", "a"), ("c", "a")]
