@@ -142,6 +142,10 @@ class _FkDraft:
     name: str | None
 
 
+# a `functions:` key naming one of several functions of the same name: `area(circle)`
+OVERLOAD_KEY = re.compile(r"(?P<name>[^()\s]+)\s*\((?P<types>.*)\)\s*", re.DOTALL)
+
+
 class Builder:
     """One build of one spec; collects diagnostics as it goes."""
 
@@ -327,7 +331,20 @@ class Builder:
         functions += [
             self.function(name, spec, functions) for name, spec in items if spec.aggregate is not None
         ]
-        functions.sort(key=lambda f: f.name)
+        functions.sort(key=lambda f: (f.name, f.identity))
+        seen: set[tuple[str, str, str]] = set()
+        for function in functions:
+            signature = (function.schema, function.name, builtins.identity_types(function.identity))
+            if signature in seen:
+                self.report(
+                    rules.OVERLOAD(
+                        function.loc,
+                        function=function.name,
+                        problem=f"`{function.signature}` is declared twice",
+                        fix="give each function of the same name other argument types",
+                    )
+                )
+            seen.add(signature)
         triggers = []
         for table in tables:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
@@ -1451,14 +1468,35 @@ class Builder:
 
     # --- views -----------------------------------------------------------------------------------
 
-    def function(self, name: str, spec: FunctionSpec, functions: list[Function] | None = None) -> Function:
-        path: Path_ = ("functions", name)
+    def function(self, key: str, spec: FunctionSpec, functions: list[Function] | None = None) -> Function:
+        """The function, procedure or aggregate under `functions:` `key`: its name, or `name(types)` for
+        one of several of the same name (overloads), whose `arguments:` it gives when they are left out."""
+        path: Path_ = ("functions", key)
         loc = self.loc(*path)
+        overload = OVERLOAD_KEY.fullmatch(key)
+        name = overload["name"] if overload else key
         self.check_name(name, "a function", loc)
         names = self.type_names | frozenset(self.spec.entities)
         arguments = routines.Signature("", "")
+        written = spec.arguments
+        if overload and not written:
+            written = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
         try:
-            arguments = routines.signature(spec.arguments, names)
+            arguments = routines.signature(written, names)
+            if overload and spec.arguments:
+                typed = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
+                keyed = builtins.identity_types(routines.signature(typed, names).identity)
+                if keyed != builtins.identity_types(arguments.identity):
+                    self.report(
+                        rules.OVERLOAD(
+                            loc,
+                            function=key,
+                            problem=f"its key says ({keyed}) but its arguments are "
+                            f"({builtins.identity_types(arguments.identity)})",
+                            fix=f"name it `{name}({builtins.identity_types(arguments.identity)})`, or drop "
+                            "`arguments:`",
+                        )
+                    )
         except routines.SignatureError as error:
             self.report(
                 rules.FUNCTION(
@@ -1492,7 +1530,7 @@ class Builder:
                 )
             )
         if spec.aggregate is not None:
-            return self.aggregate(name, spec, spec.aggregate, arguments, functions or [])
+            return self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
         assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
@@ -1521,6 +1559,7 @@ class Builder:
 
     def aggregate(
         self,
+        key: str,
         name: str,
         spec: FunctionSpec,
         aggregate: AggregateSpec,
@@ -1529,8 +1568,8 @@ class Builder:
     ) -> Function:
         """An aggregate: its state type, and the functions it folds with — the spec's own, or ones
         PostgreSQL or a listed extension ships — each taking as many arguments as it is given."""
-        path: Path_ = ("functions", name, "aggregate")
-        loc = self.loc("functions", name)
+        path: Path_ = ("functions", key, "aggregate")
+        loc = self.loc("functions", key)
         names = self.type_names | frozenset(self.spec.entities)
 
         def problem(key: str, text: str, fix: str) -> None:
@@ -1542,18 +1581,21 @@ class Builder:
         except sqltypes.UnknownTypeError as error:
             problem("state_type", f"its state type: {error}", "name a type PostgreSQL or the spec has")
         count = len(routines.split_top_level(arguments.identity)) if arguments.identity else 0
-        by_name = {f.name: f for f in functions}
         known = builtins.catalog(self.project.postgres, self.project.extensions).functions
 
         def resolve(key: str, function: str | None, takes: int) -> tuple[str | None, str | None]:
             """(schema, result) of the function `key` names; schema None for a built-in one."""
             if function is None:
                 return None, None
-            own = by_name.get(function)
-            if own is not None and own.aggregate is None and own.returns is not None:
-                taken = len(routines.split_top_level(own.identity)) if own.identity else 0
-                if taken != takes:
-                    problem(key, f"`{function}` takes {taken} arguments, not {takes}", f"give it {takes}")
+            # the spec's function of that name taking that many arguments (of its overloads), else any
+            mine = [f for f in functions if f.name == function and f.aggregate is None and f.returns]
+            arities = {f: len(routines.split_top_level(f.identity)) if f.identity else 0 for f in mine}
+            own = next((f for f in mine if arities[f] == takes), mine[0] if mine else None)
+            if own is not None:
+                if arities[own] != takes:
+                    problem(
+                        key, f"`{function}` takes {arities[own]} arguments, not {takes}", f"give it {takes}"
+                    )
                 return own.schema, own.returns
             forms = [f for f in known.get(function, ()) if f.kind == "f" and f.takes(takes)]
             if forms:
@@ -1617,7 +1659,8 @@ class Builder:
                 )
             )
 
-        by_name = {f.name: f for f in functions}
+        # of overloads, the one without arguments
+        by_name = {f.name: f for f in sorted(functions, key=lambda f: f.identity == "")}
         function = by_name.get(spec.function)
         builtin = None if function else self.builtin_trigger_function(spec.function)
         if function is None and builtin is None:

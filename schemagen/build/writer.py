@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,7 +234,11 @@ class _Writer:
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
-        functions = {f.name: self.function(f) for f in self.model.functions}
+        # overloads, functions of the same name, are keyed `name(types)`
+        counts = Counter(f.name for f in self.model.functions)
+        functions = {
+            f.name if counts[f.name] == 1 else f.signature: self.function(f) for f in self.model.functions
+        }
         if functions:
             project["functions"] = functions
         found = {PROJECT_FILE: project}

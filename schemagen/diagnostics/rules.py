@@ -370,6 +370,18 @@ AGGREGATE = _rule(
     "state_type: text}",
 )
 
+OVERLOAD = _rule(
+    "SG142",
+    "function-overload",
+    "function `{function}`: {problem}",
+    "{fix}",
+    "Functions of the same name (overloads) differ by their argument types: each is keyed "
+    "`name(types)` under `functions:`, the types those of its `arguments:` (which the key gives when "
+    "they are left out). PostgreSQL refuses a second function with the same name and argument types.",
+    "functions:\n  area(circle): {arguments: [c box], returns: double precision, language: sql, "
+    "body: SELECT area(c)}",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

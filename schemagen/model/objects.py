@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Literal
 
 from schemagen.model.aggregates import AggregateDef
+from schemagen.postgres import builtins
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
@@ -471,6 +472,11 @@ class Function:
     def procedure(self) -> bool:
         return self.returns is None
 
+    @property
+    def signature(self) -> str:
+        """`name(types)`: what tells overloads, functions of the same name, apart."""
+        return f"{self.name}({builtins.identity_types(self.identity)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
@@ -570,6 +576,11 @@ class Model:
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
         return {f.name: f for f in self.functions}
+
+    @cached_property
+    def functions_by_signature(self) -> Mapping[str, Function]:
+        """The functions by `name(identity)`: overloads of a name apart."""
+        return {f.signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
         return self.tables_by_name.get(name)

@@ -873,7 +873,9 @@ class _Diff:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
         calls them) or dropped and created again; triggers created, dropped, or replaced in one
         transaction when they or their function change."""
-        a_functions, b_functions = self.a.functions_by_name, self.b.functions_by_name
+        # matched by signature, `name(types)`: overloads apart; a function whose argument types change is
+        # another one, created before what calls it and the old one dropped after
+        a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
         # aggregates are created after the functions they fold with, and dropped before them
         for name, function in sorted(b_functions.items(), key=aggregates_last):
@@ -894,11 +896,13 @@ class _Diff:
         b_triggers = {(t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or trigger.function in recreated:
+            if new is None or f"{trigger.function}()" in recreated:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
-            callers = sorted(f"trigger {t.name} on {t.table}" for t in self.a.triggers if t.function == name)
+            callers = sorted(
+                f"trigger {t.name} on {t.table}" for t in self.a.triggers if f"{t.function}()" == name
+            )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
@@ -910,7 +914,7 @@ class _Diff:
                 yield DropRoutine(function, tuple(calling_views(self.a, function)))
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or trigger.function in recreated:
+            if old_trigger is None or f"{trigger.function}()" in recreated:
                 yield CreateTrigger(trigger)
             elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
                 yield ReplaceTrigger(

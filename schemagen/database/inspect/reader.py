@@ -209,7 +209,7 @@ class CatalogReader:
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
-            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
+            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
         )
 
@@ -226,12 +226,6 @@ class CatalogReader:
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
                 "(only functions and procedures in sql or plpgsql with a body in quotes are)"
-            )
-            return None
-        if any(f.name == row["name"] for f in self.user_functions):
-            self.warn(
-                f"{kind} `{label}({row['identity_arguments']})` overloads a function of the same name, "
-                "which the spec cannot hold: left out"
             )
             return None
         return Function(
@@ -251,12 +245,6 @@ class CatalogReader:
     def aggregate(self, row: Mapping[str, Any]) -> Function | None:
         """A plain aggregate, its functions named by their name alone when PostgreSQL's own."""
         label = _label(row["schema"], row["name"])
-        if any(f.name == row["name"] for f in self.user_functions):
-            self.warn(
-                f"aggregate `{label}({row['identity_arguments']})` overloads a function of the same name, "
-                "which the spec cannot hold: left out"
-            )
-            return None
 
         def schema_of(key: str) -> str | None:
             schema: str | None = row[f"{key}_schema"]
@@ -289,7 +277,10 @@ class CatalogReader:
         `pg_get_triggerdef`; every other one is a warning."""
         found = []
         known = {(t.schema, t.name) for t in tables}
-        functions = {(f.schema, f.name): f for f in self.user_functions}
+        # of overloads, the one without arguments (a trigger function takes none)
+        functions = {
+            (f.schema, f.name): f for f in sorted(self.user_functions, key=lambda f: f.identity == "")
+        }
         for row in self.rows("inspect_triggers", schemas=schemas):
             label = _label(row["schema"], row["table"])
             match = _TRIGGER_DEF.match(row["definition"])

@@ -36,6 +36,7 @@ __all__ = [
     "available_versions",
     "catalog",
     "creation_order",
+    "identity_types",
     "known_extension",
     "nearest_version",
     "type_key",
@@ -424,6 +425,12 @@ def _identity_type(argument: str) -> str:
     if len(words) == 2 and not _TYPE_START.match(argument):
         return words[1]
     return argument
+
+
+def identity_types(identity: str) -> str:
+    """The argument types alone of a signature as `pg_get_function_identity_arguments` prints it:
+    `t text, n integer` → `text, integer`."""
+    return ", ".join(_identity_type(a.strip()) for a in split_top_level(identity)) if identity.strip() else ""
 
 
 def with_functions(
