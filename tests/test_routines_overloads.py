@@ -25,6 +25,7 @@ HAND_MADE = """
 CREATE FUNCTION size(t text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT length(t) $$;
 CREATE FUNCTION size(n integer) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT abs(n) $$;
 CREATE FUNCTION size(b bytea) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT octet_length(b) $$;
+CREATE FUNCTION size(t text, width integer, OUT n integer) LANGUAGE sql IMMUTABLE AS $$ SELECT length(t) * width $$;
 CREATE TABLE item (
     id integer PRIMARY KEY,
     label text NOT NULL CHECK (size(label) < 100),
@@ -113,6 +114,7 @@ def test_overloads_are_adopted_and_migrate_by_signature(
     assert "function" not in err, err
     project = (workdir / "spec" / "project.yaml").read_text()
     assert "  size(text):\n" in project and "  size(integer):\n" in project and "  size(bytea):\n" in project
+    assert "  size(text, integer):\n" in project  # its OUT argument is no part of its signature
 
     code, _, err = run("render", "spec")
     assert code == 0, err

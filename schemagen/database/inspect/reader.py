@@ -232,7 +232,7 @@ class CatalogReader:
             name=row["name"],
             schema=row["schema"],
             arguments=row["arguments"],
-            identity=row["identity_arguments"],
+            identity=_input_identity(row["identity_arguments"]),
             returns=None if row["kind"] == "p" else row["result"],
             language=row["language"],
             body=routines.canonical_body(row["body"] or ""),
@@ -254,7 +254,7 @@ class CatalogReader:
             name=row["name"],
             schema=row["schema"],
             arguments=row["arguments"],
-            identity=row["identity_arguments"],
+            identity=_input_identity(row["identity_arguments"]),
             returns=row["result"],
             language="",
             body="",
@@ -1002,6 +1002,13 @@ _POLICY_LINE = re.compile(
     r"(?:, premake (?P<premake>\d+))?(?:, retain (?P<retain>[^,\n]+))?(?:, expire (?P<expire>\w+))?$",
     re.MULTILINE,
 )
+
+
+def _input_identity(identity: str) -> str:
+    """`pg_get_function_identity_arguments` without its OUT arguments, which name no function: the
+    identity as the spec's `arguments:` give it."""
+    parts = routines.split_top_level(identity) if identity.strip() else []
+    return ", ".join(p.strip() for p in parts if not p.strip().startswith("OUT "))
 
 
 def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> str:

@@ -428,9 +428,16 @@ def _identity_type(argument: str) -> str:
 
 
 def identity_types(identity: str) -> str:
-    """The argument types alone of a signature as `pg_get_function_identity_arguments` prints it:
-    `t text, n integer` → `text, integer`."""
-    return ", ".join(_identity_type(a.strip()) for a in split_top_level(identity)) if identity.strip() else ""
+    """The input argument types alone of a signature as `pg_get_function_identity_arguments` prints it,
+    which is what tells PostgreSQL's functions apart: `t text, n integer, OUT c integer` → `text,
+    integer` (an OUT argument is no part of it, a mode is dropped)."""
+    types = []
+    for argument in split_top_level(identity) if identity.strip() else []:
+        argument = argument.strip()
+        if argument.startswith("OUT "):
+            continue
+        types.append(_identity_type(argument.removeprefix("IN ")))
+    return ", ".join(types)
 
 
 def with_functions(
