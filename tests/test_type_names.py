@@ -7,6 +7,7 @@ refused with a diagnostic."""
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Callable
 from functools import cache
@@ -23,6 +24,7 @@ from sqlglot.dialects.dialect import Dialect
 from schemagen.cli import cli
 from schemagen.diagnostics import Diagnostic, SpecError
 from schemagen.pipeline import compile_spec, render_outputs
+from schemagen.postgres import sqltypes
 
 PROJECT = "project: {name: t, postgres: 15}\n"
 # PostgreSQL's limit on a name; a longer one is cut short, which the domain side does not test
@@ -40,6 +42,15 @@ def sqlglot_type_names() -> tuple[str, ...]:
                 names.add(keyword)
         names.update(dialect.generator_class.TYPE_MAPPING.values())
     return tuple(sorted({n for name in names if name.strip() for n in (name, name.lower())}))
+
+
+def postgres_type(name: str) -> bool:
+    """Whether PostgreSQL itself knows `name` as a type (a domain so named shadows it: another matter)."""
+    try:
+        sqltypes.canonical_type(name)
+    except sqltypes.UnknownTypeError:
+        return False
+    return True
 
 
 def spec_with(root: Path, types: list[str]) -> Path:
@@ -122,6 +133,18 @@ def adopt_domains(
         compiled = compile_spec(tmp_path / "spec")
         pg_database().execute(render_outputs(compiled.model)["schema.sql"].encode())
     return refused
+
+
+def test_domains_with_plain_names_of_sqlglot_types_are_adopted(
+    tmp_path: Path, pg_database: Callable[..., psycopg.Connection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A domain named as a type of another dialect (`year`, `mediumint`, `datetime64`…) with a plain
+    lower-case name, and one named as a PostgreSQL type keyword that needs quotes (`time`), is adopted,
+    not refused, and its rendered DDL applies."""
+    plain = [n for n in domain_names() if re.fullmatch(r"[a-z_][a-z0-9_]*", n) and not postgres_type(n)]
+    assert len(plain) > 50 and "year" in plain
+    refused = adopt_domains([*plain, "time"], tmp_path, pg_database, monkeypatch)
+    assert refused is None, "\n".join(f"{d.code} {d.message}" for d in refused or [])
 
 
 @pytest.mark.parametrize("part", range(8))

@@ -48,7 +48,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.partitions import window_bounds
-from schemagen.postgres import expressions, sqltypes
+from schemagen.postgres import builtins, expressions, sqltypes
 
 __all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
@@ -57,6 +57,18 @@ INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
 PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE = "project.yaml", "entities.yaml", "views.yaml"
 OWN_FILES = frozenset({PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE})
 HEADER = "# Written by schemagen inspect from database {name}; edit it as any other spec file.\n"
+
+
+def _postgres_type_name(name: str, postgres: int) -> bool:
+    """Whether a bare `name` means a type of PostgreSQL's own (`record`, `integer`): an enum or domain so
+    named is then written qualified, `public.record`, as PostgreSQL must be told."""
+    if name in builtins.catalog(postgres).types:
+        return True
+    try:
+        sqltypes.canonical_type(name)
+    except sqltypes.UnknownTypeError:
+        return False
+    return True
 
 
 class _Flow(dict):
@@ -340,7 +352,11 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if schema and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains)):
+        if (
+            schema
+            and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains))
+            and not _postgres_type_name(name, self.model.project.postgres)
+        ):
             return name + ("[]" if array else "")
         return _short_type(type_)
 

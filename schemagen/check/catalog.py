@@ -31,6 +31,7 @@ from schemagen.model import (
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
+from schemagen.postgres.identifiers import qname
 
 #: PostgreSQL's limit of columns per table (MaxHeapAttributeNumber).
 MAX_COLUMNS = 1600
@@ -69,6 +70,8 @@ def _domain_bases(model: Model) -> dict[str, str]:
     """Each domain's base type under every other domain, by the domain's name and its qualified name
     (a cycle, which the domain check reports, is left as it is)."""
     direct = {d.name: d.type for d in model.domains} | {f"{d.schema}.{d.name}": d.type for d in model.domains}
+    # and as a column names one whose name needs quotes: `public."time"`, a domain named time
+    direct |= {qname(d.name, d.schema): d.type for d in model.domains}
     bases: dict[str, str] = {}
     for name, type_ in direct.items():
         seen = {name}
