@@ -283,6 +283,12 @@ def diagnose(tmp_path: Path, trigger: str, extensions: str = "") -> list[tuple[s
         ),
         ("{function: now, timing: before, events: update, for_each: row}", "", "SG121", "does not return"),
         (
+            "{function: moddatetime, timing: before, events: update, for_each: row, arguments: [last_update]}",
+            "",
+            "SG121",
+            "extension moddatetime has one",
+        ),
+        (
             "{function: nothing_at_all, timing: before, events: update, for_each: row}",
             "",
             "SG121",

@@ -1665,10 +1665,15 @@ class Builder:
         builtin = None if function else self.builtin_trigger_function(spec.function)
         if function is None and builtin is None:
             known = [f.name for f in functions]
+            shipped_by = builtins.catalog(self.project.postgres, self.project.extensions).elsewhere.functions
+            extension = shipped_by.get(spec.function)
             problem(
                 "function",
-                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}",
-                "declare it under `functions:`",
+                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}"
+                + (f" (extension {extension} has one)" if extension else ""),
+                f"list `{extension}` under `project: extensions:`"
+                if extension
+                else "declare it under `functions:`",
             )
         elif builtin is not None and builtin.result != "trigger":
             problem(
