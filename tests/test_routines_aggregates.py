@@ -290,3 +290,36 @@ def test_functions_on_a_table_s_row_type_come_after_the_table(
     pg_conn.execute("INSERT INTO actor VALUES (1, 'a'), (2, 'b'), (3, 'c')")
     rows = pg_conn.execute("SELECT * FROM busy ORDER BY 1").fetchall()
     assert rows == [("b", "a"), ("c", "a")]
+
+
+def test_a_new_table_and_functions_on_its_row_type_migrate_in_order(workdir: Path, pg_dsn: str) -> None:
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(
+        "project: {name: t, postgres: 15}\nentities:\n  other:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+    )
+    assert run("render", "spec")[0] == 0
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+    (spec / "a.yaml").write_text(
+        ROW_TYPED.replace(
+            "entities:\n", "entities:\n  other:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+        )
+    )
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "functions", "spec")
+    assert code == 0, err
+    up = next((workdir / "generated" / "migrations").glob("0002_functions.up.sql")).read_text()
+    assert (
+        up.index("CREATE TABLE public.actor")
+        < up.index("CREATE FUNCTION public.busy_actors")
+        < up.index("CREATE VIEW")
+    )
+    assert up.index("CREATE FUNCTION public._pick") < up.index("CREATE AGGREGATE public.first_actor")
+    code, _, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, err
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, _, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, err

@@ -3,10 +3,14 @@ the Model keeps it as a Function whose `aggregate` says how it folds its rows.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["AggregateDef", "Parallel"]
+if TYPE_CHECKING:
+    from schemagen.model.objects import Model
+
+__all__ = ["AggregateDef", "Parallel", "row_typed_functions"]
 
 Parallel = Literal["safe", "restricted", "unsafe"]
 
@@ -27,3 +31,21 @@ class AggregateDef:
     combine_function: str | None = None
     combine_function_schema: str | None = None
     parallel: Parallel = "unsafe"
+
+
+def row_typed_functions(model: Model) -> frozenset[str]:
+    """The names of the functions whose arguments or result name a table of the spec (its row type, which
+    exists once the table does), and of the aggregates that fold with one of them: created after the
+    tables."""
+    names = {t.name for t in model.tables} | {f"{t.schema}.{t.name}" for t in model.tables}
+    word = re.compile(r"[\w.]+")
+    found = {
+        f.name
+        for f in model.functions
+        if f.aggregate is None and names & set(word.findall(f"{f.arguments} {f.returns or ''}"))
+    }
+    for f in model.functions:
+        a = f.aggregate
+        if a is not None and {a.state_function, a.final_function, a.combine_function} & found:
+            found.add(f.name)
+    return frozenset(found)

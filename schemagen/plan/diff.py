@@ -31,6 +31,7 @@ from schemagen.model import (
     lifecycle,
     naming,
 )
+from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan.changes import (
@@ -877,11 +878,12 @@ class _Diff:
         # another one, created before what calls it and the old one dropped after
         a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
+        late = row_typed_functions(self.b)
         # aggregates are created after the functions they fold with, and dropped before them
         for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
             if old is None:
-                yield CreateRoutine(function)
+                yield CreateRoutine(function, after_tables=function.name in late)
             elif old != function:
                 # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
                 # calling it), unless it becomes a function or the other way round
@@ -906,12 +908,16 @@ class _Diff:
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
-            yield CreateRoutine(b_functions[name])
+            yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
         for name, function in sorted(
             a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
         ):
             if name not in b_functions:
-                yield DropRoutine(function, tuple(calling_views(self.a, function)))
+                yield DropRoutine(
+                    function,
+                    tuple(calling_views(self.a, function)),
+                    before_tables=function.name in row_typed_functions(self.a),
+                )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
             if old_trigger is None or f"{trigger.function}()" in recreated:

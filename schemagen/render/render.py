@@ -20,12 +20,12 @@ order of `schema.sql`:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from jinja2 import Environment
 
 from schemagen.model import Column, ForeignKey, Function, Index, Model, Table, lifecycle
+from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.postgres import builtins
@@ -141,23 +141,6 @@ def schema_context(model: Model) -> dict[str, object]:
 
 def _routines_in_order(model: Model) -> list[Function]:
     return sorted(model.functions, key=lambda f: f.aggregate is not None)
-
-
-def row_typed_functions(model: Model) -> frozenset[str]:
-    """The functions whose arguments or result name a table of the spec (its row type, which exists once
-    the table does), and the aggregates that fold with one of them."""
-    names = {t.name for t in model.tables} | {f"{t.schema}.{t.name}" for t in model.tables}
-    word = re.compile(r"[\w.]+")
-    found = {
-        f.name
-        for f in model.functions
-        if f.aggregate is None and names & set(word.findall(f"{f.arguments} {f.returns or ''}"))
-    }
-    for f in model.functions:
-        a = f.aggregate
-        if a is not None and {a.state_function, a.final_function, a.combine_function} & found:
-            found.add(f.name)
-    return frozenset(found)
 
 
 def distribution_order(model: Model) -> list[Table]:
