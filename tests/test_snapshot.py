@@ -49,6 +49,7 @@ from schemagen.model import (
 from schemagen.model import access as access_module
 from schemagen.model import objects as model_module
 from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role, TableAccess
+from schemagen.model.aggregates import AggregateDef
 from schemagen.pipeline import compile_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -292,6 +293,27 @@ def everything() -> Model:
                 loc=here,
                 body_loc=here,
             ),
+            Function(
+                "total",
+                "app",
+                "integer",
+                "integer",
+                "numeric",
+                "",
+                "",
+                comment="folds",
+                aggregate=AggregateDef(
+                    state_function="int84pl",
+                    state_function_schema=None,
+                    state_type="bigint",
+                    final_function="half",
+                    final_function_schema="app",
+                    initial_value="0",
+                    combine_function="int8pl",
+                    combine_function_schema="pg_catalog",
+                    parallel="safe",
+                ),
+            ),
         ),
         triggers=(
             Trigger(
@@ -305,6 +327,7 @@ def everything() -> Model:
                 update_columns=("day",),
                 for_each="row",
                 when="NEW.day IS NOT NULL",
+                arguments=("a", "it's"),
                 loc=here,
             ),
         ),

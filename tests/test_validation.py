@@ -287,6 +287,46 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         8,
     ),
     (
+        "builtin-trigger-function-misused",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint, title: text, fulltext: tsvector}
+            triggers:
+              fts:
+                function: tsvector_update_trigger
+                timing: before
+                events: [insert]
+                for_each: row
+                arguments: [fulltext, english, title]
+        """),
+        "SG140",
+        "a.yaml",
+        11,
+    ),
+    (
+        "aggregate-unknown-state-function",
+        single("""\
+        functions:
+          joined:
+            arguments: [text]
+            aggregate: {state_function: join_step, state_type: text}
+        """),
+        "SG141",
+        "a.yaml",
+        5,
+    ),
+    (
+        "overload-key-lies",
+        single("""\
+        functions:
+          size(text): {arguments: [n integer], returns: integer, language: sql, body: SELECT n}
+        """),
+        "SG142",
+        "a.yaml",
+        3,
+    ),
+    (
         "trigger-function-must-return-trigger",
         single("""\
         functions:

@@ -60,6 +60,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import TableAccess
+from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
 from schemagen.model.partitions import (
     as_date,
@@ -68,6 +69,7 @@ from schemagen.model.partitions import (
     window_problem,
 )
 from schemagen.parse.spec import (
+    AggregateSpec,
     ColumnSpec,
     DistributeSpec,
     DomainSpec,
@@ -84,7 +86,15 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, identifiers, routines, sqltypes, storage
+from schemagen.postgres import (
+    builtins,
+    expressions,
+    identifiers,
+    routines,
+    sqltypes,
+    storage,
+    trigger_functions,
+)
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -145,6 +155,10 @@ class _FkDraft:
     on_update: ReferentialAction | None
     deferrable: bool
     name: str | None
+
+
+# a `functions:` key naming one of several functions of the same name: `area(circle)`
+OVERLOAD_KEY = re.compile(r"(?P<name>[^()\s]+)\s*\((?P<types>.*)\)\s*", re.DOTALL)
 
 
 class Builder:
@@ -346,7 +360,26 @@ class Builder:
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
-        functions = [self.function(name, spec) for name, spec in sorted(self.spec.functions.items())]
+        items = sorted(self.spec.functions.items())
+        functions = [self.function(name, spec) for name, spec in items if spec.aggregate is None]
+        # an aggregate names the functions it folds with: built after them
+        functions += [
+            self.function(name, spec, functions) for name, spec in items if spec.aggregate is not None
+        ]
+        functions.sort(key=lambda f: (f.name, f.identity))
+        seen: set[tuple[str, str, str]] = set()
+        for function in functions:
+            signature = (function.schema, function.name, builtins.identity_types(function.identity))
+            if signature in seen:
+                self.report(
+                    rules.OVERLOAD(
+                        function.loc,
+                        function=function.name,
+                        problem=f"`{function.signature}` is declared twice",
+                        fix="give each function of the same name other argument types",
+                    )
+                )
+            seen.add(signature)
         triggers = []
         for table in tables:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
@@ -1665,14 +1698,35 @@ class Builder:
 
     # --- views -----------------------------------------------------------------------------------
 
-    def function(self, name: str, spec: FunctionSpec) -> Function:
-        path: Path_ = ("functions", name)
+    def function(self, key: str, spec: FunctionSpec, functions: list[Function] | None = None) -> Function:
+        """The function, procedure or aggregate under `functions:` `key`: its name, or `name(types)` for
+        one of several of the same name (overloads), whose `arguments:` it gives when they are left out."""
+        path: Path_ = ("functions", key)
         loc = self.loc(*path)
+        overload = OVERLOAD_KEY.fullmatch(key)
+        name = overload["name"] if overload else key
         self.check_name(name, "a function", loc)
         names = self.type_names | frozenset(self.spec.entities)
         arguments = routines.Signature("", "")
+        written = spec.arguments
+        if overload and not written:
+            written = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
         try:
-            arguments = routines.signature(spec.arguments, names)
+            arguments = routines.signature(written, names)
+            if overload and spec.arguments:
+                typed = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
+                keyed = builtins.identity_types(routines.signature(typed, names).identity)
+                if keyed != builtins.identity_types(arguments.identity):
+                    self.report(
+                        rules.OVERLOAD(
+                            loc,
+                            function=key,
+                            problem=f"its key says ({keyed}) but its arguments are "
+                            f"({builtins.identity_types(arguments.identity)})",
+                            fix=f"name it `{name}({builtins.identity_types(arguments.identity)})`, or drop "
+                            "`arguments:`",
+                        )
+                    )
         except routines.SignatureError as error:
             self.report(
                 rules.FUNCTION(
@@ -1705,6 +1759,9 @@ class Builder:
                     fix="drop `volatility:` and `strict:`, or make it a function with `returns:`",
                 )
             )
+        if spec.aggregate is not None:
+            return self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+        assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
         problem = routines.body_problem(spec.language, body)
@@ -1730,6 +1787,96 @@ class Builder:
             body_loc=body_loc,
         )
 
+    def aggregate(
+        self,
+        key: str,
+        name: str,
+        spec: FunctionSpec,
+        aggregate: AggregateSpec,
+        arguments: routines.Signature,
+        functions: list[Function],
+    ) -> Function:
+        """An aggregate: its state type, and the functions it folds with — the spec's own, or ones
+        PostgreSQL or a listed extension ships — each taking as many arguments as it is given."""
+        path: Path_ = ("functions", key, "aggregate")
+        loc = self.loc("functions", key)
+        names = self.type_names | frozenset(self.spec.entities)
+
+        def problem(key: str, text: str, fix: str) -> None:
+            self.report(rules.AGGREGATE(self.loc(*path, key) or loc, aggregate=name, problem=text, fix=fix))
+
+        state_type = aggregate.state_type.strip()
+        try:
+            state_type = sqltypes.canonical_type(state_type, names)
+        except sqltypes.UnknownTypeError as error:
+            problem("state_type", f"its state type: {error}", "name a type PostgreSQL or the spec has")
+        count = len(routines.split_top_level(arguments.identity)) if arguments.identity else 0
+        known = builtins.catalog(self.project.postgres, self.project.extensions).functions
+
+        def resolve(key: str, function: str | None, takes: int) -> tuple[str | None, str | None]:
+            """(schema, result) of the function `key` names; schema None for a built-in one."""
+            if function is None:
+                return None, None
+            # the spec's function of that name taking that many arguments (of its overloads), else any
+            mine = [f for f in functions if f.name == function and f.aggregate is None and f.returns]
+            arities = {f: len(routines.split_top_level(f.identity)) if f.identity else 0 for f in mine}
+            own = next((f for f in mine if arities[f] == takes), mine[0] if mine else None)
+            if own is not None:
+                if arities[own] != takes:
+                    problem(
+                        key, f"`{function}` takes {arities[own]} arguments, not {takes}", f"give it {takes}"
+                    )
+                return own.schema, own.returns
+            forms = [f for f in known.get(function, ()) if f.kind == "f" and f.takes(takes)]
+            if forms:
+                return None, forms[0].result
+            hint = did_you_mean(function, [f.name for f in functions if f.aggregate is None])
+            problem(
+                key,
+                f"`{function}` is not a function of the spec or PostgreSQL taking {takes} arguments{hint}",
+                "declare it under `functions:`",
+            )
+            return None, None
+
+        state_schema, _ = resolve("state_function", aggregate.state_function, count + 1)
+        final_schema, final_result = resolve("final_function", aggregate.final_function, 1)
+        combine_schema, _ = resolve("combine_function", aggregate.combine_function, 2)
+        if spec.volatility != "volatile" or spec.strict or spec.security != "invoker":
+            problem(
+                "state_function",
+                "an aggregate has no volatility, strictness or security of its own",
+                "drop `volatility:`, `strict:` and `security:`: its functions have them",
+            )
+        return Function(
+            name=name,
+            schema=spec.schema_ or self.project.schema,
+            arguments=arguments.arguments,
+            identity=arguments.identity,
+            returns=final_result if aggregate.final_function is not None and final_result else state_type,
+            language="",
+            body="",
+            comment=spec.comment,
+            aggregate=AggregateDef(
+                state_function=aggregate.state_function,
+                state_function_schema=state_schema,
+                state_type=state_type,
+                final_function=aggregate.final_function,
+                final_function_schema=final_schema,
+                initial_value=aggregate.initial_value,
+                combine_function=aggregate.combine_function,
+                combine_function_schema=combine_schema,
+                parallel=aggregate.parallel,
+            ),
+            loc=loc,
+        )
+
+    def builtin_trigger_function(self, name: str) -> builtins.Function | None:
+        """The function PostgreSQL or a listed extension ships under `name` that a trigger may call (one
+        taking no arguments, preferably returning `trigger`), or None."""
+        forms = builtins.catalog(self.project.postgres, self.project.extensions).functions.get(name, ())
+        bare = [f for f in forms if not f.args and f.kind == "f"]
+        return next((f for f in bare if f.result == "trigger"), bare[0] if bare else None)
+
     def trigger(self, table: Table, name: str, spec: TriggerSpec, functions: list[Function]) -> Trigger:
         path: Path_ = ("entities", table.name, "triggers", name)
         loc = self.loc(*path)
@@ -1742,16 +1889,29 @@ class Builder:
                 )
             )
 
-        by_name = {f.name: f for f in functions}
+        # of overloads, the one without arguments
+        by_name = {f.name: f for f in sorted(functions, key=lambda f: f.identity == "")}
         function = by_name.get(spec.function)
-        if function is None:
+        builtin = None if function else self.builtin_trigger_function(spec.function)
+        if function is None and builtin is None:
             known = [f.name for f in functions]
+            shipped_by = builtins.catalog(self.project.postgres, self.project.extensions).elsewhere.functions
+            extension = shipped_by.get(spec.function)
             problem(
                 "function",
-                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}",
-                "declare it under `functions:`",
+                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}"
+                + (f" (extension {extension} has one)" if extension else ""),
+                f"list `{extension}` under `project: extensions:`"
+                if extension
+                else "declare it under `functions:`",
             )
-        elif function.returns != "trigger" or function.identity:
+        elif builtin is not None and builtin.result != "trigger":
+            problem(
+                "function",
+                f"`{spec.function}` is PostgreSQL's, and does not return `trigger`",
+                "call a trigger function: one of `functions:`, or one such as tsvector_update_trigger",
+            )
+        elif function is not None and (function.returns != "trigger" or function.identity):
             problem(
                 "function",
                 f"`{spec.function}` must take no arguments and return `trigger`",
@@ -1797,12 +1957,37 @@ class Builder:
             when = self.expression(spec.when, f"the `when` of trigger `{name}`", self.loc(*path, "when"))
             if spec.for_each == "statement":
                 problem("when", "a statement-level trigger cannot have `when`", "use `for_each: row`")
+        arguments = tuple(spec.arguments)
+        if builtin is not None and builtin.result == "trigger":
+
+            def column_type(column: str) -> str | None:
+                found = table.column(column)
+                return found.type if found else None
+
+            for found in trigger_functions.check_builtin_trigger(
+                spec.function,
+                arguments,
+                timing=spec.timing,
+                for_each=spec.for_each,
+                events=frozenset(events),
+                column_type=column_type,
+            ):
+                self.report(
+                    rules.TRIGGER_FUNCTION_USE(
+                        self.loc(*path, found.key) or loc,
+                        trigger=name,
+                        table=table.name,
+                        problem=found.text,
+                        fix=found.fix,
+                    )
+                )
         return Trigger(
             name=name,
             table=table.name,
             schema=table.schema,
             function=spec.function,
-            function_schema=function.schema if function else self.project.schema,
+            function_schema=function.schema if function else None if builtin else self.project.schema,
+            arguments=arguments,
             timing=spec.timing,
             events=tuple(e for e in TRIGGER_EVENTS if e in events),
             update_columns=tuple(update_columns),

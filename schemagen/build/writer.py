@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ from schemagen.model import (
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
-from schemagen.postgres import expressions, identifiers, sqltypes
+from schemagen.postgres import builtins, expressions, identifiers, sqltypes
 
 __all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
@@ -58,6 +59,18 @@ INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
 PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE = "project.yaml", "entities.yaml", "views.yaml"
 OWN_FILES = frozenset({PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE})
 HEADER = "# Written by schemagen inspect from database {name}; edit it as any other spec file.\n"
+
+
+def _postgres_type_name(name: str, postgres: int) -> bool:
+    """Whether a bare `name` means a type of PostgreSQL's own (`record`, `integer`): an enum or domain so
+    named is then written qualified, `public.record`, as PostgreSQL must be told."""
+    if name in builtins.catalog(postgres).types:
+        return True
+    try:
+        sqltypes.canonical_type(name)
+    except sqltypes.UnknownTypeError:
+        return False
+    return True
 
 
 class _Flow(dict):
@@ -235,7 +248,11 @@ class _Writer:
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
-        functions = {f.name: self.function(f) for f in self.model.functions}
+        # overloads, functions of the same name, are keyed `name(types)`
+        counts = Counter(f.name for f in self.model.functions)
+        functions = {
+            f.name if counts[f.name] == 1 else f.signature: self.function(f) for f in self.model.functions
+        }
         if functions:
             project["functions"] = functions
         if self.model.default_privileges:
@@ -349,7 +366,11 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if schema and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains)):
+        if (
+            schema
+            and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains))
+            and not _postgres_type_name(name, self.model.project.postgres)
+        ):
             return name + ("[]" if array else "")
         return _short_type(type_)
 
@@ -454,6 +475,8 @@ class _Writer:
         data: dict[str, Any] = {}
         if function.arguments:
             data["arguments"] = function.arguments
+        if function.aggregate is not None:
+            return self.aggregate(function, data)
         if function.procedure:
             data["procedure"] = True
         else:
@@ -472,6 +495,28 @@ class _Writer:
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
+    def aggregate(self, function: Function, data: dict[str, Any]) -> dict[str, Any]:
+        aggregate = function.aggregate
+        assert aggregate is not None
+        folding: dict[str, Any] = {
+            "state_function": aggregate.state_function,
+            "state_type": aggregate.state_type,
+        }
+        if aggregate.final_function is not None:
+            folding["final_function"] = aggregate.final_function
+        if aggregate.initial_value is not None:
+            folding["initial_value"] = aggregate.initial_value
+        if aggregate.combine_function is not None:
+            folding["combine_function"] = aggregate.combine_function
+        if aggregate.parallel != "unsafe":
+            folding["parallel"] = aggregate.parallel
+        data["aggregate"] = _Flow(folding)
+        if function.comment is not None:
+            data["comment"] = function.comment
+        if function.schema != self.home:
+            data["schema"] = function.schema
+        return data
+
     def trigger(self, trigger: Trigger) -> Any:
         events: list[str] = [
             f"update of {', '.join(trigger.update_columns)}"
@@ -487,6 +532,8 @@ class _Writer:
         }
         if trigger.when is not None:
             data["when"] = trigger.when
+        if trigger.arguments:
+            data["arguments"] = _FlowList(trigger.arguments)
         return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:

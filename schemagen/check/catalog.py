@@ -44,6 +44,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     catalog = builtins.with_functions(
         builtins.catalog(project.postgres, project.extensions),
         [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
+        [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = {e.name: e.values for e in model.enums}
     relations = _relations(model)

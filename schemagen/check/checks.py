@@ -183,8 +183,13 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
 
 
 def _declared(model: Model) -> dict[str, str]:
-    """The volatility of each of the spec's own functions, by name."""
-    return {f.name: f.volatility for f in model.functions}
+    """The volatility of each of the spec's own functions, by name (of overloads, the least strict)."""
+    rank = {"immutable": 0, "stable": 1, "volatile": 2}
+    found: dict[str, str] = {}
+    for f in model.functions:
+        if rank[f.volatility] >= rank.get(found.get(f.name, "immutable"), 0):
+            found[f.name] = f.volatility
+    return found
 
 
 def _element_loc(index: Index, position: int) -> Location | None:

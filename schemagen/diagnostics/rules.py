@@ -335,7 +335,8 @@ TRIGGER = _rule(
     "trigger",
     "trigger `{trigger}` on `{table}`: {problem}",
     "{fix}",
-    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger`, "
+    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger` "
+    "(or one PostgreSQL or a listed extension ships, such as tsvector_update_trigger or moddatetime), "
     "for events among insert, update (optionally `update of` columns of the table), delete and truncate; "
     "a row-level trigger cannot be on truncate, and only an `instead of` trigger is on a view. CREATE "
     "TRIGGER fails otherwise.",
@@ -385,6 +386,45 @@ REPLICA_IDENTITY = _rule(
     "`replica_identity: {index: name}` names a unique, non-partial index of the table on NOT NULL "
     "columns with no expression: ALTER TABLE … REPLICA IDENTITY USING INDEX refuses any other.",
     "replica_identity: {index: orders_created_at_idx}   # not unique",
+)
+
+TRIGGER_FUNCTION_USE = _rule(
+    "SG140",
+    "trigger-function-use",
+    "trigger `{trigger}` on `{table}`: {problem}",
+    "{fix}",
+    "The trigger functions PostgreSQL and its extensions ship have rules of their own: "
+    "tsvector_update_trigger takes a tsvector column, a schema-qualified text search configuration and "
+    "text columns; tsvector_update_trigger_column a tsvector column, a regconfig column and text columns; "
+    "moddatetime one timestamp column; each one works only in a row-level BEFORE trigger on its events. "
+    "CREATE TRIGGER accepts the trigger, and then every write to the table fails.",
+    "triggers:\n  fulltext:\n    function: tsvector_update_trigger\n    timing: before\n"
+    "    events: [insert, update]\n    for_each: row\n    arguments: [fulltext, english, title]",
+)
+
+AGGREGATE = _rule(
+    "SG141",
+    "aggregate",
+    "aggregate `{aggregate}`: {problem}",
+    "{fix}",
+    "An aggregate folds its rows with a state function that takes the state and the aggregate's "
+    "arguments, from a state type PostgreSQL or the spec has; a final function takes the state, a "
+    "combine function two states. Each is a function of the spec or one PostgreSQL (or a listed "
+    "extension) ships. CREATE AGGREGATE fails otherwise.",
+    "functions:\n  group_concat:\n    arguments: [text]\n    aggregate: {state_function: concat_step, "
+    "state_type: text}",
+)
+
+OVERLOAD = _rule(
+    "SG142",
+    "function-overload",
+    "function `{function}`: {problem}",
+    "{fix}",
+    "Functions of the same name (overloads) differ by their argument types: each is keyed "
+    "`name(types)` under `functions:`, the types those of its `arguments:` (which the key gives when "
+    "they are left out). PostgreSQL refuses a second function with the same name and argument types.",
+    "functions:\n  area(circle): {arguments: [c box], returns: double precision, language: sql, "
+    "body: SELECT area(c)}",
 )
 
 # --- SG2xx: references -----------------------------------------------------------------------

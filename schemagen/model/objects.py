@@ -15,6 +15,9 @@ from functools import cached_property
 from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
+from schemagen.model.aggregates import AggregateDef
+from schemagen.postgres import builtins
+from schemagen.postgres.identifiers import qname
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
@@ -484,6 +487,8 @@ class Function:
     security: Literal["invoker", "definer"] = "invoker"
     strict: bool = False
     comment: str | None = None
+    # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
+    aggregate: AggregateDef | None = None
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 
@@ -491,22 +496,30 @@ class Function:
     def procedure(self) -> bool:
         return self.returns is None
 
+    @property
+    def signature(self) -> str:
+        """`name(types)`: what tells overloads, functions of the same name, apart."""
+        return f"{self.name}({builtins.identity_types(self.identity)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`.
-    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`."""
+    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`,
+    or a built-in one (PostgreSQL's or an extension's: `function_schema` None, found on the search path).
+    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`;
+    `arguments` are the strings the function reads in TG_ARGV."""
 
     name: str
     table: str
     schema: str  # the table's
     function: str
-    function_schema: str
+    function_schema: str | None
     timing: TriggerTiming
     events: tuple[str, ...]
     update_columns: tuple[str, ...] = ()
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    arguments: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
 
 
@@ -606,6 +619,8 @@ class Model:
         which the domain check reports, is left where it closes)."""
         direct = {d.name: d.type for d in self.domains}
         direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
+        # and as a column names one whose name needs quotes: `public."time"`, a domain named time
+        direct |= {qname(d.name, d.schema): d.type for d in self.domains}
         bases: dict[str, str] = {}
         for name, type_ in direct.items():
             seen = {name}
@@ -629,6 +644,11 @@ class Model:
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
         return {f.name: f for f in self.functions}
+
+    @cached_property
+    def functions_by_signature(self) -> Mapping[str, Function]:
+        """The functions by `name(identity)`: overloads of a name apart."""
+        return {f.signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
         return self.tables_by_name.get(name)

@@ -387,6 +387,22 @@ def _arguments(value: Any) -> Any:
     return value
 
 
+def _initial_value(value: Any) -> Any:
+    """`initial_value: 0` as well as `initial_value: "0"`: PostgreSQL keeps it as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class AggregateSpec(_Shape):
+    state_function: str
+    state_type: str
+    final_function: str | None = None
+    initial_value: Annotated[
+        str | None, BeforeValidator(_initial_value, json_schema_input_type=str | int | float | None)
+    ] = None
+    combine_function: str | None = None
+    parallel: Literal["safe", "restricted", "unsafe"] = "unsafe"
+
+
 class FunctionSpec(_Shape):
     """A function (`returns:` given) or a procedure (`procedure: true`, no `returns:`)."""
 
@@ -395,8 +411,10 @@ class FunctionSpec(_Shape):
     )
     returns: str | None = None
     procedure: StrictBool = False
-    language: Literal["sql", "plpgsql"]
-    body: str
+    language: Literal["sql", "plpgsql"] | None = None
+    body: str | None = None
+    # an aggregate (CREATE AGGREGATE) instead of a function: no `language`, `body` or `returns`
+    aggregate: AggregateSpec | None = None
     volatility: Literal["immutable", "stable", "volatile"] = "volatile"
     security: Literal["invoker", "definer"] = "invoker"
     strict: StrictBool = False
@@ -405,6 +423,15 @@ class FunctionSpec(_Shape):
 
     @model_validator(mode="after")
     def _function_or_procedure(self) -> FunctionSpec:
+        if self.aggregate is not None:
+            given = [k for k in ("language", "body", "returns") if getattr(self, k) is not None]
+            if self.procedure or given:
+                shown = ", ".join(f"`{k}:`" for k in (["procedure"] if self.procedure else []) + given)
+                raise ValueError(f"an aggregate has no {shown}: its state and final functions say it all")
+            return self
+        if self.language is None or self.body is None:
+            missing = " and ".join(f"`{k}:`" for k in ("language", "body") if getattr(self, k) is None)
+            raise ValueError(f"a function needs {missing} (or `aggregate:` for an aggregate)")
         if self.procedure and self.returns is not None:
             raise ValueError("a procedure returns nothing: drop `returns:` or `procedure: true`")
         if not self.procedure and self.returns is None:
@@ -417,6 +444,13 @@ def _events(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _trigger_arguments(value: Any) -> Any:
+    """A trigger's arguments are strings: `[title, 3]` as `['title', '3']` (not booleans or null)."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
 class TriggerSpec(_Shape):
     function: str
     timing: Annotated[Literal["before", "after", "instead of"], BeforeValidator(_lower)]
@@ -425,6 +459,10 @@ class TriggerSpec(_Shape):
     )
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    # what the function reads in TG_ARGV: each one a string literal of `EXECUTE FUNCTION f('…', …)`
+    arguments: Annotated[
+        list[str], BeforeValidator(_trigger_arguments, json_schema_input_type=list[str | int | float])
+    ] = Field(default_factory=list)
 
 
 class RelationshipSpec(_Shape):

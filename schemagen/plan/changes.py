@@ -573,6 +573,8 @@ class CreateRoutine:
     function: Function
     replace: bool = False
     old: Function | None = None
+    # it takes or returns a table's row type: created once the tables are
+    after_tables: bool = False
 
 
 @dataclass(frozen=True)
@@ -583,6 +585,8 @@ class DropRoutine:
     function: Function
     dependents: tuple[str, ...] = ()
     recreated: bool = False
+    # it takes or returns a table's row type: dropped before the tables (DROP TABLE fails while it is)
+    before_tables: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ is refused here with a `PlanError` that says what to write instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -22,6 +23,7 @@ from schemagen.model import (
     Domain,
     Enum,
     ForeignKey,
+    Function,
     Index,
     Model,
     SequenceGenerator,
@@ -32,6 +34,7 @@ from schemagen.model import (
 )
 from schemagen.model import access as access_rules
 from schemagen.model.access import TableAccess, access_of
+from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan import casts, partition_objects, rebuilds
@@ -1014,18 +1017,22 @@ class _Diff:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
         calls them) or dropped and created again; triggers created, dropped, or replaced in one
         transaction when they or their function change."""
-        a_functions, b_functions = self.a.functions_by_name, self.b.functions_by_name
+        # matched by signature, `name(types)`: overloads apart; a function whose argument types change is
+        # another one, created before what calls it and the old one dropped after
+        a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
-        for name, function in sorted(b_functions.items()):
+        late = row_typed_functions(self.b)
+        # aggregates are created after the functions they fold with, and dropped before them
+        for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
             if old is None:
-                yield CreateRoutine(function)
+                yield CreateRoutine(function, after_tables=function.name in late)
             elif old != function:
-                if (old.schema, old.arguments, old.returns) == (
-                    function.schema,
-                    function.arguments,
-                    function.returns,
-                ):
+                # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
+                # calling it), unless it becomes a function or the other way round
+                same_kind = (old.aggregate is None) == (function.aggregate is None)
+                signature = (function.schema, function.arguments, function.returns)
+                if same_kind and (old.schema, old.arguments, old.returns) == signature:
                     yield CreateRoutine(function, replace=True, old=old)
                 else:
                     recreated.add(name)
@@ -1034,24 +1041,44 @@ class _Diff:
         b_triggers = {(t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
+            if new is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
-        for name in sorted(recreated):
-            old, function = a_functions[name], b_functions[name]
-            callers = sorted(f"trigger {t.name} on {t.table}" for t in self.a.triggers if t.function == name)
+        for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
+            old = a_functions[name]
+            callers = sorted(
+                f"trigger {t.name} on {t.table}" for t in self.a.triggers if f"{t.function}()" == name
+            )
+            callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
-            yield CreateRoutine(function)
-        for name, function in sorted(a_functions.items()):
+        for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
+            yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
+        for name, function in sorted(
+            a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
+        ):
             if name not in b_functions:
-                yield DropRoutine(function)
+                yield DropRoutine(
+                    function,
+                    tuple(calling_views(self.a, function)),
+                    before_tables=function.name in row_typed_functions(self.a),
+                )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or trigger.function in recreated or key[0] in self.rebuilt_tables:
+            if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
                 yield ReplaceTrigger(
                     replace(old_trigger, table=trigger.table, schema=trigger.schema), trigger
                 )
+
+
+def aggregates_last(item: tuple[str, Function]) -> tuple[bool, str]:
+    return item[1].aggregate is not None, item[0]
+
+
+def calling_views(model: Model, function: Function) -> list[str]:
+    """The views of `model` whose query calls `function` by name: what its DROP waits on."""
+    call = re.compile(rf"(?<![\w.]){re.escape(function.name)}\s*\(", re.IGNORECASE)
+    return sorted(f"view {v.name}" for v in model.views if call.search(v.query))
 
 
 def _partition_key_columns(table: Table) -> set[str]:

@@ -262,7 +262,9 @@ class Phase(IntEnum):
     INDEXES = 72
     PARTITION_INDEX_NAMES = 73  # once every partition and index of B exists
     FOREIGN_KEYS = 75
+    ROW_TYPED_FUNCTIONS = 76  # the spec's functions taking or returning a table's row type: once it exists
     DROP_COLUMNS = 80
+    DROP_ROW_TYPED_FUNCTIONS = 84  # the spec's functions on a table's row type: before the table goes
     DROP_TABLES = 85
     DROP_USER_FUNCTIONS = 86  # once no table, check or trigger calls them; before the types they take
     DROP_DOMAINS = 87  # once no column has their type; before the enums they are based on

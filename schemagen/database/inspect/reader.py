@@ -66,6 +66,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
+from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.postgres import builtins, expressions, index_keys, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
 
@@ -87,16 +88,19 @@ _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | 
 _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
+_PARALLEL: dict[str, Parallel] = {"s": "safe", "r": "restricted", "u": "unsafe"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
-# tables, deferral or arguments.
+# tables or deferral; its arguments are string literals.
 # A name as quote_ident() prints it: bare, or in double quotes with `"` doubled.
 _NAME = r'(?:"(?:[^"]|"")+"|[^\s."()]+)'
 _TRIGGER_DEF = re.compile(
     rf"CREATE TRIGGER {_NAME} (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON {_NAME}(?:\.{_NAME})? "
     r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
-    rf"EXECUTE FUNCTION (?:(?P<function_schema>{_NAME})\.)?(?P<function>{_NAME})\(\)\Z",
+    rf"EXECUTE FUNCTION (?:(?P<function_schema>{_NAME})\.)?(?P<function>{_NAME})"
+    r"\((?P<arguments>(?:'(?:[^']|'')*'(?:, )?)*)\)\Z",
     re.DOTALL,
 )
+_TRIGGER_ARGUMENT = re.compile(r"'((?:[^']|'')*)'")
 
 
 def _unquoted(name: str) -> str:
@@ -237,7 +241,7 @@ class CatalogReader:
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
-            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
+            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
             roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
@@ -250,23 +254,19 @@ class CatalogReader:
         (and a warning) for anything else, or for a second one of the same name."""
         label = _label(row["schema"], row["name"])
         kind = _ROUTINE_KINDS.get(row["kind"], "function")
+        if row["kind"] == "a" and row["plain_aggregate"]:
+            return self.aggregate(row)
         if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
                 "(only functions and procedures in sql or plpgsql with a body in quotes are)"
             )
             return None
-        if any(f.name == row["name"] for f in self.user_functions):
-            self.warn(
-                f"{kind} `{label}({row['identity_arguments']})` overloads a function of the same name, "
-                "which the spec cannot hold: left out"
-            )
-            return None
         return Function(
             name=row["name"],
             schema=row["schema"],
             arguments=row["arguments"],
-            identity=row["identity_arguments"],
+            identity=_input_identity(row["identity_arguments"]),
             returns=None if row["kind"] == "p" else row["result"],
             language=row["language"],
             body=routines.canonical_body(row["body"] or ""),
@@ -276,20 +276,62 @@ class CatalogReader:
             comment=row["comment"],
         )
 
+    def aggregate(self, row: Mapping[str, Any]) -> Function | None:
+        """A plain aggregate, its functions named by their name alone when PostgreSQL's own."""
+        label = _label(row["schema"], row["name"])
+
+        def schema_of(key: str) -> str | None:
+            schema: str | None = row[f"{key}_schema"]
+            return None if schema == "pg_catalog" else schema
+
+        return Function(
+            name=row["name"],
+            schema=row["schema"],
+            arguments=row["arguments"],
+            identity=_input_identity(row["identity_arguments"]),
+            returns=row["result"],
+            language="",
+            body="",
+            comment=row["comment"],
+            aggregate=AggregateDef(
+                state_function=row["state_function"],
+                state_function_schema=schema_of("state_function"),
+                state_type=self.type_name(row["state_type"], f"aggregate `{label}`"),
+                final_function=row["final_function"],
+                final_function_schema=schema_of("final_function") if row["final_function"] else None,
+                initial_value=row["initial_value"],
+                combine_function=row["combine_function"],
+                combine_function_schema=schema_of("combine_function") if row["combine_function"] else None,
+                parallel=_PARALLEL[row["parallel"]],
+            ),
+        )
+
     def triggers(self, schemas: list[str], tables: list[Table]) -> list[Trigger]:
         """The triggers on tables the spec holds that call one of its functions, read from
         `pg_get_triggerdef`; every other one is a warning."""
         found = []
         known = {(t.schema, t.name) for t in tables}
-        functions = {(f.schema, f.name): f for f in self.user_functions}
+        # of overloads, the one without arguments (a trigger function takes none)
+        functions = {
+            (f.schema, f.name): f for f in sorted(self.user_functions, key=lambda f: f.identity == "")
+        }
         for row in self.rows("inspect_triggers", schemas=schemas):
             label = _label(row["schema"], row["table"])
             match = _TRIGGER_DEF.match(row["definition"])
-            function = None
+            function: Function | None = None
+            shipped = False  # a trigger function of PostgreSQL's, or of an extension in public
             if match:
                 schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
                 function = functions.get((schema, _unquoted(match["function"])))
-            if match is None or function is None or (row["schema"], row["table"]) not in known:
+                shipped = function is None and (
+                    row["function_schema"] == "pg_catalog"
+                    or (row["function_extension"] is not None and row["function_schema"] == "public")
+                )
+            if (
+                match is None
+                or (function is None and not shipped)
+                or (row["schema"], row["table"]) not in known
+            ):
                 self.warn(
                     f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
                     f"({row['definition']})"
@@ -306,8 +348,11 @@ class CatalogReader:
                     name=row["name"],
                     table=row["table"],
                     schema=row["schema"],
-                    function=function.name,
-                    function_schema=function.schema,
+                    function=function.name if function else row["function_name"],
+                    function_schema=function.schema if function else None,
+                    arguments=tuple(
+                        a.replace("''", "'") for a in _TRIGGER_ARGUMENT.findall(match["arguments"])
+                    ),
                     timing=match["timing"].lower(),  # type: ignore[arg-type]
                     events=tuple(e for e in TRIGGER_EVENTS if e in events),
                     update_columns=tuple(columns),
@@ -1015,6 +1060,13 @@ _POLICY_LINE = re.compile(
     r"(?:, premake (?P<premake>\d+))?(?:, retain (?P<retain>[^,\n]+))?(?:, expire (?P<expire>\w+))?$",
     re.MULTILINE,
 )
+
+
+def _input_identity(identity: str) -> str:
+    """`pg_get_function_identity_arguments` without its OUT arguments, which name no function: the
+    identity as the spec's `arguments:` give it."""
+    parts = routines.split_top_level(identity) if identity.strip() else []
+    return ", ".join(p.strip() for p in parts if not p.strip().startswith("OUT "))
 
 
 def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> str:
