@@ -1641,11 +1641,21 @@ class Builder:
                     fix="add `materialized: true` and `refresh: concurrently` (or `blocking`), or drop it",
                 )
             )
+        if not spec.populated and not spec.materialized:
+            self.report(
+                rules.VIEW_OPTION(
+                    self.loc(*path, "populated"),
+                    view=name,
+                    problem="`populated: false` needs `materialized: true` (a plain view holds no data)",
+                    fix="add `materialized: true`, or drop `populated`",
+                )
+            )
         return View(
             name=name,
             schema=schema,
             query=query_text,
             materialized=spec.materialized,
+            populated=spec.populated,
             depends_on=depends,
             indexes=indexes,
             refresh=spec.refresh,

@@ -756,6 +756,8 @@ class _Writer:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True
+            if not view.populated:
+                data["populated"] = False
         data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
         unique = self.view_unique(label, view)
         if unique is not None:

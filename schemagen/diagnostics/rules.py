@@ -642,7 +642,7 @@ VIEW_OPTION = _rule(
     "view-option",
     "view `{view}`: {problem}",
     "{fix}",
-    "`unique` and `refresh` apply to materialized views only.",
+    "`unique`, `refresh` and `populated` apply to materialized views only.",
     "views:\n  v: {query: SELECT 1 AS x, unique: [x]}",
 )
 

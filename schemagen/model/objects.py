@@ -422,6 +422,7 @@ class View:
     schema: str
     query: str
     materialized: bool = False
+    populated: bool = True  # False: a materialized view created WITH NO DATA
     depends_on: tuple[str, ...] = ()  # tables and views the query reads, sorted
     indexes: tuple[Index, ...] = ()  # materialized views only (the unique index for CONCURRENTLY)
     refresh: Literal["concurrently", "blocking"] | None = None

@@ -395,6 +395,8 @@ ViewUnique = Annotated[
 class ViewSpec(_Shape):
     query: str
     materialized: StrictBool = False
+    # a materialized view created WITH NO DATA (scanning it fails until it is refreshed)
+    populated: StrictBool = True
     unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None

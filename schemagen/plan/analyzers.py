@@ -222,7 +222,7 @@ def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
 
 
 def view_created(change: CreateView) -> tuple[Hazard, ...]:
-    if not change.view.materialized:
+    if not change.view.materialized or not change.view.populated:
         return ()
     return (hazards.long_lock(change.view.name, "the materialized view is computed while it is created"),)
 

@@ -1188,8 +1188,9 @@ def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tu
 
 
 def create_view(view: View) -> Step:
-    """A materialized view is computed while it is created."""
-    return Step(CreateView(view), Lock.NONE, view.name, brief=not view.materialized)
+    """A materialized view is computed while it is created (unless it is created WITH NO DATA)."""
+    computed = view.materialized and view.populated
+    return Step(CreateView(view), Lock.NONE, view.name, brief=not computed)
 
 
 def drop_view(view: View) -> Step:

@@ -753,10 +753,6 @@ class CatalogReader:
         view_query = row["query"].strip().removesuffix(";").rstrip()
         self.stored.queries[(schema, name)] = row["raw_query"]
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(row["oid"], [])]
-        if materialized and not row["populated"]:
-            self.warn(
-                f"materialized view `{label}` is not populated (WITH NO DATA); the spec's DDL populates it"
-            )
         if row["options"]:
             self.warn(f"view `{label}` has options ({', '.join(row['options'])}) the spec cannot set")
         for column in self.columns.get(row["oid"], []):
@@ -767,6 +763,7 @@ class CatalogReader:
             schema=schema,
             query=view_query,
             materialized=materialized,
+            populated=not materialized or bool(row["populated"]),
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],
