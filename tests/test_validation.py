@@ -272,6 +272,19 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "exclusion-unknown-column",
+        single("""\
+        entities:
+          bookings:
+            columns: {id: bigint, during: tstzrange}
+            exclude:
+              - elements: [{column: durng, with: '&&'}]
+        """),
+        "SG135",
+        "a.yaml",
+        6,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

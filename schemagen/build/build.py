@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from schemagen.build.exclusions import build_exclusions
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -56,6 +57,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import archive_table
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.partitions import (
     as_date,
     bound_value,
@@ -127,6 +129,7 @@ class _Pending:
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
+    exclusions: list[ExclusionConstraint] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -769,6 +772,13 @@ class Builder:
             pending.uniques.append(
                 (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
             )
+        pending.exclusions = build_exclusions(
+            name,
+            spec.exclude,
+            all_columns,
+            lambda *at: self.loc(*path, "exclude", *at),
+            self.report,
+        )
         for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
@@ -1257,6 +1267,7 @@ class Builder:
             columns=tuple(p.columns),
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(p.exclusions),
             checks=tuple(checks),
             foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
             indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),

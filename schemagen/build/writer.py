@@ -46,6 +46,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -410,6 +411,8 @@ class _Writer:
         indexes = [entry for ix in table.indexes if (entry := self.index(label, name, ix)) is not None]
         if indexes:
             data["indexes"] = indexes
+        if table.exclusions:
+            data["exclude"] = [_exclusion(name, x) for x in table.exclusions]
         if table.partition is not None:
             partition = self.partition(label, table.partition, name)
             if partition is not None:
@@ -884,3 +887,24 @@ def _storage_value(text: str) -> bool | int | float | str:
         except ValueError:
             pass
     return text
+
+
+def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
+    """An entry of `exclude:`: its name only when it is not the one PostgreSQL would give it."""
+    data: dict[str, Any] = {}
+    if constraint.using != "gist":
+        data["using"] = constraint.using
+    data["elements"] = [
+        _Flow({"column": e.column, "with": e.operator})
+        if e.column is not None
+        else _Flow({"expression": e.expression, "with": e.operator})
+        for e in constraint.elements
+    ]
+    if constraint.where is not None:
+        data["where"] = constraint.where
+    keys = [e.column if e.column is not None else "expr" for e in constraint.elements]
+    if constraint.name != naming.truncate(f"{table}_{'_'.join(keys)}_excl"):
+        data["name"] = constraint.name
+    if constraint.deferrable is not None:
+        data["deferrable"] = True if constraint.deferrable == "immediate" else "initially_deferred"
+    return data

@@ -342,6 +342,18 @@ TRIGGER = _rule(
     "triggers:\n  film_last_updated: {function: film_count, timing: before, events: [update], for_each: row}",
 )
 
+EXCLUSION = _rule(
+    "SG135",
+    "exclusion-constraint",
+    "exclusion constraint of `{table}`: {problem}",
+    "{fix}",
+    "An exclusion constraint keys each element on a column of the table or an expression, compared with "
+    "an operator (`WITH &&`), through an index access method that can check it one row at a time (gist, "
+    "spgist, btree, hash). ALTER TABLE … ADD CONSTRAINT … EXCLUDE fails otherwise. `=` on a scalar "
+    "column under gist needs the `btree_gist` extension.",
+    "exclude:\n  - using: gist\n    elements: [{column: room, with: '='}, {column: during, with: '&&'}]",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

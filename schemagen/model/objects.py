@@ -141,6 +141,34 @@ class CheckConstraint:
     expression_loc: Location | None = field(default=None, compare=False)
 
 
+#: `deferrable:` of a key: not at all, DEFERRABLE (INITIALLY IMMEDIATE), or INITIALLY DEFERRED
+Deferral = Literal["immediate", "deferred"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionElement:
+    """One key: a column or an expression, and the operator rows are compared with on it."""
+
+    operator: str
+    column: str | None = None
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    name: str
+    elements: tuple[ExclusionElement, ...]
+    using: str = "gist"
+    where: str | None = None
+    deferrable: Deferral = None
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it names as keys (not those inside expressions)."""
+        return tuple(e.column for e in self.elements if e.column is not None)
+
+
 ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
 
 
@@ -335,6 +363,7 @@ class Table:
     distribution: Distribution | None = None  # on a Citus cluster
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
+    exclusions: tuple[ExclusionConstraint, ...] = ()  # sorted by name
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:

@@ -150,6 +150,20 @@ class ForeignKeySpec(_Shape):
     name: str | None = None
 
 
+class ExclusionElementSpec(_Shape):
+    column: str | None = None
+    expression: str | None = None
+    with_: str = Field(alias="with", min_length=1)
+
+
+class ExclusionSpec(_Shape):
+    using: str = "gist"
+    elements: list[ExclusionElementSpec] = Field(min_length=1)
+    where: str | None = None
+    name: str | None = None
+    deferrable: StrictBool | Literal["initially_immediate", "initially_deferred"] = False
+
+
 class IndexSpec(_Shape):
     columns: list[str] | None = Field(default=None, min_length=1)
     expression: str | None = None
@@ -270,6 +284,7 @@ class EntitySpec(_Shape):
     checks: dict[str, Check] = Field(default_factory=dict)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
+    exclude: list[ExclusionSpec] = Field(default_factory=list)
     partition: PartitionSpec | None = None
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None

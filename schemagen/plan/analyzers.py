@@ -165,6 +165,11 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
         )
     if change.kind in ("primary_key", "unique"):
         return (hazards.data_dependent(target, "fails if existing rows hold duplicates"),)
+    if change.kind == "exclusion":
+        return (
+            hazards.data_dependent(target, "fails if existing rows conflict"),
+            hazards.long_lock(table, "its index is built and every row checked while holding the lock"),
+        )
     return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
 
 

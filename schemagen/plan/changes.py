@@ -35,11 +35,12 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model.archive import ArchiveEntry
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.postgres import expressions, sqltypes, volatility
 
-Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
-ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key"]
+Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
+ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key", "exclusion"]
 #: `free` (no rewrite, no loss), `rewrite` (values convert), or `narrowing` (values may not fit).
 Conversion = Literal["free", "rewrite", "narrowing"]
 
@@ -51,6 +52,8 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
         return "unique"
     if isinstance(constraint, CheckConstraint):
         return "check"
+    if isinstance(constraint, ExclusionConstraint):
+        return "exclusion"
     return "foreign_key"
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from schemagen.model import CheckConstraint, ForeignKey, Index, Model, Table
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
 from schemagen.plan.schemes import subtree
@@ -48,6 +49,8 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
         found[check.name] = check
     for fk in table.foreign_keys:
         found[fk.name] = replace(fk, ref_table=renames.tables.get(fk.ref_table, fk.ref_table))
+    for exclusion in table.exclusions:
+        found[exclusion.name] = exclusion
     return found
 
 
@@ -73,6 +76,18 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
         # The target is its table's name, unique in a Model: a table moved to another schema keeps the
         # keys to it (PostgreSQL refers to it by OID).
         return replace(a, name="", ref_schema="") == replace(b, name="", ref_schema="")
+    if isinstance(a, ExclusionConstraint) and isinstance(b, ExclusionConstraint):
+        return (
+            replace(a, name="", where=None, elements=()) == replace(b, name="", where=None, elements=())
+            and same_expression(a.where, b.where)
+            and len(a.elements) == len(b.elements)
+            and all(
+                x.column == y.column
+                and x.operator == y.operator
+                and same_expression(x.expression, y.expression)
+                for x, y in zip(a.elements, b.elements, strict=True)
+            )
+        )
     return replace(a, name="") == replace(b, name="")
 
 

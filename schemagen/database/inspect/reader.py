@@ -22,6 +22,7 @@ from psycopg import sql
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
 from schemagen.database.inspect.catalog_text import UnreadableText
+from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.templates import Templates
@@ -57,6 +58,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
@@ -130,6 +132,7 @@ class CatalogReader:
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
+        self.exclusions: dict[tuple[int, str], Row] = {}
         self.indexes: dict[int, list[Row]] = {}
         self.children: dict[int, list[Row]] = {}
         self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
@@ -160,6 +163,9 @@ class CatalogReader:
         oids = list(self.relations)
         self.columns = _grouped(self.rows("inspect_columns", relations=oids), "relation")
         self.constraints = _grouped(self.rows("inspect_constraints", relations=oids), "relation")
+        self.exclusions = {
+            (r["relation"], r["name"]): r for r in self.rows("inspect_exclusions", relations=oids)
+        }
         self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
         self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
         tables: list[Table] = []
@@ -447,6 +453,7 @@ class CatalogReader:
         uniques: list[UniqueConstraint] = []
         checks: list[CheckConstraint] = []
         foreign_keys: list[ForeignKey] = []
+        exclusions: list[ExclusionConstraint] = []
         for con in self.constraints.get(oid, []):
             kind, cname = con["type"], con["name"]
             if kind == "n":
@@ -465,6 +472,8 @@ class CatalogReader:
                 checks.append(CheckConstraint(cname, con["expression"]))
             elif kind == "f":
                 foreign_keys.append(self.foreign_key(label, con))
+            elif kind == "x" and (oid, cname) in self.exclusions:
+                exclusions.append(exclusion(self.exclusions[(oid, cname)]))
             else:
                 what = (
                     "exclusion constraint"
@@ -493,6 +502,7 @@ class CatalogReader:
             columns=columns,
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(sorted(exclusions, key=lambda x: x.name)),
             checks=tuple(sorted(checks, key=lambda c: c.name)),
             foreign_keys=tuple(sorted(foreign_keys, key=lambda f: f.name)),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),

@@ -20,12 +20,14 @@ _ADD = {
     "unique": Kind.ADD_UNIQUE,
     "check": Kind.ADD_CHECK,
     "foreign_key": Kind.ADD_FOREIGN_KEY,
+    "exclusion": Kind.ADD_EXCLUSION,
 }
 _DROP = {
     "primary_key": Kind.DROP_PRIMARY_KEY,
     "unique": Kind.DROP_UNIQUE,
     "check": Kind.DROP_CHECK,
     "foreign_key": Kind.DROP_FOREIGN_KEY,
+    "exclusion": Kind.DROP_EXCLUSION,
 }
 
 
@@ -46,6 +48,17 @@ def add_constraint(change: AddConstraint) -> Operation:
             target,
             f"add {_words(kind)} {cname} of new table {name}",
             (steps.add_constraint(schema, name, constraint, not_valid=False, on=on),),
+            order=order,
+            source=change,
+        )
+    if kind == "exclusion":
+        # neither NOT VALID nor USING INDEX takes an exclusion constraint: its index is built and every
+        # row checked under the table's lock (flagged)
+        return Operation(
+            _ADD[kind],
+            target,
+            f"add exclusion constraint {cname} to {name}: its index is built under the table's lock",
+            (steps.add_constraint(schema, name, constraint, not_valid=False, scans=True),),
             order=order,
             source=change,
         )
