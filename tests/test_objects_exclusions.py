@@ -42,7 +42,7 @@ def test_exclusion_constraints_round_trip_and_migrate(
     out = ok("inspect", "--dsn", pg_dsn, "-o", "spec")
     assert "exclusion constraint" not in out
     entities = (workdir / "spec" / "entities.yaml").read_text()
-    assert "exclude:" in entities and "deferrable: initially_deferred" in entities, entities
+    assert "exclude:" in entities and "deferrable: true" in entities, entities
 
     ok("render", "spec")
     schema_sql = workdir / "generated" / "schema.sql"
@@ -63,13 +63,13 @@ def test_exclusion_constraints_round_trip_and_migrate(
         + "        name: no_double_booking\n"
         + "      - using: gist\n"
         + "        elements: [{column: id, with: '='}]\n"
-        + "        deferrable: true\n"
-        + text[text.index("\n", text.index("deferrable: initially_deferred")) + 1 :]
+        + "        deferrable: initially_immediate\n"
+        + text[text.index("\n", text.index("deferrable: true")) + 1 :]
     )
     ok("render", "spec")
     ok("migrate", "new", "change", "spec")
     up = next((workdir / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
-    assert "ACCESS EXCLUSIVE" in up and "EXCLUDE USING gist (id WITH =) DEFERRABLE" in up, up
+    assert "ACCESS EXCLUSIVE" in up and "EXCLUDE USING gist (id WITH =) DEFERRABLE;" in up, up
     ok("migrate", "apply", "--dsn", pg_dsn)
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), schema_sql))
     assert fingerprint(pg_dsn, TABLES) == rows

@@ -285,6 +285,21 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "fk-to-a-deferrable-key",
+        single("""\
+        entities:
+          lanes:
+            columns: {id: integer}
+            primary_key: {columns: [id], deferrable: true}
+          cars:
+            columns:
+              lane: {type: integer, references: lanes}
+        """),
+        "SG136",
+        "a.yaml",
+        8,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

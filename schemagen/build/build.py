@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from schemagen.build.exclusions import build_exclusions
+from schemagen.build.exclusions import build_exclusions, deferral
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -57,7 +57,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import archive_table
-from schemagen.model.exclusions import ExclusionConstraint
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
 from schemagen.model.partitions import (
     as_date,
     bound_value,
@@ -115,7 +115,11 @@ class _Pending:
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
     pk_name: str | None = None
-    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
+    pk_deferrable: Deferral = None
+    # columns, pinned name, nulls not distinct, where, deferral
+    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None, Deferral]] = field(
+        default_factory=list
+    )
     # key, expression, pinned name, where, where the expression is
     checks: list[tuple[str, str, str | None, Location | None, Location | None]] = field(default_factory=list)
     fks: list[tuple[_FkDraft, Location | None]] = field(default_factory=list)
@@ -139,7 +143,7 @@ class _FkDraft:
     ref_columns: tuple[str, ...] | None
     on_delete: ReferentialAction | None
     on_update: ReferentialAction | None
-    deferrable: bool
+    deferrable: bool | str
     name: str | None
 
 
@@ -726,7 +730,7 @@ class Builder:
             if col_spec.primary_key:
                 pk_flagged.append(col)
             if col_spec.unique:
-                pending.uniques.append(((col,), None, False, col_loc))
+                pending.uniques.append(((col,), None, False, col_loc, None))
             if col_spec.check is not None:
                 check_loc = self.raw.locate((*col_path, "check"))
                 text = self.expression(col_spec.check, f"the check of `{col}`", check_loc)
@@ -761,6 +765,7 @@ class Builder:
             pending.pk_columns = tuple(spec.primary_key.columns)
             pending.pk_loc = self.loc(*path, "primary_key")
             pending.pk_name = spec.primary_key.name
+            pending.pk_deferrable = deferral(spec.primary_key.deferrable)
             if pending.pk_name:
                 self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
@@ -770,7 +775,13 @@ class Builder:
             if unique.name:
                 self.check_name(unique.name, "a constraint", self.loc(*path, "unique", i))
             pending.uniques.append(
-                (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
+                (
+                    tuple(unique.columns),
+                    unique.name,
+                    unique.nulls_not_distinct,
+                    self.loc(*path, "unique", i),
+                    deferral(unique.deferrable),
+                )
             )
         pending.exclusions = build_exclusions(
             name,
@@ -1209,7 +1220,7 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
-            for _, name, _, _ in p.uniques:
+            for _, name, _, _, _ in p.uniques:
                 if name:
                     taken.add(name)
             if p.pk_name:
@@ -1226,13 +1237,14 @@ class Builder:
                 p.pk_name or self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
                 p.pk_columns,
                 p.pk_loc,
+                p.pk_deferrable,
             )
         uniques = []
-        for columns, name, nulls_not_distinct, loc in p.uniques:
+        for columns, name, nulls_not_distinct, loc, deferrable in p.uniques:
             name = name or self.relation_name(
                 p.schema, self.namer.make("unique", table=p.name, columns=columns)
             )
-            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
+            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc, deferrable))
         table_names: set[str] = set()
         checks = []
         for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
@@ -1256,7 +1268,8 @@ class Builder:
                     ref_columns=tuple(ref_columns),
                     on_delete=draft.on_delete,
                     on_update=draft.on_update,
-                    deferrable=draft.deferrable,
+                    deferrable=draft.deferrable is not False,
+                    initially_immediate=draft.deferrable == "initially_immediate",
                     loc=loc,
                 )
             )

@@ -21,10 +21,11 @@ Locate = Callable[..., Location | None]
 
 
 def deferral(value: bool | str) -> Deferral:
-    """`deferrable: true` (or `initially_immediate`), `initially_deferred`, or false."""
+    """`deferrable: true` (INITIALLY DEFERRED, as a foreign key's), `initially_deferred`,
+    `initially_immediate` (DEFERRABLE alone), or false."""
     if value is False:
         return None
-    return "deferred" if value == "initially_deferred" else "immediate"
+    return "immediate" if value == "initially_immediate" else "deferred"
 
 
 def build_exclusions(

@@ -46,7 +46,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.exclusions import ExclusionConstraint
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -353,9 +353,14 @@ class _Writer:
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
         primary_key: Any = None
-        if pk is not None and pk.name != naming.truncate(f"{name}_pkey"):
-            self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
-            primary_key = _Flow({"columns": _FlowList(pk.columns), "name": pk.name})
+        if pk is not None and (pk.name != naming.truncate(f"{name}_pkey") or pk.deferrable is not None):
+            entry_pk: dict[str, Any] = {"columns": _FlowList(pk.columns)}
+            if pk.name != naming.truncate(f"{name}_pkey"):
+                self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
+                entry_pk["name"] = pk.name
+            if pk.deferrable is not None:
+                entry_pk["deferrable"] = _deferrable(pk.deferrable)
+            primary_key = _Flow(entry_pk)
         elif pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
             inline[pk.columns[0]]["primary_key"] = True
         elif pk is not None:
@@ -369,10 +374,11 @@ class _Writer:
                 and column in inline
                 and unique.name == generated
                 and not unique.nulls_not_distinct
+                and unique.deferrable is None
                 and "unique" not in inline[column]
             ):
                 inline[column]["unique"] = True
-            elif unique.name == generated and not unique.nulls_not_distinct:
+            elif unique.name == generated and not unique.nulls_not_distinct and unique.deferrable is None:
                 uniques.append(_FlowList(unique.columns))
             else:
                 entry: dict[str, Any] = {"columns": _FlowList(unique.columns)}
@@ -380,6 +386,8 @@ class _Writer:
                     entry["name"] = unique.name
                 if unique.nulls_not_distinct:
                     entry["nulls_not_distinct"] = True
+                if unique.deferrable is not None:
+                    entry["deferrable"] = _deferrable(unique.deferrable)
                 uniques.append(_Flow(entry))
         checks: dict[str, Any] = {}
         for check in table.checks:
@@ -572,7 +580,7 @@ class _Writer:
         if fk.on_update:
             actions["on_update"] = fk.on_update
         if fk.deferrable:
-            actions["deferrable"] = True
+            actions["deferrable"] = "initially_immediate" if fk.initially_immediate else True
         column = fk.columns[0]
         if (
             len(fk.columns) == 1
@@ -906,5 +914,10 @@ def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
     if constraint.name != naming.truncate(f"{table}_{'_'.join(keys)}_excl"):
         data["name"] = constraint.name
     if constraint.deferrable is not None:
-        data["deferrable"] = True if constraint.deferrable == "immediate" else "initially_deferred"
+        data["deferrable"] = _deferrable(constraint.deferrable)
     return data
+
+
+def _deferrable(deferral: Deferral) -> bool | str:
+    """`deferrable:` as the spec writes it: true is INITIALLY DEFERRED, as for a foreign key."""
+    return "initially_immediate" if deferral == "immediate" else True

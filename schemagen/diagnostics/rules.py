@@ -354,6 +354,17 @@ EXCLUSION = _rule(
     "exclude:\n  - using: gist\n    elements: [{column: room, with: '='}, {column: during, with: '&&'}]",
 )
 
+FK_TARGET_DEFERRABLE = _rule(
+    "SG136",
+    "fk-target-deferrable",
+    "`{ref}` is referenced, but its key `{key}` is DEFERRABLE",
+    "drop `deferrable` from `{key}`, or reference another key",
+    "PostgreSQL refuses a foreign key to a deferrable primary key or unique constraint (`cannot use a "
+    "deferrable unique constraint for referenced table`): the referenced rows must be unique at every "
+    "moment, not only at commit.",
+    "primary_key: {columns: [id], deferrable: true}   # and another entity `references` it",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

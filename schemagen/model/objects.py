@@ -118,11 +118,16 @@ class Column:
     collation_loc: Location | None = field(default=None, compare=False)
 
 
+#: `deferrable:` of a key: not at all, DEFERRABLE (INITIALLY IMMEDIATE), or INITIALLY DEFERRED
+Deferral = Literal["immediate", "deferred"] | None
+
+
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,7 @@ class UniqueConstraint:
     columns: tuple[str, ...]
     nulls_not_distinct: bool = False
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +145,6 @@ class CheckConstraint:
     expression: str
     loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
-
-
-#: `deferrable:` of a key: not at all, DEFERRABLE (INITIALLY IMMEDIATE), or INITIALLY DEFERRED
-Deferral = Literal["immediate", "deferred"] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,7 @@ class ForeignKey:
     on_update: ReferentialAction | None = None
     deferrable: bool = False
     loc: Location | None = field(default=None, compare=False)
+    initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
 
 
 @dataclass(frozen=True, slots=True)

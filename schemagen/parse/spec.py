@@ -44,12 +44,16 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+#: `deferrable:` of a key: true (INITIALLY DEFERRED, as for foreign keys), or either initial mode
+Deferrable = StrictBool | Literal["initially_immediate", "initially_deferred"]
+
+
 class ReferenceSpec(_Shape):
     table: str
     column: str | None = None
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
 
 
 def _reference(value: Any) -> Any:
@@ -110,11 +114,13 @@ class UniqueSpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     nulls_not_distinct: StrictBool = False
+    deferrable: Deferrable = False
 
 
 class PrimaryKeySpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
+    deferrable: Deferrable = False
 
 
 def _check(value: Any) -> Any:
@@ -146,7 +152,7 @@ class ForeignKeySpec(_Shape):
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
     name: str | None = None
 
 
@@ -161,7 +167,7 @@ class ExclusionSpec(_Shape):
     elements: list[ExclusionElementSpec] = Field(min_length=1)
     where: str | None = None
     name: str | None = None
-    deferrable: StrictBool | Literal["initially_immediate", "initially_deferred"] = False
+    deferrable: Deferrable = False
 
 
 class IndexSpec(_Shape):

@@ -391,6 +391,7 @@ class AddConstraintUsingIndex(Statement):
     schema: str
     kind: ConstraintKind
     name: str
+    deferrable: Literal["immediate", "deferred"] | None = None
 
 
 @dataclass(frozen=True)
@@ -1130,8 +1131,10 @@ def rename_constraint(schema: str, table: str, old: str, new: str) -> Step:
     return Step(RenameConstraint(table, schema, old, new), Lock.ACCESS_EXCLUSIVE, table)
 
 
-def add_constraint_using_index(table: Table, kind: ConstraintKind, name: str) -> Step:
-    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name)
+def add_constraint_using_index(
+    table: Table, kind: ConstraintKind, name: str, deferrable: Literal["immediate", "deferred"] | None = None
+) -> Step:
+    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name, deferrable)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 

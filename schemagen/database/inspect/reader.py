@@ -58,7 +58,7 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.exclusions import ExclusionConstraint
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
 from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
@@ -460,12 +460,17 @@ class CatalogReader:
                 continue
             if con["comment"] is not None:
                 self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
-            if kind in ("p", "u") and con["deferrable"]:
-                self.warn(f"constraint `{cname}` of `{label}` is DEFERRABLE, which the spec cannot say")
+            deferrable: Deferral = None
+            if con["deferrable"]:
+                deferrable = "deferred" if con["deferred"] else "immediate"
             if kind == "p":
-                primary_key = PrimaryKey(cname, tuple(con["columns"]))
+                primary_key = PrimaryKey(cname, tuple(con["columns"]), deferrable=deferrable)
             elif kind == "u":
-                uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
+                uniques.append(
+                    UniqueConstraint(
+                        cname, tuple(con["columns"]), con["nulls_not_distinct"], deferrable=deferrable
+                    )
+                )
             elif kind == "c":
                 self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
@@ -607,11 +612,6 @@ class CatalogReader:
                 f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
                 "cannot say"
             )
-        if con["deferrable"] and not con["deferred"]:
-            self.warn(
-                f"foreign key `{name}` of `{label}` is DEFERRABLE INITIALLY IMMEDIATE; the spec's "
-                "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
-            )
         self.constraint_state(label, con)
         # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
@@ -622,7 +622,8 @@ class CatalogReader:
             ref_columns=tuple(con["ref_columns"]),
             on_delete=_ACTIONS.get(con["on_delete"]),
             on_update=_ACTIONS.get(con["on_update"]),
-            deferrable=bool(con["deferrable"] and con["deferred"]),
+            deferrable=bool(con["deferrable"]),
+            initially_immediate=bool(con["deferrable"] and not con["deferred"]),
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:

@@ -85,7 +85,7 @@ def add_constraint(change: AddConstraint) -> Operation:
             f"add {_words(kind)} {cname}: unique index built concurrently, then attached",
             (
                 steps.create_index(index, name=cname, table=name, schema=schema, concurrently=True),
-                steps.add_constraint_using_index(table, kind, cname),
+                steps.add_constraint_using_index(table, kind, cname, constraint.deferrable),
             ),
             order=order,
             source=change,
