@@ -300,6 +300,21 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         8,
     ),
     (
+        "no-inherit-on-a-partitioned-table",
+        single("""\
+        entities:
+          events:
+            columns: {id: bigint, n: integer}
+            partition:
+              hash: {key: id, modulus: 2}
+            checks:
+              positive: {expression: n > 0, no_inherit: true}
+        """),
+        "SG137",
+        "a.yaml",
+        8,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

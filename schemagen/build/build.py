@@ -134,6 +134,8 @@ class _Pending:
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
     exclusions: list[ExclusionConstraint] = field(default_factory=list)
+    # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
+    check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class _FkDraft:
     on_update: ReferentialAction | None
     deferrable: bool | str
     name: str | None
+    valid: bool = True
 
 
 class Builder:
@@ -748,6 +751,7 @@ class Builder:
                             ref.on_update,
                             ref.deferrable,
                             None,
+                            ref.valid,
                         ),
                         self.raw.locate((*col_path, "references"), key=True) or col_loc,
                     )
@@ -799,6 +803,8 @@ class Builder:
             text = self.expression(check.expression, f"check `{key}`", where)
             if text:
                 pending.checks.append((key, text, check.name, check_loc, where))
+                if not check.valid or check.no_inherit:
+                    pending.check_states[key] = (check.valid, check.no_inherit)
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -813,6 +819,7 @@ class Builder:
                         fk.on_update,
                         fk.deferrable,
                         fk.name,
+                        fk.valid,
                     ),
                     self.loc(*path, "foreign_keys", i),
                 )
@@ -1249,7 +1256,19 @@ class Builder:
         checks = []
         for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
             name = pinned or naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
-            checks.append(CheckConstraint(name, text, loc, expression_loc))
+            valid, no_inherit = p.check_states.get(key, (True, False))
+            if p.partition is not None and (no_inherit or not valid):
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"check `{key}`",
+                        table=p.name,
+                        problem="is NO INHERIT" if no_inherit else "is NOT VALID (`valid: false`)",
+                        fix="drop it: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
+                valid, no_inherit = True, False
+            checks.append(CheckConstraint(name, text, loc, expression_loc, valid, no_inherit))
         fks = []
         for draft, loc in p.fks:
             target = by_name.get(draft.table)
@@ -1271,8 +1290,19 @@ class Builder:
                     deferrable=draft.deferrable is not False,
                     initially_immediate=draft.deferrable == "initially_immediate",
                     loc=loc,
+                    valid=draft.valid or p.partition is not None,
                 )
             )
+            if not draft.valid and p.partition is not None:
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"foreign key `{name}`",
+                        table=p.name,
+                        problem="is NOT VALID (`valid: false`)",
+                        fix="drop `valid: false`: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
         return Table(
             name=p.name,

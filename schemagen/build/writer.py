@@ -392,7 +392,18 @@ class _Writer:
         checks: dict[str, Any] = {}
         for check in table.checks:
             key = self.check_key(table, check.name)
-            if key is None:
+            if not check.valid or check.no_inherit:
+                state: dict[str, Any] = {"expression": check.expression}
+                if key is None:
+                    key = self.free_key(check.name, table, checks)
+                    self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                    state["name"] = check.name
+                if not check.valid:
+                    state["valid"] = False
+                if check.no_inherit:
+                    state["no_inherit"] = True
+                checks[key] = _Flow(state)
+            elif key is None:
                 key = self.free_key(check.name, table, checks)
                 self.check_name(check.name, f"check `{check.name}` of `{label}`")
                 checks[key] = _Flow({"expression": check.expression, "name": check.name})
@@ -581,6 +592,8 @@ class _Writer:
             actions["on_update"] = fk.on_update
         if fk.deferrable:
             actions["deferrable"] = "initially_immediate" if fk.initially_immediate else True
+        if not fk.valid:
+            actions["valid"] = False
         column = fk.columns[0]
         if (
             len(fk.columns) == 1

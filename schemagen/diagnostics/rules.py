@@ -365,6 +365,17 @@ FK_TARGET_DEFERRABLE = _rule(
     "primary_key: {columns: [id], deferrable: true}   # and another entity `references` it",
 )
 
+CONSTRAINT_STATE = _rule(
+    "SG137",
+    "constraint-state",
+    "{constraint} of `{table}` {problem}, which a partitioned table cannot hold",
+    "{fix}",
+    "PostgreSQL refuses a NO INHERIT check on a partitioned table (`cannot add NO INHERIT constraint to "
+    "partitioned table`), and a NOT VALID check or foreign key there: every partition is checked when "
+    "it is added.",
+    "partition: {by: range, key: created_at}\nchecks:\n  positive: {expression: n > 0, no_inherit: true}",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

@@ -145,6 +145,8 @@ class CheckConstraint:
     expression: str
     loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
+    valid: bool = True  # False: NOT VALID, kept so (existing rows are not checked)
+    no_inherit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ class ForeignKey:
     deferrable: bool = False
     loc: Location | None = field(default=None, compare=False)
     initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
+    valid: bool = True  # False: NOT VALID, kept so (existing rows are not checked)
 
 
 @dataclass(frozen=True, slots=True)

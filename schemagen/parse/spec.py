@@ -54,6 +54,7 @@ class ReferenceSpec(_Shape):
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
     deferrable: Deferrable = False
+    valid: StrictBool = True
 
 
 def _reference(value: Any) -> Any:
@@ -130,6 +131,8 @@ def _check(value: Any) -> Any:
 class CheckSpec(_Shape):
     expression: str
     name: str | None = None
+    valid: StrictBool = True
+    no_inherit: StrictBool = False
 
 
 Check = Annotated[CheckSpec, BeforeValidator(_check, json_schema_input_type=str | CheckSpec)]
@@ -153,6 +156,7 @@ class ForeignKeySpec(_Shape):
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
     deferrable: Deferrable = False
+    valid: StrictBool = True
     name: str | None = None
 
 

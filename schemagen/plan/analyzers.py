@@ -5,7 +5,7 @@ depends on the rows). A change no analyzer looks at has no hazard.
 
 from __future__ import annotations
 
-from schemagen.model import Table
+from schemagen.model import CheckConstraint, ForeignKey, Table
 from schemagen.plan import hazards, schemes
 from schemagen.plan.changes import (
     AddColumn,
@@ -38,6 +38,7 @@ from schemagen.plan.changes import (
     SubpartitionChanged,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Hazard
 
@@ -58,6 +59,9 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return not_null_set(change)
         case AddConstraint():
             return constraint_added(change)
+        case ValidateConstraint():
+            target = f"{change.table.name}.{change.constraint.name}"
+            return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
         case AddIndex():
             return index_added(change)
         case AlterSequence():
@@ -156,6 +160,8 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
     """Validating existing rows may fail; a partitioned table is checked under its lock."""
     if change.on_new_table:
         return ()
+    if isinstance(change.constraint, (CheckConstraint, ForeignKey)) and not change.constraint.valid:
+        return ()  # kept NOT VALID: the rows there are not checked
     table = change.table.name
     target = f"{table}.{change.constraint.name}"
     if change.table.partition is not None:

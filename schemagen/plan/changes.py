@@ -396,6 +396,14 @@ class RenameConstraint:
 
 
 @dataclass(frozen=True)
+class ValidateConstraint:
+    """A check or foreign key kept NOT VALID that the spec now wants valid: its rows are checked."""
+
+    table: Table
+    constraint: Constraint
+
+
+@dataclass(frozen=True)
 class AddIndex:
     table: Table
     index: Index
@@ -830,6 +838,7 @@ Change = (
     | AddConstraint
     | DropConstraint
     | RenameConstraint
+    | ValidateConstraint
     | AddIndex
     | DropIndex
     | RenameIndex

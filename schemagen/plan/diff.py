@@ -86,6 +86,7 @@ from schemagen.plan.changes import (
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
+    ValidateConstraint,
 )
 from schemagen.plan.distribution_diff import DistributionDiff
 from schemagen.plan.errors import PlanError
@@ -487,6 +488,9 @@ class _Diff:
             yield AddIndex(table, index, on_new_table=True)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
+        for check in table.checks:
+            if not check.valid:  # CREATE TABLE would validate it
+                yield AddConstraint(table, check, on_new_table=True)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -650,6 +654,18 @@ class _Diff:
     def constraints(self, old: Table, new: Table) -> Iterator[Change]:
         old_set = named_constraints(old, self.renames)
         new_set = named_constraints(new, self.renames)
+        # kept NOT VALID until now and valid in the spec: validated in place, not dropped and added
+        for key, constraint in new_set.items():
+            was = old_set.get(key)
+            if (
+                isinstance(was, (CheckConstraint, ForeignKey))
+                and isinstance(constraint, (CheckConstraint, ForeignKey))
+                and not was.valid
+                and constraint.valid
+                and same_definition(replace(was, valid=True), constraint)
+            ):
+                old_set[key] = constraint
+                yield ValidateConstraint(new, constraint)
         stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table

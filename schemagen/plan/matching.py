@@ -71,7 +71,11 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
-        return same_expression(a.expression, b.expression)
+        return (
+            same_expression(a.expression, b.expression)
+            and a.valid == b.valid
+            and a.no_inherit == b.no_inherit
+        )
     if isinstance(a, ForeignKey) and isinstance(b, ForeignKey):
         # The target is its table's name, unique in a Model: a table moved to another schema keeps the
         # keys to it (PostgreSQL refers to it by OID).

@@ -183,6 +183,7 @@ class Kind(StrEnum):
     DROP_CHECK = "drop_check"
     DROP_FOREIGN_KEY = "drop_foreign_key"
     RENAME_CONSTRAINT = "rename_constraint"
+    VALIDATE_CONSTRAINT = "validate_constraint"
     CREATE_INDEX = "create_index"
     DROP_INDEX = "drop_index"
     RENAME_INDEX = "rename_index"

@@ -98,7 +98,12 @@ def schema_context(model: Model) -> dict[str, object]:
         for fk in sorted(table.foreign_keys, key=lambda f: f.name):
             # On Citus every key waits for the tables to be distributed: a key to a reference table
             # would otherwise turn the referencing table into a Citus local table.
-            if model.distributed or (table.name, fk.name) in deferred or _keyed_by_index(model, fk):
+            if (
+                model.distributed
+                or (table.name, fk.name) in deferred
+                or _keyed_by_index(model, fk)
+                or not fk.valid  # CREATE TABLE would validate it
+            ):
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
                 inline.append(fk)
@@ -122,6 +127,9 @@ def schema_context(model: Model) -> dict[str, object]:
         "distributions": distribution_order(model),
         "distributed_schemas": [s.name for s in model.project.distributed_schemas],
         "deferred_foreign_keys": deferred_fks,
+        "not_valid_checks": [
+            {"table": table, "check": check} for table in tables for check in table.checks if not check.valid
+        ],
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],

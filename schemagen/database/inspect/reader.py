@@ -472,9 +472,15 @@ class CatalogReader:
                     )
                 )
             elif kind == "c":
-                self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
-                checks.append(CheckConstraint(cname, con["expression"]))
+                checks.append(
+                    CheckConstraint(
+                        cname,
+                        con["expression"],
+                        valid=bool(con["validated"]),
+                        no_inherit=bool(con["no_inherit"]),
+                    )
+                )
             elif kind == "f":
                 foreign_keys.append(self.foreign_key(label, con))
             elif kind == "x" and (oid, cname) in self.exclusions:
@@ -548,14 +554,6 @@ class CatalogReader:
         if row["row_security"]:
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")
 
-    def constraint_state(self, label: str, con: Row) -> None:
-        if not con["validated"]:
-            self.warn(
-                f"constraint `{con['name']}` of `{label}` is NOT VALID; the spec's DDL creates it validated"
-            )
-        if con["no_inherit"] and con["type"] == "c":
-            self.warn(f"constraint `{con['name']}` of `{label}` is NO INHERIT, which the spec cannot say")
-
     def column(self, label: str, schema: str, table: str, row: Row) -> Column:
         name = row["name"]
         type_ = self.type_name(row["type"], f"column `{label}.{name}`")
@@ -612,7 +610,6 @@ class CatalogReader:
                 f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
                 "cannot say"
             )
-        self.constraint_state(label, con)
         # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
             name=name,
@@ -624,6 +621,7 @@ class CatalogReader:
             on_update=_ACTIONS.get(con["on_update"]),
             deferrable=bool(con["deferrable"]),
             initially_immediate=bool(con["deferrable"] and not con["deferred"]),
+            valid=bool(con["validated"]),
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:

@@ -76,6 +76,7 @@ from schemagen.plan.changes import (
     SetStorage,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
@@ -170,6 +171,8 @@ def operation(change: Change) -> Operation:
             return constraints.drop_constraint(change)
         case RenameConstraint():
             return constraints.rename_constraint(change)
+        case ValidateConstraint():
+            return constraints.validate_constraint(change)
         case AddIndex():
             return indexes.add_index(change)
         case DropIndex():

@@ -7,9 +7,15 @@ table allows neither: the constraint is added directly and checked under its loc
 
 from __future__ import annotations
 
-from schemagen.model import ForeignKey, Index, IndexElement, PrimaryKey, UniqueConstraint
+from schemagen.model import CheckConstraint, ForeignKey, Index, IndexElement, PrimaryKey, UniqueConstraint
 from schemagen.plan import steps
-from schemagen.plan.changes import AddConstraint, ConstraintKind, DropConstraint, RenameConstraint
+from schemagen.plan.changes import (
+    AddConstraint,
+    ConstraintKind,
+    DropConstraint,
+    RenameConstraint,
+    ValidateConstraint,
+)
 from schemagen.plan.operations import Kind, Operation, Phase
 
 #: Why a check or an index whose definition did not change is dropped and created again.
@@ -40,6 +46,17 @@ def add_constraint(change: AddConstraint) -> Operation:
     name, schema, cname = table.name, table.schema, constraint.name
     target = f"{name}.{cname}"
     order = Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS
+    if isinstance(constraint, (CheckConstraint, ForeignKey)) and not constraint.valid:
+        # kept NOT VALID: the rows already there are not checked, now or later
+        on = constraint.ref_table if isinstance(constraint, ForeignKey) else name
+        return Operation(
+            _ADD[kind],
+            target,
+            f"add {_words(kind)} {cname} NOT VALID (kept so: existing rows are not checked)",
+            (steps.add_constraint(schema, name, constraint, not_valid=True, on=on),),
+            order=order,
+            source=change,
+        )
     if change.on_new_table:
         # the table is empty: nothing to validate, nothing to wait for
         on = constraint.ref_table if isinstance(constraint, ForeignKey) else name
@@ -133,5 +150,19 @@ def rename_constraint(change: RenameConstraint) -> Operation:
         f"rename constraint {change.old} to {change.new}",
         (steps.rename_constraint(table.schema, table.name, change.old, change.new),),
         order=Phase.RENAMES,
+        source=change,
+    )
+
+
+def validate_constraint(change: ValidateConstraint) -> Operation:
+    """`valid: false` → true: VALIDATE CONSTRAINT, under SHARE UPDATE EXCLUSIVE (reads and writes go on)."""
+    table, constraint = change.table, change.constraint
+    kind: ConstraintKind = "foreign_key" if isinstance(constraint, ForeignKey) else "check"
+    return Operation(
+        Kind.VALIDATE_CONSTRAINT,
+        f"{table.name}.{constraint.name}",
+        f"validate {_words(kind)} {constraint.name} (kept NOT VALID until now) without blocking writes",
+        (steps.validate_constraint(table.schema, table.name, constraint.name),),
+        order=Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS,
         source=change,
     )
