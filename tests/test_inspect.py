@@ -405,7 +405,6 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
         "index `notes_fill` of `notes` has storage options (fillfactor=70)",
         "table `scratch` is UNLOGGED",
         "table `derived` inherits from base",
-        "view `positive_notes` has options (check_option=cascaded)",
         "the partitions of `grid` have bounds over several columns",
         "index `logs_jan_msg` of partition `logs_jan`",
         "procedure `noop()`",
@@ -420,6 +419,7 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
     assert note_counts.materialized and not note_counts.populated  # WITH NO DATA is written, not warned
     users = written.table("Users")
     assert users is not None and [u.deferrable for u in users.uniques] == ["immediate"]
+    assert written.views_by_name["positive_notes"].check_option == "cascaded"
     rooms = written.table("rooms")
     assert rooms is not None and [x.name for x in rooms.exclusions] == ["rooms_during_excl"]
     notes, logs = written.table("notes"), written.table("logs")

@@ -1695,6 +1695,16 @@ class Builder:
                     fix="add `materialized: true` and `refresh: concurrently` (or `blocking`), or drop it",
                 )
             )
+        for option in ("security_barrier", "security_invoker", "check_option"):
+            if spec.materialized and getattr(spec, option) not in (False, None):
+                self.report(
+                    rules.VIEW_OPTION(
+                        self.loc(*path, option),
+                        view=name,
+                        problem=f"`{option}` is an option of a plain view, not of a materialized one",
+                        fix=f"drop `{option}`, or `materialized: true`",
+                    )
+                )
         if not spec.populated and not spec.materialized:
             self.report(
                 rules.VIEW_OPTION(
@@ -1710,6 +1720,9 @@ class Builder:
             query=query_text,
             materialized=spec.materialized,
             populated=spec.populated,
+            security_barrier=spec.security_barrier and not spec.materialized,
+            security_invoker=spec.security_invoker and not spec.materialized,
+            check_option=None if spec.materialized else spec.check_option,
             depends_on=depends,
             indexes=indexes,
             refresh=spec.refresh,

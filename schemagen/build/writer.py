@@ -782,6 +782,12 @@ class _Writer:
             data["materialized"] = True
             if not view.populated:
                 data["populated"] = False
+        if view.security_barrier:
+            data["security_barrier"] = True
+        if view.security_invoker:
+            data["security_invoker"] = True
+        if view.check_option is not None:
+            data["check_option"] = view.check_option
         data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
         unique = self.view_unique(label, view)
         if unique is not None:

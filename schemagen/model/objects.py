@@ -458,6 +458,10 @@ class View:
     query: str
     materialized: bool = False
     populated: bool = True  # False: a materialized view created WITH NO DATA
+    # a plain view's options (WITH (…)): set by CREATE [OR REPLACE] VIEW
+    security_barrier: bool = False
+    security_invoker: bool = False
+    check_option: Literal["local", "cascaded"] | None = None
     depends_on: tuple[str, ...] = ()  # tables and views the query reads, sorted
     indexes: tuple[Index, ...] = ()  # materialized views only (the unique index for CONCURRENTLY)
     refresh: Literal["concurrently", "blocking"] | None = None

@@ -422,6 +422,10 @@ class ViewSpec(_Shape):
     materialized: StrictBool = False
     # a materialized view created WITH NO DATA (scanning it fails until it is refreshed)
     populated: StrictBool = True
+    # plain views only: CREATE VIEW … WITH (security_barrier, security_invoker, check_option)
+    security_barrier: StrictBool = False
+    security_invoker: StrictBool = False
+    check_option: Literal["local", "cascaded"] | None = None
     unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None

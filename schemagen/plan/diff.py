@@ -954,10 +954,20 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
 
 def _replaceable(old: View, new: View) -> bool:
     """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
-    its output columns (and nothing else of it changed but the query and the comment)."""
+    its output columns (and nothing else of it changed but the query, the comment and its options,
+    which CREATE OR REPLACE VIEW sets)."""
     if old.materialized or new.materialized:
         return False
-    if replace(old, query=new.query, depends_on=new.depends_on, comment=new.comment) != new:
+    kept = replace(
+        old,
+        query=new.query,
+        depends_on=new.depends_on,
+        comment=new.comment,
+        security_barrier=new.security_barrier,
+        security_invoker=new.security_invoker,
+        check_option=new.check_option,
+    )
+    if kept != new:
         return False
     try:
         return expressions.replaces_in_place(

@@ -26,6 +26,7 @@ from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.templates import Templates
+from schemagen.database.inspect.view_options import view_options
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
 from schemagen.model import (
@@ -762,8 +763,9 @@ class CatalogReader:
         view_query = row["query"].strip().removesuffix(";").rstrip()
         self.stored.queries[(schema, name)] = row["raw_query"]
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(row["oid"], [])]
-        if row["options"]:
-            self.warn(f"view `{label}` has options ({', '.join(row['options'])}) the spec cannot set")
+        options = view_options(row["options"] or [], materialized)
+        if options.unknown:
+            self.warn(f"view `{label}` has options ({', '.join(options.unknown)}) the spec cannot set")
         for column in self.columns.get(row["oid"], []):
             if column["comment"] is not None:
                 self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
@@ -773,6 +775,9 @@ class CatalogReader:
             query=view_query,
             materialized=materialized,
             populated=not materialized or bool(row["populated"]),
+            security_barrier=options.security_barrier,
+            security_invoker=options.security_invoker,
+            check_option=options.check_option,
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],
