@@ -315,6 +315,19 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         8,
     ),
     (
+        "index-storage-of-another-method",
+        single("""\
+        entities:
+          docs:
+            columns: {id: bigint, tags: 'text[]'}
+            indexes:
+              - {columns: [tags], using: gin, storage: {fillfactor: 70}}
+        """),
+        "SG138",
+        "a.yaml",
+        6,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

@@ -80,7 +80,7 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, routines, sqltypes, storage
+from schemagen.postgres import expressions, index_storage, routines, sqltypes, storage
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -1478,6 +1478,7 @@ class Builder:
         name = spec.name or self.relation_name(
             p.schema, self.namer.make("index", table=p.name, columns=label)
         )
+        index_storage = self.index_storage(spec, path, name)
         return Index(
             name=name,
             table=p.name,
@@ -1493,7 +1494,34 @@ class Builder:
             using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
+            storage=index_storage,
         )
+
+    def index_storage(self, spec: IndexSpec, path: Path_, name: str) -> tuple[StorageParameter, ...]:
+        """An index's storage parameters, each checked against those of its access method."""
+        found = []
+        for key, value in spec.storage.items():
+            loc = self.raw.locate((*path, "storage", key))
+            known = index_storage.PARAMETERS.get(spec.using, {})
+            try:
+                found.append(StorageParameter(key, index_storage.spell(spec.using, key, value)))
+            except KeyError:
+                names = ", ".join(known) or "none"
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc,
+                        index=name,
+                        problem=f"a {spec.using} index has no storage parameter `{key}` (it has: {names})",
+                        fix="drop it, or name one of those",
+                    )
+                )
+            except index_storage.StorageValueError as error:
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc, index=name, problem=f"`{key}` {error}", fix=f"give `{key}` a value it takes"
+                    )
+                )
+        return tuple(sorted(found))
 
     # --- views -----------------------------------------------------------------------------------
 

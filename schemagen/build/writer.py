@@ -658,6 +658,8 @@ class _Writer:
             entry["include"] = _FlowList(index.include)
         if index.nulls_not_distinct:
             entry["nulls_not_distinct"] = True
+        if index.storage:
+            entry["storage"] = _Flow({p.name: _storage_value(p.value) for p in index.storage})
         return _Flow(entry)
 
     # --- partitions ------------------------------------------------------------------------------

@@ -376,6 +376,17 @@ CONSTRAINT_STATE = _rule(
     "partition: {by: range, key: created_at}\nchecks:\n  positive: {expression: n > 0, no_inherit: true}",
 )
 
+INDEX_STORAGE = _rule(
+    "SG138",
+    "index-storage",
+    "index `{index}`: {problem}",
+    "{fix}",
+    "Each index access method has its own storage parameters (btree: fillfactor, deduplicate_items; "
+    "hash, spgist: fillfactor; gist: fillfactor, buffering; gin: fastupdate, gin_pending_list_limit; brin: "
+    "pages_per_range, autosummarize), each with its range. CREATE INDEX fails on any other.",
+    "indexes:\n  - {columns: [tags], using: gin, storage: {fillfactor: 70}}   # gin has no fillfactor",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(

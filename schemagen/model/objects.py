@@ -219,6 +219,7 @@ class Index:
     include_loc: Location | None = field(default=None, compare=False)
     # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
     element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
+    storage: tuple[StorageParameter, ...] = ()  # sorted by name: CREATE INDEX … WITH (…)
 
 
 @dataclass(frozen=True, slots=True)

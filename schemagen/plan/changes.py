@@ -396,6 +396,16 @@ class RenameConstraint:
 
 
 @dataclass(frozen=True)
+class SetIndexStorage:
+    """An index's storage parameters given a new value (`set`) or returned to the default (`reset`)."""
+
+    table: Table
+    index: Index
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ValidateConstraint:
     """A check or foreign key kept NOT VALID that the spec now wants valid: its rows are checked."""
 
@@ -839,6 +849,7 @@ Change = (
     | DropConstraint
     | RenameConstraint
     | ValidateConstraint
+    | SetIndexStorage
     | AddIndex
     | DropIndex
     | RenameIndex

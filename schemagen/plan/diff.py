@@ -83,6 +83,7 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
@@ -713,6 +714,21 @@ class _Diff:
     def indexes(self, old: Table, new: Table) -> Iterator[Change]:
         old_indexes = {i.name: i for i in old.indexes}
         new_indexes = {i.name: i for i in new.indexes}
+        # only the storage parameters differ: ALTER INDEX … SET/RESET, not a rebuild (but a partitioned
+        # table's index is built again: its partitions' indexes hold the parameters too)
+        for name, index in new_indexes.items():
+            was = old_indexes.get(name)
+            if (
+                was is not None
+                and was.storage != index.storage
+                and new.partition is None
+                and same_index(replace(was, storage=()), replace(index, storage=()))
+            ):
+                before = {p.name: p for p in was.storage}
+                given = tuple(p for p in index.storage if before.get(p.name) != p)
+                reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
+                old_indexes[name] = index
+                yield SetIndexStorage(new, index, given, reset)
         stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():

@@ -198,6 +198,7 @@ class Kind(StrEnum):
     REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
+    SET_INDEX_STORAGE = "set_index_storage"
     LOCK_TABLES = "lock_tables"
     # partitioning
     RENAME_PARTITIONS = "rename_partitions"

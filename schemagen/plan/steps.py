@@ -43,7 +43,7 @@ from schemagen.model.lifecycle import MaintainFunction
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
-from schemagen.postgres import storage
+from schemagen.postgres import index_storage, storage
 
 #: (schema, table): a table a statement locks besides the ones it names.
 Relation = tuple[str, str]
@@ -465,6 +465,15 @@ class RenameIndex(Statement):
     old: str
     new: str
     schema: str
+
+
+@dataclass(frozen=True)
+class SetIndexStorage(Statement):
+    template = "set_index_storage"
+    index: str
+    schema: str
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -1001,6 +1010,20 @@ def set_storage(
         else Lock.SHARE_UPDATE_EXCLUSIVE
     )
     return Step(SetStorage(relation, schema, set, reset), lock, relation)
+
+
+def set_index_storage(
+    schema: str, table: str, index: Index, set: tuple[StorageParameter, ...], reset: tuple[str, ...]
+) -> Step:
+    """SHARE UPDATE EXCLUSIVE on the index, or ACCESS EXCLUSIVE when a parameter needs it (gin's
+    fastupdate, brin's pages_per_range, gist's buffering); a catalog change either way."""
+    names = [p.name for p in set] + list(reset)
+    lock = (
+        Lock.ACCESS_EXCLUSIVE
+        if index_storage.access_exclusive(index.using, names)
+        else Lock.SHARE_UPDATE_EXCLUSIVE
+    )
+    return Step(SetIndexStorage(index.name, schema, set, reset), lock, table)
 
 
 def comment(

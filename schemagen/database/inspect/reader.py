@@ -60,7 +60,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
-from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
+from schemagen.postgres import builtins, expressions, index_storage, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -657,8 +657,13 @@ class CatalogReader:
                 )
         if not row["valid"]:
             self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
-        if row["options"]:
-            self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
+        parameters = []
+        for option in row["options"] or ():
+            key, _, value = option.partition("=")
+            try:
+                parameters.append(StorageParameter(key, index_storage.spell(row["method"], key, value)))
+            except (KeyError, index_storage.StorageValueError):
+                self.warn(f"{what} has a storage option ({option}) the spec cannot set")
         if row["comment"] is not None:
             self.warn(f"the comment on {what} is not expressible: left out")
         self.stored.indexes[(schema, name)] = row["definition"]
@@ -671,6 +676,7 @@ class CatalogReader:
             where=row["predicate"],
             include=tuple(include),
             nulls_not_distinct=row["nulls_not_distinct"],
+            storage=tuple(sorted(parameters)),
         )
 
     def partition_extras(self, row: Row) -> None:

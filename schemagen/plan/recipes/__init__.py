@@ -71,6 +71,7 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
@@ -181,6 +182,8 @@ def operation(change: Change) -> Operation:
             return indexes.rename_index(change)
         case SetStorage():
             return storage.set_storage(change)
+        case SetIndexStorage():
+            return storage.set_index_storage(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():
