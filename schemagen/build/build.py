@@ -58,6 +58,7 @@ from schemagen.model import (
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import archive_table
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import (
     as_date,
     bound_value,
@@ -168,6 +169,16 @@ class Builder:
             extensions=tuple(sorted({name for name, _ in extensions})),
             custom_extensions=frozenset(
                 name for name, e in extensions if not isinstance(e, str) and e.custom
+            ),
+            extension_settings=tuple(
+                sorted(
+                    {
+                        name: ExtensionSetting(name, e.schema_, e.version)
+                        for name, e in extensions
+                        if not isinstance(e, str) and (e.schema_ is not None or e.version is not None)
+                    }.values(),
+                    key=lambda s: s.name,
+                )
             ),
             extension_locs={
                 name: loc

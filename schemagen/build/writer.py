@@ -47,6 +47,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import expressions, sqltypes
 
@@ -252,8 +253,9 @@ class _Writer:
         if project.schema != "public":
             data["schema"] = project.schema
         if project.extensions:
+            settings = {s.name: s for s in project.extension_settings}
             data["extensions"] = _FlowList(
-                {"name": name, "custom": True} if name in project.custom_extensions else name
+                _extension_entry(name, name in project.custom_extensions, settings.get(name))
                 for name in project.extensions
             )
         if project.allow_destructive:
@@ -942,3 +944,17 @@ def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
 def _deferrable(deferral: Deferral) -> bool | str:
     """`deferrable:` as the spec writes it: true is INITIALLY DEFERRED, as for a foreign key."""
     return "initially_immediate" if deferral == "immediate" else True
+
+
+def _extension_entry(name: str, custom: bool, setting: ExtensionSetting | None) -> Any:
+    """An entry of `project.extensions`: its name alone, or a mapping with what else the spec says."""
+    if not custom and setting is None:
+        return name
+    entry: dict[str, Any] = {"name": name}
+    if custom:
+        entry["custom"] = True
+    if setting is not None and setting.schema is not None:
+        entry["schema"] = setting.schema
+    if setting is not None and setting.version is not None:
+        entry["version"] = setting.version
+    return entry

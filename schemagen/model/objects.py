@@ -528,6 +528,17 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionSetting:
+    """Where an extension is created and at which version, when the spec says (`{name, schema,
+    version}`); None: where `CREATE EXTENSION` puts it (its control file's schema, else public), and
+    at its default version."""
+
+    name: str
+    schema: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str
     postgres: int = 15
@@ -539,6 +550,8 @@ class Project:
     distribute_concurrently: bool = False
     # extensions written `{name: …, custom: true}`: of the user's own, their objects unknown to schemagen
     custom_extensions: frozenset[str] = field(default=frozenset(), compare=False)
+    # the extensions written with a `schema` or `version`, sorted by name
+    extension_settings: tuple[ExtensionSetting, ...] = ()
     # where the spec names each extension, and the project's schema
     extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
     schema_loc: Location | None = field(default=None, compare=False)

@@ -466,6 +466,8 @@ class ExtensionSpec(_Shape):
 
     name: str
     custom: StrictBool = False
+    schema_: str | None = Field(default=None, alias="schema")  # CREATE EXTENSION … SCHEMA
+    version: StrictStr | None = None  # CREATE EXTENSION … VERSION (quote it: '1.6')
 
 
 class ProjectSpec(_Shape):

@@ -37,6 +37,7 @@ from schemagen.model import (
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting, Project
 from schemagen.postgres import expressions, sqltypes, volatility
 
 Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
@@ -63,6 +64,19 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
 @dataclass(frozen=True)
 class CreateExtension:
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension:
+    """An extension moved to another schema (`schema`, None: public) and/or updated to another version
+    (`version`, None when it stays; `default_version`: updated to its default one)."""
+
+    name: str
+    schema: str | None = None
+    move: bool = False
+    version: str | None = None
+    update: bool = False
 
 
 @dataclass(frozen=True)
@@ -814,6 +828,7 @@ Change = (
     | DropTrigger
     | ReplaceTrigger
     | CreateExtension
+    | AlterExtension
     | CreateSchema
     | DropExtension
     | MoveTable
@@ -926,3 +941,24 @@ def _typmod_conversion(old: str, new: str) -> Conversion | None:
     if new_mod is None or (old_mod is not None and int(new_mod) >= int(old_mod)):
         return "free"
     return "narrowing" if a[1] == "bit varying" else "rewrite"
+
+
+def extension_changes(a: Project, b: Project) -> list[AlterExtension]:
+    """The extensions both versions name whose schema or version the spec changes."""
+    before = {s.name: s for s in a.extension_settings}
+    after = {s.name: s for s in b.extension_settings}
+    found = []
+    for name in sorted(set(a.extensions) & set(b.extensions)):
+        old, new = before.get(name, ExtensionSetting(name)), after.get(name, ExtensionSetting(name))
+        if old == new:
+            continue
+        found.append(
+            AlterExtension(
+                name,
+                schema=new.schema,
+                move=old.schema != new.schema,
+                version=new.version,
+                update=old.version != new.version,
+            )
+        )
+    return found

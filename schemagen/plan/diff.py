@@ -88,6 +88,7 @@ from schemagen.plan.changes import (
     SetSequenceOwner,
     SetStorage,
     ValidateConstraint,
+    extension_changes,
 )
 from schemagen.plan.distribution_diff import DistributionDiff
 from schemagen.plan.errors import PlanError
@@ -185,8 +186,10 @@ class _Diff:
 
     def extensions(self) -> Iterator[Change]:
         new = set(self.b.project.extensions) - set(self.a.project.extensions)
+        settings = {s.name: s for s in self.b.project.extension_settings}
         for name in builtins.creation_order(new, self.b.project.postgres):
-            yield CreateExtension(name)
+            yield CreateExtension(name, settings.get(name))
+        yield from extension_changes(self.a.project, self.b.project)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):

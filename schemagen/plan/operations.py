@@ -144,6 +144,7 @@ class Kind(StrEnum):
     """What an operation does: its `kind` in migration headers, JSON and docs/migrations.md."""
 
     CREATE_EXTENSION = "create_extension"
+    ALTER_EXTENSION = "alter_extension"
     CREATE_SCHEMA = "create_schema"
     DROP_EXTENSION = "drop_extension"
     CREATE_ENUM = "create_enum"

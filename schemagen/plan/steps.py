@@ -40,6 +40,7 @@ from schemagen.model import (
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
@@ -55,6 +56,17 @@ Relation = tuple[str, str]
 class CreateExtension(Statement):
     template = "create_extension"
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension(Statement):
+    template = "alter_extension"
+    name: str
+    schema: str
+    move: bool
+    version: str | None
+    update: bool
 
 
 @dataclass(frozen=True)
@@ -802,8 +814,13 @@ class LockTables(Statement):
 # --- builders: project-wide, enums ---------------------------------------------------------------
 
 
-def create_extension(name: str) -> Step:
-    return Step(CreateExtension(name), Lock.NONE)
+def create_extension(name: str, setting: ExtensionSetting | None = None) -> Step:
+    return Step(CreateExtension(name, setting), Lock.NONE)
+
+
+def alter_extension(name: str, schema: str, move: bool, version: str | None, update: bool) -> Step:
+    """SET SCHEMA moves the extension's objects (a catalog change); UPDATE runs its update scripts."""
+    return Step(AlterExtension(name, schema, move, version, update), Lock.NONE)
 
 
 def drop_extension(name: str) -> Step:

@@ -115,6 +115,7 @@ def schema_context(model: Model) -> dict[str, object]:
     return {
         "project": model.project,
         "extensions": builtins.creation_order(model.project.extensions, model.project.postgres),
+        "extension_settings": {s.name: s for s in model.project.extension_settings},
         "schemas": sorted(used_schemas),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "domains": order_domains(model.domains),

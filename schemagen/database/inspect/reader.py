@@ -60,6 +60,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_storage, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname
 
@@ -134,6 +135,7 @@ class CatalogReader:
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
         self.exclusions: dict[tuple[int, str], Row] = {}
+        self.extension_settings: list[ExtensionSetting] = []  # extensions in a schema or at a version
         self.indexes: dict[int, list[Row]] = {}
         self.children: dict[int, list[Row]] = {}
         self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
@@ -201,6 +203,7 @@ class CatalogReader:
             postgres=postgres,
             schema=home,
             extensions=tuple(sorted(extensions)),
+            extension_settings=tuple(sorted(self.extension_settings, key=lambda s: s.name)),
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
             distributed_schemas=distributed_schemas,
@@ -311,11 +314,10 @@ class CatalogReader:
             if row["name"] == "citus":
                 self.citus_version = row["version"]
             # where `CREATE EXTENSION name` puts it: the schema its control file pins, else public
-            if row["schema"] != (row["fixed_schema"] or "public"):
-                self.warn(
-                    f"extension `{row['name']}` lives in schema `{row['schema']}`; the spec creates "
-                    "extensions in the default schema"
-                )
+            schema = row["schema"] if row["schema"] != (row["fixed_schema"] or "public") else None
+            version = row["version"] if row["version"] != row["default_version"] else None
+            if schema is not None or version is not None:
+                self.extension_settings.append(ExtensionSetting(row["name"], schema, version))
         return names
 
     def enums(self, schemas: list[str]) -> list[Enum]:

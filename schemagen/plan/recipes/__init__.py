@@ -17,6 +17,7 @@ from schemagen.plan.changes import (
     AddIndex,
     AlterColumnType,
     AlterDistribution,
+    AlterExtension,
     AlterIdentity,
     AlterSequence,
     Change,
@@ -104,6 +105,8 @@ def operation(change: Change) -> Operation:
     match change:
         case CreateExtension():
             return project.create_extension(change)
+        case AlterExtension():
+            return project.alter_extension(change)
         case DropExtension():
             return project.drop_extension(change)
         case CreateSchema():
