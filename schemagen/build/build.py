@@ -1506,6 +1506,7 @@ class Builder:
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
             storage=index_storage,
+            comment=spec.comment,
         )
 
     def index_storage(self, spec: IndexSpec, path: Path_, name: str) -> tuple[StorageParameter, ...]:

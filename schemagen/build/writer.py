@@ -662,6 +662,8 @@ class _Writer:
             entry["nulls_not_distinct"] = True
         if index.storage:
             entry["storage"] = _Flow({p.name: _storage_value(p.value) for p in index.storage})
+        if index.comment is not None:
+            entry["comment"] = index.comment
         return _Flow(entry)
 
     # --- partitions ------------------------------------------------------------------------------

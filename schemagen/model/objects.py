@@ -220,6 +220,7 @@ class Index:
     # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
     element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
     storage: tuple[StorageParameter, ...] = ()  # sorted by name: CREATE INDEX … WITH (…)
+    comment: str | None = None  # COMMENT ON INDEX: set after it is built, changed in place
 
 
 @dataclass(frozen=True, slots=True)

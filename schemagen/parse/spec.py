@@ -175,6 +175,7 @@ class ExclusionSpec(_Shape):
 
 
 class IndexSpec(_Shape):
+    comment: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     columns: list[str] | None = Field(default=None, min_length=1)
     expression: str | None = None

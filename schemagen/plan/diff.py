@@ -490,6 +490,8 @@ class _Diff:
         yield CreateTable(table)
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
+            if index.comment is not None:
+                yield Comment("INDEX", (table.schema, index.name), index.comment)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
         for check in table.checks:
@@ -742,10 +744,17 @@ class _Diff:
             changed = name not in new_indexes or not same_index(new_indexes[name], index)
             if changed or name in stale:
                 yield DropIndex(new, index, reread=name in stale)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for name, index in new_indexes.items():
             unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
             if not unchanged and name not in renamed.values():
                 yield AddIndex(new, index)
+                if index.comment is not None:
+                    yield Comment("INDEX", (new.schema, name), index.comment)
+                continue
+            kept = old_indexes.get(was_named.get(name, name))
+            if kept is not None and kept.comment != index.comment:
+                yield Comment("INDEX", (new.schema, name), index.comment)
 
     def storage(self, old: Table, new: Table) -> Iterator[Change]:
         if old.storage == new.storage:

@@ -96,9 +96,11 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
 
 
 def same_index(a: Index, b: Index) -> bool:
-    """Two indexes that differ at most in name (and the name of their table), and in how their
-    expressions and predicate are spelled."""
-    return _spelled_alike(replace(a, name="", table="")) == _spelled_alike(replace(b, name="", table=""))
+    """Two indexes that differ at most in name (and the name of their table), in how their
+    expressions and predicate are spelled, and in their comment (set in place)."""
+    return _spelled_alike(replace(a, name="", table="", comment=None)) == _spelled_alike(
+        replace(b, name="", table="", comment=None)
+    )
 
 
 def same_expression(a: str | None, b: str | None) -> bool:

@@ -500,7 +500,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -1044,12 +1044,14 @@ def set_index_storage(
 
 
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"],
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX"],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
     if kind == "DOMAIN":
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    if kind == "INDEX":  # SHARE UPDATE EXCLUSIVE on the index alone: its table's reads and writes go on
+        return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, f"index {parts[1]}")
     on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
 

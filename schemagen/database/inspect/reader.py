@@ -666,8 +666,6 @@ class CatalogReader:
                 parameters.append(StorageParameter(key, index_storage.spell(row["method"], key, value)))
             except (KeyError, index_storage.StorageValueError):
                 self.warn(f"{what} has a storage option ({option}) the spec cannot set")
-        if row["comment"] is not None:
-            self.warn(f"the comment on {what} is not expressible: left out")
         self.stored.indexes[(schema, name)] = row["definition"]
         return Index(
             name=name,
@@ -679,6 +677,7 @@ class CatalogReader:
             include=tuple(include),
             nulls_not_distinct=row["nulls_not_distinct"],
             storage=tuple(sorted(parameters)),
+            comment=row["comment"],
         )
 
     def partition_extras(self, row: Row) -> None:
