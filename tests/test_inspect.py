@@ -415,7 +415,7 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
     write_spec(result.model, tmp_path / "spec")
     written = compile_spec(tmp_path / "spec").model
     note_counts = written.views_by_name["note_counts"]
-    assert note_counts.materialized and not note_counts.populated  # WITH NO DATA is written, not warned
+    assert note_counts.materialized and note_counts.unpopulated  # WITH NO DATA is written, not warned
     users = written.table("Users")
     assert users is not None and [u.deferrable for u in users.uniques] == ["immediate"]
     assert written.views_by_name["positive_notes"].check_option == "cascaded"
@@ -428,7 +428,7 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
     assert rooms is not None and [x.name for x in rooms.exclusions] == ["rooms_during_excl"]
     notes, logs = written.table("notes"), written.table("logs")
     assert notes is not None and notes.primary_key is not None and notes.primary_key.name == "notes_pk"
-    assert [c.valid for c in notes.checks if c.name == "positive"] == [False]  # kept NOT VALID
+    assert [c.not_valid for c in notes.checks if c.name == "positive"] == [True]  # kept NOT VALID
     assert logs is not None and logs.partition is not None
     assert [c.name for c in logs.partition.children] == ["logs_jan", "logs_rest"]
     other = fresh_database("b")

@@ -77,3 +77,70 @@ def test_index_comments_round_trip_and_migrate(
     ok("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert_catalog_equal(catalog(pg_dsn), before)
     assert fingerprint(pg_dsn, TABLES) == rows
+
+
+CONSTRAINTS = """
+CREATE TABLE teams (id bigint PRIMARY KEY, code text NOT NULL, CONSTRAINT teams_code_key UNIQUE (code));
+CREATE TABLE players (id bigint, team_id bigint NOT NULL REFERENCES teams, age integer NOT NULL,
+    CONSTRAINT players_pkey PRIMARY KEY (id), CONSTRAINT players_age_check CHECK (age > 0));
+COMMENT ON CONSTRAINT players_pkey ON players IS 'the player';
+COMMENT ON CONSTRAINT players_age_check ON players IS 'born already';
+COMMENT ON CONSTRAINT players_team_id_fkey ON players IS 'plays for';
+COMMENT ON CONSTRAINT teams_code_key ON teams IS 'one code each';
+INSERT INTO teams SELECT g, 'c' || g FROM generate_series(1, 10) g;
+INSERT INTO players SELECT g, 1 + g % 10, 18 + g % 20 FROM generate_series(1, 100) g;
+"""
+
+CONSTRAINT_TABLES = {"teams": "id, code", "players": "id, team_id, age"}
+
+
+def constraint_comments(dsn: str) -> dict[str, str | None]:
+    with connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT conname, obj_description(oid, 'pg_constraint') FROM pg_constraint "
+            "WHERE conrelid IN ('teams'::regclass, 'players'::regclass) AND contype <> 'n'"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_constraint_comments_round_trip_and_migrate(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(CONSTRAINTS)
+    before, rows = catalog(pg_dsn), fingerprint(pg_dsn, CONSTRAINT_TABLES)
+    expected = constraint_comments(pg_dsn)
+
+    out = ok("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert "comment on constraint" not in out
+    ok("render", "spec")
+    schema_sql = workdir / "generated" / "schema.sql"
+    assert (
+        "COMMENT ON CONSTRAINT players_team_id_fkey ON public.players IS 'plays for';"
+        in schema_sql.read_text()
+    )
+    target = fresh("s")
+    assert_catalog_equal(applied(target, schema_sql), before)
+    assert constraint_comments(target) == expected
+    ok("migrate", "new", "initial", "spec")
+    ok("migrate", "baseline", "--dsn", pg_dsn)
+    ok("drift", "spec", "--dsn", pg_dsn)
+
+    spec = workdir / "spec" / "entities.yaml"
+    edit(spec, "comment: born already", "comment: born and counted")
+    edit(spec, ", comment: plays for}", "}")
+    ok("render", "spec")
+    ok("migrate", "new", "change", "spec")
+    up = next((workdir / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
+    assert "COMMENT ON CONSTRAINT players_team_id_fkey ON public.players IS NULL;" in up, up
+    assert "DROP CONSTRAINT" not in up and "ADD CONSTRAINT" not in up
+    ok("migrate", "apply", "--dsn", pg_dsn)
+    assert constraint_comments(pg_dsn) == {
+        **expected,
+        "players_age_check": "born and counted",
+        "players_team_id_fkey": None,
+    }
+    ok("drift", "spec", "--dsn", pg_dsn)
+    ok("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert constraint_comments(pg_dsn) == expected
+    assert fingerprint(pg_dsn, CONSTRAINT_TABLES) == rows

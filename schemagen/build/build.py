@@ -117,6 +117,10 @@ class _Pending:
     pk_loc: Location | None = None
     pk_name: str | None = None
     pk_deferrable: Deferral = None
+    pk_comment: str | None = None
+    # constraint comments by the columns of a `unique:` entry, and by check key
+    unique_comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    check_comments: dict[str, str] = field(default_factory=dict)
     # columns, pinned name, nulls not distinct, where, deferral
     uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None, Deferral]] = field(
         default_factory=list
@@ -149,6 +153,7 @@ class _FkDraft:
     deferrable: bool | str
     name: str | None
     valid: bool = True
+    comment: str | None = None
 
 
 class Builder:
@@ -763,6 +768,7 @@ class Builder:
                             ref.deferrable,
                             None,
                             ref.valid,
+                            ref.comment,
                         ),
                         self.raw.locate((*col_path, "references"), key=True) or col_loc,
                     )
@@ -781,6 +787,7 @@ class Builder:
             pending.pk_loc = self.loc(*path, "primary_key")
             pending.pk_name = spec.primary_key.name
             pending.pk_deferrable = deferral(spec.primary_key.deferrable)
+            pending.pk_comment = spec.primary_key.comment
             if pending.pk_name:
                 self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
@@ -798,6 +805,8 @@ class Builder:
                     deferral(unique.deferrable),
                 )
             )
+            if unique.comment is not None:
+                pending.unique_comments[tuple(unique.columns)] = unique.comment
         pending.exclusions = build_exclusions(
             name,
             spec.exclude,
@@ -816,6 +825,8 @@ class Builder:
                 pending.checks.append((key, text, check.name, check_loc, where))
                 if not check.valid or check.no_inherit:
                     pending.check_states[key] = (check.valid, check.no_inherit)
+                if check.comment is not None:
+                    pending.check_comments[key] = check.comment
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -831,6 +842,7 @@ class Builder:
                         fk.deferrable,
                         fk.name,
                         fk.valid,
+                        fk.comment,
                     ),
                     self.loc(*path, "foreign_keys", i),
                 )
@@ -1256,13 +1268,18 @@ class Builder:
                 p.pk_columns,
                 p.pk_loc,
                 p.pk_deferrable,
+                p.pk_comment,
             )
         uniques = []
         for columns, name, nulls_not_distinct, loc, deferrable in p.uniques:
             name = name or self.relation_name(
                 p.schema, self.namer.make("unique", table=p.name, columns=columns)
             )
-            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc, deferrable))
+            uniques.append(
+                UniqueConstraint(
+                    name, columns, nulls_not_distinct, loc, deferrable, p.unique_comments.get(columns)
+                )
+            )
         table_names: set[str] = set()
         checks = []
         for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
@@ -1279,7 +1296,11 @@ class Builder:
                     )
                 )
                 valid, no_inherit = True, False
-            checks.append(CheckConstraint(name, text, loc, expression_loc, valid, no_inherit))
+            checks.append(
+                CheckConstraint(
+                    name, text, loc, expression_loc, not valid, no_inherit, p.check_comments.get(key)
+                )
+            )
         fks = []
         for draft, loc in p.fks:
             target = by_name.get(draft.table)
@@ -1301,7 +1322,8 @@ class Builder:
                     deferrable=draft.deferrable is not False,
                     initially_immediate=draft.deferrable == "initially_immediate",
                     loc=loc,
-                    valid=draft.valid or p.partition is not None,
+                    not_valid=not draft.valid and p.partition is None,
+                    comment=draft.comment,
                 )
             )
             if not draft.valid and p.partition is not None:
@@ -1759,7 +1781,7 @@ class Builder:
             schema=schema,
             query=query_text,
             materialized=spec.materialized,
-            populated=spec.populated,
+            unpopulated=spec.materialized and not spec.populated,
             security_barrier=spec.security_barrier and not spec.materialized,
             security_invoker=spec.security_invoker and not spec.materialized,
             check_option=None if spec.materialized else spec.check_option,

@@ -93,6 +93,7 @@ def build_exclusions(
                 where=where_text,
                 deferrable=deferral(spec.deferrable),
                 loc=loc,
+                comment=spec.comment,
             )
         )
     return sorted(found, key=lambda c: c.name)

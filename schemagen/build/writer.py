@@ -355,13 +355,17 @@ class _Writer:
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
         primary_key: Any = None
-        if pk is not None and (pk.name != naming.truncate(f"{name}_pkey") or pk.deferrable is not None):
+        if pk is not None and (
+            pk.name != naming.truncate(f"{name}_pkey") or pk.deferrable is not None or pk.comment is not None
+        ):
             entry_pk: dict[str, Any] = {"columns": _FlowList(pk.columns)}
             if pk.name != naming.truncate(f"{name}_pkey"):
                 self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
                 entry_pk["name"] = pk.name
             if pk.deferrable is not None:
                 entry_pk["deferrable"] = _deferrable(pk.deferrable)
+            if pk.comment is not None:
+                entry_pk["comment"] = pk.comment
             primary_key = _Flow(entry_pk)
         elif pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
             inline[pk.columns[0]]["primary_key"] = True
@@ -377,10 +381,16 @@ class _Writer:
                 and unique.name == generated
                 and not unique.nulls_not_distinct
                 and unique.deferrable is None
+                and unique.comment is None
                 and "unique" not in inline[column]
             ):
                 inline[column]["unique"] = True
-            elif unique.name == generated and not unique.nulls_not_distinct and unique.deferrable is None:
+            elif (
+                unique.name == generated
+                and not unique.nulls_not_distinct
+                and unique.deferrable is None
+                and unique.comment is None
+            ):
                 uniques.append(_FlowList(unique.columns))
             else:
                 entry: dict[str, Any] = {"columns": _FlowList(unique.columns)}
@@ -390,20 +400,24 @@ class _Writer:
                     entry["nulls_not_distinct"] = True
                 if unique.deferrable is not None:
                     entry["deferrable"] = _deferrable(unique.deferrable)
+                if unique.comment is not None:
+                    entry["comment"] = unique.comment
                 uniques.append(_Flow(entry))
         checks: dict[str, Any] = {}
         for check in table.checks:
             key = self.check_key(table, check.name)
-            if not check.valid or check.no_inherit:
+            if check.not_valid or check.no_inherit or check.comment is not None:
                 state: dict[str, Any] = {"expression": check.expression}
                 if key is None:
                     key = self.free_key(check.name, table, checks)
                     self.check_name(check.name, f"check `{check.name}` of `{label}`")
                     state["name"] = check.name
-                if not check.valid:
+                if check.not_valid:
                     state["valid"] = False
                 if check.no_inherit:
                     state["no_inherit"] = True
+                if check.comment is not None:
+                    state["comment"] = check.comment
                 checks[key] = _Flow(state)
             elif key is None:
                 key = self.free_key(check.name, table, checks)
@@ -594,8 +608,10 @@ class _Writer:
             actions["on_update"] = fk.on_update
         if fk.deferrable:
             actions["deferrable"] = "initially_immediate" if fk.initially_immediate else True
-        if not fk.valid:
+        if fk.not_valid:
             actions["valid"] = False
+        if fk.comment is not None:
+            actions["comment"] = fk.comment
         column = fk.columns[0]
         if (
             len(fk.columns) == 1
@@ -786,7 +802,7 @@ class _Writer:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True
-            if not view.populated:
+            if view.unpopulated:
                 data["populated"] = False
         if view.security_barrier:
             data["security_barrier"] = True
@@ -940,6 +956,8 @@ def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
         data["name"] = constraint.name
     if constraint.deferrable is not None:
         data["deferrable"] = _deferrable(constraint.deferrable)
+    if constraint.comment is not None:
+        data["comment"] = constraint.comment
     return data
 
 

@@ -128,6 +128,7 @@ class PrimaryKey:
     columns: tuple[str, ...]
     loc: Location | None = field(default=None, compare=False)
     deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class UniqueConstraint:
     nulls_not_distinct: bool = False
     loc: Location | None = field(default=None, compare=False)
     deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +147,9 @@ class CheckConstraint:
     expression: str
     loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
-    valid: bool = True  # False: NOT VALID, kept so (existing rows are not checked)
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
     no_inherit: bool = False
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,7 @@ class ExclusionConstraint:
     where: str | None = None
     deferrable: Deferral = None
     loc: Location | None = field(default=None, compare=False)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -188,7 +192,8 @@ class ForeignKey:
     deferrable: bool = False
     loc: Location | None = field(default=None, compare=False)
     initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
-    valid: bool = True  # False: NOT VALID, kept so (existing rows are not checked)
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +464,7 @@ class View:
     schema: str
     query: str
     materialized: bool = False
-    populated: bool = True  # False: a materialized view created WITH NO DATA
+    unpopulated: bool = False  # a materialized view created WITH NO DATA (`populated: false`)
     # a plain view's options (WITH (…)): set by CREATE [OR REPLACE] VIEW
     security_barrier: bool = False
     security_invoker: bool = False

@@ -55,6 +55,7 @@ class ReferenceSpec(_Shape):
     on_update: LowerAction | None = None
     deferrable: Deferrable = False
     valid: StrictBool = True
+    comment: str | None = None
 
 
 def _reference(value: Any) -> Any:
@@ -116,12 +117,14 @@ class UniqueSpec(_Shape):
     name: str | None = None
     nulls_not_distinct: StrictBool = False
     deferrable: Deferrable = False
+    comment: str | None = None
 
 
 class PrimaryKeySpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     deferrable: Deferrable = False
+    comment: str | None = None
 
 
 def _check(value: Any) -> Any:
@@ -133,6 +136,7 @@ class CheckSpec(_Shape):
     name: str | None = None
     valid: StrictBool = True
     no_inherit: StrictBool = False
+    comment: str | None = None
 
 
 Check = Annotated[CheckSpec, BeforeValidator(_check, json_schema_input_type=str | CheckSpec)]
@@ -158,6 +162,7 @@ class ForeignKeySpec(_Shape):
     deferrable: Deferrable = False
     valid: StrictBool = True
     name: str | None = None
+    comment: str | None = None
 
 
 class ExclusionElementSpec(_Shape):
@@ -172,6 +177,7 @@ class ExclusionSpec(_Shape):
     where: str | None = None
     name: str | None = None
     deferrable: Deferrable = False
+    comment: str | None = None
 
 
 class IndexSpec(_Shape):

@@ -160,7 +160,7 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
     """Validating existing rows may fail; a partitioned table is checked under its lock."""
     if change.on_new_table:
         return ()
-    if isinstance(change.constraint, (CheckConstraint, ForeignKey)) and not change.constraint.valid:
+    if isinstance(change.constraint, (CheckConstraint, ForeignKey)) and change.constraint.not_valid:
         return ()  # kept NOT VALID: the rows there are not checked
     table = change.table.name
     target = f"{table}.{change.constraint.name}"
@@ -233,7 +233,7 @@ def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
 
 
 def view_created(change: CreateView) -> tuple[Hazard, ...]:
-    if not change.view.materialized or not change.view.populated:
+    if not change.view.materialized or change.view.unpopulated:
         return ()
     return (hazards.long_lock(change.view.name, "the materialized view is computed while it is created"),)
 

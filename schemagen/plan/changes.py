@@ -361,7 +361,7 @@ class Comment:
     """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
     removes it."""
 
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX", "CONSTRAINT"]
     parts: tuple[str, ...]
     text: str | None
 

@@ -495,8 +495,11 @@ class _Diff:
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
         for check in table.checks:
-            if not check.valid:  # CREATE TABLE would validate it
+            if check.not_valid:  # CREATE TABLE would validate it
                 yield AddConstraint(table, check, on_new_table=True)
+        for name, constraint in named_constraints(table, self.renames).items():
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (table.schema, table.name, name), constraint.comment)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -666,9 +669,9 @@ class _Diff:
             if (
                 isinstance(was, (CheckConstraint, ForeignKey))
                 and isinstance(constraint, (CheckConstraint, ForeignKey))
-                and not was.valid
-                and constraint.valid
-                and same_definition(replace(was, valid=True), constraint)
+                and was.not_valid
+                and not constraint.not_valid
+                and same_definition(replace(was, not_valid=False), constraint)
             ):
                 old_set[key] = constraint
                 yield ValidateConstraint(new, constraint)
@@ -686,11 +689,17 @@ class _Diff:
             if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
                 yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
             if key in renamed.values() or (unchanged and key not in again | moved):
+                kept = old_set[was_named.get(key, key)]
+                if kept.comment != constraint.comment:
+                    yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
                 continue
             yield AddConstraint(new, constraint)
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
 
     def redistributed(self, table: Table, constraint: Constraint) -> bool:
         """A foreign key between `table` and a table whose rows change place on the cluster."""

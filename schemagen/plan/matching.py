@@ -67,13 +67,15 @@ def recloned(model: Model, old: Table, new: Table, constraint: Constraint) -> bo
 
 def same_definition(a: Constraint, b: Constraint) -> bool:
     """Two constraints that differ at most in name (and source location), in how a check's
-    expression is spelled, and in the schema of a foreign key's target."""
+    expression is spelled, in the schema of a foreign key's target, and in their comment (set in
+    place)."""
     if type(a) is not type(b):
         return False
+    a, b = replace(a, comment=None), replace(b, comment=None)
     if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
         return (
             same_expression(a.expression, b.expression)
-            and a.valid == b.valid
+            and a.not_valid == b.not_valid
             and a.no_inherit == b.no_inherit
         )
     if isinstance(a, ForeignKey) and isinstance(b, ForeignKey):

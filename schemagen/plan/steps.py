@@ -500,7 +500,7 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX"]
+    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX", "CONSTRAINT"]
     parts: tuple[str, ...]
     text: str | None
 
@@ -1044,7 +1044,9 @@ def set_index_storage(
 
 
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX"],
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "INDEX", "CONSTRAINT"
+    ],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
@@ -1234,7 +1236,7 @@ def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tu
 
 def create_view(view: View) -> Step:
     """A materialized view is computed while it is created (unless it is created WITH NO DATA)."""
-    computed = view.materialized and view.populated
+    computed = view.materialized and not view.unpopulated
     return Step(CreateView(view), Lock.NONE, view.name, brief=not computed)
 
 

@@ -102,7 +102,7 @@ def schema_context(model: Model) -> dict[str, object]:
                 model.distributed
                 or (table.name, fk.name) in deferred
                 or _keyed_by_index(model, fk)
-                or not fk.valid  # CREATE TABLE would validate it
+                or fk.not_valid  # CREATE TABLE would validate it
             ):
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
@@ -128,8 +128,20 @@ def schema_context(model: Model) -> dict[str, object]:
         "distributions": distribution_order(model),
         "distributed_schemas": [s.name for s in model.project.distributed_schemas],
         "deferred_foreign_keys": deferred_fks,
+        "constraint_comments": [
+            {"table": table, "name": c.name, "comment": c.comment}
+            for table in tables
+            for c in (
+                table.primary_key,
+                *table.uniques,
+                *table.checks,
+                *table.exclusions,
+                *table.foreign_keys,
+            )
+            if c is not None and c.comment is not None
+        ],
         "not_valid_checks": [
-            {"table": table, "check": check} for table in tables for check in table.checks if not check.valid
+            {"table": table, "check": check} for table in tables for check in table.checks if check.not_valid
         ],
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,

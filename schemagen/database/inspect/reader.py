@@ -461,17 +461,21 @@ class CatalogReader:
             kind, cname = con["type"], con["name"]
             if kind == "n":
                 continue
-            if con["comment"] is not None:
-                self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
             deferrable: Deferral = None
             if con["deferrable"]:
                 deferrable = "deferred" if con["deferred"] else "immediate"
             if kind == "p":
-                primary_key = PrimaryKey(cname, tuple(con["columns"]), deferrable=deferrable)
+                primary_key = PrimaryKey(
+                    cname, tuple(con["columns"]), deferrable=deferrable, comment=con["comment"]
+                )
             elif kind == "u":
                 uniques.append(
                     UniqueConstraint(
-                        cname, tuple(con["columns"]), con["nulls_not_distinct"], deferrable=deferrable
+                        cname,
+                        tuple(con["columns"]),
+                        con["nulls_not_distinct"],
+                        deferrable=deferrable,
+                        comment=con["comment"],
                     )
                 )
             elif kind == "c":
@@ -480,14 +484,15 @@ class CatalogReader:
                     CheckConstraint(
                         cname,
                         con["expression"],
-                        valid=bool(con["validated"]),
+                        not_valid=not con["validated"],
                         no_inherit=bool(con["no_inherit"]),
+                        comment=con["comment"],
                     )
                 )
             elif kind == "f":
                 foreign_keys.append(self.foreign_key(label, con))
             elif kind == "x" and (oid, cname) in self.exclusions:
-                exclusions.append(exclusion(self.exclusions[(oid, cname)]))
+                exclusions.append(replace(exclusion(self.exclusions[(oid, cname)]), comment=con["comment"]))
             else:
                 what = (
                     "exclusion constraint"
@@ -624,7 +629,8 @@ class CatalogReader:
             on_update=_ACTIONS.get(con["on_update"]),
             deferrable=bool(con["deferrable"]),
             initially_immediate=bool(con["deferrable"] and not con["deferred"]),
-            valid=bool(con["validated"]),
+            not_valid=not con["validated"],
+            comment=con["comment"],
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:
@@ -781,7 +787,7 @@ class CatalogReader:
             schema=schema,
             query=view_query,
             materialized=materialized,
-            populated=not materialized or bool(row["populated"]),
+            unpopulated=materialized and not row["populated"],
             security_barrier=options.security_barrier,
             security_invoker=options.security_invoker,
             check_option=options.check_option,

@@ -46,7 +46,7 @@ def add_constraint(change: AddConstraint) -> Operation:
     name, schema, cname = table.name, table.schema, constraint.name
     target = f"{name}.{cname}"
     order = Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS
-    if isinstance(constraint, (CheckConstraint, ForeignKey)) and not constraint.valid:
+    if isinstance(constraint, (CheckConstraint, ForeignKey)) and constraint.not_valid:
         # kept NOT VALID: the rows already there are not checked, now or later
         on = constraint.ref_table if isinstance(constraint, ForeignKey) else name
         return Operation(
