@@ -22,7 +22,7 @@ from schemagen.build.writer import limitations, render_spec, write_spec
 from schemagen.database.catalog import user_schemas
 from schemagen.database.inspect import inspect
 from schemagen.database.live import connect
-from schemagen.model import CheckConstraint, Model
+from schemagen.model import CheckConstraint, Model, StorageParameter
 from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.plan import plan
 
@@ -405,15 +405,9 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
     result = inspect(pg_conn)
     text = "\n".join(result.warnings)
     for expected in (
-        "constraint `uq_email` of `Users` is DEFERRABLE",
-        "exclusion constraint `rooms_during_excl`",
         "foreign key `fk_owner` of `notes` is MATCH FULL",
-        "constraint `positive` of `notes` is NOT VALID",
-        "index `notes_fill` of `notes` has storage options (fillfactor=70)",
         "table `scratch` is UNLOGGED",
         "table `derived` inherits from base",
-        "view `positive_notes` has options (check_option=cascaded)",
-        "materialized view `note_counts` is not populated",
         "the partitions of `grid` have bounds over several columns",
         "procedure `noop()`",
     ):
@@ -430,9 +424,21 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
         assert pinned not in text  # the spec pins these names, and says the identity's START 100
     write_spec(result.model, tmp_path / "spec")
     written = compile_spec(tmp_path / "spec").model
+    note_counts = written.views_by_name["note_counts"]
+    assert note_counts.materialized and note_counts.unpopulated  # WITH NO DATA is written, not warned
+    users = written.table("Users")
+    assert users is not None and [u.deferrable for u in users.uniques] == ["immediate"]
+    assert written.views_by_name["positive_notes"].check_option == "cascaded"
+    filled = written.table("notes")
+    assert filled is not None
+    assert [ix.storage for ix in filled.indexes if ix.name == "notes_fill"] == [
+        (StorageParameter("fillfactor", "70"),)
+    ]
+    rooms = written.table("rooms")
+    assert rooms is not None and [x.name for x in rooms.exclusions] == ["rooms_during_excl"]
     notes, logs = written.table("notes"), written.table("logs")
     assert notes is not None and notes.primary_key is not None and notes.primary_key.name == "notes_pk"
-    assert "positive" in [c.name for c in notes.checks]
+    assert [c.not_valid for c in notes.checks if c.name == "positive"] == [True]  # kept NOT VALID
     assert logs is not None and logs.partition is not None
     assert [c.name for c in logs.partition.children] == ["logs_jan", "logs_rest"]
     assert "empty_one" not in text and [s.name for s in written.project.schemas] == ["empty_one"]

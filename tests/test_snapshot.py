@@ -50,6 +50,14 @@ from schemagen.model import access as access_module
 from schemagen.model import objects as model_module
 from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.objects import (
+    CheckConstraint,
+    ExclusionConstraint,
+    ExclusionElement,
+    ExtensionSetting,
+    PrimaryKey,
+    UniqueConstraint,
+)
 from schemagen.pipeline import compile_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -200,11 +208,66 @@ def everything() -> Model:
             ),
         ),
     )
+    # every option of a constraint and an index, each set
+    states = table(
+        "constraint_states",
+        (col("id"), col("during", "tstzrange"), col("parent", "bigint")),
+        primary_key=PrimaryKey("constraint_states_pkey", ("id",), deferrable="immediate", comment="the key"),
+    )
+    states = replace(
+        states,
+        uniques=(UniqueConstraint("states_parent_key", ("parent",), deferrable="deferred", comment="once"),),
+        checks=(
+            CheckConstraint("states_id_check", "id > 0", not_valid=True, no_inherit=True, comment="positive"),
+        ),
+        foreign_keys=(
+            ForeignKey(
+                "states_parent_fkey",
+                ("parent",),
+                S,
+                "constraint_states",
+                ("id",),
+                deferrable=True,
+                initially_immediate=True,
+                not_valid=True,
+                comment="the parent",
+            ),
+        ),
+        exclusions=(
+            ExclusionConstraint(
+                "states_during_excl",
+                (ExclusionElement("&&", column="during"), ExclusionElement("=", expression="id % 2")),
+                using="spgist",
+                where="id > 10",
+                deferrable="deferred",
+                loc=here,
+                comment="no overlap",
+            ),
+        ),
+        indexes=(
+            Index(
+                "states_id_idx",
+                "constraint_states",
+                (IndexElement(column="id"),),
+                storage=(StorageParameter("fillfactor", "70"),),
+                comment="by id",
+            ),
+        ),
+    )
+    options_view = View(
+        "guarded",
+        S,
+        "SELECT 1 AS x",
+        security_barrier=True,
+        security_invoker=True,
+        check_option="cascaded",
+    )
     view = View(
         "recent",
         S,
         "SELECT 1",
         materialized=True,
+        unpopulated=True,
         indexes=(Index("recent_key", "recent", (IndexElement(column="x"),), unique=True, loc=here),),
         refresh="blocking",
         renamed_from="old_recent",
@@ -265,6 +328,7 @@ def everything() -> Model:
             distribute_concurrently=True,
             distributed_schemas=(DistributedSchema("tenant_a", loc=here),),
             schemas=(Schema("archive", comment="Old rows.", loc=here),),
+            extension_settings=(ExtensionSetting("citext", "ext", "1.6"),),
         ),
         roles=(Role("app_writer", login=True, inherit=False, member_of=("app_reader",)),),
         default_privileges=(
@@ -273,8 +337,8 @@ def everything() -> Model:
             ),
         ),
         enums=base.enums,
-        tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),
-        views=tuple(sorted((*base.views, view), key=lambda v: v.name)),
+        tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
+        views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
         sequences=sequences,
         functions=(

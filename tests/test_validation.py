@@ -272,6 +272,62 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "exclusion-unknown-column",
+        single("""\
+        entities:
+          bookings:
+            columns: {id: bigint, during: tstzrange}
+            exclude:
+              - elements: [{column: durng, with: '&&'}]
+        """),
+        "SG135",
+        "a.yaml",
+        6,
+    ),
+    (
+        "fk-to-a-deferrable-key",
+        single("""\
+        entities:
+          lanes:
+            columns: {id: integer}
+            primary_key: {columns: [id], deferrable: true}
+          cars:
+            columns:
+              lane: {type: integer, references: lanes}
+        """),
+        "SG136",
+        "a.yaml",
+        8,
+    ),
+    (
+        "no-inherit-on-a-partitioned-table",
+        single("""\
+        entities:
+          events:
+            columns: {id: bigint, n: integer}
+            partition:
+              hash: {key: id, modulus: 2}
+            checks:
+              positive: {expression: n > 0, no_inherit: true}
+        """),
+        "SG137",
+        "a.yaml",
+        8,
+    ),
+    (
+        "index-storage-of-another-method",
+        single("""\
+        entities:
+          docs:
+            columns: {id: bigint, tags: 'text[]'}
+            indexes:
+              - {columns: [tags], using: gin, storage: {fillfactor: 70}}
+        """),
+        "SG138",
+        "a.yaml",
+        6,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

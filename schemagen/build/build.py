@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from schemagen.build import access as access_rules
+from schemagen.build.exclusions import build_exclusions, deferral
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -62,6 +63,8 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import TableAccess
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import (
     as_date,
     bound_value,
@@ -90,6 +93,7 @@ from schemagen.postgres import (
     builtins,
     expressions,
     identifiers,
+    index_storage,
     routines,
     sqltypes,
     storage,
@@ -129,7 +133,15 @@ class _Pending:
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
     pk_name: str | None = None
-    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
+    pk_deferrable: Deferral = None
+    pk_comment: str | None = None
+    # constraint comments by the columns of a `unique:` entry, and by check key
+    unique_comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    check_comments: dict[str, str] = field(default_factory=dict)
+    # columns, pinned name, nulls not distinct, where, deferral
+    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None, Deferral]] = field(
+        default_factory=list
+    )
     # key, expression, pinned name, where, where the expression is
     checks: list[tuple[str, str, str | None, Location | None, Location | None]] = field(default_factory=list)
     fks: list[tuple[_FkDraft, Location | None]] = field(default_factory=list)
@@ -144,6 +156,9 @@ class _Pending:
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
     access: TableAccess = field(default_factory=TableAccess)
+    exclusions: list[ExclusionConstraint] = field(default_factory=list)
+    # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
+    check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,8 +168,10 @@ class _FkDraft:
     ref_columns: tuple[str, ...] | None
     on_delete: ReferentialAction | None
     on_update: ReferentialAction | None
-    deferrable: bool
+    deferrable: bool | str
     name: str | None
+    valid: bool = True
+    comment: str | None = None
 
 
 # a `functions:` key naming one of several functions of the same name: `area(circle)`
@@ -179,6 +196,16 @@ class Builder:
             extensions=tuple(sorted({name for name, _ in extensions})),
             custom_extensions=frozenset(
                 name for name, e in extensions if not isinstance(e, str) and e.custom
+            ),
+            extension_settings=tuple(
+                sorted(
+                    {
+                        name: ExtensionSetting(name, e.schema_, e.version)
+                        for name, e in extensions
+                        if not isinstance(e, str) and (e.schema_ is not None or e.version is not None)
+                    }.values(),
+                    key=lambda s: s.name,
+                )
             ),
             extension_locs={
                 name: loc
@@ -809,7 +836,7 @@ class Builder:
             if col_spec.primary_key:
                 pk_flagged.append(col)
             if col_spec.unique:
-                pending.uniques.append(((col,), None, False, col_loc))
+                pending.uniques.append(((col,), None, False, col_loc, None))
             if col_spec.check is not None:
                 check_loc = self.raw.locate((*col_path, "check"))
                 text = self.expression(col_spec.check, f"the check of `{col}`", check_loc)
@@ -827,6 +854,8 @@ class Builder:
                             ref.on_update,
                             ref.deferrable,
                             None,
+                            ref.valid,
+                            ref.comment,
                         ),
                         self.raw.locate((*col_path, "references"), key=True) or col_loc,
                     )
@@ -844,6 +873,8 @@ class Builder:
             pending.pk_columns = tuple(spec.primary_key.columns)
             pending.pk_loc = self.loc(*path, "primary_key")
             pending.pk_name = spec.primary_key.name
+            pending.pk_deferrable = deferral(spec.primary_key.deferrable)
+            pending.pk_comment = spec.primary_key.comment
             if pending.pk_name:
                 self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
@@ -853,8 +884,23 @@ class Builder:
             if unique.name:
                 self.check_name(unique.name, "a constraint", self.loc(*path, "unique", i))
             pending.uniques.append(
-                (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
+                (
+                    tuple(unique.columns),
+                    unique.name,
+                    unique.nulls_not_distinct,
+                    self.loc(*path, "unique", i),
+                    deferral(unique.deferrable),
+                )
             )
+            if unique.comment is not None:
+                pending.unique_comments[tuple(unique.columns)] = unique.comment
+        pending.exclusions = build_exclusions(
+            name,
+            spec.exclude,
+            all_columns,
+            lambda *at: self.loc(*path, "exclude", *at),
+            self.report,
+        )
         for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
@@ -864,6 +910,10 @@ class Builder:
             text = self.expression(check.expression, f"check `{key}`", where)
             if text:
                 pending.checks.append((key, text, check.name, check_loc, where))
+                if not check.valid or check.no_inherit:
+                    pending.check_states[key] = (check.valid, check.no_inherit)
+                if check.comment is not None:
+                    pending.check_comments[key] = check.comment
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -878,6 +928,8 @@ class Builder:
                         fk.on_update,
                         fk.deferrable,
                         fk.name,
+                        fk.valid,
+                        fk.comment,
                     ),
                     self.loc(*path, "foreign_keys", i),
                 )
@@ -1310,7 +1362,7 @@ class Builder:
             entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
             for own in (entity.partition.objects if entity and entity.partition else {}).values():
                 taken.update(ix.name for ix in own.indexes if ix.name)
-            for _, name, _, _ in p.uniques:
+            for _, name, _, _, _ in p.uniques:
                 if name:
                     taken.add(name)
             if p.pk_name:
@@ -1327,18 +1379,40 @@ class Builder:
                 p.pk_name or self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
                 p.pk_columns,
                 p.pk_loc,
+                p.pk_deferrable,
+                p.pk_comment,
             )
         uniques = []
-        for columns, name, nulls_not_distinct, loc in p.uniques:
+        for columns, name, nulls_not_distinct, loc, deferrable in p.uniques:
             name = name or self.relation_name(
                 p.schema, self.namer.make("unique", table=p.name, columns=columns)
             )
-            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
+            uniques.append(
+                UniqueConstraint(
+                    name, columns, nulls_not_distinct, loc, deferrable, p.unique_comments.get(columns)
+                )
+            )
         table_names: set[str] = set()
         checks = []
         for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
             name = pinned or naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
-            checks.append(CheckConstraint(name, text, loc, expression_loc))
+            valid, no_inherit = p.check_states.get(key, (True, False))
+            if p.partition is not None and (no_inherit or not valid):
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"check `{key}`",
+                        table=p.name,
+                        problem="is NO INHERIT" if no_inherit else "is NOT VALID (`valid: false`)",
+                        fix="drop it: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
+                valid, no_inherit = True, False
+            checks.append(
+                CheckConstraint(
+                    name, text, loc, expression_loc, not valid, no_inherit, p.check_comments.get(key)
+                )
+            )
         fks = []
         for draft, loc in p.fks:
             target = by_name.get(draft.table)
@@ -1357,10 +1431,23 @@ class Builder:
                     ref_columns=tuple(ref_columns),
                     on_delete=draft.on_delete,
                     on_update=draft.on_update,
-                    deferrable=draft.deferrable,
+                    deferrable=draft.deferrable is not False,
+                    initially_immediate=draft.deferrable == "initially_immediate",
                     loc=loc,
+                    not_valid=not draft.valid and p.partition is None,
+                    comment=draft.comment,
                 )
             )
+            if not draft.valid and p.partition is not None:
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"foreign key `{name}`",
+                        table=p.name,
+                        problem="is NOT VALID (`valid: false`)",
+                        fix="drop `valid: false`: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
         table = Table(
             name=p.name,
@@ -1368,6 +1455,7 @@ class Builder:
             columns=tuple(p.columns),
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(p.exclusions),
             checks=tuple(checks),
             foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
             indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
@@ -1458,7 +1546,8 @@ class Builder:
                         ref_columns=ref_columns,
                         on_delete=fk.on_delete,
                         on_update=fk.on_update,
-                        deferrable=fk.deferrable,
+                        deferrable=fk.deferrable is not False,
+                        initially_immediate=fk.deferrable == "initially_immediate",
                         loc=loc,
                     )
                 )
@@ -1632,6 +1721,7 @@ class Builder:
         name = spec.name or self.relation_name(
             p.schema, self.namer.make("index", table=p.name, columns=label)
         )
+        index_storage = self.index_storage(spec, path, name)
         return Index(
             name=name,
             table=p.name,
@@ -1647,6 +1737,8 @@ class Builder:
             using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
+            storage=index_storage,
+            comment=spec.comment,
         )
 
     def index_key(self, spec: IndexKeySpec, path: Path_, p: _Pending) -> IndexElement | None:
@@ -1695,6 +1787,32 @@ class Builder:
             nulls=spec.nulls,
             collation=collation,
         )
+
+    def index_storage(self, spec: IndexSpec, path: Path_, name: str) -> tuple[StorageParameter, ...]:
+        """An index's storage parameters, each checked against those of its access method."""
+        found = []
+        for key, value in spec.storage.items():
+            loc = self.raw.locate((*path, "storage", key))
+            known = index_storage.PARAMETERS.get(spec.using, {})
+            try:
+                found.append(StorageParameter(key, index_storage.spell(spec.using, key, value)))
+            except KeyError:
+                names = ", ".join(known) or "none"
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc,
+                        index=name,
+                        problem=f"a {spec.using} index has no storage parameter `{key}` (it has: {names})",
+                        fix="drop it, or name one of those",
+                    )
+                )
+            except index_storage.StorageValueError as error:
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc, index=name, problem=f"`{key}` {error}", fix=f"give `{key}` a value it takes"
+                    )
+                )
+        return tuple(sorted(found))
 
     # --- views -----------------------------------------------------------------------------------
 
@@ -2048,11 +2166,34 @@ class Builder:
                     fix="add `materialized: true` and `refresh: concurrently` (or `blocking`), or drop it",
                 )
             )
+        for option in ("security_barrier", "security_invoker", "check_option"):
+            if spec.materialized and getattr(spec, option) not in (False, None):
+                self.report(
+                    rules.VIEW_OPTION(
+                        self.loc(*path, option),
+                        view=name,
+                        problem=f"`{option}` is an option of a plain view, not of a materialized one",
+                        fix=f"drop `{option}`, or `materialized: true`",
+                    )
+                )
+        if not spec.populated and not spec.materialized:
+            self.report(
+                rules.VIEW_OPTION(
+                    self.loc(*path, "populated"),
+                    view=name,
+                    problem="`populated: false` needs `materialized: true` (a plain view holds no data)",
+                    fix="add `materialized: true`, or drop `populated`",
+                )
+            )
         return View(
             name=name,
             schema=schema,
             query=query_text,
             materialized=spec.materialized,
+            unpopulated=spec.materialized and not spec.populated,
+            security_barrier=spec.security_barrier and not spec.materialized,
+            security_invoker=spec.security_invoker and not spec.materialized,
+            check_option=None if spec.materialized else spec.check_option,
             depends_on=depends,
             indexes=indexes,
             refresh=spec.refresh,

@@ -48,6 +48,8 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
 from schemagen.postgres import builtins, expressions, identifiers, sqltypes
@@ -277,8 +279,9 @@ class _Writer:
         if project.schema != "public":
             data["schema"] = project.schema
         if project.extensions:
+            settings = {s.name: s for s in project.extension_settings}
             data["extensions"] = _FlowList(
-                {"name": name, "custom": True} if name in project.custom_extensions else name
+                _extension_entry(name, name in project.custom_extensions, settings.get(name))
                 for name in project.extensions
             )
         if project.allow_destructive:
@@ -387,9 +390,18 @@ class _Writer:
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
         primary_key: Any = None
-        if pk is not None and pk.name != naming.truncate(f"{name}_pkey"):
-            self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
-            primary_key = _Flow({"columns": _FlowList(pk.columns), "name": pk.name})
+        if pk is not None and (
+            pk.name != naming.truncate(f"{name}_pkey") or pk.deferrable is not None or pk.comment is not None
+        ):
+            entry_pk: dict[str, Any] = {"columns": _FlowList(pk.columns)}
+            if pk.name != naming.truncate(f"{name}_pkey"):
+                self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
+                entry_pk["name"] = pk.name
+            if pk.deferrable is not None:
+                entry_pk["deferrable"] = _deferrable(pk.deferrable)
+            if pk.comment is not None:
+                entry_pk["comment"] = pk.comment
+            primary_key = _Flow(entry_pk)
         elif pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
             inline[pk.columns[0]]["primary_key"] = True
         elif pk is not None:
@@ -403,10 +415,17 @@ class _Writer:
                 and column in inline
                 and unique.name == generated
                 and not unique.nulls_not_distinct
+                and unique.deferrable is None
+                and unique.comment is None
                 and "unique" not in inline[column]
             ):
                 inline[column]["unique"] = True
-            elif unique.name == generated and not unique.nulls_not_distinct:
+            elif (
+                unique.name == generated
+                and not unique.nulls_not_distinct
+                and unique.deferrable is None
+                and unique.comment is None
+            ):
                 uniques.append(_FlowList(unique.columns))
             else:
                 entry: dict[str, Any] = {"columns": _FlowList(unique.columns)}
@@ -414,11 +433,28 @@ class _Writer:
                     entry["name"] = unique.name
                 if unique.nulls_not_distinct:
                     entry["nulls_not_distinct"] = True
+                if unique.deferrable is not None:
+                    entry["deferrable"] = _deferrable(unique.deferrable)
+                if unique.comment is not None:
+                    entry["comment"] = unique.comment
                 uniques.append(_Flow(entry))
         checks: dict[str, Any] = {}
         for check in table.checks:
             key = self.check_key(table, check.name)
-            if key is None:
+            if check.not_valid or check.no_inherit or check.comment is not None:
+                state: dict[str, Any] = {"expression": check.expression}
+                if key is None:
+                    key = self.free_key(check.name, table, checks)
+                    self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                    state["name"] = check.name
+                if check.not_valid:
+                    state["valid"] = False
+                if check.no_inherit:
+                    state["no_inherit"] = True
+                if check.comment is not None:
+                    state["comment"] = check.comment
+                checks[key] = _Flow(state)
+            elif key is None:
                 key = self.free_key(check.name, table, checks)
                 self.check_name(check.name, f"check `{check.name}` of `{label}`")
                 checks[key] = _Flow({"expression": check.expression, "name": check.name})
@@ -445,6 +481,8 @@ class _Writer:
         indexes = [entry for ix in table.indexes if (entry := self.index(label, name, ix)) is not None]
         if indexes:
             data["indexes"] = indexes
+        if table.exclusions:
+            data["exclude"] = [_exclusion(name, x) for x in table.exclusions]
         if table.partition is not None:
             partition = self.partition(label, table.partition, name)
             if partition is not None:
@@ -635,7 +673,11 @@ class _Writer:
         if fk.on_update:
             actions["on_update"] = fk.on_update
         if fk.deferrable:
-            actions["deferrable"] = True
+            actions["deferrable"] = "initially_immediate" if fk.initially_immediate else True
+        if fk.not_valid:
+            actions["valid"] = False
+        if fk.comment is not None:
+            actions["comment"] = fk.comment
         column = fk.columns[0]
         if (
             len(fk.columns) == 1
@@ -718,6 +760,10 @@ class _Writer:
             entry["include"] = _FlowList(index.include)
         if index.nulls_not_distinct:
             entry["nulls_not_distinct"] = True
+        if index.storage:
+            entry["storage"] = _Flow({p.name: _storage_value(p.value) for p in index.storage})
+        if index.comment is not None:
+            entry["comment"] = index.comment
         return _Flow(entry)
 
     # --- partitions ------------------------------------------------------------------------------
@@ -845,6 +891,14 @@ class _Writer:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True
+            if view.unpopulated:
+                data["populated"] = False
+        if view.security_barrier:
+            data["security_barrier"] = True
+        if view.security_invoker:
+            data["security_invoker"] = True
+        if view.check_option is not None:
+            data["check_option"] = view.check_option
         data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
         unique = self.view_unique(label, view)
         if unique is not None:
@@ -993,3 +1047,45 @@ def _storage_value(text: str) -> bool | int | float | str:
         except ValueError:
             pass
     return text
+
+
+def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
+    """An entry of `exclude:`: its name only when it is not the one PostgreSQL would give it."""
+    data: dict[str, Any] = {}
+    if constraint.using != "gist":
+        data["using"] = constraint.using
+    data["elements"] = [
+        _Flow({"column": e.column, "with": e.operator})
+        if e.column is not None
+        else _Flow({"expression": e.expression, "with": e.operator})
+        for e in constraint.elements
+    ]
+    if constraint.where is not None:
+        data["where"] = constraint.where
+    keys = [e.column if e.column is not None else "expr" for e in constraint.elements]
+    if constraint.name != naming.truncate(f"{table}_{'_'.join(keys)}_excl"):
+        data["name"] = constraint.name
+    if constraint.deferrable is not None:
+        data["deferrable"] = _deferrable(constraint.deferrable)
+    if constraint.comment is not None:
+        data["comment"] = constraint.comment
+    return data
+
+
+def _deferrable(deferral: Deferral) -> bool | str:
+    """`deferrable:` as the spec writes it: true is INITIALLY DEFERRED, as for a foreign key."""
+    return "initially_immediate" if deferral == "immediate" else True
+
+
+def _extension_entry(name: str, custom: bool, setting: ExtensionSetting | None) -> Any:
+    """An entry of `project.extensions`: its name alone, or a mapping with what else the spec says."""
+    if not custom and setting is None:
+        return name
+    entry: dict[str, Any] = {"name": name}
+    if custom:
+        entry["custom"] = True
+    if setting is not None and setting.schema is not None:
+        entry["schema"] = setting.schema
+    if setting is not None and setting.version is not None:
+        entry["version"] = setting.version
+    return entry

@@ -81,8 +81,9 @@ def _missing_columns(
 
 
 def _unique_keys(table: Table) -> list[frozenset[str]]:
-    keys = [frozenset(u.columns) for u in table.uniques]
-    if table.primary_key:
+    """The keys a foreign key can reference: a DEFERRABLE one cannot be."""
+    keys = [frozenset(u.columns) for u in table.uniques if u.deferrable is None]
+    if table.primary_key and table.primary_key.deferrable is None:
         keys.append(frozenset(table.primary_key.columns))
     keys += [
         frozenset(e.column for e in ix.elements if e.column)
@@ -142,7 +143,16 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
                         ref=f"{target.name}.{ref_column}",
                         ref_type=theirs.type,
                     )
-            if frozenset(fk.ref_columns) not in _unique_keys(target):
+            deferrable = [
+                key.name
+                for key in (target.primary_key, *target.uniques)
+                if key is not None and key.deferrable is not None and key.columns == fk.ref_columns
+            ]
+            if deferrable and frozenset(fk.ref_columns) not in _unique_keys(target):
+                yield rules.FK_TARGET_DEFERRABLE(
+                    fk.loc, ref=f"{target.name}({', '.join(fk.ref_columns)})", key=deferrable[0]
+                )
+            elif frozenset(fk.ref_columns) not in _unique_keys(target):
                 pk = ", ".join(target.primary_key.columns) if target.primary_key else "none"
                 yield rules.FK_TARGET_NOT_UNIQUE(
                     fk.loc,

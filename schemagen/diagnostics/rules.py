@@ -427,6 +427,51 @@ OVERLOAD = _rule(
     "body: SELECT area(c)}",
 )
 
+EXCLUSION = _rule(
+    "SG135",
+    "exclusion-constraint",
+    "exclusion constraint of `{table}`: {problem}",
+    "{fix}",
+    "An exclusion constraint keys each element on a column of the table or an expression, compared with "
+    "an operator (`WITH &&`), through an index access method that can check it one row at a time (gist, "
+    "spgist, btree, hash). ALTER TABLE … ADD CONSTRAINT … EXCLUDE fails otherwise. `=` on a scalar "
+    "column under gist needs the `btree_gist` extension.",
+    "exclude:\n  - using: gist\n    elements: [{column: room, with: '='}, {column: during, with: '&&'}]",
+)
+
+FK_TARGET_DEFERRABLE = _rule(
+    "SG136",
+    "fk-target-deferrable",
+    "`{ref}` is referenced, but its key `{key}` is DEFERRABLE",
+    "drop `deferrable` from `{key}`, or reference another key",
+    "PostgreSQL refuses a foreign key to a deferrable primary key or unique constraint (`cannot use a "
+    "deferrable unique constraint for referenced table`): the referenced rows must be unique at every "
+    "moment, not only at commit.",
+    "primary_key: {columns: [id], deferrable: true}   # and another entity `references` it",
+)
+
+CONSTRAINT_STATE = _rule(
+    "SG137",
+    "constraint-state",
+    "{constraint} of `{table}` {problem}, which a partitioned table cannot hold",
+    "{fix}",
+    "PostgreSQL refuses a NO INHERIT check on a partitioned table (`cannot add NO INHERIT constraint to "
+    "partitioned table`), and a NOT VALID check or foreign key there: every partition is checked when "
+    "it is added.",
+    "partition: {by: range, key: created_at}\nchecks:\n  positive: {expression: n > 0, no_inherit: true}",
+)
+
+INDEX_STORAGE = _rule(
+    "SG138",
+    "index-storage",
+    "index `{index}`: {problem}",
+    "{fix}",
+    "Each index access method has its own storage parameters (btree: fillfactor, deduplicate_items; "
+    "hash, spgist: fillfactor; gist: fillfactor, buffering; gin: fastupdate, gin_pending_list_limit; brin: "
+    "pages_per_range, autosummarize), each with its range. CREATE INDEX fails on any other.",
+    "indexes:\n  - {columns: [tags], using: gin, storage: {fillfactor: 70}}   # gin has no fillfactor",
+)
+
 # --- SG2xx: references -----------------------------------------------------------------------
 
 UNKNOWN_TABLE = _rule(
@@ -746,7 +791,7 @@ VIEW_OPTION = _rule(
     "view-option",
     "view `{view}`: {problem}",
     "{fix}",
-    "`unique` and `refresh` apply to materialized views only.",
+    "`unique`, `refresh` and `populated` apply to materialized views only.",
     "views:\n  v: {query: SELECT 1 AS x, unique: [x]}",
 )
 

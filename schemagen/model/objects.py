@@ -127,11 +127,17 @@ class Column:
     collation_loc: Location | None = field(default=None, compare=False)
 
 
+#: `deferrable:` of a key: not at all, DEFERRABLE (INITIALLY IMMEDIATE), or INITIALLY DEFERRED
+Deferral = Literal["immediate", "deferred"] | None
+
+
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,8 @@ class UniqueConstraint:
     columns: tuple[str, ...]
     nulls_not_distinct: bool = False
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +156,34 @@ class CheckConstraint:
     expression: str
     loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
+    no_inherit: bool = False
+    comment: str | None = None  # COMMENT ON CONSTRAINT
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionElement:
+    """One key: a column or an expression, and the operator rows are compared with on it."""
+
+    operator: str
+    column: str | None = None
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    name: str
+    elements: tuple[ExclusionElement, ...]
+    using: str = "gist"
+    where: str | None = None
+    deferrable: Deferral = None
+    loc: Location | None = field(default=None, compare=False)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it names as keys (not those inside expressions)."""
+        return tuple(e.column for e in self.elements if e.column is not None)
 
 
 ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
@@ -164,6 +200,9 @@ class ForeignKey:
     on_update: ReferentialAction | None = None
     deferrable: bool = False
     loc: Location | None = field(default=None, compare=False)
+    initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +234,8 @@ class Index:
     include_loc: Location | None = field(default=None, compare=False)
     # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
     element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
+    storage: tuple[StorageParameter, ...] = ()  # sorted by name: CREATE INDEX … WITH (…)
+    comment: str | None = None  # COMMENT ON INDEX: set after it is built, changed in place
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +403,7 @@ class Table:
     partition_objects: tuple[PartitionObjects, ...] = ()
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
+    exclusions: tuple[ExclusionConstraint, ...] = ()  # sorted by name
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -449,6 +491,11 @@ class View:
     schema: str
     query: str
     materialized: bool = False
+    unpopulated: bool = False  # a materialized view created WITH NO DATA (`populated: false`)
+    # a plain view's options (WITH (…)): set by CREATE [OR REPLACE] VIEW
+    security_barrier: bool = False
+    security_invoker: bool = False
+    check_option: Literal["local", "cascaded"] | None = None
     depends_on: tuple[str, ...] = ()  # tables and views the query reads, sorted
     indexes: tuple[Index, ...] = ()  # materialized views only (the unique index for CONCURRENTLY)
     refresh: Literal["concurrently", "blocking"] | None = None
@@ -533,6 +580,17 @@ class Schema:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionSetting:
+    """Where an extension is created and at which version, when the spec says (`{name, schema,
+    version}`); None: where `CREATE EXTENSION` puts it (its control file's schema, else public), and
+    at its default version."""
+
+    name: str
+    schema: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str
     postgres: int = 15
@@ -544,6 +602,8 @@ class Project:
     distribute_concurrently: bool = False
     # extensions written `{name: …, custom: true}`: of the user's own, their objects unknown to schemagen
     custom_extensions: frozenset[str] = field(default=frozenset(), compare=False)
+    # the extensions written with a `schema` or `version`, sorted by name
+    extension_settings: tuple[ExtensionSetting, ...] = ()
     # where the spec names each extension, and the project's schema
     extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
     schema_loc: Location | None = field(default=None, compare=False)

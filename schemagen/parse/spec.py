@@ -52,12 +52,18 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
+#: `deferrable:` of a key: true (INITIALLY DEFERRED, as for foreign keys), or either initial mode
+Deferrable = StrictBool | Literal["initially_immediate", "initially_deferred"]
+
+
 class ReferenceSpec(_Shape):
     table: str
     column: str | None = None
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
+    valid: StrictBool = True
+    comment: str | None = None
 
 
 def _reference(value: Any) -> Any:
@@ -133,11 +139,15 @@ class UniqueSpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     nulls_not_distinct: StrictBool = False
+    deferrable: Deferrable = False
+    comment: str | None = None
 
 
 class PrimaryKeySpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
+    deferrable: Deferrable = False
+    comment: str | None = None
 
 
 def _check(value: Any) -> Any:
@@ -147,6 +157,9 @@ def _check(value: Any) -> Any:
 class CheckSpec(_Shape):
     expression: str
     name: str | None = None
+    valid: StrictBool = True
+    no_inherit: StrictBool = False
+    comment: str | None = None
 
 
 Check = Annotated[CheckSpec, BeforeValidator(_check, json_schema_input_type=str | CheckSpec)]
@@ -169,8 +182,25 @@ class ForeignKeySpec(_Shape):
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
+    valid: StrictBool = True
     name: str | None = None
+    comment: str | None = None
+
+
+class ExclusionElementSpec(_Shape):
+    column: str | None = None
+    expression: str | None = None
+    with_: str = Field(alias="with", min_length=1)
+
+
+class ExclusionSpec(_Shape):
+    using: str = "gist"
+    elements: list[ExclusionElementSpec] = Field(min_length=1)
+    where: str | None = None
+    name: str | None = None
+    deferrable: Deferrable = False
+    comment: str | None = None
 
 
 class IndexKeySpec(_Shape):
@@ -191,6 +221,8 @@ class IndexKeySpec(_Shape):
 
 
 class IndexSpec(_Shape):
+    comment: str | None = None
+    storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
@@ -319,6 +351,7 @@ class EntitySpec(_Shape):
     checks: dict[str, Check] = Field(default_factory=dict)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
+    exclude: list[ExclusionSpec] = Field(default_factory=list)
     partition: PartitionSpec | None = None
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
@@ -487,6 +520,12 @@ ViewUnique = Annotated[
 class ViewSpec(_Shape):
     query: str
     materialized: StrictBool = False
+    # a materialized view created WITH NO DATA (scanning it fails until it is refreshed)
+    populated: StrictBool = True
+    # plain views only: CREATE VIEW … WITH (security_barrier, security_invoker, check_option)
+    security_barrier: StrictBool = False
+    security_invoker: StrictBool = False
+    check_option: Literal["local", "cascaded"] | None = None
     unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
@@ -526,6 +565,8 @@ class ExtensionSpec(_Shape):
 
     name: str
     custom: StrictBool = False
+    schema_: str | None = Field(default=None, alias="schema")  # CREATE EXTENSION … SCHEMA
+    version: StrictStr | None = None  # CREATE EXTENSION … VERSION (quote it: '1.6')
 
 
 class SchemaSpec(_Shape):

@@ -5,7 +5,7 @@ depends on the rows). A change no analyzer looks at has no hazard.
 
 from __future__ import annotations
 
-from schemagen.model import Table
+from schemagen.model import CheckConstraint, ForeignKey, Table
 from schemagen.plan import hazards, schemes
 from schemagen.plan.changes import (
     AddColumn,
@@ -39,6 +39,7 @@ from schemagen.plan.changes import (
     SubpartitionChanged,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Hazard
 
@@ -61,6 +62,9 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return not_null_set(change)
         case AddConstraint():
             return constraint_added(change)
+        case ValidateConstraint():
+            target = f"{change.table.name}.{change.constraint.name}"
+            return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
         case AddIndex():
             return index_added(change)
         case AlterSequence():
@@ -181,6 +185,8 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
     """Validating existing rows may fail; a partitioned table is checked under its lock."""
     if change.on_new_table:
         return ()
+    if isinstance(change.constraint, (CheckConstraint, ForeignKey)) and change.constraint.not_valid:
+        return ()  # kept NOT VALID: the rows there are not checked
     table = change.table.name
     target = f"{table}.{change.constraint.name}"
     if change.table.partition is not None:
@@ -190,6 +196,11 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
         )
     if change.kind in ("primary_key", "unique"):
         return (hazards.data_dependent(target, "fails if existing rows hold duplicates"),)
+    if change.kind == "exclusion":
+        return (
+            hazards.data_dependent(target, "fails if existing rows conflict"),
+            hazards.long_lock(table, "its index is built and every row checked while holding the lock"),
+        )
     return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
 
 
@@ -247,7 +258,7 @@ def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
 
 
 def view_created(change: CreateView) -> tuple[Hazard, ...]:
-    if not change.view.materialized:
+    if not change.view.materialized or change.view.unpopulated:
         return ()
     return (hazards.long_lock(change.view.name, "the materialized view is computed while it is created"),)
 

@@ -36,12 +36,14 @@ from schemagen.model import (
 )
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting, Project
 from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
-Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
-ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key"]
+Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
+ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key", "exclusion"]
 #: `free` (no rewrite, no loss), `rewrite` (values convert), or `narrowing` (values may not fit).
 Conversion = Literal["free", "rewrite", "narrowing"]
 
@@ -53,6 +55,8 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
         return "unique"
     if isinstance(constraint, CheckConstraint):
         return "check"
+    if isinstance(constraint, ExclusionConstraint):
+        return "exclusion"
     return "foreign_key"
 
 
@@ -62,6 +66,19 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
 @dataclass(frozen=True)
 class CreateExtension:
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension:
+    """An extension moved to another schema (`schema`, None: public) and/or updated to another version
+    (`version`, None when it stays; `default_version`: updated to its default one)."""
+
+    name: str
+    schema: str | None = None
+    move: bool = False
+    version: str | None = None
+    update: bool = False
 
 
 @dataclass(frozen=True)
@@ -403,7 +420,9 @@ class Comment:
     """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column,
     (schema,) for a schema; None removes it."""
 
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"]
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ]
     parts: tuple[str, ...]
     text: str | None
 
@@ -449,6 +468,24 @@ class RenameConstraint:
     table: Table
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class SetIndexStorage:
+    """An index's storage parameters given a new value (`set`) or returned to the default (`reset`)."""
+
+    table: Table
+    index: Index
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValidateConstraint:
+    """A check or foreign key kept NOT VALID that the spec now wants valid: its rows are checked."""
+
+    table: Table
+    constraint: Constraint
 
 
 @dataclass(frozen=True)
@@ -889,6 +926,7 @@ Change = (
     | DropTrigger
     | ReplaceTrigger
     | CreateExtension
+    | AlterExtension
     | CreateSchema
     | DropSchema
     | DropExtension
@@ -926,6 +964,8 @@ Change = (
     | AddConstraint
     | DropConstraint
     | RenameConstraint
+    | ValidateConstraint
+    | SetIndexStorage
     | AddIndex
     | DropIndex
     | RenameIndex
@@ -1004,3 +1044,24 @@ def _typmod_conversion(old: str, new: str) -> Conversion | None:
     if new_mod is None or (old_mod is not None and int(new_mod) >= int(old_mod)):
         return "free"
     return "narrowing" if a[1] == "bit varying" else "rewrite"
+
+
+def extension_changes(a: Project, b: Project) -> list[AlterExtension]:
+    """The extensions both versions name whose schema or version the spec changes."""
+    before = {s.name: s for s in a.extension_settings}
+    after = {s.name: s for s in b.extension_settings}
+    found = []
+    for name in sorted(set(a.extensions) & set(b.extensions)):
+        old, new = before.get(name, ExtensionSetting(name)), after.get(name, ExtensionSetting(name))
+        if old == new:
+            continue
+        found.append(
+            AlterExtension(
+                name,
+                schema=new.schema,
+                move=old.schema != new.schema,
+                version=new.version,
+                update=old.version != new.version,
+            )
+        )
+    return found

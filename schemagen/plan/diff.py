@@ -95,9 +95,12 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
+    ValidateConstraint,
+    extension_changes,
 )
 from schemagen.plan.distribution_diff import DistributionDiff
 from schemagen.plan.errors import PlanError
@@ -243,8 +246,10 @@ class _Diff:
 
     def extensions(self) -> Iterator[Change]:
         new = set(self.b.project.extensions) - set(self.a.project.extensions)
+        settings = {s.name: s for s in self.b.project.extension_settings}
         for name in builtins.creation_order(new, self.b.project.postgres):
-            yield CreateExtension(name)
+            yield CreateExtension(name, settings.get(name))
+        yield from extension_changes(self.a.project, self.b.project)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
@@ -547,9 +552,17 @@ class _Diff:
         yield from access_changes(table, TableAccess(), access_of(table))
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
+            if index.comment is not None:
+                yield Comment("INDEX", (table.schema, index.name), index.comment)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
         yield from partition_objects.on_new_table(table)
+        for check in table.checks:
+            if check.not_valid:  # CREATE TABLE would validate it
+                yield AddConstraint(table, check, on_new_table=True)
+        for name, constraint in named_constraints(table, self.renames).items():
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (table.schema, table.name, name), constraint.comment)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -791,6 +804,18 @@ class _Diff:
     def constraints(self, old: Table, new: Table) -> Iterator[Change]:
         old_set = named_constraints(old, self.renames)
         new_set = named_constraints(new, self.renames)
+        # kept NOT VALID until now and valid in the spec: validated in place, not dropped and added
+        for key, constraint in new_set.items():
+            was = old_set.get(key)
+            if (
+                isinstance(was, (CheckConstraint, ForeignKey))
+                and isinstance(constraint, (CheckConstraint, ForeignKey))
+                and was.not_valid
+                and not constraint.not_valid
+                and same_definition(replace(was, not_valid=False), constraint)
+            ):
+                old_set[key] = constraint
+                yield ValidateConstraint(new, constraint)
         stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table
@@ -805,11 +830,17 @@ class _Diff:
             if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
                 yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
             if key in renamed.values() or (unchanged and key not in again | moved):
+                kept = old_set[was_named.get(key, key)]
+                if kept.comment != constraint.comment:
+                    yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
                 continue
             yield AddConstraint(new, constraint)
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
 
     def redistributed(self, table: Table, constraint: Constraint) -> bool:
         """A foreign key between `table` and a table whose rows change place on the cluster."""
@@ -838,6 +869,21 @@ class _Diff:
     def indexes(self, old: Table, new: Table) -> Iterator[Change]:
         old_indexes = {i.name: i for i in old.indexes}
         new_indexes = {i.name: i for i in new.indexes}
+        # only the storage parameters differ: ALTER INDEX … SET/RESET, not a rebuild (but a partitioned
+        # table's index is built again: its partitions' indexes hold the parameters too)
+        for name, index in new_indexes.items():
+            was = old_indexes.get(name)
+            if (
+                was is not None
+                and was.storage != index.storage
+                and new.partition is None
+                and same_index(replace(was, storage=()), replace(index, storage=()))
+            ):
+                before = {p.name: p for p in was.storage}
+                given = tuple(p for p in index.storage if before.get(p.name) != p)
+                reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
+                old_indexes[name] = index
+                yield SetIndexStorage(new, index, given, reset)
         stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():
@@ -848,10 +894,17 @@ class _Diff:
             changed = name not in new_indexes or not same_index(new_indexes[name], index)
             if changed or name in stale:
                 yield DropIndex(new, index, reread=name in stale)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for name, index in new_indexes.items():
             unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
             if not unchanged and name not in renamed.values():
                 yield AddIndex(new, index)
+                if index.comment is not None:
+                    yield Comment("INDEX", (new.schema, name), index.comment)
+                continue
+            kept = old_indexes.get(was_named.get(name, name))
+            if kept is not None and kept.comment != index.comment:
+                yield Comment("INDEX", (new.schema, name), index.comment)
 
     def storage(self, old: Table, new: Table) -> Iterator[Change]:
         if old.storage == new.storage:
@@ -1108,10 +1161,20 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
 
 def _replaceable(old: View, new: View) -> bool:
     """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
-    its output columns (and nothing else of it changed but the query and the comment)."""
+    its output columns (and nothing else of it changed but the query, the comment and its options,
+    which CREATE OR REPLACE VIEW sets)."""
     if old.materialized or new.materialized:
         return False
-    if replace(old, query=new.query, depends_on=new.depends_on, comment=new.comment) != new:
+    kept = replace(
+        old,
+        query=new.query,
+        depends_on=new.depends_on,
+        comment=new.comment,
+        security_barrier=new.security_barrier,
+        security_invoker=new.security_invoker,
+        check_option=new.check_option,
+    )
+    if kept != new:
         return False
     try:
         return expressions.replaces_in_place(

@@ -41,10 +41,11 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
-from schemagen.postgres import storage
+from schemagen.postgres import index_storage, storage
 
 #: (schema, table): a table a statement locks besides the ones it names.
 Relation = tuple[str, str]
@@ -56,6 +57,17 @@ Relation = tuple[str, str]
 class CreateExtension(Statement):
     template = "create_extension"
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension(Statement):
+    template = "alter_extension"
+    name: str
+    schema: str
+    move: bool
+    version: str | None
+    update: bool
 
 
 @dataclass(frozen=True)
@@ -400,6 +412,7 @@ class AddConstraintUsingIndex(Statement):
     schema: str
     kind: ConstraintKind
     name: str
+    deferrable: Literal["immediate", "deferred"] | None = None
 
 
 @dataclass(frozen=True)
@@ -476,6 +489,15 @@ class RenameIndex(Statement):
 
 
 @dataclass(frozen=True)
+class SetIndexStorage(Statement):
+    template = "set_index_storage"
+    index: str
+    schema: str
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SetStorage(Statement):
     template = "set_storage"
     table: str
@@ -487,7 +509,9 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"]
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ]
     parts: tuple[str, ...]
     text: str | None
 
@@ -801,8 +825,13 @@ class LockTables(Statement):
 # --- builders: project-wide, enums ---------------------------------------------------------------
 
 
-def create_extension(name: str) -> Step:
-    return Step(CreateExtension(name), Lock.NONE)
+def create_extension(name: str, setting: ExtensionSetting | None = None) -> Step:
+    return Step(CreateExtension(name, setting), Lock.NONE)
+
+
+def alter_extension(name: str, schema: str, move: bool, version: str | None, update: bool) -> Step:
+    """SET SCHEMA moves the extension's objects (a catalog change); UPDATE runs its update scripts."""
+    return Step(AlterExtension(name, schema, move, version, update), Lock.NONE)
 
 
 def drop_extension(name: str) -> Step:
@@ -1078,8 +1107,24 @@ def set_storage(
     return Step(SetStorage(relation, schema, set, reset), lock, relation)
 
 
+def set_index_storage(
+    schema: str, table: str, index: Index, set: tuple[StorageParameter, ...], reset: tuple[str, ...]
+) -> Step:
+    """SHARE UPDATE EXCLUSIVE on the index, or ACCESS EXCLUSIVE when a parameter needs it (gin's
+    fastupdate, brin's pages_per_range, gist's buffering); a catalog change either way."""
+    names = [p.name for p in set] + list(reset)
+    lock = (
+        Lock.ACCESS_EXCLUSIVE
+        if index_storage.access_exclusive(index.using, names)
+        else Lock.SHARE_UPDATE_EXCLUSIVE
+    )
+    return Step(SetIndexStorage(index.name, schema, set, reset), lock, table)
+
+
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA"],
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
@@ -1087,6 +1132,8 @@ def comment(
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
     if kind == "SCHEMA":
         return Step(Comment(kind, parts, text), Lock.NONE, f"schema {parts[0]}")
+    if kind == "INDEX":  # SHARE UPDATE EXCLUSIVE on the index alone: its table's reads and writes go on
+        return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, f"index {parts[1]}")
     on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
 
@@ -1208,8 +1255,10 @@ def rename_constraint(schema: str, table: str, old: str, new: str) -> Step:
     return Step(RenameConstraint(table, schema, old, new), Lock.ACCESS_EXCLUSIVE, table)
 
 
-def add_constraint_using_index(table: Table, kind: ConstraintKind, name: str) -> Step:
-    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name)
+def add_constraint_using_index(
+    table: Table, kind: ConstraintKind, name: str, deferrable: Literal["immediate", "deferred"] | None = None
+) -> Step:
+    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name, deferrable)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 
@@ -1266,8 +1315,9 @@ def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tu
 
 
 def create_view(view: View) -> Step:
-    """A materialized view is computed while it is created."""
-    return Step(CreateView(view), Lock.NONE, view.name, brief=not view.materialized)
+    """A materialized view is computed while it is created (unless it is created WITH NO DATA)."""
+    computed = view.materialized and not view.unpopulated
+    return Step(CreateView(view), Lock.NONE, view.name, brief=not computed)
 
 
 def drop_view(view: View) -> Step:

@@ -101,7 +101,12 @@ def schema_context(model: Model) -> dict[str, object]:
         for fk in sorted(table.foreign_keys, key=lambda f: f.name):
             # On Citus every key waits for the tables to be distributed: a key to a reference table
             # would otherwise turn the referencing table into a Citus local table.
-            if model.distributed or (table.name, fk.name) in deferred or _keyed_by_index(model, fk):
+            if (
+                model.distributed
+                or (table.name, fk.name) in deferred
+                or _keyed_by_index(model, fk)
+                or fk.not_valid  # CREATE TABLE would validate it
+            ):
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
                 inline.append(fk)
@@ -119,6 +124,7 @@ def schema_context(model: Model) -> dict[str, object]:
     return {
         "project": model.project,
         "extensions": builtins.creation_order(model.project.extensions, model.project.postgres),
+        "extension_settings": {s.name: s for s in model.project.extension_settings},
         "schemas": sorted(used_schemas),
         "schema_comments": sorted(model.schema_comments.items()),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
@@ -132,6 +138,21 @@ def schema_context(model: Model) -> dict[str, object]:
         "distributions": distribution_order(model),
         "distributed_schemas": [s.name for s in model.project.distributed_schemas],
         "deferred_foreign_keys": deferred_fks,
+        "constraint_comments": [
+            {"table": table, "name": c.name, "comment": c.comment}
+            for table in tables
+            for c in (
+                table.primary_key,
+                *table.uniques,
+                *table.checks,
+                *table.exclusions,
+                *table.foreign_keys,
+            )
+            if c is not None and c.comment is not None
+        ],
+        "not_valid_checks": [
+            {"table": table, "check": check} for table in tables for check in table.checks if check.not_valid
+        ],
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],

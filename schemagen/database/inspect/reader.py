@@ -28,10 +28,12 @@ from schemagen.database.inspect.access import (
     read_roles,
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
+from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
+from schemagen.database.inspect.view_options import view_options
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
 from schemagen.model import (
@@ -67,7 +69,9 @@ from schemagen.model import (
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
-from schemagen.postgres import builtins, expressions, index_keys, routines, sqltypes, storage
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
+from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
@@ -154,6 +158,8 @@ class CatalogReader:
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
+        self.exclusions: dict[tuple[int, str], Row] = {}
+        self.extension_settings: list[ExtensionSetting] = []  # extensions in a schema or at a version
         self.indexes: dict[int, list[Row]] = {}
         self.children: dict[int, list[Row]] = {}
         self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
@@ -184,6 +190,9 @@ class CatalogReader:
         oids = list(self.relations)
         self.columns = _grouped(self.rows("inspect_columns", relations=oids), "relation")
         self.constraints = _grouped(self.rows("inspect_constraints", relations=oids), "relation")
+        self.exclusions = {
+            (r["relation"], r["name"]): r for r in self.rows("inspect_exclusions", relations=oids)
+        }
         self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
         self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
         tables: list[Table] = []
@@ -229,6 +238,7 @@ class CatalogReader:
             postgres=postgres,
             schema=home,
             extensions=tuple(sorted(extensions)),
+            extension_settings=tuple(sorted(self.extension_settings, key=lambda s: s.name)),
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
             distributed_schemas=distributed_schemas,
@@ -369,11 +379,10 @@ class CatalogReader:
             if row["name"] == "citus":
                 self.citus_version = row["version"]
             # where `CREATE EXTENSION name` puts it: the schema its control file pins, else public
-            if row["schema"] != (row["fixed_schema"] or "public"):
-                self.warn(
-                    f"extension `{row['name']}` lives in schema `{row['schema']}`; the spec creates "
-                    "extensions in the default schema"
-                )
+            schema = row["schema"] if row["schema"] != (row["fixed_schema"] or "public") else None
+            version = row["version"] if row["version"] != row["default_version"] else None
+            if schema is not None or version is not None:
+                self.extension_settings.append(ExtensionSetting(row["name"], schema, version))
         return names
 
     def enums(self, schemas: list[str]) -> list[Enum]:
@@ -515,24 +524,43 @@ class CatalogReader:
         uniques: list[UniqueConstraint] = []
         checks: list[CheckConstraint] = []
         foreign_keys: list[ForeignKey] = []
+        exclusions: list[ExclusionConstraint] = []
         for con in self.constraints.get(oid, []):
             kind, cname = con["type"], con["name"]
             if kind == "n":
                 continue
-            if con["comment"] is not None:
-                self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
-            if kind in ("p", "u") and con["deferrable"]:
-                self.warn(f"constraint `{cname}` of `{label}` is DEFERRABLE, which the spec cannot say")
+            deferrable: Deferral = None
+            if con["deferrable"]:
+                deferrable = "deferred" if con["deferred"] else "immediate"
             if kind == "p":
-                primary_key = PrimaryKey(cname, tuple(con["columns"]))
+                primary_key = PrimaryKey(
+                    cname, tuple(con["columns"]), deferrable=deferrable, comment=con["comment"]
+                )
             elif kind == "u":
-                uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
+                uniques.append(
+                    UniqueConstraint(
+                        cname,
+                        tuple(con["columns"]),
+                        con["nulls_not_distinct"],
+                        deferrable=deferrable,
+                        comment=con["comment"],
+                    )
+                )
             elif kind == "c":
-                self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
-                checks.append(CheckConstraint(cname, con["expression"]))
+                checks.append(
+                    CheckConstraint(
+                        cname,
+                        con["expression"],
+                        not_valid=not con["validated"],
+                        no_inherit=bool(con["no_inherit"]),
+                        comment=con["comment"],
+                    )
+                )
             elif kind == "f":
                 foreign_keys.append(self.foreign_key(label, con))
+            elif kind == "x" and (oid, cname) in self.exclusions:
+                exclusions.append(replace(exclusion(self.exclusions[(oid, cname)]), comment=con["comment"]))
             else:
                 what = (
                     "exclusion constraint"
@@ -563,6 +591,7 @@ class CatalogReader:
             columns=columns,
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(sorted(exclusions, key=lambda x: x.name)),
             checks=tuple(sorted(checks, key=lambda c: c.name)),
             foreign_keys=tuple(sorted(foreign_keys, key=lambda f: f.name)),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
@@ -603,14 +632,6 @@ class CatalogReader:
             self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
         if row["row_security"] and not what.startswith("table "):  # a table's is read (inspect.access)
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")
-
-    def constraint_state(self, label: str, con: Row) -> None:
-        if not con["validated"]:
-            self.warn(
-                f"constraint `{con['name']}` of `{label}` is NOT VALID; the spec's DDL creates it validated"
-            )
-        if con["no_inherit"] and con["type"] == "c":
-            self.warn(f"constraint `{con['name']}` of `{label}` is NO INHERIT, which the spec cannot say")
 
     def column(self, label: str, schema: str, table: str, row: Row) -> Column:
         name = row["name"]
@@ -668,12 +689,6 @@ class CatalogReader:
                 f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
                 "cannot say"
             )
-        if con["deferrable"] and not con["deferred"]:
-            self.warn(
-                f"foreign key `{name}` of `{label}` is DEFERRABLE INITIALLY IMMEDIATE; the spec's "
-                "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
-            )
-        self.constraint_state(label, con)
         # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
             name=name,
@@ -683,7 +698,10 @@ class CatalogReader:
             ref_columns=tuple(con["ref_columns"]),
             on_delete=_ACTIONS.get(con["on_delete"]),
             on_update=_ACTIONS.get(con["on_update"]),
-            deferrable=bool(con["deferrable"] and con["deferred"]),
+            deferrable=bool(con["deferrable"]),
+            initially_immediate=bool(con["deferrable"] and not con["deferred"]),
+            not_valid=not con["validated"],
+            comment=con["comment"],
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:
@@ -738,10 +756,13 @@ class CatalogReader:
                 )
         if not row["valid"]:
             self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
-        if row["options"]:
-            self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
-        if row["comment"] is not None:
-            self.warn(f"the comment on {what} is not expressible: left out")
+        parameters = []
+        for option in row["options"] or ():
+            key, _, value = option.partition("=")
+            try:
+                parameters.append(StorageParameter(key, index_storage.spell(row["method"], key, value)))
+            except (KeyError, index_storage.StorageValueError):
+                self.warn(f"{what} has a storage option ({option}) the spec cannot set")
         self.stored.indexes[(schema, name)] = row["definition"]
         return Index(
             name=name,
@@ -752,6 +773,8 @@ class CatalogReader:
             where=row["predicate"],
             include=tuple(include),
             nulls_not_distinct=row["nulls_not_distinct"],
+            storage=tuple(sorted(parameters)),
+            comment=row["comment"],
         )
 
     def partition_extras(self, row: Row) -> None:
@@ -856,12 +879,9 @@ class CatalogReader:
         view_query = row["query"].strip().removesuffix(";").rstrip()
         self.stored.queries[(schema, name)] = row["raw_query"]
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(row["oid"], [])]
-        if materialized and not row["populated"]:
-            self.warn(
-                f"materialized view `{label}` is not populated (WITH NO DATA); the spec's DDL populates it"
-            )
-        if row["options"]:
-            self.warn(f"view `{label}` has options ({', '.join(row['options'])}) the spec cannot set")
+        options = view_options(row["options"] or [], materialized)
+        if options.unknown:
+            self.warn(f"view `{label}` has options ({', '.join(options.unknown)}) the spec cannot set")
         for column in self.columns.get(row["oid"], []):
             if column["comment"] is not None:
                 self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
@@ -870,6 +890,10 @@ class CatalogReader:
             schema=schema,
             query=view_query,
             materialized=materialized,
+            unpopulated=materialized and not row["populated"],
+            security_barrier=options.security_barrier,
+            security_invoker=options.security_invoker,
+            check_option=options.check_option,
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],

@@ -17,6 +17,7 @@ from schemagen.plan.changes import (
     AddIndex,
     AlterColumnType,
     AlterDistribution,
+    AlterExtension,
     AlterIdentity,
     AlterSequence,
     Change,
@@ -77,11 +78,13 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
@@ -111,6 +114,8 @@ def operation(change: Change) -> Operation:
     match change:
         case CreateExtension():
             return project.create_extension(change)
+        case AlterExtension():
+            return project.alter_extension(change)
         case DropExtension():
             return project.drop_extension(change)
         case CreateSchema():
@@ -185,6 +190,8 @@ def operation(change: Change) -> Operation:
             return constraints.drop_constraint(change)
         case RenameConstraint():
             return constraints.rename_constraint(change)
+        case ValidateConstraint():
+            return constraints.validate_constraint(change)
         case AddIndex():
             return indexes.add_index(change)
         case DropIndex():
@@ -199,6 +206,8 @@ def operation(change: Change) -> Operation:
             return access.change_role(change)
         case ChangeDefaultPrivileges():
             return access.change_default_privileges(change)
+        case SetIndexStorage():
+            return storage.set_index_storage(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():
