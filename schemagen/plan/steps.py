@@ -40,6 +40,7 @@ from schemagen.model import (
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.plan import reshard_steps
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
@@ -1497,3 +1498,13 @@ def lock_tables(locks: tuple[TableLock, ...]) -> Step:
 
 def _locks(relations: Sequence[Relation], mode: Lock) -> tuple[TableLock, ...]:
     return tuple(TableLock(schema, table, mode) for schema, table in relations)
+
+
+# The online split's statements live in plan/reshard_steps.py; named here too, so that this module
+# still holds one statement per template.
+ReshardAttach = reshard_steps.ReshardAttach
+ReshardCopy = reshard_steps.ReshardCopy
+ReshardCreate = reshard_steps.ReshardCreate
+ReshardDropMirror = reshard_steps.ReshardDropMirror
+ReshardMirrorFunction = reshard_steps.ReshardMirrorFunction
+ReshardMirrorTrigger = reshard_steps.ReshardMirrorTrigger
