@@ -233,9 +233,12 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
                 raise ReshardFailed(f"loading {rows} rows gave {before}")
 
             conn.execute(CREATE_FLOOR)
+            postmaster = postmaster_pid(conn)
+            cpu = server_cpu_s(postmaster)
             start = time.perf_counter()
             conn.execute(FLOOR_TABLE)
             copy_floor_s = time.perf_counter() - start
+            copy_floor_cpu_s = server_cpu_s(postmaster) - cpu
             conn.execute("DROP TABLE fresh")
             conn.execute("CHECKPOINT")
 
@@ -247,6 +250,7 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
             application.started.wait()
             if not application.committed:
                 raise ReshardFailed(f"the writer could not start: {application.problems}")
+        cpu = server_cpu_s(postmaster)
         start = time.perf_counter()
 
         def progress(line: str) -> None:  # the runner's progress, timed from the start of the apply
@@ -255,6 +259,7 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         try:
             outcome = runner.apply(dsn, generated, report=progress)
             reshard_s = time.perf_counter() - start
+            reshard_cpu_s = server_cpu_s(postmaster) - cpu
         finally:
             if application and thread:
                 application.stop.set()
@@ -275,6 +280,9 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         "reshard_s": round(reshard_s, 3),
         "copy_floor_s": round(copy_floor_s, 3),
         "ratio": round(reshard_s / copy_floor_s, 2),
+        "reshard_cpu_s": round(reshard_cpu_s, 3),
+        "copy_floor_cpu_s": round(copy_floor_cpu_s, 3),
+        "cpu_ratio": round(reshard_cpu_s / copy_floor_cpu_s, 2),
     }
     if application:
         if application.problems:
@@ -287,6 +295,37 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         result["rows_per_s"] = round(rows / reshard_s)
         result.update(application.figures())
     return result
+
+
+def postmaster_pid(conn: psycopg.Connection) -> int:
+    """The throwaway cluster's postmaster (first line of postmaster.pid in its data directory)."""
+    row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
+
+
+def server_cpu_s(postmaster: int) -> float:
+    """CPU seconds (user + system) the server has used: the postmaster's own and its reaped
+    children's (backends that exited), plus every live child's (backends, autovacuum, checkpointer,
+    walwriter). Includes the writer's backend under --writer."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: str) -> list[str] | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        return text[text.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3
+
+    own = fields(str(postmaster))
+    assert own is not None
+    total = sum(int(v) for v in own[11:15])  # utime, stime, cutime, cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (child := fields(entry)) is not None and int(child[1]) == postmaster:
+            total += int(child[11]) + int(child[12])
+    return total / ticks
 
 
 def verify(conn: psycopg.Connection, before: dict[str, int], written: list[int]) -> None:
@@ -353,7 +392,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     line = (
         f"rows {result['rows']}: re-shard {result['reshard_s']:.3f} s, "
-        f"copy floor {result['copy_floor_s']:.3f} s, ratio {result['ratio']:.2f}"
+        f"copy floor {result['copy_floor_s']:.3f} s, ratio {result['ratio']:.2f}; server CPU "
+        f"{result['reshard_cpu_s']:.3f} s, copy floor {result['copy_floor_cpu_s']:.3f} s, "
+        f"ratio {result['cpu_ratio']:.2f}"
     )
     if not args.writer:
         print(line)

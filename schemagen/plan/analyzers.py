@@ -319,7 +319,8 @@ def _writes_held(change: PartitionMove) -> Hazard:
     if change.table.foreign_keys:
         names = ", ".join(dict.fromkeys(fk.ref_table for fk in change.table.foreign_keys))
         why += (
-            f"; SHARE ROW EXCLUSIVE on {names} (which its foreign keys reference) as long: writes to it wait"
+            f", and while the attach checks the new partitions' rows against {names} for the foreign keys "
+            "it clones onto them"
         )
     return hazards.long_lock(source, why)
 

@@ -157,17 +157,19 @@ def reshard_attach(
     modulus: int,
     remainder: int,
     referenced: Sequence[Relation],
+    validates: bool,
 ) -> Step:
     """SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the new partition, SHARE ROW
-    EXCLUSIVE on the tables its foreign keys reference; no scan (the CHECK proves the bound, the
-    indexes and foreign keys are adopted as they are)."""
+    EXCLUSIVE on the tables its foreign keys reference. The CHECK proves the bound and the indexes
+    are adopted as they are; `validates`: the table's foreign keys are cloned onto the partition and
+    its rows checked, under the lock."""
     locks = (
         TableLock(schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE),
         TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
         *(TableLock(s, t, Lock.SHARE_ROW_EXCLUSIVE) for s, t in referenced),
     )
     statement = ReshardAttach(parent, child, schema, modulus, remainder)
-    return Step(statement, Lock.ACCESS_EXCLUSIVE, child, locks=locks)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=not validates, locks=locks)
 
 
 def reshard_drop_mirror(schema: str, function: str) -> Step:

@@ -6,12 +6,17 @@ Per old partition, three units of work (`plan.reshard` says when a split qualifi
    its writes to the end of the unit while its reads go on — then each new partition as a table of
    its own under a temporary name (`CREATE TABLE … (LIKE parent …)`, with a CHECK stating its hash
    bound), loaded with the old partition's rows that hash to it, then its primary key, unique keys and
-   indexes built once each, and its foreign keys added and checked. At the commit the trigger starts
-   keeping the new tables in step with every write to the old partition.
+   indexes built once each. At the commit the trigger starts keeping the new tables in step with
+   every write to the old partition. The build locks nothing else: the table's own foreign keys are
+   not added here (adding one locks the table it references, which the application writes too, so
+   the unit would have to take two busy locks, one of them NOWAIT; and PostgreSQL adopts only a
+   validated one at the attach).
 2. *Swap* (one transaction): ACCESS EXCLUSIVE on the parent, catalog changes only: detach the old
    partition, rename it and its indexes out of the way, give the new tables and their indexes their
-   names, attach them (the CHECK proves the bound, so PostgreSQL scans nothing, and adopts their
-   indexes and foreign keys), drop the CHECKs.
+   names, attach them (the CHECK proves the bound, so PostgreSQL scans nothing for it, and adopts
+   their indexes), drop the CHECKs. The attach clones the table's foreign keys onto each new
+   partition and checks its rows against them: the one scan under the parent's lock, for tables
+   with foreign keys of their own.
 3. *Drop* the old partition and the trigger's function: in the swap when the table has no foreign
    keys, otherwise each in a transaction of its own after it (dropping a table's foreign keys locks
    the tables they reference).
@@ -96,9 +101,6 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             columns=change.columns,
         )
         yield from _keys_and_indexes(table, name, child.name)
-        for fk in table.foreign_keys:
-            on = f"{name} and {fk.ref_table}"
-            yield steps.add_constraint(schema, name, fk, not_valid=False, scans=True, on=on)
     yield steps.partition_commit()
 
     yield steps.partition_begin()
@@ -112,7 +114,13 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         for wanted in schemes.clone_index_names(table, child.name, frozenset()).values():
             yield steps.rename_index(schema, child.name, reshard.temporary(wanted), wanted)
         yield reshard_steps.reshard_attach(
-            schema, parent, child.name, modulus=modulus, remainder=remainder, referenced=referenced
+            schema,
+            parent,
+            child.name,
+            modulus=modulus,
+            remainder=remainder,
+            referenced=referenced,
+            validates=bool(table.foreign_keys),
         )
         yield steps.drop_constraint(schema, child.name, reshard.check_name(name))
     retired = change.sources[0]
