@@ -20,6 +20,21 @@ from schemagen.migrate.migration import build_migration
 from schemagen.model import Model
 from schemagen.postgres.expressions import split_statements
 from schemagen.render.render import render_schema
+from tests.catalog import Catalog
+from tests.test_runner import (  # noqa: F401 (fixtures)
+    catalog,
+    project,
+    reference,
+    run,
+)
+from tests.test_runner_kills import (
+    BLOCKER,
+    HOLD_RECORD,
+    RELEASE_RECORD,
+    kill_when_waiting,
+    start,
+    steps_done,
+)
 
 SPEC = """\
 project: {{name: reshard, postgres: 15}}
@@ -226,3 +241,56 @@ def test_split_keeps_rows_up_and_down(
     assert {
         t: table_rows(pg_conn, t, k) for t, k in (("guilds", ["id"]), ("members", ["guild_id", "user_id"]))
     } == rows
+
+
+GUILD_ROWS = """
+INSERT INTO users (id, username) SELECT i, 'user' || i FROM generate_series(1, 300) AS i;
+INSERT INTO guilds (id, name, owner_id) SELECT i, 'guild ' || i, 1 + i % 300 FROM generate_series(1, 3000) AS i;
+INSERT INTO channels (id, guild_id, name, type) SELECT i, 1 + i % 3000, 'c' || i, 0 FROM generate_series(1, 2000) AS i;
+"""
+
+
+def guild_rows(dsn: str) -> list[tuple[object, ...]]:
+    with connect(dsn, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT g.id, g.name, g.owner_id, count(c.id) FROM guilds g LEFT JOIN channels c ON c.guild_id = g.id "
+            "GROUP BY 1, 2, 3 ORDER BY 1"
+        ).fetchall()
+
+
+def test_a_split_killed_at_every_unit_resumes_and_keeps_every_row(
+    project: Path,  # noqa: F811
+    pg_dsn: str,
+    reference: Callable[[str], Catalog],  # noqa: F811
+) -> None:
+    """The example's guilds split 8 → 16 online by `migrate apply`, killed at each step's record (the
+    step rolled back with it): every resumed run completes, with the catalog of the spec and the rows."""
+    spec = project / "spec/guilds.yaml"
+    spec.write_text(
+        spec.read_text().replace("hash: {key: id, modulus: 8}", "hash: {key: id, modulus: 16}", 1)
+    )
+    assert run("render")[0] == 0
+    code, _, err = run("migrate", "new", "shard_guilds_16")
+    assert code == 0, err
+    (up,) = (project / "generated/migrations").glob("0004_*.up.sql")
+    assert "CREATE TRIGGER schemagen_mirror_guilds_p0 " in up.read_text()
+    assert run("migrate", "apply", "--dsn", pg_dsn, "--to", "3")[0] == 0
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(GUILD_ROWS.encode())
+    rows = guild_rows(pg_dsn)
+    kills, step, finished = 0, 0, False
+    while not finished:
+        step = max(step + 1, steps_done(pg_dsn) + 1)
+        assert step < 200, "the runner never finished"
+        with connect(pg_dsn, autocommit=True) as holder:
+            holder.execute(HOLD_RECORD.format(step=step, version=4, blocker=BLOCKER).encode())
+            holder.execute("SELECT pg_advisory_lock(%s)", (BLOCKER,))
+            if kill_when_waiting(start("migrate", "apply", "--dsn", pg_dsn), pg_dsn, "advisory"):
+                kills += 1
+            else:
+                finished = True
+            holder.execute("SELECT pg_advisory_unlock(%s)", (BLOCKER,))
+            holder.execute(RELEASE_RECORD)
+    assert kills > 10
+    assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
+    assert guild_rows(pg_dsn) == rows
