@@ -234,11 +234,11 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
 
             conn.execute(CREATE_FLOOR)
             postmaster = postmaster_pid(conn)
-            cpu = server_cpu_s(postmaster)
-            start = time.perf_counter()
-            conn.execute(FLOOR_TABLE)
-            copy_floor_s = time.perf_counter() - start
-            copy_floor_cpu_s = server_cpu_s(postmaster) - cpu
+            with ServerCpu(postmaster) as cpu:
+                start = time.perf_counter()
+                conn.execute(FLOOR_TABLE)
+                copy_floor_s = time.perf_counter() - start
+            copy_floor_cpu_s = cpu.seconds
             conn.execute("DROP TABLE fresh")
             conn.execute("CHECKPOINT")
 
@@ -250,7 +250,7 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
             application.started.wait()
             if not application.committed:
                 raise ReshardFailed(f"the writer could not start: {application.problems}")
-        cpu = server_cpu_s(postmaster)
+        cpu = ServerCpu(postmaster).__enter__()
         start = time.perf_counter()
 
         def progress(line: str) -> None:  # the runner's progress, timed from the start of the apply
@@ -259,7 +259,8 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         try:
             outcome = runner.apply(dsn, generated, report=progress)
             reshard_s = time.perf_counter() - start
-            reshard_cpu_s = server_cpu_s(postmaster) - cpu
+            cpu.__exit__()
+            reshard_cpu_s = cpu.seconds
         finally:
             if application and thread:
                 application.stop.set()
@@ -304,28 +305,55 @@ def postmaster_pid(conn: psycopg.Connection) -> int:
     return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
 
 
-def server_cpu_s(postmaster: int) -> float:
-    """CPU seconds (user + system) the server has used: the postmaster's own and its reaped
-    children's (backends that exited), plus every live child's (backends, autovacuum, checkpointer,
-    walwriter). Includes the writer's backend under --writer."""
-    import os
+class ServerCpu:
+    """CPU seconds (user + system) the server's processes use while it runs: every child of the
+    postmaster (backends, autovacuum, checkpointer, walwriter) and the postmaster itself, sampled
+    every 20 ms from /proc, each process's last sample kept (a backend that exits between two
+    samples loses at most 20 ms). Includes the writer's backend under --writer."""
 
-    ticks = os.sysconf("SC_CLK_TCK")
+    def __init__(self, postmaster: int) -> None:
+        import os
 
-    def fields(pid: str) -> list[str] | None:
-        try:
-            text = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return None
-        return text[text.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3
+        self.postmaster, self.ticks = postmaster, os.sysconf("SC_CLK_TCK")
+        self.first: dict[tuple[int, int], int] = {}
+        self.last: dict[tuple[int, int], int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
 
-    own = fields(str(postmaster))
-    assert own is not None
-    total = sum(int(v) for v in own[11:15])  # utime, stime, cutime, cstime
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (child := fields(entry)) is not None and int(child[1]) == postmaster:
-            total += int(child[11]) + int(child[12])
-    return total / ticks
+    def __enter__(self) -> ServerCpu:
+        self.sample()
+        self.first = dict(self.last)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(ticks - self.first.get(key, 0) for key, ticks in self.last.items()) / self.ticks
+
+    def run(self) -> None:
+        while not self.stop.wait(0.02):
+            self.sample()
+
+    def sample(self) -> None:
+        import os
+
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()  # from field 3, the state
+            pid = int(entry)
+            if pid != self.postmaster and int(fields[1]) != self.postmaster:
+                continue
+            self.last[(pid, int(fields[19]))] = int(fields[11]) + int(fields[12])  # by pid and start time
 
 
 def verify(conn: psycopg.Connection, before: dict[str, int], written: list[int]) -> None:
