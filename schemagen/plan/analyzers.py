@@ -42,6 +42,7 @@ from schemagen.plan.changes import (
     ValidateConstraint,
 )
 from schemagen.plan.operations import Hazard
+from schemagen.plan.reshard import online
 
 
 def hazards_of(change: Change) -> tuple[Hazard, ...]:
@@ -298,6 +299,8 @@ def period_expired(change: ExpirePeriod) -> tuple[Hazard, ...]:
 def partitions_moved(change: PartitionMove) -> tuple[Hazard, ...]:
     """The parent is locked while rows are copied; a rebuild copies more; a shrunk window loses rows."""
     parent, old, new, why = change.parent, change.old, change.new, change.why
+    if online(change):
+        return (_writes_held(change),)
     if isinstance(why, (HashSplit, HashMerge)):
         return (_held(change, f"the rows of {schemes.names(old)} are copied"),)
     if isinstance(why, HashRebuild):
@@ -339,6 +342,23 @@ def _held(change: PartitionMove, what: str) -> Hazard:
             f"; SHARE ROW EXCLUSIVE on {names} (which its foreign keys reference) as long: writes to it wait"
         )
     return hazards.long_lock(change.parent, why)
+
+
+def _writes_held(change: PartitionMove) -> Hazard:
+    """An online split holds the old partition's writes (not its reads) while its rows are copied;
+    the parent's ACCESS EXCLUSIVE lasts only for the swap."""
+    source = change.old[0].name
+    why = (
+        f"SHARE ROW EXCLUSIVE on {source} while its rows are copied and the new partitions' indexes are "
+        f"built: writes to it wait, reads go on; ACCESS EXCLUSIVE on {change.parent} only for the swap"
+    )
+    if change.table.foreign_keys:
+        names = ", ".join(dict.fromkeys(fk.ref_table for fk in change.table.foreign_keys))
+        why += (
+            f", and while the attach checks the new partitions' rows against {names} for the foreign keys "
+            "it clones onto them"
+        )
+    return hazards.long_lock(source, why)
 
 
 def foreign_keys_dropped(change: DropReferencingForeignKeys) -> tuple[Hazard, ...]:

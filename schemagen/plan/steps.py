@@ -42,6 +42,7 @@ from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.model.objects import ExtensionSetting
+from schemagen.plan import reshard_steps
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
@@ -1782,3 +1783,13 @@ def default_privileges(
 ) -> Step:
     """ALTER DEFAULT PRIVILEGES changes pg_default_acl only: no lock on any table."""
     return Step(DefaultPrivilegesStatement(entry, grant, revoke, option_only), Lock.NONE, entry.schema)
+
+
+# The online split's statements live in plan/reshard_steps.py; named here too, so that this module
+# still holds one statement per template.
+ReshardAttach = reshard_steps.ReshardAttach
+ReshardCopy = reshard_steps.ReshardCopy
+ReshardCreate = reshard_steps.ReshardCreate
+ReshardDropMirror = reshard_steps.ReshardDropMirror
+ReshardMirrorFunction = reshard_steps.ReshardMirrorFunction
+ReshardMirrorTrigger = reshard_steps.ReshardMirrorTrigger
