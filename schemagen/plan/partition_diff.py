@@ -501,8 +501,10 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
     """The parent indexes and index-backed constraints of A that still exist when partitions move.
 
     The diff drops changed or removed ones before the partitions phase and renames the ones that
-    only change name, which leaves the partitions' index names as they were.
+    only change name, which leaves the partitions' index names as they were; an index over a renamed
+    column is renamed with it.
     """
+    old = with_new_column_names(old, new.name, renames)
     old_indexes = {i.name: i for i in old.indexes}
     new_indexes = {i.name: i for i in new.indexes}
     renamed = matched_renames(old_indexes, new_indexes, same_index)
