@@ -233,9 +233,12 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
                 raise ReshardFailed(f"loading {rows} rows gave {before}")
 
             conn.execute(CREATE_FLOOR)
-            start = time.perf_counter()
-            conn.execute(FLOOR_TABLE)
-            copy_floor_s = time.perf_counter() - start
+            postmaster = postmaster_pid(conn)
+            with ServerCpu(postmaster) as cpu:
+                start = time.perf_counter()
+                conn.execute(FLOOR_TABLE)
+                copy_floor_s = time.perf_counter() - start
+            copy_floor_cpu_s = cpu.seconds
             conn.execute("DROP TABLE fresh")
             conn.execute("CHECKPOINT")
 
@@ -247,6 +250,7 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
             application.started.wait()
             if not application.committed:
                 raise ReshardFailed(f"the writer could not start: {application.problems}")
+        cpu = ServerCpu(postmaster).__enter__()
         start = time.perf_counter()
 
         def progress(line: str) -> None:  # the runner's progress, timed from the start of the apply
@@ -255,6 +259,8 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         try:
             outcome = runner.apply(dsn, generated, report=progress)
             reshard_s = time.perf_counter() - start
+            cpu.__exit__()
+            reshard_cpu_s = cpu.seconds
         finally:
             if application and thread:
                 application.stop.set()
@@ -275,6 +281,9 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         "reshard_s": round(reshard_s, 3),
         "copy_floor_s": round(copy_floor_s, 3),
         "ratio": round(reshard_s / copy_floor_s, 2),
+        "reshard_cpu_s": round(reshard_cpu_s, 3),
+        "copy_floor_cpu_s": round(copy_floor_cpu_s, 3),
+        "cpu_ratio": round(reshard_cpu_s / copy_floor_cpu_s, 2),
     }
     if application:
         if application.problems:
@@ -287,6 +296,64 @@ def measure(rows: int, verbose: bool = False, writer: bool = False) -> dict[str,
         result["rows_per_s"] = round(rows / reshard_s)
         result.update(application.figures())
     return result
+
+
+def postmaster_pid(conn: psycopg.Connection) -> int:
+    """The throwaway cluster's postmaster (first line of postmaster.pid in its data directory)."""
+    row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
+
+
+class ServerCpu:
+    """CPU seconds (user + system) the server's processes use while it runs: every child of the
+    postmaster (backends, autovacuum, checkpointer, walwriter) and the postmaster itself, sampled
+    every 20 ms from /proc, each process's last sample kept (a backend that exits between two
+    samples loses at most 20 ms). Includes the writer's backend under --writer."""
+
+    def __init__(self, postmaster: int) -> None:
+        import os
+
+        self.postmaster, self.ticks = postmaster, os.sysconf("SC_CLK_TCK")
+        self.first: dict[tuple[int, int], int] = {}
+        self.last: dict[tuple[int, int], int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        self.sample()
+        self.first = dict(self.last)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(ticks - self.first.get(key, 0) for key, ticks in self.last.items()) / self.ticks
+
+    def run(self) -> None:
+        while not self.stop.wait(0.02):
+            self.sample()
+
+    def sample(self) -> None:
+        import os
+
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()  # from field 3, the state
+            pid = int(entry)
+            if pid != self.postmaster and int(fields[1]) != self.postmaster:
+                continue
+            self.last[(pid, int(fields[19]))] = int(fields[11]) + int(fields[12])  # by pid and start time
 
 
 def verify(conn: psycopg.Connection, before: dict[str, int], written: list[int]) -> None:
@@ -353,7 +420,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     line = (
         f"rows {result['rows']}: re-shard {result['reshard_s']:.3f} s, "
-        f"copy floor {result['copy_floor_s']:.3f} s, ratio {result['ratio']:.2f}"
+        f"copy floor {result['copy_floor_s']:.3f} s, ratio {result['ratio']:.2f}; server CPU "
+        f"{result['reshard_cpu_s']:.3f} s, copy floor {result['copy_floor_cpu_s']:.3f} s, "
+        f"ratio {result['cpu_ratio']:.2f}"
     )
     if not args.writer:
         print(line)

@@ -287,7 +287,7 @@ def baseline_differences(
         found = drift(conn_or_dsn, model, today)
     except PlanError as error:
         what = f"the difference between the database and {migration}"
-        return [rules.UNPLANNABLE(None, what=what, problem=str(error))]
+        return [(error.rule or rules.UNPLANNABLE)(None, what=what, problem=str(error))]
     return [
         rules.BASELINE_DIFFERS(None, migration=migration, change=op.comment, kind=op.kind, target=op.target)
         for op in found.operations
@@ -297,6 +297,6 @@ def baseline_differences(
 def unplannable(error: PlanError, spec: str) -> Diagnostic:
     """SG706 about the spec folder `spec`: the planner refuses the difference between the database and
     the spec."""
-    return rules.UNPLANNABLE(
+    return (error.rule or rules.UNPLANNABLE)(
         None, what="the difference between the database and the spec", problem=str(error)
     ).with_file(spec)

@@ -186,15 +186,17 @@ def test_a_change_that_cannot_be_planned(project: Path) -> None:
     users = project / "spec" / "users.yaml"
     users.write_text(
         users.read_text().replace(
-            "    comment: A Discord account the bot has seen.\n",
-            "    comment: A Discord account the bot has seen.\n    partition: {hash: {key: id, modulus: 4}}\n",
+            "      flags: {type: integer, nullable: true, default: 0}\n",
+            "      flags: {type: date, nullable: true}\n",
             1,
         )
     )
     run("render")
     code, out, _ = run("check", "--format", "json")
-    assert code == 1 and codes(out) == ["SG706"]
-    assert "table users becomes partitioned" in json.loads(out)["diagnostics"][0]["message"]
+    assert code == 1 and codes(out) == ["SG952"]
+    assert (
+        "the type of users.flags changes from integer to date" in json.loads(out)["diagnostics"][0]["message"]
+    )
 
 
 def test_a_deleted_history_is_caught(project: Path) -> None:

@@ -22,7 +22,7 @@ from schemagen.build.writer import limitations, render_spec, write_spec
 from schemagen.database.catalog import user_schemas
 from schemagen.database.inspect import inspect
 from schemagen.database.live import connect
-from schemagen.model import CheckConstraint, Model
+from schemagen.model import CheckConstraint, Model, StorageParameter
 from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.plan import plan
 
@@ -323,8 +323,6 @@ def test_what_the_spec_cannot_say_is_a_warning(tmp_path: Path, pg_conn: Connecti
     text = "\n".join(result.warnings)
     for name in (
         "function `add_two(integer)`",  # a SQL-standard body (BEGIN ATOMIC)
-        "policy `own_notes`",
-        "row-level security",
         "composite type `pair`",
     ):
         assert name in text, f"no warning names {name}:\n{text}"
@@ -339,6 +337,8 @@ def test_what_the_spec_cannot_say_is_a_warning(tmp_path: Path, pg_conn: Connecti
         "positive",
         "touch",
         "add_one",
+        "own_notes",  # a table's policies and row-level security are read (tests/test_access.py)
+        "row-level security",
     ):
         assert name not in text
     assert [f.name for f in result.model.functions] == ["add_one", "touch"]
@@ -349,6 +349,11 @@ def test_what_the_spec_cannot_say_is_a_warning(tmp_path: Path, pg_conn: Connecti
     assert [t.name for t in result.model.tables] == ["legacy", "notes", "shards"]
     notes = result.model.table("notes")
     assert notes is not None and [c.expression for c in notes.checks] == ["body <> ''::text"]
+    assert (
+        notes.access is not None
+        and notes.access.row_security
+        and [p.name for p in notes.access.policies] == ["own_notes"]
+    )
     assert limitations(result.model) == [w for w in result.warnings if w in limitations(result.model)]
     write_spec(result.model, tmp_path / "spec")
     written = compile_spec(tmp_path / "spec").model
@@ -400,31 +405,47 @@ def test_what_a_hand_made_database_holds_is_written_or_named(
     result = inspect(pg_conn)
     text = "\n".join(result.warnings)
     for expected in (
-        "constraint `uq_email` of `Users` is DEFERRABLE",
-        "exclusion constraint `rooms_during_excl`",
         "foreign key `fk_owner` of `notes` is MATCH FULL",
-        "constraint `positive` of `notes` is NOT VALID",
-        "index `notes_multi` of `notes`",
-        "index `notes_fill` of `notes` has storage options (fillfactor=70)",
         "table `scratch` is UNLOGGED",
         "table `derived` inherits from base",
-        "view `positive_notes` has options (check_option=cascaded)",
-        "materialized view `note_counts` is not populated",
         "the partitions of `grid` have bounds over several columns",
-        "index `logs_jan_msg` of partition `logs_jan`",
         "procedure `noop()`",
-        "schema `empty_one` holds nothing",
     ):
         assert expected in text, f"no warning says {expected}:\n{text}"
-    for pinned in ("check `positive`", "primary key `notes_pk`", "partition `logs_rest`", "Users_Id_seq"):
+    # written: an index of several expressions, and an index of one partition only
+    for pinned in (
+        "notes_multi",
+        "logs_jan_msg",
+        "check `positive`",
+        "primary key `notes_pk`",
+        "partition `logs_rest`",
+        "Users_Id_seq",
+    ):
         assert pinned not in text  # the spec pins these names, and says the identity's START 100
     write_spec(result.model, tmp_path / "spec")
     written = compile_spec(tmp_path / "spec").model
+    note_counts = written.views_by_name["note_counts"]
+    assert note_counts.materialized and note_counts.unpopulated  # WITH NO DATA is written, not warned
+    users = written.table("Users")
+    assert users is not None and [u.deferrable for u in users.uniques] == ["immediate"]
+    assert written.views_by_name["positive_notes"].check_option == "cascaded"
+    filled = written.table("notes")
+    assert filled is not None
+    assert [ix.storage for ix in filled.indexes if ix.name == "notes_fill"] == [
+        (StorageParameter("fillfactor", "70"),)
+    ]
+    rooms = written.table("rooms")
+    assert rooms is not None and [x.name for x in rooms.exclusions] == ["rooms_during_excl"]
     notes, logs = written.table("notes"), written.table("logs")
     assert notes is not None and notes.primary_key is not None and notes.primary_key.name == "notes_pk"
-    assert "positive" in [c.name for c in notes.checks]
+    assert [c.not_valid for c in notes.checks if c.name == "positive"] == [True]  # kept NOT VALID
     assert logs is not None and logs.partition is not None
     assert [c.name for c in logs.partition.children] == ["logs_jan", "logs_rest"]
+    assert "empty_one" not in text and [s.name for s in written.project.schemas] == ["empty_one"]
+    assert [i.name for i in notes.indexes if i.name == "notes_multi"] == ["notes_multi"]
+    assert [(o.partition, [i.name for i in o.indexes]) for o in logs.partition_objects] == [
+        ("logs_jan", ["logs_jan_msg"])
+    ]
     other = fresh_database("b")
     apply(other, written)
     ours, theirs = snapshot(pg_conn)["relations"], snapshot(other)["relations"]

@@ -241,7 +241,8 @@ def test_set_not_null_goes_through_a_validated_check(tmp_path: Path, pg_conn: ps
 def test_new_not_null_column_without_default_needs_an_empty_table(
     tmp_path: Path, pg_conn: psycopg.Connection
 ) -> None:
-    """Planned, flagged SG931: PostgreSQL adds it to a table without rows, and fails at once otherwise."""
+    """Planned, flagged SG931: PostgreSQL adds it to a table without rows; a guard stops the migration
+    first otherwise."""
     before = model_of(tmp_path, "a", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint}}\n"})
     after = model_of(
         tmp_path, "b", {"spec.yaml": PROJECT + "entities:\n  t: {columns: {id: bigint, v: text}}\n"}
@@ -253,7 +254,7 @@ def test_new_not_null_column_without_default_needs_an_empty_table(
     apply_sql(pg_conn, migration.up_sql)  # empty: it applies
     apply_sql(pg_conn, migration.down_sql)
     pg_conn.execute("INSERT INTO t VALUES (1)")
-    with pytest.raises(psycopg.errors.NotNullViolation):
+    with pytest.raises(psycopg.errors.RaiseException, match=r"table public\.t holds rows"):
         apply_sql(pg_conn, migration.up_sql)
 
 

@@ -124,35 +124,35 @@ def test_an_edited_migration_stops_the_next_one(project: Path) -> None:
 
 
 def test_refused_plans_exit_1_with_the_fix_at_the_spec_line(project: Path) -> None:
+    """A type PostgreSQL has no cast to: refused (SG952) at the column's line, with the fix."""
     edit(
         project / "spec" / "users.yaml",
-        "    comment: A Discord account the bot has seen.",
-        "    comment: A Discord account the bot has seen.\n    partition: {hash: {key: id, modulus: 4}}",
+        "      flags: {type: integer, nullable: true, default: 0}",
+        "      flags: {type: date, nullable: true}",
     )
     code, out, err = run("migrate", "new", "add_locale")
     assert (code, out) == (1, "")  # as a destructive change is refused: the spec asks for it
     line = next(
         n
         for n, text in enumerate((project / "spec" / "users.yaml").read_text().splitlines(), 1)
-        if text.startswith("  users:")
+        if text.startswith("      flags:")
     )
     assert err.startswith(
-        "error[SG706]: the pending change cannot be planned: table users becomes partitioned"
+        "error[SG952]: the pending change cannot be planned: the type of users.flags changes from integer "
+        "to date, and PostgreSQL has no cast between them"
     )
-    assert f"\n --> spec/users.yaml:{line}:3\n" in err
-    assert err.endswith("\n  = hint: change the spec as the message says, then run the command again\n\n")
+    assert f"\n  --> spec/users.yaml:{line}:7\n" in err
+    assert "= hint: give the conversion in the spec: `using: <expression of the old value>`" in err
     code, out, _ = run("migrate", "new", "add_locale", "--format", "json")
     (unplannable,) = json.loads(out)["diagnostics"]
     assert code == 1 and (unplannable["code"], unplannable["file"], unplannable["line"]) == (
-        "SG706",
+        "SG952",
         "spec/users.yaml",
         line,
     )
     code, out, _ = run("migrate", "new", "add_locale", "--format", "github")
-    assert code == 1 and out.startswith(
-        f"::error file=spec/users.yaml,line={line},col=3,endLine={line},endColumn=8,title=schemagen (SG706)::"
-        "the pending change cannot"
-    )
+    assert code == 1 and out.startswith(f"::error file=spec/users.yaml,line={line},col=7,")
+    assert "title=schemagen (SG952)::the pending change cannot" in out
     assert not list((project / "generated" / "migrations").glob(f"{NEXT}_*"))
 
 

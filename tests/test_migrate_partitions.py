@@ -28,7 +28,7 @@ from schemagen.migrate.migration import build_migration, is_transactional
 from schemagen.model import Model, Table
 from schemagen.model.ordering import order_tables
 from schemagen.pipeline import compile_spec
-from schemagen.plan import Lock, PlanError, plan
+from schemagen.plan import Lock, plan
 
 Rows = dict[str, list[tuple[Any, ...]]]
 Fresh = Callable[[Model], psycopg.Connection]
@@ -331,27 +331,50 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
         ("guilds", "events"),
     }
     split = ops[1]
-    assert [(s.template, s.lock, s.on) for s in split.up] == [
-        ("partition_begin", Lock.NONE, ""),
-        ("lock_tables", Lock.ACCESS_EXCLUSIVE, "guilds, users"),
-        ("partition_detach", Lock.ACCESS_EXCLUSIVE, "guilds"),
-        ("rename_table", Lock.ACCESS_EXCLUSIVE, "guilds_p0"),
-        *[("rename_index", Lock.SHARE_UPDATE_EXCLUSIVE, "guilds_p0_old")] * 7,
-        ("partition_create", Lock.ACCESS_EXCLUSIVE, "guilds"),
-        ("partition_create", Lock.ACCESS_EXCLUSIVE, "guilds"),
-        ("partition_move_rows", Lock.ROW_EXCLUSIVE, "guilds"),
-        ("partition_commit", Lock.NONE, ""),
-        # dropping the old partition drops its foreign key's triggers on users (ACCESS EXCLUSIVE there):
-        # apart from the copy, so users is not held for it
-        ("begin", Lock.NONE, ""),
-        ("lock_tables", Lock.ACCESS_EXCLUSIVE, "users, guilds_p0_old"),
-        ("drop_table", Lock.ACCESS_EXCLUSIVE, "guilds_p0_old"),
-        ("commit", Lock.NONE, ""),
+    # online (plan/recipes/reshard.py): the build locks only guilds_p0 (its writes wait, one lock: no LOCK
+    # TABLE list), the swap holds guilds for catalog changes and the attach's check of the foreign key
+    templates = [s.template for s in split.up]
+    build = templates[: templates.index("partition_commit") + 1]
+    swap = templates[len(build) : len(build) + templates[len(build) :].index("partition_commit") + 1]
+    per_table = ["reshard_create", "reshard_copy"] + ["create_index", "add_constraint_using_index"] * 2
+    per_table += ["create_index"] * 5
+    assert build == [
+        "partition_begin",
+        "reshard_mirror_function",
+        "reshard_mirror_trigger",
+        *per_table * 2,
+        "partition_commit",
     ]
-    assert [s.transactional for s in split.up] == [False] + [True] * 13 + [False] * 2 + [True] * 2 + [False]
-    assert not split.up[2].brief  # the detach's lock lasts until the commit
+    held = [(s.lock, s.on) for s in split.up[: len(build)] if s.lock >= Lock.SHARE and s.on == "guilds_p0"]
+    assert held == [(Lock.SHARE_ROW_EXCLUSIVE, "guilds_p0")]
+    assert swap[:4] == ["partition_begin", "lock_tables", "partition_detach", "rename_table"]
+    swap_locks = split.up[len(build) + 1]
+    assert [(lock.relation, lock.mode) for lock in swap_locks.locks] == [
+        ("guilds", Lock.ACCESS_EXCLUSIVE),
+        ("guilds_p0_new", Lock.ACCESS_EXCLUSIVE),
+        ("guilds_p4_new", Lock.ACCESS_EXCLUSIVE),
+        ("users", Lock.SHARE_ROW_EXCLUSIVE),
+    ]
+    assert templates.count("reshard_attach") == 2
+    # nothing else in the swap scans or rewrites: the attach checks the rows against the cloned foreign key
+    long = [s.template for s in split.up[len(build) : len(build) + len(swap)] if s.runs_long]
+    assert long == ["reshard_attach"] * 2
+    # dropping the old partition drops its foreign key's triggers on users (ACCESS EXCLUSIVE there):
+    # apart from the swap, so users is not held for it
+    assert templates[len(build) + len(swap) :] == [
+        "begin",
+        "lock_tables",
+        "drop_table",
+        "commit",
+        "reshard_drop_mirror",
+    ]
     assert [h.code for h in split.hazards] == ["SG922"]
-    renamed = {s.args["old"]: s.args["new"] for s in split.up if s.template == "rename_index"}
+    assert "ACCESS EXCLUSIVE on guilds only for the swap" in split.hazards[0].message
+    renamed = {
+        s.args["old"]: s.args["new"]
+        for s in split.up
+        if s.template == "rename_index" and s.on == "guilds_p0_old"
+    }
     assert renamed == {
         "guilds_p0_pkey": "guilds_p0_old_pkey",
         "guilds_p0_id_name_key": "guilds_p0_old_id_name_key",
@@ -361,6 +384,9 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
         "guilds_p0_owner_id_created_at_idx": "guilds_p0_old_owner_id_created_at_idx",
         "guilds_p0_region_name_idx": "guilds_p0_old_region_name_idx",  # INCLUDE columns count
     }
+    # the new partitions' indexes, built under temporary names, get the names a fresh render gives
+    named = {s.args["new"] for s in split.up if s.template == "rename_index" and s.on == "guilds_p0"}
+    assert named == {new.replace("_old", "") for new in renamed.values()}
     restored = {
         op.target: [(s.template, s.args["not_valid"]) for s in op.up if s.template == "add_constraint"]
         for op in ops[5:]
@@ -616,7 +642,7 @@ def test_renamed_partitioned_table_renames_partitions_and_their_indexes(
         ),
     ],
 )
-def test_changing_the_partition_key_is_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_changing_the_partition_key_is_a_rebuild(tmp_path: Path, old: str, new: str, message: str) -> None:
     spec = """\
 project: {name: k, postgres: 15}
 entities:
@@ -630,20 +656,21 @@ entities:
 """
     before = model_of(tmp_path, "a", {"spec.yaml": spec.replace("PARTITION", old)})
     after = model_of(tmp_path, "b", {"spec.yaml": spec.replace("PARTITION", new)})
-    with pytest.raises(PlanError, match=re.escape(message)):
-        plan(before, after)
+    (rebuild,) = [op for op in plan(before, after) if op.kind == "rebuild_table"]
+    assert message in rebuild.comment
+    assert {h.code for h in rebuild.hazards} == {"SG923", "SG922"}
 
 
-def test_becoming_partitioned_is_refused(tmp_path: Path) -> None:
+def test_becoming_partitioned_is_a_rebuild(tmp_path: Path) -> None:
     spec = "project: {name: k, postgres: 15}\nentities:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
     before = model_of(tmp_path, "a", {"spec.yaml": spec})
     after = model_of(
         tmp_path, "b", {"spec.yaml": spec + "    partition:\n      hash: {key: id, modulus: 2}\n"}
     )
-    with pytest.raises(PlanError, match="becomes partitioned"):
-        plan(before, after)
-    with pytest.raises(PlanError, match="stops being partitioned"):
-        plan(after, before)
+    (up,) = [op for op in plan(before, after) if op.kind == "rebuild_table"]
+    assert "it becomes partitioned" in up.comment
+    (down,) = [op for op in plan(after, before) if op.kind == "rebuild_table"]
+    assert "it stops being partitioned" in down.comment
 
 
 # --- the example spec ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from schemagen.model import (
     Distribution,
     Domain,
     DomainCheck,
+    ForeignKey,
     Function,
     IdentityOptions,
     Index,
@@ -33,9 +34,11 @@ from schemagen.model import (
     PartitionBound,
     PartitionChild,
     PartitionKey,
+    PartitionObjects,
     PartitionScheme,
     Project,
     RangeWindow,
+    Schema,
     SequenceGenerator,
     StorageParameter,
     Table,
@@ -43,7 +46,18 @@ from schemagen.model import (
     Trigger,
     View,
 )
+from schemagen.model import access as access_module
 from schemagen.model import objects as model_module
+from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role, TableAccess
+from schemagen.model.aggregates import AggregateDef
+from schemagen.model.objects import (
+    CheckConstraint,
+    ExclusionConstraint,
+    ExclusionElement,
+    ExtensionSetting,
+    PrimaryKey,
+    UniqueConstraint,
+)
 from schemagen.pipeline import compile_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -138,7 +152,11 @@ def everything() -> Model:
                     kind="hash",
                     key=(PartitionKey(column="id"),),
                     children=tuple(
-                        PartitionChild(f"by_day_2025_p{r}", PartitionBound(modulus=2, remainder=r))
+                        PartitionChild(
+                            f"by_day_2025_p{r}",
+                            PartitionBound(modulus=2, remainder=r),
+                            schema="archive" if r else None,
+                        )
                         for r in (0, 1)
                     ),
                     modulus=2,
@@ -164,6 +182,14 @@ def everything() -> Model:
         partition=by_day,
         archive=Archive("day", "30 days", "by_day_archive", "archive_by_day"),
         distribution=Distribution("hash", "id", "literal_values", 8, loc=here),
+        partition_objects=(
+            PartitionObjects(
+                "by_day_2024_ab",
+                indexes=(Index("by_day_2024_ab_kind_idx", "by_day_2024_ab", (IndexElement(column="kind"),)),),
+                foreign_keys=(ForeignKey("by_day_2024_ab_id_fkey", ("id",), "public", "t", ("id",)),),
+                loc=here,
+            ),
+        ),
     )
     located = replace(
         base.tables[0],
@@ -171,18 +197,77 @@ def everything() -> Model:
             Index(
                 "located_idx",
                 base.tables[0].name,
-                (IndexElement(expression="lower(name)", opclass="text_pattern_ops", nulls="first"),),
+                (
+                    IndexElement(
+                        expression="lower(name)", opclass="text_pattern_ops", nulls="first", collation="C"
+                    ),
+                ),
                 loc=here,
                 where_loc=here,
                 expression_loc=here,
             ),
         ),
     )
+    # every option of a constraint and an index, each set
+    states = table(
+        "constraint_states",
+        (col("id"), col("during", "tstzrange"), col("parent", "bigint")),
+        primary_key=PrimaryKey("constraint_states_pkey", ("id",), deferrable="immediate", comment="the key"),
+    )
+    states = replace(
+        states,
+        uniques=(UniqueConstraint("states_parent_key", ("parent",), deferrable="deferred", comment="once"),),
+        checks=(
+            CheckConstraint("states_id_check", "id > 0", not_valid=True, no_inherit=True, comment="positive"),
+        ),
+        foreign_keys=(
+            ForeignKey(
+                "states_parent_fkey",
+                ("parent",),
+                S,
+                "constraint_states",
+                ("id",),
+                deferrable=True,
+                initially_immediate=True,
+                not_valid=True,
+                comment="the parent",
+            ),
+        ),
+        exclusions=(
+            ExclusionConstraint(
+                "states_during_excl",
+                (ExclusionElement("&&", column="during"), ExclusionElement("=", expression="id % 2")),
+                using="spgist",
+                where="id > 10",
+                deferrable="deferred",
+                loc=here,
+                comment="no overlap",
+            ),
+        ),
+        indexes=(
+            Index(
+                "states_id_idx",
+                "constraint_states",
+                (IndexElement(column="id"),),
+                storage=(StorageParameter("fillfactor", "70"),),
+                comment="by id",
+            ),
+        ),
+    )
+    options_view = View(
+        "guarded",
+        S,
+        "SELECT 1 AS x",
+        security_barrier=True,
+        security_invoker=True,
+        check_option="cascaded",
+    )
     view = View(
         "recent",
         S,
         "SELECT 1",
         materialized=True,
+        unpopulated=True,
         indexes=(Index("recent_key", "recent", (IndexElement(column="x"),), unique=True, loc=here),),
         refresh="blocking",
         renamed_from="old_recent",
@@ -217,6 +302,21 @@ def everything() -> Model:
             loc=here,
         ),
     )
+    access = TableAccess(
+        owner="app_owner",
+        grants=(
+            Grant("app_reader", ("select",)),
+            Grant("app_writer", ("insert", "update"), grant_option=True),
+        ),
+        row_security=True,
+        force_row_security=True,
+        policies=(
+            Policy("own", "update", permissive=False, roles=("app_writer",), using="true", with_check="true"),
+        ),
+        replica_identity="index",
+        replica_index="literal_values_pkey",
+    )
+    values = replace(values, access=access)
     return Model(
         project=Project(
             "everything",
@@ -227,10 +327,18 @@ def everything() -> Model:
             shard_count=8,
             distribute_concurrently=True,
             distributed_schemas=(DistributedSchema("tenant_a", loc=here),),
+            schemas=(Schema("archive", comment="Old rows.", loc=here),),
+            extension_settings=(ExtensionSetting("citext", "ext", "1.6"),),
+        ),
+        roles=(Role("app_writer", login=True, inherit=False, member_of=("app_reader",)),),
+        default_privileges=(
+            DefaultPrivileges(
+                "app", "sequences", (Grant("app_writer", ("usage",), True),), for_role="app_owner"
+            ),
         ),
         enums=base.enums,
-        tables=tuple(sorted((located, *base.tables[1:], values, by_day_table), key=lambda t: t.name)),
-        views=tuple(sorted((*base.views, view), key=lambda v: v.name)),
+        tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
+        views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
         sequences=sequences,
         functions=(
@@ -249,6 +357,27 @@ def everything() -> Model:
                 loc=here,
                 body_loc=here,
             ),
+            Function(
+                "total",
+                "app",
+                "integer",
+                "integer",
+                "numeric",
+                "",
+                "",
+                comment="folds",
+                aggregate=AggregateDef(
+                    state_function="int84pl",
+                    state_function_schema=None,
+                    state_type="bigint",
+                    final_function="half",
+                    final_function_schema="app",
+                    initial_value="0",
+                    combine_function="int8pl",
+                    combine_function_schema="pg_catalog",
+                    parallel="safe",
+                ),
+            ),
         ),
         triggers=(
             Trigger(
@@ -262,6 +391,7 @@ def everything() -> Model:
                 update_columns=("day",),
                 for_each="row",
                 when="NEW.day IS NOT NULL",
+                arguments=("a", "it's"),
                 loc=here,
             ),
         ),
@@ -271,10 +401,11 @@ def everything() -> Model:
 def model_classes() -> list[type]:
     return [
         value
-        for value in vars(model_module).values()
+        for module in (model_module, access_module)
+        for value in vars(module).values()
         if isinstance(value, type)
         and dataclasses.is_dataclass(value)
-        and value.__module__ == model_module.__name__
+        and value.__module__ == module.__name__
         and value not in (Location, TextAt)  # never stored: where the spec says things
     ]
 

@@ -272,6 +272,62 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "exclusion-unknown-column",
+        single("""\
+        entities:
+          bookings:
+            columns: {id: bigint, during: tstzrange}
+            exclude:
+              - elements: [{column: durng, with: '&&'}]
+        """),
+        "SG135",
+        "a.yaml",
+        6,
+    ),
+    (
+        "fk-to-a-deferrable-key",
+        single("""\
+        entities:
+          lanes:
+            columns: {id: integer}
+            primary_key: {columns: [id], deferrable: true}
+          cars:
+            columns:
+              lane: {type: integer, references: lanes}
+        """),
+        "SG136",
+        "a.yaml",
+        8,
+    ),
+    (
+        "no-inherit-on-a-partitioned-table",
+        single("""\
+        entities:
+          events:
+            columns: {id: bigint, n: integer}
+            partition:
+              hash: {key: id, modulus: 2}
+            checks:
+              positive: {expression: n > 0, no_inherit: true}
+        """),
+        "SG137",
+        "a.yaml",
+        8,
+    ),
+    (
+        "index-storage-of-another-method",
+        single("""\
+        entities:
+          docs:
+            columns: {id: bigint, tags: 'text[]'}
+            indexes:
+              - {columns: [tags], using: gin, storage: {fillfactor: 70}}
+        """),
+        "SG138",
+        "a.yaml",
+        6,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:
@@ -287,6 +343,46 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         8,
     ),
     (
+        "builtin-trigger-function-misused",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint, title: text, fulltext: tsvector}
+            triggers:
+              fts:
+                function: tsvector_update_trigger
+                timing: before
+                events: [insert]
+                for_each: row
+                arguments: [fulltext, english, title]
+        """),
+        "SG140",
+        "a.yaml",
+        11,
+    ),
+    (
+        "aggregate-unknown-state-function",
+        single("""\
+        functions:
+          joined:
+            arguments: [text]
+            aggregate: {state_function: join_step, state_type: text}
+        """),
+        "SG141",
+        "a.yaml",
+        5,
+    ),
+    (
+        "overload-key-lies",
+        single("""\
+        functions:
+          size(text): {arguments: [n integer], returns: integer, language: sql, body: SELECT n}
+        """),
+        "SG142",
+        "a.yaml",
+        3,
+    ),
+    (
         "trigger-function-must-return-trigger",
         single("""\
         functions:
@@ -300,6 +396,61 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         "SG121",
         "a.yaml",
         8,
+    ),
+    (
+        "grant-of-a-privilege-tables-lack",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            grants:
+              app_reader: [select, usage]
+        """),
+        "SG130",
+        "a.yaml",
+        6,
+    ),
+    (
+        "insert-policy-with-using",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            row_level_security: true
+            policies:
+              own: {for: insert, using: id > 0}
+        """),
+        "SG131",
+        "a.yaml",
+        7,
+    ),
+    (
+        "grant-to-an-undeclared-role",
+        single("""\
+        roles:
+          app_reader:
+        entities:
+          film:
+            columns: {id: bigint}
+            grants:
+              app_reader: [select]
+              app_writer: [insert]
+        """),
+        "SG133",
+        "a.yaml",
+        9,
+    ),
+    (
+        "replica-identity-of-a-missing-index",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            replica_identity: {index: film_code_key}
+        """),
+        "SG132",
+        "a.yaml",
+        5,
     ),
     (
         "volatile-user-function-in-an-index",
@@ -654,6 +805,21 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         12,
     ),
     (
+        "partition-objects-of-no-partition",
+        single("""\
+        entities:
+          t:
+            columns: {at: date, n: integer}
+            partition:
+              range: {key: at, every: month, from: 2024-01-01, to: 2024-03-01}
+              objects:
+                p2023_01: {indexes: [{columns: [n]}]}
+        """),
+        "SG312",
+        "a.yaml",
+        8,
+    ),
+    (
         "window-retain-not-an-interval",
         single("""\
         entities:
@@ -733,9 +899,16 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
-        "quote-in-column-name",
-        single("entities:\n  t:\n    columns:\n      'na\"me': text\n"),
+        "empty-column-name",
+        single("entities:\n  t:\n    columns:\n      '': text\n"),
         "SG404",
+        "a.yaml",
+        5,
+    ),
+    (
+        "schema-twice",
+        {"a.yaml": "project:\n  name: t\n  schemas:\n    - reporting\n    - {name: reporting, comment: x}\n"},
+        "SG413",
         "a.yaml",
         5,
     ),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from schemagen.build import access as access_rules
+from schemagen.build.exclusions import build_exclusions, deferral
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -39,11 +41,13 @@ from schemagen.model import (
     PartitionChild,
     PartitionKey,
     PartitionKind,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
     RangeWindow,
     ReferentialAction,
+    Schema,
     SequenceGenerator,
     StorageParameter,
     Table,
@@ -53,9 +57,14 @@ from schemagen.model import (
     all_children,
     lifecycle,
     naming,
+    partition_objects,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import TableAccess
+from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import (
     as_date,
     bound_value,
@@ -63,12 +72,14 @@ from schemagen.model.partitions import (
     window_problem,
 )
 from schemagen.parse.spec import (
+    AggregateSpec,
     ColumnSpec,
     DistributeSpec,
     DomainSpec,
     EntitySpec,
     EnumSpec,
     FunctionSpec,
+    IndexKeySpec,
     IndexSpec,
     PartitionSpec,
     RangeSpec,
@@ -78,7 +89,16 @@ from schemagen.parse.spec import (
     TriggerSpec,
     ViewSpec,
 )
-from schemagen.postgres import expressions, routines, sqltypes, storage
+from schemagen.postgres import (
+    builtins,
+    expressions,
+    identifiers,
+    index_storage,
+    routines,
+    sqltypes,
+    storage,
+    trigger_functions,
+)
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -113,7 +133,15 @@ class _Pending:
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
     pk_name: str | None = None
-    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None]] = field(default_factory=list)
+    pk_deferrable: Deferral = None
+    pk_comment: str | None = None
+    # constraint comments by the columns of a `unique:` entry, and by check key
+    unique_comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    check_comments: dict[str, str] = field(default_factory=dict)
+    # columns, pinned name, nulls not distinct, where, deferral
+    uniques: list[tuple[tuple[str, ...], str | None, bool, Location | None, Deferral]] = field(
+        default_factory=list
+    )
     # key, expression, pinned name, where, where the expression is
     checks: list[tuple[str, str, str | None, Location | None, Location | None]] = field(default_factory=list)
     fks: list[tuple[_FkDraft, Location | None]] = field(default_factory=list)
@@ -127,6 +155,10 @@ class _Pending:
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
+    access: TableAccess = field(default_factory=TableAccess)
+    exclusions: list[ExclusionConstraint] = field(default_factory=list)
+    # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
+    check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,8 +168,14 @@ class _FkDraft:
     ref_columns: tuple[str, ...] | None
     on_delete: ReferentialAction | None
     on_update: ReferentialAction | None
-    deferrable: bool
+    deferrable: bool | str
     name: str | None
+    valid: bool = True
+    comment: str | None = None
+
+
+# a `functions:` key naming one of several functions of the same name: `area(circle)`
+OVERLOAD_KEY = re.compile(r"(?P<name>[^()\s]+)\s*\((?P<types>.*)\)\s*", re.DOTALL)
 
 
 class Builder:
@@ -159,6 +197,16 @@ class Builder:
             custom_extensions=frozenset(
                 name for name, e in extensions if not isinstance(e, str) and e.custom
             ),
+            extension_settings=tuple(
+                sorted(
+                    {
+                        name: ExtensionSetting(name, e.schema_, e.version)
+                        for name, e in extensions
+                        if not isinstance(e, str) and (e.schema_ is not None or e.version is not None)
+                    }.values(),
+                    key=lambda s: s.name,
+                )
+            ),
             extension_locs={
                 name: loc
                 for i, (name, e) in reversed(list(enumerate(extensions)))
@@ -178,6 +226,7 @@ class Builder:
         )
         self.check_allow_destructive()
         self.project = replace(self.project, distributed_schemas=self.distributed_schemas())
+        self.project = replace(self.project, schemas=self.declared_schemas())
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
@@ -203,6 +252,25 @@ class Builder:
             found.setdefault(name, DistributedSchema(name, loc))
         return tuple(found[name] for name in sorted(found))
 
+    def declared_schemas(self) -> tuple[Schema, ...]:
+        """`project.schemas`, sorted by name: each a name or `{name, comment}`; a name given twice is
+        an error (SG413) at its second place; a system schema is refused by the checks (SG408)."""
+        project = self.spec.project
+        found: dict[str, Schema] = {}
+        for i, entry in enumerate(project.schemas if project else []):
+            if isinstance(entry, str):
+                name, comment = entry, None
+                loc = self.loc("project", "schemas", i, key=False)
+            else:
+                name, comment = entry.name, entry.comment
+                loc = self.loc("project", "schemas", i, "name", key=False)
+            self.check_name(name, "a schema", loc)
+            if name in found:
+                self.report(rules.SCHEMA_TWICE(loc, schema=name))
+            else:
+                found[name] = Schema(name, comment, loc)
+        return tuple(found[name] for name in sorted(found))
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def loc(self, *path: str | int, key: bool = True) -> Location | None:
@@ -212,7 +280,7 @@ class Builder:
         self.diagnostics.append(diagnostic)
 
     def check_name(self, name: str, what: str, loc: Location | None) -> None:
-        if not IDENTIFIER.match(name):
+        if not identifiers.is_valid_name(name):
             shown = name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
             self.report(rules.INVALID_NAME(loc, name=shown, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
@@ -220,7 +288,7 @@ class Builder:
 
     def check_suffix(self, suffix: str, loc: Location | None) -> None:
         """A partition's key under `bounds:` or `values:`, which names it `{table}_{key}`."""
-        if not SUFFIX.match(suffix):
+        if not identifiers.is_valid_name(suffix):
             self.report(rules.INVALID_NAME(loc, name=suffix, what="a partition (it follows `{table}_`)"))
 
     def expression(self, text: str, what: str, loc: Location | None) -> str | None:
@@ -319,7 +387,26 @@ class Builder:
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
         tables.sort(key=lambda table: table.name)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
-        functions = [self.function(name, spec) for name, spec in sorted(self.spec.functions.items())]
+        items = sorted(self.spec.functions.items())
+        functions = [self.function(name, spec) for name, spec in items if spec.aggregate is None]
+        # an aggregate names the functions it folds with: built after them
+        functions += [
+            self.function(name, spec, functions) for name, spec in items if spec.aggregate is not None
+        ]
+        functions.sort(key=lambda f: (f.name, f.identity))
+        seen: set[tuple[str, str, str]] = set()
+        for function in functions:
+            signature = (function.schema, function.name, builtins.identity_types(function.identity))
+            if signature in seen:
+                self.report(
+                    rules.OVERLOAD(
+                        function.loc,
+                        function=function.name,
+                        problem=f"`{function.signature}` is declared twice",
+                        fix="give each function of the same name other argument types",
+                    )
+                )
+            seen.add(signature)
         triggers = []
         for table in tables:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
@@ -334,6 +421,10 @@ class Builder:
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(functions),
             triggers=tuple(triggers),
+            roles=access_rules.roles(self, self.spec.roles, tables),
+            default_privileges=access_rules.default_privileges(
+                self, self.spec.project.default_privileges if self.spec.project else [], self.project.schema
+            ),
         )
 
     def build_enums(self) -> list[Enum]:
@@ -441,9 +532,18 @@ class Builder:
         the project's."""
         if spec.schema_:
             return spec.schema_
-        table = spec.owned_by.partition(".")[0] if spec.owned_by else None
+        table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
         entity = self.spec.entities.get(table) if table else None
         return (entity.schema_ if entity else None) or self.project.schema
+
+    def owner_parts(self, owned_by: str) -> tuple[str, str]:
+        """`table.column` of `owned_by:`, split at the dot after which an entity's name ends (names
+        may hold dots themselves), else at the first one."""
+        for i, char in enumerate(owned_by):
+            if char == "." and owned_by[:i] in self.spec.entities:
+                return owned_by[:i], owned_by[i + 1 :]
+        table, _, column = owned_by.partition(".")
+        return table, column
 
     def build_sequences(self) -> list[SequenceGenerator]:
         """The sequences of `sequences:`; the serial columns' own come from `serial_columns`."""
@@ -469,8 +569,8 @@ class Builder:
                 )
             owned_by = None
             if spec.owned_by is not None:
-                table, _, column = spec.owned_by.partition(".")
-                if not (table and column and IDENTIFIER.match(table) and IDENTIFIER.match(column)):
+                table, column = self.owner_parts(spec.owned_by)
+                if not (identifiers.is_valid_name(table) and identifiers.is_valid_name(column)):
                     self.report(
                         rules.SEQUENCE(
                             self.loc(*path, "owned_by", key=False) or loc,
@@ -651,6 +751,17 @@ class Builder:
                 f"the generated expression of `{name}`",
                 self.raw.locate((*path, "generated")) or loc,
             )
+        using = using_down = None
+        if spec.using is not None:
+            using = self.expression(
+                spec.using.up, f"the `using` of `{name}`", self.raw.locate((*path, "using")) or loc
+            )
+            if spec.using.down is not None:
+                using_down = self.expression(
+                    spec.using.down,
+                    f"the down `using` of `{name}`",
+                    self.raw.locate((*path, "using", "down")) or loc,
+                )
         identity, identity_options = self.identity(spec, canonical, path)
         return Column(
             name=name,
@@ -665,6 +776,8 @@ class Builder:
             else None,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
+            using=using,
+            using_down=using_down,
             loc=loc,
             type_loc=self.raw.locate((*path, "type")),
             default_loc=self.raw.locate((*path, "default", "sql") if default and default.is_expression
@@ -723,7 +836,7 @@ class Builder:
             if col_spec.primary_key:
                 pk_flagged.append(col)
             if col_spec.unique:
-                pending.uniques.append(((col,), None, False, col_loc))
+                pending.uniques.append(((col,), None, False, col_loc, None))
             if col_spec.check is not None:
                 check_loc = self.raw.locate((*col_path, "check"))
                 text = self.expression(col_spec.check, f"the check of `{col}`", check_loc)
@@ -741,6 +854,8 @@ class Builder:
                             ref.on_update,
                             ref.deferrable,
                             None,
+                            ref.valid,
+                            ref.comment,
                         ),
                         self.raw.locate((*col_path, "references"), key=True) or col_loc,
                     )
@@ -758,6 +873,8 @@ class Builder:
             pending.pk_columns = tuple(spec.primary_key.columns)
             pending.pk_loc = self.loc(*path, "primary_key")
             pending.pk_name = spec.primary_key.name
+            pending.pk_deferrable = deferral(spec.primary_key.deferrable)
+            pending.pk_comment = spec.primary_key.comment
             if pending.pk_name:
                 self.check_name(pending.pk_name, "a constraint", pending.pk_loc)
         elif pk_flagged:
@@ -767,8 +884,23 @@ class Builder:
             if unique.name:
                 self.check_name(unique.name, "a constraint", self.loc(*path, "unique", i))
             pending.uniques.append(
-                (tuple(unique.columns), unique.name, unique.nulls_not_distinct, self.loc(*path, "unique", i))
+                (
+                    tuple(unique.columns),
+                    unique.name,
+                    unique.nulls_not_distinct,
+                    self.loc(*path, "unique", i),
+                    deferral(unique.deferrable),
+                )
             )
+            if unique.comment is not None:
+                pending.unique_comments[tuple(unique.columns)] = unique.comment
+        pending.exclusions = build_exclusions(
+            name,
+            spec.exclude,
+            all_columns,
+            lambda *at: self.loc(*path, "exclude", *at),
+            self.report,
+        )
         for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
@@ -778,6 +910,10 @@ class Builder:
             text = self.expression(check.expression, f"check `{key}`", where)
             if text:
                 pending.checks.append((key, text, check.name, check_loc, where))
+                if not check.valid or check.no_inherit:
+                    pending.check_states[key] = (check.valid, check.no_inherit)
+                if check.comment is not None:
+                    pending.check_comments[key] = check.comment
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
@@ -792,6 +928,8 @@ class Builder:
                         fk.on_update,
                         fk.deferrable,
                         fk.name,
+                        fk.valid,
+                        fk.comment,
                     ),
                     self.loc(*path, "foreign_keys", i),
                 )
@@ -802,6 +940,7 @@ class Builder:
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
             pending.distribute = (spec.distribute, (*path, "distribute"))
         if pending.partition is not None:
@@ -926,7 +1065,7 @@ class Builder:
             junction.columns.append(column)
         # the primary key serves lookups from the first side; the reverse index serves the second
         second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
-        junction.indexes.append((IndexSpec(columns=second), path))
+        junction.indexes.append((IndexSpec(columns=list[str | IndexKeySpec](second)), path))
         junction.indexes += [(ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)]
         return junction
 
@@ -1007,9 +1146,17 @@ class Builder:
         has_default = False
         suffixes: list[str] = []
 
+        own_schemas: dict[str, str] = {}  # child → the schema `names:` pins for it
+
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
-            return self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            name = self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
+            if suffix in spec.names:
+                schema, rest = self.pinned_schema(name)
+                if schema is not None:
+                    own_schemas[rest] = schema
+                    return rest
+            return name
 
         if spec.range is not None:
             key_type = _key_type(keys, columns)
@@ -1069,6 +1216,7 @@ class Builder:
         if has_default:
             children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
         self.check_pinned_names(spec.names, suffixes, table, path)
+        children = [replace(c, schema=own_schemas[c.name]) if c.name in own_schemas else c for c in children]
         if spec.then is not None:
             children = [
                 replace(
@@ -1130,7 +1278,7 @@ class Builder:
         for i, text in enumerate(texts):
             key_path = (*path, "key") if isinstance(key, str) else (*path, "key", i)
             key_loc = self.raw.locate(key_path)
-            if IDENTIFIER.match(text.strip()):
+            if text.strip() in names or IDENTIFIER.match(text.strip()):
                 if text.strip() not in names:
                     self.report(
                         rules.PARTITION_KEY_COLUMN(
@@ -1154,6 +1302,18 @@ class Builder:
         name = template.format(table=prefix, suffix=suffix)
         self.check_name(name, "a partition", self.raw.locate(path))
         return name
+
+    def pinned_schema(self, name: str) -> tuple[str | None, str]:
+        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
+        a declared one, an entity's): that schema and the child's name; else (None, name)."""
+        project = self.spec.project
+        known = {self.project.schema, "public"}
+        known |= {e if isinstance(e, str) else e.name for e in (project.schemas if project else [])}
+        known |= {e.schema_ for e in self.spec.entities.values() if e.schema_}
+        for i, char in enumerate(name):
+            if char == "." and name[:i] in known and name[i + 1 :]:
+                return name[:i], name[i + 1 :]
+        return None, name
 
     def check_pinned_names(
         self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_
@@ -1199,7 +1359,10 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
-            for _, name, _, _ in p.uniques:
+            entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+            for own in (entity.partition.objects if entity and entity.partition else {}).values():
+                taken.update(ix.name for ix in own.indexes if ix.name)
+            for _, name, _, _, _ in p.uniques:
                 if name:
                     taken.add(name)
             if p.pk_name:
@@ -1216,18 +1379,40 @@ class Builder:
                 p.pk_name or self.relation_name(p.schema, self.namer.make("primary_key", table=p.name)),
                 p.pk_columns,
                 p.pk_loc,
+                p.pk_deferrable,
+                p.pk_comment,
             )
         uniques = []
-        for columns, name, nulls_not_distinct, loc in p.uniques:
+        for columns, name, nulls_not_distinct, loc, deferrable in p.uniques:
             name = name or self.relation_name(
                 p.schema, self.namer.make("unique", table=p.name, columns=columns)
             )
-            uniques.append(UniqueConstraint(name, columns, nulls_not_distinct, loc))
+            uniques.append(
+                UniqueConstraint(
+                    name, columns, nulls_not_distinct, loc, deferrable, p.unique_comments.get(columns)
+                )
+            )
         table_names: set[str] = set()
         checks = []
         for key, text, pinned, loc, expression_loc in sorted(p.checks, key=lambda c: c[0]):
             name = pinned or naming.unique_name(self.namer.make("check", table=p.name, name=key), table_names)
-            checks.append(CheckConstraint(name, text, loc, expression_loc))
+            valid, no_inherit = p.check_states.get(key, (True, False))
+            if p.partition is not None and (no_inherit or not valid):
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"check `{key}`",
+                        table=p.name,
+                        problem="is NO INHERIT" if no_inherit else "is NOT VALID (`valid: false`)",
+                        fix="drop it: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
+                valid, no_inherit = True, False
+            checks.append(
+                CheckConstraint(
+                    name, text, loc, expression_loc, not valid, no_inherit, p.check_comments.get(key)
+                )
+            )
         fks = []
         for draft, loc in p.fks:
             target = by_name.get(draft.table)
@@ -1246,17 +1431,31 @@ class Builder:
                     ref_columns=tuple(ref_columns),
                     on_delete=draft.on_delete,
                     on_update=draft.on_update,
-                    deferrable=draft.deferrable,
+                    deferrable=draft.deferrable is not False,
+                    initially_immediate=draft.deferrable == "initially_immediate",
                     loc=loc,
+                    not_valid=not draft.valid and p.partition is None,
+                    comment=draft.comment,
                 )
             )
+            if not draft.valid and p.partition is not None:
+                self.report(
+                    rules.CONSTRAINT_STATE(
+                        loc,
+                        constraint=f"foreign key `{name}`",
+                        table=p.name,
+                        problem="is NOT VALID (`valid: false`)",
+                        fix="drop `valid: false`: PostgreSQL refuses it on a partitioned table",
+                    )
+                )
         indexes = [self.index(spec, path, p) for spec, path in p.indexes]
-        return Table(
+        table = Table(
             name=p.name,
             schema=p.schema,
             columns=tuple(p.columns),
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(p.exclusions),
             checks=tuple(checks),
             foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
             indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
@@ -1267,9 +1466,100 @@ class Builder:
             renamed_from=p.renamed_from,
             storage=p.storage,
             distribution=p.distribution,
+            access=p.access if not p.access.is_default else None,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
         )
+        if p.partition is not None:
+            table = replace(table, partition_objects=self.partition_objects(p, by_name, table))
+        return access_rules.check_replica_index(self, table, p.path)
+
+    def partition_objects(
+        self, p: _Pending, by_name: dict[str, _Pending], parent: Table
+    ) -> tuple[PartitionObjects, ...]:
+        """The indexes and foreign keys single leaf partitions have of their own, keyed by the
+        partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
+        partition."""
+        entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+        objects = entity.partition.objects if entity and entity.partition else {}
+        level, path_ = entity.partition.then if entity and entity.partition else None, (*p.path, "partition")
+        while level is not None:
+            path_ = (*path_, "then")
+            if level.objects:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate((*path_, "objects"), key=True),
+                        table=p.name,
+                        problem="`objects` below the first level",
+                        fix="write `objects:` at the first level, keyed by the leaf partition's name",
+                    )
+                )
+            level = level.then
+        if not objects or p.partition is None:
+            return ()
+        leaves = [c.name for c in all_children(p.partition) if c.sub is None]
+        found: list[PartitionObjects] = []
+        for key, spec in objects.items():
+            path: Path_ = (*p.path, "partition", "objects", key)
+            name = key if key in leaves else f"{p.name}_{key}"
+            if name not in leaves:
+                self.report(
+                    rules.PARTITION_OBJECTS(
+                        self.raw.locate(path, key=True),
+                        table=p.name,
+                        problem=f"`{key}` is not one of its leaf partitions{did_you_mean(name, leaves)}",
+                        fix="name a leaf partition the spec declares, or what follows the table's name in it",
+                    )
+                )
+                continue
+            part = replace(p, name=name, indexes=[])
+            # the clones of the parent's indexes are there first: an own index is not named as one
+            self.taken.setdefault(p.schema, set()).update(partition_objects.clone_names(parent, name))
+            indexes = [self.index(ix, (*path, "indexes", i), part) for i, ix in enumerate(spec.indexes)]
+            fks = []
+            names: set[str] = set()
+            for i, fk in enumerate(spec.foreign_keys):
+                loc = self.loc(*path, "foreign_keys", i)
+                if fk.name:
+                    self.check_name(fk.name, "a constraint", loc)
+                target = by_name.get(fk.references.table)
+                if target is None:
+                    self.report(
+                        rules.UNKNOWN_TABLE(
+                            loc,
+                            what="the foreign key's target",
+                            name=fk.references.table,
+                            suggestion=did_you_mean(fk.references.table, list(by_name)),
+                        )
+                    )
+                    continue
+                ref_columns = tuple(fk.references.columns or target.pk_columns or ())
+                fk_name = fk.name or naming.unique_name(
+                    self.namer.make("foreign_key", table=name, columns=tuple(fk.columns)), names
+                )
+                fks.append(
+                    ForeignKey(
+                        name=fk_name,
+                        columns=tuple(fk.columns),
+                        ref_schema=target.schema,
+                        ref_table=target.name,
+                        ref_columns=ref_columns,
+                        on_delete=fk.on_delete,
+                        on_update=fk.on_update,
+                        deferrable=fk.deferrable is not False,
+                        initially_immediate=fk.deferrable == "initially_immediate",
+                        loc=loc,
+                    )
+                )
+            found.append(
+                PartitionObjects(
+                    partition=name,
+                    indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
+                    loc=self.raw.locate(path, key=True),
+                )
+            )
+        return tuple(sorted(found, key=lambda o: o.partition))
 
     def distribution(
         self, p: _Pending, by_name: dict[str, _Pending], seen: tuple[str, ...]
@@ -1401,7 +1691,14 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
-            element = _index_element(entry)
+            if isinstance(entry, IndexKeySpec):
+                keyed = self.index_key(entry, (*path, "columns", i), p)
+                if keyed is None:
+                    return None
+                elements.append(keyed)
+                label.append(keyed.column or expressions.expression_label(keyed.expression or ""))
+                continue
+            element = _index_element(entry, [c.name for c in p.columns])
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(
@@ -1424,6 +1721,7 @@ class Builder:
         name = spec.name or self.relation_name(
             p.schema, self.namer.make("index", table=p.name, columns=label)
         )
+        index_storage = self.index_storage(spec, path, name)
         return Index(
             name=name,
             table=p.name,
@@ -1439,18 +1737,114 @@ class Builder:
             using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
             include_loc=self.raw.locate((*path, "include")) if spec.include else None,
             element_locs=tuple(element_locs),
+            storage=index_storage,
+            comment=spec.comment,
         )
+
+    def index_key(self, spec: IndexKeySpec, path: Path_, p: _Pending) -> IndexElement | None:
+        """A key of `columns:` written as a mapping: `{expression: lower(po), opclass: text_pattern_ops,
+        order: desc, nulls: last, collation: C}`."""
+        loc = self.raw.locate(path)
+        expression = None
+        if spec.expression is not None:
+            expression = self.expression(
+                spec.expression, "the index key", self.raw.locate((*path, "expression")) or loc
+            )
+            if expression is None:
+                return None
+        elif spec.column is not None and not IDENTIFIER.match(spec.column):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "column")) or loc, name=spec.column, what="a column"
+                )
+            )
+            return None
+        if spec.opclass is not None and not IDENTIFIER.match(spec.opclass):
+            self.report(
+                rules.INVALID_NAME(
+                    self.raw.locate((*path, "opclass")) or loc, name=spec.opclass, what="an operator class"
+                )
+            )
+            return None
+        collation = None
+        if spec.collation is not None:
+            if not COLLATION_NAME.match(spec.collation):
+                self.report(
+                    rules.INVALID_NAME(
+                        self.raw.locate((*path, "collation")) or loc, name=spec.collation, what="a collation"
+                    )
+                )
+                return None
+            collation = BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
+            column = next((c for c in p.columns if c.name == spec.column), None)
+            if column is not None and column.collation == collation:
+                collation = None  # the column's own: PostgreSQL keeps no COLLATE of the key's
+        return IndexElement(
+            column=spec.column,
+            expression=expression,
+            opclass=spec.opclass,
+            descending=spec.order == "desc",
+            nulls=spec.nulls,
+            collation=collation,
+        )
+
+    def index_storage(self, spec: IndexSpec, path: Path_, name: str) -> tuple[StorageParameter, ...]:
+        """An index's storage parameters, each checked against those of its access method."""
+        found = []
+        for key, value in spec.storage.items():
+            loc = self.raw.locate((*path, "storage", key))
+            known = index_storage.PARAMETERS.get(spec.using, {})
+            try:
+                found.append(StorageParameter(key, index_storage.spell(spec.using, key, value)))
+            except KeyError:
+                names = ", ".join(known) or "none"
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc,
+                        index=name,
+                        problem=f"a {spec.using} index has no storage parameter `{key}` (it has: {names})",
+                        fix="drop it, or name one of those",
+                    )
+                )
+            except index_storage.StorageValueError as error:
+                self.report(
+                    rules.INDEX_STORAGE(
+                        loc, index=name, problem=f"`{key}` {error}", fix=f"give `{key}` a value it takes"
+                    )
+                )
+        return tuple(sorted(found))
 
     # --- views -----------------------------------------------------------------------------------
 
-    def function(self, name: str, spec: FunctionSpec) -> Function:
-        path: Path_ = ("functions", name)
+    def function(self, key: str, spec: FunctionSpec, functions: list[Function] | None = None) -> Function:
+        """The function, procedure or aggregate under `functions:` `key`: its name, or `name(types)` for
+        one of several of the same name (overloads), whose `arguments:` it gives when they are left out."""
+        path: Path_ = ("functions", key)
         loc = self.loc(*path)
+        overload = OVERLOAD_KEY.fullmatch(key)
+        name = overload["name"] if overload else key
         self.check_name(name, "a function", loc)
         names = self.type_names | frozenset(self.spec.entities)
         arguments = routines.Signature("", "")
+        written = spec.arguments
+        if overload and not written:
+            written = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
         try:
-            arguments = routines.signature(spec.arguments, names)
+            arguments = routines.signature(written, names)
+            if overload and spec.arguments:
+                typed = routines.split_top_level(overload["types"]) if overload["types"].strip() else []
+                keyed = builtins.identity_types(routines.signature(typed, names).identity)
+                if keyed != builtins.identity_types(arguments.identity):
+                    self.report(
+                        rules.OVERLOAD(
+                            loc,
+                            function=key,
+                            problem=f"its key says ({keyed}) but its arguments are "
+                            f"({builtins.identity_types(arguments.identity)})",
+                            fix=f"name it `{name}({builtins.identity_types(arguments.identity)})`, or drop "
+                            "`arguments:`",
+                        )
+                    )
         except routines.SignatureError as error:
             self.report(
                 rules.FUNCTION(
@@ -1483,6 +1877,9 @@ class Builder:
                     fix="drop `volatility:` and `strict:`, or make it a function with `returns:`",
                 )
             )
+        if spec.aggregate is not None:
+            return self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+        assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
         problem = routines.body_problem(spec.language, body)
@@ -1508,6 +1905,96 @@ class Builder:
             body_loc=body_loc,
         )
 
+    def aggregate(
+        self,
+        key: str,
+        name: str,
+        spec: FunctionSpec,
+        aggregate: AggregateSpec,
+        arguments: routines.Signature,
+        functions: list[Function],
+    ) -> Function:
+        """An aggregate: its state type, and the functions it folds with — the spec's own, or ones
+        PostgreSQL or a listed extension ships — each taking as many arguments as it is given."""
+        path: Path_ = ("functions", key, "aggregate")
+        loc = self.loc("functions", key)
+        names = self.type_names | frozenset(self.spec.entities)
+
+        def problem(key: str, text: str, fix: str) -> None:
+            self.report(rules.AGGREGATE(self.loc(*path, key) or loc, aggregate=name, problem=text, fix=fix))
+
+        state_type = aggregate.state_type.strip()
+        try:
+            state_type = sqltypes.canonical_type(state_type, names)
+        except sqltypes.UnknownTypeError as error:
+            problem("state_type", f"its state type: {error}", "name a type PostgreSQL or the spec has")
+        count = len(routines.split_top_level(arguments.identity)) if arguments.identity else 0
+        known = builtins.catalog(self.project.postgres, self.project.extensions).functions
+
+        def resolve(key: str, function: str | None, takes: int) -> tuple[str | None, str | None]:
+            """(schema, result) of the function `key` names; schema None for a built-in one."""
+            if function is None:
+                return None, None
+            # the spec's function of that name taking that many arguments (of its overloads), else any
+            mine = [f for f in functions if f.name == function and f.aggregate is None and f.returns]
+            arities = {f: len(routines.split_top_level(f.identity)) if f.identity else 0 for f in mine}
+            own = next((f for f in mine if arities[f] == takes), mine[0] if mine else None)
+            if own is not None:
+                if arities[own] != takes:
+                    problem(
+                        key, f"`{function}` takes {arities[own]} arguments, not {takes}", f"give it {takes}"
+                    )
+                return own.schema, own.returns
+            forms = [f for f in known.get(function, ()) if f.kind == "f" and f.takes(takes)]
+            if forms:
+                return None, forms[0].result
+            hint = did_you_mean(function, [f.name for f in functions if f.aggregate is None])
+            problem(
+                key,
+                f"`{function}` is not a function of the spec or PostgreSQL taking {takes} arguments{hint}",
+                "declare it under `functions:`",
+            )
+            return None, None
+
+        state_schema, _ = resolve("state_function", aggregate.state_function, count + 1)
+        final_schema, final_result = resolve("final_function", aggregate.final_function, 1)
+        combine_schema, _ = resolve("combine_function", aggregate.combine_function, 2)
+        if spec.volatility != "volatile" or spec.strict or spec.security != "invoker":
+            problem(
+                "state_function",
+                "an aggregate has no volatility, strictness or security of its own",
+                "drop `volatility:`, `strict:` and `security:`: its functions have them",
+            )
+        return Function(
+            name=name,
+            schema=spec.schema_ or self.project.schema,
+            arguments=arguments.arguments,
+            identity=arguments.identity,
+            returns=final_result if aggregate.final_function is not None and final_result else state_type,
+            language="",
+            body="",
+            comment=spec.comment,
+            aggregate=AggregateDef(
+                state_function=aggregate.state_function,
+                state_function_schema=state_schema,
+                state_type=state_type,
+                final_function=aggregate.final_function,
+                final_function_schema=final_schema,
+                initial_value=aggregate.initial_value,
+                combine_function=aggregate.combine_function,
+                combine_function_schema=combine_schema,
+                parallel=aggregate.parallel,
+            ),
+            loc=loc,
+        )
+
+    def builtin_trigger_function(self, name: str) -> builtins.Function | None:
+        """The function PostgreSQL or a listed extension ships under `name` that a trigger may call (one
+        taking no arguments, preferably returning `trigger`), or None."""
+        forms = builtins.catalog(self.project.postgres, self.project.extensions).functions.get(name, ())
+        bare = [f for f in forms if not f.args and f.kind == "f"]
+        return next((f for f in bare if f.result == "trigger"), bare[0] if bare else None)
+
     def trigger(self, table: Table, name: str, spec: TriggerSpec, functions: list[Function]) -> Trigger:
         path: Path_ = ("entities", table.name, "triggers", name)
         loc = self.loc(*path)
@@ -1520,16 +2007,29 @@ class Builder:
                 )
             )
 
-        by_name = {f.name: f for f in functions}
+        # of overloads, the one without arguments
+        by_name = {f.name: f for f in sorted(functions, key=lambda f: f.identity == "")}
         function = by_name.get(spec.function)
-        if function is None:
+        builtin = None if function else self.builtin_trigger_function(spec.function)
+        if function is None and builtin is None:
             known = [f.name for f in functions]
+            shipped_by = builtins.catalog(self.project.postgres, self.project.extensions).elsewhere.functions
+            extension = shipped_by.get(spec.function)
             problem(
                 "function",
-                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}",
-                "declare it under `functions:`",
+                f"`{spec.function}` is not a function of the spec{did_you_mean(spec.function, known)}"
+                + (f" (extension {extension} has one)" if extension else ""),
+                f"list `{extension}` under `project: extensions:`"
+                if extension
+                else "declare it under `functions:`",
             )
-        elif function.returns != "trigger" or function.identity:
+        elif builtin is not None and builtin.result != "trigger":
+            problem(
+                "function",
+                f"`{spec.function}` is PostgreSQL's, and does not return `trigger`",
+                "call a trigger function: one of `functions:`, or one such as tsvector_update_trigger",
+            )
+        elif function is not None and (function.returns != "trigger" or function.identity):
             problem(
                 "function",
                 f"`{spec.function}` must take no arguments and return `trigger`",
@@ -1575,12 +2075,37 @@ class Builder:
             when = self.expression(spec.when, f"the `when` of trigger `{name}`", self.loc(*path, "when"))
             if spec.for_each == "statement":
                 problem("when", "a statement-level trigger cannot have `when`", "use `for_each: row`")
+        arguments = tuple(spec.arguments)
+        if builtin is not None and builtin.result == "trigger":
+
+            def column_type(column: str) -> str | None:
+                found = table.column(column)
+                return found.type if found else None
+
+            for found in trigger_functions.check_builtin_trigger(
+                spec.function,
+                arguments,
+                timing=spec.timing,
+                for_each=spec.for_each,
+                events=frozenset(events),
+                column_type=column_type,
+            ):
+                self.report(
+                    rules.TRIGGER_FUNCTION_USE(
+                        self.loc(*path, found.key) or loc,
+                        trigger=name,
+                        table=table.name,
+                        problem=found.text,
+                        fix=found.fix,
+                    )
+                )
         return Trigger(
             name=name,
             table=table.name,
             schema=table.schema,
             function=spec.function,
-            function_schema=function.schema if function else self.project.schema,
+            function_schema=function.schema if function else None if builtin else self.project.schema,
+            arguments=arguments,
             timing=spec.timing,
             events=tuple(e for e in TRIGGER_EVENTS if e in events),
             update_columns=tuple(update_columns),
@@ -1641,11 +2166,34 @@ class Builder:
                     fix="add `materialized: true` and `refresh: concurrently` (or `blocking`), or drop it",
                 )
             )
+        for option in ("security_barrier", "security_invoker", "check_option"):
+            if spec.materialized and getattr(spec, option) not in (False, None):
+                self.report(
+                    rules.VIEW_OPTION(
+                        self.loc(*path, option),
+                        view=name,
+                        problem=f"`{option}` is an option of a plain view, not of a materialized one",
+                        fix=f"drop `{option}`, or `materialized: true`",
+                    )
+                )
+        if not spec.populated and not spec.materialized:
+            self.report(
+                rules.VIEW_OPTION(
+                    self.loc(*path, "populated"),
+                    view=name,
+                    problem="`populated: false` needs `materialized: true` (a plain view holds no data)",
+                    fix="add `materialized: true`, or drop `populated`",
+                )
+            )
         return View(
             name=name,
             schema=schema,
             query=query_text,
             materialized=spec.materialized,
+            unpopulated=spec.materialized and not spec.populated,
+            security_barrier=spec.security_barrier and not spec.materialized,
+            security_invoker=spec.security_invoker and not spec.materialized,
+            check_option=None if spec.materialized else spec.check_option,
             depends_on=depends,
             indexes=indexes,
             refresh=spec.refresh,
@@ -1693,11 +2241,21 @@ def _singular(name: str) -> str:
     return name
 
 
-def _index_element(entry: str) -> IndexElement | None:
-    words = entry.split()
-    if not words or not IDENTIFIER.match(words[0]):
-        return None
-    column, rest = words[0], [w.lower() for w in words[1:]]
+def _index_element(entry: str, columns: list[str]) -> IndexElement | None:
+    """`column [opclass] [ASC|DESC] [NULLS FIRST|LAST]`; a column whose name is not a plain identifier
+    is written as it is (the whole entry) or double-quoted as in SQL (`"Full Name" DESC`)."""
+    if entry in columns:
+        return IndexElement(column=entry)
+    quoted = identifiers.split_quoted(entry)
+    if quoted is not None:
+        column, tail = quoted
+        words = [column, *tail.split()]
+    else:
+        words = entry.split()
+        if not words or not IDENTIFIER.match(words[0]):
+            return None
+        column = words[0]
+    rest = [w.lower() for w in words[1:]]
     opclass = None
     descending = False
     nulls: Literal["first", "last"] | None = None

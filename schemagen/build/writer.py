@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -46,8 +48,11 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
+from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
-from schemagen.postgres import expressions, sqltypes
+from schemagen.postgres import builtins, expressions, identifiers, sqltypes
 
 __all__ = ["Documents", "documents", "limitations", "render_spec", "write_spec"]
 
@@ -56,6 +61,18 @@ INDEX_METHODS = frozenset({"btree", "hash", "gin", "gist", "spgist", "brin"})
 PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE = "project.yaml", "entities.yaml", "views.yaml"
 OWN_FILES = frozenset({PROJECT_FILE, ENTITIES_FILE, VIEWS_FILE})
 HEADER = "# Written by schemagen inspect from database {name}; edit it as any other spec file.\n"
+
+
+def _postgres_type_name(name: str, postgres: int) -> bool:
+    """Whether a bare `name` means a type of PostgreSQL's own (`record`, `integer`): an enum or domain so
+    named is then written qualified, `public.record`, as PostgreSQL must be told."""
+    if name in builtins.catalog(postgres).types:
+        return True
+    try:
+        sqltypes.canonical_type(name)
+    except sqltypes.UnknownTypeError:
+        return False
+    return True
 
 
 class _Flow(dict):
@@ -217,8 +234,8 @@ class _Writer:
         return sorted(kept.values(), key=lambda i: i.name)
 
     def check_name(self, name: str, what: str) -> None:
-        if not IDENTIFIER.match(name):
-            self.problem(f"{what}: the spec accepts names of letters, digits and `_` only")
+        if not identifiers.is_valid_name(name):
+            self.problem(f"{what}: not a name the spec can hold")
 
     # --- files -----------------------------------------------------------------------------------
 
@@ -233,9 +250,20 @@ class _Writer:
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
-        functions = {f.name: self.function(f) for f in self.model.functions}
+        # overloads, functions of the same name, are keyed `name(types)`
+        counts = Counter(f.name for f in self.model.functions)
+        functions = {
+            f.name if counts[f.name] == 1 else f.signature: self.function(f) for f in self.model.functions
+        }
         if functions:
             project["functions"] = functions
+        if self.model.default_privileges:
+            project["project"]["default_privileges"] = default_privileges_entries(
+                self.model.default_privileges, self.model.project.schema, _Flow, _FlowList
+            )
+        roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
+        if roles:
+            project["roles"] = roles
         found = {PROJECT_FILE: project}
         entities = {t.name: self.entity(t) for t in self.tables}
         if entities:
@@ -251,12 +279,18 @@ class _Writer:
         if project.schema != "public":
             data["schema"] = project.schema
         if project.extensions:
+            settings = {s.name: s for s in project.extension_settings}
             data["extensions"] = _FlowList(
-                {"name": name, "custom": True} if name in project.custom_extensions else name
+                _extension_entry(name, name in project.custom_extensions, settings.get(name))
                 for name in project.extensions
             )
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
+        if project.schemas:
+            data["schemas"] = [
+                s.name if s.comment is None else _Flow({"name": s.name, "comment": s.comment})
+                for s in project.schemas
+            ]
         citus: dict[str, Any] = {}
         if project.shard_count is not None:
             citus["shard_count"] = project.shard_count
@@ -335,7 +369,11 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if schema and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains)):
+        if (
+            schema
+            and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains))
+            and not _postgres_type_name(name, self.model.project.postgres)
+        ):
             return name + ("[]" if array else "")
         return _short_type(type_)
 
@@ -352,9 +390,18 @@ class _Writer:
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
         primary_key: Any = None
-        if pk is not None and pk.name != naming.truncate(f"{name}_pkey"):
-            self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
-            primary_key = _Flow({"columns": _FlowList(pk.columns), "name": pk.name})
+        if pk is not None and (
+            pk.name != naming.truncate(f"{name}_pkey") or pk.deferrable is not None or pk.comment is not None
+        ):
+            entry_pk: dict[str, Any] = {"columns": _FlowList(pk.columns)}
+            if pk.name != naming.truncate(f"{name}_pkey"):
+                self.check_name(pk.name, f"primary key `{pk.name}` of `{label}`")
+                entry_pk["name"] = pk.name
+            if pk.deferrable is not None:
+                entry_pk["deferrable"] = _deferrable(pk.deferrable)
+            if pk.comment is not None:
+                entry_pk["comment"] = pk.comment
+            primary_key = _Flow(entry_pk)
         elif pk is not None and len(pk.columns) == 1 and pk.columns[0] in inline:
             inline[pk.columns[0]]["primary_key"] = True
         elif pk is not None:
@@ -368,10 +415,17 @@ class _Writer:
                 and column in inline
                 and unique.name == generated
                 and not unique.nulls_not_distinct
+                and unique.deferrable is None
+                and unique.comment is None
                 and "unique" not in inline[column]
             ):
                 inline[column]["unique"] = True
-            elif unique.name == generated and not unique.nulls_not_distinct:
+            elif (
+                unique.name == generated
+                and not unique.nulls_not_distinct
+                and unique.deferrable is None
+                and unique.comment is None
+            ):
                 uniques.append(_FlowList(unique.columns))
             else:
                 entry: dict[str, Any] = {"columns": _FlowList(unique.columns)}
@@ -379,11 +433,28 @@ class _Writer:
                     entry["name"] = unique.name
                 if unique.nulls_not_distinct:
                     entry["nulls_not_distinct"] = True
+                if unique.deferrable is not None:
+                    entry["deferrable"] = _deferrable(unique.deferrable)
+                if unique.comment is not None:
+                    entry["comment"] = unique.comment
                 uniques.append(_Flow(entry))
         checks: dict[str, Any] = {}
         for check in table.checks:
             key = self.check_key(table, check.name)
-            if key is None:
+            if check.not_valid or check.no_inherit or check.comment is not None:
+                state: dict[str, Any] = {"expression": check.expression}
+                if key is None:
+                    key = self.free_key(check.name, table, checks)
+                    self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                    state["name"] = check.name
+                if check.not_valid:
+                    state["valid"] = False
+                if check.no_inherit:
+                    state["no_inherit"] = True
+                if check.comment is not None:
+                    state["comment"] = check.comment
+                checks[key] = _Flow(state)
+            elif key is None:
                 key = self.free_key(check.name, table, checks)
                 self.check_name(check.name, f"check `{check.name}` of `{label}`")
                 checks[key] = _Flow({"expression": check.expression, "name": check.name})
@@ -410,10 +481,15 @@ class _Writer:
         indexes = [entry for ix in table.indexes if (entry := self.index(label, name, ix)) is not None]
         if indexes:
             data["indexes"] = indexes
+        if table.exclusions:
+            data["exclude"] = [_exclusion(name, x) for x in table.exclusions]
         if table.partition is not None:
             partition = self.partition(label, table.partition, name)
             if partition is not None:
                 data["partition"] = partition
+                objects = self.partition_objects(table)
+                if objects:
+                    partition["objects"] = objects
         if table.archive is not None:
             archive = table.archive
             entry = {"after": archive.after, "column": archive.column}
@@ -429,12 +505,16 @@ class _Writer:
         triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
         if triggers:
             data["triggers"] = triggers
+        if table.access is not None:
+            data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
     def function(self, function: Function) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if function.arguments:
             data["arguments"] = function.arguments
+        if function.aggregate is not None:
+            return self.aggregate(function, data)
         if function.procedure:
             data["procedure"] = True
         else:
@@ -453,6 +533,28 @@ class _Writer:
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
+    def aggregate(self, function: Function, data: dict[str, Any]) -> dict[str, Any]:
+        aggregate = function.aggregate
+        assert aggregate is not None
+        folding: dict[str, Any] = {
+            "state_function": aggregate.state_function,
+            "state_type": aggregate.state_type,
+        }
+        if aggregate.final_function is not None:
+            folding["final_function"] = aggregate.final_function
+        if aggregate.initial_value is not None:
+            folding["initial_value"] = aggregate.initial_value
+        if aggregate.combine_function is not None:
+            folding["combine_function"] = aggregate.combine_function
+        if aggregate.parallel != "unsafe":
+            folding["parallel"] = aggregate.parallel
+        data["aggregate"] = _Flow(folding)
+        if function.comment is not None:
+            data["comment"] = function.comment
+        if function.schema != self.home:
+            data["schema"] = function.schema
+        return data
+
     def trigger(self, trigger: Trigger) -> Any:
         events: list[str] = [
             f"update of {', '.join(trigger.update_columns)}"
@@ -468,6 +570,8 @@ class _Writer:
         }
         if trigger.when is not None:
             data["when"] = trigger.when
+        if trigger.arguments:
+            data["arguments"] = _FlowList(trigger.arguments)
         return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:
@@ -494,7 +598,7 @@ class _Writer:
         prefix, suffix = f"{table.name}_", "_check"
         if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
             key = name[len(prefix) : -len(suffix)]
-            if IDENTIFIER.match(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
+            if identifiers.is_valid_name(key) and naming.truncate(f"{prefix}{key}{suffix}") == name:
                 return key
         return None
 
@@ -569,7 +673,11 @@ class _Writer:
         if fk.on_update:
             actions["on_update"] = fk.on_update
         if fk.deferrable:
-            actions["deferrable"] = True
+            actions["deferrable"] = "initially_immediate" if fk.initially_immediate else True
+        if fk.not_valid:
+            actions["valid"] = False
+        if fk.comment is not None:
+            actions["comment"] = fk.comment
         column = fk.columns[0]
         if (
             len(fk.columns) == 1
@@ -595,31 +703,49 @@ class _Writer:
             entry["name"] = fk.name
         return _Flow(entry)
 
-    def index(self, label: str, table: str, index: Index) -> Any:
+    def partition_objects(self, table: Table) -> dict[str, Any]:
+        """`objects:` of a partitioned table: each partition's own indexes and foreign keys, keyed by
+        what follows `{table}_` in the partition's name (else by its name)."""
+        found: dict[str, Any] = {}
+        for own in partition_tables(table):
+            label = self.label(own.schema, own.name)
+            entry: dict[str, Any] = {}
+            clones = clone_names(table, own.name)
+            indexes = [e for ix in own.indexes if (e := self.index(label, own.name, ix, clones)) is not None]
+            if indexes:
+                entry["indexes"] = indexes
+            keys = [e for fk in own.foreign_keys if (e := self.foreign_key(own, fk, {})) is not None]
+            if keys:
+                entry["foreign_keys"] = keys
+            if entry:
+                prefix = f"{table.name}_"
+                found[own.name.removeprefix(prefix) if own.name.startswith(prefix) else own.name] = entry
+        return found
+
+    def index(self, label: str, table: str, index: Index, taken: set[str] | None = None) -> Any:
+        """`taken`: names the build gives other indexes of the table first (a partition's clones)."""
         what = f"index `{index.name}` of `{label}`"
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
             return None
-        expressions_ = [e for e in index.elements if e.expression is not None]
         data: dict[str, Any] = {}
-        if expressions_:
-            element = expressions_[0]
-            if len(index.elements) > 1 or element.opclass or element.descending or element.nulls:
-                self.problem(
-                    f"{what} has several keys with an expression among them, or an ordered expression, "
-                    "which the spec cannot say: left out"
-                )
-                return None
-            data["expression"] = element.expression
-            label_parts = [expressions.expression_label(element.expression or "")]
+        first = index.elements[0]
+        if (
+            len(index.elements) == 1
+            and first.expression is not None
+            and first == IndexElement(expression=first.expression)
+        ):
+            data["expression"] = first.expression
         else:
             entries = [_element(e) for e in index.elements]
             if any(e is None for e in entries):
                 self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
                 return None
             data["columns"] = _FlowList(entries)
-            label_parts = [e.column or "expr" for e in index.elements]
+        label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         generated = naming.truncate(f"{table}_{'_'.join(label_parts)}_idx")
+        if taken:
+            generated = naming.unique_name(generated, set(taken))
         entry: dict[str, Any] = {}
         if index.name != generated:
             entry["name"] = index.name
@@ -634,6 +760,10 @@ class _Writer:
             entry["include"] = _FlowList(index.include)
         if index.nulls_not_distinct:
             entry["nulls_not_distinct"] = True
+        if index.storage:
+            entry["storage"] = _Flow({p.name: _storage_value(p.value) for p in index.storage})
+        if index.comment is not None:
+            entry["comment"] = index.comment
         return _Flow(entry)
 
     # --- partitions ------------------------------------------------------------------------------
@@ -736,13 +866,18 @@ class _Writer:
         parent (`{table}…`), since `then:` partitions every parent alike."""
         start = f"{prefix}_"
         suffix = expected or (child.name[len(start) :] if child.name.startswith(start) else child.name)
-        if expected is None and not IDENTIFIER.match(suffix):
+        if expected is None and not identifiers.is_valid_name(suffix):
             suffix = re.sub(r"\W", "_", suffix)
             suffix = suffix if IDENTIFIER.match(suffix) else f"p_{suffix}"
-        if naming.truncate(f"{start}{suffix}") != child.name:
+        if naming.truncate(f"{start}{suffix}") != child.name or child.schema is not None:
             self.check_name(child.name, f"partition `{child.name}` of `{label}`")
-            relative = nested and child.name.startswith(prefix)
-            names[suffix] = "{table}" + child.name[len(prefix) :] if relative else child.name
+            relative = nested and child.name.startswith(prefix) and child.schema is None
+            # a pinned name is a template: braces of the name itself are doubled
+            escaped = child.name.replace("{", "{{").replace("}", "}}")
+            if relative:
+                names[suffix] = "{table}" + escaped[len(prefix.replace("{", "{{").replace("}", "}}")) :]
+            else:
+                names[suffix] = f"{child.schema}.{escaped}" if child.schema is not None else escaped
         return suffix
 
     # --- views -----------------------------------------------------------------------------------
@@ -756,6 +891,14 @@ class _Writer:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True
+            if view.unpopulated:
+                data["populated"] = False
+        if view.security_barrier:
+            data["security_barrier"] = True
+        if view.security_invoker:
+            data["security_invoker"] = True
+        if view.check_option is not None:
+            data["check_option"] = view.check_option
         data["query"] = _Block(view.query + "\n") if "\n" in view.query else view.query
         unique = self.view_unique(label, view)
         if unique is not None:
@@ -819,14 +962,36 @@ def _short_type(type_: str) -> str:
     return type_
 
 
-def _element(element: IndexElement) -> str | None:
-    """`col [opclass] [DESC] [NULLS FIRST|LAST]`, or None when a name cannot be written so."""
-    if element.column is None or not IDENTIFIER.match(element.column):
+def _element(element: IndexElement) -> Any:
+    """`col [opclass] [DESC] [NULLS FIRST|LAST]` (the column quoted when its name needs it), or
+    `{expression: …, opclass: …, order: desc, nulls: …, collation: …}` for an expression or a key with its
+    own collation; None when an operator class cannot be written so."""
+    if element.opclass is not None and not IDENTIFIER.match(element.opclass):
         return None
-    words = [element.column]
+    if element.expression is not None or element.collation is not None:
+        entry: dict[str, Any] = {}
+        if element.expression is not None:
+            entry["expression"] = element.expression
+        else:
+            entry["column"] = element.column
+        if element.opclass is not None:
+            entry["opclass"] = element.opclass
+        if element.descending:
+            entry["order"] = "desc"
+        if element.nulls is not None:
+            entry["nulls"] = element.nulls
+        if element.collation is not None:
+            entry["collation"] = element.collation
+        return _Flow(entry)
+    if element.column is None:
+        return None
+    plain = element.opclass is None and not element.descending and element.nulls is None
+    if plain:
+        return element.column  # the spec takes a column's name as it is
+    words = [
+        element.column if IDENTIFIER.match(element.column) else '"' + element.column.replace('"', '""') + '"'
+    ]
     if element.opclass is not None:
-        if not IDENTIFIER.match(element.opclass):
-            return None
         words.append(element.opclass)
     if element.descending:
         words.append("DESC")
@@ -882,3 +1047,45 @@ def _storage_value(text: str) -> bool | int | float | str:
         except ValueError:
             pass
     return text
+
+
+def _exclusion(table: str, constraint: ExclusionConstraint) -> dict[str, Any]:
+    """An entry of `exclude:`: its name only when it is not the one PostgreSQL would give it."""
+    data: dict[str, Any] = {}
+    if constraint.using != "gist":
+        data["using"] = constraint.using
+    data["elements"] = [
+        _Flow({"column": e.column, "with": e.operator})
+        if e.column is not None
+        else _Flow({"expression": e.expression, "with": e.operator})
+        for e in constraint.elements
+    ]
+    if constraint.where is not None:
+        data["where"] = constraint.where
+    keys = [e.column if e.column is not None else "expr" for e in constraint.elements]
+    if constraint.name != naming.truncate(f"{table}_{'_'.join(keys)}_excl"):
+        data["name"] = constraint.name
+    if constraint.deferrable is not None:
+        data["deferrable"] = _deferrable(constraint.deferrable)
+    if constraint.comment is not None:
+        data["comment"] = constraint.comment
+    return data
+
+
+def _deferrable(deferral: Deferral) -> bool | str:
+    """`deferrable:` as the spec writes it: true is INITIALLY DEFERRED, as for a foreign key."""
+    return "initially_immediate" if deferral == "immediate" else True
+
+
+def _extension_entry(name: str, custom: bool, setting: ExtensionSetting | None) -> Any:
+    """An entry of `project.extensions`: its name alone, or a mapping with what else the spec says."""
+    if not custom and setting is None:
+        return name
+    entry: dict[str, Any] = {"name": name}
+    if custom:
+        entry["custom"] = True
+    if setting is not None and setting.schema is not None:
+        entry["schema"] = setting.schema
+    if setting is not None and setting.version is not None:
+        entry["version"] = setting.version
+    return entry

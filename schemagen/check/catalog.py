@@ -28,6 +28,7 @@ from schemagen.model import (
     all_children,
     naming,
 )
+from schemagen.model.partition_objects import partition_tables
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
@@ -43,6 +44,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     catalog = builtins.with_functions(
         builtins.catalog(project.postgres, project.extensions),
         [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
+        [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = {e.name: e.values for e in model.enums}
     relations = _relations(model)
@@ -136,10 +138,7 @@ def _relations(model: Model) -> frozenset[str] | None:
             names.add(table.primary_key.name)
         for column in table.columns:
             if column.identity:
-                sequence = naming.sequence_name(table.name, column.name)
-                if sequence is None:
-                    return None
-                names.add(sequence)
+                names.add(naming.sequence_name(table.name, column.name))
     names.update(sequence.name for sequence in model.sequences)  # a serial column's among them
     for view in model.views:
         names.add(view.name)
@@ -185,6 +184,7 @@ def _schemas(model: Model) -> Iterator[Diagnostic]:
     items += [(t.schema, t.schema_loc) for t in model.tables if t.archive_of is None]
     items += [(e.schema, e.schema_loc) for e in model.enums]
     items += [(v.schema, v.schema_loc) for v in model.views]
+    items += [(s.name, s.loc) for s in model.project.schemas]
     for schema, loc in items:
         if schema in seen:
             continue
@@ -240,6 +240,9 @@ def _table(
         yield from _expression(constraint.expression, scope("check"), what, loc)
     for index in table.indexes:
         yield from _index(index, table, catalog, scope)
+    for own in partition_tables(table):
+        for index in own.indexes:
+            yield from _index(index, own, catalog, scope)
     keys = (
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
@@ -486,11 +489,13 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
                     break
     enum_names = frozenset(scope("index expression").enums)
     element_locs = list(index.element_locs)
-    column_elements = [e for e in index.elements if e.column is not None]
+    offset = len(index.elements) - len(element_locs)  # an `expression:` key comes before `columns:`
     for position, element in enumerate(index.elements):
         element_type: str | None = None
+        at = position - offset
+        own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
         if element.expression is not None:
-            loc = index.expression_loc or index.loc
+            loc = own_loc or index.expression_loc or index.loc
             analysis = yield from _analyze(
                 element.expression, scope("index expression"), f"{what} (expression)", loc
             )
@@ -499,8 +504,7 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
         else:
             column = table.column(element.column or "")
             element_type = type_key(column.type) if column is not None else None
-            at = column_elements.index(element) if element in column_elements else position
-            loc = element_locs[at] if at < len(element_locs) and element_locs[at] else index.loc
+            loc = own_loc or index.loc
             label = f"{what} (`{element.column}`)"
         if element_type == resolve.UNKNOWN and element.opclass is None:
             yield rules.OPERATOR_CLASS(

@@ -31,6 +31,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.naming import MAX_IDENTIFIER_BYTES
+from schemagen.model.partition_objects import partition_tables
 from schemagen.postgres import expressions, literals, scopes, sqltypes
 
 Check = Callable[[Model], Iterator[Diagnostic]]
@@ -80,8 +81,9 @@ def _missing_columns(
 
 
 def _unique_keys(table: Table) -> list[frozenset[str]]:
-    keys = [frozenset(u.columns) for u in table.uniques]
-    if table.primary_key:
+    """The keys a foreign key can reference: a DEFERRABLE one cannot be."""
+    keys = [frozenset(u.columns) for u in table.uniques if u.deferrable is None]
+    if table.primary_key and table.primary_key.deferrable is None:
         keys.append(frozenset(table.primary_key.columns))
     keys += [
         frozenset(e.column for e in ix.elements if e.column)
@@ -91,10 +93,17 @@ def _unique_keys(table: Table) -> list[frozenset[str]]:
     return keys
 
 
+def _with_partition_objects(model: Model) -> Iterator[Table]:
+    """The spec's tables, then each partition with objects of its own, as a table holding just those."""
+    for table in _user_tables(model):
+        yield table
+        yield from partition_tables(table)
+
+
 @_check
 def foreign_keys(model: Model) -> Iterator[Diagnostic]:
     tables = model.tables_by_name
-    for table in _user_tables(model):
+    for table in _with_partition_objects(model):
         for fk in table.foreign_keys:
             yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
             target = tables.get(fk.ref_table)
@@ -134,7 +143,16 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
                         ref=f"{target.name}.{ref_column}",
                         ref_type=theirs.type,
                     )
-            if frozenset(fk.ref_columns) not in _unique_keys(target):
+            deferrable = [
+                key.name
+                for key in (target.primary_key, *target.uniques)
+                if key is not None and key.deferrable is not None and key.columns == fk.ref_columns
+            ]
+            if deferrable and frozenset(fk.ref_columns) not in _unique_keys(target):
+                yield rules.FK_TARGET_DEFERRABLE(
+                    fk.loc, ref=f"{target.name}({', '.join(fk.ref_columns)})", key=deferrable[0]
+                )
+            elif frozenset(fk.ref_columns) not in _unique_keys(target):
                 pk = ", ".join(target.primary_key.columns) if target.primary_key else "none"
                 yield rules.FK_TARGET_NOT_UNIQUE(
                     fk.loc,
@@ -150,7 +168,7 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
 
 @_check
 def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
-    for table in _user_tables(model):
+    for table in _with_partition_objects(model):
         if table.primary_key:
             pk = table.primary_key
             yield from _missing_columns(table, pk.columns, "the primary key", pk.loc)
@@ -175,8 +193,20 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
 
 
 def _declared(model: Model) -> dict[str, str]:
-    """The volatility of each of the spec's own functions, by name."""
-    return {f.name: f.volatility for f in model.functions}
+    """The volatility of each of the spec's own functions, by name (of overloads, the least strict)."""
+    rank = {"immutable": 0, "stable": 1, "volatile": 2}
+    found: dict[str, str] = {}
+    for f in model.functions:
+        if rank[f.volatility] >= rank.get(found.get(f.name, "immutable"), 0):
+            found[f.name] = f.volatility
+    return found
+
+
+def _element_loc(index: Index, position: int) -> Location | None:
+    """Where a key written under `columns:` is (the `expression:` key comes first, before them)."""
+    offset = len(index.elements) - len(index.element_locs)
+    at = position - offset
+    return index.element_locs[at] if 0 <= at < len(index.element_locs) else None
 
 
 def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iterator[Diagnostic]:
@@ -184,7 +214,11 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
     column_types = {c.name: c.type for c in table.columns}
-    parts = [(e.expression, "expression", index.expression_loc) for e in index.elements if e.expression]
+    parts = [
+        (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
+        for i, e in enumerate(index.elements)
+        if e.expression
+    ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
     for text, part, part_loc in parts:

@@ -335,11 +335,141 @@ TRIGGER = _rule(
     "trigger",
     "trigger `{trigger}` on `{table}`: {problem}",
     "{fix}",
-    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger`, "
+    "A trigger calls a function of the spec's `functions:` that takes no arguments and returns `trigger` "
+    "(or one PostgreSQL or a listed extension ships, such as tsvector_update_trigger or moddatetime), "
     "for events among insert, update (optionally `update of` columns of the table), delete and truncate; "
     "a row-level trigger cannot be on truncate, and only an `instead of` trigger is on a view. CREATE "
     "TRIGGER fails otherwise.",
     "triggers:\n  film_last_updated: {function: film_count, timing: before, events: [update], for_each: row}",
+)
+
+GRANT = _rule(
+    "SG130",
+    "grant",
+    "{what}: {problem}",
+    "{fix}",
+    "A table takes the privileges select, insert, update, delete, truncate, references and trigger (or "
+    "`all`), granted to a role by name or to `public`; an owner is a role's name. GRANT and ALTER TABLE "
+    "… OWNER TO fail on anything else.",
+    "grants:\n  app_reader: [select, usage]   # usage is for sequences and schemas",
+)
+
+POLICY = _rule(
+    "SG131",
+    "policy",
+    "policy `{policy}` on `{table}`: {problem}",
+    "{fix}",
+    "A row-level security policy filters rows with `using` (rows it may see or change) and `with_check` "
+    "(rows it may write): a select or delete policy takes no `with_check`, an insert policy no `using`. "
+    "Policies act only when the table has `row_level_security` on, so a policy on a table without it "
+    "filters nothing.",
+    "policies:\n  own_rows: {for: insert, using: owner = current_user}   # insert takes with_check",
+)
+
+UNDECLARED_ROLE = _rule(
+    "SG133",
+    "undeclared-role",
+    "role `{role}`, named by `{table}`, is not declared under `roles:`",
+    "declare it under `roles:` (created when absent), or make sure the cluster has it",
+    "Roles belong to the cluster, not to a database: a GRANT, OWNER TO or policy naming a role that "
+    "does not exist fails. A role the spec declares is created when absent; one it only names must "
+    "exist already: `validate --live` fails when the server lacks it.",
+    "entities:\n  docs:\n    grants: {app_reader: [select]}   # and no `roles: {app_reader: …}`",
+    severity=Severity.WARNING,
+)
+
+REPLICA_IDENTITY = _rule(
+    "SG132",
+    "replica-identity",
+    "replica identity of `{table}`: {problem}",
+    "{fix}",
+    "`replica_identity: {index: name}` names a unique, non-partial index of the table on NOT NULL "
+    "columns with no expression: ALTER TABLE … REPLICA IDENTITY USING INDEX refuses any other.",
+    "replica_identity: {index: orders_created_at_idx}   # not unique",
+)
+
+TRIGGER_FUNCTION_USE = _rule(
+    "SG140",
+    "trigger-function-use",
+    "trigger `{trigger}` on `{table}`: {problem}",
+    "{fix}",
+    "The trigger functions PostgreSQL and its extensions ship have rules of their own: "
+    "tsvector_update_trigger takes a tsvector column, a schema-qualified text search configuration and "
+    "text columns; tsvector_update_trigger_column a tsvector column, a regconfig column and text columns; "
+    "moddatetime one timestamp column; each one works only in a row-level BEFORE trigger on its events. "
+    "CREATE TRIGGER accepts the trigger, and then every write to the table fails.",
+    "triggers:\n  fulltext:\n    function: tsvector_update_trigger\n    timing: before\n"
+    "    events: [insert, update]\n    for_each: row\n    arguments: [fulltext, english, title]",
+)
+
+AGGREGATE = _rule(
+    "SG141",
+    "aggregate",
+    "aggregate `{aggregate}`: {problem}",
+    "{fix}",
+    "An aggregate folds its rows with a state function that takes the state and the aggregate's "
+    "arguments, from a state type PostgreSQL or the spec has; a final function takes the state, a "
+    "combine function two states. Each is a function of the spec or one PostgreSQL (or a listed "
+    "extension) ships. CREATE AGGREGATE fails otherwise.",
+    "functions:\n  group_concat:\n    arguments: [text]\n    aggregate: {state_function: concat_step, "
+    "state_type: text}",
+)
+
+OVERLOAD = _rule(
+    "SG142",
+    "function-overload",
+    "function `{function}`: {problem}",
+    "{fix}",
+    "Functions of the same name (overloads) differ by their argument types: each is keyed "
+    "`name(types)` under `functions:`, the types those of its `arguments:` (which the key gives when "
+    "they are left out). PostgreSQL refuses a second function with the same name and argument types.",
+    "functions:\n  area(circle): {arguments: [c box], returns: double precision, language: sql, "
+    "body: SELECT area(c)}",
+)
+
+EXCLUSION = _rule(
+    "SG135",
+    "exclusion-constraint",
+    "exclusion constraint of `{table}`: {problem}",
+    "{fix}",
+    "An exclusion constraint keys each element on a column of the table or an expression, compared with "
+    "an operator (`WITH &&`), through an index access method that can check it one row at a time (gist, "
+    "spgist, btree, hash). ALTER TABLE … ADD CONSTRAINT … EXCLUDE fails otherwise. `=` on a scalar "
+    "column under gist needs the `btree_gist` extension.",
+    "exclude:\n  - using: gist\n    elements: [{column: room, with: '='}, {column: during, with: '&&'}]",
+)
+
+FK_TARGET_DEFERRABLE = _rule(
+    "SG136",
+    "fk-target-deferrable",
+    "`{ref}` is referenced, but its key `{key}` is DEFERRABLE",
+    "drop `deferrable` from `{key}`, or reference another key",
+    "PostgreSQL refuses a foreign key to a deferrable primary key or unique constraint (`cannot use a "
+    "deferrable unique constraint for referenced table`): the referenced rows must be unique at every "
+    "moment, not only at commit.",
+    "primary_key: {columns: [id], deferrable: true}   # and another entity `references` it",
+)
+
+CONSTRAINT_STATE = _rule(
+    "SG137",
+    "constraint-state",
+    "{constraint} of `{table}` {problem}, which a partitioned table cannot hold",
+    "{fix}",
+    "PostgreSQL refuses a NO INHERIT check on a partitioned table (`cannot add NO INHERIT constraint to "
+    "partitioned table`), and a NOT VALID check or foreign key there: every partition is checked when "
+    "it is added.",
+    "partition: {by: range, key: created_at}\nchecks:\n  positive: {expression: n > 0, no_inherit: true}",
+)
+
+INDEX_STORAGE = _rule(
+    "SG138",
+    "index-storage",
+    "index `{index}`: {problem}",
+    "{fix}",
+    "Each index access method has its own storage parameters (btree: fillfactor, deduplicate_items; "
+    "hash, spgist: fillfactor; gist: fillfactor, buffering; gin: fastupdate, gin_pending_list_limit; brin: "
+    "pages_per_range, autosummarize), each with its range. CREATE INDEX fails on any other.",
+    "indexes:\n  - {columns: [tags], using: gin, storage: {fillfactor: 70}}   # gin has no fillfactor",
 )
 
 # --- SG2xx: references -----------------------------------------------------------------------
@@ -491,6 +621,17 @@ WINDOW_POLICY = _rule(
     "partition:\n  range: {key: created_at, every: month, from: 2025-01-01, premake: 3, retain: 13 months, "
     "expire: archive}   # no `archive:` on the entity",
 )
+PARTITION_OBJECTS = _rule(
+    "SG312",
+    "partition-objects",
+    "`objects` of `{table}`'s partitions: {problem}",
+    "{fix}",
+    "`partition: {objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}}` gives one leaf partition "
+    "indexes and foreign keys its parent lacks; the key names a leaf partition the spec declares, by its "
+    "name or by what follows `{table}_` in it.",
+    "partition:\n  range: {key: paid_at, every: month, from: 2022-01-01, to: 2022-03-01}\n  objects:\n"
+    "    p2023_01: {indexes: [{columns: [customer_id]}]}   # no such partition",
+)
 UNKNOWN_COLUMN = _rule(
     "SG401",
     "unknown-column",
@@ -521,10 +662,10 @@ INVALID_NAME = _rule(
     "SG404",
     "invalid-name",
     "`{name}` is not a valid name for {what}",
-    "use letters, digits and underscores, starting with a letter or underscore",
-    "Names with quotes, spaces or other punctuation need quoting everywhere and invite injection; "
-    "schemagen accepts plain identifiers only (upper case letters are kept and quoted).",
-    "columns:\n  'na\"me': text",
+    "give a name of at least one character, without a NUL character",
+    "Any name PostgreSQL accepts as a quoted identifier is a name (`Foobar`, `uq:fullName`, `bıgınt`), "
+    "quoted wherever schemagen writes it; an empty name or one holding a NUL character is none.",
+    "columns:\n  '': text",
 )
 NAMING_TEMPLATE = _rule(
     "SG405",
@@ -593,6 +734,14 @@ OPERATOR_CLASS = _rule(
     "btree_gist).",
     "indexes:\n  - {using: gin, columns: [username]}   # varchar: write `username gin_trgm_ops` (pg_trgm)",
 )
+SCHEMA_TWICE = _rule(
+    "SG413",
+    "schema-twice",
+    "schema `{schema}` is listed twice in `project.schemas`",
+    "list each schema once",
+    "A declared schema is created once, with one comment; a second entry could only contradict the first.",
+    "project:\n  schemas: [reporting, {name: reporting, comment: Monthly reports}]",
+)
 
 # --- SG5xx: views --------------------------------------------------------------------------------
 
@@ -642,7 +791,7 @@ VIEW_OPTION = _rule(
     "view-option",
     "view `{view}`: {problem}",
     "{fix}",
-    "`unique` and `refresh` apply to materialized views only.",
+    "`unique`, `refresh` and `populated` apply to materialized views only.",
     "views:\n  v: {query: SELECT 1 AS x, unique: [x]}",
 )
 
@@ -752,10 +901,11 @@ UNPLANNABLE = _rule(
     "unplannable-change",
     "{what} cannot be planned: {problem}",
     "change the spec as the message says, then run the command again",
-    "Some changes have no safe migration (a NOT NULL column without a default on a table with rows, a "
-    "table that becomes partitioned). `check` and `migrate new` report them for the spec's pending change, "
-    "`drift` and `migrate baseline` for the difference between a database and the schema it should have.",
-    "columns:\n  locale: text      # added NOT NULL, no default",
+    "Some changes have no safe migration (a domain's new NOT NULL or check while arrays of it are "
+    "stored, the type of a partition key column). `check` and `migrate new` report them for the spec's "
+    "pending change, `drift` and `migrate baseline` for the difference between a database and the schema "
+    "it should have.",
+    "columns:\n  at: date      # was timestamptz, and the partition key is `at`",
 )
 DRIFT = _rule(
     "SG707",
@@ -1059,6 +1209,28 @@ PER_NODE_DEFAULT = _rule(
     "On a distributed table, ADD COLUMN … DEFAULT runs on every shard, in each worker's own transaction: "
     "a volatile default such as now() or random() differs from one node to the next.",
     "columns:\n  seen_at: {type: timestamptz, default: {sql: now()}}   # on a distributed table",
+)
+
+NO_CAST = _rule(
+    "SG952",
+    "no-cast",
+    "{what} cannot be planned: {problem}",
+    "give the conversion in the spec: `using: <expression of the old value>` on the column (and "
+    "`using: {{up: ..., down: ...}}` for the down migration)",
+    "PostgreSQL converts a column's values to a new type only through a cast (pg_cast), or through the "
+    "text form to or from a string type; between other types (bigint → timestamp, date → integer) "
+    "`ALTER COLUMN … TYPE` fails. The column's `using:` says how to compute the new value; it is a "
+    "migration hint, used only by a migration that changes the column's type.",
+    "columns:\n  seen_at: timestamptz   # was bigint (epoch seconds): add `using: to_timestamp(seen_at)`",
+)
+CONVERSION_MAY_FAIL = _rule(
+    "SG953",
+    "conversion-may-fail",
+    "{target}: {old} → {new} reads each value's text as {new}, which fails on a value that is not one",
+    "check the existing values first, or give the conversion: `using: <expression>` on the column",
+    "From a string type PostgreSQL converts through the new type's input function: `'12'` becomes 12, "
+    "but one `'n/a'` makes the whole migration fail.",
+    "columns:\n  quantity: integer   # was text",
 )
 
 #: The codes of hazards that lose data (`check` and `migrate new` refuse them unless allowed).

@@ -22,7 +22,7 @@ from schemagen.model import Location, TextAt
 Path_ = tuple[str | int, ...]
 
 #: Sections whose entries are merged by name across files.
-NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views", "functions")
+NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views", "functions", "roles")
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
 _SECTION_KIND = {
     "mixins": "mixin",
@@ -32,6 +32,7 @@ _SECTION_KIND = {
     "entities": "entity",
     "views": "view",
     "functions": "function",
+    "roles": "role",
 }
 
 if TYPE_CHECKING:

@@ -141,7 +141,8 @@ def refused(migration: Migration, allowed: tuple[str, ...]) -> Refused | None:
 def unplannable(error: PlanError, spec: str, model: Model | None = None) -> Diagnostic:
     """SG706: the planner refuses the pending change (snapshot → spec), at the spec line of what it is
     about when `model` (the spec's) declares it, else at the spec folder `spec`."""
-    found = rules.UNPLANNABLE(None, what="the pending change", problem=str(error)).with_file(spec)
+    rule = error.rule or rules.UNPLANNABLE
+    found = rule(None, what="the pending change", problem=str(error)).with_file(spec)
     if model is None or error.target is None:
         return found
     return found.at(SpecPlaces(model).of(error.target))

@@ -52,11 +52,50 @@ def truncate(name: str) -> str:
     return f"{keep}_{digest}"
 
 
-def sequence_name(table: str, column: str) -> str | None:
-    """The name PostgreSQL gives the sequence of an identity column, `{table}_{column}_seq`; None when
-    that is longer than 63 bytes (PostgreSQL then shortens it its own way)."""
-    name = f"{table}_{column}_seq"
-    return name if len(name.encode()) <= MAX_IDENTIFIER_BYTES else None
+def clip(name: str, size: int) -> str:
+    """The longest prefix of `name` of at most `size` bytes that ends on a whole character (what
+    PostgreSQL's `pg_mbcliplen` keeps).
+
+    >>> clip("abc", 2), clip("名名", 5), clip("名名", 6)
+    ('ab', '名', '名名')
+    """
+    return name.encode()[: max(size, 0)].decode(errors="ignore")
+
+
+def postgres_name(name1: str, name2: str | None, label: str) -> str:
+    """The name PostgreSQL derives for an object of `name1` (a table), `name2` (its columns joined by
+    `_`, if any) and `label` (`seq`, `idx`, `key`, `pkey`, `fkey`…) — `makeObjectName()` in
+    indexcmds.c: `name1_name2_label`, the longer of the two names shortened a byte at a time until
+    it fits 63 bytes, then each cut back to a whole character.
+
+    >>> postgres_name("Foo", "Bar", "idx")
+    'Foo_Bar_idx'
+    >>> postgres_name("名" * 21, "id", "seq") == "名" * 18 + "_id_seq"  # 56 bytes cut to 54
+    True
+    """
+    overhead = len(label.encode()) + 1 if label else 0
+    size1, size2 = len(name1.encode()), 0
+    if name2 is not None:
+        size2 = len(name2.encode())
+        overhead += 1
+    available = MAX_IDENTIFIER_BYTES - overhead
+    while size1 + size2 > available:
+        if size1 > size2:
+            size1 -= 1
+        else:
+            size2 -= 1
+    parts = [clip(name1, size1)]
+    if name2 is not None:
+        parts.append(clip(name2, size2))
+    if label:
+        parts.append(label)
+    return "_".join(parts)
+
+
+def sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives the sequence of an identity column, `{table}_{column}_seq`, shortened
+    its own way past 63 bytes (a clash with another relation would get a number: not told here)."""
+    return postgres_name(table, column, "seq")
 
 
 class Namer:

@@ -14,6 +14,11 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
+from schemagen.model.aggregates import AggregateDef
+from schemagen.postgres import builtins
+from schemagen.postgres.identifiers import qname
+
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime
 
@@ -110,6 +115,10 @@ class Column:
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    # migration hints, not part of the schema: how a migration that changes the type converts the
+    # values (`using`), and how its down migration converts them back (`using_down`)
+    using: str | None = field(default=None, compare=False)
+    using_down: str | None = field(default=None, compare=False)
     loc: Location | None = field(default=None, compare=False)
     # where the spec says each part (None when the column has no such key, or was not written in YAML)
     type_loc: Location | None = field(default=None, compare=False)
@@ -118,11 +127,17 @@ class Column:
     collation_loc: Location | None = field(default=None, compare=False)
 
 
+#: `deferrable:` of a key: not at all, DEFERRABLE (INITIALLY IMMEDIATE), or INITIALLY DEFERRED
+Deferral = Literal["immediate", "deferred"] | None
+
+
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,8 @@ class UniqueConstraint:
     columns: tuple[str, ...]
     nulls_not_distinct: bool = False
     loc: Location | None = field(default=None, compare=False)
+    deferrable: Deferral = None
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +156,34 @@ class CheckConstraint:
     expression: str
     loc: Location | None = field(default=None, compare=False)
     expression_loc: Location | None = field(default=None, compare=False)
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
+    no_inherit: bool = False
+    comment: str | None = None  # COMMENT ON CONSTRAINT
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionElement:
+    """One key: a column or an expression, and the operator rows are compared with on it."""
+
+    operator: str
+    column: str | None = None
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    name: str
+    elements: tuple[ExclusionElement, ...]
+    using: str = "gist"
+    where: str | None = None
+    deferrable: Deferral = None
+    loc: Location | None = field(default=None, compare=False)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it names as keys (not those inside expressions)."""
+        return tuple(e.column for e in self.elements if e.column is not None)
 
 
 ReferentialAction = Literal["cascade", "restrict", "set null", "set default", "no action"]
@@ -155,6 +200,9 @@ class ForeignKey:
     on_update: ReferentialAction | None = None
     deferrable: bool = False
     loc: Location | None = field(default=None, compare=False)
+    initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
+    not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +214,7 @@ class IndexElement:
     opclass: str | None = None
     descending: bool = False
     nulls: Literal["first", "last"] | None = None
+    collation: str | None = None  # a collation of the key's own (`COLLATE "C"`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +234,19 @@ class Index:
     include_loc: Location | None = field(default=None, compare=False)
     # of each element written under `columns:` (an `expression:` element's is `expression_loc`)
     element_locs: tuple[Location | None, ...] = field(default=(), compare=False)
+    storage: tuple[StorageParameter, ...] = ()  # sorted by name: CREATE INDEX … WITH (…)
+    comment: str | None = None  # COMMENT ON INDEX: set after it is built, changed in place
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionObjects:
+    """Indexes and foreign keys that one leaf partition has of its own (its parent lacks them). Each
+    index's `table` is the partition's name."""
+
+    partition: str
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +272,8 @@ class PartitionChild:
     name: str
     bound: PartitionBound
     sub: PartitionScheme | None = None  # second level (`then:`), partitioning this child again
+    # a schema of its own (`names:` pins `schema.name`); None: its parent's
+    schema: str | None = None
 
 
 def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
@@ -333,8 +397,13 @@ class Table:
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
+    # owner, grants, row-level security, replica identity
+    access: TableAccess | None = None  # None: the spec says nothing (model.access.access_of)
+    # what single partitions have of their own, by partition name (`partition: {objects: …}`)
+    partition_objects: tuple[PartitionObjects, ...] = ()
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
+    exclusions: tuple[ExclusionConstraint, ...] = ()  # sorted by name
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -422,6 +491,11 @@ class View:
     schema: str
     query: str
     materialized: bool = False
+    unpopulated: bool = False  # a materialized view created WITH NO DATA (`populated: false`)
+    # a plain view's options (WITH (…)): set by CREATE [OR REPLACE] VIEW
+    security_barrier: bool = False
+    security_invoker: bool = False
+    check_option: Literal["local", "cascaded"] | None = None
     depends_on: tuple[str, ...] = ()  # tables and views the query reads, sorted
     indexes: tuple[Index, ...] = ()  # materialized views only (the unique index for CONCURRENTLY)
     refresh: Literal["concurrently", "blocking"] | None = None
@@ -460,6 +534,8 @@ class Function:
     security: Literal["invoker", "definer"] = "invoker"
     strict: bool = False
     comment: str | None = None
+    # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
+    aggregate: AggregateDef | None = None
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 
@@ -467,23 +543,51 @@ class Function:
     def procedure(self) -> bool:
         return self.returns is None
 
+    @property
+    def signature(self) -> str:
+        """`name(types)`: what tells overloads, functions of the same name, apart."""
+        return f"{self.name}({builtins.identity_types(self.identity)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`.
-    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`."""
+    """A trigger on a table (`CREATE TRIGGER`), calling a function of the Model that returns `trigger`,
+    or a built-in one (PostgreSQL's or an extension's: `function_schema` None, found on the search path).
+    `events` are in PostgreSQL's order (`TRIGGER_EVENTS`); `update_columns` are those of `UPDATE OF`;
+    `arguments` are the strings the function reads in TG_ARGV."""
 
     name: str
     table: str
     schema: str  # the table's
     function: str
-    function_schema: str
+    function_schema: str | None
     timing: TriggerTiming
     events: tuple[str, ...]
     update_columns: tuple[str, ...] = ()
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    arguments: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A schema `project.schemas` declares: created even when nothing lives in it, with its comment."""
+
+    name: str
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionSetting:
+    """Where an extension is created and at which version, when the spec says (`{name, schema,
+    version}`); None: where `CREATE EXTENSION` puts it (its control file's schema, else public), and
+    at its default version."""
+
+    name: str
+    schema: str | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,11 +602,15 @@ class Project:
     distribute_concurrently: bool = False
     # extensions written `{name: …, custom: true}`: of the user's own, their objects unknown to schemagen
     custom_extensions: frozenset[str] = field(default=frozenset(), compare=False)
+    # the extensions written with a `schema` or `version`, sorted by name
+    extension_settings: tuple[ExtensionSetting, ...] = ()
     # where the spec names each extension, and the project's schema
     extension_locs: Mapping[str, Location] = field(default_factory=dict, compare=False, hash=False)
     schema_loc: Location | None = field(default=None, compare=False)
     # `citus: {distributed_schemas}`: schema-based sharding, sorted by name
     distributed_schemas: tuple[DistributedSchema, ...] = ()
+    # `schemas`: declared schemas, sorted by name
+    schemas: tuple[Schema, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -517,6 +625,8 @@ class Model:
     sequences: tuple[SequenceGenerator, ...] = ()
     functions: tuple[Function, ...] = ()  # sorted by name
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
+    roles: tuple[Role, ...] = ()  # sorted by name
+    default_privileges: tuple[DefaultPrivileges, ...] = ()  # sorted by key
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:
@@ -528,7 +638,14 @@ class Model:
             *self.domains,
             *self.sequences,
         )
-        return frozenset(item.schema for item in items) | {f.schema for f in self.functions}
+        declared = {s.name for s in self.project.schemas}
+        declared |= {c.schema for t in self.tables for c in all_children(t.partition) if c.schema is not None}
+        return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
+
+    @cached_property
+    def schema_comments(self) -> Mapping[str, str]:
+        """The comments of the declared schemas that have one, by schema."""
+        return {s.name: s.comment for s in self.project.schemas if s.comment is not None}
 
     @cached_property
     def distributed(self) -> bool:
@@ -562,6 +679,8 @@ class Model:
         which the domain check reports, is left where it closes)."""
         direct = {d.name: d.type for d in self.domains}
         direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
+        # and as a column names one whose name needs quotes: `public."time"`, a domain named time
+        direct |= {qname(d.name, d.schema): d.type for d in self.domains}
         bases: dict[str, str] = {}
         for name, type_ in direct.items():
             seen = {name}
@@ -585,6 +704,11 @@ class Model:
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
         return {f.name: f for f in self.functions}
+
+    @cached_property
+    def functions_by_signature(self) -> Mapping[str, Function]:
+        """The functions by `name(identity)`: overloads of a name apart."""
+        return {f.signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
         return self.tables_by_name.get(name)

@@ -28,6 +28,14 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
+from schemagen.parse.access import (
+    DefaultPrivilegesSpec,
+    Grant,
+    PolicySpec,
+    ReplicaIdentitySpec,
+    Role,
+    RowSecuritySpec,
+)
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -44,12 +52,18 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
+#: `deferrable:` of a key: true (INITIALLY DEFERRED, as for foreign keys), or either initial mode
+Deferrable = StrictBool | Literal["initially_immediate", "initially_deferred"]
+
+
 class ReferenceSpec(_Shape):
     table: str
     column: str | None = None
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
+    valid: StrictBool = True
+    comment: str | None = None
 
 
 def _reference(value: Any) -> Any:
@@ -80,6 +94,18 @@ class IdentitySpec(_Shape):
     cycle: StrictBool = False
 
 
+def _using(value: Any) -> Any:
+    """`using: expr` → {up: expr}."""
+    return {"up": value} if isinstance(value, str) else value
+
+
+class UsingSpec(_Shape):
+    """How a migration that changes the column's type converts its values (a migration hint only)."""
+
+    up: str
+    down: str | None = None
+
+
 class ColumnSpec(_Shape):
     type: str
     nullable: StrictBool = False
@@ -96,6 +122,9 @@ class ColumnSpec(_Shape):
     collation: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    using: Annotated[
+        UsingSpec | None, BeforeValidator(_using, json_schema_input_type=str | UsingSpec | None)
+    ] = None
 
 
 Column = Annotated[ColumnSpec, BeforeValidator(_column, json_schema_input_type=str | ColumnSpec)]
@@ -110,11 +139,15 @@ class UniqueSpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     nulls_not_distinct: StrictBool = False
+    deferrable: Deferrable = False
+    comment: str | None = None
 
 
 class PrimaryKeySpec(_Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
+    deferrable: Deferrable = False
+    comment: str | None = None
 
 
 def _check(value: Any) -> Any:
@@ -124,6 +157,9 @@ def _check(value: Any) -> Any:
 class CheckSpec(_Shape):
     expression: str
     name: str | None = None
+    valid: StrictBool = True
+    no_inherit: StrictBool = False
+    comment: str | None = None
 
 
 Check = Annotated[CheckSpec, BeforeValidator(_check, json_schema_input_type=str | CheckSpec)]
@@ -146,12 +182,48 @@ class ForeignKeySpec(_Shape):
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
-    deferrable: StrictBool = False
+    deferrable: Deferrable = False
+    valid: StrictBool = True
     name: str | None = None
+    comment: str | None = None
+
+
+class ExclusionElementSpec(_Shape):
+    column: str | None = None
+    expression: str | None = None
+    with_: str = Field(alias="with", min_length=1)
+
+
+class ExclusionSpec(_Shape):
+    using: str = "gist"
+    elements: list[ExclusionElementSpec] = Field(min_length=1)
+    where: str | None = None
+    name: str | None = None
+    deferrable: Deferrable = False
+    comment: str | None = None
+
+
+class IndexKeySpec(_Shape):
+    """One key of an index written as a mapping: a column or an expression, with its modifiers."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    order: Literal["asc", "desc"] = "asc"
+    nulls: Literal["first", "last"] | None = None
+    collation: str | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> IndexKeySpec:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("an index key has exactly one of `column` or `expression`")
+        return self
 
 
 class IndexSpec(_Shape):
-    columns: list[str] | None = Field(default=None, min_length=1)
+    comment: str | None = None
+    storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
+    columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
     unique: StrictBool = False
@@ -231,12 +303,21 @@ class HashSpec(_Shape):
     modulus: StrictInt
 
 
+class PartitionObjectsSpec(_Shape):
+    """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}`."""
+
+    indexes: list[IndexSpec] = Field(default_factory=list)
+    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+
+
 class PartitionSpec(_Shape):
     range: RangeSpec | None = None
     list: ListSpec | None = None
     hash: HashSpec | None = None
     then: PartitionSpec | None = None
     names: dict[str, str] = Field(default_factory=dict)
+    # keyed by a leaf partition's name or what follows `{table}_` in it
+    objects: dict[str, PartitionObjectsSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PartitionSpec:
@@ -270,12 +351,18 @@ class EntitySpec(_Shape):
     checks: dict[str, Check] = Field(default_factory=dict)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
+    exclude: list[ExclusionSpec] = Field(default_factory=list)
     partition: PartitionSpec | None = None
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     distribute: Literal["reference"] | DistributeSpec | None = None
     triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    row_level_security: StrictBool | RowSecuritySpec | None = None
+    policies: dict[str, PolicySpec] = Field(default_factory=dict)
+    replica_identity: ReplicaIdentitySpec | None = None
 
 
 class MixinSpec(_Shape):
@@ -333,6 +420,22 @@ def _arguments(value: Any) -> Any:
     return value
 
 
+def _initial_value(value: Any) -> Any:
+    """`initial_value: 0` as well as `initial_value: "0"`: PostgreSQL keeps it as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class AggregateSpec(_Shape):
+    state_function: str
+    state_type: str
+    final_function: str | None = None
+    initial_value: Annotated[
+        str | None, BeforeValidator(_initial_value, json_schema_input_type=str | int | float | None)
+    ] = None
+    combine_function: str | None = None
+    parallel: Literal["safe", "restricted", "unsafe"] = "unsafe"
+
+
 class FunctionSpec(_Shape):
     """A function (`returns:` given) or a procedure (`procedure: true`, no `returns:`)."""
 
@@ -341,8 +444,10 @@ class FunctionSpec(_Shape):
     )
     returns: str | None = None
     procedure: StrictBool = False
-    language: Literal["sql", "plpgsql"]
-    body: str
+    language: Literal["sql", "plpgsql"] | None = None
+    body: str | None = None
+    # an aggregate (CREATE AGGREGATE) instead of a function: no `language`, `body` or `returns`
+    aggregate: AggregateSpec | None = None
     volatility: Literal["immutable", "stable", "volatile"] = "volatile"
     security: Literal["invoker", "definer"] = "invoker"
     strict: StrictBool = False
@@ -351,6 +456,15 @@ class FunctionSpec(_Shape):
 
     @model_validator(mode="after")
     def _function_or_procedure(self) -> FunctionSpec:
+        if self.aggregate is not None:
+            given = [k for k in ("language", "body", "returns") if getattr(self, k) is not None]
+            if self.procedure or given:
+                shown = ", ".join(f"`{k}:`" for k in (["procedure"] if self.procedure else []) + given)
+                raise ValueError(f"an aggregate has no {shown}: its state and final functions say it all")
+            return self
+        if self.language is None or self.body is None:
+            missing = " and ".join(f"`{k}:`" for k in ("language", "body") if getattr(self, k) is None)
+            raise ValueError(f"a function needs {missing} (or `aggregate:` for an aggregate)")
         if self.procedure and self.returns is not None:
             raise ValueError("a procedure returns nothing: drop `returns:` or `procedure: true`")
         if not self.procedure and self.returns is None:
@@ -363,6 +477,13 @@ def _events(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _trigger_arguments(value: Any) -> Any:
+    """A trigger's arguments are strings: `[title, 3]` as `['title', '3']` (not booleans or null)."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
 class TriggerSpec(_Shape):
     function: str
     timing: Annotated[Literal["before", "after", "instead of"], BeforeValidator(_lower)]
@@ -371,6 +492,10 @@ class TriggerSpec(_Shape):
     )
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
+    # what the function reads in TG_ARGV: each one a string literal of `EXECUTE FUNCTION f('…', …)`
+    arguments: Annotated[
+        list[str], BeforeValidator(_trigger_arguments, json_schema_input_type=list[str | int | float])
+    ] = Field(default_factory=list)
 
 
 class RelationshipSpec(_Shape):
@@ -395,6 +520,12 @@ ViewUnique = Annotated[
 class ViewSpec(_Shape):
     query: str
     materialized: StrictBool = False
+    # a materialized view created WITH NO DATA (scanning it fails until it is refreshed)
+    populated: StrictBool = True
+    # plain views only: CREATE VIEW … WITH (security_barrier, security_invoker, check_option)
+    security_barrier: StrictBool = False
+    security_invoker: StrictBool = False
+    check_option: Literal["local", "cascaded"] | None = None
     unique: ViewUnique | None = None
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
@@ -434,6 +565,15 @@ class ExtensionSpec(_Shape):
 
     name: str
     custom: StrictBool = False
+    schema_: str | None = Field(default=None, alias="schema")  # CREATE EXTENSION … SCHEMA
+    version: StrictStr | None = None  # CREATE EXTENSION … VERSION (quote it: '1.6')
+
+
+class SchemaSpec(_Shape):
+    """A schema written as a mapping: `{name: reporting, comment: …}`."""
+
+    name: str
+    comment: str | None = None
 
 
 class ProjectSpec(_Shape):
@@ -446,6 +586,9 @@ class ProjectSpec(_Shape):
         list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
     ] = Field(default_factory=list)
     citus: CitusSpec | None = None
+    # schemas created even when nothing lives in them
+    schemas: list[str | SchemaSpec] = Field(default_factory=list)
+    default_privileges: list[DefaultPrivilegesSpec] = Field(default_factory=list)
 
 
 class Spec(_Shape):
@@ -462,6 +605,7 @@ class Spec(_Shape):
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
 
 
 def json_schema() -> str:

@@ -5,7 +5,7 @@ depends on the rows). A change no analyzer looks at has no hazard.
 
 from __future__ import annotations
 
-from schemagen.model import Table
+from schemagen.model import CheckConstraint, ForeignKey, Table
 from schemagen.plan import hazards, schemes
 from schemagen.plan.changes import (
     AddColumn,
@@ -32,14 +32,17 @@ from schemagen.plan.changes import (
     HashSplit,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RestoreForeignKey,
     SetDomainNotNull,
     SetNotNull,
     SubpartitionChanged,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Hazard
+from schemagen.plan.reshard import online
 
 
 def hazards_of(change: Change) -> tuple[Hazard, ...]:
@@ -54,10 +57,15 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return added_column(change)
         case AlterColumnType():
             return retyped_column(change)
+        case RebuildTable():
+            return table_rebuilt(change)
         case SetNotNull():
             return not_null_set(change)
         case AddConstraint():
             return constraint_added(change)
+        case ValidateConstraint():
+            target = f"{change.table.name}.{change.constraint.name}"
+            return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
         case AddIndex():
             return index_added(change)
         case AlterSequence():
@@ -118,8 +126,9 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
         found.append(
             hazards.data_dependent(
                 f"{table}.{column}",
-                "NOT NULL without a default: it fails at once if the table holds rows (give it a default, or "
-                "add it nullable, fill it, then make it NOT NULL)",
+                "NOT NULL without a default: the migration first checks that the table holds no rows, and "
+                "stops there, having changed nothing, if it does (give it a default, or add it nullable, "
+                "fill it, then make it NOT NULL)",
             )
         )
     if change.rewrites:
@@ -131,14 +140,35 @@ def added_column(change: AddColumn) -> tuple[Hazard, ...]:
 
 
 def retyped_column(change: AlterColumnType) -> tuple[Hazard, ...]:
-    """Narrowing may not fit every value; any conversion rewrites the table."""
+    """Narrowing may not fit every value; any conversion rewrites the table; a new collation alone
+    rebuilds the indexes on the column."""
     table, old, new = change.table.name, change.old, change.new
     found = []
     if change.conversion == "narrowing":
         found.append(hazards.narrowing(f"{table}.{new.name}", old.type, new.type))
+    if change.rebuilds_indexes:
+        rebuilt = ", ".join(change.rebuilds_indexes)
+        why = f"{new.name}: a new collation rebuilds {rebuilt} under ACCESS EXCLUSIVE"
+        found.append(hazards.long_lock(table, why))
+    if change.through_text:
+        found.append(hazards.conversion_may_fail(f"{table}.{new.name}", old.type, new.type))
     if change.conversion != "free":
         found.append(hazards.rewrite(table, f"{new.name}: {old.type} → {new.type} rewrites the table"))
     return tuple(found)
+
+
+def table_rebuilt(change: RebuildTable) -> tuple[Hazard, ...]:
+    """Every row is copied while the migration holds the table: ACCESS EXCLUSIVE from the move aside
+    (and the migration's locks taken up front) to the commit."""
+    table = change.new.name
+    return (
+        hazards.rebuild(table, f"{change.why}; every row is copied into the new table"),
+        hazards.long_lock(
+            table,
+            "ACCESS EXCLUSIVE from the start of the migration to its commit, while every row is copied "
+            "and the indexes are built: reads and writes wait",
+        ),
+    )
 
 
 def not_null_set(change: SetNotNull) -> tuple[Hazard, ...]:
@@ -156,6 +186,8 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
     """Validating existing rows may fail; a partitioned table is checked under its lock."""
     if change.on_new_table:
         return ()
+    if isinstance(change.constraint, (CheckConstraint, ForeignKey)) and change.constraint.not_valid:
+        return ()  # kept NOT VALID: the rows there are not checked
     table = change.table.name
     target = f"{table}.{change.constraint.name}"
     if change.table.partition is not None:
@@ -165,6 +197,11 @@ def constraint_added(change: AddConstraint) -> tuple[Hazard, ...]:
         )
     if change.kind in ("primary_key", "unique"):
         return (hazards.data_dependent(target, "fails if existing rows hold duplicates"),)
+    if change.kind == "exclusion":
+        return (
+            hazards.data_dependent(target, "fails if existing rows conflict"),
+            hazards.long_lock(table, "its index is built and every row checked while holding the lock"),
+        )
     return (hazards.data_dependent(target, "validation fails if existing rows violate it"),)
 
 
@@ -222,7 +259,7 @@ def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
 
 
 def view_created(change: CreateView) -> tuple[Hazard, ...]:
-    if not change.view.materialized:
+    if not change.view.materialized or change.view.unpopulated:
         return ()
     return (hazards.long_lock(change.view.name, "the materialized view is computed while it is created"),)
 
@@ -262,6 +299,8 @@ def period_expired(change: ExpirePeriod) -> tuple[Hazard, ...]:
 def partitions_moved(change: PartitionMove) -> tuple[Hazard, ...]:
     """The parent is locked while rows are copied; a rebuild copies more; a shrunk window loses rows."""
     parent, old, new, why = change.parent, change.old, change.new, change.why
+    if online(change):
+        return (_writes_held(change),)
     if isinstance(why, (HashSplit, HashMerge)):
         return (_held(change, f"the rows of {schemes.names(old)} are copied"),)
     if isinstance(why, HashRebuild):
@@ -303,6 +342,23 @@ def _held(change: PartitionMove, what: str) -> Hazard:
             f"; SHARE ROW EXCLUSIVE on {names} (which its foreign keys reference) as long: writes to it wait"
         )
     return hazards.long_lock(change.parent, why)
+
+
+def _writes_held(change: PartitionMove) -> Hazard:
+    """An online split holds the old partition's writes (not its reads) while its rows are copied;
+    the parent's ACCESS EXCLUSIVE lasts only for the swap."""
+    source = change.old[0].name
+    why = (
+        f"SHARE ROW EXCLUSIVE on {source} while its rows are copied and the new partitions' indexes are "
+        f"built: writes to it wait, reads go on; ACCESS EXCLUSIVE on {change.parent} only for the swap"
+    )
+    if change.table.foreign_keys:
+        names = ", ".join(dict.fromkeys(fk.ref_table for fk in change.table.foreign_keys))
+        why += (
+            f", and while the attach checks the new partitions' rows against {names} for the foreign keys "
+            "it clones onto them"
+        )
+    return hazards.long_lock(source, why)
 
 
 def foreign_keys_dropped(change: DropReferencingForeignKeys) -> tuple[Hazard, ...]:

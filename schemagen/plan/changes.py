@@ -34,12 +34,16 @@ from schemagen.model import (
     View,
     naming,
 )
+from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting, Project
+from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
-Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
-ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key"]
+Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
+ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key", "exclusion"]
 #: `free` (no rewrite, no loss), `rewrite` (values convert), or `narrowing` (values may not fit).
 Conversion = Literal["free", "rewrite", "narrowing"]
 
@@ -51,6 +55,8 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
         return "unique"
     if isinstance(constraint, CheckConstraint):
         return "check"
+    if isinstance(constraint, ExclusionConstraint):
+        return "exclusion"
     return "foreign_key"
 
 
@@ -60,6 +66,19 @@ def constraint_kind(constraint: Constraint) -> ConstraintKind:
 @dataclass(frozen=True)
 class CreateExtension:
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension:
+    """An extension moved to another schema (`schema`, None: public) and/or updated to another version
+    (`version`, None when it stays; `default_version`: updated to its default one)."""
+
+    name: str
+    schema: str | None = None
+    move: bool = False
+    version: str | None = None
+    update: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,13 @@ class DropExtension:
 
 @dataclass(frozen=True)
 class CreateSchema:
+    name: str
+
+
+@dataclass(frozen=True)
+class DropSchema:
+    """A schema the old version declared (`project.schemas`) and the new one neither declares nor uses."""
+
     name: str
 
 
@@ -274,6 +300,32 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
+class RebuildTable:
+    """`old` becomes `new`, which PostgreSQL cannot reach by altering it (`why`): the old table is
+    parked in a schema of its own, `new` created, the rows copied (`columns`: each column of `new`
+    with the column of `old` it is copied from), and the old table dropped. `owned`: the sequences
+    of B owned by a column of the table (a serial's), kept out of the move: unlinked first, linked to
+    the new table's column after."""
+
+    old: Table
+    new: Table
+    why: str
+    columns: tuple[tuple[str, str], ...]
+    owned: tuple[SequenceGenerator, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckEmpty:
+    """Before `column` (NOT NULL, no default) is added to `table`: the table must hold no rows (checked
+    first of all, so `schema` and `name` are the table's before the migration)."""
+
+    table: Table
+    column: Column
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True)
 class DropColumn:
     table: Table
     column: Column
@@ -284,21 +336,45 @@ class RenameColumn:
     table: Table
     old: str
     new: str
+    # an identity column before and after: its sequence is renamed with it
+    identity_kept: bool = False
 
 
 @dataclass(frozen=True)
 class AlterColumnType:
-    """A new type or collation (`old` is the column of A under its name in B)."""
+    """A new type or collation (`old` is the column of A under its name in B). `using`: the spec's
+    expression that computes the new value; `through_text`: without it, the values are converted
+    through their text form, which fails on one the new type cannot read."""
 
     table: Table
     old: Column
     new: Column
+    using: str | None = None
+    through_text: bool = False
 
     @property
     def conversion(self) -> Conversion:
-        if self.old.collation != self.new.collation:
-            return "rewrite"
+        """A new collation alone converts no value (PostgreSQL keeps the table's file, and rebuilds
+        the indexes on the column: `rebuilds_indexes`)."""
         return type_conversion(self.old.type, self.new.type)
+
+    @property
+    def rebuilds_indexes(self) -> tuple[str, ...]:
+        """The indexes PostgreSQL rebuilds under the lock when only the collation changes (with the
+        type, the rewrite rebuilds them anyway)."""
+        if self.old.collation == self.new.collation or self.conversion != "free":
+            return ()
+        column, table = self.new.name, self.table
+        found = [
+            index.name
+            for index in table.indexes
+            if column in index.include
+            or any(e.column == column or e.expression is not None for e in index.elements)
+        ]
+        if table.primary_key is not None and column in table.primary_key.columns:
+            found.append(table.primary_key.name)
+        found += [key.name for key in table.uniques if column in key.columns]
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -341,10 +417,12 @@ class DropNotNull:
 
 @dataclass(frozen=True)
 class Comment:
-    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column; None
-    removes it."""
+    """`parts`: (schema, relation) for a table or view, (schema, relation, column) for a column,
+    (schema,) for a schema; None removes it."""
 
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ]
     parts: tuple[str, ...]
     text: str | None
 
@@ -393,6 +471,24 @@ class RenameConstraint:
 
 
 @dataclass(frozen=True)
+class SetIndexStorage:
+    """An index's storage parameters given a new value (`set`) or returned to the default (`reset`)."""
+
+    table: Table
+    index: Index
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValidateConstraint:
+    """A check or foreign key kept NOT VALID that the spec now wants valid: its rows are checked."""
+
+    table: Table
+    constraint: Constraint
+
+
+@dataclass(frozen=True)
 class AddIndex:
     table: Table
     index: Index
@@ -426,6 +522,36 @@ class SetStorage:
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.set] + list(self.reset)
+
+
+@dataclass(frozen=True)
+class ChangeRole:
+    """A role of the spec created when absent (`old` None) or altered; a role the spec no longer
+    declares is left to the cluster."""
+
+    old: Role | None
+    new: Role
+
+
+@dataclass(frozen=True)
+class ChangeDefaultPrivileges:
+    """Default privileges of one (schema, kind of object, role) going from `old` to `new` (either
+    empty: none)."""
+
+    old: DefaultPrivileges
+    new: DefaultPrivileges
+
+
+@dataclass(frozen=True)
+class ChangeAccess:
+    """A table's owner, grants, row-level security, policies or replica identity go from `old` to `new`
+    (`old` is a new table's defaults). `drop_policies`: the operation that drops the policies that go
+    or change, before columns and functions they read can go."""
+
+    table: Table
+    old: TableAccess
+    new: TableAccess
+    drop_policies: bool = False
 
 
 # --- views and functions -------------------------------------------------------------------------
@@ -484,6 +610,8 @@ class CreateRoutine:
     function: Function
     replace: bool = False
     old: Function | None = None
+    # it takes or returns a table's row type: created once the tables are
+    after_tables: bool = False
 
 
 @dataclass(frozen=True)
@@ -494,6 +622,8 @@ class DropRoutine:
     function: Function
     dependents: tuple[str, ...] = ()
     recreated: bool = False
+    # it takes or returns a table's row type: dropped before the tables (DROP TABLE fails while it is)
+    before_tables: bool = False
 
 
 @dataclass(frozen=True)
@@ -787,13 +917,18 @@ class AlterDistribution:
 
 
 Change = (
-    CreateRoutine
+    ChangeAccess
+    | ChangeDefaultPrivileges
+    | ChangeRole
+    | CreateRoutine
     | DropRoutine
     | CreateTrigger
     | DropTrigger
     | ReplaceTrigger
     | CreateExtension
+    | AlterExtension
     | CreateSchema
+    | DropSchema
     | DropExtension
     | MoveTable
     | CreateSequence
@@ -816,6 +951,8 @@ Change = (
     | DropTable
     | RenameTable
     | AddColumn
+    | CheckEmpty
+    | RebuildTable
     | DropColumn
     | RenameColumn
     | AlterColumnType
@@ -827,6 +964,8 @@ Change = (
     | AddConstraint
     | DropConstraint
     | RenameConstraint
+    | ValidateConstraint
+    | SetIndexStorage
     | AddIndex
     | DropIndex
     | RenameIndex
@@ -870,6 +1009,8 @@ def type_conversion(old: str, new: str) -> Conversion:
         return "narrowing"
     if (modified := _typmod_conversion(old, new)) is not None:
         return modified
+    if casts.binary_coercible(old, new):
+        return "free"
     widen = {("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint")}
     if (old, new) in widen:
         return "rewrite"
@@ -903,3 +1044,24 @@ def _typmod_conversion(old: str, new: str) -> Conversion | None:
     if new_mod is None or (old_mod is not None and int(new_mod) >= int(old_mod)):
         return "free"
     return "narrowing" if a[1] == "bit varying" else "rewrite"
+
+
+def extension_changes(a: Project, b: Project) -> list[AlterExtension]:
+    """The extensions both versions name whose schema or version the spec changes."""
+    before = {s.name: s for s in a.extension_settings}
+    after = {s.name: s for s in b.extension_settings}
+    found = []
+    for name in sorted(set(a.extensions) & set(b.extensions)):
+        old, new = before.get(name, ExtensionSetting(name)), after.get(name, ExtensionSetting(name))
+        if old == new:
+            continue
+        found.append(
+            AlterExtension(
+                name,
+                schema=new.schema,
+                move=old.schema != new.schema,
+                version=new.version,
+                update=old.version != new.version,
+            )
+        )
+    return found

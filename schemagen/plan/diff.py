@@ -9,10 +9,12 @@ is refused here with a `PlanError` that says what to write instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from schemagen.diagnostics import rules
 from schemagen.model import (
     Archive,
     CheckConstraint,
@@ -21,6 +23,7 @@ from schemagen.model import (
     Domain,
     Enum,
     ForeignKey,
+    Function,
     Index,
     Model,
     SequenceGenerator,
@@ -29,8 +32,12 @@ from schemagen.model import (
     lifecycle,
     naming,
 )
+from schemagen.model import access as access_rules
+from schemagen.model.access import TableAccess, access_of
+from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.plan import casts, partition_objects, rebuilds
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -41,6 +48,10 @@ from schemagen.plan.changes import (
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
+    ChangeDefaultPrivileges,
+    ChangeRole,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     Constraint,
@@ -73,6 +84,7 @@ from schemagen.plan.changes import (
     MoveTable,
     NamePartitionIndexes,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -83,9 +95,12 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
+    ValidateConstraint,
+    extension_changes,
 )
 from schemagen.plan.distribution_diff import DistributionDiff
 from schemagen.plan.errors import PlanError
@@ -100,6 +115,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.plan.schema_diff import schema_changes
 from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
@@ -122,6 +138,40 @@ class _Sequences:
     previous: dict[ColumnKey, SequenceGenerator]
     numbered_by: dict[ColumnKey, SequenceGenerator]
     parked: dict[str, str]
+
+
+def _key_name(change: AddIndex | AddConstraint) -> str:
+    return change.index.name if isinstance(change, AddIndex) else change.constraint.name
+
+
+def role_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Roles B declares that A does not, or declares otherwise."""
+    before = {r.name: r for r in a.roles}
+    for role in b.roles:
+        if before.get(role.name) != role:
+            yield ChangeRole(before.get(role.name), role)
+
+
+def default_privilege_changes(a: Model, b: Model) -> Iterator[Change]:
+    """Default privileges granted or revoked, per (schema, kind of object, role)."""
+    before = {d.key: d for d in a.default_privileges}
+    after = {d.key: d for d in b.default_privileges}
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        some = old if old is not None else new
+        assert some is not None
+        empty = replace(some, grants=())
+        yield ChangeDefaultPrivileges(old if old is not None else empty, new if new is not None else empty)
+
+
+def access_changes(table: Table, old: TableAccess, new: TableAccess) -> Iterator[Change]:
+    """The policies that go or change dropped early, and the rest of a table's access set last."""
+    if access_rules.dropped_policies(old, new):
+        yield ChangeAccess(table, old, new, drop_policies=True)
+    if access_rules.has_changes(old, new):
+        yield ChangeAccess(table, old, new)
 
 
 def diff(a: Model, b: Model, renames: Renames, *, down: bool = False) -> list[Change]:
@@ -149,6 +199,7 @@ class _Diff:
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+        self.rebuilt_tables: set[str] = set()  # rebuilt with their rows (RebuildTable)
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -161,11 +212,22 @@ class _Diff:
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
         yield from self.extensions()
+        yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
         yield from self.sequence_changes()
         yield from self.domains(pairs)
         for old, new in pairs:
-            yield from self.table_changes(old, new)
+            why = rebuilds.rebuild_reason(old, new, self.renames)
+            if why is not None and (old.distribution is not None or new.distribution is not None):
+                raise PlanError(
+                    f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
+                    "the rebuild does not plan: make it a plain table in one migration, then change it",
+                    new.name,
+                )
+            if why is not None:
+                yield from self.rebuild_table(old, new, why)
+            else:
+                yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
         for table in b_order:
             if table.name in created:
@@ -178,17 +240,21 @@ class _Diff:
         yield from self.functions(pairs)
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
+        yield from default_privilege_changes(self.a, self.b)
 
     # --- project-wide ----------------------------------------------------------------------------
 
     def extensions(self) -> Iterator[Change]:
         new = set(self.b.project.extensions) - set(self.a.project.extensions)
+        settings = {s.name: s for s in self.b.project.extension_settings}
         for name in builtins.creation_order(new, self.b.project.postgres):
-            yield CreateExtension(name)
+            yield CreateExtension(name, settings.get(name))
+        yield from extension_changes(self.a.project, self.b.project)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
             yield CreateSchema(name)
+        yield from schema_changes(self.a, self.b)
 
     # --- enums -----------------------------------------------------------------------------------
 
@@ -483,10 +549,20 @@ class _Diff:
 
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
+        yield from access_changes(table, TableAccess(), access_of(table))
         for index in table.indexes:
             yield AddIndex(table, index, on_new_table=True)
+            if index.comment is not None:
+                yield Comment("INDEX", (table.schema, index.name), index.comment)
         for fk in table.foreign_keys:
             yield AddConstraint(table, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(table)
+        for check in table.checks:
+            if check.not_valid:  # CREATE TABLE would validate it
+                yield AddConstraint(table, check, on_new_table=True)
+        for name, constraint in named_constraints(table, self.renames).items():
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (table.schema, table.name, name), constraint.comment)
 
     def drop_table(self, table: Table) -> Iterator[Change]:
         for fk in table.foreign_keys:
@@ -511,12 +587,67 @@ class _Diff:
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
         renamed = with_new_column_names(old, new.name, self.renames)
-        yield from self.constraints(renamed, new)
-        yield from self.indexes(renamed, new)
+        keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
+        yield from keys
+        yield from partition_objects.changes(old, new)
         if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
+        before, after = access_of(old), access_of(new)
+        if after.replica_index is not None and any(
+            isinstance(c, AddIndex | AddConstraint) and _key_name(c) == after.replica_index for c in keys
+        ):  # the index of its replica identity is built again: the identity is set again
+            before = replace(before, replica_identity="default", replica_index=None)
+        yield from access_changes(new, before, after)
         if old.comment != new.comment:
+            yield Comment("TABLE", (new.schema, new.name), new.comment)
+
+    def rebuild_table(self, old: Table, new: Table, why: str) -> Iterator[Change]:
+        """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
+        and foreign keys created as on a new table, the keys that reference it dropped before and
+        added again after, and the views over it and its triggers created again."""
+        self.changed_tables.add(new.name)
+        self.reshaped.add(new.name)
+        self.rebuilt_tables.add(new.name)
+        if old.name != new.name:
+            yield RenameTable(old, new)
+            old = replace(old, name=new.name)
+        if old.schema != new.schema:
+            yield MoveTable(old, new)
+            old = replace(old, schema=new.schema)
+        a_of = {n.name: o for o, n in self.match_tables()[0]}
+        incoming = tuple(
+            (table, fk)
+            for table in self.b.tables
+            if table.name != new.name and table.name in a_of and table.name not in self.rebuilt_tables
+            for fk in table.foreign_keys
+            if fk.ref_table == new.name and fk in a_of[table.name].foreign_keys
+        )
+        for table, fk in incoming:
+            # dropped first, so the old table can go (the migration is one transaction)
+            yield DropConstraint(table, fk)
+        columns = tuple(
+            (column.name, was.name)
+            for was, column in self.match_columns(old, new)
+            if was is not None and column.generated is None
+        )
+        owned = tuple(
+            sequence
+            for sequence in self.b.sequences
+            if sequence.owned_by is not None
+            and sequence.owned_by[0] == new.name
+            and sequence.name in self.a.sequences_by_name
+        )
+        yield RebuildTable(old, new, why, columns, owned)
+        for index in new.indexes:
+            yield AddIndex(new, index, on_new_table=True)
+        for fk in new.foreign_keys:
+            yield AddConstraint(new, fk, on_new_table=True)
+        yield from partition_objects.on_new_table(new)
+        for table, fk in incoming:
+            # added again at once: the rows it checks are the rows it checked before
+            yield AddConstraint(table, fk, on_new_table=True)
+        if new.comment is not None:
             yield Comment("TABLE", (new.schema, new.name), new.comment)
 
     def continued(self, table: Table, old: Column, new: Column) -> SequenceGenerator | None:
@@ -569,11 +700,11 @@ class _Diff:
         matched: set[str] = set()
         for before, column in self.match_columns(old, new):
             if before is None:
-                yield from self.add_column(new, column)
+                yield from self.add_column(new, column, old)
                 continue
             matched.add(before.name)
             if before.name != column.name:
-                yield RenameColumn(new, before.name, column.name)
+                yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
                 self.changed_tables.add(new.name)
                 self.reshaped.add(new.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)
@@ -583,7 +714,8 @@ class _Diff:
                 self.reshaped.add(new.name)
                 yield DropColumn(new, column)
 
-    def add_column(self, table: Table, column: Column) -> Iterator[Change]:
+    def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
+        """`before`: the table as it is before the migration."""
         lost = needs_empty = False
         if (
             not column.nullable
@@ -596,8 +728,9 @@ class _Diff:
                 # refuses
                 column, lost = replace(column, nullable=True), True
             else:
-                # PostgreSQL itself refuses it on a table with rows, at once (SG931)
+                # PostgreSQL itself refuses it on a table with rows: checked first of all (SG931)
                 needs_empty = True
+                yield CheckEmpty(table, column, before.schema, before.name)
         yield AddColumn(table, column, not_null_lost=lost, needs_empty=needs_empty)
         if column.comment is not None:
             yield Comment("COLUMN", (table.schema, table.name, column.name), column.comment)
@@ -613,7 +746,7 @@ class _Diff:
                 )
             self.changed_tables.add(table.name)
             self.retyped.setdefault(table.name, set()).add(new.name)
-            yield AlterColumnType(table, old, new)
+            yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
             if new.identity and not old.identity:
@@ -645,11 +778,44 @@ class _Diff:
         if old.comment != new.comment:
             yield Comment("COLUMN", (table.schema, table.name, new.name), new.comment)
 
+    def retype(self, table: Table, old: Column, new: Column) -> AlterColumnType:
+        """The spec's `using:` converts the values (the down migration's is on the column of the newer
+        version); without it a type PostgreSQL cannot cast to is refused (SG952)."""
+        change = AlterColumnType(table, old, new)
+        if change.conversion == "free":
+            return change
+        using = old.using_down if self.down else new.using
+        if using is not None:
+            return replace(change, using=using)
+        how = casts.castability(old.type, new.type, self.b.project.postgres)
+        if how == "none":
+            key = "`using: {up: ..., down: ...}` (down: back to the older type)" if self.down else "`using:`"
+            raise PlanError(
+                f"the type of {table.name}.{new.name} changes from {old.type} to {new.type}, and PostgreSQL "
+                f"has no cast between them (ALTER COLUMN … TYPE would fail); say how to compute the new "
+                f"value from the old with {key} on the column",
+                f"{table.name}.{new.name}",
+                rules.NO_CAST,
+            )
+        return replace(change, through_text=how == "text")
+
     # --- constraints and indexes -----------------------------------------------------------------
 
     def constraints(self, old: Table, new: Table) -> Iterator[Change]:
         old_set = named_constraints(old, self.renames)
         new_set = named_constraints(new, self.renames)
+        # kept NOT VALID until now and valid in the spec: validated in place, not dropped and added
+        for key, constraint in new_set.items():
+            was = old_set.get(key)
+            if (
+                isinstance(was, (CheckConstraint, ForeignKey))
+                and isinstance(constraint, (CheckConstraint, ForeignKey))
+                and was.not_valid
+                and not constraint.not_valid
+                and same_definition(replace(was, not_valid=False), constraint)
+            ):
+                old_set[key] = constraint
+                yield ValidateConstraint(new, constraint)
         stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table
@@ -664,11 +830,17 @@ class _Diff:
             if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
                 yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
             if key in renamed.values() or (unchanged and key not in again | moved):
+                kept = old_set[was_named.get(key, key)]
+                if kept.comment != constraint.comment:
+                    yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
                 continue
             yield AddConstraint(new, constraint)
+            if constraint.comment is not None:
+                yield Comment("CONSTRAINT", (new.schema, new.name, key), constraint.comment)
 
     def redistributed(self, table: Table, constraint: Constraint) -> bool:
         """A foreign key between `table` and a table whose rows change place on the cluster."""
@@ -697,6 +869,21 @@ class _Diff:
     def indexes(self, old: Table, new: Table) -> Iterator[Change]:
         old_indexes = {i.name: i for i in old.indexes}
         new_indexes = {i.name: i for i in new.indexes}
+        # only the storage parameters differ: ALTER INDEX … SET/RESET, not a rebuild (but a partitioned
+        # table's index is built again: its partitions' indexes hold the parameters too)
+        for name, index in new_indexes.items():
+            was = old_indexes.get(name)
+            if (
+                was is not None
+                and was.storage != index.storage
+                and new.partition is None
+                and same_index(replace(was, storage=()), replace(index, storage=()))
+            ):
+                before = {p.name: p for p in was.storage}
+                given = tuple(p for p in index.storage if before.get(p.name) != p)
+                reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
+                old_indexes[name] = index
+                yield SetIndexStorage(new, index, given, reset)
         stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():
@@ -707,10 +894,17 @@ class _Diff:
             changed = name not in new_indexes or not same_index(new_indexes[name], index)
             if changed or name in stale:
                 yield DropIndex(new, index, reread=name in stale)
+        was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for name, index in new_indexes.items():
             unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
             if not unchanged and name not in renamed.values():
                 yield AddIndex(new, index)
+                if index.comment is not None:
+                    yield Comment("INDEX", (new.schema, name), index.comment)
+                continue
+            kept = old_indexes.get(was_named.get(name, name))
+            if kept is not None and kept.comment != index.comment:
+                yield Comment("INDEX", (new.schema, name), index.comment)
 
     def storage(self, old: Table, new: Table) -> Iterator[Change]:
         if old.storage == new.storage:
@@ -730,12 +924,17 @@ class _Diff:
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
+        # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
+        # drop what a view reads), and is created again after
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
                 continue
-            tables_changed = any(self.reads_changed(view, dep) for dep in view.depends_on) or (
-                view.materialized and self.reads(view, self.distributions.rebuilt_partitioned)
+            tables_changed = (
+                any(self.reads_changed(view, dep) for dep in view.depends_on)
+                or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
+                or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
             if old == view and not tables_changed:
                 continue
@@ -871,18 +1070,22 @@ class _Diff:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
         calls them) or dropped and created again; triggers created, dropped, or replaced in one
         transaction when they or their function change."""
-        a_functions, b_functions = self.a.functions_by_name, self.b.functions_by_name
+        # matched by signature, `name(types)`: overloads apart; a function whose argument types change is
+        # another one, created before what calls it and the old one dropped after
+        a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
-        for name, function in sorted(b_functions.items()):
+        late = row_typed_functions(self.b)
+        # aggregates are created after the functions they fold with, and dropped before them
+        for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
             if old is None:
-                yield CreateRoutine(function)
+                yield CreateRoutine(function, after_tables=function.name in late)
             elif old != function:
-                if (old.schema, old.arguments, old.returns) == (
-                    function.schema,
-                    function.arguments,
-                    function.returns,
-                ):
+                # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
+                # calling it), unless it becomes a function or the other way round
+                same_kind = (old.aggregate is None) == (function.aggregate is None)
+                signature = (function.schema, function.arguments, function.returns)
+                if same_kind and (old.schema, old.arguments, old.returns) == signature:
                     yield CreateRoutine(function, replace=True, old=old)
                 else:
                     recreated.add(name)
@@ -891,24 +1094,44 @@ class _Diff:
         b_triggers = {(t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or trigger.function in recreated:
+            if new is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
-        for name in sorted(recreated):
-            old, function = a_functions[name], b_functions[name]
-            callers = sorted(f"trigger {t.name} on {t.table}" for t in self.a.triggers if t.function == name)
+        for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
+            old = a_functions[name]
+            callers = sorted(
+                f"trigger {t.name} on {t.table}" for t in self.a.triggers if f"{t.function}()" == name
+            )
+            callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
-            yield CreateRoutine(function)
-        for name, function in sorted(a_functions.items()):
+        for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
+            yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
+        for name, function in sorted(
+            a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
+        ):
             if name not in b_functions:
-                yield DropRoutine(function)
+                yield DropRoutine(
+                    function,
+                    tuple(calling_views(self.a, function)),
+                    before_tables=function.name in row_typed_functions(self.a),
+                )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or trigger.function in recreated:
+            if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
                 yield ReplaceTrigger(
                     replace(old_trigger, table=trigger.table, schema=trigger.schema), trigger
                 )
+
+
+def aggregates_last(item: tuple[str, Function]) -> tuple[bool, str]:
+    return item[1].aggregate is not None, item[0]
+
+
+def calling_views(model: Model, function: Function) -> list[str]:
+    """The views of `model` whose query calls `function` by name: what its DROP waits on."""
+    call = re.compile(rf"(?<![\w.]){re.escape(function.name)}\s*\(", re.IGNORECASE)
+    return sorted(f"view {v.name}" for v in model.views if call.search(v.query))
 
 
 def _partition_key_columns(table: Table) -> set[str]:
@@ -938,10 +1161,20 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
 
 def _replaceable(old: View, new: View) -> bool:
     """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
-    its output columns (and nothing else of it changed but the query and the comment)."""
+    its output columns (and nothing else of it changed but the query, the comment and its options,
+    which CREATE OR REPLACE VIEW sets)."""
     if old.materialized or new.materialized:
         return False
-    if replace(old, query=new.query, depends_on=new.depends_on, comment=new.comment) != new:
+    kept = replace(
+        old,
+        query=new.query,
+        depends_on=new.depends_on,
+        comment=new.comment,
+        security_barrier=new.security_barrier,
+        security_invoker=new.security_invoker,
+        check_option=new.check_option,
+    )
+    if kept != new:
         return False
     try:
         return expressions.replaces_in_place(

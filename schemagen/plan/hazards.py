@@ -82,6 +82,10 @@ def per_node_default(table: str, column: str, default: str) -> Hazard:
     return _hazard(rules.PER_NODE_DEFAULT, table=table, column=column, default=default)
 
 
+def conversion_may_fail(target: str, old: str, new: str) -> Hazard:
+    return _hazard(rules.CONVERSION_MAY_FAIL, target=target, old=old, new=new)
+
+
 def is_allowed(hazard: Hazard, target: str, allowed: tuple[str, ...]) -> bool:
     """Whether `allow_destructive` names this change (or says `all`)."""
     wanted = {a.strip().lower() for a in allowed}

@@ -125,18 +125,24 @@ class _Order:
             for position, table in enumerate(tables):
                 key = (table.schema, table.name)
                 if key in self.rank:
+                    if model is after:  # partitions only `after` has (a rebuild's) are still its own
+                        self._children(key, table.partition, self.rank[key][1], 1, keep=True)
                     continue
                 renamed = (table.schema, table.renamed_from or "")
                 at = self.rank[renamed][1] if model is after and renamed in self.rank else first + position
                 self.rank[key] = (1, at, 0)
                 self._children(key, table.partition, at, 1)
 
-    def _children(self, parent: tuple[str, str], scheme: PartitionScheme | None, at: int, depth: int) -> None:
+    def _children(
+        self, parent: tuple[str, str], scheme: PartitionScheme | None, at: int, depth: int, keep: bool = False
+    ) -> None:
+        """Rank and parent of each partition under `parent`; `keep`: of those not ranked already."""
         for child in scheme.children if scheme else ():
             key = (parent[0], child.name)
-            self.rank[key] = (1, at, depth)
-            self.parent[key] = parent
-            self._children(key, child.sub, at, depth + 1)
+            if not (keep and key in self.rank):
+                self.rank[key] = (1, at, depth)
+                self.parent[key] = parent
+            self._children(key, child.sub, at, depth + 1, keep)
 
     def preamble(self, steps: Sequence[Step]) -> tuple[TableLock, ...]:
         """The LOCK TABLE list a unit of `steps` starts with; empty when it needs none."""

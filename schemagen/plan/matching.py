@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from schemagen.model import CheckConstraint, ForeignKey, Index, Model, Table
+from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
 from schemagen.plan.schemes import subtree
@@ -48,6 +49,8 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
         found[check.name] = check
     for fk in table.foreign_keys:
         found[fk.name] = replace(fk, ref_table=renames.tables.get(fk.ref_table, fk.ref_table))
+    for exclusion in table.exclusions:
+        found[exclusion.name] = exclusion
     return found
 
 
@@ -64,22 +67,42 @@ def recloned(model: Model, old: Table, new: Table, constraint: Constraint) -> bo
 
 def same_definition(a: Constraint, b: Constraint) -> bool:
     """Two constraints that differ at most in name (and source location), in how a check's
-    expression is spelled, and in the schema of a foreign key's target."""
+    expression is spelled, in the schema of a foreign key's target, and in their comment (set in
+    place)."""
     if type(a) is not type(b):
         return False
+    a, b = replace(a, comment=None), replace(b, comment=None)
     if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
-        return same_expression(a.expression, b.expression)
+        return (
+            same_expression(a.expression, b.expression)
+            and a.not_valid == b.not_valid
+            and a.no_inherit == b.no_inherit
+        )
     if isinstance(a, ForeignKey) and isinstance(b, ForeignKey):
         # The target is its table's name, unique in a Model: a table moved to another schema keeps the
         # keys to it (PostgreSQL refers to it by OID).
         return replace(a, name="", ref_schema="") == replace(b, name="", ref_schema="")
+    if isinstance(a, ExclusionConstraint) and isinstance(b, ExclusionConstraint):
+        return (
+            replace(a, name="", where=None, elements=()) == replace(b, name="", where=None, elements=())
+            and same_expression(a.where, b.where)
+            and len(a.elements) == len(b.elements)
+            and all(
+                x.column == y.column
+                and x.operator == y.operator
+                and same_expression(x.expression, y.expression)
+                for x, y in zip(a.elements, b.elements, strict=True)
+            )
+        )
     return replace(a, name="") == replace(b, name="")
 
 
 def same_index(a: Index, b: Index) -> bool:
-    """Two indexes that differ at most in name (and the name of their table), and in how their
-    expressions and predicate are spelled."""
-    return _spelled_alike(replace(a, name="", table="")) == _spelled_alike(replace(b, name="", table=""))
+    """Two indexes that differ at most in name (and the name of their table), in how their
+    expressions and predicate are spelled, and in their comment (set in place)."""
+    return _spelled_alike(replace(a, name="", table="", comment=None)) == _spelled_alike(
+        replace(b, name="", table="", comment=None)
+    )
 
 
 def same_expression(a: str | None, b: str | None) -> bool:

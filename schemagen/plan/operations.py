@@ -144,11 +144,15 @@ class Kind(StrEnum):
     """What an operation does: its `kind` in migration headers, JSON and docs/migrations.md."""
 
     CREATE_EXTENSION = "create_extension"
+    ALTER_EXTENSION = "alter_extension"
     CREATE_SCHEMA = "create_schema"
+    DROP_SCHEMA = "drop_schema"
     DROP_EXTENSION = "drop_extension"
     CREATE_ENUM = "create_enum"
     ADD_ENUM_VALUE = "add_enum_value"
     CHECK_ENUM_VALUES = "check_enum_values"
+    CHECK_EMPTY = "check_empty"
+    REBUILD_TABLE = "rebuild_table"
     REBUILD_ENUM = "rebuild_enum"
     DROP_ENUM = "drop_enum"
     CREATE_DOMAIN = "create_domain"
@@ -174,13 +178,16 @@ class Kind(StrEnum):
     DROP_NOT_NULL = "drop_not_null"
     ADD_PRIMARY_KEY = "add_primary_key"
     ADD_UNIQUE = "add_unique"
+    ADD_EXCLUSION = "add_exclusion"
     ADD_CHECK = "add_check"
     ADD_FOREIGN_KEY = "add_foreign_key"
     DROP_PRIMARY_KEY = "drop_primary_key"
     DROP_UNIQUE = "drop_unique"
+    DROP_EXCLUSION = "drop_exclusion"
     DROP_CHECK = "drop_check"
     DROP_FOREIGN_KEY = "drop_foreign_key"
     RENAME_CONSTRAINT = "rename_constraint"
+    VALIDATE_CONSTRAINT = "validate_constraint"
     CREATE_INDEX = "create_index"
     DROP_INDEX = "drop_index"
     RENAME_INDEX = "rename_index"
@@ -195,6 +202,11 @@ class Kind(StrEnum):
     REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
+    CHANGE_ACCESS = "change_access"
+    CHANGE_ROLE = "change_role"
+    DEFAULT_PRIVILEGES = "default_privileges"
+    DROP_POLICIES = "drop_policies"
+    SET_INDEX_STORAGE = "set_index_storage"
     LOCK_TABLES = "lock_tables"
     # partitioning
     RENAME_PARTITIONS = "rename_partitions"
@@ -225,6 +237,7 @@ class Phase(IntEnum):
     LOCKS = 0  # the LOCK TABLE statements of a migration run in one transaction
     CHECKS = 5  # what the rows must allow, checked before anything changes
     EXTENSIONS = 10
+    ROLES = 12  # before anything is owned by or granted to them
     ENUMS = 15
     SEQUENCES = 16  # before the domains and columns whose defaults read them
     DOMAINS = 17  # after the enums and sequences they may use, before the columns of their type
@@ -236,6 +249,7 @@ class Phase(IntEnum):
     DROP_TRIGGERS = 21  # before their function or table changes
     DROP_FUNCTIONS = 22
     RENAMES = 25
+    DROP_POLICIES = 27  # before the columns and functions they read go
     DROP_FOREIGN_KEYS = 28
     DROP_CONSTRAINTS = 30
     DROP_INDEXES = 32
@@ -253,7 +267,9 @@ class Phase(IntEnum):
     INDEXES = 72
     PARTITION_INDEX_NAMES = 73  # once every partition and index of B exists
     FOREIGN_KEYS = 75
+    ROW_TYPED_FUNCTIONS = 76  # the spec's functions taking or returning a table's row type: once it exists
     DROP_COLUMNS = 80
+    DROP_ROW_TYPED_FUNCTIONS = 84  # the spec's functions on a table's row type: before the table goes
     DROP_TABLES = 85
     DROP_USER_FUNCTIONS = 86  # once no table, check or trigger calls them; before the types they take
     DROP_DOMAINS = 87  # once no column has their type; before the enums they are based on
@@ -265,6 +281,8 @@ class Phase(IntEnum):
     TRIGGERS = 93  # once their functions and tables exist
     STORAGE = 94  # after the partitions are created: every leaf of B exists by then
     COMMENTS = 95
+    ACCESS = 96  # owners, grants, row-level security, policies, replica identity: once all exists
+    DROP_SCHEMAS = 97  # once everything in them is gone
 
 
 @dataclass(frozen=True)

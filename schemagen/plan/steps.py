@@ -38,12 +38,15 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
+from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.objects import ExtensionSetting
+from schemagen.plan import reshard_steps
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
-from schemagen.postgres import storage
+from schemagen.postgres import index_storage, storage
 
 #: (schema, table): a table a statement locks besides the ones it names.
 Relation = tuple[str, str]
@@ -55,6 +58,17 @@ Relation = tuple[str, str]
 class CreateExtension(Statement):
     template = "create_extension"
     name: str
+    setting: ExtensionSetting | None = None
+
+
+@dataclass(frozen=True)
+class AlterExtension(Statement):
+    template = "alter_extension"
+    name: str
+    schema: str
+    move: bool
+    version: str | None
+    update: bool
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,12 @@ class DropExtension(Statement):
 @dataclass(frozen=True)
 class CreateSchema(Statement):
     template = "create_schema"
+    name: str
+
+
+@dataclass(frozen=True)
+class DropSchema(Statement):
+    template = "drop_schema"
     name: str
 
 
@@ -276,7 +296,8 @@ class RenameColumn(Statement):
 
 @dataclass(frozen=True)
 class AlterColumnType(Statement):
-    """`using`: convert through a cast; `via_text`: through text, as between two enum types."""
+    """`using`: convert through a cast; `via_text`: through text, as between two enum types;
+    `expression`: the spec's own conversion (the column's `using:`)."""
 
     template = "alter_column_type"
     table: str
@@ -286,6 +307,7 @@ class AlterColumnType(Statement):
     collation: str | None
     using: bool
     via_text: bool
+    expression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -391,6 +413,7 @@ class AddConstraintUsingIndex(Statement):
     schema: str
     kind: ConstraintKind
     name: str
+    deferrable: Literal["immediate", "deferred"] | None = None
 
 
 @dataclass(frozen=True)
@@ -467,6 +490,15 @@ class RenameIndex(Statement):
 
 
 @dataclass(frozen=True)
+class SetIndexStorage(Statement):
+    template = "set_index_storage"
+    index: str
+    schema: str
+    set: tuple[StorageParameter, ...]
+    reset: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SetStorage(Statement):
     template = "set_storage"
     table: str
@@ -478,7 +510,9 @@ class SetStorage(Statement):
 @dataclass(frozen=True)
 class Comment(Statement):
     template = "comment"
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"]
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ]
     parts: tuple[str, ...]
     text: str | None
 
@@ -792,8 +826,13 @@ class LockTables(Statement):
 # --- builders: project-wide, enums ---------------------------------------------------------------
 
 
-def create_extension(name: str) -> Step:
-    return Step(CreateExtension(name), Lock.NONE)
+def create_extension(name: str, setting: ExtensionSetting | None = None) -> Step:
+    return Step(CreateExtension(name, setting), Lock.NONE)
+
+
+def alter_extension(name: str, schema: str, move: bool, version: str | None, update: bool) -> Step:
+    """SET SCHEMA moves the extension's objects (a catalog change); UPDATE runs its update scripts."""
+    return Step(AlterExtension(name, schema, move, version, update), Lock.NONE)
 
 
 def drop_extension(name: str) -> Step:
@@ -802,6 +841,12 @@ def drop_extension(name: str) -> Step:
 
 def create_schema(name: str) -> Step:
     return Step(CreateSchema(name), Lock.NONE)
+
+
+def drop_schema(name: str) -> Step:
+    """RESTRICT: fails while anything is left in the schema (a declared one removed, or the one a
+    rebuild parked its old table in)."""
+    return Step(DropSchema(name), Lock.NONE, name)
 
 
 def schema_sql(text: str) -> Step:
@@ -832,6 +877,62 @@ class EnumGuard(Statement):
     @property
     def scans_rows(self) -> bool:
         return True
+
+
+@dataclass(frozen=True)
+class RebuildCopyRows(Statement):
+    """Every row of `source` (in `source_schema`) inserted into `table`: `columns` of `table` from
+    `sources` of `source`."""
+
+    template = "rebuild_copy_rows"
+    table: str
+    schema: str
+    source: str
+    source_schema: str
+    columns: list[str]
+    sources: list[str]
+    overriding: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True
+
+
+def rebuild_copy_rows(
+    table: Table, source_schema: str, source: str, columns: Sequence[tuple[str, str]], overriding: bool
+) -> Step:
+    """Reads every row of the parked table (SHARE: no writer may change it meanwhile) into the new one."""
+    statement = RebuildCopyRows(
+        table.name,
+        table.schema,
+        source,
+        source_schema,
+        [new for new, _ in columns],
+        [old for _, old in columns],
+        overriding,
+    )
+    locks = (
+        TableLock(source_schema, source, Lock.SHARE),
+        TableLock(table.schema, table.name, Lock.ROW_EXCLUSIVE),
+    )
+    return Step(statement, Lock.SHARE, source, locks=locks)
+
+
+@dataclass(frozen=True)
+class EmptyGuard(Statement):
+    """Fails, changing nothing, while `table` holds a row: `column` (NOT NULL, no default) cannot be
+    added to it then."""
+
+    template = "empty_guard"
+    table: str
+    schema: str
+    column: str
+
+
+def empty_guard(schema: str, table: str, column: str) -> Step:
+    """Reads one row at most (ACCESS SHARE)."""
+    statement = EmptyGuard(table, schema, column)
+    return Step(statement, Lock.ACCESS_SHARE, table, locks=(TableLock(schema, table, Lock.ACCESS_SHARE),))
 
 
 def enum_guard(enum: Enum, removed: Sequence[str], columns: Sequence[tuple[Table, Column]]) -> Step:
@@ -897,9 +998,12 @@ def alter_column_type(
     *,
     collation: str | None = None,
     conversion: Literal["none", "cast", "via_text"],
+    using: str | None = None,
+    rebuilds_indexes: bool = False,
 ) -> Step:
     """`conversion`: none (a catalog change), or the values converted by a cast (through text between
-    two enum types), which rewrites the table under its lock."""
+    two enum types) or by the expression `using`, which rewrites the table under its lock.
+    `rebuilds_indexes`: a new collation alone, which rebuilds the indexes on the column under it."""
     statement = AlterColumnType(
         table.name,
         table.schema,
@@ -908,8 +1012,10 @@ def alter_column_type(
         collation,
         using=conversion != "none",
         via_text=conversion == "via_text",
+        expression=using,
     )
-    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=conversion == "none")
+    brief = conversion == "none" and not rebuilds_indexes
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=brief)
 
 
 def set_default(table: Table, column: Column) -> Step:
@@ -1002,13 +1108,33 @@ def set_storage(
     return Step(SetStorage(relation, schema, set, reset), lock, relation)
 
 
+def set_index_storage(
+    schema: str, table: str, index: Index, set: tuple[StorageParameter, ...], reset: tuple[str, ...]
+) -> Step:
+    """SHARE UPDATE EXCLUSIVE on the index, or ACCESS EXCLUSIVE when a parameter needs it (gin's
+    fastupdate, brin's pages_per_range, gist's buffering); a catalog change either way."""
+    names = [p.name for p in set] + list(reset)
+    lock = (
+        Lock.ACCESS_EXCLUSIVE
+        if index_storage.access_exclusive(index.using, names)
+        else Lock.SHARE_UPDATE_EXCLUSIVE
+    )
+    return Step(SetIndexStorage(index.name, schema, set, reset), lock, table)
+
+
 def comment(
-    kind: Literal["TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN"],
+    kind: Literal[
+        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+    ],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
     if kind == "DOMAIN":
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    if kind == "SCHEMA":
+        return Step(Comment(kind, parts, text), Lock.NONE, f"schema {parts[0]}")
+    if kind == "INDEX":  # SHARE UPDATE EXCLUSIVE on the index alone: its table's reads and writes go on
+        return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, f"index {parts[1]}")
     on = f"sequence {parts[1]}" if kind == "SEQUENCE" else parts[1]
     return Step(Comment(kind, parts, text), Lock.SHARE_UPDATE_EXCLUSIVE, on)
 
@@ -1130,8 +1256,10 @@ def rename_constraint(schema: str, table: str, old: str, new: str) -> Step:
     return Step(RenameConstraint(table, schema, old, new), Lock.ACCESS_EXCLUSIVE, table)
 
 
-def add_constraint_using_index(table: Table, kind: ConstraintKind, name: str) -> Step:
-    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name)
+def add_constraint_using_index(
+    table: Table, kind: ConstraintKind, name: str, deferrable: Literal["immediate", "deferred"] | None = None
+) -> Step:
+    statement = AddConstraintUsingIndex(table.name, table.schema, kind, name, deferrable)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
 
 
@@ -1188,8 +1316,9 @@ def foreign_key_locks(schema: str, table: str, fk: ForeignKey, mode: Lock) -> tu
 
 
 def create_view(view: View) -> Step:
-    """A materialized view is computed while it is created."""
-    return Step(CreateView(view), Lock.NONE, view.name, brief=not view.materialized)
+    """A materialized view is computed while it is created (unless it is created WITH NO DATA)."""
+    computed = view.materialized and not view.unpopulated
+    return Step(CreateView(view), Lock.NONE, view.name, brief=not computed)
 
 
 def drop_view(view: View) -> Step:
@@ -1497,3 +1626,170 @@ def lock_tables(locks: tuple[TableLock, ...]) -> Step:
 
 def _locks(relations: Sequence[Relation], mode: Lock) -> tuple[TableLock, ...]:
     return tuple(TableLock(schema, table, mode) for schema, table in relations)
+
+
+# --- access: owners, grants, row-level security, policies, replica identity ------------------------
+
+
+@dataclass(frozen=True)
+class SetOwner(Statement):
+    template = "set_owner"
+    table: str
+    schema: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class GrantPrivileges(Statement):
+    template = "grant"
+    table: str
+    schema: str
+    grant: Grant
+
+
+@dataclass(frozen=True)
+class RevokePrivileges(Statement):
+    template = "revoke"
+    table: str
+    schema: str
+    grant: Grant
+    option_only: bool = False
+
+
+@dataclass(frozen=True)
+class SetRowSecurity(Statement):
+    template = "set_row_security"
+    table: str
+    schema: str
+    enabled: bool
+    forced: bool
+
+
+@dataclass(frozen=True)
+class CreatePolicy(Statement):
+    template = "create_policy"
+    table: str
+    schema: str
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class DropPolicy(Statement):
+    template = "drop_policy"
+    table: str
+    schema: str
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class SetReplicaIdentity(Statement):
+    template = "replica_identity"
+    table: str
+    schema: str
+    identity: str
+    index: str | None
+
+
+def set_owner(table: Table, owner: str) -> Step:
+    """ALTER TABLE … OWNER TO: ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(SetOwner(table.name, table.schema, owner), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def grant(table: Table, grant: Grant) -> Step:
+    """GRANT takes no lock on the table: it rewrites the table's ACL in pg_class only."""
+    return Step(GrantPrivileges(table.name, table.schema, grant), Lock.NONE, table.name)
+
+
+def revoke(table: Table, grant: Grant, *, option_only: bool = False) -> Step:
+    """REVOKE, like GRANT, takes no lock on the table."""
+    return Step(RevokePrivileges(table.name, table.schema, grant, option_only), Lock.NONE, table.name)
+
+
+def set_row_security(table: Table, enabled: bool, forced: bool) -> Step:
+    """ALTER TABLE … ENABLE/FORCE ROW LEVEL SECURITY: ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(SetRowSecurity(table.name, table.schema, enabled, forced), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def create_policy(table: Table, policy: Policy) -> Step:
+    """CREATE POLICY locks its table ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(CreatePolicy(table.name, table.schema, policy), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def drop_policy(table: Table, policy: Policy) -> Step:
+    """DROP POLICY locks its table ACCESS EXCLUSIVE, for the catalog change only."""
+    return Step(DropPolicy(table.name, table.schema, policy), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_replica_identity(table: Table, identity: str, index: str | None) -> Step:
+    """ALTER TABLE … REPLICA IDENTITY: ACCESS EXCLUSIVE, for the catalog change only."""
+    statement = SetReplicaIdentity(table.name, table.schema, identity, index)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+@dataclass(frozen=True)
+class CreateRole(Statement):
+    template = "create_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class AlterRole(Statement):
+    template = "alter_role"
+    role: Role
+
+
+@dataclass(frozen=True)
+class GrantMembership(Statement):
+    template = "grant_membership"
+    role: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class RevokeMembership(Statement):
+    template = "revoke_membership"
+    role: str
+    parent: str
+
+
+def create_role(role: Role) -> Step:
+    """A role of the cluster, created when absent: no lock on any table."""
+    return Step(CreateRole(role), Lock.NONE, role.name)
+
+
+def alter_role(role: Role) -> Step:
+    return Step(AlterRole(role), Lock.NONE, role.name)
+
+
+def grant_membership(role: str, parent: str) -> Step:
+    return Step(GrantMembership(role, parent), Lock.NONE, role)
+
+
+def revoke_membership(role: str, parent: str) -> Step:
+    return Step(RevokeMembership(role, parent), Lock.NONE, role)
+
+
+@dataclass(frozen=True)
+class DefaultPrivilegesStatement(Statement):
+    template = "default_privileges"
+    entry: DefaultPrivileges
+    grant: Grant
+    revoke: bool = False
+    option_only: bool = False
+
+
+def default_privileges(
+    entry: DefaultPrivileges, grant: Grant, *, revoke: bool = False, option_only: bool = False
+) -> Step:
+    """ALTER DEFAULT PRIVILEGES changes pg_default_acl only: no lock on any table."""
+    return Step(DefaultPrivilegesStatement(entry, grant, revoke, option_only), Lock.NONE, entry.schema)
+
+
+# The online split's statements live in plan/reshard_steps.py; named here too, so that this module
+# still holds one statement per template.
+ReshardAttach = reshard_steps.ReshardAttach
+ReshardCopy = reshard_steps.ReshardCopy
+ReshardCreate = reshard_steps.ReshardCreate
+ReshardDropMirror = reshard_steps.ReshardDropMirror
+ReshardMirrorFunction = reshard_steps.ReshardMirrorFunction
+ReshardMirrorTrigger = reshard_steps.ReshardMirrorTrigger

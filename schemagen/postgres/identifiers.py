@@ -7,11 +7,63 @@ from functools import lru_cache
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-__all__ = ["ident", "qname"]
+__all__ = ["MAX_NAME_BYTES", "ident", "is_valid_name", "needs_quoting", "qname", "split_quoted"]
 
 # quote_identifier() in ruleutils.c: a lower case letter or `_`, then lower case letters, digits, `_`
 _SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _QUOTED_KEYWORDS = frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS)
+#: NAMEDATALEN - 1: PostgreSQL truncates longer names
+MAX_NAME_BYTES = 63
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether PostgreSQL accepts `name` as a quoted identifier: not empty and no NUL character.
+
+    The length (at most 63 bytes) is checked apart, since its message is a different one.
+
+    >>> is_valid_name('uq:fullName'), is_valid_name("bıgınt"), is_valid_name('a "b"')
+    (True, True, True)
+    >>> is_valid_name(""), is_valid_name("a\\x00b".encode().decode("unicode_escape"))
+    (False, False)
+    """
+    return bool(name) and "\x00" not in name
+
+
+def needs_quoting(name: str) -> bool:
+    """Whether `name` must be double-quoted in SQL (`ident()` quotes it).
+
+    >>> needs_quoting("users"), needs_quoting("Users"), needs_quoting("uq:fullName")
+    (False, True, True)
+    """
+    return ident(name) != name
+
+
+def split_quoted(text: str) -> tuple[str, str] | None:
+    """A double-quoted identifier at the start of `text` (`""` inside stands for `"`) and the rest, or
+    None when `text` does not start with a closed quoted identifier.
+
+    >>> split_quoted('"Full Name" DESC')
+    ('Full Name', ' DESC')
+    >>> split_quoted('"a""b"')
+    ('a"b', '')
+    >>> split_quoted('"open') is None, split_quoted('plain') is None, split_quoted('""') is None
+    (True, True, True)
+    """
+    if not text.startswith('"'):
+        return None
+    i, name = 1, []
+    while i < len(text):
+        if text[i] == '"':
+            if text[i + 1 : i + 2] == '"':
+                name.append('"')
+                i += 2
+                continue
+            if not name:
+                return None
+            return "".join(name), text[i + 1 :]
+        name.append(text[i])
+        i += 1
+    return None
 
 
 @lru_cache(maxsize=65536)

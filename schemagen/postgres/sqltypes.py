@@ -323,6 +323,10 @@ def format_type_name(
 
 
 def _unknown_type_message(name: str, enum_names: frozenset[str]) -> str:
+    folded = sorted(n for n in enum_names if n.lower() == name and n != name)
+    if folded:
+        # a type is SQL: unquoted, `Mood` is `mood`
+        return f"{name} is not a type of the spec; a type name is SQL, so write {ident(folded[0])} in quotes"
     suggestion = foreign_equivalent(name)
     if suggestion:
         return f"{name} is not a PostgreSQL type: use {suggestion}"

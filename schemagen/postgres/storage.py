@@ -65,7 +65,11 @@ class StorageValueError(ValueError):
 
 def spell(name: str, value: bool | int | float | str) -> str:
     """The canonical text of `value` for parameter `name`; raises StorageValueError or KeyError."""
-    parameter = PARAMETERS[name]
+    return spell_value(PARAMETERS[name], value)
+
+
+def spell_value(parameter: Parameter, value: bool | int | float | str) -> str:
+    """The canonical text of `value` for `parameter`; raises StorageValueError."""
     if parameter.kind == "bool":
         if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
             return "true" if value.lower() in _TRUE else "false"

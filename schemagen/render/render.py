@@ -6,12 +6,13 @@ order of `schema.sql`:
 1. a fixed header (no date, no version: the same spec gives the same bytes),
 2. extensions, then schemas other than public that an object lives in,
 3. enums, then domains (each after the domain it is based on), then sequences, then the user's
-   functions and procedures by name (with `check_function_bodies` off when one is in SQL: a check,
-   default or index may call it before the tables its body reads exist),
+   functions and procedures by name, then their aggregates (with `check_function_bodies` off when
+   one is in SQL: a check, default or index may call it before the tables its body reads exist),
 4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
    (depth first) and its comments, then the sequences they own (`OWNED BY`),
 5. indexes, by table order then name,
 6. the foreign keys deferred to break a cycle, or to a unique index rather than a key, as ALTER TABLE,
+   then the functions taking or returning a table's row type, and the aggregates folding with one,
 7. views and materialized views in dependency order, each with its comment and indexes,
 8. functions: archive functions in table order, then refresh functions in view order,
 9. triggers, by table then name.
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from schemagen.model import Column, ForeignKey, Index, Model, Table, lifecycle
+from schemagen.model import Column, ForeignKey, Function, Index, Model, Table, lifecycle, partition_objects
+from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.postgres import builtins
@@ -86,6 +88,7 @@ def schema_context(model: Model) -> dict[str, object]:
     """Everything `schema.sql.j2` renders, already in statement order."""
     tables, deferred = order_tables(model.tables)
     views = order_views(model.views)
+    row_typed = row_typed_functions(model)
 
     used_schemas = model.used_schemas - {"public"}
 
@@ -98,7 +101,12 @@ def schema_context(model: Model) -> dict[str, object]:
         for fk in sorted(table.foreign_keys, key=lambda f: f.name):
             # On Citus every key waits for the tables to be distributed: a key to a reference table
             # would otherwise turn the referencing table into a Citus local table.
-            if model.distributed or (table.name, fk.name) in deferred or _keyed_by_index(model, fk):
+            if (
+                model.distributed
+                or (table.name, fk.name) in deferred
+                or _keyed_by_index(model, fk)
+                or fk.not_valid  # CREATE TABLE would validate it
+            ):
                 deferred_fks.append(ForeignKeyEntry(table, fk))
             else:
                 inline.append(fk)
@@ -107,10 +115,18 @@ def schema_context(model: Model) -> dict[str, object]:
         if table.archive is not None:
             archives.append(archive_entry(model, table, table.archive))
 
+    # after every table's own indexes: a partition's own index is not taken for a clone of its parent's
+    for table in tables:
+        for own in partition_objects.partition_tables(table):
+            indexes.extend(IndexEntry(table.schema, ix) for ix in own.indexes)
+            deferred_fks.extend(ForeignKeyEntry(own, fk) for fk in own.foreign_keys)
+
     return {
         "project": model.project,
         "extensions": builtins.creation_order(model.project.extensions, model.project.postgres),
+        "extension_settings": {s.name: s for s in model.project.extension_settings},
         "schemas": sorted(used_schemas),
+        "schema_comments": sorted(model.schema_comments.items()),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "domains": order_domains(model.domains),
         "sequences": sorted(model.sequences, key=lambda s: (s.name, s.schema)),
@@ -122,15 +138,40 @@ def schema_context(model: Model) -> dict[str, object]:
         "distributions": distribution_order(model),
         "distributed_schemas": [s.name for s in model.project.distributed_schemas],
         "deferred_foreign_keys": deferred_fks,
+        "constraint_comments": [
+            {"table": table, "name": c.name, "comment": c.comment}
+            for table in tables
+            for c in (
+                table.primary_key,
+                *table.uniques,
+                *table.checks,
+                *table.exclusions,
+                *table.foreign_keys,
+            )
+            if c is not None and c.comment is not None
+        ],
+        "not_valid_checks": [
+            {"table": table, "check": check} for table in tables for check in table.checks if check.not_valid
+        ],
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],
         "maintain_function": lifecycle.maintain_function(model),
         "maintain_lock_key": lifecycle.MAINTAIN_LOCK_KEY,
-        "functions": list(model.functions),
+        # an aggregate after the functions it folds with; one taking or returning a table's row type
+        # (and an aggregate folding with one) after the tables
+        "functions": [f for f in _routines_in_order(model) if f.name not in row_typed],
+        "row_typed_functions": [f for f in _routines_in_order(model) if f.name in row_typed],
         "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
         "triggers": list(model.triggers),
+        "roles": list(model.roles),
+        "default_privileges": list(model.default_privileges),
+        "access_tables": [entry.table for entry in table_entries if entry.table.access is not None],
     }
+
+
+def _routines_in_order(model: Model) -> list[Function]:
+    return sorted(model.functions, key=lambda f: f.aggregate is not None)
 
 
 def distribution_order(model: Model) -> list[Table]:

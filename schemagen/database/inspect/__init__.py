@@ -20,7 +20,7 @@ fixed (`search_path` public, TimeZone UTC: a timestamptz bound reads `…+00`). 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
@@ -29,8 +29,10 @@ from psycopg.rows import dict_row
 from schemagen.build import writer as spec_writer
 from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
+from schemagen.database.inspect.access import read_roles
 from schemagen.database.inspect.reader import HISTORY_SCHEMA, CatalogReader
 from schemagen.database.inspect.respell import Respeller
+from schemagen.database.inspect.schemas import schemas_as_declared
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import query
 from schemagen.model import Model
@@ -83,6 +85,10 @@ def _inspect(
             model = reader.read()
             if reference is not None:
                 model = Respeller(conn, reader.stored, templates).apply(model, reference)
+                # the roles the reference declares, as the cluster has them, besides those named
+                named = {r.name for r in model.roles} | {r.name for r in reference.roles}
+                model = replace(model, roles=read_roles(named, reader.rows, reader.warn))
+                model = schemas_as_declared(model, reference)
     except psycopg.Error as exc:
         raise DatabaseError(f"inspect failed: {first_line(exc)}") from exc
     spec = spec_writer.documents(model)

@@ -21,10 +21,19 @@ from psycopg import sql
 
 from schemagen.database.cluster import DatabaseError
 from schemagen.database.inspect import catalog_text
+from schemagen.database.inspect.access import (
+    other_acl_warnings,
+    read_access,
+    read_default_privileges,
+    read_roles,
+)
 from schemagen.database.inspect.catalog_text import UnreadableText
+from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
+from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
+from schemagen.database.inspect.view_options import view_options
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
 from schemagen.model import (
@@ -44,6 +53,7 @@ from schemagen.model import (
     IndexElement,
     Model,
     PartitionChild,
+    PartitionObjects,
     PartitionScheme,
     PrimaryKey,
     Project,
@@ -57,8 +67,12 @@ from schemagen.model import (
     lifecycle,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.postgres import builtins, expressions, routines, sqltypes, storage
-from schemagen.postgres.identifiers import qname
+from schemagen.model.access import access_of
+from schemagen.model.aggregates import AggregateDef, Parallel
+from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.objects import ExtensionSetting
+from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
+from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
@@ -78,14 +92,27 @@ _ACTIONS: dict[str, Literal["restrict", "cascade", "set null", "set default"] | 
 _IDENTITY: dict[str, Literal["always", "by_default"]] = {"a": "always", "d": "by_default"}
 _ROUTINE_KINDS = {"p": "procedure", "a": "aggregate", "w": "window function"}
 _VOLATILITY: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
+_PARALLEL: dict[str, Parallel] = {"s": "safe", "r": "restricted", "u": "unsafe"}
 # A trigger as `pg_get_triggerdef` prints one the spec can hold: no constraint trigger, transition
-# tables, deferral or arguments.
+# tables or deferral; its arguments are string literals.
+# A name as quote_ident() prints it: bare, or in double quotes with `"` doubled.
+_NAME = r'(?:"(?:[^"]|"")+"|[^\s."()]+)'
 _TRIGGER_DEF = re.compile(
-    r"CREATE TRIGGER \S+ (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON \S+ "
+    rf"CREATE TRIGGER {_NAME} (?P<timing>BEFORE|AFTER|INSTEAD OF) (?P<events>.+?) ON {_NAME}(?:\.{_NAME})? "
     r"FOR EACH (?P<for_each>ROW|STATEMENT)(?: WHEN (?P<when>\(.*\)))? "
-    r"EXECUTE FUNCTION (?:(?P<function_schema>\w+)\.)?(?P<function>\w+)\(\)\Z",
+    rf"EXECUTE FUNCTION (?:(?P<function_schema>{_NAME})\.)?(?P<function>{_NAME})"
+    r"\((?P<arguments>(?:'(?:[^']|'')*'(?:, )?)*)\)\Z",
     re.DOTALL,
 )
+_TRIGGER_ARGUMENT = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _unquoted(name: str) -> str:
+    """A name as quote_ident() prints it, as it is."""
+    quoted = split_quoted(name)
+    return quoted[0] if quoted is not None and not quoted[1] else name
+
+
 # The first Citus with `pg_dist_schema`, which `inspect_distribution` reads.
 MIN_CITUS = 12
 # How Citus may place a table that the spec's `distribute:` cannot say (the kinds of `inspect_distribution`).
@@ -119,6 +146,7 @@ class CatalogReader:
         self.requested = sorted(set(schemas)) if schemas is not None else None
         self.templates = templates
         self.warnings: list[str] = []
+        self.own_objects: list[PartitionObjects] = []  # of the partitions of the table being read
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
@@ -130,6 +158,8 @@ class CatalogReader:
         self.relations: dict[int, Row] = {}
         self.columns: dict[int, list[Row]] = {}
         self.constraints: dict[int, list[Row]] = {}
+        self.exclusions: dict[tuple[int, str], Row] = {}
+        self.extension_settings: list[ExtensionSetting] = []  # extensions in a schema or at a version
         self.indexes: dict[int, list[Row]] = {}
         self.children: dict[int, list[Row]] = {}
         self.storage_expressed: set[int] = set()  # relations whose storage options the spec says
@@ -160,6 +190,9 @@ class CatalogReader:
         oids = list(self.relations)
         self.columns = _grouped(self.rows("inspect_columns", relations=oids), "relation")
         self.constraints = _grouped(self.rows("inspect_constraints", relations=oids), "relation")
+        self.exclusions = {
+            (r["relation"], r["name"]): r for r in self.rows("inspect_exclusions", relations=oids)
+        }
         self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
         self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
         tables: list[Table] = []
@@ -184,9 +217,20 @@ class CatalogReader:
         tables = self.distributions(tables, schemas)
         sequences = self.owners(sequences, tables)
         tables = self.partman_policies(tables)
+        by_name = {(r["schema"], r["name"]): oid for oid, r in self.relations.items()}
+        tables = read_access(tables, by_name, self.rows, self.warn, self.stored.policies)
         distributed_schemas = self.distributed_schemas(schemas)
-        self.other_objects(schemas)
-        self.schema_warnings(schemas, found, [*tables, *views, *enums, *domains, *sequences])
+        self.other_objects(schemas, {(t.schema, t.name) for t in tables})
+        other_acl_warnings(schemas, self.rows, self.warn)
+        objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
+            *tables,
+            *views,
+            *enums,
+            *domains,
+            *sequences,
+            *self.user_functions,
+        ]
+        declared = declared_schemas(schemas, found, {item.schema for item in objects})
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -194,9 +238,11 @@ class CatalogReader:
             postgres=postgres,
             schema=home,
             extensions=tuple(sorted(extensions)),
+            extension_settings=tuple(sorted(self.extension_settings, key=lambda s: s.name)),
             # an extension schemagen does not know is the database's own: written `custom: true`
             custom_extensions=frozenset(e for e in extensions if not builtins.known_extension(e, postgres)),
             distributed_schemas=distributed_schemas,
+            schemas=declared,
         )
         return Model(
             project=project,
@@ -205,8 +251,10 @@ class CatalogReader:
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
-            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.schema))),
+            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
+            default_privileges=read_default_privileges(schemas, self.rows, self.warn),
+            roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------
@@ -216,23 +264,19 @@ class CatalogReader:
         (and a warning) for anything else, or for a second one of the same name."""
         label = _label(row["schema"], row["name"])
         kind = _ROUTINE_KINDS.get(row["kind"], "function")
+        if row["kind"] == "a" and row["plain_aggregate"]:
+            return self.aggregate(row)
         if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
                 "(only functions and procedures in sql or plpgsql with a body in quotes are)"
             )
             return None
-        if any(f.name == row["name"] for f in self.user_functions):
-            self.warn(
-                f"{kind} `{label}({row['identity_arguments']})` overloads a function of the same name, "
-                "which the spec cannot hold: left out"
-            )
-            return None
         return Function(
             name=row["name"],
             schema=row["schema"],
             arguments=row["arguments"],
-            identity=row["identity_arguments"],
+            identity=_input_identity(row["identity_arguments"]),
             returns=None if row["kind"] == "p" else row["result"],
             language=row["language"],
             body=routines.canonical_body(row["body"] or ""),
@@ -242,19 +286,62 @@ class CatalogReader:
             comment=row["comment"],
         )
 
+    def aggregate(self, row: Mapping[str, Any]) -> Function | None:
+        """A plain aggregate, its functions named by their name alone when PostgreSQL's own."""
+        label = _label(row["schema"], row["name"])
+
+        def schema_of(key: str) -> str | None:
+            schema: str | None = row[f"{key}_schema"]
+            return None if schema == "pg_catalog" else schema
+
+        return Function(
+            name=row["name"],
+            schema=row["schema"],
+            arguments=row["arguments"],
+            identity=_input_identity(row["identity_arguments"]),
+            returns=row["result"],
+            language="",
+            body="",
+            comment=row["comment"],
+            aggregate=AggregateDef(
+                state_function=row["state_function"],
+                state_function_schema=schema_of("state_function"),
+                state_type=self.type_name(row["state_type"], f"aggregate `{label}`"),
+                final_function=row["final_function"],
+                final_function_schema=schema_of("final_function") if row["final_function"] else None,
+                initial_value=row["initial_value"],
+                combine_function=row["combine_function"],
+                combine_function_schema=schema_of("combine_function") if row["combine_function"] else None,
+                parallel=_PARALLEL[row["parallel"]],
+            ),
+        )
+
     def triggers(self, schemas: list[str], tables: list[Table]) -> list[Trigger]:
         """The triggers on tables the spec holds that call one of its functions, read from
         `pg_get_triggerdef`; every other one is a warning."""
         found = []
         known = {(t.schema, t.name) for t in tables}
-        functions = {(f.schema, f.name): f for f in self.user_functions}
+        # of overloads, the one without arguments (a trigger function takes none)
+        functions = {
+            (f.schema, f.name): f for f in sorted(self.user_functions, key=lambda f: f.identity == "")
+        }
         for row in self.rows("inspect_triggers", schemas=schemas):
             label = _label(row["schema"], row["table"])
             match = _TRIGGER_DEF.match(row["definition"])
-            function = None
+            function: Function | None = None
+            shipped = False  # a trigger function of PostgreSQL's, or of an extension in public
             if match:
-                function = functions.get((match["function_schema"] or row["schema"], match["function"]))
-            if match is None or function is None or (row["schema"], row["table"]) not in known:
+                schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
+                function = functions.get((schema, _unquoted(match["function"])))
+                shipped = function is None and (
+                    row["function_schema"] == "pg_catalog"
+                    or (row["function_extension"] is not None and row["function_schema"] == "public")
+                )
+            if (
+                match is None
+                or (function is None and not shipped)
+                or (row["schema"], row["table"]) not in known
+            ):
                 self.warn(
                     f"trigger `{row['name']}` on `{label}` is not expressible in the spec: left out "
                     f"({row['definition']})"
@@ -264,15 +351,18 @@ class CatalogReader:
             for event in match["events"].split(" OR "):
                 word, _, of = event.partition(" OF ")
                 events.append(word.lower())
-                columns += [c.strip().strip('"') for c in of.split(",") if c.strip()]
+                columns += [_unquoted(c.strip()) for c in of.split(",") if c.strip()]
             when = match["when"]
             found.append(
                 Trigger(
                     name=row["name"],
                     table=row["table"],
                     schema=row["schema"],
-                    function=function.name,
-                    function_schema=function.schema,
+                    function=function.name if function else row["function_name"],
+                    function_schema=function.schema if function else None,
+                    arguments=tuple(
+                        a.replace("''", "'") for a in _TRIGGER_ARGUMENT.findall(match["arguments"])
+                    ),
                     timing=match["timing"].lower(),  # type: ignore[arg-type]
                     events=tuple(e for e in TRIGGER_EVENTS if e in events),
                     update_columns=tuple(columns),
@@ -282,21 +372,6 @@ class CatalogReader:
             )
         return found
 
-    def schema_warnings(
-        self,
-        schemas: list[str],
-        comments: dict[str, str | None],
-        objects: list[Table | View | Enum | Domain | SequenceGenerator],
-    ) -> None:
-        """Warnings for schemas the spec cannot reproduce: commented ones, and empty ones (every database
-        has public, with its comment)."""
-        used = {item.schema for item in objects}
-        for name in schemas:
-            if comments.get(name) is not None and name != "public":
-                self.warn(f"the comment on schema `{name}` is not expressible: left out")
-            if name in comments and name not in used and name != "public":
-                self.warn(f"schema `{name}` holds nothing the spec declares, so the spec does not create it")
-
     def extensions(self) -> list[str]:
         names = []
         for row in self.rows("inspect_extensions"):
@@ -304,11 +379,10 @@ class CatalogReader:
             if row["name"] == "citus":
                 self.citus_version = row["version"]
             # where `CREATE EXTENSION name` puts it: the schema its control file pins, else public
-            if row["schema"] != (row["fixed_schema"] or "public"):
-                self.warn(
-                    f"extension `{row['name']}` lives in schema `{row['schema']}`; the spec creates "
-                    "extensions in the default schema"
-                )
+            schema = row["schema"] if row["schema"] != (row["fixed_schema"] or "public") else None
+            version = row["version"] if row["version"] != row["default_version"] else None
+            if schema is not None or version is not None:
+                self.extension_settings.append(ExtensionSetting(row["name"], schema, version))
         return names
 
     def enums(self, schemas: list[str]) -> list[Enum]:
@@ -419,9 +493,12 @@ class CatalogReader:
             kept.append(sequence)
         return kept
 
-    def other_objects(self, schemas: list[str]) -> None:
-        """Warnings for what the Model cannot hold: policies, rules, other types."""
+    def other_objects(self, schemas: list[str], tables: set[tuple[str, str]]) -> None:
+        """Warnings for what the Model cannot hold: policies (but those of the tables read), rules, other
+        types."""
         for row in self.rows("inspect_policies", schemas=schemas):
+            if (row["schema"], row["table"]) in tables:
+                continue
             self.warn(
                 f"policy `{row['name']}` on `{_label(row['schema'], row['table'])}` is not expressible "
                 "in the spec: left out"
@@ -447,24 +524,43 @@ class CatalogReader:
         uniques: list[UniqueConstraint] = []
         checks: list[CheckConstraint] = []
         foreign_keys: list[ForeignKey] = []
+        exclusions: list[ExclusionConstraint] = []
         for con in self.constraints.get(oid, []):
             kind, cname = con["type"], con["name"]
             if kind == "n":
                 continue
-            if con["comment"] is not None:
-                self.warn(f"the comment on constraint `{cname}` of `{label}` is not expressible: left out")
-            if kind in ("p", "u") and con["deferrable"]:
-                self.warn(f"constraint `{cname}` of `{label}` is DEFERRABLE, which the spec cannot say")
+            deferrable: Deferral = None
+            if con["deferrable"]:
+                deferrable = "deferred" if con["deferred"] else "immediate"
             if kind == "p":
-                primary_key = PrimaryKey(cname, tuple(con["columns"]))
+                primary_key = PrimaryKey(
+                    cname, tuple(con["columns"]), deferrable=deferrable, comment=con["comment"]
+                )
             elif kind == "u":
-                uniques.append(UniqueConstraint(cname, tuple(con["columns"]), con["nulls_not_distinct"]))
+                uniques.append(
+                    UniqueConstraint(
+                        cname,
+                        tuple(con["columns"]),
+                        con["nulls_not_distinct"],
+                        deferrable=deferrable,
+                        comment=con["comment"],
+                    )
+                )
             elif kind == "c":
-                self.constraint_state(label, con)
                 self.stored.checks[(schema, name, cname)] = con["raw_expression"]
-                checks.append(CheckConstraint(cname, con["expression"]))
+                checks.append(
+                    CheckConstraint(
+                        cname,
+                        con["expression"],
+                        not_valid=not con["validated"],
+                        no_inherit=bool(con["no_inherit"]),
+                        comment=con["comment"],
+                    )
+                )
             elif kind == "f":
                 foreign_keys.append(self.foreign_key(label, con))
+            elif kind == "x" and (oid, cname) in self.exclusions:
+                exclusions.append(replace(exclusion(self.exclusions[(oid, cname)]), comment=con["comment"]))
             else:
                 what = (
                     "exclusion constraint"
@@ -476,7 +572,9 @@ class CatalogReader:
                 self.warn(f"{what} `{cname}` of `{label}` is not expressible in the spec: left out")
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(oid, [])]
         storage_parameters = self.storage(row)
+        self.own_objects = []
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
+        partition_objects = tuple(sorted(self.own_objects, key=lambda o: o.partition))
         if row["persistence"] != "p":
             self.warn(
                 f"table `{label}` is UNLOGGED, which the spec cannot say: it is written as a logged table"
@@ -493,12 +591,14 @@ class CatalogReader:
             columns=columns,
             primary_key=primary_key,
             uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+            exclusions=tuple(sorted(exclusions, key=lambda x: x.name)),
             checks=tuple(sorted(checks, key=lambda c: c.name)),
             foreign_keys=tuple(sorted(foreign_keys, key=lambda f: f.name)),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             partition=partition,
             comment=row["comment"],
             storage=storage_parameters,
+            partition_objects=partition_objects,
         )
 
     def storage(self, row: Row) -> tuple[StorageParameter, ...]:
@@ -530,16 +630,8 @@ class CatalogReader:
     def options(self, what: str, row: Row) -> None:
         if row["options"] and row["oid"] not in self.storage_expressed:
             self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
-        if row["row_security"]:
+        if row["row_security"] and not what.startswith("table "):  # a table's is read (inspect.access)
             self.warn(f"{what} has row-level security enabled, which the spec cannot say")
-
-    def constraint_state(self, label: str, con: Row) -> None:
-        if not con["validated"]:
-            self.warn(
-                f"constraint `{con['name']}` of `{label}` is NOT VALID; the spec's DDL creates it validated"
-            )
-        if con["no_inherit"] and con["type"] == "c":
-            self.warn(f"constraint `{con['name']}` of `{label}` is NO INHERIT, which the spec cannot say")
 
     def column(self, label: str, schema: str, table: str, row: Row) -> Column:
         name = row["name"]
@@ -597,12 +689,6 @@ class CatalogReader:
                 f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
                 "cannot say"
             )
-        if con["deferrable"] and not con["deferred"]:
-            self.warn(
-                f"foreign key `{name}` of `{label}` is DEFERRABLE INITIALLY IMMEDIATE; the spec's "
-                "`deferrable: true` means INITIALLY DEFERRED, so it is written as not deferrable"
-            )
-        self.constraint_state(label, con)
         # a key to a table outside the inspected schemas is the spec writer's to name (it leaves it out)
         return ForeignKey(
             name=name,
@@ -612,7 +698,10 @@ class CatalogReader:
             ref_columns=tuple(con["ref_columns"]),
             on_delete=_ACTIONS.get(con["on_delete"]),
             on_update=_ACTIONS.get(con["on_update"]),
-            deferrable=bool(con["deferrable"] and con["deferred"]),
+            deferrable=bool(con["deferrable"]),
+            initially_immediate=bool(con["deferrable"] and not con["deferred"]),
+            not_valid=not con["validated"],
+            comment=con["comment"],
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:
@@ -620,11 +709,21 @@ class CatalogReader:
         what = f"index `{name}` of `{label}`"
         elements: list[IndexElement] = []
         include: list[str] = []
+        collations = index_keys.own_collations(row["definition"])
         for position, element in enumerate(row["elements"]):
             if position >= row["key_count"]:
                 include.append(element["column"])
                 continue
-            if element["own_collation"]:
+            collation = None
+            own = collations[position] if position < len(collations) else None
+            if own is not None:
+                collation = own[1]
+                if own[0] is not None and own[0] not in SEARCHED_SCHEMAS:
+                    self.warn(
+                        f"{what} uses collation `{own[0]}.{collation}`; the spec names collations "
+                        "without a schema"
+                    )
+            elif element["own_collation"]:
                 self.warn(f"{what} has a column with its own collation, which the spec cannot say")
             opclass = element["opclass"]
             if opclass is not None and element["opclass_schema"] not in SEARCHED_SCHEMAS:
@@ -637,20 +736,33 @@ class CatalogReader:
             if element["column"] is not None:
                 elements.append(
                     IndexElement(
-                        column=element["column"], opclass=opclass, descending=descending, nulls=nulls
+                        column=element["column"],
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
                     )
                 )
             else:
                 text = catalog_text.unwrapped(element["expression"])
                 elements.append(
-                    IndexElement(expression=text, opclass=opclass, descending=descending, nulls=nulls)
+                    IndexElement(
+                        expression=text,
+                        opclass=opclass,
+                        descending=descending,
+                        nulls=nulls,
+                        collation=collation,
+                    )
                 )
         if not row["valid"]:
             self.warn(f"{what} is invalid (a failed or unfinished build); the spec's DDL builds it valid")
-        if row["options"]:
-            self.warn(f"{what} has storage options ({', '.join(row['options'])}) the spec cannot set")
-        if row["comment"] is not None:
-            self.warn(f"the comment on {what} is not expressible: left out")
+        parameters = []
+        for option in row["options"] or ():
+            key, _, value = option.partition("=")
+            try:
+                parameters.append(StorageParameter(key, index_storage.spell(row["method"], key, value)))
+            except (KeyError, index_storage.StorageValueError):
+                self.warn(f"{what} has a storage option ({option}) the spec cannot set")
         self.stored.indexes[(schema, name)] = row["definition"]
         return Index(
             name=name,
@@ -661,6 +773,8 @@ class CatalogReader:
             where=row["predicate"],
             include=tuple(include),
             nulls_not_distinct=row["nulls_not_distinct"],
+            storage=tuple(sorted(parameters)),
+            comment=row["comment"],
         )
 
     def partition_extras(self, row: Row) -> None:
@@ -673,11 +787,27 @@ class CatalogReader:
                 f"column `{column['name']}` of partition `{label}` differs from its parent's (type, "
                 "NOT NULL, default or collation), which the spec cannot say"
             )
+        leaf = row["kind"] != "p"
+        keys: list[ForeignKey] = []
         for con in self.constraints.get(row["oid"], []):
-            if con["type"] != "n":
+            if leaf and con["type"] == "f" and con["comment"] is None:
+                keys.append(self.foreign_key(label, con))
+            elif con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
+        indexes: list[Index] = []
         for ix in self.indexes.get(row["oid"], []):
-            self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+            if leaf:
+                indexes.append(self.index(label, row["schema"], row["name"], ix))
+            else:
+                self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
+        if keys or indexes:
+            self.own_objects.append(
+                PartitionObjects(
+                    partition=row["name"],
+                    indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+                    foreign_keys=tuple(sorted(keys, key=lambda f: f.name)),
+                )
+            )
         if row["comment"] is not None:
             self.warn(f"the comment on partition `{label}` is not expressible: left out")
         self.options(f"partition `{label}`", row)
@@ -710,12 +840,8 @@ class CatalogReader:
                     f"inspect: cannot read the bound of partition {child_label}: {child['bound']}"
                 ) from None
             sub = self.scheme(child, child["name"], columns) if child["kind"] == "p" else None
-            children.append(PartitionChild(child["name"], bound, sub))
-            if child["schema"] != row["schema"]:
-                self.warn(
-                    f"partition `{child_label}` lives in another schema than `{label}`; the spec creates "
-                    "partitions in their parent's schema"
-                )
+            own_schema = child["schema"] if child["schema"] != row["schema"] else None
+            children.append(PartitionChild(child["name"], bound, sub, schema=own_schema))
             self.partition_extras(child)
         defaults = [c for c in children if c.bound.is_default]
         rest = [c for c in children if not c.bound.is_default]
@@ -753,12 +879,9 @@ class CatalogReader:
         view_query = row["query"].strip().removesuffix(";").rstrip()
         self.stored.queries[(schema, name)] = row["raw_query"]
         indexes = [self.index(label, schema, name, ix) for ix in self.indexes.get(row["oid"], [])]
-        if materialized and not row["populated"]:
-            self.warn(
-                f"materialized view `{label}` is not populated (WITH NO DATA); the spec's DDL populates it"
-            )
-        if row["options"]:
-            self.warn(f"view `{label}` has options ({', '.join(row['options'])}) the spec cannot set")
+        options = view_options(row["options"] or [], materialized)
+        if options.unknown:
+            self.warn(f"view `{label}` has options ({', '.join(options.unknown)}) the spec cannot set")
         for column in self.columns.get(row["oid"], []):
             if column["comment"] is not None:
                 self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
@@ -767,6 +890,10 @@ class CatalogReader:
             schema=schema,
             query=view_query,
             materialized=materialized,
+            unpopulated=materialized and not row["populated"],
+            security_barrier=options.security_barrier,
+            security_invoker=options.security_invoker,
+            check_option=options.check_option,
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],
@@ -957,6 +1084,13 @@ _POLICY_LINE = re.compile(
     r"(?:, premake (?P<premake>\d+))?(?:, retain (?P<retain>[^,\n]+))?(?:, expire (?P<expire>\w+))?$",
     re.MULTILINE,
 )
+
+
+def _input_identity(identity: str) -> str:
+    """`pg_get_function_identity_arguments` without its OUT arguments, which name no function: the
+    identity as the spec's `arguments:` give it."""
+    parts = routines.split_top_level(identity) if identity.strip() else []
+    return ", ".join(p.strip() for p in parts if not p.strip().startswith("OUT "))
 
 
 def _home_schema(tables: list[Table], views: list[View], enums: list[Enum]) -> str:

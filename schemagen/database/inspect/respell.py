@@ -25,6 +25,7 @@ from schemagen.database.inspect.catalog_text import same_index_definition
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
 from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
+from schemagen.model.access import Policy
 from schemagen.render.templating import literal
 
 __all__ = ["Respeller", "StoredText"]
@@ -46,6 +47,8 @@ class StoredText:
     partition_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, relation)
     domain_checks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (schema, domain, check)
     domain_defaults: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, domain)
+    # (schema, table, policy) → its USING and WITH CHECK
+    policies: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 class Respeller:
@@ -125,7 +128,49 @@ class Respeller:
         partition = table.partition
         if partition is not None and ref.partition is not None:
             partition = self.scheme(table, partition, ref.partition, table.name)
-        return replace(table, columns=columns, checks=checks, indexes=indexes, partition=partition)
+        access = table.access
+        if access is not None and ref.access is not None and access.policies and ref.access.policies:
+            ref_policies = {p.name: p for p in ref.access.policies}
+            policies = tuple(self.policy(table, p, ref_policies.get(p.name)) for p in access.policies)
+            access = replace(access, policies=policies)
+        return replace(
+            table, columns=columns, checks=checks, indexes=indexes, partition=partition, access=access
+        )
+
+    def policy(self, table: Table, policy: Policy, ref: Policy | None) -> Policy:
+        """`policy` with the reference's expressions when PostgreSQL stores both alike."""
+        if ref is None or (ref.using, ref.with_check) == (policy.using, policy.with_check):
+            return policy
+        if (ref.using is None) != (policy.using is None) or (ref.with_check is None) != (
+            policy.with_check is None
+        ):
+            return policy
+        probe = self.probe_table(table)
+        if probe is None:
+            return policy
+        clauses = [
+            sql.SQL(f"{word} ({text})")
+            for word, text in (("USING", ref.using), ("WITH CHECK", ref.with_check))
+            if text is not None
+        ]
+        statement = composed(
+            "inspect_probe_policy",
+            probe=sql.Identifier("pg_temp", probe),
+            kind=sql.SQL("PERMISSIVE" if policy.permissive else "RESTRICTIVE"),
+            command=sql.SQL(policy.command.upper()),
+            clauses=sql.SQL(" ").join(clauses),
+        )
+        answer: tuple[str | None, str | None] | None = None
+        with self.attempt():
+            self.conn.execute(statement)
+            row = self.conn.execute(
+                query("inspect_probe_policy_read"), {"probe": f"pg_temp.{probe}"}
+            ).fetchone()
+            answer = (row[0], row[1]) if row else None
+        stored = self.stored.policies.get((table.schema, table.name, policy.name))
+        if answer is not None and answer == stored:
+            return replace(policy, using=ref.using, with_check=ref.with_check)
+        return policy
 
     def check(self, table: Table, check: CheckConstraint, ref: CheckConstraint | None) -> CheckConstraint:
         probe = self.probe_table(table) if ref is not None and ref.expression != check.expression else None

@@ -22,6 +22,18 @@ SELECT
     c.relrowsecurity AS row_security,
     c.relforcerowsecurity AS force_row_security,
     c.relreplident AS replica_identity,
+    -- a table's access: its ACL and owner (as text, in order), the index of its replica identity, its
+    -- policies
+    CASE WHEN c.relkind IN ('r', 'p') THEN
+        ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1) END AS acl,
+    CASE WHEN c.relkind IN ('r', 'p') THEN pg_get_userbyid(c.relowner) END AS owner,
+    (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+     WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
+    ARRAY(SELECT p.polname || ' ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END
+                 || ' ' || p.polcmd::text || ' TO ' || p.polroles::regrole[]::text
+                 || ' USING ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-')
+                 || ' WITH CHECK ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '-')
+          FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY p.polname) AS policies,
     obj_description(c.oid, 'pg_class') AS comment,
     format_type(s.seqtypid, NULL) AS sequence_type,
     s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,

@@ -17,9 +17,14 @@ from schemagen.plan.changes import (
     AddIndex,
     AlterColumnType,
     AlterDistribution,
+    AlterExtension,
     AlterIdentity,
     AlterSequence,
     Change,
+    ChangeAccess,
+    ChangeDefaultPrivileges,
+    ChangeRole,
+    CheckEmpty,
     CheckRemovedValues,
     Comment,
     CreateArchiveFunction,
@@ -50,6 +55,7 @@ from schemagen.plan.changes import (
     DropPartitions,
     DropReferencingForeignKeys,
     DropRoutine,
+    DropSchema,
     DropSequence,
     DropTable,
     DropTrigger,
@@ -59,6 +65,7 @@ from schemagen.plan.changes import (
     NamePartitionIndexes,
     PartitionMove,
     RebuildEnum,
+    RebuildTable,
     RenameColumn,
     RenameConstraint,
     RenameIndex,
@@ -71,24 +78,29 @@ from schemagen.plan.changes import (
     SetDefault,
     SetDomainDefault,
     SetDomainNotNull,
+    SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
     SetStorage,
     Undistribute,
     UndistributeSchema,
+    ValidateConstraint,
 )
 from schemagen.plan.operations import Operation
 from schemagen.plan.recipes import (
+    access,
     columns,
     constraints,
     distribution,
     domains,
     enums,
     functions,
+    guards,
     indexes,
     partitions,
     periods,
     project,
+    rebuild,
     routines,
     sequences,
     storage,
@@ -102,10 +114,14 @@ def operation(change: Change) -> Operation:
     match change:
         case CreateExtension():
             return project.create_extension(change)
+        case AlterExtension():
+            return project.alter_extension(change)
         case DropExtension():
             return project.drop_extension(change)
         case CreateSchema():
             return project.create_schema(change)
+        case DropSchema():
+            return project.drop_schema(change)
         case CreateSequence():
             return sequences.create_sequence(change)
         case AlterSequence():
@@ -132,6 +148,10 @@ def operation(change: Change) -> Operation:
             return enums.create_enum(change)
         case AddEnumValue():
             return enums.add_enum_value(change)
+        case RebuildTable():
+            return rebuild.rebuild_table(change)
+        case CheckEmpty():
+            return guards.check_empty(change)
         case CheckRemovedValues():
             return enums.check_removed_values(change)
         case RebuildEnum():
@@ -170,6 +190,8 @@ def operation(change: Change) -> Operation:
             return constraints.drop_constraint(change)
         case RenameConstraint():
             return constraints.rename_constraint(change)
+        case ValidateConstraint():
+            return constraints.validate_constraint(change)
         case AddIndex():
             return indexes.add_index(change)
         case DropIndex():
@@ -178,6 +200,14 @@ def operation(change: Change) -> Operation:
             return indexes.rename_index(change)
         case SetStorage():
             return storage.set_storage(change)
+        case ChangeAccess():
+            return access.change_access(change)
+        case ChangeRole():
+            return access.change_role(change)
+        case ChangeDefaultPrivileges():
+            return access.change_default_privileges(change)
+        case SetIndexStorage():
+            return storage.set_index_storage(change)
         case CreateView():
             return views.create_view(change)
         case ReplaceView():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from schemagen.model import naming
 from schemagen.plan import steps
 from schemagen.plan.changes import (
     AddColumn,
@@ -35,12 +36,20 @@ def add_column(change: AddColumn) -> Operation:
 
 
 def rename_column(change: RenameColumn) -> Operation:
+    """With the sequence of an identity column that keeps its identity, which PostgreSQL names
+    `{table}_{column}_seq` and a fresh build names after the new column (a renamed table renamed it
+    after the table already)."""
     table = change.table.name
+    renamed = []
+    if change.identity_kept:
+        was, will = naming.sequence_name(table, change.old), naming.sequence_name(table, change.new)
+        if was != will:
+            renamed.append(steps.rename_sequence(change.table.schema, was, will))
     return Operation(
         Kind.RENAME_COLUMN,
         f"{table}.{change.new}",
         f"rename column {table}.{change.old} to {change.new}",
-        (steps.rename_column(change.table, change.old, change.new),),
+        (steps.rename_column(change.table, change.old, change.new), *renamed),
         order=Phase.RENAMES,
         source=change,
     )
@@ -74,6 +83,8 @@ def alter_column_type(change: AlterColumnType) -> Operation:
             new.type,
             collation=new.collation if new.collation != old.collation else None,
             conversion="cast" if converts else "none",
+            using=change.using if converts else None,
+            rebuilds_indexes=bool(change.rebuilds_indexes),
         )
     )
     return Operation(

@@ -7,9 +7,15 @@ table allows neither: the constraint is added directly and checked under its loc
 
 from __future__ import annotations
 
-from schemagen.model import ForeignKey, Index, IndexElement, PrimaryKey, UniqueConstraint
+from schemagen.model import CheckConstraint, ForeignKey, Index, IndexElement, PrimaryKey, UniqueConstraint
 from schemagen.plan import steps
-from schemagen.plan.changes import AddConstraint, ConstraintKind, DropConstraint, RenameConstraint
+from schemagen.plan.changes import (
+    AddConstraint,
+    ConstraintKind,
+    DropConstraint,
+    RenameConstraint,
+    ValidateConstraint,
+)
 from schemagen.plan.operations import Kind, Operation, Phase
 
 #: Why a check or an index whose definition did not change is dropped and created again.
@@ -20,12 +26,14 @@ _ADD = {
     "unique": Kind.ADD_UNIQUE,
     "check": Kind.ADD_CHECK,
     "foreign_key": Kind.ADD_FOREIGN_KEY,
+    "exclusion": Kind.ADD_EXCLUSION,
 }
 _DROP = {
     "primary_key": Kind.DROP_PRIMARY_KEY,
     "unique": Kind.DROP_UNIQUE,
     "check": Kind.DROP_CHECK,
     "foreign_key": Kind.DROP_FOREIGN_KEY,
+    "exclusion": Kind.DROP_EXCLUSION,
 }
 
 
@@ -38,6 +46,17 @@ def add_constraint(change: AddConstraint) -> Operation:
     name, schema, cname = table.name, table.schema, constraint.name
     target = f"{name}.{cname}"
     order = Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS
+    if isinstance(constraint, (CheckConstraint, ForeignKey)) and constraint.not_valid:
+        # kept NOT VALID: the rows already there are not checked, now or later
+        on = constraint.ref_table if isinstance(constraint, ForeignKey) else name
+        return Operation(
+            _ADD[kind],
+            target,
+            f"add {_words(kind)} {cname} NOT VALID (kept so: existing rows are not checked)",
+            (steps.add_constraint(schema, name, constraint, not_valid=True, on=on),),
+            order=order,
+            source=change,
+        )
     if change.on_new_table:
         # the table is empty: nothing to validate, nothing to wait for
         on = constraint.ref_table if isinstance(constraint, ForeignKey) else name
@@ -46,6 +65,17 @@ def add_constraint(change: AddConstraint) -> Operation:
             target,
             f"add {_words(kind)} {cname} of new table {name}",
             (steps.add_constraint(schema, name, constraint, not_valid=False, on=on),),
+            order=order,
+            source=change,
+        )
+    if kind == "exclusion":
+        # neither NOT VALID nor USING INDEX takes an exclusion constraint: its index is built and every
+        # row checked under the table's lock (flagged)
+        return Operation(
+            _ADD[kind],
+            target,
+            f"add exclusion constraint {cname} to {name}: its index is built under the table's lock",
+            (steps.add_constraint(schema, name, constraint, not_valid=False, scans=True),),
             order=order,
             source=change,
         )
@@ -72,7 +102,7 @@ def add_constraint(change: AddConstraint) -> Operation:
             f"add {_words(kind)} {cname}: unique index built concurrently, then attached",
             (
                 steps.create_index(index, name=cname, table=name, schema=schema, concurrently=True),
-                steps.add_constraint_using_index(table, kind, cname),
+                steps.add_constraint_using_index(table, kind, cname, constraint.deferrable),
             ),
             order=order,
             source=change,
@@ -120,5 +150,19 @@ def rename_constraint(change: RenameConstraint) -> Operation:
         f"rename constraint {change.old} to {change.new}",
         (steps.rename_constraint(table.schema, table.name, change.old, change.new),),
         order=Phase.RENAMES,
+        source=change,
+    )
+
+
+def validate_constraint(change: ValidateConstraint) -> Operation:
+    """`valid: false` → true: VALIDATE CONSTRAINT, under SHARE UPDATE EXCLUSIVE (reads and writes go on)."""
+    table, constraint = change.table, change.constraint
+    kind: ConstraintKind = "foreign_key" if isinstance(constraint, ForeignKey) else "check"
+    return Operation(
+        Kind.VALIDATE_CONSTRAINT,
+        f"{table.name}.{constraint.name}",
+        f"validate {_words(kind)} {constraint.name} (kept NOT VALID until now) without blocking writes",
+        (steps.validate_constraint(table.schema, table.name, constraint.name),),
+        order=Phase.FOREIGN_KEYS if kind == "foreign_key" else Phase.CONSTRAINTS,
         source=change,
     )

@@ -33,6 +33,8 @@ from schemagen.plan.changes import (
     SubpartitionChanged,
 )
 from schemagen.plan.operations import Kind, Operation, Phase, Step
+from schemagen.plan.recipes import reshard
+from schemagen.plan.reshard import online
 
 _MOVE = " in one transaction: detach, create, copy the rows through {parent}, drop the old"
 _MOVE_DROP_APART = (
@@ -132,7 +134,10 @@ def create_partitions(change: CreatePartitions) -> Operation:
 
 
 def move(change: PartitionMove) -> Operation:
-    """The table is the target even of moves under its partitions: `allow_destructive` names it."""
+    """The table is the target even of moves under its partitions: `allow_destructive` names it. A
+    hash split that qualifies runs online instead (`recipes.reshard`)."""
+    if online(change):
+        return reshard.split(change)
     kind, comment = _describe(change)
     apart = _MOVE_DROP_APART if change.referenced else _MOVE
     return Operation(

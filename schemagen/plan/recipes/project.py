@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateExtension, CreateSchema, DropExtension
+from schemagen.plan.changes import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -13,7 +13,7 @@ def create_extension(change: CreateExtension) -> Operation:
         Kind.CREATE_EXTENSION,
         name,
         f"create extension {name}",
-        (steps.create_extension(name),),
+        (steps.create_extension(name, change.setting),),
         order=Phase.EXTENSIONS,
         source=change,
     )
@@ -39,5 +39,34 @@ def drop_extension(change: DropExtension) -> Operation:
         f"drop extension {name}",
         (steps.drop_extension(name),),
         order=Phase.DROP_EXTENSIONS,
+        source=change,
+    )
+
+
+def drop_schema(change: DropSchema) -> Operation:
+    name = change.name
+    return Operation(
+        Kind.DROP_SCHEMA,
+        name,
+        f"drop schema {name}",
+        (steps.drop_schema(name),),
+        order=Phase.DROP_SCHEMAS,
+        source=change,
+    )
+
+
+def alter_extension(change: AlterExtension) -> Operation:
+    name = change.name
+    what = []
+    if change.move:
+        what.append(f"move extension {name} to schema {change.schema or 'public'}")
+    if change.update:
+        what.append(f"update extension {name} to version {change.version or 'its default'}")
+    return Operation(
+        Kind.ALTER_EXTENSION,
+        name,
+        "; ".join(what),
+        (steps.alter_extension(name, change.schema or "public", change.move, change.version, change.update),),
+        order=Phase.EXTENSIONS,
         source=change,
     )

@@ -10,6 +10,8 @@ from schemagen.plan.operations import Kind, Operation, Phase
 
 
 def _what(change: CreateRoutine | DropRoutine) -> str:
+    if change.function.aggregate is not None:
+        return "aggregate"
     return "procedure" if change.function.procedure else "function"
 
 
@@ -27,7 +29,7 @@ def create_routine(change: CreateRoutine) -> Operation:
                 clear_comment=bool(change.old and change.old.comment and function.comment is None),
             ),
         ),
-        order=Phase.USER_FUNCTIONS,
+        order=Phase.ROW_TYPED_FUNCTIONS if change.after_tables else Phase.USER_FUNCTIONS,
         source=change,
     )
 
@@ -41,7 +43,11 @@ def drop_routine(change: DropRoutine) -> Operation:
         f"drop {_what(change)} {function.name}({function.identity}){called}",
         (steps.drop_routine(function),),
         # one created again under the same name goes first: a new result cannot replace the old one
-        order=Phase.USER_FUNCTIONS if change.recreated else Phase.DROP_USER_FUNCTIONS,
+        order=Phase.USER_FUNCTIONS
+        if change.recreated
+        else Phase.DROP_ROW_TYPED_FUNCTIONS
+        if change.before_tables
+        else Phase.DROP_USER_FUNCTIONS,
         source=change,
     )
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import SetStorage
+from schemagen.plan.changes import SetIndexStorage, SetStorage
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
@@ -18,6 +18,19 @@ def set_storage(change: SetStorage) -> Operation:
             steps.set_storage(table.schema, holder, change.set, change.reset)
             for holder in table.storage_holders
         ),
+        order=Phase.STORAGE,
+        source=change,
+    )
+
+
+def set_index_storage(change: SetIndexStorage) -> Operation:
+    table, index = change.table, change.index
+    names = [p.name for p in change.set] + list(change.reset)
+    return Operation(
+        Kind.SET_INDEX_STORAGE,
+        f"{table.schema}.{index.name}",
+        f"set storage parameters of index {index.name}: {', '.join(names)}",
+        (steps.set_index_storage(table.schema, table.name, index, change.set, change.reset),),
         order=Phase.STORAGE,
         source=change,
     )

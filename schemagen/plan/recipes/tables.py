@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemagen.model import all_children
+from schemagen.model import all_children, naming
 from schemagen.plan import steps
 from schemagen.plan.changes import Comment, CreateTable, DropTable, MoveTable, RenameTable
 from schemagen.plan.operations import Kind, Operation, Phase
@@ -22,13 +22,23 @@ def create_table(change: CreateTable) -> Operation:
 
 
 def rename_table(change: RenameTable) -> Operation:
+    """With the sequences of its identity columns, which PostgreSQL names `{table}_{column}_seq` and a
+    fresh build names after the new table."""
     old, new = change.old, change.new
+    sequences = []
+    for column in old.columns:
+        if column.identity is None:
+            continue
+        was = naming.sequence_name(old.name, column.name)
+        will = naming.sequence_name(new.name, column.name)
+        if was != will:
+            sequences.append(steps.rename_sequence(old.schema, was, will))
     return Operation(
         Kind.RENAME_TABLE,
         new.name,
         f"rename table {old.name} to {new.name}",
         # in its old schema: a move to another one comes after
-        (steps.rename_table(old.schema, old.name, new.name),),
+        (steps.rename_table(old.schema, old.name, new.name), *sequences),
         order=Phase.RENAMES,
         source=change,
     )
@@ -60,7 +70,7 @@ def drop_table(change: DropTable) -> Operation:
 
 
 def comment(change: Comment) -> Operation:
-    target = ".".join(change.parts[1:])
+    target = ".".join(change.parts[1:]) or change.parts[0]
     return Operation(
         Kind.COMMENT,
         target,

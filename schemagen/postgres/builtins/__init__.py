@@ -36,6 +36,7 @@ __all__ = [
     "available_versions",
     "catalog",
     "creation_order",
+    "identity_types",
     "known_extension",
     "nearest_version",
     "type_key",
@@ -426,26 +427,45 @@ def _identity_type(argument: str) -> str:
     return argument
 
 
-def with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
+def identity_types(identity: str) -> str:
+    """The input argument types alone of a signature as `pg_get_function_identity_arguments` prints it,
+    which is what tells PostgreSQL's functions apart: `t text, n integer, OUT c integer` → `text,
+    integer` (an OUT argument is no part of it, a mode is dropped)."""
+    types = []
+    for argument in split_top_level(identity) if identity.strip() else []:
+        argument = argument.strip()
+        if argument.startswith("OUT "):
+            continue
+        types.append(_identity_type(argument.removeprefix("IN ")))
+    return ", ".join(types)
+
+
+def with_functions(
+    catalog: Catalog, functions: Iterable[tuple[str, str, str, str]], aggregates: Iterable[str] = ()
+) -> Catalog:
     """`catalog` with a spec's own functions: each (name, input types as `pg_get_function_identity_
-    arguments` prints them, result, volatility), so a check or a default may call one.
+    arguments` prints them, result, volatility), so a check or a default may call one; those named in
+    `aggregates` are aggregates (a query may call one, a check or a default may not).
 
     Kept for the process, like the catalogs themselves: the checks cache what they find by a catalog's
     id, which a freed catalog would hand on to another."""
     own = tuple(functions)
     if not own:
         return catalog
-    key = (id(catalog), own)
+    folding = frozenset(aggregates)  # the names of `functions` that are aggregates
+    key = (id(catalog), own, folding)
     found = _WITH_FUNCTIONS.get(key)
     if found is None:
-        found = _WITH_FUNCTIONS[key] = _with_functions(catalog, own)
+        found = _WITH_FUNCTIONS[key] = _with_functions(catalog, own, folding)
     return found
 
 
-_WITH_FUNCTIONS: dict[tuple[int, tuple[tuple[str, str, str, str], ...]], Catalog] = {}
+_WITH_FUNCTIONS: dict[tuple[int, tuple[tuple[str, str, str, str], ...], frozenset[str]], Catalog] = {}
 
 
-def _with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, str]]) -> Catalog:
+def _with_functions(
+    catalog: Catalog, functions: Iterable[tuple[str, str, str, str]], aggregates: frozenset[str]
+) -> Catalog:
     merged = dict(catalog.functions)
     for name, identity, result, volatility in functions:
         args = tuple(type_key(_identity_type(a)) for a in split_top_level(identity))
@@ -454,7 +474,7 @@ def _with_functions(catalog: Catalog, functions: Iterable[tuple[str, str, str, s
             name=name,
             result=type_key(result.removeprefix("SETOF ")) if not result.startswith("TABLE(") else "record",
             args=args,
-            kind="f",
+            kind="a" if name in aggregates else "f",
             retset=retset,
             volatility=volatility[0],
             defaults=0,

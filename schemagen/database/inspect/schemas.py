@@ -1,0 +1,40 @@
+"""The schemas inspect declares (`project.schemas`): those a spec would not otherwise create as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from schemagen.model import Model, Schema
+
+__all__ = ["declared_schemas", "schemas_as_declared"]
+
+
+def declared_schemas(
+    schemas: Iterable[str], comments: Mapping[str, str | None], used: Iterable[str]
+) -> tuple[Schema, ...]:
+    """Of the inspected `schemas` that exist (`comments` holds every existing one, with its comment),
+    those that hold nothing the spec declares (`used`: the schemas of what it does) or carry a
+    comment; public is every database's own, its comment PostgreSQL's, so it is never declared.
+
+    >>> declared_schemas(["public", "app", "empty", "gone"], {"public": "standard public schema",
+    ...     "app": "The application", "empty": None}, ["public", "app"])
+    (Schema(name='app', comment='The application', loc=None), Schema(name='empty', comment=None, loc=None))
+    """
+    holding = set(used)
+    found = []
+    for name in sorted(set(schemas)):
+        if name == "public" or name not in comments:
+            continue
+        if comments[name] is not None or name not in holding:
+            found.append(Schema(name, comments[name]))
+    return tuple(found)
+
+
+def schemas_as_declared(model: Model, reference: Model) -> Model:
+    """`model` (a database's) keeping of its declared schemas those `reference` (a spec) declares too
+    and those with a comment: an empty schema the spec does not declare is not the spec's business,
+    as a table outside it is not (a migration down leaves the schemas it created, empty)."""
+    wanted = {s.name for s in reference.project.schemas}
+    kept = tuple(s for s in model.project.schemas if s.name in wanted or s.comment is not None)
+    return replace(model, project=replace(model.project, schemas=kept))

@@ -1,0 +1,92 @@
+"""The shape of an entity's access settings: `owner:`, `grants:`, `row_level_security:`, `policies:` and
+`replica_identity:` (their meaning is checked by `build.access`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _lower_all(value: Any) -> Any:
+    return [v.lower() if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+
+def _privileges(value: Any) -> Any:
+    """`role: [select]` and `role: select` as well as `role: {privileges: [select], …}`."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return {"privileges": value}
+    return value
+
+
+def _roles(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class GrantSpec(_Shape):
+    privileges: Annotated[list[str], BeforeValidator(_lower_all)] = Field(min_length=1)
+    grant_option: StrictBool = False
+
+
+Grant = Annotated[GrantSpec, BeforeValidator(_privileges, json_schema_input_type=str | list[str] | GrantSpec)]
+
+
+class RowSecuritySpec(_Shape):
+    enabled: StrictBool = True
+    forced: StrictBool = False
+
+
+class PolicySpec(_Shape):
+    for_: Annotated[Literal["all", "select", "insert", "update", "delete"], BeforeValidator(_lower)] = Field(
+        default="all", alias="for"
+    )
+    as_: Annotated[Literal["permissive", "restrictive"], BeforeValidator(_lower)] = Field(
+        default="permissive", alias="as"
+    )
+    to: Annotated[list[str], BeforeValidator(_roles, json_schema_input_type=str | list[str])] = Field(
+        default_factory=list
+    )
+    using: str | None = None
+    with_check: str | None = None
+
+
+def _empty(value: Any) -> Any:
+    return {} if value is None else value
+
+
+class RoleSpec(_Shape):
+    login: StrictBool = False
+    inherit: StrictBool = True
+    in_: Annotated[list[str], BeforeValidator(_roles, json_schema_input_type=str | list[str])] = Field(
+        default_factory=list, alias="in"
+    )
+
+
+Role = Annotated[RoleSpec, BeforeValidator(_empty, json_schema_input_type=RoleSpec | None)]
+
+
+class DefaultPrivilegesSpec(_Shape):
+    # not `on`: YAML 1.1 reads a bare `on` as true
+    objects: Annotated[Literal["tables", "sequences", "functions", "types"], BeforeValidator(_lower)]
+    schema_: str | None = Field(default=None, alias="schema")
+    for_role: str | None = None
+    grants: dict[str, Grant] = Field(min_length=1)
+
+
+class ReplicaIndexSpec(_Shape):
+    index: str
+
+
+ReplicaIdentitySpec = (
+    Annotated[Literal["default", "full", "nothing"], BeforeValidator(_lower)] | ReplicaIndexSpec
+)

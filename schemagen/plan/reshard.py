@@ -1,0 +1,49 @@
+"""Whether a hash split runs online (`recipes.reshard`), and the names of what it builds meanwhile.
+
+An online split builds each new partition as a table of its own, loads it from the old partition
+while only that partition's writes wait, and holds the parent's ACCESS EXCLUSIVE only for the swap.
+It needs what the trigger keeping the new tables in step with the old partition needs (a primary
+key, a key of plain columns), new partitions without partitions of their own, and names that fit.
+Other moves keep the one-transaction recipe of `recipes.partitions`.
+"""
+
+from __future__ import annotations
+
+from schemagen.plan.changes import HashSplit, PartitionMove
+from schemagen.plan.schemes import clone_index_names
+
+#: PostgreSQL's longest identifier, in bytes.
+NAME_BYTES = 63
+
+
+def temporary(name: str) -> str:
+    """The name a new partition (or one of its indexes) has until the swap."""
+    return f"{name}_new"
+
+
+def check_name(child: str) -> str:
+    """The CHECK that states a new partition's bound until it is attached."""
+    return f"{child}_bound"
+
+
+def mirror_name(source: str) -> str:
+    """The trigger (and its function) on an old partition that keeps the new tables in step."""
+    return f"schemagen_mirror_{source}"
+
+
+def online(change: PartitionMove) -> bool:
+    """Whether `change` is a hash split the online recipe can make."""
+    table = change.table
+    if not isinstance(change.why, HashSplit) or change.default is not None or change.parent != table.name:
+        return False
+    if table.primary_key is None or any(k.column is None for k in change.scheme.key):
+        return False
+    if any(child.sub is not None or child.bound.modulus is None for child in change.new):
+        return False
+    if any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys):
+        return False
+    names = [mirror_name(s) for s in change.sources]
+    for child in change.new:
+        names += [temporary(child.name), check_name(temporary(child.name))]
+        names += [temporary(n) for n in clone_index_names(table, child.name, frozenset()).values()]
+    return all(len(n.encode()) <= NAME_BYTES for n in names)
