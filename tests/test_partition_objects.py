@@ -1,4 +1,4 @@
-"""Indexes and foreign keys that one partition has of its own (its parent lacks them), as Pagila's
+"""Indexes, foreign keys and checks that one partition has of its own (its parent lacks them), as Pagila's
 `payment` partitions have: adopted from a database (inspect writes them under `partition: {objects:
 …}`, schema.sql builds the same catalog, a baseline is accepted, drift is empty), and each kind of
 change to them migrates up and down with the rows kept."""
@@ -44,6 +44,7 @@ ALTER TABLE payment_p2022_01 ADD CONSTRAINT payment_p2022_01_customer_id_fkey
 CREATE INDEX ON payment_p2022_02 (customer_id, lower(amount::text) DESC NULLS LAST);
 ALTER TABLE payment_p2022_02 ADD CONSTRAINT payment_p2022_02_staff_id_fkey
     FOREIGN KEY (staff_id) REFERENCES staff (staff_id) ON DELETE CASCADE;
+ALTER TABLE payment_p2022_02 ADD CONSTRAINT payment_p2022_02_amount_check CHECK (amount >= 0);
 """
 
 ROWS = """
@@ -76,12 +77,13 @@ def digest(dsn: str) -> dict[str, tuple[int, str]]:
 
 
 def own_objects(dsn: str) -> dict[str, list[str]]:
-    """Per partition: the definitions of its indexes and foreign keys (its own and its clones)."""
+    """Per partition: the definitions of its indexes, foreign keys and checks (its own and its clones)."""
     with connect(dsn, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE 'payment_p%' "
             "UNION ALL SELECT conrelid::regclass::text, conname || ' ' || pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'payment_p%' ORDER BY 1, 2"
+            "FROM pg_constraint WHERE contype IN ('f', 'c') AND conrelid::regclass::text LIKE 'payment_p%' "
+            "ORDER BY 1, 2"
         ).fetchall()
     found: dict[str, list[str]] = {}
     for table, text in rows:
@@ -138,6 +140,7 @@ def test_partition_objects_are_adopted_and_migrate_with_the_rows(
     assert "- {name: idx_fk_payment_p2022_01_customer_id, columns: [customer_id]}" in entities
     assert "- {columns: [customer_id], references: customer}" in entities
     assert "- {columns: [staff_id], references: staff, on_delete: cascade}" in entities
+    assert "          checks:\n            amount: amount >= 0::numeric\n" in entities
 
     code, _, err = run("render", "spec")
     assert code == 0, err
@@ -160,8 +163,10 @@ def test_partition_objects_are_adopted_and_migrate_with_the_rows(
     edit(
         spec,
         "        p2022_01:\n          indexes:\n",
-        "        p2022_01:\n          indexes:\n          - {columns: [staff_id, payment_id]}\n",
+        "        p2022_01:\n          checks: {positive: amount > 0}\n          indexes:\n"
+        "          - {columns: [staff_id, payment_id]}\n",
     )
+    edit(spec, "amount: amount >= 0::numeric", "amount: amount >= 0.5")
     edit(spec, "order: desc, nulls: last}", "order: asc}")
     edit(spec, "references: staff, on_delete: cascade}", "references: staff}")
     edit(
@@ -186,6 +191,8 @@ def test_partition_objects_are_adopted_and_migrate_with_the_rows(
     up = (workdir / "generated" / "migrations" / "0002_objects.up.sql").read_text()
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS payment_p2022_01_staff_id_payment_id_idx" in up
     assert "NOT VALID" in up and "VALIDATE CONSTRAINT payment_p2022_03_customer_id_fkey" in up
+    assert "VALIDATE CONSTRAINT payment_p2022_01_positive_check" in up
+    assert "DROP CONSTRAINT IF EXISTS payment_p2022_02_amount_check" in up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
@@ -291,11 +298,12 @@ def test_a_partition_object_is_checked_as_a_table_s_own_is(workdir: Path) -> Non
         "            - columns: [customer_idd]\n"
         "            - columns: [id, {expression: date(paid_at)}]\n"
         "          foreign_keys: [{columns: [customer_id], references: {table: customers, columns: [name]}}]\n"
+        "          checks: {bad: 'customer > 0'}\n"
     )
     code, out, err = run("check", "spec")
     assert code != 0
     found = out + err
-    for code_, line in (("SG401", 12), ("SG102", 13), ("SG203", 14), ("SG204", 14)):
+    for code_, line in (("SG401", 12), ("SG102", 13), ("SG203", 14), ("SG204", 14), ("SG401", 15)):
         assert re.search(rf"{code_}\].*\n\s+--> spec/a.yaml:{line}:", found), (code_, found)
 
 

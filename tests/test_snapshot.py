@@ -187,6 +187,7 @@ def everything() -> Model:
                 "by_day_2024_ab",
                 indexes=(Index("by_day_2024_ab_kind_idx", "by_day_2024_ab", (IndexElement(column="kind"),)),),
                 foreign_keys=(ForeignKey("by_day_2024_ab_id_fkey", ("id",), "public", "t", ("id",)),),
+                checks=(CheckConstraint("by_day_2024_ab_kind_check", "kind <> ''"),),
                 loc=here,
             ),
         ),

@@ -1477,7 +1477,7 @@ class Builder:
     def partition_objects(
         self, p: _Pending, by_name: dict[str, _Pending], parent: Table
     ) -> tuple[PartitionObjects, ...]:
-        """The indexes and foreign keys single leaf partitions have of their own, keyed by the
+        """The indexes, foreign keys and checks single leaf partitions have of their own, keyed by the
         partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
         partition."""
         entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
@@ -1551,11 +1551,36 @@ class Builder:
                         loc=loc,
                     )
                 )
+            checks = []
+            for key, check in spec.checks.items():
+                check_path = (*path, "checks", key)
+                check_loc = self.raw.locate(check_path, key=True)
+                self.check_name(key, "a check", check_loc)
+                if check.name:
+                    self.check_name(check.name, "a constraint", self.raw.locate((*check_path, "name")))
+                where = self.raw.locate((*check_path, "expression"))
+                text = self.expression(check.expression, f"check `{key}` of partition `{name}`", where)
+                if text:
+                    check_name = check.name or naming.unique_name(
+                        self.namer.make("check", table=name, name=key), names
+                    )
+                    checks.append(
+                        CheckConstraint(
+                            check_name,
+                            text,
+                            check_loc,
+                            where,
+                            not check.valid,
+                            check.no_inherit,
+                            check.comment,
+                        )
+                    )
             found.append(
                 PartitionObjects(
                     partition=name,
                     indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
                     foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
+                    checks=tuple(sorted(checks, key=lambda c: c.name)),
                     loc=self.raw.locate(path, key=True),
                 )
             )

@@ -438,30 +438,7 @@ class _Writer:
                 if unique.comment is not None:
                     entry["comment"] = unique.comment
                 uniques.append(_Flow(entry))
-        checks: dict[str, Any] = {}
-        for check in table.checks:
-            key = self.check_key(table, check.name)
-            if check.not_valid or check.no_inherit or check.comment is not None:
-                state: dict[str, Any] = {"expression": check.expression}
-                if key is None:
-                    key = self.free_key(check.name, table, checks)
-                    self.check_name(check.name, f"check `{check.name}` of `{label}`")
-                    state["name"] = check.name
-                if check.not_valid:
-                    state["valid"] = False
-                if check.no_inherit:
-                    state["no_inherit"] = True
-                if check.comment is not None:
-                    state["comment"] = check.comment
-                checks[key] = _Flow(state)
-            elif key is None:
-                key = self.free_key(check.name, table, checks)
-                self.check_name(check.name, f"check `{check.name}` of `{label}`")
-                checks[key] = _Flow({"expression": check.expression, "name": check.name})
-            elif key in inline and "check" not in inline[key]:
-                inline[key]["check"] = check.expression
-            else:
-                checks[key] = check.expression
+        checks = self.checks(table, label, inline)
         foreign_keys = []
         for fk in table.foreign_keys:
             written = self.foreign_key(table, fk, inline)
@@ -593,6 +570,34 @@ class _Writer:
         shard_count = distribution.shard_count or self.model.project.shard_count or CITUS_SHARD_COUNT
         return _Flow({"by": distribution.column, "shard_count": shard_count})
 
+    def checks(self, table: Table, label: str, inline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """`checks:` of `table`; a column's check whose name is generated goes on the column (`inline`)."""
+        checks: dict[str, Any] = {}
+        for check in table.checks:
+            key = self.check_key(table, check.name)
+            if check.not_valid or check.no_inherit or check.comment is not None:
+                state: dict[str, Any] = {"expression": check.expression}
+                if key is None:
+                    key = self.free_key(check.name, table, checks)
+                    self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                    state["name"] = check.name
+                if check.not_valid:
+                    state["valid"] = False
+                if check.no_inherit:
+                    state["no_inherit"] = True
+                if check.comment is not None:
+                    state["comment"] = check.comment
+                checks[key] = _Flow(state)
+            elif key is None:
+                key = self.free_key(check.name, table, checks)
+                self.check_name(check.name, f"check `{check.name}` of `{label}`")
+                checks[key] = _Flow({"expression": check.expression, "name": check.name})
+            elif key in inline and "check" not in inline[key]:
+                inline[key]["check"] = check.expression
+            else:
+                checks[key] = check.expression
+        return checks
+
     def check_key(self, table: Table, name: str) -> str | None:
         """The `checks:` key whose generated name is `name`, or None when the name must be pinned."""
         prefix, suffix = f"{table.name}_", "_check"
@@ -704,7 +709,7 @@ class _Writer:
         return _Flow(entry)
 
     def partition_objects(self, table: Table) -> dict[str, Any]:
-        """`objects:` of a partitioned table: each partition's own indexes and foreign keys, keyed by
+        """`objects:` of a partitioned table: each partition's own indexes, foreign keys and checks, keyed by
         what follows `{table}_` in the partition's name (else by its name)."""
         found: dict[str, Any] = {}
         for own in partition_tables(table):
@@ -717,6 +722,9 @@ class _Writer:
             keys = [e for fk in own.foreign_keys if (e := self.foreign_key(own, fk, {})) is not None]
             if keys:
                 entry["foreign_keys"] = keys
+            checks = self.checks(own, label, {})
+            if checks:
+                entry["checks"] = checks
             if entry:
                 prefix = f"{table.name}_"
                 found[own.name.removeprefix(prefix) if own.name.startswith(prefix) else own.name] = entry

@@ -240,12 +240,13 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class PartitionObjects:
-    """Indexes and foreign keys that one leaf partition has of its own (its parent lacks them). Each
-    index's `table` is the partition's name."""
+    """Indexes, foreign keys and checks that one leaf partition has of its own (its parent lacks them).
+    Each index's `table` is the partition's name."""
 
     partition: str
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()  # sorted by name
     loc: Location | None = field(default=None, compare=False)
 
 

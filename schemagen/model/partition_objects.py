@@ -1,4 +1,4 @@
-"""Objects one partition has of its own: its indexes and foreign keys, which its parent lacks.
+"""Objects one partition has of its own: its indexes, foreign keys and checks, which its parent lacks.
 
 A leaf partition is a table of its own to PostgreSQL: an index on it alone is built CONCURRENTLY, a key
 of its own is added NOT VALID and validated. The renderer and the planner see such a partition as a
@@ -21,6 +21,7 @@ def as_table(parent: Table, objects: PartitionObjects) -> Table:
         columns=parent.columns,
         foreign_keys=objects.foreign_keys,
         indexes=objects.indexes,
+        checks=objects.checks,
     )
 
 

@@ -304,10 +304,12 @@ class HashSpec(_Shape):
 
 
 class PartitionObjectsSpec(_Shape):
-    """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...]}}`."""
+    """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...],
+    checks: {...}}}`."""
 
     indexes: list[IndexSpec] = Field(default_factory=list)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+    checks: dict[str, Check] = Field(default_factory=dict)
 
 
 class PartitionSpec(_Shape):

@@ -1,8 +1,8 @@
 """The changes to what single partitions have of their own (`partition: {objects: …}`).
 
 A partition the migration creates gets its objects plainly, after it (it is empty); on a partition that
-stays, a new index is built CONCURRENTLY and a new foreign key added NOT VALID then validated, a changed
-one replaced, a removed one dropped. A partition the migration drops (a window that moves) takes its
+stays, a new index is built CONCURRENTLY and a new foreign key or check added NOT VALID then validated,
+a changed one replaced, a removed one dropped. A partition the migration drops (a window that moves) takes its
 objects with it: nothing is planned for them. A partition rebuilt under its own name with other bounds
 (a re-shard moves its rows into a new table) gets them built again, as on a partition that stays.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from schemagen.model import PartitionBound, Table, all_children
+from schemagen.model import CheckConstraint, ForeignKey, PartitionBound, Table, all_children
 from schemagen.model.partition_objects import partition_tables
 from schemagen.plan.changes import (
     AddConstraint,
@@ -52,12 +52,14 @@ def changes(old: Table, new: Table) -> Iterator[Change]:
         # a partition rebuilt under its name with other bounds (a re-shard) has lost its objects:
         # they are built again on it, with its rows, as if new to it
         was = before.get(name) if old_leaves[name] == new_leaves[name] else None
-        yield from _compared(was or replace(own, indexes=(), foreign_keys=()), own)
+        yield from _compared(was or replace(own, indexes=(), foreign_keys=(), checks=()), own)
     for name, was in sorted(before.items()):
         if name in after or name not in new_leaves or old_leaves[name] != new_leaves[name]:
             continue  # dropped with its partition (or its rebuild), or handled above
         for fk in was.foreign_keys:
             yield DropConstraint(was, fk)
+        for check in was.checks:
+            yield DropConstraint(was, check)
         for index in was.indexes:
             yield DropIndex(was, index)
 
@@ -67,8 +69,8 @@ def _compared(was: Table, own: Table) -> Iterator[Change]:
     a changed one dropped and added again, a new one added, a removed one dropped."""
     old_indexes = {i.name: i for i in was.indexes}
     new_indexes = {i.name: i for i in own.indexes}
-    old_keys = {f.name: f for f in was.foreign_keys}
-    new_keys = {f.name: f for f in own.foreign_keys}
+    old_keys = _constraints(was)
+    new_keys = _constraints(own)
     renamed_indexes = matched_renames(old_indexes, new_indexes, same_index)
     renamed_keys = matched_renames(old_keys, new_keys, same_definition)
     for old_name, new_name in sorted(renamed_keys.items()):
@@ -93,6 +95,12 @@ def _compared(was: Table, own: Table) -> Iterator[Change]:
             yield AddConstraint(own, fk)
 
 
+def _constraints(own: Table) -> dict[str, ForeignKey | CheckConstraint]:
+    found: dict[str, ForeignKey | CheckConstraint] = {fk.name: fk for fk in own.foreign_keys}
+    found.update((check.name, check) for check in own.checks)
+    return found
+
+
 def _renamed(name: str, old: Table, new: Table) -> str:
     """A partition's name once its table's rename has run, which renames the partitions named after
     the table (`rename_partitions`)."""
@@ -111,3 +119,5 @@ def _created(own: Table) -> Iterator[Change]:
         yield AddIndex(own, index, on_new_table=True)
     for fk in own.foreign_keys:
         yield AddConstraint(own, fk, on_new_table=True)
+    for check in own.checks:
+        yield AddConstraint(own, check, on_new_table=True)

@@ -116,10 +116,10 @@ def schema_context(model: Model) -> dict[str, object]:
             archives.append(archive_entry(model, table, table.archive))
 
     # after every table's own indexes: a partition's own index is not taken for a clone of its parent's
-    for table in tables:
-        for own in partition_objects.partition_tables(table):
-            indexes.extend(IndexEntry(table.schema, ix) for ix in own.indexes)
-            deferred_fks.extend(ForeignKeyEntry(own, fk) for fk in own.foreign_keys)
+    own_tables = [own for table in tables for own in partition_objects.partition_tables(table)]
+    for own in own_tables:
+        indexes.extend(IndexEntry(own.schema, ix) for ix in own.indexes)
+        deferred_fks.extend(ForeignKeyEntry(own, fk) for fk in own.foreign_keys)
 
     return {
         "project": model.project,
@@ -140,7 +140,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "deferred_foreign_keys": deferred_fks,
         "constraint_comments": [
             {"table": table, "name": c.name, "comment": c.comment}
-            for table in tables
+            for table in (*tables, *own_tables)
             for c in (
                 table.primary_key,
                 *table.uniques,
@@ -150,9 +150,11 @@ def schema_context(model: Model) -> dict[str, object]:
             )
             if c is not None and c.comment is not None
         ],
-        "not_valid_checks": [
+        # a check kept NOT VALID, and a partition's own: added after the tables
+        "added_checks": [
             {"table": table, "check": check} for table in tables for check in table.checks if check.not_valid
-        ],
+        ]
+        + [{"table": own, "check": check} for own in own_tables for check in own.checks],
         "views": [(view, sorted(view.indexes, key=_by_name)) for view in views],
         "archive_functions": archives,
         "refresh_functions": [v for v in views if v.refresh_function],

@@ -873,6 +873,15 @@ ALTER TABLE ONLY public.ar_internal_metadata
 ALTER TABLE ONLY public.usage_records
     ADD CONSTRAINT usage_records_pkey PRIMARY KEY (subscription_item_id, recorded_at, idempotency_key);
 
+ALTER TABLE ONLY public.usage_records_2024_01
+    ADD CONSTRAINT usage_records_2024_01_pkey PRIMARY KEY (subscription_item_id, recorded_at, idempotency_key);
+
+ALTER TABLE ONLY public.usage_records_2024_02
+    ADD CONSTRAINT usage_records_2024_02_pkey PRIMARY KEY (subscription_item_id, recorded_at, idempotency_key);
+
+ALTER TABLE ONLY public.usage_records_2024_03
+    ADD CONSTRAINT usage_records_2024_03_pkey PRIMARY KEY (subscription_item_id, recorded_at, idempotency_key);
+
 ALTER TABLE ONLY public."AuditTrail"
     ADD CONSTRAINT "AuditTrail_pkey" PRIMARY KEY ("Id");
 
@@ -931,6 +940,9 @@ ALTER INDEX public.index_usage_records_on_subscription_item_id ATTACH PARTITION 
 CREATE INDEX usage_records_2024_03_subscription_item_id_idx ON public.usage_records_2024_03 USING btree (subscription_item_id);
 ALTER INDEX public.index_usage_records_on_subscription_item_id ATTACH PARTITION public.usage_records_2024_03_subscription_item_id_idx;
 CREATE INDEX index_usage_records_2024_03_on_quantity ON public.usage_records_2024_03 USING btree (quantity DESC);
+ALTER INDEX public.usage_records_pkey ATTACH PARTITION public.usage_records_2024_01_pkey;
+ALTER INDEX public.usage_records_pkey ATTACH PARTITION public.usage_records_2024_02_pkey;
+ALTER INDEX public.usage_records_pkey ATTACH PARTITION public.usage_records_2024_03_pkey;
 CREATE UNIQUE INDEX index_monthly_revenue_on_account_id_and_month ON reporting.monthly_revenue USING btree (account_id, month);
 
 CREATE TRIGGER accounts_set_updated_at BEFORE UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();

@@ -789,9 +789,21 @@ class CatalogReader:
             )
         leaf = row["kind"] != "p"
         keys: list[ForeignKey] = []
+        checks: list[CheckConstraint] = []
         for con in self.constraints.get(row["oid"], []):
             if leaf and con["type"] == "f" and con["comment"] is None:
                 keys.append(self.foreign_key(label, con))
+            elif leaf and con["type"] == "c":
+                self.stored.checks[(row["schema"], row["name"], con["name"])] = con["raw_expression"]
+                checks.append(
+                    CheckConstraint(
+                        con["name"],
+                        con["expression"],
+                        not_valid=not con["validated"],
+                        no_inherit=bool(con["no_inherit"]),
+                        comment=con["comment"],
+                    )
+                )
             elif con["type"] != "n":
                 self.warn(f"constraint `{con['name']}` of partition `{label}` is not expressible: left out")
         indexes: list[Index] = []
@@ -800,12 +812,13 @@ class CatalogReader:
                 indexes.append(self.index(label, row["schema"], row["name"], ix))
             else:
                 self.warn(f"index `{ix['name']}` of partition `{label}` is not expressible: left out")
-        if keys or indexes:
+        if keys or indexes or checks:
             self.own_objects.append(
                 PartitionObjects(
                     partition=row["name"],
                     indexes=tuple(sorted(indexes, key=lambda i: i.name)),
                     foreign_keys=tuple(sorted(keys, key=lambda f: f.name)),
+                    checks=tuple(sorted(checks, key=lambda c: c.name)),
                 )
             )
         if row["comment"] is not None:
