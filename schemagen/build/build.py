@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
+from schemagen.build.usertypes import build_types
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -231,11 +232,12 @@ class Builder:
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
-        self.type_names = self.enum_names | frozenset(spec.domains)
+        self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
         self.type_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
         self.type_schemas.update(
             {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
         )
+        self.type_schemas.update({name: t.schema_ or self.project.schema for name, t in spec.types.items()})
         self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
         self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
@@ -370,6 +372,7 @@ class Builder:
                 )
         enums = self.build_enums()
         domains = self.build_domains()
+        user_types = build_types(self, self.spec.types, self.project.schema)
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
@@ -418,6 +421,7 @@ class Builder:
             tables=tuple(tables),
             views=tuple(views),
             domains=tuple(domains),
+            types=tuple(sorted(user_types, key=lambda t: (t.name, t.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(functions),
             triggers=tuple(triggers),

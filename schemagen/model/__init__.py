@@ -49,6 +49,7 @@ from schemagen.model.objects import (
     Volatility,
     all_children,
 )
+from schemagen.model.usertypes import CompositeAttribute, CompositeType, RangeType, UserType
 
 __all__ = [
     "CITUS_SHARD_COUNT",
@@ -56,6 +57,8 @@ __all__ = [
     "Archive",
     "CheckConstraint",
     "Column",
+    "CompositeAttribute",
+    "CompositeType",
     "Default",
     "DistributedSchema",
     "Distribution",
@@ -82,6 +85,7 @@ __all__ = [
     "Period",
     "PrimaryKey",
     "Project",
+    "RangeType",
     "RangeWindow",
     "ReferentialAction",
     "Schema",
@@ -93,6 +97,7 @@ __all__ = [
     "Trigger",
     "TriggerTiming",
     "UniqueConstraint",
+    "UserType",
     "View",
     "Volatility",
     "all_children",

@@ -16,6 +16,7 @@ from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.usertypes import UserType
 from schemagen.postgres import builtins
 from schemagen.postgres.identifiers import qname
 
@@ -628,6 +629,7 @@ class Model:
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
     roles: tuple[Role, ...] = ()  # sorted by name
     default_privileges: tuple[DefaultPrivileges, ...] = ()  # sorted by key
+    types: tuple[UserType, ...] = ()  # composite and range types (`types:`), sorted by name
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:
@@ -641,6 +643,7 @@ class Model:
         )
         declared = {s.name for s in self.project.schemas}
         declared |= {c.schema for t in self.tables for c in all_children(t.partition) if c.schema is not None}
+        declared |= {t.schema for t in self.types}
         return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
 
     @cached_property
@@ -669,6 +672,10 @@ class Model:
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:
         return {e.name: e for e in self.enums}
+
+    @cached_property
+    def types_by_name(self) -> Mapping[str, UserType]:
+        return {t.name: t for t in self.types}
 
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:

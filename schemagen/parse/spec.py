@@ -415,6 +415,21 @@ class DomainSpec(_Shape):
     schema_: str | None = Field(default=None, alias="schema")
 
 
+class RangeTypeSpec(_Shape):
+    subtype: str
+    subtype_diff: str | None = None
+    collation: str | None = None
+
+
+class TypeSpec(_Shape):
+    """A composite type (`composite: {attribute: type}`) or a range type (`range: {subtype: …}`)."""
+
+    composite: dict[str, str] | None = None
+    range: RangeTypeSpec | None = None
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+
 def _arguments(value: Any) -> Any:
     """`"a integer, b text"` (as PostgreSQL writes a signature) → [`a integer`, `b text`]."""
     if isinstance(value, str):
@@ -602,6 +617,7 @@ class Spec(_Shape):
         str, Annotated[EnumSpec, BeforeValidator(_enum, json_schema_input_type=list[str] | EnumSpec)]
     ] = Field(default_factory=dict)
     domains: dict[str, DomainSpec] = Field(default_factory=dict)
+    types: dict[str, TypeSpec] = Field(default_factory=dict)
     sequences: dict[str, Sequence] = Field(default_factory=dict)
     entities: dict[str, EntitySpec] = Field(default_factory=dict)
     relationships: list[RelationshipSpec] = Field(default_factory=list)
