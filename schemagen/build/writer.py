@@ -30,6 +30,7 @@ from schemagen.build.access import access_entries, default_privileges_entries, r
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
+    CompositeType,
     Default,
     Distribution,
     Domain,
@@ -44,6 +45,7 @@ from schemagen.model import (
     SequenceGenerator,
     Table,
     Trigger,
+    UserType,
     View,
     naming,
 )
@@ -183,6 +185,7 @@ class _Writer:
         self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
         self.enums = self.unique_names("enum", list(model.enums))
         self.domains = self.unique_names("domain", list(model.domains))
+        self.user_types = self.unique_names("type", list(model.types))
         self.views = self.unique_names("view", list(model.views))
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.name: t for t in (*archives, *self.tables)}
@@ -247,6 +250,9 @@ class _Writer:
         domains = {d.name: self.domain(d) for d in self.domains}
         if domains:
             project["domains"] = domains
+        types = {t.name: self.user_type(t) for t in self.user_types}
+        if types:
+            project["types"] = types
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
@@ -364,6 +370,25 @@ class _Writer:
             data["schema"] = sequence.schema
         return _Flow(data)
 
+    def user_type(self, type_: UserType) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if isinstance(type_, CompositeType):
+            data["composite"] = _Flow({a.name: self.type_text(a.type) for a in type_.attributes})
+        else:
+            spec: dict[str, Any] = {"subtype": self.type_text(type_.subtype)}
+            if type_.subtype_diff is not None:
+                spec["subtype_diff"] = type_.subtype_diff
+            if type_.collation is not None:
+                spec["collation"] = type_.collation
+            data["range"] = _Flow(spec)
+        for attribute in type_.attributes if isinstance(type_, CompositeType) else ():
+            self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")
+        if type_.comment is not None:
+            data["comment"] = type_.comment
+        if type_.schema != self.home:
+            data["schema"] = type_.schema
+        return data
+
     def type_text(self, type_: str) -> str:
         """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
@@ -371,7 +396,9 @@ class _Writer:
         schema, _, name = base.rpartition(".")
         if (
             schema
-            and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains))
+            and any(
+                e.name == name and e.schema == schema for e in (*self.enums, *self.domains, *self.user_types)
+            )
             and not _postgres_type_name(name, self.model.project.postgres)
         ):
             return name + ("[]" if array else "")

@@ -8,6 +8,8 @@ from schemagen.model.objects import (
     Archive,
     CheckConstraint,
     Column,
+    CompositeAttribute,
+    CompositeType,
     Default,
     DistributedSchema,
     Distribution,
@@ -34,6 +36,7 @@ from schemagen.model.objects import (
     Period,
     PrimaryKey,
     Project,
+    RangeType,
     RangeWindow,
     ReferentialAction,
     Schema,
@@ -45,11 +48,11 @@ from schemagen.model.objects import (
     Trigger,
     TriggerTiming,
     UniqueConstraint,
+    UserType,
     View,
     Volatility,
     all_children,
 )
-from schemagen.model.usertypes import CompositeAttribute, CompositeType, RangeType, UserType
 
 __all__ = [
     "CITUS_SHARD_COUNT",

@@ -16,7 +16,6 @@ from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
-from schemagen.model.usertypes import UserType
 from schemagen.postgres import builtins
 from schemagen.postgres.identifiers import qname
 
@@ -485,6 +484,46 @@ class Domain:
     collation: str | None = None
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
+
+
+# --- composite and range types (`types:`; see model.usertypes) ---
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeAttribute:
+    name: str
+    type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    name: str
+    schema: str
+    attributes: tuple[CompositeAttribute, ...]  # in the spec's order
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return tuple(a.type for a in self.attributes)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    name: str
+    schema: str
+    subtype: str
+    subtype_diff: str | None = None  # a function's name, as PostgreSQL spells it (`float8mi`)
+    collation: str | None = None
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return (self.subtype,)
+
+
+UserType = CompositeType | RangeType
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,50 +9,10 @@ the multirange type beside it).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from schemagen.model.objects import Location
+from schemagen.model.objects import CompositeAttribute, CompositeType, RangeType, UserType
 
 __all__ = ["CompositeAttribute", "CompositeType", "RangeType", "UserType", "order_types"]
-
-
-@dataclass(frozen=True, slots=True)
-class CompositeAttribute:
-    name: str
-    type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
-
-
-@dataclass(frozen=True, slots=True)
-class CompositeType:
-    name: str
-    schema: str
-    attributes: tuple[CompositeAttribute, ...]  # in the spec's order
-    comment: str | None = None
-    loc: Location | None = field(default=None, compare=False)
-
-    @property
-    def uses(self) -> tuple[str, ...]:
-        return tuple(a.type for a in self.attributes)
-
-
-@dataclass(frozen=True, slots=True)
-class RangeType:
-    name: str
-    schema: str
-    subtype: str
-    subtype_diff: str | None = None  # a function's name, as PostgreSQL spells it (`float8mi`)
-    collation: str | None = None
-    comment: str | None = None
-    loc: Location | None = field(default=None, compare=False)
-
-    @property
-    def uses(self) -> tuple[str, ...]:
-        return (self.subtype,)
-
-
-UserType = CompositeType | RangeType
 
 
 def bare_type(type_: str) -> str:

@@ -37,7 +37,7 @@ from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds
+from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -215,7 +215,9 @@ class _Diff:
         yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
         yield from self.sequence_changes()
+        yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
+        yield from usertype_diff.created(self.a, self.b)  # after the domains they use
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
             if why is not None and (old.distribution is not None or new.distribution is not None):
