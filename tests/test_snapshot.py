@@ -19,6 +19,8 @@ from schemagen.migrate.snapshot import SnapshotError, dump, load, load_with_migr
 from schemagen.model import (
     Archive,
     Column,
+    CompositeAttribute,
+    CompositeType,
     Default,
     DistributedSchema,
     Distribution,
@@ -37,6 +39,7 @@ from schemagen.model import (
     PartitionObjects,
     PartitionScheme,
     Project,
+    RangeType,
     RangeWindow,
     Schema,
     SequenceGenerator,
@@ -341,6 +344,16 @@ def everything() -> Model:
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
         views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
+        types=(
+            CompositeType(
+                "address",
+                "app",
+                (CompositeAttribute("street", "text"), CompositeAttribute("zip", "app.posint")),
+                comment="a postal address",
+                loc=here,
+            ),
+            RangeType("textrange", "app", "text", "float8mi", "C", comment="a range", loc=here),
+        ),
         sequences=sequences,
         functions=(
             Function(

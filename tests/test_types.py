@@ -156,6 +156,10 @@ def test_types_are_adopted_and_migrate_with_their_rows(
     edit(spec, "types:\n", "types:\n  intpair:\n    composite: {a: integer, b: integer}\n")
     code, _, err = run("render", "spec")
     assert code == 0, err
+    # dropping an attribute drops its values from every column of the type: refused unless allowed
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 1 and "SG902" in err and "point3.z" in err, err
+    edit(spec, "project:\n", "project:\n  allow_destructive: [drop column point3.z]\n")
     code, _, err = run("migrate", "new", "change", "spec")
     assert code == 0, err
     up = next((workdir / "generated" / "migrations").glob("0002_change.up.sql")).read_text()
