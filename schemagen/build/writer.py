@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from schemagen.build.access import access_entries, default_privileges_entries, role_entry
+from schemagen.build.left_out import LeftOut
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -116,6 +117,8 @@ class Documents:
     header: str
     data: dict[str, dict[str, Any]]
     problems: list[str]
+    # what of the Model the files leave out, as `left_out.LeftOut`: drift and baseline ignore it
+    left_out: tuple[LeftOut, ...] = ()
 
     def texts(self) -> dict[str, str]:
         """{file name: YAML text}, each file dumped once."""
@@ -127,7 +130,7 @@ def documents(model: Model) -> Documents:
     writer = _Writer(model)
     data = writer.documents()
     header = HEADER.format(name=model.project.name.replace("\n", " "))
-    return Documents(header, data, writer.problems)
+    return Documents(header, data, writer.problems, tuple(writer.left_out))
 
 
 def render_spec(model: Model) -> dict[str, str]:
@@ -182,6 +185,7 @@ class _Writer:
         self.model = model
         self.home = model.project.schema
         self.problems: list[str] = []
+        self.left_out: list[LeftOut] = []
         self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
         self.enums = self.unique_names("enum", list(model.enums))
         self.domains = self.unique_names("domain", list(model.domains))
@@ -696,6 +700,7 @@ class _Writer:
                 f"foreign key `{fk.name}` of `{label}` references "
                 f"`{self.label(fk.ref_schema, fk.ref_table)}`, which the spec does not declare: left out"
             )
+            self.left_out.append(LeftOut("foreign_key", table.schema, table.name, fk.name))
             return None
         to_key = target.primary_key is not None and target.primary_key.columns == fk.ref_columns
         generated = naming.truncate(f"{table.name}_{'_'.join(fk.columns)}_fkey")
@@ -762,6 +767,7 @@ class _Writer:
         what = f"index `{index.name}` of `{label}`"
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
+            self.left_out.append(LeftOut("index", None, table, index.name))
             return None
         data: dict[str, Any] = {}
         first = index.elements[0]
@@ -775,6 +781,7 @@ class _Writer:
             entries = [_element(e) for e in index.elements]
             if any(e is None for e in entries):
                 self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
+                self.left_out.append(LeftOut("index", None, table, index.name))
                 return None
             data["columns"] = _FlowList(entries)
         label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
@@ -969,6 +976,7 @@ class _Writer:
                 f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
                 "columns on a materialized view: left out"
             )
+            self.left_out.append(LeftOut("index", view.schema, view.name, index.name))
         return None
 
 
