@@ -406,6 +406,7 @@ def everything() -> Model:
                 for_each="row",
                 when="NEW.day IS NOT NULL",
                 arguments=("a", "it's"),
+                comment="stamps rows",
                 loc=here,
             ),
         ),

@@ -2140,6 +2140,7 @@ class Builder:
             update_columns=tuple(update_columns),
             for_each=spec.for_each,
             when=when,
+            comment=spec.comment,
             loc=loc,
         )
 

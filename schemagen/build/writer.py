@@ -580,6 +580,8 @@ class _Writer:
             data["when"] = trigger.when
         if trigger.arguments:
             data["arguments"] = _FlowList(trigger.arguments)
+        if trigger.comment is not None:
+            data["comment"] = trigger.comment
         return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:

@@ -608,6 +608,7 @@ class Trigger:
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
     arguments: tuple[str, ...] = ()
+    comment: str | None = None  # COMMENT ON TRIGGER
     loc: Location | None = field(default=None, compare=False)
 
 

@@ -513,6 +513,7 @@ class TriggerSpec(_Shape):
     arguments: Annotated[
         list[str], BeforeValidator(_trigger_arguments, json_schema_input_type=list[str | int | float])
     ] = Field(default_factory=list)
+    comment: str | None = None
 
 
 class RelationshipSpec(_Shape):

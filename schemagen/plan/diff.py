@@ -1120,10 +1120,15 @@ class _Diff:
             old_trigger = a_triggers.get(key)
             if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
-            elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
+            elif (
+                replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
+                != trigger
+            ):
                 yield ReplaceTrigger(
                     replace(old_trigger, table=trigger.table, schema=trigger.schema), trigger
                 )
+            elif old_trigger.comment != trigger.comment:
+                yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
 
 
 def aggregates_last(item: tuple[str, Function]) -> tuple[bool, str]:

@@ -373,6 +373,7 @@ class CatalogReader:
                     update_columns=tuple(columns),
                     for_each=match["for_each"].lower(),  # type: ignore[arg-type]
                     when=when[1:-1] if when and when.startswith("(") and when.endswith(")") else when,
+                    comment=row["comment"],
                 )
             )
         return found
