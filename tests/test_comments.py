@@ -28,6 +28,10 @@ CREATE TRIGGER notes_other BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION 
 CREATE TYPE pair AS (a integer, b integer);
 COMMENT ON TYPE pair IS 'two numbers';
 CREATE TYPE floatrange AS RANGE (subtype = float8);
+CREATE VIEW recent AS SELECT id, body FROM notes WHERE id > 10;
+COMMENT ON COLUMN recent.body IS 'the text';
+CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM notes;
+COMMENT ON COLUMN counts.n IS 'how many';
 INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) g;
 """
 
@@ -89,6 +93,8 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
     project = (workdir / "spec" / "project.yaml").read_text()
     assert "comment: keeps touched_at" in entities
     assert "comment: two numbers" in project
+    views = (workdir / "spec" / "views.yaml").read_text()
+    assert "column_comments:\n      body: the text" in views, views
     code, _, err = run("render", "spec")
     assert code == 0, err
     schema_sql = (workdir / "generated" / "schema.sql").read_text()
@@ -108,6 +114,8 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
         "range: {subtype: double precision}",
         "range: {subtype: double precision}\n    comment: a span of reals",
     )
+    edit(workdir / "spec" / "views.yaml", "body: the text", "id: the key")
+    edit(workdir / "spec" / "views.yaml", "n: how many", "n: how many notes")
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 1 and "comment" in out, out + err
     code, _, err = run("render", "spec")
@@ -119,9 +127,13 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
         "COMMENT ON TRIGGER notes_touch ON public.notes IS 'stamps each update';",
         "COMMENT ON TYPE public.pair IS NULL;",
         "COMMENT ON TYPE public.floatrange IS 'a span of reals';",
+        "COMMENT ON COLUMN public.recent.body IS NULL;",
+        "COMMENT ON COLUMN public.recent.id IS 'the key';",
+        "COMMENT ON COLUMN public.counts.n IS 'how many notes';",
     ):
         assert text in up, up
-    assert "DROP TRIGGER" not in up  # a comment alone does not recreate the trigger
+    # a comment alone recreates neither the trigger nor the views
+    assert "DROP TRIGGER" not in up and "VIEW" not in up.replace("COMMENT ON", ""), up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))

@@ -265,6 +265,7 @@ def everything() -> Model:
         security_barrier=True,
         security_invoker=True,
         check_option="cascaded",
+        column_comments=(("x", "the one column"),),
     )
     view = View(
         "recent",

@@ -2229,6 +2229,7 @@ class Builder:
             refresh=spec.refresh,
             refresh_function=refresh_function,
             comment=spec.comment,
+            column_comments=tuple(sorted(spec.column_comments.items())),
             renamed_from=spec.renamed_from,
             loc=loc,
             query_at=query_at,

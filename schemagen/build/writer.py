@@ -931,6 +931,8 @@ class _Writer:
         data: dict[str, Any] = {}
         if view.comment is not None:
             data["comment"] = view.comment
+        if view.column_comments:
+            data["column_comments"] = dict(view.column_comments)
         if view.schema != self.home:
             data["schema"] = view.schema
         if view.materialized:

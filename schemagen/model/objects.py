@@ -542,6 +542,8 @@ class View:
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None
+    # COMMENT ON COLUMN view.column, by column name (sorted)
+    column_comments: tuple[tuple[str, str], ...] = ()
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one

@@ -548,6 +548,7 @@ class ViewSpec(_Shape):
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None
+    column_comments: dict[str, str] = Field(default_factory=dict)  # COMMENT ON COLUMN view.column
     schema_: str | None = Field(default=None, alias="schema")
     renamed_from: str | None = None
 

@@ -938,8 +938,8 @@ class _Diff:
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
-            if old == view and not tables_changed:
-                continue
+            if _without_column_comments(old) == _without_column_comments(view) and not tables_changed:
+                continue  # a column's comment alone: set below, the view stays
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -962,6 +962,13 @@ class _Diff:
                 yield ReplaceView(view)
             elif view.name not in a_views or view.name in recreate:
                 yield CreateView(view)
+                continue  # created with its columns' comments
+            old_comments, new_comments = dict(a_views[view.name].column_comments), dict(view.column_comments)
+            for column in sorted(old_comments.keys() | new_comments.keys()):
+                if old_comments.get(column) != new_comments.get(column) and (
+                    view.name not in replace or column not in new_comments
+                ):
+                    yield Comment("COLUMN", (view.schema, view.name, column), new_comments.get(column))
 
     def reads_changed(self, view: View, table: str) -> bool:
         """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
@@ -1131,6 +1138,10 @@ class _Diff:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
 
 
+def _without_column_comments(view: View) -> View:
+    return replace(view, column_comments=())
+
+
 def aggregates_last(item: tuple[str, Function]) -> tuple[bool, str]:
     return item[1].aggregate is not None, item[0]
 
@@ -1177,6 +1188,7 @@ def _replaceable(old: View, new: View) -> bool:
         query=new.query,
         depends_on=new.depends_on,
         comment=new.comment,
+        column_comments=new.column_comments,
         security_barrier=new.security_barrier,
         security_invoker=new.security_invoker,
         check_option=new.check_option,

@@ -908,9 +908,13 @@ class CatalogReader:
         options = view_options(row["options"] or [], materialized)
         if options.unknown:
             self.warn(f"view `{label}` has options ({', '.join(options.unknown)}) the spec cannot set")
-        for column in self.columns.get(row["oid"], []):
-            if column["comment"] is not None:
-                self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
+        column_comments = tuple(
+            sorted(
+                (c["name"], c["comment"])
+                for c in self.columns.get(row["oid"], [])
+                if c["comment"] is not None
+            )
+        )
         return View(
             name=name,
             schema=schema,
@@ -923,6 +927,7 @@ class CatalogReader:
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],
+            column_comments=column_comments,
         )
 
     # --- Citus -------------------------------------------------------------------------------------
