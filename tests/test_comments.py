@@ -25,6 +25,10 @@ $$;
 CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
 COMMENT ON TRIGGER notes_touch ON notes IS 'keeps touched_at';
 CREATE TRIGGER notes_other BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON notes USING (true);
+COMMENT ON POLICY everyone ON notes IS 'all rows';
+CREATE POLICY long_ones ON notes FOR SELECT USING (length(body) > 5);
 CREATE TYPE pair AS (a integer, b integer);
 COMMENT ON TYPE pair IS 'two numbers';
 CREATE TYPE floatrange AS RANGE (subtype = float8);
@@ -74,6 +78,12 @@ def applied(dsn: str, schema_sql: Path) -> Catalog:
     return catalog(dsn)
 
 
+def policy_comments(dsn: str) -> list[tuple[str, str | None]]:
+    with connect(dsn, autocommit=True) as conn:
+        query = "SELECT polname::text, obj_description(oid, 'pg_policy') FROM pg_policy ORDER BY 1"
+        return [(name, text) for name, text in conn.execute(query).fetchall()]
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
@@ -92,6 +102,7 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
     entities = (workdir / "spec" / "entities.yaml").read_text()
     project = (workdir / "spec" / "project.yaml").read_text()
     assert "comment: keeps touched_at" in entities
+    assert "everyone: {using: 'true', comment: all rows}" in entities, entities
     assert "comment: two numbers" in project
     views = (workdir / "spec" / "views.yaml").read_text()
     assert "column_comments:\n      body: the text" in views, views
@@ -114,6 +125,12 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
         "range: {subtype: double precision}",
         "range: {subtype: double precision}\n    comment: a span of reals",
     )
+    edit(workdir / "spec" / "entities.yaml", "comment: all rows", "comment: every row")
+    edit(
+        workdir / "spec" / "entities.yaml",
+        "long_ones: {for: select, using: length(body) > 5}",
+        "long_ones: {for: select, using: length(body) > 5, comment: wordy}",
+    )
     edit(workdir / "spec" / "views.yaml", "body: the text", "id: the key")
     edit(workdir / "spec" / "views.yaml", "n: how many", "n: how many notes")
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
@@ -128,18 +145,24 @@ def test_trigger_and_type_comments_round_trip_and_migrate(
         "COMMENT ON TYPE public.pair IS NULL;",
         "COMMENT ON TYPE public.floatrange IS 'a span of reals';",
         "COMMENT ON COLUMN public.recent.body IS NULL;",
+        "COMMENT ON POLICY everyone ON public.notes IS 'every row';",
+        "COMMENT ON POLICY long_ones ON public.notes IS 'wordy';",
         "COMMENT ON COLUMN public.recent.id IS 'the key';",
         "COMMENT ON COLUMN public.counts.n IS 'how many notes';",
     ):
         assert text in up, up
     # a comment alone recreates neither the trigger nor the views
-    assert "DROP TRIGGER" not in up and "VIEW" not in up.replace("COMMENT ON", ""), up
+    assert (
+        "DROP TRIGGER" not in up and "DROP POLICY" not in up and "VIEW" not in up.replace("COMMENT ON", "")
+    ), up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
     assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    assert policy_comments(pg_dsn) == [("everyone", "every row"), ("long_ones", "wordy")]
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), before)
+    assert policy_comments(pg_dsn) == [("everyone", "all rows"), ("long_ones", None)]
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM notes").fetchone() == (50,)

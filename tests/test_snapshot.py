@@ -316,7 +316,15 @@ def everything() -> Model:
         row_security=True,
         force_row_security=True,
         policies=(
-            Policy("own", "update", permissive=False, roles=("app_writer",), using="true", with_check="true"),
+            Policy(
+                "own",
+                "update",
+                permissive=False,
+                roles=("app_writer",),
+                using="true",
+                with_check="true",
+                comment="writers update their own",
+            ),
         ),
         replica_identity="index",
         replica_index="literal_values_pkey",
