@@ -231,7 +231,8 @@ STATIC = [
     ("types:\n  t: {comment: nothing}\n", "SG150", 2),
     ("types:\n  t: {composite: {a: 'u[]'}}\n  u: {composite: {b: t}}\n", "SG150", 2),
     ("types:\n  r: {range: {subtype: nosuchtype}}\n", "SG105", 2),
-    ("types:\n  t: {composite: {a: {type: int}}}\n", "SG004", 2),
+    ("types:\n  t: {composite: {a: {type: int, renamed: b}}}\n", "SG003", 2),
+    ("types:\n  t: {composite: {a: {type: nosuchtype, renamed_from: b}}}\n", "SG105", 2),
 ]
 
 
@@ -278,3 +279,34 @@ def test_a_type_renders_before_the_tables_and_functions_using_it(tmp_path: Path)
         "CREATE TYPE public.floatrange AS RANGE (\n    SUBTYPE = double precision,\n    SUBTYPE_DIFF = float8mi\n);"
         in text
     )
+
+
+def test_an_attribute_renamed_keeps_its_values(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    before = adopt(workdir, pg_dsn, fresh)
+    edit(
+        workdir / "spec" / "project.yaml",
+        "composite: {street: text, city: text, zip: zipcode}",
+        "composite: {street: text, town: {type: text, renamed_from: city}, zip: zipcode}",
+    )
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "rename", "spec")
+    assert code == 0, err
+    up = next((workdir / "generated" / "migrations").glob("0002_rename.up.sql")).read_text()
+    down = next((workdir / "generated" / "migrations").glob("0002_rename.down.sql")).read_text()
+    assert "ALTER TYPE public.address RENAME ATTRIBUTE city TO town;" in up, up
+    assert "ALTER TYPE public.address RENAME ATTRIBUTE town TO city;" in down, down
+    assert "DROP ATTRIBUTE" not in up + down
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM people WHERE (home).town = 'city'").fetchone() == (200,)
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM people WHERE (home).city = 'city'").fetchone() == (200,)

@@ -64,14 +64,27 @@ def build_types(builder: _Builder, specs: Mapping[str, TypeSpec], home: str) -> 
                         fix="give it attributes: `composite: {street: text}`",
                     )
                 )
-            for attribute, text in spec.composite.items():
-                where = builder.loc("types", name, "composite", attribute, key=False) or loc
+            for attribute, written in spec.composite.items():
+                path: tuple[str, ...] = ("types", name, "composite", attribute)
+                renamed_from: str | None = None
+                if isinstance(written, str):
+                    text = written
+                else:
+                    text, renamed_from = written.type, written.renamed_from
+                    path = (*path, "type")
+                where = builder.loc(*path, key=False) or loc
                 builder.check_name(
                     attribute, "an attribute", builder.loc("types", name, "composite", attribute)
                 )
+                if renamed_from is not None:
+                    builder.check_name(
+                        renamed_from,
+                        "an attribute",
+                        builder.loc("types", name, "composite", attribute, "renamed_from", key=False),
+                    )
                 type_ = _type(builder, name, text, where)
                 if type_ is not None:
-                    attributes.append(CompositeAttribute(attribute, type_))
+                    attributes.append(CompositeAttribute(attribute, type_, renamed_from))
             found.append(CompositeType(name, schema, tuple(attributes), spec.comment, loc))
         elif spec.range is not None:
             where = builder.loc("types", name, "range", "subtype", key=False) or loc

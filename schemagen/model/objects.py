@@ -493,6 +493,8 @@ class Domain:
 class CompositeAttribute:
     name: str
     type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
+    # a migration hint, not part of the type: the attribute's name before (RENAME ATTRIBUTE)
+    renamed_from: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -421,10 +421,17 @@ class RangeTypeSpec(_Shape):
     collation: str | None = None
 
 
+class AttributeSpec(_Shape):
+    """An attribute of a composite type written out: its type, and its name before a rename."""
+
+    type: str
+    renamed_from: str | None = None
+
+
 class TypeSpec(_Shape):
     """A composite type (`composite: {attribute: type}`) or a range type (`range: {subtype: …}`)."""
 
-    composite: dict[str, str] | None = None
+    composite: dict[str, str | AttributeSpec] | None = None
     range: RangeTypeSpec | None = None
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")

@@ -205,8 +205,9 @@ class AlterTypeAttribute:
     """An attribute of a composite type added, dropped or (no column holding the type) retyped."""
 
     type: CompositeType
-    action: Literal["add", "drop", "type"]
+    action: Literal["add", "drop", "type", "rename"]
     attribute: CompositeAttribute
+    new_name: str | None = None  # a rename's
 
 
 # --- domains -------------------------------------------------------------------------------------

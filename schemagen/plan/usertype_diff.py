@@ -10,6 +10,7 @@ range type's subtype, `subtype_diff` or collation."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from schemagen.model import CompositeType, Model, RangeType
 from schemagen.model.usertypes import bare_type, order_types
@@ -57,7 +58,33 @@ def dropped(a: Model, b: Model) -> Iterator[Change]:
             yield DropType(type_)
 
 
+def _renames(old: CompositeType, new: CompositeType) -> dict[str, str]:
+    """Old attribute name → new one: an attribute of `new` whose `renamed_from` names one of `old` (an
+    up migration), or one of `old` whose `renamed_from` names one of `new` (its down migration)."""
+    before = {x.name for x in old.attributes}
+    after = {x.name for x in new.attributes}
+    found = {
+        x.renamed_from: x.name
+        for x in new.attributes
+        if x.renamed_from in before and x.renamed_from not in after and x.name not in before
+    }
+    found |= {
+        x.name: x.renamed_from
+        for x in old.attributes
+        if x.renamed_from in after and x.renamed_from not in before and x.name not in after
+    }
+    return {old_name: new_name for old_name, new_name in found.items() if old_name is not None}
+
+
 def _attributes(a: Model, old: CompositeType, new: CompositeType) -> Iterator[Change]:
+    renames = _renames(old, new)
+    for old_name, new_name in sorted(renames.items()):
+        attribute = next(x for x in old.attributes if x.name == old_name)
+        yield AlterTypeAttribute(new, "rename", attribute, new_name)
+    old = replace(
+        old,
+        attributes=tuple(replace(x, name=renames.get(x.name, x.name)) for x in old.attributes),
+    )
     before = {x.name: x for x in old.attributes}
     after = {x.name: x for x in new.attributes}
     kept_old = [x.name for x in old.attributes if x.name in after]

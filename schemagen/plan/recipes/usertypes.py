@@ -23,12 +23,13 @@ def create_type(change: CreateType) -> Operation:
 
 def alter_type_attribute(change: AlterTypeAttribute) -> Operation:
     type_, attribute = change.type, change.attribute
-    what = {"add": "add", "drop": "drop", "type": "change the type of"}[change.action]
+    what = {"add": "add", "drop": "drop", "type": "change the type of", "rename": "rename"}[change.action]
+    to = f" to {change.new_name}" if change.action == "rename" else ""
     return Operation(
         Kind.ALTER_TYPE,
         f"{type_.name}.{attribute.name}",
-        f"{what} attribute {attribute.name} of type {type_.name}",
-        (usertype_steps.alter_attribute(type_, change.action, attribute),),
+        f"{what} attribute {attribute.name} of type {type_.name}{to}",
+        (usertype_steps.alter_attribute(type_, change.action, attribute, change.new_name),),
         order=Phase.DOMAINS,
         source=change,
     )
