@@ -372,7 +372,8 @@ class Builder:
                 )
         enums = self.build_enums()
         domains = self.build_domains()
-        user_types = build_types(self, self.spec.types, self.project.schema)
+        functions_named = frozenset(key.split("(")[0].strip() for key in self.spec.functions)
+        user_types = build_types(self, self.spec.types, self.project.schema, functions_named)
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)

@@ -33,7 +33,10 @@ class _Builder(Protocol):
     def qualified_type(self, canonical: str) -> str: ...
 
 
-def build_types(builder: _Builder, specs: Mapping[str, TypeSpec], home: str) -> list[UserType]:
+def build_types(
+    builder: _Builder, specs: Mapping[str, TypeSpec], home: str, functions: frozenset[str] = frozenset()
+) -> list[UserType]:
+    """`functions`: the names of the spec's functions, which are created after the types."""
     found: list[UserType] = []
     for name, spec in sorted(specs.items()):
         loc = builder.loc("types", name)
@@ -90,7 +93,17 @@ def build_types(builder: _Builder, specs: Mapping[str, TypeSpec], home: str) -> 
             where = builder.loc("types", name, "range", "subtype", key=False) or loc
             subtype = _type(builder, name, spec.range.subtype, where) or spec.range.subtype
             diff = spec.range.subtype_diff
-            if diff is not None and not _FUNCTION_NAME.match(diff):
+            if diff is not None and diff.rsplit(".", 1)[-1] in functions:
+                builder.report(
+                    rules.USER_TYPE(
+                        builder.loc("types", name, "range", "subtype_diff", key=False) or loc,
+                        type=name,
+                        problem=f"`subtype_diff: {diff}` names a function of the spec, which is created "
+                        "after the types",
+                        fix="name a function PostgreSQL or an extension ships (`float8mi`, `int4range_subdiff`)",
+                    )
+                )
+            elif diff is not None and not _FUNCTION_NAME.match(diff):
                 builder.report(
                     rules.INVALID_NAME(
                         builder.loc("types", name, "range", "subtype_diff"), name=diff, what="a function"
