@@ -3,18 +3,12 @@
 SELECT
     n.nspname AS schema,
     t.typname AS name,
-    CASE t.typtype
-        WHEN 'c' THEN 'composite type'
-        WHEN 'r' THEN 'range type'
-        WHEN 'b' THEN 'base type'
-        ELSE 'type'
-    END AS kind
+    'base type' AS kind
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE n.nspname = ANY(%(schemas)s)
   AND t.typtype = 'b'
-  AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
+  AND t.typcategory <> 'A'
   AND NOT EXISTS (
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
