@@ -316,3 +316,41 @@ def test_an_attribute_renamed_keeps_its_values(
     assert_catalog_equal(catalog(pg_dsn), before)
     with connect(pg_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM people WHERE (home).city = 'city'").fetchone() == (200,)
+
+
+def test_a_new_type_comes_before_the_functions_and_columns_using_it_and_goes_after_them(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    spec = workdir / "spec"
+    spec.mkdir()
+    project = spec / "spec.yaml"
+    project.write_text(
+        "project: {name: t}\nentities:\n  people:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+    )
+    assert run("render", "spec")[0] == 0
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    before = catalog(pg_dsn)
+    project.write_text(
+        "project: {name: t}\n"
+        "enums:\n  mood: [calm, busy]\n"
+        "types:\n"
+        "  address: {composite: {street: text, feeling: mood}}\n"
+        "  spans: {range: {subtype: date}}\n"
+        "functions:\n"
+        "  street_of: {arguments: [a address], returns: text, language: sql, body: SELECT (a).street}\n"
+        "  home_of: {arguments: [s text], returns: address, language: sql, body: \"SELECT ROW(s, 'calm')::address\"}\n"
+        "entities:\n  people:\n    columns:\n      id: {type: bigint, primary_key: true}\n"
+        "      home: address?\n      stay: spans?\n"
+    )
+    assert run("render", "spec")[0] == 0
+    code, _, err = run("migrate", "new", "types", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
