@@ -231,6 +231,7 @@ STATIC = [
     ("types:\n  t: {comment: nothing}\n", "SG150", 2),
     ("types:\n  t: {composite: {a: 'u[]'}}\n  u: {composite: {b: t}}\n", "SG150", 2),
     ("types:\n  r: {range: {subtype: nosuchtype}}\n", "SG105", 2),
+    ("domains:\n  d: {type: pair}\ntypes:\n  pair: {composite: {a: int}}\n", "SG150", 2),
     (
         "types:\n  r: {range: {subtype: float8, subtype_diff: mydiff}}\nfunctions:\n"
         "  mydiff: {arguments: [a float8, b float8], returns: float8, language: sql, body: SELECT a - b}\n",

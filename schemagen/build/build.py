@@ -374,6 +374,17 @@ class Builder:
         domains = self.build_domains()
         functions_named = frozenset(key.split("(")[0].strip() for key in self.spec.functions)
         user_types = build_types(self, self.spec.types, self.project.schema, functions_named)
+        for domain in domains:  # domains are created before the types
+            base = domain.type.removesuffix("[]").rsplit(".", 1)[-1]
+            if base in self.spec.types:
+                self.report(
+                    rules.USER_TYPE(
+                        self.loc("domains", domain.name, "type", key=False) or domain.loc,
+                        type=base,
+                        problem=f"domain `{domain.name}` is based on it; domains are created before types",
+                        fix="use the type itself as the column type, or base the domain on a built-in type",
+                    )
+                )
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
