@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schemagen.build import left_out
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
@@ -84,14 +85,16 @@ def drift(conn_or_dsn: psycopg.Connection | str, model: Model, today: date | Non
 
     day = today or datetime.now(UTC).date()
     found = inspect(conn_or_dsn, model_schemas(model), reference=model)
-    target, behind = kept_as_held(model, found.model, day)
+    # what the spec cannot say is warned about (once, in `warnings`) and left as the database has it
+    database = left_out.without(found.model, found.spec.left_out if found.spec is not None else ())
+    target, behind = kept_as_held(model, database, day)
     differences: list[str] = []
 
     def said(operations: list[Operation]) -> list[str]:
         differences.extend(placement_differences(operations, found.model, model))
         return differences
 
-    operations, sql = build_up(found.model, target, "drift: the database → the spec", differences=said)
+    operations, sql = build_up(database, target, "drift: the database → the spec", differences=said)
     return Drift(
         operations=operations, sql=sql, warnings=found.warnings, differences=differences, behind=behind
     )

@@ -20,7 +20,7 @@ from schemagen.model import (
     PartitionScheme,
     Table,
 )
-from schemagen.plan import Lock, steps
+from schemagen.plan import Lock, steps, usertype_steps
 from schemagen.plan.operations import Statement, TableLock
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "postgres" / "migrate"
@@ -34,7 +34,8 @@ ORDERS_USER = ForeignKey("orders_user_id_fkey", ("user_id",), "public", "users",
 def statements() -> list[type[Statement]]:
     return [
         item
-        for item in vars(steps).values()
+        for module in (steps, usertype_steps)
+        for item in vars(module).values()
         if isinstance(item, type) and issubclass(item, Statement) and item is not Statement
     ]
 

@@ -19,6 +19,8 @@ from schemagen.migrate.snapshot import SnapshotError, dump, load, load_with_migr
 from schemagen.model import (
     Archive,
     Column,
+    CompositeAttribute,
+    CompositeType,
     Default,
     DistributedSchema,
     Distribution,
@@ -37,6 +39,7 @@ from schemagen.model import (
     PartitionObjects,
     PartitionScheme,
     Project,
+    RangeType,
     RangeWindow,
     Schema,
     SequenceGenerator,
@@ -262,6 +265,7 @@ def everything() -> Model:
         security_barrier=True,
         security_invoker=True,
         check_option="cascaded",
+        column_comments=(("x", "the one column"),),
     )
     view = View(
         "recent",
@@ -312,7 +316,15 @@ def everything() -> Model:
         row_security=True,
         force_row_security=True,
         policies=(
-            Policy("own", "update", permissive=False, roles=("app_writer",), using="true", with_check="true"),
+            Policy(
+                "own",
+                "update",
+                permissive=False,
+                roles=("app_writer",),
+                using="true",
+                with_check="true",
+                comment="writers update their own",
+            ),
         ),
         replica_identity="index",
         replica_index="literal_values_pkey",
@@ -341,6 +353,16 @@ def everything() -> Model:
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
         views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
+        types=(
+            CompositeType(
+                "address",
+                "app",
+                (CompositeAttribute("street", "text"), CompositeAttribute("zip", "app.posint")),
+                comment="a postal address",
+                loc=here,
+            ),
+            RangeType("textrange", "app", "text", "float8mi", "C", comment="a range", loc=here),
+        ),
         sequences=sequences,
         functions=(
             Function(
@@ -393,6 +415,7 @@ def everything() -> Model:
                 for_each="row",
                 when="NEW.day IS NOT NULL",
                 arguments=("a", "it's"),
+                comment="stamps rows",
                 loc=here,
             ),
         ),

@@ -383,6 +383,18 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         3,
     ),
     (
+        "type-both-composite-and-range",
+        single("""\
+        types:
+          pair:
+            composite: {a: integer}
+            range: {subtype: integer}
+        """),
+        "SG150",
+        "a.yaml",
+        3,
+    ),
+    (
         "trigger-function-must-return-trigger",
         single("""\
         functions:

@@ -215,6 +215,7 @@ def _policy(builder: _Builder, table: str, name: str, spec: object, path: Path_)
         roles=tuple(sorted(set(roles))) or (PUBLIC,),
         using=using,
         with_check=with_check,
+        comment=spec.comment,
     )
 
 
@@ -296,6 +297,8 @@ def access_entries(access: TableAccess, flow: type[dict], flow_list: type[list])
                 entry_["using"] = p.using
             if p.with_check is not None:
                 entry_["with_check"] = p.with_check
+            if p.comment is not None:
+                entry_["comment"] = p.comment
             policies[p.name] = flow(entry_)
         data["policies"] = policies
     if access.replica_identity == "index":

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
+from schemagen.build.usertypes import build_types
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -231,11 +232,12 @@ class Builder:
         self.namer = naming.Namer(self.naming_templates)
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
-        self.type_names = self.enum_names | frozenset(spec.domains)
+        self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
         self.type_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
         self.type_schemas.update(
             {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
         )
+        self.type_schemas.update({name: t.schema_ or self.project.schema for name, t in spec.types.items()})
         self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
         self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
@@ -370,6 +372,19 @@ class Builder:
                 )
         enums = self.build_enums()
         domains = self.build_domains()
+        functions_named = frozenset(key.split("(")[0].strip() for key in self.spec.functions)
+        user_types = build_types(self, self.spec.types, self.project.schema, functions_named)
+        for domain in domains:  # domains are created before the types
+            base = domain.type.removesuffix("[]").rsplit(".", 1)[-1]
+            if base in self.spec.types:
+                self.report(
+                    rules.USER_TYPE(
+                        self.loc("domains", domain.name, "type", key=False) or domain.loc,
+                        type=base,
+                        problem=f"domain `{domain.name}` is based on it; domains are created before types",
+                        fix="use the type itself as the column type, or base the domain on a built-in type",
+                    )
+                )
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
@@ -418,6 +433,7 @@ class Builder:
             tables=tuple(tables),
             views=tuple(views),
             domains=tuple(domains),
+            types=tuple(sorted(user_types, key=lambda t: (t.name, t.schema))),
             sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
             functions=tuple(functions),
             triggers=tuple(triggers),
@@ -2136,6 +2152,7 @@ class Builder:
             update_columns=tuple(update_columns),
             for_each=spec.for_each,
             when=when,
+            comment=spec.comment,
             loc=loc,
         )
 
@@ -2224,6 +2241,7 @@ class Builder:
             refresh=spec.refresh,
             refresh_function=refresh_function,
             comment=spec.comment,
+            column_comments=tuple(sorted(spec.column_comments.items())),
             renamed_from=spec.renamed_from,
             loc=loc,
             query_at=query_at,

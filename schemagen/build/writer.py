@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from schemagen.build.access import access_entries, default_privileges_entries, role_entry
+from schemagen.build.left_out import LeftOut
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
+    CompositeType,
     Default,
     Distribution,
     Domain,
@@ -44,6 +46,7 @@ from schemagen.model import (
     SequenceGenerator,
     Table,
     Trigger,
+    UserType,
     View,
     naming,
 )
@@ -114,6 +117,8 @@ class Documents:
     header: str
     data: dict[str, dict[str, Any]]
     problems: list[str]
+    # what of the Model the files leave out, as `left_out.LeftOut`: drift and baseline ignore it
+    left_out: tuple[LeftOut, ...] = ()
 
     def texts(self) -> dict[str, str]:
         """{file name: YAML text}, each file dumped once."""
@@ -125,7 +130,7 @@ def documents(model: Model) -> Documents:
     writer = _Writer(model)
     data = writer.documents()
     header = HEADER.format(name=model.project.name.replace("\n", " "))
-    return Documents(header, data, writer.problems)
+    return Documents(header, data, writer.problems, tuple(writer.left_out))
 
 
 def render_spec(model: Model) -> dict[str, str]:
@@ -180,9 +185,11 @@ class _Writer:
         self.model = model
         self.home = model.project.schema
         self.problems: list[str] = []
+        self.left_out: list[LeftOut] = []
         self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
         self.enums = self.unique_names("enum", list(model.enums))
         self.domains = self.unique_names("domain", list(model.domains))
+        self.user_types = self.unique_names("type", list(model.types))
         self.views = self.unique_names("view", list(model.views))
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.name: t for t in (*archives, *self.tables)}
@@ -247,6 +254,9 @@ class _Writer:
         domains = {d.name: self.domain(d) for d in self.domains}
         if domains:
             project["domains"] = domains
+        types = {t.name: self.user_type(t) for t in self.user_types}
+        if types:
+            project["types"] = types
         sequences = {s.name: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
@@ -364,6 +374,25 @@ class _Writer:
             data["schema"] = sequence.schema
         return _Flow(data)
 
+    def user_type(self, type_: UserType) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if isinstance(type_, CompositeType):
+            data["composite"] = _Flow({a.name: self.type_text(a.type) for a in type_.attributes})
+        else:
+            spec: dict[str, Any] = {"subtype": self.type_text(type_.subtype)}
+            if type_.subtype_diff is not None:
+                spec["subtype_diff"] = type_.subtype_diff
+            if type_.collation is not None:
+                spec["collation"] = type_.collation
+            data["range"] = _Flow(spec)
+        for attribute in type_.attributes if isinstance(type_, CompositeType) else ():
+            self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")
+        if type_.comment is not None:
+            data["comment"] = type_.comment
+        if type_.schema != self.home:
+            data["schema"] = type_.schema
+        return data
+
     def type_text(self, type_: str) -> str:
         """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
@@ -371,7 +400,9 @@ class _Writer:
         schema, _, name = base.rpartition(".")
         if (
             schema
-            and any(e.name == name and e.schema == schema for e in (*self.enums, *self.domains))
+            and any(
+                e.name == name and e.schema == schema for e in (*self.enums, *self.domains, *self.user_types)
+            )
             and not _postgres_type_name(name, self.model.project.postgres)
         ):
             return name + ("[]" if array else "")
@@ -549,6 +580,8 @@ class _Writer:
             data["when"] = trigger.when
         if trigger.arguments:
             data["arguments"] = _FlowList(trigger.arguments)
+        if trigger.comment is not None:
+            data["comment"] = trigger.comment
         return _Flow(data)
 
     def distribute(self, label: str, distribution: Distribution) -> Any:
@@ -669,6 +702,7 @@ class _Writer:
                 f"foreign key `{fk.name}` of `{label}` references "
                 f"`{self.label(fk.ref_schema, fk.ref_table)}`, which the spec does not declare: left out"
             )
+            self.left_out.append(LeftOut("foreign_key", table.schema, table.name, fk.name))
             return None
         to_key = target.primary_key is not None and target.primary_key.columns == fk.ref_columns
         generated = naming.truncate(f"{table.name}_{'_'.join(fk.columns)}_fkey")
@@ -735,6 +769,7 @@ class _Writer:
         what = f"index `{index.name}` of `{label}`"
         if index.using not in INDEX_METHODS:
             self.problem(f"{what} uses `{index.using}`, which the spec cannot say: left out")
+            self.left_out.append(LeftOut("index", None, table, index.name))
             return None
         data: dict[str, Any] = {}
         first = index.elements[0]
@@ -748,6 +783,7 @@ class _Writer:
             entries = [_element(e) for e in index.elements]
             if any(e is None for e in entries):
                 self.problem(f"{what} has a column or operator class name the spec cannot write: left out")
+                self.left_out.append(LeftOut("index", None, table, index.name))
                 return None
             data["columns"] = _FlowList(entries)
         label_parts = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
@@ -895,6 +931,8 @@ class _Writer:
         data: dict[str, Any] = {}
         if view.comment is not None:
             data["comment"] = view.comment
+        if view.column_comments:
+            data["column_comments"] = dict(view.column_comments)
         if view.schema != self.home:
             data["schema"] = view.schema
         if view.materialized:
@@ -942,6 +980,7 @@ class _Writer:
                 f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
                 "columns on a materialized view: left out"
             )
+            self.left_out.append(LeftOut("index", view.schema, view.name, index.name))
         return None
 
 

@@ -55,6 +55,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     # (schema, name) of the types a column may name qualified: the spec's enums, and in public the types
     # of the extensions it names (CREATE EXTENSION puts them there)
     qualified = {(e.schema, e.name) for e in model.enums}
+    qualified |= {(t.schema, t.name) for t in model.types}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     for table in model.tables:
         if table.archive_of is None:

@@ -69,7 +69,7 @@ CONSTRAINT_TYPES = {
     "x": "exclusion",
 }
 TRIGGER_ENABLED = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
-TYPE_KINDS = {"e": "enum", "d": "domain"}
+TYPE_KINDS = {"e": "enum", "d": "domain", "c": "composite", "r": "range"}
 FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
 
 # Per-relation sub-mappings: the label of their entries and whether diff lines prefix the relation name.

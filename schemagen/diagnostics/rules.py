@@ -427,6 +427,19 @@ OVERLOAD = _rule(
     "body: SELECT area(c)}",
 )
 
+USER_TYPE = _rule(
+    "SG150",
+    "user-type",
+    "type `{type}`: {problem}",
+    "{fix}",
+    "Under `types:` each entry is a composite type (`composite: {attribute: type}`, `CREATE TYPE … AS "
+    "(…)`) or a range type (`range: {subtype: …}`, `CREATE TYPE … AS RANGE (…)`), never both. An "
+    "attribute's type must exist before the type: a PostgreSQL type, or an enum, domain or type of the "
+    "spec other than the type itself (PostgreSQL refuses a composite type that holds itself).",
+    "types:\n  address: {composite: {street: text, city: text, zip: varchar(10)}}\n"
+    "  floatrange: {range: {subtype: float8, subtype_diff: float8mi}}",
+)
+
 EXCLUSION = _rule(
     "SG135",
     "exclusion-constraint",

@@ -22,12 +22,23 @@ from schemagen.model import Location, TextAt
 Path_ = tuple[str | int, ...]
 
 #: Sections whose entries are merged by name across files.
-NAMED_SECTIONS = ("mixins", "enums", "domains", "sequences", "entities", "views", "functions", "roles")
+NAMED_SECTIONS = (
+    "mixins",
+    "enums",
+    "domains",
+    "types",
+    "sequences",
+    "entities",
+    "views",
+    "functions",
+    "roles",
+)
 SECTIONS = ("project", *NAMED_SECTIONS, "relationships")
 _SECTION_KIND = {
     "mixins": "mixin",
     "enums": "enum",
     "domains": "domain",
+    "types": "type",
     "sequences": "sequence",
     "entities": "entity",
     "views": "view",

@@ -4,7 +4,7 @@ policies, and its replica identity (`owner:`, `grants:`, `row_level_security:`, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Policy:
     roles: tuple[str, ...] = (PUBLIC,)
     using: str | None = None
     with_check: str | None = None
+    comment: str | None = None  # COMMENT ON POLICY: set apart, the policy stays
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +142,34 @@ def grants_from_pairs(
 
 
 def dropped_policies(old: TableAccess, new: TableAccess) -> list[str]:
-    kept = {p.name: p for p in new.policies}
-    return [p.name for p in old.policies if kept.get(p.name) != p]
+    """The policies that go or change (but for their comment)."""
+    kept = {p.name: _uncommented(p) for p in new.policies}
+    return [p.name for p in old.policies if kept.get(p.name) != _uncommented(p)]
+
+
+def created_policies(old: TableAccess, new: TableAccess) -> list[Policy]:
+    """The policies that come or change (but for their comment): created with their comment."""
+    before = {_uncommented(p) for p in old.policies}
+    return [p for p in new.policies if _uncommented(p) not in before]
+
+
+def recommented_policies(old: TableAccess, new: TableAccess) -> list[Policy]:
+    """The policies kept as they are but for their comment: their new comment is set."""
+    before = {p.name: p for p in old.policies}
+    return [
+        p
+        for p in new.policies
+        if (o := before.get(p.name)) is not None and o != p and _uncommented(o) == _uncommented(p)
+    ]
+
+
+def _uncommented(policy: Policy) -> Policy:
+    return replace(policy, comment=None)
 
 
 def has_changes(old: TableAccess, new: TableAccess) -> bool:
     """Whether anything besides dropping policies happens."""
-    created = set(new.policies) - set(old.policies)
+    created = created_policies(old, new) or recommented_policies(old, new)
     return bool(
         created
         or old.owner != new.owner

@@ -486,6 +486,48 @@ class Domain:
     loc: Location | None = field(default=None, compare=False)
 
 
+# --- composite and range types (`types:`; see model.usertypes) ---
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeAttribute:
+    name: str
+    type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
+    # a migration hint, not part of the type: the attribute's name before (RENAME ATTRIBUTE)
+    renamed_from: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    name: str
+    schema: str
+    attributes: tuple[CompositeAttribute, ...]  # in the spec's order
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return tuple(a.type for a in self.attributes)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    name: str
+    schema: str
+    subtype: str
+    subtype_diff: str | None = None  # a function's name, as PostgreSQL spells it (`float8mi`)
+    collation: str | None = None
+    comment: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return (self.subtype,)
+
+
+UserType = CompositeType | RangeType
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     name: str
@@ -502,6 +544,8 @@ class View:
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None
+    # COMMENT ON COLUMN view.column, by column name (sorted)
+    column_comments: tuple[tuple[str, str], ...] = ()
     renamed_from: str | None = None
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
@@ -568,6 +612,7 @@ class Trigger:
     for_each: Literal["row", "statement"] = "statement"
     when: str | None = None
     arguments: tuple[str, ...] = ()
+    comment: str | None = None  # COMMENT ON TRIGGER
     loc: Location | None = field(default=None, compare=False)
 
 
@@ -628,6 +673,7 @@ class Model:
     triggers: tuple[Trigger, ...] = ()  # sorted by table, then name
     roles: tuple[Role, ...] = ()  # sorted by name
     default_privileges: tuple[DefaultPrivileges, ...] = ()  # sorted by key
+    types: tuple[UserType, ...] = ()  # composite and range types (`types:`), sorted by name
 
     @cached_property
     def used_schemas(self) -> frozenset[str]:
@@ -641,6 +687,7 @@ class Model:
         )
         declared = {s.name for s in self.project.schemas}
         declared |= {c.schema for t in self.tables for c in all_children(t.partition) if c.schema is not None}
+        declared |= {t.schema for t in self.types}
         return frozenset(item.schema for item in items) | {f.schema for f in self.functions} | declared
 
     @cached_property
@@ -669,6 +716,10 @@ class Model:
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:
         return {e.name: e for e in self.enums}
+
+    @cached_property
+    def types_by_name(self) -> Mapping[str, UserType]:
+        return {t.name: t for t in self.types}
 
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:

@@ -58,6 +58,7 @@ class PolicySpec(_Shape):
     )
     using: str | None = None
     with_check: str | None = None
+    comment: str | None = None
 
 
 def _empty(value: Any) -> Any:

@@ -415,6 +415,28 @@ class DomainSpec(_Shape):
     schema_: str | None = Field(default=None, alias="schema")
 
 
+class RangeTypeSpec(_Shape):
+    subtype: str
+    subtype_diff: str | None = None
+    collation: str | None = None
+
+
+class AttributeSpec(_Shape):
+    """An attribute of a composite type written out: its type, and its name before a rename."""
+
+    type: str
+    renamed_from: str | None = None
+
+
+class TypeSpec(_Shape):
+    """A composite type (`composite: {attribute: type}`) or a range type (`range: {subtype: …}`)."""
+
+    composite: dict[str, str | AttributeSpec] | None = None
+    range: RangeTypeSpec | None = None
+    comment: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+
+
 def _arguments(value: Any) -> Any:
     """`"a integer, b text"` (as PostgreSQL writes a signature) → [`a integer`, `b text`]."""
     if isinstance(value, str):
@@ -498,6 +520,7 @@ class TriggerSpec(_Shape):
     arguments: Annotated[
         list[str], BeforeValidator(_trigger_arguments, json_schema_input_type=list[str | int | float])
     ] = Field(default_factory=list)
+    comment: str | None = None
 
 
 class RelationshipSpec(_Shape):
@@ -532,6 +555,7 @@ class ViewSpec(_Shape):
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None
+    column_comments: dict[str, str] = Field(default_factory=dict)  # COMMENT ON COLUMN view.column
     schema_: str | None = Field(default=None, alias="schema")
     renamed_from: str | None = None
 
@@ -602,6 +626,7 @@ class Spec(_Shape):
         str, Annotated[EnumSpec, BeforeValidator(_enum, json_schema_input_type=list[str] | EnumSpec)]
     ] = Field(default_factory=dict)
     domains: dict[str, DomainSpec] = Field(default_factory=dict)
+    types: dict[str, TypeSpec] = Field(default_factory=dict)
     sequences: dict[str, Sequence] = Field(default_factory=dict)
     entities: dict[str, EntitySpec] = Field(default_factory=dict)
     relationships: list[RelationshipSpec] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from schemagen.plan.changes import (
     AlterColumnType,
     AlterDistribution,
     AlterSequence,
+    AlterTypeAttribute,
     BoundsChanged,
     Change,
     CreateView,
@@ -53,6 +54,9 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return (hazards.drop_extension(change.name),)
         case DropColumn():
             return dropped_column(change)
+        case AlterTypeAttribute(action="drop"):
+            # the attribute's values go from every column of the type
+            return (hazards.drop_column(change.type.name, change.attribute.name),)
         case AddColumn():
             return added_column(change)
         case AlterColumnType():

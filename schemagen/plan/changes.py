@@ -39,6 +39,7 @@ from schemagen.model.archive import ArchiveEntry
 from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.model.objects import ExtensionSetting, Project
+from schemagen.model.usertypes import CompositeAttribute, CompositeType, UserType
 from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
@@ -184,6 +185,29 @@ class SetSequenceOwner:
 
     sequence: SequenceGenerator
     owner: tuple[str, str] | None
+
+
+# --- composite and range types ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateType:
+    type: UserType
+
+
+@dataclass(frozen=True)
+class DropType:
+    type: UserType
+
+
+@dataclass(frozen=True)
+class AlterTypeAttribute:
+    """An attribute of a composite type added, dropped or (no column holding the type) retyped."""
+
+    type: CompositeType
+    action: Literal["add", "drop", "type", "rename"]
+    attribute: CompositeAttribute
+    new_name: str | None = None  # a rename's
 
 
 # --- domains -------------------------------------------------------------------------------------
@@ -421,7 +445,18 @@ class Comment:
     (schema,) for a schema; None removes it."""
 
     kind: Literal[
-        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+        "TABLE",
+        "COLUMN",
+        "VIEW",
+        "MATERIALIZED VIEW",
+        "SEQUENCE",
+        "DOMAIN",
+        "SCHEMA",
+        "INDEX",
+        "CONSTRAINT",
+        "TYPE",
+        "TRIGGER",
+        "POLICY",
     ]
     parts: tuple[str, ...]
     text: str | None
@@ -936,6 +971,9 @@ Change = (
     | AlterSequence
     | RenameSequence
     | SetSequenceOwner
+    | CreateType
+    | DropType
+    | AlterTypeAttribute
     | CreateDomain
     | DropDomain
     | SetDomainDefault

@@ -37,7 +37,7 @@ from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds
+from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -215,7 +215,9 @@ class _Diff:
         yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
         yield from self.sequence_changes()
+        yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
+        yield from usertype_diff.created(self.a, self.b)  # after the domains they use
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
             if why is not None and (old.distribution is not None or new.distribution is not None):
@@ -936,8 +938,8 @@ class _Diff:
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
-            if old == view and not tables_changed:
-                continue
+            if _without_column_comments(old) == _without_column_comments(view) and not tables_changed:
+                continue  # a column's comment alone: set below, the view stays
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -960,6 +962,13 @@ class _Diff:
                 yield ReplaceView(view)
             elif view.name not in a_views or view.name in recreate:
                 yield CreateView(view)
+                continue  # created with its columns' comments
+            old_comments, new_comments = dict(a_views[view.name].column_comments), dict(view.column_comments)
+            for column in sorted(old_comments.keys() | new_comments.keys()):
+                if old_comments.get(column) != new_comments.get(column) and (
+                    view.name not in replace or column not in new_comments
+                ):
+                    yield Comment("COLUMN", (view.schema, view.name, column), new_comments.get(column))
 
     def reads_changed(self, view: View, table: str) -> bool:
         """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
@@ -1118,10 +1127,19 @@ class _Diff:
             old_trigger = a_triggers.get(key)
             if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
-            elif replace(old_trigger, table=trigger.table, schema=trigger.schema) != trigger:
+            elif (
+                replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
+                != trigger
+            ):
                 yield ReplaceTrigger(
                     replace(old_trigger, table=trigger.table, schema=trigger.schema), trigger
                 )
+            elif old_trigger.comment != trigger.comment:
+                yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _without_column_comments(view: View) -> View:
+    return replace(view, column_comments=())
 
 
 def aggregates_last(item: tuple[str, Function]) -> tuple[bool, str]:
@@ -1170,6 +1188,7 @@ def _replaceable(old: View, new: View) -> bool:
         query=new.query,
         depends_on=new.depends_on,
         comment=new.comment,
+        column_comments=new.column_comments,
         security_barrier=new.security_barrier,
         security_invoker=new.security_invoker,
         check_option=new.check_option,

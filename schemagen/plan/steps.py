@@ -511,7 +511,18 @@ class SetStorage(Statement):
 class Comment(Statement):
     template = "comment"
     kind: Literal[
-        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+        "TABLE",
+        "COLUMN",
+        "VIEW",
+        "MATERIALIZED VIEW",
+        "SEQUENCE",
+        "DOMAIN",
+        "SCHEMA",
+        "INDEX",
+        "CONSTRAINT",
+        "TYPE",
+        "TRIGGER",
+        "POLICY",
     ]
     parts: tuple[str, ...]
     text: str | None
@@ -1124,13 +1135,26 @@ def set_index_storage(
 
 def comment(
     kind: Literal[
-        "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "DOMAIN", "SCHEMA", "INDEX", "CONSTRAINT"
+        "TABLE",
+        "COLUMN",
+        "VIEW",
+        "MATERIALIZED VIEW",
+        "SEQUENCE",
+        "DOMAIN",
+        "SCHEMA",
+        "INDEX",
+        "CONSTRAINT",
+        "TYPE",
+        "TRIGGER",
+        "POLICY",
     ],
     parts: tuple[str, ...],
     text: str | None,
 ) -> Step:
     if kind == "DOMAIN":
         return Step(Comment(kind, parts, text), Lock.NONE, f"domain {parts[1]}")
+    if kind == "TYPE":
+        return Step(Comment(kind, parts, text), Lock.NONE, f"type {parts[1]}")
     if kind == "SCHEMA":
         return Step(Comment(kind, parts, text), Lock.NONE, f"schema {parts[0]}")
     if kind == "INDEX":  # SHARE UPDATE EXCLUSIVE on the index alone: its table's reads and writes go on

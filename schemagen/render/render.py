@@ -5,7 +5,8 @@ order of `schema.sql`:
 
 1. a fixed header (no date, no version: the same spec gives the same bytes),
 2. extensions, then schemas other than public that an object lives in,
-3. enums, then domains (each after the domain it is based on), then sequences, then the user's
+3. enums, then domains (each after the domain it is based on), then composite and range types (each
+   after the types it uses), then sequences, then the user's
    functions and procedures by name, then their aggregates (with `check_function_bodies` off when
    one is in SQL: a check, default or index may call it before the tables its body reads exist),
 4. tables in foreign-key order (see `ordering.order_tables`), each followed by its partitions
@@ -28,6 +29,7 @@ from schemagen.model import Column, ForeignKey, Function, Index, Model, Table, l
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.model.usertypes import order_types
 from schemagen.postgres import builtins
 from schemagen.render.templating import make_environment
 
@@ -129,6 +131,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "schema_comments": sorted(model.schema_comments.items()),
         "enums": sorted(model.enums, key=lambda e: (e.name, e.schema)),
         "domains": order_domains(model.domains),
+        "user_types": order_types(model.types),
         "sequences": sorted(model.sequences, key=lambda s: (s.name, s.schema)),
         "owned_sequences": sorted(
             (s for s in model.sequences if s.owned_by is not None), key=lambda s: (s.name, s.schema)

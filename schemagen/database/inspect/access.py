@@ -115,6 +115,7 @@ def _access(label: str, row: Row, policy_rows: list[Row], warn: Callable[[str], 
                 roles=roles or (PUBLIC,),
                 using=p["using"],
                 with_check=p["with_check"],
+                comment=p["comment"],
             )
         )
     identity = _IDENTITY[row["replica_identity"]]

@@ -33,6 +33,7 @@ from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunct
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
+from schemagen.database.inspect.usertypes import read_types
 from schemagen.database.inspect.view_options import view_options
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
@@ -62,6 +63,7 @@ from schemagen.model import (
     Table,
     Trigger,
     UniqueConstraint,
+    UserType,
     View,
     Volatility,
     lifecycle,
@@ -183,6 +185,7 @@ class CatalogReader:
         enums = self.enums(schemas)
         self.enum_names = frozenset(e.name for e in enums)
         domains = self.domains(schemas)
+        user_types = self.user_types(schemas)
         sequences = self.sequences(schemas)
         self.sequence_keys = {(s.schema, s.name) for s in sequences}
         relations = self.rows("inspect_relations", schemas=schemas)
@@ -230,7 +233,8 @@ class CatalogReader:
             *sequences,
             *self.user_functions,
         ]
-        declared = declared_schemas(schemas, found, {item.schema for item in objects})
+        used = {item.schema for item in objects} | {t.schema for t in user_types}
+        declared = declared_schemas(schemas, found, used)
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -255,6 +259,7 @@ class CatalogReader:
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
             roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
+            types=tuple(sorted(user_types, key=lambda t: (t.name, t.schema))),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------
@@ -368,6 +373,7 @@ class CatalogReader:
                     update_columns=tuple(columns),
                     for_each=match["for_each"].lower(),  # type: ignore[arg-type]
                     when=when[1:-1] if when and when.startswith("(") and when.endswith(")") else when,
+                    comment=row["comment"],
                 )
             )
         return found
@@ -436,6 +442,13 @@ class CatalogReader:
                 )
             )
         return found
+
+    def user_types(self, schemas: list[str]) -> list[UserType]:
+        """The composite and range types; their names join those a column type may give."""
+        names = [(r["schema"], r["name"]) for r in self.rows("inspect_composite_types", schemas=schemas)]
+        names += [(r["schema"], r["name"]) for r in self.rows("inspect_range_types", schemas=schemas)]
+        self.type_names |= frozenset(name for _, name in names)
+        return read_types(self.rows, schemas, self.type_name, self.warn)
 
     def base_type(self, type_: str) -> str:
         """The type a value of `type_` is stored as: under its domains, if it is one."""
@@ -895,9 +908,13 @@ class CatalogReader:
         options = view_options(row["options"] or [], materialized)
         if options.unknown:
             self.warn(f"view `{label}` has options ({', '.join(options.unknown)}) the spec cannot set")
-        for column in self.columns.get(row["oid"], []):
-            if column["comment"] is not None:
-                self.warn(f"the comment on column `{label}.{column['name']}` is not expressible: left out")
+        column_comments = tuple(
+            sorted(
+                (c["name"], c["comment"])
+                for c in self.columns.get(row["oid"], [])
+                if c["comment"] is not None
+            )
+        )
         return View(
             name=name,
             schema=schema,
@@ -910,6 +927,7 @@ class CatalogReader:
             depends_on=_depends_on(view_query),
             indexes=tuple(sorted(indexes, key=lambda i: i.name)),
             comment=row["comment"],
+            column_comments=column_comments,
         )
 
     # --- Citus -------------------------------------------------------------------------------------

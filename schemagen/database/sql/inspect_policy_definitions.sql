@@ -1,5 +1,5 @@
 -- The row-level security policies of the relations whose oids are the `relations` parameter: roles
--- by name ('public' for PUBLIC), their expressions as PostgreSQL prints them.
+-- by name ('public' for PUBLIC), their expressions as PostgreSQL prints them, their comments.
 SELECT
     p.polrelid AS relation,
     p.polname AS name,
@@ -11,7 +11,8 @@ SELECT
     pg_get_expr(p.polqual, p.polrelid, true) AS using,
     pg_get_expr(p.polwithcheck, p.polrelid, true) AS with_check,
     pg_get_expr(p.polqual, p.polrelid) AS raw_using,
-    pg_get_expr(p.polwithcheck, p.polrelid) AS raw_with_check
+    pg_get_expr(p.polwithcheck, p.polrelid) AS raw_with_check,
+    obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_policy p
 WHERE p.polrelid = ANY(%(relations)s)
 ORDER BY p.polrelid, p.polname

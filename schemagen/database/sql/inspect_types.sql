@@ -1,21 +1,14 @@
--- User-defined types other than enums and domains (standalone composites, ranges, base types) of the
--- requested schemas that no extension owns: the spec cannot declare them.
+-- User-defined base types of the requested schemas that no extension owns: the spec cannot declare
+-- them (enums, domains, standalone composites and ranges are read by their own queries).
 SELECT
     n.nspname AS schema,
     t.typname AS name,
-    CASE t.typtype
-        WHEN 'c' THEN 'composite type'
-        WHEN 'r' THEN 'range type'
-        WHEN 'b' THEN 'base type'
-        ELSE 'type'
-    END AS kind
+    'base type' AS kind
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE n.nspname = ANY(%(schemas)s)
-  AND t.typtype IN ('c', 'r', 'b')
-  AND (t.typtype <> 'c' OR c.relkind = 'c')
-  AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
+  AND t.typtype = 'b'
+  AND t.typcategory <> 'A'
   AND NOT EXISTS (
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'

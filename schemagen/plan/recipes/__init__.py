@@ -20,6 +20,7 @@ from schemagen.plan.changes import (
     AlterExtension,
     AlterIdentity,
     AlterSequence,
+    AlterTypeAttribute,
     Change,
     ChangeAccess,
     ChangeDefaultPrivileges,
@@ -40,6 +41,7 @@ from schemagen.plan.changes import (
     CreateSequence,
     CreateTable,
     CreateTrigger,
+    CreateType,
     CreateView,
     Distribute,
     DistributeSchema,
@@ -59,6 +61,7 @@ from schemagen.plan.changes import (
     DropSequence,
     DropTable,
     DropTrigger,
+    DropType,
     DropView,
     ExpirePeriod,
     MoveTable,
@@ -105,6 +108,7 @@ from schemagen.plan.recipes import (
     sequences,
     storage,
     tables,
+    usertypes,
     views,
 )
 
@@ -132,6 +136,12 @@ def operation(change: Change) -> Operation:
             return sequences.rename_sequence(change)
         case DropSequence():
             return sequences.drop_sequence(change)
+        case CreateType():
+            return usertypes.create_type(change)
+        case AlterTypeAttribute():
+            return usertypes.alter_type_attribute(change)
+        case DropType():
+            return usertypes.drop_type(change)
         case CreateDomain():
             return domains.create_domain(change)
         case SetDomainDefault():

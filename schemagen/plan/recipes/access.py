@@ -5,7 +5,14 @@ new policies and replica identity are set last, once everything they name exists
 from __future__ import annotations
 
 from schemagen.model import Table
-from schemagen.model.access import PRIVILEGES, TableAccess, dropped_policies, grants_from_pairs
+from schemagen.model.access import (
+    PRIVILEGES,
+    TableAccess,
+    created_policies,
+    dropped_policies,
+    grants_from_pairs,
+    recommented_policies,
+)
 from schemagen.plan import steps
 from schemagen.plan.changes import ChangeAccess, ChangeDefaultPrivileges, ChangeRole
 from schemagen.plan.operations import Kind, Operation, Phase, Step
@@ -38,11 +45,16 @@ def change_access(change: ChangeAccess) -> Operation:
     if (old.row_security, old.force_row_security) != (new.row_security, new.force_row_security):
         up.append(steps.set_row_security(table, new.row_security, new.force_row_security))
         what.append("row-level security " + ("on" if new.row_security else "off"))
-    created = [p for p in new.policies if p not in old.policies]
+    created = created_policies(old, new)
     for policy in created:
         up.append(steps.create_policy(table, policy))
     if created:
         what.append("policies " + ", ".join(p.name for p in created))
+    recommented = recommented_policies(old, new)
+    for policy in recommented:
+        up.append(steps.comment("POLICY", (table.schema, table.name, policy.name), policy.comment))
+    if recommented:
+        what.append("comments of policies " + ", ".join(p.name for p in recommented))
     if (old.replica_identity, old.replica_index) != (new.replica_identity, new.replica_index):
         up.append(steps.set_replica_identity(table, new.replica_identity, new.replica_index))
         what.append(f"replica identity {new.replica_index or new.replica_identity}")

@@ -1,0 +1,67 @@
+"""The composite and range types of a catalog, as `types:` says them; what the spec cannot say of one
+is warned about (and the type left out when it would not be the same type)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from schemagen.model import CompositeAttribute, CompositeType, RangeType, UserType
+
+__all__ = ["read_types", "type_key"]
+
+Rows = Callable[..., list[Any]]
+
+
+def type_key(schema: str, name: str) -> str:
+    """A type as a column's type names it: bare in public, qualified elsewhere."""
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def _label(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def read_types(
+    rows: Rows, schemas: list[str], type_name: Callable[[str, str], str], warn: Callable[[str], None]
+) -> list[UserType]:
+    """The composite types, then the range types, of `schemas`; `type_name` reads an attribute's or
+    subtype's type (warning for one the spec cannot declare)."""
+    found: list[UserType] = []
+    for row in rows("inspect_composite_types", schemas=schemas):
+        label = _label(row["schema"], row["name"])
+        attributes = []
+        for attribute in row["attributes"]:
+            if attribute["collated"]:
+                warn(
+                    f"attribute `{attribute['name']}` of type `{label}` has a collation of its own, which "
+                    "the spec cannot say: written with its type's"
+                )
+            where = f"attribute `{attribute['name']}` of type `{label}`"
+            attributes.append(CompositeAttribute(attribute["name"], type_name(attribute["type"], where)))
+        found.append(CompositeType(row["name"], row["schema"], tuple(attributes), row["comment"]))
+    for row in rows("inspect_range_types", schemas=schemas):
+        label = _label(row["schema"], row["name"])
+        if row["canonical"] or row["opclass"]:
+            what = "a canonical function" if row["canonical"] else "an operator class of its own"
+            warn(f"range type `{label}` has {what}, which the spec cannot say: left out")
+            continue
+        if row["multirange"] not in (_multirange_name(row["name"]), None):
+            warn(
+                f"the multirange type of range type `{label}` is named `{row['multirange']}`; the spec's "
+                f"DDL lets PostgreSQL name it `{_multirange_name(row['name'])}`"
+            )
+        subtype = type_name(row["subtype"], f"range type `{label}`")
+        found.append(
+            RangeType(
+                row["name"], row["schema"], subtype, row["subtype_diff"], row["collation"], row["comment"]
+            )
+        )
+    return found
+
+
+def _multirange_name(name: str) -> str:
+    """What PostgreSQL names a range type's multirange type when CREATE TYPE does not say."""
+    if "range" in name:
+        return name.replace("range", "multirange", 1)
+    return f"{name}_multirange"

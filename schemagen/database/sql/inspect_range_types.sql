@@ -1,0 +1,28 @@
+-- The range types of the requested schemas that no extension owns: the subtype, the subtype_diff
+-- function, the collation where it is not the subtype's default, and what the spec cannot say (a
+-- canonical function, an operator class other than the subtype's default btree one, a multirange
+-- type named otherwise than PostgreSQL names it).
+SELECT
+    n.nspname AS schema,
+    t.typname AS name,
+    obj_description(t.oid, 'pg_type') AS comment,
+    format_type(r.rngsubtype, NULL) AS subtype,
+    CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END AS subtype_diff,
+    CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation THEN co.collname END AS collation,
+    r.rngcanonical <> 0 AS canonical,
+    NOT oc.opcdefault AS opclass,
+    mt.typname AS multirange
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_range r ON r.rngtypid = t.oid
+JOIN pg_type st ON st.oid = r.rngsubtype
+JOIN pg_opclass oc ON oc.oid = r.rngsubopc
+LEFT JOIN pg_type mt ON mt.oid = r.rngmultitypid
+LEFT JOIN pg_collation co ON co.oid = r.rngcollation
+WHERE n.nspname = ANY(%(schemas)s)
+  AND t.typtype = 'r'
+  AND NOT EXISTS (
+      SELECT FROM pg_depend d
+      WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+  )
+ORDER BY 1, 2
