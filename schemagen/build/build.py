@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
+from schemagen.build.object_access import object_access
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -2200,6 +2201,14 @@ class Builder:
             refresh_function=refresh_function,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
+            access=object_access(
+                self,
+                "materialized view" if spec.materialized else "view",
+                name,
+                spec.owner,
+                spec.grants,
+                path,
+            ),
             loc=loc,
             query_at=query_at,
             schema_loc=self.loc(*path, "schema", key=False) if spec.schema_ else None,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from schemagen.build.access import access_entries, default_privileges_entries, role_entry
+from schemagen.build.object_access import object_access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -907,6 +908,11 @@ class _Writer:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
                 data["refresh_function"] = view.refresh_function
+        data.update(
+            object_access_entries(
+                "materialized view" if view.materialized else "view", view.access, _Flow, _FlowList
+            )
+        )
         return data
 
     def view_unique(self, label: str, view: View) -> Any:

@@ -16,6 +16,7 @@ from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.object_access import ObjectAccess
 from schemagen.postgres import builtins
 from schemagen.postgres.identifiers import qname
 
@@ -502,6 +503,7 @@ class View:
     refresh_function: str | None = None
     comment: str | None = None
     renamed_from: str | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
     query_at: TextAt | None = field(default=None, compare=False)

@@ -532,6 +532,8 @@ class ViewSpec(_Shape):
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
     renamed_from: str | None = None
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 class NamingSpec(_Shape):

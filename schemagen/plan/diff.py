@@ -113,6 +113,7 @@ from schemagen.plan.matching import (
     same_index,
     without,
 )
+from schemagen.plan.object_access_diff import object_access_changes
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
@@ -241,6 +242,7 @@ class _Diff:
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
         yield from default_privilege_changes(self.a, self.b)
+        yield from object_access_changes(self.a, self.b, self.recreated_views)
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -936,8 +938,8 @@ class _Diff:
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
-            if old == view and not tables_changed:
-                continue
+            if _with_access(old, view) == view and not tables_changed:
+                continue  # owner and grants change in place (object_access_changes)
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -1159,6 +1161,11 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
     return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value, entry.citus)
 
 
+def _with_access(old: View, new: View) -> View:
+    """`old` with the owner and grants of `new`, which change without touching the view."""
+    return replace(old, access=new.access)
+
+
 def _replaceable(old: View, new: View) -> bool:
     """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
     its output columns (and nothing else of it changed but the query, the comment and its options,
@@ -1173,6 +1180,7 @@ def _replaceable(old: View, new: View) -> bool:
         security_barrier=new.security_barrier,
         security_invoker=new.security_invoker,
         check_option=new.check_option,
+        access=new.access,
     )
     if kept != new:
         return False

@@ -29,6 +29,7 @@ from schemagen.database.inspect.access import (
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.exclusions import exclusion
+from schemagen.database.inspect.object_access import read_object_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
@@ -70,6 +71,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.object_access import AccessTarget
 from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
@@ -222,6 +224,16 @@ class CatalogReader:
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         other_acl_warnings(schemas, self.rows, self.warn)
+        object_access = read_object_access(schemas, self.rows, self.warn)
+        views = [
+            replace(
+                v,
+                access=object_access.get(
+                    AccessTarget("materialized view" if v.materialized else "view", v.name, v.schema)
+                ),
+            )
+            for v in views
+        ]
         objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
             *tables,
             *views,
@@ -254,7 +266,13 @@ class CatalogReader:
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
-            roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
+            roles=read_roles(
+                set().union(
+                    *(access_of(t).roles() for t in tables), *(a.roles() for a in object_access.values())
+                ),
+                self.rows,
+                self.warn,
+            ),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------

@@ -1,0 +1,96 @@
+"""The owner and grants of what is not a table (views, sequences, functions, schemas) built into an
+`ObjectAccess`, each checked where the spec says it (SG130), with the table's spellings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from schemagen.build.access import _Builder, _role
+from schemagen.diagnostics import rules
+from schemagen.diagnostics.suggest import did_you_mean
+from schemagen.load.loader import Path_
+from schemagen.model.access import PUBLIC, Grant
+from schemagen.model.object_access import OBJECT_PRIVILEGES, ObjectAccess, ObjectKind
+
+if TYPE_CHECKING:
+    from schemagen.parse.access import GrantSpec
+
+
+def object_access(
+    builder: _Builder,
+    kind: ObjectKind,
+    label: str,
+    owner: str | None,
+    grant_specs: Mapping[str, GrantSpec],
+    path: Path_,
+) -> ObjectAccess | None:
+    """The access `owner:` and `grants:` at `path` give the `kind` named `label`; None when they say
+    nothing."""
+    order = OBJECT_PRIVILEGES[kind]
+    what = f"{kind} `{label}`"
+    if owner is not None and not _role(builder, owner, f"the owner of {what}", (*path, "owner"), key=False):
+        owner = None
+    grants = []
+    for role, grant in sorted(grant_specs.items()):
+        where = (*path, "grants", role)
+        if role.lower() == PUBLIC:
+            role = PUBLIC
+        elif not _role(builder, role, f"a grant on {what}", where):
+            continue
+        privileges: set[str] = set()
+        for i, privilege in enumerate(grant.privileges):
+            if privilege == "all":
+                privileges.update(order)
+            elif privilege in order:
+                privileges.add(privilege)
+            else:
+                at = (*where, "privileges", i) if builder.loc(*where, "privileges") else (*where, i)
+                builder.report(
+                    rules.GRANT(
+                        builder.loc(*at, key=False),
+                        what=f"the grant to `{role}` on {what}",
+                        problem=f"a {kind} has no privilege `{privilege}`"
+                        + did_you_mean(privilege, [*order, "all"]),
+                        fix="grant " + ", ".join(order) + " or all",
+                    )
+                )
+        if grant.grant_option and role == PUBLIC:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*where, "grant_option", key=False),
+                    what=f"the grant to public on {what}",
+                    problem="PostgreSQL grants an option to grant on only to roles, never to PUBLIC",
+                    fix="drop `grant_option`, or grant to a role",
+                )
+            )
+            continue
+        if privileges:
+            grants.append(Grant(role, tuple(p for p in order if p in privileges), grant.grant_option))
+    access = ObjectAccess(owner=owner, grants=tuple(grants))
+    return None if access.is_default else access
+
+
+def object_access_entries(
+    kind: ObjectKind, access: ObjectAccess | None, flow: type[dict], flow_list: type[list]
+) -> dict[str, object]:
+    """`owner:` and `grants:` as `inspect` writes them: only those not at their default."""
+    data: dict[str, object] = {}
+    if access is None:
+        return data
+    order = OBJECT_PRIVILEGES[kind]
+    if access.owner is not None:
+        data["owner"] = access.owner
+    if access.grants:
+        grants: dict[str, object] = {}
+        for g in access.grants:
+            if g.role in grants:  # the same role with and without grant option: the spec keeps one
+                continue
+            privileges = ["all"] if len(order) > 1 and set(g.privileges) == set(order) else list(g.privileges)
+            grants[g.role] = (
+                flow({"privileges": flow_list(privileges), "grant_option": True})
+                if g.grant_option
+                else flow_list(privileges)
+            )
+        data["grants"] = grants
+    return data

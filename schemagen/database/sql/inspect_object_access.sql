@@ -1,0 +1,31 @@
+-- The owner and privileges of what is not a table in the requested schemas: views and materialized
+-- views (kind 'view', 'materialized view'), with the owners of their schema and of the database
+-- (which a spec leaves unsaid), every ACL entry (grantee NULL for PUBLIC; none when the object keeps
+-- PostgreSQL's default ACL). Objects an extension owns are left out.
+WITH db AS (
+    SELECT datdba FROM pg_database WHERE datname = current_database()
+)
+SELECT
+    CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END AS kind,
+    n.nspname AS schema,
+    c.relname AS name,
+    NULL::text AS identity,
+    pg_get_userbyid(c.relowner) AS owner,
+    pg_get_userbyid(n.nspowner) AS schema_owner,
+    (SELECT pg_get_userbyid(datdba) FROM db) AS database_owner,
+    c.relacl IS NOT NULL AS has_acl,
+    ARRAY(
+        SELECT jsonb_build_object(
+            'grantor', pg_get_userbyid(a.grantor),
+            'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+            'privilege', lower(a.privilege_type),
+            'grantable', a.is_grantable)
+        FROM aclexplode(c.relacl) a
+        ORDER BY 1::text
+    ) AS acl
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm')
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3

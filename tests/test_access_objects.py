@@ -1,0 +1,139 @@
+"""Owners and grants of what is not a table (views and materialized views): a database adopted
+through the command line — inspect writes them into the spec, schema.sql builds the same catalog,
+baseline and drift agree, a grant changed by hand shows as drift; then a migration changes them with
+the rows kept (a view dropped and created again gets its grants back), and its down gives the catalog
+back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from catalog import assert_catalog_equal, snapshot
+from test_access import create_roles, edit, fingerprint, fresh, roles_for, run  # noqa: F401
+
+from schemagen.database.live import connect
+
+
+def hand_made(r: dict[str, str]) -> str:
+    return f"""
+CREATE TABLE docs (id bigint PRIMARY KEY, body text);
+CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+CREATE VIEW doc_bodies AS SELECT id, body FROM docs;
+CREATE MATERIALIZED VIEW doc_ids AS SELECT id FROM docs;
+ALTER VIEW doc_bodies OWNER TO {r["owner"]};
+GRANT SELECT ON doc_bodies TO {r["reader"]};
+GRANT SELECT, INSERT ON doc_bodies TO {r["writer"]} WITH GRANT OPTION;
+GRANT SELECT ON doc_ids TO PUBLIC;
+INSERT INTO docs SELECT g, 'body ' || g FROM generate_series(1, 300) g;
+INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g;
+REFRESH MATERIALIZED VIEW doc_ids;
+"""
+
+
+def catalog(dsn: str) -> dict[str, object]:
+    with connect(dsn, autocommit=True) as conn:
+        found = snapshot(conn, ("public",))
+        me = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]
+    # the migrating role differs between the databases compared only by its name
+    return {
+        name: {
+            **rel,
+            "owner": None if rel["owner"] == me else rel["owner"],
+            "acl": sorted(a.replace(me, "ME") for a in rel["acl"] or []),
+        }
+        for name, rel in found["relations"].items()
+    }
+
+
+def applied(dsn: str, schema_sql: Path) -> dict[str, object]:
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute(schema_sql.read_bytes())
+    return catalog(dsn)
+
+
+def test_view_access_is_adopted_and_migrates_with_its_rows(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    fresh: Callable[[str], str],  # noqa: F811
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(hand_made(r))
+        before_catalog = snapshot(conn, ("public",))
+    before, rows = catalog(pg_dsn), fingerprint(pg_dsn)
+    assert before["doc_bodies"]["owner"] == r["owner"]  # type: ignore[index]
+
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "view" not in err, err
+    views = (tmp_path / "spec" / "views.yaml").read_text()
+    assert f"owner: {r['owner']}" in views, views
+    assert f"{r['writer']}: {{privileges: [insert, select], grant_option: true}}" in views, views
+    assert "public: [select]" in views, views
+
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    assert applied(fresh("s"), tmp_path / "generated" / "schema.sql") == before
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    # drift: a grant revoked by hand
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"REVOKE SELECT ON doc_bodies FROM {r['reader']}")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1, out + err
+    assert "doc_bodies" in out and r["reader"] in out, out
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT ON doc_bodies TO {r['reader']}")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    # owner back to the migrating role, grants changed; the materialized view's query changes, so it
+    # is dropped and created again, and gets its grants back plus a new one
+    spec = tmp_path / "spec" / "views.yaml"
+    edit(spec, f"    owner: {r['owner']}\n", "")
+    edit(
+        spec,
+        f"{r['writer']}: {{privileges: [insert, select], grant_option: true}}",
+        f"{r['writer']}: [select, update]",
+    )
+    edit(spec, "public: [select]", f"public: [select]\n      {r['reader']}: [select]")
+    edit(
+        spec,
+        "  SELECT docs.id\n         FROM docs\n",
+        "  SELECT docs.id\n         FROM docs\n        WHERE docs.id > 0\n",
+    )
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
+    assert "ALTER VIEW public.doc_bodies OWNER TO CURRENT_USER;" in up, up
+    assert f"REVOKE INSERT ON TABLE public.doc_bodies FROM {r['writer']};" in up, up
+    assert f"REVOKE GRANT OPTION FOR SELECT ON TABLE public.doc_bodies FROM {r['writer']};" in up, up
+    assert "DROP MATERIALIZED VIEW" in up, up
+    assert "GRANT SELECT ON TABLE public.doc_ids TO PUBLIC;" in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    after = catalog(pg_dsn)
+    assert after == applied(fresh("a"), tmp_path / "generated" / "schema.sql")
+    assert after != before
+    assert fingerprint(pg_dsn) == rows
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert catalog(pg_dsn) == before
+    assert fingerprint(pg_dsn) == rows
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert_catalog_equal(snapshot(conn, ("public",)), before_catalog)
