@@ -603,6 +603,7 @@ class Builder:
                 cycle=spec.cycle,
                 owned_by=owned_by,
                 comment=spec.comment,
+                access=object_access(self, "sequence", name, spec.owner, spec.grants, path),
                 loc=loc,
             )
             found.append(sequence_rules.canonical(sequence))

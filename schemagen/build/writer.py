@@ -363,6 +363,7 @@ class _Writer:
             data["comment"] = sequence.comment
         if sequence.schema != home:
             data["schema"] = sequence.schema
+        data.update(object_access_entries("sequence", sequence.access, _Flow, _FlowList))
         return _Flow(data)
 
     def type_text(self, type_: str) -> str:

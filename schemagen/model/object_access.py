@@ -75,4 +75,7 @@ def access_targets(model: Model) -> dict[AccessTarget, ObjectAccess]:
         if view.access is not None:
             kind: ObjectKind = "materialized view" if view.materialized else "view"
             found[AccessTarget(kind, view.name, view.schema)] = view.access
+    for sequence in model.sequences:
+        if sequence.access is not None:
+            found[AccessTarget("sequence", sequence.name, sequence.schema)] = sequence.access
     return found

@@ -457,6 +457,7 @@ class SequenceGenerator:
     cycle: bool = False
     owned_by: tuple[str, str] | None = None
     comment: str | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
 
 

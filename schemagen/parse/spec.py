@@ -397,6 +397,8 @@ class SequenceSpec(_Shape):
     owned_by: str | None = None
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 Sequence = Annotated[SequenceSpec, BeforeValidator(_empty, json_schema_input_type=SequenceSpec | None)]

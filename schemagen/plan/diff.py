@@ -36,6 +36,7 @@ from schemagen.model import access as access_rules
 from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
+from schemagen.model.object_access import AccessTarget
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan import casts, partition_objects, rebuilds
 from schemagen.plan.changes import (
@@ -113,7 +114,7 @@ from schemagen.plan.matching import (
     same_index,
     without,
 )
-from schemagen.plan.object_access_diff import object_access_changes
+from schemagen.plan.object_access_diff import AccessHistory, object_access_changes
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
@@ -242,7 +243,7 @@ class _Diff:
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
         yield from default_privilege_changes(self.a, self.b)
-        yield from object_access_changes(self.a, self.b, self.recreated_views)
+        yield from object_access_changes(self.a, self.b, self.recreated_views, self.access_history())
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -414,8 +415,8 @@ class _Diff:
                     "sequence owned by a table moves with it; create a new sequence instead",
                     new.name,
                 )
-            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None)
-            if options != replace(new, owned_by=None, comment=None):
+            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None, access=None)
+            if options != replace(new, owned_by=None, comment=None, access=None):
                 yield AlterSequence(old, new)
             owner = self.old_owner(new.owned_by) if new.owned_by is not None else None
             if old.owned_by is not None and owner != old.owned_by:
@@ -430,6 +431,21 @@ class _Diff:
                 yield SetSequenceOwner(sequence, sequence.owned_by)
         for sequence in found.dropped:
             yield DropSequence(sequence)
+
+    def access_history(self) -> AccessHistory:
+        """What each sequence was before the migration (renamed or moved), and those it creates."""
+        found = self.sequences
+        return AccessHistory(
+            previous={
+                AccessTarget("sequence", new.name, new.schema): AccessTarget("sequence", old.name, old.schema)
+                for old, new in found.pairs
+            },
+            created=frozenset(
+                AccessTarget("sequence", s.name, s.schema)
+                for s in self.b.sequences
+                if s in found.created or s.name in found.parked
+            ),
+        )
 
     def moves_with_owner(self, old: SequenceGenerator, new: SequenceGenerator) -> bool:
         """Whether `old` is owned by a table that moves to the schema `new` is in (it follows)."""

@@ -36,6 +36,8 @@ class RevokeObject(Statement):
 
 
 def _on(target: AccessTarget) -> str:
+    if target.kind == "sequence":
+        return f"sequence {target.name}"
     return target.name if target.kind in RELATION_KINDS else ""
 
 

@@ -234,6 +234,10 @@ class CatalogReader:
             )
             for v in views
         ]
+        sequences = [
+            replace(s, access=object_access.get(AccessTarget("sequence", s.name, s.schema)))
+            for s in sequences
+        ]
         objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
             *tables,
             *views,

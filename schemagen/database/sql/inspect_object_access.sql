@@ -1,5 +1,5 @@
 -- The owner and privileges of what is not a table in the requested schemas: views and materialized
--- views (kind 'view', 'materialized view'), with the owners of their schema and of the database
+-- views (kind 'view', 'materialized view'), sequences but an identity column's, with the owners of their schema and of the database
 -- (which a spec leaves unsaid), every ACL entry (grantee NULL for PUBLIC; none when the object keeps
 -- PostgreSQL's default ACL). Objects an extension owns are left out.
 WITH db AS (
@@ -25,7 +25,10 @@ SELECT
     ) AS acl
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm')
+WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm', 'S')
+  -- an identity column's sequence is the column's, not in the spec (inspect_other_acls.sql warns)
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'i')
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2, 3

@@ -13,7 +13,10 @@ FROM (
            CASE WHEN c.relowner NOT IN (n.nspowner, (SELECT datdba FROM db))
                 THEN pg_get_userbyid(c.relowner) END AS owner
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('S')  -- views: inspect_object_access.sql
+    -- views and sequences but an identity column's: inspect_object_access.sql
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('S')
+      AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL

@@ -24,9 +24,9 @@ SELECT
     c.relreplident AS replica_identity,
     -- a table's access: its ACL and owner (as text, in order), the index of its replica identity, its
     -- policies
-    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm') THEN
+    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN
         ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1) END AS acl,
-    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm') THEN pg_get_userbyid(c.relowner) END AS owner,
+    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN pg_get_userbyid(c.relowner) END AS owner,
     (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
     ARRAY(SELECT p.polname || ' ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END
