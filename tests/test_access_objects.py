@@ -222,3 +222,108 @@ def test_sequence_access_is_adopted_and_migrates(
     assert catalog(pg_dsn) == before
     with connect(pg_dsn, autocommit=True) as conn:
         assert_catalog_equal(snapshot(conn, ("public",)), before_catalog)
+
+
+def routine_db(r: dict[str, str]) -> str:
+    return f"""
+CREATE TABLE nums (n integer PRIMARY KEY);
+INSERT INTO nums SELECT g FROM generate_series(1, 40) g;
+CREATE FUNCTION add_one(x integer) RETURNS integer LANGUAGE sql AS $$
+SELECT x + 1
+$$;
+CREATE FUNCTION secret() RETURNS integer LANGUAGE sql AS $$
+SELECT 42
+$$;
+CREATE FUNCTION plain() RETURNS integer LANGUAGE sql AS $$
+SELECT 1
+$$;
+CREATE PROCEDURE touch() LANGUAGE sql AS $$
+SELECT 1
+$$;
+ALTER FUNCTION add_one(integer) OWNER TO {r["owner"]};
+GRANT EXECUTE ON FUNCTION add_one(integer) TO {r["reader"]} WITH GRANT OPTION;
+REVOKE EXECUTE ON FUNCTION secret() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION secret() TO {r["writer"]};
+GRANT EXECUTE ON PROCEDURE touch() TO {r["reader"]};
+CREATE AGGREGATE total(integer) (sfunc = int4pl, stype = integer);
+ALTER AGGREGATE total(integer) OWNER TO {r["owner"]};
+REVOKE EXECUTE ON FUNCTION total(integer) FROM PUBLIC;
+"""
+
+
+def test_routine_access_is_adopted_and_migrates(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    fresh: Callable[[str], str],  # noqa: F811
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(routine_db(r))
+        before = snapshot(conn, ("public",))
+
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "function" not in err and "procedure" not in err, err
+    functions = (tmp_path / "spec" / "project.yaml").read_text()
+    assert f"owner: {r['owner']}" in functions, functions
+    assert f"{r['reader']}: {{privileges: [execute], grant_option: true}}" in functions, functions
+    assert "public_execute: false" in functions and f"{r['writer']}: [execute]" in functions, functions
+
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    made = fresh("s")
+    with connect(made, autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, ("public",)), before)
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    # EXECUTE given back to PUBLIC by hand: drift
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("GRANT EXECUTE ON FUNCTION secret() TO PUBLIC")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1 and "secret" in out, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("REVOKE EXECUTE ON FUNCTION secret() FROM PUBLIC")
+
+    spec = tmp_path / "spec" / "project.yaml"
+    text = spec.read_text()
+    text = text.replace(f"    owner: {r['owner']}\n", "")
+    text = text.replace("public_execute: false", "public_execute: true")
+    text = text.replace(
+        "  plain:\n", f"  plain:\n    public_execute: false\n    grants: {{{r['writer']}: [execute]}}\n"
+    )
+    spec.write_text(text)
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
+    assert "ALTER FUNCTION public.add_one(x integer) OWNER TO CURRENT_USER;" in up or (
+        "ALTER FUNCTION public.add_one(integer) OWNER TO CURRENT_USER;" in up
+    ), up
+    assert "GRANT EXECUTE ON FUNCTION public.secret() TO PUBLIC;" in up, up
+    assert "REVOKE EXECUTE ON FUNCTION public.plain() FROM PUBLIC;" in up, up
+    assert "ALTER AGGREGATE public.total(integer) OWNER TO CURRENT_USER;" in up, up
+    assert "CREATE OR REPLACE" not in up and "DROP FUNCTION" not in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        migrated = snapshot(conn, ("public",))
+        assert conn.execute("SELECT count(*) FROM nums").fetchone() == (40,)
+    with connect(fresh("a"), autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, ("public",)), migrated)
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert_catalog_equal(snapshot(conn, ("public",)), before)

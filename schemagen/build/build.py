@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
-from schemagen.build.object_access import object_access
+from schemagen.build.object_access import object_access, routine_access
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -1903,6 +1903,7 @@ class Builder:
             security=spec.security,
             strict=spec.strict,
             comment=spec.comment,
+            access=routine_access(self, "procedure" if spec.procedure else "function", key, spec, path),
             loc=loc,
             body_loc=body_loc,
         )
@@ -1987,6 +1988,7 @@ class Builder:
                 combine_function_schema=combine_schema,
                 parallel=aggregate.parallel,
             ),
+            access=routine_access(self, "aggregate", key, spec, ("functions", key)),
             loc=loc,
         )
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from schemagen.build.access import _Builder, _role
@@ -11,10 +12,12 @@ from schemagen.diagnostics import rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_
 from schemagen.model.access import PUBLIC, Grant
-from schemagen.model.object_access import OBJECT_PRIVILEGES, ObjectAccess, ObjectKind
+from schemagen.model.object_access import OBJECT_PRIVILEGES, ObjectAccess, ObjectKind, routine_target
 
 if TYPE_CHECKING:
+    from schemagen.model import Function
     from schemagen.parse.access import GrantSpec
+    from schemagen.parse.spec import FunctionSpec
 
 
 def object_access(
@@ -93,4 +96,38 @@ def object_access_entries(
                 else flow_list(privileges)
             )
         data["grants"] = grants
+    return data
+
+
+def routine_access(
+    builder: _Builder, kind: ObjectKind, label: str, spec: FunctionSpec, path: Path_
+) -> ObjectAccess | None:
+    """A function's, procedure's or aggregate's `owner:`, `grants:` and `public_execute:` (false:
+    EXECUTE taken back from PUBLIC, which PostgreSQL grants every new routine)."""
+    access = object_access(builder, kind, label, spec.owner, spec.grants, path) or ObjectAccess()
+    public = [g for g in access.grants if g.role == PUBLIC]
+    if public and not spec.public_execute:
+        builder.report(
+            rules.GRANT(
+                builder.loc(*path, "public_execute", key=False),
+                what=f"{kind} `{label}`",
+                problem="`public_execute: false` takes EXECUTE back from PUBLIC, and `grants:` gives it",
+                fix="drop one of them",
+            )
+        )
+    # EXECUTE to PUBLIC is PostgreSQL's default: granted, it says nothing more
+    access = replace(
+        access,
+        grants=tuple(g for g in access.grants if g.role != PUBLIC),
+        revoked_from_public=not spec.public_execute and not public,
+    )
+    return None if access.is_default else access
+
+
+def routine_access_entries(function: Function, flow: type[dict], flow_list: type[list]) -> dict[str, object]:
+    """A routine's `owner:`, `grants:` and `public_execute:` as `inspect` writes them."""
+    target = routine_target(function)
+    data = object_access_entries(target.kind, function.access, flow, flow_list)
+    if function.access is not None and function.access.revoked_from_public:
+        data["public_execute"] = False
     return data

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from schemagen.build.access import access_entries, default_privileges_entries, role_entry
-from schemagen.build.object_access import object_access_entries
+from schemagen.build.object_access import object_access_entries, routine_access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -532,6 +532,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home:
             data["schema"] = function.schema
+        data.update(routine_access_entries(function, _Flow, _FlowList))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
@@ -555,6 +556,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home:
             data["schema"] = function.schema
+        data.update(routine_access_entries(function, _Flow, _FlowList))
         return data
 
     def trigger(self, trigger: Trigger) -> Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant
 
 if TYPE_CHECKING:
-    from schemagen.model.objects import Model
+    from schemagen.model.objects import Function, Model
 
 ObjectKind = Literal["view", "materialized view", "sequence", "function", "procedure", "aggregate", "schema"]
 
@@ -23,6 +23,7 @@ OBJECT_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "aggregate": ("execute",),
     "schema": ("usage", "create"),
 }
+ROUTINE_KINDS = frozenset({"function", "procedure", "aggregate"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,14 @@ class ObjectAccess:
 
     def grant_pairs(self) -> set[tuple[str, str, bool]]:
         return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
+
+    def held_pairs(self, kind: ObjectKind) -> set[tuple[str, str, bool]]:
+        """`grant_pairs` with what PostgreSQL grants by default: EXECUTE to PUBLIC on a routine,
+        unless revoked."""
+        pairs = self.grant_pairs()
+        if kind in ROUTINE_KINDS and not self.revoked_from_public:
+            pairs.add((PUBLIC, "execute", False))
+        return pairs
 
     def roles(self) -> set[str]:
         names = {g.role for g in self.grants} - {PUBLIC}
@@ -78,4 +87,14 @@ def access_targets(model: Model) -> dict[AccessTarget, ObjectAccess]:
     for sequence in model.sequences:
         if sequence.access is not None:
             found[AccessTarget("sequence", sequence.name, sequence.schema)] = sequence.access
+    for function in model.functions:
+        if function.access is not None:
+            found[routine_target(function)] = function.access
     return found
+
+
+def routine_target(function: Function) -> AccessTarget:
+    kind: ObjectKind = (
+        "aggregate" if function.aggregate is not None else "procedure" if function.procedure else "function"
+    )
+    return AccessTarget(kind, function.name, function.schema, function.identity)

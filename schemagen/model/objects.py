@@ -539,6 +539,7 @@ class Function:
     comment: str | None = None
     # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
     aggregate: AggregateDef | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 

@@ -455,6 +455,10 @@ class FunctionSpec(_Shape):
     strict: StrictBool = False
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    # PostgreSQL grants EXECUTE to PUBLIC on every new routine: false revokes it
+    public_execute: StrictBool = True
 
     @model_validator(mode="after")
     def _function_or_procedure(self) -> FunctionSpec:

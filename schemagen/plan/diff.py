@@ -36,7 +36,7 @@ from schemagen.model import access as access_rules
 from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
-from schemagen.model.object_access import AccessTarget
+from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan import casts, partition_objects, rebuilds
 from schemagen.plan.changes import (
@@ -194,6 +194,7 @@ class _Diff:
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
         self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
+        self.recreated_routines: set[AccessTarget] = set()
         self.replaced_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
@@ -444,7 +445,8 @@ class _Diff:
                 AccessTarget("sequence", s.name, s.schema)
                 for s in self.b.sequences
                 if s in found.created or s.name in found.parked
-            ),
+            )
+            | self.recreated_routines,
         )
 
     def moves_with_owner(self, old: SequenceGenerator, new: SequenceGenerator) -> bool:
@@ -1098,7 +1100,7 @@ class _Diff:
             old = a_functions.get(name)
             if old is None:
                 yield CreateRoutine(function, after_tables=function.name in late)
-            elif old != function:
+            elif _with_routine_access(old, function) != function:
                 # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
                 # calling it), unless it becomes a function or the other way round
                 same_kind = (old.aggregate is None) == (function.aggregate is None)
@@ -1121,6 +1123,7 @@ class _Diff:
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
+        self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
             yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
         for name, function in sorted(
@@ -1175,6 +1178,11 @@ def _enum_of(column: Column) -> str:
 def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:
     entry = archive_entry(model, table, archive)
     return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value, entry.citus)
+
+
+def _with_routine_access(old: Function, new: Function) -> Function:
+    """`old` with the owner and grants of `new`, which change without replacing the routine."""
+    return replace(old, access=new.access)
 
 
 def _with_access(old: View, new: View) -> View:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 
 from schemagen.model import Model
-from schemagen.model.object_access import AccessTarget, ObjectAccess, access_targets
+from schemagen.model.object_access import AccessTarget, ObjectAccess, access_targets, routine_target
 from schemagen.plan.changes import ChangeObjectAccess
 
 __all__ = ["AccessHistory", "object_access_changes"]
@@ -70,4 +70,4 @@ def _has(model: Model, target: AccessTarget) -> bool:
         return _has_view(model, target)
     if target.kind == "sequence":
         return any(s.name == target.name and s.schema == target.schema for s in model.sequences)
-    return False
+    return any(routine_target(f) == target for f in model.functions)

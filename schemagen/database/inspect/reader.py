@@ -29,7 +29,7 @@ from schemagen.database.inspect.access import (
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.exclusions import exclusion
-from schemagen.database.inspect.object_access import read_object_access
+from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
@@ -238,6 +238,7 @@ class CatalogReader:
             replace(s, access=object_access.get(AccessTarget("sequence", s.name, s.schema)))
             for s in sequences
         ]
+        self.user_functions = routine_access(self.user_functions, object_access, self.warn)
         objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
             *tables,
             *views,

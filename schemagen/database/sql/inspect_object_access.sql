@@ -1,5 +1,6 @@
 -- The owner and privileges of what is not a table in the requested schemas: views and materialized
--- views (kind 'view', 'materialized view'), sequences but an identity column's, with the owners of their schema and of the database
+-- views (kind 'view', 'materialized view'), sequences but an identity column's, functions, procedures
+-- and aggregates (with their identity arguments), with the owners of their schema and of the database
 -- (which a spec leaves unsaid), every ACL entry (grantee NULL for PUBLIC; none when the object keeps
 -- PostgreSQL's default ACL). Objects an extension owns are left out.
 WITH db AS (
@@ -31,4 +32,28 @@ WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm', 'S')
                   AND d.objid = c.oid AND d.deptype = 'i')
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
-ORDER BY 1, 2, 3
+UNION ALL
+SELECT
+    CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+    n.nspname,
+    p.proname,
+    pg_get_function_identity_arguments(p.oid),
+    pg_get_userbyid(p.proowner),
+    pg_get_userbyid(n.nspowner),
+    (SELECT pg_get_userbyid(datdba) FROM db),
+    p.proacl IS NOT NULL,
+    ARRAY(
+        SELECT jsonb_build_object(
+            'grantor', pg_get_userbyid(a.grantor),
+            'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+            'privilege', lower(a.privilege_type),
+            'grantable', a.is_grantable)
+        FROM aclexplode(p.proacl) a
+        ORDER BY 1::text
+    )
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3, 4

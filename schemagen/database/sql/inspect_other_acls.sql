@@ -1,5 +1,5 @@
--- What of access the spec cannot say yet, in the requested schemas: privileges granted on views,
--- materialized views, sequences, functions and the schemas themselves, owners of those other than the
+-- What of access the spec cannot say yet, in the requested schemas: privileges granted on an identity
+-- column's sequence and on the schemas themselves, owners of those other than the
 -- schema's and database's owner, and default privileges.
 WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
@@ -19,16 +19,6 @@ FROM (
                   AND d.objid = c.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
-           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proacl IS NOT NULL,
-           CASE WHEN p.proowner NOT IN (n.nspowner, (SELECT datdba FROM db))
-                THEN pg_get_userbyid(p.proowner) END
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ANY(%(schemas)s)
-      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                      AND d.objid = p.oid AND d.deptype = 'e')
     UNION ALL
     SELECT 'schema', n.nspname,
            -- public's default ACL since PostgreSQL 15 (the database owner: all; PUBLIC: usage)

@@ -25,7 +25,10 @@ SELECT
     -- a table's access: its ACL and owner (as text, in order), the index of its replica identity, its
     -- policies
     CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN
-        ARRAY(SELECT a::text FROM unnest(c.relacl) a ORDER BY 1) END AS acl,
+        -- PostgreSQL's default ACL when it has none of its own, except for a table (as it was)
+        ARRAY(SELECT a::text FROM unnest(CASE WHEN c.relkind IN ('r', 'p') THEN c.relacl
+              ELSE coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+              END) a ORDER BY 1) END AS acl,
     CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN pg_get_userbyid(c.relowner) END AS owner,
     (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
