@@ -327,3 +327,90 @@ def test_routine_access_is_adopted_and_migrates(
     assert code == 0, out + err
     with connect(pg_dsn, autocommit=True) as conn:
         assert_catalog_equal(snapshot(conn, ("public",)), before)
+
+
+def schema_db(r: dict[str, str]) -> str:
+    return f"""
+CREATE SCHEMA reporting;
+CREATE TABLE reporting.totals (id bigint PRIMARY KEY, n integer);
+INSERT INTO reporting.totals SELECT g, g * 2 FROM generate_series(1, 30) g;
+CREATE SCHEMA staging AUTHORIZATION {r["owner"]};
+ALTER SCHEMA reporting OWNER TO {r["owner"]};
+GRANT USAGE ON SCHEMA reporting TO {r["reader"]};
+GRANT USAGE, CREATE ON SCHEMA reporting TO {r["writer"]} WITH GRANT OPTION;
+GRANT CREATE ON SCHEMA public TO {r["writer"]};
+"""
+
+
+def test_schema_access_is_adopted_and_migrates(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    fresh: Callable[[str], str],  # noqa: F811
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    schemas = ("public", "reporting", "staging")
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(schema_db(r))
+        before = snapshot(conn, schemas)
+
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "schema" not in err, err
+    project = (tmp_path / "spec" / "project.yaml").read_text()
+    assert f"name: reporting, owner: {r['owner']}" in project, project
+    assert f"{r['writer']}: {{privileges: [all], grant_option: true}}" in project, project
+    assert f"name: public, grants: {{{r['writer']}: [create]}}" in project, project
+    assert f"name: staging, owner: {r['owner']}" in project, project
+
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    with connect(fresh("s"), autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, schemas), before)
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"REVOKE USAGE ON SCHEMA reporting FROM {r['reader']}")
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 1 and "reporting" in out, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"GRANT USAGE ON SCHEMA reporting TO {r['reader']}")
+
+    spec = tmp_path / "spec" / "project.yaml"
+    edit(
+        spec,
+        f"name: public, grants: {{{r['writer']}: [create]}}",
+        f"name: public, grants: {{{r['reader']}: [create]}}",
+    )
+    edit(spec, f"{r['writer']}: {{privileges: [all], grant_option: true}}", f"{r['writer']}: [usage]")
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
+    assert f"REVOKE CREATE ON SCHEMA public FROM {r['writer']};" in up, up
+    assert f"GRANT CREATE ON SCHEMA public TO {r['reader']};" in up, up
+    assert f"REVOKE CREATE ON SCHEMA reporting FROM {r['writer']};" in up, up
+    assert f"REVOKE GRANT OPTION FOR USAGE ON SCHEMA reporting FROM {r['writer']};" in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        migrated = snapshot(conn, schemas)
+        assert conn.execute("SELECT count(*) FROM reporting.totals").fetchone() == (30,)
+    with connect(fresh("a"), autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, schemas), migrated)
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert_catalog_equal(snapshot(conn, schemas), before)

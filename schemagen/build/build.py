@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
-from schemagen.build.object_access import object_access, routine_access
+from schemagen.build.object_access import object_access, routine_access, schema_access
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -259,17 +259,19 @@ class Builder:
         project = self.spec.project
         found: dict[str, Schema] = {}
         for i, entry in enumerate(project.schemas if project else []):
+            access = None
             if isinstance(entry, str):
                 name, comment = entry, None
                 loc = self.loc("project", "schemas", i, key=False)
             else:
                 name, comment = entry.name, entry.comment
                 loc = self.loc("project", "schemas", i, "name", key=False)
+                access = schema_access(self, name, entry.owner, entry.grants, ("project", "schemas", i))
             self.check_name(name, "a schema", loc)
             if name in found:
                 self.report(rules.SCHEMA_TWICE(loc, schema=name))
             else:
-                found[name] = Schema(name, comment, loc)
+                found[name] = Schema(name, comment, access, loc)
         return tuple(found[name] for name in sorted(found))
 
     # --- helpers ---------------------------------------------------------------------------------

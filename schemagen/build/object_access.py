@@ -131,3 +131,21 @@ def routine_access_entries(function: Function, flow: type[dict], flow_list: type
     if function.access is not None and function.access.revoked_from_public:
         data["public_execute"] = False
     return data
+
+
+def schema_access(
+    builder: _Builder, name: str, owner: str | None, grant_specs: Mapping[str, GrantSpec], path: Path_
+) -> ObjectAccess | None:
+    """A declared schema's `owner:` and `grants:` (USAGE, CREATE); on `public`, PUBLIC's USAGE is
+    PostgreSQL's own, and granting it says nothing more."""
+    access = object_access(builder, "schema", name, owner, grant_specs, path)
+    if access is None or name != "public":
+        return access
+    grants = []
+    for g in access.grants:
+        if g.role == PUBLIC:
+            g = replace(g, privileges=tuple(p for p in g.privileges if p != "usage"))
+        if g.privileges:
+            grants.append(g)
+    access = replace(access, grants=tuple(grants))
+    return None if access.is_default else access

@@ -289,7 +289,15 @@ class _Writer:
             data["allow_destructive"] = list(project.allow_destructive)
         if project.schemas:
             data["schemas"] = [
-                s.name if s.comment is None else _Flow({"name": s.name, "comment": s.comment})
+                s.name
+                if s.comment is None and s.access is None
+                else _Flow(
+                    {
+                        "name": s.name,
+                        **({"comment": s.comment} if s.comment is not None else {}),
+                        **object_access_entries("schema", s.access, _Flow, _FlowList),
+                    }
+                )
                 for s in project.schemas
             ]
         citus: dict[str, Any] = {}

@@ -43,12 +43,14 @@ class ObjectAccess:
     def grant_pairs(self) -> set[tuple[str, str, bool]]:
         return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
 
-    def held_pairs(self, kind: ObjectKind) -> set[tuple[str, str, bool]]:
+    def held_pairs(self, kind: ObjectKind, schema: str = "") -> set[tuple[str, str, bool]]:
         """`grant_pairs` with what PostgreSQL grants by default: EXECUTE to PUBLIC on a routine,
         unless revoked."""
         pairs = self.grant_pairs()
         if kind in ROUTINE_KINDS and not self.revoked_from_public:
             pairs.add((PUBLIC, "execute", False))
+        if kind == "schema" and schema == "public":  # PostgreSQL's own: PUBLIC may use it
+            pairs.add((PUBLIC, "usage", False))
         return pairs
 
     def roles(self) -> set[str]:
@@ -87,6 +89,9 @@ def access_targets(model: Model) -> dict[AccessTarget, ObjectAccess]:
     for sequence in model.sequences:
         if sequence.access is not None:
             found[AccessTarget("sequence", sequence.name, sequence.schema)] = sequence.access
+    for schema in model.project.schemas:
+        if schema.access is not None:
+            found[AccessTarget("schema", schema.name, schema.name)] = schema.access
     for function in model.functions:
         if function.access is not None:
             found[routine_target(function)] = function.access

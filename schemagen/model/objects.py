@@ -580,6 +580,7 @@ class Schema:
 
     name: str
     comment: str | None = None
+    access: ObjectAccess | None = None  # owner and grants (USAGE, CREATE); None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
 
 

@@ -582,6 +582,8 @@ class SchemaSpec(_Shape):
 
     name: str
     comment: str | None = None
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 class ProjectSpec(_Shape):

@@ -70,4 +70,6 @@ def _has(model: Model, target: AccessTarget) -> bool:
         return _has_view(model, target)
     if target.kind == "sequence":
         return any(s.name == target.name and s.schema == target.schema for s in model.sequences)
+    if target.kind == "schema":
+        return target.name == "public" or target.name in model.used_schemas
     return any(routine_target(f) == target for f in model.functions)

@@ -81,6 +81,11 @@ def _access(target: AccessTarget, label: str, row: Row, warn: Callable[[str], No
         # EXECUTE to PUBLIC is PostgreSQL's default for a routine: only its absence is said
         revoked = (PUBLIC, "execute", False) not in pairs
         pairs.discard((PUBLIC, "execute", False))
+    if target.kind == "schema" and target.name == "public" and row["has_acl"]:
+        # PostgreSQL's own ACL of public: PUBLIC may use it (and, before 15, create in it)
+        if (PUBLIC, "usage", False) not in pairs:
+            warn("PUBLIC may not use schema `public`, which the spec cannot say: left out")
+        pairs -= {(PUBLIC, "usage", False), (PUBLIC, "create", False)}
     for role in sorted({r for r, _, o in pairs if o} & {r for r, _, o in pairs if not o}):
         warn(
             f"`{role}` holds some privileges on {label} with grant option and some without, which the "

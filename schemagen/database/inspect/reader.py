@@ -247,7 +247,8 @@ class CatalogReader:
             *sequences,
             *self.user_functions,
         ]
-        declared = declared_schemas(schemas, found, {item.schema for item in objects})
+        schema_access = {t.name: a for t, a in object_access.items() if t.kind == "schema"}
+        declared = declared_schemas(schemas, found, {item.schema for item in objects}, schema_access)
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(

@@ -1,6 +1,6 @@
 -- The owner and privileges of what is not a table in the requested schemas: views and materialized
 -- views (kind 'view', 'materialized view'), sequences but an identity column's, functions, procedures
--- and aggregates (with their identity arguments), with the owners of their schema and of the database
+-- and aggregates (with their identity arguments), and the schemas themselves, with the owners of their schema and of the database
 -- (which a spec leaves unsaid), every ACL entry (grantee NULL for PUBLIC; none when the object keeps
 -- PostgreSQL's default ACL). Objects an extension owns are left out.
 WITH db AS (
@@ -56,4 +56,26 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                   AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT
+    'schema',
+    n.nspname,
+    n.nspname,
+    NULL,
+    pg_get_userbyid(n.nspowner),
+    -- public's owner since PostgreSQL 15 (the database owner, whoever that is)
+    CASE WHEN n.nspname = 'public' THEN 'pg_database_owner' END,
+    (SELECT pg_get_userbyid(datdba) FROM db),
+    n.nspacl IS NOT NULL,
+    ARRAY(
+        SELECT jsonb_build_object(
+            'grantor', pg_get_userbyid(a.grantor),
+            'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+            'privilege', lower(a.privilege_type),
+            'grantable', a.is_grantable)
+        FROM aclexplode(n.nspacl) a
+        ORDER BY 1::text
+    )
+FROM pg_namespace n
+WHERE n.nspname = ANY(%(schemas)s)
 ORDER BY 1, 2, 3, 4

@@ -1,5 +1,5 @@
 -- What of access the spec cannot say yet, in the requested schemas: privileges granted on an identity
--- column's sequence and on the schemas themselves, owners of those other than the
+-- column's sequence, owners of those other than the
 -- schema's and database's owner, and default privileges.
 WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
@@ -19,15 +19,6 @@ FROM (
                   AND d.objid = c.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'schema', n.nspname,
-           -- public's default ACL since PostgreSQL 15 (the database owner: all; PUBLIC: usage)
-           n.nspacl IS NOT NULL AND NOT (n.nspname = 'public' AND n.nspacl::text[] <@ ARRAY[
-               '=U/' || quote_ident(pg_get_userbyid(n.nspowner)),
-               quote_ident(pg_get_userbyid(n.nspowner)) || '=UC/' || quote_ident(pg_get_userbyid(n.nspowner))]),
-           NULL
-    FROM pg_namespace n
-    WHERE n.nspname = ANY(%(schemas)s)
     UNION ALL
     SELECT 'default privileges', coalesce(n.nspname || ' ', '') || 'for ' || pg_get_userbyid(d.defaclrole)
            || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'

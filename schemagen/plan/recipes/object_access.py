@@ -21,7 +21,7 @@ def change_object_access(change: ChangeObjectAccess) -> Operation:
     if old.owner != new.owner:
         up.append(steps.set_object_owner(target, new.owner or "current_user"))
         what.append(f"owner {new.owner or 'the migrating role'}")
-    before, after = old.held_pairs(target.kind), new.held_pairs(target.kind)
+    before, after = old.held_pairs(target.kind, target.name), new.held_pairs(target.kind, target.name)
     held_after = {(r, p) for r, p, _ in after}
     revoke = {(r, p, False) for r, p, _ in before if (r, p) not in held_after}
     option_only = {
