@@ -288,7 +288,6 @@ def test_access_the_spec_cannot_say_is_a_warning(pg_dsn: str) -> None:
     plain = inspect(pg_dsn, schemas=["public"])
     text = "\n".join(plain.warnings)
     for expected in (
-        "default privileges for",  # without IN SCHEMA
         "has revoked its own delete",
         "with grant option and some without",
     ):

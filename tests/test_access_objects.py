@@ -414,3 +414,68 @@ def test_schema_access_is_adopted_and_migrates(
     assert code == 0, out + err
     with connect(pg_dsn, autocommit=True) as conn:
         assert_catalog_equal(snapshot(conn, schemas), before)
+
+
+DEFAULT_ACL = """
+SELECT coalesce(n.nspname, '-'), d.defaclobjtype, ARRAY(SELECT a::text FROM unnest(d.defaclacl) a ORDER BY 1)
+FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2
+"""
+
+
+def default_acl(dsn: str) -> list[tuple[object, ...]]:
+    with connect(dsn, autocommit=True) as conn:
+        return conn.execute(DEFAULT_ACL).fetchall()
+
+
+def test_global_default_privileges_are_adopted_and_migrate(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    fresh: Callable[[str], str],  # noqa: F811
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id bigint PRIMARY KEY)")
+        conn.execute(f"ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {r['reader']}")
+        conn.execute(f"ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO {r['writer']} WITH GRANT OPTION")
+    before = default_acl(pg_dsn)
+    assert [row[0] for row in before] == ["-", "-"]
+
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert "default privileges" not in err, err
+    project = (tmp_path / "spec" / "project.yaml").read_text()
+    assert f"- objects: tables\n    global: true\n    grants:\n      {r['reader']}: [select]\n" in project, (
+        project
+    )
+
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    made = fresh("s")
+    with connect(made, autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+    assert default_acl(made) == before
+    code, _, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, err
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    spec = tmp_path / "spec" / "project.yaml"
+    edit(spec, f"{r['reader']}: [select]", f"{r['reader']}: [select, insert]")
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    code, _, err = run("migrate", "new", "change", "spec")
+    assert code == 0, err
+    up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
+    assert f"ALTER DEFAULT PRIVILEGES GRANT INSERT ON TABLES TO {r['reader']};" in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert default_acl(pg_dsn) == before

@@ -12,6 +12,7 @@ from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_
 from schemagen.model import Location, Table
 from schemagen.model.access import (
+    GLOBAL,
     PRIVILEGES,
     PUBLIC,
     TABLE_PRIVILEGES,
@@ -379,12 +380,23 @@ def default_privileges(
                 )
                 continue
             grants.append(Grant(role, tuple(p for p in order if p in wanted), grant.grant_option))
-        entry = DefaultPrivileges(spec.schema_ or home, spec.objects, tuple(grants), for_role)
+        if spec.global_ and spec.schema_ is not None:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "global", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`global: true` sets them for every schema, and `schema:` names one",
+                    fix="drop one of them",
+                )
+            )
+            continue
+        schema = GLOBAL if spec.global_ else spec.schema_ or home
+        entry = DefaultPrivileges(schema, spec.objects, tuple(grants), for_role)
         if entry.key in found:
             builder.report(
                 rules.GRANT(
                     builder.loc(*path),
-                    what=f"default privileges on {spec.objects} in {entry.schema}",
+                    what=f"default privileges on {spec.objects} in {entry.schema or 'every schema'}",
                     problem="given twice",
                     fix="merge the two entries",
                 )
@@ -402,7 +414,9 @@ def default_privileges_entries(
     found: list[object] = []
     for entry in entries:
         data: dict[str, object] = {"objects": entry.on}
-        if entry.schema != home:
+        if entry.schema == GLOBAL:
+            data["global"] = True
+        elif entry.schema != home:
             data["schema"] = entry.schema
         if entry.for_role is not None:
             data["for_role"] = entry.for_role

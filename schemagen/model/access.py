@@ -38,6 +38,8 @@ ACL_LETTERS: dict[str, str] = {
     "t": "trigger",
 }
 PUBLIC = "public"
+#: The `schema` of default privileges set without IN SCHEMA (for every schema).
+GLOBAL = ""
 
 PolicyCommand = Literal["all", "select", "insert", "update", "delete"]
 ReplicaIdentity = Literal["default", "full", "nothing", "index"]
@@ -79,8 +81,9 @@ class Role:
 @dataclass(frozen=True, slots=True)
 class DefaultPrivileges:
     """ALTER DEFAULT PRIVILEGES [FOR ROLE `for_role`] IN SCHEMA `schema` GRANT … ON `on`: what objects
-    created later in the schema (by `for_role`, else by the migrating role) grant. Sorted by
-    (schema, on, for_role)."""
+    created later in the schema (by `for_role`, else by the migrating role) grant; `schema` empty
+    (`GLOBAL`): without IN SCHEMA, objects created later in any schema. Sorted by (schema, on,
+    for_role)."""
 
     schema: str
     on: str

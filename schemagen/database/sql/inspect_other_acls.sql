@@ -1,6 +1,6 @@
 -- What of access the spec cannot say yet, in the requested schemas: privileges granted on an identity
 -- column's sequence, owners of those other than the
--- schema's and database's owner, and default privileges.
+-- schema's and database's owner.
 WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
 )
@@ -19,13 +19,6 @@ FROM (
                   AND d.objid = c.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'default privileges', coalesce(n.nspname || ' ', '') || 'for ' || pg_get_userbyid(d.defaclrole)
-           || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
-                         WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END,
-           true, NULL
-    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
-    WHERE d.defaclnamespace = 0  -- those IN SCHEMA are read (inspect_default_privileges.sql)
 ) found
 WHERE has_acl OR owner IS NOT NULL
 ORDER BY 1, 2

@@ -120,8 +120,8 @@ def change_default_privileges(change: ChangeDefaultPrivileges) -> Operation:
     who = f" for {new.for_role}" if new.for_role else ""
     return Operation(
         Kind.DEFAULT_PRIVILEGES,
-        f"{new.schema}.{new.on}",
-        f"default privileges{who} on {new.on} in {new.schema}",
+        f"{new.schema}.{new.on}" if new.schema else new.on,
+        f"default privileges{who} on {new.on} in {new.schema or 'every schema'}",
         tuple(up),
         order=Phase.ACCESS,
         source=change,
