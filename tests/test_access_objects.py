@@ -479,3 +479,52 @@ def test_global_default_privileges_are_adopted_and_migrate(
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, out + err
     assert default_acl(pg_dsn) == before
+
+
+BAD_OBJECTS = """
+project:
+  schemas:
+    - {name: reporting, grants: {app_reader: [select]}}
+  default_privileges:
+    - {objects: tables, global: true, schema: reporting, grants: {app_reader: [select]}}
+entities:
+  docs:
+    columns:
+      id: {type: bigint, primary_key: true}
+views:
+  doc_ids:
+    query: SELECT id FROM docs
+    grants: {app_reader: [execute]}
+sequences:
+  tickets:
+    grants: {public: {privileges: [usage], grant_option: true}}
+functions:
+  one:
+    returns: integer
+    language: sql
+    body: SELECT 1
+    public_execute: false
+    grants: {public: [execute], Bad-Role: [execute]}
+  two:
+    returns: integer
+    language: sql
+    body: SELECT 2
+    owner: app_owner
+"""
+
+
+def test_object_access_errors_are_at_their_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_access import write_spec
+
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, BAD_OBJECTS)
+    code, out, err = run("validate", "spec")
+    text = out + err
+    assert code != 0
+    assert "a schema has no privilege `select`" in text and "entities.yaml:4" in text, text
+    assert "`global: true` sets them for every schema" in text, text
+    assert "a view has no privilege `execute`" in text and "entities.yaml:14" in text, text
+    assert "never to PUBLIC" in text, text
+    assert "`public_execute: false` takes EXECUTE back from PUBLIC" in text, text
+    assert "Bad-Role" in text, text
+    assert "SG133" in text and "app_owner" in text, text

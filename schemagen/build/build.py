@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
-from schemagen.build.object_access import object_access, routine_access, schema_access
+from schemagen.build.object_access import object_access, routine_access, schema_access, undeclared_roles
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
@@ -415,7 +415,7 @@ class Builder:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
             for name, trigger_spec in sorted(entity.triggers.items() if entity else ()):
                 triggers.append(self.trigger(table, name, trigger_spec, functions))
-        return Model(
+        model = Model(
             project=self.project,
             enums=tuple(enums),
             tables=tuple(tables),
@@ -429,6 +429,8 @@ class Builder:
                 self, self.spec.project.default_privileges if self.spec.project else [], self.project.schema
             ),
         )
+        undeclared_roles(self, model)
+        return model
 
     def build_enums(self) -> list[Enum]:
         enums = []

@@ -15,7 +15,7 @@ from schemagen.model.access import PUBLIC, Grant
 from schemagen.model.object_access import OBJECT_PRIVILEGES, ObjectAccess, ObjectKind, routine_target
 
 if TYPE_CHECKING:
-    from schemagen.model import Function
+    from schemagen.model import Function, Location, Model
     from schemagen.parse.access import GrantSpec
     from schemagen.parse.spec import FunctionSpec
 
@@ -149,3 +149,30 @@ def schema_access(
             grants.append(g)
     access = replace(access, grants=tuple(grants))
     return None if access.is_default else access
+
+
+def undeclared_roles(builder: _Builder, model: Model) -> None:
+    """A warning (SG133) for each role a view, sequence, function or schema names as its owner or
+    grantee that `roles:` does not declare: that role must exist in the cluster already."""
+    declared = {r.name for r in model.roles}
+    located: list[tuple[str, ObjectAccess, tuple[str | int, ...], Location | None]] = []
+    for view in model.views:
+        if view.access is not None:
+            located.append((f"view {view.name}", view.access, ("views", view.name), view.loc))
+    for sequence in model.sequences:
+        if sequence.access is not None:
+            located.append(
+                (f"sequence {sequence.name}", sequence.access, ("sequences", sequence.name), sequence.loc)
+            )
+    for function in model.functions:
+        if function.access is not None:
+            located.append(
+                (f"function {function.name}", function.access, ("functions", function.name), function.loc)
+            )
+    for schema in model.project.schemas:
+        if schema.access is not None:
+            located.append((f"schema {schema.name}", schema.access, (), schema.loc))
+    for label, access, path, loc in located:
+        for role in sorted(access.roles() - declared):
+            where = (builder.loc(*path, "grants", role) if path else None) or loc
+            builder.report(rules.UNDECLARED_ROLE(where, role=role, table=label))
