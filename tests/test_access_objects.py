@@ -388,7 +388,7 @@ def test_schema_access_is_adopted_and_migrates(
     edit(
         spec,
         f"name: public, grants: {{{r['writer']}: [create]}}",
-        f"name: public, grants: {{{r['reader']}: [create]}}",
+        f"name: public, grants: {{{r['reader']}: [create]}}, public_usage: false",
     )
     edit(spec, f"{r['writer']}: {{privileges: [all], grant_option: true}}", f"{r['writer']}: [usage]")
     code, _, err = run("render", "spec")
@@ -398,6 +398,7 @@ def test_schema_access_is_adopted_and_migrates(
     up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
     assert f"REVOKE CREATE ON SCHEMA public FROM {r['writer']};" in up, up
     assert f"GRANT CREATE ON SCHEMA public TO {r['reader']};" in up, up
+    assert "REVOKE USAGE ON SCHEMA public FROM PUBLIC;" in up, up
     assert f"REVOKE CREATE ON SCHEMA reporting FROM {r['writer']};" in up, up
     assert f"REVOKE GRANT OPTION FOR USAGE ON SCHEMA reporting FROM {r['writer']};" in up, up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)

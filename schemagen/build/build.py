@@ -266,7 +266,7 @@ class Builder:
             else:
                 name, comment = entry.name, entry.comment
                 loc = self.loc("project", "schemas", i, "name", key=False)
-                access = schema_access(self, name, entry.owner, entry.grants, ("project", "schemas", i))
+                access = schema_access(self, name, entry, ("project", "schemas", i))
             self.check_name(name, "a schema", loc)
             if name in found:
                 self.report(rules.SCHEMA_TWICE(loc, schema=name))

@@ -17,7 +17,7 @@ from schemagen.model.object_access import OBJECT_PRIVILEGES, ObjectAccess, Objec
 if TYPE_CHECKING:
     from schemagen.model import Function, Location, Model
     from schemagen.parse.access import GrantSpec
-    from schemagen.parse.spec import FunctionSpec
+    from schemagen.parse.spec import FunctionSpec, SchemaSpec
 
 
 def object_access(
@@ -133,14 +133,34 @@ def routine_access_entries(function: Function, flow: type[dict], flow_list: type
     return data
 
 
-def schema_access(
-    builder: _Builder, name: str, owner: str | None, grant_specs: Mapping[str, GrantSpec], path: Path_
-) -> ObjectAccess | None:
+def schema_access(builder: _Builder, name: str, spec: SchemaSpec, path: Path_) -> ObjectAccess | None:
     """A declared schema's `owner:` and `grants:` (USAGE, CREATE); on `public`, PUBLIC's USAGE is
-    PostgreSQL's own, and granting it says nothing more."""
-    access = object_access(builder, "schema", name, owner, grant_specs, path)
-    if access is None or name != "public":
+    PostgreSQL's own: granting it says nothing more, and `public_usage: false` revokes it."""
+    access = object_access(builder, "schema", name, spec.owner, spec.grants, path)
+    if not spec.public_usage and name != "public":
+        builder.report(
+            rules.GRANT(
+                builder.loc(*path, "public_usage", key=False),
+                what=f"schema `{name}`",
+                problem="`public_usage: false` takes back what PostgreSQL grants PUBLIC on the public "
+                "schema only; PUBLIC has no privilege on another schema unless granted",
+                fix="drop `public_usage`",
+            )
+        )
+    if name != "public":
         return access
+    access = replace(access or ObjectAccess(), revoked_from_public=not spec.public_usage)
+    if access.revoked_from_public and any(
+        g.role == PUBLIC and "usage" in g.privileges for g in access.grants
+    ):
+        builder.report(
+            rules.GRANT(
+                builder.loc(*path, "public_usage", key=False),
+                what="schema `public`",
+                problem="`public_usage: false` takes USAGE back from PUBLIC, and `grants:` gives it",
+                fix="drop one of them",
+            )
+        )
     grants = []
     for g in access.grants:
         if g.role == PUBLIC:

@@ -296,6 +296,11 @@ class _Writer:
                         "name": s.name,
                         **({"comment": s.comment} if s.comment is not None else {}),
                         **object_access_entries("schema", s.access, _Flow, _FlowList),
+                        **(
+                            {"public_usage": False}
+                            if s.access is not None and s.access.revoked_from_public
+                            else {}
+                        ),
                     }
                 )
                 for s in project.schemas

@@ -30,7 +30,7 @@ ROUTINE_KINDS = frozenset({"function", "procedure", "aggregate"})
 class ObjectAccess:
     """The owner of an object (None: whoever creates it) and the privileges granted on it (sorted by
     role, one per role and grant option). `revoked_from_public`: the privileges PostgreSQL grants PUBLIC
-    by default (EXECUTE on a function) taken back."""
+    by default (EXECUTE on a function, USAGE on the public schema) taken back."""
 
     owner: str | None = None
     grants: tuple[Grant, ...] = ()
@@ -49,8 +49,8 @@ class ObjectAccess:
         pairs = self.grant_pairs()
         if kind in ROUTINE_KINDS and not self.revoked_from_public:
             pairs.add((PUBLIC, "execute", False))
-        if kind == "schema" and schema == "public":  # PostgreSQL's own: PUBLIC may use it
-            pairs.add((PUBLIC, "usage", False))
+        if kind == "schema" and schema == "public" and not self.revoked_from_public:
+            pairs.add((PUBLIC, "usage", False))  # PostgreSQL's own: PUBLIC may use it
         return pairs
 
     def roles(self) -> set[str]:

@@ -584,6 +584,8 @@ class SchemaSpec(_Shape):
     comment: str | None = None
     owner: str | None = None
     grants: dict[str, Grant] = Field(default_factory=dict)
+    # the public schema only: PostgreSQL lets PUBLIC use it; false revokes that
+    public_usage: StrictBool = True
 
 
 class ProjectSpec(_Shape):

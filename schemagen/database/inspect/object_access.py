@@ -83,9 +83,10 @@ def _access(target: AccessTarget, label: str, row: Row, warn: Callable[[str], No
         pairs.discard((PUBLIC, "execute", False))
     if target.kind == "schema" and target.name == "public" and row["has_acl"]:
         # PostgreSQL's own ACL of public: PUBLIC may use it (and, before 15, create in it)
-        if (PUBLIC, "usage", False) not in pairs:
-            warn("PUBLIC may not use schema `public`, which the spec cannot say: left out")
-        pairs -= {(PUBLIC, "usage", False), (PUBLIC, "create", False)}
+        revoked = (PUBLIC, "usage", False) not in pairs
+        pairs.discard((PUBLIC, "usage", False))
+        if row["server_version"] < 150000:
+            pairs.discard((PUBLIC, "create", False))
     for role in sorted({r for r, _, o in pairs if o} & {r for r, _, o in pairs if not o}):
         warn(
             f"`{role}` holds some privileges on {label} with grant option and some without, which the "

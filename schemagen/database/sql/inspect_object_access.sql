@@ -23,7 +23,8 @@ SELECT
             'grantable', a.is_grantable)
         FROM aclexplode(c.relacl) a
         ORDER BY 1::text
-    ) AS acl
+    ) AS acl,
+    current_setting('server_version_num')::int AS server_version
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm', 'S')
@@ -50,7 +51,8 @@ SELECT
             'grantable', a.is_grantable)
         FROM aclexplode(p.proacl) a
         ORDER BY 1::text
-    )
+    ),
+    current_setting('server_version_num')::int
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s)
@@ -63,8 +65,12 @@ SELECT
     n.nspname,
     NULL,
     pg_get_userbyid(n.nspowner),
-    -- public's owner since PostgreSQL 15 (the database owner, whoever that is)
-    CASE WHEN n.nspname = 'public' THEN 'pg_database_owner' END,
+    -- public's own owner: since PostgreSQL 15 the database owner (whoever that is), before it the
+    -- bootstrap superuser
+    CASE WHEN n.nspname = 'public' THEN
+        CASE WHEN current_setting('server_version_num')::int >= 150000 THEN 'pg_database_owner'
+             ELSE pg_get_userbyid(10) END
+    END,
     (SELECT pg_get_userbyid(datdba) FROM db),
     n.nspacl IS NOT NULL,
     ARRAY(
@@ -75,7 +81,8 @@ SELECT
             'grantable', a.is_grantable)
         FROM aclexplode(n.nspacl) a
         ORDER BY 1::text
-    )
+    ),
+    current_setting('server_version_num')::int
 FROM pg_namespace n
 WHERE n.nspname = ANY(%(schemas)s)
 ORDER BY 1, 2, 3, 4
