@@ -441,13 +441,15 @@ def test_global_default_privileges_are_adopted_and_migrate(
         conn.execute("CREATE TABLE t (id bigint PRIMARY KEY)")
         conn.execute(f"ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {r['reader']}")
         conn.execute(f"ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO {r['writer']} WITH GRANT OPTION")
+        conn.execute("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
     before = default_acl(pg_dsn)
-    assert [row[0] for row in before] == ["-", "-"]
+    assert [row[0] for row in before] == ["-", "-", "-"]
 
     code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
     assert code == 0, err
     assert "default privileges" not in err, err
     project = (tmp_path / "spec" / "project.yaml").read_text()
+    assert "- objects: functions\n    global: true\n    public_execute: false\n" in project, project
     assert f"- objects: tables\n    global: true\n    grants:\n      {r['reader']}: [select]\n" in project, (
         project
     )
@@ -467,12 +469,14 @@ def test_global_default_privileges_are_adopted_and_migrate(
 
     spec = tmp_path / "spec" / "project.yaml"
     edit(spec, f"{r['reader']}: [select]", f"{r['reader']}: [select, insert]")
+    edit(spec, "  - objects: functions\n    global: true\n    public_execute: false\n", "")
     code, _, err = run("render", "spec")
     assert code == 0, err
     code, _, err = run("migrate", "new", "change", "spec")
     assert code == 0, err
     up = (tmp_path / "generated" / "migrations" / "0002_change.up.sql").read_text()
     assert f"ALTER DEFAULT PRIVILEGES GRANT INSERT ON TABLES TO {r['reader']};" in up, up
+    assert "ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;" in up, up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)

@@ -391,7 +391,39 @@ def default_privileges(
             )
             continue
         schema = GLOBAL if spec.global_ else spec.schema_ or home
-        entry = DefaultPrivileges(schema, spec.objects, tuple(grants), for_role)
+        revoked = not spec.public_execute
+        if revoked and (schema != GLOBAL or spec.objects != "functions"):
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "public_execute", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`public_execute: false` takes back PUBLIC's EXECUTE on new functions, which "
+                    "only default privileges on functions with `global: true` can",
+                    fix="add `objects: functions` and `global: true`, or drop it",
+                )
+            )
+            continue
+        if not spec.grants and not revoked:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path),
+                    what=f"default privileges on {spec.objects}",
+                    problem="they grant nothing",
+                    fix="add `grants:`",
+                )
+            )
+            continue
+        if revoked and any(g.role == PUBLIC for g in grants):
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "public_execute", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`public_execute: false` takes EXECUTE back from PUBLIC, and `grants:` gives it",
+                    fix="drop one of them",
+                )
+            )
+            continue
+        entry = DefaultPrivileges(schema, spec.objects, tuple(grants), for_role, revoked)
         if entry.key in found:
             builder.report(
                 rules.GRANT(
@@ -402,7 +434,7 @@ def default_privileges(
                 )
             )
             continue
-        if grants:
+        if grants or revoked:
             found[entry.key] = entry
     return tuple(found[k] for k in sorted(found))
 
@@ -427,7 +459,10 @@ def default_privileges_entries(
                 grants[g.role] = (
                     flow({"privileges": privileges, "grant_option": True}) if g.grant_option else privileges
                 )
-        data["grants"] = grants
+        if entry.public_revoked:
+            data["public_execute"] = False
+        if grants:
+            data["grants"] = grants
         found.append(data)
     return found
 

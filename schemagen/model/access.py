@@ -89,6 +89,8 @@ class DefaultPrivileges:
     on: str
     grants: tuple[Grant, ...]
     for_role: str | None = None
+    # without IN SCHEMA, on functions: the EXECUTE PostgreSQL gives PUBLIC on new ones taken back
+    public_revoked: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -96,6 +98,14 @@ class DefaultPrivileges:
 
     def grant_pairs(self) -> set[tuple[str, str, bool]]:
         return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
+
+    def held_pairs(self) -> set[tuple[str, str, bool]]:
+        """`grant_pairs` with PUBLIC's built-in EXECUTE on new functions, which default privileges set
+        without IN SCHEMA can take back."""
+        pairs = self.grant_pairs()
+        if self.schema == GLOBAL and self.on == "functions" and not self.public_revoked:
+            pairs.add((PUBLIC, "execute", False))
+        return pairs
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,7 +164,7 @@ def default_privilege_changes(a: Model, b: Model) -> Iterator[Change]:
             continue
         some = old if old is not None else new
         assert some is not None
-        empty = replace(some, grants=())
+        empty = replace(some, grants=(), public_revoked=False)
         yield ChangeDefaultPrivileges(old if old is not None else empty, new if new is not None else empty)
 
 

@@ -176,8 +176,9 @@ def read_default_privileges(
             continue
         pairs = set()
         acl = row["acl"]
+        revoked = False
         if schema == GLOBAL:
-            acl = _global_grants(label, row["role"], row["on"], acl, warn)
+            acl, revoked = _global_grants(label, row["role"], row["on"], acl, warn)
         for entry in acl:
             role = PUBLIC if entry["grantee"] is None else entry["grantee"]
             if role != PUBLIC and not _usable(role):
@@ -188,13 +189,14 @@ def read_default_privileges(
         for role in sorted({r for r, _, o in pairs if o} & {r for r, _, o in pairs if not o}):
             warn(f"{label}: `{role}` holds some with grant option and some without: written without")
             pairs = {(r, p, o and r != role) for r, p, o in pairs}
-        if pairs:
+        if pairs or revoked:
             found.append(
                 DefaultPrivileges(
                     schema,
                     row["on"],
                     grants_from_pairs(pairs, order),
                     None if row["mine"] else row["role"],
+                    revoked,
                 )
             )
     return tuple(sorted(found, key=lambda d: d.key))
@@ -205,17 +207,24 @@ def read_default_privileges(
 _PUBLIC_DEFAULTS = {"functions": "execute", "types": "usage"}
 
 
-def _global_grants(label: str, owner: str, on: str, acl: list[Row], warn: Callable[[str], None]) -> list[Row]:
+def _global_grants(
+    label: str, owner: str, on: str, acl: list[Row], warn: Callable[[str], None]
+) -> tuple[list[Row], bool]:
     """The entries of default privileges set without IN SCHEMA that a spec's `grants` say: their ACL
     is the whole of what a new object gets, so the creating role's own privileges and PUBLIC's
-    built-in ones are left out (and a warning says when either was revoked)."""
+    built-in ones are left out (a warning says when the first were revoked; whether PUBLIC's EXECUTE
+    on functions was is returned, and a warning says it for USAGE on types)."""
     own = {e["privilege"] for e in acl if e["grantee"] == owner}
     if own != set(PRIVILEGES[on]):
         warn(f"{label}: the role's own privileges on its new {on} are revoked, which the spec cannot say")
     public = _PUBLIC_DEFAULTS.get(on)
     kept = [e for e in acl if e["grantee"] != owner]
+    revoked = False
     if public is not None:
         if not any(e["grantee"] is None and e["privilege"] == public for e in acl):
-            warn(f"{label}: {public} is revoked from PUBLIC, which the spec cannot say: left out")
+            if on == "functions":
+                revoked = True
+            else:
+                warn(f"{label}: {public} is revoked from PUBLIC, which the spec cannot say: left out")
         kept = [e for e in kept if not (e["grantee"] is None and e["privilege"] == public)]
-    return kept
+    return kept, revoked
