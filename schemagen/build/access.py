@@ -12,6 +12,7 @@ from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_
 from schemagen.model import Location, Table
 from schemagen.model.access import (
+    GLOBAL,
     PRIVILEGES,
     PUBLIC,
     TABLE_PRIVILEGES,
@@ -382,18 +383,61 @@ def default_privileges(
                 )
                 continue
             grants.append(Grant(role, tuple(p for p in order if p in wanted), grant.grant_option))
-        entry = DefaultPrivileges(spec.schema_ or home, spec.objects, tuple(grants), for_role)
+        if spec.global_ and spec.schema_ is not None:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "global", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`global: true` sets them for every schema, and `schema:` names one",
+                    fix="drop one of them",
+                )
+            )
+            continue
+        schema = GLOBAL if spec.global_ else spec.schema_ or home
+        revoked = not spec.public_execute
+        if revoked and (schema != GLOBAL or spec.objects != "functions"):
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "public_execute", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`public_execute: false` takes back PUBLIC's EXECUTE on new functions, which "
+                    "only default privileges on functions with `global: true` can",
+                    fix="add `objects: functions` and `global: true`, or drop it",
+                )
+            )
+            continue
+        if not spec.grants and not revoked:
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path),
+                    what=f"default privileges on {spec.objects}",
+                    problem="they grant nothing",
+                    fix="add `grants:`",
+                )
+            )
+            continue
+        if revoked and any(g.role == PUBLIC for g in grants):
+            builder.report(
+                rules.GRANT(
+                    builder.loc(*path, "public_execute", key=False),
+                    what=f"default privileges on {spec.objects}",
+                    problem="`public_execute: false` takes EXECUTE back from PUBLIC, and `grants:` gives it",
+                    fix="drop one of them",
+                )
+            )
+            continue
+        entry = DefaultPrivileges(schema, spec.objects, tuple(grants), for_role, revoked)
         if entry.key in found:
             builder.report(
                 rules.GRANT(
                     builder.loc(*path),
-                    what=f"default privileges on {spec.objects} in {entry.schema}",
+                    what=f"default privileges on {spec.objects} in {entry.schema or 'every schema'}",
                     problem="given twice",
                     fix="merge the two entries",
                 )
             )
             continue
-        if grants:
+        if grants or revoked:
             found[entry.key] = entry
     return tuple(found[k] for k in sorted(found))
 
@@ -405,7 +449,9 @@ def default_privileges_entries(
     found: list[object] = []
     for entry in entries:
         data: dict[str, object] = {"objects": entry.on}
-        if entry.schema != home:
+        if entry.schema == GLOBAL:
+            data["global"] = True
+        elif entry.schema != home:
             data["schema"] = entry.schema
         if entry.for_role is not None:
             data["for_role"] = entry.for_role
@@ -416,7 +462,10 @@ def default_privileges_entries(
                 grants[g.role] = (
                     flow({"privileges": privileges, "grant_option": True}) if g.grant_option else privileges
                 )
-        data["grants"] = grants
+        if entry.public_revoked:
+            data["public_execute"] = False
+        if grants:
+            data["grants"] = grants
         found.append(data)
     return found
 

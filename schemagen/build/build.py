@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
+from schemagen.build.object_access import object_access, routine_access, schema_access, undeclared_roles
 from schemagen.build.usertypes import build_types
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
@@ -260,17 +261,19 @@ class Builder:
         project = self.spec.project
         found: dict[str, Schema] = {}
         for i, entry in enumerate(project.schemas if project else []):
+            access = None
             if isinstance(entry, str):
                 name, comment = entry, None
                 loc = self.loc("project", "schemas", i, key=False)
             else:
                 name, comment = entry.name, entry.comment
                 loc = self.loc("project", "schemas", i, "name", key=False)
+                access = schema_access(self, name, entry, ("project", "schemas", i))
             self.check_name(name, "a schema", loc)
             if name in found:
                 self.report(rules.SCHEMA_TWICE(loc, schema=name))
             else:
-                found[name] = Schema(name, comment, loc)
+                found[name] = Schema(name, comment, access, loc)
         return tuple(found[name] for name in sorted(found))
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -427,7 +430,7 @@ class Builder:
             entity = self.spec.entities.get(table.name) if table.archive_of is None else None
             for name, trigger_spec in sorted(entity.triggers.items() if entity else ()):
                 triggers.append(self.trigger(table, name, trigger_spec, functions))
-        return Model(
+        model = Model(
             project=self.project,
             enums=tuple(enums),
             tables=tuple(tables),
@@ -442,6 +445,8 @@ class Builder:
                 self, self.spec.project.default_privileges if self.spec.project else [], self.project.schema
             ),
         )
+        undeclared_roles(self, model)
+        return model
 
     def build_enums(self) -> list[Enum]:
         enums = []
@@ -618,6 +623,7 @@ class Builder:
                 cycle=spec.cycle,
                 owned_by=owned_by,
                 comment=spec.comment,
+                access=object_access(self, "sequence", name, spec.owner, spec.grants, path),
                 loc=loc,
             )
             found.append(sequence_rules.canonical(sequence))
@@ -1942,6 +1948,7 @@ class Builder:
             security=spec.security,
             strict=spec.strict,
             comment=spec.comment,
+            access=routine_access(self, "procedure" if spec.procedure else "function", key, spec, path),
             loc=loc,
             body_loc=body_loc,
         )
@@ -2026,6 +2033,7 @@ class Builder:
                 combine_function_schema=combine_schema,
                 parallel=aggregate.parallel,
             ),
+            access=routine_access(self, "aggregate", key, spec, ("functions", key)),
             loc=loc,
         )
 
@@ -2243,6 +2251,14 @@ class Builder:
             comment=spec.comment,
             column_comments=tuple(sorted(spec.column_comments.items())),
             renamed_from=spec.renamed_from,
+            access=object_access(
+                self,
+                "materialized view" if spec.materialized else "view",
+                name,
+                spec.owner,
+                spec.grants,
+                path,
+            ),
             loc=loc,
             query_at=query_at,
             schema_loc=self.loc(*path, "schema", key=False) if spec.schema_ else None,

@@ -28,6 +28,7 @@ import yaml
 
 from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.build.left_out import LeftOut
+from schemagen.build.object_access import object_access_entries, routine_access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -298,7 +299,20 @@ class _Writer:
             data["allow_destructive"] = list(project.allow_destructive)
         if project.schemas:
             data["schemas"] = [
-                s.name if s.comment is None else _Flow({"name": s.name, "comment": s.comment})
+                s.name
+                if s.comment is None and s.access is None
+                else _Flow(
+                    {
+                        "name": s.name,
+                        **({"comment": s.comment} if s.comment is not None else {}),
+                        **object_access_entries("schema", s.access, _Flow, _FlowList),
+                        **(
+                            {"public_usage": False}
+                            if s.access is not None and s.access.revoked_from_public
+                            else {}
+                        ),
+                    }
+                )
                 for s in project.schemas
             ]
         citus: dict[str, Any] = {}
@@ -372,6 +386,7 @@ class _Writer:
             data["comment"] = sequence.comment
         if sequence.schema != home:
             data["schema"] = sequence.schema
+        data.update(object_access_entries("sequence", sequence.access, _Flow, _FlowList))
         return _Flow(data)
 
     def user_type(self, type_: UserType) -> dict[str, Any]:
@@ -538,6 +553,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home:
             data["schema"] = function.schema
+        data.update(routine_access_entries(function, _Flow, _FlowList))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
@@ -561,6 +577,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home:
             data["schema"] = function.schema
+        data.update(routine_access_entries(function, _Flow, _FlowList))
         return data
 
     def trigger(self, trigger: Trigger) -> Any:
@@ -953,6 +970,11 @@ class _Writer:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
                 data["refresh_function"] = view.refresh_function
+        data.update(
+            object_access_entries(
+                "materialized view" if view.materialized else "view", view.access, _Flow, _FlowList
+            )
+        )
         return data
 
     def view_unique(self, label: str, view: View) -> Any:

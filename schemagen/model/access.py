@@ -38,6 +38,8 @@ ACL_LETTERS: dict[str, str] = {
     "t": "trigger",
 }
 PUBLIC = "public"
+#: The `schema` of default privileges set without IN SCHEMA (for every schema).
+GLOBAL = ""
 
 PolicyCommand = Literal["all", "select", "insert", "update", "delete"]
 ReplicaIdentity = Literal["default", "full", "nothing", "index"]
@@ -80,13 +82,16 @@ class Role:
 @dataclass(frozen=True, slots=True)
 class DefaultPrivileges:
     """ALTER DEFAULT PRIVILEGES [FOR ROLE `for_role`] IN SCHEMA `schema` GRANT … ON `on`: what objects
-    created later in the schema (by `for_role`, else by the migrating role) grant. Sorted by
-    (schema, on, for_role)."""
+    created later in the schema (by `for_role`, else by the migrating role) grant; `schema` empty
+    (`GLOBAL`): without IN SCHEMA, objects created later in any schema. Sorted by (schema, on,
+    for_role)."""
 
     schema: str
     on: str
     grants: tuple[Grant, ...]
     for_role: str | None = None
+    # without IN SCHEMA, on functions: the EXECUTE PostgreSQL gives PUBLIC on new ones taken back
+    public_revoked: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -94,6 +99,14 @@ class DefaultPrivileges:
 
     def grant_pairs(self) -> set[tuple[str, str, bool]]:
         return {(g.role, p, g.grant_option) for g in self.grants for p in g.privileges}
+
+    def held_pairs(self) -> set[tuple[str, str, bool]]:
+        """`grant_pairs` with PUBLIC's built-in EXECUTE on new functions, which default privileges set
+        without IN SCHEMA can take back."""
+        pairs = self.grant_pairs()
+        if self.schema == GLOBAL and self.on == "functions" and not self.public_revoked:
+            pairs.add((PUBLIC, "execute", False))
+        return pairs
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.object_access import ObjectAccess
 from schemagen.postgres import builtins
 from schemagen.postgres.identifiers import qname
 
@@ -457,6 +458,7 @@ class SequenceGenerator:
     cycle: bool = False
     owned_by: tuple[str, str] | None = None
     comment: str | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
 
 
@@ -547,6 +549,7 @@ class View:
     # COMMENT ON COLUMN view.column, by column name (sorted)
     column_comments: tuple[tuple[str, str], ...] = ()
     renamed_from: str | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
     query_at: TextAt | None = field(default=None, compare=False)
@@ -581,6 +584,7 @@ class Function:
     comment: str | None = None
     # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
     aggregate: AggregateDef | None = None
+    access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 
@@ -622,6 +626,7 @@ class Schema:
 
     name: str
     comment: str | None = None
+    access: ObjectAccess | None = None  # owner and grants (USAGE, CREATE); None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
 
 

@@ -80,8 +80,12 @@ class DefaultPrivilegesSpec(_Shape):
     # not `on`: YAML 1.1 reads a bare `on` as true
     objects: Annotated[Literal["tables", "sequences", "functions", "types"], BeforeValidator(_lower)]
     schema_: str | None = Field(default=None, alias="schema")
+    # without IN SCHEMA: the objects created later in every schema
+    global_: StrictBool = Field(default=False, alias="global")
     for_role: str | None = None
-    grants: dict[str, Grant] = Field(min_length=1)
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    # with `global: true` on functions: false takes back the EXECUTE PostgreSQL gives PUBLIC
+    public_execute: StrictBool = True
 
 
 class ReplicaIndexSpec(_Shape):

@@ -399,6 +399,8 @@ class SequenceSpec(_Shape):
     owned_by: str | None = None
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 Sequence = Annotated[SequenceSpec, BeforeValidator(_empty, json_schema_input_type=SequenceSpec | None)]
@@ -477,6 +479,10 @@ class FunctionSpec(_Shape):
     strict: StrictBool = False
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    # PostgreSQL grants EXECUTE to PUBLIC on every new routine: false revokes it
+    public_execute: StrictBool = True
 
     @model_validator(mode="after")
     def _function_or_procedure(self) -> FunctionSpec:
@@ -558,6 +564,8 @@ class ViewSpec(_Shape):
     column_comments: dict[str, str] = Field(default_factory=dict)  # COMMENT ON COLUMN view.column
     schema_: str | None = Field(default=None, alias="schema")
     renamed_from: str | None = None
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 class NamingSpec(_Shape):
@@ -600,6 +608,10 @@ class SchemaSpec(_Shape):
 
     name: str
     comment: str | None = None
+    owner: str | None = None
+    grants: dict[str, Grant] = Field(default_factory=dict)
+    # the public schema only: PostgreSQL lets PUBLIC use it; false revokes that
+    public_usage: StrictBool = True
 
 
 class ProjectSpec(_Shape):

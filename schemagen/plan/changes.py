@@ -38,6 +38,7 @@ from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.archive import ArchiveEntry
 from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
+from schemagen.model.object_access import AccessTarget, ObjectAccess
 from schemagen.model.objects import ExtensionSetting, Project
 from schemagen.model.usertypes import CompositeAttribute, CompositeType, UserType
 from schemagen.plan import casts
@@ -589,6 +590,16 @@ class ChangeAccess:
     drop_policies: bool = False
 
 
+@dataclass(frozen=True)
+class ChangeObjectAccess:
+    """The owner or grants of what is not a table (`target`) go from `old` to `new` (`old` is a new
+    object's defaults)."""
+
+    target: AccessTarget
+    old: ObjectAccess
+    new: ObjectAccess
+
+
 # --- views and functions -------------------------------------------------------------------------
 
 
@@ -953,6 +964,7 @@ class AlterDistribution:
 
 Change = (
     ChangeAccess
+    | ChangeObjectAccess
     | ChangeDefaultPrivileges
     | ChangeRole
     | CreateRoutine

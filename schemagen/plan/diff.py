@@ -36,6 +36,7 @@ from schemagen.model import access as access_rules
 from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
+from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
@@ -113,6 +114,7 @@ from schemagen.plan.matching import (
     same_index,
     without,
 )
+from schemagen.plan.object_access_diff import AccessHistory, object_access_changes
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
@@ -162,7 +164,7 @@ def default_privilege_changes(a: Model, b: Model) -> Iterator[Change]:
             continue
         some = old if old is not None else new
         assert some is not None
-        empty = replace(some, grants=())
+        empty = replace(some, grants=(), public_revoked=False)
         yield ChangeDefaultPrivileges(old if old is not None else empty, new if new is not None else empty)
 
 
@@ -192,6 +194,7 @@ class _Diff:
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
         self.a, self.b, self.renames, self.down = a, b, renames, down
         self.recreated_views: set[str] = set()
+        self.recreated_routines: set[AccessTarget] = set()
         self.replaced_views: set[str] = set()
         self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
@@ -243,6 +246,7 @@ class _Diff:
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
         yield from default_privilege_changes(self.a, self.b)
+        yield from object_access_changes(self.a, self.b, self.recreated_views, self.access_history())
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -414,8 +418,8 @@ class _Diff:
                     "sequence owned by a table moves with it; create a new sequence instead",
                     new.name,
                 )
-            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None)
-            if options != replace(new, owned_by=None, comment=None):
+            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None, access=None)
+            if options != replace(new, owned_by=None, comment=None, access=None):
                 yield AlterSequence(old, new)
             owner = self.old_owner(new.owned_by) if new.owned_by is not None else None
             if old.owned_by is not None and owner != old.owned_by:
@@ -430,6 +434,22 @@ class _Diff:
                 yield SetSequenceOwner(sequence, sequence.owned_by)
         for sequence in found.dropped:
             yield DropSequence(sequence)
+
+    def access_history(self) -> AccessHistory:
+        """What each sequence was before the migration (renamed or moved), and those it creates."""
+        found = self.sequences
+        return AccessHistory(
+            previous={
+                AccessTarget("sequence", new.name, new.schema): AccessTarget("sequence", old.name, old.schema)
+                for old, new in found.pairs
+            },
+            created=frozenset(
+                AccessTarget("sequence", s.name, s.schema)
+                for s in self.b.sequences
+                if s in found.created or s.name in found.parked
+            )
+            | self.recreated_routines,
+        )
 
     def moves_with_owner(self, old: SequenceGenerator, new: SequenceGenerator) -> bool:
         """Whether `old` is owned by a table that moves to the schema `new` is in (it follows)."""
@@ -938,8 +958,11 @@ class _Diff:
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
             )
-            if _without_column_comments(old) == _without_column_comments(view) and not tables_changed:
-                continue  # a column's comment alone: set below, the view stays
+            if (
+                _without_column_comments(_with_access(old, view)) == _without_column_comments(view)
+                and not tables_changed
+            ):
+                continue  # column comments, owner and grants change in place: the view stays
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -1089,7 +1112,7 @@ class _Diff:
             old = a_functions.get(name)
             if old is None:
                 yield CreateRoutine(function, after_tables=function.name in late)
-            elif old != function:
+            elif _with_routine_access(old, function) != function:
                 # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
                 # calling it), unless it becomes a function or the other way round
                 same_kind = (old.aggregate is None) == (function.aggregate is None)
@@ -1112,6 +1135,7 @@ class _Diff:
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
+        self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
             yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
         for name, function in sorted(
@@ -1177,6 +1201,16 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
     return (entry.archive, entry.columns, entry.cutoff_type, entry.overriding_system_value, entry.citus)
 
 
+def _with_routine_access(old: Function, new: Function) -> Function:
+    """`old` with the owner and grants of `new`, which change without replacing the routine."""
+    return replace(old, access=new.access)
+
+
+def _with_access(old: View, new: View) -> View:
+    """`old` with the owner and grants of `new`, which change without touching the view."""
+    return replace(old, access=new.access)
+
+
 def _replaceable(old: View, new: View) -> bool:
     """A plain view PostgreSQL can replace in place: same schema and name, not materialized, keeping
     its output columns (and nothing else of it changed but the query, the comment and its options,
@@ -1192,6 +1226,7 @@ def _replaceable(old: View, new: View) -> bool:
         security_barrier=new.security_barrier,
         security_invoker=new.security_invoker,
         check_option=new.check_option,
+        access=new.access,
     )
     if kept != new:
         return False

@@ -206,6 +206,7 @@ class Kind(StrEnum):
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
     CHANGE_ACCESS = "change_access"
+    CHANGE_OBJECT_ACCESS = "change_object_access"
     CHANGE_ROLE = "change_role"
     DEFAULT_PRIVILEGES = "default_privileges"
     DROP_POLICIES = "drop_policies"

@@ -44,6 +44,14 @@ from schemagen.model.lifecycle import MaintainFunction
 from schemagen.model.objects import ExtensionSetting
 from schemagen.plan import reshard_steps
 from schemagen.plan.changes import Constraint, ConstraintKind, constraint_kind
+from schemagen.plan.object_access_steps import (  # noqa: F401  (statements of `steps`, one per template)
+    GrantObject,
+    RevokeObject,
+    SetObjectOwner,
+    grant_object,
+    revoke_object,
+    set_object_owner,
+)
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
 from schemagen.postgres import index_storage, storage

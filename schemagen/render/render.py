@@ -28,6 +28,7 @@ from jinja2 import Environment
 from schemagen.model import Column, ForeignKey, Function, Index, Model, Table, lifecycle, partition_objects
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
+from schemagen.model.object_access import access_targets
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.model.usertypes import order_types
 from schemagen.postgres import builtins
@@ -172,6 +173,7 @@ def schema_context(model: Model) -> dict[str, object]:
         "roles": list(model.roles),
         "default_privileges": list(model.default_privileges),
         "access_tables": [entry.table for entry in table_entries if entry.table.access is not None],
+        "access_objects": list(access_targets(model).items()),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from schemagen.build.access import ROLE_NAME
 from schemagen.model import Table
 from schemagen.model.access import (
+    GLOBAL,
     PRIVILEGES,
     PUBLIC,
     TABLE_PRIVILEGES,
@@ -133,8 +134,8 @@ def _access(label: str, row: Row, policy_rows: list[Row], warn: Callable[[str], 
 def other_acl_warnings(
     schemas: list[str], rows: Callable[..., list[Row]], warn: Callable[[str], None]
 ) -> None:
-    """Warnings for the privileges and owners of what is not a table (views, sequences, functions,
-    schemas) and for default privileges, which the spec cannot say yet."""
+    """Warnings for the privileges and owners of an identity column's sequence, which the spec cannot
+    say yet (the other kinds: `object_access`; default privileges: `read_default_privileges`)."""
     for row in rows("inspect_other_acls", schemas=schemas):
         name = row["name"].removeprefix("public.")
         if row["kind"] == "default privileges":
@@ -169,12 +170,17 @@ def read_default_privileges(
     found = []
     for row in rows("inspect_default_privileges", schemas=schemas):
         order = PRIVILEGES.get(row["on"])
-        label = f"default privileges for {row['role']} on {row['on']} in {row['schema']}"
+        schema = row["schema"] or GLOBAL
+        label = f"default privileges for {row['role']} on {row['on']} in {schema or 'every schema'}"
         if order is None or not (row["mine"] or _usable(row["role"])):
             warn(f"{label} are not expressible in the spec: left out")
             continue
         pairs = set()
-        for entry in row["acl"]:
+        acl = row["acl"]
+        revoked = False
+        if schema == GLOBAL:
+            acl, revoked = _global_grants(label, row["role"], row["on"], acl, warn)
+        for entry in acl:
             role = PUBLIC if entry["grantee"] is None else entry["grantee"]
             if role != PUBLIC and not _usable(role):
                 warn(f"{label}: the grant to `{role}`, a role name the spec cannot write, is left out")
@@ -184,13 +190,42 @@ def read_default_privileges(
         for role in sorted({r for r, _, o in pairs if o} & {r for r, _, o in pairs if not o}):
             warn(f"{label}: `{role}` holds some with grant option and some without: written without")
             pairs = {(r, p, o and r != role) for r, p, o in pairs}
-        if pairs:
+        if pairs or revoked:
             found.append(
                 DefaultPrivileges(
-                    row["schema"],
+                    schema,
                     row["on"],
                     grants_from_pairs(pairs, order),
                     None if row["mine"] else row["role"],
+                    revoked,
                 )
             )
     return tuple(sorted(found, key=lambda d: d.key))
+
+
+#: What PostgreSQL grants PUBLIC on a new object of each kind (default privileges set without IN
+#: SCHEMA state it, as they state everything a new object gets).
+_PUBLIC_DEFAULTS = {"functions": "execute", "types": "usage"}
+
+
+def _global_grants(
+    label: str, owner: str, on: str, acl: list[Row], warn: Callable[[str], None]
+) -> tuple[list[Row], bool]:
+    """The entries of default privileges set without IN SCHEMA that a spec's `grants` say: their ACL
+    is the whole of what a new object gets, so the creating role's own privileges and PUBLIC's
+    built-in ones are left out (a warning says when the first were revoked; whether PUBLIC's EXECUTE
+    on functions was is returned, and a warning says it for USAGE on types)."""
+    own = {e["privilege"] for e in acl if e["grantee"] == owner}
+    if own != set(PRIVILEGES[on]):
+        warn(f"{label}: the role's own privileges on its new {on} are revoked, which the spec cannot say")
+    public = _PUBLIC_DEFAULTS.get(on)
+    kept = [e for e in acl if e["grantee"] != owner]
+    revoked = False
+    if public is not None:
+        if not any(e["grantee"] is None and e["privilege"] == public for e in acl):
+            if on == "functions":
+                revoked = True
+            else:
+                warn(f"{label}: {public} is revoked from PUBLIC, which the spec cannot say: left out")
+        kept = [e for e in kept if not (e["grantee"] is None and e["privilege"] == public)]
+    return kept, revoked

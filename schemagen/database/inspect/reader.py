@@ -29,6 +29,7 @@ from schemagen.database.inspect.access import (
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.exclusions import exclusion
+from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
@@ -72,6 +73,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.object_access import AccessTarget
 from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
 from schemagen.postgres.identifiers import qname, split_quoted
@@ -225,6 +227,21 @@ class CatalogReader:
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         other_acl_warnings(schemas, self.rows, self.warn)
+        object_access = read_object_access(schemas, self.rows, self.warn)
+        views = [
+            replace(
+                v,
+                access=object_access.get(
+                    AccessTarget("materialized view" if v.materialized else "view", v.name, v.schema)
+                ),
+            )
+            for v in views
+        ]
+        sequences = [
+            replace(s, access=object_access.get(AccessTarget("sequence", s.name, s.schema)))
+            for s in sequences
+        ]
+        self.user_functions = routine_access(self.user_functions, object_access, self.warn)
         objects: list[Table | View | Enum | Domain | SequenceGenerator | Function] = [
             *tables,
             *views,
@@ -234,7 +251,8 @@ class CatalogReader:
             *self.user_functions,
         ]
         used = {item.schema for item in objects} | {t.schema for t in user_types}
-        declared = declared_schemas(schemas, found, used)
+        schema_access = {t.name: a for t, a in object_access.items() if t.kind == "schema"}
+        declared = declared_schemas(schemas, found, used, schema_access)
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -258,7 +276,13 @@ class CatalogReader:
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
-            roles=read_roles(set().union(*(access_of(t).roles() for t in tables)), self.rows, self.warn),
+            roles=read_roles(
+                set().union(
+                    *(access_of(t).roles() for t in tables), *(a.roles() for a in object_access.values())
+                ),
+                self.rows,
+                self.warn,
+            ),
             types=tuple(sorted(user_types, key=lambda t: (t.name, t.schema))),
         )
 

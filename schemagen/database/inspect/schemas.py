@@ -6,28 +6,40 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from schemagen.model import Model, Schema
+from schemagen.model.object_access import ObjectAccess
 
 __all__ = ["declared_schemas", "schemas_as_declared"]
 
 
 def declared_schemas(
-    schemas: Iterable[str], comments: Mapping[str, str | None], used: Iterable[str]
+    schemas: Iterable[str],
+    comments: Mapping[str, str | None],
+    used: Iterable[str],
+    access: Mapping[str, ObjectAccess] | None = None,
 ) -> tuple[Schema, ...]:
     """Of the inspected `schemas` that exist (`comments` holds every existing one, with its comment),
     those that hold nothing the spec declares (`used`: the schemas of what it does) or carry a
-    comment; public is every database's own, its comment PostgreSQL's, so it is never declared.
+    comment; public is every database's own, its comment PostgreSQL's, so it is declared only for
+    an owner or grants of its own (`access`: those of each schema that differ from the defaults).
 
     >>> declared_schemas(["public", "app", "empty", "gone"], {"public": "standard public schema",
     ...     "app": "The application", "empty": None}, ["public", "app"])
-    (Schema(name='app', comment='The application', loc=None), Schema(name='empty', comment=None, loc=None))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    (Schema(name='app', comment='The application', access=None, loc=None),
+     Schema(name='empty', comment=None, access=None, loc=None))
     """
     holding = set(used)
+    access = access or {}
     found = []
     for name in sorted(set(schemas)):
-        if name == "public" or name not in comments:
+        if name not in comments:
             continue
-        if comments[name] is not None or name not in holding:
-            found.append(Schema(name, comments[name]))
+        if name == "public":
+            if name in access:
+                found.append(Schema(name, None, access[name]))
+            continue
+        if comments[name] is not None or name not in holding or name in access:
+            found.append(Schema(name, comments[name], access.get(name)))
     return tuple(found)
 
 
@@ -36,5 +48,7 @@ def schemas_as_declared(model: Model, reference: Model) -> Model:
     and those with a comment: an empty schema the spec does not declare is not the spec's business,
     as a table outside it is not (a migration down leaves the schemas it created, empty)."""
     wanted = {s.name for s in reference.project.schemas}
-    kept = tuple(s for s in model.project.schemas if s.name in wanted or s.comment is not None)
+    kept = tuple(
+        s for s in model.project.schemas if s.name in wanted or s.comment is not None or s.access is not None
+    )
     return replace(model, project=replace(model.project, schemas=kept))

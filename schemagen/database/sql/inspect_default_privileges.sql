@@ -1,4 +1,5 @@
--- The default privileges set IN SCHEMA for the requested schemas: for which role, on what kind of
+-- The default privileges set IN SCHEMA for the requested schemas, and those set without (schema
+-- NULL; their ACL is the whole of what new objects get, the role's own privileges included): for which role, on what kind of
 -- object, and each ACL entry (grantee NULL for PUBLIC). `mine`: the role is the one inspecting.
 SELECT
     n.nspname AS schema,
@@ -15,6 +16,6 @@ SELECT
         ORDER BY 1::text
     ) AS acl
 FROM pg_default_acl d
-JOIN pg_namespace n ON n.oid = d.defaclnamespace
-WHERE n.nspname = ANY(%(schemas)s)
+LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+WHERE n.nspname = ANY(%(schemas)s) OR d.defaclnamespace = 0  -- schema NULL: without IN SCHEMA
 ORDER BY 1, 2, 4

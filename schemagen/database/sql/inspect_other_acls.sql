@@ -1,6 +1,6 @@
--- What of access the spec cannot say yet, in the requested schemas: privileges granted on views,
--- materialized views, sequences, functions and the schemas themselves, owners of those other than the
--- schema's and database's owner, and default privileges.
+-- What of access the spec cannot say yet, in the requested schemas: privileges granted on an identity
+-- column's sequence, owners of those other than the
+-- schema's and database's owner.
 WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
 )
@@ -13,35 +13,12 @@ FROM (
            CASE WHEN c.relowner NOT IN (n.nspowner, (SELECT datdba FROM db))
                 THEN pg_get_userbyid(c.relowner) END AS owner
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('v', 'm', 'S')
+    -- views and sequences but an identity column's: inspect_object_access.sql
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('S')
+      AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
-           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proacl IS NOT NULL,
-           CASE WHEN p.proowner NOT IN (n.nspowner, (SELECT datdba FROM db))
-                THEN pg_get_userbyid(p.proowner) END
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ANY(%(schemas)s)
-      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                      AND d.objid = p.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'schema', n.nspname,
-           -- public's default ACL since PostgreSQL 15 (the database owner: all; PUBLIC: usage)
-           n.nspacl IS NOT NULL AND NOT (n.nspname = 'public' AND n.nspacl::text[] <@ ARRAY[
-               '=U/' || quote_ident(pg_get_userbyid(n.nspowner)),
-               quote_ident(pg_get_userbyid(n.nspowner)) || '=UC/' || quote_ident(pg_get_userbyid(n.nspowner))]),
-           NULL
-    FROM pg_namespace n
-    WHERE n.nspname = ANY(%(schemas)s)
-    UNION ALL
-    SELECT 'default privileges', coalesce(n.nspname || ' ', '') || 'for ' || pg_get_userbyid(d.defaclrole)
-           || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
-                         WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END,
-           true, NULL
-    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
-    WHERE d.defaclnamespace = 0  -- those IN SCHEMA are read (inspect_default_privileges.sql)
 ) found
 WHERE has_acl OR owner IS NOT NULL
 ORDER BY 1, 2

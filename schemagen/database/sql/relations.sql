@@ -23,11 +23,14 @@ SELECT
     c.relforcerowsecurity AS force_row_security,
     c.relreplident AS replica_identity,
     -- a table's access: its ACL and owner (as text, in order), the index of its replica identity, its
-    -- policies. No ACL is the default one, which a REVOKE of the last grant leaves written out.
-    CASE WHEN c.relkind IN ('r', 'p') THEN
-        ARRAY(SELECT a::text FROM unnest(coalesce(c.relacl, acldefault('r', c.relowner))) a ORDER BY 1)
+    -- policies. An object with no ACL of its own has PostgreSQL's default one (which a REVOKE of the
+    -- last grant leaves written out).
+    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN
+        ARRAY(SELECT a::text
+              FROM unnest(coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a
+              ORDER BY 1)
     END AS acl,
-    CASE WHEN c.relkind IN ('r', 'p') THEN pg_get_userbyid(c.relowner) END AS owner,
+    CASE WHEN c.relkind IN ('r', 'p', 'v', 'm', 'S') THEN pg_get_userbyid(c.relowner) END AS owner,
     (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
     ARRAY(SELECT p.polname || ' ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END

@@ -24,6 +24,7 @@ from schemagen.plan.changes import (
     Change,
     ChangeAccess,
     ChangeDefaultPrivileges,
+    ChangeObjectAccess,
     ChangeRole,
     CheckEmpty,
     CheckRemovedValues,
@@ -100,6 +101,7 @@ from schemagen.plan.recipes import (
     functions,
     guards,
     indexes,
+    object_access,
     partitions,
     periods,
     project,
@@ -216,6 +218,8 @@ def operation(change: Change) -> Operation:
             return access.change_role(change)
         case ChangeDefaultPrivileges():
             return access.change_default_privileges(change)
+        case ChangeObjectAccess():
+            return object_access.change_object_access(change)
         case SetIndexStorage():
             return storage.set_index_storage(change)
         case CreateView():

@@ -116,7 +116,7 @@ def change_default_privileges(change: ChangeDefaultPrivileges) -> Operation:
     """ALTER DEFAULT PRIVILEGES: REVOKE what goes, then GRANT what comes; no lock on any table."""
     old, new = change.old, change.new
     order = PRIVILEGES[new.on]
-    before, after = old.grant_pairs(), new.grant_pairs()
+    before, after = old.held_pairs(), new.held_pairs()
     held_after = {(r, p) for r, p, _ in after}
     revoke = {(r, p, False) for r, p, _ in before if (r, p) not in held_after}
     option_only = {
@@ -132,8 +132,8 @@ def change_default_privileges(change: ChangeDefaultPrivileges) -> Operation:
     who = f" for {new.for_role}" if new.for_role else ""
     return Operation(
         Kind.DEFAULT_PRIVILEGES,
-        f"{new.schema}.{new.on}",
-        f"default privileges{who} on {new.on} in {new.schema}",
+        f"{new.schema}.{new.on}" if new.schema else new.on,
+        f"default privileges{who} on {new.on} in {new.schema or 'every schema'}",
         tuple(up),
         order=Phase.ACCESS,
         source=change,
