@@ -53,6 +53,7 @@ from schemagen.model import access as access_module
 from schemagen.model import objects as model_module
 from schemagen.model.access import DefaultPrivileges, Grant, Policy, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.object_access import ObjectAccess
 from schemagen.model.objects import (
     CheckConstraint,
     ExclusionConstraint,
@@ -266,6 +267,7 @@ def everything() -> Model:
         security_invoker=True,
         check_option="cascaded",
         column_comments=(("x", "the one column"),),
+        access=ObjectAccess("app_owner", (Grant("app_reader", ("select",), False),)),
     )
     view = View(
         "recent",
@@ -291,6 +293,7 @@ def everything() -> Model:
             cycle=True,
             owned_by=("literal_values", "numbered"),
             comment="counts down",
+            access=ObjectAccess(None, (Grant("app_writer", ("usage",), True),)),
             loc=here,
         ),
     )
@@ -340,11 +343,19 @@ def everything() -> Model:
             shard_count=8,
             distribute_concurrently=True,
             distributed_schemas=(DistributedSchema("tenant_a", loc=here),),
-            schemas=(Schema("archive", comment="Old rows.", loc=here),),
+            schemas=(
+                Schema(
+                    "archive",
+                    comment="Old rows.",
+                    loc=here,
+                    access=ObjectAccess("app_owner", (Grant("app_reader", ("usage",), False),), True),
+                ),
+            ),
             extension_settings=(ExtensionSetting("citext", "ext", "1.6"),),
         ),
         roles=(Role("app_writer", login=True, inherit=False, member_of=("app_reader",)),),
         default_privileges=(
+            DefaultPrivileges("", "functions", (), public_revoked=True),
             DefaultPrivileges(
                 "app", "sequences", (Grant("app_writer", ("usage",), True),), for_role="app_owner"
             ),
@@ -377,6 +388,7 @@ def everything() -> Model:
                 security="definer",
                 strict=True,
                 comment="stamps a row",
+                access=ObjectAccess(None, (), revoked_from_public=True),
                 loc=here,
                 body_loc=here,
             ),
