@@ -571,3 +571,29 @@ def test_a_recreated_view_gets_its_access_back(tmp_path: Path, monkeypatch: pyte
     assert "ALTER VIEW public.doc_bodies OWNER TO app_owner;" in up, up
     assert "GRANT SELECT ON TABLE public.doc_bodies TO app_reader;" in up, up
     assert "ON SEQUENCE" not in up, up  # the sequence stays, and so do its grants
+
+
+def test_public_owned_by_a_role_of_its_own_keeps_that_owner(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_dsn: str,
+    fresh: Callable[[str], str],  # noqa: F811
+) -> None:
+    """Since PostgreSQL 15 `public` belongs to pg_database_owner; a database dumped from an older one (or
+    changed by hand) has it owned by a role by name, which inspect writes even when that role owns the
+    database: schema.sql then gives `public` the same owner and ACL."""
+    monkeypatch.chdir(tmp_path)
+    r = roles_for(pg_dsn)
+    create_roles(pg_dsn, r)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"ALTER SCHEMA public OWNER TO {r['owner']}; GRANT CREATE ON SCHEMA public TO PUBLIC")
+        before = snapshot(conn, ("public",))
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    project = (tmp_path / "spec" / "project.yaml").read_text()
+    assert f"name: public, owner: {r['owner']}, grants: {{public: [create]}}" in project, project
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    with connect(fresh("s"), autocommit=True) as conn:
+        conn.execute((tmp_path / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, ("public",)), before)

@@ -50,7 +50,12 @@ def _access(target: AccessTarget, label: str, row: Row, warn: Callable[[str], No
     order = OBJECT_PRIVILEGES[target.kind]
     owner: str = row["owner"]
     written_owner = None
-    if owner not in (row["schema_owner"], row["database_owner"]):
+    # `public` is the database owner's by default (`pg_database_owner`, before 15 the bootstrap
+    # superuser): a role of its own, even that one, is what a fresh database does not have
+    defaults = {row["schema_owner"]}
+    if not (target.kind == "schema" and row["schema_owner"] is not None):
+        defaults.add(row["database_owner"])
+    if owner not in defaults:
         if _usable(owner):
             written_owner = owner
         else:
