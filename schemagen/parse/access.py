@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BeforeValidator, Field, StrictBool
+
+from schemagen.parse.shape import Shape
 
 
 def _lower(value: Any) -> Any:
@@ -29,11 +31,7 @@ def _roles(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class GrantSpec(_Shape):
+class GrantSpec(Shape):
     privileges: Annotated[list[str], BeforeValidator(_lower_all)] = Field(min_length=1)
     grant_option: StrictBool = False
 
@@ -41,12 +39,12 @@ class GrantSpec(_Shape):
 Grant = Annotated[GrantSpec, BeforeValidator(_privileges, json_schema_input_type=str | list[str] | GrantSpec)]
 
 
-class RowSecuritySpec(_Shape):
+class RowSecuritySpec(Shape):
     enabled: StrictBool = True
     forced: StrictBool = False
 
 
-class PolicySpec(_Shape):
+class PolicySpec(Shape):
     for_: Annotated[Literal["all", "select", "insert", "update", "delete"], BeforeValidator(_lower)] = Field(
         default="all", alias="for"
     )
@@ -65,7 +63,7 @@ def _empty(value: Any) -> Any:
     return {} if value is None else value
 
 
-class RoleSpec(_Shape):
+class RoleSpec(Shape):
     login: StrictBool = False
     inherit: StrictBool = True
     in_: Annotated[list[str], BeforeValidator(_roles, json_schema_input_type=str | list[str])] = Field(
@@ -76,7 +74,7 @@ class RoleSpec(_Shape):
 Role = Annotated[RoleSpec, BeforeValidator(_empty, json_schema_input_type=RoleSpec | None)]
 
 
-class DefaultPrivilegesSpec(_Shape):
+class DefaultPrivilegesSpec(Shape):
     # not `on`: YAML 1.1 reads a bare `on` as true
     objects: Annotated[Literal["tables", "sequences", "functions", "types"], BeforeValidator(_lower)]
     schema_: str | None = Field(default=None, alias="schema")
@@ -88,7 +86,7 @@ class DefaultPrivilegesSpec(_Shape):
     public_execute: StrictBool = True
 
 
-class ReplicaIndexSpec(_Shape):
+class ReplicaIndexSpec(Shape):
     index: str
 
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
@@ -36,6 +35,7 @@ from schemagen.parse.access import (
     Role,
     RowSecuritySpec,
 )
+from schemagen.parse.shape import Shape
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
@@ -48,15 +48,11 @@ def _lower(value: Any) -> Any:
 LowerAction = Annotated[Action, BeforeValidator(_lower)]
 
 
-class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
-
-
 #: `deferrable:` of a key: true (INITIALLY DEFERRED, as for foreign keys), or either initial mode
 Deferrable = StrictBool | Literal["initially_immediate", "initially_deferred"]
 
 
-class ReferenceSpec(_Shape):
+class ReferenceSpec(Shape):
     table: str
     column: str | None = None
     on_delete: LowerAction | None = None
@@ -84,7 +80,7 @@ def _column(value: Any) -> Any:
     return value
 
 
-class IdentitySpec(_Shape):
+class IdentitySpec(Shape):
     kind: Literal["always", "by_default"]
     start: StrictInt | None = None
     increment: StrictInt = 1
@@ -99,14 +95,14 @@ def _using(value: Any) -> Any:
     return {"up": value} if isinstance(value, str) else value
 
 
-class UsingSpec(_Shape):
+class UsingSpec(Shape):
     """How a migration that changes the column's type converts its values (a migration hint only)."""
 
     up: str
     down: str | None = None
 
 
-class ColumnSpec(_Shape):
+class ColumnSpec(Shape):
     type: str
     nullable: StrictBool = False
     default: Any = None
@@ -135,7 +131,7 @@ def _columns(value: Any) -> Any:
     return {"columns": value} if isinstance(value, list) else value
 
 
-class UniqueSpec(_Shape):
+class UniqueSpec(Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     nulls_not_distinct: StrictBool = False
@@ -143,7 +139,7 @@ class UniqueSpec(_Shape):
     comment: str | None = None
 
 
-class PrimaryKeySpec(_Shape):
+class PrimaryKeySpec(Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
     deferrable: Deferrable = False
@@ -154,7 +150,7 @@ def _check(value: Any) -> Any:
     return {"expression": value} if isinstance(value, str) else value
 
 
-class CheckSpec(_Shape):
+class CheckSpec(Shape):
     expression: str
     name: str | None = None
     valid: StrictBool = True
@@ -170,12 +166,12 @@ PrimaryKey = Annotated[
 ]
 
 
-class ForeignKeyTargetSpec(_Shape):
+class ForeignKeyTargetSpec(Shape):
     table: str
     columns: list[str] | None = None
 
 
-class ForeignKeySpec(_Shape):
+class ForeignKeySpec(Shape):
     columns: list[str] = Field(min_length=1)
     references: Annotated[
         ForeignKeyTargetSpec, BeforeValidator(_reference, json_schema_input_type=str | ForeignKeyTargetSpec)
@@ -188,13 +184,13 @@ class ForeignKeySpec(_Shape):
     comment: str | None = None
 
 
-class ExclusionElementSpec(_Shape):
+class ExclusionElementSpec(Shape):
     column: str | None = None
     expression: str | None = None
     with_: str = Field(alias="with", min_length=1)
 
 
-class ExclusionSpec(_Shape):
+class ExclusionSpec(Shape):
     using: str = "gist"
     elements: list[ExclusionElementSpec] = Field(min_length=1)
     where: str | None = None
@@ -203,7 +199,7 @@ class ExclusionSpec(_Shape):
     comment: str | None = None
 
 
-class IndexKeySpec(_Shape):
+class IndexKeySpec(Shape):
     """One key of an index written as a mapping: a column or an expression, with its modifiers."""
 
     column: str | None = None
@@ -220,7 +216,7 @@ class IndexKeySpec(_Shape):
         return self
 
 
-class IndexSpec(_Shape):
+class IndexSpec(Shape):
     comment: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
     columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
@@ -264,7 +260,7 @@ Key = str | Annotated[list[str], Field(min_length=1)]
 Expire = Literal["detach", "drop", "archive"]
 
 
-class RangeSpec(_Shape):
+class RangeSpec(Shape):
     key: Key
     every: Period | None = None
     from_: date | datetime | None = Field(default=None, alias="from")
@@ -292,18 +288,18 @@ class RangeSpec(_Shape):
         return self
 
 
-class ListSpec(_Shape):
+class ListSpec(Shape):
     key: Key
     values: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(min_length=1)
     default: StrictBool = False
 
 
-class HashSpec(_Shape):
+class HashSpec(Shape):
     key: Key
     modulus: StrictInt
 
 
-class PartitionObjectsSpec(_Shape):
+class PartitionObjectsSpec(Shape):
     """What one partition has of its own: `objects: {p2022_01: {indexes: [...], foreign_keys: [...],
     checks: {...}}}`."""
 
@@ -312,7 +308,7 @@ class PartitionObjectsSpec(_Shape):
     checks: dict[str, Check] = Field(default_factory=dict)
 
 
-class PartitionSpec(_Shape):
+class PartitionSpec(Shape):
     range: RangeSpec | None = None
     list: ListSpec | None = None
     hash: HashSpec | None = None
@@ -328,20 +324,20 @@ class PartitionSpec(_Shape):
         return self
 
 
-class ArchiveSpec(_Shape):
+class ArchiveSpec(Shape):
     after: str
     column: str
     table: str | None = None
     function: str | None = None
 
 
-class DistributeSpec(_Shape):
+class DistributeSpec(Shape):
     by: str
     colocate_with: str | None = None
     shard_count: StrictInt | None = Field(default=None, ge=1, le=64000)
 
 
-class EntitySpec(_Shape):
+class EntitySpec(Shape):
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
     mixins: list[str] = Field(default_factory=list)
@@ -367,7 +363,7 @@ class EntitySpec(_Shape):
     replica_identity: ReplicaIdentitySpec | None = None
 
 
-class MixinSpec(_Shape):
+class MixinSpec(Shape):
     columns: dict[str, Column] = Field(default_factory=dict)
     checks: dict[str, Check] = Field(default_factory=dict)
     indexes: list[IndexSpec] = Field(default_factory=list)
@@ -377,7 +373,7 @@ def _enum(value: Any) -> Any:
     return {"values": value} if isinstance(value, list) else value
 
 
-class EnumSpec(_Shape):
+class EnumSpec(Shape):
     values: list[str] = Field(min_length=1)
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
@@ -388,7 +384,7 @@ def _empty(value: Any) -> Any:
     return {} if value is None else value
 
 
-class SequenceSpec(_Shape):
+class SequenceSpec(Shape):
     type: str = "bigint"
     start: StrictInt | None = None
     increment: StrictInt = 1
@@ -406,7 +402,7 @@ class SequenceSpec(_Shape):
 Sequence = Annotated[SequenceSpec, BeforeValidator(_empty, json_schema_input_type=SequenceSpec | None)]
 
 
-class DomainSpec(_Shape):
+class DomainSpec(Shape):
     type: str
     not_null: StrictBool = False
     default: Any = None
@@ -417,20 +413,20 @@ class DomainSpec(_Shape):
     schema_: str | None = Field(default=None, alias="schema")
 
 
-class RangeTypeSpec(_Shape):
+class RangeTypeSpec(Shape):
     subtype: str
     subtype_diff: str | None = None
     collation: str | None = None
 
 
-class AttributeSpec(_Shape):
+class AttributeSpec(Shape):
     """An attribute of a composite type written out: its type, and its name before a rename."""
 
     type: str
     renamed_from: str | None = None
 
 
-class TypeSpec(_Shape):
+class TypeSpec(Shape):
     """A composite type (`composite: {attribute: type}`) or a range type (`range: {subtype: …}`)."""
 
     composite: dict[str, str | AttributeSpec] | None = None
@@ -451,7 +447,7 @@ def _initial_value(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-class AggregateSpec(_Shape):
+class AggregateSpec(Shape):
     state_function: str
     state_type: str
     final_function: str | None = None
@@ -462,7 +458,7 @@ class AggregateSpec(_Shape):
     parallel: Literal["safe", "restricted", "unsafe"] = "unsafe"
 
 
-class FunctionSpec(_Shape):
+class FunctionSpec(Shape):
     """A function (`returns:` given) or a procedure (`procedure: true`, no `returns:`)."""
 
     arguments: Annotated[list[str], BeforeValidator(_arguments, json_schema_input_type=str | list[str])] = (
@@ -514,7 +510,7 @@ def _trigger_arguments(value: Any) -> Any:
     return value
 
 
-class TriggerSpec(_Shape):
+class TriggerSpec(Shape):
     function: str
     timing: Annotated[Literal["before", "after", "instead of"], BeforeValidator(_lower)]
     events: Annotated[list[str], BeforeValidator(_events, json_schema_input_type=str | list[str])] = Field(
@@ -529,7 +525,7 @@ class TriggerSpec(_Shape):
     comment: str | None = None
 
 
-class RelationshipSpec(_Shape):
+class RelationshipSpec(Shape):
     many_to_many: tuple[str, str]
     through: str
     on_delete: LowerAction | None = None
@@ -538,7 +534,7 @@ class RelationshipSpec(_Shape):
     comment: str | None = None
 
 
-class ViewUniqueSpec(_Shape):
+class ViewUniqueSpec(Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
 
@@ -548,7 +544,7 @@ ViewUnique = Annotated[
 ]
 
 
-class ViewSpec(_Shape):
+class ViewSpec(Shape):
     query: str
     materialized: StrictBool = False
     # a materialized view created WITH NO DATA (scanning it fails until it is refreshed)
@@ -568,7 +564,7 @@ class ViewSpec(_Shape):
     grants: dict[str, Grant] = Field(default_factory=dict)
 
 
-class NamingSpec(_Shape):
+class NamingSpec(Shape):
     primary_key: str = "{table}_pkey"
     foreign_key: str = "{table}_{columns}_fkey"
     unique: str = "{table}_{columns}_key"
@@ -586,14 +582,14 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-class CitusSpec(_Shape):
+class CitusSpec(Shape):
     shard_count: StrictInt = Field(default=32, ge=1, le=64000)
     distribute_concurrently: StrictBool = False
     # schema-based sharding (`citus_schema_distribute`): every table of each schema in one shard
     distributed_schemas: list[str] = Field(default_factory=list)
 
 
-class ExtensionSpec(_Shape):
+class ExtensionSpec(Shape):
     """An extension written as a mapping: `{name: acme_audit, custom: true}` names one of the user's own,
     whose objects schemagen does not know (it accepts what the spec calls from it)."""
 
@@ -603,7 +599,7 @@ class ExtensionSpec(_Shape):
     version: StrictStr | None = None  # CREATE EXTENSION … VERSION (quote it: '1.6')
 
 
-class SchemaSpec(_Shape):
+class SchemaSpec(Shape):
     """A schema written as a mapping: `{name: reporting, comment: …}`."""
 
     name: str
@@ -614,7 +610,7 @@ class SchemaSpec(_Shape):
     public_usage: StrictBool = True
 
 
-class ProjectSpec(_Shape):
+class ProjectSpec(Shape):
     name: str | None = None  # default: the name of the folder holding the spec folder
     postgres: StrictInt = Field(default=15, ge=12, le=18)
     schema_: str = Field(default="public", alias="schema")
@@ -629,7 +625,7 @@ class ProjectSpec(_Shape):
     default_privileges: list[DefaultPrivilegesSpec] = Field(default_factory=list)
 
 
-class Spec(_Shape):
+class Spec(Shape):
     """A whole spec folder, merged."""
 
     project: ProjectSpec | None = None
