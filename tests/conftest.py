@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from migrations import apply_sql
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from schemagen.database.cluster import DatabaseError, ThrowawayCluster
 from schemagen.database.live import connect
@@ -118,6 +119,29 @@ def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
     conn = connect(pg_dsn, autocommit=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
+    """More empty databases beside pg_dsn's: `fresh("b")` returns its dsn; dropped afterwards."""
+    base = conninfo_to_dict(pg_dsn)["dbname"]
+    made: list[str] = []
+
+    def make(letter: str) -> str:
+        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
+        made.append(name)
+        return pg_cluster.create_database(name)
+
+    yield make
+    for name in made:
+        pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own folder as the current one, as a user's project is."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

@@ -9,24 +9,16 @@ its own database, and creates them only when absent."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from catalog import assert_catalog_equal, snapshot
-from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict
 
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.commandline import run
 
 
 def write_spec(root: Path, text: str) -> Path:
@@ -140,31 +132,10 @@ def fingerprint(dsn: str) -> dict[str, tuple[int, str]]:
     return found
 
 
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
 def applied(dsn: str, schema_sql: Path) -> list[tuple[Any, ...]]:
     with connect(dsn, autocommit=True) as conn:
         conn.execute(schema_sql.read_bytes())
     return access(dsn)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
-    path.write_text(text.replace(old, new))
 
 
 def test_access_is_adopted_and_migrates_with_its_rows(

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from catalog import assert_catalog_equal, snapshot
-from test_access import create_roles, edit, fingerprint, fresh, roles_for, run  # noqa: F401
+from test_access import create_roles, fingerprint, roles_for
 
 from schemagen.database.live import connect
+from tests.commandline import edit, run
 
 
 def hand_made(r: dict[str, str]) -> str:
@@ -57,7 +58,7 @@ def test_view_access_is_adopted_and_migrates_with_its_rows(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     r = roles_for(pg_dsn)
@@ -158,7 +159,7 @@ def test_sequence_access_is_adopted_and_migrates(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     r = roles_for(pg_dsn)
@@ -255,7 +256,7 @@ def test_routine_access_is_adopted_and_migrates(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     r = roles_for(pg_dsn)
@@ -346,7 +347,7 @@ def test_schema_access_is_adopted_and_migrates(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     r = roles_for(pg_dsn)
@@ -432,7 +433,7 @@ def test_global_default_privileges_are_adopted_and_migrate(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     r = roles_for(pg_dsn)
@@ -577,7 +578,7 @@ def test_public_owned_by_a_role_of_its_own_keeps_that_owner(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     pg_dsn: str,
-    fresh: Callable[[str], str],  # noqa: F811
+    fresh: Callable[[str], str],
 ) -> None:
     """Since PostgreSQL 15 `public` belongs to pg_database_owner; a database dumped from an older one (or
     changed by hand) has it owned by a role by name, which inspect writes even when that role owns the

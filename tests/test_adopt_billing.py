@@ -8,17 +8,15 @@ changes it, up and down, with every row kept."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from catalog import Catalog, assert_catalog_equal, snapshot
 from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
 
 from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
+from tests.commandline import edit
 
 FIXTURES = Path(__file__).parent / "adoption"
 SCHEMAS = ("public", "reporting")
@@ -51,37 +49,10 @@ def fingerprint(dsn: str) -> dict[str, tuple[int, str]]:
     return found
 
 
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def applied(dsn: str, schema_sql: Path) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         conn.execute(schema_sql.read_bytes())
     return catalog(dsn)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}"
-    path.write_text(text.replace(old, new))
 
 
 def test_a_rails_billing_database_is_adopted_and_migrates_with_its_rows(

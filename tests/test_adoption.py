@@ -6,17 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
 
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.commandline import run
 
 # A database made by hand, with its own naming: nothing here follows schemagen's templates.
 HAND_MADE = """
@@ -73,12 +70,6 @@ INSERT INTO regions VALUES ('de', 'Germany'), ('us', 'United States');
 TABLES = ("accounts", "orders", "order_notes", "events", "regions")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def catalog(dsn: str) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         return snapshot(conn)
@@ -92,28 +83,6 @@ def fingerprint(dsn: str) -> dict[str, tuple[int, str]]:
             rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
             found[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return found
-
-
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    """More empty databases beside pg_dsn's: `fresh("b")` returns its dsn; dropped afterwards."""
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def adopt(dsn: str) -> None:

@@ -4,18 +4,12 @@ gives the same catalog, seen by drift, and set, changed and removed by migration
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
-
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.commandline import edit, run
 
 HAND_MADE = """
 CREATE TABLE notes (id bigint PRIMARY KEY, body text, touched_at timestamptz);
@@ -40,36 +34,9 @@ INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) 
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def catalog(dsn: str) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         return snapshot(conn, ("public",))
-
-
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def applied(dsn: str, schema_sql: Path) -> Catalog:
@@ -82,12 +49,6 @@ def policy_comments(dsn: str) -> list[tuple[str, str | None]]:
     with connect(dsn, autocommit=True) as conn:
         query = "SELECT polname::text, obj_description(oid, 'pg_policy') FROM pg_policy ORDER BY 1"
         return [(name, text) for name, text in conn.execute(query).fetchall()]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
-    path.write_text(text.replace(old, new))
 
 
 def test_trigger_and_type_comments_round_trip_and_migrate(

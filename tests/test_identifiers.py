@@ -6,21 +6,18 @@ rows kept. Derived names are the ones PostgreSQL itself derives."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
 
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from schemagen.diagnostics import Diagnostic, SpecError
 from schemagen.model import naming
 from schemagen.pipeline import compile_spec, render_outputs
 from schemagen.postgres.identifiers import ident, is_valid_name, split_quoted
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.commandline import edit, run
 
 SCHEMAS = ("public", "Reporting", "Empty One", "monthly", "later")
 
@@ -74,12 +71,6 @@ INSERT INTO "Foobar" ("fullName", "Mood", "e-mail", points)
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def catalog(dsn: str) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         return snapshot(conn, SCHEMAS)
@@ -93,37 +84,10 @@ def rows(
     return len(found), hashlib.sha256(repr(found).encode()).hexdigest()
 
 
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def applied(dsn: str, schema_sql: Path) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         conn.execute(schema_sql.read_bytes())
     return catalog(dsn)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
-    path.write_text(text.replace(old, new))
 
 
 def test_quoted_names_are_adopted_and_migrate_with_their_rows(

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from schemagen.database.live import connect
 from tests.catalog import assert_catalog_equal
-from tests.objects_roundtrip import applied, catalog, edit, fingerprint, fresh, ok, workdir
-
-__all__ = ["fresh", "workdir"]
+from tests.commandline import edit
+from tests.objects_roundtrip import applied, catalog, fingerprint, ok
 
 HAND_MADE = """
 CREATE TABLE lanes (id integer, position integer NOT NULL, code text NOT NULL,

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from schemagen.database.live import connect
 from tests.catalog import assert_catalog_equal
-from tests.objects_roundtrip import applied, catalog, fingerprint, fresh, ok, run, workdir
-
-__all__ = ["fresh", "workdir"]
+from tests.commandline import run
+from tests.objects_roundtrip import applied, catalog, fingerprint, ok
 
 HAND_MADE = """
 CREATE EXTENSION btree_gist;

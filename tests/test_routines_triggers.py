@@ -7,19 +7,16 @@ up and down with the rows kept."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from catalog import Catalog, assert_catalog_equal, snapshot
-from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
 
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from schemagen.diagnostics import Severity, SpecError
 from schemagen.pipeline import compile_spec
+from tests.commandline import edit, run
 
 HAND_MADE = """
 CREATE EXTENSION moddatetime;
@@ -59,12 +56,6 @@ WHERE NOT t.tgisinternal ORDER BY 1, 2
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def catalog(dsn: str) -> tuple[Catalog, list[tuple[str, ...]]]:
     with connect(dsn, autocommit=True) as conn:
         return snapshot(conn, ("public",)), [tuple(r) for r in conn.execute(TRIGGERS).fetchall()]
@@ -81,37 +72,10 @@ def same(a: tuple[Catalog, list[tuple[str, ...]]], b: tuple[Catalog, list[tuple[
     assert a[1] == b[1]
 
 
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def applied(dsn: str, schema_sql: Path) -> tuple[Catalog, list[tuple[str, ...]]]:
     with connect(dsn, autocommit=True) as conn:
         conn.execute(schema_sql.read_bytes())
     return catalog(dsn)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
-    path.write_text(text.replace(old, new))
 
 
 def test_triggers_with_arguments_and_builtin_functions_are_adopted_and_migrate(

@@ -6,17 +6,14 @@ the static checks point at the YAML line."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from psycopg.conninfo import conninfo_to_dict
 
-from schemagen.cli import cli
-from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
+from tests.commandline import edit, run
 
 SCHEMAS = ("public", "geo")
 
@@ -54,12 +51,6 @@ FROM generate_series(1, 200) g;
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), prog_name="schemagen")
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
 def catalog(dsn: str) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         return snapshot(conn, SCHEMAS)
@@ -74,37 +65,10 @@ def fingerprint(dsn: str) -> tuple[int, str]:
     return len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-@pytest.fixture
-def fresh(pg_cluster: ThrowawayCluster, pg_dsn: str) -> Iterator[Callable[[str], str]]:
-    base = conninfo_to_dict(pg_dsn)["dbname"]
-    made: list[str] = []
-
-    def make(letter: str) -> str:
-        name = f"{letter}_{hashlib.sha1(base.encode()).hexdigest()[:16]}"
-        made.append(name)
-        return pg_cluster.create_database(name)
-
-    yield make
-    for name in made:
-        pg_cluster.drop_database(name)
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def applied(dsn: str, schema_sql: Path) -> Catalog:
     with connect(dsn, autocommit=True) as conn:
         conn.execute(schema_sql.read_bytes())
     return catalog(dsn)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} is not once in {path.name}:\n{text}"
-    path.write_text(text.replace(old, new))
 
 
 def adopt(workdir: Path, pg_dsn: str, fresh: Callable[[str], str]) -> Catalog:
