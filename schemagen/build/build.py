@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +67,7 @@ from schemagen.model.access import TableAccess
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.keys import owned_sequence_keys
 from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import (
     as_date,
@@ -132,6 +134,7 @@ class _Pending:
     columns: list[Column]
     loc: Location | None
     path: Path_
+    key: str = ""  # the entity's key (`name` unless qualified: `audit.accounts`)
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
     pk_name: str | None = None
@@ -161,6 +164,9 @@ class _Pending:
     exclusions: list[ExclusionConstraint] = field(default_factory=list)
     # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
     check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.name
 
 
 @dataclass(frozen=True)
@@ -389,21 +395,23 @@ class Builder:
                     )
                 )
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
+        pending = self.one_entity_per_table(pending)
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
             if junction:
                 pending.append(junction)
         self.reserve_explicit_names(pending)
         sequences = self.build_sequences()
-        for p in sorted(pending, key=lambda p: p.name):
+        for p in sorted(pending, key=lambda p: (p.name, p.schema)):
             self.serial_columns(p)
         sequences += self.serial_sequences
-        by_name = {p.name: p for p in pending}
+        by_name = {p.key: p for p in pending}
         for p in pending:
             p.distribution = self.distribution(p, by_name, ())
-        tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: p.name)]
+        tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: (p.name, p.schema))]
         tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
-        tables.sort(key=lambda table: table.name)
+        tables.sort(key=lambda table: (table.name, table.schema))
+        sequences = owned_sequence_keys(sequences, tables)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
         items = sorted(self.spec.functions.items())
         functions = [self.function(name, spec) for name, spec in items if spec.aggregate is None]
@@ -427,7 +435,7 @@ class Builder:
             seen.add(signature)
         triggers = []
         for table in tables:
-            entity = self.spec.entities.get(table.name) if table.archive_of is None else None
+            entity = self.spec.entities.get(table.key) if table.archive_of is None else None
             for name, trigger_spec in sorted(entity.triggers.items() if entity else ()):
                 triggers.append(self.trigger(table, name, trigger_spec, functions))
         model = Model(
@@ -554,8 +562,9 @@ class Builder:
         if spec.schema_:
             return spec.schema_
         table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
-        entity = self.spec.entities.get(table) if table else None
-        return (entity.schema_ if entity else None) or self.project.schema
+        if table is not None and table in self.spec.entities:
+            return self.entity_place(table)[0]
+        return self.project.schema
 
     def owner_parts(self, owned_by: str) -> tuple[str, str]:
         """`table.column` of `owned_by:`, split at the dot after which an entity's name ends (names
@@ -601,7 +610,7 @@ class Builder:
                         )
                     )
                 else:
-                    owned_by = (table, column)
+                    owned_by = (self.entity_place(table)[1] if table in self.spec.entities else table, column)
             if spec.increment == 0:
                 self.report(
                     rules.SEQUENCE(
@@ -808,17 +817,38 @@ class Builder:
             collation_loc=self.raw.locate((*path, "collation")) if spec.collation is not None else None,
         )  # fmt: skip
 
-    def entity(self, name: str, spec: EntitySpec) -> _Pending:
-        path: Path_ = ("entities", name)
+    def one_entity_per_table(self, pending: list[_Pending]) -> list[_Pending]:
+        """The entities but the second of two keys that name one table (`accounts` and
+        `public.accounts`), which is reported."""
+        seen: dict[tuple[str, str], _Pending] = {}
+        kept = []
+        for p in pending:
+            first = seen.setdefault((p.schema, p.name), p)
+            if first is not p:
+                self.report(
+                    rules.DUPLICATE_NAME(
+                        p.loc,
+                        kind="table",
+                        name=f"{p.schema}.{p.name}` (as `{p.key}`",
+                        other=first.loc or "another entity",
+                    )
+                )
+                continue
+            kept.append(p)
+        return kept
+
+    def entity(self, key: str, spec: EntitySpec) -> _Pending:
+        path: Path_ = ("entities", key)
         loc = self.loc(*path)
+        schema, name = self.entity_place(key)
         self.check_name(name, "an entity", loc)
-        schema = spec.schema_ or self.project.schema
         pending = _Pending(
             name=name,
             schema=schema,
             columns=[],
             loc=loc,
             path=path,
+            key=key,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
         )
@@ -866,12 +896,13 @@ class Builder:
                     pending.checks.append((col, text, None, col_loc, check_loc))
             if col_spec.references is not None:
                 ref = col_spec.references
+                ref_table, ref_column = self.reference_key(ref.table, ref.column)
                 pending.fks.append(
                     (
                         _FkDraft(
                             (col,),
-                            ref.table,
-                            (ref.column,) if ref.column else None,
+                            ref_table,
+                            (ref_column,) if ref_column else None,
                             ref.on_delete,
                             ref.on_update,
                             ref.deferrable,
@@ -939,12 +970,16 @@ class Builder:
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
+            ref_table = fk.references.table
             ref_columns = tuple(fk.references.columns) if fk.references.columns else None
+            if ref_table not in self.spec.entities and ref_columns and len(ref_columns) == 1:
+                ref_table, ref_column = self.reference_key(ref_table, ref_columns[0])
+                ref_columns = (ref_column,) if ref_column else None
             pending.fks.append(
                 (
                     _FkDraft(
                         tuple(fk.columns),
-                        fk.references.table,
+                        ref_table,
                         ref_columns,
                         fk.on_delete,
                         fk.on_update,
@@ -1011,7 +1046,7 @@ class Builder:
     def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
         path: Path_ = ("relationships", index)
         loc = self.loc(*path)
-        by_name = {p.name: p for p in pending}
+        by_name = {p.key: p for p in pending}
         if spec.through in by_name:
             self.report(
                 rules.RELATIONSHIP(
@@ -1325,17 +1360,47 @@ class Builder:
         self.check_name(name, "a partition", self.raw.locate(path))
         return name
 
-    def pinned_schema(self, name: str) -> tuple[str | None, str]:
-        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
-        a declared one, an entity's): that schema and the child's name; else (None, name)."""
+    @cached_property
+    def known_schemas(self) -> frozenset[str]:
+        """The schemas the spec knows: the project's, public, the declared ones, those entities name."""
         project = self.spec.project
         known = {self.project.schema, "public"}
         known |= {e if isinstance(e, str) else e.name for e in (project.schemas if project else [])}
         known |= {e.schema_ for e in self.spec.entities.values() if e.schema_}
+        return frozenset(known)
+
+    def pinned_schema(self, name: str) -> tuple[str | None, str]:
+        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
+        a declared one, an entity's): that schema and the child's name; else (None, name)."""
         for i, char in enumerate(name):
-            if char == "." and name[:i] in known and name[i + 1 :]:
+            if char == "." and name[:i] in self.known_schemas and name[i + 1 :]:
                 return name[:i], name[i + 1 :]
         return None, name
+
+    def entity_place(self, key: str) -> tuple[str, str]:
+        """Where the entity `key` lives: (schema, table name). A key `schema.name` whose schema the
+        spec knows, on an entity without a `schema:` of its own, is the table `name` of that schema
+        (how a spec holds tables of the same name in two schemas)."""
+        spec = self.spec.entities.get(key)
+        if spec is not None and spec.schema_:
+            return spec.schema_, key
+        schema, name = self.pinned_schema(key)
+        return (schema, name) if schema is not None else (self.project.schema, key)
+
+    def reference_key(self, table: str, column: str | None) -> tuple[str, str | None]:
+        """A reference's table key and column, re-read at the dots when the table is an entity whose
+        key holds one (`references: audit.accounts` or `audit.accounts.id`, which read as table
+        `audit`, column `accounts…`)."""
+        entities = self.spec.entities
+        if table in entities and (column is None or "." not in column):
+            return table, column
+        full = f"{table}.{column}" if column else table
+        for key in sorted(entities, key=len, reverse=True):
+            if full == key:
+                return key, None
+            if full.startswith(f"{key}.") and "." not in full[len(key) + 1 :]:
+                return key, full[len(key) + 1 :]
+        return table, column
 
     def check_pinned_names(
         self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_
@@ -1371,7 +1436,7 @@ class Builder:
 
     def reserve_explicit_names(self, pending: list[_Pending]) -> None:
         """Tables, partitions and explicitly named indexes take their names before generated ones."""
-        for p in sorted(pending, key=lambda p: p.name):
+        for p in sorted(pending, key=lambda p: (p.name, p.schema)):
             taken = self.taken.setdefault(p.schema, set())
             taken.add(p.name)
             if p.archive:
@@ -1381,7 +1446,7 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
-            entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+            entity = self.spec.entities.get(p.key) if p.path[0] == "entities" else None
             for own in (entity.partition.objects if entity and entity.partition else {}).values():
                 taken.update(ix.name for ix in own.indexes if ix.name)
             for _, name, _, _, _ in p.uniques:
@@ -1449,7 +1514,7 @@ class Builder:
                     name=name,
                     columns=draft.columns,
                     ref_schema=target.schema if target else p.schema,
-                    ref_table=draft.table,
+                    ref_table=target.name if target else draft.table,
                     ref_columns=tuple(ref_columns),
                     on_delete=draft.on_delete,
                     on_update=draft.on_update,
@@ -1491,6 +1556,7 @@ class Builder:
             access=p.access if not p.access.is_default else None,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
+            spec_key=p.key if p.key != p.name else None,
         )
         if p.partition is not None:
             table = replace(table, partition_objects=self.partition_objects(p, by_name, table))
@@ -1502,7 +1568,7 @@ class Builder:
         """The indexes, foreign keys and checks single leaf partitions have of their own, keyed by the
         partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
         partition."""
-        entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+        entity = self.spec.entities.get(p.key) if p.path[0] == "entities" else None
         objects = entity.partition.objects if entity and entity.partition else {}
         level, path_ = entity.partition.then if entity and entity.partition else None, (*p.path, "partition")
         while level is not None:
@@ -1544,18 +1610,22 @@ class Builder:
                 loc = self.loc(*path, "foreign_keys", i)
                 if fk.name:
                     self.check_name(fk.name, "a constraint", loc)
-                target = by_name.get(fk.references.table)
+                ref_key, written = fk.references.table, fk.references.columns
+                if ref_key not in by_name and written and len(written) == 1:
+                    ref_key, column = self.reference_key(ref_key, written[0])
+                    written = [column] if column else None
+                target = by_name.get(ref_key)
                 if target is None:
                     self.report(
                         rules.UNKNOWN_TABLE(
                             loc,
                             what="the foreign key's target",
-                            name=fk.references.table,
-                            suggestion=did_you_mean(fk.references.table, list(by_name)),
+                            name=ref_key,
+                            suggestion=did_you_mean(ref_key, list(by_name)),
                         )
                     )
                     continue
-                ref_columns = tuple(fk.references.columns or target.pk_columns or ())
+                ref_columns = tuple(written or target.pk_columns or ())
                 fk_name = fk.name or naming.unique_name(
                     self.namer.make("foreign_key", table=name, columns=tuple(fk.columns)), names
                 )

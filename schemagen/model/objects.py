@@ -406,6 +406,13 @@ class Table:
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
     exclusions: tuple[ExclusionConstraint, ...] = ()  # sorted by name
+    # the entity's key when it is not the table's name: `audit.accounts`, beside a `public.accounts`
+    spec_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its entity key (the table's name unless qualified by its schema)."""
+        return self.spec_key or self.name
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -460,6 +467,13 @@ class SequenceGenerator:
     comment: str | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
+    # `schema.name` when owned by a table the spec keys `schema.name` (its name is another's too)
+    spec_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How the Model tells it from a sequence of the same name in another schema."""
+        return self.spec_key or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -712,7 +726,19 @@ class Model:
 
     @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:
-        return {t.name: t for t in self.tables}
+        """The tables by their key in the spec: the table's name, or `schema.name` when the spec
+        qualifies it (a table of the same name lives in another schema)."""
+        return {t.key: t for t in self.tables}
+
+    @cached_property
+    def tables_by_place(self) -> Mapping[tuple[str, str], Table]:
+        """The tables by (schema, name)."""
+        return {(t.schema, t.name): t for t in self.tables}
+
+    def table_at(self, schema: str, name: str) -> Table | None:
+        """The table `name` of `schema`, else the one the spec calls `name` (a reference the checks
+        report as unknown keeps the key it was written with)."""
+        return self.tables_by_place.get((schema, name)) or self.tables_by_name.get(name)
 
     @cached_property
     def views_by_name(self) -> Mapping[str, View]:
@@ -756,7 +782,8 @@ class Model:
 
     @cached_property
     def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:
-        return {s.name: s for s in self.sequences}
+        """The sequences by key: the name, or `schema.name` for one owned by a table keyed so."""
+        return {s.key: s for s in self.sequences}
 
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
@@ -768,4 +795,5 @@ class Model:
         return {f.signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
+        """The table the spec calls `name` (its key)."""
         return self.tables_by_name.get(name)

@@ -70,6 +70,14 @@ def _reference(value: Any) -> Any:
     return value
 
 
+def _foreign_key_target(value: Any) -> Any:
+    """`users` → {table: users}; `users.id` → {table: users, columns: [id]}."""
+    if isinstance(value, str):
+        table, _, column = value.partition(".")
+        return {"table": table, "columns": [column]} if column else {"table": table}
+    return value
+
+
 def _column(value: Any) -> Any:
     """`varchar(32)` → {type: varchar(32)}; a trailing `?` makes the column nullable."""
     if isinstance(value, str):
@@ -174,7 +182,8 @@ class ForeignKeyTargetSpec(Shape):
 class ForeignKeySpec(Shape):
     columns: list[str] = Field(min_length=1)
     references: Annotated[
-        ForeignKeyTargetSpec, BeforeValidator(_reference, json_schema_input_type=str | ForeignKeyTargetSpec)
+        ForeignKeyTargetSpec,
+        BeforeValidator(_foreign_key_target, json_schema_input_type=str | ForeignKeyTargetSpec),
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None

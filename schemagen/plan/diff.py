@@ -38,7 +38,7 @@ from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
+from schemagen.plan import casts, partition_objects, rebuilds, shared_names, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -223,6 +223,7 @@ class _Diff:
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
+            shared_names.refuse_unplanned(old, new, why, self.a, self.b)
             if why is not None and (old.distribution is not None or new.distribution is not None):
                 raise PlanError(
                     f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
@@ -235,10 +236,10 @@ class _Diff:
                 yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
         for table in b_order:
-            if table.name in created:
+            if table.key in created:
                 yield from self.create_table(table)
         for table in reversed(order_tables(self.a.tables)[0]):
-            if table.name in dropped:
+            if table.key in dropped:
                 yield from self.drop_table(table)
         yield from self.distributions.changes()
         yield from self.views()
@@ -365,20 +366,28 @@ class _Diff:
 
     @cached_property
     def sequences(self) -> _Sequences:
+        # by key: a sequence owned by a table keyed `schema.name` is told apart by its schema too
         a, b = self.a.sequences_by_name, self.b.sequences_by_name
-        created = [s for name, s in b.items() if name not in a]
-        dropped = {name: s for name, s in a.items() if name not in b}
-        renamed: dict[str, str] = {}
+        created = [s for key, s in b.items() if key not in a]
+        dropped = {key: s for key, s in a.items() if key not in b}
+        renamed: dict[str, str] = {}  # by name, as column defaults name them
+        renamed_keys: dict[str, str] = {}
         for new in created:
             if new.owned_by is None:
                 continue
             owner = self.old_owner(new.owned_by)
             old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == new.schema), None)
-            if old is not None and replace(old, name=new.name, owned_by=new.owned_by) == new:
+            if (
+                old is not None
+                and replace(old, name=new.name, owned_by=new.owned_by, spec_key=new.spec_key) == new
+            ):
                 renamed[old.name] = new.name
-                del dropped[old.name]
-        created = [s for s in created if s.name not in renamed.values()]
-        pairs = [(s, b[renamed.get(name, name)]) for name, s in a.items() if renamed.get(name, name) in b]
+                renamed_keys[old.key] = new.key
+                del dropped[old.key]
+        created = [s for s in created if s.key not in renamed_keys.values()]
+        pairs = [
+            (s, b[renamed_keys.get(key, key)]) for key, s in a.items() if renamed_keys.get(key, key) in b
+        ]
         previous: dict[ColumnKey, SequenceGenerator] = {}
         numbered_by: dict[ColumnKey, SequenceGenerator] = {}
         parked: dict[str, str] = {}
@@ -389,11 +398,15 @@ class _Diff:
                 key = (new_table.name, column.name)
                 was = before.default.sequence if before.default is not None else None
                 will = column.default.sequence if column.default is not None else None
+                if was is not None and f"{old_table.schema}.{was}" in a:
+                    was = f"{old_table.schema}.{was}"
+                if will is not None and f"{new_table.schema}.{will}" in b:
+                    will = f"{new_table.schema}.{will}"
                 if column.identity and was is not None and was in a:
                     sequence = a[was]
                     previous[key] = sequence
-                    if sequence.name in dropped:
-                        del dropped[sequence.name]
+                    if sequence.key in dropped:
+                        del dropped[sequence.key]
                         parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
                 elif before.identity and will is not None and will in b:
                     sequence = b[will]
@@ -455,8 +468,8 @@ class _Diff:
         """Whether `old` is owned by a table that moves to the schema `new` is in (it follows)."""
         if old.owned_by is None or new.owned_by is None:
             return False
-        before = self.a.table(old.owned_by[0])
-        after = self.b.table(new.owned_by[0])
+        before = self.a.table_at(old.schema, old.owned_by[0])
+        after = self.b.table_at(new.schema, new.owned_by[0])
         return (
             before is not None
             and after is not None
@@ -564,7 +577,7 @@ class _Diff:
             elif name in a_tables:
                 pairs.append((a_tables[name], table))
                 matched_a.add(name)
-        paired = {new.name for _, new in pairs}
+        paired = {new.key for _, new in pairs}
         created = {n for n in b_tables if n not in paired}
         dropped = set(a_tables) - matched_a
         return pairs, created, dropped
@@ -637,13 +650,13 @@ class _Diff:
         if old.schema != new.schema:
             yield MoveTable(old, new)
             old = replace(old, schema=new.schema)
-        a_of = {n.name: o for o, n in self.match_tables()[0]}
+        a_of = {n.key: o for o, n in self.match_tables()[0]}
         incoming = tuple(
             (table, fk)
             for table in self.b.tables
-            if table.name != new.name and table.name in a_of and table.name not in self.rebuilt_tables
+            if table.key != new.key and table.key in a_of and table.name not in self.rebuilt_tables
             for fk in table.foreign_keys
-            if fk.ref_table == new.name and fk in a_of[table.name].foreign_keys
+            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name) and fk in a_of[table.key].foreign_keys
         )
         for table, fk in incoming:
             # dropped first, so the old table can go (the migration is one transaction)
@@ -657,7 +670,7 @@ class _Diff:
             sequence
             for sequence in self.b.sequences
             if sequence.owned_by is not None
-            and sequence.owned_by[0] == new.name
+            and (sequence.schema, sequence.owned_by[0]) == (new.schema, new.name)
             and sequence.name in self.a.sequences_by_name
         )
         yield RebuildTable(old, new, why, columns, owned)

@@ -73,6 +73,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.keys import owned_sequence_keys, qualified_keys
 from schemagen.model.object_access import AccessTarget
 from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
@@ -266,13 +267,14 @@ class CatalogReader:
             distributed_schemas=distributed_schemas,
             schemas=declared,
         )
+        keyed = qualified_keys(tables, home)
         return Model(
             project=project,
             enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
-            tables=tuple(sorted(tables, key=lambda t: (t.name, t.schema))),
+            tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
-            sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
+            sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
@@ -360,7 +362,12 @@ class CatalogReader:
             function: Function | None = None
             shipped = False  # a trigger function of PostgreSQL's, or of an extension in public
             if match:
-                schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
+                # unqualified in the definition when on the search path: where the function is
+                schema = (
+                    _unquoted(match["function_schema"])
+                    if match["function_schema"]
+                    else row["function_schema"] or row["schema"]
+                )
                 function = functions.get((schema, _unquoted(match["function"])))
                 shipped = function is None and (
                     row["function_schema"] == "pg_catalog"

@@ -26,6 +26,7 @@ from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
 from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
 from schemagen.model.access import Policy
+from schemagen.model.keys import owned_sequence_keys
 from schemagen.render.templating import literal
 
 __all__ = ["Respeller", "StoredText"]
@@ -68,7 +69,9 @@ class Respeller:
         views = tuple(self.view(v, ref_views.get((v.schema, v.name))) for v in model.views)
         ref_domains = {(d.schema, d.name): d for d in reference.domains}
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
-        return replace(model, tables=tables, views=views, domains=domains)
+        # the sequences of re-keyed tables follow them
+        sequences = owned_sequence_keys((replace(s, spec_key=None) for s in model.sequences), tables)
+        return replace(model, tables=tables, views=views, domains=domains, sequences=tuple(sequences))
 
     # --- probes ----------------------------------------------------------------------------------------
 
@@ -117,6 +120,8 @@ class Respeller:
     def table(self, table: Table, ref: Table | None) -> Table:
         if ref is None:
             return table
+        # keyed as the spec keys it (a qualified key is the spec's choice, not the database's)
+        table = replace(table, spec_key=ref.spec_key)
         columns = tuple(
             self.column(table, column, ref_column) if (ref_column := ref.column(column.name)) else column
             for column in table.columns

@@ -1,0 +1,37 @@
+"""How a spec names tables that share a name across schemas: the one of the project's schema keeps the
+bare name as its entity key, every other one is keyed `schema.name` (the spec's qualified form)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+
+from schemagen.model.objects import SequenceGenerator, Table
+
+
+def qualified_keys(tables: Iterable[Table], home: str) -> list[Table]:
+    """`tables` with `spec_key` set on each that shares its name with another table and lives outside
+    `home`; archive tables (named after the table they archive) keep theirs."""
+    tables = list(tables)
+    counts = Counter(t.name for t in tables)
+    return [
+        replace(t, spec_key=f"{t.schema}.{t.name}")
+        if counts[t.name] > 1 and t.schema != home and t.spec_key is None and t.archive_of is None
+        else t
+        for t in tables
+    ]
+
+
+def owned_sequence_keys(
+    sequences: Iterable[SequenceGenerator], tables: Iterable[Table]
+) -> list[SequenceGenerator]:
+    """`sequences` with `spec_key` `schema.name` on each owned by a table keyed `schema.name` (the
+    serial sequences of two same-named tables share their name too)."""
+    qualified = {(t.schema, t.name) for t in tables if t.spec_key is not None}
+    return [
+        replace(s, spec_key=f"{s.schema}.{s.name}")
+        if s.owned_by is not None and (s.schema, s.owned_by[0]) in qualified and s.spec_key is None
+        else s
+        for s in sequences
+    ]
