@@ -13,7 +13,7 @@ import pytest
 
 from schemagen.database.live import connect
 from schemagen.diagnostics import SpecError
-from schemagen.pipeline import compile_spec
+from schemagen.pipeline import compile_spec, render_outputs
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
 from tests.commandline import edit, run
 
@@ -221,3 +221,25 @@ def test_a_key_of_an_unknown_schema_is_a_name_and_one_table_cannot_be_declared_t
         )
     [problem] = [d for d in raised.value.diagnostics if d.code == "SG005"]
     assert "public.accounts" in problem.message
+
+
+def test_archives_of_two_tables_of_one_name_are_two_tables_and_two_functions(
+    tmp_path: Path, pg_database: Callable[..., object]
+) -> None:
+    table = (
+        "    columns: {id: {type: bigint, primary_key: true}, at: timestamptz}\n"
+        "    archive: {after: 30 days, column: at}\n"
+    )
+    compiled = compile_text(tmp_path, f"entities:\n  events:\n{table}  audit.events:\n{table}")
+    archives = {(t.schema, t.name, t.key) for t in compiled.model.tables if t.archive_of is not None}
+    assert archives == {
+        ("public", "events_archive", "events_archive"),
+        ("audit", "events_archive", "audit.events_archive"),
+    }
+    sql = render_outputs(compiled.model)["schema.sql"]
+    conn = pg_database()
+    conn.execute(sql)  # type: ignore[attr-defined]
+    functions = conn.execute(  # type: ignore[attr-defined]
+        "SELECT pronamespace::regnamespace::text FROM pg_proc WHERE proname = 'archive_events' ORDER BY 1"
+    ).fetchall()
+    assert functions == [("audit",), ("public",)]

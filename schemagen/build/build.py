@@ -409,7 +409,11 @@ class Builder:
         for p in pending:
             p.distribution = self.distribution(p, by_name, ())
         tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: (p.name, p.schema))]
-        tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
+        tables += [
+            replace(archive, spec_key=f"{archive.schema}.{archive.name}") if table.spec_key else archive
+            for table in tables
+            if table.archive and (archive := self.archive_table(table, table.archive))
+        ]
         tables.sort(key=lambda table: (table.name, table.schema))
         sequences = owned_sequence_keys(sequences, tables)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]

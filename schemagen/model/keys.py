@@ -12,12 +12,12 @@ from schemagen.model.objects import SequenceGenerator, Table
 
 def qualified_keys(tables: Iterable[Table], home: str) -> list[Table]:
     """`tables` with `spec_key` set on each that shares its name with another table and lives outside
-    `home`; archive tables (named after the table they archive) keep theirs."""
+    `home` (an archive table too: named after its table, it shares a name when its table does)."""
     tables = list(tables)
     counts = Counter(t.name for t in tables)
     return [
         replace(t, spec_key=f"{t.schema}.{t.name}")
-        if counts[t.name] > 1 and t.schema != home and t.spec_key is None and t.archive_of is None
+        if counts[t.name] > 1 and t.schema != home and t.spec_key is None
         else t
         for t in tables
     ]

@@ -1062,9 +1062,9 @@ class _Diff:
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
         """Archive functions whose table or archive changes, refresh functions whose view changes."""
-        old_archives = {t.name: (t, t.archive) for t in self.a.tables if t.archive is not None}
-        new_archives = {t.name: (t, t.archive) for t in self.b.tables if t.archive is not None}
-        renamed_to = {old.name: new.name for old, new in pairs}
+        old_archives = {t.key: (t, t.archive) for t in self.a.tables if t.archive is not None}
+        new_archives = {t.key: (t, t.archive) for t in self.b.tables if t.archive is not None}
+        renamed_to = {old.key: new.key for old, new in pairs}
         for name, (table, archive) in old_archives.items():
             after = self.b.table(renamed_to.get(name, "")) if name in renamed_to else None
             if (
@@ -1076,15 +1076,15 @@ class _Diff:
             ):
                 entry = archive_entry(self.a, table, archive)
                 yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
-        old_by_new = {new.name: old for old, new in pairs}
-        for name, (table, archive) in new_archives.items():
-            before = old_by_new.get(name)
+        old_by_new = {new.key: old for old, new in pairs}
+        for key, (table, archive) in new_archives.items():
+            before = old_by_new.get(key)
             if (
                 before is None
                 or before.archive is None
                 or _archive_signature(self.a, before, before.archive)
                 != _archive_signature(self.b, table, archive)
-                or name in self.changed_tables
+                or table.name in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
         old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)

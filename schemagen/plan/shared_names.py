@@ -38,5 +38,5 @@ def refuse_unplanned(old: Table, new: Table, rebuild: str | None, a: Model, b: M
             f"table `{new.schema}.{new.name}` is {what}, and another schema has a table named "
             f"`{new.name}` too: such a change is not planned yet for tables of a shared name; make it "
             "it by hand in a migration of your own (`schemagen migrate custom`)",
-            new.name,
+            new.key,
         )
