@@ -798,6 +798,11 @@ class Builder:
                     self.raw.locate((*path, "using", "down")) or loc,
                 )
         identity, identity_options = self.identity(spec, canonical, path)
+        identity_access = None
+        if spec.identity is not None and not isinstance(spec.identity, str) and spec.identity.grants:
+            identity_access = object_access(
+                self, "sequence", f"{name}'s identity", None, spec.identity.grants, (*path, "identity")
+            )
         return Column(
             name=name,
             type=canonical,
@@ -805,6 +810,7 @@ class Builder:
             default=default,
             identity=identity,
             identity_options=identity_options,
+            identity_access=identity_access,
             generated=generated,
             collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
             if spec.collation

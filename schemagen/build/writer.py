@@ -40,6 +40,7 @@ from schemagen.model import (
     Enum,
     ForeignKey,
     Function,
+    IdentityOptions,
     Index,
     IndexElement,
     Model,
@@ -736,8 +737,10 @@ class _Writer:
         for key in ("primary_key", "unique", "check", "references"):
             if key in inline:
                 data[key] = inline[key]
-        if column.identity is not None and column.identity_options is not None:
-            options = column.identity_options
+        if column.identity is not None and (
+            column.identity_options is not None or column.identity_access is not None
+        ):
+            options = column.identity_options or IdentityOptions()
             identity: dict[str, Any] = {"kind": column.identity}
             for key, value, default in (
                 ("start", options.start, None),
@@ -749,6 +752,7 @@ class _Writer:
             ):
                 if value != default:
                     identity[key] = value
+            identity.update(object_access_entries("sequence", column.identity_access, _Flow, _FlowList))
             data["identity"] = _Flow(identity)
         elif column.identity is not None:
             data["identity"] = column.identity

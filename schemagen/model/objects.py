@@ -112,6 +112,8 @@ class Column:
     identity: Literal["always", "by_default"] | None = None
     # the options of the identity's sequence that are not PostgreSQL's own (None: all are)
     identity_options: IdentityOptions | None = None
+    # the grants on the identity's sequence (its owner is always the table's); None: none of its own
+    identity_access: ObjectAccess | None = None
     generated: str | None = None  # stored generated column expression
     collation: str | None = None
     comment: str | None = None

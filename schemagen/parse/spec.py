@@ -96,6 +96,7 @@ class IdentitySpec(Shape):
     max_value: StrictInt | None = Field(default=None, alias="max")
     cache: StrictInt = Field(default=1, ge=1)
     cycle: StrictBool = False
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 def _using(value: Any) -> Any:

@@ -8,7 +8,14 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 
 from schemagen.model import Model
-from schemagen.model.object_access import AccessTarget, ObjectAccess, access_targets, routine_target
+from schemagen.model.object_access import (
+    AccessTarget,
+    ObjectAccess,
+    access_targets,
+    identity_columns,
+    identity_target,
+    routine_target,
+)
 from schemagen.plan.changes import ChangeObjectAccess
 
 __all__ = ["AccessHistory", "object_access_changes"]
@@ -69,7 +76,9 @@ def _has(model: Model, target: AccessTarget) -> bool:
     if target.kind in VIEW_KINDS:
         return _has_view(model, target)
     if target.kind == "sequence":
-        return any(s.name == target.name and s.schema == target.schema for s in model.sequences)
+        return any(s.name == target.name and s.schema == target.schema for s in model.sequences) or any(
+            identity_target(t, c) == target for t, c in identity_columns(model)
+        )
     if target.kind == "schema":
         return target.name == "public" or target.name in model.used_schemas
     return any(routine_target(f) == target for f in model.functions)

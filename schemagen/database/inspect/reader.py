@@ -29,6 +29,7 @@ from schemagen.database.inspect.access import (
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.exclusions import exclusion
+from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -228,6 +229,7 @@ class CatalogReader:
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         other_acl_warnings(schemas, self.rows, self.warn)
+        tables = read_identity_access(tables, schemas, self.rows, self.warn)
         object_access = read_object_access(schemas, self.rows, self.warn)
         views = [
             replace(
