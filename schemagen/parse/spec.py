@@ -15,11 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    Discriminator,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -215,8 +217,9 @@ class IndexKeySpec(Shape):
     column: str | None = None
     expression: str | None = None
     opclass: str | None = None
-    order: Literal["asc", "desc"] = "asc"
-    nulls: Literal["first", "last"] | None = None
+    # SQL's keywords, in either case
+    order: Annotated[Literal["asc", "desc"], BeforeValidator(_lower)] = "asc"
+    nulls: Annotated[Literal["first", "last"], BeforeValidator(_lower)] | None = None
     collation: str | None = None
 
     @model_validator(mode="after")
@@ -226,10 +229,21 @@ class IndexKeySpec(Shape):
         return self
 
 
+def _index_key_kind(value: Any) -> str:
+    return "Key" if isinstance(value, dict) else "Text"
+
+
+#: a key of `columns:`: a column (or SQL text) as a string, or a mapping; told apart by its shape, so
+#: a mapping's mistakes are reported as a mapping's only (the tags, capitalised, are not spec keys)
+IndexKey = Annotated[
+    Annotated[str, Tag("Text")] | Annotated[IndexKeySpec, Tag("Key")], Discriminator(_index_key_kind)
+]
+
+
 class IndexSpec(Shape):
     comment: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
-    columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
+    columns: list[IndexKey] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
     unique: StrictBool = False
@@ -769,7 +783,7 @@ def _unwrap(annotation: Any) -> Any:
         if origin is Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            args = [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
             models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
             annotation = models[0] if models else args[0]
         else:
