@@ -47,6 +47,9 @@ CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON tenant_a.accounts
 CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON tenant_b.accounts
     FOR EACH ROW EXECUTE FUNCTION public.touch();
 COMMENT ON TABLE tenant_b.accounts IS 'tenant b';
+CREATE VIEW tenant_a.big_invoices AS SELECT id, total FROM tenant_a.invoices WHERE total > 100;
+CREATE VIEW tenant_b.big_invoices AS SELECT id, total FROM tenant_b.invoices WHERE total > 50;
+COMMENT ON VIEW tenant_b.big_invoices IS 'over 50';
 INSERT INTO plans (name) VALUES ('free'), ('pro');
 INSERT INTO tenant_a.accounts (plan_id, email) SELECT 1 + i % 2, 'a' || i || '@x' FROM generate_series(1, 50) i;
 INSERT INTO tenant_b.accounts (plan_id, email) SELECT 1 + i % 2, 'b' || i || '@x' FROM generate_series(1, 30) i;
@@ -99,6 +102,8 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
     for key in ("tenant_a.accounts:", "tenant_b.accounts:", "tenant_a.invoices:", "tenant_b.invoices:"):
         assert f"\n  {key}\n" in text, key
     assert "references: tenant_b.accounts}" in text
+    views = (workdir / "spec" / "views.yaml").read_text()
+    assert "\n  tenant_a.big_invoices:\n" in views and "\n  tenant_b.big_invoices:\n" in views, views
     assert "  schemas:\n  - tenant_a\n  - tenant_b\n" in (workdir / "spec" / "project.yaml").read_text()
 
     code, _, err = run("render", "spec")
@@ -133,6 +138,8 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         "      accounts_touch: {function: touch, timing: before, events: [insert, update], for_each: row}\n"
         "  tenant_b.accounts:",
     )
+    views_file = workdir / "spec" / "views.yaml"
+    edit(views_file, "WHERE invoices.total > 50::numeric", "WHERE invoices.total > 60::numeric")
     with entities.open("a") as out_file:
         out_file.write(
             "  tenant_b.plans:\n    columns:\n      id: {type: bigint, serial: true, primary_key: true}\n"
@@ -150,9 +157,11 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         "COMMENT ON TABLE tenant_b.accounts IS 'tenant b, since 2024'",
         "CREATE TABLE tenant_b.plans",
         "CREATE SEQUENCE tenant_b.plans_id_seq",
+        "CREATE OR REPLACE VIEW tenant_b.big_invoices",
     ):
         assert expected in up, expected
-    assert "tenant_b.invoices" not in up, up
+    assert "tenant_b.invoices" not in up.replace("FROM tenant_b.invoices", ""), up
+    assert "VIEW tenant_a.big_invoices" not in up, up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
@@ -243,3 +252,18 @@ def test_archives_of_two_tables_of_one_name_are_two_tables_and_two_functions(
         "SELECT pronamespace::regnamespace::text FROM pg_proc WHERE proname = 'archive_events' ORDER BY 1"
     ).fetchall()
     assert functions == [("audit",), ("public",)]
+
+
+def test_a_qualified_view_key_is_a_view_of_that_schema(tmp_path: Path) -> None:
+    model = compile_text(
+        tmp_path,
+        "entities:\n  accounts:\n    columns: {id: {type: bigint, primary_key: true}}\n"
+        "views:\n  summary:\n    query: SELECT id FROM accounts\n"
+        "  audit.summary:\n    query: SELECT count(*) AS n FROM public.accounts\n",
+    ).model
+    assert [(v.schema, v.name, v.key) for v in model.views] == [
+        ("audit", "summary", "audit.summary"),
+        ("public", "summary", "summary"),
+    ]
+    sql = render_outputs(model)["schema.sql"]
+    assert "CREATE VIEW audit.summary AS" in sql and "CREATE VIEW public.summary AS" in sql

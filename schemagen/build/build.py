@@ -2244,11 +2244,14 @@ class Builder:
             loc=loc,
         )
 
-    def view(self, name: str, spec: ViewSpec) -> View:
-        path: Path_ = ("views", name)
+    def view(self, key: str, spec: ViewSpec) -> View:
+        """A view; keyed `schema.name` (a schema the spec knows, no `schema:`), the view `name` of that
+        schema, as for entities."""
+        path: Path_ = ("views", key)
         loc = self.loc(*path)
+        qualifier, name = (None, key) if spec.schema_ else self.pinned_schema(key)
+        schema = spec.schema_ or qualifier or self.project.schema
         self.check_name(name, "a view", loc)
-        schema = spec.schema_ or self.project.schema
         query_text = spec.query.strip().rstrip(";").strip()
         query_at = self.raw.text_at((*path, "query"), spec.query)
         if query_at is not None:
@@ -2318,6 +2321,7 @@ class Builder:
         return View(
             name=name,
             schema=schema,
+            spec_key=key if key != name else None,
             query=query_text,
             materialized=spec.materialized,
             unpopulated=spec.materialized and not spec.populated,

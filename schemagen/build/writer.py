@@ -195,7 +195,9 @@ class _Writer:
         self.enums = self.unique_names("enum", list(model.enums))
         self.domains = self.unique_names("domain", list(model.domains))
         self.user_types = self.unique_names("type", list(model.types))
-        self.views = self.unique_names("view", list(model.views))
+        self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
+        for view in self.views:
+            self.check_name(view.name, f"view `{self.label(view.schema, view.name)}`")
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.key: t for t in (*archives, *self.tables)}
         self.by_place = {(t.schema, t.name): t for t in (*archives, *self.tables)}
@@ -277,7 +279,8 @@ class _Writer:
         `schema.name` as qualified only for a schema it knows): declared under `project.schemas`."""
         known = {self.home, "public"} | {s.name for s in self.model.project.schemas}
         known |= {t.schema for t in self.tables if t.spec_key is None}
-        return sorted({t.schema for t in self.tables if t.spec_key is not None} - known)
+        keyed = [*self.tables, *self.views]
+        return sorted({t.schema for t in keyed if t.spec_key is not None} - known)
 
     @cached_property
     def known_schemas(self) -> frozenset[str]:
@@ -323,7 +326,7 @@ class _Writer:
         entities = {t.key: self.entity(t) for t in self.tables}
         if entities:
             found[ENTITIES_FILE] = {"entities": entities}
-        views = {v.name: self.view(v) for v in self.views}
+        views = {v.key: self.view(v) for v in self.views}
         if views:
             found[VIEWS_FILE] = {"views": views}
         return found
@@ -1003,7 +1006,7 @@ class _Writer:
             data["comment"] = view.comment
         if view.column_comments:
             data["column_comments"] = dict(view.column_comments)
-        if view.schema != self.home:
+        if view.schema != self.home and view.spec_key is None:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True

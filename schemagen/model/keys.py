@@ -1,25 +1,29 @@
-"""How a spec names tables that share a name across schemas: the one of the project's schema keeps the
-bare name as its entity key, every other one is keyed `schema.name` (the spec's qualified form)."""
+"""How a spec names tables and views that share a name across schemas: the one of the project's schema
+keeps the bare name as its key, every other one is keyed `schema.name` (the spec's qualified form)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypeVar
 
-from schemagen.model.objects import SequenceGenerator, Table
+from schemagen.model.objects import SequenceGenerator, Table, View
+
+Keyed = TypeVar("Keyed", Table, View)
 
 
-def qualified_keys(tables: Iterable[Table], home: str) -> list[Table]:
-    """`tables` with `spec_key` set on each that shares its name with another table and lives outside
-    `home` (an archive table too: named after its table, it shares a name when its table does)."""
-    tables = list(tables)
-    counts = Counter(t.name for t in tables)
+def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:
+    """`items` (tables, or views) with `spec_key` set on each that shares its name with another of them
+    and lives outside `home` (an archive table too: named after its table, it shares a name when its
+    table does)."""
+    found = list(items)
+    counts = Counter(t.name for t in found)
     return [
         replace(t, spec_key=f"{t.schema}.{t.name}")
         if counts[t.name] > 1 and t.schema != home and t.spec_key is None
         else t
-        for t in tables
+        for t in found
     ]
 
 

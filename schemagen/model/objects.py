@@ -566,11 +566,18 @@ class View:
     column_comments: tuple[tuple[str, str], ...] = ()
     renamed_from: str | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
+    # the view's key when it is not its name: `reporting.summary`, beside a `public.summary`
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
     query_at: TextAt | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
     query_loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its key under `views:`."""
+        return self.spec_key or self.name
 
 
 Volatility = Literal["immutable", "stable", "volatile"]
@@ -744,7 +751,8 @@ class Model:
 
     @cached_property
     def views_by_name(self) -> Mapping[str, View]:
-        return {v.name: v for v in self.views}
+        """The views by their key in the spec: the name, or `schema.name` when qualified."""
+        return {v.key: v for v in self.views}
 
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:

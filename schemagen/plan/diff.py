@@ -247,7 +247,12 @@ class _Diff:
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
         yield from default_privilege_changes(self.a, self.b)
-        yield from object_access_changes(self.a, self.b, self.recreated_views, self.access_history())
+        yield from object_access_changes(
+            self.a,
+            self.b,
+            frozenset((v.schema, v.name) for v in self.b.views if v.key in self.recreated_views),
+            self.access_history(),
+        )
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -991,18 +996,18 @@ class _Diff:
         self.recreated_views = recreate
         self.replaced_views = replace
         for view in reversed(order_views(self.a.views)):
-            if view.name not in b_views or view.name in recreate:
+            if view.key not in b_views or view.key in recreate:
                 yield DropView(view)
         for view in order_views(self.b.views):
-            if view.name in replace:
+            if view.key in replace:
                 yield ReplaceView(view)
-            elif view.name not in a_views or view.name in recreate:
+            elif view.key not in a_views or view.key in recreate:
                 yield CreateView(view)
                 continue  # created with its columns' comments
-            old_comments, new_comments = dict(a_views[view.name].column_comments), dict(view.column_comments)
+            old_comments, new_comments = dict(a_views[view.key].column_comments), dict(view.column_comments)
             for column in sorted(old_comments.keys() | new_comments.keys()):
                 if old_comments.get(column) != new_comments.get(column) and (
-                    view.name not in replace or column not in new_comments
+                    view.key not in replace or column not in new_comments
                 ):
                     yield Comment("COLUMN", (view.schema, view.name, column), new_comments.get(column))
 
@@ -1047,12 +1052,12 @@ class _Diff:
                     yield Comment("COLUMN", (new.schema, new.name, column.name), column.comment)
         a_views = self.a.views_by_name
         for view in order_views(self.b.views):
-            old_view = a_views.get(view.name)
+            old_view = a_views.get(view.key)
             if (
                 view.comment is not None
                 and old_view is not None
                 and old_view.comment == view.comment
-                and view.name not in self.recreated_views | self.replaced_views
+                and view.key not in self.recreated_views | self.replaced_views
                 and self.reads(view, rebuilt)
             ):
                 if view.materialized:
@@ -1095,18 +1100,18 @@ class _Diff:
                 yield CreateMaintainFunction(new_maintain)
         a_views = self.a.views_by_name
         for view in self.b.views:
-            old_view = a_views.get(view.name)
+            old_view = a_views.get(view.key)
             if view.refresh_function and (
                 old_view is None
                 or old_view.refresh_function != view.refresh_function
                 or old_view.refresh != view.refresh
-                or view.name in self.recreated_views
+                or view.key in self.recreated_views
             ):
                 if old_view is not None and old_view.refresh_function:
                     yield DropFunction(old_view.refresh_function, old_view.schema, "")
                 yield CreateRefreshFunction(view)
         for view in self.a.views:
-            if view.refresh_function and view.name not in self.b.views_by_name:
+            if view.refresh_function and view.key not in self.b.views_by_name:
                 yield DropFunction(view.refresh_function, view.schema, "")
 
     # --- the spec's functions and triggers ---------------------------------------------------------

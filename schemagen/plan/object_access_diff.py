@@ -33,13 +33,16 @@ class AccessHistory:
 
 
 def object_access_changes(
-    a: Model, b: Model, recreated_views: Set[str], history: AccessHistory = AccessHistory()
+    a: Model,
+    b: Model,
+    recreated_views: Set[tuple[str, str]],
+    history: AccessHistory = AccessHistory(),
 ) -> Iterator[ChangeObjectAccess]:
     before = access_targets(a)
     after = access_targets(b)
     for target in sorted(set(after) | _kept_targets(b, before, history), key=_order):
         if target.kind in VIEW_KINDS:
-            fresh = target.name in recreated_views or not _has_view(a, target)
+            fresh = (target.schema, target.name) in recreated_views or not _has_view(a, target)
         else:
             fresh = target in history.created or not _has(a, history.previous.get(target, target))
         old = ObjectAccess() if fresh else before.get(history.previous.get(target, target), ObjectAccess())

@@ -274,7 +274,7 @@ class CatalogReader:
             project=project,
             enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
             tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
-            views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
+            views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
             functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),

@@ -312,7 +312,10 @@ class Respeller:
     # --- views -----------------------------------------------------------------------------------------
 
     def view(self, view: View, ref: View | None) -> View:
-        if ref is None or ref.query == view.query:
+        if ref is None:
+            return view
+        view = replace(view, spec_key=ref.spec_key)  # keyed as the spec keys it
+        if ref.query == view.query:
             return view
         name = self.probe_name()
         statement = composed("inspect_probe_view", probe=sql.Identifier(name), query=sql.SQL(ref.query))

@@ -96,7 +96,7 @@ class Site:
         for table in self.model.tables:
             yield paths.table_page(table.key), self._table(table)
         for view in self.model.views:
-            yield paths.view_page(view.name), self._view(view)
+            yield paths.view_page(view.key), self._view(view)
         for enum in self.model.enums:
             page = paths.enum_page(enum.name)
             yield page, self._render("site/enum.html.j2", page, enum=enum)
@@ -140,15 +140,15 @@ class Site:
             references={column.name: self.column_reference(table, column) for column in table.columns},
             referenced_by=self.relations.referenced_by.get(table.key, ()),
             target_key=self.relations.target_key,
-            read_by=self.relations.read_by.get(table.name, ()),
+            read_by=self.relations.read_by.get(table.key, ()),
         )
 
     def _view(self, view: View) -> str:
         return self._render(
             "site/view.html.j2",
-            paths.view_page(view.name),
+            paths.view_page(view.key),
             view=view,
-            read_by=self.relations.read_by.get(view.name, ()),
+            read_by=self.relations.read_by.get(view.key, ()),
         )
 
     def _migration(self, page: str, n: int) -> str:
@@ -204,7 +204,7 @@ class Site:
         for view in self.model.views:
             kind = "materialized view" if view.materialized else "view"
             entries.append(
-                _entry("view", view.name, paths.view_page(view.name), [view.name, kind, view.comment or ""])
+                _entry("view", view.key, paths.view_page(view.key), [view.key, kind, view.comment or ""])
             )
         for enum in self.model.enums:
             words = [enum.name, "enum", enum.comment or "", *enum.values]
@@ -225,7 +225,7 @@ class Site:
             if t.archive is not None
         ]
         found += [
-            Function(v.refresh_function, "refresh function", v.name, paths.view_page(v.name) + "#refresh")
+            Function(v.refresh_function, "refresh function", v.key, paths.view_page(v.key) + "#refresh")
             for v in self.model.views
             if v.refresh_function is not None
         ]
