@@ -279,8 +279,9 @@ class _Writer:
         `schema.name` as qualified only for a schema it knows): declared under `project.schemas`."""
         known = {self.home, "public"} | {s.name for s in self.model.project.schemas}
         known |= {t.schema for t in self.tables if t.spec_key is None}
-        keyed = [*self.tables, *self.views]
-        return sorted({t.schema for t in keyed if t.spec_key is not None} - known)
+        keyed = {t.schema for t in self.tables if t.spec_key is not None}
+        keyed |= {v.schema for v in self.views if v.spec_key is not None}
+        return sorted(keyed - known)
 
     @cached_property
     def known_schemas(self) -> frozenset[str]:
