@@ -1139,12 +1139,15 @@ class _Diff:
                     yield CreateRoutine(function, replace=True, old=old)
                 else:
                     recreated.add(name)
-        renamed = {old.name: new.name for old, new in self.match_tables()[0]}
-        a_triggers = {(renamed.get(t.table, t.table), t.name): t for t in self.a.triggers}
-        b_triggers = {(t.table, t.name): t for t in self.b.triggers}
+        # by (schema, table, name): tables of one name in two schemas may have triggers of one name
+        renamed = {(old.schema, old.name): (new.schema, new.name) for old, new in self.match_tables()[0]}
+        a_triggers = {
+            (*renamed.get((t.schema, t.table), (t.schema, t.table)), t.name): t for t in self.a.triggers
+        }
+        b_triggers = {(t.schema, t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
+            if new is None or f"{trigger.function}()" in recreated or key[1] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
@@ -1167,7 +1170,7 @@ class _Diff:
                 )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
+            if old_trigger is None or f"{trigger.function}()" in recreated or key[1] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif (
                 replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
