@@ -44,8 +44,10 @@ CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS
     $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
 CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON tenant_a.accounts
     FOR EACH ROW EXECUTE FUNCTION public.touch();
+CREATE FUNCTION tenant_b.touch() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN NEW.email := upper(NEW.email); RETURN NEW; END $$;
 CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON tenant_b.accounts
-    FOR EACH ROW EXECUTE FUNCTION public.touch();
+    FOR EACH ROW EXECUTE FUNCTION tenant_b.touch();
 COMMENT ON TABLE tenant_b.accounts IS 'tenant b';
 CREATE VIEW tenant_a.big_invoices AS SELECT id, total FROM tenant_a.invoices WHERE total > 100;
 CREATE VIEW tenant_b.big_invoices AS SELECT id, total FROM tenant_b.invoices WHERE total > 50;
@@ -102,6 +104,9 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
     for key in ("tenant_a.accounts:", "tenant_b.accounts:", "tenant_a.invoices:", "tenant_b.invoices:"):
         assert f"\n  {key}\n" in text, key
     assert "references: tenant_b.accounts}" in text
+    project = (workdir / "spec" / "project.yaml").read_text()
+    assert "\n  touch:\n" in project and "\n  tenant_b.touch:\n" in project, project
+    assert "accounts_touch: {function: tenant_b.touch," in text, text
     views = (workdir / "spec" / "views.yaml").read_text()
     assert "\n  tenant_a.big_invoices:\n" in views and "\n  tenant_b.big_invoices:\n" in views, views
     assert "  schemas:\n  - tenant_a\n  - tenant_b\n" in (workdir / "spec" / "project.yaml").read_text()
@@ -138,6 +143,9 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         "      accounts_touch: {function: touch, timing: before, events: [insert], for_each: row}\n"
         "  tenant_b.accounts:",
     )
+    edit(
+        workdir / "spec" / "project.yaml", "NEW.email := upper(NEW.email)", "NEW.email := initcap(NEW.email)"
+    )
     views_file = workdir / "spec" / "views.yaml"
     edit(views_file, "WHERE invoices.total > 50::numeric", "WHERE invoices.total > 60::numeric")
     with entities.open("a") as out_file:
@@ -159,10 +167,12 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         "CREATE SEQUENCE tenant_b.plans_id_seq",
         "CREATE OR REPLACE VIEW tenant_b.big_invoices",
         "BEFORE INSERT ON tenant_a.accounts",
+        "CREATE OR REPLACE FUNCTION tenant_b.touch()",
     ):
         assert expected in up, expected
     assert "tenant_b.invoices" not in up.replace("FROM tenant_b.invoices", ""), up
     assert "VIEW tenant_a.big_invoices" not in up and "ON tenant_b.accounts" not in up, up
+    assert "OR REPLACE FUNCTION public.touch" not in up, up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
@@ -268,3 +278,26 @@ def test_a_qualified_view_key_is_a_view_of_that_schema(tmp_path: Path) -> None:
     ]
     sql = render_outputs(model)["schema.sql"]
     assert "CREATE VIEW audit.summary AS" in sql and "CREATE VIEW public.summary AS" in sql
+
+
+def test_a_qualified_function_key_is_a_function_of_that_schema_and_triggers_call_it(tmp_path: Path) -> None:
+    body = "{returns: trigger, language: plpgsql, body: 'BEGIN RETURN NEW; END'}"
+    model = compile_text(
+        tmp_path,
+        f"functions:\n  touch: {body}\n  audit.touch: {body}\n"
+        "entities:\n  accounts:\n    columns: {id: bigint}\n"
+        "    triggers: {t: {function: touch, timing: before, events: [insert], for_each: row}}\n"
+        "  audit.accounts:\n    columns: {id: bigint}\n"
+        "    triggers: {t: {function: audit.touch, timing: before, events: [insert], for_each: row}}\n",
+    ).model
+    assert [(f.schema, f.name, f.key) for f in model.functions] == [
+        ("public", "touch", "touch"),
+        ("audit", "touch", "audit.touch"),
+    ] or [(f.schema, f.name, f.key) for f in model.functions] == [
+        ("audit", "touch", "audit.touch"),
+        ("public", "touch", "touch"),
+    ]
+    called = {(t.schema, t.table): (t.function_schema, t.function) for t in model.triggers}
+    assert called == {("public", "accounts"): ("public", "touch"), ("audit", "accounts"): ("audit", "touch")}
+    sql = render_outputs(model)["schema.sql"]
+    assert "CREATE FUNCTION audit.touch()" in sql and "EXECUTE FUNCTION audit.touch()" in sql

@@ -1950,6 +1950,10 @@ class Builder:
         loc = self.loc(*path)
         overload = OVERLOAD_KEY.fullmatch(key)
         name = overload["name"] if overload else key
+        # `schema.name` (a schema the spec knows, no `schema:`): the function `name` of that schema
+        qualifier, name = (None, name) if spec.schema_ else self.pinned_schema(name)
+        schema = spec.schema_ or qualifier or self.project.schema
+        spec_key = f"{qualifier}.{name}" if qualifier else None
         self.check_name(name, "a function", loc)
         names = self.type_names | frozenset(self.spec.entities)
         arguments = routines.Signature("", "")
@@ -2005,7 +2009,8 @@ class Builder:
                 )
             )
         if spec.aggregate is not None:
-            return self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+            aggregate = self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+            return replace(aggregate, schema=schema, spec_key=spec_key)
         assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
@@ -2018,7 +2023,8 @@ class Builder:
             )
         return Function(
             name=name,
-            schema=spec.schema_ or self.project.schema,
+            schema=schema,
+            spec_key=spec_key,
             arguments=arguments.arguments,
             identity=arguments.identity,
             returns=returns,
@@ -2137,7 +2143,7 @@ class Builder:
             )
 
         # of overloads, the one without arguments
-        by_name = {f.name: f for f in sorted(functions, key=lambda f: f.identity == "")}
+        by_name = {f.key: f for f in sorted(functions, key=lambda f: f.identity == "")}
         function = by_name.get(spec.function)
         builtin = None if function else self.builtin_trigger_function(spec.function)
         if function is None and builtin is None:
@@ -2232,7 +2238,7 @@ class Builder:
             name=name,
             table=table.name,
             schema=table.schema,
-            function=spec.function,
+            function=function.name if function else spec.function,
             function_schema=function.schema if function else None if builtin else self.project.schema,
             arguments=arguments,
             timing=spec.timing,

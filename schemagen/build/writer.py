@@ -281,6 +281,7 @@ class _Writer:
         known |= {t.schema for t in self.tables if t.spec_key is None}
         keyed = {t.schema for t in self.tables if t.spec_key is not None}
         keyed |= {v.schema for v in self.views if v.spec_key is not None}
+        keyed |= {f.schema for f in self.model.functions if f.spec_key is not None}
         return sorted(keyed - known)
 
     @cached_property
@@ -310,9 +311,9 @@ class _Writer:
         if sequences:
             project["sequences"] = sequences
         # overloads, functions of the same name, are keyed `name(types)`
-        counts = Counter(f.name for f in self.model.functions)
+        counts = Counter(f.key for f in self.model.functions)
         functions = {
-            f.name if counts[f.name] == 1 else f.signature: self.function(f) for f in self.model.functions
+            f.key if counts[f.key] == 1 else f.keyed_signature: self.function(f) for f in self.model.functions
         }
         if functions:
             project["functions"] = functions
@@ -607,7 +608,7 @@ class _Writer:
             data["security"] = function.security
         if function.comment is not None:
             data["comment"] = function.comment
-        if function.schema != self.home:
+        if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
         data.update(routine_access_entries(function, _Flow, _FlowList))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
@@ -631,7 +632,7 @@ class _Writer:
         data["aggregate"] = _Flow(folding)
         if function.comment is not None:
             data["comment"] = function.comment
-        if function.schema != self.home:
+        if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
         data.update(routine_access_entries(function, _Flow, _FlowList))
         return data
@@ -643,8 +644,16 @@ class _Writer:
             else e
             for e in trigger.events
         ]
+        called = next(
+            (
+                f
+                for f in self.model.functions
+                if (f.schema, f.name) == (trigger.function_schema, trigger.function)
+            ),
+            None,
+        )
         data: dict[str, Any] = {
-            "function": trigger.function,
+            "function": called.key if called is not None else trigger.function,
             "timing": trigger.timing,
             "events": _FlowList(events),
             "for_each": trigger.for_each,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model.objects import SequenceGenerator, Table, View
+from schemagen.model.objects import Function, SequenceGenerator, Table, View
 
 Keyed = TypeVar("Keyed", Table, View)
 
@@ -24,6 +24,21 @@ def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:
         if counts[t.name] > 1 and t.schema != home and t.spec_key is None
         else t
         for t in found
+    ]
+
+
+def qualified_function_keys(functions: Iterable[Function], home: str) -> list[Function]:
+    """`functions` with `spec_key` `schema.name` on each whose name a function of another schema has
+    too and that lives outside `home` (overloads within one schema are told apart by their types)."""
+    found = list(functions)
+    schemas: dict[str, set[str]] = {}
+    for f in found:
+        schemas.setdefault(f.name, set()).add(f.schema)
+    return [
+        replace(f, spec_key=f"{f.schema}.{f.name}")
+        if len(schemas[f.name]) > 1 and f.schema != home and f.spec_key is None
+        else f
+        for f in found
     ]
 
 

@@ -608,6 +608,8 @@ class Function:
     # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
     aggregate: AggregateDef | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
+    # `schema.name` when the spec qualifies it (a function of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 
@@ -619,6 +621,16 @@ class Function:
     def signature(self) -> str:
         """`name(types)`: what tells overloads, functions of the same name, apart."""
         return f"{self.name}({builtins.identity_types(self.identity)})"
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its name, or `schema.name` when qualified."""
+        return self.spec_key or self.name
+
+    @property
+    def keyed_signature(self) -> str:
+        """`key(types)`: what tells it apart from every other routine of the Model."""
+        return f"{self.key}({builtins.identity_types(self.identity)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -797,12 +809,14 @@ class Model:
 
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
-        return {f.name: f for f in self.functions}
+        """The functions by key (`name`, or `schema.name` when qualified)."""
+        return {f.key: f for f in self.functions}
 
     @cached_property
     def functions_by_signature(self) -> Mapping[str, Function]:
-        """The functions by `name(identity)`: overloads of a name apart."""
-        return {f.signature: f for f in self.functions}
+        """The functions by `key(identity)`: overloads, and functions of one name in two schemas,
+        apart."""
+        return {f.keyed_signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
         """The table the spec calls `name` (its key)."""

@@ -28,6 +28,7 @@ from schemagen.model import (
     Model,
     SequenceGenerator,
     Table,
+    Trigger,
     View,
     lifecycle,
     naming,
@@ -1147,12 +1148,12 @@ class _Diff:
         b_triggers = {(t.schema, t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or f"{trigger.function}()" in recreated or key[1] in self.rebuilt_tables:
+            if new is None or _called(self.a, trigger) in recreated or key[1] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
             callers = sorted(
-                f"trigger {t.name} on {t.table}" for t in self.a.triggers if f"{t.function}()" == name
+                f"trigger {t.name} on {t.table}" for t in self.a.triggers if _called(self.a, t) == name
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
@@ -1170,7 +1171,7 @@ class _Diff:
                 )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or f"{trigger.function}()" in recreated or key[1] in self.rebuilt_tables:
+            if old_trigger is None or _called(self.b, trigger) in recreated or key[1] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif (
                 replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
@@ -1181,6 +1182,18 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _called(model: Model, trigger: Trigger) -> str:
+    """The keyed signature (`key()`) of the function `trigger` calls."""
+    for function in model.functions:
+        if (function.schema, function.name, function.identity) == (
+            trigger.function_schema,
+            trigger.function,
+            "",
+        ):
+            return function.keyed_signature
+    return f"{trigger.function}()"
 
 
 def _without_column_comments(view: View) -> View:

@@ -74,7 +74,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
-from schemagen.model.keys import owned_sequence_keys, qualified_keys
+from schemagen.model.keys import owned_sequence_keys, qualified_function_keys, qualified_keys
 from schemagen.model.object_access import AccessTarget
 from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
@@ -277,7 +277,12 @@ class CatalogReader:
             views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
-            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
+            functions=tuple(
+                sorted(
+                    qualified_function_keys(self.user_functions, home),
+                    key=lambda f: (f.name, f.identity, f.schema),
+                )
+            ),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
             roles=read_roles(

@@ -71,7 +71,21 @@ class Respeller:
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
         # the sequences of re-keyed tables follow them
         sequences = owned_sequence_keys((replace(s, spec_key=None) for s in model.sequences), tables)
-        return replace(model, tables=tables, views=views, domains=domains, sequences=tuple(sequences))
+        ref_functions = {(f.schema, f.name, f.identity): f for f in reference.functions}
+        functions = tuple(
+            replace(f, spec_key=ref.spec_key)
+            if (ref := ref_functions.get((f.schema, f.name, f.identity)))
+            else f
+            for f in model.functions
+        )
+        return replace(
+            model,
+            tables=tables,
+            views=views,
+            domains=domains,
+            sequences=tuple(sequences),
+            functions=functions,
+        )
 
     # --- probes ----------------------------------------------------------------------------------------
 
