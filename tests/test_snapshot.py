@@ -22,6 +22,7 @@ from schemagen.model import (
     CompositeAttribute,
     CompositeType,
     Default,
+    Enum,
     DistributedSchema,
     Distribution,
     Domain,
@@ -280,6 +281,7 @@ def everything() -> Model:
         indexes=(Index("recent_key", "recent", (IndexElement(column="x"),), unique=True, loc=here),),
         refresh="blocking",
         renamed_from="old_recent",
+        spec_key="app.recent",
         loc=here,
     )
     sequences = (
@@ -363,7 +365,7 @@ def everything() -> Model:
                 "app", "sequences", (Grant("app_writer", ("usage",), True),), for_role="app_owner"
             ),
         ),
-        enums=base.enums,
+        enums=(*base.enums, Enum("status", "app", ("open", "paid"), spec_key="app.status")),
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
         views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
@@ -392,6 +394,7 @@ def everything() -> Model:
                 strict=True,
                 comment="stamps a row",
                 access=ObjectAccess(None, (), revoked_from_public=True),
+                spec_key="app.touch",
                 loc=here,
                 body_loc=here,
             ),

@@ -240,7 +240,12 @@ class Builder:
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
-        self.type_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
+        # an enum keyed `schema.name` is named so by column types already: not qualified again
+        self.type_schemas = {
+            name: enum.schema_ or self.project.schema
+            for name, enum in spec.enums.items()
+            if enum.schema_ or self.pinned_schema(name)[0] is None
+        }
         self.type_schemas.update(
             {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
         )
@@ -462,8 +467,10 @@ class Builder:
 
     def build_enums(self) -> list[Enum]:
         enums = []
-        for name, spec in sorted(self.spec.enums.items()):
-            loc = self.loc("enums", name)
+        for key, spec in sorted(self.spec.enums.items()):
+            loc = self.loc("enums", key)
+            # `schema.name` (a schema the spec knows, no `schema:`): the enum `name` of that schema
+            qualifier, name = (None, key) if spec.schema_ else self.pinned_schema(key)
             self.check_name(name, "an enum", loc)
             seen: set[str] = set()
             for i, value in enumerate(spec.values):
@@ -471,7 +478,7 @@ class Builder:
                     # PostgreSQL keeps a label in a name: "invalid enum label"
                     self.report(
                         rules.NAME_TOO_LONG(
-                            self.loc("enums", name, "values", i, key=False) or loc,
+                            self.loc("enums", key, "values", i, key=False) or loc,
                             name=value,
                             length=len(value.encode()),
                         )
@@ -479,18 +486,19 @@ class Builder:
                 if value in seen:
                     self.report(
                         rules.DUPLICATE_COLUMN(
-                            self.loc("enums", name, "values", i) or loc, column=value, what=f"enum `{name}`"
+                            self.loc("enums", key, "values", i) or loc, column=value, what=f"enum `{key}`"
                         )
                     )
                 seen.add(value)
             enums.append(
                 Enum(
                     name=name,
-                    schema=spec.schema_ or self.project.schema,
+                    schema=spec.schema_ or qualifier or self.project.schema,
                     values=tuple(spec.values),
                     comment=spec.comment,
+                    spec_key=key if qualifier else None,
                     loc=loc,
-                    schema_loc=self.loc("enums", name, "schema", key=False) if spec.schema_ else None,
+                    schema_loc=self.loc("enums", key, "schema", key=False) if spec.schema_ else None,
                 )
             )
         return enums

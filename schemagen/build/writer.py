@@ -192,7 +192,9 @@ class _Writer:
         self.problems: list[str] = []
         self.left_out: list[LeftOut] = []
         self.tables = self.keyed_tables([t for t in model.tables if t.archive_of is None])
-        self.enums = self.unique_names("enum", list(model.enums))
+        self.enums = sorted(qualified_keys(model.enums, self.home), key=lambda e: (e.name, e.schema))
+        for enum in self.enums:
+            self.check_name(enum.name, f"enum `{self.label(enum.schema, enum.name)}`")
         self.domains = self.unique_names("domain", list(model.domains))
         self.user_types = self.unique_names("type", list(model.types))
         self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
@@ -282,6 +284,7 @@ class _Writer:
         keyed = {t.schema for t in self.tables if t.spec_key is not None}
         keyed |= {v.schema for v in self.views if v.spec_key is not None}
         keyed |= {f.schema for f in self.model.functions if f.spec_key is not None}
+        keyed |= {e.schema for e in self.enums if e.spec_key is not None}
         return sorted(keyed - known)
 
     @cached_property
@@ -298,7 +301,7 @@ class _Writer:
 
     def documents(self) -> dict[str, dict[str, Any]]:
         project: dict[str, Any] = {"project": self.project()}
-        enums = {e.name: self.enum(e) for e in self.enums}
+        enums = {e.key: self.enum(e) for e in self.enums}
         if enums:
             project["enums"] = enums
         domains = {d.name: self.domain(d) for d in self.domains}
@@ -379,12 +382,12 @@ class _Writer:
 
     def enum(self, enum: Enum) -> Any:
         values = _FlowList(enum.values)
-        if enum.comment is None and enum.schema == self.home:
+        if enum.comment is None and (enum.schema == self.home or enum.spec_key is not None):
             return values
         data: dict[str, Any] = {"values": values}
         if enum.comment is not None:
             data["comment"] = enum.comment
-        if enum.schema != self.home:
+        if enum.schema != self.home and enum.spec_key is None:
             data["schema"] = enum.schema
         return data
 
@@ -464,6 +467,8 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
+        if any(e.spec_key is not None and (e.schema, e.name) == (schema, name) for e in self.enums):
+            return base + ("[]" if array else "")  # an enum keyed `schema.name` is named so
         if (
             schema
             and any(

@@ -270,7 +270,7 @@ def _literal_default(model: Model, value: Any, type_: str, loc: Location | None)
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
     domain)."""
     base = model.base_type(type_)
-    enum = model.enums_by_name.get(base.rsplit(".", 1)[-1])
+    enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))

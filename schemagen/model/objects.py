@@ -440,8 +440,22 @@ class Enum:
     schema: str
     values: tuple[str, ...]
     comment: str | None = None
+    # `schema.name` when the spec qualifies it (an enum of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it, and how a column type names it: its name, or `schema.name`."""
+        return self.spec_key or self.name
+
+    def is_type_of(self, type_: str) -> bool:
+        """Whether a column type (`status`, `app.status`, `status[]`) is this enum (or an array of it)."""
+        base = type_.removesuffix("[]")
+        return base in (self.key, f"{self.schema}.{self.name}") or (
+            self.spec_key is None and base == self.name
+        )
 
 
 SequenceType = Literal["smallint", "integer", "bigint"]
@@ -768,7 +782,25 @@ class Model:
 
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:
-        return {e.name: e for e in self.enums}
+        """The enums by key: the name, or `schema.name` for one the spec qualifies."""
+        return {e.key: e for e in self.enums}
+
+    @cached_property
+    def enum_values_by_type(self) -> Mapping[str, tuple[str, ...]]:
+        """Each enum's values under every spelling a column type gives it: its key, `schema.name`, and
+        its bare name unless another schema's enum has that name."""
+        found = {e.name: e.values for e in self.enums if e.spec_key is None}
+        found |= {f"{e.schema}.{e.name}": e.values for e in self.enums}
+        return found | {e.key: e.values for e in self.enums}
+
+    def enum_of_type(self, type_: str) -> Enum | None:
+        """The enum a column type names (an array of it too), if any."""
+        base = type_.removesuffix("[]")
+        found = self.enums_by_name.get(base)
+        if found is None and "." in base:
+            schema, _, name = base.rpartition(".")
+            found = next((e for e in self.enums if (e.schema, e.name) == (schema, name)), None)
+        return found
 
     @cached_property
     def types_by_name(self) -> Mapping[str, UserType]:

@@ -303,11 +303,7 @@ class _Diff:
         quoted = "'" + value.replace("'", "''") + "'"
         for table in self.b.tables:
             for column in table.columns:
-                if (
-                    column.type.rsplit(".", 1)[-1] == enum.name
-                    and column.default
-                    and column.default.value == value
-                ):
+                if enum.is_type_of(column.type) and column.default and column.default.value == value:
                     return True
             texts = [c.expression for c in table.checks] + [i.where or "" for i in table.indexes]
             if any(quoted in text for text in texts):
@@ -351,7 +347,7 @@ class _Diff:
         """
         for old, new in pairs:
             for before, column in self.match_columns(old, new):
-                if before is not None and before.type == column.type and _enum_of(column) == enum.name:
+                if before is not None and before.type == column.type and enum.is_type_of(column.type):
                     yield (old, before), (new, column)
 
     # --- sequences -------------------------------------------------------------------------------
@@ -1223,11 +1219,6 @@ def _partition_key_columns(table: Table) -> set[str]:
                 found |= expressions.column_refs(expressions.parse_expression(key.expression))
         levels += [child.sub for child in scheme.children if child.sub is not None]
     return found
-
-
-def _enum_of(column: Column) -> str:
-    """The type name of a column without schema or array brackets: an enum's name when it holds one."""
-    return column.type.removesuffix("[]").rsplit(".", 1)[-1]
 
 
 def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:

@@ -272,7 +272,7 @@ class CatalogReader:
         keyed = qualified_keys(tables, home)
         return Model(
             project=project,
-            enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
+            enums=tuple(sorted(qualified_keys(enums, home), key=lambda e: (e.name, e.schema))),
             tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),

@@ -78,6 +78,11 @@ class Respeller:
             else f
             for f in model.functions
         )
+        ref_enums = {(e.schema, e.name): e for e in reference.enums}
+        enums = tuple(
+            replace(e, spec_key=known.spec_key) if (known := ref_enums.get((e.schema, e.name))) else e
+            for e in model.enums
+        )
         return replace(
             model,
             tables=tables,
@@ -85,6 +90,7 @@ class Respeller:
             domains=domains,
             sequences=tuple(sequences),
             functions=functions,
+            enums=enums,
         )
 
     # --- probes ----------------------------------------------------------------------------------------

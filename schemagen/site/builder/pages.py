@@ -98,7 +98,7 @@ class Site:
         for view in self.model.views:
             yield paths.view_page(view.key), self._view(view)
         for enum in self.model.enums:
-            page = paths.enum_page(enum.name)
+            page = paths.enum_page(enum.key)
             yield page, self._render("site/enum.html.j2", page, enum=enum)
         for n, record in enumerate(self.migrations):
             page = paths.migration_page(record.number, record.name)
@@ -207,8 +207,8 @@ class Site:
                 _entry("view", view.key, paths.view_page(view.key), [view.key, kind, view.comment or ""])
             )
         for enum in self.model.enums:
-            words = [enum.name, "enum", enum.comment or "", *enum.values]
-            entries.append(_entry("enum", enum.name, paths.enum_page(enum.name), words))
+            words = [enum.key, "enum", enum.comment or "", *enum.values]
+            entries.append(_entry("enum", enum.key, paths.enum_page(enum.key), words))
         for function in self.functions():
             words = [function.name, function.kind, function.owner]
             entries.append(_entry("function", function.name, function.href, words))

@@ -64,22 +64,12 @@ class Relations:
             for column in table.columns:
                 enum = self.enum_of(column)
                 if enum is not None:
-                    found[enum.name].append(EnumUse(table, column))
+                    found[enum.key].append(EnumUse(table, column))
         return {name: tuple(uses) for name, uses in found.items()}
-
-    @cached_property
-    def _enums_by_type(self) -> Mapping[str, Enum]:
-        """An enum under both spellings a column type may use: bare, and schema-qualified."""
-        by_type = {f"{e.schema}.{e.name}": e for e in self.model.enums}
-        by_type.update({e.name: e for e in self.model.enums})
-        return by_type
 
     def enum_of(self, column: Column) -> Enum | None:
         """The enum a column holds, if its type is one (arrays of it included)."""
-        base = column.type
-        while base.endswith("[]"):
-            base = base[:-2]
-        return self._enums_by_type.get(base)
+        return self.model.enum_of_type(column.type.removesuffix("[]"))
 
     def neighbours(self, table: Table) -> tuple[str, ...]:
         """The keys of the tables `table` references and those referencing it, itself left out, sorted."""
