@@ -247,7 +247,11 @@ class Builder:
             if enum.schema_ or self.pinned_schema(name)[0] is None
         }
         self.type_schemas.update(
-            {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
+            {
+                name: domain.schema_ or self.project.schema
+                for name, domain in spec.domains.items()
+                if domain.schema_ or self.pinned_schema(name)[0] is None
+            }
         )
         self.type_schemas.update({name: t.schema_ or self.project.schema for name, t in spec.types.items()})
         self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
@@ -505,9 +509,11 @@ class Builder:
 
     def build_domains(self) -> list[Domain]:
         domains = []
-        for name, spec in sorted(self.spec.domains.items()):
-            path: Path_ = ("domains", name)
+        for domain_key, spec in sorted(self.spec.domains.items()):
+            path: Path_ = ("domains", domain_key)
             loc = self.loc(*path)
+            # `schema.name` (a schema the spec knows, no `schema:`): the domain `name` of that schema
+            qualifier, name = (None, domain_key) if spec.schema_ else self.pinned_schema(domain_key)
             self.check_name(name, "a domain", loc)
             type_text = spec.type.strip()
             try:
@@ -556,7 +562,8 @@ class Builder:
             domains.append(
                 Domain(
                     name=name,
-                    schema=spec.schema_ or self.project.schema,
+                    schema=spec.schema_ or qualifier or self.project.schema,
+                    spec_key=domain_key if qualifier else None,
                     type=base,
                     not_null=spec.not_null,
                     default=default,

@@ -195,7 +195,9 @@ class _Writer:
         self.enums = sorted(qualified_keys(model.enums, self.home), key=lambda e: (e.name, e.schema))
         for enum in self.enums:
             self.check_name(enum.name, f"enum `{self.label(enum.schema, enum.name)}`")
-        self.domains = self.unique_names("domain", list(model.domains))
+        self.domains = sorted(qualified_keys(model.domains, self.home), key=lambda d: (d.name, d.schema))
+        for domain in self.domains:
+            self.check_name(domain.name, f"domain `{self.label(domain.schema, domain.name)}`")
         self.user_types = self.unique_names("type", list(model.types))
         self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
         for view in self.views:
@@ -285,6 +287,7 @@ class _Writer:
         keyed |= {v.schema for v in self.views if v.spec_key is not None}
         keyed |= {f.schema for f in self.model.functions if f.spec_key is not None}
         keyed |= {e.schema for e in self.enums if e.spec_key is not None}
+        keyed |= {d.schema for d in self.domains if d.spec_key is not None}
         return sorted(keyed - known)
 
     @cached_property
@@ -304,7 +307,7 @@ class _Writer:
         enums = {e.key: self.enum(e) for e in self.enums}
         if enums:
             project["enums"] = enums
-        domains = {d.name: self.domain(d) for d in self.domains}
+        domains = {d.key: self.domain(d) for d in self.domains}
         if domains:
             project["domains"] = domains
         types = {t.name: self.user_type(t) for t in self.user_types}
@@ -407,7 +410,7 @@ class _Writer:
             data["collation"] = domain.collation
         if domain.comment is not None:
             data["comment"] = domain.comment
-        if domain.schema != self.home:
+        if domain.schema != self.home and domain.spec_key is None:
             data["schema"] = domain.schema
         return data
 
@@ -467,8 +470,10 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        if any(e.spec_key is not None and (e.schema, e.name) == (schema, name) for e in self.enums):
-            return base + ("[]" if array else "")  # an enum keyed `schema.name` is named so
+        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
+        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
+        if (schema, name) in keyed:
+            return base + ("[]" if array else "")  # an enum or domain keyed `schema.name` is named so
         if (
             schema
             and any(

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model.objects import Enum, Function, SequenceGenerator, Table, View
+from schemagen.model.objects import Domain, Enum, Function, SequenceGenerator, Table, View
 
-Keyed = TypeVar("Keyed", Table, View, Enum)
+Keyed = TypeVar("Keyed", Table, View, Enum, Domain)
 
 
 def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:

@@ -515,7 +515,14 @@ class Domain:
     checks: tuple[DomainCheck, ...] = ()  # sorted by name
     collation: str | None = None
     comment: str | None = None
+    # `schema.name` when the spec qualifies it (a domain of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it, and how a column type names it: its name, or `schema.name`."""
+        return self.spec_key or self.name
 
 
 # --- composite and range types (`types:`; see model.usertypes) ---
@@ -808,13 +815,13 @@ class Model:
 
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:
-        return {d.name: d for d in self.domains}
+        return {d.key: d for d in self.domains}
 
     @cached_property
     def _domain_bases(self) -> Mapping[str, str]:
         """Each domain's type under every domain it is made of, by its name and qualified name (a cycle,
         which the domain check reports, is left where it closes)."""
-        direct = {d.name: d.type for d in self.domains}
+        direct = {d.name: d.type for d in self.domains if d.spec_key is None}
         direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
         # and as a column names one whose name needs quotes: `public."time"`, a domain named time
         direct |= {qname(d.name, d.schema): d.type for d in self.domains}

@@ -487,7 +487,7 @@ class _Diff:
     def domains(self, pairs: list[TablePair]) -> Iterator[Change]:
         a_domains = self.a.domains_by_name
         for domain in order_domains(self.b.domains):
-            old = a_domains.get(domain.name)
+            old = a_domains.get(domain.key)
             if old is None:
                 yield CreateDomain(domain)
                 continue
@@ -527,7 +527,7 @@ class _Diff:
             if old.comment != domain.comment:
                 yield Comment("DOMAIN", (domain.schema, domain.name), domain.comment)
         for domain in reversed(order_domains(self.a.domains)):
-            if domain.name not in self.b.domains_by_name:
+            if domain.key not in self.b.domains_by_name:
                 yield DropDomain(domain)
 
     def based_on(self, domain: Domain) -> set[str]:

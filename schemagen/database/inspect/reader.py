@@ -275,7 +275,7 @@ class CatalogReader:
             enums=tuple(sorted(qualified_keys(enums, home), key=lambda e: (e.name, e.schema))),
             tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
-            domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
+            domains=tuple(sorted(qualified_keys(domains, home), key=lambda d: (d.name, d.schema))),
             sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
             functions=tuple(
                 sorted(

@@ -292,7 +292,10 @@ class Respeller:
     def domain(self, domain: Domain, ref: Domain | None) -> Domain:
         """Checks and the default spelled as the reference spells them, on a probe domain of the same
         base type."""
-        if ref is None or ref.type != domain.type:
+        if ref is None:
+            return domain
+        domain = replace(domain, spec_key=ref.spec_key)  # keyed as the spec keys it
+        if ref.type != domain.type:
             return domain
         ref_checks = {c.name: c for c in ref.checks}
         checks = []
