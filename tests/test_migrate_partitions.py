@@ -353,14 +353,18 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
     per_table += ["create_index"] * 5
     assert copy_p0 == copy_p4 == ["partition_begin", *per_table, "partition_commit"]
     replay = ["reshard_replay_delete"] * 2 + ["reshard_replay_insert"] * 2
-    assert catch_up == catch_up_again == [
-        "partition_begin",
-        "reshard_snapshot",
-        "reshard_log_analyze",
-        *replay,
-        "reshard_log_clear",
-        "partition_commit",
-    ]
+    assert (
+        catch_up
+        == catch_up_again
+        == [
+            "partition_begin",
+            "reshard_snapshot",
+            "reshard_log_analyze",
+            *replay,
+            "reshard_log_clear",
+            "partition_commit",
+        ]
+    )
     before_swap = sum(len(u) for u in units[:5])
     held = [
         (s.lock, s.on, s.brief)
