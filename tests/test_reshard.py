@@ -417,13 +417,30 @@ def guild_rows(dsn: str) -> list[tuple[object, ...]]:
         ).fetchall()
 
 
+def write_between_kills(dsn: str, kill: int) -> None:
+    """Three new guilds (spread over the partitions), two renamed, one of the last kill's deleted and
+    another given a new key."""
+    base = 100_000 + 3 * kill
+    with connect(dsn, autocommit=True) as conn:
+        for key in range(base, base + 3):
+            conn.execute("INSERT INTO guilds (id, name, owner_id) VALUES (%s, 'k' || %s, 1)", [key, kill])
+        conn.execute(
+            "UPDATE guilds SET name = name || '*' WHERE id IN (%s, %s)", [1 + 7 * kill, 2 + 11 * kill]
+        )
+        if kill > 1:
+            conn.execute("DELETE FROM guilds WHERE id = %s", [base - 3])
+            conn.execute("UPDATE guilds SET id = id + 500000 WHERE id = %s", [base - 2])
+
+
 def test_a_split_killed_at_every_unit_resumes_and_keeps_every_row(
     project: Path,  # noqa: F811
     pg_dsn: str,
     reference: Callable[[str], Catalog],  # noqa: F811
 ) -> None:
     """The example's guilds split 8 → 16 online by `migrate apply`, killed at each step's record (the
-    step rolled back with it): every resumed run completes, with the catalog of the spec and the rows."""
+    step rolled back with it), with writes between the kills (inserts, updates, key changes, deletes,
+    landing in whatever phase each split is in): every resumed run completes, with the catalog of the
+    spec and the rows as last written."""
     spec = project / "spec/guilds.yaml"
     spec.write_text(
         spec.read_text().replace("hash: {key: id, modulus: 8}", "hash: {key: id, modulus: 16}", 1)
@@ -450,6 +467,9 @@ def test_a_split_killed_at_every_unit_resumes_and_keeps_every_row(
                 finished = True
             holder.execute("SELECT pg_advisory_unlock(%s)", (BLOCKER,))
             holder.execute(RELEASE_RECORD)
+        if not finished:
+            write_between_kills(pg_dsn, kills)
+            rows = guild_rows(pg_dsn)  # through the parent: the truth, whichever partitions hold it
     assert kills > 10
     assert_catalog_equal(catalog(pg_dsn), reference((project / "generated/schema.sql").read_text()))
     assert guild_rows(pg_dsn) == rows
