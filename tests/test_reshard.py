@@ -112,6 +112,11 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.02)
 
 
+APP_ROLE = """
+DO $$ BEGIN CREATE ROLE reshard_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON guilds, members TO reshard_app;
+"""
+APP_ROLE_GONE = "REVOKE ALL ON guilds, members FROM reshard_app; DROP ROLE reshard_app"
 CAPTURE_LEFT = """
 SELECT (SELECT count(*) FROM pg_proc WHERE proname LIKE 'schemagen_capture%'),
        (SELECT count(*) FROM pg_class WHERE relname LIKE 'schemagen_log%'),
@@ -147,7 +152,11 @@ def test_split_copies_and_catches_up_while_the_old_partition_takes_writes(
         pg_conn.execute(ROWS.encode(), prepare=False)
     migration = build_migration(before, after, "0002_split")
     assert "CREATE TRIGGER schemagen_capture_guilds_p0 " in migration.up_sql
+    # The application's role may write the table, nothing else: the trigger's function logs as its
+    # owner (SECURITY DEFINER), so the writer needs no privilege on the log.
+    pg_conn.execute(APP_ROLE.encode())
     other = connect(pg_dsn, autocommit=True)
+    other.execute("SET ROLE reshard_app")
     other.execute("SET lock_timeout = '100ms'")  # a write that waited for the copy would fail
     me = pg_conn.info.backend_pid
     in_p0 = iter(ids_in(other, 4, 0, 6, 10_000))  # new rows for the old partition guilds_p0
@@ -214,6 +223,7 @@ def test_split_copies_and_catches_up_while_the_old_partition_takes_writes(
             continue
         pg_conn.execute(text.encode(), prepare=False)
     other.close()
+    pg_conn.execute(APP_ROLE_GONE.encode())
     assert seen == ["between", "copy", "copy", "catch-up", "catch-up"]
 
     # ATTACH proved each bound from the CHECK (no scan) and adopted the indexes built before it.
