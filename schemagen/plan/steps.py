@@ -1826,8 +1826,15 @@ def default_privileges(
 # The online split's statements live in plan/reshard_steps.py; named here too, so that this module
 # still holds one statement per template.
 ReshardAttach = reshard_steps.ReshardAttach
+ReshardCaptureFunction = reshard_steps.ReshardCaptureFunction
+ReshardCaptureTrigger = reshard_steps.ReshardCaptureTrigger
 ReshardCopy = reshard_steps.ReshardCopy
 ReshardCreate = reshard_steps.ReshardCreate
-ReshardDropMirror = reshard_steps.ReshardDropMirror
-ReshardMirrorFunction = reshard_steps.ReshardMirrorFunction
-ReshardMirrorTrigger = reshard_steps.ReshardMirrorTrigger
+ReshardDropCapture = reshard_steps.ReshardDropCapture
+ReshardDropFunction = reshard_steps.ReshardDropFunction
+ReshardLogAnalyze = reshard_steps.ReshardLogAnalyze
+ReshardLogClear = reshard_steps.ReshardLogClear
+ReshardLogCreate = reshard_steps.ReshardLogCreate
+ReshardReplayDelete = reshard_steps.ReshardReplayDelete
+ReshardReplayInsert = reshard_steps.ReshardReplayInsert
+ReshardSnapshot = reshard_steps.ReshardSnapshot
