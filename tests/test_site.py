@@ -313,3 +313,58 @@ def test_an_installed_wheel_builds_the_site(repo_root: Path, tmp_path: Path) -> 
     index = (work / "out" / "index.html").read_text()
     assert "search-index" in index and "entries.forEach" in index  # the search script, inlined
     assert (work / "out" / "static" / "site.css").read_text().startswith("/* The schema docs site")
+
+
+TYPES_SPEC = """
+project: {name: typed, postgres: 15, schemas: [audit]}
+domains:
+  posint: {type: integer, check: VALUE > 0, comment: a positive integer}
+  audit.posint: {type: bigint, not_null: true, default: 1}
+types:
+  address: {composite: {street: text, city: text}, comment: where someone lives}
+  price_range: {range: {subtype: numeric}}
+functions:
+  touch: {returns: trigger, language: plpgsql, body: 'BEGIN RETURN NEW; END'}
+  audit.touch: {returns: trigger, language: plpgsql, body: 'BEGIN RETURN NEW; END'}
+  add(integer, integer): {returns: integer, language: sql, body: SELECT $1 + $2, volatility: immutable}
+  add(bigint, bigint): {returns: bigint, language: sql, body: SELECT $1 + $2, volatility: immutable}
+entities:
+  accounts:
+    columns: {id: {type: bigint, primary_key: true}, n: posint, home: address?}
+    triggers: {t: {function: touch, timing: before, events: [insert], for_each: row}}
+  audit.accounts:
+    columns: {id: {type: bigint, primary_key: true}, n: audit.posint}
+    triggers: {t: {function: audit.touch, timing: before, events: [insert], for_each: row}}
+"""
+
+
+def test_domains_types_and_functions_have_pages_of_their_own(tmp_path: Path) -> None:
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(TYPES_SPEC, encoding="utf-8")
+    out = tmp_path / "site"
+    assert invoke("docs", spec, "-o", out).exit_code == 0
+    pages = set(read_tree(out))
+    assert {
+        "types/posint.html",
+        "types/audit-2e-posint.html",
+        "types/address.html",
+        "types/price_range.html",
+        "functions/touch.html",
+        "functions/audit-2e-touch.html",
+        "functions/add-28-integer-2c--20-integer-29-.html",
+        "tables/audit-2e-accounts.html",
+    } <= pages
+    index = (out / "index.html").read_text()
+    assert '<section id="types"' in index and 'href="types/address.html">address</a>' in index
+    assert "composite type: where someone lives" in index
+    posint = (out / "types" / "posint.html").read_text()
+    assert "VALUE &gt; 0" in posint and 'href="../tables/accounts.html#column-n">accounts.n</a>' in posint
+    audit_posint = (out / "types" / "audit-2e-posint.html").read_text()
+    assert 'href="../tables/audit-2e-accounts.html#column-n">audit.accounts.n</a>' in audit_posint
+    touch = (out / "functions" / "audit-2e-touch.html").read_text()
+    assert 'trigger <code>t</code> on <a href="../tables/audit-2e-accounts.html">audit.accounts</a>' in touch
+    assert (
+        'href="../types/posint.html"><code>posint</code></a>'
+        in (out / "tables" / "accounts.html").read_text()
+    )

@@ -7,6 +7,7 @@ the site works opened from `file://` as well as served from anywhere.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -17,7 +18,19 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from schemagen.model import Column, Default, Location, Model, Table, View
+from schemagen.model import (
+    Column,
+    CompositeType,
+    Default,
+    Domain,
+    Location,
+    Model,
+    Table,
+    Trigger,
+    UserType,
+    View,
+)
+from schemagen.model import Function as Function_
 from schemagen.render.templating import literal
 from schemagen.site.builder import diagram, paths
 from schemagen.site.builder.highlight import sql_html
@@ -47,6 +60,8 @@ def environment() -> jinja2.Environment:
         table_page=paths.table_page,
         view_page=paths.view_page,
         enum_page=paths.enum_page,
+        type_page=paths.type_page,
+        routine_page=paths.routine_page,
         migration_page=paths.migration_page,
         INDEX=paths.INDEX,
         DIAGRAM=paths.DIAGRAM,
@@ -100,6 +115,19 @@ class Site:
         for enum in self.model.enums:
             page = paths.enum_page(enum.key)
             yield page, self._render("site/enum.html.j2", page, enum=enum)
+        for key, kind, found in self.user_types():
+            page = paths.type_page(key)
+            uses = self.columns_of(key, found)
+            yield page, self._render("site/type.html.j2", page, type=found, kind=kind, key=key, uses=uses)
+        for key, function in self.routines():
+            page = paths.routine_page(key)
+            triggers = [t for t in self.model.triggers if self.calls(t, function)]
+            yield (
+                page,
+                self._render(
+                    "site/routine.html.j2", page, function=function, kind=_kind(function), triggers=triggers
+                ),
+            )
         for n, record in enumerate(self.migrations):
             page = paths.migration_page(record.number, record.name)
             yield page, self._migration(page, n)
@@ -209,6 +237,9 @@ class Site:
         for enum in self.model.enums:
             words = [enum.key, "enum", enum.comment or "", *enum.values]
             entries.append(_entry("enum", enum.key, paths.enum_page(enum.key), words))
+        for key, kind, found in self.user_types():
+            words = [key, kind, found.comment or ""]
+            entries.append(_entry("type", key, paths.type_page(key), words))
         for function in self.functions():
             words = [function.name, function.kind, function.owner]
             entries.append(_entry("function", function.name, function.href, words))
@@ -217,6 +248,53 @@ class Site:
             page = paths.migration_page(record.number, record.name)
             entries.append(_entry("migration", record.label, page, words))
         return entries
+
+    def user_types(self) -> list[tuple[str, str, Domain | UserType]]:
+        """(key, kind, type) of each domain, composite and range type, by key."""
+        found: list[tuple[str, str, Domain | UserType]] = [(d.key, "domain", d) for d in self.model.domains]
+        for t in self.model.types:
+            found.append((t.name, "composite type" if isinstance(t, CompositeType) else "range type", t))
+        return sorted(found, key=lambda item: item[0])
+
+    def type_key_of(self, column: Column) -> str | None:
+        """The key of the domain or type `column` holds (or an array of), if any."""
+        written = column.type.removesuffix("[]")
+        for key, _, found in self.user_types():
+            if written in (key, f"{found.schema}.{found.name}"):
+                return key
+        return None
+
+    def columns_of(self, key: str, found: Domain | UserType) -> list[tuple[Table, Column]]:
+        """The columns whose type is `found` (or an array of it)."""
+        spellings = {key, f"{found.schema}.{found.name}"}
+        return [
+            (table, column)
+            for table in self.model.tables
+            for column in table.columns
+            if column.type.removesuffix("[]") in spellings
+        ]
+
+    def routines(self) -> list[tuple[str, Function_]]:
+        """(page key, routine) of the spec's functions, procedures and aggregates: its key, or
+        `key(types)` when several share the key."""
+        counts = Counter(f.key for f in self.model.functions)
+        return sorted(
+            ((f.key if counts[f.key] == 1 else f.keyed_signature, f) for f in self.model.functions),
+            key=lambda item: item[0],
+        )
+
+    def calls(self, trigger: Trigger, function: Function_) -> bool:
+        return (trigger.function_schema, trigger.function) == (function.schema, function.name)
+
+    def table_key(self, trigger: Trigger) -> str:
+        """The key of the table `trigger` is on."""
+        table = self.model.table_at(trigger.schema, trigger.table)
+        return table.key if table is not None else trigger.table
+
+    def default_text_of(self, default: Default, type_: str) -> str | None:
+        if default.expression is not None:
+            return default.expression
+        return literal(default.value, type_)
 
     def functions(self) -> list[Function]:
         found = [
@@ -229,6 +307,7 @@ class Site:
             for v in self.model.views
             if v.refresh_function is not None
         ]
+        found += [Function(key, _kind(f), "", paths.routine_page(key)) for key, f in self.routines()]
         return sorted(found, key=lambda f: f.name)
 
     def column_marks(self, table: Table, column: Column) -> tuple[str, ...]:
@@ -296,3 +375,9 @@ def _px(value: float) -> str:
     """A coordinate as SVG text: one decimal, no `-0.0`."""
     text = f"{value:.1f}"
     return "0.0" if text == "-0.0" else text
+
+
+def _kind(function: Function_) -> str:
+    return (
+        "aggregate" if function.aggregate is not None else "procedure" if function.procedure else "function"
+    )

@@ -34,6 +34,15 @@ def enum_page(name: str) -> str:
     return f"enums/{slug(name)}.html"
 
 
+def type_page(name: str) -> str:
+    return f"types/{slug(name)}.html"
+
+
+def routine_page(name: str) -> str:
+    """`name`: a routine's key, or `key(types)` for one of several of that key (overloads)."""
+    return f"functions/{slug(name)}.html"
+
+
 def migration_page(number: int, name: str) -> str:
     return f"migrations/{number:04d}_{slug(name)}.html"
 
