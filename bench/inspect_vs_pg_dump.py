@@ -14,9 +14,14 @@ and the median of each figure is printed:
 (`inspect`, warnings included) and writing the spec files (`write_spec`). `--dsn` measures an
 existing database instead (its server's CPU only with `--data-dir`, the cluster's data directory),
 e.g. two versions of schemagen on one database: the command is `python -m schemagen`, so PYTHONPATH
-chooses the version.
+chooses the version. `--sql FILE` (repeatable) measures an application's schema instead of the
+synthetic one: the files (a structure.sql, then rows) are run in order in a throwaway database.
+`--min` prints the minimum of the runs instead of the median (the machine is shared: the least
+disturbed run).
 
     python bench/inspect_vs_pg_dump.py 1000 --repeat 3 --stages
+    python bench/inspect_vs_pg_dump.py --sql tests/adoption/billing_structure.sql \
+        --sql tests/adoption/billing_rows.sql --repeat 7 --min
 """
 
 from __future__ import annotations
@@ -113,6 +118,13 @@ def median(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
 
 
+def minimum(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(min(r[key] for r in runs), 3) for key in runs[0]}
+
+
+SUMMARY: Callable[[list[dict[str, float]]], dict[str, float]] = median
+
+
 def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[str, Any]:
     """The figures of pg_dump and of `schemagen inspect` (with `stages`, of its stages too) on `dsn`."""
     from schemagen.build.writer import write_spec
@@ -121,7 +133,10 @@ def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[
 
     results: dict[str, Any] = {}
     with pg.connect(dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')"
+            " AND relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchone()
     results["relations"] = row[0] if row else 0
     bin_dir = pg.find_server_bin()
     pg_dump = [str(bin_dir / "pg_dump") if bin_dir else "pg_dump", "--schema-only", "--no-sync"]
@@ -144,7 +159,7 @@ def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[
                 _, written = run_stage(lambda found=found: write_spec(found.model, out), data_dir)
                 runs["inspect()"].append(read)
                 runs["write_spec()"].append(written)
-    results.update({name: median(figures) for name, figures in runs.items()})
+    results.update({name: SUMMARY(figures) for name, figures in runs.items()})
     return results
 
 
@@ -170,6 +185,22 @@ def build_and_measure(n: int, repeat: int, stages: bool) -> dict[str, Any]:
         return measure(dsn, server.directory / "data", repeat, stages)
 
 
+def load_and_measure(files: list[Path], repeat: int, stages: bool) -> dict[str, Any]:
+    """The SQL `files` run in order in a database of a throwaway cluster, then measured."""
+    from unittest import mock
+
+    from schemagen.database import cluster as pg
+
+    with mock.patch.dict(pg.SERVER_SETTINGS, CLUSTER_SETTINGS), pg.ThrowawayCluster() as server:
+        dsn = server.create_database(DATABASE)
+        with pg.connect(dsn, autocommit=True) as conn:
+            for file in files:
+                conn.execute(file.read_bytes(), prepare=False)
+            conn.execute("ANALYZE")
+            conn.execute("CHECKPOINT")
+        return measure(dsn, server.directory / "data", repeat, stages)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -180,13 +211,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--dsn", help="measure this database instead of building one")
     parser.add_argument("--data-dir", type=Path, help="with --dsn: its cluster's data directory (server CPU)")
+    parser.add_argument(
+        "--sql", type=Path, action="append", help="measure a throwaway database these files build (in order)"
+    )
+    parser.add_argument("--min", action="store_true", help="the minimum of the runs, not the median")
     args = parser.parse_args(argv)
+    global SUMMARY
+    if args.min:
+        SUMMARY = minimum
     sys.path.insert(0, str(BENCH_DIR))
 
     import schemagen
 
     results: dict[str, Any] = {"n": args.n, "repeat": args.repeat, "schemagen": schemagen.__file__}
-    if args.dsn:
+    if args.sql:
+        results["n"] = None
+        results["sql"] = [str(f) for f in args.sql]
+        results.update(load_and_measure(args.sql, args.repeat, args.stages))
+    elif args.dsn:
         results.update(measure(args.dsn, args.data_dir, args.repeat, args.stages))
     else:
         results.update(build_and_measure(args.n, args.repeat, args.stages))
@@ -194,7 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results))
         return
     print(f"schemagen from {Path(results['schemagen']).parent}")
-    print(f"{results['relations']} tables and partitions; median of {args.repeat} runs")
+    summary = "minimum" if args.min else "median"
+    print(f"{results['relations']} tables and partitions; {summary} of {args.repeat} runs")
     print(f"{'':28}{'wall s':>10}{'client CPU s':>14}{'server CPU s':>14}")
     for key, label in LABELS.items():
         if key in results:

@@ -906,6 +906,11 @@ def check(
 @click.option("--schema", "schemas", multiple=True, help="A schema to read (default: every user schema).")
 def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
     """Read a live database's catalog into a spec that renders back to the same catalog."""
+    import gc
+
+    if gc.isenabled():  # what the run makes is freed by reference counts: a collection only costs time
+        gc.disable()
+        click.get_current_context().call_on_close(gc.enable)
     from schemagen.build.writer import write_spec
     from schemagen.database.cluster import DatabaseError
     from schemagen.database.inspect import inspect as inspect_database

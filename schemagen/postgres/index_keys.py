@@ -10,7 +10,10 @@ from pglast import ast
 
 def own_collations(definition: str) -> list[tuple[str | None, str] | None]:
     """Per key of a `CREATE INDEX` statement (INCLUDE columns excluded): `(schema, collation)` for a
-    key written with `COLLATE`, else None. An empty list when the text does not parse."""
+    key written with `COLLATE`, else None. An empty list when the text does not parse, or says no
+    `COLLATE` at all (most do: then no key has a collation of its own, and nothing need be parsed)."""
+    if "collate" not in definition.lower():
+        return []
     try:
         statements = pglast.parse_sql(definition)
     except pglast.parser.ParseError:

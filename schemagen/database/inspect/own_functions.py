@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import pglast
@@ -161,8 +162,17 @@ class OwnFunctions:
         self.templates = templates
         self.same_interval = same_interval
         self.citus = citus
-        self.archive_shapes = [self._archive_shape(overriding) for overriding in (False, True)]
-        self.refresh_shapes = [(mode, self._refresh_shape(mode)) for mode in REFRESH_MODES]
+
+    # the shapes are rendered when the first function is looked at: a database without functions
+    # renders no template
+
+    @cached_property
+    def archive_shapes(self) -> list[Shape]:
+        return [self._archive_shape(overriding) for overriding in (False, True)]
+
+    @cached_property
+    def refresh_shapes(self) -> list[tuple[RefreshMode, Shape]]:
+        return [(mode, self._refresh_shape(mode)) for mode in REFRESH_MODES]
 
     def recognise(
         self, functions: Iterable[Row], tables: Sequence[Table], views: Sequence[View]

@@ -35,7 +35,7 @@ from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunct
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import declared_schemas
 from schemagen.database.inspect.templates import Templates
-from schemagen.database.inspect.usertypes import read_types
+from schemagen.database.inspect.usertypes import USER_TYPE_QUERIES, read_types
 from schemagen.database.inspect.view_options import view_options
 from schemagen.database.inspect.windows import child_name_pattern, range_window
 from schemagen.database.queries import composed, query
@@ -483,10 +483,9 @@ class CatalogReader:
 
     def user_types(self, schemas: list[str]) -> list[UserType]:
         """The composite and range types; their names join those a column type may give."""
-        names = [(r["schema"], r["name"]) for r in self.rows("inspect_composite_types", schemas=schemas)]
-        names += [(r["schema"], r["name"]) for r in self.rows("inspect_range_types", schemas=schemas)]
-        self.type_names |= frozenset(name for _, name in names)
-        return read_types(self.rows, schemas, self.type_name, self.warn)
+        found = {name: self.rows(name, schemas=schemas) for name in USER_TYPE_QUERIES}  # each read once
+        self.type_names |= frozenset(r["name"] for rows in found.values() for r in rows)
+        return read_types(lambda name, **_: found[name], schemas, self.type_name, self.warn)
 
     def base_type(self, type_: str) -> str:
         """The type a value of `type_` is stored as: under its domains, if it is one."""

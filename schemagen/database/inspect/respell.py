@@ -27,7 +27,15 @@ from schemagen.database.queries import composed, query
 from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
 from schemagen.model.access import Policy
 from schemagen.model.keys import owned_sequence_keys
-from schemagen.render.templating import literal
+
+
+def literal(value: Any, type_: str | None) -> str:
+    """A value as the templates spell it (`render.templating.literal`, imported with Jinja on first
+    use: an inspection without a reference never needs it)."""
+    from schemagen.render.templating import literal as spelled
+
+    return spelled(value, type_)
+
 
 __all__ = ["Respeller", "StoredText"]
 

@@ -3,12 +3,12 @@ compares a database with is what schemagen would create."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from jinja2 import Environment
-
-from schemagen.render.templating import make_environment
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = ["Macro", "Templates"]
 
@@ -20,10 +20,17 @@ class Macro(Protocol):
 
 
 class Templates:
-    """The built-in templates, or those of a `templates` folder overriding them by name."""
+    """The built-in templates, or those of a `templates` folder overriding them by name; Jinja is
+    loaded when the first template is (an inspection of a database without functions never does)."""
 
     def __init__(self, templates: Path | None = None) -> None:
-        self.environment: Environment = make_environment(templates)
+        self.folder = templates
+
+    @cached_property
+    def environment(self) -> Environment:
+        from schemagen.render.templating import make_environment
+
+        return make_environment(self.folder)
 
     def macro(self, template: str, name: str) -> Macro:
         """The macro `name` of `template` (e.g. `postgres/index.sql.j2`, `create_index`)."""

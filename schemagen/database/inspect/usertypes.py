@@ -8,9 +8,11 @@ from typing import Any
 
 from schemagen.model import CompositeAttribute, CompositeType, RangeType, UserType
 
-__all__ = ["read_types", "type_key"]
+__all__ = ["USER_TYPE_QUERIES", "read_types", "type_key"]
 
 Rows = Callable[..., list[Any]]
+#: The queries `read_types` reads its rows with (`rows(name, schemas=…)`), in that order.
+USER_TYPE_QUERIES = ("inspect_composite_types", "inspect_range_types")
 
 
 def type_key(schema: str, name: str) -> str:
