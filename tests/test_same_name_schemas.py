@@ -25,12 +25,14 @@ TENANTS = """
 CREATE SCHEMA tenant_a;
 CREATE SCHEMA tenant_b;
 CREATE TABLE public.plans (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TYPE tenant_a.address AS (street text);
+CREATE TYPE tenant_b.address AS (street text, city text);
 CREATE DOMAIN tenant_a.credit AS numeric(12,2) CHECK (VALUE >= 0);
 CREATE DOMAIN tenant_b.credit AS numeric(12,2) CHECK (VALUE >= -100);
 CREATE TABLE tenant_a.accounts (id bigserial PRIMARY KEY, plan_id bigint REFERENCES public.plans (id),
-    email text NOT NULL, credit tenant_a.credit);
+    email text NOT NULL, credit tenant_a.credit, home tenant_a.address);
 CREATE TABLE tenant_b.accounts (id bigserial PRIMARY KEY, plan_id bigint REFERENCES public.plans (id),
-    email text NOT NULL, credit tenant_b.credit);
+    email text NOT NULL, credit tenant_b.credit, home tenant_b.address);
 CREATE UNIQUE INDEX index_accounts_on_email ON tenant_a.accounts (lower(email));
 CREATE UNIQUE INDEX index_accounts_on_email ON tenant_b.accounts (lower(email));
 CREATE TYPE tenant_a.status AS ENUM ('open', 'paid');
@@ -118,6 +120,7 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
     )
     assert "status: {type: tenant_b.status, default: void}" in text, text
     assert "credit: tenant_b.credit?" in text and "\n  tenant_b.credit:\n" in project, project
+    assert "home: tenant_b.address?" in text and "\n  tenant_b.address:\n" in project, project
     assert "accounts_touch: {function: tenant_b.touch," in text, text
     views = (workdir / "spec" / "views.yaml").read_text()
     assert "\n  tenant_a.big_invoices:\n" in views and "\n  tenant_b.big_invoices:\n" in views, views
@@ -159,6 +162,11 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         workdir / "spec" / "project.yaml", "NEW.email := upper(NEW.email)", "NEW.email := initcap(NEW.email)"
     )
     edit(workdir / "spec" / "project.yaml", "[open, paid, void]", "[open, paid, void, refunded]")
+    edit(
+        workdir / "spec" / "project.yaml",
+        "{street: text, city: text}",
+        "{street: text, city: text, zip: text}",
+    )
     edit(workdir / "spec" / "project.yaml", "VALUE >= '-100'::integer", "VALUE >= '-50'::integer")
     views_file = workdir / "spec" / "views.yaml"
     edit(views_file, "WHERE invoices.total > 50::numeric", "WHERE invoices.total > 60::numeric")
@@ -184,12 +192,13 @@ def test_tenant_schemas_with_the_same_tables_are_adopted_and_migrate_with_their_
         "CREATE OR REPLACE FUNCTION tenant_b.touch()",
         "ALTER TYPE tenant_b.status ADD VALUE IF NOT EXISTS 'refunded'",
         "ALTER DOMAIN tenant_b.credit ADD CONSTRAINT credit_check",
+        "ALTER TYPE tenant_b.address ADD ATTRIBUTE zip text",
     ):
         assert expected in up, expected
     assert "tenant_b.invoices" not in up.replace("FROM tenant_b.invoices", ""), up
     assert "VIEW tenant_a.big_invoices" not in up and "ON tenant_b.accounts" not in up, up
     assert "OR REPLACE FUNCTION public.touch" not in up and "TYPE tenant_a.status" not in up, up
-    assert "DOMAIN tenant_a.credit" not in up, up
+    assert "DOMAIN tenant_a.credit" not in up and "TYPE tenant_a.address" not in up, up
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))

@@ -253,7 +253,13 @@ class Builder:
                 if domain.schema_ or self.pinned_schema(name)[0] is None
             }
         )
-        self.type_schemas.update({name: t.schema_ or self.project.schema for name, t in spec.types.items()})
+        self.type_schemas.update(
+            {
+                name: t.schema_ or self.project.schema
+                for name, t in spec.types.items()
+                if t.schema_ or self.pinned_schema(name)[0] is None
+            }
+        )
         self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
         self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use

@@ -32,6 +32,8 @@ class _Builder(Protocol):
 
     def qualified_type(self, canonical: str) -> str: ...
 
+    def pinned_schema(self, name: str) -> tuple[str | None, str]: ...
+
 
 def build_types(
     builder: _Builder, specs: Mapping[str, TypeSpec], home: str, functions: frozenset[str] = frozenset()
@@ -40,10 +42,13 @@ def build_types(
     found: list[UserType] = []
     for name, spec in sorted(specs.items()):
         loc = builder.loc("types", name)
-        builder.check_name(name, "a type", loc)
+        # `schema.name` (a schema the spec knows, no `schema:`): the type `name` of that schema
+        qualifier, bare = (None, name) if spec.schema_ else builder.pinned_schema(name)
+        spec_key = name if qualifier else None
+        builder.check_name(bare, "a type", loc)
         if spec.schema_ is not None:
             builder.check_name(spec.schema_, "a schema", builder.loc("types", name, "schema"))
-        schema = spec.schema_ or home
+        schema = spec.schema_ or qualifier or home
         if (spec.composite is None) == (spec.range is None):
             builder.report(
                 rules.USER_TYPE(
@@ -88,7 +93,7 @@ def build_types(
                 type_ = _type(builder, name, text, where)
                 if type_ is not None:
                     attributes.append(CompositeAttribute(attribute, type_, renamed_from))
-            found.append(CompositeType(name, schema, tuple(attributes), spec.comment, loc))
+            found.append(CompositeType(bare, schema, tuple(attributes), spec.comment, loc, spec_key))
         elif spec.range is not None:
             where = builder.loc("types", name, "range", "subtype", key=False) or loc
             subtype = _type(builder, name, spec.range.subtype, where) or spec.range.subtype
@@ -116,7 +121,7 @@ def build_types(
                         builder.loc("types", name, "range", "collation"), name=collation, what="a collation"
                     )
                 )
-            found.append(RangeType(name, schema, subtype, diff, collation, spec.comment, loc))
+            found.append(RangeType(bare, schema, subtype, diff, collation, spec.comment, loc, spec_key))
     _cycles(builder, found)
     return found
 

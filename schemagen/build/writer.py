@@ -198,7 +198,9 @@ class _Writer:
         self.domains = sorted(qualified_keys(model.domains, self.home), key=lambda d: (d.name, d.schema))
         for domain in self.domains:
             self.check_name(domain.name, f"domain `{self.label(domain.schema, domain.name)}`")
-        self.user_types = self.unique_names("type", list(model.types))
+        self.user_types = sorted(qualified_keys(model.types, self.home), key=lambda t: (t.name, t.schema))
+        for user_type in self.user_types:
+            self.check_name(user_type.name, f"type `{self.label(user_type.schema, user_type.name)}`")
         self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
         for view in self.views:
             self.check_name(view.name, f"view `{self.label(view.schema, view.name)}`")
@@ -288,6 +290,7 @@ class _Writer:
         keyed |= {f.schema for f in self.model.functions if f.spec_key is not None}
         keyed |= {e.schema for e in self.enums if e.spec_key is not None}
         keyed |= {d.schema for d in self.domains if d.spec_key is not None}
+        keyed |= {t.schema for t in self.user_types if t.spec_key is not None}
         return sorted(keyed - known)
 
     @cached_property
@@ -310,7 +313,7 @@ class _Writer:
         domains = {d.key: self.domain(d) for d in self.domains}
         if domains:
             project["domains"] = domains
-        types = {t.name: self.user_type(t) for t in self.user_types}
+        types = {t.key: self.user_type(t) for t in self.user_types}
         if types:
             project["types"] = types
         sequences = {s.name: self.sequence(s) for s in self.sequences}
@@ -461,7 +464,7 @@ class _Writer:
             self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")
         if type_.comment is not None:
             data["comment"] = type_.comment
-        if type_.schema != self.home:
+        if type_.schema != self.home and type_.spec_key is None:
             data["schema"] = type_.schema
         return data
 
@@ -472,6 +475,7 @@ class _Writer:
         schema, _, name = base.rpartition(".")
         keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
         keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
+        keyed |= {(t.schema, t.name) for t in self.user_types if t.spec_key is not None}
         if (schema, name) in keyed:
             return base + ("[]" if array else "")  # an enum or domain keyed `schema.name` is named so
         if (

@@ -8,9 +8,18 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model.objects import Domain, Enum, Function, SequenceGenerator, Table, View
+from schemagen.model.objects import (
+    CompositeType,
+    Domain,
+    Enum,
+    Function,
+    RangeType,
+    SequenceGenerator,
+    Table,
+    View,
+)
 
-Keyed = TypeVar("Keyed", Table, View, Enum, Domain)
+Keyed = TypeVar("Keyed", Table, View, Enum, Domain, CompositeType | RangeType)
 
 
 def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:

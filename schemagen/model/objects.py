@@ -543,6 +543,12 @@ class CompositeType:
     attributes: tuple[CompositeAttribute, ...]  # in the spec's order
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    spec_key: str | None = None  # `schema.name` when the spec qualifies it
+
+    @property
+    def key(self) -> str:
+        """How the spec and column types name it: its name, or `schema.name`."""
+        return self.spec_key or self.name
 
     @property
     def uses(self) -> tuple[str, ...]:
@@ -558,6 +564,12 @@ class RangeType:
     collation: str | None = None
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
+    spec_key: str | None = None  # `schema.name` when the spec qualifies it
+
+    @property
+    def key(self) -> str:
+        """How the spec and column types name it: its name, or `schema.name`."""
+        return self.spec_key or self.name
 
     @property
     def uses(self) -> tuple[str, ...]:
@@ -811,7 +823,7 @@ class Model:
 
     @cached_property
     def types_by_name(self) -> Mapping[str, UserType]:
-        return {t.name: t for t in self.types}
+        return {t.key: t for t in self.types}
 
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:

@@ -23,20 +23,24 @@ def bare_type(type_: str) -> str:
 def order_types(types: Iterable[UserType]) -> list[UserType]:
     """Types after the types of the spec they use, ties broken by name (a cycle, which the checks
     report, is left where it closes)."""
-    by_name = {t.name: t for t in types}
+    by_key = {t.key: t for t in types}
+    # as a type names another: by its key, `schema.name`, or its bare name when not keyed `schema.name`
+    by_type = {f"{t.schema}.{t.name}": t for t in by_key.values()}
+    by_type |= {t.name: t for t in by_key.values() if t.spec_key is None} | by_key
     order: list[UserType] = []
     placed: set[str] = set()
 
     def place(type_: UserType, trail: frozenset[str]) -> None:
-        if type_.name in placed or type_.name in trail:
+        if type_.key in placed or type_.key in trail:
             return
         for used in type_.uses:
-            other = by_name.get(bare_type(used))
+            written = used.removesuffix("[]")
+            other = by_type.get(written) or by_type.get(bare_type(used))
             if other is not None:
-                place(other, trail | {type_.name})
-        placed.add(type_.name)
+                place(other, trail | {type_.key})
+        placed.add(type_.key)
         order.append(type_)
 
-    for t in sorted(by_name.values(), key=lambda t: t.name):
+    for t in sorted(by_key.values(), key=lambda t: (t.name, t.schema)):
         place(t, frozenset())
     return order

@@ -24,7 +24,7 @@ def created(a: Model, b: Model) -> Iterator[Change]:
     """The types of B that A has not, each after those it uses; the attributes of those both have."""
     old_types = a.types_by_name
     for type_ in order_types(b.types):
-        old = old_types.get(type_.name)
+        old = old_types.get(type_.key)
         if old is None or type(old) is not type(type_) or old.schema != type_.schema:
             if old is not None:
                 _refuse(a, type_.name, f"type `{type_.name}` changes kind or schema")
@@ -53,7 +53,7 @@ def dropped(a: Model, b: Model) -> Iterator[Change]:
     """The types of A that B has not, each before those it uses."""
     new_types = b.types_by_name
     for type_ in reversed(order_types(a.types)):
-        new = new_types.get(type_.name)
+        new = new_types.get(type_.key)
         if new is None or type(new) is not type(type_) or new.schema != type_.schema:
             yield DropType(type_)
 

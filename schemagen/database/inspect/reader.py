@@ -292,7 +292,7 @@ class CatalogReader:
                 self.rows,
                 self.warn,
             ),
-            types=tuple(sorted(user_types, key=lambda t: (t.name, t.schema))),
+            types=tuple(sorted(qualified_keys(user_types, home), key=lambda t: (t.name, t.schema))),
         )
 
     # --- the user's functions and triggers ---------------------------------------------------------

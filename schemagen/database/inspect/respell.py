@@ -86,6 +86,11 @@ class Respeller:
             else f
             for f in model.functions
         )
+        ref_types = {(t.schema, t.name): t for t in reference.types}
+        types = tuple(
+            replace(t, spec_key=known.spec_key) if (known := ref_types.get((t.schema, t.name))) else t
+            for t in model.types
+        )
         ref_enums = {(e.schema, e.name): e for e in reference.enums}
         enums = tuple(
             replace(e, spec_key=known.spec_key) if (known := ref_enums.get((e.schema, e.name))) else e
@@ -99,6 +104,7 @@ class Respeller:
             sequences=tuple(sequences),
             functions=functions,
             enums=enums,
+            types=types,
         )
 
     # --- probes ----------------------------------------------------------------------------------------

@@ -253,7 +253,7 @@ class Site:
         """(key, kind, type) of each domain, composite and range type, by key."""
         found: list[tuple[str, str, Domain | UserType]] = [(d.key, "domain", d) for d in self.model.domains]
         for t in self.model.types:
-            found.append((t.name, "composite type" if isinstance(t, CompositeType) else "range type", t))
+            found.append((t.key, "composite type" if isinstance(t, CompositeType) else "range type", t))
         return sorted(found, key=lambda item: item[0])
 
     def type_key_of(self, column: Column) -> str | None:
