@@ -88,7 +88,7 @@ class Respeller:
         )
         ref_types = {(t.schema, t.name): t for t in reference.types}
         types = tuple(
-            replace(t, spec_key=known.spec_key) if (known := ref_types.get((t.schema, t.name))) else t
+            replace(t, spec_key=ref_type.spec_key) if (ref_type := ref_types.get((t.schema, t.name))) else t
             for t in model.types
         )
         ref_enums = {(e.schema, e.name): e for e in reference.enums}
