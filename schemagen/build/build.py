@@ -260,7 +260,13 @@ class Builder:
                 if t.schema_ or self.pinned_schema(name)[0] is None
             }
         )
-        self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
+        self.sequence_schemas = {
+            name: self.sequence_schema(name, seq) for name, seq in spec.sequences.items()
+        }
+        # a key `schema.name` (a schema the spec knows, no `schema:`) is the sequence `name` of that schema
+        self.sequence_names = {
+            name: name if seq.schema_ else self.pinned_schema(name)[1] for name, seq in spec.sequences.items()
+        }
         self.serial_sequences: list[SequenceGenerator] = []
         self.taken: dict[str, set[str]] = {}  # schema → relation names in use
         self.pinned_checked: set[Path_] = set()
@@ -581,11 +587,14 @@ class Builder:
             )
         return domains
 
-    def sequence_schema(self, spec: SequenceSpec) -> str:
-        """A sequence's own `schema:`, else its owning table's (PostgreSQL keeps them together), else
-        the project's."""
+    def sequence_schema(self, key: str, spec: SequenceSpec) -> str:
+        """A sequence's own `schema:`, else the one its key names (`tenant_b.numbers`), else its owning
+        table's (PostgreSQL keeps them together), else the project's."""
         if spec.schema_:
             return spec.schema_
+        qualifier = self.pinned_schema(key)[0]
+        if qualifier is not None:
+            return qualifier
         table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
         if table is not None and table in self.spec.entities:
             return self.entity_place(table)[0]
@@ -603,9 +612,10 @@ class Builder:
     def build_sequences(self) -> list[SequenceGenerator]:
         """The sequences of `sequences:`; the serial columns' own come from `serial_columns`."""
         found = []
-        for name, spec in sorted(self.spec.sequences.items()):
-            path: Path_ = ("sequences", name)
+        for key, spec in sorted(self.spec.sequences.items()):
+            path: Path_ = ("sequences", key)
             loc = self.loc(*path)
+            name = self.sequence_names[key]
             self.check_name(name, "a sequence", loc)
             type_text = spec.type.strip()
             try:
@@ -647,7 +657,8 @@ class Builder:
                 )
             sequence = SequenceGenerator(
                 name=name,
-                schema=self.sequence_schemas[name],
+                schema=self.sequence_schemas[key],
+                spec_key=key if key != name else None,
                 type=kind or "bigint",
                 start=spec.start,
                 increment=spec.increment or 1,
@@ -722,7 +733,7 @@ class Builder:
                     )
                 )
                 return None
-            return sequence_rules.sequence_default(self.sequence_schemas[name], name)
+            return sequence_rules.sequence_default(self.sequence_schemas[name], self.sequence_names[name])
         return Default(value=value)
 
     def identity(
@@ -1487,8 +1498,8 @@ class Builder:
                 taken.add(p.pk_name)
         for name, view in self.spec.views.items():
             self.taken.setdefault(view.schema_ or self.project.schema, set()).add(name)
-        for name, schema in self.sequence_schemas.items():
-            self.taken.setdefault(schema, set()).add(name)
+        for key, schema in self.sequence_schemas.items():
+            self.taken.setdefault(schema, set()).add(self.sequence_names[key])
 
     def finish(self, p: _Pending, by_name: dict[str, _Pending]) -> Table:
         primary_key = None

@@ -214,14 +214,20 @@ class _Writer:
         for s in sequences:
             if s.owned_by and self.serials.get((s.schema, *s.owned_by)) is s:
                 continue
-            if s.spec_key is not None:  # `sequences:` keys name sequences of one schema each
-                self.problem(
-                    f"sequence `{self.label(s.schema, s.name)}` has the name of a sequence of another "
-                    "schema and is not its column's serial: left out"
-                )
-                continue
             self.sequences.append(s)
         self.sequence_names = {s.name for s in sequences}
+        # `default: {sequence: key}`: the key of the sequence a column's default reads, by its place
+        self.sequence_keys = {(s.schema, s.name): s.key for s in sequences}
+
+    def sequence_read(self, column: Column) -> str | None:
+        """The key of the spec's sequence `column`'s default is `nextval` of, if any."""
+        default = column.default
+        if default is None or default.sequence not in self.sequence_names:
+            return None
+        for (schema, name), key in self.sequence_keys.items():
+            if name == default.sequence and default == sequence_rules.sequence_default(schema, name):
+                return key
+        return default.sequence
 
     def is_serial(self, sequence: SequenceGenerator) -> bool:
         """Whether `serial: true` on its owner says all of `sequence`: named as serial names it, of its
@@ -291,6 +297,7 @@ class _Writer:
         keyed |= {e.schema for e in self.enums if e.spec_key is not None}
         keyed |= {d.schema for d in self.domains if d.spec_key is not None}
         keyed |= {t.schema for t in self.user_types if t.spec_key is not None}
+        keyed |= {s.schema for s in self.sequences if s.spec_key is not None}
         return sorted(keyed - known)
 
     @cached_property
@@ -316,7 +323,7 @@ class _Writer:
         types = {t.key: self.user_type(t) for t in self.user_types}
         if types:
             project["types"] = types
-        sequences = {s.name: self.sequence(s) for s in self.sequences}
+        sequences = {s.key: self.sequence(s) for s in self.sequences}
         if sequences:
             project["sequences"] = sequences
         # overloads, functions of the same name, are keyed `name(types)`
@@ -444,7 +451,7 @@ class _Writer:
                 home = table.schema  # a sequence's schema follows its owner's
         if sequence.comment is not None:
             data["comment"] = sequence.comment
-        if sequence.schema != home:
+        if sequence.schema != home and sequence.spec_key is None:
             data["schema"] = sequence.schema
         data.update(object_access_entries("sequence", sequence.access, _Flow, _FlowList))
         return _Flow(data)
@@ -757,8 +764,8 @@ class _Writer:
         serial = self.serials.get((table.schema, table.name, column.name))
         if serial is not None and serial.schema == table.schema:
             data["serial"] = True
-        elif column.default is not None and column.default.sequence in self.sequence_names:
-            data["default"] = _Flow({"sequence": column.default.sequence})
+        elif column.default is not None and (read := self.sequence_read(column)) is not None:
+            data["default"] = _Flow({"sequence": read})
         elif column.default is not None:
             data["default"] = _default(column.default)
         for key in ("primary_key", "unique", "check", "references"):

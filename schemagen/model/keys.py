@@ -19,7 +19,7 @@ from schemagen.model.objects import (
     View,
 )
 
-Keyed = TypeVar("Keyed", Table, View, Enum, Domain, CompositeType | RangeType)
+Keyed = TypeVar("Keyed", Table, View, Enum, Domain, CompositeType | RangeType, SequenceGenerator)
 
 
 def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:

@@ -276,7 +276,12 @@ class CatalogReader:
             tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
             views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
             domains=tuple(sorted(qualified_keys(domains, home), key=lambda d: (d.name, d.schema))),
-            sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
+            sequences=tuple(
+                sorted(
+                    qualified_keys(owned_sequence_keys(sequences, keyed), home),
+                    key=lambda s: (s.name, s.schema),
+                )
+            ),
             functions=tuple(
                 sorted(
                     qualified_function_keys(self.user_functions, home),

@@ -26,7 +26,6 @@ from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
 from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
 from schemagen.model.access import Policy
-from schemagen.model.keys import owned_sequence_keys
 
 
 def literal(value: Any, type_: str | None) -> str:
@@ -77,8 +76,14 @@ class Respeller:
         views = tuple(self.view(v, ref_views.get((v.schema, v.name))) for v in model.views)
         ref_domains = {(d.schema, d.name): d for d in reference.domains}
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
-        # the sequences of re-keyed tables follow them
-        sequences = owned_sequence_keys((replace(s, spec_key=None) for s in model.sequences), tables)
+        # keyed as the spec keys them (a sequence of a re-keyed table follows it there)
+        ref_sequences = {(s.schema, s.name): s for s in reference.sequences}
+        sequences = [
+            replace(s, spec_key=ref_sequence.spec_key)
+            if (ref_sequence := ref_sequences.get((s.schema, s.name)))
+            else s
+            for s in model.sequences
+        ]
         ref_functions = {(f.schema, f.name, f.identity): f for f in reference.functions}
         functions = tuple(
             replace(f, spec_key=ref.spec_key)
