@@ -313,6 +313,7 @@ def everything() -> Model:
             collation="C",
             comment="a positive integer",
             loc=here,
+            spec_key="app.posint",
         ),
     )
     access = TableAccess(
@@ -376,8 +377,18 @@ def everything() -> Model:
                 (CompositeAttribute("street", "text"), CompositeAttribute("zip", "app.posint")),
                 comment="a postal address",
                 loc=here,
+                spec_key="app.address",
             ),
-            RangeType("textrange", "app", "text", "float8mi", "C", comment="a range", loc=here),
+            RangeType(
+                "textrange",
+                "app",
+                "text",
+                "float8mi",
+                "C",
+                comment="a range",
+                loc=here,
+                spec_key="app.textrange",
+            ),
         ),
         sequences=sequences,
         functions=(
