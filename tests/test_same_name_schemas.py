@@ -340,3 +340,52 @@ def test_a_qualified_function_key_is_a_function_of_that_schema_and_triggers_call
     assert called == {("public", "accounts"): ("public", "touch"), ("audit", "accounts"): ("audit", "touch")}
     sql = render_outputs(model)["schema.sql"]
     assert "CREATE FUNCTION audit.touch()" in sql and "EXECUTE FUNCTION audit.touch()" in sql
+
+
+def test_partitions_of_two_tables_of_one_name_change_each_in_its_schema(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    table = (
+        "    columns: {id: bigint, at: date}\n"
+        "    primary_key: [id, at]\n"
+        "    indexes: [{columns: [at]}]\n"
+        "    partition:\n      range:\n        key: at\n        bounds:\n{bounds}"
+    )
+    bounds = "          '2024': ['2024-01-01', '2025-01-01']\n"
+    more = bounds + "          '2025': ['2025-01-01', '2026-01-01']\n"
+    spec = workdir / "spec"
+    spec.mkdir()
+
+    def write(a_bounds: str, b_bounds: str) -> None:
+        (spec / "a.yaml").write_text(
+            "project: {name: t, postgres: 15, schemas: [tenant_a, tenant_b]}\nentities:\n"
+            f"  tenant_a.events:\n{table.replace('{bounds}', a_bounds)}"
+            f"  tenant_b.events:\n{table.replace('{bounds}', b_bounds)}"
+        )
+
+    write(bounds, bounds)
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        for schema in ("tenant_a", "tenant_b"):
+            conn.execute(
+                f"INSERT INTO {schema}.events SELECT i, date '2024-01-01' + i FROM generate_series(0, 300) i"
+            )
+    before, rows = catalog(pg_dsn), fingerprint(pg_dsn)
+    write(bounds, more)
+    code, out, err = run("migrate", "new", "more", "spec")
+    assert code == 0, out + err
+    up = (workdir / "generated" / "migrations" / "0002_more.up.sql").read_text()
+    assert "CREATE TABLE tenant_b.events_2025 PARTITION OF tenant_b.events" in up, up
+    assert "tenant_a" not in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
+    after = fingerprint(pg_dsn)
+    assert after.pop("tenant_b.events_2025")[0] == 0
+    assert after == rows
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
+    assert fingerprint(pg_dsn) == rows

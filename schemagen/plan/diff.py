@@ -222,9 +222,10 @@ class _Diff:
         yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
+        shared = shared_names.shared(self.a, self.b)
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
-            shared_names.refuse_unplanned(old, new, why, self.a, self.b)
+            shared_names.refuse_unplanned(old, new, why, shared)
             if why is not None and (old.distribution is not None or new.distribution is not None):
                 raise PlanError(
                     f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
