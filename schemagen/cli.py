@@ -848,19 +848,31 @@ def check(
     or a pending change is destructive and not allowed; it lists the hazards of the migrations a pull
     request adds (since --base); with --live, also when replaying the migrations does not give
     schema.sql's database."""
+    live = live or dsn is not None
+    generated = generated if generated is not None else beside(spec_dir)
+    run_key, merge_base = None, None
+    if not live and output_format == "text" and _as_program():
+        # a tree found clean before, byte for byte, is clean again (see schemagen/gate_cache.py)
+        from schemagen import gate_cache
+        from schemagen.load import sources
+
+        merge_base = (sources.commit_of(base) if base is not None else sources.default_base(),)
+        if base is None or merge_base[0] is not None:
+            run_key = gate_cache.key(spec_dir, generated, templates, base, merge_base[0])
+        if run_key is not None and gate_cache.is_clean(spec_dir, generated, run_key):
+            click.echo(_in_sync(spec_dir, generated, live))
+            return
     from schemagen import gate
     from schemagen.diagnostics import Severity
     from schemagen.pipeline import RenderError
 
-    live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
-    generated = generated if generated is not None else beside(spec_dir)
     try:
         found = gate.check(compiled, generated, templates)
     except RenderError as error:
         raise InputError(str(error)) from None
     if not found:
-        found = _added_since(compiled, generated, base)
+        found = _added_since(compiled, generated, base, merge_base if base is None else None)
     # On a stale tree the replay would compare the wrong files; the static findings come first.
     if live and not found:
         from schemagen.database.cluster import DatabaseError
@@ -886,11 +898,19 @@ def check(
     if output_format == "json":
         _emit(compiled.warnings, output_format)
     elif output_format == "text":
-        replayed = ", and the migrations replay to schema.sql, down to empty and up again" if live else ""
-        click.echo(
-            f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
-            f"history intact{replayed}"
-        )
+        click.echo(_in_sync(spec_dir, generated, live))
+        if run_key is not None and not found and not compiled.warnings:
+            from schemagen import gate_cache
+
+            gate_cache.remember_clean(spec_dir, generated, run_key)
+
+
+def _in_sync(spec_dir: Path, generated: Path, live: bool) -> str:
+    replayed = ", and the migrations replay to schema.sql, down to empty and up again" if live else ""
+    return (
+        f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
+        f"history intact{replayed}"
+    )
 
 
 @cli.command()
@@ -1104,13 +1124,16 @@ def _count_children(scheme: PartitionScheme | None) -> int:
     return sum(1 + _count_children(child.sub) for child in scheme.children)
 
 
-def _base_history(generated: Path, base: str | None) -> tuple[Model | None, set[str] | None]:
+def _base_history(
+    generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
+) -> tuple[Model | None, set[str] | None]:
     """The schema and the migration labels of `generated` at the base revision (`base`, else the merge
-    base with the main branch); (None, None) when there is no base to read."""
+    base with the main branch, `merge_base[0]` when it was already looked up); (None, None) when there
+    is no base to read."""
     from schemagen.load import sources
     from schemagen.migrate import history, snapshot
 
-    rev = base or sources.default_base()
+    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
     path = sources.work_tree_path(generated) if rev else None
     if rev is None or path is None:
         if base is not None:
@@ -1129,11 +1152,13 @@ def _base_history(generated: Path, base: str | None) -> tuple[Model | None, set[
         raise InputError(f"the history at {rev}: {error}") from None
 
 
-def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[Diagnostic]:
+def _added_since(
+    compiled: Compiled, generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
+) -> list[Diagnostic]:
     """The review of the migrations a pull request adds: those not in `base`'s history."""
     from schemagen import gate
 
-    before, labels = _base_history(generated, base)
+    before, labels = _base_history(generated, base, merge_base)
     if labels is None:
         return []
     return gate.added_migrations(compiled, generated, before, labels)
@@ -1152,6 +1177,16 @@ _with_display_options(cli)
 cli.add_command(docs)
 
 
+#: The root context's `obj` when the process is the `schemagen` program (not a caller of `main(argv)`).
+_PROGRAM = object()
+
+
+def _as_program() -> bool:
+    """Whether this run is the `schemagen` program itself, which may answer from `check`'s cache."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.find_root().obj is _PROGRAM
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Any unexpected error still ends in one line on stderr and exit 2, never a traceback.
 
@@ -1159,7 +1194,9 @@ def main(argv: list[str] | None = None) -> None:
     exit handlers have run (a throwaway cluster stops in one): tearing down the interpreter, freeing a
     large spec's Model object by object, was a tenth of a render."""
     try:
-        cli.main(args=argv, prog_name="schemagen", standalone_mode=True)
+        cli.main(
+            args=argv, prog_name="schemagen", standalone_mode=True, obj=_PROGRAM if argv is None else None
+        )
     except SystemExit as done:
         if argv is not None:
             raise
