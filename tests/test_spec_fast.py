@@ -5,6 +5,7 @@ pydantic rejects, the fast reading leaves to pydantic (so the errors are pydanti
 from __future__ import annotations
 
 import copy
+import os
 import random
 from datetime import date, datetime
 from pathlib import Path
@@ -49,8 +50,15 @@ def both(raw: loader.RawSpec) -> tuple[Any, Any]:
 
 
 def spec_folders() -> list[Path]:
-    folders = {p.parent for p in ROOT.glob("**/*.yaml") if ".venv" not in p.parts and "bench" not in p.parts}
-    return sorted(f for f in folders if "templates" not in f.parts and "generated" not in f.parts)
+    """Every folder of the repository holding YAML files, but the repository itself, templates and
+    generated output, and what git ignores (the virtual environment, build output, bench caches)."""
+    skipped = {"templates", "generated", "node_modules", "build", "bench", ".git", ".venv"}
+    found = []
+    for folder, dirs, names in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if d not in skipped and not d.startswith("."))
+        if Path(folder) != ROOT and any(n.endswith(".yaml") for n in names):
+            found.append(Path(folder))
+    return found
 
 
 def test_every_spec_of_the_repository_reads_the_same() -> None:

@@ -93,9 +93,12 @@ class _Shapes:
         self.models: dict[str, Any] = description["models"]
         self.classes: dict[str, type[FastShape]] = {}
         self.checks: dict[str, Check] = {}
+        self.defaults: dict[str, Any] = {}
         for name, model in self.models.items():
             fields = tuple(f[0] for f in model["fields"])
-            self.classes[name] = type(name, (FastShape,), {"__slots__": fields, "_fields": fields})
+            # a default that is a plain value is the class's: an instance holds only what differs
+            plain = {f[0]: f[3][1] for f in model["fields"] if f[3][0] == "value"}
+            self.classes[name] = type(name, (FastShape,), {"_fields": fields, **plain})
         self.root = self.model(description["root"])
 
     def model(self, name: str) -> Check:
@@ -107,39 +110,43 @@ class _Shapes:
         cls = self.classes[name]
         model = self.models[name]
         by_key: dict[str, tuple[str, Check]] = {}
-        defaults: list[tuple[str, list[Any]]] = []
-        for field_name, alias, described, default in model["fields"]:
+        required: list[str] = []
+        factories: list[tuple[str, type]] = []
+        shapes: list[tuple[str, str]] = []
+        for field_name, alias, described, (kind, *arg) in model["fields"]:
             check = self.check(described)
             by_key[field_name] = (field_name, check)
             if alias is not None:
                 by_key[alias] = (field_name, check)
-            defaults.append((field_name, default))
+            if kind == "required":
+                required.append(field_name)
+            elif kind == "factory":
+                factories.append((field_name, list if arg[0] == "list" else dict))
+            elif kind == "model":
+                shapes.append((field_name, arg[0]))
         after = [getattr(shortforms, f) for f in model["after"]]
-        setattr_ = object.__setattr__
+        new = object.__new__
 
         def check_model(value: Any) -> Any:
             if type(value) is not dict:
                 raise Rejected
-            shape = cls.__new__(cls)
-            seen = set()
+            values: dict[str, Any] = {}
             for key, item in value.items():
                 field = by_key.get(key) if type(key) is str else None
-                if field is None or field[0] in seen:
+                if field is None or field[0] in values:
                     raise Rejected
-                seen.add(field[0])
-                setattr_(shape, field[0], field[1](item))
-            if len(seen) != len(defaults):
-                for field_name, (kind, *arg) in defaults:
-                    if field_name in seen:
-                        continue
-                    if kind == "value":
-                        setattr_(shape, field_name, arg[0])
-                    elif kind == "factory":
-                        setattr_(shape, field_name, [] if arg[0] == "list" else {})
-                    elif kind == "model":
-                        setattr_(shape, field_name, self.checks[arg[0]]({}))
-                    else:
-                        raise Rejected
+                values[field[0]] = field[1](item)
+            for field_name in required:
+                if field_name not in values:
+                    raise Rejected
+            for field_name, factory in factories:
+                if field_name not in values:
+                    values[field_name] = factory()
+            for field_name, shape_name in shapes:
+                if field_name not in values:
+                    values[field_name] = self.default_shape(shape_name)
+            shape = new(cls)
+            shape.__dict__ = values
             for func in after:
                 try:
                     func(shape)
@@ -149,6 +156,13 @@ class _Shapes:
 
         self.checks[name] = check_model
         return check_model
+
+    def default_shape(self, name: str) -> Any:
+        """A shape with every field at its default, shared (shapes are not changed once read)."""
+        found = self.defaults.get(name)
+        if found is None:
+            found = self.defaults[name] = self.checks[name]({})
+        return found
 
     def check(self, described: list[Any]) -> Check:
         kind = described[0]
@@ -229,12 +243,23 @@ class _Shapes:
 
             return check_tuple
         if kind == "union":
-            members = [self.check(d) for d in described[1]]
+            members = [(self.check(d), _takes(d)) for d in described[1]]
+            # the members that may take a value of each type (those that may take any, always)
+            anything = [check for check, types in members if types is None]
+            by_type: dict[type, list[Check]] = {}
+            for _, types in members:
+                for t in types or ():
+                    by_type.setdefault(t, [])
+            for t, found in by_type.items():
+                found.extend(check for check, types in members if types is None or t in types)
 
             def check_union(value: Any) -> Any:
+                candidates = by_type.get(type(value), anything)
+                if len(candidates) == 1:
+                    return candidates[0](value)
                 # exactly one member may take the value; more than one is pydantic's to decide
                 taken: list[Any] = []
-                for member in members:
+                for member in candidates:
                     try:
                         taken.append(member(value))
                     except Rejected:
@@ -259,6 +284,30 @@ class _Shapes:
 
 
 _EXACT = {"bool": bool, "float": float, "date": date, "datetime": datetime, "none": type(None)}
+_TAKES: dict[str, frozenset[type]] = {
+    "str": frozenset({str}),
+    "literal": frozenset({str}),
+    "int": frozenset({int}),
+    "list": frozenset({list}),
+    "dict": frozenset({dict}),
+    "model": frozenset({dict}),
+    "tuple": frozenset({list, tuple}),
+    **{kind: frozenset({t}) for kind, t in _EXACT.items()},
+}
+
+
+def _takes(described: list[Any]) -> frozenset[type] | None:
+    """The exact types of value a described type may take; None when any (a short form may turn any
+    value into one it takes)."""
+    if described[0] == "union":
+        found: set[type] = set()
+        for member in described[1]:
+            types = _takes(member)
+            if types is None:
+                return None
+            found |= types
+        return frozenset(found)
+    return _TAKES.get(described[0])
 
 
 def _any(value: Any) -> Any:
