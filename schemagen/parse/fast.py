@@ -43,7 +43,6 @@ class Rejected(Exception):
 class FastShape:
     """A shape read without pydantic: its fields as attributes, in the pydantic shape's order."""
 
-    __slots__ = ()
     _fields: tuple[str, ...] = ()
 
     def model_dump(self) -> dict[str, Any]:
