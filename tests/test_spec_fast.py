@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_description_is_made_from_todays_shapes() -> None:
     """After changing a shape: python -m schemagen.parse.describe > schemagen/data/shapes.json"""
-    assert fast.DESCRIPTION.read_text(encoding="utf-8") == describe.render()
+    assert fast.DESCRIPTION.read_text(encoding="utf-8") == describe.render(), (
+        "the shapes changed: python -m schemagen.parse.describe > schemagen/data/shapes.json"
+    )
     assert fast._shapes() is not None
 
 
