@@ -276,6 +276,8 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
         from schemagen.database import cluster
         from schemagen.database import live as live_db
 
+        gc.enable()  # a database's time from here on: the collector is back (see `main`)
+
         try:
             live_db.live_check(outputs["schema.sql"], model.project.extensions, dsn)
         except live_db.LiveApplyError as error:
@@ -886,6 +888,7 @@ def check(
     if live and not found:
         from schemagen.database.cluster import DatabaseError
 
+        gc.enable()  # a database's time from here on: the collector is back (see `main`)
         try:
             found = gate.live_check(generated, dsn)
         except DatabaseError as error:
@@ -1202,9 +1205,9 @@ def main(argv: list[str] | None = None) -> None:
     Run as the program (no `argv`), the process ends with `os._exit` once output is flushed and the
     exit handlers have run (a throwaway cluster stops in one): tearing down the interpreter, freeing a
     large spec's Model object by object, was a tenth of a render. The cyclic garbage collector is off
-    meanwhile, but for the commands that may run for long against a database (`COLLECTING`): its
-    passes over the imports and a spec's objects, which make few cycles, were a tenth of a short
-    command."""
+    meanwhile, but for the commands that may run for long against a database (`COLLECTING`, and
+    `--live`): its passes over the imports and a spec's objects, which make few cycles, were a tenth
+    of a short command."""
     if argv is None:
         gc.disable()
     try:

@@ -45,13 +45,14 @@ def _cache_dir() -> Path | None:
 
 
 def _files(root: Path) -> list[Path]:
-    """Every file under `root` (or `root` itself when it is a file), sorted; bytecode caches aside."""
+    """Every file under `root` (or `root` itself when it is a file), sorted, through symbolic links as
+    the loader goes; bytecode caches aside."""
     if root.is_file():
         return [root]
     if not root.is_dir():
         return []
     found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root, followlinks=True):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         found.extend(Path(folder) / name for name in sorted(names))
     return found
