@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import random
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,7 @@ VALUES: list[Any] = [
     {"columns": ["id"]},
     date(2024, 1, 1),
     datetime(2024, 1, 1, 12, 0),
+    datetime(2024, 1, 1, 12, 0, tzinfo=UTC),
 ]
 
 
