@@ -1164,12 +1164,42 @@ def _base_history(
         raise InputError(f"the history at {rev}: {error}") from None
 
 
+def _nothing_added(generated: Path, base: str | None, merge_base: tuple[str | None] | None) -> bool:
+    """Whether the base revision's history already has every migration of `generated`, told from the
+    file names alone (one git command): then there is nothing to review, and the base's history is not
+    extracted and read. False when that cannot be told this way."""
+    from schemagen.load import sources
+    from schemagen.migrate import history
+
+    try:
+        labels = {f"{m.number:04d}_{m.name}" for m in history.migrations(generated)}
+    except history.HistoryError:
+        return False
+    if not labels:
+        return True
+    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
+    path = sources.work_tree_path(generated) if rev else None
+    if rev is None or path is None:
+        return False
+    names = sources.file_names(rev, f"{path}/{history.MIGRATIONS_DIR}")
+    if names is None:
+        return False
+    at_base = set()
+    for name in names:
+        match = history.FILE.match(name)
+        if match is not None and match.group(3) == "up":
+            at_base.add(f"{int(match.group(1)):04d}_{match.group(2)}")
+    return labels <= at_base
+
+
 def _added_since(
     compiled: Compiled, generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
 ) -> list[Diagnostic]:
     """The review of the migrations a pull request adds: those not in `base`'s history."""
     from schemagen import gate
 
+    if _nothing_added(generated, base, merge_base):
+        return []
     before, labels = _base_history(generated, base, merge_base)
     if labels is None:
         return []

@@ -55,6 +55,13 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def file_names(rev: str, path: str) -> list[str] | None:
+    """The names of the files under `path` (relative to the current folder) at revision `rev`; None
+    when git cannot say (no such revision, no git)."""
+    listed = _git("ls-tree", "-r", "--name-only", "--end-of-options", rev, "--", path)
+    return None if listed is None else [line.rsplit("/", 1)[-1] for line in listed.splitlines()]
+
+
 def commit_of(rev: str) -> str | None:
     """The commit `rev` names, or None when it names none (or git is not there)."""
     return _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
