@@ -14,8 +14,13 @@ transaction) and reads a random existing account by primary key after each inser
 recorded. Afterwards every row it committed and the N original rows must be there, and it must have
 seen no error but lock timeouts.
 
+With --repeat K, the whole measurement runs K times (each on a cluster of its own, one after the
+other) and a last line gives the min and median of each figure: the machine is shared, one run says
+little.
+
     python bench/reshard.py --rows 1000000
     python bench/reshard.py --rows 1000000 --writer
+    python bench/reshard.py --rows 1000000 --writer --repeat 3
 """
 
 from __future__ import annotations
@@ -410,12 +415,57 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="insert and read accounts on another connection while the re-shard is applied",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run it this many times, then print the min and median of each figure",
+    )
     args = parser.parse_args(argv)
-    try:
-        result = measure(args.rows, args.verbose, args.writer)
-    except ReshardFailed as failure:
-        sys.exit(f"re-shard check failed: {failure}")
-    if args.json:
+    results = []
+    for _ in range(max(1, args.repeat)):
+        try:
+            result = measure(args.rows, args.verbose, args.writer)
+        except ReshardFailed as failure:
+            sys.exit(f"re-shard check failed: {failure}")
+        results.append(result)
+        show(result, args.json, args.writer)
+    if len(results) > 1:
+        summary = summarize(results)
+        print(
+            json.dumps(summary)
+            if args.json
+            else "min / median of "
+            + ", ".join(f"{name} {low} / {middle}" for name, (low, middle) in summary.items())
+        )
+
+
+#: The figures `--repeat` summarizes.
+SUMMARIZED = (
+    "reshard_s",
+    "ratio",
+    "reshard_cpu_s",
+    "cpu_ratio",
+    "writer_p50_ms",
+    "writer_p99_ms",
+    "writer_max_ms",
+)
+
+
+def summarize(results: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """(min, median) of each summarized figure the runs have."""
+    import statistics
+
+    return {
+        name: (min(values), round(statistics.median(values), 3))
+        for name in SUMMARIZED
+        if (values := [r[name] for r in results if name in r])
+    }
+
+
+def show(result: dict[str, Any], as_json: bool, writer: bool) -> None:
+    """One run's figures: a JSON object, or a line (two with the writer)."""
+    if as_json:
         print(json.dumps(result))
         return
     line = (
@@ -424,7 +474,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{result['reshard_cpu_s']:.3f} s, copy floor {result['copy_floor_cpu_s']:.3f} s, "
         f"ratio {result['cpu_ratio']:.2f}"
     )
-    if not args.writer:
+    if not writer:
         print(line)
         return
     errors = ", ".join(f"{n} × {state}" for state, n in result["writer_errors"].items()) or "none"

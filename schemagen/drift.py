@@ -182,7 +182,7 @@ def kept_as_held(model: Model, held: Model, today: date) -> tuple[Model, list[Be
     tables = []
     behind = []
     for table in model.tables:
-        live = held.table(table.name)
+        live = held.table_at(table.schema, table.name)
         scheme = table.partition
         window = scheme.window if scheme is not None else None
         if scheme is None or window is None or not window.kept or live is None or live.partition is None:

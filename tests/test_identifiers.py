@@ -326,29 +326,6 @@ def test_a_sequence_owned_by_a_table_whose_name_holds_a_dot(tmp_path: Path) -> N
     assert [s.owned_by for s in model.sequences] == [("a.b", "n")]
 
 
-def test_a_partition_in_another_schema_is_created_there_and_not_yet_migrated(workdir: Path) -> None:
-    spec = workdir / "spec"
-    spec.mkdir()
-    table = (
-        "entities:\n  events:\n    columns: {at: date}\n    partition:\n      range:\n        key: at\n"
-        "        bounds:\n          '2023': ['2023-01-01', '2024-01-01']\n          '2024': ['2024-01-01', '2025-01-01']\n"
-        "      names: {'2023': old stuff.events_2023}\n"
-    )
-    (spec / "a.yaml").write_text("project: {name: t, postgres: 15, schemas: [old stuff]}\n" + table)
-    code, _, err = run("migrate", "new", "initial", "spec")
-    assert code == 0, err
-    sql = (workdir / "generated" / "schema.sql").read_text()
-    assert 'CREATE TABLE "old stuff".events_2023 PARTITION OF public.events' in sql
-    assert "CREATE TABLE public.events_2024 PARTITION OF public.events" in sql
-    (spec / "a.yaml").write_text(
-        "project: {name: t, postgres: 15, schemas: [old stuff]}\n"
-        + table.replace("      names:", "          '2025': ['2025-01-01', '2026-01-01']\n      names:")
-    )
-    code, out, err = run("migrate", "new", "more", "spec")
-    assert code != 0
-    assert "old stuff.events_2023 lives in another schema than its table" in out + err
-
-
 def test_the_diagram_and_the_docs_site_show_quoted_names(workdir: Path) -> None:
     spec = workdir / "spec"
     spec.mkdir()

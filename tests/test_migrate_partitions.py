@@ -331,45 +331,65 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
         ("guilds", "events"),
     }
     split = ops[1]
-    # online (plan/recipes/reshard.py): the build locks only guilds_p0 (its writes wait, one lock: no LOCK
-    # TABLE list), the swap holds guilds for catalog changes and the attach's check of the foreign key
+    # online (plan/recipes/reshard.py): units of their own — the capture (a trigger logging the keys
+    # written to guilds_p0: its SHARE ROW EXCLUSIVE only until this short unit commits), a copy per new
+    # partition and the catch-ups (ACCESS SHARE on guilds_p0: it takes writes; one lock, no LOCK TABLE
+    # list), then the swap, which holds guilds for catalog changes and the attach's check of the key
     templates = [s.template for s in split.up]
-    build = templates[: templates.index("partition_commit") + 1]
-    swap = templates[len(build) : len(build) + templates[len(build) :].index("partition_commit") + 1]
-    per_table = ["reshard_create", "reshard_copy"] + ["create_index", "add_constraint_using_index"] * 2
-    per_table += ["create_index"] * 5
-    assert build == [
+    units: list[list[str]] = []
+    for template in templates:
+        if template in ("partition_begin", "begin"):
+            units.append([])
+        units[-1].append(template)
+    capture, copy_p0, copy_p4, catch_up, catch_up_again, swap, *after_swap = units
+    assert capture == [
         "partition_begin",
-        "reshard_mirror_function",
-        "reshard_mirror_trigger",
-        *per_table * 2,
+        "reshard_capture_function",
+        "reshard_capture_trigger",
+        "reshard_log_create",
         "partition_commit",
     ]
-    held = [(s.lock, s.on) for s in split.up[: len(build)] if s.lock >= Lock.SHARE and s.on == "guilds_p0"]
-    assert held == [(Lock.SHARE_ROW_EXCLUSIVE, "guilds_p0")]
-    assert swap[:4] == ["partition_begin", "lock_tables", "partition_detach", "rename_table"]
-    swap_locks = split.up[len(build) + 1]
+    per_table = ["reshard_create", "reshard_copy"] + ["create_index", "add_constraint_using_index"] * 2
+    per_table += ["create_index"] * 5
+    assert copy_p0 == copy_p4 == ["partition_begin", *per_table, "partition_commit"]
+    replay = ["reshard_replay_delete"] * 2 + ["reshard_replay_insert"] * 2
+    assert (
+        catch_up
+        == catch_up_again
+        == [
+            "partition_begin",
+            "reshard_snapshot",
+            "reshard_log_analyze",
+            *replay,
+            "reshard_log_clear",
+            "partition_commit",
+        ]
+    )
+    before_swap = sum(len(u) for u in units[:5])
+    held = [
+        (s.lock, s.on, s.brief)
+        for s in split.up[:before_swap]
+        if s.lock >= Lock.SHARE and s.on in ("guilds", "guilds_p0")
+    ]
+    assert held == [(Lock.SHARE_ROW_EXCLUSIVE, "guilds_p0", True)]
+    assert swap[:8] == ["partition_begin", "lock_tables", *replay, "reshard_drop_capture", "partition_detach"]
+    swap_locks = split.up[before_swap + 1]
     assert [(lock.relation, lock.mode) for lock in swap_locks.locks] == [
         ("guilds", Lock.ACCESS_EXCLUSIVE),
         ("guilds_p0_new", Lock.ACCESS_EXCLUSIVE),
         ("guilds_p4_new", Lock.ACCESS_EXCLUSIVE),
+        ("schemagen_log_guilds_p0", Lock.ACCESS_EXCLUSIVE),
         ("users", Lock.SHARE_ROW_EXCLUSIVE),
     ]
     assert templates.count("reshard_attach") == 2
     # nothing else in the swap scans or rewrites: the attach checks the rows against the cloned foreign key
-    long = [s.template for s in split.up[len(build) : len(build) + len(swap)] if s.runs_long]
+    long = [s.template for s in split.up[before_swap : before_swap + len(swap)] if s.runs_long]
     assert long == ["reshard_attach"] * 2
     # dropping the old partition drops its foreign key's triggers on users (ACCESS EXCLUSIVE there):
     # apart from the swap, so users is not held for it
-    assert templates[len(build) + len(swap) :] == [
-        "begin",
-        "lock_tables",
-        "drop_table",
-        "commit",
-        "reshard_drop_mirror",
-    ]
+    assert after_swap == [["begin", "lock_tables", "drop_table", "commit", "reshard_drop_function"]]
     assert [h.code for h in split.hazards] == ["SG922"]
-    assert "ACCESS EXCLUSIVE on guilds only for the swap" in split.hazards[0].message
+    assert "ACCESS EXCLUSIVE on guilds during the swap" in split.hazards[0].message
     renamed = {
         s.args["old"]: s.args["new"]
         for s in split.up

@@ -26,6 +26,7 @@ from schemagen.model import (
     Distribution,
     Domain,
     DomainCheck,
+    Enum,
     ForeignKey,
     Function,
     IdentityOptions,
@@ -122,6 +123,7 @@ def everything() -> Model:
                 identity_options=IdentityOptions(
                     start=5, increment=-5, min_value=-1000, max_value=1000, cache=3, cycle=True
                 ),
+                identity_access=ObjectAccess(None, (Grant("app_reader", ("select", "usage"), False),)),
             ),
         ),
         renamed_from="literal_values_old",
@@ -186,6 +188,7 @@ def everything() -> Model:
         partition=by_day,
         archive=Archive("day", "30 days", "by_day_archive", "archive_by_day"),
         distribution=Distribution("hash", "id", "literal_values", 8, loc=here),
+        spec_key="public.by_day",
         partition_objects=(
             PartitionObjects(
                 "by_day_2024_ab",
@@ -278,6 +281,7 @@ def everything() -> Model:
         indexes=(Index("recent_key", "recent", (IndexElement(column="x"),), unique=True, loc=here),),
         refresh="blocking",
         renamed_from="old_recent",
+        spec_key="app.recent",
         loc=here,
     )
     sequences = (
@@ -295,6 +299,7 @@ def everything() -> Model:
             comment="counts down",
             access=ObjectAccess(None, (Grant("app_writer", ("usage",), True),)),
             loc=here,
+            spec_key="app.numbers",
         ),
     )
     domains = (
@@ -360,7 +365,7 @@ def everything() -> Model:
                 "app", "sequences", (Grant("app_writer", ("usage",), True),), for_role="app_owner"
             ),
         ),
-        enums=base.enums,
+        enums=(*base.enums, Enum("status", "app", ("open", "paid"), spec_key="app.status")),
         tables=tuple(sorted((located, *base.tables[1:], values, by_day_table, states), key=lambda t: t.name)),
         views=tuple(sorted((*base.views, view, options_view), key=lambda v: v.name)),
         domains=domains,
@@ -389,6 +394,7 @@ def everything() -> Model:
                 strict=True,
                 comment="stamps a row",
                 access=ObjectAccess(None, (), revoked_from_public=True),
+                spec_key="app.touch",
                 loc=here,
                 body_loc=here,
             ),
@@ -534,7 +540,7 @@ def test_literal_values_keep_their_types(rich: Model) -> None:
     assert columns["no"] is False and columns["zero"] == 0 and type(columns["zero"]) is int
     assert math.copysign(1.0, columns["negative_zero"]) == -1.0
     assert columns["huge"] == float("inf")
-    by_day = loaded.table("by_day").partition
+    by_day = loaded.table("public.by_day").partition
     assert by_day.children[0].bound.range_from == date(2024, 1, 1)
     assert by_day.children[0].sub.children[1].bound.values == (date(2024, 1, 1), 3, None)
     assert by_day.children[1].bound.range_from == datetime(2025, 1, 1, tzinfo=UTC)

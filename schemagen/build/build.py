@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,6 +67,7 @@ from schemagen.model.access import TableAccess
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.keys import owned_sequence_keys
 from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partitions import (
     as_date,
@@ -135,6 +137,7 @@ class _Pending:
     columns: list[Column]
     loc: Location | None
     path: Path_
+    key: str = ""  # the entity's key (`name` unless qualified: `audit.accounts`)
     pk_columns: tuple[str, ...] | None = None
     pk_loc: Location | None = None
     pk_name: str | None = None
@@ -164,6 +167,9 @@ class _Pending:
     exclusions: list[ExclusionConstraint] = field(default_factory=list)
     # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
     check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.name
 
 
 @dataclass(frozen=True)
@@ -237,9 +243,18 @@ class Builder:
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
-        self.type_schemas = {name: enum.schema_ or self.project.schema for name, enum in spec.enums.items()}
+        # an enum keyed `schema.name` is named so by column types already: not qualified again
+        self.type_schemas = {
+            name: enum.schema_ or self.project.schema
+            for name, enum in spec.enums.items()
+            if enum.schema_ or self.pinned_schema(name)[0] is None
+        }
         self.type_schemas.update(
-            {name: domain.schema_ or self.project.schema for name, domain in spec.domains.items()}
+            {
+                name: domain.schema_ or self.project.schema
+                for name, domain in spec.domains.items()
+                if domain.schema_ or self.pinned_schema(name)[0] is None
+            }
         )
         self.type_schemas.update({name: t.schema_ or self.project.schema for name, t in spec.types.items()})
         self.sequence_schemas = {name: self.sequence_schema(seq) for name, seq in spec.sequences.items()}
@@ -392,21 +407,27 @@ class Builder:
                     )
                 )
         pending = [self.entity(name, entity) for name, entity in self.spec.entities.items()]
+        pending = self.one_entity_per_table(pending)
         for index, relationship in enumerate(self.spec.relationships):
             junction = self.junction(index, relationship, pending)
             if junction:
                 pending.append(junction)
         self.reserve_explicit_names(pending)
         sequences = self.build_sequences()
-        for p in sorted(pending, key=lambda p: p.name):
+        for p in sorted(pending, key=lambda p: (p.name, p.schema)):
             self.serial_columns(p)
         sequences += self.serial_sequences
-        by_name = {p.name: p for p in pending}
+        by_name = {p.key: p for p in pending}
         for p in pending:
             p.distribution = self.distribution(p, by_name, ())
-        tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: p.name)]
-        tables += [self.archive_table(table, table.archive) for table in tables if table.archive]
-        tables.sort(key=lambda table: table.name)
+        tables = [self.finish(p, by_name) for p in sorted(pending, key=lambda p: (p.name, p.schema))]
+        tables += [
+            replace(archive, spec_key=f"{archive.schema}.{archive.name}") if table.spec_key else archive
+            for table in tables
+            if table.archive and (archive := self.archive_table(table, table.archive))
+        ]
+        tables.sort(key=lambda table: (table.name, table.schema))
+        sequences = owned_sequence_keys(sequences, tables)
         views = [self.view(name, view) for name, view in sorted(self.spec.views.items())]
         items = sorted(self.spec.functions.items())
         functions = [self.function(name, spec) for name, spec in items if spec.aggregate is None]
@@ -430,7 +451,7 @@ class Builder:
             seen.add(signature)
         triggers = []
         for table in tables:
-            entity = self.spec.entities.get(table.name) if table.archive_of is None else None
+            entity = self.spec.entities.get(table.key) if table.archive_of is None else None
             for name, trigger_spec in sorted(entity.triggers.items() if entity else ()):
                 triggers.append(self.trigger(table, name, trigger_spec, functions))
         model = Model(
@@ -453,8 +474,10 @@ class Builder:
 
     def build_enums(self) -> list[Enum]:
         enums = []
-        for name, spec in sorted(self.spec.enums.items()):
-            loc = self.loc("enums", name)
+        for key, spec in sorted(self.spec.enums.items()):
+            loc = self.loc("enums", key)
+            # `schema.name` (a schema the spec knows, no `schema:`): the enum `name` of that schema
+            qualifier, name = (None, key) if spec.schema_ else self.pinned_schema(key)
             self.check_name(name, "an enum", loc)
             seen: set[str] = set()
             for i, value in enumerate(spec.values):
@@ -462,7 +485,7 @@ class Builder:
                     # PostgreSQL keeps a label in a name: "invalid enum label"
                     self.report(
                         rules.NAME_TOO_LONG(
-                            self.loc("enums", name, "values", i, key=False) or loc,
+                            self.loc("enums", key, "values", i, key=False) or loc,
                             name=value,
                             length=len(value.encode()),
                         )
@@ -470,27 +493,30 @@ class Builder:
                 if value in seen:
                     self.report(
                         rules.DUPLICATE_COLUMN(
-                            self.loc("enums", name, "values", i) or loc, column=value, what=f"enum `{name}`"
+                            self.loc("enums", key, "values", i) or loc, column=value, what=f"enum `{key}`"
                         )
                     )
                 seen.add(value)
             enums.append(
                 Enum(
                     name=name,
-                    schema=spec.schema_ or self.project.schema,
+                    schema=spec.schema_ or qualifier or self.project.schema,
                     values=tuple(spec.values),
                     comment=spec.comment,
+                    spec_key=key if qualifier else None,
                     loc=loc,
-                    schema_loc=self.loc("enums", name, "schema", key=False) if spec.schema_ else None,
+                    schema_loc=self.loc("enums", key, "schema", key=False) if spec.schema_ else None,
                 )
             )
         return enums
 
     def build_domains(self) -> list[Domain]:
         domains = []
-        for name, spec in sorted(self.spec.domains.items()):
-            path: Path_ = ("domains", name)
+        for domain_key, spec in sorted(self.spec.domains.items()):
+            path: Path_ = ("domains", domain_key)
             loc = self.loc(*path)
+            # `schema.name` (a schema the spec knows, no `schema:`): the domain `name` of that schema
+            qualifier, name = (None, domain_key) if spec.schema_ else self.pinned_schema(domain_key)
             self.check_name(name, "a domain", loc)
             type_text = spec.type.strip()
             try:
@@ -539,7 +565,8 @@ class Builder:
             domains.append(
                 Domain(
                     name=name,
-                    schema=spec.schema_ or self.project.schema,
+                    schema=spec.schema_ or qualifier or self.project.schema,
+                    spec_key=domain_key if qualifier else None,
                     type=base,
                     not_null=spec.not_null,
                     default=default,
@@ -557,8 +584,9 @@ class Builder:
         if spec.schema_:
             return spec.schema_
         table = self.owner_parts(spec.owned_by)[0] if spec.owned_by else None
-        entity = self.spec.entities.get(table) if table else None
-        return (entity.schema_ if entity else None) or self.project.schema
+        if table is not None and table in self.spec.entities:
+            return self.entity_place(table)[0]
+        return self.project.schema
 
     def owner_parts(self, owned_by: str) -> tuple[str, str]:
         """`table.column` of `owned_by:`, split at the dot after which an entity's name ends (names
@@ -604,7 +632,7 @@ class Builder:
                         )
                     )
                 else:
-                    owned_by = (table, column)
+                    owned_by = (self.entity_place(table)[1] if table in self.spec.entities else table, column)
             if spec.increment == 0:
                 self.report(
                     rules.SEQUENCE(
@@ -788,6 +816,11 @@ class Builder:
                     self.raw.locate((*path, "using", "down")) or loc,
                 )
         identity, identity_options = self.identity(spec, canonical, path)
+        identity_access = None
+        if spec.identity is not None and not isinstance(spec.identity, str) and spec.identity.grants:
+            identity_access = object_access(
+                self, "sequence", f"{name}'s identity", None, spec.identity.grants, (*path, "identity")
+            )
         return Column(
             name=name,
             type=canonical,
@@ -795,6 +828,7 @@ class Builder:
             default=default,
             identity=identity,
             identity_options=identity_options,
+            identity_access=identity_access,
             generated=generated,
             collation=BUILTIN_COLLATIONS.get(spec.collation.lower(), spec.collation)
             if spec.collation
@@ -811,17 +845,38 @@ class Builder:
             collation_loc=self.raw.locate((*path, "collation")) if spec.collation is not None else None,
         )  # fmt: skip
 
-    def entity(self, name: str, spec: EntitySpec) -> _Pending:
-        path: Path_ = ("entities", name)
+    def one_entity_per_table(self, pending: list[_Pending]) -> list[_Pending]:
+        """The entities but the second of two keys that name one table (`accounts` and
+        `public.accounts`), which is reported."""
+        seen: dict[tuple[str, str], _Pending] = {}
+        kept = []
+        for p in pending:
+            first = seen.setdefault((p.schema, p.name), p)
+            if first is not p:
+                self.report(
+                    rules.DUPLICATE_NAME(
+                        p.loc,
+                        kind="table",
+                        name=f"{p.schema}.{p.name}` (as `{p.key}`",
+                        other=first.loc or "another entity",
+                    )
+                )
+                continue
+            kept.append(p)
+        return kept
+
+    def entity(self, key: str, spec: EntitySpec) -> _Pending:
+        path: Path_ = ("entities", key)
         loc = self.loc(*path)
+        schema, name = self.entity_place(key)
         self.check_name(name, "an entity", loc)
-        schema = spec.schema_ or self.project.schema
         pending = _Pending(
             name=name,
             schema=schema,
             columns=[],
             loc=loc,
             path=path,
+            key=key,
             comment=spec.comment,
             renamed_from=spec.renamed_from,
         )
@@ -869,12 +924,13 @@ class Builder:
                     pending.checks.append((col, text, None, col_loc, check_loc))
             if col_spec.references is not None:
                 ref = col_spec.references
+                ref_table, ref_column = self.reference_key(ref.table, ref.column)
                 pending.fks.append(
                     (
                         _FkDraft(
                             (col,),
-                            ref.table,
-                            (ref.column,) if ref.column else None,
+                            ref_table,
+                            (ref_column,) if ref_column else None,
                             ref.on_delete,
                             ref.on_update,
                             ref.deferrable,
@@ -942,12 +998,16 @@ class Builder:
         for i, fk in enumerate(spec.foreign_keys):
             if fk.name:
                 self.check_name(fk.name, "a constraint", self.loc(*path, "foreign_keys", i))
+            ref_table = fk.references.table
             ref_columns = tuple(fk.references.columns) if fk.references.columns else None
+            if ref_table not in self.spec.entities and ref_columns and len(ref_columns) == 1:
+                ref_table, ref_column = self.reference_key(ref_table, ref_columns[0])
+                ref_columns = (ref_column,) if ref_column else None
             pending.fks.append(
                 (
                     _FkDraft(
                         tuple(fk.columns),
-                        fk.references.table,
+                        ref_table,
                         ref_columns,
                         fk.on_delete,
                         fk.on_update,
@@ -1014,7 +1074,7 @@ class Builder:
     def junction(self, index: int, spec: RelationshipSpec, pending: list[_Pending]) -> _Pending | None:
         path: Path_ = ("relationships", index)
         loc = self.loc(*path)
-        by_name = {p.name: p for p in pending}
+        by_name = {p.key: p for p in pending}
         if spec.through in by_name:
             self.report(
                 rules.RELATIONSHIP(
@@ -1328,17 +1388,47 @@ class Builder:
         self.check_name(name, "a partition", self.raw.locate(path))
         return name
 
-    def pinned_schema(self, name: str) -> tuple[str | None, str]:
-        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
-        a declared one, an entity's): that schema and the child's name; else (None, name)."""
+    @cached_property
+    def known_schemas(self) -> frozenset[str]:
+        """The schemas the spec knows: the project's, public, the declared ones, those entities name."""
         project = self.spec.project
         known = {self.project.schema, "public"}
         known |= {e if isinstance(e, str) else e.name for e in (project.schemas if project else [])}
         known |= {e.schema_ for e in self.spec.entities.values() if e.schema_}
+        return frozenset(known)
+
+    def pinned_schema(self, name: str) -> tuple[str | None, str]:
+        """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
+        a declared one, an entity's): that schema and the child's name; else (None, name)."""
         for i, char in enumerate(name):
-            if char == "." and name[:i] in known and name[i + 1 :]:
+            if char == "." and name[:i] in self.known_schemas and name[i + 1 :]:
                 return name[:i], name[i + 1 :]
         return None, name
+
+    def entity_place(self, key: str) -> tuple[str, str]:
+        """Where the entity `key` lives: (schema, table name). A key `schema.name` whose schema the
+        spec knows, on an entity without a `schema:` of its own, is the table `name` of that schema
+        (how a spec holds tables of the same name in two schemas)."""
+        spec = self.spec.entities.get(key)
+        if spec is not None and spec.schema_:
+            return spec.schema_, key
+        schema, name = self.pinned_schema(key)
+        return (schema, name) if schema is not None else (self.project.schema, key)
+
+    def reference_key(self, table: str, column: str | None) -> tuple[str, str | None]:
+        """A reference's table key and column, re-read at the dots when the table is an entity whose
+        key holds one (`references: audit.accounts` or `audit.accounts.id`, which read as table
+        `audit`, column `accounts…`)."""
+        entities = self.spec.entities
+        if table in entities and (column is None or "." not in column):
+            return table, column
+        full = f"{table}.{column}" if column else table
+        for key in sorted(entities, key=len, reverse=True):
+            if full == key:
+                return key, None
+            if full.startswith(f"{key}.") and "." not in full[len(key) + 1 :]:
+                return key, full[len(key) + 1 :]
+        return table, column
 
     def check_pinned_names(
         self, pinned: dict[str, str], suffixes: list[str], table: str, path: Path_
@@ -1374,7 +1464,7 @@ class Builder:
 
     def reserve_explicit_names(self, pending: list[_Pending]) -> None:
         """Tables, partitions and explicitly named indexes take their names before generated ones."""
-        for p in sorted(pending, key=lambda p: p.name):
+        for p in sorted(pending, key=lambda p: (p.name, p.schema)):
             taken = self.taken.setdefault(p.schema, set())
             taken.add(p.name)
             if p.archive:
@@ -1384,7 +1474,7 @@ class Builder:
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
-            entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+            entity = self.spec.entities.get(p.key) if p.path[0] == "entities" else None
             for own in (entity.partition.objects if entity and entity.partition else {}).values():
                 taken.update(ix.name for ix in own.indexes if ix.name)
             for _, name, _, _, _ in p.uniques:
@@ -1452,7 +1542,7 @@ class Builder:
                     name=name,
                     columns=draft.columns,
                     ref_schema=target.schema if target else p.schema,
-                    ref_table=draft.table,
+                    ref_table=target.name if target else draft.table,
                     ref_columns=tuple(ref_columns),
                     on_delete=draft.on_delete,
                     on_update=draft.on_update,
@@ -1494,6 +1584,7 @@ class Builder:
             access=p.access if not p.access.is_default else None,
             loc=p.loc,
             schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
+            spec_key=p.key if p.key != p.name else None,
         )
         if p.partition is not None:
             table = replace(table, partition_objects=self.partition_objects(p, by_name, table))
@@ -1505,7 +1596,7 @@ class Builder:
         """The indexes, foreign keys and checks single leaf partitions have of their own, keyed by the
         partition's name or what follows `{table}_` in it; named as PostgreSQL names them on the
         partition."""
-        entity = self.spec.entities.get(p.name) if p.path[0] == "entities" else None
+        entity = self.spec.entities.get(p.key) if p.path[0] == "entities" else None
         objects = entity.partition.objects if entity and entity.partition else {}
         level, path_ = entity.partition.then if entity and entity.partition else None, (*p.path, "partition")
         while level is not None:
@@ -1547,18 +1638,22 @@ class Builder:
                 loc = self.loc(*path, "foreign_keys", i)
                 if fk.name:
                     self.check_name(fk.name, "a constraint", loc)
-                target = by_name.get(fk.references.table)
+                ref_key, written = fk.references.table, fk.references.columns
+                if ref_key not in by_name and written and len(written) == 1:
+                    ref_key, column = self.reference_key(ref_key, written[0])
+                    written = [column] if column else None
+                target = by_name.get(ref_key)
                 if target is None:
                     self.report(
                         rules.UNKNOWN_TABLE(
                             loc,
                             what="the foreign key's target",
-                            name=fk.references.table,
-                            suggestion=did_you_mean(fk.references.table, list(by_name)),
+                            name=ref_key,
+                            suggestion=did_you_mean(ref_key, list(by_name)),
                         )
                     )
                     continue
-                ref_columns = tuple(fk.references.columns or target.pk_columns or ())
+                ref_columns = tuple(written or target.pk_columns or ())
                 fk_name = fk.name or naming.unique_name(
                     self.namer.make("foreign_key", table=name, columns=tuple(fk.columns)), names
                 )
@@ -1873,6 +1968,10 @@ class Builder:
         loc = self.loc(*path)
         overload = OVERLOAD_KEY.fullmatch(key)
         name = overload["name"] if overload else key
+        # `schema.name` (a schema the spec knows, no `schema:`): the function `name` of that schema
+        qualifier, name = (None, name) if spec.schema_ else self.pinned_schema(name)
+        schema = spec.schema_ or qualifier or self.project.schema
+        spec_key = f"{qualifier}.{name}" if qualifier else None
         self.check_name(name, "a function", loc)
         names = self.type_names | frozenset(self.spec.entities)
         arguments = routines.Signature("", "")
@@ -1928,7 +2027,8 @@ class Builder:
                 )
             )
         if spec.aggregate is not None:
-            return self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+            aggregate = self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
+            return replace(aggregate, schema=schema, spec_key=spec_key)
         assert spec.language is not None and spec.body is not None  # FunctionSpec says so
         body = routines.canonical_body(spec.body)
         body_loc = self.loc(*path, "body", key=False) or loc
@@ -1941,7 +2041,8 @@ class Builder:
             )
         return Function(
             name=name,
-            schema=spec.schema_ or self.project.schema,
+            schema=schema,
+            spec_key=spec_key,
             arguments=arguments.arguments,
             identity=arguments.identity,
             returns=returns,
@@ -2060,7 +2161,7 @@ class Builder:
             )
 
         # of overloads, the one without arguments
-        by_name = {f.name: f for f in sorted(functions, key=lambda f: f.identity == "")}
+        by_name = {f.key: f for f in sorted(functions, key=lambda f: f.identity == "")}
         function = by_name.get(spec.function)
         builtin = None if function else self.builtin_trigger_function(spec.function)
         if function is None and builtin is None:
@@ -2155,7 +2256,7 @@ class Builder:
             name=name,
             table=table.name,
             schema=table.schema,
-            function=spec.function,
+            function=function.name if function else spec.function,
             function_schema=function.schema if function else None if builtin else self.project.schema,
             arguments=arguments,
             timing=spec.timing,
@@ -2167,11 +2268,14 @@ class Builder:
             loc=loc,
         )
 
-    def view(self, name: str, spec: ViewSpec) -> View:
-        path: Path_ = ("views", name)
+    def view(self, key: str, spec: ViewSpec) -> View:
+        """A view; keyed `schema.name` (a schema the spec knows, no `schema:`), the view `name` of that
+        schema, as for entities."""
+        path: Path_ = ("views", key)
         loc = self.loc(*path)
+        qualifier, name = (None, key) if spec.schema_ else self.pinned_schema(key)
+        schema = spec.schema_ or qualifier or self.project.schema
         self.check_name(name, "a view", loc)
-        schema = spec.schema_ or self.project.schema
         query_text = spec.query.strip().rstrip(";").strip()
         query_at = self.raw.text_at((*path, "query"), spec.query)
         if query_at is not None:
@@ -2241,6 +2345,7 @@ class Builder:
         return View(
             name=name,
             schema=schema,
+            spec_key=key if key != name else None,
             query=query_text,
             materialized=spec.materialized,
             unpopulated=spec.materialized and not spec.populated,

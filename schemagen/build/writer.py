@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,11 +40,13 @@ from schemagen.model import (
     Enum,
     ForeignKey,
     Function,
+    IdentityOptions,
     Index,
     IndexElement,
     Model,
     PartitionChild,
     PartitionScheme,
+    Schema,
     SequenceGenerator,
     Table,
     Trigger,
@@ -53,6 +56,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.keys import qualified_keys
 from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
@@ -187,24 +191,41 @@ class _Writer:
         self.home = model.project.schema
         self.problems: list[str] = []
         self.left_out: list[LeftOut] = []
-        self.tables = self.unique_names("table", [t for t in model.tables if t.archive_of is None])
-        self.enums = self.unique_names("enum", list(model.enums))
-        self.domains = self.unique_names("domain", list(model.domains))
+        self.tables = self.keyed_tables([t for t in model.tables if t.archive_of is None])
+        self.enums = sorted(qualified_keys(model.enums, self.home), key=lambda e: (e.name, e.schema))
+        for enum in self.enums:
+            self.check_name(enum.name, f"enum `{self.label(enum.schema, enum.name)}`")
+        self.domains = sorted(qualified_keys(model.domains, self.home), key=lambda d: (d.name, d.schema))
+        for domain in self.domains:
+            self.check_name(domain.name, f"domain `{self.label(domain.schema, domain.name)}`")
         self.user_types = self.unique_names("type", list(model.types))
-        self.views = self.unique_names("view", list(model.views))
+        self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
+        for view in self.views:
+            self.check_name(view.name, f"view `{self.label(view.schema, view.name)}`")
         archives = [t for t in model.tables if t.archive_of is not None]
-        self.by_name = {t.name: t for t in (*archives, *self.tables)}
+        self.by_name = {t.key: t for t in (*archives, *self.tables)}
+        self.by_place = {(t.schema, t.name): t for t in (*archives, *self.tables)}
         sequences = self.unique_names("sequence", list(model.sequences))
         # the sequences `serial: true` says, by (table, column); the others go under `sequences:`
-        self.serials = {s.owned_by: s for s in sequences if s.owned_by and self.is_serial(s)}
-        self.sequences = [s for s in sequences if not (s.owned_by and self.serials.get(s.owned_by) is s)]
+        self.serials = {(s.schema, *s.owned_by): s for s in sequences if s.owned_by and self.is_serial(s)}
+        self.sequences = []
+        for s in sequences:
+            if s.owned_by and self.serials.get((s.schema, *s.owned_by)) is s:
+                continue
+            if s.spec_key is not None:  # `sequences:` keys name sequences of one schema each
+                self.problem(
+                    f"sequence `{self.label(s.schema, s.name)}` has the name of a sequence of another "
+                    "schema and is not its column's serial: left out"
+                )
+                continue
+            self.sequences.append(s)
         self.sequence_names = {s.name for s in sequences}
 
     def is_serial(self, sequence: SequenceGenerator) -> bool:
         """Whether `serial: true` on its owner says all of `sequence`: named as serial names it, of its
         column's type, with PostgreSQL's options, and its column's default."""
         assert sequence.owned_by is not None
-        table = self.by_name.get(sequence.owned_by[0])
+        table = self.by_place.get((sequence.schema, sequence.owned_by[0]))
         column = table.column(sequence.owned_by[1]) if table is not None else None
         return (
             table is not None
@@ -214,7 +235,13 @@ class _Writer:
             and sequence.name == sequence_rules.serial_name(table.name, column.name)
             and column.type == sequence.type
             and sequence
-            == SequenceGenerator(sequence.name, sequence.schema, sequence.type, owned_by=sequence.owned_by)
+            == SequenceGenerator(
+                sequence.name,
+                sequence.schema,
+                sequence.type,
+                owned_by=sequence.owned_by,
+                spec_key=sequence.spec_key,
+            )
             and column.default == sequence_rules.sequence_default(sequence.schema, sequence.name)
         )
 
@@ -229,17 +256,45 @@ class _Writer:
         """Items by name; a name taken in another schema already cannot be declared again."""
         kept: dict[str, Any] = {}
         for item in sorted(items, key=lambda i: (i.schema != self.home, i.schema, i.name)):
-            if item.name in kept:
-                other = kept[item.name]
+            key = getattr(item, "key", item.name)
+            if key in kept:
+                other = kept[key]
                 self.problem(
                     f"{what} `{self.label(item.schema, item.name)}` has the name of "
                     f"`{self.label(other.schema, other.name)}`; spec names are unique across schemas: "
                     "left out"
                 )
                 continue
-            kept[item.name] = item
+            kept[key] = item
             self.check_name(item.name, f"{what} `{self.label(item.schema, item.name)}`")
         return sorted(kept.values(), key=lambda i: i.name)
+
+    def keyed_tables(self, tables: list[Table]) -> list[Table]:
+        """The tables with their entity keys: `schema.name` for each that shares its name with a table of
+        another schema (outside the project's schema)."""
+        keyed = sorted(qualified_keys(tables, self.home), key=lambda t: (t.name, t.schema))
+        for table in keyed:
+            self.check_name(table.name, f"table `{self.label(table.schema, table.name)}`")
+        return keyed
+
+    @cached_property
+    def qualifying_schemas(self) -> list[str]:
+        """The schemas of qualified entity keys the spec would not otherwise know (it reads a key
+        `schema.name` as qualified only for a schema it knows): declared under `project.schemas`."""
+        known = {self.home, "public"} | {s.name for s in self.model.project.schemas}
+        known |= {t.schema for t in self.tables if t.spec_key is None}
+        keyed = {t.schema for t in self.tables if t.spec_key is not None}
+        keyed |= {v.schema for v in self.views if v.spec_key is not None}
+        keyed |= {f.schema for f in self.model.functions if f.spec_key is not None}
+        keyed |= {e.schema for e in self.enums if e.spec_key is not None}
+        keyed |= {d.schema for d in self.domains if d.spec_key is not None}
+        return sorted(keyed - known)
+
+    @cached_property
+    def known_schemas(self) -> frozenset[str]:
+        """The schemas the written spec knows (a key `schema.name` of one of them is qualified)."""
+        known = {self.home, "public", *self.qualifying_schemas} | {s.name for s in self.model.project.schemas}
+        return frozenset(known | {t.schema for t in self.tables})
 
     def check_name(self, name: str, what: str) -> None:
         if not identifiers.is_valid_name(name):
@@ -249,10 +304,10 @@ class _Writer:
 
     def documents(self) -> dict[str, dict[str, Any]]:
         project: dict[str, Any] = {"project": self.project()}
-        enums = {e.name: self.enum(e) for e in self.enums}
+        enums = {e.key: self.enum(e) for e in self.enums}
         if enums:
             project["enums"] = enums
-        domains = {d.name: self.domain(d) for d in self.domains}
+        domains = {d.key: self.domain(d) for d in self.domains}
         if domains:
             project["domains"] = domains
         types = {t.name: self.user_type(t) for t in self.user_types}
@@ -262,9 +317,9 @@ class _Writer:
         if sequences:
             project["sequences"] = sequences
         # overloads, functions of the same name, are keyed `name(types)`
-        counts = Counter(f.name for f in self.model.functions)
+        counts = Counter(f.key for f in self.model.functions)
         functions = {
-            f.name if counts[f.name] == 1 else f.signature: self.function(f) for f in self.model.functions
+            f.key if counts[f.key] == 1 else f.keyed_signature: self.function(f) for f in self.model.functions
         }
         if functions:
             project["functions"] = functions
@@ -276,10 +331,10 @@ class _Writer:
         if roles:
             project["roles"] = roles
         found = {PROJECT_FILE: project}
-        entities = {t.name: self.entity(t) for t in self.tables}
+        entities = {t.key: self.entity(t) for t in self.tables}
         if entities:
             found[ENTITIES_FILE] = {"entities": entities}
-        views = {v.name: self.view(v) for v in self.views}
+        views = {v.key: self.view(v) for v in self.views}
         if views:
             found[VIEWS_FILE] = {"views": views}
         return found
@@ -297,7 +352,9 @@ class _Writer:
             )
         if project.allow_destructive:
             data["allow_destructive"] = list(project.allow_destructive)
-        if project.schemas:
+        if project.schemas or self.qualifying_schemas:
+            declared = {s.name: s for s in project.schemas}
+            declared |= {name: Schema(name) for name in self.qualifying_schemas}
             data["schemas"] = [
                 s.name
                 if s.comment is None and s.access is None
@@ -313,7 +370,7 @@ class _Writer:
                         ),
                     }
                 )
-                for s in project.schemas
+                for _, s in sorted(declared.items())
             ]
         citus: dict[str, Any] = {}
         if project.shard_count is not None:
@@ -328,12 +385,12 @@ class _Writer:
 
     def enum(self, enum: Enum) -> Any:
         values = _FlowList(enum.values)
-        if enum.comment is None and enum.schema == self.home:
+        if enum.comment is None and (enum.schema == self.home or enum.spec_key is not None):
             return values
         data: dict[str, Any] = {"values": values}
         if enum.comment is not None:
             data["comment"] = enum.comment
-        if enum.schema != self.home:
+        if enum.schema != self.home and enum.spec_key is None:
             data["schema"] = enum.schema
         return data
 
@@ -353,7 +410,7 @@ class _Writer:
             data["collation"] = domain.collation
         if domain.comment is not None:
             data["comment"] = domain.comment
-        if domain.schema != self.home:
+        if domain.schema != self.home and domain.spec_key is None:
             data["schema"] = domain.schema
         return data
 
@@ -373,14 +430,14 @@ class _Writer:
                 data[key] = value
         home = self.home
         if sequence.owned_by is not None:
-            table = self.by_name.get(sequence.owned_by[0])
+            table = self.by_place.get((sequence.schema, sequence.owned_by[0]))
             if table is None or table.archive_of is not None:
                 self.problem(
                     f"sequence `{self.label(sequence.schema, sequence.name)}` is owned by "
                     f"`{'.'.join(sequence.owned_by)}`, which the spec does not declare: written unowned"
                 )
             else:
-                data["owned_by"] = ".".join(sequence.owned_by)
+                data["owned_by"] = f"{table.key}.{sequence.owned_by[1]}"
                 home = table.schema  # a sequence's schema follows its owner's
         if sequence.comment is not None:
             data["comment"] = sequence.comment
@@ -413,6 +470,10 @@ class _Writer:
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
+        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
+        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
+        if (schema, name) in keyed:
+            return base + ("[]" if array else "")  # an enum or domain keyed `schema.name` is named so
         if (
             schema
             and any(
@@ -431,8 +492,10 @@ class _Writer:
         data: dict[str, Any] = {}
         if table.comment is not None:
             data["comment"] = table.comment
-        if table.schema != self.home:
+        if table.schema != self.home and table.spec_key is None:
             data["schema"] = table.schema
+        elif table.spec_key is None and "." in name and name.split(".", 1)[0] in self.known_schemas:
+            data["schema"] = table.schema  # else its key would read as `schema.name`
         inline: dict[str, dict[str, Any]] = {c.name: {} for c in table.columns}
         pk = table.primary_key
         primary_key: Any = None
@@ -525,7 +588,11 @@ class _Writer:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         if table.distribution is not None:
             data["distribute"] = self.distribute(label, table.distribution)
-        triggers = {t.name: self.trigger(t) for t in self.model.triggers if t.table == name}
+        triggers = {
+            t.name: self.trigger(t)
+            for t in self.model.triggers
+            if (t.schema, t.table) == (table.schema, name)
+        }
         if triggers:
             data["triggers"] = triggers
         if table.access is not None:
@@ -551,7 +618,7 @@ class _Writer:
             data["security"] = function.security
         if function.comment is not None:
             data["comment"] = function.comment
-        if function.schema != self.home:
+        if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
         data.update(routine_access_entries(function, _Flow, _FlowList))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
@@ -575,7 +642,7 @@ class _Writer:
         data["aggregate"] = _Flow(folding)
         if function.comment is not None:
             data["comment"] = function.comment
-        if function.schema != self.home:
+        if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
         data.update(routine_access_entries(function, _Flow, _FlowList))
         return data
@@ -587,8 +654,16 @@ class _Writer:
             else e
             for e in trigger.events
         ]
+        called = next(
+            (
+                f
+                for f in self.model.functions
+                if (f.schema, f.name) == (trigger.function_schema, trigger.function)
+            ),
+            None,
+        )
         data: dict[str, Any] = {
-            "function": trigger.function,
+            "function": called.key if called is not None else trigger.function,
             "timing": trigger.timing,
             "events": _FlowList(events),
             "for_each": trigger.for_each,
@@ -675,7 +750,7 @@ class _Writer:
         data: dict[str, Any] = {"type": type_text}
         if column.nullable:
             data["nullable"] = True
-        serial = self.serials.get((table.name, column.name))
+        serial = self.serials.get((table.schema, table.name, column.name))
         if serial is not None and serial.schema == table.schema:
             data["serial"] = True
         elif column.default is not None and column.default.sequence in self.sequence_names:
@@ -685,8 +760,10 @@ class _Writer:
         for key in ("primary_key", "unique", "check", "references"):
             if key in inline:
                 data[key] = inline[key]
-        if column.identity is not None and column.identity_options is not None:
-            options = column.identity_options
+        if column.identity is not None and (
+            column.identity_options is not None or column.identity_access is not None
+        ):
+            options = column.identity_options or IdentityOptions()
             identity: dict[str, Any] = {"kind": column.identity}
             for key, value, default in (
                 ("start", options.start, None),
@@ -698,6 +775,7 @@ class _Writer:
             ):
                 if value != default:
                     identity[key] = value
+            identity.update(object_access_entries("sequence", column.identity_access, _Flow, _FlowList))
             data["identity"] = _Flow(identity)
         elif column.identity is not None:
             data["identity"] = column.identity
@@ -713,8 +791,8 @@ class _Writer:
 
     def foreign_key(self, table: Table, fk: ForeignKey, inline: dict[str, dict[str, Any]]) -> Any:
         label = self.label(table.schema, table.name)
-        target = self.by_name.get(fk.ref_table)
-        if target is None or target.schema != fk.ref_schema:
+        target = self.by_place.get((fk.ref_schema, fk.ref_table))
+        if target is None:
             self.problem(
                 f"foreign key `{fk.name}` of `{label}` references "
                 f"`{self.label(fk.ref_schema, fk.ref_table)}`, which the spec does not declare: left out"
@@ -742,18 +820,16 @@ class _Writer:
             and "references" not in inline[column]
         ):
             if not actions:
-                inline[column]["references"] = (
-                    fk.ref_table if to_key else f"{fk.ref_table}.{fk.ref_columns[0]}"
-                )
+                inline[column]["references"] = target.key if to_key else f"{target.key}.{fk.ref_columns[0]}"
             else:
-                reference: dict[str, Any] = {"table": fk.ref_table}
+                reference: dict[str, Any] = {"table": target.key}
                 if not to_key:
                     reference["column"] = fk.ref_columns[0]
                 inline[column]["references"] = _Flow({**reference, **actions})
             return None
-        target_entry: Any = fk.ref_table
+        target_entry: Any = target.key
         if not to_key:
-            target_entry = _Flow({"table": fk.ref_table, "columns": _FlowList(fk.ref_columns)})
+            target_entry = _Flow({"table": target.key, "columns": _FlowList(fk.ref_columns)})
         entry: dict[str, Any] = {"columns": _FlowList(fk.columns), "references": target_entry, **actions}
         if fk.name != generated:
             entry["name"] = fk.name
@@ -950,7 +1026,7 @@ class _Writer:
             data["comment"] = view.comment
         if view.column_comments:
             data["column_comments"] = dict(view.column_comments)
-        if view.schema != self.home:
+        if view.schema != self.home and view.spec_key is None:
             data["schema"] = view.schema
         if view.materialized:
             data["materialized"] = True

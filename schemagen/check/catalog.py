@@ -46,7 +46,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
         [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
         [f.name for f in model.functions if f.aggregate is not None],
     )
-    enums = {e.name: e.values for e in model.enums}
+    enums = model.enum_values_by_type
     relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
@@ -314,7 +314,7 @@ def _column(
 def default_problem(value: Any, column_type: str, model: Model) -> str | None:
     """Why PostgreSQL refuses the literal default `value` for a column of `column_type`: a string the
     type's input function does not take, or a constant of a type that does not convert to it."""
-    enums = {e.name: e.values for e in model.enums}
+    enums = model.enum_values_by_type
     problem = literals.value_problem(value, column_type, enums, model.project.postgres)
     if problem:
         return problem

@@ -106,7 +106,7 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
     for table in _with_partition_objects(model):
         for fk in table.foreign_keys:
             yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
-            target = tables.get(fk.ref_table)
+            target = model.table_at(fk.ref_schema, fk.ref_table)
             if target is None:
                 yield rules.UNKNOWN_TABLE(
                     fk.loc,
@@ -270,7 +270,7 @@ def _literal_default(model: Model, value: Any, type_: str, loc: Location | None)
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
     domain)."""
     base = model.base_type(type_)
-    enum = model.enums_by_name.get(base.rsplit(".", 1)[-1])
+    enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
@@ -304,7 +304,6 @@ def _sequence_bounds(sequence: SequenceGenerator, what: str, loc: Location | Non
 
 @_check
 def sequences(model: Model) -> Iterator[Diagnostic]:
-    tables = model.tables_by_name
     for user_table in _user_tables(model):
         for owner in user_table.columns:
             if owner.identity_options is not None and sequence_rules.sequence_type(owner.type):
@@ -318,7 +317,7 @@ def sequences(model: Model) -> Iterator[Diagnostic]:
         if sequence.owned_by is None:
             continue
         table_name, column = sequence.owned_by
-        table = tables.get(table_name)
+        table = model.table_at(sequence.schema, table_name)
         if table is None or table.archive_of is not None:
             yield rules.SEQUENCE(
                 sequence.loc,

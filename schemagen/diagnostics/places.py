@@ -29,6 +29,9 @@ class SpecPlaces:
         """The location of `target` (`table`, `table.column`, a constraint's or an index's name, maybe
         schema-qualified): a column's own line, else its table's, else the named object's; None when
         the spec no longer declares it (a dropped table)."""
+        keyed = self.model.table(target)  # a table the spec keys `schema.name`
+        if keyed is not None and keyed.spec_key is not None:
+            return keyed.loc
         first, _, rest = target.partition(".")
         if first not in self.places and first in self.schemas and rest:
             first, _, rest = rest.partition(".")  # a schema-qualified target (`public.users`)

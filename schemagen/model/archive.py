@@ -74,7 +74,7 @@ def _archive_distribution(source: Table) -> Distribution | None:
 
 
 def archive_entry(model: Model, table: Table, archive: Archive) -> ArchiveEntry:
-    archive_table = model.table(archive.archive_table)
+    archive_table = model.table_at(table.schema, archive.archive_table)
     if archive_table is None:
         raise ValueError(f"{table.name}: archive table {archive.archive_table} is not in the model")
     cutoff = table.column(archive.column)

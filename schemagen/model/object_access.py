@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant
+from schemagen.model.naming import sequence_name
 
 if TYPE_CHECKING:
-    from schemagen.model.objects import Function, Model
+    from schemagen.model.objects import Column, Function, Model, Table
 
 ObjectKind = Literal["view", "materialized view", "sequence", "function", "procedure", "aggregate", "schema"]
 
@@ -89,6 +91,9 @@ def access_targets(model: Model) -> dict[AccessTarget, ObjectAccess]:
     for sequence in model.sequences:
         if sequence.access is not None:
             found[AccessTarget("sequence", sequence.name, sequence.schema)] = sequence.access
+    for table, column in identity_columns(model):
+        if column.identity_access is not None:
+            found[identity_target(table, column)] = column.identity_access
     for schema in model.project.schemas:
         if schema.access is not None:
             found[AccessTarget("schema", schema.name, schema.name)] = schema.access
@@ -96,6 +101,19 @@ def access_targets(model: Model) -> dict[AccessTarget, ObjectAccess]:
         if function.access is not None:
             found[routine_target(function)] = function.access
     return found
+
+
+def identity_columns(model: Model) -> Iterator[tuple[Table, Column]]:
+    """Each identity column of the tables of `model`, with its table."""
+    for table in model.tables:
+        for column in table.columns:
+            if column.identity is not None:
+                yield table, column
+
+
+def identity_target(table: Table, column: Column) -> AccessTarget:
+    """The sequence of an identity column, named as PostgreSQL names it."""
+    return AccessTarget("sequence", sequence_name(table.name, column.name), table.schema)
 
 
 def routine_target(function: Function) -> AccessTarget:

@@ -112,6 +112,8 @@ class Column:
     identity: Literal["always", "by_default"] | None = None
     # the options of the identity's sequence that are not PostgreSQL's own (None: all are)
     identity_options: IdentityOptions | None = None
+    # the grants on the identity's sequence (its owner is always the table's); None: none of its own
+    identity_access: ObjectAccess | None = None
     generated: str | None = None  # stored generated column expression
     collation: str | None = None
     comment: str | None = None
@@ -406,6 +408,13 @@ class Table:
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)  # of its `schema:` key
     exclusions: tuple[ExclusionConstraint, ...] = ()  # sorted by name
+    # the entity's key when it is not the table's name: `audit.accounts`, beside a `public.accounts`
+    spec_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its entity key (the table's name unless qualified by its schema)."""
+        return self.spec_key or self.name
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -431,8 +440,22 @@ class Enum:
     schema: str
     values: tuple[str, ...]
     comment: str | None = None
+    # `schema.name` when the spec qualifies it (an enum of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it, and how a column type names it: its name, or `schema.name`."""
+        return self.spec_key or self.name
+
+    def is_type_of(self, type_: str) -> bool:
+        """Whether a column type (`status`, `app.status`, `status[]`) is this enum (or an array of it)."""
+        base = type_.removesuffix("[]")
+        return base in (self.key, f"{self.schema}.{self.name}") or (
+            self.spec_key is None and base == self.name
+        )
 
 
 SequenceType = Literal["smallint", "integer", "bigint"]
@@ -460,6 +483,13 @@ class SequenceGenerator:
     comment: str | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
     loc: Location | None = field(default=None, compare=False)
+    # `schema.name` when owned by a table the spec keys `schema.name` (its name is another's too)
+    spec_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """How the Model tells it from a sequence of the same name in another schema."""
+        return self.spec_key or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,7 +515,14 @@ class Domain:
     checks: tuple[DomainCheck, ...] = ()  # sorted by name
     collation: str | None = None
     comment: str | None = None
+    # `schema.name` when the spec qualifies it (a domain of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it, and how a column type names it: its name, or `schema.name`."""
+        return self.spec_key or self.name
 
 
 # --- composite and range types (`types:`; see model.usertypes) ---
@@ -550,11 +587,18 @@ class View:
     column_comments: tuple[tuple[str, str], ...] = ()
     renamed_from: str | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
+    # the view's key when it is not its name: `reporting.summary`, beside a `public.summary`
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
     query_at: TextAt | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
     query_loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its key under `views:`."""
+        return self.spec_key or self.name
 
 
 Volatility = Literal["immutable", "stable", "volatile"]
@@ -585,6 +629,8 @@ class Function:
     # an aggregate (CREATE AGGREGATE; `language` and `body` empty, `returns` its result), else None
     aggregate: AggregateDef | None = None
     access: ObjectAccess | None = None  # owner and grants; None: the spec says nothing
+    # `schema.name` when the spec qualifies it (a function of that name lives in another schema too)
+    spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     body_loc: Location | None = field(default=None, compare=False)
 
@@ -596,6 +642,16 @@ class Function:
     def signature(self) -> str:
         """`name(types)`: what tells overloads, functions of the same name, apart."""
         return f"{self.name}({builtins.identity_types(self.identity)})"
+
+    @property
+    def key(self) -> str:
+        """How the spec names it: its name, or `schema.name` when qualified."""
+        return self.spec_key or self.name
+
+    @property
+    def keyed_signature(self) -> str:
+        """`key(types)`: what tells it apart from every other routine of the Model."""
+        return f"{self.key}({builtins.identity_types(self.identity)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -712,15 +768,46 @@ class Model:
 
     @cached_property
     def tables_by_name(self) -> Mapping[str, Table]:
-        return {t.name: t for t in self.tables}
+        """The tables by their key in the spec: the table's name, or `schema.name` when the spec
+        qualifies it (a table of the same name lives in another schema)."""
+        return {t.key: t for t in self.tables}
+
+    @cached_property
+    def tables_by_place(self) -> Mapping[tuple[str, str], Table]:
+        """The tables by (schema, name)."""
+        return {(t.schema, t.name): t for t in self.tables}
+
+    def table_at(self, schema: str, name: str) -> Table | None:
+        """The table `name` of `schema`, else the one the spec calls `name` (a reference the checks
+        report as unknown keeps the key it was written with)."""
+        return self.tables_by_place.get((schema, name)) or self.tables_by_name.get(name)
 
     @cached_property
     def views_by_name(self) -> Mapping[str, View]:
-        return {v.name: v for v in self.views}
+        """The views by their key in the spec: the name, or `schema.name` when qualified."""
+        return {v.key: v for v in self.views}
 
     @cached_property
     def enums_by_name(self) -> Mapping[str, Enum]:
-        return {e.name: e for e in self.enums}
+        """The enums by key: the name, or `schema.name` for one the spec qualifies."""
+        return {e.key: e for e in self.enums}
+
+    @cached_property
+    def enum_values_by_type(self) -> Mapping[str, tuple[str, ...]]:
+        """Each enum's values under every spelling a column type gives it: its key, `schema.name`, and
+        its bare name unless another schema's enum has that name."""
+        found = {e.name: e.values for e in self.enums if e.spec_key is None}
+        found |= {f"{e.schema}.{e.name}": e.values for e in self.enums}
+        return found | {e.key: e.values for e in self.enums}
+
+    def enum_of_type(self, type_: str) -> Enum | None:
+        """The enum a column type names (an array of it too), if any."""
+        base = type_.removesuffix("[]")
+        found = self.enums_by_name.get(base)
+        if found is None and "." in base:
+            schema, _, name = base.rpartition(".")
+            found = next((e for e in self.enums if (e.schema, e.name) == (schema, name)), None)
+        return found
 
     @cached_property
     def types_by_name(self) -> Mapping[str, UserType]:
@@ -728,13 +815,13 @@ class Model:
 
     @cached_property
     def domains_by_name(self) -> Mapping[str, Domain]:
-        return {d.name: d for d in self.domains}
+        return {d.key: d for d in self.domains}
 
     @cached_property
     def _domain_bases(self) -> Mapping[str, str]:
         """Each domain's type under every domain it is made of, by its name and qualified name (a cycle,
         which the domain check reports, is left where it closes)."""
-        direct = {d.name: d.type for d in self.domains}
+        direct = {d.name: d.type for d in self.domains if d.spec_key is None}
         direct |= {f"{d.schema}.{d.name}": d.type for d in self.domains}
         # and as a column names one whose name needs quotes: `public."time"`, a domain named time
         direct |= {qname(d.name, d.schema): d.type for d in self.domains}
@@ -756,16 +843,20 @@ class Model:
 
     @cached_property
     def sequences_by_name(self) -> Mapping[str, SequenceGenerator]:
-        return {s.name: s for s in self.sequences}
+        """The sequences by key: the name, or `schema.name` for one owned by a table keyed so."""
+        return {s.key: s for s in self.sequences}
 
     @cached_property
     def functions_by_name(self) -> Mapping[str, Function]:
-        return {f.name: f for f in self.functions}
+        """The functions by key (`name`, or `schema.name` when qualified)."""
+        return {f.key: f for f in self.functions}
 
     @cached_property
     def functions_by_signature(self) -> Mapping[str, Function]:
-        """The functions by `name(identity)`: overloads of a name apart."""
-        return {f.signature: f for f in self.functions}
+        """The functions by `key(identity)`: overloads, and functions of one name in two schemas,
+        apart."""
+        return {f.keyed_signature: f for f in self.functions}
 
     def table(self, name: str) -> Table | None:
+        """The table the spec calls `name` (its key)."""
         return self.tables_by_name.get(name)

@@ -183,19 +183,24 @@ def order_views(views: Iterable[View]) -> list[View]:
 def order_domains(domains: Iterable[Domain]) -> list[Domain]:
     """Domains after the domains they are based on, ties broken by name (a cycle, which the checks
     report, is broken at its smallest name)."""
-    by_name = {d.name: d for d in domains}
+    # by (schema, name): two schemas may each have a domain of one name
+    by_place = {(d.schema, d.name): d for d in domains}
+    by_type = {f"{d.schema}.{d.name}": d for d in by_place.values()}
+    by_type |= {d.name: d for d in by_place.values() if d.spec_key is None}
     order: list[Domain] = []
-    placed: set[str] = set()
+    placed: set[tuple[str, str]] = set()
 
-    def place(domain: Domain, trail: frozenset[str]) -> None:
-        if domain.name in placed or domain.name in trail:
+    def place(domain: Domain, trail: frozenset[tuple[str, str]]) -> None:
+        here = (domain.schema, domain.name)
+        if here in placed or here in trail:
             return
-        base = by_name.get(domain.type.removesuffix("[]").rsplit(".", 1)[-1])
+        written = domain.type.removesuffix("[]")
+        base = by_type.get(written) or by_type.get(written.rsplit(".", 1)[-1])
         if base is not None:
-            place(base, trail | {domain.name})
-        placed.add(domain.name)
+            place(base, trail | {here})
+        placed.add(here)
         order.append(domain)
 
-    for name in sorted(by_name):
-        place(by_name[name], frozenset())
+    for here in sorted(by_place, key=lambda p: (p[1], p[0])):
+        place(by_place[here], frozenset())
     return order

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import annotated_types
-from pydantic import BaseModel
+from pydantic import BaseModel, Discriminator, Tag
 from pydantic.fields import FieldInfo
 from pydantic.types import Strict
 from pydantic_core import PydanticUndefined
@@ -80,6 +80,13 @@ class _Describer:
                 befores.append(_shortform(item.func))
             elif isinstance(item, Strict):
                 pass  # the fast reading takes exact types only
+            elif isinstance(item, Tag):
+                pass  # a union member's name for its discriminator
+            elif isinstance(item, Discriminator):
+                # a union told apart by a function of the value: the fast reading tells its members
+                # apart by the value's exact type, and leaves the value to pydantic unless exactly
+                # one member takes it (the member the function names, for the shapes of the spec)
+                assert callable(item.discriminator), item
             else:
                 constraints.append(item)
         described = self.constrained(self.type(annotation), constraints)

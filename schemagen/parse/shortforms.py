@@ -25,6 +25,14 @@ def reference(value: Any) -> Any:
     return value
 
 
+def foreign_key_target(value: Any) -> Any:
+    """`users` → {table: users}; `users.id` → {table: users, columns: [id]}."""
+    if isinstance(value, str):
+        table, _, column = value.partition(".")
+        return {"table": table, "columns": [column]} if column else {"table": table}
+    return value
+
+
 def column(value: Any) -> Any:
     """`varchar(32)` → {type: varchar(32)}; a trailing `?` makes the column nullable."""
     if isinstance(value, str):

@@ -15,11 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    Discriminator,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -57,6 +59,9 @@ from schemagen.parse.shortforms import (
 )
 from schemagen.parse.shortforms import (
     events as _events,
+)
+from schemagen.parse.shortforms import (
+    foreign_key_target as _foreign_key_target,
 )
 from schemagen.parse.shortforms import (
     initial_value as _initial_value,
@@ -109,6 +114,7 @@ class IdentitySpec(Shape):
     max_value: StrictInt | None = Field(default=None, alias="max")
     cache: StrictInt = Field(default=1, ge=1)
     cycle: StrictBool = False
+    grants: dict[str, Grant] = Field(default_factory=dict)
 
 
 class UsingSpec(Shape):
@@ -181,7 +187,8 @@ class ForeignKeyTargetSpec(Shape):
 class ForeignKeySpec(Shape):
     columns: list[str] = Field(min_length=1)
     references: Annotated[
-        ForeignKeyTargetSpec, BeforeValidator(_reference, json_schema_input_type=str | ForeignKeyTargetSpec)
+        ForeignKeyTargetSpec,
+        BeforeValidator(_foreign_key_target, json_schema_input_type=str | ForeignKeyTargetSpec),
     ]
     on_delete: LowerAction | None = None
     on_update: LowerAction | None = None
@@ -212,16 +219,28 @@ class IndexKeySpec(Shape):
     column: str | None = None
     expression: str | None = None
     opclass: str | None = None
-    order: Literal["asc", "desc"] = "asc"
-    nulls: Literal["first", "last"] | None = None
+    # SQL's keywords, in either case
+    order: Annotated[Literal["asc", "desc"], BeforeValidator(_lower)] = "asc"
+    nulls: Annotated[Literal["first", "last"], BeforeValidator(_lower)] | None = None
     collation: str | None = None
     _one_key = model_validator(mode="after")(shortforms.one_index_key)
+
+
+def _index_key_kind(value: Any) -> str:
+    return "Key" if isinstance(value, dict) else "Text"
+
+
+#: a key of `columns:`: a column (or SQL text) as a string, or a mapping; told apart by its shape, so
+#: a mapping's mistakes are reported as a mapping's only (the tags, capitalised, are not spec keys)
+IndexKey = Annotated[
+    Annotated[str, Tag("Text")] | Annotated[IndexKeySpec, Tag("Key")], Discriminator(_index_key_kind)
+]
 
 
 class IndexSpec(Shape):
     comment: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
-    columns: list[str | IndexKeySpec] | None = Field(default=None, min_length=1)
+    columns: list[IndexKey] | None = Field(default=None, min_length=1)
     expression: str | None = None
     name: str | None = None
     unique: StrictBool = False
@@ -672,7 +691,7 @@ def _unwrap(annotation: Any) -> Any:
         if origin is Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            args = [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
             models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
             annotation = models[0] if models else args[0]
         else:

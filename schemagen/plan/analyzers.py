@@ -304,7 +304,7 @@ def partitions_moved(change: PartitionMove) -> tuple[Hazard, ...]:
     """The parent is locked while rows are copied; a rebuild copies more; a shrunk window loses rows."""
     parent, old, new, why = change.parent, change.old, change.new, change.why
     if online(change):
-        return (_writes_held(change),)
+        return _writes_held(change)
     if isinstance(why, (HashSplit, HashMerge)):
         return (_held(change, f"the rows of {schemes.names(old)} are copied"),)
     if isinstance(why, HashRebuild):
@@ -348,21 +348,19 @@ def _held(change: PartitionMove, what: str) -> Hazard:
     return hazards.long_lock(change.parent, why)
 
 
-def _writes_held(change: PartitionMove) -> Hazard:
-    """An online split holds the old partition's writes (not its reads) while its rows are copied;
-    the parent's ACCESS EXCLUSIVE lasts only for the swap."""
-    source = change.old[0].name
+def _writes_held(change: PartitionMove) -> tuple[Hazard, ...]:
+    """An online split holds no write longer than a catalog change (the old partition takes writes
+    while its rows are copied: a trigger logs them), except when the table has foreign keys of its
+    own: the attach checks the new partitions' rows against them under the parent's ACCESS EXCLUSIVE."""
+    if not change.table.foreign_keys:
+        return ()
+    names = ", ".join(dict.fromkeys(fk.ref_table for fk in change.table.foreign_keys))
     why = (
-        f"SHARE ROW EXCLUSIVE on {source} while its rows are copied and the new partitions' indexes are "
-        f"built: writes to it wait, reads go on; ACCESS EXCLUSIVE on {change.parent} only for the swap"
+        f"ACCESS EXCLUSIVE on {change.parent} during the swap, while the attach checks the new "
+        f"partitions' rows against {names} for the foreign keys it clones onto them (the copy itself "
+        f"holds no write to {change.old[0].name})"
     )
-    if change.table.foreign_keys:
-        names = ", ".join(dict.fromkeys(fk.ref_table for fk in change.table.foreign_keys))
-        why += (
-            f", and while the attach checks the new partitions' rows against {names} for the foreign keys "
-            "it clones onto them"
-        )
-    return hazards.long_lock(source, why)
+    return (hazards.long_lock(change.parent, why),)
 
 
 def foreign_keys_dropped(change: DropReferencingForeignKeys) -> tuple[Hazard, ...]:

@@ -731,6 +731,7 @@ class PartitionDrop:
     parent: str
     child: str
     concurrently: bool
+    schema: str | None = None  # the child's, when not its table's (`names:` pins another)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from schemagen.model import (
     Model,
     SequenceGenerator,
     Table,
+    Trigger,
     View,
     lifecycle,
     naming,
@@ -38,7 +39,7 @@ from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
+from schemagen.plan import casts, partition_objects, rebuilds, shared_names, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -223,6 +224,7 @@ class _Diff:
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
+            shared_names.refuse_unplanned(old, new, why, self.a, self.b)
             if why is not None and (old.distribution is not None or new.distribution is not None):
                 raise PlanError(
                     f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
@@ -235,10 +237,10 @@ class _Diff:
                 yield from self.table_changes(old, new)
         b_order, _ = order_tables(self.b.tables)
         for table in b_order:
-            if table.name in created:
+            if table.key in created:
                 yield from self.create_table(table)
         for table in reversed(order_tables(self.a.tables)[0]):
-            if table.name in dropped:
+            if table.key in dropped:
                 yield from self.drop_table(table)
         yield from self.distributions.changes()
         yield from self.views()
@@ -246,7 +248,12 @@ class _Diff:
         yield from self.routines()
         yield from self.rebuilt_comments(pairs)
         yield from default_privilege_changes(self.a, self.b)
-        yield from object_access_changes(self.a, self.b, self.recreated_views, self.access_history())
+        yield from object_access_changes(
+            self.a,
+            self.b,
+            frozenset((v.schema, v.name) for v in self.b.views if v.key in self.recreated_views),
+            self.access_history(),
+        )
 
     # --- project-wide ----------------------------------------------------------------------------
 
@@ -296,11 +303,7 @@ class _Diff:
         quoted = "'" + value.replace("'", "''") + "'"
         for table in self.b.tables:
             for column in table.columns:
-                if (
-                    column.type.rsplit(".", 1)[-1] == enum.name
-                    and column.default
-                    and column.default.value == value
-                ):
+                if enum.is_type_of(column.type) and column.default and column.default.value == value:
                     return True
             texts = [c.expression for c in table.checks] + [i.where or "" for i in table.indexes]
             if any(quoted in text for text in texts):
@@ -344,7 +347,7 @@ class _Diff:
         """
         for old, new in pairs:
             for before, column in self.match_columns(old, new):
-                if before is not None and before.type == column.type and _enum_of(column) == enum.name:
+                if before is not None and before.type == column.type and enum.is_type_of(column.type):
                     yield (old, before), (new, column)
 
     # --- sequences -------------------------------------------------------------------------------
@@ -365,20 +368,28 @@ class _Diff:
 
     @cached_property
     def sequences(self) -> _Sequences:
+        # by key: a sequence owned by a table keyed `schema.name` is told apart by its schema too
         a, b = self.a.sequences_by_name, self.b.sequences_by_name
-        created = [s for name, s in b.items() if name not in a]
-        dropped = {name: s for name, s in a.items() if name not in b}
-        renamed: dict[str, str] = {}
+        created = [s for key, s in b.items() if key not in a]
+        dropped = {key: s for key, s in a.items() if key not in b}
+        renamed: dict[str, str] = {}  # by name, as column defaults name them
+        renamed_keys: dict[str, str] = {}
         for new in created:
             if new.owned_by is None:
                 continue
             owner = self.old_owner(new.owned_by)
             old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == new.schema), None)
-            if old is not None and replace(old, name=new.name, owned_by=new.owned_by) == new:
+            if (
+                old is not None
+                and replace(old, name=new.name, owned_by=new.owned_by, spec_key=new.spec_key) == new
+            ):
                 renamed[old.name] = new.name
-                del dropped[old.name]
-        created = [s for s in created if s.name not in renamed.values()]
-        pairs = [(s, b[renamed.get(name, name)]) for name, s in a.items() if renamed.get(name, name) in b]
+                renamed_keys[old.key] = new.key
+                del dropped[old.key]
+        created = [s for s in created if s.key not in renamed_keys.values()]
+        pairs = [
+            (s, b[renamed_keys.get(key, key)]) for key, s in a.items() if renamed_keys.get(key, key) in b
+        ]
         previous: dict[ColumnKey, SequenceGenerator] = {}
         numbered_by: dict[ColumnKey, SequenceGenerator] = {}
         parked: dict[str, str] = {}
@@ -389,11 +400,15 @@ class _Diff:
                 key = (new_table.name, column.name)
                 was = before.default.sequence if before.default is not None else None
                 will = column.default.sequence if column.default is not None else None
+                if was is not None and f"{old_table.schema}.{was}" in a:
+                    was = f"{old_table.schema}.{was}"
+                if will is not None and f"{new_table.schema}.{will}" in b:
+                    will = f"{new_table.schema}.{will}"
                 if column.identity and was is not None and was in a:
                     sequence = a[was]
                     previous[key] = sequence
-                    if sequence.name in dropped:
-                        del dropped[sequence.name]
+                    if sequence.key in dropped:
+                        del dropped[sequence.key]
                         parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
                 elif before.identity and will is not None and will in b:
                     sequence = b[will]
@@ -455,8 +470,8 @@ class _Diff:
         """Whether `old` is owned by a table that moves to the schema `new` is in (it follows)."""
         if old.owned_by is None or new.owned_by is None:
             return False
-        before = self.a.table(old.owned_by[0])
-        after = self.b.table(new.owned_by[0])
+        before = self.a.table_at(old.schema, old.owned_by[0])
+        after = self.b.table_at(new.schema, new.owned_by[0])
         return (
             before is not None
             and after is not None
@@ -472,7 +487,7 @@ class _Diff:
     def domains(self, pairs: list[TablePair]) -> Iterator[Change]:
         a_domains = self.a.domains_by_name
         for domain in order_domains(self.b.domains):
-            old = a_domains.get(domain.name)
+            old = a_domains.get(domain.key)
             if old is None:
                 yield CreateDomain(domain)
                 continue
@@ -512,7 +527,7 @@ class _Diff:
             if old.comment != domain.comment:
                 yield Comment("DOMAIN", (domain.schema, domain.name), domain.comment)
         for domain in reversed(order_domains(self.a.domains)):
-            if domain.name not in self.b.domains_by_name:
+            if domain.key not in self.b.domains_by_name:
                 yield DropDomain(domain)
 
     def based_on(self, domain: Domain) -> set[str]:
@@ -564,7 +579,7 @@ class _Diff:
             elif name in a_tables:
                 pairs.append((a_tables[name], table))
                 matched_a.add(name)
-        paired = {new.name for _, new in pairs}
+        paired = {new.key for _, new in pairs}
         created = {n for n in b_tables if n not in paired}
         dropped = set(a_tables) - matched_a
         return pairs, created, dropped
@@ -637,13 +652,13 @@ class _Diff:
         if old.schema != new.schema:
             yield MoveTable(old, new)
             old = replace(old, schema=new.schema)
-        a_of = {n.name: o for o, n in self.match_tables()[0]}
+        a_of = {n.key: o for o, n in self.match_tables()[0]}
         incoming = tuple(
             (table, fk)
             for table in self.b.tables
-            if table.name != new.name and table.name in a_of and table.name not in self.rebuilt_tables
+            if table.key != new.key and table.key in a_of and table.name not in self.rebuilt_tables
             for fk in table.foreign_keys
-            if fk.ref_table == new.name and fk in a_of[table.name].foreign_keys
+            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name) and fk in a_of[table.key].foreign_keys
         )
         for table, fk in incoming:
             # dropped first, so the old table can go (the migration is one transaction)
@@ -657,7 +672,7 @@ class _Diff:
             sequence
             for sequence in self.b.sequences
             if sequence.owned_by is not None
-            and sequence.owned_by[0] == new.name
+            and (sequence.schema, sequence.owned_by[0]) == (new.schema, new.name)
             and sequence.name in self.a.sequences_by_name
         )
         yield RebuildTable(old, new, why, columns, owned)
@@ -978,18 +993,18 @@ class _Diff:
         self.recreated_views = recreate
         self.replaced_views = replace
         for view in reversed(order_views(self.a.views)):
-            if view.name not in b_views or view.name in recreate:
+            if view.key not in b_views or view.key in recreate:
                 yield DropView(view)
         for view in order_views(self.b.views):
-            if view.name in replace:
+            if view.key in replace:
                 yield ReplaceView(view)
-            elif view.name not in a_views or view.name in recreate:
+            elif view.key not in a_views or view.key in recreate:
                 yield CreateView(view)
                 continue  # created with its columns' comments
-            old_comments, new_comments = dict(a_views[view.name].column_comments), dict(view.column_comments)
+            old_comments, new_comments = dict(a_views[view.key].column_comments), dict(view.column_comments)
             for column in sorted(old_comments.keys() | new_comments.keys()):
                 if old_comments.get(column) != new_comments.get(column) and (
-                    view.name not in replace or column not in new_comments
+                    view.key not in replace or column not in new_comments
                 ):
                     yield Comment("COLUMN", (view.schema, view.name, column), new_comments.get(column))
 
@@ -1034,12 +1049,12 @@ class _Diff:
                     yield Comment("COLUMN", (new.schema, new.name, column.name), column.comment)
         a_views = self.a.views_by_name
         for view in order_views(self.b.views):
-            old_view = a_views.get(view.name)
+            old_view = a_views.get(view.key)
             if (
                 view.comment is not None
                 and old_view is not None
                 and old_view.comment == view.comment
-                and view.name not in self.recreated_views | self.replaced_views
+                and view.key not in self.recreated_views | self.replaced_views
                 and self.reads(view, rebuilt)
             ):
                 if view.materialized:
@@ -1049,9 +1064,9 @@ class _Diff:
 
     def functions(self, pairs: list[TablePair]) -> Iterator[Change]:
         """Archive functions whose table or archive changes, refresh functions whose view changes."""
-        old_archives = {t.name: (t, t.archive) for t in self.a.tables if t.archive is not None}
-        new_archives = {t.name: (t, t.archive) for t in self.b.tables if t.archive is not None}
-        renamed_to = {old.name: new.name for old, new in pairs}
+        old_archives = {t.key: (t, t.archive) for t in self.a.tables if t.archive is not None}
+        new_archives = {t.key: (t, t.archive) for t in self.b.tables if t.archive is not None}
+        renamed_to = {old.key: new.key for old, new in pairs}
         for name, (table, archive) in old_archives.items():
             after = self.b.table(renamed_to.get(name, "")) if name in renamed_to else None
             if (
@@ -1063,15 +1078,15 @@ class _Diff:
             ):
                 entry = archive_entry(self.a, table, archive)
                 yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
-        old_by_new = {new.name: old for old, new in pairs}
-        for name, (table, archive) in new_archives.items():
-            before = old_by_new.get(name)
+        old_by_new = {new.key: old for old, new in pairs}
+        for key, (table, archive) in new_archives.items():
+            before = old_by_new.get(key)
             if (
                 before is None
                 or before.archive is None
                 or _archive_signature(self.a, before, before.archive)
                 != _archive_signature(self.b, table, archive)
-                or name in self.changed_tables
+                or table.name in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
         old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)
@@ -1082,18 +1097,18 @@ class _Diff:
                 yield CreateMaintainFunction(new_maintain)
         a_views = self.a.views_by_name
         for view in self.b.views:
-            old_view = a_views.get(view.name)
+            old_view = a_views.get(view.key)
             if view.refresh_function and (
                 old_view is None
                 or old_view.refresh_function != view.refresh_function
                 or old_view.refresh != view.refresh
-                or view.name in self.recreated_views
+                or view.key in self.recreated_views
             ):
                 if old_view is not None and old_view.refresh_function:
                     yield DropFunction(old_view.refresh_function, old_view.schema, "")
                 yield CreateRefreshFunction(view)
         for view in self.a.views:
-            if view.refresh_function and view.name not in self.b.views_by_name:
+            if view.refresh_function and view.key not in self.b.views_by_name:
                 yield DropFunction(view.refresh_function, view.schema, "")
 
     # --- the spec's functions and triggers ---------------------------------------------------------
@@ -1121,17 +1136,20 @@ class _Diff:
                     yield CreateRoutine(function, replace=True, old=old)
                 else:
                     recreated.add(name)
-        renamed = {old.name: new.name for old, new in self.match_tables()[0]}
-        a_triggers = {(renamed.get(t.table, t.table), t.name): t for t in self.a.triggers}
-        b_triggers = {(t.table, t.name): t for t in self.b.triggers}
+        # by (schema, table, name): tables of one name in two schemas may have triggers of one name
+        renamed = {(old.schema, old.name): (new.schema, new.name) for old, new in self.match_tables()[0]}
+        a_triggers = {
+            (*renamed.get((t.schema, t.table), (t.schema, t.table)), t.name): t for t in self.a.triggers
+        }
+        b_triggers = {(t.schema, t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
+            if new is None or _called(self.a, trigger) in recreated or key[1] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
             callers = sorted(
-                f"trigger {t.name} on {t.table}" for t in self.a.triggers if f"{t.function}()" == name
+                f"trigger {t.name} on {t.table}" for t in self.a.triggers if _called(self.a, t) == name
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
@@ -1149,7 +1167,7 @@ class _Diff:
                 )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or f"{trigger.function}()" in recreated or key[0] in self.rebuilt_tables:
+            if old_trigger is None or _called(self.b, trigger) in recreated or key[1] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif (
                 replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
@@ -1160,6 +1178,18 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _called(model: Model, trigger: Trigger) -> str:
+    """The keyed signature (`key()`) of the function `trigger` calls."""
+    for function in model.functions:
+        if (function.schema, function.name, function.identity) == (
+            trigger.function_schema,
+            trigger.function,
+            "",
+        ):
+            return function.keyed_signature
+    return f"{trigger.function}()"
 
 
 def _without_column_comments(view: View) -> View:
@@ -1189,11 +1219,6 @@ def _partition_key_columns(table: Table) -> set[str]:
                 found |= expressions.column_refs(expressions.parse_expression(key.expression))
         levels += [child.sub for child in scheme.children if child.sub is not None]
     return found
-
-
-def _enum_of(column: Column) -> str:
-    """The type name of a column without schema or array brackets: an enum's name when it holds one."""
-    return column.type.removesuffix("[]").rsplit(".", 1)[-1]
 
 
 def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[object, ...]:

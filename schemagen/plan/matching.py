@@ -61,7 +61,7 @@ def recloned(model: Model, old: Table, new: Table, constraint: Constraint) -> bo
     RENAME CONSTRAINT changes: the key is dropped and added again instead, under its table's new name."""
     if not isinstance(constraint, ForeignKey) or old.name == new.name:
         return False
-    referenced = model.table(constraint.ref_table)
+    referenced = model.table_at(constraint.ref_schema, constraint.ref_table)
     return referenced is not None and referenced.partition is not None
 
 

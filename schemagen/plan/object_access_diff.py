@@ -8,7 +8,14 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 
 from schemagen.model import Model
-from schemagen.model.object_access import AccessTarget, ObjectAccess, access_targets, routine_target
+from schemagen.model.object_access import (
+    AccessTarget,
+    ObjectAccess,
+    access_targets,
+    identity_columns,
+    identity_target,
+    routine_target,
+)
 from schemagen.plan.changes import ChangeObjectAccess
 
 __all__ = ["AccessHistory", "object_access_changes"]
@@ -26,13 +33,16 @@ class AccessHistory:
 
 
 def object_access_changes(
-    a: Model, b: Model, recreated_views: Set[str], history: AccessHistory = AccessHistory()
+    a: Model,
+    b: Model,
+    recreated_views: Set[tuple[str, str]],
+    history: AccessHistory = AccessHistory(),
 ) -> Iterator[ChangeObjectAccess]:
     before = access_targets(a)
     after = access_targets(b)
     for target in sorted(set(after) | _kept_targets(b, before, history), key=_order):
         if target.kind in VIEW_KINDS:
-            fresh = target.name in recreated_views or not _has_view(a, target)
+            fresh = (target.schema, target.name) in recreated_views or not _has_view(a, target)
         else:
             fresh = target in history.created or not _has(a, history.previous.get(target, target))
         old = ObjectAccess() if fresh else before.get(history.previous.get(target, target), ObjectAccess())
@@ -69,7 +79,9 @@ def _has(model: Model, target: AccessTarget) -> bool:
     if target.kind in VIEW_KINDS:
         return _has_view(model, target)
     if target.kind == "sequence":
-        return any(s.name == target.name and s.schema == target.schema for s in model.sequences)
+        return any(s.name == target.name and s.schema == target.schema for s in model.sequences) or any(
+            identity_target(t, c) == target for t, c in identity_columns(model)
+        )
     if target.kind == "schema":
         return target.name == "public" or target.name in model.used_schemas
     return any(routine_target(f) == target for f in model.functions)

@@ -117,7 +117,7 @@ class PartitionDiff:
         for other in self.b.tables:
             if not other.foreign_keys:
                 continue
-            before = self.a.table(old_name.get(other.name, other.name))
+            before = self.a.table(old_name.get(other.key, other.key))
             if before is None:
                 continue
             before = with_new_column_names(before, other.name, self.renames)
@@ -168,7 +168,7 @@ class PartitionDiff:
                 f"drop this one",
                 new.name,
             )
-        if before != new.partition or old.schema != new.schema:
+        if old.schema != new.schema:
             _refuse_other_schemas(old, new)
         yield from _TablePartitions(self, old, new, before, new.partition, rebuilt).changes()
 
@@ -223,6 +223,7 @@ class _TablePartitions:
             self.kept = [c.name for child in self.b.children for c in schemes.subtree(child)]
         else:
             self.level(self.new.name, self.a, self.b)
+        self.refuse_other_schemas(bool(renamed_keys))
         if self.renames or (renamed_keys and self.kept):
             yield RenamePartitions(self.new, tuple(self.renames), tuple(renamed_keys), tuple(self.kept))
         changed = self.moves or self.drops or self.creates or self.expiring or self.returning
@@ -250,6 +251,38 @@ class _TablePartitions:
         if cycle:
             for table, fk in foreign_keys:
                 yield RestoreForeignKey(table, fk, self.new.name)
+
+    def refuse_other_schemas(self, renamed_keys: bool) -> None:
+        """Of partitions in another schema than their table, a migration creates and drops those of
+        the first level (with no partitions of their own); anything else that touches one — a rename, a
+        move of rows, a period expired or brought back, a partition under it, a foreign key renamed on
+        the partitions — is refused with the reason."""
+        elsewhere = {
+            c.name: c.schema for t in (self.old, self.new) for c in all_children(t.partition) if c.schema
+        }
+        if not elsewhere:
+            return
+        touched = [r.old for r in self.renames] + [r.new for r in self.renames]
+        for move in self.moves:
+            touched += [move.parent, *(c.name for c in move.old), *(c.name for c in move.new)]
+        touched += [c.name for c in (*self.expiring, *self.returning)]
+        touched += [d.parent for d in self.drops] + [c.parent for c in self.creates]
+        touched += [d.child for d in self.drops if d.schema is not None and self.subpartitioned(d.child)]
+        touched += [c.child.name for c in self.creates if c.child.schema is not None and c.child.sub]
+        if renamed_keys:
+            touched += self.kept
+        hit = sorted(name for name in set(touched) if name in elsewhere)
+        if hit:
+            raise PlanError(
+                f"the partitions of {self.new.name} change, and {elsewhere[hit[0]]}.{hit[0]}, which the "
+                "change touches, lives in another schema than its table: of such partitions a migration "
+                "only creates and drops those of the first level; change it by hand (custom migration) "
+                "or keep it in the table's schema",
+                self.new.key,
+            )
+
+    def subpartitioned(self, name: str) -> bool:
+        return any(c.name == name and c.sub is not None for c in all_children(self.old.partition))
 
     def expire(self, foreign_keys: ForeignKeys) -> Iterator[Change]:
         """The periods leaving the start of a window with `expire:`, as maintenance expires them."""
@@ -394,7 +427,7 @@ class _TablePartitions:
                 # DETACH … CONCURRENTLY is not allowed while the parent has a DEFAULT partition,
                 # nor by Citus on a distributed table
                 concurrently = old_default is None and self.old.distribution is None
-                self.drops.append(PartitionDrop(parent, child.name, concurrently))
+                self.drops.append(PartitionDrop(parent, child.name, concurrently, child.schema))
         lost = (
             []
             if new_default is not None

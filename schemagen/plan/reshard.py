@@ -1,9 +1,10 @@
 """Whether a hash split runs online (`recipes.reshard`), and the names of what it builds meanwhile.
 
 An online split builds each new partition as a table of its own, loads it from the old partition
-while only that partition's writes wait, and holds the parent's ACCESS EXCLUSIVE only for the swap.
-It needs what the trigger keeping the new tables in step with the old partition needs (a primary
-key, a key of plain columns), new partitions without partitions of their own, and names that fit.
+while that partition takes writes (a trigger logs the primary key of each row written, and the log
+is replayed into the new tables), and holds the parent's ACCESS EXCLUSIVE only for the swap. It needs
+what the log needs (a primary key, a key of plain columns), new partitions without partitions of
+their own, and names that fit.
 Other moves keep the one-transaction recipe of `recipes.partitions`.
 """
 
@@ -26,9 +27,23 @@ def check_name(child: str) -> str:
     return f"{child}_bound"
 
 
-def mirror_name(source: str) -> str:
-    """The trigger (and its function) on an old partition that keeps the new tables in step."""
-    return f"schemagen_mirror_{source}"
+def capture_name(source: str) -> str:
+    """The trigger (and its function) on an old partition that logs the keys of the rows written."""
+    return f"schemagen_capture_{source}"
+
+
+def log_name(source: str) -> str:
+    """The change log of an old partition: the keys its trigger records, until the swap replays them."""
+    return f"schemagen_log_{source}"
+
+
+#: The column of the change log that says which operation wrote the key.
+LOG_OPERATION = "schemagen_op"
+
+#: Catch-up transactions between the copy and the swap. The first replays what was written during
+#: the copy, each next one what was written during the one before, so the swap replays only the
+#: writes of the last one and of its own wait for the lock.
+CATCH_UPS = 2
 
 
 def online(change: PartitionMove) -> bool:
@@ -38,11 +53,13 @@ def online(change: PartitionMove) -> bool:
         return False
     if table.primary_key is None or any(k.column is None for k in change.scheme.key):
         return False
+    if LOG_OPERATION in table.primary_key.columns:
+        return False
     if any(child.sub is not None or child.bound.modulus is None for child in change.new):
         return False
     if any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys):
         return False
-    names = [mirror_name(s) for s in change.sources]
+    names = [n for s in change.sources for n in (capture_name(s), log_name(s))]
     for child in change.new:
         names += [temporary(child.name), check_name(temporary(child.name))]
         names += [temporary(n) for n in clone_index_names(table, child.name, frozenset()).values()]

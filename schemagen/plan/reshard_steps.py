@@ -52,26 +52,86 @@ class ReshardCopy(Statement):
 
 
 @dataclass(frozen=True)
-class ReshardMirrorFunction(Statement):
-    """The trigger function that keeps `targets` ((table, remainder)) in step with an old partition."""
+class ReshardLogCreate(Statement):
+    """The change log of old partition `source`: its primary key columns and the operation."""
 
-    template = "reshard_mirror_function"
-    function: str
-    parent: str
+    template = "reshard_log_create"
+    log: str
+    source: str
     schema: str
-    modulus: int
-    key: tuple[str, ...]
     primary_key: tuple[str, ...]
-    columns: tuple[str, ...]
-    targets: tuple[tuple[str, int], ...]
+
+    def made_relations(self) -> frozenset[Relation]:
+        return frozenset({(self.schema, self.log)})
 
 
 @dataclass(frozen=True)
-class ReshardMirrorTrigger(Statement):
-    template = "reshard_mirror_trigger"
+class ReshardCaptureFunction(Statement):
+    """The trigger function that appends the primary key of each row written to `log`."""
+
+    template = "reshard_capture_function"
+    function: str
+    log: str
+    schema: str
+    primary_key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReshardCaptureTrigger(Statement):
+    template = "reshard_capture_trigger"
     trigger: str
     function: str
     source: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class ReshardSnapshot(Statement):
+    """A catch-up's first statement: one snapshot for the whole transaction (REPEATABLE READ)."""
+
+    template = "reshard_snapshot"
+
+
+@dataclass(frozen=True)
+class ReshardLogAnalyze(Statement):
+    template = "reshard_log_analyze"
+    log: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class ReshardReplayDelete(Statement):
+    """The rows of new table `table` whose primary key is in `log`, deleted."""
+
+    template = "reshard_replay_delete"
+    table: str
+    log: str
+    schema: str
+    primary_key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReshardReplayInsert(Statement):
+    """The current rows of `source` whose primary key is in `log` and that hash to `remainder`,
+    copied into `table`."""
+
+    template = "reshard_replay_insert"
+    table: str
+    source: str
+    log: str
+    parent: str
+    schema: str
+    modulus: int
+    remainder: int
+    key: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReshardLogClear(Statement):
+    template = "reshard_log_clear"
+    log: str
     schema: str
 
 
@@ -86,8 +146,16 @@ class ReshardAttach(Statement):
 
 
 @dataclass(frozen=True)
-class ReshardDropMirror(Statement):
-    template = "reshard_drop_mirror"
+class ReshardDropCapture(Statement):
+    template = "reshard_drop_capture"
+    trigger: str
+    source: str
+    schema: str
+
+
+@dataclass(frozen=True)
+class ReshardDropFunction(Statement):
+    template = "reshard_drop_function"
     function: str
     schema: str
 
@@ -119,34 +187,74 @@ def reshard_copy(
     key: tuple[str, ...],
     columns: tuple[str, ...],
 ) -> Step:
-    """ROW EXCLUSIVE on the new table (made in the same unit), ACCESS SHARE on the old partition."""
+    """ROW EXCLUSIVE on the new table (made in the same unit), ACCESS SHARE on the old partition:
+    its reads and writes go on."""
     statement = ReshardCopy(table, source, parent, schema, modulus, remainder, key, columns)
     locks = (TableLock(schema, table, Lock.ROW_EXCLUSIVE), TableLock(schema, source, Lock.ACCESS_SHARE))
     return Step(statement, Lock.ROW_EXCLUSIVE, table, locks=locks)
 
 
-def reshard_mirror_function(
+def reshard_log_create(schema: str, source: str, log: str, *, primary_key: tuple[str, ...]) -> Step:
+    """ACCESS SHARE on the old partition (its columns' types are read, none of its rows)."""
+    statement = ReshardLogCreate(log, source, schema, primary_key)
+    return Step(statement, Lock.ACCESS_SHARE, source)
+
+
+def reshard_capture_function(schema: str, function: str, log: str, *, primary_key: tuple[str, ...]) -> Step:
+    return Step(ReshardCaptureFunction(function, log, schema, primary_key), Lock.NONE, function)
+
+
+def reshard_capture_trigger(schema: str, source: str, function: str) -> Step:
+    """SHARE ROW EXCLUSIVE on the old partition, in a short transaction of its own: it waits for the
+    writes in flight and holds new ones only until its commit; reads go on."""
+    statement = ReshardCaptureTrigger(function, function, source, schema)
+    return Step(statement, Lock.SHARE_ROW_EXCLUSIVE, source)
+
+
+def reshard_snapshot() -> Step:
+    return Step(ReshardSnapshot(), Lock.NONE)
+
+
+def reshard_log_analyze(schema: str, log: str) -> Step:
+    """SHARE UPDATE EXCLUSIVE on the log: the writers' inserts into it go on."""
+    return Step(ReshardLogAnalyze(log, schema), Lock.SHARE_UPDATE_EXCLUSIVE, log)
+
+
+def reshard_replay_delete(schema: str, table: str, log: str, *, primary_key: tuple[str, ...]) -> Step:
+    """ROW EXCLUSIVE on the new table, which only the split writes; ACCESS SHARE on the log."""
+    statement = ReshardReplayDelete(table, log, schema, primary_key)
+    locks = (TableLock(schema, table, Lock.ROW_EXCLUSIVE), TableLock(schema, log, Lock.ACCESS_SHARE))
+    return Step(statement, Lock.ROW_EXCLUSIVE, table, locks=locks)
+
+
+def reshard_replay_insert(
     schema: str,
     parent: str,
-    function: str,
+    source: str,
+    table: str,
+    log: str,
     *,
     modulus: int,
+    remainder: int,
     key: tuple[str, ...],
     primary_key: tuple[str, ...],
     columns: tuple[str, ...],
-    targets: Sequence[tuple[str, int]],
 ) -> Step:
-    statement = ReshardMirrorFunction(
-        function, parent, schema, modulus, key, primary_key, columns, tuple(targets)
+    """ROW EXCLUSIVE on the new table; ACCESS SHARE on the old partition and the log."""
+    statement = ReshardReplayInsert(
+        table, source, log, parent, schema, modulus, remainder, key, primary_key, columns
     )
-    return Step(statement, Lock.NONE, function)
+    locks = (
+        TableLock(schema, table, Lock.ROW_EXCLUSIVE),
+        TableLock(schema, source, Lock.ACCESS_SHARE),
+        TableLock(schema, log, Lock.ACCESS_SHARE),
+    )
+    return Step(statement, Lock.ROW_EXCLUSIVE, table, locks=locks)
 
 
-def reshard_mirror_trigger(schema: str, source: str, function: str) -> Step:
-    """SHARE ROW EXCLUSIVE on the old partition, held to the end of the unit: its writes wait for the
-    copy, its reads go on."""
-    statement = ReshardMirrorTrigger(function, function, source, schema)
-    return Step(statement, Lock.SHARE_ROW_EXCLUSIVE, source, brief=False)
+def reshard_log_clear(schema: str, log: str) -> Step:
+    """ROW EXCLUSIVE on the log: the writers' inserts into it go on."""
+    return Step(ReshardLogClear(log, schema), Lock.ROW_EXCLUSIVE, log)
 
 
 def reshard_attach(
@@ -172,5 +280,10 @@ def reshard_attach(
     return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=not validates, locks=locks)
 
 
-def reshard_drop_mirror(schema: str, function: str) -> Step:
-    return Step(ReshardDropMirror(function, schema), Lock.NONE, function)
+def reshard_drop_capture(schema: str, source: str, trigger: str) -> Step:
+    """ACCESS EXCLUSIVE on the old partition, catalog only (the swap holds it through the parent)."""
+    return Step(ReshardDropCapture(trigger, source, schema), Lock.ACCESS_EXCLUSIVE, source)
+
+
+def reshard_drop_function(schema: str, function: str) -> Step:
+    return Step(ReshardDropFunction(function, schema), Lock.NONE, function)

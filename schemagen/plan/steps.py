@@ -628,6 +628,7 @@ class PartitionDetach(Statement):
     child: str
     schema: str
     concurrently: bool
+    child_schema: str
 
 
 @dataclass(frozen=True)
@@ -1326,10 +1327,13 @@ class NamePartitionIndexes(Statement):
 
     template = "name_partition_indexes"
     schema: str
-    indexes: tuple[tuple[str, str, str], ...]  # (partition, parent index, wanted name)
+    # (partition, its schema, parent index, the parent's schema, wanted name)
+    indexes: tuple[tuple[str, str, str, str, str], ...]
 
 
-def name_partition_indexes(schema: str, table: str, indexes: Sequence[tuple[str, str, str]]) -> Step:
+def name_partition_indexes(
+    schema: str, table: str, indexes: Sequence[tuple[str, str, str, str, str]]
+) -> Step:
     """ALTER INDEX … RENAME takes SHARE UPDATE EXCLUSIVE on each index and a catalog change only."""
     return Step(NamePartitionIndexes(schema, tuple(indexes)), Lock.SHARE_UPDATE_EXCLUSIVE, table)
 
@@ -1433,14 +1437,16 @@ def partition_detach(
     referenced: Sequence[Relation],
     concurrently: bool = False,
     brief: bool = True,
+    child_schema: str | None = None,
 ) -> Step:
     """ACCESS EXCLUSIVE on the parent and the child (`brief`: committed at once, not held for a move);
-    CONCURRENTLY: SHARE UPDATE EXCLUSIVE, outside a transaction."""
-    statement = PartitionDetach(parent, child, schema, concurrently)
+    CONCURRENTLY: SHARE UPDATE EXCLUSIVE, outside a transaction. `child_schema`: the child's, when not
+    the parent's."""
+    statement = PartitionDetach(parent, child, schema, concurrently, child_schema or schema)
     mode = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
     locks = (
         TableLock(schema, parent, mode),
-        TableLock(schema, child, mode),
+        TableLock(child_schema or schema, child, mode),
         *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE),
     )
     if concurrently:
@@ -1820,8 +1826,15 @@ def default_privileges(
 # The online split's statements live in plan/reshard_steps.py; named here too, so that this module
 # still holds one statement per template.
 ReshardAttach = reshard_steps.ReshardAttach
+ReshardCaptureFunction = reshard_steps.ReshardCaptureFunction
+ReshardCaptureTrigger = reshard_steps.ReshardCaptureTrigger
 ReshardCopy = reshard_steps.ReshardCopy
 ReshardCreate = reshard_steps.ReshardCreate
-ReshardDropMirror = reshard_steps.ReshardDropMirror
-ReshardMirrorFunction = reshard_steps.ReshardMirrorFunction
-ReshardMirrorTrigger = reshard_steps.ReshardMirrorTrigger
+ReshardDropCapture = reshard_steps.ReshardDropCapture
+ReshardDropFunction = reshard_steps.ReshardDropFunction
+ReshardLogAnalyze = reshard_steps.ReshardLogAnalyze
+ReshardLogClear = reshard_steps.ReshardLogClear
+ReshardLogCreate = reshard_steps.ReshardLogCreate
+ReshardReplayDelete = reshard_steps.ReshardReplayDelete
+ReshardReplayInsert = reshard_steps.ReshardReplayInsert
+ReshardSnapshot = reshard_steps.ReshardSnapshot

@@ -78,7 +78,7 @@ class ErdRelationship:
 def _keyed_by_index(model: Model, fk: ForeignKey) -> bool:
     """Whether the key's target columns are unique only through a unique index, not a primary key or
     unique constraint: the key must wait for the index, which schema.sql creates after the tables."""
-    target = model.tables_by_name.get(fk.ref_table)
+    target = model.table_at(fk.ref_schema, fk.ref_table)
     if target is None:
         return False
     wanted = set(fk.ref_columns)

@@ -46,6 +46,11 @@ def read_object_access(
     return found
 
 
+def object_access_of(target: AccessTarget, label: str, row: Row, warn: Callable[[str], None]) -> ObjectAccess:
+    """The owner and grants one row of `inspect_object_access` (or a query of its shape) says."""
+    return _access(target, label, row, warn)
+
+
 def _access(target: AccessTarget, label: str, row: Row, warn: Callable[[str], None]) -> ObjectAccess:
     order = OBJECT_PRIVILEGES[target.kind]
     owner: str = row["owner"]

@@ -29,6 +29,7 @@ from schemagen.database.inspect.access import (
 )
 from schemagen.database.inspect.catalog_text import UnreadableText
 from schemagen.database.inspect.exclusions import exclusion
+from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
@@ -73,6 +74,7 @@ from schemagen.model import sequences as sequence_rules
 from schemagen.model.access import access_of
 from schemagen.model.aggregates import AggregateDef, Parallel
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
+from schemagen.model.keys import owned_sequence_keys, qualified_function_keys, qualified_keys
 from schemagen.model.object_access import AccessTarget
 from schemagen.model.objects import ExtensionSetting
 from schemagen.postgres import builtins, expressions, index_keys, index_storage, routines, sqltypes, storage
@@ -227,6 +229,7 @@ class CatalogReader:
         distributed_schemas = self.distributed_schemas(schemas)
         self.other_objects(schemas, {(t.schema, t.name) for t in tables})
         other_acl_warnings(schemas, self.rows, self.warn)
+        tables = read_identity_access(tables, schemas, self.rows, self.warn)
         object_access = read_object_access(schemas, self.rows, self.warn)
         views = [
             replace(
@@ -266,14 +269,20 @@ class CatalogReader:
             distributed_schemas=distributed_schemas,
             schemas=declared,
         )
+        keyed = qualified_keys(tables, home)
         return Model(
             project=project,
-            enums=tuple(sorted(enums, key=lambda e: (e.name, e.schema))),
-            tables=tuple(sorted(tables, key=lambda t: (t.name, t.schema))),
-            views=tuple(sorted(views, key=lambda v: (v.name, v.schema))),
-            domains=tuple(sorted(domains, key=lambda d: (d.name, d.schema))),
-            sequences=tuple(sorted(sequences, key=lambda s: (s.name, s.schema))),
-            functions=tuple(sorted(self.user_functions, key=lambda f: (f.name, f.identity, f.schema))),
+            enums=tuple(sorted(qualified_keys(enums, home), key=lambda e: (e.name, e.schema))),
+            tables=tuple(sorted(keyed, key=lambda t: (t.name, t.schema))),
+            views=tuple(sorted(qualified_keys(views, home), key=lambda v: (v.name, v.schema))),
+            domains=tuple(sorted(qualified_keys(domains, home), key=lambda d: (d.name, d.schema))),
+            sequences=tuple(sorted(owned_sequence_keys(sequences, keyed), key=lambda s: (s.name, s.schema))),
+            functions=tuple(
+                sorted(
+                    qualified_function_keys(self.user_functions, home),
+                    key=lambda f: (f.name, f.identity, f.schema),
+                )
+            ),
             triggers=tuple(sorted(triggers, key=lambda t: (t.table, t.name))),
             default_privileges=read_default_privileges(schemas, self.rows, self.warn),
             roles=read_roles(
@@ -360,7 +369,12 @@ class CatalogReader:
             function: Function | None = None
             shipped = False  # a trigger function of PostgreSQL's, or of an extension in public
             if match:
-                schema = _unquoted(match["function_schema"]) if match["function_schema"] else row["schema"]
+                # unqualified in the definition when on the search path: where the function is
+                schema = (
+                    _unquoted(match["function_schema"])
+                    if match["function_schema"]
+                    else row["function_schema"] or row["schema"]
+                )
                 function = functions.get((schema, _unquoted(match["function"])))
                 shipped = function is None and (
                     row["function_schema"] == "pg_catalog"

@@ -26,6 +26,7 @@ from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
 from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
 from schemagen.model.access import Policy
+from schemagen.model.keys import owned_sequence_keys
 from schemagen.render.templating import literal
 
 __all__ = ["Respeller", "StoredText"]
@@ -68,7 +69,29 @@ class Respeller:
         views = tuple(self.view(v, ref_views.get((v.schema, v.name))) for v in model.views)
         ref_domains = {(d.schema, d.name): d for d in reference.domains}
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
-        return replace(model, tables=tables, views=views, domains=domains)
+        # the sequences of re-keyed tables follow them
+        sequences = owned_sequence_keys((replace(s, spec_key=None) for s in model.sequences), tables)
+        ref_functions = {(f.schema, f.name, f.identity): f for f in reference.functions}
+        functions = tuple(
+            replace(f, spec_key=ref.spec_key)
+            if (ref := ref_functions.get((f.schema, f.name, f.identity)))
+            else f
+            for f in model.functions
+        )
+        ref_enums = {(e.schema, e.name): e for e in reference.enums}
+        enums = tuple(
+            replace(e, spec_key=known.spec_key) if (known := ref_enums.get((e.schema, e.name))) else e
+            for e in model.enums
+        )
+        return replace(
+            model,
+            tables=tables,
+            views=views,
+            domains=domains,
+            sequences=tuple(sequences),
+            functions=functions,
+            enums=enums,
+        )
 
     # --- probes ----------------------------------------------------------------------------------------
 
@@ -117,6 +140,8 @@ class Respeller:
     def table(self, table: Table, ref: Table | None) -> Table:
         if ref is None:
             return table
+        # keyed as the spec keys it (a qualified key is the spec's choice, not the database's)
+        table = replace(table, spec_key=ref.spec_key)
         columns = tuple(
             self.column(table, column, ref_column) if (ref_column := ref.column(column.name)) else column
             for column in table.columns
@@ -267,7 +292,10 @@ class Respeller:
     def domain(self, domain: Domain, ref: Domain | None) -> Domain:
         """Checks and the default spelled as the reference spells them, on a probe domain of the same
         base type."""
-        if ref is None or ref.type != domain.type:
+        if ref is None:
+            return domain
+        domain = replace(domain, spec_key=ref.spec_key)  # keyed as the spec keys it
+        if ref.type != domain.type:
             return domain
         ref_checks = {c.name: c for c in ref.checks}
         checks = []
@@ -307,7 +335,10 @@ class Respeller:
     # --- views -----------------------------------------------------------------------------------------
 
     def view(self, view: View, ref: View | None) -> View:
-        if ref is None or ref.query == view.query:
+        if ref is None:
+            return view
+        view = replace(view, spec_key=ref.spec_key)  # keyed as the spec keys it
+        if ref.query == view.query:
             return view
         name = self.probe_name()
         statement = composed("inspect_probe_view", probe=sql.Identifier(name), query=sql.SQL(ref.query))

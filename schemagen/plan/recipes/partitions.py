@@ -46,7 +46,7 @@ _MOVE_DROP_APART = (
 def name_partition_indexes(change: NamePartitionIndexes) -> Operation:
     table = change.table
     assert table.partition is not None
-    indexes = list(_wanted_index_names(table, table.name, table.partition))
+    indexes = list(_wanted_index_names(table, table.name, table.schema, table.partition))
     return Operation(
         Kind.NAME_PARTITION_INDEXES,
         table.name,
@@ -58,15 +58,21 @@ def name_partition_indexes(change: NamePartitionIndexes) -> Operation:
 
 
 def _wanted_index_names(
-    table: Table, parent: str, scheme: PartitionScheme, parent_names: dict[str, str] | None = None
-) -> Iterator[tuple[str, str, str]]:
-    """(partition, parent index, wanted name) for every partition of `parent`, depth first."""
+    table: Table,
+    parent: str,
+    parent_schema: str,
+    scheme: PartitionScheme,
+    parent_names: dict[str, str] | None = None,
+) -> Iterator[tuple[str, str, str, str, str]]:
+    """(partition, its schema, parent index, the parent's schema, wanted name) for every partition of
+    `parent`, depth first (a partition in another schema than its table holds its indexes there)."""
     for child in scheme.children:
+        schema = child.schema or parent_schema
         names = schemes.clone_index_names(table, child.name, frozenset())
         for key, name in names.items():
-            yield child.name, (parent_names or {}).get(key, key), name
+            yield child.name, schema, (parent_names or {}).get(key, key), parent_schema, name
         if child.sub is not None:
-            yield from _wanted_index_names(table, child.name, child.sub, names)
+            yield from _wanted_index_names(table, child.name, schema, child.sub, names)
 
 
 def rename_partitions(change: RenamePartitions) -> Operation:
@@ -99,10 +105,15 @@ def drop_partitions(change: DropPartitions) -> Operation:
     for drop in change.drops:
         up.append(
             steps.partition_detach(
-                schema, drop.parent, drop.child, referenced=change.referenced, concurrently=drop.concurrently
+                schema,
+                drop.parent,
+                drop.child,
+                referenced=change.referenced,
+                concurrently=drop.concurrently,
+                child_schema=drop.schema,
             )
         )
-        up.append(steps.drop_table(schema, drop.child, referenced=change.referenced))
+        up.append(steps.drop_table(drop.schema or schema, drop.child, referenced=change.referenced))
     names = ", ".join(drop.child for drop in change.drops)
     return Operation(
         Kind.DROP_PARTITIONS,

@@ -1,29 +1,36 @@
-"""An online hash split (modulus M → N, a multiple): the parent's ACCESS EXCLUSIVE only for the swap.
+"""An online hash split (modulus M → N, a multiple): the old partition takes writes while its rows
+are copied, and the parent's ACCESS EXCLUSIVE lasts only for the swap.
 
-Per old partition, three units of work (`plan.reshard` says when a split qualifies):
+Per old partition, units of work (`plan.reshard` says when a split qualifies), each one transaction:
 
-1. *Build* (one transaction): a trigger on the old partition — whose SHARE ROW EXCLUSIVE lock holds
-   its writes to the end of the unit while its reads go on — then each new partition as a table of
-   its own under a temporary name (`CREATE TABLE … (LIKE parent …)`, with a CHECK stating its hash
-   bound), loaded with the old partition's rows that hash to it, then its primary key, unique keys and
-   indexes built once each. At the commit the trigger starts keeping the new tables in step with
-   every write to the old partition. The build locks nothing else: the table's own foreign keys are
-   not added here (adding one locks the table it references, which the application writes too, so
-   the unit would have to take two busy locks, one of them NOWAIT; and PostgreSQL adopts only a
-   validated one at the attach).
-2. *Swap* (one transaction): ACCESS EXCLUSIVE on the parent, catalog changes only: detach the old
-   partition, rename it and its indexes out of the way, give the new tables and their indexes their
-   names, attach them (the CHECK proves the bound, so PostgreSQL scans nothing for it, and adopts
-   their indexes), drop the CHECKs. The attach clones the table's foreign keys onto each new
-   partition and checks its rows against them: the one scan under the parent's lock, for tables
-   with foreign keys of their own.
-3. *Drop* the old partition and the trigger's function: in the swap when the table has no foreign
+1. *Capture*: a trigger on the old partition that appends the primary key of every row written
+   there (and the operation) to a change log, a table of its own. CREATE TRIGGER's SHARE ROW
+   EXCLUSIVE waits only for the writes in flight and holds new ones until this short unit commits;
+   from then on every write to the partition is logged in the writer's own transaction.
+2. *Copy*, per new partition: a table of its own under a temporary name (`CREATE TABLE … (LIKE
+   parent …)`, with a CHECK stating its hash bound), loaded with the old partition's rows that hash
+   to it, then its primary key, unique keys and indexes built once each. ACCESS SHARE on the old
+   partition only: its reads and writes go on. The copy's snapshot is taken after the trigger
+   committed, so each write it misses is in the log. The table's own foreign keys are not added here
+   (adding one locks the table it references; PostgreSQL adopts only a validated one at the attach).
+3. *Catch-up* (`reshard.CATCH_UPS` times): in one REPEATABLE READ snapshot, delete from the new
+   tables every key of the log, copy the old partition's current row back for each (when it still
+   has one), and delete those log entries; writers go on meanwhile, and each catch-up leaves only
+   what was written during the one before.
+4. *Swap*: the parent locked first (LOCK TABLE, the order of `plan.locking`), the log's last entries
+   replayed under the lock, the trigger dropped, the old partition detached and renamed out of the
+   way with its indexes, the new tables and their indexes given their names and attached (the CHECK
+   proves the bound, so PostgreSQL scans nothing for it, and adopts their indexes), the CHECKs and
+   the log dropped. The attach clones the table's foreign keys onto each new partition and checks
+   its rows against them: the one scan under the parent's lock, for tables with foreign keys of
+   their own.
+5. *Drop* the old partition and the trigger's function: in the swap when the table has no foreign
    keys, otherwise each in a transaction of its own after it (dropping a table's foreign keys locks
    the tables they reference).
 
 The runner records a unit's completion in the unit's transaction, so a migration killed at any
-instant resumes at the first unit not done: after the build the new tables and the trigger are in
-step with the old partition, which a resumed swap finds as it left them.
+instant resumes at the first unit not done: every unit is all-or-nothing, a catch-up may run again
+(replaying a key twice gives the same rows), and between units the trigger keeps logging.
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ from schemagen.plan.changes import HashSplit, PartitionMove
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 
 _SPLIT = (
-    " online: build the new ones as tables of their own and load them while writes to {old} wait, then "
-    "swap them in under a brief lock on {parent}"
+    " online: a trigger logs the keys written to {old} while the new ones are built as tables of their "
+    "own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a "
+    "brief lock on {parent}"
 )
 
 
@@ -60,26 +68,22 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
     table, parent, schema, referenced = change.table, change.parent, change.table.schema, change.referenced
     key = tuple(k.column for k in change.scheme.key if k.column is not None)
     source = change.old[0].name
-    function = reshard.mirror_name(source)
+    capture, log = reshard.capture_name(source), reshard.log_name(source)
     modulus = change.new[0].bound.modulus
     assert modulus is not None
     new = [(child, reshard.temporary(child.name), child.bound.remainder or 0) for child in change.new]
     primary_key = table.primary_key
     assert primary_key is not None
+    pk = primary_key.columns
 
     yield steps.partition_begin()
-    yield reshard_steps.reshard_mirror_function(
-        schema,
-        parent,
-        function,
-        modulus=modulus,
-        key=key,
-        primary_key=primary_key.columns,
-        columns=change.columns,
-        targets=[(name, remainder) for _, name, remainder in new],
-    )
-    yield reshard_steps.reshard_mirror_trigger(schema, source, function)
+    yield reshard_steps.reshard_capture_function(schema, capture, log, primary_key=pk)
+    yield reshard_steps.reshard_capture_trigger(schema, source, capture)
+    yield reshard_steps.reshard_log_create(schema, source, log, primary_key=pk)
+    yield steps.partition_commit()
+
     for child, name, remainder in new:
+        yield steps.partition_begin()
         yield reshard_steps.reshard_create(
             schema,
             parent,
@@ -101,9 +105,36 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             columns=change.columns,
         )
         yield from _keys_and_indexes(table, name, child.name)
-    yield steps.partition_commit()
+        yield steps.partition_commit()
+
+    def replay() -> Iterator[Step]:
+        for _, name, _ in new:
+            yield reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk)
+        for _, name, remainder in new:
+            yield reshard_steps.reshard_replay_insert(
+                schema,
+                parent,
+                source,
+                name,
+                log,
+                modulus=modulus,
+                remainder=remainder,
+                key=key,
+                primary_key=pk,
+                columns=change.columns,
+            )
+
+    for _ in range(reshard.CATCH_UPS):
+        yield steps.partition_begin()
+        yield reshard_steps.reshard_snapshot()
+        yield reshard_steps.reshard_log_analyze(schema, log)
+        yield from replay()
+        yield reshard_steps.reshard_log_clear(schema, log)
+        yield steps.partition_commit()
 
     yield steps.partition_begin()
+    yield from replay()
+    yield reshard_steps.reshard_drop_capture(schema, source, capture)
     yield steps.partition_detach(schema, parent, source, referenced=referenced)
     for renamed in change.retired:
         yield steps.rename_table(schema, renamed.old, renamed.new)
@@ -123,14 +154,15 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             validates=bool(table.foreign_keys),
         )
         yield steps.drop_constraint(schema, child.name, reshard.check_name(name))
+    yield steps.drop_table(schema, log)
     retired = change.sources[0]
     if not referenced:
         yield steps.drop_table(schema, retired)
-        yield reshard_steps.reshard_drop_mirror(schema, function)
+        yield reshard_steps.reshard_drop_function(schema, capture)
     yield steps.partition_commit()
     if referenced:
         yield steps.drop_table(schema, retired, referenced=referenced)
-        yield reshard_steps.reshard_drop_mirror(schema, function)
+        yield reshard_steps.reshard_drop_function(schema, capture)
 
 
 def _keys_and_indexes(table: Table, name: str, child: str) -> Iterator[Step]:

@@ -94,11 +94,11 @@ class Site:
         yield paths.INDEX, self._index()
         yield paths.DIAGRAM, self._whole_diagram()
         for table in self.model.tables:
-            yield paths.table_page(table.name), self._table(table)
+            yield paths.table_page(table.key), self._table(table)
         for view in self.model.views:
-            yield paths.view_page(view.name), self._view(view)
+            yield paths.view_page(view.key), self._view(view)
         for enum in self.model.enums:
-            page = paths.enum_page(enum.name)
+            page = paths.enum_page(enum.key)
             yield page, self._render("site/enum.html.j2", page, enum=enum)
         for n, record in enumerate(self.migrations):
             page = paths.migration_page(record.number, record.name)
@@ -129,7 +129,7 @@ class Site:
         )
 
     def _table(self, table: Table) -> str:
-        page = paths.table_page(table.name)
+        page = paths.table_page(table.key)
         neighbours = [self.model.tables_by_name[name] for name in self.relations.neighbours(table)]
         return self._render(
             "site/table.html.j2",
@@ -138,16 +138,17 @@ class Site:
             drawing=self.diagram([table, *neighbours], focus=table),
             marks={column.name: self.column_marks(table, column) for column in table.columns},
             references={column.name: self.column_reference(table, column) for column in table.columns},
-            referenced_by=self.relations.referenced_by.get(table.name, ()),
-            read_by=self.relations.read_by.get(table.name, ()),
+            referenced_by=self.relations.referenced_by.get(table.key, ()),
+            target_key=self.relations.target_key,
+            read_by=self.relations.read_by.get(table.key, ()),
         )
 
     def _view(self, view: View) -> str:
         return self._render(
             "site/view.html.j2",
-            paths.view_page(view.name),
+            paths.view_page(view.key),
             view=view,
-            read_by=self.relations.read_by.get(view.name, ()),
+            read_by=self.relations.read_by.get(view.key, ()),
         )
 
     def _migration(self, page: str, n: int) -> str:
@@ -178,14 +179,15 @@ class Site:
     def diagram(self, tables: Sequence[Table], focus: Table | None = None) -> diagram.Diagram:
         """The ER diagram of `tables`: all their foreign keys, or only `focus`'s, in and out."""
         nodes = [
-            diagram.Node(t.name, self.relations.key_columns(t), paths.table_page(t.name), focus=t is focus)
-            for t in sorted(tables, key=lambda t: t.name)
+            diagram.Node(t.key, self.relations.key_columns(t), paths.table_page(t.key), focus=t is focus)
+            for t in sorted(tables, key=lambda t: (t.name, t.schema))
         ]
+        target = self.relations.target_key
         links = [
-            diagram.Link(t.name, fk.ref_table, _fk_title(t, fk.columns, fk.ref_table, fk.ref_columns))
+            diagram.Link(t.key, target(fk), _fk_title(t, fk.columns, target(fk), fk.ref_columns))
             for t in tables
             for fk in t.foreign_keys
-            if focus is None or t is focus or fk.ref_table == focus.name
+            if focus is None or t is focus or target(fk) == focus.key
         ]
         return diagram.layout(nodes, links)
 
@@ -193,20 +195,20 @@ class Site:
         """The index's entries, in the order the index lists them."""
         entries = []
         for table in self.model.tables:
-            words = [table.name, table.comment or "", *table.column_names]
+            words = [table.key, table.comment or "", *table.column_names]
             if table.archive_of:
                 words.append(f"archive of {table.archive_of}")
             if table.partition:
                 words.append(f"partitioned by {table.partition.kind}")
-            entries.append(_entry("table", table.name, paths.table_page(table.name), words))
+            entries.append(_entry("table", table.key, paths.table_page(table.key), words))
         for view in self.model.views:
             kind = "materialized view" if view.materialized else "view"
             entries.append(
-                _entry("view", view.name, paths.view_page(view.name), [view.name, kind, view.comment or ""])
+                _entry("view", view.key, paths.view_page(view.key), [view.key, kind, view.comment or ""])
             )
         for enum in self.model.enums:
-            words = [enum.name, "enum", enum.comment or "", *enum.values]
-            entries.append(_entry("enum", enum.name, paths.enum_page(enum.name), words))
+            words = [enum.key, "enum", enum.comment or "", *enum.values]
+            entries.append(_entry("enum", enum.key, paths.enum_page(enum.key), words))
         for function in self.functions():
             words = [function.name, function.kind, function.owner]
             entries.append(_entry("function", function.name, function.href, words))
@@ -223,7 +225,7 @@ class Site:
             if t.archive is not None
         ]
         found += [
-            Function(v.refresh_function, "refresh function", v.name, paths.view_page(v.name) + "#refresh")
+            Function(v.refresh_function, "refresh function", v.key, paths.view_page(v.key) + "#refresh")
             for v in self.model.views
             if v.refresh_function is not None
         ]
@@ -243,7 +245,7 @@ class Site:
         """(table, column) a single-column foreign key on `column` points at."""
         for fk in table.foreign_keys:
             if fk.columns == (column.name,):
-                return fk.ref_table, fk.ref_columns[0]
+                return self.relations.target_key(fk), fk.ref_columns[0]
         return None
 
     def default_text(self, column: Column) -> str | None:
@@ -287,7 +289,7 @@ def _entry(kind: str, name: str, href: str, words: list[str]) -> SearchEntry:
 
 
 def _fk_title(table: Table, columns: Sequence[str], ref_table: str, ref_columns: Sequence[str]) -> str:
-    return f"{table.name}({', '.join(columns)}) → {ref_table}({', '.join(ref_columns)})"
+    return f"{table.key}({', '.join(columns)}) → {ref_table}({', '.join(ref_columns)})"
 
 
 def _px(value: float) -> str:

@@ -30,15 +30,20 @@ class EnumUse:
 class Relations:
     model: Model
 
+    def target_key(self, foreign_key: ForeignKey) -> str:
+        """The key of the table `foreign_key` references (its name, or `schema.name`)."""
+        target = self.model.table_at(foreign_key.ref_schema, foreign_key.ref_table)
+        return target.key if target is not None else foreign_key.ref_table
+
     @cached_property
     def referenced_by(self) -> Mapping[str, tuple[Reference, ...]]:
-        """Table name → the foreign keys of other tables (and its own) that reference it."""
+        """Table key → the foreign keys of other tables (and its own) that reference it."""
         found: dict[str, list[Reference]] = defaultdict(list)
         for table in self.model.tables:
             for foreign_key in table.foreign_keys:
-                found[foreign_key.ref_table].append(Reference(table, foreign_key))
+                found[self.target_key(foreign_key)].append(Reference(table, foreign_key))
         return {
-            name: tuple(sorted(refs, key=lambda r: (r.table.name, r.foreign_key.name)))
+            name: tuple(sorted(refs, key=lambda r: (r.table.name, r.table.schema, r.foreign_key.name)))
             for name, refs in found.items()
         }
 
@@ -59,28 +64,18 @@ class Relations:
             for column in table.columns:
                 enum = self.enum_of(column)
                 if enum is not None:
-                    found[enum.name].append(EnumUse(table, column))
+                    found[enum.key].append(EnumUse(table, column))
         return {name: tuple(uses) for name, uses in found.items()}
-
-    @cached_property
-    def _enums_by_type(self) -> Mapping[str, Enum]:
-        """An enum under both spellings a column type may use: bare, and schema-qualified."""
-        by_type = {f"{e.schema}.{e.name}": e for e in self.model.enums}
-        by_type.update({e.name: e for e in self.model.enums})
-        return by_type
 
     def enum_of(self, column: Column) -> Enum | None:
         """The enum a column holds, if its type is one (arrays of it included)."""
-        base = column.type
-        while base.endswith("[]"):
-            base = base[:-2]
-        return self._enums_by_type.get(base)
+        return self.model.enum_of_type(column.type.removesuffix("[]"))
 
     def neighbours(self, table: Table) -> tuple[str, ...]:
-        """The tables `table` references and those referencing it, itself left out, sorted."""
-        names = {fk.ref_table for fk in table.foreign_keys}
-        names.update(ref.table.name for ref in self.referenced_by.get(table.name, ()))
-        names.discard(table.name)
+        """The keys of the tables `table` references and those referencing it, itself left out, sorted."""
+        names = {self.target_key(fk) for fk in table.foreign_keys}
+        names.update(ref.table.key for ref in self.referenced_by.get(table.key, ()))
+        names.discard(table.key)
         return tuple(sorted(name for name in names if name in self.model.tables_by_name))
 
     def key_columns(self, table: Table) -> tuple[tuple[str, str], ...]:

@@ -5,21 +5,18 @@
 -- What it does:
 --   add value 'archived' to enum task_status
 --   drop the foreign keys referencing tasks while its partitions change: comments.comments_task_id_fkey
---   split tasks_p0 (modulus 4) into tasks_p0, tasks_p4 online: build the new ones as tables of their own and load them while writes to tasks_p0 wait, then swap them in under a brief lock on tasks
---   split tasks_p1 (modulus 4) into tasks_p1, tasks_p5 online: build the new ones as tables of their own and load them while writes to tasks_p1 wait, then swap them in under a brief lock on tasks
---   split tasks_p2 (modulus 4) into tasks_p2, tasks_p6 online: build the new ones as tables of their own and load them while writes to tasks_p2 wait, then swap them in under a brief lock on tasks
---   split tasks_p3 (modulus 4) into tasks_p3, tasks_p7 online: build the new ones as tables of their own and load them while writes to tasks_p3 wait, then swap them in under a brief lock on tasks
+--   split tasks_p0 (modulus 4) into tasks_p0, tasks_p4 online: a trigger logs the keys written to tasks_p0 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
+--   split tasks_p1 (modulus 4) into tasks_p1, tasks_p5 online: a trigger logs the keys written to tasks_p1 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
+--   split tasks_p2 (modulus 4) into tasks_p2, tasks_p6 online: a trigger logs the keys written to tasks_p2 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
+--   split tasks_p3 (modulus 4) into tasks_p3, tasks_p7 online: a trigger logs the keys written to tasks_p3 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
 --   re-add foreign key comments_task_id_fkey of comments NOT VALID, then validate it
 -- Hazards:
 --   SG932 foreign keys referencing tasks (comments.comments_task_id_fkey) are dropped during the move and re-added NOT VALID, then validated: rows written meanwhile are checked at the end (fix: avoid deleting referenced rows while the migration runs)
---   SG922 holds a lock on tasks_p0 for longer than a catalog change: SHARE ROW EXCLUSIVE on tasks_p0 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on tasks only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on tasks_p1 for longer than a catalog change: SHARE ROW EXCLUSIVE on tasks_p1 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on tasks only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on tasks_p2 for longer than a catalog change: SHARE ROW EXCLUSIVE on tasks_p2 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on tasks only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on tasks_p3 for longer than a catalog change: SHARE ROW EXCLUSIVE on tasks_p3 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on tasks only for the swap (fix: run it when the table is quiet)
 -- Locks:
 --   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on comments NOWAIT
 --   ACCESS EXCLUSIVE on comments and tasks (catalog change only)
 --   SHARE ROW EXCLUSIVE on tasks_p0
+--   ACCESS SHARE on tasks_p0
 --   ACCESS SHARE on tasks
 --   ROW EXCLUSIVE on tasks_p0_new
 --   SHARE on tasks_p0_new
@@ -27,55 +24,70 @@
 --   ROW EXCLUSIVE on tasks_p4_new
 --   SHARE on tasks_p4_new
 --   ACCESS EXCLUSIVE on tasks_p4_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on tasks_p0_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p4_new NOWAIT
---   ACCESS EXCLUSIVE on tasks (catalog change only)
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_tasks_p0
+--   ROW EXCLUSIVE on schemagen_log_tasks_p0
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on schemagen_log_tasks_p0 NOWAIT, then ACCESS EXCLUSIVE on tasks_p0_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p4_new NOWAIT
 --   ACCESS EXCLUSIVE on tasks_p0 (catalog change only)
+--   ACCESS EXCLUSIVE on tasks (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on tasks_p0_old
 --   SHARE UPDATE EXCLUSIVE on tasks_p0
 --   SHARE UPDATE EXCLUSIVE on tasks_p4
 --   ACCESS EXCLUSIVE on tasks_p4 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_tasks_p0 (catalog change only)
 --   ACCESS EXCLUSIVE on tasks_p0_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on tasks_p1
+--   ACCESS SHARE on tasks_p1
 --   ROW EXCLUSIVE on tasks_p1_new
 --   SHARE on tasks_p1_new
 --   ACCESS EXCLUSIVE on tasks_p1_new (catalog change only)
 --   ROW EXCLUSIVE on tasks_p5_new
 --   SHARE on tasks_p5_new
 --   ACCESS EXCLUSIVE on tasks_p5_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on tasks_p1_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p5_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_tasks_p1
+--   ROW EXCLUSIVE on schemagen_log_tasks_p1
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on schemagen_log_tasks_p1 NOWAIT, then ACCESS EXCLUSIVE on tasks_p1_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p5_new NOWAIT
 --   ACCESS EXCLUSIVE on tasks_p1 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on tasks_p1_old
 --   SHARE UPDATE EXCLUSIVE on tasks_p1
 --   SHARE UPDATE EXCLUSIVE on tasks_p5
 --   ACCESS EXCLUSIVE on tasks_p5 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_tasks_p1 (catalog change only)
 --   ACCESS EXCLUSIVE on tasks_p1_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on tasks_p2
+--   ACCESS SHARE on tasks_p2
 --   ROW EXCLUSIVE on tasks_p2_new
 --   SHARE on tasks_p2_new
 --   ACCESS EXCLUSIVE on tasks_p2_new (catalog change only)
 --   ROW EXCLUSIVE on tasks_p6_new
 --   SHARE on tasks_p6_new
 --   ACCESS EXCLUSIVE on tasks_p6_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on tasks_p2_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p6_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_tasks_p2
+--   ROW EXCLUSIVE on schemagen_log_tasks_p2
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on schemagen_log_tasks_p2 NOWAIT, then ACCESS EXCLUSIVE on tasks_p2_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p6_new NOWAIT
 --   ACCESS EXCLUSIVE on tasks_p2 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on tasks_p2_old
 --   SHARE UPDATE EXCLUSIVE on tasks_p2
 --   SHARE UPDATE EXCLUSIVE on tasks_p6
 --   ACCESS EXCLUSIVE on tasks_p6 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_tasks_p2 (catalog change only)
 --   ACCESS EXCLUSIVE on tasks_p2_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on tasks_p3
+--   ACCESS SHARE on tasks_p3
 --   ROW EXCLUSIVE on tasks_p3_new
 --   SHARE on tasks_p3_new
 --   ACCESS EXCLUSIVE on tasks_p3_new (catalog change only)
 --   ROW EXCLUSIVE on tasks_p7_new
 --   SHARE on tasks_p7_new
 --   ACCESS EXCLUSIVE on tasks_p7_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on tasks_p3_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p7_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_tasks_p3
+--   ROW EXCLUSIVE on schemagen_log_tasks_p3
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on tasks, then ACCESS EXCLUSIVE on schemagen_log_tasks_p3 NOWAIT, then ACCESS EXCLUSIVE on tasks_p3_new NOWAIT, then ACCESS EXCLUSIVE on tasks_p7_new NOWAIT
 --   ACCESS EXCLUSIVE on tasks_p3 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on tasks_p3_old
 --   SHARE UPDATE EXCLUSIVE on tasks_p3
 --   SHARE UPDATE EXCLUSIVE on tasks_p7
 --   ACCESS EXCLUSIVE on tasks_p7 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_tasks_p3 (catalog change only)
 --   ACCESS EXCLUSIVE on tasks_p3_old (catalog change only)
 --   LOCK TABLE first, in this order: SHARE ROW EXCLUSIVE on tasks, then SHARE ROW EXCLUSIVE on comments NOWAIT
 --   SHARE ROW EXCLUSIVE on comments and tasks
@@ -94,27 +106,23 @@ LOCK TABLE public.comments IN ACCESS EXCLUSIVE MODE NOWAIT;
 ALTER TABLE public.comments DROP CONSTRAINT IF EXISTS comments_task_id_fkey;
 COMMIT;
 
--- split tasks_p0 (modulus 4) into tasks_p0, tasks_p4 online: build the new ones as tables of their own and load them while writes to tasks_p0 wait, then swap them in under a brief lock on tasks
+-- split tasks_p0 (modulus 4) into tasks_p0, tasks_p4 online: a trigger logs the keys written to tasks_p0 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_tasks_p0() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_tasks_p0() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.tasks_p0_new WHERE (id) = (OLD.id);
-        DELETE FROM public.tasks_p4_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_tasks_p0 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 0, NEW.id) THEN
-            INSERT INTO public.tasks_p0_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        ELSIF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 4, NEW.id) THEN
-            INSERT INTO public.tasks_p4_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_tasks_p0 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_tasks_p0 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p0 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_tasks_p0();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_tasks_p0 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p0 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_tasks_p0();
+CREATE TABLE public.schemagen_log_tasks_p0 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.tasks_p0 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p0_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p0_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 0, id))
@@ -126,6 +134,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS tasks_p0_pkey_new ON public.tasks_p0_new (id);
 ALTER TABLE public.tasks_p0_new ADD CONSTRAINT tasks_p0_pkey_new PRIMARY KEY USING INDEX tasks_p0_pkey_new;
 CREATE INDEX IF NOT EXISTS tasks_p0_assignee_id_idx_new ON public.tasks_p0_new (assignee_id) WHERE status <> 'done';
 CREATE INDEX IF NOT EXISTS tasks_p0_status_idx_new ON public.tasks_p0_new (status);
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p4_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p4_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 4, id))
@@ -139,9 +149,33 @@ CREATE INDEX IF NOT EXISTS tasks_p4_assignee_id_idx_new ON public.tasks_p4_new (
 CREATE INDEX IF NOT EXISTS tasks_p4_status_idx_new ON public.tasks_p4_new (status);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p0;
+DELETE FROM public.tasks_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+DELETE FROM public.tasks_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+INSERT INTO public.tasks_p0_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 0, id);
+INSERT INTO public.tasks_p4_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 4, id);
+DELETE FROM public.schemagen_log_tasks_p0;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p0;
+DELETE FROM public.tasks_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+DELETE FROM public.tasks_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+INSERT INTO public.tasks_p0_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 0, id);
+INSERT INTO public.tasks_p4_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 4, id);
+DELETE FROM public.schemagen_log_tasks_p0;
+COMMIT;
+BEGIN;
 LOCK TABLE public.tasks IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE public.schemagen_log_tasks_p0 IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p0_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p4_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.tasks_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+DELETE FROM public.tasks_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0);
+INSERT INTO public.tasks_p0_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 0, id);
+INSERT INTO public.tasks_p4_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p0) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 4, id);
+DROP TRIGGER IF EXISTS schemagen_capture_tasks_p0 ON public.tasks_p0;
 ALTER TABLE public.tasks DETACH PARTITION public.tasks_p0;
 ALTER TABLE public.tasks_p0 RENAME TO tasks_p0_old;
 ALTER INDEX public.tasks_p0_pkey RENAME TO tasks_p0_old_pkey;
@@ -159,31 +193,28 @@ ALTER INDEX public.tasks_p4_assignee_id_idx_new RENAME TO tasks_p4_assignee_id_i
 ALTER INDEX public.tasks_p4_status_idx_new RENAME TO tasks_p4_status_idx;
 ALTER TABLE public.tasks ATTACH PARTITION public.tasks_p4 FOR VALUES WITH (MODULUS 8, REMAINDER 4);
 ALTER TABLE public.tasks_p4 DROP CONSTRAINT IF EXISTS tasks_p4_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_tasks_p0;
 DROP TABLE IF EXISTS public.tasks_p0_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_tasks_p0();
+DROP FUNCTION IF EXISTS public.schemagen_capture_tasks_p0();
 COMMIT;
 
--- split tasks_p1 (modulus 4) into tasks_p1, tasks_p5 online: build the new ones as tables of their own and load them while writes to tasks_p1 wait, then swap them in under a brief lock on tasks
+-- split tasks_p1 (modulus 4) into tasks_p1, tasks_p5 online: a trigger logs the keys written to tasks_p1 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_tasks_p1() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_tasks_p1() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.tasks_p1_new WHERE (id) = (OLD.id);
-        DELETE FROM public.tasks_p5_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_tasks_p1 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 1, NEW.id) THEN
-            INSERT INTO public.tasks_p1_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        ELSIF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 5, NEW.id) THEN
-            INSERT INTO public.tasks_p5_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_tasks_p1 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_tasks_p1 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p1 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_tasks_p1();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_tasks_p1 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p1 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_tasks_p1();
+CREATE TABLE public.schemagen_log_tasks_p1 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.tasks_p1 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p1_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p1_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 1, id))
@@ -195,6 +226,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS tasks_p1_pkey_new ON public.tasks_p1_new (id);
 ALTER TABLE public.tasks_p1_new ADD CONSTRAINT tasks_p1_pkey_new PRIMARY KEY USING INDEX tasks_p1_pkey_new;
 CREATE INDEX IF NOT EXISTS tasks_p1_assignee_id_idx_new ON public.tasks_p1_new (assignee_id) WHERE status <> 'done';
 CREATE INDEX IF NOT EXISTS tasks_p1_status_idx_new ON public.tasks_p1_new (status);
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p5_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p5_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 5, id))
@@ -208,9 +241,33 @@ CREATE INDEX IF NOT EXISTS tasks_p5_assignee_id_idx_new ON public.tasks_p5_new (
 CREATE INDEX IF NOT EXISTS tasks_p5_status_idx_new ON public.tasks_p5_new (status);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p1;
+DELETE FROM public.tasks_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+DELETE FROM public.tasks_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+INSERT INTO public.tasks_p1_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 1, id);
+INSERT INTO public.tasks_p5_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 5, id);
+DELETE FROM public.schemagen_log_tasks_p1;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p1;
+DELETE FROM public.tasks_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+DELETE FROM public.tasks_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+INSERT INTO public.tasks_p1_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 1, id);
+INSERT INTO public.tasks_p5_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 5, id);
+DELETE FROM public.schemagen_log_tasks_p1;
+COMMIT;
+BEGIN;
 LOCK TABLE public.tasks IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE public.schemagen_log_tasks_p1 IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p1_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p5_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.tasks_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+DELETE FROM public.tasks_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1);
+INSERT INTO public.tasks_p1_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 1, id);
+INSERT INTO public.tasks_p5_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p1) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 5, id);
+DROP TRIGGER IF EXISTS schemagen_capture_tasks_p1 ON public.tasks_p1;
 ALTER TABLE public.tasks DETACH PARTITION public.tasks_p1;
 ALTER TABLE public.tasks_p1 RENAME TO tasks_p1_old;
 ALTER INDEX public.tasks_p1_pkey RENAME TO tasks_p1_old_pkey;
@@ -228,31 +285,28 @@ ALTER INDEX public.tasks_p5_assignee_id_idx_new RENAME TO tasks_p5_assignee_id_i
 ALTER INDEX public.tasks_p5_status_idx_new RENAME TO tasks_p5_status_idx;
 ALTER TABLE public.tasks ATTACH PARTITION public.tasks_p5 FOR VALUES WITH (MODULUS 8, REMAINDER 5);
 ALTER TABLE public.tasks_p5 DROP CONSTRAINT IF EXISTS tasks_p5_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_tasks_p1;
 DROP TABLE IF EXISTS public.tasks_p1_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_tasks_p1();
+DROP FUNCTION IF EXISTS public.schemagen_capture_tasks_p1();
 COMMIT;
 
--- split tasks_p2 (modulus 4) into tasks_p2, tasks_p6 online: build the new ones as tables of their own and load them while writes to tasks_p2 wait, then swap them in under a brief lock on tasks
+-- split tasks_p2 (modulus 4) into tasks_p2, tasks_p6 online: a trigger logs the keys written to tasks_p2 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_tasks_p2() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_tasks_p2() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.tasks_p2_new WHERE (id) = (OLD.id);
-        DELETE FROM public.tasks_p6_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_tasks_p2 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 2, NEW.id) THEN
-            INSERT INTO public.tasks_p2_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        ELSIF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 6, NEW.id) THEN
-            INSERT INTO public.tasks_p6_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_tasks_p2 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_tasks_p2 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p2 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_tasks_p2();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_tasks_p2 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p2 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_tasks_p2();
+CREATE TABLE public.schemagen_log_tasks_p2 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.tasks_p2 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p2_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p2_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 2, id))
@@ -264,6 +318,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS tasks_p2_pkey_new ON public.tasks_p2_new (id);
 ALTER TABLE public.tasks_p2_new ADD CONSTRAINT tasks_p2_pkey_new PRIMARY KEY USING INDEX tasks_p2_pkey_new;
 CREATE INDEX IF NOT EXISTS tasks_p2_assignee_id_idx_new ON public.tasks_p2_new (assignee_id) WHERE status <> 'done';
 CREATE INDEX IF NOT EXISTS tasks_p2_status_idx_new ON public.tasks_p2_new (status);
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p6_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p6_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 6, id))
@@ -277,9 +333,33 @@ CREATE INDEX IF NOT EXISTS tasks_p6_assignee_id_idx_new ON public.tasks_p6_new (
 CREATE INDEX IF NOT EXISTS tasks_p6_status_idx_new ON public.tasks_p6_new (status);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p2;
+DELETE FROM public.tasks_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+DELETE FROM public.tasks_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+INSERT INTO public.tasks_p2_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 2, id);
+INSERT INTO public.tasks_p6_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 6, id);
+DELETE FROM public.schemagen_log_tasks_p2;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p2;
+DELETE FROM public.tasks_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+DELETE FROM public.tasks_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+INSERT INTO public.tasks_p2_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 2, id);
+INSERT INTO public.tasks_p6_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 6, id);
+DELETE FROM public.schemagen_log_tasks_p2;
+COMMIT;
+BEGIN;
 LOCK TABLE public.tasks IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE public.schemagen_log_tasks_p2 IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p2_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p6_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.tasks_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+DELETE FROM public.tasks_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2);
+INSERT INTO public.tasks_p2_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 2, id);
+INSERT INTO public.tasks_p6_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p2) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 6, id);
+DROP TRIGGER IF EXISTS schemagen_capture_tasks_p2 ON public.tasks_p2;
 ALTER TABLE public.tasks DETACH PARTITION public.tasks_p2;
 ALTER TABLE public.tasks_p2 RENAME TO tasks_p2_old;
 ALTER INDEX public.tasks_p2_pkey RENAME TO tasks_p2_old_pkey;
@@ -297,31 +377,28 @@ ALTER INDEX public.tasks_p6_assignee_id_idx_new RENAME TO tasks_p6_assignee_id_i
 ALTER INDEX public.tasks_p6_status_idx_new RENAME TO tasks_p6_status_idx;
 ALTER TABLE public.tasks ATTACH PARTITION public.tasks_p6 FOR VALUES WITH (MODULUS 8, REMAINDER 6);
 ALTER TABLE public.tasks_p6 DROP CONSTRAINT IF EXISTS tasks_p6_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_tasks_p2;
 DROP TABLE IF EXISTS public.tasks_p2_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_tasks_p2();
+DROP FUNCTION IF EXISTS public.schemagen_capture_tasks_p2();
 COMMIT;
 
--- split tasks_p3 (modulus 4) into tasks_p3, tasks_p7 online: build the new ones as tables of their own and load them while writes to tasks_p3 wait, then swap them in under a brief lock on tasks
+-- split tasks_p3 (modulus 4) into tasks_p3, tasks_p7 online: a trigger logs the keys written to tasks_p3 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on tasks
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_tasks_p3() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_tasks_p3() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.tasks_p3_new WHERE (id) = (OLD.id);
-        DELETE FROM public.tasks_p7_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_tasks_p3 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 3, NEW.id) THEN
-            INSERT INTO public.tasks_p3_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        ELSIF satisfies_hash_partition('public.tasks'::regclass::oid, 8, 7, NEW.id) THEN
-            INSERT INTO public.tasks_p7_new (id, assignee_id, status, title) VALUES (NEW.id, NEW.assignee_id, NEW.status, NEW.title);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_tasks_p3 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_tasks_p3 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p3 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_tasks_p3();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_tasks_p3 AFTER INSERT OR UPDATE OR DELETE ON public.tasks_p3 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_tasks_p3();
+CREATE TABLE public.schemagen_log_tasks_p3 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.tasks_p3 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p3_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p3_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 3, id))
@@ -333,6 +410,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS tasks_p3_pkey_new ON public.tasks_p3_new (id);
 ALTER TABLE public.tasks_p3_new ADD CONSTRAINT tasks_p3_pkey_new PRIMARY KEY USING INDEX tasks_p3_pkey_new;
 CREATE INDEX IF NOT EXISTS tasks_p3_assignee_id_idx_new ON public.tasks_p3_new (assignee_id) WHERE status <> 'done';
 CREATE INDEX IF NOT EXISTS tasks_p3_status_idx_new ON public.tasks_p3_new (status);
+COMMIT;
+BEGIN;
 CREATE TABLE public.tasks_p7_new (
     LIKE public.tasks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT tasks_p7_new_bound CHECK (satisfies_hash_partition('public.tasks'::regclass::oid, 8, 7, id))
@@ -346,9 +425,33 @@ CREATE INDEX IF NOT EXISTS tasks_p7_assignee_id_idx_new ON public.tasks_p7_new (
 CREATE INDEX IF NOT EXISTS tasks_p7_status_idx_new ON public.tasks_p7_new (status);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p3;
+DELETE FROM public.tasks_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+DELETE FROM public.tasks_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+INSERT INTO public.tasks_p3_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 3, id);
+INSERT INTO public.tasks_p7_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 7, id);
+DELETE FROM public.schemagen_log_tasks_p3;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_tasks_p3;
+DELETE FROM public.tasks_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+DELETE FROM public.tasks_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+INSERT INTO public.tasks_p3_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 3, id);
+INSERT INTO public.tasks_p7_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 7, id);
+DELETE FROM public.schemagen_log_tasks_p3;
+COMMIT;
+BEGIN;
 LOCK TABLE public.tasks IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE public.schemagen_log_tasks_p3 IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p3_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.tasks_p7_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.tasks_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+DELETE FROM public.tasks_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3);
+INSERT INTO public.tasks_p3_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 3, id);
+INSERT INTO public.tasks_p7_new (id, assignee_id, status, title) SELECT id, assignee_id, status, title FROM public.tasks_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_tasks_p3) AND satisfies_hash_partition('public.tasks'::regclass::oid, 8, 7, id);
+DROP TRIGGER IF EXISTS schemagen_capture_tasks_p3 ON public.tasks_p3;
 ALTER TABLE public.tasks DETACH PARTITION public.tasks_p3;
 ALTER TABLE public.tasks_p3 RENAME TO tasks_p3_old;
 ALTER INDEX public.tasks_p3_pkey RENAME TO tasks_p3_old_pkey;
@@ -366,8 +469,9 @@ ALTER INDEX public.tasks_p7_assignee_id_idx_new RENAME TO tasks_p7_assignee_id_i
 ALTER INDEX public.tasks_p7_status_idx_new RENAME TO tasks_p7_status_idx;
 ALTER TABLE public.tasks ATTACH PARTITION public.tasks_p7 FOR VALUES WITH (MODULUS 8, REMAINDER 7);
 ALTER TABLE public.tasks_p7 DROP CONSTRAINT IF EXISTS tasks_p7_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_tasks_p3;
 DROP TABLE IF EXISTS public.tasks_p3_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_tasks_p3();
+DROP FUNCTION IF EXISTS public.schemagen_capture_tasks_p3();
 COMMIT;
 
 -- re-add foreign key comments_task_id_fkey of comments NOT VALID, then validate it

@@ -4,19 +4,15 @@
 --
 -- What it does:
 --   drop the foreign keys referencing guilds while its partitions change: bans.bans_guild_id_fkey, members.members_guild_id_fkey, settings.settings_guild_id_fkey
---   split guilds_p0 (modulus 4) into guilds_p0, guilds_p4 online: build the new ones as tables of their own and load them while writes to guilds_p0 wait, then swap them in under a brief lock on guilds
---   split guilds_p1 (modulus 4) into guilds_p1, guilds_p5 online: build the new ones as tables of their own and load them while writes to guilds_p1 wait, then swap them in under a brief lock on guilds
---   split guilds_p2 (modulus 4) into guilds_p2, guilds_p6 online: build the new ones as tables of their own and load them while writes to guilds_p2 wait, then swap them in under a brief lock on guilds
---   split guilds_p3 (modulus 4) into guilds_p3, guilds_p7 online: build the new ones as tables of their own and load them while writes to guilds_p3 wait, then swap them in under a brief lock on guilds
+--   split guilds_p0 (modulus 4) into guilds_p0, guilds_p4 online: a trigger logs the keys written to guilds_p0 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
+--   split guilds_p1 (modulus 4) into guilds_p1, guilds_p5 online: a trigger logs the keys written to guilds_p1 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
+--   split guilds_p2 (modulus 4) into guilds_p2, guilds_p6 online: a trigger logs the keys written to guilds_p2 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
+--   split guilds_p3 (modulus 4) into guilds_p3, guilds_p7 online: a trigger logs the keys written to guilds_p3 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
 --   re-add foreign key bans_guild_id_fkey of bans NOT VALID, then validate it
 --   re-add foreign key members_guild_id_fkey of members NOT VALID, then validate it
 --   re-add foreign key settings_guild_id_fkey of settings NOT VALID, then validate it
 -- Hazards:
 --   SG932 foreign keys referencing guilds (bans.bans_guild_id_fkey, members.members_guild_id_fkey, settings.settings_guild_id_fkey) are dropped during the move and re-added NOT VALID, then validated: rows written meanwhile are checked at the end (fix: avoid deleting referenced rows while the migration runs)
---   SG922 holds a lock on guilds_p0 for longer than a catalog change: SHARE ROW EXCLUSIVE on guilds_p0 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on guilds only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on guilds_p1 for longer than a catalog change: SHARE ROW EXCLUSIVE on guilds_p1 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on guilds only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on guilds_p2 for longer than a catalog change: SHARE ROW EXCLUSIVE on guilds_p2 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on guilds only for the swap (fix: run it when the table is quiet)
---   SG922 holds a lock on guilds_p3 for longer than a catalog change: SHARE ROW EXCLUSIVE on guilds_p3 while its rows are copied and the new partitions' indexes are built: writes to it wait, reads go on; ACCESS EXCLUSIVE on guilds only for the swap (fix: run it when the table is quiet)
 -- Locks:
 --   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on bans NOWAIT
 --   ACCESS EXCLUSIVE on bans and guilds (catalog change only)
@@ -25,6 +21,7 @@
 --   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on settings NOWAIT
 --   ACCESS EXCLUSIVE on settings and guilds (catalog change only)
 --   SHARE ROW EXCLUSIVE on guilds_p0
+--   ACCESS SHARE on guilds_p0
 --   ACCESS SHARE on guilds
 --   ROW EXCLUSIVE on guilds_p0_new
 --   SHARE on guilds_p0_new
@@ -32,55 +29,70 @@
 --   ROW EXCLUSIVE on guilds_p4_new
 --   SHARE on guilds_p4_new
 --   ACCESS EXCLUSIVE on guilds_p4_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p0_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p4_new NOWAIT
---   ACCESS EXCLUSIVE on guilds (catalog change only)
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_guilds_p0
+--   ROW EXCLUSIVE on schemagen_log_guilds_p0
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p0_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p4_new NOWAIT, then ACCESS EXCLUSIVE on schemagen_log_guilds_p0 NOWAIT
 --   ACCESS EXCLUSIVE on guilds_p0 (catalog change only)
+--   ACCESS EXCLUSIVE on guilds (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on guilds_p0_old
 --   SHARE UPDATE EXCLUSIVE on guilds_p0
 --   SHARE UPDATE EXCLUSIVE on guilds_p4
 --   ACCESS EXCLUSIVE on guilds_p4 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_guilds_p0 (catalog change only)
 --   ACCESS EXCLUSIVE on guilds_p0_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on guilds_p1
+--   ACCESS SHARE on guilds_p1
 --   ROW EXCLUSIVE on guilds_p1_new
 --   SHARE on guilds_p1_new
 --   ACCESS EXCLUSIVE on guilds_p1_new (catalog change only)
 --   ROW EXCLUSIVE on guilds_p5_new
 --   SHARE on guilds_p5_new
 --   ACCESS EXCLUSIVE on guilds_p5_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p1_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p5_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_guilds_p1
+--   ROW EXCLUSIVE on schemagen_log_guilds_p1
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p1_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p5_new NOWAIT, then ACCESS EXCLUSIVE on schemagen_log_guilds_p1 NOWAIT
 --   ACCESS EXCLUSIVE on guilds_p1 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on guilds_p1_old
 --   SHARE UPDATE EXCLUSIVE on guilds_p1
 --   SHARE UPDATE EXCLUSIVE on guilds_p5
 --   ACCESS EXCLUSIVE on guilds_p5 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_guilds_p1 (catalog change only)
 --   ACCESS EXCLUSIVE on guilds_p1_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on guilds_p2
+--   ACCESS SHARE on guilds_p2
 --   ROW EXCLUSIVE on guilds_p2_new
 --   SHARE on guilds_p2_new
 --   ACCESS EXCLUSIVE on guilds_p2_new (catalog change only)
 --   ROW EXCLUSIVE on guilds_p6_new
 --   SHARE on guilds_p6_new
 --   ACCESS EXCLUSIVE on guilds_p6_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p2_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p6_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_guilds_p2
+--   ROW EXCLUSIVE on schemagen_log_guilds_p2
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p2_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p6_new NOWAIT, then ACCESS EXCLUSIVE on schemagen_log_guilds_p2 NOWAIT
 --   ACCESS EXCLUSIVE on guilds_p2 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on guilds_p2_old
 --   SHARE UPDATE EXCLUSIVE on guilds_p2
 --   SHARE UPDATE EXCLUSIVE on guilds_p6
 --   ACCESS EXCLUSIVE on guilds_p6 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_guilds_p2 (catalog change only)
 --   ACCESS EXCLUSIVE on guilds_p2_old (catalog change only)
 --   SHARE ROW EXCLUSIVE on guilds_p3
+--   ACCESS SHARE on guilds_p3
 --   ROW EXCLUSIVE on guilds_p3_new
 --   SHARE on guilds_p3_new
 --   ACCESS EXCLUSIVE on guilds_p3_new (catalog change only)
 --   ROW EXCLUSIVE on guilds_p7_new
 --   SHARE on guilds_p7_new
 --   ACCESS EXCLUSIVE on guilds_p7_new (catalog change only)
---   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p3_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p7_new NOWAIT
+--   SHARE UPDATE EXCLUSIVE on schemagen_log_guilds_p3
+--   ROW EXCLUSIVE on schemagen_log_guilds_p3
+--   LOCK TABLE first, in this order: ACCESS EXCLUSIVE on guilds, then ACCESS EXCLUSIVE on guilds_p3_new NOWAIT, then ACCESS EXCLUSIVE on guilds_p7_new NOWAIT, then ACCESS EXCLUSIVE on schemagen_log_guilds_p3 NOWAIT
 --   ACCESS EXCLUSIVE on guilds_p3 (catalog change only)
 --   SHARE UPDATE EXCLUSIVE on guilds_p3_old
 --   SHARE UPDATE EXCLUSIVE on guilds_p3
 --   SHARE UPDATE EXCLUSIVE on guilds_p7
 --   ACCESS EXCLUSIVE on guilds_p7 (catalog change only)
+--   ACCESS EXCLUSIVE on schemagen_log_guilds_p3 (catalog change only)
 --   ACCESS EXCLUSIVE on guilds_p3_old (catalog change only)
 --   LOCK TABLE first, in this order: SHARE ROW EXCLUSIVE on guilds, then SHARE ROW EXCLUSIVE on bans NOWAIT
 --   SHARE ROW EXCLUSIVE on bans and guilds
@@ -112,27 +124,23 @@ LOCK TABLE public.settings IN ACCESS EXCLUSIVE MODE NOWAIT;
 ALTER TABLE public.settings DROP CONSTRAINT IF EXISTS settings_guild_id_fkey;
 COMMIT;
 
--- split guilds_p0 (modulus 4) into guilds_p0, guilds_p4 online: build the new ones as tables of their own and load them while writes to guilds_p0 wait, then swap them in under a brief lock on guilds
+-- split guilds_p0 (modulus 4) into guilds_p0, guilds_p4 online: a trigger logs the keys written to guilds_p0 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_guilds_p0() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_guilds_p0() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.guilds_p0_new WHERE (id) = (OLD.id);
-        DELETE FROM public.guilds_p4_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_guilds_p0 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 0, NEW.id) THEN
-            INSERT INTO public.guilds_p0_new (id, name) VALUES (NEW.id, NEW.name);
-        ELSIF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 4, NEW.id) THEN
-            INSERT INTO public.guilds_p4_new (id, name) VALUES (NEW.id, NEW.name);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_guilds_p0 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_guilds_p0 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p0 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_guilds_p0();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_guilds_p0 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p0 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_guilds_p0();
+CREATE TABLE public.schemagen_log_guilds_p0 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.guilds_p0 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p0_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p0_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 0, id))
@@ -143,6 +151,8 @@ SET statement_timeout = '1min';
 CREATE UNIQUE INDEX IF NOT EXISTS guilds_p0_pkey_new ON public.guilds_p0_new (id);
 ALTER TABLE public.guilds_p0_new ADD CONSTRAINT guilds_p0_pkey_new PRIMARY KEY USING INDEX guilds_p0_pkey_new;
 CREATE INDEX IF NOT EXISTS guilds_p0_name_idx_new ON public.guilds_p0_new (name);
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p4_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p4_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 4, id))
@@ -155,9 +165,33 @@ ALTER TABLE public.guilds_p4_new ADD CONSTRAINT guilds_p4_pkey_new PRIMARY KEY U
 CREATE INDEX IF NOT EXISTS guilds_p4_name_idx_new ON public.guilds_p4_new (name);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p0;
+DELETE FROM public.guilds_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+DELETE FROM public.guilds_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+INSERT INTO public.guilds_p0_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 0, id);
+INSERT INTO public.guilds_p4_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 4, id);
+DELETE FROM public.schemagen_log_guilds_p0;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p0;
+DELETE FROM public.guilds_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+DELETE FROM public.guilds_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+INSERT INTO public.guilds_p0_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 0, id);
+INSERT INTO public.guilds_p4_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 4, id);
+DELETE FROM public.schemagen_log_guilds_p0;
+COMMIT;
+BEGIN;
 LOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.guilds_p0_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.guilds_p4_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+LOCK TABLE public.schemagen_log_guilds_p0 IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.guilds_p0_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+DELETE FROM public.guilds_p4_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0);
+INSERT INTO public.guilds_p0_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 0, id);
+INSERT INTO public.guilds_p4_new (id, name) SELECT id, name FROM public.guilds_p0 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p0) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 4, id);
+DROP TRIGGER IF EXISTS schemagen_capture_guilds_p0 ON public.guilds_p0;
 ALTER TABLE public.guilds DETACH PARTITION public.guilds_p0;
 ALTER TABLE public.guilds_p0 RENAME TO guilds_p0_old;
 ALTER INDEX public.guilds_p0_pkey RENAME TO guilds_p0_old_pkey;
@@ -172,31 +206,28 @@ ALTER INDEX public.guilds_p4_pkey_new RENAME TO guilds_p4_pkey;
 ALTER INDEX public.guilds_p4_name_idx_new RENAME TO guilds_p4_name_idx;
 ALTER TABLE public.guilds ATTACH PARTITION public.guilds_p4 FOR VALUES WITH (MODULUS 8, REMAINDER 4);
 ALTER TABLE public.guilds_p4 DROP CONSTRAINT IF EXISTS guilds_p4_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_guilds_p0;
 DROP TABLE IF EXISTS public.guilds_p0_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_guilds_p0();
+DROP FUNCTION IF EXISTS public.schemagen_capture_guilds_p0();
 COMMIT;
 
--- split guilds_p1 (modulus 4) into guilds_p1, guilds_p5 online: build the new ones as tables of their own and load them while writes to guilds_p1 wait, then swap them in under a brief lock on guilds
+-- split guilds_p1 (modulus 4) into guilds_p1, guilds_p5 online: a trigger logs the keys written to guilds_p1 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_guilds_p1() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_guilds_p1() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.guilds_p1_new WHERE (id) = (OLD.id);
-        DELETE FROM public.guilds_p5_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_guilds_p1 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 1, NEW.id) THEN
-            INSERT INTO public.guilds_p1_new (id, name) VALUES (NEW.id, NEW.name);
-        ELSIF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 5, NEW.id) THEN
-            INSERT INTO public.guilds_p5_new (id, name) VALUES (NEW.id, NEW.name);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_guilds_p1 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_guilds_p1 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p1 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_guilds_p1();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_guilds_p1 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p1 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_guilds_p1();
+CREATE TABLE public.schemagen_log_guilds_p1 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.guilds_p1 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p1_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p1_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 1, id))
@@ -207,6 +238,8 @@ SET statement_timeout = '1min';
 CREATE UNIQUE INDEX IF NOT EXISTS guilds_p1_pkey_new ON public.guilds_p1_new (id);
 ALTER TABLE public.guilds_p1_new ADD CONSTRAINT guilds_p1_pkey_new PRIMARY KEY USING INDEX guilds_p1_pkey_new;
 CREATE INDEX IF NOT EXISTS guilds_p1_name_idx_new ON public.guilds_p1_new (name);
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p5_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p5_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 5, id))
@@ -219,9 +252,33 @@ ALTER TABLE public.guilds_p5_new ADD CONSTRAINT guilds_p5_pkey_new PRIMARY KEY U
 CREATE INDEX IF NOT EXISTS guilds_p5_name_idx_new ON public.guilds_p5_new (name);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p1;
+DELETE FROM public.guilds_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+DELETE FROM public.guilds_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+INSERT INTO public.guilds_p1_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 1, id);
+INSERT INTO public.guilds_p5_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 5, id);
+DELETE FROM public.schemagen_log_guilds_p1;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p1;
+DELETE FROM public.guilds_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+DELETE FROM public.guilds_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+INSERT INTO public.guilds_p1_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 1, id);
+INSERT INTO public.guilds_p5_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 5, id);
+DELETE FROM public.schemagen_log_guilds_p1;
+COMMIT;
+BEGIN;
 LOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.guilds_p1_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.guilds_p5_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+LOCK TABLE public.schemagen_log_guilds_p1 IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.guilds_p1_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+DELETE FROM public.guilds_p5_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1);
+INSERT INTO public.guilds_p1_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 1, id);
+INSERT INTO public.guilds_p5_new (id, name) SELECT id, name FROM public.guilds_p1 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p1) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 5, id);
+DROP TRIGGER IF EXISTS schemagen_capture_guilds_p1 ON public.guilds_p1;
 ALTER TABLE public.guilds DETACH PARTITION public.guilds_p1;
 ALTER TABLE public.guilds_p1 RENAME TO guilds_p1_old;
 ALTER INDEX public.guilds_p1_pkey RENAME TO guilds_p1_old_pkey;
@@ -236,31 +293,28 @@ ALTER INDEX public.guilds_p5_pkey_new RENAME TO guilds_p5_pkey;
 ALTER INDEX public.guilds_p5_name_idx_new RENAME TO guilds_p5_name_idx;
 ALTER TABLE public.guilds ATTACH PARTITION public.guilds_p5 FOR VALUES WITH (MODULUS 8, REMAINDER 5);
 ALTER TABLE public.guilds_p5 DROP CONSTRAINT IF EXISTS guilds_p5_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_guilds_p1;
 DROP TABLE IF EXISTS public.guilds_p1_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_guilds_p1();
+DROP FUNCTION IF EXISTS public.schemagen_capture_guilds_p1();
 COMMIT;
 
--- split guilds_p2 (modulus 4) into guilds_p2, guilds_p6 online: build the new ones as tables of their own and load them while writes to guilds_p2 wait, then swap them in under a brief lock on guilds
+-- split guilds_p2 (modulus 4) into guilds_p2, guilds_p6 online: a trigger logs the keys written to guilds_p2 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_guilds_p2() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_guilds_p2() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.guilds_p2_new WHERE (id) = (OLD.id);
-        DELETE FROM public.guilds_p6_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_guilds_p2 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 2, NEW.id) THEN
-            INSERT INTO public.guilds_p2_new (id, name) VALUES (NEW.id, NEW.name);
-        ELSIF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 6, NEW.id) THEN
-            INSERT INTO public.guilds_p6_new (id, name) VALUES (NEW.id, NEW.name);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_guilds_p2 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_guilds_p2 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p2 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_guilds_p2();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_guilds_p2 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p2 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_guilds_p2();
+CREATE TABLE public.schemagen_log_guilds_p2 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.guilds_p2 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p2_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p2_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 2, id))
@@ -271,6 +325,8 @@ SET statement_timeout = '1min';
 CREATE UNIQUE INDEX IF NOT EXISTS guilds_p2_pkey_new ON public.guilds_p2_new (id);
 ALTER TABLE public.guilds_p2_new ADD CONSTRAINT guilds_p2_pkey_new PRIMARY KEY USING INDEX guilds_p2_pkey_new;
 CREATE INDEX IF NOT EXISTS guilds_p2_name_idx_new ON public.guilds_p2_new (name);
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p6_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p6_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 6, id))
@@ -283,9 +339,33 @@ ALTER TABLE public.guilds_p6_new ADD CONSTRAINT guilds_p6_pkey_new PRIMARY KEY U
 CREATE INDEX IF NOT EXISTS guilds_p6_name_idx_new ON public.guilds_p6_new (name);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p2;
+DELETE FROM public.guilds_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+DELETE FROM public.guilds_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+INSERT INTO public.guilds_p2_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 2, id);
+INSERT INTO public.guilds_p6_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 6, id);
+DELETE FROM public.schemagen_log_guilds_p2;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p2;
+DELETE FROM public.guilds_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+DELETE FROM public.guilds_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+INSERT INTO public.guilds_p2_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 2, id);
+INSERT INTO public.guilds_p6_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 6, id);
+DELETE FROM public.schemagen_log_guilds_p2;
+COMMIT;
+BEGIN;
 LOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.guilds_p2_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.guilds_p6_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+LOCK TABLE public.schemagen_log_guilds_p2 IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.guilds_p2_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+DELETE FROM public.guilds_p6_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2);
+INSERT INTO public.guilds_p2_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 2, id);
+INSERT INTO public.guilds_p6_new (id, name) SELECT id, name FROM public.guilds_p2 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p2) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 6, id);
+DROP TRIGGER IF EXISTS schemagen_capture_guilds_p2 ON public.guilds_p2;
 ALTER TABLE public.guilds DETACH PARTITION public.guilds_p2;
 ALTER TABLE public.guilds_p2 RENAME TO guilds_p2_old;
 ALTER INDEX public.guilds_p2_pkey RENAME TO guilds_p2_old_pkey;
@@ -300,31 +380,28 @@ ALTER INDEX public.guilds_p6_pkey_new RENAME TO guilds_p6_pkey;
 ALTER INDEX public.guilds_p6_name_idx_new RENAME TO guilds_p6_name_idx;
 ALTER TABLE public.guilds ATTACH PARTITION public.guilds_p6 FOR VALUES WITH (MODULUS 8, REMAINDER 6);
 ALTER TABLE public.guilds_p6 DROP CONSTRAINT IF EXISTS guilds_p6_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_guilds_p2;
 DROP TABLE IF EXISTS public.guilds_p2_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_guilds_p2();
+DROP FUNCTION IF EXISTS public.schemagen_capture_guilds_p2();
 COMMIT;
 
--- split guilds_p3 (modulus 4) into guilds_p3, guilds_p7 online: build the new ones as tables of their own and load them while writes to guilds_p3 wait, then swap them in under a brief lock on guilds
+-- split guilds_p3 (modulus 4) into guilds_p3, guilds_p7 online: a trigger logs the keys written to guilds_p3 while the new ones are built as tables of their own and loaded (its writes go on), the log is replayed into them, then they are swapped in under a brief lock on guilds
 BEGIN;
-CREATE OR REPLACE FUNCTION public.schemagen_mirror_guilds_p3() RETURNS trigger LANGUAGE plpgsql AS $mirror$
+CREATE OR REPLACE FUNCTION public.schemagen_capture_guilds_p3() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM public.guilds_p3_new WHERE (id) = (OLD.id);
-        DELETE FROM public.guilds_p7_new WHERE (id) = (OLD.id);
+        INSERT INTO public.schemagen_log_guilds_p3 (id, schemagen_op) VALUES (OLD.id, TG_OP);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        IF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 3, NEW.id) THEN
-            INSERT INTO public.guilds_p3_new (id, name) VALUES (NEW.id, NEW.name);
-        ELSIF satisfies_hash_partition('public.guilds'::regclass::oid, 8, 7, NEW.id) THEN
-            INSERT INTO public.guilds_p7_new (id, name) VALUES (NEW.id, NEW.name);
-        END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.id) IS DISTINCT FROM (OLD.id)) THEN
+        INSERT INTO public.schemagen_log_guilds_p3 (id, schemagen_op) VALUES (NEW.id, TG_OP);
     END IF;
     RETURN NULL;
 END
-$mirror$;
-SET statement_timeout = 0;  -- the next statement scans or moves every row: it takes as long as the table is big
-CREATE TRIGGER schemagen_mirror_guilds_p3 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p3 FOR EACH ROW EXECUTE FUNCTION public.schemagen_mirror_guilds_p3();
-SET statement_timeout = '1min';
+$capture$;
+CREATE TRIGGER schemagen_capture_guilds_p3 AFTER INSERT OR UPDATE OR DELETE ON public.guilds_p3 FOR EACH ROW EXECUTE FUNCTION public.schemagen_capture_guilds_p3();
+CREATE TABLE public.schemagen_log_guilds_p3 WITH (autovacuum_enabled = false) AS SELECT id, NULL::text AS schemagen_op FROM public.guilds_p3 WITH NO DATA;
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p3_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p3_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 3, id))
@@ -335,6 +412,8 @@ SET statement_timeout = '1min';
 CREATE UNIQUE INDEX IF NOT EXISTS guilds_p3_pkey_new ON public.guilds_p3_new (id);
 ALTER TABLE public.guilds_p3_new ADD CONSTRAINT guilds_p3_pkey_new PRIMARY KEY USING INDEX guilds_p3_pkey_new;
 CREATE INDEX IF NOT EXISTS guilds_p3_name_idx_new ON public.guilds_p3_new (name);
+COMMIT;
+BEGIN;
 CREATE TABLE public.guilds_p7_new (
     LIKE public.guilds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE,
     CONSTRAINT guilds_p7_new_bound CHECK (satisfies_hash_partition('public.guilds'::regclass::oid, 8, 7, id))
@@ -347,9 +426,33 @@ ALTER TABLE public.guilds_p7_new ADD CONSTRAINT guilds_p7_pkey_new PRIMARY KEY U
 CREATE INDEX IF NOT EXISTS guilds_p7_name_idx_new ON public.guilds_p7_new (name);
 COMMIT;
 BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p3;
+DELETE FROM public.guilds_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+DELETE FROM public.guilds_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+INSERT INTO public.guilds_p3_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 3, id);
+INSERT INTO public.guilds_p7_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 7, id);
+DELETE FROM public.schemagen_log_guilds_p3;
+COMMIT;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+ANALYZE public.schemagen_log_guilds_p3;
+DELETE FROM public.guilds_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+DELETE FROM public.guilds_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+INSERT INTO public.guilds_p3_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 3, id);
+INSERT INTO public.guilds_p7_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 7, id);
+DELETE FROM public.schemagen_log_guilds_p3;
+COMMIT;
+BEGIN;
 LOCK TABLE public.guilds IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE public.guilds_p3_new IN ACCESS EXCLUSIVE MODE NOWAIT;
 LOCK TABLE public.guilds_p7_new IN ACCESS EXCLUSIVE MODE NOWAIT;
+LOCK TABLE public.schemagen_log_guilds_p3 IN ACCESS EXCLUSIVE MODE NOWAIT;
+DELETE FROM public.guilds_p3_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+DELETE FROM public.guilds_p7_new WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3);
+INSERT INTO public.guilds_p3_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 3, id);
+INSERT INTO public.guilds_p7_new (id, name) SELECT id, name FROM public.guilds_p3 WHERE (id) IN (SELECT id FROM public.schemagen_log_guilds_p3) AND satisfies_hash_partition('public.guilds'::regclass::oid, 8, 7, id);
+DROP TRIGGER IF EXISTS schemagen_capture_guilds_p3 ON public.guilds_p3;
 ALTER TABLE public.guilds DETACH PARTITION public.guilds_p3;
 ALTER TABLE public.guilds_p3 RENAME TO guilds_p3_old;
 ALTER INDEX public.guilds_p3_pkey RENAME TO guilds_p3_old_pkey;
@@ -364,8 +467,9 @@ ALTER INDEX public.guilds_p7_pkey_new RENAME TO guilds_p7_pkey;
 ALTER INDEX public.guilds_p7_name_idx_new RENAME TO guilds_p7_name_idx;
 ALTER TABLE public.guilds ATTACH PARTITION public.guilds_p7 FOR VALUES WITH (MODULUS 8, REMAINDER 7);
 ALTER TABLE public.guilds_p7 DROP CONSTRAINT IF EXISTS guilds_p7_new_bound;
+DROP TABLE IF EXISTS public.schemagen_log_guilds_p3;
 DROP TABLE IF EXISTS public.guilds_p3_old;
-DROP FUNCTION IF EXISTS public.schemagen_mirror_guilds_p3();
+DROP FUNCTION IF EXISTS public.schemagen_capture_guilds_p3();
 COMMIT;
 
 -- re-add foreign key bans_guild_id_fkey of bans NOT VALID, then validate it
