@@ -1,6 +1,7 @@
-"""How long the command line takes to start: `schemagen --help` and `schemagen validate spec/` (the
-example project), each run as a fresh process, several times; the best of the runs is the figure, as
-the machine is shared and a run can only be slowed down by other work, never sped up.
+"""How long the command line takes to start: `schemagen --help`, `--version`, `validate spec/` and
+`check` (the example project, an unchanged tree), each run as a fresh process, several times; the best
+of the runs is the figure, as the machine is shared and a run can only be slowed down by other work,
+never sped up.
 
     python bench/startup.py [--runs 15] [--json] [--source DIR]
 
@@ -8,7 +9,10 @@ the machine is shared and a run can only be slowed down by other work, never spe
 one's interpreter and packages: DIR is put first on the path, ahead of the editable install.
 
 Children run without PYTHONDONTWRITEBYTECODE, so the warm-up run writes the `.pyc` files an installed
-package has (without them every run compiles the package's sources), and fills the template cache.
+package has (without them every run compiles the package's sources), and fills the template cache
+(in a cache folder of the bench's own, removed at the end). `schemagen check` answers an unchanged
+tree from its cache of clean trees (`schemagen/gate_cache.py`); `check (cold)` is the same command with
+that cache emptied before each run, the figure of a tree changed since its last check.
 Both wall time and the CPU time of the process (user + system) are shown: on a busy machine wall time
 waits for a core, CPU time does not. The `python -c pass` line is the interpreter's own floor.
 """
@@ -16,11 +20,14 @@ waits for a core, CPU time does not. The `python -c pass` line is the interprete
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,8 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "python -c pass": None,
     "schemagen --help": ["--help"],
+    "schemagen --version": ["--version"],
     "schemagen validate spec": ["validate", "spec"],
+    "schemagen check": ["check"],
+    "schemagen check (cold)": ["check"],
 }
+#: Commands run with `check`'s cache of clean trees emptied before each run: the figure of a tree
+#: changed since the last check (the compiled templates stay cached, as they would).
+COLD = {"schemagen check (cold)"}
 #: `python -m schemagen ARGS` from the checkout in sys.argv[1] (the editable install's finder removed).
 FROM_SOURCE = (
     "import sys; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in repr(f)]; "
@@ -45,11 +58,20 @@ def argv_of(args: list[str] | None, source: Path | None) -> list[str]:
     return [sys.executable, "-c", FROM_SOURCE, str(source), *args]
 
 
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SCHEMAGEN_NO_CACHE")}
+#: The children's cache folder (compiled templates, `check`'s clean trees): the bench's own.
+CACHE = Path(tempfile.mkdtemp(prefix="schemagen-bench-cache-"))
+ENV["XDG_CACHE_HOME"] = str(CACHE)
 
 
-def measure(argv: list[str]) -> tuple[float, float]:
+def forget_clean_trees() -> None:
+    shutil.rmtree(CACHE / "schemagen" / "check", ignore_errors=True)
+
+
+def measure(argv: list[str], cold: bool = False) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one run of `argv`."""
+    if cold:
+        forget_clean_trees()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -64,11 +86,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--source", type=Path, default=None, help="time the schemagen of this checkout")
     args = parser.parse_args()
+    atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
     results = {}
     for name, command in COMMANDS.items():
         argv = argv_of(command, args.source.resolve() if args.source else None)
         measure(argv)  # warm: .pyc files written, pages cached
-        runs = [measure(argv) for _ in range(args.runs)]
+        runs = [measure(argv, cold=name in COLD) for _ in range(args.runs)]
         walls, cpus = sorted(w for w, _ in runs), sorted(c for _, c in runs)
         results[name] = {
             "wall_min_s": walls[0],

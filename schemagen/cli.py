@@ -11,6 +11,7 @@ completion and a bad flag answer at once (`bench/startup.py` measures it).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -112,10 +113,18 @@ def display_options() -> list[click.Parameter]:
     ]
 
 
+#: Commands that may run for long against a database: the program keeps its garbage collector for
+#: them (the others, which run for seconds, run without it; see `main`).
+COLLECTING = frozenset({"migrate", "inspect", "drift", "partitions", "docs"})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="schemagen")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Schema-as-code for PostgreSQL: validate a YAML spec and render its DDL."""
+    if ctx.invoked_subcommand in COLLECTING and _as_program():
+        gc.enable()
 
 
 def _use_color(err: bool) -> bool:
@@ -266,6 +275,8 @@ def validate(spec_dir: Path, live: bool, dsn: str | None, templates: Path | None
     if live or dsn:
         from schemagen.database import cluster
         from schemagen.database import live as live_db
+
+        gc.enable()  # a database's time from here on: the collector is back (see `main`)
 
         try:
             live_db.live_check(outputs["schema.sql"], model.project.extensions, dsn)
@@ -848,23 +859,36 @@ def check(
     or a pending change is destructive and not allowed; it lists the hazards of the migrations a pull
     request adds (since --base); with --live, also when replaying the migrations does not give
     schema.sql's database."""
+    live = live or dsn is not None
+    generated = generated if generated is not None else beside(spec_dir)
+    run_key, merge_base = None, None
+    if not live and output_format == "text" and _as_program():
+        # a tree found clean before, byte for byte, is clean again (see schemagen/gate_cache.py)
+        from schemagen import gate_cache
+        from schemagen.load import sources
+
+        merge_base = (sources.commit_of(base) if base is not None else sources.default_base(),)
+        if base is None or merge_base[0] is not None:
+            run_key = gate_cache.key(spec_dir, generated, templates, base, merge_base[0])
+        if run_key is not None and gate_cache.is_clean(spec_dir, generated, run_key):
+            click.echo(_in_sync(spec_dir, generated, live))
+            return
     from schemagen import gate
     from schemagen.diagnostics import Severity
     from schemagen.pipeline import RenderError
 
-    live = live or dsn is not None
     compiled = _compile(spec_dir, output_format)
-    generated = generated if generated is not None else beside(spec_dir)
     try:
         found = gate.check(compiled, generated, templates)
     except RenderError as error:
         raise InputError(str(error)) from None
     if not found:
-        found = _added_since(compiled, generated, base)
+        found = _added_since(compiled, generated, base, merge_base if base is None else None)
     # On a stale tree the replay would compare the wrong files; the static findings come first.
     if live and not found:
         from schemagen.database.cluster import DatabaseError
 
+        gc.enable()  # a database's time from here on: the collector is back (see `main`)
         try:
             found = gate.live_check(generated, dsn)
         except DatabaseError as error:
@@ -886,11 +910,19 @@ def check(
     if output_format == "json":
         _emit(compiled.warnings, output_format)
     elif output_format == "text":
-        replayed = ", and the migrations replay to schema.sql, down to empty and up again" if live else ""
-        click.echo(
-            f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
-            f"history intact{replayed}"
-        )
+        click.echo(_in_sync(spec_dir, generated, live))
+        if run_key is not None and not found and not compiled.warnings:
+            from schemagen import gate_cache
+
+            gate_cache.remember_clean(spec_dir, generated, run_key)
+
+
+def _in_sync(spec_dir: Path, generated: Path, live: bool) -> str:
+    replayed = ", and the migrations replay to schema.sql, down to empty and up again" if live else ""
+    return (
+        f"{spec_dir} and {generated} are in sync: nothing stale, every change migrated, "
+        f"history intact{replayed}"
+    )
 
 
 @cli.command()
@@ -1109,13 +1141,16 @@ def _count_children(scheme: PartitionScheme | None) -> int:
     return sum(1 + _count_children(child.sub) for child in scheme.children)
 
 
-def _base_history(generated: Path, base: str | None) -> tuple[Model | None, set[str] | None]:
+def _base_history(
+    generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
+) -> tuple[Model | None, set[str] | None]:
     """The schema and the migration labels of `generated` at the base revision (`base`, else the merge
-    base with the main branch); (None, None) when there is no base to read."""
+    base with the main branch, `merge_base[0]` when it was already looked up); (None, None) when there
+    is no base to read."""
     from schemagen.load import sources
     from schemagen.migrate import history, snapshot
 
-    rev = base or sources.default_base()
+    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
     path = sources.work_tree_path(generated) if rev else None
     if rev is None or path is None:
         if base is not None:
@@ -1134,11 +1169,43 @@ def _base_history(generated: Path, base: str | None) -> tuple[Model | None, set[
         raise InputError(f"the history at {rev}: {error}") from None
 
 
-def _added_since(compiled: Compiled, generated: Path, base: str | None) -> list[Diagnostic]:
+def _nothing_added(generated: Path, base: str | None, merge_base: tuple[str | None] | None) -> bool:
+    """Whether the base revision's history already has every migration of `generated`, told from the
+    file names alone (one git command): then there is nothing to review, and the base's history is not
+    extracted and read. False when that cannot be told this way."""
+    from schemagen.load import sources
+    from schemagen.migrate import history
+
+    try:
+        labels = {f"{m.number:04d}_{m.name}" for m in history.migrations(generated)}
+    except history.HistoryError:
+        return False
+    if not labels:
+        return True
+    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
+    path = sources.work_tree_path(generated) if rev else None
+    if rev is None or path is None:
+        return False
+    names = sources.file_names(rev, f"{path}/{history.MIGRATIONS_DIR}")
+    if names is None:
+        return False
+    at_base = set()
+    for name in names:
+        match = history.FILE.match(name)
+        if match is not None and match.group(3) == "up":
+            at_base.add(f"{int(match.group(1)):04d}_{match.group(2)}")
+    return labels <= at_base
+
+
+def _added_since(
+    compiled: Compiled, generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
+) -> list[Diagnostic]:
     """The review of the migrations a pull request adds: those not in `base`'s history."""
     from schemagen import gate
 
-    before, labels = _base_history(generated, base)
+    if _nothing_added(generated, base, merge_base):
+        return []
+    before, labels = _base_history(generated, base, merge_base)
     if labels is None:
         return []
     return gate.added_migrations(compiled, generated, before, labels)
@@ -1157,14 +1224,31 @@ _with_display_options(cli)
 cli.add_command(docs)
 
 
+#: The root context's `obj` when the process is the `schemagen` program (not a caller of `main(argv)`).
+_PROGRAM = object()
+
+
+def _as_program() -> bool:
+    """Whether this run is the `schemagen` program itself, which may answer from `check`'s cache."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.find_root().obj is _PROGRAM
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. Any unexpected error still ends in one line on stderr and exit 2, never a traceback.
 
     Run as the program (no `argv`), the process ends with `os._exit` once output is flushed and the
     exit handlers have run (a throwaway cluster stops in one): tearing down the interpreter, freeing a
-    large spec's Model object by object, was a tenth of a render."""
+    large spec's Model object by object, was a tenth of a render. The cyclic garbage collector is off
+    meanwhile, but for the commands that may run for long against a database (`COLLECTING`, and
+    `--live`): its passes over the imports and a spec's objects, which make few cycles, were a tenth
+    of a short command."""
+    if argv is None:
+        gc.disable()
     try:
-        cli.main(args=argv, prog_name="schemagen", standalone_mode=True)
+        cli.main(
+            args=argv, prog_name="schemagen", standalone_mode=True, obj=_PROGRAM if argv is None else None
+        )
     except SystemExit as done:
         if argv is not None:
             raise

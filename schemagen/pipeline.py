@@ -13,7 +13,7 @@ from schemagen.check import checks
 from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagnostics
 from schemagen.load import loader
 from schemagen.model import Model
-from schemagen.parse import spec
+from schemagen.parse import fast
 
 USER_TEMPLATES_DIR = "templates"
 
@@ -44,7 +44,12 @@ def compile_spec(root: Path) -> Compiled:
     """Load, parse, build and check the spec under `root`; raises SpecError listing every error."""
     with without_gc():
         raw = loader.load(root)
-        shape = spec.parse(raw)
+        # a valid spec is read without pydantic; an invalid or unusual one by pydantic, which says why
+        shape = fast.parse(raw)
+        if shape is None:
+            from schemagen.parse import spec
+
+            shape = spec.parse(raw)
         model, diagnostics = build.build(shape, raw)
         diagnostics += checks.check(model)
     diagnostics = sort_diagnostics(diagnostics)

@@ -26,7 +26,7 @@ from schemagen.model.access import (
 from schemagen.postgres import expressions
 
 if TYPE_CHECKING:
-    from schemagen.parse.access import DefaultPrivilegesSpec, RoleSpec
+    from schemagen.parse.access import DefaultPrivilegesSpec, PolicySpec, RoleSpec
     from schemagen.parse.spec import EntitySpec
 
 #: A role's name as the spec writes it: PostgreSQL's unquoted identifier (roles are cluster-wide, and
@@ -135,10 +135,7 @@ def _role(builder: _Builder, name: str, what: str, path: Path_, *, key: bool = T
     return False
 
 
-def _policy(builder: _Builder, table: str, name: str, spec: object, path: Path_) -> Policy | None:
-    from schemagen.parse.access import PolicySpec
-
-    assert isinstance(spec, PolicySpec)
+def _policy(builder: _Builder, table: str, name: str, spec: PolicySpec, path: Path_) -> Policy | None:
     where = (*path, "policies", name)
     ok = True
     if not ROLE_NAME.match(name):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
@@ -75,24 +75,7 @@ from schemagen.model.partitions import (
     window_bounds,
     window_problem,
 )
-from schemagen.parse.spec import (
-    AggregateSpec,
-    ColumnSpec,
-    DistributeSpec,
-    DomainSpec,
-    EntitySpec,
-    EnumSpec,
-    FunctionSpec,
-    IndexKeySpec,
-    IndexSpec,
-    PartitionSpec,
-    RangeSpec,
-    RelationshipSpec,
-    SequenceSpec,
-    Spec,
-    TriggerSpec,
-    ViewSpec,
-)
+from schemagen.parse import fast
 from schemagen.postgres import (
     builtins,
     expressions,
@@ -103,6 +86,26 @@ from schemagen.postgres import (
     storage,
     trigger_functions,
 )
+
+if TYPE_CHECKING:
+    from schemagen.parse.spec import (
+        AggregateSpec,
+        ColumnSpec,
+        DistributeSpec,
+        DomainSpec,
+        EntitySpec,
+        EnumSpec,
+        FunctionSpec,
+        IndexKeySpec,
+        IndexSpec,
+        PartitionSpec,
+        RangeSpec,
+        RelationshipSpec,
+        SequenceSpec,
+        Spec,
+        TriggerSpec,
+        ViewSpec,
+    )
 
 # `\Z`, not `$`: `$` also matches before a final newline, which a YAML string can end with.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -1164,7 +1167,7 @@ class Builder:
             junction.columns.append(column)
         # the primary key serves lookups from the first side; the reverse index serves the second
         second = [c.name for c in junction.columns[len(sides[0].pk_columns or ()) : len(key)]]
-        junction.indexes.append((IndexSpec(columns=list[str | IndexKeySpec](second)), path))
+        junction.indexes.append((fast.make("IndexSpec", columns=list(second)), path))
         junction.indexes += [(ix, (*path, "indexes", i)) for i, ix in enumerate(spec.indexes)]
         return junction
 
@@ -1850,7 +1853,7 @@ class Builder:
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
-            if isinstance(entry, IndexKeySpec):
+            if not isinstance(entry, str):  # an IndexKeySpec
                 keyed = self.index_key(entry, (*path, "columns", i), p)
                 if keyed is None:
                     return None
@@ -2407,9 +2410,8 @@ def _default_project_name(root: Path) -> str:
 
 
 def _default_naming() -> dict[str, str]:
-    from schemagen.parse.spec import NamingSpec
-
-    return NamingSpec().model_dump()
+    naming: dict[str, str] = fast.make("NamingSpec").model_dump()
+    return naming
 
 
 def _singular(name: str) -> str:

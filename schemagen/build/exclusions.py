@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from schemagen.diagnostics import rules
 from schemagen.diagnostics.diagnostic import Diagnostic
@@ -14,8 +15,10 @@ from schemagen.model.exclusions import (
     ExclusionConstraint,
     ExclusionElement,
 )
-from schemagen.parse.spec import ExclusionSpec
 from schemagen.postgres import expressions
+
+if TYPE_CHECKING:
+    from schemagen.parse.spec import ExclusionSpec
 
 Locate = Callable[..., Location | None]
 

@@ -322,7 +322,7 @@ class _Converter:
 
     def pairs(
         self, node: yaml.MappingNode, diagnostics: list[Diagnostic]
-    ) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    ) -> Iterator[tuple[yaml.ScalarNode, yaml.Node]]:
         """Key/value node pairs with `<<` merges applied; a repeated key is reported, not kept."""
         seen: dict[str, yaml.Node] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
@@ -371,6 +371,10 @@ class _Converter:
             return True
         self.values += 1
         self.distinct.add(id(node))
+        return self.values > _FREE_VALUES and self._over_budget(node, path, diagnostics)
+
+    def _over_budget(self, node: yaml.Node, path: Path_, diagnostics: list[Diagnostic]) -> bool:
+        """Past the free values: whether the file's values are over the budget (reported once)."""
         over_ratio = self.values > _FREE_VALUES and self.values > MAX_ALIAS_EXPANSION * len(self.distinct)
         if self.values <= MAX_VALUES and not over_ratio:
             return False
@@ -386,7 +390,12 @@ class _Converter:
         return True
 
     def convert(self, node: yaml.Node, path: Path_, raw: RawSpec, diagnostics: list[Diagnostic]) -> Any:
-        if self.expanded_too_far(node, path, diagnostics):
+        # what `expanded_too_far` and `mark` do, written out: this runs once per value of the spec
+        if self.exhausted:
+            return None
+        self.values += 1
+        self.distinct.add(id(node))
+        if self.values > _FREE_VALUES and self._over_budget(node, path, diagnostics):
             return None
         if len(path) > _MAX_DEPTH:
             diagnostics.append(
@@ -398,20 +407,46 @@ class _Converter:
                 )
             )
             return None
-        raw.value_locations[path] = self.mark(node)
-        if isinstance(node, yaml.ScalarNode) and node.style == "|" and node.tag == _STR_TAG:
-            block = self.block_start(node)
-            if block is not None:
-                raw.blocks[path] = block
+        start = node.start_mark
+        if isinstance(node, yaml.ScalarNode):
+            own_span = node.style not in _BLOCK_SCALAR_STYLES
+        else:
+            own_span = isinstance(node, yaml.CollectionNode) and bool(node.flow_style)
+        if own_span:
+            end = node.end_mark
+            mark = (self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        else:
+            mark = (self.file, start.line + 1, start.column + 1, None, None)
+        raw.value_locations[path] = mark
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
+            key_locations = raw.key_locations
+            file = self.file
             for key_node, value_node in self.pairs(node, diagnostics):
-                child = (*path, key_node.value)
-                raw.key_locations[child] = self.mark(key_node)
-                result[key_node.value] = self.convert(value_node, child, raw, diagnostics)
+                key = key_node.value
+                child = (*path, key)
+                start = key_node.start_mark
+                if key_node.style not in _BLOCK_SCALAR_STYLES:
+                    end = key_node.end_mark
+                    key_locations[child] = (
+                        file,
+                        start.line + 1,
+                        start.column + 1,
+                        end.line + 1,
+                        end.column + 1,
+                    )
+                else:
+                    key_locations[child] = (file, start.line + 1, start.column + 1, None, None)
+                result[key] = self.convert(value_node, child, raw, diagnostics)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i), raw, diagnostics) for i, item in enumerate(node.value)]
+        if not isinstance(node, yaml.ScalarNode):  # no other kind of node is composed
+            return None
+        if node.style == "|" and node.tag == _STR_TAG:
+            block = self.block_start(node)
+            if block is not None:
+                raw.blocks[path] = block
         if "\x00" in node.value:
             diagnostics.append(
                 rules.INVALID_VALUE(

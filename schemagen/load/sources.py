@@ -55,13 +55,33 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def file_names(rev: str, path: str) -> list[str] | None:
+    """The names of the files under `path` (relative to the current folder) at revision `rev`; None
+    when git cannot say (no such revision, no git)."""
+    listed = _git("ls-tree", "-r", "--name-only", "--end-of-options", rev, "--", path)
+    return None if listed is None else [line.rsplit("/", 1)[-1] for line in listed.splitlines()]
+
+
+def commit_of(rev: str) -> str | None:
+    """The commit `rev` names, or None when it names none (or git is not there)."""
+    return _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+
+
+#: Where `git rev-parse NAME` looks for a ref named NAME, in git's order (gitrevisions(7)).
+_REF_PLACES = ("refs/{}", "refs/tags/{}", "refs/heads/{}", "refs/remotes/{}", "refs/remotes/{}/HEAD")
+
+
 def default_base() -> str | None:
-    """The merge base of HEAD with the main branch: what a pull request adds is what lies after it.
-    None outside a git work tree, or when no main branch is known."""
+    """The merge base of HEAD with the main branch (the first of MAIN_BRANCHES that names a ref): what
+    a pull request adds is what lies after it. None outside a git work tree, or when no main branch is
+    known. Three git commands: which main branches exist is asked once, for all of them."""
     if _git("rev-parse", "--is-inside-work-tree") != "true":
         return None
+    places = {place.format(branch): branch for branch in MAIN_BRANCHES for place in _REF_PLACES}
+    listed = _git("for-each-ref", "--format=%(refname)", *places)
+    found = {places[ref] for ref in (listed or "").splitlines() if ref in places}
     for branch in MAIN_BRANCHES:
-        if _git("rev-parse", "--verify", "--quiet", branch) is not None:
+        if branch in found:
             return _git("merge-base", "HEAD", branch)
     return None
 

@@ -3,32 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool
 
 from schemagen.parse.shape import Shape
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _lower_all(value: Any) -> Any:
-    return [v.lower() if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
-
-
-def _privileges(value: Any) -> Any:
-    """`role: [select]` and `role: select` as well as `role: {privileges: [select], …}`."""
-    if isinstance(value, str):
-        value = [value]
-    if isinstance(value, list):
-        return {"privileges": value}
-    return value
-
-
-def _roles(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
+from schemagen.parse.shortforms import (
+    empty as _empty,
+)
+from schemagen.parse.shortforms import (
+    lower as _lower,
+)
+from schemagen.parse.shortforms import (
+    lower_all as _lower_all,
+)
+from schemagen.parse.shortforms import (
+    privileges as _privileges,
+)
+from schemagen.parse.shortforms import (
+    roles as _roles,
+)
 
 
 class GrantSpec(Shape):
@@ -57,10 +51,6 @@ class PolicySpec(Shape):
     using: str | None = None
     with_check: str | None = None
     comment: str | None = None
-
-
-def _empty(value: Any) -> Any:
-    return {} if value is None else value
 
 
 class RoleSpec(Shape):

@@ -29,6 +29,7 @@ from pydantic import (
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load.loader import Path_, RawSpec
+from schemagen.parse import shortforms
 from schemagen.parse.access import (
     DefaultPrivilegesSpec,
     Grant,
@@ -38,13 +39,54 @@ from schemagen.parse.access import (
     RowSecuritySpec,
 )
 from schemagen.parse.shape import Shape
+from schemagen.parse.shortforms import (
+    arguments as _arguments,
+)
+from schemagen.parse.shortforms import (
+    check as _check,
+)
+from schemagen.parse.shortforms import (
+    column as _column,
+)
+from schemagen.parse.shortforms import (
+    columns as _columns,
+)
+from schemagen.parse.shortforms import (
+    empty as _empty,
+)
+from schemagen.parse.shortforms import (
+    enum as _enum,
+)
+from schemagen.parse.shortforms import (
+    events as _events,
+)
+from schemagen.parse.shortforms import (
+    foreign_key_target as _foreign_key_target,
+)
+from schemagen.parse.shortforms import (
+    initial_value as _initial_value,
+)
+from schemagen.parse.shortforms import (
+    lower_words as _lower,
+)
+from schemagen.parse.shortforms import (
+    one_or_many as _one_or_many,
+)
+from schemagen.parse.shortforms import (
+    period as _period,
+)
+from schemagen.parse.shortforms import (
+    reference as _reference,
+)
+from schemagen.parse.shortforms import (
+    trigger_arguments as _trigger_arguments,
+)
+from schemagen.parse.shortforms import (
+    using as _using,
+)
 
 Action = Literal["cascade", "restrict", "set null", "set default", "no action"]
 Scalar = bool | int | float | str | date | datetime | None
-
-
-def _lower(value: Any) -> Any:
-    return value.lower().replace("_", " ") if isinstance(value, str) else value
 
 
 LowerAction = Annotated[Action, BeforeValidator(_lower)]
@@ -64,32 +106,6 @@ class ReferenceSpec(Shape):
     comment: str | None = None
 
 
-def _reference(value: Any) -> Any:
-    """`users` → {table: users}; `users.id` → {table: users, column: id}."""
-    if isinstance(value, str):
-        table, _, column = value.partition(".")
-        return {"table": table, "column": column} if column else {"table": table}
-    return value
-
-
-def _foreign_key_target(value: Any) -> Any:
-    """`users` → {table: users}; `users.id` → {table: users, columns: [id]}."""
-    if isinstance(value, str):
-        table, _, column = value.partition(".")
-        return {"table": table, "columns": [column]} if column else {"table": table}
-    return value
-
-
-def _column(value: Any) -> Any:
-    """`varchar(32)` → {type: varchar(32)}; a trailing `?` makes the column nullable."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("?"):
-            return {"type": text[:-1].strip(), "nullable": True}
-        return {"type": text}
-    return value
-
-
 class IdentitySpec(Shape):
     kind: Literal["always", "by_default"]
     start: StrictInt | None = None
@@ -99,11 +115,6 @@ class IdentitySpec(Shape):
     cache: StrictInt = Field(default=1, ge=1)
     cycle: StrictBool = False
     grants: dict[str, Grant] = Field(default_factory=dict)
-
-
-def _using(value: Any) -> Any:
-    """`using: expr` → {up: expr}."""
-    return {"up": value} if isinstance(value, str) else value
 
 
 class UsingSpec(Shape):
@@ -137,11 +148,6 @@ class ColumnSpec(Shape):
 Column = Annotated[ColumnSpec, BeforeValidator(_column, json_schema_input_type=str | ColumnSpec)]
 
 
-def _columns(value: Any) -> Any:
-    """`[a, b]` → {columns: [a, b]}."""
-    return {"columns": value} if isinstance(value, list) else value
-
-
 class UniqueSpec(Shape):
     columns: list[str] = Field(min_length=1)
     name: str | None = None
@@ -155,10 +161,6 @@ class PrimaryKeySpec(Shape):
     name: str | None = None
     deferrable: Deferrable = False
     comment: str | None = None
-
-
-def _check(value: Any) -> Any:
-    return {"expression": value} if isinstance(value, str) else value
 
 
 class CheckSpec(Shape):
@@ -221,12 +223,7 @@ class IndexKeySpec(Shape):
     order: Annotated[Literal["asc", "desc"], BeforeValidator(_lower)] = "asc"
     nulls: Annotated[Literal["first", "last"], BeforeValidator(_lower)] | None = None
     collation: str | None = None
-
-    @model_validator(mode="after")
-    def _one_key(self) -> IndexKeySpec:
-        if (self.column is None) == (self.expression is None):
-            raise ValueError("an index key has exactly one of `column` or `expression`")
-        return self
+    _one_key = model_validator(mode="after")(shortforms.one_index_key)
 
 
 def _index_key_kind(value: Any) -> str:
@@ -251,26 +248,10 @@ class IndexSpec(Shape):
     where: str | None = None
     include: list[str] = Field(default_factory=list)
     nulls_not_distinct: StrictBool = False
-
-    @model_validator(mode="after")
-    def _one_key(self) -> IndexSpec:
-        if (self.columns is None) == (self.expression is None):
-            raise ValueError("an index has exactly one of `columns` or `expression`")
-        return self
+    _one_key = model_validator(mode="after")(shortforms.one_index_definition)
 
 
 Bound = Scalar
-
-
-def _period(value: Any) -> Any:
-    """`1 month`, `month` and `months` all mean one month."""
-    if isinstance(value, str):
-        words = value.lower().split()
-        if len(words) == 2 and words[0] == "1":
-            words = words[1:]
-        if len(words) == 1:
-            return words[0].removesuffix("s") if words[0] != "s" else value
-    return value
 
 
 Period = Annotated[
@@ -295,21 +276,7 @@ class RangeSpec(Shape):
     premake: StrictInt | None = Field(default=None, ge=0, le=1000)
     retain: str | None = None
     expire: Expire | None = None
-
-    @model_validator(mode="after")
-    def _window_or_bounds(self) -> RangeSpec:
-        window = (self.every, self.from_, self.to)
-        policy = (self.premake, self.retain, self.expire)
-        if self.bounds is not None and any(v is not None for v in (*window, *policy)):
-            raise ValueError(
-                "a range has either `every`/`from`/`to` (with `premake`, `retain`, `expire`) or `bounds`, "
-                "not both"
-            )
-        if self.bounds is None and (self.every is None or self.from_ is None):
-            raise ValueError("a range needs `every`, `from` and `to` (or explicit `bounds`)")
-        if self.bounds is None and self.to is None and self.premake is None:
-            raise ValueError("a range needs `to`, or `premake` to end where maintenance has made periods")
-        return self
+    _window_or_bounds = model_validator(mode="after")(shortforms.window_or_bounds)
 
 
 class ListSpec(Shape):
@@ -340,12 +307,7 @@ class PartitionSpec(Shape):
     names: dict[str, str] = Field(default_factory=dict)
     # keyed by a leaf partition's name or what follows `{table}_` in it
     objects: dict[str, PartitionObjectsSpec] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> PartitionSpec:
-        if sum(x is not None for x in (self.range, self.list, self.hash)) != 1:
-            raise ValueError("a partition has exactly one of `range`, `list` or `hash`")
-        return self
+    _exactly_one = model_validator(mode="after")(shortforms.one_partition_kind)
 
 
 class ArchiveSpec(Shape):
@@ -393,19 +355,10 @@ class MixinSpec(Shape):
     indexes: list[IndexSpec] = Field(default_factory=list)
 
 
-def _enum(value: Any) -> Any:
-    return {"values": value} if isinstance(value, list) else value
-
-
 class EnumSpec(Shape):
     values: list[str] = Field(min_length=1)
     comment: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
-
-
-def _empty(value: Any) -> Any:
-    """`name:` with nothing after it is `name: {}`: every option at its default."""
-    return {} if value is None else value
 
 
 class SequenceSpec(Shape):
@@ -459,18 +412,6 @@ class TypeSpec(Shape):
     schema_: str | None = Field(default=None, alias="schema")
 
 
-def _arguments(value: Any) -> Any:
-    """`"a integer, b text"` (as PostgreSQL writes a signature) → [`a integer`, `b text`]."""
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    return value
-
-
-def _initial_value(value: Any) -> Any:
-    """`initial_value: 0` as well as `initial_value: "0"`: PostgreSQL keeps it as text."""
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
 class AggregateSpec(Shape):
     state_function: str
     state_type: str
@@ -503,35 +444,7 @@ class FunctionSpec(Shape):
     grants: dict[str, Grant] = Field(default_factory=dict)
     # PostgreSQL grants EXECUTE to PUBLIC on every new routine: false revokes it
     public_execute: StrictBool = True
-
-    @model_validator(mode="after")
-    def _function_or_procedure(self) -> FunctionSpec:
-        if self.aggregate is not None:
-            given = [k for k in ("language", "body", "returns") if getattr(self, k) is not None]
-            if self.procedure or given:
-                shown = ", ".join(f"`{k}:`" for k in (["procedure"] if self.procedure else []) + given)
-                raise ValueError(f"an aggregate has no {shown}: its state and final functions say it all")
-            return self
-        if self.language is None or self.body is None:
-            missing = " and ".join(f"`{k}:`" for k in ("language", "body") if getattr(self, k) is None)
-            raise ValueError(f"a function needs {missing} (or `aggregate:` for an aggregate)")
-        if self.procedure and self.returns is not None:
-            raise ValueError("a procedure returns nothing: drop `returns:` or `procedure: true`")
-        if not self.procedure and self.returns is None:
-            raise ValueError("a function needs `returns:` (write `procedure: true` for a procedure)")
-        return self
-
-
-def _events(value: Any) -> Any:
-    """`events: update` as well as `events: [update]`."""
-    return [value] if isinstance(value, str) else value
-
-
-def _trigger_arguments(value: Any) -> Any:
-    """A trigger's arguments are strings: `[title, 3]` as `['title', '3']` (not booleans or null)."""
-    if isinstance(value, list):
-        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
-    return value
+    _function_or_procedure = model_validator(mode="after")(shortforms.function_or_procedure)
 
 
 class TriggerSpec(Shape):
@@ -599,11 +512,6 @@ class NamingSpec(Shape):
     archive_function: str = "archive_{table}"
     refresh_function: str = "refresh_{view}"
     sequence: str = "{table}_{column}_seq"
-
-
-def _one_or_many(value: Any) -> Any:
-    """`allow_destructive: all` as well as `allow_destructive: [all]`."""
-    return [value] if isinstance(value, str) else value
 
 
 class CitusSpec(Shape):
