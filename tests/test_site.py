@@ -357,6 +357,7 @@ def test_domains_types_and_functions_have_pages_of_their_own(tmp_path: Path) -> 
     } <= pages
     index = (out / "index.html").read_text()
     assert '<section id="types"' in index and 'href="types/address.html">address</a>' in index
+    assert 'href="index.html#types">Types</a>' in index
     assert "composite type: where someone lives" in index
     posint = (out / "types" / "posint.html").read_text()
     assert "VALUE &gt; 0" in posint and 'href="../tables/accounts.html#column-n">accounts.n</a>' in posint
