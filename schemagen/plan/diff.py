@@ -223,6 +223,7 @@ class _Diff:
         yield from self.domains(pairs)
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
         shared = shared_names.shared(self.a, self.b)
+        shared_names.refuse_renamed(self.b, shared)
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
             shared_names.refuse_unplanned(old, new, why, shared)

@@ -20,6 +20,23 @@ def shared(a: Model, b: Model) -> frozenset[str]:
     return frozenset(found)
 
 
+def refuse_renamed(b: Model, shared_names: frozenset[str]) -> None:
+    """Raise PlanError for a table of B renamed (`renamed_from`) that is keyed `schema.name`, or whose
+    old or new name another schema's table has."""
+    for table in b.tables:
+        was = table.renamed_from
+        if was is None:
+            continue
+        old_name = was.rsplit(".", 1)[-1]
+        if table.spec_key is not None or table.name in shared_names or old_name in shared_names:
+            raise PlanError(
+                f"table `{table.schema}.{table.name}` is renamed from `{was}`, and another schema has a "
+                "table of one of those names: such a rename is not planned yet for tables of a shared name; "
+                "make it by hand in a migration of your own (`schemagen migrate custom`)",
+                table.key,
+            )
+
+
 def refuse_unplanned(old: Table, new: Table, rebuild: str | None, shared_names: frozenset[str]) -> None:
     """Raise PlanError when `old` → `new` is a change the planner does not make yet for a name of
     `shared_names` (see `shared`)."""
