@@ -407,3 +407,51 @@ def test_renaming_a_table_of_a_shared_name_is_refused_with_the_reason(workdir: P
     code, out, err = run("migrate", "new", "renamed", "spec")
     assert code != 0
     assert "tenant_b.accounts" in out + err and "not planned yet" in out + err, out + err
+
+
+AUDIT = """
+CREATE SCHEMA audit;
+CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE audit.accounts (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    account_id bigint NOT NULL REFERENCES accounts (id),
+    at timestamptz NOT NULL,
+    email text,
+    PRIMARY KEY (id, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE audit.accounts_2024 PARTITION OF audit.accounts FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE audit.accounts_2025 PARTITION OF audit.accounts FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE audit.accounts_rest PARTITION OF audit.accounts DEFAULT;
+CREATE INDEX accounts_email_idx ON accounts (email);
+CREATE INDEX accounts_email_idx ON audit.accounts (email);
+CREATE FUNCTION audit.log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO audit.accounts (account_id, at, email) VALUES (NEW.id, now(), NEW.email); RETURN NEW; END $$;
+CREATE FUNCTION log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER accounts_log AFTER INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION audit.log();
+CREATE TRIGGER accounts_log BEFORE INSERT ON audit.accounts FOR EACH ROW EXECUTE FUNCTION log();
+INSERT INTO accounts (email) SELECT 'u' || i || '@x' FROM generate_series(1, 40) i;
+"""
+
+
+def test_a_table_of_the_project_schema_and_its_audit_copy_are_adopted(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(AUDIT)
+        before = snapshot(conn, ("public", "audit"))
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "spec")
+    assert code == 0, err
+    assert [line for line in err.splitlines() if line.startswith("warning")] == []
+    entities = (workdir / "spec" / "entities.yaml").read_text()
+    assert "\n  accounts:\n" in entities and "\n  audit.accounts:\n" in entities, entities
+    assert "references: accounts" in entities and "function: audit.log" in entities, entities
+    code, _, err = run("render", "spec")
+    assert code == 0, err
+    with connect(fresh("s"), autocommit=True) as conn:
+        conn.execute((workdir / "generated" / "schema.sql").read_bytes())
+        assert_catalog_equal(snapshot(conn, ("public", "audit")), before)
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, out, err = run("migrate", "baseline", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
