@@ -138,7 +138,7 @@ class _Order:
     ) -> None:
         """Rank and parent of each partition under `parent`; `keep`: of those not ranked already."""
         for child in scheme.children if scheme else ():
-            key = (parent[0], child.name)
+            key = (child.schema or parent[0], child.name)  # `names:` may pin another schema
             if not (keep and key in self.rank):
                 self.rank[key] = (1, at, depth)
                 self.parent[key] = parent
