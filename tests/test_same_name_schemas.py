@@ -455,3 +455,18 @@ def test_a_table_of_the_project_schema_and_its_audit_copy_are_adopted(
     assert code == 0, out + err
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 0, out + err
+
+
+def test_a_type_holding_another_schemas_type_of_its_name_is_no_cycle(tmp_path: Path) -> None:
+    compiled = compile_text(
+        tmp_path,
+        "types:\n  address: {composite: {street: text}}\n"
+        "  audit.address: {composite: {current: address, previous: address}}\n",
+    )
+    assert [(t.schema, t.name) for t in compiled.model.types] == [
+        ("audit", "address"),
+        ("public", "address"),
+    ] or [(t.schema, t.name) for t in compiled.model.types] == [("public", "address"), ("audit", "address")]
+    with pytest.raises(SpecError) as raised:
+        compile_text(tmp_path / "cycle", "types:\n  audit.address: {composite: {inner: audit.address}}\n")
+    assert any(d.code == "SG150" and "holds itself" in d.message for d in raised.value.diagnostics)

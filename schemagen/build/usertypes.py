@@ -138,14 +138,22 @@ def _type(builder: _Builder, name: str, text: str, where: Location | None) -> st
 
 def _cycles(builder: _Builder, types: list[UserType]) -> None:
     """A type that holds itself, directly or through others: PostgreSQL refuses it."""
-    by_name = {t.name: t for t in types}
+    # as an attribute names a type: its key, `schema.name`, or its bare name unless keyed `schema.name`
+    by_type = {f"{t.schema}.{t.name}": t for t in types}
+    by_type |= {t.name: t for t in types if t.spec_key is None} | {t.key: t for t in types}
+
+    def named(used: str) -> str:
+        written = used.removesuffix("[]").strip('"')
+        found = by_type.get(written) or by_type.get(bare_type(used))
+        return found.key if found is not None else written
+
     for type_ in types:
-        trail = [type_.name]
-        todo = [bare_type(u) for u in type_.uses]
+        trail = [type_.key]
+        todo = [named(u) for u in type_.uses]
         seen: set[str] = set()
         while todo:
             used = todo.pop()
-            if used == type_.name:
+            if used == type_.key:
                 builder.report(
                     rules.USER_TYPE(
                         type_.loc,
@@ -155,8 +163,8 @@ def _cycles(builder: _Builder, types: list[UserType]) -> None:
                     )
                 )
                 break
-            if used in seen or used not in by_name:
+            if used in seen or used not in by_type:
                 continue
             seen.add(used)
             trail.append(used)
-            todo.extend(bare_type(u) for u in by_name[used].uses)
+            todo.extend(named(u) for u in by_type[used].uses)
