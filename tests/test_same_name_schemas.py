@@ -470,3 +470,13 @@ def test_a_type_holding_another_schemas_type_of_its_name_is_no_cycle(tmp_path: P
     with pytest.raises(SpecError) as raised:
         compile_text(tmp_path / "cycle", "types:\n  audit.address: {composite: {inner: audit.address}}\n")
     assert any(d.code == "SG150" and "holds itself" in d.message for d in raised.value.diagnostics)
+
+
+def test_types_holding_each_other_are_a_cycle(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as raised:
+        compile_text(
+            tmp_path,
+            "types:\n  a: {composite: {b: b}}\n  b: {composite: {c: 'c[]'}}\n  c: {composite: {a: a}}\n",
+        )
+    found = [d.message for d in raised.value.diagnostics if d.code == "SG150" and "holds itself" in d.message]
+    assert len(found) == 3 and any("through b, c" in m for m in found), found
