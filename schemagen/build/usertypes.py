@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.model import CompositeAttribute, CompositeType, Location, RangeType, UserType
+from schemagen.model.keys import by_spelling
 from schemagen.model.usertypes import bare_type
 from schemagen.postgres import sqltypes
 
@@ -138,9 +139,7 @@ def _type(builder: _Builder, name: str, text: str, where: Location | None) -> st
 
 def _cycles(builder: _Builder, types: list[UserType]) -> None:
     """A type that holds itself, directly or through others: PostgreSQL refuses it."""
-    # as an attribute names a type: its key, `schema.name`, or its bare name unless keyed `schema.name`
-    by_type = {f"{t.schema}.{t.name}": t for t in types}
-    by_type |= {t.name: t for t in types if t.spec_key is None} | {t.key: t for t in types}
+    by_type = by_spelling(types)
 
     def named(used: str) -> str:
         written = used.removesuffix("[]").strip('"')

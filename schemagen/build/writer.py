@@ -56,7 +56,7 @@ from schemagen.model import (
 )
 from schemagen.model import sequences as sequence_rules
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
-from schemagen.model.keys import qualified_keys
+from schemagen.model.keys import Keyed, qualified_keys
 from schemagen.model.objects import ExtensionSetting
 from schemagen.model.partition_objects import clone_names, partition_tables
 from schemagen.model.partitions import window_bounds
@@ -191,19 +191,11 @@ class _Writer:
         self.home = model.project.schema
         self.problems: list[str] = []
         self.left_out: list[LeftOut] = []
-        self.tables = self.keyed_tables([t for t in model.tables if t.archive_of is None])
-        self.enums = sorted(qualified_keys(model.enums, self.home), key=lambda e: (e.name, e.schema))
-        for enum in self.enums:
-            self.check_name(enum.name, f"enum `{self.label(enum.schema, enum.name)}`")
-        self.domains = sorted(qualified_keys(model.domains, self.home), key=lambda d: (d.name, d.schema))
-        for domain in self.domains:
-            self.check_name(domain.name, f"domain `{self.label(domain.schema, domain.name)}`")
-        self.user_types = sorted(qualified_keys(model.types, self.home), key=lambda t: (t.name, t.schema))
-        for user_type in self.user_types:
-            self.check_name(user_type.name, f"type `{self.label(user_type.schema, user_type.name)}`")
-        self.views = sorted(qualified_keys(model.views, self.home), key=lambda v: (v.name, v.schema))
-        for view in self.views:
-            self.check_name(view.name, f"view `{self.label(view.schema, view.name)}`")
+        self.tables = self.keyed("table", [t for t in model.tables if t.archive_of is None])
+        self.enums = self.keyed("enum", model.enums)
+        self.domains = self.keyed("domain", model.domains)
+        self.user_types = self.keyed("type", model.types)
+        self.views = self.keyed("view", model.views)
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.key: t for t in (*archives, *self.tables)}
         self.by_place = {(t.schema, t.name): t for t in (*archives, *self.tables)}
@@ -277,12 +269,12 @@ class _Writer:
             self.check_name(item.name, f"{what} `{self.label(item.schema, item.name)}`")
         return sorted(kept.values(), key=lambda i: i.name)
 
-    def keyed_tables(self, tables: list[Table]) -> list[Table]:
-        """The tables with their entity keys: `schema.name` for each that shares its name with a table of
-        another schema (outside the project's schema)."""
-        keyed = sorted(qualified_keys(tables, self.home), key=lambda t: (t.name, t.schema))
-        for table in keyed:
-            self.check_name(table.name, f"table `{self.label(table.schema, table.name)}`")
+    def keyed(self, what: str, items: Iterable[Keyed]) -> list[Keyed]:
+        """`items` with their keys in the spec: `schema.name` for each that shares its name with one of
+        another schema (outside the project's schema); sorted by name, then schema."""
+        keyed = sorted(qualified_keys(items, self.home), key=lambda i: (i.name, i.schema))
+        for item in keyed:
+            self.check_name(item.name, f"{what} `{self.label(item.schema, item.name)}`")
         return keyed
 
     @cached_property

@@ -1,5 +1,6 @@
-"""How a spec names tables and views that share a name across schemas: the one of the project's schema
-keeps the bare name as its key, every other one is keyed `schema.name` (the spec's qualified form)."""
+"""How a spec names what shares a name across schemas: the one of the project's schema keeps the bare
+name as its key, every other one is keyed `schema.name` (the spec's qualified form); and how a column
+type or an attribute names a domain or type, by any of its spellings."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ from schemagen.model.objects import (
 )
 
 Keyed = TypeVar("Keyed", Table, View, Enum, Domain, CompositeType | RangeType, SequenceGenerator)
+Spelled = TypeVar("Spelled", Domain, CompositeType | RangeType)
+
+
+def by_spelling(items: Iterable[Spelled]) -> dict[str, Spelled]:
+    """`items` (domains, or composite and range types) under every name a column type or an attribute
+    may give one: `schema.name`, its key, and its bare name unless it is keyed `schema.name`."""
+    found = list(items)
+    spelled = {f"{i.schema}.{i.name}": i for i in found}
+    spelled |= {i.name: i for i in found if i.spec_key is None}
+    return spelled | {i.key: i for i in found}
 
 
 def qualified_keys(items: Iterable[Keyed], home: str) -> list[Keyed]:

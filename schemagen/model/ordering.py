@@ -10,6 +10,7 @@ import heapq
 from collections.abc import Iterable
 
 from schemagen.model import Domain, Table, View
+from schemagen.model.keys import by_spelling
 
 __all__ = ["order_domains", "order_tables", "order_views"]
 
@@ -185,8 +186,7 @@ def order_domains(domains: Iterable[Domain]) -> list[Domain]:
     report, is broken at its smallest name)."""
     # by (schema, name): two schemas may each have a domain of one name
     by_place = {(d.schema, d.name): d for d in domains}
-    by_type = {f"{d.schema}.{d.name}": d for d in by_place.values()}
-    by_type |= {d.name: d for d in by_place.values() if d.spec_key is None}
+    by_type = by_spelling(by_place.values())
     order: list[Domain] = []
     placed: set[tuple[str, str]] = set()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from schemagen.model.keys import by_spelling
 from schemagen.model.objects import CompositeAttribute, CompositeType, RangeType, UserType
 
 __all__ = ["CompositeAttribute", "CompositeType", "RangeType", "UserType", "order_types"]
@@ -24,9 +25,7 @@ def order_types(types: Iterable[UserType]) -> list[UserType]:
     """Types after the types of the spec they use, ties broken by name (a cycle, which the checks
     report, is left where it closes)."""
     by_key = {t.key: t for t in types}
-    # as a type names another: by its key, `schema.name`, or its bare name when not keyed `schema.name`
-    by_type = {f"{t.schema}.{t.name}": t for t in by_key.values()}
-    by_type |= {t.name: t for t in by_key.values() if t.spec_key is None} | by_key
+    by_type = by_spelling(by_key.values())
     order: list[UserType] = []
     placed: set[str] = set()
 

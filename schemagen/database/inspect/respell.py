@@ -12,11 +12,11 @@ matter of parentheses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import count
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -24,7 +24,21 @@ from psycopg import sql
 from schemagen.database.inspect.catalog_text import same_index_definition
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.queries import composed, query
-from schemagen.model import CheckConstraint, Column, Domain, Index, Model, PartitionScheme, Table, View
+from schemagen.model import (
+    CheckConstraint,
+    Column,
+    CompositeType,
+    Domain,
+    Enum,
+    Function,
+    Index,
+    Model,
+    PartitionScheme,
+    RangeType,
+    SequenceGenerator,
+    Table,
+    View,
+)
 from schemagen.model.access import Policy
 
 
@@ -59,6 +73,10 @@ class StoredText:
     policies: dict[tuple[str, str, str], tuple[str | None, str | None]] = field(default_factory=dict)
 
 
+#: what the spec keys `schema.name` besides tables, views and domains (those keyed as they are respelled)
+Item = TypeVar("Item", SequenceGenerator, Function, CompositeType | RangeType, Enum)
+
+
 class Respeller:
     """Spell what the reference spells differently its way, where PostgreSQL stores both the same."""
 
@@ -77,36 +95,16 @@ class Respeller:
         ref_domains = {(d.schema, d.name): d for d in reference.domains}
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
         # keyed as the spec keys them (a sequence of a re-keyed table follows it there)
-        ref_sequences = {(s.schema, s.name): s for s in reference.sequences}
-        sequences = [
-            replace(s, spec_key=ref_sequence.spec_key)
-            if (ref_sequence := ref_sequences.get((s.schema, s.name)))
-            else s
-            for s in model.sequences
-        ]
-        ref_functions = {(f.schema, f.name, f.identity): f for f in reference.functions}
-        functions = tuple(
-            replace(f, spec_key=ref.spec_key)
-            if (ref := ref_functions.get((f.schema, f.name, f.identity)))
-            else f
-            for f in model.functions
-        )
-        ref_types = {(t.schema, t.name): t for t in reference.types}
-        types = tuple(
-            replace(t, spec_key=ref_type.spec_key) if (ref_type := ref_types.get((t.schema, t.name))) else t
-            for t in model.types
-        )
-        ref_enums = {(e.schema, e.name): e for e in reference.enums}
-        enums = tuple(
-            replace(e, spec_key=known.spec_key) if (known := ref_enums.get((e.schema, e.name))) else e
-            for e in model.enums
-        )
+        sequences = _keyed_as(model.sequences, reference.sequences, lambda s: (s.schema, s.name))
+        functions = _keyed_as(model.functions, reference.functions, lambda f: (f.schema, f.name, f.identity))
+        types = _keyed_as(model.types, reference.types, lambda t: (t.schema, t.name))
+        enums = _keyed_as(model.enums, reference.enums, lambda e: (e.schema, e.name))
         return replace(
             model,
             tables=tables,
             views=views,
             domains=domains,
-            sequences=tuple(sequences),
+            sequences=sequences,
             functions=functions,
             enums=enums,
             types=types,
@@ -365,3 +363,12 @@ class Respeller:
         if ours is not None and ours == self.stored.queries.get((view.schema, view.name)):
             return replace(view, query=ref.query, depends_on=ref.depends_on)
         return view
+
+
+def _keyed_as(
+    items: Iterable[Item], reference: Iterable[Item], place: Callable[[Item], Hashable]
+) -> tuple[Item, ...]:
+    """`items` (read from the database) keyed as the reference (the spec) keys the same object: a key
+    `schema.name` is the spec's choice, not the database's."""
+    keys = {place(r): r.spec_key for r in reference}
+    return tuple(replace(i, spec_key=keys[place(i)]) if place(i) in keys else i for i in items)
