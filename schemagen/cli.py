@@ -191,7 +191,7 @@ def _render(compiled: Compiled, templates: Path | None) -> dict[str, str]:
     from schemagen.pipeline import RenderError, render_outputs, user_templates
 
     try:
-        return render_outputs(compiled.model, user_templates(compiled.root, templates))
+        return render_outputs(compiled.model, user_templates(compiled.root, templates), parse_all=False)
     except RenderError as error:
         raise InputError(str(error)) from None
     except Exception as error:  # a user's template override can fail in any way Jinja can

@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemagen.build import build
 from schemagen.check import checks
@@ -14,6 +15,9 @@ from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagno
 from schemagen.load import loader
 from schemagen.model import Model
 from schemagen.parse import fast
+
+if TYPE_CHECKING:
+    from schemagen.postgres.expressions import SqlProblem
 
 USER_TEMPLATES_DIR = "templates"
 
@@ -70,8 +74,16 @@ class RenderError(Exception):
     """Rendered SQL that PostgreSQL's parser rejects (a broken template override, or a bug)."""
 
 
-def render_outputs(model: Model, templates: Path | None = None) -> dict[str, str]:
-    """{file name: text} of everything `render` writes, after parsing the SQL it produced."""
+def render_outputs(model: Model, templates: Path | None = None, *, parse_all: bool = True) -> dict[str, str]:
+    """{file name: text} of everything `render` writes, after parsing the SQL it produced.
+
+    With `parse_all` false and only the built-in templates, only the statements holding text no
+    earlier stage parsed are parsed: the user's routines, whose PL/pgSQL bodies the build leaves to
+    the parser (parsing the whole of a large schema.sql again was a quarter of what rendering it
+    adds to validating the spec). What the built-in templates make of text the build has parsed is
+    proven to parse by the test suite, which renders every spec it tests through this function with
+    `parse_all`, fuzzed ones included. A user's templates are always parsed whole.
+    """
     # Imported here: `validate` without templates of the user's or --live renders nothing.
     from schemagen.postgres import expressions
     from schemagen.render import render, templating
@@ -79,10 +91,22 @@ def render_outputs(model: Model, templates: Path | None = None) -> dict[str, str
     env = templating.make_environment(templates)
     with without_gc():
         outputs = render.render_all(model, env)
-    for name, text in outputs.items():
-        if name.endswith(".sql"):
-            problems = expressions.check_sql(text)
-            if problems:
-                first = problems[0]
-                raise RenderError(f"{name}:{first.line}: the rendered SQL does not parse: {first.message}")
+    if parse_all or templates is not None:
+        for name, text in outputs.items():
+            if name.endswith(".sql"):
+                _raise_first(name, expressions.check_sql(text))
+        return outputs
+    schema_sql = outputs["schema.sql"]
+    for statement in render.routine_statements(model, env):
+        problems = expressions.check_sql(statement)
+        if problems:
+            # where it is in schema.sql (it is there as rendered: the same macro wrote it)
+            shift = schema_sql.count("\n", 0, max(schema_sql.find(statement), 0))
+            _raise_first("schema.sql", [replace(p, line=p.line + shift) for p in problems])
     return outputs
+
+
+def _raise_first(name: str, problems: list[SqlProblem]) -> None:
+    if problems:
+        first = problems[0]
+        raise RenderError(f"{name}:{first.line}: the rendered SQL does not parse: {first.message}")

@@ -34,10 +34,11 @@ from schemagen.model.usertypes import order_types
 from schemagen.postgres import builtins
 from schemagen.render.templating import make_environment
 
-__all__ = ["render_all", "render_erd", "render_schema"]
+__all__ = ["render_all", "render_erd", "render_schema", "routine_statements"]
 
 SCHEMA_TEMPLATE = "postgres/schema.sql.j2"
 ERD_TEMPLATE = "postgres/erd.md.j2"
+FUNCTION_TEMPLATE = "postgres/function.sql.j2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,3 +256,11 @@ def render_all(model: Model, env: Environment | None = None) -> dict[str, str]:
     """Every generated file, by file name."""
     env = env or make_environment()
     return {"schema.sql": render_schema(model, env), "ERD.md": render_erd(model, env)}
+
+
+def routine_statements(model: Model, env: Environment | None = None) -> list[str]:
+    """The CREATE FUNCTION, PROCEDURE and AGGREGATE statements of the user's routines, each as
+    schema.sql holds it, in schema.sql's order."""
+    env = env or make_environment()
+    macros = env.get_template(FUNCTION_TEMPLATE).module
+    return [str(macros.create_function(function)) for function in _routines_in_order(model)]  # type: ignore[attr-defined]
