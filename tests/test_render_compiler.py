@@ -9,6 +9,8 @@ text, or fail with the same error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import jinja2
@@ -114,3 +116,40 @@ def test_create_tables_columns_are_column_definitions(sink: Model) -> None:
             assert line.removesuffix(",") == expected
             seen += 1
     assert seen > 20
+
+
+@pytest.mark.parametrize(
+    ("value", "type_"),
+    [
+        ("it's", None),
+        ("it's", "text"),
+        ("[1]", "jsonb"),
+        ("{a}", "text[]"),
+        (True, None),
+        (1, None),
+        (1.0, None),
+        (Decimal("1.0"), None),
+        (Decimal("1"), None),
+        (["a", None], "text[]"),
+        ({"k": 1}, "jsonb"),
+        (date(2024, 1, 1), None),
+        (None, None),
+    ],
+)
+def test_the_remembered_literal_filter_is_literal(value: Any, type_: str | None) -> None:
+    remembered = templating.FILTERS["literal"]
+    for _ in range(2):  # once to remember, once from memory
+        assert remembered(value, type_) == templating.literal(value, type_)
+
+
+def test_the_remembered_literal_filter_tells_equal_values_apart() -> None:
+    remembered = templating.FILTERS["literal"]
+    assert [remembered(v) for v in (1, True, Decimal("1.0"), Decimal("1"), 1.0)] == [
+        "1",
+        "true",
+        "1.0",
+        "1",
+        "1.0",
+    ]
+    assert remembered("x", "jsonb") == "'x'" and remembered("x") == "'x'"
+    assert templating.FILTERS["qname"]("User", "app") == 'app."User"'

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypedDict
@@ -250,10 +251,24 @@ def md_cell(text: str) -> str:
     return one_line(text).replace("|", "\\|")
 
 
+# The filters a large schema calls most, with the same arguments again and again (a table's name in
+# each of its statements, the same partition bounds in each partitioned table), remember their text.
+_qname = lru_cache(maxsize=65536)(qname)
+_literal_of_text = lru_cache(maxsize=65536)(literal)
+
+
+def _literal(value: Any, type: str | None = None) -> str:
+    """`literal`, remembered for text (only: `True` and `1`, or `Decimal("1.0")` and `Decimal("1")`,
+    are equal keys of other literals)."""
+    if value.__class__ is str:
+        return _literal_of_text(value, type)
+    return literal(value, type)
+
+
 FILTERS = {
     "ident": ident,
-    "qname": qname,
-    "literal": literal,
+    "qname": _qname,
+    "literal": _literal,
     "one_line": one_line,
     "statement_body": statement_body,
     "dollar_quote": dollar_quote,
