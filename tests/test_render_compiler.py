@@ -55,6 +55,8 @@ TEMPLATES = {
     "missing argument": "{% macro m(a, b) %}{{ a }}{{ b is defined }}{% endmacro %}{{ m(1) }}",
     "a built-in method": "{% set items = [] %}{% for i in [1, 2] %}{% set _ = items.append(i) %}{% endfor %}{{ items }}",
     "a method of a mapping": "{{ mapping.get('key') }} {{ mapping.get('nope', 'd') }}",
+    "join": "{{ [1, 2] | join(', ') }} {{ things | join('/', attribute='name') }} {{ [] | join }}{{ 'ab' | join('.') }}",
+    "join with autoescape": "{% autoescape true %}{{ ['<a>', '&'] | join('<br>') }}{% endautoescape %}",
     "undefined attribute": "{{ thing.nope }}",
     "undefined item": "{{ mapping.nope }}",
     "attribute of undefined": "{{ thing.nope.deeper }}",

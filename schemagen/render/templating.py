@@ -1,8 +1,8 @@
 """The Jinja environment that renders SQL and Markdown, and the filters that quote and escape.
 
 All SQL text lives in templates; the filters here are the only place where a Python value becomes
-SQL text: `ident` and `qname` quote names, `literal` escapes values. Templates are compiled once per
-environment, and environments are cached per user templates folder.
+SQL text: `ident`, `qname` and `ident_list` quote names, `literal` escapes values. Templates are
+compiled once per environment, and environments are cached per user templates folder.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 import jinja2
 import jinja2.bccache
 import jinja2.compiler
+import jinja2.filters
 import jinja2.nodes
 import jinja2.runtime
 import jinja2.tests
@@ -32,7 +33,7 @@ from markupsafe import Markup
 from schemagen import __version__
 from schemagen.postgres.identifiers import ident, qname
 
-__all__ = ["builtin_templates_dir", "ident", "literal", "make_environment", "qname"]
+__all__ = ["builtin_templates_dir", "ident", "ident_list", "literal", "make_environment", "qname"]
 
 # quote_ident() leaves a name bare only when it is lower case letters, digits and underscores (not
 # `$`) and is not a keyword outside the UNRESERVED category.
@@ -265,8 +266,29 @@ def _literal(value: Any, type: str | None = None) -> str:
     return literal(value, type)
 
 
+def ident_list(names: Iterable[str]) -> str:
+    """Names quoted with `ident`, separated by `, `: a key's or an index's columns.
+
+    >>> ident_list(["id", "User"])
+    'id, "User"'
+    """
+    return ", ".join(map(ident, names))
+
+
+@jinja2.pass_eval_context
+def _join(
+    eval_ctx: jinja2.nodes.EvalContext, value: Iterable[Any], d: str = "", attribute: Any = None
+) -> str:
+    """Jinja's `join`, without its check for an async environment on every call."""
+    if attribute is None and not eval_ctx.autoescape:
+        return str(d).join(map(str, value))
+    return str(jinja2.filters.sync_do_join(eval_ctx, value, d, attribute))
+
+
 FILTERS = {
+    "join": _join,
     "ident": ident,
+    "ident_list": ident_list,
     "qname": _qname,
     "literal": _literal,
     "one_line": one_line,
