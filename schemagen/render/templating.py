@@ -253,8 +253,12 @@ def md_cell(text: str) -> str:
 
 
 # The filters a large schema calls most, with the same arguments again and again (a table's name in
-# each of its statements, the same partition bounds in each partitioned table), remember their text.
+# each of its statements, the same partition bounds in each partitioned table, the same column types
+# and entities in the ERD), remember their text.
 _qname = lru_cache(maxsize=65536)(qname)
+_mermaid_type = lru_cache(maxsize=4096)(mermaid_type)
+_mermaid_name = lru_cache(maxsize=65536)(mermaid_name)
+_mermaid_entity = lru_cache(maxsize=65536)(mermaid_entity)
 _literal_of_text = lru_cache(maxsize=65536)(literal)
 
 
@@ -294,9 +298,9 @@ FILTERS = {
     "one_line": one_line,
     "statement_body": statement_body,
     "dollar_quote": dollar_quote,
-    "mermaid_type": mermaid_type,
-    "mermaid_name": mermaid_name,
-    "mermaid_entity": mermaid_entity,
+    "mermaid_type": _mermaid_type,
+    "mermaid_name": _mermaid_name,
+    "mermaid_entity": _mermaid_entity,
     "mermaid_label": mermaid_label,
     "md_cell": md_cell,
 }
