@@ -401,7 +401,7 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
 
 
 #: Changes with what `_CodeGenerator` writes (part of the cache's folder name).
-_CODE_GENERATOR_VERSION = 1
+_CODE_GENERATOR_VERSION = 2
 
 
 #: The options that change what a template compiles to (part of the cache's folder name).
