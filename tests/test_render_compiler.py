@@ -43,6 +43,8 @@ TEMPLATES = {
     "none tests": "{{ thing.inner is none }} {{ thing.inner is not none }} {{ thing.inner.inner.none is none }}"
     " {{ none is none }} {{ 0 is none }} {{ '' is not none }}",
     "none test of an undefined": "{{ nothing is none }} {{ nothing is not none }}",
+    "sameas tests": "{{ thing is sameas thing }} {{ thing is sameas thing.inner }} {{ thing is not sameas none }}"
+    " {% set last = things[-1] %}{% for t in things %}{{ t.name }}{{ ',' if t is not sameas last else '' }}{% endfor %}",
     "none test in a loop filter": "{% for v in [1, none, 2] if v is not none %}{{ v }}{% endfor %}",
     "macro by position": "{% macro m(a, b) %}{{ a }}-{{ b }}{% endmacro %}{{ m(1, 2) }}",
     "macro with defaults": "{% macro m(a, b=2, c='x') %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ m(1) }} {{ m(1, 3) }}",

@@ -369,7 +369,8 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
     - `x.name` compiles to `environment.getattr(x, "name")`, a function that tries the attribute,
       then the item, then makes an undefined. Here it is the built-in `getattr(x, "name", missing)`,
       and only when that misses `environment.getattr` with the same `x` (evaluated once).
-    - `x is none` and `x is not none` call Jinja's `none` test; here they are `x is None`.
+    - `x is none` and `x is sameas y` call Jinja's `none` and `sameas` tests; here they are `x is None`
+      and `x is y`.
 
     The values are the same; a large schema's render had hundreds of thousands of each.
     """
@@ -387,21 +388,32 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
 
     @jinja2.compiler.optimizeconst
     def visit_Test(self, node: jinja2.nodes.Test, frame: jinja2.compiler.Frame) -> None:
-        if (
+        if self.environment.is_async or node.kwargs or node.dyn_args or node.dyn_kwargs:
+            super().visit_Test(node, frame)
+        elif (
             node.name == "none"
-            and not (node.args or node.kwargs or node.dyn_args or node.dyn_kwargs)
+            and not node.args
             and self.environment.tests.get("none") is jinja2.tests.test_none
-            and not self.environment.is_async
         ):
             self.write("(")
             self.visit(node.node, frame)
             self.write(" is None)")
-            return
-        super().visit_Test(node, frame)
+        elif (
+            node.name == "sameas"
+            and len(node.args) == 1
+            and self.environment.tests.get("sameas") is jinja2.tests.test_sameas
+        ):
+            self.write("(")
+            self.visit(node.node, frame)
+            self.write(" is ")
+            self.visit(node.args[0], frame)
+            self.write(")")
+        else:
+            super().visit_Test(node, frame)
 
 
 #: Changes with what `_CodeGenerator` writes (part of the cache's folder name).
-_CODE_GENERATOR_VERSION = 2
+_CODE_GENERATOR_VERSION = 3
 
 
 #: The options that change what a template compiles to (part of the cache's folder name).
