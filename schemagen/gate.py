@@ -30,7 +30,7 @@ def check(compiled: Compiled, generated: Path, templates: Path | None = None) ->
 
 
 def _stale(compiled: Compiled, generated: Path, templates: Path | None) -> Iterator[Diagnostic]:
-    outputs = render_outputs(compiled.model, user_templates(compiled.root, templates))
+    outputs = render_outputs(compiled.model, user_templates(compiled.root, templates), parse_all=False)
     for name, fresh in outputs.items():
         path = generated / name
         shown = display_path(path)
