@@ -41,7 +41,7 @@ def stage_actions(n: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Non
 
     return {
         "load": (lambda: compile_spec(spec_a), lambda: None),
-        "render": (lambda: render_outputs(state["a"].model), compiled),
+        "render": (lambda: render_outputs(state["a"].model, parse_all=False), compiled),
         "diff": (lambda: build_up(state["a"].model, state["b"].model, "a → b"), both),
     }
 
