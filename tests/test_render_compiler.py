@@ -56,6 +56,8 @@ TEMPLATES = {
     "macro calling itself": "{% macro m(n) %}{{ n }}{% if n %}{{ m(n - 1) }}{% endif %}{% endmacro %}{{ m(3) }}",
     "missing argument": "{% macro m(a, b) %}{{ a }}{{ b is defined }}{% endmacro %}{{ m(1) }}",
     "a built-in method": "{% set items = [] %}{% for i in [1, 2] %}{% set _ = items.append(i) %}{% endfor %}{{ items }}",
+    "a built-in method raising StopIteration": "{% set it = things.__iter__() %}{{ it.__next__() }}"
+    "{{ it.__next__().name }}{{ it.__next__() is defined }}",
     "a method of a mapping": "{{ mapping.get('key') }} {{ mapping.get('nope', 'd') }}",
     "join": "{{ [1, 2] | join(', ') }} {{ things | join('/', attribute='name') }} {{ [] | join }}{{ 'ab' | join('.') }}",
     "join with autoescape": "{% autoescape true %}{{ ['<a>', '&'] | join('<br>') }}{% endautoescape %}",

@@ -332,8 +332,9 @@ class _Context(jinja2.runtime.Context):
     four Python calls around the macro's own function, a fifth of rendering a schema of thousands of
     statements. A macro given its arguments by position only (the ones left out `missing`, which the
     macro replaces by their defaults), and taking no `caller`, `varargs` or `kwargs`, is called
-    directly, as `Macro.__call__` would call it; anything else goes the general way. (`_loop_vars`
-    and `_block_vars` are the context's own: a macro ignores them.)
+    directly, as `Macro.__call__` would call it; so is a built-in function or method (`items.append`),
+    which can carry no marker; anything else goes the general way. (`_loop_vars` and `_block_vars`
+    are the context's own: neither takes them.)
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
@@ -349,14 +350,18 @@ class _Context(jinja2.runtime.Context):
             try:
                 text = __obj._func(*args)
             except StopIteration:
-                return __self.environment.undefined(
-                    "value was undefined because a callable raised a StopIteration exception"
-                )
+                return __self.environment.undefined(_STOPPED)
             return Markup(text) if __self.eval_ctx.autoescape else text
         if type(__obj) is _BUILTIN and (not kwargs or kwargs.keys() <= _CONTEXT_KWARGS):
             # a built-in function or method (`items.append`) takes no context: no markers to look for
-            return __obj(*args)
+            try:
+                return __obj(*args)
+            except StopIteration:
+                return __self.environment.undefined(_STOPPED)
         return super().call(__obj, *args, **kwargs)
+
+
+_STOPPED = "value was undefined because a callable raised a StopIteration exception"  # Jinja's words
 
 
 _CONTEXT_KWARGS = frozenset({"_loop_vars", "_block_vars"})
