@@ -122,7 +122,7 @@ from schemagen.plan.schema_diff import schema_changes
 from schemagen.postgres import builtins, expressions
 
 TablePair = tuple[Table, Table]
-ColumnKey = tuple[str, str]  # (table, column), as B names them
+ColumnKey = tuple[str, str]  # (table key, column), as B names them
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class _Sequences:
     """The sequences of A and B matched: by name, or (`renamed`, A's name → B's) by the column that owns
     them when that column's table or name changed; those only B has (`created`) and only A has
     (`dropped`), less the ones a column turned from serial to identity, or back, parks (`parked`: the
-    sequence's name → the name it has meanwhile)."""
+    sequence's key → the name it has meanwhile)."""
 
     pairs: list[tuple[SequenceGenerator, SequenceGenerator]]
     renamed: dict[str, str]
@@ -399,7 +399,7 @@ class _Diff:
             for before, column in self.match_columns(old_table, new_table):
                 if before is None or bool(before.identity) == bool(column.identity):
                     continue
-                key = (new_table.name, column.name)
+                key = (new_table.key, column.name)
                 was = before.default.sequence if before.default is not None else None
                 will = column.default.sequence if column.default is not None else None
                 if was is not None and f"{old_table.schema}.{was}" in a:
@@ -411,13 +411,13 @@ class _Diff:
                     previous[key] = sequence
                     if sequence.key in dropped:
                         del dropped[sequence.key]
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_old")
                 elif before.identity and will is not None and will in b:
                     sequence = b[will]
                     numbered_by[key] = sequence
                     if sequence in created:
                         created.remove(sequence)
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_new")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_new")
         return _Sequences(pairs, renamed, created, list(dropped.values()), previous, numbered_by, parked)
 
     def sequence_changes(self) -> Iterator[Change]:
@@ -446,7 +446,7 @@ class _Diff:
             if old.comment != new.comment:
                 yield Comment("SEQUENCE", (new.schema, new.name), new.comment)
         for sequence in self.b.sequences:
-            created = sequence in found.created or sequence.name in found.parked
+            created = sequence in found.created or sequence.key in found.parked
             if created and sequence.owned_by is not None:
                 yield SetSequenceOwner(sequence, sequence.owned_by)
         for sequence in found.dropped:
@@ -463,7 +463,7 @@ class _Diff:
             created=frozenset(
                 AccessTarget("sequence", s.name, s.schema)
                 for s in self.b.sequences
-                if s in found.created or s.name in found.parked
+                if s in found.created or s.key in found.parked
             )
             | self.recreated_routines,
         )
@@ -694,7 +694,7 @@ class _Diff:
         past the numbers the rows hold (not for an identity turned serial: that one goes on from the
         identity)."""
         sequence = new.default.sequence if new.default is not None else None
-        if sequence is None or (table.name, new.name) in self.sequences.numbered_by:
+        if sequence is None or (table.key, new.name) in self.sequences.numbered_by:
             return None
         before = old.default.sequence if old.default is not None else None
         if before is not None and self.sequences.renamed.get(before, before) == sequence:
@@ -794,10 +794,10 @@ class _Diff:
                     yield SetDefault(table, replace(new, default=None, identity=None))
                 if old.nullable:
                     yield SetNotNull(table, new.name)
-            found, key = self.sequences, (table.name, new.name)
+            found, key = self.sequences, (table.key, new.name)
             previous, numbered_by = found.previous.get(key), found.numbered_by.get(key)
             sequence = previous or numbered_by
-            parked = found.parked.get(sequence.name) if sequence is not None else None
+            parked = found.parked.get(sequence.key) if sequence is not None else None
             yield AlterIdentity(table, old, new, previous, numbered_by, parked)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
