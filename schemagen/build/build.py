@@ -2326,6 +2326,11 @@ class Builder:
                     loc=self.loc(*path, "unique"),
                 ),
             )
+        if spec.indexes:
+            # built as an entity's, on the view's output columns (a plain view's are SG504)
+            pending = _Pending(name=name, schema=schema, columns=[], loc=loc, path=path, key=key)
+            built = [self.index(ix, (*path, "indexes", i), pending) for i, ix in enumerate(spec.indexes)]
+            indexes += tuple(ix for ix in built if ix is not None)
         refresh_function = None
         if spec.refresh and spec.materialized:
             refresh_function = spec.refresh_function or self.namer.make("refresh_function", view=name)

@@ -1045,6 +1045,9 @@ class _Writer:
         unique = self.view_unique(label, view)
         if unique is not None:
             data["unique"] = unique
+        elif view.materialized and view.indexes:
+            written = [self.index(label, view.name, index) for index in view.indexes]
+            data["indexes"] = [entry for entry in written if entry is not None]
         if view.refresh is not None:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
@@ -1058,31 +1061,29 @@ class _Writer:
 
     def view_unique(self, label: str, view: View) -> Any:
         """The `unique:` of a materialized view whose one index is what `unique:` renders: its columns,
-        or `{columns, name}` when the name is not the template's."""
-        for index in view.indexes:
-            columns = [e.column for e in index.elements if e.column is not None]
-            bare = all(e == IndexElement(column=e.column) for e in index.elements)
-            plain = bare and len(columns) == len(index.elements)
-            if (
-                view.materialized
-                and len(view.indexes) == 1
-                and plain
-                and index.unique
-                and index.using == "btree"
-                and index.where is None
-                and not index.include
-                and not index.nulls_not_distinct
-            ):
-                if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):
-                    return _FlowList(columns)
-                self.check_name(index.name, f"index `{index.name}` of `{label}`")
-                return _Flow({"columns": _FlowList(columns), "name": index.name})
-            self.problem(
-                f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
-                "columns on a materialized view: left out"
-            )
-            self.left_out.append(LeftOut("index", view.schema, view.name, index.name))
-        return None
+        or `{columns, name}` when the name is not the template's; None otherwise (its indexes are then
+        written under `indexes:`)."""
+        if not view.materialized or len(view.indexes) != 1:
+            return None
+        index = view.indexes[0]
+        columns = [e.column for e in index.elements if e.column is not None]
+        bare = all(e == IndexElement(column=e.column) for e in index.elements)
+        plain = bare and len(columns) == len(index.elements)
+        if not (
+            plain
+            and index.unique
+            and index.using == "btree"
+            and index.where is None
+            and not index.include
+            and not index.nulls_not_distinct
+            and not index.storage
+            and index.comment is None
+        ):
+            return None
+        if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):
+            return _FlowList(columns)
+        self.check_name(index.name, f"index `{index.name}` of `{label}`")
+        return _Flow({"columns": _FlowList(columns), "name": index.name})
 
 
 _SHORT_TYPES = (

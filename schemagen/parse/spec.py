@@ -491,6 +491,8 @@ class ViewSpec(Shape):
     security_invoker: StrictBool = False
     check_option: Literal["local", "cascaded"] | None = None
     unique: ViewUnique | None = None
+    # materialized views only: indexes as an entity's (`unique:` is the shorthand for one unique index)
+    indexes: list[IndexSpec] = Field(default_factory=list)
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None

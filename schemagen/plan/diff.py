@@ -965,6 +965,7 @@ class _Diff:
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
+        reindexed: list[tuple[View, View]] = []  # materialized views whose indexes alone change
         # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
         # drop what a view reads), and is created again after
         gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
@@ -982,6 +983,14 @@ class _Diff:
                 and not tables_changed
             ):
                 continue  # column comments, owner and grants change in place: the view stays
+            if (
+                view.materialized
+                and not tables_changed
+                and _without_column_comments(_with_access(_with_indexes(old, view), view))
+                == _without_column_comments(view)
+            ):
+                reindexed.append((old, view))  # its indexes built and dropped: the view and rows stay
+                continue
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -994,8 +1003,23 @@ class _Diff:
                     recreate.add(name)
                     replace.discard(name)
                     changed = True
+        reindexed = [(old, view) for old, view in reindexed if view.key not in recreate]
         self.recreated_views = recreate
         self.replaced_views = replace
+        for old, view in reindexed:
+            relation = Table(name=view.name, schema=view.schema, columns=())
+            kept = {index.name: index for index in view.indexes}
+            was = {index.name: index for index in old.indexes}
+            for name, index in was.items():
+                if name not in kept or not same_index(kept[name], index):
+                    yield DropIndex(relation, index)
+            for name, index in kept.items():
+                if name not in was or not same_index(was[name], index):
+                    yield AddIndex(relation, index)
+                    if index.comment is not None:
+                        yield Comment("INDEX", (view.schema, name), index.comment)
+                elif was[name].comment != index.comment:
+                    yield Comment("INDEX", (view.schema, name), index.comment)
         for view in reversed(order_views(self.a.views)):
             if view.key not in b_views or view.key in recreate:
                 yield DropView(view)
@@ -1283,6 +1307,11 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
 def _with_routine_access(old: Function, new: Function) -> Function:
     """`old` with the owner and grants of `new`, which change without replacing the routine."""
     return replace(old, access=new.access)
+
+
+def _with_indexes(old: View, new: View) -> View:
+    """`old` with the indexes of `new`, which are built and dropped without touching the view."""
+    return replace(old, indexes=new.indexes)
 
 
 def _with_access(old: View, new: View) -> View:
