@@ -33,7 +33,7 @@ from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
-from schemagen.database.inspect.schemas import declared_schemas
+from schemagen.database.inspect.schemas import PUBLIC_COMMENT, declared_schemas
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.inspect.usertypes import USER_TYPE_QUERIES, read_types
 from schemagen.database.inspect.view_options import view_options
@@ -256,6 +256,11 @@ class CatalogReader:
         used = {item.schema for item in objects} | {t.schema for t in user_types}
         schema_access = {t.name: a for t, a in object_access.items() if t.kind == "schema"}
         declared = declared_schemas(schemas, found, used, schema_access)
+        if "public" in found and found["public"] is None and "public" in schemas:
+            self.warn(
+                f"schema `public` has no comment (PostgreSQL gives it `{PUBLIC_COMMENT}`), which the "
+                "spec cannot say: schema.sql leaves PostgreSQL's"
+            )
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
