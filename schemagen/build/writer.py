@@ -451,13 +451,22 @@ class _Writer:
     def user_type(self, type_: UserType) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if isinstance(type_, CompositeType):
-            data["composite"] = _Flow({a.name: self.type_text(a.type) for a in type_.attributes})
+            data["composite"] = _Flow(
+                {
+                    a.name: self.type_text(a.type)
+                    if a.collation is None
+                    else _Flow({"type": self.type_text(a.type), "collation": a.collation})
+                    for a in type_.attributes
+                }
+            )
         else:
             spec: dict[str, Any] = {"subtype": self.type_text(type_.subtype)}
             if type_.subtype_diff is not None:
                 spec["subtype_diff"] = type_.subtype_diff
             if type_.collation is not None:
                 spec["collation"] = type_.collation
+            if type_.subtype_opclass is not None:
+                spec["subtype_opclass"] = type_.subtype_opclass
             data["range"] = _Flow(spec)
         for attribute in type_.attributes if isinstance(type_, CompositeType) else ():
             self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")

@@ -534,6 +534,8 @@ class CompositeAttribute:
     type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
     # a migration hint, not part of the type: the attribute's name before (RENAME ATTRIBUTE)
     renamed_from: str | None = field(default=None, compare=False)
+    collation: str | None = None  # a collation of its own (`COLLATE "C"`), None: its type's
+    collation_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +567,10 @@ class RangeType:
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
     spec_key: str | None = None  # `schema.name` when the spec qualifies it
+    # the btree operator class ordering its values (SUBTYPE_OPCLASS), None: the subtype's default one
+    subtype_opclass: str | None = None
+    subtype_opclass_loc: Location | None = field(default=None, compare=False)
+    collation_loc: Location | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

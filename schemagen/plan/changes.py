@@ -194,6 +194,8 @@ class SetSequenceOwner:
 @dataclass(frozen=True)
 class CreateType:
     type: UserType
+    # the type it replaces: dropped first (a range type PostgreSQL cannot alter, which nothing uses)
+    replaces: UserType | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Checks of composite and range types (`types:`) against PostgreSQL's built-in objects: a range
+type's operator class (a btree one that exists and takes the subtype, SG411) and the collations of
+range types and composite attributes (that exist, on a type that takes one, SG116)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from schemagen.diagnostics import Diagnostic, rules
+from schemagen.model import CompositeType, Location, Model, RangeType
+from schemagen.postgres import resolve
+from schemagen.postgres.builtins import Catalog
+
+__all__ = ["check_types"]
+
+#: `check.catalog._opclass`: (catalog, method, name, type, enums, what, loc) → its findings
+OpClassCheck = Callable[..., Iterator[Diagnostic]]
+
+
+def check_types(model: Model, catalog: Catalog, opclass_check: OpClassCheck) -> Iterator[Diagnostic]:
+    """`opclass_check`: `check.catalog._opclass`, which judges one operator class for a type."""
+    enums = frozenset(model.enum_values_by_type)
+    for type_ in model.types:
+        if isinstance(type_, RangeType):
+            subtype = model.base_type(type_.subtype)
+            what = f"range type `{type_.key}`"
+            if type_.subtype_opclass is not None:
+                yield from opclass_check(
+                    catalog,
+                    "btree",
+                    type_.subtype_opclass,
+                    subtype,
+                    enums,
+                    f"`subtype_opclass` of {what}",
+                    type_.subtype_opclass_loc or type_.loc,
+                )
+            if type_.collation is not None:
+                yield from _collation(catalog, type_.collation, subtype, enums, what, type_.collation_loc)
+        elif isinstance(type_, CompositeType):
+            for attribute in type_.attributes:
+                if attribute.collation is not None:
+                    yield from _collation(
+                        catalog,
+                        attribute.collation,
+                        model.base_type(attribute.type),
+                        enums,
+                        f"attribute `{attribute.name}` of type `{type_.key}`",
+                        attribute.collation_loc or type_.loc,
+                    )
+
+
+def _collation(
+    catalog: Catalog, collation: str, type_name: str, enums: frozenset[str], what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    problem = resolve.collation_problem(catalog, [collation], type_name, enums)
+    if problem:
+        fix = (
+            "drop the collation: only text types take one"
+            if "not supported" in problem
+            else "name a collation the server has: C, POSIX, ucs_basic, an ICU one (`und-x-icu`), "
+            "or an OS locale"
+        )
+        yield rules.COLLATION(loc, what=what, problem=problem, fix=fix)
