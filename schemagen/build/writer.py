@@ -599,7 +599,7 @@ class _Writer:
         if table.storage:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         if table.distribution is not None:
-            data["distribute"] = self.distribute(label, table.distribution)
+            data["distribute"] = self.distribute(label, table.distribution, table.schema)
         triggers = {
             t.name: self.trigger(t)
             for t in self.model.triggers
@@ -688,18 +688,25 @@ class _Writer:
             data["comment"] = trigger.comment
         return _Flow(data)
 
-    def distribute(self, label: str, distribution: Distribution) -> Any:
+    def distribute(self, label: str, distribution: Distribution, schema: str = "public") -> Any:
         """`reference`, or `{by, colocate_with}` for a member of a colocation group and `{by,
         shard_count}` for its root: the shard count is written out, not left to a project default,
         so the spec means the same shards wherever its project settings came from."""
         if distribution.kind == "reference":
             return "reference"
         name = distribution.colocate_with
-        if name is not None:
-            root = self.by_name.get(name)
+        place = distribution.colocation_root(schema)
+        if name is not None and place is not None:
+            root = self.by_place.get(place)
             group = root.distribution if root is not None else None
-            if group is not None and group.kind == "hash" and group.colocate_with is None:
-                return _Flow({"by": distribution.column, "colocate_with": name})
+            if (
+                root is not None
+                and group is not None
+                and group.kind == "hash"
+                and group.colocate_with is None
+            ):
+                # by its key: `schema.name` when a table of its name lives in another schema
+                return _Flow({"by": distribution.column, "colocate_with": root.key})
             self.problem(
                 f"table `{label}` is colocated with `{name}`, which the spec does not declare as the "
                 "root of a colocation group: written as the root of a group of its own"

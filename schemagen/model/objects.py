@@ -371,6 +371,15 @@ class Distribution:
     colocate_with: str | None = None
     shard_count: int | None = None
     loc: Location | None = field(default=None, compare=False)
+    # the schema of the `colocate_with` table when it is not the table's own (a table of that name may
+    # live in several schemas: `colocate_with: tenant_b.accounts`); None: the table's schema
+    colocate_schema: str | None = None
+
+    def colocation_root(self, schema: str) -> tuple[str, str] | None:
+        """(schema, name) of the table a table of `schema` so placed is colocated with, if any."""
+        if self.colocate_with is None:
+            return None
+        return (self.colocate_schema or schema, self.colocate_with)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1019,7 +1019,11 @@ class CatalogReader:
             for row in members:
                 is_root = (row["schema"], row["name"]) == (root.schema, root.name)
                 found[(row["schema"], row["name"])] = Distribution(
-                    "hash", row["column"], None if is_root else root.name, row["shard_count"]
+                    "hash",
+                    row["column"],
+                    None if is_root else root.name,
+                    row["shard_count"],
+                    colocate_schema=root.schema if not is_root and root.schema != row["schema"] else None,
                 )
         return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
 
