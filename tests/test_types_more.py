@@ -243,6 +243,8 @@ STATIC = [
     ("types:\n  r:\n    range:\n      subtype: integer\n      subtype_opclass: int8_ops\n", "SG411", 5),
     ("types:\n  r:\n    range:\n      subtype: text\n      subtype_opclass: gin_trgm_ops\n", "SG", 5),
     ("types:\n  r:\n    range: {subtype: text, subtype_opclass: 'bad ops'}\n", "SG404", 3),
+    # the subtype's default class: the catalog cannot tell it from none, so it is refused
+    ("types:\n  r:\n    range:\n      subtype: integer\n      subtype_opclass: int4_ops\n", "SG411", 5),
     ("types:\n  r:\n    range:\n      subtype: integer\n      collation: C\n", "SG116", 5),
     ("types:\n  t:\n    composite:\n      a: {type: text, collation: nosuch}\n", "SG116", 4),
     ("types:\n  t:\n    composite:\n      a: {type: integer, collation: C}\n", "SG116", 4),

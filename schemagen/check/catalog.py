@@ -52,7 +52,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
-    yield from check_types(model, catalog, _opclass)
+    yield from check_types(model, catalog, _opclass, default_opclass)
     partitioned = {t.name: t for t in model.tables if t.partition is not None}
     # (schema, name) of the types a column may name qualified: the spec's enums, and in public the types
     # of the extensions it names (CREATE EXTENSION puts them there)

@@ -9,31 +9,51 @@ from collections.abc import Callable, Iterator
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.model import CompositeType, Location, Model, RangeType
 from schemagen.postgres import resolve
-from schemagen.postgres.builtins import Catalog
+from schemagen.postgres.builtins import Catalog, OpClass
 
 __all__ = ["check_types"]
 
 #: `check.catalog._opclass`: (catalog, method, name, type, enums, what, loc) → its findings
 OpClassCheck = Callable[..., Iterator[Diagnostic]]
+#: `check.catalog.default_opclass`: (catalog, method, type, enums) → the default class, or a bool
+DefaultOpClass = Callable[[Catalog, str, str, frozenset[str]], OpClass | bool]
 
 
-def check_types(model: Model, catalog: Catalog, opclass_check: OpClassCheck) -> Iterator[Diagnostic]:
-    """`opclass_check`: `check.catalog._opclass`, which judges one operator class for a type."""
+def check_types(
+    model: Model, catalog: Catalog, opclass_check: OpClassCheck, default_opclass: DefaultOpClass
+) -> Iterator[Diagnostic]:
+    """`opclass_check`: `check.catalog._opclass`, which judges one operator class for a type;
+    `default_opclass`: `check.catalog.default_opclass`."""
     enums = frozenset(model.enum_values_by_type)
     for type_ in model.types:
         if isinstance(type_, RangeType):
             subtype = model.base_type(type_.subtype)
             what = f"range type `{type_.key}`"
             if type_.subtype_opclass is not None:
-                yield from opclass_check(
-                    catalog,
-                    "btree",
-                    type_.subtype_opclass,
-                    subtype,
-                    enums,
-                    f"`subtype_opclass` of {what}",
-                    type_.subtype_opclass_loc or type_.loc,
+                where = type_.subtype_opclass_loc or type_.loc
+                found = list(
+                    opclass_check(
+                        catalog,
+                        "btree",
+                        type_.subtype_opclass,
+                        subtype,
+                        enums,
+                        f"`subtype_opclass` of {what}",
+                        where,
+                    )
                 )
+                yield from found
+                default = default_opclass(catalog, "btree", subtype, enums)
+                if not found and isinstance(default, OpClass) and default.name == type_.subtype_opclass:
+                    # the catalog cannot tell it from no `subtype_opclass`: inspect and drift would not
+                    # see it, and every plan would want to make the type anew
+                    yield rules.OPERATOR_CLASS(
+                        where,
+                        what=f"`subtype_opclass` of {what}",
+                        problem=f"{default.name} is the default btree operator class of {subtype}, which "
+                        "the range type has without it",
+                        fix="drop `subtype_opclass:`",
+                    )
             if type_.collation is not None:
                 yield from _collation(catalog, type_.collation, subtype, enums, what, type_.collation_loc)
         elif isinstance(type_, CompositeType):

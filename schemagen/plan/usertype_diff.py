@@ -63,6 +63,13 @@ def _remake_range(a: Model, old: RangeType, new: RangeType, what: str) -> Iterat
     """PostgreSQL cannot alter a range type: it is dropped and created anew, which only works while
     nothing uses it (a column, a type, a function); else refused with the fix."""
     users = _holders(a, old.name)
+    # the multirange type PostgreSQL made beside it goes with it too
+    multirange = (
+        old.name.replace("range", "multirange", 1) if "range" in old.name else f"{old.name}_multirange"
+    )
+    users += sorted(
+        f"{t.name}.{c.name}" for t in a.tables for c in t.columns if bare_type(c.type) == multirange
+    )
     users += sorted(
         f"function {f.name}"
         for f in a.functions
