@@ -279,3 +279,38 @@ def test_a_range_with_its_opclass_and_an_attribute_with_its_collation_render(tmp
         '    COLLATION = "C"\n);' in text
     ), text
     assert 'CREATE TYPE public.labelled AS (\n    code text COLLATE "C",\n    title text\n);' in text, text
+
+
+def test_a_range_made_anew_with_a_new_column_of_it_migrates_up_and_down(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    before = adopt(workdir, pg_dsn, fresh)
+    kept = rows(pg_dsn)
+    edit(
+        workdir / "spec" / "project.yaml",
+        "sparerange:\n    range: {subtype: text, subtype_opclass: text_pattern_ops}",
+        "sparerange:\n    range: {subtype: text}",
+    )
+    entities = workdir / "spec" / "entities.yaml"
+    edit(entities, "      codes: coderange?\n", "      codes: coderange?\n      spare: sparerange?\n")
+    assert run("render", "spec")[0] == 0
+    code, _, err = run("migrate", "new", "spare", "spec")
+    assert code == 0, err
+    migrations = workdir / "generated" / "migrations"
+    up = (migrations / "0002_spare.up.sql").read_text()
+    down = (migrations / "0002_spare.down.sql").read_text()
+    # up: the type made anew before the column of it is added; down: once the column is dropped
+    assert up.index("DROP TYPE IF EXISTS public.sparerange") < up.index(
+        "ADD COLUMN IF NOT EXISTS spare sparerange"
+    ), up
+    assert down.index("DROP COLUMN") < down.index("DROP TYPE IF EXISTS public.sparerange"), down
+    assert "SUBTYPE_OPCLASS = text_pattern_ops" in down, down
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
+    assert rows(pg_dsn) == kept
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), before)
+    assert rows(pg_dsn) == kept

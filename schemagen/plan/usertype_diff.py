@@ -38,7 +38,7 @@ def created(a: Model, b: Model) -> Iterator[Change]:
         elif isinstance(type_, RangeType) and isinstance(old, RangeType):
             changed = _range_change(old, type_)
             if changed is not None:
-                yield from _remake_range(a, old, type_, changed)
+                yield from _remake_range(a, b, old, type_, changed)
                 continue
         if old.comment != type_.comment:
             yield Comment("TYPE", (type_.schema, type_.name), type_.comment)
@@ -59,31 +59,38 @@ def _range_change(old: RangeType, new: RangeType) -> str | None:
     return None
 
 
-def _remake_range(a: Model, old: RangeType, new: RangeType, what: str) -> Iterator[Change]:
+def _remake_range(a: Model, b: Model, old: RangeType, new: RangeType, what: str) -> Iterator[Change]:
     """PostgreSQL cannot alter a range type: it is dropped and created anew, which only works while
-    nothing uses it (a column, a type, a function); else refused with the fix."""
-    users = _holders(a, old.name)
+    nothing uses it (a column, a type, a function). Nothing in A: before the columns of B are added;
+    what uses it in A all gone in B, and nothing in B: once they are dropped; else refused with the fix."""
+    users = _users(a, old.name)
+    late = False
+    if users:
+        late = not any(u.startswith("type ") for u in users) and not _users(b, new.name)
+        if not late:
+            raise PlanError(
+                f"{what}: PostgreSQL cannot alter a range type, and {', '.join(users)} use it; create a "
+                "range type under another name, move the columns to it, then drop this one",
+                new.name,
+            )
+    yield CreateType(new, replaces=old, late=late)  # with its comment
+
+
+def _users(model: Model, name: str) -> list[str]:
+    """What of `model` uses the range type `name`: columns of it, of its multirange type or of a type
+    holding it, those types, and functions taking or returning it."""
+    users = _holders(model, name)
     # the multirange type PostgreSQL made beside it goes with it too
-    multirange = (
-        old.name.replace("range", "multirange", 1) if "range" in old.name else f"{old.name}_multirange"
-    )
+    multirange = name.replace("range", "multirange", 1) if "range" in name else f"{name}_multirange"
     users += sorted(
-        f"{t.name}.{c.name}" for t in a.tables for c in t.columns if bare_type(c.type) == multirange
+        f"{t.name}.{c.name}" for t in model.tables for c in t.columns if bare_type(c.type) == multirange
     )
     users += sorted(
         f"function {f.name}"
-        for f in a.functions
-        if any(bare_type(w) == old.name for w in _words(f.identity, f.returns or ""))
+        for f in model.functions
+        if any(bare_type(w) in (name, multirange) for w in _words(f.identity, f.returns or ""))
     )
-    if users:
-        raise PlanError(
-            f"{what}: PostgreSQL cannot alter a range type, and {', '.join(users)} use it; create a range "
-            "type under another name, move the columns to it, then drop this one",
-            new.name,
-        )
-    yield CreateType(new, replaces=old)
-    if new.comment is not None:
-        yield Comment("TYPE", (new.schema, new.name), new.comment)
+    return users
 
 
 def _words(*texts: str) -> list[str]:

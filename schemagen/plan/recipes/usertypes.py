@@ -18,7 +18,8 @@ def create_type(change: CreateType) -> Operation:
             type_.name,
             f"drop and create type {type_.name} anew",
             (usertype_steps.drop_type(change.replaces), usertype_steps.create_type(type_)),
-            order=Phase.DOMAINS,
+            # once the columns and functions of A that use it are gone, when some did
+            order=Phase.DROP_DOMAINS if change.late else Phase.DOMAINS,
             source=change,
         )
     return Operation(
