@@ -236,6 +236,11 @@ def test_a_canonical_function_is_said_to_need_c_and_is_passed_over_once(workdir:
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 0 and "in sync" in out, out + err
     assert err.count("range type `evenrange` has a canonical function") == 1, err
+    # a column of it is warned about at the column, as any type the spec cannot declare
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE evens (id integer PRIMARY KEY, span evenrange)")
+    code, _, err = run("inspect", "--dsn", pg_dsn, "-o", "again")
+    assert code == 0 and "column `evens.span` has type `evenrange`, which the spec cannot declare" in err, err
 
 
 STATIC = [
