@@ -319,3 +319,20 @@ def test_a_range_made_anew_with_a_new_column_of_it_migrates_up_and_down(
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), before)
     assert rows(pg_dsn) == kept
+
+
+def test_drift_sees_a_changed_operator_class_and_collation(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    adopt(workdir, pg_dsn, fresh)
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            "DROP TYPE sparerange; CREATE TYPE sparerange AS RANGE (subtype = text);"
+            " COMMENT ON TYPE sparerange IS 'not used yet';"
+            ' ALTER TYPE spare ALTER ATTRIBUTE b TYPE text COLLATE "POSIX"'
+        )
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code != 0, out + err
+    assert "drop and create type sparerange anew" in out + err, out + err
+    assert "attribute b of type spare" in out + err, out + err
+    assert "Traceback" not in err and "internal error" not in err
