@@ -112,3 +112,24 @@ def test_a_foreign_key_to_the_other_schemas_namesake_is_checked_against_that_tab
     assert code == 2, out + err
     assert "`invoices` and `accounts` are not colocated" in err, err
     assert "colocate_with: tenant_a.accounts" in err, err
+
+
+def test_moving_to_the_namesake_group_is_planned_with_its_schema(workdir: Path) -> None:
+    spec = write(workdir, SPEC.replace("shard_count: 8}", "shard_count: 32}"))
+    assert run("render", "spec")[0] == 0
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    text = (spec / "spec.yaml").read_text()
+    (spec / "spec.yaml").write_text(
+        text.replace("colocate_with: tenant_b.accounts}", "colocate_with: tenant_a.accounts}").replace(
+            "references: tenant_b.accounts}", "references: tenant_a.accounts}"
+        )
+    )
+    assert run("render", "spec")[0] == 0
+    code, _, err = run("migrate", "new", "move", "spec")
+    assert code == 0, err
+    migrations = workdir / "generated" / "migrations"
+    up = (migrations / "0002_move.up.sql").read_text()
+    down = (migrations / "0002_move.down.sql").read_text()
+    assert "alter_distributed_table('public.invoices', colocate_with => 'tenant_a.accounts')" in up, up
+    assert "WHERE logicalrelid = 'tenant_a.accounts'::regclass" in up, up
+    assert "alter_distributed_table('public.invoices', colocate_with => 'tenant_b.accounts')" in down, down
