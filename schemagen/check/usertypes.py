@@ -5,6 +5,7 @@ range types and composite attributes (that exist, on a type that takes one, SG11
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.model import CompositeType, Location, Model, RangeType
@@ -29,10 +30,15 @@ def check_types(
         if isinstance(type_, RangeType):
             subtype = model.base_type(type_.subtype)
             what = f"range type `{type_.key}`"
-            if type_.subtype_opclass is not None:
+            # one qualified by its schema (an extension's in a schema of its own): not the catalog's to judge
+            if type_.subtype_opclass is not None and "." not in type_.subtype_opclass:
                 where = type_.subtype_opclass_loc or type_.loc
-                found = list(
-                    opclass_check(
+                found = [
+                    # an index's hint (`index an expression of that type`) said as a range type's
+                    replace(d, hint=d.hint.replace("index an expression of that type", "use that subtype"))
+                    if d.hint
+                    else d
+                    for d in opclass_check(
                         catalog,
                         "btree",
                         type_.subtype_opclass,
@@ -41,7 +47,7 @@ def check_types(
                         f"`subtype_opclass` of {what}",
                         where,
                     )
-                )
+                ]
                 yield from found
                 default = default_opclass(catalog, "btree", subtype, enums)
                 if not found and isinstance(default, OpClass) and default.name == type_.subtype_opclass:
