@@ -2068,7 +2068,7 @@ class Builder:
             aggregate = self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
             return replace(aggregate, schema=schema, spec_key=spec_key)
         assert spec.language is not None and spec.body is not None  # FunctionSpec says so
-        body = routines.canonical_body(spec.body)
+        body = routines.canonical_body(spec.body, spec.language)
         body_loc = self.loc(*path, "body", key=False) or loc
         problem = routines.body_problem(spec.language, body)
         if problem:

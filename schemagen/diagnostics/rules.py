@@ -325,7 +325,8 @@ FUNCTION = _rule(
     "function `{function}`: {problem}",
     "{fix}",
     "A function's arguments and result are types PostgreSQL knows (or the spec's enums, domains and "
-    "tables), and a body in `language: sql` must parse as SQL statements (a PL/pgSQL body as PL/pgSQL): "
+    "tables), and a body in `language: sql` must parse as SQL statements, or as one SQL-standard body "
+    "(`RETURN expr`, `BEGIN ATOMIC … END`) with nothing after it (a PL/pgSQL body as PL/pgSQL): "
     "CREATE FUNCTION would fail otherwise.",
     "functions:\n  film_count:\n    returns: bigint\n    language: sql\n    body: SELEC count(*) FROM film",
 )

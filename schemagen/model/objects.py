@@ -17,7 +17,7 @@ from typing import Literal
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.object_access import ObjectAccess
-from schemagen.postgres import builtins
+from schemagen.postgres import builtins, routines
 from schemagen.postgres.identifiers import qname
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
@@ -640,7 +640,7 @@ class Function:
     `pg_get_function_arguments` prints it (`p_id integer, p_name text DEFAULT 'x'::text`), with each
     type in its canonical spelling; `identity` (the types alone) is what names it in DROP and COMMENT.
     `returns` is spelled as `pg_get_function_result` prints it; `body` is the text between the dollar
-    quotes, without leading or trailing blank space."""
+    quotes, or a SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`), without blank space around it."""
 
     name: str
     schema: str
@@ -664,6 +664,12 @@ class Function:
     @property
     def procedure(self) -> bool:
         return self.returns is None
+
+    @property
+    def standard_body(self) -> routines.StandardBody | None:
+        """A SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`) taken apart; None for one in quotes.
+        PostgreSQL parses such a body when the function is created and ties it to what it reads."""
+        return routines.standard_body(self.language, self.body)
 
     @property
     def signature(self) -> str:

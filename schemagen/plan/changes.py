@@ -662,6 +662,24 @@ class CreateRoutine:
     old: Function | None = None
     # it takes or returns a table's row type: created once the tables are
     after_tables: bool = False
+    # a SQL-standard body made in quotes (`SetStandardBody` gives it its body once all it reads exists)
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class QuoteStandardBody:
+    """A kept function with a SQL-standard body that reads something the migration changes or drops
+    (`reads`): its body put in quotes first, which PostgreSQL does not tie to what it reads."""
+
+    function: Function
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetStandardBody:
+    """The SQL-standard body of a function created or kept in quotes, once all it reads exists."""
+
+    function: Function
 
 
 @dataclass(frozen=True)
@@ -974,6 +992,8 @@ Change = (
     | ChangeRole
     | CreateRoutine
     | DropRoutine
+    | QuoteStandardBody
+    | SetStandardBody
     | CreateTrigger
     | DropTrigger
     | ReplaceTrigger

@@ -10,7 +10,7 @@ is refused here with a `PlanError` that says what to write instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -85,6 +85,7 @@ from schemagen.plan.changes import (
     DropView,
     MoveTable,
     NamePartitionIndexes,
+    QuoteStandardBody,
     RebuildEnum,
     RebuildTable,
     RenameColumn,
@@ -100,6 +101,7 @@ from schemagen.plan.changes import (
     SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
+    SetStandardBody,
     SetStorage,
     ValidateConstraint,
     extension_changes,
@@ -119,10 +121,10 @@ from schemagen.plan.object_access_diff import AccessHistory, object_access_chang
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
-from schemagen.postgres import builtins, expressions
+from schemagen.postgres import builtins, expressions, routines
 
 TablePair = tuple[Table, Table]
-ColumnKey = tuple[str, str]  # (table, column), as B names them
+ColumnKey = tuple[str, str]  # (table key, column), as B names them
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class _Sequences:
     """The sequences of A and B matched: by name, or (`renamed`, A's name → B's) by the column that owns
     them when that column's table or name changed; those only B has (`created`) and only A has
     (`dropped`), less the ones a column turned from serial to identity, or back, parks (`parked`: the
-    sequence's name → the name it has meanwhile)."""
+    sequence's key → the name it has meanwhile)."""
 
     pairs: list[tuple[SequenceGenerator, SequenceGenerator]]
     renamed: dict[str, str]
@@ -399,7 +401,7 @@ class _Diff:
             for before, column in self.match_columns(old_table, new_table):
                 if before is None or bool(before.identity) == bool(column.identity):
                     continue
-                key = (new_table.name, column.name)
+                key = (new_table.key, column.name)
                 was = before.default.sequence if before.default is not None else None
                 will = column.default.sequence if column.default is not None else None
                 if was is not None and f"{old_table.schema}.{was}" in a:
@@ -411,13 +413,13 @@ class _Diff:
                     previous[key] = sequence
                     if sequence.key in dropped:
                         del dropped[sequence.key]
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_old")
                 elif before.identity and will is not None and will in b:
                     sequence = b[will]
                     numbered_by[key] = sequence
                     if sequence in created:
                         created.remove(sequence)
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_new")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_new")
         return _Sequences(pairs, renamed, created, list(dropped.values()), previous, numbered_by, parked)
 
     def sequence_changes(self) -> Iterator[Change]:
@@ -446,7 +448,7 @@ class _Diff:
             if old.comment != new.comment:
                 yield Comment("SEQUENCE", (new.schema, new.name), new.comment)
         for sequence in self.b.sequences:
-            created = sequence in found.created or sequence.name in found.parked
+            created = sequence in found.created or sequence.key in found.parked
             if created and sequence.owned_by is not None:
                 yield SetSequenceOwner(sequence, sequence.owned_by)
         for sequence in found.dropped:
@@ -463,7 +465,7 @@ class _Diff:
             created=frozenset(
                 AccessTarget("sequence", s.name, s.schema)
                 for s in self.b.sequences
-                if s in found.created or s.name in found.parked
+                if s in found.created or s.key in found.parked
             )
             | self.recreated_routines,
         )
@@ -694,7 +696,7 @@ class _Diff:
         past the numbers the rows hold (not for an identity turned serial: that one goes on from the
         identity)."""
         sequence = new.default.sequence if new.default is not None else None
-        if sequence is None or (table.name, new.name) in self.sequences.numbered_by:
+        if sequence is None or (table.key, new.name) in self.sequences.numbered_by:
             return None
         before = old.default.sequence if old.default is not None else None
         if before is not None and self.sequences.renamed.get(before, before) == sequence:
@@ -794,10 +796,10 @@ class _Diff:
                     yield SetDefault(table, replace(new, default=None, identity=None))
                 if old.nullable:
                     yield SetNotNull(table, new.name)
-            found, key = self.sequences, (table.name, new.name)
+            found, key = self.sequences, (table.key, new.name)
             previous, numbered_by = found.previous.get(key), found.numbered_by.get(key)
             sequence = previous or numbered_by
-            parked = found.parked.get(sequence.name) if sequence is not None else None
+            parked = found.parked.get(sequence.key) if sequence is not None else None
             yield AlterIdentity(table, old, new, previous, numbered_by, parked)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
@@ -1115,6 +1117,29 @@ class _Diff:
 
     # --- the spec's functions and triggers ---------------------------------------------------------
 
+    def changing_names(
+        self, a_functions: Mapping[str, Function], b_functions: Mapping[str, Function]
+    ) -> frozenset[str]:
+        """The names of what the migration drops, rebuilds or changes the shape of, which PostgreSQL
+        refuses while a SQL-standard body reads it: tables whose columns change, tables dropped or
+        rebuilt, views dropped or created again, functions dropped or changed, and enums, domains and
+        types that change."""
+        gone_tables = {name.rsplit(".", 1)[-1] for name in self.match_tables()[2]}
+        views = {v.name for v in self.a.views if v.key not in self.b.views_by_name}
+        views |= {name.rsplit(".", 1)[-1] for name in self.recreated_views}
+        functions = {
+            f.name for key, f in a_functions.items() if key not in b_functions or b_functions[key] != f
+        }
+        types: set[str] = set()
+        for olds, news in (
+            (self.a.enums, self.b.enums),
+            (self.a.domains, self.b.domains),
+            (self.a.types, self.b.types),
+        ):
+            kept = {(item.schema, item.name): item for item in news}
+            types |= {item.name for item in olds if kept.get((item.schema, item.name)) != item}
+        return frozenset(self.changed_tables | self.rebuilt_tables | gone_tables | views | functions | types)
+
     def routines(self) -> Iterator[Change]:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
         calls them) or dropped and created again; triggers created, dropped, or replaced in one
@@ -1124,20 +1149,33 @@ class _Diff:
         a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
         late = row_typed_functions(self.b)
+        # a SQL-standard body is made in quotes (it may read what the migration creates later) and
+        # given its body at the end; one kept that reads what changes is put in quotes first
+        changing = self.changing_names(a_functions, b_functions)
+        standard: list[Function] = []
         # aggregates are created after the functions they fold with, and dropped before them
         for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
+            quoted = function.standard_body is not None
             if old is None:
-                yield CreateRoutine(function, after_tables=function.name in late)
+                yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
+                standard += [function] if quoted else []
             elif _with_routine_access(old, function) != function:
                 # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
                 # calling it), unless it becomes a function or the other way round
                 same_kind = (old.aggregate is None) == (function.aggregate is None)
                 signature = (function.schema, function.arguments, function.returns)
                 if same_kind and (old.schema, old.arguments, old.returns) == signature:
-                    yield CreateRoutine(function, replace=True, old=old)
+                    yield CreateRoutine(function, replace=True, old=old, quoted=quoted)
+                    standard += [function] if quoted else []
                 else:
                     recreated.add(name)
+            elif reads := _standard_reads(old, changing):
+                yield QuoteStandardBody(old, reads)
+                standard.append(function)
+        for name, function in sorted(a_functions.items()):
+            if name not in b_functions and (reads := _standard_reads(function, changing)):
+                yield QuoteStandardBody(function, reads)  # dropped last, after what it reads
         # by (schema, table, name): tables of one name in two schemas may have triggers of one name
         renamed = {(old.schema, old.name): (new.schema, new.name) for old, new in self.match_tables()[0]}
         a_triggers = {
@@ -1157,7 +1195,12 @@ class _Diff:
             yield DropRoutine(old, tuple(callers), recreated=True)
         self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
-            yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
+            function = b_functions[name]
+            quoted = function.standard_body is not None
+            yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
+            standard += [function] if quoted else []
+        for function in standard:
+            yield SetStandardBody(function)
         for name, function in sorted(
             a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
         ):
@@ -1180,6 +1223,15 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _standard_reads(function: Function, changing: frozenset[str]) -> tuple[str, ...]:
+    """What of `changing` the SQL-standard body of `function` names (everything, when it does not
+    parse); () for a body in quotes."""
+    if function.standard_body is None:
+        return ()
+    names = routines.standard_body_names(function.body)
+    return tuple(sorted(changing if names is None else names & changing))
 
 
 def _called(model: Model, trigger: Trigger) -> str:

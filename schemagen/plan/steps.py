@@ -587,6 +587,25 @@ class CreateRoutine(Statement):
     function: Function
     replace: bool
     clear_comment: bool
+    quoted: bool = False  # a SQL-standard body in quotes (see `replace_routine_body`)
+
+    @property
+    def writes_sql_body(self) -> bool:
+        return self.function.language == "sql" and (self.quoted or self.function.standard_body is None)
+
+
+@dataclass(frozen=True)
+class ReplaceRoutineBody(Statement):
+    """CREATE OR REPLACE of a function with a SQL-standard body, keeping what calls it: `quoted`, its
+    body in quotes, which PostgreSQL does not tie to what it reads; else the body itself."""
+
+    template = "replace_routine_body"
+    function: Function
+    quoted: bool
+
+    @property
+    def writes_sql_body(self) -> bool:
+        return self.quoted
 
 
 @dataclass(frozen=True)
@@ -1387,8 +1406,15 @@ def drop_function(schema: str, name: str, arguments: str) -> Step:
     return Step(DropFunction(name, schema, arguments), Lock.NONE, name)
 
 
-def create_routine(function: Function, *, replace: bool = False, clear_comment: bool = False) -> Step:
-    return Step(CreateRoutine(function, replace, clear_comment), Lock.NONE, function.name)
+def create_routine(
+    function: Function, *, replace: bool = False, clear_comment: bool = False, quoted: bool = False
+) -> Step:
+    return Step(CreateRoutine(function, replace, clear_comment, quoted), Lock.NONE, function.name)
+
+
+def replace_routine_body(function: Function, *, quoted: bool) -> Step:
+    """CREATE OR REPLACE FUNCTION locks no table."""
+    return Step(ReplaceRoutineBody(function, quoted), Lock.NONE, function.name)
 
 
 def drop_routine(function: Function) -> Step:

@@ -309,12 +309,13 @@ class CatalogReader:
         kind = _ROUTINE_KINDS.get(row["kind"], "function")
         if row["kind"] == "a" and row["plain_aggregate"]:
             return self.aggregate(row)
-        if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
+        if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql"):
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
-                "(only functions and procedures in sql or plpgsql with a body in quotes are)"
+                "(only functions and procedures in sql or plpgsql are)"
             )
             return None
+        body = row["sql_body"] if row["standard_body"] else row["body"]
         return Function(
             name=row["name"],
             schema=row["schema"],
@@ -322,7 +323,7 @@ class CatalogReader:
             identity=_input_identity(row["identity_arguments"]),
             returns=None if row["kind"] == "p" else row["result"],
             language=row["language"],
-            body=routines.canonical_body(row["body"] or ""),
+            body=routines.canonical_body(body or "", row["language"]),
             volatility=_VOLATILITY[row["volatility"]],
             security="definer" if row["security_definer"] else "invoker",
             strict=bool(row["strict"]) and row["kind"] == "f",
