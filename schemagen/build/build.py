@@ -1751,6 +1751,18 @@ class Builder:
             return Distribution("hash", spec.by, None, spec.shard_count or default, loc)
         where = self.raw.locate((*path, "colocate_with"))
         root = by_name.get(spec.colocate_with)
+        named = sorted(q.key for q in by_name.values() if q.name == spec.colocate_with)
+        if root is None and len(named) > 1:  # a bare name several schemas' tables have
+            self.report(
+                rules.AMBIGUOUS_TABLE(
+                    where,
+                    what="`colocate_with`",
+                    name=spec.colocate_with,
+                    tables=", ".join(f"`{k}`" for k in named),
+                    keys=" or ".join(f"`colocate_with: {k}`" for k in named),
+                )
+            )
+            return None
         if root is None:
             self.report(
                 rules.UNKNOWN_TABLE(
@@ -1761,14 +1773,14 @@ class Builder:
                 )
             )
             return None
-        if root.name in (*seen, p.name):
+        if root.key in (*seen, p.key):
             problem, fix = (
                 "the colocations form a cycle",
                 "colocate every table of a group with the same root",
             )
             self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
             return None
-        group = self.distribution(root, by_name, (*seen, p.name))
+        group = self.distribution(root, by_name, (*seen, p.key))
         problem = fix = ""
         if root.distribute is None or isinstance(root.distribute[0], str):
             kind = "not distributed" if root.distribute is None else "a reference table"
@@ -1791,7 +1803,16 @@ class Builder:
         if problem:
             self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
             return None
-        return Distribution("hash", spec.by, group.colocate_with or root.name, group.shard_count, loc)
+        # the group's root: the root's own root, or the root itself
+        root_place = group.colocation_root(root.schema) or (root.schema, root.name)
+        return Distribution(
+            "hash",
+            spec.by,
+            root_place[1],
+            group.shard_count,
+            loc,
+            root_place[0] if root_place[0] != p.schema else None,
+        )
 
     def storage(
         self, values: Mapping[str, bool | int | float | str], path: Path_, columns: list[Column]

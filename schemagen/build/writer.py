@@ -451,13 +451,22 @@ class _Writer:
     def user_type(self, type_: UserType) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if isinstance(type_, CompositeType):
-            data["composite"] = _Flow({a.name: self.type_text(a.type) for a in type_.attributes})
+            data["composite"] = _Flow(
+                {
+                    a.name: self.type_text(a.type)
+                    if a.collation is None
+                    else _Flow({"type": self.type_text(a.type), "collation": a.collation})
+                    for a in type_.attributes
+                }
+            )
         else:
             spec: dict[str, Any] = {"subtype": self.type_text(type_.subtype)}
             if type_.subtype_diff is not None:
                 spec["subtype_diff"] = type_.subtype_diff
             if type_.collation is not None:
                 spec["collation"] = type_.collation
+            if type_.subtype_opclass is not None:
+                spec["subtype_opclass"] = type_.subtype_opclass
             data["range"] = _Flow(spec)
         for attribute in type_.attributes if isinstance(type_, CompositeType) else ():
             self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")
@@ -590,7 +599,7 @@ class _Writer:
         if table.storage:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         if table.distribution is not None:
-            data["distribute"] = self.distribute(label, table.distribution)
+            data["distribute"] = self.distribute(label, table.distribution, table.schema)
         triggers = {
             t.name: self.trigger(t)
             for t in self.model.triggers
@@ -679,18 +688,25 @@ class _Writer:
             data["comment"] = trigger.comment
         return _Flow(data)
 
-    def distribute(self, label: str, distribution: Distribution) -> Any:
+    def distribute(self, label: str, distribution: Distribution, schema: str = "public") -> Any:
         """`reference`, or `{by, colocate_with}` for a member of a colocation group and `{by,
         shard_count}` for its root: the shard count is written out, not left to a project default,
         so the spec means the same shards wherever its project settings came from."""
         if distribution.kind == "reference":
             return "reference"
         name = distribution.colocate_with
-        if name is not None:
-            root = self.by_name.get(name)
+        place = distribution.colocation_root(schema)
+        if name is not None and place is not None:
+            root = self.by_place.get(place)
             group = root.distribution if root is not None else None
-            if group is not None and group.kind == "hash" and group.colocate_with is None:
-                return _Flow({"by": distribution.column, "colocate_with": name})
+            if (
+                root is not None
+                and group is not None
+                and group.kind == "hash"
+                and group.colocate_with is None
+            ):
+                # by its key: `schema.name` when a table of its name lives in another schema
+                return _Flow({"by": distribution.column, "colocate_with": root.key})
             self.problem(
                 f"table `{label}` is colocated with `{name}`, which the spec does not declare as the "
                 "root of a colocation group: written as the root of a group of its own"

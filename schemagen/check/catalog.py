@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from schemagen.check.usertypes import check_types
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import (
@@ -51,6 +52,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
+    yield from check_types(model, catalog, _opclass, default_opclass)
     partitioned = {t.name: t for t in model.tables if t.partition is not None}
     # (schema, name) of the types a column may name qualified: the spec's enums, and in public the types
     # of the extensions it names (CREATE EXTENSION puts them there)

@@ -485,6 +485,19 @@ INDEX_STORAGE = _rule(
     "pages_per_range, autosummarize), each with its range. CREATE INDEX fails on any other.",
     "indexes:\n  - {columns: [tags], using: gin, storage: {fillfactor: 70}}   # gin has no fillfactor",
 )
+AMBIGUOUS_TABLE = _rule(
+    "SG139",
+    "ambiguous-table",
+    "{what} `{name}` could be any of {tables}",
+    "write the table's key: {keys}",
+    "The spec keys tables of one name in several schemas `schema.name`; a bare name that matches none "
+    "of their keys but several of their names cannot tell which one is meant (PostgreSQL would take "
+    "the first one its search path finds, which need not be the one you mean).",
+    "entities:\n  tenant_a.accounts: {columns: {id: bigint}, distribute: {by: id}}\n"
+    "  tenant_b.accounts: {columns: {id: bigint}, distribute: {by: id}}\n"
+    "  invoices:\n    columns: {account_id: bigint}\n"
+    "    distribute: {by: account_id, colocate_with: accounts}   # tenant_a.accounts or tenant_b.accounts?",
+)
 
 # --- SG2xx: references -----------------------------------------------------------------------
 

@@ -371,6 +371,15 @@ class Distribution:
     colocate_with: str | None = None
     shard_count: int | None = None
     loc: Location | None = field(default=None, compare=False)
+    # the schema of the `colocate_with` table when it is not the table's own (a table of that name may
+    # live in several schemas: `colocate_with: tenant_b.accounts`); None: the table's schema
+    colocate_schema: str | None = None
+
+    def colocation_root(self, schema: str) -> tuple[str, str] | None:
+        """(schema, name) of the table a table of `schema` so placed is colocated with, if any."""
+        if self.colocate_with is None:
+            return None
+        return (self.colocate_schema or schema, self.colocate_with)
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +543,8 @@ class CompositeAttribute:
     type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
     # a migration hint, not part of the type: the attribute's name before (RENAME ATTRIBUTE)
     renamed_from: str | None = field(default=None, compare=False)
+    collation: str | None = None  # a collation of its own (`COLLATE "C"`), None: its type's
+    collation_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +576,10 @@ class RangeType:
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
     spec_key: str | None = None  # `schema.name` when the spec qualifies it
+    # the btree operator class ordering its values (SUBTYPE_OPCLASS), None: the subtype's default one
+    subtype_opclass: str | None = None
+    subtype_opclass_loc: Location | None = field(default=None, compare=False)
+    collation_loc: Location | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

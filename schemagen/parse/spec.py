@@ -394,13 +394,16 @@ class RangeTypeSpec(Shape):
     subtype: str
     subtype_diff: str | None = None
     collation: str | None = None
+    subtype_opclass: str | None = None
 
 
 class AttributeSpec(Shape):
-    """An attribute of a composite type written out: its type, and its name before a rename."""
+    """An attribute of a composite type written out: its type, its collation of its own, and its name
+    before a rename."""
 
     type: str
     renamed_from: str | None = None
+    collation: str | None = None
 
 
 class TypeSpec(Shape):

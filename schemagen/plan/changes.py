@@ -194,6 +194,10 @@ class SetSequenceOwner:
 @dataclass(frozen=True)
 class CreateType:
     type: UserType
+    # the type it replaces: dropped first (a range type PostgreSQL cannot alter, which nothing uses)
+    replaces: UserType | None = None
+    # made anew once what used it in A is dropped (nothing in B uses it), not before B's columns
+    late: bool = False
 
 
 @dataclass(frozen=True)

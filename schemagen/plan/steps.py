@@ -826,7 +826,8 @@ class UndistributeSchema(Statement):
 
 @dataclass(frozen=True)
 class AlterDistributedTable(Statement):
-    """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group."""
+    """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group;
+    `colocate_schema`: the root's schema when it is not the table's."""
 
     template = "alter_distributed_table"
     table: str
@@ -835,6 +836,7 @@ class AlterDistributedTable(Statement):
     shard_count: int | None
     colocate_with: str | None
     cascade: bool
+    colocate_schema: str | None = None
 
     @property
     def scans_rows(self) -> bool:
@@ -1629,11 +1631,14 @@ def alter_distributed_table(
     colocate_with: str | None,
     cascade: bool,
     group: Sequence[Table] = (),
+    colocate_schema: str | None = None,
 ) -> Step:
     """Like undistribute_table, for the table and (`cascade`) every table of its colocation group: the
     rows copied into new shards under EXCLUSIVE, then ACCESS EXCLUSIVE while the new tables replace the
     old ones."""
-    statement = AlterDistributedTable(table.name, table.schema, column, shard_count, colocate_with, cascade)
+    statement = AlterDistributedTable(
+        table.name, table.schema, column, shard_count, colocate_with, cascade, colocate_schema
+    )
     locks = _locks([(t.schema, t.name) for t in (table, *group)], Lock.ACCESS_EXCLUSIVE) if group else ()
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, transactional=False, brief=False, locks=locks)
 

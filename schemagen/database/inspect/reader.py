@@ -495,7 +495,10 @@ class CatalogReader:
     def user_types(self, schemas: list[str]) -> list[UserType]:
         """The composite and range types; their names join those a column type may give."""
         found = {name: self.rows(name, schemas=schemas) for name in USER_TYPE_QUERIES}  # each read once
-        self.type_names |= frozenset(r["name"] for rows in found.values() for r in rows)
+        # not a range type left out (a canonical function): a column of it is warned about
+        self.type_names |= frozenset(
+            r["name"] for rows in found.values() for r in rows if not r.get("canonical")
+        )
         return read_types(lambda name, **_: found[name], schemas, self.type_name, self.warn)
 
     def base_type(self, type_: str) -> str:
@@ -1025,7 +1028,11 @@ class CatalogReader:
             for row in members:
                 is_root = (row["schema"], row["name"]) == (root.schema, root.name)
                 found[(row["schema"], row["name"])] = Distribution(
-                    "hash", row["column"], None if is_root else root.name, row["shard_count"]
+                    "hash",
+                    row["column"],
+                    None if is_root else root.name,
+                    row["shard_count"],
+                    colocate_schema=root.schema if not is_root and root.schema != row["schema"] else None,
                 )
         return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
 

@@ -1,7 +1,8 @@
--- The functions, procedures and aggregates of the requested schemas that no extension owns, with
--- what telling schemagen's own archive and refresh functions apart needs: language, arguments,
--- result, body and comment; and for the user's own, volatility, strictness, security and a
--- SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`) as PostgreSQL prints it.
+-- The functions, procedures and aggregates of the requested schemas that no extension or type owns
+-- (a range type's constructors go with it), with what telling schemagen's own archive and refresh
+-- functions apart needs: language, arguments, result, body and comment; and for the user's own,
+-- volatility, strictness, security and a SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`) as
+-- PostgreSQL prints it.
 SELECT
     n.nspname AS schema,
     p.proname AS name,
@@ -45,5 +46,11 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  )
+  -- the constructors PostgreSQL makes with a range type and its multirange type go with the type
+  AND NOT EXISTS (
+      SELECT FROM pg_depend d
+      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i'
+        AND d.refclassid = 'pg_type'::regclass
   )
 ORDER BY 1, 2, 4
