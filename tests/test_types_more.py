@@ -336,3 +336,34 @@ def test_drift_sees_a_changed_operator_class_and_collation(
     assert "drop and create type sparerange anew" in out + err, out + err
     assert "attribute b of type spare" in out + err, out + err
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_range_type_a_view_or_a_standard_body_names_is_not_made_anew(tmp_path: Path) -> None:
+    """DROP TYPE fails while a view's query or a SQL-standard body casts to it: refused when planned,
+    the users named."""
+    from migrations import model_of
+
+    from schemagen.migrate.migration import build_migration
+    from schemagen.plan import PlanError
+
+    spec = """
+        project: {name: t, postgres: 15}
+        types:
+          textrange:
+            range: {subtype: text, subtype_opclass: text_pattern_ops}
+        entities:
+          t: {columns: {id: {type: bigint, primary_key: true}, a: text}}
+        views:
+          spans:
+            query: SELECT id, textrange(a, a || 'z') AS span FROM t
+        functions:
+          widest:
+            returns: textrange
+            language: sql
+            body: RETURN textrange('a', 'z')
+    """
+    a = model_of(tmp_path, "a", {"spec.yaml": spec})
+    b = model_of(tmp_path, "b", {"spec.yaml": spec.replace(", subtype_opclass: text_pattern_ops", "")})
+    with pytest.raises(PlanError) as raised:
+        build_migration(a, b, "0002_change")
+    assert "view spans" in str(raised.value) and "function widest" in str(raised.value), str(raised.value)

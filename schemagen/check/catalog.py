@@ -25,6 +25,7 @@ from schemagen.model import (
     Location,
     Model,
     PartitionScheme,
+    RangeType,
     Table,
     all_children,
     naming,
@@ -39,12 +40,30 @@ MAX_COLUMNS = 1600
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "pg_toast", "information_schema"})
 
 
+def _range_constructors(model: Model) -> list[tuple[str, str, str, str]]:
+    """The functions PostgreSQL makes with each range type of the spec: `name(low, high)`,
+    `name(low, high, bounds)`, and its multirange type's `multi()` and `multi(range)`."""
+    found = []
+    for t in model.types:
+        if isinstance(t, RangeType):
+            sub = t.subtype
+            multi = t.name.replace("range", "multirange", 1) if "range" in t.name else f"{t.name}_multirange"
+            found += [
+                (t.name, f"{sub}, {sub}", t.name, "immutable"),
+                (t.name, f"{sub}, {sub}, text", t.name, "immutable"),
+                (multi, "", multi, "immutable"),
+                (multi, t.name, multi, "immutable"),
+            ]
+    return found
+
+
 def check(model: Model) -> Iterator[Diagnostic]:
     """Every finding of the catalog checks."""
     project = model.project
     catalog = builtins.with_functions(
         builtins.catalog(project.postgres, project.extensions),
-        [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
+        [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions]
+        + _range_constructors(model),
         [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = model.enum_values_by_type

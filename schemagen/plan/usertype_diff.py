@@ -78,7 +78,8 @@ def _remake_range(a: Model, b: Model, old: RangeType, new: RangeType, what: str)
 
 def _users(model: Model, name: str) -> list[str]:
     """What of `model` uses the range type `name`: columns of it, of its multirange type or of a type
-    holding it, those types, and functions taking or returning it."""
+    holding it, those types, functions taking or returning it, and the views and SQL-standard bodies
+    naming it."""
     users = _holders(model, name)
     # the multirange type PostgreSQL made beside it goes with it too
     multirange = name.replace("range", "multirange", 1) if "range" in name else f"{name}_multirange"
@@ -89,6 +90,14 @@ def _users(model: Model, name: str) -> list[str]:
         f"function {f.name}"
         for f in model.functions
         if any(bare_type(w) in (name, multirange) for w in _words(f.identity, f.returns or ""))
+    )
+    # a view's query, or a SQL-standard body, naming it (a cast): PostgreSQL ties them to the type
+    named = re.compile(rf"(?<![\w.])(?:{re.escape(name)}|{re.escape(multirange)})(?![\w])", re.IGNORECASE)
+    users += sorted(f"view {v.name}" for v in model.views if named.search(v.query))
+    users += sorted(
+        f"function {f.name}"
+        for f in model.functions
+        if f.standard_body is not None and named.search(f.body) and f"function {f.name}" not in users
     )
     return users
 
