@@ -120,13 +120,9 @@ class PartitionDiff:
             before = self.a.table(old_name.get(other.key, other.key))
             if before is None:
                 continue
-            before = with_new_column_names(before, other.name, self.renames)
-            # as `named_constraints` has them: naming the new name of a renamed target
-            renamed = self.renames.tables
-            old_keys = [
-                replace(old, ref_table=renamed[old.ref_table]) if old.ref_table in renamed else old
-                for old in before.foreign_keys
-            ]
+            before = with_new_column_names(before, other.key, self.renames)
+            # as `named_constraints` has them: naming the place in B of a renamed or moved target
+            old_keys = [self.renames.target(old) for old in before.foreign_keys]
             for fk in other.foreign_keys:
                 if recloned(self.b, before, other, fk):
                     continue
@@ -198,8 +194,8 @@ class _TablePartitions:
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
         # gets or loses the triggers of each key, on the referenced table too. By their names in B: the
         # partitions change after the renames
-        renamed = shared.renames.tables
-        referenced = {(fk.ref_schema, renamed.get(fk.ref_table, fk.ref_table)) for fk in old.foreign_keys}
+        targets = [shared.renames.target(fk) for fk in old.foreign_keys]
+        referenced = {(fk.ref_schema, fk.ref_table) for fk in targets}
         self.referenced = tuple(sorted(referenced - {(new.schema, new.name)}))
 
     @cached_property
@@ -537,7 +533,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
     only change name, which leaves the partitions' index names as they were; an index over a renamed
     column is renamed with it.
     """
-    old = with_new_column_names(old, new.name, renames)
+    old = with_new_column_names(old, new.key, renames)
     old_indexes = {i.name: i for i in old.indexes}
     new_indexes = {i.name: i for i in new.indexes}
     renamed = matched_renames(old_indexes, new_indexes, same_index)
@@ -546,7 +542,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
         for name, index in old_indexes.items()
         if name in renamed or (name in new_indexes and same_index(new_indexes[name], index))
     }
-    old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
+    old_set, new_set = named_constraints(old, renames), named_constraints(new)
     taken = matched_renames(old_set, new_set, same_definition)
     surviving |= {
         key
@@ -560,7 +556,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
 def _renamed_foreign_keys(model: Model, renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
     """(old name, new name) of the foreign keys the diff renames: same definition, new name (`model`:
     the version `new` is of)."""
-    old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
+    old_set, new_set = named_constraints(old, renames), named_constraints(new)
     renamed: list[tuple[str, str]] = []
     for key, constraint in new_set.items():
         if key in old_set or recloned(model, old, new, constraint):
@@ -584,7 +580,7 @@ def _renamed_columns(renames: Renames, old: Table, new: Table) -> dict[str, str]
     return {
         source: name
         for (table, source), name in renames.columns.items()
-        if table == new.name and source in before and name not in before
+        if table == new.key and source in before and name not in before
     }
 
 
