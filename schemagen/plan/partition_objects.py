@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from schemagen.model import CheckConstraint, ForeignKey, PartitionBound, Table, all_children
 from schemagen.model.partition_objects import partition_tables
+from schemagen.plan import schemes
 from schemagen.plan.changes import (
     AddConstraint,
     AddIndex,
@@ -42,8 +43,11 @@ def changes(old: Table, new: Table, renames: Renames | None = None) -> Iterator[
     new_leaves = _leaves(new)
     # by the partition's name once the table's renames and moves have run (before any drop does)
     target = renames.target if renames is not None else (lambda fk: fk)
+    placed = schemes.placed(new)  # a partition `names:` pins to another schema is there by now
     before = {
-        name: replace(t, name=name, schema=new.schema, foreign_keys=tuple(map(target, t.foreign_keys)))
+        name: replace(
+            t, name=name, schema=placed.get(name, new.schema), foreign_keys=tuple(map(target, t.foreign_keys))
+        )
         for t in partition_tables(old)
         if (name := _renamed(t.name, old, new))
     }
