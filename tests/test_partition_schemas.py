@@ -210,6 +210,14 @@ CASES = {
         ),
         "archive.events",
     ),
+    "the table rebuilt with another partition key": (
+        spec_text(YEARS, "{'2023': old stuff.events_2023}"),
+        ROWS.replace("330", "200"),
+        PROJECT + "entities:\n  events:\n    columns: {id: bigint, at: date, note: text?}\n"
+        "    primary_key: [id, at]\n    indexes: [{columns: [note]}]\n"
+        "    partition:\n      hash: {key: id, modulus: 2}\n      names: {p0: old stuff.events_p0}\n",
+        "events",
+    ),
     "partitions split under a partition of its own schema": (
         two_levels("{eu: [de, fr], us: [us]}", "{eu: old stuff.events_eu}", 2),
         "INSERT INTO events SELECT i, (ARRAY['de', 'fr', 'us'])[1 + i % 3], 'n' || i FROM generate_series(1, 300) i",

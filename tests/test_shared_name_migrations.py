@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from schemagen.database.live import connect
+from schemagen.pipeline import compile_spec
+from schemagen.plan import plan, plan_down
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
 from tests.commandline import run
 
@@ -151,3 +153,20 @@ def test_a_table_of_a_shared_name_migrates_up_and_down_with_its_rows(
     assert_catalog_equal(catalog(pg_dsn), before)
     assert digest(pg_dsn, {t: t for t in tables}) == rows
     assert storage_of(pg_dsn, "tenant_a.accounts") == other_storage
+
+
+def test_a_table_keyed_anew_in_its_place_is_the_same_table(tmp_path: Path) -> None:
+    """`tenant_b.accounts` written as `accounts` with `schema: tenant_b` (or back) is no change."""
+    before = tmp_path / "a"
+    before.mkdir()
+    (before / "a.yaml").write_text(SPEC)
+    after = tmp_path / "b"
+    after.mkdir()
+    (after / "a.yaml").write_text(
+        SPEC.replace("  tenant_b.accounts:\n", "  accounts:\n    schema: tenant_b\n").replace(
+            "references: tenant_b.accounts}", "references: accounts}"
+        )
+    )
+    a, b = compile_spec(before).model, compile_spec(after).model
+    assert {t.key for t in b.tables} == {"tenant_a.accounts", "accounts", "tenant_b.invoices"}
+    assert plan(a, b) == [] and plan_down(a, b) == []

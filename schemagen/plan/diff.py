@@ -444,7 +444,15 @@ class _Diff:
                     "sequence owned by a table moves with it; create a new sequence instead",
                     new.name,
                 )
-            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None, access=None)
+            options = replace(
+                old,
+                name=new.name,
+                schema=new.schema,
+                owned_by=None,
+                comment=None,
+                access=None,
+                spec_key=new.spec_key,
+            )
             if options != replace(new, owned_by=None, comment=None, access=None):
                 yield AlterSequence(old, new)
             owner = self.old_owner(new.schema, new.owned_by) if new.owned_by is not None else None

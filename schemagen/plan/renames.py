@@ -50,10 +50,12 @@ class Renames:
         table A keys `accounts`, and `places` says where each table of A that changes place goes."""
         tables = {_key_in(a, old): _key_in(b, new) for old, new in self.tables.items()}
         columns = {(_key_in(b, table), old): new for (table, old), new in self.columns.items()}
-        found = Renames(tables, columns)
+        pairs = table_pairs(a, b, Renames(tables, columns))
+        # and the tables whose key alone changes (`tenant_b.accounts` → `accounts`, kept in its place)
+        tables = {old.key: new.key for old, new in pairs if old.key != new.key}
         places = {
             (old.schema, old.name): (new.schema, new.name)
-            for old, new in table_pairs(a, b, found)
+            for old, new in pairs
             if (old.schema, old.name) != (new.schema, new.name)
         }
         return Renames(tables, columns, places, {(t.schema, t.name): t.key for t in b.tables})
@@ -80,15 +82,23 @@ def _key_in(model: Model, spelled: str) -> str:
 
 
 def table_pairs(a: Model, b: Model, renames: Renames) -> list[tuple[Table, Table]]:
-    """Each table of B with the table of A it continues: renamed from it, or under the same key."""
+    """Each table of B with the table of A it continues: renamed from it, under the same key, or else
+    at the same place (`accounts` of schema `tenant_b` keyed `tenant_b.accounts` in one version and
+    `accounts` in the other, once no other schema has that name)."""
     a_tables, b_tables = a.tables_by_name, b.tables_by_name
     renamed_to = {new: old for old, new in renames.tables.items() if old in a_tables and old not in b_tables}
-    pairs = []
-    for key, table in sorted(b_tables.items()):
+    found: dict[str, Table] = {}
+    for key in sorted(b_tables):
         old = renamed_to.get(key, key)
         if old in a_tables:
-            pairs.append((a_tables[old], table))
-    return pairs
+            found[key] = a_tables[old]
+    paired = {t.key for t in found.values()}
+    for key, table in sorted(b_tables.items()):
+        was = a.tables_by_place.get((table.schema, table.name))
+        if key not in found and was is not None and was.key not in paired and was.key not in b_tables:
+            found[key] = was
+            paired.add(was.key)
+    return [(found[key], b_tables[key]) for key in sorted(found)]
 
 
 def with_new_column_names(old: Table, new_key: str, renames: Renames) -> Table:
