@@ -37,6 +37,9 @@ SPEC = (
     "    columns:\n"
     "      id: {type: bigint, identity: always, primary_key: true}\n"
     "      account_id: {type: bigint, references: tenant_b.accounts}\n"
+    "views:\n"
+    "  tenant_b.emails:\n"
+    "    query: SELECT id, email FROM tenant_b.accounts\n"
 )
 
 ROWS = """
@@ -45,15 +48,23 @@ INSERT INTO tenant_b.accounts (email) SELECT 'b' || i || '@x' FROM generate_seri
 INSERT INTO tenant_b.invoices (account_id) SELECT 1 + i % 30 FROM generate_series(1, 90) i;
 """
 
-RENAMED = SPEC.replace(
-    "  tenant_b.accounts:\n    columns:\n",
-    "  tenant_b.customers:\n    renamed_from: tenant_b.accounts\n    columns:\n",
-).replace("references: tenant_b.accounts}", "references: tenant_b.customers}")
+RENAMED = (
+    SPEC.replace(
+        "  tenant_b.accounts:\n    columns:\n",
+        "  tenant_b.customers:\n    renamed_from: tenant_b.accounts\n    columns:\n",
+    )
+    .replace("references: tenant_b.accounts}", "references: tenant_b.customers}")
+    .replace("FROM tenant_b.accounts", "FROM tenant_b.customers")
+)
 
-MOVED = SPEC.replace(
-    "  tenant_b.accounts:\n    columns:\n",
-    "  archive.accounts:\n    renamed_from: tenant_b.accounts\n    columns:\n",
-).replace("references: tenant_b.accounts}", "references: archive.accounts}")
+MOVED = (
+    SPEC.replace(
+        "  tenant_b.accounts:\n    columns:\n",
+        "  archive.accounts:\n    renamed_from: tenant_b.accounts\n    columns:\n",
+    )
+    .replace("references: tenant_b.accounts}", "references: archive.accounts}")
+    .replace("FROM tenant_b.accounts", "FROM archive.accounts")
+)
 
 
 def with_column_renamed(text: str, key: str) -> str:
@@ -62,7 +73,18 @@ def with_column_renamed(text: str, key: str) -> str:
     body, sep, rest = tail.partition("  tenant_b.invoices:\n")
     body = body.replace("      email: text\n", "      mail: {type: text, renamed_from: email}\n", 1)
     body = body.replace("{columns: [email]}", "{columns: [mail]}", 1)
+    # the view over it reads the new name
+    rest = rest.replace(f"SELECT id, email FROM {key}", f"SELECT id, mail FROM {key}")
     return f"{head}  {key}:\n{body}{sep}{rest}"
+
+
+def retyped(text: str, key: str) -> str:
+    """`text` with the `email` column of the entity `key` in another collation: to PostgreSQL a new
+    type, which it refuses while a view reads the column (the view is created again)."""
+    head, _, tail = text.partition(f"  {key}:\n")
+    return f"{head}  {key}:\n" + tail.replace(
+        "      email: text\n", "      email: {type: text, collation: C}\n", 1
+    )
 
 
 PARTITIONED = SPEC.replace(
@@ -78,6 +100,7 @@ CASES = {
     ),
     "table moved to another schema": (MOVED, {"tenant_b.accounts": "archive.accounts"}),
     "column renamed": (with_column_renamed(SPEC, "tenant_b.accounts"), {}),
+    "column retyped under a view": (retyped(SPEC, "tenant_b.accounts"), {}),
     "table rebuilt partitioned": (PARTITIONED, {}),
 }
 

@@ -198,7 +198,8 @@ class _Diff:
         self.recreated_views: set[str] = set()
         self.recreated_routines: set[AccessTarget] = set()
         self.replaced_views: set[str] = set()
-        self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        # tables (by key) whose columns change shape (views over them recreate)
+        self.changed_tables: set[str] = set()
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
         # does not read them is left alone)
         self.retyped: dict[str, set[str]] = {}
@@ -326,9 +327,9 @@ class _Diff:
         parked = naming.truncate(f"{new.name}_old")
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(column.name)
-            self.converted.setdefault(table.name, set()).add(column.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(column.name)
+            self.converted.setdefault(table.key, set()).add(column.name)
             columns.append((table, column))
             as_they_are.append(before)
         if removed and columns:
@@ -630,7 +631,7 @@ class _Diff:
                     "its partitions: rename it in one migration and move it in the next"
                 )
             yield MoveTable(old, new)
-        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
+        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.key, index))
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
         renamed = with_new_column_names(old, new.key, self.renames)
@@ -653,8 +654,8 @@ class _Diff:
         """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
         and foreign keys created as on a new table, the keys that reference it dropped before and
         added again after, and the views over it and its triggers created again."""
-        self.changed_tables.add(new.name)
-        self.reshaped.add(new.name)
+        self.changed_tables.add(new.key)
+        self.reshaped.add(new.key)
         self.rebuilt_tables.add((new.schema, new.name))
         if old.name != new.name:
             yield RenameTable(old, new)
@@ -717,7 +718,7 @@ class _Diff:
         rebuilt enum, and no table it references was renamed (its name may now mean another table)."""
         return (
             old == new
-            and new.name not in self.converted
+            and new.key not in self.converted
             and not any((fk.ref_schema, fk.ref_table) in self.renames.places for fk in new.foreign_keys)
             and not self.redistributed_keys(new)
         )
@@ -755,13 +756,13 @@ class _Diff:
             matched.add(before.name)
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
@@ -794,8 +795,8 @@ class _Diff:
                     f"entity with the column of the new type, copy the rows into it, then drop this one",
                     f"{table.name}.{new.name}",
                 )
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(new.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(new.name)
             yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
@@ -866,7 +867,7 @@ class _Diff:
             ):
                 old_set[key] = constraint
                 yield ValidateConstraint(new, constraint)
-        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
+        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.key, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table
         again = stale | {key for key, c in new_set.items() if recloned(self.b, old, new, c)}
@@ -934,7 +935,7 @@ class _Diff:
                 reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
                 old_indexes[name] = index
                 yield SetIndexStorage(new, index, given, reset)
-        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
+        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.key, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():
             yield RenameIndex(new, old_name, new_name)
@@ -1025,12 +1026,21 @@ class _Diff:
         """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
         renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
         column a view reads, and lets the others change under it)."""
+        table = self.table_key(table)
         if table not in self.changed_tables:
             return False
         if table in self.reshaped or table not in self.retyped:
             return True
         read = expressions.columns_read(expressions.parse_query(view.query))
         return read is None or bool(read & self.retyped[table])
+
+    def table_key(self, relation: str) -> str:
+        """The key of the table of B a view's query names `relation` (`tenant_b.accounts`, `accounts`)."""
+        if relation in self.b.tables_by_name:
+            return relation
+        schema, dot, name = relation.rpartition(".")
+        found = self.b.tables_by_place.get((schema, name)) if dot else None
+        return found.key if found is not None else relation
 
     def reads(self, view: View, tables: frozenset[str]) -> bool:
         """Whether `view` reads one of `tables`, itself or through other views."""
@@ -1087,7 +1097,7 @@ class _Diff:
                 or after.archive is None
                 or _archive_signature(self.a, table, archive)
                 != _archive_signature(self.b, after, after.archive)
-                or after.name in self.changed_tables
+                or after.key in self.changed_tables
             ):
                 entry = archive_entry(self.a, table, archive)
                 yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
@@ -1099,7 +1109,7 @@ class _Diff:
                 or before.archive is None
                 or _archive_signature(self.a, before, before.archive)
                 != _archive_signature(self.b, table, archive)
-                or table.name in self.changed_tables
+                or table.key in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
         old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)
