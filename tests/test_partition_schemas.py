@@ -158,6 +158,12 @@ def two_levels(values: str, names: str, modulus: int) -> str:
     return TWO_LEVELS.replace("VALUES", values).replace("NAMES", names).replace("MODULUS", str(modulus))
 
 
+HASHED = (
+    PROJECT + "entities:\n  events:\n    columns: {id: bigint, at: date, note: text?}\n"
+    "    primary_key: [id, at]\n    indexes: [{columns: [note]}]\n"
+    "    partition:\n      hash: {key: id, modulus: MODULUS}\n      names: NAMES\n"
+)
+
 CASES = {
     # (the spec before, its rows, the spec after, the table after)
     "a partition renamed in its schema": (
@@ -216,6 +222,12 @@ CASES = {
         PROJECT + "entities:\n  events:\n    columns: {id: bigint, at: date, note: text?}\n"
         "    primary_key: [id, at]\n    indexes: [{columns: [note]}]\n"
         "    partition:\n      hash: {key: id, modulus: 2}\n      names: {p0: old stuff.events_p0}\n",
+        "events",
+    ),
+    "hash partitions split where the spec puts them": (
+        HASHED.replace("MODULUS", "2").replace("NAMES", "{p0: old stuff.events_p0}"),
+        ROWS.replace("330", "200"),
+        HASHED.replace("MODULUS", "4").replace("NAMES", "{p0: old stuff.events_p0, p2: old stuff.events_p2}"),
         "events",
     ),
     "partitions split under a partition of its own schema": (
