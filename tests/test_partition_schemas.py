@@ -208,6 +208,14 @@ CASES = {
         ),
         "happenings",
     ),
+    "the table renamed and moved to another schema at once": (
+        spec_text(YEARS, "{'2023': old stuff.events_2023}"),
+        ROWS.replace("330", "200"),
+        spec_text(YEARS, "{'2023': old stuff.events_2023}").replace(
+            "  events:\n", "  happenings:\n    renamed_from: events\n    schema: archive\n"
+        ),
+        "archive.happenings",
+    ),
     "the table moved to another schema": (
         spec_text(YEARS, "{'2023': old stuff.events_2023}"),
         ROWS.replace("330", "200"),

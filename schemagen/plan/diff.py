@@ -625,11 +625,6 @@ class _Diff:
         if old.name != new.name:
             yield RenameTable(old, new)
         if old.schema != new.schema:
-            if old.name != new.name and old.partition is not None:
-                raise PlanError(
-                    f"table `{new.name}` is renamed and moved to schema `{new.schema}` in one change, with "
-                    "its partitions: rename it in one migration and move it in the next"
-                )
             yield MoveTable(old, new)
         rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.key, index))
         yield from self.partitions.table(old, new, rebuilt)
