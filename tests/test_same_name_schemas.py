@@ -391,24 +391,6 @@ def test_partitions_of_two_tables_of_one_name_change_each_in_its_schema(
     assert fingerprint(pg_dsn) == rows
 
 
-def test_renaming_a_table_of_a_shared_name_is_refused_with_the_reason(workdir: Path) -> None:
-    spec = workdir / "spec"
-    spec.mkdir()
-    text = (
-        "project: {name: t, postgres: 15, schemas: [tenant_a, tenant_b]}\nentities:\n"
-        "  tenant_a.accounts:\n    columns: {id: {type: bigint, primary_key: true}}\n"
-        "  tenant_b.accounts:\n    columns: {id: {type: bigint, primary_key: true}}\n"
-    )
-    (spec / "a.yaml").write_text(text)
-    assert run("migrate", "new", "initial", "spec")[0] == 0
-    (spec / "a.yaml").write_text(
-        text.replace("  tenant_b.accounts:\n", "  tenant_b.customers:\n    renamed_from: tenant_b.accounts\n")
-    )
-    code, out, err = run("migrate", "new", "renamed", "spec")
-    assert code != 0
-    assert "tenant_b.accounts" in out + err and "not planned yet" in out + err, out + err
-
-
 AUDIT = """
 CREATE SCHEMA audit;
 CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE);

@@ -717,11 +717,14 @@ class ReplaceTrigger:
 
 @dataclass(frozen=True)
 class RelationRename:
-    """A partition renamed, with the indexes PostgreSQL gave it (old name, new name)."""
+    """A partition renamed, with the indexes PostgreSQL gave it (old name, new name); `schema`: the
+    partition's (None: its table's), `to`: the schema it then moves to (`names:` pins another)."""
 
     old: str
     new: str
     indexes: tuple[tuple[str, str], ...]
+    schema: str | None = None
+    to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -895,6 +898,7 @@ class CreatePeriod:
     referenced: tuple[tuple[str, str], ...]
     referencing: tuple[tuple[str, str], ...]
     returning: bool = False  # a period an expiry took away, brought back by a migration (its mark cleared)
+    default_schema: str | None = None  # the DEFAULT partition's, when not the table's
 
     @property
     def check(self) -> str:
@@ -919,6 +923,7 @@ class ExpirePeriod:
     archive: ArchiveEntry | None
     referenced: tuple[tuple[str, str], ...]
     referencing: tuple[tuple[str, str], ...]
+    child_schema: str | None = None  # the period's, when not the table's (`names:` pins another)
 
     @property
     def lost(self) -> bool:

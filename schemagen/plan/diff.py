@@ -39,7 +39,7 @@ from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds, shared_names, usertype_diff
+from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -119,7 +119,7 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.object_access_diff import AccessHistory, object_access_changes
 from schemagen.plan.partition_diff import PartitionDiff
-from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.plan.renames import Renames, table_pairs, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
 from schemagen.postgres import builtins, expressions, routines
 
@@ -195,17 +195,20 @@ class _Diff:
     the views and functions over them recreated, so the enums come first and the views last."""
 
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
-        self.a, self.b, self.renames, self.down = a, b, renames, down
+        self.a, self.b, self.down = a, b, down
+        self.renames = renames.resolved(a, b)
         self.recreated_views: set[str] = set()
         self.recreated_routines: set[AccessTarget] = set()
         self.replaced_views: set[str] = set()
-        self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        # tables (by key) whose columns change shape (views over them recreate)
+        self.changed_tables: set[str] = set()
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
         # does not read them is left alone)
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
-        self.rebuilt_tables: set[str] = set()  # rebuilt with their rows (RebuildTable)
+        # rebuilt with their rows (RebuildTable), by (schema, name)
+        self.rebuilt_tables: set[tuple[str, str]] = set()
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -224,11 +227,8 @@ class _Diff:
         yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
-        shared = shared_names.shared(self.a, self.b)
-        shared_names.refuse_renamed(self.b, shared)
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
-            shared_names.refuse_unplanned(old, new, why, shared)
             if why is not None and (old.distribution is not None or new.distribution is not None):
                 raise PlanError(
                     f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
@@ -329,9 +329,9 @@ class _Diff:
         parked = naming.truncate(f"{new.name}_old")
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(column.name)
-            self.converted.setdefault(table.name, set()).add(column.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(column.name)
+            self.converted.setdefault(table.key, set()).add(column.name)
             columns.append((table, column))
             as_they_are.append(before)
         if removed and columns:
@@ -357,18 +357,23 @@ class _Diff:
     # --- sequences -------------------------------------------------------------------------------
 
     @cached_property
-    def old_names(self) -> dict[ColumnKey, ColumnKey]:
-        """Each column of B that A has too (`(table, column)`), with the names it has in A."""
+    def old_names(self) -> dict[tuple[str, str, str], ColumnKey]:
+        """Each column of B that A has too (`(schema, table, column)`), with the names it has in A."""
         found = {}
         for old, new in self.match_tables()[0]:
             for before, column in self.match_columns(old, new):
                 if before is not None:
-                    found[(new.name, column.name)] = (old.name, before.name)
+                    found[(new.schema, new.name, column.name)] = (old.name, before.name)
         return found
 
-    def old_owner(self, owner: ColumnKey) -> ColumnKey:
-        """A column of B (`(table, column)`) under the names it has in A."""
-        return self.old_names.get(owner, owner)
+    @cached_property
+    def was_at(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Each table of B that A has too, by (schema, name) in B, at its (schema, name) in A."""
+        return {(new.schema, new.name): (old.schema, old.name) for old, new in self.match_tables()[0]}
+
+    def old_owner(self, schema: str, owner: ColumnKey) -> ColumnKey:
+        """A column of B (`(table, column)`, of a table of `schema`) under the names it has in A."""
+        return self.old_names.get((schema, *owner), owner)
 
     @cached_property
     def sequences(self) -> _Sequences:
@@ -381,11 +386,16 @@ class _Diff:
         for new in created:
             if new.owned_by is None:
                 continue
-            owner = self.old_owner(new.owned_by)
-            old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == new.schema), None)
+            owner = self.old_owner(new.schema, new.owned_by)
+            # in its table's schema in A: a sequence owned by a table moves with it
+            schema = self.was_at.get((new.schema, new.owned_by[0]), (new.schema, ""))[0]
+            old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == schema), None)
             if (
                 old is not None
-                and replace(old, name=new.name, owned_by=new.owned_by, spec_key=new.spec_key) == new
+                and replace(
+                    old, name=new.name, schema=new.schema, owned_by=new.owned_by, spec_key=new.spec_key
+                )
+                == new
             ):
                 renamed[old.name] = new.name
                 renamed_keys[old.key] = new.key
@@ -437,10 +447,18 @@ class _Diff:
                     "sequence owned by a table moves with it; create a new sequence instead",
                     new.name,
                 )
-            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None, access=None)
+            options = replace(
+                old,
+                name=new.name,
+                schema=new.schema,
+                owned_by=None,
+                comment=None,
+                access=None,
+                spec_key=new.spec_key,
+            )
             if options != replace(new, owned_by=None, comment=None, access=None):
                 yield AlterSequence(old, new)
-            owner = self.old_owner(new.owned_by) if new.owned_by is not None else None
+            owner = self.old_owner(new.schema, new.owned_by) if new.owned_by is not None else None
             if old.owned_by is not None and owner != old.owned_by:
                 yield SetSequenceOwner(new, None)
             if new.owned_by is not None and owner != old.owned_by:
@@ -572,20 +590,11 @@ class _Diff:
     # --- tables ----------------------------------------------------------------------------------
 
     def match_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
-        a_tables, b_tables = self.a.tables_by_name, self.b.tables_by_name
-        pairs = []
-        matched_a = set()
-        for name, table in sorted(b_tables.items()):
-            old_name = next((o for o, n in self.renames.tables.items() if n == name and o in a_tables), None)
-            if old_name is not None and old_name not in b_tables:
-                pairs.append((a_tables[old_name], table))
-                matched_a.add(old_name)
-            elif name in a_tables:
-                pairs.append((a_tables[name], table))
-                matched_a.add(name)
+        # by key: `tenant_b.accounts` is renamed, moved or kept apart from another schema's `accounts`
+        pairs = table_pairs(self.a, self.b, self.renames)
         paired = {new.key for _, new in pairs}
-        created = {n for n in b_tables if n not in paired}
-        dropped = set(a_tables) - matched_a
+        created = {n for n in self.b.tables_by_name if n not in paired}
+        dropped = set(self.a.tables_by_name) - {old.key for old, _ in pairs}
         return pairs, created, dropped
 
     def create_table(self, table: Table) -> Iterator[Change]:
@@ -601,7 +610,7 @@ class _Diff:
         for check in table.checks:
             if check.not_valid:  # CREATE TABLE would validate it
                 yield AddConstraint(table, check, on_new_table=True)
-        for name, constraint in named_constraints(table, self.renames).items():
+        for name, constraint in named_constraints(table).items():
             if constraint.comment is not None:
                 yield Comment("CONSTRAINT", (table.schema, table.name, name), constraint.comment)
 
@@ -618,20 +627,15 @@ class _Diff:
         if old.name != new.name:
             yield RenameTable(old, new)
         if old.schema != new.schema:
-            if old.name != new.name and old.partition is not None:
-                raise PlanError(
-                    f"table `{new.name}` is renamed and moved to schema `{new.schema}` in one change, with "
-                    "its partitions: rename it in one migration and move it in the next"
-                )
             yield MoveTable(old, new)
-        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
+        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.key, index))
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
-        renamed = with_new_column_names(old, new.name, self.renames)
+        renamed = with_new_column_names(old, new.key, self.renames)
         keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
         yield from keys
-        yield from partition_objects.changes(old, new)
-        if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
+        yield from partition_objects.changes(old, new, self.renames)
+        if old.partition and new.partition and self.renames.renamed_columns(new.key):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
         before, after = access_of(old), access_of(new)
@@ -647,9 +651,9 @@ class _Diff:
         """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
         and foreign keys created as on a new table, the keys that reference it dropped before and
         added again after, and the views over it and its triggers created again."""
-        self.changed_tables.add(new.name)
-        self.reshaped.add(new.name)
-        self.rebuilt_tables.add(new.name)
+        self.changed_tables.add(new.key)
+        self.reshaped.add(new.key)
+        self.rebuilt_tables.add((new.schema, new.name))
         if old.name != new.name:
             yield RenameTable(old, new)
             old = replace(old, name=new.name)
@@ -660,9 +664,12 @@ class _Diff:
         incoming = tuple(
             (table, fk)
             for table in self.b.tables
-            if table.key != new.key and table.key in a_of and table.name not in self.rebuilt_tables
+            if table.key != new.key
+            and table.key in a_of
+            and (table.schema, table.name) not in self.rebuilt_tables
             for fk in table.foreign_keys
-            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name) and fk in a_of[table.key].foreign_keys
+            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name)
+            and fk in [self.renames.target(was) for was in a_of[table.key].foreign_keys]
         )
         for table, fk in incoming:
             # dropped first, so the old table can go (the migration is one transaction)
@@ -677,7 +684,7 @@ class _Diff:
             for sequence in self.b.sequences
             if sequence.owned_by is not None
             and (sequence.schema, sequence.owned_by[0]) == (new.schema, new.name)
-            and sequence.name in self.a.sequences_by_name
+            and sequence.key in self.a.sequences_by_name
         )
         yield RebuildTable(old, new, why, columns, owned)
         for index in new.indexes:
@@ -708,8 +715,8 @@ class _Diff:
         rebuilt enum, and no table it references was renamed (its name may now mean another table)."""
         return (
             old == new
-            and new.name not in self.converted
-            and not any(fk.ref_table in self.renames.tables for fk in new.foreign_keys)
+            and new.key not in self.converted
+            and not any((fk.ref_schema, fk.ref_table) in self.renames.places for fk in new.foreign_keys)
             and not self.redistributed_keys(new)
         )
 
@@ -728,7 +735,7 @@ class _Diff:
         found: list[tuple[Column | None, Column]] = []
         for column in new.columns:
             old_name = next(
-                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name),
+                (old for (t, old), n in self.renames.columns.items() if t == new.key and n == column.name),
                 None,
             )
             if old_name and old_name in old_columns and column.name not in old_columns:
@@ -746,13 +753,13 @@ class _Diff:
             matched.add(before.name)
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
@@ -785,8 +792,8 @@ class _Diff:
                     f"entity with the column of the new type, copy the rows into it, then drop this one",
                     f"{table.name}.{new.name}",
                 )
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(new.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(new.name)
             yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
@@ -844,7 +851,7 @@ class _Diff:
 
     def constraints(self, old: Table, new: Table) -> Iterator[Change]:
         old_set = named_constraints(old, self.renames)
-        new_set = named_constraints(new, self.renames)
+        new_set = named_constraints(new)
         # kept NOT VALID until now and valid in the spec: validated in place, not dropped and added
         for key, constraint in new_set.items():
             was = old_set.get(key)
@@ -857,7 +864,7 @@ class _Diff:
             ):
                 old_set[key] = constraint
                 yield ValidateConstraint(new, constraint)
-        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
+        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.key, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table
         again = stale | {key for key, c in new_set.items() if recloned(self.b, old, new, c)}
@@ -925,7 +932,7 @@ class _Diff:
                 reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
                 old_indexes[name] = index
                 yield SetIndexStorage(new, index, given, reset)
-        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
+        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.key, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():
             yield RenameIndex(new, old_name, new_name)
@@ -968,7 +975,7 @@ class _Diff:
         reindexed: list[tuple[View, View]] = []  # materialized views whose indexes alone change
         # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
         # drop what a view reads), and is created again after
-        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | {n for _, n in self.rebuilt_tables}
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
@@ -1040,12 +1047,21 @@ class _Diff:
         """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
         renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
         column a view reads, and lets the others change under it)."""
+        table = self.table_key(table)
         if table not in self.changed_tables:
             return False
         if table in self.reshaped or table not in self.retyped:
             return True
         read = expressions.columns_read(expressions.parse_query(view.query))
         return read is None or bool(read & self.retyped[table])
+
+    def table_key(self, relation: str) -> str:
+        """The key of the table of B a view's query names `relation` (`tenant_b.accounts`, `accounts`)."""
+        if relation in self.b.tables_by_name:
+            return relation
+        schema, dot, name = relation.rpartition(".")
+        found = self.b.tables_by_place.get((schema, name)) if dot else None
+        return found.key if found is not None else relation
 
     def reads(self, view: View, tables: frozenset[str]) -> bool:
         """Whether `view` reads one of `tables`, itself or through other views."""
@@ -1102,7 +1118,7 @@ class _Diff:
                 or after.archive is None
                 or _archive_signature(self.a, table, archive)
                 != _archive_signature(self.b, after, after.archive)
-                or after.name in self.changed_tables
+                or after.key in self.changed_tables
             ):
                 entry = archive_entry(self.a, table, archive)
                 yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
@@ -1114,7 +1130,7 @@ class _Diff:
                 or before.archive is None
                 or _archive_signature(self.a, before, before.archive)
                 != _archive_signature(self.b, table, archive)
-                or table.name in self.changed_tables
+                or table.key in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
         old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)
@@ -1208,7 +1224,7 @@ class _Diff:
         b_triggers = {(t.schema, t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or _called(self.a, trigger) in recreated or key[1] in self.rebuilt_tables:
+            if new is None or _called(self.a, trigger) in recreated or key[:2] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
@@ -1236,7 +1252,7 @@ class _Diff:
                 )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or _called(self.b, trigger) in recreated or key[1] in self.rebuilt_tables:
+            if old_trigger is None or _called(self.b, trigger) in recreated or key[:2] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif (
                 replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
