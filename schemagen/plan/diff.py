@@ -1178,7 +1178,9 @@ class _Diff:
         ):
             kept = {(item.schema, item.name): item for item in news}
             types |= {item.name for item in olds if kept.get((item.schema, item.name)) != item}
-        return frozenset(self.changed_tables | self.rebuilt_tables | gone_tables | views | functions | types)
+        tables = {key.rsplit(".", 1)[-1] for key in self.changed_tables}
+        tables |= {name for _, name in self.rebuilt_tables} | gone_tables
+        return frozenset(tables | views | functions | types)
 
     def routines(self) -> Iterator[Change]:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
