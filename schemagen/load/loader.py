@@ -17,6 +17,7 @@ import yaml
 
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
+from schemagen.load import events
 from schemagen.model import Location, TextAt
 
 Path_ = tuple[str | int, ...]
@@ -181,6 +182,13 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
     except (OSError, UnicodeDecodeError) as error:
         diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=f"cannot read the file: {error}"))
         return
+    loader = _Loader(text)
+    try:
+        if events.read(raw, loader, name, text, SECTIONS, (_FREE_VALUES, _MAX_DEPTH, _MAX_INTEGER_DIGITS)):
+            return
+    finally:
+        loader.dispose()
+    # not a plain file: composed into nodes, which say exactly what is wrong with it
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -1,0 +1,103 @@
+"""The code of the methods `dataclasses` writes, compiled once and kept between runs.
+
+`@dataclass` writes each class's `__init__`, `__eq__`, `__repr__`, ... as source text and compiles it
+with `exec`: for the model's few hundred methods that compiling was a tenth of a `validate` at a
+thousand entities, every run, for text that is the same each time. `install()` gives the
+`dataclasses` module an `exec` of its own that compiles a text once and keeps the code object,
+keyed by the whole text, in `$XDG_CACHE_HOME/schemagen/dataclasses-TAG.marshal` (default `~/.cache`;
+TAG names the interpreter, whose code objects another interpreter cannot load). The methods are the
+same code either way: the cache only skips compiling a text already compiled.
+
+The file is read on the first class defined (a command that defines none reads nothing), and
+written at exit when a text was compiled that it did not hold. `SCHEMAGEN_NO_CACHE=1` turns it off;
+a cache that cannot be read or written is no cache, never an error.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import marshal
+import os
+import sys
+from types import CodeType
+from typing import Any
+
+#: A file holding more texts than this (methods of older versions of the classes) is started over
+#: with the texts of the run that writes it.
+MAX_ENTRIES = 20_000
+
+_real_exec = exec
+_state: dict[str, Any] = {"loaded": False, "changed": False}
+_codes: dict[str, CodeType] = {}
+_used: set[str] = set()
+
+
+def cache_file() -> str | None:
+    """Where the compiled methods are kept; None when caching is off."""
+    if os.environ.get("SCHEMAGEN_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    tag = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
+    return os.path.join(base, "schemagen", f"dataclasses-{tag}.marshal")
+
+
+def _load() -> None:
+    _state["loaded"] = True
+    path = cache_file()
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as file:
+            found = marshal.load(file)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if isinstance(found, dict):
+        _codes.update(
+            (text, code)
+            for text, code in found.items()
+            if isinstance(text, str) and isinstance(code, CodeType)
+        )
+
+
+def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
+    """`exec` for `dataclasses`: a source text is compiled once, from the cache when it holds it."""
+    if type(source) is str:
+        if not _state["loaded"]:
+            _load()
+        code = _codes.get(source)
+        if code is None:
+            code = compile(source, "<string>", "exec")
+            _codes[source] = code
+            _state["changed"] = True
+        _used.add(source)
+        source = code
+    _real_exec(source, globals, locals)
+
+
+def save() -> None:
+    """Write the cache when this run compiled a text it did not hold."""
+    path = cache_file()
+    if not _state["changed"] or path is None:
+        return
+    codes = _codes if len(_codes) <= MAX_ENTRIES else {text: _codes[text] for text in _used}
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as file:
+            marshal.dump(codes, file)
+        os.replace(temporary, path)
+        _state["changed"] = False
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def install() -> None:
+    """Route the compiling of `dataclasses` through the cache, from now on."""
+    names = vars(dataclasses)
+    if names.get("exec") is _exec or cache_file() is None:
+        return
+    names["exec"] = _exec  # a module global shadows the builtin for the module's functions only
+    atexit.register(save)

@@ -1,0 +1,51 @@
+"""The compiled methods of dataclasses kept between runs (schemagen/classcache.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = (
+    "import dataclasses, schemagen\n"
+    "from schemagen import classcache\n"
+    "@dataclasses.dataclass(frozen=True, order=True)\n"
+    "class Point:\n"
+    "    x: int\n"
+    "    y: int = 2\n"
+    "assert Point(1) < Point(2) and Point(1) == Point(1, 2) and repr(Point(1)) == 'Point(x=1, y=2)'\n"
+    "print(len(classcache._codes), classcache._state['changed'])\n"
+)
+
+
+def run(cache: Path, **extra: str) -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT), **extra}
+    env.pop("SCHEMAGEN_NO_CACHE", None)
+    env.update(extra)
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_methods_compile_once_and_are_read_back(tmp_path: Path) -> None:
+    count, changed = run(tmp_path).split()
+    assert int(count) > 0 and changed == "True"  # compiled here, written at exit
+    files = list((tmp_path / "schemagen").glob("dataclasses-*.marshal"))
+    assert len(files) == 1
+    assert run(tmp_path) == f"{count} False"  # every text found: nothing compiled, nothing written
+
+
+def test_a_broken_cache_is_no_cache(tmp_path: Path) -> None:
+    run(tmp_path)
+    (cache_file,) = (tmp_path / "schemagen").glob("dataclasses-*.marshal")
+    cache_file.write_bytes(b"not marshal data")
+    run(tmp_path)
+    assert cache_file.read_bytes() != b"not marshal data"  # written again, whole
+
+
+def test_turned_off(tmp_path: Path) -> None:
+    run(tmp_path, SCHEMAGEN_NO_CACHE="1")
+    assert not (tmp_path / "schemagen").exists()
