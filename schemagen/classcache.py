@@ -3,12 +3,14 @@
 `@dataclass` writes each class's `__init__`, `__eq__`, `__repr__`, ... as source text and compiles it
 with `exec`: for the model's few hundred methods that compiling was a tenth of a `validate` at a
 thousand entities, every run, for text that is the same each time. `install()` gives the
-`dataclasses` module an `exec` of its own that compiles a text once and keeps the code object,
-keyed by the whole text, in `$XDG_CACHE_HOME/schemagen/dataclasses-TAG.marshal` (default `~/.cache`;
-TAG names the interpreter, whose code objects another interpreter cannot load). The methods are the
-same code either way: the cache only skips compiling a text already compiled.
+`dataclasses` module an `exec` of its own that compiles a text of the package's classes once and
+keeps the code object, marshalled and keyed by the whole text, in
+`$XDG_CACHE_HOME/schemagen/dataclasses-TAG.bin` (default `~/.cache`; TAG names the interpreter,
+whose code objects another interpreter cannot load). The methods are the same code either way: the
+cache only skips compiling a text already compiled.
 
-The file is read on the first class defined (a command that defines none reads nothing), and
+The file is read on the first class defined (a command that defines none reads nothing), a code
+object unmarshalled when its class is defined, and the file
 written at exit when a text was compiled that it did not hold. `SCHEMAGEN_NO_CACHE=1` turns it off;
 a cache that cannot be read or written is no cache, never an error.
 """
@@ -26,11 +28,14 @@ from typing import Any
 
 #: A file holding more texts than this (methods of older versions of the classes) is started over
 #: with the texts of the run that writes it.
-MAX_ENTRIES = 20_000
+MAX_ENTRIES = 5_000
 
 _real_exec = exec
 _state: dict[str, Any] = {"loaded": False, "changed": False}
-_codes: dict[str, CodeType] = {}
+#: source text: its code, marshalled (unmarshalled only when used: a run uses some of them)
+_stored: dict[str, bytes] = {}
+#: only the package's own classes: a program importing it may define any number of others
+_PACKAGE = "schemagen."
 _used: set[str] = set()
 
 
@@ -40,7 +45,7 @@ def cache_file() -> str | None:
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     tag = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
-    return os.path.join(base, "schemagen", f"dataclasses-{tag}.marshal")
+    return os.path.join(base, "schemagen", f"dataclasses-{tag}.bin")
 
 
 def _load() -> None:
@@ -54,22 +59,28 @@ def _load() -> None:
     except (OSError, EOFError, ValueError, TypeError):
         return
     if isinstance(found, dict):
-        _codes.update(
-            (text, code)
-            for text, code in found.items()
-            if isinstance(text, str) and isinstance(code, CodeType)
+        _stored.update(
+            (text, data) for text, data in found.items() if isinstance(text, str) and isinstance(data, bytes)
         )
 
 
 def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
     """`exec` for `dataclasses`: a source text is compiled once, from the cache when it holds it."""
-    if type(source) is str:
+    if (
+        type(source) is str
+        and isinstance(globals, dict)
+        and str(globals.get("__name__")).startswith(_PACKAGE)
+    ):
         if not _state["loaded"]:
             _load()
-        code = _codes.get(source)
-        if code is None:
+        data = _stored.get(source)
+        code = None
+        if data is not None:
+            with contextlib.suppress(EOFError, ValueError, TypeError):
+                code = marshal.loads(data)
+        if not isinstance(code, CodeType):
             code = compile(source, "<string>", "exec")
-            _codes[source] = code
+            _stored[source] = marshal.dumps(code)
             _state["changed"] = True
         _used.add(source)
         source = code
@@ -81,12 +92,12 @@ def save() -> None:
     path = cache_file()
     if not _state["changed"] or path is None:
         return
-    codes = _codes if len(_codes) <= MAX_ENTRIES else {text: _codes[text] for text in _used}
+    stored = _stored if len(_stored) <= MAX_ENTRIES else {text: _stored[text] for text in _used}
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as file:
-            marshal.dump(codes, file)
+            marshal.dump(stored, file)
         os.replace(temporary, path)
         _state["changed"] = False
     except (OSError, ValueError):

@@ -9,14 +9,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = (
-    "import dataclasses, schemagen\n"
+    "import dataclasses, schemagen.model\n"
     "from schemagen import classcache\n"
+    "from schemagen.model import Location\n"
+    "assert Location('f', 1, 2) < Location('f', 1, 3) and str(Location('f', 1, 2)) == 'f:1:2'\n"
+    "# a class of another package is compiled as dataclasses does, and not kept\n"
     "@dataclasses.dataclass(frozen=True, order=True)\n"
     "class Point:\n"
     "    x: int\n"
     "    y: int = 2\n"
     "assert Point(1) < Point(2) and Point(1) == Point(1, 2) and repr(Point(1)) == 'Point(x=1, y=2)'\n"
-    "print(len(classcache._codes), classcache._state['changed'])\n"
+    "print(len(classcache._stored), classcache._state['changed'])\n"
 )
 
 
@@ -33,14 +36,14 @@ def run(cache: Path, **extra: str) -> str:
 def test_methods_compile_once_and_are_read_back(tmp_path: Path) -> None:
     count, changed = run(tmp_path).split()
     assert int(count) > 0 and changed == "True"  # compiled here, written at exit
-    files = list((tmp_path / "schemagen").glob("dataclasses-*.marshal"))
+    files = list((tmp_path / "schemagen").glob("dataclasses-*.bin"))
     assert len(files) == 1
     assert run(tmp_path) == f"{count} False"  # every text found: nothing compiled, nothing written
 
 
 def test_a_broken_cache_is_no_cache(tmp_path: Path) -> None:
     run(tmp_path)
-    (cache_file,) = (tmp_path / "schemagen").glob("dataclasses-*.marshal")
+    (cache_file,) = (tmp_path / "schemagen").glob("dataclasses-*.bin")
     cache_file.write_bytes(b"not marshal data")
     run(tmp_path)
     assert cache_file.read_bytes() != b"not marshal data"  # written again, whole
