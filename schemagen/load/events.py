@@ -84,41 +84,39 @@ class _Reader:
             return self.sequence(event, path)
         raise _Unusual  # an alias
 
-    def keys(self, path: Path_) -> Any:
-        """(key, its event) of a block or flow mapping whose start event was read, until its end
-        event, which is returned last in place of a key event."""
-        seen: set[str] = set()
+    def mapping(self, start: Any, path: Path_) -> dict[str, Any]:
+        """The mapping whose start event is `start`, read to its end event."""
+        result: dict[str, Any] = {}
+        value = self.value
+        get = self.next
+        file = self.file
         key_locations = self.key_locations
         while True:
-            event = self.next()
+            event = get()
             if type(event) is not _ScalarEvent:
                 if type(event) is _MappingEndEvent:
-                    yield None, event
-                    return
+                    self.value_locations[path] = self.mark(
+                        start, event.end_mark if start.flow_style else None
+                    )
+                    return result
                 raise _Unusual  # a key that is a mapping or a list, or an alias
             key = event.value
             if (
                 event.anchor is not None
                 or event.tag is not None
-                or key in seen
+                or key in result  # a repeated key: its first value is read by now
                 or "\x00" in key
                 or (key == _MERGE_KEY and event.implicit[0])
             ):
                 raise _Unusual
-            seen.add(key)
-            key_locations[(*path, key)] = self.key_mark(event)
-            yield key, event
-
-    def mapping(self, start: Any, path: Path_) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        value = self.value
-        get = self.next
-        for key, event in self.keys(path):
-            if key is None:
-                self.value_locations[path] = self.mark(start, event.end_mark if start.flow_style else None)
-                return result
-            result[key] = value(get(), (*path, key))
-        raise _Unusual  # not reached: `keys` ends with the mapping's end
+            child = (*path, key)
+            first = event.start_mark
+            if event.style in _BLOCK_SCALAR_STYLES:
+                key_locations[child] = (file, first.line + 1, first.column + 1, None, None)
+            else:
+                end = event.end_mark
+                key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
+            result[key] = value(get(), child)
 
     def sequence(self, start: Any, path: Path_) -> list[Any]:
         result: list[Any] = []
@@ -274,14 +272,9 @@ def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[st
         raise _Unusual
     if type(event) is not _MappingStartEvent or event.anchor is not None or event.tag is not None:
         raise _Unusual
+    entries = reader.mapping(event, (section,))
+    del reader.value_locations[(section,)]  # the loader keeps where a section's key is, not its value
     existing = raw.data.get(section, {})
-    entries: dict[str, Any] = {}
-    value = reader.value
-    get = reader.next
-    for name, _event in reader.keys((section,)):
-        if name is None:
-            return entries
-        if name in existing:
-            raise _Unusual  # written in an earlier file: the thorough path reports it
-        entries[name] = value(get(), (section, name))
-    raise _Unusual  # not reached
+    if any(name in existing for name in entries):
+        raise _Unusual  # written in an earlier file: the thorough path reports it
+    return entries

@@ -108,7 +108,10 @@ class RawSpec:
         first, second = (
             (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
         )
-        for end in range(len(path), -1, -1):
+        mark = first.get(path) or second.get(path)  # nearly always there: what build asks for was written
+        if mark is not None:
+            return Location(*mark)
+        for end in range(len(path) - 1, -1, -1):
             mark = first.get(path[:end]) or second.get(path[:end])
             if mark is not None:
                 return Location(*mark)
