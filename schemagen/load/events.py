@@ -49,7 +49,7 @@ class _Reader:
 
     def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int]) -> None:
         self.loader = loader
-        self.next = loader.get_event
+        self.next: Any = loader.get_event
         self.file = file
         self.text = text
         self._lines: list[str] | None = None
@@ -110,11 +110,11 @@ class _Reader:
             ):
                 raise _Unusual
             child = (*path, key)
-            first = event.start_mark
+            first: Any = event.start_mark
             if event.style in _BLOCK_SCALAR_STYLES:
                 key_locations[child] = (file, first.line + 1, first.column + 1, None, None)
             else:
-                end = event.end_mark
+                end: Any = event.end_mark
                 key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
             result[key] = value(get(), child)
 
