@@ -7,12 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from schemagen import classcache
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = (
     "import dataclasses, schemagen.model\n"
     "from schemagen import classcache\n"
     "from schemagen.model import Location\n"
     "assert Location('f', 1, 2) < Location('f', 1, 3) and str(Location('f', 1, 2)) == 'f:1:2'\n"
+    "assert repr(Location('f', 1, 2, end_column=4)) == "
+    "\"Location(file='f', line=1, column=2, end_line=None, end_column=4)\"\n"
+    "try:\n"
+    "    Location('f', 1, 2).line = 3\n"
+    "    raise AssertionError('not frozen')\n"
+    "except dataclasses.FrozenInstanceError:\n"
+    "    pass\n"
     "# a class of another package is compiled as dataclasses does, and not kept\n"
     "@dataclasses.dataclass(frozen=True, order=True)\n"
     "class Point:\n"
@@ -47,6 +56,26 @@ def test_a_broken_cache_is_no_cache(tmp_path: Path) -> None:
     cache_file.write_bytes(b"not marshal data")
     run(tmp_path)
     assert cache_file.read_bytes() != b"not marshal data"  # written again, whole
+
+
+def test_a_frozen_init_looks_setattr_up_once() -> None:
+    source = (
+        "def __create_fn__(__dataclass_builtins_object__):\n"
+        " def __init__(self,a:_type_a,b:_type_b=_dflt_b)->_return_type:\n"
+        "  __dataclass_builtins_object__.__setattr__(self,'a',a)\n"
+        "  __dataclass_builtins_object__.__setattr__(self,'b',b)\n"
+        " return __init__"
+    )
+    assert classcache._one_lookup(source) == (
+        "def __create_fn__(__dataclass_builtins_object__):\n"
+        " def __init__(self,a:_type_a,b:_type_b=_dflt_b)->_return_type:\n"
+        "  __dataclass_setattr__=__dataclass_builtins_object__.__setattr__\n"
+        "  __dataclass_setattr__(self,'a',a)\n"
+        "  __dataclass_setattr__(self,'b',b)\n"
+        " return __init__"
+    )
+    repr_source = "def __create_fn__():\n def __repr__(self):\n  return ''\n return __repr__"
+    assert classcache._one_lookup(repr_source) == repr_source
 
 
 def test_turned_off(tmp_path: Path) -> None:
