@@ -75,8 +75,8 @@ def _one_lookup(source: str) -> str:
     """A frozen class's `__init__` sets each field with `object.__setattr__`, written out per field:
     looked up once instead, into a local (a fifth of the time of building a model's objects)."""
     head, found, rest = source.partition("\n def __init__(")
-    if not found or rest.count(_SET) < 2:
-        return source
+    if not found or rest.count(_SET) < 2 or source.count("\n def ") != 1:
+        return source  # not the one function `__init__` of a frozen class, as Python 3.11 writes it
     signature, found, body = rest.partition(":\n")  # the end of the `def` line: no newline before it
     if not found:
         return source

@@ -76,6 +76,8 @@ def test_a_frozen_init_looks_setattr_up_once() -> None:
     )
     repr_source = "def __create_fn__():\n def __repr__(self):\n  return ''\n return __repr__"
     assert classcache._one_lookup(repr_source) == repr_source
+    two = source.replace(" return __init__", " def __repr__(self):\n  return ''\n return __init__")
+    assert classcache._one_lookup(two) == two  # several functions in one text: left as written
 
 
 def test_turned_off(tmp_path: Path) -> None:
