@@ -187,7 +187,7 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
         return
     loader = _Loader(text)
     try:
-        if events.read(raw, loader, name, text, SECTIONS, (_FREE_VALUES, _MAX_DEPTH, _MAX_INTEGER_DIGITS)):
+        if events.read(raw, loader, name, text, SECTIONS, (MAX_VALUES, _MAX_DEPTH, _MAX_INTEGER_DIGITS)):
             return
     finally:
         loader.dispose()
