@@ -415,6 +415,8 @@ def _column_sources(column: Column) -> Iterator[Diagnostic]:
 
 def _finite(value: Any) -> bool:
     """False when a float anywhere in `value` is NaN or infinite."""
+    if value is None or type(value) is str:  # most values, and most partition bounds
+        return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list | tuple):

@@ -42,6 +42,8 @@ def _schema_of(table: Table, partition: str) -> str:
 def partition_tables(parent: Table) -> Iterator[Table]:
     """`as_table` of each partition of `parent` that has objects of its own and that `parent`'s
     partitioning still declares, by name."""
+    if not parent.partition_objects:
+        return  # nearly every table: its partitions (if any) need not be listed
     leaves = {c.name for c in all_children(parent.partition) if c.sub is None}
     for objects in parent.partition_objects:
         if objects.partition in leaves:
