@@ -10,6 +10,9 @@ and the median of each figure is printed:
 - server CPU: user + system time the PostgreSQL server spent meanwhile (its postmaster and every
   process under it, those that exited included), which is where the catalog queries run.
 
+A third row, "python importing inspect's libraries", is the floor of any inspect written in Python: a
+process that only imports psycopg, pglast, PyYAML, Jinja and click (no work, no connection).
+
 `--stages` also times the stages of inspect inside this process: reading the catalog into a Model
 (`inspect`, warnings included) and writing the spec files (`write_spec`). `--dsn` measures an
 existing database instead (its server's CPU only with `--data-dir`, the cluster's data directory),
@@ -20,6 +23,8 @@ synthetic one: the files (a structure.sql, then rows) are run in order in a thro
 disturbed run).
 
     python bench/inspect_vs_pg_dump.py 1000 --repeat 3 --stages
+    python bench/rails_structure.py > /tmp/rails.sql   # 137 tables, ~750 indexes, 43 enums
+    python bench/inspect_vs_pg_dump.py --sql /tmp/rails.sql --repeat 7 --min
     python bench/inspect_vs_pg_dump.py --sql tests/adoption/billing_structure.sql \
         --sql tests/adoption/billing_rows.sql --repeat 7 --min
 """
@@ -49,6 +54,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 LABELS = {
     "pg_dump": "pg_dump --schema-only",
     "inspect": "schemagen inspect -o DIR",
+    "libraries": "python importing inspect's libraries",
     "inspect()": "in process: inspect()",
     "write_spec()": "in process: write_spec()",
 }
@@ -144,9 +150,11 @@ def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "spec"
         command = [sys.executable, "-m", "schemagen", "inspect", "--dsn", dsn, "-o", str(out)]
-        runs: dict[str, list[dict[str, float]]] = {"pg_dump": [], "inspect": []}
+        # the floor of any inspect in Python: the interpreter and the libraries it cannot do without
+        libraries = [sys.executable, "-c", "import psycopg, pglast, yaml, jinja2, click"]
+        runs: dict[str, list[dict[str, float]]] = {"pg_dump": [], "inspect": [], "libraries": []}
         for timed in (False, *([True] * repeat)):  # one warm-up run of each first
-            for name, argv in (("pg_dump", pg_dump), ("inspect", command)):
+            for name, argv in (("pg_dump", pg_dump), ("inspect", command), ("libraries", libraries)):
                 shutil.rmtree(out, ignore_errors=True)
                 figures = run_command(argv, data_dir)
                 if timed:
@@ -238,11 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"schemagen from {Path(results['schemagen']).parent}")
     summary = "minimum" if args.min else "median"
     print(f"{results['relations']} tables and partitions; {summary} of {args.repeat} runs")
-    print(f"{'':28}{'wall s':>10}{'client CPU s':>14}{'server CPU s':>14}")
+    print(f"{'':38}{'wall s':>10}{'client CPU s':>14}{'server CPU s':>14}")
     for key, label in LABELS.items():
         if key in results:
             r = results[key]
-            print(f"{label:28}{r['wall_s']:>10.3f}{r['client_cpu_s']:>14.3f}{r['server_cpu_s']:>14.3f}")
+            print(f"{label:38}{r['wall_s']:>10.3f}{r['client_cpu_s']:>14.3f}{r['server_cpu_s']:>14.3f}")
 
 
 if __name__ == "__main__":

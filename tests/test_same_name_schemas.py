@@ -391,24 +391,6 @@ def test_partitions_of_two_tables_of_one_name_change_each_in_its_schema(
     assert fingerprint(pg_dsn) == rows
 
 
-def test_renaming_a_table_of_a_shared_name_is_refused_with_the_reason(workdir: Path) -> None:
-    spec = workdir / "spec"
-    spec.mkdir()
-    text = (
-        "project: {name: t, postgres: 15, schemas: [tenant_a, tenant_b]}\nentities:\n"
-        "  tenant_a.accounts:\n    columns: {id: {type: bigint, primary_key: true}}\n"
-        "  tenant_b.accounts:\n    columns: {id: {type: bigint, primary_key: true}}\n"
-    )
-    (spec / "a.yaml").write_text(text)
-    assert run("migrate", "new", "initial", "spec")[0] == 0
-    (spec / "a.yaml").write_text(
-        text.replace("  tenant_b.accounts:\n", "  tenant_b.customers:\n    renamed_from: tenant_b.accounts\n")
-    )
-    code, out, err = run("migrate", "new", "renamed", "spec")
-    assert code != 0
-    assert "tenant_b.accounts" in out + err and "not planned yet" in out + err, out + err
-
-
 AUDIT = """
 CREATE SCHEMA audit;
 CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE);
@@ -480,3 +462,63 @@ def test_types_holding_each_other_are_a_cycle(tmp_path: Path) -> None:
         )
     found = [d.message for d in raised.value.diagnostics if d.code == "SG150" and "holds itself" in d.message]
     assert len(found) == 3 and any("through b, c" in m for m in found), found
+
+
+SERIALS = """
+CREATE SCHEMA tenant_a;
+CREATE SCHEMA tenant_b;
+CREATE TABLE tenant_a.accounts (id serial PRIMARY KEY, email text NOT NULL);
+CREATE TABLE tenant_b.accounts (id serial PRIMARY KEY, email text NOT NULL);
+INSERT INTO tenant_a.accounts (email) SELECT 'a' || i FROM generate_series(1, 50) i;
+INSERT INTO tenant_b.accounts (email) SELECT 'b' || i FROM generate_series(1, 30) i;
+DELETE FROM tenant_a.accounts WHERE id > 40;
+SELECT setval('tenant_b.accounts_id_seq', 700);
+"""
+
+
+def next_ids(dsn: str) -> tuple[int, int]:
+    """The id each tenant's next account gets (the row is taken back)."""
+    found = []
+    with connect(dsn, autocommit=True) as conn:
+        for schema in ("tenant_a", "tenant_b"):
+            row = conn.execute(
+                f"INSERT INTO {schema}.accounts (email) VALUES ('new') RETURNING id"
+            ).fetchone()
+            conn.execute(f"DELETE FROM {schema}.accounts WHERE id = %s", row)
+            found.append(row[0])
+    return found[0], found[1]
+
+
+def test_serials_of_two_same_named_tables_become_identities_each_numbering_on(
+    workdir: Path, pg_dsn: str
+) -> None:
+    """Each tenant's `accounts.id` turned from serial to identity goes on from its own sequence (50 and
+    700), not from the other tenant's nor from its largest id; and back."""
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(SERIALS)
+    assert run("inspect", "--dsn", pg_dsn, "-o", "spec")[0] == 0
+    entities = (workdir / "spec" / "entities.yaml").read_text()
+    assert entities.count("serial: true") == 2, entities
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    assert run("migrate", "baseline", "--dsn", pg_dsn)[0] == 0
+    rows = fingerprint(pg_dsn)
+    (workdir / "spec" / "entities.yaml").write_text(entities.replace("serial: true", "identity: by_default"))
+    code, out, err = run("migrate", "new", "identity", "spec")
+    assert code == 0, out + err
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert fingerprint(pg_dsn) == rows
+    assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    assert next_ids(pg_dsn) == (51, 701)
+    with connect(pg_dsn, autocommit=True) as conn:
+        kinds = conn.execute(
+            "SELECT attrelid::regclass::text, attidentity FROM pg_attribute "
+            "WHERE attname = 'id' AND attrelid IN ('tenant_a.accounts'::regclass, 'tenant_b.accounts'::regclass) "
+            "ORDER BY 1"
+        ).fetchall()
+    assert kinds == [("tenant_a.accounts", "d"), ("tenant_b.accounts", "d")]
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    assert fingerprint(pg_dsn) == rows
+    assert next_ids(pg_dsn) == (52, 702)  # on from where each identity stood

@@ -187,7 +187,7 @@ def everything() -> Model:
         primary_key=pk("by_day", "id", "day", "kind"),
         partition=by_day,
         archive=Archive("day", "30 days", "by_day_archive", "archive_by_day"),
-        distribution=Distribution("hash", "id", "literal_values", 8, loc=here),
+        distribution=Distribution("hash", "id", "literal_values", 8, loc=here, colocate_schema="app"),
         spec_key="public.by_day",
         partition_objects=(
             PartitionObjects(
@@ -374,7 +374,10 @@ def everything() -> Model:
             CompositeType(
                 "address",
                 "app",
-                (CompositeAttribute("street", "text"), CompositeAttribute("zip", "app.posint")),
+                (
+                    CompositeAttribute("street", "text", collation="C"),
+                    CompositeAttribute("zip", "app.posint"),
+                ),
                 comment="a postal address",
                 loc=here,
                 spec_key="app.address",
@@ -388,6 +391,7 @@ def everything() -> Model:
                 comment="a range",
                 loc=here,
                 spec_key="app.textrange",
+                subtype_opclass="text_pattern_ops",
             ),
         ),
         sequences=sequences,

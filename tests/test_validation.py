@@ -328,6 +328,23 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "colocate-with-a-name-two-schemas-have",
+        {
+            "a.yaml": "project: {name: t, postgres: 15, extensions: [citus], schemas: [tenant_a, tenant_b]}\n"
+            + textwrap.dedent("""\
+        entities:
+          tenant_a.accounts: {columns: {id: bigint}, distribute: {by: id}}
+          tenant_b.accounts: {columns: {id: bigint}, distribute: {by: id}}
+          invoices:
+            columns: {account_id: bigint}
+            distribute: {by: account_id, colocate_with: accounts}
+        """)
+        },
+        "SG139",
+        "a.yaml",
+        7,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

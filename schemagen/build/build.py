@@ -1751,6 +1751,18 @@ class Builder:
             return Distribution("hash", spec.by, None, spec.shard_count or default, loc)
         where = self.raw.locate((*path, "colocate_with"))
         root = by_name.get(spec.colocate_with)
+        named = sorted(q.key for q in by_name.values() if q.name == spec.colocate_with)
+        if root is None and len(named) > 1:  # a bare name several schemas' tables have
+            self.report(
+                rules.AMBIGUOUS_TABLE(
+                    where,
+                    what="`colocate_with`",
+                    name=spec.colocate_with,
+                    tables=", ".join(f"`{k}`" for k in named),
+                    keys=" or ".join(f"`colocate_with: {k}`" for k in named),
+                )
+            )
+            return None
         if root is None:
             self.report(
                 rules.UNKNOWN_TABLE(
@@ -1761,14 +1773,14 @@ class Builder:
                 )
             )
             return None
-        if root.name in (*seen, p.name):
+        if root.key in (*seen, p.key):
             problem, fix = (
                 "the colocations form a cycle",
                 "colocate every table of a group with the same root",
             )
             self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
             return None
-        group = self.distribution(root, by_name, (*seen, p.name))
+        group = self.distribution(root, by_name, (*seen, p.key))
         problem = fix = ""
         if root.distribute is None or isinstance(root.distribute[0], str):
             kind = "not distributed" if root.distribute is None else "a reference table"
@@ -1791,7 +1803,16 @@ class Builder:
         if problem:
             self.report(rules.COLOCATION(where, table=p.name, other=root.name, problem=problem, fix=fix))
             return None
-        return Distribution("hash", spec.by, group.colocate_with or root.name, group.shard_count, loc)
+        # the group's root: the root's own root, or the root itself
+        root_place = group.colocation_root(root.schema) or (root.schema, root.name)
+        return Distribution(
+            "hash",
+            spec.by,
+            root_place[1],
+            group.shard_count,
+            loc,
+            root_place[0] if root_place[0] != p.schema else None,
+        )
 
     def storage(
         self, values: Mapping[str, bool | int | float | str], path: Path_, columns: list[Column]
@@ -2047,7 +2068,7 @@ class Builder:
             aggregate = self.aggregate(key, name, spec, spec.aggregate, arguments, functions or [])
             return replace(aggregate, schema=schema, spec_key=spec_key)
         assert spec.language is not None and spec.body is not None  # FunctionSpec says so
-        body = routines.canonical_body(spec.body)
+        body = routines.canonical_body(spec.body, spec.language)
         body_loc = self.loc(*path, "body", key=False) or loc
         problem = routines.body_problem(spec.language, body)
         if problem:
@@ -2326,6 +2347,11 @@ class Builder:
                     loc=self.loc(*path, "unique"),
                 ),
             )
+        if spec.indexes:
+            # built as an entity's, on the view's output columns (a plain view's are SG504)
+            pending = _Pending(name=name, schema=schema, columns=[], loc=loc, path=path, key=key)
+            built = [self.index(ix, (*path, "indexes", i), pending) for i, ix in enumerate(spec.indexes)]
+            indexes += tuple(ix for ix in built if ix is not None)
         refresh_function = None
         if spec.refresh and spec.materialized:
             refresh_function = spec.refresh_function or self.namer.make("refresh_function", view=name)

@@ -1,5 +1,6 @@
 """`types:` → the Model's composite and range types (`model.usertypes`), with their errors at the YAML
-line: one kind per type, attribute and subtypes that exist (SG105), no type holding itself (SG150)."""
+line: one kind per type, attribute and subtypes that exist (SG105), no type holding itself (SG150).
+Whether a collation or a range's operator class exists is judged by `check.usertypes`."""
 
 from __future__ import annotations
 
@@ -76,11 +77,21 @@ def build_types(
             for attribute, written in spec.composite.items():
                 path: tuple[str, ...] = ("types", name, "composite", attribute)
                 renamed_from: str | None = None
+                collation: str | None = None
                 if isinstance(written, str):
                     text = written
                 else:
-                    text, renamed_from = written.type, written.renamed_from
+                    text, renamed_from, collation = written.type, written.renamed_from, written.collation
                     path = (*path, "type")
+                    if collation is not None and not _COLLATION_NAME.match(collation):
+                        builder.report(
+                            rules.INVALID_NAME(
+                                builder.loc("types", name, "composite", attribute, "collation", key=False),
+                                name=collation,
+                                what="a collation",
+                            )
+                        )
+                        collation = None
                 where = builder.loc(*path, key=False) or loc
                 builder.check_name(
                     attribute, "an attribute", builder.loc("types", name, "composite", attribute)
@@ -93,7 +104,10 @@ def build_types(
                     )
                 type_ = _type(builder, name, text, where)
                 if type_ is not None:
-                    attributes.append(CompositeAttribute(attribute, type_, renamed_from))
+                    collation_loc = builder.loc("types", name, "composite", attribute, "collation", key=False)
+                    attributes.append(
+                        CompositeAttribute(attribute, type_, renamed_from, collation, collation_loc or where)
+                    )
             found.append(CompositeType(bare, schema, tuple(attributes), spec.comment, loc, spec_key))
         elif spec.range is not None:
             where = builder.loc("types", name, "range", "subtype", key=False) or loc
@@ -122,7 +136,31 @@ def build_types(
                         builder.loc("types", name, "range", "collation"), name=collation, what="a collation"
                     )
                 )
-            found.append(RangeType(bare, schema, subtype, diff, collation, spec.comment, loc, spec_key))
+            opclass = spec.range.subtype_opclass
+            if opclass is not None and not _FUNCTION_NAME.match(opclass):
+                builder.report(
+                    rules.INVALID_NAME(
+                        builder.loc("types", name, "range", "subtype_opclass", key=False),
+                        name=opclass,
+                        what="an operator class",
+                    )
+                )
+                opclass = None
+            found.append(
+                RangeType(
+                    bare,
+                    schema,
+                    subtype,
+                    diff,
+                    collation,
+                    spec.comment,
+                    loc,
+                    spec_key,
+                    opclass.lower() if opclass is not None else None,
+                    builder.loc("types", name, "range", "subtype_opclass", key=False) or loc,
+                    builder.loc("types", name, "range", "collation", key=False) or loc,
+                )
+            )
     _cycles(builder, found)
     return found
 

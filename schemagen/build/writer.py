@@ -451,13 +451,22 @@ class _Writer:
     def user_type(self, type_: UserType) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if isinstance(type_, CompositeType):
-            data["composite"] = _Flow({a.name: self.type_text(a.type) for a in type_.attributes})
+            data["composite"] = _Flow(
+                {
+                    a.name: self.type_text(a.type)
+                    if a.collation is None
+                    else _Flow({"type": self.type_text(a.type), "collation": a.collation})
+                    for a in type_.attributes
+                }
+            )
         else:
             spec: dict[str, Any] = {"subtype": self.type_text(type_.subtype)}
             if type_.subtype_diff is not None:
                 spec["subtype_diff"] = type_.subtype_diff
             if type_.collation is not None:
                 spec["collation"] = type_.collation
+            if type_.subtype_opclass is not None:
+                spec["subtype_opclass"] = type_.subtype_opclass
             data["range"] = _Flow(spec)
         for attribute in type_.attributes if isinstance(type_, CompositeType) else ():
             self.check_name(attribute.name, f"attribute `{attribute.name}` of type `{type_.name}`")
@@ -590,7 +599,7 @@ class _Writer:
         if table.storage:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
         if table.distribution is not None:
-            data["distribute"] = self.distribute(label, table.distribution)
+            data["distribute"] = self.distribute(label, table.distribution, table.schema)
         triggers = {
             t.name: self.trigger(t)
             for t in self.model.triggers
@@ -679,18 +688,25 @@ class _Writer:
             data["comment"] = trigger.comment
         return _Flow(data)
 
-    def distribute(self, label: str, distribution: Distribution) -> Any:
+    def distribute(self, label: str, distribution: Distribution, schema: str = "public") -> Any:
         """`reference`, or `{by, colocate_with}` for a member of a colocation group and `{by,
         shard_count}` for its root: the shard count is written out, not left to a project default,
         so the spec means the same shards wherever its project settings came from."""
         if distribution.kind == "reference":
             return "reference"
         name = distribution.colocate_with
-        if name is not None:
-            root = self.by_name.get(name)
+        place = distribution.colocation_root(schema)
+        if name is not None and place is not None:
+            root = self.by_place.get(place)
             group = root.distribution if root is not None else None
-            if group is not None and group.kind == "hash" and group.colocate_with is None:
-                return _Flow({"by": distribution.column, "colocate_with": name})
+            if (
+                root is not None
+                and group is not None
+                and group.kind == "hash"
+                and group.colocate_with is None
+            ):
+                # by its key: `schema.name` when a table of its name lives in another schema
+                return _Flow({"by": distribution.column, "colocate_with": root.key})
             self.problem(
                 f"table `{label}` is colocated with `{name}`, which the spec does not declare as the "
                 "root of a colocation group: written as the root of a group of its own"
@@ -1045,6 +1061,9 @@ class _Writer:
         unique = self.view_unique(label, view)
         if unique is not None:
             data["unique"] = unique
+        elif view.materialized and view.indexes:
+            written = [self.index(label, view.name, index) for index in view.indexes]
+            data["indexes"] = [entry for entry in written if entry is not None]
         if view.refresh is not None:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
@@ -1058,31 +1077,29 @@ class _Writer:
 
     def view_unique(self, label: str, view: View) -> Any:
         """The `unique:` of a materialized view whose one index is what `unique:` renders: its columns,
-        or `{columns, name}` when the name is not the template's."""
-        for index in view.indexes:
-            columns = [e.column for e in index.elements if e.column is not None]
-            bare = all(e == IndexElement(column=e.column) for e in index.elements)
-            plain = bare and len(columns) == len(index.elements)
-            if (
-                view.materialized
-                and len(view.indexes) == 1
-                and plain
-                and index.unique
-                and index.using == "btree"
-                and index.where is None
-                and not index.include
-                and not index.nulls_not_distinct
-            ):
-                if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):
-                    return _FlowList(columns)
-                self.check_name(index.name, f"index `{index.name}` of `{label}`")
-                return _Flow({"columns": _FlowList(columns), "name": index.name})
-            self.problem(
-                f"index `{index.name}` of `{label}`: the spec declares only one unique index of plain "
-                "columns on a materialized view: left out"
-            )
-            self.left_out.append(LeftOut("index", view.schema, view.name, index.name))
-        return None
+        or `{columns, name}` when the name is not the template's; None otherwise (its indexes are then
+        written under `indexes:`)."""
+        if not view.materialized or len(view.indexes) != 1:
+            return None
+        index = view.indexes[0]
+        columns = [e.column for e in index.elements if e.column is not None]
+        bare = all(e == IndexElement(column=e.column) for e in index.elements)
+        plain = bare and len(columns) == len(index.elements)
+        if not (
+            plain
+            and index.unique
+            and index.using == "btree"
+            and index.where is None
+            and not index.include
+            and not index.nulls_not_distinct
+            and not index.storage
+            and index.comment is None
+        ):
+            return None
+        if index.name == naming.truncate(f"{view.name}_{'_'.join(columns)}_idx"):
+            return _FlowList(columns)
+        self.check_name(index.name, f"index `{index.name}` of `{label}`")
+        return _Flow({"columns": _FlowList(columns), "name": index.name})
 
 
 _SHORT_TYPES = (

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from schemagen.check.usertypes import check_types
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import (
@@ -24,6 +25,7 @@ from schemagen.model import (
     Location,
     Model,
     PartitionScheme,
+    RangeType,
     Table,
     all_children,
     naming,
@@ -38,12 +40,30 @@ MAX_COLUMNS = 1600
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "pg_toast", "information_schema"})
 
 
+def _range_constructors(model: Model) -> list[tuple[str, str, str, str]]:
+    """The functions PostgreSQL makes with each range type of the spec: `name(low, high)`,
+    `name(low, high, bounds)`, and its multirange type's `multi()` and `multi(range)`."""
+    found = []
+    for t in model.types:
+        if isinstance(t, RangeType):
+            sub = t.subtype
+            multi = t.name.replace("range", "multirange", 1) if "range" in t.name else f"{t.name}_multirange"
+            found += [
+                (t.name, f"{sub}, {sub}", t.name, "immutable"),
+                (t.name, f"{sub}, {sub}, text", t.name, "immutable"),
+                (multi, "", multi, "immutable"),
+                (multi, t.name, multi, "immutable"),
+            ]
+    return found
+
+
 def check(model: Model) -> Iterator[Diagnostic]:
     """Every finding of the catalog checks."""
     project = model.project
     catalog = builtins.with_functions(
         builtins.catalog(project.postgres, project.extensions),
-        [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions],
+        [(f.name, f.identity, f.returns or "void", f.volatility) for f in model.functions]
+        + _range_constructors(model),
         [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = model.enum_values_by_type
@@ -51,6 +71,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
+    yield from check_types(model, catalog, _opclass, default_opclass)
     partitioned = {t.name: t for t in model.tables if t.partition is not None}
     # (schema, name) of the types a column may name qualified: the spec's enums, and in public the types
     # of the extensions it names (CREATE EXTENSION puts them there)

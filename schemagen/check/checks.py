@@ -415,6 +415,8 @@ def _column_sources(column: Column) -> Iterator[Diagnostic]:
 
 def _finite(value: Any) -> bool:
     """False when a float anywhere in `value` is NaN or infinite."""
+    if value is None or type(value) is str:  # most values, and most partition bounds
+        return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list | tuple):
@@ -702,11 +704,13 @@ def views(model: Model) -> Iterator[Diagnostic]:
             yield rules.VIEW_OPTION(
                 view.loc,
                 view=view.name,
-                problem="`unique` and `refresh` need `materialized: true`",
+                problem="`unique`, `indexes` and `refresh` need `materialized: true`",
                 fix="add `materialized: true`, or drop them",
             )
         if view.materialized and view.refresh == "concurrently":
             yield from _concurrent_refresh(view)
+        if view.materialized:
+            yield from _view_index_columns(view, concurrently=view.refresh == "concurrently")
     yield from _view_cycles(model)
 
 
@@ -801,16 +805,17 @@ def _view_names(view: View, known: set[tuple[str, str]], lookup: scopes.Lookup) 
 
 
 def _concurrent_refresh(view: View) -> Iterator[Diagnostic]:
-    if not view.indexes:
-        yield rules.CONCURRENT_REFRESH(view.loc, view=view.name, problem="has no `unique:` columns")
+    """REFRESH … CONCURRENTLY needs a unique index of plain output columns, without WHERE."""
+    keys = _refresh_keys(view)
+    if not keys:
+        yield rules.CONCURRENT_REFRESH(
+            view.loc, view=view.name, problem="has no unique index of plain columns without `where`"
+        )
         return
-    try:
-        outputs = expressions.output_columns(expressions.parse_query(view.query))
-    except expressions.ExpressionError:
-        return
+    outputs = _view_outputs(view)
     if outputs is None:
         return
-    for element in view.indexes[0].elements:
+    for element in keys[0].elements:
         if element.column not in outputs:
             yield rules.CONCURRENT_REFRESH(
                 view.loc,
@@ -818,6 +823,44 @@ def _concurrent_refresh(view: View) -> Iterator[Diagnostic]:
                 problem=f"`unique` names `{element.column}`, which the query does not "
                 f"output (it outputs {', '.join(outputs)})",
             )
+
+
+def _view_index_columns(view: View, *, concurrently: bool) -> Iterator[Diagnostic]:
+    """Each column an index of a materialized view names is one the query outputs (`concurrently`: but
+    the key's, which `_concurrent_refresh` checks)."""
+    outputs = _view_outputs(view)
+    if outputs is None:
+        return
+    keys = _refresh_keys(view)
+    for index in view.indexes:
+        if concurrently and keys and index is keys[0]:
+            continue
+        for element in index.elements:
+            if element.column is not None and element.column not in outputs:
+                yield rules.VIEW_OPTION(
+                    index.loc or view.loc,
+                    view=view.name,
+                    problem=f"index `{index.name}` names `{element.column}`, which the query does not "
+                    f"output (it outputs {', '.join(outputs)})",
+                    fix="name an output column of the query, or index an expression of them",
+                )
+
+
+def _refresh_keys(view: View) -> list[Index]:
+    """The indexes REFRESH … CONCURRENTLY can use: unique, of plain columns, without WHERE."""
+    return [
+        ix
+        for ix in view.indexes
+        if ix.unique and ix.where is None and all(e.column is not None for e in ix.elements)
+    ]
+
+
+def _view_outputs(view: View) -> list[str] | None:
+    """The query's output columns, or None when they cannot be told (`*`, or it does not parse)."""
+    try:
+        return expressions.output_columns(expressions.parse_query(view.query))
+    except expressions.ExpressionError:
+        return None
 
 
 def _view_cycles(model: Model) -> Iterator[Diagnostic]:

@@ -6,7 +6,7 @@ the tests; colocation itself is checked while the Model is built.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.model import Column, ForeignKey, Location, Model, Table
@@ -50,7 +50,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     if not model.distributed:
         return
     yield from _distributed_schemas(model)
-    tables = model.tables_by_name
+    tables = model.tables_by_place  # a foreign key's target by its schema: one name may be in several
     sharded = model.distributed_schema_names
     for table in model.tables:
         if table.schema in sharded and table.distribution is not None:
@@ -63,14 +63,14 @@ def check(model: Model) -> Iterator[Diagnostic]:
             )
             continue
         for fk in table.foreign_keys:
-            target = tables.get(fk.ref_table)
+            target = tables.get((fk.ref_schema, fk.ref_table))
             if target is not None and sharded & {table.schema, target.schema}:
                 yield from _schema_foreign_key(table, fk, target, sharded)
         if table.distribution is None:
             for fk in table.foreign_keys:
-                target = tables.get(fk.ref_table)
+                target = tables.get((fk.ref_schema, fk.ref_table))
                 if not (target is not None and sharded & {table.schema, target.schema}):
-                    yield from _foreign_key(table, fk, target)
+                    yield from _foreign_key(table, fk, target, tables)
             continue
         if "citus" not in model.project.extensions:
             yield rules.CITUS_EXTENSION(table.distribution.loc, table=table.name)
@@ -79,9 +79,9 @@ def check(model: Model) -> Iterator[Diagnostic]:
         yield from _uniques(table)
         yield from _identities(table)
         for fk in table.foreign_keys:
-            target = tables.get(fk.ref_table)
+            target = tables.get((fk.ref_schema, fk.ref_table))
             if not (target is not None and sharded & {table.schema, target.schema}):
-                yield from _foreign_key(table, fk, target)
+                yield from _foreign_key(table, fk, target, tables)
 
 
 def _distributed_schemas(model: Model) -> Iterator[Diagnostic]:
@@ -233,15 +233,23 @@ def _identities(table: Table) -> Iterator[Diagnostic]:
         )
 
 
-def _foreign_key(table: Table, fk: ForeignKey, target: Table | None) -> Iterator[Diagnostic]:
+def _foreign_key(
+    table: Table,
+    fk: ForeignKey,
+    target: Table | None,
+    tables: Mapping[tuple[str, str], Table] | None = None,
+) -> Iterator[Diagnostic]:
     if target is None:
         return
-    problem, fix = _foreign_key_problem(table, fk, target)
+    problem, fix = _foreign_key_problem(table, fk, target, tables)
     if problem:
         yield rules.DISTRIBUTED_FOREIGN_KEY(fk.loc, name=fk.name, table=table.name, problem=problem, fix=fix)
 
 
-def _foreign_key_problem(table: Table, fk: ForeignKey, target: Table) -> tuple[str, str]:
+def _foreign_key_problem(
+    table: Table, fk: ForeignKey, target: Table, tables: Mapping[tuple[str, str], Table] | None = None
+) -> tuple[str, str]:
+    """`tables`: the model's tables by (schema, name), to name a colocation group's root by its key."""
     source, referenced = table.distribution, target.distribution
     source_kind = source.kind if source else "plain"
     target_kind = referenced.kind if referenced else "plain"
@@ -270,11 +278,14 @@ def _foreign_key_problem(table: Table, fk: ForeignKey, target: Table) -> tuple[s
         )
     if target_kind == "hash":
         assert referenced is not None
-        group = source.colocate_with or table.name
-        if group != (referenced.colocate_with or target.name):
+        group = source.colocation_root(table.schema) or (table.schema, table.name)
+        root = referenced.colocation_root(target.schema) or (target.schema, target.name)
+        if group != root:
+            found = (tables or {}).get(root)
+            key = found.key if found is not None else root[1]
             return (
                 f"`{table.name}` and `{target.name}` are not colocated",
-                f"colocate them: `colocate_with: {referenced.colocate_with or target.name}`",
+                f"colocate them: `colocate_with: {key}`",
             )
         pairs = set(zip(fk.columns, fk.ref_columns, strict=True))
         if (source.column, referenced.column) not in pairs:

@@ -325,7 +325,8 @@ FUNCTION = _rule(
     "function `{function}`: {problem}",
     "{fix}",
     "A function's arguments and result are types PostgreSQL knows (or the spec's enums, domains and "
-    "tables), and a body in `language: sql` must parse as SQL statements (a PL/pgSQL body as PL/pgSQL): "
+    "tables), and a body in `language: sql` must parse as SQL statements, or as one SQL-standard body "
+    "(`RETURN expr`, `BEGIN ATOMIC … END`) with nothing after it (a PL/pgSQL body as PL/pgSQL): "
     "CREATE FUNCTION would fail otherwise.",
     "functions:\n  film_count:\n    returns: bigint\n    language: sql\n    body: SELEC count(*) FROM film",
 )
@@ -483,6 +484,19 @@ INDEX_STORAGE = _rule(
     "hash, spgist: fillfactor; gist: fillfactor, buffering; gin: fastupdate, gin_pending_list_limit; brin: "
     "pages_per_range, autosummarize), each with its range. CREATE INDEX fails on any other.",
     "indexes:\n  - {columns: [tags], using: gin, storage: {fillfactor: 70}}   # gin has no fillfactor",
+)
+AMBIGUOUS_TABLE = _rule(
+    "SG139",
+    "ambiguous-table",
+    "{what} `{name}` could be any of {tables}",
+    "write the table's key: {keys}",
+    "The spec keys tables of one name in several schemas `schema.name`; a bare name that matches none "
+    "of their keys but several of their names cannot tell which one is meant (PostgreSQL would take "
+    "the first one its search path finds, which need not be the one you mean).",
+    "entities:\n  tenant_a.accounts: {columns: {id: bigint}, distribute: {by: id}}\n"
+    "  tenant_b.accounts: {columns: {id: bigint}, distribute: {by: id}}\n"
+    "  invoices:\n    columns: {account_id: bigint}\n"
+    "    distribute: {by: account_id, colocate_with: accounts}   # tenant_a.accounts or tenant_b.accounts?",
 )
 
 # --- SG2xx: references -----------------------------------------------------------------------

@@ -17,6 +17,7 @@ import yaml
 
 from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
+from schemagen.load import events
 from schemagen.model import Location, TextAt
 
 Path_ = tuple[str | int, ...]
@@ -107,7 +108,10 @@ class RawSpec:
         first, second = (
             (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
         )
-        for end in range(len(path), -1, -1):
+        mark = first.get(path) or second.get(path)  # nearly always there: what build asks for was written
+        if mark is not None:
+            return Location(*mark)
+        for end in range(len(path) - 1, -1, -1):
             mark = first.get(path[:end]) or second.get(path[:end])
             if mark is not None:
                 return Location(*mark)
@@ -181,6 +185,13 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
     except (OSError, UnicodeDecodeError) as error:
         diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=f"cannot read the file: {error}"))
         return
+    loader = _Loader(text)
+    try:
+        if events.read(raw, loader, name, text, SECTIONS, (MAX_VALUES, _MAX_DEPTH, _MAX_INTEGER_DIGITS)):
+            return
+    finally:
+        loader.dispose()
+    # not a plain file: composed into nodes, which say exactly what is wrong with it
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

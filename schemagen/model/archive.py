@@ -68,8 +68,14 @@ def _archive_distribution(source: Table) -> Distribution | None:
     placed = source.distribution
     if placed is None or placed.kind == "reference":
         return placed
+    schema, name = placed.colocation_root(source.schema) or (source.schema, source.name)
     return Distribution(
-        "hash", placed.column, placed.colocate_with or source.name, placed.shard_count, placed.loc
+        "hash",
+        placed.column,
+        name,
+        placed.shard_count,
+        placed.loc,
+        schema if schema != source.schema else None,
     )
 
 

@@ -105,12 +105,18 @@ class Namer:
         self.templates = templates
 
     def make(self, kind: str, **fields: str | Iterable[str]) -> str:
-        values = {k: v if isinstance(v, str) else "_".join(v) for k, v in fields.items()}
+        values = fields
+        for value in fields.values():
+            if not isinstance(value, str):  # columns, joined
+                values = {k: v if isinstance(v, str) else "_".join(v) for k, v in fields.items()}
+                break
         try:
-            return truncate(self.templates[kind].format(**values))
+            name = self.templates[kind].format(**values)
         except (KeyError, IndexError, ValueError):
             # an invalid template is reported by the checks; fall back to the default shape
-            return truncate("_".join(values.values()))
+            return truncate("_".join(values.values()))  # type: ignore[arg-type]
+        # a name of 63 ASCII characters or fewer is 63 bytes or fewer: kept whole (`truncate`)
+        return name if len(name) <= MAX_IDENTIFIER_BYTES and name.isascii() else truncate(name)
 
 
 def unique_name(name: str, taken: set[str]) -> str:

@@ -17,7 +17,7 @@ from typing import Literal
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.object_access import ObjectAccess
-from schemagen.postgres import builtins
+from schemagen.postgres import builtins, routines
 from schemagen.postgres.identifiers import qname
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
@@ -371,6 +371,15 @@ class Distribution:
     colocate_with: str | None = None
     shard_count: int | None = None
     loc: Location | None = field(default=None, compare=False)
+    # the schema of the `colocate_with` table when it is not the table's own (a table of that name may
+    # live in several schemas: `colocate_with: tenant_b.accounts`); None: the table's schema
+    colocate_schema: str | None = None
+
+    def colocation_root(self, schema: str) -> tuple[str, str] | None:
+        """(schema, name) of the table a table of `schema` so placed is colocated with, if any."""
+        if self.colocate_with is None:
+            return None
+        return (self.colocate_schema or schema, self.colocate_with)
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +543,8 @@ class CompositeAttribute:
     type: str  # canonical spelling; an enum, domain or type of the spec by its (qualified) name
     # a migration hint, not part of the type: the attribute's name before (RENAME ATTRIBUTE)
     renamed_from: str | None = field(default=None, compare=False)
+    collation: str | None = None  # a collation of its own (`COLLATE "C"`), None: its type's
+    collation_loc: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +576,10 @@ class RangeType:
     comment: str | None = None
     loc: Location | None = field(default=None, compare=False)
     spec_key: str | None = None  # `schema.name` when the spec qualifies it
+    # the btree operator class ordering its values (SUBTYPE_OPCLASS), None: the subtype's default one
+    subtype_opclass: str | None = None
+    subtype_opclass_loc: Location | None = field(default=None, compare=False)
+    collation_loc: Location | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -625,7 +640,7 @@ class Function:
     `pg_get_function_arguments` prints it (`p_id integer, p_name text DEFAULT 'x'::text`), with each
     type in its canonical spelling; `identity` (the types alone) is what names it in DROP and COMMENT.
     `returns` is spelled as `pg_get_function_result` prints it; `body` is the text between the dollar
-    quotes, without leading or trailing blank space."""
+    quotes, or a SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`), without blank space around it."""
 
     name: str
     schema: str
@@ -649,6 +664,12 @@ class Function:
     @property
     def procedure(self) -> bool:
         return self.returns is None
+
+    @property
+    def standard_body(self) -> routines.StandardBody | None:
+        """A SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`) taken apart; None for one in quotes.
+        PostgreSQL parses such a body when the function is created and ties it to what it reads."""
+        return routines.standard_body(self.language, self.body)
 
     @property
     def signature(self) -> str:

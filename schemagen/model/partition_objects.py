@@ -14,10 +14,11 @@ from schemagen.postgres.names import index_name_addition, make_object_name
 
 
 def as_table(parent: Table, objects: PartitionObjects) -> Table:
-    """The partition as a plain table with the parent's columns and only its own objects."""
+    """The partition as a plain table with the parent's columns and only its own objects, in its own
+    schema (`names:` may pin another than its table's)."""
     return Table(
         name=objects.partition,
-        schema=parent.schema,
+        schema=_schema_of(parent, objects.partition),
         columns=parent.columns,
         foreign_keys=objects.foreign_keys,
         indexes=objects.indexes,
@@ -25,9 +26,24 @@ def as_table(parent: Table, objects: PartitionObjects) -> Table:
     )
 
 
+def _schema_of(table: Table, partition: str) -> str:
+    """The schema of `table`'s partition `partition`: its own, else its parent's."""
+    pending = [(table.partition, table.schema)] if table.partition is not None else []
+    while pending:
+        scheme, schema = pending.pop()
+        for child in scheme.children:
+            if child.name == partition:
+                return child.schema or schema
+            if child.sub is not None:
+                pending.append((child.sub, child.schema or schema))
+    return table.schema
+
+
 def partition_tables(parent: Table) -> Iterator[Table]:
     """`as_table` of each partition of `parent` that has objects of its own and that `parent`'s
     partitioning still declares, by name."""
+    if not parent.partition_objects:
+        return  # nearly every table: its partitions (if any) need not be listed
     leaves = {c.name for c in all_children(parent.partition) if c.sub is None}
     for objects in parent.partition_objects:
         if objects.partition in leaves:

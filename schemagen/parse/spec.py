@@ -394,13 +394,16 @@ class RangeTypeSpec(Shape):
     subtype: str
     subtype_diff: str | None = None
     collation: str | None = None
+    subtype_opclass: str | None = None
 
 
 class AttributeSpec(Shape):
-    """An attribute of a composite type written out: its type, and its name before a rename."""
+    """An attribute of a composite type written out: its type, its collation of its own, and its name
+    before a rename."""
 
     type: str
     renamed_from: str | None = None
+    collation: str | None = None
 
 
 class TypeSpec(Shape):
@@ -491,6 +494,8 @@ class ViewSpec(Shape):
     security_invoker: StrictBool = False
     check_option: Literal["local", "cascaded"] | None = None
     unique: ViewUnique | None = None
+    # materialized views only: indexes as an entity's (`unique:` is the shorthand for one unique index)
+    indexes: list[IndexSpec] = Field(default_factory=list)
     refresh: Literal["concurrently", "blocking"] | None = None
     refresh_function: str | None = None
     comment: str | None = None

@@ -194,6 +194,10 @@ class SetSequenceOwner:
 @dataclass(frozen=True)
 class CreateType:
     type: UserType
+    # the type it replaces: dropped first (a range type PostgreSQL cannot alter, which nothing uses)
+    replaces: UserType | None = None
+    # made anew once what used it in A is dropped (nothing in B uses it), not before B's columns
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -658,6 +662,24 @@ class CreateRoutine:
     old: Function | None = None
     # it takes or returns a table's row type: created once the tables are
     after_tables: bool = False
+    # a SQL-standard body made in quotes (`SetStandardBody` gives it its body once all it reads exists)
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class QuoteStandardBody:
+    """A kept function with a SQL-standard body that reads something the migration changes or drops
+    (`reads`): its body put in quotes first, which PostgreSQL does not tie to what it reads."""
+
+    function: Function
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetStandardBody:
+    """The SQL-standard body of a function created or kept in quotes, once all it reads exists."""
+
+    function: Function
 
 
 @dataclass(frozen=True)
@@ -695,11 +717,14 @@ class ReplaceTrigger:
 
 @dataclass(frozen=True)
 class RelationRename:
-    """A partition renamed, with the indexes PostgreSQL gave it (old name, new name)."""
+    """A partition renamed, with the indexes PostgreSQL gave it (old name, new name); `schema`: the
+    partition's (None: its table's), `to`: the schema it then moves to (`names:` pins another)."""
 
     old: str
     new: str
     indexes: tuple[tuple[str, str], ...]
+    schema: str | None = None
+    to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -873,6 +898,7 @@ class CreatePeriod:
     referenced: tuple[tuple[str, str], ...]
     referencing: tuple[tuple[str, str], ...]
     returning: bool = False  # a period an expiry took away, brought back by a migration (its mark cleared)
+    default_schema: str | None = None  # the DEFAULT partition's, when not the table's
 
     @property
     def check(self) -> str:
@@ -897,6 +923,7 @@ class ExpirePeriod:
     archive: ArchiveEntry | None
     referenced: tuple[tuple[str, str], ...]
     referencing: tuple[tuple[str, str], ...]
+    child_schema: str | None = None  # the period's, when not the table's (`names:` pins another)
 
     @property
     def lost(self) -> bool:
@@ -970,6 +997,8 @@ Change = (
     | ChangeRole
     | CreateRoutine
     | DropRoutine
+    | QuoteStandardBody
+    | SetStandardBody
     | CreateTrigger
     | DropTrigger
     | ReplaceTrigger

@@ -10,7 +10,7 @@ is refused here with a `PlanError` that says what to write instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -39,7 +39,7 @@ from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.object_access import AccessTarget, routine_target
 from schemagen.model.ordering import order_domains, order_tables, order_views
-from schemagen.plan import casts, partition_objects, rebuilds, shared_names, usertype_diff
+from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
     AddConstraint,
@@ -85,6 +85,7 @@ from schemagen.plan.changes import (
     DropView,
     MoveTable,
     NamePartitionIndexes,
+    QuoteStandardBody,
     RebuildEnum,
     RebuildTable,
     RenameColumn,
@@ -100,6 +101,7 @@ from schemagen.plan.changes import (
     SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
+    SetStandardBody,
     SetStorage,
     ValidateConstraint,
     extension_changes,
@@ -117,12 +119,12 @@ from schemagen.plan.matching import (
 )
 from schemagen.plan.object_access_diff import AccessHistory, object_access_changes
 from schemagen.plan.partition_diff import PartitionDiff
-from schemagen.plan.renames import Renames, with_new_column_names
+from schemagen.plan.renames import Renames, table_pairs, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
-from schemagen.postgres import builtins, expressions
+from schemagen.postgres import builtins, expressions, routines
 
 TablePair = tuple[Table, Table]
-ColumnKey = tuple[str, str]  # (table, column), as B names them
+ColumnKey = tuple[str, str]  # (table key, column), as B names them
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class _Sequences:
     """The sequences of A and B matched: by name, or (`renamed`, A's name → B's) by the column that owns
     them when that column's table or name changed; those only B has (`created`) and only A has
     (`dropped`), less the ones a column turned from serial to identity, or back, parks (`parked`: the
-    sequence's name → the name it has meanwhile)."""
+    sequence's key → the name it has meanwhile)."""
 
     pairs: list[tuple[SequenceGenerator, SequenceGenerator]]
     renamed: dict[str, str]
@@ -193,17 +195,20 @@ class _Diff:
     the views and functions over them recreated, so the enums come first and the views last."""
 
     def __init__(self, a: Model, b: Model, renames: Renames, *, down: bool) -> None:
-        self.a, self.b, self.renames, self.down = a, b, renames, down
+        self.a, self.b, self.down = a, b, down
+        self.renames = renames.resolved(a, b)
         self.recreated_views: set[str] = set()
         self.recreated_routines: set[AccessTarget] = set()
         self.replaced_views: set[str] = set()
-        self.changed_tables: set[str] = set()  # tables whose columns change shape (views over them recreate)
+        # tables (by key) whose columns change shape (views over them recreate)
+        self.changed_tables: set[str] = set()
         # of those, the ones whose only change is a column's type: the columns, by table (a view that
         # does not read them is left alone)
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
-        self.rebuilt_tables: set[str] = set()  # rebuilt with their rows (RebuildTable)
+        # rebuilt with their rows (RebuildTable), by (schema, name)
+        self.rebuilt_tables: set[tuple[str, str]] = set()
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -222,11 +227,8 @@ class _Diff:
         yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
         yield from usertype_diff.created(self.a, self.b)  # after the domains they use
-        shared = shared_names.shared(self.a, self.b)
-        shared_names.refuse_renamed(self.b, shared)
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
-            shared_names.refuse_unplanned(old, new, why, shared)
             if why is not None and (old.distribution is not None or new.distribution is not None):
                 raise PlanError(
                     f"table {new.name} would be rebuilt ({why}), and it is distributed by Citus, which "
@@ -327,9 +329,9 @@ class _Diff:
         parked = naming.truncate(f"{new.name}_old")
         columns, as_they_are = [], []
         for before, (table, column) in self.enum_columns(new, pairs):
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(column.name)
-            self.converted.setdefault(table.name, set()).add(column.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(column.name)
+            self.converted.setdefault(table.key, set()).add(column.name)
             columns.append((table, column))
             as_they_are.append(before)
         if removed and columns:
@@ -355,18 +357,23 @@ class _Diff:
     # --- sequences -------------------------------------------------------------------------------
 
     @cached_property
-    def old_names(self) -> dict[ColumnKey, ColumnKey]:
-        """Each column of B that A has too (`(table, column)`), with the names it has in A."""
+    def old_names(self) -> dict[tuple[str, str, str], ColumnKey]:
+        """Each column of B that A has too (`(schema, table, column)`), with the names it has in A."""
         found = {}
         for old, new in self.match_tables()[0]:
             for before, column in self.match_columns(old, new):
                 if before is not None:
-                    found[(new.name, column.name)] = (old.name, before.name)
+                    found[(new.schema, new.name, column.name)] = (old.name, before.name)
         return found
 
-    def old_owner(self, owner: ColumnKey) -> ColumnKey:
-        """A column of B (`(table, column)`) under the names it has in A."""
-        return self.old_names.get(owner, owner)
+    @cached_property
+    def was_at(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Each table of B that A has too, by (schema, name) in B, at its (schema, name) in A."""
+        return {(new.schema, new.name): (old.schema, old.name) for old, new in self.match_tables()[0]}
+
+    def old_owner(self, schema: str, owner: ColumnKey) -> ColumnKey:
+        """A column of B (`(table, column)`, of a table of `schema`) under the names it has in A."""
+        return self.old_names.get((schema, *owner), owner)
 
     @cached_property
     def sequences(self) -> _Sequences:
@@ -379,11 +386,16 @@ class _Diff:
         for new in created:
             if new.owned_by is None:
                 continue
-            owner = self.old_owner(new.owned_by)
-            old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == new.schema), None)
+            owner = self.old_owner(new.schema, new.owned_by)
+            # in its table's schema in A: a sequence owned by a table moves with it
+            schema = self.was_at.get((new.schema, new.owned_by[0]), (new.schema, ""))[0]
+            old = next((s for s in dropped.values() if s.owned_by == owner and s.schema == schema), None)
             if (
                 old is not None
-                and replace(old, name=new.name, owned_by=new.owned_by, spec_key=new.spec_key) == new
+                and replace(
+                    old, name=new.name, schema=new.schema, owned_by=new.owned_by, spec_key=new.spec_key
+                )
+                == new
             ):
                 renamed[old.name] = new.name
                 renamed_keys[old.key] = new.key
@@ -399,7 +411,7 @@ class _Diff:
             for before, column in self.match_columns(old_table, new_table):
                 if before is None or bool(before.identity) == bool(column.identity):
                     continue
-                key = (new_table.name, column.name)
+                key = (new_table.key, column.name)
                 was = before.default.sequence if before.default is not None else None
                 will = column.default.sequence if column.default is not None else None
                 if was is not None and f"{old_table.schema}.{was}" in a:
@@ -411,13 +423,13 @@ class _Diff:
                     previous[key] = sequence
                     if sequence.key in dropped:
                         del dropped[sequence.key]
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_old")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_old")
                 elif before.identity and will is not None and will in b:
                     sequence = b[will]
                     numbered_by[key] = sequence
                     if sequence in created:
                         created.remove(sequence)
-                        parked[sequence.name] = naming.truncate(f"{sequence.name}_new")
+                        parked[sequence.key] = naming.truncate(f"{sequence.name}_new")
         return _Sequences(pairs, renamed, created, list(dropped.values()), previous, numbered_by, parked)
 
     def sequence_changes(self) -> Iterator[Change]:
@@ -435,10 +447,18 @@ class _Diff:
                     "sequence owned by a table moves with it; create a new sequence instead",
                     new.name,
                 )
-            options = replace(old, name=new.name, schema=new.schema, owned_by=None, comment=None, access=None)
+            options = replace(
+                old,
+                name=new.name,
+                schema=new.schema,
+                owned_by=None,
+                comment=None,
+                access=None,
+                spec_key=new.spec_key,
+            )
             if options != replace(new, owned_by=None, comment=None, access=None):
                 yield AlterSequence(old, new)
-            owner = self.old_owner(new.owned_by) if new.owned_by is not None else None
+            owner = self.old_owner(new.schema, new.owned_by) if new.owned_by is not None else None
             if old.owned_by is not None and owner != old.owned_by:
                 yield SetSequenceOwner(new, None)
             if new.owned_by is not None and owner != old.owned_by:
@@ -446,7 +466,7 @@ class _Diff:
             if old.comment != new.comment:
                 yield Comment("SEQUENCE", (new.schema, new.name), new.comment)
         for sequence in self.b.sequences:
-            created = sequence in found.created or sequence.name in found.parked
+            created = sequence in found.created or sequence.key in found.parked
             if created and sequence.owned_by is not None:
                 yield SetSequenceOwner(sequence, sequence.owned_by)
         for sequence in found.dropped:
@@ -463,7 +483,7 @@ class _Diff:
             created=frozenset(
                 AccessTarget("sequence", s.name, s.schema)
                 for s in self.b.sequences
-                if s in found.created or s.name in found.parked
+                if s in found.created or s.key in found.parked
             )
             | self.recreated_routines,
         )
@@ -570,20 +590,11 @@ class _Diff:
     # --- tables ----------------------------------------------------------------------------------
 
     def match_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
-        a_tables, b_tables = self.a.tables_by_name, self.b.tables_by_name
-        pairs = []
-        matched_a = set()
-        for name, table in sorted(b_tables.items()):
-            old_name = next((o for o, n in self.renames.tables.items() if n == name and o in a_tables), None)
-            if old_name is not None and old_name not in b_tables:
-                pairs.append((a_tables[old_name], table))
-                matched_a.add(old_name)
-            elif name in a_tables:
-                pairs.append((a_tables[name], table))
-                matched_a.add(name)
+        # by key: `tenant_b.accounts` is renamed, moved or kept apart from another schema's `accounts`
+        pairs = table_pairs(self.a, self.b, self.renames)
         paired = {new.key for _, new in pairs}
-        created = {n for n in b_tables if n not in paired}
-        dropped = set(a_tables) - matched_a
+        created = {n for n in self.b.tables_by_name if n not in paired}
+        dropped = set(self.a.tables_by_name) - {old.key for old, _ in pairs}
         return pairs, created, dropped
 
     def create_table(self, table: Table) -> Iterator[Change]:
@@ -599,7 +610,7 @@ class _Diff:
         for check in table.checks:
             if check.not_valid:  # CREATE TABLE would validate it
                 yield AddConstraint(table, check, on_new_table=True)
-        for name, constraint in named_constraints(table, self.renames).items():
+        for name, constraint in named_constraints(table).items():
             if constraint.comment is not None:
                 yield Comment("CONSTRAINT", (table.schema, table.name, name), constraint.comment)
 
@@ -616,20 +627,15 @@ class _Diff:
         if old.name != new.name:
             yield RenameTable(old, new)
         if old.schema != new.schema:
-            if old.name != new.name and old.partition is not None:
-                raise PlanError(
-                    f"table `{new.name}` is renamed and moved to schema `{new.schema}` in one change, with "
-                    "its partitions: rename it in one migration and move it in the next"
-                )
             yield MoveTable(old, new)
-        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.name, index))
+        rebuilt = frozenset(index.name for index in new.indexes if self.reads_converted(new.key, index))
         yield from self.partitions.table(old, new, rebuilt)
         yield from self.columns(old, new)
-        renamed = with_new_column_names(old, new.name, self.renames)
+        renamed = with_new_column_names(old, new.key, self.renames)
         keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
         yield from keys
-        yield from partition_objects.changes(old, new)
-        if old.partition and new.partition and any(t == new.name for t, _ in self.renames.columns):
+        yield from partition_objects.changes(old, new, self.renames)
+        if old.partition and new.partition and self.renames.renamed_columns(new.key):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
         before, after = access_of(old), access_of(new)
@@ -645,9 +651,9 @@ class _Diff:
         """`old` moved aside, `new` created and filled with its rows, the old dropped: with its indexes
         and foreign keys created as on a new table, the keys that reference it dropped before and
         added again after, and the views over it and its triggers created again."""
-        self.changed_tables.add(new.name)
-        self.reshaped.add(new.name)
-        self.rebuilt_tables.add(new.name)
+        self.changed_tables.add(new.key)
+        self.reshaped.add(new.key)
+        self.rebuilt_tables.add((new.schema, new.name))
         if old.name != new.name:
             yield RenameTable(old, new)
             old = replace(old, name=new.name)
@@ -658,9 +664,12 @@ class _Diff:
         incoming = tuple(
             (table, fk)
             for table in self.b.tables
-            if table.key != new.key and table.key in a_of and table.name not in self.rebuilt_tables
+            if table.key != new.key
+            and table.key in a_of
+            and (table.schema, table.name) not in self.rebuilt_tables
             for fk in table.foreign_keys
-            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name) and fk in a_of[table.key].foreign_keys
+            if (fk.ref_schema, fk.ref_table) == (new.schema, new.name)
+            and fk in [self.renames.target(was) for was in a_of[table.key].foreign_keys]
         )
         for table, fk in incoming:
             # dropped first, so the old table can go (the migration is one transaction)
@@ -675,7 +684,7 @@ class _Diff:
             for sequence in self.b.sequences
             if sequence.owned_by is not None
             and (sequence.schema, sequence.owned_by[0]) == (new.schema, new.name)
-            and sequence.name in self.a.sequences_by_name
+            and sequence.key in self.a.sequences_by_name
         )
         yield RebuildTable(old, new, why, columns, owned)
         for index in new.indexes:
@@ -694,7 +703,7 @@ class _Diff:
         past the numbers the rows hold (not for an identity turned serial: that one goes on from the
         identity)."""
         sequence = new.default.sequence if new.default is not None else None
-        if sequence is None or (table.name, new.name) in self.sequences.numbered_by:
+        if sequence is None or (table.key, new.name) in self.sequences.numbered_by:
             return None
         before = old.default.sequence if old.default is not None else None
         if before is not None and self.sequences.renamed.get(before, before) == sequence:
@@ -706,8 +715,8 @@ class _Diff:
         rebuilt enum, and no table it references was renamed (its name may now mean another table)."""
         return (
             old == new
-            and new.name not in self.converted
-            and not any(fk.ref_table in self.renames.tables for fk in new.foreign_keys)
+            and new.key not in self.converted
+            and not any((fk.ref_schema, fk.ref_table) in self.renames.places for fk in new.foreign_keys)
             and not self.redistributed_keys(new)
         )
 
@@ -726,7 +735,7 @@ class _Diff:
         found: list[tuple[Column | None, Column]] = []
         for column in new.columns:
             old_name = next(
-                (old for (t, old), n in self.renames.columns.items() if t == new.name and n == column.name),
+                (old for (t, old), n in self.renames.columns.items() if t == new.key and n == column.name),
                 None,
             )
             if old_name and old_name in old_columns and column.name not in old_columns:
@@ -744,13 +753,13 @@ class _Diff:
             matched.add(before.name)
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
-                self.changed_tables.add(new.name)
-                self.reshaped.add(new.name)
+                self.changed_tables.add(new.key)
+                self.reshaped.add(new.key)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
@@ -783,8 +792,8 @@ class _Diff:
                     f"entity with the column of the new type, copy the rows into it, then drop this one",
                     f"{table.name}.{new.name}",
                 )
-            self.changed_tables.add(table.name)
-            self.retyped.setdefault(table.name, set()).add(new.name)
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(new.name)
             yield self.retype(table, old, new)
         options_changed = bool(old.identity and new.identity) and old.identity_options != new.identity_options
         if old.identity != new.identity or options_changed:
@@ -794,10 +803,10 @@ class _Diff:
                     yield SetDefault(table, replace(new, default=None, identity=None))
                 if old.nullable:
                     yield SetNotNull(table, new.name)
-            found, key = self.sequences, (table.name, new.name)
+            found, key = self.sequences, (table.key, new.name)
             previous, numbered_by = found.previous.get(key), found.numbered_by.get(key)
             sequence = previous or numbered_by
-            parked = found.parked.get(sequence.name) if sequence is not None else None
+            parked = found.parked.get(sequence.key) if sequence is not None else None
             yield AlterIdentity(table, old, new, previous, numbered_by, parked)
         if not same_expression(old.generated, new.generated):
             raise PlanError(
@@ -842,7 +851,7 @@ class _Diff:
 
     def constraints(self, old: Table, new: Table) -> Iterator[Change]:
         old_set = named_constraints(old, self.renames)
-        new_set = named_constraints(new, self.renames)
+        new_set = named_constraints(new)
         # kept NOT VALID until now and valid in the spec: validated in place, not dropped and added
         for key, constraint in new_set.items():
             was = old_set.get(key)
@@ -855,7 +864,7 @@ class _Diff:
             ):
                 old_set[key] = constraint
                 yield ValidateConstraint(new, constraint)
-        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.name, constraint)}
+        stale = {key for key, constraint in new_set.items() if self.reads_converted(new.key, constraint)}
         # dropped and added again even when unchanged: those whose expression reads a converted column,
         # and the foreign keys whose clones are named after the table
         again = stale | {key for key, c in new_set.items() if recloned(self.b, old, new, c)}
@@ -923,7 +932,7 @@ class _Diff:
                 reset = tuple(sorted(set(before) - {p.name for p in index.storage}))
                 old_indexes[name] = index
                 yield SetIndexStorage(new, index, given, reset)
-        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.name, index)}
+        stale = {name for name, index in new_indexes.items() if self.reads_converted(new.key, index)}
         renamed = matched_renames(without(old_indexes, stale), without(new_indexes, stale), same_index)
         for old_name, new_name in renamed.items():
             yield RenameIndex(new, old_name, new_name)
@@ -963,9 +972,10 @@ class _Diff:
         a_views, b_views = self.a.views_by_name, self.b.views_by_name
         recreate: set[str] = set()
         replace: set[str] = set()
+        reindexed: list[tuple[View, View]] = []  # materialized views whose indexes alone change
         # what the migration drops: a kept view that read one of them goes first (PostgreSQL refuses to
         # drop what a view reads), and is created again after
-        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | self.rebuilt_tables
+        gone = self.match_tables()[2] | (set(a_views) - set(b_views)) | {n for _, n in self.rebuilt_tables}
         for name, view in b_views.items():
             old = a_views.get(name)
             if old is None:
@@ -980,6 +990,14 @@ class _Diff:
                 and not tables_changed
             ):
                 continue  # column comments, owner and grants change in place: the view stays
+            if (
+                view.materialized
+                and not tables_changed
+                and _without_column_comments(_with_access(_with_indexes(old, view), view))
+                == _without_column_comments(view)
+            ):
+                reindexed.append((old, view))  # its indexes built and dropped: the view and rows stay
+                continue
             if not tables_changed and _replaceable(old, view):
                 replace.add(name)
             else:
@@ -992,8 +1010,23 @@ class _Diff:
                     recreate.add(name)
                     replace.discard(name)
                     changed = True
+        reindexed = [(old, view) for old, view in reindexed if view.key not in recreate]
         self.recreated_views = recreate
         self.replaced_views = replace
+        for old, view in reindexed:
+            relation = Table(name=view.name, schema=view.schema, columns=())
+            kept = {index.name: index for index in view.indexes}
+            was = {index.name: index for index in old.indexes}
+            for name, index in was.items():
+                if name not in kept or not same_index(kept[name], index):
+                    yield DropIndex(relation, index)
+            for name, index in kept.items():
+                if name not in was or not same_index(was[name], index):
+                    yield AddIndex(relation, index)
+                    if index.comment is not None:
+                        yield Comment("INDEX", (view.schema, name), index.comment)
+                elif was[name].comment != index.comment:
+                    yield Comment("INDEX", (view.schema, name), index.comment)
         for view in reversed(order_views(self.a.views)):
             if view.key not in b_views or view.key in recreate:
                 yield DropView(view)
@@ -1014,12 +1047,21 @@ class _Diff:
         """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
         renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
         column a view reads, and lets the others change under it)."""
+        table = self.table_key(table)
         if table not in self.changed_tables:
             return False
         if table in self.reshaped or table not in self.retyped:
             return True
         read = expressions.columns_read(expressions.parse_query(view.query))
         return read is None or bool(read & self.retyped[table])
+
+    def table_key(self, relation: str) -> str:
+        """The key of the table of B a view's query names `relation` (`tenant_b.accounts`, `accounts`)."""
+        if relation in self.b.tables_by_name:
+            return relation
+        schema, dot, name = relation.rpartition(".")
+        found = self.b.tables_by_place.get((schema, name)) if dot else None
+        return found.key if found is not None else relation
 
     def reads(self, view: View, tables: frozenset[str]) -> bool:
         """Whether `view` reads one of `tables`, itself or through other views."""
@@ -1076,7 +1118,7 @@ class _Diff:
                 or after.archive is None
                 or _archive_signature(self.a, table, archive)
                 != _archive_signature(self.b, after, after.archive)
-                or after.name in self.changed_tables
+                or after.key in self.changed_tables
             ):
                 entry = archive_entry(self.a, table, archive)
                 yield DropFunction(entry.archive.function, table.schema, entry.cutoff_type)
@@ -1088,7 +1130,7 @@ class _Diff:
                 or before.archive is None
                 or _archive_signature(self.a, before, before.archive)
                 != _archive_signature(self.b, table, archive)
-                or table.name in self.changed_tables
+                or table.key in self.changed_tables
             ):
                 yield CreateArchiveFunction(archive_entry(self.b, table, archive))
         old_maintain, new_maintain = lifecycle.maintain_function(self.a), lifecycle.maintain_function(self.b)
@@ -1115,6 +1157,31 @@ class _Diff:
 
     # --- the spec's functions and triggers ---------------------------------------------------------
 
+    def changing_names(
+        self, a_functions: Mapping[str, Function], b_functions: Mapping[str, Function]
+    ) -> frozenset[str]:
+        """The names of what the migration drops, rebuilds or changes the shape of, which PostgreSQL
+        refuses while a SQL-standard body reads it: tables whose columns change, tables dropped or
+        rebuilt, views dropped or created again, functions dropped or changed, and enums, domains and
+        types that change."""
+        gone_tables = {name.rsplit(".", 1)[-1] for name in self.match_tables()[2]}
+        views = {v.name for v in self.a.views if v.key not in self.b.views_by_name}
+        views |= {name.rsplit(".", 1)[-1] for name in self.recreated_views}
+        functions = {
+            f.name for key, f in a_functions.items() if key not in b_functions or b_functions[key] != f
+        }
+        types: set[str] = set()
+        for olds, news in (
+            (self.a.enums, self.b.enums),
+            (self.a.domains, self.b.domains),
+            (self.a.types, self.b.types),
+        ):
+            kept = {(item.schema, item.name): item for item in news}
+            types |= {item.name for item in olds if kept.get((item.schema, item.name)) != item}
+        tables = {key.rsplit(".", 1)[-1] for key in self.changed_tables}
+        tables |= {name for _, name in self.rebuilt_tables} | gone_tables
+        return frozenset(tables | views | functions | types)
+
     def routines(self) -> Iterator[Change]:
         """Functions created, replaced in place (same arguments and result: CREATE OR REPLACE keeps what
         calls them) or dropped and created again; triggers created, dropped, or replaced in one
@@ -1124,20 +1191,33 @@ class _Diff:
         a_functions, b_functions = self.a.functions_by_signature, self.b.functions_by_signature
         recreated: set[str] = set()
         late = row_typed_functions(self.b)
+        # a SQL-standard body is made in quotes (it may read what the migration creates later) and
+        # given its body at the end; one kept that reads what changes is put in quotes first
+        changing = self.changing_names(a_functions, b_functions)
+        standard: list[Function] = []
         # aggregates are created after the functions they fold with, and dropped before them
         for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
+            quoted = function.standard_body is not None
             if old is None:
-                yield CreateRoutine(function, after_tables=function.name in late)
+                yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
+                standard += [function] if quoted else []
             elif _with_routine_access(old, function) != function:
                 # an aggregate too is replaced in place (CREATE OR REPLACE AGGREGATE keeps the views
                 # calling it), unless it becomes a function or the other way round
                 same_kind = (old.aggregate is None) == (function.aggregate is None)
                 signature = (function.schema, function.arguments, function.returns)
                 if same_kind and (old.schema, old.arguments, old.returns) == signature:
-                    yield CreateRoutine(function, replace=True, old=old)
+                    yield CreateRoutine(function, replace=True, old=old, quoted=quoted)
+                    standard += [function] if quoted else []
                 else:
                     recreated.add(name)
+            elif reads := _standard_reads(old, changing):
+                yield QuoteStandardBody(old, reads)
+                standard.append(function)
+        for name, function in sorted(a_functions.items()):
+            if name not in b_functions and (reads := _standard_reads(function, changing)):
+                yield QuoteStandardBody(function, reads)  # dropped last, after what it reads
         # by (schema, table, name): tables of one name in two schemas may have triggers of one name
         renamed = {(old.schema, old.name): (new.schema, new.name) for old, new in self.match_tables()[0]}
         a_triggers = {
@@ -1146,7 +1226,7 @@ class _Diff:
         b_triggers = {(t.schema, t.table, t.name): t for t in self.b.triggers}
         for key, trigger in sorted(a_triggers.items()):
             new = b_triggers.get(key)
-            if new is None or _called(self.a, trigger) in recreated or key[1] in self.rebuilt_tables:
+            if new is None or _called(self.a, trigger) in recreated or key[:2] in self.rebuilt_tables:
                 yield DropTrigger(trigger)  # before the table's rename, by its old name
         for name in sorted(recreated, key=lambda n: (a_functions[n].aggregate is None, n)):
             old = a_functions[name]
@@ -1157,7 +1237,12 @@ class _Diff:
             yield DropRoutine(old, tuple(callers), recreated=True)
         self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
-            yield CreateRoutine(b_functions[name], after_tables=b_functions[name].name in late)
+            function = b_functions[name]
+            quoted = function.standard_body is not None
+            yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
+            standard += [function] if quoted else []
+        for function in standard:
+            yield SetStandardBody(function)
         for name, function in sorted(
             a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
         ):
@@ -1169,7 +1254,7 @@ class _Diff:
                 )
         for key, trigger in sorted(b_triggers.items()):
             old_trigger = a_triggers.get(key)
-            if old_trigger is None or _called(self.b, trigger) in recreated or key[1] in self.rebuilt_tables:
+            if old_trigger is None or _called(self.b, trigger) in recreated or key[:2] in self.rebuilt_tables:
                 yield CreateTrigger(trigger)
             elif (
                 replace(old_trigger, table=trigger.table, schema=trigger.schema, comment=trigger.comment)
@@ -1180,6 +1265,15 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _standard_reads(function: Function, changing: frozenset[str]) -> tuple[str, ...]:
+    """What of `changing` the SQL-standard body of `function` names (everything, when it does not
+    parse); () for a body in quotes."""
+    if function.standard_body is None:
+        return ()
+    names = routines.standard_body_names(function.body)
+    return tuple(sorted(changing if names is None else names & changing))
 
 
 def _called(model: Model, trigger: Trigger) -> str:
@@ -1231,6 +1325,11 @@ def _archive_signature(model: Model, table: Table, archive: Archive) -> tuple[ob
 def _with_routine_access(old: Function, new: Function) -> Function:
     """`old` with the owner and grants of `new`, which change without replacing the routine."""
     return replace(old, access=new.access)
+
+
+def _with_indexes(old: View, new: View) -> View:
+    """`old` with the indexes of `new`, which are built and dropped without touching the view."""
+    return replace(old, indexes=new.indexes)
 
 
 def _with_access(old: View, new: View) -> View:

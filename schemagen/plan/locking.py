@@ -128,7 +128,8 @@ class _Order:
                     if model is after:  # partitions only `after` has (a rebuild's) are still its own
                         self._children(key, table.partition, self.rank[key][1], 1, keep=True)
                     continue
-                renamed = (table.schema, table.renamed_from or "")
+                was = before.table(table.renamed_from or "")  # by its key in the spec
+                renamed = (was.schema, was.name) if was is not None else key
                 at = self.rank[renamed][1] if model is after and renamed in self.rank else first + position
                 self.rank[key] = (1, at, 0)
                 self._children(key, table.partition, at, 1)

@@ -38,8 +38,9 @@ def without(items: Mapping[str, T], names: set[str]) -> dict[str, T]:
     return {name: item for name, item in items.items() if name not in names}
 
 
-def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
-    """Constraints by name; a foreign key names its target's new name, so a table rename is no change."""
+def named_constraints(table: Table, renames: Renames | None = None) -> dict[str, Constraint]:
+    """Constraints by name. Of a table of A (`renames` given), a foreign key names its target's place
+    in B, so a rename or move of the table it references is no change."""
     found: dict[str, Constraint] = {}
     if table.primary_key:
         found[table.primary_key.name] = table.primary_key
@@ -48,7 +49,7 @@ def named_constraints(table: Table, renames: Renames) -> dict[str, Constraint]:
     for check in table.checks:
         found[check.name] = check
     for fk in table.foreign_keys:
-        found[fk.name] = replace(fk, ref_table=renames.tables.get(fk.ref_table, fk.ref_table))
+        found[fk.name] = renames.target(fk) if renames is not None else fk
     for exclusion in table.exclusions:
         found[exclusion.name] = exclusion
     return found
@@ -79,9 +80,9 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
             and a.no_inherit == b.no_inherit
         )
     if isinstance(a, ForeignKey) and isinstance(b, ForeignKey):
-        # The target is its table's name, unique in a Model: a table moved to another schema keeps the
-        # keys to it (PostgreSQL refers to it by OID).
-        return replace(a, name="", ref_schema="") == replace(b, name="", ref_schema="")
+        # by schema too: `tenant_a.accounts` and `tenant_b.accounts` are two targets (the key of A
+        # names its target's place in B, `Renames.target`: a table moved keeps the keys to it)
+        return replace(a, name="") == replace(b, name="")
     if isinstance(a, ExclusionConstraint) and isinstance(b, ExclusionConstraint):
         return (
             replace(a, name="", where=None, elements=()) == replace(b, name="", where=None, elements=())

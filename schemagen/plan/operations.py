@@ -68,6 +68,12 @@ class Statement:
         return False
 
     @property
+    def writes_sql_body(self) -> bool:
+        """It creates or replaces a function with a body in quotes in `language: sql`, which may read
+        tables the migration creates after it: the file turns `check_function_bodies` off first."""
+        return False
+
+    @property
     def repeats(self) -> bool:
         """It moves one batch of rows: it is run again, each time in a transaction of its own, until it
         moves none (`schemagen partitions maintain`)."""

@@ -45,7 +45,6 @@ from schemagen.model import (
     PrimaryKey,
     Table,
     UniqueConstraint,
-    all_children,
     lifecycle,
 )
 from schemagen.model.archive import archive_entry
@@ -120,13 +119,9 @@ class PartitionDiff:
             before = self.a.table(old_name.get(other.key, other.key))
             if before is None:
                 continue
-            before = with_new_column_names(before, other.name, self.renames)
-            # as `named_constraints` has them: naming the new name of a renamed target
-            renamed = self.renames.tables
-            old_keys = [
-                replace(old, ref_table=renamed[old.ref_table]) if old.ref_table in renamed else old
-                for old in before.foreign_keys
-            ]
+            before = with_new_column_names(before, other.key, self.renames)
+            # as `named_constraints` has them: naming the place in B of a renamed or moved target
+            old_keys = [self.renames.target(old) for old in before.foreign_keys]
             for fk in other.foreign_keys:
                 if recloned(self.b, before, other, fk):
                     continue
@@ -168,9 +163,10 @@ class PartitionDiff:
                 f"drop this one",
                 new.name,
             )
-        if old.schema != new.schema:
-            _refuse_other_schemas(old, new)
-        yield from _TablePartitions(self, old, new, before, new.partition, rebuilt).changes()
+        # every child's schema written out: A's as they are once the table moved (its partitions that
+        # follow it move with it, `MoveTable`), a partition that `names:` pins elsewhere where it is
+        a, b = schemes.with_schemas(before, new.schema), schemes.with_schemas(new.partition, new.schema)
+        yield from _TablePartitions(self, old, new, a, b, rebuilt).changes()
 
 
 class _TablePartitions:
@@ -198,8 +194,8 @@ class _TablePartitions:
         # the tables the partitions' foreign keys reference: a partition created, detached or dropped
         # gets or loses the triggers of each key, on the referenced table too. By their names in B: the
         # partitions change after the renames
-        renamed = shared.renames.tables
-        referenced = {(fk.ref_schema, renamed.get(fk.ref_table, fk.ref_table)) for fk in old.foreign_keys}
+        targets = [shared.renames.target(fk) for fk in old.foreign_keys]
+        referenced = {(fk.ref_schema, fk.ref_table) for fk in targets}
         self.referenced = tuple(sorted(referenced - {(new.schema, new.name)}))
 
     @cached_property
@@ -223,7 +219,6 @@ class _TablePartitions:
             self.kept = [c.name for child in self.b.children for c in schemes.subtree(child)]
         else:
             self.level(self.new.name, self.a, self.b)
-        self.refuse_other_schemas(bool(renamed_keys))
         if self.renames or (renamed_keys and self.kept):
             yield RenamePartitions(self.new, tuple(self.renames), tuple(renamed_keys), tuple(self.kept))
         changed = self.moves or self.drops or self.creates or self.expiring or self.returning
@@ -252,38 +247,6 @@ class _TablePartitions:
             for table, fk in foreign_keys:
                 yield RestoreForeignKey(table, fk, self.new.name)
 
-    def refuse_other_schemas(self, renamed_keys: bool) -> None:
-        """Of partitions in another schema than their table, a migration creates and drops those of
-        the first level (with no partitions of their own); anything else that touches one — a rename, a
-        move of rows, a period expired or brought back, a partition under it, a foreign key renamed on
-        the partitions — is refused with the reason."""
-        elsewhere = {
-            c.name: c.schema for t in (self.old, self.new) for c in all_children(t.partition) if c.schema
-        }
-        if not elsewhere:
-            return
-        touched = [r.old for r in self.renames] + [r.new for r in self.renames]
-        for move in self.moves:
-            touched += [move.parent, *(c.name for c in move.old), *(c.name for c in move.new)]
-        touched += [c.name for c in (*self.expiring, *self.returning)]
-        touched += [d.parent for d in self.drops] + [c.parent for c in self.creates]
-        touched += [d.child for d in self.drops if d.schema is not None and self.subpartitioned(d.child)]
-        touched += [c.child.name for c in self.creates if c.child.schema is not None and c.child.sub]
-        if renamed_keys:
-            touched += self.kept
-        hit = sorted(name for name in set(touched) if name in elsewhere)
-        if hit:
-            raise PlanError(
-                f"the partitions of {self.new.name} change, and {elsewhere[hit[0]]}.{hit[0]}, which the "
-                "change touches, lives in another schema than its table: of such partitions a migration "
-                "only creates and drops those of the first level; change it by hand (custom migration) "
-                "or keep it in the table's schema",
-                self.new.key,
-            )
-
-    def subpartitioned(self, name: str) -> bool:
-        return any(c.name == name and c.sub is not None for c in all_children(self.old.partition))
-
     def expire(self, foreign_keys: ForeignKeys) -> Iterator[Change]:
         """The periods leaving the start of a window with `expire:`, as maintenance expires them."""
         window = self.b.window
@@ -304,22 +267,24 @@ class _TablePartitions:
                 archive=archive,
                 referenced=self.referenced,
                 referencing=tuple(dict.fromkeys((t.schema, t.name) for t, _ in foreign_keys)),
+                child_schema=child.schema if child.schema != self.new.schema else None,
             )
 
     def bring_back(self, foreign_keys: ForeignKeys) -> Iterator[Change]:
         """The periods a window with `expire:` gets back before its start: made (or, left detached, taken
         back) and attached, given the rows of the DEFAULT partition that belong to them."""
-        default = next((c.name for c in self.b.children if c.bound.is_default), None)
+        default = next((c for c in self.b.children if c.bound.is_default), None)
         for child in self.returning:
             yield CreatePeriod(
                 self.new,
                 child,
-                default,
+                default.name if default is not None else None,
                 default is not None,
                 None,
                 self.referenced,
                 tuple(dict.fromkeys((t.schema, t.name) for t, _ in foreign_keys)),
                 returning=True,
+                default_schema=default.schema if default is not None else None,
             )
 
     # --- comparing the trees -------------------------------------------------------------------
@@ -336,8 +301,17 @@ class _TablePartitions:
         if schemes.structure(a.sub) != schemes.structure(b.sub):
             return False
         self.kept.append(b.name)
-        if a.name != b.name:
-            self.renames.append(self.renamed(a.name, b.name, surviving=None, after_taken=self.shared.b_names))
+        if a.name != b.name or a.schema != b.schema:  # renamed, or pinned to another schema
+            self.renames.append(
+                self.renamed(
+                    a.name,
+                    b.name,
+                    surviving=None,
+                    after_taken=self.shared.b_names,
+                    schema=a.schema,
+                    to=b.schema,
+                )
+            )
         if a.sub is not None and b.sub is not None and a.sub != b.sub:
             self.level(b.name, a.sub, b.sub)
         return True
@@ -493,14 +467,26 @@ class _TablePartitions:
                 if relation.name in self.shared.b_names:
                     retired = self.shared.unused(relation.name, "old")
                     yield self.renamed(
-                        relation.name, retired, surviving=self.surviving, after_taken=self.shared.taken
+                        relation.name,
+                        retired,
+                        surviving=self.surviving,
+                        after_taken=self.shared.taken,
+                        schema=relation.schema,
                     )
 
     def renamed(
-        self, old: str, new: str, *, surviving: set[str] | None, after_taken: set[str] | frozenset[str]
+        self,
+        old: str,
+        new: str,
+        *,
+        surviving: set[str] | None,
+        after_taken: set[str] | frozenset[str],
+        schema: str | None = None,
+        to: str | None = None,
     ) -> RelationRename:
         """A partition of A renamed, with the indexes PostgreSQL gave it renamed to the names it gives
-        `new` (only those in `surviving`, when given: the others are dropped before the move)."""
+        `new` (only those in `surviving`, when given: the others are dropped before the move); `schema`:
+        where it is, `to`: the schema it moves to."""
         before = schemes.clone_index_names(self.old, old, self.shared.a_names, self.clone_labels)
         after = schemes.clone_index_names(self.old, new, after_taken, self.clone_labels)
         indexes = []
@@ -509,25 +495,10 @@ class _TablePartitions:
                 continue
             self.shared.taken.add(after[key])
             indexes.append((name, after[key]))
-        return RelationRename(old, new, tuple(indexes))
+        return RelationRename(old, new, tuple(indexes), schema, to if to != schema else None)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _refuse_other_schemas(old: Table, new: Table) -> None:
-    """Partitions in another schema than their table are created with it and kept as they are; a
-    migration that changes them or moves the table is not planned yet."""
-    elsewhere = sorted(
-        f"{c.schema}.{c.name}" for t in (old, new) for c in all_children(t.partition) if c.schema is not None
-    )
-    if elsewhere:
-        raise PlanError(
-            f"the partitions of {new.name} change, and {elsewhere[0]} lives in another schema than its "
-            "table: such partitions are created with their table but not yet changed by a migration; "
-            "change them by hand (custom migration) or keep them in the table's schema",
-            new.name,
-        )
 
 
 def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
@@ -537,7 +508,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
     only change name, which leaves the partitions' index names as they were; an index over a renamed
     column is renamed with it.
     """
-    old = with_new_column_names(old, new.name, renames)
+    old = with_new_column_names(old, new.key, renames)
     old_indexes = {i.name: i for i in old.indexes}
     new_indexes = {i.name: i for i in new.indexes}
     renamed = matched_renames(old_indexes, new_indexes, same_index)
@@ -546,7 +517,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
         for name, index in old_indexes.items()
         if name in renamed or (name in new_indexes and same_index(new_indexes[name], index))
     }
-    old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
+    old_set, new_set = named_constraints(old, renames), named_constraints(new)
     taken = matched_renames(old_set, new_set, same_definition)
     surviving |= {
         key
@@ -560,7 +531,7 @@ def _surviving_indexes(renames: Renames, old: Table, new: Table) -> set[str]:
 def _renamed_foreign_keys(model: Model, renames: Renames, old: Table, new: Table) -> list[tuple[str, str]]:
     """(old name, new name) of the foreign keys the diff renames: same definition, new name (`model`:
     the version `new` is of)."""
-    old_set, new_set = named_constraints(old, renames), named_constraints(new, renames)
+    old_set, new_set = named_constraints(old, renames), named_constraints(new)
     renamed: list[tuple[str, str]] = []
     for key, constraint in new_set.items():
         if key in old_set or recloned(model, old, new, constraint):
@@ -584,7 +555,7 @@ def _renamed_columns(renames: Renames, old: Table, new: Table) -> dict[str, str]
     return {
         source: name
         for (table, source), name in renames.columns.items()
-        if table == new.name and source in before and name not in before
+        if table == new.key and source in before and name not in before
     }
 
 

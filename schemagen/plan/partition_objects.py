@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from schemagen.model import CheckConstraint, ForeignKey, PartitionBound, Table, all_children
 from schemagen.model.partition_objects import partition_tables
+from schemagen.plan import schemes
 from schemagen.plan.changes import (
     AddConstraint,
     AddIndex,
@@ -24,6 +25,7 @@ from schemagen.plan.changes import (
     RenameIndex,
 )
 from schemagen.plan.matching import matched_renames, same_definition, same_index
+from schemagen.plan.renames import Renames
 
 
 def on_new_table(table: Table) -> Iterator[Change]:
@@ -32,15 +34,20 @@ def on_new_table(table: Table) -> Iterator[Change]:
         yield from _created(own)
 
 
-def changes(old: Table, new: Table) -> Iterator[Change]:
-    """From `old`'s partitions' own objects to `new`'s, partition by partition (by name)."""
+def changes(old: Table, new: Table, renames: Renames | None = None) -> Iterator[Change]:
+    """From `old`'s partitions' own objects to `new`'s, partition by partition (by name); `renames`:
+    the plan's, whose renamed and moved tables the foreign keys of `old`'s partitions follow."""
     if old.partition_objects == new.partition_objects and old.partition == new.partition:
         return
     old_leaves = {_renamed(name, old, new): bound for name, bound in _leaves(old).items()}
     new_leaves = _leaves(new)
     # by the partition's name once the table's renames and moves have run (before any drop does)
+    target = renames.target if renames is not None else (lambda fk: fk)
+    placed = schemes.placed(new)  # a partition `names:` pins to another schema is there by now
     before = {
-        name: replace(t, name=name, schema=new.schema)
+        name: replace(
+            t, name=name, schema=placed.get(name, new.schema), foreign_keys=tuple(map(target, t.foreign_keys))
+        )
         for t in partition_tables(old)
         if (name := _renamed(t.name, old, new))
     }

@@ -18,7 +18,7 @@ def rebuild_reason(old: Table, new: Table, renames: Renames) -> str | None:
         renamed = {
             source: name
             for (table, source), name in renames.columns.items()
-            if table == new.name and source in old.column_names and name not in old.column_names
+            if table == new.key and source in old.column_names and name not in old.column_names
         }
         before = schemes.with_renamed_columns(old.partition, renamed)
         if schemes.structure(before) != schemes.structure(new.partition):
@@ -29,7 +29,7 @@ def rebuild_reason(old: Table, new: Table, renames: Renames) -> str | None:
     old_columns = {c.name: c for c in old.columns}
     for column in new.columns:
         source = next(
-            (s for (t, s), n in renames.columns.items() if t == new.name and n == column.name), column.name
+            (s for (t, s), n in renames.columns.items() if t == new.key and n == column.name), column.name
         )
         was = old_columns.get(source)
         if was is not None and not same_expression(was.generated, column.generated):

@@ -57,6 +57,8 @@ def online(change: PartitionMove) -> bool:
         return False
     if any(child.sub is not None or child.bound.modulus is None for child in change.new):
         return False
+    if any(child.schema not in (None, table.schema) for child in (*change.old, *change.new)):
+        return False  # `names:` pins a partition to another schema: moved in one transaction
     if any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys):
         return False
     names = [n for s in change.sources for n in (capture_name(s), log_name(s))]

@@ -61,6 +61,36 @@ def bound_key(bound: PartitionBound) -> str:
     return repr(bound)  # bounds may hold lists (multi-column ranges), so not hashable themselves
 
 
+def with_schemas(scheme: PartitionScheme, schema: str) -> PartitionScheme:
+    """`scheme` with each child's schema written out: the one `names:` pins, else its parent's
+    (`schema` for the children of the first level)."""
+    return replace(
+        scheme,
+        children=tuple(
+            replace(
+                c,
+                schema=c.schema or schema,
+                sub=with_schemas(c.sub, c.schema or schema) if c.sub is not None else None,
+            )
+            for c in scheme.children
+        ),
+    )
+
+
+def placed(table: Table) -> dict[str, str]:
+    """The schema of the table and of each of its partitions, by name: a partition's own (`names:`
+    pins one), else its parent's."""
+    found = {table.name: table.schema}
+    pending = [(table.partition, table.schema)] if table.partition is not None else []
+    while pending:
+        scheme, schema = pending.pop()
+        for child in scheme.children:
+            found[child.name] = child.schema or schema
+            if child.sub is not None:
+                pending.append((child.sub, found[child.name]))
+    return found
+
+
 def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
     """A child, then its own partitions, depth first."""
     yield child

@@ -587,6 +587,25 @@ class CreateRoutine(Statement):
     function: Function
     replace: bool
     clear_comment: bool
+    quoted: bool = False  # a SQL-standard body in quotes (see `replace_routine_body`)
+
+    @property
+    def writes_sql_body(self) -> bool:
+        return self.function.language == "sql" and (self.quoted or self.function.standard_body is None)
+
+
+@dataclass(frozen=True)
+class ReplaceRoutineBody(Statement):
+    """CREATE OR REPLACE of a function with a SQL-standard body, keeping what calls it: `quoted`, its
+    body in quotes, which PostgreSQL does not tie to what it reads; else the body itself."""
+
+    template = "replace_routine_body"
+    function: Function
+    quoted: bool
+
+    @property
+    def writes_sql_body(self) -> bool:
+        return self.quoted
 
 
 @dataclass(frozen=True)
@@ -642,7 +661,7 @@ class PartitionCreate(Statement):
     storage: tuple[StorageParameter, ...]
 
     def made_relations(self) -> frozenset[Relation]:
-        return frozenset((self.schema, child.name) for child in self.scheme.children)
+        return frozenset((child.schema or self.schema, child.name) for child in self.scheme.children)
 
 
 @dataclass(frozen=True)
@@ -659,6 +678,7 @@ class PartitionMoveRows(Statement):
     key: tuple[PartitionKey, ...]
     filters: list[RowFilter] | None
     delete_source: bool
+    source_schema: str | None = None  # the source's, when not the parent's (`names:` pins another)
 
     @property
     def scans_rows(self) -> bool:
@@ -671,6 +691,7 @@ class PartitionAttachDefault(Statement):
     parent: str
     child: str
     schema: str
+    child_schema: str | None = None  # the child's, when not the parent's (`names:` pins another)
 
 
 @dataclass(frozen=True)
@@ -687,9 +708,10 @@ class PeriodCreate(Statement):
     high: LiteralValue
     check: str
     storage: tuple[StorageParameter, ...]
+    child_schema: str | None = None  # the period's, when not the parent's (`names:` pins another)
 
     def made_relations(self) -> frozenset[Relation]:
-        return frozenset({(self.schema, self.child)})
+        return frozenset({(self.child_schema or self.schema, self.child)})
 
 
 @dataclass(frozen=True)
@@ -708,6 +730,9 @@ class PeriodMoveRows(Statement):
     low: LiteralValue
     high: LiteralValue
     batch: int | None
+    # the source's and the target's, when not `schema` (`names:` pins a partition to another)
+    source_schema: str | None = None
+    target_schema: str | None = None
 
     @property
     def scans_rows(self) -> bool:
@@ -726,6 +751,7 @@ class PeriodAttach(Statement):
     schema: str
     low: LiteralValue
     high: LiteralValue
+    child_schema: str | None = None  # the period's, when not the parent's
 
 
 @dataclass(frozen=True)
@@ -807,7 +833,8 @@ class UndistributeSchema(Statement):
 
 @dataclass(frozen=True)
 class AlterDistributedTable(Statement):
-    """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group."""
+    """`colocate_with`: a root table, or "none"; `cascade`: the shard count of the whole group;
+    `colocate_schema`: the root's schema when it is not the table's."""
 
     template = "alter_distributed_table"
     table: str
@@ -816,6 +843,7 @@ class AlterDistributedTable(Statement):
     shard_count: int | None
     colocate_with: str | None
     cascade: bool
+    colocate_schema: str | None = None
 
     @property
     def scans_rows(self) -> bool:
@@ -1385,8 +1413,15 @@ def drop_function(schema: str, name: str, arguments: str) -> Step:
     return Step(DropFunction(name, schema, arguments), Lock.NONE, name)
 
 
-def create_routine(function: Function, *, replace: bool = False, clear_comment: bool = False) -> Step:
-    return Step(CreateRoutine(function, replace, clear_comment), Lock.NONE, function.name)
+def create_routine(
+    function: Function, *, replace: bool = False, clear_comment: bool = False, quoted: bool = False
+) -> Step:
+    return Step(CreateRoutine(function, replace, clear_comment, quoted), Lock.NONE, function.name)
+
+
+def replace_routine_body(function: Function, *, quoted: bool) -> Step:
+    """CREATE OR REPLACE FUNCTION locks no table."""
+    return Step(ReplaceRoutineBody(function, quoted), Lock.NONE, function.name)
 
 
 def drop_routine(function: Function) -> Step:
@@ -1479,21 +1514,24 @@ def partition_move_rows(
     key: tuple[PartitionKey, ...],
     filters: list[RowFilter] | None,
     delete_source: bool,
+    source_schema: str | None = None,
 ) -> Step:
     statement = PartitionMoveRows(
-        parent, source, schema, list(columns), overriding, key, filters, delete_source
+        parent, source, schema, list(columns), overriding, key, filters, delete_source, source_schema
     )
     return Step(statement, Lock.ROW_EXCLUSIVE, parent)
 
 
-def partition_attach_default(schema: str, parent: str, child: str, *, referenced: Sequence[Relation]) -> Step:
+def partition_attach_default(
+    schema: str, parent: str, child: str, *, referenced: Sequence[Relation], child_schema: str | None = None
+) -> Step:
     """PostgreSQL scans the DEFAULT partition for rows another partition should hold, under its lock."""
     locks = (
         TableLock(schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE),
-        TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
+        TableLock(child_schema or schema, child, Lock.ACCESS_EXCLUSIVE),
         *_locks(referenced, Lock.ACCESS_EXCLUSIVE),
     )
-    statement = PartitionAttachDefault(parent, child, schema)
+    statement = PartitionAttachDefault(parent, child, schema, child_schema)
     return Step(statement, Lock.ACCESS_EXCLUSIVE, child, brief=False, locks=locks)
 
 
@@ -1503,10 +1541,18 @@ def partition_attach_default(schema: str, parent: str, child: str, *, referenced
 
 
 def period_create(
-    table: Table, child: str, key: str, low: LiteralValue, high: LiteralValue, check: str
+    table: Table,
+    child: str,
+    key: str,
+    low: LiteralValue,
+    high: LiteralValue,
+    check: str,
+    child_schema: str | None = None,
 ) -> Step:
     """LIKE reads the parent's definition (ACCESS SHARE); the new table is no one's yet."""
-    statement = PeriodCreate(table.name, child, table.schema, key, low, high, check, table.storage)
+    statement = PeriodCreate(
+        table.name, child, table.schema, key, low, high, check, table.storage, child_schema
+    )
     return Step(statement, Lock.ACCESS_SHARE, table.name)
 
 
@@ -1521,10 +1567,15 @@ def period_move_rows(
     low: LiteralValue = None,
     high: LiteralValue = None,
     batch: int | None = None,
+    source_schema: str | None = None,
+    target_schema: str | None = None,
 ) -> Step:
     """ROW EXCLUSIVE on both tables, as the application's own writes."""
-    statement = PeriodMoveRows(source, target, schema, list(columns), overriding, key, low, high, batch)
-    locks = tuple(TableLock(schema, t, Lock.ROW_EXCLUSIVE) for t in (source, target) if t is not None)
+    statement = PeriodMoveRows(
+        source, target, schema, list(columns), overriding, key, low, high, batch, source_schema, target_schema
+    )
+    places = ((source_schema or schema, source), (target_schema or schema, target))
+    locks = tuple(TableLock(at, t, Lock.ROW_EXCLUSIVE) for at, t in places if t is not None)
     return Step(statement, Lock.ROW_EXCLUSIVE, source, locks=locks)
 
 
@@ -1537,6 +1588,8 @@ def period_attach(
     default: str | None,
     referenced: Sequence[Relation],
     referencing: Sequence[Relation] = (),
+    child_schema: str | None = None,
+    default_schema: str | None = None,
 ) -> Step:
     """Without a DEFAULT partition, SHARE UPDATE EXCLUSIVE on the parent, which lets reads and writes
     through. With one, PostgreSQL scans it for rows of the new period under ACCESS EXCLUSIVE, and an
@@ -1548,12 +1601,12 @@ def period_attach(
     parent = Lock.ACCESS_EXCLUSIVE if default else Lock.SHARE_UPDATE_EXCLUSIVE
     locks = (
         TableLock(schema, table.name, parent),
-        TableLock(schema, child, Lock.ACCESS_EXCLUSIVE),
-        *((TableLock(schema, default, Lock.ACCESS_EXCLUSIVE),) if default else ()),
+        TableLock(child_schema or schema, child, Lock.ACCESS_EXCLUSIVE),
+        *((TableLock(default_schema or schema, default, Lock.ACCESS_EXCLUSIVE),) if default else ()),
         *_locks(referenced, Lock.SHARE_ROW_EXCLUSIVE),
         *_locks(referencing, Lock.SHARE_ROW_EXCLUSIVE),
     )
-    statement = PeriodAttach(table.name, child, schema, low, high)
+    statement = PeriodAttach(table.name, child, schema, low, high, child_schema)
     on = table.name if default else child
     return Step(statement, Lock.ACCESS_EXCLUSIVE, on, brief=default is None, locks=locks)
 
@@ -1603,11 +1656,14 @@ def alter_distributed_table(
     colocate_with: str | None,
     cascade: bool,
     group: Sequence[Table] = (),
+    colocate_schema: str | None = None,
 ) -> Step:
     """Like undistribute_table, for the table and (`cascade`) every table of its colocation group: the
     rows copied into new shards under EXCLUSIVE, then ACCESS EXCLUSIVE while the new tables replace the
     old ones."""
-    statement = AlterDistributedTable(table.name, table.schema, column, shard_count, colocate_with, cascade)
+    statement = AlterDistributedTable(
+        table.name, table.schema, column, shard_count, colocate_with, cascade, colocate_schema
+    )
     locks = _locks([(t.schema, t.name) for t in (table, *group)], Lock.ACCESS_EXCLUSIVE) if group else ()
     return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, transactional=False, brief=False, locks=locks)
 

@@ -249,6 +249,21 @@ def columns_read(query: Query) -> frozenset[str] | None:
     return frozenset(names)
 
 
+def names_mentioned(root: ast.Node | tuple) -> frozenset[str]:
+    """The last part of every relation, function and type name a parse tree names: what a SQL-standard
+    function body depends on (PostgreSQL records those dependencies when it creates the function)."""
+    found: set[str] = set()
+    for node in _walk(root):
+        if isinstance(node, ast.RangeVar) and node.relname:
+            found.add(node.relname)
+        elif isinstance(node, ast.FuncCall | ast.TypeName):
+            names = node.funcname if isinstance(node, ast.FuncCall) else node.names
+            parts = [p.sval for p in names or () if isinstance(p, ast.String) and p.sval]
+            if parts:
+                found.add(parts[-1])
+    return frozenset(found)
+
+
 def casts(expr: Expression | Query) -> list[Cast]:
     """Every ``x::type`` / ``CAST(x AS type)``, the type in canonical spelling."""
     return list(_facts(expr).casts)

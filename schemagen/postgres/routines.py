@@ -1,5 +1,6 @@
 """Functions and procedures: a signature and a result spelled as PostgreSQL prints them
-(`pg_get_function_arguments`, `pg_get_function_result`), and whether a body parses.
+(`pg_get_function_arguments`, `pg_get_function_result`), and whether a body parses: one in quotes
+(`AS $$ … $$`), or a SQL-standard one (`RETURN expr`, `BEGIN ATOMIC … END`).
 
 A spec writes an argument as `name type` (or `type` alone, `OUT name type`, `name type DEFAULT expr`);
 `signature` gives each type its canonical spelling so a spec and an inspected database compare equal.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pglast import parser as pg_parser
 
 from schemagen.postgres import sqltypes
+from schemagen.postgres.expressions import names_mentioned
 
 _MODES = ("in", "out", "inout", "variadic")
 _DEFAULT = re.compile(r"\s+default\s+|\s*=\s*", re.IGNORECASE)
@@ -115,9 +117,51 @@ def result(text: str, type_names: frozenset[str]) -> str:
     return _type(stripped, type_names)
 
 
-def canonical_body(body: str) -> str:
-    """The body as compared and rendered: without the blank space around it."""
-    return body.strip()
+#: the start of a SQL-standard body (PostgreSQL 14+), written after the function's attributes without
+#: quotes: `RETURN expr`, or `BEGIN ATOMIC statement; … END`
+_STANDARD_BODY = re.compile(r"\s*(?:(?P<return>RETURN)\b|(?P<atomic>BEGIN\s+ATOMIC)\b)", re.IGNORECASE)
+_ATOMIC_END = re.compile(r"\bEND\s*;?\s*$", re.IGNORECASE)
+#: what a SQL-standard body is parsed behind: it is a clause of CREATE FUNCTION, not a statement
+_STANDARD_PREFIX = "CREATE FUNCTION schemagen_body() RETURNS void LANGUAGE sql\n"
+
+
+@dataclass(frozen=True, slots=True)
+class StandardBody:
+    """A SQL-standard body taken apart: `kind` "return" (`RETURN expr`: `inner` is the expression) or
+    "atomic" (`BEGIN ATOMIC … END`: `inner` is the statements between)."""
+
+    kind: str
+    inner: str
+
+
+def standard_body(language: str, body: str) -> StandardBody | None:
+    """The parts of a SQL-standard body, or None for a body in quotes (or not in `language: sql`)."""
+    found = _STANDARD_BODY.match(body) if language == "sql" else None
+    if found is None:
+        return None
+    rest = body[found.end() :]
+    if found["return"]:
+        return StandardBody("return", rest.strip())
+    return StandardBody("atomic", _ATOMIC_END.sub("", rest).strip())
+
+
+def standard_body_names(body: str) -> frozenset[str] | None:
+    """The relations, functions and types a SQL-standard body names (last name part), or None when it
+    does not parse."""
+    try:
+        statements = pg_parser.parse_sql(_STANDARD_PREFIX + body)
+    except pg_parser.ParseError:
+        return None
+    return names_mentioned(statements)
+
+
+def canonical_body(body: str, language: str = "") -> str:
+    """The body as compared and rendered: without the blank space around it (nor, for a SQL-standard
+    body, a semicolon after it: the statement's own)."""
+    text = body.strip()
+    if standard_body(language, text) is not None:
+        text = text.rstrip(";").rstrip()
+    return text
 
 
 def body_problem(language: str, body: str) -> str | None:
@@ -125,8 +169,11 @@ def body_problem(language: str, body: str) -> str | None:
     when the function is created)."""
     if language != "sql":
         return None
+    standard = standard_body(language, body) is not None
     try:
-        pg_parser.parse_sql(body)
+        statements = pg_parser.parse_sql(_STANDARD_PREFIX + body if standard else body)
     except pg_parser.ParseError as error:
         return f"its body does not parse: {error.args[0]}"
+    if standard and len(statements) != 1:
+        return "a SQL-standard body (`RETURN …` or `BEGIN ATOMIC … END`) is one clause: nothing may follow it"
     return None

@@ -14,7 +14,9 @@ order of `schema.sql`:
 5. indexes, by table order then name,
 6. the foreign keys deferred to break a cycle, or to a unique index rather than a key, as ALTER TABLE,
    then the functions taking or returning a table's row type, and the aggregates folding with one,
-7. views and materialized views in dependency order, each with its comment and indexes,
+7. views and materialized views in dependency order, each with its comment and indexes, then the
+   functions with a SQL-standard body (created in quotes with the others: PostgreSQL checks such a
+   body when it is created, so it is set with CREATE OR REPLACE once every table and view exists),
 8. functions: archive functions in table order, then refresh functions in view order,
 9. triggers, by table then name.
 """
@@ -169,6 +171,9 @@ def schema_context(model: Model) -> dict[str, object]:
         # (and an aggregate folding with one) after the tables
         "functions": [f for f in _routines_in_order(model) if f.name not in row_typed],
         "row_typed_functions": [f for f in _routines_in_order(model) if f.name in row_typed],
+        # created in quotes above (their callers may come first), given their SQL-standard body once
+        # all they may read exists
+        "standard_bodies": [f for f in _routines_in_order(model) if f.standard_body is not None],
         "check_function_bodies_off": any(f.language == "sql" for f in model.functions),
         "triggers": list(model.triggers),
         "roles": list(model.roles),

@@ -91,8 +91,9 @@ def _access(target: AccessTarget, label: str, row: Row, warn: Callable[[str], No
         # EXECUTE to PUBLIC is PostgreSQL's default for a routine: only its absence is said
         revoked = (PUBLIC, "execute", False) not in pairs
         pairs.discard((PUBLIC, "execute", False))
-    if target.kind == "schema" and target.name == "public" and row["has_acl"]:
-        # PostgreSQL's own ACL of public: PUBLIC may use it (and, before 15, create in it)
+    if target.kind == "schema" and target.name == "public":
+        # PostgreSQL's own ACL of public: PUBLIC may use it (and, before 15, create in it); a public
+        # schema created again (no ACL: its owner's alone) has PUBLIC's USAGE revoked
         revoked = (PUBLIC, "usage", False) not in pairs
         pairs.discard((PUBLIC, "usage", False))
         if row["server_version"] < 150000:

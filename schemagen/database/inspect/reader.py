@@ -33,7 +33,7 @@ from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
 from schemagen.database.inspect.respell import StoredText
-from schemagen.database.inspect.schemas import declared_schemas
+from schemagen.database.inspect.schemas import PUBLIC_COMMENT, declared_schemas
 from schemagen.database.inspect.templates import Templates
 from schemagen.database.inspect.usertypes import USER_TYPE_QUERIES, read_types
 from schemagen.database.inspect.view_options import view_options
@@ -256,6 +256,11 @@ class CatalogReader:
         used = {item.schema for item in objects} | {t.schema for t in user_types}
         schema_access = {t.name: a for t, a in object_access.items() if t.kind == "schema"}
         declared = declared_schemas(schemas, found, used, schema_access)
+        if "public" in found and found["public"] is None and "public" in schemas:
+            self.warn(
+                f"schema `public` has no comment (PostgreSQL gives it `{PUBLIC_COMMENT}`), which the "
+                "spec cannot say: schema.sql leaves PostgreSQL's"
+            )
         home = _home_schema(tables, views, enums)
         postgres = min(max(database["major_version"], MIN_POSTGRES), MAX_POSTGRES)
         project = Project(
@@ -309,12 +314,13 @@ class CatalogReader:
         kind = _ROUTINE_KINDS.get(row["kind"], "function")
         if row["kind"] == "a" and row["plain_aggregate"]:
             return self.aggregate(row)
-        if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql") or row["standard_body"]:
+        if row["kind"] not in ("f", "p") or row["language"] not in ("sql", "plpgsql"):
             self.warn(
                 f"{kind} `{label}({row['identity_arguments']})` is not expressible in the spec: left out "
-                "(only functions and procedures in sql or plpgsql with a body in quotes are)"
+                "(only functions and procedures in sql or plpgsql are)"
             )
             return None
+        body = row["sql_body"] if row["standard_body"] else row["body"]
         return Function(
             name=row["name"],
             schema=row["schema"],
@@ -322,7 +328,7 @@ class CatalogReader:
             identity=_input_identity(row["identity_arguments"]),
             returns=None if row["kind"] == "p" else row["result"],
             language=row["language"],
-            body=routines.canonical_body(row["body"] or ""),
+            body=routines.canonical_body(body or "", row["language"]),
             volatility=_VOLATILITY[row["volatility"]],
             security="definer" if row["security_definer"] else "invoker",
             strict=bool(row["strict"]) and row["kind"] == "f",
@@ -489,7 +495,10 @@ class CatalogReader:
     def user_types(self, schemas: list[str]) -> list[UserType]:
         """The composite and range types; their names join those a column type may give."""
         found = {name: self.rows(name, schemas=schemas) for name in USER_TYPE_QUERIES}  # each read once
-        self.type_names |= frozenset(r["name"] for rows in found.values() for r in rows)
+        # not a range type left out (a canonical function): a column of it is warned about
+        self.type_names |= frozenset(
+            r["name"] for rows in found.values() for r in rows if not r.get("canonical")
+        )
         return read_types(lambda name, **_: found[name], schemas, self.type_name, self.warn)
 
     def base_type(self, type_: str) -> str:
@@ -1019,7 +1028,11 @@ class CatalogReader:
             for row in members:
                 is_root = (row["schema"], row["name"]) == (root.schema, root.name)
                 found[(row["schema"], row["name"])] = Distribution(
-                    "hash", row["column"], None if is_root else root.name, row["shard_count"]
+                    "hash",
+                    row["column"],
+                    None if is_root else root.name,
+                    row["shard_count"],
+                    colocate_schema=root.schema if not is_root and root.schema != row["schema"] else None,
                 )
         return [replace(t, distribution=found.get((t.schema, t.name))) for t in tables]
 

@@ -1,13 +1,13 @@
-"""Expressions and view queries spelled as a reference spec spells them, where PostgreSQL reads both
-spellings the same way.
+"""Expressions, view queries and SQL-standard function bodies spelled as a reference spec spells them,
+where PostgreSQL reads both spellings the same way.
 
 PostgreSQL keeps no source text, only parsed forms, so inspect reads `status = 'pending'` back as
 `status = 'pending'::order_status`. Given the spec a drift check compares with, every expression
-(check, default, generated column, index, partition key) and view query the spec spells differently is
-put to PostgreSQL on a temporary copy of its table in `pg_temp` (a probe), inside the inspection's
-rolled-back transaction; when PostgreSQL stores the spec's spelling exactly as it stores the
-database's, the spec's spelling is kept. Drift is then what PostgreSQL would build differently, never a
-matter of parentheses.
+(check, default, generated column, index, partition key), view query and SQL-standard function body
+the spec spells differently is put to PostgreSQL on a temporary copy of its table (or a function) in
+`pg_temp` (a probe), inside the inspection's rolled-back transaction; when PostgreSQL stores the
+spec's spelling exactly as it stores the database's, the spec's spelling is kept. Drift is then what
+PostgreSQL would build differently, never a matter of parentheses.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from schemagen.model import (
     View,
 )
 from schemagen.model.access import Policy
+from schemagen.postgres import routines
 
 
 def literal(value: Any, type_: str | None) -> str:
@@ -96,7 +97,11 @@ class Respeller:
         domains = tuple(self.domain(d, ref_domains.get((d.schema, d.name))) for d in model.domains)
         # keyed as the spec keys them (a sequence of a re-keyed table follows it there)
         sequences = _keyed_as(model.sequences, reference.sequences, lambda s: (s.schema, s.name))
-        functions = _keyed_as(model.functions, reference.functions, lambda f: (f.schema, f.name, f.identity))
+        ref_functions = {(f.schema, f.name, f.identity): f for f in reference.functions}
+        respelled = tuple(
+            self.function(f, ref_functions.get((f.schema, f.name, f.identity))) for f in model.functions
+        )
+        functions = _keyed_as(respelled, reference.functions, lambda f: (f.schema, f.name, f.identity))
         types = _keyed_as(model.types, reference.types, lambda t: (t.schema, t.name))
         enums = _keyed_as(model.enums, reference.enums, lambda e: (e.schema, e.name))
         return replace(
@@ -363,6 +368,23 @@ class Respeller:
         if ours is not None and ours == self.stored.queries.get((view.schema, view.name)):
             return replace(view, query=ref.query, depends_on=ref.depends_on)
         return view
+
+    def function(self, function: Function, ref: Function | None) -> Function:
+        """A SQL-standard body as the spec spells it, when PostgreSQL prints the spec's as the database's
+        (`RETURN a + 1` is stored as `RETURN (a + 1)`); a body in quotes is stored as written."""
+        if ref is None or ref.body == function.body or function.standard_body is None:
+            return function
+        if ref.standard_body is None or (ref.language, ref.returns) != (function.language, function.returns):
+            return function
+        # a copy of the same name in pg_temp: a body prints the arguments it reads as `name.argument`
+        probe = replace(ref, schema="pg_temp")
+        statement = sql.SQL(self.templates.render("postgres/function.sql.j2", "create_function", probe))
+        ours = self.stored_text(
+            statement, "inspect_probe_function_read", name=ref.name, identity=function.identity
+        )
+        if ours is not None and routines.canonical_body(ours, "sql") == function.body:
+            return replace(function, body=ref.body)
+        return function
 
 
 def _keyed_as(

@@ -8,7 +8,10 @@ from dataclasses import replace
 from schemagen.model import Model, Schema
 from schemagen.model.object_access import ObjectAccess
 
-__all__ = ["declared_schemas", "schemas_as_declared"]
+__all__ = ["PUBLIC_COMMENT", "declared_schemas", "schemas_as_declared"]
+
+#: the comment PostgreSQL gives the public schema of every new database
+PUBLIC_COMMENT = "standard public schema"
 
 
 def declared_schemas(
@@ -19,8 +22,8 @@ def declared_schemas(
 ) -> tuple[Schema, ...]:
     """Of the inspected `schemas` that exist (`comments` holds every existing one, with its comment),
     those that hold nothing the spec declares (`used`: the schemas of what it does) or carry a
-    comment; public is every database's own, its comment PostgreSQL's, so it is declared only for
-    an owner or grants of its own (`access`: those of each schema that differ from the defaults).
+    comment; public is every database's own, so it is declared only for an owner, grants (`access`:
+    those of each schema that differ from the defaults) or a comment of its own (not PostgreSQL's).
 
     >>> declared_schemas(["public", "app", "empty", "gone"], {"public": "standard public schema",
     ...     "app": "The application", "empty": None}, ["public", "app"])
@@ -35,8 +38,9 @@ def declared_schemas(
         if name not in comments:
             continue
         if name == "public":
-            if name in access:
-                found.append(Schema(name, None, access[name]))
+            comment = comments[name] if comments[name] != PUBLIC_COMMENT else None
+            if name in access or comment is not None:
+                found.append(Schema(name, comment, access.get(name)))
             continue
         if comments[name] is not None or name not in holding or name in access:
             found.append(Schema(name, comments[name], access.get(name)))

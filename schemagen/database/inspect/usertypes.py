@@ -10,6 +10,9 @@ from schemagen.model import CompositeAttribute, CompositeType, RangeType, UserTy
 
 __all__ = ["USER_TYPE_QUERIES", "read_types", "type_key"]
 
+# Where a collation or operator class is found without a schema, as the templates write them.
+SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
+
 Rows = Callable[..., list[Any]]
 #: The queries `read_types` reads its rows with (`rows(name, schemas=…)`), in that order.
 USER_TYPE_QUERIES = ("inspect_composite_types", "inspect_range_types")
@@ -34,20 +37,36 @@ def read_types(
         label = _label(row["schema"], row["name"])
         attributes = []
         for attribute in row["attributes"]:
-            if attribute["collated"]:
-                warn(
-                    f"attribute `{attribute['name']}` of type `{label}` has a collation of its own, which "
-                    "the spec cannot say: written with its type's"
-                )
             where = f"attribute `{attribute['name']}` of type `{label}`"
-            attributes.append(CompositeAttribute(attribute["name"], type_name(attribute["type"], where)))
+            collation = attribute.get("collation")
+            if collation is not None and attribute.get("collation_schema") not in SEARCHED_SCHEMAS:
+                warn(
+                    f"{where} uses collation `{attribute['collation_schema']}.{collation}`; the spec names "
+                    "collations without a schema"
+                )
+            attributes.append(
+                CompositeAttribute(
+                    attribute["name"], type_name(attribute["type"], where), collation=collation
+                )
+            )
         found.append(CompositeType(row["name"], row["schema"], tuple(attributes), row["comment"]))
     for row in rows("inspect_range_types", schemas=schemas):
         label = _label(row["schema"], row["name"])
-        if row["canonical"] or row["opclass"]:
-            what = "a canonical function" if row["canonical"] else "an operator class of its own"
-            warn(f"range type `{label}` has {what}, which the spec cannot say: left out")
+        if row["canonical"]:
+            warn(
+                f"range type `{label}` has a canonical function (`{row['canonical']}`), which the spec "
+                "cannot say: PostgreSQL takes one written in C only (a function of the range type "
+                "before the type exists), which `functions:` cannot hold: left out"
+            )
             continue
+        opclass = row["opclass"]
+        if opclass is not None and row["opclass_schema"] not in SEARCHED_SCHEMAS:
+            opclass = f"{row['opclass_schema']}.{opclass}"
+        if row["collation"] is not None and row["collation_schema"] not in SEARCHED_SCHEMAS:
+            warn(
+                f"range type `{label}` uses collation `{row['collation_schema']}.{row['collation']}`; the "
+                "spec names collations without a schema"
+            )
         if row["multirange"] not in (_multirange_name(row["name"]), None):
             warn(
                 f"the multirange type of range type `{label}` is named `{row['multirange']}`; the spec's "
@@ -56,7 +75,13 @@ def read_types(
         subtype = type_name(row["subtype"], f"range type `{label}`")
         found.append(
             RangeType(
-                row["name"], row["schema"], subtype, row["subtype_diff"], row["collation"], row["comment"]
+                row["name"],
+                row["schema"],
+                subtype,
+                row["subtype_diff"],
+                row["collation"],
+                row["comment"],
+                subtype_opclass=opclass,
             )
         )
     return found

@@ -1,7 +1,8 @@
--- The functions, procedures and aggregates of the requested schemas that no extension owns, with
--- what telling schemagen's own archive and refresh functions apart needs: language, arguments,
--- result, body and comment; and for the user's own, volatility, strictness, security and whether the
--- body is SQL-standard (BEGIN ATOMIC, which the spec does not hold).
+-- The functions, procedures and aggregates of the requested schemas that no extension or type owns
+-- (a range type's constructors go with it), with what telling schemagen's own archive and refresh
+-- functions apart needs: language, arguments, result, body and comment; and for the user's own,
+-- volatility, strictness, security and a SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`) as
+-- PostgreSQL prints it.
 SELECT
     n.nspname AS schema,
     p.proname AS name,
@@ -15,6 +16,7 @@ SELECT
     p.proisstrict AS strict,
     p.prosecdef AS security_definer,
     p.prosqlbody IS NOT NULL AS standard_body,
+    CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) END AS sql_body,
     obj_description(p.oid, 'pg_proc') AS comment,
     -- an aggregate's: whether the spec can hold it (a plain one, without moving-aggregate, sort,
     -- serial or final-modify options), its state type and initial value, its functions and their schemas
@@ -44,5 +46,11 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  )
+  -- the constructors PostgreSQL makes with a range type and its multirange type go with the type
+  AND NOT EXISTS (
+      SELECT FROM pg_depend d
+      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i'
+        AND d.refclassid = 'pg_type'::regclass
   )
 ORDER BY 1, 2, 4

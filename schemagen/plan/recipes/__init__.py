@@ -68,6 +68,7 @@ from schemagen.plan.changes import (
     MoveTable,
     NamePartitionIndexes,
     PartitionMove,
+    QuoteStandardBody,
     RebuildEnum,
     RebuildTable,
     RenameColumn,
@@ -85,6 +86,7 @@ from schemagen.plan.changes import (
     SetIndexStorage,
     SetNotNull,
     SetSequenceOwner,
+    SetStandardBody,
     SetStorage,
     Undistribute,
     UndistributeSchema,
@@ -240,6 +242,10 @@ def operation(change: Change) -> Operation:
             return routines.create_routine(change)
         case DropRoutine():
             return routines.drop_routine(change)
+        case QuoteStandardBody():
+            return routines.quote_standard_body(change)
+        case SetStandardBody():
+            return routines.set_standard_body(change)
         case CreateTrigger():
             return routines.create_trigger(change)
         case DropTrigger():

@@ -108,6 +108,10 @@ def alter_distribution(change: AlterDistribution) -> Operation:
                 colocate_with=change.colocate_with,
                 cascade=change.cascade,
                 group=change.group,
+                # the root's schema, when a table of its name is in another (`colocate_with: b.accounts`)
+                colocate_schema=table.distribution.colocate_schema
+                if table.distribution is not None and change.colocate_with not in (None, "none")
+                else None,
             ),
         ),
         order=Phase.DISTRIBUTION,

@@ -81,8 +81,11 @@ def rename_partitions(change: RenamePartitions) -> Operation:
     ones get the new name from their parent)."""
     table = change.table
     up = [step for renamed in change.partitions for step in _rename(table.schema, renamed)]
+    placed = schemes.placed(table)
     for old, new in change.foreign_keys:
-        up += [steps.rename_constraint(table.schema, child, old, new) for child in change.kept]
+        up += [
+            steps.rename_constraint(placed.get(child, table.schema), child, old, new) for child in change.kept
+        ]
     return Operation(
         Kind.RENAME_PARTITIONS,
         table.name,
@@ -94,18 +97,26 @@ def rename_partitions(change: RenamePartitions) -> Operation:
 
 
 def _rename(schema: str, renamed: RelationRename) -> Iterator[Step]:
-    yield steps.rename_table(schema, renamed.old, renamed.new)
+    """In the partition's schema (`schema`, its table's, unless it has one of its own); then moved to
+    the schema `names:` pins, which takes its indexes along (not its partitions: each moves itself)."""
+    at = renamed.schema or schema
+    if renamed.old != renamed.new:
+        yield steps.rename_table(at, renamed.old, renamed.new)
     for old, new in renamed.indexes:
-        yield steps.rename_index(schema, renamed.new, old, new)
+        if old != new:
+            yield steps.rename_index(at, renamed.new, old, new)
+    if renamed.to is not None:
+        yield steps.set_schema(at, renamed.new, renamed.to)
 
 
 def drop_partitions(change: DropPartitions) -> Operation:
     table, schema = change.table, change.table.schema
+    placed = schemes.placed(table)
     up: list[Step] = []
     for drop in change.drops:
         up.append(
             steps.partition_detach(
-                schema,
+                placed.get(drop.parent, schema),
                 drop.parent,
                 drop.child,
                 referenced=change.referenced,
@@ -113,7 +124,11 @@ def drop_partitions(change: DropPartitions) -> Operation:
                 child_schema=drop.schema,
             )
         )
-        up.append(steps.drop_table(drop.schema or schema, drop.child, referenced=change.referenced))
+        up.append(
+            steps.drop_table(
+                drop.schema or placed.get(drop.parent, schema), drop.child, referenced=change.referenced
+            )
+        )
     names = ", ".join(drop.child for drop in change.drops)
     return Operation(
         Kind.DROP_PARTITIONS,
@@ -127,9 +142,15 @@ def drop_partitions(change: DropPartitions) -> Operation:
 
 def create_partitions(change: CreatePartitions) -> Operation:
     table = change.table
+    placed = schemes.placed(table)
     up = tuple(
         steps.partition_create(
-            table.schema, c.parent, c.scheme, c.child, table.storage, referenced=change.referenced
+            placed.get(c.parent, table.schema),
+            c.parent,
+            c.scheme,
+            c.child,
+            table.storage,
+            referenced=change.referenced,
         )
         for c in change.creates
     )
@@ -189,12 +210,28 @@ def _what_moves(change: PartitionMove, why: BoundsChanged) -> Iterator[str]:
 
 
 def _move_steps(change: PartitionMove) -> Iterator[Step]:
-    parent, schema, referenced = change.parent, change.table.schema, change.referenced
+    parent, referenced = change.parent, change.referenced
+    # the parent's schema, and each old child's (`names:` may pin another): by the names they have
+    # once detached and retired
+    schema = schemes.placed(change.table).get(parent, change.table.schema)
+    at = {c.name: c.schema or schema for child in change.old for c in schemes.subtree(child)}
+    if change.default is not None:
+        at[change.default.name] = change.default.schema or schema
+    at |= {renamed.new: at.get(renamed.old, schema) for renamed in change.retired}
     yield steps.partition_begin()
     if change.default is not None:
-        yield steps.partition_detach(schema, parent, change.default.name, referenced=referenced, brief=False)
+        yield steps.partition_detach(
+            schema,
+            parent,
+            change.default.name,
+            referenced=referenced,
+            brief=False,
+            child_schema=at[change.default.name],
+        )
     for child in change.old:
-        yield steps.partition_detach(schema, parent, child.name, referenced=referenced, brief=False)
+        yield steps.partition_detach(
+            schema, parent, child.name, referenced=referenced, brief=False, child_schema=at[child.name]
+        )
     for renamed in change.retired:
         yield from _rename(schema, renamed)
     for child in change.new:
@@ -215,8 +252,11 @@ def _move_steps(change: PartitionMove) -> Iterator[Step]:
             key=change.scheme.key,
             filters=filters,
             delete_source=True,
+            source_schema=at[change.default.name],
         )
-        yield steps.partition_attach_default(schema, parent, change.default.name, referenced=referenced)
+        yield steps.partition_attach_default(
+            schema, parent, change.default.name, referenced=referenced, child_schema=at[change.default.name]
+        )
     sources = change.sources
     for source in sources:
         yield steps.partition_move_rows(
@@ -228,17 +268,18 @@ def _move_steps(change: PartitionMove) -> Iterator[Step]:
             key=change.scheme.key,
             filters=filters if change.filtered else None,
             delete_source=False,
+            source_schema=at.get(source, schema),
         )
     # Dropping a table with foreign keys takes ACCESS EXCLUSIVE on the tables they reference (their
     # triggers go): inside the move that would hold them for the whole copy, so those drops commit on
     # their own afterwards, each locking first what it drops from.
     if not referenced:
         for source in sources:
-            yield steps.drop_table(schema, source)
+            yield steps.drop_table(at.get(source, schema), source)
     yield steps.partition_commit()
     if referenced:
         for source in sources:
-            yield steps.drop_table(schema, source, referenced=referenced)
+            yield steps.drop_table(at.get(source, schema), source, referenced=referenced)
 
 
 def drop_referencing_foreign_keys(change: DropReferencingForeignKeys) -> Operation:

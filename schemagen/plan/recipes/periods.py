@@ -47,14 +47,25 @@ def _create_steps(change: CreatePeriod) -> Iterator[Step]:
     scheme = table.partition
     assert scheme is not None and scheme.key and scheme.key[0].column is not None
     key, schema = scheme.key[0].column, table.schema
+    # the period's schema (`names:` may pin another than its table's), and the DEFAULT partition's
+    at = child.schema or schema
     low, high = child.bound.range_from, child.bound.range_to
-    yield steps.period_create(table, child.name, key, low, high, change.check)
+    yield steps.period_create(table, child.name, key, low, high, change.check, child_schema=at)
     columns = [c.name for c in table.columns if c.generated is None]
 
     def from_default(batch: int | None) -> Step:
         assert default is not None
         return steps.period_move_rows(
-            schema, default, child.name, columns=columns, key=key, low=low, high=high, batch=batch
+            schema,
+            default,
+            child.name,
+            columns=columns,
+            key=key,
+            low=low,
+            high=high,
+            batch=batch,
+            source_schema=change.default_schema,
+            target_schema=at,
         )
 
     if default is not None and change.from_default and change.batch is not None:
@@ -70,10 +81,12 @@ def _create_steps(change: CreatePeriod) -> Iterator[Step]:
         default=default,
         referenced=change.referenced,
         referencing=change.referencing,
+        child_schema=at,
+        default_schema=change.default_schema,
     )
-    yield steps.drop_constraint(schema, child.name, change.check)
+    yield steps.drop_constraint(at, child.name, change.check)
     if change.returning:
-        yield steps.comment("TABLE", (schema, child.name), None)  # detached by an expiry, marked so
+        yield steps.comment("TABLE", (at, child.name), None)  # detached by an expiry, marked so
     yield steps.partition_commit()
 
 
@@ -97,22 +110,22 @@ def expire_period(change: ExpirePeriod) -> Operation:
 
 def _expire_steps(change: ExpirePeriod) -> Iterator[Step]:
     table, child, schema = change.table, change.child, change.table.schema
+    at = change.child_schema or schema  # the period's (`names:` may pin another than its table's)
     archive = change.archive if change.how == "archive" else None
     if change.state == "attached":
         if archive is not None:
             yield _archive_rows(change, batch=change.batch)
         elif change.how == "drop" and change.referencing:
-            yield steps.period_move_rows(schema, child, None, batch=change.batch)
+            yield steps.period_move_rows(at, child, None, batch=change.batch)
         # marks it, so that drift leaves it out once detached, and a stopped run is finished by the next
-        yield steps.comment(
-            "TABLE", (schema, child), lifecycle.expiring_comment(schema, table.name, change.how)
-        )
+        yield steps.comment("TABLE", (at, child), lifecycle.expiring_comment(schema, table.name, change.how))
     detach = steps.partition_detach(
         schema,
         table.name,
         child,
         referenced=(*change.referenced, *change.referencing),
         concurrently=change.concurrently,
+        child_schema=at,
     )
     tail = list(_expire_tail(change))
     if change.state == "attached" and not change.concurrently:
@@ -131,7 +144,9 @@ def _expire_tail(change: ExpirePeriod) -> Iterator[Step]:
     if change.how == "archive" and change.archive is not None:
         yield _archive_rows(change, batch=None)
     if change.how != "detach":
-        yield steps.drop_table(change.table.schema, change.child, referenced=change.referenced)
+        yield steps.drop_table(
+            change.child_schema or change.table.schema, change.child, referenced=change.referenced
+        )
 
 
 def _unit(body: list[Step]) -> list[Step]:
@@ -151,4 +166,5 @@ def _archive_rows(change: ExpirePeriod, *, batch: int | None) -> Step:
         columns=archive.columns,
         overriding=archive.overriding_system_value,
         batch=batch,
+        source_schema=change.child_schema,
     )

@@ -11,8 +11,8 @@ re-shard), and its indexes, foreign keys and triggers are created on the new tab
 
 from __future__ import annotations
 
-from schemagen.model import all_children, naming
-from schemagen.plan import steps
+from schemagen.model import naming
+from schemagen.plan import schemes, steps
 from schemagen.plan.changes import RebuildTable
 from schemagen.plan.operations import Kind, Operation, Phase, Step
 
@@ -28,8 +28,9 @@ def rebuild_table(change: RebuildTable) -> Operation:
     up: list[Step] = [steps.create_schema(parked)]
     # a serial's sequence would move (and go) with the old table: unlinked first
     up += [steps.sequence_owned_by(sequence, None) for sequence in change.owned]
-    for name in (old.name, *(child.name for child in all_children(old.partition))):
-        up.append(steps.set_schema(old.schema, name, parked))
+    # its partitions too, each from its schema (`names:` may pin another), out of the new ones' way
+    for name, schema in schemes.placed(old).items():
+        up.append(steps.set_schema(schema, name, parked))
     up.append(steps.create_table(new))
     overriding = any(c.identity == "always" for c in new.columns if c.name in dict(change.columns))
     up.append(steps.rebuild_copy_rows(new, parked, old.name, change.columns, overriding))

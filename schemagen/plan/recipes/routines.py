@@ -5,11 +5,19 @@ transaction."""
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import CreateRoutine, CreateTrigger, DropRoutine, DropTrigger, ReplaceTrigger
+from schemagen.plan.changes import (
+    CreateRoutine,
+    CreateTrigger,
+    DropRoutine,
+    DropTrigger,
+    QuoteStandardBody,
+    ReplaceTrigger,
+    SetStandardBody,
+)
 from schemagen.plan.operations import Kind, Operation, Phase
 
 
-def _what(change: CreateRoutine | DropRoutine) -> str:
+def _what(change: CreateRoutine | DropRoutine | QuoteStandardBody | SetStandardBody) -> str:
     if change.function.aggregate is not None:
         return "aggregate"
     return "procedure" if change.function.procedure else "function"
@@ -27,9 +35,37 @@ def create_routine(change: CreateRoutine) -> Operation:
                 function,
                 replace=change.replace,
                 clear_comment=bool(change.old and change.old.comment and function.comment is None),
+                quoted=change.quoted,
             ),
         ),
         order=Phase.ROW_TYPED_FUNCTIONS if change.after_tables else Phase.USER_FUNCTIONS,
+        source=change,
+    )
+
+
+def quote_standard_body(change: QuoteStandardBody) -> Operation:
+    """Before anything changes: PostgreSQL refuses to drop or retype what a SQL-standard body reads."""
+    function = change.function
+    return Operation(
+        Kind.REPLACE_FUNCTION,
+        function.name,
+        f"put the body of {_what(change)} {function.name}({function.identity}) in quotes: it reads "
+        f"{', '.join(change.reads)}, which the migration changes",
+        (steps.replace_routine_body(function, quoted=True),),
+        order=Phase.USER_FUNCTIONS,
+        source=change,
+    )
+
+
+def set_standard_body(change: SetStandardBody) -> Operation:
+    """After the views: a SQL-standard body is checked against, and tied to, what it reads."""
+    function = change.function
+    return Operation(
+        Kind.REPLACE_FUNCTION,
+        function.name,
+        f"give {_what(change)} {function.name}({function.identity}) its SQL-standard body",
+        (steps.replace_routine_body(function, quoted=False),),
+        order=Phase.FUNCTIONS,
         source=change,
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from schemagen.model import all_children, naming
+from collections.abc import Iterator
+
+from schemagen.model import PartitionScheme, naming
 from schemagen.plan import steps
 from schemagen.plan.changes import Comment, CreateTable, DropTable, MoveTable, RenameTable
 from schemagen.plan.operations import Kind, Operation, Phase
@@ -45,8 +47,10 @@ def rename_table(change: RenameTable) -> Operation:
 
 
 def move_table(change: MoveTable) -> Operation:
+    """With the partitions in its schema (SET SCHEMA moves no partition); one that `names:` pins to a
+    schema of its own stays there, with its own partitions."""
     old, new = change.old, change.new
-    moved = [new.name, *(child.name for child in all_children(old.partition))]
+    moved = [new.name, *_following(old.partition)]
     return Operation(
         Kind.MOVE_TABLE,
         f"{new.schema}.{new.name}",
@@ -55,6 +59,14 @@ def move_table(change: MoveTable) -> Operation:
         order=Phase.RENAMES,
         source=change,
     )
+
+
+def _following(scheme: PartitionScheme | None) -> Iterator[str]:
+    """The partitions under `scheme` that live in its table's schema: of no schema of their own."""
+    for child in scheme.children if scheme is not None else ():
+        if child.schema is None:
+            yield child.name
+            yield from _following(child.sub)
 
 
 def drop_table(change: DropTable) -> Operation:

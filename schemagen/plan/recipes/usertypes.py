@@ -1,6 +1,7 @@
 """Composite and range types: created (after the enums and domains they use, before the functions and
-columns of their type), an attribute added, dropped or retyped, and dropped (once no column or function
-has their type). See `plan.usertype_steps` for what each locks."""
+columns of their type), an attribute added, dropped or retyped, dropped (once no column or function
+has their type), and a range type nothing uses dropped and created anew (PostgreSQL cannot alter
+one). See `plan.usertype_steps` for what each locks."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from schemagen.plan.operations import Kind, Operation, Phase
 
 def create_type(change: CreateType) -> Operation:
     type_ = change.type
+    if change.replaces is not None:  # dropped and created anew, in one operation
+        return Operation(
+            Kind.CREATE_TYPE,
+            type_.name,
+            f"drop and create type {type_.name} anew",
+            (usertype_steps.drop_type(change.replaces), usertype_steps.create_type(type_)),
+            # once the columns and functions of A that use it are gone, when some did
+            order=Phase.DROP_DOMAINS if change.late else Phase.DOMAINS,
+            source=change,
+        )
     return Operation(
         Kind.CREATE_TYPE,
         type_.name,

@@ -19,6 +19,7 @@
 
 SET lock_timeout = '5s';  -- a busy table makes a statement fail fast instead of queueing every query behind it
 SET statement_timeout = '1min';  -- catalog changes are quick; statements that scan or move rows lift this
+SET check_function_bodies = off;  -- the bodies of SQL functions are checked when the tables and views they read exist
 
 -- lock film, actor first, in the order applications lock them (only the first waits)
 LOCK TABLE public.film IN ACCESS EXCLUSIVE MODE;

@@ -1,0 +1,280 @@
+"""The loader's fast path: a plain spec file read from libyaml's events, without composing nodes.
+
+Composing a file into nodes and then walking the nodes to convert them cost twice the parse: PyYAML's
+composer calls back into Python for every node (to resolve its tag, and twice more for path
+resolvers nobody uses), and every node and its marks live until the file is converted. This reads
+the parser's events once, building the same data, with the same locations (`RawSpec`), as
+`loader._Converter` does.
+
+It takes only the plain files specs are made of: one document, a mapping of known sections, no
+anchor, alias, merge key (`<<`) or explicit tag, no repeated key or entry name, no NUL, nothing
+nested too deeply and no value PyYAML cannot construct. Anything else, a syntax error included,
+makes it give up on the file (`read` returns False, and leaves the raw tree as it was), and the
+loader reads the file again the thorough way, which says what is wrong exactly as it always has.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from schemagen.load.loader import Mark, Path_, RawSpec
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_KEY = "<<"
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULLS = ("", "~", "null", "Null", "NULL")
+_BLOCK_SCALAR_STYLES = ("|", ">")
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+#: The tag of a plain scalar depends on its text alone: resolved once per distinct text.
+_RESOLVED: dict[str, str] = {}
+_MAX_RESOLVED = 100_000
+
+
+class _Unusual(Exception):
+    """The file holds something only the thorough path reads."""
+
+
+class _Reader:
+    """One file's events turned into data, with the locations the loader records."""
+
+    def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int]) -> None:
+        self.loader = loader
+        self.next: Any = loader.get_event
+        self.file = file
+        self.text = text
+        self._lines: list[str] | None = None
+        self.values = 0
+        self.max_values, self.max_depth, self.max_digits = limits
+        self.value_locations: dict[Path_, Mark] = {}
+        self.key_locations: dict[Path_, Mark] = {}
+        self.blocks: dict[Path_, tuple[int, int]] = {}
+
+    def mark(self, event: Any, end: Any) -> Mark:
+        start = event.start_mark
+        if end is None:
+            return (self.file, start.line + 1, start.column + 1, None, None)
+        return (self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def key_mark(self, event: Any) -> Mark:
+        return self.mark(event, None if event.style in _BLOCK_SCALAR_STYLES else event.end_mark)
+
+    def value(self, event: Any, path: Path_) -> Any:
+        """The value whose first event is `event`, its locations recorded under `path`."""
+        self.values += 1
+        if self.values > self.max_values or len(path) > self.max_depth:
+            raise _Unusual
+        kind = type(event)
+        if kind is _ScalarEvent:
+            return self.scalar(event, path)
+        if event.anchor is not None or event.tag is not None:
+            raise _Unusual
+        if kind is _MappingStartEvent:
+            return self.mapping(event, path)
+        if kind is _SequenceStartEvent:
+            return self.sequence(event, path)
+        raise _Unusual  # an alias
+
+    def mapping(self, start: Any, path: Path_) -> dict[str, Any]:
+        """The mapping whose start event is `start`, read to its end event."""
+        result: dict[str, Any] = {}
+        value = self.value
+        get = self.next
+        file = self.file
+        key_locations = self.key_locations
+        while True:
+            event = get()
+            if type(event) is not _ScalarEvent:
+                if type(event) is _MappingEndEvent:
+                    self.value_locations[path] = self.mark(
+                        start, event.end_mark if start.flow_style else None
+                    )
+                    return result
+                raise _Unusual  # a key that is a mapping or a list, or an alias
+            key = event.value
+            if (
+                event.anchor is not None
+                or event.tag is not None
+                or key in result  # a repeated key: its first value is read by now
+                or "\x00" in key
+                or (key == _MERGE_KEY and event.implicit[0])
+            ):
+                raise _Unusual
+            child = (*path, key)
+            first: Any = event.start_mark
+            if event.style in _BLOCK_SCALAR_STYLES:
+                key_locations[child] = (file, first.line + 1, first.column + 1, None, None)
+            else:
+                end: Any = event.end_mark
+                key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
+            result[key] = value(get(), child)
+
+    def sequence(self, start: Any, path: Path_) -> list[Any]:
+        result: list[Any] = []
+        get = self.next
+        value = self.value
+        while True:
+            event = get()
+            if type(event) is _SequenceEndEvent:
+                self.value_locations[path] = self.mark(start, event.end_mark if start.flow_style else None)
+                return result
+            result.append(value(event, (*path, len(result))))
+
+    def scalar(self, event: Any, path: Path_) -> Any:
+        if event.anchor is not None or event.tag is not None:
+            raise _Unusual
+        text = event.value
+        style = event.style
+        if style in _BLOCK_SCALAR_STYLES:
+            self.value_locations[path] = self.mark(event, None)
+        else:
+            start, end = event.start_mark, event.end_mark
+            mark = (self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+            self.value_locations[path] = mark
+        if "\x00" in text:
+            raise _Unusual
+        if event.implicit[0]:
+            tag = _RESOLVED.get(text)
+            if tag is None:
+                tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+                if len(_RESOLVED) >= _MAX_RESOLVED:
+                    _RESOLVED.clear()
+                _RESOLVED[text] = tag
+        else:
+            tag = _STR_TAG
+        if tag == _STR_TAG:
+            if style == "|":
+                block = self.block_start(event)
+                if block is not None:
+                    self.blocks[path] = block
+            return text
+        if tag == _BOOL_TAG and text in _BOOLS:
+            return _BOOLS[text]
+        if tag == _NULL_TAG and text in _NULLS:
+            return None
+        if tag == _INT_TAG and len(text) > self.max_digits:
+            raise _Unusual
+        node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, style)
+        try:
+            return self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            raise _Unusual from None
+
+    def block_start(self, event: Any) -> tuple[int, int] | None:
+        """As `loader._Converter.block_start`: where the text of a literal block starts."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        first = event.start_mark.line + 1
+        for line in self._lines[first : event.end_mark.line + 1]:
+            if line.strip():
+                return first + 1, len(line) - len(line.lstrip(" ")) + 1
+        return None
+
+
+def read(
+    raw: RawSpec,
+    loader: Any,
+    name: str,
+    text: str,
+    sections: tuple[str, ...],
+    limits: tuple[int, int, int],
+) -> bool:
+    """Merge the plain file `text` (read by `loader`, a fresh parser of it) into `raw`, as the
+    loader would; False, with `raw` untouched, when the file is not plain."""
+    reader = _Reader(loader, name, text, limits)
+    try:
+        merged = _sections(reader, raw, sections)
+    except (_Unusual, yaml.YAMLError):
+        return False
+    for section, key_mark, value in merged:
+        if section == "project":
+            raw.key_locations[("project",)] = key_mark
+            raw.data["project"] = value
+        elif section == "relationships":
+            raw.key_locations.setdefault(("relationships",), key_mark)
+            raw.data.setdefault("relationships", []).extend(value)
+        else:
+            entries = raw.data.setdefault(section, {})
+            raw.key_locations.setdefault((section,), key_mark)
+            if value is not None:
+                entries.update(value)
+    raw.value_locations.update(reader.value_locations)
+    raw.key_locations.update(reader.key_locations)
+    raw.blocks.update(reader.blocks)
+    return True
+
+
+def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[tuple[str, Mark, Any]]:
+    """(section, where its key is, its value) for each top-level key of the file, in order."""
+    get = reader.next
+    get()  # the stream's start
+    event = get()
+    if type(event) is yaml.StreamEndEvent:
+        return []  # no document: an empty file, or only comments
+    start = get()  # the document's start was `event`
+    if type(start) is not _MappingStartEvent or start.anchor is not None or start.tag is not None:
+        raise _Unusual
+    found: list[tuple[str, Mark, Any]] = []
+    seen: set[str] = set()
+    while True:
+        key_event = get()
+        if type(key_event) is _MappingEndEvent:
+            break
+        if type(key_event) is not _ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
+            raise _Unusual
+        section = key_event.value
+        if section not in sections or section in seen:
+            raise _Unusual
+        seen.add(section)
+        key_mark = reader.key_mark(key_event)
+        event = get()
+        if section == "project":
+            if "project" in raw.data:
+                raise _Unusual
+            found.append((section, key_mark, reader.value(event, ("project",))))
+        elif section == "relationships":
+            found.append((section, key_mark, _relationships(reader, raw, event)))
+        else:
+            found.append((section, key_mark, _entries(reader, raw, section, event)))
+    if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+        raise _Unusual  # more than one document
+    return found
+
+
+def _relationships(reader: _Reader, raw: RawSpec, event: Any) -> list[Any]:
+    if type(event) is not _SequenceStartEvent or event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    first = len(raw.data.get("relationships", ()))
+    items: list[Any] = []
+    while True:
+        event = reader.next()
+        if type(event) is _SequenceEndEvent:
+            return items
+        path = ("relationships", first + len(items))
+        items.append(reader.value(event, path))
+        # the item's own mark is also where its "key", the index in the list, is
+        reader.key_locations[path] = reader.value_locations[path]
+
+
+def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[str, Any] | None:
+    if type(event) is _ScalarEvent:
+        if event.anchor is None and event.tag is None and event.implicit[0] and event.value in _NULLS:
+            return None  # `section:` with nothing under it
+        raise _Unusual
+    if type(event) is not _MappingStartEvent or event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    entries = reader.mapping(event, (section,))
+    del reader.value_locations[(section,)]  # the loader keeps where a section's key is, not its value
+    existing = raw.data.get(section, {})
+    if any(name in existing for name in entries):
+        raise _Unusual  # written in an earlier file: the thorough path reports it
+    return entries
