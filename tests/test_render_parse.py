@@ -47,6 +47,12 @@ functions:
           NEW.updated = now(;
           RETURN NEW;
       END
+  twice:
+    arguments: [n integer]
+    returns: integer
+    language: sql
+    volatility: immutable
+    body: RETURN n * 2
 """
 
 
@@ -148,10 +154,15 @@ def test_render_parses_only_the_routines_with_the_built_in_templates(
     monkeypatch.setattr(expressions, "check_sql", check_sql)
     code, _, err = run("render", str(broken_routine), "-o", str(tmp_path / "out"))
     assert code == 0, err
+    # each routine with its body in quotes, then the SQL-standard body given, as schema.sql has them
     assert [text.split("(", 1)[0] for text in parsed] == [
         "CREATE FUNCTION public.stamp",
         "CREATE FUNCTION public.touch",
+        "CREATE FUNCTION public.twice",
+        "CREATE OR REPLACE FUNCTION public.twice",
     ]
+    schema_sql = (tmp_path / "out" / "schema.sql").read_text()
+    assert all(text in schema_sql for text in parsed)
 
 
 def test_a_users_templates_are_parsed_whole(

@@ -24,6 +24,7 @@ order of `schema.sql`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import Environment
 
@@ -265,7 +266,11 @@ def render_all(model: Model, env: Environment | None = None) -> dict[str, str]:
 
 def routine_statements(model: Model, env: Environment | None = None) -> list[str]:
     """The CREATE FUNCTION, PROCEDURE and AGGREGATE statements of the user's routines, each as
-    schema.sql holds it, in schema.sql's order."""
+    schema.sql holds it, in schema.sql's order: each routine created with its body in quotes, then
+    the SQL-standard bodies given."""
     env = env or make_environment()
-    macros = env.get_template(FUNCTION_TEMPLATE).module
-    return [str(macros.create_function(function)) for function in _routines_in_order(model)]  # type: ignore[attr-defined]
+    macros: Any = env.get_template(FUNCTION_TEMPLATE).module
+    routines = _routines_in_order(model)
+    created = [str(macros.create_function(function, quoted=True)) for function in routines]
+    given = [str(macros.create_function(f, replace=True)) for f in routines if f.standard_body is not None]
+    return created + given
