@@ -286,7 +286,7 @@ def _join(
     """Jinja's `join`, without its check for an async environment on every call."""
     if attribute is None and not eval_ctx.autoescape:
         return str(d).join(map(str, value))
-    return str(jinja2.filters.sync_do_join(eval_ctx, value, d, attribute))
+    return jinja2.filters.sync_do_join(eval_ctx, value, d, attribute)  # Markup, maybe
 
 
 FILTERS = {
