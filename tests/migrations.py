@@ -8,6 +8,8 @@ Scenario folders `tests/migrations/<case>/` hold spec A (`a/`), spec B (`b/`), r
 from __future__ import annotations
 
 import textwrap
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -29,14 +31,56 @@ def model_of(tmp_path: Path, name: str, files: dict[str, str]) -> Model:
     return compile_spec(root).model
 
 
+#: What the runner retries a step for: a lock not had (a NOWAIT finding the table busy — autovacuum's
+#: ANALYZE of a table just filled takes one — or lock_timeout) or being a deadlock's victim.
+RETRIED = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)
+ATTEMPTS = 40
+
+
 def apply_sql(conn: psycopg.Connection, sql: str) -> None:
-    """Run a migration file: in one transaction, or statement by statement when its header says so."""
+    """Run a migration file: in one transaction, or statement by statement when its header says so
+    (a `BEGIN … COMMIT` group as one unit). As the runner does, a file or unit that fails for want
+    of a lock is rolled back and run again."""
     if is_transactional(sql):
-        with conn.transaction():
-            conn.execute(sql.encode(), prepare=False)
-    else:
-        for statement in split_statements(sql):
-            conn.execute(statement.text.encode(), prepare=False)
+
+        def whole() -> None:
+            with conn.transaction():
+                conn.execute(sql.encode(), prepare=False)
+
+        _retrying(whole)
+        return
+    unit: list[str] = []
+    for statement in split_statements(sql):
+        text = statement.text
+        opens = text.lstrip()[:5].upper() == "BEGIN"
+        unit = [text] if opens else [*unit, text] if unit else []
+        earlier = unit[:-1]  # inside a unit: what a retry runs again first, after a ROLLBACK
+        failed = False
+
+        def step(text: str = text, earlier: list[str] = earlier) -> None:
+            nonlocal failed
+            if failed and earlier:
+                conn.execute(b"ROLLBACK", prepare=False)
+                for done in earlier:
+                    conn.execute(done.encode(), prepare=False)
+            failed = True
+            conn.execute(text.encode(), prepare=False)
+            failed = False
+
+        _retrying(step)
+        if text.lstrip()[:6].upper() == "COMMIT":
+            unit = []
+
+
+def _retrying(action: Callable[[], None]) -> None:
+    for attempt in range(ATTEMPTS):
+        try:
+            action()
+            return
+        except RETRIED:
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.02 * (attempt + 1), 0.25))
 
 
 def migrate(conn: psycopg.Connection, before: Model, after: Model, name: str = "0002_change") -> Migration:
