@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 
 from jinja2 import Environment, Template
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import Kind, Step
+from schemagen.plan.operations import Kind, Statement, Step
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -78,10 +80,8 @@ def render_operations(
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift), with
     `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
-    templates: dict[str, Template] = {}  # by step template: thousands of steps, a few dozen templates
-    statements = [
-        [(render_step(env, step, templates), step.runs_long) for step in op.up] for op in operations
-    ]
+    render = _StepRenderer(env)
+    statements = [[(render(step), step.runs_long) for step in op.up] for op in operations]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
         operations=operations,
@@ -107,7 +107,11 @@ def build_migration(
     The first migration of a spec is exactly `schema.sql`, so replaying the migrations and applying
     `schema.sql` can only give the same database.
     """
-    env = env or make_environment()
+    with _without_gc():
+        return _build_migration(before, after, name, env or make_environment())
+
+
+def _build_migration(before: Model | None, after: Model, name: str, env: Environment) -> Migration:
     empty = Model(project=after.project)
     if before is None:
         up = [
@@ -139,10 +143,26 @@ def build_up(
 ) -> tuple[list[Operation], str]:
     """The up direction of `build_migration` alone, planned and rendered to be printed (`diff`, `drift`);
     `differences` says what differs, from the operations, in the header."""
-    env = env or make_environment()
-    up = plan(before, after)
-    said = differences(up) if differences is not None else None
-    return up, render_operations(up, f"{name} (up)", env, recorded=False, differences=said)
+    with _without_gc():
+        up = plan(before, after)
+        said = differences(up) if differences is not None else None
+        return up, render_operations(
+            up, f"{name} (up)", env or make_environment(), recorded=False, differences=said
+        )
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a migration is planned and rendered (as the stages
+    before it run, `pipeline.without_gc`): tens of thousands of steps and texts that live as long as
+    the file and make no cycles, over which its passes were a third of planning."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
@@ -159,6 +179,43 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
 def render_step(env: Environment, step: Step, loaded: dict[str, Template] | None = None) -> str:
     """The SQL of one step, as a migration file holds it (`loaded`: the templates found so far)."""
     return _template(env, step, {} if loaded is None else loaded).render(**step.args)
+
+
+class _StepRenderer:
+    """`render_step` for the many steps of one file: each template looked up once, and a statement the
+    file holds several times rendered once (a split replays the same statements in each catch-up, and
+    every unit opens and closes alike).
+
+    Only statements of names and numbers are kept: a statement is a frozen dataclass of its template's
+    arguments, and two equal ones render alike unless `==` joins values that render apart (`1`, `1.0`
+    and `True`, as a default or a literal may be)."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.templates: dict[str, Template] = {}
+        self.rendered: dict[Statement, str] = {}
+
+    def __call__(self, step: Step) -> str:
+        statement = step.statement
+        if not _plain(type(statement)):
+            return render_step(self.env, step, self.templates)
+        text = self.rendered.get(statement)
+        if text is None:
+            text = self.rendered[statement] = render_step(self.env, step, self.templates)
+        return text
+
+
+#: The field types of a statement that `==` tells apart exactly as its template renders them.
+_PLAIN_TYPES = frozenset({"str", "int", "bool", "tuple[str, ...]"})
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(cls: type) -> bool:
+    """Whether every field of statement class `cls` is a name, a number or a flag (by its annotation)."""
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = _PLAIN[cls] = all(str(f.type) in _PLAIN_TYPES for f in fields(cls))
+    return plain
 
 
 def _template(env: Environment, step: Step, loaded: dict[str, Template]) -> Template:
