@@ -75,6 +75,11 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
     primary_key = table.primary_key
     assert primary_key is not None
     pk = primary_key.columns
+    # the names PostgreSQL gives each new partition's indexes, worked out once per partition
+    labels = schemes.clone_index_labels(table)
+    wanted = {
+        child.name: schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new
+    }
 
     yield steps.partition_begin()
     yield reshard_steps.reshard_capture_function(schema, capture, log, primary_key=pk)
@@ -104,7 +109,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             key=key,
             columns=change.columns,
         )
-        yield from _keys_and_indexes(table, name, child.name)
+        yield from _keys_and_indexes(table, name, wanted[child.name])
         yield steps.partition_commit()
 
     def replay() -> Iterator[Step]:
@@ -142,8 +147,8 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             yield steps.rename_index(schema, renamed.new, old_index, new_index)
     for child, name, remainder in new:
         yield steps.rename_table(schema, name, child.name)
-        for wanted in schemes.clone_index_names(table, child.name, frozenset()).values():
-            yield steps.rename_index(schema, child.name, reshard.temporary(wanted), wanted)
+        for index_name in wanted[child.name].values():
+            yield steps.rename_index(schema, child.name, reshard.temporary(index_name), index_name)
         yield reshard_steps.reshard_attach(
             schema,
             parent,
@@ -165,10 +170,10 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-def _keys_and_indexes(table: Table, name: str, child: str) -> Iterator[Step]:
-    """The primary key, unique keys and indexes of new partition `child` (now the table `name`), under
-    temporary names: each built once, after the rows are in (SHARE on a table no one else sees yet)."""
-    wanted = schemes.clone_index_names(table, child, frozenset())
+def _keys_and_indexes(table: Table, name: str, wanted: dict[str, str]) -> Iterator[Step]:
+    """The primary key, unique keys and indexes of a new partition (now the table `name`, its indexes
+    to be named `wanted`, by the parent's), under temporary names: each built once, after the rows are
+    in (SHARE on a table no one else sees yet)."""
     as_table = replace(table, name=name, partition=None)
     if table.primary_key is not None:
         index_name = reshard.temporary(wanted[table.primary_key.name])
