@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from typing import Any
 
 from jinja2 import Environment, Template
 
@@ -178,7 +179,7 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
 
 def render_step(env: Environment, step: Step, loaded: dict[str, Template] | None = None) -> str:
     """The SQL of one step, as a migration file holds it (`loaded`: the templates found so far)."""
-    return _template(env, step, {} if loaded is None else loaded).render(**step.args)
+    return _template(env, step.template, {} if loaded is None else loaded).render(**step.args)
 
 
 class _StepRenderer:
@@ -193,16 +194,44 @@ class _StepRenderer:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self.templates: dict[str, Template] = {}
+        self.renders: dict[str, Callable[[dict[str, Any]], str]] = {}
         self.rendered: dict[Statement, str] = {}
 
     def __call__(self, step: Step) -> str:
         statement = step.statement
         if not _plain(type(statement)):
-            return render_step(self.env, step, self.templates)
+            return self.render(statement)
         text = self.rendered.get(statement)
         if text is None:
-            text = self.rendered[statement] = render_step(self.env, step, self.templates)
+            text = self.rendered[statement] = self.render(statement)
         return text
+
+    def render(self, statement: Statement) -> str:
+        render = self.renders.get(statement.template)
+        if render is None:
+            template = _template(self.env, statement.template, self.templates)
+            render = self.renders[statement.template] = _renderer(template)
+        return render(dict(statement.args))
+
+
+def _renderer(template: Template) -> Callable[[dict[str, Any]], str]:
+    """What renders `template` with a dict of arguments, as `template.render(arguments)` does.
+
+    The built-in environment has no globals, so each render's context holds only its arguments:
+    made directly, without the copy of the (empty) globals that `render` makes, which was a third of
+    rendering a short statement. An error renders once more through `render`, which raises it with
+    the template's line."""
+    if template.globals:  # a user's templates keep Jinja's globals (range, dict, …)
+        return template.render
+    env, name, blocks, root = template.environment, template.name, template.blocks, template.root_render_func
+
+    def render(arguments: dict[str, Any]) -> str:
+        try:
+            return env.concat(root(env.context_class(env, arguments, name, blocks)))
+        except Exception:
+            return template.render(arguments)
+
+    return render
 
 
 #: The field types of a statement that `==` tells apart exactly as its template renders them.
@@ -218,9 +247,9 @@ def _plain(cls: type) -> bool:
     return plain
 
 
-def _template(env: Environment, step: Step, loaded: dict[str, Template]) -> Template:
-    """The template of `step`, from `loaded` when it holds it (and kept there)."""
-    template = loaded.get(step.template)
+def _template(env: Environment, name: str, loaded: dict[str, Template]) -> Template:
+    """Migration template `name`, from `loaded` when it holds it (and kept there)."""
+    template = loaded.get(name)
     if template is None:
-        template = loaded[step.template] = env.get_template(f"postgres/migrate/{step.template}.sql.j2")
+        template = loaded[name] = env.get_template(f"postgres/migrate/{name}.sql.j2")
     return template
