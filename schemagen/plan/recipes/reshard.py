@@ -112,33 +112,33 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield from _keys_and_indexes(table, name, wanted[child.name])
         yield steps.partition_commit()
 
-    def replay() -> Iterator[Step]:
-        for _, name, _ in new:
-            yield reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk)
-        for _, name, remainder in new:
-            yield reshard_steps.reshard_replay_insert(
-                schema,
-                parent,
-                source,
-                name,
-                log,
-                modulus=modulus,
-                remainder=remainder,
-                key=key,
-                primary_key=pk,
-                columns=change.columns,
-            )
-
+    # the same statements in each catch-up and in the swap: made once (steps are immutable)
+    replay = [reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk) for _, name, _ in new]
+    replay += [
+        reshard_steps.reshard_replay_insert(
+            schema,
+            parent,
+            source,
+            name,
+            log,
+            modulus=modulus,
+            remainder=remainder,
+            key=key,
+            primary_key=pk,
+            columns=change.columns,
+        )
+        for _, name, remainder in new
+    ]
     for _ in range(reshard.CATCH_UPS):
         yield steps.partition_begin()
         yield reshard_steps.reshard_snapshot()
         yield reshard_steps.reshard_log_analyze(schema, log)
-        yield from replay()
+        yield from replay
         yield reshard_steps.reshard_log_clear(schema, log)
         yield steps.partition_commit()
 
     yield steps.partition_begin()
-    yield from replay()
+    yield from replay
     yield reshard_steps.reshard_drop_capture(schema, source, capture)
     yield steps.partition_detach(schema, parent, source, referenced=referenced)
     for renamed in change.retired:
