@@ -42,6 +42,7 @@ def is_transactional(sql: str) -> bool:
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
     lines: dict[str, None] = {}  # ordered and unique
+    seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
     for op in operations:
         for step in op.up:
             if step.statement.takes_locks_first:
@@ -53,6 +54,10 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
                 continue
             if step.lock is Lock.NONE:
                 continue
+            said = (step.lock, step.on or op.target, step.brief)
+            if said in seen:
+                continue
+            seen.add(said)
             note = ""
             if step.lock is Lock.ACCESS_EXCLUSIVE:
                 note = (
