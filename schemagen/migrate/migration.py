@@ -216,7 +216,8 @@ class _StepRenderer:
         if render is None:
             template = _template(self.env, statement.template, self.templates)
             render = self.renders[statement.template] = _renderer(template)
-        return render(dict(statement.args))
+        arguments = statement.args  # a dict of its own, made for this call
+        return render(arguments if isinstance(arguments, dict) else dict(arguments))
 
 
 def _renderer(template: Template) -> Callable[[dict[str, Any]], str]:
