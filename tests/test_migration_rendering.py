@@ -6,13 +6,17 @@ No database: the scenario tests apply what these render (and pin it byte for byt
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
-from migrations import scenario_cases, scenario_models
+from migrations import model_of, scenario_cases, scenario_models
 
 from schemagen.migrate import migration
 from schemagen.migrate.migration import _plain, _StepRenderer, render_step
-from schemagen.plan import plan, plan_down, steps
+from schemagen.plan import Renames, plan, plan_down, reshard, schemes, steps
+from schemagen.plan.changes import PartitionMove
+from schemagen.plan.diff import diff
 from schemagen.plan.reshard_steps import ReshardReplayInsert
 from schemagen.render.templating import make_environment
 
@@ -57,3 +61,37 @@ def test_a_user_environment_keeps_its_globals() -> None:
     env = jinja2.Environment()
     template = env.from_string("{% for i in range(n) %}{{ i }}{% endfor %}")
     assert migration._renderer(template)({"n": 3}) == "012"
+
+
+LONG_NAMES = """\
+project: {{name: names, postgres: 15}}
+entities:
+  {table}:
+    columns:
+      id: {{type: bigint, primary_key: true}}
+      {column}: text
+    partition:
+      hash: {{key: id, modulus: {modulus}}}
+    indexes:
+      - columns: [{column}]
+      - columns: [{column}, id]
+"""
+
+
+@pytest.mark.parametrize("length", [20, 26, 28, 29, 30, 31, 32, 33, 34, 40, 56])
+def test_a_split_runs_online_exactly_when_every_name_it_builds_fits(tmp_path: Path, length: int) -> None:
+    """`reshard.online` skips working out the index names of a partition whose longest possible index
+    name fits: its answer is still the one every name, worked out, gives."""
+    table, column = "t" * length, "c" * (length // 2)
+    specs = [LONG_NAMES.format(table=table, column=column, modulus=m) for m in (2, 4)]
+    before = model_of(tmp_path, "a", {"spec.yaml": specs[0]})
+    after = model_of(tmp_path, "b", {"spec.yaml": specs[1]})
+    moves = [c for c in diff(before, after, Renames.from_model(after)) if isinstance(c, PartitionMove)]
+    assert moves
+    for move in moves:
+        names = [n for s in move.sources for n in (reshard.capture_name(s), reshard.log_name(s))]
+        for child in move.new:
+            names += [reshard.temporary(child.name), reshard.check_name(reshard.temporary(child.name))]
+            indexes = schemes.clone_index_names(move.table, child.name, frozenset()).values()
+            names += [reshard.temporary(n) for n in indexes]
+        assert reshard.online(move) == all(len(n.encode()) <= reshard.NAME_BYTES for n in names)
