@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
 
 from jinja2 import Environment, Template
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import Kind, Step
+from schemagen.plan.operations import Kind, Statement, Step
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -39,6 +42,7 @@ def is_transactional(sql: str) -> bool:
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
     lines: dict[str, None] = {}  # ordered and unique
+    seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
     for op in operations:
         for step in op.up:
             if step.statement.takes_locks_first:
@@ -50,6 +54,10 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
                 continue
             if step.lock is Lock.NONE:
                 continue
+            said = (step.lock, step.on or op.target, step.brief)
+            if said in seen:
+                continue
+            seen.add(said)
             note = ""
             if step.lock is Lock.ACCESS_EXCLUSIVE:
                 note = (
@@ -78,10 +86,8 @@ def render_operations(
     """The text of a migration file; `recorded=False` for one that is only printed (diff, drift), with
     `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
-    templates: dict[str, Template] = {}  # by step template: thousands of steps, a few dozen templates
-    statements = [
-        [(render_step(env, step, templates), step.runs_long) for step in op.up] for op in operations
-    ]
+    render = _StepRenderer(env)
+    statements = [[(render(step), step.runs_long) for step in op.up] for op in operations]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
         operations=operations,
@@ -107,7 +113,11 @@ def build_migration(
     The first migration of a spec is exactly `schema.sql`, so replaying the migrations and applying
     `schema.sql` can only give the same database.
     """
-    env = env or make_environment()
+    with _without_gc():
+        return _build_migration(before, after, name, env or make_environment())
+
+
+def _build_migration(before: Model | None, after: Model, name: str, env: Environment) -> Migration:
     empty = Model(project=after.project)
     if before is None:
         up = [
@@ -139,10 +149,26 @@ def build_up(
 ) -> tuple[list[Operation], str]:
     """The up direction of `build_migration` alone, planned and rendered to be printed (`diff`, `drift`);
     `differences` says what differs, from the operations, in the header."""
-    env = env or make_environment()
-    up = plan(before, after)
-    said = differences(up) if differences is not None else None
-    return up, render_operations(up, f"{name} (up)", env, recorded=False, differences=said)
+    with _without_gc():
+        up = plan(before, after)
+        said = differences(up) if differences is not None else None
+        return up, render_operations(
+            up, f"{name} (up)", env or make_environment(), recorded=False, differences=said
+        )
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a migration is planned and rendered (as the stages
+    before it run, `pipeline.without_gc`): tens of thousands of steps and texts that live as long as
+    the file and make no cycles, over which its passes were a third of planning."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
@@ -158,12 +184,78 @@ def unrestorable(up: list[Operation], down: list[Operation]) -> list[str]:
 
 def render_step(env: Environment, step: Step, loaded: dict[str, Template] | None = None) -> str:
     """The SQL of one step, as a migration file holds it (`loaded`: the templates found so far)."""
-    return _template(env, step, {} if loaded is None else loaded).render(**step.args)
+    return _template(env, step.template, {} if loaded is None else loaded).render(**step.args)
 
 
-def _template(env: Environment, step: Step, loaded: dict[str, Template]) -> Template:
-    """The template of `step`, from `loaded` when it holds it (and kept there)."""
-    template = loaded.get(step.template)
+class _StepRenderer:
+    """`render_step` for the many steps of one file: each template looked up once, and a statement the
+    file holds several times rendered once (a split replays the same statements in each catch-up, and
+    every unit opens and closes alike).
+
+    Only statements of names and numbers are kept: a statement is a frozen dataclass of its template's
+    arguments, and two equal ones render alike unless `==` joins values that render apart (`1`, `1.0`
+    and `True`, as a default or a literal may be)."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.templates: dict[str, Template] = {}
+        self.renders: dict[str, Callable[[dict[str, Any]], str]] = {}
+        self.rendered: dict[Statement, str] = {}
+
+    def __call__(self, step: Step) -> str:
+        statement = step.statement
+        if not _plain(type(statement)):
+            return self.render(statement)
+        text = self.rendered.get(statement)
+        if text is None:
+            text = self.rendered[statement] = self.render(statement)
+        return text
+
+    def render(self, statement: Statement) -> str:
+        render = self.renders.get(statement.template)
+        if render is None:
+            template = _template(self.env, statement.template, self.templates)
+            render = self.renders[statement.template] = _renderer(template)
+        arguments = statement.args  # a dict of its own, made for this call
+        return render(arguments if isinstance(arguments, dict) else dict(arguments))
+
+
+def _renderer(template: Template) -> Callable[[dict[str, Any]], str]:
+    """What renders `template` with a dict of arguments, as `template.render(arguments)` does.
+
+    The built-in environment has no globals, so each render's context holds only its arguments:
+    made directly, without the copy of the (empty) globals that `render` makes, which was a third of
+    rendering a short statement. An error renders once more through `render`, which raises it with
+    the template's line."""
+    if template.globals:  # a user's templates keep Jinja's globals (range, dict, …)
+        return template.render
+    env, name, blocks, root = template.environment, template.name, template.blocks, template.root_render_func
+
+    def render(arguments: dict[str, Any]) -> str:
+        try:
+            return env.concat(root(env.context_class(env, arguments, name, blocks)))
+        except Exception:
+            return template.render(arguments)
+
+    return render
+
+
+#: The field types of a statement that `==` tells apart exactly as its template renders them.
+_PLAIN_TYPES = frozenset({"str", "int", "bool", "tuple[str, ...]"})
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(cls: type) -> bool:
+    """Whether every field of statement class `cls` is a name, a number or a flag (by its annotation)."""
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = _PLAIN[cls] = all(str(f.type) in _PLAIN_TYPES for f in fields(cls))
+    return plain
+
+
+def _template(env: Environment, name: str, loaded: dict[str, Template]) -> Template:
+    """Migration template `name`, from `loaded` when it holds it (and kept there)."""
+    template = loaded.get(name)
     if template is None:
-        template = loaded[step.template] = env.get_template(f"postgres/migrate/{step.template}.sql.j2")
+        template = loaded[name] = env.get_template(f"postgres/migrate/{name}.sql.j2")
     return template

@@ -30,12 +30,14 @@ from dataclasses import replace
 from schemagen.model import Model, PartitionScheme
 from schemagen.model.ordering import order_tables, order_views
 from schemagen.plan import steps
-from schemagen.plan.operations import Kind, Lock, Operation, Phase, Step, TableLock
+from schemagen.plan.operations import Kind, Lock, Operation, Phase, Statement, Step, TableLock
 
 __all__ = ["locks_of", "with_lock_order"]
 
 #: The weakest mode that conflicts with an application's writes (ROW EXCLUSIVE).
 CONFLICTS_WITH_WRITES = Lock.SHARE
+#: What a statement brings into being, unless its class says more (`Statement.made_relations`).
+_MAKES_NOTHING = Statement.made_relations
 
 
 def with_lock_order(operations: Sequence[Operation], before: Model, after: Model) -> list[Operation]:
@@ -151,18 +153,33 @@ class _Order:
         strongest: dict[tuple[str, str], Lock] = {}
         upgrades = False
         for step in steps:
-            for lock in locks_of(step):
-                key = (lock.schema, lock.relation)
-                if key in made or lock.mode < CONFLICTS_WITH_WRITES:
+            statement = step.statement
+            if step.locks:
+                taken: Iterable[tuple[str, str, Lock]] = (
+                    (lock.schema, lock.relation, lock.mode) for lock in step.locks
+                )
+            elif step.lock < CONFLICTS_WITH_WRITES or statement.on_sequence or not step.on:
+                taken = ()  # its one lock, on the table it names (`locks_of`), is too weak to list
+            else:
+                schema = getattr(statement, "schema", None)
+                taken = ((schema, step.on, step.lock),) if isinstance(schema, str) else ()
+            for schema, relation, mode in taken:
+                key = (schema, relation)
+                if mode < CONFLICTS_WITH_WRITES or key in made:
                     continue
                 held = strongest.get(key)
-                upgrades = upgrades or (held is not None and held < lock.mode)
-                strongest[key] = max(held or lock.mode, lock.mode)
-            made |= step.statement.made_relations()
+                if held is None or held < mode:
+                    upgrades = upgrades or held is not None
+                    strongest[key] = mode
+            if type(statement).made_relations is not _MAKES_NOTHING:
+                made |= statement.made_relations()
+        if len(strongest) < 2 and not upgrades:
+            return ()
         kept = {
             key: mode
             for key, mode in strongest.items()
-            if not any(strongest.get(up, Lock.NONE) >= mode for up in self._ancestors(key))
+            if key not in self.parent
+            or not any(strongest.get(up, Lock.NONE) >= mode for up in self._ancestors(key))
         }
         if len(kept) < 2 and not upgrades:
             return ()

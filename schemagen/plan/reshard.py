@@ -11,7 +11,7 @@ Other moves keep the one-transaction recipe of `recipes.partitions`.
 from __future__ import annotations
 
 from schemagen.plan.changes import HashSplit, PartitionMove
-from schemagen.plan.schemes import clone_index_names
+from schemagen.plan.schemes import clone_index_labels, clone_index_names
 
 #: PostgreSQL's longest identifier, in bytes.
 NAME_BYTES = 63
@@ -62,7 +62,16 @@ def online(change: PartitionMove) -> bool:
     if any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys):
         return False
     names = [n for s in change.sources for n in (capture_name(s), log_name(s))]
+    labels = clone_index_labels(table)
+    # the longest an index name can add to its partition's: `_columns`, `_label` and the number
+    # appended while the name is taken (by another index of the same partition at most)
+    added = max(
+        ((1 + len(addition.encode()) if addition else 0) + 1 + len(label) for _, label, addition in labels),
+        default=0,
+    ) + len(str(len(labels)))
     for child in change.new:
         names += [temporary(child.name), check_name(temporary(child.name))]
-        names += [temporary(n) for n in clone_index_names(table, child.name, frozenset()).values()]
+        if len(temporary(child.name).encode()) + added <= NAME_BYTES:
+            continue  # each of its indexes' names fits too
+        names += [temporary(n) for n in clone_index_names(table, child.name, frozenset(), labels).values()]
     return all(len(n.encode()) <= NAME_BYTES for n in names)

@@ -17,6 +17,8 @@ def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
     name2_bytes = len(name2.encode()) if name2 else 0
     overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
     available = NAMEDATALEN - 1 - overhead
+    if name1_bytes + name2_bytes <= available:  # it fits: nothing to cut (most names)
+        return "_".join([name1, *((name2,) if name2 else ()), *((label,) if label else ())])
     while name1_bytes + name2_bytes > available:
         if name1_bytes > name2_bytes:
             name1_bytes -= 1

@@ -75,6 +75,11 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
     primary_key = table.primary_key
     assert primary_key is not None
     pk = primary_key.columns
+    # the names PostgreSQL gives each new partition's indexes, worked out once per partition
+    labels = schemes.clone_index_labels(table)
+    wanted = {
+        child.name: schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new
+    }
 
     yield steps.partition_begin()
     yield reshard_steps.reshard_capture_function(schema, capture, log, primary_key=pk)
@@ -104,36 +109,36 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             key=key,
             columns=change.columns,
         )
-        yield from _keys_and_indexes(table, name, child.name)
+        yield from _keys_and_indexes(table, name, wanted[child.name])
         yield steps.partition_commit()
 
-    def replay() -> Iterator[Step]:
-        for _, name, _ in new:
-            yield reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk)
-        for _, name, remainder in new:
-            yield reshard_steps.reshard_replay_insert(
-                schema,
-                parent,
-                source,
-                name,
-                log,
-                modulus=modulus,
-                remainder=remainder,
-                key=key,
-                primary_key=pk,
-                columns=change.columns,
-            )
-
+    # the same statements in each catch-up and in the swap: made once (steps are immutable)
+    replay = [reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk) for _, name, _ in new]
+    replay += [
+        reshard_steps.reshard_replay_insert(
+            schema,
+            parent,
+            source,
+            name,
+            log,
+            modulus=modulus,
+            remainder=remainder,
+            key=key,
+            primary_key=pk,
+            columns=change.columns,
+        )
+        for _, name, remainder in new
+    ]
     for _ in range(reshard.CATCH_UPS):
         yield steps.partition_begin()
         yield reshard_steps.reshard_snapshot()
         yield reshard_steps.reshard_log_analyze(schema, log)
-        yield from replay()
+        yield from replay
         yield reshard_steps.reshard_log_clear(schema, log)
         yield steps.partition_commit()
 
     yield steps.partition_begin()
-    yield from replay()
+    yield from replay
     yield reshard_steps.reshard_drop_capture(schema, source, capture)
     yield steps.partition_detach(schema, parent, source, referenced=referenced)
     for renamed in change.retired:
@@ -142,8 +147,8 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             yield steps.rename_index(schema, renamed.new, old_index, new_index)
     for child, name, remainder in new:
         yield steps.rename_table(schema, name, child.name)
-        for wanted in schemes.clone_index_names(table, child.name, frozenset()).values():
-            yield steps.rename_index(schema, child.name, reshard.temporary(wanted), wanted)
+        for index_name in wanted[child.name].values():
+            yield steps.rename_index(schema, child.name, reshard.temporary(index_name), index_name)
         yield reshard_steps.reshard_attach(
             schema,
             parent,
@@ -165,10 +170,10 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-def _keys_and_indexes(table: Table, name: str, child: str) -> Iterator[Step]:
-    """The primary key, unique keys and indexes of new partition `child` (now the table `name`), under
-    temporary names: each built once, after the rows are in (SHARE on a table no one else sees yet)."""
-    wanted = schemes.clone_index_names(table, child, frozenset())
+def _keys_and_indexes(table: Table, name: str, wanted: dict[str, str]) -> Iterator[Step]:
+    """The primary key, unique keys and indexes of a new partition (now the table `name`, its indexes
+    to be named `wanted`, by the parent's), under temporary names: each built once, after the rows are
+    in (SHARE on a table no one else sees yet)."""
     as_table = replace(table, name=name, partition=None)
     if table.primary_key is not None:
         index_name = reshard.temporary(wanted[table.primary_key.name])
