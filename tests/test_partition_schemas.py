@@ -335,3 +335,64 @@ def test_a_period_in_another_schema_expires_and_comes_back_with_its_rows(
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), before)
     assert rows(pg_dsn) == kept
+
+
+def test_maintenance_finishes_a_half_done_detach_of_a_period_in_another_schema(
+    workdir: Path, pg_dsn: str
+) -> None:
+    """A DETACH … CONCURRENTLY of an expiring period that stopped between its two transactions (here:
+    cancelled while it waited for an older snapshot) is finished with FINALIZE where the period lives."""
+    import threading
+    import time
+
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(WINDOW.replace("FROM", "2023-01-01").replace("        default: true\n", ""))
+    assert run("migrate", "new", "initial", "spec")[0] == 0
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO events SELECT i, date '2023-01-01' + i, NULL FROM generate_series(0, 900) i"
+        )
+        total = conn.execute("SELECT count(*) FROM events WHERE at >= '2024-01-01'").fetchone()
+    with connect(pg_dsn) as reader, connect(pg_dsn, autocommit=True) as detacher:
+        reader.execute("SELECT count(*) FROM events").fetchone()  # an older snapshot, held
+        pid = detacher.execute("SELECT pg_backend_pid()").fetchone()[0]
+        failed: list[BaseException] = []
+
+        def detach() -> None:
+            try:
+                detacher.execute('ALTER TABLE events DETACH PARTITION "old stuff".events_2023 CONCURRENTLY')
+            except Exception as exc:  # cancelled, as intended
+                failed.append(exc)
+
+        thread = threading.Thread(target=detach)
+        thread.start()
+        with connect(pg_dsn, autocommit=True) as watcher:
+            for _ in range(200):
+                waiting = watcher.execute(
+                    "SELECT wait_event FROM pg_stat_activity WHERE pid = %s", [pid]
+                ).fetchone()
+                if waiting == ("virtualxid",):
+                    break
+                time.sleep(0.05)
+            watcher.execute("SELECT pg_cancel_backend(%s)", [pid])
+        thread.join(10)
+        reader.rollback()
+    assert failed, "the detach was not interrupted"
+    with connect(pg_dsn, autocommit=True) as conn:
+        pending = conn.execute(
+            "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = '\"old stuff\".events_2023'::regclass"
+        ).fetchone()
+    assert pending == (True,)
+
+    code, out, err = run("partitions", "maintain", "spec", "--dsn", pg_dsn, "--today", "2025-06-01")
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        attached = conn.execute(
+            "SELECT count(*) FROM pg_inherits WHERE inhrelid = '\"old stuff\".events_2023'::regclass"
+        ).fetchone()
+        assert attached == (0,)  # detached where it lives, and kept (`expire: detach`)
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == total
+        assert conn.execute('SELECT count(*) FROM "old stuff".events_2023').fetchone() == (365,)

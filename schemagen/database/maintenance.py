@@ -156,13 +156,18 @@ def observe(
             missing.append(table.name)
             continue
         rows = conn.execute(query("maintain_partitions"), {"parent": parent}).fetchall()
-        partitions = tuple(_partition(table, name, bound, pending) for name, bound, pending in rows)
-        leftovers: tuple[str, ...] = ()
+        partitions = tuple(
+            replace(
+                _partition(table, name, bound, pending), schema=None if schema == table.schema else schema
+            )
+            for name, bound, pending, schema in rows
+        )
+        leftovers: tuple[tuple[str | None, str], ...] = ()
         window = table.partition.window if table.partition else None
         if window is not None and window.expire in ("archive", "drop"):
             mark = lifecycle.expiring_comment(table.schema, table.name, window.expire)
-            found = conn.execute(query("maintain_leftovers"), {"schema": table.schema, "comment": mark})
-            leftovers = tuple(row[0] for row in found.fetchall())
+            found = conn.execute(query("maintain_leftovers"), {"comment": mark}).fetchall()
+            leftovers = tuple((None if schema == table.schema else schema, name) for schema, name in found)
         observed[table.name] = maintenance.Observed(partitions, frozenset(), leftovers)
     return observed, missing
 
@@ -280,14 +285,15 @@ class _Executor:
         if step.template != "partition_detach" or not args.get("concurrently"):
             return step
         schema, parent, child = str(args["schema"]), str(args["parent"]), str(args["child"])
+        child_schema = str(args.get("child_schema") or schema)  # a period may live in another schema
         names = {
             "parent": sql.Identifier(schema, parent).as_string(self.conn),
-            "child": sql.Identifier(schema, child).as_string(self.conn),
+            "child": sql.Identifier(child_schema, child).as_string(self.conn),
         }
         state = self.conn.execute(query("runner_partition_state"), names).fetchone()
         if state is None:
             return None
-        return steps.partition_detach_finalize(schema, parent, child) if state[0] else step
+        return steps.partition_detach_finalize(schema, parent, child, child_schema) if state[0] else step
 
 
 def _units(up: Sequence[Step]) -> Iterator[list[Step]]:

@@ -49,6 +49,7 @@ class LivePartition:
     end: date | None = None
     is_default: bool = False
     detach_pending: bool = False
+    schema: str | None = None  # its schema, when not its table's (`names:` may pin another)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Observed:
 
     partitions: tuple[LivePartition, ...]
     in_default: frozenset[str] = frozenset()
-    leftovers: tuple[str, ...] = ()
+    leftovers: tuple[tuple[str | None, str], ...] = ()  # (schema when not the table's, name)
 
     @property
     def default(self) -> str | None:
@@ -81,8 +82,8 @@ def due(
         periods = [p for p in held.partitions if p.start is not None and p.end is not None]
         have = {(p.start, p.end) for p in periods}
         oldest = min((p.start for p in periods if p.start is not None), default=None)
-        for name in held.leftovers:
-            found.append(_expire(model, table, name, "detached", held, batch))
+        for schema, name in held.leftovers:
+            found.append(_expire(model, table, name, "detached", held, batch, schema))
         for child, start, end in lifecycle.periods(table, *lifecycle.due_range(window, today, oldest)):
             if (start, end) in have:
                 continue
@@ -101,12 +102,18 @@ def due(
             assert period.end is not None
             if lifecycle.expired(window, period.end, today):
                 state: PeriodState = "detaching" if period.detach_pending else "attached"
-                found.append(_expire(model, table, period.name, state, held, batch))
+                found.append(_expire(model, table, period.name, state, held, batch, period.schema))
     return found
 
 
 def _expire(
-    model: Model, table: Table, child: str, state: PeriodState, held: Observed, batch: int | None
+    model: Model,
+    table: Table,
+    child: str,
+    state: PeriodState,
+    held: Observed,
+    batch: int | None,
+    child_schema: str | None = None,
 ) -> ExpirePeriod:
     window = table.partition.window if table.partition else None
     assert window is not None and window.expire is not None
@@ -123,6 +130,7 @@ def _expire(
         archive=archive,
         referenced=lifecycle.referenced(table),
         referencing=tuple((t.schema, t.name) for t, _ in lifecycle.referencing(model, table)),
+        child_schema=child_schema,
     )
 
 

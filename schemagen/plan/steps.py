@@ -762,6 +762,7 @@ class PartitionDetachFinalize(Statement):
     parent: str
     child: str
     schema: str
+    child_schema: str
 
 
 @dataclass(frozen=True)
@@ -1611,8 +1612,8 @@ def period_attach(
     return Step(statement, Lock.ACCESS_EXCLUSIVE, on, brief=default is None, locks=locks)
 
 
-def partition_detach_finalize(schema: str, parent: str, child: str) -> Step:
-    statement = PartitionDetachFinalize(parent, child, schema)
+def partition_detach_finalize(schema: str, parent: str, child: str, child_schema: str | None = None) -> Step:
+    statement = PartitionDetachFinalize(parent, child, schema, child_schema or schema)
     locks = (TableLock(schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE),)
     return Step(statement, Lock.SHARE_UPDATE_EXCLUSIVE, parent, transactional=False, locks=locks)
 

@@ -1,9 +1,10 @@
 -- The expired periods of a kept window that a maintenance run detached and stopped before archiving or
--- dropping: tables of `schema` that are no partition and carry the comment `comment` it set on them.
-SELECT c.relname
+-- dropping: tables that are no partition and carry the comment `comment` it set on them (which names
+-- the window's table), in whatever schema the period lives (`names:` may pin another than its table's).
+SELECT n.nspname AS schema, c.relname AS name
 FROM pg_class AS c
-WHERE c.relnamespace = to_regnamespace(%(schema)s)
-  AND c.relkind = 'r'
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r'
   AND NOT c.relispartition
   AND obj_description(c.oid, 'pg_class') = %(comment)s
-ORDER BY c.relname
+ORDER BY c.relname, n.nspname

@@ -135,7 +135,7 @@ def _expire_steps(change: ExpirePeriod) -> Iterator[Step]:
     if change.state == "attached":
         yield detach
     elif change.state == "detaching":
-        yield steps.partition_detach_finalize(schema, table.name, child)
+        yield steps.partition_detach_finalize(schema, table.name, child, at)
     yield from _unit(tail)
 
 
