@@ -128,6 +128,7 @@ def everything() -> Model:
         ),
         renamed_from="literal_values_old",
         storage=(StorageParameter("autovacuum_enabled", "false"), StorageParameter("fillfactor", "90")),
+        unlogged=True,
         loc=here,
     )
     by_day = PartitionScheme(

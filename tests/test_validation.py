@@ -345,6 +345,19 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         7,
     ),
     (
+        "unlogged-referenced-by-permanent",
+        single("""\
+        entities:
+          sessions: {unlogged: true, columns: {id: {type: bigint, primary_key: true}}}
+          audit:
+            columns:
+              session_id: {type: bigint, references: sessions}
+        """),
+        "SG122",
+        "a.yaml",
+        6,
+    ),
+    (
         "trigger-unknown-function",
         single("""\
         functions:

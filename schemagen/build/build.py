@@ -160,6 +160,7 @@ class _Pending:
     comment: str | None = None
     renamed_from: str | None = None
     storage: tuple[StorageParameter, ...] = ()
+    unlogged: bool = False
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
@@ -1042,6 +1043,7 @@ class Builder:
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
         pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        pending.unlogged = spec.unlogged
         pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
             pending.distribute = (spec.distribute, (*path, "distribute"))
@@ -1597,6 +1599,7 @@ class Builder:
             comment=p.comment,
             renamed_from=p.renamed_from,
             storage=p.storage,
+            unlogged=p.unlogged,
             distribution=p.distribution,
             access=p.access if not p.access.is_default else None,
             loc=p.loc,

@@ -598,6 +598,8 @@ class _Writer:
             data["archive"] = _Flow(entry)
         if table.storage:
             data["storage"] = _Flow({p.name: _storage_value(p.value) for p in table.storage})
+        if table.unlogged:
+            data["unlogged"] = True
         if table.distribution is not None:
             data["distribute"] = self.distribute(label, table.distribution, table.schema)
         triggers = {

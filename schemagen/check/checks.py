@@ -57,6 +57,30 @@ _check(distributed.check)
 _check(catalog.check)
 
 
+@_check
+def _unlogged(model: Model) -> Iterator[Diagnostic]:
+    """PostgreSQL refuses an UNLOGGED partitioned table, and a permanent table's foreign key to one."""
+    unlogged = {(t.schema, t.name) for t in model.tables if t.unlogged}
+    for table in _user_tables(model):
+        if table.unlogged and table.partition is not None:
+            yield rules.UNLOGGED(
+                table.loc,
+                table=table.name,
+                problem="a partitioned table cannot be",
+                fix="drop `unlogged`, or `partition`",
+            )
+        if table.unlogged or not unlogged:
+            continue
+        for fk in table.foreign_keys:
+            if (fk.ref_schema, fk.ref_table) in unlogged:
+                yield rules.UNLOGGED(
+                    fk.loc or table.loc,
+                    table=fk.ref_table,
+                    problem=f"the permanent table `{table.name}` cannot reference it (`{fk.name}`)",
+                    fix=f"make `{table.name}` unlogged too, or `{fk.ref_table}` permanent",
+                )
+
+
 def _user_tables(model: Model) -> Iterable[Table]:
     """Tables the spec declares (archive tables mirror their source and are checked through it)."""
     return (t for t in model.tables if t.archive_of is None)

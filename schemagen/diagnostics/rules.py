@@ -379,6 +379,18 @@ UNDECLARED_ROLE = _rule(
     severity=Severity.WARNING,
 )
 
+UNLOGGED = _rule(
+    "SG122",
+    "unlogged",
+    "table `{table}` is UNLOGGED: {problem}",
+    "{fix}",
+    "An unlogged table skips the write-ahead log: PostgreSQL empties it after a crash and does not "
+    "replicate it, so it refuses a partitioned one (its partitions would be lost alike) and a foreign "
+    "key from a permanent table to it (the key could point at rows a crash took away).",
+    "entities:\n  sessions: {unlogged: true, columns: {...}}\n  audit:\n    columns:\n"
+    "      session_id: {type: bigint, references: sessions}   # a permanent table",
+)
+
 REPLICA_IDENTITY = _rule(
     "SG132",
     "replica-identity",

@@ -410,6 +410,7 @@ class Table:
     # keeps none on the partitioned parent itself)
     storage: tuple[StorageParameter, ...] = ()
     distribution: Distribution | None = None  # on a Citus cluster
+    unlogged: bool = False  # CREATE UNLOGGED TABLE
     # owner, grants, row-level security, replica identity
     access: TableAccess | None = None  # None: the spec says nothing (model.access.access_of)
     # what single partitions have of their own, by partition name (`partition: {objects: …}`)

@@ -340,6 +340,8 @@ class EntitySpec(Shape):
     archive: ArchiveSpec | None = None
     renamed_from: str | None = None
     storage: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(default_factory=dict)
+    # CREATE UNLOGGED TABLE: not written to the WAL (faster writes; emptied after a crash, not replicated)
+    unlogged: StrictBool = False
     distribute: Literal["reference"] | DistributeSpec | None = None
     triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
     owner: str | None = None

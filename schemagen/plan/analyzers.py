@@ -37,6 +37,7 @@ from schemagen.plan.changes import (
     RestoreForeignKey,
     SetDomainNotNull,
     SetNotNull,
+    SetPersistence,
     SubpartitionChanged,
     Undistribute,
     UndistributeSchema,
@@ -63,6 +64,9 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return retyped_column(change)
         case RebuildTable():
             return table_rebuilt(change)
+        case SetPersistence():
+            what = "UNLOGGED" if change.unlogged else "LOGGED (every row written to the WAL too)"
+            return (hazards.rewrite(change.table.name, f"SET {what} rewrites the table"),)
         case SetNotNull():
             return not_null_set(change)
         case AddConstraint():

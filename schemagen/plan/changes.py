@@ -552,6 +552,14 @@ class RenameIndex:
 
 
 @dataclass(frozen=True)
+class SetPersistence:
+    """A table made UNLOGGED (`unlogged`) or LOGGED again: PostgreSQL rewrites it."""
+
+    table: Table
+    unlogged: bool
+
+
+@dataclass(frozen=True)
 class SetStorage:
     """Storage parameters given a new value (`set`) or returned to PostgreSQL's default (`reset`)."""
 
@@ -1050,6 +1058,7 @@ Change = (
     | DropIndex
     | RenameIndex
     | SetStorage
+    | SetPersistence
     | CreateView
     | DropView
     | ReplaceView

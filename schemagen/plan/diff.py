@@ -100,6 +100,7 @@ from schemagen.plan.changes import (
     SetDomainNotNull,
     SetIndexStorage,
     SetNotNull,
+    SetPersistence,
     SetSequenceOwner,
     SetStandardBody,
     SetStorage,
@@ -638,6 +639,8 @@ class _Diff:
         if old.partition and new.partition and self.renames.renamed_columns(new.key):
             yield NamePartitionIndexes(new)
         yield from self.storage(old, new)
+        if old.unlogged != new.unlogged:
+            yield SetPersistence(new, new.unlogged)
         before, after = access_of(old), access_of(new)
         if after.replica_index is not None and any(
             isinstance(c, AddIndex | AddConstraint) and _key_name(c) == after.replica_index for c in keys

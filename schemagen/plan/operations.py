@@ -211,6 +211,7 @@ class Kind(StrEnum):
     REPLACE_TRIGGER = "replace_trigger"
     COMMENT = "comment"
     SET_STORAGE = "set_storage"
+    SET_PERSISTENCE = "set_persistence"
     CHANGE_ACCESS = "change_access"
     CHANGE_OBJECT_ACCESS = "change_object_access"
     CHANGE_ROLE = "change_role"

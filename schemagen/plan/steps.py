@@ -507,6 +507,18 @@ class SetIndexStorage(Statement):
 
 
 @dataclass(frozen=True)
+class SetPersistence(Statement):
+    template = "set_persistence"
+    table: str
+    schema: str
+    unlogged: bool
+
+    @property
+    def scans_rows(self) -> bool:
+        return True  # the table is written anew (and, made LOGGED, into the WAL)
+
+
+@dataclass(frozen=True)
 class SetStorage(Statement):
     template = "set_storage"
     table: str
@@ -1142,6 +1154,12 @@ def set_not_null(table: Table, column: str, *, scans: bool = False) -> Step:
 
 def drop_not_null(table: Table, column: str) -> Step:
     return Step(DropNotNull(table.name, table.schema, column), Lock.ACCESS_EXCLUSIVE, table.name)
+
+
+def set_persistence(table: Table, unlogged: bool) -> Step:
+    """ALTER TABLE … SET UNLOGGED / LOGGED rewrites the table under ACCESS EXCLUSIVE."""
+    statement = SetPersistence(table.name, table.schema, unlogged)
+    return Step(statement, Lock.ACCESS_EXCLUSIVE, table.name, brief=False)
 
 
 def set_storage(

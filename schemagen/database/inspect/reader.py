@@ -639,9 +639,9 @@ class CatalogReader:
         self.own_objects = []
         partition = self.scheme(row, name, columns) if row["kind"] == "p" else None
         partition_objects = tuple(sorted(self.own_objects, key=lambda o: o.partition))
-        if row["persistence"] != "p":
+        if row["persistence"] == "t":
             self.warn(
-                f"table `{label}` is UNLOGGED, which the spec cannot say: it is written as a logged table"
+                f"table `{label}` is TEMPORARY, which the spec cannot say: it is written as a logged table"
             )
         if row["inherits"]:
             self.warn(
@@ -662,6 +662,7 @@ class CatalogReader:
             partition=partition,
             comment=row["comment"],
             storage=storage_parameters,
+            unlogged=row["persistence"] == "u",
             partition_objects=partition_objects,
         )
 

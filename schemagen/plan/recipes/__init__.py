@@ -85,6 +85,7 @@ from schemagen.plan.changes import (
     SetDomainNotNull,
     SetIndexStorage,
     SetNotNull,
+    SetPersistence,
     SetSequenceOwner,
     SetStandardBody,
     SetStorage,
@@ -212,6 +213,8 @@ def operation(change: Change) -> Operation:
             return indexes.drop_index(change)
         case RenameIndex():
             return indexes.rename_index(change)
+        case SetPersistence():
+            return storage.set_persistence(change)
         case SetStorage():
             return storage.set_storage(change)
         case ChangeAccess():

@@ -1,11 +1,27 @@
 """Storage parameters, set and reset on the table or on every leaf partition of a partitioned one
-(PostgreSQL keeps none on the parent; a leaf this migration creates already has them)."""
+(PostgreSQL keeps none on the parent; a leaf this migration creates already has them); a table made
+UNLOGGED or LOGGED."""
 
 from __future__ import annotations
 
 from schemagen.plan import steps
-from schemagen.plan.changes import SetIndexStorage, SetStorage
+from schemagen.plan.changes import SetIndexStorage, SetPersistence, SetStorage
 from schemagen.plan.operations import Kind, Operation, Phase
+
+
+def set_persistence(change: SetPersistence) -> Operation:
+    """After the foreign keys that go are dropped and before new ones are added: PostgreSQL lets a
+    permanent table reference only permanent ones."""
+    table = change.table
+    what = "UNLOGGED" if change.unlogged else "LOGGED"
+    return Operation(
+        Kind.SET_PERSISTENCE,
+        f"{table.schema}.{table.name}",
+        f"make {table.name} {what}",
+        (steps.set_persistence(table, change.unlogged),),
+        order=Phase.COLUMNS,
+        source=change,
+    )
 
 
 def set_storage(change: SetStorage) -> Operation:
