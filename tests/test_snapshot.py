@@ -240,6 +240,7 @@ def everything() -> Model:
                 initially_immediate=True,
                 not_valid=True,
                 comment="the parent",
+                match_full=True,
             ),
         ),
         exclusions=(

@@ -184,6 +184,7 @@ class _FkDraft:
     name: str | None
     valid: bool = True
     comment: str | None = None
+    match_full: bool = False
 
 
 # a `functions:` key naming one of several functions of the same name: `area(circle)`
@@ -1033,6 +1034,7 @@ class Builder:
                         fk.name,
                         fk.valid,
                         fk.comment,
+                        fk.match == "full",
                     ),
                     self.loc(*path, "foreign_keys", i),
                 )
@@ -1570,6 +1572,7 @@ class Builder:
                     loc=loc,
                     not_valid=not draft.valid and p.partition is None,
                     comment=draft.comment,
+                    match_full=draft.match_full,
                 )
             )
             if not draft.valid and p.partition is not None:
@@ -1689,6 +1692,7 @@ class Builder:
                         deferrable=fk.deferrable is not False,
                         initially_immediate=fk.deferrable == "initially_immediate",
                         loc=loc,
+                        match_full=fk.match == "full",
                     )
                 )
             checks = []

@@ -836,6 +836,7 @@ class _Writer:
         column = fk.columns[0]
         if (
             len(fk.columns) == 1
+            and not fk.match_full  # said under `foreign_keys:` only
             and fk.name == generated
             and column in inline
             and "references" not in inline[column]
@@ -852,6 +853,8 @@ class _Writer:
         if not to_key:
             target_entry = _Flow({"table": target.key, "columns": _FlowList(fk.ref_columns)})
         entry: dict[str, Any] = {"columns": _FlowList(fk.columns), "references": target_entry, **actions}
+        if fk.match_full:
+            entry["match"] = "full"
         if fk.name != generated:
             entry["name"] = fk.name
         return _Flow(entry)

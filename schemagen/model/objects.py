@@ -206,6 +206,7 @@ class ForeignKey:
     initially_immediate: bool = False  # a deferrable key that is not INITIALLY DEFERRED
     not_valid: bool = False  # NOT VALID, kept so (`valid: false`: existing rows are not checked)
     comment: str | None = None  # COMMENT ON CONSTRAINT
+    match_full: bool = False  # MATCH FULL (else PostgreSQL's default, MATCH SIMPLE)
 
 
 @dataclass(frozen=True, slots=True)

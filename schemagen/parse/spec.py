@@ -194,6 +194,8 @@ class ForeignKeySpec(Shape):
     on_update: LowerAction | None = None
     deferrable: Deferrable = False
     valid: StrictBool = True
+    # MATCH FULL: a key with some columns null and others not is refused (simple: any null passes)
+    match: Literal["simple", "full"] = "simple"
     name: str | None = None
     comment: str | None = None
 

@@ -747,8 +747,8 @@ class CatalogReader:
 
     def foreign_key(self, label: str, con: Row) -> ForeignKey:
         name = con["name"]
-        if con["match"] != "s":
-            self.warn(f"foreign key `{name}` of `{label}` is MATCH FULL, which the spec cannot say")
+        if con["match"] == "p":
+            self.warn(f"foreign key `{name}` of `{label}` is MATCH PARTIAL, which the spec cannot say")
         if con["delete_set_columns"]:
             self.warn(
                 f"foreign key `{name}` of `{label}` sets only some columns ON DELETE, which the spec "
@@ -767,6 +767,7 @@ class CatalogReader:
             initially_immediate=bool(con["deferrable"] and not con["deferred"]),
             not_valid=not con["validated"],
             comment=con["comment"],
+            match_full=con["match"] == "f",
         )
 
     def index(self, label: str, schema: str, table: str, row: Row) -> Index:
