@@ -54,22 +54,29 @@ def apply_sql(conn: psycopg.Connection, sql: str) -> None:
         text = statement.text
         opens = text.lstrip()[:5].upper() == "BEGIN"
         unit = [text] if opens else [*unit, text] if unit else []
-        earlier = unit[:-1]  # inside a unit: what a retry runs again first, after a ROLLBACK
-        failed = False
-
-        def step(text: str = text, earlier: list[str] = earlier) -> None:
-            nonlocal failed
-            if failed and earlier:
-                conn.execute(b"ROLLBACK", prepare=False)
-                for done in earlier:
-                    conn.execute(done.encode(), prepare=False)
-            failed = True
-            conn.execute(text.encode(), prepare=False)
-            failed = False
-
-        _retrying(step)
+        run_in_unit(conn, unit, text)
         if text.lstrip()[:6].upper() == "COMMIT":
             unit = []
+
+
+def run_in_unit(conn: psycopg.Connection, unit: list[str], text: str) -> None:
+    """Run `text`, the last statement of `unit` (a `BEGIN … COMMIT` group so far; empty outside one).
+    When it fails for want of a lock it is tried again, as the runner does: inside a unit, after a
+    ROLLBACK and the unit's earlier statements run again."""
+    earlier = unit[:-1]
+    failed = False
+
+    def step() -> None:
+        nonlocal failed
+        if failed and earlier:
+            conn.execute(b"ROLLBACK", prepare=False)
+            for done in earlier:
+                conn.execute(done.encode(), prepare=False)
+        failed = True
+        conn.execute(text.encode(), prepare=False)
+        failed = False
+
+    _retrying(step)
 
 
 def _retrying(action: Callable[[], None]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 from catalog import assert_catalog_equal, snapshot, table_rows
-from migrations import apply_sql, create, model_of
+from migrations import apply_sql, create, model_of, run_in_unit
 
 from schemagen.database.cluster import connect
 from schemagen.migrate.migration import build_migration
@@ -333,26 +333,6 @@ class Writer:
 
 def digest(rows: object) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
-
-
-# What the runner retries a unit for: its lock not had (NOWAIT, lock_timeout) or a deadlock's victim.
-RETRIED = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)
-
-
-def run_in_unit(conn: psycopg.Connection, unit: list[str], text: str, attempts: int = 50) -> None:
-    """Run one statement of a BEGIN … COMMIT unit; when it fails as the runner would retry it, roll the
-    unit back and replay it from its BEGIN, as the runner does (a NOWAIT lock finds the writer's table
-    busy now and then)."""
-    for attempt in range(attempts):
-        try:
-            conn.execute((text if attempt == 0 else ";\n".join(unit)).encode(), prepare=False)
-            return
-        except RETRIED:
-            if not unit or not unit[0].strip().upper().startswith("BEGIN"):
-                raise
-            conn.execute(b"ROLLBACK", prepare=False)
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError(f"unit not run after {attempts} attempts: {unit[0]!r}")
 
 
 def test_a_writer_inserting_updating_and_deleting_through_every_phase_loses_nothing(
