@@ -32,6 +32,7 @@ from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
+from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, Prefetch
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import PUBLIC_COMMENT, declared_schemas
 from schemagen.database.inspect.templates import Templates
@@ -82,8 +83,6 @@ from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
-#: The schema of `migrate apply`'s history table: schemagen's own, left out unless asked for.
-HISTORY_SCHEMA = "schemagen"
 MIN_POSTGRES, MAX_POSTGRES = 12, 18
 # Where a collation or operator class is found without a schema, as the templates write them.
 SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
@@ -147,8 +146,16 @@ class CatalogReader:
     """One read of one catalog; collects warnings as it goes, and PostgreSQL's own text of what a
     reference may spell differently (`stored`)."""
 
-    def __init__(self, cur: psycopg.Cursor[Row], schemas: Sequence[str] | None, templates: Templates) -> None:
+    def __init__(
+        self,
+        cur: psycopg.Cursor[Row],
+        schemas: Sequence[str] | None,
+        templates: Templates,
+        prefetched: Prefetch | None = None,
+    ) -> None:
+        """`prefetched`: the rows of queries already sent in this transaction (see `prefetch`)."""
         self.cur = cur
+        self.prefetched = prefetched
         self.requested = sorted(set(schemas)) if schemas is not None else None
         self.templates = templates
         self.warnings: list[str] = []
@@ -172,6 +179,8 @@ class CatalogReader:
         self.citus_version: str | None = None  # of the installed `citus` extension
 
     def rows(self, name: str, **params: Any) -> list[Row]:
+        if self.prefetched is not None and (found := self.prefetched.take(name, params)) is not None:
+            return found
         return self.cur.execute(query(name), params or None).fetchall()
 
     def warn(self, message: str) -> None:
