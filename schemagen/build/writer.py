@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
@@ -102,9 +102,43 @@ else:
     _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+_STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "bool", "null"))
+_RESOLVED_MAX = 65536
+
+
 class _Dumper(_BaseDumper):
     """The safe dumper (libyaml's C emitter when PyYAML has it), with one-line mappings and lists and
-    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it."""
+    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it.
+
+    Two short cuts, same output: a plain string, integer, boolean or None becomes its node directly, as
+    the safe representer makes it (it keeps no alias for them), and the tag of a scalar's text is
+    looked up once per text (the resolver matches it against every implicit pattern, and a spec
+    repeats its texts: names, types, `true`)."""
+
+    _resolved: ClassVar[dict[tuple[str, object], str]] = {}
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_STR, data)
+        if kind is bool:
+            return yaml.ScalarNode(_BOOL, "true" if data else "false")
+        if kind is int:
+            return yaml.ScalarNode(_INT, str(data))
+        if data is None:
+            return yaml.ScalarNode(_NULL, "null")
+        return super().represent_data(data)
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode or type(value) is not str:
+            return str(super().resolve(kind, value, implicit))
+        key = (value, tuple(implicit) if isinstance(implicit, list) else implicit)
+        found = self._resolved.get(key)
+        if found is None:
+            found = str(super().resolve(kind, value, implicit))
+            if len(self._resolved) < _RESOLVED_MAX:
+                self._resolved[key] = found
+        return found
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
