@@ -23,8 +23,10 @@ from psycopg.rows import dict_row
 
 from schemagen.database.queries import query
 
-__all__ = ["HISTORY_SCHEMA", "Prefetch"]
+__all__ = ["HISTORY_SCHEMA", "KEYS_15", "Prefetch"]
 
+#: The first PostgreSQL whose catalog `inspect_keys_15` reads (what version 15 added to keys).
+KEYS_15 = 15
 #: The schema of `migrate apply`'s history table: schemagen's own, left out unless asked for.
 HISTORY_SCHEMA = "schemagen"
 
@@ -90,6 +92,8 @@ class Prefetch:
             oids = [row["oid"] for row in fetch("inspect_relations", schemas=schemas)]
             for name in _BY_RELATION:
                 fetch(name, relations=oids)
+            if conn.info.server_version >= KEYS_15 * 10000:
+                fetch("inspect_keys_15", relations=oids)
             for name in _THEN_BY_SCHEMA:
                 fetch(name, schemas=schemas)
         except BaseException as error:  # raised again by `wait`, in the caller's thread

@@ -32,7 +32,7 @@ from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
-from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, Prefetch
+from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, KEYS_15, Prefetch
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import PUBLIC_COMMENT, declared_schemas
 from schemagen.database.inspect.templates import Templates
@@ -210,6 +210,7 @@ class CatalogReader:
             (r["relation"], r["name"]): r for r in self.rows("inspect_exclusions", relations=oids)
         }
         self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
+        self.mark_keys_15(oids, database["major_version"])
         self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
         tables: list[Table] = []
         views: list[View] = []
@@ -313,6 +314,19 @@ class CatalogReader:
             ),
             types=tuple(sorted(qualified_keys(user_types, home), key=lambda t: (t.name, t.schema))),
         )
+
+    def mark_keys_15(self, oids: list[int], major_version: int) -> None:
+        """Mark the rows of constraints and indexes with what PostgreSQL 15 added (`inspect_keys_15`):
+        an index's or key's NULLS NOT DISTINCT, a foreign key's ON DELETE SET NULL (column, …)."""
+        found: dict[str, set[int]] = {"index": set(), "constraint": set()}
+        if major_version >= KEYS_15:
+            for row in self.rows("inspect_keys_15", relations=oids):
+                found[row["kind"]].add(row["oid"])
+        for index in (row for rows in self.indexes.values() for row in rows):
+            index["nulls_not_distinct"] = index["index"] in found["index"]
+        for con in (row for rows in self.constraints.values() for row in rows):
+            con["nulls_not_distinct"] = con["index"] in found["index"]
+            con["delete_set_columns"] = con["oid"] in found["constraint"]
 
     # --- the user's functions and triggers ---------------------------------------------------------
 
