@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -510,15 +510,19 @@ class _Writer:
             data["schema"] = type_.schema
         return data
 
+    @cached_property
+    def _keyed_types(self) -> set[tuple[str, str]]:
+        """(schema, name) of the enums, domains and types the spec keys `schema.name`."""
+        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
+        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
+        return keyed | {(t.schema, t.name) for t in self.user_types if t.spec_key is not None}
+
     def type_text(self, type_: str) -> str:
         """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
-        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
-        keyed |= {(t.schema, t.name) for t in self.user_types if t.spec_key is not None}
-        if (schema, name) in keyed:
+        if (schema, name) in self._keyed_types:
             return base + ("[]" if array else "")  # an enum or domain keyed `schema.name` is named so
         if (
             schema
@@ -1151,6 +1155,7 @@ _SHORT_TYPES = (
 )
 
 
+@lru_cache(maxsize=4096)
 def _short_type(type_: str) -> str:
     """The short spelling of a built-in type (`varchar(32)` for `character varying(32)`), when the
     spec reads it back as the same type."""

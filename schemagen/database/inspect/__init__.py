@@ -86,7 +86,6 @@ def _inspect(
                 from schemagen.build import writer as spec_writer
                 from schemagen.database.inspect.access import read_roles
                 from schemagen.database.inspect.reader import CatalogReader
-                from schemagen.database.inspect.respell import Respeller
                 from schemagen.database.inspect.schemas import schemas_as_declared
                 from schemagen.database.inspect.templates import Templates
             finally:
@@ -95,6 +94,8 @@ def _inspect(
             reader = CatalogReader(cur, schemas, templates, prefetch)
             model = reader.read()
             if reference is not None:
+                from schemagen.database.inspect.respell import Respeller
+
                 model = Respeller(conn, reader.stored, templates).apply(model, reference)
                 # the roles the reference declares, as the cluster has them, besides those named
                 named = {r.name for r in model.roles} | {r.name for r in reference.roles}

@@ -163,6 +163,7 @@ class CatalogReader:
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
+        self.canonical_types: dict[tuple[str, frozenset[str]], str] = {}  # (text, type_names) → type
         self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
         self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
         self.user_functions: list[Function] = []  # the user's own, as the spec holds them
@@ -762,11 +763,16 @@ class CatalogReader:
         return catalog_text.column_default(row["expression"], self.base_type(type_), self.enum_names)
 
     def type_name(self, text: str, where: str) -> str:
+        key = (text, self.type_names)  # a column's type is most often one read before
+        found = self.canonical_types.get(key)
+        if found is not None:
+            return found
         try:
-            return sqltypes.canonical_type(text, self.type_names)
+            found = self.canonical_types[key] = sqltypes.canonical_type(text, self.type_names)
         except sqltypes.UnknownTypeError:
             self.warn(f"{where} has type `{text}`, which the spec cannot declare")
             return text
+        return found
 
     def foreign_key(self, label: str, con: Row) -> ForeignKey:
         name = con["name"]

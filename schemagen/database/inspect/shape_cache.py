@@ -57,12 +57,13 @@ class ShapeCache:
             return None
         digest = hashlib.sha256(schemagen.__version__.encode())
         try:
-            sources = [package / name for name in _SOURCES] + [Path(jinja.origin)]
+            sources = [str(package / name) for name in _SOURCES] + [jinja.origin]
             for root in (builtin, self.folder):
                 if root is not None:
-                    sources += sorted(p for p in (Path(root) / "postgres").rglob("*.j2") if p.is_file())
+                    sources += _templates(os.path.join(root, "postgres"))
             for source in sources:
-                digest.update(str(source).encode() + b"\x00" + source.read_bytes() + b"\x00")
+                with open(source, "rb") as text:
+                    digest.update(source.encode() + b"\x00" + text.read() + b"\x00")
         except OSError:
             return None
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -99,3 +100,12 @@ class ShapeCache:
             except OSError:
                 os.unlink(out.name)
                 raise
+
+
+def _templates(folder: str) -> list[str]:
+    """The `.j2` files under `folder`, sorted (none when it does not exist)."""
+    found = []
+    for parent, folders, names in os.walk(folder):
+        folders.sort()
+        found += [os.path.join(parent, name) for name in sorted(names) if name.endswith(".j2")]
+    return found
