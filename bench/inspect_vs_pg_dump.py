@@ -11,7 +11,9 @@ and the median of each figure is printed:
   process under it, those that exited included), which is where the catalog queries run.
 
 A third row, "python importing inspect's libraries", is the floor of any inspect written in Python: a
-process that only imports psycopg, pglast, PyYAML and click (no work, no connection).
+process that only imports psycopg, pglast, PyYAML and click (no work, no connection); a fourth, the
+floor of schemagen's: the same process importing schemagen's Model too (its classes are what the
+catalog is read into and the spec written from).
 
 `--before DIR` adds a row for another version of schemagen (a checkout or `git archive` of it in DIR),
 run in the same rounds as the others: each round runs every command once, so a busy spell of the
@@ -63,6 +65,7 @@ LABELS = {
     "before": "schemagen inspect -o DIR, before",
     "inspect": "schemagen inspect -o DIR",
     "libraries": "python importing inspect's libraries",
+    "model": "python importing them and the Model",
     "inspect()": "in process: inspect()",
     "write_spec()": "in process: write_spec()",
 }
@@ -181,7 +184,9 @@ def measure(
         this = str(Path(schemagen.__file__).resolve().parent.parent)
         if before is not None:
             commands.append(("before", command, str(before.resolve())))
-        commands += [("inspect", command, this), ("libraries", libraries, None)]
+        # and the Model's classes, which import pglast (and which any reading of a catalog builds)
+        model = [sys.executable, "-c", "import psycopg, pglast, yaml, click, schemagen.model"]
+        commands += [("inspect", command, this), ("libraries", libraries, None), ("model", model, this)]
         runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in commands}
         for timed in (False, *([True] * repeat)):  # one warm-up run of each first
             for name, argv, path in commands:
