@@ -30,7 +30,6 @@ from psycopg.rows import dict_row
 from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
 from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, Prefetch
-from schemagen.database.queries import query
 
 if TYPE_CHECKING:
     from schemagen.build import writer as spec_writer
@@ -78,9 +77,8 @@ def _inspect(
     try:
         with conn.transaction(force_rollback=True):
             cur = conn.cursor(row_factory=dict_row)
-            names = list(OUTPUT_SETTINGS)
-            cur.execute(query("inspect_settings"), {"names": names, "values": list(OUTPUT_SETTINGS.values())})
-            prefetch = Prefetch(conn, sorted(set(schemas)) if schemas is not None else None)
+            # the settings that shape catalog text are the prefetch's first statement
+            prefetch = Prefetch(conn, sorted(set(schemas)) if schemas is not None else None, OUTPUT_SETTINGS)
             try:
                 # imported while the server answers the queries the prefetch sent
                 from schemagen.build import writer as spec_writer
@@ -88,8 +86,10 @@ def _inspect(
                 from schemagen.database.inspect.reader import CatalogReader
                 from schemagen.database.inspect.schemas import schemas_as_declared
                 from schemagen.database.inspect.templates import Templates
-            finally:
-                prefetch.wait()
+            except BaseException:
+                prefetch.join()  # the connection is the prefetch's until it is done
+                raise
+            prefetch.wait()
             templates = Templates(folder)
             reader = CatalogReader(cur, schemas, templates, prefetch)
             model = reader.read()

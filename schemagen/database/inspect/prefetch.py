@@ -15,7 +15,7 @@ imported.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -65,16 +65,24 @@ class Prefetch:
     """The rows of the queries every inspection sends, read on a thread from `conn` (inside the
     caller's transaction, which must not use `conn` until `wait` returns)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], schemas: Sequence[str] | None) -> None:
-        """`schemas`: those asked for, sorted, or None for every user schema but schemagen's own."""
+    def __init__(
+        self, conn: psycopg.Connection[Any], schemas: Sequence[str] | None, settings: Mapping[str, str]
+    ) -> None:
+        """`schemas`: those asked for, sorted, or None for every user schema but schemagen's own;
+        `settings`: set for the rest of the transaction first (`inspect_settings`)."""
         self._results: dict[Key, list[Row]] = {}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(conn, schemas), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(conn, schemas, settings), daemon=True)
         self._thread.start()
 
-    def _run(self, conn: psycopg.Connection[Any], requested: Sequence[str] | None) -> None:
+    def _run(
+        self, conn: psycopg.Connection[Any], requested: Sequence[str] | None, settings: Mapping[str, str]
+    ) -> None:
         try:
             cur = conn.cursor(row_factory=dict_row)
+            cur.execute(
+                query("inspect_settings"), {"names": list(settings), "values": list(settings.values())}
+            )
 
             def fetch(name: str, **params: Any) -> list[Row]:
                 rows = cur.execute(query(name), params or None).fetchall()
@@ -99,9 +107,13 @@ class Prefetch:
         except BaseException as error:  # raised again by `wait`, in the caller's thread
             self._error = error
 
+    def join(self) -> None:
+        """Return once every query is answered (or one failed)."""
+        self._thread.join()
+
     def wait(self) -> None:
         """Return once every query is answered; raise what one of them raised."""
-        self._thread.join()
+        self.join()
         if self._error is not None:
             raise self._error
 
