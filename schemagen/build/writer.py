@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
-from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.build.left_out import LeftOut
-from schemagen.build.object_access import object_access_entries, routine_access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -96,6 +94,9 @@ class _Block(str):
 
 
 if TYPE_CHECKING:
+    from schemagen.model.access import Role
+    from schemagen.model.object_access import ObjectAccess, ObjectKind
+
     # A base class must be a class to the type checker; the C dumper has the same interface.
     _BaseDumper = yaml.SafeDumper
 else:
@@ -360,10 +361,12 @@ class _Writer:
         if functions:
             project["functions"] = functions
         if self.model.default_privileges:
+            from schemagen.build.access import default_privileges_entries
+
             project["project"]["default_privileges"] = default_privileges_entries(
                 self.model.default_privileges, self.model.project.schema, _Flow, _FlowList
             )
-        roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
+        roles = {r.name: _role_entry(r) for r in self.model.roles}
         if roles:
             project["roles"] = roles
         found = {PROJECT_FILE: project}
@@ -398,7 +401,7 @@ class _Writer:
                     {
                         "name": s.name,
                         **({"comment": s.comment} if s.comment is not None else {}),
-                        **object_access_entries("schema", s.access, _Flow, _FlowList),
+                        **_object_access_entries("schema", s.access),
                         **(
                             {"public_usage": False}
                             if s.access is not None and s.access.revoked_from_public
@@ -479,7 +482,7 @@ class _Writer:
             data["comment"] = sequence.comment
         if sequence.schema != home and sequence.spec_key is None:
             data["schema"] = sequence.schema
-        data.update(object_access_entries("sequence", sequence.access, _Flow, _FlowList))
+        data.update(_object_access_entries("sequence", sequence.access))
         return _Flow(data)
 
     def user_type(self, type_: UserType) -> dict[str, Any]:
@@ -648,6 +651,8 @@ class _Writer:
         if triggers:
             data["triggers"] = triggers
         if table.access is not None:
+            from schemagen.build.access import access_entries
+
             data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
@@ -672,7 +677,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
-        data.update(routine_access_entries(function, _Flow, _FlowList))
+        data.update(_routine_access_entries(function))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
@@ -696,7 +701,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
-        data.update(routine_access_entries(function, _Flow, _FlowList))
+        data.update(_routine_access_entries(function))
         return data
 
     def trigger(self, trigger: Trigger) -> Any:
@@ -834,7 +839,7 @@ class _Writer:
             ):
                 if value != default:
                     identity[key] = value
-            identity.update(object_access_entries("sequence", column.identity_access, _Flow, _FlowList))
+            identity.update(_object_access_entries("sequence", column.identity_access))
             data["identity"] = _Flow(identity)
         elif column.identity is not None:
             data["identity"] = column.identity
@@ -1111,11 +1116,7 @@ class _Writer:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
                 data["refresh_function"] = view.refresh_function
-        data.update(
-            object_access_entries(
-                "materialized view" if view.materialized else "view", view.access, _Flow, _FlowList
-            )
-        )
+        data.update(_object_access_entries("materialized view" if view.materialized else "view", view.access))
         return data
 
     def view_unique(self, label: str, view: View) -> Any:
@@ -1153,6 +1154,32 @@ _SHORT_TYPES = (
     (re.compile(r"time(\(\d\))? with time zone"), r"timetz\1"),
     (re.compile(r"time(\(\d\))? without time zone"), r"time\1"),
 )
+
+
+# The build's access rules bring the loader and the diagnostics with them: imported when an object has
+# an owner, grants or roles to write (most inspected databases have none the spec needs to say).
+
+
+def _object_access_entries(kind: ObjectKind, access: ObjectAccess | None) -> dict[str, object]:
+    if access is None:
+        return {}
+    from schemagen.build.object_access import object_access_entries
+
+    return object_access_entries(kind, access, _Flow, _FlowList)
+
+
+def _routine_access_entries(function: Function) -> dict[str, object]:
+    if function.access is None:
+        return {}
+    from schemagen.build.object_access import routine_access_entries
+
+    return routine_access_entries(function, _Flow, _FlowList)
+
+
+def _role_entry(role: Role) -> object:
+    from schemagen.build.access import role_entry
+
+    return role_entry(role, _Flow, _FlowList)
 
 
 @lru_cache(maxsize=4096)
