@@ -35,9 +35,11 @@ def read_access(
     warn: Callable[[str], None],
     stored: dict[tuple[str, str, str], tuple[str | None, str | None]],
 ) -> list[Table]:
-    """`tables` with their access settings read from the catalog (`oids`: each table's oid); `stored`
-    receives each policy's expressions as PostgreSQL keeps them (for `respell`)."""
-    wanted = [oids[(t.schema, t.name)] for t in tables if (t.schema, t.name) in oids]
+    """`tables` with their access settings read from the catalog (`oids`: the oid of every relation
+    read, in the order of `inspect_relations`, as the prefetch sends the queries; the rows of those
+    that are not tables go unused); `stored` receives each policy's expressions as PostgreSQL keeps
+    them (for `respell`)."""
+    wanted = list(oids.values())
     settings = {row["relation"]: row for row in rows("inspect_access", relations=wanted)}
     policies: dict[int, list[Row]] = {}
     for row in rows("inspect_policy_definitions", relations=wanted):

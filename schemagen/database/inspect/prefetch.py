@@ -44,6 +44,7 @@ _BY_SCHEMA = (
     "inspect_sequences",
 )
 _BY_RELATION = ("inspect_columns", "inspect_constraints", "inspect_exclusions", "inspect_indexes")
+_THEN_BY_RELATION = ("inspect_access", "inspect_policy_definitions")
 _THEN_BY_SCHEMA = (
     "inspect_functions",
     "inspect_triggers",
@@ -104,6 +105,8 @@ class Prefetch:
                 fetch("inspect_keys_15", relations=oids)
             for name in _THEN_BY_SCHEMA:
                 fetch(name, schemas=schemas)
+            for name in _THEN_BY_RELATION:
+                fetch(name, relations=oids)
         except BaseException as error:  # raised again by `wait`, in the caller's thread
             self._error = error
 
