@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
 import pglast
@@ -22,6 +22,7 @@ from pglast.visitors import Visitor
 from schemagen.postgres import volatility
 from schemagen.postgres.nodes import name_parts, required, string_value
 from schemagen.postgres.sqltypes import UnknownTypeError, format_type_name, is_text_like, type_family
+from schemagen.records import dataclass
 
 __all__ = [
     "NON_IMMUTABLE_FUNCTIONS",

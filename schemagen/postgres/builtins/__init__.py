@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from schemagen.postgres.routines import split_top_level
+from schemagen.records import dataclass
 
 __all__ = [
     "THIRD_PARTY_EXTENSIONS",
