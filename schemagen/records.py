@@ -99,7 +99,32 @@ def dataclass(
             "__hash__": not explicit_hash,
             "__repr__": "__repr__" not in body,
         }
-        made = dataclasses.dataclass(cls, **{**options, "eq": False, "repr": False})
+        if not _plain(cls, kw_only):
+            made = dataclasses.dataclass(cls, **{**options, "eq": False, "repr": False})
+        else:
+            documented = bool(cls.__doc__)
+            made = dataclasses.dataclass(
+                cls, **{**options, "init": False, "eq": False, "repr": False, "frozen": False}
+            )
+            klass: Any = made
+            klass.__dataclass_params__.frozen = True
+            klass.__dataclass_params__.init = init
+            fields = dataclasses.fields(klass)
+            _defaults_last(fields)
+            if init and "__init__" not in body:
+                klass.__init__ = _lazy_init(made, fields)
+            for name, method in _frozen(cls, fields).items():  # the class as given, as the decorator does
+                method.__qualname__ = f"{made.__qualname__}.{name}"
+                setattr(made, name, method)
+            if slots:  # what pickling and copying a frozen class with slots needs, as the decorator adds
+                if "__getstate__" not in body:
+                    klass.__getstate__ = _getstate
+                if "__setstate__" not in body:
+                    klass.__setstate__ = _setstate
+            if not documented:
+                made.__doc__ = made.__name__ + _text_signature(fields) if init else made.__name__ + "()"
+        made.__dataclass_params__.eq = True  # type: ignore[attr-defined]
+        made.__dataclass_params__.repr = True  # type: ignore[attr-defined]
         for name, method in _methods(made).items():
             if wanted[name]:
                 method.__qualname__ = f"{made.__qualname__}.{name}"
@@ -109,6 +134,145 @@ def dataclass(
     if cls is None:
         return wrap
     return wrap(cls)
+
+
+def _plain(cls: type, kw_only: bool) -> bool:
+    """Whether `__init__` and the frozen methods of `cls` can be made here: fields of defaults and
+    default factories only (no `InitVar`, `KW_ONLY`, `ClassVar`, `init=False` or keyword-only field, no
+    `__post_init__`), no dataclass among its bases, no `__setattr__` / `__delattr__` of its own (which
+    the standard decorator refuses for a frozen class). Anything else is the standard decorator's."""
+    body = cls.__dict__
+    if kw_only or "__setattr__" in body or "__delattr__" in body or hasattr(cls, "__post_init__"):
+        return False
+    if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]):
+        return False
+    for annotation in body.get("__annotations__", {}).values():
+        text = annotation if isinstance(annotation, str) else builtins.repr(annotation)
+        if "InitVar" in text or "KW_ONLY" in text or "ClassVar" in text:
+            return False
+    return not any(
+        isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True)
+        for value in body.values()
+    )
+
+
+def _defaults_last(fields: tuple[dataclasses.Field[Any], ...]) -> None:
+    """The standard decorator's error for a field without a default after one with a default."""
+    seen_default = False
+    for f in fields:
+        if not (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING):
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+
+
+class _Factory:
+    """What a parameter with a default factory shows as its default, as the standard decorator's."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_HAS_DEFAULT_FACTORY = _Factory()
+
+
+def _text_signature(fields: tuple[dataclasses.Field[Any], ...]) -> str:
+    """`(a: 'int', b: 'str' = 'x')`: the signature the standard decorator puts in a class's docstring
+    when it has none."""
+    import inspect  # here: only a class without a docstring needs it (click has imported it anyway)
+
+    parameters = []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = _HAS_DEFAULT_FACTORY
+        else:
+            default = inspect.Parameter.empty
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        parameters.append(inspect.Parameter(f.name, kind, default=default, annotation=f.type))
+    return str(inspect.Signature(parameters))
+
+
+def _lazy_init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
+    """An `__init__` that compiles the standard decorator's at the first instance, puts it on `cls` in
+    its place and calls it (a class never made in a run is never compiled)."""
+
+    def __init__(instance: Any, /, *args: Any, **kwargs: Any) -> None:  # a field may be named self
+        method = _init(cls, fields)
+        owner: Any = cls
+        owner.__init__ = method
+        method(instance, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
+    """The `__init__` of a frozen dataclass, as the standard decorator writes it."""
+    self_name = "__dataclass_self__" if "self" in {f.name for f in fields} else "self"
+    values: dict[str, Any] = {f"_type_{f.name}": f.type for f in fields}
+    values.update(
+        {
+            "_return_type": None,
+            "_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY,
+            "__dataclass_builtins_object__": object,
+        }
+    )
+    parameters, lines = [], []
+    for f in fields:
+        if f.default_factory is not dataclasses.MISSING:
+            values[f"_dflt_{f.name}"] = f.default_factory
+            parameters.append(f"{f.name}:_type_{f.name}=_HAS_DEFAULT_FACTORY")
+            value = f"_dflt_{f.name}() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}"
+        elif f.default is not dataclasses.MISSING:
+            values[f"_dflt_{f.name}"] = f.default
+            parameters.append(f"{f.name}:_type_{f.name}=_dflt_{f.name}")
+            value = f.name
+        else:
+            parameters.append(f"{f.name}:_type_{f.name}")
+            value = f.name
+        lines.append(f"  __dataclass_builtins_object__.__setattr__({self_name},{f.name!r},{value})")
+    text = (
+        f"def __create_fn__({', '.join(values)}):\n"
+        f" def __init__({', '.join([self_name, *parameters])})->_return_type:\n"
+        + ("\n".join(lines) if lines else "  pass")
+        + "\n return __init__"
+    )
+    space: dict[str, Any] = {}
+    exec(compile(text, "<schemagen.records>", "exec", dont_inherit=True), {"__builtins__": builtins}, space)
+    method: Callable[..., None] = space["__create_fn__"](**values)
+    method.__qualname__ = f"{cls.__qualname__}.__init__"
+    return method
+
+
+def _frozen(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> dict[str, Callable[..., Any]]:
+    """The frozen `__setattr__` and `__delattr__`, doing what the standard decorator's do: for a class
+    with slots, `cls` is the class before its slots were added, as theirs (so another attribute than a
+    field is refused by `super()` with a TypeError, as theirs)."""
+    names = tuple(f.name for f in fields)
+    owner: Any = cls
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(owner, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(owner, self).__delattr__(name)
+
+    return {"__setattr__": __setattr__, "__delattr__": __delattr__}
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for f, value in zip(dataclasses.fields(self), state, strict=False):
+        object.__setattr__(self, f.name, value)
 
 
 def _tuple(prefix: str, names: tuple[str, ...]) -> str:
@@ -130,7 +294,7 @@ def _compiled(cls: type, name: str, names: tuple[str, ...]) -> Callable[..., Any
     else:
         text = f"def __hash__(self):\n    return hash({_tuple('self', names)})\n"
     space: dict[str, Any] = {}
-    exec(text, {"__builtins__": builtins}, space)
+    exec(compile(text, "<schemagen.records>", "exec", dont_inherit=True), {"__builtins__": builtins}, space)
     method: Callable[..., Any] = space[name]
     method.__qualname__ = f"{cls.__qualname__}.{name}"
     return method

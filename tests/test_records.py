@@ -4,13 +4,16 @@ the example's Model, each beside a twin made by the standard decorator from the 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
+import inspect
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from schemagen import records
 from schemagen.pipeline import compile_spec
 from schemagen.records import dataclass
 
@@ -48,7 +51,10 @@ def _twin(cls: type) -> type:
             compare=f.compare,
         )
         specs.append((f.name, f.type, copy))
-    twin = dataclasses.make_dataclass(cls.__name__, specs, frozen=True)
+    own_doc = cls.__doc__ if not (cls.__doc__ or "").startswith(cls.__name__ + "(") else None
+    namespace = {"__doc__": own_doc} if own_doc else {}
+    slots = "__slots__" in vars(cls)
+    twin = dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=slots, namespace=namespace)
     twin.__qualname__ = cls.__qualname__
     return twin
 
@@ -64,8 +70,42 @@ def _as_twin(obj: Any, twins: dict[type, type]) -> Any:
     return made
 
 
+def _same_class(cls: type, twin: type) -> None:
+    """The class-level things: docstring, signature, match args, the frozen errors, copies."""
+    assert cls.__doc__ == twin.__doc__
+    assert str(inspect.signature(cls)) == str(inspect.signature(twin))
+    assert cls.__match_args__ == twin.__match_args__  # type: ignore[attr-defined]
+    params, twin_params = cls.__dataclass_params__, twin.__dataclass_params__  # type: ignore[attr-defined]
+    assert (params.init, params.repr, params.eq, params.frozen) == (True, True, True, True)
+    assert (twin_params.init, twin_params.repr, twin_params.eq, twin_params.frozen) == (
+        True,
+        True,
+        True,
+        True,
+    )
+
+
+def _frozen_like(a: Any, ta: Any) -> None:
+    for name in [*[f.name for f in dataclasses.fields(a)][:2], "not_a_field"]:
+        for deleting in (False, True):
+            errors = []
+            for obj in (a, ta):
+                try:
+                    if deleting:
+                        delattr(obj, name)
+                    else:
+                        setattr(obj, name, 1)
+                    errors.append(None)
+                except Exception as error:
+                    errors.append((type(error).__name__, str(error)))
+            assert errors[0] == errors[1], errors
+    assert copy.copy(a) == a and copy.deepcopy(a) == a and repr(copy.deepcopy(a)) == repr(a)
+
+
 def _same(a: Any, b: Any, twins: dict[type, type]) -> None:
     ta, tb = _as_twin(a, twins), _as_twin(b, twins)
+    _same_class(type(a), type(ta))
+    _frozen_like(a, ta)
     assert repr(a) == repr(ta)
     assert (a == b) == (ta == tb)
     assert (a != b) == (ta != tb)
@@ -127,7 +167,31 @@ def test_shapes() -> None:
     class Sub(Many):
         h: int = 1
 
+    @dataclass(frozen=True, slots=True)
+    class Defaults:
+        self_: int = 0
+        items: list[int] = dataclasses.field(default_factory=list)
+        name: str | None = None
+
+    @dataclass(frozen=True, slots=True)
+    class Self:
+        self: int
+
     twins: dict[type, type] = {}
+    first, second = Defaults(), Defaults()
+    assert first.items == [] and first.items is not second.items and Defaults(1, [2], "n").items == [2]
+    assert Defaults(items=[1]) == Defaults(0, [1]) and Self(self=3).self == 3
+    _same(Defaults(), Defaults(3, [1], "x"), twins)
+    _same(Self(1), Self(2), twins)
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @dataclass(frozen=True)
+        class Wrong:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError):
+        Defaults(1, [], "x", 4)  # type: ignore[call-arg]
     _same(Empty(), Empty(), twins)
     _same(One(1), One(1), twins)
     _same(One(1), One(2), twins)
@@ -207,8 +271,9 @@ def test_the_modules_use_it() -> None:
                 continue
             params = cls.__dataclass_params__  # type: ignore[attr-defined]
             if params.frozen and not params.order:
-                # the standard decorator was told not to add them: they are this module's
-                assert not params.eq and not params.repr and "__eq__" in vars(cls), cls
+                made_here = (records.__file__, "<schemagen.records>")
+                assert cls.__eq__.__code__.co_filename in made_here, cls
+                assert cls.__repr__.__code__.co_filename in made_here, cls
 
 
 def test_a_comparison_and_a_hash_compile_the_standard_method_once() -> None:
