@@ -103,6 +103,8 @@ def dataclass(
             made = dataclasses.dataclass(cls, **{**options, "eq": False, "repr": False})
         else:
             documented = bool(cls.__doc__)
+            if not documented:  # which the decorator would work out from the __init__ it was told not to make
+                cls.__doc__ = "…"
             made = dataclasses.dataclass(
                 cls, **{**options, "init": False, "eq": False, "repr": False, "frozen": False}
             )
@@ -179,7 +181,17 @@ _HAS_DEFAULT_FACTORY = _Factory()
 def _text_signature(fields: tuple[dataclasses.Field[Any], ...]) -> str:
     """`(a: 'int', b: 'str' = 'x')`: the signature the standard decorator puts in a class's docstring
     when it has none."""
-    import inspect  # here: only a class without a docstring needs it (click has imported it anyway)
+    if all(isinstance(f.type, str) for f in fields):  # annotations as text: inspect shows their repr
+        shown = []
+        for f in fields:
+            if f.default is not dataclasses.MISSING:
+                shown.append(f"{f.name}: {f.type!r} = {f.default!r}")
+            elif f.default_factory is not dataclasses.MISSING:
+                shown.append(f"{f.name}: {f.type!r} = {_HAS_DEFAULT_FACTORY!r}")
+            else:
+                shown.append(f"{f.name}: {f.type!r}")
+        return f"({', '.join(shown)})"
+    import inspect  # here: only a class of annotations that are not text needs it
 
     parameters = []
     for f in fields:
