@@ -1,24 +1,31 @@
-"""`dataclass` as the standard library's, but for a frozen class `__eq__`, `__hash__` and `__repr__`
-are not compiled when the class is made.
+"""`dataclass` as the standard library's, but a frozen class gets its methods without compiling them
+when it is made.
 
 The standard decorator writes each method it adds as Python source and compiles it with `exec`, at
-import, for every class: a tenth of a millisecond or more per method, and the Model's frozen classes
-(with the built-in catalog's, the expressions' and the checks') were a third of `schemagen validate`'s
-start-up, although most of them are never compared, hashed or shown in a run. `__init__` and the frozen
-`__setattr__` / `__delattr__` are still the standard decorator's. Here:
+import, for every class: a tenth of a millisecond or more per method, and the frozen classes of the
+Model, the built-in catalog, the expressions and the checks (84 classes, 494 methods) were a third of
+`schemagen validate`'s start-up, although most of their methods are never called in a run. Here, for a
+frozen class:
 
-- `__eq__` and `__hash__` compile, at their first call, the very method the standard decorator writes
-  (`other.__class__ is self.__class__` and the tuples of the compared fields equal; the hash of the
-  tuple of the hashed fields, `compare` or `hash` when set), put it on the class in their place and
-  call it: from then on the class has the standard method, as fast;
-- `__repr__` shows `QualName(a=…, b=…)` of the fields with `repr`, `...` for a recursive one, as the
-  standard one does;
+- `__init__` (of a class of plain fields: defaults and default factories, no `InitVar`, `ClassVar`,
+  `KW_ONLY`, `init=False` or keyword-only field, no `__post_init__`, no dataclass base) compiles, at
+  the first instance, the very method the standard decorator writes, puts it on the class in its
+  place and calls it; `__eq__` and `__hash__` do the same at their first call (`other.__class__ is
+  self.__class__` and the tuples of the compared fields equal; the hash of the tuple of the hashed
+  fields, `compare`, or `hash` when set): from then on the class has the standard methods, as fast;
+- the frozen `__setattr__` / `__delattr__` (of such a class) and `__repr__` are functions made without
+  compiled code that do what the standard ones do (`FrozenInstanceError` with the same message; for a
+  class with slots, `super()` of the class before its slots were added, as theirs;
+  `QualName(a=…, b=…)` of the fields with `repr`, `...` for a recursive one), and so are
+  `__getstate__` / `__setstate__` for a class with slots, and the docstring of a class without one
+  (`Name(a: 'int', b: 'str' = 'x')`);
 
-each only when the class body does not define it (`__hash__`: unless the class defines its own).
-A class that asks for `order`, `unsafe_hash`, `eq=False`, `repr=False` or is not frozen gets the
-standard decorator unchanged. The dataclass is a dataclass in every other way: `fields`, `replace`,
-`asdict`, `__match_args__` (only its `__dataclass_params__` say eq=False and repr=False, the methods
-being added here).
+each only when the class body does not define it (`__hash__`: unless the class defines its own). A
+frozen class that is not of plain fields gets the standard `__init__` and frozen methods, the rest as
+above; a class that asks for `order`, `unsafe_hash`, `eq=False`, `repr=False`, or is not frozen, gets
+the standard decorator unchanged. Either way it is a dataclass: `fields`, `replace`, `asdict`,
+`__match_args__`, and `__dataclass_params__` as the standard decorator sets them. Until the first
+instance, `inspect.signature` of such a class shows `(*args, **kwargs)`.
 """
 
 from __future__ import annotations
