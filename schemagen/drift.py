@@ -19,7 +19,7 @@ from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import history
 from schemagen.migrate.migration import build_up
-from schemagen.model import Distribution, Model, lifecycle
+from schemagen.model import Distribution, Model, Table, lifecycle
 from schemagen.model.partitions import add_periods, bound_value, period_start
 from schemagen.plan import Operation, PlanError
 from schemagen.plan.changes import (
@@ -122,8 +122,8 @@ def placement_differences(operations: list[Operation], database: Model, spec: Mo
         if not isinstance(change, (Distribute, Undistribute, AlterDistribution)):
             continue
         table = change.table
-        before = change.was if not isinstance(change, Distribute) else _distribution(database, table.name)
-        parts = lines.setdefault(table.name, [])
+        before = change.was if not isinstance(change, Distribute) else _distribution(database, table)
+        parts = lines.setdefault(table.key, [])
         if not isinstance(change, AlterDistribution):
             what = f"{_kind(before)} in the database, {_kind(table.distribution)} in the spec"
             parts[:] = [what]  # a table made plain, then distributed again: one line, both ends
@@ -133,20 +133,19 @@ def placement_differences(operations: list[Operation], database: Model, spec: Mo
         if change.column is not None:
             parts.append(f"distributed by {change.was.column} in the database, by {now.column} in the spec")
         if change.colocate_with is not None:
-            parts.append(
-                f"{_group(database, table.name)} in the database, {_group(spec, table.name)} in the spec"
-            )
+            parts.append(f"{_group(database, table)} in the database, {_group(spec, table)} in the spec")
         if change.shard_count is not None and change.shard_count != change.was.shard_count:
-            group = f" (with {', '.join(t.name for t in change.group)})" if change.group else ""
+            group = f" (with {', '.join(t.key for t in change.group)})" if change.group else ""
             parts.append(
                 f"{change.was.shard_count} shards in the database, {change.shard_count} in the spec{group}"
             )
     return [f"{name}: {'; '.join(parts)}" for name, parts in lines.items() if parts]
 
 
-def _distribution(model: Model, name: str) -> Distribution | None:
-    table = model.tables_by_name.get(name)
-    return table.distribution if table is not None else None
+def _distribution(model: Model, table: Table) -> Distribution | None:
+    """How `model` places the table at `table`'s schema and name (a name may live in several schemas)."""
+    found = model.tables_by_place.get((table.schema, table.name))
+    return found.distribution if found is not None else None
 
 
 def _kind(distribution: Distribution | None) -> str:
@@ -157,19 +156,20 @@ def _kind(distribution: Distribution | None) -> str:
     return f"hash-distributed by {distribution.column} in {distribution.shard_count} shards"
 
 
-def _group(model: Model, name: str) -> str:
-    """`name`'s colocation group in `model`, by its other tables."""
-    own = _distribution(model, name)
+def _group(model: Model, table: Table) -> str:
+    """`table`'s colocation group in `model`, by its other tables (as the spec names them)."""
+    own = _distribution(model, table)
     if own is None or own.kind != "hash":
         return _kind(own)
-    root = own.colocate_with or name
+    place = (table.schema, table.name)
+    root = own.colocation_root(table.schema) or place
     others = sorted(
-        t.name
+        t.key
         for t in model.tables
-        if t.name != name
+        if (t.schema, t.name) != place
         and t.distribution is not None
         and t.distribution.kind == "hash"
-        and (t.distribution.colocate_with or t.name) == root
+        and (t.distribution.colocation_root(t.schema) or (t.schema, t.name)) == root
     )
     return f"colocated with {', '.join(others)}" if others else "in a colocation group of its own"
 

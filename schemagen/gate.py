@@ -63,8 +63,8 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
         for p in checksums.verify(folder)
     ]
     try:
-        before = history.read_snapshot(generated)
-        missing = history.missing_history(generated)
+        before, newest = history.read_snapshot_of(generated)  # read once, for both
+        missing = history.missing_history_of(generated, newest)
     except history.HistoryError as error:
         return [*found, rules.MIGRATION_CHANGED(None, problem=str(error)).with_file(display_path(generated))]
     if missing is not None:

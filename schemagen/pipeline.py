@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from schemagen.diagnostics import Diagnostic, SpecError, has_errors, sort_diagno
 from schemagen.load import loader
 from schemagen.model import Model
 from schemagen.parse import fast
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.postgres.expressions import SqlProblem

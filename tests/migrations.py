@@ -15,7 +15,8 @@ from pathlib import Path
 
 import psycopg
 
-from schemagen.migrate.migration import Migration, build_migration, is_transactional
+from schemagen.migrate.header import is_transactional
+from schemagen.migrate.migration import Migration, build_migration
 from schemagen.model import Model
 from schemagen.pipeline import compile_spec
 from schemagen.postgres.expressions import split_statements

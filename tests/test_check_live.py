@@ -19,7 +19,7 @@ from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
 from schemagen.database.replay import ReplayError, replay_differences
 from schemagen.migrate import checksums
-from schemagen.migrate.migration import is_transactional
+from schemagen.migrate.header import is_transactional
 
 MIGRATIONS = Path("generated") / "migrations"
 NEXT = f"{len(list((Path(__file__).parents[1] / MIGRATIONS).glob('*.up.sql'))) + 1:04d}"  # the example's next number

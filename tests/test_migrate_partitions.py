@@ -24,7 +24,8 @@ from psycopg import sql
 
 from schemagen.database.cluster import ThrowawayCluster
 from schemagen.database.live import connect
-from schemagen.migrate.migration import build_migration, is_transactional
+from schemagen.migrate.header import is_transactional
+from schemagen.migrate.migration import build_migration
 from schemagen.model import Model, Table
 from schemagen.model.ordering import order_tables
 from schemagen.pipeline import compile_spec

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from schemagen.migrate.migration import build_migration, is_transactional
+from schemagen.migrate.header import is_transactional
+from schemagen.migrate.migration import build_migration
 from schemagen.pipeline import compile_spec
 
 SCENARIOS = Path(__file__).parent / "migrations"

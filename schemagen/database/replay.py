@@ -25,7 +25,7 @@ from schemagen.database.cluster import (
 )
 from schemagen.database.live import require_extensions
 from schemagen.database.seed import seed
-from schemagen.migrate.migration import is_transactional
+from schemagen.migrate.header import is_transactional
 from schemagen.model import Model
 from schemagen.postgres.expressions import ExpressionError, split_statements
 

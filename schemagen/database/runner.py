@@ -55,8 +55,8 @@ from psycopg.rows import dict_row
 from schemagen.database.cluster import DatabaseError, connect, first_line
 from schemagen.database.queries import composed, query
 from schemagen.migrate import history
+from schemagen.migrate.header import is_transactional
 from schemagen.migrate.history import MigrationFiles
-from schemagen.migrate.migration import is_transactional
 from schemagen.postgres.expressions import ExpressionError, Statement, split_statements
 
 __all__ = [

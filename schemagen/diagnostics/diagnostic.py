@@ -4,10 +4,11 @@ format (`diagnostics.formats`) prints."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 
 from schemagen.model import Location
+from schemagen.records import dataclass
 
 
 class Severity(StrEnum):

@@ -7,10 +7,9 @@ documentation cannot drift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from schemagen.diagnostics import Diagnostic, Severity
 from schemagen.model import Location
+from schemagen.records import dataclass
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +35,9 @@ def checkout(source: str) -> Iterator[Path]:
     if archive.returncode != 0:
         message = archive.stderr.decode(errors="replace").strip().splitlines()
         raise SourceError(f"{source}: {message[-1] if message else 'git archive failed'}")
+    import tarfile  # here, as tempfile: only a spec or history read out of git needs them
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="schemagen-git-") as folder:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(folder, filter="data")

@@ -107,6 +107,11 @@ def missing_history(generated: Path) -> str | None:
     """What is missing when the snapshot describes a schema the migration files no longer build: none
     of them left, or not the newest one it names."""
     _, newest = read_snapshot_of(generated)
+    return missing_history_of(generated, newest)
+
+
+def missing_history_of(generated: Path, newest: str | None) -> str | None:
+    """`missing_history` for a snapshot already read, whose newest migration's label is `newest`."""
     files = migrations(generated)
     if not (generated / SNAPSHOT_FILE).exists():
         return None

@@ -16,8 +16,6 @@ from schemagen.plan.operations import Kind, Statement, Step
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
-NO_TRANSACTION_MARK = "-- schemagen:no-transaction"
-
 
 @dataclass(frozen=True)
 class Migration:
@@ -31,13 +29,6 @@ class Migration:
     @property
     def empty(self) -> bool:
         return not self.up_operations
-
-
-def is_transactional(sql: str) -> bool:
-    """Whether a migration file may run inside one transaction: unless a line of its header (the lines
-    before the first blank one) starts with the no-transaction mark."""
-    header = sql.split("\n\n", 1)[0]
-    return not any(line.startswith(NO_TRANSACTION_MARK) for line in header.splitlines())
 
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:

@@ -4,8 +4,10 @@ policies, and its replica identity (`owner:`, `grants:`, `row_level_security:`, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
+
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.model.objects import Table

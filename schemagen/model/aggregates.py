@@ -4,8 +4,9 @@ the Model keeps it as a Function whose `aggregate` says how it folds its rows.""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.model.objects import Model

@@ -4,8 +4,6 @@ migration all derive it the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from schemagen.model.objects import (
     Archive,
     Column,
@@ -16,6 +14,7 @@ from schemagen.model.objects import (
     PrimaryKey,
     Table,
 )
+from schemagen.records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from schemagen.model import naming
@@ -32,6 +32,7 @@ from schemagen.model.objects import (
     Table,
 )
 from schemagen.model.partitions import add_periods, bound_value, period_start, period_suffix, window_bounds
+from schemagen.records import dataclass
 
 #: The function schema.sql holds when a window is kept over time, in the project's schema.
 MAINTAIN_FUNCTION = "schemagen_maintain"

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from schemagen.model.access import PUBLIC, TABLE_PRIVILEGES, Grant
 from schemagen.model.naming import sequence_name
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.model.objects import Column, Function, Model, Table

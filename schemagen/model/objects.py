@@ -9,7 +9,7 @@ render to the same bytes. Each object keeps the `Location` of the YAML that decl
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
@@ -19,6 +19,7 @@ from schemagen.model.aggregates import AggregateDef
 from schemagen.model.object_access import ObjectAccess
 from schemagen.postgres import builtins, routines
 from schemagen.postgres.identifiers import qname
+from schemagen.records import dataclass
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 LiteralValue = JsonValue | date | datetime

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import field
+from functools import cache, lru_cache
+from typing import Any
 
 import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind, MinMaxOp, SetOperation, SubLinkType, XmlExprOp
 from pglast.parser import ParseError, scan
-from pglast.stream import RawStream
-from pglast.visitors import Visitor
 
 from schemagen.postgres import volatility
 from schemagen.postgres.nodes import name_parts, required, string_value
 from schemagen.postgres.sqltypes import UnknownTypeError, format_type_name, is_text_like, type_family
+from schemagen.records import dataclass
 
 __all__ = [
     "NON_IMMUTABLE_FUNCTIONS",
@@ -603,11 +603,18 @@ def replaces_in_place(old: Query, new: Query) -> bool:
     return olds == news[: len(olds)] and names_a == names_b[: len(names_a)]
 
 
-class _LiteralCasts(Visitor):
-    """Takes the casts off literals: `0::numeric` → `0`."""
+@cache
+def _literal_casts() -> Any:
+    """The visitor class that takes the casts off literals: `0::numeric` → `0`. Made at first use:
+    pglast's visitors module imports its deparser and printers (a tenth of pglast's import), which a
+    spec whose expressions are never compared this way does not need."""
+    from pglast.visitors import Visitor
 
-    def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> ast.Node | None:
-        return node.arg if isinstance(node.arg, ast.A_Const) else None
+    class _LiteralCasts(Visitor):
+        def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> ast.Node | None:
+            return node.arg if isinstance(node.arg, ast.A_Const) else None
+
+    return _LiteralCasts
 
 
 @lru_cache(maxsize=65536)
@@ -624,7 +631,9 @@ def normalized(text: str) -> str:
     targets = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
     if not targets or len(targets) != 1:
         return text
-    _LiteralCasts()(required(stmt))
+    _literal_casts()()(required(stmt))
+    from pglast.stream import RawStream  # here: see `_literal_casts`
+
     return str(RawStream()(required(targets[0].val)))
 
 
@@ -633,6 +642,8 @@ def _deparsed(part: object) -> list[str]:
     if part is None:
         return []
     items = part if isinstance(part, tuple) else (part,)
+    from pglast.stream import RawStream  # here: see `_literal_casts`
+
     return [RawStream()(item) for item in items]
 
 

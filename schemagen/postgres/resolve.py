@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from pglast import ast
@@ -27,6 +27,7 @@ from schemagen.postgres.expressions import child_nodes
 from schemagen.postgres.literals import boolean_problem, input_problem
 from schemagen.postgres.nodes import name_parts
 from schemagen.postgres.sqltypes import UnknownTypeError, format_type_name
+from schemagen.records import dataclass
 
 __all__ = [
     "CONTEXTS",

@@ -9,12 +9,12 @@ A spec writes an argument as `name type` (or `type` alone, `OUT name type`, `nam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pglast import parser as pg_parser
 
 from schemagen.postgres import sqltypes
 from schemagen.postgres.expressions import names_mentioned
+from schemagen.records import dataclass
 
 _MODES = ("in", "out", "inout", "variadic")
 _DEFAULT = re.compile(r"\s+default\s+|\s*=\s*", re.IGNORECASE)

@@ -16,13 +16,14 @@ So a finding is a name PostgreSQL would reject too, with the names that exist wh
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from pglast import ast
 from pglast.enums import SetOperation
 
 from schemagen.postgres.expressions import Query, output_name
+from schemagen.records import dataclass
 
 __all__ = ["MISSING", "Relation", "Unresolved", "query_columns", "unresolved"]
 

@@ -7,8 +7,9 @@ rendered DDL and an inspected database agree on the text: `true`/`false`, an int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from schemagen.records import dataclass
 
 INT_MAX = 2**31 - 1
 

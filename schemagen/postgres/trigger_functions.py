@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from schemagen.records import dataclass
 
 __all__ = ["Problem", "UsageRule", "check_builtin_trigger", "known_trigger_function"]
 

@@ -17,7 +17,6 @@ from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -310,8 +309,10 @@ TESTS = {"bare_expression": is_bare_expression}
 
 def builtin_templates_dir() -> Path | None:
     """The packaged templates folder, when the package lives on a file system."""
-    root = files("schemagen") / "templates"
-    return root if isinstance(root, Path) else None
+    # beside the package's modules (what importlib.resources.files gives, without importing it and the
+    # zipfile and tempfile modules it imports); not a folder when the package is in a zip file
+    root = Path(__file__).parent.parent / "templates"
+    return root if root.is_dir() else None
 
 
 def _builtin_loader() -> jinja2.BaseLoader:

@@ -58,3 +58,26 @@ def test_a_colocation_with_one_of_two_namesakes_round_trips(
     for conn in (citus_conn, second_citus_conn):
         groups = dict(conn.execute(query).fetchall())
         assert groups["invoices"] == groups["tenant_b.accounts"] != groups["tenant_a.accounts"], groups
+
+
+def test_drift_names_the_colocation_groups_by_schema(
+    tmp_path: Path, citus_dsn: str, citus_conn: psycopg.Connection
+) -> None:
+    run_script(citus_conn, BY_HAND)
+    spec = tmp_path / "spec"
+    result = CliRunner().invoke(cli, ["inspect", "--dsn", citus_dsn, "-o", str(spec)])
+    assert result.exit_code == 0, result.output
+    entities = spec / "entities.yaml"
+    text = entities.read_text()
+    assert "colocate_with: tenant_b.accounts}" in text
+    # invoices moves to the other accounts' group, its key with it
+    moved = text.replace("references: tenant_b.accounts", "references: tenant_a.accounts")
+    entities.write_text(moved.replace("colocate_with: tenant_b.accounts", "colocate_with: tenant_a.accounts"))
+
+    result = CliRunner().invoke(cli, ["drift", str(spec), "--dsn", citus_dsn])
+    assert result.exit_code == 1, result.output
+    # two tables named accounts: each group is named by the schema-qualified key the spec uses
+    assert (
+        "invoices: colocated with tenant_b.accounts in the database, colocated with tenant_a.accounts "
+        "in the spec"
+    ) in result.output, result.output

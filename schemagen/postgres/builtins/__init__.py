@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import field, replace
 from functools import cache, lru_cache
-from importlib.resources import files
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from schemagen.postgres.routines import split_top_level
+from schemagen.records import dataclass
 
 __all__ = [
     "THIRD_PARTY_EXTENSIONS",
@@ -269,7 +270,9 @@ def known_extension(name: str, version: int) -> bool:
     return name in THIRD_PARTY_EXTENSIONS or name in _raw(nearest_version(version))["extensions"]
 
 
-_DIR = files("schemagen.postgres.builtins")
+#: the catalog files, beside this module (read as a plain folder: importlib.resources, with the zipfile
+#: and tempfile modules it imports, cost more than reading them)
+_DIR = Path(__file__).parent
 _FILE = re.compile(r"pg(\d+)\.json")
 
 
@@ -299,16 +302,65 @@ def _raw(version: int) -> dict[str, Any]:
     return data
 
 
+class _Forms(Mapping[str, tuple[Function, ...]]):
+    """The functions of a catalog by name, each name's forms made when first asked for: a spec calls a
+    few dozen of the thousands there are, and making them all was a tenth of validating a small spec.
+    `sources` gives each name its raw forms (as `pgNN.json` has them) with their extension, in the
+    order they are merged; `extra`, forms made already (a spec's own functions), after those."""
+
+    __slots__ = ("_extra", "_made", "_sources")
+
+    def __init__(
+        self,
+        sources: Mapping[str, list[tuple[str | None, list[Any]]]],
+        extra: Mapping[str, tuple[Function, ...]] | None = None,
+    ) -> None:
+        self._sources = sources
+        self._extra = extra or {}
+        self._made: dict[str, tuple[Function, ...]] = {}
+
+    def __getitem__(self, name: str) -> tuple[Function, ...]:
+        found = self._made.get(name)
+        if found is None:
+            raw = self._sources.get(name)
+            extra = self._extra.get(name)
+            if raw is None and extra is None:
+                raise KeyError(name)
+            made = tuple(_function(name, f, extension) for extension, forms in raw or () for f in forms)
+            found = self._made[name] = made + extra if extra is not None else made
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sources or name in self._extra
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._sources
+        yield from (name for name in self._extra if name not in self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources) + sum(1 for name in self._extra if name not in self._sources)
+
+    def __repr__(self) -> str:
+        return f"_Forms({len(self)} names)"
+
+    def with_extra(self, extra: Mapping[str, tuple[Function, ...]]) -> _Forms:
+        """These forms, and `extra` after each name's own (the raw sources shared)."""
+        merged = dict(self._extra)
+        for name, forms in extra.items():
+            merged[name] = (*merged.get(name, ()), *forms)
+        return _Forms(self._sources, merged)
+
+
+def _function(name: str, f: list[Any], extension: str | None) -> Function:
+    return Function(name, f[0], tuple(f[1]), f[2][0], "s" in f[2][1:-1], f[2][-1], f[3], f[4], extension)
+
+
 def _objects(part: Mapping[str, Any], extension: str | None) -> dict[str, Any]:
+    """The objects of the core or of one extension, but their functions, which `_Forms` makes."""
     types = {
         name: TypeInfo(name, t[0], t[1], t[2], t[3], t[4], extension)
         for name, t in part.get("types", {}).items()
     }
-    functions = {
-        name: [Function(name, f[0], tuple(f[1]), f[2][0], "s" in f[2][1:-1], f[2][-1], f[3], f[4], extension)
-               for f in forms]
-        for name, forms in part.get("functions", {}).items()
-    }  # fmt: skip
     operators = {
         name: [Operator(name, o[0], o[1], o[2], extension) for o in forms]
         for name, forms in part.get("operators", {}).items()
@@ -322,7 +374,7 @@ def _objects(part: Mapping[str, Any], extension: str | None) -> dict[str, Any]:
     }
     return {
         "types": types,
-        "functions": functions,
+        "functions": part.get("functions", {}),
         "operators": operators,
         "casts": casts,
         "opclasses": opclasses,
@@ -330,40 +382,48 @@ def _objects(part: Mapping[str, Any], extension: str | None) -> dict[str, Any]:
 
 
 @cache
-def _parts(version: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Extension]]:
-    raw = _raw(version)
-    core = _objects(raw, None)
-    per_extension: dict[str, dict[str, Any]] = {}
-    extensions: dict[str, Extension] = {}
-    for name, entry in raw["extensions"].items():
-        objects = entry.get("objects")
-        extensions[name] = Extension(
+def _core(version: int) -> dict[str, Any]:
+    return _objects(_raw(version), None)
+
+
+@cache
+def _extension_objects(version: int, name: str) -> dict[str, Any] | None:
+    """The objects of extension `name`, None when it has none recorded."""
+    objects = _raw(version)["extensions"][name].get("objects")
+    return _objects(objects, name) if objects else None
+
+
+@cache
+def _extensions(version: int) -> dict[str, Extension]:
+    return {
+        name: Extension(
             name,
             entry["version"],
             tuple(entry.get("requires", ())),
-            objects is not None,
+            entry.get("objects") is not None,
             bool(entry.get("preinstalled")),
         )
-        if objects:
-            per_extension[name] = _objects(objects, name)
-    return core, per_extension, extensions
+        for name, entry in _raw(version)["extensions"].items()
+    }
 
 
 @cache
 def _elsewhere(version: int) -> _Elsewhere:
-    _, per_extension, _ = _parts(version)
     functions: dict[str, str] = {}
     types: dict[str, str] = {}
     opclasses: dict[tuple[str, str], str] = {}
     operators: dict[str, str] = {}
-    for name, objects in sorted(per_extension.items()):
-        for fname in objects["functions"]:
+    for name, entry in sorted(_raw(version)["extensions"].items()):
+        objects = entry.get("objects")
+        if not objects:
+            continue
+        for fname in objects.get("functions", {}):
             functions.setdefault(fname, name)
-        for tname in objects["types"]:
+        for tname in objects.get("types", {}):
             types.setdefault(tname, name)
-        for oname in objects["operators"]:
+        for oname in objects.get("operators", {}):
             operators.setdefault(oname, name)
-        for am, classes in objects["opclasses"].items():
+        for am, classes in objects.get("opclasses", {}).items():
             for cname in classes:
                 opclasses.setdefault((am, cname), name)
     return _Elsewhere(
@@ -376,19 +436,22 @@ def _elsewhere(version: int) -> _Elsewhere:
 def _catalog(requested: int, extensions: frozenset[str]) -> Catalog:
     version = nearest_version(requested)
     raw = _raw(version)
-    core, per_extension, known = _parts(version)
+    core = _core(version)
+    known = _extensions(version)
     types: dict[str, TypeInfo] = dict(core["types"])
-    functions: dict[str, list[Function]] = {k: list(v) for k, v in core["functions"].items()}
+    functions: dict[str, list[tuple[str | None, list[Any]]]] = {
+        k: [(None, v)] for k, v in core["functions"].items()
+    }
     operators: dict[str, list[Operator]] = {k: list(v) for k, v in core["operators"].items()}
     casts: dict[tuple[str, str], str] = dict(core["casts"])
     opclasses: dict[str, dict[str, OpClass]] = {k: dict(v) for k, v in core["opclasses"].items()}
     for name in sorted(extensions):
-        objects = per_extension.get(name)
+        objects = _extension_objects(version, name) if name in known else None
         if objects is None:
             continue
         types.update(objects["types"])
         for fname, forms in objects["functions"].items():
-            functions.setdefault(fname, []).extend(forms)
+            functions.setdefault(fname, []).append((name, forms))
         for oname, forms in objects["operators"].items():
             operators.setdefault(oname, []).extend(forms)
         casts.update(objects["casts"])
@@ -402,7 +465,7 @@ def _catalog(requested: int, extensions: frozenset[str]) -> Catalog:
         requested=requested,
         extensions_named=extensions,
         types=MappingProxyType(types),
-        functions=MappingProxyType({k: tuple(v) for k, v in functions.items()}),
+        functions=_Forms(functions),
         operators=MappingProxyType({k: tuple(v) for k, v in operators.items()}),
         casts=MappingProxyType(casts),
         access_methods=MappingProxyType(access_methods),
@@ -466,7 +529,7 @@ _WITH_FUNCTIONS: dict[tuple[int, tuple[tuple[str, str, str, str], ...], frozense
 def _with_functions(
     catalog: Catalog, functions: Iterable[tuple[str, str, str, str]], aggregates: frozenset[str]
 ) -> Catalog:
-    merged = dict(catalog.functions)
+    merged: dict[str, tuple[Function, ...]] = {}
     for name, identity, result, volatility in functions:
         args = tuple(type_key(_identity_type(a)) for a in split_top_level(identity))
         retset = result.startswith(("SETOF ", "TABLE("))
@@ -481,7 +544,9 @@ def _with_functions(
             variadic=None,
         )
         merged[name] = (*merged.get(name, ()), form)
-    return replace(catalog, functions=MappingProxyType(merged))
+    base = catalog.functions
+    forms = (base if isinstance(base, _Forms) else _Forms({}, dict(base))).with_extra(merged)
+    return replace(catalog, functions=forms)
 
 
 # --- type names ------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemagen.migrate.header import is_transactional
 from schemagen.migrate.history import migrations
-from schemagen.migrate.migration import is_transactional
 
 # Header section titles, as the migration template writes them, and the field each one fills.
 _SECTIONS = {

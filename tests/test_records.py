@@ -1,0 +1,291 @@
+"""`schemagen.records.dataclass`: a frozen class's `__eq__`, `__hash__` and `__repr__`, made without
+compiling code, do what the standard decorator's do — on classes of every shape, and on every object of
+the example's Model, each beside a twin made by the standard decorator from the same fields."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemagen import records
+from schemagen.pipeline import compile_spec
+from schemagen.records import dataclass
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The modules whose frozen classes the decorator makes.
+MODULES = (
+    "schemagen.model.objects",
+    "schemagen.model.access",
+    "schemagen.model.object_access",
+    "schemagen.model.aggregates",
+    "schemagen.model.archive",
+    "schemagen.model.lifecycle",
+    "schemagen.postgres.builtins",
+    "schemagen.postgres.expressions",
+    "schemagen.postgres.scopes",
+    "schemagen.postgres.resolve",
+    "schemagen.postgres.routines",
+    "schemagen.postgres.storage",
+    "schemagen.postgres.trigger_functions",
+    "schemagen.diagnostics.diagnostic",
+    "schemagen.diagnostics.rules",
+)
+
+
+def _twin(cls: type) -> type:
+    """A class of the same fields (and qualified name) made by the standard decorator."""
+    specs = []
+    for f in dataclasses.fields(cls):
+        copy = dataclasses.field(
+            default=f.default,
+            default_factory=f.default_factory,
+            init=f.init,
+            repr=f.repr,
+            hash=f.hash,
+            compare=f.compare,
+        )
+        specs.append((f.name, f.type, copy))
+    own_doc = cls.__doc__ if not (cls.__doc__ or "").startswith(cls.__name__ + "(") else None
+    namespace = {"__doc__": own_doc} if own_doc else {}
+    slots = "__slots__" in vars(cls)
+    twin = dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=slots, namespace=namespace)
+    twin.__qualname__ = cls.__qualname__
+    return twin
+
+
+def _as_twin(obj: Any, twins: dict[type, type]) -> Any:
+    cls = type(obj)
+    twin = twins.setdefault(cls, _twin(cls))
+    values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(cls) if f.init}
+    made = twin(**values)
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            object.__setattr__(made, f.name, getattr(obj, f.name))
+    return made
+
+
+def _same_class(cls: type, twin: type) -> None:
+    """The class-level things: docstring, signature, match args, the frozen errors, copies."""
+    assert cls.__doc__ == twin.__doc__
+    assert str(inspect.signature(cls)) == str(inspect.signature(twin))
+    assert cls.__match_args__ == twin.__match_args__  # type: ignore[attr-defined]
+    params, twin_params = cls.__dataclass_params__, twin.__dataclass_params__  # type: ignore[attr-defined]
+    assert (params.init, params.repr, params.eq, params.frozen) == (True, True, True, True)
+    assert (twin_params.init, twin_params.repr, twin_params.eq, twin_params.frozen) == (
+        True,
+        True,
+        True,
+        True,
+    )
+
+
+def _frozen_like(a: Any, ta: Any) -> None:
+    for name in [*[f.name for f in dataclasses.fields(a)][:2], "not_a_field"]:
+        for deleting in (False, True):
+            errors = []
+            for obj in (a, ta):
+                try:
+                    if deleting:
+                        delattr(obj, name)
+                    else:
+                        setattr(obj, name, 1)
+                    errors.append(None)
+                except Exception as error:
+                    errors.append((type(error).__name__, str(error)))
+            assert errors[0] == errors[1], errors
+    assert copy.copy(a) == a and copy.deepcopy(a) == a and repr(copy.deepcopy(a)) == repr(a)
+
+
+def _same(a: Any, b: Any, twins: dict[type, type]) -> None:
+    ta, tb = _as_twin(a, twins), _as_twin(b, twins)
+    _same_class(type(a), type(ta))
+    _frozen_like(a, ta)
+    assert repr(a) == repr(ta)
+    assert (a == b) == (ta == tb)
+    assert (a != b) == (ta != tb)
+    if type(a).__hash__ is not None:
+        try:
+            expected: Any = hash(ta)
+        except TypeError as error:  # an unhashable field value: the same error
+            expected = str(error)
+        try:
+            found: Any = hash(a)
+        except TypeError as error:
+            found = str(error)
+        assert found == expected
+
+
+def test_shapes() -> None:
+    """Compared, hashed and shown fields; none, one, many; a class's own methods kept; subclasses and
+    other types unequal; a recursive repr."""
+
+    @dataclass(frozen=True, slots=True)
+    class Empty:
+        pass
+
+    @dataclass(frozen=True, slots=True)
+    class One:
+        a: int
+
+    @dataclass(frozen=True)
+    class Many:
+        a: int
+        b: str = "x"
+        c: int = dataclasses.field(default=0, compare=False)
+        d: int = dataclasses.field(default=0, repr=False)
+        e: int = dataclasses.field(default=0, hash=False)
+        f: int = dataclasses.field(default=0, compare=False, hash=True)
+        g: list[int] = dataclasses.field(default_factory=list, compare=False, hash=False)
+
+    @dataclass(frozen=True, slots=True)
+    class Own:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 7
+
+        def __repr__(self) -> str:
+            return "own"
+
+    @dataclass(frozen=True, slots=True)
+    class OwnEq:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, OwnEq)
+
+    @dataclass(frozen=True)
+    class Sub(Many):
+        h: int = 1
+
+    @dataclass(frozen=True, slots=True)
+    class Defaults:
+        self_: int = 0
+        items: list[int] = dataclasses.field(default_factory=list)
+        name: str | None = None
+
+    @dataclass(frozen=True, slots=True)
+    class Self:
+        self: int
+
+    twins: dict[type, type] = {}
+    first, second = Defaults(), Defaults()
+    assert first.items == [] and first.items is not second.items and Defaults(1, [2], "n").items == [2]
+    assert Defaults(items=[1]) == Defaults(0, [1]) and Self(self=3).self == 3
+    _same(Defaults(), Defaults(3, [1], "x"), twins)
+    _same(Self(1), Self(2), twins)
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @dataclass(frozen=True)
+        class Wrong:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError):
+        Defaults(1, [], "x", 4)  # type: ignore[call-arg]
+    _same(Empty(), Empty(), twins)
+    _same(One(1), One(1), twins)
+    _same(One(1), One(2), twins)
+    for left, right in [
+        (Many(1), Many(1)),
+        (Many(1, c=5), Many(1, c=6)),
+        (Many(1, d=5), Many(1, d=6)),
+        (Many(1, e=5), Many(1, e=6)),
+        (Many(1, f=5), Many(1, f=6)),
+        (Many(1, g=[1]), Many(1, g=[2])),
+        (Many(1, "y"), Many(1, "z")),
+        (Sub(1), Sub(1, h=2)),
+    ]:
+        _same(left, right, twins)
+    assert Many(1) != Sub(1) and Sub(1) != Many(1)
+    assert One(1) != (1,) and One(1).__eq__((1,)) is NotImplemented
+    assert (Own(1), Own(2), hash(Own(1)), repr(Own(1))) == (Own(1), Own(1), 7, "own")
+    assert OwnEq(1) == OwnEq(2) and hash(OwnEq(1)) == hash((1,))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        One(1).a = 2  # type: ignore[misc]
+    assert dataclasses.replace(Many(1), b="q") == Many(1, "q")
+    assert One.__match_args__ == ("a",) and One.__slots__ == ("a",)
+
+    @dataclass(frozen=True)
+    class Node:
+        children: list[Any]
+
+    loop = Node([])
+    loop.children.append(loop)
+    assert repr(loop) == "test_shapes.<locals>.Node(children=[...])"
+
+
+def _objects(value: Any, seen: set[int], found: list[Any]) -> None:
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found.append(value)
+        for f in dataclasses.fields(value):
+            _objects(getattr(value, f.name), seen, found)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _objects(item, seen, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _objects(item, seen, found)
+
+
+def test_every_object_of_the_example_model_as_the_standard_decorator_makes_it() -> None:
+    compiled = compile_spec(ROOT / "spec")
+    found: list[Any] = []
+    _objects(compiled.model, set(), found)
+    ours = {
+        cls
+        for name in MODULES
+        for cls in vars(importlib.import_module(name)).values()
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+    }
+    checked = {type(obj) for obj in found} & ours
+    assert len(checked) >= 15, checked
+    twins: dict[type, type] = {}
+    by_class: dict[type, list[Any]] = {}
+    for obj in found:
+        if type(obj) in ours:
+            by_class.setdefault(type(obj), []).append(obj)
+    for objects in by_class.values():
+        for left in objects[:20]:
+            for right in objects[:20]:
+                _same(left, right, twins)
+
+
+def test_the_modules_use_it() -> None:
+    """Every frozen class of those modules (but the ordered ones) has the methods made here."""
+    for name in MODULES:
+        for cls in vars(importlib.import_module(name)).values():
+            if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
+                continue
+            params = cls.__dataclass_params__  # type: ignore[attr-defined]
+            if params.frozen and not params.order:
+                made_here = (records.__file__, "<schemagen.records>")
+                assert cls.__eq__.__code__.co_filename in made_here, cls
+                assert cls.__repr__.__code__.co_filename in made_here, cls
+
+
+def test_a_comparison_and_a_hash_compile_the_standard_method_once() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Pair:
+        a: int
+        b: int = dataclasses.field(default=0, compare=False)
+
+    stub = Pair.__eq__
+    assert Pair(1, 2) == Pair(1, 3) and Pair(1) != Pair(2)
+    assert Pair.__eq__ is not stub and Pair.__eq__.__qualname__.endswith("Pair.__eq__")
+    compiled = Pair.__eq__
+    assert Pair(1) == Pair(1) and Pair.__eq__ is compiled
+    assert hash(Pair(1, 2)) == hash(Pair(1, 5)) == hash((1,))
+    assert len({Pair(1, 2), Pair(1, 3), Pair(2)}) == 2
