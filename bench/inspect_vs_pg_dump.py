@@ -11,7 +11,14 @@ and the median of each figure is printed:
   process under it, those that exited included), which is where the catalog queries run.
 
 A third row, "python importing inspect's libraries", is the floor of any inspect written in Python: a
-process that only imports psycopg, pglast, PyYAML, Jinja and click (no work, no connection).
+process that only imports psycopg, pglast, PyYAML and click (no work, no connection); a fourth, the
+floor of schemagen's: the same process importing schemagen's Model too (its classes are what the
+catalog is read into and the spec written from).
+
+`--before DIR` adds a row for another version of schemagen (a checkout or `git archive` of it in DIR),
+run in the same rounds as the others: each round runs every command once, so a busy spell of the
+machine slows them alike. The children run with PYTHONDONTWRITEBYTECODE unset, so every version
+imports from its `.pyc` files after the warm-up round.
 
 `--stages` also times the stages of inspect inside this process: reading the catalog into a Model
 (`inspect`, warnings included) and writing the spec files (`write_spec`). `--dsn` measures an
@@ -25,6 +32,8 @@ disturbed run).
     python bench/inspect_vs_pg_dump.py 1000 --repeat 3 --stages
     python bench/rails_structure.py > /tmp/rails.sql   # 137 tables, ~750 indexes, 43 enums
     python bench/inspect_vs_pg_dump.py --sql /tmp/rails.sql --repeat 7 --min
+    git archive main | tar -x -C /tmp/sg_before
+    python bench/inspect_vs_pg_dump.py --sql /tmp/rails.sql --repeat 7 --min --before /tmp/sg_before
     python bench/inspect_vs_pg_dump.py --sql tests/adoption/billing_structure.sql \
         --sql tests/adoption/billing_rows.sql --repeat 7 --min
 """
@@ -53,8 +62,10 @@ CLUSTER_SETTINGS = {"max_locks_per_transaction": "1024", "autovacuum": "off"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 LABELS = {
     "pg_dump": "pg_dump --schema-only",
+    "before": "schemagen inspect -o DIR, before",
     "inspect": "schemagen inspect -o DIR",
     "libraries": "python importing inspect's libraries",
+    "model": "python importing them and the Model",
     "inspect()": "in process: inspect()",
     "write_spec()": "in process: write_spec()",
 }
@@ -94,11 +105,23 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_command(command: list[str], data_dir: Path | None) -> dict[str, float]:
-    """Wall, client CPU and server CPU of one run of `command` (a subprocess)."""
+def run_command(command: list[str], data_dir: Path | None, path: str | None = None) -> dict[str, float]:
+    """Wall, client CPU and server CPU of one run of `command` (a subprocess); `path`: its PYTHONPATH
+    instead of this process's (run from a folder without `schemagen/`, which `-m` would put first).
+    It may write `.pyc` files, as a user's installation has them."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if path is not None:
+        env["PYTHONPATH"] = path
     server_before, client_before = server_cpu(data_dir), children_cpu()
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tempfile.gettempdir() if path is not None else None,
+    )
     wall = time.perf_counter() - start
     time.sleep(0.2)  # let the server reap the backend, so its CPU lands in the postmaster's cutime
     return {
@@ -131,8 +154,12 @@ def minimum(runs: list[dict[str, float]]) -> dict[str, float]:
 SUMMARY: Callable[[list[dict[str, float]]], dict[str, float]] = median
 
 
-def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[str, Any]:
-    """The figures of pg_dump and of `schemagen inspect` (with `stages`, of its stages too) on `dsn`."""
+def measure(
+    dsn: str, data_dir: Path | None, repeat: int, stages: bool, before: Path | None = None
+) -> dict[str, Any]:
+    """The figures of pg_dump and of `schemagen inspect` (with `stages`, of its stages too) on `dsn`;
+    with `before`, of the schemagen in that folder too."""
+    import schemagen
     from schemagen.build.writer import write_spec
     from schemagen.database import cluster as pg
     from schemagen.database.inspect import inspect
@@ -151,12 +178,20 @@ def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[
         out = Path(scratch) / "spec"
         command = [sys.executable, "-m", "schemagen", "inspect", "--dsn", dsn, "-o", str(out)]
         # the floor of any inspect in Python: the interpreter and the libraries it cannot do without
-        libraries = [sys.executable, "-c", "import psycopg, pglast, yaml, jinja2, click"]
-        runs: dict[str, list[dict[str, float]]] = {"pg_dump": [], "inspect": [], "libraries": []}
+        libraries = [sys.executable, "-c", "import psycopg, pglast, yaml, click"]
+        commands: list[tuple[str, list[str], str | None]] = [("pg_dump", pg_dump, None)]
+        # this process's schemagen, wherever the child is run from
+        this = str(Path(schemagen.__file__).resolve().parent.parent)
+        if before is not None:
+            commands.append(("before", command, str(before.resolve())))
+        # and the Model's classes, which import pglast (and which any reading of a catalog builds)
+        model = [sys.executable, "-c", "import psycopg, pglast, yaml, click, schemagen.model"]
+        commands += [("inspect", command, this), ("libraries", libraries, None), ("model", model, this)]
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in commands}
         for timed in (False, *([True] * repeat)):  # one warm-up run of each first
-            for name, argv in (("pg_dump", pg_dump), ("inspect", command), ("libraries", libraries)):
+            for name, argv, path in commands:
                 shutil.rmtree(out, ignore_errors=True)
-                figures = run_command(argv, data_dir)
+                figures = run_command(argv, data_dir, path)
                 if timed:
                     runs[name].append(figures)
         if stages:
@@ -171,7 +206,7 @@ def measure(dsn: str, data_dir: Path | None, repeat: int, stages: bool) -> dict[
     return results
 
 
-def build_and_measure(n: int, repeat: int, stages: bool) -> dict[str, Any]:
+def build_and_measure(n: int, repeat: int, stages: bool, before: Path | None) -> dict[str, Any]:
     """The N-entity spec's schema.sql applied to a throwaway cluster, then measured."""
     from unittest import mock
 
@@ -190,10 +225,10 @@ def build_and_measure(n: int, repeat: int, stages: bool) -> dict[str, Any]:
         with pg.connect(dsn, autocommit=True) as conn:
             conn.execute("ANALYZE")
             conn.execute("CHECKPOINT")
-        return measure(dsn, server.directory / "data", repeat, stages)
+        return measure(dsn, server.directory / "data", repeat, stages, before)
 
 
-def load_and_measure(files: list[Path], repeat: int, stages: bool) -> dict[str, Any]:
+def load_and_measure(files: list[Path], repeat: int, stages: bool, before: Path | None) -> dict[str, Any]:
     """The SQL `files` run in order in a database of a throwaway cluster, then measured."""
     from unittest import mock
 
@@ -206,7 +241,7 @@ def load_and_measure(files: list[Path], repeat: int, stages: bool) -> dict[str, 
                 conn.execute(file.read_bytes(), prepare=False)
             conn.execute("ANALYZE")
             conn.execute("CHECKPOINT")
-        return measure(dsn, server.directory / "data", repeat, stages)
+        return measure(dsn, server.directory / "data", repeat, stages, before)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -223,6 +258,9 @@ def main(argv: list[str] | None = None) -> None:
         "--sql", type=Path, action="append", help="measure a throwaway database these files build (in order)"
     )
     parser.add_argument("--min", action="store_true", help="the minimum of the runs, not the median")
+    parser.add_argument(
+        "--before", type=Path, help="also time the schemagen of this folder (its PYTHONPATH), same rounds"
+    )
     args = parser.parse_args(argv)
     global SUMMARY
     if args.min:
@@ -235,11 +273,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.sql:
         results["n"] = None
         results["sql"] = [str(f) for f in args.sql]
-        results.update(load_and_measure(args.sql, args.repeat, args.stages))
+        results.update(load_and_measure(args.sql, args.repeat, args.stages, args.before))
     elif args.dsn:
-        results.update(measure(args.dsn, args.data_dir, args.repeat, args.stages))
+        results.update(measure(args.dsn, args.data_dir, args.repeat, args.stages, args.before))
     else:
-        results.update(build_and_measure(args.n, args.repeat, args.stages))
+        results.update(build_and_measure(args.n, args.repeat, args.stages, args.before))
     if args.json:
         print(json.dumps(results))
         return

@@ -942,13 +942,15 @@ def inspect(dsn: str, out: Path, schemas: tuple[str, ...]) -> None:
 
     if gc.isenabled():  # what the run makes is freed by reference counts: a collection only costs time
         gc.disable()
-        click.get_current_context().call_on_close(gc.enable)
-    from schemagen.build.writer import write_spec
+        if not _as_program():  # the program ends with os._exit: enabling it would collect once more
+            click.get_current_context().call_on_close(gc.enable)
     from schemagen.database.cluster import DatabaseError
     from schemagen.database.inspect import inspect as inspect_database
 
     try:
-        result = inspect_database(dsn, schemas or None)
+        result = inspect_database(dsn, schemas or None)  # imports the spec writer while the server works
+        from schemagen.build.writer import write_spec
+
         paths = write_spec(result.model, out, written=result.spec)
     except DatabaseError as error:
         raise InputError(error.message) from None

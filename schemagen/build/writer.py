@@ -21,15 +21,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
-from schemagen.build.access import access_entries, default_privileges_entries, role_entry
 from schemagen.build.left_out import LeftOut
-from schemagen.build.object_access import object_access_entries, routine_access_entries
 from schemagen.model import (
     CITUS_SHARD_COUNT,
     Column,
@@ -96,15 +94,52 @@ class _Block(str):
 
 
 if TYPE_CHECKING:
+    from schemagen.model.access import Role
+    from schemagen.model.object_access import ObjectAccess, ObjectKind
+
     # A base class must be a class to the type checker; the C dumper has the same interface.
     _BaseDumper = yaml.SafeDumper
 else:
     _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+_STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "bool", "null"))
+_RESOLVED_MAX = 65536
+
+
 class _Dumper(_BaseDumper):
     """The safe dumper (libyaml's C emitter when PyYAML has it), with one-line mappings and lists and
-    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it."""
+    literal blocks. A list of mappings is written at its key's indentation, as libyaml writes it.
+
+    Two short cuts, same output: a plain string, integer, boolean or None becomes its node directly, as
+    the safe representer makes it (it keeps no alias for them), and the tag of a scalar's text is
+    looked up once per text (the resolver matches it against every implicit pattern, and a spec
+    repeats its texts: names, types, `true`)."""
+
+    _resolved: ClassVar[dict[tuple[str, object], str]] = {}
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_STR, data)
+        if kind is bool:
+            return yaml.ScalarNode(_BOOL, "true" if data else "false")
+        if kind is int:
+            return yaml.ScalarNode(_INT, str(data))
+        if data is None:
+            return yaml.ScalarNode(_NULL, "null")
+        return super().represent_data(data)
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode or type(value) is not str:
+            return str(super().resolve(kind, value, implicit))
+        key = (value, tuple(implicit) if isinstance(implicit, list) else implicit)
+        found = self._resolved.get(key)
+        if found is None:
+            found = str(super().resolve(kind, value, implicit))
+            if len(self._resolved) < _RESOLVED_MAX:
+                self._resolved[key] = found
+        return found
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
@@ -326,10 +361,12 @@ class _Writer:
         if functions:
             project["functions"] = functions
         if self.model.default_privileges:
+            from schemagen.build.access import default_privileges_entries
+
             project["project"]["default_privileges"] = default_privileges_entries(
                 self.model.default_privileges, self.model.project.schema, _Flow, _FlowList
             )
-        roles = {r.name: role_entry(r, _Flow, _FlowList) for r in self.model.roles}
+        roles = {r.name: _role_entry(r) for r in self.model.roles}
         if roles:
             project["roles"] = roles
         found = {PROJECT_FILE: project}
@@ -364,7 +401,7 @@ class _Writer:
                     {
                         "name": s.name,
                         **({"comment": s.comment} if s.comment is not None else {}),
-                        **object_access_entries("schema", s.access, _Flow, _FlowList),
+                        **_object_access_entries("schema", s.access),
                         **(
                             {"public_usage": False}
                             if s.access is not None and s.access.revoked_from_public
@@ -445,7 +482,7 @@ class _Writer:
             data["comment"] = sequence.comment
         if sequence.schema != home and sequence.spec_key is None:
             data["schema"] = sequence.schema
-        data.update(object_access_entries("sequence", sequence.access, _Flow, _FlowList))
+        data.update(_object_access_entries("sequence", sequence.access))
         return _Flow(data)
 
     def user_type(self, type_: UserType) -> dict[str, Any]:
@@ -476,15 +513,19 @@ class _Writer:
             data["schema"] = type_.schema
         return data
 
+    @cached_property
+    def _keyed_types(self) -> set[tuple[str, str]]:
+        """(schema, name) of the enums, domains and types the spec keys `schema.name`."""
+        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
+        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
+        return keyed | {(t.schema, t.name) for t in self.user_types if t.spec_key is not None}
+
     def type_text(self, type_: str) -> str:
         """A column type as the spec writes it: an enum or a domain by its bare name (build qualifies
         it again), a built-in type by its short name (`varchar(32)`, `timestamptz`)."""
         base, array = type_.removesuffix("[]"), type_.endswith("[]")
         schema, _, name = base.rpartition(".")
-        keyed = {(e.schema, e.name) for e in self.enums if e.spec_key is not None}
-        keyed |= {(d.schema, d.name) for d in self.domains if d.spec_key is not None}
-        keyed |= {(t.schema, t.name) for t in self.user_types if t.spec_key is not None}
-        if (schema, name) in keyed:
+        if (schema, name) in self._keyed_types:
             return base + ("[]" if array else "")  # an enum or domain keyed `schema.name` is named so
         if (
             schema
@@ -610,6 +651,8 @@ class _Writer:
         if triggers:
             data["triggers"] = triggers
         if table.access is not None:
+            from schemagen.build.access import access_entries
+
             data.update(access_entries(table.access, _Flow, _FlowList))
         return data
 
@@ -634,7 +677,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
-        data.update(routine_access_entries(function, _Flow, _FlowList))
+        data.update(_routine_access_entries(function))
         data["body"] = function.body + "\n" if "\n" in function.body else function.body
         return data
 
@@ -658,7 +701,7 @@ class _Writer:
             data["comment"] = function.comment
         if function.schema != self.home and function.spec_key is None:
             data["schema"] = function.schema
-        data.update(routine_access_entries(function, _Flow, _FlowList))
+        data.update(_routine_access_entries(function))
         return data
 
     def trigger(self, trigger: Trigger) -> Any:
@@ -796,7 +839,7 @@ class _Writer:
             ):
                 if value != default:
                     identity[key] = value
-            identity.update(object_access_entries("sequence", column.identity_access, _Flow, _FlowList))
+            identity.update(_object_access_entries("sequence", column.identity_access))
             data["identity"] = _Flow(identity)
         elif column.identity is not None:
             data["identity"] = column.identity
@@ -1073,11 +1116,7 @@ class _Writer:
             data["refresh"] = view.refresh
             if view.refresh_function != naming.truncate(f"refresh_{view.name}"):
                 data["refresh_function"] = view.refresh_function
-        data.update(
-            object_access_entries(
-                "materialized view" if view.materialized else "view", view.access, _Flow, _FlowList
-            )
-        )
+        data.update(_object_access_entries("materialized view" if view.materialized else "view", view.access))
         return data
 
     def view_unique(self, label: str, view: View) -> Any:
@@ -1117,6 +1156,33 @@ _SHORT_TYPES = (
 )
 
 
+# The build's access rules bring the loader and the diagnostics with them: imported when an object has
+# an owner, grants or roles to write (most inspected databases have none the spec needs to say).
+
+
+def _object_access_entries(kind: ObjectKind, access: ObjectAccess | None) -> dict[str, object]:
+    if access is None:
+        return {}
+    from schemagen.build.object_access import object_access_entries
+
+    return object_access_entries(kind, access, _Flow, _FlowList)
+
+
+def _routine_access_entries(function: Function) -> dict[str, object]:
+    if function.access is None:
+        return {}
+    from schemagen.build.object_access import routine_access_entries
+
+    return routine_access_entries(function, _Flow, _FlowList)
+
+
+def _role_entry(role: Role) -> object:
+    from schemagen.build.access import role_entry
+
+    return role_entry(role, _Flow, _FlowList)
+
+
+@lru_cache(maxsize=4096)
 def _short_type(type_: str) -> str:
     """The short spelling of a built-in type (`varchar(32)` for `character varying(32)`), when the
     spec reads it back as the same type."""

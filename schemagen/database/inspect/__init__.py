@@ -22,20 +22,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import dict_row
 
-from schemagen.build import writer as spec_writer
 from schemagen.database.catalog import OUTPUT_SETTINGS, SYSTEM_SCHEMAS
 from schemagen.database.cluster import DatabaseError, connect, first_line
-from schemagen.database.inspect.access import read_roles
-from schemagen.database.inspect.reader import HISTORY_SCHEMA, CatalogReader
-from schemagen.database.inspect.respell import Respeller
-from schemagen.database.inspect.schemas import schemas_as_declared
-from schemagen.database.inspect.templates import Templates
-from schemagen.database.queries import query
-from schemagen.model import Model
+from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, Prefetch
+
+if TYPE_CHECKING:
+    from schemagen.build import writer as spec_writer
+    from schemagen.model import Model
 
 __all__ = ["HISTORY_SCHEMA", "InspectResult", "inspect"]
 
@@ -69,21 +67,35 @@ def inspect(
         raise ValueError(f"system schemas cannot be inspected: {', '.join(sorted(system))}")
     if isinstance(conn_or_dsn, str):
         with connect(conn_or_dsn, autocommit=True) as conn:
-            return _inspect(conn, schemas, reference, Templates(templates))
-    return _inspect(conn_or_dsn, schemas, reference, Templates(templates))
+            return _inspect(conn, schemas, reference, templates)
+    return _inspect(conn_or_dsn, schemas, reference, templates)
 
 
 def _inspect(
-    conn: psycopg.Connection, schemas: Sequence[str] | None, reference: Model | None, templates: Templates
+    conn: psycopg.Connection, schemas: Sequence[str] | None, reference: Model | None, folder: Path | None
 ) -> InspectResult:
     try:
         with conn.transaction(force_rollback=True):
             cur = conn.cursor(row_factory=dict_row)
-            names = list(OUTPUT_SETTINGS)
-            cur.execute(query("inspect_settings"), {"names": names, "values": list(OUTPUT_SETTINGS.values())})
-            reader = CatalogReader(cur, schemas, templates)
+            # the settings that shape catalog text are the prefetch's first statement
+            prefetch = Prefetch(conn, sorted(set(schemas)) if schemas is not None else None, OUTPUT_SETTINGS)
+            try:
+                # imported while the server answers the queries the prefetch sent
+                from schemagen.build import writer as spec_writer
+                from schemagen.database.inspect.access import read_roles
+                from schemagen.database.inspect.reader import CatalogReader
+                from schemagen.database.inspect.schemas import schemas_as_declared
+                from schemagen.database.inspect.templates import Templates
+            except BaseException:
+                prefetch.join()  # the connection is the prefetch's until it is done
+                raise
+            prefetch.wait()
+            templates = Templates(folder)
+            reader = CatalogReader(cur, schemas, templates, prefetch)
             model = reader.read()
             if reference is not None:
+                from schemagen.database.inspect.respell import Respeller
+
                 model = Respeller(conn, reader.stored, templates).apply(model, reference)
                 # the roles the reference declares, as the cluster has them, besides those named
                 named = {r.name for r in model.roles} | {r.name for r in reference.roles}

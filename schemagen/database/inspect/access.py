@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from schemagen.build.access import ROLE_NAME
 from schemagen.model import Table
 from schemagen.model.access import (
     GLOBAL,
@@ -36,9 +35,11 @@ def read_access(
     warn: Callable[[str], None],
     stored: dict[tuple[str, str, str], tuple[str | None, str | None]],
 ) -> list[Table]:
-    """`tables` with their access settings read from the catalog (`oids`: each table's oid); `stored`
-    receives each policy's expressions as PostgreSQL keeps them (for `respell`)."""
-    wanted = [oids[(t.schema, t.name)] for t in tables if (t.schema, t.name) in oids]
+    """`tables` with their access settings read from the catalog (`oids`: the oid of every relation
+    read, in the order of `inspect_relations`, as the prefetch sends the queries; the rows of those
+    that are not tables go unused); `stored` receives each policy's expressions as PostgreSQL keeps
+    them (for `respell`)."""
+    wanted = list(oids.values())
     settings = {row["relation"]: row for row in rows("inspect_access", relations=wanted)}
     policies: dict[int, list[Row]] = {}
     for row in rows("inspect_policy_definitions", relations=wanted):
@@ -59,7 +60,15 @@ def read_access(
 
 
 def _usable(name: str) -> bool:
-    return bool(ROLE_NAME.match(name)) and not name.startswith("pg_")
+    return _role_name(name) and not name.startswith("pg_")
+
+
+def _role_name(name: str) -> bool:
+    """Whether the spec can write `name` as a role (imported when a role is met: the build's access
+    rules bring the loader and the diagnostics with them)."""
+    from schemagen.build.access import ROLE_NAME
+
+    return bool(ROLE_NAME.match(name))
 
 
 def _access(label: str, row: Row, policy_rows: list[Row], warn: Callable[[str], None]) -> TableAccess:
@@ -158,7 +167,7 @@ def read_roles(
     """The roles of `names` the spec can declare: not superusers, not PostgreSQL's own."""
     found = []
     for row in rows("inspect_roles", names=sorted(names)):
-        parents = tuple(sorted(p for p in row["member_of"] if ROLE_NAME.match(p)))
+        parents = tuple(sorted(p for p in row["member_of"] if _role_name(p)))
         if len(parents) != len(row["member_of"]):
             warn(f"role `{row['name']}` is a member of a role whose name the spec cannot write: left out")
         found.append(Role(row["name"], row["login"], row["inherit"], parents))

@@ -131,9 +131,15 @@ def column_default(text: str, column_type: str, enum_names: frozenset[str]) -> D
     return Default(expression=text)
 
 
+# `nextval('name'::regclass)` as PostgreSQL prints a serial's default: read without parsing it
+_NEXTVAL = re.compile(r"nextval\('(?:[^']|'')*'::regclass\)")
+
+
 def is_nextval(text: str) -> bool:
     """Whether a default is exactly `nextval('name'::regclass)`: a serial's, or one numbering its
     column from a sequence."""
+    if _NEXTVAL.fullmatch(text):
+        return True
     try:
         node = expressions.parse_expression(text).node
     except expressions.ExpressionError:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from schemagen.build.access import ROLE_NAME
 from schemagen.model import Function
 from schemagen.model.access import PUBLIC, grants_from_pairs
 from schemagen.model.object_access import OBJECT_PRIVILEGES, ROUTINE_KINDS, AccessTarget, ObjectAccess
@@ -27,6 +26,8 @@ def input_identity(identity: str) -> str:
 
 
 def _usable(name: str) -> bool:
+    from schemagen.build.access import ROLE_NAME  # imported when a role is met (see access._role_name)
+
     return bool(ROLE_NAME.match(name)) and not name.startswith("pg_")
 
 

@@ -21,6 +21,7 @@ import pglast
 from pglast import ast
 
 from schemagen.database.inspect.catalog_text import Signature, UnreadableText, function_signature
+from schemagen.database.inspect.shape_cache import ShapeCache
 from schemagen.database.inspect.shapes import Shape, hole
 from schemagen.database.inspect.templates import Templates
 from schemagen.model import Archive, Model, Project, Table, View, naming
@@ -162,17 +163,35 @@ class OwnFunctions:
         self.templates = templates
         self.same_interval = same_interval
         self.citus = citus
+        self.cache = ShapeCache(templates.folder)
 
     # the shapes are rendered when the first function is looked at: a database without functions
     # renders no template
 
+    # (kept between runs by `shape_cache`: only a function that fits one is rendered, loading Jinja)
+
     @cached_property
     def archive_shapes(self) -> list[Shape]:
-        return [self._archive_shape(overriding) for overriding in (False, True)]
+        kind = "archive-citus" if self.citus else "archive"
+        kept = self.cache.get(kind)
+        if isinstance(kept, list) and len(kept) == 2 and all(isinstance(p, str) for p in kept):
+            return [Shape.of_pattern(pattern) for pattern in kept]
+        shapes = [self._archive_shape(overriding) for overriding in (False, True)]
+        self.cache.put(kind, [shape.pattern.pattern for shape in shapes])
+        return shapes
 
     @cached_property
     def refresh_shapes(self) -> list[tuple[RefreshMode, Shape]]:
-        return [(mode, self._refresh_shape(mode)) for mode in REFRESH_MODES]
+        kept = self.cache.get("refresh")
+        if (
+            isinstance(kept, list)
+            and len(kept) == len(REFRESH_MODES)
+            and all(isinstance(p, str) for p in kept)
+        ):
+            return [(mode, Shape.of_pattern(p)) for mode, p in zip(REFRESH_MODES, kept, strict=True)]
+        shapes = [(mode, self._refresh_shape(mode)) for mode in REFRESH_MODES]
+        self.cache.put("refresh", [shape.pattern.pattern for _, shape in shapes])
+        return shapes
 
     def recognise(
         self, functions: Iterable[Row], tables: Sequence[Table], views: Sequence[View]

@@ -32,6 +32,7 @@ from schemagen.database.inspect.exclusions import exclusion
 from schemagen.database.inspect.identity_access import read_identity_access
 from schemagen.database.inspect.object_access import read_object_access, routine_access
 from schemagen.database.inspect.own_functions import OwnFunctions, RenderedFunction
+from schemagen.database.inspect.prefetch import HISTORY_SCHEMA, KEYS_15, Prefetch
 from schemagen.database.inspect.respell import StoredText
 from schemagen.database.inspect.schemas import PUBLIC_COMMENT, declared_schemas
 from schemagen.database.inspect.templates import Templates
@@ -82,8 +83,6 @@ from schemagen.postgres.identifiers import qname, split_quoted
 
 __all__ = ["HISTORY_SCHEMA", "CatalogReader"]
 
-#: The schema of `migrate apply`'s history table: schemagen's own, left out unless asked for.
-HISTORY_SCHEMA = "schemagen"
 MIN_POSTGRES, MAX_POSTGRES = 12, 18
 # Where a collation or operator class is found without a schema, as the templates write them.
 SEARCHED_SCHEMAS = frozenset({"pg_catalog", "public"})
@@ -147,8 +146,16 @@ class CatalogReader:
     """One read of one catalog; collects warnings as it goes, and PostgreSQL's own text of what a
     reference may spell differently (`stored`)."""
 
-    def __init__(self, cur: psycopg.Cursor[Row], schemas: Sequence[str] | None, templates: Templates) -> None:
+    def __init__(
+        self,
+        cur: psycopg.Cursor[Row],
+        schemas: Sequence[str] | None,
+        templates: Templates,
+        prefetched: Prefetch | None = None,
+    ) -> None:
+        """`prefetched`: the rows of queries already sent in this transaction (see `prefetch`)."""
         self.cur = cur
+        self.prefetched = prefetched
         self.requested = sorted(set(schemas)) if schemas is not None else None
         self.templates = templates
         self.warnings: list[str] = []
@@ -156,6 +163,7 @@ class CatalogReader:
         self.stored = StoredText()
         self.enum_names: frozenset[str] = frozenset()
         self.type_names: frozenset[str] = frozenset()  # enums and domains: what a column type may name
+        self.canonical_types: dict[tuple[str, frozenset[str]], str] = {}  # (text, type_names) → type
         self.base_types: dict[str, str] = {}  # domain (as a column type names it) → its base type
         self.sequence_keys: set[tuple[str, str]] = set()  # (schema, name) of the sequences read
         self.user_functions: list[Function] = []  # the user's own, as the spec holds them
@@ -172,6 +180,8 @@ class CatalogReader:
         self.citus_version: str | None = None  # of the installed `citus` extension
 
     def rows(self, name: str, **params: Any) -> list[Row]:
+        if self.prefetched is not None and (found := self.prefetched.take(name, params)) is not None:
+            return found
         return self.cur.execute(query(name), params or None).fetchall()
 
     def warn(self, message: str) -> None:
@@ -201,6 +211,7 @@ class CatalogReader:
             (r["relation"], r["name"]): r for r in self.rows("inspect_exclusions", relations=oids)
         }
         self.indexes = _grouped(self.rows("inspect_indexes", relations=oids), "relation")
+        self.mark_keys_15(oids, database["major_version"])
         self.children = _grouped((r for r in relations if r["parent"] is not None), "parent")
         tables: list[Table] = []
         views: list[View] = []
@@ -304,6 +315,19 @@ class CatalogReader:
             ),
             types=tuple(sorted(qualified_keys(user_types, home), key=lambda t: (t.name, t.schema))),
         )
+
+    def mark_keys_15(self, oids: list[int], major_version: int) -> None:
+        """Mark the rows of constraints and indexes with what PostgreSQL 15 added (`inspect_keys_15`):
+        an index's or key's NULLS NOT DISTINCT, a foreign key's ON DELETE SET NULL (column, …)."""
+        found: dict[str, set[int]] = {"index": set(), "constraint": set()}
+        if major_version >= KEYS_15:
+            for row in self.rows("inspect_keys_15", relations=oids):
+                found[row["kind"]].add(row["oid"])
+        for index in (row for rows in self.indexes.values() for row in rows):
+            index["nulls_not_distinct"] = index["index"] in found["index"]
+        for con in (row for rows in self.constraints.values() for row in rows):
+            con["nulls_not_distinct"] = con["index"] in found["index"]
+            con["delete_set_columns"] = con["oid"] in found["constraint"]
 
     # --- the user's functions and triggers ---------------------------------------------------------
 
@@ -739,11 +763,16 @@ class CatalogReader:
         return catalog_text.column_default(row["expression"], self.base_type(type_), self.enum_names)
 
     def type_name(self, text: str, where: str) -> str:
+        key = (text, self.type_names)  # a column's type is most often one read before
+        found = self.canonical_types.get(key)
+        if found is not None:
+            return found
         try:
-            return sqltypes.canonical_type(text, self.type_names)
+            found = self.canonical_types[key] = sqltypes.canonical_type(text, self.type_names)
         except sqltypes.UnknownTypeError:
             self.warn(f"{where} has type `{text}`, which the spec cannot declare")
             return text
+        return found
 
     def foreign_key(self, label: str, con: Row) -> ForeignKey:
         name = con["name"]

@@ -53,6 +53,11 @@ class Shape:
         pattern.append(_literal(rendered[position:]))
         return cls(re.compile("".join(pattern), re.DOTALL))
 
+    @classmethod
+    def of_pattern(cls, pattern: str) -> Shape:
+        """The shape whose `pattern.pattern` is `pattern` (as kept by `shape_cache`)."""
+        return cls(re.compile(pattern, re.DOTALL))
+
     def match(self, parts: Sequence[str]) -> dict[str, str] | None:
         """The text of each hole when `parts` have this shape, else None."""
         found = self.pattern.fullmatch(_SEPARATOR.join(parts))

@@ -13,7 +13,7 @@ SELECT
     a.attgenerated AS generated,
     CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
     CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname END AS collation_schema,
-    col_description(a.attrelid, a.attnum) AS comment,
+    d.description AS comment,
     seq.schema_name AS default_sequence_schema,
     seq.name AS default_sequence
 FROM pg_attribute a
@@ -36,6 +36,8 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) seq ON true
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_description d
+    ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE a.attrelid = ANY(%(relations)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
   AND (

@@ -15,8 +15,6 @@ SELECT
     con.confupdtype AS on_update,
     con.confdeltype AS on_delete,
     con.confmatchtype AS match,
-    -- ON DELETE SET NULL (column, ...) is PostgreSQL 15+; read through jsonb so older servers answer too
-    (to_jsonb(con) ->> 'confdelsetcols') IS NOT NULL AS delete_set_columns,
     con.condeferrable AS deferrable,
     con.condeferred AS deferred,
     con.convalidated AS validated,
@@ -24,12 +22,16 @@ SELECT
     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid, true) END AS expression,
     CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS raw_expression,
     pg_get_constraintdef(con.oid) AS definition,
-    COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct,
-    obj_description(con.oid, 'pg_constraint') AS comment
+    -- what PostgreSQL 15 added (ON DELETE SET NULL (column, …), NULLS NOT DISTINCT) is read by
+    -- inspect_keys_15.sql, by these oids: of the constraint, and of a primary or unique key's index
+    con.oid,
+    i.indexrelid AS index,
+    d.description AS comment
 FROM pg_constraint con
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+LEFT JOIN pg_description d ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
 WHERE con.conrelid = ANY(%(relations)s::oid[])
   AND con.conparentid = 0
   AND (con.contype <> 'c' OR con.conislocal)

@@ -7,14 +7,14 @@ SELECT
     ic.relname AS name,
     am.amname AS method,
     i.indisunique AS is_unique,
-    COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) AS nulls_not_distinct,
+    i.indexrelid AS index,  -- NULLS NOT DISTINCT (PostgreSQL 15+) is read by inspect_keys_15.sql
     i.indnkeyatts AS key_count,
     pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
     pg_get_expr(i.indpred, i.indrelid) AS raw_predicate,
     pg_get_indexdef(i.indexrelid) AS definition,
     i.indisvalid AS valid,
     ARRAY(SELECT o FROM unnest(ic.reloptions) AS o ORDER BY o) AS options,
-    obj_description(i.indexrelid, 'pg_class') AS comment,
+    d.description AS comment,
     (
         SELECT jsonb_agg(jsonb_build_object(
             'column', a.attname,
@@ -34,6 +34,7 @@ SELECT
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_description d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE i.indrelid = ANY(%(relations)s::oid[])
   AND NOT EXISTS (
       SELECT FROM pg_constraint con

@@ -21,9 +21,10 @@ SELECT
           SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) AS o WHERE t.oid = c.reltoastrelid
           ORDER BY 1) AS options,
     c.relrowsecurity AS row_security,
-    obj_description(c.oid, 'pg_class') AS comment
+    d.description AS comment
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND NOT EXISTS (
