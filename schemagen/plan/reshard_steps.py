@@ -292,14 +292,12 @@ def reshard_drop_function(schema: str, function: str) -> Step:
 
 # --- the whole split as one unit (`Unit`): one step, one template ------------------------------------
 
-#: A new partition of a split: its name; its name and its bound CHECK until the swap; its remainder;
-#: its primary key, unique keys and indexes in the order they are built (temporary name, index, the
-#: constraint it becomes: "primary_key", "unique" or ""); their (temporary, final) names in the order
-#: they are renamed.
+#: What an index of a new partition becomes: its primary key, a unique key, or none ("").
 BuiltKind = Literal["primary_key", "unique", ""]
-NewPartition = tuple[
-    str, str, str, int, tuple[tuple[str, Index, BuiltKind], ...], tuple[tuple[str, str], ...]
-]
+#: A new partition of a split: its name; its name and its bound CHECK until the swap; its remainder;
+#: the temporary name of each of the split's `indexes`; their (temporary, final) names in the order
+#: they are renamed.
+NewPartition = tuple[str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...]]
 
 _NO_LOCKS: tuple[TableLock, ...] = ()
 
@@ -311,8 +309,10 @@ class ReshardSplit(Unit):
     (which drops the old partition and the function too when no foreign key keeps them for later).
     `first` holds one LOCK TABLE list per unit, so its length says how many catch-ups there are.
 
-    `retired`: the old partition renamed out of the way (old name, new name, its index renames);
-    `dropped`: its name once detached; `referenced` and `validates`: as `reshard_attach` takes them.
+    `indexes`: the primary key, unique keys and indexes each new partition builds, in that order, with
+    the constraint each becomes; `retired`: the old partition renamed out of the way (old name, new
+    name, its index renames); `dropped`: its name once detached; `referenced` and `validates`: as
+    `reshard_attach` takes them.
     """
 
     template = "reshard_split"
@@ -351,6 +351,7 @@ class ReshardSplit(Unit):
     primary_key: tuple[str, ...]
     columns: tuple[str, ...]
     storage: tuple[StorageParameter, ...]
+    indexes: tuple[tuple[Index, BuiltKind], ...]
     new: tuple[NewPartition, ...]
     retired: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
     referenced: tuple[tuple[str, str], ...]
@@ -379,7 +380,7 @@ class ReshardSplit(Unit):
         out.append(reshard_capture_trigger(schema, source, self.function))
         out.append(reshard_log_create(schema, source, log, primary_key=pk))
         out.append(steps.partition_commit())
-        for _, name, check, remainder, built, _ in self.new:
+        for _, name, check, remainder, index_names, _ in self.new:
             begin()
             out.append(
                 reshard_create(
@@ -406,7 +407,7 @@ class ReshardSplit(Unit):
                 )
             )
             as_table = Table(name, schema, ())
-            for index_name, index, kind in built:
+            for (index, kind), index_name in zip(self.indexes, index_names, strict=True):
                 out.append(steps.create_index(index, name=index_name, table=name, schema=schema))
                 if kind:
                     out.append(steps.add_constraint_using_index(as_table, kind, index_name))
@@ -484,11 +485,11 @@ class ReshardSplit(Unit):
         yield Lock.SHARE_ROW_EXCLUSIVE, source, True, None
         yield access_share, source, True, None
         yield end
-        for _, name, _, _, built, _ in self.new:
+        for _, name, _, _, _, _ in self.new:
             yield from begin()
             yield access_share, parent, True, None
             yield row_exclusive, name, True, None
-            for _, _, kind in built:
+            for _, kind in self.indexes:
                 yield share, name, True, None
                 if kind:
                     yield exclusive, name, True, None
@@ -531,10 +532,10 @@ class ReshardSplit(Unit):
             (((schema, source, Lock.SHARE_ROW_EXCLUSIVE),), nothing),
             ((), frozenset({(schema, log)})),
         ]
-        for _, name, _, _, built, _ in self.new:
+        for _, name, _, _, _, _ in self.new:
             unit: list[Taken] = [((), frozenset({(schema, name)}))]
             unit.append((((schema, name, row_exclusive), (schema, source, access_share)), nothing))
-            for _, _, kind in built:
+            for _, kind in self.indexes:
                 unit.append((((schema, name, Lock.SHARE),), nothing))
                 if kind:
                     unit.append((((schema, name, exclusive),), nothing))

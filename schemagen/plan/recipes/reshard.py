@@ -85,7 +85,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             temporary(child.name),
             reshard.check_name(temporary(child.name)),
             child.bound.remainder or 0,
-            tuple((temporary(names[parent_index]), index, kind) for parent_index, index, kind in indexes),
+            tuple(temporary(names[parent_index]) for parent_index, _, _ in indexes),
             tuple((temporary(name), name) for name in names.values()),
         )
         for child, names in zip(change.new, wanted, strict=True)
@@ -102,6 +102,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         primary_key=primary_key.columns,
         columns=change.columns,
         storage=table.storage,
+        indexes=tuple((index, kind) for _, index, kind in indexes),
         new=new,
         retired=tuple((r.old, r.new, r.indexes) for r in change.retired),
         referenced=tuple(referenced),
