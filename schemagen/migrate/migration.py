@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, parts_of
+from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -45,7 +45,7 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
     for op in operations:
         for step in op.up:
-            for lock, on, brief, first in parts_of(step):
+            for lock, on, brief, first in said_of(step):
                 if first is not None:
                     taken = ", then ".join(
                         f"{table.mode.label} on {table.relation}" + (" NOWAIT" if n else "")

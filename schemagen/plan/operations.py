@@ -26,7 +26,11 @@ class Lock(IntEnum):
 
     @property
     def label(self) -> str:
-        return "no table lock" if self is Lock.NONE else self.name.replace("_", " ")
+        return _LOCK_LABELS[self]
+
+
+#: Each lock's `label`, made once (a migration's header and JSON say tens of thousands of them).
+_LOCK_LABELS = {lock: "no table lock" if lock is Lock.NONE else lock.name.replace("_", " ") for lock in Lock}
 
 
 @dataclass(frozen=True, order=True)
@@ -178,6 +182,11 @@ class Unit(Statement):
         """(lock, on, brief, LOCK TABLE list or None) of each statement of `steps()`, in order."""
         raise NotImplementedError
 
+    def said(self) -> Iterator[Part]:
+        """What the header says of it: `parts()`, of which it may leave out those without a table lock
+        and any that an earlier one repeats (the header says each lock once)."""
+        return self.parts()
+
     def taken(self) -> Iterator[list[Taken]]:
         """Per unit of work, in order: what each of its statements (LOCK TABLE aside) locks and makes."""
         raise NotImplementedError
@@ -188,6 +197,15 @@ def parts_of(step: Step) -> Iterator[Part]:
     statement = step.statement
     if isinstance(statement, Unit):
         yield from statement.parts()
+    else:
+        yield step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None
+
+
+def said_of(step: Step) -> Iterator[Part]:
+    """`parts_of(step)`, or as much of it as the header needs (`Unit.said`)."""
+    statement = step.statement
+    if isinstance(statement, Unit):
+        yield from statement.said()
     else:
         yield step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None
 

@@ -299,7 +299,10 @@ BuiltKind = Literal["primary_key", "unique", ""]
 #: they are renamed.
 NewPartition = tuple[str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...]]
 
-_NO_LOCKS: tuple[TableLock, ...] = ()
+
+def _lock_part(locks: tuple[TableLock, ...]) -> Part:
+    """What a unit's LOCK TABLE statement says (as `steps.lock_tables` makes it)."""
+    return max(lock.mode for lock in locks), ", ".join(lock.relation for lock in locks), True, locks
 
 
 @dataclass(frozen=True)
@@ -473,12 +476,7 @@ class ReshardSplit(Unit):
         def begin() -> Iterator[Part]:
             yield end
             if locks := next(firsts):
-                yield (
-                    max(lock.mode for lock in locks),
-                    ", ".join(lock.relation for lock in locks),
-                    True,
-                    locks,
-                )
+                yield _lock_part(locks)
 
         yield from begin()
         yield none, self.function, True, None
@@ -522,53 +520,79 @@ class ReshardSplit(Unit):
             yield none, self.function, True, None
         yield end
 
+    def said(self) -> Iterator[Part]:
+        # `parts()` without the statements that take no table lock, the catch-ups after the first
+        # and the swap's replay (the first catch-up's again), and an index's locks said once per table
+        access_share, row_exclusive = Lock.ACCESS_SHARE, Lock.ROW_EXCLUSIVE
+        exclusive, update = Lock.ACCESS_EXCLUSIVE, Lock.SHARE_UPDATE_EXCLUSIVE
+        parent, source, log, first = self.parent, self.source, self.log, self.first
+        kinds = {kind for _, kind in self.indexes}
+        for locks in first[:1]:
+            if locks:
+                yield _lock_part(locks)
+        yield Lock.SHARE_ROW_EXCLUSIVE, source, True, None
+        yield access_share, source, True, None
+        for (_, name, _, _, _, _), locks in zip(self.new, first[1:], strict=False):
+            if locks:
+                yield _lock_part(locks)
+            yield access_share, parent, True, None
+            yield row_exclusive, name, True, None
+            if kinds:
+                yield Lock.SHARE, name, True, None
+            if kinds - {""}:
+                yield exclusive, name, True, None
+        catch_ups = first[len(self.new) + 1 : -1]
+        for locks in catch_ups:
+            if locks:
+                yield _lock_part(locks)
+        if catch_ups:
+            yield update, log, True, None
+            yield row_exclusive, log, True, None
+        for locks in first[-1:]:
+            if locks:
+                yield _lock_part(locks)
+        if not catch_ups:
+            for _, name, _, _, _, _ in self.new:
+                yield row_exclusive, name, True, None
+        yield exclusive, source, True, None
+        yield exclusive, parent, True, None
+        for old, new, indexes in self.retired:
+            yield exclusive, old, True, None
+            if indexes:
+                yield update, new, True, None
+        for child, name, _, _, _, renames in self.new:
+            yield exclusive, name, True, None
+            if renames:
+                yield update, child, True, None
+            yield exclusive, child, not self.validates, None
+            yield exclusive, child, True, None
+        yield exclusive, log, True, None
+        if not self.referenced:
+            yield exclusive, self.dropped, True, None
+
     def taken(self) -> Iterator[list[Taken]]:
+        # only the locks that can go in a LOCK TABLE list (SHARE and stronger), and what is made: a
+        # copy and a catch-up lock nothing else that strongly (the new table is theirs: made in the
+        # copy, written by the catch-up), so only the capture and the swap can need a list
         schema, parent, source, log = self.schema, self.parent, self.source, self.log
-        row_exclusive, access_share, exclusive = Lock.ROW_EXCLUSIVE, Lock.ACCESS_SHARE, Lock.ACCESS_EXCLUSIVE
+        exclusive = Lock.ACCESS_EXCLUSIVE
         nothing: frozenset[tuple[str, str]] = frozenset()
-        none: Taken = ((), nothing)
-        yield [
-            none,
-            (((schema, source, Lock.SHARE_ROW_EXCLUSIVE),), nothing),
-            ((), frozenset({(schema, log)})),
-        ]
+        yield [(((schema, source, Lock.SHARE_ROW_EXCLUSIVE),), nothing), ((), frozenset({(schema, log)}))]
         for _, name, _, _, _, _ in self.new:
-            unit: list[Taken] = [((), frozenset({(schema, name)}))]
-            unit.append((((schema, name, row_exclusive), (schema, source, access_share)), nothing))
-            for _, kind in self.indexes:
-                unit.append((((schema, name, Lock.SHARE),), nothing))
-                if kind:
-                    unit.append((((schema, name, exclusive),), nothing))
-            yield unit
-        replay: list[Taken] = [
-            (((schema, name, row_exclusive), (schema, log, access_share)), nothing)
-            for _, name, _, _, _, _ in self.new
-        ]
-        replay += [
-            (
-                ((schema, name, row_exclusive), (schema, source, access_share), (schema, log, access_share)),
-                nothing,
-            )
-            for _, name, _, _, _, _ in self.new
-        ]
+            yield [((), frozenset({(schema, name)}))]
         for _ in range(self.catch_ups):
-            yield [none, none, *replay, none]
+            yield []
         referenced = tuple((s, t, Lock.SHARE_ROW_EXCLUSIVE) for s, t in self.referenced)
-        swap = [
-            *replay,
+        swap: list[Taken] = [
             (((schema, source, exclusive),), nothing),
             (((schema, parent, exclusive), (schema, source, exclusive), *referenced), nothing),
         ]
-        for old, new, indexes in self.retired:
+        for old, new, _ in self.retired:
             swap.append((((schema, old, exclusive),), frozenset({(schema, new)})))
-            swap += [none] * len(indexes)
-        attach = (schema, parent, Lock.SHARE_UPDATE_EXCLUSIVE)
-        for child, name, _, _, _, renames in self.new:
+        for child, name, _, _, _, _ in self.new:
             swap.append((((schema, name, exclusive),), frozenset({(schema, child)})))
-            swap += [none] * len(renames)
-            swap.append(((attach, (schema, child, exclusive), *referenced), nothing))
-            swap.append((((schema, child, exclusive),), nothing))
+            swap.append((referenced, nothing))  # the attach: the new partition is made by now
         swap.append((((schema, log, exclusive),), nothing))
         if not self.referenced:
-            swap += [(((schema, self.dropped, exclusive),), nothing), none]
+            swap.append((((schema, self.dropped, exclusive),), nothing))
         yield swap
