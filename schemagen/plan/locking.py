@@ -28,9 +28,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
-from schemagen.model.ordering import order_tables, order_views
+from schemagen.model.ordering import order_views
 from schemagen.plan import steps
 from schemagen.plan.operations import Kind, Lock, Operation, Phase, Statement, Step, TableLock, Taken, Unit
+from schemagen.plan.table_order import ordered_tables
 
 __all__ = ["locks_of", "with_lock_order"]
 
@@ -88,7 +89,7 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
         statement = step.statement
         if isinstance(statement, Unit) and group is None:
             # its units of work, each given the LOCK TABLE list it needs
-            first = tuple(order.first_locks(unit) for unit in statement.taken())
+            first = tuple(order.first_locks(unit) if unit else () for unit in statement.taken())
             yield (
                 step if first == statement.first else replace(step, statement=replace(statement, first=first))
             )
@@ -155,7 +156,7 @@ class _Order:
             views = [v for v in reversed(order_views(model.views)) if not v.materialized]
             for position, view in enumerate(views):
                 self.rank.setdefault((view.schema, view.name), (0, first + position, 0))
-            tables, _ = order_tables(model.tables)
+            tables = ordered_tables(model.tables)
             for position, table in enumerate(tables):
                 key = (table.schema, table.name)
                 if key in self.rank:

@@ -174,6 +174,14 @@ class Unit(Statement):
         arguments["statement_timeout"] = STATEMENT_TIMEOUT
         return arguments
 
+    def with_first(self, first: tuple[tuple[TableLock, ...], ...]) -> Unit:
+        """The same unit with LOCK TABLE lists `first`: `dataclasses.replace`, without going through
+        the fields one by one (a unit has many, and a migration may hold thousands of units)."""
+        unit = object.__new__(type(self))
+        unit.__dict__.update(self.__dict__)
+        object.__setattr__(unit, "first", first)
+        return unit
+
     def steps(self) -> tuple[Step, ...]:
         """The statements it stands for, one step each, as the file holds them."""
         raise NotImplementedError

@@ -572,15 +572,13 @@ class ReshardSplit(Unit):
 
     def taken(self) -> Iterator[list[Taken]]:
         # only the locks that can go in a LOCK TABLE list (SHARE and stronger), and what is made: a
-        # copy and a catch-up lock nothing else that strongly (the new table is theirs: made in the
-        # copy, written by the catch-up), so only the capture and the swap can need a list
+        # copy locks nothing that strongly but the table it makes, a catch-up nothing, so only the
+        # capture and the swap can need a list
         schema, parent, source, log = self.schema, self.parent, self.source, self.log
         exclusive = Lock.ACCESS_EXCLUSIVE
         nothing: frozenset[tuple[str, str]] = frozenset()
         yield [(((schema, source, Lock.SHARE_ROW_EXCLUSIVE),), nothing), ((), frozenset({(schema, log)}))]
-        for _, name, _, _, _, _ in self.new:
-            yield [((), frozenset({(schema, name)}))]
-        for _ in range(self.catch_ups):
+        for _ in range(len(self.new) + self.catch_ups):
             yield []
         referenced = tuple((s, t, Lock.SHARE_ROW_EXCLUSIVE) for s, t in self.referenced)
         swap: list[Taken] = [
