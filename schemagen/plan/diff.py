@@ -736,11 +736,12 @@ class _Diff:
         """Each column of `new` with the column of `old` it continues (renamed or not), or None: added."""
         old_columns = {c.name: c for c in old.columns}
         found: list[tuple[Column | None, Column]] = []
+        sources: dict[str, str] = {}  # each column of `new` renamed, by its name: the first rename into it
+        for (t, source), n in self.renames.columns.items():
+            if t == new.key:
+                sources.setdefault(n, source)
         for column in new.columns:
-            old_name = next(
-                (old for (t, old), n in self.renames.columns.items() if t == new.key and n == column.name),
-                None,
-            )
+            old_name = sources.get(column.name)
             if old_name and old_name in old_columns and column.name not in old_columns:
                 found.append((old_columns[old_name], column))
             else:
