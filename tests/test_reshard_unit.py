@@ -20,11 +20,13 @@ from schemagen.plan.reshard_steps import ReshardSplit
 from schemagen.render.templating import builtin_templates_dir, make_environment
 
 #: A composite key hashed on its first column, storage parameters, a unique key with NULLS NOT
-#: DISTINCT, an index of its own method and storage, each old partition split in four.
+#: DISTINCT, an index of its own method and storage, a schema and a column that need quotes, each old
+#: partition split in four.
 TENANTS = """\
 project: {name: tenants, postgres: 15}
 entities:
   accounts:
+    schema: Billing
     columns:
       tenant: bigint
       id: bigint

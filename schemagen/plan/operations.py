@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -177,6 +177,8 @@ class Unit(Statement):
     def with_first(self, first: tuple[tuple[TableLock, ...], ...]) -> Unit:
         """The same unit with LOCK TABLE lists `first`: `dataclasses.replace`, without going through
         the fields one by one (a unit has many, and a migration may hold thousands of units)."""
+        if not hasattr(self, "__dict__"):  # a unit with slots: the general way
+            return replace(self, first=first)
         unit = object.__new__(type(self))
         unit.__dict__.update(self.__dict__)
         object.__setattr__(unit, "first", first)
