@@ -13,6 +13,7 @@ import hashlib
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from schemagen.model import Model, Table
 from schemagen.model.ordering import order_tables
 from schemagen.pipeline import compile_spec
 from schemagen.plan import Lock, plan
+from schemagen.plan.operations import flat
 
 Rows = dict[str, list[tuple[Any, ...]]]
 Fresh = Callable[[Model], psycopg.Connection]
@@ -331,7 +333,10 @@ def test_the_split_plan_states_its_locks_and_transactions(tmp_path: Path) -> Non
         ("guilds", "settings"),
         ("guilds", "events"),
     }
-    split = ops[1]
+    # the split's units of work are one step (plan/operations.py `Unit`, one template); read through
+    # it, the statements are those the file holds
+    assert [s.template for s in ops[1].up][:2] == ["reshard_split", "begin"]
+    split = replace(ops[1], up=tuple(flat(ops[1].up)))
     # online (plan/recipes/reshard.py): units of their own — the capture (a trigger logging the keys
     # written to guilds_p0: its SHARE ROW EXCLUSIVE only until this short unit commits), a copy per new
     # partition and the catch-ups (ACCESS SHARE on guilds_p0: it takes writes; one lock, no LOCK TABLE
@@ -572,7 +577,7 @@ def test_second_level_hash_modulus_change(tmp_path: Path, pg_conn: psycopg.Conne
     after = model_of(tmp_path, "b", {"spec.yaml": TWO_LEVELS.replace("MODULUS", "4")})
     splits = [op for op in plan(before, after) if op.kind == "split_partition"]
     assert len(splits) == 6  # two per month
-    assert {s.on for op in splits for s in op.up if s.template == "partition_detach"} == {
+    assert {s.on for op in splits for s in flat(op.up) if s.template == "partition_detach"} == {
         "logs_2024_01",
         "logs_2024_02",
         "logs_2024_03",

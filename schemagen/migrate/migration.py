@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
-from jinja2 import Environment, Template
+from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import Kind, Statement, Step
+from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -36,33 +36,34 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
     for op in operations:
         for step in op.up:
-            if step.statement.takes_locks_first:
-                taken = ", then ".join(
-                    f"{lock.mode.label} on {lock.relation}" + (" NOWAIT" if n else "")
-                    for n, lock in enumerate(step.locks)
-                )
-                lines[f"LOCK TABLE first, in this order: {taken}"] = None
-                continue
-            if step.lock is Lock.NONE:
-                continue
-            said = (step.lock, step.on or op.target, step.brief)
-            if said in seen:
-                continue
-            seen.add(said)
-            note = ""
-            if step.lock is Lock.ACCESS_EXCLUSIVE:
-                note = (
-                    " (catalog change only)"
-                    if step.brief
-                    else " (held while it scans or rewrites: see hazards)"
-                )
-            lines[f"{step.lock.label} on {step.on or op.target}{note}"] = None
+            for lock, on, brief, first in said_of(step):
+                if first is not None:
+                    taken = ", then ".join(
+                        f"{table.mode.label} on {table.relation}" + (" NOWAIT" if n else "")
+                        for n, table in enumerate(first)
+                    )
+                    lines[f"LOCK TABLE first, in this order: {taken}"] = None
+                    continue
+                if lock is Lock.NONE:
+                    continue
+                said = (lock, on or op.target, brief)
+                if said in seen:
+                    continue
+                seen.add(said)
+                note = ""
+                if lock is Lock.ACCESS_EXCLUSIVE:
+                    note = (
+                        " (catalog change only)"
+                        if brief
+                        else " (held while it scans or rewrites: see hazards)"
+                    )
+                lines[f"{lock.label} on {on or op.target}{note}"] = None
     return list(lines)
 
 
 #: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.
 LOCK_TIMEOUT = "5s"
-STATEMENT_TIMEOUT = "1min"
+# STATEMENT_TIMEOUT (what the file sets the timeout back to) is `plan.operations`'s: a `Unit` says it too
 
 
 def render_operations(
@@ -78,7 +79,7 @@ def render_operations(
     `differences` (drift: what differs, said before what the migration does)."""
     # a statement that scans or moves every row runs with the statement timeout lifted
     render = _StepRenderer(env)
-    statements = [[(render(step), step.runs_long) for step in op.up] for op in operations]
+    statements = [[pair for step in op.up for pair in render.texts(step)] for op in operations]
     return env.get_template("postgres/migration.sql.j2").render(
         title=title,
         operations=operations,
@@ -192,6 +193,20 @@ class _StepRenderer:
         self.templates: dict[str, Template] = {}
         self.renders: dict[str, Callable[[dict[str, Any]], str]] = {}
         self.rendered: dict[Statement, str] = {}
+        self.whole: dict[type, bool] = {}  # whether a `Unit` of this class renders through its own template
+
+    def texts(self, step: Step) -> list[tuple[str, bool]]:
+        """The SQL of `step` as the file holds it, each text with whether it runs long (the file lifts the
+        statement timeout around it): a `Unit` in one text (its template says those lines itself), or
+        the statements it stands for one by one when a user's template replaces any of theirs."""
+        statement = step.statement
+        if isinstance(statement, Unit):
+            whole = self.whole.get(type(statement))
+            if whole is None:
+                whole = self.whole[type(statement)] = not _overridden(self.env, statement.statement_templates)
+            if not whole:
+                return [(self(s), s.runs_long) for s in statement.steps()]
+        return [(self(step), step.runs_long)]
 
     def __call__(self, step: Step) -> str:
         statement = step.statement
@@ -242,6 +257,22 @@ def _plain(cls: type) -> bool:
     if plain is None:
         plain = _PLAIN[cls] = all(str(f.type) in _PLAIN_TYPES for f in fields(cls))
     return plain
+
+
+def _overridden(env: Environment, names: tuple[str, ...]) -> bool:
+    """Whether a user's templates (any loader before the built-in one, `make_environment`) hold one of
+    migration templates `names`."""
+    loader = env.loader
+    if not isinstance(loader, ChoiceLoader):
+        return False
+    for user in loader.loaders[:-1]:
+        for name in names:
+            try:
+                user.get_source(env, f"postgres/migrate/{name}.sql.j2")
+            except TemplateNotFound:
+                continue
+            return True
+    return False
 
 
 def _template(env: Environment, name: str, loaded: dict[str, Template]) -> Template:

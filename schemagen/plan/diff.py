@@ -38,7 +38,7 @@ from schemagen.model.access import TableAccess, access_of
 from schemagen.model.aggregates import row_typed_functions
 from schemagen.model.archive import archive_entry
 from schemagen.model.object_access import AccessTarget, routine_target
-from schemagen.model.ordering import order_domains, order_tables, order_views
+from schemagen.model.ordering import order_domains, order_views
 from schemagen.plan import casts, partition_objects, rebuilds, usertype_diff
 from schemagen.plan.changes import (
     AddColumn,
@@ -122,6 +122,7 @@ from schemagen.plan.object_access_diff import AccessHistory, object_access_chang
 from schemagen.plan.partition_diff import PartitionDiff
 from schemagen.plan.renames import Renames, table_pairs, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
+from schemagen.plan.table_order import ordered_tables
 from schemagen.postgres import builtins, expressions, routines
 
 TablePair = tuple[Table, Table]
@@ -240,11 +241,10 @@ class _Diff:
                 yield from self.rebuild_table(old, new, why)
             else:
                 yield from self.table_changes(old, new)
-        b_order, _ = order_tables(self.b.tables)
-        for table in b_order:
+        for table in ordered_tables(self.b.tables):
             if table.key in created:
                 yield from self.create_table(table)
-        for table in reversed(order_tables(self.a.tables)[0]):
+        for table in reversed(ordered_tables(self.a.tables)):
             if table.key in dropped:
                 yield from self.drop_table(table)
         yield from self.distributions.changes()
@@ -736,11 +736,12 @@ class _Diff:
         """Each column of `new` with the column of `old` it continues (renamed or not), or None: added."""
         old_columns = {c.name: c for c in old.columns}
         found: list[tuple[Column | None, Column]] = []
+        sources: dict[str, str] = {}  # each column of `new` renamed, by its name: the first rename into it
+        for (t, source), n in self.renames.columns.items():
+            if t == new.key:
+                sources.setdefault(n, source)
         for column in new.columns:
-            old_name = next(
-                (old for (t, old), n in self.renames.columns.items() if t == new.key and n == column.name),
-                None,
-            )
+            old_name = sources.get(column.name)
             if old_name and old_name in old_columns and column.name not in old_columns:
                 found.append((old_columns[old_name], column))
             else:

@@ -28,9 +28,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
-from schemagen.model.ordering import order_tables, order_views
+from schemagen.model.ordering import order_views
 from schemagen.plan import steps
-from schemagen.plan.operations import Kind, Lock, Operation, Phase, Statement, Step, TableLock
+from schemagen.plan.operations import Kind, Lock, Operation, Phase, Statement, Step, TableLock, Taken, Unit
+from schemagen.plan.table_order import ordered_tables
 
 __all__ = ["locks_of", "with_lock_order"]
 
@@ -85,7 +86,15 @@ def locks_of(step: Step) -> tuple[TableLock, ...]:
 def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
     group: list[Step] | None = None
     for step in up:
-        if step.statement.opens_unit:
+        statement = step.statement
+        if isinstance(statement, Unit) and group is None:
+            # its units of work, each given the LOCK TABLE list it needs
+            first = tuple(order.first_locks(unit) if unit else () for unit in statement.taken())
+            yield (
+                step if first == statement.first else replace(step, statement=replace(statement, first=first))
+            )
+            continue
+        if statement.opens_unit:
             group = [step]
             continue
         if group is not None:
@@ -112,6 +121,30 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
         yield from group
 
 
+_NOTHING: frozenset[tuple[str, str]] = frozenset()
+
+
+def _taken(step: Step) -> Iterable[Taken]:
+    """What `step` locks (in a mode that may matter to the LOCK TABLE list) and brings into being: one
+    item, or one per statement of a `Unit`'s units of work."""
+    statement = step.statement
+    if isinstance(statement, Unit):
+        for unit in statement.taken():
+            yield from unit
+        return
+    if step.locks:
+        taken: tuple[tuple[str, str, Lock], ...] = tuple(
+            (lock.schema, lock.relation, lock.mode) for lock in step.locks
+        )
+    elif step.lock < CONFLICTS_WITH_WRITES or statement.on_sequence or not step.on:
+        taken = ()  # its one lock, on the table it names (`locks_of`), is too weak to list
+    else:
+        schema = getattr(statement, "schema", None)
+        taken = ((schema, step.on, step.lock),) if isinstance(schema, str) else ()
+    made = statement.made_relations() if type(statement).made_relations is not _MAKES_NOTHING else _NOTHING
+    yield taken, made
+
+
 class _Order:
     """Where each relation of the Model before the migration comes in the application's lock order."""
 
@@ -123,7 +156,7 @@ class _Order:
             views = [v for v in reversed(order_views(model.views)) if not v.materialized]
             for position, view in enumerate(views):
                 self.rank.setdefault((view.schema, view.name), (0, first + position, 0))
-            tables, _ = order_tables(model.tables)
+            tables = ordered_tables(model.tables)
             for position, table in enumerate(tables):
                 key = (table.schema, table.name)
                 if key in self.rank:
@@ -149,20 +182,15 @@ class _Order:
 
     def preamble(self, steps: Sequence[Step]) -> tuple[TableLock, ...]:
         """The LOCK TABLE list a unit of `steps` starts with; empty when it needs none."""
+        return self.first_locks(item for step in steps for item in _taken(step))
+
+    def first_locks(self, statements: Iterable[Taken]) -> tuple[TableLock, ...]:
+        """The LOCK TABLE list a unit starts with, from what each of its statements locks and makes
+        (`Unit.taken`); empty when it needs none."""
         made: set[tuple[str, str]] = set()
         strongest: dict[tuple[str, str], Lock] = {}
         upgrades = False
-        for step in steps:
-            statement = step.statement
-            if step.locks:
-                taken: Iterable[tuple[str, str, Lock]] = (
-                    (lock.schema, lock.relation, lock.mode) for lock in step.locks
-                )
-            elif step.lock < CONFLICTS_WITH_WRITES or statement.on_sequence or not step.on:
-                taken = ()  # its one lock, on the table it names (`locks_of`), is too weak to list
-            else:
-                schema = getattr(statement, "schema", None)
-                taken = ((schema, step.on, step.lock),) if isinstance(schema, str) else ()
+        for taken, makes in statements:
             for schema, relation, mode in taken:
                 key = (schema, relation)
                 if mode < CONFLICTS_WITH_WRITES or key in made:
@@ -171,8 +199,8 @@ class _Order:
                 if held is None or held < mode:
                     upgrades = upgrades or held is not None
                     strongest[key] = mode
-            if type(statement).made_relations is not _MAKES_NOTHING:
-                made |= statement.made_relations()
+            if makes:
+                made |= makes
         if len(strongest) < 2 and not upgrades:
             return ()
         kept = {

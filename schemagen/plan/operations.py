@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,7 +26,11 @@ class Lock(IntEnum):
 
     @property
     def label(self) -> str:
-        return "no table lock" if self is Lock.NONE else self.name.replace("_", " ")
+        return _LOCK_LABELS[self]
+
+
+#: Each lock's `label`, made once (a migration's header and JSON say tens of thousands of them).
+_LOCK_LABELS = {lock: "no table lock" if lock is Lock.NONE else lock.name.replace("_", " ") for lock in Lock}
 
 
 @dataclass(frozen=True, order=True)
@@ -134,6 +138,95 @@ class Step:
 
     def __hash__(self) -> int:
         return hash((self.template, self.lock, self.on))
+
+
+#: What a migration file sets `statement_timeout` back to after a statement that scans or moves rows.
+STATEMENT_TIMEOUT = "1min"
+
+#: One statement a `Unit` stands for, as the header and JSON read it: its lock, the relation the
+#: header names (`on`), `brief`, and the LOCK TABLE list when it is one (else None).
+Part = tuple[Lock, str, bool, "tuple[TableLock, ...] | None"]
+#: What one statement of a unit locks (schema, relation, mode) and brings into being, for `locking`.
+Taken = tuple[tuple[tuple[str, str, Lock], ...], frozenset[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Unit(Statement):
+    """Several units of work (BEGIN … COMMIT) of one operation, rendered by one template and carried
+    by one step: a split of thousands of statements, as a few hundred step objects would cost more
+    than the planning itself.
+
+    `steps()` gives the statements it stands for, one step each, exactly as the file holds them
+    (including each unit's LOCK TABLE list, `first`, which `locking` fills in); `parts()` and
+    `taken()` say the same facts without making them, and a test holds all three, and the text of
+    the one template against the statements' own templates, to each other. A user's template of any
+    of the statements (`statement_templates`) makes the file render `steps()` one by one.
+    """
+
+    #: The statement templates its template stands for (a user's own of any of them is used instead).
+    statement_templates: ClassVar[tuple[str, ...]] = ()
+    #: Per unit of work, in order: the LOCK TABLE list it starts with (`locking`), empty for none.
+    first: tuple[tuple[TableLock, ...], ...] = field(default=(), kw_only=True)
+
+    @property
+    def args(self) -> Mapping[str, Any]:
+        arguments = dict(super().args)
+        arguments["statement_timeout"] = STATEMENT_TIMEOUT
+        return arguments
+
+    def with_first(self, first: tuple[tuple[TableLock, ...], ...]) -> Unit:
+        """The same unit with LOCK TABLE lists `first`: `dataclasses.replace`, without going through
+        the fields one by one (a unit has many, and a migration may hold thousands of units)."""
+        if not hasattr(self, "__dict__"):  # a unit with slots: the general way
+            return replace(self, first=first)
+        unit = object.__new__(type(self))
+        unit.__dict__.update(self.__dict__)
+        object.__setattr__(unit, "first", first)
+        return unit
+
+    def steps(self) -> tuple[Step, ...]:
+        """The statements it stands for, one step each, as the file holds them."""
+        raise NotImplementedError
+
+    def parts(self) -> Iterator[Part]:
+        """(lock, on, brief, LOCK TABLE list or None) of each statement of `steps()`, in order."""
+        raise NotImplementedError
+
+    def said(self) -> Iterator[Part]:
+        """What the header says of it: `parts()`, of which it may leave out those without a table lock
+        and any that an earlier one repeats (the header says each lock once)."""
+        return self.parts()
+
+    def taken(self) -> Iterator[list[Taken]]:
+        """Per unit of work, in order: what each of its statements (LOCK TABLE aside) locks and makes."""
+        raise NotImplementedError
+
+
+def parts_of(step: Step) -> Iterator[Part]:
+    """(lock, on, brief, LOCK TABLE list or None) of each statement `step` stands for."""
+    statement = step.statement
+    if isinstance(statement, Unit):
+        yield from statement.parts()
+    else:
+        yield step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None
+
+
+def said_of(step: Step) -> Iterator[Part]:
+    """`parts_of(step)`, or as much of it as the header needs (`Unit.said`)."""
+    statement = step.statement
+    if isinstance(statement, Unit):
+        yield from statement.said()
+    else:
+        yield step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None
+
+
+def flat(steps: tuple[Step, ...] | list[Step]) -> Iterator[Step]:
+    """`steps` with each `Unit` as the steps it stands for."""
+    for step in steps:
+        if isinstance(step.statement, Unit):
+            yield from step.statement.steps()
+        else:
+            yield step
 
 
 @dataclass(frozen=True)

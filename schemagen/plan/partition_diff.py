@@ -355,10 +355,14 @@ class _TablePartitions:
         m, n = schemes.modulus(a), schemes.modulus(b)
         if n % m == 0 or m % n == 0:
             shared = min(m, n)
+            # each side's children by group (remainder modulo the smaller modulus), in their order
+            olds: list[list[PartitionChild]] = [[] for _ in range(shared)]
+            news: list[list[PartitionChild]] = [[] for _ in range(shared)]
+            for children, groups in ((a.children, olds), (b.children, news)):
+                for c in children:
+                    groups[(c.bound.remainder or 0) % shared].append(c)
             for group in range(shared):
-                olds = [c for c in a.children if (c.bound.remainder or 0) % shared == group]
-                news = [c for c in b.children if (c.bound.remainder or 0) % shared == group]
-                self.move(parent, b, olds, news, HashSplit(m) if n > m else HashMerge(n))
+                self.move(parent, b, olds[group], news[group], HashSplit(m) if n > m else HashMerge(n))
             return
         self.move(parent, b, list(a.children), list(b.children), HashRebuild(m, n))
 

@@ -27,11 +27,12 @@ def rebuild_reason(old: Table, new: Table, renames: Renames) -> str | None:
                 f"{schemes.describe(new.partition)}"
             )
     old_columns = {c.name: c for c in old.columns}
+    sources: dict[str, str] = {}  # each column of `new` renamed, by its name: the first rename into it
+    for (t, s), n in renames.columns.items():
+        if t == new.key:
+            sources.setdefault(n, s)
     for column in new.columns:
-        source = next(
-            (s for (t, s), n in renames.columns.items() if t == new.key and n == column.name), column.name
-        )
-        was = old_columns.get(source)
+        was = old_columns.get(sources.get(column.name, column.name))
         if was is not None and not same_expression(was.generated, column.generated):
             return f"the generated expression of {column.name} changes"
     return None

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from schemagen.model import StorageParameter
-from schemagen.plan.operations import Lock, Statement, Step, TableLock
+from schemagen.model import Index, StorageParameter, Table
+from schemagen.plan.operations import Lock, Part, Statement, Step, TableLock, Taken, Unit
 
 Relation = tuple[str, str]
 
@@ -287,3 +288,309 @@ def reshard_drop_capture(schema: str, source: str, trigger: str) -> Step:
 
 def reshard_drop_function(schema: str, function: str) -> Step:
     return Step(ReshardDropFunction(function, schema), Lock.NONE, function)
+
+
+# --- the whole split as one unit (`Unit`): one step, one template ------------------------------------
+
+#: What an index of a new partition becomes: its primary key, a unique key, or none ("").
+BuiltKind = Literal["primary_key", "unique", ""]
+#: A new partition of a split: its name; its name and its bound CHECK until the swap; its remainder;
+#: the temporary name of each of the split's `indexes`; their (temporary, final) names in the order
+#: they are renamed.
+NewPartition = tuple[str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+def _lock_part(locks: tuple[TableLock, ...]) -> Part:
+    """What a unit's LOCK TABLE statement says (as `steps.lock_tables` makes it)."""
+    return max(lock.mode for lock in locks), ", ".join(lock.relation for lock in locks), True, locks
+
+
+@dataclass(frozen=True)
+class ReshardSplit(Unit):
+    """Every unit of work of one online split of old partition `source` into `new` (see
+    `recipes.reshard`), in order: the capture, a copy per new partition, the catch-ups and the swap
+    (which drops the old partition and the function too when no foreign key keeps them for later).
+    `first` holds one LOCK TABLE list per unit, so its length says how many catch-ups there are.
+
+    `indexes`: the primary key, unique keys and indexes each new partition builds, in that order, with
+    the constraint each becomes; `retired`: the old partition renamed out of the way (old name, new
+    name, its index renames); `dropped`: its name once detached; `referenced` and `validates`: as
+    `reshard_attach` takes them.
+    """
+
+    template = "reshard_split"
+    statement_templates = (
+        "partition_begin",
+        "partition_commit",
+        "lock_tables",
+        "reshard_capture_function",
+        "reshard_capture_trigger",
+        "reshard_log_create",
+        "reshard_create",
+        "reshard_copy",
+        "create_index",
+        "add_constraint_using_index",
+        "reshard_snapshot",
+        "reshard_log_analyze",
+        "reshard_replay_delete",
+        "reshard_replay_insert",
+        "reshard_log_clear",
+        "reshard_drop_capture",
+        "partition_detach",
+        "rename_table",
+        "rename_index",
+        "reshard_attach",
+        "drop_constraint",
+        "drop_table",
+        "reshard_drop_function",
+    )
+    schema: str
+    parent: str
+    source: str
+    function: str
+    log: str
+    modulus: int
+    key: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    columns: tuple[str, ...]
+    storage: tuple[StorageParameter, ...]
+    indexes: tuple[tuple[Index, BuiltKind], ...]
+    new: tuple[NewPartition, ...]
+    retired: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    referenced: tuple[tuple[str, str], ...]
+    validates: bool
+    dropped: str
+
+    @property
+    def catch_ups(self) -> int:
+        return len(self.first) - len(self.new) - 2
+
+    def steps(self) -> tuple[Step, ...]:
+        from schemagen.plan import steps  # `steps` names this module's statements
+
+        schema, parent, source, log, pk = self.schema, self.parent, self.source, self.log, self.primary_key
+        modulus, key, columns = self.modulus, self.key, self.columns
+        out: list[Step] = []
+        firsts = iter(self.first)
+
+        def begin() -> None:
+            out.append(steps.partition_begin())
+            if locks := next(firsts):
+                out.append(steps.lock_tables(locks))
+
+        begin()
+        out.append(reshard_capture_function(schema, self.function, log, primary_key=pk))
+        out.append(reshard_capture_trigger(schema, source, self.function))
+        out.append(reshard_log_create(schema, source, log, primary_key=pk))
+        out.append(steps.partition_commit())
+        for _, name, check, remainder, index_names, _ in self.new:
+            begin()
+            out.append(
+                reshard_create(
+                    schema,
+                    parent,
+                    name,
+                    check=check,
+                    modulus=modulus,
+                    remainder=remainder,
+                    key=key,
+                    storage=self.storage,
+                )
+            )
+            out.append(
+                reshard_copy(
+                    schema,
+                    parent,
+                    source,
+                    name,
+                    modulus=modulus,
+                    remainder=remainder,
+                    key=key,
+                    columns=columns,
+                )
+            )
+            as_table = Table(name, schema, ())
+            for (index, kind), index_name in zip(self.indexes, index_names, strict=True):
+                out.append(steps.create_index(index, name=index_name, table=name, schema=schema))
+                if kind:
+                    out.append(steps.add_constraint_using_index(as_table, kind, index_name))
+            out.append(steps.partition_commit())
+        replay = [
+            reshard_replay_delete(schema, name, log, primary_key=pk) for _, name, _, _, _, _ in self.new
+        ]
+        replay += [
+            reshard_replay_insert(
+                schema,
+                parent,
+                source,
+                name,
+                log,
+                modulus=modulus,
+                remainder=remainder,
+                key=key,
+                primary_key=pk,
+                columns=columns,
+            )
+            for _, name, _, remainder, _, _ in self.new
+        ]
+        for _ in range(self.catch_ups):
+            begin()
+            out += (reshard_snapshot(), reshard_log_analyze(schema, log), *replay)
+            out += (reshard_log_clear(schema, log), steps.partition_commit())
+        begin()
+        out += replay
+        out.append(reshard_drop_capture(schema, source, self.function))
+        out.append(steps.partition_detach(schema, parent, source, referenced=self.referenced))
+        for old, new, indexes in self.retired:
+            out.append(steps.rename_table(schema, old, new))
+            out += (steps.rename_index(schema, new, old_index, new_index) for old_index, new_index in indexes)
+        for child, name, check, remainder, _, renames in self.new:
+            out.append(steps.rename_table(schema, name, child))
+            out += (steps.rename_index(schema, child, old, new) for old, new in renames)
+            out.append(
+                reshard_attach(
+                    schema,
+                    parent,
+                    child,
+                    modulus=modulus,
+                    remainder=remainder,
+                    referenced=self.referenced,
+                    validates=self.validates,
+                )
+            )
+            out.append(steps.drop_constraint(schema, child, check))
+        out.append(steps.drop_table(schema, log))
+        if not self.referenced:
+            out.append(steps.drop_table(schema, self.dropped))
+            out.append(reshard_drop_function(schema, self.function))
+        out.append(steps.partition_commit())
+        return tuple(out)
+
+    def parts(self) -> Iterator[Part]:
+        none, access_share, row_exclusive = Lock.NONE, Lock.ACCESS_SHARE, Lock.ROW_EXCLUSIVE
+        share, exclusive, update = Lock.SHARE, Lock.ACCESS_EXCLUSIVE, Lock.SHARE_UPDATE_EXCLUSIVE
+        parent, source, log = self.parent, self.source, self.log
+        firsts = iter(self.first)
+        end: Part = (none, "", True, None)
+
+        def begin() -> Iterator[Part]:
+            yield end
+            if locks := next(firsts):
+                yield _lock_part(locks)
+
+        yield from begin()
+        yield none, self.function, True, None
+        yield Lock.SHARE_ROW_EXCLUSIVE, source, True, None
+        yield access_share, source, True, None
+        yield end
+        for _, name, _, _, _, _ in self.new:
+            yield from begin()
+            yield access_share, parent, True, None
+            yield row_exclusive, name, True, None
+            for _, kind in self.indexes:
+                yield share, name, True, None
+                if kind:
+                    yield exclusive, name, True, None
+            yield end
+        replay = [(row_exclusive, name, True, None) for _, name, _, _, _, _ in self.new] * 2
+        for _ in range(self.catch_ups):
+            yield from begin()
+            yield end  # SET TRANSACTION: no lock
+            yield update, log, True, None
+            yield from replay
+            yield row_exclusive, log, True, None
+            yield end
+        yield from begin()
+        yield from replay
+        yield exclusive, source, True, None
+        yield exclusive, parent, True, None
+        for old, new, indexes in self.retired:
+            yield exclusive, old, True, None
+            for _ in indexes:
+                yield update, new, True, None
+        for child, name, _, _, _, renames in self.new:
+            yield exclusive, name, True, None
+            for _ in renames:
+                yield update, child, True, None
+            yield exclusive, child, not self.validates, None
+            yield exclusive, child, True, None
+        yield exclusive, log, True, None
+        if not self.referenced:
+            yield exclusive, self.dropped, True, None
+            yield none, self.function, True, None
+        yield end
+
+    def said(self) -> Iterator[Part]:
+        # `parts()` without the statements that take no table lock, the catch-ups after the first
+        # and the swap's replay (the first catch-up's again), and an index's locks said once per table
+        access_share, row_exclusive = Lock.ACCESS_SHARE, Lock.ROW_EXCLUSIVE
+        exclusive, update = Lock.ACCESS_EXCLUSIVE, Lock.SHARE_UPDATE_EXCLUSIVE
+        parent, source, log, first = self.parent, self.source, self.log, self.first
+        kinds = {kind for _, kind in self.indexes}
+        for locks in first[:1]:
+            if locks:
+                yield _lock_part(locks)
+        yield Lock.SHARE_ROW_EXCLUSIVE, source, True, None
+        yield access_share, source, True, None
+        for (_, name, _, _, _, _), locks in zip(self.new, first[1:], strict=False):
+            if locks:
+                yield _lock_part(locks)
+            yield access_share, parent, True, None
+            yield row_exclusive, name, True, None
+            if kinds:
+                yield Lock.SHARE, name, True, None
+            if kinds - {""}:
+                yield exclusive, name, True, None
+        catch_ups = first[len(self.new) + 1 : -1]
+        for locks in catch_ups:
+            if locks:
+                yield _lock_part(locks)
+        if catch_ups:
+            yield update, log, True, None
+            yield row_exclusive, log, True, None
+        for locks in first[-1:]:
+            if locks:
+                yield _lock_part(locks)
+        if not catch_ups:
+            for _, name, _, _, _, _ in self.new:
+                yield row_exclusive, name, True, None
+        yield exclusive, source, True, None
+        yield exclusive, parent, True, None
+        for old, new, indexes in self.retired:
+            yield exclusive, old, True, None
+            if indexes:
+                yield update, new, True, None
+        for child, name, _, _, _, renames in self.new:
+            yield exclusive, name, True, None
+            if renames:
+                yield update, child, True, None
+            yield exclusive, child, not self.validates, None
+            yield exclusive, child, True, None
+        yield exclusive, log, True, None
+        if not self.referenced:
+            yield exclusive, self.dropped, True, None
+
+    def taken(self) -> Iterator[list[Taken]]:
+        # only the locks that can go in a LOCK TABLE list (SHARE and stronger), and what is made: a
+        # copy locks nothing that strongly but the table it makes, a catch-up nothing, so only the
+        # capture and the swap can need a list
+        schema, parent, source, log = self.schema, self.parent, self.source, self.log
+        exclusive = Lock.ACCESS_EXCLUSIVE
+        nothing: frozenset[tuple[str, str]] = frozenset()
+        yield [(((schema, source, Lock.SHARE_ROW_EXCLUSIVE),), nothing), ((), frozenset({(schema, log)}))]
+        for _ in range(len(self.new) + self.catch_ups):
+            yield []
+        referenced = tuple((s, t, Lock.SHARE_ROW_EXCLUSIVE) for s, t in self.referenced)
+        swap: list[Taken] = [
+            (((schema, source, exclusive),), nothing),
+            (((schema, parent, exclusive), (schema, source, exclusive), *referenced), nothing),
+        ]
+        for old, new, _ in self.retired:
+            swap.append((((schema, old, exclusive),), frozenset({(schema, new)})))
+        for child, name, _, _, _, _ in self.new:
+            swap.append((((schema, name, exclusive),), frozenset({(schema, child)})))
+            swap.append((referenced, nothing))  # the attach: the new partition is made by now
+        swap.append((((schema, log, exclusive),), nothing))
+        if not self.referenced:
+            swap.append((((schema, self.dropped, exclusive),), nothing))
+        yield swap

@@ -107,10 +107,27 @@ def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
 CloneLabel = tuple[str, str, str | None]
 
 
+#: `clone_index_labels` of the tables asked about last, by identity (each kept, so its id is not reused):
+#: a table's labels are asked for by the diff, `reshard.online` and the recipe of each of its partitions.
+_LABELS: dict[int, tuple[Table, tuple[CloneLabel, ...]]] = {}
+_LABELS_KEPT = 64
+
+
 def clone_index_labels(table: Table) -> tuple[CloneLabel, ...]:
     """What names the indexes of every partition of `table`, in the order PostgreSQL clones them:
     primary key and unique constraints with CREATE TABLE, then the indexes as schema.sql orders them,
     by name. The same for each partition, so a caller naming many may compute it once."""
+    held = _LABELS.get(id(table))
+    if held is not None and held[0] is table:
+        return held[1]
+    labels = _clone_index_labels(table)
+    if len(_LABELS) >= _LABELS_KEPT:
+        _LABELS.clear()
+    _LABELS[id(table)] = (table, labels)
+    return labels
+
+
+def _clone_index_labels(table: Table) -> tuple[CloneLabel, ...]:
     wanted: list[tuple[str, str, list[str]]] = []
     if table.primary_key is not None:
         wanted.append((table.primary_key.name, "pkey", []))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from schemagen.plan.operations import Operation
+from schemagen.plan.operations import Operation, parts_of
 
 VERSION = 1
 
@@ -28,7 +28,11 @@ def render(operations: Sequence[Operation]) -> str:
                 "comment": op.comment,
                 "lock": op.lock.label,
                 "transactional": op.transactional,
-                "locks": [{"lock": s.lock.label, "on": s.on or op.target, "brief": s.brief} for s in op.up],
+                "locks": [
+                    {"lock": lock.label, "on": on or op.target, "brief": brief}
+                    for step in op.up
+                    for lock, on, brief, _ in parts_of(step)
+                ],
                 "hazards": [
                     {"code": h.code, "message": h.message, "fix": h.fix, "destructive": h.destructive}
                     for h in op.hazards

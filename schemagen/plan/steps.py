@@ -1913,3 +1913,4 @@ ReshardLogCreate = reshard_steps.ReshardLogCreate
 ReshardReplayDelete = reshard_steps.ReshardReplayDelete
 ReshardReplayInsert = reshard_steps.ReshardReplayInsert
 ReshardSnapshot = reshard_steps.ReshardSnapshot
+ReshardSplit = reshard_steps.ReshardSplit

@@ -36,12 +36,11 @@ instant resumes at the first unit not done: every unit is all-or-nothing, a catc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from schemagen.model import Index, IndexElement, Table
 from schemagen.plan import reshard, reshard_steps, schemes, steps
 from schemagen.plan.changes import HashSplit, PartitionMove
-from schemagen.plan.operations import Kind, Operation, Phase, Step
+from schemagen.plan.operations import Kind, Lock, Operation, Phase, Step
 
 _SPLIT = (
     " online: a trigger logs the keys written to {old} while the new ones are built as tables of their "
@@ -65,128 +64,73 @@ def split(change: PartitionMove) -> Operation:
 
 
 def _steps(change: PartitionMove) -> Iterator[Step]:
+    """One step for every unit of work of the split (`reshard_steps.ReshardSplit`, one template), then
+    the drops kept for after the swap when the table has foreign keys."""
     table, parent, schema, referenced = change.table, change.parent, change.table.schema, change.referenced
     key = tuple(k.column for k in change.scheme.key if k.column is not None)
     source = change.old[0].name
     capture, log = reshard.capture_name(source), reshard.log_name(source)
     modulus = change.new[0].bound.modulus
     assert modulus is not None
-    new = [(child, reshard.temporary(child.name), child.bound.remainder or 0) for child in change.new]
     primary_key = table.primary_key
     assert primary_key is not None
-    pk = primary_key.columns
     # the names PostgreSQL gives each new partition's indexes, worked out once per partition
     labels = schemes.clone_index_labels(table)
-    wanted = {
-        child.name: schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new
-    }
-
-    yield steps.partition_begin()
-    yield reshard_steps.reshard_capture_function(schema, capture, log, primary_key=pk)
-    yield reshard_steps.reshard_capture_trigger(schema, source, capture)
-    yield reshard_steps.reshard_log_create(schema, source, log, primary_key=pk)
-    yield steps.partition_commit()
-
-    for child, name, remainder in new:
-        yield steps.partition_begin()
-        yield reshard_steps.reshard_create(
-            schema,
-            parent,
-            name,
-            check=reshard.check_name(name),
-            modulus=modulus,
-            remainder=remainder,
-            key=key,
-            storage=table.storage,
-        )
-        yield reshard_steps.reshard_copy(
-            schema,
-            parent,
-            source,
-            name,
-            modulus=modulus,
-            remainder=remainder,
-            key=key,
-            columns=change.columns,
-        )
-        yield from _keys_and_indexes(table, name, wanted[child.name])
-        yield steps.partition_commit()
-
-    # the same statements in each catch-up and in the swap: made once (steps are immutable)
-    replay = [reshard_steps.reshard_replay_delete(schema, name, log, primary_key=pk) for _, name, _ in new]
-    replay += [
-        reshard_steps.reshard_replay_insert(
-            schema,
-            parent,
-            source,
-            name,
-            log,
-            modulus=modulus,
-            remainder=remainder,
-            key=key,
-            primary_key=pk,
-            columns=change.columns,
-        )
-        for _, name, remainder in new
-    ]
-    for _ in range(reshard.CATCH_UPS):
-        yield steps.partition_begin()
-        yield reshard_steps.reshard_snapshot()
-        yield reshard_steps.reshard_log_analyze(schema, log)
-        yield from replay
-        yield reshard_steps.reshard_log_clear(schema, log)
-        yield steps.partition_commit()
-
-    yield steps.partition_begin()
-    yield from replay
-    yield reshard_steps.reshard_drop_capture(schema, source, capture)
-    yield steps.partition_detach(schema, parent, source, referenced=referenced)
-    for renamed in change.retired:
-        yield steps.rename_table(schema, renamed.old, renamed.new)
-        for old_index, new_index in renamed.indexes:
-            yield steps.rename_index(schema, renamed.new, old_index, new_index)
-    for child, name, remainder in new:
-        yield steps.rename_table(schema, name, child.name)
-        for index_name in wanted[child.name].values():
-            yield steps.rename_index(schema, child.name, reshard.temporary(index_name), index_name)
-        yield reshard_steps.reshard_attach(
-            schema,
-            parent,
+    wanted = [schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new]
+    indexes = _keys_and_indexes(table)
+    temporary = reshard.temporary
+    new = tuple(
+        (
             child.name,
-            modulus=modulus,
-            remainder=remainder,
-            referenced=referenced,
-            validates=bool(table.foreign_keys),
+            temporary(child.name),
+            reshard.check_name(temporary(child.name)),
+            child.bound.remainder or 0,
+            tuple(temporary(names[parent_index]) for parent_index, _, _ in indexes),
+            tuple((temporary(name), name) for name in names.values()),
         )
-        yield steps.drop_constraint(schema, child.name, reshard.check_name(name))
-    yield steps.drop_table(schema, log)
+        for child, names in zip(change.new, wanted, strict=True)
+    )
     retired = change.sources[0]
-    if not referenced:
-        yield steps.drop_table(schema, retired)
-        yield reshard_steps.reshard_drop_function(schema, capture)
-    yield steps.partition_commit()
+    split = reshard_steps.ReshardSplit(
+        schema=schema,
+        parent=parent,
+        source=source,
+        function=capture,
+        log=log,
+        modulus=modulus,
+        key=key,
+        primary_key=primary_key.columns,
+        columns=change.columns,
+        storage=table.storage,
+        indexes=tuple((index, kind) for _, index, kind in indexes),
+        new=new,
+        retired=tuple((r.old, r.new, r.indexes) for r in change.retired),
+        referenced=tuple(referenced),
+        validates=bool(table.foreign_keys),
+        dropped=retired,
+        # a unit of work each: the capture, a copy per new partition, the catch-ups, the swap
+        first=((),) * (len(new) + reshard.CATCH_UPS + 2),
+    )
+    yield Step(split, Lock.ACCESS_EXCLUSIVE, parent, transactional=False)
     if referenced:
         yield steps.drop_table(schema, retired, referenced=referenced)
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-def _keys_and_indexes(table: Table, name: str, wanted: dict[str, str]) -> Iterator[Step]:
-    """The primary key, unique keys and indexes of a new partition (now the table `name`, its indexes
-    to be named `wanted`, by the parent's), under temporary names: each built once, after the rows are
-    in (SHARE on a table no one else sees yet)."""
-    as_table = replace(table, name=name, partition=None)
+def _keys_and_indexes(table: Table) -> list[tuple[str, Index, reshard_steps.BuiltKind]]:
+    """The primary key, unique keys and indexes of each new partition, in the order they are built
+    (each once, after the rows are in: SHARE on a table no one else sees yet): the parent's index it
+    is a clone of, the index, and the constraint it becomes ("primary_key", "unique" or "")."""
+    built: list[tuple[str, Index, reshard_steps.BuiltKind]] = []
     if table.primary_key is not None:
-        index_name = reshard.temporary(wanted[table.primary_key.name])
         elements = tuple(IndexElement(column=c) for c in table.primary_key.columns)
-        index = Index(index_name, name, elements, unique=True)
-        yield steps.create_index(index, name=index_name, table=name, schema=table.schema)
-        yield steps.add_constraint_using_index(as_table, "primary_key", index_name)
+        index = Index(table.primary_key.name, table.name, elements, unique=True)
+        built.append((table.primary_key.name, index, "primary_key"))
     for unique in table.uniques:
-        index_name = reshard.temporary(wanted[unique.name])
         elements = tuple(IndexElement(column=c) for c in unique.columns)
-        index = Index(index_name, name, elements, unique=True, nulls_not_distinct=unique.nulls_not_distinct)
-        yield steps.create_index(index, name=index_name, table=name, schema=table.schema)
-        yield steps.add_constraint_using_index(as_table, "unique", index_name)
-    for index in sorted(table.indexes, key=lambda i: i.name):
-        index_name = reshard.temporary(wanted[index.name])
-        yield steps.create_index(index, name=index_name, table=name, schema=table.schema)
+        index = Index(
+            unique.name, table.name, elements, unique=True, nulls_not_distinct=unique.nulls_not_distinct
+        )
+        built.append((unique.name, index, "unique"))
+    built += ((index.name, index, "") for index in sorted(table.indexes, key=lambda i: i.name))
+    return built
