@@ -96,6 +96,10 @@ def test_unknown_names_are_errors_with_the_postgres_type_as_fix() -> None:
             canonical_type(name)
     with pytest.raises(UnknownTypeError, match="neither a PostgreSQL type nor an enum"):
         canonical_type("no_such_type")
+    # a typo of the name PostgreSQL prints is pointed at that name, not at a shorter internal one
+    for typo, meant in [("bigintt", "bigint"), ("boolen", "boolean"), ("integr", "integer")]:
+        with pytest.raises(UnknownTypeError, match=f"did you mean {meant}\\?"):
+            canonical_type(typo)
 
 
 def test_enum_names_are_returned_as_is() -> None:

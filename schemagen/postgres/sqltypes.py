@@ -330,7 +330,9 @@ def _unknown_type_message(name: str, enum_names: frozenset[str]) -> str:
     suggestion = foreign_equivalent(name)
     if suggestion:
         return f"{name} is not a PostgreSQL type: use {suggestion}"
-    close = difflib.get_close_matches(name, sorted(_PLAIN_BUILTINS | set(_RENAMED) | enum_names), n=1)
+    # the names PostgreSQL prints (bigint, boolean) as well as its internal ones (int8, bool)
+    known = _PLAIN_BUILTINS | set(_RENAMED) | set(_RENAMED.values()) | enum_names
+    close = difflib.get_close_matches(name, sorted(known), n=1)
     if close:
         return f"{name} is neither a PostgreSQL type nor an enum of the spec; did you mean {close[0]}?"
     return f"{name} is neither a PostgreSQL type nor an enum of the spec"
