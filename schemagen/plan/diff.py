@@ -87,6 +87,7 @@ from schemagen.plan.changes import (
     NamePartitionIndexes,
     QuoteStandardBody,
     RebuildEnum,
+    RebuildRange,
     RebuildTable,
     RenameColumn,
     RenameConstraint,
@@ -208,9 +209,13 @@ class _Diff:
         # does not read them is left alone)
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
-        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum or range
         # rebuilt with their rows (RebuildTable), by (schema, name)
         self.rebuilt_tables: set[tuple[str, str]] = set()
+        # a rebuilt range type's: the views (keys) it recreates, the functions (keyed signatures) it
+        # drops and creates again
+        self.range_views: set[str] = set()
+        self.range_routines: set[str] = set()
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -228,7 +233,11 @@ class _Diff:
         yield from self.sequence_changes()
         yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
-        yield from usertype_diff.created(self.a, self.b)  # after the domains they use
+        # after the domains they use
+        for change in usertype_diff.created(self.a, self.b, self.kept_columns):
+            if isinstance(change, RebuildRange):
+                self.rebuilt_range(change)
+            yield change
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
             if why is not None and (old.distribution is not None or new.distribution is not None):
@@ -354,6 +363,26 @@ class _Diff:
             for before, column in self.match_columns(old, new):
                 if before is not None and before.type == column.type and enum.is_type_of(column.type):
                     yield (old, before), (new, column)
+
+    def kept_columns(self, types: frozenset[str]) -> tuple[tuple[Table, Column], ...]:
+        """The columns of one of `types` (directly or in an array) that exist when a range type is
+        rebuilt and keep their type, under their new names (as for `enum_columns`)."""
+        return tuple(
+            (new, column)
+            for old, new in self.match_tables()[0]
+            for before, column in self.match_columns(old, new)
+            if before is not None and before.type == column.type and _type_name(column.type) in types
+        )
+
+    def rebuilt_range(self, change: RebuildRange) -> None:
+        """Its columns are converted (their tables compared part by part, the views reading them
+        recreated); the views and functions naming it are made again."""
+        for table, column in change.columns:
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(column.name)
+            self.converted.setdefault(table.key, set()).add(column.name)
+        self.range_views |= set(change.views)
+        self.range_routines |= {f.keyed_signature for f in change.dropped + change.created}
 
     # --- sequences -------------------------------------------------------------------------------
 
@@ -988,6 +1017,7 @@ class _Diff:
                 any(self.reads_changed(view, dep) for dep in view.depends_on)
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
+                or name in self.range_views
             )
             if (
                 _without_column_comments(_with_access(old, view)) == _without_column_comments(view)
@@ -1172,7 +1202,9 @@ class _Diff:
         views = {v.name for v in self.a.views if v.key not in self.b.views_by_name}
         views |= {name.rsplit(".", 1)[-1] for name in self.recreated_views}
         functions = {
-            f.name for key, f in a_functions.items() if key not in b_functions or b_functions[key] != f
+            f.name
+            for key, f in a_functions.items()
+            if key not in b_functions or b_functions[key] != f or key in self.range_routines
         }
         types: set[str] = set()
         for olds, news in (
@@ -1203,7 +1235,9 @@ class _Diff:
         for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
             quoted = function.standard_body is not None
-            if old is None:
+            if name in self.range_routines:  # made again by the rebuild of the range type it names
+                standard += [function] if quoted else []
+            elif old is None:
                 yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
                 standard += [function] if quoted else []
             elif _with_routine_access(old, function) != function:
@@ -1220,6 +1254,8 @@ class _Diff:
                 yield QuoteStandardBody(old, reads)
                 standard.append(function)
         for name, function in sorted(a_functions.items()):
+            if name in self.range_routines:
+                continue  # dropped by the rebuild of the range type it names
             if name not in b_functions and (reads := _standard_reads(function, changing)):
                 yield QuoteStandardBody(function, reads)  # dropped last, after what it reads
         # by (schema, table, name): tables of one name in two schemas may have triggers of one name
@@ -1239,7 +1275,9 @@ class _Diff:
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
-        self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
+        self.recreated_routines = {
+            routine_target(b_functions[n]) for n in recreated | (self.range_routines & b_functions.keys())
+        }
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
             function = b_functions[name]
             quoted = function.standard_body is not None
@@ -1250,7 +1288,7 @@ class _Diff:
         for name, function in sorted(
             a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
         ):
-            if name not in b_functions:
+            if name not in b_functions and name not in self.range_routines:
                 yield DropRoutine(
                     function,
                     tuple(calling_views(self.a, function)),
