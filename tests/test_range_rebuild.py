@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from schemagen.database.live import connect
 from tests.catalog import assert_catalog_equal, snapshot
 from tests.commandline import edit, run
@@ -216,3 +218,69 @@ def test_a_composite_type_holding_the_range_type_is_still_refused_with_the_fix(
     assert "composite type `booked` holds it" in err and "bookings.held" in err, err
     assert "create a range type under another name, move the columns to it, then drop this one" in err, err
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_range_type_in_a_partition_key_is_refused_with_the_fix(tmp_path: Path) -> None:
+    from migrations import model_of
+
+    from schemagen.migrate.migration import build_migration
+    from schemagen.plan import PlanError
+
+    spec = """
+        project: {name: t}
+        types:
+          slotrange:
+            range: {subtype: integer}
+        entities:
+          spans:
+            columns: {id: integer, during: slotrange}
+            partition:
+              hash: {key: during, modulus: 2}
+    """
+    a = model_of(tmp_path, "a", {"spec.yaml": spec})
+    b = model_of(tmp_path, "b", {"spec.yaml": spec.replace("subtype: integer", "subtype: bigint")})
+    with pytest.raises(PlanError) as raised:
+        build_migration(a, b, "0002_change")
+    assert "spans.during" in str(raised.value) and "partition key of spans" in str(raised.value)
+
+
+def test_a_range_type_of_another_schema_is_rebuilt_there(
+    tmp_path: Path, pg_database: Callable[..., Any]
+) -> None:
+    from migrations import apply_sql, create, model_of
+
+    from schemagen.migrate.migration import build_migration
+
+    spec = """
+        project: {name: t}
+        types:
+          spans:
+            range: {subtype: numeric}
+            schema: geo
+        entities:
+          stretches:
+            schema: geo
+            columns: {id: {type: integer, primary_key: true}, span: geo.spans?}
+    """
+    a = model_of(tmp_path, "a", {"spec.yaml": spec})
+    b = model_of(tmp_path, "b", {"spec.yaml": spec.replace("subtype: numeric", "subtype: double precision")})
+    migration = build_migration(a, b, "0002_change")
+    assert "ALTER TYPE geo.spans RENAME TO spans_old;" in migration.up_sql, migration.up_sql
+    assert "ALTER TYPE geo.spans_multirange RENAME TO spans_multirange_old;" in migration.up_sql
+    conn, at_a, at_b = pg_database(), pg_database(), pg_database()
+    create(conn, a)
+    create(at_a, a)
+    create(at_b, b)
+    conn.execute("INSERT INTO geo.stretches VALUES (1, '[1.5,2.25)'), (2, NULL)")
+    apply_sql(conn, migration.up_sql)
+    assert_catalog_equal(snapshot(conn, ("geo",)), snapshot(at_b, ("geo",)))
+    assert conn.execute("SELECT span::text FROM geo.stretches ORDER BY id").fetchall() == [
+        ("[1.5,2.25)",),
+        (None,),
+    ]
+    apply_sql(conn, migration.down_sql)
+    assert_catalog_equal(snapshot(conn, ("geo",)), snapshot(at_a, ("geo",)))
+    assert conn.execute("SELECT span::text FROM geo.stretches ORDER BY id").fetchall() == [
+        ("[1.5,2.25)",),
+        (None,),
+    ]

@@ -378,6 +378,14 @@ class _Diff:
         """Its columns are converted (their tables compared part by part, the views reading them
         recreated); the views and functions naming it are made again."""
         for table, column in change.columns:
+            if column.name in _partition_key_columns(table):
+                raise PlanError(
+                    f"{change.what}, which converts {table.name}.{column.name}, and it is in the partition "
+                    f"key of {table.name}: PostgreSQL cannot change its type in place; create a range type "
+                    "under another name and a new entity partitioned by a column of it, copy the rows "
+                    "into it, then drop this one",
+                    f"{table.name}.{column.name}",
+                )
             self.changed_tables.add(table.key)
             self.retyped.setdefault(table.key, set()).add(column.name)
             self.converted.setdefault(table.key, set()).add(column.name)
