@@ -366,6 +366,10 @@ def test_a_range_type_a_view_or_a_standard_body_names_is_rebuilt_with_them(
             returns: textrange
             language: sql
             body: RETURN textrange('a', 'z')
+          widest_text:
+            returns: text
+            language: sql
+            body: RETURN textrange('b', 'y')::text
     """
     a = model_of(tmp_path, "a", {"spec.yaml": spec})
     b = model_of(tmp_path, "b", {"spec.yaml": spec.replace(", subtype_opclass: text_pattern_ops", "")})
@@ -383,5 +387,8 @@ def test_a_range_type_a_view_or_a_standard_body_names_is_rebuilt_with_them(
     assert_catalog_equal(snapshot(conn), snapshot(at_b))
     assert conn.execute("SELECT span::text FROM spans").fetchone() == ("[k,kz)",)
     assert conn.execute("SELECT widest()::text").fetchone() == ("[a,z)",)
+    assert conn.execute("SELECT widest_text()").fetchone() == ("[b,y)",)
+    # its body alone names the type: put in quotes before the rebuild, given back after
+    assert "put the body of function widest_text() in quotes" in up, up
     apply_sql(conn, migration.down_sql)
     assert_catalog_equal(snapshot(conn), snapshot(at_a))
