@@ -149,6 +149,7 @@ def test_a_range_type_in_use_is_rebuilt_with_its_columns_up_and_down(
         assert statement in up, statement + "\n" + up
     # flagged as the enum rebuild is: a rewrite, the values re-read through their text
     assert "SG921 rewrites bookings" in up and "re-read through its text" in up, up
+    assert "drop index bookings_starts (it reads a column converted to a rebuilt range type" in up, up
     assert up.index("DROP VIEW IF EXISTS public.wide_bookings") < up.index("RENAME TO slotrange_old")
     assert up.index("RENAME TO slotrange_old") < up.index("DROP TYPE IF EXISTS public.slotrange_old")
     assert up.index("DROP TYPE IF EXISTS public.slotrange_old") < up.index("CREATE VIEW public.wide_bookings")

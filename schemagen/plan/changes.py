@@ -522,6 +522,7 @@ class DropConstraint:
     reread: bool = False
     with_table: bool = False
     redistributed: bool = False
+    rebuilt: str = "enum"  # what `reread` was converted to: "enum", or "range type"
 
     @property
     def kind(self) -> ConstraintKind:
@@ -564,11 +565,12 @@ class AddIndex:
 
 @dataclass(frozen=True)
 class DropIndex:
-    """`reread`: as for `DropConstraint`."""
+    """`reread`, `rebuilt`: as for `DropConstraint`."""
 
     table: Table
     index: Index
     reread: bool = False
+    rebuilt: str = "enum"
 
 
 @dataclass(frozen=True)

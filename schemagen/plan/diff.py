@@ -216,6 +216,7 @@ class _Diff:
         # drops and creates again
         self.range_views: set[str] = set()
         self.range_routines: set[str] = set()
+        self.range_converted: dict[str, set[str]] = {}  # of `converted`, those of a rebuilt range type
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -389,6 +390,7 @@ class _Diff:
             self.changed_tables.add(table.key)
             self.retyped.setdefault(table.key, set()).add(column.name)
             self.converted.setdefault(table.key, set()).add(column.name)
+            self.range_converted.setdefault(table.key, set()).add(column.name)
         self.range_views |= set(change.views)
         self.range_routines |= {f.keyed_signature for f in change.dropped + change.created}
 
@@ -918,7 +920,13 @@ class _Diff:
                 continue
             if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
-                yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
+                yield DropConstraint(
+                    new,
+                    constraint,
+                    reread=key in stale,
+                    redistributed=redistributed,
+                    rebuilt=self.rebuilt_kind(new.key, constraint),
+                )
         was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
@@ -938,22 +946,18 @@ class _Diff:
             table.name in relocated or constraint.ref_table in relocated
         )
 
+    def rebuilt_kind(self, table: str, item: Constraint | Index) -> str:
+        """What the converted columns `item` reads were converted to: "range type" when only columns of
+        rebuilt range types, else "enum"."""
+        ranges = self.range_converted.get(table, set())
+        enums = self.converted.get(table, set()) - ranges
+        return "range type" if _reads_columns(ranges, item) and not _reads_columns(enums, item) else "enum"
+
     def reads_converted(self, table: str, item: Constraint | Index) -> bool:
         """Whether a check's expression, or an index's predicate or expression, reads a column converted to
         a rebuilt enum: PostgreSQL would rebuild it with its values still of the old type (`m <> 'x'::old`
         no longer compares), so it is dropped before the rebuild and created again after."""
-        columns = self.converted.get(table)
-        if not columns:
-            return False
-        if isinstance(item, CheckConstraint):
-            texts = [item.expression]
-        elif isinstance(item, Index):
-            texts = [item.where or ""] + [e.expression or "" for e in item.elements]
-        else:
-            return False
-        return any(
-            columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
-        )
+        return _reads_columns(self.converted.get(table, set()), item)
 
     def indexes(self, old: Table, new: Table) -> Iterator[Change]:
         old_indexes = {i.name: i for i in old.indexes}
@@ -982,7 +986,7 @@ class _Diff:
                 continue
             changed = name not in new_indexes or not same_index(new_indexes[name], index)
             if changed or name in stale:
-                yield DropIndex(new, index, reread=name in stale)
+                yield DropIndex(new, index, reread=name in stale, rebuilt=self.rebuilt_kind(new.key, index))
         was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for name, index in new_indexes.items():
             unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
@@ -1315,6 +1319,21 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _reads_columns(columns: set[str], item: Constraint | Index) -> bool:
+    """Whether a check's expression, or an index's predicate or expression, reads one of `columns`."""
+    if not columns:
+        return False
+    if isinstance(item, CheckConstraint):
+        texts = [item.expression]
+    elif isinstance(item, Index):
+        texts = [item.where or ""] + [e.expression or "" for e in item.elements]
+    else:
+        return False
+    return any(
+        columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
+    )
 
 
 def _standard_reads(function: Function, changing: frozenset[str]) -> tuple[str, ...]:
