@@ -169,12 +169,6 @@ REFUSED = [
         "composite: {city: text, street: text, zip: zipcode}",
         "PostgreSQL cannot reorder them",
     ),
-    (
-        "range-subtype",
-        "range: {subtype: double precision, subtype_diff: float8mi}",
-        "range: {subtype: numeric}",
-        "PostgreSQL cannot alter a range type",
-    ),
 ]
 
 

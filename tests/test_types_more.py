@@ -159,12 +159,23 @@ def test_opclasses_and_collations_are_adopted_and_migrate_with_their_rows(
     with connect(pg_dsn, autocommit=True) as conn:
         conn.execute("UPDATE items SET spare = sparerange('a', 'b') WHERE id = 1")
     assert run("drift", "spec", "--dsn", pg_dsn)[0] == 0
+    # once a column holds it, another operator class rebuilds it with the column (through its text)
     edit(spec, "subtype_opclass: varchar_ops}", "subtype_opclass: text_pattern_ops}")
     code, _, err = run("migrate", "new", "back", "spec")
-    assert code == 1 and "items.spare use it" in err, err
-    edit(
-        spec, "subtype_opclass: text_pattern_ops}\n    comment", "subtype_opclass: varchar_ops}\n    comment"
-    )
+    assert code == 0, err
+    back = (migrations / "0004_back.up.sql").read_text()
+    for statement in (
+        "ALTER TYPE public.sparerange RENAME TO sparerange_old;",
+        "ALTER TABLE public.items ALTER COLUMN spare TYPE sparerange USING spare::text::sparerange;",
+        "DROP TYPE IF EXISTS public.sparerange_old;",
+    ):
+        assert statement in back, statement + "\n" + back
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("c"), workdir / "generated" / "schema.sql"))
+    assert rows(pg_dsn) == kept
+    with connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT spare::text FROM items WHERE id = 1").fetchone() == ("[a,b)",)
 
     code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
     assert code == 0, out + err
@@ -173,13 +184,6 @@ def test_opclasses_and_collations_are_adopted_and_migrate_with_their_rows(
 
 
 REFUSED = [
-    (
-        "opclass-of-a-range-a-column-holds",
-        "textrange:\n    range: {subtype: text, subtype_opclass: text_pattern_ops}",
-        "textrange:\n    range: {subtype: text}",
-        "the subtype_opclass of range type `textrange` changes from text_pattern_ops to none",
-        "items.span",
-    ),
     (
         "collation-of-an-attribute-a-column-holds",
         "title: text,",
@@ -338,13 +342,14 @@ def test_drift_sees_a_changed_operator_class_and_collation(
     assert "Traceback" not in err and "internal error" not in err
 
 
-def test_a_range_type_a_view_or_a_standard_body_names_is_not_made_anew(tmp_path: Path) -> None:
-    """DROP TYPE fails while a view's query or a SQL-standard body casts to it: refused when planned,
-    the users named."""
-    from migrations import model_of
+def test_a_range_type_a_view_or_a_standard_body_names_is_rebuilt_with_them(
+    tmp_path: Path, pg_database: Callable[..., Any]
+) -> None:
+    """DROP TYPE fails while a view's query or a SQL-standard body names it: the view is dropped before
+    the rebuild and created after, the function too (its result names the type), up and down."""
+    from migrations import apply_sql, create, model_of
 
     from schemagen.migrate.migration import build_migration
-    from schemagen.plan import PlanError
 
     spec = """
         project: {name: t, postgres: 15}
@@ -361,9 +366,29 @@ def test_a_range_type_a_view_or_a_standard_body_names_is_not_made_anew(tmp_path:
             returns: textrange
             language: sql
             body: RETURN textrange('a', 'z')
+          widest_text:
+            returns: text
+            language: sql
+            body: RETURN textrange('b', 'y')::text
     """
     a = model_of(tmp_path, "a", {"spec.yaml": spec})
     b = model_of(tmp_path, "b", {"spec.yaml": spec.replace(", subtype_opclass: text_pattern_ops", "")})
-    with pytest.raises(PlanError) as raised:
-        build_migration(a, b, "0002_change")
-    assert "view spans" in str(raised.value) and "function widest" in str(raised.value), str(raised.value)
+    migration = build_migration(a, b, "0002_change")
+    up = migration.up_sql
+    assert up.index("DROP VIEW IF EXISTS public.spans") < up.index("RENAME TO textrange_old")
+    assert up.index("DROP FUNCTION IF EXISTS public.widest()") < up.index("RENAME TO textrange_old")
+    assert up.index("DROP TYPE IF EXISTS public.textrange_old") < up.index("CREATE VIEW public.spans")
+    conn, at_a, at_b = pg_database(), pg_database(), pg_database()
+    create(conn, a)
+    create(at_a, a)
+    create(at_b, b)
+    conn.execute("INSERT INTO t VALUES (1, 'k')")
+    apply_sql(conn, up)
+    assert_catalog_equal(snapshot(conn), snapshot(at_b))
+    assert conn.execute("SELECT span::text FROM spans").fetchone() == ("[k,kz)",)
+    assert conn.execute("SELECT widest()::text").fetchone() == ("[a,z)",)
+    assert conn.execute("SELECT widest_text()").fetchone() == ("[b,y)",)
+    # its body alone names the type: put in quotes before the rebuild, given back after
+    assert "put the body of function widest_text() in quotes" in up, up
+    apply_sql(conn, migration.down_sql)
+    assert_catalog_equal(snapshot(conn), snapshot(at_a))

@@ -33,6 +33,7 @@ from schemagen.plan.changes import (
     HashSplit,
     PartitionMove,
     RebuildEnum,
+    RebuildRange,
     RebuildTable,
     RestoreForeignKey,
     SetDomainNotNull,
@@ -84,6 +85,8 @@ def hazards_of(change: Change) -> tuple[Hazard, ...]:
             return domain_not_null_set(change)
         case RebuildEnum():
             return enum_rebuilt(change)
+        case RebuildRange():
+            return range_rebuilt(change)
         case CreateView():
             return view_created(change)
         case DropPartitions():
@@ -264,6 +267,19 @@ def enum_rebuilt(change: RebuildEnum) -> tuple[Hazard, ...]:
     for table, column in change.columns:
         found.append(hazards.rewrite(table.name, f"{column.name} is converted to the rebuilt enum"))
     return tuple(found)
+
+
+def range_rebuilt(change: RebuildRange) -> tuple[Hazard, ...]:
+    """Every converted column rewrites its table, each value re-read through its text by the new type."""
+    name = change.range.name
+    return tuple(
+        hazards.rewrite(
+            table.name,
+            f"{column.name} is converted to the rebuilt range type {name}: each value is re-read through "
+            f"its text, which fails the migration where the new subtype cannot read it",
+        )
+        for table, column in change.columns
+    )
 
 
 def view_created(change: CreateView) -> tuple[Hazard, ...]:

@@ -40,7 +40,7 @@ from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.model.lifecycle import MaintainFunction
 from schemagen.model.object_access import AccessTarget, ObjectAccess
 from schemagen.model.objects import ExtensionSetting, Project
-from schemagen.model.usertypes import CompositeAttribute, CompositeType, UserType
+from schemagen.model.usertypes import CompositeAttribute, CompositeType, RangeType, UserType
 from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
 
@@ -202,7 +202,34 @@ class CreateType:
 
 @dataclass(frozen=True)
 class DropType:
+    """`parked`: the old type of a rebuilt range type, dropped under the name it was parked under (its
+    multirange type and constructors go with it)."""
+
     type: UserType
+    parked: str | None = None
+
+
+@dataclass(frozen=True)
+class RebuildRange:
+    """A range type PostgreSQL cannot alter (`what` changes) that columns or functions use: the
+    functions whose arguments or result name it or its multirange type dropped (`dropped`, as A has
+    them), the old type parked under `parked` and its multirange type under `parked_multirange` (with
+    the constructors named after them, which the new ones would collide with), `range` created anew,
+    `columns` (which exist when it runs and keep their type of the range, of its multirange or arrays of
+    them, under their new names) converted to it through their text, and `created` (as B has them)
+    made again; `views` (keys, as A has them): the views naming it or calling a dropped function, dropped
+    before and created again after (those reading a converted column are anyway)."""
+
+    range: RangeType
+    old: RangeType
+    what: str
+    parked: str
+    multirange: str
+    parked_multirange: str
+    columns: tuple[tuple[Table, Column], ...]
+    dropped: tuple[Function, ...] = ()
+    created: tuple[Function, ...] = ()
+    views: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -495,6 +522,7 @@ class DropConstraint:
     reread: bool = False
     with_table: bool = False
     redistributed: bool = False
+    rebuilt: str = "enum"  # what `reread` was converted to: "enum", or "range type"
 
     @property
     def kind(self) -> ConstraintKind:
@@ -537,11 +565,12 @@ class AddIndex:
 
 @dataclass(frozen=True)
 class DropIndex:
-    """`reread`: as for `DropConstraint`."""
+    """`reread`, `rebuilt`: as for `DropConstraint`."""
 
     table: Table
     index: Index
     reread: bool = False
+    rebuilt: str = "enum"
 
 
 @dataclass(frozen=True)
@@ -1023,6 +1052,7 @@ Change = (
     | SetSequenceOwner
     | CreateType
     | DropType
+    | RebuildRange
     | AlterTypeAttribute
     | CreateDomain
     | DropDomain

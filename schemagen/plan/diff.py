@@ -87,6 +87,7 @@ from schemagen.plan.changes import (
     NamePartitionIndexes,
     QuoteStandardBody,
     RebuildEnum,
+    RebuildRange,
     RebuildTable,
     RenameColumn,
     RenameConstraint,
@@ -208,9 +209,14 @@ class _Diff:
         # does not read them is left alone)
         self.retyped: dict[str, set[str]] = {}
         self.reshaped: set[str] = set()
-        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum
+        self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum or range
         # rebuilt with their rows (RebuildTable), by (schema, name)
         self.rebuilt_tables: set[tuple[str, str]] = set()
+        # a rebuilt range type's: the views (keys) it recreates, the functions (keyed signatures) it
+        # drops and creates again
+        self.range_views: set[str] = set()
+        self.range_routines: set[str] = set()
+        self.range_converted: dict[str, set[str]] = {}  # of `converted`, those of a rebuilt range type
 
     @cached_property
     def distributions(self) -> DistributionDiff:
@@ -228,7 +234,11 @@ class _Diff:
         yield from self.sequence_changes()
         yield from usertype_diff.dropped(self.a, self.b)  # before the domains they use go
         yield from self.domains(pairs)
-        yield from usertype_diff.created(self.a, self.b)  # after the domains they use
+        # after the domains they use
+        for change in usertype_diff.created(self.a, self.b, self.kept_columns):
+            if isinstance(change, RebuildRange):
+                self.rebuilt_range(change)
+            yield change
         for old, new in pairs:
             why = rebuilds.rebuild_reason(old, new, self.renames)
             if why is not None and (old.distribution is not None or new.distribution is not None):
@@ -354,6 +364,35 @@ class _Diff:
             for before, column in self.match_columns(old, new):
                 if before is not None and before.type == column.type and enum.is_type_of(column.type):
                     yield (old, before), (new, column)
+
+    def kept_columns(self, types: frozenset[str]) -> tuple[tuple[Table, Column], ...]:
+        """The columns of one of `types` (directly or in an array) that exist when a range type is
+        rebuilt and keep their type, under their new names (as for `enum_columns`)."""
+        return tuple(
+            (new, column)
+            for old, new in self.match_tables()[0]
+            for before, column in self.match_columns(old, new)
+            if before is not None and before.type == column.type and _type_name(column.type) in types
+        )
+
+    def rebuilt_range(self, change: RebuildRange) -> None:
+        """Its columns are converted (their tables compared part by part, the views reading them
+        recreated); the views and functions naming it are made again."""
+        for table, column in change.columns:
+            if column.name in _partition_key_columns(table):
+                raise PlanError(
+                    f"{change.what}, which converts {table.name}.{column.name}, and it is in the partition "
+                    f"key of {table.name}: PostgreSQL cannot change its type in place; create a range type "
+                    "under another name and a new entity partitioned by a column of it, copy the rows "
+                    "into it, then drop this one",
+                    f"{table.name}.{column.name}",
+                )
+            self.changed_tables.add(table.key)
+            self.retyped.setdefault(table.key, set()).add(column.name)
+            self.converted.setdefault(table.key, set()).add(column.name)
+            self.range_converted.setdefault(table.key, set()).add(column.name)
+        self.range_views |= set(change.views)
+        self.range_routines |= {f.keyed_signature for f in change.dropped + change.created}
 
     # --- sequences -------------------------------------------------------------------------------
 
@@ -881,7 +920,13 @@ class _Diff:
                 continue
             if key not in new_set or not same_definition(new_set[key], constraint) or key in again | moved:
                 redistributed = key in moved and same_definition(new_set[key], constraint)
-                yield DropConstraint(new, constraint, reread=key in stale, redistributed=redistributed)
+                yield DropConstraint(
+                    new,
+                    constraint,
+                    reread=key in stale,
+                    redistributed=redistributed,
+                    rebuilt=self.rebuilt_kind(new.key, constraint),
+                )
         was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for key, constraint in new_set.items():
             unchanged = key in old_set and same_definition(old_set[key], constraint)
@@ -901,22 +946,18 @@ class _Diff:
             table.name in relocated or constraint.ref_table in relocated
         )
 
+    def rebuilt_kind(self, table: str, item: Constraint | Index) -> str:
+        """What the converted columns `item` reads were converted to: "range type" when only columns of
+        rebuilt range types, else "enum"."""
+        ranges = self.range_converted.get(table, set())
+        enums = self.converted.get(table, set()) - ranges
+        return "range type" if _reads_columns(ranges, item) and not _reads_columns(enums, item) else "enum"
+
     def reads_converted(self, table: str, item: Constraint | Index) -> bool:
         """Whether a check's expression, or an index's predicate or expression, reads a column converted to
         a rebuilt enum: PostgreSQL would rebuild it with its values still of the old type (`m <> 'x'::old`
         no longer compares), so it is dropped before the rebuild and created again after."""
-        columns = self.converted.get(table)
-        if not columns:
-            return False
-        if isinstance(item, CheckConstraint):
-            texts = [item.expression]
-        elif isinstance(item, Index):
-            texts = [item.where or ""] + [e.expression or "" for e in item.elements]
-        else:
-            return False
-        return any(
-            columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
-        )
+        return _reads_columns(self.converted.get(table, set()), item)
 
     def indexes(self, old: Table, new: Table) -> Iterator[Change]:
         old_indexes = {i.name: i for i in old.indexes}
@@ -945,7 +986,7 @@ class _Diff:
                 continue
             changed = name not in new_indexes or not same_index(new_indexes[name], index)
             if changed or name in stale:
-                yield DropIndex(new, index, reread=name in stale)
+                yield DropIndex(new, index, reread=name in stale, rebuilt=self.rebuilt_kind(new.key, index))
         was_named = {new_name: old_name for old_name, new_name in renamed.items()}
         for name, index in new_indexes.items():
             unchanged = name in old_indexes and same_index(old_indexes[name], index) and name not in stale
@@ -988,6 +1029,7 @@ class _Diff:
                 any(self.reads_changed(view, dep) for dep in view.depends_on)
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
+                or name in self.range_views
             )
             if (
                 _without_column_comments(_with_access(old, view)) == _without_column_comments(view)
@@ -1172,7 +1214,9 @@ class _Diff:
         views = {v.name for v in self.a.views if v.key not in self.b.views_by_name}
         views |= {name.rsplit(".", 1)[-1] for name in self.recreated_views}
         functions = {
-            f.name for key, f in a_functions.items() if key not in b_functions or b_functions[key] != f
+            f.name
+            for key, f in a_functions.items()
+            if key not in b_functions or b_functions[key] != f or key in self.range_routines
         }
         types: set[str] = set()
         for olds, news in (
@@ -1203,7 +1247,9 @@ class _Diff:
         for name, function in sorted(b_functions.items(), key=aggregates_last):
             old = a_functions.get(name)
             quoted = function.standard_body is not None
-            if old is None:
+            if name in self.range_routines:  # made again by the rebuild of the range type it names
+                standard += [function] if quoted else []
+            elif old is None:
                 yield CreateRoutine(function, after_tables=function.name in late, quoted=quoted)
                 standard += [function] if quoted else []
             elif _with_routine_access(old, function) != function:
@@ -1220,6 +1266,8 @@ class _Diff:
                 yield QuoteStandardBody(old, reads)
                 standard.append(function)
         for name, function in sorted(a_functions.items()):
+            if name in self.range_routines:
+                continue  # dropped by the rebuild of the range type it names
             if name not in b_functions and (reads := _standard_reads(function, changing)):
                 yield QuoteStandardBody(function, reads)  # dropped last, after what it reads
         # by (schema, table, name): tables of one name in two schemas may have triggers of one name
@@ -1239,7 +1287,9 @@ class _Diff:
             )
             callers += calling_views(self.a, old) if old.aggregate is not None else []
             yield DropRoutine(old, tuple(callers), recreated=True)
-        self.recreated_routines = {routine_target(b_functions[n]) for n in recreated}
+        self.recreated_routines = {
+            routine_target(b_functions[n]) for n in recreated | (self.range_routines & b_functions.keys())
+        }
         for name in sorted(recreated, key=lambda n: (b_functions[n].aggregate is not None, n)):
             function = b_functions[name]
             quoted = function.standard_body is not None
@@ -1250,7 +1300,7 @@ class _Diff:
         for name, function in sorted(
             a_functions.items(), key=lambda item: (item[1].aggregate is None, item[0])
         ):
-            if name not in b_functions:
+            if name not in b_functions and name not in self.range_routines:
                 yield DropRoutine(
                     function,
                     tuple(calling_views(self.a, function)),
@@ -1269,6 +1319,21 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _reads_columns(columns: set[str], item: Constraint | Index) -> bool:
+    """Whether a check's expression, or an index's predicate or expression, reads one of `columns`."""
+    if not columns:
+        return False
+    if isinstance(item, CheckConstraint):
+        texts = [item.expression]
+    elif isinstance(item, Index):
+        texts = [item.where or ""] + [e.expression or "" for e in item.elements]
+    else:
+        return False
+    return any(
+        columns & expressions.column_refs(expressions.parse_expression(text)) for text in texts if text
+    )
 
 
 def _standard_reads(function: Function, changing: frozenset[str]) -> tuple[str, ...]:

@@ -5,26 +5,41 @@ yields `dropped` before the domains' changes, `created` after: the operations sh
 phases). A composite type's attribute is added or dropped in place, whatever the columns of the type
 hold (an added one reads NULL, a dropped one's values are gone); its new type or collation while no
 column holds the type. A range type PostgreSQL cannot alter (subtype, `subtype_diff`, collation,
-`subtype_opclass`) is dropped and created anew while nothing uses it. What PostgreSQL cannot do is
-refused with the fix: an attribute's new type or collation while a column holds the type, attributes
-in another order, a changed range type something uses."""
+`subtype_opclass`) is dropped and created anew while nothing uses it, and rebuilt while columns,
+functions or views use it: the old type parked under another name, the new one created, the columns
+converted through their text, the functions naming it made again, the parked type dropped last. What
+PostgreSQL cannot do is refused with the fix: an attribute's new type or collation while a column
+holds the type, attributes in another order, a changed range type a composite type or a domain
+holds."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from schemagen.model import CompositeType, Model, RangeType
+from schemagen.model import Column, CompositeType, Function, Model, RangeType, Table, naming
 from schemagen.model.usertypes import bare_type, order_types
-from schemagen.plan.changes import AlterTypeAttribute, Change, Comment, CreateType, DropType
+from schemagen.plan.changes import (
+    AlterTypeAttribute,
+    Change,
+    Comment,
+    CreateType,
+    DropType,
+    RebuildRange,
+)
 from schemagen.plan.errors import PlanError
 
-__all__ = ["created", "dropped"]
+__all__ = ["KeptColumns", "created", "dropped", "multirange_name"]
+
+#: The columns of a type of the given names (directly or in an array) that exist when a range type is
+#: rebuilt and keep their type, under their new names (the diff matches them, renames and all).
+KeptColumns = Callable[[frozenset[str]], tuple[tuple[Table, Column], ...]]
 
 
-def created(a: Model, b: Model) -> Iterator[Change]:
-    """The types of B that A has not, each after those it uses; the attributes of those both have."""
+def created(a: Model, b: Model, kept: KeptColumns) -> Iterator[Change]:
+    """The types of B that A has not, each after those it uses; the attributes of those both have.
+    `kept`: the columns a rebuilt range type converts."""
     old_types = a.types_by_name
     for type_ in order_types(b.types):
         old = old_types.get(type_.key)
@@ -38,10 +53,18 @@ def created(a: Model, b: Model) -> Iterator[Change]:
         elif isinstance(type_, RangeType) and isinstance(old, RangeType):
             changed = _range_change(old, type_)
             if changed is not None:
-                yield from _remake_range(a, b, old, type_, changed)
+                yield from _remake_range(a, b, old, type_, changed, kept)
                 continue
         if old.comment != type_.comment:
             yield Comment("TYPE", (type_.schema, type_.name), type_.comment)
+
+
+def multirange_name(name: str) -> str:
+    """What PostgreSQL names a range type's multirange type when CREATE TYPE does not say: the first
+    `range` of its name made `multirange`, else `_multirange` added."""
+    if "range" in name:
+        return name.replace("range", "multirange", 1)
+    return f"{name}_multirange"
 
 
 def _range_change(old: RangeType, new: RangeType) -> str | None:
@@ -59,47 +82,101 @@ def _range_change(old: RangeType, new: RangeType) -> str | None:
     return None
 
 
-def _remake_range(a: Model, b: Model, old: RangeType, new: RangeType, what: str) -> Iterator[Change]:
-    """PostgreSQL cannot alter a range type: it is dropped and created anew, which only works while
-    nothing uses it (a column, a type, a function). Nothing in A: before the columns of B are added;
-    what uses it in A all gone in B, and nothing in B: once they are dropped; else refused with the fix."""
+def _remake_range(
+    a: Model, b: Model, old: RangeType, new: RangeType, what: str, kept: KeptColumns
+) -> Iterator[Change]:
+    """PostgreSQL cannot alter a range type. Nothing in A uses it: dropped and created anew before the
+    columns of B are added; what uses it in A all gone in B: once they are dropped; else rebuilt with
+    what uses it, unless a composite type or domain holds it (PostgreSQL cannot move one to another
+    type), which is refused with the fix."""
     users = _users(a, old.name)
-    late = False
-    if users:
-        late = not any(u.startswith("type ") for u in users) and not _users(b, new.name)
-        if not late:
-            raise PlanError(
-                f"{what}: PostgreSQL cannot alter a range type, and {', '.join(users)} use it; create a "
-                "range type under another name, move the columns to it, then drop this one",
-                new.name,
-            )
-    yield CreateType(new, replaces=old, late=late)  # with its comment
+    if not users:
+        yield CreateType(new, replaces=old)  # with its comment
+        return
+    holders = _holding_types(a, old.name)
+    holders += [h for h in _holding_types(b, new.name) if h not in holders]
+    if holders:
+        raise PlanError(
+            f"{what}: PostgreSQL cannot alter a range type, and {', '.join(users)} use it; "
+            f"{_and(holders)} {'holds' if len(holders) == 1 else 'hold'} it, and PostgreSQL cannot move "
+            "a composite type or a domain to a new range type: create a range type under another name, "
+            "move the columns to it, then drop this one",
+            new.name,
+        )
+    if not _users(b, new.name):
+        yield CreateType(new, replaces=old, late=True)
+        return
+    yield _rebuild(a, b, old, new, what, kept)
+    yield DropType(old, parked=naming.truncate(f"{old.name}_old"))
+
+
+def _rebuild(
+    a: Model, b: Model, old: RangeType, new: RangeType, what: str, kept: KeptColumns
+) -> RebuildRange:
+    """The range type rebuilt in place of `old`: the columns of it, of its multirange type and arrays
+    of them converted; the functions whose signature names either dropped before and created after;
+    the views naming either, or calling such a function, created again after."""
+    multirange = multirange_name(old.name)
+    names = frozenset({old.name, multirange})
+    dropped = _signature_users(a, names)
+    named = _naming(names)
+    calls = [re.compile(rf"(?<![\w.]){re.escape(f.name)}\s*\(", re.IGNORECASE) for f in dropped]
+    views = tuple(
+        sorted(v.key for v in a.views if named.search(v.query) or any(c.search(v.query) for c in calls))
+    )
+    return RebuildRange(
+        new,
+        old,
+        what,
+        naming.truncate(f"{old.name}_old"),
+        multirange,
+        naming.truncate(f"{multirange}_old"),
+        kept(names),
+        tuple(dropped),
+        tuple(_signature_users(b, names)),
+        views,
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _naming(names: frozenset[str]) -> re.Pattern[str]:
+    """A query or a SQL-standard body naming one of `names` (a cast, a constructor's call)."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w])", re.IGNORECASE)
+
+
+def _signature_users(model: Model, names: frozenset[str]) -> list[Function]:
+    """The functions of `model` whose arguments or result name one of `names`, by signature."""
+    return sorted(
+        (
+            f
+            for f in model.functions
+            if any(bare_type(w) in names for w in _words(f.identity, f.returns or ""))
+        ),
+        key=lambda f: f.keyed_signature,
+    )
 
 
 def _users(model: Model, name: str) -> list[str]:
     """What of `model` uses the range type `name`: columns of it, of its multirange type or of a type
-    holding it, those types, functions taking or returning it, and the views and SQL-standard bodies
-    naming it."""
+    holding it, those types and the domains over them, functions taking or returning it, and the views
+    and SQL-standard bodies naming it."""
     users = _holders(model, name)
     # the multirange type PostgreSQL made beside it goes with it too
-    multirange = name.replace("range", "multirange", 1) if "range" in name else f"{name}_multirange"
-    users += sorted(
-        f"{t.name}.{c.name}" for t in model.tables for c in t.columns if bare_type(c.type) == multirange
-    )
-    users += sorted(
-        f"function {f.name}"
-        for f in model.functions
-        if any(bare_type(w) in (name, multirange) for w in _words(f.identity, f.returns or ""))
-    )
+    multirange = multirange_name(name)
+    users += [f"function {f.name}" for f in _signature_users(model, frozenset({name, multirange}))]
     # a view's query, or a SQL-standard body, naming it (a cast): PostgreSQL ties them to the type
-    named = re.compile(rf"(?<![\w.])(?:{re.escape(name)}|{re.escape(multirange)})(?![\w])", re.IGNORECASE)
+    named = _naming(frozenset({name, multirange}))
     users += sorted(f"view {v.name}" for v in model.views if named.search(v.query))
     users += sorted(
         f"function {f.name}"
         for f in model.functions
         if f.standard_body is not None and named.search(f.body) and f"function {f.name}" not in users
     )
-    return users
+    return list(dict.fromkeys(users))
 
 
 def _words(*texts: str) -> list[str]:
@@ -107,16 +184,36 @@ def _words(*texts: str) -> list[str]:
     return [w for text in texts for w in re.split(r"[\s,()]+", text) if w]
 
 
-def _holders(a: Model, name: str) -> list[str]:
-    """The columns that hold the type `name` (directly, in an array or in another type), and the types
-    that hold it."""
-    holders = {name}
+def _holding(model: Model, name: str) -> set[str]:
+    """The range type `name`, its multirange type, and the types of `model` holding either (directly,
+    in an array or in another type) and the domains over any of them."""
+    holders = {name, multirange_name(name)}
     grew = True
     while grew:
-        more = {t.name for t in a.types if any(bare_type(u) in holders for u in t.uses)}
+        more = {t.name for t in model.types if any(bare_type(u) in holders for u in t.uses)}
+        more |= {d.name for d in model.domains if bare_type(d.type) in holders}
         grew = not more <= holders
         holders |= more
-    types = sorted(f"type {t}" for t in holders - {name})
+    return holders
+
+
+def _holding_types(model: Model, name: str) -> list[str]:
+    """The composite types and domains of `model` holding the range type `name`."""
+    domains = {d.name for d in model.domains}
+    return sorted(
+        f"domain `{h}`" if h in domains else f"composite type `{h}`"
+        for h in _holding(model, name) - {name, multirange_name(name)}
+    )
+
+
+def _holders(a: Model, name: str) -> list[str]:
+    """The columns that hold the range type `name` or its multirange type (directly, in an array or in
+    another type or domain), and the types and domains that hold it."""
+    holders = _holding(a, name)
+    domains = {d.name for d in a.domains}
+    types = sorted(
+        f"{'domain' if t in domains else 'type'} {t}" for t in holders - {name, multirange_name(name)}
+    )
     columns = sorted(
         f"{t.name}.{c.name}" for t in a.tables for c in t.columns if bare_type(c.type) in holders
     )

@@ -2,7 +2,8 @@
 `templates/postgres/migrate/`. None locks a table: CREATE TYPE, DROP TYPE and ALTER TYPE … ADD / DROP /
 RENAME ATTRIBUTE lock the type alone (a column of the type keeps its rows: an added attribute reads as
 NULL, a dropped one is gone from every value). ALTER ATTRIBUTE … TYPE is planned only when no column
-holds the type (PostgreSQL refuses it otherwise)."""
+holds the type (PostgreSQL refuses it otherwise). A rebuilt range type's old type, multirange type and
+constructors are renamed out of the way (ALTER TYPE / ALTER FUNCTION … RENAME TO: the catalog alone)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Literal
 from schemagen.model import CompositeAttribute, CompositeType, UserType
 from schemagen.plan.operations import Lock, Statement, Step
 
-__all__ = ["alter_attribute", "create_type", "drop_type"]
+__all__ = ["alter_attribute", "create_type", "drop_type", "rename_function", "rename_type"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,25 @@ class CreateType(Statement):
 class DropType(Statement):
     template = "drop_type"
     type: UserType
+
+
+@dataclass(frozen=True)
+class RenameType(Statement):
+    template = "rename_type"
+    schema: str
+    name: str
+    new_name: str
+
+
+@dataclass(frozen=True)
+class RenameFunction(Statement):
+    """`arguments`: the types alone (`integer, integer`), as DROP and ALTER FUNCTION name them."""
+
+    template = "rename_function"
+    schema: str
+    name: str
+    arguments: str
+    new_name: str
 
 
 @dataclass(frozen=True)
@@ -51,3 +71,11 @@ def alter_attribute(
     new_name: str | None = None,
 ) -> Step:
     return Step(AlterTypeAttribute(type_, action, attribute, new_name), Lock.NONE, f"type {type_.name}")
+
+
+def rename_type(schema: str, name: str, new_name: str) -> Step:
+    return Step(RenameType(schema, name, new_name), Lock.NONE, f"type {name}")
+
+
+def rename_function(schema: str, name: str, arguments: str, new_name: str) -> Step:
+    return Step(RenameFunction(schema, name, arguments, new_name), Lock.NONE, f"function {name}")

@@ -70,6 +70,7 @@ from schemagen.plan.changes import (
     PartitionMove,
     QuoteStandardBody,
     RebuildEnum,
+    RebuildRange,
     RebuildTable,
     RenameColumn,
     RenameConstraint,
@@ -147,6 +148,8 @@ def operation(change: Change) -> Operation:
             return usertypes.alter_type_attribute(change)
         case DropType():
             return usertypes.drop_type(change)
+        case RebuildRange():
+            return usertypes.rebuild_range(change)
         case CreateDomain():
             return domains.create_domain(change)
         case SetDomainDefault():

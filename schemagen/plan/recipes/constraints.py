@@ -21,6 +21,12 @@ from schemagen.plan.operations import Kind, Operation, Phase
 #: Why a check or an index whose definition did not change is dropped and created again.
 REREAD = " (it reads a column converted to a rebuilt enum: created again after the rebuild)"
 
+
+def reread(rebuilt: str) -> str:
+    """REREAD, for a column converted to a rebuilt enum or (`rebuilt`) another kind of type."""
+    return REREAD.replace("rebuilt enum", f"rebuilt {rebuilt}")
+
+
 _ADD = {
     "primary_key": Kind.ADD_PRIMARY_KEY,
     "unique": Kind.ADD_UNIQUE,
@@ -131,7 +137,7 @@ def drop_constraint(change: DropConstraint) -> Operation:
         comment = f"drop foreign key {constraint.name}"
     else:
         on = table.name
-        comment = f"drop {_words(kind)} {constraint.name}" + (REREAD if change.reread else "")
+        comment = f"drop {_words(kind)} {constraint.name}" + (reread(change.rebuilt) if change.reread else "")
     return Operation(
         _DROP[kind],
         target,

@@ -11,7 +11,7 @@ from schemagen.model import Index, PartitionScheme, Table
 from schemagen.plan import schemes, steps
 from schemagen.plan.changes import AddIndex, DropIndex, RenameIndex
 from schemagen.plan.operations import Kind, Operation, Phase, Step
-from schemagen.plan.recipes.constraints import REREAD
+from schemagen.plan.recipes.constraints import reread
 
 
 def add_index(change: AddIndex) -> Operation:
@@ -76,7 +76,7 @@ def drop_index(change: DropIndex) -> Operation:
     return Operation(
         Kind.DROP_INDEX,
         index.name,
-        f"drop index {index.name}" + (REREAD if change.reread else ""),
+        f"drop index {index.name}" + (reread(change.rebuilt) if change.reread else ""),
         (steps.drop_index(table.schema, table.name, index.name, partitioned=table.partition is not None),),
         order=Phase.DROP_INDEXES,
         source=change,

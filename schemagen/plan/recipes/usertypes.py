@@ -1,13 +1,17 @@
 """Composite and range types: created (after the enums and domains they use, before the functions and
 columns of their type), an attribute added, dropped or retyped, dropped (once no column or function
-has their type), and a range type nothing uses dropped and created anew (PostgreSQL cannot alter
-one). See `plan.usertype_steps` for what each locks."""
+has their type), a range type nothing uses dropped and created anew (PostgreSQL cannot alter one),
+and one that columns or functions use rebuilt with them. See `plan.usertype_steps` for what each
+locks."""
 
 from __future__ import annotations
 
-from schemagen.plan import usertype_steps
-from schemagen.plan.changes import AlterTypeAttribute, CreateType, DropType
-from schemagen.plan.operations import Kind, Operation, Phase
+from dataclasses import replace
+
+from schemagen.model import Column, Function, Table
+from schemagen.plan import steps, usertype_steps
+from schemagen.plan.changes import AlterTypeAttribute, CreateType, DropType, RebuildRange
+from schemagen.plan.operations import Kind, Operation, Phase, Step
 
 
 def create_type(change: CreateType) -> Operation:
@@ -46,8 +50,71 @@ def alter_type_attribute(change: AlterTypeAttribute) -> Operation:
     )
 
 
+def rebuild_range(change: RebuildRange) -> Operation:
+    """In one transaction, after the views reading its columns or naming it and the checks and indexes
+    reading its columns are dropped: the functions whose signature names it dropped (aggregates first),
+    the old type, its multirange type and their constructors renamed out of the way (the multirange
+    type keeps the name PostgreSQL derived from the range's, which the new type would make again), the
+    new type created, each column converted through its text (a rewrite of its table), and the
+    functions created again (aggregates last; a SQL-standard body in quotes, set once the views are
+    back). The old type is dropped last (`drop_type`, parked), once the columns and tables this
+    migration drops are gone."""
+    new, old = change.range, change.old
+    up: list[Step] = [steps.drop_routine(f) for f in sorted(change.dropped, key=_aggregates_first)]
+    up += [
+        usertype_steps.rename_type(old.schema, old.name, change.parked),
+        usertype_steps.rename_type(old.schema, change.multirange, change.parked_multirange),
+        # the constructors keep their names: the new type's would collide with them
+        usertype_steps.rename_function(old.schema, old.name, f"{old.subtype}, {old.subtype}", change.parked),
+        usertype_steps.rename_function(
+            old.schema, old.name, f"{old.subtype}, {old.subtype}, text", change.parked
+        ),
+        usertype_steps.rename_function(old.schema, change.multirange, "", change.parked_multirange),
+        usertype_steps.create_type(new),
+    ]
+    for table, column in change.columns:
+        up += _convert(table, column)
+    up += [
+        steps.create_routine(f, quoted=f.standard_body is not None)
+        for f in sorted(change.created, key=_aggregates_first, reverse=True)
+    ]
+    return Operation(
+        Kind.CREATE_TYPE,
+        new.name,
+        f"{change.what}: rebuild range type {new.name} and convert its columns through their text",
+        tuple(up),
+        order=Phase.REBUILD_ENUMS,
+        source=change,
+        atomic=True,
+    )
+
+
+def _aggregates_first(function: Function) -> bool:
+    return function.aggregate is None
+
+
+def _convert(table: Table, column: Column) -> list[Step]:
+    # the default is of the old type: dropped around the conversion, then written again
+    up = [
+        steps.set_default(table, replace(column, default=None)),
+        steps.alter_column_type(table, column.name, column.type, conversion="via_text"),
+    ]
+    if column.default is not None:
+        up.append(steps.set_default(table, column))
+    return up
+
+
 def drop_type(change: DropType) -> Operation:
     type_ = change.type
+    if change.parked is not None:
+        return Operation(
+            Kind.DROP_TYPE,
+            change.parked,
+            f"drop {change.parked}, the old type of range type {type_.name} (its multirange type with it)",
+            (usertype_steps.drop_type(replace(type_, name=change.parked)),),
+            order=Phase.DROP_DOMAINS,
+            source=change,
+        )
     return Operation(
         Kind.DROP_TYPE,
         type_.name,
