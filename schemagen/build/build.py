@@ -75,6 +75,7 @@ from schemagen.model.partitions import (
     window_bounds,
     window_problem,
 )
+from schemagen.model.usertypes import multirange_name
 from schemagen.parse import fast
 from schemagen.postgres import (
     builtins,
@@ -245,6 +246,9 @@ class Builder:
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
+        # and the multirange type PostgreSQL makes beside each range type
+        multiranges = {multirange_name(name): name for name, t in spec.types.items() if t.range is not None}
+        self.type_names |= frozenset(multiranges)
         # an enum keyed `schema.name` is named so by column types already: not qualified again
         self.type_schemas = {
             name: enum.schema_ or self.project.schema
@@ -263,6 +267,13 @@ class Builder:
                 name: t.schema_ or self.project.schema
                 for name, t in spec.types.items()
                 if t.schema_ or self.pinned_schema(name)[0] is None
+            }
+        )
+        self.type_schemas.update(
+            {
+                multirange: self.type_schemas[name]
+                for multirange, name in multiranges.items()
+                if name in self.type_schemas
             }
         )
         self.sequence_schemas = {

@@ -31,6 +31,7 @@ from schemagen.model import (
     naming,
 )
 from schemagen.model.partition_objects import partition_tables
+from schemagen.model.usertypes import multirange_name
 from schemagen.postgres import builtins, literals, resolve
 from schemagen.postgres.builtins import Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
@@ -77,6 +78,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     # of the extensions it names (CREATE EXTENSION puts them there)
     qualified = {(e.schema, e.name) for e in model.enums}
     qualified |= {(t.schema, t.name) for t in model.types}
+    qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     for table in model.tables:
         if table.archive_of is None:

@@ -13,12 +13,20 @@ from collections.abc import Iterable
 from schemagen.model.keys import by_spelling
 from schemagen.model.objects import CompositeAttribute, CompositeType, RangeType, UserType
 
-__all__ = ["CompositeAttribute", "CompositeType", "RangeType", "UserType", "order_types"]
+__all__ = ["CompositeAttribute", "CompositeType", "RangeType", "UserType", "multirange_name", "order_types"]
 
 
 def bare_type(type_: str) -> str:
     """A type without its schema and array brackets."""
     return type_.removesuffix("[]").rsplit(".", 1)[-1].strip('"')
+
+
+def multirange_name(key: str) -> str:
+    """The multirange type PostgreSQL makes beside the range type `key` (`name` or `schema.name`): the
+    first `range` of its name made `multirange`, else `_multirange` appended."""
+    schema, dot, name = key.rpartition(".")
+    multirange = name.replace("range", "multirange", 1) if "range" in name else f"{name}_multirange"
+    return f"{schema}{dot}{multirange}"
 
 
 def order_types(types: Iterable[UserType]) -> list[UserType]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from schemagen.model import Column, CompositeType, Function, Model, RangeType, Table, naming
-from schemagen.model.usertypes import bare_type, order_types
+from schemagen.model.usertypes import bare_type, multirange_name, order_types
 from schemagen.plan.changes import (
     AlterTypeAttribute,
     Change,
@@ -57,14 +57,6 @@ def created(a: Model, b: Model, kept: KeptColumns) -> Iterator[Change]:
                 continue
         if old.comment != type_.comment:
             yield Comment("TYPE", (type_.schema, type_.name), type_.comment)
-
-
-def multirange_name(name: str) -> str:
-    """What PostgreSQL names a range type's multirange type when CREATE TYPE does not say: the first
-    `range` of its name made `multirange`, else `_multirange` added."""
-    if "range" in name:
-        return name.replace("range", "multirange", 1)
-    return f"{name}_multirange"
 
 
 def _range_change(old: RangeType, new: RangeType) -> str | None:

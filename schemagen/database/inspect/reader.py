@@ -523,6 +523,13 @@ class CatalogReader:
         self.type_names |= frozenset(
             r["name"] for rows in found.values() for r in rows if not r.get("canonical")
         )
+        # the multirange type PostgreSQL made beside each range type
+        self.type_names |= frozenset(
+            r["multirange"]
+            for rows in found.values()
+            for r in rows
+            if r.get("multirange") and not r.get("canonical")
+        )
         return read_types(lambda name, **_: found[name], schemas, self.type_name, self.warn)
 
     def base_type(self, type_: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schemagen.model import CompositeAttribute, CompositeType, RangeType, UserType
+from schemagen.model.usertypes import multirange_name
 
 __all__ = ["USER_TYPE_QUERIES", "read_types", "type_key"]
 
@@ -67,10 +68,10 @@ def read_types(
                 f"range type `{label}` uses collation `{row['collation_schema']}.{row['collation']}`; the "
                 "spec names collations without a schema"
             )
-        if row["multirange"] not in (_multirange_name(row["name"]), None):
+        if row["multirange"] not in (multirange_name(row["name"]), None):
             warn(
                 f"the multirange type of range type `{label}` is named `{row['multirange']}`; the spec's "
-                f"DDL lets PostgreSQL name it `{_multirange_name(row['name'])}`"
+                f"DDL lets PostgreSQL name it `{multirange_name(row['name'])}`"
             )
         subtype = type_name(row["subtype"], f"range type `{label}`")
         found.append(
@@ -85,10 +86,3 @@ def read_types(
             )
         )
     return found
-
-
-def _multirange_name(name: str) -> str:
-    """What PostgreSQL names a range type's multirange type when CREATE TYPE does not say."""
-    if "range" in name:
-        return name.replace("range", "multirange", 1)
-    return f"{name}_multirange"
