@@ -783,6 +783,10 @@ class NamePartitionIndexes:
     partitions and those created later keep the old column names in their indexes' names."""
 
     table: Table
+    # after a column's new type made PostgreSQL build indexes of the table again while the names of the
+    # partitions' indexes of an index dropped and created again were free: it names the rebuilt ones'
+    # partition indexes anew, perhaps with those names, which the index created again needs
+    converted: bool = False
 
 
 @dataclass(frozen=True)

@@ -674,6 +674,8 @@ class _Diff:
         renamed = with_new_column_names(old, new.key, self.renames)
         keys = [*self.constraints(renamed, new), *self.indexes(renamed, new)]
         yield from keys
+        if new.partition is not None and self.retyped.get(new.key) and _readded_namesake(new, keys):
+            yield NamePartitionIndexes(new, converted=True)
         yield from partition_objects.changes(old, new, self.renames)
         if old.partition and new.partition and self.renames.renamed_columns(new.key):
             yield NamePartitionIndexes(new)
@@ -1319,6 +1321,20 @@ class _Diff:
                 )
             elif old_trigger.comment != trigger.comment:
                 yield Comment("TRIGGER", (trigger.schema, trigger.table, trigger.name), trigger.comment)
+
+
+def _readded_namesake(table: Table, keys: list[Change]) -> bool:
+    """Whether an index of `table` dropped and created again under its name has a namesake: another
+    index on the same keys, whose partitions' indexes PostgreSQL names like its own (t_p0_c_idx,
+    t_p0_c_idx1). While it is gone, a column's new type makes PostgreSQL build the namesake again, and
+    name its partitions' indexes anew, perhaps with the names the dropped one's had."""
+    dropped = {c.index.name for c in keys if isinstance(c, DropIndex)}
+    readded = [c.index for c in keys if isinstance(c, AddIndex) and c.index.name in dropped]
+
+    def stem(index: Index) -> tuple[str | None, ...]:
+        return tuple(e.column or e.expression for e in index.elements)
+
+    return any(stem(i) == stem(j) for i in readded for j in table.indexes if j.name != i.name)
 
 
 def _reads_columns(columns: set[str], item: Constraint | Index) -> bool:

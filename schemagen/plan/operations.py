@@ -367,6 +367,10 @@ class Phase(IntEnum):
     # after the columns (a new distribution column) and the drops of what a distributed table cannot
     # have, before the constraints and keys it can have only once distributed
     DISTRIBUTION = 65
+    # the partitions' indexes that a column's new type made PostgreSQL build again, named as a fresh
+    # database names them: after every conversion and new partition, before the indexes dropped
+    # around them are created again under their names
+    REBUILT_INDEX_NAMES = 68
     CONSTRAINTS = 70
     INDEXES = 72
     PARTITION_INDEX_NAMES = 73  # once every partition and index of B exists

@@ -50,9 +50,11 @@ def name_partition_indexes(change: NamePartitionIndexes) -> Operation:
     return Operation(
         Kind.NAME_PARTITION_INDEXES,
         table.name,
-        f"rename the indexes of the partitions of {table.name} that still name a renamed column",
+        f"rename the indexes of the partitions of {table.name} that PostgreSQL built again under other names"
+        if change.converted
+        else f"rename the indexes of the partitions of {table.name} that still name a renamed column",
         (steps.name_partition_indexes(table.schema, table.name, indexes),),
-        order=Phase.PARTITION_INDEX_NAMES,
+        order=Phase.REBUILT_INDEX_NAMES if change.converted else Phase.PARTITION_INDEX_NAMES,
         source=change,
     )
 
