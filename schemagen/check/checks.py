@@ -89,6 +89,8 @@ def _user_tables(model: Model) -> Iterable[Table]:
 def _missing_columns(
     table: Table, columns: Iterable[str], what: str, loc: Location | None
 ) -> Iterator[Diagnostic]:
+    if not columns:  # an index's `include`, nearly always
+        return
     names = table.column_names
     seen: set[str] = set()
     for column in columns:
@@ -237,7 +239,6 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     what = f"index `{index.name}`"
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
-    column_types = {c.name: c.type for c in table.columns}
     parts = [
         (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
         for i, e in enumerate(index.elements)
@@ -245,11 +246,14 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
+    if not parts:
+        return
+    column_types = {c.name: c.type for c in table.columns}
+    names = table.column_names
     for text, part, part_loc in parts:
         assert text is not None
         loc = part_loc or index.loc
         parsed = expressions.parse_expression(text)
-        names = table.column_names
         for ref in sorted(expressions.column_refs(parsed)):
             if ref not in names:
                 yield rules.UNKNOWN_COLUMN(
@@ -682,10 +686,21 @@ def names(model: Model) -> Iterator[Diagnostic]:
         yield from claim(sequence.schema, sequence.name, "sequence", sequence.loc)
     for table in model.tables:
         yield from claim(table.schema, table.name, "table", table.loc)
+        if table.partition is None:
+            continue
+        schema, loc = table.schema, table.partition.loc
         for child in all_children(table.partition):
-            yield from claim(
-                table.schema, child.name, "partition", table.partition.loc if table.partition else None
-            )
+            # `claim` written out: ten partitions a table are most of the names
+            name = child.name
+            if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+                yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
+            other = relations.get((schema, name))
+            if other is not None:
+                yield rules.DUPLICATE_OBJECT(
+                    loc, kind="partition", name=name, other_kind=other[0], other=other[1] or "?"
+                )
+            else:
+                relations[(schema, name)] = ("partition", loc)
     for view in model.views:
         yield from claim(view.schema, view.name, "view", view.loc)
     for table in model.tables:
