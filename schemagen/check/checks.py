@@ -584,7 +584,11 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
         bound = child.bound
-        if not _finite([bound.range_from, bound.range_to, *bound.values]):
+        if not (
+            _finite(bound.range_from)
+            and _finite(bound.range_to)
+            and (not bound.values or _finite(bound.values))
+        ):
             yield rules.INVALID_VALUE(
                 scheme.loc,
                 where=f"partition `{child.name}`",
