@@ -272,6 +272,7 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
 
 @_check
 def columns(model: Model) -> Iterator[Diagnostic]:
+    fixes: dict[tuple[Any, ...], str | None] = {}  # what `_default_fix` found, for this model
     for table in _user_tables(model):
         types = {c.name: c.type for c in table.columns}
         for column in table.columns:
@@ -290,25 +291,48 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                 )
             if column.default is not None and not column.default.is_expression:
                 yield from _literal_default(
-                    model, column.default.value, column.type, column.default_loc or column.loc
+                    model, column.default.value, column.type, column.default_loc or column.loc, fixes
                 )
 
 
-def _literal_default(model: Model, value: Any, type_: str, loc: Location | None) -> Iterator[Diagnostic]:
+#: The types of literal whose equal values read the same (not a float: -0.0 == 0.0 but they show apart)
+_SAME_WHEN_EQUAL = (str, int, bool, type(None))
+
+
+def _literal_default(
+    model: Model,
+    value: Any,
+    type_: str,
+    loc: Location | None,
+    fixes: dict[tuple[Any, ...], str | None] | None = None,
+) -> Iterator[Diagnostic]:
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
-    domain)."""
+    domain); `fixes` keeps what was found for a value and type already seen (a thousand tables may
+    share one default)."""
     base = model.base_type(type_)
     enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
         return
+    if fixes is not None and type(value) in _SAME_WHEN_EQUAL:
+        key = (type(value), value, type_)
+        if key in fixes:
+            fix = fixes[key]
+        else:
+            fix = fixes[key] = _default_fix(model, value, type_, base)
+    else:
+        fix = _default_fix(model, value, type_, base)
+    if fix:
+        yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+
+
+def _default_fix(model: Model, value: Any, type_: str, base: str) -> str | None:
     fix = _default_problem(value, base)
     if not fix:
         refused = catalog.default_problem(value, base, model)
         fix = f"{refused}: write a value of {type_}" if refused else None
-    if fix:
-        yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+    return fix
 
 
 # --- sequences and domains -----------------------------------------------------------------------
