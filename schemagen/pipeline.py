@@ -46,8 +46,9 @@ def without_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()  # everything tracked, to the permanent generation...
-            gc.unfreeze()  # ...and back, into the oldest one
+            if gc.get_freeze_count() == 0:  # (a program's own frozen objects stay frozen)
+                gc.freeze()  # everything tracked, to the permanent generation...
+                gc.unfreeze()  # ...and back, into the oldest one
             gc.enable()
 
 
