@@ -784,7 +784,11 @@ class Builder:
                 self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
                 canonical = type_text.lower()
         canonical = self.qualified_type(canonical)
-        default = self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
+        default = (
+            None
+            if spec.default is None
+            else self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
+        )
         if spec.serial:
             other = (
                 "a default"
