@@ -6,6 +6,7 @@ pyinstrument's call tree instead, whose sampling does not inflate call-heavy cod
 
     python bench/profiling.py 1000
     python bench/profiling.py 1000 --stage diff --top 25 --sort tottime
+    python bench/profiling.py 1000 --stage validate --top 30 --sort tottime   # `validate` is `load`
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("n", type=int, nargs="?", default=1000, help="number of entities (default 1000)")
-    parser.add_argument("--stage", choices=STAGES, action="append", help="a stage (default: all three)")
+    parser.add_argument(
+        "--stage",
+        choices=(*STAGES, "validate"),
+        action="append",
+        help="a stage (default: all three); `validate` is another name of `load` (load+validate)",
+    )
     parser.add_argument("--top", type=int, default=10, help="entries per stage (default 10)")
     parser.add_argument("--all", action="store_true", help="list library functions too")
     parser.add_argument(
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     actions = stage_actions(args.n)
     for stage in args.stage or STAGES:
+        stage = "load" if stage == "validate" else stage
         action, prepare = actions[stage]
         prepare()
         print(f"== {stage} (N={args.n})")

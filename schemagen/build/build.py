@@ -781,6 +781,7 @@ class Builder:
 
     def column(self, name: str, spec: ColumnSpec, path: Path_) -> Column:
         loc = self.raw.locate(path, key=True)
+        type_loc = self.raw.locate((*path, "type"))
         self.check_name(name, "a column", loc)
         type_text = spec.type.strip()
         base = type_text.lower()
@@ -791,14 +792,14 @@ class Builder:
             try:
                 canonical = sqltypes.canonical_type(type_text, self.type_names)
             except sqltypes.UnknownTypeError as error:
-                self.report(
-                    rules.UNKNOWN_TYPE(
-                        self.raw.locate((*path, "type")) or loc, type=type_text, problem=str(error)
-                    )
-                )
+                self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
                 canonical = type_text.lower()
         canonical = self.qualified_type(canonical)
-        default = self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
+        default = (
+            None
+            if spec.default is None
+            else self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
+        )
         if spec.serial:
             other = (
                 "a default"
@@ -868,7 +869,7 @@ class Builder:
             using=using,
             using_down=using_down,
             loc=loc,
-            type_loc=self.raw.locate((*path, "type")),
+            type_loc=type_loc,
             default_loc=self.raw.locate((*path, "default", "sql") if default and default.is_expression
                                         else (*path, "default")) if default else None,
             generated_loc=self.raw.locate((*path, "generated")) if generated else None,

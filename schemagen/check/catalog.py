@@ -80,12 +80,13 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, t.name) for t in model.types}
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
+    qualified_types = frozenset(qualified)
     for table in model.tables:
         if table.archive_of is None:
             if model.domains:  # a column of a domain is checked as one of its base type
                 columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
-            yield from _table(table, catalog, enums, relations, frozenset(qualified))
+            yield from _table(table, catalog, enums, relations, qualified_types)
             yield from _foreign_key_names(table, partitioned)
 
 
@@ -257,7 +258,7 @@ def _table(
         return found
 
     for column in seen.values():
-        yield from _column(column, catalog, enums, scope, qualified_types)
+        yield from _column(column, catalog, enums, scope, qualified_types, enum_names)
     for constraint in table.checks:
         loc = constraint.expression_loc or constraint.loc
         what = f"check `{constraint.name}`"
@@ -288,8 +289,10 @@ def _column(
     enums: Mapping[str, Sequence[str]],
     scope: Any,
     qualified_types: frozenset[tuple[str, str]] = frozenset(),
+    enum_names: frozenset[str] | None = None,
 ) -> Iterator[Diagnostic]:
-    enum_names = frozenset(enums)
+    if enum_names is None:
+        enum_names = frozenset(enums)
     key = type_key(column.type)
     type_loc = column.type_loc or column.loc
     info = resolve.type_info(catalog, key, enum_names)

@@ -89,6 +89,8 @@ def _user_tables(model: Model) -> Iterable[Table]:
 def _missing_columns(
     table: Table, columns: Iterable[str], what: str, loc: Location | None
 ) -> Iterator[Diagnostic]:
+    if not columns:  # an index's `include`, nearly always
+        return
     names = table.column_names
     seen: set[str] = set()
     for column in columns:
@@ -237,7 +239,6 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     what = f"index `{index.name}`"
     yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
     yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
-    column_types = {c.name: c.type for c in table.columns}
     parts = [
         (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
         for i, e in enumerate(index.elements)
@@ -245,11 +246,14 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
+    if not parts:
+        return
+    column_types = {c.name: c.type for c in table.columns}
+    names = table.column_names
     for text, part, part_loc in parts:
         assert text is not None
         loc = part_loc or index.loc
         parsed = expressions.parse_expression(text)
-        names = table.column_names
         for ref in sorted(expressions.column_refs(parsed)):
             if ref not in names:
                 yield rules.UNKNOWN_COLUMN(
@@ -268,6 +272,7 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
 
 @_check
 def columns(model: Model) -> Iterator[Diagnostic]:
+    fixes: dict[tuple[Any, ...], str | None] = {}  # what `_default_fix` found, for this model
     for table in _user_tables(model):
         types = {c.name: c.type for c in table.columns}
         for column in table.columns:
@@ -286,25 +291,48 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                 )
             if column.default is not None and not column.default.is_expression:
                 yield from _literal_default(
-                    model, column.default.value, column.type, column.default_loc or column.loc
+                    model, column.default.value, column.type, column.default_loc or column.loc, fixes
                 )
 
 
-def _literal_default(model: Model, value: Any, type_: str, loc: Location | None) -> Iterator[Diagnostic]:
+#: The types of literal whose equal values read the same (not a float: -0.0 == 0.0 but they show apart)
+_SAME_WHEN_EQUAL = (str, int, bool, type(None))
+
+
+def _literal_default(
+    model: Model,
+    value: Any,
+    type_: str,
+    loc: Location | None,
+    fixes: dict[tuple[Any, ...], str | None] | None = None,
+) -> Iterator[Diagnostic]:
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
-    domain)."""
+    domain); `fixes` keeps what was found for a value and type already seen (a thousand tables may
+    share one default)."""
     base = model.base_type(type_)
     enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
         return
+    if fixes is not None and type(value) in _SAME_WHEN_EQUAL:
+        key = (type(value), value, type_)
+        if key in fixes:
+            fix = fixes[key]
+        else:
+            fix = fixes[key] = _default_fix(model, value, type_, base)
+    else:
+        fix = _default_fix(model, value, type_, base)
+    if fix:
+        yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+
+
+def _default_fix(model: Model, value: Any, type_: str, base: str) -> str | None:
     fix = _default_problem(value, base)
     if not fix:
         refused = catalog.default_problem(value, base, model)
         fix = f"{refused}: write a value of {type_}" if refused else None
-    if fix:
-        yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+    return fix
 
 
 # --- sequences and domains -----------------------------------------------------------------------
@@ -580,7 +608,11 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
         bound = child.bound
-        if not _finite([bound.range_from, bound.range_to, *bound.values]):
+        if not (
+            _finite(bound.range_from)
+            and _finite(bound.range_to)
+            and (not bound.values or _finite(bound.values))
+        ):
             yield rules.INVALID_VALUE(
                 scheme.loc,
                 where=f"partition `{child.name}`",
@@ -682,10 +714,21 @@ def names(model: Model) -> Iterator[Diagnostic]:
         yield from claim(sequence.schema, sequence.name, "sequence", sequence.loc)
     for table in model.tables:
         yield from claim(table.schema, table.name, "table", table.loc)
+        if table.partition is None:
+            continue
+        schema, loc = table.schema, table.partition.loc
         for child in all_children(table.partition):
-            yield from claim(
-                table.schema, child.name, "partition", table.partition.loc if table.partition else None
-            )
+            # `claim` written out: ten partitions a table are most of the names
+            name = child.name
+            if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+                yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
+            other = relations.get((schema, name))
+            if other is not None:
+                yield rules.DUPLICATE_OBJECT(
+                    loc, kind="partition", name=name, other_kind=other[0], other=other[1] or "?"
+                )
+            else:
+                relations[(schema, name)] = ("partition", loc)
     for view in model.views:
         yield from claim(view.schema, view.name, "view", view.loc)
     for table in model.tables:

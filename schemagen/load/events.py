@@ -91,6 +91,9 @@ class _Reader:
         get = self.next
         file = self.file
         key_locations = self.key_locations
+        value_marks = self.value_locations
+        max_values, max_depth = self.max_values, self.max_depth
+        resolved = _RESOLVED
         while True:
             event = get()
             if type(event) is not _ScalarEvent:
@@ -116,7 +119,27 @@ class _Reader:
             else:
                 end: Any = event.end_mark
                 key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
-            result[key] = value(get(), child)
+            event = get()
+            if type(event) is not _ScalarEvent:
+                result[key] = value(event, child)
+                continue
+            # `value` and `scalar` written out for the value most keys have: a string on one line
+            self.values += 1
+            if self.values > max_values or len(child) > max_depth:
+                raise _Unusual
+            text = event.value
+            if (
+                event.anchor is None
+                and event.tag is None
+                and event.style not in _BLOCK_SCALAR_STYLES
+                and (resolved.get(text) if event.implicit[0] else _STR_TAG) == _STR_TAG
+                and "\x00" not in text
+            ):
+                first, end = event.start_mark, event.end_mark
+                value_marks[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
+                result[key] = text
+            else:
+                result[key] = self.scalar(event, child)
 
     def sequence(self, start: Any, path: Path_) -> list[Any]:
         result: list[Any] = []
