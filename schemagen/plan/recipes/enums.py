@@ -58,7 +58,7 @@ def rebuild_enum(change: RebuildEnum) -> Operation:
     enum = change.enum
     up = [steps.rename_enum(enum, change.parked), steps.create_enum(enum)]
     for table, column in change.columns:
-        up += _convert(table, column)
+        up += convert_via_text(table, column)
     what = f"remove {', '.join(change.removed)} from" if change.removed else "reorder the values of"
     return Operation(
         Kind.REBUILD_ENUM,
@@ -71,8 +71,9 @@ def rebuild_enum(change: RebuildEnum) -> Operation:
     )
 
 
-def _convert(table: Table, column: Column) -> list[Step]:
-    # the default is of the old type: dropped around the conversion, then written again
+def convert_via_text(table: Table, column: Column) -> list[Step]:
+    """`column` converted to its type (an enum or a range type made anew) through its values' text; its
+    default, of the old type, dropped around the conversion, then written again."""
     up = [
         steps.set_default(table, replace(column, default=None)),
         steps.alter_column_type(table, column.name, column.type, conversion="via_text"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schemagen.model import Column, Function, Table
+from schemagen.model import Function
 from schemagen.plan import steps, usertype_steps
 from schemagen.plan.changes import AlterTypeAttribute, CreateType, DropType, RebuildRange
 from schemagen.plan.operations import Kind, Operation, Phase, Step
+from schemagen.plan.recipes.enums import convert_via_text
 
 
 def create_type(change: CreateType) -> Operation:
@@ -73,7 +74,7 @@ def rebuild_range(change: RebuildRange) -> Operation:
         usertype_steps.create_type(new),
     ]
     for table, column in change.columns:
-        up += _convert(table, column)
+        up += convert_via_text(table, column)
     up += [
         steps.create_routine(f, quoted=f.standard_body is not None)
         for f in sorted(change.created, key=_aggregates_first, reverse=True)
@@ -91,17 +92,6 @@ def rebuild_range(change: RebuildRange) -> Operation:
 
 def _aggregates_first(function: Function) -> bool:
     return function.aggregate is None
-
-
-def _convert(table: Table, column: Column) -> list[Step]:
-    # the default is of the old type: dropped around the conversion, then written again
-    up = [
-        steps.set_default(table, replace(column, default=None)),
-        steps.alter_column_type(table, column.name, column.type, conversion="via_text"),
-    ]
-    if column.default is not None:
-        up.append(steps.set_default(table, column))
-    return up
 
 
 def drop_type(change: DropType) -> Operation:
