@@ -436,10 +436,21 @@ def migrate_sign(spec_dir: Path, generated: Path | None, base: str | None) -> No
     click.echo(f"signed {', '.join(signed)}" if signed else "nothing to sign: no migration was edited")
 
 
+def _required_dsn(ctx: click.Context, _: click.Parameter, value: str | None) -> str:
+    """The --dsn given, or $SCHEMAGEN_DSN; neither is a usage error that names both."""
+    if not value:
+        raise click.UsageError(
+            "no database given: pass --dsn (a libpq conninfo string or postgresql:// URL) or set "
+            "$SCHEMAGEN_DSN",
+            ctx=ctx,
+        )
+    return value
+
+
 dsn_required_option = click.option(
     "--dsn",
     envvar="SCHEMAGEN_DSN",
-    required=True,
+    callback=_required_dsn,
     help="The database: a libpq conninfo string or postgresql:// URL (default: $SCHEMAGEN_DSN).",
 )
 lock_timeout_option = click.option(
@@ -926,7 +937,12 @@ def _in_sync(spec_dir: Path, generated: Path, live: bool) -> str:
 
 
 @cli.command()
-@click.option("--dsn", required=True, envvar="SCHEMAGEN_DSN", help="The database to read.")
+@click.option(
+    "--dsn",
+    envvar="SCHEMAGEN_DSN",
+    callback=_required_dsn,
+    help="The database to read: a libpq conninfo string or postgresql:// URL (default: $SCHEMAGEN_DSN).",
+)
 @click.option(
     "-o",
     "--out",

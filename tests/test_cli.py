@@ -673,3 +673,12 @@ def test_shell_completion_answers_from_a_real_process_without_the_stages(tmp_pat
     assert (proc.returncode, proc.stdout) == (0, "plain,drift\n")
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
     assert not imported & {"pglast", "pydantic", "jinja2", "schemagen.pipeline"}
+
+
+@pytest.mark.parametrize(
+    "args", [["migrate", "apply"], ["migrate", "status"], ["migrate", "down", "--to", "0"], ["inspect"]]
+)
+def test_a_missing_dsn_names_the_environment_variable(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, env={"SCHEMAGEN_DSN": None})
+    assert result.exit_code == 2, result.output
+    assert "pass --dsn" in result.output and "$SCHEMAGEN_DSN" in result.output, result.output
