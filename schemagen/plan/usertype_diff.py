@@ -30,7 +30,7 @@ from schemagen.plan.changes import (
 )
 from schemagen.plan.errors import PlanError
 
-__all__ = ["KeptColumns", "created", "dropped", "multirange_name"]
+__all__ = ["KeptColumns", "created", "dropped"]
 
 #: The columns of a type of the given names (directly or in an array) that exist when a range type is
 #: rebuilt and keep their type, under their new names (the diff matches them, renames and all).
