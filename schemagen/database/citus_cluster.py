@@ -63,6 +63,7 @@ class CitusCluster:
         try:
             for node in self.nodes:
                 node.start()
+                self._allow_citus_output_plugin(node)
             for node in self.nodes:
                 self._admin(
                     node,
@@ -116,6 +117,18 @@ class CitusCluster:
                     if attempt == DROP_ATTEMPTS - 1:
                         raise
                     time.sleep(0.5)
+
+    @staticmethod
+    def _allow_citus_output_plugin(node: ThrowawayCluster) -> None:
+        """Lets the node's replication connections load Citus's output plugin, which distributing a table
+        concurrently and moving shards use, where the server restricts them (`output_plugin_libraries`;
+        it cannot go in the configuration file of a server that does not know it)."""
+        with connect(node.dsn(), autocommit=True) as conn:
+            row = conn.execute(query("citus_output_plugins")).fetchone()
+            if row is None or "citus" in (name.strip() for name in str(row[0]).split(",")):
+                return
+            conn.execute(query("citus_allow_output_plugin"))
+            conn.execute(query("reload_configuration"))
 
     @staticmethod
     def _address(node: ThrowawayCluster) -> dict[str, object]:
