@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
+from schemagen.migrate.layout import MIGRATIONS_DIR
 from schemagen.model import Model
 
 if TYPE_CHECKING:  # the planner is imported only when there is something to plan
@@ -19,7 +20,6 @@ if TYPE_CHECKING:  # the planner is imported only when there is something to pla
     from schemagen.plan import Hazard, Operation, PlanError
 
 SNAPSHOT_FILE = "snapshot.json"
-MIGRATIONS_DIR = "migrations"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
 
