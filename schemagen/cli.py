@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from schemagen.database import runner
     from schemagen.diagnostics import Diagnostic
+    from schemagen.load.sources import BaseRevision
     from schemagen.migrate.history import MigrationFiles
     from schemagen.model import Model, PartitionScheme
     from schemagen.pipeline import Compiled
@@ -870,20 +871,25 @@ def check(
     or a pending change is destructive and not allowed; it lists the hazards of the migrations a pull
     request adds (since --base); with --live, also when replaying the migrations does not give
     schema.sql's database."""
+    from schemagen.load import sources
+    from schemagen.migrate.layout import MIGRATIONS_DIR
+
     live = live or dsn is not None
     generated = generated if generated is not None else beside(spec_dir)
-    run_key, merge_base = None, None
+    # git answers on a thread while the tree is hashed and the spec compiled
+    base_revision = sources.BaseRevision(base, generated, MIGRATIONS_DIR)
+    run_key = None
     if not live and output_format == "text" and _as_program():
         # a tree found clean before, byte for byte, is clean again (see schemagen/gate_cache.py)
         from schemagen import gate_cache
-        from schemagen.load import sources
 
-        merge_base = (sources.commit_of(base) if base is not None else sources.default_base(),)
-        if base is None or merge_base[0] is not None:
-            run_key = gate_cache.key(spec_dir, generated, templates, base, merge_base[0])
+        key = gate_cache.key(spec_dir, generated, templates, base)
+        if key is not None and (base is None or base_revision.commit is not None):
+            run_key = gate_cache.with_base(key, base_revision.commit)
         if run_key is not None and gate_cache.is_clean(spec_dir, generated, run_key):
             click.echo(_in_sync(spec_dir, generated, live))
             return
+    base_revision.ask_for_names()
     from schemagen import gate
     from schemagen.diagnostics import Severity
     from schemagen.pipeline import RenderError
@@ -894,7 +900,7 @@ def check(
     except RenderError as error:
         raise InputError(str(error)) from None
     if not found:
-        found = _added_since(compiled, generated, base, merge_base if base is None else None)
+        found = _added_since(compiled, generated, base_revision)
     # On a stale tree the replay would compare the wrong files; the static findings come first.
     if live and not found:
         from schemagen.database.cluster import DatabaseError
@@ -1160,16 +1166,17 @@ def _count_children(scheme: PartitionScheme | None) -> int:
 
 
 def _base_history(
-    generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
+    generated: Path, base: str | None, base_revision: BaseRevision | None = None
 ) -> tuple[Model | None, set[str] | None]:
     """The schema and the migration labels of `generated` at the base revision (`base`, else the merge
-    base with the main branch, `merge_base[0]` when it was already looked up); (None, None) when there
+    base with the main branch; `base_revision` when git was already asked); (None, None) when there
     is no base to read."""
     from schemagen.load import sources
     from schemagen.migrate import history, snapshot
 
-    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
-    path = sources.work_tree_path(generated) if rev else None
+    if base_revision is None:
+        base_revision = sources.BaseRevision(base, generated, history.MIGRATIONS_DIR)
+    rev, path = base_revision.rev, base_revision.path
     if rev is None or path is None:
         if base is not None:
             raise InputError(f"--base {base}: {generated} is not in a git work tree")
@@ -1187,11 +1194,10 @@ def _base_history(
         raise InputError(f"the history at {rev}: {error}") from None
 
 
-def _nothing_added(generated: Path, base: str | None, merge_base: tuple[str | None] | None) -> bool:
+def _nothing_added(generated: Path, base_revision: BaseRevision) -> bool:
     """Whether the base revision's history already has every migration of `generated`, told from the
     file names alone (one git command): then there is nothing to review, and the base's history is not
     extracted and read. False when that cannot be told this way."""
-    from schemagen.load import sources
     from schemagen.migrate import history
 
     try:
@@ -1200,11 +1206,7 @@ def _nothing_added(generated: Path, base: str | None, merge_base: tuple[str | No
         return False
     if not labels:
         return True
-    rev = base or (merge_base[0] if merge_base is not None else sources.default_base())
-    path = sources.work_tree_path(generated) if rev else None
-    if rev is None or path is None:
-        return False
-    names = sources.file_names(rev, f"{path}/{history.MIGRATIONS_DIR}")
+    names = base_revision.names
     if names is None:
         return False
     at_base = set()
@@ -1215,15 +1217,13 @@ def _nothing_added(generated: Path, base: str | None, merge_base: tuple[str | No
     return labels <= at_base
 
 
-def _added_since(
-    compiled: Compiled, generated: Path, base: str | None, merge_base: tuple[str | None] | None = None
-) -> list[Diagnostic]:
-    """The review of the migrations a pull request adds: those not in `base`'s history."""
+def _added_since(compiled: Compiled, generated: Path, base_revision: BaseRevision) -> list[Diagnostic]:
+    """The review of the migrations a pull request adds: those not in the base revision's history."""
     from schemagen import gate
 
-    if _nothing_added(generated, base, merge_base):
+    if _nothing_added(generated, base_revision):
         return []
-    before, labels = _base_history(generated, base, merge_base)
+    before, labels = _base_history(generated, base_revision.base, base_revision)
     if labels is None:
         return []
     return gate.added_migrations(compiled, generated, before, labels)

@@ -62,15 +62,21 @@ def _history(compiled: Compiled, generated: Path) -> list[Diagnostic]:
         )
         for p in checksums.verify(folder)
     ]
+    model = compiled.model
     try:
-        before, newest = history.read_snapshot_of(generated)  # read once, for both
+        text, newest = history.snapshot_text_of(generated)  # read once, for both
         missing = history.missing_history_of(generated, newest)
+        # in sync, the snapshot is the very text the spec's Model dumps to: its Model is not read
+        in_sync = text is not None and snapshot.dump(model, newest) == text
+        before = snapshot.load(text) if text is not None and not in_sync else None
     except history.HistoryError as error:
         return [*found, rules.MIGRATION_CHANGED(None, problem=str(error)).with_file(display_path(generated))]
+    except snapshot.SnapshotError as error:
+        problem = f"{generated / history.SNAPSHOT_FILE}: {error}"  # as history.read_snapshot_of says it
+        return [*found, rules.MIGRATION_CHANGED(None, problem=problem).with_file(display_path(generated))]
     if missing is not None:
         found.append(rules.MIGRATION_CHANGED(None, problem=missing).with_file(display_path(folder)))
-    model = compiled.model
-    if before is not None and snapshot.dump(before) == snapshot.dump(model):
+    if in_sync or (before is not None and snapshot.dump(before) == snapshot.dump(model)):
         return found
     # the planner is imported only now: a tree whose snapshot is the spec's has nothing to plan
     from schemagen.migrate.migration import build_migration

@@ -92,17 +92,16 @@ def _distributions() -> Iterable[str]:
                     yield name
 
 
-def key(
-    spec_dir: Path, generated: Path, templates: Path | None, base: str | None, base_commit: str | None
-) -> str | None:
-    """The key of a `check` run, or None when one of its inputs cannot be read."""
+def key(spec_dir: Path, generated: Path, templates: Path | None, base: str | None) -> str | None:
+    """The key of a `check` run but for its base commit (`with_base`), or None when one of its inputs
+    cannot be read. Made while git is asked for that commit."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{__version__}\0{sys.version}\0{sys.prefix}\0".encode())
     try:
         digest.update("\0".join(_distributions()).encode())
         _add_package(digest)
         digest.update(f"\0cwd {Path.cwd().resolve()}\0".encode())
-        args = (str(spec_dir), str(generated), str(templates), str(base), str(base_commit))
+        args = (str(spec_dir), str(generated), str(templates), str(base))
         digest.update(f"\0args {args!r}\0".encode())
         _add_tree(digest, "spec", spec_dir)
         _add_tree(digest, "generated", generated)
@@ -111,6 +110,12 @@ def key(
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
+
+
+def with_base(tree_key: str, base_commit: str | None) -> str:
+    """The key of a `check` run: the key of its tree and options, and the base commit it reviews
+    against (a new commit on the main branch may bring migrations the review must see)."""
+    return hashlib.sha256(f"{tree_key}\0base {base_commit}".encode()).hexdigest()
 
 
 def _slot(spec_dir: Path, generated: Path) -> str:

@@ -278,3 +278,25 @@ def test_without_git_there_is_no_base(project: Path) -> None:
     assert code == 0 and "in sync" in out
     code, _, err = run("check", "--base", "main")
     assert code == 2 and "not in a git work tree" in err
+
+
+def test_snapshot_read_only_when_not_the_spec_s_text(project: Path) -> None:
+    """In sync, the snapshot is the very text the spec dumps to; rewritten another way (same JSON,
+    other spacing) it is read and compared as a Model; broken, it is reported, not a traceback."""
+    path = project / "generated" / "snapshot.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    code, out, _ = run("check")
+    assert code == 0 and "in sync" in out
+    data["model"]["tables"][0]["columns"][0]["name"] = "renamed_by_hand"
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    code, out, _ = run("check", "--format", "json")
+    assert code == 1 and "SG702" in codes(out)  # the spec differs from the (edited) snapshot
+    data["model"]["tables"][0]["columns"] = "not a list"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("check")
+    assert code == 1
+    assert "generated/snapshot.json: the snapshot is malformed at" in out
+    path.write_text("{not json")
+    code, out, _ = run("check")
+    assert code == 1 and "generated/snapshot.json: the snapshot is not valid JSON" in out

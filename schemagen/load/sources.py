@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 DEFAULT_PATH = "spec"
@@ -97,3 +98,74 @@ def work_tree_path(path: Path) -> str | None:
     if not resolved.is_relative_to(Path(top).resolve()):
         return None
     return Path(os.path.relpath(resolved, Path.cwd().resolve())).as_posix()
+
+
+class BaseRevision:
+    """What a review asks git about its base revision, asked on threads while the caller works: the
+    base's commit (`base`, else the merge base with the main branch) from the moment this is made;
+    where `folder` lies in the work tree and the names of the files under its `listed` subfolder at
+    the base from the moment they are wanted (`ask_for_names`, or reading them). Each answer is a git
+    process or three: the caller hashes or compiles the spec meanwhile instead of waiting for them
+    one after the other. An answer is None when git cannot give it, as with the functions above."""
+
+    def __init__(self, base: str | None, folder: Path, listed: str) -> None:
+        self.base = base
+        self._folder = folder
+        self._listed = listed
+        self._commit: str | None = None
+        self._path: str | None = None
+        self._names: list[str] | None = None
+        self._commit_thread = _started(self._ask_commit)
+        self._names_thread: threading.Thread | None = None
+
+    def _ask_commit(self) -> None:
+        self._commit = commit_of(self.base) if self.base is not None else default_base()
+
+    def _ask_names(self) -> None:
+        rev = self.rev
+        self._path = work_tree_path(self._folder) if rev else None
+        if rev and self._path is not None:
+            self._names = file_names(rev, f"{self._path}/{self._listed}")
+
+    def ask_for_names(self) -> None:
+        """Start asking for `path` and `names` now."""
+        if self._names_thread is None:
+            self._names_thread = _started(self._ask_names)
+
+    @property
+    def commit(self) -> str | None:
+        """The commit of the base revision."""
+        self._commit_thread.join()
+        return self._commit
+
+    @property
+    def rev(self) -> str | None:
+        """The revision to read the base's files at: `base` as given, else the merge base."""
+        return self.base or self.commit
+
+    @property
+    def path(self) -> str | None:
+        """`folder` as a pathspec of the work tree; None outside one (or without a base)."""
+        self.ask_for_names()
+        assert self._names_thread is not None
+        self._names_thread.join()
+        return self._path
+
+    @property
+    def names(self) -> list[str] | None:
+        """The names of the files under `folder/listed` at the base revision."""
+        _ = self.path
+        return self._names
+
+
+def _started(ask: Callable[[], None]) -> threading.Thread:
+    """A thread running `ask`, started; an error in it leaves the answer unknown (None), as git's own
+    failures do, instead of printing a traceback."""
+
+    def run() -> None:
+        with suppress(Exception):
+            ask()
+
+    thread = threading.Thread(target=run, name="schemagen-git", daemon=True)
+    thread.start()
+    return thread

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
+from schemagen.migrate.layout import MIGRATIONS_DIR
 from schemagen.model import Model
 
 if TYPE_CHECKING:  # the planner is imported only when there is something to plan
@@ -19,7 +20,6 @@ if TYPE_CHECKING:  # the planner is imported only when there is something to pla
     from schemagen.plan import Hazard, Operation, PlanError
 
 SNAPSHOT_FILE = "snapshot.json"
-MIGRATIONS_DIR = "migrations"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
 
@@ -91,6 +91,27 @@ def read_snapshot_of(generated: Path) -> tuple[Model | None, str | None]:
         return None, None
     try:
         return snapshot.load_with_migration(path.read_text(encoding="utf-8"))
+    except snapshot.SnapshotError as error:
+        raise HistoryError(f"{path}: {error}") from None
+    except UnicodeDecodeError:
+        raise HistoryError(f"{path} is not UTF-8 text: restore it from version control") from None
+    except OSError as error:
+        raise HistoryError(f"{path}: {error.strerror or error}") from None
+
+
+def snapshot_text_of(generated: Path) -> tuple[str | None, str | None]:
+    """The snapshot's text and its newest migration's label, as `read_snapshot_of` reads them but
+    without reading its Model (a tree in sync has the very text `snapshot.dump` writes of the spec's
+    Model); (None, None) before the first migration. Raises HistoryError as `read_snapshot_of` does
+    for a missing file or a text that is not a snapshot's JSON."""
+    path = generated / SNAPSHOT_FILE
+    if not path.exists():
+        if migrations(generated):
+            raise HistoryError(f"{path} is missing but migrations exist: restore it from version control")
+        return None, None
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, snapshot.migration_of(text)
     except snapshot.SnapshotError as error:
         raise HistoryError(f"{path}: {error}") from None
     except UnicodeDecodeError:

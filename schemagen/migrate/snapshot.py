@@ -82,6 +82,23 @@ def load_with_migration(text: str) -> tuple[Model, str | None]:
 
 
 def _load(text: str) -> tuple[Model, str | None]:
+    data, migration = _header(text)
+    try:
+        return _model_decoder()(data["model"]), migration
+    except _Invalid as error:
+        raise SnapshotError(f"the snapshot is malformed at {error.where()}: {error.message}") from None
+    except RecursionError:
+        raise SnapshotError("the snapshot is malformed: its values are nested too deeply") from None
+
+
+def migration_of(text: str) -> str | None:
+    """The migration a snapshot text is the schema of (None when not recorded), its JSON and top-level
+    keys checked but its Model not read; raises SnapshotError as `load` does for those."""
+    return _header(text)[1]
+
+
+def _header(text: str) -> tuple[dict[str, Any], str | None]:
+    """The snapshot's JSON object, checked down to its top-level keys, and its migration."""
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, TypeError, RecursionError) as error:
@@ -106,12 +123,7 @@ def _load(text: str) -> tuple[Model, str | None]:
         raise SnapshotError(f"the snapshot has an unknown top-level key {unknown[0]!r}")
     if "model" not in data:
         raise SnapshotError('the snapshot has no "model"')
-    try:
-        return _model_decoder()(data["model"]), migration
-    except _Invalid as error:
-        raise SnapshotError(f"the snapshot is malformed at {error.where()}: {error.message}") from None
-    except RecursionError:
-        raise SnapshotError("the snapshot is malformed: its values are nested too deeply") from None
+    return data, migration
 
 
 # --- dump ----------------------------------------------------------------------------------------
