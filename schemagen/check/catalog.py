@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemagen.check.usertypes import check_types
 from schemagen.diagnostics import Diagnostic, rules
@@ -81,13 +81,22 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
+    shared = _Shared(frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())))
+    partition_counts: dict[str, int] = {}
     for table in model.tables:
         if table.archive_of is None:
             if model.domains:  # a column of a domain is checked as one of its base type
                 columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
-            yield from _table(table, catalog, enums, relations, qualified_types)
-            yield from _foreign_key_names(table, partitioned)
+            yield from _table(table, catalog, enums, relations, qualified_types, shared)
+            yield from _foreign_key_names(table, partitioned, partition_counts)
+
+
+class _Shared(NamedTuple):
+    """What every table's checks use of the spec's enums, made once."""
+
+    names: frozenset[str]
+    key: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -114,7 +123,9 @@ def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
                 )
 
 
-def _foreign_key_names(table: Table, partitioned: Mapping[str, Table]) -> Iterator[Diagnostic]:
+def _foreign_key_names(
+    table: Table, partitioned: Mapping[str, Table], partition_counts: dict[str, int]
+) -> Iterator[Diagnostic]:
     """A foreign key to a partitioned table gets one more constraint on the referencing table per
     partition, which PostgreSQL names `{table}_{columns}_fkey`, `…1`, `…2` (the first names free at
     that moment): a foreign key created after it under one of those names fails ("already exists")."""
@@ -140,7 +151,10 @@ def _foreign_key_names(table: Table, partitioned: Mapping[str, Table]) -> Iterat
         base = f"{table.name}_{'_'.join(fk.columns)}_fkey"
         if len(base.encode()) > naming.MAX_IDENTIFIER_BYTES - 6:
             continue  # PostgreSQL shortens such a name its own way
-        count, suffix = sum(1 for _ in all_children(target.partition)), 0
+        count = partition_counts.get(fk.ref_table)
+        if count is None:
+            count = partition_counts[fk.ref_table] = sum(1 for _ in all_children(target.partition))
+        suffix = 0
         while count:
             name = f"{base}{suffix or ''}"
             if name not in existing:
@@ -231,7 +245,8 @@ def _table(
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
     relations: frozenset[str] | None,
-    qualified_types: frozenset[tuple[str, str]] = frozenset(),
+    qualified_types: frozenset[tuple[str, str]],
+    shared: _Shared,
 ) -> Iterator[Diagnostic]:
     if len(table.columns) > MAX_COLUMNS:
         yield rules.TOO_MANY_COLUMNS(table.loc, table=table.name, count=len(table.columns))
@@ -244,10 +259,9 @@ def _table(
         seen.setdefault(column.name, column)
     types = {c.name: c.type for c in seen.values()}
     generated = frozenset(c.name for c in table.columns if c.generated)
-    enum_names = frozenset(enums)
-
+    enum_names = shared.names
     scopes: dict[str, resolve.Scope] = {}
-    enums_key = tuple(sorted((k, tuple(v)) for k, v in enums.items()))
+    enums_key = shared.key
 
     def scope(context: str) -> resolve.Scope:
         found = scopes.get(context)
@@ -264,10 +278,10 @@ def _table(
         what = f"check `{constraint.name}`"
         yield from _expression(constraint.expression, scope("check"), what, loc)
     for index in table.indexes:
-        yield from _index(index, table, catalog, scope)
+        yield from _index(index, table, catalog, scope, enum_names)
     for own in partition_tables(table):
         for index in own.indexes:
-            yield from _index(index, own, catalog, scope)
+            yield from _index(index, own, catalog, scope, enum_names)
     keys = (
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
@@ -477,7 +491,9 @@ def _expression(text: str, scope: resolve.Scope, what: str, loc: Location | None
 # --- indexes ---------------------------------------------------------------------------------------
 
 
-def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator[Diagnostic]:
+def _index(
+    index: Index, table: Table, catalog: Catalog, scope: Any, enum_names: frozenset[str]
+) -> Iterator[Diagnostic]:
     what = f"index `{index.name}`"
     method = catalog.access_methods.get(index.using)
     using_loc = index.using_loc or index.loc
@@ -514,8 +530,7 @@ def _index(index: Index, table: Table, catalog: Catalog, scope: Any) -> Iterator
                         fix="drop DESC and NULLS FIRST/LAST: only btree indexes keep an order",
                     )
                     break
-    enum_names = frozenset(scope("index expression").enums)
-    element_locs = list(index.element_locs)
+    element_locs = index.element_locs
     offset = len(index.elements) - len(element_locs)  # an `expression:` key comes before `columns:`
     for position, element in enumerate(index.elements):
         element_type: str | None = None

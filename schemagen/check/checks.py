@@ -87,11 +87,17 @@ def _user_tables(model: Model) -> Iterable[Table]:
 
 
 def _missing_columns(
-    table: Table, columns: Iterable[str], what: str, loc: Location | None
+    table: Table,
+    columns: Iterable[str],
+    what: str,
+    loc: Location | None,
+    names: tuple[str, ...] | None = None,
 ) -> Iterator[Diagnostic]:
+    """`names`: the table's column names, when the caller has them already."""
     if not columns:  # an index's `include`, nearly always
         return
-    names = table.column_names
+    if names is None:
+        names = table.column_names
     seen: set[str] = set()
     for column in columns:
         if column in seen:
@@ -194,10 +200,12 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
 
 @_check
 def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
+    declared = _declared(model)
     for table in _with_partition_objects(model):
+        names = table.column_names
         if table.primary_key:
             pk = table.primary_key
-            yield from _missing_columns(table, pk.columns, "the primary key", pk.loc)
+            yield from _missing_columns(table, pk.columns, "the primary key", pk.loc, names)
             for name in pk.columns:
                 column = table.column(name)
                 if column is not None and column.nullable:
@@ -209,13 +217,23 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
                     )
         for unique in table.uniques:
             yield from _missing_columns(
-                table, unique.columns, f"unique constraint `{unique.name}`", unique.loc
+                table, unique.columns, f"unique constraint `{unique.name}`", unique.loc, names
             )
+        column_types: dict[str, str] | None = None  # made for the first index with an expression
         for index in table.indexes:
-            yield from _index_columns(table, index, _declared(model))
+            what = f"index `{index.name}`"
+            keys = [e.column for e in index.elements if e.column]
+            yield from _missing_columns(table, keys, what, index.loc, names)
+            yield from _missing_columns(table, index.include, f"{what} (include)", index.loc, names)
+            if len(keys) < len(index.elements) or index.where:
+                if column_types is None:
+                    column_types = {c.name: c.type for c in table.columns}
+                yield from _index_expressions(table, index, what, names, column_types, declared)
         for constraint in table.checks:
             refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
-            yield from _missing_columns(table, sorted(refs), f"check `{constraint.name}`", constraint.loc)
+            yield from _missing_columns(
+                table, sorted(refs), f"check `{constraint.name}`", constraint.loc, names
+            )
 
 
 def _declared(model: Model) -> dict[str, str]:
@@ -235,10 +253,16 @@ def _element_loc(index: Index, position: int) -> Location | None:
     return index.element_locs[at] if 0 <= at < len(index.element_locs) else None
 
 
-def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iterator[Diagnostic]:
-    what = f"index `{index.name}`"
-    yield from _missing_columns(table, [e.column for e in index.elements if e.column], what, index.loc)
-    yield from _missing_columns(table, index.include, f"{what} (include)", index.loc)
+def _index_expressions(
+    table: Table,
+    index: Index,
+    what: str,
+    names: tuple[str, ...],
+    column_types: dict[str, str],
+    declared: dict[str, str],
+) -> Iterator[Diagnostic]:
+    """The columns an index's expressions and predicate name that its table lacks, and what in them
+    is not immutable."""
     parts = [
         (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
         for i, e in enumerate(index.elements)
@@ -246,10 +270,6 @@ def _index_columns(table: Table, index: Index, declared: dict[str, str]) -> Iter
     ]
     if index.where:
         parts.append((index.where, "predicate", index.where_loc))
-    if not parts:
-        return
-    column_types = {c.name: c.type for c in table.columns}
-    names = table.column_names
     for text, part, part_loc in parts:
         assert text is not None
         loc = part_loc or index.loc
