@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 
 from schemagen.diagnostics import rules
@@ -125,6 +125,7 @@ from schemagen.plan.renames import Renames, table_pairs, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
 from schemagen.plan.table_order import ordered_tables
 from schemagen.postgres import builtins, expressions, routines
+from schemagen.records import dataclass
 
 TablePair = tuple[Table, Table]
 ColumnKey = tuple[str, str]  # (table key, column), as B names them

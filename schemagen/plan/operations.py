@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.plan.changes import Change
@@ -46,12 +48,13 @@ class TableLock:
         return f"{self.schema}.{self.relation}"
 
 
-@dataclass(frozen=True)
 class Statement:
     """What one SQL statement says, as the arguments of its template (`steps` defines one subclass,
     a frozen dataclass, per template in `templates/postgres/migrate/`).
 
-    The class attributes are the facts the rest of the planner reads instead of template names.
+    The class attributes are the facts the rest of the planner reads instead of template names. It is
+    no dataclass itself (it has no fields): a subclass without a dataclass base gets its methods from
+    `records.dataclass` when first used, instead of compiling them all at import.
     """
 
     #: The template under `templates/postgres/migrate/` (without `.sql.j2`) that renders it.
