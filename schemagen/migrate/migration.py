@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
+from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Part, Statement, Step, TableLock, Unit
 from schemagen.records import dataclass
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
@@ -35,17 +35,30 @@ class Migration:
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
     lines: dict[str, None] = {}  # ordered and unique
     seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
+    listed: set[tuple[TableLock, ...]] = set()  # and the same LOCK TABLE lists
+    none = Lock.NONE
     for op in operations:
         for step in op.up:
-            for lock, on, brief, first in said_of(step):
+            statement = step.statement
+            # `said_of(step)`, without a generator around each step's parts
+            if isinstance(statement, Unit):
+                parts: Iterable[Part] = statement.said()
+            else:
+                parts = (
+                    (step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None),
+                )
+            for lock, on, brief, first in parts:
                 if first is not None:
+                    if first in listed:
+                        continue
+                    listed.add(first)
                     taken = ", then ".join(
                         f"{table.mode.label} on {table.relation}" + (" NOWAIT" if n else "")
                         for n, table in enumerate(first)
                     )
                     lines[f"LOCK TABLE first, in this order: {taken}"] = None
                     continue
-                if lock is Lock.NONE:
+                if lock is none:
                     continue
                 said = (lock, on or op.target, brief)
                 if said in seen:

@@ -61,7 +61,13 @@ def with_lock_order(operations: Sequence[Operation], before: Model, after: Model
             order=Phase.LOCKS,
         )
         return [first, *operations]
-    return [replace(op, up=tuple(_units(_atomic(op), order))) for op in operations]
+    planned = []
+    for op in operations:
+        up = tuple(_units(_atomic(op), order))
+        # most operations need no LOCK TABLE: the same steps, the same operation
+        same = len(up) == len(op.up) and all(s is t for s, t in zip(up, op.up, strict=True))
+        planned.append(op if same else replace(op, up=up))
+    return planned
 
 
 def _atomic(op: Operation) -> tuple[Step, ...]:
@@ -90,9 +96,7 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
         if isinstance(statement, Unit) and group is None:
             # its units of work, each given the LOCK TABLE list it needs
             first = tuple(order.first_locks(unit) if unit else () for unit in statement.taken())
-            yield (
-                step if first == statement.first else replace(step, statement=replace(statement, first=first))
-            )
+            yield step if first == statement.first else replace(step, statement=statement.with_first(first))
             continue
         if statement.opens_unit:
             group = [step]
