@@ -177,12 +177,16 @@ class _Order:
         self, parent: tuple[str, str], scheme: PartitionScheme | None, at: int, depth: int, keep: bool = False
     ) -> None:
         """Rank and parent of each partition under `parent`; `keep`: of those not ranked already."""
-        for child in scheme.children if scheme else ():
-            key = (child.schema or parent[0], child.name)  # `names:` may pin another schema
-            if not (keep and key in self.rank):
-                self.rank[key] = (1, at, depth)
-                self.parent[key] = parent
-            self._children(key, child.sub, at, depth + 1, keep)
+        if scheme is None:
+            return
+        rank, parents, ranked, schema = self.rank, self.parent, (1, at, depth), parent[0]
+        for child in scheme.children:  # (a Model may have tens of thousands: a call only for a level)
+            key = (child.schema or schema, child.name)  # `names:` may pin another schema
+            if not (keep and key in rank):
+                rank[key] = ranked
+                parents[key] = parent
+            if child.sub is not None:
+                self._children(key, child.sub, at, depth + 1, keep)
 
     def preamble(self, steps: Sequence[Step]) -> tuple[TableLock, ...]:
         """The LOCK TABLE list a unit of `steps` starts with; empty when it needs none."""

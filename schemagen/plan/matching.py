@@ -6,11 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model import CheckConstraint, ForeignKey, Index, Model, Table
+from schemagen.model import CheckConstraint, ForeignKey, Index, Model, PartitionScheme, Table
 from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
-from schemagen.plan.schemes import subtree
 from schemagen.postgres import expressions
 
 T = TypeVar("T")
@@ -134,9 +133,17 @@ def relation_names(model: Model) -> frozenset[str]:
             names.add(table.primary_key.name)
         names.update(u.name for u in table.uniques)
         if table.partition is not None:
-            for child in table.partition.children:
-                names.update(c.name for c in subtree(child))
+            _partition_names(table.partition, names)
     for view in model.views:
         names.add(view.name)
         names.update(i.name for i in view.indexes)
     return frozenset(names)
+
+
+def _partition_names(scheme: PartitionScheme, names: set[str]) -> None:
+    """The names of every partition under `scheme` added to `names` (a Model may have tens of
+    thousands: a level at once, without a generator per partition)."""
+    names.update([child.name for child in scheme.children])
+    for child in scheme.children:
+        if child.sub is not None:
+            _partition_names(child.sub, names)
