@@ -25,7 +25,6 @@ application's reads and writes nor make them wait, so they are not taken up fron
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
 from schemagen.model.ordering import order_views
@@ -66,7 +65,7 @@ def with_lock_order(operations: Sequence[Operation], before: Model, after: Model
         up = tuple(_units(_atomic(op), order))
         # most operations need no LOCK TABLE: the same steps, the same operation
         same = len(up) == len(op.up) and all(s is t for s, t in zip(up, op.up, strict=True))
-        planned.append(op if same else replace(op, up=up))
+        planned.append(op if same else op.with_up(up))
     return planned
 
 
@@ -96,7 +95,7 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
         if isinstance(statement, Unit) and group is None:
             # its units of work, each given the LOCK TABLE list it needs
             first = tuple(order.first_locks(unit) if unit else () for unit in statement.taken())
-            yield step if first == statement.first else replace(step, statement=statement.with_first(first))
+            yield step if first == statement.first else step.with_statement(statement.with_first(first))
             continue
         if statement.opens_unit:
             group = [step]
