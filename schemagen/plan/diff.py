@@ -149,6 +149,10 @@ class _Sequences:
     parked: dict[str, str]
 
 
+def _has_identity(table: Table) -> bool:
+    return any(column.identity for column in table.columns)
+
+
 def _key_name(change: AddIndex | AddConstraint) -> str:
     return change.index.name if isinstance(change, AddIndex) else change.constraint.name
 
@@ -449,6 +453,8 @@ class _Diff:
         numbered_by: dict[ColumnKey, SequenceGenerator] = {}
         parked: dict[str, str] = {}
         for old_table, new_table in self.match_tables()[0]:
+            if not (_has_identity(old_table) or _has_identity(new_table)):
+                continue  # no column becomes or stops being an identity (most tables)
             for before, column in self.match_columns(old_table, new_table):
                 if before is None or bool(before.identity) == bool(column.identity):
                     continue
