@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Part, Statement, Step, TableLock, Unit
+from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
 from schemagen.records import dataclass
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
@@ -35,23 +35,12 @@ class Migration:
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
     lines: dict[str, None] = {}  # ordered and unique
     seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
-    listed: set[tuple[TableLock, ...]] = set()  # and the same LOCK TABLE lists
     none = Lock.NONE
     for op in operations:
+        target = op.target
         for step in op.up:
-            statement = step.statement
-            # `said_of(step)`, without a generator around each step's parts
-            if isinstance(statement, Unit):
-                parts: Iterable[Part] = statement.said()
-            else:
-                parts = (
-                    (step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None),
-                )
-            for lock, on, brief, first in parts:
+            for lock, on, brief, first in said_of(step):
                 if first is not None:
-                    if first in listed:
-                        continue
-                    listed.add(first)
                     taken = ", then ".join(
                         f"{table.mode.label} on {table.relation}" + (" NOWAIT" if n else "")
                         for n, table in enumerate(first)
@@ -60,19 +49,26 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
                     continue
                 if lock is none:
                     continue
-                said = (lock, on or op.target, brief)
+                said = (lock, on or target, brief)
                 if said in seen:
                     continue
                 seen.add(said)
-                note = ""
-                if lock is Lock.ACCESS_EXCLUSIVE:
-                    note = (
-                        " (catalog change only)"
-                        if brief
-                        else " (held while it scans or rewrites: see hazards)"
-                    )
-                lines[f"{lock.label} on {on or op.target}{note}"] = None
+                label, note = _SAID[lock, brief]
+                lines[label + said[1] + note] = None
     return list(lines)
+
+
+#: How the header says a lock held (`on …` between), by lock and whether it is brief.
+_SAID = {
+    (lock, brief): (
+        f"{lock.label} on ",
+        ""
+        if lock is not Lock.ACCESS_EXCLUSIVE
+        else (" (catalog change only)" if brief else " (held while it scans or rewrites: see hazards)"),
+    )
+    for lock in Lock
+    for brief in (True, False)
+}
 
 
 #: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.
