@@ -100,9 +100,8 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
 def same_index(a: Index, b: Index) -> bool:
     """Two indexes that differ at most in name (and the name of their table), in how their
     expressions and predicate are spelled, and in their comment (set in place)."""
-    return _spelled_alike(replace(a, name="", table="", comment=None)) == _spelled_alike(
-        replace(b, name="", table="", comment=None)
-    )
+    a, b = replace(a, name="", table="", comment=None), replace(b, name="", table="", comment=None)
+    return a == b or _spelled_alike(a) == _spelled_alike(b)  # (most are spelled alike already)
 
 
 def same_expression(a: str | None, b: str | None) -> bool:
