@@ -1,6 +1,7 @@
 """`schemagen.records.dataclass`: a frozen class's `__eq__`, `__hash__` and `__repr__`, made without
-compiling code, do what the standard decorator's do — on classes of every shape, and on every object of
-the example's Model, each beside a twin made by the standard decorator from the same fields."""
+compiling code, do what the standard decorator's do — on classes of every shape, on every object of
+the example's Model and of the plans of the migration scenarios, each beside a twin made by the
+standard decorator from the same fields."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
+from migrations import scenario_cases, scenario_models
 
 from schemagen import records
+from schemagen.model import Model
 from schemagen.pipeline import compile_spec
+from schemagen.plan import plan, plan_down
 from schemagen.records import dataclass
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +41,22 @@ MODULES = (
     "schemagen.diagnostics.diagnostic",
     "schemagen.diagnostics.rules",
 )
+#: The modules of the planner and of migrations whose frozen classes the decorator makes.
+PLAN_MODULES = (
+    "schemagen.plan.changes",
+    "schemagen.plan.diff",
+    "schemagen.plan.maintenance",
+    "schemagen.plan.object_access_steps",
+    "schemagen.plan.operations",
+    "schemagen.plan.renames",
+    "schemagen.plan.reshard_steps",
+    "schemagen.plan.schemes",
+    "schemagen.plan.steps",
+    "schemagen.plan.usertype_steps",
+    "schemagen.migrate.checksums",
+    "schemagen.migrate.history",
+    "schemagen.migrate.migration",
+)
 
 
 def _twin(cls: type) -> type:
@@ -49,14 +70,34 @@ def _twin(cls: type) -> type:
             repr=f.repr,
             hash=f.hash,
             compare=f.compare,
+            kw_only=f.kw_only,
         )
         specs.append((f.name, f.type, copy))
     own_doc = cls.__doc__ if not (cls.__doc__ or "").startswith(cls.__name__ + "(") else None
     namespace = {"__doc__": own_doc} if own_doc else {}
+    # what the class's body defines (its properties, constants and methods) is kept by either
+    # decorator, even `__eq__`, `__hash__` or `__repr__` (`Step.__hash__`)
+    names = {f.name for f in dataclasses.fields(cls)}
+    namespace |= {
+        name: value
+        for name, value in vars(cls).items()
+        if not (name.startswith("__") or name in names)
+        or name in _own(cls) & {"__eq__", "__hash__", "__repr__"}
+    }
     slots = "__slots__" in vars(cls)
     twin = dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=slots, namespace=namespace)
     twin.__qualname__ = cls.__qualname__
     return twin
+
+
+def _own(cls: type) -> set[str]:
+    """The methods `cls`'s body defines (the ones the decorators put there are their own functions)."""
+    made_here = (records.__file__, "<schemagen.records>", dataclasses.__file__, "<string>")
+    return {
+        name
+        for name, value in vars(cls).items()
+        if callable(value) and getattr(getattr(value, "__code__", None), "co_filename", None) not in made_here
+    }
 
 
 def _as_twin(obj: Any, twins: dict[type, type]) -> Any:
@@ -263,9 +304,39 @@ def test_every_object_of_the_example_model_as_the_standard_decorator_makes_it() 
                 _same(left, right, twins)
 
 
+def test_every_object_of_a_plan_as_the_standard_decorator_makes_it() -> None:
+    """The changes, operations, steps and statements of the plans of the migration scenarios (both
+    ways) and of the example spec from nothing; each pickles back to an equal object."""
+    example = compile_spec(ROOT / "spec").model
+    pairs = [scenario_models(case) for case in scenario_cases()]
+    pairs.append((Model(project=example.project), example))
+    found: list[Any] = []
+    seen: set[int] = set()
+    for a, b in pairs:
+        for operations in (plan(a, b), plan_down(a, b)):
+            _objects(operations, seen, found)
+    ours = {
+        cls
+        for name in PLAN_MODULES
+        for cls in vars(importlib.import_module(name)).values()
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name
+    }
+    by_class: dict[type, list[Any]] = {}
+    for obj in found:
+        if type(obj) in ours:
+            by_class.setdefault(type(obj), []).append(obj)
+    assert len(by_class) >= 60, sorted(cls.__name__ for cls in by_class)
+    twins: dict[type, type] = {}
+    for objects in by_class.values():
+        for left in objects[:8]:
+            assert pickle.loads(pickle.dumps(left)) == left
+            for right in objects[:8]:
+                _same(left, right, twins)
+
+
 def test_the_modules_use_it() -> None:
     """Every frozen class of those modules (but the ordered ones) has the methods made here."""
-    for name in MODULES:
+    for name in (*MODULES, *PLAN_MODULES):
         for cls in vars(importlib.import_module(name)).values():
             if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name):
                 continue

@@ -28,10 +28,11 @@ import base64
 import binascii
 import hashlib
 import os
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
+
+from schemagen.records import dataclass
 
 SUM_FILE = "checksums.sum"
 

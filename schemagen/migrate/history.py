@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from schemagen.diagnostics.places import SpecPlaces
 from schemagen.migrate import checksums, snapshot
 from schemagen.migrate.layout import MIGRATIONS_DIR
 from schemagen.model import Model
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:  # the planner is imported only when there is something to plan
     from schemagen.migrate.migration import Migration

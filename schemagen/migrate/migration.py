@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
 from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
+from schemagen.records import dataclass
 from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
@@ -34,7 +35,9 @@ class Migration:
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
     lines: dict[str, None] = {}  # ordered and unique
     seen: set[tuple[Lock, str, bool]] = set()  # a file's steps say a few hundred of these, many times
+    none = Lock.NONE
     for op in operations:
+        target = op.target
         for step in op.up:
             for lock, on, brief, first in said_of(step):
                 if first is not None:
@@ -44,21 +47,28 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
                     )
                     lines[f"LOCK TABLE first, in this order: {taken}"] = None
                     continue
-                if lock is Lock.NONE:
+                if lock is none:
                     continue
-                said = (lock, on or op.target, brief)
+                said = (lock, on or target, brief)
                 if said in seen:
                     continue
                 seen.add(said)
-                note = ""
-                if lock is Lock.ACCESS_EXCLUSIVE:
-                    note = (
-                        " (catalog change only)"
-                        if brief
-                        else " (held while it scans or rewrites: see hazards)"
-                    )
-                lines[f"{lock.label} on {on or op.target}{note}"] = None
+                label, note = _SAID[lock, brief]
+                lines[label + said[1] + note] = None
     return list(lines)
+
+
+#: How the header says a lock held (`on …` between), by lock and whether it is brief.
+_SAID = {
+    (lock, brief): (
+        f"{lock.label} on ",
+        ""
+        if lock is not Lock.ACCESS_EXCLUSIVE
+        else (" (catalog change only)" if brief else " (held while it scans or rewrites: see hazards)"),
+    )
+    for lock in Lock
+    for brief in (True, False)
+}
 
 
 #: Session settings every migration file sets for itself, so plain `psql -f` is as safe as the runner.
@@ -153,13 +163,20 @@ def build_up(
 def _without_gc() -> Iterator[None]:
     """The cyclic garbage collector paused while a migration is planned and rendered (as the stages
     before it run, `pipeline.without_gc`): tens of thousands of steps and texts that live as long as
-    the file and make no cycles, over which its passes were a third of planning."""
+    the file and make no cycles, over which its passes were a third of planning.
+
+    Paused, the collector still counts what is made: enabled again, its next pass would walk every
+    object of the plan (a tenth of `build_up`). What outlives the migration is moved to the oldest
+    generation first, as passes would have moved it, without walking it (as `pipeline.without_gc`)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:  # (a program's own frozen objects stay frozen)
+                gc.freeze()  # everything tracked, to the permanent generation...
+                gc.unfreeze()  # ...and back, into the oldest one
             gc.enable()
 
 

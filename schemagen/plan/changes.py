@@ -9,7 +9,6 @@ change knows SQL, locks or phases: those are the recipes' business.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from schemagen.model import (
@@ -43,6 +42,7 @@ from schemagen.model.objects import ExtensionSetting, Project
 from schemagen.model.usertypes import CompositeAttribute, CompositeType, RangeType, UserType
 from schemagen.plan import casts
 from schemagen.postgres import expressions, sqltypes, volatility
+from schemagen.records import dataclass
 
 Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
 ConstraintKind = Literal["primary_key", "unique", "check", "foreign_key", "exclusion"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 
 from schemagen.diagnostics import rules
@@ -125,6 +125,7 @@ from schemagen.plan.renames import Renames, table_pairs, with_new_column_names
 from schemagen.plan.schema_diff import schema_changes
 from schemagen.plan.table_order import ordered_tables
 from schemagen.postgres import builtins, expressions, routines
+from schemagen.records import dataclass
 
 TablePair = tuple[Table, Table]
 ColumnKey = tuple[str, str]  # (table key, column), as B names them
@@ -146,6 +147,10 @@ class _Sequences:
     previous: dict[ColumnKey, SequenceGenerator]
     numbered_by: dict[ColumnKey, SequenceGenerator]
     parked: dict[str, str]
+
+
+def _has_identity(table: Table) -> bool:
+    return any(column.identity for column in table.columns)
 
 
 def _key_name(change: AddIndex | AddConstraint) -> str:
@@ -448,6 +453,8 @@ class _Diff:
         numbered_by: dict[ColumnKey, SequenceGenerator] = {}
         parked: dict[str, str] = {}
         for old_table, new_table in self.match_tables()[0]:
+            if not (_has_identity(old_table) or _has_identity(new_table)):
+                continue  # no column becomes or stops being an identity (most tables)
             for before, column in self.match_columns(old_table, new_table):
                 if before is None or bool(before.identity) == bool(column.identity):
                     continue

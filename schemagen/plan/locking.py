@@ -25,7 +25,6 @@ application's reads and writes nor make them wait, so they are not taken up fron
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from schemagen.model import Model, PartitionScheme
 from schemagen.model.ordering import order_views
@@ -61,7 +60,13 @@ def with_lock_order(operations: Sequence[Operation], before: Model, after: Model
             order=Phase.LOCKS,
         )
         return [first, *operations]
-    return [replace(op, up=tuple(_units(_atomic(op), order))) for op in operations]
+    planned = []
+    for op in operations:
+        up = tuple(_units(_atomic(op), order))
+        # most operations need no LOCK TABLE: the same steps, the same operation
+        same = len(up) == len(op.up) and all(s is t for s, t in zip(up, op.up, strict=True))
+        planned.append(op if same else op.with_up(up))
+    return planned
 
 
 def _atomic(op: Operation) -> tuple[Step, ...]:
@@ -90,9 +95,7 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
         if isinstance(statement, Unit) and group is None:
             # its units of work, each given the LOCK TABLE list it needs
             first = tuple(order.first_locks(unit) if unit else () for unit in statement.taken())
-            yield (
-                step if first == statement.first else replace(step, statement=replace(statement, first=first))
-            )
+            yield step if first == statement.first else step.with_statement(statement.with_first(first))
             continue
         if statement.opens_unit:
             group = [step]
@@ -173,12 +176,16 @@ class _Order:
         self, parent: tuple[str, str], scheme: PartitionScheme | None, at: int, depth: int, keep: bool = False
     ) -> None:
         """Rank and parent of each partition under `parent`; `keep`: of those not ranked already."""
-        for child in scheme.children if scheme else ():
-            key = (child.schema or parent[0], child.name)  # `names:` may pin another schema
-            if not (keep and key in self.rank):
-                self.rank[key] = (1, at, depth)
-                self.parent[key] = parent
-            self._children(key, child.sub, at, depth + 1, keep)
+        if scheme is None:
+            return
+        rank, parents, ranked, schema = self.rank, self.parent, (1, at, depth), parent[0]
+        for child in scheme.children:  # (a Model may have tens of thousands: a call only for a level)
+            key = (child.schema or schema, child.name)  # `names:` may pin another schema
+            if not (keep and key in rank):
+                rank[key] = ranked
+                parents[key] = parent
+            if child.sub is not None:
+                self._children(key, child.sub, at, depth + 1, keep)
 
     def preamble(self, steps: Sequence[Step]) -> tuple[TableLock, ...]:
         """The LOCK TABLE list a unit of `steps` starts with; empty when it needs none."""

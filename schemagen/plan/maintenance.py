@@ -14,7 +14,6 @@ makes the same decisions inside the database (`templates/postgres/maintain_funct
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from schemagen.model import Model, Table, lifecycle
@@ -29,6 +28,7 @@ from schemagen.plan.changes import (
 )
 from schemagen.plan.locking import with_lock_order
 from schemagen.plan.operations import Operation
+from schemagen.records import dataclass
 
 __all__ = ["BATCH_ROWS", "Due", "LivePartition", "Observed", "due", "plan"]
 

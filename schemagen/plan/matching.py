@@ -6,11 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from schemagen.model import CheckConstraint, ForeignKey, Index, Model, Table
+from schemagen.model import CheckConstraint, ForeignKey, Index, Model, PartitionScheme, Table
 from schemagen.model.exclusions import ExclusionConstraint
 from schemagen.plan.changes import Constraint
 from schemagen.plan.renames import Renames
-from schemagen.plan.schemes import subtree
 from schemagen.postgres import expressions
 
 T = TypeVar("T")
@@ -101,9 +100,8 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
 def same_index(a: Index, b: Index) -> bool:
     """Two indexes that differ at most in name (and the name of their table), in how their
     expressions and predicate are spelled, and in their comment (set in place)."""
-    return _spelled_alike(replace(a, name="", table="", comment=None)) == _spelled_alike(
-        replace(b, name="", table="", comment=None)
-    )
+    a, b = replace(a, name="", table="", comment=None), replace(b, name="", table="", comment=None)
+    return a == b or _spelled_alike(a) == _spelled_alike(b)  # (most are spelled alike already)
 
 
 def same_expression(a: str | None, b: str | None) -> bool:
@@ -134,9 +132,17 @@ def relation_names(model: Model) -> frozenset[str]:
             names.add(table.primary_key.name)
         names.update(u.name for u in table.uniques)
         if table.partition is not None:
-            for child in table.partition.children:
-                names.update(c.name for c in subtree(child))
+            _partition_names(table.partition, names)
     for view in model.views:
         names.add(view.name)
         names.update(i.name for i in view.indexes)
     return frozenset(names)
+
+
+def _partition_names(scheme: PartitionScheme, names: set[str]) -> None:
+    """The names of every partition under `scheme` added to `names` (a Model may have tens of
+    thousands: a level at once, without a generator per partition)."""
+    names.update([child.name for child in scheme.children])
+    for child in scheme.children:
+        if child.sub is not None:
+            _partition_names(child.sub, names)

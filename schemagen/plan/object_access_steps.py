@@ -3,11 +3,10 @@ schemas), one per template in `templates/postgres/migrate/`, each stating its lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from schemagen.model.access import Grant
 from schemagen.model.object_access import AccessTarget
 from schemagen.plan.operations import Lock, Statement, Step
+from schemagen.records import dataclass
 
 #: The kinds whose ALTER … OWNER TO locks a relation (ACCESS EXCLUSIVE, for the catalog change only).
 RELATION_KINDS = frozenset({"view", "materialized view", "sequence"})

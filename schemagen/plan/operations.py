@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from schemagen.records import dataclass
 
 if TYPE_CHECKING:
     from schemagen.plan.changes import Change
@@ -46,12 +48,13 @@ class TableLock:
         return f"{self.schema}.{self.relation}"
 
 
-@dataclass(frozen=True)
 class Statement:
     """What one SQL statement says, as the arguments of its template (`steps` defines one subclass,
     a frozen dataclass, per template in `templates/postgres/migrate/`).
 
-    The class attributes are the facts the rest of the planner reads instead of template names.
+    The class attributes are the facts the rest of the planner reads instead of template names. It is
+    no dataclass itself (it has no fields): a subclass without a dataclass base gets its methods from
+    `records.dataclass` when first used, instead of compiling them all at import.
     """
 
     #: The template under `templates/postgres/migrate/` (without `.sql.j2`) that renders it.
@@ -96,6 +99,19 @@ class Statement:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
+_T = TypeVar("_T")
+
+
+def _with(record: _T, name: str, value: object) -> _T:
+    """`dataclasses.replace(record, name=value)` of a frozen dataclass whose `__init__` only sets its
+    fields (and caches nothing among its attributes): a copy of its attributes with one changed."""
+    if not hasattr(record, "__dict__"):  # a class with slots: the general way
+        return replace(record, **{name: value})  # type: ignore[type-var]
+    made = object.__new__(type(record))
+    made.__dict__.update(record.__dict__)
+    object.__setattr__(made, name, value)
+    return made
+
 
 def _field_names(cls: type) -> tuple[str, ...]:
     """A dataclass's field names, looked up once per class (a migration renders thousands of steps)."""
@@ -139,6 +155,11 @@ class Step:
     def __hash__(self) -> int:
         return hash((self.template, self.lock, self.on))
 
+    def with_statement(self, statement: Statement) -> Step:
+        """The same step saying `statement`: `dataclasses.replace`, without going through the fields
+        one by one (the lock order gives each of a migration's thousands of splits its lists)."""
+        return _with(self, "statement", statement)
+
 
 #: What a migration file sets `statement_timeout` back to after a statement that scans or moves rows.
 STATEMENT_TIMEOUT = "1min"
@@ -177,12 +198,7 @@ class Unit(Statement):
     def with_first(self, first: tuple[tuple[TableLock, ...], ...]) -> Unit:
         """The same unit with LOCK TABLE lists `first`: `dataclasses.replace`, without going through
         the fields one by one (a unit has many, and a migration may hold thousands of units)."""
-        if not hasattr(self, "__dict__"):  # a unit with slots: the general way
-            return replace(self, first=first)
-        unit = object.__new__(type(self))
-        unit.__dict__.update(self.__dict__)
-        object.__setattr__(unit, "first", first)
-        return unit
+        return _with(self, "first", first)
 
     def steps(self) -> tuple[Step, ...]:
         """The statements it stands for, one step each, as the file holds them."""
@@ -416,6 +432,11 @@ class Operation:
     @property
     def lock(self) -> Lock:
         return max((s.lock for s in self.up), default=Lock.NONE)
+
+    def with_up(self, up: tuple[Step, ...]) -> Operation:
+        """The same operation of statements `up`: `dataclasses.replace`, without going through the
+        fields one by one (the lock order gives thousands of operations their LOCK TABLE lists)."""
+        return _with(self, "up", up)
 
     @property
     def transactional(self) -> bool:

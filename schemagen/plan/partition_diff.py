@@ -371,15 +371,17 @@ class _TablePartitions:
         removed: list[PartitionChild] = []
         added: list[PartitionChild] = []
         rebuilt: list[str] = []
+        new_keys: set[str] = set()
         for child in b.children:
-            match = old.get(schemes.bound_key(child.bound))
+            key = schemes.bound_key(child.bound)
+            new_keys.add(key)
+            match = old.get(key)
             if match is None:
                 added.append(child)
             elif not self.keep(match, child):
                 removed.append(match)
                 added.append(child)
                 rebuilt.append(child.name)
-        new_keys = {schemes.bound_key(c.bound) for c in b.children}
         removed += [c for key, c in old.items() if key not in new_keys]
         if parent == self.new.name:
             expiring, returning = self.kept_window_edges(a, b, removed, added)

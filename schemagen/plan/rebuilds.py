@@ -26,6 +26,8 @@ def rebuild_reason(old: Table, new: Table, renames: Renames) -> str | None:
                 f"its partitioning changes from {schemes.describe(old.partition)} to "
                 f"{schemes.describe(new.partition)}"
             )
+    if all(c.generated is None for c in old.columns) and all(c.generated is None for c in new.columns):
+        return None  # no generated column on either side (most tables)
     old_columns = {c.name: c for c in old.columns}
     sources: dict[str, str] = {}  # each column of `new` renamed, by its name: the first rename into it
     for (t, s), n in renames.columns.items():

@@ -7,9 +7,10 @@ rebuilt each on its own."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from schemagen.model import ForeignKey, Model, Table
+from schemagen.records import dataclass
 
 Place = tuple[str, str]  # (schema, table name)
 

@@ -46,8 +46,21 @@ LOG_OPERATION = "schemagen_op"
 CATCH_UPS = 2
 
 
+#: The change `online` was asked about last, and its answer: the recipe and then the analyzer ask about
+#: each change in turn (kept, so its id is not reused).
+_LAST: list[tuple[PartitionMove, bool]] = []
+
+
 def online(change: PartitionMove) -> bool:
     """Whether `change` is a hash split the online recipe can make."""
+    if _LAST and _LAST[0][0] is change:
+        return _LAST[0][1]
+    answer = _online(change)
+    _LAST[:] = [(change, answer)]
+    return answer
+
+
+def _online(change: PartitionMove) -> bool:
     table = change.table
     if not isinstance(change.why, HashSplit) or change.default is not None or change.parent != table.name:
         return False

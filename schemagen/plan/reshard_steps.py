@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from schemagen.model import Index, StorageParameter, Table
 from schemagen.plan.operations import Lock, Part, Statement, Step, TableLock, Taken, Unit
+from schemagen.records import dataclass
 
 Relation = tuple[str, str]
 

@@ -5,7 +5,7 @@ numbers their partitions in."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 from schemagen.model import (
@@ -18,6 +18,7 @@ from schemagen.model import (
 )
 from schemagen.postgres import expressions
 from schemagen.postgres.names import NAMEDATALEN, index_name_addition, make_object_name
+from schemagen.records import dataclass
 
 RANGE_KEYWORDS = ("MINVALUE", "MAXVALUE")
 

@@ -14,7 +14,7 @@ schema and a relation name when it may be about a partition.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 from schemagen.model import (
@@ -55,6 +55,7 @@ from schemagen.plan.object_access_steps import (  # noqa: F401  (statements of `
 from schemagen.plan.operations import Lock, Statement, Step, TableLock
 from schemagen.plan.schemes import RowFilter
 from schemagen.postgres import index_storage, storage
+from schemagen.records import dataclass
 
 #: (schema, table): a table a statement locks besides the ones it names.
 Relation = tuple[str, str]

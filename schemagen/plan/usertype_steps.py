@@ -7,11 +7,11 @@ constructors are renamed out of the way (ALTER TYPE / ALTER FUNCTION … RENAME 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from schemagen.model import CompositeAttribute, CompositeType, UserType
 from schemagen.plan.operations import Lock, Statement, Step
+from schemagen.records import dataclass
 
 __all__ = ["alter_attribute", "create_type", "drop_type", "rename_function", "rename_type"]
 

@@ -146,6 +146,8 @@ def literal(value: Any, type: str | None = None) -> str:
 
 def one_line(text: str) -> str:
     """Fold line breaks into spaces, so user text stays inside a `--` comment."""
+    if text.isprintable():  # no line break of any kind (a migration's header has tens of thousands)
+        return text
     return " ".join(text.splitlines())
 
 

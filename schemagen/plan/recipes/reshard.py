@@ -117,10 +117,17 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-def _keys_and_indexes(table: Table) -> list[tuple[str, Index, reshard_steps.BuiltKind]]:
+#: `_keys_and_indexes` of the table asked about last (kept, so its id is not reused): a table's old
+#: partitions are split one after the other.
+_LAST: list[tuple[Table, tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]]] = []
+
+
+def _keys_and_indexes(table: Table) -> tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]:
     """The primary key, unique keys and indexes of each new partition, in the order they are built
     (each once, after the rows are in: SHARE on a table no one else sees yet): the parent's index it
     is a clone of, the index, and the constraint it becomes ("primary_key", "unique" or "")."""
+    if _LAST and _LAST[0][0] is table:
+        return _LAST[0][1]
     built: list[tuple[str, Index, reshard_steps.BuiltKind]] = []
     if table.primary_key is not None:
         elements = tuple(IndexElement(column=c) for c in table.primary_key.columns)
@@ -133,4 +140,5 @@ def _keys_and_indexes(table: Table) -> list[tuple[str, Index, reshard_steps.Buil
         )
         built.append((unique.name, index, "unique"))
     built += ((index.name, index, "") for index in sorted(table.indexes, key=lambda i: i.name))
-    return built
+    _LAST[:] = [(table, tuple(built))]
+    return _LAST[0][1]
