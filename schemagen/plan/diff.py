@@ -210,10 +210,15 @@ class _Diff:
         self.replaced_views: set[str] = set()
         # tables (by key) whose columns change shape (views over them recreate)
         self.changed_tables: set[str] = set()
-        # of those, the ones whose only change is a column's type: the columns, by table (a view that
-        # does not read them is left alone)
+        # of those, by table: the columns whose type changes, the names in A of those dropped or renamed,
+        # and the names in B of those renamed (a view that reads none of them is left alone)
         self.retyped: dict[str, set[str]] = {}
+        self.lost_columns: dict[str, set[str]] = {}
+        self.renamed_columns: dict[str, set[str]] = {}
+        # of those, the tables rebuilt with their rows: every view over them is created again
         self.reshaped: set[str] = set()
+        # tables that gain columns: a view reading their whole rows (`*`) is created again to show them
+        self.grown_tables: set[str] = set()
         self.converted: dict[str, set[str]] = {}  # table → its columns converted to a rebuilt enum or range
         # rebuilt with their rows (RebuildTable), by (schema, name)
         self.rebuilt_tables: set[tuple[str, str]] = set()
@@ -806,16 +811,18 @@ class _Diff:
             if before.name != column.name:
                 yield RenameColumn(new, before.name, column.name, bool(before.identity and column.identity))
                 self.changed_tables.add(new.key)
-                self.reshaped.add(new.key)
+                self.lost_columns.setdefault(new.key, set()).add(before.name)
+                self.renamed_columns.setdefault(new.key, set()).add(column.name)
             yield from self.column_changes(new, replace(before, name=column.name), column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(new.key)
-                self.reshaped.add(new.key)
+                self.lost_columns.setdefault(new.key, set()).add(column.name)
                 yield DropColumn(new, column)
 
     def add_column(self, table: Table, column: Column, before: Table) -> Iterator[Change]:
         """`before`: the table as it is before the migration."""
+        self.grown_tables.add(table.key)
         lost = needs_empty = False
         if (
             not column.nullable
@@ -1035,7 +1042,7 @@ class _Diff:
             if old is None:
                 continue
             tables_changed = (
-                any(self.reads_changed(view, dep) for dep in view.depends_on)
+                any(self.reads_changed(old, view, dep) for dep in view.depends_on)
                 or (view.materialized and self.reads(view, self.distributions.rebuilt_partitioned))
                 or any(dep.rsplit(".", 1)[-1] in gone for dep in old.depends_on)
                 or name in self.range_views
@@ -1098,17 +1105,25 @@ class _Diff:
                 ):
                     yield Comment("COLUMN", (view.schema, view.name, column), new_comments.get(column))
 
-    def reads_changed(self, view: View, table: str) -> bool:
-        """Whether a column of `table` that `view` reads changes shape: any, when the table loses or
-        renames columns; else only the retyped ones the query names (PostgreSQL refuses to retype a
-        column a view reads, and lets the others change under it)."""
+    def reads_changed(self, old: View, view: View, table: str) -> bool:
+        """Whether a column of `table` that the view reads changes shape: any, when the table is rebuilt;
+        else one `old` (the view as A has it) reads that is dropped or renamed, or one `view` reads that
+        is retyped or renamed. PostgreSQL refuses to drop or retype a column a view reads, and lets
+        the others change under it; a renamed column keeps the view working, but under the column
+        name it had (a query naming the new one shows the new one). A view reading whole rows of a
+        table that gains columns is made again too: PostgreSQL expands its `*` when it is created."""
         table = self.table_key(table)
+        if table in self.grown_tables and _reads_any(view, set()):
+            return True
         if table not in self.changed_tables:
             return False
-        if table in self.reshaped or table not in self.retyped:
+        lost = self.lost_columns.get(table, set())
+        changed = self.retyped.get(table, set()) | self.renamed_columns.get(table, set())
+        if table in self.reshaped or not (lost or changed):
             return True
-        read = expressions.columns_read(expressions.parse_query(view.query))
-        return read is None or bool(read & self.retyped[table])
+        if lost and _reads_any(old, lost):
+            return True
+        return bool(changed) and _reads_any(view, changed)
 
     def table_key(self, relation: str) -> str:
         """The key of the table of B a view's query names `relation` (`tenant_b.accounts`, `accounts`)."""
@@ -1378,6 +1393,13 @@ def _called(model: Model, trigger: Trigger) -> str:
         ):
             return function.keyed_signature
     return f"{trigger.function}()"
+
+
+def _reads_any(view: View, columns: set[str]) -> bool:
+    """Whether `view`'s query reads one of `columns` (of any of its tables: the names alone count), or
+    whole rows (always, then: with no `columns`, whether it reads whole rows)."""
+    read = expressions.columns_read(expressions.parse_query(view.query))
+    return read is None or not read.isdisjoint(columns)
 
 
 def _without_column_comments(view: View) -> View:

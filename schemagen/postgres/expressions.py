@@ -224,8 +224,9 @@ def column_refs(expr: Expression | Query) -> set[str]:
 
 
 def columns_read(query: Query) -> frozenset[str] | None:
-    """The column names a query reads (last name part), or None when it reads whole rows (`*`,
-    `t.*`, or a table or alias used as a value), so that every column of its tables counts."""
+    """The column names a query reads (last name part, and those a join's USING names), or None when
+    it reads whole rows (`*`, `t.*`, or a table or alias used as a value) or columns it does not name
+    (a NATURAL join, a table aliased with column names), so that every column of its tables counts."""
     names: set[str] = set()
     relations_and_aliases: set[str] = set()
     single: set[str] = set()
@@ -241,9 +242,15 @@ def columns_read(query: Query) -> frozenset[str] | None:
         elif isinstance(node, ast.RangeVar):
             relations_and_aliases.add(node.relname or "")
             if node.alias is not None:
+                if node.alias.colnames:  # `t AS a(x, y)`: columns read by position, not by name
+                    return None
                 relations_and_aliases.add(node.alias.aliasname or "")
         elif isinstance(node, ast.RangeSubselect) and node.alias is not None:
             relations_and_aliases.add(node.alias.aliasname or "")
+        elif isinstance(node, ast.JoinExpr):
+            if node.isNatural:  # the columns both sides have, named nowhere
+                return None
+            names.update(string_value(n) for n in node.usingClause or () if isinstance(n, ast.String))
     if single & relations_and_aliases:
         return None
     return frozenset(names)
