@@ -117,7 +117,8 @@ class RawSpec:
         if mark is not None:
             return _new_tuple(Location, mark)
         for end in range(len(path) - 1, -1, -1):
-            mark = first.get(path[:end]) or second.get(path[:end])
+            ancestor = path[:end]
+            mark = first.get(ancestor) or second.get(ancestor)
             if mark is not None:
                 return _new_tuple(Location, mark)
         return None

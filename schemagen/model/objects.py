@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import field
 from datetime import date, datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
@@ -285,13 +286,18 @@ class PartitionChild:
     schema: str | None = None
 
 
+#: `c.name`, read in C (`Table.column_names` is asked for often)
+_name_of = attrgetter("name")
+
+
 def all_children(scheme: PartitionScheme | None) -> Iterator[PartitionChild]:
     """Every partition under `scheme`, depth first: a child, then its own partitions."""
     if scheme is None:
         return
     for child in scheme.children:
         yield child
-        yield from all_children(child.sub)
+        if child.sub is not None:  # (most children are leaves: no generator made for them)
+            yield from all_children(child.sub)
 
 
 Period = Literal["day", "week", "month", "quarter", "year"]
@@ -439,7 +445,7 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
+        return tuple(map(_name_of, self.columns))
 
     @property
     def storage_holders(self) -> tuple[str, ...]:
