@@ -47,7 +47,7 @@ class _Unusual(Exception):
 class _Reader:
     """One file's events turned into data, with the locations the loader records."""
 
-    def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int]) -> None:
+    def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int], raw: RawSpec) -> None:
         self.loader = loader
         self.next: Any = loader.get_event
         self.file = file
@@ -55,9 +55,11 @@ class _Reader:
         self._lines: list[str] | None = None
         self.values = 0
         self.max_values, self.max_depth, self.max_digits = limits
-        self.value_locations: dict[Path_, Mark] = {}
-        self.key_locations: dict[Path_, Mark] = {}
-        self.blocks: dict[Path_, tuple[int, int]] = {}
+        # the raw tree's own: written in place (merging a file's afterwards hashed each path again, a
+        # tenth of loading), and taken back if the file turns out not to be plain (`read`)
+        self.value_locations = raw.value_locations
+        self.key_locations = raw.key_locations
+        self.blocks = raw.blocks
 
     def mark(self, event: Any, end: Any) -> Mark:
         start = event.start_mark
@@ -213,10 +215,17 @@ def read(
 ) -> bool:
     """Merge the plain file `text` (read by `loader`, a fresh parser of it) into `raw`, as the
     loader would; False, with `raw` untouched, when the file is not plain."""
-    reader = _Reader(loader, name, text, limits)
+    reader = _Reader(loader, name, text, limits, raw)
+    located: tuple[dict[Any, Any], ...] = (raw.value_locations, raw.key_locations, raw.blocks)
+    sizes = [len(found) for found in located]
     try:
         merged = _sections(reader, raw, sections)
     except (_Unusual, yaml.YAMLError):
+        # The file only added paths (it replaced none: an entry or `project` written before makes it
+        # unusual before its value is read), and a dict keeps its order: the last ones are the file's.
+        for found, size in zip(located, sizes, strict=True):
+            for _ in range(len(found) - size):
+                found.popitem()
         return False
     for section, key_mark, value in merged:
         if section == "project":
@@ -230,9 +239,6 @@ def read(
             raw.key_locations.setdefault((section,), key_mark)
             if value is not None:
                 entries.update(value)
-    raw.value_locations.update(reader.value_locations)
-    raw.key_locations.update(reader.key_locations)
-    raw.blocks.update(reader.blocks)
     return True
 
 
@@ -295,9 +301,28 @@ def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[st
         raise _Unusual
     if type(event) is not _MappingStartEvent or event.anchor is not None or event.tag is not None:
         raise _Unusual
-    entries = reader.mapping(event, (section,))
-    del reader.value_locations[(section,)]  # the loader keeps where a section's key is, not its value
+    # `_Reader.mapping`, but for the section's value, whose own location the loader does not keep, and
+    # whose entries must be new: one written in an earlier file (the thorough path reports it) is
+    # found before anything of it is written over the earlier one's locations
     existing = raw.data.get(section, {})
-    if any(name in existing for name in entries):
-        raise _Unusual  # written in an earlier file: the thorough path reports it
-    return entries
+    entries: dict[str, Any] = {}
+    get = reader.next
+    while True:
+        event = get()
+        if type(event) is not _ScalarEvent:
+            if type(event) is _MappingEndEvent:
+                return entries
+            raise _Unusual
+        key = event.value
+        if (
+            event.anchor is not None
+            or event.tag is not None
+            or key in entries
+            or key in existing
+            or "\x00" in key
+            or (key == _MERGE_KEY and event.implicit[0])
+        ):
+            raise _Unusual
+        path = (section, key)
+        reader.key_locations[path] = reader.key_mark(event)
+        entries[key] = reader.value(get(), path)
