@@ -94,8 +94,9 @@ class _Reader:
         file = self.file
         key_locations = self.key_locations
         value_marks = self.value_locations
-        max_values, max_depth = self.max_values, self.max_depth
         resolved = _RESOLVED
+        too_deep = len(path) >= self.max_depth  # for a value of this mapping
+        inline = 0  # the values read below without `value`: counted at the end (the count only grows)
         while True:
             event = get()
             if type(event) is not _ScalarEvent:
@@ -103,6 +104,9 @@ class _Reader:
                     self.value_locations[path] = self.mark(
                         start, event.end_mark if start.flow_style else None
                     )
+                    self.values += inline
+                    if self.values > self.max_values:
+                        raise _Unusual
                     return result
                 raise _Unusual  # a key that is a mapping or a list, or an alias
             key = event.value
@@ -126,8 +130,8 @@ class _Reader:
                 result[key] = value(event, child)
                 continue
             # `value` and `scalar` written out for the value most keys have: a string on one line
-            self.values += 1
-            if self.values > max_values or len(child) > max_depth:
+            inline += 1
+            if too_deep:
                 raise _Unusual
             text = event.value
             if (
