@@ -249,6 +249,8 @@ class Builder:
             tuple[str, date, date, str | None], tuple[tuple[str, PartitionBound], ...]
         ] = {}
         self.bounds_of_modulus: dict[int, tuple[PartitionBound, ...]] = {}
+        # a column's type as written → its canonical spelling, qualified (of the types not reported)
+        self.column_types: dict[str, str] = {}
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
@@ -725,7 +727,7 @@ class Builder:
         """A default as written: a literal, `{sql: expression}` or `{sequence: name}`."""
         if value is None:
             return None
-        if isinstance(value, dict) and set(value) == {"sql"}:
+        if isinstance(value, dict) and len(value) == 1 and "sql" in value:
             text = value["sql"]
             where = self.raw.locate((*path, "sql")) or loc
             if text is None or (isinstance(text, str) and not text.strip()):
@@ -740,7 +742,7 @@ class Builder:
                 return None
             parsed = self.expression(text if isinstance(text, str) else str(text), what, where)
             return Default(expression=parsed) if parsed else None
-        if isinstance(value, dict) and set(value) == {"sequence"}:
+        if isinstance(value, dict) and len(value) == 1 and "sequence" in value:
             name = value["sequence"]
             where = self.raw.locate((*path, "sequence")) or loc
             if not isinstance(name, str) or name not in self.sequence_schemas:
@@ -789,18 +791,21 @@ class Builder:
         loc = self.raw.locate(path, key=True)
         type_loc = self.raw.locate((*path, "type"))
         self.check_name(name, "a column", loc)
-        type_text = spec.type.strip()
-        base = type_text.lower()
-        if base in _SERIAL:
-            self.report(rules.SERIAL_TYPE(loc, type=type_text, base=_SERIAL[base]))
-            canonical = _SERIAL[base]
-        else:
-            try:
-                canonical = sqltypes.canonical_type(type_text, self.type_names)
-            except sqltypes.UnknownTypeError as error:
-                self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
-                canonical = type_text.lower()
-        canonical = self.qualified_type(canonical)
+        canonical = self.column_types.get(spec.type)  # a type written before, and not reported
+        if canonical is None:
+            type_text = spec.type.strip()
+            base = type_text.lower()
+            if base in _SERIAL:
+                self.report(rules.SERIAL_TYPE(loc, type=type_text, base=_SERIAL[base]))
+                canonical = _SERIAL[base]
+            else:
+                try:
+                    canonical = sqltypes.canonical_type(type_text, self.type_names)
+                    self.column_types[spec.type] = self.qualified_type(canonical)
+                except sqltypes.UnknownTypeError as error:
+                    self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
+                    canonical = type_text.lower()
+            canonical = self.qualified_type(canonical)
         default = (
             None
             if spec.default is None
