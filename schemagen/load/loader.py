@@ -110,12 +110,16 @@ class RawSpec:
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
+        # nearly always there: what build asks for was written
+        if key:
+            mark = self.key_locations.get(path) or self.value_locations.get(path)
+        else:
+            mark = self.value_locations.get(path) or self.key_locations.get(path)
+        if mark is not None:
+            return _new_tuple(Location, mark)
         first, second = (
             (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
         )
-        mark = first.get(path) or second.get(path)  # nearly always there: what build asks for was written
-        if mark is not None:
-            return _new_tuple(Location, mark)
         for end in range(len(path) - 1, -1, -1):
             ancestor = path[:end]
             mark = first.get(ancestor) or second.get(ancestor)
