@@ -101,9 +101,18 @@ class _Reader:
             event = get()
             if type(event) is not _ScalarEvent:
                 if type(event) is _MappingEndEvent:
-                    self.value_locations[path] = self.mark(
-                        start, event.end_mark if start.flow_style else None
-                    )
+                    first: Any = start.start_mark  # `mark` written out: this ends every mapping
+                    if start.flow_style:
+                        end: Any = event.end_mark
+                        value_marks[path] = (
+                            file,
+                            first.line + 1,
+                            first.column + 1,
+                            end.line + 1,
+                            end.column + 1,
+                        )
+                    else:
+                        value_marks[path] = (file, first.line + 1, first.column + 1, None, None)
                     self.values += inline
                     if self.values > self.max_values:
                         raise _Unusual
@@ -119,11 +128,11 @@ class _Reader:
             ):
                 raise _Unusual
             child = (*path, key)
-            first: Any = event.start_mark
+            first = event.start_mark
             if event.style in _BLOCK_SCALAR_STYLES:
                 key_locations[child] = (file, first.line + 1, first.column + 1, None, None)
             else:
-                end: Any = event.end_mark
+                end = event.end_mark
                 key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
             event = get()
             if type(event) is not _ScalarEvent:
@@ -151,12 +160,43 @@ class _Reader:
         result: list[Any] = []
         get = self.next
         value = self.value
+        file = self.file
+        value_marks = self.value_locations
+        resolved = _RESOLVED
+        too_deep = len(path) >= self.max_depth  # for an item of this list
+        inline = 0  # the items read below without `value`: counted at the end (the count only grows)
         while True:
             event = get()
             if type(event) is _SequenceEndEvent:
                 self.value_locations[path] = self.mark(start, event.end_mark if start.flow_style else None)
+                self.values += inline
+                if self.values > self.max_values:
+                    raise _Unusual
                 return result
-            result.append(value(event, (*path, len(result))))
+            # as in `mapping`: `value` and `scalar` written out for a string on one line
+            if (
+                type(event) is _ScalarEvent
+                and event.anchor is None
+                and event.tag is None
+                and event.style not in _BLOCK_SCALAR_STYLES
+                and (resolved.get(event.value) if event.implicit[0] else _STR_TAG) == _STR_TAG
+                and "\x00" not in event.value
+            ):
+                inline += 1
+                if too_deep:
+                    raise _Unusual
+                first: Any = event.start_mark
+                end: Any = event.end_mark
+                value_marks[(*path, len(result))] = (
+                    file,
+                    first.line + 1,
+                    first.column + 1,
+                    end.line + 1,
+                    end.column + 1,
+                )
+                result.append(event.value)
+            else:
+                result.append(value(event, (*path, len(result))))
 
     def scalar(self, event: Any, path: Path_) -> Any:
         if event.anchor is not None or event.tag is not None:
@@ -190,8 +230,11 @@ class _Reader:
             return _BOOLS[text]
         if tag == _NULL_TAG and text in _NULLS:
             return None
-        if tag == _INT_TAG and len(text) > self.max_digits:
-            raise _Unusual
+        if tag == _INT_TAG:
+            if len(text) > self.max_digits:
+                raise _Unusual
+            if text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(text)  # as the constructor makes a decimal integer (`012` is octal there)
         node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, style)
         try:
             return self.loader.construct_object(node)
