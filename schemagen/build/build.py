@@ -1931,6 +1931,7 @@ class Builder:
             elements.append(IndexElement(expression=text))
             label.append(expressions.expression_label(text))
         element_locs: list[Location | None] = []
+        column_names: list[str] | None = None
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
             if not isinstance(entry, str):  # an IndexKeySpec
@@ -1940,7 +1941,9 @@ class Builder:
                 elements.append(keyed)
                 label.append(keyed.column or expressions.expression_label(keyed.expression or ""))
                 continue
-            element = _index_element(entry, [c.name for c in p.columns])
+            if column_names is None:
+                column_names = [c.name for c in p.columns]
+            element = _index_element(entry, column_names)
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(
