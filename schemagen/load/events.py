@@ -90,6 +90,7 @@ class _Reader:
         """The mapping whose start event is `start`, read to its end event."""
         result: dict[str, Any] = {}
         value = self.value
+        mapping = self.mapping
         get = self.next
         file = self.file
         key_locations = self.key_locations
@@ -136,7 +137,13 @@ class _Reader:
                 key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
             event = get()
             if type(event) is not _ScalarEvent:
-                result[key] = value(event, child)
+                if type(event) is _MappingStartEvent and event.anchor is None and event.tag is None:
+                    inline += 1  # `value` written out for a mapping (a column's, an index's…)
+                    if too_deep:
+                        raise _Unusual
+                    result[key] = mapping(event, child)
+                else:
+                    result[key] = value(event, child)
                 continue
             # `value` and `scalar` written out for the value most keys have: a string on one line
             inline += 1
