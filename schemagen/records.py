@@ -10,7 +10,10 @@ frozen class:
 - `__init__` (of a class of plain fields: defaults and default factories, no `InitVar`, `ClassVar`,
   `KW_ONLY`, `init=False` or keyword-only field, no `__post_init__`, no dataclass base) compiles, at
   the first instance, the very method the standard decorator writes, puts it on the class in its
-  place and calls it; `__eq__` and `__hash__` do the same at their first call (`other.__class__ is
+  place and calls it — for a class with slots, one of the same signature and values that stores
+  them by plain attribute stores while the instance is of an unfrozen twin of the class (the same
+  slots), and makes it of the class again after: a third of the time of the standard one for a
+  Column; `__eq__` and `__hash__` do the same at their first call (`other.__class__ is
   self.__class__` and the tuples of the compared fields equal; the hash of the tuple of the hashed
   fields, `compare`, or `hash` when set): from then on the class has the standard methods, as fast;
 - the frozen `__setattr__` / `__delattr__` (of such a class) and `__repr__` are functions made without
@@ -228,7 +231,8 @@ def _lazy_init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callabl
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
-    """The `__init__` of a frozen dataclass, as the standard decorator writes it."""
+    """The `__init__` of a frozen dataclass, as the standard decorator writes it; for a class with
+    slots, one that stores the same values faster (`_open_twin`)."""
     self_name = "__dataclass_self__" if "self" in {f.name for f in fields} else "self"
     values: dict[str, Any] = {f"_type_{f.name}": f.type for f in fields}
     values.update(
@@ -238,12 +242,13 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
             "__dataclass_builtins_object__": object,
         }
     )
-    parameters, lines = [], []
+    parameters, lines, factories = [], [], []
     for f in fields:
         if f.default_factory is not dataclasses.MISSING:
             values[f"_dflt_{f.name}"] = f.default_factory
             parameters.append(f"{f.name}:_type_{f.name}=_HAS_DEFAULT_FACTORY")
             value = f"_dflt_{f.name}() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}"
+            factories.append(f"  {f.name} = {value}")
         elif f.default is not dataclasses.MISSING:
             values[f"_dflt_{f.name}"] = f.default
             parameters.append(f"{f.name}:_type_{f.name}=_dflt_{f.name}")
@@ -252,17 +257,58 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
             parameters.append(f"{f.name}:_type_{f.name}")
             value = f.name
         lines.append(f"  __dataclass_builtins_object__.__setattr__({self_name},{f.name!r},{value})")
+    body = "\n".join(lines) if lines else "  pass"
+    twin = _open_twin(cls) if lines else None
+    if twin is not None:
+        # The instance is made of the twin's class while the fields are stored, each by a plain
+        # attribute store (the interpreter's fast path for a slot), then made of `cls` again: a
+        # store through `object.__setattr__` is several times slower, and a Model holds ~56
+        # instances per entity. An instance of a subclass is stored the standard way.
+        values.update(
+            {"__dataclass_cls__": cls, "__dataclass_twin__": twin, "__dataclass_class__": _set_class}
+        )
+        stores = [f"  {self_name}.{f.name} = {f.name}" for f in fields]
+        body = "\n".join(
+            [
+                f"  if {self_name}.__class__ is not __dataclass_cls__:",
+                *(" " + line for line in lines),
+                "   return",
+                *factories,
+                f"  __dataclass_class__({self_name}, __dataclass_twin__)",
+                *stores,
+                f"  __dataclass_class__({self_name}, __dataclass_cls__)",
+            ]
+        )
     text = (
         f"def __create_fn__({', '.join(values)}):\n"
-        f" def __init__({', '.join([self_name, *parameters])})->_return_type:\n"
-        + ("\n".join(lines) if lines else "  pass")
-        + "\n return __init__"
+        f" def __init__({', '.join([self_name, *parameters])})->_return_type:\n" + body + "\n return __init__"
     )
     space: dict[str, Any] = {}
     exec(compile(text, "<schemagen.records>", "exec", dont_inherit=True), {"__builtins__": builtins}, space)
     method: Callable[..., None] = space["__create_fn__"](**values)
     method.__qualname__ = f"{cls.__qualname__}.__init__"
     return method
+
+
+#: `obj.__class__ = cls`, past a frozen class's `__setattr__`
+_set_class: Callable[[Any, type], None] = object.__dict__["__class__"].__set__
+
+
+def _open_twin(cls: type) -> type | None:
+    """A class of the same slots as `cls` without its frozen `__setattr__`, whose instances and those of
+    `cls` can be made of one another by assigning `__class__` (the same layout, which Python checks);
+    None when `cls` is not such a class (no slots of its own, another base than `object`)."""
+    slots = cls.__dict__.get("__slots__")
+    if cls.__bases__ != (object,) or not isinstance(slots, tuple) or "__weakref__" in slots:
+        return None
+    twin = type(cls.__name__, (object,), {"__slots__": slots, "__qualname__": cls.__qualname__})
+    try:  # Python refuses an assignment between classes of different layouts
+        probe: Any = object.__new__(cls)
+        _set_class(probe, twin)
+        _set_class(probe, cls)
+    except TypeError:  # pragma: no cover - every frozen class with slots has the same layout as its twin
+        return None
+    return twin
 
 
 def _frozen(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> dict[str, Callable[..., Any]]:

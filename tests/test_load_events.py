@@ -53,6 +53,9 @@ CASES: dict[str, tuple[str, bool]] = {
     "bad date": ("project:\n  d: 2025-13-45\n", False),
     "huge integer": ("project:\n  d: " + "1" * 1200 + "\n", False),
     "deep": ("project:\n  a: " + "[" * 80 + "]" * 80 + "\n", False),
+    # a value 64 keys down is read; one 65 down is nested too deeply
+    "deep mappings": ("project:\n  a: " + "{b: " * 62 + "c" + "}" * 62 + "\n", True),
+    "too deep mappings": ("project:\n  a: " + "{b: " * 63 + "c" + "}" * 63 + "\n", False),
     "relationships not a list": ("relationships:\n  a: b\n", False),
 }
 
@@ -123,3 +126,14 @@ def test_example_specs_read_alike(folder: str, monkeypatch: pytest.MonkeyPatch) 
     found, taken = read(root, True, monkeypatch)
     assert taken and all(taken)
     assert found == read(root, False, monkeypatch)[0]
+
+
+def test_a_file_of_too_many_values_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past `MAX_VALUES`, the thorough path judges the file (here: still within its free values)."""
+    (tmp_path / "spec.yaml").write_text("entities:\n  t:\n    a: x\n    b: y\n  u: {c: z, d: w}\n")
+    found, taken = read(tmp_path, True, monkeypatch)
+    assert taken == [True]
+    monkeypatch.setattr(loader, "MAX_VALUES", 5)
+    given_up, taken = read(tmp_path, True, monkeypatch)
+    assert taken == [False]
+    assert given_up == found == read(tmp_path, False, monkeypatch)[0]

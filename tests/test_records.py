@@ -360,3 +360,30 @@ def test_a_comparison_and_a_hash_compile_the_standard_method_once() -> None:
     assert Pair(1) == Pair(1) and Pair.__eq__ is compiled
     assert hash(Pair(1, 2)) == hash(Pair(1, 5)) == hash((1,))
     assert len({Pair(1, 2), Pair(1, 3), Pair(2)}) == 2
+
+
+def test_an_instance_with_slots_is_made_of_its_own_class() -> None:
+    """A class with slots stores its fields while the instance is of an unfrozen twin: the instance
+    ends of its own class, frozen, equal to one the standard decorator makes; a subclass's instance
+    keeps its class too."""
+
+    @dataclass(frozen=True, slots=True)
+    class Point:
+        x: int
+        y: int = 0
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+    class Named(Point):
+        __slots__ = ("name",)
+
+    first = Point(1, tags=["a"])
+    assert type(first) is Point and (first.x, first.y, first.tags) == (1, 0, ["a"])
+    assert Point(1).tags == [] and Point(1).tags is not Point(1).tags
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.x = 2  # type: ignore[misc]
+    named = Named(2, 3)
+    assert type(named) is Named and (named.x, named.y, named.tags) == (2, 3, [])
+    with pytest.raises(TypeError):
+        Point()  # type: ignore[call-arg]
+    twins: dict[type, type] = {}
+    _same(first, Point(1, 2), twins)

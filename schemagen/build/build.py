@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -243,6 +244,13 @@ class Builder:
         self.project = replace(self.project, schemas=self.declared_schemas())
         self.naming_templates = project.naming.model_dump() if project else _default_naming()
         self.namer = naming.Namer(self.naming_templates)
+        # the children's bounds of each time window and hash modulus: the same for many tables
+        self.bounds_of_window: dict[
+            tuple[str, date, date, str | None], tuple[tuple[str, PartitionBound], ...]
+        ] = {}
+        self.bounds_of_modulus: dict[int, tuple[PartitionBound, ...]] = {}
+        # a column's type as written → its canonical spelling, qualified (of the types not reported)
+        self.column_types: dict[str, str] = {}
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
@@ -719,7 +727,7 @@ class Builder:
         """A default as written: a literal, `{sql: expression}` or `{sequence: name}`."""
         if value is None:
             return None
-        if isinstance(value, dict) and set(value) == {"sql"}:
+        if isinstance(value, dict) and len(value) == 1 and "sql" in value:
             text = value["sql"]
             where = self.raw.locate((*path, "sql")) or loc
             if text is None or (isinstance(text, str) and not text.strip()):
@@ -734,7 +742,7 @@ class Builder:
                 return None
             parsed = self.expression(text if isinstance(text, str) else str(text), what, where)
             return Default(expression=parsed) if parsed else None
-        if isinstance(value, dict) and set(value) == {"sequence"}:
+        if isinstance(value, dict) and len(value) == 1 and "sequence" in value:
             name = value["sequence"]
             where = self.raw.locate((*path, "sequence")) or loc
             if not isinstance(name, str) or name not in self.sequence_schemas:
@@ -783,18 +791,21 @@ class Builder:
         loc = self.raw.locate(path, key=True)
         type_loc = self.raw.locate((*path, "type"))
         self.check_name(name, "a column", loc)
-        type_text = spec.type.strip()
-        base = type_text.lower()
-        if base in _SERIAL:
-            self.report(rules.SERIAL_TYPE(loc, type=type_text, base=_SERIAL[base]))
-            canonical = _SERIAL[base]
-        else:
-            try:
-                canonical = sqltypes.canonical_type(type_text, self.type_names)
-            except sqltypes.UnknownTypeError as error:
-                self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
-                canonical = type_text.lower()
-        canonical = self.qualified_type(canonical)
+        canonical = self.column_types.get(spec.type)  # a type written before, and not reported
+        if canonical is None:
+            type_text = spec.type.strip()
+            base = type_text.lower()
+            if base in _SERIAL:
+                self.report(rules.SERIAL_TYPE(loc, type=type_text, base=_SERIAL[base]))
+                canonical = _SERIAL[base]
+            else:
+                try:
+                    canonical = sqltypes.canonical_type(type_text, self.type_names)
+                    self.column_types[spec.type] = self.qualified_type(canonical)
+                except sqltypes.UnknownTypeError as error:
+                    self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
+                    canonical = type_text.lower()
+            canonical = self.qualified_type(canonical)
         default = (
             None
             if spec.default is None
@@ -1265,11 +1276,14 @@ class Builder:
         suffixes: list[str] = []
 
         own_schemas: dict[str, str] = {}  # child → the schema `names:` pins for it
+        pinned = spec.names
 
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
-            name = self.child_name(prefix, suffix, spec.names, (*path, "names", suffix))
-            if suffix in spec.names:
+            if not pinned:  # most schemes: the template's names
+                return self.namer.make("partition", table=prefix, suffix=suffix)
+            name = self.child_name(prefix, suffix, pinned, (*path, "names", suffix))
+            if suffix in pinned:
                 schema, rest = self.pinned_schema(name)
                 if schema is not None:
                     own_schemas[rest] = schema
@@ -1313,10 +1327,7 @@ class Builder:
                         default=spec.range.default,
                         **self.window_policy(spec.range, prefix, body_path, top=prefix == table),
                     )
-                    for suffix, low, high in window_bounds(window):
-                        bound = PartitionBound(
-                            range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
-                        )
+                    for suffix, bound in self.window_children(window, key_type):
                         children.append(PartitionChild(child_name(suffix), bound))
             has_default = spec.range.default
         elif spec.list is not None:
@@ -1328,8 +1339,7 @@ class Builder:
             modulus = spec.hash.modulus
             if modulus > MAX_HASH_PARTITIONS:
                 self.report(rules.HASH_MODULUS(loc, value=modulus))
-            for remainder in range(max(0, min(modulus, MAX_HASH_PARTITIONS))):
-                bound = PartitionBound(modulus=modulus, remainder=remainder)
+            for remainder, bound in enumerate(self.hash_bounds(modulus)):
                 children.append(PartitionChild(child_name(f"p{remainder}"), bound))
         if has_default:
             children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
@@ -1352,6 +1362,36 @@ class Builder:
             loc=loc,
             key_loc=self.raw.locate((*body_path, "key")),
         )
+
+    def window_children(
+        self, window: RangeWindow, key_type: str | None
+    ) -> tuple[tuple[str, PartitionBound], ...]:
+        """(suffix, bound) of each child of a time window: the same for every table of the same window
+        and key type, so made once and shared (a bound is a value; ~40 per windowed table)."""
+        key = (window.every, window.start, window.end, key_type)
+        found = self.bounds_of_window.get(key)
+        if found is None:
+            found = self.bounds_of_window[key] = tuple(
+                (
+                    suffix,
+                    PartitionBound(
+                        range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
+                    ),
+                )
+                for suffix, low, high in window_bounds(window)
+            )
+        return found
+
+    def hash_bounds(self, modulus: int) -> tuple[PartitionBound, ...]:
+        """The bounds of the children of a hash scheme of `modulus` (at most MAX_HASH_PARTITIONS), made
+        once per modulus and shared."""
+        found = self.bounds_of_modulus.get(modulus)
+        if found is None:
+            found = self.bounds_of_modulus[modulus] = tuple(
+                PartitionBound(modulus=modulus, remainder=remainder)
+                for remainder in range(max(0, min(modulus, MAX_HASH_PARTITIONS)))
+            )
+        return found
 
     def window_policy(self, spec: RangeSpec, prefix: str, path: Path_, *, top: bool) -> dict[str, Any]:
         """The fields of a RangeWindow that keep it over time (`premake`, `retain`, `expire`), checked."""
@@ -1891,6 +1931,7 @@ class Builder:
             elements.append(IndexElement(expression=text))
             label.append(expressions.expression_label(text))
         element_locs: list[Location | None] = []
+        column_names: list[str] | None = None
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
             if not isinstance(entry, str):  # an IndexKeySpec
@@ -1900,7 +1941,9 @@ class Builder:
                 elements.append(keyed)
                 label.append(keyed.column or expressions.expression_label(keyed.expression or ""))
                 continue
-            element = _index_element(entry, [c.name for c in p.columns])
+            if column_names is None:
+                column_names = [c.name for c in p.columns]
+            element = _index_element(entry, column_names)
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(

@@ -29,7 +29,7 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_KEY = "<<"
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULLS = ("", "~", "null", "Null", "NULL")
-_BLOCK_SCALAR_STYLES = ("|", ">")
+_BLOCK_SCALAR_STYLES = frozenset(("|", ">"))  # (a set: `None in` it is half the time of a tuple)
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
 _SequenceStartEvent = yaml.SequenceStartEvent
@@ -47,7 +47,7 @@ class _Unusual(Exception):
 class _Reader:
     """One file's events turned into data, with the locations the loader records."""
 
-    def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int]) -> None:
+    def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int], raw: RawSpec) -> None:
         self.loader = loader
         self.next: Any = loader.get_event
         self.file = file
@@ -55,9 +55,11 @@ class _Reader:
         self._lines: list[str] | None = None
         self.values = 0
         self.max_values, self.max_depth, self.max_digits = limits
-        self.value_locations: dict[Path_, Mark] = {}
-        self.key_locations: dict[Path_, Mark] = {}
-        self.blocks: dict[Path_, tuple[int, int]] = {}
+        # the raw tree's own: written in place (merging a file's afterwards hashed each path again, a
+        # tenth of loading), and taken back if the file turns out not to be plain (`read`)
+        self.value_locations = raw.value_locations
+        self.key_locations = raw.key_locations
+        self.blocks = raw.blocks
 
     def mark(self, event: Any, end: Any) -> Mark:
         start = event.start_mark
@@ -88,19 +90,33 @@ class _Reader:
         """The mapping whose start event is `start`, read to its end event."""
         result: dict[str, Any] = {}
         value = self.value
+        mapping = self.mapping
         get = self.next
         file = self.file
         key_locations = self.key_locations
         value_marks = self.value_locations
-        max_values, max_depth = self.max_values, self.max_depth
         resolved = _RESOLVED
+        too_deep = len(path) >= self.max_depth  # for a value of this mapping
+        inline = 0  # the values read below without `value`: counted at the end (the count only grows)
         while True:
             event = get()
             if type(event) is not _ScalarEvent:
                 if type(event) is _MappingEndEvent:
-                    self.value_locations[path] = self.mark(
-                        start, event.end_mark if start.flow_style else None
-                    )
+                    first: Any = start.start_mark  # `mark` written out: this ends every mapping
+                    if start.flow_style:
+                        end: Any = event.end_mark
+                        value_marks[path] = (
+                            file,
+                            first.line + 1,
+                            first.column + 1,
+                            end.line + 1,
+                            end.column + 1,
+                        )
+                    else:
+                        value_marks[path] = (file, first.line + 1, first.column + 1, None, None)
+                    self.values += inline
+                    if self.values > self.max_values:
+                        raise _Unusual
                     return result
                 raise _Unusual  # a key that is a mapping or a list, or an alias
             key = event.value
@@ -113,19 +129,25 @@ class _Reader:
             ):
                 raise _Unusual
             child = (*path, key)
-            first: Any = event.start_mark
+            first = event.start_mark
             if event.style in _BLOCK_SCALAR_STYLES:
                 key_locations[child] = (file, first.line + 1, first.column + 1, None, None)
             else:
-                end: Any = event.end_mark
+                end = event.end_mark
                 key_locations[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
             event = get()
             if type(event) is not _ScalarEvent:
-                result[key] = value(event, child)
+                if type(event) is _MappingStartEvent and event.anchor is None and event.tag is None:
+                    inline += 1  # `value` written out for a mapping (a column's, an index's…)
+                    if too_deep:
+                        raise _Unusual
+                    result[key] = mapping(event, child)
+                else:
+                    result[key] = value(event, child)
                 continue
             # `value` and `scalar` written out for the value most keys have: a string on one line
-            self.values += 1
-            if self.values > max_values or len(child) > max_depth:
+            inline += 1
+            if too_deep:
                 raise _Unusual
             text = event.value
             if (
@@ -145,12 +167,43 @@ class _Reader:
         result: list[Any] = []
         get = self.next
         value = self.value
+        file = self.file
+        value_marks = self.value_locations
+        resolved = _RESOLVED
+        too_deep = len(path) >= self.max_depth  # for an item of this list
+        inline = 0  # the items read below without `value`: counted at the end (the count only grows)
         while True:
             event = get()
             if type(event) is _SequenceEndEvent:
                 self.value_locations[path] = self.mark(start, event.end_mark if start.flow_style else None)
+                self.values += inline
+                if self.values > self.max_values:
+                    raise _Unusual
                 return result
-            result.append(value(event, (*path, len(result))))
+            # as in `mapping`: `value` and `scalar` written out for a string on one line
+            if (
+                type(event) is _ScalarEvent
+                and event.anchor is None
+                and event.tag is None
+                and event.style not in _BLOCK_SCALAR_STYLES
+                and (resolved.get(event.value) if event.implicit[0] else _STR_TAG) == _STR_TAG
+                and "\x00" not in event.value
+            ):
+                inline += 1
+                if too_deep:
+                    raise _Unusual
+                first: Any = event.start_mark
+                end: Any = event.end_mark
+                value_marks[(*path, len(result))] = (
+                    file,
+                    first.line + 1,
+                    first.column + 1,
+                    end.line + 1,
+                    end.column + 1,
+                )
+                result.append(event.value)
+            else:
+                result.append(value(event, (*path, len(result))))
 
     def scalar(self, event: Any, path: Path_) -> Any:
         if event.anchor is not None or event.tag is not None:
@@ -184,8 +237,11 @@ class _Reader:
             return _BOOLS[text]
         if tag == _NULL_TAG and text in _NULLS:
             return None
-        if tag == _INT_TAG and len(text) > self.max_digits:
-            raise _Unusual
+        if tag == _INT_TAG:
+            if len(text) > self.max_digits:
+                raise _Unusual
+            if text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(text)  # as the constructor makes a decimal integer (`012` is octal there)
         node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, style)
         try:
             return self.loader.construct_object(node)
@@ -213,10 +269,17 @@ def read(
 ) -> bool:
     """Merge the plain file `text` (read by `loader`, a fresh parser of it) into `raw`, as the
     loader would; False, with `raw` untouched, when the file is not plain."""
-    reader = _Reader(loader, name, text, limits)
+    reader = _Reader(loader, name, text, limits, raw)
+    located: tuple[dict[Any, Any], ...] = (raw.value_locations, raw.key_locations, raw.blocks)
+    sizes = [len(found) for found in located]
     try:
         merged = _sections(reader, raw, sections)
     except (_Unusual, yaml.YAMLError):
+        # The file only added paths (it replaced none: an entry or `project` written before makes it
+        # unusual before its value is read), and a dict keeps its order: the last ones are the file's.
+        for found, size in zip(located, sizes, strict=True):
+            for _ in range(len(found) - size):
+                found.popitem()
         return False
     for section, key_mark, value in merged:
         if section == "project":
@@ -230,9 +293,6 @@ def read(
             raw.key_locations.setdefault((section,), key_mark)
             if value is not None:
                 entries.update(value)
-    raw.value_locations.update(reader.value_locations)
-    raw.key_locations.update(reader.key_locations)
-    raw.blocks.update(reader.blocks)
     return True
 
 
@@ -295,9 +355,28 @@ def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[st
         raise _Unusual
     if type(event) is not _MappingStartEvent or event.anchor is not None or event.tag is not None:
         raise _Unusual
-    entries = reader.mapping(event, (section,))
-    del reader.value_locations[(section,)]  # the loader keeps where a section's key is, not its value
+    # `_Reader.mapping`, but for the section's value, whose own location the loader does not keep, and
+    # whose entries must be new: one written in an earlier file (the thorough path reports it) is
+    # found before anything of it is written over the earlier one's locations
     existing = raw.data.get(section, {})
-    if any(name in existing for name in entries):
-        raise _Unusual  # written in an earlier file: the thorough path reports it
-    return entries
+    entries: dict[str, Any] = {}
+    get = reader.next
+    while True:
+        event = get()
+        if type(event) is not _ScalarEvent:
+            if type(event) is _MappingEndEvent:
+                return entries
+            raise _Unusual
+        key = event.value
+        if (
+            event.anchor is not None
+            or event.tag is not None
+            or key in entries
+            or key in existing
+            or "\x00" in key
+            or (key == _MERGE_KEY and event.implicit[0])
+        ):
+            raise _Unusual
+        path = (section, key)
+        reader.key_locations[path] = reader.key_mark(event)
+        entries[key] = reader.value(get(), path)

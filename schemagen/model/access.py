@@ -5,6 +5,7 @@ policies, and its replica identity (`owner:`, `grants:`, `row_level_security:`, 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from schemagen.records import dataclass
@@ -128,7 +129,7 @@ class TableAccess:
 
     @property
     def is_default(self) -> bool:
-        return self == TableAccess()
+        return self == default_access()
 
     def roles(self) -> set[str]:
         """The roles it names (owner, grantees, policies' roles), PUBLIC and role words left out."""
@@ -196,4 +197,10 @@ def has_changes(old: TableAccess, new: TableAccess) -> bool:
 
 def access_of(table: Table) -> TableAccess:
     """A table's access settings, PostgreSQL's defaults when the spec says nothing."""
-    return table.access if table.access is not None else TableAccess()
+    return table.access if table.access is not None else default_access()
+
+
+@cache  # made once: asked for of every table (the value is immutable)
+def default_access() -> TableAccess:
+    """The access settings of a table the spec says nothing about."""
+    return TableAccess()

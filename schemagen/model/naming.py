@@ -111,7 +111,9 @@ class Namer:
                 values = {k: v if isinstance(v, str) else "_".join(v) for k, v in fields.items()}
                 break
         try:
-            name = self.templates[kind].format(**values)
+            # `format(**values)` without copying them (a positional field is a ValueError here, an
+            # IndexError there: either falls back)
+            name = self.templates[kind].format_map(values)
         except (KeyError, IndexError, ValueError):
             # an invalid template is reported by the checks; fall back to the default shape
             return truncate("_".join(values.values()))  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ def as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+@lru_cache(maxsize=4096, typed=True)  # entities share windows: each is stepped through once
 def window_problem(every: str, start: date | datetime, end: date | datetime) -> tuple[str, str] | None:
     """What is wrong with a time window from `start` to `end` by `every` (the problem and its fix), or
     None: bounds at midnight and on period boundaries, `from` before `to`, not too many partitions."""
