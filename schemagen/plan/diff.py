@@ -238,6 +238,7 @@ class _Diff:
 
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
+        self.refuse_taken_places(pairs, dropped)
         yield from self.extensions()
         yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
@@ -648,6 +649,23 @@ class _Diff:
         created = {n for n in self.b.tables_by_name if n not in paired}
         dropped = set(self.a.tables_by_name) - {old.key for old, _ in pairs}
         return pairs, created, dropped
+
+    def refuse_taken_places(self, pairs: list[TablePair], dropped: set[str]) -> None:
+        """A table renamed or moved to where a table the migration drops still is: PostgreSQL refuses
+        the rename while the other is there, and the other's indexes and sequences hold the names the
+        arriving table's take. Refused, with the fix (two migrations)."""
+        leaving = {(t.schema, t.name): t for t in self.a.tables if t.key in dropped}
+        for old, new in pairs:
+            there = leaving.get((new.schema, new.name))
+            if there is None or (old.schema, old.name) == (new.schema, new.name):
+                continue
+            how = "renamed" if old.schema == new.schema else "moved"
+            raise PlanError(
+                f"table {old.schema}.{old.name} is {how} to {new.schema}.{new.name}, where table "
+                f"{there.schema}.{there.name} is until this migration drops it: drop it in one migration, "
+                f"then rename or move {old.name} in the next",
+                new.key,
+            )
 
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
