@@ -400,13 +400,15 @@ class RenameColumn:
 class AlterColumnType:
     """A new type or collation (`old` is the column of A under its name in B). `using`: the spec's
     expression that computes the new value; `through_text`: without it, the values are converted
-    through their text form, which fails on one the new type cannot read."""
+    through their text form, which fails on one the new type cannot read; `via_text`: the statement
+    says so (`USING col::text::new`), as PostgreSQL casts nothing between two enum types."""
 
     table: Table
     old: Column
     new: Column
     using: str | None = None
     through_text: bool = False
+    via_text: bool = False
 
     @property
     def conversion(self) -> Conversion:

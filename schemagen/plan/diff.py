@@ -913,6 +913,10 @@ class _Diff:
         if using is not None:
             return replace(change, using=using)
         how = casts.castability(old.type, new.type, self.b.project.postgres)
+        depth = _enum_array_depth(self.a, old.type)
+        if how == "unknown" and depth is not None and depth == _enum_array_depth(self.b, new.type):
+            # two enum types (or arrays of them): PostgreSQL has no cast between them, only their text
+            return replace(change, through_text=True, via_text=True)
         if how == "none":
             key = "`using: {up: ..., down: ...}` (down: back to the older type)" if self.down else "`using:`"
             raise PlanError(
@@ -1411,6 +1415,13 @@ def _called(model: Model, trigger: Trigger) -> str:
         ):
             return function.keyed_signature
     return f"{trigger.function}()"
+
+
+def _enum_array_depth(model: Model, type_: str) -> int | None:
+    """For a type that is one of `model`'s enums, or an array of one: how many `[]` it has; else None."""
+    if model.enum_of_type(type_) is None:
+        return None
+    return (len(type_) - len(type_.rstrip("[]"))) // 2
 
 
 def _reads_any(view: View, columns: set[str]) -> bool:
