@@ -288,7 +288,7 @@ class _Diff:
         settings = {s.name: s for s in self.b.project.extension_settings}
         for name in builtins.creation_order(new, self.b.project.postgres):
             yield CreateExtension(name, settings.get(name))
-        yield from extension_changes(self.a.project, self.b.project)
+        yield from extension_changes(self.a.project, self.b.project, down=self.down)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
