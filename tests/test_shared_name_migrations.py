@@ -277,3 +277,30 @@ def test_a_rename_onto_a_table_the_migration_drops_is_refused(tmp_path: Path) ->
     with pytest.raises(PlanError, match=r"is renamed to public\.b, where table public\.b is until"):
         plan(a, b)
     assert plan_down(a, b)  # back: `b` renamed to `a`, and `b` created again: nothing in the way
+
+
+def test_a_table_created_where_a_dropped_partition_is_is_refused(tmp_path: Path) -> None:
+    """A partition the spec no longer has and a table of its name (a partition detached to keep): the
+    CREATE TABLE would run before the partition is dropped, so the plan is refused with the fix. A gap
+    the removed partition leaves is a warning (SG305), as PostgreSQL allows it."""
+    from schemagen.plan import PlanError
+
+    before, after = tmp_path / "a", tmp_path / "b"
+    before.mkdir()
+    after.mkdir()
+    columns = "    columns: {id: bigint, at: date}\n"
+    bounds = (
+        "y1: ['2024-01-01', '2024-02-01'], y2: ['2024-02-01', '2024-03-01'], y3: ['2024-03-01', '2024-04-01']"
+    )
+    (before / "a.yaml").write_text(
+        f"project: {{name: t}}\nentities:\n  m:\n{columns}    partition: {{range: {{key: at, bounds: {{{bounds}}}}}}}\n"
+    )
+    kept = "y1: ['2024-01-01', '2024-02-01'], y3: ['2024-03-01', '2024-04-01']"
+    (after / "a.yaml").write_text(
+        f"project: {{name: t}}\nentities:\n  m:\n{columns}    partition: {{range: {{key: at, bounds: {{{kept}}}}}}}\n"
+        f"  m_y2:\n{columns}"
+    )
+    a, compiled = compile_spec(before).model, compile_spec(after)
+    assert [w.code for w in compiled.warnings] == ["SG305"]
+    with pytest.raises(PlanError, match=r"table public\.m_y2 is created where partition m_y2 of m is"):
+        plan(a, compiled.model)

@@ -30,6 +30,7 @@ from schemagen.model import (
     Table,
     Trigger,
     View,
+    all_children,
     lifecycle,
     naming,
 )
@@ -238,7 +239,7 @@ class _Diff:
 
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
-        self.refuse_taken_places(pairs, dropped)
+        self.refuse_taken_places(pairs, dropped, created)
         yield from self.extensions()
         yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
@@ -650,10 +651,29 @@ class _Diff:
         dropped = set(self.a.tables_by_name) - {old.key for old, _ in pairs}
         return pairs, created, dropped
 
-    def refuse_taken_places(self, pairs: list[TablePair], dropped: set[str]) -> None:
-        """A table renamed or moved to where a table the migration drops still is: PostgreSQL refuses
-        the rename while the other is there, and the other's indexes and sequences hold the names the
+    def refuse_taken_places(self, pairs: list[TablePair], dropped: set[str], created: set[str]) -> None:
+        """A table renamed or moved to where a table the migration drops still is, or created where a
+        partition of A that B no longer has is: PostgreSQL refuses the rename or the CREATE TABLE while
+        the other is there (drops come last), and the other's indexes and sequences hold the names the
         arriving table's take. Refused, with the fix (two migrations)."""
+        arriving = {(t.schema, t.name): t for t in self.b.tables if t.key in created}
+        if arriving:
+            b_partitions = {
+                (child.schema or t.schema, child.name)
+                for t in self.b.tables
+                for child in all_children(t.partition)
+            }
+            for parent in self.a.tables:
+                for child in all_children(parent.partition):
+                    place = (child.schema or parent.schema, child.name)
+                    table = arriving.get(place)
+                    if table is not None and place not in b_partitions:
+                        raise PlanError(
+                            f"table {table.schema}.{table.name} is created where partition {child.name} of "
+                            f"{parent.name} is until this migration drops it: detach or drop the partition "
+                            "in one migration, then declare the table in the next",
+                            table.key,
+                        )
         leaving = {(t.schema, t.name): t for t in self.a.tables if t.key in dropped}
         for old, new in pairs:
             there = leaving.get((new.schema, new.name))
