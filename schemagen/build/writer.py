@@ -236,7 +236,10 @@ class _Writer:
         self.by_place = {(t.schema, t.name): t for t in (*archives, *self.tables)}
         # how many columns have each default: a sequence read by more than its own is not a serial's
         self.defaults_read = Counter(
-            c.default for t in self.by_place.values() for c in t.columns if c.default is not None
+            c.default
+            for t in self.by_place.values()
+            for c in t.columns
+            if c.default is not None and c.default.sequence is not None
         )
         sequences = self.unique_names("sequence", list(model.sequences))
         # the sequences `serial: true` says, by (table, column); the others go under `sequences:`
