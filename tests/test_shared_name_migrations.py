@@ -193,3 +193,114 @@ def test_a_table_keyed_anew_in_its_place_is_the_same_table(tmp_path: Path) -> No
     a, b = compile_spec(before).model, compile_spec(after).model
     assert {t.key for t in b.tables} == {"tenant_a.accounts", "accounts", "tenant_b.invoices"}
     assert plan(a, b) == [] and plan_down(a, b) == []
+
+
+KEPT_IN_PLACE_A = (
+    "project: {name: t, postgres: 15, schemas: [goodschema]}\n"
+    "entities:\n"
+    "  t:\n    columns: {id: {type: bigint, primary_key: true}, value: text?}\n"
+    "  goodschema.t:\n    columns: {id: {type: bigint, primary_key: true}, value: text?}\n"
+)
+KEPT_IN_PLACE_B = (
+    "project: {name: t, postgres: 15, schema: goodschema}\n"
+    "entities:\n"
+    "  t:\n    columns: {id: {type: bigint, primary_key: true}, name: text?, value: text?}\n"
+)
+
+
+def test_the_table_at_a_place_continues_it_whatever_its_key(
+    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+) -> None:
+    """Two inspections key one table apart (`goodschema.t` beside `public.t`, then `t` of `goodschema`
+    alone): the table of `goodschema` is the one kept, `public.t` is dropped, and nothing is moved
+    onto a table that is there (which failed: `relation "t" already exists in schema "goodschema"`).
+    Down creates `public.t` again; `goodschema.t` keeps its rows both ways."""
+    spec = workdir / "spec"
+    spec.mkdir()
+    (spec / "a.yaml").write_text(KEPT_IN_PLACE_A)
+    code, out, err = run("migrate", "new", "initial", "spec")
+    assert code == 0, out + err
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO goodschema.t SELECT i, 'g' || i FROM generate_series(1, 20) i")
+        conn.execute("INSERT INTO public.t SELECT i, 'p' || i FROM generate_series(1, 5) i")
+    schemas = ("public", "goodschema")
+    before = catalog(pg_dsn, schemas)
+    storage = storage_of(pg_dsn, "goodschema.t")
+
+    (spec / "a.yaml").write_text(KEPT_IN_PLACE_B)
+    code, out, err = run("migrate", "new", "change", "spec", "--allow-destructive")
+    assert code == 0, out + err
+    up = (workdir / "generated" / "migrations" / "0002_change.up.sql").read_text()
+    assert "SET SCHEMA" not in up and "DROP TABLE IF EXISTS public.t;" in up, up
+    assert "ALTER TABLE goodschema.t ADD COLUMN IF NOT EXISTS name text;" in up, up
+    code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
+    assert code == 0, out + err
+    assert_catalog_equal(
+        catalog(pg_dsn, schemas), applied_to(fresh("a"), workdir / "generated" / "schema.sql", schemas)
+    )
+    assert storage_of(pg_dsn, "goodschema.t") == storage  # the same table, not rewritten
+    code, out, err = run("drift", "spec", "--dsn", pg_dsn)
+    assert code == 0, out + err
+
+    code, out, err = run("migrate", "down", "--dsn", pg_dsn, "--to", "1")
+    assert code == 0, out + err
+    down = (workdir / "generated" / "migrations" / "0002_change.down.sql").read_text()
+    assert "SET SCHEMA" not in down and "CREATE TABLE public.t" in down, down
+    assert_catalog_equal(catalog(pg_dsn, schemas), before)
+    with connect(pg_dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT count(*) FROM goodschema.t WHERE value LIKE 'g%'").fetchone()
+    assert rows == (20,)
+    assert storage_of(pg_dsn, "goodschema.t") == storage
+
+
+def applied_to(dsn: str, schema_sql: Path, schemas: tuple[str, ...]) -> Catalog:
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute(schema_sql.read_bytes())
+    return catalog(dsn, schemas)
+
+
+def test_a_rename_onto_a_table_the_migration_drops_is_refused(tmp_path: Path) -> None:
+    """`b` renamed from `a` while the old `b` goes: PostgreSQL refuses the rename while `b` is there
+    (and the old `b`'s key and sequence hold the names the new one takes), so the plan is refused with
+    the fix instead of a migration that fails when applied."""
+    from schemagen.plan import PlanError
+
+    before, after = tmp_path / "a", tmp_path / "b"
+    before.mkdir()
+    after.mkdir()
+    table = "    columns: {id: {type: bigint, serial: true, primary_key: true}}\n"
+    (before / "a.yaml").write_text(f"project: {{name: t}}\nentities:\n  a:\n{table}  b:\n{table}")
+    (after / "a.yaml").write_text(f"project: {{name: t}}\nentities:\n  b:\n    renamed_from: a\n{table}")
+    a, b = compile_spec(before).model, compile_spec(after).model
+    with pytest.raises(PlanError, match=r"is renamed to public\.b, where table public\.b is until"):
+        plan(a, b)
+    assert plan_down(a, b)  # back: `b` renamed to `a`, and `b` created again: nothing in the way
+
+
+def test_a_table_created_where_a_dropped_partition_is_is_refused(tmp_path: Path) -> None:
+    """A partition the spec no longer has and a table of its name (a partition detached to keep): the
+    CREATE TABLE would run before the partition is dropped, so the plan is refused with the fix. A gap
+    the removed partition leaves is a warning (SG305), as PostgreSQL allows it."""
+    from schemagen.plan import PlanError
+
+    before, after = tmp_path / "a", tmp_path / "b"
+    before.mkdir()
+    after.mkdir()
+    columns = "    columns: {id: bigint, at: date}\n"
+    bounds = (
+        "y1: ['2024-01-01', '2024-02-01'], y2: ['2024-02-01', '2024-03-01'], y3: ['2024-03-01', '2024-04-01']"
+    )
+    (before / "a.yaml").write_text(
+        f"project: {{name: t}}\nentities:\n  m:\n{columns}    partition: {{range: {{key: at, bounds: {{{bounds}}}}}}}\n"
+    )
+    kept = "y1: ['2024-01-01', '2024-02-01'], y3: ['2024-03-01', '2024-04-01']"
+    (after / "a.yaml").write_text(
+        f"project: {{name: t}}\nentities:\n  m:\n{columns}    partition: {{range: {{key: at, bounds: {{{kept}}}}}}}\n"
+        f"  m_y2:\n{columns}"
+    )
+    a, compiled = compile_spec(before).model, compile_spec(after)
+    assert [w.code for w in compiled.warnings] == ["SG305"]
+    with pytest.raises(PlanError, match=r"table public\.m_y2 is created where partition m_y2 of m is"):
+        plan(a, compiled.model)

@@ -234,6 +234,13 @@ class _Writer:
         archives = [t for t in model.tables if t.archive_of is not None]
         self.by_name = {t.key: t for t in (*archives, *self.tables)}
         self.by_place = {(t.schema, t.name): t for t in (*archives, *self.tables)}
+        # how many columns have each default: a sequence read by more than its own is not a serial's
+        self.defaults_read = Counter(
+            c.default
+            for t in self.by_place.values()
+            for c in t.columns
+            if c.default is not None and c.default.sequence is not None
+        )
         sequences = self.unique_names("sequence", list(model.sequences))
         # the sequences `serial: true` says, by (table, column); the others go under `sequences:`
         self.serials = {(s.schema, *s.owned_by): s for s in sequences if s.owned_by and self.is_serial(s)}
@@ -258,10 +265,14 @@ class _Writer:
 
     def is_serial(self, sequence: SequenceGenerator) -> bool:
         """Whether `serial: true` on its owner says all of `sequence`: named as serial names it, of its
-        column's type, with PostgreSQL's options, and its column's default."""
+        column's type, with PostgreSQL's options, and its column's default, which no other column
+        reads (a default elsewhere names it as a sequence of `sequences:`: tables inheriting from
+        its owner, or sharing its numbers)."""
         assert sequence.owned_by is not None
         table = self.by_place.get((sequence.schema, sequence.owned_by[0]))
         column = table.column(sequence.owned_by[1]) if table is not None else None
+        if self.defaults_read.get(sequence_rules.sequence_default(sequence.schema, sequence.name), 0) > 1:
+            return False
         return (
             table is not None
             and column is not None

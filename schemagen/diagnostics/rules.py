@@ -596,9 +596,13 @@ RANGE_GAP = _rule(
     "SG305",
     "range-gap",
     "range partitions leave a gap: nothing holds [{start}, {end})",
-    "extend a neighbour's bound, or set `default: true` to catch rows in gaps on purpose",
-    "Inserting a row that falls into a gap fails with 'no partition of relation found for row'.",
+    "extend a neighbour's bound, or set `default: true` to catch rows in gaps; a gap kept on purpose "
+    "refuses those rows",
+    "Inserting a row that falls into a gap fails with 'no partition of relation found for row'. "
+    "PostgreSQL allows gaps (databases hold them, and inspect writes them as they are), so a gap is a "
+    "warning.",
     "bounds:\n  p2023: [2023-01-01, 2024-01-01]\n  p2025: [2025-01-01, 2026-01-01]",
+    Severity.WARNING,
 )
 LIST_DUPLICATE = _rule(
     "SG306",

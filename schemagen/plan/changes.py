@@ -74,13 +74,16 @@ class CreateExtension:
 @dataclass(frozen=True)
 class AlterExtension:
     """An extension moved to another schema (`schema`, None: public) and/or updated to another version
-    (`version`, None when it stays; `default_version`: updated to its default one)."""
+    (`version`, None when it stays; `default_version`: updated to its default one). `if_reachable`: a
+    down migration's update back, made only when the server has an update path to that version (most
+    extensions ship none downwards): else the extension stays, with a warning."""
 
     name: str
     schema: str | None = None
     move: bool = False
     version: str | None = None
     update: bool = False
+    if_reachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -400,13 +403,15 @@ class RenameColumn:
 class AlterColumnType:
     """A new type or collation (`old` is the column of A under its name in B). `using`: the spec's
     expression that computes the new value; `through_text`: without it, the values are converted
-    through their text form, which fails on one the new type cannot read."""
+    through their text form, which fails on one the new type cannot read; `via_text`: the statement
+    says so (`USING col::text::new`), as PostgreSQL casts nothing between two enum types."""
 
     table: Table
     old: Column
     new: Column
     using: str | None = None
     through_text: bool = False
+    via_text: bool = False
 
     @property
     def conversion(self) -> Conversion:
@@ -1169,8 +1174,9 @@ def _typmod_conversion(old: str, new: str) -> Conversion | None:
     return "narrowing" if a[1] == "bit varying" else "rewrite"
 
 
-def extension_changes(a: Project, b: Project) -> list[AlterExtension]:
-    """The extensions both versions name whose schema or version the spec changes."""
+def extension_changes(a: Project, b: Project, *, down: bool = False) -> list[AlterExtension]:
+    """The extensions both versions name whose schema or version the spec changes (`down`: for a down
+    migration, whose update goes back only where the server has a path)."""
     before = {s.name: s for s in a.extension_settings}
     after = {s.name: s for s in b.extension_settings}
     found = []
@@ -1185,6 +1191,7 @@ def extension_changes(a: Project, b: Project) -> list[AlterExtension]:
                 move=old.schema != new.schema,
                 version=new.version,
                 update=old.version != new.version,
+                if_reachable=down and new.version is not None,
             )
         )
     return found

@@ -30,6 +30,7 @@ from schemagen.model import (
     Table,
     Trigger,
     View,
+    all_children,
     lifecycle,
     naming,
 )
@@ -238,6 +239,7 @@ class _Diff:
 
     def changes(self) -> Iterator[Change]:
         pairs, created, dropped = self.match_tables()
+        self.refuse_taken_places(pairs, dropped, created)
         yield from self.extensions()
         yield from role_changes(self.a, self.b)
         yield from self.enums(pairs)
@@ -287,7 +289,7 @@ class _Diff:
         settings = {s.name: s for s in self.b.project.extension_settings}
         for name in builtins.creation_order(new, self.b.project.postgres):
             yield CreateExtension(name, settings.get(name))
-        yield from extension_changes(self.a.project, self.b.project)
+        yield from extension_changes(self.a.project, self.b.project, down=self.down)
         for name in sorted(set(self.a.project.extensions) - set(self.b.project.extensions)):
             yield DropExtension(name)
         for name in sorted(self.b.used_schemas - self.a.used_schemas - {"public"}):
@@ -649,6 +651,42 @@ class _Diff:
         dropped = set(self.a.tables_by_name) - {old.key for old, _ in pairs}
         return pairs, created, dropped
 
+    def refuse_taken_places(self, pairs: list[TablePair], dropped: set[str], created: set[str]) -> None:
+        """A table renamed or moved to where a table the migration drops still is, or created where a
+        partition of A that B no longer has is: PostgreSQL refuses the rename or the CREATE TABLE while
+        the other is there (drops come last), and the other's indexes and sequences hold the names the
+        arriving table's take. Refused, with the fix (two migrations)."""
+        arriving = {(t.schema, t.name): t for t in self.b.tables if t.key in created}
+        if arriving:
+            b_partitions = {
+                (child.schema or t.schema, child.name)
+                for t in self.b.tables
+                for child in all_children(t.partition)
+            }
+            for parent in self.a.tables:
+                for child in all_children(parent.partition):
+                    place = (child.schema or parent.schema, child.name)
+                    table = arriving.get(place)
+                    if table is not None and place not in b_partitions:
+                        raise PlanError(
+                            f"table {table.schema}.{table.name} is created where partition {child.name} of "
+                            f"{parent.name} is until this migration drops it: detach or drop the partition "
+                            "in one migration, then declare the table in the next",
+                            table.key,
+                        )
+        leaving = {(t.schema, t.name): t for t in self.a.tables if t.key in dropped}
+        for old, new in pairs:
+            there = leaving.get((new.schema, new.name))
+            if there is None or (old.schema, old.name) == (new.schema, new.name):
+                continue
+            how = "renamed" if old.schema == new.schema else "moved"
+            raise PlanError(
+                f"table {old.schema}.{old.name} is {how} to {new.schema}.{new.name}, where table "
+                f"{there.schema}.{there.name} is until this migration drops it: drop it in one migration, "
+                f"then rename or move {old.name} in the next",
+                new.key,
+            )
+
     def create_table(self, table: Table) -> Iterator[Change]:
         yield CreateTable(table)
         yield from access_changes(table, TableAccess(), access_of(table))
@@ -895,6 +933,10 @@ class _Diff:
         if using is not None:
             return replace(change, using=using)
         how = casts.castability(old.type, new.type, self.b.project.postgres)
+        depth = _enum_array_depth(self.a, old.type)
+        if how == "unknown" and depth is not None and depth == _enum_array_depth(self.b, new.type):
+            # two enum types (or arrays of them): PostgreSQL has no cast between them, only their text
+            return replace(change, through_text=True, via_text=True)
         if how == "none":
             key = "`using: {up: ..., down: ...}` (down: back to the older type)" if self.down else "`using:`"
             raise PlanError(
@@ -1393,6 +1435,13 @@ def _called(model: Model, trigger: Trigger) -> str:
         ):
             return function.keyed_signature
     return f"{trigger.function}()"
+
+
+def _enum_array_depth(model: Model, type_: str) -> int | None:
+    """For a type that is one of `model`'s enums, or an array of one: how many `[]` it has; else None."""
+    if model.enum_of_type(type_) is None:
+        return None
+    return (len(type_) - len(type_.rstrip("[]"))) // 2
 
 
 def _reads_any(view: View, columns: set[str]) -> bool:

@@ -85,18 +85,40 @@ def _key_in(model: Model, spelled: str) -> str:
 def table_pairs(a: Model, b: Model, renames: Renames) -> list[tuple[Table, Table]]:
     """Each table of B with the table of A it continues: renamed from it, under the same key, or else
     at the same place (`accounts` of schema `tenant_b` keyed `tenant_b.accounts` in one version and
-    `accounts` in the other, once no other schema has that name)."""
+    `accounts` in the other, once no other schema has that name).
+
+    The same key is not followed into another schema when the other version holds a table at the
+    place it would move to or from under a key of its own (A at B's place, B at A's): the tables at
+    one place are the ones that continue each other, and the other is dropped or created, not moved
+    onto it. A key is given by where names collide, so two inspections key one table apart: `t` of
+    `public` and `goodschema.t` in one database, `t` of `goodschema` alone in the other."""
     a_tables, b_tables = a.tables_by_name, b.tables_by_name
     renamed_to = {new: old for old, new in renames.tables.items() if old in a_tables and old not in b_tables}
     found: dict[str, Table] = {}
+    skipped: set[str] = set()
     for key in sorted(b_tables):
         old = renamed_to.get(key, key)
-        if old in a_tables:
-            found[key] = a_tables[old]
+        if old not in a_tables:
+            continue
+        table, before = b_tables[key], a_tables[old]
+        if old == key and before.schema != table.schema:
+            at_b = a.tables_by_place.get((table.schema, table.name))
+            at_a = b.tables_by_place.get((before.schema, before.name))
+            if (at_b is not None and at_b.key not in b_tables) or (
+                at_a is not None and at_a.key not in a_tables
+            ):
+                skipped.add(key)
+                continue  # paired by place below
+        found[key] = before
     paired = {t.key for t in found.values()}
     for key, table in sorted(b_tables.items()):
         was = a.tables_by_place.get((table.schema, table.name))
-        if key not in found and was is not None and was.key not in paired and was.key not in b_tables:
+        if (
+            key not in found
+            and was is not None
+            and was.key not in paired
+            and (was.key not in b_tables or was.key in skipped)
+        ):
             found[key] = was
             paired.add(was.key)
     return [(found[key], b_tables[key]) for key in sorted(found)]

@@ -78,6 +78,7 @@ class AlterExtension(Statement):
     move: bool
     version: str | None
     update: bool
+    if_reachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -892,9 +893,11 @@ def create_extension(name: str, setting: ExtensionSetting | None = None) -> Step
     return Step(CreateExtension(name, setting), Lock.NONE)
 
 
-def alter_extension(name: str, schema: str, move: bool, version: str | None, update: bool) -> Step:
+def alter_extension(
+    name: str, schema: str, move: bool, version: str | None, update: bool, if_reachable: bool = False
+) -> Step:
     """SET SCHEMA moves the extension's objects (a catalog change); UPDATE runs its update scripts."""
-    return Step(AlterExtension(name, schema, move, version, update), Lock.NONE)
+    return Step(AlterExtension(name, schema, move, version, update, if_reachable), Lock.NONE)
 
 
 def drop_extension(name: str) -> Step:

@@ -82,7 +82,7 @@ def alter_column_type(change: AlterColumnType) -> Operation:
             new.name,
             new.type,
             collation=new.collation if new.collation != old.collation else None,
-            conversion="cast" if converts else "none",
+            conversion=("via_text" if change.via_text else "cast") if converts else "none",
             using=change.using if converts else None,
             rebuilds_indexes=bool(change.rebuilds_indexes),
         )

@@ -60,13 +60,27 @@ def alter_extension(change: AlterExtension) -> Operation:
     what = []
     if change.move:
         what.append(f"move extension {name} to schema {change.schema or 'public'}")
-    if change.update:
+    if change.update and change.if_reachable:
+        what.append(
+            f"update extension {name} back to version {change.version} where the server has an update "
+            "path to it (else it stays at its version, with a warning)"
+        )
+    elif change.update:
         what.append(f"update extension {name} to version {change.version or 'its default'}")
     return Operation(
         Kind.ALTER_EXTENSION,
         name,
         "; ".join(what),
-        (steps.alter_extension(name, change.schema or "public", change.move, change.version, change.update),),
+        (
+            steps.alter_extension(
+                name,
+                change.schema or "public",
+                change.move,
+                change.version,
+                change.update,
+                if_reachable=change.if_reachable,
+            ),
+        ),
         order=Phase.EXTENSIONS,
         source=change,
     )
