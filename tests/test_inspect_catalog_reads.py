@@ -150,3 +150,18 @@ def test_inspecting_a_database_with_a_trigger_function_loads_no_jinja_once_shape
     ]
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     assert [r.stdout.strip() for r in runs] == ["True", "False"]
+
+
+def test_a_collation_the_database_made_is_warned_about(pg_conn: psycopg.Connection) -> None:
+    """`CREATE COLLATION` makes nothing the spec can declare: inspect says so (a column of it names it,
+    and the collation must be made by hand) instead of leaving it out silently."""
+    pg_conn.execute(
+        'CREATE COLLATION posix FROM "POSIX";'
+        "CREATE COLLATION numeric (provider = icu, locale = 'en-u-kn-true');"
+        "CREATE TABLE t (a text, b text COLLATE posix)"
+    )
+    found = inspect(pg_conn)
+    assert [w for w in found.warnings if "collation" in w] == [
+        "collation `numeric` is not expressible in the spec: left out",
+        "collation `posix` is not expressible in the spec: left out",
+    ]
