@@ -453,6 +453,19 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
         6,
     ),
     (
+        "policy-inactive",
+        single("""\
+        entities:
+          film:
+            columns: {id: bigint}
+            policies:
+              own: {using: id > 0}
+        """),
+        "SG143",
+        "a.yaml",
+        5,
+    ),
+    (
         "insert-policy-with-using",
         single("""\
         entities:

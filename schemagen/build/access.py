@@ -98,13 +98,7 @@ def table_access(builder: _Builder, table: str, spec: EntitySpec, path: Path_) -
     )
     if policies and not enabled:
         builder.report(
-            rules.POLICY(
-                builder.loc(*path, "policies"),
-                policy=policies[0].name,
-                table=table,
-                problem="the table does not have row-level security on, so its policies filter nothing",
-                fix="add `row_level_security: true` to the entity",
-            )
+            rules.POLICY_INACTIVE(builder.loc(*path, "policies"), policy=policies[0].name, table=table)
         )
     identity = spec.replica_identity
     return TableAccess(

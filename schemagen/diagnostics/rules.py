@@ -360,9 +360,7 @@ POLICY = _rule(
     "policy `{policy}` on `{table}`: {problem}",
     "{fix}",
     "A row-level security policy filters rows with `using` (rows it may see or change) and `with_check` "
-    "(rows it may write): a select or delete policy takes no `with_check`, an insert policy no `using`. "
-    "Policies act only when the table has `row_level_security` on, so a policy on a table without it "
-    "filters nothing.",
+    "(rows it may write): a select or delete policy takes no `with_check`, an insert policy no `using`.",
     "policies:\n  own_rows: {for: insert, using: owner = current_user}   # insert takes with_check",
 )
 
@@ -437,6 +435,18 @@ OVERLOAD = _rule(
     "they are left out). PostgreSQL refuses a second function with the same name and argument types.",
     "functions:\n  area(circle): {arguments: [c box], returns: double precision, language: sql, "
     "body: SELECT area(c)}",
+)
+
+POLICY_INACTIVE = _rule(
+    "SG143",
+    "policy-inactive",
+    "policy `{policy}` on `{table}` filters nothing: the table does not have row-level security on",
+    "add `row_level_security: true` to the entity, or drop the policies",
+    "Policies act only when the table has `row_level_security` on. PostgreSQL keeps policies on a table "
+    "without it (databases hold such tables, and inspect writes them as they are): they start to filter "
+    "rows the moment it is turned on.",
+    "entities:\n  film:\n    columns: {id: bigint}\n    policies:\n      own: {using: id > 0}",
+    Severity.WARNING,
 )
 
 USER_TYPE = _rule(
