@@ -573,7 +573,10 @@ class TerminalProgress:
         if self.task is not None:
             short = what if len(what) <= 60 else what[:59] + "…"
             steps = f"{number - 1}/{self.total}"
-            self.bar.update(self.task, completed=number - 1, current=f"step {number}: {short}", steps=steps)
+            # drawn now, not at the next tick of rich's refresh: a step can be over before one comes
+            self.bar.update(
+                self.task, completed=number - 1, current=f"step {number}: {short}", steps=steps, refresh=True
+            )
 
     def end(self) -> None:
         if self.task is not None:
