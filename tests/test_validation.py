@@ -736,7 +736,7 @@ CASES: list[tuple[str, dict[str, str], str, str, int]] = [
           t:
             columns: {id: {type: bigint, primary_key: true}}
             partition:
-              hash: {key: id, modulus: 0}
+              hash: {key: id, modulus: -1}
         """),
         "SG303",
         "a.yaml",

@@ -624,7 +624,8 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
                     problem=f"`{key.expression}` reads no column: PostgreSQL cannot partition by a constant",
                     fix="partition by a column, or by an expression over one",
                 )
-    if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 1):  # above 1024: see build
+    # 0: no partitions yet, as a database may hold a table (above 1024: see build)
+    if scheme.kind == "hash" and (scheme.modulus is None or scheme.modulus < 0):
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
         bound = child.bound

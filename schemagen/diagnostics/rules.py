@@ -589,10 +589,11 @@ EXPRESSION_KEY_WITH_UNIQUE = _rule(
 HASH_MODULUS = _rule(
     "SG303",
     "hash-modulus",
-    "hash modulus must be a whole number from 1 to 1024, not {value}",
-    "write e.g. `modulus: 4` (one partition per remainder)",
-    "A hash-partitioned table has `modulus` partitions, one per remainder.",
-    "partition:\n  hash: {key: id, modulus: 0}",
+    "hash modulus must be a whole number from 0 to 1024, not {value}",
+    "write e.g. `modulus: 4` (one partition per remainder), or 0 for none yet",
+    "A hash-partitioned table has `modulus` partitions, one per remainder; 0, none yet (a table no row "
+    "can go into until its partitions are made, as PostgreSQL allows).",
+    "partition:\n  hash: {key: id, modulus: -1}",
 )
 RANGE_OVERLAP = _rule(
     "SG304",

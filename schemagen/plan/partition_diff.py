@@ -352,6 +352,13 @@ class _TablePartitions:
                 if not self.keep(old[key], child):
                     self.move(parent, b, [old[key]], [child], SubpartitionChanged())
             return
+        if not a.children or not b.children:
+            # modulus 0 on one side (no partitions yet): the other side's created, or dropped with
+            # their rows (a hazard, as any dropped partition); no row can be in a table without them
+            concurrently = self.old.distribution is None
+            self.drops += [PartitionDrop(parent, c.name, concurrently, c.schema) for c in a.children]
+            self.creates += [PartitionCreate(parent, b, c) for c in b.children]
+            return
         m, n = schemes.modulus(a), schemes.modulus(b)
         if n % m == 0 or m % n == 0:
             shared = min(m, n)
