@@ -283,7 +283,8 @@ class RangeSpec(Shape):
 
 class ListSpec(Shape):
     key: Key
-    values: dict[str, Annotated[list[Scalar], Field(min_length=1)]] = Field(min_length=1)
+    # empty: no partitions yet, as a database may hold a table
+    values: dict[str, Annotated[list[Scalar], Field(min_length=1)]]
     default: StrictBool = False
 
 

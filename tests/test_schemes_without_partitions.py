@@ -1,12 +1,15 @@
-"""A hash-partitioned table with no partitions yet (`modulus: 0`), as a database may hold one: it
-validates, renders and adopts; a migration to a modulus creates its partitions, and one back to 0
-drops them with their rows (flagged). Up and down: the catalog is a fresh render's each time."""
+"""A partitioned table with no partitions yet (hash `modulus: 0`, list `values: {}`, range
+`bounds: {}`), as a database may hold one: it validates, renders and adopts; a migration gives it its
+partitions, and one back drops them with their rows (flagged). Up and down: the catalog is a fresh
+render's each time, and drift is empty."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from schemagen.database.live import connect
 from tests.catalog import assert_catalog_equal, snapshot
@@ -18,10 +21,25 @@ entities:
   sessions:
     columns:
       id: bigint
-      user_id: bigint
+      region: text
+      at: date
     partition:
-      hash: {key: user_id, modulus: 0}
+      PARTITION
 """
+
+CASES = {
+    "hash": ("hash: {key: id, modulus: 0}", "hash: {key: id, modulus: 4}", "modulus: 0"),
+    "list": (
+        "list: {key: region, values: {}}",
+        "list: {key: region, values: {eu: [de, fr], us: [us]}}",
+        "values: {}",
+    ),
+    "range": (
+        "range: {key: at, bounds: {}}",
+        "range: {key: at, bounds: {y2024: ['2024-01-01', '2025-01-01']}}",
+        "bounds: {}",
+    ),
+}
 
 
 def catalog(dsn: str) -> dict[str, Any]:
@@ -35,12 +53,14 @@ def fresh_catalog(dsn: str, schema_sql: Path) -> dict[str, Any]:
     return catalog(dsn)
 
 
-def test_a_hash_scheme_without_partitions_migrates_to_a_modulus_and_back(
-    workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_a_scheme_without_partitions_gets_them_and_back(
+    kind: str, workdir: Path, pg_dsn: str, fresh: Callable[[str], str]
 ) -> None:
+    empty, filled, written = CASES[kind]
     (workdir / "spec").mkdir()
     spec = workdir / "spec" / "spec.yaml"
-    spec.write_text(SPEC)
+    spec.write_text(SPEC.replace("PARTITION", empty))
     code, out, err = run("render", "spec")
     assert code == 0, out + err
     assert "PARTITION OF" not in (workdir / "generated" / "schema.sql").read_text()
@@ -48,22 +68,24 @@ def test_a_hash_scheme_without_partitions_migrates_to_a_modulus_and_back(
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     before = catalog(pg_dsn)
-    # what inspect writes of it is the same spec again
-    code, out, err = run("inspect", "--dsn", pg_dsn, "-o", "inspected")
+    code, out, err = run("inspect", "--dsn", pg_dsn, "-o", "inspected")  # written as the spec says it
     assert code == 0, out + err
-    assert "modulus: 0" in (workdir / "inspected" / "entities.yaml").read_text()
+    assert written in (workdir / "inspected" / "entities.yaml").read_text()
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 0, out + err
 
-    edit(spec, "modulus: 0", "modulus: 4")
+    edit(spec, empty, filled)
     assert run("render", "spec")[0] == 0
-    code, out, err = run("migrate", "new", "four", "spec")
+    code, out, err = run("migrate", "new", "partitions", "spec")
     assert code == 0, out + err
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(catalog(pg_dsn), fresh_catalog(fresh("a"), workdir / "generated" / "schema.sql"))
     with connect(pg_dsn, autocommit=True) as conn:
-        conn.execute("INSERT INTO sessions SELECT g, g % 17 FROM generate_series(1, 200) g")
+        conn.execute(
+            "INSERT INTO sessions SELECT g, (ARRAY['de', 'fr', 'us'])[1 + g % 3], date '2024-01-01' + g"
+            " FROM generate_series(1, 200) g"
+        )
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
     assert code == 0, out + err
 
