@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from schemagen.database.live import connect
-from tests.catalog import assert_catalog_equal, snapshot
+from tests.catalog import assert_catalog_equal
 from tests.commandline import edit, run
+from tests.objects_roundtrip import applied, catalog
 
 SPEC = """\
 project: {name: sessions}
@@ -40,17 +40,6 @@ CASES = {
         "bounds: {}",
     ),
 }
-
-
-def catalog(dsn: str) -> dict[str, Any]:
-    with connect(dsn, autocommit=True) as conn:
-        return dict(snapshot(conn, ("public",)))
-
-
-def fresh_catalog(dsn: str, schema_sql: Path) -> dict[str, Any]:
-    with connect(dsn, autocommit=True) as conn:
-        conn.execute(schema_sql.read_bytes())
-    return catalog(dsn)
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
@@ -80,7 +69,7 @@ def test_a_scheme_without_partitions_gets_them_and_back(
     assert code == 0, out + err
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
-    assert_catalog_equal(catalog(pg_dsn), fresh_catalog(fresh("a"), workdir / "generated" / "schema.sql"))
+    assert_catalog_equal(catalog(pg_dsn), applied(fresh("a"), workdir / "generated" / "schema.sql"))
     with connect(pg_dsn, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO sessions SELECT g, (ARRAY['de', 'fr', 'us'])[1 + g % 3], date '2024-01-01' + g"

@@ -17,6 +17,7 @@ from schemagen.pipeline import compile_spec
 from schemagen.plan import plan, plan_down
 from tests.catalog import Catalog, assert_catalog_equal, snapshot
 from tests.commandline import run
+from tests.objects_roundtrip import applied as roundtrip_applied
 
 SCHEMAS = ("public", "tenant_a", "tenant_b", "archive")
 
@@ -238,7 +239,7 @@ def test_the_table_at_a_place_continues_it_whatever_its_key(
     code, out, err = run("migrate", "apply", "--dsn", pg_dsn)
     assert code == 0, out + err
     assert_catalog_equal(
-        catalog(pg_dsn, schemas), applied_to(fresh("a"), workdir / "generated" / "schema.sql", schemas)
+        catalog(pg_dsn, schemas), roundtrip_applied(fresh("a"), workdir / "generated" / "schema.sql", schemas)
     )
     assert storage_of(pg_dsn, "goodschema.t") == storage  # the same table, not rewritten
     code, out, err = run("drift", "spec", "--dsn", pg_dsn)
@@ -253,12 +254,6 @@ def test_the_table_at_a_place_continues_it_whatever_its_key(
         rows = conn.execute("SELECT count(*) FROM goodschema.t WHERE value LIKE 'g%'").fetchone()
     assert rows == (20,)
     assert storage_of(pg_dsn, "goodschema.t") == storage
-
-
-def applied_to(dsn: str, schema_sql: Path, schemas: tuple[str, ...]) -> Catalog:
-    with connect(dsn, autocommit=True) as conn:
-        conn.execute(schema_sql.read_bytes())
-    return catalog(dsn, schemas)
 
 
 def test_a_rename_onto_a_table_the_migration_drops_is_refused(tmp_path: Path) -> None:

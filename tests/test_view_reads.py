@@ -15,8 +15,9 @@ import pytest
 
 from schemagen.database.live import connect
 from schemagen.postgres import expressions
-from tests.catalog import assert_catalog_equal, snapshot
+from tests.catalog import assert_catalog_equal
 from tests.commandline import edit, run
+from tests.objects_roundtrip import applied, catalog
 
 SPEC = """\
 project: {name: shop}
@@ -73,17 +74,6 @@ def views(dsn: str) -> dict[str, tuple[int, list[tuple[Any, ...]]]]:
 def rows(dsn: str) -> list[tuple[Any, ...]]:
     with connect(dsn, autocommit=True) as conn:
         return conn.execute("SELECT * FROM items ORDER BY id").fetchall()
-
-
-def catalog(dsn: str) -> dict[str, Any]:
-    with connect(dsn, autocommit=True) as conn:
-        return dict(snapshot(conn, ("public",)))
-
-
-def applied(dsn: str, schema_sql: Path) -> dict[str, Any]:
-    with connect(dsn, autocommit=True) as conn:
-        conn.execute(schema_sql.read_bytes())
-    return catalog(dsn)
 
 
 def migrate(workdir: Path, name: str, *options: str) -> tuple[str, str]:

@@ -84,26 +84,20 @@ def read_snapshot(generated: Path) -> Model | None:
 def read_snapshot_of(generated: Path) -> tuple[Model | None, str | None]:
     """The Model as of the newest migration and that migration's label (`0002_name`; None when the
     snapshot does not record it), or (None, None) before the first migration."""
-    path = generated / SNAPSHOT_FILE
-    if not path.exists():
-        if migrations(generated):
-            raise HistoryError(f"{path} is missing but migrations exist: restore it from version control")
+    text, _ = snapshot_text_of(generated)
+    if text is None:
         return None, None
     try:
-        return snapshot.load_with_migration(path.read_text(encoding="utf-8"))
+        return snapshot.load_with_migration(text)
     except snapshot.SnapshotError as error:
-        raise HistoryError(f"{path}: {error}") from None
-    except UnicodeDecodeError:
-        raise HistoryError(f"{path} is not UTF-8 text: restore it from version control") from None
-    except OSError as error:
-        raise HistoryError(f"{path}: {error.strerror or error}") from None
+        raise HistoryError(f"{generated / SNAPSHOT_FILE}: {error}") from None
 
 
 def snapshot_text_of(generated: Path) -> tuple[str | None, str | None]:
-    """The snapshot's text and its newest migration's label, as `read_snapshot_of` reads them but
-    without reading its Model (a tree in sync has the very text `snapshot.dump` writes of the spec's
-    Model); (None, None) before the first migration. Raises HistoryError as `read_snapshot_of` does
-    for a missing file or a text that is not a snapshot's JSON."""
+    """The snapshot's text and its newest migration's label, its JSON checked but its Model not read
+    (a tree in sync has the very text `snapshot.dump` writes of the spec's Model); (None, None) before
+    the first migration. Raises HistoryError for a missing or unreadable file, or a text that is not
+    a snapshot's JSON."""
     path = generated / SNAPSHOT_FILE
     if not path.exists():
         if migrations(generated):
