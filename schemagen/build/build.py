@@ -200,6 +200,7 @@ class Builder:
         self.spec = spec
         self.raw = raw
         self.diagnostics: list[Diagnostic] = []
+        self.valid_names: set[str] = set()  # names `check_name` found nothing to say of
         project = spec.project
         extensions = (
             [(e, e) if isinstance(e, str) else (e.name, e) for e in project.extensions] if project else []
@@ -336,11 +337,15 @@ class Builder:
         self.diagnostics.append(diagnostic)
 
     def check_name(self, name: str, what: str, loc: Location | None) -> None:
+        if name in self.valid_names:  # (the same column names come back table after table)
+            return
         if not identifiers.is_valid_name(name):
             shown = name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
             self.report(rules.INVALID_NAME(loc, name=shown, what=what))
         elif len(name.encode()) > naming.MAX_IDENTIFIER_BYTES:
             self.report(rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode())))
+        else:
+            self.valid_names.add(name)
 
     def check_suffix(self, suffix: str, loc: Location | None) -> None:
         """A partition's key under `bounds:` or `values:`, which names it `{table}_{key}`."""
@@ -1637,7 +1642,8 @@ class Builder:
                         fix="drop `valid: false`: PostgreSQL refuses it on a partitioned table",
                     )
                 )
-        indexes = [self.index(spec, path, p) for spec, path in p.indexes]
+        names = [c.name for c in p.columns]  # once for all its indexes
+        indexes = [self.index(spec, path, p, names) for spec, path in p.indexes]
         table = Table(
             name=p.name,
             schema=p.schema,
@@ -1918,10 +1924,14 @@ class Builder:
             found.append(StorageParameter(name, text))
         return tuple(found)
 
-    def index(self, spec: IndexSpec, path: Path_, p: _Pending) -> Index | None:
+    def index(
+        self, spec: IndexSpec, path: Path_, p: _Pending, column_names: list[str] | None = None
+    ) -> Index | None:
+        """`column_names`: those of `p`'s columns, when the caller has them already."""
         loc = self.raw.locate(path, key=True)
-        where_loc = self.raw.locate((*path, "where"))
-        expression_loc = self.raw.locate((*path, "expression"))
+        # located only when written: the checks read them only then
+        where_loc = self.raw.locate((*path, "where")) if spec.where is not None else None
+        expression_loc = self.raw.locate((*path, "expression")) if spec.expression is not None else None
         elements: list[IndexElement] = []
         label: list[str] = []
         if spec.expression is not None:
@@ -1931,7 +1941,6 @@ class Builder:
             elements.append(IndexElement(expression=text))
             label.append(expressions.expression_label(text))
         element_locs: list[Location | None] = []
-        column_names: list[str] | None = None
         for i, entry in enumerate(spec.columns or ()):
             element_locs.append(self.raw.locate((*path, "columns", i)))
             if not isinstance(entry, str):  # an IndexKeySpec
