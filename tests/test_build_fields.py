@@ -1,11 +1,12 @@
-"""The build passes a Column its fields by position: each field holds what the spec wrote for it."""
+"""What the build makes the short way holds what the long way gives: a Column given its fields by
+position holds what the spec wrote for each, a table's partition namer names as the namer does."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from schemagen.model import Column, Default, Location
+from schemagen.model import Column, Default, Location, naming
 from schemagen.pipeline import compile_spec
 
 SPEC = """\
@@ -70,3 +71,15 @@ def test_a_column_is_made_with_every_field_it_has(tmp_path: Path) -> None:
     column = columns(tmp_path)["label"]
     rebuilt = Column(**{f.name: getattr(column, f.name) for f in dataclasses.fields(Column)})
     assert rebuilt == column and len(dataclasses.fields(Column)) == 18
+
+
+def test_a_tables_partition_namer_names_as_the_namer_does() -> None:
+    tables = ["events", "é" * 40, "t" * 70]
+    suffixes = ["2024_01", "p0", "default", "x" * 60]
+    for template in ["{table}_{suffix}", "{suffix}_of_{table}", "{table}_{nope}", "{0}", "{table", None]:
+        templates = {"partition": template} if template is not None else {}
+        namer = naming.Namer(templates)
+        for table in tables:
+            name = namer.partition_namer(table)
+            for suffix in suffixes:
+                assert name(suffix) == namer.make("partition", table=table, suffix=suffix)

@@ -249,7 +249,7 @@ class Builder:
         self.bounds_of_window: dict[
             tuple[str, date, date, str | None], tuple[tuple[str, PartitionBound], ...]
         ] = {}
-        self.bounds_of_modulus: dict[int, tuple[PartitionBound, ...]] = {}
+        self.bounds_of_modulus: dict[int, tuple[tuple[str, PartitionBound], ...]] = {}
         # a column's type as written → its canonical spelling, qualified (of the types not reported)
         self.column_types: dict[str, str] = {}
         self.enum_names = frozenset(spec.enums)
@@ -1286,11 +1286,12 @@ class Builder:
 
         own_schemas: dict[str, str] = {}  # child → the schema `names:` pins for it
         pinned = spec.names
+        template_name = self.namer.partition_namer(prefix)
 
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
             if not pinned:  # most schemes: the template's names
-                return self.namer.make("partition", table=prefix, suffix=suffix)
+                return template_name(suffix)
             name = self.child_name(prefix, suffix, pinned, (*path, "names", suffix))
             if suffix in pinned:
                 schema, rest = self.pinned_schema(name)
@@ -1348,8 +1349,8 @@ class Builder:
             modulus = spec.hash.modulus
             if modulus > MAX_HASH_PARTITIONS:
                 self.report(rules.HASH_MODULUS(loc, value=modulus))
-            for remainder, bound in enumerate(self.hash_bounds(modulus)):
-                children.append(PartitionChild(child_name(f"p{remainder}"), bound))
+            for suffix, bound in self.hash_children(modulus):
+                children.append(PartitionChild(child_name(suffix), bound))
         if has_default:
             children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
         self.check_pinned_names(spec.names, suffixes, table, path)
@@ -1391,13 +1392,13 @@ class Builder:
             )
         return found
 
-    def hash_bounds(self, modulus: int) -> tuple[PartitionBound, ...]:
-        """The bounds of the children of a hash scheme of `modulus` (at most MAX_HASH_PARTITIONS), made
-        once per modulus and shared."""
+    def hash_children(self, modulus: int) -> tuple[tuple[str, PartitionBound], ...]:
+        """(suffix, bound) of each child of a hash scheme of `modulus` (at most MAX_HASH_PARTITIONS),
+        made once per modulus and shared."""
         found = self.bounds_of_modulus.get(modulus)
         if found is None:
             found = self.bounds_of_modulus[modulus] = tuple(
-                PartitionBound(modulus=modulus, remainder=remainder)
+                (f"p{remainder}", PartitionBound(modulus=modulus, remainder=remainder))
                 for remainder in range(max(0, min(modulus, MAX_HASH_PARTITIONS)))
             )
         return found
@@ -1672,7 +1673,9 @@ class Builder:
             spec_key=p.key if p.key != p.name else None,
         )
         if p.partition is not None:
-            table = replace(table, partition_objects=self.partition_objects(p, by_name, table))
+            objects = self.partition_objects(p, by_name, table)
+            if objects:  # (most partitioned tables have none: the table as made)
+                table = replace(table, partition_objects=objects)
         return access_rules.check_replica_index(self, table, p.path)
 
     def partition_objects(
