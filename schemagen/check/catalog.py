@@ -81,7 +81,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
-    shared = _Shared(frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())))
+    shared = _Shared(frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())), {})
     partition_counts: dict[str, int] = {}
     for table in model.tables:
         if table.archive_of is None:
@@ -97,6 +97,8 @@ class _Shared(NamedTuple):
 
     names: frozenset[str]
     key: tuple[tuple[str, tuple[str, ...]], ...]
+    # column type → whether `_column_type` finds nothing to say of it (most columns share a few types)
+    type_fine: dict[str, bool]
 
 
 def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -271,7 +273,19 @@ def _table(
             )
         return found
 
+    type_fine = shared.type_fine
     for column in seen.values():
+        if (
+            column.collation is None
+            and column.generated is None
+            and (column.default is None or column.default.expression is None)
+        ):  # only its type to check: once per type
+            fine = type_fine.get(column.type)
+            if fine is None:
+                found = _column_type(column, type_key(column.type), catalog, qualified_types, enum_names)
+                type_fine[column.type] = fine = next(found, None) is None
+            if fine:
+                continue
         yield from _column(column, catalog, enums, scope, qualified_types, enum_names)
     for constraint in table.checks:
         loc = constraint.expression_loc or constraint.loc
@@ -308,6 +322,34 @@ def _column(
     if enum_names is None:
         enum_names = frozenset(enums)
     key = type_key(column.type)
+    yield from _column_type(column, key, catalog, qualified_types, enum_names)
+    if column.collation is not None:
+        problem = resolve.collation_problem(catalog, [column.collation], key, enum_names)
+        if problem:
+            fix = (
+                "drop the collation: only text types take one"
+                if "not supported" in problem
+                else "name a collation the server has: C, POSIX, ucs_basic, an ICU one (`und-x-icu`), "
+                "or an OS locale"
+            )
+            yield rules.COLLATION(
+                column.collation_loc or column.loc, what=f"column `{column.name}`", problem=problem, fix=fix
+            )
+    if column.default is not None and column.default.expression is not None:
+        yield from _stored_expression(column, column.default.expression, "default", scope, catalog, enums)
+    if column.generated is not None:
+        yield from _stored_expression(column, column.generated, "generated", scope, catalog, enums)
+
+
+def _column_type(
+    column: Column,
+    key: str,
+    catalog: Catalog,
+    qualified_types: frozenset[tuple[str, str]],
+    enum_names: frozenset[str],
+) -> Iterator[Diagnostic]:
+    """A column's type (`key`, as the catalog names it) that no schema holds, or whose extension the
+    project does not name."""
     type_loc = column.type_loc or column.loc
     info = resolve.type_info(catalog, key, enum_names)
     schema, _, bare = key.removesuffix("[]").rpartition(".")
@@ -333,22 +375,6 @@ def _column(
                 "does not list",
                 extension=extension,
             )
-    if column.collation is not None:
-        problem = resolve.collation_problem(catalog, [column.collation], key, enum_names)
-        if problem:
-            fix = (
-                "drop the collation: only text types take one"
-                if "not supported" in problem
-                else "name a collation the server has: C, POSIX, ucs_basic, an ICU one (`und-x-icu`), "
-                "or an OS locale"
-            )
-            yield rules.COLLATION(
-                column.collation_loc or column.loc, what=f"column `{column.name}`", problem=problem, fix=fix
-            )
-    if column.default is not None and column.default.expression is not None:
-        yield from _stored_expression(column, column.default.expression, "default", scope, catalog, enums)
-    if column.generated is not None:
-        yield from _stored_expression(column, column.generated, "generated", scope, catalog, enums)
 
 
 def default_problem(value: Any, column_type: str, model: Model) -> str | None:

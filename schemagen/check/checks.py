@@ -294,10 +294,14 @@ def _index_expressions(
 def columns(model: Model) -> Iterator[Diagnostic]:
     fixes: dict[tuple[Any, ...], str | None] = {}  # what `_default_fix` found, for this model
     for table in _user_tables(model):
-        types = {c.name: c.type for c in table.columns}
+        types: dict[str, str] | None = None  # made for the first generated column
         for column in table.columns:
-            yield from _column_sources(column)
+            # two sources of values, or an identity: what `_column_sources` judges (few columns)
+            if column.identity or (column.generated and column.default is not None):
+                yield from _column_sources(column)
             if column.generated:
+                if types is None:
+                    types = {c.name: c.type for c in table.columns}
                 parsed = expressions.parse_expression(column.generated)
                 for problem in expressions.immutability_problems(parsed, types, _declared(model)):
                     yield rules.NOT_IMMUTABLE(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MAX_IDENTIFIER_BYTES = 63
 _HASH_CHARS = 8
@@ -119,6 +119,24 @@ class Namer:
             return truncate("_".join(values.values()))  # type: ignore[arg-type]
         # a name of 63 ASCII characters or fewer is 63 bytes or fewer: kept whole (`truncate`)
         return name if len(name) <= MAX_IDENTIFIER_BYTES and name.isascii() else truncate(name)
+
+    def partition_namer(self, table: str) -> Callable[[str], str]:
+        """`make("partition", table=table, suffix=…)` for the many partitions of one table: the same
+        names, without a call's keyword arguments and their checks for each."""
+        template = self.templates.get("partition")
+        if template is None:
+            return lambda suffix: truncate(f"{table}_{suffix}")
+        values = {"table": table, "suffix": ""}
+
+        def name(suffix: str) -> str:
+            values["suffix"] = suffix
+            try:
+                made = template.format_map(values)
+            except (KeyError, IndexError, ValueError):  # as `make`
+                return truncate(f"{table}_{suffix}")
+            return made if len(made) <= MAX_IDENTIFIER_BYTES and made.isascii() else truncate(made)
+
+        return name
 
 
 def unique_name(name: str, taken: set[str]) -> str:

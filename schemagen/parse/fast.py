@@ -93,6 +93,7 @@ class _Shapes:
         self.classes: dict[str, type[FastShape]] = {}
         self.checks: dict[str, Check] = {}
         self.defaults: dict[str, Any] = {}
+        self.read_strings: list[dict[str, Any]] = []  # of each short form, emptied for each spec
         for name, model in self.models.items():
             fields = tuple(f[0] for f in model["fields"])
             # a default that is a plain value is the class's: an instance holds only what differs
@@ -270,13 +271,24 @@ class _Shapes:
             return check_union
         if kind == "before":
             func, inner = getattr(shortforms, described[1]), self.check(described[2])
+            # a short form's string → what it reads as: one shape for each string of a spec (`bigint?`
+            # is written column after column), shared as shapes are (never changed once read)
+            read: dict[str, Any] = {}
+            self.read_strings.append(read)
 
             def check_before(value: Any) -> Any:
+                if type(value) is str:
+                    found = read.get(value)
+                    if found is not None:
+                        return found
                 try:
-                    value = func(value)
+                    converted = func(value)
                 except Exception:
                     raise Rejected from None
-                return inner(value)
+                result = inner(converted)
+                if type(value) is str:
+                    read[value] = result
+                return result
 
             return check_before
         raise ValueError(f"unknown shape kind {kind!r}")
@@ -334,6 +346,9 @@ def parse(raw: RawSpec) -> Spec | None:
         spec: Spec = shapes.root(raw.data)
     except Rejected:
         return None
+    finally:
+        for read in shapes.read_strings:
+            read.clear()
     return spec
 
 
