@@ -13,7 +13,10 @@ and the median of each figure is printed:
 A third row, "python importing inspect's libraries", is the floor of any inspect written in Python: a
 process that only imports psycopg, pglast, PyYAML and click (no work, no connection); a fourth, the
 floor of schemagen's: the same process importing schemagen's Model too (its classes are what the
-catalog is read into and the spec written from).
+catalog is read into and the spec written from). A fifth, "python reading the catalog", is the floor of
+any inspect on psycopg that reads what this one reads: a process that imports psycopg, connects and
+sends the catalog queries every inspection sends (`database/inspect/prefetch.py`, in one transaction),
+and does nothing with the rows.
 
 `--before DIR` adds a row for another version of schemagen (a checkout or `git archive` of it in DIR),
 run in the same rounds as the others: each round runs every command once, so a busy spell of the
@@ -60,12 +63,21 @@ DATABASE = "bench_inspect"
 # for ten thousand partitions. Autovacuum off: nothing but the timed command runs on the server.
 CLUSTER_SETTINGS = {"max_locks_per_transaction": "1024", "autovacuum": "off"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CATALOG_FLOOR = """
+import sys
+from schemagen.database.catalog import OUTPUT_SETTINGS
+from schemagen.database.cluster import connect
+from schemagen.database.inspect.prefetch import Prefetch
+with connect(sys.argv[1], autocommit=True) as conn, conn.transaction(force_rollback=True):
+    Prefetch(conn, None, OUTPUT_SETTINGS).wait()
+"""
 LABELS = {
     "pg_dump": "pg_dump --schema-only",
     "before": "schemagen inspect -o DIR, before",
     "inspect": "schemagen inspect -o DIR",
     "libraries": "python importing inspect's libraries",
     "model": "python importing them and the Model",
+    "catalog": "python reading the catalog",
     "inspect()": "in process: inspect()",
     "write_spec()": "in process: write_spec()",
 }
@@ -186,7 +198,10 @@ def measure(
             commands.append(("before", command, str(before.resolve())))
         # and the Model's classes, which import pglast (and which any reading of a catalog builds)
         model = [sys.executable, "-c", "import psycopg, pglast, yaml, click, schemagen.model"]
+        # the catalog queries alone: psycopg imported, connected, every query sent, the rows left unread
+        catalog = [sys.executable, "-c", CATALOG_FLOOR, dsn]
         commands += [("inspect", command, this), ("libraries", libraries, None), ("model", model, this)]
+        commands.append(("catalog", catalog, this))
         runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in commands}
         for timed in (False, *([True] * repeat)):  # one warm-up run of each first
             for name, argv, path in commands:
