@@ -319,6 +319,8 @@ class ReshardSplit(Unit):
     """
 
     template = "reshard_split"
+    macro = "split"
+    own = ("source", "function", "log", "new", "retired", "first", "dropped")
     statement_templates = (
         "partition_begin",
         "partition_commit",

@@ -102,7 +102,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         primary_key=primary_key.columns,
         columns=change.columns,
         storage=table.storage,
-        indexes=tuple((index, kind) for _, index, kind in indexes),
+        indexes=_built(table),
         new=new,
         retired=tuple((r.old, r.new, r.indexes) for r in change.retired),
         referenced=tuple(referenced),
@@ -117,9 +117,18 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-#: `_keys_and_indexes` of the table asked about last (kept, so its id is not reused): a table's old
-#: partitions are split one after the other.
+#: `_keys_and_indexes` and `_built` of the table asked about last (kept, so its id is not reused): a
+#: table's old partitions are split one after the other.
 _LAST: list[tuple[Table, tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]]] = []
+_LAST_BUILT: list[tuple[Table, tuple[tuple[Index, reshard_steps.BuiltKind], ...]]] = []
+
+
+def _built(table: Table) -> tuple[tuple[Index, reshard_steps.BuiltKind], ...]:
+    """`_keys_and_indexes` as a split takes them: the index and the constraint it becomes; the same
+    tuple for each split of the table (the file renders their shared part once, `Unit.macro`)."""
+    if not (_LAST_BUILT and _LAST_BUILT[0][0] is table):
+        _LAST_BUILT[:] = [(table, tuple((index, kind) for _, index, kind in _keys_and_indexes(table)))]
+    return _LAST_BUILT[0][1]
 
 
 def _keys_and_indexes(table: Table) -> tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]:
