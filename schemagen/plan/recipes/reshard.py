@@ -85,7 +85,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
             temporary(child.name),
             reshard.check_name(temporary(child.name)),
             child.bound.remainder or 0,
-            tuple(temporary(names[parent_index]) for parent_index, _, _ in indexes),
+            tuple((temporary(names[parent_index]), n) for n, (parent_index, _, _) in enumerate(indexes)),
             tuple((temporary(name), name) for name in names.values()),
         )
         for child, names in zip(change.new, wanted, strict=True)
