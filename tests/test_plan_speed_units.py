@@ -83,3 +83,12 @@ def test_the_file_is_the_same_with_the_splits_rendered_alone(tmp_path: Path) -> 
         for step in op.up:
             if isinstance(step.statement, ReshardSplit):
                 assert render_step(env, step) in whole
+
+
+def test_a_partitions_schema_is_written_out_keeping_its_other_fields() -> None:
+    """`schemes.with_schemas` makes each child anew from its fields: it must know them all."""
+    from dataclasses import fields
+
+    from schemagen.model import PartitionChild
+
+    assert [f.name for f in fields(PartitionChild)] == ["name", "bound", "sub", "schema"]

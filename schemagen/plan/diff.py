@@ -851,7 +851,8 @@ class _Diff:
                 self.changed_tables.add(new.key)
                 self.lost_columns.setdefault(new.key, set()).add(before.name)
                 self.renamed_columns.setdefault(new.key, set()).add(column.name)
-            yield from self.column_changes(new, replace(before, name=column.name), column)
+                before = replace(before, name=column.name)
+            yield from self.column_changes(new, before, column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(new.key)
