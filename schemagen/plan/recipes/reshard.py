@@ -76,20 +76,23 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
     assert primary_key is not None
     # the names PostgreSQL gives each new partition's indexes, worked out once per partition
     labels = schemes.clone_index_labels(table)
-    wanted = [schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new]
-    indexes = _keys_and_indexes(table)
+    parent_indexes = [parent_index for parent_index, _, _ in _keys_and_indexes(table)]
     temporary = reshard.temporary
-    new = tuple(
-        (
-            child.name,
-            temporary(child.name),
-            reshard.check_name(temporary(child.name)),
-            child.bound.remainder or 0,
-            tuple((temporary(names[parent_index]), n) for n, (parent_index, _, _) in enumerate(indexes)),
-            tuple((temporary(name), name) for name in names.values()),
+    new = []
+    for child in change.new:
+        names = schemes.clone_index_names(table, child.name, frozenset(), labels)
+        building = {key: temporary(name) for key, name in names.items()}
+        table_name = temporary(child.name)
+        new.append(
+            (
+                child.name,
+                table_name,
+                reshard.check_name(table_name),
+                child.bound.remainder or 0,
+                tuple((building[key], n) for n, key in enumerate(parent_indexes)),
+                tuple((building[key], name) for key, name in names.items()),
+            )
         )
-        for child, names in zip(change.new, wanted, strict=True)
-    )
     retired = change.sources[0]
     split = reshard_steps.ReshardSplit(
         schema=schema,
@@ -103,7 +106,7 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         columns=change.columns,
         storage=table.storage,
         indexes=_built(table),
-        new=new,
+        new=tuple(new),
         retired=tuple((r.old, r.new, r.indexes) for r in change.retired),
         referenced=tuple(referenced),
         validates=bool(table.foreign_keys),
