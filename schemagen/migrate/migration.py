@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from operator import is_
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
@@ -212,7 +213,7 @@ class _StepRenderer:
         self.rendered: dict[Statement, str] = {}
         self.whole: dict[type, bool] = {}  # whether a `Unit` of this class renders through its own template
         # the macro rendering the `Unit`s of the table rendered last, with the fields they share
-        self.unit_macro: tuple[type, tuple[Any, ...], Callable[..., str]] | None = None
+        self.unit_macro: tuple[type, tuple[str, ...], tuple[Any, ...], Callable[..., str]] | None = None
 
     def texts(self, step: Step) -> list[tuple[str, bool]]:
         """The SQL of `step` as the file holds it, each text with whether it runs long (the file lifts the
@@ -250,29 +251,35 @@ class _StepRenderer:
         """A `Unit` through its template's macro (`Unit.macro`), in the module of its template made for the
         fields it shares with the unit before it (a table's splits share its names, keys and indexes,
         which the module works out once): the same text as its template renders for it alone."""
-        arguments = dict(statement.args)
-        own = statement.own
-        shared = tuple(value for name, value in arguments.items() if name not in own)
+        arguments = statement.args  # a dict of its own, made for this call
+        arguments = arguments if isinstance(arguments, dict) else dict(arguments)
         last = self.unit_macro
-        if last is not None and last[0] is type(statement) and _same_values(last[1], shared):
-            try:
-                return last[2](*[arguments[name] for name in own])
-            except Exception:
-                return _template(self.env, statement.template, self.templates).render(arguments)
+        if last is not None and last[0] is type(statement):
+            shared = tuple(map(arguments.__getitem__, last[1]))
+            if _same_values(last[2], shared):
+                try:
+                    return last[3](*map(arguments.__getitem__, statement.own))
+                except Exception:
+                    return _template(self.env, statement.template, self.templates).render(arguments)
         template = _template(self.env, statement.template, self.templates)
         try:
             module = template.make_module(arguments)
         except Exception:  # raised again by `render`, with the template's line
             return template.render(arguments)
         macro = getattr(module, statement.macro or "", None)  # (a user's template may have none)
-        self.unit_macro = (type(statement), shared, macro) if callable(macro) else None
+        self.unit_macro = None
+        if callable(macro):
+            names = tuple(name for name in arguments if name not in statement.own)
+            self.unit_macro = (type(statement), names, tuple(map(arguments.__getitem__, names)), macro)
         return str(module)
 
 
 def _same_values(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
     """Whether two units' shared fields are the same objects, or names and numbers that render alike
     (`==` alone joins `1`, `1.0` and `True`)."""
-    return len(before) == len(after) and all(
+    if all(map(is_, before, after)):  # (a table's splits share the very objects)
+        return True
+    return all(
         x is y or (type(x) is type(y) and type(x) in _SAME_TYPES and x == y and _names(x))
         for x, y in zip(before, after, strict=True)
     )
