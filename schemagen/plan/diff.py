@@ -644,6 +644,12 @@ class _Diff:
     # --- tables ----------------------------------------------------------------------------------
 
     def match_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
+        """The tables of A and B paired, those created and those dropped: the same objects at each call
+        (read, never changed), worked out once per comparison (a dozen places ask)."""
+        return self.matched_tables
+
+    @cached_property
+    def matched_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
         # by key: `tenant_b.accounts` is renamed, moved or kept apart from another schema's `accounts`
         pairs = table_pairs(self.a, self.b, self.renames)
         paired = {new.key for _, new in pairs}
