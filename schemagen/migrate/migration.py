@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from operator import is_
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
@@ -211,6 +212,8 @@ class _StepRenderer:
         self.renders: dict[str, Callable[[dict[str, Any]], str]] = {}
         self.rendered: dict[Statement, str] = {}
         self.whole: dict[type, bool] = {}  # whether a `Unit` of this class renders through its own template
+        # the macro rendering the `Unit`s of the table rendered last, with the fields they share
+        self.unit_macro: tuple[type, tuple[str, ...], tuple[Any, ...], Callable[..., str]] | None = None
 
     def texts(self, step: Step) -> list[tuple[str, bool]]:
         """The SQL of `step` as the file holds it, each text with whether it runs long (the file lifts the
@@ -235,12 +238,59 @@ class _StepRenderer:
         return text
 
     def render(self, statement: Statement) -> str:
+        if isinstance(statement, Unit) and statement.macro is not None:
+            return self.unit(statement)
         render = self.renders.get(statement.template)
         if render is None:
             template = _template(self.env, statement.template, self.templates)
             render = self.renders[statement.template] = _renderer(template)
         arguments = statement.args  # a dict of its own, made for this call
         return render(arguments if isinstance(arguments, dict) else dict(arguments))
+
+    def unit(self, statement: Unit) -> str:
+        """A `Unit` through its template's macro (`Unit.macro`), in the module of its template made for the
+        fields it shares with the unit before it (a table's splits share its names, keys and indexes,
+        which the module works out once): the same text as its template renders for it alone."""
+        arguments = statement.args  # a dict of its own, made for this call
+        arguments = arguments if isinstance(arguments, dict) else dict(arguments)
+        last = self.unit_macro
+        if last is not None and last[0] is type(statement):
+            shared = tuple(map(arguments.__getitem__, last[1]))
+            if _same_values(last[2], shared):
+                try:
+                    return last[3](*map(arguments.__getitem__, statement.own))
+                except Exception:
+                    return _template(self.env, statement.template, self.templates).render(arguments)
+        template = _template(self.env, statement.template, self.templates)
+        try:
+            module = template.make_module(arguments)
+        except Exception:  # raised again by `render`, with the template's line
+            return template.render(arguments)
+        macro = getattr(module, statement.macro or "", None)  # (a user's template may have none)
+        self.unit_macro = None
+        if callable(macro):
+            names = tuple(name for name in arguments if name not in statement.own)
+            self.unit_macro = (type(statement), names, tuple(map(arguments.__getitem__, names)), macro)
+        return str(module)
+
+
+def _same_values(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Whether two units' shared fields are the same objects, or names and numbers that render alike
+    (`==` alone joins `1`, `1.0` and `True`)."""
+    if all(map(is_, before, after)):  # (a table's splits share the very objects)
+        return True
+    return all(
+        x is y or (type(x) is type(y) and type(x) in _SAME_TYPES and x == y and _names(x))
+        for x, y in zip(before, after, strict=True)
+    )
+
+
+_SAME_TYPES = (str, int, bool, tuple)
+
+
+def _names(value: Any) -> bool:
+    """A name or number, or a tuple of names."""
+    return type(value) is not tuple or all(type(item) is str for item in value)
 
 
 def _renderer(template: Template) -> Callable[[dict[str, Any]], str]:

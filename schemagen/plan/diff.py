@@ -644,6 +644,12 @@ class _Diff:
     # --- tables ----------------------------------------------------------------------------------
 
     def match_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
+        """The tables of A and B paired, those created and those dropped: the same objects at each call
+        (read, never changed), worked out once per comparison (a dozen places ask)."""
+        return self.matched_tables
+
+    @cached_property
+    def matched_tables(self) -> tuple[list[TablePair], set[str], set[str]]:
         # by key: `tenant_b.accounts` is renamed, moved or kept apart from another schema's `accounts`
         pairs = table_pairs(self.a, self.b, self.renames)
         paired = {new.key for _, new in pairs}
@@ -851,7 +857,8 @@ class _Diff:
                 self.changed_tables.add(new.key)
                 self.lost_columns.setdefault(new.key, set()).add(before.name)
                 self.renamed_columns.setdefault(new.key, set()).add(column.name)
-            yield from self.column_changes(new, replace(before, name=column.name), column)
+                before = replace(before, name=column.name)
+            yield from self.column_changes(new, before, column)
         for column in old.columns:
             if column.name not in matched:
                 self.changed_tables.add(new.key)

@@ -125,6 +125,8 @@ def _units(up: Iterable[Step], order: _Order) -> Iterable[Step]:
 
 
 _NOTHING: frozenset[tuple[str, str]] = frozenset()
+#: Where a relation the Model before the migration does not have comes in the lock order: last.
+_UNRANKED = (2, 0, 0)
 
 
 def _taken(step: Step) -> Iterable[Taken]:
@@ -199,29 +201,32 @@ class _Order:
         upgrades = False
         for taken, makes in statements:
             for schema, relation, mode in taken:
+                if mode < CONFLICTS_WITH_WRITES:
+                    continue
                 key = (schema, relation)
-                if mode < CONFLICTS_WITH_WRITES or key in made:
+                if key in made:
                     continue
                 held = strongest.get(key)
-                if held is None or held < mode:
-                    upgrades = upgrades or held is not None
+                if held is None:
+                    strongest[key] = mode
+                elif held < mode:
+                    upgrades = True
                     strongest[key] = mode
             if makes:
                 made |= makes
         if len(strongest) < 2 and not upgrades:
             return ()
-        kept = {
-            key: mode
-            for key, mode in strongest.items()
-            if key not in self.parent
-            or not any(strongest.get(up, Lock.NONE) >= mode for up in self._ancestors(key))
-        }
-        if len(kept) < 2 and not upgrades:
+        # a partition is left out when a parent of it is locked at least as strongly (LOCK TABLE on
+        # the parent locks it too)
+        parents, rank, none = self.parent, self.rank, Lock.NONE
+        ordered = []
+        for key, mode in strongest.items():
+            up = parents.get(key)
+            while up is not None and strongest.get(up, none) < mode:
+                up = parents.get(up)
+            if up is None:
+                ordered.append((-mode, rank.get(key, _UNRANKED), key, mode))
+        if len(ordered) < 2 and not upgrades:
             return ()
-        ordered = sorted(kept, key=lambda key: (-kept[key], self.rank.get(key, (2, 0, 0)), key))
-        return tuple(TableLock(schema, relation, kept[(schema, relation)]) for schema, relation in ordered)
-
-    def _ancestors(self, key: tuple[str, str]) -> Iterable[tuple[str, str]]:
-        while key in self.parent:
-            key = self.parent[key]
-            yield key
+        ordered.sort()
+        return tuple(TableLock(schema, relation, mode) for _, _, (schema, relation), mode in ordered)

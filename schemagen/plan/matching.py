@@ -71,6 +71,8 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
     place)."""
     if type(a) is not type(b):
         return False
+    if a == b:  # (most are: no copies to compare)
+        return True
     a, b = replace(a, comment=None), replace(b, comment=None)
     if isinstance(a, CheckConstraint) and isinstance(b, CheckConstraint):
         return (
@@ -100,6 +102,8 @@ def same_definition(a: Constraint, b: Constraint) -> bool:
 def same_index(a: Index, b: Index) -> bool:
     """Two indexes that differ at most in name (and the name of their table), in how their
     expressions and predicate are spelled, and in their comment (set in place)."""
+    if a == b:  # (most are: no copies to compare)
+        return True
     a, b = replace(a, name="", table="", comment=None), replace(b, name="", table="", comment=None)
     return a == b or _spelled_alike(a) == _spelled_alike(b)  # (most are spelled alike already)
 

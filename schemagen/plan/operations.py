@@ -186,6 +186,11 @@ class Unit(Statement):
 
     #: The statement templates its template stands for (a user's own of any of them is used instead).
     statement_templates: ClassVar[tuple[str, ...]] = ()
+    #: Its template's macro that renders it from the fields `own` alone, the other fields being what
+    #: the units of one table share (worked out once, in a module of the template, for a table's
+    #: units one after the other); None: its template renders it whole, every time.
+    macro: ClassVar[str | None] = None
+    own: ClassVar[tuple[str, ...]] = ()
     #: Per unit of work, in order: the LOCK TABLE list it starts with (`locking`), empty for none.
     first: tuple[tuple[TableLock, ...], ...] = field(default=(), kw_only=True)
 
@@ -437,6 +442,11 @@ class Operation:
         """The same operation of statements `up`: `dataclasses.replace`, without going through the
         fields one by one (the lock order gives thousands of operations their LOCK TABLE lists)."""
         return _with(self, "up", up)
+
+    def with_hazards(self, hazards: tuple[Hazard, ...]) -> Operation:
+        """The same operation with `hazards`: `dataclasses.replace`, without going through the fields
+        one by one (the analyzers flag most of a migration's thousands of splits)."""
+        return _with(self, "hazards", hazards)
 
     @property
     def transactional(self) -> bool:

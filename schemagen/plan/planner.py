@@ -10,8 +10,6 @@ several tables take them first, in the order applications do.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemagen.model import Model
 from schemagen.plan import recipes
 from schemagen.plan.analyzers import hazards_of
@@ -33,7 +31,7 @@ def plan(a: Model, b: Model, renames: Renames | None = None, *, down: bool = Fal
     for change in diff(a, b, renames, down=down):
         operation = recipes.operation(change)
         found = hazards_of(change)
-        operations.append(replace(operation, hazards=found) if found else operation)
+        operations.append(operation.with_hazards(found) if found else operation)
     operations.sort(key=lambda op: op.order)  # stable: keeps the order within a phase
     return with_lock_order(operations, a, b)
 

@@ -10,6 +10,7 @@ Other moves keep the one-transaction recipe of `recipes.partitions`.
 
 from __future__ import annotations
 
+from schemagen.model import Table
 from schemagen.plan.changes import HashSplit, PartitionMove
 from schemagen.plan.schemes import clone_index_labels, clone_index_names
 
@@ -64,27 +65,50 @@ def _online(change: PartitionMove) -> bool:
     table = change.table
     if not isinstance(change.why, HashSplit) or change.default is not None or change.parent != table.name:
         return False
-    if table.primary_key is None or any(k.column is None for k in change.scheme.key):
+    if any(k.column is None for k in change.scheme.key):
         return False
-    if LOG_OPERATION in table.primary_key.columns:
+    added = _table_facts(table)
+    if added is None:
         return False
     if any(child.sub is not None or child.bound.modulus is None for child in change.new):
         return False
     if any(child.schema not in (None, table.schema) for child in (*change.old, *change.new)):
         return False  # `names:` pins a partition to another schema: moved in one transaction
-    if any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys):
-        return False
     names = [n for s in change.sources for n in (capture_name(s), log_name(s))]
-    labels = clone_index_labels(table)
-    # the longest an index name can add to its partition's: `_columns`, `_label` and the number
-    # appended while the name is taken (by another index of the same partition at most)
-    added = max(
-        ((1 + len(addition.encode()) if addition else 0) + 1 + len(label) for _, label, addition in labels),
-        default=0,
-    ) + len(str(len(labels)))
     for child in change.new:
         names += [temporary(child.name), check_name(temporary(child.name))]
         if len(temporary(child.name).encode()) + added <= NAME_BYTES:
             continue  # each of its indexes' names fits too
+        labels = clone_index_labels(table)
         names += [temporary(n) for n in clone_index_names(table, child.name, frozenset(), labels).values()]
     return all(len(n.encode()) <= NAME_BYTES for n in names)
+
+
+#: `_table_facts` of the table asked about last (kept, so its id is not reused): a table's partitions
+#: are split one after the other.
+_FACTS: list[tuple[Table, int | None]] = []
+
+
+def _table_facts(table: Table) -> int | None:
+    """None when no split of `table` can run online whatever its partitions (no primary key, one that
+    holds the log's own column, a foreign key to itself); else the longest an index name can add to its
+    partition's: `_columns`, `_label` and the number appended while the name is taken (by another index
+    of the same partition at most)."""
+    if _FACTS and _FACTS[0][0] is table:
+        return _FACTS[0][1]
+    added: int | None = None
+    if not (
+        table.primary_key is None
+        or LOG_OPERATION in table.primary_key.columns
+        or any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys)
+    ):
+        labels = clone_index_labels(table)
+        added = max(
+            (
+                (1 + len(addition.encode()) if addition else 0) + 1 + len(label)
+                for _, label, addition in labels
+            ),
+            default=0,
+        ) + len(str(len(labels)))
+    _FACTS[:] = [(table, added)]
+    return added

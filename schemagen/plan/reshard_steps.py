@@ -295,9 +295,9 @@ def reshard_drop_function(schema: str, function: str) -> Step:
 #: What an index of a new partition becomes: its primary key, a unique key, or none ("").
 BuiltKind = Literal["primary_key", "unique", ""]
 #: A new partition of a split: its name; its name and its bound CHECK until the swap; its remainder;
-#: the temporary name of each of the split's `indexes`; their (temporary, final) names in the order
-#: they are renamed.
-NewPartition = tuple[str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...]]
+#: the temporary name of each of the split's `indexes`, with its position there; their (temporary,
+#: final) names in the order they are renamed.
+NewPartition = tuple[str, str, str, int, tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]
 
 
 def _lock_part(locks: tuple[TableLock, ...]) -> Part:
@@ -319,6 +319,8 @@ class ReshardSplit(Unit):
     """
 
     template = "reshard_split"
+    macro = "split"
+    own = ("source", "function", "log", "new", "retired", "first", "dropped")
     statement_templates = (
         "partition_begin",
         "partition_commit",
@@ -410,7 +412,8 @@ class ReshardSplit(Unit):
                 )
             )
             as_table = Table(name, schema, ())
-            for (index, kind), index_name in zip(self.indexes, index_names, strict=True):
+            for index_name, position in index_names:
+                index, kind = self.indexes[position]
                 out.append(steps.create_index(index, name=index_name, table=name, schema=schema))
                 if kind:
                     out.append(steps.add_constraint_using_index(as_table, kind, index_name))

@@ -65,17 +65,14 @@ def bound_key(bound: PartitionBound) -> str:
 def with_schemas(scheme: PartitionScheme, schema: str) -> PartitionScheme:
     """`scheme` with each child's schema written out: the one `names:` pins, else its parent's
     (`schema` for the children of the first level)."""
-    return replace(
-        scheme,
-        children=tuple(
-            replace(
-                c,
-                schema=c.schema or schema,
-                sub=with_schemas(c.sub, c.schema or schema) if c.sub is not None else None,
-            )
-            for c in scheme.children
-        ),
-    )
+    return replace(scheme, children=tuple(_placed(c, c.schema or schema) for c in scheme.children))
+
+
+def _placed(child: PartitionChild, schema: str) -> PartitionChild:
+    """`child` in `schema`, its own partitions too: `replace`, without going through the fields one by
+    one (a table re-sharded has hundreds of children, and the planner gives each its schema)."""
+    sub = with_schemas(child.sub, schema) if child.sub is not None else None
+    return PartitionChild(child.name, child.bound, sub, schema)
 
 
 def placed(table: Table) -> dict[str, str]:

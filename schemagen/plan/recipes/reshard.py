@@ -76,20 +76,23 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
     assert primary_key is not None
     # the names PostgreSQL gives each new partition's indexes, worked out once per partition
     labels = schemes.clone_index_labels(table)
-    wanted = [schemes.clone_index_names(table, child.name, frozenset(), labels) for child in change.new]
-    indexes = _keys_and_indexes(table)
+    parent_indexes = [parent_index for parent_index, _, _ in _keys_and_indexes(table)]
     temporary = reshard.temporary
-    new = tuple(
-        (
-            child.name,
-            temporary(child.name),
-            reshard.check_name(temporary(child.name)),
-            child.bound.remainder or 0,
-            tuple(temporary(names[parent_index]) for parent_index, _, _ in indexes),
-            tuple((temporary(name), name) for name in names.values()),
+    new = []
+    for child in change.new:
+        names = schemes.clone_index_names(table, child.name, frozenset(), labels)
+        building = {key: temporary(name) for key, name in names.items()}
+        table_name = temporary(child.name)
+        new.append(
+            (
+                child.name,
+                table_name,
+                reshard.check_name(table_name),
+                child.bound.remainder or 0,
+                tuple((building[key], n) for n, key in enumerate(parent_indexes)),
+                tuple((building[key], name) for key, name in names.items()),
+            )
         )
-        for child, names in zip(change.new, wanted, strict=True)
-    )
     retired = change.sources[0]
     split = reshard_steps.ReshardSplit(
         schema=schema,
@@ -102,8 +105,8 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         primary_key=primary_key.columns,
         columns=change.columns,
         storage=table.storage,
-        indexes=tuple((index, kind) for _, index, kind in indexes),
-        new=new,
+        indexes=_built(table),
+        new=tuple(new),
         retired=tuple((r.old, r.new, r.indexes) for r in change.retired),
         referenced=tuple(referenced),
         validates=bool(table.foreign_keys),
@@ -117,9 +120,18 @@ def _steps(change: PartitionMove) -> Iterator[Step]:
         yield reshard_steps.reshard_drop_function(schema, capture)
 
 
-#: `_keys_and_indexes` of the table asked about last (kept, so its id is not reused): a table's old
-#: partitions are split one after the other.
+#: `_keys_and_indexes` and `_built` of the table asked about last (kept, so its id is not reused): a
+#: table's old partitions are split one after the other.
 _LAST: list[tuple[Table, tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]]] = []
+_LAST_BUILT: list[tuple[Table, tuple[tuple[Index, reshard_steps.BuiltKind], ...]]] = []
+
+
+def _built(table: Table) -> tuple[tuple[Index, reshard_steps.BuiltKind], ...]:
+    """`_keys_and_indexes` as a split takes them: the index and the constraint it becomes; the same
+    tuple for each split of the table (the file renders their shared part once, `Unit.macro`)."""
+    if not (_LAST_BUILT and _LAST_BUILT[0][0] is table):
+        _LAST_BUILT[:] = [(table, tuple((index, kind) for _, index, kind in _keys_and_indexes(table)))]
+    return _LAST_BUILT[0][1]
 
 
 def _keys_and_indexes(table: Table) -> tuple[tuple[str, Index, reshard_steps.BuiltKind], ...]:
