@@ -323,7 +323,7 @@ def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[
             break
         if type(key_event) is not _ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
             raise _Unusual
-        section = key_event.value
+        section = intern(key_event.value)
         if section not in sections or section in seen:
             raise _Unusual
         seen.add(section)

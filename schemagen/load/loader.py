@@ -232,7 +232,7 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
         )
         return
     for key_node, value_node in converter.pairs(node, diagnostics):
-        section = key_node.value
+        section = intern(key_node.value)
         key_loc = converter.loc(key_node)
         if section not in SECTIONS:
             diagnostics.append(
