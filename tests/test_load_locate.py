@@ -68,8 +68,8 @@ def test_text_at(raw: loader.RawSpec) -> None:
     assert raw.text_at(("views", "v", "nothing"), "x") is None
 
 
-def test_keys_and_one_line_strings_are_interned(raw: loader.RawSpec) -> None:
-    """One object per key and per one-line string, the very one the code's constants are."""
+def test_keys_and_strings_but_blocks_are_interned(raw: loader.RawSpec) -> None:
+    """One object per key and per string (but a block scalar), the very one the code's constants are."""
     users = raw.data["entities"]["users"]
     assert next(iter(raw.data)) is sys.intern("entities")
     assert all(key is sys.intern(key) for key in users)

@@ -48,10 +48,10 @@ class _Unusual(Exception):
 class _Reader:
     """One file's events turned into data, with the locations the loader records.
 
-    Keys and one-line strings are interned: the spec repeats the same few (`columns`, `type`,
-    `bigint`…) thousands of times, and later stages look them up by the constants in their code, and
-    compare them between Models. One object each is less memory, and lets those lookups and
-    comparisons (and every `locate` of a path holding one) end at the first identity check.
+    Keys and strings (but block scalars: queries, bodies) are interned: a spec repeats a few of them
+    (`columns`, `type`, `bigint`…) thousands of times, and later stages look them up by the constants
+    in their code and compare them between Models. One object each is less memory, and lets those
+    lookups and comparisons (and every `locate` of a path holding one) end at the identity check.
     """
 
     def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int], raw: RawSpec) -> None:
@@ -236,7 +236,7 @@ class _Reader:
             tag = _STR_TAG
         if tag == _STR_TAG:
             if style not in _BLOCK_SCALAR_STYLES:
-                return intern(text)  # as the one-line strings `mapping` and `sequence` read
+                return intern(text)  # see `_Reader`
             if style == "|":
                 block = self.block_start(event)
                 if block is not None:
