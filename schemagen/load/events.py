@@ -15,6 +15,7 @@ loader reads the file again the thorough way, which says what is wrong exactly a
 
 from __future__ import annotations
 
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -45,7 +46,13 @@ class _Unusual(Exception):
 
 
 class _Reader:
-    """One file's events turned into data, with the locations the loader records."""
+    """One file's events turned into data, with the locations the loader records.
+
+    Keys and strings (but block scalars: queries, bodies) are interned: a spec repeats a few of them
+    (`columns`, `type`, `bigint`…) thousands of times, and later stages look them up by the constants
+    in their code and compare them between Models. One object each is less memory, and lets those
+    lookups and comparisons (and every `locate` of a path holding one) end at the identity check.
+    """
 
     def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int], raw: RawSpec) -> None:
         self.loader = loader
@@ -119,7 +126,7 @@ class _Reader:
                         raise _Unusual
                     return result
                 raise _Unusual  # a key that is a mapping or a list, or an alias
-            key = event.value
+            key = intern(event.value)  # see `_Reader`
             if (
                 event.anchor is not None
                 or event.tag is not None
@@ -159,7 +166,7 @@ class _Reader:
             ):
                 first, end = event.start_mark, event.end_mark
                 value_marks[child] = (file, first.line + 1, first.column + 1, end.line + 1, end.column + 1)
-                result[key] = text
+                result[key] = intern(text)
             else:
                 result[key] = self.scalar(event, child)
 
@@ -201,7 +208,7 @@ class _Reader:
                     end.line + 1,
                     end.column + 1,
                 )
-                result.append(event.value)
+                result.append(intern(event.value))
             else:
                 result.append(value(event, (*path, len(result))))
 
@@ -228,6 +235,8 @@ class _Reader:
         else:
             tag = _STR_TAG
         if tag == _STR_TAG:
+            if style not in _BLOCK_SCALAR_STYLES:
+                return intern(text)  # see `_Reader`
             if style == "|":
                 block = self.block_start(event)
                 if block is not None:
@@ -314,7 +323,7 @@ def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[
             break
         if type(key_event) is not _ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
             raise _Unusual
-        section = key_event.value
+        section = intern(key_event.value)
         if section not in sections or section in seen:
             raise _Unusual
         seen.add(section)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -117,12 +118,13 @@ class RawSpec:
             mark = self.value_locations.get(path) or self.key_locations.get(path)
         if mark is not None:
             return _new_tuple(Location, mark)
+        # a key the spec left out, such as the `type` of a column written `name: text`: its parent
         first, second = (
             (self.key_locations, self.value_locations) if key else (self.value_locations, self.key_locations)
         )
-        for end in range(len(path) - 1, -1, -1):
-            ancestor = path[:end]
-            mark = first.get(ancestor) or second.get(ancestor)
+        while path:
+            path = path[:-1]
+            mark = first.get(path) or second.get(path)
             if mark is not None:
                 return _new_tuple(Location, mark)
         return None
@@ -230,7 +232,7 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
         )
         return
     for key_node, value_node in converter.pairs(node, diagnostics):
-        section = key_node.value
+        section = intern(key_node.value)
         key_loc = converter.loc(key_node)
         if section not in SECTIONS:
             diagnostics.append(
@@ -444,7 +446,7 @@ class _Converter:
             key_locations = raw.key_locations
             file = self.file
             for key_node, value_node in self.pairs(node, diagnostics):
-                key = key_node.value
+                key = intern(key_node.value)  # as `events` does
                 child = (*path, key)
                 start = key_node.start_mark
                 if key_node.style not in _BLOCK_SCALAR_STYLES:
@@ -481,7 +483,7 @@ class _Converter:
         # The tags nearly every value has are built here; PyYAML's constructor is the slow path.
         tag = node.tag
         if tag == _STR_TAG:
-            return node.value
+            return node.value if node.style in _BLOCK_SCALAR_STYLES else intern(node.value)
         if tag == _BOOL_TAG and node.value in _BOOLS:
             return _BOOLS[node.value]
         if tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
