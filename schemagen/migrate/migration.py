@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import field, fields
+from functools import cached_property
 from operator import is_
 from typing import Any
 
@@ -21,16 +22,30 @@ from schemagen.render.templating import make_environment
 
 @dataclass(frozen=True)
 class Migration:
-    """Both directions of one migration, planned and rendered."""
+    """Both directions of one migration, planned; each direction's file rendered when first read
+    (`diff --down` prints the down file alone, and the checks read neither)."""
 
     up_operations: tuple[Operation, ...]
     down_operations: tuple[Operation, ...]
-    up_sql: str
-    down_sql: str
+    name: str  # the files' title, without the direction
+    env: Environment = field(compare=False, repr=False)
 
     @property
     def empty(self) -> bool:
         return not self.up_operations
+
+    @cached_property
+    def up_sql(self) -> str:
+        with _without_gc():
+            return render_operations(list(self.up_operations), f"{self.name} (up)", self.env)
+
+    @cached_property
+    def down_sql(self) -> str:
+        up, down = list(self.up_operations), list(self.down_operations)
+        with _without_gc():
+            return render_operations(
+                down, f"{self.name} (down)", self.env, cannot_restore=unrestorable(up, down)
+            )
 
 
 def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]:
@@ -111,7 +126,8 @@ def render_operations(
 def build_migration(
     before: Model | None, after: Model, name: str, env: Environment | None = None
 ) -> Migration:
-    """The migration from `before` (None: an empty database) to `after`, both directions rendered.
+    """The migration from `before` (None: an empty database) to `after`, both directions planned (and
+    rendered when read: `Migration.up_sql`, `down_sql`).
 
     The first migration of a spec is exactly `schema.sql`, so replaying the migrations and applying
     `schema.sql` can only give the same database.
@@ -135,12 +151,7 @@ def _build_migration(before: Model | None, after: Model, name: str, env: Environ
     else:
         up = plan(before, after)
         down = plan_down(before, after)
-    return Migration(
-        up_operations=tuple(up),
-        down_operations=tuple(down),
-        up_sql=render_operations(up, f"{name} (up)", env),
-        down_sql=render_operations(down, f"{name} (down)", env, cannot_restore=unrestorable(up, down)),
-    )
+    return Migration(up_operations=tuple(up), down_operations=tuple(down), name=name, env=env)
 
 
 def build_up(
