@@ -101,8 +101,14 @@ def measure(n: int, spec_a: Path, spec_b: Path, inspect: bool) -> dict[str, Any]
     after = compile_spec(spec_b)
     # `schemagen diff A B`: the up migration, planned and rendered
     _, diff_s = timed(lambda: build_up(before.model, after.model, f"{spec_a} → {spec_b}"))
-    # `schemagen migrate new`: both directions
-    _, migration_s = timed(lambda: build_migration(before.model, after.model, f"{spec_a} → {spec_b}"))
+
+    # `schemagen migrate new`: both directions, planned and rendered (a Migration renders a file when
+    # it is first read)
+    def migration_texts() -> tuple[str, str]:
+        migration = build_migration(before.model, after.model, f"{spec_a} → {spec_b}")
+        return migration.up_sql, migration.down_sql
+
+    _, migration_s = timed(migration_texts)
     result: dict[str, Any] = {
         "n": n,
         "load_validate_s": round(load_validate_s, 4),

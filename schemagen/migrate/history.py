@@ -198,13 +198,15 @@ def new_migration(
         refusal = refused(migration, model.project.allow_destructive)
         if refusal:
             return refusal
+    # both files rendered before either is written: a template that fails leaves no half migration
+    up_sql, down_sql = migration.up_sql, migration.down_sql
     folder = generated / MIGRATIONS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     files = MigrationFiles(
         number, name, folder / f"{number:04d}_{name}.up.sql", folder / f"{number:04d}_{name}.down.sql"
     )
-    files.up.write_text(migration.up_sql, encoding="utf-8")
-    files.down.write_text(migration.down_sql, encoding="utf-8")
+    files.up.write_text(up_sql, encoding="utf-8")
+    files.down.write_text(down_sql, encoding="utf-8")
     (generated / SNAPSHOT_FILE).write_text(snapshot.dump(model, f"{number:04d}_{name}"), encoding="utf-8")
     checksums.write(folder)
     return files, migration
