@@ -261,10 +261,10 @@ def md_cell(text: str) -> str:
     return one_line(text).replace("|", "\\|")
 
 
-# The filters a large schema calls most, with the same arguments again and again (a table's name in
-# each of its statements, the same partition bounds in each partitioned table, the same column types
-# and entities in the ERD), remember their text.
-_qname = lru_cache(maxsize=65536)(qname)
+# The filters a large schema calls most, with the same arguments again and again (the same partition
+# bounds in each partitioned table, the same column types and entities in the ERD), remember their
+# text. `qname` does not: two thirds of its calls are of names seen once (each partition's), where
+# remembering cost more than `ident`'s (remembered) quoting saves.
 _mermaid_type = lru_cache(maxsize=4096)(mermaid_type)
 _mermaid_name = lru_cache(maxsize=65536)(mermaid_name)
 _mermaid_entity = lru_cache(maxsize=65536)(mermaid_entity)
@@ -316,7 +316,7 @@ FILTERS = {
     "join": _join,
     "ident": ident,
     "ident_list": ident_list,
-    "qname": _qname,
+    "qname": qname,
     "literal": _literal,
     "one_line": one_line,
     "statement_body": statement_body,
