@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
@@ -66,7 +66,9 @@ def split_quoted(text: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=65536)
+# Remembered without a bound: a bounded cache's bookkeeping made each first sight of a name (every
+# partition's, in a render) cost more than its quoting. It holds one entry per name the process quotes.
+@cache
 def ident(name: str) -> str:
     """Quote `name` as a PostgreSQL identifier, following the rules of `quote_ident()`.
 

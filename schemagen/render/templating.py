@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,8 +48,12 @@ def _quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# made once: `json.dumps` with options builds an encoder at every call
+_JSON_ENCODER = json.JSONEncoder(sort_keys=True, separators=(", ", ": "), ensure_ascii=False, allow_nan=False)
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(", ", ": "), ensure_ascii=False, allow_nan=False)
+    return _JSON_ENCODER.encode(value)
 
 
 def _number(value: int | float | Decimal) -> str:
@@ -180,6 +184,10 @@ def dollar_quote(body: str) -> str:
     return delimiter + body + delimiter
 
 
+_BARE_NAME = re.compile(r"[\w.]+")
+_CALL_START = re.compile(r"[A-Za-z_][\w.]*\(")
+
+
 def is_bare_expression(expression: str) -> bool:
     """Whether `expression` may follow DEFAULT without parentheses.
 
@@ -187,9 +195,9 @@ def is_bare_expression(expression: str) -> bool:
     single name, number or function call gets parenthesised by the template.
     """
     text = expression.strip()
-    if re.fullmatch(r"[\w.]+", text):
+    if _BARE_NAME.fullmatch(text):
         return True
-    match = re.match(r"[A-Za-z_][\w.]*\(", text)
+    match = _CALL_START.match(text)
     if not match:
         return False
     depth, quote = 0, ""
@@ -253,21 +261,35 @@ def md_cell(text: str) -> str:
     return one_line(text).replace("|", "\\|")
 
 
-# The filters a large schema calls most, with the same arguments again and again (a table's name in
-# each of its statements, the same partition bounds in each partitioned table, the same column types
-# and entities in the ERD), remember their text.
-_qname = lru_cache(maxsize=65536)(qname)
+# The filters a large schema calls most, with the same arguments again and again (the same partition
+# bounds in each partitioned table, the same column types and entities in the ERD), remember their
+# text. `qname` does not: two thirds of its calls are of names seen once (each partition's), where
+# remembering cost more than `ident`'s (remembered) quoting saves.
 _mermaid_type = lru_cache(maxsize=4096)(mermaid_type)
 _mermaid_name = lru_cache(maxsize=65536)(mermaid_name)
 _mermaid_entity = lru_cache(maxsize=65536)(mermaid_entity)
 _literal_of_text = lru_cache(maxsize=65536)(literal)
+_is_bare_expression = lru_cache(maxsize=4096)(is_bare_expression)
+
+# The classes whose literals `_literal` remembers, keyed with the class: `True` and `1` are equal
+# keys, but not `(bool, True)` and `(int, 1)`. (Not float: `0.0` and `-0.0` are equal keys of
+# different literals; nor Decimal, `Decimal("1.0")` and `Decimal("1")`; nor datetime, equal across
+# offsets.)
+_REMEMBERED = frozenset({int, bool})
+
+
+@lru_cache(maxsize=4096)
+def _literal_of_scalar(cls: type, value: Any, type: str | None) -> str:
+    return literal(value, type)
 
 
 def _literal(value: Any, type: str | None = None) -> str:
-    """`literal`, remembered for text (only: `True` and `1`, or `Decimal("1.0")` and `Decimal("1")`,
-    are equal keys of other literals)."""
-    if value.__class__ is str:
+    """`literal`, remembered for text, integers and booleans (a schema's defaults and bounds repeat)."""
+    cls = value.__class__
+    if cls is str:
         return _literal_of_text(value, type)
+    if cls in _REMEMBERED:
+        return _literal_of_scalar(cls, value, type)
     return literal(value, type)
 
 
@@ -294,7 +316,7 @@ FILTERS = {
     "join": _join,
     "ident": ident,
     "ident_list": ident_list,
-    "qname": _qname,
+    "qname": qname,
     "literal": _literal,
     "one_line": one_line,
     "statement_body": statement_body,
@@ -306,7 +328,7 @@ FILTERS = {
     "md_cell": md_cell,
 }
 
-TESTS = {"bare_expression": is_bare_expression}
+TESTS: dict[str, Callable[..., Any]] = {"bare_expression": _is_bare_expression}
 
 
 def builtin_templates_dir() -> Path | None:
@@ -333,7 +355,9 @@ class _Context(jinja2.runtime.Context):
     A template calls every macro through `Context.call`, which looks for `pass_context` markers and
     then lets `Macro.__call__` sort the arguments into positions, keywords, defaults and `caller`:
     four Python calls around the macro's own function, a fifth of rendering a schema of thousands of
-    statements. A macro given its arguments by position only (the ones left out `missing`, which the
+    statements. `_CodeGenerator` writes a call of arguments by position as `call_positional`, which
+    takes the loop's and block's variables by position too (no dictionary of keywords per call).
+    A macro given its arguments by position only (the ones left out `missing`, which the
     macro replaces by their defaults), and taking no `caller`, `varargs` or `kwargs`, is called
     directly, as `Macro.__call__` would call it; so is a built-in function or method (`items.append`),
     which can carry no marker; anything else goes the general way. (`_loop_vars` and `_block_vars`
@@ -341,11 +365,18 @@ class _Context(jinja2.runtime.Context):
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs or kwargs.keys() <= _CONTEXT_KWARGS:
+            return __self.call_positional(kwargs.get("_loop_vars"), kwargs.get("_block_vars"), __obj, *args)
+        return super().call(__obj, *args, **kwargs)
+
+    def call_positional(__self, __loop_vars: Any, __block_vars: Any, __obj: Any, *args: Any) -> Any:
+        """`call` of arguments given by position only, as `_CodeGenerator` writes a call: the loop's
+        and the block's variables by position too (`None` outside a loop or block), so no dictionary
+        of keywords is made for a macro or built-in function that takes none of them."""
         if (
             type(__obj) is jinja2.runtime.Macro
             and len(args) <= __obj._argument_count
             and not (__obj.caller or __obj.explicit_caller or __obj.catch_varargs or __obj.catch_kwargs)
-            and (not kwargs or kwargs.keys() <= _CONTEXT_KWARGS)
             and not __self.environment.is_async
         ):
             if len(args) < __obj._argument_count:  # the macro gives the rest their defaults
@@ -355,12 +386,17 @@ class _Context(jinja2.runtime.Context):
             except StopIteration:
                 return __self.environment.undefined(_STOPPED)
             return Markup(text) if __self.eval_ctx.autoescape else text
-        if type(__obj) is _BUILTIN and (not kwargs or kwargs.keys() <= _CONTEXT_KWARGS):
+        if type(__obj) is _BUILTIN:
             # a built-in function or method (`items.append`) takes no context: no markers to look for
             try:
                 return __obj(*args)
             except StopIteration:
                 return __self.environment.undefined(_STOPPED)
+        kwargs = {}
+        if __loop_vars is not None:
+            kwargs["_loop_vars"] = __loop_vars
+        if __block_vars is not None:
+            kwargs["_block_vars"] = __block_vars
         return super().call(__obj, *args, **kwargs)
 
 
@@ -379,6 +415,8 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
       and only when that misses `environment.getattr` with the same `x` (evaluated once).
     - `x is none` and `x is sameas y` call Jinja's `none` and `sameas` tests; here they are `x is None`
       and `x is y`.
+    - `f(a, b)` (arguments by position only) is `context.call(f, a, b, _loop_vars=_loop_vars)`; here
+      `context.call_positional(_loop_vars, None, f, a, b)`, which `_Context` answers without keywords.
 
     The values are the same; a large schema's render had hundreds of thousands of each.
     """
@@ -393,6 +431,29 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         self.write("(_v if (_v := getattr((_o := ")
         self.visit(node.node, frame)
         self.write(f"), {node.attr!r}, missing)) is not missing else environment.getattr(_o, {node.attr!r}))")
+
+    @jinja2.compiler.optimizeconst
+    def visit_Call(
+        self, node: jinja2.nodes.Call, frame: jinja2.compiler.Frame, forward_caller: bool = False
+    ) -> None:
+        if (
+            self.environment.is_async
+            or self.environment.sandboxed
+            or forward_caller
+            or node.kwargs
+            or node.dyn_args
+            or node.dyn_kwargs
+        ):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        loop_vars = "_loop_vars" if frame.loop_frame else "None"
+        block_vars = "_block_vars" if frame.block_frame else "None"
+        self.write(f"context.call_positional({loop_vars}, {block_vars}, ")
+        self.visit(node.node, frame)
+        for arg in node.args:
+            self.write(", ")
+            self.visit(arg, frame)
+        self.write(")")
 
     @jinja2.compiler.optimizeconst
     def visit_Test(self, node: jinja2.nodes.Test, frame: jinja2.compiler.Frame) -> None:
@@ -421,7 +482,7 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
 
 
 #: Changes with what `_CodeGenerator` writes (part of the cache's folder name).
-_CODE_GENERATOR_VERSION = 3
+_CODE_GENERATOR_VERSION = 4
 
 
 #: The options that change what a template compiles to (part of the cache's folder name).
