@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
 
-from schemagen.check.usertypes import check_types
+from schemagen.check.usertypes import check_types, collation_problems
 from schemagen.diagnostics import Diagnostic, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.model import (
@@ -324,17 +324,14 @@ def _column(
     key = type_key(column.type)
     yield from _column_type(column, key, catalog, qualified_types, enum_names)
     if column.collation is not None:
-        problem = resolve.collation_problem(catalog, [column.collation], key, enum_names)
-        if problem:
-            fix = (
-                "drop the collation: only text types take one"
-                if "not supported" in problem
-                else "name a collation the server has: C, POSIX, ucs_basic, an ICU one (`und-x-icu`), "
-                "or an OS locale"
-            )
-            yield rules.COLLATION(
-                column.collation_loc or column.loc, what=f"column `{column.name}`", problem=problem, fix=fix
-            )
+        yield from collation_problems(
+            catalog,
+            column.collation,
+            key,
+            enum_names,
+            f"column `{column.name}`",
+            column.collation_loc or column.loc,
+        )
     if column.default is not None and column.default.expression is not None:
         yield from _stored_expression(column, column.default.expression, "default", scope, catalog, enums)
     if column.generated is not None:

@@ -61,11 +61,13 @@ def check_types(
                         fix="drop `subtype_opclass:`",
                     )
             if type_.collation is not None:
-                yield from _collation(catalog, type_.collation, subtype, enums, what, type_.collation_loc)
+                yield from collation_problems(
+                    catalog, type_.collation, subtype, enums, what, type_.collation_loc
+                )
         elif isinstance(type_, CompositeType):
             for attribute in type_.attributes:
                 if attribute.collation is not None:
-                    yield from _collation(
+                    yield from collation_problems(
                         catalog,
                         attribute.collation,
                         model.base_type(attribute.type),
@@ -75,9 +77,11 @@ def check_types(
                     )
 
 
-def _collation(
+def collation_problems(
     catalog: Catalog, collation: str, type_name: str, enums: frozenset[str], what: str, loc: Location | None
 ) -> Iterator[Diagnostic]:
+    """The COLLATION diagnostic of `collation` given to a value of `type_name` (`what`, at `loc`):
+    a collation the server does not have, or a type that takes none."""
     problem = resolve.collation_problem(catalog, [collation], type_name, enums)
     if problem:
         fix = (
