@@ -52,10 +52,13 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def compile_spec(root: Path) -> Compiled:
-    """Load, parse, build and check the spec under `root`; raises SpecError listing every error."""
+def compile_spec(root: Path, *, locations_later: bool = True) -> Compiled:
+    """Load, parse, build and check the spec under `root`; raises SpecError listing every error.
+
+    Where each object was written is looked up when first read (`loader.load`'s `locations_later`):
+    a valid spec's are never read by the commands that only validate, render or plan it."""
     with without_gc():
-        raw = loader.load(root)
+        raw = loader.load(root, locations_later=locations_later)
         # a valid spec is read without pydantic; an invalid or unusual one by pydantic, which says why
         shape = fast.parse(raw)
         if shape is None:

@@ -4,7 +4,8 @@ Composing a file into nodes and then walking the nodes to convert them cost twic
 composer calls back into Python for every node (to resolve its tag, and twice more for path
 resolvers nobody uses), and every node and its marks live until the file is converted. This reads
 the parser's events once, building the same data, with the same locations (`RawSpec`), as
-`loader._Converter` does.
+`loader._Converter` does; or, for a raw spec whose locations are looked up later
+(`RawSpec.pending`), the data alone (`plain_value`): no path, no mark.
 
 It takes only the plain files specs are made of: one document, a mapping of known sections, no
 anchor, alias, merge key (`<<`) or explicit tag, no repeated key or entry name, no NUL, nothing
@@ -56,6 +57,7 @@ class _Reader:
 
     def __init__(self, loader: Any, file: str, text: str, limits: tuple[int, int, int], raw: RawSpec) -> None:
         self.loader = loader
+        self.marked = not raw.pending  # whether locations are recorded now (see `RawSpec.pending`)
         self.next: Any = loader.get_event
         self.file = file
         self.text = text
@@ -76,6 +78,10 @@ class _Reader:
 
     def key_mark(self, event: Any) -> Mark:
         return self.mark(event, None if event.style in _BLOCK_SCALAR_STYLES else event.end_mark)
+
+    def entry(self, event: Any, path: Path_) -> Any:
+        """The value of a section's entry (or of `project`, or a relationship) at `path`."""
+        return self.value(event, path) if self.marked else self.plain_value(event, len(path))
 
     def value(self, event: Any, path: Path_) -> Any:
         """The value whose first event is `event`, its locations recorded under `path`."""
@@ -212,12 +218,113 @@ class _Reader:
             else:
                 result.append(value(event, (*path, len(result))))
 
-    def scalar(self, event: Any, path: Path_) -> Any:
+    def plain_value(self, event: Any, depth: int) -> Any:
+        """`value` without locations: for a spec whose locations are read when first asked for
+        (`RawSpec.pending`). `depth` counts the collections around the value, as `len(path)` does."""
+        self.values += 1
+        if self.values > self.max_values or depth > self.max_depth:
+            raise _Unusual
+        kind = type(event)
+        if kind is _ScalarEvent:
+            return self.scalar(event, None)
+        if event.anchor is not None or event.tag is not None:
+            raise _Unusual
+        if kind is _MappingStartEvent:
+            return self.plain_mapping(depth)
+        if kind is _SequenceStartEvent:
+            return self.plain_sequence(depth)
+        raise _Unusual  # an alias
+
+    def plain_mapping(self, depth: int) -> dict[str, Any]:
+        """`mapping` without locations."""
+        result: dict[str, Any] = {}
+        get = self.next
+        resolved = _RESOLVED
+        depth += 1  # of a value of this mapping
+        too_deep = depth > self.max_depth
+        inline = 0
+        while True:
+            event = get()
+            if type(event) is not _ScalarEvent:
+                if type(event) is _MappingEndEvent:
+                    self.values += inline
+                    if self.values > self.max_values:
+                        raise _Unusual
+                    return result
+                raise _Unusual
+            key = intern(event.value)
+            if (
+                event.anchor is not None
+                or event.tag is not None
+                or key in result
+                or "\x00" in key
+                or (key == _MERGE_KEY and event.implicit[0])
+            ):
+                raise _Unusual
+            event = get()
+            inline += 1
+            if type(event) is not _ScalarEvent:
+                if type(event) is _MappingStartEvent and event.anchor is None and event.tag is None:
+                    if too_deep:
+                        raise _Unusual
+                    result[key] = self.plain_mapping(depth)
+                else:
+                    inline -= 1  # counted by `plain_value`
+                    result[key] = self.plain_value(event, depth)
+                continue
+            if too_deep:
+                raise _Unusual
+            text = event.value
+            if (
+                event.anchor is None
+                and event.tag is None
+                and event.style not in _BLOCK_SCALAR_STYLES
+                and (resolved.get(text) if event.implicit[0] else _STR_TAG) == _STR_TAG
+                and "\x00" not in text
+            ):
+                result[key] = intern(text)
+            else:
+                result[key] = self.scalar(event, None)
+
+    def plain_sequence(self, depth: int) -> list[Any]:
+        """`sequence` without locations."""
+        result: list[Any] = []
+        get = self.next
+        resolved = _RESOLVED
+        depth += 1  # of an item of this list
+        too_deep = depth > self.max_depth
+        inline = 0
+        while True:
+            event = get()
+            if type(event) is _SequenceEndEvent:
+                self.values += inline
+                if self.values > self.max_values:
+                    raise _Unusual
+                return result
+            if (
+                type(event) is _ScalarEvent
+                and event.anchor is None
+                and event.tag is None
+                and event.style not in _BLOCK_SCALAR_STYLES
+                and (resolved.get(event.value) if event.implicit[0] else _STR_TAG) == _STR_TAG
+                and "\x00" not in event.value
+            ):
+                inline += 1
+                if too_deep:
+                    raise _Unusual
+                result.append(intern(event.value))
+            else:
+                result.append(self.plain_value(event, depth))
+
+    def scalar(self, event: Any, path: Path_ | None) -> Any:
+        """The scalar of `event`, its location recorded under `path` (none without a path)."""
         if event.anchor is not None or event.tag is not None:
             raise _Unusual
         text = event.value
         style = event.style
-        if style in _BLOCK_SCALAR_STYLES:
+        if path is None:
+            pass
+        elif style in _BLOCK_SCALAR_STYLES:
             self.value_locations[path] = self.mark(event, None)
         else:
             start, end = event.start_mark, event.end_mark
@@ -237,7 +344,7 @@ class _Reader:
         if tag == _STR_TAG:
             if style not in _BLOCK_SCALAR_STYLES:
                 return intern(text)  # see `_Reader`
-            if style == "|":
+            if style == "|" and path is not None:
                 block = self.block_start(event)
                 if block is not None:
                     self.blocks[path] = block
@@ -291,21 +398,23 @@ def read(
                 found.popitem()
         return False
     for section, key_mark, value in merged:
+        if key_mark is not None:
+            if section == "project":
+                raw.key_locations[("project",)] = key_mark
+            else:
+                raw.key_locations.setdefault((section,), key_mark)
         if section == "project":
-            raw.key_locations[("project",)] = key_mark
             raw.data["project"] = value
         elif section == "relationships":
-            raw.key_locations.setdefault(("relationships",), key_mark)
             raw.data.setdefault("relationships", []).extend(value)
         else:
             entries = raw.data.setdefault(section, {})
-            raw.key_locations.setdefault((section,), key_mark)
             if value is not None:
                 entries.update(value)
     return True
 
 
-def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[tuple[str, Mark, Any]]:
+def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[tuple[str, Mark | None, Any]]:
     """(section, where its key is, its value) for each top-level key of the file, in order."""
     get = reader.next
     get()  # the stream's start
@@ -315,7 +424,7 @@ def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[
     start = get()  # the document's start was `event`
     if type(start) is not _MappingStartEvent or start.anchor is not None or start.tag is not None:
         raise _Unusual
-    found: list[tuple[str, Mark, Any]] = []
+    found: list[tuple[str, Mark | None, Any]] = []
     seen: set[str] = set()
     while True:
         key_event = get()
@@ -327,12 +436,12 @@ def _sections(reader: _Reader, raw: RawSpec, sections: tuple[str, ...]) -> list[
         if section not in sections or section in seen:
             raise _Unusual
         seen.add(section)
-        key_mark = reader.key_mark(key_event)
+        key_mark = reader.key_mark(key_event) if reader.marked else None
         event = get()
         if section == "project":
             if "project" in raw.data:
                 raise _Unusual
-            found.append((section, key_mark, reader.value(event, ("project",))))
+            found.append((section, key_mark, reader.entry(event, ("project",))))
         elif section == "relationships":
             found.append((section, key_mark, _relationships(reader, raw, event)))
         else:
@@ -352,9 +461,10 @@ def _relationships(reader: _Reader, raw: RawSpec, event: Any) -> list[Any]:
         if type(event) is _SequenceEndEvent:
             return items
         path = ("relationships", first + len(items))
-        items.append(reader.value(event, path))
-        # the item's own mark is also where its "key", the index in the list, is
-        reader.key_locations[path] = reader.value_locations[path]
+        items.append(reader.entry(event, path))
+        if reader.marked:
+            # the item's own mark is also where its "key", the index in the list, is
+            reader.key_locations[path] = reader.value_locations[path]
 
 
 def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[str, Any] | None:
@@ -387,5 +497,6 @@ def _entries(reader: _Reader, raw: RawSpec, section: str, event: Any) -> dict[st
         ):
             raise _Unusual
         path = (section, key)
-        reader.key_locations[path] = reader.key_mark(event)
-        entries[key] = reader.value(get(), path)
+        if reader.marked:
+            reader.key_locations[path] = reader.key_mark(event)
+        entries[key] = reader.entry(get(), path)

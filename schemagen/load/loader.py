@@ -1,8 +1,10 @@
 """Read a spec folder: every *.yaml / *.yml file, sorted by path, merged into one raw tree.
 
 Every node keeps the file, line and column it came from, and where it ends when that is one span of
-text (`RawSpec.locate`), so any later stage can point at the YAML that caused a problem. Nothing here
-knows what the keys mean beyond the top-level sections and how they merge.
+text (`RawSpec.locate`), so any later stage can point at the YAML that caused a problem: recorded as
+the files are read, or (`load(locations_later=True)`, what commands do) read from the files' texts
+when a location is first asked for. Nothing here knows what the keys mean beyond the top-level
+sections and how they merge.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from schemagen.diagnostics import Diagnostic, SpecError, rules
 from schemagen.diagnostics.suggest import did_you_mean
 from schemagen.load import events
 from schemagen.model import Location, TextAt
+from schemagen.model.locations import PendingLocation, PendingTextAt
 
 Path_ = tuple[str | int, ...]
 
@@ -97,7 +100,11 @@ for _first in "tTfF":
 
 @dataclass
 class RawSpec:
-    """The merged raw tree of a spec folder and where each of its nodes was written."""
+    """The merged raw tree of a spec folder and where each of its nodes was written.
+
+    While `pending`, the locations are not read yet: `locate` and `text_at` answer with what looks
+    them up when first read (`PendingLocation`, `PendingTextAt`), and the first such look-up reads
+    the files again, from the texts kept, recording every location (`read_locations`)."""
 
     root: Path
     data: dict[str, Any] = field(default_factory=dict)
@@ -108,9 +115,17 @@ class RawSpec:
     # a literal block scalar (`|`): the file line of its first line of text, and the column its lines
     # start at, so a position inside its text maps to the file (a view's query)
     blocks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    pending: bool = False
+    # (file name, text) of each file read, to read them again for their locations
+    texts: list[tuple[str, str]] = field(default_factory=list)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
+        if self.pending:
+            # every section read has its key's location, so any path into one has a location
+            if path and path[0] in self.data:
+                return _new_tuple(PendingLocation, (self, path, key))
+            return None
         # nearly always there: what build asks for was written
         if key:
             mark = self.key_locations.get(path) or self.value_locations.get(path)
@@ -129,10 +144,12 @@ class RawSpec:
                 return _new_tuple(Location, mark)
         return None
 
-    def text_at(self, path: Path_, value: str) -> TextAt | None:
+    def text_at(self, path: Path_, value: str) -> TextAt | PendingTextAt | None:
         """Where the string `value` at `path` is written, character by character: for a literal block
         (`|`) or a one-line plain or quoted scalar without escapes; None for any other style (a folded
         block, a multi-line or escaped scalar), whose text does not map to the file one to one."""
+        if self.pending:
+            return PendingTextAt(self, path, value) if path and path[0] in self.data else None
         mark = self.value_locations.get(path)
         if mark is None:
             return None
@@ -147,6 +164,34 @@ class RawSpec:
         if end_column - column == len(value) + 2:  # quoted, and no escape made it shorter
             return TextAt(file, line, column + 1)
         return None
+
+    def resolve(self, path: Path_, key: bool) -> Location:
+        """The location a `PendingLocation` of this spec stands for."""
+        self.read_locations()
+        found = self.locate(path, key=key)
+        # (a pending one is made only for a path into a section read, whose key has a location)
+        assert found is not None
+        return found
+
+    def resolve_text(self, path: Path_, value: str) -> TextAt | None:
+        """What a `PendingTextAt` of this spec stands for."""
+        self.read_locations()
+        found = self.text_at(path, value)
+        assert not isinstance(found, PendingTextAt)
+        return found
+
+    def read_locations(self) -> None:
+        """Record every location of the files read so far (nothing when they are recorded): read
+        again from their texts, as `load` reads them with `pending` off."""
+        if not self.pending:
+            return
+        again = RawSpec(root=self.root)
+        for name, text in self.texts:
+            _read_text(again, name, text, [])
+        self.value_locations.update(again.value_locations)
+        self.key_locations.update(again.key_locations)
+        self.blocks.update(again.blocks)
+        self.pending = False
 
 
 def display_path(path: Path) -> str:
@@ -163,9 +208,12 @@ def spec_files(root: Path) -> list[Path]:
     return sorted(p for p in found if "templates" not in p.relative_to(root).parts[:-1])
 
 
-def load(root: Path) -> RawSpec:
-    """Read and merge every spec file under `root`; raises SpecError with every problem found."""
-    raw = RawSpec(root=root)
+def load(root: Path, *, locations_later: bool = False) -> RawSpec:
+    """Read and merge every spec file under `root`; raises SpecError with every problem found.
+
+    With `locations_later`, where each value was written is read only when first asked for
+    (`RawSpec.pending`): what a command that shows no diagnostic never pays for."""
+    raw = RawSpec(root=root, pending=locations_later)
     if not root.exists():
         raise SpecError([rules.NO_SPEC(None, problem=f"{display_path(root)} does not exist")])
     paths = [root] if root.is_file() else spec_files(root)
@@ -197,13 +245,22 @@ def _load_file(raw: RawSpec, path: Path, diagnostics: list[Diagnostic]) -> None:
     except (OSError, UnicodeDecodeError) as error:
         diagnostics.append(rules.YAML_SYNTAX(Location(name, 1, 1), problem=f"cannot read the file: {error}"))
         return
+    _read_text(raw, name, text, diagnostics)
+    if raw.pending:  # (still: the file was plain)
+        raw.texts.append((name, text))
+
+
+def _read_text(raw: RawSpec, name: str, text: str, diagnostics: list[Diagnostic]) -> None:
+    """Merge the file `name`, whose text is `text`, into `raw`."""
     loader = _Loader(text)
     try:
         if events.read(raw, loader, name, text, SECTIONS, (MAX_VALUES, _MAX_DEPTH, _MAX_INTEGER_DIGITS)):
             return
     finally:
         loader.dispose()
-    # not a plain file: composed into nodes, which say exactly what is wrong with it
+    # not a plain file: composed into nodes, which say exactly what is wrong with it, and where the
+    # entries the earlier files wrote are (a name written twice)
+    raw.read_locations()
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -13,10 +13,11 @@ from dataclasses import field
 from datetime import date, datetime
 from functools import cached_property
 from operator import attrgetter
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from schemagen.model.access import DefaultPrivileges, Role, TableAccess
 from schemagen.model.aggregates import AggregateDef
+from schemagen.model.locations import Location, PendingTextAt, TextAt
 from schemagen.model.object_access import ObjectAccess
 from schemagen.postgres import builtins, routines
 from schemagen.postgres.identifiers import qname
@@ -26,57 +27,6 @@ JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "Jso
 LiteralValue = JsonValue | date | datetime
 
 PartitionKind = Literal["range", "list", "hash"]
-
-
-class Location(NamedTuple):
-    """Where in the spec something was written: 1-based line and column, and where it ends when the
-    YAML says so (`end_column` is just past its last character, as editors and GitHub count).
-
-    A tuple, so that the loader's marks, tuples of the same five values, become Locations by one call
-    of `tuple.__new__` (the build keeps ~44 per entity, for diagnostics only); it compares, hashes,
-    orders and shows (`Location(file=…, line=…, …)`) as the frozen dataclass it was."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int | None = None
-    end_column: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-@dataclass(frozen=True, slots=True)
-class TextAt:
-    """Where a string of the spec is written, so a position inside it (an unknown column in a view's
-    query) can be shown at its own line: its first character is at `line`:`column`, and each line
-    after the first starts at `next_column` (a literal block); None when it is one line."""
-
-    file: str
-    line: int
-    column: int
-    next_column: int | None = None
-
-    def location(self, text: str, offset: int, length: int) -> Location | None:
-        """The location of `text[offset:offset + length]`; None when it is not on the first line of a
-        text that is not a block."""
-        before = text[:offset]
-        newlines = before.count("\n")
-        if newlines == 0:
-            column = self.column + offset
-        elif self.next_column is None:
-            return None
-        else:
-            column = self.next_column + len(before) - before.rindex("\n") - 1
-        line = self.line + newlines
-        return Location(self.file, line, column, line, column + length)
-
-    def skipped(self, prefix: str) -> TextAt:
-        """The same text with `prefix` (its first characters, e.g. blank lines) taken off."""
-        at = self.location(prefix, len(prefix), 0)
-        if at is None:
-            return self
-        return TextAt(self.file, at.line, at.column, self.next_column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,7 +580,7 @@ class View:
     spec_key: str | None = None
     loc: Location | None = field(default=None, compare=False)
     # where the query's text is written (its position inside the spec file), when it maps one to one
-    query_at: TextAt | None = field(default=None, compare=False)
+    query_at: TextAt | PendingTextAt | None = field(default=None, compare=False)
     schema_loc: Location | None = field(default=None, compare=False)
     query_loc: Location | None = field(default=None, compare=False)
 
