@@ -66,6 +66,7 @@ def compile_spec(root: Path, *, locations_later: bool = True) -> Compiled:
 
             shape = spec.parse(raw)
         model, diagnostics = build.build(shape, raw)
+        raw.built()
         diagnostics += checks.check(model)
     diagnostics = sort_diagnostics(diagnostics)
     if has_errors(diagnostics):

@@ -59,8 +59,9 @@ def test_every_object_is_where_the_loader_says(root: Path) -> None:
     sources = [
         tuple.__getitem__(loc, 0) for _, _, loc in located(later.model) if isinstance(loc, PendingLocation)
     ]
-    # nothing read the locations while compiling: every one was still pending
-    assert sources and all(source.pending for source in sources)
+    # nothing read the locations while compiling: every one was still pending; and the raw spec they
+    # keep no longer holds its data
+    assert sources and all(source.pending and not source.data for source in sources)
     for (path, view, pending), (same_path, _, recorded) in pairs:
         assert path == same_path
         if isinstance(pending, PendingTextAt):  # a view's query: where its last character is

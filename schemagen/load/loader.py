@@ -120,7 +120,8 @@ class RawSpec:
     texts: list[tuple[str, str]] = field(default_factory=list)
 
     def locate(self, path: Path_, *, key: bool = False) -> Location | None:
-        """The location of `path`, or of its nearest ancestor that has one."""
+        """The location of `path`, or of its nearest ancestor that has one (asked while the data is
+        there: before `built`)."""
         if self.pending:
             # every section read has its key's location, so any path into one has a location
             if path and path[0] in self.data:
@@ -164,6 +165,11 @@ class RawSpec:
         if end_column - column == len(value) + 2:  # quoted, and no escape made it shorter
             return TextAt(file, line, column + 1)
         return None
+
+    def built(self) -> None:
+        """Let go of the data once the Model is built from it: all the Model's pending locations
+        keep of the raw spec is the texts to read them from (a large spec's data is tens of MB)."""
+        self.data = {}
 
     def resolve(self, path: Path_, key: bool) -> Location:
         """The location a `PendingLocation` of this spec stands for."""
