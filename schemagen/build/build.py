@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -129,6 +130,10 @@ _SERIAL = {
 }
 _ORDER_WORDS = {"asc", "desc"}
 _UNREAD: Any = object()  # a key not read yet (None is one read as no key)
+_name_of = attrgetter("name")
+#: the literals a column's default is remembered by, with their type (`0` is not `false`); no float,
+#: whose `-0.0` equals `0.0` and is not written as it
+_SCALARS = frozenset({str, int, bool})
 
 
 @dataclass
@@ -256,6 +261,7 @@ class Builder:
         # an index's key written as a column's name, and any other key as read (None: not a key)
         self.column_elements: dict[str, IndexElement] = {}
         self.read_elements: dict[str, IndexElement | None] = {}
+        self.literal_defaults: dict[tuple[type, Any], Default] = {}
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
@@ -817,11 +823,15 @@ class Builder:
                     self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
                     canonical = type_text.lower()
             canonical = self.qualified_type(canonical)
-        default = (
-            None
-            if spec.default is None
-            else self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
-        )
+        written = spec.default
+        if written is None:
+            default = None
+        elif type(written) in _SCALARS:  # a literal, the same for every column that writes it
+            default = self.literal_defaults.get((type(written), written))
+            if default is None:
+                default = self.literal_defaults[type(written), written] = Default(written)
+        else:
+            default = self.default(written, (*path, "default"), f"the default of `{name}`", loc)
         if spec.serial:
             other = (
                 "a default"
@@ -961,11 +971,11 @@ class Builder:
             for key, expr in mixin.checks.items():
                 checks.setdefault(key, (expr, ("mixins", mixin_name, "checks", key)))
             indexes += [(ix, ("mixins", mixin_name, "indexes", j)) for j, ix in enumerate(mixin.indexes)]
-        all_columns = {**columns, **mixin_columns}
+        all_columns = {**columns, **mixin_columns} if mixin_columns else columns
         pk_flagged: list[str] = []
         for col, (col_spec, col_path) in all_columns.items():
             column = self.column(col, col_spec, col_path)
-            if _numbered_by_serial(col_spec, column):
+            if col_spec.serial and _numbered_by_serial(col_spec, column):
                 pending.serials.append(len(pending.columns))
             pending.columns.append(column)
             col_loc = column.loc
@@ -1031,13 +1041,14 @@ class Builder:
             )
             if unique.comment is not None:
                 pending.unique_comments[tuple(unique.columns)] = unique.comment
-        pending.exclusions = build_exclusions(
-            name,
-            spec.exclude,
-            all_columns,
-            lambda *at: self.loc(*path, "exclude", *at),
-            self.report,
-        )
+        if spec.exclude:
+            pending.exclusions = build_exclusions(
+                name,
+                spec.exclude,
+                all_columns,
+                lambda *at: self.loc(*path, "exclude", *at),
+                self.report,
+            )
         for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
@@ -1081,7 +1092,8 @@ class Builder:
             pending.partition = self.partition(spec.partition, name, pending.columns, (*path, "partition"))
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
-        pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        if spec.storage:
+            pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
         pending.unlogged = spec.unlogged
         pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
@@ -1564,8 +1576,8 @@ class Builder:
             taken.add(p.name)
             if p.archive:
                 taken.add(p.archive.archive_table)
-            for child in all_children(p.partition):
-                taken.add(child.name)
+            if p.partition is not None:
+                taken.update(map(_name_of, all_children(p.partition)))
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
