@@ -1510,6 +1510,8 @@ class Builder:
     def pinned_schema(self, name: str) -> tuple[str | None, str]:
         """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
         a declared one, an entity's): that schema and the child's name; else (None, name)."""
+        if "." not in name:  # (nearly every name)
+            return None, name
         for i, char in enumerate(name):
             if char == "." and name[:i] in self.known_schemas and name[i + 1 :]:
                 return name[:i], name[i + 1 :]
