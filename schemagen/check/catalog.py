@@ -68,7 +68,6 @@ def check(model: Model) -> Iterator[Diagnostic]:
         [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = model.enum_values_by_type
-    relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
@@ -81,14 +80,16 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
-    shared = _Shared(frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())), {})
+    shared = _Shared(
+        frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())), {}, {}, _Relations(model)
+    )
     partition_counts: dict[str, int] = {}
     for table in model.tables:
         if table.archive_of is None:
             if model.domains:  # a column of a domain is checked as one of its base type
                 columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
-            yield from _table(table, catalog, enums, relations, qualified_types, shared)
+            yield from _table(table, catalog, enums, qualified_types, shared)
             yield from _foreign_key_names(table, partitioned, partition_counts)
 
 
@@ -99,6 +100,23 @@ class _Shared(NamedTuple):
     key: tuple[tuple[str, tuple[str, ...]], ...]
     # column type → whether `_column_type` finds nothing to say of it (most columns share a few types)
     type_fine: dict[str, bool]
+    # expression text → the names of the columns it reads, sorted (None: it does not parse)
+    refs: dict[str, tuple[str, ...] | None]
+    relations: _Relations
+
+
+class _Relations:
+    """`_relations` of the model, worked out when an expression first holds a string literal (only a
+    regclass literal reads them, and few specs write one)."""
+
+    def __init__(self, model: Model) -> None:
+        self._model: Model | None = model
+        self._names: frozenset[str] | None = None
+
+    def __call__(self) -> frozenset[str] | None:
+        if self._model is not None:
+            self._names, self._model = _relations(self._model), None
+        return self._names
 
 
 def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -246,7 +264,6 @@ def _table(
     table: Table,
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
-    relations: frozenset[str] | None,
     qualified_types: frozenset[tuple[str, str]],
     shared: _Shared,
 ) -> Iterator[Diagnostic]:
@@ -262,35 +279,25 @@ def _table(
     types = {c.name: c.type for c in seen.values()}
     generated = frozenset(c.name for c in table.columns if c.generated)
     enum_names = shared.names
-    scopes: dict[str, resolve.Scope] = {}
-    enums_key = shared.key
-
-    def scope(context: str) -> resolve.Scope:
-        found = scopes.get(context)
-        if found is None:
-            found = scopes[context] = resolve.Scope(
-                catalog, types, enums, context, generated, relations, enums_key
-            )
-        return found
-
+    scope = _Scopes(catalog, types, enums, generated, shared)
     type_fine = shared.type_fine
     for column in seen.values():
+        fine = type_fine.get(column.type)
+        if fine is None:  # a column's type is judged once per type (most columns share a few)
+            found = _column_type(column, type_key(column.type), catalog, qualified_types, enum_names)
+            type_fine[column.type] = fine = next(found, None) is None
         if (
-            column.collation is None
+            fine
+            and column.collation is None
             and column.generated is None
             and (column.default is None or column.default.expression is None)
-        ):  # only its type to check: once per type
-            fine = type_fine.get(column.type)
-            if fine is None:
-                found = _column_type(column, type_key(column.type), catalog, qualified_types, enum_names)
-                type_fine[column.type] = fine = next(found, None) is None
-            if fine:
-                continue
-        yield from _column(column, catalog, enums, scope, qualified_types, enum_names)
+        ):  # only its type to check, which is fine
+            continue
+        yield from _column(column, catalog, enums, scope, qualified_types, enum_names, type_fine=fine)
     for constraint in table.checks:
         loc = constraint.expression_loc or constraint.loc
         what = f"check `{constraint.name}`"
-        yield from _expression(constraint.expression, scope("check"), what, loc)
+        yield from _expression(constraint.expression, scope, "check", what, loc)
     for index in table.indexes:
         yield from _index(index, table, catalog, scope, enum_names)
     for own in partition_tables(table):
@@ -315,14 +322,18 @@ def _column(
     column: Column,
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
-    scope: Any,
+    scope: _Scopes,
     qualified_types: frozenset[tuple[str, str]] = frozenset(),
     enum_names: frozenset[str] | None = None,
+    *,
+    type_fine: bool = False,
 ) -> Iterator[Diagnostic]:
+    """`type_fine`: `_column_type` is known to find nothing in the column's type."""
     if enum_names is None:
         enum_names = frozenset(enums)
     key = type_key(column.type)
-    yield from _column_type(column, key, catalog, qualified_types, enum_names)
+    if not type_fine:
+        yield from _column_type(column, key, catalog, qualified_types, enum_names)
     if column.collation is not None:
         yield from collation_problems(
             catalog,
@@ -410,11 +421,16 @@ def _shown(value: Any) -> str:
 
 
 def _stored_expression(
-    column: Column, text: str, context: str, scope: Any, catalog: Catalog, enums: Mapping[str, Sequence[str]]
+    column: Column,
+    text: str,
+    context: str,
+    scope: _Scopes,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
 ) -> Iterator[Diagnostic]:
     loc = (column.default_loc if context == "default" else column.generated_loc) or column.loc
     what = f"the {'default' if context == 'default' else 'generated expression'} of `{column.name}`"
-    analysis = yield from _analyze(text, scope(context), what, loc)
+    analysis = yield from _analyze(text, scope, context, what, loc)
     if analysis is None or analysis.type is None:
         return
     if analysis.literal is not None:
@@ -422,7 +438,7 @@ def _stored_expression(
         if problem:
             yield rules.INVALID_LITERAL(loc, what=what, problem=problem)
         return
-    if resolve.assignment_problem(catalog, analysis.type, column.type, frozenset(enums)):
+    if resolve.assignment_problem(catalog, analysis.type, column.type, scope.shared.names):
         yield rules.EXPRESSION_TYPE(
             loc, what=what, type=analysis.type, column_type=column.type, expression=text
         )
@@ -444,25 +460,68 @@ _NOT_ALLOWED_FIX = {
 }
 
 
-def _analysis(text: str, scope: resolve.Scope) -> resolve.Analysis | None:
-    """The analysis of `text` in `scope`; the same expression over columns of the same types, in the
+class _Scopes:
+    """The scopes the expressions of one table are resolved in, one per context; each made only when an
+    analysis is not found by its key (a thousand tables may share one index predicate)."""
+
+    __slots__ = ("_made", "catalog", "enums", "generated", "shared", "types")
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        types: Mapping[str, str],
+        enums: Mapping[str, Sequence[str]],
+        generated: frozenset[str],
+        shared: _Shared,
+    ) -> None:
+        self.catalog = catalog
+        self.types = types
+        self.enums = enums
+        self.generated = generated
+        self.shared = shared
+        self._made: dict[tuple[str, bool], resolve.Scope] = {}
+
+    def scope(self, context: str, literals: bool) -> resolve.Scope:
+        """`literals`: the expression may hold a string literal, which may name a relation."""
+        found = self._made.get((context, literals))
+        if found is None:
+            relations = self.shared.relations() if literals else None
+            found = self._made[(context, literals)] = resolve.Scope(
+                self.catalog, self.types, self.enums, context, self.generated, relations, self.shared.key
+            )
+        return found
+
+
+_UNSEEN: tuple[str, ...] = ("",)
+
+
+def _analysis(text: str, scopes: _Scopes, context: str) -> resolve.Analysis | None:
+    """The analysis of `text` in `context`; the same expression over columns of the same types, in the
     same context, is analyzed once (a thousand tables may share one index predicate)."""
-    try:
-        parsed = parse_expression(text)
-    except ExpressionError:
+    shared = scopes.shared
+    refs = shared.refs.get(text, _UNSEEN)
+    if refs is _UNSEEN:
+        try:
+            refs = tuple(sorted(column_refs(parse_expression(text))))
+        except ExpressionError:
+            refs = None
+        shared.refs[text] = refs
+    if refs is None:
         return None
-    refs = sorted(column_refs(parsed))
+    types, generated = scopes.types, scopes.generated
+    # a string literal is written in quotes or between dollars
+    literals = "'" in text or "$" in text
     key = (
         text,
-        scope.context,
-        id(scope.catalog),
-        tuple((name, scope.columns.get(name), name in scope.generated) for name in refs),
-        scope.enums_key,
-        scope.relations if "'" in text else None,
+        context,
+        id(scopes.catalog),
+        tuple((name, types.get(name), name in generated) for name in refs),
+        shared.key,
+        shared.relations() if literals else None,
     )
     found = _ANALYSES.get(key)
     if found is None:
-        found = resolve.analyze(parsed.node, scope)
+        found = resolve.analyze(parse_expression(text).node, scopes.scope(context, literals))
         if len(_ANALYSES) > 50_000:
             _ANALYSES.clear()
         _ANALYSES[key] = found
@@ -473,11 +532,11 @@ _ANALYSES: dict[tuple[object, ...], resolve.Analysis] = {}
 
 
 def _analyze(
-    text: str, scope: resolve.Scope, what: str, loc: Location | None
+    text: str, scope: _Scopes, context: str, what: str, loc: Location | None
 ) -> Generator[Diagnostic, None, resolve.Analysis | None]:
-    """Yield the problems of the expression `text`, then return its analysis (None: it does not parse,
-    which the build reported)."""
-    analysis = _analysis(text, scope)
+    """Yield the problems of the expression `text` in `context`, then return its analysis (None: it
+    does not parse, which the build reported)."""
+    analysis = _analysis(text, scope, context)
     if analysis is None:
         return None
     catalog = scope.catalog
@@ -495,7 +554,7 @@ def _analyze(
             )
         elif problem.kind == "not-allowed":
             fix = _NOT_ALLOWED_FIX.get(
-                scope.context,
+                context,
                 "compute it in a query or a view; DDL expressions see one row at a time",
             )
             if problem.message.startswith("there is no parameter"):
@@ -507,15 +566,17 @@ def _analyze(
     return analysis
 
 
-def _expression(text: str, scope: resolve.Scope, what: str, loc: Location | None) -> Iterator[Diagnostic]:
-    yield from _analyze(text, scope, what, loc)
+def _expression(
+    text: str, scope: _Scopes, context: str, what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    yield from _analyze(text, scope, context, what, loc)
 
 
 # --- indexes ---------------------------------------------------------------------------------------
 
 
 def _index(
-    index: Index, table: Table, catalog: Catalog, scope: Any, enum_names: frozenset[str]
+    index: Index, table: Table, catalog: Catalog, scope: _Scopes, enum_names: frozenset[str]
 ) -> Iterator[Diagnostic]:
     what = f"index `{index.name}`"
     method = catalog.access_methods.get(index.using)
@@ -562,7 +623,7 @@ def _index(
         if element.expression is not None:
             loc = own_loc or index.expression_loc or index.loc
             analysis = yield from _analyze(
-                element.expression, scope("index expression"), f"{what} (expression)", loc
+                element.expression, scope, "index expression", f"{what} (expression)", loc
             )
             element_type = analysis.type if analysis is not None else None
             label = f"{what} (expression)"
@@ -589,7 +650,7 @@ def _index(
         )
     if index.where is not None:
         yield from _expression(
-            index.where, scope("index predicate"), f"{what} (predicate)", index.where_loc or index.loc
+            index.where, scope, "index predicate", f"{what} (predicate)", index.where_loc or index.loc
         )
 
 
@@ -771,7 +832,11 @@ def _default_opclass(catalog: Catalog, method: str, type_name: str, enums: froze
 
 
 def _partitioning(
-    table: Table, scheme: PartitionScheme, catalog: Catalog, enums: Mapping[str, Sequence[str]], scope: Any
+    table: Table,
+    scheme: PartitionScheme,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
+    scope: _Scopes,
 ) -> Iterator[Diagnostic]:
     enum_names = frozenset(enums)
     for level in _levels(scheme):
@@ -795,7 +860,7 @@ def _partitioning(
                 key_types.append(key_type)
             elif key.expression is not None:
                 analysis = yield from _analyze(
-                    key.expression, scope("partition key"), "the partition key", loc
+                    key.expression, scope, "partition key", "the partition key", loc
                 )
                 result = analysis.type if analysis is not None else None
                 if result == resolve.UNKNOWN:
