@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
@@ -109,6 +109,14 @@ def _missing_columns(
             )
 
 
+def _all_known(columns: Sequence[str], names: Container[str]) -> bool:
+    """Whether `_missing_columns` has nothing to say: each of `columns` is one of `names`, once."""
+    for column in columns:
+        if column not in names:
+            return False
+    return len(columns) < 2 or len(set(columns)) == len(columns)
+
+
 # --- references ----------------------------------------------------------------------------------
 
 
@@ -135,9 +143,14 @@ def _with_partition_objects(model: Model) -> Iterator[Table]:
 @_check
 def foreign_keys(model: Model) -> Iterator[Diagnostic]:
     tables = model.tables_by_name
+    unique_keys: dict[int, list[frozenset[str]]] = {}  # by id: the targets live as long as `model`
     for table in _with_partition_objects(model):
+        if not table.foreign_keys:
+            continue
+        names = table.column_names
         for fk in table.foreign_keys:
-            yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
+            if not _all_known(fk.columns, names):
+                yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc, names)
             target = model.table_at(fk.ref_schema, fk.ref_table)
             if target is None:
                 yield rules.UNKNOWN_TABLE(
@@ -175,16 +188,21 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
                         ref=f"{target.name}.{ref_column}",
                         ref_type=theirs.type,
                     )
+            keys = unique_keys.get(id(target))
+            if keys is None:
+                keys = unique_keys[id(target)] = _unique_keys(target)
+            if frozenset(fk.ref_columns) in keys:
+                continue
             deferrable = [
                 key.name
                 for key in (target.primary_key, *target.uniques)
                 if key is not None and key.deferrable is not None and key.columns == fk.ref_columns
             ]
-            if deferrable and frozenset(fk.ref_columns) not in _unique_keys(target):
+            if deferrable:
                 yield rules.FK_TARGET_DEFERRABLE(
                     fk.loc, ref=f"{target.name}({', '.join(fk.ref_columns)})", key=deferrable[0]
                 )
-            elif frozenset(fk.ref_columns) not in _unique_keys(target):
+            else:
                 pk = ", ".join(target.primary_key.columns) if target.primary_key else "none"
                 yield rules.FK_TARGET_NOT_UNIQUE(
                     fk.loc,
@@ -201,11 +219,16 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
 @_check
 def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
     declared = _declared(model)
+    # (text, the types of the columns it reads) of the index expressions found fine: a thousand tables
+    # may share one predicate
+    fine: set[tuple[str, tuple[str | None, ...]]] = set()
+    refs_of: dict[str, tuple[str, ...]] = {}  # an expression's column names, sorted
     for table in _with_partition_objects(model):
         names = table.column_names
         if table.primary_key:
             pk = table.primary_key
-            yield from _missing_columns(table, pk.columns, "the primary key", pk.loc, names)
+            if not _all_known(pk.columns, names):
+                yield from _missing_columns(table, pk.columns, "the primary key", pk.loc, names)
             for name in pk.columns:
                 column = table.column(name)
                 if column is not None and column.nullable:
@@ -223,12 +246,16 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
         for index in table.indexes:
             what = f"index `{index.name}`"
             keys = [e.column for e in index.elements if e.column]
-            yield from _missing_columns(table, keys, what, index.loc, names)
-            yield from _missing_columns(table, index.include, f"{what} (include)", index.loc, names)
+            if not _all_known(keys, names):
+                yield from _missing_columns(table, keys, what, index.loc, names)
+            if index.include:
+                yield from _missing_columns(table, index.include, f"{what} (include)", index.loc, names)
             if len(keys) < len(index.elements) or index.where:
                 if column_types is None:
                     column_types = {c.name: c.type for c in table.columns}
-                yield from _index_expressions(table, index, what, names, column_types, declared)
+                yield from _index_expressions(
+                    table, index, what, names, column_types, declared, fine, refs_of
+                )
         for constraint in table.checks:
             refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
             yield from _missing_columns(
@@ -260,22 +287,32 @@ def _index_expressions(
     names: tuple[str, ...],
     column_types: dict[str, str],
     declared: dict[str, str],
+    fine: set[tuple[str, tuple[str | None, ...]]],
+    refs_of: dict[str, tuple[str, ...]],
 ) -> Iterator[Diagnostic]:
     """The columns an index's expressions and predicate name that its table lacks, and what in them
-    is not immutable."""
-    parts = [
-        (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
-        for i, e in enumerate(index.elements)
-        if e.expression
-    ]
+    is not immutable; `fine` holds the expressions found without either, with the types of the columns
+    they read (what the findings depend on), and gains those found so."""
+    parts = [(e.expression, i) for i, e in enumerate(index.elements) if e.expression]
     if index.where:
-        parts.append((index.where, "predicate", index.where_loc))
-    for text, part, part_loc in parts:
+        parts.append((index.where, -1))  # -1: the predicate
+    for text, position in parts:
         assert text is not None
-        loc = part_loc or index.loc
+        refs = refs_of.get(text)
+        if refs is None:
+            refs = refs_of[text] = tuple(sorted(expressions.column_refs(expressions.parse_expression(text))))
+        key = (text, tuple([column_types.get(ref) for ref in refs]))
+        if key in fine:
+            continue
+        if position < 0:
+            part, loc = "predicate", index.where_loc or index.loc
+        else:
+            part, loc = "expression", _element_loc(index, position) or index.expression_loc or index.loc
         parsed = expressions.parse_expression(text)
-        for ref in sorted(expressions.column_refs(parsed)):
+        found = False
+        for ref in refs:
             if ref not in names:
+                found = True
                 yield rules.UNKNOWN_COLUMN(
                     loc,
                     what=f"{what} ({part})",
@@ -284,7 +321,10 @@ def _index_expressions(
                     suggestion=did_you_mean(ref, names),
                 )
         for problem in expressions.immutability_problems(parsed, column_types, declared):
+            found = True
             yield rules.NOT_IMMUTABLE(loc, what=f"index {part} `{text}`", problem=problem)
+        if not found:
+            fine.add(key)
 
 
 # --- columns -------------------------------------------------------------------------------------
@@ -331,16 +371,25 @@ def _literal_default(
     fixes: dict[tuple[Any, ...], str | None] | None = None,
 ) -> Iterator[Diagnostic]:
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
-    domain); `fixes` keeps what was found for a value and type already seen (a thousand tables may
-    share one default)."""
+    domain); `fixes` keeps what was found for a value and type already seen, None when nothing (a
+    thousand tables may share one default)."""
+    key: tuple[Any, ...] | None = None
+    if fixes is not None:
+        if type(value) in _SAME_WHEN_EQUAL:
+            key = (type(value), value, type_)
+        elif type(value) in (list, dict):  # its repr tells apart what equality does not (0 and 0.0)
+            key = (type(value), repr(value), type_)
+        if key is not None and fixes.get(key, "") is None:
+            return
     base = model.base_type(type_)
     enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
+        elif key is not None and fixes is not None:
+            fixes[key] = None
         return
-    if fixes is not None and type(value) in _SAME_WHEN_EQUAL:
-        key = (type(value), value, type_)
+    if key is not None and fixes is not None:
         if key in fixes:
             fix = fixes[key]
         else:
