@@ -33,7 +33,7 @@ from schemagen.model import (
 from schemagen.model.partition_objects import partition_tables
 from schemagen.model.usertypes import multirange_name
 from schemagen.postgres import builtins, literals, resolve
-from schemagen.postgres.builtins import Catalog, OpClass, type_key
+from schemagen.postgres.builtins import AccessMethod, Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
 
 #: PostgreSQL's limit of columns per table (MaxHeapAttributeNumber).
@@ -81,7 +81,12 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
     shared = _Shared(
-        frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())), {}, {}, _Relations(model)
+        names=frozenset(enums),
+        key=tuple(sorted((k, tuple(v)) for k, v in enums.items())),
+        type_fine={},
+        refs={},
+        relations=_Relations(model),
+        default_fine={},
     )
     partition_counts: dict[str, int] = {}
     for table in model.tables:
@@ -94,7 +99,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
 
 class _Shared(NamedTuple):
-    """What every table's checks use of the spec's enums, made once."""
+    """What every table's checks share: the spec's enums, and what was found once for all tables."""
 
     names: frozenset[str]
     key: tuple[tuple[str, tuple[str, ...]], ...]
@@ -103,6 +108,8 @@ class _Shared(NamedTuple):
     # expression text → the names of the columns it reads, sorted (None: it does not parse)
     refs: dict[str, tuple[str, ...] | None]
     relations: _Relations
+    # (access method, type) → whether the type has a default operator class for it (or it cannot be told)
+    default_fine: dict[tuple[str, str], bool]
 
 
 class _Relations:
@@ -307,12 +314,23 @@ def _table(
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
     keys += [(f"unique constraint `{u.name}`", u.columns, u.loc) for u in table.uniques]
+    default_fine = shared.default_fine
     for what, columns, loc in keys:
         for name in columns:
             column_type = types.get(name)
-            if column_type is not None:
+            if column_type is None:
+                continue
+            key = type_key(column_type)
+            if not default_fine.get(("btree", key)):
                 yield from _opclass(
-                    catalog, "btree", None, type_key(column_type), enum_names, f"{what} (`{name}`)", loc
+                    catalog,
+                    "btree",
+                    None,
+                    key,
+                    enum_names,
+                    f"{what} (`{name}`)",
+                    loc,
+                    default_fine=default_fine,
                 )
     if table.partition is not None:
         yield from _partitioning(table, table.partition, catalog, enums, scope)
@@ -539,6 +557,15 @@ def _analyze(
     analysis = _analysis(text, scope, context)
     if analysis is None:
         return None
+    if analysis.problems:
+        yield from _findings(analysis, scope, context, what, loc)
+    return analysis
+
+
+def _findings(
+    analysis: resolve.Analysis, scope: _Scopes, context: str, what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    """The diagnostics of the problems of an expression's `analysis`."""
     catalog = scope.catalog
     for problem in analysis.problems:
         if problem.kind == "extension":
@@ -563,7 +590,6 @@ def _analyze(
         else:
             rule = _RULES[problem.kind]
             yield rule(loc, what=what, problem=problem.message, version=catalog.requested)
-    return analysis
 
 
 def _expression(
@@ -578,58 +604,43 @@ def _expression(
 def _index(
     index: Index, table: Table, catalog: Catalog, scope: _Scopes, enum_names: frozenset[str]
 ) -> Iterator[Diagnostic]:
-    what = f"index `{index.name}`"
     method = catalog.access_methods.get(index.using)
-    using_loc = index.using_loc or index.loc
-    if method is not None:
-        if index.unique and not method.can_unique:
-            yield rules.INDEX_ACCESS_METHOD(
-                using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support unique indexes",
-                fix="use btree for a unique index",
-            )
-        if len(index.elements) > 1 and not method.can_multi_col:
-            yield rules.INDEX_ACCESS_METHOD(
-                using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support multicolumn indexes",
-                fix=f"index one column with {method.name}, or use btree (or gin, gist) for several",
-            )
-        if index.include and not method.can_include:
-            yield rules.INDEX_ACCESS_METHOD(
-                index.include_loc or using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support included columns",
-                fix="drop `include:`, or use btree (gist and spgist take it too)",
-            )
-        if not method.can_order:
-            for element in index.elements:
-                option = "ASC/DESC" if element.descending else "NULLS FIRST/LAST" if element.nulls else None
-                if option:
-                    yield rules.INDEX_ACCESS_METHOD(
-                        using_loc,
-                        index=index.name,
-                        problem=f"access method {method.name} does not support {option} options",
-                        fix="drop DESC and NULLS FIRST/LAST: only btree indexes keep an order",
-                    )
-                    break
+    if method is not None and (
+        (index.unique and not method.can_unique)
+        or (len(index.elements) > 1 and not method.can_multi_col)
+        or (index.include and not method.can_include)
+        or not method.can_order
+    ):
+        yield from _index_method(index, method)
+    what = f"index `{index.name}`"
     element_locs = index.element_locs
     offset = len(index.elements) - len(element_locs)  # an `expression:` key comes before `columns:`
+    default_fine = scope.shared.default_fine
     for position, element in enumerate(index.elements):
         element_type: str | None = None
+        if element.expression is not None:
+            analysis = _analysis(element.expression, scope, "index expression")
+            if analysis is not None and analysis.problems:
+                yield from _findings(
+                    analysis, scope, "index expression", f"{what} (expression)", _element_loc(index, position)
+                )
+            element_type = analysis.type if analysis is not None else None
+        else:
+            column = table.column(element.column or "")
+            element_type = type_key(column.type) if column is not None else None
+        if (
+            element.opclass is None
+            and element_type is not None
+            and element_type != resolve.UNKNOWN
+            and default_fine.get((index.using, element_type))
+        ):  # the default operator class of its type, found before
+            continue
         at = position - offset
         own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
         if element.expression is not None:
             loc = own_loc or index.expression_loc or index.loc
-            analysis = yield from _analyze(
-                element.expression, scope, "index expression", f"{what} (expression)", loc
-            )
-            element_type = analysis.type if analysis is not None else None
             label = f"{what} (expression)"
         else:
-            column = table.column(element.column or "")
-            element_type = type_key(column.type) if column is not None else None
             loc = own_loc or index.loc
             label = f"{what} (`{element.column}`)"
         if element_type == resolve.UNKNOWN and element.opclass is None:
@@ -646,12 +657,59 @@ def _index(
             continue
         subject = element.column or "(expression)"
         yield from _opclass(
-            catalog, index.using, element.opclass, element_type, enum_names, label, loc, subject
+            catalog, index.using, element.opclass, element_type, enum_names, label, loc, subject, default_fine
         )
     if index.where is not None:
-        yield from _expression(
-            index.where, scope, "index predicate", f"{what} (predicate)", index.where_loc or index.loc
+        analysis = _analysis(index.where, scope, "index predicate")
+        if analysis is not None and analysis.problems:
+            yield from _findings(
+                analysis, scope, "index predicate", f"{what} (predicate)", index.where_loc or index.loc
+            )
+
+
+def _element_loc(index: Index, position: int) -> Location | None:
+    """Where the index expression at `position` is written."""
+    element_locs = index.element_locs
+    at = position - (len(index.elements) - len(element_locs))
+    own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
+    return own_loc or index.expression_loc or index.loc
+
+
+def _index_method(index: Index, method: AccessMethod) -> Iterator[Diagnostic]:
+    """What the index asks of its access method that the method cannot do."""
+    using_loc = index.using_loc or index.loc
+    if index.unique and not method.can_unique:
+        yield rules.INDEX_ACCESS_METHOD(
+            using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support unique indexes",
+            fix="use btree for a unique index",
         )
+    if len(index.elements) > 1 and not method.can_multi_col:
+        yield rules.INDEX_ACCESS_METHOD(
+            using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support multicolumn indexes",
+            fix=f"index one column with {method.name}, or use btree (or gin, gist) for several",
+        )
+    if index.include and not method.can_include:
+        yield rules.INDEX_ACCESS_METHOD(
+            index.include_loc or using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support included columns",
+            fix="drop `include:`, or use btree (gist and spgist take it too)",
+        )
+    if not method.can_order:
+        for element in index.elements:
+            option = "ASC/DESC" if element.descending else "NULLS FIRST/LAST" if element.nulls else None
+            if option:
+                yield rules.INDEX_ACCESS_METHOD(
+                    using_loc,
+                    index=index.name,
+                    problem=f"access method {method.name} does not support {option} options",
+                    fix="drop DESC and NULLS FIRST/LAST: only btree indexes keep an order",
+                )
+                break
 
 
 def _opclass(
@@ -663,13 +721,17 @@ def _opclass(
     what: str,
     loc: Location | None,
     subject: str = "column",
+    default_fine: dict[tuple[str, str], bool] | None = None,
 ) -> Iterator[Diagnostic]:
     """The operator class `name` (or the default one) of `method` for values of `type_name`;
-    `subject`: the column, as a hint writes it."""
+    `subject`: the column, as a hint writes it; `default_fine` gains (method, type) when the type has a
+    default operator class (or it cannot be told)."""
     if name is None:
         if type_name is None:
             return
         found = default_opclass(catalog, method, type_name, enums)
+        if default_fine is not None:
+            default_fine[(method, type_name)] = found is not False
         if found is False:
             others = [c.name for c in opclasses_for(catalog, method, type_name, enums)]
             offers = _extension_opclasses(catalog, method, type_name)
