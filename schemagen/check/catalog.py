@@ -95,7 +95,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
                 columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
             yield from _table(table, catalog, enums, qualified_types, shared)
-            yield from _foreign_key_names(table, partitioned, partition_counts)
+            if len(table.foreign_keys) > 1:  # one foreign key has no later one to clash with
+                yield from _foreign_key_names(table, partitioned, partition_counts)
 
 
 class _Shared(NamedTuple):
@@ -277,14 +278,18 @@ def _table(
     if len(table.columns) > MAX_COLUMNS:
         yield rules.TOO_MANY_COLUMNS(table.loc, table=table.name, count=len(table.columns))
     seen: dict[str, Column] = {}
+    types: dict[str, str] = {}
+    generated_names: list[str] = []
     for column in table.columns:
-        if column.name in seen:
-            yield rules.DUPLICATE_COLUMN(
-                column.loc, column=column.name, what=f"the columns of `{table.name}`"
-            )
-        seen.setdefault(column.name, column)
-    types = {c.name: c.type for c in seen.values()}
-    generated = frozenset(c.name for c in table.columns if c.generated)
+        name = column.name
+        if name in seen:
+            yield rules.DUPLICATE_COLUMN(column.loc, column=name, what=f"the columns of `{table.name}`")
+        else:
+            seen[name] = column
+            types[name] = column.type
+        if column.generated:
+            generated_names.append(name)
+    generated = frozenset(generated_names)
     enum_names = shared.names
     scope = _Scopes(catalog, types, enums, generated, shared)
     type_fine = shared.type_fine

@@ -353,10 +353,13 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                     f"the generated expression of `{column.name}`",
                     column.generated_loc or column.loc,
                 )
-            if column.default is not None and not column.default.is_expression:
-                yield from _literal_default(
-                    model, column.default.value, column.type, column.default_loc or column.loc, fixes
-                )
+            default = column.default
+            if default is not None and not default.is_expression:
+                key = _default_key(default.value, column.type)
+                if key is None or fixes.get(key, "") is not None:  # not found fine before
+                    yield from _literal_default(
+                        model, default.value, column.type, column.default_loc or column.loc, fixes
+                    )
 
 
 #: The types of literal whose equal values read the same (not a float: -0.0 == 0.0 but they show apart)
@@ -373,14 +376,9 @@ def _literal_default(
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
     domain); `fixes` keeps what was found for a value and type already seen, None when nothing (a
     thousand tables may share one default)."""
-    key: tuple[Any, ...] | None = None
-    if fixes is not None:
-        if type(value) in _SAME_WHEN_EQUAL:
-            key = (type(value), value, type_)
-        elif type(value) in (list, dict):  # its repr tells apart what equality does not (0 and 0.0)
-            key = (type(value), repr(value), type_)
-        if key is not None and fixes.get(key, "") is None:
-            return
+    key = _default_key(value, type_) if fixes is not None else None
+    if key is not None and fixes is not None and fixes.get(key, "") is None:
+        return
     base = model.base_type(type_)
     enum = model.enum_of_type(base)
     if enum is not None:
@@ -398,6 +396,15 @@ def _literal_default(
         fix = _default_fix(model, value, type_, base)
     if fix:
         yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+
+
+def _default_key(value: Any, type_: str) -> tuple[Any, ...] | None:
+    """What `_literal_default` finds of `value` as a default of `type_` is remembered by, if anything."""
+    if type(value) in _SAME_WHEN_EQUAL:
+        return (type(value), value, type_)
+    if type(value) in (list, dict):  # its repr tells apart what equality does not (0 and 0.0)
+        return (type(value), repr(value), type_)
+    return None
 
 
 def _default_fix(model: Model, value: Any, type_: str, base: str) -> str | None:
@@ -769,16 +776,21 @@ def _less_equal(a: Any, b: Any) -> bool:
 def names(model: Model) -> Iterator[Diagnostic]:
     relations: dict[tuple[str, str], tuple[str, Location | None]] = {}
 
-    def claim(schema: str, name: str, kind: str, loc: Location | None) -> Iterator[Diagnostic]:
-        if len(name.encode()) > MAX_IDENTIFIER_BYTES:
-            yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
-        other = relations.get((schema, name))
-        if other is not None:
-            yield rules.DUPLICATE_OBJECT(
-                loc, kind=kind, name=name, other_kind=other[0], other=other[1] or "?"
+    def claim(schema: str, name: str, kind: str, loc: Location | None) -> Sequence[Diagnostic]:
+        # a function, not a generator: it is called for every relation, and nearly always finds nothing
+        entry = (kind, loc)
+        other = relations.setdefault((schema, name), entry)
+        length = len(name.encode())
+        if other is entry and length <= MAX_IDENTIFIER_BYTES:
+            return ()
+        found = []
+        if length > MAX_IDENTIFIER_BYTES:
+            found.append(rules.NAME_TOO_LONG(loc, name=name, length=length))
+        if other is not entry:
+            found.append(
+                rules.DUPLICATE_OBJECT(loc, kind=kind, name=name, other_kind=other[0], other=other[1] or "?")
             )
-        else:
-            relations[(schema, name)] = (kind, loc)
+        return found
 
     for enum in model.enums:
         yield from claim(enum.schema, enum.name, "enum", enum.loc)
@@ -791,18 +803,17 @@ def names(model: Model) -> Iterator[Diagnostic]:
         if table.partition is None:
             continue
         schema, loc = table.schema, table.partition.loc
+        entry = ("partition", loc)
         for child in all_children(table.partition):
             # `claim` written out: ten partitions a table are most of the names
             name = child.name
             if len(name.encode()) > MAX_IDENTIFIER_BYTES:
                 yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
-            other = relations.get((schema, name))
-            if other is not None:
+            other = relations.setdefault((schema, name), entry)
+            if other is not entry:
                 yield rules.DUPLICATE_OBJECT(
                     loc, kind="partition", name=name, other_kind=other[0], other=other[1] or "?"
                 )
-            else:
-                relations[(schema, name)] = ("partition", loc)
     for view in model.views:
         yield from claim(view.schema, view.name, "view", view.loc)
     for table in model.tables:
