@@ -627,7 +627,7 @@ def partitions(model: Model) -> Iterator[Diagnostic]:
         if table.partition is None:
             continue
         yield from _scheme(table, table.partition)
-        total = sum(1 for _ in all_children(table.partition))
+        total = _count(table.partition)
         if total > MAX_PARTITIONS:
             yield rules.INVALID_VALUE(
                 table.partition.loc,
@@ -668,10 +668,19 @@ def _levels(scheme: PartitionScheme) -> Iterator[PartitionScheme]:
         yield from _levels(subs[0])
 
 
+def _count(scheme: PartitionScheme) -> int:
+    """How many partitions there are under `scheme`, at every level."""
+    total = len(scheme.children)
+    for child in scheme.children:
+        if child.sub is not None:
+            total += _count(child.sub)
+    return total
+
+
 def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
-    types = {c.name: c.type for c in table.columns}
     for key in scheme.key:
         if key.expression:
+            types = {c.name: c.type for c in table.columns}
             parsed = expressions.parse_expression(key.expression)
             for problem in expressions.immutability_problems(parsed, types):
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
@@ -689,6 +698,9 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
         bound = child.bound
+        low, high = bound.range_from, bound.range_to
+        if (low is None or type(low) is str) and (high is None or type(high) is str) and not bound.values:
+            continue  # most bounds: what `_finite` passes at once
         if not (
             _finite(bound.range_from)
             and _finite(bound.range_to)
@@ -774,12 +786,20 @@ def _less_equal(a: Any, b: Any) -> bool:
 
 @_check
 def names(model: Model) -> Iterator[Diagnostic]:
-    relations: dict[tuple[str, str], tuple[str, Location | None]] = {}
+    # schema → name → (kind, where) of the relation that has it (by schema: the names are the keys of
+    # ten thousand entries, hashed once each)
+    relations: dict[str, dict[str, tuple[str, Location | None]]] = {}
+
+    def in_schema(schema: str) -> dict[str, tuple[str, Location | None]]:
+        found = relations.get(schema)
+        if found is None:
+            found = relations[schema] = {}
+        return found
 
     def claim(schema: str, name: str, kind: str, loc: Location | None) -> Sequence[Diagnostic]:
         # a function, not a generator: it is called for every relation, and nearly always finds nothing
         entry = (kind, loc)
-        other = relations.setdefault((schema, name), entry)
+        other = in_schema(schema).setdefault(name, entry)
         length = len(name.encode())
         if other is entry and length <= MAX_IDENTIFIER_BYTES:
             return ()
@@ -802,14 +822,15 @@ def names(model: Model) -> Iterator[Diagnostic]:
         yield from claim(table.schema, table.name, "table", table.loc)
         if table.partition is None:
             continue
-        schema, loc = table.schema, table.partition.loc
+        loc = table.partition.loc
         entry = ("partition", loc)
+        named = in_schema(table.schema)
         for child in all_children(table.partition):
             # `claim` written out: ten partitions a table are most of the names
             name = child.name
             if len(name.encode()) > MAX_IDENTIFIER_BYTES:
                 yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
-            other = relations.setdefault((schema, name), entry)
+            other = named.setdefault(name, entry)
             if other is not entry:
                 yield rules.DUPLICATE_OBJECT(
                     loc, kind="partition", name=name, other_kind=other[0], other=other[1] or "?"
