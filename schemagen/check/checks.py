@@ -135,9 +135,11 @@ def _unique_keys(table: Table) -> list[frozenset[str]]:
 
 def _with_partition_objects(model: Model) -> Iterator[Table]:
     """The spec's tables, then each partition with objects of its own, as a table holding just those."""
-    for table in _user_tables(model):
-        yield table
-        yield from partition_tables(table)
+    for table in model.tables:
+        if table.archive_of is None:
+            yield table
+            if table.partition_objects:  # (few tables: no generator made for the others)
+                yield from partition_tables(table)
 
 
 @_check
