@@ -80,13 +80,16 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
+    enums_key = tuple(sorted((k, tuple(v)) for k, v in enums.items()))
     shared = _Shared(
         names=frozenset(enums),
-        key=tuple(sorted((k, tuple(v)) for k, v in enums.items())),
+        key=enums_key,
         type_fine={},
         refs={},
         relations=_Relations(model),
         default_fine={},
+        analyses=_analyses(catalog, enums_key),
+        assignable={},
     )
     partition_counts: dict[str, int] = {}
     for table in model.tables:
@@ -111,6 +114,10 @@ class _Shared(NamedTuple):
     relations: _Relations
     # (access method, type) → whether the type has a default operator class for it (or it cannot be told)
     default_fine: dict[tuple[str, str], bool]
+    # `_analysis`'s analyses for this catalog and these enums
+    analyses: dict[tuple[object, ...], resolve.Analysis]
+    # (an expression's type, a column's) → whether the one is stored into the other without a cast
+    assignable: dict[tuple[str, str], bool]
 
 
 class _Relations:
@@ -451,10 +458,19 @@ def _stored_expression(
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
 ) -> Iterator[Diagnostic]:
+    analysis = _analysis(text, scope, context)
+    if analysis is None:
+        return
+    if not analysis.problems and analysis.literal is None:
+        # nearly every stored expression: its type is all there is to judge, once per pair of types
+        assignable = scope.shared.assignable
+        if analysis.type is None or assignable.get((analysis.type, column.type)):
+            return
     loc = (column.default_loc if context == "default" else column.generated_loc) or column.loc
     what = f"the {'default' if context == 'default' else 'generated expression'} of `{column.name}`"
-    analysis = yield from _analyze(text, scope, context, what, loc)
-    if analysis is None or analysis.type is None:
+    if analysis.problems:
+        yield from _findings(analysis, scope, context, what, loc)
+    if analysis.type is None:
         return
     if analysis.literal is not None:
         problem = literals.input_problem(analysis.literal, column.type, enums, catalog.requested)
@@ -465,6 +481,8 @@ def _stored_expression(
         yield rules.EXPRESSION_TYPE(
             loc, what=what, type=analysis.type, column_type=column.type, expression=text
         )
+    else:
+        scope.shared.assignable[(analysis.type, column.type)] = True
 
 
 _RULES = {
@@ -537,21 +555,32 @@ def _analysis(text: str, scopes: _Scopes, context: str) -> resolve.Analysis | No
     key = (
         text,
         context,
-        id(scopes.catalog),
-        tuple((name, types.get(name), name in generated) for name in refs),
-        shared.key,
+        tuple([types.get(name) for name in refs]),  # (the names come with the text)
+        tuple([name in generated for name in refs]) if generated else None,
         shared.relations() if literals else None,
     )
-    found = _ANALYSES.get(key)
+    analyses = shared.analyses
+    found = analyses.get(key)
     if found is None:
         found = resolve.analyze(parse_expression(text).node, scopes.scope(context, literals))
-        if len(_ANALYSES) > 50_000:
-            _ANALYSES.clear()
-        _ANALYSES[key] = found
+        if len(analyses) > 50_000:
+            analyses.clear()
+        analyses[key] = found
     return found
 
 
-_ANALYSES: dict[tuple[object, ...], resolve.Analysis] = {}
+# (id of a catalog, the spec's enums) → `_analysis`'s analyses under them, by its key: what the
+# checks found of one spec serves another of the same catalog and enums (`diff` compiles two)
+_ANALYSES: dict[tuple[object, ...], dict[tuple[object, ...], resolve.Analysis]] = {}
+
+
+def _analyses(catalog: Catalog, enums_key: tuple[object, ...]) -> dict[tuple[object, ...], resolve.Analysis]:
+    found = _ANALYSES.get((id(catalog), enums_key))
+    if found is None:
+        if len(_ANALYSES) > 64:
+            _ANALYSES.clear()
+        found = _ANALYSES[(id(catalog), enums_key)] = {}
+    return found
 
 
 def _analyze(
