@@ -244,20 +244,15 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
             yield from _missing_columns(
                 table, unique.columns, f"unique constraint `{unique.name}`", unique.loc, names
             )
-        column_types: dict[str, str] | None = None  # made for the first index with an expression
         for index in table.indexes:
-            what = f"index `{index.name}`"
             keys = [e.column for e in index.elements if e.column]
             if not _all_known(keys, names):
-                yield from _missing_columns(table, keys, what, index.loc, names)
+                yield from _missing_columns(table, keys, f"index `{index.name}`", index.loc, names)
             if index.include:
-                yield from _missing_columns(table, index.include, f"{what} (include)", index.loc, names)
+                what = f"index `{index.name}` (include)"
+                yield from _missing_columns(table, index.include, what, index.loc, names)
             if len(keys) < len(index.elements) or index.where:
-                if column_types is None:
-                    column_types = {c.name: c.type for c in table.columns}
-                yield from _index_expressions(
-                    table, index, what, names, column_types, declared, fine, refs_of
-                )
+                yield from _index_expressions(table, index, names, declared, fine, refs_of)
         for constraint in table.checks:
             refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
             yield from _missing_columns(
@@ -275,6 +270,15 @@ def _declared(model: Model) -> dict[str, str]:
     return found
 
 
+def _type_of(table: Table, name: str) -> str | None:
+    """The type of the column `name` as `{c.name: c.type for c in table.columns}` has it (the last of
+    that name), without making that dict."""
+    for column in reversed(table.columns):
+        if column.name == name:
+            return column.type
+    return None
+
+
 def _element_loc(index: Index, position: int) -> Location | None:
     """Where a key written under `columns:` is (the `expression:` key comes first, before them)."""
     offset = len(index.elements) - len(index.element_locs)
@@ -285,9 +289,7 @@ def _element_loc(index: Index, position: int) -> Location | None:
 def _index_expressions(
     table: Table,
     index: Index,
-    what: str,
     names: tuple[str, ...],
-    column_types: dict[str, str],
     declared: dict[str, str],
     fine: set[tuple[str, tuple[str | None, ...]]],
     refs_of: dict[str, tuple[str, ...]],
@@ -303,9 +305,11 @@ def _index_expressions(
         refs = refs_of.get(text)
         if refs is None:
             refs = refs_of[text] = tuple(sorted(expressions.column_refs(expressions.parse_expression(text))))
-        key = (text, tuple([column_types.get(ref) for ref in refs]))
+        key = (text, tuple([_type_of(table, ref) for ref in refs]))
         if key in fine:
             continue
+        column_types = {c.name: c.type for c in table.columns}
+        what = f"index `{index.name}`"
         if position < 0:
             part, loc = "predicate", index.where_loc or index.loc
         else:
