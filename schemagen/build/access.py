@@ -22,6 +22,7 @@ from schemagen.model.access import (
     Role,
     TableAccess,
     access_of,
+    default_access,
 )
 from schemagen.postgres import expressions
 
@@ -45,6 +46,14 @@ class _Builder(Protocol):
 
 
 def table_access(builder: _Builder, table: str, spec: EntitySpec, path: Path_) -> TableAccess:
+    if (
+        spec.owner is None
+        and not spec.grants
+        and not spec.policies
+        and (spec.row_level_security is None or spec.row_level_security is False)
+        and spec.replica_identity is None
+    ):
+        return default_access()  # (most tables: nothing to check, and the shared default)
     owner = spec.owner
     if owner is not None and not _role(
         builder, owner, f"the owner of `{table}`", (*path, "owner"), key=False
@@ -464,8 +473,11 @@ def default_privileges_entries(
 def _policy_columns(builder: _Builder, table: Table, path: Path_) -> None:
     """A policy without a subquery reads only columns of its table: CREATE POLICY fails otherwise (and a
     column dropped while a policy reads it cannot be dropped)."""
+    policies = access_of(table).policies
+    if not policies:
+        return
     names = set(table.column_names)
-    for policy in access_of(table).policies:
+    for policy in policies:
         for which, text in (("using", policy.using), ("with_check", policy.with_check)):
             if text is None or "select" in text.lower():
                 continue

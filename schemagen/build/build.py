@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from schemagen.build import access as access_rules
 from schemagen.build.exclusions import build_exclusions, deferral
@@ -64,7 +65,7 @@ from schemagen.model import (
     partition_objects,
 )
 from schemagen.model import sequences as sequence_rules
-from schemagen.model.access import TableAccess
+from schemagen.model.access import TableAccess, default_access
 from schemagen.model.aggregates import AggregateDef
 from schemagen.model.archive import archive_table
 from schemagen.model.exclusions import Deferral, ExclusionConstraint
@@ -128,6 +129,11 @@ _SERIAL = {
     "serial8": "bigint",
 }
 _ORDER_WORDS = {"asc", "desc"}
+_UNREAD: Any = object()  # a key not read yet (None is one read as no key)
+_name_of = attrgetter("name")
+#: the literals a column's default is remembered by, with their type (`0` is not `false`); no float,
+#: whose `-0.0` equals `0.0` and is not written as it
+_SCALARS = frozenset({str, int, bool})
 
 
 @dataclass
@@ -166,7 +172,7 @@ class _Pending:
     distribute: tuple[DistributeSpec | str, Path_] | None = None
     distribution: Distribution | None = None
     serials: list[int] = field(default_factory=list)  # positions of its `serial: true` columns
-    access: TableAccess = field(default_factory=TableAccess)
+    access: TableAccess = field(default_factory=default_access)  # (shared: immutable)
     exclusions: list[ExclusionConstraint] = field(default_factory=list)
     # check key → (valid, no_inherit), for the checks that are NOT VALID or NO INHERIT
     check_states: dict[str, tuple[bool, bool]] = field(default_factory=dict)
@@ -175,8 +181,9 @@ class _Pending:
         self.key = self.key or self.name
 
 
-@dataclass(frozen=True)
-class _FkDraft:
+class _FkDraft(NamedTuple):
+    """A foreign key before its target's key is known (a tuple: made for every `references:`)."""
+
     columns: tuple[str, ...]
     table: str
     ref_columns: tuple[str, ...] | None
@@ -252,6 +259,10 @@ class Builder:
         self.bounds_of_modulus: dict[int, tuple[tuple[str, PartitionBound], ...]] = {}
         # a column's type as written → its canonical spelling, qualified (of the types not reported)
         self.column_types: dict[str, str] = {}
+        # an index's key written as a column's name, and any other key as read (None: not a key)
+        self.column_elements: dict[str, IndexElement] = {}
+        self.read_elements: dict[str, IndexElement | None] = {}
+        self.literal_defaults: dict[tuple[type, Any], Default] = {}
         self.enum_names = frozenset(spec.enums)
         # the names a column type may give besides PostgreSQL's: enums and domains, and their schemas
         self.type_names = self.enum_names | frozenset(spec.domains) | frozenset(spec.types)
@@ -793,9 +804,11 @@ class Builder:
         return written.kind, sequence_rules.canonical_identity(type_, options)
 
     def column(self, name: str, spec: ColumnSpec, path: Path_) -> Column:
-        loc = self.raw.locate(path, key=True)
-        type_loc = self.raw.locate((*path, "type"))
-        self.check_name(name, "a column", loc)
+        locate = self.raw.locate
+        loc = locate(path, key=True)
+        type_loc = locate((*path, "type"))
+        if name not in self.valid_names:  # (checked once: the same names come back table after table)
+            self.check_name(name, "a column", loc)
         canonical = self.column_types.get(spec.type)  # a type written before, and not reported
         if canonical is None:
             type_text = spec.type.strip()
@@ -811,11 +824,15 @@ class Builder:
                     self.report(rules.UNKNOWN_TYPE(type_loc or loc, type=type_text, problem=str(error)))
                     canonical = type_text.lower()
             canonical = self.qualified_type(canonical)
-        default = (
-            None
-            if spec.default is None
-            else self.default(spec.default, (*path, "default"), f"the default of `{name}`", loc)
-        )
+        written = spec.default
+        if written is None:
+            default = None
+        elif type(written) in _SCALARS:  # a literal, the same for every column that writes it
+            default = self.literal_defaults.get((type(written), written))
+            if default is None:
+                default = self.literal_defaults[type(written), written] = Default(written)
+        else:
+            default = self.default(written, (*path, "default"), f"the default of `{name}`", loc)
         if spec.serial:
             other = (
                 "a default"
@@ -862,16 +879,17 @@ class Builder:
                     f"the down `using` of `{name}`",
                     self.raw.locate((*path, "using", "down")) or loc,
                 )
-        identity, identity_options = self.identity(spec, canonical, path)
-        identity_access = None
-        if spec.identity is not None and not isinstance(spec.identity, str) and spec.identity.grants:
-            identity_access = object_access(
-                self, "sequence", f"{name}'s identity", None, spec.identity.grants, (*path, "identity")
-            )
+        identity = identity_options = identity_access = None
+        if spec.identity is not None:
+            identity, identity_options = self.identity(spec, canonical, path)
+            if not isinstance(spec.identity, str) and spec.identity.grants:
+                identity_access = object_access(
+                    self, "sequence", f"{name}'s identity", None, spec.identity.grants, (*path, "identity")
+                )
         default_loc = None
         if default is not None:
-            default_loc = self.raw.locate(
-                (*path, "default", "sql") if default.is_expression else (*path, "default")
+            default_loc = locate(
+                (*path, "default", "sql") if default.expression is not None else (*path, "default")
             )
         # by position, in the order of Column's fields: by keyword, the call took twice as long (11,000
         # columns in a spec of 1,000 tables)
@@ -892,8 +910,8 @@ class Builder:
             loc,
             type_loc,
             default_loc,
-            self.raw.locate((*path, "generated")) if generated else None,  # generated_loc
-            self.raw.locate((*path, "collation")) if spec.collation is not None else None,  # collation_loc
+            locate((*path, "generated")) if generated else None,  # generated_loc
+            locate((*path, "collation")) if spec.collation is not None else None,  # collation_loc
         )
 
     def one_entity_per_table(self, pending: list[_Pending]) -> list[_Pending]:
@@ -956,11 +974,11 @@ class Builder:
             for key, expr in mixin.checks.items():
                 checks.setdefault(key, (expr, ("mixins", mixin_name, "checks", key)))
             indexes += [(ix, ("mixins", mixin_name, "indexes", j)) for j, ix in enumerate(mixin.indexes)]
-        all_columns = {**columns, **mixin_columns}
+        all_columns = {**columns, **mixin_columns} if mixin_columns else columns
         pk_flagged: list[str] = []
         for col, (col_spec, col_path) in all_columns.items():
             column = self.column(col, col_spec, col_path)
-            if _numbered_by_serial(col_spec, column):
+            if col_spec.serial and _numbered_by_serial(col_spec, column):
                 pending.serials.append(len(pending.columns))
             pending.columns.append(column)
             col_loc = column.loc
@@ -1026,13 +1044,14 @@ class Builder:
             )
             if unique.comment is not None:
                 pending.unique_comments[tuple(unique.columns)] = unique.comment
-        pending.exclusions = build_exclusions(
-            name,
-            spec.exclude,
-            all_columns,
-            lambda *at: self.loc(*path, "exclude", *at),
-            self.report,
-        )
+        if spec.exclude:
+            pending.exclusions = build_exclusions(
+                name,
+                spec.exclude,
+                all_columns,
+                lambda *at: self.loc(*path, "exclude", *at),
+                self.report,
+            )
         for key, (check, check_path) in checks.items():
             check_loc = self.raw.locate(check_path, key=True)
             self.check_name(key, "a check", check_loc)
@@ -1076,7 +1095,8 @@ class Builder:
             pending.partition = self.partition(spec.partition, name, pending.columns, (*path, "partition"))
         if spec.archive is not None:
             pending.archive = self.archive(spec, name, pending.columns, (*path, "archive"))
-        pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
+        if spec.storage:
+            pending.storage = self.storage(spec.storage, (*path, "storage"), pending.columns)
         pending.unlogged = spec.unlogged
         pending.access = access_rules.table_access(self, name, spec, path)
         if spec.distribute is not None:
@@ -1290,8 +1310,6 @@ class Builder:
 
         def child_name(suffix: str) -> str:
             suffixes.append(suffix)
-            if not pinned:  # most schemes: the template's names
-                return template_name(suffix)
             name = self.child_name(prefix, suffix, pinned, (*path, "names", suffix))
             if suffix in pinned:
                 schema, rest = self.pinned_schema(name)
@@ -1299,6 +1317,9 @@ class Builder:
                     own_schemas[rest] = schema
                     return rest
             return name
+
+        # most schemes pin no name: the template's names (and no suffixes kept, which only `names:` needs)
+        name_of = child_name if pinned else template_name
 
         if spec.range is not None:
             key_type = _key_type(keys, columns)
@@ -1308,7 +1329,7 @@ class Builder:
                     bound = PartitionBound(
                         range_from=bound_value(low, key_type), range_to=bound_value(high, key_type)
                     )
-                    children.append(PartitionChild(child_name(name), bound))
+                    children.append(PartitionChild(name_of(name), bound))
             else:
                 assert spec.range.every and spec.range.from_
                 start = as_date(spec.range.from_)
@@ -1337,24 +1358,30 @@ class Builder:
                         default=spec.range.default,
                         **self.window_policy(spec.range, prefix, body_path, top=prefix == table),
                     )
-                    for suffix, bound in self.window_children(window, key_type):
-                        children.append(PartitionChild(child_name(suffix), bound))
+                    children += [
+                        PartitionChild(name_of(suffix), bound)
+                        for suffix, bound in self.window_children(window, key_type)
+                    ]
             has_default = spec.range.default
         elif spec.list is not None:
             for name, values in spec.list.values.items():
                 self.check_suffix(name, self.raw.locate((*body_path, "values", name), key=True))
-                children.append(PartitionChild(child_name(name), PartitionBound(values=tuple(values))))
+                children.append(PartitionChild(name_of(name), PartitionBound(values=tuple(values))))
             has_default = spec.list.default
         elif spec.hash is not None:
             modulus = spec.hash.modulus
             if modulus > MAX_HASH_PARTITIONS:
                 self.report(rules.HASH_MODULUS(loc, value=modulus))
-            for suffix, bound in self.hash_children(modulus):
-                children.append(PartitionChild(child_name(suffix), bound))
+            children += [
+                PartitionChild(name_of(suffix), bound) for suffix, bound in self.hash_children(modulus)
+            ]
         if has_default:
-            children.append(PartitionChild(child_name("default"), PartitionBound(is_default=True)))
+            children.append(PartitionChild(name_of("default"), PartitionBound(is_default=True)))
         self.check_pinned_names(spec.names, suffixes, table, path)
-        children = [replace(c, schema=own_schemas[c.name]) if c.name in own_schemas else c for c in children]
+        if own_schemas:
+            children = [
+                replace(c, schema=own_schemas[c.name]) if c.name in own_schemas else c for c in children
+            ]
         if spec.then is not None:
             children = [
                 replace(
@@ -1483,6 +1510,8 @@ class Builder:
     def pinned_schema(self, name: str) -> tuple[str | None, str]:
         """A pinned partition name `schema.child` whose `schema` is one the spec knows (the project's,
         a declared one, an entity's): that schema and the child's name; else (None, name)."""
+        if "." not in name:  # (nearly every name)
+            return None, name
         for i, char in enumerate(name):
             if char == "." and name[:i] in self.known_schemas and name[i + 1 :]:
                 return name[:i], name[i + 1 :]
@@ -1552,8 +1581,8 @@ class Builder:
             taken.add(p.name)
             if p.archive:
                 taken.add(p.archive.archive_table)
-            for child in all_children(p.partition):
-                taken.add(child.name)
+            if p.partition is not None:
+                taken.update(map(_name_of, all_children(p.partition)))
             for spec, _ in p.indexes:
                 if spec.name:
                     taken.add(spec.name)
@@ -1618,23 +1647,23 @@ class Builder:
             if ref_columns is None:
                 ref_columns = (target.pk_columns or ()) if target else ()
             name = draft.name or naming.unique_name(
-                self.namer.make("foreign_key", table=p.name, columns=draft.columns), table_names
+                self.namer.make("foreign_key", table=p.name, columns="_".join(draft.columns)), table_names
             )
             fks.append(
-                ForeignKey(
-                    name=name,
-                    columns=draft.columns,
-                    ref_schema=target.schema if target else p.schema,
-                    ref_table=target.name if target else draft.table,
-                    ref_columns=tuple(ref_columns),
-                    on_delete=draft.on_delete,
-                    on_update=draft.on_update,
-                    deferrable=draft.deferrable is not False,
-                    initially_immediate=draft.deferrable == "initially_immediate",
-                    loc=loc,
-                    not_valid=not draft.valid and p.partition is None,
-                    comment=draft.comment,
-                    match_full=draft.match_full,
+                ForeignKey(  # by position, in the order of its fields
+                    name,
+                    draft.columns,
+                    target.schema if target else p.schema,  # ref_schema
+                    target.name if target else draft.table,  # ref_table
+                    tuple(ref_columns),
+                    draft.on_delete,
+                    draft.on_update,
+                    draft.deferrable is not False,  # deferrable
+                    loc,
+                    draft.deferrable == "initially_immediate",  # initially_immediate
+                    not draft.valid and p.partition is None,  # not_valid
+                    draft.comment,
+                    draft.match_full,
                 )
             )
             if not draft.valid and p.partition is not None:
@@ -1649,28 +1678,30 @@ class Builder:
                 )
         names = [c.name for c in p.columns]  # once for all its indexes
         indexes = [self.index(spec, path, p, names) for spec, path in p.indexes]
+        # by position, in the order of Table's fields
         table = Table(
-            name=p.name,
-            schema=p.schema,
-            columns=tuple(p.columns),
-            primary_key=primary_key,
-            uniques=tuple(sorted(uniques, key=lambda u: u.name)),
-            exclusions=tuple(p.exclusions),
-            checks=tuple(checks),
-            foreign_keys=tuple(sorted(fks, key=lambda f: f.name)),
-            indexes=tuple(sorted((ix for ix in indexes if ix), key=lambda i: i.name)),
-            partition=p.partition,
-            archive=p.archive,
-            archive_of=p.archive_of,
-            comment=p.comment,
-            renamed_from=p.renamed_from,
-            storage=p.storage,
-            unlogged=p.unlogged,
-            distribution=p.distribution,
-            access=p.access if not p.access.is_default else None,
-            loc=p.loc,
-            schema_loc=self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,
-            spec_key=p.key if p.key != p.name else None,
+            p.name,
+            p.schema,
+            tuple(p.columns),
+            primary_key,
+            tuple(sorted(uniques, key=_name_of)) if uniques else (),
+            tuple(checks),
+            tuple(sorted(fks, key=_name_of)),  # foreign_keys
+            tuple(sorted([ix for ix in indexes if ix], key=_name_of)),  # indexes
+            p.partition,
+            p.archive,
+            p.archive_of,
+            p.comment,
+            p.renamed_from,
+            p.storage,
+            p.distribution,
+            p.unlogged,
+            p.access if not p.access.is_default else None,  # access
+            (),  # partition_objects: below
+            p.loc,
+            self.raw.locate((*p.path, "schema")) if p.path[0] == "entities" else None,  # schema_loc
+            tuple(p.exclusions),
+            p.key if p.key != p.name else None,  # spec_key
         )
         if p.partition is not None:
             objects = self.partition_objects(p, by_name, table)
@@ -1935,10 +1966,11 @@ class Builder:
         self, spec: IndexSpec, path: Path_, p: _Pending, column_names: list[str] | None = None
     ) -> Index | None:
         """`column_names`: those of `p`'s columns, when the caller has them already."""
-        loc = self.raw.locate(path, key=True)
+        locate = self.raw.locate
+        loc = locate(path, key=True)
         # located only when written: the checks read them only then
-        where_loc = self.raw.locate((*path, "where")) if spec.where is not None else None
-        expression_loc = self.raw.locate((*path, "expression")) if spec.expression is not None else None
+        where_loc = locate((*path, "where")) if spec.where is not None else None
+        expression_loc = locate((*path, "expression")) if spec.expression is not None else None
         elements: list[IndexElement] = []
         label: list[str] = []
         if spec.expression is not None:
@@ -1949,7 +1981,7 @@ class Builder:
             label.append(expressions.expression_label(text))
         element_locs: list[Location | None] = []
         for i, entry in enumerate(spec.columns or ()):
-            element_locs.append(self.raw.locate((*path, "columns", i)))
+            element_locs.append(locate((*path, "columns", i)))
             if not isinstance(entry, str):  # an IndexKeySpec
                 keyed = self.index_key(entry, (*path, "columns", i), p)
                 if keyed is None:
@@ -1959,7 +1991,15 @@ class Builder:
                 continue
             if column_names is None:
                 column_names = [c.name for c in p.columns]
-            element = _index_element(entry, column_names)
+            if entry in column_names:
+                element = self.column_elements.get(entry)
+                if element is None:
+                    element = self.column_elements[entry] = IndexElement(column=entry)
+            else:
+                # what the entry reads as depends on the entry alone: read once per spec
+                element = self.read_elements.get(entry, _UNREAD)
+                if element is _UNREAD:
+                    element = self.read_elements[entry] = _index_element(entry, column_names)
             if element is None:
                 self.report(
                     rules.INVALID_VALUE(
@@ -1979,27 +2019,28 @@ class Builder:
                 return None
         if spec.name:
             self.check_name(spec.name, "an index", loc)
+        # (the columns joined here, as `make` would join them)
         name = spec.name or self.relation_name(
-            p.schema, self.namer.make("index", table=p.name, columns=label)
+            p.schema, self.namer.make("index", table=p.name, columns="_".join(label))
         )
-        index_storage = self.index_storage(spec, path, name)
+        # by position, in the order of Index's fields (3,000 indexes in a spec of 1,000 tables)
         return Index(
-            name=name,
-            table=p.name,
-            elements=tuple(elements),
-            unique=spec.unique,
-            using=spec.using,
-            where=where,
-            include=tuple(spec.include),
-            nulls_not_distinct=spec.nulls_not_distinct,
-            loc=loc,
-            where_loc=where_loc,
-            expression_loc=expression_loc,
-            using_loc=self.raw.locate((*path, "using")) if spec.using != "btree" else None,
-            include_loc=self.raw.locate((*path, "include")) if spec.include else None,
-            element_locs=tuple(element_locs),
-            storage=index_storage,
-            comment=spec.comment,
+            name,
+            p.name,  # table
+            tuple(elements),
+            spec.unique,
+            spec.using,
+            where,
+            tuple(spec.include),
+            spec.nulls_not_distinct,
+            loc,
+            where_loc,
+            expression_loc,
+            locate((*path, "using")) if spec.using != "btree" else None,  # using_loc
+            locate((*path, "include")) if spec.include else None,  # include_loc
+            tuple(element_locs),
+            self.index_storage(spec, path, name) if spec.storage else (),
+            spec.comment,
         )
 
     def index_key(self, spec: IndexKeySpec, path: Path_, p: _Pending) -> IndexElement | None:

@@ -33,7 +33,7 @@ from schemagen.model import (
 from schemagen.model.partition_objects import partition_tables
 from schemagen.model.usertypes import multirange_name
 from schemagen.postgres import builtins, literals, resolve
-from schemagen.postgres.builtins import Catalog, OpClass, type_key
+from schemagen.postgres.builtins import AccessMethod, Catalog, OpClass, type_key
 from schemagen.postgres.expressions import ExpressionError, column_refs, parse_expression, parse_query
 
 #: PostgreSQL's limit of columns per table (MaxHeapAttributeNumber).
@@ -68,7 +68,6 @@ def check(model: Model) -> Iterator[Diagnostic]:
         [f.name for f in model.functions if f.aggregate is not None],
     )
     enums = model.enum_values_by_type
-    relations = _relations(model)
     yield from _extensions(model, catalog)
     yield from _schemas(model)
     yield from _view_calls(model, catalog)
@@ -81,24 +80,58 @@ def check(model: Model) -> Iterator[Diagnostic]:
     qualified |= {(t.schema, multirange_name(t.name)) for t in model.types if isinstance(t, RangeType)}
     qualified |= {("public", name) for name, t in catalog.types.items() if t.extension is not None}
     qualified_types = frozenset(qualified)
-    shared = _Shared(frozenset(enums), tuple(sorted((k, tuple(v)) for k, v in enums.items())), {})
+    enums_key = tuple(sorted((k, tuple(v)) for k, v in enums.items()))
+    shared = _Shared(
+        names=frozenset(enums),
+        key=enums_key,
+        type_fine={},
+        refs={},
+        relations=_Relations(model),
+        default_fine={},
+        analyses=_analyses(catalog, enums_key),
+        assignable={},
+    )
     partition_counts: dict[str, int] = {}
     for table in model.tables:
         if table.archive_of is None:
             if model.domains:  # a column of a domain is checked as one of its base type
                 columns = tuple(replace(c, type=model.base_type(c.type)) for c in table.columns)
                 table = replace(table, columns=columns)
-            yield from _table(table, catalog, enums, relations, qualified_types, shared)
-            yield from _foreign_key_names(table, partitioned, partition_counts)
+            yield from _table(table, catalog, enums, qualified_types, shared)
+            if len(table.foreign_keys) > 1:  # one foreign key has no later one to clash with
+                yield from _foreign_key_names(table, partitioned, partition_counts)
 
 
 class _Shared(NamedTuple):
-    """What every table's checks use of the spec's enums, made once."""
+    """What every table's checks share: the spec's enums, and what was found once for all tables."""
 
     names: frozenset[str]
     key: tuple[tuple[str, tuple[str, ...]], ...]
     # column type → whether `_column_type` finds nothing to say of it (most columns share a few types)
     type_fine: dict[str, bool]
+    # expression text → the names of the columns it reads, sorted (None: it does not parse)
+    refs: dict[str, tuple[str, ...] | None]
+    relations: _Relations
+    # (access method, type) → whether the type has a default operator class for it (or it cannot be told)
+    default_fine: dict[tuple[str, str], bool]
+    # `_analysis`'s analyses for this catalog and these enums
+    analyses: dict[tuple[object, ...], resolve.Analysis]
+    # (an expression's type, a column's) → whether the one is stored into the other without a cast
+    assignable: dict[tuple[str, str], bool]
+
+
+class _Relations:
+    """`_relations` of the model, worked out when an expression first holds a string literal (only a
+    regclass literal reads them, and few specs write one)."""
+
+    def __init__(self, model: Model) -> None:
+        self._model: Model | None = model
+        self._names: frozenset[str] | None = None
+
+    def __call__(self) -> frozenset[str] | None:
+        if self._model is not None:
+            self._names, self._model = _relations(self._model), None
+        return self._names
 
 
 def _view_calls(model: Model, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -246,51 +279,44 @@ def _table(
     table: Table,
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
-    relations: frozenset[str] | None,
     qualified_types: frozenset[tuple[str, str]],
     shared: _Shared,
 ) -> Iterator[Diagnostic]:
     if len(table.columns) > MAX_COLUMNS:
         yield rules.TOO_MANY_COLUMNS(table.loc, table=table.name, count=len(table.columns))
     seen: dict[str, Column] = {}
+    types: dict[str, str] = {}
+    generated_names: list[str] = []
     for column in table.columns:
-        if column.name in seen:
-            yield rules.DUPLICATE_COLUMN(
-                column.loc, column=column.name, what=f"the columns of `{table.name}`"
-            )
-        seen.setdefault(column.name, column)
-    types = {c.name: c.type for c in seen.values()}
-    generated = frozenset(c.name for c in table.columns if c.generated)
+        name = column.name
+        if name in seen:
+            yield rules.DUPLICATE_COLUMN(column.loc, column=name, what=f"the columns of `{table.name}`")
+        else:
+            seen[name] = column
+            types[name] = column.type
+        if column.generated:
+            generated_names.append(name)
+    generated = frozenset(generated_names)
     enum_names = shared.names
-    scopes: dict[str, resolve.Scope] = {}
-    enums_key = shared.key
-
-    def scope(context: str) -> resolve.Scope:
-        found = scopes.get(context)
-        if found is None:
-            found = scopes[context] = resolve.Scope(
-                catalog, types, enums, context, generated, relations, enums_key
-            )
-        return found
-
+    scope = _Scopes(catalog, types, enums, generated, shared)
     type_fine = shared.type_fine
     for column in seen.values():
+        fine = type_fine.get(column.type)
+        if fine is None:  # a column's type is judged once per type (most columns share a few)
+            found = _column_type(column, type_key(column.type), catalog, qualified_types, enum_names)
+            type_fine[column.type] = fine = next(found, None) is None
         if (
-            column.collation is None
+            fine
+            and column.collation is None
             and column.generated is None
             and (column.default is None or column.default.expression is None)
-        ):  # only its type to check: once per type
-            fine = type_fine.get(column.type)
-            if fine is None:
-                found = _column_type(column, type_key(column.type), catalog, qualified_types, enum_names)
-                type_fine[column.type] = fine = next(found, None) is None
-            if fine:
-                continue
-        yield from _column(column, catalog, enums, scope, qualified_types, enum_names)
+        ):  # only its type to check, which is fine
+            continue
+        yield from _column(column, catalog, enums, scope, qualified_types, enum_names, type_fine=fine)
     for constraint in table.checks:
         loc = constraint.expression_loc or constraint.loc
         what = f"check `{constraint.name}`"
-        yield from _expression(constraint.expression, scope("check"), what, loc)
+        yield from _expression(constraint.expression, scope, "check", what, loc)
     for index in table.indexes:
         yield from _index(index, table, catalog, scope, enum_names)
     for own in partition_tables(table):
@@ -300,12 +326,23 @@ def _table(
         [("the primary key", table.primary_key.columns, table.primary_key.loc)] if table.primary_key else []
     )
     keys += [(f"unique constraint `{u.name}`", u.columns, u.loc) for u in table.uniques]
+    default_fine = shared.default_fine
     for what, columns, loc in keys:
         for name in columns:
             column_type = types.get(name)
-            if column_type is not None:
+            if column_type is None:
+                continue
+            key = type_key(column_type)
+            if not default_fine.get(("btree", key)):
                 yield from _opclass(
-                    catalog, "btree", None, type_key(column_type), enum_names, f"{what} (`{name}`)", loc
+                    catalog,
+                    "btree",
+                    None,
+                    key,
+                    enum_names,
+                    f"{what} (`{name}`)",
+                    loc,
+                    default_fine=default_fine,
                 )
     if table.partition is not None:
         yield from _partitioning(table, table.partition, catalog, enums, scope)
@@ -315,14 +352,18 @@ def _column(
     column: Column,
     catalog: Catalog,
     enums: Mapping[str, Sequence[str]],
-    scope: Any,
+    scope: _Scopes,
     qualified_types: frozenset[tuple[str, str]] = frozenset(),
     enum_names: frozenset[str] | None = None,
+    *,
+    type_fine: bool = False,
 ) -> Iterator[Diagnostic]:
+    """`type_fine`: `_column_type` is known to find nothing in the column's type."""
     if enum_names is None:
         enum_names = frozenset(enums)
     key = type_key(column.type)
-    yield from _column_type(column, key, catalog, qualified_types, enum_names)
+    if not type_fine:
+        yield from _column_type(column, key, catalog, qualified_types, enum_names)
     if column.collation is not None:
         yield from collation_problems(
             catalog,
@@ -410,22 +451,38 @@ def _shown(value: Any) -> str:
 
 
 def _stored_expression(
-    column: Column, text: str, context: str, scope: Any, catalog: Catalog, enums: Mapping[str, Sequence[str]]
+    column: Column,
+    text: str,
+    context: str,
+    scope: _Scopes,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
 ) -> Iterator[Diagnostic]:
+    analysis = _analysis(text, scope, context)
+    if analysis is None:
+        return
+    if not analysis.problems and analysis.literal is None:
+        # nearly every stored expression: its type is all there is to judge, once per pair of types
+        assignable = scope.shared.assignable
+        if analysis.type is None or assignable.get((analysis.type, column.type)):
+            return
     loc = (column.default_loc if context == "default" else column.generated_loc) or column.loc
     what = f"the {'default' if context == 'default' else 'generated expression'} of `{column.name}`"
-    analysis = yield from _analyze(text, scope(context), what, loc)
-    if analysis is None or analysis.type is None:
+    if analysis.problems:
+        yield from _findings(analysis, scope, context, what, loc)
+    if analysis.type is None:
         return
     if analysis.literal is not None:
         problem = literals.input_problem(analysis.literal, column.type, enums, catalog.requested)
         if problem:
             yield rules.INVALID_LITERAL(loc, what=what, problem=problem)
         return
-    if resolve.assignment_problem(catalog, analysis.type, column.type, frozenset(enums)):
+    if resolve.assignment_problem(catalog, analysis.type, column.type, scope.shared.names):
         yield rules.EXPRESSION_TYPE(
             loc, what=what, type=analysis.type, column_type=column.type, expression=text
         )
+    else:
+        scope.shared.assignable[(analysis.type, column.type)] = True
 
 
 _RULES = {
@@ -444,42 +501,105 @@ _NOT_ALLOWED_FIX = {
 }
 
 
-def _analysis(text: str, scope: resolve.Scope) -> resolve.Analysis | None:
-    """The analysis of `text` in `scope`; the same expression over columns of the same types, in the
+class _Scopes:
+    """The scopes the expressions of one table are resolved in, one per context; each made only when an
+    analysis is not found by its key (a thousand tables may share one index predicate)."""
+
+    __slots__ = ("_made", "catalog", "enums", "generated", "shared", "types")
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        types: Mapping[str, str],
+        enums: Mapping[str, Sequence[str]],
+        generated: frozenset[str],
+        shared: _Shared,
+    ) -> None:
+        self.catalog = catalog
+        self.types = types
+        self.enums = enums
+        self.generated = generated
+        self.shared = shared
+        self._made: dict[tuple[str, bool], resolve.Scope] = {}
+
+    def scope(self, context: str, literals: bool) -> resolve.Scope:
+        """`literals`: the expression may hold a string literal, which may name a relation."""
+        found = self._made.get((context, literals))
+        if found is None:
+            relations = self.shared.relations() if literals else None
+            found = self._made[(context, literals)] = resolve.Scope(
+                self.catalog, self.types, self.enums, context, self.generated, relations, self.shared.key
+            )
+        return found
+
+
+_UNSEEN: tuple[str, ...] = ("",)
+
+
+def _analysis(text: str, scopes: _Scopes, context: str) -> resolve.Analysis | None:
+    """The analysis of `text` in `context`; the same expression over columns of the same types, in the
     same context, is analyzed once (a thousand tables may share one index predicate)."""
-    try:
-        parsed = parse_expression(text)
-    except ExpressionError:
+    shared = scopes.shared
+    refs = shared.refs.get(text, _UNSEEN)
+    if refs is _UNSEEN:
+        try:
+            refs = tuple(sorted(column_refs(parse_expression(text))))
+        except ExpressionError:
+            refs = None
+        shared.refs[text] = refs
+    if refs is None:
         return None
-    refs = sorted(column_refs(parsed))
+    types, generated = scopes.types, scopes.generated
+    # a string literal is written in quotes or between dollars
+    literals = "'" in text or "$" in text
     key = (
         text,
-        scope.context,
-        id(scope.catalog),
-        tuple((name, scope.columns.get(name), name in scope.generated) for name in refs),
-        scope.enums_key,
-        scope.relations if "'" in text else None,
+        context,
+        tuple([types.get(name) for name in refs]),  # (the names come with the text)
+        tuple([name in generated for name in refs]) if generated else None,
+        shared.relations() if literals else None,
     )
-    found = _ANALYSES.get(key)
+    analyses = shared.analyses
+    found = analyses.get(key)
     if found is None:
-        found = resolve.analyze(parsed.node, scope)
-        if len(_ANALYSES) > 50_000:
-            _ANALYSES.clear()
-        _ANALYSES[key] = found
+        found = resolve.analyze(parse_expression(text).node, scopes.scope(context, literals))
+        if len(analyses) > 50_000:
+            analyses.clear()
+        analyses[key] = found
     return found
 
 
-_ANALYSES: dict[tuple[object, ...], resolve.Analysis] = {}
+# (id of a catalog, the spec's enums) → `_analysis`'s analyses under them, by its key: what the
+# checks found of one spec serves another of the same catalog and enums (`diff` compiles two)
+_ANALYSES: dict[tuple[object, ...], dict[tuple[object, ...], resolve.Analysis]] = {}
+
+
+def _analyses(catalog: Catalog, enums_key: tuple[object, ...]) -> dict[tuple[object, ...], resolve.Analysis]:
+    found = _ANALYSES.get((id(catalog), enums_key))
+    if found is None:
+        if len(_ANALYSES) > 64:
+            _ANALYSES.clear()
+        found = _ANALYSES[(id(catalog), enums_key)] = {}
+    return found
 
 
 def _analyze(
-    text: str, scope: resolve.Scope, what: str, loc: Location | None
+    text: str, scope: _Scopes, context: str, what: str, loc: Location | None
 ) -> Generator[Diagnostic, None, resolve.Analysis | None]:
-    """Yield the problems of the expression `text`, then return its analysis (None: it does not parse,
-    which the build reported)."""
-    analysis = _analysis(text, scope)
+    """Yield the problems of the expression `text` in `context`, then return its analysis (None: it
+    does not parse, which the build reported)."""
+    analysis = _analysis(text, scope, context)
     if analysis is None:
         return None
+    if analysis.problems:
+        yield from _findings(analysis, scope, context, what, loc)
+    return analysis
+
+
+def _findings(
+    analysis: resolve.Analysis, scope: _Scopes, context: str, what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    """The diagnostics of the problems of an expression's `analysis`."""
     catalog = scope.catalog
     for problem in analysis.problems:
         if problem.kind == "extension":
@@ -495,7 +615,7 @@ def _analyze(
             )
         elif problem.kind == "not-allowed":
             fix = _NOT_ALLOWED_FIX.get(
-                scope.context,
+                context,
                 "compute it in a query or a view; DDL expressions see one row at a time",
             )
             if problem.message.startswith("there is no parameter"):
@@ -504,71 +624,57 @@ def _analyze(
         else:
             rule = _RULES[problem.kind]
             yield rule(loc, what=what, problem=problem.message, version=catalog.requested)
-    return analysis
 
 
-def _expression(text: str, scope: resolve.Scope, what: str, loc: Location | None) -> Iterator[Diagnostic]:
-    yield from _analyze(text, scope, what, loc)
+def _expression(
+    text: str, scope: _Scopes, context: str, what: str, loc: Location | None
+) -> Iterator[Diagnostic]:
+    yield from _analyze(text, scope, context, what, loc)
 
 
 # --- indexes ---------------------------------------------------------------------------------------
 
 
 def _index(
-    index: Index, table: Table, catalog: Catalog, scope: Any, enum_names: frozenset[str]
+    index: Index, table: Table, catalog: Catalog, scope: _Scopes, enum_names: frozenset[str]
 ) -> Iterator[Diagnostic]:
-    what = f"index `{index.name}`"
     method = catalog.access_methods.get(index.using)
-    using_loc = index.using_loc or index.loc
-    if method is not None:
-        if index.unique and not method.can_unique:
-            yield rules.INDEX_ACCESS_METHOD(
-                using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support unique indexes",
-                fix="use btree for a unique index",
-            )
-        if len(index.elements) > 1 and not method.can_multi_col:
-            yield rules.INDEX_ACCESS_METHOD(
-                using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support multicolumn indexes",
-                fix=f"index one column with {method.name}, or use btree (or gin, gist) for several",
-            )
-        if index.include and not method.can_include:
-            yield rules.INDEX_ACCESS_METHOD(
-                index.include_loc or using_loc,
-                index=index.name,
-                problem=f"access method {method.name} does not support included columns",
-                fix="drop `include:`, or use btree (gist and spgist take it too)",
-            )
-        if not method.can_order:
-            for element in index.elements:
-                option = "ASC/DESC" if element.descending else "NULLS FIRST/LAST" if element.nulls else None
-                if option:
-                    yield rules.INDEX_ACCESS_METHOD(
-                        using_loc,
-                        index=index.name,
-                        problem=f"access method {method.name} does not support {option} options",
-                        fix="drop DESC and NULLS FIRST/LAST: only btree indexes keep an order",
-                    )
-                    break
+    if method is not None and (
+        (index.unique and not method.can_unique)
+        or (len(index.elements) > 1 and not method.can_multi_col)
+        or (index.include and not method.can_include)
+        or not method.can_order
+    ):
+        yield from _index_method(index, method)
+    what = f"index `{index.name}`"
     element_locs = index.element_locs
     offset = len(index.elements) - len(element_locs)  # an `expression:` key comes before `columns:`
+    default_fine = scope.shared.default_fine
     for position, element in enumerate(index.elements):
         element_type: str | None = None
+        if element.expression is not None:
+            analysis = _analysis(element.expression, scope, "index expression")
+            if analysis is not None and analysis.problems:
+                yield from _findings(
+                    analysis, scope, "index expression", f"{what} (expression)", _element_loc(index, position)
+                )
+            element_type = analysis.type if analysis is not None else None
+        else:
+            column = table.column(element.column or "")
+            element_type = type_key(column.type) if column is not None else None
+        if (
+            element.opclass is None
+            and element_type is not None
+            and element_type != resolve.UNKNOWN
+            and default_fine.get((index.using, element_type))
+        ):  # the default operator class of its type, found before
+            continue
         at = position - offset
         own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
         if element.expression is not None:
             loc = own_loc or index.expression_loc or index.loc
-            analysis = yield from _analyze(
-                element.expression, scope("index expression"), f"{what} (expression)", loc
-            )
-            element_type = analysis.type if analysis is not None else None
             label = f"{what} (expression)"
         else:
-            column = table.column(element.column or "")
-            element_type = type_key(column.type) if column is not None else None
             loc = own_loc or index.loc
             label = f"{what} (`{element.column}`)"
         if element_type == resolve.UNKNOWN and element.opclass is None:
@@ -585,12 +691,59 @@ def _index(
             continue
         subject = element.column or "(expression)"
         yield from _opclass(
-            catalog, index.using, element.opclass, element_type, enum_names, label, loc, subject
+            catalog, index.using, element.opclass, element_type, enum_names, label, loc, subject, default_fine
         )
     if index.where is not None:
-        yield from _expression(
-            index.where, scope("index predicate"), f"{what} (predicate)", index.where_loc or index.loc
+        analysis = _analysis(index.where, scope, "index predicate")
+        if analysis is not None and analysis.problems:
+            yield from _findings(
+                analysis, scope, "index predicate", f"{what} (predicate)", index.where_loc or index.loc
+            )
+
+
+def _element_loc(index: Index, position: int) -> Location | None:
+    """Where the index expression at `position` is written."""
+    element_locs = index.element_locs
+    at = position - (len(index.elements) - len(element_locs))
+    own_loc = element_locs[at] if 0 <= at < len(element_locs) else None
+    return own_loc or index.expression_loc or index.loc
+
+
+def _index_method(index: Index, method: AccessMethod) -> Iterator[Diagnostic]:
+    """What the index asks of its access method that the method cannot do."""
+    using_loc = index.using_loc or index.loc
+    if index.unique and not method.can_unique:
+        yield rules.INDEX_ACCESS_METHOD(
+            using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support unique indexes",
+            fix="use btree for a unique index",
         )
+    if len(index.elements) > 1 and not method.can_multi_col:
+        yield rules.INDEX_ACCESS_METHOD(
+            using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support multicolumn indexes",
+            fix=f"index one column with {method.name}, or use btree (or gin, gist) for several",
+        )
+    if index.include and not method.can_include:
+        yield rules.INDEX_ACCESS_METHOD(
+            index.include_loc or using_loc,
+            index=index.name,
+            problem=f"access method {method.name} does not support included columns",
+            fix="drop `include:`, or use btree (gist and spgist take it too)",
+        )
+    if not method.can_order:
+        for element in index.elements:
+            option = "ASC/DESC" if element.descending else "NULLS FIRST/LAST" if element.nulls else None
+            if option:
+                yield rules.INDEX_ACCESS_METHOD(
+                    using_loc,
+                    index=index.name,
+                    problem=f"access method {method.name} does not support {option} options",
+                    fix="drop DESC and NULLS FIRST/LAST: only btree indexes keep an order",
+                )
+                break
 
 
 def _opclass(
@@ -602,13 +755,17 @@ def _opclass(
     what: str,
     loc: Location | None,
     subject: str = "column",
+    default_fine: dict[tuple[str, str], bool] | None = None,
 ) -> Iterator[Diagnostic]:
     """The operator class `name` (or the default one) of `method` for values of `type_name`;
-    `subject`: the column, as a hint writes it."""
+    `subject`: the column, as a hint writes it; `default_fine` gains (method, type) when the type has a
+    default operator class (or it cannot be told)."""
     if name is None:
         if type_name is None:
             return
         found = default_opclass(catalog, method, type_name, enums)
+        if default_fine is not None:
+            default_fine[(method, type_name)] = found is not False
         if found is False:
             others = [c.name for c in opclasses_for(catalog, method, type_name, enums)]
             offers = _extension_opclasses(catalog, method, type_name)
@@ -771,7 +928,11 @@ def _default_opclass(catalog: Catalog, method: str, type_name: str, enums: froze
 
 
 def _partitioning(
-    table: Table, scheme: PartitionScheme, catalog: Catalog, enums: Mapping[str, Sequence[str]], scope: Any
+    table: Table,
+    scheme: PartitionScheme,
+    catalog: Catalog,
+    enums: Mapping[str, Sequence[str]],
+    scope: _Scopes,
 ) -> Iterator[Diagnostic]:
     enum_names = frozenset(enums)
     for level in _levels(scheme):
@@ -795,7 +956,7 @@ def _partitioning(
                 key_types.append(key_type)
             elif key.expression is not None:
                 analysis = yield from _analyze(
-                    key.expression, scope("partition key"), "the partition key", loc
+                    key.expression, scope, "partition key", "the partition key", loc
                 )
                 result = analysis.type if analysis is not None else None
                 if result == resolve.UNKNOWN:

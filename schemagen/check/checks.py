@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
@@ -109,6 +109,14 @@ def _missing_columns(
             )
 
 
+def _all_known(columns: Sequence[str], names: Container[str]) -> bool:
+    """Whether `_missing_columns` has nothing to say: each of `columns` is one of `names`, once."""
+    for column in columns:
+        if column not in names:
+            return False
+    return len(columns) < 2 or len(set(columns)) == len(columns)
+
+
 # --- references ----------------------------------------------------------------------------------
 
 
@@ -127,17 +135,24 @@ def _unique_keys(table: Table) -> list[frozenset[str]]:
 
 def _with_partition_objects(model: Model) -> Iterator[Table]:
     """The spec's tables, then each partition with objects of its own, as a table holding just those."""
-    for table in _user_tables(model):
-        yield table
-        yield from partition_tables(table)
+    for table in model.tables:
+        if table.archive_of is None:
+            yield table
+            if table.partition_objects:  # (few tables: no generator made for the others)
+                yield from partition_tables(table)
 
 
 @_check
 def foreign_keys(model: Model) -> Iterator[Diagnostic]:
     tables = model.tables_by_name
+    unique_keys: dict[int, list[frozenset[str]]] = {}  # by id: the targets live as long as `model`
     for table in _with_partition_objects(model):
+        if not table.foreign_keys:
+            continue
+        names = table.column_names
         for fk in table.foreign_keys:
-            yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc)
+            if not _all_known(fk.columns, names):
+                yield from _missing_columns(table, fk.columns, "the foreign key", fk.loc, names)
             target = model.table_at(fk.ref_schema, fk.ref_table)
             if target is None:
                 yield rules.UNKNOWN_TABLE(
@@ -175,16 +190,21 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
                         ref=f"{target.name}.{ref_column}",
                         ref_type=theirs.type,
                     )
+            keys = unique_keys.get(id(target))
+            if keys is None:
+                keys = unique_keys[id(target)] = _unique_keys(target)
+            if frozenset(fk.ref_columns) in keys:
+                continue
             deferrable = [
                 key.name
                 for key in (target.primary_key, *target.uniques)
                 if key is not None and key.deferrable is not None and key.columns == fk.ref_columns
             ]
-            if deferrable and frozenset(fk.ref_columns) not in _unique_keys(target):
+            if deferrable:
                 yield rules.FK_TARGET_DEFERRABLE(
                     fk.loc, ref=f"{target.name}({', '.join(fk.ref_columns)})", key=deferrable[0]
                 )
-            elif frozenset(fk.ref_columns) not in _unique_keys(target):
+            else:
                 pk = ", ".join(target.primary_key.columns) if target.primary_key else "none"
                 yield rules.FK_TARGET_NOT_UNIQUE(
                     fk.loc,
@@ -201,11 +221,16 @@ def foreign_keys(model: Model) -> Iterator[Diagnostic]:
 @_check
 def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
     declared = _declared(model)
+    # (text, the types of the columns it reads) of the index expressions found fine: a thousand tables
+    # may share one predicate
+    fine: set[tuple[str, tuple[str | None, ...]]] = set()
+    refs_of: dict[str, tuple[str, ...]] = {}  # an expression's column names, sorted
     for table in _with_partition_objects(model):
         names = table.column_names
         if table.primary_key:
             pk = table.primary_key
-            yield from _missing_columns(table, pk.columns, "the primary key", pk.loc, names)
+            if not _all_known(pk.columns, names):
+                yield from _missing_columns(table, pk.columns, "the primary key", pk.loc, names)
             for name in pk.columns:
                 column = table.column(name)
                 if column is not None and column.nullable:
@@ -219,16 +244,15 @@ def keys_and_indexes(model: Model) -> Iterator[Diagnostic]:
             yield from _missing_columns(
                 table, unique.columns, f"unique constraint `{unique.name}`", unique.loc, names
             )
-        column_types: dict[str, str] | None = None  # made for the first index with an expression
         for index in table.indexes:
-            what = f"index `{index.name}`"
             keys = [e.column for e in index.elements if e.column]
-            yield from _missing_columns(table, keys, what, index.loc, names)
-            yield from _missing_columns(table, index.include, f"{what} (include)", index.loc, names)
+            if not _all_known(keys, names):
+                yield from _missing_columns(table, keys, f"index `{index.name}`", index.loc, names)
+            if index.include:
+                what = f"index `{index.name}` (include)"
+                yield from _missing_columns(table, index.include, what, index.loc, names)
             if len(keys) < len(index.elements) or index.where:
-                if column_types is None:
-                    column_types = {c.name: c.type for c in table.columns}
-                yield from _index_expressions(table, index, what, names, column_types, declared)
+                yield from _index_expressions(table, index, names, declared, fine, refs_of)
         for constraint in table.checks:
             refs = expressions.column_refs(expressions.parse_expression(constraint.expression))
             yield from _missing_columns(
@@ -246,6 +270,15 @@ def _declared(model: Model) -> dict[str, str]:
     return found
 
 
+def _type_of(table: Table, name: str) -> str | None:
+    """The type of the column `name` as `{c.name: c.type for c in table.columns}` has it (the last of
+    that name), without making that dict."""
+    for column in reversed(table.columns):
+        if column.name == name:
+            return column.type
+    return None
+
+
 def _element_loc(index: Index, position: int) -> Location | None:
     """Where a key written under `columns:` is (the `expression:` key comes first, before them)."""
     offset = len(index.elements) - len(index.element_locs)
@@ -256,26 +289,36 @@ def _element_loc(index: Index, position: int) -> Location | None:
 def _index_expressions(
     table: Table,
     index: Index,
-    what: str,
     names: tuple[str, ...],
-    column_types: dict[str, str],
     declared: dict[str, str],
+    fine: set[tuple[str, tuple[str | None, ...]]],
+    refs_of: dict[str, tuple[str, ...]],
 ) -> Iterator[Diagnostic]:
     """The columns an index's expressions and predicate name that its table lacks, and what in them
-    is not immutable."""
-    parts = [
-        (e.expression, "expression", _element_loc(index, i) or index.expression_loc)
-        for i, e in enumerate(index.elements)
-        if e.expression
-    ]
+    is not immutable; `fine` holds the expressions found without either, with the types of the columns
+    they read (what the findings depend on), and gains those found so."""
+    parts = [(e.expression, i) for i, e in enumerate(index.elements) if e.expression]
     if index.where:
-        parts.append((index.where, "predicate", index.where_loc))
-    for text, part, part_loc in parts:
+        parts.append((index.where, -1))  # -1: the predicate
+    for text, position in parts:
         assert text is not None
-        loc = part_loc or index.loc
+        refs = refs_of.get(text)
+        if refs is None:
+            refs = refs_of[text] = tuple(sorted(expressions.column_refs(expressions.parse_expression(text))))
+        key = (text, tuple([_type_of(table, ref) for ref in refs]))
+        if key in fine:
+            continue
+        column_types = {c.name: c.type for c in table.columns}
+        what = f"index `{index.name}`"
+        if position < 0:
+            part, loc = "predicate", index.where_loc or index.loc
+        else:
+            part, loc = "expression", _element_loc(index, position) or index.expression_loc or index.loc
         parsed = expressions.parse_expression(text)
-        for ref in sorted(expressions.column_refs(parsed)):
+        found = False
+        for ref in refs:
             if ref not in names:
+                found = True
                 yield rules.UNKNOWN_COLUMN(
                     loc,
                     what=f"{what} ({part})",
@@ -284,7 +327,10 @@ def _index_expressions(
                     suggestion=did_you_mean(ref, names),
                 )
         for problem in expressions.immutability_problems(parsed, column_types, declared):
+            found = True
             yield rules.NOT_IMMUTABLE(loc, what=f"index {part} `{text}`", problem=problem)
+        if not found:
+            fine.add(key)
 
 
 # --- columns -------------------------------------------------------------------------------------
@@ -313,10 +359,13 @@ def columns(model: Model) -> Iterator[Diagnostic]:
                     f"the generated expression of `{column.name}`",
                     column.generated_loc or column.loc,
                 )
-            if column.default is not None and not column.default.is_expression:
-                yield from _literal_default(
-                    model, column.default.value, column.type, column.default_loc or column.loc, fixes
-                )
+            default = column.default
+            if default is not None and not default.is_expression:
+                key = _default_key(default.value, column.type)
+                if key is None or fixes.get(key, "") is not None:  # not found fine before
+                    yield from _literal_default(
+                        model, default.value, column.type, column.default_loc or column.loc, fixes
+                    )
 
 
 #: The types of literal whose equal values read the same (not a float: -0.0 == 0.0 but they show apart)
@@ -331,16 +380,20 @@ def _literal_default(
     fixes: dict[tuple[Any, ...], str | None] | None = None,
 ) -> Iterator[Diagnostic]:
     """SG104 or SG103 when the literal `value` cannot be a default of `type_` (or of the type under a
-    domain); `fixes` keeps what was found for a value and type already seen (a thousand tables may
-    share one default)."""
+    domain); `fixes` keeps what was found for a value and type already seen, None when nothing (a
+    thousand tables may share one default)."""
+    key = _default_key(value, type_) if fixes is not None else None
+    if key is not None and fixes is not None and fixes.get(key, "") is None:
+        return
     base = model.base_type(type_)
     enum = model.enum_of_type(base)
     if enum is not None:
         if value not in enum.values:
             yield rules.ENUM_DEFAULT(loc, value=value, enum=enum.name, values=", ".join(enum.values))
+        elif key is not None and fixes is not None:
+            fixes[key] = None
         return
-    if fixes is not None and type(value) in _SAME_WHEN_EQUAL:
-        key = (type(value), value, type_)
+    if key is not None and fixes is not None:
         if key in fixes:
             fix = fixes[key]
         else:
@@ -349,6 +402,15 @@ def _literal_default(
         fix = _default_fix(model, value, type_, base)
     if fix:
         yield rules.DEFAULT_TYPE(loc, value=_show(value), type=type_, fix=fix)
+
+
+def _default_key(value: Any, type_: str) -> tuple[Any, ...] | None:
+    """What `_literal_default` finds of `value` as a default of `type_` is remembered by, if anything."""
+    if type(value) in _SAME_WHEN_EQUAL:
+        return (type(value), value, type_)
+    if type(value) in (list, dict):  # its repr tells apart what equality does not (0 and 0.0)
+        return (type(value), repr(value), type_)
+    return None
 
 
 def _default_fix(model: Model, value: Any, type_: str, base: str) -> str | None:
@@ -571,7 +633,7 @@ def partitions(model: Model) -> Iterator[Diagnostic]:
         if table.partition is None:
             continue
         yield from _scheme(table, table.partition)
-        total = sum(1 for _ in all_children(table.partition))
+        total = _count(table.partition)
         if total > MAX_PARTITIONS:
             yield rules.INVALID_VALUE(
                 table.partition.loc,
@@ -612,10 +674,19 @@ def _levels(scheme: PartitionScheme) -> Iterator[PartitionScheme]:
         yield from _levels(subs[0])
 
 
+def _count(scheme: PartitionScheme) -> int:
+    """How many partitions there are under `scheme`, at every level."""
+    total = len(scheme.children)
+    for child in scheme.children:
+        if child.sub is not None:
+            total += _count(child.sub)
+    return total
+
+
 def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
-    types = {c.name: c.type for c in table.columns}
     for key in scheme.key:
         if key.expression:
+            types = {c.name: c.type for c in table.columns}
             parsed = expressions.parse_expression(key.expression)
             for problem in expressions.immutability_problems(parsed, types):
                 yield rules.NOT_IMMUTABLE(scheme.loc, what="partition key", problem=problem)
@@ -633,6 +704,9 @@ def _scheme(table: Table, scheme: PartitionScheme) -> Iterator[Diagnostic]:
         yield rules.HASH_MODULUS(scheme.loc, value=scheme.modulus)
     for child in scheme.children:
         bound = child.bound
+        low, high = bound.range_from, bound.range_to
+        if (low is None or type(low) is str) and (high is None or type(high) is str) and not bound.values:
+            continue  # most bounds: what `_finite` passes at once
         if not (
             _finite(bound.range_from)
             and _finite(bound.range_to)
@@ -718,18 +792,31 @@ def _less_equal(a: Any, b: Any) -> bool:
 
 @_check
 def names(model: Model) -> Iterator[Diagnostic]:
-    relations: dict[tuple[str, str], tuple[str, Location | None]] = {}
+    # schema → name → (kind, where) of the relation that has it (by schema: the names are the keys of
+    # ten thousand entries, hashed once each)
+    relations: dict[str, dict[str, tuple[str, Location | None]]] = {}
 
-    def claim(schema: str, name: str, kind: str, loc: Location | None) -> Iterator[Diagnostic]:
-        if len(name.encode()) > MAX_IDENTIFIER_BYTES:
-            yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
-        other = relations.get((schema, name))
-        if other is not None:
-            yield rules.DUPLICATE_OBJECT(
-                loc, kind=kind, name=name, other_kind=other[0], other=other[1] or "?"
+    def in_schema(schema: str) -> dict[str, tuple[str, Location | None]]:
+        found = relations.get(schema)
+        if found is None:
+            found = relations[schema] = {}
+        return found
+
+    def claim(schema: str, name: str, kind: str, loc: Location | None) -> Sequence[Diagnostic]:
+        # a function, not a generator: it is called for every relation, and nearly always finds nothing
+        entry = (kind, loc)
+        other = in_schema(schema).setdefault(name, entry)
+        length = len(name.encode())
+        if other is entry and length <= MAX_IDENTIFIER_BYTES:
+            return ()
+        found = []
+        if length > MAX_IDENTIFIER_BYTES:
+            found.append(rules.NAME_TOO_LONG(loc, name=name, length=length))
+        if other is not entry:
+            found.append(
+                rules.DUPLICATE_OBJECT(loc, kind=kind, name=name, other_kind=other[0], other=other[1] or "?")
             )
-        else:
-            relations[(schema, name)] = (kind, loc)
+        return found
 
     for enum in model.enums:
         yield from claim(enum.schema, enum.name, "enum", enum.loc)
@@ -741,19 +828,19 @@ def names(model: Model) -> Iterator[Diagnostic]:
         yield from claim(table.schema, table.name, "table", table.loc)
         if table.partition is None:
             continue
-        schema, loc = table.schema, table.partition.loc
+        loc = table.partition.loc
+        entry = ("partition", loc)
+        named = in_schema(table.schema)
         for child in all_children(table.partition):
             # `claim` written out: ten partitions a table are most of the names
             name = child.name
             if len(name.encode()) > MAX_IDENTIFIER_BYTES:
                 yield rules.NAME_TOO_LONG(loc, name=name, length=len(name.encode()))
-            other = relations.get((schema, name))
-            if other is not None:
+            other = named.setdefault(name, entry)
+            if other is not entry:
                 yield rules.DUPLICATE_OBJECT(
                     loc, kind="partition", name=name, other_kind=other[0], other=other[1] or "?"
                 )
-            else:
-                relations[(schema, name)] = ("partition", loc)
     for view in model.views:
         yield from claim(view.schema, view.name, "view", view.loc)
     for table in model.tables:

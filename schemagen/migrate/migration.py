@@ -14,9 +14,8 @@ from jinja2 import ChoiceLoader, Environment, Template, TemplateNotFound
 
 from schemagen.model import Model
 from schemagen.plan import Lock, Operation, hazards, plan, plan_down, steps
-from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit, said_of
+from schemagen.plan.operations import STATEMENT_TIMEOUT, Kind, Statement, Step, Unit
 from schemagen.records import dataclass
-from schemagen.render.render import render_schema
 from schemagen.render.templating import make_environment
 
 
@@ -55,7 +54,14 @@ def lock_lines(operations: list[Operation] | tuple[Operation, ...]) -> list[str]
     for op in operations:
         target = op.target
         for step in op.up:
-            for lock, on, brief, first in said_of(step):
+            statement = step.statement
+            # `said_of(step)`, without a generator per step (a file's header reads tens of thousands)
+            parts = (
+                statement.said()
+                if isinstance(statement, Unit)
+                else ((step.lock, step.on, step.brief, step.locks if statement.takes_locks_first else None),)
+            )
+            for lock, on, brief, first in parts:
                 if first is not None:
                     taken = ", then ".join(
                         f"{table.mode.label} on {table.relation}" + (" NOWAIT" if n else "")
@@ -139,6 +145,9 @@ def build_migration(
 def _build_migration(before: Model | None, after: Model, name: str, env: Environment) -> Migration:
     empty = Model(project=after.project)
     if before is None:
+        # (imported here: planning between two versions, as `diff` does, renders no schema)
+        from schemagen.render.render import render_schema
+
         up = [
             Operation(
                 Kind.CREATE_SCHEMA,

@@ -126,6 +126,14 @@ class Namer:
         template = self.templates.get("partition")
         if template is None:
             return lambda suffix: truncate(f"{table}_{suffix}")
+        if template == "{table}_{suffix}":  # the default template: what it formats, joined directly
+            head = f"{table}_"
+
+            def joined(suffix: str) -> str:
+                made = head + suffix
+                return made if len(made) <= MAX_IDENTIFIER_BYTES and made.isascii() else truncate(made)
+
+            return joined
         values = {"table": table, "suffix": ""}
 
         def name(suffix: str) -> str:

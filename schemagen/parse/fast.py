@@ -109,15 +109,18 @@ class _Shapes:
         self.checks[name] = lambda value: self.checks[name](value)
         cls = self.classes[name]
         model = self.models[name]
-        by_key: dict[str, tuple[str, Check]] = {}
+        # key → (field, its check, the types it takes as they are: None when its check must run)
+        by_key: dict[str, tuple[str, Check, frozenset[type] | None]] = {}
         required: list[str] = []
         factories: list[tuple[str, type]] = []
         shapes: list[tuple[str, str]] = []
+        aliased = False
         for field_name, alias, described, (kind, *arg) in model["fields"]:
             check = self.check(described)
-            by_key[field_name] = (field_name, check)
+            by_key[field_name] = (field_name, check, _as_is(described))
             if alias is not None:
-                by_key[alias] = (field_name, check)
+                by_key[alias] = (field_name, check, _as_is(described))
+                aliased = True
             if kind == "required":
                 required.append(field_name)
             elif kind == "factory":
@@ -133,9 +136,16 @@ class _Shapes:
             values: dict[str, Any] = {}
             for key, item in value.items():
                 field = by_key.get(key) if type(key) is str else None
-                if field is None or field[0] in values:
+                # (two keys of a dict name one field only through an alias)
+                if field is None or (aliased and field[0] in values):
                     raise Rejected
-                values[field[0]] = field[1](item)
+                as_is = field[2]
+                if as_is is None:
+                    values[field[0]] = field[1](item)
+                elif type(item) in as_is:  # what its check would answer, without calling it
+                    values[field[0]] = item
+                else:
+                    raise Rejected
             for field_name in required:
                 if field_name not in values:
                     raise Rejected
@@ -323,6 +333,26 @@ def _takes(described: list[Any]) -> frozenset[type] | None:
 
 def _any(value: Any) -> Any:
     return value
+
+
+def _as_is(described: list[Any]) -> frozenset[type] | None:
+    """The exact types of value that a described type takes unchanged, when it takes every value of
+    them and no other (`str`, `bool`, `str | None`…); None when its check must run (a bound, a
+    length, a literal's values, a shape, a short form, anything)."""
+    kind = described[0]
+    if kind == "union":
+        found: set[type] = set()
+        for member in described[1]:
+            types = _as_is(member)
+            if types is None or found & types:  # (two members taking one type: the union's check decides)
+                return None
+            found |= types
+        return frozenset(found)
+    if kind == "str":
+        return frozenset({str}) if described[1] == 0 else None
+    if kind in _EXACT:
+        return frozenset({_EXACT[kind]})
+    return None
 
 
 @cache

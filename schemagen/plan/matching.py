@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from operator import attrgetter
 from typing import TypeVar
 
 from schemagen.model import CheckConstraint, ForeignKey, Index, Model, PartitionScheme, Table
@@ -126,27 +127,32 @@ def _spelled_alike(index: Index) -> Index:
     )
 
 
-def relation_names(model: Model) -> frozenset[str]:
+def relation_names(model: Model) -> set[str]:
     """Names in the relations' namespace: tables, partitions, indexes, views."""
     names: set[str] = set()
+    # the names read in C (`map` of an attrgetter): a Model has tens of thousands of them
+    add, update = names.add, names.update
     for table in model.tables:
-        names.add(table.name)
-        names.update(i.name for i in table.indexes)
+        add(table.name)
+        update(map(_name, table.indexes))
         if table.primary_key is not None:
-            names.add(table.primary_key.name)
-        names.update(u.name for u in table.uniques)
+            add(table.primary_key.name)
+        update(map(_name, table.uniques))
         if table.partition is not None:
-            _partition_names(table.partition, names)
+            _partition_names(table.partition, update)
     for view in model.views:
-        names.add(view.name)
-        names.update(i.name for i in view.indexes)
-    return frozenset(names)
+        add(view.name)
+        update(map(_name, view.indexes))
+    return names
 
 
-def _partition_names(scheme: PartitionScheme, names: set[str]) -> None:
-    """The names of every partition under `scheme` added to `names` (a Model may have tens of
+_name = attrgetter("name")
+
+
+def _partition_names(scheme: PartitionScheme, update: Callable[[Iterable[str]], None]) -> None:
+    """The names of every partition under `scheme` given to `update` (a Model may have tens of
     thousands: a level at once, without a generator per partition)."""
-    names.update([child.name for child in scheme.children])
+    update(map(_name, scheme.children))
     for child in scheme.children:
         if child.sub is not None:
-            _partition_names(child.sub, names)
+            _partition_names(child.sub, update)

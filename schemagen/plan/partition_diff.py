@@ -94,17 +94,17 @@ class PartitionDiff:
         self.a, self.b, self.renames = a, b, renames
 
     @cached_property
-    def a_names(self) -> frozenset[str]:
-        return relation_names(self.a)
+    def a_names(self) -> set[str]:
+        return relation_names(self.a)  # (read only, as `b_names`: `taken` is the set names are added to)
 
     @cached_property
-    def b_names(self) -> frozenset[str]:
+    def b_names(self) -> set[str]:
         return relation_names(self.b)
 
     @cached_property
     def taken(self) -> set[str]:
         """Every name a relation may have in A or B, and the temporary names picked so far."""
-        return set(self.a_names | self.b_names)
+        return self.a_names | self.b_names
 
     @cached_property
     def kept_foreign_keys(self) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:

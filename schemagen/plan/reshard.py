@@ -103,12 +103,6 @@ def _table_facts(table: Table) -> int | None:
         or any(fk.ref_table == table.name and fk.ref_schema == table.schema for fk in table.foreign_keys)
     ):
         labels = clone_index_labels(table)
-        added = max(
-            (
-                (1 + len(addition.encode()) if addition else 0) + 1 + len(label)
-                for _, label, addition in labels
-            ),
-            default=0,
-        ) + len(str(len(labels)))
+        added = max((end_bytes for *_, end_bytes in labels), default=0) + len(str(len(labels)))
     _FACTS[:] = [(table, added)]
     return added

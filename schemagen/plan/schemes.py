@@ -5,8 +5,9 @@ numbers their partitions in."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
+from operator import attrgetter
 
 from schemagen.model import (
     LiteralValue,
@@ -59,7 +60,13 @@ def modulus(scheme: PartitionScheme) -> int:
 
 
 def bound_key(bound: PartitionBound) -> str:
-    return repr(bound)  # bounds may hold lists (multi-column ranges), so not hashable themselves
+    """The text of `bound`'s fields, which tells bounds apart as their repr does: they may hold lists
+    (multi-column ranges), so they are not hashable themselves. Read in C, without the class's repr of
+    each field by name (a level may have thousands of children)."""
+    return repr(_bound_fields(bound))
+
+
+_bound_fields = attrgetter(*(f.name for f in fields(PartitionBound) if f.repr))
 
 
 def with_schemas(scheme: PartitionScheme, schema: str) -> PartitionScheme:
@@ -100,9 +107,10 @@ def subtree(child: PartitionChild) -> Iterator[PartitionChild]:
 # --- the names PostgreSQL gives partitions' indexes -----------------------------------------------
 
 
-#: What names one index of a partition: its parent index, label (`pkey`, `key`, `idx`) and the columns
-#: part of the name (None for a primary key).
-CloneLabel = tuple[str, str, str | None]
+#: What names one index of a partition: its parent index, label (`pkey`, `key`, `idx`), the columns
+#: part of the name (None for a primary key), and what follows the partition's name in it when nothing is
+#: cut (`_columns_label`), with its length in bytes.
+CloneLabel = tuple[str, str, str | None, str, int]
 
 
 #: `clone_index_labels` of the tables asked about last, by identity (each kept, so its id is not reused):
@@ -133,9 +141,12 @@ def _clone_index_labels(table: Table) -> tuple[CloneLabel, ...]:
     for index in sorted(table.indexes, key=lambda i: i.name):
         columns = [e.column or expressions.expression_label(e.expression or "") for e in index.elements]
         wanted.append((index.name, "idx", unique_column_names(columns + list(index.include))))
-    return tuple(
-        (key, label, index_name_addition(columns) if columns else None) for key, label, columns in wanted
-    )
+    labels: list[CloneLabel] = []
+    for key, label, columns in wanted:
+        addition = index_name_addition(columns) if columns else None
+        end = f"_{addition}_{label}" if addition else f"_{label}"
+        labels.append((key, label, addition, end, len(end.encode())))
+    return tuple(labels)
 
 
 def clone_index_names(
@@ -153,8 +164,11 @@ def clone_index_names(
     """
     names: dict[str, str] = {}
     picked: set[str] = set()  # beside `taken`, which is the whole model's and is not copied
-    for key, label, addition in clone_index_labels(table) if labels is None else labels:
-        candidate, n = make_object_name(relation, addition, label), 0
+    room = NAMEDATALEN - 1 - len(relation.encode())
+    for key, label, addition, end, end_bytes in clone_index_labels(table) if labels is None else labels:
+        # makeObjectName's name: the partition's name and `end` when they fit (most names), else cut
+        candidate = relation + end if end_bytes <= room else make_object_name(relation, addition, label)
+        n = 0
         while candidate in taken or candidate in picked:
             n += 1
             candidate = make_object_name(relation, addition, f"{label}{n}")
