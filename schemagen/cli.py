@@ -160,6 +160,13 @@ def _emit(diagnostics: Sequence[Diagnostic], output_format: str, *, text_on_stdo
         click.echo(rendered, nl=False, err=err, color=color)
 
 
+def _print_document(text: str) -> None:
+    """A migration or its operations on stdout, exactly: `click.echo` takes out what looks like a
+    terminal escape when stdout is not a terminal, which a migration's text must keep (a comment may
+    hold one), and scanning a large migration for them was a fortieth of `diff`."""
+    sys.stdout.write(text)
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
@@ -382,7 +389,7 @@ def migrate_new(
     if output_format == "json":
         from schemagen.plan import serialize as operations
 
-        click.echo(operations.render(migration.up_operations), nl=False)
+        _print_document(operations.render(migration.up_operations))
         return
     hazards = sum(len(op.hazards) for op in migration.up_operations)
     click.echo(
@@ -838,9 +845,9 @@ def diff(source: str, target: str, down: bool, output_format: str) -> None:
     if output_format == "json":
         from schemagen.plan import serialize as operations
 
-        click.echo(operations.render(operations_), nl=False)
+        _print_document(operations.render(operations_))
         return
-    click.echo(text, nl=False)
+    _print_document(text)
 
 
 @cli.command()
@@ -1021,11 +1028,11 @@ def drift_command(spec_dir: Path, dsn: str, today: datetime | None, output_forma
     if output_format == "json":
         from schemagen.plan import serialize as operations_format
 
-        click.echo(operations_format.render(operations), nl=False)
+        _print_document(operations_format.render(operations))
     elif output_format == "github":
         _emit(drift.diagnostics(found, compiled.model), "github")
     elif operations:
-        click.echo(found.sql, nl=False)
+        _print_document(found.sql)
     if output_format == "text":
         for behind in found.behind:
             click.echo(f"{behind.table}: {behind.problem}", err=True)
@@ -1100,7 +1107,7 @@ def partitions_maintain(
             err=True,
         )
     if dry_run:
-        click.echo(found.sql, nl=False)
+        _print_document(found.sql)
     counts = maintenance.summary(found)
     if not found.due:
         click.echo(f"nothing due on {day}")
