@@ -23,7 +23,6 @@ order of `schema.sql`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment
@@ -35,6 +34,7 @@ from schemagen.model.object_access import access_targets
 from schemagen.model.ordering import order_domains, order_tables, order_views
 from schemagen.model.usertypes import order_types
 from schemagen.postgres import builtins
+from schemagen.records import dataclass
 from schemagen.render.templating import make_environment
 
 __all__ = ["render_all", "render_erd", "render_schema", "routine_statements"]
