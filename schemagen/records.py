@@ -35,8 +35,12 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import marshal
+import os
+import sys
 from _thread import get_ident
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 __all__ = ["dataclass"]
@@ -284,10 +288,48 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
         f" def __init__({', '.join([self_name, *parameters])})->_return_type:\n" + body + "\n return __init__"
     )
     space: dict[str, Any] = {}
-    exec(compile(text, "<schemagen.records>", "exec", dont_inherit=True), {"__builtins__": builtins}, space)
+    exec(_code(text), {"__builtins__": builtins}, space)
     method: Callable[..., None] = space["__create_fn__"](**values)
     method.__qualname__ = f"{cls.__qualname__}.__init__"
     return method
+
+
+def _code(text: str) -> CodeType:
+    """`text` compiled, as kept between runs in `$XDG_CACHE_HOME/schemagen/records-TAG/` (default
+    `~/.cache`; TAG: the interpreter's, whose bytecode it is): compiling the methods a run's classes
+    need at their first instance was a fortieth of a command. Each file holds the text with its code and
+    is used only for that very text; `SCHEMAGEN_NO_CACHE=1` turns the cache off, and one that cannot
+    be read or written is no cache."""
+    path = _code_path(text)
+    if path is not None:
+        try:
+            with open(path, "rb") as file:
+                kept, code = marshal.loads(file.read())
+            if kept == text and isinstance(code, CodeType):
+                return code
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    code = compile(text, "<schemagen.records>", "exec", dont_inherit=True)
+    if path is not None:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            partial = f"{path}.{os.getpid()}.{get_ident()}"
+            with open(partial, "wb") as file:
+                file.write(marshal.dumps((text, code)))
+            os.replace(partial, path)  # whole or not at all, whoever writes it at the same time
+        except OSError:
+            pass
+    return code
+
+
+def _code_path(text: str) -> str | None:
+    if os.environ.get("SCHEMAGEN_NO_CACHE"):
+        return None
+    from zlib import crc32  # a name for the file: the text it holds is compared on reading
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = f"records-{sys.implementation.cache_tag}"
+    return os.path.join(base, "schemagen", folder, f"{crc32(text.encode()):08x}-{len(text)}")
 
 
 #: `obj.__class__ = cls`, past a frozen class's `__setattr__`
@@ -359,7 +401,7 @@ def _compiled(cls: type, name: str, names: tuple[str, ...]) -> Callable[..., Any
     else:
         text = f"def __hash__(self):\n    return hash({_tuple('self', names)})\n"
     space: dict[str, Any] = {}
-    exec(compile(text, "<schemagen.records>", "exec", dont_inherit=True), {"__builtins__": builtins}, space)
+    exec(_code(text), {"__builtins__": builtins}, space)
     method: Callable[..., Any] = space[name]
     method.__qualname__ = f"{cls.__qualname__}.{name}"
     return method

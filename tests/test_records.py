@@ -387,3 +387,33 @@ def test_an_instance_with_slots_is_made_of_its_own_class() -> None:
         Point()  # type: ignore[call-arg]
     twins: dict[type, type] = {}
     _same(first, Point(1, 2), twins)
+
+
+def test_compiled_methods_are_kept_between_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code of a method is read back for its very text only: another text, a damaged file or
+    `SCHEMAGEN_NO_CACHE` compiles it again, and a folder that cannot be written is no cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("SCHEMAGEN_NO_CACHE", raising=False)
+    text = "def __create_fn__():\n def f(x):\n  return x + 1\n return f\n"
+    first = records._code(text)
+    path = records._code_path(text)
+    assert path is not None and Path(path).is_file() and Path(path).is_relative_to(tmp_path)
+    again = records._code(text)
+    assert again == first and again is not first  # read back, not compiled in this process's memory
+    space: dict[str, Any] = {}
+    exec(again, {}, space)
+    assert space["__create_fn__"]()(1) == 2
+    other = text.replace("+ 1", "+ 2")
+    Path(records._code_path(other) or "").write_bytes(Path(path).read_bytes())  # another text's file
+    space = {}
+    exec(records._code(other), {}, space)
+    assert space["__create_fn__"]()(1) == 3
+    Path(path).write_bytes(b"\x00damaged")
+    assert records._code(text) == first
+    monkeypatch.setenv("SCHEMAGEN_NO_CACHE", "1")
+    assert records._code_path(text) is None and records._code(text) == first
+    monkeypatch.delenv("SCHEMAGEN_NO_CACHE")
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert records._code(text) == first
