@@ -417,6 +417,9 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
       and `x is y`.
     - `f(a, b)` (arguments by position only) is `context.call(f, a, b, _loop_vars=_loop_vars)`; here
       `context.call_positional(_loop_vars, None, f, a, b)`, which `_Context` answers without keywords.
+    - `{{ x }}` is written as `str(x)`; here as `x` when `x` is text already: one of the filters
+      below that return text (and is not replaced by another of the same name), `a ~ b`, or a choice
+      between two of these (`"," if … else ""`).
 
     The values are the same; a large schema's render had hundreds of thousands of each.
     """
@@ -480,9 +483,41 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         else:
             super().visit_Test(node, frame)
 
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any) -> None:
+        if self._is_text(node, frame, finalize):
+            return
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(
+        self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any
+    ) -> None:
+        if self._is_text(node, frame, finalize):
+            return
+        super()._output_child_post(node, frame, finalize)
+
+    def _is_text(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any) -> bool:
+        """Whether `node`, output, needs no `str()`: it is text already, and nothing (autoescape,
+        `finalize`) is to be applied to it."""
+        if frame.eval_ctx.volatile or frame.eval_ctx.autoescape or finalize.src is not None:
+            return False
+        return self._gives_text(node)
+
+    def _gives_text(self, node: jinja2.nodes.Expr) -> bool:
+        if isinstance(node, jinja2.nodes.Filter):
+            name = node.name
+            return name in _TEXT_FILTERS and self.environment.filters.get(name) is FILTERS[name]
+        if isinstance(node, jinja2.nodes.CondExpr):
+            return node.expr2 is not None and self._gives_text(node.expr1) and self._gives_text(node.expr2)
+        if isinstance(node, jinja2.nodes.Const):
+            return type(node.value) is str
+        return isinstance(node, jinja2.nodes.Concat)
+
+
+# The filters whose value is always text (`join`'s may be Markup, which is text too).
+_TEXT_FILTERS = frozenset(FILTERS)
 
 #: Changes with what `_CodeGenerator` writes (part of the cache's folder name).
-_CODE_GENERATOR_VERSION = 4
+_CODE_GENERATOR_VERSION = 5
 
 
 #: The options that change what a template compiles to (part of the cache's folder name).
