@@ -268,9 +268,11 @@ def routine_statements(model: Model, env: Environment | None = None) -> list[str
     """The CREATE FUNCTION, PROCEDURE and AGGREGATE statements of the user's routines, each as
     schema.sql holds it, in schema.sql's order: each routine created with its body in quotes, then
     the SQL-standard bodies given."""
+    routines = _routines_in_order(model)
+    if not routines:  # nor a template to load
+        return []
     env = env or make_environment()
     macros: Any = env.get_template(FUNCTION_TEMPLATE).module
-    routines = _routines_in_order(model)
     created = [str(macros.create_function(function, quoted=True)) for function in routines]
     given = [str(macros.create_function(f, replace=True)) for f in routines if f.standard_body is not None]
     return created + given
