@@ -246,14 +246,18 @@ def _mermaid_word(text: str) -> str:
     return text
 
 
+_MERMAID_ENTITY_BAD = re.compile(r'["%\\\r\n\v\b]')
+_MERMAID_LABEL_BAD = re.compile(r'["\r\n]')
+
+
 def mermaid_entity(name: str) -> str:
     """An entity name in double quotes, as Mermaid allows any text but `"`, `%` and `\\` there."""
-    return '"' + re.sub(r'["%\\\r\n\v\b]', "_", name) + '"'
+    return '"' + _MERMAID_ENTITY_BAD.sub("_", name) + '"'
 
 
 def mermaid_label(text: str) -> str:
     """A relationship label in double quotes."""
-    return '"' + re.sub(r'["\r\n]', "'", text) + '"'
+    return '"' + _MERMAID_LABEL_BAD.sub("'", text) + '"'
 
 
 def md_cell(text: str) -> str:
