@@ -117,3 +117,21 @@ def test_another_spec_with_other_enums_is_judged_again(tmp_path: Path, order: st
         else:
             assert [(code, line) for code, line, *_ in found] == [("SG115", 6), ("SG115", 8)]
             assert all('invalid input value for enum mood: "x"' in message for *_, message in found)
+
+
+def test_analyses_serve_only_the_catalog_they_were_made_under() -> None:
+    """They are found by the catalog's id, which another catalog may get once the first is gone: the
+    catalog kept with them must be the very one asked about."""
+    from schemagen.check import catalog as catalog_checks
+    from schemagen.postgres import builtins
+
+    base = builtins.catalog(15, ())
+    other = builtins.with_functions(base, [("f", "f(integer)", "integer", "immutable")], [])
+    planted: dict[tuple[object, ...], object] = {("lower(code)",): "stale"}
+    catalog_checks._ANALYSES[(id(other), ())] = (base, planted)  # type: ignore[assignment]
+    try:
+        found = catalog_checks._analyses(other, ())
+        assert found is not planted and not found
+        assert catalog_checks._analyses(other, ()) is found
+    finally:
+        catalog_checks._ANALYSES.clear()

@@ -569,17 +569,20 @@ def _analysis(text: str, scopes: _Scopes, context: str) -> resolve.Analysis | No
     return found
 
 
-# (id of a catalog, the spec's enums) → `_analysis`'s analyses under them, by its key: what the
-# checks found of one spec serves another of the same catalog and enums (`diff` compiles two)
-_ANALYSES: dict[tuple[object, ...], dict[tuple[object, ...], resolve.Analysis]] = {}
+# (id of a catalog, the spec's enums) → the catalog, and `_analysis`'s analyses under them, by its
+# key: what the checks found of one spec serves another of the same catalog and enums (`diff` compiles
+# two). The catalog is kept with them: an id is only that object's while it lives.
+_ANALYSES: dict[tuple[object, ...], tuple[Catalog, dict[tuple[object, ...], resolve.Analysis]]] = {}
 
 
 def _analyses(catalog: Catalog, enums_key: tuple[object, ...]) -> dict[tuple[object, ...], resolve.Analysis]:
-    found = _ANALYSES.get((id(catalog), enums_key))
-    if found is None:
-        if len(_ANALYSES) > 64:
-            _ANALYSES.clear()
-        found = _ANALYSES[(id(catalog), enums_key)] = {}
+    kept = _ANALYSES.get((id(catalog), enums_key))
+    if kept is not None and kept[0] is catalog:
+        return kept[1]
+    if len(_ANALYSES) > 64:
+        _ANALYSES.clear()
+    found: dict[tuple[object, ...], resolve.Analysis] = {}
+    _ANALYSES[(id(catalog), enums_key)] = (catalog, found)
     return found
 
 
