@@ -30,8 +30,9 @@ def order_tables(tables: Iterable[Table]) -> tuple[list[Table], set[tuple[str, s
     by_key: dict[TableKey, Table] = {(t.name, t.schema): t for t in tables}
     waiting_on: dict[TableKey, int] = {}
     dependents: dict[TableKey, list[TableKey]] = {key: [] for key in by_key}
+    graph: dict[TableKey, set[TableKey]] = {}
     for key, table in by_key.items():
-        targets = _targets(table, by_key)
+        targets = graph[key] = _targets(table, by_key)
         waiting_on[key] = len(targets)
         for target in targets:
             dependents[target].append(key)
@@ -42,18 +43,22 @@ def order_tables(tables: Iterable[Table]) -> tuple[list[Table], set[tuple[str, s
     order: list[Table] = []
     deferred: set[tuple[str, str]] = set()
     # Every cycle lies inside one strongly connected component of the whole graph, so only their
-    # members can break one, and checking a member only looks at its own component.
-    component_of: dict[TableKey, list[TableKey]] = {}
-    for component in _cycles({k: _targets(t, by_key) for k, t in by_key.items()}):
-        for member in component:
-            component_of[member] = component
-    breakable = sorted(component_of)
-    heapq.heapify(breakable)
+    # members can break one, and checking a member only looks at its own component. Found when no
+    # table is ready (the first time a cycle holds the order up): most schemas have none.
+    component_of: dict[TableKey, list[TableKey]] | None = None
+    breakable: list[TableKey] = []
 
     while len(order) < len(by_key):
         if ready:
             key = heapq.heappop(ready)
         else:
+            if component_of is None:
+                component_of = {}
+                for component in _cycles(graph):
+                    for member in component:
+                        component_of[member] = component
+                breakable = sorted(component_of)
+                heapq.heapify(breakable)
             key = _next_breakable(breakable, component_of, emitted, by_key)
             table = by_key[key]
             for fk in table.foreign_keys:
