@@ -32,16 +32,15 @@ from contextlib import suppress
 from pathlib import Path
 
 from schemagen import __version__
+from schemagen.cache_home import cache_root
 
 #: Bumped when what a key covers changes.
 FORMAT = "schemagen-check-cache 1"
 
 
 def _cache_dir() -> Path | None:
-    if os.environ.get("SCHEMAGEN_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "schemagen" / "check"
+    root = cache_root()
+    return Path(root) / "check" if root is not None else None
 
 
 def _files(root: Path) -> list[Path]:

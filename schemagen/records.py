@@ -43,6 +43,8 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
 
+from schemagen.cache_home import cache_root
+
 __all__ = ["dataclass"]
 
 T = TypeVar("T")
@@ -323,13 +325,13 @@ def _code(text: str) -> CodeType:
 
 
 def _code_path(text: str) -> str | None:
-    if os.environ.get("SCHEMAGEN_NO_CACHE"):
+    root = cache_root()
+    if root is None:
         return None
     from zlib import crc32  # a name for the file: the text it holds is compared on reading
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = f"records-{sys.implementation.cache_tag}"
-    return os.path.join(base, "schemagen", folder, f"{crc32(text.encode()):08x}-{len(text)}")
+    return os.path.join(root, folder, f"{crc32(text.encode()):08x}-{len(text)}")
 
 
 #: `obj.__class__ = cls`, past a frozen class's `__setattr__`

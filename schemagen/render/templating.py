@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
@@ -30,6 +29,7 @@ import jinja2.tests
 from markupsafe import Markup
 
 from schemagen import __version__
+from schemagen.cache_home import cache_root
 from schemagen.postgres.identifiers import ident, qname
 
 __all__ = ["builtin_templates_dir", "ident", "ident_list", "literal", "make_environment", "qname"]
@@ -554,12 +554,12 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """`$XDG_CACHE_HOME/schemagen/templates-KEY` (default `~/.cache`); none when `SCHEMAGEN_NO_CACHE`
     is set or the folder cannot be made. KEY hashes schemagen's and Jinja's versions, the compile options
     and `_CodeGenerator`'s version: another of any may compile the same source to other code."""
-    if os.environ.get("SCHEMAGEN_NO_CACHE"):
+    root = cache_root()
+    if root is None:
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     compiler = (jinja2.__version__, _CODE_GENERATOR_VERSION, sorted(_COMPILE_OPTIONS.items()))
     key = hashlib.sha256(repr((__version__, *compiler)).encode())
-    directory = Path(base) / "schemagen" / f"templates-{key.hexdigest()[:16]}"
+    directory = Path(root) / f"templates-{key.hexdigest()[:16]}"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:

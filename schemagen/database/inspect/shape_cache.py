@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import schemagen
+from schemagen.cache_home import cache_root
 
 __all__ = ["ShapeCache"]
 
@@ -48,7 +49,8 @@ class ShapeCache:
 
     @cached_property
     def _path(self) -> Path | None:
-        if os.environ.get("SCHEMAGEN_NO_CACHE"):
+        cache = cache_root()
+        if cache is None:
             return None
         package = Path(schemagen.__file__).parent
         builtin = files("schemagen") / "templates"
@@ -66,8 +68,7 @@ class ShapeCache:
                     digest.update(source.encode() + b"\x00" + text.read() + b"\x00")
         except OSError:
             return None
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        return Path(base) / "schemagen" / f"inspect-shapes-{digest.hexdigest()[:20]}.json"
+        return Path(cache) / f"inspect-shapes-{digest.hexdigest()[:20]}.json"
 
     def get(self, kind: str) -> Any:
         """What `put` kept under `kind` for these templates, or None."""
